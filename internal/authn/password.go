@@ -1,0 +1,179 @@
+// Package authn proves who a caller is: password hashing and policy,
+// session tokens, login throttling and session authentication.
+package authn
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/argon2"
+
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+// Params are argon2id cost parameters. They are written into every hash
+// (PHC string format), so a change applies at each user's next login.
+type Params struct {
+	Time      uint32
+	MemoryKiB uint32
+	Threads   uint8
+}
+
+// DefaultParams: t=1, m=64 MiB, p=2 (OWASP's argon2id floor is m=19 MiB,
+// t=2; ~38 ms on the reference machine).
+var DefaultParams = Params{Time: 1, MemoryKiB: 64 * 1024, Threads: 2}
+
+const (
+	saltLen = 16
+	keyLen  = 32
+)
+
+// Hasher hashes and verifies passwords, running at most a bounded number of
+// argon2id computations at once so that a login storm cannot starve the
+// rest of the server of CPU and memory.
+type Hasher struct {
+	params Params
+	sem    chan struct{}
+	dummy  string // verified against for unknown users, so timing is the same
+}
+
+// NewHasher returns a hasher with params; concurrency 0 means one per CPU.
+func NewHasher(params Params, concurrency int) *Hasher {
+	if concurrency <= 0 {
+		concurrency = runtime.NumCPU()
+	}
+	h := &Hasher{params: params, sem: make(chan struct{}, concurrency)}
+	h.dummy = h.hash(rand.Text())
+	return h
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return errs.Wrap(errs.Unavailable, "authn.Hasher", "the server is busy; try again", ctx.Err())
+	}
+}
+
+func (h *Hasher) release() { <-h.sem }
+
+// Hash returns the PHC string of password under the hasher's parameters.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	return h.hash(password), nil
+}
+
+func (h *Hasher) hash(password string) string {
+	salt := make([]byte, saltLen)
+	rand.Read(salt)
+	p := h.params
+	key := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// Verify checks password against a PHC hash. rehash reports that the hash
+// was made with other parameters than the hasher's and should be replaced.
+// An empty hash (unknown user) is verified against a dummy so that the
+// answer takes as long as for a real user, and is always false.
+func (h *Hasher) Verify(ctx context.Context, password, phc string) (ok, rehash bool, err error) {
+	known := phc != ""
+	if !known {
+		phc = h.dummy
+	}
+	p, salt, want, err := parsePHC(phc)
+	if err != nil {
+		return false, false, err
+	}
+	if err := h.acquire(ctx); err != nil {
+		return false, false, err
+	}
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
+	h.release()
+	ok = subtle.ConstantTimeCompare(got, want) == 1 && known
+	return ok, ok && p != h.params, nil
+}
+
+var errBadHash = errors.New("authn: malformed password hash")
+
+func parsePHC(s string) (p Params, salt, key []byte, err error) {
+	parts := strings.Split(s, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return p, nil, nil, errBadHash
+	}
+	var v int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
+		return p, nil, nil, errBadHash
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
+		return p, nil, nil, errBadHash
+	}
+	if p.Time == 0 || p.Threads == 0 || p.MemoryKiB < 8*uint32(p.Threads) || p.MemoryKiB > 4<<20 {
+		return p, nil, nil, errBadHash
+	}
+	b64 := base64.RawStdEncoding
+	if salt, err = b64.DecodeString(parts[4]); err != nil || len(salt) < 8 {
+		return p, nil, nil, errBadHash
+	}
+	if key, err = b64.DecodeString(parts[5]); err != nil || len(key) < 16 {
+		return p, nil, nil, errBadHash
+	}
+	return p, salt, key, nil
+}
+
+// Password length limits, in characters (NIST SP 800-63B: at least 8,
+// accept at least 64; Strongroom asks 12 and accepts 256).
+const (
+	MinPasswordLen = 12
+	MaxPasswordLen = 256
+)
+
+// common is a short list of passwords so common that no length rescues them.
+var common = []string{
+	"123456789012", "password1234", "passwordpassword", "qwertyuiopas", "1q2w3e4r5t6y",
+	"iloveyou1234", "administrator", "welcome12345", "letmein12345", "changeme1234",
+	"qwerty123456", "abcdefghijkl", "password12345", "111111111111", "000000000000",
+}
+
+// CheckPassword applies the password policy: length over composition, no
+// very common passwords, and none built from the account's own words.
+func CheckPassword(password string, contextWords ...string) error {
+	const field = "password"
+	if !utf8.ValidString(password) {
+		return errs.InvalidField(field, "password is not valid UTF-8")
+	}
+	n := utf8.RuneCountInString(password)
+	if n < MinPasswordLen {
+		return errs.InvalidField(field, fmt.Sprintf("password must be at least %d characters", MinPasswordLen))
+	}
+	if n > MaxPasswordLen {
+		return errs.InvalidField(field, fmt.Sprintf("password must be at most %d characters", MaxPasswordLen))
+	}
+	lower := strings.ToLower(password)
+	if strings.Count(lower, string([]rune(lower)[0])) == len(lower) {
+		return errs.InvalidField(field, "password must not repeat one character")
+	}
+	for _, c := range common {
+		if lower == c {
+			return errs.InvalidField(field, "password is too common; choose a longer phrase of unrelated words")
+		}
+	}
+	for _, w := range append(contextWords, "strongroom") {
+		w = strings.ToLower(strings.TrimSpace(w))
+		if len(w) >= 4 && strings.Contains(lower, w) {
+			return errs.InvalidField(field, "password must not contain your name, email or the product's name")
+		}
+	}
+	return nil
+}

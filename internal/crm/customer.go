@@ -1,0 +1,200 @@
+// Package crm holds Strongroom's domain types and their validation. It has
+// no SQL and no HTTP.
+package crm
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+// FieldClass is the data-protection class of a personal field.
+type FieldClass string
+
+const (
+	ClassIdentity   FieldClass = "identity"
+	ClassContact    FieldClass = "contact"
+	ClassFinancial  FieldClass = "financial"
+	ClassPreference FieldClass = "preference"
+	ClassNotes      FieldClass = "notes"
+	ClassSpecial    FieldClass = "special"
+)
+
+// Customer field names, as they appear in the API and the audit log.
+const (
+	FieldName       = "name"
+	FieldEmail      = "email"
+	FieldPhone      = "phone"
+	FieldNationalID = "national_id"
+	FieldNotes      = "notes"
+)
+
+// CustomerFields lists every personal field of a customer with its class,
+// in display order. It is the one place a customer field's class is set.
+var CustomerFields = []struct {
+	Name  string
+	Class FieldClass
+}{
+	{FieldName, ClassIdentity},
+	{FieldEmail, ClassContact},
+	{FieldPhone, ClassContact},
+	{FieldNationalID, ClassIdentity},
+	{FieldNotes, ClassNotes},
+}
+
+// Customer is a person the business holds data about.
+type Customer struct {
+	ID        string
+	OwnerID   string
+	Fields    map[string]string // personal fields by name; absent = not visible or empty
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CustomerInput is a create or a partial update: a nil pointer leaves the
+// field as it is; a pointer to "" clears it.
+type CustomerInput struct {
+	Fields  map[string]*string
+	OwnerID *string
+}
+
+const (
+	maxName  = 200
+	maxEmail = 254
+	maxNotes = 10000
+)
+
+// Normalise validates in and rewrites its values into their stored form
+// (trimmed, canonical). create requires a name.
+func (in *CustomerInput) Normalise(create bool) error {
+	for name, v := range in.Fields {
+		if v == nil {
+			continue
+		}
+		n, err := normaliseField(name, *v)
+		if err != nil {
+			return err
+		}
+		in.Fields[name] = &n
+	}
+	if create {
+		if v := in.Fields[FieldName]; v == nil || *v == "" {
+			return errs.InvalidField(FieldName, "name is required")
+		}
+	} else if v, ok := in.Fields[FieldName]; ok && v != nil && *v == "" {
+		return errs.InvalidField(FieldName, "name cannot be empty")
+	}
+	if in.OwnerID != nil && !ValidID(*in.OwnerID) {
+		return errs.InvalidField("owner_id", "owner_id is not a valid user id")
+	}
+	return nil
+}
+
+func normaliseField(name, v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errs.InvalidField(name, name+" is not valid UTF-8")
+	}
+	v = strings.TrimSpace(v)
+	switch name {
+	case FieldName:
+		if utf8.RuneCountInString(v) > maxName {
+			return "", errs.InvalidField(name, "name is longer than 200 characters")
+		}
+		if hasControl(v, false) {
+			return "", errs.InvalidField(name, "name contains control characters")
+		}
+		return v, nil
+	case FieldEmail:
+		return NormaliseEmail(v)
+	case FieldPhone:
+		return NormalisePhone(v)
+	case FieldNationalID:
+		return NormaliseNationalID(v)
+	case FieldNotes:
+		if utf8.RuneCountInString(v) > maxNotes {
+			return "", errs.InvalidField(name, "notes are longer than 10000 characters")
+		}
+		if hasControl(v, true) {
+			return "", errs.InvalidField(name, "notes contain control characters")
+		}
+		return v, nil
+	}
+	return "", errs.InvalidField(name, "unknown field "+name)
+}
+
+// NormaliseEmail checks an email address and lower-cases it.
+func NormaliseEmail(v string) (string, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v == "" {
+		return "", nil
+	}
+	addr, err := mail.ParseAddress(v)
+	if err != nil || addr.Address != v || len(v) > maxEmail || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
+		return "", errs.InvalidField(FieldEmail, "email is not a valid address (like name@example.com)")
+	}
+	return v, nil
+}
+
+// NormalisePhone keeps a leading + and the digits; separators are dropped.
+func NormalisePhone(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	var b strings.Builder
+	for i, r := range v {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+		default:
+			return "", errs.InvalidField(FieldPhone, "phone may hold only digits, a leading +, spaces, dashes, dots and brackets")
+		}
+	}
+	n := b.String()
+	digits := len(strings.TrimPrefix(n, "+"))
+	if digits < 5 || digits > 20 {
+		return "", errs.InvalidField(FieldPhone, "phone must have between 5 and 20 digits")
+	}
+	return n, nil
+}
+
+// NormaliseNationalID upper-cases an identity document number and drops
+// spaces and dashes.
+func NormaliseNationalID(v string) (string, error) {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(v) {
+		switch {
+		case r >= '0' && r <= '9', r >= 'A' && r <= 'Z':
+			b.WriteRune(r)
+		case r >= 'a' && r <= 'z':
+			b.WriteRune(unicode.ToUpper(r))
+		case r == ' ' || r == '-':
+		default:
+			return "", errs.InvalidField(FieldNationalID, "national_id may hold only letters, digits, spaces and dashes")
+		}
+	}
+	n := b.String()
+	if n != "" && (len(n) < 4 || len(n) > 32) {
+		return "", errs.InvalidField(FieldNationalID, "national_id must have between 4 and 32 letters or digits")
+	}
+	return n, nil
+}
+
+func hasControl(s string, allowNewlines bool) bool {
+	for _, r := range s {
+		if allowNewlines && (r == '\n' || r == '\r' || r == '\t') {
+			continue
+		}
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,77 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// AuditQuery filters and pages the audit log.
+type AuditQuery struct {
+	ActorID    string
+	ObjectType string
+	ObjectID   string
+	Since      time.Time
+	Until      time.Time
+	AfterSeq   int64
+	Limit      int // 1..1000, default 100
+}
+
+// AuditPage is one page of events; NextAfter continues it (0 on the last).
+type AuditPage struct {
+	Events    []audit.Event
+	NextAfter int64
+}
+
+// Audit returns audit events for roles allowed to read the log. Reading
+// the log is itself audited.
+func (s *Service) Audit(ctx context.Context, a authz.Actor, q AuditQuery) (AuditPage, error) {
+	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed {
+		return AuditPage{}, errs.E(errs.Permission, "you may not read the audit log")
+	}
+	switch {
+	case q.Limit == 0:
+		q.Limit = 100
+	case q.Limit < 0 || q.Limit > 1000:
+		return AuditPage{}, errs.InvalidField("limit", "limit must be between 1 and 1000")
+	}
+	if q.AfterSeq < 0 {
+		return AuditPage{}, errs.InvalidField("after", "after must not be negative")
+	}
+	var page AuditPage
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		events, err := tx.ListAudit(ctx, store.AuditFilter{
+			ActorID: q.ActorID, ObjectType: q.ObjectType, ObjectID: q.ObjectID,
+			Since: q.Since, Until: q.Until, AfterSeq: q.AfterSeq, Limit: q.Limit + 1,
+		})
+		if err != nil {
+			return err
+		}
+		if len(events) > q.Limit {
+			events = events[:q.Limit]
+			page.NextAfter = events[q.Limit-1].Seq
+		}
+		page.Events = events
+		return s.record(ctx, tx, a, "audit.read", "audit", "", nil, audit.Success, "")
+	})
+	return page, err
+}
+
+// VerifyAudit checks the whole chain. It returns how many events are good
+// and the first problem, if any; an error means the log could not be read.
+func (s *Service) VerifyAudit(ctx context.Context) (int64, *audit.Problem, error) {
+	return VerifyAudit(ctx, s.db)
+}
+
+// VerifyAudit checks db's audit chain without needing the master key.
+func VerifyAudit(ctx context.Context, db *store.DB) (int64, *audit.Problem, error) {
+	events, head, err := db.AuditLog(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	return audit.Verify(events, head)
+}

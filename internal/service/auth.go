@@ -1,0 +1,176 @@
+package service
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authn"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// Client describes where a request came from.
+type Client struct {
+	IP        string
+	UserAgent string
+}
+
+// Session is a started session. Token is shown once and never stored.
+type Session struct {
+	Token     string
+	ID        string
+	UserID    string
+	ExpiresAt time.Time
+}
+
+// errBadLogin is the one answer to a wrong email, a wrong password, an
+// unknown or a disabled account.
+var errBadLogin = errs.E(errs.Unauthenticated, "email or password is incorrect")
+
+// Login checks an email and password and starts a session. Every attempt,
+// whatever its outcome, is audited; unknown accounts take the same path
+// and time as known ones.
+func (s *Service) Login(ctx context.Context, email, password string, c Client) (Session, error) {
+	now := s.now()
+	norm, err := crm.NormaliseEmail(email)
+	if err != nil {
+		norm = strings.ToLower(strings.TrimSpace(email))
+	}
+	emailIdx := s.index.Index(fieldcrypt.IndexUserEmail, norm)
+	account := hex.EncodeToString(emailIdx)
+	a := authz.Actor{IP: c.IP}
+
+	if wait, ok := s.throttle.Allow(account, c.IP, now); !ok {
+		err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			return s.record(ctx, tx, a, "session.create", "session", "", nil, audit.Denied, "throttled")
+		})
+		if err != nil {
+			return Session{}, err
+		}
+		e := errs.E(errs.TooMany, fmt.Sprintf("too many login attempts; try again in %d seconds", int(wait.Seconds())+1))
+		e.RetryAfter = wait
+		return Session{}, e
+	}
+
+	var user store.UserRow
+	err = s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		user, err = tx.UserByEmailIndex(ctx, emailIdx)
+		return err
+	})
+	if err != nil && !errs.Is(err, errs.NotExist) {
+		return Session{}, err
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, password, user.PasswordHash)
+	if err != nil {
+		return Session{}, err
+	}
+	if !ok || user.Disabled {
+		s.throttle.Failure(account, now)
+		a.UserID = user.ID
+		reason := "bad credentials"
+		if ok {
+			reason = "account disabled"
+		}
+		if err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			return s.record(ctx, tx, a, "session.create", "user", user.ID, nil, audit.Failure, reason)
+		}); err != nil {
+			return Session{}, err
+		}
+		return Session{}, errBadLogin
+	}
+	s.throttle.Success(account)
+
+	var newHash string
+	if rehash {
+		if newHash, err = s.hasher.Hash(ctx, password); err != nil {
+			return Session{}, err
+		}
+	}
+	token, tokenHash := authn.NewToken()
+	sess := store.SessionRow{
+		ID:         crm.NewID("ses"),
+		TokenHash:  tokenHash,
+		UserID:     user.ID,
+		TokenKey:   user.TokenKey,
+		CreatedAt:  now,
+		LastSeenAt: now,
+		ExpiresAt:  now.Add(s.absolute),
+	}
+	a = authz.Actor{UserID: user.ID, SessionID: sess.ID, IP: c.IP}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertSession(ctx, sess); err != nil {
+			return err
+		}
+		if newHash != "" {
+			if err := tx.UpdateUserPassword(ctx, user.ID, newHash, nil, now); err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, tx, a, "session.create", "user", user.ID, nil, audit.Success, "")
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{Token: token, ID: sess.ID, UserID: user.ID, ExpiresAt: sess.ExpiresAt}, nil
+}
+
+var errNoSession = errs.E(errs.Unauthenticated, "not logged in, or the session has ended; log in again")
+
+// Authenticate turns a session token into an Actor. It is called on every
+// request, so it reads without a transaction and writes only to note
+// activity, at most once a minute.
+func (s *Service) Authenticate(ctx context.Context, token string, c Client) (authz.Actor, error) {
+	if !authn.WellFormedToken(token) {
+		return authz.Actor{}, errNoSession
+	}
+	sw, err := s.db.SessionByTokenHash(ctx, authn.HashToken(token))
+	if errs.Is(err, errs.NotExist) {
+		return authz.Actor{}, errNoSession
+	}
+	if err != nil {
+		return authz.Actor{}, err
+	}
+	now := s.now()
+	sess, user := sw.Session, sw.User
+	switch {
+	case subtle.ConstantTimeCompare(sess.TokenKey, user.TokenKey) != 1,
+		user.Disabled,
+		!now.Before(sess.ExpiresAt),
+		now.Sub(sess.LastSeenAt) >= s.idle:
+		return authz.Actor{}, errNoSession
+	}
+	if now.Sub(sess.LastSeenAt) >= time.Minute {
+		if err := s.db.TouchSession(ctx, sess.ID, now); err != nil {
+			return authz.Actor{}, err
+		}
+	}
+	return authz.Actor{UserID: user.ID, Roles: []authz.Role{authz.Role(user.Role)}, SessionID: sess.ID, IP: c.IP}, nil
+}
+
+// Logout ends the actor's current session.
+func (s *Service) Logout(ctx context.Context, a authz.Actor) error {
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteSession(ctx, a.SessionID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "session.delete", "session", a.SessionID, nil, audit.Success, "logout")
+	})
+}
+
+// IdleTimeout is how long a session may go unused.
+func (s *Service) IdleTimeout() time.Duration { return s.idle }
+
+// PurgeSessions deletes ended sessions; a background job calls it.
+func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
+	now := s.now()
+	return s.db.DeleteExpiredSessions(ctx, now, now.Add(-s.idle))
+}

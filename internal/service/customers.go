@@ -1,0 +1,479 @@
+package service
+
+import (
+	"context"
+	"encoding/base64"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/privacy"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+var errCustomerNotFound = errs.E(errs.NotExist, "customer not found")
+
+func customerPlace(id, field string) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: "customers", Column: store.CustomerColumns[field], Row: id}
+}
+
+// checkWritable refuses an input that sets a field the decision does not
+// let the actor write.
+func checkWritable(d authz.Decision, in crm.CustomerInput) error {
+	for _, f := range crm.CustomerFields {
+		if _, set := in.Fields[f.Name]; set && d.Field(f.Name) < authz.Write {
+			return errs.InvalidField(f.Name, "you may not set "+f.Name)
+		}
+	}
+	for name := range in.Fields {
+		if _, ok := store.CustomerColumns[name]; !ok {
+			return errs.InvalidField(name, "unknown field "+name)
+		}
+	}
+	return nil
+}
+
+// CreateCustomer adds a customer with a fresh data key. The actor owns the
+// customer unless in.OwnerID names someone else (which only a role with
+// scope over all customers may do).
+func (s *Service) CreateCustomer(ctx context.Context, a authz.Actor, in crm.CustomerInput) (crm.Customer, error) {
+	if err := in.Normalise(true); err != nil {
+		return crm.Customer{}, err
+	}
+	owner := a.UserID
+	if owner == authz.SystemUserID {
+		owner = ""
+	}
+	if in.OwnerID != nil {
+		owner = *in.OwnerID
+	}
+	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: owner})
+	if !d.Allowed {
+		if authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer}).Allowed {
+			return crm.Customer{}, errs.InvalidField("owner_id", "you may only create customers you own")
+		}
+		return crm.Customer{}, errs.E(errs.Permission, "you may not create customers")
+	}
+	if err := checkWritable(d, in); err != nil {
+		return crm.Customer{}, err
+	}
+	now := s.now()
+	c := crm.Customer{ID: crm.NewID("cus"), OwnerID: owner, Fields: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+	for name, v := range in.Fields {
+		if v != nil && *v != "" {
+			c.Fields[name] = *v
+		}
+	}
+	key, wrapped, err := s.keys.NewDataKey(c.ID)
+	if err != nil {
+		return crm.Customer{}, err
+	}
+	row, err := s.sealCustomer(key, c)
+	if err != nil {
+		return crm.Customer{}, err
+	}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := s.checkOwner(ctx, tx, owner); err != nil {
+			return err
+		}
+		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.keys.ActiveTerm(), now); err != nil {
+			return err
+		}
+		if err := tx.InsertCustomer(ctx, row); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "customer.create", "customer", c.ID, sortedKeys(c.Fields), audit.Success, "")
+	})
+	if err != nil {
+		return crm.Customer{}, err
+	}
+	return view(c, d), nil
+}
+
+func (s *Service) checkOwner(ctx context.Context, tx *store.Tx, owner string) error {
+	if owner == "" {
+		return nil
+	}
+	if _, err := tx.UserByID(ctx, owner); err != nil {
+		if errs.Is(err, errs.NotExist) {
+			return errs.InvalidField("owner_id", "owner_id names no user")
+		}
+		return err
+	}
+	return nil
+}
+
+// Customer returns one customer as the actor may see it, and audits the
+// read (naming the fields shown) before returning. A customer the actor
+// may not read is "not found", exactly like one that does not exist.
+func (s *Service) Customer(ctx context.Context, a authz.Actor, id string) (crm.Customer, error) {
+	if !crm.ValidID(id) {
+		return crm.Customer{}, errCustomerNotFound
+	}
+	var out crm.Customer
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := tx.CustomerByID(ctx, id)
+		if err != nil {
+			return notFound(err, "customer")
+		}
+		d := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID})
+		if !d.Allowed {
+			denied = true
+			return s.record(ctx, tx, a, "customer.read", "customer", id, nil, audit.Denied, "not in scope")
+		}
+		var shown []string
+		if out, shown, err = s.openCustomer(row, d); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "customer.read", "customer", id, shown, audit.Success, "")
+	})
+	if err == nil && denied {
+		err = errCustomerNotFound
+	}
+	return out, err
+}
+
+// UpdateCustomer changes the fields in in, and the owner when in.OwnerID is
+// set; it returns the customer as the actor may now see it.
+func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, in crm.CustomerInput) (crm.Customer, error) {
+	if !crm.ValidID(id) {
+		return crm.Customer{}, errCustomerNotFound
+	}
+	if err := in.Normalise(false); err != nil {
+		return crm.Customer{}, err
+	}
+	var out crm.Customer
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := tx.CustomerByID(ctx, id)
+		if err != nil {
+			return notFound(err, "customer")
+		}
+		res := authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID}
+		if !authz.Decide(a, authz.ActionRead, res).Allowed {
+			denied = true
+			return s.record(ctx, tx, a, "customer.update", "customer", id, nil, audit.Denied, "not in scope")
+		}
+		d := authz.Decide(a, authz.ActionUpdate, res)
+		if !d.Allowed {
+			return errs.E(errs.Permission, "you may not change this customer")
+		}
+		if err := checkWritable(d, in); err != nil {
+			return err
+		}
+		changed := sortedKeys(in.Fields)
+		if in.OwnerID != nil && *in.OwnerID != row.OwnerID {
+			if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: *in.OwnerID}).Allowed {
+				return errs.InvalidField("owner_id", "you may not give this customer to another owner")
+			}
+			if err := s.checkOwner(ctx, tx, *in.OwnerID); err != nil {
+				return err
+			}
+			row.OwnerID = *in.OwnerID
+			changed = append(changed, "owner_id")
+		}
+		key, err := s.openKey(row)
+		if err != nil {
+			return err
+		}
+		c, err := s.openAll(key, row)
+		if err != nil {
+			return err
+		}
+		for name, v := range in.Fields {
+			if v == nil || *v == "" {
+				delete(c.Fields, name)
+			} else {
+				c.Fields[name] = *v
+			}
+		}
+		c.OwnerID, c.UpdatedAt = row.OwnerID, s.now()
+		newRow, err := s.sealCustomer(key, c)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateCustomer(ctx, newRow); err != nil {
+			return err
+		}
+		dAfter := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID})
+		out = view(c, dAfter)
+		return s.append(ctx, tx,
+			event(a, "customer.update", "customer", id, changed, audit.Success, ""),
+			event(a, "customer.read", "customer", id, shownFields(out, dAfter), audit.Success, "returned after update"))
+	})
+	if err == nil && denied {
+		err = errCustomerNotFound
+	}
+	return out, err
+}
+
+// DeleteCustomer removes a customer and destroys their data key, so that
+// any copy of their sealed fields (in a backup, say) can no longer be read.
+func (s *Service) DeleteCustomer(ctx context.Context, a authz.Actor, id string) error {
+	if !crm.ValidID(id) {
+		return errCustomerNotFound
+	}
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := tx.CustomerByID(ctx, id)
+		if err != nil {
+			return notFound(err, "customer")
+		}
+		res := authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID}
+		if !authz.Decide(a, authz.ActionRead, res).Allowed {
+			denied = true
+			return s.record(ctx, tx, a, "customer.delete", "customer", id, nil, audit.Denied, "not in scope")
+		}
+		if !authz.Decide(a, authz.ActionDelete, res).Allowed {
+			return errs.E(errs.Permission, "you may not delete customers")
+		}
+		if err := tx.DeleteCustomer(ctx, id); err != nil {
+			return err
+		}
+		if err := tx.DeleteSubjectKey(ctx, id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "customer.delete", "customer", id, nil, audit.Success, "data key destroyed")
+	})
+	if err == nil && denied {
+		err = errCustomerNotFound
+	}
+	return err
+}
+
+// CustomerQuery filters and pages a customer list.
+type CustomerQuery struct {
+	Email, Phone, NationalID string // exact match, through blind indexes
+	Cursor                   string // from a previous page's Next
+	Limit                    int    // 1..200, default 50
+}
+
+// CustomerPage is one page of customers.
+type CustomerPage struct {
+	Customers []crm.Customer
+	Next      string // cursor for the next page; empty on the last
+}
+
+const (
+	defaultLimit = 50
+	maxLimit     = 200
+)
+
+// ListCustomers returns the customers the actor may read that match q, and
+// audits one read per customer returned.
+func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQuery) (CustomerPage, error) {
+	d := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer})
+	if !d.Allowed {
+		return CustomerPage{}, errs.E(errs.Permission, "you may not read customers")
+	}
+	f := store.CustomerFilter{Limit: q.Limit}
+	switch {
+	case f.Limit == 0:
+		f.Limit = defaultLimit
+	case f.Limit < 0 || f.Limit > maxLimit:
+		return CustomerPage{}, errs.InvalidField("limit", "limit must be between 1 and 200")
+	}
+	if d.Scope == authz.ScopeOwn {
+		f.OwnerID = a.UserID
+	}
+	reason := "list"
+	for _, x := range []struct {
+		field, value, index string
+		norm            func(string) (string, error)
+		dst             *[]byte
+	}{
+		{crm.FieldEmail, q.Email, fieldcrypt.IndexCustomerEmail, crm.NormaliseEmail, &f.Email},
+		{crm.FieldPhone, q.Phone, fieldcrypt.IndexCustomerPhone, crm.NormalisePhone, &f.Phone},
+		{crm.FieldNationalID, q.NationalID, fieldcrypt.IndexCustomerNationalID, crm.NormaliseNationalID, &f.NationalID},
+	} {
+		if x.value == "" {
+			continue
+		}
+		if d.Field(x.field) < authz.Read {
+			return CustomerPage{}, errs.InvalidField(x.field, "you may not search by "+x.field)
+		}
+		n, err := x.norm(x.value)
+		if err != nil {
+			return CustomerPage{}, err
+		}
+		*x.dst = s.index.Index(x.index, n)
+		reason = "search by " + x.field
+	}
+	if q.Cursor != "" {
+		cur, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return CustomerPage{}, err
+		}
+		f.After = &cur
+	}
+	want := f.Limit
+	f.Limit++ // one more tells whether there is a next page
+	var page CustomerPage
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.ListCustomers(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(rows) > want {
+			rows = rows[:want]
+			last := rows[want-1]
+			page.Next = encodeCursor(store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+		}
+		events := make([]audit.Event, 0, len(rows))
+		for _, row := range rows {
+			rd := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID})
+			if !rd.Allowed { // the filter should make this impossible; never leak if it does not
+				continue
+			}
+			c, shown, err := s.openCustomer(row, rd)
+			if err != nil {
+				return err
+			}
+			page.Customers = append(page.Customers, c)
+			events = append(events, event(a, "customer.read", "customer", c.ID, shown, audit.Success, reason))
+		}
+		if len(events) == 0 {
+			return s.record(ctx, tx, a, "customer.list", "customer", "", nil, audit.Success, reason+": no results")
+		}
+		return s.append(ctx, tx, events...)
+	})
+	if err != nil {
+		return CustomerPage{}, err
+	}
+	return page, nil
+}
+
+func (s *Service) sealCustomer(key keyring.DataKey, c crm.Customer) (store.CustomerRow, error) {
+	row := store.CustomerRow{ID: c.ID, OwnerID: c.OwnerID, Sealed: map[string][]byte{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	for name, v := range c.Fields {
+		ct, err := fieldcrypt.Seal(key, customerPlace(c.ID, name), v)
+		if err != nil {
+			return row, err
+		}
+		row.Sealed[name] = ct
+	}
+	row.Index = store.CustomerIndex{
+		Email:      s.index.Index(fieldcrypt.IndexCustomerEmail, c.Fields[crm.FieldEmail]),
+		Phone:      s.index.Index(fieldcrypt.IndexCustomerPhone, c.Fields[crm.FieldPhone]),
+		NationalID: s.index.Index(fieldcrypt.IndexCustomerNationalID, c.Fields[crm.FieldNationalID]),
+	}
+	return row, nil
+}
+
+func (s *Service) openKey(row store.CustomerRow) (keyring.DataKey, error) {
+	key, err := s.keys.OpenDataKey(row.ID, row.WrappedKey)
+	if err != nil {
+		return key, errs.Wrap(errs.Internal, "service.openKey", "", err)
+	}
+	return key, nil
+}
+
+// openAll opens every field of row, for rewriting; never returned as is.
+func (s *Service) openAll(key keyring.DataKey, row store.CustomerRow) (crm.Customer, error) {
+	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
+	for name, ct := range row.Sealed {
+		v, err := fieldcrypt.Open(key, customerPlace(row.ID, name), ct)
+		if err != nil {
+			return c, errs.Wrap(errs.Internal, "service.openAll", "", err)
+		}
+		c.Fields[name] = v
+	}
+	return c, nil
+}
+
+// openCustomer opens only the fields d lets the actor see, masking the
+// masked ones, and names the fields shown for the audit event. Hidden
+// fields are never decrypted.
+func (s *Service) openCustomer(row store.CustomerRow, d authz.Decision) (crm.Customer, []string, error) {
+	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
+	key, err := s.openKey(row)
+	if err != nil {
+		return c, nil, err
+	}
+	var shown []string
+	for _, f := range crm.CustomerFields {
+		level := d.Field(f.Name)
+		ct, ok := row.Sealed[f.Name]
+		if level == authz.Hidden || !ok {
+			continue
+		}
+		v, err := fieldcrypt.Open(key, customerPlace(row.ID, f.Name), ct)
+		if err != nil {
+			return c, nil, errs.Wrap(errs.Internal, "service.openCustomer", "", err)
+		}
+		if level == authz.Masked {
+			v = privacy.Mask(v)
+		}
+		c.Fields[f.Name] = v
+		shown = append(shown, fieldLabel(f.Name, level))
+	}
+	return c, shown, nil
+}
+
+// view is c as decision d lets the actor see it.
+func view(c crm.Customer, d authz.Decision) crm.Customer {
+	out := c
+	out.Fields = map[string]string{}
+	for name, v := range c.Fields {
+		switch d.Field(name) {
+		case authz.Hidden:
+		case authz.Masked:
+			out.Fields[name] = privacy.Mask(v)
+		default:
+			out.Fields[name] = v
+		}
+	}
+	return out
+}
+
+func shownFields(c crm.Customer, d authz.Decision) []string {
+	var out []string
+	for _, f := range crm.CustomerFields {
+		if _, ok := c.Fields[f.Name]; ok {
+			out = append(out, fieldLabel(f.Name, d.Field(f.Name)))
+		}
+	}
+	return out
+}
+
+func fieldLabel(name string, l authz.Level) string {
+	if l == authz.Masked {
+		return name + ":masked"
+	}
+	return name
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func encodeCursor(c store.Cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.CreatedAt.UnixMicro(), 10) + "." + c.ID))
+}
+
+func decodeCursor(s string) (store.Cursor, error) {
+	bad := errs.InvalidField("cursor", "cursor is not one this server gave out")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return store.Cursor{}, bad
+	}
+	us, id, ok := strings.Cut(string(b), ".")
+	n, err := strconv.ParseInt(us, 10, 64)
+	if !ok || err != nil || !crm.ValidID(id) {
+		return store.Cursor{}, bad
+	}
+	return store.Cursor{CreatedAt: time.UnixMicro(n).UTC(), ID: id}, nil
+}

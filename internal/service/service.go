@@ -1,0 +1,129 @@
+// Package service holds Strongroom's use cases. Each method asks authz,
+// then works through the store inside one transaction, seals and opens
+// fields with the subject's data key, and appends the audit event in the
+// same transaction: no audit, no data. It never imports net/http.
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authn"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// Options tune a Service. Zero values take the defaults.
+type Options struct {
+	IdleTimeout     time.Duration // default 15 minutes
+	AbsoluteTimeout time.Duration // default 12 hours
+	Hasher          *authn.Hasher // default: DefaultParams, one hash per CPU
+	Throttle        *authn.Throttle
+	Now             func() time.Time
+}
+
+// Service is the use-case layer.
+type Service struct {
+	db       *store.DB
+	keys     *keyring.Keyring
+	index    *fieldcrypt.Indexer
+	hasher   *authn.Hasher
+	throttle *authn.Throttle
+	idle     time.Duration
+	absolute time.Duration
+	now      func() time.Time
+}
+
+// New builds a Service over db with the master keyring kr, and checks that
+// kr is the key this database was created with.
+func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*Service, error) {
+	s := &Service{
+		db:       db,
+		keys:     kr,
+		index:    fieldcrypt.NewIndexer(kr),
+		hasher:   opt.Hasher,
+		throttle: opt.Throttle,
+		idle:     opt.IdleTimeout,
+		absolute: opt.AbsoluteTimeout,
+		now:      opt.Now,
+	}
+	if s.hasher == nil {
+		s.hasher = authn.NewHasher(authn.DefaultParams, 0)
+	}
+	if s.throttle == nil {
+		s.throttle = authn.NewThrottle(30, 10)
+	}
+	if s.idle == 0 {
+		s.idle = 15 * time.Minute
+	}
+	if s.absolute == 0 {
+		s.absolute = 12 * time.Hour
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := s.checkKeyring(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+const keyringCheckSubject = "keyring-check"
+
+// checkKeyring makes sure the master key opens this database's data: the
+// first start stores a data key wrapped for a fixed subject; later starts
+// must be able to unwrap it. Starting with the wrong key file would
+// otherwise seal new data under a key the old data does not share.
+func (s *Service) checkKeyring(ctx context.Context) error {
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		wrapped, err := tx.Meta(ctx, "keyring_check")
+		if errs.Is(err, errs.NotExist) {
+			_, w, err := s.keys.NewDataKey(keyringCheckSubject)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetMeta(ctx, "keyring_check", w); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, authz.System(), "keyring.init", "keyring", "", nil, audit.Success, "")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.keys.OpenDataKey(keyringCheckSubject, wrapped); err != nil {
+			return errors.New("the master key does not match this database: start with the key file it was created with")
+		}
+		return nil
+	})
+}
+
+// record appends one audit event for actor inside tx.
+func (s *Service) record(ctx context.Context, tx *store.Tx, a authz.Actor, action, objType, objID string, fields []string, outcome, reason string) error {
+	return s.append(ctx, tx, event(a, action, objType, objID, fields, outcome, reason))
+}
+
+func (s *Service) append(ctx context.Context, tx *store.Tx, events ...audit.Event) error {
+	if err := audit.Append(ctx, tx, s.now(), events...); err != nil {
+		return errs.Wrap(errs.Unavailable, "service.audit", "the audit log cannot be written, so the request was refused", err)
+	}
+	return nil
+}
+
+func event(a authz.Actor, action, objType, objID string, fields []string, outcome, reason string) audit.Event {
+	return audit.Event{
+		ActorID:    a.UserID,
+		SessionID:  a.SessionID,
+		IP:         a.IP,
+		Action:     action,
+		ObjectType: objType,
+		ObjectID:   objID,
+		Fields:     fields,
+		Outcome:    outcome,
+		Reason:     reason,
+	}
+}

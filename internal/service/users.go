@@ -1,0 +1,202 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authn"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// User is a person who logs in to Strongroom.
+type User struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Role      string    `json:"role"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// NewUser is the input to CreateUser.
+type NewUser struct {
+	Email    string
+	Role     string
+	Password string
+}
+
+func checkRole(role string) error {
+	if !authz.ValidRole(role) {
+		names := make([]string, len(authz.Roles))
+		for i, r := range authz.Roles {
+			names[i] = string(r)
+		}
+		return errs.InvalidField("role", "role must be one of: "+strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// CreateUser adds a user. The email is sealed under the user's own data
+// key and found by its blind index; the password is hashed.
+func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (User, error) {
+	if !authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return User{}, errs.E(errs.Permission, "you may not create users")
+	}
+	email, err := crm.NormaliseEmail(in.Email)
+	if err != nil || email == "" {
+		return User{}, errs.InvalidField("email", "email is not a valid address (like name@example.com)")
+	}
+	if err := checkRole(in.Role); err != nil {
+		return User{}, err
+	}
+	if err := authn.CheckPassword(in.Password, email, strings.Split(email, "@")[0]); err != nil {
+		return User{}, err
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.now()
+	id := crm.NewID("usr")
+	key, wrapped, err := s.keys.NewDataKey(id)
+	if err != nil {
+		return User{}, err
+	}
+	sealed, err := fieldcrypt.Seal(key, fieldcrypt.Place{Table: "users", Column: "email_ct", Row: id}, email)
+	if err != nil {
+		return User{}, err
+	}
+	row := store.UserRow{
+		ID:           id,
+		EmailIndex:   s.index.Index(fieldcrypt.IndexUserEmail, email),
+		EmailSealed:  sealed,
+		Role:         in.Role,
+		PasswordHash: hash,
+		TokenKey:     authn.NewTokenKey(),
+		CreatedAt:    now,
+		UpdatedAt:    now,
+	}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertSubjectKey(ctx, id, wrapped, s.keys.ActiveTerm(), now); err != nil {
+			return err
+		}
+		if err := tx.InsertUser(ctx, row); err != nil {
+			if errs.Is(err, errs.Exist) {
+				return errs.InvalidField("email", "a user with this email already exists")
+			}
+			return err
+		}
+		return s.record(ctx, tx, a, "user.create", "user", id, []string{"email", "role"}, audit.Success, "role granted: "+in.Role)
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return User{ID: id, Email: email, Role: in.Role, CreatedAt: now}, nil
+}
+
+// SetUserRole changes a user's role. The change applies from the user's
+// next request, including in open sessions.
+func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role string) (User, error) {
+	if err := checkRole(role); err != nil {
+		return User{}, err
+	}
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return User{}, errs.E(errs.Permission, "you may not change roles")
+	}
+	if a.UserID == userID {
+		return User{}, errs.E(errs.Permission, "you may not change your own role")
+	}
+	var out User
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		if err := tx.UpdateUserRole(ctx, userID, role, s.now()); err != nil {
+			return err
+		}
+		if out, err = s.openUser(u); err != nil {
+			return err
+		}
+		out.Role = role
+		return s.record(ctx, tx, a, "user.role_change", "user", userID, []string{"role"}, audit.Success, fmt.Sprintf("role %s -> %s", u.Role, role))
+	})
+	return out, err
+}
+
+// SetPassword replaces a user's password and ends all their sessions.
+func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, password string) error {
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return errs.E(errs.Permission, "you may not set passwords")
+	}
+	var u store.UserRow
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		u, err = tx.UserByID(ctx, userID)
+		return notFound(err, "user")
+	})
+	if err != nil {
+		return err
+	}
+	user, err := s.openUser(u)
+	if err != nil {
+		return err
+	}
+	if err := authn.CheckPassword(password, user.Email, strings.Split(user.Email, "@")[0]); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdateUserPassword(ctx, userID, hash, authn.NewTokenKey(), s.now()); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "user.password_set", "user", userID, []string{"password"}, audit.Success, "sessions ended")
+	})
+}
+
+// UserIDByEmail finds a user's id by email, for command-line administration.
+func (s *Service) UserIDByEmail(ctx context.Context, a authz.Actor, email string) (string, error) {
+	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return "", errs.E(errs.Permission, "you may not look up users")
+	}
+	norm, err := crm.NormaliseEmail(email)
+	if err != nil {
+		return "", err
+	}
+	var id string
+	err = s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByEmailIndex(ctx, s.index.Index(fieldcrypt.IndexUserEmail, norm))
+		id = u.ID
+		return notFound(err, "user")
+	})
+	return id, err
+}
+
+func (s *Service) openUser(u store.UserRow) (User, error) {
+	key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+	if err != nil {
+		return User{}, errs.Wrap(errs.Internal, "service.openUser", "", err)
+	}
+	email, err := fieldcrypt.Open(key, fieldcrypt.Place{Table: "users", Column: "email_ct", Row: u.ID}, u.EmailSealed)
+	if err != nil {
+		return User{}, errs.Wrap(errs.Internal, "service.openUser", "", err)
+	}
+	return User{ID: u.ID, Email: email, Role: u.Role, Disabled: u.Disabled, CreatedAt: u.CreatedAt}, nil
+}
+
+// notFound turns a store NotExist into a public "<what> not found".
+func notFound(err error, what string) error {
+	if errs.Is(err, errs.NotExist) {
+		return errs.Wrap(errs.NotExist, "service", what+" not found", err)
+	}
+	return err
+}

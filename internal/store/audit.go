@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"iter"
+	"strings"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+)
+
+var _ audit.Appender = (*Tx)(nil)
+
+// AuditHead reads the chain head. On PostgreSQL it locks the head row until
+// the transaction ends, so concurrent servers append one after another; on
+// SQLite the write transaction already holds the database's write lock.
+func (tx *Tx) AuditHead(ctx context.Context) (audit.Head, error) {
+	q := "SELECT seq, hash FROM audit_head WHERE id = 1"
+	if tx.db.engine == Postgres {
+		q += " FOR UPDATE"
+	}
+	var h audit.Head
+	err := tx.queryRow(ctx, q).Scan(&h.Seq, &h.Hash)
+	if len(h.Hash) == 0 {
+		h.Hash = nil
+	}
+	return h, classify("store.AuditHead", err)
+}
+
+// InsertAuditEvents appends chained events and moves the head.
+func (tx *Tx) InsertAuditEvents(ctx context.Context, events []audit.Event, head audit.Head) error {
+	const cols = 13
+	for start := 0; start < len(events); start += 50 {
+		batch := events[start:min(start+50, len(events))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO audit_events (seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, prev_hash, hash) VALUES ")
+		args := make([]any, 0, cols*len(batch))
+		for i, e := range batch {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + placeholders(cols) + ")")
+			prev := e.PrevHash
+			if prev == nil {
+				prev = []byte{}
+			}
+			args = append(args, e.Seq, e.At.UnixMicro(), e.ActorID, e.SessionID, e.IP, e.Action, e.ObjectType, e.ObjectID,
+				strings.Join(e.Fields, ","), e.Outcome, e.Reason, prev, e.Hash)
+		}
+		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+			return classify("store.InsertAuditEvents", err)
+		}
+	}
+	return tx.updateOne(ctx, "store.InsertAuditEvents", "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", head.Seq, head.Hash)
+}
+
+// AuditFilter selects audit events. Zero fields do not filter.
+type AuditFilter struct {
+	ActorID    string
+	ObjectType string
+	ObjectID   string
+	Since      time.Time // inclusive
+	Until      time.Time // exclusive
+	AfterSeq   int64
+	Limit      int
+}
+
+const auditColumns = "seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, prev_hash, hash"
+
+func scanAudit(row interface{ Scan(...any) error }) (audit.Event, error) {
+	var e audit.Event
+	var at int64
+	var fields string
+	err := row.Scan(&e.Seq, &at, &e.ActorID, &e.SessionID, &e.IP, &e.Action, &e.ObjectType, &e.ObjectID, &fields, &e.Outcome, &e.Reason, &e.PrevHash, &e.Hash)
+	e.At = fromMicro(at)
+	if fields != "" {
+		e.Fields = strings.Split(fields, ",")
+	}
+	if len(e.PrevHash) == 0 {
+		e.PrevHash = nil
+	}
+	return e, err
+}
+
+// ListAudit returns events matching f in seq order.
+func (tx *Tx) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
+	where := []string{"seq > ?"}
+	args := []any{f.AfterSeq}
+	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
+	if f.ActorID != "" {
+		add("actor_id = ?", f.ActorID)
+	}
+	if f.ObjectType != "" {
+		add("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		add("object_id = ?", f.ObjectID)
+	}
+	if !f.Since.IsZero() {
+		add("at >= ?", f.Since.UnixMicro())
+	}
+	if !f.Until.IsZero() {
+		add("at < ?", f.Until.UnixMicro())
+	}
+	args = append(args, f.Limit)
+	rows, err := tx.query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE "+strings.Join(where, " AND ")+" ORDER BY seq LIMIT ?", args...)
+	if err != nil {
+		return nil, classify("store.ListAudit", err)
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, classify("store.ListAudit", err)
+		}
+		out = append(out, e)
+	}
+	return out, classify("store.ListAudit", rows.Err())
+}
+
+// AuditLog streams the whole log in seq order, with its head, for
+// verification. It reads in pages so that a long log is never held whole.
+func (db *DB) AuditLog(ctx context.Context) (iter.Seq2[audit.Event, error], audit.Head, error) {
+	var head audit.Head
+	if err := db.read.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&head.Seq, &head.Hash); err != nil {
+		return nil, head, classify("store.AuditLog", err)
+	}
+	seq := func(yield func(audit.Event, error) bool) {
+		after := int64(-1 << 62)
+		for {
+			rows, err := db.read.QueryContext(ctx, db.q("SELECT "+auditColumns+" FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 1000"), after)
+			if err != nil {
+				yield(audit.Event{}, classify("store.AuditLog", err))
+				return
+			}
+			n := 0
+			for rows.Next() {
+				e, err := scanAudit(rows)
+				if err != nil {
+					rows.Close()
+					yield(e, classify("store.AuditLog", err))
+					return
+				}
+				n++
+				after = e.Seq
+				if !yield(e, nil) {
+					rows.Close()
+					return
+				}
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				yield(audit.Event{}, classify("store.AuditLog", err))
+				return
+			}
+			if n < 1000 {
+				return
+			}
+		}
+	}
+	return seq, head, nil
+}

@@ -1,0 +1,179 @@
+// Package store is Strongroom's only user of database/sql. It speaks to
+// SQLite (embedded, the default) and PostgreSQL (production) with one set of
+// portable SQL and per-engine migrations. Rows hold ciphertext and blind
+// indexes; the store never sees a key.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+// Engine is the database engine behind a DB.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is an open database. For SQLite it holds a single-connection writer
+// pool (writes queue in Go, not in SQLite's busy loop) and a reader pool;
+// for PostgreSQL both are the same pool.
+type DB struct {
+	engine Engine
+	write  *sql.DB
+	read   *sql.DB
+	rebind sync.Map // query -> engine form
+}
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens dsn (a postgres:// URL, or a SQLite file path) and applies
+// pending migrations.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{}
+	var err error
+	if IsPostgresDSN(dsn) {
+		db.engine = Postgres
+		if db.write, err = sql.Open("pgx", dsn); err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		db.write.SetMaxOpenConns(16)
+		db.write.SetMaxIdleConns(16)
+		db.read = db.write
+	} else {
+		db.engine = SQLite
+		base := "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+		if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		db.write.SetMaxOpenConns(1)
+		if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		db.read.SetMaxOpenConns(8)
+		db.read.SetMaxIdleConns(8)
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: cannot reach the %s database: %w", db.engine, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Engine reports which engine db speaks to.
+func (db *DB) Engine() Engine { return db.engine }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// q turns a portable query ('?' placeholders) into the engine's form.
+func (db *DB) q(query string) string {
+	if db.engine != Postgres {
+		return query
+	}
+	if v, ok := db.rebind.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	db.rebind.Store(query, b.String())
+	return b.String()
+}
+
+// Tx is one transaction. It is only reachable inside WithTx.
+type Tx struct {
+	db *DB
+	tx *sql.Tx
+}
+
+// WithTx runs fn in a transaction, committing when fn returns nil and
+// rolling back otherwise. It is the one way to open a transaction.
+func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "store.WithTx", "the database is unavailable", err)
+	}
+	tx := &Tx{db: db, tx: sqlTx}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return errs.Wrap(errs.Unavailable, "store.WithTx", "the change could not be saved", err)
+	}
+	return nil
+}
+
+// ReadTx runs fn in a read-only transaction on the reader pool. Writes in
+// fn fail. Use it for work that must not hold SQLite's write lock (such as a
+// login, which spends tens of milliseconds hashing).
+func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "store.ReadTx", "the database is unavailable", err)
+	}
+	defer sqlTx.Rollback()
+	return fn(&Tx{db: db, tx: sqlTx})
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.q(query), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.q(query), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.q(query), args...)
+}
+
+// classify maps driver errors to error kinds: no rows is NotExist, a unique
+// violation is Exist; anything else is Internal.
+func classify(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return errs.Wrap(errs.NotExist, op, "not found", err)
+	case isUniqueViolation(err):
+		return errs.Wrap(errs.Exist, op, "already exists", err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return errs.Wrap(errs.Unavailable, op, "the request was cancelled or timed out", err)
+	}
+	return errs.Wrap(errs.Internal, op, "", err)
+}

@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// UserRow is a stored user. The email is sealed; EmailIndex finds it.
+type UserRow struct {
+	ID           string
+	EmailIndex   []byte
+	EmailSealed  []byte
+	Role         string
+	PasswordHash string
+	TokenKey     []byte // per-user secret; changing it ends every session
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	WrappedKey   []byte // the user's wrapped data key, joined in on reads
+}
+
+const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, k.wrapped"
+
+func scanUser(row interface{ Scan(...any) error }) (UserRow, error) {
+	var u UserRow
+	var disabled int
+	var created, updated int64
+	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &u.WrappedKey)
+	u.Disabled = disabled != 0
+	u.CreatedAt, u.UpdatedAt = fromMicro(created), fromMicro(updated)
+	return u, err
+}
+
+// InsertUser stores a new user. A taken email fails with Exist.
+func (tx *Tx) InsertUser(ctx context.Context, u UserRow) error {
+	_, err := tx.exec(ctx, `INSERT INTO users (id, email_bidx, email_ct, role, password_hash, token_key, disabled, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.EmailIndex, u.EmailSealed, u.Role, u.PasswordHash, u.TokenKey, boolInt(u.Disabled), u.CreatedAt.UnixMicro(), u.UpdatedAt.UnixMicro())
+	return classify("store.InsertUser", err)
+}
+
+// UserByEmailIndex finds a user by the blind index of their email.
+func (tx *Tx) UserByEmailIndex(ctx context.Context, idx []byte) (UserRow, error) {
+	u, err := scanUser(tx.queryRow(ctx, "SELECT "+userColumns+" FROM users u JOIN subject_keys k ON k.subject_id = u.id WHERE u.email_bidx = ?", idx))
+	return u, classify("store.UserByEmailIndex", err)
+}
+
+// UserByID finds a user by id.
+func (tx *Tx) UserByID(ctx context.Context, id string) (UserRow, error) {
+	u, err := scanUser(tx.queryRow(ctx, "SELECT "+userColumns+" FROM users u JOIN subject_keys k ON k.subject_id = u.id WHERE u.id = ?", id))
+	return u, classify("store.UserByID", err)
+}
+
+// ListUsers returns every user, oldest first.
+func (tx *Tx) ListUsers(ctx context.Context) ([]UserRow, error) {
+	rows, err := tx.query(ctx, "SELECT "+userColumns+" FROM users u JOIN subject_keys k ON k.subject_id = u.id ORDER BY u.created_at, u.id")
+	if err != nil {
+		return nil, classify("store.ListUsers", err)
+	}
+	defer rows.Close()
+	var out []UserRow
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, classify("store.ListUsers", err)
+		}
+		out = append(out, u)
+	}
+	return out, classify("store.ListUsers", rows.Err())
+}
+
+// UpdateUserRole sets a user's role.
+func (tx *Tx) UpdateUserRole(ctx context.Context, id, role string, now time.Time) error {
+	return tx.updateOne(ctx, "store.UpdateUserRole", "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", role, now.UnixMicro(), id)
+}
+
+// UpdateUserPassword sets a user's password hash and, when tokenKey is not
+// nil, their token key (ending every session they have).
+func (tx *Tx) UpdateUserPassword(ctx context.Context, id, hash string, tokenKey []byte, now time.Time) error {
+	if tokenKey == nil {
+		return tx.updateOne(ctx, "store.UpdateUserPassword", "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, now.UnixMicro(), id)
+	}
+	return tx.updateOne(ctx, "store.UpdateUserPassword", "UPDATE users SET password_hash = ?, token_key = ?, updated_at = ? WHERE id = ?", hash, tokenKey, now.UnixMicro(), id)
+}
+
+// updateOne runs an UPDATE or DELETE that must touch exactly one row; none
+// is NotExist.
+func (tx *Tx) updateOne(ctx context.Context, op, query string, args ...any) error {
+	res, err := tx.exec(ctx, query, args...)
+	if err != nil {
+		return classify(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return classify(op, err)
+	}
+	if n == 0 {
+		return classify(op, sql.ErrNoRows)
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func fromMicro(us int64) time.Time { return time.UnixMicro(us).UTC() }
