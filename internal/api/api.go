@@ -1,0 +1,107 @@
+// Package api is Strongroom's JSON REST API under /api/v1. Handlers parse
+// and validate input, call one service method with the authenticated
+// Actor, and write the result; errors are answered as problem+json by
+// httpx.WriteError alone. Handlers never decide access themselves.
+package api
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+// SessionCookie is the session cookie's name. The __Host- prefix makes
+// browsers insist on Secure, Path=/ and no Domain.
+const SessionCookie = "__Host-strongroom-session"
+
+// Handler serves the API.
+type Handler struct {
+	svc *service.Service
+	log *slog.Logger
+}
+
+// New returns the API handler.
+func New(svc *service.Service, log *slog.Logger) *Handler {
+	return &Handler{svc: svc, log: log}
+}
+
+// Routes registers every API route on mux. It is the one list of routes.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /api/v1/openapi.json", h.public(h.openAPI))
+	mux.Handle("POST /api/v1/sessions", h.public(h.createSession))
+	mux.Handle("DELETE /api/v1/sessions/current", h.authed(h.deleteSession))
+	mux.Handle("GET /api/v1/me", h.authed(h.showMe))
+	mux.Handle("GET /api/v1/customers", h.authed(h.listCustomers))
+	mux.Handle("POST /api/v1/customers", h.authed(h.createCustomer))
+	mux.Handle("GET /api/v1/customers/{id}", h.authed(h.showCustomer))
+	mux.Handle("PATCH /api/v1/customers/{id}", h.authed(h.updateCustomer))
+	mux.Handle("DELETE /api/v1/customers/{id}", h.authed(h.deleteCustomer))
+	mux.Handle("GET /api/v1/audit", h.authed(h.listAudit))
+	mux.Handle("POST /api/v1/users", h.authed(h.createUser))
+	mux.Handle("PATCH /api/v1/users/{id}", h.authed(h.updateUser))
+	mux.Handle("/api/", h.public(notFound))
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) error {
+	return errs.E(errs.NotExist, "no such API route: "+r.Method+" "+r.URL.Path)
+}
+
+type publicFunc func(w http.ResponseWriter, r *http.Request) error
+type authedFunc func(w http.ResponseWriter, r *http.Request, a authz.Actor) error
+
+func (h *Handler) public(fn publicFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			httpx.WriteError(w, r, h.log, err)
+		}
+	})
+}
+
+// authed authenticates the request (Bearer token, else session cookie)
+// before calling fn with the Actor.
+func (h *Handler) authed(fn authedFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := h.authenticate(r)
+		if err == nil {
+			err = fn(w, r, a)
+		}
+		if err != nil {
+			httpx.WriteError(w, r, h.log, err)
+		}
+	})
+}
+
+func (h *Handler) authenticate(r *http.Request) (authz.Actor, error) {
+	token := ""
+	if v := r.Header.Get("Authorization"); v != "" {
+		scheme, t, ok := strings.Cut(v, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return authz.Actor{}, errs.E(errs.Unauthenticated, "the Authorization header must be: Bearer <token>")
+		}
+		token = strings.TrimSpace(t)
+	} else if c, err := r.Cookie(SessionCookie); err == nil {
+		token = c.Value
+	}
+	if token == "" {
+		return authz.Actor{}, errs.E(errs.Unauthenticated, "log in first: POST /api/v1/sessions, then send the token as Authorization: Bearer <token>")
+	}
+	return h.svc.Authenticate(r.Context(), token, client(r))
+}
+
+func client(r *http.Request) service.Client {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	ua := r.UserAgent()
+	if len(ua) > 256 {
+		ua = ua[:256]
+	}
+	return service.Client{IP: ip, UserAgent: ua}
+}

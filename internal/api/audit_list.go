@@ -1,0 +1,48 @@
+package api
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+type auditList struct {
+	Items     []audit.Event `json:"items"`
+	NextAfter int64         `json:"next_after,omitempty"`
+}
+
+func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	q, err := httpx.Query(r, "actor", "object_type", "object_id", "since", "until", "after", "limit")
+	if err != nil {
+		return err
+	}
+	var aq service.AuditQuery
+	if aq.Since, err = timeParam(q, "since"); err != nil {
+		return err
+	}
+	if aq.Until, err = timeParam(q, "until"); err != nil {
+		return err
+	}
+	if aq.AfterSeq, err = intParam(q, "after"); err != nil {
+		return err
+	}
+	limit, err := intParam(q, "limit")
+	if err != nil {
+		return err
+	}
+	aq.Limit = int(limit)
+	aq.ActorID, aq.ObjectType, aq.ObjectID = q["actor"], q["object_type"], q["object_id"]
+	page, err := h.svc.Audit(r.Context(), a, aq)
+	if err != nil {
+		return err
+	}
+	out := auditList{Items: page.Events, NextAfter: page.NextAfter}
+	if out.Items == nil {
+		out.Items = []audit.Event{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,15 @@
+package api
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+)
+
+func (h *Handler) deleteCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.svc.DeleteCustomer(r.Context(), a, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

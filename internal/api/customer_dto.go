@@ -1,0 +1,65 @@
+package api
+
+import (
+	"time"
+
+	"strongroom.dev/strongroom/internal/crm"
+)
+
+// customerJSON is a customer as the caller may see it: hidden fields are
+// absent, masked fields hold their masked form.
+type customerJSON struct {
+	ID         string    `json:"id"`
+	OwnerID    string    `json:"owner_id,omitempty"`
+	Name       *string   `json:"name,omitempty"`
+	Email      *string   `json:"email,omitempty"`
+	Phone      *string   `json:"phone,omitempty"`
+	NationalID *string   `json:"national_id,omitempty"`
+	Notes      *string   `json:"notes,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+func toCustomerJSON(c crm.Customer) customerJSON {
+	field := func(name string) *string {
+		if v, ok := c.Fields[name]; ok {
+			return &v
+		}
+		return nil
+	}
+	return customerJSON{
+		ID:         c.ID,
+		OwnerID:    c.OwnerID,
+		Name:       field(crm.FieldName),
+		Email:      field(crm.FieldEmail),
+		Phone:      field(crm.FieldPhone),
+		NationalID: field(crm.FieldNationalID),
+		Notes:      field(crm.FieldNotes),
+		CreatedAt:  c.CreatedAt,
+		UpdatedAt:  c.UpdatedAt,
+	}
+}
+
+// customerInput is a create or a partial update. A field left out (or
+// null) is unchanged; "" clears it.
+type customerInput struct {
+	Name       *string `json:"name"`
+	Email      *string `json:"email"`
+	Phone      *string `json:"phone"`
+	NationalID *string `json:"national_id"`
+	Notes      *string `json:"notes"`
+	OwnerID    *string `json:"owner_id"`
+}
+
+func (in customerInput) toCRM() crm.CustomerInput {
+	out := crm.CustomerInput{Fields: map[string]*string{}, OwnerID: in.OwnerID}
+	for name, v := range map[string]*string{
+		crm.FieldName: in.Name, crm.FieldEmail: in.Email, crm.FieldPhone: in.Phone,
+		crm.FieldNationalID: in.NationalID, crm.FieldNotes: in.Notes,
+	} {
+		if v != nil {
+			out.Fields[name] = v
+		}
+	}
+	return out
+}

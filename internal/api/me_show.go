@@ -1,0 +1,19 @@
+package api
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/httpx"
+)
+
+type meResponse struct {
+	UserID    string       `json:"user_id"`
+	Roles     []authz.Role `json:"roles"`
+	SessionID string       `json:"session_id"`
+}
+
+func (h *Handler) showMe(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	httpx.WriteJSON(w, http.StatusOK, meResponse{UserID: a.UserID, Roles: a.Roles, SessionID: a.SessionID})
+	return nil
+}

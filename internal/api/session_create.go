@@ -1,0 +1,41 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"strongroom.dev/strongroom/internal/httpx"
+)
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	UserID    string    `json:"user_id"`
+}
+
+func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
+	var req loginRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	sess, err := h.svc.Login(r.Context(), req.Email, req.Password, client(r))
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     SessionCookie,
+		Value:    sess.Token,
+		Path:     "/",
+		Expires:  sess.ExpiresAt,
+		Secure:   true,
+		HttpOnly: true,
+		SameSite: http.SameSiteStrictMode,
+	})
+	httpx.WriteJSON(w, http.StatusCreated, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, UserID: sess.UserID})
+	return nil
+}

@@ -1,0 +1,28 @@
+package api
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+type userInput struct {
+	Email    string `json:"email"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
+}
+
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in userInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, err := h.svc.CreateUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Password: in.Password})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, u)
+	return nil
+}

@@ -1,0 +1,131 @@
+// Package cli is the strongroom command: it parses flags and calls the
+// packages that do the work. Errors end the command with one line on
+// standard error and a non-zero exit code.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/config"
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// Env is what a command may touch of the outside world.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+const usage = `strongroom — a CRM that keeps customer data safe
+
+Usage:
+  strongroom serve [--demo] [--addr HOST:PORT] [--data DIR] [--db URL] [--tls-cert F --tls-key F]
+      Serve HTTPS (TLS 1.2+, HSTS). Creates --data with a master key (0600), a
+      self-signed certificate and the SQLite database when they do not exist.
+      --demo fills an empty database with demo data and prints demo logins.
+  strongroom user add --email E --role ROLE --password-stdin [--data DIR] [--db URL]
+      Create a user; the password is read from standard input.
+  strongroom user set-role --email E --role ROLE [--data DIR] [--db URL]
+      Change a user's role (audited).
+  strongroom audit verify [--data DIR] [--db URL]
+      Check the audit log's hash chain; exit 1 naming the first bad event.
+  strongroom version
+
+Roles: admin, sales, auditor.
+Environment: STRONGROOM_ADDR, STRONGROOM_DATA, STRONGROOM_DB, STRONGROOM_TLS_CERT,
+STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON stand in for the flags of the same names.
+Run "strongroom COMMAND -h" for a command's flags.
+`
+
+// Version is set at build time with -ldflags "-X ...cli.Version=...".
+var Version = "dev"
+
+// Run runs the command in args (without the program name) and returns the
+// exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], env)
+	case "user":
+		err = user(ctx, args[1:], env)
+	case "audit":
+		err = auditCmd(ctx, args[1:], env)
+	case "version", "--version":
+		fmt.Fprintln(env.Stdout, "strongroom", Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, usage)
+	default:
+		err = usageError(fmt.Sprintf("unknown command %q; run strongroom --help", args[0]))
+	}
+	return report(err, env.Stderr)
+}
+
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+func report(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(stderr, "strongroom:", err)
+		return exitUsage
+	}
+	msg := err.Error()
+	var e *errs.Error
+	if errors.As(err, &e) && e.Kind != errs.Internal {
+		msg, _ = errs.Public(err)
+	}
+	fmt.Fprintln(stderr, "strongroom:", oneLine(msg))
+	return exitError
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet("strongroom "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError(oneLine(err.Error()))
+	}
+	if fs.NArg() > 0 {
+		return usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	}
+	return nil
+}
+
+func loadConfig(env Env) config.Config { return config.Defaults(env.Getenv) }

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"strongroom.dev/strongroom/internal/api"
+	"strongroom.dev/strongroom/internal/demo"
+	"strongroom.dev/strongroom/internal/server"
+	"strongroom.dev/strongroom/internal/web"
+)
+
+func serve(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("serve", env)
+	c.ServeFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var handler slog.Handler = slog.NewTextHandler(env.Stderr, nil)
+	if c.LogJSON {
+		handler = slog.NewJSONHandler(env.Stderr, nil)
+	}
+	log := slog.New(handler)
+
+	a, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	certFile, keyFile := c.TLSCert, c.TLSKey
+	if certFile == "" {
+		if certFile, keyFile, err = server.EnsureSelfSigned(c.TLSDir()); err != nil {
+			return err
+		}
+	}
+	cert, fingerprint, err := server.LoadCertificate(certFile, keyFile)
+	if err != nil {
+		return err
+	}
+	var logins []demo.Login
+	if c.Demo {
+		if logins, err = demo.Seed(ctx, a.svc); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %v", c.Addr, err)
+	}
+	mux := http.NewServeMux()
+	api.New(a.svc, log).Routes(mux)
+	web.New(log).Routes(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	srv := server.New(mux, cert, log)
+
+	url := "https://" + ln.Addr().String() + "/"
+	banner(env, url, certFile, fingerprint, c.DataDir, logins)
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go purgeSessions(ctx, a, log)
+	return srv.Serve(ctx, ln)
+}
+
+func banner(env Env, url, certFile, fingerprint, dataDir string, logins []demo.Login) {
+	w := env.Stdout
+	fmt.Fprintf(w, "Strongroom is serving HTTPS at %s\n", url)
+	fmt.Fprintf(w, "  data directory:  %s (master key: %s)\n", dataDir, filepath.Join(dataDir, "master.key"))
+	fmt.Fprintf(w, "  TLS certificate: %s\n  SHA-256:         %s\n", certFile, fingerprint)
+	if len(logins) > 0 {
+		fmt.Fprintln(w, "\nDemo logins (new passwords at every start):")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, l := range logins {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", l.Role, l.Email, l.Password)
+		}
+		tw.Flush()
+		fmt.Fprintf(w, "\nLog in (the API answers with a token):\n  curl --cacert %s -X POST %sapi/v1/sessions -H 'Content-Type: application/json' \\\n    -d '{\"email\":\"%s\",\"password\":\"%s\"}'\n",
+			certFile, url, logins[0].Email, logins[0].Password)
+		fmt.Fprintf(w, "Then:\n  curl --cacert %s -H 'Authorization: Bearer TOKEN' %sapi/v1/customers\n", certFile, url)
+	} else {
+		fmt.Fprintf(w, "\nAdd a user with: strongroom user add --data %s --email you@example.com --role admin --password-stdin\n", dataDir)
+	}
+	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
+
+// purgeSessions deletes ended sessions every ten minutes until ctx ends.
+func purgeSessions(ctx context.Context, a *app, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := a.svc.PurgeSessions(ctx); err != nil {
+				log.Warn("session purge failed", slog.String("error", err.Error()))
+			}
+		}
+	}
+}

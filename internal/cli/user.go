@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+func user(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		return usageError("user needs a subcommand: add or set-role")
+	}
+	switch args[0] {
+	case "add":
+		return userAdd(ctx, args[1:], env)
+	case "set-role":
+		return userSetRole(ctx, args[1:], env)
+	}
+	return usageError(fmt.Sprintf("unknown user subcommand %q; use add or set-role", args[0]))
+}
+
+func userAdd(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("user add", env)
+	c.StorageFlags(fs)
+	email := fs.String("email", "", "the user's email address (their login)")
+	role := fs.String("role", "", "admin, sales or auditor")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" || *role == "" {
+		return usageError("user add needs --email and --role")
+	}
+	if !*fromStdin {
+		return usageError("user add needs --password-stdin: passwords are never taken as arguments")
+	}
+	password, err := readPassword(env)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.svc.CreateUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Password: password})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "created user %s (%s) with role %s\n", u.ID, u.Email, u.Role)
+	return nil
+}
+
+func userSetRole(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("user set-role", env)
+	c.StorageFlags(fs)
+	email := fs.String("email", "", "the user's email address")
+	role := fs.String("role", "", "admin, sales or auditor")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" || *role == "" {
+		return usageError("user set-role needs --email and --role")
+	}
+	a, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	id, err := a.svc.UserIDByEmail(ctx, authz.System(), *email)
+	if err != nil {
+		return err
+	}
+	u, err := a.svc.SetUserRole(ctx, authz.System(), id, *role)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "user %s now has role %s\n", u.ID, u.Role)
+	return nil
+}
+
+func readPassword(env Env) (string, error) {
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

@@ -1,0 +1,92 @@
+// Package config turns defaults, STRONGROOM_* environment variables and
+// command-line flags into one validated Config. It holds no globals.
+package config
+
+import (
+	"errors"
+	"flag"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// Config is the settings of one strongroom process.
+type Config struct {
+	Addr    string // host:port to serve HTTPS on
+	DataDir string // holds the master key, the TLS certificate and (by default) the SQLite database
+	DSN     string // PostgreSQL URL; empty means SQLite inside DataDir
+	TLSCert string // PEM certificate; empty means a generated self-signed one
+	TLSKey  string
+	Demo    bool
+	LogJSON bool
+}
+
+// Defaults reads the STRONGROOM_* environment over the built-in defaults.
+func Defaults(getenv func(string) string) Config {
+	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data"}
+	if v := getenv("STRONGROOM_ADDR"); v != "" {
+		c.Addr = v
+	}
+	if v := getenv("STRONGROOM_DATA"); v != "" {
+		c.DataDir = v
+	}
+	c.DSN = getenv("STRONGROOM_DB")
+	c.TLSCert, c.TLSKey = getenv("STRONGROOM_TLS_CERT"), getenv("STRONGROOM_TLS_KEY")
+	c.LogJSON, _ = strconv.ParseBool(getenv("STRONGROOM_LOG_JSON"))
+	return c
+}
+
+// StorageFlags registers --data and --db on fs.
+func (c *Config) StorageFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory: master key, TLS certificate, SQLite database (env STRONGROOM_DATA)")
+	fs.StringVar(&c.DSN, "db", c.DSN, "PostgreSQL URL, e.g. postgres://user@host/db; default SQLite in --data (env STRONGROOM_DB, preferred: it keeps passwords out of the process list)")
+}
+
+// ServeFlags registers the serve command's flags on fs.
+func (c *Config) ServeFlags(fs *flag.FlagSet) {
+	c.StorageFlags(fs)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to serve HTTPS on (env STRONGROOM_ADDR)")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file; default a self-signed certificate in --data/tls (env STRONGROOM_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert (env STRONGROOM_TLS_KEY)")
+	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
+	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
+}
+
+// Validate checks c.
+func (c Config) Validate() error {
+	if c.DataDir == "" {
+		return errors.New("--data must name a directory")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if c.Addr != "" {
+		if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+			return errors.New("--addr must be host:port, like 127.0.0.1:8443")
+		}
+	}
+	return nil
+}
+
+// MasterKeyFile is where the file master-key provider keeps the key.
+func (c Config) MasterKeyFile() string { return filepath.Join(c.DataDir, "master.key") }
+
+// TLSDir is where a generated certificate lives.
+func (c Config) TLSDir() string { return filepath.Join(c.DataDir, "tls") }
+
+// DatabaseDSN is what store.Open takes.
+func (c Config) DatabaseDSN() string {
+	if c.DSN != "" {
+		return c.DSN
+	}
+	return filepath.Join(c.DataDir, "strongroom.db")
+}
+
+// EnsureDataDir creates the data directory, readable by its owner only.
+func (c Config) EnsureDataDir() error {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(c.DataDir, 0o700)
+}

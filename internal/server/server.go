@@ -1,0 +1,176 @@
+// Package server runs Strongroom's HTTPS server: TLS settings, timeouts,
+// the middleware chain and graceful shutdown.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
+)
+
+// TLSConfig is Strongroom's TLS policy: 1.2 at least (1.3 preferred by Go
+// when both ends have it), forward-secret AEAD suites only for 1.2.
+func TLSConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{cert},
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		},
+	}
+}
+
+// Server is an HTTPS server.
+type Server struct {
+	srv *http.Server
+	log *slog.Logger
+}
+
+// New wraps h in the middleware chain and returns a server for it.
+func New(h http.Handler, cert tls.Certificate, log *slog.Logger) *Server {
+	chain := recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, http.NewCrossOriginProtection().Handler(h))))))
+	return &Server{
+		log: log,
+		srv: &http.Server{
+			Handler:           chain,
+			TLSConfig:         TLSConfig(cert),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		},
+	}
+}
+
+// Serve accepts TLS connections on ln until ctx ends, then shuts down
+// gracefully. A plain-HTTP request on the port is answered by Go's TLS
+// server with 400 and no content, never served.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.srv.ServeTLS(ln, "", "") }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(shutCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func recoverer(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.LogAttrs(r.Context(), slog.LevelError, "panic", slog.String("request_id", httpx.RequestID(r.Context())),
+					slog.String("route", r.Pattern), slog.String("error", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
+				httpx.WriteError(w, r, log, errs.E(errs.Internal, ""))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [8]byte
+		rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(httpx.WithRequestID(r.Context(), id)))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs one line per request: the route pattern, never the URL,
+// so that query values (which may be personal data) stay out of logs.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("request_id", httpx.RequestID(r.Context())),
+			slog.String("method", r.Method),
+			slog.String("route", r.Pattern),
+			slog.Int("status", sw.status),
+			slog.Duration("duration", time.Since(start)))
+	})
+}
+
+// limitPerClient bounds each client address to a steady request rate with
+// bursts, so one client cannot take the server from everyone else.
+func limitPerClient(log *slog.Logger, next http.Handler) http.Handler {
+	var mu sync.Mutex
+	clients := map[string]*rate.Limiter{}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+		mu.Lock()
+		if len(clients) > 50_000 {
+			clear(clients)
+		}
+		l := clients[ip]
+		if l == nil {
+			l = rate.NewLimiter(200, 400)
+			clients[ip] = l
+		}
+		mu.Unlock()
+		if !l.Allow() {
+			e := errs.E(errs.TooMany, "too many requests from this address; slow down")
+			e.RetryAfter = time.Second
+			httpx.WriteError(w, r, log, e)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
