@@ -80,7 +80,7 @@ type Error struct {
 	Field string // the input field at fault, when there is one
 	// RetryAfter tells a throttled caller when to come back.
 	RetryAfter time.Duration
-	Err   error  // private cause, never shown to a client
+	Err        error // private cause, never shown to a client
 }
 
 func (e *Error) Error() string {

@@ -287,8 +287,8 @@ func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQu
 	reason := "list"
 	for _, x := range []struct {
 		field, value, index string
-		norm            func(string) (string, error)
-		dst             *[]byte
+		norm                func(string) (string, error)
+		dst                 *[]byte
 	}{
 		{crm.FieldEmail, q.Email, fieldcrypt.IndexCustomerEmail, crm.NormaliseEmail, &f.Email},
 		{crm.FieldPhone, q.Phone, fieldcrypt.IndexCustomerPhone, crm.NormalisePhone, &f.Phone},
