@@ -1,0 +1,165 @@
+package authn
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+func TestHasher(t *testing.T) {
+	ctx := context.Background()
+	cheap := Params{Time: 1, MemoryKiB: 1024, Threads: 1}
+	h := NewHasher(cheap, 2)
+	phc, err := h.Hash(ctx, "correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(phc, "$argon2id$v=19$m=1024,t=1,p=1$") {
+		t.Fatalf("hash %q is not a PHC argon2id string with its parameters", phc)
+	}
+	if again, _ := h.Hash(ctx, "correct horse battery staple"); again == phc {
+		t.Fatal("equal hashes for one password: salt is not random")
+	}
+	for _, tt := range []struct {
+		name, password, hash string
+		ok, rehash           bool
+	}{
+		{"right password", "correct horse battery staple", phc, true, false},
+		{"wrong password", "correct horse battery stapler", phc, false, false},
+		{"unknown user", "correct horse battery staple", "", false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, rehash, err := h.Verify(ctx, tt.password, tt.hash)
+			if err != nil || ok != tt.ok || rehash != tt.rehash {
+				t.Fatalf("Verify = %v, %v, %v", ok, rehash, err)
+			}
+		})
+	}
+	t.Run("parameters changed: rehash on success only", func(t *testing.T) {
+		stronger := NewHasher(Params{Time: 2, MemoryKiB: 2048, Threads: 1}, 1)
+		if ok, rehash, _ := stronger.Verify(ctx, "correct horse battery staple", phc); !ok || !rehash {
+			t.Fatalf("ok=%v rehash=%v; want true true", ok, rehash)
+		}
+		if ok, rehash, _ := stronger.Verify(ctx, "wrong", phc); ok || rehash {
+			t.Fatal("a wrong password must never ask for a rehash")
+		}
+	})
+	for _, bad := range []string{"x", "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"} {
+		if _, _, err := h.Verify(ctx, "p", bad); err == nil {
+			t.Errorf("malformed hash %q accepted", bad)
+		}
+	}
+	t.Run("bounded concurrency honours cancellation", func(t *testing.T) {
+		busy := NewHasher(cheap, 1)
+		busy.sem <- struct{}{} // the one slot is taken
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+		defer cancel()
+		if _, err := busy.Hash(cctx, "whatever password"); !errs.Is(err, errs.Unavailable) {
+			t.Fatalf("err = %v, want unavailable", err)
+		}
+	})
+}
+
+func TestCheckPassword(t *testing.T) {
+	for _, tt := range []struct {
+		password string
+		ok       bool
+	}{
+		{"correct horse battery staple", true},
+		{"密码必须足够长才能安全使用哦", true},
+		{strings.Repeat("ab", 128), true},
+		{"short", false},
+		{"elevenchars", false},
+		{strings.Repeat("ab", 129), false},
+		{"aaaaaaaaaaaaaaaa", false},
+		{"password1234", false},
+		{"my strongroom password", false},
+		{"lihua-is-my-name", false},
+		{"bad\xffutf8 password", false},
+	} {
+		err := CheckPassword(tt.password, "lihua@example.com", "lihua")
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckPassword(%q) = %v, want ok=%v", tt.password, err, tt.ok)
+		}
+		if err != nil && !errs.Is(err, errs.Invalid) {
+			t.Errorf("CheckPassword(%q): kind %v, want invalid", tt.password, errs.KindOf(err))
+		}
+	}
+}
+
+func TestTokens(t *testing.T) {
+	tok, hash := NewToken()
+	if !WellFormedToken(tok) || string(HashToken(tok)) != string(hash) {
+		t.Fatal("a fresh token is not well formed or does not hash to its hash")
+	}
+	other, _ := NewToken()
+	if other == tok {
+		t.Fatal("two equal tokens")
+	}
+	for _, bad := range []string{"", "srs_", tok[:len(tok)-1], "xyz" + tok[3:], tok + "A", "srs_" + strings.Repeat("!", 43)} {
+		if WellFormedToken(bad) {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestThrottle(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	th := NewThrottle(600, 1000)
+	for i := range 4 {
+		if _, ok := th.Allow("acct", "ip1", now); !ok {
+			t.Fatalf("attempt %d refused before 5 failures", i+1)
+		}
+		th.Failure("acct", now)
+	}
+	if _, ok := th.Allow("acct", "ip1", now); !ok {
+		t.Fatal("5th attempt refused")
+	}
+	th.Failure("acct", now) // 5th failure: a delay starts
+	wait, ok := th.Allow("acct", "ip2", now)
+	if ok || wait <= 0 {
+		t.Fatalf("after 5 failures: ok=%v wait=%v; want a delay from any address", ok, wait)
+	}
+	if _, ok := th.Allow("other", "ip1", now); !ok {
+		t.Fatal("another account is throttled by this one's failures")
+	}
+	if _, ok := th.Allow("acct", "ip1", now.Add(wait)); !ok {
+		t.Fatal("still refused after the delay")
+	}
+	th.Failure("acct", now.Add(wait))
+	wait2, _ := th.Allow("acct", "ip1", now.Add(wait))
+	if wait2 <= wait {
+		t.Fatalf("delay did not grow: %v then %v", wait, wait2)
+	}
+	th.Success("acct")
+	if _, ok := th.Allow("acct", "ip1", now.Add(wait)); !ok {
+		t.Fatal("success did not clear the account")
+	}
+
+	perIP := NewThrottle(60, 3) // one a second, bursts of three
+	for i := range 3 {
+		if _, ok := perIP.Allow("a"+string(rune('0'+i)), "ip9", now); !ok {
+			t.Fatalf("burst attempt %d refused", i)
+		}
+	}
+	if _, ok := perIP.Allow("a9", "ip9", now); ok {
+		t.Fatal("credential stuffing across accounts from one address not limited")
+	}
+	if _, ok := perIP.Allow("a9", "ip8", now); !ok {
+		t.Fatal("another address was limited")
+	}
+}
+
+func BenchmarkLoginHash(b *testing.B) {
+	h := NewHasher(DefaultParams, 0)
+	phc, _ := h.Hash(context.Background(), "correct horse battery staple")
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			h.Verify(context.Background(), "correct horse battery staple", phc)
+		}
+	})
+}
