@@ -58,7 +58,10 @@ func (s *Service) Audit(ctx context.Context, a authz.Actor, q AuditQuery) (Audit
 		page.Events = events
 		return s.record(ctx, tx, a, "audit.read", "audit", "", nil, audit.Success, "")
 	})
-	return page, err
+	if err != nil {
+		return AuditPage{}, err
+	}
+	return page, nil
 }
 
 // VerifyAudit checks the whole chain. It returns how many events are good

@@ -138,7 +138,10 @@ func (s *Service) Customer(ctx context.Context, a authz.Actor, id string) (crm.C
 	if err == nil && denied {
 		err = errCustomerNotFound
 	}
-	return out, err
+	if err != nil {
+		return crm.Customer{}, err // never hand out data whose read was not audited
+	}
+	return out, nil
 }
 
 // UpdateCustomer changes the fields in in, and the owner when in.OwnerID is
@@ -212,7 +215,10 @@ func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, 
 	if err == nil && denied {
 		err = errCustomerNotFound
 	}
-	return out, err
+	if err != nil {
+		return crm.Customer{}, err // never hand out data whose read was not audited
+	}
+	return out, nil
 }
 
 // DeleteCustomer removes a customer and destroys their data key, so that

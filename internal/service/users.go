@@ -127,7 +127,10 @@ func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role s
 		out.Role = role
 		return s.record(ctx, tx, a, "user.role_change", "user", userID, []string{"role"}, audit.Success, fmt.Sprintf("role %s -> %s", u.Role, role))
 	})
-	return out, err
+	if err != nil {
+		return User{}, err
+	}
+	return out, nil
 }
 
 // SetPassword replaces a user's password and ends all their sessions.

@@ -1,0 +1,181 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/store"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// TestNoPlaintextAtRest writes customers and a user with values found
+// nowhere else, reads, searches and edits them, and then reads every byte
+// the database holds (the SQLite file and its WAL; every PostgreSQL row and
+// the server's current WAL segments) to prove none of the values is there.
+// The ids, which are stored in the clear, must be found: that shows the
+// scan sees the data it searches.
+func TestNoPlaintextAtRest(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		tag := strings.ToUpper(rand.Text()[:10])
+		secrets := map[string]string{
+			"name":        "Wang Xiaoming " + tag,
+			"name_zh":     "王小明" + tag,
+			"email":       "wx" + strings.ToLower(tag) + "@example.cn",
+			"phone":       "+86 139 " + digits(tag)[:8],
+			"national_id": "11010119" + digits(tag)[:10],
+			"notes":       "Collects Ming porcelain " + tag,
+			"new_notes":   "Moved to Shanghai " + tag,
+			"user_email":  "staff" + strings.ToLower(tag) + "@example.com",
+		}
+		c, err := f.Service.CreateCustomer(ctx, f.admin, input("name", secrets["name"], "email", secrets["email"],
+			"phone", secrets["phone"], "national_id", secrets["national_id"], "notes", secrets["notes"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", secrets["name_zh"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c.ID, input("notes", secrets["new_notes"])); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.Customer(ctx, f.admin, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.ListCustomers(ctx, f.admin, service.CustomerQuery{Email: secrets["email"]}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.CreateUser(ctx, authz.System(), service.NewUser{Email: secrets["user_email"], Role: "sales", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.Login(ctx, secrets["user_email"], pw, service.Client{IP: "192.0.2.9"}); err != nil {
+			t.Fatal(err)
+		}
+
+		var dumps [][]byte
+		if db.Engine == store.SQLite {
+			dumps = sqliteFiles(t, db.Path)
+		} else {
+			dumps = postgresDump(t, db)
+		}
+		all := bytes.Join(dumps, []byte{0})
+		for _, id := range []string{c.ID, c2.ID} {
+			if !bytes.Contains(all, []byte(id)) && !bytes.Contains(all, []byte(hex.EncodeToString([]byte(id)))) {
+				t.Fatalf("control failed: customer id %s not found in the raw data, so the scan proves nothing", id)
+			}
+		}
+		for name, v := range secrets {
+			for _, form := range forms(v) {
+				if bytes.Contains(all, []byte(form)) {
+					t.Errorf("%s (%q) is stored in plaintext in the raw database", name, form)
+				}
+				if bytes.Contains(all, []byte(hex.EncodeToString([]byte(form)))) {
+					t.Errorf("%s (%q) is stored in plaintext (hex) in the raw database", name, form)
+				}
+			}
+		}
+		t.Logf("%s: scanned %d bytes", db.Engine, len(all))
+	})
+}
+
+// forms are the ways a value could be stored: as given, trimmed of
+// separators, upper and lower case, and its distinctive tail.
+func forms(v string) []string {
+	compact := strings.NewReplacer(" ", "", "-", "").Replace(v)
+	out := []string{v, compact, strings.ToLower(v), strings.ToUpper(v)}
+	if r := []rune(v); len(r) > 12 {
+		out = append(out, string(r[len(r)-12:]))
+	}
+	return out
+}
+
+func digits(s string) string {
+	var b strings.Builder
+	for _, c := range hex.EncodeToString([]byte(s + s)) {
+		if c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String() + "0123456789"
+}
+
+func sqliteFiles(t *testing.T, path string) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("read %s: %v", p, err)
+		}
+		out = append(out, b)
+	}
+	if len(out[1]) == 0 {
+		t.Fatal("the WAL is empty; the test must see uncheckpointed writes")
+	}
+	return out
+}
+
+func postgresDump(t *testing.T, db testkit.DB) [][]byte {
+	t.Helper()
+	raw := db.Raw(t)
+	rows, err := raw.Query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", db.Schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	if len(tables) < 5 {
+		t.Fatalf("only %d tables in schema %s", len(tables), db.Schema)
+	}
+	var out [][]byte
+	for _, tbl := range tables {
+		out = append(out, queryText(t, raw, fmt.Sprintf("SELECT row_to_json(t)::text FROM %s.%s t", db.Schema, tbl))...)
+	}
+	// The server's write-ahead log: the newest segments hold this test's writes.
+	if _, err := raw.Exec("SELECT pg_switch_wal()"); err != nil {
+		t.Fatalf("reading the PostgreSQL WAL needs a superuser (or pg_read_server_files): %v", err)
+	}
+	segs := queryText(t, raw, "SELECT name FROM pg_ls_waldir() ORDER BY modification DESC LIMIT 3")
+	for _, s := range segs {
+		var b []byte
+		if err := raw.QueryRow("SELECT pg_read_binary_file('pg_wal/' || $1)", string(s)).Scan(&b); err != nil {
+			t.Fatalf("read WAL segment %s: %v", s, err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func queryText(t *testing.T, raw *sql.DB, q string, args ...any) [][]byte {
+	t.Helper()
+	rows, err := raw.Query(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, []byte(s))
+	}
+	return out
+}
