@@ -47,7 +47,11 @@ type Server struct {
 
 // New wraps h in the middleware chain and returns a server for it.
 func New(h http.Handler, cert tls.Certificate, log *slog.Logger) *Server {
-	chain := recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, http.NewCrossOriginProtection().Handler(h))))))
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteError(w, r, log, errs.E(errs.Permission, "cross-origin request refused: send state-changing requests from Strongroom's own pages or a non-browser client"))
+	}))
+	chain := recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, cop.Handler(h))))))
 	return &Server{
 		log: log,
 		srv: &http.Server{
