@@ -31,8 +31,13 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, log: log}
 }
 
+// Mux is where routes are registered; *http.ServeMux is one.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+}
+
 // Routes registers every API route on mux. It is the one list of routes.
-func (h *Handler) Routes(mux *http.ServeMux) {
+func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/openapi.json", h.public(h.openAPI))
 	mux.Handle("POST /api/v1/sessions", h.public(h.createSession))
 	mux.Handle("DELETE /api/v1/sessions/current", h.authed(h.deleteSession))

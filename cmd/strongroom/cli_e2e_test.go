@@ -1,0 +1,127 @@
+package main_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+)
+
+var demoLogin = regexp.MustCompile(`(?m)^\s+(admin|sales|auditor)\s+(\S+@\S+)\s+(\S+)$`)
+
+func TestServeDemo(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "fresh")
+	storage := []string{"--data", data}
+	s := start(t, storage, "--demo")
+
+	fi, err := os.Stat(filepath.Join(data, "master.key"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("master key: %v mode %v; want 0600", err, fi.Mode().Perm())
+	}
+	for _, f := range []string{"tls/cert.pem", "tls/key.pem", "strongroom.db"} {
+		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
+			t.Errorf("%s missing: %v", f, err)
+		}
+	}
+	logins := demoLogin.FindAllStringSubmatch(s.Banner, -1)
+	if len(logins) != 4 || !strings.Contains(s.Banner, "curl --cacert") {
+		t.Fatalf("banner does not show four demo logins and how to log in:\n%s", s.Banner)
+	}
+	tokens := map[string]string{}
+	for _, l := range logins {
+		tokens[l[1]] = s.login(t, l[2], l[3])
+	}
+	r := s.do(t, "GET", "/api/v1/customers?limit=200", tokens["admin"], nil)
+	items, _ := r.JSON["items"].([]any)
+	if r.Status != 200 || len(items) < 50 {
+		t.Fatalf("demo customers: %d, %d items", r.Status, len(items))
+	}
+	if !regexp.MustCompile(`\p{Han}`).Match(r.Body) {
+		t.Error("demo data has no Chinese names")
+	}
+	if r := s.do(t, "GET", "/api/v1/audit?limit=5", tokens["auditor"], nil); r.Status != 200 {
+		t.Errorf("demo auditor: %d", r.Status)
+	}
+	first := logins[0][3]
+
+	// A second start prints new passwords; the old ones stop working.
+	s2 := start(t, []string{"--data", filepath.Join(t.TempDir(), "other")}, "--demo")
+	again := demoLogin.FindAllStringSubmatch(s2.Banner, -1)
+	if len(again) != 4 || again[0][3] == first {
+		t.Fatal("demo passwords are fixed, not generated")
+	}
+}
+
+func TestServeWithoutDemoStartsEmpty(t *testing.T) {
+	s := start(t, []string{"--data", t.TempDir()})
+	if strings.Contains(s.Banner, "Demo logins") || !strings.Contains(s.Banner, "user add") {
+		t.Fatalf("banner:\n%s", s.Banner)
+	}
+}
+
+func TestCommandLineErrors(t *testing.T) {
+	data := t.TempDir()
+	storage := []string{"--data", data}
+	addUser(t, storage, "admin@example.com", "admin")
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+		says  string
+	}{
+		{"weak password", "short\n", []string{"user", "add", "--email", "a@example.com", "--role", "sales", "--password-stdin"}, 1, "at least 12 characters"},
+		{"taken email", password + "\n", []string{"user", "add", "--email", "ADMIN@example.com", "--role", "sales", "--password-stdin"}, 1, "already exists"},
+		{"unknown role", password + "\n", []string{"user", "add", "--email", "b@example.com", "--role", "root", "--password-stdin"}, 1, "role must be one of"},
+		{"no stdin flag", "", []string{"user", "add", "--email", "b@example.com", "--role", "sales"}, 2, "--password-stdin"},
+		{"empty stdin", "", []string{"user", "add", "--email", "b@example.com", "--role", "sales", "--password-stdin"}, 1, "no password"},
+		{"missing email", "", []string{"user", "add", "--role", "sales", "--password-stdin"}, 2, "--email"},
+		{"unknown flag", "", []string{"user", "add", "--bogus"}, 2, "bogus"},
+		{"unknown command", "", []string{"frobnicate"}, 2, "unknown command"},
+		{"set-role unknown user", "", []string{"user", "set-role", "--email", "ghost@example.com", "--role", "admin"}, 1, "user not found"},
+		{"verify without database", "", []string{"audit", "verify", "--data", t.TempDir()}, 1, "no database"},
+		{"half a TLS pair", "", []string{"serve", "--tls-cert", "x.pem"}, 2, "go together"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := tt.args
+			if len(args) > 1 && args[0] == "user" {
+				args = append(args, storage...)
+			}
+			code, _, errOut := run(t, tt.stdin, args...)
+			if code != tt.code || !strings.Contains(errOut, tt.says) {
+				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", code, errOut, tt.code, tt.says)
+			}
+			if tt.code == 1 && strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+				t.Errorf("stderr is not one line: %q", errOut)
+			}
+		})
+	}
+	t.Run("set-role", func(t *testing.T) {
+		addUser(t, storage, "li@example.com", "sales")
+		code, out, errOut := run(t, "", append([]string{"user", "set-role", "--email", "li@example.com", "--role", "auditor"}, storage...)...)
+		if code != 0 || !strings.Contains(out, "role auditor") {
+			t.Fatalf("exit %d %s %s", code, out, errOut)
+		}
+	})
+	t.Run("wrong master key is refused", func(t *testing.T) {
+		other := t.TempDir()
+		addUser(t, []string{"--data", other}, "x@example.com", "admin")
+		key, _ := os.ReadFile(filepath.Join(other, "master.key"))
+		os.WriteFile(filepath.Join(data, "master.key"), key, 0o600)
+		code, _, errOut := run(t, password+"\n", append([]string{"user", "add", "--email", "y@example.com", "--role", "sales", "--password-stdin"}, storage...)...)
+		if code != 1 || !strings.Contains(errOut, "master key does not match") {
+			t.Fatalf("exit %d, %q", code, errOut)
+		}
+	})
+	t.Run("help", func(t *testing.T) {
+		code, out, _ := run(t, "", "--help")
+		for _, cmd := range []string{"serve", "user add", "user set-role", "audit verify"} {
+			if code != 0 || !strings.Contains(out, cmd) {
+				t.Errorf("--help lacks %q", cmd)
+			}
+		}
+	})
+}
