@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
 )
 
 var demoLogin = regexp.MustCompile(`(?m)^\s+(admin|sales|auditor)\s+(\S+@\S+)\s+(\S+)$`)

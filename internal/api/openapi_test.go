@@ -16,7 +16,7 @@ func (r *routeRecorder) Handle(pattern string, _ http.Handler) { *r = append(*r,
 // every registered route is documented and every documented one exists.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	var doc struct {
-		OpenAPI string                     `json:"openapi"`
+		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(OpenAPI(), &doc); err != nil {

@@ -14,8 +14,21 @@ var _ audit.Appender = (*Tx)(nil)
 // AuditHead reads the chain head. On PostgreSQL it locks the head row until
 // the transaction ends, so concurrent servers append one after another; on
 // SQLite the write transaction already holds the database's write lock.
+const (
+	auditHeadQuery       = "SELECT seq, hash FROM audit_head WHERE id = 1"
+	updateAuditHeadQuery = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
+	auditBatch           = 50
+	auditCols            = 13
+)
+
+func insertAuditQuery(rows int) string {
+	row := "(" + placeholders(auditCols) + ")"
+	return "INSERT INTO audit_events (seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, prev_hash, hash) VALUES " +
+		strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
+}
+
 func (tx *Tx) AuditHead(ctx context.Context) (audit.Head, error) {
-	q := "SELECT seq, hash FROM audit_head WHERE id = 1"
+	q := auditHeadQuery
 	if tx.db.engine == Postgres {
 		q += " FOR UPDATE"
 	}
@@ -29,17 +42,10 @@ func (tx *Tx) AuditHead(ctx context.Context) (audit.Head, error) {
 
 // InsertAuditEvents appends chained events and moves the head.
 func (tx *Tx) InsertAuditEvents(ctx context.Context, events []audit.Event, head audit.Head) error {
-	const cols = 13
-	for start := 0; start < len(events); start += 50 {
-		batch := events[start:min(start+50, len(events))]
-		var b strings.Builder
-		b.WriteString("INSERT INTO audit_events (seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, prev_hash, hash) VALUES ")
-		args := make([]any, 0, cols*len(batch))
-		for i, e := range batch {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + placeholders(cols) + ")")
+	for start := 0; start < len(events); start += auditBatch {
+		batch := events[start:min(start+auditBatch, len(events))]
+		args := make([]any, 0, auditCols*len(batch))
+		for _, e := range batch {
 			prev := e.PrevHash
 			if prev == nil {
 				prev = []byte{}
@@ -47,11 +53,11 @@ func (tx *Tx) InsertAuditEvents(ctx context.Context, events []audit.Event, head 
 			args = append(args, e.Seq, e.At.UnixMicro(), e.ActorID, e.SessionID, e.IP, e.Action, e.ObjectType, e.ObjectID,
 				strings.Join(e.Fields, ","), e.Outcome, e.Reason, prev, e.Hash)
 		}
-		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+		if _, err := tx.exec(ctx, insertAuditQuery(len(batch)), args...); err != nil {
 			return classify("store.InsertAuditEvents", err)
 		}
 	}
-	return tx.updateOne(ctx, "store.InsertAuditEvents", "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", head.Seq, head.Hash)
+	return tx.updateOne(ctx, "store.InsertAuditEvents", updateAuditHeadQuery, head.Seq, head.Hash)
 }
 
 // AuditFilter selects audit events. Zero fields do not filter.

@@ -35,6 +35,61 @@ type DB struct {
 	write  *sql.DB
 	read   *sql.DB
 	rebind sync.Map // query -> engine form
+	stmts  stmtCache
+}
+
+// stmtCache holds statements prepared on the SQLite writer pool when the
+// database opens, so that a transaction reuses the connection's prepared
+// statement instead of parsing its SQL again (a third of a short
+// transaction's cost). It is filled once, before any transaction, because
+// the writer pool's one connection is held by a transaction while it runs.
+// pgx caches prepared statements by itself, so PostgreSQL does not use it.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// hotQueries are the statements on the busiest paths (reads audited one by
+// one, logins, single changes).
+var hotQueries = func() []string {
+	return []string{
+		customerSelect + " WHERE c.id = ?",
+		auditHeadQuery,
+		insertAuditQuery(1),
+		insertAuditQuery(2),
+		updateAuditHeadQuery,
+		"SELECT " + userColumns + " FROM users u JOIN subject_keys k ON k.subject_id = u.id WHERE u.id = ?",
+		"INSERT INTO subject_keys (subject_id, wrapped, kek_term, created_at) VALUES (?, ?, ?, ?)",
+	}
+}
+
+func (c *stmtCache) prepare(ctx context.Context, db *sql.DB) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = map[string]*sql.Stmt{}
+	for _, q := range hotQueries() {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+		c.m[q] = st
+	}
+	return nil
+}
+
+func (c *stmtCache) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[query]
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database.
@@ -76,6 +131,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.engine == SQLite {
+		if err := db.stmts.prepare(ctx, db.write); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -84,6 +145,7 @@ func (db *DB) Engine() Engine { return db.engine }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -116,8 +178,9 @@ func (db *DB) q(query string) string {
 
 // Tx is one transaction. It is only reachable inside WithTx.
 type Tx struct {
-	db *DB
-	tx *sql.Tx
+	db       *DB
+	tx       *sql.Tx
+	readOnly bool
 }
 
 // WithTx runs fn in a transaction, committing when fn returns nil and
@@ -147,18 +210,40 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return errs.Wrap(errs.Unavailable, "store.ReadTx", "the database is unavailable", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&Tx{db: db, tx: sqlTx})
+	return fn(&Tx{db: db, tx: sqlTx, readOnly: true})
+}
+
+// stmt returns query prepared for this transaction, when it is a write
+// transaction on SQLite and the statement cache has room.
+func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if tx.db.engine != SQLite || tx.readOnly {
+		return nil
+	}
+	st := tx.db.stmts.get(query)
+	if st == nil {
+		return nil
+	}
+	return tx.tx.StmtContext(ctx, st)
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, tx.db.q(query), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.db.q(query), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, tx.db.q(query), args...)
 }
 

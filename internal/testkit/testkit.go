@@ -144,3 +144,12 @@ func NewEnv(t testing.TB, db DB, opt service.Options) *Env {
 	}
 	return &Env{DB: db, Store: st, Keys: kr, Service: svc}
 }
+
+// ForEachDBBench is ForEachDB for benchmarks.
+func ForEachDBBench(b *testing.B, fn func(b *testing.B, db DB)) {
+	b.Helper()
+	b.Run("sqlite", func(b *testing.B) { fn(b, NewSQLite(b)) })
+	if base := os.Getenv(PostgresEnv); base != "" {
+		b.Run("postgres", func(b *testing.B) { fn(b, NewPostgres(b, base)) })
+	}
+}

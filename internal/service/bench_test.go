@@ -1,0 +1,85 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/store"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// BenchmarkCustomerRead compares the full path of one customer read —
+// authorise, load, unwrap the data key, open and mask the fields, append
+// the audit event and commit — with a plain SQL point read of the same row.
+func BenchmarkCustomerRead(b *testing.B) {
+	testkit.ForEachDBBench(b, func(b *testing.B, db testkit.DB) {
+		ctx := context.Background()
+		env := testkit.NewEnv(b, db, service.Options{})
+		svc := env.Service
+		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "s@example.com", Role: "sales", Password: pw}); err != nil {
+			b.Fatal(err)
+		}
+		sess, err := svc.Login(ctx, "s@example.com", pw, service.Client{IP: "192.0.2.1"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		actor, err := svc.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ids []string
+		for i := range 1000 {
+			c, err := svc.CreateCustomer(ctx, actor, input("name", fmt.Sprintf("客户 %d", i), "email", fmt.Sprintf("c%d@example.com", i),
+				"phone", fmt.Sprintf("+86 138 %08d", i), "notes", "Prefers phone calls in the morning."))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		b.Run("full", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				if _, err := svc.Customer(ctx, actor, ids[i%len(ids)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+		b.Run("full-parallel", func(b *testing.B) {
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					if _, err := svc.Customer(ctx, actor, ids[i%len(ids)]); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+		})
+		b.Run("plain-sql", func(b *testing.B) {
+			raw := db.Raw(b)
+			q := "SELECT id, owner_id, name_ct, email_ct, phone_ct, national_id_ct, notes_ct, created_at, updated_at FROM customers WHERE id = ?"
+			if db.Engine == store.Postgres {
+				q = "SELECT id, owner_id, name_ct, email_ct, phone_ct, national_id_ct, notes_ct, created_at, updated_at FROM customers WHERE id = $1"
+			}
+			stmt, err := raw.Prepare(q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer stmt.Close()
+			i := 0
+			for b.Loop() {
+				var id, owner string
+				var n, e, p, nid, notes []byte
+				var c, u int64
+				if err := stmt.QueryRow(ids[i%len(ids)]).Scan(&id, &owner, &n, &e, &p, &nid, &notes, &c, &u); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	})
+}
