@@ -1,0 +1,79 @@
+package fence
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "strongroom.dev/strongroom/"
+
+// rules: an import (or import prefix) and the packages allowed to use it.
+var rules = []struct {
+	imp     string
+	allowed []string
+	why     string
+}{
+	{"crypto/aes", []string{"internal/keyring"}, "only the keyring holds key bytes"},
+	{"crypto/cipher", []string{"internal/keyring"}, "only the keyring builds ciphers"},
+	{"database/sql", []string{"internal/store", "internal/testkit"}, "only the store speaks SQL"},
+	{"github.com/jackc/pgx", []string{"internal/store", "internal/testkit"}, "only the store knows drivers"},
+	{"modernc.org/sqlite", []string{"internal/store", "internal/testkit"}, "only the store knows drivers"},
+	{"net/http", []string{"internal/api", "internal/web", "internal/server", "internal/httpx", "internal/cli", "internal/errs", "cmd/strongroom"}, "the domain and service layers never see HTTP"},
+	{module + "internal/api", []string{"internal/cli", "cmd/strongroom"}, "nothing below the API imports it"},
+	{module + "internal/web", []string{"internal/cli", "cmd/strongroom"}, "nothing below the UI imports it"},
+	{module + "internal/store", []string{"internal/service", "internal/cli", "internal/testkit"}, "handlers reach data only through the service"},
+	{module + "internal/keyring", []string{"internal/service", "internal/fieldcrypt", "internal/cli", "internal/testkit"}, "handlers never touch keys"},
+}
+
+func TestImportFences(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		rel = filepath.ToSlash(rel)
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		checked++
+		for _, is := range f.Imports {
+			imp, _ := strconv.Unquote(is.Path.Value)
+			for _, r := range rules {
+				if imp != r.imp && !strings.HasPrefix(imp, r.imp+"/") {
+					continue
+				}
+				ok := false
+				for _, a := range r.allowed {
+					ok = ok || rel == a || strings.HasPrefix(rel, a+"/")
+				}
+				if !ok {
+					t.Errorf("%s imports %s: %s", strings.TrimPrefix(path, root+"/"), imp, r.why)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 30 {
+		t.Fatalf("only %d files checked; the walk is not seeing the tree", checked)
+	}
+}
