@@ -19,6 +19,10 @@ import (
 )
 
 func serve(ctx context.Context, args []string, env Env) error {
+	// Handle signals before anything else, so that a stop request that
+	// arrives while starting ends the server cleanly.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	c := loadConfig(env)
 	fs := newFlags("serve", env)
 	c.ServeFlags(fs)
@@ -67,8 +71,6 @@ func serve(ctx context.Context, args []string, env Env) error {
 	url := "https://" + ln.Addr().String() + "/"
 	banner(env, url, certFile, fingerprint, c.DataDir, logins)
 
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	go purgeSessions(ctx, a, log)
 	return srv.Serve(ctx, ln)
 }
