@@ -120,15 +120,12 @@ func (s *Service) Customer(ctx context.Context, a authz.Actor, id string) (crm.C
 	var out crm.Customer
 	denied := false
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, err := tx.CustomerByID(ctx, id)
-		if err != nil {
-			return notFound(err, "customer")
+		var row store.CustomerRow
+		var err error
+		if row, denied, err = s.customerInScope(ctx, tx, a, id, "customer.read"); err != nil || denied {
+			return err
 		}
 		d := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID})
-		if !d.Allowed {
-			denied = true
-			return s.record(ctx, tx, a, "customer.read", "customer", id, nil, audit.Denied, "not in scope")
-		}
 		var shown []string
 		if out, shown, err = s.openCustomer(row, d); err != nil {
 			return err
@@ -156,16 +153,12 @@ func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, 
 	var out crm.Customer
 	denied := false
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, err := tx.CustomerByID(ctx, id)
-		if err != nil {
-			return notFound(err, "customer")
+		var row store.CustomerRow
+		var err error
+		if row, denied, err = s.customerInScope(ctx, tx, a, id, "customer.update"); err != nil || denied {
+			return err
 		}
-		res := authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID}
-		if !authz.Decide(a, authz.ActionRead, res).Allowed {
-			denied = true
-			return s.record(ctx, tx, a, "customer.update", "customer", id, nil, audit.Denied, "not in scope")
-		}
-		d := authz.Decide(a, authz.ActionUpdate, res)
+		d := authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID})
 		if !d.Allowed {
 			return errs.E(errs.Permission, "you may not change this customer")
 		}
@@ -229,16 +222,11 @@ func (s *Service) DeleteCustomer(ctx context.Context, a authz.Actor, id string) 
 	}
 	denied := false
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, err := tx.CustomerByID(ctx, id)
-		if err != nil {
-			return notFound(err, "customer")
+		row, isDenied, err := s.customerInScope(ctx, tx, a, id, "customer.delete")
+		if denied = isDenied; err != nil || denied {
+			return err
 		}
-		res := authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID}
-		if !authz.Decide(a, authz.ActionRead, res).Allowed {
-			denied = true
-			return s.record(ctx, tx, a, "customer.delete", "customer", id, nil, audit.Denied, "not in scope")
-		}
-		if !authz.Decide(a, authz.ActionDelete, res).Allowed {
+		if !authz.Decide(a, authz.ActionDelete, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID}).Allowed {
 			return errs.E(errs.Permission, "you may not delete customers")
 		}
 		if err := tx.DeleteCustomer(ctx, id); err != nil {
@@ -253,6 +241,20 @@ func (s *Service) DeleteCustomer(ctx context.Context, a authz.Actor, id string) 
 		err = errCustomerNotFound
 	}
 	return err
+}
+
+// customerInScope loads customer id for action. A customer the actor may
+// not read is reported as denied, after recording the denied attempt, so
+// that the caller answers "not found" exactly as for a missing one.
+func (s *Service) customerInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CustomerRow, bool, error) {
+	row, err := tx.CustomerByID(ctx, id)
+	if err != nil {
+		return row, false, notFound(err, "customer")
+	}
+	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID}).Allowed {
+		return row, true, s.record(ctx, tx, a, action, "customer", id, nil, audit.Denied, "not in scope")
+	}
+	return row, false, nil
 }
 
 // CustomerQuery filters and pages a customer list.
