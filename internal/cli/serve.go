@@ -64,7 +64,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	mux := http.NewServeMux()
 	api.New(a.svc, log).Routes(mux)
-	web.New(log).Routes(mux)
+	web.New(a.svc, log).Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	srv := server.New(mux, cert, log)
 

@@ -1,63 +1,264 @@
 // Package web is Strongroom's server-rendered user interface: html/template
 // pages with embedded assets, in English and Simplified Chinese, under a
-// strict Content-Security-Policy (no inline script).
+// strict Content-Security-Policy (no script at all so far, inline or not).
+// Handlers parse forms, call one service method with the Actor and render;
+// they never read the database or decide access themselves.
 package web
 
 import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"embed"
+	"encoding/base64"
 	"html/template"
+	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
-	"strings"
+	"net/url"
+	"time"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service"
 )
 
-//go:embed templates
+//go:embed templates static
 var files embed.FS
 
-var pages = template.Must(template.ParseFS(files, "templates/*.html"))
+// SessionCookie is shared with the API: one login serves both.
+const SessionCookie = "__Host-strongroom-session"
+
+const (
+	csrfCookie = "__Host-strongroom-csrf" // double-submit token for the login form
+	csrfField  = "csrf"
+	maxForm    = 64 << 10
+)
+
+var pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // Handler serves the UI.
 type Handler struct {
-	log *slog.Logger
+	svc   *service.Service
+	log   *slog.Logger
+	pages map[string]*template.Template
 }
 
-// New returns the UI handler.
-func New(log *slog.Logger) *Handler { return &Handler{log: log} }
+// New parses the templates and returns the UI handler.
+func New(svc *service.Service, log *slog.Logger) *Handler {
+	return &Handler{svc: svc, log: log, pages: parsePages()}
+}
+
+var funcs = template.FuncMap{
+	"tr":   tr,
+	"time": formatTime,
+}
+
+func parsePages() map[string]*template.Template {
+	names, err := fs.Glob(files, "templates/page_*.html")
+	if err != nil || len(names) == 0 {
+		panic("web: no page templates")
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", n))
+		out[n[len("templates/page_"):len(n)-len(".html")]] = t
+	}
+	return out
+}
+
+// Mux is where routes are registered; *http.ServeMux is one.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+}
 
 // Routes registers the UI's routes on mux.
-func (h *Handler) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", h.showIndex)
+func (h *Handler) Routes(mux Mux) {
+	static, _ := fs.Sub(files, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.Handle("GET /{$}", h.public(h.showHome))
+	mux.Handle("GET /login", h.public(h.showLogin))
+	mux.Handle("POST /login", h.public(h.login))
+	mux.Handle("POST /lang", h.public(h.switchLanguage))
+	mux.Handle("POST /logout", h.authed(h.logout))
+	mux.Handle("GET /customers", h.authed(h.listCustomers))
+	mux.Handle("GET /customers/new", h.authed(h.newCustomer))
+	mux.Handle("POST /customers", h.authed(h.createCustomer))
+	mux.Handle("GET /customers/{id}", h.authed(h.showCustomer))
+	mux.Handle("GET /customers/{id}/edit", h.authed(h.editCustomer))
+	mux.Handle("POST /customers/{id}", h.authed(h.updateCustomer))
+	mux.Handle("POST /customers/{id}/delete", h.authed(h.deleteCustomer))
+	mux.Handle("GET /audit", h.authed(h.listAudit))
 }
 
-type indexView struct {
-	Lang string
-	T    map[string]string
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
 }
 
-var text = map[string]map[string]string{
-	"en": {
-		"title":   "Strongroom",
-		"tagline": "A CRM that keeps customer data safe.",
-		"api":     "The JSON API is served under /api/v1; its OpenAPI document is at",
-		"login":   "Log in with POST /api/v1/sessions using a login printed when the server started.",
-	},
-	"zh-CN": {
-		"title":   "Strongroom 保险库",
-		"tagline": "守护客户数据安全的 CRM。",
-		"api":     "JSON API 位于 /api/v1；OpenAPI 文档见",
-		"login":   "使用服务器启动时打印的账号，通过 POST /api/v1/sessions 登录。",
-	},
+// request is what every page handler gets.
+type request struct {
+	w     http.ResponseWriter
+	r     *http.Request
+	lang  string
+	actor authz.Actor
+	token string // session token, for the CSRF token of its forms
 }
 
-func (h *Handler) showIndex(w http.ResponseWriter, r *http.Request) {
-	lang := "en"
-	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "zh") {
-		lang = "zh-CN"
+type pageFunc func(q *request) error
+
+func (h *Handler) public(fn pageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := &request{w: w, r: r, lang: language(r)}
+		if err := fn(q); err != nil {
+			h.renderError(q, err)
+		}
+	})
+}
+
+// authed authenticates by the session cookie; without a valid session the
+// browser goes to the login page. Every POST must carry the form's CSRF
+// token, derived from the session token, which a cross-site page cannot
+// know.
+func (h *Handler) authed(fn pageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := &request{w: w, r: r, lang: language(r)}
+		c, err := r.Cookie(SessionCookie)
+		if err == nil {
+			q.token = c.Value
+			q.actor, err = h.svc.Authenticate(r.Context(), c.Value, client(r))
+		}
+		if err != nil {
+			if errs.Is(err, errs.Unauthenticated) || errs.Is(err, errs.NotExist) || c == nil {
+				target := "/login?next=" + url.QueryEscape(r.URL.Path)
+				if c != nil {
+					target += "&ended=1"
+				}
+				http.Redirect(w, r, target, http.StatusSeeOther)
+				return
+			}
+			h.renderError(q, err)
+			return
+		}
+		if r.Method == http.MethodPost {
+			if err := q.checkForm(); err != nil {
+				h.renderError(q, err)
+				return
+			}
+			if subtle.ConstantTimeCompare([]byte(r.PostFormValue(csrfField)), []byte(q.csrf())) != 1 {
+				h.renderError(q, errs.E(errs.Permission, tr(q.lang, "form_expired")))
+				return
+			}
+		}
+		if err := fn(q); err != nil {
+			h.renderError(q, err)
+		}
+	})
+}
+
+func (q *request) checkForm() error {
+	q.r.Body = http.MaxBytesReader(q.w, q.r.Body, maxForm)
+	if err := q.r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "the form could not be read")
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-	w.Header().Set("Content-Language", lang)
-	if err := pages.ExecuteTemplate(w, "index.html", indexView{Lang: lang, T: text[lang]}); err != nil {
-		h.log.Error("render index", slog.String("error", err.Error()))
+	return nil
+}
+
+// csrf is the token the session's forms carry.
+func (q *request) csrf() string {
+	sum := sha256.Sum256([]byte("strongroom/csrf/v1|" + q.token))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// page is what every template gets.
+type page struct {
+	Lang, Title, Path string
+	OtherLang         string
+	CSRF              string
+	Actor             authz.Actor
+	LoggedIn          bool
+	CanAudit          bool
+	CanCustomers      bool
+	Flash             string
+	Data              any
+}
+
+func (h *Handler) render(q *request, status int, name, titleKey string, data any) {
+	p := page{Lang: q.lang, Title: tr(q.lang, titleKey), Path: q.r.URL.Path, OtherLang: langZH, Actor: q.actor, LoggedIn: q.actor.UserID != "", Data: data}
+	if q.lang == langZH {
+		p.OtherLang = langEN
 	}
+	if p.LoggedIn {
+		p.CSRF = q.csrf()
+		p.CanAudit = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed
+		p.CanCustomers = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer}).Allowed
+	}
+	if f := q.r.URL.Query().Get("flash"); f != "" {
+		if msg, ok := catalog[q.lang][f]; ok {
+			p.Flash = msg
+		}
+	}
+	var buf bytes.Buffer
+	t, ok := h.pages[name]
+	if !ok {
+		panic("web: no page " + name)
+	}
+	if err := t.Execute(&buf, p); err != nil {
+		h.log.Error("render", slog.String("route", q.r.Pattern), slog.String("error", err.Error()))
+		http.Error(q.w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	hdr := q.w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Content-Security-Policy", pageCSP)
+	hdr.Set("Content-Language", q.lang)
+	q.w.WriteHeader(status)
+	q.w.Write(buf.Bytes())
+}
+
+type errorView struct {
+	Status  int
+	Message string
+}
+
+// renderError shows err as a readable page. Internal errors are logged and
+// shown as a generic message with the request id.
+func (h *Handler) renderError(q *request, err error) {
+	kind := errs.KindOf(err)
+	msg, _ := errs.Public(err)
+	if kind == errs.Internal || kind == errs.Unavailable {
+		h.log.Error("request failed", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", err.Error()))
+		msg += " (request " + httpx.RequestID(q.r.Context()) + ")"
+	}
+	h.render(q, kind.Status(), "error", "error", errorView{Status: kind.Status(), Message: msg})
+}
+
+func (q *request) redirect(path, flash string) {
+	if flash != "" {
+		path += "?flash=" + flash
+	}
+	http.Redirect(q.w, q.r, path, http.StatusSeeOther)
+}
+
+func client(r *http.Request) service.Client {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	ua := r.UserAgent()
+	if len(ua) > 256 {
+		ua = ua[:256]
+	}
+	return service.Client{IP: ip, UserAgent: ua}
+}
+
+func newCSRFCookie(w http.ResponseWriter) string {
+	v := rand.Text()
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: v, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: int((30 * time.Minute).Seconds())})
+	return v
 }

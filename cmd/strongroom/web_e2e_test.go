@@ -1,0 +1,222 @@
+package main_test
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// browser is an HTTPS client with a cookie jar that does not follow
+// redirects, so that tests see each step.
+type browser struct {
+	t   *testing.T
+	s   *server
+	c   *http.Client
+	url string
+}
+
+func newBrowser(t *testing.T, s *server, lang string) *browser {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Transport: &langTransport{base: s.Client.Transport, lang: lang}, Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &browser{t: t, s: s, c: c}
+}
+
+type langTransport struct {
+	base http.RoundTripper
+	lang string
+}
+
+func (l *langTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r.Header.Set("Accept-Language", l.lang)
+	return l.base.RoundTrip(r)
+}
+
+type page struct {
+	status   int
+	location string
+	body     string
+	header   http.Header
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	resp, err := b.c.Get(b.s.URL + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.read(resp)
+}
+
+func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	resp, err := b.c.PostForm(b.s.URL+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.read(resp)
+}
+
+func (b *browser) read(resp *http.Response) page {
+	defer resp.Body.Close()
+	var sb strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		sb.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	p := page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: sb.String(), header: resp.Header}
+	if p.status >= 500 {
+		b.t.Errorf("%s %s: %d\n%s", resp.Request.Method, resp.Request.URL.Path, p.status, p.body)
+	}
+	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/html") {
+		csp := resp.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(p.body, "<script") {
+			b.t.Errorf("%s: CSP %q or inline script", resp.Request.URL.Path, csp)
+		}
+	}
+	return p
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (p page) csrf(t *testing.T) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no CSRF token on the page:\n%s", p.body)
+	}
+	return m[1]
+}
+
+func (b *browser) login(email, pw string) page {
+	b.t.Helper()
+	form := b.get("/login")
+	return b.post("/login", url.Values{"csrf": {form.csrf(b.t)}, "email": {email}, "password": {pw}, "next": {"/customers"}})
+}
+
+func TestWebJourneys(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "sales1@example.com", "sales")
+		addUser(t, storage, "sales2@example.com", "sales")
+		addUser(t, storage, "auditor@example.com", "auditor")
+		s := start(t, storage)
+
+		anon := newBrowser(t, s, "en")
+		if p := anon.get("/customers"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/login") {
+			t.Fatalf("anonymous /customers: %d %s", p.status, p.location)
+		}
+		if p := anon.login("sales1@example.com", "wrong password entirely"); p.status != 401 || !strings.Contains(p.body, "email or password is incorrect") {
+			t.Fatalf("wrong password: %d", p.status)
+		}
+		if p := anon.post("/login", url.Values{"email": {"sales1@example.com"}, "password": {password}}); p.status != 403 {
+			t.Fatalf("login without CSRF token: %d", p.status)
+		}
+
+		sales := newBrowser(t, s, "en")
+		if p := sales.login("sales1@example.com", password); p.status != http.StatusSeeOther || p.location != "/customers" {
+			t.Fatalf("login: %d %s", p.status, p.location)
+		}
+		list := sales.get("/customers")
+		if list.status != 200 || !strings.Contains(list.body, "New customer") || strings.Contains(list.body, `href="/audit"`) {
+			t.Fatalf("sales list page: %d", list.status)
+		}
+		// Create through the form; the national id field is not offered (masked for sales).
+		newForm := sales.get("/customers/new")
+		if strings.Contains(newForm.body, `name="national_id"`) {
+			t.Error("the form offers national_id to sales, who may not write it")
+		}
+		bad := sales.post("/customers", url.Values{"csrf": {newForm.csrf(t)}, "name": {"张伟"}, "email": {"not-an-email"}})
+		if bad.status != 400 || !strings.Contains(bad.body, `id="error-email"`) || !strings.Contains(bad.body, `value="张伟"`) {
+			t.Fatalf("invalid email: %d; want the form again with the error at the email field and the name kept", bad.status)
+		}
+		created := sales.post("/customers", url.Values{"csrf": {newForm.csrf(t)}, "name": {"张伟"}, "email": {"zhang.wei@example.cn"}, "phone": {"+86 139 1234 5678"}})
+		if created.status != http.StatusSeeOther || !strings.HasPrefix(created.location, "/customers/cus_") {
+			t.Fatalf("create: %d %s\n%s", created.status, created.location, created.body)
+		}
+		custPath := strings.SplitN(created.location, "?", 2)[0]
+		if p := sales.post("/customers", url.Values{"name": {"no token"}}); p.status != 403 {
+			t.Fatalf("form without CSRF token: %d", p.status)
+		}
+
+		admin := newBrowser(t, s, "en")
+		admin.login("admin@example.com", password)
+		edit := admin.get(custPath + "/edit")
+		if !strings.Contains(edit.body, `name="national_id"`) {
+			t.Fatal("admin's form lacks national_id")
+		}
+		if p := admin.post(custPath, url.Values{"csrf": {edit.csrf(t)}, "name": {"张伟"}, "email": {"zhang.wei@example.cn"}, "phone": {"+8613912345678"}, "national_id": {"110101199003071234"}, "notes": {"VIP"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("admin update: %d\n%s", p.status, p.body)
+		}
+
+		show := sales.get(custPath)
+		if !strings.Contains(show.body, "1****************4") || strings.Contains(show.body, "110101199003071234") || !strings.Contains(show.body, "Masked") {
+			t.Fatalf("sales sees the national id unmasked or unmarked:\n%s", show.body)
+		}
+		if strings.Contains(show.body, "Delete") {
+			t.Error("sales is offered a delete button")
+		}
+		if p := admin.get(custPath); !strings.Contains(p.body, "110101199003071234") {
+			t.Error("admin does not see the national id")
+		}
+
+		other := newBrowser(t, s, "en")
+		other.login("sales2@example.com", password)
+		if p := other.get(custPath); p.status != 404 || strings.Contains(p.body, "张伟") {
+			t.Fatalf("another sales user: %d", p.status)
+		}
+		if p := other.get("/customers?q=zhang.wei@example.cn"); strings.Contains(p.body, "张伟") {
+			t.Fatal("another sales user finds the customer by search")
+		}
+		if p := sales.get("/customers?q=ZHANG.WEI@example.cn"); !strings.Contains(p.body, "张伟") {
+			t.Fatal("owner cannot find the customer by email")
+		}
+
+		aud := newBrowser(t, s, "zh-CN")
+		aud.login("auditor@example.com", password)
+		auditPage := aud.get("/audit?object_id=" + strings.TrimPrefix(custPath, "/customers/"))
+		if auditPage.status != 200 || !strings.Contains(auditPage.body, "审计日志") || !strings.Contains(auditPage.body, "customer.read") || strings.Contains(auditPage.body, "张伟") || strings.Contains(auditPage.body, "1101011990") {
+			t.Fatalf("auditor's audit page (zh-CN): %d\n%s", auditPage.status, auditPage.body)
+		}
+		if p := aud.get("/customers"); p.status != 403 || strings.Contains(p.body, "张伟") {
+			t.Fatalf("auditor /customers: %d", p.status)
+		}
+		if p := sales.get("/audit"); p.status != 403 {
+			t.Fatalf("sales /audit: %d", p.status)
+		}
+
+		// Language switch sticks.
+		if p := sales.post("/lang", url.Values{"lang": {"zh-CN"}, "back": {"/customers"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("lang: %d", p.status)
+		}
+		if p := sales.get("/customers"); !strings.Contains(p.body, "新建客户") || p.header.Get("Content-Language") != "zh-CN" {
+			t.Fatal("language switch did not apply")
+		}
+
+		// Admin deletes; logout ends the session.
+		del := admin.get(custPath)
+		if p := admin.post(custPath+"/delete", url.Values{"csrf": {del.csrf(t)}}); p.status != http.StatusSeeOther {
+			t.Fatalf("delete: %d", p.status)
+		}
+		if p := sales.get(custPath); p.status != 404 {
+			t.Fatalf("after delete: %d", p.status)
+		}
+		lo := sales.get("/customers")
+		if p := sales.post("/logout", url.Values{"csrf": {lo.csrf(t)}}); p.status != http.StatusSeeOther {
+			t.Fatalf("logout: %d", p.status)
+		}
+		if p := sales.get("/customers"); p.status != http.StatusSeeOther {
+			t.Fatalf("after logout: %d", p.status)
+		}
+	})
+}

@@ -1,0 +1,36 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+type auditView struct {
+	Actor, ObjectID string
+	Events          []audit.Event
+	NextAfter       int64
+}
+
+func (h *Handler) listAudit(q *request) error {
+	qs := q.r.URL.Query()
+	v := auditView{Actor: qs.Get("actor"), ObjectID: qs.Get("object_id")}
+	aq := service.AuditQuery{ActorID: v.Actor, ObjectID: v.ObjectID, Limit: 100}
+	if a := qs.Get("after"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil {
+			return errs.InvalidField("after", "after must be a whole number")
+		}
+		aq.AfterSeq = n
+	}
+	page, err := h.svc.Audit(q.r.Context(), q.actor, aq)
+	if err != nil {
+		return err
+	}
+	v.Events, v.NextAfter = page.Events, page.NextAfter
+	h.render(q, http.StatusOK, "audit", "audit", v)
+	return nil
+}

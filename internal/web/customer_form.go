@@ -1,0 +1,140 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+type formField struct {
+	Name, Label, Value  string
+	Required, Multiline bool
+	Error               string
+}
+
+type customerFormView struct {
+	ID     string // empty when creating
+	Action string
+	Fields []formField
+	Error  string
+}
+
+// formFields lists the fields the actor may write under decision d, with
+// values from vals.
+func formFields(lang string, d authz.Decision, vals map[string]string) []formField {
+	var out []formField
+	for _, f := range crm.CustomerFields {
+		if d.Field(f.Name) < authz.Write {
+			continue
+		}
+		out = append(out, formField{Name: f.Name, Label: tr(lang, f.Name), Value: vals[f.Name],
+			Required: f.Name == crm.FieldName, Multiline: f.Name == crm.FieldNotes})
+	}
+	return out
+}
+
+// formInput reads the writable fields from the posted form. Creating
+// leaves out empty fields; updating sends them, which clears them.
+func formInput(q *request, fields []formField, create bool) (crm.CustomerInput, map[string]string) {
+	in := crm.CustomerInput{Fields: map[string]*string{}}
+	vals := map[string]string{}
+	for _, f := range fields {
+		v := q.r.PostFormValue(f.Name)
+		vals[f.Name] = v
+		if create && v == "" {
+			continue
+		}
+		in.Fields[f.Name] = &v
+	}
+	return in, vals
+}
+
+// formError puts an input error next to its field, or above the form.
+func formError(v *customerFormView, err error) {
+	var e *errs.Error
+	msg, _ := errs.Public(err)
+	if errors.As(err, &e) && e.Field != "" {
+		for i := range v.Fields {
+			if v.Fields[i].Name == e.Field {
+				v.Fields[i].Error = msg
+				return
+			}
+		}
+	}
+	v.Error = msg
+}
+
+func (h *Handler) newCustomer(q *request) error {
+	d := authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: q.actor.UserID})
+	if !d.Allowed {
+		return errs.E(errs.Permission, "you may not create customers")
+	}
+	h.render(q, http.StatusOK, "customer_form", "new_customer", customerFormView{Action: "/customers", Fields: formFields(q.lang, d, nil)})
+	return nil
+}
+
+func (h *Handler) createCustomer(q *request) error {
+	d := authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: q.actor.UserID})
+	fields := formFields(q.lang, d, nil)
+	in, vals := formInput(q, fields, true)
+	c, err := h.svc.CreateCustomer(q.r.Context(), q.actor, in)
+	if errs.Is(err, errs.Invalid) {
+		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, d, vals)}
+		formError(&v, err)
+		h.render(q, http.StatusBadRequest, "customer_form", "new_customer", v)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/customers/"+c.ID, "customer_saved")
+	return nil
+}
+
+func (h *Handler) editCustomer(q *request) error {
+	c, err := h.svc.Customer(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	d := authz.Decide(q.actor, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID})
+	if !d.Allowed {
+		return errs.E(errs.Permission, "you may not change this customer")
+	}
+	h.render(q, http.StatusOK, "customer_form", "edit", customerFormView{ID: c.ID, Action: "/customers/" + c.ID, Fields: formFields(q.lang, d, c.Fields)})
+	return nil
+}
+
+func (h *Handler) updateCustomer(q *request) error {
+	id := q.r.PathValue("id")
+	// The form offers the fields writable on this customer; the service
+	// checks again, and refuses what the actor may not write.
+	c, err := h.svc.Customer(q.r.Context(), q.actor, id)
+	if err != nil {
+		return err
+	}
+	d := authz.Decide(q.actor, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID})
+	fields := formFields(q.lang, d, nil)
+	in, vals := formInput(q, fields, false)
+	if _, err := h.svc.UpdateCustomer(q.r.Context(), q.actor, id, in); err != nil {
+		if !errs.Is(err, errs.Invalid) {
+			return err
+		}
+		v := customerFormView{ID: id, Action: "/customers/" + id, Fields: formFields(q.lang, d, vals)}
+		formError(&v, err)
+		h.render(q, http.StatusBadRequest, "customer_form", "edit", v)
+		return nil
+	}
+	q.redirect("/customers/"+id, "customer_saved")
+	return nil
+}
+
+func (h *Handler) deleteCustomer(q *request) error {
+	if err := h.svc.DeleteCustomer(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+		return err
+	}
+	q.redirect("/customers", "customer_deleted")
+	return nil
+}

@@ -1,0 +1,43 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+type customerListView struct {
+	Query     string
+	Error     string
+	Customers []crm.Customer
+	Next      string
+	CanCreate bool
+}
+
+func (h *Handler) listCustomers(q *request) error {
+	v := customerListView{Query: strings.TrimSpace(q.r.URL.Query().Get("q"))}
+	cq := service.CustomerQuery{Cursor: q.r.URL.Query().Get("cursor")}
+	if strings.Contains(v.Query, "@") {
+		cq.Email = v.Query
+	} else if v.Query != "" {
+		cq.Phone = v.Query
+	}
+	page, err := h.svc.ListCustomers(q.r.Context(), q.actor, cq)
+	if errs.Is(err, errs.Invalid) {
+		v.Error, _ = errs.Public(err)
+	} else if err != nil {
+		return err
+	}
+	v.Customers, v.Next = page.Customers, page.Next
+	v.CanCreate = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: q.actor.UserID}).Allowed
+	status := http.StatusOK
+	if v.Error != "" {
+		status = http.StatusBadRequest
+	}
+	h.render(q, status, "customers", "customers", v)
+	return nil
+}

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Languages the UI speaks. Every key must exist in each; a test checks.
+const (
+	langEN = "en"
+	langZH = "zh-CN"
+)
+
+var catalog = map[string]map[string]string{
+	langEN: {
+		"app":               "Strongroom",
+		"tagline":           "A CRM that keeps customer data safe.",
+		"login":             "Log in",
+		"logout":            "Log out",
+		"email":             "Email",
+		"password":          "Password",
+		"customers":         "Customers",
+		"audit":             "Audit log",
+		"new_customer":      "New customer",
+		"search":            "Search",
+		"search_hint":       "Exact email or phone number",
+		"clear":             "Clear",
+		"name":              "Name",
+		"phone":             "Phone",
+		"national_id":       "National ID",
+		"notes":             "Notes",
+		"owner":             "Owner",
+		"created":           "Created",
+		"updated":           "Updated",
+		"edit":              "Edit",
+		"save":              "Save",
+		"cancel":            "Cancel",
+		"delete":            "Delete",
+		"delete_confirm":    "Delete this customer and destroy their encryption key? This cannot be undone.",
+		"next_page":         "Next page",
+		"no_customers":      "No customers found.",
+		"no_events":         "No events.",
+		"masked_note":       "Masked: your role may not see this field in full.",
+		"time":              "Time",
+		"actor":             "Actor",
+		"action":            "Action",
+		"object":            "Object",
+		"fields":            "Fields",
+		"outcome":           "Outcome",
+		"filter":            "Filter",
+		"language":          "中文",
+		"error":             "Something went wrong",
+		"back":              "Back",
+		"customer_saved":    "Customer saved.",
+		"customer_deleted":  "Customer deleted.",
+		"logged_out":        "You have logged out.",
+		"optional":          "optional",
+		"form_expired":      "This form has expired. Please try again.",
+		"session_ended":     "Your session has ended. Please log in again.",
+		"audit_hint":        "Every read, change and login, in order. Values are never logged, only field names.",
+		"actor_id":          "Actor id",
+		"object_id":         "Object id",
+		"skip":              "Skip to content",
+		"signed_in_as":      "Signed in as",
+		"customer_not_seen": "Fields your role may not see are not shown.",
+	},
+	langZH: {
+		"app":               "Strongroom 保险库",
+		"tagline":           "守护客户数据安全的 CRM。",
+		"login":             "登录",
+		"logout":            "退出",
+		"email":             "电子邮箱",
+		"password":          "密码",
+		"customers":         "客户",
+		"audit":             "审计日志",
+		"new_customer":      "新建客户",
+		"search":            "搜索",
+		"search_hint":       "完整的邮箱或电话号码",
+		"clear":             "清除",
+		"name":              "姓名",
+		"phone":             "电话",
+		"national_id":       "身份证号",
+		"notes":             "备注",
+		"owner":             "负责人",
+		"created":           "创建时间",
+		"updated":           "更新时间",
+		"edit":              "编辑",
+		"save":              "保存",
+		"cancel":            "取消",
+		"delete":            "删除",
+		"delete_confirm":    "删除该客户并销毁其加密密钥？此操作无法撤销。",
+		"next_page":         "下一页",
+		"no_customers":      "未找到客户。",
+		"no_events":         "没有事件。",
+		"masked_note":       "已脱敏：您的角色无权查看完整内容。",
+		"time":              "时间",
+		"actor":             "操作人",
+		"action":            "操作",
+		"object":            "对象",
+		"fields":            "字段",
+		"outcome":           "结果",
+		"filter":            "筛选",
+		"language":          "English",
+		"error":             "出错了",
+		"back":              "返回",
+		"customer_saved":    "客户已保存。",
+		"customer_deleted":  "客户已删除。",
+		"logged_out":        "您已退出登录。",
+		"optional":          "选填",
+		"form_expired":      "表单已过期，请重试。",
+		"session_ended":     "会话已结束，请重新登录。",
+		"audit_hint":        "按顺序记录每一次读取、修改和登录。只记录字段名，从不记录字段值。",
+		"actor_id":          "操作人 ID",
+		"object_id":         "对象 ID",
+		"skip":              "跳到正文",
+		"signed_in_as":      "当前用户",
+		"customer_not_seen": "您的角色无权查看的字段不会显示。",
+	},
+}
+
+// tr translates key into lang; a missing key shows itself, so that it is
+// noticed, and a test keeps the catalogs complete.
+func tr(lang, key string) string {
+	if v, ok := catalog[lang][key]; ok {
+		return v
+	}
+	return key
+}
+
+// language picks the UI language: the lang cookie when set, else the
+// browser's Accept-Language.
+func language(r *http.Request) string {
+	if c, err := r.Cookie("lang"); err == nil && (c.Value == langEN || c.Value == langZH) {
+		return c.Value
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "zh"):
+			return langZH
+		case strings.HasPrefix(tag, "en"):
+			return langEN
+		}
+	}
+	return langEN
+}
+
+var zhLoc = time.FixedZone("CST", 8*3600)
+
+// formatTime shows t for lang: "24 Nov 2026 14:05 UTC" or "2026年11月24日 22:05".
+func formatTime(lang string, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if lang == langZH {
+		t = t.In(zhLoc)
+		return fmt.Sprintf("%d年%d月%d日 %02d:%02d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute())
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 MST")
+}

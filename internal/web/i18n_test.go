@@ -1,0 +1,73 @@
+package web
+
+import (
+	"io/fs"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// TestCatalogsComplete checks that every key used by a template exists in
+// every language, and that the languages have the same keys.
+func TestCatalogsComplete(t *testing.T) {
+	used := map[string]bool{}
+	re := regexp.MustCompile(`tr \$?\.Lang "([a-z_]+)"`)
+	err := fs.WalkDir(files, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := fs.ReadFile(files, p)
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			used[m[1]] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(used) < 20 {
+		t.Fatalf("found only %d keys in templates; the pattern is not matching", len(used))
+	}
+	for _, lang := range []string{langEN, langZH} {
+		for k := range used {
+			if _, ok := catalog[lang][k]; !ok {
+				t.Errorf("%s lacks %q", lang, k)
+			}
+		}
+	}
+	for k := range catalog[langEN] {
+		if _, ok := catalog[langZH][k]; !ok {
+			t.Errorf("zh-CN lacks %q", k)
+		}
+	}
+	for k := range catalog[langZH] {
+		if _, ok := catalog[langEN][k]; !ok {
+			t.Errorf("en lacks %q", k)
+		}
+	}
+}
+
+func TestFormatTime(t *testing.T) {
+	at := time.Date(2026, 11, 24, 14, 5, 0, 0, time.UTC)
+	if got := formatTime(langEN, at); got != "24 Nov 2026 14:05 UTC" {
+		t.Errorf("en: %q", got)
+	}
+	if got := formatTime(langZH, at); got != "2026年11月24日 22:05" {
+		t.Errorf("zh-CN: %q", got)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/customers/cus_1":     "/customers/cus_1",
+		"":                     "/customers",
+		"https://evil.example": "/customers",
+		"//evil.example":       "/customers",
+		"/\\evil.example":      "/customers",
+		"/ok\r\nSet-Cookie: x": "/customers",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+type loginView struct {
+	Email, Next, CSRF, Error string
+	Ended                    bool
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/customers"
+	}
+	return next
+}
+
+func (h *Handler) showLogin(q *request) error {
+	v := loginView{Next: safeNext(q.r.URL.Query().Get("next")), CSRF: newCSRFCookie(q.w), Ended: q.r.URL.Query().Get("ended") == "1"}
+	h.render(q, http.StatusOK, "login", "login", v)
+	return nil
+}
+
+func (h *Handler) login(q *request) error {
+	if err := q.checkForm(); err != nil {
+		return err
+	}
+	c, err := q.r.Cookie(csrfCookie)
+	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(q.r.PostFormValue(csrfField))) != 1 {
+		return errs.E(errs.Permission, tr(q.lang, "form_expired"))
+	}
+	email, next := q.r.PostFormValue("email"), safeNext(q.r.PostFormValue("next"))
+	sess, err := h.svc.Login(q.r.Context(), email, q.r.PostFormValue("password"), client(q.r))
+	if err != nil {
+		if !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.TooMany) {
+			return err
+		}
+		msg, _ := errs.Public(err)
+		h.render(q, errs.KindOf(err).Status(), "login", "login", loginView{Email: email, Next: next, CSRF: newCSRFCookie(q.w), Error: msg})
+		return nil
+	}
+	http.SetCookie(q.w, &http.Cookie{Name: SessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(q.w, &http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) logout(q *request) error {
+	if err := h.svc.Logout(q.r.Context(), q.actor); err != nil {
+		return err
+	}
+	http.SetCookie(q.w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	q.redirect("/login", "logged_out")
+	return nil
+}
+
+func (h *Handler) switchLanguage(q *request) error {
+	if err := q.checkForm(); err != nil {
+		return err
+	}
+	lang := q.r.PostFormValue("lang")
+	if lang != langEN && lang != langZH {
+		return errs.InvalidField("lang", "unknown language")
+	}
+	http.SetCookie(q.w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(q.w, q.r, safeNext(q.r.PostFormValue("back")), http.StatusSeeOther)
+	return nil
+}
