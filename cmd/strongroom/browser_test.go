@@ -1,0 +1,218 @@
+package main_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// chromium finds the browser. Outside CI a machine without it skips the
+// browser tests with the reason; in CI (CI=true), where .ci/run installs
+// it, a missing browser fails.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; .ci/run installs the Debian packages chromium and chromium-driver")
+	}
+	t.Skip("chromium is not installed (apt-get install chromium chromium-driver); .ci/run installs it and runs these tests")
+	return ""
+}
+
+// newTab starts headless Chromium with a fresh profile and returns a tab.
+func newTab(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.IgnoreCertErrors, // the test server's certificate is self-signed
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(width, height),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelC := chromedp.NewContext(actx)
+	if err := chromedp.Do(bctx); err != nil { // starts the browser; no timeout on this first call
+		cancelC()
+		cancelA()
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
+}
+
+// shots saves full-page screenshots to docs/screenshots when
+// STRONGROOM_SCREENSHOTS=1 (see README: "Screenshots").
+type shots struct {
+	t   *testing.T
+	dir string
+}
+
+func newShots(t *testing.T) shots {
+	if os.Getenv("STRONGROOM_SCREENSHOTS") == "" {
+		return shots{t: t}
+	}
+	dir, _ := filepath.Abs("../../docs/screenshots")
+	os.MkdirAll(dir, 0o755)
+	return shots{t: t, dir: dir}
+}
+
+func (s shots) take(ctx context.Context, name string) {
+	if s.dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 means PNG
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, name+".png"), png, 0o644); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+type (
+	byCSS = chromedp.CSS
+	byID  = chromedp.ID
+)
+
+// value runs an action that returns a string and fails the test on error.
+func value(t *testing.T, ctx context.Context, a chromedp.Action[string]) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func login(base, email, pw string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base + "/login"),
+		chromedp.WaitVisible(chromedp.ID(`email`)),
+		chromedp.SendKeys(chromedp.ID(`email`), email),
+		chromedp.SendKeys(chromedp.ID(`password`), pw),
+		chromedp.Submit(chromedp.ID(`password`)),
+		chromedp.WaitVisible(chromedp.ID(`logout`)), // only logged-in pages have it
+	)
+}
+
+func TestBrowserJourneys(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "admin@example.com", "admin")
+	addUser(t, storage, "sales1@example.com", "sales")
+	addUser(t, storage, "sales2@example.com", "sales")
+	addUser(t, storage, "auditor@example.com", "auditor")
+	s := start(t, storage, "--demo")
+	shot := newShots(t)
+
+	// Sales: log in, create a customer through the form.
+	ctx := newTab(t, 1280, 900)
+	do(t, ctx, login(s.URL, "sales1@example.com", password))
+	if url := value(t, ctx, chromedp.Location()); !strings.HasSuffix(url, "/customers") {
+		t.Fatalf("after login: %s", url)
+	}
+	shot.take(ctx, "customers")
+	do(t, ctx,
+		chromedp.Click(byCSS(`a[href="/customers/new"]`)),
+		chromedp.WaitVisible(byID(`f-name`)),
+		chromedp.SendKeys(byID(`f-name`), "陈静"),
+		chromedp.SendKeys(byID(`f-email`), "chen.jing@example.cn"),
+		chromedp.SendKeys(byID(`f-phone`), "+86 137 0000 2222"),
+		chromedp.SendKeys(byID(`f-notes`), "Met at the spring preview."),
+		chromedp.Submit(byID(`f-name`)),
+		chromedp.WaitVisible(byID(`field-email`)),
+	)
+	if body := value(t, ctx, chromedp.Text(byCSS(`main`))); !strings.Contains(body, "chen.jing@example.cn") || !strings.Contains(body, "Customer saved") {
+		t.Fatalf("after create:\n%s", body)
+	}
+	custPath := strings.SplitN(strings.TrimPrefix(value(t, ctx, chromedp.Location()), s.URL), "?", 2)[0]
+
+	// Admin adds the national id.
+	actx := newTab(t, 1280, 900)
+	do(t, actx,
+		login(s.URL, "admin@example.com", password),
+		chromedp.Navigate(s.URL+custPath+"/edit"),
+		chromedp.WaitVisible(byID(`f-national_id`)),
+		chromedp.SendKeys(byID(`f-national_id`), "110101199003071234"),
+		chromedp.Submit(byID(`f-national_id`)),
+		chromedp.WaitVisible(byID(`field-national_id`)),
+	)
+	if nid := value(t, actx, chromedp.Text(byID(`field-national_id`))); nid != "110101199003071234" {
+		t.Fatalf("admin sees national id %q", nid)
+	}
+	shot.take(actx, "customer-admin")
+
+	// Sales finds it by email and sees the national id masked, nowhere in full.
+	do(t, ctx,
+		chromedp.Navigate(s.URL+"/customers"),
+		chromedp.WaitVisible(byID(`q`)),
+		chromedp.SendKeys(byID(`q`), "CHEN.JING@example.cn"),
+		chromedp.Submit(byID(`q`)),
+		chromedp.WaitVisible(byID(`clear-search`)), // only on a result page
+	)
+	if body := value(t, ctx, chromedp.Text(byCSS(`table.list`))); !strings.Contains(body, "陈静") {
+		t.Fatalf("search by email did not find the customer:\n%s", body)
+	}
+	shot.take(ctx, "customers-search")
+	do(t, ctx, chromedp.Click(byCSS(`table.list a`)), chromedp.WaitVisible(byID(`field-national_id`)))
+	nid := value(t, ctx, chromedp.Text(byID(`field-national_id`)))
+	if html := value(t, ctx, chromedp.OuterHTML(byCSS(`html`))); !strings.HasPrefix(nid, "1****************4") || strings.Contains(html, "110101199003071234") {
+		t.Fatalf("sales sees national id %q; the page must hold only the masked form", nid)
+	}
+	shot.take(ctx, "customer-sales-masked")
+
+	// Another sales user gets "not found".
+	octx := newTab(t, 1280, 900)
+	do(t, octx, login(s.URL, "sales2@example.com", password), chromedp.Navigate(s.URL+custPath), chromedp.WaitVisible(byID(`error-message`)))
+	if html := value(t, octx, chromedp.OuterHTML(byCSS(`html`))); !strings.Contains(html, "customer not found") || strings.Contains(html, "陈静") || strings.Contains(html, "chen.jing") {
+		t.Fatal("another sales user sees the customer")
+	}
+
+	// The auditor sees who read it, and no personal data.
+	uctx := newTab(t, 1280, 900)
+	do(t, uctx, login(s.URL, "auditor@example.com", password),
+		chromedp.Navigate(s.URL+"/audit?object_id="+strings.TrimPrefix(custPath, "/customers/")),
+		chromedp.WaitVisible(byCSS(`table.audit`)))
+	if html := value(t, uctx, chromedp.OuterHTML(byCSS(`html`))); !strings.Contains(html, "customer.read") || strings.Contains(html, "陈静") || strings.Contains(html, "chen.jing") {
+		t.Fatal("the auditor's page lacks the reads or shows personal data")
+	}
+	shot.take(uctx, "audit-log")
+
+	// Chinese, on a phone-sized screen; then log out.
+	mctx := newTab(t, 390, 844)
+	do(t, mctx, login(s.URL, "sales1@example.com", password),
+		chromedp.Click(byCSS(`form[action="/lang"] button`)),
+		chromedp.WaitVisible(byCSS(`html[lang="zh-CN"] a[href="/customers/new"]`)))
+	if h1 := value(t, mctx, chromedp.Text(byCSS(`h1`))); h1 != "客户" {
+		t.Fatalf("after switching language the heading is %q", h1)
+	}
+	shot.take(mctx, "customers-phone-zh")
+	do(t, mctx, chromedp.Click(byID(`logout`)), chromedp.WaitVisible(byID(`email`)))
+	shot.take(mctx, "login-phone-zh")
+}
