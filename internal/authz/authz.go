@@ -40,6 +40,7 @@ const (
 	ActionCreate Action = "create"
 	ActionUpdate Action = "update"
 	ActionDelete Action = "delete"
+	ActionExport Action = "export" // many records at once, out of the system
 )
 
 // Scope is how many records of an object type a grant reaches.
@@ -106,7 +107,7 @@ type grant struct {
 var policy = map[Role]map[Object]grant{
 	RoleAdmin: {
 		ObjectCustomer: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll},
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
 			fields:  map[string]Level{"name": Write, "email": Write, "phone": Write, "national_id": Write, "notes": Write},
 		},
 		ObjectUser: {
@@ -118,7 +119,7 @@ var policy = map[Role]map[Object]grant{
 	},
 	RoleSales: {
 		ObjectCustomer: {
-			actions: map[Action]Scope{ActionRead: ScopeOwn, ActionCreate: ScopeOwn, ActionUpdate: ScopeOwn},
+			actions: map[Action]Scope{ActionRead: ScopeOwn, ActionCreate: ScopeOwn, ActionUpdate: ScopeOwn, ActionExport: ScopeOwn},
 			fields:  map[string]Level{"name": Write, "email": Write, "phone": Write, "national_id": Masked, "notes": Write},
 		},
 	},

@@ -35,7 +35,9 @@ func TestDecide(t *testing.T) {
 		{"auditor lists no customers", auditor, ActionRead, coll, false, ScopeNone, Hidden, Hidden},
 		{"no role, nothing", nobody, ActionRead, coll, false, ScopeNone, Hidden, Hidden},
 		{"unknown role, nothing", unknown, ActionRead, coll, false, ScopeNone, Hidden, Hidden},
-		{"unknown action, nothing", admin, Action("export"), coll, false, ScopeNone, Hidden, Hidden},
+		{"unknown action, nothing", admin, Action("reveal"), coll, false, ScopeNone, Hidden, Hidden},
+		{"sales exports own", sales, ActionExport, coll, true, ScopeOwn, Masked, Write},
+		{"auditor exports nothing", auditor, ActionExport, coll, false, ScopeNone, Hidden, Hidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -282,50 +282,14 @@ func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQu
 	if !d.Allowed {
 		return CustomerPage{}, errs.E(errs.Permission, "you may not read customers")
 	}
-	f := store.CustomerFilter{Limit: q.Limit}
-	switch {
-	case f.Limit == 0:
-		f.Limit = defaultLimit
-	case f.Limit < 0 || f.Limit > maxLimit:
-		return CustomerPage{}, errs.InvalidField("limit", "limit must be between 1 and 200")
-	}
-	if d.Scope == authz.ScopeOwn {
-		f.OwnerID = a.UserID
-	}
-	reason := "list"
-	for _, x := range []struct {
-		field, value, index string
-		norm                func(string) (string, error)
-		dst                 *[]byte
-	}{
-		{crm.FieldEmail, q.Email, fieldcrypt.IndexCustomerEmail, crm.NormaliseEmail, &f.Email},
-		{crm.FieldPhone, q.Phone, fieldcrypt.IndexCustomerPhone, crm.NormalisePhone, &f.Phone},
-		{crm.FieldNationalID, q.NationalID, fieldcrypt.IndexCustomerNationalID, crm.NormaliseNationalID, &f.NationalID},
-	} {
-		if x.value == "" {
-			continue
-		}
-		if d.Field(x.field) < authz.Read {
-			return CustomerPage{}, errs.InvalidField(x.field, "you may not search by "+x.field)
-		}
-		n, err := x.norm(x.value)
-		if err != nil {
-			return CustomerPage{}, err
-		}
-		*x.dst = s.index.Index(x.index, n)
-		reason = "search by " + x.field
-	}
-	if q.Cursor != "" {
-		cur, err := decodeCursor(q.Cursor)
-		if err != nil {
-			return CustomerPage{}, err
-		}
-		f.After = &cur
+	f, reason, err := s.customerFilter(a, d, q)
+	if err != nil {
+		return CustomerPage{}, err
 	}
 	want := f.Limit
 	f.Limit++ // one more tells whether there is a next page
 	var page CustomerPage
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListCustomers(ctx, f)
 		if err != nil {
 			return err
@@ -357,6 +321,53 @@ func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQu
 		return CustomerPage{}, err
 	}
 	return page, nil
+}
+
+// customerFilter turns a query into a store filter for actor a whose read
+// decision is d: scope, blind-index searches (only by fields a may read),
+// cursor and limit. reason describes it for the audit log.
+func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuery) (store.CustomerFilter, string, error) {
+	f := store.CustomerFilter{Limit: q.Limit}
+	switch {
+	case f.Limit == 0:
+		f.Limit = defaultLimit
+	case f.Limit < 0 || f.Limit > maxLimit:
+		return f, "", errs.InvalidField("limit", "limit must be between 1 and 200")
+	}
+	if d.Scope == authz.ScopeOwn {
+		f.OwnerID = a.UserID
+	}
+	reason := "list"
+	for _, x := range []struct {
+		field, value, index string
+		norm                func(string) (string, error)
+		dst                 *[]byte
+	}{
+		{crm.FieldEmail, q.Email, fieldcrypt.IndexCustomerEmail, crm.NormaliseEmail, &f.Email},
+		{crm.FieldPhone, q.Phone, fieldcrypt.IndexCustomerPhone, crm.NormalisePhone, &f.Phone},
+		{crm.FieldNationalID, q.NationalID, fieldcrypt.IndexCustomerNationalID, crm.NormaliseNationalID, &f.NationalID},
+	} {
+		if x.value == "" {
+			continue
+		}
+		if d.Field(x.field) < authz.Read {
+			return f, "", errs.InvalidField(x.field, "you may not search by "+x.field)
+		}
+		n, err := x.norm(x.value)
+		if err != nil {
+			return f, "", err
+		}
+		*x.dst = s.index.Index(x.index, n)
+		reason = "search by " + x.field
+	}
+	if q.Cursor != "" {
+		cur, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return f, "", err
+		}
+		f.After = &cur
+	}
+	return f, reason, nil
 }
 
 func (s *Service) sealCustomer(key keyring.DataKey, c crm.Customer) (store.CustomerRow, error) {

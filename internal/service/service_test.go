@@ -19,7 +19,9 @@ type fixture struct {
 	admin, sales1, sales2, auditor authz.Actor
 }
 
-func newFixture(t *testing.T, db testkit.DB) *fixture {
+func newFixture(t *testing.T, db testkit.DB) *fixture { return newFixtureTB(t, db) }
+
+func newFixtureTB(t testing.TB, db testkit.DB) *fixture {
 	t.Helper()
 	env := testkit.NewEnv(t, db, service.Options{})
 	f := &fixture{Env: env}

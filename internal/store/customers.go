@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -80,6 +81,76 @@ func (tx *Tx) InsertCustomer(ctx context.Context, c CustomerRow) error {
 	}
 	_, err := tx.exec(ctx, "INSERT INTO customers ("+strings.Join(cols, ", ")+") VALUES ("+placeholders(len(cols))+")", args...)
 	return classify("store.InsertCustomer", err)
+}
+
+// InsertCustomers stores many new customers with their wrapped data keys,
+// in multi-row statements (a bulk import's path).
+func (tx *Tx) InsertCustomers(ctx context.Context, rows []CustomerRow, kekTerm uint32) error {
+	const batch = 200
+	cols := []string{"id", "owner_id", "email_bidx", "phone_bidx", "national_id_bidx", "created_at", "updated_at"}
+	for _, f := range customerFieldOrder {
+		cols = append(cols, CustomerColumns[f])
+	}
+	row := "(" + placeholders(len(cols)) + ")"
+	for start := 0; start < len(rows); start += batch {
+		part := rows[start:min(start+batch, len(rows))]
+		keyArgs := make([]any, 0, 4*len(part))
+		args := make([]any, 0, len(cols)*len(part))
+		for _, c := range part {
+			keyArgs = append(keyArgs, c.ID, c.WrappedKey, int64(kekTerm), c.CreatedAt.UnixMicro())
+			args = append(args, c.ID, nullString(c.OwnerID), c.Index.Email, c.Index.Phone, c.Index.NationalID, c.CreatedAt.UnixMicro(), c.UpdatedAt.UnixMicro())
+			for _, f := range customerFieldOrder {
+				args = append(args, c.Sealed[f])
+			}
+		}
+		keyRow := "(?, ?, ?, ?)"
+		if _, err := tx.exec(ctx, "INSERT INTO subject_keys (subject_id, wrapped, kek_term, created_at) VALUES "+strings.TrimSuffix(strings.Repeat(keyRow+", ", len(part)), ", "), keyArgs...); err != nil {
+			return classify("store.InsertCustomers", err)
+		}
+		if _, err := tx.exec(ctx, "INSERT INTO customers ("+strings.Join(cols, ", ")+") VALUES "+strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", "), args...); err != nil {
+			return classify("store.InsertCustomers", err)
+		}
+	}
+	return nil
+}
+
+// ExistingCustomerIndexes reports which of the given blind-index values
+// already belong to a customer in column (email_bidx, phone_bidx or
+// national_id_bidx); with ownerID, only among that owner's customers.
+func (tx *Tx) ExistingCustomerIndexes(ctx context.Context, column, ownerID string, values [][]byte) (map[string]bool, error) {
+	if column != "email_bidx" && column != "phone_bidx" && column != "national_id_bidx" {
+		return nil, classify("store.ExistingCustomerIndexes", fmt.Errorf("no index column %q", column))
+	}
+	found := map[string]bool{}
+	for start := 0; start < len(values); start += 500 {
+		part := values[start:min(start+500, len(values))]
+		args := make([]any, 0, len(part)+1)
+		for _, v := range part {
+			args = append(args, v)
+		}
+		q := "SELECT " + column + " FROM customers WHERE " + column + " IN (" + placeholders(len(part)) + ")"
+		if ownerID != "" {
+			q += " AND owner_id = ?"
+			args = append(args, ownerID)
+		}
+		rows, err := tx.query(ctx, q, args...)
+		if err != nil {
+			return nil, classify("store.ExistingCustomerIndexes", err)
+		}
+		for rows.Next() {
+			var v []byte
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return nil, classify("store.ExistingCustomerIndexes", err)
+			}
+			found[string(v)] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, classify("store.ExistingCustomerIndexes", err)
+		}
+	}
+	return found, nil
 }
 
 // CustomerByID returns one customer with its wrapped data key.

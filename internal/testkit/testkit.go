@@ -153,3 +153,11 @@ func ForEachDBBench(b *testing.B, fn func(b *testing.B, db DB)) {
 		b.Run("postgres", func(b *testing.B) { fn(b, NewPostgres(b, base)) })
 	}
 }
+
+// NewLike returns a fresh, empty database of the same engine as db.
+func NewLike(t testing.TB, db DB) DB {
+	if db.Engine == store.Postgres {
+		return NewPostgres(t, os.Getenv(PostgresEnv))
+	}
+	return NewSQLite(t)
+}

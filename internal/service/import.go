@@ -1,0 +1,347 @@
+package service
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// Import targets besides the customer fields: a first and a last name
+// column are joined into the name.
+const (
+	importFirstName = "first_name"
+	importLastName  = "last_name"
+)
+
+// importAliases are the column headers recognised for each target, in
+// order of preference: Strongroom's own, Salesforce contact exports
+// (labels and API names) and HubSpot contact exports.
+var importAliases = []struct {
+	target  string
+	headers []string
+}{
+	{crm.FieldName, []string{"name", "full name", "contact name", "full_name"}},
+	{importFirstName, []string{"first name", "firstname", "first_name", "given name"}},
+	{importLastName, []string{"last name", "lastname", "last_name", "surname", "family name"}},
+	{crm.FieldEmail, []string{"email", "email address", "e-mail", "e-mail address"}},
+	{crm.FieldPhone, []string{"phone", "phone number", "business phone", "mobile", "mobile phone", "mobilephone", "mobile phone number"}},
+	{crm.FieldNationalID, []string{"national_id", "national id", "id number"}},
+	{crm.FieldNotes, []string{"notes", "description", "note"}},
+}
+
+// ImportOptions control an import.
+type ImportOptions struct {
+	// Mapping maps a target (a customer field, or first_name/last_name) to
+	// a column header. Empty: detect from the headers.
+	Mapping map[string]string
+	DryRun  bool // check and report; store nothing
+	Partial bool // store the valid rows even if others are invalid (default: all or nothing)
+}
+
+// ImportProblem is one row's problem.
+type ImportProblem struct {
+	Row     int    `json:"row"` // line in the file; the header is line 1
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// ImportReport says what an import found and did.
+type ImportReport struct {
+	Columns    map[string]string `json:"columns"` // target -> column header used
+	Rows       int               `json:"rows"`
+	Valid      int               `json:"valid"`
+	Created    int               `json:"created"`
+	Duplicates []ImportProblem   `json:"duplicates"`
+	Invalid    int               `json:"invalid"`
+	Problems   []ImportProblem   `json:"problems"` // the first maxProblems
+	DryRun     bool              `json:"dry_run"`
+	Imported   bool              `json:"imported"`
+}
+
+const (
+	maxImportRows = 500_000
+	maxProblems   = 1000
+)
+
+type importRow struct {
+	line int
+	c    crm.Customer
+}
+
+// ImportCustomers reads customers from CSV r. Every row is validated and
+// normalised like a single create; rows whose email or phone is already
+// held (in the file, or by a customer in the actor's scope) are skipped
+// as duplicates. By default one invalid row means nothing is stored.
+// Each created customer gets its own data key and a create event; the
+// import itself is audited with its counts, also when nothing is stored.
+func (s *Service) ImportCustomers(ctx context.Context, a authz.Actor, r io.Reader, opt ImportOptions) (ImportReport, error) {
+	rep := ImportReport{DryRun: opt.DryRun, Duplicates: []ImportProblem{}, Problems: []ImportProblem{}}
+	owner := a.UserID
+	if owner == authz.SystemUserID {
+		owner = ""
+	}
+	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: owner})
+	if !d.Allowed {
+		return rep, errs.E(errs.Permission, "you may not create customers")
+	}
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return rep, errs.E(errs.Invalid, "the file is not CSV with a header row")
+	}
+	cols, err := importColumns(header, opt.Mapping)
+	if err != nil {
+		return rep, err
+	}
+	rep.Columns = map[string]string{}
+	for target, i := range cols {
+		rep.Columns[target] = strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))
+		if f := fieldOf(target); d.Field(f) < authz.Write {
+			return rep, errs.InvalidField(f, "you may not set "+f+"; leave its column out of the mapping")
+		}
+	}
+
+	problem := func(p ImportProblem) {
+		rep.Invalid++
+		if len(rep.Problems) < maxProblems {
+			rep.Problems = append(rep.Problems, p)
+		}
+	}
+	var rows []importRow
+	seen := map[string]int{} // blind index -> line, for duplicates within the file
+	now := s.now()
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			problem(ImportProblem{Row: line, Message: "not valid CSV: " + pe.Err.Error()})
+			if pe.Err != csv.ErrFieldCount {
+				break // the rest of the file cannot be trusted to line up
+			}
+			continue
+		}
+		if err != nil {
+			return rep, errs.Wrap(errs.Invalid, "service.ImportCustomers", "the file could not be read", err)
+		}
+		rep.Rows++
+		if rep.Rows > maxImportRows {
+			return rep, errs.E(errs.TooLarge, fmt.Sprintf("the file has more than %d rows; split it", maxImportRows))
+		}
+		in := importInput(rec, cols)
+		if err := in.Normalise(true); err != nil {
+			msg, field := errs.Public(err)
+			problem(ImportProblem{Row: line, Field: field, Message: msg})
+			continue
+		}
+		c := crm.Customer{ID: crm.NewID("cus"), OwnerID: owner, Fields: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+		for name, v := range in.Fields {
+			if v != nil && *v != "" {
+				c.Fields[name] = *v
+			}
+		}
+		if dup := s.duplicateInFile(c, seen, line); dup != "" {
+			rep.Duplicates = append(rep.Duplicates, ImportProblem{Row: line, Message: dup})
+			continue
+		}
+		rows = append(rows, importRow{line: line, c: c})
+	}
+	scopeOwner := ""
+	if d.Scope == authz.ScopeOwn {
+		scopeOwner = a.UserID
+	}
+
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		kept, err := s.dropExisting(ctx, tx, rows, scopeOwner, &rep)
+		if err != nil {
+			return err
+		}
+		rep.Valid = len(kept)
+		summary := fmt.Sprintf("rows %d, valid %d, duplicates %d, invalid %d", rep.Rows, rep.Valid, len(rep.Duplicates), rep.Invalid)
+		switch {
+		case opt.DryRun:
+			return s.record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Success, "dry run: "+summary)
+		case rep.Invalid > 0 && !opt.Partial:
+			return s.record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Failure, "nothing stored (all or nothing): "+summary)
+		}
+		sealed := make([]store.CustomerRow, 0, len(kept))
+		events := make([]audit.Event, 0, len(kept)+1)
+		for _, ir := range kept {
+			key, wrapped, err := s.keys.NewDataKey(ir.c.ID)
+			if err != nil {
+				return err
+			}
+			row, err := s.sealCustomer(key, ir.c)
+			if err != nil {
+				return err
+			}
+			row.WrappedKey = wrapped
+			sealed = append(sealed, row)
+			events = append(events, event(a, "customer.create", "customer", ir.c.ID, sortedKeys(ir.c.Fields), audit.Success, fmt.Sprintf("import line %d", ir.line)))
+		}
+		if err := tx.InsertCustomers(ctx, sealed, s.keys.ActiveTerm()); err != nil {
+			return err
+		}
+		rep.Created, rep.Imported = len(sealed), true
+		events = append(events, event(a, "customer.import", "customer", "", nil, audit.Success, fmt.Sprintf("created %d; %s", len(sealed), summary)))
+		return s.append(ctx, tx, events...)
+	})
+	if err != nil {
+		return ImportReport{}, err
+	}
+	return rep, nil
+}
+
+func fieldOf(target string) string {
+	if target == importFirstName || target == importLastName {
+		return crm.FieldName
+	}
+	return target
+}
+
+// importColumns resolves targets to column indexes, from an explicit
+// mapping or by recognising headers.
+func importColumns(header []string, mapping map[string]string) (map[string]int, error) {
+	index := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := index[h]; !dup {
+			index[h] = i
+		}
+	}
+	cols := map[string]int{}
+	if len(mapping) > 0 {
+		for target, col := range mapping {
+			if fieldOf(target) == target {
+				if _, ok := store.CustomerColumns[target]; !ok {
+					return nil, errs.InvalidField("mapping", fmt.Sprintf("unknown field %q; map name, first_name, last_name, email, phone, national_id or notes", target))
+				}
+			}
+			i, ok := index[strings.ToLower(strings.TrimSpace(col))]
+			if !ok {
+				return nil, errs.InvalidField("mapping", fmt.Sprintf("the file has no column %q", col))
+			}
+			cols[target] = i
+		}
+	} else {
+		for _, a := range importAliases {
+			for _, h := range a.headers {
+				if i, ok := index[h]; ok {
+					cols[a.target] = i
+					break
+				}
+			}
+		}
+	}
+	_, name := cols[crm.FieldName]
+	_, first := cols[importFirstName]
+	_, last := cols[importLastName]
+	if !name && !first && !last {
+		return nil, errs.InvalidField("mapping", "the file has no name column (name, or first and last name); map one")
+	}
+	return cols, nil
+}
+
+// importInput builds a create from one record. A leading apostrophe that
+// an export added against spreadsheet formula injection is removed.
+func importInput(rec []string, cols map[string]int) crm.CustomerInput {
+	get := func(target string) string {
+		i, ok := cols[target]
+		if !ok || i >= len(rec) {
+			return ""
+		}
+		v := strings.TrimSpace(rec[i])
+		if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@", rune(v[1])) {
+			v = v[1:]
+		}
+		return v
+	}
+	in := crm.CustomerInput{Fields: map[string]*string{}}
+	for target := range cols {
+		f := fieldOf(target)
+		if f == crm.FieldName {
+			continue
+		}
+		v := get(target)
+		in.Fields[f] = &v
+	}
+	name := get(crm.FieldName)
+	if name == "" {
+		name = strings.TrimSpace(get(importFirstName) + " " + get(importLastName))
+	}
+	in.Fields[crm.FieldName] = &name
+	return in
+}
+
+func (s *Service) duplicateInFile(c crm.Customer, seen map[string]int, line int) string {
+	for _, x := range []struct{ field, index string }{
+		{crm.FieldEmail, fieldcrypt.IndexCustomerEmail},
+		{crm.FieldPhone, fieldcrypt.IndexCustomerPhone},
+	} {
+		v := c.Fields[x.field]
+		if v == "" {
+			continue
+		}
+		key := x.field + "\x00" + string(s.index.Index(x.index, v))
+		if first, ok := seen[key]; ok {
+			return fmt.Sprintf("same %s as line %d", x.field, first)
+		}
+		seen[key] = line
+	}
+	return ""
+}
+
+// dropExisting removes rows whose email or phone a customer in scope
+// already has, reporting them as duplicates.
+func (s *Service) dropExisting(ctx context.Context, tx *store.Tx, rows []importRow, owner string, rep *ImportReport) ([]importRow, error) {
+	type ix struct{ field, index, column string }
+	dup := map[int]string{}
+	for _, x := range []ix{
+		{crm.FieldEmail, fieldcrypt.IndexCustomerEmail, "email_bidx"},
+		{crm.FieldPhone, fieldcrypt.IndexCustomerPhone, "phone_bidx"},
+	} {
+		var values [][]byte
+		for _, r := range rows {
+			if v := r.c.Fields[x.field]; v != "" {
+				values = append(values, s.index.Index(x.index, v))
+			}
+		}
+		if len(values) == 0 {
+			continue
+		}
+		found, err := tx.ExistingCustomerIndexes(ctx, x.column, owner, values)
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range rows {
+			if v := r.c.Fields[x.field]; v != "" && found[string(s.index.Index(x.index, v))] {
+				if _, already := dup[i]; !already {
+					dup[i] = "a customer with this " + x.field + " already exists"
+				}
+			}
+		}
+	}
+	kept := rows[:0:0]
+	for i, r := range rows {
+		if msg, ok := dup[i]; ok {
+			rep.Duplicates = append(rep.Duplicates, ImportProblem{Row: r.line, Message: msg})
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept, nil
+}
