@@ -181,6 +181,13 @@ func (s *server) do(t *testing.T, method, path, token string, body any, hdr ...s
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
+	return s.read(t, resp)
+}
+
+// read reads resp and checks what every response must have.
+func (s *server) read(t *testing.T, resp *http.Response) reply {
+	t.Helper()
+	method, path := resp.Request.Method, resp.Request.URL.Path
 	defer resp.Body.Close()
 	r := reply{Status: resp.StatusCode, Header: resp.Header}
 	r.Body, _ = io.ReadAll(resp.Body)

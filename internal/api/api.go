@@ -44,6 +44,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/me", h.authed(h.showMe))
 	mux.Handle("GET /api/v1/customers", h.authed(h.listCustomers))
 	mux.Handle("POST /api/v1/customers", h.authed(h.createCustomer))
+	mux.Handle("POST /api/v1/customers/import", h.authed(h.importCustomers))
+	mux.Handle("GET /api/v1/customers/export", h.authed(h.exportCustomers))
 	mux.Handle("GET /api/v1/customers/{id}", h.authed(h.showCustomer))
 	mux.Handle("PATCH /api/v1/customers/{id}", h.authed(h.updateCustomer))
 	mux.Handle("DELETE /api/v1/customers/{id}", h.authed(h.deleteCustomer))

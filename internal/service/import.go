@@ -65,7 +65,7 @@ type ImportReport struct {
 	Invalid    int               `json:"invalid"`
 	Problems   []ImportProblem   `json:"problems"` // the first maxProblems
 	DryRun     bool              `json:"dry_run"`
-	Imported   bool              `json:"imported"`
+	Imported   bool              `json:"imported"` // at least one customer was stored
 }
 
 const (
@@ -177,6 +177,8 @@ func (s *Service) ImportCustomers(ctx context.Context, a authz.Actor, r io.Reade
 			return s.record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Success, "dry run: "+summary)
 		case rep.Invalid > 0 && !opt.Partial:
 			return s.record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Failure, "nothing stored (all or nothing): "+summary)
+		case len(kept) == 0:
+			return s.record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Success, "nothing new: "+summary)
 		}
 		sealed := make([]store.CustomerRow, 0, len(kept))
 		events := make([]audit.Event, 0, len(kept)+1)

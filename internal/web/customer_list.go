@@ -16,6 +16,7 @@ type customerListView struct {
 	Customers []crm.Customer
 	Next      string
 	CanCreate bool
+	CanExport bool
 }
 
 func (h *Handler) listCustomers(q *request) error {
@@ -33,6 +34,7 @@ func (h *Handler) listCustomers(q *request) error {
 		return err
 	}
 	v.Customers, v.Next = page.Customers, page.Next
+	v.CanExport = authz.Decide(q.actor, authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer}).Allowed
 	v.CanCreate = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: q.actor.UserID}).Allowed
 	status := http.StatusOK
 	if v.Error != "" {

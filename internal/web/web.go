@@ -87,6 +87,9 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /customers", h.authed(h.listCustomers))
 	mux.Handle("GET /customers/new", h.authed(h.newCustomer))
 	mux.Handle("POST /customers", h.authed(h.createCustomer))
+	mux.Handle("GET /customers/import", h.authed(h.showImport))
+	mux.Handle("POST /customers/import", h.upload(h.importCustomers))
+	mux.Handle("GET /customers/export", h.authed(h.exportCustomers))
 	mux.Handle("GET /customers/{id}", h.authed(h.showCustomer))
 	mux.Handle("GET /customers/{id}/edit", h.authed(h.editCustomer))
 	mux.Handle("POST /customers/{id}", h.authed(h.updateCustomer))
@@ -125,7 +128,13 @@ func (h *Handler) public(fn pageFunc) http.Handler {
 // browser goes to the login page. Every POST must carry the form's CSRF
 // token, derived from the session token, which a cross-site page cannot
 // know.
-func (h *Handler) authed(fn pageFunc) http.Handler {
+func (h *Handler) authed(fn pageFunc) http.Handler { return h.session(fn, true) }
+
+// upload is authed for multipart uploads: the handler streams the body and
+// checks the CSRF token itself, from the form's first part.
+func (h *Handler) upload(fn pageFunc) http.Handler { return h.session(fn, false) }
+
+func (h *Handler) session(fn pageFunc, checkForm bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := &request{w: w, r: r, lang: language(r)}
 		c, err := r.Cookie(SessionCookie)
@@ -145,7 +154,7 @@ func (h *Handler) authed(fn pageFunc) http.Handler {
 			h.renderError(q, err)
 			return
 		}
-		if r.Method == http.MethodPost {
+		if r.Method == http.MethodPost && checkForm {
 			if err := q.checkForm(); err != nil {
 				h.renderError(q, err)
 				return
