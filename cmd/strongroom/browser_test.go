@@ -111,7 +111,7 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 
 func login(base, email, pw string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
-		chromedp.Navigate(base + "/login"),
+		chromedp.Navigate(base+"/login"),
 		chromedp.WaitVisible(chromedp.ID(`email`)),
 		chromedp.SendKeys(chromedp.ID(`email`), email),
 		chromedp.SendKeys(chromedp.ID(`password`), pw),
