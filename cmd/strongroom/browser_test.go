@@ -187,6 +187,23 @@ func TestBrowserJourneys(t *testing.T) {
 	}
 	shot.take(ctx, "customer-sales-masked")
 
+	// Import a CSV (a HubSpot contact export) through the form.
+	csvPath := filepath.Join(t.TempDir(), "hubspot.csv")
+	os.WriteFile(csvPath, []byte("Record ID,First Name,Last Name,Email,Phone Number\n7,Hui,Zhao,zhao.hui@example.cn,+86 136 0000 7777\n8,Bad,Row,not-an-email,\n"), 0o600)
+	do(t, ctx,
+		chromedp.Navigate(s.URL+"/customers/import"),
+		chromedp.WaitVisible(byID(`file`)),
+		chromedp.SetUploadFiles(byID(`file`), []string{csvPath}),
+		chromedp.Click(byCSS(`input[name="dry_run"]`)), // store, not just check
+		chromedp.Click(byCSS(`input[name="partial"]`)),
+		chromedp.Submit(byID(`file`)),
+		chromedp.WaitVisible(byID(`import-report`)),
+	)
+	if created, invalid := value(t, ctx, chromedp.Text(byID(`import-created`))), value(t, ctx, chromedp.Text(byID(`import-invalid`))); created != "1" || invalid != "1" {
+		t.Fatalf("import report: created %q invalid %q", created, invalid)
+	}
+	shot.take(ctx, "import-report")
+
 	// Another sales user gets "not found".
 	octx := newTab(t, 1280, 900)
 	do(t, octx, login(s.URL, "sales2@example.com", password), chromedp.Navigate(s.URL+custPath), chromedp.WaitVisible(byID(`error-message`)))
