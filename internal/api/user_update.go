@@ -6,10 +6,12 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service"
 )
 
 type userUpdate struct {
 	Role *string `json:"role"`
+	Team *string `json:"team"`
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
@@ -17,12 +19,20 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, a authz.Act
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.Role == nil {
-		return errs.InvalidField("role", "role is required")
+	if in.Role == nil && in.Team == nil {
+		return errs.E(errs.Invalid, "give role, team or both")
 	}
-	u, err := h.svc.SetUserRole(r.Context(), a, r.PathValue("id"), *in.Role)
-	if err != nil {
-		return err
+	var u service.User
+	var err error
+	if in.Role != nil {
+		if u, err = h.svc.SetUserRole(r.Context(), a, r.PathValue("id"), *in.Role); err != nil {
+			return err
+		}
+	}
+	if in.Team != nil {
+		if u, err = h.svc.SetUserTeam(r.Context(), a, r.PathValue("id"), *in.Team); err != nil {
+			return err
+		}
 	}
 	httpx.WriteJSON(w, http.StatusOK, u)
 	return nil

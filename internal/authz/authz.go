@@ -2,26 +2,20 @@
 // point: a pure function of the actor, the action and the resource, deny by
 // default. Handlers and services never decide for themselves; they ask and
 // obey, including the per-field levels it returns.
+//
+// The role table (policy.go) grants, per object type, actions at a scope
+// and, per field class, an access level, with per-field overrides where a
+// field must differ from its class. docs/ROLES.md is generated from it.
 package authz
 
 import (
 	"slices"
+
+	"strongroom.dev/strongroom/internal/crm"
 )
 
 // Role names a set of grants. A user may hold several; the union applies.
 type Role string
-
-const (
-	RoleAdmin   Role = "admin"
-	RoleSales   Role = "sales"
-	RoleAuditor Role = "auditor"
-)
-
-// Roles lists the built-in roles.
-var Roles = []Role{RoleAdmin, RoleSales, RoleAuditor}
-
-// ValidRole reports whether r is a known role.
-func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
 
 // Object is a type of resource.
 type Object string
@@ -31,6 +25,9 @@ const (
 	ObjectUser     Object = "user"
 	ObjectAudit    Object = "audit"
 )
+
+// Objects lists the object types in display order.
+var Objects = []Object{ObjectCustomer, ObjectUser, ObjectAudit}
 
 // Action is something done to a resource.
 type Action string
@@ -43,14 +40,20 @@ const (
 	ActionExport Action = "export" // many records at once, out of the system
 )
 
+// Actions lists the actions in display order.
+var Actions = []Action{ActionRead, ActionCreate, ActionUpdate, ActionDelete, ActionExport}
+
 // Scope is how many records of an object type a grant reaches.
 type Scope uint8
 
 const (
 	ScopeNone Scope = iota
-	ScopeOwn        // records the actor owns
+	ScopeOwn        // records the actor owns (or is assigned)
+	ScopeTeam       // records owned by anyone in the actor's team
 	ScopeAll
 )
+
+func (s Scope) String() string { return [...]string{"—", "own", "team", "all"}[s] }
 
 // Level is what an actor may do with one field.
 type Level uint8
@@ -70,6 +73,7 @@ func (l Level) String() string {
 type Actor struct {
 	UserID    string
 	Roles     []Role
+	Team      string
 	SessionID string
 	IP        string
 }
@@ -81,11 +85,13 @@ const SystemUserID = "system"
 // System is the actor for command-line administration on the server host.
 func System() Actor { return Actor{UserID: SystemUserID, Roles: []Role{RoleAdmin}} }
 
-// Resource is what is asked about. OwnerID is empty when the action is on
-// the collection (list, create) rather than on one record.
+// Resource is what is asked about. OwnerID and OwnerTeam are empty when
+// the action is on the collection (list, create, export) rather than on
+// one record.
 type Resource struct {
-	Object  Object
-	OwnerID string
+	Object    Object
+	OwnerID   string
+	OwnerTeam string
 }
 
 // Decision is the answer. Fields is nil unless Allowed.
@@ -98,41 +104,53 @@ type Decision struct {
 // Field is the level for one field, Hidden when absent.
 func (d Decision) Field(name string) Level { return d.Fields[name] }
 
+// grant is what one role may do with one object type.
 type grant struct {
 	actions map[Action]Scope
-	fields  map[string]Level
+	classes map[crm.FieldClass]Level
+	fields  map[string]Level // overrides the class level for one field
 }
 
-// policy is the built-in role table. Anything not listed is denied.
-var policy = map[Role]map[Object]grant{
-	RoleAdmin: {
-		ObjectCustomer: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
-			fields:  map[string]Level{"name": Write, "email": Write, "phone": Write, "national_id": Write, "notes": Write},
-		},
-		ObjectUser: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll},
-		},
-		ObjectAudit: {
-			actions: map[Action]Scope{ActionRead: ScopeAll},
-		},
-	},
-	RoleSales: {
-		ObjectCustomer: {
-			actions: map[Action]Scope{ActionRead: ScopeOwn, ActionCreate: ScopeOwn, ActionUpdate: ScopeOwn, ActionExport: ScopeOwn},
-			fields:  map[string]Level{"name": Write, "email": Write, "phone": Write, "national_id": Masked, "notes": Write},
-		},
-	},
-	RoleAuditor: {
-		ObjectAudit: {
-			actions: map[Action]Scope{ActionRead: ScopeAll},
-		},
-	},
+// level is the grant's level for a field of the given class.
+func (g grant) level(field string, class crm.FieldClass) Level {
+	if l, ok := g.fields[field]; ok {
+		return l
+	}
+	return g.classes[class]
+}
+
+// reaches reports whether scope s covers resource r for actor a.
+func reaches(s Scope, a Actor, r Resource) bool {
+	switch s {
+	case ScopeAll:
+		return true
+	case ScopeTeam:
+		if r.OwnerID == "" && r.OwnerTeam == "" {
+			return true // the collection: the caller filters by team
+		}
+		return r.OwnerID == a.UserID || (a.Team != "" && r.OwnerTeam == a.Team)
+	case ScopeOwn:
+		return r.OwnerID == "" && r.OwnerTeam == "" || r.OwnerID == a.UserID
+	}
+	return false
+}
+
+// fieldsOf lists the personal fields of an object type with their classes.
+func fieldsOf(o Object) []struct {
+	Name  string
+	Class crm.FieldClass
+} {
+	if o == ObjectCustomer {
+		return crm.CustomerFields
+	}
+	return nil
 }
 
 // Decide answers whether a may do act on r, and with which fields. The
-// union of a's roles applies; a role reaching r only by ScopeOwn applies
-// when a owns r (or, for collection actions, limits the scope to own).
+// union of a's roles applies: a role counts when its scope for act reaches
+// r; the decision's scope is the widest, and each field gets the highest
+// level among the roles that count. A level above Read needs an action that
+// writes; a role that may only read never yields Write.
 func Decide(a Actor, act Action, r Resource) Decision {
 	d := Decision{}
 	for _, role := range a.Roles {
@@ -141,10 +159,7 @@ func Decide(a Actor, act Action, r Resource) Decision {
 			continue
 		}
 		scope := g.actions[act]
-		if scope == ScopeNone {
-			continue
-		}
-		if r.OwnerID != "" && scope == ScopeOwn && r.OwnerID != a.UserID {
+		if scope == ScopeNone || !reaches(scope, a, r) {
 			continue
 		}
 		d.Allowed = true
@@ -152,9 +167,16 @@ func Decide(a Actor, act Action, r Resource) Decision {
 		if d.Fields == nil {
 			d.Fields = map[string]Level{}
 		}
-		for f, l := range g.fields {
-			d.Fields[f] = max(d.Fields[f], l)
+		for _, f := range fieldsOf(r.Object) {
+			l := g.level(f.Name, f.Class)
+			if l == Write && act != ActionCreate && act != ActionUpdate {
+				l = Read
+			}
+			d.Fields[f.Name] = max(d.Fields[f.Name], l)
 		}
 	}
 	return d
 }
+
+// ValidRole reports whether r is a known role.
+func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }

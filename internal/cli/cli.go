@@ -37,7 +37,7 @@ Usage:
       Serve HTTPS (TLS 1.2+, HSTS). Creates --data with a master key (0600), a
       self-signed certificate and the SQLite database when they do not exist.
       --demo fills an empty database with demo data and prints demo logins.
-  strongroom user add --email E --role ROLE --password-stdin [--data DIR] [--db URL]
+  strongroom user add --email E --role ROLE [--team T] --password-stdin [--data DIR] [--db URL]
       Create a user; the password is read from standard input.
   strongroom user set-role --email E --role ROLE [--data DIR] [--db URL]
       Change a user's role (audited).
@@ -45,7 +45,8 @@ Usage:
       Check the audit log's hash chain; exit 1 naming the first bad event.
   strongroom version
 
-Roles: admin, sales, auditor.
+Roles: admin, manager, sales, finance, marketing, support, counsellor, field_rep,
+auditor (see docs/ROLES.md).
 Environment: STRONGROOM_ADDR, STRONGROOM_DATA, STRONGROOM_DB, STRONGROOM_TLS_CERT,
 STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON stand in for the flags of the same names.
 Run "strongroom COMMAND -h" for a command's flags.

@@ -28,7 +28,8 @@ func userAdd(ctx context.Context, args []string, env Env) error {
 	fs := newFlags("user add", env)
 	c.StorageFlags(fs)
 	email := fs.String("email", "", "the user's email address (their login)")
-	role := fs.String("role", "", "admin, sales or auditor")
+	role := fs.String("role", "", "one of: "+roleNames())
+	team := fs.String("team", "", "the user's team (optional; team-scoped roles such as manager and support see their team's customers)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -48,7 +49,7 @@ func userAdd(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
-	u, err := a.svc.CreateUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Password: password})
+	u, err := a.svc.CreateUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Team: *team, Password: password})
 	if err != nil {
 		return err
 	}
@@ -61,7 +62,7 @@ func userSetRole(ctx context.Context, args []string, env Env) error {
 	fs := newFlags("user set-role", env)
 	c.StorageFlags(fs)
 	email := fs.String("email", "", "the user's email address")
-	role := fs.String("role", "", "admin, sales or auditor")
+	role := fs.String("role", "", "one of: "+roleNames())
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -91,4 +92,12 @@ func readPassword(env Env) (string, error) {
 		return "", fmt.Errorf("no password on standard input")
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func roleNames() string {
+	names := make([]string, len(authz.Roles))
+	for i, r := range authz.Roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
 }

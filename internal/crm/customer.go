@@ -31,6 +31,7 @@ const (
 	FieldPhone      = "phone"
 	FieldNationalID = "national_id"
 	FieldNotes      = "notes"
+	FieldAssessment = "assessment" // e.g. a counselling assessment: special category
 )
 
 // CustomerFields lists every personal field of a customer with its class,
@@ -44,12 +45,24 @@ var CustomerFields = []struct {
 	{FieldPhone, ClassContact},
 	{FieldNationalID, ClassIdentity},
 	{FieldNotes, ClassNotes},
+	{FieldAssessment, ClassSpecial},
+}
+
+// ClassOf is the class of a customer field, or "" for an unknown one.
+func ClassOf(field string) FieldClass {
+	for _, f := range CustomerFields {
+		if f.Name == field {
+			return f.Class
+		}
+	}
+	return ""
 }
 
 // Customer is a person the business holds data about.
 type Customer struct {
 	ID        string
 	OwnerID   string
+	OwnerTeam string // the owner's team; decides team-scoped access
 	Fields    map[string]string // personal fields by name; absent = not visible or empty
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -114,12 +127,12 @@ func normaliseField(name, v string) (string, error) {
 		return NormalisePhone(v)
 	case FieldNationalID:
 		return NormaliseNationalID(v)
-	case FieldNotes:
+	case FieldNotes, FieldAssessment:
 		if utf8.RuneCountInString(v) > maxNotes {
-			return "", errs.InvalidField(name, "notes are longer than 10000 characters")
+			return "", errs.InvalidField(name, name+" is longer than 10000 characters")
 		}
 		if hasControl(v, true) {
-			return "", errs.InvalidField(name, "notes contain control characters")
+			return "", errs.InvalidField(name, name+" contains control characters")
 		}
 		return v, nil
 	}

@@ -24,6 +24,11 @@ func customerPlace(id, field string) fieldcrypt.Place {
 	return fieldcrypt.Place{Table: "customers", Column: store.CustomerColumns[field], Row: id}
 }
 
+// customerRes is the authz resource for a stored customer.
+func customerRes(row store.CustomerRow) authz.Resource {
+	return authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam}
+}
+
 // checkWritable refuses an input that sets a field the decision does not
 // let the actor write.
 func checkWritable(d authz.Decision, in crm.CustomerInput) error {
@@ -47,14 +52,18 @@ func (s *Service) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cust
 	if err := in.Normalise(true); err != nil {
 		return crm.Customer{}, err
 	}
-	owner := a.UserID
+	owner, team := a.UserID, a.Team
 	if owner == authz.SystemUserID {
-		owner = ""
+		owner, team = "", ""
 	}
-	if in.OwnerID != nil {
+	if in.OwnerID != nil && *in.OwnerID != owner {
 		owner = *in.OwnerID
+		var err error
+		if team, err = s.ownerTeam(ctx, owner); err != nil {
+			return crm.Customer{}, err
+		}
 	}
-	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: owner})
+	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: owner, OwnerTeam: team})
 	if !d.Allowed {
 		if authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer}).Allowed {
 			return crm.Customer{}, errs.InvalidField("owner_id", "you may only create customers you own")
@@ -65,7 +74,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cust
 		return crm.Customer{}, err
 	}
 	now := s.now()
-	c := crm.Customer{ID: crm.NewID("cus"), OwnerID: owner, Fields: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+	c := crm.Customer{ID: crm.NewID("cus"), OwnerID: owner, OwnerTeam: team, Fields: map[string]string{}, CreatedAt: now, UpdatedAt: now}
 	for name, v := range in.Fields {
 		if v != nil && *v != "" {
 			c.Fields[name] = *v
@@ -80,7 +89,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cust
 		return crm.Customer{}, err
 	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if err := s.checkOwner(ctx, tx, owner); err != nil {
+		if _, err := s.checkOwner(ctx, tx, owner); err != nil {
 			return err
 		}
 		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.keys.ActiveTerm(), now); err != nil {
@@ -97,17 +106,30 @@ func (s *Service) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cust
 	return view(c, d), nil
 }
 
-func (s *Service) checkOwner(ctx context.Context, tx *store.Tx, owner string) error {
+// checkOwner makes sure owner ("" for none) is a user, and returns their team.
+func (s *Service) checkOwner(ctx context.Context, tx *store.Tx, owner string) (string, error) {
 	if owner == "" {
-		return nil
+		return "", nil
 	}
-	if _, err := tx.UserByID(ctx, owner); err != nil {
+	u, err := tx.UserByID(ctx, owner)
+	if err != nil {
 		if errs.Is(err, errs.NotExist) {
-			return errs.InvalidField("owner_id", "owner_id names no user")
+			return "", errs.InvalidField("owner_id", "owner_id names no user")
 		}
-		return err
+		return "", err
 	}
-	return nil
+	return u.Team, nil
+}
+
+// ownerTeam is checkOwner outside a transaction.
+func (s *Service) ownerTeam(ctx context.Context, owner string) (string, error) {
+	var team string
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		team, err = s.checkOwner(ctx, tx, owner)
+		return err
+	})
+	return team, err
 }
 
 // Customer returns one customer as the actor may see it, and audits the
@@ -125,7 +147,7 @@ func (s *Service) Customer(ctx context.Context, a authz.Actor, id string) (crm.C
 		if row, denied, err = s.customerInScope(ctx, tx, a, id, "customer.read"); err != nil || denied {
 			return err
 		}
-		d := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID})
+		d := authz.Decide(a, authz.ActionRead, customerRes(row))
 		var shown []string
 		if out, shown, err = s.openCustomer(row, d); err != nil {
 			return err
@@ -158,7 +180,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, 
 		if row, denied, err = s.customerInScope(ctx, tx, a, id, "customer.update"); err != nil || denied {
 			return err
 		}
-		d := authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID})
+		d := authz.Decide(a, authz.ActionUpdate, customerRes(row))
 		if !d.Allowed {
 			return errs.E(errs.Permission, "you may not change this customer")
 		}
@@ -167,13 +189,14 @@ func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, 
 		}
 		changed := sortedKeys(in.Fields)
 		if in.OwnerID != nil && *in.OwnerID != row.OwnerID {
-			if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: *in.OwnerID}).Allowed {
-				return errs.InvalidField("owner_id", "you may not give this customer to another owner")
-			}
-			if err := s.checkOwner(ctx, tx, *in.OwnerID); err != nil {
+			team, err := s.checkOwner(ctx, tx, *in.OwnerID)
+			if err != nil {
 				return err
 			}
-			row.OwnerID = *in.OwnerID
+			if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: *in.OwnerID, OwnerTeam: team}).Allowed {
+				return errs.InvalidField("owner_id", "you may not give this customer to another owner")
+			}
+			row.OwnerID, row.OwnerTeam = *in.OwnerID, team
 			changed = append(changed, "owner_id")
 		}
 		key, err := s.openKey(row)
@@ -191,7 +214,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, 
 				c.Fields[name] = *v
 			}
 		}
-		c.OwnerID, c.UpdatedAt = row.OwnerID, s.now()
+		c.OwnerID, c.OwnerTeam, c.UpdatedAt = row.OwnerID, row.OwnerTeam, s.now()
 		newRow, err := s.sealCustomer(key, c)
 		if err != nil {
 			return err
@@ -199,7 +222,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, 
 		if err := tx.UpdateCustomer(ctx, newRow); err != nil {
 			return err
 		}
-		dAfter := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID})
+		dAfter := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam})
 		out = view(c, dAfter)
 		return s.append(ctx, tx,
 			event(a, "customer.update", "customer", id, changed, audit.Success, ""),
@@ -226,7 +249,7 @@ func (s *Service) DeleteCustomer(ctx context.Context, a authz.Actor, id string) 
 		if denied = isDenied; err != nil || denied {
 			return err
 		}
-		if !authz.Decide(a, authz.ActionDelete, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID}).Allowed {
+		if !authz.Decide(a, authz.ActionDelete, customerRes(row)).Allowed {
 			return errs.E(errs.Permission, "you may not delete customers")
 		}
 		if err := tx.DeleteCustomer(ctx, id); err != nil {
@@ -251,7 +274,7 @@ func (s *Service) customerInScope(ctx context.Context, tx *store.Tx, a authz.Act
 	if err != nil {
 		return row, false, notFound(err, "customer")
 	}
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID}).Allowed {
+	if !authz.Decide(a, authz.ActionRead, customerRes(row)).Allowed {
 		return row, true, s.record(ctx, tx, a, action, "customer", id, nil, audit.Denied, "not in scope")
 	}
 	return row, false, nil
@@ -301,7 +324,7 @@ func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQu
 		}
 		events := make([]audit.Event, 0, len(rows))
 		for _, row := range rows {
-			rd := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID})
+			rd := authz.Decide(a, authz.ActionRead, customerRes(row))
 			if !rd.Allowed { // the filter should make this impossible; never leak if it does not
 				continue
 			}
@@ -334,8 +357,11 @@ func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuer
 	case f.Limit < 0 || f.Limit > maxLimit:
 		return f, "", errs.InvalidField("limit", "limit must be between 1 and 200")
 	}
-	if d.Scope == authz.ScopeOwn {
+	switch {
+	case d.Scope == authz.ScopeOwn, d.Scope == authz.ScopeTeam && a.Team == "":
 		f.OwnerID = a.UserID
+	case d.Scope == authz.ScopeTeam:
+		f.Team = a.Team
 	}
 	reason := "list"
 	for _, x := range []struct {
@@ -371,7 +397,7 @@ func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuer
 }
 
 func (s *Service) sealCustomer(key keyring.DataKey, c crm.Customer) (store.CustomerRow, error) {
-	row := store.CustomerRow{ID: c.ID, OwnerID: c.OwnerID, Sealed: map[string][]byte{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	row := store.CustomerRow{ID: c.ID, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam, Sealed: map[string][]byte{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	for name, v := range c.Fields {
 		ct, err := fieldcrypt.Seal(key, customerPlace(c.ID, name), v)
 		if err != nil {
@@ -397,7 +423,7 @@ func (s *Service) openKey(row store.CustomerRow) (keyring.DataKey, error) {
 
 // openAll opens every field of row, for rewriting; never returned as is.
 func (s *Service) openAll(key keyring.DataKey, row store.CustomerRow) (crm.Customer, error) {
-	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
+	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 	for name, ct := range row.Sealed {
 		v, err := fieldcrypt.Open(key, customerPlace(row.ID, name), ct)
 		if err != nil {
@@ -412,7 +438,7 @@ func (s *Service) openAll(key keyring.DataKey, row store.CustomerRow) (crm.Custo
 // masked ones, and names the fields shown for the audit event. Hidden
 // fields are never decrypted.
 func (s *Service) openCustomer(row store.CustomerRow, d authz.Decision) (crm.Customer, []string, error) {
-	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
+	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 	key, err := s.openKey(row)
 	if err != nil {
 		return c, nil, err

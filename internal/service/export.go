@@ -40,9 +40,6 @@ func (s *Service) ExportCustomers(ctx context.Context, a authz.Actor, q Customer
 	if err != nil {
 		return 0, err
 	}
-	if d.Scope == authz.ScopeOwn {
-		f.OwnerID = a.UserID
-	}
 	var buf bytes.Buffer
 	cw := csv.NewWriter(&buf)
 	cw.Write(append([]string{"id", "owner_id"}, fields...))
@@ -54,8 +51,8 @@ func (s *Service) ExportCustomers(ctx context.Context, a authz.Actor, q Customer
 				return err
 			}
 			for _, row := range rows {
-				rowD := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID})
-				if !rowD.Allowed || !authz.Decide(a, authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID}).Allowed {
+				rowD := authz.Decide(a, authz.ActionRead, customerRes(row))
+				if !rowD.Allowed || !authz.Decide(a, authz.ActionExport, customerRes(row)).Allowed {
 					continue
 				}
 				c, _, err := s.openCustomer(row, rowD)

@@ -86,11 +86,11 @@ type importRow struct {
 // import itself is audited with its counts, also when nothing is stored.
 func (s *Service) ImportCustomers(ctx context.Context, a authz.Actor, r io.Reader, opt ImportOptions) (ImportReport, error) {
 	rep := ImportReport{DryRun: opt.DryRun, Duplicates: []ImportProblem{}, Problems: []ImportProblem{}}
-	owner := a.UserID
+	owner, team := a.UserID, a.Team
 	if owner == authz.SystemUserID {
-		owner = ""
+		owner, team = "", ""
 	}
-	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: owner})
+	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: owner, OwnerTeam: team})
 	if !d.Allowed {
 		return rep, errs.E(errs.Permission, "you may not create customers")
 	}
@@ -148,7 +148,7 @@ func (s *Service) ImportCustomers(ctx context.Context, a authz.Actor, r io.Reade
 			problem(ImportProblem{Row: line, Field: field, Message: msg})
 			continue
 		}
-		c := crm.Customer{ID: crm.NewID("cus"), OwnerID: owner, Fields: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+		c := crm.Customer{ID: crm.NewID("cus"), OwnerID: owner, OwnerTeam: team, Fields: map[string]string{}, CreatedAt: now, UpdatedAt: now}
 		for name, v := range in.Fields {
 			if v != nil && *v != "" {
 				c.Fields[name] = *v

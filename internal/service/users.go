@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authn"
@@ -20,6 +21,7 @@ type User struct {
 	ID        string    `json:"id"`
 	Email     string    `json:"email"`
 	Role      string    `json:"role"`
+	Team      string    `json:"team,omitempty"`
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -28,7 +30,22 @@ type User struct {
 type NewUser struct {
 	Email    string
 	Role     string
+	Team     string // optional
 	Password string
+}
+
+// checkTeam validates a team name: up to 64 letters, digits, spaces, dashes
+// and underscores.
+func checkTeam(team string) error {
+	if len(team) > 64 {
+		return errs.InvalidField("team", "team must be at most 64 characters")
+	}
+	for _, r := range team {
+		if !(r == ' ' || r == '-' || r == '_' || r >= '0' && r <= '9' || unicode.IsLetter(r)) {
+			return errs.InvalidField("team", "team may hold only letters, digits, spaces, dashes and underscores")
+		}
+	}
+	return nil
 }
 
 func checkRole(role string) error {
@@ -55,6 +72,10 @@ func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (Us
 	if err := checkRole(in.Role); err != nil {
 		return User{}, err
 	}
+	in.Team = strings.TrimSpace(in.Team)
+	if err := checkTeam(in.Team); err != nil {
+		return User{}, err
+	}
 	if err := authn.CheckPassword(in.Password, email, strings.Split(email, "@")[0]); err != nil {
 		return User{}, err
 	}
@@ -77,6 +98,7 @@ func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (Us
 		EmailIndex:   s.index.Index(fieldcrypt.IndexUserEmail, email),
 		EmailSealed:  sealed,
 		Role:         in.Role,
+		Team:         in.Team,
 		PasswordHash: hash,
 		TokenKey:     authn.NewTokenKey(),
 		CreatedAt:    now,
@@ -97,7 +119,7 @@ func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (Us
 	if err != nil {
 		return User{}, err
 	}
-	return User{ID: id, Email: email, Role: in.Role, CreatedAt: now}, nil
+	return User{ID: id, Email: email, Role: in.Role, Team: in.Team, CreatedAt: now}, nil
 }
 
 // SetUserRole changes a user's role. The change applies from the user's
@@ -126,6 +148,37 @@ func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role s
 		}
 		out.Role = role
 		return s.record(ctx, tx, a, "user.role_change", "user", userID, []string{"role"}, audit.Success, fmt.Sprintf("role %s -> %s", u.Role, role))
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return out, nil
+}
+
+// SetUserTeam moves a user to another team ("" for none). Team-scoped
+// access follows from the user's next request.
+func (s *Service) SetUserTeam(ctx context.Context, a authz.Actor, userID, team string) (User, error) {
+	team = strings.TrimSpace(team)
+	if err := checkTeam(team); err != nil {
+		return User{}, err
+	}
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return User{}, errs.E(errs.Permission, "you may not change teams")
+	}
+	var out User
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		if err := tx.UpdateUserTeam(ctx, userID, team, s.now()); err != nil {
+			return err
+		}
+		if out, err = s.openUser(u); err != nil {
+			return err
+		}
+		out.Team = team
+		return s.record(ctx, tx, a, "user.team_change", "user", userID, []string{"team"}, audit.Success, fmt.Sprintf("team %q -> %q", u.Team, team))
 	})
 	if err != nil {
 		return User{}, err
@@ -193,7 +246,7 @@ func (s *Service) openUser(u store.UserRow) (User, error) {
 	if err != nil {
 		return User{}, errs.Wrap(errs.Internal, "service.openUser", "", err)
 	}
-	return User{ID: u.ID, Email: email, Role: u.Role, Disabled: u.Disabled, CreatedAt: u.CreatedAt}, nil
+	return User{ID: u.ID, Email: email, Role: u.Role, Team: u.Team, Disabled: u.Disabled, CreatedAt: u.CreatedAt}, nil
 }
 
 // notFound turns a store NotExist into a public "<what> not found".

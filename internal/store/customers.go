@@ -15,16 +15,18 @@ var CustomerColumns = map[string]string{
 	"phone":       "phone_ct",
 	"national_id": "national_id_ct",
 	"notes":       "notes_ct",
+	"assessment":  "assessment_ct",
 }
 
 // customerFieldOrder fixes the column order used in SQL.
-var customerFieldOrder = []string{"name", "email", "phone", "national_id", "notes"}
+var customerFieldOrder = []string{"name", "email", "phone", "national_id", "notes", "assessment"}
 
 // CustomerRow is a stored customer: sealed fields, blind indexes and the
 // wrapped data key of the customer (joined in on reads).
 type CustomerRow struct {
 	ID         string
 	OwnerID    string
+	OwnerTeam  string // the owner's team, joined in on reads
 	Sealed     map[string][]byte // field name -> ciphertext
 	Index      CustomerIndex
 	CreatedAt  time.Time
@@ -38,19 +40,19 @@ type CustomerIndex struct {
 }
 
 var customerSelect = func() string {
-	cols := []string{"c.id", "c.owner_id"}
+	cols := []string{"c.id", "c.owner_id", "COALESCE(ou.team, '')"}
 	for _, f := range customerFieldOrder {
 		cols = append(cols, "c."+CustomerColumns[f])
 	}
 	cols = append(cols, "c.email_bidx", "c.phone_bidx", "c.national_id_bidx", "c.created_at", "c.updated_at", "k.wrapped")
-	return "SELECT " + strings.Join(cols, ", ") + " FROM customers c JOIN subject_keys k ON k.subject_id = c.id"
+	return "SELECT " + strings.Join(cols, ", ") + " FROM customers c JOIN subject_keys k ON k.subject_id = c.id LEFT JOIN users ou ON ou.id = c.owner_id"
 }()
 
 func scanCustomer(row interface{ Scan(...any) error }) (CustomerRow, error) {
 	c := CustomerRow{Sealed: make(map[string][]byte, len(customerFieldOrder))}
 	var owner *string
 	sealed := make([][]byte, len(customerFieldOrder))
-	dest := []any{&c.ID, &owner}
+	dest := []any{&c.ID, &owner, &c.OwnerTeam}
 	for i := range sealed {
 		dest = append(dest, &sealed[i])
 	}
@@ -179,6 +181,7 @@ func (tx *Tx) DeleteCustomer(ctx context.Context, id string) error {
 // CustomerFilter selects customers for a list. Zero fields do not filter.
 type CustomerFilter struct {
 	OwnerID    string // only customers of this owner
+	Team       string // only customers whose owner is in this team
 	Email      []byte // blind index equality
 	Phone      []byte
 	NationalID []byte
@@ -198,6 +201,9 @@ func (tx *Tx) ListCustomers(ctx context.Context, f CustomerFilter) ([]CustomerRo
 	var args []any
 	if f.OwnerID != "" {
 		where, args = append(where, "c.owner_id = ?"), append(args, f.OwnerID)
+	}
+	if f.Team != "" {
+		where, args = append(where, "ou.team = ?"), append(args, f.Team)
 	}
 	for _, ix := range []struct {
 		col string

@@ -12,6 +12,7 @@ type UserRow struct {
 	EmailIndex   []byte
 	EmailSealed  []byte
 	Role         string
+	Team         string // "" for none
 	PasswordHash string
 	TokenKey     []byte // per-user secret; changing it ends every session
 	Disabled     bool
@@ -20,13 +21,13 @@ type UserRow struct {
 	WrappedKey   []byte // the user's wrapped data key, joined in on reads
 }
 
-const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, k.wrapped"
+const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, k.wrapped"
 
 func scanUser(row interface{ Scan(...any) error }) (UserRow, error) {
 	var u UserRow
 	var disabled int
 	var created, updated int64
-	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &u.WrappedKey)
+	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &u.WrappedKey)
 	u.Disabled = disabled != 0
 	u.CreatedAt, u.UpdatedAt = fromMicro(created), fromMicro(updated)
 	return u, err
@@ -34,9 +35,9 @@ func scanUser(row interface{ Scan(...any) error }) (UserRow, error) {
 
 // InsertUser stores a new user. A taken email fails with Exist.
 func (tx *Tx) InsertUser(ctx context.Context, u UserRow) error {
-	_, err := tx.exec(ctx, `INSERT INTO users (id, email_bidx, email_ct, role, password_hash, token_key, disabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.EmailIndex, u.EmailSealed, u.Role, u.PasswordHash, u.TokenKey, boolInt(u.Disabled), u.CreatedAt.UnixMicro(), u.UpdatedAt.UnixMicro())
+	_, err := tx.exec(ctx, `INSERT INTO users (id, email_bidx, email_ct, role, team, password_hash, token_key, disabled, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.EmailIndex, u.EmailSealed, u.Role, u.Team, u.PasswordHash, u.TokenKey, boolInt(u.Disabled), u.CreatedAt.UnixMicro(), u.UpdatedAt.UnixMicro())
 	return classify("store.InsertUser", err)
 }
 
@@ -73,6 +74,11 @@ func (tx *Tx) ListUsers(ctx context.Context) ([]UserRow, error) {
 // UpdateUserRole sets a user's role.
 func (tx *Tx) UpdateUserRole(ctx context.Context, id, role string, now time.Time) error {
 	return tx.updateOne(ctx, "store.UpdateUserRole", "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", role, now.UnixMicro(), id)
+}
+
+// UpdateUserTeam sets a user's team ("" for none).
+func (tx *Tx) UpdateUserTeam(ctx context.Context, id, team string, now time.Time) error {
+	return tx.updateOne(ctx, "store.UpdateUserTeam", "UPDATE users SET team = ?, updated_at = ? WHERE id = ?", team, now.UnixMicro(), id)
 }
 
 // UpdateUserPassword sets a user's password hash and, when tokenKey is not
