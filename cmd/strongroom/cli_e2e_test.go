@@ -6,9 +6,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"strongroom.dev/strongroom/internal/authz"
 )
 
-var demoLogin = regexp.MustCompile(`(?m)^\s+(admin|sales|auditor)\s+(\S+@\S+)\s+(\S+)$`)
+var demoLogin = regexp.MustCompile(`(?m)^\s+([a-z_]+)\s+(\S+@\S+)\s+(\S+)$`)
 
 func TestServeDemo(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "fresh")
@@ -25,8 +27,17 @@ func TestServeDemo(t *testing.T) {
 		}
 	}
 	logins := demoLogin.FindAllStringSubmatch(s.Banner, -1)
-	if len(logins) != 4 || !strings.Contains(s.Banner, "curl --cacert") {
-		t.Fatalf("banner does not show four demo logins and how to log in:\n%s", s.Banner)
+	roles := map[string]bool{}
+	for _, l := range logins {
+		roles[l[1]] = true
+	}
+	for _, r := range authz.Roles {
+		if !roles[string(r)] {
+			t.Errorf("no demo login for role %s", r)
+		}
+	}
+	if !strings.Contains(s.Banner, "curl --cacert") {
+		t.Fatalf("banner does not show how to log in:\n%s", s.Banner)
 	}
 	tokens := map[string]string{}
 	for _, l := range logins {
@@ -48,7 +59,7 @@ func TestServeDemo(t *testing.T) {
 	// A second start prints new passwords; the old ones stop working.
 	s2 := start(t, []string{"--data", filepath.Join(t.TempDir(), "other")}, "--demo")
 	again := demoLogin.FindAllStringSubmatch(s2.Banner, -1)
-	if len(again) != 4 || again[0][3] == first {
+	if len(again) != len(logins) || again[0][3] == first {
 		t.Fatal("demo passwords are fixed, not generated")
 	}
 }

@@ -16,6 +16,7 @@ type customerJSON struct {
 	Phone      *string   `json:"phone,omitempty"`
 	NationalID *string   `json:"national_id,omitempty"`
 	Notes      *string   `json:"notes,omitempty"`
+	Assessment *string   `json:"assessment,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
@@ -35,6 +36,7 @@ func toCustomerJSON(c crm.Customer) customerJSON {
 		Phone:      field(crm.FieldPhone),
 		NationalID: field(crm.FieldNationalID),
 		Notes:      field(crm.FieldNotes),
+		Assessment: field(crm.FieldAssessment),
 		CreatedAt:  c.CreatedAt,
 		UpdatedAt:  c.UpdatedAt,
 	}
@@ -48,6 +50,7 @@ type customerInput struct {
 	Phone      *string `json:"phone"`
 	NationalID *string `json:"national_id"`
 	Notes      *string `json:"notes"`
+	Assessment *string `json:"assessment"`
 	OwnerID    *string `json:"owner_id"`
 }
 
@@ -55,7 +58,7 @@ func (in customerInput) toCRM() crm.CustomerInput {
 	out := crm.CustomerInput{Fields: map[string]*string{}, OwnerID: in.OwnerID}
 	for name, v := range map[string]*string{
 		crm.FieldName: in.Name, crm.FieldEmail: in.Email, crm.FieldPhone: in.Phone,
-		crm.FieldNationalID: in.NationalID, crm.FieldNotes: in.Notes,
+		crm.FieldNationalID: in.NationalID, crm.FieldNotes: in.Notes, crm.FieldAssessment: in.Assessment,
 	} {
 		if v != nil {
 			out.Fields[name] = v

@@ -113,12 +113,12 @@ func TestThrottle(t *testing.T) {
 		if _, ok := th.Allow("acct", "ip1", now); !ok {
 			t.Fatalf("attempt %d refused before 5 failures", i+1)
 		}
-		th.Failure("acct", now)
+		th.Failure("acct", "ip1", now)
 	}
 	if _, ok := th.Allow("acct", "ip1", now); !ok {
 		t.Fatal("5th attempt refused")
 	}
-	th.Failure("acct", now) // 5th failure: a delay starts
+	th.Failure("acct", "ip1", now) // 5th failure: a delay starts
 	wait, ok := th.Allow("acct", "ip2", now)
 	if ok || wait <= 0 {
 		t.Fatalf("after 5 failures: ok=%v wait=%v; want a delay from any address", ok, wait)
@@ -129,7 +129,7 @@ func TestThrottle(t *testing.T) {
 	if _, ok := th.Allow("acct", "ip1", now.Add(wait)); !ok {
 		t.Fatal("still refused after the delay")
 	}
-	th.Failure("acct", now.Add(wait))
+	th.Failure("acct", "ip1", now.Add(wait))
 	wait2, _ := th.Allow("acct", "ip1", now.Add(wait))
 	if wait2 <= wait {
 		t.Fatalf("delay did not grow: %v then %v", wait, wait2)
@@ -139,14 +139,24 @@ func TestThrottle(t *testing.T) {
 		t.Fatal("success did not clear the account")
 	}
 
-	perIP := NewThrottle(60, 3) // one a second, bursts of three
+	perIP := NewThrottle(60, 3) // one failure a second, bursts of three
+	for i := range 10 {
+		if _, ok := perIP.Allow("ok"+string(rune('0'+i)), "ip9", now); !ok {
+			t.Fatalf("successful login %d from a shared address refused", i)
+		}
+	}
 	for i := range 3 {
-		if _, ok := perIP.Allow("a"+string(rune('0'+i)), "ip9", now); !ok {
+		acct := "a" + string(rune('0'+i))
+		if _, ok := perIP.Allow(acct, "ip9", now); !ok {
 			t.Fatalf("burst attempt %d refused", i)
 		}
+		perIP.Failure(acct, "ip9", now)
 	}
 	if _, ok := perIP.Allow("a9", "ip9", now); ok {
 		t.Fatal("credential stuffing across accounts from one address not limited")
+	}
+	if _, ok := perIP.Allow("a9", "ip9", now.Add(1100*time.Millisecond)); !ok {
+		t.Fatal("the address is still refused after its bucket refilled")
 	}
 	if _, ok := perIP.Allow("a9", "ip8", now); !ok {
 		t.Fatal("another address was limited")

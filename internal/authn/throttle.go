@@ -38,8 +38,8 @@ const (
 	forgetAfter  = time.Hour
 )
 
-// NewThrottle allows each client address perMinute login attempts on
-// average, in bursts of up to burst.
+// NewThrottle allows each client address perMinute failed login attempts
+// on average, in bursts of up to burst.
 func NewThrottle(perMinute float64, burst int) *Throttle {
 	return &Throttle{
 		accounts: map[string]*failures{},
@@ -59,24 +59,25 @@ func (t *Throttle) Allow(account, ip string, now time.Time) (time.Duration, bool
 	if f := t.accounts[account]; f != nil && now.Before(f.until) {
 		return f.until.Sub(now), false
 	}
+	if l := t.ips[ip]; l != nil {
+		if tokens := l.lim.TokensAt(now); tokens < 1 {
+			return time.Duration((1 - tokens) / float64(t.ipRate) * float64(time.Second)), false
+		}
+	}
+	return 0, true
+}
+
+// Failure records a failed attempt on account from ip.
+func (t *Throttle) Failure(account, ip string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	l := t.ips[ip]
 	if l == nil {
 		l = &ipLimit{lim: rate.NewLimiter(t.ipRate, t.ipBurst)}
 		t.ips[ip] = l
 	}
 	l.last = now
-	r := l.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return d, false
-	}
-	return 0, true
-}
-
-// Failure records a failed attempt on account.
-func (t *Throttle) Failure(account string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	l.lim.AllowN(now, 1)
 	f := t.accounts[account]
 	if f == nil {
 		f = &failures{}

@@ -62,7 +62,7 @@ func ClassOf(field string) FieldClass {
 type Customer struct {
 	ID        string
 	OwnerID   string
-	OwnerTeam string // the owner's team; decides team-scoped access
+	OwnerTeam string            // the owner's team; decides team-scoped access
 	Fields    map[string]string // personal fields by name; absent = not visible or empty
 	CreatedAt time.Time
 	UpdatedAt time.Time

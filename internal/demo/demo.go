@@ -20,11 +20,25 @@ type Login struct {
 	Role, Email, Password string
 }
 
-var accounts = []struct{ role, email string }{
-	{"admin", "admin@demo.strongroom.test"},
-	{"sales", "li.na@demo.strongroom.test"},
-	{"sales", "tom.baker@demo.strongroom.test"},
-	{"auditor", "auditor@demo.strongroom.test"},
+// accounts: one login per role, in two teams. The two sales reps and the
+// counsellor own the demo customers.
+var accounts = []struct{ role, email, team string }{
+	{"admin", "admin@demo.strongroom.test", ""},
+	{"manager", "wang.fang@demo.strongroom.test", "east"},
+	{"sales", "li.na@demo.strongroom.test", "east"},
+	{"sales", "tom.baker@demo.strongroom.test", "west"},
+	{"finance", "finance@demo.strongroom.test", ""},
+	{"marketing", "marketing@demo.strongroom.test", ""},
+	{"support", "support@demo.strongroom.test", "east"},
+	{"counsellor", "dr.chen@demo.strongroom.test", "care"},
+	{"field_rep", "field.rep@demo.strongroom.test", "east"},
+	{"auditor", "auditor@demo.strongroom.test", ""},
+}
+
+var assessments = []string{
+	"Initial assessment: mild anxiety linked to a family business dispute; weekly sessions agreed.",
+	"婚姻关系咨询：双方同意每两周一次面谈。",
+	"Follow-up: sleep improved; continue monthly check-ins.",
 }
 
 var (
@@ -56,7 +70,7 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 		id, err := svc.UserIDByEmail(ctx, sys, a.email)
 		switch {
 		case errs.Is(err, errs.NotExist):
-			u, err := svc.CreateUser(ctx, sys, service.NewUser{Email: a.email, Role: a.role, Password: pw})
+			u, err := svc.CreateUser(ctx, sys, service.NewUser{Email: a.email, Role: a.role, Team: a.team, Password: pw})
 			if err != nil {
 				return nil, fmt.Errorf("demo: %w", err)
 			}
@@ -74,7 +88,7 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 	if !fresh {
 		return logins, nil
 	}
-	owners := []string{ids[accounts[1].email], ids[accounts[2].email]}
+	owners := []string{ids["li.na@demo.strongroom.test"], ids["tom.baker@demo.strongroom.test"], ids["dr.chen@demo.strongroom.test"]}
 	for i := range 60 {
 		var name, email string
 		if i%2 == 0 {
@@ -99,6 +113,10 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 			fields[crm.FieldNationalID] = &id
 		}
 		owner := owners[i%len(owners)]
+		if owner == ids["dr.chen@demo.strongroom.test"] {
+			a := assessments[n(len(assessments))]
+			fields[crm.FieldAssessment] = &a
+		}
 		if _, err := svc.CreateCustomer(ctx, sys, crm.CustomerInput{Fields: fields, OwnerID: &owner}); err != nil {
 			return nil, fmt.Errorf("demo: customer %d: %w", i, err)
 		}

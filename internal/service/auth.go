@@ -74,7 +74,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		return Session{}, err
 	}
 	if !ok || user.Disabled {
-		s.throttle.Failure(account, now)
+		s.throttle.Failure(account, c.IP, now)
 		a.UserID = user.ID
 		reason := "bad credentials"
 		if ok {

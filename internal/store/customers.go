@@ -26,7 +26,7 @@ var customerFieldOrder = []string{"name", "email", "phone", "national_id", "note
 type CustomerRow struct {
 	ID         string
 	OwnerID    string
-	OwnerTeam  string // the owner's team, joined in on reads
+	OwnerTeam  string            // the owner's team, joined in on reads
 	Sealed     map[string][]byte // field name -> ciphertext
 	Index      CustomerIndex
 	CreatedAt  time.Time

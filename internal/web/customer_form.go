@@ -31,7 +31,7 @@ func formFields(lang string, d authz.Decision, vals map[string]string) []formFie
 			continue
 		}
 		out = append(out, formField{Name: f.Name, Label: tr(lang, f.Name), Value: vals[f.Name],
-			Required: f.Name == crm.FieldName, Multiline: f.Name == crm.FieldNotes})
+			Required: f.Name == crm.FieldName, Multiline: f.Name == crm.FieldNotes || f.Name == crm.FieldAssessment})
 	}
 	return out
 }

@@ -38,7 +38,7 @@ func (h *Handler) showCustomer(q *request) error {
 			continue
 		}
 		v.Fields = append(v.Fields, fieldView{Name: f.Name, Label: tr(q.lang, f.Name), Value: val,
-			Masked: read.Field(f.Name) == authz.Masked, Multiline: f.Name == crm.FieldNotes})
+			Masked: read.Field(f.Name) == authz.Masked, Multiline: f.Name == crm.FieldNotes || f.Name == crm.FieldAssessment})
 	}
 	h.render(q, http.StatusOK, "customer", "customers", v)
 	return nil

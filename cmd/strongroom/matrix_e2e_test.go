@@ -1,0 +1,246 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/privacy"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// TestRoleMatrix checks the API against the role table: for every role,
+// and for a customer the user owns, one a teammate owns and one another
+// team owns, what the table allows is there, masked where masked, and
+// what it does not allow is absent — from reads, lists, searches, exports
+// and error messages. Expectations come from authz.Decide over the same
+// table that docs/ROLES.md is generated from.
+func TestRoleMatrix(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUserInTeam(t, storage, "admin@example.com", "admin", "")
+		addUserInTeam(t, storage, "peer@example.com", "sales", "north")
+		addUserInTeam(t, storage, "far@example.com", "sales", "south")
+		for _, r := range authz.Roles {
+			if r != authz.RoleAdmin {
+				addUserInTeam(t, storage, string(r)+"@example.com", string(r), "north")
+			}
+		}
+		s := start(t, storage)
+		admin := s.login(t, "admin@example.com", password)
+
+		type customer struct {
+			id, owner, team string
+			values          map[string]string
+		}
+		userID := map[string]string{}
+		tokens := map[string]string{}
+		for _, email := range []string{"peer", "far"} {
+			tok := s.login(t, email+"@example.com", password)
+			userID[email] = s.do(t, "GET", "/api/v1/me", tok, nil).str("user_id")
+		}
+		for _, r := range authz.Roles {
+			tokens[string(r)] = s.login(t, string(r)+"@example.com", password)
+			userID[string(r)] = s.do(t, "GET", "/api/v1/me", tokens[string(r)], nil).str("user_id")
+		}
+		makeCustomer := func(tag, owner, team string) customer {
+			c := customer{owner: userID[owner], team: team, values: map[string]string{
+				"name":        "Customer " + tag,
+				"email":       tag + "@example.org",
+				"phone":       fmt.Sprintf("+8613%09d", len(tag)*7919+int(tag[0])*31+int(tag[len(tag)-1])),
+				"national_id": "ID" + strings.ToUpper(tag) + "X9",
+				"notes":       "Notes about " + tag,
+				"assessment":  "Assessment of " + tag,
+			}}
+			body := map[string]string{"owner_id": c.owner}
+			for k, v := range c.values {
+				body[k] = v
+			}
+			r := s.do(t, "POST", "/api/v1/customers", admin, body)
+			if r.Status != 201 {
+				t.Fatalf("create %s: %d %s", tag, r.Status, r.Body)
+			}
+			c.id = r.str("id")
+			return c
+		}
+		all := []customer{makeCustomer("peerclient", "peer", "north"), makeCustomer("farclient", "far", "south")}
+		for _, r := range authz.Roles {
+			if r != authz.RoleAdmin {
+				all = append(all, makeCustomer("own"+strings.ReplaceAll(string(r), "_", ""), string(r), "north"))
+			}
+		}
+
+		for _, role := range authz.Roles {
+			t.Run(string(role), func(t *testing.T) {
+				tok := tokens[string(role)]
+				team := "north"
+				if role == authz.RoleAdmin {
+					team = ""
+				}
+				actor := authz.Actor{UserID: userID[string(role)], Team: team, Roles: []authz.Role{role}}
+				res := func(c customer) authz.Resource {
+					return authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.owner, OwnerTeam: c.team}
+				}
+				checkFields := func(where string, body []byte, get func(string) (string, bool), c customer, d authz.Decision) {
+					t.Helper()
+					for _, f := range crm.CustomerFields {
+						full := c.values[f.Name]
+						got, present := get(f.Name)
+						switch l := d.Field(f.Name); l {
+						case authz.Hidden:
+							if present || bytes.Contains(body, []byte(full)) {
+								t.Errorf("%s %s: %s is hidden for %s but present", where, c.id, f.Name, role)
+							}
+						case authz.Masked:
+							if got != privacy.Mask(full) || bytes.Contains(body, []byte(full)) {
+								t.Errorf("%s %s: %s = %q, want masked %q and no full value", where, c.id, f.Name, got, privacy.Mask(full))
+							}
+						default:
+							if got != full {
+								t.Errorf("%s %s: %s = %q, want %q", where, c.id, f.Name, got, full)
+							}
+						}
+					}
+				}
+
+				// One record at a time.
+				for _, c := range all {
+					d := authz.Decide(actor, authz.ActionRead, res(c))
+					r := s.do(t, "GET", "/api/v1/customers/"+c.id, tok, nil)
+					if !d.Allowed {
+						if r.Status != 404 {
+							t.Errorf("read %s: %d, want 404", c.id, r.Status)
+						}
+						for _, v := range c.values {
+							if bytes.Contains(r.Body, []byte(v)) {
+								t.Errorf("read %s: denied answer leaks %q", c.id, v)
+							}
+						}
+						continue
+					}
+					if r.Status != 200 {
+						t.Fatalf("read %s: %d %s", c.id, r.Status, r.Body)
+					}
+					checkFields("read", r.Body, func(f string) (string, bool) { v, ok := r.JSON[f].(string); return v, ok }, c, d)
+				}
+
+				// The list holds exactly the customers the table lets the role read.
+				coll := authz.Decide(actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer})
+				list := s.do(t, "GET", "/api/v1/customers?limit=200", tok, nil)
+				if !coll.Allowed {
+					if list.Status != 403 {
+						t.Errorf("list: %d, want 403", list.Status)
+					}
+				} else {
+					var got, want []string
+					items, _ := list.JSON["items"].([]any)
+					for _, it := range items {
+						got = append(got, it.(map[string]any)["id"].(string))
+					}
+					for _, c := range all {
+						if authz.Decide(actor, authz.ActionRead, res(c)).Allowed {
+							want = append(want, c.id)
+						}
+					}
+					slices.Sort(got)
+					slices.Sort(want)
+					if !slices.Equal(got, want) {
+						t.Errorf("list: %v, want %v", got, want)
+					}
+				}
+
+				// Search by email: only where email is readable; finds only what is in scope.
+				for _, c := range all {
+					r := s.do(t, "GET", "/api/v1/customers?email="+url.QueryEscape(c.values["email"]), tok, nil)
+					switch {
+					case !coll.Allowed:
+						if r.Status != 403 {
+							t.Errorf("search: %d, want 403", r.Status)
+						}
+					case coll.Field("email") < authz.Read:
+						if r.Status != 400 || bytes.Contains(r.Body, []byte(c.values["email"])) {
+							t.Errorf("search by a field %s may not read: %d %s", role, r.Status, r.Body)
+						}
+					default:
+						found := bytes.Contains(r.Body, []byte(c.id))
+						if found != authz.Decide(actor, authz.ActionRead, res(c)).Allowed {
+							t.Errorf("search for %s: found=%v", c.id, found)
+						}
+					}
+				}
+
+				// Export: the readable columns, masked where masked, only rows in scope.
+				exp := authz.Decide(actor, authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer})
+				r := s.do(t, "GET", "/api/v1/customers/export", tok, nil)
+				if !exp.Allowed {
+					if r.Status != 403 {
+						t.Errorf("export: %d, want 403", r.Status)
+					}
+					return
+				}
+				recs, err := csv.NewReader(bytes.NewReader(r.Body)).ReadAll()
+				if err != nil || len(recs) == 0 {
+					t.Fatalf("export: %v %s", err, r.Body)
+				}
+				header := recs[0]
+				var wantHeader []string
+				for _, f := range crm.CustomerFields {
+					if coll.Field(f.Name) >= authz.Masked {
+						wantHeader = append(wantHeader, f.Name)
+					}
+				}
+				if strings.Join(header[2:], ",") != strings.Join(wantHeader, ",") {
+					t.Errorf("export columns %v, want %v", header[2:], wantHeader)
+				}
+				byID := map[string]customer{}
+				for _, c := range all {
+					byID[c.id] = c
+				}
+				rows := 0
+				for _, rec := range recs[1:] {
+					c := byID[rec[0]]
+					d := authz.Decide(actor, authz.ActionRead, res(c))
+					if !d.Allowed {
+						t.Errorf("export holds %s, which %s may not read", rec[0], role)
+						continue
+					}
+					rows++
+					checkFields("export", r.Body, func(f string) (string, bool) {
+						i := slices.Index(header, f)
+						if i < 0 {
+							return "", false
+						}
+						return strings.TrimPrefix(rec[i], "'"), true
+					}, c, d)
+				}
+				want := 0
+				for _, c := range all {
+					if authz.Decide(actor, authz.ActionRead, res(c)).Allowed && authz.Decide(actor, authz.ActionExport, res(c)).Allowed {
+						want++
+					}
+				}
+				if rows != want {
+					t.Errorf("export has %d rows, want %d", rows, want)
+				}
+			})
+		}
+	})
+}
+
+func addUserInTeam(t *testing.T, storage []string, email, role, team string) {
+	t.Helper()
+	args := []string{"user", "add", "--email", email, "--role", role, "--password-stdin"}
+	if team != "" {
+		args = append(args, "--team", team)
+	}
+	code, out, errOut := run(t, password+"\n", append(args, storage...)...)
+	if code != 0 {
+		t.Fatalf("user add %s: exit %d\n%s%s", email, code, out, errOut)
+	}
+}
