@@ -169,6 +169,19 @@ func TestWebJourneys(t *testing.T) {
 		if p := admin.get(custPath); !strings.Contains(p.body, "110101199003071234") {
 			t.Error("admin does not see the national id")
 		}
+		// Sales may reveal the masked national id, giving a reason.
+		if !strings.Contains(show.body, `action="`+custPath+`/reveal"`) {
+			t.Fatal("sales is not offered a reveal control for the masked national id")
+		}
+		if p := sales.post(custPath+"/reveal", url.Values{"csrf": {show.csrf(t)}, "field": {"national_id"}, "reason": {"x"}}); p.status != 400 || strings.Contains(p.body, "110101199003071234") {
+			t.Fatalf("reveal with a too short reason: %d", p.status)
+		}
+		if p := sales.post(custPath+"/reveal", url.Values{"csrf": {show.csrf(t)}, "field": {"national_id"}, "reason": {"Verifying identity for a contract"}}); p.status != 200 || !strings.Contains(p.body, `<span id="field-national_id">110101199003071234</span>`) {
+			t.Fatalf("reveal: %d\n%s", p.status, p.body)
+		}
+		if p := sales.get(custPath); strings.Contains(p.body, "110101199003071234") {
+			t.Fatal("the revealed value stays on the page after the reveal")
+		}
 
 		other := newBrowser(t, s, "en")
 		other.login("sales2@example.com", password)

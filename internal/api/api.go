@@ -49,6 +49,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/customers/{id}", h.authed(h.showCustomer))
 	mux.Handle("PATCH /api/v1/customers/{id}", h.authed(h.updateCustomer))
 	mux.Handle("DELETE /api/v1/customers/{id}", h.authed(h.deleteCustomer))
+	mux.Handle("POST /api/v1/customers/{id}/reveal", h.authed(h.revealCustomerField))
 	mux.Handle("GET /api/v1/audit", h.authed(h.listAudit))
 	mux.Handle("POST /api/v1/users", h.authed(h.createUser))
 	mux.Handle("PATCH /api/v1/users/{id}", h.authed(h.updateUser))

@@ -38,10 +38,11 @@ const (
 	ActionUpdate Action = "update"
 	ActionDelete Action = "delete"
 	ActionExport Action = "export" // many records at once, out of the system
+	ActionReveal Action = "reveal" // show one masked field in full, with a reason
 )
 
 // Actions lists the actions in display order.
-var Actions = []Action{ActionRead, ActionCreate, ActionUpdate, ActionDelete, ActionExport}
+var Actions = []Action{ActionRead, ActionCreate, ActionUpdate, ActionDelete, ActionExport, ActionReveal}
 
 // Scope is how many records of an object type a grant reaches.
 type Scope uint8
@@ -109,6 +110,7 @@ type grant struct {
 	actions map[Action]Scope
 	classes map[crm.FieldClass]Level
 	fields  map[string]Level // overrides the class level for one field
+	reveal  map[string]bool  // masked fields this role may reveal, with a reason
 }
 
 // level is the grant's level for a field of the given class.
@@ -150,7 +152,8 @@ func fieldsOf(o Object) []struct {
 // union of a's roles applies: a role counts when its scope for act reaches
 // r; the decision's scope is the widest, and each field gets the highest
 // level among the roles that count. A level above Read needs an action that
-// writes; a role that may only read never yields Write.
+// writes; a role that may only read never yields Write. For ActionReveal,
+// only the fields the role may reveal are Read; all others are Hidden.
 func Decide(a Actor, act Action, r Resource) Decision {
 	d := Decision{}
 	for _, role := range a.Roles {
@@ -169,7 +172,13 @@ func Decide(a Actor, act Action, r Resource) Decision {
 		}
 		for _, f := range fieldsOf(r.Object) {
 			l := g.level(f.Name, f.Class)
-			if l == Write && act != ActionCreate && act != ActionUpdate {
+			switch {
+			case act == ActionReveal:
+				l = Hidden // reveal opens only the fields the grant names
+				if g.reveal[f.Name] {
+					l = Read
+				}
+			case l == Write && act != ActionCreate && act != ActionUpdate:
 				l = Read
 			}
 			d.Fields[f.Name] = max(d.Fields[f.Name], l)

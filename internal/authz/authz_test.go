@@ -62,7 +62,11 @@ func TestDecide(t *testing.T) {
 		{"auditor sees no customer", auditor, ActionRead, elsewhere, false, ScopeNone, nil},
 		{"sales may not read the audit log", sales, ActionRead, audit, false, ScopeNone, nil},
 		{"unknown role, nothing", unknown, ActionRead, coll, false, ScopeNone, nil},
-		{"unknown action, nothing", admin, Action("reveal"), coll, false, ScopeNone, nil},
+		{"unknown action, nothing", admin, Action("purge"), coll, false, ScopeNone, nil},
+		{"sales reveals own national id only", sales, ActionReveal, own(sales), true, ScopeOwn, fields{"national_id": Read, "email": Hidden, "name": Hidden}},
+		{"sales reveals nothing of a teammate's", sales, ActionReveal, teammate, false, ScopeNone, nil},
+		{"finance reveals names", finance, ActionReveal, elsewhere, true, ScopeAll, fields{"name": Read, "email": Hidden}},
+		{"admin has nothing to reveal", admin, ActionReveal, elsewhere, false, ScopeNone, nil},
 		{"two roles: union", actor("usr_s", "north", RoleSales, RoleAuditor), ActionRead, audit, true, ScopeAll, nil},
 		{"two roles: no more than the union", actor("usr_s", "north", RoleSales, RoleMarketing), ActionRead, own(sales), true, ScopeAll, fields{"national_id": Masked, "email": Read, "assessment": Hidden}},
 	}

@@ -19,7 +19,9 @@ func MatrixMarkdown() string {
 	b.WriteString("Scopes: **own** = records the user owns or is assigned; **team** = records owned by anyone in\n")
 	b.WriteString("the user's team; **all** = every record. Field levels: **hidden** (absent from every response,\n")
 	b.WriteString("export and search), **masked** (e.g. `1****************4`, never writable), **read**, **write**\n")
-	b.WriteString("(with create/update). A record outside the scope answers 404, exactly like a missing one.\n\n")
+	b.WriteString("(with create/update). **reveal**: the role may show that masked field in full, one record at a\n")
+	b.WriteString("time, giving a reason that the audit log keeps. A record outside the scope answers 404, exactly\n")
+	b.WriteString("like a missing one.\n\n")
 
 	b.WriteString("## Roles\n\n| role | for |\n|---|---|\n")
 	for _, r := range Roles {
@@ -68,6 +70,10 @@ func MatrixMarkdown() string {
 			l := Hidden
 			if ok && g.actions[ActionRead] != ScopeNone {
 				l = g.level(f.Name, f.Class)
+			}
+			if ok && g.reveal[f.Name] && g.actions[ActionReveal] != ScopeNone {
+				fmt.Fprintf(&b, " %s, reveal |", l)
+				continue
 			}
 			fmt.Fprintf(&b, " %s |", l)
 		}

@@ -38,6 +38,10 @@ var (
 	crud     = func(s Scope) map[Action]Scope {
 		return map[Action]Scope{ActionRead: s, ActionCreate: s, ActionUpdate: s, ActionExport: s}
 	}
+	withReveal = func(m map[Action]Scope, s Scope) map[Action]Scope {
+		m[ActionReveal] = s
+		return m
+	}
 )
 
 // policy is the role table. Anything not listed is denied.
@@ -58,15 +62,17 @@ var policy = map[Role]map[Object]grant{
 	},
 	RoleSales: {
 		ObjectCustomer: {
-			actions: crud(ScopeOwn),
+			actions: withReveal(crud(ScopeOwn), ScopeOwn),
 			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassFinancial: Read, crm.ClassNotes: Write},
 			fields:  map[string]Level{crm.FieldNationalID: Masked},
+			reveal:  map[string]bool{crm.FieldNationalID: true},
 		},
 	},
 	RoleFinance: {
 		ObjectCustomer: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll, ActionReveal: ScopeAll},
 			classes: classes{crm.ClassIdentity: Masked, crm.ClassContact: Masked, crm.ClassFinancial: Write},
+			reveal:  map[string]bool{crm.FieldName: true},
 		},
 	},
 	RoleMarketing: {

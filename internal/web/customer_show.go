@@ -5,28 +5,39 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
 )
 
 // fieldView is one field as the page shows it.
 type fieldView struct {
 	Name, Label, Value string
 	Masked, Multiline  bool
+	Revealable         bool // masked, and the actor may reveal it with a reason
+	Revealed           bool // shown in full just now, after a reveal
 }
 
 type customerView struct {
-	Customer  crm.Customer
-	Fields    []fieldView
-	CanEdit   bool
-	CanDelete bool
+	Customer    crm.Customer
+	Fields      []fieldView
+	CanEdit     bool
+	CanDelete   bool
+	RevealError string
 }
 
 func (h *Handler) showCustomer(q *request) error {
+	return h.renderCustomer(q, "", "", "")
+}
+
+// renderCustomer shows the customer page; revealed names a field whose
+// full value is shown in place of its masked form, once.
+func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) error {
 	c, err := h.svc.Customer(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	res := authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID}
+	res := authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam}
 	read := authz.Decide(q.actor, authz.ActionRead, res)
+	reveal := authz.Decide(q.actor, authz.ActionReveal, res)
 	v := customerView{
 		Customer:  c,
 		CanEdit:   authz.Decide(q.actor, authz.ActionUpdate, res).Allowed,
@@ -37,9 +48,35 @@ func (h *Handler) showCustomer(q *request) error {
 		if !ok {
 			continue
 		}
-		v.Fields = append(v.Fields, fieldView{Name: f.Name, Label: tr(q.lang, f.Name), Value: val,
-			Masked: read.Field(f.Name) == authz.Masked, Multiline: f.Name == crm.FieldNotes || f.Name == crm.FieldAssessment})
+		fv := fieldView{Name: f.Name, Label: tr(q.lang, f.Name), Value: val,
+			Masked: read.Field(f.Name) == authz.Masked, Multiline: f.Name == crm.FieldNotes || f.Name == crm.FieldAssessment}
+		fv.Revealable = fv.Masked && reveal.Field(f.Name) >= authz.Read
+		if f.Name == revealed {
+			fv.Value, fv.Masked, fv.Revealable, fv.Revealed = value, false, false, true
+		}
+		v.Fields = append(v.Fields, fv)
 	}
-	h.render(q, http.StatusOK, "customer", "customers", v)
+	v.RevealError = revealErr
+	status := http.StatusOK
+	if revealErr != "" {
+		status = http.StatusBadRequest
+	}
+	h.render(q, status, "customer", "customers", v)
 	return nil
+}
+
+// revealField shows one masked field in full after the actor gives a
+// reason; the value is shown on this page only, never stored in the page's
+// URL or a cookie.
+func (h *Handler) revealField(q *request) error {
+	field := q.r.PostFormValue("field")
+	v, err := h.svc.RevealCustomerField(q.r.Context(), q.actor, q.r.PathValue("id"), field, q.r.PostFormValue("reason"))
+	if errs.Is(err, errs.Invalid) {
+		msg, _ := errs.Public(err)
+		return h.renderCustomer(q, "", "", msg)
+	}
+	if err != nil {
+		return err
+	}
+	return h.renderCustomer(q, field, v, "")
 }

@@ -82,6 +82,9 @@ var catalog = map[string]map[string]string{
 		"import_line":       "Line",
 		"import_problem":    "Problem",
 		"export":            "Export CSV",
+		"reveal":            "Reveal",
+		"reveal_reason":     "Reason for revealing (kept in the audit log)",
+		"revealed_note":     "Revealed; the reason was recorded in the audit log.",
 	},
 	langZH: {
 		"app":               "Strongroom 保险库",
@@ -151,6 +154,9 @@ var catalog = map[string]map[string]string{
 		"import_line":       "行号",
 		"import_problem":    "问题",
 		"export":            "导出 CSV",
+		"reveal":            "查看完整内容",
+		"reveal_reason":     "查看理由（将记录在审计日志中）",
+		"revealed_note":     "已显示完整内容；理由已记录在审计日志中。",
 	},
 }
 

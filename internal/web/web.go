@@ -94,6 +94,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /customers/{id}/edit", h.authed(h.editCustomer))
 	mux.Handle("POST /customers/{id}", h.authed(h.updateCustomer))
 	mux.Handle("POST /customers/{id}/delete", h.authed(h.deleteCustomer))
+	mux.Handle("POST /customers/{id}/reveal", h.authed(h.revealField))
 	mux.Handle("GET /audit", h.authed(h.listAudit))
 }
 

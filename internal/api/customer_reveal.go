@@ -1,0 +1,31 @@
+package api
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/httpx"
+)
+
+type revealRequest struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+type revealResponse struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+func (h *Handler) revealCustomerField(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in revealRequest
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	v, err := h.svc.RevealCustomerField(r.Context(), a, r.PathValue("id"), in.Field, in.Reason)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, revealResponse{Field: in.Field, Value: v})
+	return nil
+}
