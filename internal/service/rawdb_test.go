@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
@@ -37,6 +38,8 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			"notes":       "Collects Ming porcelain " + tag,
 			"new_notes":   "Moved to Shanghai " + tag,
 			"user_email":  "staff" + strings.ToLower(tag) + "@example.com",
+			"activity":    "Called about the Ming vase " + tag,
+			"assessment":  "Anxiety about the estate " + tag,
 		}
 		c, err := f.Service.CreateCustomer(ctx, f.admin, input("name", secrets["name"], "email", secrets["email"],
 			"phone", secrets["phone"], "national_id", secrets["national_id"], "notes", secrets["notes"]))
@@ -47,7 +50,10 @@ func TestNoPlaintextAtRest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c.ID, input("notes", secrets["new_notes"])); err != nil {
+		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c.ID, input("notes", secrets["new_notes"], "assessment", secrets["assessment"])); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.LogActivity(ctx, f.admin, c.ID, crm.ActivityInput{Kind: "call", Subject: secrets["activity"], Body: secrets["activity"]}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.Customer(ctx, f.admin, c.ID); err != nil {

@@ -39,17 +39,25 @@ type CustomerIndex struct {
 	Email, Phone, NationalID []byte
 }
 
-var customerSelect = func() string {
+// customerSelectColumns and customerFrom select a customer with its
+// owner's team and wrapped data key; customerDest scans them.
+var customerSelectColumns = func() string {
 	cols := []string{"c.id", "c.owner_id", "COALESCE(ou.team, '')"}
 	for _, f := range customerFieldOrder {
 		cols = append(cols, "c."+CustomerColumns[f])
 	}
 	cols = append(cols, "c.email_bidx", "c.phone_bidx", "c.national_id_bidx", "c.created_at", "c.updated_at", "k.wrapped")
-	return "SELECT " + strings.Join(cols, ", ") + " FROM customers c JOIN subject_keys k ON k.subject_id = c.id LEFT JOIN users ou ON ou.id = c.owner_id"
+	return strings.Join(cols, ", ")
 }()
 
-func scanCustomer(row interface{ Scan(...any) error }) (CustomerRow, error) {
-	c := CustomerRow{Sealed: make(map[string][]byte, len(customerFieldOrder))}
+const customerFrom = " FROM customers c JOIN subject_keys k ON k.subject_id = c.id LEFT JOIN users ou ON ou.id = c.owner_id"
+
+var customerSelect = "SELECT " + customerSelectColumns + customerFrom
+
+// customerDest returns scan destinations for customerSelectColumns into c,
+// and a function that completes c after the scan.
+func customerDest(c *CustomerRow) ([]any, func()) {
+	c.Sealed = make(map[string][]byte, len(customerFieldOrder))
 	var owner *string
 	sealed := make([][]byte, len(customerFieldOrder))
 	dest := []any{&c.ID, &owner, &c.OwnerTeam}
@@ -58,18 +66,26 @@ func scanCustomer(row interface{ Scan(...any) error }) (CustomerRow, error) {
 	}
 	var created, updated int64
 	dest = append(dest, &c.Index.Email, &c.Index.Phone, &c.Index.NationalID, &created, &updated, &c.WrappedKey)
+	return dest, func() {
+		if owner != nil {
+			c.OwnerID = *owner
+		}
+		for i, f := range customerFieldOrder {
+			if sealed[i] != nil {
+				c.Sealed[f] = sealed[i]
+			}
+		}
+		c.CreatedAt, c.UpdatedAt = fromMicro(created), fromMicro(updated)
+	}
+}
+
+func scanCustomer(row interface{ Scan(...any) error }) (CustomerRow, error) {
+	var c CustomerRow
+	dest, finish := customerDest(&c)
 	if err := row.Scan(dest...); err != nil {
 		return c, err
 	}
-	if owner != nil {
-		c.OwnerID = *owner
-	}
-	for i, f := range customerFieldOrder {
-		if sealed[i] != nil {
-			c.Sealed[f] = sealed[i]
-		}
-	}
-	c.CreatedAt, c.UpdatedAt = fromMicro(created), fromMicro(updated)
+	finish()
 	return c, nil
 }
 

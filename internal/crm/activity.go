@@ -1,0 +1,71 @@
+package crm
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+// Activity kinds.
+const (
+	KindCall    = "call"
+	KindMeeting = "meeting"
+	KindNote    = "note"
+	KindTask    = "task"
+)
+
+// ActivityKinds lists the kinds in display order.
+var ActivityKinds = []string{KindCall, KindMeeting, KindNote, KindTask}
+
+// Activity is a call, meeting, note or task on a customer. Its subject and
+// body belong to the customer's notes class: who may read or write a
+// customer's notes may read or log its activities.
+type Activity struct {
+	ID         string
+	CustomerID string
+	OwnerID    string
+	Kind       string
+	Subject    string
+	Body       string
+	DueAt      *time.Time // tasks only
+	DoneAt     *time.Time // tasks only
+	CreatedAt  time.Time
+}
+
+// ActivityInput is a new activity.
+type ActivityInput struct {
+	Kind    string
+	Subject string
+	Body    string
+	DueAt   *time.Time
+}
+
+// Normalise validates in and trims its text.
+func (in *ActivityInput) Normalise() error {
+	in.Kind = strings.TrimSpace(in.Kind)
+	valid := false
+	for _, k := range ActivityKinds {
+		valid = valid || in.Kind == k
+	}
+	if !valid {
+		return errs.InvalidField("kind", "kind must be one of: call, meeting, note, task")
+	}
+	in.Subject, in.Body = strings.TrimSpace(in.Subject), strings.TrimSpace(in.Body)
+	switch {
+	case in.Subject == "":
+		return errs.InvalidField("subject", "subject is required")
+	case utf8.RuneCountInString(in.Subject) > 200:
+		return errs.InvalidField("subject", "subject is longer than 200 characters")
+	case hasControl(in.Subject, false):
+		return errs.InvalidField("subject", "subject contains control characters")
+	case utf8.RuneCountInString(in.Body) > maxNotes:
+		return errs.InvalidField("body", "body is longer than 10000 characters")
+	case hasControl(in.Body, true):
+		return errs.InvalidField("body", "body contains control characters")
+	case in.DueAt != nil && in.Kind != KindTask:
+		return errs.InvalidField("due_at", "only tasks have a due date")
+	}
+	return nil
+}

@@ -1,0 +1,208 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// Activities belong to their customer's notes class: reading them needs
+// the customer's notes readable, logging them needs the notes writable.
+const activityField = crm.FieldNotes
+
+func activityPlace(id, column string) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: "activities", Column: column, Row: id}
+}
+
+var errActivityNotFound = errs.E(errs.NotExist, "activity not found")
+
+// LogActivity records a call, meeting, note or task on a customer. The
+// subject and body are sealed under the customer's data key, so erasing
+// the customer erases them too.
+func (s *Service) LogActivity(ctx context.Context, a authz.Actor, customerID string, in crm.ActivityInput) (crm.Activity, error) {
+	if !crm.ValidID(customerID) {
+		return crm.Activity{}, errCustomerNotFound
+	}
+	if err := in.Normalise(); err != nil {
+		return crm.Activity{}, err
+	}
+	now := s.now()
+	act := crm.Activity{ID: crm.NewID("act"), CustomerID: customerID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, "activity.create")
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Field(activityField) < authz.Write {
+			return errs.E(errs.Permission, "you may not log activities on this customer")
+		}
+		key, err := s.openKey(row)
+		if err != nil {
+			return err
+		}
+		r := store.ActivityRow{ID: act.ID, CustomerID: customerID, OwnerID: a.UserID, Kind: in.Kind, DueAt: in.DueAt, CreatedAt: now, UpdatedAt: now}
+		if r.SubjectSealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "subject_ct"), in.Subject); err != nil {
+			return err
+		}
+		if r.BodySealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "body_ct"), in.Body); err != nil {
+			return err
+		}
+		if err := tx.InsertActivity(ctx, r); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "activity.create", "customer", customerID, []string{"activity." + in.Kind}, audit.Success, act.ID)
+	})
+	if err == nil && denied {
+		err = errCustomerNotFound
+	}
+	if err != nil {
+		return crm.Activity{}, err
+	}
+	return act, nil
+}
+
+// CustomerActivities returns a customer's latest activities, if the actor
+// may read the customer's notes; otherwise none (and no error), since the
+// customer itself may still be visible.
+func (s *Service) CustomerActivities(ctx context.Context, a authz.Actor, customerID string) ([]crm.Activity, error) {
+	if !crm.ValidID(customerID) {
+		return nil, errCustomerNotFound
+	}
+	var out []crm.Activity
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, "activity.read")
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		if authz.Decide(a, authz.ActionRead, customerRes(row)).Field(activityField) < authz.Read {
+			return nil
+		}
+		rows, err := tx.CustomerActivities(ctx, customerID, 100)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		key, err := s.openKey(row)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			act, err := openActivity(key, r)
+			if err != nil {
+				return err
+			}
+			out = append(out, act)
+		}
+		return s.record(ctx, tx, a, "activity.read", "customer", customerID, []string{"activity.subject", "activity.body"}, audit.Success, fmt.Sprintf("%d activities", len(out)))
+	})
+	if err == nil && denied {
+		err = errCustomerNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CompleteTask marks one of the actor's visible tasks done, or open again.
+func (s *Service) CompleteTask(ctx context.Context, a authz.Actor, activityID string, done bool) error {
+	if !crm.ValidID(activityID) {
+		return errActivityNotFound
+	}
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.ActivityByID(ctx, activityID)
+		if err != nil {
+			return notFound(err, "activity")
+		}
+		row, isDenied, err := s.customerInScope(ctx, tx, a, r.CustomerID, "activity.update")
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Field(activityField) < authz.Write {
+			return errs.E(errs.Permission, "you may not change activities on this customer")
+		}
+		if r.Kind != crm.KindTask {
+			return errs.E(errs.Invalid, "only tasks can be done")
+		}
+		var at *time.Time
+		if done {
+			now := s.now()
+			at = &now
+		}
+		if err := tx.SetActivityDone(ctx, activityID, at, s.now()); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "activity.update", "customer", r.CustomerID, []string{"activity.done"}, audit.Success, activityID)
+	})
+	if err == nil && denied {
+		err = errActivityNotFound
+	}
+	return err
+}
+
+// Task is an open task with the name of its customer, as the actor may
+// see it, for a to-do list.
+type Task struct {
+	Activity     crm.Activity
+	CustomerName string
+}
+
+// MyTasks returns the actor's open tasks, soonest due first, on customers
+// the actor may still read.
+func (s *Service) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error) {
+	var out []Task
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.OpenTasks(ctx, a.UserID, 50)
+		if err != nil {
+			return err
+		}
+		var events []audit.Event
+		for _, t := range rows {
+			d := authz.Decide(a, authz.ActionRead, customerRes(t.Customer))
+			if !d.Allowed || d.Field(activityField) < authz.Read {
+				continue // the customer moved out of the actor's reach
+			}
+			c, shown, err := s.openCustomer(t.Customer, authz.Decision{Allowed: true, Fields: map[string]authz.Level{crm.FieldName: d.Field(crm.FieldName)}})
+			if err != nil {
+				return err
+			}
+			key, err := s.openKey(t.Customer)
+			if err != nil {
+				return err
+			}
+			act, err := openActivity(key, t.Activity)
+			if err != nil {
+				return err
+			}
+			out = append(out, Task{Activity: act, CustomerName: c.Fields[crm.FieldName]})
+			events = append(events, event(a, "activity.read", "customer", c.ID, append(shown, "activity.subject", "activity.body"), audit.Success, "my tasks"))
+		}
+		return s.append(ctx, tx, events...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func openActivity(key keyring.DataKey, r store.ActivityRow) (crm.Activity, error) {
+	subject, err := fieldcrypt.Open(key, activityPlace(r.ID, "subject_ct"), r.SubjectSealed)
+	if err != nil {
+		return crm.Activity{}, errs.Wrap(errs.Internal, "service.openActivity", "", err)
+	}
+	body, err := fieldcrypt.Open(key, activityPlace(r.ID, "body_ct"), r.BodySealed)
+	if err != nil {
+		return crm.Activity{}, errs.Wrap(errs.Internal, "service.openActivity", "", err)
+	}
+	return crm.Activity{ID: r.ID, CustomerID: r.CustomerID, OwnerID: r.OwnerID, Kind: r.Kind, Subject: subject, Body: body, DueAt: r.DueAt, DoneAt: r.DoneAt, CreatedAt: r.CreatedAt}, nil
+}

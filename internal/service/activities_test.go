@@ -1,0 +1,93 @@
+package service_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+func TestActivities(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		c, err := svc.CreateCustomer(ctx, f.sales1, input("name", "Zhou Min"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		due := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+		call, err := svc.LogActivity(ctx, f.sales1, c.ID, crm.ActivityInput{Kind: "call", Subject: "Discussed the spring catalogue", Body: "Wants porcelain lots"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		task, err := svc.LogActivity(ctx, f.sales1, c.ID, crm.ActivityInput{Kind: "task", Subject: "Send catalogue", DueAt: &due})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name  string
+			actor authz.Actor
+			in    crm.ActivityInput
+			kind  errs.Kind
+		}{
+			{"other sales", f.sales2, crm.ActivityInput{Kind: "call", Subject: "x"}, errs.NotExist},
+			{"auditor", f.auditor, crm.ActivityInput{Kind: "call", Subject: "x"}, errs.NotExist},
+			{"unknown kind", f.sales1, crm.ActivityInput{Kind: "fax", Subject: "x"}, errs.Invalid},
+			{"no subject", f.sales1, crm.ActivityInput{Kind: "note", Subject: " "}, errs.Invalid},
+			{"due date on a call", f.sales1, crm.ActivityInput{Kind: "call", Subject: "x", DueAt: &due}, errs.Invalid},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				if _, err := svc.LogActivity(ctx, tt.actor, c.ID, tt.in); !errs.Is(err, tt.kind) {
+					t.Fatalf("err = %v, want %v", err, tt.kind)
+				}
+			})
+		}
+		acts, err := svc.CustomerActivities(ctx, f.sales1, c.ID)
+		if err != nil || len(acts) != 2 || acts[0].ID != task.ID || acts[1].Body != "Wants porcelain lots" {
+			t.Fatalf("activities: %+v %v", acts, err)
+		}
+		if _, err := svc.CustomerActivities(ctx, f.sales2, c.ID); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("other sales reading activities: %v", err)
+		}
+		tasks, err := svc.MyTasks(ctx, f.sales1)
+		if err != nil || len(tasks) != 1 || tasks[0].CustomerName != "Zhou Min" || tasks[0].Activity.Subject != "Send catalogue" {
+			t.Fatalf("my tasks: %+v %v", tasks, err)
+		}
+		if err := svc.CompleteTask(ctx, f.sales1, call.ID, true); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("completing a call: %v", err)
+		}
+		if err := svc.CompleteTask(ctx, f.sales2, task.ID, true); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("other sales completing the task: %v", err)
+		}
+		if err := svc.CompleteTask(ctx, f.sales1, task.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if tasks, _ := svc.MyTasks(ctx, f.sales1); len(tasks) != 0 {
+			t.Fatalf("done task still open: %+v", tasks)
+		}
+		// Deleting the customer deletes their activities with their key.
+		if err := svc.DeleteCustomer(ctx, f.admin, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.Raw(t).QueryRow("SELECT count(*) FROM activities").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("activities after delete: %d %v", n, err)
+		}
+		page, _ := svc.Audit(ctx, f.auditor, service.AuditQuery{ObjectID: c.ID, Limit: 100})
+		seen := map[string]bool{}
+		for _, e := range page.Events {
+			seen[e.Action+"/"+e.Outcome] = true
+		}
+		for _, want := range []string{"activity.create/success", "activity.read/success", "activity.update/success", "activity.create/denied"} {
+			if !seen[want] {
+				t.Errorf("no %s event (have %v)", want, seen)
+			}
+		}
+	})
+}
