@@ -187,6 +187,19 @@ func TestBrowserJourneys(t *testing.T) {
 	}
 	shot.take(ctx, "customer-sales-masked")
 
+	// Log a call from the customer page.
+	do(t, ctx,
+		chromedp.SetValue(byID(`kind`), "call"),
+		chromedp.SendKeys(byID(`subject`), "Called about the preview"),
+		chromedp.SendKeys(byID(`body`), "Will attend on Saturday."),
+		chromedp.Submit(byID(`subject`)),
+		chromedp.WaitVisible(byCSS(`.flash`)),
+	)
+	if body := value(t, ctx, chromedp.Text(byID(`activities`))); !strings.Contains(body, "Called about the preview") {
+		t.Fatalf("the call is not on the page:\n%s", body)
+	}
+	shot.take(ctx, "customer-activities")
+
 	// Import a CSV (a HubSpot contact export) through the form.
 	csvPath := filepath.Join(t.TempDir(), "hubspot.csv")
 	os.WriteFile(csvPath, []byte("Record ID,First Name,Last Name,Email,Phone Number\n7,Hui,Zhao,zhao.hui@example.cn,+86 136 0000 7777\n8,Bad,Row,not-an-email,\n"), 0o600)

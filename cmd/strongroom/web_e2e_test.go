@@ -183,10 +183,42 @@ func TestWebJourneys(t *testing.T) {
 			t.Fatal("the revealed value stays on the page after the reveal")
 		}
 
+		// Log a call and a task from the customer page; the task is on the dashboard until done.
+		page := sales.get(custPath)
+		if p := sales.post(custPath+"/activities", url.Values{"csrf": {page.csrf(t)}, "kind": {"call"}, "subject": {""}}); p.status != 400 || !strings.Contains(p.body, `id="log-error"`) {
+			t.Fatalf("activity without a subject: %d", p.status)
+		}
+		if p := sales.post(custPath+"/activities", url.Values{"csrf": {page.csrf(t)}, "kind": {"call"}, "subject": {"Called about the spring sale"}, "body": {"Interested in lot 12"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("log a call: %d %s", p.status, p.body)
+		}
+		if p := sales.post(custPath+"/activities", url.Values{"csrf": {page.csrf(t)}, "kind": {"task"}, "subject": {"Send the catalogue"}, "due": {"2026-12-01"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("log a task: %d %s", p.status, p.body)
+		}
+		if p := sales.get(custPath); !strings.Contains(p.body, "Called about the spring sale") || !strings.Contains(p.body, "Interested in lot 12") {
+			t.Fatal("the call is not on the customer page")
+		}
+		dash := sales.get("/")
+		if dash.status != 200 || !strings.Contains(dash.body, "Send the catalogue") || !strings.Contains(dash.body, "1 Dec 2026") {
+			t.Fatalf("dashboard: %d\n%s", dash.status, dash.body)
+		}
+		m := regexp.MustCompile(`action="(/activities/act_[0-9a-f]+/done)"`).FindStringSubmatch(dash.body)
+		if m == nil {
+			t.Fatal("no done button on the dashboard")
+		}
+		if p := sales.post(m[1], url.Values{"csrf": {dash.csrf(t)}, "done": {"1"}, "back": {"/"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("done: %d", p.status)
+		}
+		if p := sales.get("/"); strings.Contains(p.body, "Send the catalogue") {
+			t.Fatal("a done task is still on the dashboard")
+		}
+
 		other := newBrowser(t, s, "en")
 		other.login("sales2@example.com", password)
 		if p := other.get(custPath); p.status != 404 || strings.Contains(p.body, "张伟") {
 			t.Fatalf("another sales user: %d", p.status)
+		}
+		if p := other.post(custPath+"/activities", url.Values{"csrf": {other.get("/").csrf(t)}, "kind": {"note"}, "subject": {"sneaky"}}); p.status != 404 {
+			t.Fatalf("another sales user logging on the customer: %d", p.status)
 		}
 		if p := other.get("/customers?q=zhang.wei@example.cn"); strings.Contains(p.body, "张伟") {
 			t.Fatal("another sales user finds the customer by search")

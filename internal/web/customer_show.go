@@ -22,6 +22,11 @@ type customerView struct {
 	CanEdit     bool
 	CanDelete   bool
 	RevealError string
+	Activities  []crm.Activity
+	CanLog      bool
+	Kinds       []string
+	LogError    string
+	LogInput    crm.ActivityInput
 }
 
 func (h *Handler) showCustomer(q *request) error {
@@ -57,8 +62,16 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 		v.Fields = append(v.Fields, fv)
 	}
 	v.RevealError = revealErr
+	if v.Activities, err = h.svc.CustomerActivities(q.r.Context(), q.actor, c.ID); err != nil {
+		return err
+	}
+	v.CanLog = authz.Decide(q.actor, authz.ActionUpdate, res).Field(crm.FieldNotes) == authz.Write
+	v.Kinds = crm.ActivityKinds
+	if q.logErr != "" {
+		v.LogError, v.LogInput = q.logErr, q.logInput
+	}
 	status := http.StatusOK
-	if revealErr != "" {
+	if revealErr != "" || v.LogError != "" {
 		status = http.StatusBadRequest
 	}
 	h.render(q, status, "customer", "customers", v)

@@ -2,13 +2,18 @@ package web
 
 import "net/http"
 
+// showHome is the dashboard for a logged-in user and the login page for
+// anyone else.
 func (h *Handler) showHome(q *request) error {
-	if c, err := q.r.Cookie(SessionCookie); err == nil {
-		if _, err := h.svc.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil {
-			http.Redirect(q.w, q.r, "/customers", http.StatusSeeOther)
-			return nil
-		}
+	c, err := q.r.Cookie(SessionCookie)
+	if err != nil {
+		http.Redirect(q.w, q.r, "/login", http.StatusSeeOther)
+		return nil
 	}
-	http.Redirect(q.w, q.r, "/login", http.StatusSeeOther)
-	return nil
+	if q.actor, err = h.svc.Authenticate(q.r.Context(), c.Value, client(q.r)); err != nil {
+		http.Redirect(q.w, q.r, "/login", http.StatusSeeOther)
+		return nil
+	}
+	q.token = c.Value
+	return h.showDashboard(q)
 }

@@ -82,6 +82,26 @@ var catalog = map[string]map[string]string{
 		"import_line":       "Line",
 		"import_problem":    "Problem",
 		"export":            "Export CSV",
+		"activities":        "Activities",
+		"log_activity":      "Log an activity",
+		"kind":              "Kind",
+		"subject":           "Subject",
+		"body":              "Details",
+		"due":               "Due",
+		"log":               "Log",
+		"no_activities":     "No activities yet.",
+		"call":              "Call",
+		"meeting":           "Meeting",
+		"note":              "Note",
+		"task":              "Task",
+		"mark_done":         "Done",
+		"reopen":            "Reopen",
+		"done":              "done",
+		"dashboard":         "Dashboard",
+		"my_tasks":          "My open tasks",
+		"no_tasks":          "No open tasks.",
+		"activity_logged":   "Activity logged.",
+		"task_updated":      "Task updated.",
 		"reveal":            "Reveal",
 		"reveal_reason":     "Reason for revealing (kept in the audit log)",
 		"revealed_note":     "Revealed; the reason was recorded in the audit log.",
@@ -154,6 +174,26 @@ var catalog = map[string]map[string]string{
 		"import_line":       "行号",
 		"import_problem":    "问题",
 		"export":            "导出 CSV",
+		"activities":        "跟进记录",
+		"log_activity":      "记录跟进",
+		"kind":              "类型",
+		"subject":           "主题",
+		"body":              "详情",
+		"due":               "截止日期",
+		"log":               "记录",
+		"no_activities":     "暂无跟进记录。",
+		"call":              "电话",
+		"meeting":           "会面",
+		"note":              "备注",
+		"task":              "任务",
+		"mark_done":         "完成",
+		"reopen":            "重新打开",
+		"done":              "已完成",
+		"dashboard":         "工作台",
+		"my_tasks":          "我的待办任务",
+		"no_tasks":          "没有待办任务。",
+		"activity_logged":   "已记录跟进。",
+		"task_updated":      "任务已更新。",
 		"reveal":            "查看完整内容",
 		"reveal_reason":     "查看理由（将记录在审计日志中）",
 		"revealed_note":     "已显示完整内容；理由已记录在审计日志中。",
@@ -188,6 +228,17 @@ func language(r *http.Request) string {
 }
 
 var zhLoc = time.FixedZone("CST", 8*3600)
+
+// formatDate shows the day of t for lang.
+func formatDate(lang string, t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	if lang == langZH {
+		return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
+	}
+	return t.Format("2 Jan 2006")
+}
 
 // formatTime shows t for lang: "24 Nov 2026 14:05 UTC" or "2026年11月24日 22:05".
 func formatTime(lang string, t time.Time) string {

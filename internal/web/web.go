@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
@@ -55,6 +56,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 var funcs = template.FuncMap{
 	"tr":   tr,
 	"time": formatTime,
+	"date": formatDate,
 }
 
 func parsePages() map[string]*template.Template {
@@ -95,6 +97,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/{id}", h.authed(h.updateCustomer))
 	mux.Handle("POST /customers/{id}/delete", h.authed(h.deleteCustomer))
 	mux.Handle("POST /customers/{id}/reveal", h.authed(h.revealField))
+	mux.Handle("POST /customers/{id}/activities", h.authed(h.logActivity))
+	mux.Handle("POST /activities/{id}/done", h.authed(h.completeTask))
 	mux.Handle("GET /audit", h.authed(h.listAudit))
 }
 
@@ -112,6 +116,9 @@ type request struct {
 	lang  string
 	actor authz.Actor
 	token string // session token, for the CSRF token of its forms
+
+	logErr   string // a rejected activity, shown again on the customer page
+	logInput crm.ActivityInput
 }
 
 type pageFunc func(q *request) error

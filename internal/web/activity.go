@@ -1,0 +1,54 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+// logActivity records a call, meeting, note or task from the customer
+// page; an invalid one shows the page again with the message and input.
+func (h *Handler) logActivity(q *request) error {
+	id := q.r.PathValue("id")
+	in := crm.ActivityInput{Kind: q.r.PostFormValue("kind"), Subject: q.r.PostFormValue("subject"), Body: q.r.PostFormValue("body")}
+	if due := strings.TrimSpace(q.r.PostFormValue("due")); due != "" {
+		t, err := time.Parse(time.DateOnly, due)
+		if err != nil {
+			q.logErr, q.logInput = "the due date must be a date, like 2026-12-01", in
+			return h.renderCustomer(q, "", "", "")
+		}
+		in.DueAt = &t
+	}
+	if _, err := h.svc.LogActivity(q.r.Context(), q.actor, id, in); err != nil {
+		if !errs.Is(err, errs.Invalid) {
+			return err
+		}
+		q.logErr, _ = errs.Public(err)
+		q.logInput = in
+		return h.renderCustomer(q, "", "", "")
+	}
+	q.redirect("/customers/"+id, "activity_logged")
+	return nil
+}
+
+func (h *Handler) completeTask(q *request) error {
+	done := q.r.PostFormValue("done") == "1"
+	if err := h.svc.CompleteTask(q.r.Context(), q.actor, q.r.PathValue("id"), done); err != nil {
+		return err
+	}
+	back := safeNext(q.r.PostFormValue("back"))
+	q.redirect(back, "task_updated")
+	return nil
+}
+
+func (h *Handler) showDashboard(q *request) error {
+	tasks, err := h.svc.MyTasks(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	h.render(q, http.StatusOK, "dashboard", "dashboard", tasks)
+	return nil
+}
