@@ -22,12 +22,13 @@ type Object string
 
 const (
 	ObjectCustomer Object = "customer"
+	ObjectCompany  Object = "company"
 	ObjectUser     Object = "user"
 	ObjectAudit    Object = "audit"
 )
 
 // Objects lists the object types in display order.
-var Objects = []Object{ObjectCustomer, ObjectUser, ObjectAudit}
+var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectUser, ObjectAudit}
 
 // Action is something done to a resource.
 type Action string
@@ -142,8 +143,11 @@ func fieldsOf(o Object) []struct {
 	Name  string
 	Class crm.FieldClass
 } {
-	if o == ObjectCustomer {
+	switch o {
+	case ObjectCustomer:
 		return crm.CustomerFields
+	case ObjectCompany:
+		return crm.CompanyFields
 	}
 	return nil
 }

@@ -3,8 +3,6 @@ package authz
 import (
 	"fmt"
 	"strings"
-
-	"strongroom.dev/strongroom/internal/crm"
 )
 
 // MatrixMarkdown renders the role table as docs/ROLES.md: what each role
@@ -54,30 +52,36 @@ func MatrixMarkdown() string {
 		b.WriteString("\n")
 	}
 
-	b.WriteString("\n## Customer fields\n\nThe level each role has on each customer field when it may read the record (write applies\nto create and update).\n\n| field | class |")
-	for _, r := range Roles {
-		fmt.Fprintf(&b, " %s |", r)
-	}
-	b.WriteString("\n|---|---|")
-	for range Roles {
-		b.WriteString("---|")
-	}
-	b.WriteString("\n")
-	for _, f := range crm.CustomerFields {
-		fmt.Fprintf(&b, "| %s | %s |", f.Name, f.Class)
+	for _, o := range Objects {
+		fields := fieldsOf(o)
+		if len(fields) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n## %s fields\n\nThe level each role has on each %s field when it may read the record (write applies\nto create and update).\n\n| field | class |", strings.ToUpper(string(o[:1]))+string(o[1:]), o)
 		for _, r := range Roles {
-			g, ok := policy[r][ObjectCustomer]
-			l := Hidden
-			if ok && g.actions[ActionRead] != ScopeNone {
-				l = g.level(f.Name, f.Class)
-			}
-			if ok && g.reveal[f.Name] && g.actions[ActionReveal] != ScopeNone {
-				fmt.Fprintf(&b, " %s, reveal |", l)
-				continue
-			}
-			fmt.Fprintf(&b, " %s |", l)
+			fmt.Fprintf(&b, " %s |", r)
+		}
+		b.WriteString("\n|---|---|")
+		for range Roles {
+			b.WriteString("---|")
 		}
 		b.WriteString("\n")
+		for _, f := range fields {
+			fmt.Fprintf(&b, "| %s | %s |", f.Name, f.Class)
+			for _, r := range Roles {
+				g, ok := policy[r][o]
+				l := Hidden
+				if ok && g.actions[ActionRead] != ScopeNone {
+					l = g.level(f.Name, f.Class)
+				}
+				if ok && g.reveal[f.Name] && g.actions[ActionReveal] != ScopeNone {
+					fmt.Fprintf(&b, " %s, reveal |", l)
+					continue
+				}
+				fmt.Fprintf(&b, " %s |", l)
+			}
+			b.WriteString("\n")
+		}
 	}
 	return b.String()
 }

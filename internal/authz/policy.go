@@ -27,7 +27,7 @@ var RoleSummary = map[Role]string{
 	RoleMarketing:  "all customers' preferences and feedback; contact details masked; no identity documents, notes or special fields",
 	RoleSupport:    "the customers of their team: names and contact details",
 	RoleCounsellor: "only the clients assigned to them, including special-category fields",
-	RoleFieldRep:   "their own store visits and the stores on them; no customer records",
+	RoleFieldRep:   "the stores assigned to them (store visits come later); no customer records",
 	RoleAuditor:    "the audit log only; no personal data at all",
 }
 
@@ -51,6 +51,10 @@ var policy = map[Role]map[Object]grant{
 			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
 			classes: allWrite,
 		},
+		ObjectCompany: {
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
+			classes: allWrite,
+		},
 		ObjectUser:  {actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll}},
 		ObjectAudit: {actions: map[Action]Scope{ActionRead: ScopeAll}},
 	},
@@ -58,6 +62,10 @@ var policy = map[Role]map[Object]grant{
 		ObjectCustomer: {
 			actions: crud(ScopeTeam),
 			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassFinancial: Read, crm.ClassPreference: Read, crm.ClassNotes: Write},
+		},
+		ObjectCompany: {
+			actions: crud(ScopeTeam),
+			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write},
 		},
 	},
 	RoleSales: {
@@ -67,12 +75,20 @@ var policy = map[Role]map[Object]grant{
 			fields:  map[string]Level{crm.FieldNationalID: Masked},
 			reveal:  map[string]bool{crm.FieldNationalID: true},
 		},
+		ObjectCompany: {
+			actions: crud(ScopeOwn),
+			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write},
+		},
 	},
 	RoleFinance: {
 		ObjectCustomer: {
 			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll, ActionReveal: ScopeAll},
 			classes: classes{crm.ClassIdentity: Masked, crm.ClassContact: Masked, crm.ClassFinancial: Write},
 			reveal:  map[string]bool{crm.FieldName: true},
+		},
+		ObjectCompany: {
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
+			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read},
 		},
 	},
 	RoleMarketing: {
@@ -81,12 +97,20 @@ var policy = map[Role]map[Object]grant{
 			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Masked, crm.ClassPreference: Write},
 			fields:  map[string]Level{crm.FieldNationalID: Hidden},
 		},
+		ObjectCompany: {
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
+			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read},
+		},
 	},
 	RoleSupport: {
 		ObjectCustomer: {
 			actions: map[Action]Scope{ActionRead: ScopeTeam, ActionUpdate: ScopeTeam},
 			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Write},
 			fields:  map[string]Level{crm.FieldNationalID: Hidden},
+		},
+		ObjectCompany: {
+			actions: map[Action]Scope{ActionRead: ScopeTeam},
+			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read},
 		},
 	},
 	RoleCounsellor: {
@@ -95,7 +119,13 @@ var policy = map[Role]map[Object]grant{
 			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write, crm.ClassSpecial: Write, crm.ClassPreference: Read},
 		},
 	},
-	RoleFieldRep: {},
+	RoleFieldRep: {
+		// Until store visits exist, a field rep reaches the stores assigned to them.
+		ObjectCompany: {
+			actions: map[Action]Scope{ActionRead: ScopeOwn, ActionUpdate: ScopeOwn},
+			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read, crm.ClassNotes: Write},
+		},
+	},
 	RoleAuditor: {
 		ObjectAudit: {actions: map[Action]Scope{ActionRead: ScopeAll}},
 	},

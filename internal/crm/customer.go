@@ -63,6 +63,7 @@ type Customer struct {
 	ID        string
 	OwnerID   string
 	OwnerTeam string            // the owner's team; decides team-scoped access
+	CompanyID string            // the company (account or store) the person belongs to, if any
 	Fields    map[string]string // personal fields by name; absent = not visible or empty
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -71,8 +72,9 @@ type Customer struct {
 // CustomerInput is a create or a partial update: a nil pointer leaves the
 // field as it is; a pointer to "" clears it.
 type CustomerInput struct {
-	Fields  map[string]*string
-	OwnerID *string
+	Fields    map[string]*string
+	OwnerID   *string
+	CompanyID *string // "" unlinks
 }
 
 const (
@@ -103,6 +105,9 @@ func (in *CustomerInput) Normalise(create bool) error {
 	}
 	if in.OwnerID != nil && !ValidID(*in.OwnerID) {
 		return errs.InvalidField("owner_id", "owner_id is not a valid user id")
+	}
+	if in.CompanyID != nil && *in.CompanyID != "" && !ValidID(*in.CompanyID) {
+		return errs.InvalidField("company_id", "company_id is not a valid company id")
 	}
 	return nil
 }

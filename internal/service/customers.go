@@ -75,6 +75,9 @@ func (s *Service) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cust
 	}
 	now := s.now()
 	c := crm.Customer{ID: crm.NewID("cus"), OwnerID: owner, OwnerTeam: team, Fields: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+	if in.CompanyID != nil {
+		c.CompanyID = *in.CompanyID
+	}
 	for name, v := range in.Fields {
 		if v != nil && *v != "" {
 			c.Fields[name] = *v
@@ -90,6 +93,9 @@ func (s *Service) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cust
 	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if _, err := s.checkOwner(ctx, tx, owner); err != nil {
+			return err
+		}
+		if err := s.companyLink(ctx, tx, a, c.CompanyID); err != nil {
 			return err
 		}
 		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.keys.ActiveTerm(), now); err != nil {
@@ -198,6 +204,13 @@ func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, 
 			}
 			row.OwnerID, row.OwnerTeam = *in.OwnerID, team
 			changed = append(changed, "owner_id")
+		}
+		if in.CompanyID != nil && *in.CompanyID != row.CompanyID {
+			if err := s.companyLink(ctx, tx, a, *in.CompanyID); err != nil {
+				return err
+			}
+			row.CompanyID = *in.CompanyID
+			changed = append(changed, "company_id")
 		}
 		key, err := s.openKey(row)
 		if err != nil {
@@ -397,7 +410,7 @@ func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuer
 }
 
 func (s *Service) sealCustomer(key keyring.DataKey, c crm.Customer) (store.CustomerRow, error) {
-	row := store.CustomerRow{ID: c.ID, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam, Sealed: map[string][]byte{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	row := store.CustomerRow{ID: c.ID, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam, CompanyID: c.CompanyID, Sealed: map[string][]byte{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	for name, v := range c.Fields {
 		ct, err := fieldcrypt.Seal(key, customerPlace(c.ID, name), v)
 		if err != nil {
@@ -423,7 +436,7 @@ func (s *Service) openKey(row store.CustomerRow) (keyring.DataKey, error) {
 
 // openAll opens every field of row, for rewriting; never returned as is.
 func (s *Service) openAll(key keyring.DataKey, row store.CustomerRow) (crm.Customer, error) {
-	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
+	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, CompanyID: row.CompanyID, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 	for name, ct := range row.Sealed {
 		v, err := fieldcrypt.Open(key, customerPlace(row.ID, name), ct)
 		if err != nil {
@@ -438,7 +451,7 @@ func (s *Service) openAll(key keyring.DataKey, row store.CustomerRow) (crm.Custo
 // masked ones, and names the fields shown for the audit event. Hidden
 // fields are never decrypted.
 func (s *Service) openCustomer(row store.CustomerRow, d authz.Decision) (crm.Customer, []string, error) {
-	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
+	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, CompanyID: row.CompanyID, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 	key, err := s.openKey(row)
 	if err != nil {
 		return c, nil, err

@@ -40,6 +40,8 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			"user_email":  "staff" + strings.ToLower(tag) + "@example.com",
 			"activity":    "Called about the Ming vase " + tag,
 			"assessment":  "Anxiety about the estate " + tag,
+			"company":     "Golden Lotus Auctions " + tag,
+			"address":     "88 Century Avenue " + tag,
 		}
 		c, err := f.Service.CreateCustomer(ctx, f.admin, input("name", secrets["name"], "email", secrets["email"],
 			"phone", secrets["phone"], "national_id", secrets["national_id"], "notes", secrets["notes"]))
@@ -51,6 +53,9 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c.ID, input("notes", secrets["new_notes"], "assessment", secrets["assessment"])); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.CreateCompany(ctx, f.admin, crm.CompanyInput{Fields: map[string]*string{"name": ptr(secrets["company"]), "address": ptr(secrets["address"])}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.LogActivity(ctx, f.admin, c.ID, crm.ActivityInput{Kind: "call", Subject: secrets["activity"], Body: secrets["activity"]}); err != nil {

@@ -26,7 +26,8 @@ var customerFieldOrder = []string{"name", "email", "phone", "national_id", "note
 type CustomerRow struct {
 	ID         string
 	OwnerID    string
-	OwnerTeam  string            // the owner's team, joined in on reads
+	OwnerTeam  string // the owner's team, joined in on reads
+	CompanyID  string
 	Sealed     map[string][]byte // field name -> ciphertext
 	Index      CustomerIndex
 	CreatedAt  time.Time
@@ -42,7 +43,7 @@ type CustomerIndex struct {
 // customerSelectColumns and customerFrom select a customer with its
 // owner's team and wrapped data key; customerDest scans them.
 var customerSelectColumns = func() string {
-	cols := []string{"c.id", "c.owner_id", "COALESCE(ou.team, '')"}
+	cols := []string{"c.id", "c.owner_id", "COALESCE(ou.team, '')", "c.company_id"}
 	for _, f := range customerFieldOrder {
 		cols = append(cols, "c."+CustomerColumns[f])
 	}
@@ -58,9 +59,9 @@ var customerSelect = "SELECT " + customerSelectColumns + customerFrom
 // and a function that completes c after the scan.
 func customerDest(c *CustomerRow) ([]any, func()) {
 	c.Sealed = make(map[string][]byte, len(customerFieldOrder))
-	var owner *string
+	var owner, company *string
 	sealed := make([][]byte, len(customerFieldOrder))
-	dest := []any{&c.ID, &owner, &c.OwnerTeam}
+	dest := []any{&c.ID, &owner, &c.OwnerTeam, &company}
 	for i := range sealed {
 		dest = append(dest, &sealed[i])
 	}
@@ -69,6 +70,9 @@ func customerDest(c *CustomerRow) ([]any, func()) {
 	return dest, func() {
 		if owner != nil {
 			c.OwnerID = *owner
+		}
+		if company != nil {
+			c.CompanyID = *company
 		}
 		for i, f := range customerFieldOrder {
 			if sealed[i] != nil {
@@ -91,8 +95,8 @@ func scanCustomer(row interface{ Scan(...any) error }) (CustomerRow, error) {
 
 // InsertCustomer stores a new customer. Its data key must already exist.
 func (tx *Tx) InsertCustomer(ctx context.Context, c CustomerRow) error {
-	cols := []string{"id", "owner_id", "email_bidx", "phone_bidx", "national_id_bidx", "created_at", "updated_at"}
-	args := []any{c.ID, nullString(c.OwnerID), c.Index.Email, c.Index.Phone, c.Index.NationalID, c.CreatedAt.UnixMicro(), c.UpdatedAt.UnixMicro()}
+	cols := []string{"id", "owner_id", "company_id", "email_bidx", "phone_bidx", "national_id_bidx", "created_at", "updated_at"}
+	args := []any{c.ID, nullString(c.OwnerID), nullString(c.CompanyID), c.Index.Email, c.Index.Phone, c.Index.NationalID, c.CreatedAt.UnixMicro(), c.UpdatedAt.UnixMicro()}
 	for _, f := range customerFieldOrder {
 		cols = append(cols, CustomerColumns[f])
 		args = append(args, c.Sealed[f])
@@ -105,7 +109,7 @@ func (tx *Tx) InsertCustomer(ctx context.Context, c CustomerRow) error {
 // in multi-row statements (a bulk import's path).
 func (tx *Tx) InsertCustomers(ctx context.Context, rows []CustomerRow, kekTerm uint32) error {
 	const batch = 200
-	cols := []string{"id", "owner_id", "email_bidx", "phone_bidx", "national_id_bidx", "created_at", "updated_at"}
+	cols := []string{"id", "owner_id", "company_id", "email_bidx", "phone_bidx", "national_id_bidx", "created_at", "updated_at"}
 	for _, f := range customerFieldOrder {
 		cols = append(cols, CustomerColumns[f])
 	}
@@ -116,7 +120,7 @@ func (tx *Tx) InsertCustomers(ctx context.Context, rows []CustomerRow, kekTerm u
 		args := make([]any, 0, len(cols)*len(part))
 		for _, c := range part {
 			keyArgs = append(keyArgs, c.ID, c.WrappedKey, int64(kekTerm), c.CreatedAt.UnixMicro())
-			args = append(args, c.ID, nullString(c.OwnerID), c.Index.Email, c.Index.Phone, c.Index.NationalID, c.CreatedAt.UnixMicro(), c.UpdatedAt.UnixMicro())
+			args = append(args, c.ID, nullString(c.OwnerID), nullString(c.CompanyID), c.Index.Email, c.Index.Phone, c.Index.NationalID, c.CreatedAt.UnixMicro(), c.UpdatedAt.UnixMicro())
 			for _, f := range customerFieldOrder {
 				args = append(args, c.Sealed[f])
 			}
@@ -179,8 +183,8 @@ func (tx *Tx) CustomerByID(ctx context.Context, id string) (CustomerRow, error) 
 
 // UpdateCustomer rewrites a customer's owner, sealed fields and indexes.
 func (tx *Tx) UpdateCustomer(ctx context.Context, c CustomerRow) error {
-	sets := []string{"owner_id = ?", "email_bidx = ?", "phone_bidx = ?", "national_id_bidx = ?", "updated_at = ?"}
-	args := []any{nullString(c.OwnerID), c.Index.Email, c.Index.Phone, c.Index.NationalID, c.UpdatedAt.UnixMicro()}
+	sets := []string{"owner_id = ?", "company_id = ?", "email_bidx = ?", "phone_bidx = ?", "national_id_bidx = ?", "updated_at = ?"}
+	args := []any{nullString(c.OwnerID), nullString(c.CompanyID), c.Index.Email, c.Index.Phone, c.Index.NationalID, c.UpdatedAt.UnixMicro()}
 	for _, f := range customerFieldOrder {
 		sets = append(sets, CustomerColumns[f]+" = ?")
 		args = append(args, c.Sealed[f])

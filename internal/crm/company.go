@@ -1,0 +1,87 @@
+package crm
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+// Company field names.
+const (
+	CompanyName    = "name"
+	CompanyAddress = "address"
+	CompanyPhone   = "phone"
+	CompanyNotes   = "notes"
+)
+
+// CompanyFields lists every sealed field of a company with its class.
+var CompanyFields = []struct {
+	Name  string
+	Class FieldClass
+}{
+	{CompanyName, ClassIdentity},
+	{CompanyAddress, ClassContact},
+	{CompanyPhone, ClassContact},
+	{CompanyNotes, ClassNotes},
+}
+
+// Company is an account; a store (visited by field reps) is a company
+// with an address.
+type Company struct {
+	ID        string
+	OwnerID   string
+	OwnerTeam string
+	IsStore   bool
+	Fields    map[string]string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// CompanyInput is a create or partial update, like CustomerInput.
+type CompanyInput struct {
+	Fields  map[string]*string
+	IsStore *bool
+	OwnerID *string
+}
+
+// Normalise validates in; create requires a name, and a store an address.
+func (in *CompanyInput) Normalise(create bool) error {
+	for name, v := range in.Fields {
+		if v == nil {
+			continue
+		}
+		n := strings.TrimSpace(*v)
+		switch name {
+		case CompanyName, CompanyAddress:
+			if utf8.RuneCountInString(n) > 300 || hasControl(n, false) {
+				return errs.InvalidField(name, name+" must be at most 300 characters, without control characters")
+			}
+		case CompanyPhone:
+			var err error
+			if n, err = NormalisePhone(n); err != nil {
+				return errs.InvalidField(name, "phone may hold only digits, a leading +, spaces, dashes, dots and brackets (5 to 20 digits)")
+			}
+		case CompanyNotes:
+			if utf8.RuneCountInString(n) > maxNotes || hasControl(n, true) {
+				return errs.InvalidField(name, "notes must be at most 10000 characters, without control characters")
+			}
+		default:
+			return errs.InvalidField(name, "unknown field "+name)
+		}
+		in.Fields[name] = &n
+	}
+	if v, ok := in.Fields[CompanyName]; (create && (!ok || v == nil || *v == "")) || (ok && v != nil && *v == "") {
+		return errs.InvalidField(CompanyName, "name is required")
+	}
+	if create && in.IsStore != nil && *in.IsStore {
+		if v := in.Fields[CompanyAddress]; v == nil || *v == "" {
+			return errs.InvalidField(CompanyAddress, "a store needs an address")
+		}
+	}
+	if in.OwnerID != nil && !ValidID(*in.OwnerID) {
+		return errs.InvalidField("owner_id", "owner_id is not a valid user id")
+	}
+	return nil
+}

@@ -1,0 +1,377 @@
+package service
+
+import (
+	"context"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/privacy"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+var errCompanyNotFound = errs.E(errs.NotExist, "company not found")
+
+func companyRes(row store.CompanyRow) authz.Resource {
+	return authz.Resource{Object: authz.ObjectCompany, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam}
+}
+
+func companyPlace(id, field string) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: "companies", Column: store.CompanyColumns[field], Row: id}
+}
+
+// CompanyView is a company as the actor may see it, with the customers
+// linked to it that the actor may read (id and name).
+type CompanyView struct {
+	Company   crm.Company
+	Customers []crm.Customer
+}
+
+// CreateCompany adds a company (a store when in.IsStore) with its own data
+// key. The actor owns it unless in.OwnerID names someone else.
+func (s *Service) CreateCompany(ctx context.Context, a authz.Actor, in crm.CompanyInput) (crm.Company, error) {
+	if err := in.Normalise(true); err != nil {
+		return crm.Company{}, err
+	}
+	owner, team := a.UserID, a.Team
+	if owner == authz.SystemUserID {
+		owner, team = "", ""
+	}
+	if in.OwnerID != nil && *in.OwnerID != owner {
+		owner = *in.OwnerID
+		var err error
+		if team, err = s.ownerTeam(ctx, owner); err != nil {
+			return crm.Company{}, err
+		}
+	}
+	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCompany, OwnerID: owner, OwnerTeam: team})
+	if !d.Allowed {
+		return crm.Company{}, errs.E(errs.Permission, "you may not create this company")
+	}
+	for name := range in.Fields {
+		if d.Field(name) < authz.Write {
+			return crm.Company{}, errs.InvalidField(name, "you may not set "+name)
+		}
+	}
+	now := s.now()
+	c := crm.Company{ID: crm.NewID("com"), OwnerID: owner, OwnerTeam: team, IsStore: in.IsStore != nil && *in.IsStore, Fields: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+	for name, v := range in.Fields {
+		if v != nil && *v != "" {
+			c.Fields[name] = *v
+		}
+	}
+	key, wrapped, err := s.keys.NewDataKey(c.ID)
+	if err != nil {
+		return crm.Company{}, err
+	}
+	row, err := sealCompany(key, c)
+	if err != nil {
+		return crm.Company{}, err
+	}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.keys.ActiveTerm(), now); err != nil {
+			return err
+		}
+		if err := tx.InsertCompany(ctx, row); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "company.create", "company", c.ID, sortedKeys(c.Fields), audit.Success, "")
+	})
+	if err != nil {
+		return crm.Company{}, err
+	}
+	return c, nil
+}
+
+// companyInScope loads a company for action, like customerInScope.
+func (s *Service) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, bool, error) {
+	row, err := tx.CompanyByID(ctx, id)
+	if err != nil {
+		return row, false, notFound(err, "company")
+	}
+	if !authz.Decide(a, authz.ActionRead, companyRes(row)).Allowed {
+		return row, true, s.record(ctx, tx, a, action, "company", id, nil, audit.Denied, "not in scope")
+	}
+	return row, false, nil
+}
+
+// Company returns a company and the customers linked to it that the actor
+// may read, auditing every personal field shown.
+func (s *Service) Company(ctx context.Context, a authz.Actor, id string) (CompanyView, error) {
+	if !crm.ValidID(id) {
+		return CompanyView{}, errCompanyNotFound
+	}
+	var out CompanyView
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, isDenied, err := s.companyInScope(ctx, tx, a, id, "company.read")
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		var shown []string
+		if out.Company, shown, err = s.openCompany(row, authz.Decide(a, authz.ActionRead, companyRes(row))); err != nil {
+			return err
+		}
+		events := []audit.Event{event(a, "company.read", "company", id, shown, audit.Success, "")}
+		people, err := tx.CompanyCustomers(ctx, id, 200)
+		if err != nil {
+			return err
+		}
+		for _, p := range people {
+			d := authz.Decide(a, authz.ActionRead, customerRes(p))
+			if !d.Allowed {
+				continue
+			}
+			c, shownC, err := s.openCustomer(p, authz.Decision{Allowed: true, Fields: map[string]authz.Level{crm.FieldName: d.Field(crm.FieldName)}})
+			if err != nil {
+				return err
+			}
+			out.Customers = append(out.Customers, c)
+			events = append(events, event(a, "customer.read", "customer", c.ID, shownC, audit.Success, "company "+id))
+		}
+		return s.append(ctx, tx, events...)
+	})
+	if err == nil && denied {
+		err = errCompanyNotFound
+	}
+	if err != nil {
+		return CompanyView{}, err
+	}
+	return out, nil
+}
+
+// UpdateCompany changes the fields in in, and the store flag when set.
+func (s *Service) UpdateCompany(ctx context.Context, a authz.Actor, id string, in crm.CompanyInput) (crm.Company, error) {
+	if !crm.ValidID(id) {
+		return crm.Company{}, errCompanyNotFound
+	}
+	if err := in.Normalise(false); err != nil {
+		return crm.Company{}, err
+	}
+	var out crm.Company
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, isDenied, err := s.companyInScope(ctx, tx, a, id, "company.update")
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		d := authz.Decide(a, authz.ActionUpdate, companyRes(row))
+		if !d.Allowed {
+			return errs.E(errs.Permission, "you may not change this company")
+		}
+		for name := range in.Fields {
+			if d.Field(name) < authz.Write {
+				return errs.InvalidField(name, "you may not set "+name)
+			}
+		}
+		key, err := s.keys.OpenDataKey(row.ID, row.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "service.UpdateCompany", "", err)
+		}
+		c, _, err := openCompanyFields(key, row, func(string) authz.Level { return authz.Write })
+		if err != nil {
+			return err
+		}
+		for name, v := range in.Fields {
+			if v == nil || *v == "" {
+				delete(c.Fields, name)
+			} else {
+				c.Fields[name] = *v
+			}
+		}
+		if in.IsStore != nil {
+			c.IsStore = *in.IsStore
+		}
+		if c.IsStore && c.Fields[crm.CompanyAddress] == "" {
+			return errs.InvalidField(crm.CompanyAddress, "a store needs an address")
+		}
+		c.UpdatedAt = s.now()
+		newRow, err := sealCompany(key, c)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateCompany(ctx, newRow); err != nil {
+			return err
+		}
+		rd := authz.Decide(a, authz.ActionRead, companyRes(row))
+		var shown []string
+		out, shown, err = openCompanyFields(key, newRow, rd.Field)
+		if err != nil {
+			return err
+		}
+		return s.append(ctx, tx,
+			event(a, "company.update", "company", id, sortedKeys(in.Fields), audit.Success, ""),
+			event(a, "company.read", "company", id, shown, audit.Success, "returned after update"))
+	})
+	if err == nil && denied {
+		err = errCompanyNotFound
+	}
+	if err != nil {
+		return crm.Company{}, err
+	}
+	return out, nil
+}
+
+// DeleteCompany removes a company and destroys its data key; its customers
+// stay, unlinked.
+func (s *Service) DeleteCompany(ctx context.Context, a authz.Actor, id string) error {
+	if !crm.ValidID(id) {
+		return errCompanyNotFound
+	}
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, isDenied, err := s.companyInScope(ctx, tx, a, id, "company.delete")
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		if !authz.Decide(a, authz.ActionDelete, companyRes(row)).Allowed {
+			return errs.E(errs.Permission, "you may not delete companies")
+		}
+		if err := tx.DeleteCompany(ctx, id); err != nil {
+			return err
+		}
+		if err := tx.DeleteSubjectKey(ctx, id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "company.delete", "company", id, nil, audit.Success, "data key destroyed")
+	})
+	if err == nil && denied {
+		err = errCompanyNotFound
+	}
+	return err
+}
+
+// CompanyQuery pages the company list.
+type CompanyQuery struct {
+	StoresOnly bool
+	Cursor     string
+	Limit      int
+}
+
+// CompanyPage is one page of companies.
+type CompanyPage struct {
+	Companies []crm.Company
+	Next      string
+}
+
+// ListCompanies returns the companies the actor may read, auditing each.
+func (s *Service) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQuery) (CompanyPage, error) {
+	d := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany})
+	if !d.Allowed {
+		return CompanyPage{}, errs.E(errs.Permission, "you may not read companies")
+	}
+	f := store.CompanyFilter{StoreOnly: q.StoresOnly, Limit: q.Limit}
+	switch {
+	case f.Limit == 0:
+		f.Limit = defaultLimit
+	case f.Limit < 0 || f.Limit > maxLimit:
+		return CompanyPage{}, errs.InvalidField("limit", "limit must be between 1 and 200")
+	}
+	switch {
+	case d.Scope == authz.ScopeOwn, d.Scope == authz.ScopeTeam && a.Team == "":
+		f.OwnerID = a.UserID
+	case d.Scope == authz.ScopeTeam:
+		f.Team = a.Team
+	}
+	if q.Cursor != "" {
+		cur, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return CompanyPage{}, err
+		}
+		f.After = &cur
+	}
+	want := f.Limit
+	f.Limit++
+	var page CompanyPage
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.ListCompanies(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(rows) > want {
+			rows = rows[:want]
+			page.Next = encodeCursor(store.Cursor{CreatedAt: rows[want-1].CreatedAt, ID: rows[want-1].ID})
+		}
+		events := make([]audit.Event, 0, len(rows))
+		for _, row := range rows {
+			rd := authz.Decide(a, authz.ActionRead, companyRes(row))
+			if !rd.Allowed {
+				continue
+			}
+			c, shown, err := s.openCompany(row, rd)
+			if err != nil {
+				return err
+			}
+			page.Companies = append(page.Companies, c)
+			events = append(events, event(a, "company.read", "company", c.ID, shown, audit.Success, "list"))
+		}
+		if len(events) == 0 {
+			return s.record(ctx, tx, a, "company.list", "company", "", nil, audit.Success, "no results")
+		}
+		return s.append(ctx, tx, events...)
+	})
+	if err != nil {
+		return CompanyPage{}, err
+	}
+	return page, nil
+}
+
+// companyLink checks that the actor may link a customer to company id (it
+// must exist and be readable by the actor).
+func (s *Service) companyLink(ctx context.Context, tx *store.Tx, a authz.Actor, id string) error {
+	if id == "" {
+		return nil
+	}
+	row, err := tx.CompanyByID(ctx, id)
+	if errs.Is(err, errs.NotExist) || (err == nil && !authz.Decide(a, authz.ActionRead, companyRes(row)).Allowed) {
+		return errs.InvalidField("company_id", "company_id names no company you can see")
+	}
+	return err
+}
+
+func sealCompany(key keyring.DataKey, c crm.Company) (store.CompanyRow, error) {
+	row := store.CompanyRow{ID: c.ID, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam, IsStore: c.IsStore, Sealed: map[string][]byte{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	for name, v := range c.Fields {
+		ct, err := fieldcrypt.Seal(key, companyPlace(c.ID, name), v)
+		if err != nil {
+			return row, err
+		}
+		row.Sealed[name] = ct
+	}
+	return row, nil
+}
+
+func (s *Service) openCompany(row store.CompanyRow, d authz.Decision) (crm.Company, []string, error) {
+	key, err := s.keys.OpenDataKey(row.ID, row.WrappedKey)
+	if err != nil {
+		return crm.Company{}, nil, errs.Wrap(errs.Internal, "service.openCompany", "", err)
+	}
+	return openCompanyFields(key, row, d.Field)
+}
+
+// openCompanyFields opens the fields whose level is above Hidden, masking
+// the masked ones, and names them for the audit event.
+func openCompanyFields(key keyring.DataKey, row store.CompanyRow, level func(string) authz.Level) (crm.Company, []string, error) {
+	c := crm.Company{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, IsStore: row.IsStore, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
+	var shown []string
+	for _, f := range crm.CompanyFields {
+		l := level(f.Name)
+		ct, ok := row.Sealed[f.Name]
+		if l == authz.Hidden || !ok {
+			continue
+		}
+		v, err := fieldcrypt.Open(key, companyPlace(row.ID, f.Name), ct)
+		if err != nil {
+			return c, nil, errs.Wrap(errs.Internal, "service.openCompany", "", err)
+		}
+		if l == authz.Masked {
+			v = privacy.Mask(v)
+		}
+		c.Fields[f.Name] = v
+		shown = append(shown, fieldLabel(f.Name, l))
+	}
+	return c, shown, nil
+}

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// CompanyColumns maps a company's sealed field names to their columns.
+var CompanyColumns = map[string]string{
+	"name":    "name_ct",
+	"address": "address_ct",
+	"phone":   "phone_ct",
+	"notes":   "notes_ct",
+}
+
+var companyFieldOrder = []string{"name", "address", "phone", "notes"}
+
+// CompanyRow is a stored company with its wrapped data key.
+type CompanyRow struct {
+	ID         string
+	OwnerID    string
+	OwnerTeam  string
+	IsStore    bool
+	Sealed     map[string][]byte
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	WrappedKey []byte
+}
+
+var companySelect = func() string {
+	cols := []string{"co.id", "co.owner_id", "COALESCE(ou.team, '')", "co.is_store"}
+	for _, f := range companyFieldOrder {
+		cols = append(cols, "co."+CompanyColumns[f])
+	}
+	cols = append(cols, "co.created_at", "co.updated_at", "k.wrapped")
+	return "SELECT " + strings.Join(cols, ", ") + " FROM companies co JOIN subject_keys k ON k.subject_id = co.id LEFT JOIN users ou ON ou.id = co.owner_id"
+}()
+
+func scanCompany(row interface{ Scan(...any) error }) (CompanyRow, error) {
+	c := CompanyRow{Sealed: map[string][]byte{}}
+	var owner *string
+	var store int
+	sealed := make([][]byte, len(companyFieldOrder))
+	dest := []any{&c.ID, &owner, &c.OwnerTeam, &store}
+	for i := range sealed {
+		dest = append(dest, &sealed[i])
+	}
+	var created, updated int64
+	dest = append(dest, &created, &updated, &c.WrappedKey)
+	if err := row.Scan(dest...); err != nil {
+		return c, err
+	}
+	if owner != nil {
+		c.OwnerID = *owner
+	}
+	c.IsStore = store != 0
+	for i, f := range companyFieldOrder {
+		if sealed[i] != nil {
+			c.Sealed[f] = sealed[i]
+		}
+	}
+	c.CreatedAt, c.UpdatedAt = fromMicro(created), fromMicro(updated)
+	return c, nil
+}
+
+// InsertCompany stores a new company. Its data key must already exist.
+func (tx *Tx) InsertCompany(ctx context.Context, c CompanyRow) error {
+	cols := []string{"id", "owner_id", "is_store", "created_at", "updated_at"}
+	args := []any{c.ID, nullString(c.OwnerID), boolInt(c.IsStore), c.CreatedAt.UnixMicro(), c.UpdatedAt.UnixMicro()}
+	for _, f := range companyFieldOrder {
+		cols = append(cols, CompanyColumns[f])
+		args = append(args, c.Sealed[f])
+	}
+	_, err := tx.exec(ctx, "INSERT INTO companies ("+strings.Join(cols, ", ")+") VALUES ("+placeholders(len(cols))+")", args...)
+	return classify("store.InsertCompany", err)
+}
+
+// UpdateCompany rewrites a company's owner, store flag and sealed fields.
+func (tx *Tx) UpdateCompany(ctx context.Context, c CompanyRow) error {
+	sets := []string{"owner_id = ?", "is_store = ?", "updated_at = ?"}
+	args := []any{nullString(c.OwnerID), boolInt(c.IsStore), c.UpdatedAt.UnixMicro()}
+	for _, f := range companyFieldOrder {
+		sets = append(sets, CompanyColumns[f]+" = ?")
+		args = append(args, c.Sealed[f])
+	}
+	return tx.updateOne(ctx, "store.UpdateCompany", "UPDATE companies SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, c.ID)...)
+}
+
+// DeleteCompany removes a company; its customers keep existing, unlinked.
+func (tx *Tx) DeleteCompany(ctx context.Context, id string) error {
+	return tx.updateOne(ctx, "store.DeleteCompany", "DELETE FROM companies WHERE id = ?", id)
+}
+
+// CompanyByID returns one company.
+func (tx *Tx) CompanyByID(ctx context.Context, id string) (CompanyRow, error) {
+	c, err := scanCompany(tx.queryRow(ctx, companySelect+" WHERE co.id = ?", id))
+	return c, classify("store.CompanyByID", err)
+}
+
+// CompanyFilter selects companies for a list.
+type CompanyFilter struct {
+	OwnerID   string
+	Team      string
+	StoreOnly bool
+	After     *Cursor
+	Limit     int
+}
+
+// ListCompanies returns companies matching f, oldest first.
+func (tx *Tx) ListCompanies(ctx context.Context, f CompanyFilter) ([]CompanyRow, error) {
+	var where []string
+	var args []any
+	if f.OwnerID != "" {
+		where, args = append(where, "co.owner_id = ?"), append(args, f.OwnerID)
+	}
+	if f.Team != "" {
+		where, args = append(where, "ou.team = ?"), append(args, f.Team)
+	}
+	if f.StoreOnly {
+		where = append(where, "co.is_store = 1")
+	}
+	if f.After != nil {
+		us := f.After.CreatedAt.UnixMicro()
+		where = append(where, "(co.created_at > ? OR (co.created_at = ? AND co.id > ?))")
+		args = append(args, us, us, f.After.ID)
+	}
+	q := companySelect
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := tx.query(ctx, q+" ORDER BY co.created_at, co.id LIMIT ?", append(args, f.Limit)...)
+	if err != nil {
+		return nil, classify("store.ListCompanies", err)
+	}
+	defer rows.Close()
+	var out []CompanyRow
+	for rows.Next() {
+		c, err := scanCompany(rows)
+		if err != nil {
+			return nil, classify("store.ListCompanies", err)
+		}
+		out = append(out, c)
+	}
+	return out, classify("store.ListCompanies", rows.Err())
+}
+
+// CompanyCustomers returns the customers linked to a company.
+func (tx *Tx) CompanyCustomers(ctx context.Context, companyID string, limit int) ([]CustomerRow, error) {
+	rows, err := tx.query(ctx, customerSelect+" WHERE c.company_id = ? ORDER BY c.created_at, c.id LIMIT ?", companyID, limit)
+	if err != nil {
+		return nil, classify("store.CompanyCustomers", err)
+	}
+	defer rows.Close()
+	var out []CustomerRow
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return nil, classify("store.CompanyCustomers", err)
+		}
+		out = append(out, c)
+	}
+	return out, classify("store.CompanyCustomers", rows.Err())
+}
