@@ -265,3 +265,47 @@ func TestWebJourneys(t *testing.T) {
 		}
 	})
 }
+
+func TestWebCompanies(t *testing.T) {
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "sales1@example.com", "sales")
+	addUserInTeam(t, storage, "rep@example.com", "field_rep", "east")
+	s := start(t, storage)
+
+	sales := newBrowser(t, s, "en")
+	sales.login("sales1@example.com", password)
+	form := sales.get("/companies/new")
+	if p := sales.post("/companies", url.Values{"csrf": {form.csrf(t)}, "name": {"Jade Store"}, "is_store": {"1"}}); p.status != 400 || !strings.Contains(p.body, "a store needs an address") {
+		t.Fatalf("store without address: %d", p.status)
+	}
+	p := sales.post("/companies", url.Values{"csrf": {form.csrf(t)}, "name": {"Jade Store"}, "address": {"9 Huaihai Road"}, "is_store": {"1"}})
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/companies/com_") {
+		t.Fatalf("create company: %d %s", p.status, p.body)
+	}
+	companyPath := strings.SplitN(p.location, "?", 2)[0]
+	companyID := strings.TrimPrefix(companyPath, "/companies/")
+
+	newCust := sales.get("/customers/new")
+	if !strings.Contains(newCust.body, `<option value="`+companyID+`"`) {
+		t.Fatal("the customer form does not offer the company")
+	}
+	p = sales.post("/customers", url.Values{"csrf": {newCust.csrf(t)}, "name": {"Manager Gu"}, "company_id": {companyID}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("create linked customer: %d %s", p.status, p.body)
+	}
+	if page := sales.get(companyPath); !strings.Contains(page.body, "Manager Gu") || !strings.Contains(page.body, "9 Huaihai Road") {
+		t.Fatalf("company page:\n%s", page.body)
+	}
+	if page := sales.get("/companies?stores=1"); !strings.Contains(page.body, "Jade Store") {
+		t.Fatal("stores list lacks the store")
+	}
+	rep := newBrowser(t, s, "en")
+	rep.login("rep@example.com", password)
+	if page := rep.get(companyPath); page.status != 404 || strings.Contains(page.body, "Huaihai") {
+		t.Fatalf("field rep sees another's store: %d", page.status)
+	}
+	if page := rep.get("/customers"); page.status != 403 {
+		t.Fatalf("field rep /customers: %d", page.status)
+	}
+}

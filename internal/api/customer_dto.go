@@ -11,6 +11,7 @@ import (
 type customerJSON struct {
 	ID         string    `json:"id"`
 	OwnerID    string    `json:"owner_id,omitempty"`
+	CompanyID  string    `json:"company_id,omitempty"`
 	Name       *string   `json:"name,omitempty"`
 	Email      *string   `json:"email,omitempty"`
 	Phone      *string   `json:"phone,omitempty"`
@@ -31,6 +32,7 @@ func toCustomerJSON(c crm.Customer) customerJSON {
 	return customerJSON{
 		ID:         c.ID,
 		OwnerID:    c.OwnerID,
+		CompanyID:  c.CompanyID,
 		Name:       field(crm.FieldName),
 		Email:      field(crm.FieldEmail),
 		Phone:      field(crm.FieldPhone),
@@ -52,10 +54,11 @@ type customerInput struct {
 	Notes      *string `json:"notes"`
 	Assessment *string `json:"assessment"`
 	OwnerID    *string `json:"owner_id"`
+	CompanyID  *string `json:"company_id"`
 }
 
 func (in customerInput) toCRM() crm.CustomerInput {
-	out := crm.CustomerInput{Fields: map[string]*string{}, OwnerID: in.OwnerID}
+	out := crm.CustomerInput{Fields: map[string]*string{}, OwnerID: in.OwnerID, CompanyID: in.CompanyID}
 	for name, v := range map[string]*string{
 		crm.FieldName: in.Name, crm.FieldEmail: in.Email, crm.FieldPhone: in.Phone,
 		crm.FieldNationalID: in.NationalID, crm.FieldNotes: in.Notes, crm.FieldAssessment: in.Assessment,

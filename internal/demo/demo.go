@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
+	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
@@ -89,14 +90,17 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 		return logins, nil
 	}
 	owners := []string{ids["li.na@demo.strongroom.test"], ids["tom.baker@demo.strongroom.test"], ids["dr.chen@demo.strongroom.test"]}
-	for i := range 60 {
+	companies, err := seedCompanies(ctx, svc, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range 500 {
 		var name, email string
 		if i%2 == 0 {
 			name = zhSurnames[n(len(zhSurnames))] + zhGiven[n(len(zhGiven))] + zhGiven[n(len(zhGiven))]
 			email = fmt.Sprintf("client%03d@example.cn", i)
 		} else {
-			first, last := enFirst[n(len(enFirst))], enLast[n(len(enLast))]
-			name = first + " " + last
+			name = enFirst[n(len(enFirst))] + " " + enLast[n(len(enLast))]
 			email = fmt.Sprintf("client%03d@example.com", i)
 		}
 		phone := fmt.Sprintf("+86 13%d %04d %04d", n(10), n(10000), n(10000))
@@ -113,15 +117,76 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 			fields[crm.FieldNationalID] = &id
 		}
 		owner := owners[i%len(owners)]
+		in := crm.CustomerInput{Fields: fields, OwnerID: &owner}
 		if owner == ids["dr.chen@demo.strongroom.test"] {
 			a := assessments[n(len(assessments))]
 			fields[crm.FieldAssessment] = &a
+		} else if i%4 != 0 {
+			company := companies[n(len(companies))]
+			in.CompanyID = &company
 		}
-		if _, err := svc.CreateCustomer(ctx, sys, crm.CustomerInput{Fields: fields, OwnerID: &owner}); err != nil {
+		c, err := svc.CreateCustomer(ctx, sys, in)
+		if err != nil {
 			return nil, fmt.Errorf("demo: customer %d: %w", i, err)
+		}
+		if i%5 == 0 {
+			if err := seedActivities(ctx, svc, c.ID, i); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return logins, nil
+}
+
+var (
+	companyNames = []string{"瑞丰拍卖", "Golden Lotus Auctions", "华彩涂料", "Apex Coatings", "安信支付", "Harbour Payments", "心语咨询", "Evergreen Counselling", "东方艺术品", "Northwind Trading"}
+	districts    = []string{"静安区南京西路", "徐汇区淮海中路", "浦东新区世纪大道", "朝阳区建国路", "天河区天河路", "南山区深南大道"}
+	subjects     = []string{"Called about the spring preview", "电话回访：确认收到图录", "Meeting at the showroom", "Sent the condition report", "讨论付款方式", "Follow up on the quote"}
+)
+
+// seedCompanies makes 80 companies, 20 of them stores assigned to the
+// field rep, and returns their ids.
+func seedCompanies(ctx context.Context, svc *service.Service, ids map[string]string) ([]string, error) {
+	var out []string
+	rep := ids["field.rep@demo.strongroom.test"]
+	for i := range 80 {
+		name := fmt.Sprintf("%s %d", companyNames[i%len(companyNames)], i/len(companyNames)+1)
+		address := fmt.Sprintf("上海市%s%d号", districts[n(len(districts))], 1+n(999))
+		phone := fmt.Sprintf("+86 21 %04d %04d", n(10000), n(10000))
+		store := i%4 == 0
+		in := crm.CompanyInput{Fields: map[string]*string{crm.CompanyName: &name, crm.CompanyAddress: &address, crm.CompanyPhone: &phone}, IsStore: &store}
+		owner := ids["li.na@demo.strongroom.test"]
+		if i%2 == 1 {
+			owner = ids["tom.baker@demo.strongroom.test"]
+		}
+		if store {
+			owner = rep
+		}
+		in.OwnerID = &owner
+		c, err := svc.CreateCompany(ctx, authz.System(), in)
+		if err != nil {
+			return nil, fmt.Errorf("demo: company %d: %w", i, err)
+		}
+		out = append(out, c.ID)
+	}
+	return out, nil
+}
+
+// seedActivities logs a season's calls and meetings, and an open task.
+func seedActivities(ctx context.Context, svc *service.Service, customerID string, i int) error {
+	for j := range 2 + n(3) {
+		kind := crm.ActivityKinds[j%2]
+		if _, err := svc.LogActivity(ctx, authz.System(), customerID, crm.ActivityInput{Kind: kind, Subject: subjects[n(len(subjects))]}); err != nil {
+			return fmt.Errorf("demo: activity: %w", err)
+		}
+	}
+	if i%10 == 0 {
+		due := time.Now().UTC().Truncate(24 * time.Hour).Add(time.Duration(n(14)) * 24 * time.Hour)
+		if _, err := svc.LogActivity(ctx, authz.System(), customerID, crm.ActivityInput{Kind: crm.KindTask, Subject: "Send the autumn catalogue", DueAt: &due}); err != nil {
+			return fmt.Errorf("demo: task: %w", err)
+		}
+	}
+	return nil
 }
 
 func n(max int) int {

@@ -7,6 +7,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
 )
 
 type formField struct {
@@ -16,10 +17,27 @@ type formField struct {
 }
 
 type customerFormView struct {
-	ID     string // empty when creating
-	Action string
-	Fields []formField
-	Error  string
+	ID        string // empty when creating
+	Action    string
+	Fields    []formField
+	Error     string
+	Companies []crm.Company // the companies the actor may link to
+	CanLink   bool          // show the company picker
+	CompanyID string
+}
+
+// withCompanies fills the company picker with the companies the actor can
+// see (the first 200), when the actor may read companies at all.
+func (h *Handler) withCompanies(q *request, v *customerFormView) error {
+	if !authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed {
+		return nil
+	}
+	page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Limit: 200})
+	if err != nil {
+		return err
+	}
+	v.Companies, v.CanLink = page.Companies, true
+	return nil
 }
 
 // formFields lists the fields the actor may write under decision d, with
@@ -40,6 +58,10 @@ func formFields(lang string, d authz.Decision, vals map[string]string) []formFie
 // leaves out empty fields; updating sends them, which clears them.
 func formInput(q *request, fields []formField, create bool) (crm.CustomerInput, map[string]string) {
 	in := crm.CustomerInput{Fields: map[string]*string{}}
+	if _, ok := q.r.PostForm["company_id"]; ok {
+		v := q.r.PostFormValue("company_id")
+		in.CompanyID = &v
+	}
 	vals := map[string]string{}
 	for _, f := range fields {
 		v := q.r.PostFormValue(f.Name)
@@ -72,7 +94,11 @@ func (h *Handler) newCustomer(q *request) error {
 	if !d.Allowed {
 		return errs.E(errs.Permission, "you may not create customers")
 	}
-	h.render(q, http.StatusOK, "customer_form", "new_customer", customerFormView{Action: "/customers", Fields: formFields(q.lang, d, nil)})
+	v := customerFormView{Action: "/customers", Fields: formFields(q.lang, d, nil)}
+	if err := h.withCompanies(q, &v); err != nil {
+		return err
+	}
+	h.render(q, http.StatusOK, "customer_form", "new_customer", v)
 	return nil
 }
 
@@ -82,8 +108,11 @@ func (h *Handler) createCustomer(q *request) error {
 	in, vals := formInput(q, fields, true)
 	c, err := h.svc.CreateCustomer(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
-		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, d, vals)}
+		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, d, vals), CompanyID: q.r.PostFormValue("company_id")}
 		formError(&v, err)
+		if err := h.withCompanies(q, &v); err != nil {
+			return err
+		}
 		h.render(q, http.StatusBadRequest, "customer_form", "new_customer", v)
 		return nil
 	}
@@ -103,7 +132,11 @@ func (h *Handler) editCustomer(q *request) error {
 	if !d.Allowed {
 		return errs.E(errs.Permission, "you may not change this customer")
 	}
-	h.render(q, http.StatusOK, "customer_form", "edit", customerFormView{ID: c.ID, Action: "/customers/" + c.ID, Fields: formFields(q.lang, d, c.Fields)})
+	v := customerFormView{ID: c.ID, Action: "/customers/" + c.ID, Fields: formFields(q.lang, d, c.Fields), CompanyID: c.CompanyID}
+	if err := h.withCompanies(q, &v); err != nil {
+		return err
+	}
+	h.render(q, http.StatusOK, "customer_form", "edit", v)
 	return nil
 }
 
@@ -122,8 +155,11 @@ func (h *Handler) updateCustomer(q *request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		v := customerFormView{ID: id, Action: "/customers/" + id, Fields: formFields(q.lang, d, vals)}
+		v := customerFormView{ID: id, Action: "/customers/" + id, Fields: formFields(q.lang, d, vals), CompanyID: q.r.PostFormValue("company_id")}
 		formError(&v, err)
+		if err := h.withCompanies(q, &v); err != nil {
+			return err
+		}
 		h.render(q, http.StatusBadRequest, "customer_form", "edit", v)
 		return nil
 	}

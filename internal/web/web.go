@@ -99,6 +99,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/{id}/reveal", h.authed(h.revealField))
 	mux.Handle("POST /customers/{id}/activities", h.authed(h.logActivity))
 	mux.Handle("POST /activities/{id}/done", h.authed(h.completeTask))
+	mux.Handle("GET /companies", h.authed(h.listCompanies))
+	mux.Handle("GET /companies/new", h.authed(h.newCompany))
+	mux.Handle("POST /companies", h.authed(h.createCompany))
+	mux.Handle("GET /companies/{id}", h.authed(h.showCompany))
+	mux.Handle("GET /companies/{id}/edit", h.authed(h.editCompany))
+	mux.Handle("POST /companies/{id}", h.authed(h.updateCompany))
+	mux.Handle("POST /companies/{id}/delete", h.authed(h.deleteCompany))
 	mux.Handle("GET /audit", h.authed(h.listAudit))
 }
 
@@ -201,6 +208,7 @@ type page struct {
 	LoggedIn          bool
 	CanAudit          bool
 	CanCustomers      bool
+	CanCompanies      bool
 	Flash             string
 	Data              any
 }
@@ -214,6 +222,7 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 		p.CSRF = q.csrf()
 		p.CanAudit = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed
 		p.CanCustomers = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer}).Allowed
+		p.CanCompanies = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed
 	}
 	if f := q.r.URL.Query().Get("flash"); f != "" {
 		if msg, ok := catalog[q.lang][f]; ok {

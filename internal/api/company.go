@@ -1,0 +1,126 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+type companyJSON struct {
+	ID        string         `json:"id"`
+	OwnerID   string         `json:"owner_id,omitempty"`
+	IsStore   bool           `json:"is_store"`
+	Name      *string        `json:"name,omitempty"`
+	Address   *string        `json:"address,omitempty"`
+	Phone     *string        `json:"phone,omitempty"`
+	Notes     *string        `json:"notes,omitempty"`
+	Customers []customerJSON `json:"customers,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+func toCompanyJSON(c crm.Company) companyJSON {
+	field := func(name string) *string {
+		if v, ok := c.Fields[name]; ok {
+			return &v
+		}
+		return nil
+	}
+	return companyJSON{ID: c.ID, OwnerID: c.OwnerID, IsStore: c.IsStore, Name: field(crm.CompanyName), Address: field(crm.CompanyAddress),
+		Phone: field(crm.CompanyPhone), Notes: field(crm.CompanyNotes), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+type companyInput struct {
+	Name    *string `json:"name"`
+	Address *string `json:"address"`
+	Phone   *string `json:"phone"`
+	Notes   *string `json:"notes"`
+	IsStore *bool   `json:"is_store"`
+	OwnerID *string `json:"owner_id"`
+}
+
+func (in companyInput) toCRM() crm.CompanyInput {
+	out := crm.CompanyInput{Fields: map[string]*string{}, IsStore: in.IsStore, OwnerID: in.OwnerID}
+	for name, v := range map[string]*string{crm.CompanyName: in.Name, crm.CompanyAddress: in.Address, crm.CompanyPhone: in.Phone, crm.CompanyNotes: in.Notes} {
+		if v != nil {
+			out.Fields[name] = v
+		}
+	}
+	return out
+}
+
+func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in companyInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, err := h.svc.CreateCompany(r.Context(), a, in.toCRM())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/companies/"+c.ID)
+	httpx.WriteJSON(w, http.StatusCreated, toCompanyJSON(c))
+	return nil
+}
+
+func (h *Handler) showCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	v, err := h.svc.Company(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := toCompanyJSON(v.Company)
+	for _, c := range v.Customers {
+		out.Customers = append(out.Customers, toCustomerJSON(c))
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *Handler) updateCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in companyInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, err := h.svc.UpdateCompany(r.Context(), a, r.PathValue("id"), in.toCRM())
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, toCompanyJSON(c))
+	return nil
+}
+
+func (h *Handler) deleteCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.svc.DeleteCompany(r.Context(), a, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	q, err := httpx.Query(r, "stores", "cursor", "limit")
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(q, "limit")
+	if err != nil {
+		return err
+	}
+	page, err := h.svc.ListCompanies(r.Context(), a, service.CompanyQuery{StoresOnly: q["stores"] == "true", Cursor: q["cursor"], Limit: int(limit)})
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items      []companyJSON `json:"items"`
+		NextCursor string        `json:"next_cursor,omitempty"`
+	}{Items: make([]companyJSON, 0, len(page.Companies)), NextCursor: page.Next}
+	for _, c := range page.Companies {
+		out.Items = append(out.Items, toCompanyJSON(c))
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+type companyListView struct {
+	Companies  []crm.Company
+	Next       string
+	StoresOnly bool
+	CanCreate  bool
+}
+
+func (h *Handler) listCompanies(q *request) error {
+	v := companyListView{StoresOnly: q.r.URL.Query().Get("stores") == "1"}
+	page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{StoresOnly: v.StoresOnly, Cursor: q.r.URL.Query().Get("cursor")})
+	if err != nil {
+		return err
+	}
+	v.Companies, v.Next = page.Companies, page.Next
+	v.CanCreate = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCompany, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team}).Allowed
+	h.render(q, http.StatusOK, "companies", "companies", v)
+	return nil
+}
+
+type companyView struct {
+	service.CompanyView
+	Fields    []fieldView
+	CanEdit   bool
+	CanDelete bool
+}
+
+func (h *Handler) showCompany(q *request) error {
+	cv, err := h.svc.Company(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	c := cv.Company
+	res := authz.Resource{Object: authz.ObjectCompany, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam}
+	read := authz.Decide(q.actor, authz.ActionRead, res)
+	v := companyView{CompanyView: cv, CanEdit: authz.Decide(q.actor, authz.ActionUpdate, res).Allowed, CanDelete: authz.Decide(q.actor, authz.ActionDelete, res).Allowed}
+	for _, f := range crm.CompanyFields {
+		if val, ok := c.Fields[f.Name]; ok {
+			v.Fields = append(v.Fields, fieldView{Name: f.Name, Label: tr(q.lang, "company_"+f.Name), Value: val,
+				Masked: read.Field(f.Name) == authz.Masked, Multiline: f.Name == crm.CompanyNotes})
+		}
+	}
+	h.render(q, http.StatusOK, "company", "companies", v)
+	return nil
+}
+
+type companyFormView struct {
+	ID, Action string
+	Fields     []formField
+	IsStore    bool
+	Error      string
+}
+
+func companyFormFields(lang string, d authz.Decision, vals map[string]string) []formField {
+	var out []formField
+	for _, f := range crm.CompanyFields {
+		if d.Field(f.Name) < authz.Write {
+			continue
+		}
+		out = append(out, formField{Name: f.Name, Label: tr(lang, "company_"+f.Name), Value: vals[f.Name], Required: f.Name == crm.CompanyName, Multiline: f.Name == crm.CompanyNotes})
+	}
+	return out
+}
+
+func companyFormInput(q *request, fields []formField, create bool) (crm.CompanyInput, map[string]string, bool) {
+	in := crm.CompanyInput{Fields: map[string]*string{}}
+	vals := map[string]string{}
+	for _, f := range fields {
+		v := q.r.PostFormValue(f.Name)
+		vals[f.Name] = v
+		if create && v == "" {
+			continue
+		}
+		in.Fields[f.Name] = &v
+	}
+	store := q.r.PostFormValue("is_store") == "1"
+	in.IsStore = &store
+	return in, vals, store
+}
+
+func (h *Handler) newCompany(q *request) error {
+	d := authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCompany, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team})
+	if !d.Allowed {
+		return errs.E(errs.Permission, "you may not create companies")
+	}
+	h.render(q, http.StatusOK, "company_form", "new_company", companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, d, nil)})
+	return nil
+}
+
+func (h *Handler) createCompany(q *request) error {
+	d := authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCompany, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team})
+	in, vals, store := companyFormInput(q, companyFormFields(q.lang, d, nil), true)
+	c, err := h.svc.CreateCompany(q.r.Context(), q.actor, in)
+	if errs.Is(err, errs.Invalid) {
+		v := companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, d, vals), IsStore: store}
+		v.Error, _ = errs.Public(err)
+		h.render(q, http.StatusBadRequest, "company_form", "new_company", v)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/companies/"+c.ID, "company_saved")
+	return nil
+}
+
+func (h *Handler) editCompany(q *request) error {
+	cv, err := h.svc.Company(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	c := cv.Company
+	d := authz.Decide(q.actor, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCompany, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam})
+	if !d.Allowed {
+		return errs.E(errs.Permission, "you may not change this company")
+	}
+	h.render(q, http.StatusOK, "company_form", "edit", companyFormView{ID: c.ID, Action: "/companies/" + c.ID, Fields: companyFormFields(q.lang, d, c.Fields), IsStore: c.IsStore})
+	return nil
+}
+
+func (h *Handler) updateCompany(q *request) error {
+	id := q.r.PathValue("id")
+	cv, err := h.svc.Company(q.r.Context(), q.actor, id)
+	if err != nil {
+		return err
+	}
+	d := authz.Decide(q.actor, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCompany, OwnerID: cv.Company.OwnerID, OwnerTeam: cv.Company.OwnerTeam})
+	in, vals, store := companyFormInput(q, companyFormFields(q.lang, d, nil), false)
+	if _, err := h.svc.UpdateCompany(q.r.Context(), q.actor, id, in); err != nil {
+		if !errs.Is(err, errs.Invalid) {
+			return err
+		}
+		v := companyFormView{ID: id, Action: "/companies/" + id, Fields: companyFormFields(q.lang, d, vals), IsStore: store}
+		v.Error, _ = errs.Public(err)
+		h.render(q, http.StatusBadRequest, "company_form", "edit", v)
+		return nil
+	}
+	q.redirect("/companies/"+id, "company_saved")
+	return nil
+}
+
+func (h *Handler) deleteCompany(q *request) error {
+	if err := h.svc.DeleteCompany(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+		return err
+	}
+	q.redirect("/companies", "company_deleted")
+	return nil
+}
