@@ -23,12 +23,13 @@ type Object string
 const (
 	ObjectCustomer Object = "customer"
 	ObjectCompany  Object = "company"
+	ObjectDeal     Object = "deal"
 	ObjectUser     Object = "user"
 	ObjectAudit    Object = "audit"
 )
 
 // Objects lists the object types in display order.
-var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectUser, ObjectAudit}
+var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectUser, ObjectAudit}
 
 // Action is something done to a resource.
 type Action string
@@ -148,6 +149,8 @@ func fieldsOf(o Object) []struct {
 		return crm.CustomerFields
 	case ObjectCompany:
 		return crm.CompanyFields
+	case ObjectDeal:
+		return crm.DealFields
 	}
 	return nil
 }

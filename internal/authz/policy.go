@@ -42,6 +42,10 @@ var (
 		m[ActionReveal] = s
 		return m
 	}
+	withDelete = func(m map[Action]Scope, s Scope) map[Action]Scope {
+		m[ActionDelete] = s
+		return m
+	}
 )
 
 // policy is the role table. Anything not listed is denied.
@@ -52,6 +56,10 @@ var policy = map[Role]map[Object]grant{
 			classes: allWrite,
 		},
 		ObjectCompany: {
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
+			classes: allWrite,
+		},
+		ObjectDeal: {
 			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
 			classes: allWrite,
 		},
@@ -67,6 +75,10 @@ var policy = map[Role]map[Object]grant{
 			actions: crud(ScopeTeam),
 			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write},
 		},
+		ObjectDeal: {
+			actions: withDelete(crud(ScopeTeam), ScopeTeam),
+			classes: classes{crm.ClassNotes: Write, crm.ClassFinancial: Write},
+		},
 	},
 	RoleSales: {
 		ObjectCustomer: {
@@ -79,6 +91,10 @@ var policy = map[Role]map[Object]grant{
 			actions: crud(ScopeOwn),
 			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write},
 		},
+		ObjectDeal: {
+			actions: withDelete(crud(ScopeOwn), ScopeOwn),
+			classes: classes{crm.ClassNotes: Write, crm.ClassFinancial: Write},
+		},
 	},
 	RoleFinance: {
 		ObjectCustomer: {
@@ -89,6 +105,10 @@ var policy = map[Role]map[Object]grant{
 		ObjectCompany: {
 			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
 			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read},
+		},
+		ObjectDeal: {
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
+			classes: classes{crm.ClassFinancial: Read, crm.ClassNotes: Read},
 		},
 	},
 	RoleMarketing: {

@@ -42,6 +42,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			"assessment":  "Anxiety about the estate " + tag,
 			"company":     "Golden Lotus Auctions " + tag,
 			"address":     "88 Century Avenue " + tag,
+			"deal":        "Qing porcelain consignment " + tag,
 		}
 		c, err := f.Service.CreateCustomer(ctx, f.admin, input("name", secrets["name"], "email", secrets["email"],
 			"phone", secrets["phone"], "national_id", secrets["national_id"], "notes", secrets["notes"]))
@@ -56,6 +57,9 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.CreateCompany(ctx, f.admin, crm.CompanyInput{Fields: map[string]*string{"name": ptr(secrets["company"]), "address": ptr(secrets["address"])}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.CreateDeal(ctx, f.admin, c.ID, dealInput(secrets["deal"], 987654321, "CNY")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.LogActivity(ctx, f.admin, c.ID, crm.ActivityInput{Kind: "call", Subject: secrets["activity"], Body: secrets["activity"]}); err != nil {

@@ -1,0 +1,414 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+var errDealNotFound = errs.E(errs.NotExist, "deal not found")
+
+func dealRes(d store.DealRow) authz.Resource {
+	return authz.Resource{Object: authz.ObjectDeal, OwnerID: d.OwnerID, OwnerTeam: d.OwnerTeam}
+}
+
+func dealPlace(id, column string) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: "deals", Column: column, Row: id}
+}
+
+// Stages returns the pipeline's stages in order. Anyone logged in may
+// read them: they hold no personal data.
+func (s *Service) Stages(ctx context.Context) ([]crm.Stage, error) {
+	var out []crm.Stage
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Stages(ctx)
+		return err
+	})
+	return out, err
+}
+
+var stageID = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// SetStages replaces the pipeline (admins: whoever may update users and
+// roles). A stage that deals are in cannot be removed.
+func (s *Service) SetStages(ctx context.Context, a authz.Actor, stages []crm.Stage) error {
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return errs.E(errs.Permission, "you may not change the pipeline")
+	}
+	if len(stages) < 2 || len(stages) > 20 {
+		return errs.InvalidField("stages", "a pipeline has 2 to 20 stages")
+	}
+	seen := map[string]bool{}
+	for _, st := range stages {
+		switch {
+		case !stageID.MatchString(st.ID):
+			return errs.InvalidField("stages", fmt.Sprintf("stage %q: ids are lower-case letters, digits and _, starting with a letter", st.ID))
+		case seen[st.ID]:
+			return errs.InvalidField("stages", fmt.Sprintf("stage %q is listed twice", st.ID))
+		case st.Probability < 0 || st.Probability > 100:
+			return errs.InvalidField("stages", fmt.Sprintf("stage %q: probability must be 0 to 100", st.ID))
+		case st.Outcome != "open" && st.Outcome != "won" && st.Outcome != "lost":
+			return errs.InvalidField("stages", fmt.Sprintf("stage %q: outcome must be open, won or lost", st.ID))
+		}
+		seen[st.ID] = true
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		old, err := tx.Stages(ctx)
+		if err != nil {
+			return err
+		}
+		for _, st := range old {
+			if seen[st.ID] {
+				continue
+			}
+			used, err := tx.StageInUse(ctx, st.ID)
+			if err != nil {
+				return err
+			}
+			if used {
+				return errs.InvalidField("stages", fmt.Sprintf("stage %q still has deals; move them first", st.ID))
+			}
+		}
+		if err := tx.ReplaceStages(ctx, stages); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "pipeline.update", "pipeline", "", nil, audit.Success, fmt.Sprintf("%d stages", len(stages)))
+	})
+}
+
+// CreateDeal opens a deal on a customer the actor may read. The actor owns
+// it; title and amount are sealed under the customer's data key.
+func (s *Service) CreateDeal(ctx context.Context, a authz.Actor, customerID string, in crm.DealInput) (crm.Deal, error) {
+	if !crm.ValidID(customerID) {
+		return crm.Deal{}, errCustomerNotFound
+	}
+	if err := in.Normalise(true); err != nil {
+		return crm.Deal{}, err
+	}
+	if a.UserID == authz.SystemUserID {
+		return crm.Deal{}, errs.E(errs.Invalid, "deals are opened by a user, who owns them")
+	}
+	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectDeal, OwnerID: a.UserID, OwnerTeam: a.Team})
+	if !d.Allowed || d.Field(crm.DealAmount) < authz.Write || d.Field(crm.DealTitle) < authz.Write {
+		return crm.Deal{}, errs.E(errs.Permission, "you may not open deals")
+	}
+	now := s.now()
+	deal := crm.Deal{ID: crm.NewID("dea"), CustomerID: customerID, OwnerID: a.UserID, OwnerTeam: a.Team, Currency: *in.Currency, Title: *in.Title, Amount: in.Amount, CreatedAt: now, UpdatedAt: now}
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, "deal.create")
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		stages, err := tx.Stages(ctx)
+		if err != nil {
+			return err
+		}
+		stage, err := pickStage(stages, in.Stage)
+		if err != nil {
+			return err
+		}
+		deal.Stage, deal.Probability = stage.ID, stage.Probability
+		if in.Probability != nil {
+			deal.Probability = *in.Probability
+		}
+		if in.ExpectedClose != nil {
+			deal.ExpectedClose = *in.ExpectedClose
+		}
+		key, err := s.openKey(row)
+		if err != nil {
+			return err
+		}
+		r, err := sealDeal(key, deal)
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertDeal(ctx, r); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "deal.create", "deal", deal.ID, []string{crm.DealTitle, crm.DealAmount}, audit.Success, "customer "+customerID)
+	})
+	if err == nil && denied {
+		err = errCustomerNotFound
+	}
+	if err != nil {
+		return crm.Deal{}, err
+	}
+	return deal, nil
+}
+
+// UpdateDeal changes a deal; moving it is changing its stage (which sets
+// the stage's probability unless one is given).
+func (s *Service) UpdateDeal(ctx context.Context, a authz.Actor, id string, in crm.DealInput) (crm.Deal, error) {
+	if !crm.ValidID(id) {
+		return crm.Deal{}, errDealNotFound
+	}
+	if err := in.Normalise(false); err != nil {
+		return crm.Deal{}, err
+	}
+	var out crm.Deal
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := tx.DealByID(ctx, id)
+		if err != nil {
+			return notFound(err, "deal")
+		}
+		if !authz.Decide(a, authz.ActionRead, dealRes(row)).Allowed {
+			denied = true
+			return s.record(ctx, tx, a, "deal.update", "deal", id, nil, audit.Denied, "not in scope")
+		}
+		d := authz.Decide(a, authz.ActionUpdate, dealRes(row))
+		if !d.Allowed {
+			return errs.E(errs.Permission, "you may not change this deal")
+		}
+		key, err := s.keys.OpenDataKey(row.CustomerID, row.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "service.UpdateDeal", "", err)
+		}
+		deal, err := openDeal(key, row, func(string) authz.Level { return authz.Write })
+		if err != nil {
+			return err
+		}
+		var changed []string
+		if in.Title != nil {
+			deal.Title, changed = *in.Title, append(changed, crm.DealTitle)
+		}
+		if in.Amount != nil {
+			if d.Field(crm.DealAmount) < authz.Write {
+				return errs.InvalidField("amount", "you may not change amounts")
+			}
+			deal.Amount, changed = in.Amount, append(changed, crm.DealAmount)
+		}
+		if in.Currency != nil {
+			deal.Currency, changed = *in.Currency, append(changed, "currency")
+		}
+		if in.Stage != nil && *in.Stage != deal.Stage {
+			stages, err := tx.Stages(ctx)
+			if err != nil {
+				return err
+			}
+			stage, err := pickStage(stages, in.Stage)
+			if err != nil {
+				return err
+			}
+			deal.Stage, deal.Probability, changed = stage.ID, stage.Probability, append(changed, "stage")
+		}
+		if in.Probability != nil {
+			deal.Probability, changed = *in.Probability, append(changed, "probability")
+		}
+		if in.ExpectedClose != nil {
+			deal.ExpectedClose, changed = *in.ExpectedClose, append(changed, "expected_close")
+		}
+		deal.UpdatedAt = s.now()
+		r, err := sealDeal(key, deal)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateDeal(ctx, r); err != nil {
+			return err
+		}
+		out = visibleDeal(deal, authz.Decide(a, authz.ActionRead, dealRes(row)))
+		return s.record(ctx, tx, a, "deal.update", "deal", id, changed, audit.Success, "stage "+deal.Stage)
+	})
+	if err == nil && denied {
+		err = errDealNotFound
+	}
+	if err != nil {
+		return crm.Deal{}, err
+	}
+	return out, nil
+}
+
+// DeleteDeal removes a deal.
+func (s *Service) DeleteDeal(ctx context.Context, a authz.Actor, id string) error {
+	if !crm.ValidID(id) {
+		return errDealNotFound
+	}
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := tx.DealByID(ctx, id)
+		if err != nil {
+			return notFound(err, "deal")
+		}
+		if !authz.Decide(a, authz.ActionRead, dealRes(row)).Allowed {
+			denied = true
+			return s.record(ctx, tx, a, "deal.delete", "deal", id, nil, audit.Denied, "not in scope")
+		}
+		if !authz.Decide(a, authz.ActionDelete, dealRes(row)).Allowed {
+			return errs.E(errs.Permission, "you may not delete this deal")
+		}
+		if err := tx.DeleteDeal(ctx, id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "deal.delete", "deal", id, nil, audit.Success, "")
+	})
+	if err == nil && denied {
+		err = errDealNotFound
+	}
+	return err
+}
+
+// StageColumn is one stage of the pipeline with its deals and totals.
+type StageColumn struct {
+	Stage    crm.Stage
+	Deals    []crm.Deal
+	Totals   map[string]int64 // currency -> sum of amounts the actor may see
+	Weighted map[string]int64 // currency -> sum of amount × probability / 100
+}
+
+// Pipeline returns the deals the actor may read, by stage, with totals;
+// customerID ("" for all) narrows it to one customer's deals.
+func (s *Service) Pipeline(ctx context.Context, a authz.Actor, customerID string) ([]StageColumn, error) {
+	d := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal})
+	if !d.Allowed {
+		return nil, errs.E(errs.Permission, "you may not read deals")
+	}
+	if customerID != "" && !crm.ValidID(customerID) {
+		return nil, errCustomerNotFound
+	}
+	f := store.DealFilter{CustomerID: customerID, Limit: 1000}
+	switch {
+	case d.Scope == authz.ScopeOwn, d.Scope == authz.ScopeTeam && a.Team == "":
+		f.OwnerID = a.UserID
+	case d.Scope == authz.ScopeTeam:
+		f.Team = a.Team
+	}
+	var cols []StageColumn
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		stages, err := tx.Stages(ctx)
+		if err != nil {
+			return err
+		}
+		index := map[string]int{}
+		for i, st := range stages {
+			index[st.ID] = i
+			cols = append(cols, StageColumn{Stage: st, Totals: map[string]int64{}, Weighted: map[string]int64{}})
+		}
+		rows, err := tx.ListDeals(ctx, f)
+		if err != nil {
+			return err
+		}
+		var events []audit.Event
+		for _, r := range rows {
+			rd := authz.Decide(a, authz.ActionRead, dealRes(r))
+			if !rd.Allowed {
+				continue
+			}
+			key, err := s.keys.OpenDataKey(r.CustomerID, r.WrappedKey)
+			if err != nil {
+				return errs.Wrap(errs.Internal, "service.Pipeline", "", err)
+			}
+			deal, err := openDeal(key, r, rd.Field)
+			if err != nil {
+				return err
+			}
+			col := &cols[index[deal.Stage]]
+			col.Deals = append(col.Deals, deal)
+			if deal.Amount != nil {
+				col.Totals[deal.Currency] += *deal.Amount
+				col.Weighted[deal.Currency] += *deal.Amount * int64(deal.Probability) / 100
+			}
+			events = append(events, event(a, "deal.read", "deal", deal.ID, shownDealFields(rd), audit.Success, "pipeline"))
+		}
+		return s.append(ctx, tx, events...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cols, nil
+}
+
+func pickStage(stages []crm.Stage, want *string) (crm.Stage, error) {
+	if want == nil {
+		for _, st := range stages {
+			if st.Outcome == "open" {
+				return st, nil
+			}
+		}
+		return stages[0], nil
+	}
+	for _, st := range stages {
+		if st.ID == *want {
+			return st, nil
+		}
+	}
+	ids := make([]string, len(stages))
+	for i, st := range stages {
+		ids[i] = st.ID
+	}
+	sort.Strings(ids)
+	return crm.Stage{}, errs.InvalidField("stage", fmt.Sprintf("unknown stage %q; the pipeline has: %v", *want, ids))
+}
+
+func sealDeal(key keyring.DataKey, d crm.Deal) (store.DealRow, error) {
+	r := store.DealRow{ID: d.ID, CustomerID: d.CustomerID, OwnerID: d.OwnerID, Stage: d.Stage, Currency: d.Currency, Probability: d.Probability,
+		ExpectedClose: d.ExpectedClose, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	var err error
+	if r.TitleSealed, err = fieldcrypt.Seal(key, dealPlace(d.ID, "title_ct"), d.Title); err != nil {
+		return r, err
+	}
+	amount := ""
+	if d.Amount != nil {
+		amount = strconv.FormatInt(*d.Amount, 10)
+	}
+	r.AmountSealed, err = fieldcrypt.Seal(key, dealPlace(d.ID, "amount_ct"), amount)
+	return r, err
+}
+
+// openDeal opens the fields whose level is above Hidden.
+func openDeal(key keyring.DataKey, r store.DealRow, level func(string) authz.Level) (crm.Deal, error) {
+	d := crm.Deal{ID: r.ID, CustomerID: r.CustomerID, OwnerID: r.OwnerID, OwnerTeam: r.OwnerTeam, Stage: r.Stage, Currency: r.Currency,
+		Probability: r.Probability, ExpectedClose: r.ExpectedClose, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if level(crm.DealTitle) > authz.Hidden {
+		t, err := fieldcrypt.Open(key, dealPlace(r.ID, "title_ct"), r.TitleSealed)
+		if err != nil {
+			return d, errs.Wrap(errs.Internal, "service.openDeal", "", err)
+		}
+		d.Title = t
+	}
+	if level(crm.DealAmount) > authz.Hidden {
+		v, err := fieldcrypt.Open(key, dealPlace(r.ID, "amount_ct"), r.AmountSealed)
+		if err != nil {
+			return d, errs.Wrap(errs.Internal, "service.openDeal", "", err)
+		}
+		if v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return d, errs.Wrap(errs.Internal, "service.openDeal", "", err)
+			}
+			d.Amount = &n
+		}
+	}
+	return d, nil
+}
+
+func visibleDeal(d crm.Deal, rd authz.Decision) crm.Deal {
+	if rd.Field(crm.DealTitle) == authz.Hidden {
+		d.Title = ""
+	}
+	if rd.Field(crm.DealAmount) == authz.Hidden {
+		d.Amount = nil
+	}
+	return d
+}
+
+func shownDealFields(rd authz.Decision) []string {
+	var out []string
+	for _, f := range crm.DealFields {
+		if rd.Field(f.Name) > authz.Hidden {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
