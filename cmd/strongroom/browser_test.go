@@ -200,6 +200,23 @@ func TestBrowserJourneys(t *testing.T) {
 	}
 	shot.take(ctx, "customer-activities")
 
+	// Open a deal and move it on the pipeline board.
+	do(t, ctx,
+		chromedp.SendKeys(byID(`deal-title`), "Spring preview consignment"),
+		chromedp.SendKeys(byID(`deal-amount`), "880000"),
+		chromedp.Submit(byID(`deal-title`)),
+		chromedp.WaitVisible(byCSS(`#deals .timeline`)),
+		chromedp.Navigate(s.URL+"/deals"),
+		chromedp.WaitVisible(byCSS(`#stage-lead .deal select`)),
+		chromedp.SetValue(byCSS(`#stage-lead .deal select`), "proposal"),
+		chromedp.Submit(byCSS(`#stage-lead .deal select`)),
+		chromedp.WaitVisible(byCSS(`#stage-proposal .deal`)),
+	)
+	if body := value(t, ctx, chromedp.Text(byID(`stage-proposal`))); !strings.Contains(body, "Spring preview consignment") {
+		t.Fatalf("the deal did not move:\n%s", body)
+	}
+	shot.take(ctx, "pipeline")
+
 	// Import a CSV (a HubSpot contact export) through the form.
 	csvPath := filepath.Join(t.TempDir(), "hubspot.csv")
 	os.WriteFile(csvPath, []byte("Record ID,First Name,Last Name,Email,Phone Number\n7,Hui,Zhao,zhao.hui@example.cn,+86 136 0000 7777\n8,Bad,Row,not-an-email,\n"), 0o600)

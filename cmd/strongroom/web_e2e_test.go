@@ -212,6 +212,32 @@ func TestWebJourneys(t *testing.T) {
 			t.Fatal("a done task is still on the dashboard")
 		}
 
+		// Open a deal on the customer, move it on the board; the dashboard totals it.
+		page = sales.get(custPath)
+		if p := sales.post(custPath+"/deals", url.Values{"csrf": {page.csrf(t)}, "title": {"Porcelain lot 12"}, "amount": {"abc"}, "currency": {"CNY"}}); p.status != 400 || !strings.Contains(p.body, `id="deal-error"`) {
+			t.Fatalf("deal with a bad amount: %d", p.status)
+		}
+		if p := sales.post(custPath+"/deals", url.Values{"csrf": {page.csrf(t)}, "title": {"Porcelain lot 12"}, "amount": {"1,250,000.50"}, "currency": {"CNY"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("open a deal: %d %s", p.status, p.body)
+		}
+		board := sales.get("/deals")
+		if !strings.Contains(board.body, "Porcelain lot 12") || !strings.Contains(board.body, "CNY 1,250,000.50") {
+			t.Fatalf("board:\n%s", board.body)
+		}
+		mv := regexp.MustCompile(`action="(/deals/dea_[0-9a-f]+/stage)"`).FindStringSubmatch(board.body)
+		if mv == nil {
+			t.Fatal("no move control on the board")
+		}
+		if p := sales.post(mv[1], url.Values{"csrf": {board.csrf(t)}, "stage": {"negotiation"}, "back": {"/deals"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("move: %d %s", p.status, p.body)
+		}
+		if p := sales.get("/deals"); !strings.Contains(p.body[strings.Index(p.body, `id="stage-negotiation"`):], "Porcelain lot 12") {
+			t.Fatal("the deal is not in negotiation after the move")
+		}
+		if p := sales.get("/"); !strings.Contains(p.body, `id="pipeline-totals"`) || !strings.Contains(p.body, "CNY 937,500.37") {
+			t.Fatalf("dashboard totals:\n%s", p.body)
+		}
+
 		other := newBrowser(t, s, "en")
 		other.login("sales2@example.com", password)
 		if p := other.get(custPath); p.status != 404 || strings.Contains(p.body, "张伟") {
@@ -219,6 +245,12 @@ func TestWebJourneys(t *testing.T) {
 		}
 		if p := other.post(custPath+"/activities", url.Values{"csrf": {other.get("/").csrf(t)}, "kind": {"note"}, "subject": {"sneaky"}}); p.status != 404 {
 			t.Fatalf("another sales user logging on the customer: %d", p.status)
+		}
+		if p := other.get("/deals"); strings.Contains(p.body, "Porcelain lot 12") {
+			t.Fatal("another sales user sees the deal")
+		}
+		if p := other.post(mv[1], url.Values{"csrf": {other.get("/").csrf(t)}, "stage": {"won"}}); p.status != 404 {
+			t.Fatalf("another sales user moving the deal: %d", p.status)
 		}
 		if p := other.get("/customers?q=zhang.wei@example.cn"); strings.Contains(p.body, "张伟") {
 			t.Fatal("another sales user finds the customer by search")

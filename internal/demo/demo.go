@@ -134,6 +134,11 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 				return nil, err
 			}
 		}
+		if i%4 == 1 {
+			if err := seedDeal(ctx, svc, c.ID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return logins, nil
 }
@@ -170,6 +175,22 @@ func seedCompanies(ctx context.Context, svc *service.Service, ids map[string]str
 		out = append(out, c.ID)
 	}
 	return out, nil
+}
+
+var (
+	lots   = []string{"Song dynasty celadon bowl", "清代青花瓷瓶", "Industrial floor coating, 2 t", "支付网关年度合同", "Ming scroll painting", "Autumn sale consignment"}
+	stages = []string{"lead", "qualified", "proposal", "negotiation", "won", "lost"}
+)
+
+// seedDeal opens a deal at a random stage, held by the customer's owner.
+func seedDeal(ctx context.Context, svc *service.Service, customerID string) error {
+	title, currency := lots[n(len(lots))], "CNY"
+	amount := int64(10_000+n(2_000_000)) * 100
+	stage := stages[n(len(stages))]
+	if _, err := svc.CreateDeal(ctx, authz.System(), customerID, crm.DealInput{Title: &title, Amount: &amount, Currency: &currency, Stage: &stage}); err != nil {
+		return fmt.Errorf("demo: deal: %w", err)
+	}
+	return nil
 }
 
 // seedActivities logs a season's calls and meetings, and an open task.

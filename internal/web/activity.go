@@ -5,8 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
 )
 
 // logActivity records a call, meeting, note or task from the customer
@@ -44,11 +46,22 @@ func (h *Handler) completeTask(q *request) error {
 	return nil
 }
 
+type dashboardView struct {
+	Tasks    []service.Task
+	Pipeline []service.StageColumn // nil when the actor may not read deals
+}
+
 func (h *Handler) showDashboard(q *request) error {
-	tasks, err := h.svc.MyTasks(q.r.Context(), q.actor)
-	if err != nil {
+	var v dashboardView
+	var err error
+	if v.Tasks, err = h.svc.MyTasks(q.r.Context(), q.actor); err != nil {
 		return err
 	}
-	h.render(q, http.StatusOK, "dashboard", "dashboard", tasks)
+	if authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed {
+		if v.Pipeline, err = h.svc.Pipeline(q.r.Context(), q.actor, ""); err != nil {
+			return err
+		}
+	}
+	h.render(q, http.StatusOK, "dashboard", "dashboard", v)
 	return nil
 }

@@ -27,6 +27,11 @@ type customerView struct {
 	Kinds       []string
 	LogError    string
 	LogInput    crm.ActivityInput
+	Deals       []crm.Deal
+	Stages      []crm.Stage
+	CanDeal     bool
+	DealError   string
+	Currencies  []string
 }
 
 func (h *Handler) showCustomer(q *request) error {
@@ -67,11 +72,16 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 	}
 	v.CanLog = authz.Decide(q.actor, authz.ActionUpdate, res).Field(crm.FieldNotes) == authz.Write
 	v.Kinds = crm.ActivityKinds
+	if v.Deals, v.Stages, err = h.dealsFor(q, c.ID); err != nil {
+		return err
+	}
+	v.CanDeal = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectDeal, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team}).Field(crm.DealAmount) == authz.Write
+	v.DealError, v.Currencies = q.dealErr, currencies
 	if q.logErr != "" {
 		v.LogError, v.LogInput = q.logErr, q.logInput
 	}
 	status := http.StatusOK
-	if revealErr != "" || v.LogError != "" {
+	if revealErr != "" || v.LogError != "" || v.DealError != "" {
 		status = http.StatusBadRequest
 	}
 	h.render(q, status, "customer", "customers", v)

@@ -54,9 +54,11 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 }
 
 var funcs = template.FuncMap{
-	"tr":   tr,
-	"time": formatTime,
-	"date": formatDate,
+	"tr":    tr,
+	"time":  formatTime,
+	"date":  formatDate,
+	"money": formatMoney,
+	"ptr64": func(v int64) *int64 { return &v },
 }
 
 func parsePages() map[string]*template.Template {
@@ -99,6 +101,9 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/{id}/reveal", h.authed(h.revealField))
 	mux.Handle("POST /customers/{id}/activities", h.authed(h.logActivity))
 	mux.Handle("POST /activities/{id}/done", h.authed(h.completeTask))
+	mux.Handle("GET /deals", h.authed(h.showDeals))
+	mux.Handle("POST /customers/{id}/deals", h.authed(h.createDeal))
+	mux.Handle("POST /deals/{id}/stage", h.authed(h.moveDeal))
 	mux.Handle("GET /companies", h.authed(h.listCompanies))
 	mux.Handle("GET /companies/new", h.authed(h.newCompany))
 	mux.Handle("POST /companies", h.authed(h.createCompany))
@@ -126,6 +131,7 @@ type request struct {
 
 	logErr   string // a rejected activity, shown again on the customer page
 	logInput crm.ActivityInput
+	dealErr  string // a rejected deal, shown again on the customer page
 }
 
 type pageFunc func(q *request) error
@@ -209,6 +215,7 @@ type page struct {
 	CanAudit          bool
 	CanCustomers      bool
 	CanCompanies      bool
+	CanDeals          bool
 	Flash             string
 	Data              any
 }
@@ -223,6 +230,7 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 		p.CanAudit = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed
 		p.CanCustomers = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer}).Allowed
 		p.CanCompanies = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed
+		p.CanDeals = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed
 	}
 	if f := q.r.URL.Query().Get("flash"); f != "" {
 		if msg, ok := catalog[q.lang][f]; ok {

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+// currencies offered in the deal form; the API takes any ISO 4217 code.
+var currencies = []string{"CNY", "USD", "EUR", "HKD", "GBP", "JPY"}
+
+type boardView struct {
+	Columns []service.StageColumn
+	Stages  []crm.Stage
+}
+
+func (h *Handler) showDeals(q *request) error {
+	cols, err := h.svc.Pipeline(q.r.Context(), q.actor, "")
+	if err != nil {
+		return err
+	}
+	v := boardView{Columns: cols}
+	for _, c := range cols {
+		v.Stages = append(v.Stages, c.Stage)
+	}
+	h.render(q, http.StatusOK, "deals", "deals", v)
+	return nil
+}
+
+// parseMoney reads a decimal amount ("1,250,000.50") into minor units.
+func parseMoney(s string) (int64, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f > 1e13 || math.IsNaN(f) {
+		return 0, errs.InvalidField("amount", "amount must be a number, like 1250000.50")
+	}
+	return int64(math.Round(f * 100)), nil
+}
+
+// formatMoney shows minor units for lang: "CNY 1,250,000.00", "¥1,250,000.00".
+func formatMoney(lang, currency string, minor *int64) string {
+	if minor == nil {
+		return ""
+	}
+	v := *minor
+	units := strconv.FormatInt(v/100, 10)
+	var b strings.Builder
+	for i, r := range units {
+		if i > 0 && (len(units)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	amount := fmt.Sprintf("%s.%02d", b.String(), v%100)
+	if lang == langZH && currency == "CNY" {
+		return "¥" + amount
+	}
+	return currency + " " + amount
+}
+
+func (h *Handler) createDeal(q *request) error {
+	id := q.r.PathValue("id")
+	title, currency := q.r.PostFormValue("title"), q.r.PostFormValue("currency")
+	in := crm.DealInput{Title: &title, Currency: &currency}
+	amount, err := parseMoney(q.r.PostFormValue("amount"))
+	if err == nil {
+		in.Amount = &amount
+		if st := q.r.PostFormValue("stage"); st != "" {
+			in.Stage = &st
+		}
+		_, err = h.svc.CreateDeal(q.r.Context(), q.actor, id, in)
+	}
+	if errs.Is(err, errs.Invalid) {
+		q.dealErr, _ = errs.Public(err)
+		return h.renderCustomer(q, "", "", "")
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/customers/"+id, "deal_saved")
+	return nil
+}
+
+func (h *Handler) moveDeal(q *request) error {
+	stage := q.r.PostFormValue("stage")
+	if _, err := h.svc.UpdateDeal(q.r.Context(), q.actor, q.r.PathValue("id"), crm.DealInput{Stage: &stage}); err != nil {
+		return err
+	}
+	q.redirect(safeNext(q.r.PostFormValue("back")), "deal_moved")
+	return nil
+}
+
+// dealsFor are a customer's deals, for the customer page, when the actor
+// may read deals at all.
+func (h *Handler) dealsFor(q *request, customerID string) ([]crm.Deal, []crm.Stage, error) {
+	if !authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed {
+		return nil, nil, nil
+	}
+	cols, err := h.svc.Pipeline(q.r.Context(), q.actor, customerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	var deals []crm.Deal
+	var stages []crm.Stage
+	for _, c := range cols {
+		deals = append(deals, c.Deals...)
+		stages = append(stages, c.Stage)
+	}
+	return deals, stages, nil
+}
