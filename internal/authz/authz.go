@@ -24,12 +24,13 @@ const (
 	ObjectCustomer Object = "customer"
 	ObjectCompany  Object = "company"
 	ObjectDeal     Object = "deal"
+	ObjectVisit    Object = "visit"
 	ObjectUser     Object = "user"
 	ObjectAudit    Object = "audit"
 )
 
 // Objects lists the object types in display order.
-var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectUser, ObjectAudit}
+var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectVisit, ObjectUser, ObjectAudit}
 
 // Action is something done to a resource.
 type Action string
@@ -151,6 +152,8 @@ func fieldsOf(o Object) []struct {
 		return crm.CompanyFields
 	case ObjectDeal:
 		return crm.DealFields
+	case ObjectVisit:
+		return visitFields
 	}
 	return nil
 }
@@ -192,6 +195,16 @@ func Decide(a Actor, act Action, r Resource) Decision {
 		}
 	}
 	return d
+}
+
+// visitFields are a visit's sealed parts: the rep's device locations
+// (contact class: where a person was) and the store visit's notes.
+var visitFields = []struct {
+	Name  string
+	Class crm.FieldClass
+}{
+	{"location", crm.ClassContact},
+	{"notes", crm.ClassNotes},
 }
 
 // ValidRole reports whether r is a known role.

@@ -21,13 +21,13 @@ var Roles = []Role{RoleAdmin, RoleManager, RoleSales, RoleFinance, RoleMarketing
 // RoleSummary says in a line what each role is for (docs/ROLES.md).
 var RoleSummary = map[Role]string{
 	RoleAdmin:      "everything, including users and the audit log",
-	RoleManager:    "the customers of their team; no special-category fields",
+	RoleManager:    "the customers, companies, deals and store visits of their team; no special-category fields",
 	RoleSales:      "their own customers: contact details and purchase history; national id masked",
 	RoleFinance:    "all customers for transactions; identity masked; no contact details in full, no notes, preferences or special fields",
 	RoleMarketing:  "all customers' preferences and feedback; contact details masked; no identity documents, notes or special fields",
 	RoleSupport:    "the customers of their team: names and contact details",
 	RoleCounsellor: "only the clients assigned to them, including special-category fields",
-	RoleFieldRep:   "the stores assigned to them (store visits come later); no customer records",
+	RoleFieldRep:   "their own store visits (check-in/out, notes, photos) and the stores assigned to them; no customer records",
 	RoleAuditor:    "the audit log only; no personal data at all",
 }
 
@@ -63,6 +63,10 @@ var policy = map[Role]map[Object]grant{
 			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
 			classes: allWrite,
 		},
+		ObjectVisit: {
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll},
+			classes: allWrite,
+		},
 		ObjectUser:  {actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll}},
 		ObjectAudit: {actions: map[Action]Scope{ActionRead: ScopeAll}},
 	},
@@ -78,6 +82,10 @@ var policy = map[Role]map[Object]grant{
 		ObjectDeal: {
 			actions: withDelete(crud(ScopeTeam), ScopeTeam),
 			classes: classes{crm.ClassNotes: Write, crm.ClassFinancial: Write},
+		},
+		ObjectVisit: {
+			actions: map[Action]Scope{ActionRead: ScopeTeam, ActionCreate: ScopeTeam, ActionDelete: ScopeTeam},
+			classes: classes{crm.ClassContact: Read, crm.ClassNotes: Read},
 		},
 	},
 	RoleSales: {
@@ -140,10 +148,14 @@ var policy = map[Role]map[Object]grant{
 		},
 	},
 	RoleFieldRep: {
-		// Until store visits exist, a field rep reaches the stores assigned to them.
+		// A field rep reaches the stores assigned to them, and their own visits.
 		ObjectCompany: {
 			actions: map[Action]Scope{ActionRead: ScopeOwn, ActionUpdate: ScopeOwn},
 			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read, crm.ClassNotes: Write},
+		},
+		ObjectVisit: {
+			actions: map[Action]Scope{ActionRead: ScopeOwn, ActionCreate: ScopeOwn, ActionUpdate: ScopeOwn},
+			classes: classes{crm.ClassContact: Write, crm.ClassNotes: Write},
 		},
 	},
 	RoleAuditor: {

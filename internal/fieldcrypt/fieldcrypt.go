@@ -40,7 +40,18 @@ func (p Place) aad() []byte {
 // Seal encrypts plaintext for place under key. The empty string seals to
 // nil so that absent values stay absent (and reveal only their absence).
 func Seal(key keyring.DataKey, p Place, plaintext string) ([]byte, error) {
-	if plaintext == "" {
+	return SealBytes(key, p, []byte(plaintext))
+}
+
+// Open decrypts a value sealed by Seal for the same place.
+func Open(key keyring.DataKey, p Place, sealed []byte) (string, error) {
+	b, err := OpenBytes(key, p, sealed)
+	return string(b), err
+}
+
+// SealBytes is Seal for binary data, such as an attachment.
+func SealBytes(key keyring.DataKey, p Place, plaintext []byte) ([]byte, error) {
+	if len(plaintext) == 0 {
 		return nil, nil
 	}
 	if !key.Valid() {
@@ -51,25 +62,25 @@ func Seal(key keyring.DataKey, p Place, plaintext string) ([]byte, error) {
 	out := make([]byte, 1+ns, 1+ns+len(plaintext)+aead.Overhead())
 	out[0] = version
 	rand.Read(out[1:])
-	return aead.Seal(out, out[1:1+ns], []byte(plaintext), p.aad()), nil
+	return aead.Seal(out, out[1:1+ns], plaintext, p.aad()), nil
 }
 
-// Open decrypts a value sealed by Seal for the same place.
-func Open(key keyring.DataKey, p Place, sealed []byte) (string, error) {
+// OpenBytes decrypts a value sealed by SealBytes for the same place.
+func OpenBytes(key keyring.DataKey, p Place, sealed []byte) ([]byte, error) {
 	if len(sealed) == 0 {
-		return "", nil
+		return nil, nil
 	}
 	if !key.Valid() {
-		return "", ErrOpen
+		return nil, ErrOpen
 	}
 	aead := key.AEAD()
 	ns := aead.NonceSize()
 	if sealed[0] != version || len(sealed) < 1+ns+aead.Overhead() {
-		return "", ErrOpen
+		return nil, ErrOpen
 	}
 	pt, err := aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], p.aad())
 	if err != nil {
-		return "", ErrOpen
+		return nil, ErrOpen
 	}
-	return string(pt), nil
+	return pt, nil
 }

@@ -43,6 +43,9 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			"company":     "Golden Lotus Auctions " + tag,
 			"address":     "88 Century Avenue " + tag,
 			"deal":        "Qing porcelain consignment " + tag,
+			"visit_notes": "Store manager Mr Gu wants samples " + tag,
+			"location":    "31.987654,121.123456",
+			"photo":       "PHOTO-MARKER-" + tag,
 		}
 		c, err := f.Service.CreateCustomer(ctx, f.admin, input("name", secrets["name"], "email", secrets["email"],
 			"phone", secrets["phone"], "national_id", secrets["national_id"], "notes", secrets["notes"]))
@@ -57,6 +60,25 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.CreateCompany(ctx, f.admin, crm.CompanyInput{Fields: map[string]*string{"name": ptr(secrets["company"]), "address": ptr(secrets["address"])}}); err != nil {
+			t.Fatal(err)
+		}
+		rep := login(t, f.Service, "rep"+strings.ToLower(tag)+"@example.com", "field_rep", "")
+		storeIn := crm.CompanyInput{Fields: map[string]*string{"name": ptr("Store " + tag), "address": ptr("1 Road")}, IsStore: new(bool)}
+		*storeIn.IsStore = true
+		storeIn.OwnerID = &rep.UserID
+		shop, err := f.Service.CreateCompany(ctx, f.admin, storeIn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		visit, err := f.Service.PlanVisit(ctx, rep, shop.ID, "", "2026-11-25")
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := secrets["visit_notes"]
+		if _, err := f.Service.UpdateVisit(ctx, rep, visit.ID, service.VisitUpdate{CheckIn: true, Notes: &notes, Location: &crm.Location{Lat: 31.987654, Lon: 121.123456, Accuracy: 5}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.AddPhoto(ctx, rep, visit.ID, bytes.NewReader(append(pngBytes(t), []byte(secrets["photo"])...))); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.CreateDeal(ctx, f.admin, c.ID, dealInput(secrets["deal"], 987654321, "CNY")); err != nil {
