@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"strongroom.dev/strongroom/internal/testkit"
@@ -109,6 +112,19 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	}
 }
 
+// geolocation grants the page the geolocation permission and makes the
+// device report lat, lon with accuracy acc metres.
+func geolocation(lat, lon, acc float64) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		perm := cdpbrowser.SetPermissionParams{Permission: &cdpbrowser.PermissionDescriptor{Name: "geolocation"}, Setting: cdpbrowser.PermissionSettingGranted}
+		if _, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, cdpbrowser.SetPermission, perm); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, t, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{Latitude: &lat, Longitude: &lon, Accuracy: &acc})
+		return chromedp.Void{}, err
+	}
+}
+
 func login(base, email, pw string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
 		chromedp.Navigate(base+"/login"),
@@ -128,6 +144,7 @@ func TestBrowserJourneys(t *testing.T) {
 	addUser(t, storage, "sales1@example.com", "sales")
 	addUser(t, storage, "sales2@example.com", "sales")
 	addUser(t, storage, "auditor@example.com", "auditor")
+	addUserInTeam(t, storage, "rep@example.com", "field_rep", "east")
 	s := start(t, storage, "--demo")
 	shot := newShots(t)
 
@@ -233,6 +250,29 @@ func TestBrowserJourneys(t *testing.T) {
 		t.Fatalf("import report: created %q invalid %q", created, invalid)
 	}
 	shot.take(ctx, "import-report")
+
+	// A field rep on a phone plans today's visit to their store and checks in
+	// with the device's location.
+	rctx := newTab(t, 390, 844)
+	do(t, rctx, login(s.URL, "rep@example.com", password))
+	admin := s.login(t, "admin@example.com", password)
+	repID := s.do(t, "GET", "/api/v1/me", s.login(t, "rep@example.com", password), nil).str("user_id")
+	if r := s.do(t, "POST", "/api/v1/companies", admin, map[string]any{"name": "静安门店", "address": "南京西路1号", "is_store": true, "owner_id": repID}); r.Status != 201 {
+		t.Fatalf("store: %d %s", r.Status, r.Body)
+	}
+	do(t, rctx,
+		geolocation(31.228611, 121.454722, 15),
+		chromedp.Navigate(s.URL+"/visits"),
+		chromedp.WaitVisible(byID(`planned_for`)),
+		chromedp.Submit(byID(`planned_for`)),
+		chromedp.WaitVisible(byID(`checkin-form`)),
+		chromedp.Click(byCSS(`#checkin-form button`)), // a click fires the submit event the page's script handles
+		chromedp.WaitVisible(byID(`checkin-location`)),
+	)
+	if loc := value(t, rctx, chromedp.Text(byID(`checkin-location`))); !strings.HasPrefix(loc, "31.228611, 121.454722") {
+		t.Fatalf("check-in location %q", loc)
+	}
+	shot.take(rctx, "visit-checked-in-phone")
 
 	// Another sales user gets "not found".
 	octx := newTab(t, 1280, 900)

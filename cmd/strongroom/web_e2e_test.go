@@ -1,12 +1,15 @@
 package main_test
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -79,8 +82,13 @@ func (b *browser) read(resp *http.Response) page {
 	}
 	if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/html") {
 		csp := resp.Header.Get("Content-Security-Policy")
-		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(p.body, "<script") {
-			b.t.Errorf("%s: CSP %q or inline script", resp.Request.URL.Path, csp)
+		if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") {
+			b.t.Errorf("%s: CSP %q", resp.Request.URL.Path, csp)
+		}
+		for _, part := range strings.Split(p.body, "<script")[1:] {
+			if !strings.HasPrefix(part, ` src="/static/`) {
+				b.t.Errorf("%s: inline or foreign script: <script%.40s", resp.Request.URL.Path, part)
+			}
 		}
 	}
 	return p
@@ -340,4 +348,98 @@ func TestWebCompanies(t *testing.T) {
 	if page := rep.get("/customers"); page.status != 403 {
 		t.Fatalf("field rep /customers: %d", page.status)
 	}
+}
+
+func TestWebVisits(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUserInTeam(t, storage, "rep@example.com", "field_rep", "east")
+		addUserInTeam(t, storage, "rep2@example.com", "field_rep", "west")
+		addUserInTeam(t, storage, "boss@example.com", "manager", "east")
+		s := start(t, storage)
+		admin := s.login(t, "admin@example.com", password)
+		repAPI := s.login(t, "rep@example.com", password)
+		repID := s.do(t, "GET", "/api/v1/me", repAPI, nil).str("user_id")
+		store := s.do(t, "POST", "/api/v1/companies", admin, map[string]any{"name": "Jade Store", "address": "9 Huaihai Road", "is_store": true, "owner_id": repID})
+		if store.Status != 201 {
+			t.Fatalf("store: %d %s", store.Status, store.Body)
+		}
+
+		rep := newBrowser(t, s, "en")
+		rep.login("rep@example.com", password)
+		list := rep.get("/visits")
+		if !strings.Contains(list.body, "Jade Store") {
+			t.Fatal("the plan form does not offer the rep's store")
+		}
+		today := time.Now().UTC().Format(time.DateOnly)
+		p := rep.post("/visits", url.Values{"csrf": {list.csrf(t)}, "company_id": {store.str("id")}, "planned_for": {today}})
+		if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/visits/vis_") {
+			t.Fatalf("plan: %d %s", p.status, p.body)
+		}
+		visitPath := strings.SplitN(p.location, "?", 2)[0]
+		vp := rep.get(visitPath)
+		if !strings.Contains(vp.header.Get("Content-Security-Policy"), "script-src 'self'") || !strings.Contains(vp.body, `id="checkin-form"`) ||
+			!strings.Contains(vp.header.Get("Permissions-Policy"), "geolocation=(self)") {
+			t.Fatalf("visit page: CSP %q, Permissions-Policy %q", vp.header.Get("Content-Security-Policy"), vp.header.Get("Permissions-Policy"))
+		}
+		if pp := list.header.Get("Permissions-Policy"); !strings.Contains(pp, "geolocation=()") {
+			t.Fatalf("pages without check-in must deny geolocation: %q", pp)
+		}
+		if p := rep.post(visitPath+"/checkin", url.Values{"csrf": {vp.csrf(t)}, "lat": {"95"}, "lon": {"121.47"}}); p.status != 400 || !strings.Contains(p.body, "latitude") {
+			t.Fatalf("bad latitude: %d", p.status)
+		}
+		if p := rep.post(visitPath+"/checkin", url.Values{"csrf": {vp.csrf(t)}, "lat": {"31.230416"}, "lon": {"121.473701"}, "accuracy": {"12"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("check in: %d %s", p.status, p.body)
+		}
+		vp = rep.get(visitPath)
+		if !strings.Contains(vp.body, "31.230416, 121.473701") || !strings.Contains(vp.body, `id="checkout-form"`) {
+			t.Fatalf("after check-in:\n%s", vp.body)
+		}
+		// A photo, streamed; a text file is refused.
+		upload := func(name string, data []byte) page {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			mw.WriteField("csrf", vp.csrf(t))
+			fw, _ := mw.CreateFormFile("photo", name)
+			fw.Write(data)
+			mw.Close()
+			resp, err := rep.c.Post(s.URL+visitPath+"/photos", mw.FormDataContentType(), &body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rep.read(resp)
+		}
+		if p := upload("evil.png", []byte("<script>alert(1)</script>")); p.status != 400 || !strings.Contains(p.body, "not a JPEG, PNG or WebP") {
+			t.Fatalf("a script as a photo: %d", p.status)
+		}
+		pngData := []byte("\x89PNG\r\n\x1a\n" + strings.Repeat("x", 64))
+		if p := upload("shelf.png", pngData); p.status != http.StatusSeeOther {
+			t.Fatalf("photo: %d %s", p.status, p.body)
+		}
+		vp = rep.get(visitPath)
+		img := regexp.MustCompile(`<img src="(/visits/vis_[0-9a-f]+/photos/att_[0-9a-f]+)"`).FindStringSubmatch(vp.body)
+		if img == nil {
+			t.Fatal("no photo on the page")
+		}
+		if got := rep.get(img[1]); got.status != 200 || got.header.Get("Content-Type") != "image/png" || got.body != string(pngData) {
+			t.Fatalf("photo bytes: %d %s", got.status, got.header.Get("Content-Type"))
+		}
+		if p := rep.post(visitPath+"/checkout", url.Values{"csrf": {vp.csrf(t)}, "notes": {"Shelf space doubled"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("check out: %d %s", p.status, p.body)
+		}
+		boss := newBrowser(t, s, "en")
+		boss.login("boss@example.com", password)
+		if p := boss.get(visitPath); p.status != 200 || !strings.Contains(p.body, "Shelf space doubled") || strings.Contains(p.body, `id="checkout-form"`) {
+			t.Fatalf("manager's view: %d", p.status)
+		}
+		other := newBrowser(t, s, "en")
+		other.login("rep2@example.com", password)
+		if p := other.get(visitPath); p.status != 404 || strings.Contains(p.body, "Shelf") {
+			t.Fatalf("another rep: %d", p.status)
+		}
+		if p := other.get(img[1]); p.status != 404 {
+			t.Fatalf("another rep fetching the photo: %d", p.status)
+		}
+	})
 }

@@ -90,9 +90,16 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 		return logins, nil
 	}
 	owners := []string{ids["li.na@demo.strongroom.test"], ids["tom.baker@demo.strongroom.test"], ids["dr.chen@demo.strongroom.test"]}
-	companies, err := seedCompanies(ctx, svc, ids)
+	companies, stores, err := seedCompanies(ctx, svc, ids)
 	if err != nil {
 		return nil, err
+	}
+	// This week's store visits for the field rep.
+	for d, store := range stores[:min(len(stores), 10)] {
+		day := time.Now().UTC().AddDate(0, 0, d/2).Format(time.DateOnly)
+		if _, err := svc.PlanVisit(ctx, authz.System(), store, ids["field.rep@demo.strongroom.test"], day); err != nil {
+			return nil, fmt.Errorf("demo: visit: %w", err)
+		}
 	}
 	for i := range 500 {
 		var name, email string
@@ -150,9 +157,8 @@ var (
 )
 
 // seedCompanies makes 80 companies, 20 of them stores assigned to the
-// field rep, and returns their ids.
-func seedCompanies(ctx context.Context, svc *service.Service, ids map[string]string) ([]string, error) {
-	var out []string
+// field rep, and returns the ids of all and of the stores.
+func seedCompanies(ctx context.Context, svc *service.Service, ids map[string]string) (all, stores []string, err error) {
 	rep := ids["field.rep@demo.strongroom.test"]
 	for i := range 80 {
 		name := fmt.Sprintf("%s %d", companyNames[i%len(companyNames)], i/len(companyNames)+1)
@@ -170,11 +176,14 @@ func seedCompanies(ctx context.Context, svc *service.Service, ids map[string]str
 		in.OwnerID = &owner
 		c, err := svc.CreateCompany(ctx, authz.System(), in)
 		if err != nil {
-			return nil, fmt.Errorf("demo: company %d: %w", i, err)
+			return nil, nil, fmt.Errorf("demo: company %d: %w", i, err)
 		}
-		out = append(out, c.ID)
+		all = append(all, c.ID)
+		if store {
+			stores = append(stores, c.ID)
+		}
 	}
-	return out, nil
+	return all, stores, nil
 }
 
 var (

@@ -49,6 +49,7 @@ func (h *Handler) completeTask(q *request) error {
 type dashboardView struct {
 	Tasks    []service.Task
 	Pipeline []service.StageColumn // nil when the actor may not read deals
+	Visits   []crm.Visit           // today's
 }
 
 func (h *Handler) showDashboard(q *request) error {
@@ -59,6 +60,12 @@ func (h *Handler) showDashboard(q *request) error {
 	}
 	if authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed {
 		if v.Pipeline, err = h.svc.Pipeline(q.r.Context(), q.actor, ""); err != nil {
+			return err
+		}
+	}
+	if authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectVisit}).Allowed {
+		today := time.Now().UTC().Format(time.DateOnly)
+		if v.Visits, err = h.svc.Visits(q.r.Context(), q.actor, today, today); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,6 @@
 package web
 
 import (
-	"crypto/subtle"
-	"io"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -24,58 +21,24 @@ func (h *Handler) showImport(q *request) error {
 	return nil
 }
 
-// importCustomers streams the uploaded file into the import: the form's
-// parts arrive in order (csrf, options, file), so nothing is buffered and
-// no temporary file ever holds the plaintext.
+// importCustomers streams the uploaded file into the import.
 func (h *Handler) importCustomers(q *request) error {
-	ct, _, _ := mime.ParseMediaType(q.r.Header.Get("Content-Type"))
-	if ct != "multipart/form-data" {
-		return errs.E(errs.Invalid, "upload the file with the import form")
-	}
-	q.r.Body = http.MaxBytesReader(q.w, q.r.Body, maxUpload)
-	mr, err := q.r.MultipartReader()
+	fields, file, err := q.upload("file", maxUpload)
 	if err != nil {
-		return errs.E(errs.Invalid, "the upload could not be read")
+		return err
 	}
-	var opt service.ImportOptions
-	csrfOK := false
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			return errs.E(errs.Invalid, "choose a CSV file to import")
-		}
-		if err != nil {
-			return errs.E(errs.Invalid, "the upload could not be read")
-		}
-		switch part.FormName() {
-		case csrfField:
-			v, _ := io.ReadAll(io.LimitReader(part, 256))
-			csrfOK = subtle.ConstantTimeCompare(v, []byte(q.csrf())) == 1
-		case "dry_run":
-			opt.DryRun = true
-		case "partial":
-			opt.Partial = true
-		case "file":
-			if !csrfOK {
-				return errs.E(errs.Permission, tr(q.lang, "form_expired"))
-			}
-			if part.FileName() == "" {
-				return errs.E(errs.Invalid, "choose a CSV file to import")
-			}
-			rep, err := h.svc.ImportCustomers(q.r.Context(), q.actor, part, opt)
-			if err != nil {
-				if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
-					msg, _ := errs.Public(err)
-					h.render(q, errs.KindOf(err).Status(), "import", "import", importView{Error: msg})
-					return nil
-				}
-				return err
-			}
-			h.render(q, http.StatusOK, "import", "import", importView{Report: &rep})
+	opt := service.ImportOptions{DryRun: fields["dry_run"] != "", Partial: fields["partial"] != ""}
+	rep, err := h.svc.ImportCustomers(q.r.Context(), q.actor, file, opt)
+	if err != nil {
+		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
+			msg, _ := errs.Public(err)
+			h.render(q, errs.KindOf(err).Status(), "import", "import", importView{Error: msg})
 			return nil
 		}
-		part.Close()
+		return err
 	}
+	h.render(q, http.StatusOK, "import", "import", importView{Report: &rep})
+	return nil
 }
 
 func (h *Handler) exportCustomers(q *request) error {

@@ -101,6 +101,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/{id}/reveal", h.authed(h.revealField))
 	mux.Handle("POST /customers/{id}/activities", h.authed(h.logActivity))
 	mux.Handle("POST /activities/{id}/done", h.authed(h.completeTask))
+	mux.Handle("GET /visits", h.authed(h.listVisits))
+	mux.Handle("POST /visits", h.authed(h.planVisit))
+	mux.Handle("GET /visits/{id}", h.authed(h.showVisit))
+	mux.Handle("POST /visits/{id}/checkin", h.authed(h.checkVisit(true)))
+	mux.Handle("POST /visits/{id}/checkout", h.authed(h.checkVisit(false)))
+	mux.Handle("POST /visits/{id}/photos", h.upload(h.addVisitPhoto))
+	mux.Handle("GET /visits/{id}/photos/{photo}", h.authed(h.showVisitPhoto))
 	mux.Handle("GET /deals", h.authed(h.showDeals))
 	mux.Handle("POST /customers/{id}/deals", h.authed(h.createDeal))
 	mux.Handle("POST /deals/{id}/stage", h.authed(h.moveDeal))
@@ -132,6 +139,7 @@ type request struct {
 	logErr   string // a rejected activity, shown again on the customer page
 	logInput crm.ActivityInput
 	dealErr  string // a rejected deal, shown again on the customer page
+	scripts  bool   // the page loads Strongroom's own script and may ask for geolocation
 }
 
 type pageFunc func(q *request) error
@@ -216,6 +224,7 @@ type page struct {
 	CanCustomers      bool
 	CanCompanies      bool
 	CanDeals          bool
+	CanVisits         bool
 	Flash             string
 	Data              any
 }
@@ -231,6 +240,7 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 		p.CanCustomers = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer}).Allowed
 		p.CanCompanies = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed
 		p.CanDeals = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed
+		p.CanVisits = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectVisit}).Allowed
 	}
 	if f := q.r.URL.Query().Get("flash"); f != "" {
 		if msg, ok := catalog[q.lang][f]; ok {
@@ -249,7 +259,13 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 	}
 	hdr := q.w.Header()
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("Content-Security-Policy", pageCSP)
+	csp := pageCSP
+	if q.scripts {
+		// The check-in page's own script asks for the device's location.
+		csp += "; script-src 'self'"
+		hdr.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), interest-cohort=()")
+	}
+	hdr.Set("Content-Security-Policy", csp)
 	hdr.Set("Content-Language", q.lang)
 	q.w.WriteHeader(status)
 	q.w.Write(buf.Bytes())

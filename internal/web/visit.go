@@ -1,0 +1,158 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+type visitsView struct {
+	Today   string
+	Visits  []crm.Visit
+	Stores  []crm.Company
+	CanPlan bool
+	Error   string
+}
+
+// listVisits shows the visits of the next seven days and a form to plan one.
+func (h *Handler) listVisits(q *request) error {
+	return h.renderVisits(q, "")
+}
+
+func (h *Handler) renderVisits(q *request, planErr string) error {
+	today := time.Now().UTC()
+	v := visitsView{Today: today.Format(time.DateOnly), Error: planErr}
+	var err error
+	if v.Visits, err = h.svc.Visits(q.r.Context(), q.actor, v.Today, today.AddDate(0, 0, 7).Format(time.DateOnly)); err != nil {
+		return err
+	}
+	v.CanPlan = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectVisit, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team}).Allowed
+	if v.CanPlan && authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed {
+		page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{StoresOnly: true, Limit: 200})
+		if err != nil {
+			return err
+		}
+		v.Stores = page.Companies
+	}
+	status := http.StatusOK
+	if planErr != "" {
+		status = http.StatusBadRequest
+	}
+	h.render(q, status, "visits", "visits", v)
+	return nil
+}
+
+func (h *Handler) planVisit(q *request) error {
+	v, err := h.svc.PlanVisit(q.r.Context(), q.actor, q.r.PostFormValue("company_id"), "", q.r.PostFormValue("planned_for"))
+	if errs.Is(err, errs.Invalid) {
+		msg, _ := errs.Public(err)
+		return h.renderVisits(q, msg)
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/visits/"+v.ID, "visit_planned")
+	return nil
+}
+
+type visitView struct {
+	Visit  crm.Visit
+	IsRep  bool
+	Error  string
+	MapURL string
+}
+
+func (h *Handler) showVisit(q *request) error { return h.renderVisit(q, "") }
+
+func (h *Handler) renderVisit(q *request, msg string) error {
+	v, err := h.svc.Visit(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	q.scripts = true // geolocation at check-in needs the browser
+	status := http.StatusOK
+	if msg != "" {
+		status = http.StatusBadRequest
+	}
+	h.render(q, status, "visit", "visits", visitView{Visit: v, IsRep: v.RepID == q.actor.UserID, Error: msg})
+	return nil
+}
+
+// formLocation reads the location the page's script put in the form; an
+// empty one means the device gave none.
+func formLocation(q *request) (*crm.Location, error) {
+	lat, lon := strings.TrimSpace(q.r.PostFormValue("lat")), strings.TrimSpace(q.r.PostFormValue("lon"))
+	if lat == "" && lon == "" {
+		return nil, nil
+	}
+	var l crm.Location
+	var err1, err2 error
+	l.Lat, err1 = strconv.ParseFloat(lat, 64)
+	l.Lon, err2 = strconv.ParseFloat(lon, 64)
+	if err1 != nil || err2 != nil {
+		return nil, errs.InvalidField("lat", "the location must be two numbers: latitude and longitude")
+	}
+	if acc := strings.TrimSpace(q.r.PostFormValue("accuracy")); acc != "" {
+		l.Accuracy, _ = strconv.ParseFloat(acc, 64)
+	}
+	return &l, nil
+}
+
+func (h *Handler) checkVisit(checkIn bool) pageFunc {
+	return func(q *request) error {
+		loc, err := formLocation(q)
+		up := service.VisitUpdate{CheckIn: checkIn, CheckOut: !checkIn, Location: loc}
+		if notes, ok := q.r.PostForm["notes"]; ok && !checkIn {
+			up.Notes = &notes[0]
+		}
+		if err == nil {
+			_, err = h.svc.UpdateVisit(q.r.Context(), q.actor, q.r.PathValue("id"), up)
+		}
+		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
+			msg, _ := errs.Public(err)
+			return h.renderVisit(q, msg)
+		}
+		if err != nil {
+			return err
+		}
+		flash := "checked_out"
+		if checkIn {
+			flash = "checked_in"
+		}
+		q.redirect("/visits/"+q.r.PathValue("id"), flash)
+		return nil
+	}
+}
+
+func (h *Handler) addVisitPhoto(q *request) error {
+	_, file, err := q.upload("photo", service.MaxPhoto+64<<10)
+	if err != nil {
+		return err
+	}
+	if _, err := h.svc.AddPhoto(q.r.Context(), q.actor, q.r.PathValue("id"), file); err != nil {
+		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
+			msg, _ := errs.Public(err)
+			return h.renderVisit(q, msg)
+		}
+		return err
+	}
+	q.redirect("/visits/"+q.r.PathValue("id"), "photo_added")
+	return nil
+}
+
+func (h *Handler) showVisitPhoto(q *request) error {
+	data, ct, err := h.svc.Photo(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PathValue("photo"))
+	if err != nil {
+		return err
+	}
+	q.w.Header().Set("Content-Type", ct)
+	q.w.Header().Set("Cache-Control", "private, no-store")
+	q.w.Write(data)
+	return nil
+}
