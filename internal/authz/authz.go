@@ -21,16 +21,17 @@ type Role string
 type Object string
 
 const (
-	ObjectCustomer Object = "customer"
-	ObjectCompany  Object = "company"
-	ObjectDeal     Object = "deal"
-	ObjectVisit    Object = "visit"
-	ObjectUser     Object = "user"
-	ObjectAudit    Object = "audit"
+	ObjectCustomer    Object = "customer"
+	ObjectCompany     Object = "company"
+	ObjectDeal        Object = "deal"
+	ObjectVisit       Object = "visit"
+	ObjectTransaction Object = "transaction" // scoped by the customer's owner
+	ObjectUser        Object = "user"
+	ObjectAudit       Object = "audit"
 )
 
 // Objects lists the object types in display order.
-var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectVisit, ObjectUser, ObjectAudit}
+var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectTransaction, ObjectVisit, ObjectUser, ObjectAudit}
 
 // Action is something done to a resource.
 type Action string
@@ -154,6 +155,8 @@ func fieldsOf(o Object) []struct {
 		return crm.DealFields
 	case ObjectVisit:
 		return visitFields
+	case ObjectTransaction:
+		return crm.TransactionFields
 	}
 	return nil
 }

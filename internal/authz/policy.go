@@ -67,6 +67,10 @@ var policy = map[Role]map[Object]grant{
 			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll},
 			classes: allWrite,
 		},
+		ObjectTransaction: {
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
+			classes: allWrite,
+		},
 		ObjectUser:  {actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll}},
 		ObjectAudit: {actions: map[Action]Scope{ActionRead: ScopeAll}},
 	},
@@ -87,6 +91,10 @@ var policy = map[Role]map[Object]grant{
 			actions: map[Action]Scope{ActionRead: ScopeTeam, ActionCreate: ScopeTeam, ActionDelete: ScopeTeam},
 			classes: classes{crm.ClassContact: Read, crm.ClassNotes: Read},
 		},
+		ObjectTransaction: {
+			actions: map[Action]Scope{ActionRead: ScopeTeam},
+			classes: classes{crm.ClassFinancial: Read},
+		},
 	},
 	RoleSales: {
 		ObjectCustomer: {
@@ -103,6 +111,10 @@ var policy = map[Role]map[Object]grant{
 			actions: withDelete(crud(ScopeOwn), ScopeOwn),
 			classes: classes{crm.ClassNotes: Write, crm.ClassFinancial: Write},
 		},
+		ObjectTransaction: {
+			actions: map[Action]Scope{ActionRead: ScopeOwn},
+			classes: classes{crm.ClassFinancial: Read},
+		},
 	},
 	RoleFinance: {
 		ObjectCustomer: {
@@ -117,6 +129,10 @@ var policy = map[Role]map[Object]grant{
 		ObjectDeal: {
 			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
 			classes: classes{crm.ClassFinancial: Read, crm.ClassNotes: Read},
+		},
+		ObjectTransaction: {
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
+			classes: classes{crm.ClassFinancial: Write},
 		},
 	},
 	RoleMarketing: {

@@ -46,6 +46,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			"visit_notes": "Store manager Mr Gu wants samples " + tag,
 			"location":    "31.987654,121.123456",
 			"photo":       "PHOTO-MARKER-" + tag,
+			"lot":         "Famille-rose vase " + tag,
 		}
 		c, err := f.Service.CreateCustomer(ctx, f.admin, input("name", secrets["name"], "email", secrets["email"],
 			"phone", secrets["phone"], "national_id", secrets["national_id"], "notes", secrets["notes"]))
@@ -79,6 +80,9 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.AddPhoto(ctx, rep, visit.ID, bytes.NewReader(append(pngBytes(t), []byte(secrets["photo"])...))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.RecordTransaction(ctx, f.admin, c.ID, crm.Transaction{Kind: "lot", Currency: "CNY", OccurredOn: "2026-11-20", Reference: secrets["lot"], Description: secrets["lot"], Amount: 1, Premium: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.CreateDeal(ctx, f.admin, c.ID, dealInput(secrets["deal"], 987654321, "CNY")); err != nil {
