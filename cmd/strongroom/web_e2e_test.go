@@ -443,3 +443,42 @@ func TestWebVisits(t *testing.T) {
 		}
 	})
 }
+
+func TestWebPurchaseHistory(t *testing.T) {
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "sales1@example.com", "sales")
+	addUser(t, storage, "fin@example.com", "finance")
+	addUser(t, storage, "mkt@example.com", "marketing")
+	s := start(t, storage)
+	salesTok := s.login(t, "sales1@example.com", password)
+	c := s.do(t, "POST", "/api/v1/customers", salesTok, map[string]string{"name": "Collector Qian"})
+	custPath := "/customers/" + c.str("id")
+
+	fin := newBrowser(t, s, "en")
+	fin.login("fin@example.com", password)
+	page := fin.get(custPath)
+	if !strings.Contains(page.body, `id="purchases"`) || !strings.Contains(page.body, `action="`+custPath+`/transactions"`) {
+		t.Fatal("finance is not offered the purchase history and its form")
+	}
+	if !strings.Contains(page.body, "C"+strings.Repeat("*", 12)+"n") {
+		t.Fatal("finance should see the customer's name masked")
+	}
+	if p := fin.post(custPath+"/transactions", url.Values{"csrf": {page.csrf(t)}, "kind": {"order"}, "occurred_on": {"2026-11-20"}, "amount": {"10"}, "premium": {"2"}, "currency": {"CNY"}}); p.status != 400 || !strings.Contains(p.body, "buyer&#39;s premium") {
+		t.Fatalf("premium on an order: %d", p.status)
+	}
+	if p := fin.post(custPath+"/transactions", url.Values{"csrf": {page.csrf(t)}, "kind": {"lot"}, "occurred_on": {"2026-11-20"}, "reference": {"Lot 128"},
+		"amount": {"3,200,000"}, "premium": {"640,000"}, "currency": {"CNY"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("record a lot: %d %s", p.status, p.body)
+	}
+	sales := newBrowser(t, s, "en")
+	sales.login("sales1@example.com", password)
+	if p := sales.get(custPath); !strings.Contains(p.body, "Lot 128") || !strings.Contains(p.body, "CNY 3,840,000.00") || strings.Contains(p.body, `/transactions"`) {
+		t.Fatalf("sales' view of the purchase history:\n%s", p.body)
+	}
+	mkt := newBrowser(t, s, "en")
+	mkt.login("mkt@example.com", password)
+	if p := mkt.get(custPath); p.status != 200 || strings.Contains(p.body, "Lot 128") || strings.Contains(p.body, `id="purchases"`) {
+		t.Fatalf("marketing sees the purchase history: %d", p.status)
+	}
+}

@@ -146,6 +146,11 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 				return nil, err
 			}
 		}
+		if i%3 == 1 {
+			if err := seedPurchase(ctx, svc, c.ID, i); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return logins, nil
 }
@@ -198,6 +203,20 @@ func seedDeal(ctx context.Context, svc *service.Service, customerID string) erro
 	stage := stages[n(len(stages))]
 	if _, err := svc.CreateDeal(ctx, authz.System(), customerID, crm.DealInput{Title: &title, Amount: &amount, Currency: &currency, Stage: &stage}); err != nil {
 		return fmt.Errorf("demo: deal: %w", err)
+	}
+	return nil
+}
+
+// seedPurchase records an auction lot won, its payment, or an order.
+func seedPurchase(ctx context.Context, svc *service.Service, customerID string, i int) error {
+	day := time.Now().UTC().AddDate(0, 0, -n(90)).Format(time.DateOnly)
+	hammer := int64(5_000+n(500_000)) * 100
+	t := crm.Transaction{Kind: crm.TxLot, Currency: "CNY", OccurredOn: day, Reference: fmt.Sprintf("Lot %d", 100+n(400)), Description: lots[n(len(lots))], Amount: hammer, Premium: hammer / 5}
+	if i%2 == 0 {
+		t = crm.Transaction{Kind: crm.TxOrder, Currency: "CNY", OccurredOn: day, Reference: fmt.Sprintf("SO-%06d", i), Description: "Coating order", Amount: int64(1_000+n(90_000)) * 100}
+	}
+	if _, err := svc.RecordTransaction(ctx, authz.System(), customerID, t); err != nil {
+		return fmt.Errorf("demo: purchase: %w", err)
 	}
 	return nil
 }

@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
 )
 
 // fieldView is one field as the page shows it.
@@ -32,6 +34,11 @@ type customerView struct {
 	CanDeal     bool
 	DealError   string
 	Currencies  []string
+	History     *service.PurchaseHistory // nil when the role may not read it
+	CanRecord   bool
+	TxError     string
+	TxKinds     []string
+	Today       string
 }
 
 func (h *Handler) showCustomer(q *request) error {
@@ -77,11 +84,17 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 	}
 	v.CanDeal = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectDeal, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team}).Field(crm.DealAmount) == authz.Write
 	v.DealError, v.Currencies = q.dealErr, currencies
+	if v.History, err = h.svc.CustomerTransactions(q.r.Context(), q.actor, c.ID); err != nil {
+		return err
+	}
+	txRes := authz.Resource{Object: authz.ObjectTransaction, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam}
+	v.CanRecord = authz.Decide(q.actor, authz.ActionCreate, txRes).Field("amount") == authz.Write
+	v.TxError, v.TxKinds, v.Today = q.txErr, crm.TransactionKinds, time.Now().UTC().Format(time.DateOnly)
 	if q.logErr != "" {
 		v.LogError, v.LogInput = q.logErr, q.logInput
 	}
 	status := http.StatusOK
-	if revealErr != "" || v.LogError != "" || v.DealError != "" {
+	if revealErr != "" || v.LogError != "" || v.DealError != "" || v.TxError != "" {
 		status = http.StatusBadRequest
 	}
 	h.render(q, status, "customer", "customers", v)

@@ -111,6 +111,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /deals", h.authed(h.showDeals))
 	mux.Handle("POST /customers/{id}/deals", h.authed(h.createDeal))
 	mux.Handle("POST /deals/{id}/stage", h.authed(h.moveDeal))
+	mux.Handle("POST /customers/{id}/transactions", h.authed(h.recordTransaction))
 	mux.Handle("GET /companies", h.authed(h.listCompanies))
 	mux.Handle("GET /companies/new", h.authed(h.newCompany))
 	mux.Handle("POST /companies", h.authed(h.createCompany))
@@ -139,6 +140,7 @@ type request struct {
 	logErr   string // a rejected activity, shown again on the customer page
 	logInput crm.ActivityInput
 	dealErr  string // a rejected deal, shown again on the customer page
+	txErr    string // a rejected transaction, likewise
 	scripts  bool   // the page loads Strongroom's own script and may ask for geolocation
 }
 
