@@ -102,12 +102,16 @@ type Resource struct {
 // Decision is the answer. Fields is nil unless Allowed.
 type Decision struct {
 	Allowed bool
-	Scope   Scope            // for collection actions: which records the actor reaches
-	Fields  map[string]Level // per personal field; a missing field is Hidden
+	Scope   Scope                    // for collection actions: which records the actor reaches
+	Fields  map[string]Level         // per personal field; a missing field is Hidden
+	Classes map[crm.FieldClass]Level // per field class, for data kept beside the record (preferences, feedback)
 }
 
 // Field is the level for one field, Hidden when absent.
 func (d Decision) Field(name string) Level { return d.Fields[name] }
+
+// Class is the level for a whole field class, Hidden when absent.
+func (d Decision) Class(c crm.FieldClass) Level { return d.Classes[c] }
 
 // grant is what one role may do with one object type.
 type grant struct {
@@ -181,7 +185,16 @@ func Decide(a Actor, act Action, r Resource) Decision {
 		d.Allowed = true
 		d.Scope = max(d.Scope, scope)
 		if d.Fields == nil {
-			d.Fields = map[string]Level{}
+			d.Fields, d.Classes = map[string]Level{}, map[crm.FieldClass]Level{}
+		}
+		for c, l := range g.classes {
+			if l == Write && act != ActionCreate && act != ActionUpdate {
+				l = Read
+			}
+			if act == ActionReveal {
+				l = Hidden
+			}
+			d.Classes[c] = max(d.Classes[c], l)
 		}
 		for _, f := range fieldsOf(r.Object) {
 			l := g.level(f.Name, f.Class)

@@ -99,7 +99,7 @@ var policy = map[Role]map[Object]grant{
 	RoleSales: {
 		ObjectCustomer: {
 			actions: withReveal(crud(ScopeOwn), ScopeOwn),
-			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassFinancial: Read, crm.ClassNotes: Write},
+			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassFinancial: Read, crm.ClassNotes: Write, crm.ClassPreference: Read},
 			fields:  map[string]Level{crm.FieldNationalID: Masked},
 			reveal:  map[string]bool{crm.FieldNationalID: true},
 		},
@@ -137,7 +137,8 @@ var policy = map[Role]map[Object]grant{
 	},
 	RoleMarketing: {
 		ObjectCustomer: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
+			// update reaches only what marketing may write: the preference class
+			actions: map[Action]Scope{ActionRead: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
 			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Masked, crm.ClassPreference: Write},
 			fields:  map[string]Level{crm.FieldNationalID: Hidden},
 		},

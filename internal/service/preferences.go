@@ -1,0 +1,180 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// Preferences and feedback are a customer's preference-class data: they
+// are sealed under the customer's key and reached through the customer's
+// decision for that class.
+
+var prefPlace = func(id string) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: "preferences", Column: "data_ct", Row: id}
+}
+
+// Marketing is what a customer's page shows of the preference class.
+type Marketing struct {
+	Preferences crm.Preferences
+	Feedback    []crm.Feedback
+	Average     float64 // mean rating, 0 when there is none
+	CanWrite    bool
+}
+
+// CustomerMarketing returns a customer's preferences and feedback, or nil
+// (and no error) for a role that may read the customer but not this class.
+func (s *Service) CustomerMarketing(ctx context.Context, a authz.Actor, customerID string) (*Marketing, error) {
+	if !crm.ValidID(customerID) {
+		return nil, errCustomerNotFound
+	}
+	var out *Marketing
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, "preferences.read")
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		if authz.Decide(a, authz.ActionRead, customerRes(row)).Class(crm.ClassPreference) < authz.Read {
+			return nil
+		}
+		key, err := s.openKey(row)
+		if err != nil {
+			return err
+		}
+		out = &Marketing{CanWrite: authz.Decide(a, authz.ActionUpdate, customerRes(row)).Class(crm.ClassPreference) == authz.Write}
+		ct, err := tx.Preferences(ctx, customerID)
+		switch {
+		case errs.Is(err, errs.NotExist):
+		case err != nil:
+			return err
+		default:
+			raw, err := fieldcrypt.Open(key, prefPlace(customerID), ct)
+			if err != nil {
+				return errs.Wrap(errs.Internal, "service.CustomerMarketing", "", err)
+			}
+			if err := json.Unmarshal([]byte(raw), &out.Preferences); err != nil {
+				return errs.Wrap(errs.Internal, "service.CustomerMarketing", "", err)
+			}
+		}
+		rows, err := tx.CustomerFeedback(ctx, customerID, 100)
+		if err != nil {
+			return err
+		}
+		sum := 0
+		for _, r := range rows {
+			f := crm.Feedback{ID: r.ID, Channel: r.Channel, CreatedAt: r.CreatedAt}
+			rating, err := fieldcrypt.Open(key, fieldcrypt.Place{Table: "feedback", Column: "rating_ct", Row: r.ID}, r.RatingCT)
+			if err != nil {
+				return errs.Wrap(errs.Internal, "service.CustomerMarketing", "", err)
+			}
+			if f.Rating, err = strconv.Atoi(rating); err != nil {
+				return errs.Wrap(errs.Internal, "service.CustomerMarketing", "", err)
+			}
+			if f.Comment, err = fieldcrypt.Open(key, fieldcrypt.Place{Table: "feedback", Column: "comment_ct", Row: r.ID}, r.CommentCT); err != nil {
+				return errs.Wrap(errs.Internal, "service.CustomerMarketing", "", err)
+			}
+			sum += f.Rating
+			out.Feedback = append(out.Feedback, f)
+		}
+		if len(out.Feedback) > 0 {
+			out.Average = float64(sum) / float64(len(out.Feedback))
+		}
+		return s.record(ctx, tx, a, "preferences.read", "customer", customerID, []string{"preferences", "feedback"}, audit.Success, fmt.Sprintf("%d feedback", len(rows)))
+	})
+	if err == nil && denied {
+		err = errCustomerNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SetPreferences replaces a customer's channel opt-ins and interests.
+// Opting out is recorded like any change, with the channels in the audit.
+func (s *Service) SetPreferences(ctx context.Context, a authz.Actor, customerID string, p crm.Preferences) error {
+	if !crm.ValidID(customerID) {
+		return errCustomerNotFound
+	}
+	if err := p.Normalise(); err != nil {
+		return err
+	}
+	p.UpdatedAt = s.now()
+	return s.withPreferenceWrite(ctx, a, customerID, "preferences.update", func(tx *store.Tx, row store.CustomerRow) (string, error) {
+		key, err := s.openKey(row)
+		if err != nil {
+			return "", err
+		}
+		raw, err := json.Marshal(p)
+		if err != nil {
+			return "", err
+		}
+		ct, err := fieldcrypt.Seal(key, prefPlace(customerID), string(raw))
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("opted in: %v", p.OptIn), tx.SetPreferences(ctx, customerID, ct, p.UpdatedAt)
+	})
+}
+
+// AddFeedback records a rating and comment from a customer.
+func (s *Service) AddFeedback(ctx context.Context, a authz.Actor, customerID string, f crm.Feedback) (crm.Feedback, error) {
+	if !crm.ValidID(customerID) {
+		return crm.Feedback{}, errCustomerNotFound
+	}
+	if err := f.Check(); err != nil {
+		return crm.Feedback{}, err
+	}
+	f.ID, f.CreatedAt = crm.NewID("fbk"), s.now()
+	err := s.withPreferenceWrite(ctx, a, customerID, "feedback.create", func(tx *store.Tx, row store.CustomerRow) (string, error) {
+		key, err := s.openKey(row)
+		if err != nil {
+			return "", err
+		}
+		r := store.FeedbackRow{ID: f.ID, CustomerID: customerID, Channel: f.Channel, CreatedBy: a.UserID, CreatedAt: f.CreatedAt}
+		if r.RatingCT, err = fieldcrypt.Seal(key, fieldcrypt.Place{Table: "feedback", Column: "rating_ct", Row: f.ID}, strconv.Itoa(f.Rating)); err != nil {
+			return "", err
+		}
+		if r.CommentCT, err = fieldcrypt.Seal(key, fieldcrypt.Place{Table: "feedback", Column: "comment_ct", Row: f.ID}, f.Comment); err != nil {
+			return "", err
+		}
+		return f.ID, tx.InsertFeedback(ctx, r)
+	})
+	if err != nil {
+		return crm.Feedback{}, err
+	}
+	return f, nil
+}
+
+// withPreferenceWrite runs change for a customer whose preference class the
+// actor may write, and audits it with the reason change returns.
+func (s *Service) withPreferenceWrite(ctx context.Context, a authz.Actor, customerID, action string, change func(*store.Tx, store.CustomerRow) (string, error)) error {
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, action)
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Class(crm.ClassPreference) < authz.Write {
+			return errs.E(errs.Permission, "you may not change this customer's preferences or feedback")
+		}
+		reason, err := change(tx, row)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, action, "customer", customerID, []string{"preferences"}, audit.Success, reason)
+	})
+	if err == nil && denied {
+		err = errCustomerNotFound
+	}
+	return err
+}

@@ -1,0 +1,16 @@
+CREATE TABLE preferences (
+    customer_id TEXT PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+    data_ct     BLOB NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE feedback (
+    id          TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    channel     TEXT NOT NULL,
+    rating_ct   BLOB NOT NULL,
+    comment_ct  BLOB,
+    created_by  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX feedback_customer ON feedback(customer_id, created_at);
