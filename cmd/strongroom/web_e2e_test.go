@@ -482,3 +482,43 @@ func TestWebPurchaseHistory(t *testing.T) {
 		t.Fatalf("marketing sees the purchase history: %d", p.status)
 	}
 }
+
+func TestWebPreferences(t *testing.T) {
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "sales1@example.com", "sales")
+	addUser(t, storage, "mkt@example.com", "marketing")
+	addUser(t, storage, "fin@example.com", "finance")
+	s := start(t, storage)
+	c := s.do(t, "POST", "/api/v1/customers", s.login(t, "sales1@example.com", password), map[string]string{"name": "Ms Lin", "email": "lin@example.com"})
+	custPath := "/customers/" + c.str("id")
+
+	mkt := newBrowser(t, s, "en")
+	mkt.login("mkt@example.com", password)
+	page := mkt.get(custPath)
+	if !strings.Contains(page.body, `action="`+custPath+`/preferences"`) || strings.Contains(page.body, `href="`+custPath+`/edit"`) {
+		t.Fatal("marketing: want the preferences form and no customer edit button")
+	}
+	if !strings.Contains(page.body, "l*************m") || strings.Contains(page.body, "lin@example.com") {
+		t.Fatal("marketing must see the email masked")
+	}
+	if p := mkt.post(custPath+"/preferences", url.Values{"csrf": {page.csrf(t)}, "opt_in": {"email", "wechat"}, "interests": {"Ceramics, Ink painting"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("preferences: %d %s", p.status, p.body)
+	}
+	if p := mkt.post(custPath+"/feedback", url.Values{"csrf": {page.csrf(t)}, "rating": {"9"}}); p.status != 400 {
+		t.Fatalf("rating 9: %d", p.status)
+	}
+	if p := mkt.post(custPath+"/feedback", url.Values{"csrf": {page.csrf(t)}, "rating": {"4"}, "channel": {"survey"}, "comment": {"Loved the preview"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("feedback: %d %s", p.status, p.body)
+	}
+	sales := newBrowser(t, s, "en")
+	sales.login("sales1@example.com", password)
+	if p := sales.get(custPath); !strings.Contains(p.body, `<span id="opt-in">email, wechat</span>`) || !strings.Contains(p.body, "Loved the preview") || strings.Contains(p.body, `/preferences"`) {
+		t.Fatalf("sales' read-only view:\n%s", p.body)
+	}
+	fin := newBrowser(t, s, "en")
+	fin.login("fin@example.com", password)
+	if p := fin.get(custPath); strings.Contains(p.body, "Loved the preview") || strings.Contains(p.body, `id="preferences"`) {
+		t.Fatal("finance sees preferences")
+	}
+}

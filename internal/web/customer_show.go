@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
@@ -39,6 +40,14 @@ type customerView struct {
 	TxError     string
 	TxKinds     []string
 	Today       string
+	Marketing   *service.Marketing // nil when the role may not read preferences
+	Channels    []string
+	PrefError   string
+}
+
+// optedIn reports whether channel is among m's opt-ins, for the form.
+func (v customerView) OptedIn(channel string) bool {
+	return v.Marketing != nil && slices.Contains(v.Marketing.Preferences.OptIn, channel)
 }
 
 func (h *Handler) showCustomer(q *request) error {
@@ -57,7 +66,7 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 	reveal := authz.Decide(q.actor, authz.ActionReveal, res)
 	v := customerView{
 		Customer:  c,
-		CanEdit:   authz.Decide(q.actor, authz.ActionUpdate, res).Allowed,
+		CanEdit:   len(formFields(q.lang, authz.Decide(q.actor, authz.ActionUpdate, res), nil)) > 0,
 		CanDelete: authz.Decide(q.actor, authz.ActionDelete, res).Allowed,
 	}
 	for _, f := range crm.CustomerFields {
@@ -90,11 +99,15 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 	txRes := authz.Resource{Object: authz.ObjectTransaction, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam}
 	v.CanRecord = authz.Decide(q.actor, authz.ActionCreate, txRes).Field("amount") == authz.Write
 	v.TxError, v.TxKinds, v.Today = q.txErr, crm.TransactionKinds, time.Now().UTC().Format(time.DateOnly)
+	if v.Marketing, err = h.svc.CustomerMarketing(q.r.Context(), q.actor, c.ID); err != nil {
+		return err
+	}
+	v.Channels, v.PrefError = crm.Channels, q.prefErr
 	if q.logErr != "" {
 		v.LogError, v.LogInput = q.logErr, q.logInput
 	}
 	status := http.StatusOK
-	if revealErr != "" || v.LogError != "" || v.DealError != "" || v.TxError != "" {
+	if revealErr != "" || v.LogError != "" || v.DealError != "" || v.TxError != "" || v.PrefError != "" {
 		status = http.StatusBadRequest
 	}
 	h.render(q, status, "customer", "customers", v)

@@ -115,27 +115,3 @@ func (h *Handler) dealsFor(q *request, customerID string) ([]crm.Deal, []crm.Sta
 	}
 	return deals, stages, nil
 }
-
-func (h *Handler) recordTransaction(q *request) error {
-	id := q.r.PathValue("id")
-	t := crm.Transaction{Kind: q.r.PostFormValue("kind"), Currency: q.r.PostFormValue("currency"), OccurredOn: q.r.PostFormValue("occurred_on"),
-		Reference: q.r.PostFormValue("reference"), Description: q.r.PostFormValue("description")}
-	var err error
-	if t.Amount, err = parseMoney(q.r.PostFormValue("amount")); err == nil {
-		if p := strings.TrimSpace(q.r.PostFormValue("premium")); p != "" {
-			t.Premium, err = parseMoney(p)
-		}
-	}
-	if err == nil {
-		_, err = h.svc.RecordTransaction(q.r.Context(), q.actor, id, t)
-	}
-	if errs.Is(err, errs.Invalid) {
-		q.txErr, _ = errs.Public(err)
-		return h.renderCustomer(q, "", "", "")
-	}
-	if err != nil {
-		return err
-	}
-	q.redirect("/customers/"+id, "transaction_saved")
-	return nil
-}

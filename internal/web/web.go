@@ -112,6 +112,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/{id}/deals", h.authed(h.createDeal))
 	mux.Handle("POST /deals/{id}/stage", h.authed(h.moveDeal))
 	mux.Handle("POST /customers/{id}/transactions", h.authed(h.recordTransaction))
+	mux.Handle("POST /customers/{id}/preferences", h.authed(h.savePreferences))
+	mux.Handle("POST /customers/{id}/feedback", h.authed(h.addFeedback))
 	mux.Handle("GET /companies", h.authed(h.listCompanies))
 	mux.Handle("GET /companies/new", h.authed(h.newCompany))
 	mux.Handle("POST /companies", h.authed(h.createCompany))
@@ -141,6 +143,7 @@ type request struct {
 	logInput crm.ActivityInput
 	dealErr  string // a rejected deal, shown again on the customer page
 	txErr    string // a rejected transaction, likewise
+	prefErr  string // rejected preferences or feedback, likewise
 	scripts  bool   // the page loads Strongroom's own script and may ask for geolocation
 }
 
