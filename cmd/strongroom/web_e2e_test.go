@@ -522,3 +522,27 @@ func TestWebPreferences(t *testing.T) {
 		t.Fatal("finance sees preferences")
 	}
 }
+
+func TestWebNameSearch(t *testing.T) {
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "sales1@example.com", "sales")
+	s := start(t, storage)
+	tok := s.login(t, "sales1@example.com", password)
+	for _, n := range []string{"陈静怡", "Grace Hopper"} {
+		if r := s.do(t, "POST", "/api/v1/customers", tok, map[string]string{"name": n}); r.Status != 201 {
+			t.Fatal(r.Status)
+		}
+	}
+	if r := s.do(t, "GET", "/api/v1/customers?name=静怡", tok, nil); !strings.Contains(string(r.Body), "陈静怡") || strings.Contains(string(r.Body), "Grace") {
+		t.Fatalf("API name search: %s", r.Body)
+	}
+	b := newBrowser(t, s, "zh-CN")
+	b.login("sales1@example.com", password)
+	if p := b.get("/customers?q=" + url.QueryEscape("grace")); !strings.Contains(p.body, "Grace Hopper") || strings.Contains(p.body, "陈静怡") {
+		t.Fatalf("UI name search:\n%s", p.body)
+	}
+	if p := b.get("/customers?q=" + url.QueryEscape("陈")); p.status != 400 {
+		t.Fatalf("one character: %d", p.status)
+	}
+}

@@ -102,7 +102,7 @@ func (h *Handler) deleteCompany(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	q, err := httpx.Query(r, "stores", "cursor", "limit")
+	q, err := httpx.Query(r, "name", "stores", "cursor", "limit")
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, a authz.
 	if err != nil {
 		return err
 	}
-	page, err := h.svc.ListCompanies(r.Context(), a, service.CompanyQuery{StoresOnly: q["stores"] == "true", Cursor: q["cursor"], Limit: int(limit)})
+	page, err := h.svc.ListCompanies(r.Context(), a, service.CompanyQuery{Name: q["name"], StoresOnly: q["stores"] == "true", Cursor: q["cursor"], Limit: int(limit)})
 	if err != nil {
 		return err
 	}

@@ -20,9 +20,10 @@ const (
 	IndexCustomerPhone      = "customer.phone"
 	IndexCustomerNationalID = "customer.national_id"
 	IndexUserEmail          = "user.email"
+	IndexNameToken          = "name.token" // tokens of customer and company names
 )
 
-var indexNames = []string{IndexCustomerEmail, IndexCustomerPhone, IndexCustomerNationalID, IndexUserEmail}
+var indexNames = []string{IndexCustomerEmail, IndexCustomerPhone, IndexCustomerNationalID, IndexUserEmail, IndexNameToken}
 
 // Indexer computes blind indexes: a truncated HMAC-SHA256 of a normalised
 // value under a key derived from the master key for that index alone.

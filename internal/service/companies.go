@@ -71,6 +71,7 @@ func (s *Service) CreateCompany(ctx context.Context, a authz.Actor, in crm.Compa
 	if err != nil {
 		return crm.Company{}, err
 	}
+	row.NameTokens = s.nameTokens(c.Fields[crm.CompanyName])
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.keys.ActiveTerm(), now); err != nil {
 			return err
@@ -193,6 +194,7 @@ func (s *Service) UpdateCompany(ctx context.Context, a authz.Actor, id string, i
 		if err != nil {
 			return err
 		}
+		newRow.NameTokens = s.nameTokens(c.Fields[crm.CompanyName])
 		if err := tx.UpdateCompany(ctx, newRow); err != nil {
 			return err
 		}
@@ -246,6 +248,7 @@ func (s *Service) DeleteCompany(ctx context.Context, a authz.Actor, id string) e
 
 // CompanyQuery pages the company list.
 type CompanyQuery struct {
+	Name       string // every token must match
 	StoresOnly bool
 	Cursor     string
 	Limit      int
@@ -275,6 +278,14 @@ func (s *Service) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQue
 		f.OwnerID = a.UserID
 	case d.Scope == authz.ScopeTeam:
 		f.Team = a.Team
+	}
+	if q.Name != "" {
+		if d.Field(crm.CompanyName) < authz.Read {
+			return CompanyPage{}, errs.InvalidField("name", "you may not search by name")
+		}
+		if f.NameTokens = s.nameTokens(q.Name); len(f.NameTokens) == 0 {
+			return CompanyPage{}, errs.InvalidField("name", "search by name needs a word of two letters or two Chinese characters")
+		}
 	}
 	if q.Cursor != "" {
 		cur, err := decodeCursor(q.Cursor)

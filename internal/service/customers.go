@@ -295,6 +295,7 @@ func (s *Service) customerInScope(ctx context.Context, tx *store.Tx, a authz.Act
 
 // CustomerQuery filters and pages a customer list.
 type CustomerQuery struct {
+	Name                     string // every token must match (words; pairs of Chinese characters)
 	Email, Phone, NationalID string // exact match, through blind indexes
 	Cursor                   string // from a previous page's Next
 	Limit                    int    // 1..200, default 50
@@ -399,6 +400,15 @@ func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuer
 		*x.dst = s.index.Index(x.index, n)
 		reason = "search by " + x.field
 	}
+	if q.Name != "" {
+		if d.Field(crm.FieldName) < authz.Read {
+			return f, "", errs.InvalidField(crm.FieldName, "you may not search by name")
+		}
+		if f.NameTokens = s.nameTokens(q.Name); len(f.NameTokens) == 0 {
+			return f, "", errs.InvalidField(crm.FieldName, "search by name needs a word of two letters or two Chinese characters")
+		}
+		reason = "search by name"
+	}
 	if q.Cursor != "" {
 		cur, err := decodeCursor(q.Cursor)
 		if err != nil {
@@ -407,6 +417,15 @@ func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuer
 		f.After = &cur
 	}
 	return f, reason, nil
+}
+
+// nameTokens are the blind indexes of a name's search tokens.
+func (s *Service) nameTokens(name string) [][]byte {
+	var out [][]byte
+	for _, t := range crm.NameTokens(name) {
+		out = append(out, s.index.Index(fieldcrypt.IndexNameToken, t))
+	}
+	return out
 }
 
 func (s *Service) sealCustomer(key keyring.DataKey, c crm.Customer) (store.CustomerRow, error) {
@@ -418,6 +437,7 @@ func (s *Service) sealCustomer(key keyring.DataKey, c crm.Customer) (store.Custo
 		}
 		row.Sealed[name] = ct
 	}
+	row.NameTokens = s.nameTokens(c.Fields[crm.FieldName])
 	row.Index = store.CustomerIndex{
 		Email:      s.index.Index(fieldcrypt.IndexCustomerEmail, c.Fields[crm.FieldEmail]),
 		Phone:      s.index.Index(fieldcrypt.IndexCustomerPhone, c.Fields[crm.FieldPhone]),

@@ -294,3 +294,66 @@ func TestUserRules(t *testing.T) {
 		}
 	})
 }
+
+func TestNameSearch(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		ids := map[string]string{}
+		for _, n := range []string{"王小明", "王小红", "Alice Smith", "Alice Jones"} {
+			c, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[n] = c.ID
+		}
+		if _, err := f.Service.CreateCustomer(ctx, f.sales2, input("name", "Alice Hidden")); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			actor authz.Actor
+			q     string
+			want  []string
+		}{
+			{f.sales1, "小明", []string{"王小明"}},
+			{f.sales1, "王小", []string{"王小明", "王小红"}},
+			{f.sales1, "alice", []string{"Alice Smith", "Alice Jones"}},
+			{f.sales1, "ALICE smith", []string{"Alice Smith"}},
+			{f.sales1, "Bob", nil},
+			{f.sales2, "alice", []string{"Alice Hidden"}},
+		} {
+			page, err := f.Service.ListCustomers(ctx, tt.actor, service.CustomerQuery{Name: tt.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range page.Customers {
+				got = append(got, c.Fields["name"])
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("%q as %s: %v, want %v", tt.q, tt.actor.UserID, got, tt.want)
+			}
+		}
+		if _, err := f.Service.ListCustomers(ctx, f.sales1, service.CustomerQuery{Name: "王"}); !errs.Is(err, errs.Invalid) {
+			t.Errorf("one character: %v", err)
+		}
+		// Renaming moves the tokens; deleting removes them.
+		if _, err := f.Service.UpdateCustomer(ctx, f.sales1, ids["Alice Smith"], input("name", "Alicia Smith")); err != nil {
+			t.Fatal(err)
+		}
+		if page, _ := f.Service.ListCustomers(ctx, f.sales1, service.CustomerQuery{Name: "alicia"}); len(page.Customers) != 1 {
+			t.Errorf("after rename: %d", len(page.Customers))
+		}
+		if page, _ := f.Service.ListCustomers(ctx, f.sales1, service.CustomerQuery{Name: "alice smith"}); len(page.Customers) != 0 {
+			t.Errorf("old name still found: %d", len(page.Customers))
+		}
+		if err := f.Service.DeleteCustomer(ctx, f.admin, ids["王小明"]); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		db.Raw(t).QueryRow("SELECT count(*) FROM name_tokens WHERE subject_id = '" + ids["王小明"] + "'").Scan(&n)
+		if n != 0 {
+			t.Errorf("%d tokens left after delete", n)
+		}
+	})
+}

@@ -19,6 +19,7 @@ var companyFieldOrder = []string{"name", "address", "phone", "notes"}
 // CompanyRow is a stored company with its wrapped data key.
 type CompanyRow struct {
 	ID         string
+	NameTokens [][]byte // blind indexes of the name's tokens; written, never read back
 	OwnerID    string
 	OwnerTeam  string
 	IsStore    bool
@@ -72,8 +73,10 @@ func (tx *Tx) InsertCompany(ctx context.Context, c CompanyRow) error {
 		cols = append(cols, CompanyColumns[f])
 		args = append(args, c.Sealed[f])
 	}
-	_, err := tx.exec(ctx, "INSERT INTO companies ("+strings.Join(cols, ", ")+") VALUES ("+placeholders(len(cols))+")", args...)
-	return classify("store.InsertCompany", err)
+	if _, err := tx.exec(ctx, "INSERT INTO companies ("+strings.Join(cols, ", ")+") VALUES ("+placeholders(len(cols))+")", args...); err != nil {
+		return classify("store.InsertCompany", err)
+	}
+	return tx.SetNameTokens(ctx, "company", c.ID, c.NameTokens)
 }
 
 // UpdateCompany rewrites a company's owner, store flag and sealed fields.
@@ -84,12 +87,18 @@ func (tx *Tx) UpdateCompany(ctx context.Context, c CompanyRow) error {
 		sets = append(sets, CompanyColumns[f]+" = ?")
 		args = append(args, c.Sealed[f])
 	}
-	return tx.updateOne(ctx, "store.UpdateCompany", "UPDATE companies SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, c.ID)...)
+	if err := tx.updateOne(ctx, "store.UpdateCompany", "UPDATE companies SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, c.ID)...); err != nil {
+		return err
+	}
+	return tx.SetNameTokens(ctx, "company", c.ID, c.NameTokens)
 }
 
 // DeleteCompany removes a company; its customers keep existing, unlinked.
 func (tx *Tx) DeleteCompany(ctx context.Context, id string) error {
-	return tx.updateOne(ctx, "store.DeleteCompany", "DELETE FROM companies WHERE id = ?", id)
+	if err := tx.updateOne(ctx, "store.DeleteCompany", "DELETE FROM companies WHERE id = ?", id); err != nil {
+		return err
+	}
+	return tx.DeleteNameTokens(ctx, "company", id)
 }
 
 // CompanyByID returns one company.
@@ -100,11 +109,12 @@ func (tx *Tx) CompanyByID(ctx context.Context, id string) (CompanyRow, error) {
 
 // CompanyFilter selects companies for a list.
 type CompanyFilter struct {
-	OwnerID   string
-	Team      string
-	StoreOnly bool
-	After     *Cursor
-	Limit     int
+	NameTokens [][]byte
+	OwnerID    string
+	Team       string
+	StoreOnly  bool
+	After      *Cursor
+	Limit      int
 }
 
 // ListCompanies returns companies matching f, oldest first.
@@ -119,6 +129,10 @@ func (tx *Tx) ListCompanies(ctx context.Context, f CompanyFilter) ([]CompanyRow,
 	}
 	if f.StoreOnly {
 		where = append(where, "co.is_store = 1")
+	}
+	if len(f.NameTokens) > 0 {
+		cond, a := tokenMatch("company", "co.id", f.NameTokens)
+		where, args = append(where, cond), append(args, a...)
 	}
 	if f.After != nil {
 		us := f.After.CreatedAt.UnixMicro()

@@ -28,6 +28,7 @@ type CustomerRow struct {
 	OwnerID    string
 	OwnerTeam  string // the owner's team, joined in on reads
 	CompanyID  string
+	NameTokens [][]byte          // blind indexes of the name's tokens; written, never read back
 	Sealed     map[string][]byte // field name -> ciphertext
 	Index      CustomerIndex
 	CreatedAt  time.Time
@@ -101,8 +102,10 @@ func (tx *Tx) InsertCustomer(ctx context.Context, c CustomerRow) error {
 		cols = append(cols, CustomerColumns[f])
 		args = append(args, c.Sealed[f])
 	}
-	_, err := tx.exec(ctx, "INSERT INTO customers ("+strings.Join(cols, ", ")+") VALUES ("+placeholders(len(cols))+")", args...)
-	return classify("store.InsertCustomer", err)
+	if _, err := tx.exec(ctx, "INSERT INTO customers ("+strings.Join(cols, ", ")+") VALUES ("+placeholders(len(cols))+")", args...); err != nil {
+		return classify("store.InsertCustomer", err)
+	}
+	return tx.SetNameTokens(ctx, "customer", c.ID, c.NameTokens)
 }
 
 // InsertCustomers stores many new customers with their wrapped data keys,
@@ -131,6 +134,13 @@ func (tx *Tx) InsertCustomers(ctx context.Context, rows []CustomerRow, kekTerm u
 		}
 		if _, err := tx.exec(ctx, "INSERT INTO customers ("+strings.Join(cols, ", ")+") VALUES "+strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", "), args...); err != nil {
 			return classify("store.InsertCustomers", err)
+		}
+		tokens := make(map[string][][]byte, len(part))
+		for _, c := range part {
+			tokens[c.ID] = c.NameTokens
+		}
+		if err := tx.insertNameTokens(ctx, "customer", tokens); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -190,12 +200,18 @@ func (tx *Tx) UpdateCustomer(ctx context.Context, c CustomerRow) error {
 		args = append(args, c.Sealed[f])
 	}
 	args = append(args, c.ID)
-	return tx.updateOne(ctx, "store.UpdateCustomer", "UPDATE customers SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...)
+	if err := tx.updateOne(ctx, "store.UpdateCustomer", "UPDATE customers SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...); err != nil {
+		return err
+	}
+	return tx.SetNameTokens(ctx, "customer", c.ID, c.NameTokens)
 }
 
 // DeleteCustomer removes a customer row.
 func (tx *Tx) DeleteCustomer(ctx context.Context, id string) error {
-	return tx.updateOne(ctx, "store.DeleteCustomer", "DELETE FROM customers WHERE id = ?", id)
+	if err := tx.updateOne(ctx, "store.DeleteCustomer", "DELETE FROM customers WHERE id = ?", id); err != nil {
+		return err
+	}
+	return tx.DeleteNameTokens(ctx, "customer", id)
 }
 
 // CustomerFilter selects customers for a list. Zero fields do not filter.
@@ -205,7 +221,8 @@ type CustomerFilter struct {
 	Email      []byte // blind index equality
 	Phone      []byte
 	NationalID []byte
-	After      *Cursor // keyset paging: customers created after this one
+	NameTokens [][]byte // blind indexes of name tokens: all must match
+	After      *Cursor  // keyset paging: customers created after this one
 	Limit      int
 }
 
@@ -232,6 +249,10 @@ func (tx *Tx) ListCustomers(ctx context.Context, f CustomerFilter) ([]CustomerRo
 		if ix.v != nil {
 			where, args = append(where, ix.col+" = ?"), append(args, ix.v)
 		}
+	}
+	if len(f.NameTokens) > 0 {
+		cond, a := tokenMatch("customer", "c.id", f.NameTokens)
+		where, args = append(where, cond), append(args, a...)
 	}
 	if f.After != nil {
 		us := f.After.CreatedAt.UnixMicro()

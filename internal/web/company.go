@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
@@ -10,6 +11,8 @@ import (
 )
 
 type companyListView struct {
+	Query      string
+	Error      string
 	Companies  []crm.Company
 	Next       string
 	StoresOnly bool
@@ -17,9 +20,11 @@ type companyListView struct {
 }
 
 func (h *Handler) listCompanies(q *request) error {
-	v := companyListView{StoresOnly: q.r.URL.Query().Get("stores") == "1"}
-	page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{StoresOnly: v.StoresOnly, Cursor: q.r.URL.Query().Get("cursor")})
-	if err != nil {
+	v := companyListView{StoresOnly: q.r.URL.Query().Get("stores") == "1", Query: strings.TrimSpace(q.r.URL.Query().Get("q"))}
+	page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: q.r.URL.Query().Get("cursor")})
+	if errs.Is(err, errs.Invalid) {
+		v.Error, _ = errs.Public(err)
+	} else if err != nil {
 		return err
 	}
 	v.Companies, v.Next = page.Companies, page.Next

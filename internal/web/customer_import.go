@@ -42,13 +42,7 @@ func (h *Handler) importCustomers(q *request) error {
 }
 
 func (h *Handler) exportCustomers(q *request) error {
-	query := strings.TrimSpace(q.r.URL.Query().Get("q"))
-	cq := service.CustomerQuery{}
-	if strings.Contains(query, "@") {
-		cq.Email = query
-	} else if query != "" {
-		cq.Phone = query
-	}
+	cq := searchQuery(strings.TrimSpace(q.r.URL.Query().Get("q")))
 	q.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	q.w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
 	if _, err := h.svc.ExportCustomers(q.r.Context(), q.actor, cq, q.w); err != nil {

@@ -21,12 +21,8 @@ type customerListView struct {
 
 func (h *Handler) listCustomers(q *request) error {
 	v := customerListView{Query: strings.TrimSpace(q.r.URL.Query().Get("q"))}
-	cq := service.CustomerQuery{Cursor: q.r.URL.Query().Get("cursor")}
-	if strings.Contains(v.Query, "@") {
-		cq.Email = v.Query
-	} else if v.Query != "" {
-		cq.Phone = v.Query
-	}
+	cq := searchQuery(v.Query)
+	cq.Cursor = q.r.URL.Query().Get("cursor")
 	page, err := h.svc.ListCustomers(q.r.Context(), q.actor, cq)
 	if errs.Is(err, errs.Invalid) {
 		v.Error, _ = errs.Public(err)
@@ -42,4 +38,18 @@ func (h *Handler) listCustomers(q *request) error {
 	}
 	h.render(q, status, "customers", "customers", v)
 	return nil
+}
+
+// searchQuery reads what was typed in the search box: an email address,
+// a phone number (digits and separators), or words of a name.
+func searchQuery(text string) service.CustomerQuery {
+	switch {
+	case text == "":
+		return service.CustomerQuery{}
+	case strings.Contains(text, "@"):
+		return service.CustomerQuery{Email: text}
+	case strings.Trim(text, "+0123456789 -().") == "":
+		return service.CustomerQuery{Phone: text}
+	}
+	return service.CustomerQuery{Name: text}
 }

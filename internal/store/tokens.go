@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"strings"
+)
+
+// SetNameTokens replaces the name-token indexes of one subject.
+func (tx *Tx) SetNameTokens(ctx context.Context, kind, subjectID string, tokens [][]byte) error {
+	if _, err := tx.exec(ctx, "DELETE FROM name_tokens WHERE kind = ? AND subject_id = ?", kind, subjectID); err != nil {
+		return classify("store.SetNameTokens", err)
+	}
+	return tx.insertNameTokens(ctx, kind, map[string][][]byte{subjectID: tokens})
+}
+
+// insertNameTokens adds tokens for many subjects in multi-row statements.
+func (tx *Tx) insertNameTokens(ctx context.Context, kind string, bySubject map[string][][]byte) error {
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		rows := len(args) / 3
+		_, err := tx.exec(ctx, "INSERT INTO name_tokens (kind, subject_id, token) VALUES "+strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", rows), ", "), args...)
+		args = args[:0]
+		return classify("store.insertNameTokens", err)
+	}
+	for id, tokens := range bySubject {
+		for _, t := range tokens {
+			args = append(args, kind, id, t)
+			if len(args) >= 900 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+// DeleteNameTokens removes a subject's name tokens.
+func (tx *Tx) DeleteNameTokens(ctx context.Context, kind, subjectID string) error {
+	_, err := tx.exec(ctx, "DELETE FROM name_tokens WHERE kind = ? AND subject_id = ?", kind, subjectID)
+	return classify("store.DeleteNameTokens", err)
+}
+
+// tokenMatch is a condition on idColumn: the subject has every token.
+func tokenMatch(kind, idColumn string, tokens [][]byte) (string, []any) {
+	args := []any{kind}
+	for _, t := range tokens {
+		args = append(args, t)
+	}
+	args = append(args, len(tokens))
+	return idColumn + " IN (SELECT subject_id FROM name_tokens WHERE kind = ? AND token IN (" + placeholders(len(tokens)) +
+		") GROUP BY subject_id HAVING count(DISTINCT token) = ?)", args
+}
