@@ -287,6 +287,12 @@ func TestWebJourneys(t *testing.T) {
 		if p := sales.get("/customers"); !strings.Contains(p.body, "新建客户") || p.header.Get("Content-Language") != "zh-CN" {
 			t.Fatal("language switch did not apply")
 		}
+		// The choice is the user's: another browser (English, no cookie) gets it after login.
+		again := newBrowser(t, s, "en")
+		again.login("sales1@example.com", password)
+		if p := again.get("/customers"); p.header.Get("Content-Language") != "zh-CN" {
+			t.Fatalf("the user's language did not follow them: %q", p.header.Get("Content-Language"))
+		}
 
 		// Admin deletes; logout ends the session.
 		del := admin.get(custPath)

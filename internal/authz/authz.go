@@ -79,6 +79,7 @@ type Actor struct {
 	UserID    string
 	Roles     []Role
 	Team      string
+	Locale    string // the user's chosen UI language, "" for none (not used for decisions)
 	SessionID string
 	IP        string
 }

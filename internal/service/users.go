@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -184,6 +185,25 @@ func (s *Service) SetUserTeam(ctx context.Context, a authz.Actor, userID, team s
 		return User{}, err
 	}
 	return out, nil
+}
+
+// Locales are the UI languages.
+var Locales = []string{"en", "zh-CN"}
+
+// SetMyLocale stores the actor's own UI language.
+func (s *Service) SetMyLocale(ctx context.Context, a authz.Actor, locale string) error {
+	if !slices.Contains(Locales, locale) {
+		return errs.InvalidField("locale", "locale must be en or zh-CN")
+	}
+	if a.UserID == authz.SystemUserID || a.SessionID == "" {
+		return errs.E(errs.Permission, "only a logged-in user has a language")
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdateUserLocale(ctx, a.UserID, locale, s.now()); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "user.locale_change", "user", a.UserID, []string{"locale"}, audit.Success, locale)
+	})
 }
 
 // SetPassword replaces a user's password and ends all their sessions.

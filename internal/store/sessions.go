@@ -42,7 +42,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithU
 	var uc, uu int64
 	s := &out.Session
 	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires,
-		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &u.WrappedKey)
+		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &u.WrappedKey)
 	if err != nil {
 		return out, classify("store.SessionByTokenHash", err)
 	}

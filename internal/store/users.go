@@ -13,6 +13,7 @@ type UserRow struct {
 	EmailSealed  []byte
 	Role         string
 	Team         string // "" for none
+	Locale       string // the UI language the user chose; "" for the browser's
 	PasswordHash string
 	TokenKey     []byte // per-user secret; changing it ends every session
 	Disabled     bool
@@ -21,13 +22,13 @@ type UserRow struct {
 	WrappedKey   []byte // the user's wrapped data key, joined in on reads
 }
 
-const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, k.wrapped"
+const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.locale, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, k.wrapped"
 
 func scanUser(row interface{ Scan(...any) error }) (UserRow, error) {
 	var u UserRow
 	var disabled int
 	var created, updated int64
-	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &u.WrappedKey)
+	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &u.WrappedKey)
 	u.Disabled = disabled != 0
 	u.CreatedAt, u.UpdatedAt = fromMicro(created), fromMicro(updated)
 	return u, err
@@ -74,6 +75,11 @@ func (tx *Tx) ListUsers(ctx context.Context) ([]UserRow, error) {
 // UpdateUserRole sets a user's role.
 func (tx *Tx) UpdateUserRole(ctx context.Context, id, role string, now time.Time) error {
 	return tx.updateOne(ctx, "store.UpdateUserRole", "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", role, now.UnixMicro(), id)
+}
+
+// UpdateUserLocale sets a user's UI language.
+func (tx *Tx) UpdateUserLocale(ctx context.Context, id, locale string, now time.Time) error {
+	return tx.updateOne(ctx, "store.UpdateUserLocale", "UPDATE users SET locale = ?, updated_at = ? WHERE id = ?", locale, now.UnixMicro(), id)
 }
 
 // UpdateUserTeam sets a user's team ("" for none).

@@ -15,5 +15,8 @@ func (h *Handler) showHome(q *request) error {
 		return nil
 	}
 	q.token = c.Value
+	if q.actor.Locale != "" {
+		q.lang = q.actor.Locale
+	}
 	return h.showDashboard(q)
 }

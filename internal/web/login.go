@@ -69,6 +69,14 @@ func (h *Handler) switchLanguage(q *request) error {
 		return errs.InvalidField("lang", "unknown language")
 	}
 	http.SetCookie(q.w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	// A logged-in user's choice is kept with the user, for every device.
+	if c, err := q.r.Cookie(SessionCookie); err == nil {
+		if a, err := h.svc.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil {
+			if err := h.svc.SetMyLocale(q.r.Context(), a, lang); err != nil {
+				return err
+			}
+		}
+	}
 	http.Redirect(q.w, q.r, safeNext(q.r.PostFormValue("back")), http.StatusSeeOther)
 	return nil
 }

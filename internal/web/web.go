@@ -175,6 +175,9 @@ func (h *Handler) session(fn pageFunc, checkForm bool) http.Handler {
 		if err == nil {
 			q.token = c.Value
 			q.actor, err = h.svc.Authenticate(r.Context(), c.Value, client(r))
+			if err == nil && q.actor.Locale != "" {
+				q.lang = q.actor.Locale // the user's own choice wins over the browser's
+			}
 		}
 		if err != nil {
 			if errs.Is(err, errs.Unauthenticated) || errs.Is(err, errs.NotExist) || c == nil {
