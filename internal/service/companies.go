@@ -266,19 +266,12 @@ func (s *Service) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQue
 	if !d.Allowed {
 		return CompanyPage{}, errs.E(errs.Permission, "you may not read companies")
 	}
-	f := store.CompanyFilter{StoreOnly: q.StoresOnly, Limit: q.Limit}
-	switch {
-	case f.Limit == 0:
-		f.Limit = defaultLimit
-	case f.Limit < 0 || f.Limit > maxLimit:
-		return CompanyPage{}, errs.InvalidField("limit", "limit must be between 1 and 200")
+	f := store.CompanyFilter{StoreOnly: q.StoresOnly}
+	var err error
+	if f.Limit, err = pageLimit(q.Limit); err != nil {
+		return CompanyPage{}, err
 	}
-	switch {
-	case d.Scope == authz.ScopeOwn, d.Scope == authz.ScopeTeam && a.Team == "":
-		f.OwnerID = a.UserID
-	case d.Scope == authz.ScopeTeam:
-		f.Team = a.Team
-	}
+	f.OwnerID, f.Team = scopeFilter(a, d)
 	if q.Name != "" {
 		if d.Field(crm.CompanyName) < authz.Read {
 			return CompanyPage{}, errs.InvalidField("name", "you may not search by name")
@@ -297,15 +290,12 @@ func (s *Service) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQue
 	want := f.Limit
 	f.Limit++
 	var page CompanyPage
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListCompanies(ctx, f)
 		if err != nil {
 			return err
 		}
-		if len(rows) > want {
-			rows = rows[:want]
-			page.Next = encodeCursor(store.Cursor{CreatedAt: rows[want-1].CreatedAt, ID: rows[want-1].ID})
-		}
+		rows, page.Next = cutPage(rows, want, func(r store.CompanyRow) store.Cursor { return store.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
 		events := make([]audit.Event, 0, len(rows))
 		for _, row := range rows {
 			rd := authz.Decide(a, authz.ActionRead, companyRes(row))

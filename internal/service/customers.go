@@ -331,11 +331,7 @@ func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQu
 		if err != nil {
 			return err
 		}
-		if len(rows) > want {
-			rows = rows[:want]
-			last := rows[want-1]
-			page.Next = encodeCursor(store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
-		}
+		rows, page.Next = cutPage(rows, want, func(r store.CustomerRow) store.Cursor { return store.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
 		events := make([]audit.Event, 0, len(rows))
 		for _, row := range rows {
 			rd := authz.Decide(a, authz.ActionRead, customerRes(row))
@@ -364,19 +360,12 @@ func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQu
 // decision is d: scope, blind-index searches (only by fields a may read),
 // cursor and limit. reason describes it for the audit log.
 func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuery) (store.CustomerFilter, string, error) {
-	f := store.CustomerFilter{Limit: q.Limit}
-	switch {
-	case f.Limit == 0:
-		f.Limit = defaultLimit
-	case f.Limit < 0 || f.Limit > maxLimit:
-		return f, "", errs.InvalidField("limit", "limit must be between 1 and 200")
+	var f store.CustomerFilter
+	var err error
+	if f.Limit, err = pageLimit(q.Limit); err != nil {
+		return f, "", err
 	}
-	switch {
-	case d.Scope == authz.ScopeOwn, d.Scope == authz.ScopeTeam && a.Team == "":
-		f.OwnerID = a.UserID
-	case d.Scope == authz.ScopeTeam:
-		f.Team = a.Team
-	}
+	f.OwnerID, f.Team = scopeFilter(a, d)
 	reason := "list"
 	for _, x := range []struct {
 		field, value, index string

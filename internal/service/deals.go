@@ -281,12 +281,7 @@ func (s *Service) Pipeline(ctx context.Context, a authz.Actor, customerID string
 		return nil, errCustomerNotFound
 	}
 	f := store.DealFilter{CustomerID: customerID, Limit: 1000}
-	switch {
-	case d.Scope == authz.ScopeOwn, d.Scope == authz.ScopeTeam && a.Team == "":
-		f.OwnerID = a.UserID
-	case d.Scope == authz.ScopeTeam:
-		f.Team = a.Team
-	}
+	f.OwnerID, f.Team = scopeFilter(a, d)
 	var cols []StageColumn
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		stages, err := tx.Stages(ctx)

@@ -205,12 +205,7 @@ func (s *Service) Visits(ctx context.Context, a authz.Actor, from, to string) ([
 		}
 	}
 	f := store.VisitFilter{From: from, To: to, Limit: 500}
-	switch {
-	case d.Scope == authz.ScopeOwn, d.Scope == authz.ScopeTeam && a.Team == "":
-		f.RepID = a.UserID
-	case d.Scope == authz.ScopeTeam:
-		f.Team = a.Team
-	}
+	f.RepID, f.Team = scopeFilter(a, d)
 	var out []crm.Visit
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListVisits(ctx, f)
