@@ -16,8 +16,8 @@ import (
 )
 
 // TestRoleMatrix checks the API against the role table: for every role,
-// and for a customer the user owns, one a teammate owns and one another
-// team owns, what the table allows is there, masked where masked, and
+// and for a customer (and a company) the user owns, one a teammate owns
+// and one another team owns, what the table allows is there, masked where masked, and
 // what it does not allow is absent — from reads, lists, searches, exports
 // and error messages. Expectations come from authz.Decide over the same
 // table that docs/ROLES.md is generated from.
@@ -68,6 +68,27 @@ func TestRoleMatrix(t *testing.T) {
 			}
 			c.id = r.str("id")
 			return c
+		}
+		makeCompany := func(tag, owner, team string) customer {
+			c := customer{owner: userID[owner], team: team, values: map[string]string{
+				"name": "Company " + tag, "address": tag + " Road 1", "phone": fmt.Sprintf("+8621%08d", len(tag)*104729%99999999), "notes": "Notes on " + tag,
+			}}
+			body := map[string]any{"owner_id": c.owner}
+			for k, v := range c.values {
+				body[k] = v
+			}
+			r := s.do(t, "POST", "/api/v1/companies", admin, body)
+			if r.Status != 201 {
+				t.Fatalf("create company %s: %d %s", tag, r.Status, r.Body)
+			}
+			c.id = r.str("id")
+			return c
+		}
+		companies := []customer{makeCompany("peerco", "peer", "north"), makeCompany("farco", "far", "south")}
+		for _, r := range authz.Roles {
+			if r != authz.RoleAdmin {
+				companies = append(companies, makeCompany("own"+strings.ReplaceAll(string(r), "_", "")+"co", string(r), "north"))
+			}
 		}
 		all := []customer{makeCustomer("peerclient", "peer", "north"), makeCustomer("farclient", "far", "south")}
 		for _, r := range authz.Roles {
@@ -128,6 +149,58 @@ func TestRoleMatrix(t *testing.T) {
 						t.Fatalf("read %s: %d %s", c.id, r.Status, r.Body)
 					}
 					checkFields("read", r.Body, func(f string) (string, bool) { v, ok := r.JSON[f].(string); return v, ok }, c, d)
+				}
+
+				// Companies: read and list, from the same table.
+				companyRes := func(c customer) authz.Resource {
+					return authz.Resource{Object: authz.ObjectCompany, OwnerID: c.owner, OwnerTeam: c.team}
+				}
+				var wantCos []string
+				for _, c := range companies {
+					d := authz.Decide(actor, authz.ActionRead, companyRes(c))
+					r := s.do(t, "GET", "/api/v1/companies/"+c.id, tok, nil)
+					if !d.Allowed {
+						if r.Status != 404 || bytes.Contains(r.Body, []byte(c.values["name"])) {
+							t.Errorf("company %s: %d, want 404 and nothing of it", c.id, r.Status)
+						}
+						continue
+					}
+					wantCos = append(wantCos, c.id)
+					for _, f := range crm.CompanyFields {
+						full := c.values[f.Name]
+						got, present := r.JSON[f.Name].(string)
+						switch d.Field(f.Name) {
+						case authz.Hidden:
+							if present || bytes.Contains(r.Body, []byte(full)) {
+								t.Errorf("company %s: %s hidden for %s but present", c.id, f.Name, role)
+							}
+						case authz.Masked:
+							if got != privacy.Mask(full) {
+								t.Errorf("company %s: %s = %q, want masked", c.id, f.Name, got)
+							}
+						default:
+							if got != full {
+								t.Errorf("company %s: %s = %q, want %q", c.id, f.Name, got, full)
+							}
+						}
+					}
+				}
+				cos := s.do(t, "GET", "/api/v1/companies?limit=200", tok, nil)
+				if !authz.Decide(actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed {
+					if cos.Status != 403 {
+						t.Errorf("company list: %d, want 403", cos.Status)
+					}
+				} else {
+					var got []string
+					items, _ := cos.JSON["items"].([]any)
+					for _, it := range items {
+						got = append(got, it.(map[string]any)["id"].(string))
+					}
+					slices.Sort(got)
+					slices.Sort(wantCos)
+					if !slices.Equal(got, wantCos) {
+						t.Errorf("company list: %v, want %v", got, wantCos)
+					}
 				}
 
 				// The list holds exactly the customers the table lets the role read.
