@@ -47,6 +47,8 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			"location":    "31.987654,121.123456",
 			"photo":       "PHOTO-MARKER-" + tag,
 			"lot":         "Famille-rose vase " + tag,
+			"interest":    "Jade carving " + tag,
+			"feedback":    "Wonderful preview evening " + tag,
 		}
 		c, err := f.Service.CreateCustomer(ctx, f.admin, input("name", secrets["name"], "email", secrets["email"],
 			"phone", secrets["phone"], "national_id", secrets["national_id"], "notes", secrets["notes"]))
@@ -80,6 +82,12 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.AddPhoto(ctx, rep, visit.ID, bytes.NewReader(append(pngBytes(t), []byte(secrets["photo"])...))); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Service.SetPreferences(ctx, f.admin, c.ID, crm.Preferences{OptIn: []string{"wechat"}, Interests: []string{secrets["interest"]}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.AddFeedback(ctx, f.admin, c.ID, crm.Feedback{Rating: 5, Comment: secrets["feedback"]}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.RecordTransaction(ctx, f.admin, c.ID, crm.Transaction{Kind: "lot", Currency: "CNY", OccurredOn: "2026-11-20", Reference: secrets["lot"], Description: secrets["lot"], Amount: 1, Premium: 1}); err != nil {
