@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
@@ -18,6 +19,7 @@ type companyJSON struct {
 	Address   *string        `json:"address,omitempty"`
 	Phone     *string        `json:"phone,omitempty"`
 	Notes     *string        `json:"notes,omitempty"`
+	Tags      []string       `json:"tags,omitempty"`
 	Customers []customerJSON `json:"customers,omitempty"`
 	CreatedAt time.Time      `json:"created_at"`
 	UpdatedAt time.Time      `json:"updated_at"`
@@ -31,20 +33,25 @@ func toCompanyJSON(c crm.Company) companyJSON {
 		return nil
 	}
 	return companyJSON{ID: c.ID, OwnerID: c.OwnerID, IsStore: c.IsStore, Name: field(crm.CompanyName), Address: field(crm.CompanyAddress),
-		Phone: field(crm.CompanyPhone), Notes: field(crm.CompanyNotes), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		Phone: field(crm.CompanyPhone), Notes: field(crm.CompanyNotes), Tags: crm.Tags(c.Fields[crm.CompanyTags]), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 type companyInput struct {
-	Name    *string `json:"name"`
-	Address *string `json:"address"`
-	Phone   *string `json:"phone"`
-	Notes   *string `json:"notes"`
-	IsStore *bool   `json:"is_store"`
-	OwnerID *string `json:"owner_id"`
+	Name    *string   `json:"name"`
+	Address *string   `json:"address"`
+	Phone   *string   `json:"phone"`
+	Notes   *string   `json:"notes"`
+	Tags    *[]string `json:"tags"`
+	IsStore *bool     `json:"is_store"`
+	OwnerID *string   `json:"owner_id"`
 }
 
 func (in companyInput) toCRM() crm.CompanyInput {
 	out := crm.CompanyInput{Fields: map[string]*string{}, IsStore: in.IsStore, OwnerID: in.OwnerID}
+	if in.Tags != nil {
+		joined := strings.Join(*in.Tags, ",")
+		out.Fields[crm.CompanyTags] = &joined
+	}
 	for name, v := range map[string]*string{crm.CompanyName: in.Name, crm.CompanyAddress: in.Address, crm.CompanyPhone: in.Phone, crm.CompanyNotes: in.Notes} {
 		if v != nil {
 			out.Fields[name] = v
@@ -102,7 +109,7 @@ func (h *Handler) deleteCompany(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	q, err := httpx.Query(r, "name", "stores", "cursor", "limit")
+	q, err := httpx.Query(r, "name", "tag", "stores", "cursor", "limit")
 	if err != nil {
 		return err
 	}
@@ -110,7 +117,7 @@ func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, a authz.
 	if err != nil {
 		return err
 	}
-	page, err := h.svc.ListCompanies(r.Context(), a, service.CompanyQuery{Name: q["name"], StoresOnly: q["stores"] == "true", Cursor: q["cursor"], Limit: int(limit)})
+	page, err := h.svc.ListCompanies(r.Context(), a, service.CompanyQuery{Name: q["name"], Tag: q["tag"], StoresOnly: q["stores"] == "true", Cursor: q["cursor"], Limit: int(limit)})
 	if err != nil {
 		return err
 	}

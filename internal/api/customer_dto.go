@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"time"
 
 	"strongroom.dev/strongroom/internal/crm"
@@ -18,6 +19,7 @@ type customerJSON struct {
 	NationalID *string   `json:"national_id,omitempty"`
 	Notes      *string   `json:"notes,omitempty"`
 	Assessment *string   `json:"assessment,omitempty"`
+	Tags       []string  `json:"tags,omitempty"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
@@ -39,6 +41,7 @@ func toCustomerJSON(c crm.Customer) customerJSON {
 		NationalID: field(crm.FieldNationalID),
 		Notes:      field(crm.FieldNotes),
 		Assessment: field(crm.FieldAssessment),
+		Tags:       crm.Tags(c.Fields[crm.FieldTags]),
 		CreatedAt:  c.CreatedAt,
 		UpdatedAt:  c.UpdatedAt,
 	}
@@ -47,18 +50,23 @@ func toCustomerJSON(c crm.Customer) customerJSON {
 // customerInput is a create or a partial update. A field left out (or
 // null) is unchanged; "" clears it.
 type customerInput struct {
-	Name       *string `json:"name"`
-	Email      *string `json:"email"`
-	Phone      *string `json:"phone"`
-	NationalID *string `json:"national_id"`
-	Notes      *string `json:"notes"`
-	Assessment *string `json:"assessment"`
-	OwnerID    *string `json:"owner_id"`
-	CompanyID  *string `json:"company_id"`
+	Name       *string   `json:"name"`
+	Email      *string   `json:"email"`
+	Phone      *string   `json:"phone"`
+	NationalID *string   `json:"national_id"`
+	Notes      *string   `json:"notes"`
+	Assessment *string   `json:"assessment"`
+	Tags       *[]string `json:"tags"`
+	OwnerID    *string   `json:"owner_id"`
+	CompanyID  *string   `json:"company_id"`
 }
 
 func (in customerInput) toCRM() crm.CustomerInput {
 	out := crm.CustomerInput{Fields: map[string]*string{}, OwnerID: in.OwnerID, CompanyID: in.CompanyID}
+	if in.Tags != nil {
+		joined := strings.Join(*in.Tags, ",")
+		out.Fields[crm.FieldTags] = &joined
+	}
 	for name, v := range map[string]*string{
 		crm.FieldName: in.Name, crm.FieldEmail: in.Email, crm.FieldPhone: in.Phone,
 		crm.FieldNationalID: in.NationalID, crm.FieldNotes: in.Notes, crm.FieldAssessment: in.Assessment,

@@ -14,7 +14,7 @@ type customerList struct {
 }
 
 func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	q, err := httpx.Query(r, "name", "email", "phone", "national_id", "cursor", "limit")
+	q, err := httpx.Query(r, "name", "tag", "email", "phone", "national_id", "cursor", "limit")
 	if err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, a authz.
 		return err
 	}
 	page, err := h.svc.ListCustomers(r.Context(), a, service.CustomerQuery{
-		Name: q["name"], Email: q["email"], Phone: q["phone"], NationalID: q["national_id"], Cursor: q["cursor"], Limit: int(limit),
+		Name: q["name"], Tag: q["tag"], Email: q["email"], Phone: q["phone"], NationalID: q["national_id"], Cursor: q["cursor"], Limit: int(limit),
 	})
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ const (
 	CompanyAddress = "address"
 	CompanyPhone   = "phone"
 	CompanyNotes   = "notes"
+	CompanyTags    = "tags"
 )
 
 // CompanyFields lists every sealed field of a company with its class.
@@ -25,6 +26,7 @@ var CompanyFields = []struct {
 	{CompanyAddress, ClassContact},
 	{CompanyPhone, ClassContact},
 	{CompanyNotes, ClassNotes},
+	{CompanyTags, ClassNotes},
 }
 
 // Company is an account; a store (visited by field reps) is a company
@@ -62,6 +64,11 @@ func (in *CompanyInput) Normalise(create bool) error {
 			var err error
 			if n, err = NormalisePhone(n); err != nil {
 				return errs.InvalidField(name, "phone may hold only digits, a leading +, spaces, dashes, dots and brackets (5 to 20 digits)")
+			}
+		case CompanyTags:
+			var err error
+			if n, err = NormaliseTags(n); err != nil {
+				return err
 			}
 		case CompanyNotes:
 			if utf8.RuneCountInString(n) > maxNotes || hasControl(n, true) {

@@ -32,6 +32,7 @@ const (
 	FieldNationalID = "national_id"
 	FieldNotes      = "notes"
 	FieldAssessment = "assessment" // e.g. a counselling assessment: special category
+	FieldTags       = "tags"       // comma-separated labels, e.g. "VIP, collector"
 )
 
 // CustomerFields lists every personal field of a customer with its class,
@@ -45,6 +46,7 @@ var CustomerFields = []struct {
 	{FieldPhone, ClassContact},
 	{FieldNationalID, ClassIdentity},
 	{FieldNotes, ClassNotes},
+	{FieldTags, ClassNotes},
 	{FieldAssessment, ClassSpecial},
 }
 
@@ -132,6 +134,8 @@ func normaliseField(name, v string) (string, error) {
 		return NormalisePhone(v)
 	case FieldNationalID:
 		return NormaliseNationalID(v)
+	case FieldTags:
+		return NormaliseTags(v)
 	case FieldNotes, FieldAssessment:
 		if utf8.RuneCountInString(v) > maxNotes {
 			return "", errs.InvalidField(name, name+" is longer than 10000 characters")
@@ -142,6 +146,37 @@ func normaliseField(name, v string) (string, error) {
 		return v, nil
 	}
 	return "", errs.InvalidField(name, "unknown field "+name)
+}
+
+// NormaliseTags cleans a comma-separated tag list: trimmed, de-duplicated
+// (case-insensitively), in the order given, each 1 to 40 characters, at
+// most 20 tags, joined as "a, b".
+func NormaliseTags(v string) (string, error) {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == ';' }) {
+		t = strings.TrimSpace(t)
+		if t == "" || seen[strings.ToLower(t)] {
+			continue
+		}
+		if utf8.RuneCountInString(t) > 40 || hasControl(t, false) {
+			return "", errs.InvalidField(FieldTags, "a tag is at most 40 characters")
+		}
+		seen[strings.ToLower(t)] = true
+		out = append(out, t)
+	}
+	if len(out) > 20 {
+		return "", errs.InvalidField(FieldTags, "at most 20 tags")
+	}
+	return strings.Join(out, ", "), nil
+}
+
+// Tags splits a normalised tag list.
+func Tags(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ", ")
 }
 
 // NormaliseEmail checks an email address and lower-cases it.

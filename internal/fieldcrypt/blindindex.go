@@ -21,9 +21,10 @@ const (
 	IndexCustomerNationalID = "customer.national_id"
 	IndexUserEmail          = "user.email"
 	IndexNameToken          = "name.token" // tokens of customer and company names
+	IndexTag                = "tag"        // customer and company tags, lower-cased
 )
 
-var indexNames = []string{IndexCustomerEmail, IndexCustomerPhone, IndexCustomerNationalID, IndexUserEmail, IndexNameToken}
+var indexNames = []string{IndexCustomerEmail, IndexCustomerPhone, IndexCustomerNationalID, IndexUserEmail, IndexNameToken, IndexTag}
 
 // Indexer computes blind indexes: a truncated HMAC-SHA256 of a normalised
 // value under a key derived from the master key for that index alone.

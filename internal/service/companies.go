@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strings"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
@@ -72,6 +73,7 @@ func (s *Service) CreateCompany(ctx context.Context, a authz.Actor, in crm.Compa
 		return crm.Company{}, err
 	}
 	row.NameTokens = s.nameTokens(c.Fields[crm.CompanyName])
+	row.Tags = s.tagIndexes(c.Fields[crm.CompanyTags])
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.keys.ActiveTerm(), now); err != nil {
 			return err
@@ -195,6 +197,7 @@ func (s *Service) UpdateCompany(ctx context.Context, a authz.Actor, id string, i
 			return err
 		}
 		newRow.NameTokens = s.nameTokens(c.Fields[crm.CompanyName])
+		newRow.Tags = s.tagIndexes(c.Fields[crm.CompanyTags])
 		if err := tx.UpdateCompany(ctx, newRow); err != nil {
 			return err
 		}
@@ -249,6 +252,7 @@ func (s *Service) DeleteCompany(ctx context.Context, a authz.Actor, id string) e
 // CompanyQuery pages the company list.
 type CompanyQuery struct {
 	Name       string // every token must match
+	Tag        string
 	StoresOnly bool
 	Cursor     string
 	Limit      int
@@ -279,6 +283,12 @@ func (s *Service) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQue
 		if f.NameTokens = s.nameTokens(q.Name); len(f.NameTokens) == 0 {
 			return CompanyPage{}, errs.InvalidField("name", "search by name needs a word of two letters or two Chinese characters")
 		}
+	}
+	if q.Tag != "" {
+		if d.Field(crm.CompanyTags) < authz.Read {
+			return CompanyPage{}, errs.InvalidField("tags", "you may not filter by tag")
+		}
+		f.Tag = s.index.Index(fieldcrypt.IndexTag, strings.ToLower(strings.TrimSpace(q.Tag)))
 	}
 	if q.Cursor != "" {
 		cur, err := decodeCursor(q.Cursor)

@@ -296,6 +296,7 @@ func (s *Service) customerInScope(ctx context.Context, tx *store.Tx, a authz.Act
 // CustomerQuery filters and pages a customer list.
 type CustomerQuery struct {
 	Name                     string // every token must match (words; pairs of Chinese characters)
+	Tag                      string // customers with this tag (case-insensitive)
 	Email, Phone, NationalID string // exact match, through blind indexes
 	Cursor                   string // from a previous page's Next
 	Limit                    int    // 1..200, default 50
@@ -398,6 +399,13 @@ func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuer
 		}
 		reason = "search by name"
 	}
+	if q.Tag != "" {
+		if d.Field(crm.FieldTags) < authz.Read {
+			return f, "", errs.InvalidField(crm.FieldTags, "you may not filter by tag")
+		}
+		f.Tag = s.index.Index(fieldcrypt.IndexTag, strings.ToLower(strings.TrimSpace(q.Tag)))
+		reason = "filter by tag"
+	}
 	if q.Cursor != "" {
 		cur, err := decodeCursor(q.Cursor)
 		if err != nil {
@@ -406,6 +414,15 @@ func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuer
 		f.After = &cur
 	}
 	return f, reason, nil
+}
+
+// tagIndexes are the blind indexes of a normalised tag list.
+func (s *Service) tagIndexes(tags string) [][]byte {
+	var out [][]byte
+	for _, t := range crm.Tags(tags) {
+		out = append(out, s.index.Index(fieldcrypt.IndexTag, strings.ToLower(t)))
+	}
+	return out
 }
 
 // nameTokens are the blind indexes of a name's search tokens.
@@ -427,6 +444,7 @@ func (s *Service) sealCustomer(key keyring.DataKey, c crm.Customer) (store.Custo
 		row.Sealed[name] = ct
 	}
 	row.NameTokens = s.nameTokens(c.Fields[crm.FieldName])
+	row.Tags = s.tagIndexes(c.Fields[crm.FieldTags])
 	row.Index = store.CustomerIndex{
 		Email:      s.index.Index(fieldcrypt.IndexCustomerEmail, c.Fields[crm.FieldEmail]),
 		Phone:      s.index.Index(fieldcrypt.IndexCustomerPhone, c.Fields[crm.FieldPhone]),

@@ -139,7 +139,7 @@ func TestExportCustomers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 2 || strings.Join(rows[0], ",") != "id,owner_id,name,email,phone,national_id,notes" {
+		if len(rows) != 2 || strings.Join(rows[0], ",") != "id,owner_id,name,email,phone,national_id,notes,tags" {
 			t.Fatalf("sales export: %v", rows)
 		}
 		got := strings.Join(rows[1], "|")
@@ -156,7 +156,7 @@ func TestExportCustomers(t *testing.T) {
 		page, _ := f.Service.Audit(ctx, f.auditor, service.AuditQuery{ActorID: f.sales1.UserID})
 		found := false
 		for _, e := range page.Events {
-			if e.Action == "customer.export" && e.Reason == "list: 1 rows" && strings.Join(e.Fields, ",") == "name,email,phone,national_id:masked,notes" {
+			if e.Action == "customer.export" && e.Reason == "list: 1 rows" && strings.Join(e.Fields, ",") == "name,email,phone,national_id:masked,notes,tags" {
 				found = true
 			}
 		}

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -354,6 +355,40 @@ func TestNameSearch(t *testing.T) {
 		db.Raw(t).QueryRow("SELECT count(*) FROM name_tokens WHERE subject_id = '" + ids["王小明"] + "'").Scan(&n)
 		if n != 0 {
 			t.Errorf("%d tokens left after delete", n)
+		}
+	})
+}
+
+func TestTags(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		vip, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "Big Collector", "tags", " VIP, collector,vip ，Porcelain"))
+		if err != nil || vip.Fields["tags"] != "VIP, collector, Porcelain" {
+			t.Fatalf("tags: %+v %v", vip.Fields, err)
+		}
+		if _, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "Small Buyer", "tags", "prospect")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.CreateCustomer(ctx, f.sales2, input("name", "Other VIP", "tags", "vip")); err != nil {
+			t.Fatal(err)
+		}
+		page, err := f.Service.ListCustomers(ctx, f.sales1, service.CustomerQuery{Tag: "vip"})
+		if err != nil || len(page.Customers) != 1 || page.Customers[0].ID != vip.ID {
+			t.Fatalf("by tag: %+v %v", page.Customers, err)
+		}
+		if _, err := f.Service.UpdateCustomer(ctx, f.sales1, vip.ID, input("tags", "")); err != nil {
+			t.Fatal(err)
+		}
+		if page, _ := f.Service.ListCustomers(ctx, f.sales1, service.CustomerQuery{Tag: "VIP"}); len(page.Customers) != 0 {
+			t.Fatalf("cleared tag still matches: %d", len(page.Customers))
+		}
+		many := make([]string, 21)
+		for i := range many {
+			many[i] = fmt.Sprintf("tag%d", i)
+		}
+		if _, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "X", "tags", strings.Join(many, ","))); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("21 tags: %v", err)
 		}
 	})
 }

@@ -12,14 +12,16 @@ var CompanyColumns = map[string]string{
 	"address": "address_ct",
 	"phone":   "phone_ct",
 	"notes":   "notes_ct",
+	"tags":    "tags_ct",
 }
 
-var companyFieldOrder = []string{"name", "address", "phone", "notes"}
+var companyFieldOrder = []string{"name", "address", "phone", "notes", "tags"}
 
 // CompanyRow is a stored company with its wrapped data key.
 type CompanyRow struct {
 	ID         string
 	NameTokens [][]byte // blind indexes of the name's tokens; written, never read back
+	Tags       [][]byte // blind indexes of the tags; likewise
 	OwnerID    string
 	OwnerTeam  string
 	IsStore    bool
@@ -76,7 +78,10 @@ func (tx *Tx) InsertCompany(ctx context.Context, c CompanyRow) error {
 	if _, err := tx.exec(ctx, "INSERT INTO companies ("+strings.Join(cols, ", ")+") VALUES ("+placeholders(len(cols))+")", args...); err != nil {
 		return classify("store.InsertCompany", err)
 	}
-	return tx.SetNameTokens(ctx, "company", c.ID, c.NameTokens)
+	if err := tx.SetNameTokens(ctx, "company", c.ID, c.NameTokens); err != nil {
+		return err
+	}
+	return tx.SetTags(ctx, "company", c.ID, c.Tags)
 }
 
 // UpdateCompany rewrites a company's owner, store flag and sealed fields.
@@ -90,7 +95,10 @@ func (tx *Tx) UpdateCompany(ctx context.Context, c CompanyRow) error {
 	if err := tx.updateOne(ctx, "store.UpdateCompany", "UPDATE companies SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, c.ID)...); err != nil {
 		return err
 	}
-	return tx.SetNameTokens(ctx, "company", c.ID, c.NameTokens)
+	if err := tx.SetNameTokens(ctx, "company", c.ID, c.NameTokens); err != nil {
+		return err
+	}
+	return tx.SetTags(ctx, "company", c.ID, c.Tags)
 }
 
 // DeleteCompany removes a company; its customers keep existing, unlinked.
@@ -98,7 +106,10 @@ func (tx *Tx) DeleteCompany(ctx context.Context, id string) error {
 	if err := tx.updateOne(ctx, "store.DeleteCompany", "DELETE FROM companies WHERE id = ?", id); err != nil {
 		return err
 	}
-	return tx.DeleteNameTokens(ctx, "company", id)
+	if err := tx.DeleteNameTokens(ctx, "company", id); err != nil {
+		return err
+	}
+	return tx.SetTags(ctx, "company", id, nil)
 }
 
 // CompanyByID returns one company.
@@ -110,6 +121,7 @@ func (tx *Tx) CompanyByID(ctx context.Context, id string) (CompanyRow, error) {
 // CompanyFilter selects companies for a list.
 type CompanyFilter struct {
 	NameTokens [][]byte
+	Tag        []byte
 	OwnerID    string
 	Team       string
 	StoreOnly  bool
@@ -133,6 +145,9 @@ func (tx *Tx) ListCompanies(ctx context.Context, f CompanyFilter) ([]CompanyRow,
 	if len(f.NameTokens) > 0 {
 		cond, a := tokenMatch("company", "co.id", f.NameTokens)
 		where, args = append(where, cond), append(args, a...)
+	}
+	if f.Tag != nil {
+		where, args = append(where, "co.id IN (SELECT subject_id FROM tag_index WHERE kind = 'company' AND tag = ?)"), append(args, f.Tag)
 	}
 	if f.After != nil {
 		us := f.After.CreatedAt.UnixMicro()

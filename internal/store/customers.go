@@ -16,10 +16,11 @@ var CustomerColumns = map[string]string{
 	"national_id": "national_id_ct",
 	"notes":       "notes_ct",
 	"assessment":  "assessment_ct",
+	"tags":        "tags_ct",
 }
 
 // customerFieldOrder fixes the column order used in SQL.
-var customerFieldOrder = []string{"name", "email", "phone", "national_id", "notes", "assessment"}
+var customerFieldOrder = []string{"name", "email", "phone", "national_id", "notes", "assessment", "tags"}
 
 // CustomerRow is a stored customer: sealed fields, blind indexes and the
 // wrapped data key of the customer (joined in on reads).
@@ -29,6 +30,7 @@ type CustomerRow struct {
 	OwnerTeam  string // the owner's team, joined in on reads
 	CompanyID  string
 	NameTokens [][]byte          // blind indexes of the name's tokens; written, never read back
+	Tags       [][]byte          // blind indexes of the tags; likewise
 	Sealed     map[string][]byte // field name -> ciphertext
 	Index      CustomerIndex
 	CreatedAt  time.Time
@@ -105,7 +107,10 @@ func (tx *Tx) InsertCustomer(ctx context.Context, c CustomerRow) error {
 	if _, err := tx.exec(ctx, "INSERT INTO customers ("+strings.Join(cols, ", ")+") VALUES ("+placeholders(len(cols))+")", args...); err != nil {
 		return classify("store.InsertCustomer", err)
 	}
-	return tx.SetNameTokens(ctx, "customer", c.ID, c.NameTokens)
+	if err := tx.SetNameTokens(ctx, "customer", c.ID, c.NameTokens); err != nil {
+		return err
+	}
+	return tx.SetTags(ctx, "customer", c.ID, c.Tags)
 }
 
 // InsertCustomers stores many new customers with their wrapped data keys,
@@ -136,10 +141,14 @@ func (tx *Tx) InsertCustomers(ctx context.Context, rows []CustomerRow, kekTerm u
 			return classify("store.InsertCustomers", err)
 		}
 		tokens := make(map[string][][]byte, len(part))
+		tags := make(map[string][][]byte, len(part))
 		for _, c := range part {
-			tokens[c.ID] = c.NameTokens
+			tokens[c.ID], tags[c.ID] = c.NameTokens, c.Tags
 		}
 		if err := tx.insertNameTokens(ctx, "customer", tokens); err != nil {
+			return err
+		}
+		if err := tx.insertIndex(ctx, "tag_index", "tag", "customer", tags); err != nil {
 			return err
 		}
 	}
@@ -203,7 +212,10 @@ func (tx *Tx) UpdateCustomer(ctx context.Context, c CustomerRow) error {
 	if err := tx.updateOne(ctx, "store.UpdateCustomer", "UPDATE customers SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...); err != nil {
 		return err
 	}
-	return tx.SetNameTokens(ctx, "customer", c.ID, c.NameTokens)
+	if err := tx.SetNameTokens(ctx, "customer", c.ID, c.NameTokens); err != nil {
+		return err
+	}
+	return tx.SetTags(ctx, "customer", c.ID, c.Tags)
 }
 
 // DeleteCustomer removes a customer row.
@@ -211,7 +223,10 @@ func (tx *Tx) DeleteCustomer(ctx context.Context, id string) error {
 	if err := tx.updateOne(ctx, "store.DeleteCustomer", "DELETE FROM customers WHERE id = ?", id); err != nil {
 		return err
 	}
-	return tx.DeleteNameTokens(ctx, "customer", id)
+	if err := tx.DeleteNameTokens(ctx, "customer", id); err != nil {
+		return err
+	}
+	return tx.SetTags(ctx, "customer", id, nil)
 }
 
 // CustomerFilter selects customers for a list. Zero fields do not filter.
@@ -222,6 +237,7 @@ type CustomerFilter struct {
 	Phone      []byte
 	NationalID []byte
 	NameTokens [][]byte // blind indexes of name tokens: all must match
+	Tag        []byte   // blind index of one tag
 	After      *Cursor  // keyset paging: customers created after this one
 	Limit      int
 }
@@ -253,6 +269,9 @@ func (tx *Tx) ListCustomers(ctx context.Context, f CustomerFilter) ([]CustomerRo
 	if len(f.NameTokens) > 0 {
 		cond, a := tokenMatch("customer", "c.id", f.NameTokens)
 		where, args = append(where, cond), append(args, a...)
+	}
+	if f.Tag != nil {
+		where, args = append(where, "c.id IN (SELECT subject_id FROM tag_index WHERE kind = 'customer' AND tag = ?)"), append(args, f.Tag)
 	}
 	if f.After != nil {
 		us := f.After.CreatedAt.UnixMicro()

@@ -15,15 +15,29 @@ func (tx *Tx) SetNameTokens(ctx context.Context, kind, subjectID string, tokens 
 
 // insertNameTokens adds tokens for many subjects in multi-row statements.
 func (tx *Tx) insertNameTokens(ctx context.Context, kind string, bySubject map[string][][]byte) error {
+	return tx.insertIndex(ctx, "name_tokens", "token", kind, bySubject)
+}
+
+// SetTags replaces the tag indexes of one subject (nil removes them).
+func (tx *Tx) SetTags(ctx context.Context, kind, subjectID string, tags [][]byte) error {
+	if _, err := tx.exec(ctx, "DELETE FROM tag_index WHERE kind = ? AND subject_id = ?", kind, subjectID); err != nil {
+		return classify("store.SetTags", err)
+	}
+	return tx.insertIndex(ctx, "tag_index", "tag", kind, map[string][][]byte{subjectID: tags})
+}
+
+// insertIndex adds (kind, subject, value) rows to a blind-index table
+// (name_tokens or tag_index) in multi-row statements.
+func (tx *Tx) insertIndex(ctx context.Context, table, column, kind string, bySubject map[string][][]byte) error {
 	var args []any
 	flush := func() error {
 		if len(args) == 0 {
 			return nil
 		}
 		rows := len(args) / 3
-		_, err := tx.exec(ctx, "INSERT INTO name_tokens (kind, subject_id, token) VALUES "+strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", rows), ", "), args...)
+		_, err := tx.exec(ctx, "INSERT INTO "+table+" (kind, subject_id, "+column+") VALUES "+strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", rows), ", "), args...)
 		args = args[:0]
-		return classify("store.insertNameTokens", err)
+		return classify("store.insertIndex", err)
 	}
 	for id, tokens := range bySubject {
 		for _, t := range tokens {

@@ -22,7 +22,7 @@ type customerListView struct {
 func (h *Handler) listCustomers(q *request) error {
 	v := customerListView{Query: strings.TrimSpace(q.r.URL.Query().Get("q"))}
 	cq := searchQuery(v.Query)
-	cq.Cursor = q.r.URL.Query().Get("cursor")
+	cq.Cursor, cq.Tag = q.r.URL.Query().Get("cursor"), q.r.URL.Query().Get("tag")
 	page, err := h.svc.ListCustomers(q.r.Context(), q.actor, cq)
 	if errs.Is(err, errs.Invalid) {
 		v.Error, _ = errs.Public(err)
