@@ -281,7 +281,10 @@ func TestWebJourneys(t *testing.T) {
 		}
 
 		// Language switch sticks.
-		if p := sales.post("/lang", url.Values{"lang": {"zh-CN"}, "back": {"/customers"}}); p.status != http.StatusSeeOther {
+		if p := sales.post("/lang", url.Values{"lang": {"zh-CN"}, "back": {"/customers"}}); p.status != http.StatusForbidden {
+			t.Fatalf("lang without the form's token, logged in: %d", p.status)
+		}
+		if p := sales.post("/lang", url.Values{"lang": {"zh-CN"}, "back": {"/customers"}, "csrf": {sales.get("/customers").csrf(t)}}); p.status != http.StatusSeeOther {
 			t.Fatalf("lang: %d", p.status)
 		}
 		if p := sales.get("/customers"); !strings.Contains(p.body, "新建客户") || p.header.Get("Content-Language") != "zh-CN" {

@@ -68,15 +68,20 @@ func (h *Handler) switchLanguage(q *request) error {
 	if lang != langEN && lang != langZH {
 		return errs.InvalidField("lang", "unknown language")
 	}
-	http.SetCookie(q.w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	// A logged-in user's choice is kept with the user, for every device.
+	// A logged-in user's choice is kept with the user, for every device; it
+	// changes the user's record, so the form must carry the session's token.
 	if c, err := q.r.Cookie(SessionCookie); err == nil {
 		if a, err := h.svc.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil {
+			q.token, q.actor = c.Value, a
+			if subtle.ConstantTimeCompare([]byte(q.r.PostFormValue(csrfField)), []byte(q.csrf())) != 1 {
+				return errs.E(errs.Permission, tr(q.lang, "form_expired"))
+			}
 			if err := h.svc.SetMyLocale(q.r.Context(), a, lang); err != nil {
 				return err
 			}
 		}
 	}
+	http.SetCookie(q.w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(q.w, q.r, safeNext(q.r.PostFormValue("back")), http.StatusSeeOther)
 	return nil
 }
