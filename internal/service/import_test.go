@@ -202,3 +202,26 @@ func BenchmarkImport100k(b *testing.B) {
 		}
 	})
 }
+
+// FuzzImport: any file is imported, reported or refused with a client
+// error; never a panic or an internal error.
+func FuzzImport(f *testing.F) {
+	for _, s := range []string{
+		"name,email\nA,a@example.com\n",
+		"First Name,Last Name\n\"unterminated,x\n",
+		"\ufeffname\n\"a\"\"b\",\n",
+		"name,name,name\n1,2,3\n",
+		"",
+		"email\n@\n",
+	} {
+		f.Add(s)
+	}
+	db := testkit.NewSQLite(f)
+	fx := newFixtureTB(f, db)
+	f.Fuzz(func(t *testing.T, data string) {
+		_, err := fx.Service.ImportCustomers(context.Background(), fx.admin, strings.NewReader(data), service.ImportOptions{DryRun: true})
+		if err != nil && errs.KindOf(err).Status() >= 500 {
+			t.Fatalf("import of %q: %v", data, err)
+		}
+	})
+}
