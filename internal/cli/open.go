@@ -21,6 +21,7 @@ type app struct {
 }
 
 func (a *app) Close() {
+	a.svc.Close()
 	a.db.Close()
 	a.keys.Close()
 }

@@ -48,7 +48,8 @@ func BenchmarkCustomerRead(b *testing.B) {
 				i++
 			}
 		})
-		b.Run("full-parallel", func(b *testing.B) {
+		b.Run("full-32-concurrent", func(b *testing.B) {
+			b.SetParallelism(16) // 16 × GOMAXPROCS readers at once, as with many users
 			b.RunParallel(func(pb *testing.PB) {
 				i := 0
 				for pb.Next() {

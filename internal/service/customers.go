@@ -146,23 +146,22 @@ func (s *Service) Customer(ctx context.Context, a authz.Actor, id string) (crm.C
 		return crm.Customer{}, errCustomerNotFound
 	}
 	var out crm.Customer
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		var row store.CustomerRow
-		var err error
-		if row, denied, err = s.customerInScope(ctx, tx, a, id, "customer.read"); err != nil || denied {
-			return err
+	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+		row, err := tx.CustomerByID(ctx, id)
+		if err != nil {
+			return nil, notFound(err, "customer")
 		}
 		d := authz.Decide(a, authz.ActionRead, customerRes(row))
-		var shown []string
-		if out, shown, err = s.openCustomer(row, d); err != nil {
-			return err
+		if !d.Allowed {
+			return []audit.Event{event(a, "customer.read", "customer", id, nil, audit.Denied, "not in scope")}, errCustomerNotFound
 		}
-		return s.record(ctx, tx, a, "customer.read", "customer", id, shown, audit.Success, "")
+		c, shown, err := s.openCustomer(row, d)
+		if err != nil {
+			return nil, err
+		}
+		out = c
+		return []audit.Event{event(a, "customer.read", "customer", id, shown, audit.Success, "")}, nil
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	if err != nil {
 		return crm.Customer{}, err // never hand out data whose read was not audited
 	}
@@ -327,12 +326,13 @@ func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQu
 	want := f.Limit
 	f.Limit++ // one more tells whether there is a next page
 	var page CustomerPage
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		rows, err := tx.ListCustomers(ctx, f)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		rows, page.Next = cutPage(rows, want, func(r store.CustomerRow) store.Cursor { return store.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
+		var p CustomerPage
+		rows, p.Next = cutPage(rows, want, func(r store.CustomerRow) store.Cursor { return store.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
 		events := make([]audit.Event, 0, len(rows))
 		for _, row := range rows {
 			rd := authz.Decide(a, authz.ActionRead, customerRes(row))
@@ -341,15 +341,16 @@ func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQu
 			}
 			c, shown, err := s.openCustomer(row, rd)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			page.Customers = append(page.Customers, c)
+			p.Customers = append(p.Customers, c)
 			events = append(events, event(a, "customer.read", "customer", c.ID, shown, audit.Success, reason))
 		}
 		if len(events) == 0 {
-			return s.record(ctx, tx, a, "customer.list", "customer", "", nil, audit.Success, reason+": no results")
+			events = append(events, event(a, "customer.list", "customer", "", nil, audit.Success, reason+": no results"))
 		}
-		return s.append(ctx, tx, events...)
+		page = p
+		return events, nil
 	})
 	if err != nil {
 		return CustomerPage{}, err

@@ -7,6 +7,7 @@ package service
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -37,6 +38,11 @@ type Service struct {
 	idle     time.Duration
 	absolute time.Duration
 	now      func() time.Time
+
+	jobs      chan readJob // audited reads waiting for the committer
+	stop      chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -70,6 +76,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 	if err := s.checkKeyring(ctx); err != nil {
 		return nil, err
 	}
+	s.startReads()
 	return s, nil
 }
 

@@ -142,6 +142,7 @@ func NewEnv(t testing.TB, db DB, opt service.Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(svc.Close)
 	return &Env{DB: db, Store: st, Keys: kr, Service: svc}
 }
 
