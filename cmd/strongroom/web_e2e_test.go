@@ -555,3 +555,28 @@ func TestWebNameSearch(t *testing.T) {
 		t.Fatalf("one character: %d", p.status)
 	}
 }
+
+func TestWebSearchEverything(t *testing.T) {
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "sales1@example.com", "sales")
+	addUser(t, storage, "sales2@example.com", "sales")
+	s := start(t, storage)
+	tok := s.login(t, "sales1@example.com", password)
+	s.do(t, "POST", "/api/v1/customers", tok, map[string]string{"name": "Jade Collector", "email": "jade@example.com"})
+	s.do(t, "POST", "/api/v1/companies", tok, map[string]any{"name": "Jade Trading Co"})
+	b := newBrowser(t, s, "en")
+	b.login("sales1@example.com", password)
+	p := b.get("/search?q=jade")
+	if !strings.Contains(p.body, "Jade Collector") || !strings.Contains(p.body, "Jade Trading Co") {
+		t.Fatalf("search:\n%s", p.body)
+	}
+	if p := b.get("/search?q=jade@example.com"); !strings.Contains(p.body, "Jade Collector") || strings.Contains(p.body, "Jade Trading") {
+		t.Fatal("search by email")
+	}
+	other := newBrowser(t, s, "en")
+	other.login("sales2@example.com", password)
+	if p := other.get("/search?q=jade"); strings.Contains(p.body, "Jade Collector") || strings.Contains(p.body, "Jade Trading") {
+		t.Fatal("another sales user finds what they may not see")
+	}
+}

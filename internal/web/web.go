@@ -88,6 +88,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /login", h.public(h.login))
 	mux.Handle("POST /lang", h.public(h.switchLanguage))
 	mux.Handle("POST /logout", h.authed(h.logout))
+	mux.Handle("GET /search", h.authed(h.search))
 	mux.Handle("GET /customers", h.authed(h.listCustomers))
 	mux.Handle("GET /customers/new", h.authed(h.newCustomer))
 	mux.Handle("POST /customers", h.authed(h.createCustomer))
