@@ -574,6 +574,13 @@ func TestWebSearchEverything(t *testing.T) {
 	if p := b.get("/search?q=jade@example.com"); !strings.Contains(p.body, "Jade Collector") || strings.Contains(p.body, "Jade Trading") {
 		t.Fatal("search by email")
 	}
+	tagged := s.do(t, "POST", "/api/v1/customers", tok, map[string]any{"name": "Tagged One", "tags": []string{"VIP", "Porcelain"}})
+	if p := b.get("/customers/" + tagged.str("id")); !strings.Contains(p.body, `<a href="/customers?tag=VIP">VIP</a>`) {
+		t.Fatal("tags are not links to the filtered list")
+	}
+	if p := b.get("/customers?tag=vip"); !strings.Contains(p.body, "Tagged One") || strings.Contains(p.body, "Jade Collector") {
+		t.Fatal("tag filter")
+	}
 	other := newBrowser(t, s, "en")
 	other.login("sales2@example.com", password)
 	if p := other.get("/search?q=jade"); strings.Contains(p.body, "Jade Collector") || strings.Contains(p.body, "Jade Trading") {

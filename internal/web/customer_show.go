@@ -15,8 +15,9 @@ import (
 type fieldView struct {
 	Name, Label, Value string
 	Masked, Multiline  bool
-	Revealable         bool // masked, and the actor may reveal it with a reason
-	Revealed           bool // shown in full just now, after a reveal
+	Revealable         bool     // masked, and the actor may reveal it with a reason
+	Revealed           bool     // shown in full just now, after a reveal
+	Tags               []string // for the tags field: each links to the list filtered by it
 }
 
 type customerView struct {
@@ -77,6 +78,9 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 		fv := fieldView{Name: f.Name, Label: tr(q.lang, f.Name), Value: val,
 			Masked: read.Field(f.Name) == authz.Masked, Multiline: f.Name == crm.FieldNotes || f.Name == crm.FieldAssessment}
 		fv.Revealable = fv.Masked && reveal.Field(f.Name) >= authz.Read
+		if f.Name == crm.FieldTags && !fv.Masked {
+			fv.Tags = crm.Tags(val)
+		}
 		if f.Name == revealed {
 			fv.Value, fv.Masked, fv.Revealable, fv.Revealed = value, false, false, true
 		}
