@@ -167,11 +167,12 @@ type Task struct {
 // the actor may still read.
 func (s *Service) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error) {
 	var out []Task
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		rows, err := tx.OpenTasks(ctx, a.UserID, 50)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		var tasks []Task
 		var events []audit.Event
 		for _, t := range rows {
 			d := authz.Decide(a, authz.ActionRead, customerRes(t.Customer))
@@ -180,20 +181,21 @@ func (s *Service) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error) {
 			}
 			c, shown, err := s.openCustomer(t.Customer, authz.Decision{Allowed: true, Fields: map[string]authz.Level{crm.FieldName: d.Field(crm.FieldName)}})
 			if err != nil {
-				return err
+				return nil, err
 			}
 			key, err := s.openKey(t.Customer)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			act, err := openActivity(key, t.Activity)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			out = append(out, Task{Activity: act, CustomerName: c.Fields[crm.FieldName]})
+			tasks = append(tasks, Task{Activity: act, CustomerName: c.Fields[crm.FieldName]})
 			events = append(events, event(a, "activity.read", "customer", c.ID, append(shown, "activity.subject", "activity.body"), audit.Success, "my tasks"))
 		}
-		return s.append(ctx, tx, events...)
+		out = tasks
+		return events, nil
 	})
 	if err != nil {
 		return nil, err

@@ -283,19 +283,20 @@ func (s *Service) Pipeline(ctx context.Context, a authz.Actor, customerID string
 	f := store.DealFilter{CustomerID: customerID, Limit: 1000}
 	f.OwnerID, f.Team = scopeFilter(a, d)
 	var cols []StageColumn
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		stages, err := tx.Stages(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		index := map[string]int{}
+		var columns []StageColumn
 		for i, st := range stages {
 			index[st.ID] = i
-			cols = append(cols, StageColumn{Stage: st, Totals: map[string]int64{}, Weighted: map[string]int64{}})
+			columns = append(columns, StageColumn{Stage: st, Totals: map[string]int64{}, Weighted: map[string]int64{}})
 		}
 		rows, err := tx.ListDeals(ctx, f)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var events []audit.Event
 		for _, r := range rows {
@@ -305,13 +306,13 @@ func (s *Service) Pipeline(ctx context.Context, a authz.Actor, customerID string
 			}
 			key, err := s.keys.OpenDataKey(r.CustomerID, r.WrappedKey)
 			if err != nil {
-				return errs.Wrap(errs.Internal, "service.Pipeline", "", err)
+				return nil, errs.Wrap(errs.Internal, "service.Pipeline", "", err)
 			}
 			deal, err := openDeal(key, r, rd.Field)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			col := &cols[index[deal.Stage]]
+			col := &columns[index[deal.Stage]]
 			col.Deals = append(col.Deals, deal)
 			if deal.Amount != nil {
 				col.Totals[deal.Currency] += *deal.Amount
@@ -319,7 +320,8 @@ func (s *Service) Pipeline(ctx context.Context, a authz.Actor, customerID string
 			}
 			events = append(events, event(a, "deal.read", "deal", deal.ID, shownDealFields(rd), audit.Success, "pipeline"))
 		}
-		return s.append(ctx, tx, events...)
+		cols = columns
+		return events, nil
 	})
 	if err != nil {
 		return nil, err

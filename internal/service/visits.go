@@ -207,11 +207,12 @@ func (s *Service) Visits(ctx context.Context, a authz.Actor, from, to string) ([
 	f := store.VisitFilter{From: from, To: to, Limit: 500}
 	f.RepID, f.Team = scopeFilter(a, d)
 	var out []crm.Visit
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		rows, err := tx.ListVisits(ctx, f)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		var visits []crm.Visit
 		var events []audit.Event
 		for _, row := range rows {
 			rd := authz.Decide(a, authz.ActionRead, visitRes(row))
@@ -220,13 +221,14 @@ func (s *Service) Visits(ctx context.Context, a authz.Actor, from, to string) ([
 			}
 			v, err := s.openVisit(ctx, tx, row, rd)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			v.Photos = nil // lists do not need them
-			out = append(out, v)
+			visits = append(visits, v)
 			events = append(events, event(a, "visit.read", "visit", v.ID, shownVisitFields(rd), audit.Success, "list"))
 		}
-		return s.append(ctx, tx, events...)
+		out = visits
+		return events, nil
 	})
 	if err != nil {
 		return nil, err
