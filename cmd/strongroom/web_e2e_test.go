@@ -225,8 +225,11 @@ func TestWebJourneys(t *testing.T) {
 		if p := sales.post(custPath+"/deals", url.Values{"csrf": {page.csrf(t)}, "title": {"Porcelain lot 12"}, "amount": {"abc"}, "currency": {"CNY"}}); p.status != 400 || !strings.Contains(p.body, `id="deal-error"`) {
 			t.Fatalf("deal with a bad amount: %d", p.status)
 		}
-		if p := sales.post(custPath+"/deals", url.Values{"csrf": {page.csrf(t)}, "title": {"Porcelain lot 12"}, "amount": {"1,250,000.50"}, "currency": {"CNY"}}); p.status != http.StatusSeeOther {
+		if p := sales.post(custPath+"/deals", url.Values{"csrf": {page.csrf(t)}, "title": {"Porcelain lot 12"}, "amount": {"1,250,000.50"}, "currency": {"CNY"}, "expected_close": {"2026-12-20"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("open a deal: %d %s", p.status, p.body)
+		}
+		if p := sales.get(custPath); !strings.Contains(p.body, "Expected close 2026-12-20") {
+			t.Fatal("expected close date not shown")
 		}
 		board := sales.get("/deals")
 		if !strings.Contains(board.body, "Porcelain lot 12") || !strings.Contains(board.body, "CNY 1,250,000.50") {

@@ -75,6 +75,9 @@ func (h *Handler) createDeal(q *request) error {
 		if st := q.r.PostFormValue("stage"); st != "" {
 			in.Stage = &st
 		}
+		if ec := q.r.PostFormValue("expected_close"); ec != "" {
+			in.ExpectedClose = &ec
+		}
 		_, err = h.svc.CreateDeal(q.r.Context(), q.actor, id, in)
 	}
 	if errs.Is(err, errs.Invalid) {
