@@ -19,12 +19,13 @@ const (
 // ActivityKinds lists the kinds in display order.
 var ActivityKinds = []string{KindCall, KindMeeting, KindNote, KindTask}
 
-// Activity is a call, meeting, note or task on a customer. Its subject and
-// body belong to the customer's notes class: who may read or write a
-// customer's notes may read or log its activities.
+// Activity is a call, meeting, note or task on a customer or a company.
+// Its subject and body belong to that subject's notes class: who may read
+// or write its notes may read or log its activities.
 type Activity struct {
 	ID         string
-	CustomerID string
+	CustomerID string // one of CustomerID and CompanyID is set
+	CompanyID  string
 	OwnerID    string
 	Kind       string
 	Subject    string

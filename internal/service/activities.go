@@ -130,12 +130,24 @@ func (s *Service) CompleteTask(ctx context.Context, a authz.Actor, activityID st
 		if err != nil {
 			return notFound(err, "activity")
 		}
-		row, isDenied, err := s.customerInScope(ctx, tx, a, r.CustomerID, "activity.update")
-		if denied = isDenied; err != nil || denied {
-			return err
-		}
-		if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Field(activityField) < authz.Write {
-			return errs.E(errs.Permission, "you may not change activities on this customer")
+		objType, objID := "customer", r.CustomerID
+		if r.CompanyID != "" {
+			objType, objID = "company", r.CompanyID
+			co, isDenied, err := s.companyInScope(ctx, tx, a, r.CompanyID, "activity.update")
+			if denied = isDenied; err != nil || denied {
+				return err
+			}
+			if authz.Decide(a, authz.ActionUpdate, companyRes(co)).Field(crm.CompanyNotes) < authz.Write {
+				return errs.E(errs.Permission, "you may not change activities on this company")
+			}
+		} else {
+			row, isDenied, err := s.customerInScope(ctx, tx, a, r.CustomerID, "activity.update")
+			if denied = isDenied; err != nil || denied {
+				return err
+			}
+			if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Field(activityField) < authz.Write {
+				return errs.E(errs.Permission, "you may not change activities on this customer")
+			}
 		}
 		if r.Kind != crm.KindTask {
 			return errs.E(errs.Invalid, "only tasks can be done")
@@ -148,7 +160,7 @@ func (s *Service) CompleteTask(ctx context.Context, a authz.Actor, activityID st
 		if err := tx.SetActivityDone(ctx, activityID, at, s.now()); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "activity.update", "customer", r.CustomerID, []string{"activity.done"}, audit.Success, activityID)
+		return s.record(ctx, tx, a, "activity.update", objType, objID, []string{"activity.done"}, audit.Success, activityID)
 	})
 	if err == nil && denied {
 		err = errActivityNotFound
@@ -156,11 +168,11 @@ func (s *Service) CompleteTask(ctx context.Context, a authz.Actor, activityID st
 	return err
 }
 
-// Task is an open task with the name of its customer, as the actor may
-// see it, for a to-do list.
+// Task is an open task with the name of its customer or company, as the
+// actor may see it, for a to-do list.
 type Task struct {
 	Activity     crm.Activity
-	CustomerName string
+	CustomerName string // the customer's or the company's name
 }
 
 // MyTasks returns the actor's open tasks, soonest due first, on customers
@@ -194,6 +206,30 @@ func (s *Service) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error) {
 			tasks = append(tasks, Task{Activity: act, CustomerName: c.Fields[crm.FieldName]})
 			events = append(events, event(a, "activity.read", "customer", c.ID, append(shown, "activity.subject", "activity.body"), audit.Success, "my tasks"))
 		}
+		companyTasks, err := tx.OpenCompanyTasks(ctx, a.UserID, 50)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range companyTasks {
+			d := authz.Decide(a, authz.ActionRead, companyRes(t.Company))
+			if !d.Allowed || d.Field(crm.CompanyNotes) < authz.Read {
+				continue
+			}
+			co, shown, err := s.openCompany(t.Company, authz.Decision{Allowed: true, Fields: map[string]authz.Level{crm.CompanyName: d.Field(crm.CompanyName)}})
+			if err != nil {
+				return nil, err
+			}
+			key, err := s.keys.OpenDataKey(t.Company.ID, t.Company.WrappedKey)
+			if err != nil {
+				return nil, errs.Wrap(errs.Internal, "service.MyTasks", "", err)
+			}
+			act, err := openActivity(key, t.Activity)
+			if err != nil {
+				return nil, err
+			}
+			tasks = append(tasks, Task{Activity: act, CustomerName: co.Fields[crm.CompanyName]})
+			events = append(events, event(a, "activity.read", "company", co.ID, append(shown, "activity.subject", "activity.body"), audit.Success, "my tasks"))
+		}
 		out = tasks
 		return events, nil
 	})
@@ -212,5 +248,98 @@ func openActivity(key keyring.DataKey, r store.ActivityRow) (crm.Activity, error
 	if err != nil {
 		return crm.Activity{}, errs.Wrap(errs.Internal, "service.openActivity", "", err)
 	}
-	return crm.Activity{ID: r.ID, CustomerID: r.CustomerID, OwnerID: r.OwnerID, Kind: r.Kind, Subject: subject, Body: body, DueAt: r.DueAt, DoneAt: r.DoneAt, CreatedAt: r.CreatedAt}, nil
+	return crm.Activity{ID: r.ID, CustomerID: r.CustomerID, CompanyID: r.CompanyID, OwnerID: r.OwnerID, Kind: r.Kind, Subject: subject, Body: body, DueAt: r.DueAt, DoneAt: r.DoneAt, CreatedAt: r.CreatedAt}, nil
+}
+
+// LogCompanyActivity records a call, meeting, note or task on a company,
+// sealed under the company's key; it needs the company's notes writable.
+func (s *Service) LogCompanyActivity(ctx context.Context, a authz.Actor, companyID string, in crm.ActivityInput) (crm.Activity, error) {
+	if !crm.ValidID(companyID) {
+		return crm.Activity{}, errCompanyNotFound
+	}
+	if err := in.Normalise(); err != nil {
+		return crm.Activity{}, err
+	}
+	now := s.now()
+	act := crm.Activity{ID: crm.NewID("act"), CompanyID: companyID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		co, isDenied, err := s.companyInScope(ctx, tx, a, companyID, "activity.create")
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		if authz.Decide(a, authz.ActionUpdate, companyRes(co)).Field(crm.CompanyNotes) < authz.Write {
+			return errs.E(errs.Permission, "you may not log activities on this company")
+		}
+		if a.UserID == authz.SystemUserID {
+			if co.OwnerID == "" {
+				return errs.E(errs.Invalid, "the company has no owner to hold this activity")
+			}
+			act.OwnerID = co.OwnerID
+		}
+		key, err := s.keys.OpenDataKey(co.ID, co.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "service.LogCompanyActivity", "", err)
+		}
+		r := store.ActivityRow{ID: act.ID, CompanyID: companyID, OwnerID: act.OwnerID, Kind: in.Kind, DueAt: in.DueAt, CreatedAt: now, UpdatedAt: now}
+		if r.SubjectSealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "subject_ct"), in.Subject); err != nil {
+			return err
+		}
+		if r.BodySealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "body_ct"), in.Body); err != nil {
+			return err
+		}
+		if err := tx.InsertActivity(ctx, r); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "activity.create", "company", companyID, []string{"activity." + in.Kind}, audit.Success, act.ID)
+	})
+	if err == nil && denied {
+		err = errCompanyNotFound
+	}
+	if err != nil {
+		return crm.Activity{}, err
+	}
+	return act, nil
+}
+
+// CompanyActivities returns a company's latest activities if the actor may
+// read its notes; otherwise none (and no error).
+func (s *Service) CompanyActivities(ctx context.Context, a authz.Actor, companyID string) ([]crm.Activity, error) {
+	if !crm.ValidID(companyID) {
+		return nil, errCompanyNotFound
+	}
+	var out []crm.Activity
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		co, isDenied, err := s.companyInScope(ctx, tx, a, companyID, "activity.read")
+		if denied = isDenied; err != nil || denied {
+			return err
+		}
+		if authz.Decide(a, authz.ActionRead, companyRes(co)).Field(crm.CompanyNotes) < authz.Read {
+			return nil
+		}
+		rows, err := tx.CompanyActivities(ctx, companyID, 100)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		key, err := s.keys.OpenDataKey(co.ID, co.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "service.CompanyActivities", "", err)
+		}
+		for _, r := range rows {
+			act, err := openActivity(key, r)
+			if err != nil {
+				return err
+			}
+			out = append(out, act)
+		}
+		return s.record(ctx, tx, a, "activity.read", "company", companyID, []string{"activity.subject", "activity.body"}, audit.Success, fmt.Sprintf("%d activities", len(out)))
+	})
+	if err == nil && denied {
+		err = errCompanyNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

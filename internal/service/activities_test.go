@@ -91,3 +91,51 @@ func TestActivities(t *testing.T) {
 		}
 	})
 }
+
+func TestCompanyActivities(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		rep := login(t, svc, "rep@example.com", "field_rep", "east")
+		storeIn := companyInput(true, "name", "Jade Store", "address", "9 Huaihai Road")
+		storeIn.OwnerID = &rep.UserID
+		shop, err := svc.CreateCompany(ctx, f.admin, storeIn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		due := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+		task, err := svc.LogCompanyActivity(ctx, rep, shop.ID, crm.ActivityInput{Kind: "task", Subject: "Bring new colour cards", DueAt: &due})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.LogCompanyActivity(ctx, f.sales1, shop.ID, crm.ActivityInput{Kind: "note", Subject: "x"}); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("sales logging on another's store: %v", err)
+		}
+		acts, err := svc.CompanyActivities(ctx, rep, shop.ID)
+		if err != nil || len(acts) != 1 || acts[0].CompanyID != shop.ID {
+			t.Fatalf("company activities: %+v %v", acts, err)
+		}
+		tasks, err := svc.MyTasks(ctx, rep)
+		if err != nil || len(tasks) != 1 || tasks[0].CustomerName != "Jade Store" {
+			t.Fatalf("rep's tasks: %+v %v", tasks, err)
+		}
+		if err := svc.CompleteTask(ctx, f.sales1, task.ID, true); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("sales completing the store's task: %v", err)
+		}
+		if err := svc.CompleteTask(ctx, rep, task.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if tasks, _ := svc.MyTasks(ctx, rep); len(tasks) != 0 {
+			t.Fatalf("done task still open: %+v", tasks)
+		}
+		if err := svc.DeleteCompany(ctx, f.admin, shop.ID); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		db.Raw(t).QueryRow("SELECT count(*) FROM activities").Scan(&n)
+		if n != 0 {
+			t.Fatalf("%d activities left after the company was deleted", n)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -9,7 +10,8 @@ import (
 // customer. Subject and body are sealed under the customer's data key.
 type ActivityRow struct {
 	ID            string
-	CustomerID    string
+	CustomerID    string // one of CustomerID and CompanyID is set
+	CompanyID     string
 	OwnerID       string
 	Kind          string
 	SubjectSealed []byte
@@ -20,13 +22,13 @@ type ActivityRow struct {
 	UpdatedAt     time.Time
 }
 
-const activityColumns = "a.id, a.customer_id, a.owner_id, a.kind, a.subject_ct, a.body_ct, a.due_at, a.done_at, a.created_at, a.updated_at"
+const activityColumns = "a.id, COALESCE(a.customer_id, ''), COALESCE(a.company_id, ''), a.owner_id, a.kind, a.subject_ct, a.body_ct, a.due_at, a.done_at, a.created_at, a.updated_at"
 
 func scanActivity(row interface{ Scan(...any) error }, extra ...any) (ActivityRow, error) {
 	var r ActivityRow
 	var due, done *int64
 	var created, updated int64
-	err := row.Scan(append([]any{&r.ID, &r.CustomerID, &r.OwnerID, &r.Kind, &r.SubjectSealed, &r.BodySealed, &due, &done, &created, &updated}, extra...)...)
+	err := row.Scan(append([]any{&r.ID, &r.CustomerID, &r.CompanyID, &r.OwnerID, &r.Kind, &r.SubjectSealed, &r.BodySealed, &due, &done, &created, &updated}, extra...)...)
 	r.DueAt, r.DoneAt = optTime(due), optTime(done)
 	r.CreatedAt, r.UpdatedAt = fromMicro(created), fromMicro(updated)
 	return r, err
@@ -49,9 +51,9 @@ func optMicro(t *time.Time) any {
 
 // InsertActivity stores a new activity.
 func (tx *Tx) InsertActivity(ctx context.Context, r ActivityRow) error {
-	_, err := tx.exec(ctx, `INSERT INTO activities (id, customer_id, owner_id, kind, subject_ct, body_ct, due_at, done_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.CustomerID, r.OwnerID, r.Kind, r.SubjectSealed, r.BodySealed, optMicro(r.DueAt), optMicro(r.DoneAt), r.CreatedAt.UnixMicro(), r.UpdatedAt.UnixMicro())
+	_, err := tx.exec(ctx, `INSERT INTO activities (id, customer_id, company_id, owner_id, kind, subject_ct, body_ct, due_at, done_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, nullString(r.CustomerID), nullString(r.CompanyID), r.OwnerID, r.Kind, r.SubjectSealed, r.BodySealed, optMicro(r.DueAt), optMicro(r.DoneAt), r.CreatedAt.UnixMicro(), r.UpdatedAt.UnixMicro())
 	return classify("store.InsertActivity", err)
 }
 
@@ -82,6 +84,53 @@ func (tx *Tx) CustomerActivities(ctx context.Context, customerID string, limit i
 		out = append(out, r)
 	}
 	return out, classify("store.CustomerActivities", rows.Err())
+}
+
+// CompanyActivities returns a company's activities, newest first.
+func (tx *Tx) CompanyActivities(ctx context.Context, companyID string, limit int) ([]ActivityRow, error) {
+	rows, err := tx.query(ctx, "SELECT "+activityColumns+" FROM activities a WHERE a.company_id = ? ORDER BY a.created_at DESC, a.id DESC LIMIT ?", companyID, limit)
+	if err != nil {
+		return nil, classify("store.CompanyActivities", err)
+	}
+	defer rows.Close()
+	var out []ActivityRow
+	for rows.Next() {
+		r, err := scanActivity(rows)
+		if err != nil {
+			return nil, classify("store.CompanyActivities", err)
+		}
+		out = append(out, r)
+	}
+	return out, classify("store.CompanyActivities", rows.Err())
+}
+
+// OpenCompanyTask is an open task on a company, with the company.
+type OpenCompanyTask struct {
+	Activity ActivityRow
+	Company  CompanyRow
+}
+
+// OpenCompanyTasks returns the open tasks on companies owned by ownerID.
+func (tx *Tx) OpenCompanyTasks(ctx context.Context, ownerID string, limit int) ([]OpenCompanyTask, error) {
+	q := "SELECT " + activityColumns + ", " + strings.TrimPrefix(companySelect, "SELECT ") +
+		" JOIN activities a ON a.company_id = co.id WHERE a.owner_id = ? AND a.kind = 'task' AND a.done_at IS NULL" +
+		" ORDER BY CASE WHEN a.due_at IS NULL THEN 1 ELSE 0 END, a.due_at, a.created_at LIMIT ?"
+	rows, err := tx.query(ctx, q, ownerID, limit)
+	if err != nil {
+		return nil, classify("store.OpenCompanyTasks", err)
+	}
+	defer rows.Close()
+	var out []OpenCompanyTask
+	for rows.Next() {
+		var t OpenCompanyTask
+		dest, finish := companyDest(&t.Company)
+		if t.Activity, err = scanActivity(rows, dest...); err != nil {
+			return nil, classify("store.OpenCompanyTasks", err)
+		}
+		finish()
+		out = append(out, t)
+	}
+	return out, classify("store.OpenCompanyTasks", rows.Err())
 }
 
 // OpenTask is an open task with its customer, for a to-do list.

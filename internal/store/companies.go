@@ -40,8 +40,10 @@ var companySelect = func() string {
 	return "SELECT " + strings.Join(cols, ", ") + " FROM companies co JOIN subject_keys k ON k.subject_id = co.id LEFT JOIN users ou ON ou.id = co.owner_id"
 }()
 
-func scanCompany(row interface{ Scan(...any) error }) (CompanyRow, error) {
-	c := CompanyRow{Sealed: map[string][]byte{}}
+// companyDest returns scan destinations for companySelect's columns into
+// c, and a function that completes c after the scan.
+func companyDest(c *CompanyRow) ([]any, func()) {
+	c.Sealed = map[string][]byte{}
 	var owner *string
 	var store int
 	sealed := make([][]byte, len(companyFieldOrder))
@@ -51,19 +53,27 @@ func scanCompany(row interface{ Scan(...any) error }) (CompanyRow, error) {
 	}
 	var created, updated int64
 	dest = append(dest, &created, &updated, &c.WrappedKey)
+	return dest, func() {
+		if owner != nil {
+			c.OwnerID = *owner
+		}
+		c.IsStore = store != 0
+		for i, f := range companyFieldOrder {
+			if sealed[i] != nil {
+				c.Sealed[f] = sealed[i]
+			}
+		}
+		c.CreatedAt, c.UpdatedAt = fromMicro(created), fromMicro(updated)
+	}
+}
+
+func scanCompany(row interface{ Scan(...any) error }) (CompanyRow, error) {
+	var c CompanyRow
+	dest, finish := companyDest(&c)
 	if err := row.Scan(dest...); err != nil {
 		return c, err
 	}
-	if owner != nil {
-		c.OwnerID = *owner
-	}
-	c.IsStore = store != 0
-	for i, f := range companyFieldOrder {
-		if sealed[i] != nil {
-			c.Sealed[f] = sealed[i]
-		}
-	}
-	c.CreatedAt, c.UpdatedAt = fromMicro(created), fromMicro(updated)
+	finish()
 	return c, nil
 }
 
