@@ -357,6 +357,17 @@ func TestWebCompanies(t *testing.T) {
 	if page := rep.get(companyPath); page.status != 404 || strings.Contains(page.body, "Huaihai") {
 		t.Fatalf("field rep sees another's store: %d", page.status)
 	}
+	// The sales owner logs a task on the store; it is on their dashboard, linked to the store.
+	cp := sales.get(companyPath)
+	if p := sales.post(companyPath+"/activities", url.Values{"csrf": {cp.csrf(t)}, "kind": {"task"}, "subject": {"Deliver colour cards"}, "due": {"2026-12-03"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("company task: %d %s", p.status, p.body)
+	}
+	if p := sales.get(companyPath); !strings.Contains(p.body, "Deliver colour cards") {
+		t.Fatal("the task is not on the company page")
+	}
+	if p := sales.get("/"); !strings.Contains(p.body, `<a href="`+companyPath+`">Jade Store</a>`) {
+		t.Fatalf("the company task is not on the dashboard:\n%s", p.body)
+	}
 	if page := rep.get("/customers"); page.status != 403 {
 		t.Fatalf("field rep /customers: %d", page.status)
 	}

@@ -12,7 +12,8 @@ import (
 
 type activityJSON struct {
 	ID         string     `json:"id"`
-	CustomerID string     `json:"customer_id"`
+	CustomerID string     `json:"customer_id,omitempty"`
+	CompanyID  string     `json:"company_id,omitempty"`
 	OwnerID    string     `json:"owner_id"`
 	Kind       string     `json:"kind"`
 	Subject    string     `json:"subject"`
@@ -23,7 +24,7 @@ type activityJSON struct {
 }
 
 func toActivityJSON(a crm.Activity) activityJSON {
-	return activityJSON{ID: a.ID, CustomerID: a.CustomerID, OwnerID: a.OwnerID, Kind: a.Kind, Subject: a.Subject, Body: a.Body, DueAt: a.DueAt, DoneAt: a.DoneAt, CreatedAt: a.CreatedAt}
+	return activityJSON{ID: a.ID, CustomerID: a.CustomerID, CompanyID: a.CompanyID, OwnerID: a.OwnerID, Kind: a.Kind, Subject: a.Subject, Body: a.Body, DueAt: a.DueAt, DoneAt: a.DoneAt, CreatedAt: a.CreatedAt}
 }
 
 type activityInput struct {
@@ -97,6 +98,32 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, a authz.Acto
 	}{Items: make([]taskJSON, 0, len(tasks))}
 	for _, t := range tasks {
 		out.Items = append(out.Items, taskJSON{activityJSON: toActivityJSON(t.Activity), CustomerName: t.CustomerName})
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *Handler) createCompanyActivity(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in activityInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	act, err := h.svc.LogCompanyActivity(r.Context(), a, r.PathValue("id"), crm.ActivityInput{Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, toActivityJSON(act))
+	return nil
+}
+
+func (h *Handler) listCompanyActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	acts, err := h.svc.CompanyActivities(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := activityList{Items: make([]activityJSON, 0, len(acts))}
+	for _, act := range acts {
+		out.Items = append(out.Items, toActivityJSON(act))
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil

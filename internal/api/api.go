@@ -78,6 +78,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/companies/{id}", h.authed(h.showCompany))
 	mux.Handle("PATCH /api/v1/companies/{id}", h.authed(h.updateCompany))
 	mux.Handle("DELETE /api/v1/companies/{id}", h.authed(h.deleteCompany))
+	mux.Handle("GET /api/v1/companies/{id}/activities", h.authed(h.listCompanyActivities))
+	mux.Handle("POST /api/v1/companies/{id}/activities", h.authed(h.createCompanyActivity))
 	mux.Handle("GET /api/v1/tasks", h.authed(h.listTasks))
 	mux.Handle("GET /api/v1/audit", h.authed(h.listAudit))
 	mux.Handle("POST /api/v1/users", h.authed(h.createUser))

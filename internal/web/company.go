@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
@@ -35,12 +36,20 @@ func (h *Handler) listCompanies(q *request) error {
 
 type companyView struct {
 	service.CompanyView
-	Fields    []fieldView
-	CanEdit   bool
-	CanDelete bool
+	Fields     []fieldView
+	CanEdit    bool
+	CanDelete  bool
+	Activities []crm.Activity
+	CanLog     bool
+	Kinds      []string
+	LogError   string
 }
 
 func (h *Handler) showCompany(q *request) error {
+	return h.renderCompany(q, "")
+}
+
+func (h *Handler) renderCompany(q *request, logErr string) error {
 	cv, err := h.svc.Company(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
@@ -55,7 +64,37 @@ func (h *Handler) showCompany(q *request) error {
 				Masked: read.Field(f.Name) == authz.Masked, Multiline: f.Name == crm.CompanyNotes})
 		}
 	}
-	h.render(q, http.StatusOK, "company", "companies", v)
+	if v.Activities, err = h.svc.CompanyActivities(q.r.Context(), q.actor, c.ID); err != nil {
+		return err
+	}
+	v.CanLog = authz.Decide(q.actor, authz.ActionUpdate, res).Field(crm.CompanyNotes) == authz.Write
+	v.Kinds, v.LogError = crm.ActivityKinds, logErr
+	status := http.StatusOK
+	if logErr != "" {
+		status = http.StatusBadRequest
+	}
+	h.render(q, status, "company", "companies", v)
+	return nil
+}
+
+func (h *Handler) logCompanyActivity(q *request) error {
+	id := q.r.PathValue("id")
+	in := crm.ActivityInput{Kind: q.r.PostFormValue("kind"), Subject: q.r.PostFormValue("subject"), Body: q.r.PostFormValue("body")}
+	if due := strings.TrimSpace(q.r.PostFormValue("due")); due != "" {
+		t, err := time.Parse(time.DateOnly, due)
+		if err != nil {
+			return h.renderCompany(q, "the due date must be a date, like 2026-12-01")
+		}
+		in.DueAt = &t
+	}
+	if _, err := h.svc.LogCompanyActivity(q.r.Context(), q.actor, id, in); err != nil {
+		if !errs.Is(err, errs.Invalid) {
+			return err
+		}
+		msg, _ := errs.Public(err)
+		return h.renderCompany(q, msg)
+	}
+	q.redirect("/companies/"+id, "activity_logged")
 	return nil
 }
 

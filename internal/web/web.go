@@ -122,6 +122,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /companies/{id}/edit", h.authed(h.editCompany))
 	mux.Handle("POST /companies/{id}", h.authed(h.updateCompany))
 	mux.Handle("POST /companies/{id}/delete", h.authed(h.deleteCompany))
+	mux.Handle("POST /companies/{id}/activities", h.authed(h.logCompanyActivity))
 	mux.Handle("GET /audit", h.authed(h.listAudit))
 }
 
