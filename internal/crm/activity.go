@@ -26,6 +26,7 @@ type Activity struct {
 	ID         string
 	CustomerID string // one of CustomerID and CompanyID is set
 	CompanyID  string
+	DealID     string // with CustomerID: the deal it is about
 	OwnerID    string
 	Kind       string
 	Subject    string

@@ -248,7 +248,7 @@ func openActivity(key keyring.DataKey, r store.ActivityRow) (crm.Activity, error
 	if err != nil {
 		return crm.Activity{}, errs.Wrap(errs.Internal, "service.openActivity", "", err)
 	}
-	return crm.Activity{ID: r.ID, CustomerID: r.CustomerID, CompanyID: r.CompanyID, OwnerID: r.OwnerID, Kind: r.Kind, Subject: subject, Body: body, DueAt: r.DueAt, DoneAt: r.DoneAt, CreatedAt: r.CreatedAt}, nil
+	return crm.Activity{ID: r.ID, CustomerID: r.CustomerID, CompanyID: r.CompanyID, DealID: r.DealID, OwnerID: r.OwnerID, Kind: r.Kind, Subject: subject, Body: body, DueAt: r.DueAt, DoneAt: r.DoneAt, CreatedAt: r.CreatedAt}, nil
 }
 
 // LogCompanyActivity records a call, meeting, note or task on a company,

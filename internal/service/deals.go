@@ -412,3 +412,111 @@ func shownDealFields(rd authz.Decision) []string {
 	}
 	return out
 }
+
+// DealView is one deal with its activities.
+type DealView struct {
+	Deal       crm.Deal
+	Activities []crm.Activity
+	CanLog     bool
+}
+
+// Deal returns a deal the actor may read, with its activities.
+func (s *Service) Deal(ctx context.Context, a authz.Actor, id string) (DealView, error) {
+	if !crm.ValidID(id) {
+		return DealView{}, errDealNotFound
+	}
+	var out DealView
+	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+		r, err := tx.DealByID(ctx, id)
+		if err != nil {
+			return nil, notFound(err, "deal")
+		}
+		rd := authz.Decide(a, authz.ActionRead, dealRes(r))
+		if !rd.Allowed {
+			return []audit.Event{event(a, "deal.read", "deal", id, nil, audit.Denied, "not in scope")}, errDealNotFound
+		}
+		key, err := s.keys.OpenDataKey(r.CustomerID, r.WrappedKey)
+		if err != nil {
+			return nil, errs.Wrap(errs.Internal, "service.Deal", "", err)
+		}
+		v := DealView{CanLog: authz.Decide(a, authz.ActionUpdate, dealRes(r)).Field(crm.DealTitle) == authz.Write}
+		if v.Deal, err = openDeal(key, r, rd.Field); err != nil {
+			return nil, err
+		}
+		fields := shownDealFields(rd)
+		if rd.Field(crm.DealTitle) >= authz.Read { // activities are in the deal's notes class
+			rows, err := tx.DealActivities(ctx, id, 100)
+			if err != nil {
+				return nil, err
+			}
+			for _, row := range rows {
+				act, err := openActivity(key, row)
+				if err != nil {
+					return nil, err
+				}
+				v.Activities = append(v.Activities, act)
+			}
+			fields = append(fields, "activity.subject", "activity.body")
+		}
+		out = v
+		return []audit.Event{event(a, "deal.read", "deal", id, fields, audit.Success, "")}, nil
+	})
+	if err != nil {
+		return DealView{}, err
+	}
+	return out, nil
+}
+
+// LogDealActivity records an activity about a deal, by whoever may change
+// the deal. It is sealed under the deal's customer's key and shows on the
+// customer's timeline too.
+func (s *Service) LogDealActivity(ctx context.Context, a authz.Actor, dealID string, in crm.ActivityInput) (crm.Activity, error) {
+	if !crm.ValidID(dealID) {
+		return crm.Activity{}, errDealNotFound
+	}
+	if err := in.Normalise(); err != nil {
+		return crm.Activity{}, err
+	}
+	now := s.now()
+	act := crm.Activity{ID: crm.NewID("act"), DealID: dealID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
+	denied := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.DealByID(ctx, dealID)
+		if err != nil {
+			return notFound(err, "deal")
+		}
+		if !authz.Decide(a, authz.ActionRead, dealRes(r)).Allowed {
+			denied = true
+			return s.record(ctx, tx, a, "activity.create", "deal", dealID, nil, audit.Denied, "not in scope")
+		}
+		if authz.Decide(a, authz.ActionUpdate, dealRes(r)).Field(crm.DealTitle) < authz.Write {
+			return errs.E(errs.Permission, "you may not log activities on this deal")
+		}
+		if a.UserID == authz.SystemUserID {
+			act.OwnerID = r.OwnerID
+		}
+		act.CustomerID = r.CustomerID
+		key, err := s.keys.OpenDataKey(r.CustomerID, r.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "service.LogDealActivity", "", err)
+		}
+		row := store.ActivityRow{ID: act.ID, CustomerID: r.CustomerID, DealID: dealID, OwnerID: act.OwnerID, Kind: in.Kind, DueAt: in.DueAt, CreatedAt: now, UpdatedAt: now}
+		if row.SubjectSealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "subject_ct"), in.Subject); err != nil {
+			return err
+		}
+		if row.BodySealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "body_ct"), in.Body); err != nil {
+			return err
+		}
+		if err := tx.InsertActivity(ctx, row); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "activity.create", "deal", dealID, []string{"activity." + in.Kind}, audit.Success, act.ID)
+	})
+	if err == nil && denied {
+		err = errDealNotFound
+	}
+	if err != nil {
+		return crm.Activity{}, err
+	}
+	return act, nil
+}

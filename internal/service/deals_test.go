@@ -116,3 +116,36 @@ func TestDealsAndPipeline(t *testing.T) {
 		}
 	})
 }
+
+func TestDealActivities(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		c, err := svc.CreateCustomer(ctx, f.sales1, input("name", "Client Ma"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := svc.CreateDeal(ctx, f.sales1, c.ID, dealInput("Ink painting", 90_000_00, "CNY"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.LogDealActivity(ctx, f.sales2, d.ID, crm.ActivityInput{Kind: "call", Subject: "x"}); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("another sales logging on the deal: %v", err)
+		}
+		if _, err := svc.LogDealActivity(ctx, f.sales1, d.ID, crm.ActivityInput{Kind: "meeting", Subject: "Viewing at the gallery"}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := svc.Deal(ctx, f.sales1, d.ID)
+		if err != nil || v.Deal.Title != "Ink painting" || len(v.Activities) != 1 || !v.CanLog {
+			t.Fatalf("deal view: %+v %v", v, err)
+		}
+		acts, err := svc.CustomerActivities(ctx, f.sales1, c.ID)
+		if err != nil || len(acts) != 1 || acts[0].DealID != d.ID {
+			t.Fatalf("the deal's activity is not on the customer's timeline: %+v %v", acts, err)
+		}
+		if _, err := svc.Deal(ctx, f.sales2, d.ID); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("another sales reading the deal: %v", err)
+		}
+	})
+}

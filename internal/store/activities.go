@@ -12,6 +12,7 @@ type ActivityRow struct {
 	ID            string
 	CustomerID    string // one of CustomerID and CompanyID is set
 	CompanyID     string
+	DealID        string // with CustomerID: the deal it is about
 	OwnerID       string
 	Kind          string
 	SubjectSealed []byte
@@ -22,13 +23,13 @@ type ActivityRow struct {
 	UpdatedAt     time.Time
 }
 
-const activityColumns = "a.id, COALESCE(a.customer_id, ''), COALESCE(a.company_id, ''), a.owner_id, a.kind, a.subject_ct, a.body_ct, a.due_at, a.done_at, a.created_at, a.updated_at"
+const activityColumns = "a.id, COALESCE(a.customer_id, ''), COALESCE(a.company_id, ''), COALESCE(a.deal_id, ''), a.owner_id, a.kind, a.subject_ct, a.body_ct, a.due_at, a.done_at, a.created_at, a.updated_at"
 
 func scanActivity(row interface{ Scan(...any) error }, extra ...any) (ActivityRow, error) {
 	var r ActivityRow
 	var due, done *int64
 	var created, updated int64
-	err := row.Scan(append([]any{&r.ID, &r.CustomerID, &r.CompanyID, &r.OwnerID, &r.Kind, &r.SubjectSealed, &r.BodySealed, &due, &done, &created, &updated}, extra...)...)
+	err := row.Scan(append([]any{&r.ID, &r.CustomerID, &r.CompanyID, &r.DealID, &r.OwnerID, &r.Kind, &r.SubjectSealed, &r.BodySealed, &due, &done, &created, &updated}, extra...)...)
 	r.DueAt, r.DoneAt = optTime(due), optTime(done)
 	r.CreatedAt, r.UpdatedAt = fromMicro(created), fromMicro(updated)
 	return r, err
@@ -51,9 +52,9 @@ func optMicro(t *time.Time) any {
 
 // InsertActivity stores a new activity.
 func (tx *Tx) InsertActivity(ctx context.Context, r ActivityRow) error {
-	_, err := tx.exec(ctx, `INSERT INTO activities (id, customer_id, company_id, owner_id, kind, subject_ct, body_ct, due_at, done_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, nullString(r.CustomerID), nullString(r.CompanyID), r.OwnerID, r.Kind, r.SubjectSealed, r.BodySealed, optMicro(r.DueAt), optMicro(r.DoneAt), r.CreatedAt.UnixMicro(), r.UpdatedAt.UnixMicro())
+	_, err := tx.exec(ctx, `INSERT INTO activities (id, customer_id, company_id, deal_id, owner_id, kind, subject_ct, body_ct, due_at, done_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, nullString(r.CustomerID), nullString(r.CompanyID), nullString(r.DealID), r.OwnerID, r.Kind, r.SubjectSealed, r.BodySealed, optMicro(r.DueAt), optMicro(r.DoneAt), r.CreatedAt.UnixMicro(), r.UpdatedAt.UnixMicro())
 	return classify("store.InsertActivity", err)
 }
 
@@ -70,38 +71,34 @@ func (tx *Tx) SetActivityDone(ctx context.Context, id string, done *time.Time, n
 
 // CustomerActivities returns a customer's activities, newest first.
 func (tx *Tx) CustomerActivities(ctx context.Context, customerID string, limit int) ([]ActivityRow, error) {
-	rows, err := tx.query(ctx, "SELECT "+activityColumns+" FROM activities a WHERE a.customer_id = ? ORDER BY a.created_at DESC, a.id DESC LIMIT ?", customerID, limit)
-	if err != nil {
-		return nil, classify("store.CustomerActivities", err)
-	}
-	defer rows.Close()
-	var out []ActivityRow
-	for rows.Next() {
-		r, err := scanActivity(rows)
-		if err != nil {
-			return nil, classify("store.CustomerActivities", err)
-		}
-		out = append(out, r)
-	}
-	return out, classify("store.CustomerActivities", rows.Err())
+	return tx.activitiesWhere(ctx, "a.customer_id = ?", customerID, limit)
 }
 
 // CompanyActivities returns a company's activities, newest first.
 func (tx *Tx) CompanyActivities(ctx context.Context, companyID string, limit int) ([]ActivityRow, error) {
-	rows, err := tx.query(ctx, "SELECT "+activityColumns+" FROM activities a WHERE a.company_id = ? ORDER BY a.created_at DESC, a.id DESC LIMIT ?", companyID, limit)
+	return tx.activitiesWhere(ctx, "a.company_id = ?", companyID, limit)
+}
+
+// DealActivities returns a deal's activities, newest first.
+func (tx *Tx) DealActivities(ctx context.Context, dealID string, limit int) ([]ActivityRow, error) {
+	return tx.activitiesWhere(ctx, "a.deal_id = ?", dealID, limit)
+}
+
+func (tx *Tx) activitiesWhere(ctx context.Context, cond, id string, limit int) ([]ActivityRow, error) {
+	rows, err := tx.query(ctx, "SELECT "+activityColumns+" FROM activities a WHERE "+cond+" ORDER BY a.created_at DESC, a.id DESC LIMIT ?", id, limit)
 	if err != nil {
-		return nil, classify("store.CompanyActivities", err)
+		return nil, classify("store.activities", err)
 	}
 	defer rows.Close()
 	var out []ActivityRow
 	for rows.Next() {
 		r, err := scanActivity(rows)
 		if err != nil {
-			return nil, classify("store.CompanyActivities", err)
+			return nil, classify("store.activities", err)
 		}
 		out = append(out, r)
 	}
-	return out, classify("store.CompanyActivities", rows.Err())
+	return out, classify("store.activities", rows.Err())
 }
 
 // OpenCompanyTask is an open task on a company, with the company.
