@@ -245,6 +245,17 @@ func TestWebJourneys(t *testing.T) {
 		if p := sales.get("/deals"); !strings.Contains(p.body[strings.Index(p.body, `id="stage-negotiation"`):], "Porcelain lot 12") {
 			t.Fatal("the deal is not in negotiation after the move")
 		}
+		dealPath := strings.TrimSuffix(mv[1], "/stage")
+		dp := sales.get(dealPath)
+		if p := sales.post(dealPath+"/activities", url.Values{"csrf": {dp.csrf(t)}, "kind": {"meeting"}, "subject": {"Viewing of lot 12"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("deal activity: %d %s", p.status, p.body)
+		}
+		if p := sales.get(dealPath); !strings.Contains(p.body, "Viewing of lot 12") {
+			t.Fatal("the activity is not on the deal page")
+		}
+		if p := sales.get(custPath); !strings.Contains(p.body, "Viewing of lot 12") || !strings.Contains(p.body, `href="`+dealPath+`"`) {
+			t.Fatal("the deal's activity is not on the customer's timeline with a link to the deal")
+		}
 		if p := sales.get("/"); !strings.Contains(p.body, `id="pipeline-totals"`) || !strings.Contains(p.body, "CNY 937,500.37") {
 			t.Fatalf("dashboard totals:\n%s", p.body)
 		}

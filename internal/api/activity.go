@@ -14,6 +14,7 @@ type activityJSON struct {
 	ID         string     `json:"id"`
 	CustomerID string     `json:"customer_id,omitempty"`
 	CompanyID  string     `json:"company_id,omitempty"`
+	DealID     string     `json:"deal_id,omitempty"`
 	OwnerID    string     `json:"owner_id"`
 	Kind       string     `json:"kind"`
 	Subject    string     `json:"subject"`
@@ -24,7 +25,7 @@ type activityJSON struct {
 }
 
 func toActivityJSON(a crm.Activity) activityJSON {
-	return activityJSON{ID: a.ID, CustomerID: a.CustomerID, CompanyID: a.CompanyID, OwnerID: a.OwnerID, Kind: a.Kind, Subject: a.Subject, Body: a.Body, DueAt: a.DueAt, DoneAt: a.DoneAt, CreatedAt: a.CreatedAt}
+	return activityJSON{ID: a.ID, CustomerID: a.CustomerID, CompanyID: a.CompanyID, DealID: a.DealID, OwnerID: a.OwnerID, Kind: a.Kind, Subject: a.Subject, Body: a.Body, DueAt: a.DueAt, DoneAt: a.DoneAt, CreatedAt: a.CreatedAt}
 }
 
 type activityInput struct {

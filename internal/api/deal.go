@@ -128,3 +128,32 @@ func (h *Handler) updatePipeline(w http.ResponseWriter, r *http.Request, a authz
 	}
 	return h.showPipeline(w, r, a)
 }
+
+func (h *Handler) showDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	v, err := h.svc.Deal(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		dealJSON
+		Activities []activityJSON `json:"activities"`
+	}{dealJSON: toDealJSON(v.Deal), Activities: make([]activityJSON, 0, len(v.Activities))}
+	for _, act := range v.Activities {
+		out.Activities = append(out.Activities, toActivityJSON(act))
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *Handler) createDealActivity(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in activityInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	act, err := h.svc.LogDealActivity(r.Context(), a, r.PathValue("id"), crm.ActivityInput{Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, toActivityJSON(act))
+	return nil
+}

@@ -118,3 +118,38 @@ func (h *Handler) dealsFor(q *request, customerID string) ([]crm.Deal, []crm.Sta
 	}
 	return deals, stages, nil
 }
+
+type dealView struct {
+	service.DealView
+	Kinds    []string
+	LogError string
+}
+
+func (h *Handler) showDeal(q *request) error { return h.renderDeal(q, "") }
+
+func (h *Handler) renderDeal(q *request, logErr string) error {
+	v, err := h.svc.Deal(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if logErr != "" {
+		status = http.StatusBadRequest
+	}
+	h.render(q, status, "deal", "deals", dealView{DealView: v, Kinds: crm.ActivityKinds, LogError: logErr})
+	return nil
+}
+
+func (h *Handler) logDealActivity(q *request) error {
+	id := q.r.PathValue("id")
+	in := crm.ActivityInput{Kind: q.r.PostFormValue("kind"), Subject: q.r.PostFormValue("subject"), Body: q.r.PostFormValue("body")}
+	if _, err := h.svc.LogDealActivity(q.r.Context(), q.actor, id, in); err != nil {
+		if !errs.Is(err, errs.Invalid) {
+			return err
+		}
+		msg, _ := errs.Public(err)
+		return h.renderDeal(q, msg)
+	}
+	q.redirect("/deals/"+id, "activity_logged")
+	return nil
+}
