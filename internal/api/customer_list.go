@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 )
@@ -14,16 +15,19 @@ type customerList struct {
 }
 
 func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	q, err := httpx.Query(r, "name", "tag", "email", "phone", "national_id", "cursor", "limit")
+	q, err := httpx.Query(r, "name", "tag", "email", "phone", "national_id", "order", "cursor", "limit")
 	if err != nil {
 		return err
+	}
+	if o := q["order"]; o != "" && o != "newest" && o != "oldest" {
+		return errs.InvalidField("order", "order must be newest or oldest")
 	}
 	limit, err := intParam(q, "limit")
 	if err != nil {
 		return err
 	}
 	page, err := h.svc.ListCustomers(r.Context(), a, service.CustomerQuery{
-		Name: q["name"], Tag: q["tag"], Email: q["email"], Phone: q["phone"], NationalID: q["national_id"], Cursor: q["cursor"], Limit: int(limit),
+		Newest: q["order"] == "newest", Name: q["name"], Tag: q["tag"], Email: q["email"], Phone: q["phone"], NationalID: q["national_id"], Cursor: q["cursor"], Limit: int(limit),
 	})
 	if err != nil {
 		return err

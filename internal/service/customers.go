@@ -297,6 +297,7 @@ type CustomerQuery struct {
 	Name                     string // every token must match (words; pairs of Chinese characters)
 	Tag                      string // customers with this tag (case-insensitive)
 	Email, Phone, NationalID string // exact match, through blind indexes
+	Newest                   bool   // newest first (default oldest first); sealed fields cannot order a list
 	Cursor                   string // from a previous page's Next
 	Limit                    int    // 1..200, default 50
 }
@@ -368,6 +369,7 @@ func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuer
 		return f, "", err
 	}
 	f.OwnerID, f.Team = scopeFilter(a, d)
+	f.Newest = q.Newest
 	reason := "list"
 	for _, x := range []struct {
 		field, value, index string

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -197,6 +198,32 @@ func TestListPaging(t *testing.T) {
 		}
 		if pages != 3 || len(seen) != len(want) {
 			t.Errorf("pages = %d, customers = %d; want 3 pages, %d customers", pages, len(seen), len(want))
+		}
+		// Newest first pages through the same customers in the opposite order.
+		var oldest, newest []string
+		for _, newestFirst := range []bool{false, true} {
+			q := service.CustomerQuery{Limit: 2, Newest: newestFirst}
+			for {
+				page, err := f.Service.ListCustomers(ctx, f.admin, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range page.Customers {
+					if newestFirst {
+						newest = append(newest, c.ID)
+					} else {
+						oldest = append(oldest, c.ID)
+					}
+				}
+				if page.Next == "" {
+					break
+				}
+				q.Cursor = page.Next
+			}
+		}
+		slices.Reverse(newest)
+		if len(oldest) != 7 || !slices.Equal(oldest, newest) {
+			t.Errorf("newest first is not the reverse of oldest first:\n%v\n%v", oldest, newest)
 		}
 		for _, bad := range []service.CustomerQuery{{Cursor: "not-a-cursor"}, {Limit: 201}, {Limit: -1}, {Email: "not an email"}} {
 			if _, err := f.Service.ListCustomers(ctx, f.admin, bad); !errs.Is(err, errs.Invalid) {

@@ -238,7 +238,8 @@ type CustomerFilter struct {
 	NationalID []byte
 	NameTokens [][]byte // blind indexes of name tokens: all must match
 	Tag        []byte   // blind index of one tag
-	After      *Cursor  // keyset paging: customers created after this one
+	After      *Cursor  // keyset paging: customers after this one in the order
+	Newest     bool     // newest first (default: oldest first)
 	Limit      int
 }
 
@@ -273,16 +274,20 @@ func (tx *Tx) ListCustomers(ctx context.Context, f CustomerFilter) ([]CustomerRo
 	if f.Tag != nil {
 		where, args = append(where, "c.id IN (SELECT subject_id FROM tag_index WHERE kind = 'customer' AND tag = ?)"), append(args, f.Tag)
 	}
+	cmp, order := ">", " ORDER BY c.created_at, c.id LIMIT ?"
+	if f.Newest {
+		cmp, order = "<", " ORDER BY c.created_at DESC, c.id DESC LIMIT ?"
+	}
 	if f.After != nil {
 		us := f.After.CreatedAt.UnixMicro()
-		where = append(where, "(c.created_at > ? OR (c.created_at = ? AND c.id > ?))")
+		where = append(where, "(c.created_at "+cmp+" ? OR (c.created_at = ? AND c.id "+cmp+" ?))")
 		args = append(args, us, us, f.After.ID)
 	}
 	q := customerSelect
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY c.created_at, c.id LIMIT ?"
+	q += order
 	args = append(args, f.Limit)
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {

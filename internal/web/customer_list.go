@@ -13,6 +13,7 @@ import (
 type customerListView struct {
 	Query     string
 	Tag       string
+	Newest    bool
 	Error     string
 	Customers []crm.Customer
 	Next      string
@@ -24,7 +25,8 @@ func (h *Handler) listCustomers(q *request) error {
 	v := customerListView{Query: strings.TrimSpace(q.r.URL.Query().Get("q"))}
 	cq := searchQuery(v.Query)
 	cq.Cursor, cq.Tag = q.r.URL.Query().Get("cursor"), q.r.URL.Query().Get("tag")
-	v.Tag = cq.Tag
+	cq.Newest = q.r.URL.Query().Get("order") == "newest"
+	v.Tag, v.Newest = cq.Tag, cq.Newest
 	page, err := h.svc.ListCustomers(q.r.Context(), q.actor, cq)
 	if errs.Is(err, errs.Invalid) {
 		v.Error, _ = errs.Public(err)
