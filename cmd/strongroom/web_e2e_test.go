@@ -612,3 +612,41 @@ func TestWebSearchEverything(t *testing.T) {
 		t.Fatal("another sales user finds what they may not see")
 	}
 }
+
+func TestWebAdmin(t *testing.T) {
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "admin@example.com", "admin")
+	addUser(t, storage, "sales1@example.com", "sales")
+	s := start(t, storage)
+	admin := newBrowser(t, s, "en")
+	admin.login("admin@example.com", password)
+	page := admin.get("/admin")
+	if page.status != 200 || !strings.Contains(page.body, "sales1@example.com") || !strings.Contains(page.body, "lead 10 open") {
+		t.Fatalf("admin page: %d\n%s", page.status, page.body)
+	}
+	if p := admin.post("/admin/users", url.Values{"csrf": {page.csrf(t)}, "email": {"new@example.com"}, "role": {"support"}, "password": {"short"}}); p.status != 400 || !strings.Contains(p.body, "at least 12") {
+		t.Fatalf("weak password: %d", p.status)
+	}
+	if p := admin.post("/admin/users", url.Values{"csrf": {page.csrf(t)}, "email": {"new@example.com"}, "role": {"support"}, "team": {"east"}, "password": {password}}); p.status != http.StatusSeeOther {
+		t.Fatalf("add user: %d %s", p.status, p.body)
+	}
+	sales := newBrowser(t, s, "en")
+	sales.login("sales1@example.com", password)
+	salesID := s.do(t, "GET", "/api/v1/me", s.login(t, "sales1@example.com", password), nil).str("user_id")
+	if p := admin.post("/admin/users/"+salesID, url.Values{"csrf": {page.csrf(t)}, "role": {"manager"}, "team": {"east"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("change role and team: %d %s", p.status, p.body)
+	}
+	if p := sales.get("/customers"); strings.Contains(p.body, "New customer") == false {
+		t.Fatal("the new manager cannot reach customers")
+	}
+	if p := admin.post("/admin/pipeline", url.Values{"csrf": {page.csrf(t)}, "stages": {"lead 10\nviewing 40 open\nwon 100 won\nlost 0 lost"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("pipeline: %d %s", p.status, p.body)
+	}
+	if p := admin.get("/admin"); !strings.Contains(p.body, "viewing 40 open") {
+		t.Fatal("pipeline not saved")
+	}
+	if p := sales.get("/admin"); p.status != 403 || strings.Contains(p.body, "admin@example.com") {
+		t.Fatalf("a manager on the admin page: %d", p.status)
+	}
+}

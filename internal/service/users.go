@@ -132,14 +132,18 @@ func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role s
 	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return User{}, errs.E(errs.Permission, "you may not change roles")
 	}
-	if a.UserID == userID {
-		return User{}, errs.E(errs.Permission, "you may not change your own role")
-	}
 	var out User
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return notFound(err, "user")
+		}
+		if u.Role == role { // nothing changes, nothing to record
+			out, err = s.openUser(u)
+			return err
+		}
+		if a.UserID == userID {
+			return errs.E(errs.Permission, "you may not change your own role")
 		}
 		if err := tx.UpdateUserRole(ctx, userID, role, s.now()); err != nil {
 			return err
@@ -237,6 +241,33 @@ func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, passwo
 		}
 		return s.record(ctx, tx, a, "user.password_set", "user", userID, []string{"password"}, audit.Success, "sessions ended")
 	})
+}
+
+// ListUsers returns every user to those who may read users (admins); the
+// emails shown are audited as a read of staff personal data.
+func (s *Service) ListUsers(ctx context.Context, a authz.Actor) ([]User, error) {
+	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return nil, errs.E(errs.Permission, "you may not list users")
+	}
+	var out []User
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			u, err := s.openUser(r)
+			if err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return s.record(ctx, tx, a, "user.list", "user", "", []string{"email"}, audit.Success, fmt.Sprintf("%d users", len(out)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // UserIDByEmail finds a user's id by email, for command-line administration.

@@ -126,6 +126,10 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /companies/{id}/delete", h.authed(h.deleteCompany))
 	mux.Handle("POST /companies/{id}/activities", h.authed(h.logCompanyActivity))
 	mux.Handle("GET /audit", h.authed(h.listAudit))
+	mux.Handle("GET /admin", h.authed(h.showAdmin))
+	mux.Handle("POST /admin/users", h.authed(h.addUser))
+	mux.Handle("POST /admin/users/{id}", h.authed(h.updateUser))
+	mux.Handle("POST /admin/pipeline", h.authed(h.saveStages))
 }
 
 func cacheStatic(next http.Handler) http.Handler {
@@ -237,6 +241,7 @@ type page struct {
 	CanCompanies      bool
 	CanDeals          bool
 	CanVisits         bool
+	CanAdmin          bool
 	Flash             string
 	Data              any
 }
@@ -253,6 +258,7 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 		p.CanCompanies = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed
 		p.CanDeals = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed
 		p.CanVisits = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectVisit}).Allowed
+		p.CanAdmin = authz.Decide(q.actor, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed
 	}
 	if f := q.r.URL.Query().Get("flash"); f != "" {
 		if msg, ok := catalog[q.lang][f]; ok {

@@ -1,0 +1,107 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+type adminView struct {
+	Users  []service.User
+	Roles  []authz.Role
+	Stages string // one stage a line: id probability outcome
+	Error  string
+}
+
+// showAdmin is the administration page: users (add, change role and
+// team) and the pipeline's stages. The service refuses non-admins.
+func (h *Handler) showAdmin(q *request) error { return h.renderAdmin(q, "", "") }
+
+func (h *Handler) renderAdmin(q *request, msg, stages string) error {
+	users, err := h.svc.ListUsers(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	v := adminView{Users: users, Roles: authz.Roles, Error: msg, Stages: stages}
+	if v.Stages == "" {
+		st, err := h.svc.Stages(q.r.Context())
+		if err != nil {
+			return err
+		}
+		var b strings.Builder
+		for _, s := range st {
+			b.WriteString(s.ID + " " + strconv.Itoa(s.Probability) + " " + s.Outcome + "\n")
+		}
+		v.Stages = b.String()
+	}
+	status := http.StatusOK
+	if msg != "" {
+		status = http.StatusBadRequest
+	}
+	h.render(q, status, "admin", "admin", v)
+	return nil
+}
+
+// adminError shows an input error on the page; other errors go on.
+func (h *Handler) adminError(q *request, err error, stages string) error {
+	if errs.Is(err, errs.Invalid) {
+		msg, _ := errs.Public(err)
+		return h.renderAdmin(q, msg, stages)
+	}
+	return err
+}
+
+func (h *Handler) addUser(q *request) error {
+	_, err := h.svc.CreateUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
+		Team: q.r.PostFormValue("team"), Password: q.r.PostFormValue("password")})
+	if err != nil {
+		return h.adminError(q, err, "")
+	}
+	q.redirect("/admin", "user_saved")
+	return nil
+}
+
+func (h *Handler) updateUser(q *request) error {
+	id := q.r.PathValue("id")
+	if _, err := h.svc.SetUserRole(q.r.Context(), q.actor, id, q.r.PostFormValue("role")); err != nil {
+		return h.adminError(q, err, "")
+	}
+	if _, err := h.svc.SetUserTeam(q.r.Context(), q.actor, id, q.r.PostFormValue("team")); err != nil {
+		return h.adminError(q, err, "")
+	}
+	q.redirect("/admin", "user_saved")
+	return nil
+}
+
+func (h *Handler) saveStages(q *request) error {
+	text := q.r.PostFormValue("stages")
+	var stages []crm.Stage
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		st := crm.Stage{ID: f[0], Outcome: "open"}
+		if len(f) > 1 {
+			p, err := strconv.Atoi(f[1])
+			if err != nil {
+				return h.renderAdmin(q, "each line is: stage probability [open|won|lost]", text)
+			}
+			st.Probability = p
+		}
+		if len(f) > 2 {
+			st.Outcome = f[2]
+		}
+		stages = append(stages, st)
+	}
+	if err := h.svc.SetStages(q.r.Context(), q.actor, stages); err != nil {
+		return h.adminError(q, err, text)
+	}
+	q.redirect("/admin", "pipeline_saved")
+	return nil
+}
