@@ -233,6 +233,8 @@ func TestBrowserJourneys(t *testing.T) {
 		t.Fatalf("the deal did not move:\n%s", body)
 	}
 	shot.take(ctx, "pipeline")
+	do(t, ctx, chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(byID(`pipeline-totals`)))
+	shot.take(ctx, "dashboard")
 
 	// Import a CSV (a HubSpot contact export) through the form.
 	csvPath := filepath.Join(t.TempDir(), "hubspot.csv")
