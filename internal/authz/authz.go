@@ -159,7 +159,7 @@ func fieldsOf(o Object) []struct {
 	case ObjectDeal:
 		return crm.DealFields
 	case ObjectVisit:
-		return visitFields
+		return crm.VisitFields
 	case ObjectTransaction:
 		return crm.TransactionFields
 	}
@@ -212,16 +212,6 @@ func Decide(a Actor, act Action, r Resource) Decision {
 		}
 	}
 	return d
-}
-
-// visitFields are a visit's sealed parts: the rep's device locations
-// (contact class: where a person was) and the store visit's notes.
-var visitFields = []struct {
-	Name  string
-	Class crm.FieldClass
-}{
-	{"location", crm.ClassContact},
-	{"notes", crm.ClassNotes},
 }
 
 // ValidRole reports whether r is a known role.

@@ -44,6 +44,17 @@ func ParseLocation(s string) (*Location, error) {
 	return &l, nil
 }
 
+// VisitFields are a visit's sealed parts with their classes: the rep's
+// device locations (contact: where a person was) and the visit's notes and
+// photos (notes).
+var VisitFields = []struct {
+	Name  string
+	Class FieldClass
+}{
+	{"location", ClassContact},
+	{"notes", ClassNotes},
+}
+
 // Visit is a field rep's planned visit to a store, with its check-in and
 // check-out. The device locations are the rep's personal data (sealed
 // under the rep's key); notes and photos belong to the store (sealed under

@@ -151,6 +151,11 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 				return nil, err
 			}
 		}
+		if i%6 == 2 {
+			if err := seedFeedback(ctx, svc, c.ID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return logins, nil
 }
@@ -217,6 +222,29 @@ func seedPurchase(ctx context.Context, svc *service.Service, customerID string, 
 	}
 	if _, err := svc.RecordTransaction(ctx, authz.System(), customerID, t); err != nil {
 		return fmt.Errorf("demo: purchase: %w", err)
+	}
+	return nil
+}
+
+var (
+	interests = []string{"Ceramics", "瓷器", "Ink painting", "书画", "Jade", "Industrial coatings", "Wine"}
+	comments  = []string{"Lovely preview evening.", "拍卖流程很顺畅。", "Delivery was late.", "工作人员很专业。", ""}
+)
+
+// seedFeedback sets channel preferences and records a rating or two.
+func seedFeedback(ctx context.Context, svc *service.Service, customerID string) error {
+	opt := []string{crm.Channels[n(len(crm.Channels))]}
+	if n(2) == 0 {
+		opt = append(opt, "email")
+	}
+	p := crm.Preferences{OptIn: opt, Interests: []string{interests[n(len(interests))], interests[n(len(interests))]}}
+	if err := svc.SetPreferences(ctx, authz.System(), customerID, p); err != nil {
+		return fmt.Errorf("demo: preferences: %w", err)
+	}
+	for range 1 + n(2) {
+		if _, err := svc.AddFeedback(ctx, authz.System(), customerID, crm.Feedback{Channel: "survey", Rating: 3 + n(3), Comment: comments[n(len(comments))]}); err != nil {
+			return fmt.Errorf("demo: feedback: %w", err)
+		}
 	}
 	return nil
 }
