@@ -106,8 +106,18 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		ExpiresAt:  now.Add(s.absolute),
 	}
 	a = authz.Actor{UserID: user.ID, SessionID: sess.ID, IP: c.IP}
+	userKey, err := s.keys.OpenDataKey(user.ID, user.WrappedKey)
+	if err != nil {
+		return Session{}, errs.Wrap(errs.Internal, "service.Login", "", err)
+	}
+	if err := sealSessionDevice(userKey, &sess, c); err != nil {
+		return Session{}, err
+	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertSession(ctx, sess); err != nil {
+			return err
+		}
+		if err := s.trimSessions(ctx, tx, a, user.ID); err != nil {
 			return err
 		}
 		if newHash != "" {

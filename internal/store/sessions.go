@@ -14,6 +14,8 @@ type SessionRow struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time // absolute end
+	AgentCT    []byte    // the browser's user agent, sealed under the user's key
+	IPCT       []byte    // the client address, likewise
 }
 
 // SessionWithUser is a session joined with its user, as authentication
@@ -25,9 +27,29 @@ type SessionWithUser struct {
 
 // InsertSession stores a new session.
 func (tx *Tx) InsertSession(ctx context.Context, s SessionRow) error {
-	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro())
+	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro(), s.AgentCT, s.IPCT)
 	return classify("store.InsertSession", err)
+}
+
+// UserSessions returns a user's sessions, most recently active first.
+func (tx *Tx) UserSessions(ctx context.Context, userID string) ([]SessionRow, error) {
+	rows, err := tx.query(ctx, "SELECT id, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC", userID)
+	if err != nil {
+		return nil, classify("store.UserSessions", err)
+	}
+	defer rows.Close()
+	var out []SessionRow
+	for rows.Next() {
+		var s SessionRow
+		var created, seen, expires int64
+		if err := rows.Scan(&s.ID, &s.UserID, &s.TokenKey, &created, &seen, &expires, &s.AgentCT, &s.IPCT); err != nil {
+			return nil, classify("store.UserSessions", err)
+		}
+		s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicro(created), fromMicro(seen), fromMicro(expires)
+		out = append(out, s)
+	}
+	return out, classify("store.UserSessions", rows.Err())
 }
 
 // SessionByTokenHash finds a session and its user without a transaction:
@@ -73,4 +95,11 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Ti
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
+}
+
+// SessionOwner returns the user a session belongs to.
+func (tx *Tx) SessionOwner(ctx context.Context, id string) (string, error) {
+	var user string
+	err := tx.queryRow(ctx, "SELECT user_id FROM sessions WHERE id = ?", id).Scan(&user)
+	return user, classify("store.SessionOwner", err)
 }

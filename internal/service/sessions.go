@@ -1,0 +1,166 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// MaxSessions is how many sessions a user may have at once; a new login
+// beyond it ends the least recently used.
+const MaxSessions = 10
+
+// SessionInfo describes a session for its user or an administrator. The
+// device and address are the user's personal data, sealed under their key.
+type SessionInfo struct {
+	ID         string    `json:"id"`
+	Current    bool      `json:"current"`
+	Agent      string    `json:"user_agent"`
+	IP         string    `json:"ip"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+var errSessionNotFound = errs.E(errs.NotExist, "session not found")
+
+func sessionPlace(id, column string) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: "sessions", Column: column, Row: id}
+}
+
+// sealSessionDevice seals a new session's user agent and address under
+// the user's key.
+func sealSessionDevice(key keyring.DataKey, sess *store.SessionRow, c Client) error {
+	var err error
+	if sess.AgentCT, err = fieldcrypt.Seal(key, sessionPlace(sess.ID, "agent_ct"), c.UserAgent); err != nil {
+		return err
+	}
+	sess.IPCT, err = fieldcrypt.Seal(key, sessionPlace(sess.ID, "ip_ct"), c.IP)
+	return err
+}
+
+// trimSessions ends the user's least recently used sessions beyond
+// MaxSessions, recording each end.
+func (s *Service) trimSessions(ctx context.Context, tx *store.Tx, a authz.Actor, userID string) error {
+	sessions, err := tx.UserSessions(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for i := MaxSessions; i < len(sessions); i++ {
+		if err := tx.DeleteSession(ctx, sessions[i].ID); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, a, "session.delete", "session", sessions[i].ID, nil, audit.Success, fmt.Sprintf("over the limit of %d sessions", MaxSessions)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Sessions lists a user's sessions: one's own, or any user's for an
+// administrator.
+func (s *Service) Sessions(ctx context.Context, a authz.Actor, userID string) ([]SessionInfo, error) {
+	if userID == "" {
+		userID = a.UserID
+	}
+	if userID != a.UserID && !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return nil, errs.E(errs.Permission, "you may see only your own sessions")
+	}
+	if !crm.ValidID(userID) {
+		return nil, errs.E(errs.NotExist, "user not found")
+	}
+	var out []SessionInfo
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "service.Sessions", "", err)
+		}
+		rows, err := tx.UserSessions(ctx, userID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		for _, r := range rows {
+			if !now.Before(r.ExpiresAt) || now.Sub(r.LastSeenAt) >= s.idle {
+				continue // ended; the purge removes it
+			}
+			info := SessionInfo{ID: r.ID, Current: r.ID == a.SessionID, CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt}
+			if info.Agent, err = fieldcrypt.Open(key, sessionPlace(r.ID, "agent_ct"), r.AgentCT); err != nil {
+				return errs.Wrap(errs.Internal, "service.Sessions", "", err)
+			}
+			if info.IP, err = fieldcrypt.Open(key, sessionPlace(r.ID, "ip_ct"), r.IPCT); err != nil {
+				return errs.Wrap(errs.Internal, "service.Sessions", "", err)
+			}
+			out = append(out, info)
+		}
+		return s.record(ctx, tx, a, "session.list", "user", userID, []string{"user_agent", "ip"}, audit.Success, fmt.Sprintf("%d sessions", len(out)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EndSession ends one session: one's own, or any for an administrator.
+func (s *Service) EndSession(ctx context.Context, a authz.Actor, sessionID string) error {
+	if !crm.ValidID(sessionID) {
+		return errSessionNotFound
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		owner, err := tx.SessionOwner(ctx, sessionID)
+		if errs.Is(err, errs.NotExist) {
+			return errSessionNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if owner != a.UserID && !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+			return errSessionNotFound // another user's session is not there for you
+		}
+		if err := tx.DeleteSession(ctx, sessionID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "session.delete", "session", sessionID, nil, audit.Success, "ended by "+whose(owner, a))
+	})
+}
+
+// EndOtherSessions ends all the actor's sessions but the current one.
+func (s *Service) EndOtherSessions(ctx context.Context, a authz.Actor) (int, error) {
+	n := 0
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.UserSessions(ctx, a.UserID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.ID == a.SessionID {
+				continue
+			}
+			if err := tx.DeleteSession(ctx, r.ID); err != nil {
+				return err
+			}
+			n++
+		}
+		return s.record(ctx, tx, a, "session.delete", "user", a.UserID, nil, audit.Success, fmt.Sprintf("ended %d other sessions", n))
+	})
+	return n, err
+}
+
+func whose(owner string, a authz.Actor) string {
+	if owner == a.UserID {
+		return "its user"
+	}
+	return "an administrator"
+}
