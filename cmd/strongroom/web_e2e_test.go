@@ -650,3 +650,54 @@ func TestWebAdmin(t *testing.T) {
 		t.Fatalf("a manager on the admin page: %d", p.status)
 	}
 }
+
+func TestWebSessions(t *testing.T) {
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "admin@example.com", "admin")
+	addUser(t, storage, "sales1@example.com", "sales")
+	s := start(t, storage)
+	laptop := newBrowser(t, s, "en")
+	laptop.login("sales1@example.com", password)
+	phone := newBrowser(t, s, "en")
+	phone.login("sales1@example.com", password)
+
+	page := laptop.get("/sessions")
+	if page.status != 200 || strings.Count(page.body, `action="/sessions/ses_`) != 1 || !strings.Contains(page.body, "this session") || !strings.Contains(page.body, "Go-http-client") {
+		t.Fatalf("my sessions:\n%s", page.body)
+	}
+	if p := laptop.post("/sessions/end-others", url.Values{"csrf": {page.csrf(t)}}); p.status != http.StatusSeeOther {
+		t.Fatalf("end others: %d", p.status)
+	}
+	if p := phone.get("/customers"); p.status != http.StatusSeeOther {
+		t.Fatalf("the phone's session still works: %d", p.status)
+	}
+	if p := laptop.get("/customers"); p.status != 200 {
+		t.Fatalf("the laptop's own session ended: %d", p.status)
+	}
+	// An administrator sees and ends another user's session; the user may not see others'.
+	admin := newBrowser(t, s, "en")
+	admin.login("admin@example.com", password)
+	salesID := s.do(t, "GET", "/api/v1/me", s.login(t, "sales1@example.com", password), nil).str("user_id")
+	ap := admin.get("/sessions?user_id=" + salesID)
+	m := regexp.MustCompile(`action="(/sessions/ses_[0-9a-f]+/end)"`).FindAllStringSubmatch(ap.body, -1)
+	if ap.status != 200 || len(m) < 2 {
+		t.Fatalf("admin's view of the user's sessions: %d, %d end buttons", ap.status, len(m))
+	}
+	for _, e := range m {
+		if p := admin.post(e[1], url.Values{"csrf": {ap.csrf(t)}, "user_id": {salesID}}); p.status != http.StatusSeeOther {
+			t.Fatalf("admin ending: %d", p.status)
+		}
+	}
+	if p := laptop.get("/customers"); p.status != http.StatusSeeOther {
+		t.Fatalf("the session an administrator ended still works: %d", p.status)
+	}
+	adminID := s.do(t, "GET", "/api/v1/me", s.login(t, "admin@example.com", password), nil).str("user_id")
+	salesTok := s.login(t, "sales1@example.com", password)
+	if r := s.do(t, "GET", "/api/v1/sessions?user_id="+adminID, salesTok, nil); r.Status != 403 {
+		t.Fatalf("sales listing the admin's sessions: %d", r.Status)
+	}
+	if r := s.do(t, "GET", "/api/v1/sessions", salesTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"current":true`) {
+		t.Fatalf("API sessions: %d %s", r.Status, r.Body)
+	}
+}

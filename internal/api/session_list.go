@@ -1,0 +1,46 @@
+package api
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	q, err := httpx.Query(r, "user_id")
+	if err != nil {
+		return err
+	}
+	list, err := h.svc.Sessions(r.Context(), a, q["user_id"])
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []service.SessionInfo{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, struct {
+		Items []service.SessionInfo `json:"items"`
+	}{list})
+	return nil
+}
+
+func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.svc.EndSession(r.Context(), a, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	n, err := h.svc.EndOtherSessions(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, struct {
+		Ended int `json:"ended"`
+	}{n})
+	return nil
+}
