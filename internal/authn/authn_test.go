@@ -76,6 +76,11 @@ func TestCheckPassword(t *testing.T) {
 		{strings.Repeat("ab", 129), false},
 		{"aaaaaaaaaaaaaaaa", false},
 		{"password1234", false},
+		{"iloveyou12345", false}, // a common password with digits after it
+		{"baseball1234!", false},
+		{"qwertyuiop123", false},
+		{"1qaz2wsx3edc", false}, // in the breach lists as is
+		{"tremendous-kettle-lantern", true},
 		{"my strongroom password", false},
 		{"lihua-is-my-name", false},
 		{"bad\xffutf8 password", false},

@@ -11,8 +11,11 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn/frequency"
 	"golang.org/x/crypto/argon2"
 
 	"strongroom.dev/strongroom/internal/errs"
@@ -139,11 +142,26 @@ const (
 	MaxPasswordLen = 256
 )
 
-// common is a short list of passwords so common that no length rescues them.
-var common = []string{
-	"123456789012", "password1234", "passwordpassword", "qwertyuiopas", "1q2w3e4r5t6y",
-	"iloveyou1234", "administrator", "welcome12345", "letmein12345", "changeme1234",
-	"qwerty123456", "abcdefghijkl", "password12345", "111111111111", "000000000000",
+// commonPasswords is zxcvbn's list of the 30,000 most common passwords
+// from breach corpora, embedded in the binary, as a set.
+var commonPasswords = sync.OnceValue(func() map[string]bool {
+	list := frequency.FrequencyLists["passwords"]
+	set := make(map[string]bool, len(list))
+	for _, p := range list {
+		set[p] = true
+	}
+	return set
+})
+
+// isCommon reports whether password, lower-cased, is a common password,
+// also once trailing digits and symbols are stripped ("iloveyou12345").
+func isCommon(lower string) bool {
+	set := commonPasswords()
+	if set[lower] {
+		return true
+	}
+	stem := strings.TrimRightFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
+	return len(stem) >= 6 && stem != lower && set[stem]
 }
 
 // CheckPassword applies the password policy: length over composition, no
@@ -164,10 +182,8 @@ func CheckPassword(password string, contextWords ...string) error {
 	if strings.Count(lower, string([]rune(lower)[0])) == len(lower) {
 		return errs.InvalidField(field, "password must not repeat one character")
 	}
-	for _, c := range common {
-		if lower == c {
-			return errs.InvalidField(field, "password is too common; choose a longer phrase of unrelated words")
-		}
+	if isCommon(lower) {
+		return errs.InvalidField(field, "password is too common (it appears in lists of breached passwords); choose a longer phrase of unrelated words")
 	}
 	for _, w := range append(contextWords, "strongroom") {
 		w = strings.ToLower(strings.TrimSpace(w))
