@@ -701,3 +701,50 @@ func TestWebSessions(t *testing.T) {
 		t.Fatalf("API sessions: %d %s", r.Status, r.Body)
 	}
 }
+
+func TestWebPasswordAndDisable(t *testing.T) {
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "admin@example.com", "admin")
+	addUser(t, storage, "sales1@example.com", "sales")
+	s := start(t, storage)
+	b := newBrowser(t, s, "en")
+	b.login("sales1@example.com", password)
+	elsewhere := newBrowser(t, s, "en")
+	elsewhere.login("sales1@example.com", password)
+	page := b.get("/sessions")
+	if p := b.post("/password", url.Values{"csrf": {page.csrf(t)}, "current_password": {"not my password!!"}, "new_password": {"a brand new passphrase"}}); p.status != 400 || !strings.Contains(p.body, "current password is not right") {
+		t.Fatalf("wrong current password: %d", p.status)
+	}
+	if p := b.post("/password", url.Values{"csrf": {page.csrf(t)}, "current_password": {password}, "new_password": {"iloveyou12345"}}); p.status != 400 || !strings.Contains(p.body, "too common") {
+		t.Fatalf("common new password: %d", p.status)
+	}
+	if p := b.post("/password", url.Values{"csrf": {page.csrf(t)}, "current_password": {password}, "new_password": {"a brand new passphrase"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("change: %d %s", p.status, p.body)
+	}
+	if p := b.get("/customers"); p.status != 200 {
+		t.Fatalf("this session ended too: %d", p.status)
+	}
+	if p := elsewhere.get("/customers"); p.status != http.StatusSeeOther {
+		t.Fatalf("the other session survived: %d", p.status)
+	}
+	admin := newBrowser(t, s, "en")
+	admin.login("admin@example.com", password)
+	ap := admin.get("/admin")
+	salesID := s.do(t, "GET", "/api/v1/me", s.login(t, "sales1@example.com", "a brand new passphrase"), nil).str("user_id")
+	if p := admin.post("/admin/users/"+salesID+"/disabled", url.Values{"csrf": {ap.csrf(t)}, "disabled": {"1"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("disable: %d", p.status)
+	}
+	if p := b.get("/customers"); p.status != http.StatusSeeOther {
+		t.Fatalf("a disabled user's session still works: %d", p.status)
+	}
+	if p := b.login("sales1@example.com", "a brand new passphrase"); p.status != 401 {
+		t.Fatalf("a disabled user logs in: %d", p.status)
+	}
+	if p := admin.post("/admin/users/"+salesID+"/disabled", url.Values{"csrf": {ap.csrf(t)}, "disabled": {"0"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("enable: %d", p.status)
+	}
+	if p := b.login("sales1@example.com", "a brand new passphrase"); p.status != http.StatusSeeOther {
+		t.Fatalf("re-enabled login: %d", p.status)
+	}
+}

@@ -45,6 +45,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("DELETE /api/v1/sessions/others", h.authed(h.endOtherSessions))
 	mux.Handle("DELETE /api/v1/sessions/{id}", h.authed(h.endSession))
 	mux.Handle("GET /api/v1/me", h.authed(h.showMe))
+	mux.Handle("POST /api/v1/me/password", h.authed(h.changePassword))
 	mux.Handle("GET /api/v1/customers", h.authed(h.listCustomers))
 	mux.Handle("POST /api/v1/customers", h.authed(h.createCustomer))
 	mux.Handle("POST /api/v1/customers/import", h.authed(h.importCustomers))

@@ -17,3 +17,20 @@ func (h *Handler) showMe(w http.ResponseWriter, r *http.Request, a authz.Actor) 
 	httpx.WriteJSON(w, http.StatusOK, meResponse{UserID: a.UserID, Roles: a.Roles, SessionID: a.SessionID})
 	return nil
 }
+
+type passwordChange struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in passwordChange
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := h.svc.ChangeMyPassword(r.Context(), a, in.CurrentPassword, in.NewPassword); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -10,8 +10,9 @@ import (
 )
 
 type userUpdate struct {
-	Role *string `json:"role"`
-	Team *string `json:"team"`
+	Role     *string `json:"role"`
+	Team     *string `json:"team"`
+	Disabled *bool   `json:"disabled"`
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
@@ -19,8 +20,17 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, a authz.Act
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.Role == nil && in.Team == nil {
-		return errs.E(errs.Invalid, "give role, team or both")
+	if in.Role == nil && in.Team == nil && in.Disabled == nil {
+		return errs.E(errs.Invalid, "give role, team or disabled")
+	}
+	if in.Disabled != nil {
+		if err := h.svc.SetUserDisabled(r.Context(), a, r.PathValue("id"), *in.Disabled); err != nil {
+			return err
+		}
+		if in.Role == nil && in.Team == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
 	}
 	var u service.User
 	var err error

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"strongroom.dev/strongroom/internal/errs"
@@ -72,6 +73,69 @@ func TestMySessions(t *testing.T) {
 		}
 		if left, _ := svc.Sessions(ctx, me, ""); len(left) != 1 || !left[0].Current {
 			t.Fatalf("left: %+v", left)
+		}
+	})
+}
+
+func TestDisableAndChangePassword(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		c := service.Client{IP: "192.0.2.1"}
+		other, err := svc.Login(ctx, "sales1@example.com", pw, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Changing one's password: the current session stays, the others end.
+		for _, tt := range []struct {
+			current, next string
+			field         string
+		}{
+			{"wrong password here", "a brand new passphrase", "current_password"},
+			{pw, "short", "new_password"},
+			{pw, "password12345", "new_password"},
+		} {
+			err := svc.ChangeMyPassword(ctx, f.sales1, tt.current, tt.next)
+			var e *errs.Error
+			if !errors.As(err, &e) || e.Kind != errs.Invalid || e.Field != tt.field {
+				t.Fatalf("change %q -> %q: %v, want invalid %s", tt.current, tt.next, err, tt.field)
+			}
+		}
+		if err := svc.ChangeMyPassword(ctx, f.sales1, pw, "a brand new passphrase"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Authenticate(ctx, other.Token, c); !errs.Is(err, errs.Unauthenticated) {
+			t.Fatalf("other session after a password change: %v", err)
+		}
+		if _, err := svc.Sessions(ctx, f.sales1, ""); err != nil {
+			t.Fatalf("the current session should survive: %v", err)
+		}
+		if _, err := svc.Login(ctx, "sales1@example.com", "a brand new passphrase", c); err != nil {
+			t.Fatalf("login with the new password: %v", err)
+		}
+		// Disabling ends sessions and refuses login with the same answer as a wrong password.
+		s2, _ := svc.Login(ctx, "sales2@example.com", pw, c)
+		if err := svc.SetUserDisabled(ctx, f.sales1, f.sales2.UserID, true); !errs.Is(err, errs.Permission) {
+			t.Fatalf("sales disabling: %v", err)
+		}
+		if err := svc.SetUserDisabled(ctx, f.admin, f.admin.UserID, true); !errs.Is(err, errs.Permission) {
+			t.Fatalf("disabling oneself: %v", err)
+		}
+		if err := svc.SetUserDisabled(ctx, f.admin, f.sales2.UserID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Authenticate(ctx, s2.Token, c); !errs.Is(err, errs.Unauthenticated) {
+			t.Fatalf("disabled user's session: %v", err)
+		}
+		if _, err := svc.Login(ctx, "sales2@example.com", pw, c); !errs.Is(err, errs.Unauthenticated) {
+			t.Fatalf("disabled user's login: %v", err)
+		}
+		if err := svc.SetUserDisabled(ctx, f.admin, f.sales2.UserID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Login(ctx, "sales2@example.com", pw, c); err != nil {
+			t.Fatalf("re-enabled user's login: %v", err)
 		}
 	})
 }

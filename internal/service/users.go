@@ -307,3 +307,78 @@ func notFound(err error, what string) error {
 	}
 	return err
 }
+
+// SetUserDisabled disables a user (ending every session they have) or
+// enables them again. Administrators only; never oneself.
+func (s *Service) SetUserDisabled(ctx context.Context, a authz.Actor, userID string, disabled bool) error {
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return errs.E(errs.Permission, "you may not disable users")
+	}
+	if a.UserID == userID {
+		return errs.E(errs.Permission, "you may not disable yourself")
+	}
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UserByID(ctx, userID); err != nil {
+			return notFound(err, "user")
+		}
+		if err := tx.UpdateUserDisabled(ctx, userID, disabled, authn.NewTokenKey(), s.now()); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, action, "user", userID, []string{"disabled"}, audit.Success, "sessions ended")
+	})
+}
+
+// ChangeMyPassword replaces the actor's password after checking the
+// current one. Every other session of the user ends; this one stays.
+func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, next string) error {
+	if a.SessionID == "" || a.UserID == authz.SystemUserID {
+		return errs.E(errs.Permission, "log in to change your password")
+	}
+	var u store.UserRow
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		u, err = tx.UserByID(ctx, a.UserID)
+		return notFound(err, "user")
+	})
+	if err != nil {
+		return err
+	}
+	ok, _, err := s.hasher.Verify(ctx, current, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			return s.record(ctx, tx, a, "user.password_change", "user", a.UserID, nil, audit.Failure, "current password wrong")
+		}); err != nil {
+			return err
+		}
+		return errs.InvalidField("current_password", "the current password is not right")
+	}
+	me, err := s.openUser(u)
+	if err != nil {
+		return err
+	}
+	if err := authn.CheckPassword(next, me.Email, strings.Split(me.Email, "@")[0]); err != nil {
+		msg, _ := errs.Public(err)
+		return errs.InvalidField("new_password", msg)
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	key := authn.NewTokenKey()
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdateUserPassword(ctx, a.UserID, hash, key, s.now()); err != nil {
+			return err
+		}
+		if err := tx.UpdateSessionTokenKey(ctx, a.SessionID, key); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "user.password_change", "user", a.UserID, []string{"password"}, audit.Success, "other sessions ended")
+	})
+}

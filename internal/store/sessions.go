@@ -103,3 +103,9 @@ func (tx *Tx) SessionOwner(ctx context.Context, id string) (string, error) {
 	err := tx.queryRow(ctx, "SELECT user_id FROM sessions WHERE id = ?", id).Scan(&user)
 	return user, classify("store.SessionOwner", err)
 }
+
+// UpdateSessionTokenKey moves a session to the user's new token key, so it
+// survives a password change that ends the others.
+func (tx *Tx) UpdateSessionTokenKey(ctx context.Context, id string, tokenKey []byte) error {
+	return tx.updateOne(ctx, "store.UpdateSessionTokenKey", "UPDATE sessions SET token_key = ? WHERE id = ?", tokenKey, id)
+}

@@ -77,6 +77,12 @@ func (tx *Tx) UpdateUserRole(ctx context.Context, id, role string, now time.Time
 	return tx.updateOne(ctx, "store.UpdateUserRole", "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", role, now.UnixMicro(), id)
 }
 
+// UpdateUserDisabled disables or re-enables a user; a new token key ends
+// every session they have.
+func (tx *Tx) UpdateUserDisabled(ctx context.Context, id string, disabled bool, tokenKey []byte, now time.Time) error {
+	return tx.updateOne(ctx, "store.UpdateUserDisabled", "UPDATE users SET disabled = ?, token_key = ?, updated_at = ? WHERE id = ?", boolInt(disabled), tokenKey, now.UnixMicro(), id)
+}
+
 // UpdateUserLocale sets a user's UI language.
 func (tx *Tx) UpdateUserLocale(ctx context.Context, id, locale string, now time.Time) error {
 	return tx.updateOne(ctx, "store.UpdateUserLocale", "UPDATE users SET locale = ?, updated_at = ? WHERE id = ?", locale, now.UnixMicro(), id)

@@ -105,3 +105,11 @@ func (h *Handler) saveStages(q *request) error {
 	q.redirect("/admin", "pipeline_saved")
 	return nil
 }
+
+func (h *Handler) setUserDisabled(q *request) error {
+	if err := h.svc.SetUserDisabled(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("disabled") == "1"); err != nil {
+		return err
+	}
+	q.redirect("/admin", "user_saved")
+	return nil
+}

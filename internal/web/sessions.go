@@ -3,24 +3,46 @@ package web
 import (
 	"net/http"
 
+	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
 )
 
 type sessionsView struct {
-	UserID   string // whose; "" for one's own
-	Sessions []service.SessionInfo
+	UserID        string // whose; "" for one's own
+	Sessions      []service.SessionInfo
+	PasswordError string
+	ErrorField    string
 }
 
 // showSessions lists the actor's sessions, or (for an administrator, with
 // ?user_id=) another user's.
-func (h *Handler) showSessions(q *request) error {
+func (h *Handler) showSessions(q *request) error { return h.renderSessions(q, nil) }
+
+func (h *Handler) renderSessions(q *request, passwordErr error) error {
 	v := sessionsView{UserID: q.r.URL.Query().Get("user_id")}
 	list, err := h.svc.Sessions(q.r.Context(), q.actor, v.UserID)
 	if err != nil {
 		return err
 	}
 	v.Sessions = list
-	h.render(q, http.StatusOK, "sessions", "sessions", v)
+	status := http.StatusOK
+	if passwordErr != nil {
+		v.PasswordError, v.ErrorField = errs.Public(passwordErr)
+		status = http.StatusBadRequest
+	}
+	h.render(q, status, "sessions", "sessions", v)
+	return nil
+}
+
+func (h *Handler) changePassword(q *request) error {
+	err := h.svc.ChangeMyPassword(q.r.Context(), q.actor, q.r.PostFormValue("current_password"), q.r.PostFormValue("new_password"))
+	if errs.Is(err, errs.Invalid) {
+		return h.renderSessions(q, err)
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/sessions", "password_changed")
 	return nil
 }
 

@@ -129,6 +129,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /sessions", h.authed(h.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.endOtherSessions))
 	mux.Handle("POST /sessions/{id}/end", h.authed(h.endSession))
+	mux.Handle("POST /password", h.authed(h.changePassword))
+	mux.Handle("POST /admin/users/{id}/disabled", h.authed(h.setUserDisabled))
 	mux.Handle("GET /admin", h.authed(h.showAdmin))
 	mux.Handle("POST /admin/users", h.authed(h.addUser))
 	mux.Handle("POST /admin/users/{id}", h.authed(h.updateUser))
