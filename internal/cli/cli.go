@@ -37,6 +37,7 @@ Usage:
       Serve HTTPS (TLS 1.2+, HSTS). Creates --data with a master key (0600), a
       self-signed certificate and the SQLite database when they do not exist.
       --demo fills an empty database with demo data and prints demo logins.
+      --disable-unused-days N (default 90; 0 never) disables accounts unused that long.
   strongroom user add --email E --role ROLE [--team T] --password-stdin [--data DIR] [--db URL]
       Create a user; the password is read from standard input.
   strongroom user set-role --email E --role ROLE [--data DIR] [--db URL]
@@ -48,7 +49,8 @@ Usage:
 Roles: admin, manager, sales, finance, marketing, support, counsellor, field_rep,
 auditor (see docs/ROLES.md).
 Environment: STRONGROOM_ADDR, STRONGROOM_DATA, STRONGROOM_DB, STRONGROOM_TLS_CERT,
-STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON stand in for the flags of the same names.
+STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON, STRONGROOM_DISABLE_UNUSED_DAYS stand in for the
+flags of the same names.
 Run "strongroom COMMAND -h" for a command's flags.
 `
 

@@ -72,6 +72,9 @@ func serve(ctx context.Context, args []string, env Env) error {
 	banner(env, url, certFile, fingerprint, c.DataDir, logins)
 
 	go purgeSessions(ctx, a, log)
+	if c.DisableUnusedDays > 0 {
+		go disableUnused(ctx, a, log, time.Duration(c.DisableUnusedDays)*24*time.Hour)
+	}
 	return srv.Serve(ctx, ln)
 }
 
@@ -108,6 +111,25 @@ func purgeSessions(ctx context.Context, a *app, log *slog.Logger) {
 			if _, err := a.svc.PurgeSessions(ctx); err != nil {
 				log.Warn("session purge failed", slog.String("error", err.Error()))
 			}
+		}
+	}
+}
+
+// disableUnused disables dormant accounts at start and every hour.
+func disableUnused(ctx context.Context, a *app, log *slog.Logger, after time.Duration) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		ids, err := a.svc.DisableDormant(ctx, after)
+		if err != nil {
+			log.Warn("disabling unused accounts failed", slog.String("error", err.Error()))
+		} else if len(ids) > 0 {
+			log.Info("disabled unused accounts", slog.Int("count", len(ids)))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

@@ -20,11 +20,16 @@ type Config struct {
 	TLSKey  string
 	Demo    bool
 	LogJSON bool
+	// DisableUnusedDays disables accounts unused for longer; 0 never does.
+	DisableUnusedDays int
 }
 
 // Defaults reads the STRONGROOM_* environment over the built-in defaults.
 func Defaults(getenv func(string) string) Config {
-	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data"}
+	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data", DisableUnusedDays: 90}
+	if v, err := strconv.Atoi(getenv("STRONGROOM_DISABLE_UNUSED_DAYS")); err == nil {
+		c.DisableUnusedDays = v
+	}
 	if v := getenv("STRONGROOM_ADDR"); v != "" {
 		c.Addr = v
 	}
@@ -51,12 +56,16 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert (env STRONGROOM_TLS_KEY)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
+	fs.IntVar(&c.DisableUnusedDays, "disable-unused-days", c.DisableUnusedDays, "disable accounts unused for more than this many days; 0 never (env STRONGROOM_DISABLE_UNUSED_DAYS)")
 }
 
 // Validate checks c.
 func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("--data must name a directory")
+	}
+	if c.DisableUnusedDays < 0 || c.DisableUnusedDays > 3650 {
+		return errors.New("--disable-unused-days must be between 0 and 3650")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")

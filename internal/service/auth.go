@@ -120,6 +120,9 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		if err := s.trimSessions(ctx, tx, a, user.ID); err != nil {
 			return err
 		}
+		if err := tx.RecordLogin(ctx, user.ID, now); err != nil {
+			return err
+		}
 		if newHash != "" {
 			if err := tx.UpdateUserPassword(ctx, user.ID, newHash, nil, now); err != nil {
 				return err

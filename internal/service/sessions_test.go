@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
+	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/testkit"
@@ -136,6 +138,41 @@ func TestDisableAndChangePassword(t *testing.T) {
 		}
 		if _, err := svc.Login(ctx, "sales2@example.com", pw, c); err != nil {
 			t.Fatalf("re-enabled user's login: %v", err)
+		}
+	})
+}
+
+func TestDisableDormant(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		clk := &clock{now: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}
+		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now})
+		svc := env.Service
+		for _, u := range []struct{ email, role string }{{"boss@example.com", "admin"}, {"active@example.com", "sales"}, {"idle@example.com", "sales"}, {"never@example.com", "sales"}} {
+			if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: u.email, Role: u.role, Password: pw}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := service.Client{}
+		for _, e := range []string{"boss@example.com", "active@example.com", "idle@example.com"} {
+			if _, err := svc.Login(ctx, e, pw, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clk.Advance(60 * 24 * time.Hour)
+		if _, err := svc.Login(ctx, "active@example.com", pw, c); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(40 * 24 * time.Hour) // idle and the admin: 100 days; active: 40; never: created 100 days ago
+		ids, err := svc.DisableDormant(ctx, 90*24*time.Hour)
+		if err != nil || len(ids) != 2 {
+			t.Fatalf("disabled %v, %v; want idle and never (the only admin is kept)", ids, err)
+		}
+		for e, want := range map[string]bool{"idle@example.com": false, "never@example.com": false, "active@example.com": true, "boss@example.com": true} {
+			_, err := svc.Login(ctx, e, pw, c)
+			if (err == nil) != want {
+				t.Errorf("%s: login err = %v, want success %v", e, err, want)
+			}
 		}
 	})
 }

@@ -19,12 +19,13 @@ import (
 
 // User is a person who logs in to Strongroom.
 type User struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	Role      string    `json:"role"`
-	Team      string    `json:"team,omitempty"`
-	Disabled  bool      `json:"disabled"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string     `json:"id"`
+	Email     string     `json:"email"`
+	Role      string     `json:"role"`
+	Team      string     `json:"team,omitempty"`
+	Disabled  bool       `json:"disabled"`
+	CreatedAt time.Time  `json:"created_at"`
+	LastLogin *time.Time `json:"last_login_at,omitempty"`
 }
 
 // NewUser is the input to CreateUser.
@@ -297,7 +298,11 @@ func (s *Service) openUser(u store.UserRow) (User, error) {
 	if err != nil {
 		return User{}, errs.Wrap(errs.Internal, "service.openUser", "", err)
 	}
-	return User{ID: u.ID, Email: email, Role: u.Role, Team: u.Team, Disabled: u.Disabled, CreatedAt: u.CreatedAt}, nil
+	out := User{ID: u.ID, Email: email, Role: u.Role, Team: u.Team, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+	if !u.LastLoginAt.IsZero() {
+		out.LastLogin = &u.LastLoginAt
+	}
+	return out, nil
 }
 
 // notFound turns a store NotExist into a public "<what> not found".
@@ -381,4 +386,49 @@ func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, 
 		}
 		return s.record(ctx, tx, a, "user.password_change", "user", a.UserID, []string{"password"}, audit.Success, "other sessions ended")
 	})
+}
+
+// DisableDormant disables every account unused for longer than after (no
+// login since, or never logged in and created before), ending its
+// sessions, and returns their ids. The last enabled administrator is kept,
+// so that nobody is locked out of administration. A background job calls
+// it as the system actor; every disabling is audited with the reason.
+func (s *Service) DisableDormant(ctx context.Context, after time.Duration) ([]string, error) {
+	sys := authz.System()
+	var out []string
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		ids, err := tx.DormantUsers(ctx, s.now().Add(-after))
+		if err != nil {
+			return err
+		}
+		users, err := tx.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		admins := 0
+		role := map[string]string{}
+		for _, u := range users {
+			role[u.ID] = u.Role
+			if u.Role == string(authz.RoleAdmin) && !u.Disabled {
+				admins++
+			}
+		}
+		for _, id := range ids {
+			if role[id] == string(authz.RoleAdmin) {
+				if admins <= 1 {
+					continue
+				}
+				admins--
+			}
+			if err := tx.UpdateUserDisabled(ctx, id, true, authn.NewTokenKey(), s.now()); err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx, sys, "user.disable", "user", id, []string{"disabled"}, audit.Success, fmt.Sprintf("unused for more than %d days", int(after.Hours()/24))); err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return nil
+	})
+	return out, err
 }

@@ -61,10 +61,10 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithU
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN subject_keys k ON k.subject_id = u.id WHERE s.token_hash = ?`), hash)
 	var u UserRow
 	var disabled int
-	var uc, uu int64
+	var uc, uu, ul int64
 	s := &out.Session
 	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires,
-		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &u.WrappedKey)
+		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul, &u.WrappedKey)
 	if err != nil {
 		return out, classify("store.SessionByTokenHash", err)
 	}

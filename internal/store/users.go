@@ -14,6 +14,7 @@ type UserRow struct {
 	Role         string
 	Team         string // "" for none
 	Locale       string // the UI language the user chose; "" for the browser's
+	LastLoginAt  time.Time
 	PasswordHash string
 	TokenKey     []byte // per-user secret; changing it ends every session
 	Disabled     bool
@@ -22,15 +23,18 @@ type UserRow struct {
 	WrappedKey   []byte // the user's wrapped data key, joined in on reads
 }
 
-const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.locale, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, k.wrapped"
+const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.locale, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, u.last_login_at, k.wrapped"
 
 func scanUser(row interface{ Scan(...any) error }) (UserRow, error) {
 	var u UserRow
 	var disabled int
-	var created, updated int64
-	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &u.WrappedKey)
+	var created, updated, lastLogin int64
+	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &lastLogin, &u.WrappedKey)
 	u.Disabled = disabled != 0
 	u.CreatedAt, u.UpdatedAt = fromMicro(created), fromMicro(updated)
+	if lastLogin > 0 {
+		u.LastLoginAt = fromMicro(lastLogin)
+	}
 	return u, err
 }
 
@@ -81,6 +85,31 @@ func (tx *Tx) UpdateUserRole(ctx context.Context, id, role string, now time.Time
 // every session they have.
 func (tx *Tx) UpdateUserDisabled(ctx context.Context, id string, disabled bool, tokenKey []byte, now time.Time) error {
 	return tx.updateOne(ctx, "store.UpdateUserDisabled", "UPDATE users SET disabled = ?, token_key = ?, updated_at = ? WHERE id = ?", boolInt(disabled), tokenKey, now.UnixMicro(), id)
+}
+
+// RecordLogin notes a user's successful login.
+func (tx *Tx) RecordLogin(ctx context.Context, id string, now time.Time) error {
+	return tx.updateOne(ctx, "store.RecordLogin", "UPDATE users SET last_login_at = ? WHERE id = ?", now.UnixMicro(), id)
+}
+
+// DormantUsers returns the ids of enabled users who have not logged in
+// since before (or, never having logged in, were created before it).
+func (tx *Tx) DormantUsers(ctx context.Context, before time.Time) ([]string, error) {
+	us := before.UnixMicro()
+	rows, err := tx.query(ctx, "SELECT id FROM users WHERE disabled = 0 AND ((last_login_at > 0 AND last_login_at < ?) OR (last_login_at = 0 AND created_at < ?))", us, us)
+	if err != nil {
+		return nil, classify("store.DormantUsers", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, classify("store.DormantUsers", err)
+		}
+		out = append(out, id)
+	}
+	return out, classify("store.DormantUsers", rows.Err())
 }
 
 // UpdateUserLocale sets a user's UI language.
