@@ -143,6 +143,15 @@ func TestThrottle(t *testing.T) {
 	if _, ok := th.Allow("acct", "ip1", now.Add(wait)); !ok {
 		t.Fatal("success did not clear the account")
 	}
+	for range 10 {
+		th.Failure("locked", "ip7", now)
+	}
+	if wait, ok := th.Allow("locked", "ip7", now.Add(29*time.Minute)); ok || wait <= 0 {
+		t.Fatal("10 consecutive failures do not lock the account for 30 minutes")
+	}
+	if _, ok := th.Allow("locked", "ip7", now.Add(31*time.Minute)); !ok {
+		t.Fatal("the lock outlasts 30 minutes")
+	}
 
 	perIP := NewThrottle(60, 3) // one failure a second, bursts of three
 	for i := range 10 {

@@ -10,7 +10,7 @@ import (
 // Throttle slows password guessing. Per account (keyed by the blind index
 // of the email typed, so unknown accounts are throttled exactly like real
 // ones): from the 5th consecutive failure each attempt must wait a doubling
-// delay, up to 15 minutes. Per client address: a token bucket across all
+// delay, and the 10th locks the account for 30 minutes. Per client address: a token bucket across all
 // accounts, against credential stuffing. State is in memory, per server.
 type Throttle struct {
 	mu       sync.Mutex
@@ -34,6 +34,8 @@ type ipLimit struct {
 
 const (
 	freeFailures = 4
+	lockAfter    = 10               // consecutive failures that lock the account
+	lockFor      = 30 * time.Minute // NIST SP 800-63B allows at most 100 failures
 	maxDelay     = 15 * time.Minute
 	forgetAfter  = time.Hour
 )
@@ -85,9 +87,11 @@ func (t *Throttle) Failure(account, ip string, now time.Time) {
 	}
 	f.count++
 	f.last = now
-	if f.count > freeFailures {
-		d := min(time.Second<<min(f.count-freeFailures-1, 20), maxDelay)
-		f.until = now.Add(d)
+	switch {
+	case f.count >= lockAfter:
+		f.until = now.Add(lockFor)
+	case f.count > freeFailures:
+		f.until = now.Add(min(time.Second<<min(f.count-freeFailures-1, 20), maxDelay))
 	}
 }
 
