@@ -748,3 +748,62 @@ func TestWebPasswordAndDisable(t *testing.T) {
 		t.Fatalf("re-enabled login: %d", p.status)
 	}
 }
+
+func TestSecurityPolicy(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "sales1@example.com", "sales")
+		s := start(t, storage)
+		sales := newBrowser(t, s, "zh-CN")
+		sales.login("sales1@example.com", password)
+		if p := sales.get("/customers"); p.status != 200 {
+			t.Fatalf("without a policy nothing is required: %d", p.status)
+		}
+		adminTok := s.login(t, "admin@example.com", password)
+		if r := s.do(t, "PUT", "/api/v1/policy", adminTok, map[string]string{"text_en": "No shared accounts.", "text_zh": ""}); r.Status != 400 {
+			t.Fatalf("a policy without Chinese text: %d", r.Status)
+		}
+		if r := s.do(t, "PUT", "/api/v1/policy", adminTok, map[string]string{"text_en": "No shared accounts. No casual downloads of customer data.", "text_zh": "禁止共用账号。禁止随意下载客户数据。"}); r.Status != 201 {
+			t.Fatalf("publish: %d %s", r.Status, r.Body)
+		}
+		// Now the user is sent to the policy (in their language) until they accept it.
+		if p := sales.get("/customers"); p.status != http.StatusSeeOther || p.location != "/policy" {
+			t.Fatalf("before accepting: %d %s", p.status, p.location)
+		}
+		pol := sales.get("/policy")
+		if !strings.Contains(pol.body, "禁止共用账号") {
+			t.Fatalf("policy page:\n%s", pol.body)
+		}
+		salesTok := s.login(t, "sales1@example.com", password)
+		if r := s.do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 403 || !strings.Contains(string(r.Body), "security policy") {
+			t.Fatalf("API before accepting: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/policy/accept", salesTok, map[string]int{"version": 7}); r.Status != 400 {
+			t.Fatalf("accepting a version that is not current: %d", r.Status)
+		}
+		if p := sales.post("/policy", url.Values{"csrf": {pol.csrf(t)}, "version": {"1"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("accept: %d %s", p.status, p.body)
+		}
+		if p := sales.get("/customers"); p.status != 200 {
+			t.Fatalf("after accepting: %d", p.status)
+		}
+		if r := s.do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 200 {
+			t.Fatalf("API after accepting: %d", r.Status)
+		}
+		if r := s.do(t, "POST", "/api/v1/policy/accept", adminTok, map[string]int{"version": 1}); r.Status != 204 {
+			t.Fatalf("admin accepting: %d", r.Status)
+		}
+		acc := s.do(t, "GET", "/api/v1/policy/acceptances", adminTok, nil)
+		if !strings.Contains(string(acc.Body), "sales1@example.com") || !strings.Contains(string(acc.Body), "admin@example.com") {
+			t.Fatalf("acceptances: %s", acc.Body)
+		}
+		// A new version must be accepted again.
+		if r := s.do(t, "PUT", "/api/v1/policy", adminTok, map[string]string{"text_en": "v2", "text_zh": "第二版"}); r.Status != 201 {
+			t.Fatalf("publish v2: %d", r.Status)
+		}
+		if p := sales.get("/customers"); p.status != http.StatusSeeOther {
+			t.Fatalf("v2 not required: %d", p.status)
+		}
+	})
+}

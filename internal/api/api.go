@@ -40,11 +40,15 @@ type Mux interface {
 func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/openapi.json", h.public(h.openAPI))
 	mux.Handle("POST /api/v1/sessions", h.public(h.createSession))
-	mux.Handle("DELETE /api/v1/sessions/current", h.authed(h.deleteSession))
+	mux.Handle("DELETE /api/v1/sessions/current", h.beforePolicy(h.deleteSession))
+	mux.Handle("GET /api/v1/policy", h.beforePolicy(h.showPolicy))
+	mux.Handle("POST /api/v1/policy/accept", h.beforePolicy(h.acceptPolicy))
+	mux.Handle("PUT /api/v1/policy", h.authed(h.publishPolicy))
+	mux.Handle("GET /api/v1/policy/acceptances", h.authed(h.listAcceptances))
 	mux.Handle("GET /api/v1/sessions", h.authed(h.listSessions))
 	mux.Handle("DELETE /api/v1/sessions/others", h.authed(h.endOtherSessions))
 	mux.Handle("DELETE /api/v1/sessions/{id}", h.authed(h.endSession))
-	mux.Handle("GET /api/v1/me", h.authed(h.showMe))
+	mux.Handle("GET /api/v1/me", h.beforePolicy(h.showMe))
 	mux.Handle("POST /api/v1/me/password", h.authed(h.changePassword))
 	mux.Handle("GET /api/v1/customers", h.authed(h.listCustomers))
 	mux.Handle("POST /api/v1/customers", h.authed(h.createCustomer))
@@ -109,10 +113,20 @@ func (h *Handler) public(fn publicFunc) http.Handler {
 }
 
 // authed authenticates the request (Bearer token, else session cookie)
-// before calling fn with the Actor.
-func (h *Handler) authed(fn authedFunc) http.Handler {
+// before calling fn with the Actor. A user who has not accepted the current
+// security policy reaches only the routes wrapped by beforePolicy.
+func (h *Handler) authed(fn authedFunc) http.Handler { return h.authenticated(fn, false) }
+
+// beforePolicy is authed for the routes a user needs to read and accept
+// the security policy (and to log out).
+func (h *Handler) beforePolicy(fn authedFunc) http.Handler { return h.authenticated(fn, true) }
+
+func (h *Handler) authenticated(fn authedFunc, policyFree bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, err := h.authenticate(r)
+		if err == nil && a.PolicyPending && !policyFree {
+			err = errs.E(errs.Permission, "accept the current security policy first: GET /api/v1/policy, then POST /api/v1/policy/accept")
+		}
 		if err == nil {
 			err = fn(w, r, a)
 		}

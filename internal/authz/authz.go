@@ -76,12 +76,15 @@ func (l Level) String() string {
 
 // Actor is who is asking.
 type Actor struct {
-	UserID    string
-	Roles     []Role
-	Team      string
-	Locale    string // the user's chosen UI language, "" for none (not used for decisions)
-	SessionID string
-	IP        string
+	UserID string
+	Roles  []Role
+	Team   string
+	Locale string // the user's chosen UI language, "" for none (not used for decisions)
+	// PolicyPending: the user has not accepted the current security policy;
+	// until they do, only the policy itself (and logging out) is reachable.
+	PolicyPending bool
+	SessionID     string
+	IP            string
 }
 
 // SystemUserID is the actor id of Strongroom's own command-line and

@@ -23,6 +23,9 @@ type SessionRow struct {
 type SessionWithUser struct {
 	Session SessionRow
 	User    UserRow
+	// PolicyPending: a security policy is published that the user has not
+	// accepted yet.
+	PolicyPending bool
 }
 
 // InsertSession stores a new session.
@@ -57,14 +60,17 @@ func (tx *Tx) UserSessions(ctx context.Context, userID string) ([]SessionRow, er
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithUser, error) {
 	var out SessionWithUser
 	var created, seen, expires int64
-	row := db.read.QueryRowContext(ctx, db.q(`SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, `+userColumns+`
+	row := db.read.QueryRowContext(ctx, db.q(`SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, `+userColumns+`,
+		(SELECT count(*) FROM security_policies sp WHERE sp.version = (SELECT max(version) FROM security_policies)
+			AND NOT EXISTS (SELECT 1 FROM policy_acceptances pa WHERE pa.user_id = u.id AND pa.version = sp.version))
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN subject_keys k ON k.subject_id = u.id WHERE s.token_hash = ?`), hash)
 	var u UserRow
 	var disabled int
 	var uc, uu, ul int64
+	var pending int
 	s := &out.Session
 	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires,
-		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul, &u.WrappedKey)
+		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul, &u.WrappedKey, &pending)
 	if err != nil {
 		return out, classify("store.SessionByTokenHash", err)
 	}
@@ -72,6 +78,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithU
 	u.Disabled = disabled != 0
 	u.CreatedAt, u.UpdatedAt = fromMicro(uc), fromMicro(uu)
 	out.User = u
+	out.PolicyPending = pending > 0
 	return out, nil
 }
 

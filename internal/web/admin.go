@@ -12,10 +12,13 @@ import (
 )
 
 type adminView struct {
-	Users  []service.User
-	Roles  []authz.Role
-	Stages string // one stage a line: id probability outcome
-	Error  string
+	Users       []service.User
+	Roles       []authz.Role
+	Stages      string // one stage a line: id probability outcome
+	Error       string
+	Policy      service.Policy
+	HasPolicy   bool
+	Acceptances []service.Acceptance
 }
 
 // showAdmin is the administration page: users (add, change role and
@@ -28,6 +31,12 @@ func (h *Handler) renderAdmin(q *request, msg, stages string) error {
 		return err
 	}
 	v := adminView{Users: users, Roles: authz.Roles, Error: msg, Stages: stages}
+	if v.Policy, v.HasPolicy, err = h.svc.CurrentPolicy(q.r.Context()); err != nil {
+		return err
+	}
+	if v.Acceptances, err = h.svc.PolicyAcceptances(q.r.Context(), q.actor); err != nil {
+		return err
+	}
 	if v.Stages == "" {
 		st, err := h.svc.Stages(q.r.Context())
 		if err != nil {

@@ -18,5 +18,9 @@ func (h *Handler) showHome(q *request) error {
 	if q.actor.Locale != "" {
 		q.lang = q.actor.Locale
 	}
+	if q.actor.PolicyPending {
+		http.Redirect(q.w, q.r, "/policy", http.StatusSeeOther)
+		return nil
+	}
 	return h.showDashboard(q)
 }

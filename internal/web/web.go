@@ -87,7 +87,10 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /login", h.public(h.showLogin))
 	mux.Handle("POST /login", h.public(h.login))
 	mux.Handle("POST /lang", h.public(h.switchLanguage))
-	mux.Handle("POST /logout", h.authed(h.logout))
+	mux.Handle("POST /logout", h.beforePolicy(h.logout))
+	mux.Handle("GET /policy", h.beforePolicy(h.showPolicy))
+	mux.Handle("POST /policy", h.beforePolicy(h.acceptPolicy))
+	mux.Handle("POST /admin/policy", h.authed(h.publishPolicy))
 	mux.Handle("GET /search", h.authed(h.search))
 	mux.Handle("GET /customers", h.authed(h.listCustomers))
 	mux.Handle("GET /customers/new", h.authed(h.newCustomer))
@@ -175,13 +178,18 @@ func (h *Handler) public(fn pageFunc) http.Handler {
 // browser goes to the login page. Every POST must carry the form's CSRF
 // token, derived from the session token, which a cross-site page cannot
 // know.
-func (h *Handler) authed(fn pageFunc) http.Handler { return h.session(fn, true) }
+func (h *Handler) authed(fn pageFunc) http.Handler { return h.session(fn, true, false) }
 
 // upload is authed for multipart uploads: the handler streams the body and
 // checks the CSRF token itself, from the form's first part.
-func (h *Handler) upload(fn pageFunc) http.Handler { return h.session(fn, false) }
+func (h *Handler) upload(fn pageFunc) http.Handler { return h.session(fn, false, false) }
 
-func (h *Handler) session(fn pageFunc, checkForm bool) http.Handler {
+// beforePolicy is authed for the pages a user needs before accepting the
+// security policy: the policy itself and logging out. Every other page
+// sends such a user to the policy.
+func (h *Handler) beforePolicy(fn pageFunc) http.Handler { return h.session(fn, true, true) }
+
+func (h *Handler) session(fn pageFunc, checkForm, policyFree bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := &request{w: w, r: r, lang: language(r)}
 		c, err := r.Cookie(SessionCookie)
@@ -202,6 +210,10 @@ func (h *Handler) session(fn pageFunc, checkForm bool) http.Handler {
 				return
 			}
 			h.renderError(q, err)
+			return
+		}
+		if q.actor.PolicyPending && !policyFree {
+			http.Redirect(w, r, "/policy", http.StatusSeeOther)
 			return
 		}
 		if r.Method == http.MethodPost && checkForm {

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Policy is one version of the security policy.
+type Policy struct {
+	Version   int64
+	TextEN    string
+	TextZH    string
+	CreatedBy string
+	CreatedAt time.Time
+}
+
+// CurrentPolicy returns the latest policy, or NotExist when none was published.
+func (tx *Tx) CurrentPolicy(ctx context.Context) (Policy, error) {
+	var p Policy
+	var created int64
+	err := tx.queryRow(ctx, "SELECT version, text_en, text_zh, created_by, created_at FROM security_policies ORDER BY version DESC LIMIT 1").
+		Scan(&p.Version, &p.TextEN, &p.TextZH, &p.CreatedBy, &created)
+	p.CreatedAt = fromMicro(created)
+	return p, classify("store.CurrentPolicy", err)
+}
+
+// InsertPolicy stores a new version.
+func (tx *Tx) InsertPolicy(ctx context.Context, p Policy) error {
+	_, err := tx.exec(ctx, "INSERT INTO security_policies (version, text_en, text_zh, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+		p.Version, p.TextEN, p.TextZH, p.CreatedBy, p.CreatedAt.UnixMicro())
+	return classify("store.InsertPolicy", err)
+}
+
+// AcceptPolicy records a user's acceptance of a version (again is a no-op).
+func (tx *Tx) AcceptPolicy(ctx context.Context, userID string, version int64, now time.Time) error {
+	var n int
+	if err := tx.queryRow(ctx, "SELECT count(*) FROM policy_acceptances WHERE user_id = ? AND version = ?", userID, version).Scan(&n); err != nil {
+		return classify("store.AcceptPolicy", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	_, err := tx.exec(ctx, "INSERT INTO policy_acceptances (user_id, version, accepted_at) VALUES (?, ?, ?)", userID, version, now.UnixMicro())
+	return classify("store.AcceptPolicy", err)
+}
+
+// Acceptance is one user's acceptance of a version.
+type Acceptance struct {
+	UserID     string
+	AcceptedAt time.Time
+}
+
+// PolicyAcceptances lists who accepted a version, earliest first.
+func (tx *Tx) PolicyAcceptances(ctx context.Context, version int64) ([]Acceptance, error) {
+	rows, err := tx.query(ctx, "SELECT user_id, accepted_at FROM policy_acceptances WHERE version = ? ORDER BY accepted_at", version)
+	if err != nil {
+		return nil, classify("store.PolicyAcceptances", err)
+	}
+	defer rows.Close()
+	var out []Acceptance
+	for rows.Next() {
+		var a Acceptance
+		var at int64
+		if err := rows.Scan(&a.UserID, &at); err != nil {
+			return nil, classify("store.PolicyAcceptances", err)
+		}
+		a.AcceptedAt = fromMicro(at)
+		out = append(out, a)
+	}
+	return out, classify("store.PolicyAcceptances", rows.Err())
+}
