@@ -40,7 +40,11 @@ type Mux interface {
 func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/openapi.json", h.public(h.openAPI))
 	mux.Handle("POST /api/v1/sessions", h.public(h.createSession))
-	mux.Handle("DELETE /api/v1/sessions/current", h.beforePolicy(h.deleteSession))
+	mux.Handle("DELETE /api/v1/sessions/current", h.beforeMFA(h.deleteSession))
+	mux.Handle("POST /api/v1/sessions/current/mfa", h.beforeMFA(h.verifyMFA))
+	mux.Handle("POST /api/v1/me/totp", h.authed(h.beginTOTP))
+	mux.Handle("PUT /api/v1/me/totp", h.authed(h.confirmTOTP))
+	mux.Handle("DELETE /api/v1/users/{id}/mfa", h.authed(h.resetMFA))
 	mux.Handle("GET /api/v1/policy", h.beforePolicy(h.showPolicy))
 	mux.Handle("POST /api/v1/policy/accept", h.beforePolicy(h.acceptPolicy))
 	mux.Handle("PUT /api/v1/policy", h.authed(h.publishPolicy))
@@ -115,16 +119,32 @@ func (h *Handler) public(fn publicFunc) http.Handler {
 // authed authenticates the request (Bearer token, else session cookie)
 // before calling fn with the Actor. A user who has not accepted the current
 // security policy reaches only the routes wrapped by beforePolicy.
-func (h *Handler) authed(fn authedFunc) http.Handler { return h.authenticated(fn, false) }
+func (h *Handler) authed(fn authedFunc) http.Handler { return h.authenticated(fn, gateFull) }
 
 // beforePolicy is authed for the routes a user needs to read and accept
 // the security policy (and to log out).
-func (h *Handler) beforePolicy(fn authedFunc) http.Handler { return h.authenticated(fn, true) }
+func (h *Handler) beforePolicy(fn authedFunc) http.Handler { return h.authenticated(fn, gatePolicy) }
 
-func (h *Handler) authenticated(fn authedFunc, policyFree bool) http.Handler {
+// beforeMFA is authed for the routes a session needs before its second
+// factor is verified: verifying it, and logging out.
+func (h *Handler) beforeMFA(fn authedFunc) http.Handler { return h.authenticated(fn, gateMFA) }
+
+// gate is how far along a session must be to reach a route.
+type gate int
+
+const (
+	gateFull   gate = iota // second factor verified and policy accepted
+	gatePolicy             // second factor verified
+	gateMFA                // password only
+)
+
+func (h *Handler) authenticated(fn authedFunc, g gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, err := h.authenticate(r)
-		if err == nil && a.PolicyPending && !policyFree {
+		if err == nil && a.MFAPending && g < gateMFA {
+			err = errs.E(errs.Permission, "verify your second factor first: POST /api/v1/sessions/current/mfa with the code from your authenticator app")
+		}
+		if err == nil && a.PolicyPending && g < gatePolicy {
 			err = errs.E(errs.Permission, "accept the current security policy first: GET /api/v1/policy, then POST /api/v1/policy/accept")
 		}
 		if err == nil {

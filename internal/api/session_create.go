@@ -16,6 +16,9 @@ type loginResponse struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 	UserID    string    `json:"user_id"`
+	// MFAPending says the session reaches nothing but
+	// POST /api/v1/sessions/current/mfa until a second factor is given.
+	MFAPending bool `json:"mfa_pending"`
 }
 
 func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
@@ -36,6 +39,6 @@ func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
 		HttpOnly: true,
 		SameSite: http.SameSiteStrictMode,
 	})
-	httpx.WriteJSON(w, http.StatusCreated, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, UserID: sess.UserID})
+	httpx.WriteJSON(w, http.StatusCreated, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, UserID: sess.UserID, MFAPending: sess.MFAPending})
 	return nil
 }

@@ -83,8 +83,11 @@ type Actor struct {
 	// PolicyPending: the user has not accepted the current security policy;
 	// until they do, only the policy itself (and logging out) is reachable.
 	PolicyPending bool
-	SessionID     string
-	IP            string
+	// MFAPending: the password was right but the second factor is still
+	// owed; until it is given, only verifying it (and logging out) works.
+	MFAPending bool
+	SessionID  string
+	IP         string
 }
 
 // SystemUserID is the actor id of Strongroom's own command-line and

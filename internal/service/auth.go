@@ -24,11 +24,13 @@ type Client struct {
 }
 
 // Session is a started session. Token is shown once and never stored.
+// MFAPending: the user must give their second factor before anything else.
 type Session struct {
-	Token     string
-	ID        string
-	UserID    string
-	ExpiresAt time.Time
+	Token      string
+	ID         string
+	UserID     string
+	ExpiresAt  time.Time
+	MFAPending bool
 }
 
 // errBadLogin is the one answer to a wrong email, a wrong password, an
@@ -104,6 +106,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		CreatedAt:  now,
 		LastSeenAt: now,
 		ExpiresAt:  now.Add(s.absolute),
+		MFAPending: user.TOTPSealed != nil,
 	}
 	a = authz.Actor{UserID: user.ID, SessionID: sess.ID, IP: c.IP}
 	userKey, err := s.keys.OpenDataKey(user.ID, user.WrappedKey)
@@ -133,7 +136,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if err != nil {
 		return Session{}, err
 	}
-	return Session{Token: token, ID: sess.ID, UserID: user.ID, ExpiresAt: sess.ExpiresAt}, nil
+	return Session{Token: token, ID: sess.ID, UserID: user.ID, ExpiresAt: sess.ExpiresAt, MFAPending: sess.MFAPending}, nil
 }
 
 var errNoSession = errs.E(errs.Unauthenticated, "not logged in, or the session has ended; log in again")
@@ -166,7 +169,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (aut
 			return authz.Actor{}, err
 		}
 	}
-	return authz.Actor{UserID: user.ID, Roles: []authz.Role{authz.Role(user.Role)}, Team: user.Team, Locale: user.Locale, PolicyPending: sw.PolicyPending, SessionID: sess.ID, IP: c.IP}, nil
+	return authz.Actor{UserID: user.ID, Roles: []authz.Role{authz.Role(user.Role)}, Team: user.Team, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, SessionID: sess.ID, IP: c.IP}, nil
 }
 
 // Logout ends the actor's current session.

@@ -24,6 +24,7 @@ type User struct {
 	Role      string     `json:"role"`
 	Team      string     `json:"team,omitempty"`
 	Disabled  bool       `json:"disabled"`
+	MFA       bool       `json:"mfa"` // has an authenticator app
 	CreatedAt time.Time  `json:"created_at"`
 	LastLogin *time.Time `json:"last_login_at,omitempty"`
 }
@@ -298,7 +299,7 @@ func (s *Service) openUser(u store.UserRow) (User, error) {
 	if err != nil {
 		return User{}, errs.Wrap(errs.Internal, "service.openUser", "", err)
 	}
-	out := User{ID: u.ID, Email: email, Role: u.Role, Team: u.Team, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+	out := User{ID: u.ID, Email: email, Role: u.Role, Team: u.Team, Disabled: u.Disabled, MFA: u.TOTPSealed != nil, CreatedAt: u.CreatedAt}
 	if !u.LastLoginAt.IsZero() {
 		out.LastLogin = &u.LastLoginAt
 	}

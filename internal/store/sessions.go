@@ -16,6 +16,7 @@ type SessionRow struct {
 	ExpiresAt  time.Time // absolute end
 	AgentCT    []byte    // the browser's user agent, sealed under the user's key
 	IPCT       []byte    // the client address, likewise
+	MFAPending bool      // the password was right; the second factor is still owed
 }
 
 // SessionWithUser is a session joined with its user, as authentication
@@ -30,8 +31,8 @@ type SessionWithUser struct {
 
 // InsertSession stores a new session.
 func (tx *Tx) InsertSession(ctx context.Context, s SessionRow) error {
-	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro(), s.AgentCT, s.IPCT)
+	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct, mfa_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro(), s.AgentCT, s.IPCT, boolInt(s.MFAPending))
 	return classify("store.InsertSession", err)
 }
 
@@ -60,17 +61,18 @@ func (tx *Tx) UserSessions(ctx context.Context, userID string) ([]SessionRow, er
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithUser, error) {
 	var out SessionWithUser
 	var created, seen, expires int64
-	row := db.read.QueryRowContext(ctx, db.q(`SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, `+userColumns+`,
+	row := db.read.QueryRowContext(ctx, db.q(`SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, `+userColumns+`,
 		(SELECT count(*) FROM security_policies sp WHERE sp.version = (SELECT max(version) FROM security_policies)
 			AND NOT EXISTS (SELECT 1 FROM policy_acceptances pa WHERE pa.user_id = u.id AND pa.version = sp.version))
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN subject_keys k ON k.subject_id = u.id WHERE s.token_hash = ?`), hash)
 	var u UserRow
 	var disabled int
 	var uc, uu, ul int64
-	var pending int
+	var pending, mfa int
 	s := &out.Session
-	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires,
-		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul, &u.WrappedKey, &pending)
+	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa,
+		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul,
+		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &u.WrappedKey, &pending)
 	if err != nil {
 		return out, classify("store.SessionByTokenHash", err)
 	}
@@ -79,6 +81,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithU
 	u.CreatedAt, u.UpdatedAt = fromMicro(uc), fromMicro(uu)
 	out.User = u
 	out.PolicyPending = pending > 0
+	s.MFAPending = mfa != 0
 	return out, nil
 }
 
@@ -115,4 +118,9 @@ func (tx *Tx) SessionOwner(ctx context.Context, id string) (string, error) {
 // survives a password change that ends the others.
 func (tx *Tx) UpdateSessionTokenKey(ctx context.Context, id string, tokenKey []byte) error {
 	return tx.updateOne(ctx, "store.UpdateSessionTokenKey", "UPDATE sessions SET token_key = ? WHERE id = ?", tokenKey, id)
+}
+
+// CompleteSessionMFA marks a session's second factor as given.
+func (tx *Tx) CompleteSessionMFA(ctx context.Context, id string) error {
+	return tx.updateOne(ctx, "store.CompleteSessionMFA", "UPDATE sessions SET mfa_pending = 0 WHERE id = ?", id)
 }

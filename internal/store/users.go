@@ -4,32 +4,39 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"strongroom.dev/strongroom/internal/errs"
 )
 
 // UserRow is a stored user. The email is sealed; EmailIndex finds it.
 type UserRow struct {
-	ID           string
-	EmailIndex   []byte
-	EmailSealed  []byte
-	Role         string
-	Team         string // "" for none
-	Locale       string // the UI language the user chose; "" for the browser's
-	LastLoginAt  time.Time
-	PasswordHash string
-	TokenKey     []byte // per-user secret; changing it ends every session
-	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	WrappedKey   []byte // the user's wrapped data key, joined in on reads
+	ID          string
+	EmailIndex  []byte
+	EmailSealed []byte
+	Role        string
+	Team        string // "" for none
+	Locale      string // the UI language the user chose; "" for the browser's
+	LastLoginAt time.Time
+	// TOTP: the secret sealed under the user's key (nil when not enrolled),
+	// the last time step used, and hashes of the unused recovery codes.
+	TOTPSealed     []byte
+	TOTPLastStep   int64
+	RecoveryHashes string
+	PasswordHash   string
+	TokenKey       []byte // per-user secret; changing it ends every session
+	Disabled       bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	WrappedKey     []byte // the user's wrapped data key, joined in on reads
 }
 
-const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.locale, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, u.last_login_at, k.wrapped"
+const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.locale, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, u.last_login_at, u.totp_ct, u.totp_last_step, u.recovery_hashes, k.wrapped"
 
 func scanUser(row interface{ Scan(...any) error }) (UserRow, error) {
 	var u UserRow
 	var disabled int
 	var created, updated, lastLogin int64
-	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &lastLogin, &u.WrappedKey)
+	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &lastLogin, &u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &u.WrappedKey)
 	u.Disabled = disabled != 0
 	u.CreatedAt, u.UpdatedAt = fromMicro(created), fromMicro(updated)
 	if lastLogin > 0 {
@@ -85,6 +92,30 @@ func (tx *Tx) UpdateUserRole(ctx context.Context, id, role string, now time.Time
 // every session they have.
 func (tx *Tx) UpdateUserDisabled(ctx context.Context, id string, disabled bool, tokenKey []byte, now time.Time) error {
 	return tx.updateOne(ctx, "store.UpdateUserDisabled", "UPDATE users SET disabled = ?, token_key = ?, updated_at = ? WHERE id = ?", boolInt(disabled), tokenKey, now.UnixMicro(), id)
+}
+
+// SetUserTOTP stores a user's sealed TOTP secret and recovery-code hashes
+// (nil and "" remove them).
+func (tx *Tx) SetUserTOTP(ctx context.Context, id string, sealed []byte, recovery string, now time.Time) error {
+	return tx.updateOne(ctx, "store.SetUserTOTP", "UPDATE users SET totp_ct = ?, totp_last_step = 0, recovery_hashes = ?, updated_at = ? WHERE id = ?", sealed, recovery, now.UnixMicro(), id)
+}
+
+// UseTOTPStep records the time step of a code just used, so that it cannot
+// be used again; it fails with Conflict if a later or equal step was used.
+func (tx *Tx) UseTOTPStep(ctx context.Context, id string, step int64) error {
+	res, err := tx.exec(ctx, "UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?", step, id, step)
+	if err != nil {
+		return classify("store.UseTOTPStep", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.E(errs.Conflict, "this code was already used")
+	}
+	return nil
+}
+
+// SetRecoveryHashes replaces the unused recovery-code hashes.
+func (tx *Tx) SetRecoveryHashes(ctx context.Context, id, hashes string) error {
+	return tx.updateOne(ctx, "store.SetRecoveryHashes", "UPDATE users SET recovery_hashes = ? WHERE id = ?", hashes, id)
 }
 
 // RecordLogin notes a user's successful login.

@@ -18,6 +18,10 @@ func (h *Handler) showHome(q *request) error {
 	if q.actor.Locale != "" {
 		q.lang = q.actor.Locale
 	}
+	if q.actor.MFAPending {
+		http.Redirect(q.w, q.r, "/mfa/verify", http.StatusSeeOther)
+		return nil
+	}
 	if q.actor.PolicyPending {
 		http.Redirect(q.w, q.r, "/policy", http.StatusSeeOther)
 		return nil

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/subtle"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"strongroom.dev/strongroom/internal/errs"
@@ -47,6 +48,9 @@ func (h *Handler) login(q *request) error {
 	}
 	http.SetCookie(q.w, &http.Cookie{Name: SessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	http.SetCookie(q.w, &http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	if sess.MFAPending {
+		next = "/mfa/verify?next=" + url.QueryEscape(next)
+	}
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 	return nil
 }

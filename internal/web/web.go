@@ -87,7 +87,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /login", h.public(h.showLogin))
 	mux.Handle("POST /login", h.public(h.login))
 	mux.Handle("POST /lang", h.public(h.switchLanguage))
-	mux.Handle("POST /logout", h.beforePolicy(h.logout))
+	mux.Handle("POST /logout", h.beforeMFA(h.logout))
+	mux.Handle("GET /mfa/verify", h.beforeMFA(h.showVerifyMFA))
+	mux.Handle("POST /mfa/verify", h.beforeMFA(h.verifyMFA))
+	mux.Handle("GET /mfa", h.authed(h.showMFA))
+	mux.Handle("POST /mfa", h.authed(h.beginTOTP))
+	mux.Handle("POST /mfa/confirm", h.authed(h.confirmTOTP))
+	mux.Handle("POST /admin/users/{id}/mfa/reset", h.authed(h.resetMFA))
 	mux.Handle("GET /policy", h.beforePolicy(h.showPolicy))
 	mux.Handle("POST /policy", h.beforePolicy(h.acceptPolicy))
 	mux.Handle("POST /admin/policy", h.authed(h.publishPolicy))
@@ -178,18 +184,31 @@ func (h *Handler) public(fn pageFunc) http.Handler {
 // browser goes to the login page. Every POST must carry the form's CSRF
 // token, derived from the session token, which a cross-site page cannot
 // know.
-func (h *Handler) authed(fn pageFunc) http.Handler { return h.session(fn, true, false) }
+func (h *Handler) authed(fn pageFunc) http.Handler { return h.session(fn, true, gateFull) }
 
 // upload is authed for multipart uploads: the handler streams the body and
 // checks the CSRF token itself, from the form's first part.
-func (h *Handler) upload(fn pageFunc) http.Handler { return h.session(fn, false, false) }
+func (h *Handler) upload(fn pageFunc) http.Handler { return h.session(fn, false, gateFull) }
 
 // beforePolicy is authed for the pages a user needs before accepting the
 // security policy: the policy itself and logging out. Every other page
 // sends such a user to the policy.
-func (h *Handler) beforePolicy(fn pageFunc) http.Handler { return h.session(fn, true, true) }
+func (h *Handler) beforePolicy(fn pageFunc) http.Handler { return h.session(fn, true, gatePolicy) }
 
-func (h *Handler) session(fn pageFunc, checkForm, policyFree bool) http.Handler {
+// beforeMFA is authed for the pages a session needs before its second
+// factor is verified: entering it, and logging out.
+func (h *Handler) beforeMFA(fn pageFunc) http.Handler { return h.session(fn, true, gateMFA) }
+
+// gate is how far along a session must be to reach a page.
+type gate int
+
+const (
+	gateFull   gate = iota // second factor verified and policy accepted
+	gatePolicy             // second factor verified
+	gateMFA                // password only
+)
+
+func (h *Handler) session(fn pageFunc, checkForm bool, g gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := &request{w: w, r: r, lang: language(r)}
 		c, err := r.Cookie(SessionCookie)
@@ -212,7 +231,11 @@ func (h *Handler) session(fn pageFunc, checkForm, policyFree bool) http.Handler 
 			h.renderError(q, err)
 			return
 		}
-		if q.actor.PolicyPending && !policyFree {
+		if q.actor.MFAPending && g < gateMFA {
+			http.Redirect(w, r, "/mfa/verify", http.StatusSeeOther)
+			return
+		}
+		if q.actor.PolicyPending && g < gatePolicy {
 			http.Redirect(w, r, "/policy", http.StatusSeeOther)
 			return
 		}

@@ -1,0 +1,158 @@
+package main_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// code is the authenticator app's code for secret, steps periods from now.
+func code(t *testing.T, secret string, steps int) string {
+	t.Helper()
+	c, err := totp.GenerateCode(secret, time.Now().Add(time.Duration(steps)*30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestTOTPLogin(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "sales1@example.com", "sales")
+		s := start(t, storage)
+		tok := s.login(t, "sales1@example.com", password)
+		offer := s.do(t, "POST", "/api/v1/me/totp", tok, nil)
+		secret := offer.str("secret")
+		if offer.Status != 200 || secret == "" || !strings.HasPrefix(offer.str("otpauth_url"), "otpauth://totp/") {
+			t.Fatalf("offer: %d %s", offer.Status, offer.Body)
+		}
+		if r := s.do(t, "PUT", "/api/v1/me/totp", tok, map[string]string{"secret": secret, "code": "000000"}); r.Status != 400 {
+			t.Fatalf("a wrong code turned MFA on: %d", r.Status)
+		}
+		enrolCode := code(t, secret, 0)
+		on := s.do(t, "PUT", "/api/v1/me/totp", tok, map[string]string{"secret": secret, "code": enrolCode})
+		codes, _ := on.JSON["recovery_codes"].([]any)
+		if on.Status != 200 || len(codes) != 10 {
+			t.Fatalf("confirm: %d %s", on.Status, on.Body)
+		}
+
+		// The secret is sealed and the recovery codes hashed: neither is in the database.
+		var sealed []byte
+		var hashes string
+		if err := db.Raw(t).QueryRow("SELECT totp_ct, recovery_hashes FROM users WHERE totp_ct IS NOT NULL").Scan(&sealed, &hashes); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(sealed), secret) || strings.Contains(hashes, codes[0].(string)) || len(sealed) == 0 {
+			t.Fatalf("TOTP secret or recovery code stored in plaintext")
+		}
+
+		// A password alone now opens nothing but the second step.
+		r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password})
+		a := r.str("token")
+		if r.Status != 201 || r.JSON["mfa_pending"] != true {
+			t.Fatalf("login with MFA: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "GET", "/api/v1/customers", a, nil); r.Status != 403 || !strings.Contains(string(r.Body), "second factor") {
+			t.Fatalf("customers before the second step: %d %s", r.Status, r.Body)
+		}
+		for _, bad := range []string{enrolCode, "123", "zzzz-zzzz-zzzz-zzzz", ""} { // the enrolment code is spent
+			if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", a, map[string]string{"code": bad}); r.Status != 400 {
+				t.Fatalf("code %q: %d %s", bad, r.Status, r.Body)
+			}
+		}
+		next := code(t, secret, 1)
+		if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", a, map[string]string{"code": next}); r.Status != 204 {
+			t.Fatalf("verify: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "GET", "/api/v1/customers", a, nil); r.Status != 200 {
+			t.Fatalf("customers after the second step: %d", r.Status)
+		}
+		b := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}).str("token")
+		if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", b, map[string]string{"code": next}); r.Status != 400 {
+			t.Fatalf("a replayed code: %d", r.Status)
+		}
+		recovery := codes[0].(string)
+		if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", b, map[string]string{"code": strings.ToUpper(recovery)}); r.Status != 204 {
+			t.Fatalf("recovery code: %d %s", r.Status, r.Body)
+		}
+		c := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}).str("token")
+		if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", c, map[string]string{"code": recovery}); r.Status != 400 {
+			t.Fatalf("a recovery code used twice: %d", r.Status)
+		}
+		if r := s.do(t, "DELETE", "/api/v1/sessions/current", c, nil); r.Status != 204 {
+			t.Fatalf("logging out before the second step: %d", r.Status)
+		}
+
+		// Only an administrator resets it; the user can then log in with a password.
+		salesID := s.do(t, "GET", "/api/v1/me", a, nil).str("user_id")
+		if r := s.do(t, "DELETE", "/api/v1/users/"+salesID+"/mfa", a, nil); r.Status != 403 {
+			t.Fatalf("a user reset their own MFA: %d", r.Status)
+		}
+		adminTok := s.login(t, "admin@example.com", password)
+		if r := s.do(t, "DELETE", "/api/v1/users/"+salesID+"/mfa", adminTok, nil); r.Status != 204 {
+			t.Fatalf("admin reset: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}); r.JSON["mfa_pending"] != false {
+			t.Fatalf("after reset: %s", r.Body)
+		}
+		log := string(s.do(t, "GET", "/api/v1/audit?object_id="+salesID, adminTok, nil).Body)
+		if !strings.Contains(log, "failure") || !strings.Contains(log, "recovery_code") {
+			t.Fatalf("MFA attempts are not in the audit log: %s", log)
+		}
+	})
+}
+
+var secretOnPage = regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`)
+
+func TestWebTOTP(t *testing.T) {
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "sales1@example.com", "sales")
+	s := start(t, storage)
+	b := newBrowser(t, s, "zh-CN")
+	b.login("sales1@example.com", password)
+	p := b.get("/mfa")
+	if !strings.Contains(p.body, "两步登录未开启") {
+		t.Fatalf("MFA page:\n%s", p.body)
+	}
+	offer := b.post("/mfa", url.Values{"csrf": {p.csrf(t)}})
+	m := secretOnPage.FindStringSubmatch(offer.body)
+	if m == nil || !strings.Contains(offer.body, "<svg") {
+		t.Fatalf("offer page has no secret or QR code:\n%s", offer.body)
+	}
+	wrong := b.post("/mfa/confirm", url.Values{"csrf": {offer.csrf(t)}, "secret": {m[1]}, "code": {"000000"}})
+	if wrong.status != 400 || !strings.Contains(wrong.body, m[1]) {
+		t.Fatalf("a wrong code should offer the same secret again: %d", wrong.status)
+	}
+	done := b.post("/mfa/confirm", url.Values{"csrf": {offer.csrf(t)}, "secret": {m[1]}, "code": {code(t, m[1], 0)}})
+	if done.status != 200 || strings.Count(done.body, "<li><code>") != 10 {
+		t.Fatalf("recovery codes:\n%s", done.body)
+	}
+
+	other := newBrowser(t, s, "en")
+	if p := other.login("sales1@example.com", password); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/mfa/verify?next=") {
+		t.Fatalf("login with MFA: %d %s", p.status, p.location)
+	}
+	if p := other.get("/customers"); p.status != http.StatusSeeOther || p.location != "/mfa/verify" {
+		t.Fatalf("customers before the second step: %d %s", p.status, p.location)
+	}
+	v := other.get("/mfa/verify?next=/customers")
+	if bad := other.post("/mfa/verify", url.Values{"csrf": {v.csrf(t)}, "code": {"000000"}, "next": {"/customers"}}); bad.status != 400 || !strings.Contains(bad.body, "not right") {
+		t.Fatalf("wrong code: %d", bad.status)
+	}
+	if ok := other.post("/mfa/verify", url.Values{"csrf": {v.csrf(t)}, "code": {code(t, m[1], 1)}, "next": {"/customers"}}); ok.status != http.StatusSeeOther || ok.location != "/customers" {
+		t.Fatalf("verify: %d %s", ok.status, ok.location)
+	}
+	if p := other.get("/customers"); p.status != 200 {
+		t.Fatalf("customers after the second step: %d", p.status)
+	}
+}

@@ -1,0 +1,64 @@
+package api
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/httpx"
+)
+
+type mfaCode struct {
+	Code string `json:"code"`
+}
+
+// verifyMFA completes a session's login with a TOTP or recovery code.
+func (h *Handler) verifyMFA(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in mfaCode
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := h.svc.VerifyMFA(r.Context(), a, in.Code); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// beginTOTP offers a new authenticator secret; nothing is stored yet.
+func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	e, err := h.svc.BeginTOTP(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, e)
+	return nil
+}
+
+// confirmTOTP stores the secret once a code from it is shown, and answers
+// with the recovery codes, shown this once.
+func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Secret string `json:"secret"`
+		Code   string `json:"code"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	codes, err := h.svc.ConfirmTOTP(r.Context(), a, in.Secret, in.Code)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, struct {
+		RecoveryCodes []string `json:"recovery_codes"`
+	}{codes})
+	return nil
+}
+
+// resetMFA removes a user's second factor (administrators).
+func (h *Handler) resetMFA(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.svc.ResetMFA(r.Context(), a, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,246 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// TOTP parameters (RFC 6238 defaults, as authenticator apps expect).
+var totpOpts = totp.ValidateOpts{Period: 30, Skew: 0, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+const recoveryCodes = 10
+
+// TOTPEnrolment is a secret offered to a user, not yet stored: it is kept
+// only once the user proves their app has it by entering a code.
+type TOTPEnrolment struct {
+	Secret string `json:"secret"`
+	URL    string `json:"otpauth_url"`
+}
+
+func totpPlace(userID string) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: "users", Column: "totp_ct", Row: userID}
+}
+
+// BeginTOTP makes a fresh secret for the actor's authenticator app.
+func (s *Service) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment, error) {
+	return s.offerTOTP(ctx, a, nil)
+}
+
+// ReofferTOTP shows an offered secret again (after a wrong code), so the
+// user need not scan a new one.
+func (s *Service) ReofferTOTP(ctx context.Context, a authz.Actor, secret string) (TOTPEnrolment, error) {
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.TrimSpace(secret)))
+	if err != nil || len(raw) < 10 {
+		return TOTPEnrolment{}, errs.InvalidField("secret", "the secret is not one this server offered")
+	}
+	return s.offerTOTP(ctx, a, raw)
+}
+
+func (s *Service) offerTOTP(ctx context.Context, a authz.Actor, raw []byte) (TOTPEnrolment, error) {
+	me, err := s.me(ctx, a)
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Strongroom", AccountName: me.Email, Secret: raw})
+	if err != nil {
+		return TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.BeginTOTP", "", err)
+	}
+	return TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}, nil
+}
+
+// ConfirmTOTP stores secret once code shows the user's app generates it,
+// and returns ten single-use recovery codes, shown this once (only their
+// hashes are kept).
+func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code string) ([]string, error) {
+	secret = strings.ToUpper(strings.TrimSpace(secret))
+	if len(secret) < 16 || len(secret) > 64 {
+		return nil, errs.InvalidField("secret", "the secret is not one this server offered")
+	}
+	step, ok := s.totpStep(secret, code)
+	if !ok {
+		return nil, errs.InvalidField("code", "the code does not match; check the app's clock and enter the current code")
+	}
+	codes := make([]string, recoveryCodes)
+	hashes := make([]string, recoveryCodes)
+	for i := range codes {
+		t := strings.ToLower(rand.Text()) // 26 base32 characters; 16 of them are 80 bits
+		codes[i] = t[:4] + "-" + t[4:8] + "-" + t[8:12] + "-" + t[12:16]
+		hashes[i] = hashRecovery(codes[i])
+	}
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, a.UserID)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "service.ConfirmTOTP", "", err)
+		}
+		sealed, err := fieldcrypt.Seal(key, totpPlace(u.ID), secret)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetUserTOTP(ctx, u.ID, sealed, strings.Join(hashes, ","), s.now()); err != nil {
+			return err
+		}
+		if err := tx.UseTOTPStep(ctx, u.ID, step); err != nil { // the code just shown cannot log in
+			return err
+		}
+		return s.record(ctx, tx, a, "mfa.enrol", "user", u.ID, []string{"totp", "recovery_codes"}, audit.Success, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return codes, nil
+}
+
+// VerifyMFA gives a session its second factor: a current TOTP code (each
+// usable once) or an unused recovery code. Failures are throttled and
+// audited like password failures.
+func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) error {
+	if !a.MFAPending {
+		return nil
+	}
+	now := s.now()
+	throttleKey := "mfa:" + a.UserID
+	if wait, ok := s.throttle.Allow(throttleKey, a.IP, now); !ok {
+		e := errs.E(errs.TooMany, "too many wrong codes; wait and try again")
+		e.RetryAfter = wait
+		return e
+	}
+	code = strings.ToLower(strings.TrimSpace(code))
+	ok := false
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, a.UserID)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		method := "totp"
+		if strings.Contains(code, "-") { // a recovery code
+			method = "recovery_code"
+			hashes := strings.Split(u.RecoveryHashes, ",")
+			want := hashRecovery(code)
+			i := slices.IndexFunc(hashes, func(h string) bool { return subtle.ConstantTimeCompare([]byte(h), []byte(want)) == 1 })
+			if ok = i >= 0 && u.RecoveryHashes != ""; ok {
+				if err := tx.SetRecoveryHashes(ctx, u.ID, strings.Join(slices.Delete(hashes, i, i+1), ",")); err != nil {
+					return err
+				}
+			}
+		} else if u.TOTPSealed != nil {
+			key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+			if err != nil {
+				return errs.Wrap(errs.Internal, "service.VerifyMFA", "", err)
+			}
+			secret, err := fieldcrypt.Open(key, totpPlace(u.ID), u.TOTPSealed)
+			if err != nil {
+				return errs.Wrap(errs.Internal, "service.VerifyMFA", "", err)
+			}
+			var step int64
+			if step, ok = s.totpStep(secret, code); ok {
+				if err := tx.UseTOTPStep(ctx, u.ID, step); err != nil {
+					if errs.Is(err, errs.Conflict) {
+						ok = false // a code seen before: a replay
+					} else {
+						return err
+					}
+				}
+			}
+		}
+		if !ok {
+			return s.record(ctx, tx, a, "mfa.verify", "user", u.ID, nil, audit.Failure, method)
+		}
+		if err := tx.CompleteSessionMFA(ctx, a.SessionID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "mfa.verify", "user", u.ID, nil, audit.Success, method)
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.throttle.Failure(throttleKey, a.IP, now)
+		return errs.InvalidField("code", "the code is not right, or was already used")
+	}
+	s.throttle.Success(throttleKey)
+	return nil
+}
+
+// ResetMFA removes a user's TOTP and recovery codes (administrators), so
+// they can enrol again; audited.
+func (s *Service) ResetMFA(ctx context.Context, a authz.Actor, userID string) error {
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return errs.E(errs.Permission, "you may not reset another user's second factor")
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UserByID(ctx, userID); err != nil {
+			return notFound(err, "user")
+		}
+		if err := tx.SetUserTOTP(ctx, userID, nil, "", s.now()); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "mfa.reset", "user", userID, []string{"totp", "recovery_codes"}, audit.Success, "")
+	})
+}
+
+// HasTOTP reports whether the actor has enrolled an authenticator app.
+func (s *Service) HasTOTP(ctx context.Context, a authz.Actor) (bool, error) {
+	var has bool
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, a.UserID)
+		has = u.TOTPSealed != nil
+		return notFound(err, "user")
+	})
+	return has, err
+}
+
+// totpStep checks code against secret at the current step and one step
+// either side, and returns the step it matched.
+func (s *Service) totpStep(secret, code string) (int64, bool) {
+	now := s.now()
+	for _, d := range []time.Duration{0, -30 * time.Second, 30 * time.Second} {
+		t := now.Add(d)
+		want, err := totp.GenerateCodeCustom(secret, t, totpOpts)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(strings.TrimSpace(code))) == 1 {
+			return t.Unix() / 30, true
+		}
+	}
+	return 0, false
+}
+
+func hashRecovery(code string) string {
+	sum := sha256.Sum256([]byte("strongroom/recovery/v1|" + strings.ToLower(strings.TrimSpace(code))))
+	return hex.EncodeToString(sum[:])
+}
+
+// me is the actor's own user.
+func (s *Service) me(ctx context.Context, a authz.Actor) (User, error) {
+	if a.SessionID == "" || a.UserID == authz.SystemUserID {
+		return User{}, errs.E(errs.Permission, "log in first")
+	}
+	var u store.UserRow
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		u, err = tx.UserByID(ctx, a.UserID)
+		return notFound(err, "user")
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return s.openUser(u)
+}
