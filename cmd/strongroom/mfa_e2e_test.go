@@ -92,6 +92,15 @@ func TestTOTPLogin(t *testing.T) {
 			t.Fatalf("logging out before the second step: %d", r.Status)
 		}
 
+		// Moving to a new authenticator needs the password as well as a session.
+		second := s.do(t, "POST", "/api/v1/me/totp", a, nil).str("secret")
+		if r := s.do(t, "PUT", "/api/v1/me/totp", a, map[string]string{"secret": second, "code": code(t, second, 0)}); r.Status != 400 || !strings.Contains(string(r.Body), "current password") {
+			t.Fatalf("replaced without the password: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "PUT", "/api/v1/me/totp", a, map[string]string{"secret": second, "code": code(t, second, 0), "current_password": password}); r.Status != 200 {
+			t.Fatalf("replace: %d %s", r.Status, r.Body)
+		}
+
 		// Only an administrator resets it; the user can then log in with a password.
 		salesID := s.do(t, "GET", "/api/v1/me", a, nil).str("user_id")
 		if r := s.do(t, "DELETE", "/api/v1/users/"+salesID+"/mfa", a, nil); r.Status != 403 {

@@ -38,13 +38,14 @@ func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, a authz.Acto
 // with the recovery codes, shown this once.
 func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
-		Secret string `json:"secret"`
-		Code   string `json:"code"`
+		Secret   string `json:"secret"`
+		Code     string `json:"code"`
+		Password string `json:"current_password"` // when replacing an enrolled authenticator
 	}
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	codes, err := h.svc.ConfirmTOTP(r.Context(), a, in.Secret, in.Code)
+	codes, err := h.svc.ConfirmTOTP(r.Context(), a, in.Secret, in.Code, in.Password)
 	if err != nil {
 		return err
 	}

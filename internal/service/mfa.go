@@ -66,8 +66,9 @@ func (s *Service) offerTOTP(ctx context.Context, a authz.Actor, raw []byte) (TOT
 
 // ConfirmTOTP stores secret once code shows the user's app generates it,
 // and returns ten single-use recovery codes, shown this once (only their
-// hashes are kept).
-func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code string) ([]string, error) {
+// hashes are kept). Replacing an authenticator already enrolled needs the
+// current password too, so a borrowed session cannot take the account.
+func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code, password string) ([]string, error) {
 	secret = strings.ToUpper(strings.TrimSpace(secret))
 	if len(secret) < 16 || len(secret) > 64 {
 		return nil, errs.InvalidField("secret", "the secret is not one this server offered")
@@ -75,6 +76,22 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code s
 	step, ok := s.totpStep(secret, code)
 	if !ok {
 		return nil, errs.InvalidField("code", "the code does not match; check the app's clock and enter the current code")
+	}
+	if a.SessionID == "" || a.UserID == authz.SystemUserID {
+		return nil, errs.E(errs.Permission, "log in first")
+	}
+	var cur store.UserRow
+	if err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		cur, err = tx.UserByID(ctx, a.UserID)
+		return notFound(err, "user")
+	}); err != nil {
+		return nil, err
+	}
+	if cur.TOTPSealed != nil {
+		if err := s.checkMyPassword(ctx, a, cur, password, "mfa.enrol"); err != nil {
+			return nil, err
+		}
 	}
 	codes := make([]string, recoveryCodes)
 	hashes := make([]string, recoveryCodes)

@@ -353,17 +353,8 @@ func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, 
 	if err != nil {
 		return err
 	}
-	ok, _, err := s.hasher.Verify(ctx, current, u.PasswordHash)
-	if err != nil {
+	if err := s.checkMyPassword(ctx, a, u, current, "user.password_change"); err != nil {
 		return err
-	}
-	if !ok {
-		if err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-			return s.record(ctx, tx, a, "user.password_change", "user", a.UserID, nil, audit.Failure, "current password wrong")
-		}); err != nil {
-			return err
-		}
-		return errs.InvalidField("current_password", "the current password is not right")
 	}
 	me, err := s.openUser(u)
 	if err != nil {
@@ -387,6 +378,24 @@ func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, 
 		}
 		return s.record(ctx, tx, a, "user.password_change", "user", a.UserID, []string{"password"}, audit.Success, "other sessions ended")
 	})
+}
+
+// checkMyPassword re-authenticates the actor u before a change to their
+// credentials; a wrong password is audited under action.
+func (s *Service) checkMyPassword(ctx context.Context, a authz.Actor, u store.UserRow, password, action string) error {
+	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			return s.record(ctx, tx, a, action, "user", a.UserID, nil, audit.Failure, "current password wrong")
+		}); err != nil {
+			return err
+		}
+		return errs.InvalidField("current_password", "the current password is not right")
+	}
+	return nil
 }
 
 // DisableDormant disables every account unused for longer than after (no

@@ -40,7 +40,11 @@ func (h *Handler) beginTOTP(q *request) error {
 }
 
 func (h *Handler) renderOffer(q *request, e service.TOTPEnrolment, msg string) error {
-	v := mfaView{Offer: &e, Error: msg}
+	has, err := h.svc.HasTOTP(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	v := mfaView{Offer: &e, Error: msg, Enrolled: has}
 	v.QRPath, v.QRSize = qrPath(e.URL)
 	status := http.StatusOK
 	if msg != "" {
@@ -52,7 +56,7 @@ func (h *Handler) renderOffer(q *request, e service.TOTPEnrolment, msg string) e
 
 func (h *Handler) confirmTOTP(q *request) error {
 	secret, code := q.r.PostFormValue("secret"), q.r.PostFormValue("code")
-	codes, err := h.svc.ConfirmTOTP(q.r.Context(), q.actor, secret, code)
+	codes, err := h.svc.ConfirmTOTP(q.r.Context(), q.actor, secret, code, q.r.PostFormValue("current_password"))
 	if errs.Is(err, errs.Invalid) {
 		msg, _ := errs.Public(err)
 		e, oerr := h.svc.ReofferTOTP(q.r.Context(), q.actor, secret) // the user has already scanned it
