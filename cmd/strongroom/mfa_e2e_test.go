@@ -165,3 +165,61 @@ func TestWebTOTP(t *testing.T) {
 		t.Fatalf("customers after the second step: %d", p.status)
 	}
 }
+
+func TestMFARequiredRoles(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "sales1@example.com", "sales")
+		addUser(t, storage, "finance@example.com", "finance")
+		s := start(t, storage)
+		adminTok := s.login(t, "admin@example.com", password)
+		salesTok := s.login(t, "sales1@example.com", password)
+		if r := s.do(t, "PUT", "/api/v1/mfa/required-roles", salesTok, map[string][]string{"roles": {"sales"}}); r.Status != 403 {
+			t.Fatalf("a salesperson set the rules: %d", r.Status)
+		}
+		if r := s.do(t, "PUT", "/api/v1/mfa/required-roles", adminTok, map[string][]string{"roles": {"emperor"}}); r.Status != 400 {
+			t.Fatalf("an unknown role: %d", r.Status)
+		}
+		if r := s.do(t, "PUT", "/api/v1/mfa/required-roles", adminTok, map[string][]string{"roles": {"sales", "sales"}}); r.Status != 200 || !strings.Contains(string(r.Body), `"roles":["sales"]`) {
+			t.Fatalf("set: %d %s", r.Status, r.Body)
+		}
+		// The salesperson's existing session now reaches only the enrolment.
+		if r := s.do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 403 || !strings.Contains(string(r.Body), "two-step") {
+			t.Fatalf("customers before enrolling: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "GET", "/api/v1/customers", s.login(t, "finance@example.com", password), nil); r.Status != 200 {
+			t.Fatalf("another role is held up: %d", r.Status)
+		}
+		sales := newBrowser(t, s, "en")
+		sales.login("sales1@example.com", password)
+		if p := sales.get("/customers"); p.status != http.StatusSeeOther || p.location != "/mfa" {
+			t.Fatalf("web before enrolling: %d %s", p.status, p.location)
+		}
+		if p := sales.get("/mfa"); p.status != 200 || !strings.Contains(p.body, `id="mfa-required"`) {
+			t.Fatalf("enrolment page: %d", p.status)
+		}
+		secret := s.do(t, "POST", "/api/v1/me/totp", salesTok, nil).str("secret")
+		if r := s.do(t, "PUT", "/api/v1/me/totp", salesTok, map[string]string{"secret": secret, "code": code(t, secret, 0)}); r.Status != 200 {
+			t.Fatalf("enrol: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 200 {
+			t.Fatalf("customers after enrolling: %d %s", r.Status, r.Body)
+		}
+		admin := newBrowser(t, s, "en")
+		admin.login("admin@example.com", password)
+		ap := admin.get("/admin")
+		if !strings.Contains(ap.body, `value="sales" checked`) || strings.Contains(ap.body, `value="finance" checked`) {
+			t.Fatalf("admin page does not show the rules")
+		}
+		if p := admin.post("/admin/mfa", url.Values{"csrf": {ap.csrf(t)}}); p.status != http.StatusSeeOther {
+			t.Fatalf("clear the rules: %d", p.status)
+		}
+		if r := s.do(t, "GET", "/api/v1/mfa/required-roles", adminTok, nil); string(r.Body) != `{"roles":[]}`+"\n" && string(r.Body) != `{"roles":[]}` {
+			t.Fatalf("after clearing: %s", r.Body)
+		}
+		if log := string(s.do(t, "GET", "/api/v1/audit?object_id=mfa_required_roles", adminTok, nil).Body); strings.Count(log, `"action":"mfa.require"`) != 2 {
+			t.Fatalf("rule changes are not audited: %s", log)
+		}
+	})
+}

@@ -42,8 +42,10 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/sessions", h.public(h.createSession))
 	mux.Handle("DELETE /api/v1/sessions/current", h.beforeMFA(h.deleteSession))
 	mux.Handle("POST /api/v1/sessions/current/mfa", h.beforeMFA(h.verifyMFA))
-	mux.Handle("POST /api/v1/me/totp", h.authed(h.beginTOTP))
-	mux.Handle("PUT /api/v1/me/totp", h.authed(h.confirmTOTP))
+	mux.Handle("POST /api/v1/me/totp", h.beforeEnrol(h.beginTOTP))
+	mux.Handle("PUT /api/v1/me/totp", h.beforeEnrol(h.confirmTOTP))
+	mux.Handle("GET /api/v1/mfa/required-roles", h.authed(h.listMFARequiredRoles))
+	mux.Handle("PUT /api/v1/mfa/required-roles", h.authed(h.setMFARequiredRoles))
 	mux.Handle("DELETE /api/v1/users/{id}/mfa", h.authed(h.resetMFA))
 	mux.Handle("GET /api/v1/policy", h.beforePolicy(h.showPolicy))
 	mux.Handle("POST /api/v1/policy/accept", h.beforePolicy(h.acceptPolicy))
@@ -52,7 +54,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/sessions", h.authed(h.listSessions))
 	mux.Handle("DELETE /api/v1/sessions/others", h.authed(h.endOtherSessions))
 	mux.Handle("DELETE /api/v1/sessions/{id}", h.authed(h.endSession))
-	mux.Handle("GET /api/v1/me", h.beforePolicy(h.showMe))
+	mux.Handle("GET /api/v1/me", h.beforeEnrol(h.showMe))
 	mux.Handle("POST /api/v1/me/password", h.authed(h.changePassword))
 	mux.Handle("GET /api/v1/customers", h.authed(h.listCustomers))
 	mux.Handle("POST /api/v1/customers", h.authed(h.createCustomer))
@@ -129,12 +131,17 @@ func (h *Handler) beforePolicy(fn authedFunc) http.Handler { return h.authentica
 // factor is verified: verifying it, and logging out.
 func (h *Handler) beforeMFA(fn authedFunc) http.Handler { return h.authenticated(fn, gateMFA) }
 
+// beforeEnrol is authed for the routes a user whose role must use two-step
+// login needs before they have an authenticator: enrolling one.
+func (h *Handler) beforeEnrol(fn authedFunc) http.Handler { return h.authenticated(fn, gateEnrol) }
+
 // gate is how far along a session must be to reach a route.
 type gate int
 
 const (
 	gateFull   gate = iota // second factor verified and policy accepted
-	gatePolicy             // second factor verified
+	gatePolicy             // second factor verified, enrolled if the role must be
+	gateEnrol              // second factor verified
 	gateMFA                // password only
 )
 
@@ -143,6 +150,9 @@ func (h *Handler) authenticated(fn authedFunc, g gate) http.Handler {
 		a, err := h.authenticate(r)
 		if err == nil && a.MFAPending && g < gateMFA {
 			err = errs.E(errs.Permission, "verify your second factor first: POST /api/v1/sessions/current/mfa with the code from your authenticator app")
+		}
+		if err == nil && a.EnrolPending && g < gateEnrol {
+			err = errs.E(errs.Permission, "your role must use two-step login: set up an authenticator first with POST then PUT /api/v1/me/totp")
 		}
 		if err == nil && a.PolicyPending && g < gatePolicy {
 			err = errs.E(errs.Permission, "accept the current security policy first: GET /api/v1/policy, then POST /api/v1/policy/accept")

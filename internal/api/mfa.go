@@ -63,3 +63,29 @@ func (h *Handler) resetMFA(w http.ResponseWriter, r *http.Request, a authz.Actor
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+type mfaRoles struct {
+	Roles []string `json:"roles"`
+}
+
+// listMFARequiredRoles answers which roles must use two-step login (admin).
+func (h *Handler) listMFARequiredRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	roles, err := h.svc.MFARequiredRoles(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, mfaRoles{Roles: append([]string{}, roles...)})
+	return nil
+}
+
+// setMFARequiredRoles replaces the roles that must use two-step login (admin).
+func (h *Handler) setMFARequiredRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in mfaRoles
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := h.svc.SetMFARequiredRoles(r.Context(), a, in.Roles); err != nil {
+		return err
+	}
+	return h.listMFARequiredRoles(w, r, a)
+}

@@ -86,8 +86,11 @@ type Actor struct {
 	// MFAPending: the password was right but the second factor is still
 	// owed; until it is given, only verifying it (and logging out) works.
 	MFAPending bool
-	SessionID  string
-	IP         string
+	// EnrolPending: the user's role must use two-step login and they have
+	// no authenticator yet; until they enrol one, only that is reachable.
+	EnrolPending bool
+	SessionID    string
+	IP           string
 }
 
 // SystemUserID is the actor id of Strongroom's own command-line and

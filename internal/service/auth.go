@@ -169,7 +169,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (aut
 			return authz.Actor{}, err
 		}
 	}
-	return authz.Actor{UserID: user.ID, Roles: []authz.Role{authz.Role(user.Role)}, Team: user.Team, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, SessionID: sess.ID, IP: c.IP}, nil
+	return authz.Actor{UserID: user.ID, Roles: []authz.Role{authz.Role(user.Role)}, Team: user.Team, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, SessionID: sess.ID, IP: c.IP}, nil
 }
 
 // Logout ends the actor's current session.

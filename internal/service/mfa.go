@@ -261,3 +261,43 @@ func (s *Service) me(ctx context.Context, a authz.Actor) (User, error) {
 	}
 	return s.openUser(u)
 }
+
+// MFARequiredRoles lists the roles whose users must use two-step login
+// (administrators).
+func (s *Service) MFARequiredRoles(ctx context.Context, a authz.Actor) ([]string, error) {
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return nil, errs.E(errs.Permission, "you may not see the two-step login rules")
+	}
+	var out []string
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.MFARequiredRoles(ctx)
+		return err
+	})
+	return out, err
+}
+
+// SetMFARequiredRoles sets which roles must use two-step login
+// (administrators). A user of such a role without an authenticator reaches
+// only the enrolment until they set one up. Audited as a permission change.
+func (s *Service) SetMFARequiredRoles(ctx context.Context, a authz.Actor, roles []string) error {
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return errs.E(errs.Permission, "you may not change the two-step login rules")
+	}
+	var clean []string
+	for _, r := range roles {
+		if err := checkRole(r); err != nil {
+			return err
+		}
+		if !slices.Contains(clean, r) {
+			clean = append(clean, r)
+		}
+	}
+	slices.Sort(clean)
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetMFARequiredRoles(ctx, clean); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "mfa.require", "settings", "mfa_required_roles", nil, audit.Success, "roles: "+strings.Join(clean, ","))
+	})
+}

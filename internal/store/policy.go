@@ -69,3 +69,34 @@ func (tx *Tx) PolicyAcceptances(ctx context.Context, version int64) ([]Acceptanc
 	}
 	return out, classify("store.PolicyAcceptances", rows.Err())
 }
+
+// MFARequiredRoles lists the roles whose users must use two-step login.
+func (tx *Tx) MFARequiredRoles(ctx context.Context) ([]string, error) {
+	rows, err := tx.query(ctx, "SELECT role FROM mfa_required_roles ORDER BY role")
+	if err != nil {
+		return nil, classify("store.MFARequiredRoles", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, classify("store.MFARequiredRoles", err)
+		}
+		out = append(out, r)
+	}
+	return out, classify("store.MFARequiredRoles", rows.Err())
+}
+
+// SetMFARequiredRoles replaces the roles that must use two-step login.
+func (tx *Tx) SetMFARequiredRoles(ctx context.Context, roles []string) error {
+	if _, err := tx.exec(ctx, "DELETE FROM mfa_required_roles"); err != nil {
+		return classify("store.SetMFARequiredRoles", err)
+	}
+	for _, r := range roles {
+		if _, err := tx.exec(ctx, "INSERT INTO mfa_required_roles (role) VALUES (?)", r); err != nil {
+			return classify("store.SetMFARequiredRoles", err)
+		}
+	}
+	return nil
+}

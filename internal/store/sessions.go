@@ -27,6 +27,9 @@ type SessionWithUser struct {
 	// PolicyPending: a security policy is published that the user has not
 	// accepted yet.
 	PolicyPending bool
+	// EnrolPending: the user's role must use two-step login and the user
+	// has no authenticator yet.
+	EnrolPending bool
 }
 
 // InsertSession stores a new session.
@@ -63,16 +66,17 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithU
 	var created, seen, expires int64
 	row := db.read.QueryRowContext(ctx, db.q(`SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, `+userColumns+`,
 		(SELECT count(*) FROM security_policies sp WHERE sp.version = (SELECT max(version) FROM security_policies)
-			AND NOT EXISTS (SELECT 1 FROM policy_acceptances pa WHERE pa.user_id = u.id AND pa.version = sp.version))
+			AND NOT EXISTS (SELECT 1 FROM policy_acceptances pa WHERE pa.user_id = u.id AND pa.version = sp.version)),
+		(SELECT count(*) FROM mfa_required_roles mr WHERE mr.role = u.role AND u.totp_ct IS NULL)
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN subject_keys k ON k.subject_id = u.id WHERE s.token_hash = ?`), hash)
 	var u UserRow
 	var disabled int
 	var uc, uu, ul int64
-	var pending, mfa int
+	var pending, mfa, enrol int
 	s := &out.Session
 	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa,
 		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul,
-		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &u.WrappedKey, &pending)
+		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &u.WrappedKey, &pending, &enrol)
 	if err != nil {
 		return out, classify("store.SessionByTokenHash", err)
 	}
@@ -81,6 +85,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithU
 	u.CreatedAt, u.UpdatedAt = fromMicro(uc), fromMicro(uu)
 	out.User = u
 	out.PolicyPending = pending > 0
+	out.EnrolPending = enrol > 0
 	s.MFAPending = mfa != 0
 	return out, nil
 }

@@ -19,6 +19,7 @@ type adminView struct {
 	Policy      service.Policy
 	HasPolicy   bool
 	Acceptances []service.Acceptance
+	MFARoles    map[string]bool // roles that must use two-step login
 }
 
 // showAdmin is the administration page: users (add, change role and
@@ -36,6 +37,14 @@ func (h *Handler) renderAdmin(q *request, msg, stages string) error {
 	}
 	if v.Acceptances, err = h.svc.PolicyAcceptances(q.r.Context(), q.actor); err != nil {
 		return err
+	}
+	mfaRoles, err := h.svc.MFARequiredRoles(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	v.MFARoles = make(map[string]bool)
+	for _, r := range mfaRoles {
+		v.MFARoles[r] = true
 	}
 	if v.Stages == "" {
 		st, err := h.svc.Stages(q.r.Context())
@@ -120,5 +129,14 @@ func (h *Handler) setUserDisabled(q *request) error {
 		return err
 	}
 	q.redirect("/admin", "user_saved")
+	return nil
+}
+
+// setMFARequiredRoles saves which roles must use two-step login.
+func (h *Handler) setMFARequiredRoles(q *request) error {
+	if err := h.svc.SetMFARequiredRoles(q.r.Context(), q.actor, q.r.PostForm["role"]); err != nil {
+		return h.adminError(q, err, "")
+	}
+	q.redirect("/admin", "mfa_roles_saved")
 	return nil
 }

@@ -22,6 +22,10 @@ func (h *Handler) showHome(q *request) error {
 		http.Redirect(q.w, q.r, "/mfa/verify", http.StatusSeeOther)
 		return nil
 	}
+	if q.actor.EnrolPending {
+		http.Redirect(q.w, q.r, "/mfa", http.StatusSeeOther)
+		return nil
+	}
 	if q.actor.PolicyPending {
 		http.Redirect(q.w, q.r, "/policy", http.StatusSeeOther)
 		return nil

@@ -13,6 +13,7 @@ import (
 
 type mfaView struct {
 	Enrolled      bool
+	Required      bool // the user's role must use two-step login and they have not set it up
 	Offer         *service.TOTPEnrolment // a secret being set up
 	QRPath        string                 // the offer's otpauth URL as an SVG path
 	QRSize        int
@@ -26,7 +27,7 @@ func (h *Handler) showMFA(q *request) error {
 	if err != nil {
 		return err
 	}
-	h.render(q, http.StatusOK, "mfa", "two_step", mfaView{Enrolled: has})
+	h.render(q, http.StatusOK, "mfa", "two_step", mfaView{Enrolled: has, Required: q.actor.EnrolPending})
 	return nil
 }
 

@@ -90,9 +90,10 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /logout", h.beforeMFA(h.logout))
 	mux.Handle("GET /mfa/verify", h.beforeMFA(h.showVerifyMFA))
 	mux.Handle("POST /mfa/verify", h.beforeMFA(h.verifyMFA))
-	mux.Handle("GET /mfa", h.authed(h.showMFA))
-	mux.Handle("POST /mfa", h.authed(h.beginTOTP))
-	mux.Handle("POST /mfa/confirm", h.authed(h.confirmTOTP))
+	mux.Handle("GET /mfa", h.beforeEnrol(h.showMFA))
+	mux.Handle("POST /mfa", h.beforeEnrol(h.beginTOTP))
+	mux.Handle("POST /mfa/confirm", h.beforeEnrol(h.confirmTOTP))
+	mux.Handle("POST /admin/mfa", h.authed(h.setMFARequiredRoles))
 	mux.Handle("POST /admin/users/{id}/mfa/reset", h.authed(h.resetMFA))
 	mux.Handle("GET /policy", h.beforePolicy(h.showPolicy))
 	mux.Handle("POST /policy", h.beforePolicy(h.acceptPolicy))
@@ -199,12 +200,17 @@ func (h *Handler) beforePolicy(fn pageFunc) http.Handler { return h.session(fn, 
 // factor is verified: entering it, and logging out.
 func (h *Handler) beforeMFA(fn pageFunc) http.Handler { return h.session(fn, true, gateMFA) }
 
+// beforeEnrol is authed for the pages a user whose role must use two-step
+// login needs before they have an authenticator: enrolling one.
+func (h *Handler) beforeEnrol(fn pageFunc) http.Handler { return h.session(fn, true, gateEnrol) }
+
 // gate is how far along a session must be to reach a page.
 type gate int
 
 const (
 	gateFull   gate = iota // second factor verified and policy accepted
-	gatePolicy             // second factor verified
+	gatePolicy             // second factor verified, enrolled if the role must be
+	gateEnrol              // second factor verified
 	gateMFA                // password only
 )
 
@@ -233,6 +239,10 @@ func (h *Handler) session(fn pageFunc, checkForm bool, g gate) http.Handler {
 		}
 		if q.actor.MFAPending && g < gateMFA {
 			http.Redirect(w, r, "/mfa/verify", http.StatusSeeOther)
+			return
+		}
+		if q.actor.EnrolPending && g < gateEnrol {
+			http.Redirect(w, r, "/mfa", http.StatusSeeOther)
 			return
 		}
 		if q.actor.PolicyPending && g < gatePolicy {
