@@ -13,7 +13,7 @@ import (
 
 type mfaView struct {
 	Enrolled      bool
-	Required      bool // the user's role must use two-step login and they have not set it up
+	Required      bool                   // the user's role must use two-step login and they have not set it up
 	Offer         *service.TOTPEnrolment // a secret being set up
 	QRPath        string                 // the offer's otpauth URL as an SVG path
 	QRSize        int
