@@ -47,10 +47,13 @@ type Hasher struct {
 	dummy  string // verified against for unknown users, so timing is the same
 }
 
-// NewHasher returns a hasher with params; concurrency 0 means one per CPU.
+// NewHasher returns a hasher with params. Concurrency 0 lets hashes use at
+// most half the CPUs (each hash runs params.Threads lanes in parallel), and
+// at least one: a login storm then leaves CPU for every other request,
+// which otherwise queue behind it (measured by BenchmarkLoginStorm).
 func NewHasher(params Params, concurrency int) *Hasher {
 	if concurrency <= 0 {
-		concurrency = runtime.NumCPU()
+		concurrency = max(1, runtime.NumCPU()/(2*max(1, int(params.Threads))))
 	}
 	h := &Hasher{params: params, sem: make(chan struct{}, concurrency)}
 	h.dummy = h.hash(rand.Text())

@@ -23,7 +23,7 @@ import (
 type Options struct {
 	IdleTimeout     time.Duration // default 15 minutes
 	AbsoluteTimeout time.Duration // default 12 hours
-	Hasher          *authn.Hasher // default: DefaultParams, one hash per CPU
+	Hasher          *authn.Hasher // default: DefaultParams, hashes on at most half the CPUs
 	Throttle        *authn.Throttle
 	Now             func() time.Time
 }
