@@ -116,6 +116,16 @@ func TestCommandLineErrors(t *testing.T) {
 			t.Fatalf("exit %d %s %s", code, out, errOut)
 		}
 	})
+	t.Run("reset-mfa", func(t *testing.T) {
+		code, out, errOut := run(t, "", append([]string{"user", "reset-mfa", "--email", "li@example.com"}, storage...)...)
+		if code != 0 || !strings.Contains(out, "no two-step login") {
+			t.Fatalf("exit %d %s %s", code, out, errOut)
+		}
+		code, _, errOut = run(t, "", append([]string{"user", "reset-mfa", "--email", "ghost@example.com"}, storage...)...)
+		if code != 1 || !strings.Contains(errOut, "user not found") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Fatalf("unknown user: exit %d %q", code, errOut)
+		}
+	})
 	t.Run("wrong master key is refused", func(t *testing.T) {
 		other := t.TempDir()
 		addUser(t, []string{"--data", other}, "x@example.com", "admin")
@@ -128,7 +138,7 @@ func TestCommandLineErrors(t *testing.T) {
 	})
 	t.Run("help", func(t *testing.T) {
 		code, out, _ := run(t, "", "--help")
-		for _, cmd := range []string{"serve", "user add", "user set-role", "audit verify"} {
+		for _, cmd := range []string{"serve", "user add", "user set-role", "user reset-mfa", "audit verify"} {
 			if code != 0 || !strings.Contains(out, cmd) {
 				t.Errorf("--help lacks %q", cmd)
 			}

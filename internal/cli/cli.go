@@ -42,6 +42,8 @@ Usage:
       Create a user; the password is read from standard input.
   strongroom user set-role --email E --role ROLE [--data DIR] [--db URL]
       Change a user's role (audited).
+  strongroom user reset-mfa --email E [--data DIR] [--db URL]
+      Remove a user's authenticator and recovery codes (audited).
   strongroom audit verify [--data DIR] [--db URL]
       Check the audit log's hash chain; exit 1 naming the first bad event.
   strongroom version

@@ -12,15 +12,17 @@ import (
 
 func user(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError("user needs a subcommand: add or set-role")
+		return usageError("user needs a subcommand: add, set-role or reset-mfa")
 	}
 	switch args[0] {
 	case "add":
 		return userAdd(ctx, args[1:], env)
 	case "set-role":
 		return userSetRole(ctx, args[1:], env)
+	case "reset-mfa":
+		return userResetMFA(ctx, args[1:], env)
 	}
-	return usageError(fmt.Sprintf("unknown user subcommand %q; use add or set-role", args[0]))
+	return usageError(fmt.Sprintf("unknown user subcommand %q; use add, set-role or reset-mfa", args[0]))
 }
 
 func userAdd(ctx context.Context, args []string, env Env) error {
@@ -83,6 +85,35 @@ func userSetRole(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "user %s now has role %s\n", u.ID, u.Role)
+	return nil
+}
+
+// userResetMFA removes a user's authenticator and recovery codes: the way
+// back in for an administrator who lost both (audited).
+func userResetMFA(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("user reset-mfa", env)
+	c.StorageFlags(fs)
+	email := fs.String("email", "", "the user's email address")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return usageError("user reset-mfa needs --email")
+	}
+	a, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	id, err := a.svc.UserIDByEmail(ctx, authz.System(), *email)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.ResetMFA(ctx, authz.System(), id); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "user %s has no two-step login now; they log in with their password and may set it up again\n", id)
 	return nil
 }
 
