@@ -305,3 +305,48 @@ func TestBrowserJourneys(t *testing.T) {
 	do(t, mctx, chromedp.Click(byID(`logout`)), chromedp.WaitVisible(byID(`email`)))
 	shot.take(mctx, "login-phone-zh")
 }
+
+// TestBrowserTOTP: enrol an authenticator, log out, log in with password
+// and code, then with a recovery code.
+func TestBrowserTOTP(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "sales1@example.com", "sales")
+	s := start(t, storage)
+	ctx := newTab(t, 1280, 900)
+	do(t, ctx,
+		login(s.URL, "sales1@example.com", password),
+		chromedp.Navigate(s.URL+"/mfa"),
+		chromedp.Click(byID(`mfa-begin`)),
+		chromedp.WaitVisible(byID(`totp-secret`)),
+	)
+	secret := value(t, ctx, chromedp.Text(byID(`totp-secret`)))
+	do(t, ctx,
+		chromedp.SendKeys(byID(`code`), code(t, secret, 0)),
+		chromedp.Submit(byID(`code`)),
+		chromedp.WaitVisible(byID(`recovery-codes`)),
+	)
+	recovery := strings.Fields(value(t, ctx, chromedp.Text(byID(`recovery-codes`))))
+	if len(recovery) != 10 {
+		t.Fatalf("recovery codes: %q", recovery)
+	}
+	for i, c := range []string{code(t, secret, 1), recovery[3]} {
+		do(t, ctx,
+			chromedp.Click(byID(`logout`)),
+			chromedp.WaitVisible(byID(`email`)),
+			login(s.URL, "sales1@example.com", password),
+		)
+		if u := value(t, ctx, chromedp.Location()); !strings.Contains(u, "/mfa/verify") {
+			t.Fatalf("login %d did not ask for the second step: %s", i, u)
+		}
+		do(t, ctx,
+			chromedp.SendKeys(byID(`code`), c),
+			chromedp.Submit(byID(`code`)),
+			chromedp.WaitVisible(byCSS(`a[href="/customers/new"]`)),
+		)
+		if u := value(t, ctx, chromedp.Location()); !strings.HasSuffix(u, "/customers") {
+			t.Fatalf("after the second step %d: %s", i, u)
+		}
+	}
+}
