@@ -56,16 +56,7 @@ func (s *Service) LogActivity(ctx context.Context, a authz.Actor, customerID str
 			act.OwnerID = row.OwnerID
 		}
 		r := store.ActivityRow{ID: act.ID, CustomerID: customerID, OwnerID: act.OwnerID, Kind: in.Kind, DueAt: in.DueAt, CreatedAt: now, UpdatedAt: now}
-		if r.SubjectSealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "subject_ct"), in.Subject); err != nil {
-			return err
-		}
-		if r.BodySealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "body_ct"), in.Body); err != nil {
-			return err
-		}
-		if err := tx.InsertActivity(ctx, r); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, a, "activity.create", "customer", customerID, []string{"activity." + in.Kind}, audit.Success, act.ID)
+		return s.insertActivity(ctx, tx, a, key, r, in, "customer", customerID)
 	})
 	if err == nil && denied {
 		err = errCustomerNotFound
@@ -282,16 +273,7 @@ func (s *Service) LogCompanyActivity(ctx context.Context, a authz.Actor, company
 			return errs.Wrap(errs.Internal, "service.LogCompanyActivity", "", err)
 		}
 		r := store.ActivityRow{ID: act.ID, CompanyID: companyID, OwnerID: act.OwnerID, Kind: in.Kind, DueAt: in.DueAt, CreatedAt: now, UpdatedAt: now}
-		if r.SubjectSealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "subject_ct"), in.Subject); err != nil {
-			return err
-		}
-		if r.BodySealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "body_ct"), in.Body); err != nil {
-			return err
-		}
-		if err := tx.InsertActivity(ctx, r); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, a, "activity.create", "company", companyID, []string{"activity." + in.Kind}, audit.Success, act.ID)
+		return s.insertActivity(ctx, tx, a, key, r, in, "company", companyID)
 	})
 	if err == nil && denied {
 		err = errCompanyNotFound
@@ -342,4 +324,21 @@ func (s *Service) CompanyActivities(ctx context.Context, a authz.Actor, companyI
 		return nil, err
 	}
 	return out, nil
+}
+
+// insertActivity seals an activity's subject and body under key (the data
+// key of the customer or company it belongs to), stores r and audits it
+// against the object it was logged on.
+func (s *Service) insertActivity(ctx context.Context, tx *store.Tx, a authz.Actor, key keyring.DataKey, r store.ActivityRow, in crm.ActivityInput, object, objectID string) error {
+	var err error
+	if r.SubjectSealed, err = fieldcrypt.Seal(key, activityPlace(r.ID, "subject_ct"), in.Subject); err != nil {
+		return err
+	}
+	if r.BodySealed, err = fieldcrypt.Seal(key, activityPlace(r.ID, "body_ct"), in.Body); err != nil {
+		return err
+	}
+	if err := tx.InsertActivity(ctx, r); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, a, "activity.create", object, objectID, []string{"activity." + in.Kind}, audit.Success, r.ID)
 }

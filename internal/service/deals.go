@@ -501,16 +501,7 @@ func (s *Service) LogDealActivity(ctx context.Context, a authz.Actor, dealID str
 			return errs.Wrap(errs.Internal, "service.LogDealActivity", "", err)
 		}
 		row := store.ActivityRow{ID: act.ID, CustomerID: r.CustomerID, DealID: dealID, OwnerID: act.OwnerID, Kind: in.Kind, DueAt: in.DueAt, CreatedAt: now, UpdatedAt: now}
-		if row.SubjectSealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "subject_ct"), in.Subject); err != nil {
-			return err
-		}
-		if row.BodySealed, err = fieldcrypt.Seal(key, activityPlace(act.ID, "body_ct"), in.Body); err != nil {
-			return err
-		}
-		if err := tx.InsertActivity(ctx, row); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, a, "activity.create", "deal", dealID, []string{"activity." + in.Kind}, audit.Success, act.ID)
+		return s.insertActivity(ctx, tx, a, key, row, in, "deal", dealID)
 	})
 	if err == nil && denied {
 		err = errDealNotFound
