@@ -121,41 +121,38 @@ func (h *Handler) public(fn publicFunc) http.Handler {
 // authed authenticates the request (Bearer token, else session cookie)
 // before calling fn with the Actor. A user who has not accepted the current
 // security policy reaches only the routes wrapped by beforePolicy.
-func (h *Handler) authed(fn authedFunc) http.Handler { return h.authenticated(fn, gateFull) }
+func (h *Handler) authed(fn authedFunc) http.Handler { return h.authenticated(fn, authz.GateFull) }
 
 // beforePolicy is authed for the routes a user needs to read and accept
 // the security policy (and to log out).
-func (h *Handler) beforePolicy(fn authedFunc) http.Handler { return h.authenticated(fn, gatePolicy) }
+func (h *Handler) beforePolicy(fn authedFunc) http.Handler {
+	return h.authenticated(fn, authz.GatePolicy)
+}
 
 // beforeMFA is authed for the routes a session needs before its second
 // factor is verified: verifying it, and logging out.
-func (h *Handler) beforeMFA(fn authedFunc) http.Handler { return h.authenticated(fn, gateMFA) }
+func (h *Handler) beforeMFA(fn authedFunc) http.Handler { return h.authenticated(fn, authz.GateMFA) }
 
 // beforeEnrol is authed for the routes a user whose role must use two-step
 // login needs before they have an authenticator: enrolling one.
-func (h *Handler) beforeEnrol(fn authedFunc) http.Handler { return h.authenticated(fn, gateEnrol) }
+func (h *Handler) beforeEnrol(fn authedFunc) http.Handler {
+	return h.authenticated(fn, authz.GateEnrol)
+}
 
-// gate is how far along a session must be to reach a route.
-type gate int
+// owedStep tells a caller how to take the step its session still owes.
+var owedStep = map[string]string{
+	"mfa":    "verify your second factor first: POST /api/v1/sessions/current/mfa with the code from your authenticator app",
+	"enrol":  "your role must use two-step login: set up an authenticator first with POST then PUT /api/v1/me/totp",
+	"policy": "accept the current security policy first: GET /api/v1/policy, then POST /api/v1/policy/accept",
+}
 
-const (
-	gateFull   gate = iota // second factor verified and policy accepted
-	gatePolicy             // second factor verified, enrolled if the role must be
-	gateEnrol              // second factor verified
-	gateMFA                // password only
-)
-
-func (h *Handler) authenticated(fn authedFunc, g gate) http.Handler {
+func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, err := h.authenticate(r)
-		if err == nil && a.MFAPending && g < gateMFA {
-			err = errs.E(errs.Permission, "verify your second factor first: POST /api/v1/sessions/current/mfa with the code from your authenticator app")
-		}
-		if err == nil && a.EnrolPending && g < gateEnrol {
-			err = errs.E(errs.Permission, "your role must use two-step login: set up an authenticator first with POST then PUT /api/v1/me/totp")
-		}
-		if err == nil && a.PolicyPending && g < gatePolicy {
-			err = errs.E(errs.Permission, "accept the current security policy first: GET /api/v1/policy, then POST /api/v1/policy/accept")
+		if err == nil {
+			if owed, ok := owedStep[a.Owes(g)]; ok {
+				err = errs.E(errs.Permission, owed)
+			}
 		}
 		if err == nil {
 			err = fn(w, r, a)

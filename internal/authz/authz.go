@@ -225,3 +225,29 @@ func Decide(a Actor, act Action, r Resource) Decision {
 
 // ValidRole reports whether r is a known role.
 func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
+
+// Gate is how far along its login a session must be to reach a route;
+// each later gate also lets through a session that still owes more.
+type Gate int
+
+const (
+	GateFull   Gate = iota // nothing owed
+	GatePolicy             // may still owe accepting the security policy
+	GateEnrol              // may also still owe enrolling an authenticator
+	GateMFA                // may also still owe this session's second factor
+)
+
+// Owes names what a must do before passing g: "mfa", "enrol", "policy", or
+// "" when nothing. The second factor comes first, then enrolment, then the
+// policy.
+func (a Actor) Owes(g Gate) string {
+	switch {
+	case a.MFAPending && g < GateMFA:
+		return "mfa"
+	case a.EnrolPending && g < GateEnrol:
+		return "enrol"
+	case a.PolicyPending && g < GatePolicy:
+		return "policy"
+	}
+	return ""
+}

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+)
 
 // showHome is the dashboard for a logged-in user and the login page for
 // anyone else.
@@ -18,16 +22,8 @@ func (h *Handler) showHome(q *request) error {
 	if q.actor.Locale != "" {
 		q.lang = q.actor.Locale
 	}
-	if q.actor.MFAPending {
-		http.Redirect(q.w, q.r, "/mfa/verify", http.StatusSeeOther)
-		return nil
-	}
-	if q.actor.EnrolPending {
-		http.Redirect(q.w, q.r, "/mfa", http.StatusSeeOther)
-		return nil
-	}
-	if q.actor.PolicyPending {
-		http.Redirect(q.w, q.r, "/policy", http.StatusSeeOther)
+	if page, ok := owedPage[q.actor.Owes(authz.GateFull)]; ok {
+		http.Redirect(q.w, q.r, page, http.StatusSeeOther)
 		return nil
 	}
 	return h.showDashboard(q)

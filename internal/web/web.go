@@ -185,36 +185,31 @@ func (h *Handler) public(fn pageFunc) http.Handler {
 // browser goes to the login page. Every POST must carry the form's CSRF
 // token, derived from the session token, which a cross-site page cannot
 // know.
-func (h *Handler) authed(fn pageFunc) http.Handler { return h.session(fn, true, gateFull) }
+func (h *Handler) authed(fn pageFunc) http.Handler { return h.session(fn, true, authz.GateFull) }
 
 // upload is authed for multipart uploads: the handler streams the body and
 // checks the CSRF token itself, from the form's first part.
-func (h *Handler) upload(fn pageFunc) http.Handler { return h.session(fn, false, gateFull) }
+func (h *Handler) upload(fn pageFunc) http.Handler { return h.session(fn, false, authz.GateFull) }
 
 // beforePolicy is authed for the pages a user needs before accepting the
 // security policy: the policy itself and logging out. Every other page
 // sends such a user to the policy.
-func (h *Handler) beforePolicy(fn pageFunc) http.Handler { return h.session(fn, true, gatePolicy) }
+func (h *Handler) beforePolicy(fn pageFunc) http.Handler {
+	return h.session(fn, true, authz.GatePolicy)
+}
 
 // beforeMFA is authed for the pages a session needs before its second
 // factor is verified: entering it, and logging out.
-func (h *Handler) beforeMFA(fn pageFunc) http.Handler { return h.session(fn, true, gateMFA) }
+func (h *Handler) beforeMFA(fn pageFunc) http.Handler { return h.session(fn, true, authz.GateMFA) }
 
 // beforeEnrol is authed for the pages a user whose role must use two-step
 // login needs before they have an authenticator: enrolling one.
-func (h *Handler) beforeEnrol(fn pageFunc) http.Handler { return h.session(fn, true, gateEnrol) }
+func (h *Handler) beforeEnrol(fn pageFunc) http.Handler { return h.session(fn, true, authz.GateEnrol) }
 
-// gate is how far along a session must be to reach a page.
-type gate int
+// owedPage is where a session goes to take the step it still owes.
+var owedPage = map[string]string{"mfa": "/mfa/verify", "enrol": "/mfa", "policy": "/policy"}
 
-const (
-	gateFull   gate = iota // second factor verified and policy accepted
-	gatePolicy             // second factor verified, enrolled if the role must be
-	gateEnrol              // second factor verified
-	gateMFA                // password only
-)
-
-func (h *Handler) session(fn pageFunc, checkForm bool, g gate) http.Handler {
+func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := &request{w: w, r: r, lang: language(r)}
 		c, err := r.Cookie(SessionCookie)
@@ -237,16 +232,8 @@ func (h *Handler) session(fn pageFunc, checkForm bool, g gate) http.Handler {
 			h.renderError(q, err)
 			return
 		}
-		if q.actor.MFAPending && g < gateMFA {
-			http.Redirect(w, r, "/mfa/verify", http.StatusSeeOther)
-			return
-		}
-		if q.actor.EnrolPending && g < gateEnrol {
-			http.Redirect(w, r, "/mfa", http.StatusSeeOther)
-			return
-		}
-		if q.actor.PolicyPending && g < gatePolicy {
-			http.Redirect(w, r, "/policy", http.StatusSeeOther)
+		if page, ok := owedPage[q.actor.Owes(g)]; ok {
+			http.Redirect(w, r, page, http.StatusSeeOther)
 			return
 		}
 		if r.Method == http.MethodPost && checkForm {

@@ -1,0 +1,27 @@
+package authz
+
+import "testing"
+
+func TestOwes(t *testing.T) {
+	all := Actor{MFAPending: true, EnrolPending: true, PolicyPending: true}
+	cases := []struct {
+		name  string
+		actor Actor
+		gate  Gate
+		want  string
+	}{
+		{"nothing owed passes every gate", Actor{}, GateFull, ""},
+		{"the second factor comes first", all, GateFull, "mfa"},
+		{"verifying the second factor is open to it", all, GateMFA, ""},
+		{"enrolment before the policy", Actor{EnrolPending: true, PolicyPending: true}, GateFull, "enrol"},
+		{"enrolling is open before the policy is accepted", Actor{EnrolPending: true, PolicyPending: true}, GateEnrol, ""},
+		{"the policy page does not open to an unenrolled user", Actor{EnrolPending: true}, GatePolicy, "enrol"},
+		{"policy owed", Actor{PolicyPending: true}, GateFull, "policy"},
+		{"the policy page is open to it", Actor{PolicyPending: true}, GatePolicy, ""},
+	}
+	for _, c := range cases {
+		if got := c.actor.Owes(c.gate); got != c.want {
+			t.Errorf("%s: Owes(%d) = %q, want %q", c.name, c.gate, got, c.want)
+		}
+	}
+}
