@@ -7,24 +7,39 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Throttle slows password guessing. Per account (keyed by the blind index
-// of the email typed, so unknown accounts are throttled exactly like real
-// ones): from the 5th consecutive failure each attempt must wait a doubling
-// delay, and the 10th locks the account for 30 minutes. Per client address: a token bucket across all
-// accounts, against credential stuffing. State is in memory, per server.
-type Throttle struct {
-	mu       sync.Mutex
-	accounts map[string]*failures
-	ips      map[string]*ipLimit
-	ipRate   rate.Limit
-	ipBurst  int
-	maxKeys  int
+// Account lockout (NIST SP 800-63B §5.2.2 allows at most 100 consecutive
+// failures; ASVS asks for a growing delay and a lock): from the 5th
+// consecutive failure each attempt must wait a doubling delay, and the 10th
+// locks the account for 30 minutes. The counts live in the database, shared
+// by every server; Lockout is the rule applied to them.
+const (
+	FreeFailures = 4
+	LockAfter    = 10 // consecutive failures that lock the account
+	LockFor      = 30 * time.Minute
+	maxDelay     = 15 * time.Minute
+)
+
+// Lockout tells, after the failures-th consecutive failure, how long the
+// next attempt must wait and whether that wait is a lock.
+func Lockout(failures int) (wait time.Duration, locked bool) {
+	switch {
+	case failures >= LockAfter:
+		return LockFor, true
+	case failures > FreeFailures:
+		return min(time.Second<<min(failures-FreeFailures-1, 20), maxDelay), false
+	}
+	return 0, false
 }
 
-type failures struct {
-	count int
-	until time.Time // no attempt before this
-	last  time.Time
+// Throttle limits failed attempts per client address across all accounts
+// (credential stuffing), with a token bucket. State is in memory, per
+// server: each server of a cluster keeps its own count.
+type Throttle struct {
+	mu      sync.Mutex
+	ips     map[string]*ipLimit
+	ipRate  rate.Limit
+	ipBurst int
+	maxKeys int
 }
 
 type ipLimit struct {
@@ -32,35 +47,25 @@ type ipLimit struct {
 	last time.Time
 }
 
-const (
-	freeFailures = 4
-	lockAfter    = 10               // consecutive failures that lock the account
-	lockFor      = 30 * time.Minute // NIST SP 800-63B allows at most 100 failures
-	maxDelay     = 15 * time.Minute
-	forgetAfter  = time.Hour
-)
+const forgetAfter = time.Hour
 
-// NewThrottle allows each client address perMinute failed login attempts
-// on average, in bursts of up to burst.
+// NewThrottle allows each client address perMinute failed attempts on
+// average, in bursts of up to burst.
 func NewThrottle(perMinute float64, burst int) *Throttle {
 	return &Throttle{
-		accounts: map[string]*failures{},
-		ips:      map[string]*ipLimit{},
-		ipRate:   rate.Limit(perMinute / 60),
-		ipBurst:  burst,
-		maxKeys:  100_000,
+		ips:     map[string]*ipLimit{},
+		ipRate:  rate.Limit(perMinute / 60),
+		ipBurst: burst,
+		maxKeys: 100_000,
 	}
 }
 
-// Allow reports whether a login attempt for account from ip may proceed
-// now, and if not, how long to wait.
-func (t *Throttle) Allow(account, ip string, now time.Time) (time.Duration, bool) {
+// Allow reports whether an attempt from ip may proceed now, and if not,
+// how long to wait.
+func (t *Throttle) Allow(ip string, now time.Time) (time.Duration, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.prune(now)
-	if f := t.accounts[account]; f != nil && now.Before(f.until) {
-		return f.until.Sub(now), false
-	}
 	if l := t.ips[ip]; l != nil {
 		if tokens := l.lim.TokensAt(now); tokens < 1 {
 			return time.Duration((1 - tokens) / float64(t.ipRate) * float64(time.Second)), false
@@ -69,8 +74,8 @@ func (t *Throttle) Allow(account, ip string, now time.Time) (time.Duration, bool
 	return 0, true
 }
 
-// Failure records a failed attempt on account from ip.
-func (t *Throttle) Failure(account, ip string, now time.Time) {
+// Failure records a failed attempt from ip.
+func (t *Throttle) Failure(ip string, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	l := t.ips[ip]
@@ -80,38 +85,13 @@ func (t *Throttle) Failure(account, ip string, now time.Time) {
 	}
 	l.last = now
 	l.lim.AllowN(now, 1)
-	f := t.accounts[account]
-	if f == nil {
-		f = &failures{}
-		t.accounts[account] = f
-	}
-	f.count++
-	f.last = now
-	switch {
-	case f.count >= lockAfter:
-		f.until = now.Add(lockFor)
-	case f.count > freeFailures:
-		f.until = now.Add(min(time.Second<<min(f.count-freeFailures-1, 20), maxDelay))
-	}
 }
 
-// Success clears account's failures.
-func (t *Throttle) Success(account string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.accounts, account)
-}
-
-// prune forgets old entries once the maps grow large, so that a flood of
-// made-up accounts or addresses cannot exhaust memory.
+// prune forgets old entries once the map grows large, so that a flood of
+// addresses cannot exhaust memory.
 func (t *Throttle) prune(now time.Time) {
-	if len(t.accounts)+len(t.ips) < t.maxKeys {
+	if len(t.ips) < t.maxKeys {
 		return
-	}
-	for k, f := range t.accounts {
-		if now.Sub(f.last) > forgetAfter && now.After(f.until) {
-			delete(t.accounts, k)
-		}
 	}
 	for k, l := range t.ips {
 		if now.Sub(l.last) > forgetAfter {

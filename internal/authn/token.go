@@ -7,16 +7,25 @@ import (
 	"strings"
 )
 
-// TokenPrefix marks Strongroom session tokens so that leaked tokens can be
-// recognised by secret scanners.
-const TokenPrefix = "srs_"
+// Prefixes mark Strongroom's tokens so that leaked ones can be recognised
+// by secret scanners: session tokens, and single-use links sent by email
+// (password resets, invitations).
+const (
+	TokenPrefix = "srs_"
+	LinkPrefix  = "srl_"
+)
 
 // NewToken returns a fresh opaque session token (256 random bits) and the
 // hash under which it is stored. The token itself is never stored.
-func NewToken() (token string, hash []byte) {
+func NewToken() (token string, hash []byte) { return newToken(TokenPrefix) }
+
+// NewLinkToken is NewToken for a link sent by email.
+func NewLinkToken() (token string, hash []byte) { return newToken(LinkPrefix) }
+
+func newToken(prefix string) (string, []byte) {
 	var b [32]byte
 	rand.Read(b[:])
-	token = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	token := prefix + base64.RawURLEncoding.EncodeToString(b[:])
 	return token, HashToken(token)
 }
 
@@ -28,8 +37,13 @@ func HashToken(token string) []byte {
 
 // WellFormedToken reports whether token could have come from NewToken, so
 // that garbage is refused without a database lookup.
-func WellFormedToken(token string) bool {
-	rest, ok := strings.CutPrefix(token, TokenPrefix)
+func WellFormedToken(token string) bool { return wellFormed(token, TokenPrefix) }
+
+// WellFormedLinkToken is WellFormedToken for NewLinkToken.
+func WellFormedLinkToken(token string) bool { return wellFormed(token, LinkPrefix) }
+
+func wellFormed(token, prefix string) bool {
+	rest, ok := strings.CutPrefix(token, prefix)
 	if !ok || len(rest) != 43 {
 		return false
 	}

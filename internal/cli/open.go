@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 
 	"strongroom.dev/strongroom/internal/config"
 	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/mail"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -18,9 +20,13 @@ type app struct {
 	db   *store.DB
 	keys *keyring.Keyring
 	svc  *service.Service
+	mail *mail.Queue // nil when no relay is configured
 }
 
 func (a *app) Close() {
+	if a.mail != nil {
+		a.mail.Close() // one last try at what is queued
+	}
 	a.svc.Close()
 	a.db.Close()
 	a.keys.Close()
@@ -28,9 +34,19 @@ func (a *app) Close() {
 
 // open prepares the data directory, loads (or, for a new database, creates)
 // the master key, opens the database and checks that the key fits it.
-func open(ctx context.Context, c config.Config) (*app, error) {
+func open(ctx context.Context, c config.Config, log *slog.Logger) (*app, error) {
 	if err := c.Validate(); err != nil {
 		return nil, usageError(err.Error())
+	}
+	opt := service.Options{PublicURL: c.Link()}
+	var queue *mail.Queue
+	if c.SMTP.Host != "" {
+		relay := mail.SMTP{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.User, Password: c.SMTP.Password, From: c.SMTP.From, StartTLS: c.SMTP.StartTLS}
+		if err := relay.Check(); err != nil {
+			return nil, usageError("mail relay: " + err.Error())
+		}
+		queue = mail.NewQueue(relay, log, 1000)
+		opt.Mail = queue
 	}
 	if err := c.EnsureDataDir(); err != nil {
 		return nil, fmt.Errorf("cannot create the data directory: %w", err)
@@ -45,10 +61,16 @@ func open(ctx context.Context, c config.Config) (*app, error) {
 		if created {
 			os.Remove(c.MasterKeyFile())
 		}
+		if queue != nil {
+			queue.Close()
+		}
 		return nil, err
 	}
-	svc, err := service.New(ctx, db, kr, service.Options{})
+	svc, err := service.New(ctx, db, kr, opt)
 	if err != nil {
+		if queue != nil {
+			queue.Close()
+		}
 		db.Close()
 		kr.Close()
 		if created { // the key we just made does not fit an existing database: leave no stray key behind
@@ -56,7 +78,7 @@ func open(ctx context.Context, c config.Config) (*app, error) {
 		}
 		return nil, err
 	}
-	return &app{db: db, keys: kr, svc: svc}, nil
+	return &app{db: db, keys: kr, svc: svc, mail: queue}, nil
 }
 
 // openStoreOnly opens the database without the master key, for work that
@@ -69,3 +91,6 @@ func openStoreOnly(ctx context.Context, c config.Config) (*store.DB, error) {
 	}
 	return store.Open(ctx, c.DatabaseDSN())
 }
+
+// cliLog logs a command's background work (mail delivery) to stderr.
+func cliLog(env Env) *slog.Logger { return slog.New(slog.NewTextHandler(env.Stderr, nil)) }

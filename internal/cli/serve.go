@@ -35,7 +35,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	log := slog.New(handler)
 
-	a, err := open(ctx, c)
+	a, err := open(ctx, c, log)
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func userAdd(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(ctx, c)
+	a, err := open(ctx, c, cliLog(env))
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func userSetRole(ctx context.Context, args []string, env Env) error {
 	if *email == "" || *role == "" {
 		return usageError("user set-role needs --email and --role")
 	}
-	a, err := open(ctx, c)
+	a, err := open(ctx, c, cliLog(env))
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func userResetMFA(ctx context.Context, args []string, env Env) error {
 	if *email == "" {
 		return usageError("user reset-mfa needs --email")
 	}
-	a, err := open(ctx, c)
+	a, err := open(ctx, c, cliLog(env))
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,11 +23,37 @@ type Config struct {
 	LogJSON bool
 	// DisableUnusedDays disables accounts unused for longer; 0 never does.
 	DisableUnusedDays int
+	// PublicURL is where users reach the web UI, for links in emails;
+	// empty means https:// and the listening address.
+	PublicURL string
+	SMTP      SMTP
+}
+
+// SMTP is the mail relay. Mail is off when Host is empty.
+type SMTP struct {
+	Host     string
+	Port     int
+	User     string
+	Password string // from the environment only, never a flag
+	From     string
+	StartTLS string // "required" or "none"
 }
 
 // Defaults reads the STRONGROOM_* environment over the built-in defaults.
 func Defaults(getenv func(string) string) Config {
-	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data", DisableUnusedDays: 90}
+	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data", DisableUnusedDays: 90,
+		SMTP: SMTP{Port: 587, StartTLS: "required", From: "Strongroom <strongroom@localhost>"}}
+	if v, err := strconv.Atoi(getenv("STRONGROOM_SMTP_PORT")); err == nil {
+		c.SMTP.Port = v
+	}
+	for name, dst := range map[string]*string{
+		"STRONGROOM_SMTP_HOST": &c.SMTP.Host, "STRONGROOM_SMTP_USER": &c.SMTP.User, "STRONGROOM_SMTP_PASSWORD": &c.SMTP.Password,
+		"STRONGROOM_SMTP_FROM": &c.SMTP.From, "STRONGROOM_SMTP_STARTTLS": &c.SMTP.StartTLS, "STRONGROOM_PUBLIC_URL": &c.PublicURL,
+	} {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
 	if v, err := strconv.Atoi(getenv("STRONGROOM_DISABLE_UNUSED_DAYS")); err == nil {
 		c.DisableUnusedDays = v
 	}
@@ -48,12 +75,24 @@ func (c *Config) StorageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DSN, "db", c.DSN, "PostgreSQL URL, e.g. postgres://user@host/db; default SQLite in --data (env STRONGROOM_DB, preferred: it keeps passwords out of the process list)")
 }
 
+// MailFlags registers the mail relay's and the public address's flags on
+// fs. The relay's password comes only from STRONGROOM_SMTP_PASSWORD.
+func (c *Config) MailFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the web UI's address as users reach it, for links in emails, e.g. https://crm.example.com (env STRONGROOM_PUBLIC_URL; default https://--addr)")
+	fs.StringVar(&c.SMTP.Host, "smtp-host", c.SMTP.Host, "mail relay host; empty sends no mail (env STRONGROOM_SMTP_HOST)")
+	fs.IntVar(&c.SMTP.Port, "smtp-port", c.SMTP.Port, "mail relay port (env STRONGROOM_SMTP_PORT)")
+	fs.StringVar(&c.SMTP.User, "smtp-user", c.SMTP.User, "mail relay user; the password comes from env STRONGROOM_SMTP_PASSWORD (env STRONGROOM_SMTP_USER)")
+	fs.StringVar(&c.SMTP.From, "smtp-from", c.SMTP.From, "sender of Strongroom's emails (env STRONGROOM_SMTP_FROM)")
+	fs.StringVar(&c.SMTP.StartTLS, "smtp-starttls", c.SMTP.StartTLS, "required: refuse a relay without STARTTLS; none: plain SMTP to a relay on this host (env STRONGROOM_SMTP_STARTTLS)")
+}
+
 // ServeFlags registers the serve command's flags on fs.
 func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.StorageFlags(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to serve HTTPS on (env STRONGROOM_ADDR)")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file; default a self-signed certificate in --data/tls (env STRONGROOM_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert (env STRONGROOM_TLS_KEY)")
+	c.MailFlags(fs)
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
 	fs.IntVar(&c.DisableUnusedDays, "disable-unused-days", c.DisableUnusedDays, "disable accounts unused for more than this many days; 0 never (env STRONGROOM_DISABLE_UNUSED_DAYS)")
@@ -70,6 +109,12 @@ func (c Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return errors.New("--public-url must be an https:// address, like https://crm.example.com")
+		}
+	}
 	if c.Addr != "" {
 		if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 			return errors.New("--addr must be host:port, like 127.0.0.1:8443")
@@ -83,6 +128,18 @@ func (c Config) MasterKeyFile() string { return filepath.Join(c.DataDir, "master
 
 // TLSDir is where a generated certificate lives.
 func (c Config) TLSDir() string { return filepath.Join(c.DataDir, "tls") }
+
+// Link is the base of links in emails.
+func (c Config) Link() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	host, port, _ := net.SplitHostPort(c.Addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "https://" + net.JoinHostPort(host, port)
+}
 
 // DatabaseDSN is what store.Open takes.
 func (c Config) DatabaseDSN() string {

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -47,50 +46,48 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		norm = strings.ToLower(strings.TrimSpace(email))
 	}
 	emailIdx := s.index.Index(fieldcrypt.IndexUserEmail, norm)
-	account := hex.EncodeToString(emailIdx)
 	a := authz.Actor{IP: c.IP}
 
-	if wait, ok := s.throttle.Allow(account, c.IP, now); !ok {
-		err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-			return s.record(ctx, tx, a, "session.create", "session", "", nil, audit.Denied, "throttled")
-		})
-		if err != nil {
-			return Session{}, err
-		}
-		e := errs.E(errs.TooMany, fmt.Sprintf("too many login attempts; try again in %d seconds", int(wait.Seconds())+1))
-		e.RetryAfter = wait
-		return Session{}, e
+	if wait, ok := s.throttle.Allow(c.IP, now); !ok {
+		return Session{}, s.refuseThrottled(ctx, a, wait)
 	}
-
 	var user store.UserRow
+	var fails store.LoginFailures
 	err = s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
+		if fails, err = tx.LoginFailures(ctx, emailIdx); err != nil {
+			return err
+		}
 		user, err = tx.UserByEmailIndex(ctx, emailIdx)
 		return err
 	})
 	if err != nil && !errs.Is(err, errs.NotExist) {
 		return Session{}, err
 	}
+	_, lockedRun := authn.Lockout(fails.Count)
+	locked := lockedRun && now.Before(fails.Until)
+	if !locked && now.Before(fails.Until) { // the growing delay
+		return Session{}, s.refuseThrottled(ctx, a, fails.Until.Sub(now))
+	}
+	// A locked account answers like a wrong password, after the same work.
 	ok, rehash, err := s.hasher.Verify(ctx, password, user.PasswordHash)
 	if err != nil {
 		return Session{}, err
 	}
-	if !ok || user.Disabled {
-		s.throttle.Failure(account, c.IP, now)
+	if !ok || user.Disabled || locked {
 		a.UserID = user.ID
 		reason := "bad credentials"
-		if ok {
+		switch {
+		case locked:
+			reason = "account locked"
+		case ok:
 			reason = "account disabled"
 		}
-		if err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-			return s.record(ctx, tx, a, "session.create", "user", user.ID, nil, audit.Failure, reason)
-		}); err != nil {
+		if err := s.loginFailed(ctx, a, emailIdx, user, reason, !locked); err != nil {
 			return Session{}, err
 		}
 		return Session{}, errBadLogin
 	}
-	s.throttle.Success(account)
-
 	var newHash string
 	if rehash {
 		if newHash, err = s.hasher.Hash(ctx, password); err != nil {
@@ -126,6 +123,11 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		if err := tx.RecordLogin(ctx, user.ID, now); err != nil {
 			return err
 		}
+		if fails.Count > 0 {
+			if err := tx.ClearLoginFailures(ctx, emailIdx); err != nil {
+				return err
+			}
+		}
 		if newHash != "" {
 			if err := tx.UpdateUserPassword(ctx, user.ID, newHash, nil, now); err != nil {
 				return err
@@ -137,6 +139,62 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		return Session{}, err
 	}
 	return Session{Token: token, ID: sess.ID, UserID: user.ID, ExpiresAt: sess.ExpiresAt, MFAPending: sess.MFAPending}, nil
+}
+
+// refuseThrottled audits and answers an attempt that came too soon.
+func (s *Service) refuseThrottled(ctx context.Context, a authz.Actor, wait time.Duration) error {
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		return s.record(ctx, tx, a, "session.create", "session", "", nil, audit.Denied, "throttled")
+	})
+	if err != nil {
+		return err
+	}
+	e := errs.E(errs.TooMany, fmt.Sprintf("too many login attempts; try again in %d seconds", int(wait.Seconds())+1))
+	e.RetryAfter = wait
+	return e
+}
+
+// loginFailed audits a failed login and, when count is set, adds it to the
+// account's run of failures, delaying or locking the account by
+// authn.Lockout. A lock is audited and mailed to the user (a known,
+// enabled one) after the transaction commits.
+func (s *Service) loginFailed(ctx context.Context, a authz.Actor, account []byte, user store.UserRow, reason string, count bool) error {
+	now := s.now()
+	s.throttle.Failure(a.IP, now)
+	var lockedNow bool
+	var n int
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := s.record(ctx, tx, a, "session.create", "user", user.ID, nil, audit.Failure, reason); err != nil {
+			return err
+		}
+		if !count {
+			return nil
+		}
+		var err error
+		if n, err = tx.AddLoginFailure(ctx, account, now); err != nil {
+			return err
+		}
+		wait, locked := authn.Lockout(n)
+		if wait == 0 {
+			return nil
+		}
+		if err := tx.DelayLogin(ctx, account, now.Add(wait)); err != nil {
+			return err
+		}
+		if lockedNow = locked; locked {
+			return s.record(ctx, tx, authz.Actor{IP: a.IP}, "user.lock", "user", user.ID, nil, audit.Success, fmt.Sprintf("%d consecutive failed logins; locked for %s", n, wait))
+		}
+		return nil
+	})
+	if err != nil || !lockedNow || user.ID == "" || user.Disabled {
+		return err
+	}
+	if u, err := s.openUser(user); err == nil {
+		s.mailer.Enqueue(composeMail("locked", user.Locale, u.Email, mailData{
+			Count: n, When: mailTime(now), Until: mailTime(now.Add(authn.LockFor)), IP: a.IP, Link: s.link("/password/forgot", ""),
+		}))
+	}
+	return nil
 }
 
 var errNoSession = errs.E(errs.Unauthenticated, "not logged in, or the session has ended; log in again")

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authn"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
@@ -135,11 +137,9 @@ func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) err
 		return nil
 	}
 	now := s.now()
-	throttleKey := "mfa:" + a.UserID
-	if wait, ok := s.throttle.Allow(throttleKey, a.IP, now); !ok {
-		e := errs.E(errs.TooMany, "too many wrong codes; wait and try again")
-		e.RetryAfter = wait
-		return e
+	account := []byte("mfa:" + a.UserID)
+	if wait, ok := s.throttle.Allow(a.IP, now); !ok {
+		return tooManyCodes(wait)
 	}
 	code = strings.ToLower(strings.TrimSpace(code))
 	ok := false
@@ -147,6 +147,13 @@ func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) err
 		u, err := tx.UserByID(ctx, a.UserID)
 		if err != nil {
 			return notFound(err, "user")
+		}
+		fails, err := tx.LoginFailures(ctx, account)
+		if err != nil {
+			return err
+		}
+		if now.Before(fails.Until) {
+			return tooManyCodes(fails.Until.Sub(now))
 		}
 		method := "totp"
 		if strings.Contains(code, "-") { // a recovery code
@@ -180,7 +187,27 @@ func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) err
 			}
 		}
 		if !ok {
-			return s.record(ctx, tx, a, "mfa.verify", "user", u.ID, nil, audit.Failure, method)
+			if err := s.record(ctx, tx, a, "mfa.verify", "user", u.ID, nil, audit.Failure, method); err != nil {
+				return err
+			}
+			n, err := tx.AddLoginFailure(ctx, account, now)
+			if err != nil {
+				return err
+			}
+			wait, locked := authn.Lockout(n)
+			if wait == 0 {
+				return nil
+			}
+			if err := tx.DelayLogin(ctx, account, now.Add(wait)); err != nil {
+				return err
+			}
+			if locked {
+				return s.record(ctx, tx, a, "user.lock", "user", u.ID, nil, audit.Success, fmt.Sprintf("%d consecutive wrong second-factor codes; locked for %s", n, wait))
+			}
+			return nil
+		}
+		if err := tx.ClearLoginFailures(ctx, account); err != nil {
+			return err
 		}
 		if err := tx.CompleteSessionMFA(ctx, a.SessionID); err != nil {
 			return err
@@ -191,11 +218,16 @@ func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) err
 		return err
 	}
 	if !ok {
-		s.throttle.Failure(throttleKey, a.IP, now)
+		s.throttle.Failure(a.IP, now)
 		return errs.InvalidField("code", "the code is not right, or was already used")
 	}
-	s.throttle.Success(throttleKey)
 	return nil
+}
+
+func tooManyCodes(wait time.Duration) error {
+	e := errs.E(errs.TooMany, fmt.Sprintf("too many wrong codes; try again in %d seconds", int(wait.Seconds())+1))
+	e.RetryAfter = wait
+	return e
 }
 
 // ResetMFA removes a user's TOTP and recovery codes (administrators), so

@@ -7,6 +7,8 @@ package service
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/mail"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -25,6 +28,8 @@ type Options struct {
 	AbsoluteTimeout time.Duration // default 12 hours
 	Hasher          *authn.Hasher // default: DefaultParams, hashes on at most half the CPUs
 	Throttle        *authn.Throttle
+	Mail            Mailer // default: mail is not sent
+	PublicURL       string // where users reach the web UI, for links in emails
 	Now             func() time.Time
 }
 
@@ -35,6 +40,8 @@ type Service struct {
 	index    *fieldcrypt.Indexer
 	hasher   *authn.Hasher
 	throttle *authn.Throttle
+	mailer   Mailer
+	public   string
 	idle     time.Duration
 	absolute time.Duration
 	now      func() time.Time
@@ -54,6 +61,8 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		index:    fieldcrypt.NewIndexer(kr),
 		hasher:   opt.Hasher,
 		throttle: opt.Throttle,
+		mailer:   opt.Mail,
+		public:   strings.TrimSuffix(opt.PublicURL, "/"),
 		idle:     opt.IdleTimeout,
 		absolute: opt.AbsoluteTimeout,
 		now:      opt.Now,
@@ -63,6 +72,9 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 	}
 	if s.throttle == nil {
 		s.throttle = authn.NewThrottle(30, 10)
+	}
+	if s.mailer == nil {
+		s.mailer = noMail{}
 	}
 	if s.idle == 0 {
 		s.idle = 15 * time.Minute
@@ -78,6 +90,25 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 	}
 	s.startReads()
 	return s, nil
+}
+
+// noMail drops messages: no mail relay is configured.
+type noMail struct{}
+
+func (noMail) Enqueue(mail.Message) bool { return false }
+
+// MailConfigured reports whether emails can be sent.
+func (s *Service) MailConfigured() bool {
+	_, none := s.mailer.(noMail)
+	return !none
+}
+
+// link is an absolute address in the web UI, with an optional token.
+func (s *Service) link(path, token string) string {
+	if token != "" {
+		path += "?token=" + url.QueryEscape(token)
+	}
+	return s.public + path
 }
 
 const keyringCheckSubject = "keyring-check"

@@ -24,7 +24,8 @@ type User struct {
 	Role      string     `json:"role"`
 	Team      string     `json:"team,omitempty"`
 	Disabled  bool       `json:"disabled"`
-	MFA       bool       `json:"mfa"` // has an authenticator app
+	MFA       bool       `json:"mfa"`               // has an authenticator app
+	Invited   bool       `json:"invited,omitempty"` // invited, has not chosen a password yet
 	CreatedAt time.Time  `json:"created_at"`
 	LastLogin *time.Time `json:"last_login_at,omitempty"`
 }
@@ -65,40 +66,53 @@ func checkRole(role string) error {
 // CreateUser adds a user. The email is sealed under the user's own data
 // key and found by its blind index; the password is hashed.
 func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (User, error) {
-	if !authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return User{}, errs.E(errs.Permission, "you may not create users")
-	}
-	email, err := crm.NormaliseEmail(in.Email)
-	if err != nil || email == "" {
-		return User{}, errs.InvalidField("email", "email is not a valid address (like name@example.com)")
-	}
-	if err := checkRole(in.Role); err != nil {
+	if err := s.checkNewUser(a, &in); err != nil {
 		return User{}, err
 	}
-	in.Team = strings.TrimSpace(in.Team)
-	if err := checkTeam(in.Team); err != nil {
-		return User{}, err
-	}
-	if err := authn.CheckPassword(in.Password, email, strings.Split(email, "@")[0]); err != nil {
+	if err := authn.CheckPassword(in.Password, in.Email, strings.Split(in.Email, "@")[0]); err != nil {
 		return User{}, err
 	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return User{}, err
 	}
+	return s.insertUser(ctx, a, in, hash, "user.create", nil)
+}
+
+// checkNewUser validates and normalises a new user's email, role and team.
+func (s *Service) checkNewUser(a authz.Actor, in *NewUser) error {
+	if !authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return errs.E(errs.Permission, "you may not create users")
+	}
+	email, err := crm.NormaliseEmail(in.Email)
+	if err != nil || email == "" {
+		return errs.InvalidField("email", "email is not a valid address (like name@example.com)")
+	}
+	in.Email = email
+	if err := checkRole(in.Role); err != nil {
+		return err
+	}
+	in.Team = strings.TrimSpace(in.Team)
+	return checkTeam(in.Team)
+}
+
+// insertUser stores a checked new user with a password hash ("" for none
+// yet: nobody can log in as them) and audits it as action; also, when
+// set, runs within the same transaction.
+func (s *Service) insertUser(ctx context.Context, a authz.Actor, in NewUser, hash, action string, also func(tx *store.Tx, id string) error) (User, error) {
 	now := s.now()
 	id := crm.NewID("usr")
 	key, wrapped, err := s.keys.NewDataKey(id)
 	if err != nil {
 		return User{}, err
 	}
-	sealed, err := fieldcrypt.Seal(key, fieldcrypt.Place{Table: "users", Column: "email_ct", Row: id}, email)
+	sealed, err := fieldcrypt.Seal(key, fieldcrypt.Place{Table: "users", Column: "email_ct", Row: id}, in.Email)
 	if err != nil {
 		return User{}, err
 	}
 	row := store.UserRow{
 		ID:           id,
-		EmailIndex:   s.index.Index(fieldcrypt.IndexUserEmail, email),
+		EmailIndex:   s.index.Index(fieldcrypt.IndexUserEmail, in.Email),
 		EmailSealed:  sealed,
 		Role:         in.Role,
 		Team:         in.Team,
@@ -117,12 +131,17 @@ func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (Us
 			}
 			return err
 		}
-		return s.record(ctx, tx, a, "user.create", "user", id, []string{"email", "role"}, audit.Success, "role granted: "+in.Role)
+		if also != nil {
+			if err := also(tx, id); err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, tx, a, action, "user", id, []string{"email", "role"}, audit.Success, "role granted: "+in.Role)
 	})
 	if err != nil {
 		return User{}, err
 	}
-	return User{ID: id, Email: email, Role: in.Role, Team: in.Team, CreatedAt: now}, nil
+	return User{ID: id, Email: in.Email, Role: in.Role, Team: in.Team, CreatedAt: now}, nil
 }
 
 // SetUserRole changes a user's role. The change applies from the user's
@@ -257,11 +276,16 @@ func (s *Service) ListUsers(ctx context.Context, a authz.Actor) ([]User, error) 
 		if err != nil {
 			return err
 		}
+		invited, err := tx.PendingInvites(ctx, s.now())
+		if err != nil {
+			return err
+		}
 		for _, r := range rows {
 			u, err := s.openUser(r)
 			if err != nil {
 				return err
 			}
+			u.Invited = invited[u.ID]
 			out = append(out, u)
 		}
 		return s.record(ctx, tx, a, "user.list", "user", "", []string{"email"}, audit.Success, fmt.Sprintf("%d users", len(out)))

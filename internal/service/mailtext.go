@@ -1,0 +1,61 @@
+package service
+
+import (
+	"strings"
+	"text/template"
+	"time"
+
+	"strongroom.dev/strongroom/internal/mail"
+)
+
+// Mailer takes messages to send in the background. *mail.Queue is one.
+type Mailer interface {
+	Enqueue(m mail.Message) bool
+}
+
+// mailTexts are the emails Strongroom sends, per locale: subject, then body.
+var mailTexts = map[string]map[string][2]string{
+	"locked": {
+		"en": {"Your Strongroom account is locked for 30 minutes",
+			"Hello,\n\nThere were {{.Count}} failed attempts in a row to log in to your Strongroom account, the last at {{.When}} from {{.IP}}. To protect it, logging in is blocked until {{.Until}}.\n\nIf this was you, wait and try again, or reset your password: {{.Link}}\nIf it was not you, tell your administrator: someone may be guessing your password.\n"},
+		"zh-CN": {"您的 Strongroom 账户已锁定 30 分钟",
+			"您好：\n\n您的 Strongroom 账户连续 {{.Count}} 次登录失败，最近一次在 {{.When}}，来自 {{.IP}}。为保护账户，在 {{.Until}} 之前无法登录。\n\n如果是您本人，请稍后再试，或重置密码：{{.Link}}\n如果不是您本人，请告知管理员：可能有人在猜测您的密码。\n"},
+	},
+	"reset": {
+		"en": {"Reset your Strongroom password",
+			"Hello,\n\nSomeone (we hope you) asked to reset the password of your Strongroom account from {{.IP}} at {{.When}}. To choose a new password, open this link within 30 minutes; it works once:\n\n{{.Link}}\n\nYour second factor is still asked for when you log in. If you did not ask, ignore this email: your password stays as it is.\n"},
+		"zh-CN": {"重置您的 Strongroom 密码",
+			"您好：\n\n有人（希望是您）于 {{.When}} 从 {{.IP}} 请求重置您的 Strongroom 账户密码。请在 30 分钟内打开以下链接设置新密码，链接只能使用一次：\n\n{{.Link}}\n\n登录时仍需第二重验证。如果不是您本人的请求，请忽略此邮件，密码不会改变。\n"},
+	},
+	"invite": {
+		"en": {"You are invited to Strongroom",
+			"Hello,\n\n{{.Inviter}} has invited you to Strongroom, the customer records of your organisation, with the role {{.Role}}. To accept, open this link within 7 days and choose a password; it works once:\n\n{{.Link}}\n\nYou will then be asked to read the security policy and, if your role requires it, to set up two-step login.\n"},
+		"zh-CN": {"邀请您加入 Strongroom",
+			"您好：\n\n{{.Inviter}} 邀请您加入 Strongroom（贵机构的客户资料系统），角色为 {{.Role}}。请在 7 天内打开以下链接并设置密码，链接只能使用一次：\n\n{{.Link}}\n\n之后系统会请您阅读安全政策，并按角色要求设置两步登录。\n"},
+	},
+}
+
+// mailData fills a mail text.
+type mailData struct {
+	Count   int
+	When    string
+	Until   string
+	IP      string
+	Link    string
+	Inviter string
+	Role    string
+}
+
+// composeMail renders the kind of email in locale (English when unknown).
+func composeMail(kind, locale, to string, d mailData) mail.Message {
+	texts := mailTexts[kind]
+	t, ok := texts[locale]
+	if !ok {
+		t = texts["en"]
+	}
+	var b strings.Builder
+	template.Must(template.New(kind).Parse(t[1])).Execute(&b, d)
+	return mail.Message{To: to, Subject: t[0], Body: b.String()}
+}
+
+func mailTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
