@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -348,5 +350,75 @@ func TestBrowserTOTP(t *testing.T) {
 		if u := value(t, ctx, chromedp.Location()); !strings.HasSuffix(u, "/customers") {
 			t.Fatalf("after the second step %d: %s", i, u)
 		}
+	}
+}
+
+// TestBrowserResetAndLock: forget a password, reset it by the emailed
+// link, log in with the new one; then lock the account by failed attempts
+// and see the lock email and the unchanged error message.
+func TestBrowserResetAndLock(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "sales1@example.com", "sales")
+	s, smtp := startWithMail(t, storage)
+	ctx := newTab(t, 1280, 900)
+	do(t, ctx,
+		chromedp.Navigate(s.URL+"/login"),
+		chromedp.Click(byID(`forgot-link`)),
+		chromedp.WaitVisible(byID(`email`)),
+		chromedp.SendKeys(byID(`email`), "sales1@example.com"),
+		chromedp.Submit(byID(`email`)),
+		chromedp.WaitVisible(byID(`reset-sent`)),
+	)
+	link := linkPath(t, smtp.Next(t))
+	const next = "reset in a real browser today"
+	do(t, ctx,
+		chromedp.Navigate(s.URL+link),
+		chromedp.WaitVisible(byID(`password2`)),
+		chromedp.SendKeys(byID(`password`), next),
+		chromedp.SendKeys(byID(`password2`), next),
+		chromedp.Submit(byID(`password2`)),
+		chromedp.WaitVisible(byCSS(`.flash`)),
+	)
+	if u := value(t, ctx, chromedp.Location()); !strings.Contains(u, "/login") {
+		t.Fatalf("after the reset: %s", u)
+	}
+	do(t, ctx, login(s.URL, "sales1@example.com", next), chromedp.Click(byID(`logout`)), chromedp.WaitVisible(byID(`email`)))
+
+	wait := regexp.MustCompile(`try again in (\d+) seconds`)
+	for i := 0; i < 10; {
+		do(t, ctx,
+			chromedp.Navigate(s.URL+"/login"),
+			chromedp.WaitVisible(byID(`email`)),
+			chromedp.SendKeys(byID(`email`), "sales1@example.com"),
+			chromedp.SendKeys(byID(`password`), "a wrong guess, attempt "+strconv.Itoa(i)),
+			chromedp.Submit(byID(`password`)),
+			chromedp.WaitVisible(byID(`login-error`)),
+		)
+		msg := value(t, ctx, chromedp.Text(byID(`login-error`)))
+		if m := wait.FindStringSubmatch(msg); m != nil { // the growing delay
+			n, _ := strconv.Atoi(m[1])
+			time.Sleep(time.Duration(n) * time.Second)
+			continue
+		}
+		if msg != "email or password is incorrect" {
+			t.Fatalf("attempt %d: %q", i+1, msg)
+		}
+		i++
+	}
+	if m := smtp.Next(t); m.To != "sales1@example.com" || !strings.Contains(m.Subject, "locked") {
+		t.Fatalf("lock email: %s %q", m.To, m.Subject)
+	}
+	do(t, ctx,
+		chromedp.Navigate(s.URL+"/login"),
+		chromedp.WaitVisible(byID(`email`)),
+		chromedp.SendKeys(byID(`email`), "sales1@example.com"),
+		chromedp.SendKeys(byID(`password`), next),
+		chromedp.Submit(byID(`password`)),
+		chromedp.WaitVisible(byID(`login-error`)),
+	)
+	if msg := value(t, ctx, chromedp.Text(byID(`login-error`))); msg != "email or password is incorrect" {
+		t.Fatalf("locked account, right password: %q", msg)
 	}
 }

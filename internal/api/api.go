@@ -98,7 +98,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/companies/{id}/activities", h.authed(h.createCompanyActivity))
 	mux.Handle("GET /api/v1/tasks", h.authed(h.listTasks))
 	mux.Handle("GET /api/v1/audit", h.authed(h.listAudit))
+	mux.Handle("POST /api/v1/password-resets", h.public(h.requestPasswordReset))
+	mux.Handle("POST /api/v1/password-resets/complete", h.public(h.completePasswordReset))
+	mux.Handle("POST /api/v1/invitations", h.authed(h.inviteUser))
+	mux.Handle("POST /api/v1/invitations/accept", h.public(h.acceptInvitation))
+	mux.Handle("GET /api/v1/users", h.authed(h.listUsers))
 	mux.Handle("POST /api/v1/users", h.authed(h.createUser))
+	mux.Handle("POST /api/v1/users/{id}/password-reset", h.authed(h.sendPasswordReset))
 	mux.Handle("PATCH /api/v1/users/{id}", h.authed(h.updateUser))
 	mux.Handle("/api/", h.public(notFound))
 }

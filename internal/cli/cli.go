@@ -38,8 +38,19 @@ Usage:
       self-signed certificate and the SQLite database when they do not exist.
       --demo fills an empty database with demo data and prints demo logins.
       --disable-unused-days N (default 90; 0 never) disables accounts unused that long.
+      Mail (lock notices, password resets, invitations) goes through an SMTP relay:
+      --smtp-host H [--smtp-port 587] [--smtp-user U] [--smtp-from ADDR]
+      [--smtp-starttls required|none] [--smtp-ca PEM]; the relay's password only
+      from STRONGROOM_SMTP_PASSWORD. --public-url https://crm.example.com is the
+      address put in emailed links (default https://--addr).
   strongroom user add --email E --role ROLE [--team T] --password-stdin [--data DIR] [--db URL]
       Create a user; the password is read from standard input.
+  strongroom user invite --email E --role ROLE [--team T] [mail flags] [--data DIR] [--db URL]
+      Create a user without a password and email them a link (7 days) to choose
+      one; without --smtp-host the link is printed to pass on.
+  strongroom user reset-password --email E [mail flags] [--data DIR] [--db URL]
+      Email a user a single-use password reset link (30 minutes), or print it
+      without --smtp-host. Their two-step login stays.
   strongroom user set-role --email E --role ROLE [--data DIR] [--db URL]
       Change a user's role (audited).
   strongroom user reset-mfa --email E [--data DIR] [--db URL]
@@ -51,8 +62,10 @@ Usage:
 Roles: admin, manager, sales, finance, marketing, support, counsellor, field_rep,
 auditor (see docs/ROLES.md).
 Environment: STRONGROOM_ADDR, STRONGROOM_DATA, STRONGROOM_DB, STRONGROOM_TLS_CERT,
-STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON, STRONGROOM_DISABLE_UNUSED_DAYS stand in for the
-flags of the same names.
+STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON, STRONGROOM_DISABLE_UNUSED_DAYS, STRONGROOM_PUBLIC_URL,
+STRONGROOM_SMTP_HOST, STRONGROOM_SMTP_PORT, STRONGROOM_SMTP_USER, STRONGROOM_SMTP_FROM,
+STRONGROOM_SMTP_STARTTLS, STRONGROOM_SMTP_CA stand in for the flags of the same names;
+STRONGROOM_SMTP_PASSWORD is the relay's password.
 Run "strongroom COMMAND -h" for a command's flags.
 `
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -44,6 +45,16 @@ func open(ctx context.Context, c config.Config, log *slog.Logger) (*app, error) 
 		relay := mail.SMTP{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.User, Password: c.SMTP.Password, From: c.SMTP.From, StartTLS: c.SMTP.StartTLS}
 		if err := relay.Check(); err != nil {
 			return nil, usageError("mail relay: " + err.Error())
+		}
+		if c.SMTP.CAFile != "" {
+			pem, err := os.ReadFile(c.SMTP.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("--smtp-ca: %w", err)
+			}
+			relay.RootCAs = x509.NewCertPool()
+			if !relay.RootCAs.AppendCertsFromPEM(pem) {
+				return nil, usageError("--smtp-ca: " + c.SMTP.CAFile + " holds no PEM certificate")
+			}
 		}
 		queue = mail.NewQueue(relay, log, 1000)
 		opt.Mail = queue

@@ -35,6 +35,17 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	log := slog.New(handler)
 
+	if err := c.Validate(); err != nil {
+		return usageError(err.Error())
+	}
+	// Listen first, so that links in emails carry the real port (--addr
+	// may ask for port 0).
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %v", c.Addr, err)
+	}
+	defer ln.Close()
+	c.Addr = ln.Addr().String()
 	a, err := open(ctx, c, log)
 	if err != nil {
 		return err
@@ -58,10 +69,6 @@ func serve(ctx context.Context, args []string, env Env) error {
 		}
 	}
 
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %v", c.Addr, err)
-	}
 	mux := http.NewServeMux()
 	api.New(a.svc, log).Routes(mux)
 	web.New(a.svc, log).Routes(mux)

@@ -21,8 +21,12 @@ func user(ctx context.Context, args []string, env Env) error {
 		return userSetRole(ctx, args[1:], env)
 	case "reset-mfa":
 		return userResetMFA(ctx, args[1:], env)
+	case "invite":
+		return userInvite(ctx, args[1:], env)
+	case "reset-password":
+		return userResetPassword(ctx, args[1:], env)
 	}
-	return usageError(fmt.Sprintf("unknown user subcommand %q; use add, set-role or reset-mfa", args[0]))
+	return usageError(fmt.Sprintf("unknown user subcommand %q; use add, invite, set-role, reset-password or reset-mfa", args[0]))
 }
 
 func userAdd(ctx context.Context, args []string, env Env) error {
@@ -114,6 +118,74 @@ func userResetMFA(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "user %s has no two-step login now; they log in with their password and may set it up again\n", id)
+	return nil
+}
+
+// userInvite creates a user without a password and emails them a link to
+// choose one; without a mail relay it prints the link to pass on.
+func userInvite(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("user invite", env)
+	c.StorageFlags(fs)
+	c.MailFlags(fs)
+	email := fs.String("email", "", "the person's email address (their login)")
+	role := fs.String("role", "", "one of: "+roleNames())
+	team := fs.String("team", "", "the user's team (optional)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" || *role == "" {
+		return usageError("user invite needs --email and --role")
+	}
+	a, err := open(ctx, c, cliLog(env))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	inv, err := a.svc.InviteUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Team: *team})
+	if err != nil {
+		return err
+	}
+	if inv.Mailed {
+		fmt.Fprintf(env.Stdout, "invited %s (%s) with role %s; the invitation is emailed and works for 7 days\n", inv.User.ID, inv.User.Email, inv.User.Role)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "invited %s (%s) with role %s; no mail relay is configured, so pass this single-use link (7 days) on privately:\n%s\n", inv.User.ID, inv.User.Email, inv.User.Role, inv.Link)
+	return nil
+}
+
+// userResetPassword sends a user a password reset link (or prints it when
+// no mail relay is configured). The user's second factor stays.
+func userResetPassword(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("user reset-password", env)
+	c.StorageFlags(fs)
+	c.MailFlags(fs)
+	email := fs.String("email", "", "the user's email address")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return usageError("user reset-password needs --email")
+	}
+	a, err := open(ctx, c, cliLog(env))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	id, err := a.svc.UserIDByEmail(ctx, authz.System(), *email)
+	if err != nil {
+		return err
+	}
+	link, mailed, err := a.svc.SendPasswordReset(ctx, authz.System(), id)
+	if err != nil {
+		return err
+	}
+	if mailed {
+		fmt.Fprintf(env.Stdout, "a password reset link for %s is emailed; it works once, within 30 minutes\n", id)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "no mail relay is configured; pass this single-use link (30 minutes) on privately:\n%s\n", link)
 	return nil
 }
 

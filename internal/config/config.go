@@ -37,6 +37,7 @@ type SMTP struct {
 	Password string // from the environment only, never a flag
 	From     string
 	StartTLS string // "required" or "none"
+	CAFile   string // PEM certificates to trust for the relay; empty: the system's
 }
 
 // Defaults reads the STRONGROOM_* environment over the built-in defaults.
@@ -48,7 +49,7 @@ func Defaults(getenv func(string) string) Config {
 	}
 	for name, dst := range map[string]*string{
 		"STRONGROOM_SMTP_HOST": &c.SMTP.Host, "STRONGROOM_SMTP_USER": &c.SMTP.User, "STRONGROOM_SMTP_PASSWORD": &c.SMTP.Password,
-		"STRONGROOM_SMTP_FROM": &c.SMTP.From, "STRONGROOM_SMTP_STARTTLS": &c.SMTP.StartTLS, "STRONGROOM_PUBLIC_URL": &c.PublicURL,
+		"STRONGROOM_SMTP_FROM": &c.SMTP.From, "STRONGROOM_SMTP_STARTTLS": &c.SMTP.StartTLS, "STRONGROOM_SMTP_CA": &c.SMTP.CAFile, "STRONGROOM_PUBLIC_URL": &c.PublicURL,
 	} {
 		if v := getenv(name); v != "" {
 			*dst = v
@@ -83,6 +84,7 @@ func (c *Config) MailFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.SMTP.Port, "smtp-port", c.SMTP.Port, "mail relay port (env STRONGROOM_SMTP_PORT)")
 	fs.StringVar(&c.SMTP.User, "smtp-user", c.SMTP.User, "mail relay user; the password comes from env STRONGROOM_SMTP_PASSWORD (env STRONGROOM_SMTP_USER)")
 	fs.StringVar(&c.SMTP.From, "smtp-from", c.SMTP.From, "sender of Strongroom's emails (env STRONGROOM_SMTP_FROM)")
+	fs.StringVar(&c.SMTP.CAFile, "smtp-ca", c.SMTP.CAFile, "PEM file of certificates to trust for the relay, e.g. an internal CA; default the system's (env STRONGROOM_SMTP_CA)")
 	fs.StringVar(&c.SMTP.StartTLS, "smtp-starttls", c.SMTP.StartTLS, "required: refuse a relay without STARTTLS; none: plain SMTP to a relay on this host (env STRONGROOM_SMTP_STARTTLS)")
 }
 

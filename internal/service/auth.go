@@ -243,8 +243,17 @@ func (s *Service) Logout(ctx context.Context, a authz.Actor) error {
 // IdleTimeout is how long a session may go unused.
 func (s *Service) IdleTimeout() time.Duration { return s.idle }
 
-// PurgeSessions deletes ended sessions; a background job calls it.
+// forgetFailuresAfter is how long a run of failed logins is remembered
+// without a new failure: an attacker who paces guesses gets at most 9 a week
+// per account.
+const forgetFailuresAfter = 7 * 24 * time.Hour
+
+// PurgeSessions deletes ended sessions and forgets old runs of failed
+// logins; a background job calls it.
 func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
 	now := s.now()
+	if err := s.db.ForgetLoginFailures(ctx, now.Add(-forgetFailuresAfter), now); err != nil {
+		return 0, err
+	}
 	return s.db.DeleteExpiredSessions(ctx, now, now.Add(-s.idle))
 }

@@ -20,6 +20,9 @@ type adminView struct {
 	HasPolicy   bool
 	Acceptances []service.Acceptance
 	MFARoles    map[string]bool // roles that must use two-step login
+	// Link is an invitation or reset link to pass on by hand, shown once
+	// when no mail relay is configured; LinkFor is whose it is.
+	Link, LinkFor string
 }
 
 // showAdmin is the administration page: users (add, change role and
@@ -27,11 +30,20 @@ type adminView struct {
 func (h *Handler) showAdmin(q *request) error { return h.renderAdmin(q, "", "") }
 
 func (h *Handler) renderAdmin(q *request, msg, stages string) error {
+	return h.renderAdminView(q, adminView{Error: msg, Stages: stages})
+}
+
+func (h *Handler) renderAdminView(q *request, v adminView) error {
 	users, err := h.svc.ListUsers(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	v := adminView{Users: users, Roles: authz.Roles, Error: msg, Stages: stages}
+	v.Users, v.Roles = users, authz.Roles
+	for _, u := range users {
+		if u.ID == v.LinkFor {
+			v.LinkFor = u.Email
+		}
+	}
 	if v.Policy, v.HasPolicy, err = h.svc.CurrentPolicy(q.r.Context()); err != nil {
 		return err
 	}
@@ -58,7 +70,7 @@ func (h *Handler) renderAdmin(q *request, msg, stages string) error {
 		v.Stages = b.String()
 	}
 	status := http.StatusOK
-	if msg != "" {
+	if v.Error != "" {
 		status = http.StatusBadRequest
 	}
 	h.render(q, status, "admin", "admin", v)
@@ -82,6 +94,34 @@ func (h *Handler) addUser(q *request) error {
 	}
 	q.redirect("/admin", "user_saved")
 	return nil
+}
+
+// inviteUser invites by email; without a mail relay the page shows the
+// link for the administrator to pass on.
+func (h *Handler) inviteUser(q *request) error {
+	inv, err := h.svc.InviteUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
+		Team: q.r.PostFormValue("team")})
+	if err != nil {
+		return h.adminError(q, err, "")
+	}
+	if inv.Mailed {
+		q.redirect("/admin", "invitation_sent")
+		return nil
+	}
+	return h.renderAdminView(q, adminView{Link: inv.Link, LinkFor: inv.User.Email})
+}
+
+func (h *Handler) sendPasswordReset(q *request) error {
+	id := q.r.PathValue("id")
+	link, mailed, err := h.svc.SendPasswordReset(q.r.Context(), q.actor, id)
+	if err != nil {
+		return h.adminError(q, err, "")
+	}
+	if mailed {
+		q.redirect("/admin", "reset_link_sent")
+		return nil
+	}
+	return h.renderAdminView(q, adminView{Link: link, LinkFor: id})
 }
 
 func (h *Handler) updateUser(q *request) error {

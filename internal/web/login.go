@@ -29,12 +29,8 @@ func (h *Handler) showLogin(q *request) error {
 }
 
 func (h *Handler) login(q *request) error {
-	if err := q.checkForm(); err != nil {
+	if err := q.checkLoginCSRF(); err != nil {
 		return err
-	}
-	c, err := q.r.Cookie(csrfCookie)
-	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(q.r.PostFormValue(csrfField))) != 1 {
-		return errs.E(errs.Permission, tr(q.lang, "form_expired"))
 	}
 	email, next := q.r.PostFormValue("email"), safeNext(q.r.PostFormValue("next"))
 	sess, err := h.svc.Login(q.r.Context(), email, q.r.PostFormValue("password"), client(q.r))

@@ -13,12 +13,16 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"io"
 	"math/big"
 	"mime"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +43,7 @@ type Server struct {
 	ln       net.Listener
 	tls      *tls.Config
 	roots    *x509.CertPool
+	cert     []byte // DER
 	user     string
 	password string
 	msgs     chan Received
@@ -52,7 +57,7 @@ func New(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	cert, roots := certificate(t)
-	s := &Server{ln: ln, tls: &tls.Config{Certificates: []tls.Certificate{cert}}, roots: roots,
+	s := &Server{ln: ln, tls: &tls.Config{Certificates: []tls.Certificate{cert}}, roots: roots, cert: cert.Certificate[0],
 		user: "strongroom", password: "relay-secret", msgs: make(chan Received, 100)}
 	go s.serve()
 	t.Cleanup(func() { ln.Close() })
@@ -65,6 +70,27 @@ func (s *Server) Config() mailpkg.SMTP {
 	return mailpkg.SMTP{Host: "127.0.0.1", Port: port, Username: s.user, Password: s.password,
 		From: "Strongroom <no-reply@strongroom.test>", RootCAs: s.roots, Timeout: 10 * time.Second}
 }
+
+// CAFile writes the certificate the server presents to a PEM file in a
+// test directory and returns its path, for strongroom's --smtp-ca.
+func (s *Server) CAFile(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "smtp-ca.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.cert}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Args are the serve flags that send strongroom's mail here; the relay's
+// password goes in the environment (see Env).
+func (s *Server) Args(t testing.TB) []string {
+	c := s.Config()
+	return []string{"--smtp-host", c.Host, "--smtp-port", strconv.Itoa(c.Port), "--smtp-user", c.Username, "--smtp-ca", s.CAFile(t)}
+}
+
+// Password is the relay's password.
+func (s *Server) Password() string { return s.password }
 
 // Next waits up to 10 seconds for the next message.
 func (s *Server) Next(t testing.TB) Received {

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+// checkLoginCSRF checks a form shown before login: its token must match
+// the cookie set with the form (double submit), which a cross-site page
+// can neither read nor set.
+func (q *request) checkLoginCSRF() error {
+	if err := q.checkForm(); err != nil {
+		return err
+	}
+	c, err := q.r.Cookie(csrfCookie)
+	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(q.r.PostFormValue(csrfField))) != 1 {
+		return errs.E(errs.Permission, tr(q.lang, "form_expired"))
+	}
+	return nil
+}
+
+type forgotView struct {
+	Email, CSRF, Error string
+	Sent               bool
+}
+
+func (h *Handler) showForgot(q *request) error {
+	h.render(q, http.StatusOK, "forgot", "forgot_password", forgotView{CSRF: newCSRFCookie(q.w)})
+	return nil
+}
+
+// forgot asks for a reset link. The page says the same whether or not the
+// account exists.
+func (h *Handler) forgot(q *request) error {
+	if err := q.checkLoginCSRF(); err != nil {
+		return err
+	}
+	email := q.r.PostFormValue("email")
+	if err := h.svc.RequestPasswordReset(q.r.Context(), email, client(q.r)); err != nil {
+		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
+			return err
+		}
+		msg, _ := errs.Public(err)
+		h.render(q, errs.KindOf(err).Status(), "forgot", "forgot_password", forgotView{Email: email, CSRF: newCSRFCookie(q.w), Error: msg})
+		return nil
+	}
+	h.render(q, http.StatusOK, "forgot", "forgot_password", forgotView{Sent: true})
+	return nil
+}
+
+// setPasswordView is the page an emailed link opens: a password reset or
+// an invitation.
+type setPasswordView struct {
+	Action, Token, CSRF, Error string
+	Invite, Dead               bool
+}
+
+// linkPage serves the page of an emailed link of purpose at path.
+type linkPage struct {
+	path, purpose, title, done string
+	set                        func(h *Handler, q *request, token, password string) error
+}
+
+var (
+	resetPage = linkPage{path: service.ResetPath, purpose: "reset", title: "choose_password", done: "password_reset_done",
+		set: func(h *Handler, q *request, token, pw string) error {
+			return h.svc.ResetPassword(q.r.Context(), token, pw, client(q.r))
+		}}
+	invitePage = linkPage{path: service.InvitePath, purpose: "invite", title: "accept_invitation", done: "invitation_accepted",
+		set: func(h *Handler, q *request, token, pw string) error {
+			return h.svc.AcceptInvitation(q.r.Context(), token, pw, client(q.r))
+		}}
+)
+
+func (h *Handler) showLinkPage(p linkPage) pageFunc {
+	return func(q *request) error {
+		token := q.r.URL.Query().Get("token")
+		v := setPasswordView{Action: p.path, Token: token, Invite: p.purpose == "invite", CSRF: newCSRFCookie(q.w)}
+		status := http.StatusOK
+		if err := h.svc.CheckLink(q.r.Context(), token, p.purpose); err != nil {
+			if !errs.Is(err, errs.Invalid) {
+				return err
+			}
+			v.Dead, v.Error, status = true, tr(q.lang, "link_dead"), http.StatusBadRequest
+		}
+		h.render(q, status, "set_password", p.title, v)
+		return nil
+	}
+}
+
+func (h *Handler) useLinkPage(p linkPage) pageFunc {
+	return func(q *request) error {
+		if err := q.checkLoginCSRF(); err != nil {
+			return err
+		}
+		token := q.r.PostFormValue("token")
+		if q.r.PostFormValue("password") != q.r.PostFormValue("password2") {
+			h.render(q, http.StatusBadRequest, "set_password", p.title, setPasswordView{Action: p.path, Token: token, Invite: p.purpose == "invite",
+				CSRF: newCSRFCookie(q.w), Error: tr(q.lang, "passwords_differ")})
+			return nil
+		}
+		if err := p.set(h, q, token, q.r.PostFormValue("password")); err != nil {
+			if !errs.Is(err, errs.Invalid) {
+				return err
+			}
+			msg, field := errs.Public(err)
+			v := setPasswordView{Action: p.path, Token: token, Invite: p.purpose == "invite", CSRF: newCSRFCookie(q.w), Error: msg}
+			if field == "token" {
+				v.Dead, v.Error = true, tr(q.lang, "link_dead")
+			}
+			h.render(q, http.StatusBadRequest, "set_password", p.title, v)
+			return nil
+		}
+		q.redirect("/login", p.done)
+		return nil
+	}
+}
