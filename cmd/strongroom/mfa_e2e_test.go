@@ -70,9 +70,14 @@ func TestTOTPLogin(t *testing.T) {
 			}
 		}
 		next := code(t, secret, 1)
-		if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", a, map[string]string{"code": next}); r.Status != 204 {
+		r = s.do(t, "POST", "/api/v1/sessions/current/mfa", a, map[string]string{"code": next})
+		if r.Status != 200 || r.str("token") == "" || r.str("token") == a {
 			t.Fatalf("verify: %d %s", r.Status, r.Body)
 		}
+		if r := s.do(t, "GET", "/api/v1/me", a, nil); r.Status != 401 {
+			t.Fatalf("the token from before the second step still works: %d", r.Status)
+		}
+		a = r.str("token") // rotated
 		if r := s.do(t, "GET", "/api/v1/customers", a, nil); r.Status != 200 {
 			t.Fatalf("customers after the second step: %d", r.Status)
 		}
@@ -81,7 +86,7 @@ func TestTOTPLogin(t *testing.T) {
 			t.Fatalf("a replayed code: %d", r.Status)
 		}
 		recovery := codes[0].(string)
-		if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", b, map[string]string{"code": strings.ToUpper(recovery)}); r.Status != 204 {
+		if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", b, map[string]string{"code": strings.ToUpper(recovery)}); r.Status != 200 {
 			t.Fatalf("recovery code: %d %s", r.Status, r.Body)
 		}
 		c := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}).str("token")

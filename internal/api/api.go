@@ -42,6 +42,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/sessions", h.public(h.createSession))
 	mux.Handle("DELETE /api/v1/sessions/current", h.beforeMFA(h.deleteSession))
 	mux.Handle("POST /api/v1/sessions/current/mfa", h.beforeMFA(h.verifyMFA))
+	mux.Handle("POST /api/v1/sessions/current/step-up", h.authed(h.stepUp))
 	mux.Handle("POST /api/v1/me/totp", h.beforeEnrol(h.beginTOTP))
 	mux.Handle("PUT /api/v1/me/totp", h.beforeEnrol(h.confirmTOTP))
 	mux.Handle("GET /api/v1/mfa/required-roles", h.authed(h.listMFARequiredRoles))

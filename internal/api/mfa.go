@@ -17,11 +17,37 @@ func (h *Handler) verifyMFA(w http.ResponseWriter, r *http.Request, a authz.Acto
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := h.svc.VerifyMFA(r.Context(), a, in.Code); err != nil {
+	token, err := h.svc.VerifyMFA(r.Context(), a, in.Code)
+	if err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	rotated(w, token)
 	return nil
+}
+
+// stepUp proves the user again (authenticator code, or password without
+// one) before sensitive actions, for the next 5 minutes.
+func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Code     string `json:"code"`
+		Password string `json:"password"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	token, err := h.svc.StepUp(r.Context(), a, in.Code, in.Password)
+	if err != nil {
+		return err
+	}
+	rotated(w, token)
+	return nil
+}
+
+// rotated answers with a session's new token, in the body and the cookie;
+// the old token no longer works.
+func rotated(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"token": token})
 }
 
 // beginTOTP offers a new authenticator secret; nothing is stored yet.

@@ -10,6 +10,7 @@ package authz
 
 import (
 	"slices"
+	"time"
 
 	"strongroom.dev/strongroom/internal/crm"
 )
@@ -89,8 +90,26 @@ type Actor struct {
 	// EnrolPending: the user's role must use two-step login and they have
 	// no authenticator yet; until they enrol one, only that is reachable.
 	EnrolPending bool
-	SessionID    string
-	IP           string
+	// VerifiedAt is when this session last proved its user fresh: the
+	// second factor (at login or on a step-up), or the password for a user
+	// without one. Sensitive actions need it within StepUpWindow.
+	VerifiedAt time.Time
+	SessionID  string
+	IP         string
+}
+
+// StepUpWindow is how recent a session's last proof must be for a
+// sensitive action (revealing a masked field, exporting, changing roles or
+// someone's credentials).
+const StepUpWindow = 5 * time.Minute
+
+// SteppedUp reports whether a may take a sensitive action at now. The
+// system actor (command line, background jobs on the host) always may.
+func (a Actor) SteppedUp(now time.Time) bool {
+	if a.UserID == SystemUserID && a.SessionID == "" {
+		return true
+	}
+	return !a.VerifiedAt.IsZero() && now.Sub(a.VerifiedAt) < StepUpWindow
 }
 
 // SystemUserID is the actor id of Strongroom's own command-line and

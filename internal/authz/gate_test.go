@@ -1,6 +1,9 @@
 package authz
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestOwes(t *testing.T) {
 	all := Actor{MFAPending: true, EnrolPending: true, PolicyPending: true}
@@ -22,6 +25,27 @@ func TestOwes(t *testing.T) {
 	for _, c := range cases {
 		if got := c.actor.Owes(c.gate); got != c.want {
 			t.Errorf("%s: Owes(%d) = %q, want %q", c.name, c.gate, got, c.want)
+		}
+	}
+}
+
+func TestSteppedUp(t *testing.T) {
+	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name  string
+		actor Actor
+		want  bool
+	}{
+		{"never proved", Actor{UserID: "usr_a", SessionID: "ses_a"}, false},
+		{"just proved", Actor{UserID: "usr_a", SessionID: "ses_a", VerifiedAt: now}, true},
+		{"4m59s ago", Actor{UserID: "usr_a", SessionID: "ses_a", VerifiedAt: now.Add(-StepUpWindow + time.Second)}, true},
+		{"5 minutes ago", Actor{UserID: "usr_a", SessionID: "ses_a", VerifiedAt: now.Add(-StepUpWindow)}, false},
+		{"the system on the host", System(), true},
+		{"a session claiming the system id", Actor{UserID: SystemUserID, SessionID: "ses_x"}, false},
+	}
+	for _, c := range cases {
+		if got := c.actor.SteppedUp(now); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
 }

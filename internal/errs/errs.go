@@ -26,6 +26,7 @@ const (
 	TooLarge                    // the input is over a size limit
 	Unavailable                 // a dependency (e.g. the audit log) cannot be written; fail closed
 	Conflict                    // the state changed underneath the caller
+	StepUp                      // the caller must prove it is them again (a fresh second factor) first
 )
 
 var kindNames = [...]string{
@@ -39,6 +40,7 @@ var kindNames = [...]string{
 	TooLarge:        "too_large",
 	Unavailable:     "unavailable",
 	Conflict:        "conflict",
+	StepUp:          "step_up_required",
 }
 
 func (k Kind) String() string {
@@ -57,7 +59,7 @@ func (k Kind) Status() int {
 		return http.StatusNotFound
 	case Exist, Conflict:
 		return http.StatusConflict
-	case Permission:
+	case Permission, StepUp:
 		return http.StatusForbidden
 	case Unauthenticated:
 		return http.StatusUnauthorized

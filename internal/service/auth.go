@@ -105,6 +105,9 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		ExpiresAt:  now.Add(s.absolute),
 		MFAPending: user.TOTPSealed != nil,
 	}
+	if !sess.MFAPending { // the password is all this user has: it was just given
+		sess.VerifiedAt = now
+	}
 	a = authz.Actor{UserID: user.ID, SessionID: sess.ID, IP: c.IP}
 	userKey, err := s.keys.OpenDataKey(user.ID, user.WrappedKey)
 	if err != nil {
@@ -227,7 +230,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (aut
 			return authz.Actor{}, err
 		}
 	}
-	return authz.Actor{UserID: user.ID, Roles: []authz.Role{authz.Role(user.Role)}, Team: user.Team, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, SessionID: sess.ID, IP: c.IP}, nil
+	return authz.Actor{UserID: user.ID, Roles: []authz.Role{authz.Role(user.Role)}, Team: user.Team, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, IP: c.IP}, nil
 }
 
 // Logout ends the actor's current session.

@@ -29,6 +29,9 @@ func (s *Service) ExportCustomers(ctx context.Context, a authz.Actor, q Customer
 	if !d.Allowed || !rd.Allowed {
 		return 0, errs.E(errs.Permission, "you may not export customers")
 	}
+	if err := s.requireStepUp(a); err != nil {
+		return 0, err
+	}
 	var fields []string
 	for _, f := range crm.CustomerFields {
 		if rd.Field(f.Name) >= authz.Masked {

@@ -216,6 +216,9 @@ func (s *Service) SendPasswordReset(ctx context.Context, a authz.Actor, userID s
 	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return "", false, errs.E(errs.Permission, "you may not reset other users' passwords")
 	}
+	if err := s.requireStepUp(a); err != nil {
+		return "", false, err
+	}
 	var u store.UserRow
 	var token string
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {

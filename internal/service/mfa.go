@@ -130,24 +130,64 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code, 
 }
 
 // VerifyMFA gives a session its second factor: a current TOTP code (each
-// usable once) or an unused recovery code. Failures are throttled and
-// audited like password failures.
-func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) error {
+// usable once) or an unused recovery code. Failures are counted, delayed
+// and locked like password failures, and audited. On success the session
+// gets a new token, returned; the old one stops working.
+func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) (string, error) {
 	if !a.MFAPending {
-		return nil
+		return "", errs.E(errs.Conflict, "this session has given its second factor already")
+	}
+	return s.prove(ctx, a, code, "", "mfa.verify")
+}
+
+// StepUp proves the user fresh for sensitive actions (authz.StepUpWindow):
+// with their second factor, or with their password if they have none. The
+// session's token is rotated; the new one is returned.
+func (s *Service) StepUp(ctx context.Context, a authz.Actor, code, password string) (string, error) {
+	return s.prove(ctx, a, code, password, "session.step_up")
+}
+
+// prove checks a fresh proof of the actor and records it on the session.
+func (s *Service) prove(ctx context.Context, a authz.Actor, code, password, action string) (string, error) {
+	if a.SessionID == "" {
+		return "", errs.E(errs.Permission, "only a logged-in session can prove its user")
 	}
 	now := s.now()
-	account := []byte("mfa:" + a.UserID)
 	if wait, ok := s.throttle.Allow(a.IP, now); !ok {
-		return tooManyCodes(wait)
+		return "", tooManyCodes(wait)
 	}
+	var u store.UserRow
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		u, err = tx.UserByID(ctx, a.UserID)
+		return notFound(err, "user")
+	})
+	if err != nil {
+		return "", err
+	}
+	enrolled := u.TOTPSealed != nil
 	code = strings.ToLower(strings.TrimSpace(code))
-	ok := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		u, err := tx.UserByID(ctx, a.UserID)
-		if err != nil {
-			return notFound(err, "user")
+	field, wrong := "code", "the code is not right, or was already used"
+	passwordOK := false
+	switch {
+	case enrolled && code == "":
+		return "", errs.InvalidField("code", "enter the code from your authenticator app, or a recovery code")
+	case !enrolled && action == "mfa.verify":
+		return "", errs.E(errs.Conflict, "your second factor was removed; log in again")
+	case !enrolled:
+		if password == "" {
+			return "", errs.InvalidField("password", "enter your password")
 		}
+		field, wrong = "password", "the password is not right"
+		// Hash outside the write transaction: it takes tens of milliseconds.
+		if passwordOK, _, err = s.hasher.Verify(ctx, password, u.PasswordHash); err != nil {
+			return "", err
+		}
+	}
+	account := []byte("mfa:" + a.UserID)
+	token, hash := authn.NewToken()
+	ok := false
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		fails, err := tx.LoginFailures(ctx, account)
 		if err != nil {
 			return err
@@ -155,39 +195,15 @@ func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) err
 		if now.Before(fails.Until) {
 			return tooManyCodes(fails.Until.Sub(now))
 		}
-		method := "totp"
-		if strings.Contains(code, "-") { // a recovery code
-			method = "recovery_code"
-			hashes := strings.Split(u.RecoveryHashes, ",")
-			want := hashRecovery(code)
-			i := slices.IndexFunc(hashes, func(h string) bool { return subtle.ConstantTimeCompare([]byte(h), []byte(want)) == 1 })
-			if ok = i >= 0 && u.RecoveryHashes != ""; ok {
-				if err := tx.SetRecoveryHashes(ctx, u.ID, strings.Join(slices.Delete(hashes, i, i+1), ",")); err != nil {
-					return err
-				}
-			}
-		} else if u.TOTPSealed != nil {
-			key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
-			if err != nil {
-				return errs.Wrap(errs.Internal, "service.VerifyMFA", "", err)
-			}
-			secret, err := fieldcrypt.Open(key, totpPlace(u.ID), u.TOTPSealed)
-			if err != nil {
-				return errs.Wrap(errs.Internal, "service.VerifyMFA", "", err)
-			}
-			var step int64
-			if step, ok = s.totpStep(secret, code); ok {
-				if err := tx.UseTOTPStep(ctx, u.ID, step); err != nil {
-					if errs.Is(err, errs.Conflict) {
-						ok = false // a code seen before: a replay
-					} else {
-						return err
-					}
-				}
+		method := "password"
+		ok = passwordOK
+		if enrolled {
+			if ok, method, err = s.matchCode(ctx, tx, a.UserID, code); err != nil {
+				return err
 			}
 		}
 		if !ok {
-			if err := s.record(ctx, tx, a, "mfa.verify", "user", u.ID, nil, audit.Failure, method); err != nil {
+			if err := s.record(ctx, tx, a, action, "user", a.UserID, nil, audit.Failure, method); err != nil {
 				return err
 			}
 			n, err := tx.AddLoginFailure(ctx, account, now)
@@ -202,26 +218,77 @@ func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) err
 				return err
 			}
 			if locked {
-				return s.record(ctx, tx, a, "user.lock", "user", u.ID, nil, audit.Success, fmt.Sprintf("%d consecutive wrong second-factor codes; locked for %s", n, wait))
+				return s.record(ctx, tx, a, "user.lock", "user", a.UserID, nil, audit.Success, fmt.Sprintf("%d consecutive wrong second-factor codes; locked for %s", n, wait))
 			}
 			return nil
 		}
-		if err := tx.ClearLoginFailures(ctx, account); err != nil {
+		if fails.Count > 0 {
+			if err := tx.ClearLoginFailures(ctx, account); err != nil {
+				return err
+			}
+		}
+		if err := tx.VerifySession(ctx, a.SessionID, hash, now); err != nil {
 			return err
 		}
-		if err := tx.CompleteSessionMFA(ctx, a.SessionID); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, a, "mfa.verify", "user", u.ID, nil, audit.Success, method)
+		return s.record(ctx, tx, a, action, "user", a.UserID, nil, audit.Success, method+"; token rotated")
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !ok {
 		s.throttle.Failure(a.IP, now)
-		return errs.InvalidField("code", "the code is not right, or was already used")
+		return "", errs.InvalidField(field, wrong)
 	}
-	return nil
+	return token, nil
+}
+
+// matchCode checks code against the user's TOTP secret (each step once) or
+// unused recovery codes, spending what matched, inside tx.
+func (s *Service) matchCode(ctx context.Context, tx *store.Tx, userID, code string) (ok bool, method string, err error) {
+	u, err := tx.UserByID(ctx, userID)
+	if err != nil {
+		return false, "", notFound(err, "user")
+	}
+	if strings.Contains(code, "-") { // a recovery code
+		hashes := strings.Split(u.RecoveryHashes, ",")
+		want := hashRecovery(code)
+		i := slices.IndexFunc(hashes, func(h string) bool { return subtle.ConstantTimeCompare([]byte(h), []byte(want)) == 1 })
+		if i < 0 || u.RecoveryHashes == "" {
+			return false, "recovery_code", nil
+		}
+		return true, "recovery_code", tx.SetRecoveryHashes(ctx, u.ID, strings.Join(slices.Delete(hashes, i, i+1), ","))
+	}
+	if u.TOTPSealed == nil {
+		return false, "totp", nil
+	}
+	key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+	if err != nil {
+		return false, "", errs.Wrap(errs.Internal, "service.matchCode", "", err)
+	}
+	secret, err := fieldcrypt.Open(key, totpPlace(u.ID), u.TOTPSealed)
+	if err != nil {
+		return false, "", errs.Wrap(errs.Internal, "service.matchCode", "", err)
+	}
+	step, ok := s.totpStep(secret, code)
+	if !ok {
+		return false, "totp", nil
+	}
+	if err := tx.UseTOTPStep(ctx, u.ID, step); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			return false, "totp", nil // a code seen before: a replay
+		}
+		return false, "", err
+	}
+	return true, "totp", nil
+}
+
+// requireStepUp refuses a sensitive action unless the actor's session
+// proved its user within authz.StepUpWindow.
+func (s *Service) requireStepUp(a authz.Actor) error {
+	if a.SteppedUp(s.now()) {
+		return nil
+	}
+	return errs.E(errs.StepUp, "this action needs you to confirm it is you: give your authenticator code (or, without one, your password) again, then retry within 5 minutes")
 }
 
 func tooManyCodes(wait time.Duration) error {
@@ -235,6 +302,9 @@ func tooManyCodes(wait time.Duration) error {
 func (s *Service) ResetMFA(ctx context.Context, a authz.Actor, userID string) error {
 	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return errs.E(errs.Permission, "you may not reset another user's second factor")
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return err
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.UserByID(ctx, userID); err != nil {
@@ -315,6 +385,9 @@ func (s *Service) MFARequiredRoles(ctx context.Context, a authz.Actor) ([]string
 func (s *Service) SetMFARequiredRoles(ctx context.Context, a authz.Actor, roles []string) error {
 	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return errs.E(errs.Permission, "you may not change the two-step login rules")
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return err
 	}
 	var clean []string
 	for _, r := range roles {

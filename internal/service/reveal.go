@@ -37,6 +37,9 @@ func (s *Service) RevealCustomerField(ctx context.Context, a authz.Actor, id, fi
 		if authz.Decide(a, authz.ActionReveal, customerRes(row)).Field(field) < authz.Read {
 			return errs.E(errs.Permission, "you may not reveal "+field)
 		}
+		if err := s.requireStepUp(a); err != nil {
+			return err
+		}
 		key, err := s.openKey(row)
 		if err != nil {
 			return err

@@ -84,6 +84,9 @@ func (s *Service) checkNewUser(a authz.Actor, in *NewUser) error {
 	if !authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return errs.E(errs.Permission, "you may not create users")
 	}
+	if err := s.requireStepUp(a); err != nil {
+		return err
+	}
 	email, err := crm.NormaliseEmail(in.Email)
 	if err != nil || email == "" {
 		return errs.InvalidField("email", "email is not a valid address (like name@example.com)")
@@ -166,6 +169,9 @@ func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role s
 		if a.UserID == userID {
 			return errs.E(errs.Permission, "you may not change your own role")
 		}
+		if err := s.requireStepUp(a); err != nil {
+			return err
+		}
 		if err := tx.UpdateUserRole(ctx, userID, role, s.now()); err != nil {
 			return err
 		}
@@ -196,6 +202,11 @@ func (s *Service) SetUserTeam(ctx context.Context, a authz.Actor, userID, team s
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return notFound(err, "user")
+		}
+		if u.Team != team {
+			if err := s.requireStepUp(a); err != nil {
+				return err
+			}
 		}
 		if err := tx.UpdateUserTeam(ctx, userID, team, s.now()); err != nil {
 			return err
@@ -235,6 +246,9 @@ func (s *Service) SetMyLocale(ctx context.Context, a authz.Actor, locale string)
 func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, password string) error {
 	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return errs.E(errs.Permission, "you may not set passwords")
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return err
 	}
 	var u store.UserRow
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
@@ -346,6 +360,9 @@ func (s *Service) SetUserDisabled(ctx context.Context, a authz.Actor, userID str
 	}
 	if a.UserID == userID {
 		return errs.E(errs.Permission, "you may not disable yourself")
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return err
 	}
 	action := "user.enable"
 	if disabled {

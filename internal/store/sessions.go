@@ -17,6 +17,7 @@ type SessionRow struct {
 	AgentCT    []byte    // the browser's user agent, sealed under the user's key
 	IPCT       []byte    // the client address, likewise
 	MFAPending bool      // the password was right; the second factor is still owed
+	VerifiedAt time.Time // the last proof of the user (see authz.Actor.VerifiedAt); zero for none
 }
 
 // SessionWithUser is a session joined with its user, as authentication
@@ -34,8 +35,8 @@ type SessionWithUser struct {
 
 // InsertSession stores a new session.
 func (tx *Tx) InsertSession(ctx context.Context, s SessionRow) error {
-	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct, mfa_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro(), s.AgentCT, s.IPCT, boolInt(s.MFAPending))
+	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct, mfa_pending, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro(), s.AgentCT, s.IPCT, boolInt(s.MFAPending), micro(s.VerifiedAt))
 	return classify("store.InsertSession", err)
 }
 
@@ -63,8 +64,8 @@ func (tx *Tx) UserSessions(ctx context.Context, userID string) ([]SessionRow, er
 // it runs on every authenticated request.
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithUser, error) {
 	var out SessionWithUser
-	var created, seen, expires int64
-	row := db.read.QueryRowContext(ctx, db.q(`SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, `+userColumns+`,
+	var created, seen, expires, verified int64
+	row := db.read.QueryRowContext(ctx, db.q(`SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, s.verified_at, `+userColumns+`,
 		(SELECT count(*) FROM security_policies sp WHERE sp.version = (SELECT max(version) FROM security_policies)
 			AND NOT EXISTS (SELECT 1 FROM policy_acceptances pa WHERE pa.user_id = u.id AND pa.version = sp.version)),
 		(SELECT count(*) FROM mfa_required_roles mr WHERE mr.role = u.role AND u.totp_ct IS NULL)
@@ -74,7 +75,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithU
 	var uc, uu, ul int64
 	var pending, mfa, enrol int
 	s := &out.Session
-	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa,
+	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa, &verified,
 		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul,
 		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &u.WrappedKey, &pending, &enrol)
 	if err != nil {
@@ -87,6 +88,9 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithU
 	out.PolicyPending = pending > 0
 	out.EnrolPending = enrol > 0
 	s.MFAPending = mfa != 0
+	if verified > 0 {
+		s.VerifiedAt = fromMicro(verified)
+	}
 	return out, nil
 }
 
@@ -125,7 +129,9 @@ func (tx *Tx) UpdateSessionTokenKey(ctx context.Context, id string, tokenKey []b
 	return tx.updateOne(ctx, "store.UpdateSessionTokenKey", "UPDATE sessions SET token_key = ? WHERE id = ?", tokenKey, id)
 }
 
-// CompleteSessionMFA marks a session's second factor as given.
-func (tx *Tx) CompleteSessionMFA(ctx context.Context, id string) error {
-	return tx.updateOne(ctx, "store.CompleteSessionMFA", "UPDATE sessions SET mfa_pending = 0 WHERE id = ?", id)
+// VerifySession records a fresh proof of the user on a session (its
+// second factor at login, or a step-up) and moves it to a new token hash:
+// the token is rotated whenever the session gains privilege.
+func (tx *Tx) VerifySession(ctx context.Context, id string, tokenHash []byte, now time.Time) error {
+	return tx.updateOne(ctx, "store.VerifySession", "UPDATE sessions SET mfa_pending = 0, verified_at = ?, token_hash = ? WHERE id = ?", now.UnixMicro(), tokenHash, id)
 }

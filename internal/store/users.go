@@ -187,3 +187,11 @@ func boolInt(b bool) int {
 }
 
 func fromMicro(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// micro stores a time that may be zero (none) as 0.
+func micro(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}

@@ -88,7 +88,8 @@ func (h *Handler) showVerifyMFA(q *request) error {
 
 func (h *Handler) verifyMFA(q *request) error {
 	next := safeNext(q.r.PostFormValue("next"))
-	if err := h.svc.VerifyMFA(q.r.Context(), q.actor, q.r.PostFormValue("code")); err != nil {
+	token, err := h.svc.VerifyMFA(q.r.Context(), q.actor, q.r.PostFormValue("code"))
+	if err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
 		}
@@ -96,6 +97,7 @@ func (h *Handler) verifyMFA(q *request) error {
 		h.render(q, errs.KindOf(err).Status(), "mfa_verify", "two_step", verifyView{Next: next, Error: msg})
 		return nil
 	}
+	setSessionCookie(q.w, token)
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 	return nil
 }

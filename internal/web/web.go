@@ -101,6 +101,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /mfa", h.beforeEnrol(h.showMFA))
 	mux.Handle("POST /mfa", h.beforeEnrol(h.beginTOTP))
 	mux.Handle("POST /mfa/confirm", h.beforeEnrol(h.confirmTOTP))
+	mux.Handle("GET /step-up", h.authed(h.showStepUp))
+	mux.Handle("POST /step-up", h.authed(h.stepUp))
 	mux.Handle("POST /admin/mfa", h.authed(h.setMFARequiredRoles))
 	mux.Handle("POST /admin/users/{id}/mfa/reset", h.authed(h.resetMFA))
 	mux.Handle("GET /policy", h.beforePolicy(h.showPolicy))
@@ -343,6 +345,10 @@ type errorView struct {
 // shown as a generic message with the request id.
 func (h *Handler) renderError(q *request, err error) {
 	kind := errs.KindOf(err)
+	if kind == errs.StepUp {
+		q.stepUpFor()
+		return
+	}
 	msg, _ := errs.Public(err)
 	if kind == errs.Internal || kind == errs.Unavailable {
 		h.log.Error("request failed", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", err.Error()))

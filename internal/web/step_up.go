@@ -1,0 +1,73 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+// setSessionCookie gives the browser a session's new token (after the
+// second factor or a step-up rotates it).
+func setSessionCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+}
+
+type stepUpView struct {
+	Next, Error string
+	HasTOTP     bool
+}
+
+// stepUpFor sends the browser to confirm it is the user, then back to the
+// page the refused action came from: a GET comes back to itself; a form
+// post to the page that holds the form.
+func (q *request) stepUpFor() {
+	next := q.r.URL.RequestURI()
+	if q.r.Method != http.MethodGet {
+		next = formPage(q.r.URL.Path)
+	}
+	http.Redirect(q.w, q.r, "/step-up?next="+url.QueryEscape(next), http.StatusSeeOther)
+}
+
+// formPage is the page holding the form that posts to path: the record
+// (/customers/{id}/reveal → /customers/{id}) or the administration page.
+func formPage(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/admin"):
+		return "/admin"
+	case strings.HasPrefix(path, "/customers/"):
+		parts := strings.Split(path, "/")
+		return "/customers/" + parts[2]
+	}
+	return "/"
+}
+
+func (h *Handler) showStepUp(q *request) error {
+	has, err := h.svc.HasTOTP(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	h.render(q, http.StatusOK, "step_up", "step_up", stepUpView{Next: safeNext(q.r.URL.Query().Get("next")), HasTOTP: has})
+	return nil
+}
+
+func (h *Handler) stepUp(q *request) error {
+	next := safeNext(q.r.PostFormValue("next"))
+	token, err := h.svc.StepUp(q.r.Context(), q.actor, q.r.PostFormValue("code"), q.r.PostFormValue("password"))
+	if err != nil {
+		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
+			return err
+		}
+		has, herr := h.svc.HasTOTP(q.r.Context(), q.actor)
+		if herr != nil {
+			return herr
+		}
+		msg, _ := errs.Public(err)
+		h.render(q, errs.KindOf(err).Status(), "step_up", "step_up", stepUpView{Next: next, Error: msg, HasTOTP: has})
+		return nil
+	}
+	setSessionCookie(q.w, token)
+	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
+	return nil
+}
