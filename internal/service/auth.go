@@ -53,12 +53,16 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	}
 	var user store.UserRow
 	var fails store.LoginFailures
+	var passkeys []store.PasskeyRow
 	err = s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if fails, err = tx.LoginFailures(ctx, emailIdx); err != nil {
 			return err
 		}
-		user, err = tx.UserByEmailIndex(ctx, emailIdx)
+		if user, err = tx.UserByEmailIndex(ctx, emailIdx); err != nil {
+			return err
+		}
+		passkeys, err = tx.UserPasskeys(ctx, user.ID)
 		return err
 	})
 	if err != nil && !errs.Is(err, errs.NotExist) {
@@ -103,7 +107,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		CreatedAt:  now,
 		LastSeenAt: now,
 		ExpiresAt:  now.Add(s.absolute),
-		MFAPending: user.TOTPSealed != nil,
+		MFAPending: user.TOTPSealed != nil || len(passkeys) > 0,
 	}
 	if !sess.MFAPending { // the password is all this user has: it was just given
 		sess.VerifiedAt = now

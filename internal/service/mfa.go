@@ -137,57 +137,78 @@ func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) (st
 	if !a.MFAPending {
 		return "", errs.E(errs.Conflict, "this session has given its second factor already")
 	}
-	return s.prove(ctx, a, code, "", "mfa.verify")
+	code = strings.ToLower(strings.TrimSpace(code))
+	if code == "" {
+		return "", errs.InvalidField("code", "enter the code from your authenticator app, or a recovery code")
+	}
+	return s.prove(ctx, a, "code", "the code is not right, or was already used", func(tx *store.Tx) (bool, string, error) {
+		return s.matchCode(ctx, tx, a.UserID, code)
+	})
 }
 
 // StepUp proves the user fresh for sensitive actions (authz.StepUpWindow):
-// with their second factor, or with their password if they have none. The
-// session's token is rotated; the new one is returned.
+// with a code from their authenticator (or a recovery code), or with their
+// password if they have no second factor. (A passkey proves it through
+// FinishPasskeyProof.) The session's token is rotated; the new one is
+// returned.
 func (s *Service) StepUp(ctx context.Context, a authz.Actor, code, password string) (string, error) {
-	return s.prove(ctx, a, code, password, "session.step_up")
+	var u store.UserRow
+	var passkeys int
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if u, err = tx.UserByID(ctx, a.UserID); err != nil {
+			return notFound(err, "user")
+		}
+		pks, err := tx.UserPasskeys(ctx, a.UserID)
+		passkeys = len(pks)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	code = strings.ToLower(strings.TrimSpace(code))
+	switch {
+	case u.TOTPSealed != nil || passkeys > 0:
+		if code == "" {
+			return "", errs.InvalidField("code", "you have a second factor: confirm with it (a code from your authenticator app, a recovery code or a passkey), not with your password")
+		}
+		return s.prove(ctx, a, "code", "the code is not right, or was already used", func(tx *store.Tx) (bool, string, error) {
+			return s.matchCode(ctx, tx, a.UserID, code)
+		})
+	case password == "":
+		return "", errs.InvalidField("password", "enter your password")
+	}
+	// Hash outside the write transaction: it takes tens of milliseconds.
+	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return "", err
+	}
+	return s.prove(ctx, a, "password", "the password is not right", func(*store.Tx) (bool, string, error) {
+		return ok, "password", nil
+	})
 }
 
-// prove checks a fresh proof of the actor and records it on the session.
-func (s *Service) prove(ctx context.Context, a authz.Actor, code, password, action string) (string, error) {
+// prove records a fresh proof of the actor's user on the session when
+// check, run inside the write transaction, accepts it: the second factor
+// at login (the session is pending) or a step-up. Failures are counted per
+// user like password failures (delay from the 5th, lock at the 10th) and
+// answered as field's error wrong. Success rotates the session's token.
+func (s *Service) prove(ctx context.Context, a authz.Actor, field, wrong string, check func(tx *store.Tx) (ok bool, method string, err error)) (string, error) {
 	if a.SessionID == "" {
 		return "", errs.E(errs.Permission, "only a logged-in session can prove its user")
+	}
+	action := "session.step_up"
+	if a.MFAPending {
+		action = "mfa.verify"
 	}
 	now := s.now()
 	if wait, ok := s.throttle.Allow(a.IP, now); !ok {
 		return "", tooManyCodes(wait)
 	}
-	var u store.UserRow
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		u, err = tx.UserByID(ctx, a.UserID)
-		return notFound(err, "user")
-	})
-	if err != nil {
-		return "", err
-	}
-	enrolled := u.TOTPSealed != nil
-	code = strings.ToLower(strings.TrimSpace(code))
-	field, wrong := "code", "the code is not right, or was already used"
-	passwordOK := false
-	switch {
-	case enrolled && code == "":
-		return "", errs.InvalidField("code", "enter the code from your authenticator app, or a recovery code")
-	case !enrolled && action == "mfa.verify":
-		return "", errs.E(errs.Conflict, "your second factor was removed; log in again")
-	case !enrolled:
-		if password == "" {
-			return "", errs.InvalidField("password", "enter your password")
-		}
-		field, wrong = "password", "the password is not right"
-		// Hash outside the write transaction: it takes tens of milliseconds.
-		if passwordOK, _, err = s.hasher.Verify(ctx, password, u.PasswordHash); err != nil {
-			return "", err
-		}
-	}
 	account := []byte("mfa:" + a.UserID)
 	token, hash := authn.NewToken()
 	ok := false
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		fails, err := tx.LoginFailures(ctx, account)
 		if err != nil {
 			return err
@@ -195,12 +216,9 @@ func (s *Service) prove(ctx context.Context, a authz.Actor, code, password, acti
 		if now.Before(fails.Until) {
 			return tooManyCodes(fails.Until.Sub(now))
 		}
-		method := "password"
-		ok = passwordOK
-		if enrolled {
-			if ok, method, err = s.matchCode(ctx, tx, a.UserID, code); err != nil {
-				return err
-			}
+		var method string
+		if ok, method, err = check(tx); err != nil {
+			return err
 		}
 		if !ok {
 			if err := s.record(ctx, tx, a, action, "user", a.UserID, nil, audit.Failure, method); err != nil {
@@ -218,7 +236,7 @@ func (s *Service) prove(ctx context.Context, a authz.Actor, code, password, acti
 				return err
 			}
 			if locked {
-				return s.record(ctx, tx, a, "user.lock", "user", a.UserID, nil, audit.Success, fmt.Sprintf("%d consecutive wrong second-factor codes; locked for %s", n, wait))
+				return s.record(ctx, tx, a, "user.lock", "user", a.UserID, nil, audit.Success, fmt.Sprintf("%d consecutive wrong second factors; locked for %s", n, wait))
 			}
 			return nil
 		}
@@ -313,7 +331,10 @@ func (s *Service) ResetMFA(ctx context.Context, a authz.Actor, userID string) er
 		if err := tx.SetUserTOTP(ctx, userID, nil, "", s.now()); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "mfa.reset", "user", userID, []string{"totp", "recovery_codes"}, audit.Success, "")
+		if err := tx.DeleteUserPasskeys(ctx, userID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "mfa.reset", "user", userID, []string{"totp", "recovery_codes", "passkeys"}, audit.Success, "")
 	})
 }
 

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authn"
 	"strongroom.dev/strongroom/internal/authz"
@@ -42,6 +44,7 @@ type Service struct {
 	throttle *authn.Throttle
 	mailer   Mailer
 	public   string
+	rp       *webauthn.WebAuthn // nil: no usable public address, no passkeys
 	idle     time.Duration
 	absolute time.Duration
 	now      func() time.Time
@@ -73,6 +76,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 	if s.throttle == nil {
 		s.throttle = authn.NewThrottle(30, 10)
 	}
+	s.rp = newRelyingParty(s.public)
 	if s.mailer == nil {
 		s.mailer = noMail{}
 	}
