@@ -14,6 +14,7 @@ import (
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
 	"strongroom.dev/strongroom/internal/testkit"
@@ -420,5 +421,61 @@ func TestBrowserResetAndLock(t *testing.T) {
 	)
 	if msg := value(t, ctx, chromedp.Text(byID(`login-error`))); msg != "email or password is incorrect" {
 		t.Fatalf("locked account, right password: %q", msg)
+	}
+}
+
+// virtualAuthenticator gives the tab a platform authenticator (like a
+// laptop's fingerprint reader) that verifies the user without a prompt.
+func virtualAuthenticator() chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, t, cdpwebauthn.Enable, cdpwebauthn.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, t, cdpwebauthn.AddVirtualAuthenticator, cdpwebauthn.AddVirtualAuthenticatorParams{Options: &cdpwebauthn.VirtualAuthenticatorOptions{
+			Protocol: cdpwebauthn.AuthenticatorProtocolCtap2, Transport: cdpwebauthn.AuthenticatorTransportInternal,
+			HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
+		}})
+		return chromedp.Void{}, err
+	}
+}
+
+// TestBrowserPasskey: add a passkey with the device's authenticator, log
+// out, log in with the password and the passkey.
+func TestBrowserPasskey(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "sales1@example.com", "sales")
+	s := start(t, storage)
+	if !strings.Contains(s.URL, "://localhost:") {
+		t.Fatalf("the server's address %s is not one passkeys work on", s.URL)
+	}
+	ctx := newTab(t, 1280, 900)
+	do(t, ctx,
+		virtualAuthenticator(),
+		login(s.URL, "sales1@example.com", password),
+		chromedp.Navigate(s.URL+"/mfa"),
+		chromedp.WaitVisible(byID(`passkey-name`)),
+		chromedp.SendKeys(byID(`passkey-name`), "Test laptop"),
+		chromedp.Click(byID(`passkey-add-button`)),
+		chromedp.WaitVisible(byID(`passkeys`)),
+	)
+	if list := value(t, ctx, chromedp.Text(byID(`passkeys`))); !strings.Contains(list, "Test laptop") {
+		t.Fatalf("passkeys listed: %q", list)
+	}
+	do(t, ctx,
+		chromedp.Click(byID(`logout`)),
+		chromedp.WaitVisible(byID(`email`)),
+		login(s.URL, "sales1@example.com", password),
+	)
+	if u := value(t, ctx, chromedp.Location()); !strings.Contains(u, "/mfa/verify") {
+		t.Fatalf("a user with a passkey was not asked for the second step: %s", u)
+	}
+	do(t, ctx,
+		chromedp.Click(byID(`passkey-use`)),
+		chromedp.WaitVisible(byCSS(`a[href="/customers/new"]`)),
+	)
+	if u := value(t, ctx, chromedp.Location()); !strings.HasSuffix(u, "/customers") {
+		t.Fatalf("after the passkey: %s", u)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
-var emailedLink = regexp.MustCompile(`https://127\.0\.0\.1:\d+(/[a-z/]+\?token=\S+)`)
+var emailedLink = regexp.MustCompile(`https://localhost:\d+(/[a-z/]+\?token=\S+)`)
 
 // linkPath is the path and query of the link in an email.
 func linkPath(t *testing.T, m mailtest.Received) string {

@@ -75,7 +75,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	srv := server.New(mux, cert, log)
 
-	url := "https://" + ln.Addr().String() + "/"
+	url := c.Link() + "/"
 	banner(env, url, certFile, fingerprint, c.DataDir, logins)
 
 	go purgeSessions(ctx, a, log)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Config is the settings of one strongroom process.
@@ -131,13 +132,15 @@ func (c Config) MasterKeyFile() string { return filepath.Join(c.DataDir, "master
 // TLSDir is where a generated certificate lives.
 func (c Config) TLSDir() string { return filepath.Join(c.DataDir, "tls") }
 
-// Link is the base of links in emails.
+// Link is the web UI's address as users reach it: links in emails, and
+// the passkey relying party (browsers refuse IP addresses for passkeys, so
+// a loopback or wildcard address becomes localhost).
 func (c Config) Link() string {
 	if c.PublicURL != "" {
-		return c.PublicURL
+		return strings.TrimSuffix(c.PublicURL, "/")
 	}
 	host, port, _ := net.SplitHostPort(c.Addr)
-	if host == "" || host == "0.0.0.0" || host == "::" {
+	if ip := net.ParseIP(host); host == "" || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
 		host = "localhost"
 	}
 	return "https://" + net.JoinHostPort(host, port)

@@ -24,7 +24,7 @@ type User struct {
 	Role      string     `json:"role"`
 	Team      string     `json:"team,omitempty"`
 	Disabled  bool       `json:"disabled"`
-	MFA       bool       `json:"mfa"`               // has an authenticator app
+	MFA       bool       `json:"mfa"`               // has a second factor (authenticator app or passkey)
 	Invited   bool       `json:"invited,omitempty"` // invited, has not chosen a password yet
 	CreatedAt time.Time  `json:"created_at"`
 	LastLogin *time.Time `json:"last_login_at,omitempty"`
@@ -294,12 +294,17 @@ func (s *Service) ListUsers(ctx context.Context, a authz.Actor) ([]User, error) 
 		if err != nil {
 			return err
 		}
+		passkeys, err := tx.UsersWithPasskeys(ctx)
+		if err != nil {
+			return err
+		}
 		for _, r := range rows {
 			u, err := s.openUser(r)
 			if err != nil {
 				return err
 			}
 			u.Invited = invited[u.ID]
+			u.MFA = u.MFA || passkeys[u.ID]
 			out = append(out, u)
 		}
 		return s.record(ctx, tx, a, "user.list", "user", "", []string{"email"}, audit.Success, fmt.Sprintf("%d users", len(out)))

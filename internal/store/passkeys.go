@@ -74,3 +74,21 @@ func (tx *Tx) TakeSessionChallenge(ctx context.Context, sessionID string) (strin
 	_, err := tx.exec(ctx, "UPDATE sessions SET webauthn_challenge = '' WHERE id = ?", sessionID)
 	return c, classify("store.TakeSessionChallenge", err)
 }
+
+// UsersWithPasskeys returns the ids of users who have a passkey.
+func (tx *Tx) UsersWithPasskeys(ctx context.Context) (map[string]bool, error) {
+	rows, err := tx.query(ctx, "SELECT DISTINCT user_id FROM passkeys")
+	if err != nil {
+		return nil, classify("store.UsersWithPasskeys", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, classify("store.UsersWithPasskeys", err)
+		}
+		out[id] = true
+	}
+	return out, classify("store.UsersWithPasskeys", rows.Err())
+}

@@ -19,15 +19,113 @@ type mfaView struct {
 	QRSize        int
 	RecoveryCodes []string // shown once, after enrolment
 	Error         string
+	passkeyView
+}
+
+// passkeyView is the passkeys part of the two-step login page.
+type passkeyView struct {
+	Passkeys          []service.Passkey
+	PasskeysAvailable bool   // the server has a public address usable for WebAuthn
+	PasskeyOptions    string // creation options (JSON) for adding one; "" until the user has confirmed it is them
+	PasskeyError      string
 }
 
 // showMFA is the user's two-step login settings.
-func (h *Handler) showMFA(q *request) error {
+func (h *Handler) showMFA(q *request) error { return h.renderMFA(q, http.StatusOK, "") }
+
+func (h *Handler) renderMFA(q *request, status int, passkeyErr string) error {
 	has, err := h.svc.HasTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	h.render(q, http.StatusOK, "mfa", "two_step", mfaView{Enrolled: has, Required: q.actor.EnrolPending})
+	v := mfaView{Enrolled: has, Required: q.actor.EnrolPending}
+	if v.passkeyView, err = h.passkeys(q); err != nil {
+		return err
+	}
+	v.PasskeyError = passkeyErr
+	h.render(q, status, "mfa", "two_step", v)
+	return nil
+}
+
+// passkeys lists the user's passkeys and, when they may add one now,
+// begins the ceremony.
+func (h *Handler) passkeys(q *request) (passkeyView, error) {
+	var v passkeyView
+	var err error
+	if v.Passkeys, err = h.svc.MyPasskeys(q.r.Context(), q.actor); err != nil {
+		return v, err
+	}
+	if v.PasskeysAvailable = h.svc.PasskeysAvailable(); !v.PasskeysAvailable {
+		return v, nil
+	}
+	opts, err := h.svc.BeginPasskeyRegistration(q.r.Context(), q.actor)
+	switch {
+	case errs.Is(err, errs.StepUp):
+		return v, nil
+	case err != nil:
+		return v, err
+	}
+	v.PasskeyOptions = string(opts)
+	q.scripts = true
+	return v, nil
+}
+
+func (h *Handler) addPasskey(q *request) error {
+	_, err := h.svc.FinishPasskeyRegistration(q.r.Context(), q.actor, q.r.PostFormValue("name"), []byte(q.r.PostFormValue("credential")))
+	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
+		msg, _ := errs.Public(err)
+		return h.renderMFA(q, http.StatusBadRequest, msg)
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/mfa", "passkey_added")
+	return nil
+}
+
+func (h *Handler) removePasskey(q *request) error {
+	if err := h.svc.DeletePasskey(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+		return err
+	}
+	q.redirect("/mfa", "passkey_removed")
+	return nil
+}
+
+// passkeyProof begins a passkey proof for the verify and step-up pages
+// when the user has a passkey; "" otherwise.
+func (h *Handler) passkeyProof(q *request) (string, error) {
+	if !h.svc.PasskeysAvailable() {
+		return "", nil
+	}
+	list, err := h.svc.MyPasskeys(q.r.Context(), q.actor)
+	if err != nil || len(list) == 0 {
+		return "", err
+	}
+	opts, err := h.svc.BeginPasskeyProof(q.r.Context(), q.actor)
+	if err != nil {
+		return "", err
+	}
+	q.scripts = true
+	return string(opts), nil
+}
+
+// provePasskey takes the browser's passkey answer on the verify or
+// step-up page.
+func (h *Handler) provePasskey(q *request) error {
+	next := safeNext(q.r.PostFormValue("next"))
+	token, err := h.svc.FinishPasskeyProof(q.r.Context(), q.actor, []byte(q.r.PostFormValue("credential")))
+	if err != nil {
+		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) && !errs.Is(err, errs.Conflict) {
+			return err
+		}
+		msg, _ := errs.Public(err)
+		if q.actor.MFAPending {
+			return h.renderVerify(q, errs.KindOf(err).Status(), next, msg)
+		}
+		return h.renderStepUp(q, errs.KindOf(err).Status(), next, msg)
+	}
+	setSessionCookie(q.w, token)
+	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 	return nil
 }
 
@@ -74,7 +172,8 @@ func (h *Handler) confirmTOTP(q *request) error {
 }
 
 type verifyView struct {
-	Next, Error string
+	Next, Error    string
+	PasskeyOptions string // request options (JSON) when the user has a passkey
 }
 
 func (h *Handler) showVerifyMFA(q *request) error {
@@ -82,7 +181,15 @@ func (h *Handler) showVerifyMFA(q *request) error {
 		http.Redirect(q.w, q.r, "/", http.StatusSeeOther)
 		return nil
 	}
-	h.render(q, http.StatusOK, "mfa_verify", "two_step", verifyView{Next: safeNext(q.r.URL.Query().Get("next"))})
+	return h.renderVerify(q, http.StatusOK, safeNext(q.r.URL.Query().Get("next")), "")
+}
+
+func (h *Handler) renderVerify(q *request, status int, next, msg string) error {
+	opts, err := h.passkeyProof(q)
+	if err != nil {
+		return err
+	}
+	h.render(q, status, "mfa_verify", "two_step", verifyView{Next: next, Error: msg, PasskeyOptions: opts})
 	return nil
 }
 
@@ -94,8 +201,7 @@ func (h *Handler) verifyMFA(q *request) error {
 			return err
 		}
 		msg, _ := errs.Public(err)
-		h.render(q, errs.KindOf(err).Status(), "mfa_verify", "two_step", verifyView{Next: next, Error: msg})
-		return nil
+		return h.renderVerify(q, errs.KindOf(err).Status(), next, msg)
 	}
 	setSessionCookie(q.w, token)
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)

@@ -15,8 +15,9 @@ func setSessionCookie(w http.ResponseWriter, token string) {
 }
 
 type stepUpView struct {
-	Next, Error string
-	HasTOTP     bool
+	Next, Error    string
+	HasTOTP        bool
+	PasskeyOptions string // request options (JSON) when the user has a passkey
 }
 
 // stepUpFor sends the browser to confirm it is the user, then back to the
@@ -44,11 +45,19 @@ func formPage(path string) string {
 }
 
 func (h *Handler) showStepUp(q *request) error {
+	return h.renderStepUp(q, http.StatusOK, safeNext(q.r.URL.Query().Get("next")), "")
+}
+
+func (h *Handler) renderStepUp(q *request, status int, next, msg string) error {
 	has, err := h.svc.HasTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	h.render(q, http.StatusOK, "step_up", "step_up", stepUpView{Next: safeNext(q.r.URL.Query().Get("next")), HasTOTP: has})
+	opts, err := h.passkeyProof(q)
+	if err != nil {
+		return err
+	}
+	h.render(q, status, "step_up", "step_up", stepUpView{Next: next, Error: msg, HasTOTP: has, PasskeyOptions: opts})
 	return nil
 }
 
@@ -59,13 +68,8 @@ func (h *Handler) stepUp(q *request) error {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
 		}
-		has, herr := h.svc.HasTOTP(q.r.Context(), q.actor)
-		if herr != nil {
-			return herr
-		}
 		msg, _ := errs.Public(err)
-		h.render(q, errs.KindOf(err).Status(), "step_up", "step_up", stepUpView{Next: next, Error: msg, HasTOTP: has})
-		return nil
+		return h.renderStepUp(q, errs.KindOf(err).Status(), next, msg)
 	}
 	setSessionCookie(q.w, token)
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)

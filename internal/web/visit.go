@@ -75,7 +75,7 @@ func (h *Handler) renderVisit(q *request, msg string) error {
 	if err != nil {
 		return err
 	}
-	q.scripts = true // geolocation at check-in needs the browser
+	q.scripts, q.geo = true, true // geolocation at check-in needs the browser
 	status := http.StatusOK
 	if msg != "" {
 		status = http.StatusBadRequest

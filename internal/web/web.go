@@ -68,7 +68,7 @@ func parsePages() map[string]*template.Template {
 	}
 	out := map[string]*template.Template{}
 	for _, n := range names {
-		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", n))
+		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/passkey_get.html", n))
 		out[n[len("templates/page_"):len(n)-len(".html")]] = t
 	}
 	return out
@@ -102,6 +102,9 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /mfa", h.beforeEnrol(h.beginTOTP))
 	mux.Handle("POST /mfa/confirm", h.beforeEnrol(h.confirmTOTP))
 	mux.Handle("GET /step-up", h.authed(h.showStepUp))
+	mux.Handle("POST /mfa/passkey", h.beforeMFA(h.provePasskey))
+	mux.Handle("POST /mfa/passkeys", h.beforeEnrol(h.addPasskey))
+	mux.Handle("POST /mfa/passkeys/{id}/delete", h.authed(h.removePasskey))
 	mux.Handle("POST /step-up", h.authed(h.stepUp))
 	mux.Handle("POST /admin/mfa", h.authed(h.setMFARequiredRoles))
 	mux.Handle("POST /admin/users/{id}/mfa/reset", h.authed(h.resetMFA))
@@ -177,7 +180,8 @@ type request struct {
 	dealErr  string // a rejected deal, shown again on the customer page
 	txErr    string // a rejected transaction, likewise
 	prefErr  string // rejected preferences or feedback, likewise
-	scripts  bool   // the page loads Strongroom's own script and may ask for geolocation
+	scripts  bool   // the page loads Strongroom's own scripts (passkeys, geolocation)
+	geo      bool   // the page may ask for the device's location
 }
 
 type pageFunc func(q *request) error
@@ -326,8 +330,11 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	csp := pageCSP
 	if q.scripts {
-		// The check-in page's own script asks for the device's location.
+		// Passkey pages and the check-in page load Strongroom's own files.
 		csp += "; script-src 'self'"
+	}
+	if q.geo {
+		// The check-in page's script asks for the device's location.
 		hdr.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), interest-cohort=()")
 	}
 	hdr.Set("Content-Security-Policy", csp)

@@ -1,6 +1,6 @@
 // Fills a check-in or check-out form with the device's location before it
 // is sent. Without JavaScript, or if the device refuses, the form is sent
-// without a location. The only script Strongroom serves.
+// without a location.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form[data-geo]").forEach(function (form) {

@@ -1,0 +1,90 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
+)
+
+// Passkeys are WebAuthn credentials. Each ceremony is two calls: the
+// options (for navigator.credentials.create or .get; the challenge is
+// kept on the session), then the browser's answer as its JSON form
+// (PublicKeyCredential.toJSON()).
+
+func (h *Handler) beginPasskeyRegistration(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	opts, err := h.svc.BeginPasskeyRegistration(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, opts)
+	return nil
+}
+
+func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Name       string          `json:"name"`
+		Credential json.RawMessage `json:"credential"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if len(in.Credential) == 0 {
+		return errs.InvalidField("credential", "credential is required: the browser's answer to the options")
+	}
+	p, err := h.svc.FinishPasskeyRegistration(r.Context(), a, in.Name, in.Credential)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, p)
+	return nil
+}
+
+func (h *Handler) listPasskeys(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	list, err := h.svc.MyPasskeys(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"passkeys": list})
+	return nil
+}
+
+func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.svc.DeletePasskey(r.Context(), a, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) beginPasskeyProof(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	opts, err := h.svc.BeginPasskeyProof(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, opts)
+	return nil
+}
+
+// finishPasskeyProof takes the browser's answer: the second factor of a
+// pending session, or a step-up. It answers with the session's new token.
+func (h *Handler) finishPasskeyProof(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in json.RawMessage
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	token, err := h.svc.FinishPasskeyProof(r.Context(), a, in)
+	if err != nil {
+		return err
+	}
+	rotated(w, token)
+	return nil
+}
+
+func writeRaw(w http.ResponseWriter, status int, body json.RawMessage) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
