@@ -93,6 +93,11 @@ func TestCommandLineErrors(t *testing.T) {
 		{"set-role unknown user", "", []string{"user", "set-role", "--email", "ghost@example.com", "--role", "admin"}, 1, "user not found"},
 		{"verify without database", "", []string{"audit", "verify", "--data", t.TempDir()}, 1, "no database"},
 		{"half a TLS pair", "", []string{"serve", "--tls-cert", "x.pem"}, 2, "go together"},
+		{"idle timeout too long", "", []string{"serve", "--idle-timeout", "2h"}, 2, "--idle-timeout must be between"},
+		{"sessions too long", "", []string{"serve", "--session-max", "48h"}, 2, "--session-max must be between"},
+		{"password minimum too low", "", []string{"serve", "--min-password-length", "6"}, 2, "--min-password-length must be between"},
+		{"public URL not https", "", []string{"serve", "--public-url", "http://crm.example.com"}, 2, "--public-url must be an https"},
+		{"relay without a sender", "", []string{"user", "invite", "--email", "c@example.com", "--role", "sales", "--smtp-host", "mail.example.com", "--smtp-from", "nobody"}, 2, "not an email address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,6 +131,42 @@ func TestCommandLineErrors(t *testing.T) {
 			t.Fatalf("unknown user: exit %d %q", code, errOut)
 		}
 	})
+	t.Run("a shorter minimum password length", func(t *testing.T) {
+		t.Setenv("STRONGROOM_MIN_PASSWORD_LENGTH", "8")
+		code, out, errOut := run(t, "tundra42x\n", append([]string{"user", "add", "--email", "eight@example.com", "--role", "sales", "--password-stdin"}, storage...)...)
+		if code != 0 {
+			t.Fatalf("a 9-character password with a minimum of 8: exit %d %s %s", code, out, errOut)
+		}
+	})
+	t.Run("list, disable, enable, invite, reset-password", func(t *testing.T) {
+		code, out, errOut := run(t, "", append([]string{"user", "disable", "--email", "li@example.com"}, storage...)...)
+		if code != 0 || !strings.Contains(out, "disabled") {
+			t.Fatalf("disable: exit %d %s %s", code, out, errOut)
+		}
+		code, out, _ = run(t, "", append([]string{"user", "list"}, storage...)...)
+		if code != 0 || !regexp.MustCompile(`li@example\.com\s+\S+\s+.*disabled`).MatchString(out) {
+			t.Fatalf("list after disable: exit %d\n%s", code, out)
+		}
+		if code, out, _ = run(t, "", append([]string{"user", "enable", "--email", "li@example.com"}, storage...)...); code != 0 {
+			t.Fatalf("enable: exit %d %s", code, out)
+		}
+		// Without a mail relay, links are printed for the administrator to pass on.
+		code, out, errOut = run(t, "", append([]string{"user", "invite", "--email", "new@example.com", "--role", "support"}, storage...)...)
+		if code != 0 || !strings.Contains(out, "/invite?token=srl_") {
+			t.Fatalf("invite: exit %d %s %s", code, out, errOut)
+		}
+		code, out, errOut = run(t, "", append([]string{"user", "reset-password", "--email", "li@example.com"}, storage...)...)
+		if code != 0 || !strings.Contains(out, "/password/reset?token=srl_") {
+			t.Fatalf("reset-password: exit %d %s %s", code, out, errOut)
+		}
+		code, out, _ = run(t, "", append([]string{"user", "list"}, storage...)...)
+		if !regexp.MustCompile(`new@example\.com\s+support\s+invited`).MatchString(out) {
+			t.Fatalf("the invited user is not listed as invited:\n%s", out)
+		}
+		if code, _, errOut = run(t, "", append([]string{"user", "invite", "--email", "new@example.com", "--role", "support"}, storage...)...); code != 1 || !strings.Contains(errOut, "already exists") {
+			t.Fatalf("a second invitation: exit %d %q", code, errOut)
+		}
+	})
 	t.Run("wrong master key is refused", func(t *testing.T) {
 		other := t.TempDir()
 		addUser(t, []string{"--data", other}, "x@example.com", "admin")
@@ -138,7 +179,7 @@ func TestCommandLineErrors(t *testing.T) {
 	})
 	t.Run("help", func(t *testing.T) {
 		code, out, _ := run(t, "", "--help")
-		for _, cmd := range []string{"serve", "user add", "user set-role", "user reset-mfa", "audit verify"} {
+		for _, cmd := range []string{"serve", "user add", "user invite", "user list", "user set-role", "user reset-password", "user reset-mfa", "mfa require", "audit verify"} {
 			if code != 0 || !strings.Contains(out, cmd) {
 				t.Errorf("--help lacks %q", cmd)
 			}

@@ -67,8 +67,19 @@ type server struct {
 var urlLine = regexp.MustCompile(`serving HTTPS at (https://\S+)`)
 
 // start runs "strongroom serve" on a free loopback port and waits for it
-// to print its URL; the process is stopped when the test ends.
+// to print its URL; the process is stopped when the test ends. Two-step
+// login is made optional first (a new database requires it for every
+// role), so tests log in with passwords unless they set it up.
 func start(t *testing.T, storage []string, extra ...string) *server {
+	t.Helper()
+	if code, out, errOut := run(t, "", append([]string{"mfa", "require", "--roles", ""}, storage...)...); code != 0 {
+		t.Fatalf("mfa require: exit %d\n%s%s", code, out, errOut)
+	}
+	return serve(t, storage, extra...)
+}
+
+// serve is start without touching the two-step login rules.
+func serve(t *testing.T, storage []string, extra ...string) *server {
 	t.Helper()
 	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, storage...)
 	cmd := exec.Command(bin, append(args, extra...)...)

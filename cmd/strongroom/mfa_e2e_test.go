@@ -223,8 +223,35 @@ func TestMFARequiredRoles(t *testing.T) {
 		if r := s.do(t, "GET", "/api/v1/mfa/required-roles", adminTok, nil); string(r.Body) != `{"roles":[]}`+"\n" && string(r.Body) != `{"roles":[]}` {
 			t.Fatalf("after clearing: %s", r.Body)
 		}
-		if log := string(s.do(t, "GET", "/api/v1/audit?object_id=mfa_required_roles", adminTok, nil).Body); strings.Count(log, `"action":"mfa.require"`) != 2 {
+		if log := string(s.do(t, "GET", "/api/v1/audit?object_id=mfa_required_roles", adminTok, nil).Body); strings.Count(log, `"action":"mfa.require"`) != 3 { // the test's setup, then the two changes
 			t.Fatalf("rule changes are not audited: %s", log)
+		}
+	})
+}
+
+// TestMFARequiredByDefault: on a new database every role must use two-step
+// login: a user without a second factor reaches only the enrolment.
+func TestMFARequiredByDefault(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "auditor@example.com", "auditor")
+		s := serve(t, storage)
+		tok := s.login(t, "auditor@example.com", password)
+		if r := s.do(t, "GET", "/api/v1/audit", tok, nil); r.Status != 403 || !strings.Contains(r.str("detail"), "two-step") {
+			t.Fatalf("a user without a second factor on a new database: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/me/totp", tok, nil); r.Status != 200 {
+			t.Fatalf("enrolment must stay open: %d %s", r.Status, r.Body)
+		}
+		code, out, _ := run(t, "", append([]string{"mfa", "require", "--roles", "admin,manager"}, storage...)...)
+		if code != 0 || !strings.Contains(out, "admin, manager") {
+			t.Fatalf("mfa require: %d %s", code, out)
+		}
+		if r := s.do(t, "GET", "/api/v1/audit", tok, nil); r.Status != 200 {
+			t.Fatalf("once auditors may skip it: %d %s", r.Status, r.Body)
+		}
+		if code, _, errOut := run(t, "", append([]string{"mfa", "require", "--roles", "admin,nobody"}, storage...)...); code == 0 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Fatalf("an unknown role: exit %d, %q", code, errOut)
 		}
 	})
 }

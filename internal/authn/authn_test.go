@@ -85,12 +85,30 @@ func TestCheckPassword(t *testing.T) {
 		{"lihua-is-my-name", false},
 		{"bad\xffutf8 password", false},
 	} {
-		err := CheckPassword(tt.password, "lihua@example.com", "lihua")
+		err := CheckPassword(tt.password, 0, "lihua@example.com", "lihua")
 		if (err == nil) != tt.ok {
 			t.Errorf("CheckPassword(%q) = %v, want ok=%v", tt.password, err, tt.ok)
 		}
 		if err != nil && !errs.Is(err, errs.Invalid) {
 			t.Errorf("CheckPassword(%q): kind %v, want invalid", tt.password, errs.KindOf(err))
+		}
+	}
+}
+
+func TestCheckPasswordMinimum(t *testing.T) {
+	cases := []struct {
+		min      int
+		password string
+		ok       bool
+	}{
+		{8, "tundra42x", true},
+		{8, "tundra4", false},
+		{20, "tremendous-kettle", false},
+		{20, "tremendous-kettle-lamp", true},
+	}
+	for _, c := range cases {
+		if err := CheckPassword(c.password, c.min); (err == nil) != c.ok {
+			t.Errorf("min %d, %q: %v, want ok=%v", c.min, c.password, err, c.ok)
 		}
 	}
 }

@@ -139,10 +139,13 @@ func parsePHC(s string) (p Params, salt, key []byte, err error) {
 }
 
 // Password length limits, in characters (NIST SP 800-63B: at least 8,
-// accept at least 64; Strongroom asks 12 and accepts 256).
+// accept at least 64; Strongroom asks 12 by default, configurable from 8
+// to 64, and accepts 256).
 const (
-	MinPasswordLen = 12
-	MaxPasswordLen = 256
+	MinPasswordLen    = 12
+	MinPasswordLenLow = 8
+	MinPasswordLenTop = 64
+	MaxPasswordLen    = 256
 )
 
 // commonPasswords is zxcvbn's list of the 30,000 most common passwords
@@ -169,14 +172,17 @@ func isCommon(lower string) bool {
 
 // CheckPassword applies the password policy: length over composition, no
 // very common passwords, and none built from the account's own words.
-func CheckPassword(password string, contextWords ...string) error {
+func CheckPassword(password string, minLen int, contextWords ...string) error {
 	const field = "password"
 	if !utf8.ValidString(password) {
 		return errs.InvalidField(field, "password is not valid UTF-8")
 	}
 	n := utf8.RuneCountInString(password)
-	if n < MinPasswordLen {
-		return errs.InvalidField(field, fmt.Sprintf("password must be at least %d characters", MinPasswordLen))
+	if minLen == 0 {
+		minLen = MinPasswordLen
+	}
+	if n < minLen {
+		return errs.InvalidField(field, fmt.Sprintf("password must be at least %d characters", minLen))
 	}
 	if n > MaxPasswordLen {
 		return errs.InvalidField(field, fmt.Sprintf("password must be at most %d characters", MaxPasswordLen))

@@ -38,6 +38,8 @@ Usage:
       self-signed certificate and the SQLite database when they do not exist.
       --demo fills an empty database with demo data and prints demo logins.
       --disable-unused-days N (default 90; 0 never) disables accounts unused that long.
+      --idle-timeout 15m (1m-1h), --session-max 12h (1h-24h) end sessions;
+      --min-password-length 12 (8-64) is the shortest password accepted.
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:
       --smtp-host H [--smtp-port 587] [--smtp-user U] [--smtp-from ADDR]
       [--smtp-starttls required|none] [--smtp-ca PEM]; the relay's password only
@@ -55,6 +57,12 @@ Usage:
       Change a user's role (audited).
   strongroom user reset-mfa --email E [--data DIR] [--db URL]
       Remove a user's authenticator and recovery codes (audited).
+  strongroom user list | disable --email E | enable --email E [--data DIR] [--db URL]
+      List users (role, team, second factor, last login); disable one (ending
+      every session) or enable them again (audited).
+  strongroom mfa require --roles LIST [--data DIR] [--db URL]
+      Roles that must use two-step login: comma-separated, "all", or "" for none.
+      A new database requires it for every role.
   strongroom audit verify [--data DIR] [--db URL]
       Check the audit log's hash chain; exit 1 naming the first bad event.
   strongroom version
@@ -64,7 +72,8 @@ auditor (see docs/ROLES.md).
 Environment: STRONGROOM_ADDR, STRONGROOM_DATA, STRONGROOM_DB, STRONGROOM_TLS_CERT,
 STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON, STRONGROOM_DISABLE_UNUSED_DAYS, STRONGROOM_PUBLIC_URL,
 STRONGROOM_SMTP_HOST, STRONGROOM_SMTP_PORT, STRONGROOM_SMTP_USER, STRONGROOM_SMTP_FROM,
-STRONGROOM_SMTP_STARTTLS, STRONGROOM_SMTP_CA stand in for the flags of the same names;
+STRONGROOM_SMTP_STARTTLS, STRONGROOM_SMTP_CA, STRONGROOM_IDLE_TIMEOUT, STRONGROOM_SESSION_MAX,
+STRONGROOM_MIN_PASSWORD_LENGTH stand in for the flags of the same names;
 STRONGROOM_SMTP_PASSWORD is the relay's password.
 Run "strongroom COMMAND -h" for a command's flags.
 `
@@ -90,6 +99,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = user(ctx, args[1:], env)
 	case "audit":
 		err = auditCmd(ctx, args[1:], env)
+	case "mfa":
+		err = mfaCmd(ctx, args[1:], env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "strongroom", Version)
 	case "help", "-h", "--help":

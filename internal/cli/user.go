@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"text/tabwriter"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/service"
@@ -25,8 +26,12 @@ func user(ctx context.Context, args []string, env Env) error {
 		return userInvite(ctx, args[1:], env)
 	case "reset-password":
 		return userResetPassword(ctx, args[1:], env)
+	case "list":
+		return userList(ctx, args[1:], env)
+	case "disable", "enable":
+		return userSetDisabled(ctx, args[0], args[1:], env)
 	}
-	return usageError(fmt.Sprintf("unknown user subcommand %q; use add, invite, set-role, reset-password or reset-mfa", args[0]))
+	return usageError(fmt.Sprintf("unknown user subcommand %q; use add, invite, list, set-role, disable, enable, reset-password or reset-mfa", args[0]))
 }
 
 func userAdd(ctx context.Context, args []string, env Env) error {
@@ -186,6 +191,73 @@ func userResetPassword(ctx context.Context, args []string, env Env) error {
 		return nil
 	}
 	fmt.Fprintf(env.Stdout, "no mail relay is configured; pass this single-use link (30 minutes) on privately:\n%s\n", link)
+	return nil
+}
+
+// userList prints every user, one a line (audited as a read of staff email
+// addresses).
+func userList(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("user list", env)
+	c.StorageFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	a, err := open(ctx, c, cliLog(env))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	users, err := a.svc.ListUsers(ctx, authz.System())
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tEMAIL\tROLE\tTEAM\tSTATE\tSECOND FACTOR\tLAST LOGIN")
+	for _, u := range users {
+		state, mfa, last := "active", "-", "never"
+		switch {
+		case u.Disabled:
+			state = "disabled"
+		case u.Invited:
+			state = "invited"
+		}
+		if u.MFA {
+			mfa = "yes"
+		}
+		if u.LastLogin != nil {
+			last = u.LastLogin.Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Role, u.Team, state, mfa, last)
+	}
+	return tw.Flush()
+}
+
+// userSetDisabled disables a user, ending every session, or enables them.
+func userSetDisabled(ctx context.Context, verb string, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("user "+verb, env)
+	c.StorageFlags(fs)
+	email := fs.String("email", "", "the user's email address")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return usageError("user " + verb + " needs --email")
+	}
+	a, err := open(ctx, c, cliLog(env))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	id, err := a.svc.UserIDByEmail(ctx, authz.System(), *email)
+	if err != nil {
+		return err
+	}
+	if err := a.svc.SetUserDisabled(ctx, authz.System(), id, verb == "disable"); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "user %s is %sd\n", id, verb)
 	return nil
 }
 

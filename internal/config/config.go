@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the settings of one strongroom process.
@@ -28,6 +29,10 @@ type Config struct {
 	// empty means https:// and the listening address.
 	PublicURL string
 	SMTP      SMTP
+	// Sessions and passwords (NIST SP 800-63B, OWASP ASVS 5.0 V7).
+	IdleTimeout     time.Duration // default 15 minutes; 1 minute to 1 hour
+	AbsoluteTimeout time.Duration // default 12 hours; 1 to 24 hours
+	MinPassword     int           // default 12; 8 to 64
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -44,7 +49,17 @@ type SMTP struct {
 // Defaults reads the STRONGROOM_* environment over the built-in defaults.
 func Defaults(getenv func(string) string) Config {
 	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data", DisableUnusedDays: 90,
+		IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour, MinPassword: 12,
 		SMTP: SMTP{Port: 587, StartTLS: "required", From: "Strongroom <strongroom@localhost>"}}
+	if v, err := time.ParseDuration(getenv("STRONGROOM_IDLE_TIMEOUT")); err == nil {
+		c.IdleTimeout = v
+	}
+	if v, err := time.ParseDuration(getenv("STRONGROOM_SESSION_MAX")); err == nil {
+		c.AbsoluteTimeout = v
+	}
+	if v, err := strconv.Atoi(getenv("STRONGROOM_MIN_PASSWORD_LENGTH")); err == nil {
+		c.MinPassword = v
+	}
 	if v, err := strconv.Atoi(getenv("STRONGROOM_SMTP_PORT")); err == nil {
 		c.SMTP.Port = v
 	}
@@ -96,6 +111,9 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file; default a self-signed certificate in --data/tls (env STRONGROOM_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert (env STRONGROOM_TLS_KEY)")
 	c.MailFlags(fs)
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions unused this long, 1m to 1h (env STRONGROOM_IDLE_TIMEOUT)")
+	fs.DurationVar(&c.AbsoluteTimeout, "session-max", c.AbsoluteTimeout, "end every session this long after login, 1h to 24h (env STRONGROOM_SESSION_MAX)")
+	fs.IntVar(&c.MinPassword, "min-password-length", c.MinPassword, "shortest password accepted, 8 to 64 characters (env STRONGROOM_MIN_PASSWORD_LENGTH)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
 	fs.IntVar(&c.DisableUnusedDays, "disable-unused-days", c.DisableUnusedDays, "disable accounts unused for more than this many days; 0 never (env STRONGROOM_DISABLE_UNUSED_DAYS)")
@@ -105,6 +123,15 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("--data must name a directory")
+	}
+	if c.IdleTimeout < time.Minute || c.IdleTimeout > time.Hour {
+		return errors.New("--idle-timeout must be between 1m and 1h")
+	}
+	if c.AbsoluteTimeout < time.Hour || c.AbsoluteTimeout > 24*time.Hour {
+		return errors.New("--session-max must be between 1h and 24h")
+	}
+	if c.MinPassword < 8 || c.MinPassword > 64 {
+		return errors.New("--min-password-length must be between 8 and 64")
 	}
 	if c.DisableUnusedDays < 0 || c.DisableUnusedDays > 3650 {
 		return errors.New("--disable-unused-days must be between 0 and 3650")

@@ -89,6 +89,12 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 	if !fresh {
 		return logins, nil
 	}
+	// A new database requires two-step login for every role; the demo
+	// makes it optional so that its printed logins work at once (an admin
+	// can require it again on the administration page).
+	if err := svc.SetMFARequiredRoles(ctx, sys, nil); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	owners := []string{ids["li.na@demo.strongroom.test"], ids["tom.baker@demo.strongroom.test"], ids["dr.chen@demo.strongroom.test"]}
 	companies, stores, err := seedCompanies(ctx, svc, ids)
 	if err != nil {

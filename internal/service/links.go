@@ -133,7 +133,7 @@ func (s *Service) setPasswordByLink(ctx context.Context, token, purpose, passwor
 	if err != nil {
 		return err
 	}
-	if err := authn.CheckPassword(password, me.Email, strings.Split(me.Email, "@")[0]); err != nil {
+	if err := authn.CheckPassword(password, s.minPassword, me.Email, strings.Split(me.Email, "@")[0]); err != nil {
 		return err
 	}
 	hash, err := s.hasher.Hash(ctx, password)

@@ -32,22 +32,24 @@ type Options struct {
 	Throttle        *authn.Throttle
 	Mail            Mailer // default: mail is not sent
 	PublicURL       string // where users reach the web UI, for links in emails
+	MinPassword     int    // minimum password length, 8 to 64; default 12
 	Now             func() time.Time
 }
 
 // Service is the use-case layer.
 type Service struct {
-	db       *store.DB
-	keys     *keyring.Keyring
-	index    *fieldcrypt.Indexer
-	hasher   *authn.Hasher
-	throttle *authn.Throttle
-	mailer   Mailer
-	public   string
-	rp       *webauthn.WebAuthn // nil: no usable public address, no passkeys
-	idle     time.Duration
-	absolute time.Duration
-	now      func() time.Time
+	db          *store.DB
+	keys        *keyring.Keyring
+	index       *fieldcrypt.Indexer
+	hasher      *authn.Hasher
+	throttle    *authn.Throttle
+	mailer      Mailer
+	public      string
+	rp          *webauthn.WebAuthn // nil: no usable public address, no passkeys
+	minPassword int
+	idle        time.Duration
+	absolute    time.Duration
+	now         func() time.Time
 
 	jobs      chan readJob // audited reads waiting for the committer
 	stop      chan struct{}
@@ -59,16 +61,17 @@ type Service struct {
 // kr is the key this database was created with.
 func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*Service, error) {
 	s := &Service{
-		db:       db,
-		keys:     kr,
-		index:    fieldcrypt.NewIndexer(kr),
-		hasher:   opt.Hasher,
-		throttle: opt.Throttle,
-		mailer:   opt.Mail,
-		public:   strings.TrimSuffix(opt.PublicURL, "/"),
-		idle:     opt.IdleTimeout,
-		absolute: opt.AbsoluteTimeout,
-		now:      opt.Now,
+		db:          db,
+		keys:        kr,
+		index:       fieldcrypt.NewIndexer(kr),
+		hasher:      opt.Hasher,
+		throttle:    opt.Throttle,
+		mailer:      opt.Mail,
+		minPassword: opt.MinPassword,
+		public:      strings.TrimSuffix(opt.PublicURL, "/"),
+		idle:        opt.IdleTimeout,
+		absolute:    opt.AbsoluteTimeout,
+		now:         opt.Now,
 	}
 	if s.hasher == nil {
 		s.hasher = authn.NewHasher(authn.DefaultParams, 0)

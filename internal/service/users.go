@@ -69,7 +69,7 @@ func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (Us
 	if err := s.checkNewUser(a, &in); err != nil {
 		return User{}, err
 	}
-	if err := authn.CheckPassword(in.Password, in.Email, strings.Split(in.Email, "@")[0]); err != nil {
+	if err := authn.CheckPassword(in.Password, s.minPassword, in.Email, strings.Split(in.Email, "@")[0]); err != nil {
 		return User{}, err
 	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
@@ -263,7 +263,7 @@ func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, passwo
 	if err != nil {
 		return err
 	}
-	if err := authn.CheckPassword(password, user.Email, strings.Split(user.Email, "@")[0]); err != nil {
+	if err := authn.CheckPassword(password, s.minPassword, user.Email, strings.Split(user.Email, "@")[0]); err != nil {
 		return err
 	}
 	hash, err := s.hasher.Hash(ctx, password)
@@ -406,7 +406,7 @@ func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, 
 	if err != nil {
 		return err
 	}
-	if err := authn.CheckPassword(next, me.Email, strings.Split(me.Email, "@")[0]); err != nil {
+	if err := authn.CheckPassword(next, s.minPassword, me.Email, strings.Split(me.Email, "@")[0]); err != nil {
 		msg, _ := errs.Public(err)
 		return errs.InvalidField("new_password", msg)
 	}
