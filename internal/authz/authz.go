@@ -79,7 +79,11 @@ func (l Level) String() string {
 type Actor struct {
 	UserID string
 	Roles  []Role
-	Team   string
+	// Defined holds the grants of the actor's roles that administrators
+	// defined (read at authentication, so edits apply from the next
+	// request); built-in roles come from the built-in table.
+	Defined map[Role]map[Object]Grant
+	Team    string
 	Locale string // the user's chosen UI language, "" for none (not used for decisions)
 	// PolicyPending: the user has not accepted the current security policy;
 	// until they do, only the policy itself (and logging out) is reachable.
@@ -142,20 +146,20 @@ func (d Decision) Field(name string) Level { return d.Fields[name] }
 // Class is the level for a whole field class, Hidden when absent.
 func (d Decision) Class(c crm.FieldClass) Level { return d.Classes[c] }
 
-// grant is what one role may do with one object type.
-type grant struct {
-	actions map[Action]Scope
-	classes map[crm.FieldClass]Level
-	fields  map[string]Level // overrides the class level for one field
-	reveal  map[string]bool  // masked fields this role may reveal, with a reason
+// Grant is what one role may do with one object type.
+type Grant struct {
+	Actions map[Action]Scope         `json:"actions"`
+	Classes map[crm.FieldClass]Level `json:"classes,omitempty"`
+	Fields  map[string]Level         `json:"fields,omitempty"` // overrides the class level for one field
+	Reveal  map[string]bool          `json:"reveal,omitempty"` // masked fields this role may reveal, with a reason
 }
 
 // level is the grant's level for a field of the given class.
-func (g grant) level(field string, class crm.FieldClass) Level {
-	if l, ok := g.fields[field]; ok {
+func (g Grant) level(field string, class crm.FieldClass) Level {
+	if l, ok := g.Fields[field]; ok {
 		return l
 	}
-	return g.classes[class]
+	return g.Classes[class]
 }
 
 // reaches reports whether scope s covers resource r for actor a.
@@ -203,11 +207,11 @@ func fieldsOf(o Object) []struct {
 func Decide(a Actor, act Action, r Resource) Decision {
 	d := Decision{}
 	for _, role := range a.Roles {
-		g, ok := policy[role][r.Object]
+		g, ok := a.grants(role)[r.Object]
 		if !ok {
 			continue
 		}
-		scope := g.actions[act]
+		scope := g.Actions[act]
 		if scope == ScopeNone || !reaches(scope, a, r) {
 			continue
 		}
@@ -216,7 +220,7 @@ func Decide(a Actor, act Action, r Resource) Decision {
 		if d.Fields == nil {
 			d.Fields, d.Classes = map[string]Level{}, map[crm.FieldClass]Level{}
 		}
-		for c, l := range g.classes {
+		for c, l := range g.Classes {
 			if l == Write && act != ActionCreate && act != ActionUpdate {
 				l = Read
 			}
@@ -230,7 +234,7 @@ func Decide(a Actor, act Action, r Resource) Decision {
 			switch {
 			case act == ActionReveal:
 				l = Hidden // reveal opens only the fields the grant names
-				if g.reveal[f.Name] {
+				if g.Reveal[f.Name] {
 					l = Read
 				}
 			case l == Write && act != ActionCreate && act != ActionUpdate:
@@ -242,7 +246,7 @@ func Decide(a Actor, act Action, r Resource) Decision {
 	return d
 }
 
-// ValidRole reports whether r is a known role.
+// ValidRole reports whether r is a built-in role.
 func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
 
 // Gate is how far along its login a session must be to reach a route;

@@ -40,7 +40,7 @@ func MatrixMarkdown() string {
 		for _, o := range Objects {
 			var parts []string
 			for _, a := range Actions {
-				if s := policy[r][o].actions[a]; s != ScopeNone {
+				if s := policy[r][o].Actions[a]; s != ScopeNone {
 					parts = append(parts, fmt.Sprintf("%s (%s)", a, s))
 				}
 			}
@@ -71,10 +71,10 @@ func MatrixMarkdown() string {
 			for _, r := range Roles {
 				g, ok := policy[r][o]
 				l := Hidden
-				if ok && g.actions[ActionRead] != ScopeNone {
+				if ok && g.Actions[ActionRead] != ScopeNone {
 					l = g.level(f.Name, f.Class)
 				}
-				if ok && g.reveal[f.Name] && g.actions[ActionReveal] != ScopeNone {
+				if ok && g.Reveal[f.Name] && g.Actions[ActionReveal] != ScopeNone {
 					fmt.Fprintf(&b, " %s, reveal |", l)
 					continue
 				}

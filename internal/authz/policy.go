@@ -49,133 +49,133 @@ var (
 )
 
 // policy is the role table. Anything not listed is denied.
-var policy = map[Role]map[Object]grant{
+var policy = map[Role]map[Object]Grant{
 	RoleAdmin: {
 		ObjectCustomer: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
-			classes: allWrite,
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
+			Classes: allWrite,
 		},
 		ObjectCompany: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
-			classes: allWrite,
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
+			Classes: allWrite,
 		},
 		ObjectDeal: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
-			classes: allWrite,
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll, ActionExport: ScopeAll},
+			Classes: allWrite,
 		},
 		ObjectVisit: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll},
-			classes: allWrite,
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll},
+			Classes: allWrite,
 		},
 		ObjectTransaction: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
-			classes: allWrite,
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
+			Classes: allWrite,
 		},
-		ObjectUser:  {actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll}},
-		ObjectAudit: {actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectUser:  {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll}},
+		ObjectAudit: {Actions: map[Action]Scope{ActionRead: ScopeAll}},
 	},
 	RoleManager: {
 		ObjectCustomer: {
-			actions: crud(ScopeTeam),
-			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassFinancial: Read, crm.ClassPreference: Read, crm.ClassNotes: Write},
+			Actions: crud(ScopeTeam),
+			Classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassFinancial: Read, crm.ClassPreference: Read, crm.ClassNotes: Write},
 		},
 		ObjectCompany: {
-			actions: crud(ScopeTeam),
-			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write},
+			Actions: crud(ScopeTeam),
+			Classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write},
 		},
 		ObjectDeal: {
-			actions: withDelete(crud(ScopeTeam), ScopeTeam),
-			classes: classes{crm.ClassNotes: Write, crm.ClassFinancial: Write},
+			Actions: withDelete(crud(ScopeTeam), ScopeTeam),
+			Classes: classes{crm.ClassNotes: Write, crm.ClassFinancial: Write},
 		},
 		ObjectVisit: {
-			actions: map[Action]Scope{ActionRead: ScopeTeam, ActionCreate: ScopeTeam, ActionDelete: ScopeTeam},
-			classes: classes{crm.ClassContact: Read, crm.ClassNotes: Read},
+			Actions: map[Action]Scope{ActionRead: ScopeTeam, ActionCreate: ScopeTeam, ActionDelete: ScopeTeam},
+			Classes: classes{crm.ClassContact: Read, crm.ClassNotes: Read},
 		},
 		ObjectTransaction: {
-			actions: map[Action]Scope{ActionRead: ScopeTeam},
-			classes: classes{crm.ClassFinancial: Read},
+			Actions: map[Action]Scope{ActionRead: ScopeTeam},
+			Classes: classes{crm.ClassFinancial: Read},
 		},
 	},
 	RoleSales: {
 		ObjectCustomer: {
-			actions: withReveal(crud(ScopeOwn), ScopeOwn),
-			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassFinancial: Read, crm.ClassNotes: Write, crm.ClassPreference: Read},
-			fields:  map[string]Level{crm.FieldNationalID: Masked},
-			reveal:  map[string]bool{crm.FieldNationalID: true},
+			Actions: withReveal(crud(ScopeOwn), ScopeOwn),
+			Classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassFinancial: Read, crm.ClassNotes: Write, crm.ClassPreference: Read},
+			Fields:  map[string]Level{crm.FieldNationalID: Masked},
+			Reveal:  map[string]bool{crm.FieldNationalID: true},
 		},
 		ObjectCompany: {
-			actions: crud(ScopeOwn),
-			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write},
+			Actions: crud(ScopeOwn),
+			Classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write},
 		},
 		ObjectDeal: {
-			actions: withDelete(crud(ScopeOwn), ScopeOwn),
-			classes: classes{crm.ClassNotes: Write, crm.ClassFinancial: Write},
+			Actions: withDelete(crud(ScopeOwn), ScopeOwn),
+			Classes: classes{crm.ClassNotes: Write, crm.ClassFinancial: Write},
 		},
 		ObjectTransaction: {
-			actions: map[Action]Scope{ActionRead: ScopeOwn},
-			classes: classes{crm.ClassFinancial: Read},
+			Actions: map[Action]Scope{ActionRead: ScopeOwn},
+			Classes: classes{crm.ClassFinancial: Read},
 		},
 	},
 	RoleFinance: {
 		ObjectCustomer: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll, ActionReveal: ScopeAll},
-			classes: classes{crm.ClassIdentity: Masked, crm.ClassContact: Masked, crm.ClassFinancial: Write},
-			reveal:  map[string]bool{crm.FieldName: true},
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll, ActionReveal: ScopeAll},
+			Classes: classes{crm.ClassIdentity: Masked, crm.ClassContact: Masked, crm.ClassFinancial: Write},
+			Reveal:  map[string]bool{crm.FieldName: true},
 		},
 		ObjectCompany: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
-			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read},
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
+			Classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read},
 		},
 		ObjectDeal: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
-			classes: classes{crm.ClassFinancial: Read, crm.ClassNotes: Read},
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
+			Classes: classes{crm.ClassFinancial: Read, crm.ClassNotes: Read},
 		},
 		ObjectTransaction: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
-			classes: classes{crm.ClassFinancial: Write},
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
+			Classes: classes{crm.ClassFinancial: Write},
 		},
 	},
 	RoleMarketing: {
 		ObjectCustomer: {
 			// update reaches only what marketing may write: the preference class
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
-			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Masked, crm.ClassPreference: Write},
-			fields:  map[string]Level{crm.FieldNationalID: Hidden},
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
+			Classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Masked, crm.ClassPreference: Write},
+			Fields:  map[string]Level{crm.FieldNationalID: Hidden},
 		},
 		ObjectCompany: {
-			actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
-			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read},
+			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionExport: ScopeAll},
+			Classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read},
 		},
 	},
 	RoleSupport: {
 		ObjectCustomer: {
-			actions: map[Action]Scope{ActionRead: ScopeTeam, ActionUpdate: ScopeTeam},
-			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Write},
-			fields:  map[string]Level{crm.FieldNationalID: Hidden},
+			Actions: map[Action]Scope{ActionRead: ScopeTeam, ActionUpdate: ScopeTeam},
+			Classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Write},
+			Fields:  map[string]Level{crm.FieldNationalID: Hidden},
 		},
 		ObjectCompany: {
-			actions: map[Action]Scope{ActionRead: ScopeTeam},
-			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read},
+			Actions: map[Action]Scope{ActionRead: ScopeTeam},
+			Classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read},
 		},
 	},
 	RoleCounsellor: {
 		ObjectCustomer: {
-			actions: crud(ScopeOwn),
-			classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write, crm.ClassSpecial: Write, crm.ClassPreference: Read},
+			Actions: crud(ScopeOwn),
+			Classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write, crm.ClassSpecial: Write, crm.ClassPreference: Read},
 		},
 	},
 	RoleFieldRep: {
 		// A field rep reaches the stores assigned to them, and their own visits.
 		ObjectCompany: {
-			actions: map[Action]Scope{ActionRead: ScopeOwn, ActionUpdate: ScopeOwn},
-			classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read, crm.ClassNotes: Write},
+			Actions: map[Action]Scope{ActionRead: ScopeOwn, ActionUpdate: ScopeOwn},
+			Classes: classes{crm.ClassIdentity: Read, crm.ClassContact: Read, crm.ClassNotes: Write},
 		},
 		ObjectVisit: {
-			actions: map[Action]Scope{ActionRead: ScopeOwn, ActionCreate: ScopeOwn, ActionUpdate: ScopeOwn},
-			classes: classes{crm.ClassContact: Write, crm.ClassNotes: Write},
+			Actions: map[Action]Scope{ActionRead: ScopeOwn, ActionCreate: ScopeOwn, ActionUpdate: ScopeOwn},
+			Classes: classes{crm.ClassContact: Write, crm.ClassNotes: Write},
 		},
 	},
 	RoleAuditor: {
-		ObjectAudit: {actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectAudit: {Actions: map[Action]Scope{ActionRead: ScopeAll}},
 	},
 }

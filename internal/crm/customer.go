@@ -24,6 +24,9 @@ const (
 	ClassSpecial    FieldClass = "special"
 )
 
+// Classes lists the field classes in display order.
+var Classes = []FieldClass{ClassIdentity, ClassContact, ClassFinancial, ClassPreference, ClassNotes, ClassSpecial}
+
 // Customer field names, as they appear in the API and the audit log.
 const (
 	FieldName       = "name"

@@ -234,7 +234,12 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (aut
 			return authz.Actor{}, err
 		}
 	}
-	return authz.Actor{UserID: user.ID, Roles: []authz.Role{authz.Role(user.Role)}, Team: user.Team, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, IP: c.IP}, nil
+	roles := []authz.Role{authz.Role(user.Role)}
+	defined, err := s.definedGrants(ctx, roles)
+	if err != nil {
+		return authz.Actor{}, err
+	}
+	return authz.Actor{UserID: user.ID, Roles: roles, Defined: defined, Team: user.Team, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, IP: c.IP}, nil
 }
 
 // Logout ends the actor's current session.

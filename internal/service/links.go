@@ -174,7 +174,7 @@ type Invitation struct {
 // valid for 7 days, to choose one. Until they do, nobody can log in as
 // them. Administrators only; audited as user.invite.
 func (s *Service) InviteUser(ctx context.Context, a authz.Actor, in NewUser) (Invitation, error) {
-	if err := s.checkNewUser(a, &in); err != nil {
+	if err := s.checkNewUser(ctx, a, &in); err != nil {
 		return Invitation{}, err
 	}
 	var token string

@@ -412,7 +412,7 @@ func (s *Service) SetMFARequiredRoles(ctx context.Context, a authz.Actor, roles 
 	}
 	var clean []string
 	for _, r := range roles {
-		if err := checkRole(r); err != nil {
+		if err := s.checkRole(ctx, r); err != nil {
 			return err
 		}
 		if !slices.Contains(clean, r) {

@@ -52,21 +52,10 @@ func checkTeam(team string) error {
 	return nil
 }
 
-func checkRole(role string) error {
-	if !authz.ValidRole(role) {
-		names := make([]string, len(authz.Roles))
-		for i, r := range authz.Roles {
-			names[i] = string(r)
-		}
-		return errs.InvalidField("role", "role must be one of: "+strings.Join(names, ", "))
-	}
-	return nil
-}
-
 // CreateUser adds a user. The email is sealed under the user's own data
 // key and found by its blind index; the password is hashed.
 func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (User, error) {
-	if err := s.checkNewUser(a, &in); err != nil {
+	if err := s.checkNewUser(ctx, a, &in); err != nil {
 		return User{}, err
 	}
 	if err := authn.CheckPassword(in.Password, s.minPassword, in.Email, strings.Split(in.Email, "@")[0]); err != nil {
@@ -80,7 +69,7 @@ func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (Us
 }
 
 // checkNewUser validates and normalises a new user's email, role and team.
-func (s *Service) checkNewUser(a authz.Actor, in *NewUser) error {
+func (s *Service) checkNewUser(ctx context.Context, a authz.Actor, in *NewUser) error {
 	if !authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return errs.E(errs.Permission, "you may not create users")
 	}
@@ -92,7 +81,7 @@ func (s *Service) checkNewUser(a authz.Actor, in *NewUser) error {
 		return errs.InvalidField("email", "email is not a valid address (like name@example.com)")
 	}
 	in.Email = email
-	if err := checkRole(in.Role); err != nil {
+	if err := s.checkRole(ctx, in.Role); err != nil {
 		return err
 	}
 	in.Team = strings.TrimSpace(in.Team)
@@ -150,7 +139,7 @@ func (s *Service) insertUser(ctx context.Context, a authz.Actor, in NewUser, has
 // SetUserRole changes a user's role. The change applies from the user's
 // next request, including in open sessions.
 func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role string) (User, error) {
-	if err := checkRole(role); err != nil {
+	if err := s.checkRole(ctx, role); err != nil {
 		return User{}, err
 	}
 	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {

@@ -1,0 +1,200 @@
+package authz
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"strongroom.dev/strongroom/internal/crm"
+)
+
+// randomGrants makes a role's grants at random over every object, action,
+// class and field, for the property tests.
+func randomGrants(r *rand.Rand) map[Object]Grant {
+	out := map[Object]Grant{}
+	for _, o := range Objects {
+		if r.IntN(3) == 0 {
+			continue
+		}
+		g := Grant{Actions: map[Action]Scope{}, Classes: map[crm.FieldClass]Level{}, Fields: map[string]Level{}, Reveal: map[string]bool{}}
+		for _, a := range Actions {
+			if s := Scope(r.IntN(4)); s != ScopeNone {
+				g.Actions[a] = s
+			}
+		}
+		for _, c := range crm.Classes {
+			g.Classes[c] = Level(r.IntN(4))
+		}
+		for _, f := range fieldsOf(o) {
+			if r.IntN(4) == 0 {
+				g.Fields[f.Name] = Level(r.IntN(4))
+			}
+			if r.IntN(4) == 0 {
+				g.Reveal[f.Name] = true
+			}
+		}
+		out[o] = g
+	}
+	return out
+}
+
+// TestDecideNeverExceedsTheUnion: for generated roles (defined and
+// built-in), records and actions, what several roles yield together is
+// exactly the union of what each yields alone, and what one role yields
+// never exceeds what it grants (read-only actions never write; reveal
+// opens only the fields the role names).
+func TestDecideNeverExceedsTheUnion(t *testing.T) {
+	r := rand.New(rand.NewPCG(2026, 11))
+	owners := []struct{ id, team string }{{"me", "north"}, {"mate", "north"}, {"other", "south"}, {"", ""}}
+	for i := range 3000 {
+		a := Actor{UserID: "me", Team: "north", Defined: map[Role]map[Object]Grant{}}
+		for j := range 1 + r.IntN(5) {
+			if r.IntN(3) == 0 {
+				a.Roles = append(a.Roles, Roles[r.IntN(len(Roles))])
+				continue
+			}
+			name := Role(fmt.Sprintf("custom_%d_%d", i, j))
+			a.Defined[name] = randomGrants(r)
+			a.Roles = append(a.Roles, name)
+		}
+		for _, o := range Objects {
+			for _, act := range Actions {
+				own := owners[r.IntN(len(owners))]
+				res := Resource{Object: o, OwnerID: own.id, OwnerTeam: own.team}
+				all := Decide(a, act, res)
+				union := Decision{}
+				for _, role := range a.Roles {
+					one := a
+					one.Roles = []Role{role}
+					d := Decide(one, act, res)
+					checkWithinGrant(t, a.grants(role)[o], act, o, d)
+					if !d.Allowed {
+						continue
+					}
+					union.Allowed = true
+					union.Scope = max(union.Scope, d.Scope)
+					if union.Fields == nil {
+						union.Fields, union.Classes = map[string]Level{}, map[crm.FieldClass]Level{}
+					}
+					for f, l := range d.Fields {
+						union.Fields[f] = max(union.Fields[f], l)
+					}
+					for c, l := range d.Classes {
+						union.Classes[c] = max(union.Classes[c], l)
+					}
+				}
+				got, _ := json.Marshal(all)
+				want, _ := json.Marshal(union)
+				if string(got) != string(want) {
+					t.Fatalf("roles %v, %s %s of %+v:\n together %s\n union    %s", a.Roles, act, o, res, got, want)
+				}
+			}
+		}
+	}
+}
+
+func checkWithinGrant(t *testing.T, g Grant, act Action, o Object, d Decision) {
+	t.Helper()
+	if !d.Allowed {
+		return
+	}
+	if g.Actions[act] == ScopeNone {
+		t.Fatalf("%s %s allowed without a grant", act, o)
+	}
+	for _, f := range fieldsOf(o) {
+		l, granted := d.Fields[f.Name], g.level(f.Name, f.Class)
+		switch {
+		case act == ActionReveal && l > Hidden && !g.Reveal[f.Name]:
+			t.Fatalf("reveal of %s.%s opened a field the role may not reveal", o, f.Name)
+		case act != ActionReveal && l > granted:
+			t.Fatalf("%s %s.%s at %s, above the granted %s", act, o, f.Name, l, granted)
+		case l == Write && act != ActionCreate && act != ActionUpdate:
+			t.Fatalf("%s yields write on %s.%s", act, o, f.Name)
+		}
+	}
+}
+
+func TestRoleDefCheck(t *testing.T) {
+	ok := RoleDef{Name: "claims_clerk", Summary: "handles claims", Grants: map[Object]Grant{
+		ObjectCustomer: {Actions: map[Action]Scope{ActionRead: ScopeTeam, ActionReveal: ScopeTeam},
+			Classes: map[crm.FieldClass]Level{crm.ClassIdentity: Read, crm.ClassContact: Masked}, Reveal: map[string]bool{crm.FieldEmail: true}},
+	}}
+	if err := ok.Check(); err != nil {
+		t.Fatalf("a good role: %v", err)
+	}
+	cases := []struct {
+		name   string
+		change func(d *RoleDef)
+	}{
+		{"bad name", func(d *RoleDef) { d.Name = "Claims Clerk" }},
+		{"a built-in name", func(d *RoleDef) { d.Name = RoleAdmin }},
+		{"no summary", func(d *RoleDef) { d.Summary = " " }},
+		{"unknown object", func(d *RoleDef) { d.Grants["invoice"] = Grant{Actions: map[Action]Scope{ActionRead: ScopeAll}} }},
+		{"unknown action", func(d *RoleDef) { d.Grants[ObjectCustomer].Actions["approve"] = ScopeAll }},
+		{"unknown field", func(d *RoleDef) { d.Grants[ObjectCustomer] = Grant{Actions: map[Action]Scope{ActionRead: ScopeAll}, Fields: map[string]Level{"salary": Read}} }},
+		{"reveal of a readable field", func(d *RoleDef) { d.Grants[ObjectCustomer].Reveal[crm.FieldName] = true }},
+		{"audit scoped to own", func(d *RoleDef) { d.Grants[ObjectAudit] = Grant{Actions: map[Action]Scope{ActionRead: ScopeOwn}} }},
+		{"fields on the audit log", func(d *RoleDef) {
+			d.Grants[ObjectAudit] = Grant{Actions: map[Action]Scope{ActionRead: ScopeAll}, Classes: map[crm.FieldClass]Level{crm.ClassContact: Read}}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var d RoleDef
+			b, _ := json.Marshal(ok)
+			json.Unmarshal(b, &d)
+			c.change(&d)
+			if err := d.Check(); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+	var round RoleDef
+	b, _ := json.Marshal(ok)
+	if err := json.Unmarshal(b, &round); err != nil || round.Grants[ObjectCustomer].Actions[ActionRead] != ScopeTeam || round.Grants[ObjectCustomer].Classes[crm.ClassContact] != Masked {
+		t.Fatalf("JSON round trip: %s → %+v, %v", b, round, err)
+	}
+	if err := json.Unmarshal([]byte(`{"grants":{"customer":{"actions":{"read":"everyone"}}}}`), &round); err == nil {
+		t.Fatal("an unknown scope decoded")
+	}
+}
+
+func TestExplain(t *testing.T) {
+	custom := map[Object]Grant{ObjectCustomer: {Actions: map[Action]Scope{ActionRead: ScopeAll}, Classes: map[crm.FieldClass]Level{crm.ClassContact: Read}}}
+	a := Actor{UserID: "u", Roles: []Role{RoleSales, "directory"}, Defined: map[Role]map[Object]Grant{"directory": custom}}
+	var customer *ObjectAccess
+	got := Explain(a)
+	for i := range got {
+		if got[i].Object == ObjectCustomer {
+			customer = &got[i]
+		}
+		if got[i].Object == ObjectAudit {
+			t.Errorf("the audit log is listed for a salesperson")
+		}
+	}
+	if customer == nil {
+		t.Fatal("no customer access")
+	}
+	want := map[Action]struct {
+		scope Scope
+		roles string
+	}{ActionRead: {ScopeAll, "[directory]"}, ActionUpdate: {ScopeOwn, "[sales]"}, ActionReveal: {ScopeOwn, "[sales]"}}
+	for _, aa := range customer.Actions {
+		if w, ok := want[aa.Action]; ok && (aa.Scope != w.scope || fmt.Sprint(aa.Roles) != w.roles) {
+			t.Errorf("%s: %s by %v, want %s by %s", aa.Action, aa.Scope, aa.Roles, w.scope, w.roles)
+		}
+	}
+	for _, f := range customer.Fields {
+		switch f.Field {
+		case crm.FieldEmail:
+			if f.Level != Write || fmt.Sprint(f.Roles) != "[sales]" {
+				t.Errorf("email: %s by %v", f.Level, f.Roles)
+			}
+		case crm.FieldNationalID:
+			if f.Level != Masked || fmt.Sprint(f.RevealBy) != "[sales]" {
+				t.Errorf("national id: %s, reveal by %v", f.Level, f.RevealBy)
+			}
+		}
+	}
+}

@@ -1,0 +1,247 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// roleDefinition is what is stored of a defined role.
+type roleDefinition struct {
+	Summary string                       `json:"summary"`
+	Grants  map[authz.Object]authz.Grant `json:"grants"`
+}
+
+func roleFromRow(r store.RoleRow) (authz.RoleDef, error) {
+	var d roleDefinition
+	if err := json.Unmarshal([]byte(r.Definition), &d); err != nil {
+		return authz.RoleDef{}, errs.Wrap(errs.Internal, "service.role", "", err)
+	}
+	return authz.RoleDef{Name: authz.Role(r.Name), Summary: d.Summary, Grants: d.Grants, Retired: r.Retired}, nil
+}
+
+func roleJSON(d authz.RoleDef) (string, error) {
+	b, err := json.Marshal(roleDefinition{Summary: strings.TrimSpace(d.Summary), Grants: d.Grants})
+	return string(b), err
+}
+
+func (s *Service) mayManageRoles(a authz.Actor) error {
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return errs.E(errs.Permission, "you may not manage roles")
+	}
+	return nil
+}
+
+// Roles lists the built-in roles and those administrators defined
+// (retired ones included, marked).
+func (s *Service) Roles(ctx context.Context, a authz.Actor) ([]authz.RoleDef, error) {
+	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return nil, errs.E(errs.Permission, "you may not list roles")
+	}
+	var out []authz.RoleDef
+	for _, r := range authz.Roles {
+		d, _ := authz.BuiltIn(r)
+		out = append(out, d)
+	}
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.ListRoles(ctx)
+		for _, r := range rows {
+			d, err := roleFromRow(r)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return err
+	})
+	return out, err
+}
+
+// Role returns one role, built-in or defined.
+func (s *Service) Role(ctx context.Context, a authz.Actor, name string) (authz.RoleDef, error) {
+	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return authz.RoleDef{}, errs.E(errs.Permission, "you may not read roles")
+	}
+	if d, ok := authz.BuiltIn(authz.Role(name)); ok {
+		return d, nil
+	}
+	var d authz.RoleDef
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.RoleByName(ctx, name)
+		if err != nil {
+			return notFound(err, "role")
+		}
+		d, err = roleFromRow(r)
+		return err
+	})
+	return d, err
+}
+
+// SaveRole creates a role, or replaces the definition of one that exists
+// (built-in roles cannot change: copy them). Administrators only, with a
+// fresh proof; audited with the definition before and after. Users who
+// hold the role get the change from their next request.
+func (s *Service) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) (authz.RoleDef, error) {
+	if err := s.mayManageRoles(a); err != nil {
+		return authz.RoleDef{}, err
+	}
+	d.BuiltIn, d.Retired = false, false
+	if err := d.Check(); err != nil {
+		return authz.RoleDef{}, errs.InvalidField("role", err.Error())
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return authz.RoleDef{}, err
+	}
+	def, err := roleJSON(d)
+	if err != nil {
+		return authz.RoleDef{}, err
+	}
+	now := s.now()
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		old, err := tx.RoleByName(ctx, string(d.Name))
+		switch {
+		case errs.Is(err, errs.NotExist):
+			if err := tx.InsertRole(ctx, store.RoleRow{Name: string(d.Name), Definition: def, CreatedAt: now, UpdatedAt: now}); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, a, "role.create", "role", string(d.Name), []string{"definition"}, audit.Success, "after: "+def)
+		case err != nil:
+			return err
+		case old.Retired:
+			return errs.E(errs.Conflict, "role "+string(d.Name)+" is retired; choose another name")
+		}
+		if old.Definition == def {
+			return nil
+		}
+		if err := tx.UpdateRole(ctx, string(d.Name), def, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "role.update", "role", string(d.Name), []string{"definition"}, audit.Success, "before: "+old.Definition+" after: "+def)
+	})
+	if err != nil {
+		return authz.RoleDef{}, err
+	}
+	return d, nil
+}
+
+// CopyRole defines a new role with the grants of an existing one.
+func (s *Service) CopyRole(ctx context.Context, a authz.Actor, from, name, summary string) (authz.RoleDef, error) {
+	src, err := s.Role(ctx, a, from)
+	if err != nil {
+		return authz.RoleDef{}, err
+	}
+	if summary == "" {
+		summary = "copy of " + from + ": " + src.Summary
+		if len(summary) > 200 {
+			summary = summary[:200]
+		}
+	}
+	return s.SaveRole(ctx, a, authz.RoleDef{Name: authz.Role(name), Summary: summary, Grants: src.Grants})
+}
+
+// RetireRole retires a defined role that nobody holds any more.
+func (s *Service) RetireRole(ctx context.Context, a authz.Actor, name string) error {
+	if err := s.mayManageRoles(a); err != nil {
+		return err
+	}
+	if authz.IsBuiltIn(authz.Role(name)) {
+		return errs.E(errs.Conflict, "built-in roles cannot be retired")
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return err
+	}
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.RoleByName(ctx, name)
+		if err != nil {
+			return notFound(err, "role")
+		}
+		if r.Retired {
+			return nil
+		}
+		n, err := tx.CountUsersWithRole(ctx, name)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return errs.E(errs.Conflict, fmt.Sprintf("%d users hold the role %s; give them another role first", n, name))
+		}
+		if err := tx.RetireRole(ctx, name, s.now()); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "role.retire", "role", name, nil, audit.Success, "before: "+r.Definition)
+	})
+}
+
+// checkRole validates a role to assign: built-in, or defined and not
+// retired.
+func (s *Service) checkRole(ctx context.Context, role string) error {
+	if authz.ValidRole(role) {
+		return nil
+	}
+	if _, err := s.db.ActiveRole(ctx, role); err == nil {
+		return nil
+	} else if !errs.Is(err, errs.NotExist) {
+		return err
+	}
+	names := make([]string, len(authz.Roles))
+	for i, r := range authz.Roles {
+		names[i] = string(r)
+	}
+	return errs.InvalidField("role", "role must be one of: "+strings.Join(names, ", ")+", or a role defined on the roles page")
+}
+
+// definedGrants reads the grants of the actor's roles that are not built
+// in, for authz.Actor.Defined. A retired or missing role grants nothing.
+func (s *Service) definedGrants(ctx context.Context, roles []authz.Role) (map[authz.Role]map[authz.Object]authz.Grant, error) {
+	var out map[authz.Role]map[authz.Object]authz.Grant
+	for _, r := range roles {
+		if authz.IsBuiltIn(r) {
+			continue
+		}
+		if out == nil {
+			out = map[authz.Role]map[authz.Object]authz.Grant{}
+		}
+		row, err := s.db.ActiveRole(ctx, string(r))
+		if errs.Is(err, errs.NotExist) {
+			out[r] = map[authz.Object]authz.Grant{}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		d, err := roleFromRow(row)
+		if err != nil {
+			return nil, err
+		}
+		out[r] = d.Grants
+	}
+	return out, nil
+}
+
+// EffectiveAccess explains what a user may do to each object type and
+// field, and which role grants it. Administrators, or the user themselves.
+func (s *Service) EffectiveAccess(ctx context.Context, a authz.Actor, userID string) ([]authz.ObjectAccess, error) {
+	if a.UserID != userID && !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return nil, errs.E(errs.Permission, "you may not see another user's access")
+	}
+	var u store.UserRow
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		u, err = tx.UserByID(ctx, userID)
+		return notFound(err, "user")
+	})
+	if err != nil {
+		return nil, err
+	}
+	target := authz.Actor{UserID: u.ID, Roles: []authz.Role{authz.Role(u.Role)}, Team: u.Team}
+	if target.Defined, err = s.definedGrants(ctx, target.Roles); err != nil {
+		return nil, err
+	}
+	return authz.Explain(target), nil
+}

@@ -1,0 +1,117 @@
+package service_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// TestDefinedRoles: an administrator defines a role, a user holding it
+// gets exactly its grants, and an edit applies to the user's open session
+// from the next request; every change is audited with before and after.
+func TestDefinedRoles(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		if _, err := svc.CreateCustomer(ctx, f.sales1, input("name", "Gao Yan", "email", "gao@example.com", "phone", "+86 139 0000 1111")); err != nil {
+			t.Fatal(err)
+		}
+		clerk := authz.RoleDef{Name: "claims_clerk", Summary: "looks up customers to handle claims", Grants: map[authz.Object]authz.Grant{
+			authz.ObjectCustomer: {Actions: map[authz.Action]authz.Scope{authz.ActionRead: authz.ScopeAll},
+				Classes: map[crm.FieldClass]authz.Level{crm.ClassIdentity: authz.Read, crm.ClassContact: authz.Masked}},
+		}}
+		if _, err := svc.SaveRole(ctx, f.sales1, clerk); !errs.Is(err, errs.Permission) {
+			t.Fatalf("a salesperson defined a role: %v", err)
+		}
+		bad := clerk
+		bad.Name = "Claims!"
+		if _, err := svc.SaveRole(ctx, f.admin, bad); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a bad name: %v", err)
+		}
+		if _, err := svc.SaveRole(ctx, f.admin, clerk); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.CreateUser(ctx, f.admin, service.NewUser{Email: "clerk@example.com", Role: "claims_clerk", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		sess, err := svc.Login(ctx, "clerk@example.com", pw, service.Client{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := func() crm.Customer {
+			t.Helper()
+			a, err := svc.Authenticate(ctx, sess.Token, service.Client{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := svc.ListCustomers(ctx, a, service.CustomerQuery{})
+			if err != nil || len(page.Customers) != 1 {
+				t.Fatalf("clerk's list: %+v, %v", page, err)
+			}
+			return page.Customers[0]
+		}
+		c := read()
+		if c.Fields["name"] != "Gao Yan" || c.Fields["email"] == "gao@example.com" || c.Fields["email"] == "" {
+			t.Fatalf("the clerk sees %v; want the name in full and the email masked", c.Fields)
+		}
+
+		clerk.Grants[authz.ObjectCustomer].Classes[crm.ClassContact] = authz.Hidden
+		if _, err := svc.SaveRole(ctx, f.admin, clerk); err != nil {
+			t.Fatal(err)
+		}
+		if c := read(); c.Fields["email"] != "" || c.Fields["phone"] != "" {
+			t.Fatalf("after the edit the open session still sees contact fields: %v", c.Fields)
+		}
+
+		clerkID, _ := svc.UserIDByEmail(ctx, f.admin, "clerk@example.com")
+		access, err := svc.EffectiveAccess(ctx, f.admin, clerkID)
+		if err != nil || len(access) != 1 || access[0].Object != authz.ObjectCustomer || access[0].Actions[0].Roles[0] != "claims_clerk" {
+			t.Fatalf("effective access: %+v, %v", access, err)
+		}
+		if _, err := svc.EffectiveAccess(ctx, f.sales1, clerkID); !errs.Is(err, errs.Permission) {
+			t.Fatalf("a salesperson read another's access: %v", err)
+		}
+
+		if err := svc.RetireRole(ctx, f.admin, "claims_clerk"); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("retired a role somebody holds: %v", err)
+		}
+		if _, err := svc.SetUserRole(ctx, f.admin, clerkID, "support"); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.RetireRole(ctx, f.admin, "claims_clerk"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetUserRole(ctx, f.admin, clerkID, "claims_clerk"); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a retired role was assigned: %v", err)
+		}
+		if err := svc.RetireRole(ctx, f.admin, "sales"); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("a built-in role retired: %v", err)
+		}
+		cp, err := svc.CopyRole(ctx, f.admin, "sales", "senior_sales", "")
+		if err != nil || cp.Grants[authz.ObjectCustomer].Reveal[crm.FieldNationalID] != true {
+			t.Fatalf("copy of sales: %+v, %v", cp, err)
+		}
+
+		var created, updated, retired int
+		for _, e := range auditEvents(t, f.Env) {
+			switch {
+			case e.Action == "role.create" && strings.HasPrefix(e.Reason, "after: "):
+				created++
+			case e.Action == "role.update" && strings.Contains(e.Reason, "before: ") && strings.Contains(e.Reason, `"contact":"masked"`) && strings.Contains(e.Reason, `"contact":"hidden"`):
+				updated++
+			case e.Action == "role.retire":
+				retired++
+			}
+		}
+		if created != 2 || updated != 1 || retired != 1 {
+			t.Fatalf("audit: %d created, %d updated with before/after, %d retired", created, updated, retired)
+		}
+	})
+}

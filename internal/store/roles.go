@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// RoleRow is a role an administrator defined.
+type RoleRow struct {
+	Name       string
+	Definition string // JSON
+	Retired    bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// InsertRole stores a new role; a taken name fails with Exist.
+func (tx *Tx) InsertRole(ctx context.Context, r RoleRow) error {
+	_, err := tx.exec(ctx, "INSERT INTO roles (name, definition, created_at, updated_at) VALUES (?, ?, ?, ?)", r.Name, r.Definition, r.CreatedAt.UnixMicro(), r.UpdatedAt.UnixMicro())
+	return classify("store.InsertRole", err)
+}
+
+// UpdateRole replaces a role's definition.
+func (tx *Tx) UpdateRole(ctx context.Context, name, definition string, now time.Time) error {
+	return tx.updateOne(ctx, "store.UpdateRole", "UPDATE roles SET definition = ?, updated_at = ? WHERE name = ?", definition, now.UnixMicro(), name)
+}
+
+// RetireRole marks a role retired.
+func (tx *Tx) RetireRole(ctx context.Context, name string, now time.Time) error {
+	return tx.updateOne(ctx, "store.RetireRole", "UPDATE roles SET retired = 1, updated_at = ? WHERE name = ?", now.UnixMicro(), name)
+}
+
+// RoleByName reads one defined role.
+func (tx *Tx) RoleByName(ctx context.Context, name string) (RoleRow, error) {
+	r, err := scanRole(tx.queryRow(ctx, "SELECT name, definition, retired, created_at, updated_at FROM roles WHERE name = ?", name))
+	return r, classify("store.RoleByName", err)
+}
+
+// ActiveRole reads a defined, unretired role without a transaction: it
+// runs on every authenticated request of a user who holds one.
+func (db *DB) ActiveRole(ctx context.Context, name string) (RoleRow, error) {
+	r, err := scanRole(db.read.QueryRowContext(ctx, db.q("SELECT name, definition, retired, created_at, updated_at FROM roles WHERE name = ? AND retired = 0"), name))
+	return r, classify("store.ActiveRole", err)
+}
+
+// ListRoles returns every defined role by name.
+func (tx *Tx) ListRoles(ctx context.Context) ([]RoleRow, error) {
+	rows, err := tx.query(ctx, "SELECT name, definition, retired, created_at, updated_at FROM roles ORDER BY name")
+	if err != nil {
+		return nil, classify("store.ListRoles", err)
+	}
+	defer rows.Close()
+	var out []RoleRow
+	for rows.Next() {
+		r, err := scanRole(rows)
+		if err != nil {
+			return nil, classify("store.ListRoles", err)
+		}
+		out = append(out, r)
+	}
+	return out, classify("store.ListRoles", rows.Err())
+}
+
+// CountUsersWithRole counts the users who hold role.
+func (tx *Tx) CountUsersWithRole(ctx context.Context, role string) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, "SELECT count(*) FROM users WHERE role = ?", role).Scan(&n)
+	return n, classify("store.CountUsersWithRole", err)
+}
+
+func scanRole(row interface{ Scan(...any) error }) (RoleRow, error) {
+	var r RoleRow
+	var retired int
+	var created, updated int64
+	err := row.Scan(&r.Name, &r.Definition, &retired, &created, &updated)
+	r.Retired, r.CreatedAt, r.UpdatedAt = retired != 0, fromMicro(created), fromMicro(updated)
+	return r, err
+}
