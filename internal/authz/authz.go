@@ -84,7 +84,7 @@ type Actor struct {
 	// request); built-in roles come from the built-in table.
 	Defined map[Role]map[Object]Grant
 	Team    string
-	Locale string // the user's chosen UI language, "" for none (not used for decisions)
+	Locale  string // the user's chosen UI language, "" for none (not used for decisions)
 	// PolicyPending: the user has not accepted the current security policy;
 	// until they do, only the policy itself (and logging out) is reachable.
 	PolicyPending bool

@@ -132,7 +132,9 @@ func TestRoleDefCheck(t *testing.T) {
 		{"no summary", func(d *RoleDef) { d.Summary = " " }},
 		{"unknown object", func(d *RoleDef) { d.Grants["invoice"] = Grant{Actions: map[Action]Scope{ActionRead: ScopeAll}} }},
 		{"unknown action", func(d *RoleDef) { d.Grants[ObjectCustomer].Actions["approve"] = ScopeAll }},
-		{"unknown field", func(d *RoleDef) { d.Grants[ObjectCustomer] = Grant{Actions: map[Action]Scope{ActionRead: ScopeAll}, Fields: map[string]Level{"salary": Read}} }},
+		{"unknown field", func(d *RoleDef) {
+			d.Grants[ObjectCustomer] = Grant{Actions: map[Action]Scope{ActionRead: ScopeAll}, Fields: map[string]Level{"salary": Read}}
+		}},
 		{"reveal of a readable field", func(d *RoleDef) { d.Grants[ObjectCustomer].Reveal[crm.FieldName] = true }},
 		{"audit scoped to own", func(d *RoleDef) { d.Grants[ObjectAudit] = Grant{Actions: map[Action]Scope{ActionRead: ScopeOwn}} }},
 		{"fields on the audit log", func(d *RoleDef) {
