@@ -60,6 +60,10 @@ Usage:
   strongroom user list | disable --email E | enable --email E [--data DIR] [--db URL]
       List users (role, team, second factor, last login); disable one (ending
       every session) or enable them again (audited).
+  strongroom role list | show --name R | save --file F.json | copy --from R --name N | retire --name R
+      Roles: the built-in ones and those administrators define (per object type the
+      actions at a scope, per field class or field a level). Saving, copying and
+      retiring are audited with the definition before and after.
   strongroom mfa require --roles LIST [--data DIR] [--db URL]
       Roles that must use two-step login: comma-separated, "all", or "" for none.
       A new database requires it for every role.
@@ -67,8 +71,8 @@ Usage:
       Check the audit log's hash chain; exit 1 naming the first bad event.
   strongroom version
 
-Roles: admin, manager, sales, finance, marketing, support, counsellor, field_rep,
-auditor (see docs/ROLES.md).
+Built-in roles: admin, manager, sales, finance, marketing, support, counsellor,
+field_rep, auditor (see docs/ROLES.md); more can be defined with "strongroom role".
 Environment: STRONGROOM_ADDR, STRONGROOM_DATA, STRONGROOM_DB, STRONGROOM_TLS_CERT,
 STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON, STRONGROOM_DISABLE_UNUSED_DAYS, STRONGROOM_PUBLIC_URL,
 STRONGROOM_SMTP_HOST, STRONGROOM_SMTP_PORT, STRONGROOM_SMTP_USER, STRONGROOM_SMTP_FROM,
@@ -101,6 +105,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = auditCmd(ctx, args[1:], env)
 	case "mfa":
 		err = mfaCmd(ctx, args[1:], env)
+	case "role":
+		err = roleCmd(ctx, args[1:], env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "strongroom", Version)
 	case "help", "-h", "--help":

@@ -1,0 +1,76 @@
+package api
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/httpx"
+)
+
+func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	roles, err := h.svc.Roles(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"roles": roles})
+	return nil
+}
+
+func (h *Handler) showRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	role, err := h.svc.Role(r.Context(), a, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, role)
+	return nil
+}
+
+// saveRole creates the role named in the path or replaces its definition.
+func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Summary string                       `json:"summary"`
+		Grants  map[authz.Object]authz.Grant `json:"grants"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	role, err := h.svc.SaveRole(r.Context(), a, authz.RoleDef{Name: authz.Role(r.PathValue("name")), Summary: in.Summary, Grants: in.Grants})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, role)
+	return nil
+}
+
+func (h *Handler) copyRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Name    string `json:"name"`
+		Summary string `json:"summary"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	role, err := h.svc.CopyRole(r.Context(), a, r.PathValue("name"), in.Name, in.Summary)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, role)
+	return nil
+}
+
+func (h *Handler) retireRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.svc.RetireRole(r.Context(), a, r.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) userAccess(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	access, err := h.svc.EffectiveAccess(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"objects": access})
+	return nil
+}
