@@ -2,8 +2,12 @@ package main_test
 
 import (
 	"encoding/json"
+	"html"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -118,4 +122,89 @@ func TestDefinedRolesOverHTTP(t *testing.T) {
 			t.Fatalf("roles list: %d", r.Status)
 		}
 	})
+}
+
+// TestWebRoleEditor: an administrator copies a role in the web UI, changes
+// one level, assigns it, and the holder's pages follow; the effective
+// access page names the role.
+func TestWebRoleEditor(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "sales1@example.com", "sales")
+		addUser(t, storage, "mkt@example.com", "marketing")
+		s := start(t, storage)
+		sales := s.login(t, "sales1@example.com", password)
+		if r := s.do(t, "POST", "/api/v1/customers", sales, map[string]any{"name": "Gao Yan", "email": "gao@example.com"}); r.Status != 201 {
+			t.Fatal(r.Status)
+		}
+		admin := newBrowser(t, s, "en")
+		admin.login("admin@example.com", password)
+		roles := admin.get("/admin/roles")
+		if roles.status != 200 || !strings.Contains(roles.body, `href="/admin/roles/sales"`) {
+			t.Fatalf("roles page: %d", roles.status)
+		}
+		p := admin.post("/admin/roles", url.Values{"csrf": {roles.csrf(t)}, "name": {"brand_team"}, "from": {"marketing"}})
+		if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/admin/roles/brand_team") {
+			t.Fatalf("copy: %d %s\n%s", p.status, p.location, p.body)
+		}
+		form := admin.get("/admin/roles/brand_team")
+		if !strings.Contains(form.body, `name="c.customer.contact"`) {
+			t.Fatalf("the role form:\n%s", form.body)
+		}
+		// Marketing sees contact masked; the copy sees it in full.
+		values := formValues(form.body)
+		values.Set("csrf", form.csrf(t))
+		values.Set("c.customer.contact", "read")
+		if p := admin.post("/admin/roles/brand_team", values); p.status != http.StatusSeeOther {
+			t.Fatalf("save: %d\n%s", p.status, p.body)
+		}
+		ap := admin.get("/admin")
+		if !strings.Contains(ap.body, "<option>brand_team</option>") {
+			t.Fatal("the new role cannot be assigned on the admin page")
+		}
+		code, out, errOut := run(t, "", append([]string{"user", "set-role", "--email", "mkt@example.com", "--role", "brand_team"}, storage...)...)
+		if code != 0 {
+			t.Fatalf("set-role: %d %s %s", code, out, errOut)
+		}
+		mkt := newBrowser(t, s, "en")
+		mkt.login("mkt@example.com", password)
+		if list := mkt.get("/customers"); !strings.Contains(list.body, "gao@example.com") {
+			t.Fatalf("the holder of the edited copy does not see the email in full:\n%s", list.body)
+		}
+		var users struct{ Users []struct{ ID, Email string } }
+		json.Unmarshal(s.do(t, "GET", "/api/v1/users", s.login(t, "admin@example.com", password), nil).Body, &users)
+		for _, u := range users.Users {
+			if u.Email == "mkt@example.com" {
+				if acc := admin.get("/admin/users/" + u.ID + "/access"); !strings.Contains(acc.body, `href="/admin/roles/brand_team"`) {
+					t.Fatalf("effective access page:\n%s", acc.body)
+				}
+			}
+		}
+		if p := admin.get("/admin/roles/sales"); strings.Contains(p.body, `id="role-save"`) {
+			t.Fatal("a built-in role can be edited")
+		}
+	})
+}
+
+var selectRE = regexp.MustCompile(`(?s)<select id="[^"]+" name="([^"]+)"[^>]*>(.*?)</select>`)
+var selectedRE = regexp.MustCompile(`<option value="([^"]*)" selected>`)
+var checkedRE = regexp.MustCompile(`<input type="checkbox" id="[^"]+" name="([^"]+)" value="1" checked`)
+var summaryRE = regexp.MustCompile(`id="summary" name="summary" value="([^"]*)"`)
+
+// formValues reads the role form's current choices, as a browser would send them.
+func formValues(body string) url.Values {
+	v := url.Values{}
+	for _, m := range selectRE.FindAllStringSubmatch(body, -1) {
+		if s := selectedRE.FindStringSubmatch(m[2]); s != nil {
+			v.Set(m[1], s[1])
+		}
+	}
+	for _, m := range checkedRE.FindAllStringSubmatch(body, -1) {
+		v.Set(m[1], "1")
+	}
+	if m := summaryRE.FindStringSubmatch(body); m != nil {
+		v.Set("summary", html.UnescapeString(m[1]))
+	}
+	return v
 }

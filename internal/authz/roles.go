@@ -163,3 +163,12 @@ func (l *Level) UnmarshalText(b []byte) error {
 	}
 	return fmt.Errorf("level must be hidden, masked, read or write, not %q", b)
 }
+
+// FieldsOf lists the personal fields of an object type with their classes
+// (none for users and the audit log).
+func FieldsOf(o Object) []struct {
+	Name  string
+	Class crm.FieldClass
+} {
+	return fieldsOf(o)
+}

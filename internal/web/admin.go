@@ -38,7 +38,16 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 	if err != nil {
 		return err
 	}
-	v.Users, v.Roles = users, authz.Roles
+	roles, err := h.svc.Roles(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	v.Users = users
+	for _, r := range roles {
+		if !r.Retired {
+			v.Roles = append(v.Roles, r.Name)
+		}
+	}
 	for _, u := range users {
 		if u.ID == v.LinkFor {
 			v.LinkFor = u.Email

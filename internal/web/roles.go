@@ -1,0 +1,227 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+)
+
+// The roles pages: every role, and one role as a form of selects — per
+// object type a scope for each action, per field class and field a level,
+// and which masked fields it may reveal. Built-in roles are shown read
+// only, with a copy form.
+
+type rolesView struct {
+	Roles []authz.RoleDef
+	Error string
+}
+
+type cell struct{ Name, Value string }
+
+type fieldRow struct {
+	Name   string
+	Class  crm.FieldClass
+	Level  string // "" follows the class
+	Reveal bool
+}
+
+type objectRow struct {
+	Object   authz.Object
+	Actions  []cell
+	Personal bool
+	Classes  []cell
+	Fields   []fieldRow
+}
+
+type roleView struct {
+	Role     authz.RoleDef
+	New      bool
+	Objects  []objectRow
+	Scopes   []string
+	Levels   []string
+	Error    string
+	ReadOnly bool
+}
+
+func (h *Handler) showRoles(q *request) error { return h.renderRoles(q, http.StatusOK, "") }
+
+func (h *Handler) renderRoles(q *request, status int, msg string) error {
+	roles, err := h.svc.Roles(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	h.render(q, status, "roles", "roles", rolesView{Roles: roles, Error: msg})
+	return nil
+}
+
+func (h *Handler) showRole(q *request) error {
+	name := q.r.PathValue("name")
+	d, err := h.svc.Role(q.r.Context(), q.actor, name)
+	isNew := false
+	if errs.Is(err, errs.NotExist) && q.r.URL.Query().Get("new") == "1" {
+		d, err, isNew = authz.RoleDef{Name: authz.Role(name), Grants: map[authz.Object]authz.Grant{}}, nil, true
+	}
+	if err != nil {
+		return err
+	}
+	h.render(q, http.StatusOK, "role", "roles", roleFormView(d, isNew, ""))
+	return nil
+}
+
+func roleFormView(d authz.RoleDef, isNew bool, msg string) roleView {
+	v := roleView{Role: d, New: isNew, Error: msg, ReadOnly: d.BuiltIn || d.Retired,
+		Scopes: []string{"own", "team", "all"}, Levels: []string{"hidden", "masked", "read", "write"}}
+	for _, o := range authz.Objects {
+		g := d.Grants[o]
+		row := objectRow{Object: o}
+		for _, a := range authz.Actions {
+			c := cell{Name: string(a)}
+			if s := g.Actions[a]; s != authz.ScopeNone {
+				c.Value = s.String()
+			}
+			row.Actions = append(row.Actions, c)
+		}
+		fields := authz.FieldsOf(o)
+		row.Personal = len(fields) > 0
+		if row.Personal {
+			for _, c := range crm.Classes {
+				row.Classes = append(row.Classes, cell{Name: string(c), Value: g.Classes[c].String()})
+			}
+			for _, f := range fields {
+				fr := fieldRow{Name: f.Name, Class: f.Class, Reveal: g.Reveal[f.Name]}
+				if l, ok := g.Fields[f.Name]; ok {
+					fr.Level = l.String()
+				}
+				row.Fields = append(row.Fields, fr)
+			}
+		}
+		v.Objects = append(v.Objects, row)
+	}
+	return v
+}
+
+// roleFromForm reads the role form: a.OBJECT.ACTION = scope,
+// c.OBJECT.CLASS = level, f.OBJECT.FIELD = level ("" follows the class),
+// r.OBJECT.FIELD = reveal.
+func roleFromForm(q *request, name string) (authz.RoleDef, error) {
+	d := authz.RoleDef{Name: authz.Role(name), Summary: q.r.PostFormValue("summary"), Grants: map[authz.Object]authz.Grant{}}
+	for _, o := range authz.Objects {
+		g := authz.Grant{Actions: map[authz.Action]authz.Scope{}}
+		for _, a := range authz.Actions {
+			if v := q.r.PostFormValue("a." + string(o) + "." + string(a)); v != "" {
+				var s authz.Scope
+				if err := s.UnmarshalText([]byte(v)); err != nil {
+					return d, errs.InvalidField("role", err.Error())
+				}
+				g.Actions[a] = s
+			}
+		}
+		if len(g.Actions) == 0 {
+			continue
+		}
+		for _, c := range crm.Classes {
+			if v := q.r.PostFormValue("c." + string(o) + "." + string(c)); v != "" && v != "hidden" {
+				var l authz.Level
+				if err := l.UnmarshalText([]byte(v)); err != nil {
+					return d, errs.InvalidField("role", err.Error())
+				}
+				if g.Classes == nil {
+					g.Classes = map[crm.FieldClass]authz.Level{}
+				}
+				g.Classes[c] = l
+			}
+		}
+		for _, f := range authz.FieldsOf(o) {
+			if v := q.r.PostFormValue("f." + string(o) + "." + f.Name); v != "" {
+				var l authz.Level
+				if err := l.UnmarshalText([]byte(v)); err != nil {
+					return d, errs.InvalidField("role", err.Error())
+				}
+				if g.Fields == nil {
+					g.Fields = map[string]authz.Level{}
+				}
+				g.Fields[f.Name] = l
+			}
+			if q.r.PostFormValue("r."+string(o)+"."+f.Name) != "" {
+				if g.Reveal == nil {
+					g.Reveal = map[string]bool{}
+				}
+				g.Reveal[f.Name] = true
+			}
+		}
+		d.Grants[o] = g
+	}
+	return d, nil
+}
+
+func (h *Handler) saveRole(q *request) error {
+	name := q.r.PathValue("name")
+	d, err := roleFromForm(q, name)
+	if err == nil {
+		_, err = h.svc.SaveRole(q.r.Context(), q.actor, d)
+	}
+	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
+		msg, _ := errs.Public(err)
+		h.render(q, http.StatusBadRequest, "role", "roles", roleFormView(d, q.r.PostFormValue("new") == "1", msg))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(q.w, q.r, "/admin/roles/"+name+"?flash=role_saved", http.StatusSeeOther)
+	return nil
+}
+
+// newRole starts a role: empty, or a copy of another.
+func (h *Handler) newRole(q *request) error {
+	name := strings.TrimSpace(q.r.PostFormValue("name"))
+	from := q.r.PostFormValue("from")
+	if from == "" {
+		d := authz.RoleDef{Name: authz.Role(name), Summary: "—", Grants: map[authz.Object]authz.Grant{}}
+		if err := d.Check(); err != nil {
+			return h.renderRoles(q, http.StatusBadRequest, err.Error())
+		}
+		http.Redirect(q.w, q.r, "/admin/roles/"+name+"?new=1", http.StatusSeeOther)
+		return nil
+	}
+	if _, err := h.svc.CopyRole(q.r.Context(), q.actor, from, name, ""); err != nil {
+		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.NotExist) {
+			msg, _ := errs.Public(err)
+			return h.renderRoles(q, http.StatusBadRequest, msg)
+		}
+		return err
+	}
+	http.Redirect(q.w, q.r, "/admin/roles/"+name+"?flash=role_saved", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) retireRole(q *request) error {
+	if err := h.svc.RetireRole(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			msg, _ := errs.Public(err)
+			return h.renderRoles(q, http.StatusConflict, msg)
+		}
+		return err
+	}
+	q.redirect("/admin/roles", "role_retired")
+	return nil
+}
+
+type accessView struct {
+	User    string
+	Objects []authz.ObjectAccess
+}
+
+// showAccess is a user's effective access, with the roles behind it.
+func (h *Handler) showAccess(q *request) error {
+	id := q.r.PathValue("id")
+	access, err := h.svc.EffectiveAccess(q.r.Context(), q.actor, id)
+	if err != nil {
+		return err
+	}
+	h.render(q, http.StatusOK, "access", "effective_access", accessView{User: id, Objects: access})
+	return nil
+}
