@@ -479,3 +479,51 @@ func TestBrowserPasskey(t *testing.T) {
 		t.Fatalf("after the passkey: %s", u)
 	}
 }
+
+// TestBrowserRoleEditor: an administrator copies a role in Chromium,
+// raises one field class, and its holder sees the effect on the next page
+// load; lowering it again hides the field at once.
+func TestBrowserRoleEditor(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "admin@example.com", "admin")
+	addUser(t, storage, "sales1@example.com", "sales")
+	addUser(t, storage, "mkt@example.com", "marketing")
+	s := start(t, storage)
+	if r := s.do(t, "POST", "/api/v1/customers", s.login(t, "sales1@example.com", password), map[string]any{"name": "Gao Yan", "email": "gao@example.com"}); r.Status != 201 {
+		t.Fatal(r.Status)
+	}
+	admin := newTab(t, 1280, 900)
+	do(t, admin,
+		login(s.URL, "admin@example.com", password),
+		chromedp.Navigate(s.URL+"/admin/roles"),
+		chromedp.WaitVisible(byID(`role-name`)),
+		chromedp.SendKeys(byID(`role-name`), "brand_team"),
+		chromedp.SetValue(byID(`role-from`), "marketing"),
+		chromedp.Submit(byID(`role-name`)),
+		chromedp.WaitVisible(byID(`role-form`)),
+		chromedp.SetValue(byID(`c-customer-contact`), "read"),
+		chromedp.Click(byID(`role-save`)),
+		chromedp.WaitVisible(byCSS(`.flash`)),
+	)
+	if code, out, errOut := run(t, "", append([]string{"user", "set-role", "--email", "mkt@example.com", "--role", "brand_team"}, storage...)...); code != 0 {
+		t.Fatalf("set-role: %d %s %s", code, out, errOut)
+	}
+	mkt := newTab(t, 1280, 900)
+	do(t, mkt, login(s.URL, "mkt@example.com", password))
+	if body := value(t, mkt, chromedp.Text(byCSS(`main`))); !strings.Contains(body, "gao@example.com") {
+		t.Fatalf("the holder does not see the email after the edit:\n%s", body)
+	}
+	do(t, admin,
+		chromedp.Navigate(s.URL+"/admin/roles/brand_team"),
+		chromedp.WaitVisible(byID(`role-form`)),
+		chromedp.SetValue(byID(`c-customer-contact`), "hidden"),
+		chromedp.Click(byID(`role-save`)),
+		chromedp.WaitVisible(byCSS(`.flash`)),
+	)
+	do(t, mkt, chromedp.Reload(), chromedp.WaitVisible(byID(`logout`)))
+	if body := value(t, mkt, chromedp.Text(byCSS(`main`))); strings.Contains(body, "gao@example.com") || !strings.Contains(body, "Gao Yan") {
+		t.Fatalf("the open session still sees the email after the role lost it:\n%s", body)
+	}
+}
