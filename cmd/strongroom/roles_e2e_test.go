@@ -208,3 +208,46 @@ func formValues(body string) url.Values {
 	}
 	return v
 }
+
+// TestRoleNetworksOverHTTP: limiting a role to other address ranges
+// refuses its holders' requests from here (loopback) at once.
+func TestRoleNetworksOverHTTP(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "sales1@example.com", "sales")
+		s := start(t, storage)
+		admin := s.login(t, "admin@example.com", password)
+		sales := s.login(t, "sales1@example.com", password)
+		if r := s.do(t, "PUT", "/api/v1/roles/admin/networks", admin, map[string]any{"networks": []string{"10.0.0.0/8"}}); r.Status != 400 || !strings.Contains(r.str("detail"), "lock yourself out") {
+			t.Fatalf("an admin excluding their own address: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "PUT", "/api/v1/roles/sales/networks", admin, map[string]any{"networks": []string{"10.0.0.0/8", "192.168.0.1"}}); r.Status != 200 || !strings.Contains(string(r.Body), "192.168.0.1/32") {
+			t.Fatalf("limit sales: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "GET", "/api/v1/customers", sales, nil); r.Status != 403 || !strings.Contains(r.str("detail"), "network address") {
+			t.Fatalf("a salesperson from outside the ranges: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}); r.Status != 401 {
+			t.Fatalf("login from outside the ranges: %d %s", r.Status, r.Body)
+		}
+		if p := newBrowserAs(t, s, "admin@example.com").get("/admin/roles/sales"); !strings.Contains(p.body, "10.0.0.0/8") {
+			t.Fatalf("the role page does not show the ranges")
+		}
+		if code, out, errOut := run(t, "", append([]string{"role", "networks", "--name", "sales", "--set", ""}, storage...)...); code != 0 || !strings.Contains(out, "anywhere") {
+			t.Fatalf("lift the limit: %d %s %s", code, out, errOut)
+		}
+		if r := s.do(t, "GET", "/api/v1/customers", sales, nil); r.Status != 200 {
+			t.Fatalf("after lifting the limit: %d %s", r.Status, r.Body)
+		}
+		if log := string(s.do(t, "GET", "/api/v1/audit?object_type=user&limit=1000", admin, nil).Body); !strings.Contains(log, "session.network") {
+			t.Fatalf("refused requests are not audited: %s", log)
+		}
+	})
+}
+
+func newBrowserAs(t *testing.T, s *server, email string) *browser {
+	b := newBrowser(t, s, "en")
+	b.login(email, password)
+	return b
+}

@@ -116,6 +116,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("PUT /api/v1/roles/{name}", h.authed(h.saveRole))
 	mux.Handle("POST /api/v1/roles/{name}/copy", h.authed(h.copyRole))
 	mux.Handle("DELETE /api/v1/roles/{name}", h.authed(h.retireRole))
+	mux.Handle("GET /api/v1/roles/{name}/networks", h.authed(h.showRoleNetworks))
+	mux.Handle("PUT /api/v1/roles/{name}/networks", h.authed(h.setRoleNetworks))
 	mux.Handle("POST /api/v1/users", h.authed(h.createUser))
 	mux.Handle("POST /api/v1/users/{id}/password-reset", h.authed(h.sendPasswordReset))
 	mux.Handle("PATCH /api/v1/users/{id}", h.authed(h.updateUser))

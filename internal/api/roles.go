@@ -74,3 +74,34 @@ func (h *Handler) userAccess(w http.ResponseWriter, r *http.Request, a authz.Act
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"objects": access})
 	return nil
 }
+
+func (h *Handler) showRoleNetworks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	nets, err := h.svc.RoleNetworks(r.Context(), a, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"networks": nonNil(nets)})
+	return nil
+}
+
+func (h *Handler) setRoleNetworks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Networks []string `json:"networks"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	nets, err := h.svc.SetRoleNetworks(r.Context(), a, r.PathValue("name"), in.Networks)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"networks": nonNil(nets)})
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -200,3 +200,33 @@ func TestExplain(t *testing.T) {
 		}
 	}
 }
+
+func TestNetworks(t *testing.T) {
+	nets, err := ParseNetworks([]string{"10.1.2.3/8", " 192.168.1.7 ", "", "2001:db8::/32"})
+	if err != nil || fmt.Sprint(nets) != "[10.0.0.0/8 192.168.1.7/32 2001:db8::/32]" {
+		t.Fatalf("ParseNetworks: %v, %v", nets, err)
+	}
+	if _, err := ParseNetworks([]string{"10.0.0.0/33"}); err == nil {
+		t.Fatal("a bad prefix accepted")
+	}
+	cases := []struct {
+		ip   string
+		nets []string
+		want bool
+	}{
+		{"203.0.113.9", nil, true},
+		{"10.200.0.1", nets, true},
+		{"::ffff:10.0.0.5", nets, true},
+		{"192.168.1.7", nets, true},
+		{"192.168.1.8", nets, false},
+		{"2001:db8:1::1", nets, true},
+		{"203.0.113.9", nets, false},
+		{"", nets, false},
+		{"garbage", nets, false},
+	}
+	for _, c := range cases {
+		if got := FromNetworks(c.ip, c.nets); got != c.want {
+			t.Errorf("FromNetworks(%q, %v) = %v", c.ip, c.nets, got)
+		}
+	}
+}

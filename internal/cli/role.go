@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"strongroom.dev/strongroom/internal/authz"
@@ -20,6 +21,7 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 	c.StorageFlags(fs)
 	name := fs.String("name", "", "the role's name")
 	from := fs.String("from", "", "copy: the role to copy")
+	cidrs := fs.String("set", "", `networks: comma-separated address ranges the role may be used from; "" for anywhere`)
 	file := fs.String("file", "", `save: a JSON file {"name", "summary", "grants"}, as GET /api/v1/roles/{name} shows`)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
@@ -27,7 +29,7 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 	var def authz.RoleDef
 	switch args[0] {
 	case "list":
-	case "show", "retire":
+	case "show", "retire", "networks":
 		if *name == "" {
 			return usageError("role " + args[0] + " needs --name")
 		}
@@ -47,7 +49,7 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 			return usageError(fmt.Sprintf("%s: %v", *file, err))
 		}
 	default:
-		return usageError(fmt.Sprintf("unknown role subcommand %q; use list, show, save, copy or retire", args[0]))
+		return usageError(fmt.Sprintf("unknown role subcommand %q; use list, show, save, copy, retire or networks", args[0]))
 	}
 	a, err := open(ctx, c, cliLog(env))
 	if err != nil {
@@ -94,6 +96,16 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "role %s defined as a copy of %s\n", r.Name, *from)
+	case "networks":
+		nets, err := a.svc.SetRoleNetworks(ctx, sys, *name, strings.Split(*cidrs, ","))
+		if err != nil {
+			return err
+		}
+		if len(nets) == 0 {
+			fmt.Fprintf(env.Stdout, "role %s may be used from anywhere\n", *name)
+			return nil
+		}
+		fmt.Fprintf(env.Stdout, "role %s may be used only from: %s\n", *name, strings.Join(nets, ", "))
 	case "retire":
 		if err := a.svc.RetireRole(ctx, sys, *name); err != nil {
 			return err

@@ -78,12 +78,24 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if err != nil {
 		return Session{}, err
 	}
-	if !ok || user.Disabled || locked {
+	outside := false
+	if ok && !user.Disabled && !locked {
+		nets, err := s.db.RoleNetworks(ctx, user.Role)
+		if err != nil {
+			return Session{}, err
+		}
+		outside = !authz.FromNetworks(c.IP, nets)
+	}
+	if !ok || user.Disabled || locked || outside {
 		a.UserID = user.ID
 		reason := "bad credentials"
 		switch {
 		case locked:
 			reason = "account locked"
+		case outside:
+			// The same answer as a wrong password: nobody outside the
+			// ranges learns that the password was right.
+			reason = "address outside the role's ranges"
 		case ok:
 			reason = "account disabled"
 		}
@@ -233,6 +245,9 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (aut
 		if err := s.db.TouchSession(ctx, sess.ID, now); err != nil {
 			return authz.Actor{}, err
 		}
+	}
+	if err := s.checkNetwork(ctx, user.ID, user.Role, sess.ID, c.IP); err != nil {
+		return authz.Actor{}, err
 	}
 	roles := []authz.Role{authz.Role(user.Role)}
 	defined, err := s.definedGrants(ctx, roles)

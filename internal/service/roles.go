@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -244,4 +245,68 @@ func (s *Service) EffectiveAccess(ctx context.Context, a authz.Actor, userID str
 		return nil, err
 	}
 	return authz.Explain(target), nil
+}
+
+// RoleNetworks returns the address ranges a role may be used from (none:
+// anywhere).
+func (s *Service) RoleNetworks(ctx context.Context, a authz.Actor, role string) ([]string, error) {
+	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return nil, errs.E(errs.Permission, "you may not read roles")
+	}
+	return s.db.RoleNetworks(ctx, role)
+}
+
+// SetRoleNetworks limits a role (built-in or defined) to address ranges;
+// none lifts the limit. Requests from elsewhere by its holders are refused
+// and audited. Administrators, with a fresh proof; audited before/after.
+// An administrator may not lock out their own current address.
+func (s *Service) SetRoleNetworks(ctx context.Context, a authz.Actor, role string, cidrs []string) ([]string, error) {
+	if err := s.mayManageRoles(a); err != nil {
+		return nil, err
+	}
+	nets, err := authz.ParseNetworks(cidrs)
+	if err != nil {
+		return nil, errs.InvalidField("networks", err.Error())
+	}
+	if !authz.IsBuiltIn(authz.Role(role)) {
+		if err := s.checkRole(ctx, role); err != nil {
+			return nil, err
+		}
+	}
+	if a.SessionID != "" && slices.Contains(a.Roles, authz.Role(role)) && !authz.FromNetworks(a.IP, nets) {
+		return nil, errs.InvalidField("networks", "your own address "+a.IP+" is outside these ranges; you would lock yourself out")
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return nil, err
+	}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		old, err := tx.TxRoleNetworks(ctx, role)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetRoleNetworks(ctx, role, nets); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "role.networks", "role", role, []string{"networks"}, audit.Success,
+			"before: ["+strings.Join(old, " ")+"] after: ["+strings.Join(nets, " ")+"]")
+	})
+	return nets, err
+}
+
+var errNetwork = errs.E(errs.Permission, "your role may not be used from this network address; ask your administrator")
+
+// checkNetwork refuses, and audits, a request by a user whose role is
+// limited to address ranges that do not hold the client's address.
+func (s *Service) checkNetwork(ctx context.Context, userID, role, sessionID, ip string) error {
+	nets, err := s.db.RoleNetworks(ctx, role)
+	if err != nil || authz.FromNetworks(ip, nets) {
+		return err
+	}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		return s.record(ctx, tx, authz.Actor{UserID: userID, SessionID: sessionID, IP: ip}, "session.network", "user", userID, nil, audit.Denied, "address outside the role's ranges")
+	})
+	if err != nil {
+		return err
+	}
+	return errNetwork
 }

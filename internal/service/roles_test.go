@@ -115,3 +115,74 @@ func TestDefinedRoles(t *testing.T) {
 		}
 	})
 }
+
+// TestRoleNetworks: a role limited to address ranges works only from them;
+// from elsewhere an open session is refused and audited, and a login gets
+// the wrong-password answer even with the right password.
+func TestRoleNetworks(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db) // the fixture's sessions come from 192.0.2.1
+		ctx := context.Background()
+		svc := f.Service
+		if _, err := svc.SetRoleNetworks(ctx, f.admin, "admin", []string{"10.0.0.0/8"}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("an admin locked out their own address: %v", err)
+		}
+		if _, err := svc.SetRoleNetworks(ctx, f.admin, "sales", []string{"not a network"}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a bad range: %v", err)
+		}
+		if _, err := svc.SetRoleNetworks(ctx, f.sales1, "sales", nil); !errs.Is(err, errs.Permission) {
+			t.Fatalf("a salesperson changed network rules: %v", err)
+		}
+		nets, err := svc.SetRoleNetworks(ctx, f.admin, "sales", []string{"10.20.0.0/16", "198.51.100.7"})
+		if err != nil || len(nets) != 2 {
+			t.Fatalf("set: %v, %v", nets, err)
+		}
+		office, home := service.Client{IP: "10.20.3.4"}, service.Client{IP: "203.0.113.50"}
+		sess, err := svc.Login(ctx, "sales1@example.com", pw, office)
+		if err != nil {
+			t.Fatalf("login from the office: %v", err)
+		}
+		if _, err := svc.Authenticate(ctx, sess.Token, office); err != nil {
+			t.Fatalf("a request from the office: %v", err)
+		}
+		if _, err := svc.Authenticate(ctx, sess.Token, home); !errs.Is(err, errs.Permission) {
+			t.Fatalf("the same session from home: %v", err)
+		}
+		_, err = svc.Login(ctx, "sales1@example.com", pw, home)
+		if !errs.Is(err, errs.Unauthenticated) {
+			t.Fatalf("login from home with the right password: %v", err)
+		}
+		if _, err := svc.Authenticate(ctx, mustLogin(t, svc, "admin@example.com", home), home); err != nil {
+			t.Fatalf("another role from home: %v", err)
+		}
+		var denied, refused int
+		for _, e := range auditEvents(t, f.Env) {
+			switch {
+			case e.Action == "session.network" && e.Outcome == "denied" && e.IP == home.IP:
+				denied++
+			case e.Action == "session.create" && e.Reason == "address outside the role's ranges":
+				refused++
+			case e.Action == "role.networks" && !strings.Contains(e.Reason, "after: [10.20.0.0/16 198.51.100.7/32]"):
+				t.Errorf("network change audited as %q", e.Reason)
+			}
+		}
+		if denied != 1 || refused != 1 {
+			t.Fatalf("audit: %d refused requests, %d refused logins", denied, refused)
+		}
+		if _, err := svc.SetRoleNetworks(ctx, f.admin, "sales", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Authenticate(ctx, sess.Token, home); err != nil {
+			t.Fatalf("after lifting the limit: %v", err)
+		}
+	})
+}
+
+func mustLogin(t *testing.T, svc *service.Service, email string, c service.Client) string {
+	t.Helper()
+	s, err := svc.Login(context.Background(), email, pw, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Token
+}

@@ -76,3 +76,53 @@ func scanRole(row interface{ Scan(...any) error }) (RoleRow, error) {
 	r.Retired, r.CreatedAt, r.UpdatedAt = retired != 0, fromMicro(created), fromMicro(updated)
 	return r, err
 }
+
+// RoleNetworks returns the address ranges role may be used from, without
+// a transaction: it runs on every authenticated request.
+func (db *DB) RoleNetworks(ctx context.Context, role string) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, db.q("SELECT cidr FROM role_networks WHERE role = ? ORDER BY cidr"), role)
+	if err != nil {
+		return nil, classify("store.RoleNetworks", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, classify("store.RoleNetworks", err)
+		}
+		out = append(out, c)
+	}
+	return out, classify("store.RoleNetworks", rows.Err())
+}
+
+// SetRoleNetworks replaces role's address ranges.
+func (tx *Tx) SetRoleNetworks(ctx context.Context, role string, cidrs []string) error {
+	if _, err := tx.exec(ctx, "DELETE FROM role_networks WHERE role = ?", role); err != nil {
+		return classify("store.SetRoleNetworks", err)
+	}
+	for _, c := range cidrs {
+		if _, err := tx.exec(ctx, "INSERT INTO role_networks (role, cidr) VALUES (?, ?)", role, c); err != nil {
+			return classify("store.SetRoleNetworks", err)
+		}
+	}
+	return nil
+}
+
+// TxRoleNetworks is RoleNetworks inside tx.
+func (tx *Tx) TxRoleNetworks(ctx context.Context, role string) ([]string, error) {
+	rows, err := tx.query(ctx, "SELECT cidr FROM role_networks WHERE role = ? ORDER BY cidr", role)
+	if err != nil {
+		return nil, classify("store.TxRoleNetworks", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, classify("store.TxRoleNetworks", err)
+		}
+		out = append(out, c)
+	}
+	return out, classify("store.TxRoleNetworks", rows.Err())
+}

@@ -44,6 +44,7 @@ type roleView struct {
 	Levels   []string
 	Error    string
 	ReadOnly bool
+	Networks string // one range a line
 }
 
 func (h *Handler) showRoles(q *request) error { return h.renderRoles(q, http.StatusOK, "") }
@@ -67,7 +68,36 @@ func (h *Handler) showRole(q *request) error {
 	if err != nil {
 		return err
 	}
-	h.render(q, http.StatusOK, "role", "roles", roleFormView(d, isNew, ""))
+	v := roleFormView(d, isNew, "")
+	nets, err := h.svc.RoleNetworks(q.r.Context(), q.actor, name)
+	if err != nil {
+		return err
+	}
+	v.Networks = strings.Join(nets, "\n")
+	h.render(q, http.StatusOK, "role", "roles", v)
+	return nil
+}
+
+// saveNetworks limits a role to address ranges, one a line.
+func (h *Handler) saveNetworks(q *request) error {
+	name := q.r.PathValue("name")
+	text := q.r.PostFormValue("networks")
+	_, err := h.svc.SetRoleNetworks(q.r.Context(), q.actor, name, strings.Fields(text))
+	if errs.Is(err, errs.Invalid) {
+		d, derr := h.svc.Role(q.r.Context(), q.actor, name)
+		if derr != nil {
+			return derr
+		}
+		msg, _ := errs.Public(err)
+		v := roleFormView(d, false, msg)
+		v.Networks = text
+		h.render(q, http.StatusBadRequest, "role", "roles", v)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(q.w, q.r, "/admin/roles/"+name+"?flash=networks_saved", http.StatusSeeOther)
 	return nil
 }
 

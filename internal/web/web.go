@@ -160,6 +160,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /admin/roles/{name}", h.authed(h.showRole))
 	mux.Handle("POST /admin/roles/{name}", h.authed(h.saveRole))
 	mux.Handle("POST /admin/roles/{name}/retire", h.authed(h.retireRole))
+	mux.Handle("POST /admin/roles/{name}/networks", h.authed(h.saveNetworks))
 	mux.Handle("GET /admin/users/{id}/access", h.authed(h.showAccess))
 	mux.Handle("POST /admin/users", h.authed(h.addUser))
 	mux.Handle("POST /admin/users/{id}", h.authed(h.updateUser))
