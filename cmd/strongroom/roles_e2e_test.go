@@ -184,6 +184,16 @@ func TestWebRoleEditor(t *testing.T) {
 		if p := admin.get("/admin/roles/sales"); strings.Contains(p.body, `id="role-save"`) {
 			t.Fatal("a built-in role can be edited")
 		}
+		roles = admin.get("/admin/roles")
+		if p := admin.post("/admin/role-templates/auction_house", url.Values{"csrf": {roles.csrf(t)}}); p.status != http.StatusSeeOther {
+			t.Fatalf("apply a template: %d\n%s", p.status, p.body)
+		}
+		if p := admin.get("/admin/roles"); !strings.Contains(p.body, `href="/admin/roles/auction_specialist"`) {
+			t.Fatal("the template's roles are not listed")
+		}
+		if code, out, errOut := run(t, "", append([]string{"role", "template", "--name", "field_sales"}, storage...)...); code != 0 || !strings.Contains(out, "role store_rep defined") {
+			t.Fatalf("role template: %d %s %s", code, out, errOut)
+		}
 	})
 }
 

@@ -112,6 +112,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/users", h.authed(h.listUsers))
 	mux.Handle("GET /api/v1/users/{id}/access", h.authed(h.userAccess))
 	mux.Handle("GET /api/v1/roles", h.authed(h.listRoles))
+	mux.Handle("GET /api/v1/role-templates", h.authed(h.listTemplates))
+	mux.Handle("POST /api/v1/role-templates/{name}/apply", h.authed(h.applyTemplate))
 	mux.Handle("GET /api/v1/roles/{name}", h.authed(h.showRole))
 	mux.Handle("PUT /api/v1/roles/{name}", h.authed(h.saveRole))
 	mux.Handle("POST /api/v1/roles/{name}/copy", h.authed(h.copyRole))

@@ -105,3 +105,20 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+func (h *Handler) listTemplates(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if _, err := h.svc.Roles(r.Context(), a); err != nil { // the same right as listing roles
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"templates": authz.Templates})
+	return nil
+}
+
+func (h *Handler) applyTemplate(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	roles, err := h.svc.ApplyTemplate(r.Context(), a, r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"roles": roles})
+	return nil
+}

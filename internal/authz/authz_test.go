@@ -107,6 +107,21 @@ func TestRolesDoc(t *testing.T) {
 	}
 }
 
+// TestTemplatesDoc keeps docs/TEMPLATES.md equal to the templates.
+func TestTemplatesDoc(t *testing.T) {
+	const path = "../../docs/TEMPLATES.md"
+	got := TemplatesMarkdown()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil || string(want) != got {
+		t.Fatal("docs/TEMPLATES.md is out of date with the templates; run go test ./internal/authz -update")
+	}
+}
+
 func BenchmarkDecide(b *testing.B) {
 	a := actor("usr_s", "north", RoleSales, RoleManager, RoleMarketing, RoleSupport, RoleCounsellor)
 	r := Resource{Object: ObjectCustomer, OwnerID: "usr_x", OwnerTeam: "north"}

@@ -230,3 +230,24 @@ func TestNetworks(t *testing.T) {
 		}
 	}
 }
+
+func TestTemplatesAreValid(t *testing.T) {
+	if len(Templates) != 5 {
+		t.Fatalf("%d templates", len(Templates))
+	}
+	seen := map[Role]string{}
+	for _, tpl := range Templates {
+		for _, r := range tpl.Roles {
+			if err := r.Check(); err != nil {
+				t.Errorf("%s/%s: %v", tpl.Name, r.Name, err)
+			}
+			if other, dup := seen[r.Name]; dup {
+				t.Errorf("role %s in both %s and %s", r.Name, other, tpl.Name)
+			}
+			seen[r.Name] = tpl.Name
+			if r.Grants[ObjectUser].Actions != nil {
+				t.Errorf("%s/%s grants user administration", tpl.Name, r.Name)
+			}
+		}
+	}
+}

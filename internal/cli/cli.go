@@ -62,6 +62,8 @@ Usage:
       every session) or enable them again (audited).
   strongroom role list | show --name R | save --file F.json | copy --from R --name N | retire --name R
   strongroom role networks --name R --set "10.0.0.0/8,192.168.1.0/24"   (--set "" lifts the limit)
+  strongroom role template --name auction_house|coatings_manufacturer|payment_services|counselling_agency|field_sales
+      Define an industry template's roles in one step (docs/TEMPLATES.md).
       Roles: the built-in ones and those administrators define (per object type the
       actions at a scope, per field class or field a level). Saving, copying and
       retiring are audited with the definition before and after.

@@ -29,6 +29,10 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 	var def authz.RoleDef
 	switch args[0] {
 	case "list":
+	case "template":
+		if *name == "" {
+			return usageError("role template needs --name: one of auction_house, coatings_manufacturer, payment_services, counselling_agency, field_sales")
+		}
 	case "show", "retire", "networks":
 		if *name == "" {
 			return usageError("role " + args[0] + " needs --name")
@@ -49,7 +53,7 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 			return usageError(fmt.Sprintf("%s: %v", *file, err))
 		}
 	default:
-		return usageError(fmt.Sprintf("unknown role subcommand %q; use list, show, save, copy, retire or networks", args[0]))
+		return usageError(fmt.Sprintf("unknown role subcommand %q; use list, show, save, copy, retire, networks or template", args[0]))
 	}
 	a, err := open(ctx, c, cliLog(env))
 	if err != nil {
@@ -96,6 +100,14 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "role %s defined as a copy of %s\n", r.Name, *from)
+	case "template":
+		roles, err := a.svc.ApplyTemplate(ctx, sys, *name)
+		if err != nil {
+			return err
+		}
+		for _, r := range roles {
+			fmt.Fprintf(env.Stdout, "role %s defined: %s\n", r.Name, r.Summary)
+		}
 	case "networks":
 		nets, err := a.svc.SetRoleNetworks(ctx, sys, *name, strings.Split(*cidrs, ","))
 		if err != nil {

@@ -99,36 +99,68 @@ func (s *Service) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) 
 	if err := s.requireStepUp(a); err != nil {
 		return authz.RoleDef{}, err
 	}
-	def, err := roleJSON(d)
-	if err != nil {
-		return authz.RoleDef{}, err
-	}
-	now := s.now()
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		old, err := tx.RoleByName(ctx, string(d.Name))
-		switch {
-		case errs.Is(err, errs.NotExist):
-			if err := tx.InsertRole(ctx, store.RoleRow{Name: string(d.Name), Definition: def, CreatedAt: now, UpdatedAt: now}); err != nil {
-				return err
-			}
-			return s.record(ctx, tx, a, "role.create", "role", string(d.Name), []string{"definition"}, audit.Success, "after: "+def)
-		case err != nil:
-			return err
-		case old.Retired:
-			return errs.E(errs.Conflict, "role "+string(d.Name)+" is retired; choose another name")
-		}
-		if old.Definition == def {
-			return nil
-		}
-		if err := tx.UpdateRole(ctx, string(d.Name), def, now); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, a, "role.update", "role", string(d.Name), []string{"definition"}, audit.Success, "before: "+old.Definition+" after: "+def)
-	})
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error { return s.saveRole(ctx, tx, a, d, "") })
 	if err != nil {
 		return authz.RoleDef{}, err
 	}
 	return d, nil
+}
+
+// saveRole inserts or updates a checked role inside tx, audited with the
+// definition before and after (and why, when a template applies it).
+func (s *Service) saveRole(ctx context.Context, tx *store.Tx, a authz.Actor, d authz.RoleDef, why string) error {
+	def, err := roleJSON(d)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	old, err := tx.RoleByName(ctx, string(d.Name))
+	switch {
+	case errs.Is(err, errs.NotExist):
+		if err := tx.InsertRole(ctx, store.RoleRow{Name: string(d.Name), Definition: def, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "role.create", "role", string(d.Name), []string{"definition"}, audit.Success, why+"after: "+def)
+	case err != nil:
+		return err
+	case old.Retired:
+		return errs.E(errs.Conflict, "role "+string(d.Name)+" is retired; choose another name")
+	}
+	if old.Definition == def {
+		return nil
+	}
+	if err := tx.UpdateRole(ctx, string(d.Name), def, now); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, a, "role.update", "role", string(d.Name), []string{"definition"}, audit.Success, why+"before: "+old.Definition+" after: "+def)
+}
+
+// ApplyTemplate defines an industry template's roles in one step (all or
+// none), restoring the template's definition of any that exist.
+// Administrators, with a fresh proof; each role audited before/after.
+func (s *Service) ApplyTemplate(ctx context.Context, a authz.Actor, name string) ([]authz.RoleDef, error) {
+	if err := s.mayManageRoles(a); err != nil {
+		return nil, err
+	}
+	t, ok := authz.TemplateByName(name)
+	if !ok {
+		return nil, errs.E(errs.NotExist, "no template "+name)
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return nil, err
+	}
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		for _, r := range t.Roles {
+			if err := s.saveRole(ctx, tx, a, r, "template "+name+"; "); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t.Roles, nil
 }
 
 // CopyRole defines a new role with the grants of an existing one.

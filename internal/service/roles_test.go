@@ -186,3 +186,62 @@ func mustLogin(t *testing.T, svc *service.Service, email string, c service.Clien
 	}
 	return s.Token
 }
+
+// TestApplyTemplate: a template defines its roles in one step; a holder
+// gets what the template says; applying again restores an edited role.
+func TestApplyTemplate(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		if _, err := svc.ApplyTemplate(ctx, f.admin, "bakery"); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("an unknown template: %v", err)
+		}
+		if _, err := svc.ApplyTemplate(ctx, f.sales1, "payment_services"); !errs.Is(err, errs.Permission) {
+			t.Fatalf("a salesperson applied a template: %v", err)
+		}
+		roles, err := svc.ApplyTemplate(ctx, f.admin, "payment_services")
+		if err != nil || len(roles) != 3 {
+			t.Fatalf("apply: %v, %v", roles, err)
+		}
+		c, err := svc.CreateCustomer(ctx, f.sales1, input("name", "Sun Wei", "email", "sun@example.com"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.UpdateCustomer(ctx, f.admin, c.ID, input("national_id", "110101199003071234")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.CreateUser(ctx, f.admin, service.NewUser{Email: "kyc@example.com", Role: "kyc_analyst", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		kyc, _ := svc.Authenticate(ctx, mustLogin(t, svc, "kyc@example.com", service.Client{}), service.Client{})
+		got, err := svc.Customer(ctx, kyc, c.ID)
+		if err != nil || got.Fields["national_id"] == "110101199003071234" || got.Fields["national_id"] == "" || got.Fields["name"] != "Sun Wei" {
+			t.Fatalf("the KYC analyst sees %v, %v; want the name and a masked national id", got.Fields, err)
+		}
+		if v, err := svc.RevealCustomerField(ctx, kyc, c.ID, "national_id", "identity check for a payout"); err != nil || v != "110101199003071234" {
+			t.Fatalf("reveal: %q, %v", v, err)
+		}
+		edited, _ := svc.Role(ctx, f.admin, "kyc_analyst")
+		edited.Grants[authz.ObjectCustomer].Classes[crm.ClassContact] = authz.Read
+		if _, err := svc.SaveRole(ctx, f.admin, edited); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ApplyTemplate(ctx, f.admin, "payment_services"); err != nil {
+			t.Fatal(err)
+		}
+		restored, _ := svc.Role(ctx, f.admin, "kyc_analyst")
+		if restored.Grants[authz.ObjectCustomer].Classes[crm.ClassContact] != authz.Masked {
+			t.Fatal("applying again did not restore the template's definition")
+		}
+		n := 0
+		for _, e := range auditEvents(t, f.Env) {
+			if strings.HasPrefix(e.Reason, "template payment_services; ") {
+				n++
+			}
+		}
+		if n != 4 { // three created, one restored
+			t.Fatalf("%d template events in the audit log, want 4", n)
+		}
+	})
+}

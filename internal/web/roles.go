@@ -15,8 +15,9 @@ import (
 // only, with a copy form.
 
 type rolesView struct {
-	Roles []authz.RoleDef
-	Error string
+	Roles     []authz.RoleDef
+	Templates []authz.Template
+	Error     string
 }
 
 type cell struct{ Name, Value string }
@@ -54,7 +55,7 @@ func (h *Handler) renderRoles(q *request, status int, msg string) error {
 	if err != nil {
 		return err
 	}
-	h.render(q, status, "roles", "roles", rolesView{Roles: roles, Error: msg})
+	h.render(q, status, "roles", "roles", rolesView{Roles: roles, Templates: authz.Templates, Error: msg})
 	return nil
 }
 
@@ -225,6 +226,18 @@ func (h *Handler) newRole(q *request) error {
 		return err
 	}
 	http.Redirect(q.w, q.r, "/admin/roles/"+name+"?flash=role_saved", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) applyTemplate(q *request) error {
+	if _, err := h.svc.ApplyTemplate(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
+		if errs.Is(err, errs.Conflict) || errs.Is(err, errs.NotExist) {
+			msg, _ := errs.Public(err)
+			return h.renderRoles(q, http.StatusBadRequest, msg)
+		}
+		return err
+	}
+	q.redirect("/admin/roles", "template_applied")
 	return nil
 }
 

@@ -157,6 +157,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /admin", h.authed(h.showAdmin))
 	mux.Handle("GET /admin/roles", h.authed(h.showRoles))
 	mux.Handle("POST /admin/roles", h.authed(h.newRole))
+	mux.Handle("POST /admin/role-templates/{name}", h.authed(h.applyTemplate))
 	mux.Handle("GET /admin/roles/{name}", h.authed(h.showRole))
 	mux.Handle("POST /admin/roles/{name}", h.authed(h.saveRole))
 	mux.Handle("POST /admin/roles/{name}/retire", h.authed(h.retireRole))
