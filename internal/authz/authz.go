@@ -83,7 +83,10 @@ type Actor struct {
 	// defined (read at authentication, so edits apply from the next
 	// request); built-in roles come from the built-in table.
 	Defined map[Role]map[Object]Grant
-	Team    string
+	// BreakGlass lists customer records the actor opened by break-glass,
+	// still inside their window: each may be read as RoleBreakGlass allows.
+	BreakGlass []string
+	Team       string
 	Locale  string // the user's chosen UI language, "" for none (not used for decisions)
 	// PolicyPending: the user has not accepted the current security policy;
 	// until they do, only the policy itself (and logging out) is reachable.
@@ -128,6 +131,7 @@ func System() Actor { return Actor{UserID: SystemUserID, Roles: []Role{RoleAdmin
 // one record.
 type Resource struct {
 	Object    Object
+	ID        string // the record, when one is asked about (break-glass matches it)
 	OwnerID   string
 	OwnerTeam string
 }
@@ -206,7 +210,11 @@ func fieldsOf(o Object) []struct {
 // only the fields the role may reveal are Read; all others are Hidden.
 func Decide(a Actor, act Action, r Resource) Decision {
 	d := Decision{}
-	for _, role := range a.Roles {
+	roles := a.Roles
+	if act == ActionRead && r.Object == ObjectCustomer && r.ID != "" && slices.Contains(a.BreakGlass, r.ID) {
+		roles = append(slices.Clip(roles), RoleBreakGlass)
+	}
+	for _, role := range roles {
 		g, ok := a.grants(role)[r.Object]
 		if !ok {
 			continue

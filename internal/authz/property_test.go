@@ -251,3 +251,27 @@ func TestTemplatesAreValid(t *testing.T) {
 		}
 	}
 }
+
+func TestBreakGlassOpensOnlyThatRecord(t *testing.T) {
+	rep := Actor{UserID: "rep", Roles: []Role{RoleFieldRep}, BreakGlass: []string{"cus_1"}}
+	opened := Resource{Object: ObjectCustomer, ID: "cus_1", OwnerID: "someone", OwnerTeam: "x"}
+	d := Decide(rep, ActionRead, opened)
+	if !d.Allowed || d.Field(crm.FieldName) != Read || d.Field(crm.FieldAssessment) != Masked {
+		t.Fatalf("the opened record: %+v", d)
+	}
+	for _, c := range []struct {
+		act Action
+		r   Resource
+	}{
+		{ActionUpdate, opened},
+		{ActionExport, opened},
+		{ActionReveal, opened},
+		{ActionRead, Resource{Object: ObjectCustomer, ID: "cus_2", OwnerID: "someone"}},
+		{ActionRead, Resource{Object: ObjectCustomer}}, // the list
+		{ActionRead, Resource{Object: ObjectCompany, ID: "cus_1", OwnerID: "someone"}},
+	} {
+		if Decide(rep, c.act, c.r).Allowed {
+			t.Errorf("break-glass on cus_1 allowed %s on %+v", c.act, c.r)
+		}
+	}
+}

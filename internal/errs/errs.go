@@ -27,6 +27,7 @@ const (
 	Unavailable                 // a dependency (e.g. the audit log) cannot be written; fail closed
 	Conflict                    // the state changed underneath the caller
 	StepUp                      // the caller must prove it is them again (a fresh second factor) first
+	ApprovalNeeded              // the action needs an approved request first (maker-checker)
 )
 
 var kindNames = [...]string{
@@ -41,6 +42,7 @@ var kindNames = [...]string{
 	Unavailable:     "unavailable",
 	Conflict:        "conflict",
 	StepUp:          "step_up_required",
+	ApprovalNeeded:  "approval_required",
 }
 
 func (k Kind) String() string {
@@ -59,7 +61,7 @@ func (k Kind) Status() int {
 		return http.StatusNotFound
 	case Exist, Conflict:
 		return http.StatusConflict
-	case Permission, StepUp:
+	case Permission, StepUp, ApprovalNeeded:
 		return http.StatusForbidden
 	case Unauthenticated:
 		return http.StatusUnauthorized

@@ -26,7 +26,7 @@ func customerPlace(id, field string) fieldcrypt.Place {
 
 // customerRes is the authz resource for a stored customer.
 func customerRes(row store.CustomerRow) authz.Resource {
-	return authz.Resource{Object: authz.ObjectCustomer, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam}
+	return authz.Resource{Object: authz.ObjectCustomer, ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam}
 }
 
 // checkWritable refuses an input that sets a field the decision does not

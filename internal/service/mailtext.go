@@ -15,6 +15,24 @@ type Mailer interface {
 
 // mailTexts are the emails Strongroom sends, per locale: subject, then body.
 var mailTexts = map[string]map[string][2]string{
+	"approval": {
+		"en": {"An access request waits for your decision",
+			"Hello,\n\n{{.Inviter}} asks to {{.Role}}. Their reason is in the request. Approve or reject it in your approvals inbox:\n\n{{.Link}}\n\nThe request expires if nobody decides within 24 hours.\n"},
+		"zh-CN": {"有访问申请等待您审批",
+			"您好：\n\n{{.Inviter}} 申请{{.Role}}。理由见申请内容。请在审批收件箱中批准或拒绝：\n\n{{.Link}}\n\n24 小时内无人处理，申请将过期。\n"},
+	},
+	"decided": {
+		"en": {"Your access request was decided",
+			"Hello,\n\nYour request to {{.Role}} was {{.Inviter}}. See it in your approvals inbox:\n\n{{.Link}}\n"},
+		"zh-CN": {"您的访问申请已有结果",
+			"您好：\n\n您申请{{.Role}}的请求已{{.Inviter}}。请在审批收件箱查看：\n\n{{.Link}}\n"},
+	},
+	"breakglass": {
+		"en": {"ALERT: a record was opened by break-glass",
+			"Hello,\n\n{{.Inviter}} opened {{.Role}} by break-glass at {{.When}} from {{.IP}}, for 30 minutes. Review it now and close the review item in your approvals inbox:\n\n{{.Link}}\n"},
+		"zh-CN": {"警报：有人以紧急方式打开了记录",
+			"您好：\n\n{{.Inviter}} 于 {{.When}} 从 {{.IP}} 以紧急方式（break-glass）打开了{{.Role}}，有效 30 分钟。请立即审查，并在审批收件箱中关闭该审查项：\n\n{{.Link}}\n"},
+	},
 	"locked": {
 		"en": {"Your Strongroom account is locked for 30 minutes",
 			"Hello,\n\nThere were {{.Count}} failed attempts in a row to log in to your Strongroom account, the last at {{.When}} from {{.IP}}. To protect it, logging in is blocked until {{.Until}}.\n\nIf this was you, wait and try again, or reset your password: {{.Link}}\nIf it was not you, tell your administrator: someone may be guessing your password.\n"},

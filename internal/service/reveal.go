@@ -40,6 +40,9 @@ func (s *Service) RevealCustomerField(ctx context.Context, a authz.Actor, id, fi
 		if err := s.requireStepUp(a); err != nil {
 			return err
 		}
+		if err := s.useGrantedReveal(ctx, tx, a, id, field); err != nil {
+			return err
+		}
 		key, err := s.openKey(row)
 		if err != nil {
 			return err

@@ -1,0 +1,278 @@
+package service_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/mail"
+	"strongroom.dev/strongroom/internal/mail/mailtest"
+	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// accessFixture: a case worker who may reveal a client's assessment only
+// with approval, a manager and a privacy officer who approve in turn, and
+// the client.
+type accessFixture struct {
+	svc                         *service.Service
+	env                         *testkit.Env
+	clk                         *clock
+	smtp                        *mailtest.Server
+	admin, worker, mgr, privacy authz.Actor
+	client                      string
+}
+
+func newAccessFixture(t *testing.T, db testkit.DB) *accessFixture {
+	ctx := context.Background()
+	clk := &clock{now: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
+	smtp := mailtest.New(t)
+	q := mail.NewQueue(smtp.Config(), slog.New(slog.DiscardHandler), 100)
+	t.Cleanup(q.Close)
+	env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, IdleTimeout: time.Hour, Mail: q, PublicURL: "https://crm.example.com"})
+	svc := env.Service
+	sys := authz.System()
+	roles := []authz.RoleDef{
+		{Name: "case_worker", Summary: "their own clients; assessments masked, revealed with approval", Grants: map[authz.Object]authz.Grant{
+			authz.ObjectCustomer: {Actions: map[authz.Action]authz.Scope{authz.ActionRead: authz.ScopeOwn, authz.ActionReveal: authz.ScopeOwn},
+				Classes: map[crm.FieldClass]authz.Level{crm.ClassIdentity: authz.Read, crm.ClassSpecial: authz.Masked}, Reveal: map[string]bool{crm.FieldAssessment: true}},
+		}},
+		{Name: "privacy_officer", Summary: "approves access to special-category data; reads the audit log", Grants: map[authz.Object]authz.Grant{
+			authz.ObjectAudit: {Actions: map[authz.Action]authz.Scope{authz.ActionRead: authz.ScopeAll}},
+		}},
+	}
+	for _, r := range roles {
+		if _, err := svc.SaveRole(ctx, sys, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &accessFixture{svc: svc, env: env, clk: clk, smtp: smtp}
+	login := func(email, role string) authz.Actor {
+		if _, err := svc.CreateUser(ctx, sys, service.NewUser{Email: email, Role: role, Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := svc.Login(ctx, email, pw, service.Client{IP: "192.0.2.7"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := svc.Authenticate(ctx, s.Token, service.Client{IP: "192.0.2.7"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	f.admin, f.worker = login("admin@example.com", "admin"), login("worker@example.com", "case_worker")
+	f.mgr, f.privacy = login("mgr@example.com", "manager"), login("privacy@example.com", "privacy_officer")
+	in := input("name", "Client Zero", "assessment", "moderate anxiety; weekly sessions")
+	in.OwnerID = &f.worker.UserID
+	c, err := svc.CreateCustomer(ctx, f.admin, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.client = c.ID
+	if err := svc.SetApprovalRule(ctx, sys, service.KindRevealSpecial, [][]string{{"manager"}, {"privacy_officer"}}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestApprovals: revealing a special-category field needs a request that
+// passes every level; the requester never approves their own; the grant is
+// single-use and expires; rejected and expired requests grant nothing.
+func TestApprovals(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		f := newAccessFixture(t, db)
+		svc := f.svc
+		const why = "client asked for a copy of their assessment"
+		reveal := func() (string, error) {
+			return svc.RevealCustomerField(ctx, f.worker, f.client, crm.FieldAssessment, why)
+		}
+		if _, err := reveal(); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("reveal without approval: %v", err)
+		}
+		if _, err := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldName, why); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("approval for a field that is not special: %v", err)
+		}
+		if _, err := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, "why"); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a request without a real reason: %v", err)
+		}
+		req, err := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
+		if err != nil || req.Status != "pending" || req.Reason != why {
+			t.Fatalf("request: %+v, %v", req, err)
+		}
+		if m := f.smtp.Next(t); m.To != "mgr@example.com" || !strings.Contains(m.Body, "https://crm.example.com/approvals") || strings.Contains(m.Body, why) {
+			t.Fatalf("the first level's email (to %s; the reason stays out of email):\n%s", m.To, m.Body)
+		}
+		if _, err := svc.DecideAccessRequest(ctx, f.worker, req.ID, true); !errs.Is(err, errs.Permission) {
+			t.Fatalf("the requester approved their own request: %v", err)
+		}
+		if _, err := svc.DecideAccessRequest(ctx, f.privacy, req.ID, true); !errs.Is(err, errs.Permission) {
+			t.Fatalf("the second level decided before the first: %v", err)
+		}
+		req, err = svc.DecideAccessRequest(ctx, f.mgr, req.ID, true)
+		if err != nil || req.Status != "pending" || req.Level != 1 {
+			t.Fatalf("first approval: %+v, %v", req, err)
+		}
+		if _, err := reveal(); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("revealed after one of two levels: %v", err)
+		}
+		inbox, _ := svc.AccessRequests(ctx, f.privacy)
+		if len(inbox) != 1 || !inbox[0].CanDecide || inbox[0].Reason != why {
+			t.Fatalf("the privacy officer's inbox: %+v", inbox)
+		}
+		if req, err = svc.DecideAccessRequest(ctx, f.privacy, req.ID, true); err != nil || req.Status != "approved" {
+			t.Fatalf("second approval: %+v, %v", req, err)
+		}
+		if v, err := reveal(); err != nil || v != "moderate anxiety; weekly sessions" {
+			t.Fatalf("reveal with approval: %q, %v", v, err)
+		}
+		if _, err := reveal(); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("an approval used twice: %v", err)
+		}
+		mine, _ := svc.AccessRequests(ctx, f.worker)
+		if len(mine) != 1 || mine[0].Status != "used" || len(mine[0].Steps) != 2 {
+			t.Fatalf("the worker's history: %+v", mine)
+		}
+
+		// A rejection grants nothing; an approval unused for an hour expires.
+		rej, _ := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
+		if rej, err = svc.DecideAccessRequest(ctx, f.mgr, rej.ID, false); err != nil || rej.Status != "rejected" {
+			t.Fatalf("reject: %+v, %v", rej, err)
+		}
+		late, _ := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
+		svc.DecideAccessRequest(ctx, f.mgr, late.ID, true)
+		svc.DecideAccessRequest(ctx, f.privacy, late.ID, true)
+		f.clk.Advance(service.GrantFor)
+		f.worker.VerifiedAt, f.mgr.VerifiedAt = f.clk.Now(), f.clk.Now() // as if they had just stepped up
+		if _, err := reveal(); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("an approval an hour old: %v", err)
+		}
+		stale, _ := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
+		f.clk.Advance(service.RequestTTL)
+		f.worker.VerifiedAt, f.mgr.VerifiedAt = f.clk.Now(), f.clk.Now()
+		if _, err := svc.DecideAccessRequest(ctx, f.mgr, stale.ID, true); !errs.Is(err, errs.Permission) {
+			t.Fatalf("a request past its day was approved: %v", err)
+		}
+		statuses := map[string]int{}
+		mine, _ = svc.AccessRequests(ctx, f.worker)
+		for _, r := range mine {
+			statuses[r.Status]++
+		}
+		if statuses["used"] != 1 || statuses["rejected"] != 1 || statuses["expired"] != 2 {
+			t.Fatalf("history statuses: %v", statuses)
+		}
+		var steps int
+		for _, e := range auditEvents(t, f.env) {
+			if strings.HasPrefix(e.Action, "access.") {
+				steps++
+			}
+		}
+		if steps != 4+5 { // four requests, five decisions
+			t.Fatalf("%d access events in the audit log, want 9", steps)
+		}
+		rows, err := f.env.DB.Raw(t).Query("SELECT reason_ct FROM access_requests")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var ct []byte
+			rows.Scan(&ct)
+			if strings.Contains(string(ct), "assessment") {
+				t.Fatal("a request's reason is stored in plaintext")
+			}
+		}
+	})
+}
+
+// TestBreakGlass: a designated role opens a record outside its scope with
+// a reason, for 30 minutes: an alert goes out at once, the record reads
+// (special fields masked, nothing else opens), and a reviewer who is not
+// the opener closes the review item.
+func TestBreakGlass(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		f := newAccessFixture(t, db)
+		svc := f.svc
+		const why = "client in crisis called the night line; need their contact"
+		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "night@example.com", Role: "support", Team: "south", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		session := func() authz.Actor {
+			a, err := svc.Authenticate(ctx, mustLogin(t, svc, "night@example.com", service.Client{IP: "192.0.2.99"}), service.Client{IP: "192.0.2.99"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		night := session()
+		if _, err := svc.Customer(ctx, night, f.client); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("support outside the client's team: %v", err)
+		}
+		if _, err := svc.BreakGlass(ctx, night, f.client, why); !errs.Is(err, errs.Permission) {
+			t.Fatalf("break-glass by a role not designated: %v", err)
+		}
+		if err := svc.SetBreakGlassRoles(ctx, authz.System(), []string{"support"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.BreakGlass(ctx, night, f.client, "urgent"); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("break-glass without a real reason: %v", err)
+		}
+		item, err := svc.BreakGlass(ctx, night, f.client, why)
+		if err != nil || item.Status != "open" {
+			t.Fatalf("break-glass: %+v, %v", item, err)
+		}
+		for {
+			m := f.smtp.Next(t)
+			if strings.Contains(m.Subject, "ALERT") {
+				if m.To != "admin@example.com" || !strings.Contains(m.Body, "192.0.2.99") {
+					t.Fatalf("alert email to %s:\n%s", m.To, m.Body)
+				}
+				break
+			}
+		}
+		night = session()
+		c, err := svc.Customer(ctx, night, f.client)
+		if err != nil || c.Fields["name"] != "Client Zero" || c.Fields["assessment"] == "moderate anxiety; weekly sessions" {
+			t.Fatalf("the opened record: %v, %v", c.Fields, err)
+		}
+		if _, err := svc.UpdateCustomer(ctx, night, f.client, input("name", "Changed")); err == nil {
+			t.Fatal("break-glass allowed a change")
+		}
+		if page, _ := svc.ListCustomers(ctx, night, service.CustomerQuery{}); len(page.Customers) != 0 {
+			t.Fatal("break-glass put the record in lists")
+		}
+		if _, err := svc.DecideAccessRequest(ctx, night, item.ID, true); !errs.Is(err, errs.Permission) {
+			t.Fatalf("the opener closed their own review: %v", err)
+		}
+		f.clk.Advance(service.BreakGlassFor)
+		night = session()
+		if _, err := svc.Customer(ctx, night, f.client); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("the record is still open after 30 minutes: %v", err)
+		}
+		f.admin.VerifiedAt = f.clk.Now()
+		if item, err = svc.DecideAccessRequest(ctx, f.admin, item.ID, false); err != nil || item.Status != "unjustified" {
+			t.Fatalf("review: %+v, %v", item, err)
+		}
+		var opened, reviewed int
+		for _, e := range auditEvents(t, f.env) {
+			switch e.Action {
+			case "breakglass.open":
+				if e.Outcome == "success" {
+					opened++
+				}
+			case "access.reject":
+				reviewed++
+			}
+		}
+		if opened != 1 || reviewed != 1 {
+			t.Fatalf("audit: %d openings, %d reviews", opened, reviewed)
+		}
+	})
+}
