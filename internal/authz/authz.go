@@ -87,7 +87,7 @@ type Actor struct {
 	// still inside their window: each may be read as RoleBreakGlass allows.
 	BreakGlass []string
 	Team       string
-	Locale  string // the user's chosen UI language, "" for none (not used for decisions)
+	Locale     string // the user's chosen UI language, "" for none (not used for decisions)
 	// PolicyPending: the user has not accepted the current security policy;
 	// until they do, only the policy itself (and logging out) is reachable.
 	PolicyPending bool
