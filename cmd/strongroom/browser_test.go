@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -525,5 +526,98 @@ func TestBrowserRoleEditor(t *testing.T) {
 	do(t, mkt, chromedp.Reload(), chromedp.WaitVisible(byID(`logout`)))
 	if body := value(t, mkt, chromedp.Text(byCSS(`main`))); strings.Contains(body, "gao@example.com") || !strings.Contains(body, "Gao Yan") {
 		t.Fatalf("the open session still sees the email after the role lost it:\n%s", body)
+	}
+}
+
+// TestBrowserApprovalsAndBreakGlass: a case worker asks to reveal a
+// client's assessment, a manager approves in their inbox, the worker
+// reveals it once; a night-line worker breaks glass on a client outside
+// their team, sees the record, and the reviewer gets the alert email.
+func TestBrowserApprovalsAndBreakGlass(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	role := filepath.Join(t.TempDir(), "case_worker.json")
+	os.WriteFile(role, []byte(`{"name":"case_worker","summary":"their own clients; assessments revealed with approval","grants":{"customer":{"actions":{"read":"own","reveal":"own"},"classes":{"identity":"read","special":"masked"},"reveal":{"assessment":true}}}}`), 0o600)
+	if code, out, errOut := run(t, "", append([]string{"role", "save", "--file", role}, storage...)...); code != 0 {
+		t.Fatalf("role save: %d %s %s", code, out, errOut)
+	}
+	addUser(t, storage, "admin@example.com", "admin")
+	addUser(t, storage, "worker@example.com", "case_worker")
+	addUser(t, storage, "mgr@example.com", "manager")
+	addUserInTeam(t, storage, "night@example.com", "support", "south")
+	s, smtp := startWithMail(t, storage)
+	admin := s.login(t, "admin@example.com", password)
+	var users struct{ Users []struct{ ID, Email string } }
+	json.Unmarshal(s.do(t, "GET", "/api/v1/users", admin, nil).Body, &users)
+	ids := map[string]string{}
+	for _, u := range users.Users {
+		ids[u.Email] = u.ID
+	}
+	r := s.do(t, "POST", "/api/v1/customers", admin, map[string]any{"name": "Client Zero", "assessment": "moderate anxiety; weekly sessions", "owner_id": ids["worker@example.com"]})
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	client := r.str("id")
+	if r := s.do(t, "PUT", "/api/v1/approval-rules/reveal_special", admin, map[string]any{"levels": [][]string{{"manager"}}}); r.Status != 200 {
+		t.Fatalf("rule: %d %s", r.Status, r.Body)
+	}
+	if r := s.do(t, "PUT", "/api/v1/break-glass/roles", admin, map[string]any{"roles": []string{"support"}}); r.Status != 200 {
+		t.Fatalf("break-glass roles: %d %s", r.Status, r.Body)
+	}
+
+	worker := newTab(t, 1280, 900)
+	do(t, worker,
+		login(s.URL, "worker@example.com", password),
+		chromedp.Navigate(s.URL+"/customers/"+client),
+		chromedp.WaitVisible(byID(`reason-assessment`)),
+		chromedp.SendKeys(byID(`reason-assessment`), "the client asked for their assessment"),
+		chromedp.Submit(byID(`reason-assessment`)),
+		chromedp.WaitVisible(byID(`request-send`)),
+		chromedp.Click(byID(`request-send`)),
+		chromedp.WaitVisible(byID(`mine`)),
+	)
+	if m := smtp.Next(t); m.To != "mgr@example.com" {
+		t.Fatalf("the approval email went to %s", m.To)
+	}
+	mgr := newTab(t, 1280, 900)
+	do(t, mgr,
+		login(s.URL, "mgr@example.com", password),
+		chromedp.Navigate(s.URL+"/approvals"),
+		chromedp.WaitVisible(byCSS(`#waiting button[value="approve"]`)),
+		chromedp.Click(byCSS(`#waiting button[value="approve"]`)),
+		chromedp.WaitVisible(byCSS(`.flash`)),
+	)
+	do(t, worker,
+		chromedp.Navigate(s.URL+"/customers/"+client),
+		chromedp.WaitVisible(byID(`reason-assessment`)),
+		chromedp.SendKeys(byID(`reason-assessment`), "the client asked for their assessment"),
+		chromedp.Submit(byID(`reason-assessment`)),
+		chromedp.WaitVisible(byID(`revealed-assessment`)),
+	)
+	if v := value(t, worker, chromedp.Text(byID(`field-assessment`))); v != "moderate anxiety; weekly sessions" {
+		t.Fatalf("after approval the worker sees %q; requests: %s", v, s.do(t, "GET", "/api/v1/access-requests", admin, nil).Body)
+	}
+
+	night := newTab(t, 1280, 900)
+	do(t, night,
+		login(s.URL, "night@example.com", password),
+		chromedp.Navigate(s.URL+"/break-glass?customer="+client),
+		chromedp.WaitVisible(byID(`glass-reason`)),
+		chromedp.SendKeys(byID(`glass-reason`), "client in crisis on the night line; need the record now"),
+		chromedp.Click(byID(`glass-open`)),
+		chromedp.WaitVisible(byID(`field-name`)),
+	)
+	if v := value(t, night, chromedp.Text(byID(`field-name`))); v != "Client Zero" {
+		t.Fatalf("the opened record shows %q", v)
+	}
+	for {
+		m := smtp.Next(t)
+		if strings.Contains(m.Subject, "ALERT") {
+			if m.To != "admin@example.com" {
+				t.Fatalf("the alert went to %s", m.To)
+			}
+			break
+		}
 	}
 }

@@ -261,3 +261,57 @@ func newBrowserAs(t *testing.T, s *server, email string) *browser {
 	b.login(email, password)
 	return b
 }
+
+// TestApprovalsOverHTTP: the maker-checker API on both engines.
+func TestApprovalsOverHTTP(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		file := filepath.Join(t.TempDir(), "role.json")
+		os.WriteFile(file, []byte(`{"name":"case_worker","summary":"own clients; assessments with approval","grants":{"customer":{"actions":{"read":"own","reveal":"own"},"classes":{"identity":"read","special":"masked"},"reveal":{"assessment":true}}}}`), 0o600)
+		if code, _, errOut := run(t, "", append([]string{"role", "save", "--file", file}, storage...)...); code != 0 {
+			t.Fatal(errOut)
+		}
+		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "worker@example.com", "case_worker")
+		addUser(t, storage, "mgr@example.com", "manager")
+		s := start(t, storage)
+		admin, worker, mgr := s.login(t, "admin@example.com", password), s.login(t, "worker@example.com", password), s.login(t, "mgr@example.com", password)
+		me := s.do(t, "GET", "/api/v1/me", worker, nil).str("user_id")
+		c := s.do(t, "POST", "/api/v1/customers", admin, map[string]any{"name": "Client Zero", "assessment": "weekly sessions", "owner_id": me})
+		if c.Status != 201 {
+			t.Fatalf("create: %d %s", c.Status, c.Body)
+		}
+		reveal := map[string]string{"field": "assessment", "reason": "the client asked for a copy"}
+		if r := s.do(t, "POST", "/api/v1/customers/"+c.str("id")+"/reveal", worker, reveal); r.Status != 403 || !strings.HasSuffix(r.str("type"), "/approval_required") {
+			t.Fatalf("reveal without approval: %d %s", r.Status, r.Body)
+		}
+		req := s.do(t, "POST", "/api/v1/access-requests", worker, map[string]string{"customer_id": c.str("id"), "field": "assessment", "reason": "the client asked for a copy"})
+		if req.Status != 201 || req.str("status") != "pending" {
+			t.Fatalf("request: %d %s", req.Status, req.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/access-requests/"+req.str("id")+"/approve", worker, nil); r.Status != 403 {
+			t.Fatalf("self-approval: %d", r.Status)
+		}
+		if r := s.do(t, "POST", "/api/v1/access-requests/"+req.str("id")+"/approve", mgr, nil); r.Status != 403 {
+			t.Fatalf("a manager approved while the default rule names admins: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/access-requests/"+req.str("id")+"/approve", admin, nil); r.Status != 200 || r.str("status") != "approved" {
+			t.Fatalf("approve: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/customers/"+c.str("id")+"/reveal", worker, reveal); r.Status != 200 || !strings.Contains(string(r.Body), "weekly sessions") {
+			t.Fatalf("reveal with approval: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/customers/"+c.str("id")+"/reveal", worker, reveal); r.Status != 403 {
+			t.Fatalf("the approval worked twice: %d", r.Status)
+		}
+		if r := s.do(t, "PUT", "/api/v1/approval-rules/reveal_special", admin, map[string]any{"levels": [][]string{{"nobody_role"}}}); r.Status != 400 {
+			t.Fatalf("a rule naming an unknown role: %d", r.Status)
+		}
+		if r := s.do(t, "GET", "/api/v1/approval-rules", admin, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"reveal_special":[["admin"]]`) {
+			t.Fatalf("rules: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/customers/"+c.str("id")+"/break-glass", mgr, map[string]string{"reason": "a long enough reason for emergency access"}); r.Status != 403 {
+			t.Fatalf("break-glass by a role not designated: %d %s", r.Status, r.Body)
+		}
+	})
+}

@@ -23,6 +23,9 @@ type adminView struct {
 	// Link is an invitation or reset link to pass on by hand, shown once
 	// when no mail relay is configured; LinkFor is whose it is.
 	Link, LinkFor string
+	// Approval rules: one level a line, per kind; roles that may break glass.
+	RevealLevels, GlassLevels string
+	GlassRoles                map[string]bool
 }
 
 // showAdmin is the administration page: users (add, change role and
@@ -62,6 +65,26 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 	mfaRoles, err := h.svc.MFARequiredRoles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
+	}
+	rules, err := h.svc.ApprovalRules(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	lines := func(levels [][]string) string {
+		var out []string
+		for _, l := range levels {
+			out = append(out, strings.Join(l, ", "))
+		}
+		return strings.Join(out, "\n")
+	}
+	v.RevealLevels, v.GlassLevels = lines(rules[service.KindRevealSpecial]), lines(rules[service.KindBreakGlass])
+	glass, err := h.svc.BreakGlassRoles(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	v.GlassRoles = map[string]bool{}
+	for _, r := range glass {
+		v.GlassRoles[r] = true
 	}
 	v.MFARoles = make(map[string]bool)
 	for _, r := range mfaRoles {

@@ -128,6 +128,9 @@ func (h *Handler) revealField(q *request) error {
 		msg, _ := errs.Public(err)
 		return h.renderCustomer(q, "", "", msg)
 	}
+	if errs.Is(err, errs.ApprovalNeeded) { // ask for approval, keeping the reason typed
+		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{CustomerID: q.r.PathValue("id"), Field: field, Reason: q.r.PostFormValue("reason")})
+	}
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,10 @@ func (q *request) stepUpFor() {
 // (/customers/{id}/reveal → /customers/{id}) or the administration page.
 func formPage(path string) string {
 	switch {
+	case strings.HasPrefix(path, "/approvals"):
+		return "/approvals"
+	case path == "/break-glass":
+		return "/break-glass"
 	case strings.HasPrefix(path, "/admin/roles/"):
 		return "/admin/roles/" + strings.Split(path, "/")[3]
 	case strings.HasPrefix(path, "/admin"):

@@ -59,6 +59,10 @@ var funcs = template.FuncMap{
 	"date":  formatDate,
 	"money": formatMoney,
 	"ptr64": func(v int64) *int64 { return &v },
+	// rows passes a list of access requests to the access_rows template.
+	"rows": func(lang, csrf string, items []service.AccessRequest) map[string]any {
+		return map[string]any{"Lang": lang, "CSRF": csrf, "Items": items}
+	},
 }
 
 func parsePages() map[string]*template.Template {
@@ -155,6 +159,12 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /password", h.authed(h.changePassword))
 	mux.Handle("POST /admin/users/{id}/disabled", h.authed(h.setUserDisabled))
 	mux.Handle("GET /admin", h.authed(h.showAdmin))
+	mux.Handle("GET /approvals", h.authed(h.showApprovals))
+	mux.Handle("POST /approvals", h.authed(h.requestAccess))
+	mux.Handle("POST /approvals/{id}", h.authed(h.decideApproval))
+	mux.Handle("GET /break-glass", h.authed(h.showBreakGlass))
+	mux.Handle("POST /break-glass", h.authed(h.breakGlass))
+	mux.Handle("POST /admin/approvals", h.authed(h.saveApprovalRules))
 	mux.Handle("GET /admin/roles", h.authed(h.showRoles))
 	mux.Handle("POST /admin/roles", h.authed(h.newRole))
 	mux.Handle("POST /admin/role-templates/{name}", h.authed(h.applyTemplate))

@@ -1,0 +1,107 @@
+package api
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		CustomerID string `json:"customer_id"`
+		Field      string `json:"field"`
+		Reason     string `json:"reason"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	req, err := h.svc.RequestReveal(r.Context(), a, in.CustomerID, in.Field, in.Reason)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, req)
+	return nil
+}
+
+func (h *Handler) listAccessRequests(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	list, err := h.svc.AccessRequests(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []service.AccessRequest{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": list})
+	return nil
+}
+
+func (h *Handler) decideAccess(approve bool) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+		req, err := h.svc.DecideAccessRequest(r.Context(), a, r.PathValue("id"), approve)
+		if err != nil {
+			return err
+		}
+		httpx.WriteJSON(w, http.StatusOK, req)
+		return nil
+	}
+}
+
+func (h *Handler) breakGlass(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	req, err := h.svc.BreakGlass(r.Context(), a, r.PathValue("id"), in.Reason)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, req)
+	return nil
+}
+
+func (h *Handler) showApprovalRules(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	rules, err := h.svc.ApprovalRules(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	roles, err := h.svc.BreakGlassRoles(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"levels": rules, "breakglass_roles": nonNil(roles)})
+	return nil
+}
+
+func (h *Handler) setApprovalRule(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Levels [][]string `json:"levels"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := h.svc.SetApprovalRule(r.Context(), a, r.PathValue("kind"), in.Levels); err != nil {
+		return err
+	}
+	return h.showApprovalRules(w, r, a)
+}
+
+func (h *Handler) setBreakGlassRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Roles []string `json:"roles"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Roles == nil {
+		return errs.InvalidField("roles", "roles is required ([] for none)")
+	}
+	if err := h.svc.SetBreakGlassRoles(r.Context(), a, in.Roles); err != nil {
+		return err
+	}
+	return h.showApprovalRules(w, r, a)
+}

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+// The approvals inbox: requests waiting for my decision, my own, and (for
+// those who read the audit log) all; asking approval to reveal a field;
+// breaking glass.
+
+type approvalsView struct {
+	Waiting, Mine, Others []service.AccessRequest
+}
+
+func (h *Handler) showApprovals(q *request) error {
+	list, err := h.svc.AccessRequests(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	var v approvalsView
+	for _, r := range list {
+		switch {
+		case r.CanDecide:
+			v.Waiting = append(v.Waiting, r)
+		case r.RequesterID == q.actor.UserID:
+			v.Mine = append(v.Mine, r)
+		default:
+			v.Others = append(v.Others, r)
+		}
+	}
+	h.render(q, http.StatusOK, "approvals", "approvals", v)
+	return nil
+}
+
+func (h *Handler) decideApproval(q *request) error {
+	approve := q.r.PostFormValue("decision") == "approve"
+	if _, err := h.svc.DecideAccessRequest(q.r.Context(), q.actor, q.r.PathValue("id"), approve); err != nil {
+		return err
+	}
+	q.redirect("/approvals", "decision_saved")
+	return nil
+}
+
+type accessFormView struct {
+	CustomerID, Field, Reason, Error string
+}
+
+func (h *Handler) renderAccessForm(q *request, status int, v accessFormView) error {
+	h.render(q, status, "access_request", "request_access", v)
+	return nil
+}
+
+func (h *Handler) requestAccess(q *request) error {
+	v := accessFormView{CustomerID: q.r.PostFormValue("customer_id"), Field: q.r.PostFormValue("field"), Reason: q.r.PostFormValue("reason")}
+	if _, err := h.svc.RequestReveal(q.r.Context(), q.actor, v.CustomerID, v.Field, v.Reason); err != nil {
+		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
+			return err
+		}
+		v.Error, _ = errs.Public(err)
+		return h.renderAccessForm(q, http.StatusBadRequest, v)
+	}
+	q.redirect("/approvals", "request_sent")
+	return nil
+}
+
+type breakGlassView struct {
+	CustomerID, Reason, Error string
+}
+
+func (h *Handler) showBreakGlass(q *request) error {
+	h.render(q, http.StatusOK, "break_glass", "break_glass", breakGlassView{CustomerID: q.r.URL.Query().Get("customer")})
+	return nil
+}
+
+func (h *Handler) breakGlass(q *request) error {
+	v := breakGlassView{CustomerID: strings.TrimSpace(q.r.PostFormValue("customer_id")), Reason: q.r.PostFormValue("reason")}
+	if _, err := h.svc.BreakGlass(q.r.Context(), q.actor, v.CustomerID, v.Reason); err != nil {
+		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.NotExist) && !errs.Is(err, errs.Permission) {
+			return err
+		}
+		v.Error, _ = errs.Public(err)
+		h.render(q, errs.KindOf(err).Status(), "break_glass", "break_glass", v)
+		return nil
+	}
+	http.Redirect(q.w, q.r, "/customers/"+v.CustomerID, http.StatusSeeOther)
+	return nil
+}
+
+// saveApprovalRules takes the admin page's form: one level a line, roles
+// separated by commas or spaces, per kind; and the break-glass roles.
+func (h *Handler) saveApprovalRules(q *request) error {
+	for _, kind := range []string{service.KindRevealSpecial, service.KindBreakGlass} {
+		var levels [][]string
+		for _, line := range strings.Split(q.r.PostFormValue(kind), "\n") {
+			if roles := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' || r == '\r' || r == '\t' }); len(roles) > 0 {
+				levels = append(levels, roles)
+			}
+		}
+		if err := h.svc.SetApprovalRule(q.r.Context(), q.actor, kind, levels); err != nil {
+			return h.adminError(q, err, "")
+		}
+	}
+	if err := h.svc.SetBreakGlassRoles(q.r.Context(), q.actor, q.r.PostForm["breakglass_role"]); err != nil {
+		return h.adminError(q, err, "")
+	}
+	q.redirect("/admin", "rules_saved")
+	return nil
+}
