@@ -1,0 +1,403 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authn"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// Access review timings and thresholds.
+const (
+	ReviewDueIn      = 14 * 24 * time.Hour // reviewers have two weeks
+	reviewDormant    = 30 * 24 * time.Hour // no login for this long: flagged dormant
+	reviewUsedWithin = 90 * 24 * time.Hour // a right unused for this long: flagged
+)
+
+// ReviewItem is one user's role under review.
+type ReviewItem struct {
+	UserID     string     `json:"user_id"`
+	Email      string     `json:"email"`
+	Role       string     `json:"role"`
+	Team       string     `json:"team,omitempty"`
+	ReviewerID string     `json:"reviewer_id"`
+	Flags      []string   `json:"flags,omitempty"` // dormant, unused:<object>, custom_role, self_review
+	Decision   string     `json:"decision"`        // pending, confirm, revoke
+	DecidedBy  string     `json:"decided_by,omitempty"`
+	DecidedAt  *time.Time `json:"decided_at,omitempty"`
+	CanDecide  bool       `json:"can_decide"`
+}
+
+// Review is an access review campaign.
+type Review struct {
+	ID         string       `json:"id"`
+	CreatedBy  string       `json:"created_by"`
+	CreatedAt  time.Time    `json:"created_at"`
+	DueAt      time.Time    `json:"due_at"`
+	Status     string       `json:"status"` // open, signed_off
+	SignedBy   string       `json:"signed_by,omitempty"`
+	SignedAt   *time.Time   `json:"signed_at,omitempty"`
+	ReportHash string       `json:"report_sha256,omitempty"`
+	Pending    int          `json:"pending"`
+	Items      []ReviewItem `json:"items,omitempty"`
+}
+
+func isTemplateRole(r string) bool {
+	for _, t := range authz.Templates {
+		for _, d := range t.Roles {
+			if string(d.Name) == r {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// StartReview opens an access review campaign over every enabled user:
+// a reviewer for each (a manager of their team, else an administrator;
+// never themselves where another is possible) and flags for what deserves
+// a closer look. Administrators (and the periodic job); one open at a
+// time; audited.
+func (s *Service) StartReview(ctx context.Context, a authz.Actor) (Review, error) {
+	if err := s.mayManageRoles(a); err != nil {
+		return Review{}, err
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return Review{}, err
+	}
+	now := s.now()
+	id := crm.NewID("rev")
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		existing, err := tx.Reviews(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range existing {
+			if r.Status == "open" {
+				return errs.E(errs.Conflict, "an access review is open already ("+r.ID+"); sign it off first")
+			}
+		}
+		users, err := tx.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		used, err := tx.ActorObjectCounts(ctx, now.Add(-reviewUsedWithin))
+		if err != nil {
+			return err
+		}
+		var admins []string
+		managers := map[string][]string{} // team -> managers
+		for _, u := range users {
+			switch {
+			case u.Disabled:
+			case u.Role == string(authz.RoleAdmin):
+				admins = append(admins, u.ID)
+			case u.Role == string(authz.RoleManager) && u.Team != "":
+				managers[u.Team] = append(managers[u.Team], u.ID)
+			}
+		}
+		var items []store.ReviewItemRow
+		for _, u := range users {
+			if u.Disabled {
+				continue
+			}
+			it := store.ReviewItemRow{UserID: u.ID, Role: u.Role, Team: u.Team}
+			var flags []string
+			it.ReviewerID = pickReviewer(u, managers[u.Team], admins, a.UserID)
+			if it.ReviewerID == u.ID {
+				flags = append(flags, "self_review")
+			}
+			if u.LastLoginAt.IsZero() && now.Sub(u.CreatedAt) > reviewDormant || !u.LastLoginAt.IsZero() && now.Sub(u.LastLoginAt) > reviewDormant {
+				flags = append(flags, "dormant")
+			}
+			if !authz.IsBuiltIn(authz.Role(u.Role)) && !isTemplateRole(u.Role) {
+				flags = append(flags, "custom_role")
+			}
+			grants, err := s.definedGrants(ctx, []authz.Role{authz.Role(u.Role)})
+			if err != nil {
+				return err
+			}
+			holder := authz.Actor{UserID: u.ID, Roles: []authz.Role{authz.Role(u.Role)}, Defined: grants}
+			for _, oa := range authz.Explain(holder) {
+				if used[u.ID][string(oa.Object)] == 0 {
+					flags = append(flags, "unused:"+string(oa.Object))
+				}
+			}
+			it.Flags = strings.Join(flags, ",")
+			items = append(items, it)
+		}
+		if err := tx.InsertReview(ctx, store.ReviewRow{ID: id, CreatedBy: a.UserID, CreatedAt: now, DueAt: now.Add(ReviewDueIn), Status: "open"}, items); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "review.start", "review", id, nil, audit.Success, "users under review: "+itoa(len(items)))
+	})
+	if err != nil {
+		return Review{}, err
+	}
+	return s.Review(ctx, a, id)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// pickReviewer: a manager of the user's team other than the user, else an
+// administrator other than the user (the one who started the review
+// first), else whoever is left (flagged self_review by the caller).
+func pickReviewer(u store.UserRow, managers, admins []string, starter string) string {
+	for _, m := range managers {
+		if m != u.ID {
+			return m
+		}
+	}
+	if starter != u.ID && slices.Contains(admins, starter) {
+		return starter
+	}
+	for _, ad := range admins {
+		if ad != u.ID {
+			return ad
+		}
+	}
+	if starter != authz.SystemUserID {
+		return starter
+	}
+	return u.ID
+}
+
+// Reviews lists the campaigns (administrators and auditors).
+func (s *Service) Reviews(ctx context.Context, a authz.Actor) ([]Review, error) {
+	var out []Review
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Reviews(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			v, err := s.reviewView(ctx, tx, a, r, false)
+			if err != nil {
+				return err
+			}
+			if v.Pending > 0 || canSeeReviews(a) || len(v.Items) > 0 {
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func canSeeReviews(a authz.Actor) bool {
+	return authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed ||
+		authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed
+}
+
+// Review returns one campaign with the items the actor may see: all for
+// administrators and auditors, a reviewer's own otherwise.
+func (s *Service) Review(ctx context.Context, a authz.Actor, id string) (Review, error) {
+	var out Review
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.Review(ctx, id)
+		if err != nil {
+			return notFound(err, "review")
+		}
+		out, err = s.reviewView(ctx, tx, a, r, true)
+		return err
+	})
+	if err == nil && !canSeeReviews(a) && len(out.Items) == 0 {
+		return Review{}, errs.E(errs.NotExist, "review not found")
+	}
+	return out, err
+}
+
+func (s *Service) reviewView(ctx context.Context, tx *store.Tx, a authz.Actor, r store.ReviewRow, withItems bool) (Review, error) {
+	v := Review{ID: r.ID, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, DueAt: r.DueAt, Status: r.Status, SignedBy: r.SignedBy, ReportHash: r.ReportHash}
+	if !r.SignedAt.IsZero() {
+		v.SignedAt = &r.SignedAt
+	}
+	items, err := tx.ReviewItems(ctx, r.ID)
+	if err != nil {
+		return v, err
+	}
+	all := canSeeReviews(a)
+	for _, it := range items {
+		mine := it.ReviewerID == a.UserID
+		if it.Decision == "pending" && (mine || all) {
+			v.Pending++
+		}
+		if !withItems || !(all || mine) {
+			continue
+		}
+		ri := ReviewItem{UserID: it.UserID, Role: it.Role, Team: it.Team, ReviewerID: it.ReviewerID, Decision: it.Decision, DecidedBy: it.DecidedBy}
+		if it.Flags != "" {
+			ri.Flags = strings.Split(it.Flags, ",")
+		}
+		if !it.DecidedAt.IsZero() {
+			ri.DecidedAt = &it.DecidedAt
+		}
+		ri.CanDecide = r.Status == "open" && it.Decision == "pending" && a.UserID != it.UserID &&
+			(mine || authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed)
+		if u, err := tx.UserByID(ctx, it.UserID); err == nil {
+			if open, err := s.openUser(u); err == nil {
+				ri.Email = open.Email
+			}
+		}
+		v.Items = append(v.Items, ri)
+	}
+	return v, nil
+}
+
+// DecideReviewItem confirms a user's role, or revokes it: the user is
+// disabled and every session ends. The item's reviewer decides (an
+// administrator may stand in); never for oneself; a fresh proof needed;
+// audited.
+func (s *Service) DecideReviewItem(ctx context.Context, a authz.Actor, reviewID, userID string, confirm bool) error {
+	if err := s.requireStepUp(a); err != nil {
+		return err
+	}
+	if a.UserID == userID {
+		return errs.E(errs.Permission, "nobody reviews their own access")
+	}
+	now := s.now()
+	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.Review(ctx, reviewID)
+		if err != nil {
+			return notFound(err, "review")
+		}
+		if r.Status != "open" {
+			return errs.E(errs.Conflict, "this review is signed off")
+		}
+		items, err := tx.ReviewItems(ctx, reviewID)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(items, func(it store.ReviewItemRow) bool { return it.UserID == userID })
+		if i < 0 {
+			return errs.E(errs.NotExist, "this user is not in the review")
+		}
+		it := items[i]
+		admin := authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed
+		if it.ReviewerID != a.UserID && !admin {
+			return errs.E(errs.Permission, "another person reviews this user")
+		}
+		decision := "confirm"
+		if !confirm {
+			decision = "revoke"
+		}
+		if err := tx.DecideReviewItem(ctx, reviewID, userID, decision, a.UserID, now); err != nil {
+			if errs.Is(err, errs.NotExist) {
+				return errs.E(errs.Conflict, "this user was reviewed already")
+			}
+			return err
+		}
+		if !confirm {
+			if err := tx.UpdateUserDisabled(ctx, userID, true, authn.NewTokenKey(), now); err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx, a, "user.disable", "user", userID, []string{"disabled"}, audit.Success, "access review "+reviewID+": role "+it.Role+" revoked"); err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, tx, a, "review."+decision, "user", userID, []string{"role"}, audit.Success, "review "+reviewID+", role "+it.Role+", flags "+it.Flags)
+	})
+}
+
+// SignOffReview closes a campaign whose every item is decided: its report
+// (every item with flags and decision) is kept with its SHA-256, which the
+// audit log also records, so the report cannot change unseen.
+func (s *Service) SignOffReview(ctx context.Context, a authz.Actor, id string) (Review, error) {
+	if err := s.mayManageRoles(a); err != nil {
+		return Review{}, err
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return Review{}, err
+	}
+	now := s.now()
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.Review(ctx, id)
+		if err != nil {
+			return notFound(err, "review")
+		}
+		v, err := s.reviewView(ctx, tx, authz.System(), r, true)
+		if err != nil {
+			return err
+		}
+		if v.Status != "open" {
+			return errs.E(errs.Conflict, "this review is signed off already")
+		}
+		if v.Pending > 0 {
+			return errs.E(errs.Conflict, itoa(v.Pending)+" users still wait for a decision")
+		}
+		for i := range v.Items {
+			v.Items[i].CanDecide = false
+		}
+		v.Status, v.SignedBy, v.SignedAt = "signed_off", a.UserID, &now
+		report, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(report)
+		hash := hex.EncodeToString(sum[:])
+		if err := tx.SignOffReview(ctx, id, a.UserID, string(report), hash, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "review.signoff", "review", id, nil, audit.Success, "report sha256 "+hash)
+	})
+	if err != nil {
+		return Review{}, err
+	}
+	return s.Review(ctx, a, id)
+}
+
+// ReviewReport returns a signed-off campaign's report as kept.
+func (s *Service) ReviewReport(ctx context.Context, a authz.Actor, id string) (report []byte, hash string, err error) {
+	if !canSeeReviews(a) {
+		return nil, "", errs.E(errs.Permission, "you may not read review reports")
+	}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.Review(ctx, id)
+		if err != nil {
+			return notFound(err, "review")
+		}
+		if r.Status != "signed_off" {
+			return errs.E(errs.Conflict, "the review is not signed off yet")
+		}
+		report, hash = []byte(r.Report), r.ReportHash
+		return s.record(ctx, tx, a, "review.report", "review", id, []string{"email"}, audit.Success, "")
+	})
+	return report, hash, err
+}
+
+// ReviewIfDue starts a campaign as the system when none is open and the
+// last began more than every ago (the periodic job). It reports whether
+// it started one.
+func (s *Service) ReviewIfDue(ctx context.Context, every time.Duration) (bool, error) {
+	var due bool
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Reviews(ctx)
+		if err != nil {
+			return err
+		}
+		if len(rows) > 0 {
+			due = rows[0].Status != "open" && s.now().Sub(rows[0].CreatedAt) >= every
+			return nil
+		}
+		// The first campaign: once the oldest account is that old.
+		users, err := tx.ListUsers(ctx)
+		due = err == nil && len(users) > 0 && s.now().Sub(users[0].CreatedAt) >= every
+		return err
+	})
+	if err != nil || !due {
+		return false, err
+	}
+	_, err = s.StartReview(ctx, authz.System())
+	return err == nil, err
+}
