@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"html"
 	"net/http"
@@ -312,6 +314,76 @@ func TestApprovalsOverHTTP(t *testing.T) {
 		}
 		if r := s.do(t, "POST", "/api/v1/customers/"+c.str("id")+"/break-glass", mgr, map[string]string{"reason": "a long enough reason for emergency access"}); r.Status != 403 {
 			t.Fatalf("break-glass by a role not designated: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// TestAccessReviewOverHTTP: start a campaign, a team manager confirms
+// their report in the web UI, an admin revokes another, signs off, and the
+// report downloads with the hash the audit log holds.
+func TestAccessReviewOverHTTP(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUserInTeam(t, storage, "boss@example.com", "manager", "north")
+		addUserInTeam(t, storage, "rep@example.com", "sales", "north")
+		addUser(t, storage, "loner@example.com", "support")
+		s := start(t, storage)
+		admin := s.login(t, "admin@example.com", password)
+		rev := s.do(t, "POST", "/api/v1/access-reviews", admin, nil)
+		if rev.Status != 201 {
+			t.Fatalf("start: %d %s", rev.Status, rev.Body)
+		}
+		id := rev.str("id")
+		var full struct {
+			Items []struct {
+				UserID string `json:"user_id"`
+				Email  string
+			}
+		}
+		json.Unmarshal(rev.Body, &full)
+		ids := map[string]string{}
+		for _, it := range full.Items {
+			ids[it.Email] = it.UserID
+		}
+		if len(ids) != 4 {
+			t.Fatalf("items: %s", rev.Body)
+		}
+		boss := newBrowserAs(t, s, "boss@example.com")
+		page := boss.get("/reviews/" + id)
+		if !strings.Contains(page.body, `id="confirm-`+ids["rep@example.com"]+`"`) || strings.Contains(page.body, "loner@example.com") {
+			t.Fatalf("the manager's review page:\n%s", page.body)
+		}
+		if p := boss.post("/reviews/"+id+"/items/"+ids["rep@example.com"], url.Values{"csrf": {page.csrf(t)}, "decision": {"confirm"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("confirm: %d\n%s", p.status, p.body)
+		}
+		if r := s.do(t, "POST", "/api/v1/access-reviews/"+id+"/sign-off", admin, nil); r.Status != 409 {
+			t.Fatalf("sign-off with items pending: %d", r.Status)
+		}
+		if r := s.do(t, "POST", "/api/v1/access-reviews/"+id+"/items/"+ids["loner@example.com"]+"/revoke", admin, nil); r.Status != 200 {
+			t.Fatalf("revoke: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "loner@example.com", "password": password}); r.Status != 401 {
+			t.Fatalf("a revoked user logs in: %d", r.Status)
+		}
+		if r := s.do(t, "POST", "/api/v1/access-reviews/"+id+"/items/"+ids["admin@example.com"]+"/confirm", admin, nil); r.Status != 403 {
+			t.Fatalf("an admin confirmed themselves: %d", r.Status)
+		}
+		addUser(t, storage, "second.admin@example.com", "admin") // joined after the review began
+		admin2 := s.login(t, "second.admin@example.com", password)
+		for _, who := range []string{"admin@example.com", "boss@example.com"} {
+			if r := s.do(t, "POST", "/api/v1/access-reviews/"+id+"/items/"+ids[who]+"/confirm", admin2, nil); r.Status != 200 {
+				t.Fatalf("confirm %s: %d %s", who, r.Status, r.Body)
+			}
+		}
+		signed := s.do(t, "POST", "/api/v1/access-reviews/"+id+"/sign-off", admin, nil)
+		if signed.Status != 200 || signed.str("report_sha256") == "" {
+			t.Fatalf("sign-off: %d %s", signed.Status, signed.Body)
+		}
+		report := s.do(t, "GET", "/api/v1/access-reviews/"+id+"/report", admin, nil)
+		sum := sha256.Sum256(report.Body)
+		if report.Status != 200 || hex.EncodeToString(sum[:]) != signed.str("report_sha256") || report.Header.Get("X-Report-SHA256") != signed.str("report_sha256") {
+			t.Fatalf("report: %d, header %s, body hash %x, signed %s", report.Status, report.Header.Get("X-Report-SHA256"), sum, signed.str("report_sha256"))
 		}
 	})
 }

@@ -40,6 +40,7 @@ Usage:
       --disable-unused-days N (default 90; 0 never) disables accounts unused that long.
       --idle-timeout 15m (1m-1h), --session-max 12h (1h-24h) end sessions;
       --min-password-length 12 (8-64) is the shortest password accepted.
+      --access-review-days 91 (0 never) starts an access review campaign that often.
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:
       --smtp-host H [--smtp-port 587] [--smtp-user U] [--smtp-from ADDR]
       [--smtp-starttls required|none] [--smtp-ca PEM]; the relay's password only

@@ -82,6 +82,9 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if c.DisableUnusedDays > 0 {
 		go disableUnused(ctx, a, log, time.Duration(c.DisableUnusedDays)*24*time.Hour)
 	}
+	if c.AccessReviewDays > 0 {
+		go reviewAccess(ctx, a, log, time.Duration(c.AccessReviewDays)*24*time.Hour)
+	}
 	return srv.Serve(ctx, ln)
 }
 
@@ -132,6 +135,27 @@ func disableUnused(ctx context.Context, a *app, log *slog.Logger, after time.Dur
 			log.Warn("disabling unused accounts failed", slog.String("error", err.Error()))
 		} else if len(ids) > 0 {
 			log.Info("disabled unused accounts", slog.Int("count", len(ids)))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// reviewAccess starts an access review campaign when one is due (checked
+// hourly) until ctx ends.
+func reviewAccess(ctx context.Context, a *app, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		started, err := a.svc.ReviewIfDue(ctx, every)
+		switch {
+		case err != nil:
+			log.Warn("starting the access review failed", slog.String("error", err.Error()))
+		case started:
+			log.Info("access review started")
 		}
 		select {
 		case <-ctx.Done():

@@ -25,6 +25,8 @@ type Config struct {
 	LogJSON bool
 	// DisableUnusedDays disables accounts unused for longer; 0 never does.
 	DisableUnusedDays int
+	// AccessReviewDays starts an access review this often; 0 never does.
+	AccessReviewDays int
 	// PublicURL is where users reach the web UI, for links in emails;
 	// empty means https:// and the listening address.
 	PublicURL string
@@ -48,9 +50,12 @@ type SMTP struct {
 
 // Defaults reads the STRONGROOM_* environment over the built-in defaults.
 func Defaults(getenv func(string) string) Config {
-	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data", DisableUnusedDays: 90,
+	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data", DisableUnusedDays: 90, AccessReviewDays: 91,
 		IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour, MinPassword: 12,
 		SMTP: SMTP{Port: 587, StartTLS: "required", From: "Strongroom <strongroom@localhost>"}}
+	if v, err := strconv.Atoi(getenv("STRONGROOM_ACCESS_REVIEW_DAYS")); err == nil {
+		c.AccessReviewDays = v
+	}
 	if v, err := time.ParseDuration(getenv("STRONGROOM_IDLE_TIMEOUT")); err == nil {
 		c.IdleTimeout = v
 	}
@@ -111,6 +116,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file; default a self-signed certificate in --data/tls (env STRONGROOM_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert (env STRONGROOM_TLS_KEY)")
 	c.MailFlags(fs)
+	fs.IntVar(&c.AccessReviewDays, "access-review-days", c.AccessReviewDays, "start an access review campaign this often, in days; 0 never (env STRONGROOM_ACCESS_REVIEW_DAYS)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions unused this long, 1m to 1h (env STRONGROOM_IDLE_TIMEOUT)")
 	fs.DurationVar(&c.AbsoluteTimeout, "session-max", c.AbsoluteTimeout, "end every session this long after login, 1h to 24h (env STRONGROOM_SESSION_MAX)")
 	fs.IntVar(&c.MinPassword, "min-password-length", c.MinPassword, "shortest password accepted, 8 to 64 characters (env STRONGROOM_MIN_PASSWORD_LENGTH)")
@@ -132,6 +138,9 @@ func (c Config) Validate() error {
 	}
 	if c.MinPassword < 8 || c.MinPassword > 64 {
 		return errors.New("--min-password-length must be between 8 and 64")
+	}
+	if c.AccessReviewDays < 0 || c.AccessReviewDays > 3650 {
+		return errors.New("--access-review-days must be between 0 and 3650")
 	}
 	if c.DisableUnusedDays < 0 || c.DisableUnusedDays > 3650 {
 		return errors.New("--disable-unused-days must be between 0 and 3650")

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"net/http"
+
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+)
+
+type reviewsView struct {
+	Reviews []service.Review
+	Error   string
+}
+
+func (h *Handler) showReviews(q *request) error { return h.renderReviews(q, http.StatusOK, "") }
+
+func (h *Handler) renderReviews(q *request, status int, msg string) error {
+	list, err := h.svc.Reviews(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	h.render(q, status, "reviews", "access_reviews", reviewsView{Reviews: list, Error: msg})
+	return nil
+}
+
+func (h *Handler) startReview(q *request) error {
+	rev, err := h.svc.StartReview(q.r.Context(), q.actor)
+	if errs.Is(err, errs.Conflict) {
+		msg, _ := errs.Public(err)
+		return h.renderReviews(q, http.StatusConflict, msg)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(q.w, q.r, "/reviews/"+rev.ID, http.StatusSeeOther)
+	return nil
+}
+
+type reviewView struct {
+	Review service.Review
+	Error  string
+}
+
+func (h *Handler) showReview(q *request) error { return h.renderReview(q, http.StatusOK, "") }
+
+func (h *Handler) renderReview(q *request, status int, msg string) error {
+	rev, err := h.svc.Review(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	h.render(q, status, "review", "access_reviews", reviewView{Review: rev, Error: msg})
+	return nil
+}
+
+func (h *Handler) decideReview(q *request) error {
+	id := q.r.PathValue("id")
+	err := h.svc.DecideReviewItem(q.r.Context(), q.actor, id, q.r.PathValue("user"), q.r.PostFormValue("decision") == "confirm")
+	if errs.Is(err, errs.Conflict) {
+		msg, _ := errs.Public(err)
+		return h.renderReview(q, http.StatusConflict, msg)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(q.w, q.r, "/reviews/"+id+"?flash=decision_saved", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) signOffReview(q *request) error {
+	id := q.r.PathValue("id")
+	_, err := h.svc.SignOffReview(q.r.Context(), q.actor, id)
+	if errs.Is(err, errs.Conflict) {
+		msg, _ := errs.Public(err)
+		return h.renderReview(q, http.StatusConflict, msg)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(q.w, q.r, "/reviews/"+id+"?flash=review_signed", http.StatusSeeOther)
+	return nil
+}
+
+// reviewReport downloads the kept report.
+func (h *Handler) reviewReport(q *request) error {
+	id := q.r.PathValue("id")
+	report, hash, err := h.svc.ReviewReport(q.r.Context(), q.actor, id)
+	if err != nil {
+		return err
+	}
+	q.w.Header().Set("Content-Type", "application/json")
+	q.w.Header().Set("Content-Disposition", `attachment; filename="access-review-`+id+`.json"`)
+	q.w.Header().Set("X-Report-SHA256", hash)
+	q.w.Write(report)
+	return nil
+}
