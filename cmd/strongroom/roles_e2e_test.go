@@ -120,6 +120,10 @@ func TestDefinedRolesOverHTTP(t *testing.T) {
 				t.Errorf("the audit log lacks %s", want)
 			}
 		}
+		aud := s.do(t, "GET", "/api/v1/customers/"+list.JSON["items"].([]any)[0].(map[string]any)["id"].(string)+"/audience", admin, nil)
+		if aud.Status != 200 || !strings.Contains(string(aud.Body), "clerk@example.com") || !strings.Contains(string(aud.Body), "sales1@example.com") {
+			t.Fatalf("who can see the customer: %d %s", aud.Status, aud.Body)
+		}
 		if r := s.do(t, "GET", "/api/v1/roles", admin, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"retired":true`) {
 			t.Fatalf("roles list: %d", r.Status)
 		}

@@ -68,6 +68,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/customers/import", h.authed(h.importCustomers))
 	mux.Handle("GET /api/v1/customers/export", h.authed(h.exportCustomers))
 	mux.Handle("GET /api/v1/customers/{id}", h.authed(h.showCustomer))
+	mux.Handle("GET /api/v1/customers/{id}/audience", h.authed(h.customerAudience))
 	mux.Handle("PATCH /api/v1/customers/{id}", h.authed(h.updateCustomer))
 	mux.Handle("DELETE /api/v1/customers/{id}", h.authed(h.deleteCustomer))
 	mux.Handle("POST /api/v1/customers/{id}/reveal", h.authed(h.revealCustomerField))

@@ -122,3 +122,12 @@ func (h *Handler) applyTemplate(w http.ResponseWriter, r *http.Request, a authz.
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"roles": roles})
 	return nil
 }
+
+func (h *Handler) customerAudience(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	viewers, err := h.svc.CustomerAudience(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"viewers": viewers})
+	return nil
+}

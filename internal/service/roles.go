@@ -342,3 +342,68 @@ func (s *Service) checkNetwork(ctx context.Context, userID, role, sessionID, ip 
 	}
 	return errNetwork
 }
+
+// Viewer is someone who can see a record, and how much of it.
+type Viewer struct {
+	UserID string                 `json:"user_id"`
+	Email  string                 `json:"email"`
+	Role   string                 `json:"role"`
+	Team   string                 `json:"team,omitempty"`
+	Fields map[string]authz.Level `json:"fields"` // fields they see, at least masked
+	Reveal []string               `json:"reveal,omitempty"`
+}
+
+// CustomerAudience answers "who can see this record": every enabled user
+// whose role reaches the customer, with the fields they see and those they
+// may reveal — asked of Decide for each, so it cannot disagree with what
+// they get. Administrators; audited.
+func (s *Service) CustomerAudience(ctx context.Context, a authz.Actor, customerID string) ([]Viewer, error) {
+	if err := s.mayManageRoles(a); err != nil {
+		return nil, err
+	}
+	var out []Viewer
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := tx.CustomerByID(ctx, customerID)
+		if err != nil {
+			return notFound(err, "customer")
+		}
+		users, err := tx.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		res := customerRes(row)
+		for _, u := range users {
+			if u.Disabled {
+				continue
+			}
+			roles := []authz.Role{authz.Role(u.Role)}
+			defined, err := s.definedGrants(ctx, roles)
+			if err != nil {
+				return err
+			}
+			holder := authz.Actor{UserID: u.ID, Roles: roles, Team: u.Team, Defined: defined}
+			d := authz.Decide(holder, authz.ActionRead, res)
+			if !d.Allowed {
+				continue
+			}
+			v := Viewer{UserID: u.ID, Role: u.Role, Team: u.Team, Fields: map[string]authz.Level{}}
+			for f, l := range d.Fields {
+				if l > authz.Hidden {
+					v.Fields[f] = l
+				}
+			}
+			for f, l := range authz.Decide(holder, authz.ActionReveal, res).Fields {
+				if l > authz.Hidden {
+					v.Reveal = append(v.Reveal, f)
+				}
+			}
+			slices.Sort(v.Reveal)
+			if me, err := s.openUser(u); err == nil {
+				v.Email = me.Email
+			}
+			out = append(out, v)
+		}
+		return s.record(ctx, tx, a, "customer.audience", "customer", customerID, []string{"email"}, audit.Success, fmt.Sprintf("%d users can see it", len(out)))
+	})
+	return out, err
+}

@@ -245,3 +245,42 @@ func TestApplyTemplate(t *testing.T) {
 		}
 	})
 }
+
+// TestCustomerAudience: who can see a record is exactly who Decide lets
+// read it: the owner, their team's manager, all-scope roles; not another
+// salesperson, not the auditor.
+func TestCustomerAudience(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		c, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "Audience Test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.CustomerAudience(ctx, f.sales1, c.ID); !errs.Is(err, errs.Permission) {
+			t.Fatalf("a salesperson asked who sees a record: %v", err)
+		}
+		viewers, err := f.Service.CustomerAudience(ctx, f.admin, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]service.Viewer{}
+		for _, v := range viewers {
+			got[v.Email] = v
+		}
+		if _, ok := got["sales1@example.com"]; !ok {
+			t.Error("the owner is not listed")
+		}
+		if _, ok := got["admin@example.com"]; !ok {
+			t.Error("the admin is not listed")
+		}
+		for _, no := range []string{"sales2@example.com", "auditor@example.com"} {
+			if _, ok := got[no]; ok {
+				t.Errorf("%s is listed but cannot read the record", no)
+			}
+		}
+		if v := got["sales1@example.com"]; v.Fields["national_id"] != authz.Masked || len(v.Reveal) != 1 || v.Reveal[0] != "national_id" {
+			t.Errorf("the owner's view: %+v", v)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
 )
 
 // The roles pages: every role, and one role as a form of selects — per
@@ -266,5 +267,21 @@ func (h *Handler) showAccess(q *request) error {
 		return err
 	}
 	h.render(q, http.StatusOK, "access", "effective_access", accessView{User: id, Objects: access})
+	return nil
+}
+
+type audienceView struct {
+	CustomerID string
+	Viewers    []service.Viewer
+}
+
+// showAudience answers "who can see this record", for administrators.
+func (h *Handler) showAudience(q *request) error {
+	id := q.r.PathValue("id")
+	viewers, err := h.svc.CustomerAudience(q.r.Context(), q.actor, id)
+	if err != nil {
+		return err
+	}
+	h.render(q, http.StatusOK, "audience", "who_can_see", audienceView{CustomerID: id, Viewers: viewers})
 	return nil
 }

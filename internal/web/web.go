@@ -123,6 +123,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/import", h.upload(h.importCustomers))
 	mux.Handle("GET /customers/export", h.authed(h.exportCustomers))
 	mux.Handle("GET /customers/{id}", h.authed(h.showCustomer))
+	mux.Handle("GET /customers/{id}/audience", h.authed(h.showAudience))
 	mux.Handle("GET /customers/{id}/edit", h.authed(h.editCustomer))
 	mux.Handle("POST /customers/{id}", h.authed(h.updateCustomer))
 	mux.Handle("POST /customers/{id}/delete", h.authed(h.deleteCustomer))
