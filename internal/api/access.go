@@ -11,6 +11,7 @@ import (
 
 func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
+		Kind       string `json:"kind"`
 		CustomerID string `json:"customer_id"`
 		Field      string `json:"field"`
 		Reason     string `json:"reason"`
@@ -18,7 +19,10 @@ func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	req, err := h.svc.RequestReveal(r.Context(), a, in.CustomerID, in.Field, in.Reason)
+	if in.Kind == "" {
+		in.Kind = service.KindRevealSpecial
+	}
+	req, err := h.svc.RequestApproval(r.Context(), a, in.Kind, in.CustomerID, in.Field, in.Reason)
 	if err != nil {
 		return err
 	}

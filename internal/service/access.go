@@ -21,7 +21,11 @@ import (
 const (
 	KindRevealSpecial = "reveal_special" // reveal a special-category field of one customer
 	KindBreakGlass    = "breakglass"     // a record opened by break-glass, awaiting review
+	KindDelete        = "customer_delete" // delete one customer (and destroy its key)
 )
+
+// approvalKinds are the kinds an approval rule can be set for.
+var approvalKinds = []string{KindRevealSpecial, KindDelete, KindBreakGlass}
 
 // Timings of access requests.
 const (
@@ -122,11 +126,26 @@ func canDecide(a authz.Actor, r AccessRequest, now time.Time) bool {
 // customer the actor may otherwise reveal. Approvers of the first level
 // are emailed. Audited.
 func (s *Service) RequestReveal(ctx context.Context, a authz.Actor, customerID, field, reason string) (AccessRequest, error) {
+	return s.RequestApproval(ctx, a, KindRevealSpecial, customerID, field, reason)
+}
+
+// RequestApproval asks approval for an action of kind on one customer that
+// the actor's role otherwise allows: revealing a special-category field
+// (KindRevealSpecial, with the field) or deleting the customer
+// (KindDelete).
+func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, customerID, field, reason string) (AccessRequest, error) {
 	if a.SessionID == "" || a.UserID == authz.SystemUserID {
 		return AccessRequest{}, errs.E(errs.Permission, "log in to ask for access")
 	}
-	if crm.ClassOf(field) != crm.ClassSpecial {
-		return AccessRequest{}, errs.InvalidField("field", field+" is not a special-category field; reveal it directly if your role may")
+	switch kind {
+	case KindRevealSpecial:
+		if crm.ClassOf(field) != crm.ClassSpecial {
+			return AccessRequest{}, errs.InvalidField("field", field+" is not a special-category field; reveal it directly if your role may")
+		}
+	case KindDelete:
+		field = ""
+	default:
+		return AccessRequest{}, errs.InvalidField("kind", "kind must be reveal_special or customer_delete")
 	}
 	reason, err := checkReason(reason, 10)
 	if err != nil {
@@ -143,26 +162,33 @@ func (s *Service) RequestReveal(ctx context.Context, a authz.Actor, customerID, 
 		if err != nil {
 			return err
 		}
-		if authz.Decide(a, authz.ActionReveal, customerRes(row)).Field(field) < authz.Read {
+		switch {
+		case kind == KindRevealSpecial && authz.Decide(a, authz.ActionReveal, customerRes(row)).Field(field) < authz.Read:
 			return errs.E(errs.Permission, "your role may not reveal "+field)
+		case kind == KindDelete && !authz.Decide(a, authz.ActionDelete, customerRes(row)).Allowed:
+			return errs.E(errs.Permission, "your role may not delete customers")
 		}
-		rule, err := tx.ApprovalLevels(ctx, KindRevealSpecial)
+		rule, err := tx.ApprovalLevels(ctx, kind)
 		if err != nil {
 			return err
 		}
 		if rule == "" {
-			return errs.E(errs.Conflict, "revealing needs no approval now; reveal the field directly")
+			return errs.E(errs.Conflict, "this needs no approval now; go ahead directly")
 		}
 		if err := json.Unmarshal([]byte(rule), &levels); err != nil {
 			return errs.Wrap(errs.Internal, "service.RequestReveal", "", err)
 		}
-		return s.insertRequest(ctx, tx, a, store.AccessRequestRow{ID: id, Kind: KindRevealSpecial, RequesterID: a.UserID, ObjectType: "customer", ObjectID: customerID,
+		return s.insertRequest(ctx, tx, a, store.AccessRequestRow{ID: id, Kind: kind, RequesterID: a.UserID, ObjectType: "customer", ObjectID: customerID,
 			Field: field, Status: "pending", Levels: rule, Steps: "[]", CreatedAt: now, ExpiresAt: now.Add(RequestTTL)}, reason, "access.request")
 	})
 	if err != nil {
 		return AccessRequest{}, err
 	}
-	s.notifyLevel(ctx, a, levels, 0, "approval", "reveal "+field+" of customer "+customerID)
+	what := "reveal " + field + " of customer " + customerID
+	if kind == KindDelete {
+		what = "delete customer " + customerID
+	}
+	s.notifyLevel(ctx, a, levels, 0, "approval", what)
 	return s.accessRequest(ctx, a, id)
 }
 
@@ -358,14 +384,21 @@ func (s *Service) useGrantedReveal(ctx context.Context, tx *store.Tx, a authz.Ac
 	if crm.ClassOf(field) != crm.ClassSpecial {
 		return nil
 	}
-	rule, err := tx.ApprovalLevels(ctx, KindRevealSpecial)
+	return s.useGrant(ctx, tx, a, KindRevealSpecial, id, field, "revealing "+field)
+}
+
+// useGrant spends an approval of kind for the actor on object id (and
+// field) in tx, when a rule for kind exists; without an approval it
+// refuses with ApprovalNeeded.
+func (s *Service) useGrant(ctx context.Context, tx *store.Tx, a authz.Actor, kind, id, field, what string) error {
+	rule, err := tx.ApprovalLevels(ctx, kind)
 	if err != nil || rule == "" {
 		return err
 	}
 	now := s.now()
-	r, err := tx.GrantedAccess(ctx, KindRevealSpecial, a.UserID, id, field, now)
+	r, err := tx.GrantedAccess(ctx, kind, a.UserID, id, field, now)
 	if errs.Is(err, errs.NotExist) {
-		return errs.E(errs.ApprovalNeeded, "revealing "+field+" needs an approved request: ask for approval with your reason, then reveal it within an hour of the last approval")
+		return errs.E(errs.ApprovalNeeded, what+" needs an approved request: ask for approval with your reason, then go ahead within an hour of the last approval")
 	}
 	if err != nil {
 		return err
@@ -446,7 +479,7 @@ func (s *Service) ApprovalRules(ctx context.Context, a authz.Actor) (map[string]
 	}
 	out := map[string][][]string{}
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
-		for _, k := range []string{KindRevealSpecial, KindBreakGlass} {
+		for _, k := range approvalKinds {
 			rule, err := tx.ApprovalLevels(ctx, k)
 			if err != nil {
 				return err
@@ -472,8 +505,8 @@ func (s *Service) SetApprovalRule(ctx context.Context, a authz.Actor, kind strin
 	if err := s.mayManageRoles(a); err != nil {
 		return err
 	}
-	if kind != KindRevealSpecial && kind != KindBreakGlass {
-		return errs.InvalidField("kind", "kind must be reveal_special or breakglass")
+	if !slices.Contains(approvalKinds, kind) {
+		return errs.InvalidField("kind", "kind must be one of: "+strings.Join(approvalKinds, ", "))
 	}
 	if kind == KindBreakGlass && len(levels) == 0 {
 		return errs.InvalidField("levels", "break-glass always needs a reviewer")

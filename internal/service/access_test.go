@@ -276,3 +276,38 @@ func TestBreakGlass(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteNeedsApproval: once deletion is marked as needing approval,
+// even an administrator deletes a customer only with an approved request.
+func TestDeleteNeedsApproval(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		f := newAccessFixture(t, db)
+		svc := f.svc
+		if _, err := svc.RequestApproval(ctx, f.admin, service.KindDelete, f.client, "", "duplicate record of another client"); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("a request while deletion needs no approval: %v", err)
+		}
+		if err := svc.SetApprovalRule(ctx, authz.System(), service.KindDelete, [][]string{{"manager"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.DeleteCustomer(ctx, f.admin, f.client); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("delete without approval: %v", err)
+		}
+		if _, err := svc.RequestApproval(ctx, f.worker, service.KindDelete, f.client, "", "the client asked to be forgotten"); !errs.Is(err, errs.Permission) {
+			t.Fatalf("a request for an action the role does not have: %v", err)
+		}
+		req, err := svc.RequestApproval(ctx, f.admin, service.KindDelete, f.client, "", "duplicate record of another client")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.DecideAccessRequest(ctx, f.mgr, req.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.DeleteCustomer(ctx, f.admin, f.client); err != nil {
+			t.Fatalf("delete with approval: %v", err)
+		}
+		if _, err := svc.Customer(ctx, f.admin, f.client); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("the customer is still there: %v", err)
+		}
+	})
+}

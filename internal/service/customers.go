@@ -264,6 +264,9 @@ func (s *Service) DeleteCustomer(ctx context.Context, a authz.Actor, id string) 
 		if !authz.Decide(a, authz.ActionDelete, customerRes(row)).Allowed {
 			return errs.E(errs.Permission, "you may not delete customers")
 		}
+		if err := s.useGrant(ctx, tx, a, KindDelete, id, "", "deleting this customer"); err != nil {
+			return err
+		}
 		if err := tx.DeleteCustomer(ctx, id); err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ type adminView struct {
 	// when no mail relay is configured; LinkFor is whose it is.
 	Link, LinkFor string
 	// Approval rules: one level a line, per kind; roles that may break glass.
-	RevealLevels, GlassLevels string
+	RevealLevels, DeleteLevels, GlassLevels string
 	GlassRoles                map[string]bool
 }
 
@@ -77,7 +77,7 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 		}
 		return strings.Join(out, "\n")
 	}
-	v.RevealLevels, v.GlassLevels = lines(rules[service.KindRevealSpecial]), lines(rules[service.KindBreakGlass])
+	v.RevealLevels, v.DeleteLevels, v.GlassLevels = lines(rules[service.KindRevealSpecial]), lines(rules[service.KindDelete]), lines(rules[service.KindBreakGlass])
 	glass, err := h.svc.BreakGlassRoles(q.r.Context(), q.actor)
 	if err != nil {
 		return err

@@ -169,6 +169,9 @@ func (h *Handler) updateCustomer(q *request) error {
 
 func (h *Handler) deleteCustomer(q *request) error {
 	if err := h.svc.DeleteCustomer(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+		if errs.Is(err, errs.ApprovalNeeded) {
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindDelete, CustomerID: q.r.PathValue("id")})
+		}
 		return err
 	}
 	q.redirect("/customers", "customer_deleted")
