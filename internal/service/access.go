@@ -19,8 +19,8 @@ import (
 
 // Kinds of access that pass through approval.
 const (
-	KindRevealSpecial = "reveal_special" // reveal a special-category field of one customer
-	KindBreakGlass    = "breakglass"     // a record opened by break-glass, awaiting review
+	KindRevealSpecial = "reveal_special"  // reveal a special-category field of one customer
+	KindBreakGlass    = "breakglass"      // a record opened by break-glass, awaiting review
 	KindDelete        = "customer_delete" // delete one customer (and destroy its key)
 )
 

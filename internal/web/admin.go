@@ -25,7 +25,7 @@ type adminView struct {
 	Link, LinkFor string
 	// Approval rules: one level a line, per kind; roles that may break glass.
 	RevealLevels, DeleteLevels, GlassLevels string
-	GlassRoles                map[string]bool
+	GlassRoles                              map[string]bool
 }
 
 // showAdmin is the administration page: users (add, change role and
