@@ -391,3 +391,37 @@ func TestAccessReviewOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+// TestSeveralRolesOverHTTP: roles given as a list through the API; two-step
+// login required for one of them binds the user; the admin page shows both.
+func TestSeveralRolesOverHTTP(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "dual@example.com", "sales")
+		s := start(t, storage)
+		admin := s.login(t, "admin@example.com", password)
+		dual := s.login(t, "dual@example.com", password)
+		me := s.do(t, "GET", "/api/v1/me", dual, nil).str("user_id")
+		if r := s.do(t, "PATCH", "/api/v1/users/"+me, admin, map[string]string{"role": "sales,auditor"}); r.Status != 200 || r.str("role") != "auditor,sales" {
+			t.Fatalf("set two roles: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "GET", "/api/v1/audit?limit=1", dual, nil); r.Status != 200 {
+			t.Fatalf("the auditor half: %d", r.Status)
+		}
+		if r := s.do(t, "GET", "/api/v1/customers", dual, nil); r.Status != 200 {
+			t.Fatalf("the sales half: %d", r.Status)
+		}
+		if r := s.do(t, "PUT", "/api/v1/mfa/required-roles", admin, map[string]any{"roles": []string{"auditor"}}); r.Status != 200 && r.Status != 204 {
+			t.Fatalf("require two-step for auditors: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "GET", "/api/v1/customers", dual, nil); r.Status != 403 || !strings.Contains(r.str("detail"), "two-step") {
+			t.Fatalf("a holder of a role that must use two-step login: %d %s", r.Status, r.Body)
+		}
+		page := newBrowserAs(t, s, "admin@example.com").get("/admin")
+		sel := regexp.MustCompile(`(?s)<select id="role-` + me + `"[^>]*multiple.*?</select>`).FindString(page.body)
+		if !strings.Contains(sel, "<option selected>auditor</option>") || !strings.Contains(sel, "<option selected>sales</option>") {
+			t.Fatalf("the admin page does not show both roles selected: %s", sel)
+		}
+	})
+}

@@ -184,3 +184,29 @@ func FieldsOf(o Object) []struct {
 } {
 	return fieldsOf(o)
 }
+
+// RolesOf reads a user's roles as stored: names separated by commas.
+func RolesOf(s string) []Role {
+	var out []Role
+	for _, r := range strings.Split(s, ",") {
+		if r = strings.TrimSpace(r); r != "" && !slices.Contains(out, Role(r)) {
+			out = append(out, Role(r))
+		}
+	}
+	return out
+}
+
+// JoinRoles is the stored form of roles: sorted, without repeats.
+func JoinRoles(roles []Role) string {
+	names := make([]string, 0, len(roles))
+	for _, r := range roles {
+		if !slices.Contains(names, string(r)) {
+			names = append(names, string(r))
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ",")
+}
+
+// HasRole reports whether the stored roles s include r.
+func HasRole(s string, r Role) bool { return slices.Contains(RolesOf(s), r) }

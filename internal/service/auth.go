@@ -80,11 +80,13 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	}
 	outside := false
 	if ok && !user.Disabled && !locked {
-		nets, err := s.db.RoleNetworks(ctx, user.Role)
-		if err != nil {
-			return Session{}, err
+		for _, r := range authz.RolesOf(user.Role) {
+			nets, err := s.db.RoleNetworks(ctx, string(r))
+			if err != nil {
+				return Session{}, err
+			}
+			outside = outside || !authz.FromNetworks(c.IP, nets)
 		}
-		outside = !authz.FromNetworks(c.IP, nets)
 	}
 	if !ok || user.Disabled || locked || outside {
 		a.UserID = user.ID
@@ -249,7 +251,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (aut
 	if err := s.checkNetwork(ctx, user.ID, user.Role, sess.ID, c.IP); err != nil {
 		return authz.Actor{}, err
 	}
-	roles := []authz.Role{authz.Role(user.Role)}
+	roles := authz.RolesOf(user.Role)
 	defined, err := s.definedGrants(ctx, roles)
 	if err != nil {
 		return authz.Actor{}, err

@@ -101,9 +101,9 @@ func (s *Service) StartReview(ctx context.Context, a authz.Actor) (Review, error
 		for _, u := range users {
 			switch {
 			case u.Disabled:
-			case u.Role == string(authz.RoleAdmin):
+			case authz.HasRole(u.Role, authz.RoleAdmin):
 				admins = append(admins, u.ID)
-			case u.Role == string(authz.RoleManager) && u.Team != "":
+			case authz.HasRole(u.Role, authz.RoleManager) && u.Team != "":
 				managers[u.Team] = append(managers[u.Team], u.ID)
 			}
 		}
@@ -121,14 +121,18 @@ func (s *Service) StartReview(ctx context.Context, a authz.Actor) (Review, error
 			if u.LastLoginAt.IsZero() && now.Sub(u.CreatedAt) > reviewDormant || !u.LastLoginAt.IsZero() && now.Sub(u.LastLoginAt) > reviewDormant {
 				flags = append(flags, "dormant")
 			}
-			if !authz.IsBuiltIn(authz.Role(u.Role)) && !isTemplateRole(u.Role) {
+			roles := authz.RolesOf(u.Role)
+			if slices.ContainsFunc(roles, func(r authz.Role) bool { return !authz.IsBuiltIn(r) && !isTemplateRole(string(r)) }) {
 				flags = append(flags, "custom_role")
 			}
-			grants, err := s.definedGrants(ctx, []authz.Role{authz.Role(u.Role)})
+			if len(roles) > 1 {
+				flags = append(flags, "several_roles")
+			}
+			grants, err := s.definedGrants(ctx, roles)
 			if err != nil {
 				return err
 			}
-			holder := authz.Actor{UserID: u.ID, Roles: []authz.Role{authz.Role(u.Role)}, Defined: grants}
+			holder := authz.Actor{UserID: u.ID, Roles: roles, Defined: grants}
 			for _, oa := range authz.Explain(holder) {
 				if used[u.ID][string(oa.Object)] == 0 {
 					flags = append(flags, "unused:"+string(oa.Object))

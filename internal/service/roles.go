@@ -211,6 +211,24 @@ func (s *Service) RetireRole(ctx context.Context, a authz.Actor, name string) er
 	})
 }
 
+// checkRoles validates and normalises roles to assign, separated by
+// commas: each built-in, or defined and not retired.
+func (s *Service) checkRoles(ctx context.Context, roles string) (string, error) {
+	list := authz.RolesOf(roles)
+	if len(list) == 0 {
+		return "", errs.InvalidField("role", "give at least one role")
+	}
+	if len(list) > 10 {
+		return "", errs.InvalidField("role", "at most 10 roles")
+	}
+	for _, r := range list {
+		if err := s.checkRole(ctx, string(r)); err != nil {
+			return "", err
+		}
+	}
+	return authz.JoinRoles(list), nil
+}
+
 // checkRole validates a role to assign: built-in, or defined and not
 // retired.
 func (s *Service) checkRole(ctx context.Context, role string) error {
@@ -272,7 +290,7 @@ func (s *Service) EffectiveAccess(ctx context.Context, a authz.Actor, userID str
 	if err != nil {
 		return nil, err
 	}
-	target := authz.Actor{UserID: u.ID, Roles: []authz.Role{authz.Role(u.Role)}, Team: u.Team}
+	target := authz.Actor{UserID: u.ID, Roles: authz.RolesOf(u.Role), Team: u.Team}
 	if target.Defined, err = s.definedGrants(ctx, target.Roles); err != nil {
 		return nil, err
 	}
@@ -327,14 +345,22 @@ func (s *Service) SetRoleNetworks(ctx context.Context, a authz.Actor, role strin
 
 var errNetwork = errs.E(errs.Permission, "your role may not be used from this network address; ask your administrator")
 
-// checkNetwork refuses, and audits, a request by a user whose role is
-// limited to address ranges that do not hold the client's address.
-func (s *Service) checkNetwork(ctx context.Context, userID, role, sessionID, ip string) error {
-	nets, err := s.db.RoleNetworks(ctx, role)
-	if err != nil || authz.FromNetworks(ip, nets) {
-		return err
+// checkNetwork refuses, and audits, a request by a user one of whose
+// roles is limited to address ranges that do not hold the client's
+// address.
+func (s *Service) checkNetwork(ctx context.Context, userID, roles, sessionID, ip string) error {
+	inside := true
+	for _, r := range authz.RolesOf(roles) {
+		nets, err := s.db.RoleNetworks(ctx, string(r))
+		if err != nil {
+			return err
+		}
+		inside = inside && authz.FromNetworks(ip, nets)
 	}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	if inside {
+		return nil
+	}
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		return s.record(ctx, tx, authz.Actor{UserID: userID, SessionID: sessionID, IP: ip}, "session.network", "user", userID, nil, audit.Denied, "address outside the role's ranges")
 	})
 	if err != nil {
@@ -376,7 +402,7 @@ func (s *Service) CustomerAudience(ctx context.Context, a authz.Actor, customerI
 			if u.Disabled {
 				continue
 			}
-			roles := []authz.Role{authz.Role(u.Role)}
+			roles := authz.RolesOf(u.Role)
 			defined, err := s.definedGrants(ctx, roles)
 			if err != nil {
 				return err

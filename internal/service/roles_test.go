@@ -284,3 +284,64 @@ func TestCustomerAudience(t *testing.T) {
 		}
 	})
 }
+
+// TestSeveralRoles: a user holding several roles gets the union, per
+// record; roles are stored normalised; every holder counts when a role
+// would be retired; network limits of any held role apply.
+func TestSeveralRoles(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		own, err := svc.CreateCustomer(ctx, f.sales1, input("name", "Own Customer", "email", "own@example.com"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := svc.CreateCustomer(ctx, f.sales2, input("name", "Other Customer", "email", "other@example.com"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetUserRole(ctx, f.admin, f.sales1.UserID, "marketing, sales ,sales"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetUserRole(ctx, f.admin, f.sales1.UserID, "sales,nobody"); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("an unknown role in a list: %v", err)
+		}
+		users, _ := svc.ListUsers(ctx, f.admin)
+		for _, u := range users {
+			if u.ID == f.sales1.UserID && u.Role != "marketing,sales" {
+				t.Fatalf("stored roles %q, want marketing,sales", u.Role)
+			}
+		}
+		a, err := svc.Authenticate(ctx, mustLogin(t, svc, "sales1@example.com", service.Client{}), service.Client{})
+		if err != nil || len(a.Roles) != 2 {
+			t.Fatalf("actor: %+v, %v", a.Roles, err)
+		}
+		mine, err := svc.Customer(ctx, a, own.ID)
+		if err != nil || mine.Fields["email"] != "own@example.com" {
+			t.Fatalf("own customer (sales: contact in full): %v, %v", mine.Fields, err)
+		}
+		theirs, err := svc.Customer(ctx, a, other.ID)
+		if err != nil || theirs.Fields["email"] == "other@example.com" || theirs.Fields["email"] == "" {
+			t.Fatalf("another's customer (marketing only: contact masked): %v, %v", theirs.Fields, err)
+		}
+		if _, err := svc.SaveRole(ctx, f.admin, authz.RoleDef{Name: "extra_desk", Summary: "x", Grants: map[authz.Object]authz.Grant{}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetUserRole(ctx, f.admin, f.sales2.UserID, "sales,extra_desk"); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.RetireRole(ctx, f.admin, "extra_desk"); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("retired a role held beside another: %v", err)
+		}
+		if _, err := svc.SetRoleNetworks(ctx, f.admin, "marketing", []string{"10.0.0.0/8"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Authenticate(ctx, mustLogin(t, svc, "sales2@example.com", service.Client{IP: "203.0.113.1"}), service.Client{IP: "203.0.113.1"}); err != nil {
+			t.Fatalf("a user without the limited role: %v", err)
+		}
+		if _, err := svc.Login(ctx, "sales1@example.com", pw, service.Client{IP: "203.0.113.1"}); !errs.Is(err, errs.Unauthenticated) {
+			t.Fatalf("a holder of a limited role among others logged in from outside: %v", err)
+		}
+	})
+}

@@ -81,7 +81,7 @@ func (s *Service) checkNewUser(ctx context.Context, a authz.Actor, in *NewUser) 
 		return errs.InvalidField("email", "email is not a valid address (like name@example.com)")
 	}
 	in.Email = email
-	if err := s.checkRole(ctx, in.Role); err != nil {
+	if in.Role, err = s.checkRoles(ctx, in.Role); err != nil {
 		return err
 	}
 	in.Team = strings.TrimSpace(in.Team)
@@ -136,17 +136,19 @@ func (s *Service) insertUser(ctx context.Context, a authz.Actor, in NewUser, has
 	return User{ID: id, Email: in.Email, Role: in.Role, Team: in.Team, CreatedAt: now}, nil
 }
 
-// SetUserRole changes a user's role. The change applies from the user's
-// next request, including in open sessions.
+// SetUserRole changes a user's roles (one, or several separated by
+// commas: the union of their grants applies). The change applies from the
+// user's next request, including in open sessions.
 func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role string) (User, error) {
-	if err := s.checkRole(ctx, role); err != nil {
+	role, err := s.checkRoles(ctx, role)
+	if err != nil {
 		return User{}, err
 	}
 	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return User{}, errs.E(errs.Permission, "you may not change roles")
 	}
 	var out User
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return notFound(err, "user")
@@ -454,12 +456,12 @@ func (s *Service) DisableDormant(ctx context.Context, after time.Duration) ([]st
 		role := map[string]string{}
 		for _, u := range users {
 			role[u.ID] = u.Role
-			if u.Role == string(authz.RoleAdmin) && !u.Disabled {
+			if authz.HasRole(u.Role, authz.RoleAdmin) && !u.Disabled {
 				admins++
 			}
 		}
 		for _, id := range ids {
-			if role[id] == string(authz.RoleAdmin) {
+			if authz.HasRole(role[id], authz.RoleAdmin) {
 				if admins <= 1 {
 					continue
 				}

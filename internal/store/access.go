@@ -186,10 +186,11 @@ func (tx *Tx) UsersWithRoles(ctx context.Context, roles []string) ([]UserRow, er
 		return nil, nil
 	}
 	args := make([]any, len(roles))
+	conds := make([]string, len(roles))
 	for i, r := range roles {
-		args[i] = r
+		args[i], conds[i] = likeEscape(r), roleIn("u.role", "?")
 	}
-	rows, err := tx.query(ctx, "SELECT "+userColumns+" FROM users u JOIN subject_keys k ON k.subject_id = u.id WHERE u.disabled = 0 AND u.role IN (?"+repeat(", ?", len(roles)-1)+")", args...)
+	rows, err := tx.query(ctx, "SELECT "+userColumns+" FROM users u JOIN subject_keys k ON k.subject_id = u.id WHERE u.disabled = 0 AND ("+strings.Join(conds, " OR ")+")", args...)
 	if err != nil {
 		return nil, classify("store.UsersWithRoles", err)
 	}

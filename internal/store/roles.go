@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -64,7 +65,7 @@ func (tx *Tx) ListRoles(ctx context.Context) ([]RoleRow, error) {
 // CountUsersWithRole counts the users who hold role.
 func (tx *Tx) CountUsersWithRole(ctx context.Context, role string) (int, error) {
 	var n int
-	err := tx.queryRow(ctx, "SELECT count(*) FROM users WHERE role = ?", role).Scan(&n)
+	err := tx.queryRow(ctx, "SELECT count(*) FROM users WHERE "+roleIn("role", "?"), likeEscape(role)).Scan(&n)
 	return n, classify("store.CountUsersWithRole", err)
 }
 
@@ -75,6 +76,17 @@ func scanRole(row interface{ Scan(...any) error }) (RoleRow, error) {
 	err := row.Scan(&r.Name, &r.Definition, &retired, &created, &updated)
 	r.Retired, r.CreatedAt, r.UpdatedAt = retired != 0, fromMicro(created), fromMicro(updated)
 	return r, err
+}
+
+// roleIn is SQL that is true when the comma-separated roles in column
+// include the role that sql (an escaped role name) gives.
+func roleIn(column, sql string) string {
+	return "(',' || " + column + " || ',') LIKE ('%,' || " + sql + " || ',%') ESCAPE '\\'"
+}
+
+// likeEscape escapes a role name for roleIn.
+func likeEscape(s string) string {
+	return strings.NewReplacer("\\", "\\\\", "%", "\\%", "_", "\\_").Replace(s)
 }
 
 // RoleNetworks returns the address ranges role may be used from, without

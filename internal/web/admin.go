@@ -158,7 +158,7 @@ func (h *Handler) sendPasswordReset(q *request) error {
 
 func (h *Handler) updateUser(q *request) error {
 	id := q.r.PathValue("id")
-	if _, err := h.svc.SetUserRole(q.r.Context(), q.actor, id, q.r.PostFormValue("role")); err != nil {
+	if _, err := h.svc.SetUserRole(q.r.Context(), q.actor, id, strings.Join(q.r.PostForm["role"], ",")); err != nil {
 		return h.adminError(q, err, "")
 	}
 	if _, err := h.svc.SetUserTeam(q.r.Context(), q.actor, id, q.r.PostFormValue("team")); err != nil {

@@ -59,6 +59,8 @@ var funcs = template.FuncMap{
 	"date":  formatDate,
 	"money": formatMoney,
 	"ptr64": func(v int64) *int64 { return &v },
+	// hasRole: whether stored roles (comma-separated) include r.
+	"hasRole": func(roles string, r authz.Role) bool { return authz.HasRole(roles, r) },
 	// rows passes a list of access requests to the access_rows template.
 	"rows": func(lang, csrf string, items []service.AccessRequest) map[string]any {
 		return map[string]any{"Lang": lang, "CSRF": csrf, "Items": items}
