@@ -425,3 +425,39 @@ func TestSeveralRolesOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+// TestNestedTeamsOverHTTP: nesting a team (web form, then CLI) widens its
+// upper team's managers' reach at once.
+func TestNestedTeamsOverHTTP(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUserInTeam(t, storage, "boss@example.com", "manager", "north")
+		addUserInTeam(t, storage, "ne@example.com", "sales", "north-east")
+		s := start(t, storage)
+		if r := s.do(t, "POST", "/api/v1/customers", s.login(t, "ne@example.com", password), map[string]any{"name": "North East Client"}); r.Status != 201 {
+			t.Fatal(r.Status)
+		}
+		boss := s.login(t, "boss@example.com", password)
+		seen := func() bool {
+			return strings.Contains(string(s.do(t, "GET", "/api/v1/customers", boss, nil).Body), "North East Client")
+		}
+		if seen() {
+			t.Fatal("the manager sees another team's customer before nesting")
+		}
+		admin := newBrowserAs(t, s, "admin@example.com")
+		page := admin.get("/admin")
+		if p := admin.post("/admin/teams", url.Values{"csrf": {page.csrf(t)}, "team": {"north-east"}, "parent": {"north"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("nest: %d\n%s", p.status, p.body)
+		}
+		if !seen() {
+			t.Fatal("after nesting the manager's open session does not see the sub-team's customer")
+		}
+		if code, out, errOut := run(t, "", append([]string{"team", "nest", "--team", "north", "--parent", "north-east"}, storage...)...); code != 1 || !strings.Contains(errOut, "below itself") {
+			t.Fatalf("a cycle from the CLI: %d %s %s", code, out, errOut)
+		}
+		if code, _, _ := run(t, "", append([]string{"team", "nest", "--team", "north-east", "--parent", ""}, storage...)...); code != 0 || seen() {
+			t.Fatal("un-nesting did not narrow the manager's reach")
+		}
+	})
+}

@@ -112,6 +112,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/invitations/accept", h.public(h.acceptInvitation))
 	mux.Handle("GET /api/v1/users", h.authed(h.listUsers))
 	mux.Handle("GET /api/v1/users/{id}/access", h.authed(h.userAccess))
+	mux.Handle("GET /api/v1/teams", h.authed(h.listTeams))
+	mux.Handle("PUT /api/v1/teams/{name}", h.authed(h.nestTeam))
 	mux.Handle("GET /api/v1/roles", h.authed(h.listRoles))
 	mux.Handle("GET /api/v1/role-templates", h.authed(h.listTemplates))
 	mux.Handle("POST /api/v1/access-requests", h.authed(h.requestAccess))

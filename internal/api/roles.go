@@ -131,3 +131,25 @@ func (h *Handler) customerAudience(w http.ResponseWriter, r *http.Request, a aut
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"viewers": viewers})
 	return nil
 }
+
+func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	parents, err := h.svc.Teams(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"parents": parents})
+	return nil
+}
+
+func (h *Handler) nestTeam(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Parent string `json:"parent"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := h.svc.SetTeamParent(r.Context(), a, r.PathValue("name"), in.Parent); err != nil {
+		return err
+	}
+	return h.listTeams(w, r, a)
+}

@@ -87,7 +87,10 @@ type Actor struct {
 	// still inside their window: each may be read as RoleBreakGlass allows.
 	BreakGlass []string
 	Team       string
-	Locale     string // the user's chosen UI language, "" for none (not used for decisions)
+	// SubTeams are the teams below Team, at any depth: team scope reaches
+	// them too (a manager's team includes its sub-teams).
+	SubTeams []string
+	Locale   string // the user's chosen UI language, "" for none (not used for decisions)
 	// PolicyPending: the user has not accepted the current security policy;
 	// until they do, only the policy itself (and logging out) is reachable.
 	PolicyPending bool
@@ -175,7 +178,7 @@ func reaches(s Scope, a Actor, r Resource) bool {
 		if r.OwnerID == "" && r.OwnerTeam == "" {
 			return true // the collection: the caller filters by team
 		}
-		return r.OwnerID == a.UserID || (a.Team != "" && r.OwnerTeam == a.Team)
+		return r.OwnerID == a.UserID || (a.Team != "" && (r.OwnerTeam == a.Team || slices.Contains(a.SubTeams, r.OwnerTeam)))
 	case ScopeOwn:
 		return r.OwnerID == "" && r.OwnerTeam == "" || r.OwnerID == a.UserID
 	}

@@ -3,6 +3,7 @@ package authz
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -47,4 +48,26 @@ func FromNetworks(ip string, cidrs []string) bool {
 		}
 	}
 	return false
+}
+
+// SubTeams lists the teams below team, at any depth, given each nested
+// team's parent.
+func SubTeams(team string, parents map[string]string) []string {
+	if team == "" {
+		return nil
+	}
+	var out []string
+	for t := range parents {
+		if t == team {
+			continue
+		}
+		for p, seen := parents[t], 0; p != "" && seen < len(parents); p, seen = parents[p], seen+1 {
+			if p == team {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

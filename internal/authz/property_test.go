@@ -291,3 +291,20 @@ func BenchmarkDecideDefined(b *testing.B) {
 		Decide(a, ActionRead, res)
 	}
 }
+
+func TestSubTeams(t *testing.T) {
+	parents := map[string]string{"north-east": "north", "ne-1": "north-east", "south": "", "loop-a": "loop-b", "loop-b": "loop-a"}
+	cases := map[string]string{"north": "[ne-1 north-east]", "north-east": "[ne-1]", "ne-1": "[]", "south": "[]", "": "[]", "loop-a": "[loop-b]"}
+	for team, want := range cases {
+		if got := fmt.Sprint(SubTeams(team, parents)); got != want && !(want == "[]" && got == "[]") {
+			t.Errorf("SubTeams(%q) = %s, want %s", team, got, want)
+		}
+	}
+	mgr := Actor{UserID: "m", Roles: []Role{RoleManager}, Team: "north", SubTeams: SubTeams("north", parents)}
+	if !Decide(mgr, ActionRead, Resource{Object: ObjectCustomer, OwnerID: "x", OwnerTeam: "ne-1"}).Allowed {
+		t.Error("a manager does not reach a sub-sub-team's customer")
+	}
+	if Decide(mgr, ActionRead, Resource{Object: ObjectCustomer, OwnerID: "x", OwnerTeam: "south"}).Allowed {
+		t.Error("a manager reaches another branch")
+	}
+}

@@ -68,6 +68,8 @@ Usage:
       Roles: the built-in ones and those administrators define (per object type the
       actions at a scope, per field class or field a level). Saving, copying and
       retiring are audited with the definition before and after.
+  strongroom team nest --team T --parent P [--data DIR] [--db URL]
+      Place a team below another: team scope reaches a team and every team below it.
   strongroom mfa require --roles LIST [--data DIR] [--db URL]
       Roles that must use two-step login: comma-separated, "all", or "" for none.
       A new database requires it for every role.
@@ -111,6 +113,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = mfaCmd(ctx, args[1:], env)
 	case "role":
 		err = roleCmd(ctx, args[1:], env)
+	case "team":
+		err = teamCmd(ctx, args[1:], env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "strongroom", Version)
 	case "help", "-h", "--help":

@@ -260,7 +260,11 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (aut
 	if err != nil {
 		return authz.Actor{}, err
 	}
-	return authz.Actor{UserID: user.ID, Roles: roles, Defined: defined, BreakGlass: glass, Team: user.Team, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, IP: c.IP}, nil
+	sub, err := s.subTeams(ctx, user.Team)
+	if err != nil {
+		return authz.Actor{}, err
+	}
+	return authz.Actor{UserID: user.ID, Roles: roles, Defined: defined, BreakGlass: glass, Team: user.Team, SubTeams: sub, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, IP: c.IP}, nil
 }
 
 // Logout ends the actor's current session.

@@ -275,7 +275,7 @@ func (s *Service) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQue
 	if f.Limit, err = pageLimit(q.Limit); err != nil {
 		return CompanyPage{}, err
 	}
-	f.OwnerID, f.Team = scopeFilter(a, d)
+	f.OwnerID, f.Teams = scopeFilter(a, d)
 	if q.Name != "" {
 		if d.Field(crm.CompanyName) < authz.Read {
 			return CompanyPage{}, errs.InvalidField("name", "you may not search by name")

@@ -371,7 +371,7 @@ func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuer
 	if f.Limit, err = pageLimit(q.Limit); err != nil {
 		return f, "", err
 	}
-	f.OwnerID, f.Team = scopeFilter(a, d)
+	f.OwnerID, f.Teams = scopeFilter(a, d)
 	f.Newest = q.Newest
 	reason := "list"
 	for _, x := range []struct {

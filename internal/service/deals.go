@@ -281,7 +281,7 @@ func (s *Service) Pipeline(ctx context.Context, a authz.Actor, customerID string
 		return nil, errCustomerNotFound
 	}
 	f := store.DealFilter{CustomerID: customerID, Limit: 1000}
-	f.OwnerID, f.Team = scopeFilter(a, d)
+	f.OwnerID, f.Teams = scopeFilter(a, d)
 	var cols []StageColumn
 	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		stages, err := tx.Stages(ctx)

@@ -9,14 +9,14 @@ import (
 // scopeFilter turns a collection decision's scope into the owner or team a
 // list must be limited to ("" for no limit). A team-scoped actor without a
 // team reaches only their own records.
-func scopeFilter(a authz.Actor, d authz.Decision) (owner, team string) {
+func scopeFilter(a authz.Actor, d authz.Decision) (owner string, teams []string) {
 	switch {
 	case d.Scope == authz.ScopeOwn, d.Scope == authz.ScopeTeam && a.Team == "":
-		return a.UserID, ""
+		return a.UserID, nil
 	case d.Scope == authz.ScopeTeam:
-		return "", a.Team
+		return "", append([]string{a.Team}, a.SubTeams...)
 	}
-	return "", ""
+	return "", nil
 }
 
 // pageLimit checks a requested page size: 0 means the default.

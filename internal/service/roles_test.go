@@ -345,3 +345,58 @@ func TestSeveralRoles(t *testing.T) {
 		}
 	})
 }
+
+// TestNestedTeams: once a team is nested under the manager's, team scope
+// reaches its customers (list and record), at any depth; cycles refused.
+func TestNestedTeams(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		sys := authz.System()
+		for _, u := range []struct{ email, role, team string }{{"boss@example.com", "manager", "north"}, {"ne@example.com", "sales", "north-east"}, {"ne1@example.com", "sales", "ne-1"}} {
+			if _, err := svc.CreateUser(ctx, sys, service.NewUser{Email: u.email, Role: u.role, Team: u.team, Password: pw}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		session := func(email string) authz.Actor {
+			a, err := svc.Authenticate(ctx, mustLogin(t, svc, email, service.Client{}), service.Client{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		c1, _ := svc.CreateCustomer(ctx, session("ne@example.com"), input("name", "North East Client"))
+		c2, _ := svc.CreateCustomer(ctx, session("ne1@example.com"), input("name", "Deep Client"))
+		count := func() int {
+			page, err := svc.ListCustomers(ctx, session("boss@example.com"), service.CustomerQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(page.Customers)
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("before nesting the manager sees %d customers of other teams", n)
+		}
+		if err := svc.SetTeamParent(ctx, f.admin, "north-east", "north"); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.SetTeamParent(ctx, f.admin, "ne-1", "north-east"); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.SetTeamParent(ctx, f.admin, "north", "ne-1"); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a cycle: %v", err)
+		}
+		if n := count(); n != 2 {
+			t.Fatalf("after nesting the manager sees %d customers, want 2", n)
+		}
+		for _, id := range []string{c1.ID, c2.ID} {
+			if _, err := svc.Customer(ctx, session("boss@example.com"), id); err != nil {
+				t.Fatalf("the manager opens %s: %v", id, err)
+			}
+		}
+		if _, err := svc.Customer(ctx, session("ne1@example.com"), c1.ID); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("a sales rep below reaches upward: %v", err)
+		}
+	})
+}

@@ -205,7 +205,7 @@ func (s *Service) Visits(ctx context.Context, a authz.Actor, from, to string) ([
 		}
 	}
 	f := store.VisitFilter{From: from, To: to, Limit: 500}
-	f.RepID, f.Team = scopeFilter(a, d)
+	f.RepID, f.Teams = scopeFilter(a, d)
 	var out []crm.Visit
 	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		rows, err := tx.ListVisits(ctx, f)

@@ -133,7 +133,7 @@ type CompanyFilter struct {
 	NameTokens [][]byte
 	Tag        []byte
 	OwnerID    string
-	Team       string
+	Teams      []string
 	StoreOnly  bool
 	After      *Cursor
 	Limit      int
@@ -146,8 +146,11 @@ func (tx *Tx) ListCompanies(ctx context.Context, f CompanyFilter) ([]CompanyRow,
 	if f.OwnerID != "" {
 		where, args = append(where, "co.owner_id = ?"), append(args, f.OwnerID)
 	}
-	if f.Team != "" {
-		where, args = append(where, "ou.team = ?"), append(args, f.Team)
+	if len(f.Teams) > 0 {
+		where = append(where, "ou.team IN (?"+repeat(", ?", len(f.Teams)-1)+")")
+		for _, t := range f.Teams {
+			args = append(args, t)
+		}
 	}
 	if f.StoreOnly {
 		where = append(where, "co.is_store = 1")

@@ -231,9 +231,9 @@ func (tx *Tx) DeleteCustomer(ctx context.Context, id string) error {
 
 // CustomerFilter selects customers for a list. Zero fields do not filter.
 type CustomerFilter struct {
-	OwnerID    string // only customers of this owner
-	Team       string // only customers whose owner is in this team
-	Email      []byte // blind index equality
+	OwnerID    string   // only customers of this owner
+	Teams      []string // only customers whose owner is in this team
+	Email      []byte   // blind index equality
 	Phone      []byte
 	NationalID []byte
 	NameTokens [][]byte // blind indexes of name tokens: all must match
@@ -256,8 +256,11 @@ func (tx *Tx) ListCustomers(ctx context.Context, f CustomerFilter) ([]CustomerRo
 	if f.OwnerID != "" {
 		where, args = append(where, "c.owner_id = ?"), append(args, f.OwnerID)
 	}
-	if f.Team != "" {
-		where, args = append(where, "ou.team = ?"), append(args, f.Team)
+	if len(f.Teams) > 0 {
+		where = append(where, "ou.team IN (?"+repeat(", ?", len(f.Teams)-1)+")")
+		for _, t := range f.Teams {
+			args = append(args, t)
+		}
 	}
 	for _, ix := range []struct {
 		col string

@@ -115,7 +115,7 @@ func (tx *Tx) DealByID(ctx context.Context, id string) (DealRow, error) {
 // DealFilter selects deals.
 type DealFilter struct {
 	OwnerID    string
-	Team       string
+	Teams      []string
 	CustomerID string
 	Limit      int
 }
@@ -127,8 +127,11 @@ func (tx *Tx) ListDeals(ctx context.Context, f DealFilter) ([]DealRow, error) {
 	if f.OwnerID != "" {
 		q, args = q+" AND d.owner_id = ?", append(args, f.OwnerID)
 	}
-	if f.Team != "" {
-		q, args = q+" AND ou.team = ?", append(args, f.Team)
+	if len(f.Teams) > 0 {
+		q += " AND ou.team IN (?" + repeat(", ?", len(f.Teams)-1) + ")"
+		for _, t := range f.Teams {
+			args = append(args, t)
+		}
 	}
 	if f.CustomerID != "" {
 		q, args = q+" AND d.customer_id = ?", append(args, f.CustomerID)

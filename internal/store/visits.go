@@ -68,7 +68,7 @@ func (tx *Tx) VisitByID(ctx context.Context, id string) (VisitRow, error) {
 // VisitFilter selects visits.
 type VisitFilter struct {
 	RepID    string
-	Team     string
+	Teams    []string
 	From, To string // planned_for range, inclusive, YYYY-MM-DD
 	Limit    int
 }
@@ -80,8 +80,11 @@ func (tx *Tx) ListVisits(ctx context.Context, f VisitFilter) ([]VisitRow, error)
 	if f.RepID != "" {
 		q, args = q+" AND v.rep_id = ?", append(args, f.RepID)
 	}
-	if f.Team != "" {
-		q, args = q+" AND ru.team = ?", append(args, f.Team)
+	if len(f.Teams) > 0 {
+		q += " AND ru.team IN (?" + repeat(", ?", len(f.Teams)-1) + ")"
+		for _, t := range f.Teams {
+			args = append(args, t)
+		}
 	}
 	rows, err := tx.query(ctx, q+" ORDER BY v.planned_for, v.created_at LIMIT ?", append(args, f.Limit)...)
 	if err != nil {

@@ -26,6 +26,7 @@ type adminView struct {
 	// Approval rules: one level a line, per kind; roles that may break glass.
 	RevealLevels, DeleteLevels, GlassLevels string
 	GlassRoles                              map[string]bool
+	TeamParents                             map[string]string // nested teams: team -> parent
 }
 
 // showAdmin is the administration page: users (add, change role and
@@ -85,6 +86,9 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 	v.GlassRoles = map[string]bool{}
 	for _, r := range glass {
 		v.GlassRoles[r] = true
+	}
+	if v.TeamParents, err = h.svc.Teams(q.r.Context(), q.actor); err != nil {
+		return err
 	}
 	v.MFARoles = make(map[string]bool)
 	for _, r := range mfaRoles {
@@ -154,6 +158,15 @@ func (h *Handler) sendPasswordReset(q *request) error {
 		return nil
 	}
 	return h.renderAdminView(q, adminView{Link: link, LinkFor: id})
+}
+
+// nestTeam places a team below another.
+func (h *Handler) nestTeam(q *request) error {
+	if err := h.svc.SetTeamParent(q.r.Context(), q.actor, q.r.PostFormValue("team"), q.r.PostFormValue("parent")); err != nil {
+		return h.adminError(q, err, "")
+	}
+	q.redirect("/admin", "teams_saved")
+	return nil
 }
 
 func (h *Handler) updateUser(q *request) error {

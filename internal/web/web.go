@@ -174,6 +174,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /break-glass", h.authed(h.showBreakGlass))
 	mux.Handle("POST /break-glass", h.authed(h.breakGlass))
 	mux.Handle("POST /admin/approvals", h.authed(h.saveApprovalRules))
+	mux.Handle("POST /admin/teams", h.authed(h.nestTeam))
 	mux.Handle("GET /admin/roles", h.authed(h.showRoles))
 	mux.Handle("POST /admin/roles", h.authed(h.newRole))
 	mux.Handle("POST /admin/role-templates/{name}", h.authed(h.applyTemplate))
