@@ -97,18 +97,31 @@ func userSetRole(ctx context.Context, args []string, env Env) error {
 	return nil
 }
 
-// userResetMFA removes a user's authenticator and recovery codes: the way
-// back in for an administrator who lost both (audited).
+// userResetMFA removes a user's authenticator, recovery codes and passkeys:
+// the way back in for an administrator who lost them (audited).
 func userResetMFA(ctx context.Context, args []string, env Env) error {
+	return onUser(ctx, "reset-mfa", args, env, func(a *app, id string) error {
+		if err := a.svc.ResetMFA(ctx, authz.System(), id); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "user %s has no two-step login now; they log in with their password and may set it up again\n", id)
+		return nil
+	})
+}
+
+// onUser runs a "user VERB --email E" command: the storage and mail flags,
+// the email required, the database opened and the user found, then fn.
+func onUser(ctx context.Context, verb string, args []string, env Env, fn func(a *app, id string) error) error {
 	c := loadConfig(env)
-	fs := newFlags("user reset-mfa", env)
+	fs := newFlags("user "+verb, env)
 	c.StorageFlags(fs)
+	c.MailFlags(fs)
 	email := fs.String("email", "", "the user's email address")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *email == "" {
-		return usageError("user reset-mfa needs --email")
+		return usageError("user " + verb + " needs --email")
 	}
 	a, err := open(ctx, c, cliLog(env))
 	if err != nil {
@@ -119,11 +132,7 @@ func userResetMFA(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.ResetMFA(ctx, authz.System(), id); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "user %s has no two-step login now; they log in with their password and may set it up again\n", id)
-	return nil
+	return fn(a, id)
 }
 
 // userInvite creates a user without a password and emails them a link to
@@ -162,36 +171,18 @@ func userInvite(ctx context.Context, args []string, env Env) error {
 // userResetPassword sends a user a password reset link (or prints it when
 // no mail relay is configured). The user's second factor stays.
 func userResetPassword(ctx context.Context, args []string, env Env) error {
-	c := loadConfig(env)
-	fs := newFlags("user reset-password", env)
-	c.StorageFlags(fs)
-	c.MailFlags(fs)
-	email := fs.String("email", "", "the user's email address")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *email == "" {
-		return usageError("user reset-password needs --email")
-	}
-	a, err := open(ctx, c, cliLog(env))
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	id, err := a.svc.UserIDByEmail(ctx, authz.System(), *email)
-	if err != nil {
-		return err
-	}
-	link, mailed, err := a.svc.SendPasswordReset(ctx, authz.System(), id)
-	if err != nil {
-		return err
-	}
-	if mailed {
-		fmt.Fprintf(env.Stdout, "a password reset link for %s is emailed; it works once, within 30 minutes\n", id)
+	return onUser(ctx, "reset-password", args, env, func(a *app, id string) error {
+		link, mailed, err := a.svc.SendPasswordReset(ctx, authz.System(), id)
+		if err != nil {
+			return err
+		}
+		if mailed {
+			fmt.Fprintf(env.Stdout, "a password reset link for %s is emailed; it works once, within 30 minutes\n", id)
+			return nil
+		}
+		fmt.Fprintf(env.Stdout, "no mail relay is configured; pass this single-use link (30 minutes) on privately:\n%s\n", link)
 		return nil
-	}
-	fmt.Fprintf(env.Stdout, "no mail relay is configured; pass this single-use link (30 minutes) on privately:\n%s\n", link)
-	return nil
+	})
 }
 
 // userList prints every user, one a line (audited as a read of staff email
@@ -235,30 +226,13 @@ func userList(ctx context.Context, args []string, env Env) error {
 
 // userSetDisabled disables a user, ending every session, or enables them.
 func userSetDisabled(ctx context.Context, verb string, args []string, env Env) error {
-	c := loadConfig(env)
-	fs := newFlags("user "+verb, env)
-	c.StorageFlags(fs)
-	email := fs.String("email", "", "the user's email address")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *email == "" {
-		return usageError("user " + verb + " needs --email")
-	}
-	a, err := open(ctx, c, cliLog(env))
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	id, err := a.svc.UserIDByEmail(ctx, authz.System(), *email)
-	if err != nil {
-		return err
-	}
-	if err := a.svc.SetUserDisabled(ctx, authz.System(), id, verb == "disable"); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "user %s is %sd\n", id, verb)
-	return nil
+	return onUser(ctx, verb, args, env, func(a *app, id string) error {
+		if err := a.svc.SetUserDisabled(ctx, authz.System(), id, verb == "disable"); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "user %s is %sd\n", id, verb)
+		return nil
+	})
 }
 
 func readPassword(env Env) (string, error) {

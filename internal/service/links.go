@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -133,10 +132,7 @@ func (s *Service) setPasswordByLink(ctx context.Context, token, purpose, passwor
 	if err != nil {
 		return err
 	}
-	if err := authn.CheckPassword(password, s.minPassword, me.Email, strings.Split(me.Email, "@")[0]); err != nil {
-		return err
-	}
-	hash, err := s.hasher.Hash(ctx, password)
+	hash, err := s.hashNewPassword(ctx, me.Email, password)
 	if err != nil {
 		return err
 	}

@@ -58,14 +58,20 @@ func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (Us
 	if err := s.checkNewUser(ctx, a, &in); err != nil {
 		return User{}, err
 	}
-	if err := authn.CheckPassword(in.Password, s.minPassword, in.Email, strings.Split(in.Email, "@")[0]); err != nil {
-		return User{}, err
-	}
-	hash, err := s.hasher.Hash(ctx, in.Password)
+	hash, err := s.hashNewPassword(ctx, in.Email, in.Password)
 	if err != nil {
 		return User{}, err
 	}
 	return s.insertUser(ctx, a, in, hash, "user.create", nil)
+}
+
+// hashNewPassword checks a new password for the user with email (length,
+// breached lists, their name and email, the product's name) and hashes it.
+func (s *Service) hashNewPassword(ctx context.Context, email, password string) (string, error) {
+	if err := authn.CheckPassword(password, s.minPassword, email, strings.Split(email, "@")[0]); err != nil {
+		return "", err
+	}
+	return s.hasher.Hash(ctx, password)
 }
 
 // checkNewUser validates and normalises a new user's email, role and team.
@@ -254,10 +260,7 @@ func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, passwo
 	if err != nil {
 		return err
 	}
-	if err := authn.CheckPassword(password, s.minPassword, user.Email, strings.Split(user.Email, "@")[0]); err != nil {
-		return err
-	}
-	hash, err := s.hasher.Hash(ctx, password)
+	hash, err := s.hashNewPassword(ctx, user.Email, password)
 	if err != nil {
 		return err
 	}
@@ -397,11 +400,11 @@ func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, 
 	if err != nil {
 		return err
 	}
-	if err := authn.CheckPassword(next, s.minPassword, me.Email, strings.Split(me.Email, "@")[0]); err != nil {
+	hash, err := s.hashNewPassword(ctx, me.Email, next)
+	if errs.Is(err, errs.Invalid) {
 		msg, _ := errs.Public(err)
 		return errs.InvalidField("new_password", msg)
 	}
-	hash, err := s.hasher.Hash(ctx, next)
 	if err != nil {
 		return err
 	}
