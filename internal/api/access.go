@@ -13,6 +13,7 @@ func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.
 	var in struct {
 		Kind       string `json:"kind"`
 		CustomerID string `json:"customer_id"`
+		UserID     string `json:"user_id"` // for role_change
 		Field      string `json:"field"`
 		Reason     string `json:"reason"`
 	}
@@ -22,7 +23,11 @@ func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.
 	if in.Kind == "" {
 		in.Kind = service.KindRevealSpecial
 	}
-	req, err := h.svc.RequestApproval(r.Context(), a, in.Kind, in.CustomerID, in.Field, in.Reason)
+	object := in.CustomerID
+	if in.Kind == service.KindRoleChange {
+		object = in.UserID
+	}
+	req, err := h.svc.RequestApproval(r.Context(), a, in.Kind, object, in.Field, in.Reason)
 	if err != nil {
 		return err
 	}

@@ -311,3 +311,44 @@ func TestDeleteNeedsApproval(t *testing.T) {
 		}
 	})
 }
+
+// TestRoleChangeNeedsApproval: with a rule for role changes, an admin's
+// change waits for another admin's approval of exactly those roles; the
+// command line on the host is not held up.
+func TestRoleChangeNeedsApproval(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		f := newAccessFixture(t, db)
+		svc := f.svc
+		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		admin2, _ := svc.Authenticate(ctx, mustLogin(t, svc, "admin2@example.com", service.Client{}), service.Client{})
+		if err := svc.SetApprovalRule(ctx, authz.System(), service.KindRoleChange, [][]string{{"admin"}}); err != nil {
+			t.Fatal(err)
+		}
+		target := f.mgr.UserID
+		if _, err := svc.SetUserRole(ctx, f.admin, target, "finance"); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("a role change without approval: %v", err)
+		}
+		req, err := svc.RequestApproval(ctx, f.admin, service.KindRoleChange, target, "finance", "moved to the finance team this month")
+		if err != nil || req.Field != "finance" || req.ObjectType != "user" {
+			t.Fatalf("request: %+v, %v", req, err)
+		}
+		if _, err := svc.DecideAccessRequest(ctx, f.admin, req.ID, true); !errs.Is(err, errs.Permission) {
+			t.Fatalf("an admin approved their own role change: %v", err)
+		}
+		if _, err := svc.DecideAccessRequest(ctx, admin2, req.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetUserRole(ctx, f.admin, target, "finance,sales"); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("roles other than those approved: %v", err)
+		}
+		if u, err := svc.SetUserRole(ctx, f.admin, target, "finance"); err != nil || u.Role != "finance" {
+			t.Fatalf("the approved change: %+v, %v", u, err)
+		}
+		if _, err := svc.SetUserRole(ctx, authz.System(), target, "manager"); err != nil {
+			t.Fatalf("the command line was held up: %v", err)
+		}
+	})
+}

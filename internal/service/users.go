@@ -169,6 +169,9 @@ func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role s
 		if err := s.requireStepUp(a); err != nil {
 			return err
 		}
+		if err := s.useGrant(ctx, tx, a, KindRoleChange, userID, role, "changing this user's roles"); err != nil {
+			return err
+		}
 		if err := tx.UpdateUserRole(ctx, userID, role, s.now()); err != nil {
 			return err
 		}

@@ -24,9 +24,9 @@ type adminView struct {
 	// when no mail relay is configured; LinkFor is whose it is.
 	Link, LinkFor string
 	// Approval rules: one level a line, per kind; roles that may break glass.
-	RevealLevels, DeleteLevels, GlassLevels string
-	GlassRoles                              map[string]bool
-	TeamParents                             map[string]string // nested teams: team -> parent
+	RevealLevels, DeleteLevels, GlassLevels, RoleLevels string
+	GlassRoles                                          map[string]bool
+	TeamParents                                         map[string]string // nested teams: team -> parent
 }
 
 // showAdmin is the administration page: users (add, change role and
@@ -79,6 +79,7 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 		return strings.Join(out, "\n")
 	}
 	v.RevealLevels, v.DeleteLevels, v.GlassLevels = lines(rules[service.KindRevealSpecial]), lines(rules[service.KindDelete]), lines(rules[service.KindBreakGlass])
+	v.RoleLevels = lines(rules[service.KindRoleChange])
 	glass, err := h.svc.BreakGlassRoles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
@@ -171,7 +172,11 @@ func (h *Handler) nestTeam(q *request) error {
 
 func (h *Handler) updateUser(q *request) error {
 	id := q.r.PathValue("id")
-	if _, err := h.svc.SetUserRole(q.r.Context(), q.actor, id, strings.Join(q.r.PostForm["role"], ",")); err != nil {
+	roles := strings.Join(q.r.PostForm["role"], ",")
+	if _, err := h.svc.SetUserRole(q.r.Context(), q.actor, id, roles); err != nil {
+		if errs.Is(err, errs.ApprovalNeeded) {
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleChange, ObjectID: id, Field: roles})
+		}
 		return h.adminError(q, err, "")
 	}
 	if _, err := h.svc.SetUserTeam(q.r.Context(), q.actor, id, q.r.PostFormValue("team")); err != nil {

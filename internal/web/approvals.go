@@ -46,7 +46,7 @@ func (h *Handler) decideApproval(q *request) error {
 }
 
 type accessFormView struct {
-	Kind, CustomerID, Field, Reason, Error string
+	Kind, ObjectID, Field, Reason, Error string
 }
 
 func (h *Handler) renderAccessForm(q *request, status int, v accessFormView) error {
@@ -55,11 +55,11 @@ func (h *Handler) renderAccessForm(q *request, status int, v accessFormView) err
 }
 
 func (h *Handler) requestAccess(q *request) error {
-	v := accessFormView{Kind: q.r.PostFormValue("kind"), CustomerID: q.r.PostFormValue("customer_id"), Field: q.r.PostFormValue("field"), Reason: q.r.PostFormValue("reason")}
+	v := accessFormView{Kind: q.r.PostFormValue("kind"), ObjectID: q.r.PostFormValue("object_id"), Field: q.r.PostFormValue("field"), Reason: q.r.PostFormValue("reason")}
 	if v.Kind == "" {
 		v.Kind = service.KindRevealSpecial
 	}
-	if _, err := h.svc.RequestApproval(q.r.Context(), q.actor, v.Kind, v.CustomerID, v.Field, v.Reason); err != nil {
+	if _, err := h.svc.RequestApproval(q.r.Context(), q.actor, v.Kind, v.ObjectID, v.Field, v.Reason); err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
 			return err
 		}
@@ -96,7 +96,7 @@ func (h *Handler) breakGlass(q *request) error {
 // saveApprovalRules takes the admin page's form: one level a line, roles
 // separated by commas or spaces, per kind; and the break-glass roles.
 func (h *Handler) saveApprovalRules(q *request) error {
-	for _, kind := range []string{service.KindRevealSpecial, service.KindDelete, service.KindBreakGlass} {
+	for _, kind := range []string{service.KindRevealSpecial, service.KindDelete, service.KindRoleChange, service.KindBreakGlass} {
 		var levels [][]string
 		for _, line := range strings.Split(q.r.PostFormValue(kind), "\n") {
 			if roles := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' || r == '\r' || r == '\t' }); len(roles) > 0 {

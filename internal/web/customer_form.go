@@ -170,7 +170,7 @@ func (h *Handler) updateCustomer(q *request) error {
 func (h *Handler) deleteCustomer(q *request) error {
 	if err := h.svc.DeleteCustomer(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
-			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindDelete, CustomerID: q.r.PathValue("id")})
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindDelete, ObjectID: q.r.PathValue("id")})
 		}
 		return err
 	}

@@ -129,7 +129,7 @@ func (h *Handler) revealField(q *request) error {
 		return h.renderCustomer(q, "", "", msg)
 	}
 	if errs.Is(err, errs.ApprovalNeeded) { // ask for approval, keeping the reason typed
-		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRevealSpecial, CustomerID: q.r.PathValue("id"), Field: field, Reason: q.r.PostFormValue("reason")})
+		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRevealSpecial, ObjectID: q.r.PathValue("id"), Field: field, Reason: q.r.PostFormValue("reason")})
 	}
 	if err != nil {
 		return err
