@@ -41,6 +41,7 @@ Usage:
       --idle-timeout 15m (1m-1h), --session-max 12h (1h-24h) end sessions;
       --min-password-length 12 (8-64) is the shortest password accepted.
       --access-review-days 91 (0 never) starts an access review campaign that often.
+      --bulk-export-rows 1000: larger exports need approval once an admin sets levels for it.
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:
       --smtp-host H [--smtp-port 587] [--smtp-user U] [--smtp-from ADDR]
       [--smtp-starttls required|none] [--smtp-ca PEM]; the relay's password only

@@ -35,6 +35,9 @@ type Config struct {
 	IdleTimeout     time.Duration // default 15 minutes; 1 minute to 1 hour
 	AbsoluteTimeout time.Duration // default 12 hours; 1 to 24 hours
 	MinPassword     int           // default 12; 8 to 64
+	// BulkExportRows: an export of more customers needs approval, when an
+	// admin has set approval levels for bulk exports.
+	BulkExportRows int
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -51,8 +54,11 @@ type SMTP struct {
 // Defaults reads the STRONGROOM_* environment over the built-in defaults.
 func Defaults(getenv func(string) string) Config {
 	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data", DisableUnusedDays: 90, AccessReviewDays: 91,
-		IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour, MinPassword: 12,
+		IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour, MinPassword: 12, BulkExportRows: 1000,
 		SMTP: SMTP{Port: 587, StartTLS: "required", From: "Strongroom <strongroom@localhost>"}}
+	if v, err := strconv.Atoi(getenv("STRONGROOM_BULK_EXPORT_ROWS")); err == nil {
+		c.BulkExportRows = v
+	}
 	if v, err := strconv.Atoi(getenv("STRONGROOM_ACCESS_REVIEW_DAYS")); err == nil {
 		c.AccessReviewDays = v
 	}
@@ -116,6 +122,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file; default a self-signed certificate in --data/tls (env STRONGROOM_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert (env STRONGROOM_TLS_KEY)")
 	c.MailFlags(fs)
+	fs.IntVar(&c.BulkExportRows, "bulk-export-rows", c.BulkExportRows, "exports of more customers need approval, once an admin sets approval levels for export_bulk (env STRONGROOM_BULK_EXPORT_ROWS)")
 	fs.IntVar(&c.AccessReviewDays, "access-review-days", c.AccessReviewDays, "start an access review campaign this often, in days; 0 never (env STRONGROOM_ACCESS_REVIEW_DAYS)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions unused this long, 1m to 1h (env STRONGROOM_IDLE_TIMEOUT)")
 	fs.DurationVar(&c.AbsoluteTimeout, "session-max", c.AbsoluteTimeout, "end every session this long after login, 1h to 24h (env STRONGROOM_SESSION_MAX)")
@@ -138,6 +145,9 @@ func (c Config) Validate() error {
 	}
 	if c.MinPassword < 8 || c.MinPassword > 64 {
 		return errors.New("--min-password-length must be between 8 and 64")
+	}
+	if c.BulkExportRows < 1 || c.BulkExportRows > 1_000_000 {
+		return errors.New("--bulk-export-rows must be between 1 and 1000000")
 	}
 	if c.AccessReviewDays < 0 || c.AccessReviewDays > 3650 {
 		return errors.New("--access-review-days must be between 0 and 3650")

@@ -23,10 +23,15 @@ const (
 	KindBreakGlass    = "breakglass"      // a record opened by break-glass, awaiting review
 	KindDelete        = "customer_delete" // delete one customer (and destroy its key)
 	KindRoleChange    = "role_change"     // give a user other roles
+	KindBulkExport    = "export_bulk"     // export more customers than Options.BulkExportRows at once
 )
 
 // approvalKinds are the kinds an approval rule can be set for.
-var approvalKinds = []string{KindRevealSpecial, KindDelete, KindRoleChange, KindBreakGlass}
+var approvalKinds = []string{KindRevealSpecial, KindDelete, KindRoleChange, KindBulkExport, KindBreakGlass}
+
+// bulkExportObject is the object id of a bulk export request: the
+// customer collection.
+const bulkExportObject = "export"
 
 // Timings of access requests.
 const (
@@ -146,6 +151,11 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 		}
 	case KindDelete:
 		field = ""
+	case KindBulkExport:
+		if !authz.Decide(a, authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer}).Allowed {
+			return AccessRequest{}, errs.E(errs.Permission, "your role may not export customers")
+		}
+		objectID, field = bulkExportObject, ""
 	case KindRoleChange:
 		if err := s.mayManageRoles(a); err != nil {
 			return AccessRequest{}, err
@@ -156,7 +166,7 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 		}
 		field = roles
 	default:
-		return AccessRequest{}, errs.InvalidField("kind", "kind must be one of: reveal_special, customer_delete, role_change")
+		return AccessRequest{}, errs.InvalidField("kind", "kind must be one of: reveal_special, customer_delete, role_change, export_bulk")
 	}
 	reason, err := checkReason(reason, 10)
 	if err != nil {
@@ -167,7 +177,9 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 	var levels [][]string
 	objectType := "customer"
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if kind == KindRoleChange {
+		if kind == KindBulkExport {
+			// the collection: nothing to look up
+		} else if kind == KindRoleChange {
 			objectType = "user"
 			if _, err := tx.UserByID(ctx, objectID); err != nil {
 				return notFound(err, "user")
@@ -212,6 +224,8 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 		what = "delete customer " + objectID
 	case KindRoleChange:
 		what = "give user " + objectID + " the roles " + field
+	case KindBulkExport:
+		what = "export customers in bulk"
 	}
 	s.notifyLevel(ctx, a, levels, 0, "approval", what)
 	return s.accessRequest(ctx, a, id)

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -349,6 +350,61 @@ func TestRoleChangeNeedsApproval(t *testing.T) {
 		}
 		if _, err := svc.SetUserRole(ctx, authz.System(), target, "manager"); err != nil {
 			t.Fatalf("the command line was held up: %v", err)
+		}
+	})
+}
+
+// TestBulkExportNeedsApproval: with a rule for bulk exports, an export of
+// more rows than the threshold waits for approval; smaller ones do not.
+func TestBulkExportNeedsApproval(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		env := testkit.NewEnv(t, db, service.Options{BulkExportRows: 2})
+		svc := env.Service
+		sys := authz.System()
+		for _, u := range []struct{ email, role string }{{"admin@example.com", "admin"}, {"sales@example.com", "sales"}} {
+			if _, err := svc.CreateUser(ctx, sys, service.NewUser{Email: u.email, Role: u.role, Password: pw}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		session := func(email string) authz.Actor {
+			a, _ := svc.Authenticate(ctx, mustLogin(t, svc, email, service.Client{}), service.Client{})
+			return a
+		}
+		sales, admin := session("sales@example.com"), session("admin@example.com")
+		for _, n := range []string{"One", "Two", "Three"} {
+			if _, err := svc.CreateCustomer(ctx, sales, input("name", "Client "+n, "email", strings.ToLower(n)+"@example.com")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		export := func(q service.CustomerQuery) (int, error) {
+			var b bytes.Buffer
+			return svc.ExportCustomers(ctx, sales, q, &b)
+		}
+		if n, err := export(service.CustomerQuery{}); err != nil || n != 3 {
+			t.Fatalf("without a rule: %d, %v", n, err)
+		}
+		if err := svc.SetApprovalRule(ctx, sys, service.KindBulkExport, [][]string{{"admin"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := export(service.CustomerQuery{}); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("a bulk export without approval: %v", err)
+		}
+		if n, err := export(service.CustomerQuery{Email: "one@example.com"}); err != nil || n != 1 {
+			t.Fatalf("a small export: %d, %v", n, err)
+		}
+		req, err := svc.RequestApproval(ctx, sales, service.KindBulkExport, "", "", "quarterly mailing to all my clients")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.DecideAccessRequest(ctx, admin, req.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := export(service.CustomerQuery{}); err != nil || n != 3 {
+			t.Fatalf("the approved export: %d, %v", n, err)
+		}
+		if _, err := export(service.CustomerQuery{}); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("an approval used twice: %v", err)
 		}
 	})
 }

@@ -77,6 +77,11 @@ func (s *Service) ExportCustomers(ctx context.Context, a authz.Actor, q Customer
 			last := rows[len(rows)-1]
 			f.After = &store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
 		}
+		if n > s.bulkExport {
+			if err := s.useGrant(ctx, tx, a, KindBulkExport, bulkExportObject, "", fmt.Sprintf("exporting more than %d customers at once", s.bulkExport)); err != nil {
+				return err
+			}
+		}
 		cw.Flush()
 		if err := cw.Error(); err != nil {
 			return err

@@ -33,6 +33,7 @@ type Options struct {
 	Mail            Mailer // default: mail is not sent
 	PublicURL       string // where users reach the web UI, for links in emails
 	MinPassword     int    // minimum password length, 8 to 64; default 12
+	BulkExportRows  int    // an export of more rows needs approval, when that rule is set; default 1000
 	Now             func() time.Time
 }
 
@@ -47,6 +48,7 @@ type Service struct {
 	public      string
 	rp          *webauthn.WebAuthn // nil: no usable public address, no passkeys
 	minPassword int
+	bulkExport  int
 	idle        time.Duration
 	absolute    time.Duration
 	now         func() time.Time
@@ -68,6 +70,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		throttle:    opt.Throttle,
 		mailer:      opt.Mail,
 		minPassword: opt.MinPassword,
+		bulkExport:  opt.BulkExportRows,
 		public:      strings.TrimSuffix(opt.PublicURL, "/"),
 		idle:        opt.IdleTimeout,
 		absolute:    opt.AbsoluteTimeout,
@@ -80,6 +83,9 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		s.throttle = authn.NewThrottle(30, 10)
 	}
 	s.rp = newRelyingParty(s.public)
+	if s.bulkExport <= 0 {
+		s.bulkExport = 1000
+	}
 	if s.mailer == nil {
 		s.mailer = noMail{}
 	}

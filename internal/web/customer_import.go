@@ -47,6 +47,9 @@ func (h *Handler) exportCustomers(q *request) error {
 	q.w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
 	if _, err := h.svc.ExportCustomers(q.r.Context(), q.actor, cq, q.w); err != nil {
 		q.w.Header().Del("Content-Disposition")
+		if errs.Is(err, errs.ApprovalNeeded) {
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindBulkExport})
+		}
 		return err
 	}
 	return nil
