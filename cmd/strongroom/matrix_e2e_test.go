@@ -15,7 +15,8 @@ import (
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
-// TestRoleMatrix checks the API against the role table: for every role,
+// TestRoleMatrix checks the API against the role table: for every role —
+// the built-in ones and every role the industry templates define —
 // and for a customer (and a company) the user owns, one a teammate owns
 // and one another team owns, what the table allows is there, masked where masked, and
 // what it does not allow is absent — from reads, lists, searches, exports
@@ -24,10 +25,21 @@ import (
 func TestRoleMatrix(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		storage := storageArgs(t, db)
+		roles := slices.Clone(authz.Roles)
+		defined := map[authz.Role]map[authz.Object]authz.Grant{}
+		for _, tpl := range authz.Templates {
+			if code, out, errOut := run(t, "", append([]string{"role", "template", "--name", tpl.Name}, storage...)...); code != 0 {
+				t.Fatalf("role template %s: %d %s %s", tpl.Name, code, out, errOut)
+			}
+			for _, r := range tpl.Roles {
+				roles = append(roles, r.Name)
+				defined[r.Name] = r.Grants
+			}
+		}
 		addUserInTeam(t, storage, "admin@example.com", "admin", "")
 		addUserInTeam(t, storage, "peer@example.com", "sales", "north")
 		addUserInTeam(t, storage, "far@example.com", "sales", "south")
-		for _, r := range authz.Roles {
+		for _, r := range roles {
 			if r != authz.RoleAdmin {
 				addUserInTeam(t, storage, string(r)+"@example.com", string(r), "north")
 			}
@@ -45,7 +57,7 @@ func TestRoleMatrix(t *testing.T) {
 			tok := s.login(t, email+"@example.com", password)
 			userID[email] = s.do(t, "GET", "/api/v1/me", tok, nil).str("user_id")
 		}
-		for _, r := range authz.Roles {
+		for _, r := range roles {
 			tokens[string(r)] = s.login(t, string(r)+"@example.com", password)
 			userID[string(r)] = s.do(t, "GET", "/api/v1/me", tokens[string(r)], nil).str("user_id")
 		}
@@ -89,26 +101,26 @@ func TestRoleMatrix(t *testing.T) {
 			return c
 		}
 		companies := []customer{makeCompany("peerco", "peer", "north"), makeCompany("farco", "far", "south")}
-		for _, r := range authz.Roles {
+		for _, r := range roles {
 			if r != authz.RoleAdmin {
 				companies = append(companies, makeCompany("own"+strings.ReplaceAll(string(r), "_", "")+"co", string(r), "north"))
 			}
 		}
 		all := []customer{makeCustomer("peerclient", "peer", "north"), makeCustomer("farclient", "far", "south")}
-		for _, r := range authz.Roles {
+		for _, r := range roles {
 			if r != authz.RoleAdmin {
 				all = append(all, makeCustomer("own"+strings.ReplaceAll(string(r), "_", ""), string(r), "north"))
 			}
 		}
 
-		for _, role := range authz.Roles {
+		for _, role := range roles {
 			t.Run(string(role), func(t *testing.T) {
 				tok := tokens[string(role)]
 				team := "north"
 				if role == authz.RoleAdmin {
 					team = ""
 				}
-				actor := authz.Actor{UserID: userID[string(role)], Team: team, Roles: []authz.Role{role}}
+				actor := authz.Actor{UserID: userID[string(role)], Team: team, Roles: []authz.Role{role}, Defined: defined}
 				res := func(c customer) authz.Resource {
 					return authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.owner, OwnerTeam: c.team}
 				}
