@@ -14,6 +14,7 @@ func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.
 		Kind       string `json:"kind"`
 		CustomerID string `json:"customer_id"`
 		UserID     string `json:"user_id"` // for role_change
+		Role       string `json:"role"`    // for role_edit: a role, or template:NAME
 		Field      string `json:"field"`
 		Reason     string `json:"reason"`
 	}
@@ -24,8 +25,11 @@ func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.
 		in.Kind = service.KindRevealSpecial
 	}
 	object := in.CustomerID
-	if in.Kind == service.KindRoleChange {
+	switch in.Kind {
+	case service.KindRoleChange:
 		object = in.UserID
+	case service.KindRoleEdit:
+		object = in.Role
 	}
 	req, err := h.svc.RequestApproval(r.Context(), a, in.Kind, object, in.Field, in.Reason)
 	if err != nil {

@@ -24,10 +24,11 @@ const (
 	KindDelete        = "customer_delete" // delete one customer (and destroy its key)
 	KindRoleChange    = "role_change"     // give a user other roles
 	KindBulkExport    = "export_bulk"     // export more customers than Options.BulkExportRows at once
+	KindRoleEdit      = "role_edit"       // define, change or retire one role (its permissions)
 )
 
 // approvalKinds are the kinds an approval rule can be set for.
-var approvalKinds = []string{KindRevealSpecial, KindDelete, KindRoleChange, KindBulkExport, KindBreakGlass}
+var approvalKinds = []string{KindRevealSpecial, KindDelete, KindRoleChange, KindRoleEdit, KindBulkExport, KindBreakGlass}
 
 // bulkExportObject is the object id of a bulk export request: the
 // customer collection.
@@ -151,6 +152,18 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 		}
 	case KindDelete:
 		field = ""
+	case KindRoleEdit:
+		if err := s.mayManageRoles(a); err != nil {
+			return AccessRequest{}, err
+		}
+		tpl, isTemplate := strings.CutPrefix(objectID, "template:")
+		if _, known := authz.TemplateByName(tpl); isTemplate && !known {
+			return AccessRequest{}, errs.InvalidField("role", "no template "+tpl)
+		}
+		if d := (authz.RoleDef{Name: authz.Role(objectID), Summary: "x"}); !isTemplate && (authz.IsBuiltIn(d.Name) || d.Check() != nil) {
+			return AccessRequest{}, errs.InvalidField("role", "name a role that can be defined (not a built-in one), or template:NAME")
+		}
+		field = ""
 	case KindBulkExport:
 		if !authz.Decide(a, authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer}).Allowed {
 			return AccessRequest{}, errs.E(errs.Permission, "your role may not export customers")
@@ -166,7 +179,7 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 		}
 		field = roles
 	default:
-		return AccessRequest{}, errs.InvalidField("kind", "kind must be one of: reveal_special, customer_delete, role_change, export_bulk")
+		return AccessRequest{}, errs.InvalidField("kind", "kind must be one of: reveal_special, customer_delete, role_change, role_edit, export_bulk")
 	}
 	reason, err := checkReason(reason, 10)
 	if err != nil {
@@ -179,6 +192,8 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if kind == KindBulkExport {
 			// the collection: nothing to look up
+		} else if kind == KindRoleEdit {
+			objectType = "role"
 		} else if kind == KindRoleChange {
 			objectType = "user"
 			if _, err := tx.UserByID(ctx, objectID); err != nil {
@@ -226,6 +241,8 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 		what = "give user " + objectID + " the roles " + field
 	case KindBulkExport:
 		what = "export customers in bulk"
+	case KindRoleEdit:
+		what = "change the permissions of role " + objectID
 	}
 	s.notifyLevel(ctx, a, levels, 0, "approval", what)
 	return s.accessRequest(ctx, a, id)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -405,6 +406,61 @@ func TestBulkExportNeedsApproval(t *testing.T) {
 		}
 		if _, err := export(service.CustomerQuery{}); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("an approval used twice: %v", err)
+		}
+	})
+}
+
+// TestRoleEditNeedsApproval: with a rule for permission changes, editing
+// a role, retiring it or applying a template waits for another admin; the
+// access review then flags a template role that no longer matches its
+// template.
+func TestRoleEditNeedsApproval(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		f := newAccessFixture(t, db)
+		svc := f.svc
+		sys := authz.System()
+		if _, err := svc.CreateUser(ctx, sys, service.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		admin2, _ := svc.Authenticate(ctx, mustLogin(t, svc, "admin2@example.com", service.Client{}), service.Client{})
+		if _, err := svc.ApplyTemplate(ctx, sys, "payment_services"); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.SetApprovalRule(ctx, sys, service.KindRoleEdit, [][]string{{"admin"}}); err != nil {
+			t.Fatal(err)
+		}
+		kyc, _ := svc.Role(ctx, f.admin, "kyc_analyst")
+		kyc.Grants[authz.ObjectCustomer].Classes[crm.ClassContact] = authz.Read
+		if _, err := svc.SaveRole(ctx, f.admin, kyc); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("a permission change without approval: %v", err)
+		}
+		if _, err := svc.ApplyTemplate(ctx, f.admin, "field_sales"); !errs.Is(err, errs.ApprovalNeeded) {
+			t.Fatalf("a template applied without approval: %v", err)
+		}
+		req, err := svc.RequestApproval(ctx, f.admin, service.KindRoleEdit, "kyc_analyst", "", "KYC needs to call customers back")
+		if err != nil || req.ObjectType != "role" {
+			t.Fatalf("request: %+v, %v", req, err)
+		}
+		if _, err := svc.DecideAccessRequest(ctx, admin2, req.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SaveRole(ctx, f.admin, kyc); err != nil {
+			t.Fatalf("the approved change: %v", err)
+		}
+		if _, err := svc.CreateUser(ctx, sys, service.NewUser{Email: "kyc@example.com", Role: "kyc_analyst", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		rev, err := svc.StartReview(ctx, sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flagged := false
+		for _, it := range rev.Items {
+			flagged = flagged || it.Email == "kyc@example.com" && slices.Contains(it.Flags, "beyond_template:kyc_analyst")
+		}
+		if !flagged {
+			t.Fatalf("the edited template role is not flagged: %+v", rev.Items)
 		}
 	})
 }

@@ -54,14 +54,27 @@ type Review struct {
 }
 
 func isTemplateRole(r string) bool {
+	_, ok := templateRole(r)
+	return ok
+}
+
+// templateRole finds a role's definition in the industry templates.
+func templateRole(r string) (authz.RoleDef, bool) {
 	for _, t := range authz.Templates {
 		for _, d := range t.Roles {
 			if string(d.Name) == r {
-				return true
+				return d, true
 			}
 		}
 	}
-	return false
+	return authz.RoleDef{}, false
+}
+
+// sameGrants compares two sets of grants by their stored form.
+func sameGrants(a, b map[authz.Object]authz.Grant) bool {
+	x, errA := json.Marshal(a)
+	y, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(x) == string(y)
 }
 
 // StartReview opens an access review campaign over every enabled user:
@@ -131,6 +144,11 @@ func (s *Service) StartReview(ctx context.Context, a authz.Actor) (Review, error
 			grants, err := s.definedGrants(ctx, roles)
 			if err != nil {
 				return err
+			}
+			for _, r := range roles {
+				if tpl, ok := templateRole(string(r)); ok && !sameGrants(tpl.Grants, grants[r]) {
+					flags = append(flags, "beyond_template:"+string(r))
+				}
 			}
 			holder := authz.Actor{UserID: u.ID, Roles: roles, Defined: grants}
 			for _, oa := range authz.Explain(holder) {

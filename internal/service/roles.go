@@ -99,7 +99,12 @@ func (s *Service) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) 
 	if err := s.requireStepUp(a); err != nil {
 		return authz.RoleDef{}, err
 	}
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error { return s.saveRole(ctx, tx, a, d, "") })
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := s.useGrant(ctx, tx, a, KindRoleEdit, string(d.Name), "", "changing role "+string(d.Name)); err != nil {
+			return err
+		}
+		return s.saveRole(ctx, tx, a, d, "")
+	})
 	if err != nil {
 		return authz.RoleDef{}, err
 	}
@@ -150,6 +155,9 @@ func (s *Service) ApplyTemplate(ctx context.Context, a authz.Actor, name string)
 		return nil, err
 	}
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := s.useGrant(ctx, tx, a, KindRoleEdit, "template:"+name, "", "applying template "+name); err != nil {
+			return err
+		}
 		for _, r := range t.Roles {
 			if err := s.saveRole(ctx, tx, a, r, "template "+name+"; "); err != nil {
 				return err
@@ -196,6 +204,9 @@ func (s *Service) RetireRole(ctx context.Context, a authz.Actor, name string) er
 		}
 		if r.Retired {
 			return nil
+		}
+		if err := s.useGrant(ctx, tx, a, KindRoleEdit, name, "", "retiring role "+name); err != nil {
+			return err
 		}
 		n, err := tx.CountUsersWithRole(ctx, name)
 		if err != nil {

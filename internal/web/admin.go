@@ -24,9 +24,9 @@ type adminView struct {
 	// when no mail relay is configured; LinkFor is whose it is.
 	Link, LinkFor string
 	// Approval rules: one level a line, per kind; roles that may break glass.
-	RevealLevels, DeleteLevels, GlassLevels, RoleLevels, ExportLevels string
-	GlassRoles                                                        map[string]bool
-	TeamParents                                                       map[string]string // nested teams: team -> parent
+	RevealLevels, DeleteLevels, GlassLevels, RoleLevels, ExportLevels, EditLevels string
+	GlassRoles                                                                    map[string]bool
+	TeamParents                                                                   map[string]string // nested teams: team -> parent
 }
 
 // showAdmin is the administration page: users (add, change role and
@@ -80,6 +80,7 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 	}
 	v.RevealLevels, v.DeleteLevels, v.GlassLevels = lines(rules[service.KindRevealSpecial]), lines(rules[service.KindDelete]), lines(rules[service.KindBreakGlass])
 	v.RoleLevels, v.ExportLevels = lines(rules[service.KindRoleChange]), lines(rules[service.KindBulkExport])
+	v.EditLevels = lines(rules[service.KindRoleEdit])
 	glass, err := h.svc.BreakGlassRoles(q.r.Context(), q.actor)
 	if err != nil {
 		return err

@@ -96,7 +96,7 @@ func (h *Handler) breakGlass(q *request) error {
 // saveApprovalRules takes the admin page's form: one level a line, roles
 // separated by commas or spaces, per kind; and the break-glass roles.
 func (h *Handler) saveApprovalRules(q *request) error {
-	for _, kind := range []string{service.KindRevealSpecial, service.KindDelete, service.KindRoleChange, service.KindBulkExport, service.KindBreakGlass} {
+	for _, kind := range []string{service.KindRevealSpecial, service.KindDelete, service.KindRoleChange, service.KindRoleEdit, service.KindBulkExport, service.KindBreakGlass} {
 		var levels [][]string
 		for _, line := range strings.Split(q.r.PostFormValue(kind), "\n") {
 			if roles := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' || r == '\r' || r == '\t' }); len(roles) > 0 {

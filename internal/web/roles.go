@@ -195,6 +195,9 @@ func (h *Handler) saveRole(q *request) error {
 	if err == nil {
 		_, err = h.svc.SaveRole(q.r.Context(), q.actor, d)
 	}
+	if errs.Is(err, errs.ApprovalNeeded) {
+		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: name})
+	}
 	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 		msg, _ := errs.Public(err)
 		h.render(q, http.StatusBadRequest, "role", "roles", roleFormView(d, q.r.PostFormValue("new") == "1", msg))
@@ -232,6 +235,9 @@ func (h *Handler) newRole(q *request) error {
 
 func (h *Handler) applyTemplate(q *request) error {
 	if _, err := h.svc.ApplyTemplate(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
+		if errs.Is(err, errs.ApprovalNeeded) {
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: "template:" + q.r.PathValue("name")})
+		}
 		if errs.Is(err, errs.Conflict) || errs.Is(err, errs.NotExist) {
 			msg, _ := errs.Public(err)
 			return h.renderRoles(q, http.StatusBadRequest, msg)
@@ -244,6 +250,9 @@ func (h *Handler) applyTemplate(q *request) error {
 
 func (h *Handler) retireRole(q *request) error {
 	if err := h.svc.RetireRole(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
+		if errs.Is(err, errs.ApprovalNeeded) {
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: q.r.PathValue("name")})
+		}
 		if errs.Is(err, errs.Conflict) {
 			msg, _ := errs.Public(err)
 			return h.renderRoles(q, http.StatusConflict, msg)
