@@ -192,12 +192,7 @@ func (s *server) do(t *testing.T, method, path, token string, body any, hdr ...s
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	// The server limits each address to 200 requests a second; tests that
-	// sweep many requests wait when told to, like a well-behaved client.
-	// Login throttling answers 429 with longer waits and is not retried.
-	if resp.StatusCode == http.StatusTooManyRequests && path != "/api/v1/sessions" && !strings.HasPrefix(path, "/api/v1/sessions/") {
-		resp.Body.Close()
-		time.Sleep(time.Second)
+	if rateLimited(resp) {
 		return s.do(t, method, path, token, body, hdr...)
 	}
 	return s.read(t, resp)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"html"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -20,7 +22,8 @@ import (
 // and for a customer (and a company) the user owns, one a teammate owns
 // and one another team owns, what the table allows is there, masked where masked, and
 // what it does not allow is absent — from reads, lists, searches, exports
-// and error messages. Expectations come from authz.Decide over the same
+// and error messages, and from the web UI's HTML pages. Expectations come
+// from authz.Decide over the same
 // table that docs/ROLES.md is generated from.
 func TestRoleMatrix(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
@@ -165,6 +168,29 @@ func TestRoleMatrix(t *testing.T) {
 						t.Fatalf("read %s: %d %s", c.id, r.Status, r.Body)
 					}
 					checkFields("read", r.Body, func(f string) (string, bool) { return jsonText(r.JSON[f]) }, c, d)
+				}
+
+				// The same records as HTML pages in the web UI: a value the
+				// role may read is on the page, one it may not (hidden or
+				// masked) is not, and a record out of scope shows nothing.
+				web := newBrowser(t, s, "en")
+				if p := web.login(string(role)+"@example.com", password); p.status != http.StatusSeeOther {
+					t.Fatalf("web login: %d", p.status)
+				}
+				for _, c := range all {
+					d := authz.Decide(actor, authz.ActionRead, res(c))
+					p := web.get("/customers/" + c.id)
+					page := html.UnescapeString(p.body)
+					for _, f := range crm.CustomerFields {
+						v := c.values[f.Name]
+						if f.Name == "tags" {
+							v = strings.Split(v, ", ")[0]
+						}
+						shown := strings.Contains(page, v)
+						if want := d.Allowed && d.Field(f.Name) >= authz.Read; shown != want {
+							t.Errorf("page %s (%d): %s shown=%v, want %v", c.id, p.status, f.Name, shown, want)
+						}
+					}
 				}
 
 				// Companies: read and list, from the same table.
