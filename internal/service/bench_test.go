@@ -84,3 +84,25 @@ func BenchmarkCustomerRead(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkAuthenticate: turning a session token into an actor, as every
+// request does (session, user, policy and enrolment state, the user's
+// network rules, break-glass openings and sub-teams).
+func BenchmarkAuthenticate(b *testing.B) {
+	testkit.ForEachDBBench(b, func(b *testing.B, db testkit.DB) {
+		ctx := context.Background()
+		env := testkit.NewEnv(b, db, service.Options{})
+		if _, err := env.Service.CreateUser(ctx, authz.System(), service.NewUser{Email: "bench@example.com", Role: "manager", Team: "north", Password: pw}); err != nil {
+			b.Fatal(err)
+		}
+		sess, err := env.Service.Login(ctx, "bench@example.com", pw, service.Client{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := env.Service.Authenticate(ctx, sess.Token, service.Client{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -110,7 +110,7 @@ func (tx *Tx) GrantedAccess(ctx context.Context, kind, requester, objectID, fiel
 // OpenBreakGlass returns the customer ids a user opened by break-glass
 // whose window has not ended, without a transaction (every request).
 func (db *DB) OpenBreakGlass(ctx context.Context, userID string, now time.Time) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, db.q("SELECT object_id FROM access_requests WHERE requester_id = ? AND kind = 'breakglass' AND valid_until > ?"), userID, now.UnixMicro())
+	rows, err := db.readQuery(ctx, "SELECT object_id FROM access_requests WHERE requester_id = ? AND kind = 'breakglass' AND valid_until > ?", userID, now.UnixMicro())
 	if err != nil {
 		return nil, classify("store.OpenBreakGlass", err)
 	}

@@ -36,6 +36,7 @@ type DB struct {
 	read   *sql.DB
 	rebind sync.Map // query -> engine form
 	stmts  stmtCache
+	reads  sync.Map // query -> *sql.Stmt on the SQLite read pool
 }
 
 // stmtCache holds statements prepared on the SQLite writer pool when the
@@ -146,6 +147,7 @@ func (db *DB) Engine() Engine { return db.engine }
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.stmts.close()
+	db.reads.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -154,6 +156,43 @@ func (db *DB) Close() error {
 }
 
 // q turns a portable query ('?' placeholders) into the engine's form.
+// readStmt returns query prepared on the read pool (SQLite; database/sql
+// keeps it prepared per connection), for the reads every request makes
+// outside a transaction; nil for PostgreSQL, whose driver caches itself.
+func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
+	if db.engine == Postgres {
+		return nil
+	}
+	if st, ok := db.reads.Load(query); ok {
+		return st.(*sql.Stmt)
+	}
+	st, err := db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the plain query reports the error
+	}
+	if prev, loaded := db.reads.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	return st
+}
+
+// readQuery runs a read-only query outside a transaction.
+func (db *DB) readQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.read.QueryContext(ctx, db.q(query), args...)
+}
+
+// readRow is readQuery for one row.
+func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.read.QueryRowContext(ctx, db.q(query), args...)
+}
+
 func (db *DB) q(query string) string {
 	if db.engine != Postgres {
 		return query

@@ -40,7 +40,7 @@ func (tx *Tx) RoleByName(ctx context.Context, name string) (RoleRow, error) {
 // ActiveRole reads a defined, unretired role without a transaction: it
 // runs on every authenticated request of a user who holds one.
 func (db *DB) ActiveRole(ctx context.Context, name string) (RoleRow, error) {
-	r, err := scanRole(db.read.QueryRowContext(ctx, db.q("SELECT name, definition, retired, created_at, updated_at FROM roles WHERE name = ? AND retired = 0"), name))
+	r, err := scanRole(db.readRow(ctx, "SELECT name, definition, retired, created_at, updated_at FROM roles WHERE name = ? AND retired = 0", name))
 	return r, classify("store.ActiveRole", err)
 }
 
@@ -92,7 +92,7 @@ func likeEscape(s string) string {
 // RoleNetworks returns the address ranges role may be used from, without
 // a transaction: it runs on every authenticated request.
 func (db *DB) RoleNetworks(ctx context.Context, role string) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, db.q("SELECT cidr FROM role_networks WHERE role = ? ORDER BY cidr"), role)
+	rows, err := db.readQuery(ctx, "SELECT cidr FROM role_networks WHERE role = ? ORDER BY cidr", role)
 	if err != nil {
 		return nil, classify("store.RoleNetworks", err)
 	}

@@ -65,12 +65,12 @@ func (tx *Tx) UserSessions(ctx context.Context, userID string) ([]SessionRow, er
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithUser, error) {
 	var out SessionWithUser
 	var created, seen, expires, verified int64
-	row := db.read.QueryRowContext(ctx, db.q(`SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, s.verified_at, `+userColumns+`,
+	row := db.readRow(ctx, `SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, s.verified_at, `+userColumns+`,
 		(SELECT count(*) FROM security_policies sp WHERE sp.version = (SELECT max(version) FROM security_policies)
 			AND NOT EXISTS (SELECT 1 FROM policy_acceptances pa WHERE pa.user_id = u.id AND pa.version = sp.version)),
 		(SELECT count(*) FROM mfa_required_roles mr WHERE `+roleIn("u.role", "replace(mr.role, '_', '\\_')")+` AND u.totp_ct IS NULL
 			AND NOT EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id))
-		FROM sessions s JOIN users u ON u.id = s.user_id JOIN subject_keys k ON k.subject_id = u.id WHERE s.token_hash = ?`), hash)
+		FROM sessions s JOIN users u ON u.id = s.user_id JOIN subject_keys k ON k.subject_id = u.id WHERE s.token_hash = ?`, hash)
 	var u UserRow
 	var disabled int
 	var uc, uu, ul int64

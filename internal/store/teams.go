@@ -5,7 +5,7 @@ import "context"
 // TeamParents returns each nested team's parent, without a transaction
 // (authentication reads it).
 func (db *DB) TeamParents(ctx context.Context) (map[string]string, error) {
-	rows, err := db.read.QueryContext(ctx, "SELECT team, parent FROM team_parents")
+	rows, err := db.readQuery(ctx, "SELECT team, parent FROM team_parents")
 	if err != nil {
 		return nil, classify("store.TeamParents", err)
 	}
