@@ -31,6 +31,10 @@ type SessionWithUser struct {
 	// EnrolPending: the user's role must use two-step login and the user
 	// has no authenticator yet.
 	EnrolPending bool
+	// What else authentication must read, known from this one query: the
+	// user has break-glass openings in their window; a role they hold is
+	// limited to networks; teams nest at all.
+	BreakGlass, Networks, NestedTeams bool
 }
 
 // InsertSession stores a new session.
@@ -62,23 +66,26 @@ func (tx *Tx) UserSessions(ctx context.Context, userID string) ([]SessionRow, er
 
 // SessionByTokenHash finds a session and its user without a transaction:
 // it runs on every authenticated request.
-func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithUser, error) {
+func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (SessionWithUser, error) {
 	var out SessionWithUser
 	var created, seen, expires, verified int64
 	row := db.readRow(ctx, `SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, s.verified_at, `+userColumns+`,
 		(SELECT count(*) FROM security_policies sp WHERE sp.version = (SELECT max(version) FROM security_policies)
 			AND NOT EXISTS (SELECT 1 FROM policy_acceptances pa WHERE pa.user_id = u.id AND pa.version = sp.version)),
 		(SELECT count(*) FROM mfa_required_roles mr WHERE `+roleIn("u.role", "replace(mr.role, '_', '\\_')")+` AND u.totp_ct IS NULL
-			AND NOT EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id))
-		FROM sessions s JOIN users u ON u.id = s.user_id JOIN subject_keys k ON k.subject_id = u.id WHERE s.token_hash = ?`, hash)
+			AND NOT EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)),
+		(SELECT count(*) FROM access_requests ar WHERE ar.requester_id = u.id AND ar.kind = 'breakglass' AND ar.valid_until > ?),
+		(SELECT count(*) FROM role_networks rn WHERE `+roleIn("u.role", "replace(rn.role, '_', '\\_')")+`),
+		(SELECT count(*) FROM team_parents)
+		FROM sessions s JOIN users u ON u.id = s.user_id JOIN subject_keys k ON k.subject_id = u.id WHERE s.token_hash = ?`, now.UnixMicro(), hash)
 	var u UserRow
 	var disabled int
 	var uc, uu, ul int64
-	var pending, mfa, enrol int
+	var pending, mfa, enrol, glass, nets, teams int
 	s := &out.Session
 	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa, &verified,
 		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul,
-		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &u.WrappedKey, &pending, &enrol)
+		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &u.WrappedKey, &pending, &enrol, &glass, &nets, &teams)
 	if err != nil {
 		return out, classify("store.SessionByTokenHash", err)
 	}
@@ -88,6 +95,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte) (SessionWithU
 	out.User = u
 	out.PolicyPending = pending > 0
 	out.EnrolPending = enrol > 0
+	out.BreakGlass, out.Networks, out.NestedTeams = glass > 0, nets > 0, teams > 0
 	s.MFAPending = mfa != 0
 	if verified > 0 {
 		s.VerifiedAt = fromMicro(verified)
