@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -35,17 +36,24 @@ type activityInput struct {
 	DueAt   *time.Time `json:"due_at"`
 }
 
-func (h *Handler) createActivity(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	var in activityInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		return err
+// activityLogger is a service method that logs an activity on a record.
+type activityLogger func(ctx context.Context, a authz.Actor, recordID string, in crm.ActivityInput) (crm.Activity, error)
+
+// logActivityOn answers POST …/{id}/activities for a record kind (customer,
+// company, deal): the same body, the same answer.
+func (h *Handler) logActivityOn(log activityLogger) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+		var in activityInput
+		if err := httpx.DecodeJSON(w, r, &in); err != nil {
+			return err
+		}
+		act, err := log(r.Context(), a, r.PathValue("id"), crm.ActivityInput{Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt})
+		if err != nil {
+			return err
+		}
+		httpx.WriteJSON(w, http.StatusCreated, toActivityJSON(act))
+		return nil
 	}
-	act, err := h.svc.LogActivity(r.Context(), a, r.PathValue("id"), crm.ActivityInput{Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, toActivityJSON(act))
-	return nil
 }
 
 type activityList struct {
@@ -101,19 +109,6 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, a authz.Acto
 		out.Items = append(out.Items, taskJSON{activityJSON: toActivityJSON(t.Activity), CustomerName: t.CustomerName})
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (h *Handler) createCompanyActivity(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	var in activityInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	act, err := h.svc.LogCompanyActivity(r.Context(), a, r.PathValue("id"), crm.ActivityInput{Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, toActivityJSON(act))
 	return nil
 }
 

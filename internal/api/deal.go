@@ -144,16 +144,3 @@ func (h *Handler) showDeal(w http.ResponseWriter, r *http.Request, a authz.Actor
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
-
-func (h *Handler) createDealActivity(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	var in activityInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	act, err := h.svc.LogDealActivity(r.Context(), a, r.PathValue("id"), crm.ActivityInput{Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt})
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusCreated, toActivityJSON(act))
-	return nil
-}
