@@ -324,7 +324,7 @@ func (s *Service) AccessRequests(ctx context.Context, a authz.Actor) ([]AccessRe
 	now := s.now()
 	var out []AccessRequest
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
-		rows, err := tx.ListAccessRequests(ctx, "", nil, 200)
+		rows, err := tx.ListAccessRequests(ctx, 200)
 		if err != nil {
 			return err
 		}

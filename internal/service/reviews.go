@@ -162,15 +162,13 @@ func (s *Service) StartReview(ctx context.Context, a authz.Actor) (Review, error
 		if err := tx.InsertReview(ctx, store.ReviewRow{ID: id, CreatedBy: a.UserID, CreatedAt: now, DueAt: now.Add(ReviewDueIn), Status: "open"}, items); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "review.start", "review", id, nil, audit.Success, "users under review: "+itoa(len(items)))
+		return s.record(ctx, tx, a, "review.start", "review", id, nil, audit.Success, "users under review: "+strconv.Itoa(len(items)))
 	})
 	if err != nil {
 		return Review{}, err
 	}
 	return s.Review(ctx, a, id)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // pickReviewer: a manager of the user's team other than the user, else an
 // administrator other than the user (the one who started the review
@@ -208,7 +206,7 @@ func (s *Service) Reviews(ctx context.Context, a authz.Actor) ([]Review, error) 
 			if err != nil {
 				return err
 			}
-			if v.Pending > 0 || canSeeReviews(a) || len(v.Items) > 0 {
+			if v.Pending > 0 || canSeeReviews(a) {
 				out = append(out, v)
 			}
 		}
@@ -356,7 +354,7 @@ func (s *Service) SignOffReview(ctx context.Context, a authz.Actor, id string) (
 			return errs.E(errs.Conflict, "this review is signed off already")
 		}
 		if v.Pending > 0 {
-			return errs.E(errs.Conflict, itoa(v.Pending)+" users still wait for a decision")
+			return errs.E(errs.Conflict, strconv.Itoa(v.Pending)+" users still wait for a decision")
 		}
 		for i := range v.Items {
 			v.Items[i].CanDecide = false

@@ -8,8 +8,14 @@ import (
 	"time"
 )
 
-// repeat is strings.Repeat, for placeholder lists.
-func repeat(s string, n int) string { return strings.Repeat(s, n) }
+// in is the SQL "column IN (?, ?, …)" for values, and its arguments.
+func in(column string, values []string) (string, []any) {
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return column + " IN (?" + strings.Repeat(", ?", len(values)-1) + ")", args
+}
 
 // AccessRequestRow is an approval request or a break-glass opening.
 type AccessRequestRow struct {
@@ -65,24 +71,9 @@ func (tx *Tx) UpdateAccessRequest(ctx context.Context, id, from string, r Access
 		r.Status, r.Level, r.Steps, micro(r.ValidUntil), id, from)
 }
 
-// ListAccessRequests returns requests, newest first: all of them, or only
-// those of one requester, or only those with one of the statuses.
-func (tx *Tx) ListAccessRequests(ctx context.Context, requester string, statuses []string, limit int) ([]AccessRequestRow, error) {
-	q := "SELECT " + accessColumns + " FROM access_requests r JOIN subject_keys k ON k.subject_id = r.requester_id WHERE 1 = 1"
-	var args []any
-	if requester != "" {
-		q += " AND r.requester_id = ?"
-		args = append(args, requester)
-	}
-	if len(statuses) > 0 {
-		q += " AND r.status IN (?" + repeat(", ?", len(statuses)-1) + ")"
-		for _, s := range statuses {
-			args = append(args, s)
-		}
-	}
-	q += " ORDER BY r.created_at DESC, r.id LIMIT ?"
-	args = append(args, limit)
-	rows, err := tx.query(ctx, q, args...)
+// ListAccessRequests returns the newest requests, at most limit.
+func (tx *Tx) ListAccessRequests(ctx context.Context, limit int) ([]AccessRequestRow, error) {
+	rows, err := tx.query(ctx, "SELECT "+accessColumns+" FROM access_requests r JOIN subject_keys k ON k.subject_id = r.requester_id ORDER BY r.created_at DESC, r.id LIMIT ?", limit)
 	if err != nil {
 		return nil, classify("store.ListAccessRequests", err)
 	}

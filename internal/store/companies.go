@@ -147,10 +147,8 @@ func (tx *Tx) ListCompanies(ctx context.Context, f CompanyFilter) ([]CompanyRow,
 		where, args = append(where, "co.owner_id = ?"), append(args, f.OwnerID)
 	}
 	if len(f.Teams) > 0 {
-		where = append(where, "ou.team IN (?"+repeat(", ?", len(f.Teams)-1)+")")
-		for _, t := range f.Teams {
-			args = append(args, t)
-		}
+		cond, vals := in("ou.team", f.Teams)
+		where, args = append(where, cond), append(args, vals...)
 	}
 	if f.StoreOnly {
 		where = append(where, "co.is_store = 1")

@@ -257,10 +257,8 @@ func (tx *Tx) ListCustomers(ctx context.Context, f CustomerFilter) ([]CustomerRo
 		where, args = append(where, "c.owner_id = ?"), append(args, f.OwnerID)
 	}
 	if len(f.Teams) > 0 {
-		where = append(where, "ou.team IN (?"+repeat(", ?", len(f.Teams)-1)+")")
-		for _, t := range f.Teams {
-			args = append(args, t)
-		}
+		cond, vals := in("ou.team", f.Teams)
+		where, args = append(where, cond), append(args, vals...)
 	}
 	for _, ix := range []struct {
 		col string

@@ -128,10 +128,8 @@ func (tx *Tx) ListDeals(ctx context.Context, f DealFilter) ([]DealRow, error) {
 		q, args = q+" AND d.owner_id = ?", append(args, f.OwnerID)
 	}
 	if len(f.Teams) > 0 {
-		q += " AND ou.team IN (?" + repeat(", ?", len(f.Teams)-1) + ")"
-		for _, t := range f.Teams {
-			args = append(args, t)
-		}
+		cond, vals := in("ou.team", f.Teams)
+		q, args = q+" AND "+cond, append(args, vals...)
 	}
 	if f.CustomerID != "" {
 		q, args = q+" AND d.customer_id = ?", append(args, f.CustomerID)

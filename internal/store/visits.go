@@ -81,10 +81,8 @@ func (tx *Tx) ListVisits(ctx context.Context, f VisitFilter) ([]VisitRow, error)
 		q, args = q+" AND v.rep_id = ?", append(args, f.RepID)
 	}
 	if len(f.Teams) > 0 {
-		q += " AND ru.team IN (?" + repeat(", ?", len(f.Teams)-1) + ")"
-		for _, t := range f.Teams {
-			args = append(args, t)
-		}
+		cond, vals := in("ru.team", f.Teams)
+		q, args = q+" AND "+cond, append(args, vals...)
 	}
 	rows, err := tx.query(ctx, q+" ORDER BY v.planned_for, v.created_at LIMIT ?", append(args, f.Limit)...)
 	if err != nil {
