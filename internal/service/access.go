@@ -189,6 +189,7 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 	id := crm.NewID("acr")
 	var levels [][]string
 	objectType := "customer"
+	denied := false // recorded in the transaction, answered after it commits
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if kind == KindBulkExport {
 			// the collection: nothing to look up
@@ -203,11 +204,8 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 				return errs.E(errs.Permission, "you may not change your own roles")
 			}
 		} else {
-			row, denied, err := s.customerInScope(ctx, tx, a, objectID, "access.request")
-			if denied {
-				return errCustomerNotFound
-			}
-			if err != nil {
+			row, isDenied, err := s.customerInScope(ctx, tx, a, objectID, "access.request")
+			if denied = isDenied; err != nil || denied {
 				return err
 			}
 			switch {
@@ -230,6 +228,9 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 		return s.insertRequest(ctx, tx, a, store.AccessRequestRow{ID: id, Kind: kind, RequesterID: a.UserID, ObjectType: objectType, ObjectID: objectID,
 			Field: field, Status: "pending", Levels: rule, Steps: "[]", CreatedAt: now, ExpiresAt: now.Add(RequestTTL)}, reason, "access.request")
 	})
+	if err == nil && denied {
+		err = errCustomerNotFound
+	}
 	if err != nil {
 		return AccessRequest{}, err
 	}
@@ -378,7 +379,11 @@ func (s *Service) DecideAccessRequest(ctx context.Context, a authz.Actor, id str
 		case r.Kind == KindBreakGlass && approve:
 			r.Status = "justified"
 		case r.Kind == KindBreakGlass:
+			// Not justified: the opening ends now if its window is still running.
 			r.Status = "unjustified"
+			if r.ValidUntil.After(now) {
+				r.ValidUntil = now
+			}
 		case !approve:
 			r.Status = "rejected"
 		case v.Level+1 < len(v.Levels):
@@ -493,6 +498,7 @@ func (s *Service) BreakGlass(ctx context.Context, a authz.Actor, customerID, rea
 	now := s.now()
 	id := crm.NewID("acr")
 	var levels [][]string
+	refused := false // recorded in the transaction, answered after it commits
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		allowed, err := tx.BreakGlassRoles(ctx)
 		if err != nil {
@@ -502,11 +508,8 @@ func (s *Service) BreakGlass(ctx context.Context, a authz.Actor, customerID, rea
 		for _, r := range a.Roles {
 			ok = ok || slices.Contains(allowed, string(r))
 		}
-		if !ok {
-			if err := s.record(ctx, tx, a, "breakglass.open", "customer", customerID, nil, audit.Denied, "role not designated for break-glass"); err != nil {
-				return err
-			}
-			return errs.E(errs.Permission, "your role may not break glass")
+		if refused = !ok; refused {
+			return s.record(ctx, tx, a, "breakglass.open", "customer", customerID, nil, audit.Denied, "role not designated for break-glass")
 		}
 		if _, err := tx.CustomerByID(ctx, customerID); err != nil {
 			return notFound(err, "customer")
@@ -524,6 +527,12 @@ func (s *Service) BreakGlass(ctx context.Context, a authz.Actor, customerID, rea
 		return s.insertRequest(ctx, tx, a, store.AccessRequestRow{ID: id, Kind: KindBreakGlass, RequesterID: a.UserID, ObjectType: "customer", ObjectID: customerID,
 			Status: "open", Levels: rule, Steps: "[]", CreatedAt: now, ExpiresAt: now.Add(reviewDueAfter), ValidUntil: now.Add(BreakGlassFor)}, reason, "breakglass.open")
 	})
+	if err == nil && refused {
+		err = errs.E(errs.Permission, "your role may not break glass")
+	}
+	if err == nil && refused {
+		err = errs.E(errs.Permission, "your role may not break glass")
+	}
 	if err != nil {
 		return AccessRequest{}, err
 	}

@@ -262,19 +262,35 @@ func TestBreakGlass(t *testing.T) {
 		if item, err = svc.DecideAccessRequest(ctx, f.admin, item.ID, false); err != nil || item.Status != "unjustified" {
 			t.Fatalf("review: %+v, %v", item, err)
 		}
-		var opened, reviewed int
+		// Judged unjustified while its window runs, an opening ends at once.
+		again, err := svc.BreakGlass(ctx, session(), f.client, why)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customer(ctx, session(), f.client); err != nil {
+			t.Fatalf("the second opening: %v", err)
+		}
+		if _, err := svc.DecideAccessRequest(ctx, f.admin, again.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customer(ctx, session(), f.client); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("an opening judged unjustified still reads the record: %v", err)
+		}
+		var opened, refused, reviewed int
 		for _, e := range auditEvents(t, f.env) {
 			switch e.Action {
 			case "breakglass.open":
 				if e.Outcome == "success" {
 					opened++
+				} else {
+					refused++
 				}
 			case "access.reject":
 				reviewed++
 			}
 		}
-		if opened != 1 || reviewed != 1 {
-			t.Fatalf("audit: %d openings, %d reviews", opened, reviewed)
+		if opened != 2 || refused != 1 || reviewed != 2 {
+			t.Fatalf("audit: %d openings, %d refused, %d reviews", opened, refused, reviewed)
 		}
 	})
 }

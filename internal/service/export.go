@@ -67,7 +67,12 @@ func (s *Service) ExportCustomers(ctx context.Context, a authz.Actor, q Customer
 					rec = append(rec, spreadsheetSafe(c.Fields[name]))
 				}
 				cw.Write(rec)
-				if n++; n > MaxExportRows {
+				if n++; n == s.bulkExport+1 { // before decrypting more: may this export be this large?
+					if err := s.useGrant(ctx, tx, a, KindBulkExport, bulkExportObject, "", fmt.Sprintf("exporting more than %d customers at once", s.bulkExport)); err != nil {
+						return err
+					}
+				}
+				if n > MaxExportRows {
 					return errs.E(errs.TooLarge, fmt.Sprintf("the export has more than %d rows; narrow it with a filter", MaxExportRows))
 				}
 			}
@@ -76,11 +81,6 @@ func (s *Service) ExportCustomers(ctx context.Context, a authz.Actor, q Customer
 			}
 			last := rows[len(rows)-1]
 			f.After = &store.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
-		}
-		if n > s.bulkExport {
-			if err := s.useGrant(ctx, tx, a, KindBulkExport, bulkExportObject, "", fmt.Sprintf("exporting more than %d customers at once", s.bulkExport)); err != nil {
-				return err
-			}
 		}
 		cw.Flush()
 		if err := cw.Error(); err != nil {

@@ -14,7 +14,7 @@ func in(column string, values []string) (string, []any) {
 	for i, v := range values {
 		args[i] = v
 	}
-	return column + " IN (?" + strings.Repeat(", ?", len(values)-1) + ")", args
+	return column + " IN (" + placeholders(len(values)) + ")", args
 }
 
 // AccessRequestRow is an approval request or a break-glass opening.
