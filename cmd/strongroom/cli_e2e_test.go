@@ -93,6 +93,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{"set-role unknown user", "", []string{"user", "set-role", "--email", "ghost@example.com", "--role", "admin"}, 1, "user not found"},
 		{"verify without database", "", []string{"audit", "verify", "--data", t.TempDir()}, 1, "no database"},
 		{"half a TLS pair", "", []string{"serve", "--tls-cert", "x.pem"}, 2, "go together"},
+		{"two-step rules without --roles", "", []string{"mfa", "require"}, 2, "needs --roles"},
+		{"network limit without --set", "", []string{"role", "networks", "--name", "sales"}, 2, "needs --set"},
 		{"idle timeout too long", "", []string{"serve", "--idle-timeout", "2h"}, 2, "--idle-timeout must be between"},
 		{"sessions too long", "", []string{"serve", "--session-max", "48h"}, 2, "--session-max must be between"},
 		{"password minimum too low", "", []string{"serve", "--min-password-length", "6"}, 2, "--min-password-length must be between"},

@@ -327,6 +327,11 @@ func TestWebJourneys(t *testing.T) {
 		if p := sales.post("/lang", url.Values{"lang": {"zh-CN"}, "back": {"/customers"}, "csrf": {sales.get("/customers").csrf(t)}}); p.status != http.StatusSeeOther {
 			t.Fatalf("lang: %d", p.status)
 		}
+		// From a page shown without a session (here the login page), the switch
+		// works too, for this browser only.
+		if p := sales.post("/lang", url.Values{"lang": {"zh-CN"}, "back": {"/login"}, "public": {"1"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("lang from a public page while logged in: %d", p.status)
+		}
 		if p := sales.get("/customers"); !strings.Contains(p.body, "新建客户") || p.header.Get("Content-Language") != "zh-CN" {
 			t.Fatal("language switch did not apply")
 		}

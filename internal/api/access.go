@@ -44,9 +44,7 @@ func (h *Handler) listAccessRequests(w http.ResponseWriter, r *http.Request, a a
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []service.AccessRequest{}
-	}
+	list = nonNil(list)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": list})
 	return nil
 }

@@ -59,9 +59,7 @@ func (h *Handler) listAcceptances(w http.ResponseWriter, r *http.Request, a auth
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []service.Acceptance{}
-	}
+	list = nonNil(list)
 	httpx.WriteJSON(w, http.StatusOK, struct {
 		Items []service.Acceptance `json:"items"`
 	}{list})

@@ -24,9 +24,7 @@ func (h *Handler) showPreferences(w http.ResponseWriter, r *http.Request, a auth
 		return errs.E(errs.Permission, "you may not read this customer's preferences")
 	}
 	out := marketingJSON{Preferences: m.Preferences, Feedback: m.Feedback, Average: m.Average}
-	if out.Feedback == nil {
-		out.Feedback = []crm.Feedback{}
-	}
+	out.Feedback = nonNil(out.Feedback)
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

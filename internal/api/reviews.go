@@ -5,7 +5,6 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
 )
 
 func (h *Handler) listReviews(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
@@ -13,9 +12,7 @@ func (h *Handler) listReviews(w http.ResponseWriter, r *http.Request, a authz.Ac
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []service.Review{}
-	}
+	list = nonNil(list)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": list})
 	return nil
 }

@@ -99,18 +99,20 @@ func (h *Handler) setRoleNetworks(w http.ResponseWriter, r *http.Request, a auth
 	return nil
 }
 
-func nonNil(s []string) []string {
+// nonNil makes a missing list an empty one, so JSON says [] and not null.
+func nonNil[T any](s []T) []T {
 	if s == nil {
-		return []string{}
+		return []T{}
 	}
 	return s
 }
 
 func (h *Handler) listTemplates(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if _, err := h.svc.Roles(r.Context(), a); err != nil { // the same right as listing roles
+	templates, err := h.svc.Templates(a)
+	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"templates": authz.Templates})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"templates": templates})
 	return nil
 }
 

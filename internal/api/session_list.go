@@ -17,9 +17,7 @@ func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request, a authz.A
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []service.SessionInfo{}
-	}
+	list = nonNil(list)
 	httpx.WriteJSON(w, http.StatusOK, struct {
 		Items []service.SessionInfo `json:"items"`
 	}{list})

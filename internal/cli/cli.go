@@ -84,7 +84,7 @@ Environment: STRONGROOM_ADDR, STRONGROOM_DATA, STRONGROOM_DB, STRONGROOM_TLS_CER
 STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON, STRONGROOM_DISABLE_UNUSED_DAYS, STRONGROOM_PUBLIC_URL,
 STRONGROOM_SMTP_HOST, STRONGROOM_SMTP_PORT, STRONGROOM_SMTP_USER, STRONGROOM_SMTP_FROM,
 STRONGROOM_SMTP_STARTTLS, STRONGROOM_SMTP_CA, STRONGROOM_IDLE_TIMEOUT, STRONGROOM_SESSION_MAX,
-STRONGROOM_MIN_PASSWORD_LENGTH stand in for the flags of the same names;
+STRONGROOM_MIN_PASSWORD_LENGTH, STRONGROOM_ACCESS_REVIEW_DAYS, STRONGROOM_BULK_EXPORT_ROWS stand in for the flags of the same names;
 STRONGROOM_SMTP_PASSWORD is the relay's password.
 Run "strongroom COMMAND -h" for a command's flags.
 `
@@ -170,6 +170,15 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	}
 	return nil
+}
+
+// given reports whether a flag was set on the command line: for flags
+// whose empty value means something ("" = none), which must be asked for
+// explicitly, never reached by forgetting the flag.
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func loadConfig(env Env) config.Config { return config.Defaults(env.Getenv) }

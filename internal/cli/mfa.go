@@ -21,23 +21,32 @@ func mfaCmd(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	var roles []string
-	switch strings.TrimSpace(*list) {
-	case "":
-	case "all":
-		for _, r := range authz.Roles {
-			roles = append(roles, string(r))
-		}
-	default:
-		for _, r := range strings.Split(*list, ",") {
-			roles = append(roles, strings.TrimSpace(r))
-		}
+	if !given(fs, "roles") {
+		return usageError(`mfa require needs --roles: a list, "all", or "" for none`)
 	}
 	a, err := open(ctx, c, cliLog(env))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	var roles []string
+	switch strings.TrimSpace(*list) {
+	case "":
+	case "all": // built-in and defined
+		defs, err := a.svc.Roles(ctx, authz.System())
+		if err != nil {
+			return err
+		}
+		for _, d := range defs {
+			if !d.Retired {
+				roles = append(roles, string(d.Name))
+			}
+		}
+	default:
+		for _, r := range strings.Split(*list, ",") {
+			roles = append(roles, strings.TrimSpace(r))
+		}
+	}
 	if err := a.svc.SetMFARequiredRoles(ctx, authz.System(), roles); err != nil {
 		return err
 	}

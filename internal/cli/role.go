@@ -14,7 +14,7 @@ import (
 // roleCmd lists, shows, defines, copies and retires roles.
 func roleCmd(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError("role needs a subcommand: list, show, save, copy or retire")
+		return usageError("role needs a subcommand: list, show, save, copy, retire, networks or template")
 	}
 	c := loadConfig(env)
 	fs := newFlags("role "+args[0], env)
@@ -31,11 +31,18 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 	case "list":
 	case "template":
 		if *name == "" {
-			return usageError("role template needs --name: one of auction_house, coatings_manufacturer, payment_services, counselling_agency, field_sales")
+			names := make([]string, len(authz.Templates))
+			for i, t := range authz.Templates {
+				names[i] = t.Name
+			}
+			return usageError("role template needs --name: one of " + strings.Join(names, ", "))
 		}
 	case "show", "retire", "networks":
 		if *name == "" {
 			return usageError("role " + args[0] + " needs --name")
+		}
+		if args[0] == "networks" && !given(fs, "set") {
+			return usageError(`role networks needs --set: address ranges separated by commas, or "" to lift the limit`)
 		}
 	case "copy":
 		if *name == "" || *from == "" {

@@ -13,7 +13,7 @@ import (
 
 func user(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError("user needs a subcommand: add, set-role or reset-mfa")
+		return usageError("user needs a subcommand: add, invite, list, set-role, disable, enable, reset-password or reset-mfa")
 	}
 	switch args[0] {
 	case "add":
@@ -161,7 +161,7 @@ func userInvite(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if inv.Mailed {
-		fmt.Fprintf(env.Stdout, "invited %s (%s) with role %s; the invitation is emailed and works for 7 days\n", inv.User.ID, inv.User.Email, inv.User.Role)
+		fmt.Fprintf(env.Stdout, "invited %s (%s) with role %s; the invitation is queued for email (delivery problems are logged) and works for 7 days\n", inv.User.ID, inv.User.Email, inv.User.Role)
 		return nil
 	}
 	fmt.Fprintf(env.Stdout, "invited %s (%s) with role %s; no mail relay is configured, so pass this single-use link (7 days) on privately:\n%s\n", inv.User.ID, inv.User.Email, inv.User.Role, inv.Link)
@@ -177,7 +177,7 @@ func userResetPassword(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		if mailed {
-			fmt.Fprintf(env.Stdout, "a password reset link for %s is emailed; it works once, within 30 minutes\n", id)
+			fmt.Fprintf(env.Stdout, "a password reset link for %s is queued for email (delivery problems are logged); it works once, within 30 minutes\n", id)
 			return nil
 		}
 		fmt.Fprintf(env.Stdout, "no mail relay is configured; pass this single-use link (30 minutes) on privately:\n%s\n", link)

@@ -506,3 +506,11 @@ func (s *Service) subTeams(ctx context.Context, team string) ([]string, error) {
 	}
 	return authz.SubTeams(team, parents), nil
 }
+
+// Templates lists the industry templates, to those who may read roles.
+func (s *Service) Templates(a authz.Actor) ([]authz.Template, error) {
+	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return nil, errs.E(errs.Permission, "you may not read roles")
+	}
+	return authz.Templates, nil
+}

@@ -91,6 +91,8 @@ func TestSafeNext(t *testing.T) {
 		"//evil.example":       "/customers",
 		"/\\evil.example":      "/customers",
 		"/ok\r\nSet-Cookie: x": "/customers",
+		"/\t/evil.example":     "/customers",
+		"/\x7f":                "/customers",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)

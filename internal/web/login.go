@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 )
 
@@ -14,9 +15,12 @@ type loginView struct {
 	Ended                    bool
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path that starts
+// with one slash, with no backslash and no control character (browsers drop
+// tabs and newlines, so "/\t/evil.example" would become "//evil.example").
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
 		return "/customers"
 	}
 	return next
@@ -70,8 +74,11 @@ func (h *Handler) switchLanguage(q *request) error {
 	}
 	// A logged-in user's choice is kept with the user, for every device; it
 	// changes the user's record, so the form must carry the session's token.
-	if c, err := q.r.Cookie(SessionCookie); err == nil {
-		if a, err := h.svc.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil {
+	// A page shown without a session (login, password reset) says so and
+	// changes only this browser's choice; so does a session that still owes
+	// a step of its login.
+	if c, err := q.r.Cookie(SessionCookie); err == nil && q.r.PostFormValue("public") != "1" {
+		if a, err := h.svc.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil && a.Owes(authz.GateFull) == "" {
 			q.token, q.actor = c.Value, a
 			if subtle.ConstantTimeCompare([]byte(q.r.PostFormValue(csrfField)), []byte(q.csrf())) != 1 {
 				return errs.E(errs.Permission, tr(q.lang, "form_expired"))

@@ -62,7 +62,7 @@ func (h *Handler) decideReview(q *request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(q.w, q.r, "/reviews/"+id+"?flash=decision_saved", http.StatusSeeOther)
+	q.redirect("/reviews/"+id, "decision_saved")
 	return nil
 }
 
@@ -76,7 +76,7 @@ func (h *Handler) signOffReview(q *request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(q.w, q.r, "/reviews/"+id+"?flash=review_signed", http.StatusSeeOther)
+	q.redirect("/reviews/"+id, "review_signed")
 	return nil
 }
 

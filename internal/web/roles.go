@@ -56,7 +56,11 @@ func (h *Handler) renderRoles(q *request, status int, msg string) error {
 	if err != nil {
 		return err
 	}
-	h.render(q, status, "roles", "roles", rolesView{Roles: roles, Templates: authz.Templates, Error: msg})
+	templates, err := h.svc.Templates(q.actor)
+	if err != nil {
+		return err
+	}
+	h.render(q, status, "roles", "roles", rolesView{Roles: roles, Templates: templates, Error: msg})
 	return nil
 }
 
@@ -99,7 +103,7 @@ func (h *Handler) saveNetworks(q *request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(q.w, q.r, "/admin/roles/"+name+"?flash=networks_saved", http.StatusSeeOther)
+	q.redirect("/admin/roles/"+name, "networks_saved")
 	return nil
 }
 
@@ -206,7 +210,7 @@ func (h *Handler) saveRole(q *request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(q.w, q.r, "/admin/roles/"+name+"?flash=role_saved", http.StatusSeeOther)
+	q.redirect("/admin/roles/"+name, "role_saved")
 	return nil
 }
 
@@ -229,7 +233,7 @@ func (h *Handler) newRole(q *request) error {
 		}
 		return err
 	}
-	http.Redirect(q.w, q.r, "/admin/roles/"+name+"?flash=role_saved", http.StatusSeeOther)
+	q.redirect("/admin/roles/"+name, "role_saved")
 	return nil
 }
 

@@ -11,7 +11,6 @@ type sessionsView struct {
 	UserID        string // whose; "" for one's own
 	Sessions      []service.SessionInfo
 	PasswordError string
-	ErrorField    string
 }
 
 // showSessions lists the actor's sessions, or (for an administrator, with
@@ -27,7 +26,7 @@ func (h *Handler) renderSessions(q *request, passwordErr error) error {
 	v.Sessions = list
 	status := http.StatusOK
 	if passwordErr != nil {
-		v.PasswordError, v.ErrorField = errs.Public(passwordErr)
+		v.PasswordError, _ = errs.Public(passwordErr)
 		status = http.StatusBadRequest
 	}
 	h.render(q, status, "sessions", "sessions", v)

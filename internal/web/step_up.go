@@ -35,6 +35,8 @@ func (q *request) stepUpFor() {
 // (/customers/{id}/reveal → /customers/{id}) or the administration page.
 func formPage(path string) string {
 	switch {
+	case strings.HasPrefix(path, "/mfa"):
+		return "/mfa"
 	case strings.HasPrefix(path, "/reviews/"):
 		return "/reviews/" + strings.Split(path, "/")[2]
 	case strings.HasPrefix(path, "/approvals"):

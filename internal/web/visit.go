@@ -62,10 +62,9 @@ func (h *Handler) planVisit(q *request) error {
 }
 
 type visitView struct {
-	Visit  crm.Visit
-	IsRep  bool
-	Error  string
-	MapURL string
+	Visit crm.Visit
+	IsRep bool
+	Error string
 }
 
 func (h *Handler) showVisit(q *request) error { return h.renderVisit(q, "") }
