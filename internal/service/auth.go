@@ -170,9 +170,36 @@ func (s *Service) refuseThrottled(ctx context.Context, a authz.Actor, wait time.
 	if err != nil {
 		return err
 	}
-	e := errs.E(errs.TooMany, fmt.Sprintf("too many login attempts; try again in %d seconds", int(wait.Seconds())+1))
+	return tooMany("too many login attempts", wait)
+}
+
+// tooMany is a throttled answer that says when to come back.
+func tooMany(what string, wait time.Duration) error {
+	e := errs.E(errs.TooMany, fmt.Sprintf("%s; try again in %d seconds", what, int(wait.Seconds())+1))
 	e.RetryAfter = wait
 	return e
+}
+
+// countFailure adds a failure to account's run in tx and applies
+// authn.Lockout: a delay from the 5th, a lock (audited as user.lock with
+// why) at the 10th. It returns the run's length and whether it just locked.
+func (s *Service) countFailure(ctx context.Context, tx *store.Tx, a authz.Actor, account []byte, userID, why string) (int, bool, error) {
+	now := s.now()
+	n, err := tx.AddLoginFailure(ctx, account, now)
+	if err != nil {
+		return 0, false, err
+	}
+	wait, locked := authn.Lockout(n)
+	if wait == 0 {
+		return n, false, nil
+	}
+	if err := tx.DelayLogin(ctx, account, now.Add(wait)); err != nil {
+		return n, false, err
+	}
+	if !locked {
+		return n, false, nil
+	}
+	return n, true, s.record(ctx, tx, a, "user.lock", "user", userID, nil, audit.Success, fmt.Sprintf("%d consecutive %s; locked for %s", n, why, wait))
 }
 
 // loginFailed audits a failed login and, when count is set, adds it to the
@@ -192,20 +219,8 @@ func (s *Service) loginFailed(ctx context.Context, a authz.Actor, account []byte
 			return nil
 		}
 		var err error
-		if n, err = tx.AddLoginFailure(ctx, account, now); err != nil {
-			return err
-		}
-		wait, locked := authn.Lockout(n)
-		if wait == 0 {
-			return nil
-		}
-		if err := tx.DelayLogin(ctx, account, now.Add(wait)); err != nil {
-			return err
-		}
-		if lockedNow = locked; locked {
-			return s.record(ctx, tx, authz.Actor{IP: a.IP}, "user.lock", "user", user.ID, nil, audit.Success, fmt.Sprintf("%d consecutive failed logins; locked for %s", n, wait))
-		}
-		return nil
+		n, lockedNow, err = s.countFailure(ctx, tx, authz.Actor{IP: a.IP}, account, user.ID, "failed logins")
+		return err
 	})
 	if err != nil || !lockedNow || user.ID == "" || user.Disabled {
 		return err

@@ -48,9 +48,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Clie
 	now := s.now()
 	a := authz.Actor{IP: c.IP}
 	if wait, ok := s.throttle.Allow(c.IP, now); !ok {
-		e := errs.E(errs.TooMany, "too many requests from your address; try again later")
-		e.RetryAfter = wait
-		return e
+		return tooMany("too many requests from your address", wait)
 	}
 	s.throttle.Failure(c.IP, now)
 	norm, err := crm.NormaliseEmail(email)

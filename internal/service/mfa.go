@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -224,21 +223,8 @@ func (s *Service) prove(ctx context.Context, a authz.Actor, field, wrong string,
 			if err := s.record(ctx, tx, a, action, "user", a.UserID, nil, audit.Failure, method); err != nil {
 				return err
 			}
-			n, err := tx.AddLoginFailure(ctx, account, now)
-			if err != nil {
-				return err
-			}
-			wait, locked := authn.Lockout(n)
-			if wait == 0 {
-				return nil
-			}
-			if err := tx.DelayLogin(ctx, account, now.Add(wait)); err != nil {
-				return err
-			}
-			if locked {
-				return s.record(ctx, tx, a, "user.lock", "user", a.UserID, nil, audit.Success, fmt.Sprintf("%d consecutive wrong second factors; locked for %s", n, wait))
-			}
-			return nil
+			_, _, err := s.countFailure(ctx, tx, a, account, a.UserID, "wrong second factors")
+			return err
 		}
 		if fails.Count > 0 {
 			if err := tx.ClearLoginFailures(ctx, account); err != nil {
@@ -309,11 +295,7 @@ func (s *Service) requireStepUp(a authz.Actor) error {
 	return errs.E(errs.StepUp, "this action needs you to confirm it is you: give your authenticator code (or, without one, your password) again, then retry within 5 minutes")
 }
 
-func tooManyCodes(wait time.Duration) error {
-	e := errs.E(errs.TooMany, fmt.Sprintf("too many wrong codes; try again in %d seconds", int(wait.Seconds())+1))
-	e.RetryAfter = wait
-	return e
-}
+func tooManyCodes(wait time.Duration) error { return tooMany("too many wrong codes", wait) }
 
 // ResetMFA removes a user's TOTP and recovery codes (administrators), so
 // they can enrol again; audited.
