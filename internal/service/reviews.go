@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
-	"strongroom.dev/strongroom/internal/authn"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
@@ -319,10 +318,11 @@ func (s *Service) DecideReviewItem(ctx context.Context, a authz.Actor, reviewID,
 			return err
 		}
 		if !confirm {
-			if err := tx.UpdateUserDisabled(ctx, userID, true, authn.NewTokenKey(), now); err != nil {
-				return err
+			u, err := tx.UserByID(ctx, userID)
+			if err != nil {
+				return notFound(err, "user")
 			}
-			if err := s.record(ctx, tx, a, "user.disable", "user", userID, []string{"disabled"}, audit.Success, "access review "+reviewID+": role "+it.Role+" revoked"); err != nil {
+			if err := s.disableUser(ctx, tx, a, u, "access review "+reviewID+": role "+it.Role+" revoked"); err != nil {
 				return err
 			}
 		}

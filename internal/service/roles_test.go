@@ -400,3 +400,29 @@ func TestNestedTeams(t *testing.T) {
 		}
 	})
 }
+
+// TestLastAdminStays: no path disables the last enabled administrator —
+// not an administrator's action, not an access review's revoke.
+func TestLastAdminStays(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		if err := svc.SetUserDisabled(ctx, authz.System(), f.admin.UserID, true); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("the last admin was disabled: %v", err)
+		}
+		rev, err := svc.StartReview(ctx, authz.System())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.DecideReviewItem(ctx, authz.System(), rev.ID, f.admin.UserID, false); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("a review revoked the last admin: %v", err)
+		}
+		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.SetUserDisabled(ctx, authz.System(), f.admin.UserID, true); err != nil {
+			t.Fatalf("with a second admin: %v", err)
+		}
+	})
+}

@@ -371,14 +371,38 @@ func (s *Service) SetUserDisabled(ctx context.Context, a authz.Actor, userID str
 		action = "user.disable"
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.UserByID(ctx, userID); err != nil {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
 			return notFound(err, "user")
 		}
-		if err := tx.UpdateUserDisabled(ctx, userID, disabled, authn.NewTokenKey(), s.now()); err != nil {
+		if disabled {
+			return s.disableUser(ctx, tx, a, u, "sessions ended")
+		}
+		if err := tx.UpdateUserDisabled(ctx, userID, false, authn.NewTokenKey(), s.now()); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, action, "user", userID, []string{"disabled"}, audit.Success, "sessions ended")
+		return s.record(ctx, tx, a, action, "user", userID, []string{"disabled"}, audit.Success, "")
 	})
+}
+
+var errLastAdmin = errs.E(errs.Conflict, "this is the last enabled administrator; enable or add another first, so that someone can still administer")
+
+// disableUser disables u in tx, ending every session, audited with why.
+// The last enabled administrator is kept (errLastAdmin).
+func (s *Service) disableUser(ctx context.Context, tx *store.Tx, a authz.Actor, u store.UserRow, why string) error {
+	if !u.Disabled && authz.HasRole(u.Role, authz.RoleAdmin) {
+		n, err := tx.CountEnabledWithRole(ctx, string(authz.RoleAdmin))
+		if err != nil {
+			return err
+		}
+		if n <= 1 {
+			return errLastAdmin
+		}
+	}
+	if err := tx.UpdateUserDisabled(ctx, u.ID, true, authn.NewTokenKey(), s.now()); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, a, "user.disable", "user", u.ID, []string{"disabled"}, audit.Success, why)
 }
 
 // ChangeMyPassword replaces the actor's password after checking the
@@ -454,29 +478,15 @@ func (s *Service) DisableDormant(ctx context.Context, after time.Duration) ([]st
 		if err != nil {
 			return err
 		}
-		users, err := tx.ListUsers(ctx)
-		if err != nil {
-			return err
-		}
-		admins := 0
-		role := map[string]string{}
-		for _, u := range users {
-			role[u.ID] = u.Role
-			if authz.HasRole(u.Role, authz.RoleAdmin) && !u.Disabled {
-				admins++
-			}
-		}
 		for _, id := range ids {
-			if authz.HasRole(role[id], authz.RoleAdmin) {
-				if admins <= 1 {
-					continue
-				}
-				admins--
-			}
-			if err := tx.UpdateUserDisabled(ctx, id, true, authn.NewTokenKey(), s.now()); err != nil {
+			u, err := tx.UserByID(ctx, id)
+			if err != nil {
 				return err
 			}
-			if err := s.record(ctx, tx, sys, "user.disable", "user", id, []string{"disabled"}, audit.Success, fmt.Sprintf("unused for more than %d days", int(after.Hours()/24))); err != nil {
+			switch err := s.disableUser(ctx, tx, sys, u, fmt.Sprintf("unused for more than %d days", int(after.Hours()/24))); {
+			case err == errLastAdmin:
+				continue
+			case err != nil:
 				return err
 			}
 			out = append(out, id)

@@ -62,6 +62,13 @@ func (tx *Tx) ListRoles(ctx context.Context) ([]RoleRow, error) {
 	return out, classify("store.ListRoles", rows.Err())
 }
 
+// CountEnabledWithRole counts the enabled users who hold role.
+func (tx *Tx) CountEnabledWithRole(ctx context.Context, role string) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, "SELECT count(*) FROM users WHERE disabled = 0 AND "+roleIn("role", "?"), likeEscape(role)).Scan(&n)
+	return n, classify("store.CountEnabledWithRole", err)
+}
+
 // CountUsersWithRole counts the users who hold role.
 func (tx *Tx) CountUsersWithRole(ctx context.Context, role string) (int, error) {
 	var n int
