@@ -636,6 +636,8 @@ func (s *Service) SetBreakGlassRoles(ctx context.Context, a authz.Actor, roles [
 			return err
 		}
 	}
+	slices.Sort(roles)
+	roles = slices.Compact(roles)
 	if err := s.requireStepUp(a); err != nil {
 		return err
 	}

@@ -80,12 +80,8 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	}
 	outside := false
 	if ok && !user.Disabled && !locked {
-		for _, r := range authz.RolesOf(user.Role) {
-			nets, err := s.db.RoleNetworks(ctx, string(r))
-			if err != nil {
-				return Session{}, err
-			}
-			outside = outside || !authz.FromNetworks(c.IP, nets)
+		if outside, err = s.outsideNetworks(ctx, user.Role, c.IP); err != nil {
+			return Session{}, err
 		}
 	}
 	if !ok || user.Disabled || locked || outside {

@@ -181,18 +181,8 @@ func (s *Service) InviteUser(ctx context.Context, a authz.Actor, in NewUser) (In
 		return Invitation{}, err
 	}
 	inviter := "An administrator"
-	if a.UserID != authz.SystemUserID {
-		var me User
-		err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
-			r, err := tx.UserByID(ctx, a.UserID)
-			if err == nil {
-				me, err = s.openUser(r)
-			}
-			return err
-		})
-		if err == nil {
-			inviter = me.Email
-		}
+	if me, err := s.me(ctx, a); err == nil {
+		inviter = me.Email
 	}
 	link := s.link(InvitePath, token)
 	out := Invitation{User: u}

@@ -344,7 +344,7 @@ func (s *Service) SetRoleNetworks(ctx context.Context, a authz.Actor, role strin
 		return nil, err
 	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		old, err := tx.TxRoleNetworks(ctx, role)
+		old, err := tx.RoleNetworksTx(ctx, role)
 		if err != nil {
 			return err
 		}
@@ -357,24 +357,32 @@ func (s *Service) SetRoleNetworks(ctx context.Context, a authz.Actor, role strin
 	return nets, err
 }
 
+// outsideNetworks reports whether ip is outside the ranges of any of the
+// stored roles that is limited to ranges.
+func (s *Service) outsideNetworks(ctx context.Context, roles, ip string) (bool, error) {
+	for _, r := range authz.RolesOf(roles) {
+		nets, err := s.db.RoleNetworks(ctx, string(r))
+		if err != nil {
+			return false, err
+		}
+		if !authz.FromNetworks(ip, nets) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 var errNetwork = errs.E(errs.Permission, "your role may not be used from this network address; ask your administrator")
 
 // checkNetwork refuses, and audits, a request by a user one of whose
 // roles is limited to address ranges that do not hold the client's
 // address.
 func (s *Service) checkNetwork(ctx context.Context, userID, roles, sessionID, ip string) error {
-	inside := true
-	for _, r := range authz.RolesOf(roles) {
-		nets, err := s.db.RoleNetworks(ctx, string(r))
-		if err != nil {
-			return err
-		}
-		inside = inside && authz.FromNetworks(ip, nets)
+	outside, err := s.outsideNetworks(ctx, roles, ip)
+	if err != nil || !outside {
+		return err
 	}
-	if inside {
-		return nil
-	}
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		return s.record(ctx, tx, authz.Actor{UserID: userID, SessionID: sessionID, IP: ip}, "session.network", "user", userID, nil, audit.Denied, "address outside the role's ranges")
 	})
 	if err != nil {
@@ -477,17 +485,17 @@ func (s *Service) SetTeamParent(ctx context.Context, a authz.Actor, team, parent
 	if err := checkTeam(parent); err != nil {
 		return errs.InvalidField("parent", "parent: team may hold only letters, digits, spaces, dashes and underscores")
 	}
-	parents, err := s.db.TeamParents(ctx)
-	if err != nil {
-		return err
-	}
-	if parent == team || slices.Contains(authz.SubTeams(team, parents), parent) {
-		return errs.InvalidField("parent", "a team cannot sit below itself")
-	}
 	if err := s.requireStepUp(a); err != nil {
 		return err
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+		parents, err := tx.TeamParentsTx(ctx) // in the transaction: two nestings cannot make a cycle
+		if err != nil {
+			return err
+		}
+		if parent == team || slices.Contains(authz.SubTeams(team, parents), parent) {
+			return errs.InvalidField("parent", "a team cannot sit below itself")
+		}
 		if err := tx.SetTeamParent(ctx, team, parent); err != nil {
 			return err
 		}

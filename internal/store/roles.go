@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 )
@@ -96,10 +97,22 @@ func likeEscape(s string) string {
 	return strings.NewReplacer("\\", "\\\\", "%", "\\%", "_", "\\_").Replace(s)
 }
 
+const roleNetworksQuery = "SELECT cidr FROM role_networks WHERE role = ? ORDER BY cidr"
+
 // RoleNetworks returns the address ranges role may be used from, without
 // a transaction: it runs on every authenticated request.
 func (db *DB) RoleNetworks(ctx context.Context, role string) ([]string, error) {
-	rows, err := db.readQuery(ctx, "SELECT cidr FROM role_networks WHERE role = ? ORDER BY cidr", role)
+	rows, err := db.readQuery(ctx, roleNetworksQuery, role)
+	return scanNetworks(rows, err)
+}
+
+// RoleNetworksTx is RoleNetworks inside tx.
+func (tx *Tx) RoleNetworksTx(ctx context.Context, role string) ([]string, error) {
+	rows, err := tx.query(ctx, roleNetworksQuery, role)
+	return scanNetworks(rows, err)
+}
+
+func scanNetworks(rows *sql.Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, classify("store.RoleNetworks", err)
 	}
@@ -126,22 +139,4 @@ func (tx *Tx) SetRoleNetworks(ctx context.Context, role string, cidrs []string) 
 		}
 	}
 	return nil
-}
-
-// TxRoleNetworks is RoleNetworks inside tx.
-func (tx *Tx) TxRoleNetworks(ctx context.Context, role string) ([]string, error) {
-	rows, err := tx.query(ctx, "SELECT cidr FROM role_networks WHERE role = ? ORDER BY cidr", role)
-	if err != nil {
-		return nil, classify("store.TxRoleNetworks", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, classify("store.TxRoleNetworks", err)
-		}
-		out = append(out, c)
-	}
-	return out, classify("store.TxRoleNetworks", rows.Err())
 }

@@ -1,11 +1,26 @@
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
+
+const teamParentsQuery = "SELECT team, parent FROM team_parents"
 
 // TeamParents returns each nested team's parent, without a transaction
 // (authentication reads it).
 func (db *DB) TeamParents(ctx context.Context) (map[string]string, error) {
-	rows, err := db.readQuery(ctx, "SELECT team, parent FROM team_parents")
+	rows, err := db.readQuery(ctx, teamParentsQuery)
+	return scanTeamParents(rows, err)
+}
+
+// TeamParentsTx is TeamParents inside tx.
+func (tx *Tx) TeamParentsTx(ctx context.Context) (map[string]string, error) {
+	rows, err := tx.query(ctx, teamParentsQuery)
+	return scanTeamParents(rows, err)
+}
+
+func scanTeamParents(rows *sql.Rows, err error) (map[string]string, error) {
 	if err != nil {
 		return nil, classify("store.TeamParents", err)
 	}
