@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -85,6 +86,15 @@ func checkReason(reason string, min int) (string, error) {
 
 // view turns a stored request into what actor a sees of it.
 func (s *Service) accessView(a authz.Actor, r store.AccessRequestRow, now time.Time) (AccessRequest, error) {
+	v, err := s.accessState(a, r, now)
+	if err == nil {
+		v.Reason, err = s.openReason(r)
+	}
+	return v, err
+}
+
+// accessState is a request as actor a sees it, without its reason.
+func (s *Service) accessState(a authz.Actor, r store.AccessRequestRow, now time.Time) (AccessRequest, error) {
 	out := AccessRequest{ID: r.ID, Kind: r.Kind, RequesterID: r.RequesterID, ObjectType: r.ObjectType, ObjectID: r.ObjectID, Field: r.Field,
 		Status: r.Status, Level: r.Level, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
 	if err := json.Unmarshal([]byte(r.Levels), &out.Levels); err != nil {
@@ -102,14 +112,20 @@ func (s *Service) accessView(a authz.Actor, r store.AccessRequestRow, now time.T
 		out.Status = "expired"
 	}
 	out.CanDecide = canDecide(a, out, now)
-	key, err := s.keys.OpenDataKey(r.RequesterID, r.WrappedKey)
-	if err == nil {
-		out.Reason, err = fieldcrypt.Open(key, reasonPlace(r.ID), r.ReasonCT)
-	}
-	if err != nil {
-		return out, errs.Wrap(errs.Internal, "service.accessView", "", err)
-	}
 	return out, nil
+}
+
+// openReason opens a request's reason, sealed under the requester's key.
+func (s *Service) openReason(r store.AccessRequestRow) (string, error) {
+	key, err := s.keys.OpenDataKey(r.RequesterID, r.WrappedKey)
+	if err != nil {
+		return "", errs.Wrap(errs.Internal, "service.openReason", "", err)
+	}
+	reason, err := fieldcrypt.Open(key, reasonPlace(r.ID), r.ReasonCT)
+	if err != nil {
+		return "", errs.Wrap(errs.Internal, "service.openReason", "", err)
+	}
+	return reason, nil
 }
 
 // canDecide: a pending request (or an open break-glass review) at a level
@@ -321,26 +337,37 @@ func (s *Service) AccessRequests(ctx context.Context, a authz.Actor) ([]AccessRe
 	if a.SessionID == "" && a.UserID != authz.SystemUserID {
 		return nil, errs.E(errs.Permission, "log in first")
 	}
-	all := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed
+	mine := a.UserID
+	if authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed {
+		mine = "" // all of them
+	}
 	now := s.now()
 	var out []AccessRequest
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
-		rows, err := tx.ListAccessRequests(ctx, 200)
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		rows, err := tx.ListAccessRequests(ctx, mine, 200)
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
-			v, err := s.accessView(a, r, now)
+			v, err := s.accessState(a, r, now)
 			if err != nil {
 				return err
 			}
-			if all || v.RequesterID == a.UserID || v.CanDecide {
-				out = append(out, v)
+			if mine != "" && v.RequesterID != a.UserID && !v.CanDecide {
+				continue // waiting for someone else: neither listed nor opened
 			}
+			if v.Reason, err = s.openReason(r); err != nil {
+				return err
+			}
+			out = append(out, v)
 		}
-		return nil
+		// Requesters' reasons are their words: reading them is recorded.
+		return s.record(ctx, tx, a, "approvals.list", "access_request", "", []string{"reason"}, audit.Success, strconv.Itoa(len(out))+" requests")
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // DecideAccessRequest approves or rejects a request at its current level
@@ -360,7 +387,7 @@ func (s *Service) DecideAccessRequest(ctx context.Context, a authz.Actor, id str
 		if err != nil {
 			return notFound(err, "request")
 		}
-		if v, err = s.accessView(a, r, now); err != nil {
+		if v, err = s.accessState(a, r, now); err != nil {
 			return err
 		}
 		if a.UserID == v.RequesterID {

@@ -220,16 +220,19 @@ func canSeeReviews(a authz.Actor) bool {
 }
 
 // Review returns one campaign with the items the actor may see: all for
-// administrators and auditors, a reviewer's own otherwise.
+// administrators and auditors, a reviewer's own otherwise. The users'
+// emails shown are recorded as a read of staff personal data.
 func (s *Service) Review(ctx context.Context, a authz.Actor, id string) (Review, error) {
 	var out Review
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Review(ctx, id)
 		if err != nil {
 			return notFound(err, "review")
 		}
-		out, err = s.reviewView(ctx, tx, a, r, true)
-		return err
+		if out, err = s.reviewView(ctx, tx, a, r, true); err != nil || len(out.Items) == 0 {
+			return err
+		}
+		return s.record(ctx, tx, a, "review.read", "review", id, []string{"email"}, audit.Success, strconv.Itoa(len(out.Items))+" users")
 	})
 	if err == nil && !canSeeReviews(a) && len(out.Items) == 0 {
 		return Review{}, errs.E(errs.NotExist, "review not found")
@@ -247,6 +250,17 @@ func (s *Service) reviewView(ctx context.Context, tx *store.Tx, a authz.Actor, r
 		return v, err
 	}
 	all := canSeeReviews(a)
+	var users map[string]store.UserRow // read once when items are shown; only shown ones are opened
+	if withItems {
+		list, err := tx.ListUsers(ctx)
+		if err != nil {
+			return v, err
+		}
+		users = make(map[string]store.UserRow, len(list))
+		for _, u := range list {
+			users[u.ID] = u
+		}
+	}
 	for _, it := range items {
 		mine := it.ReviewerID == a.UserID
 		if it.Decision == "pending" && (mine || all) {
@@ -264,7 +278,7 @@ func (s *Service) reviewView(ctx context.Context, tx *store.Tx, a authz.Actor, r
 		}
 		ri.CanDecide = r.Status == "open" && it.Decision == "pending" && a.UserID != it.UserID &&
 			(mine || authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed)
-		if u, err := tx.UserByID(ctx, it.UserID); err == nil {
+		if u, ok := users[it.UserID]; ok {
 			if open, err := s.openUser(u); err == nil {
 				ri.Email = open.Email
 			}

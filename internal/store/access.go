@@ -71,9 +71,14 @@ func (tx *Tx) UpdateAccessRequest(ctx context.Context, id, from string, r Access
 		r.Status, r.Level, r.Steps, micro(r.ValidUntil), id, from)
 }
 
-// ListAccessRequests returns the newest requests, at most limit.
-func (tx *Tx) ListAccessRequests(ctx context.Context, limit int) ([]AccessRequestRow, error) {
-	rows, err := tx.query(ctx, "SELECT "+accessColumns+" FROM access_requests r JOIN subject_keys k ON k.subject_id = r.requester_id ORDER BY r.created_at DESC, r.id LIMIT ?", limit)
+// ListAccessRequests returns the newest requests, at most limit: all, or
+// (mine != "") those mine made and those still waiting for a decision.
+func (tx *Tx) ListAccessRequests(ctx context.Context, mine string, limit int) ([]AccessRequestRow, error) {
+	q, args := "SELECT "+accessColumns+" FROM access_requests r JOIN subject_keys k ON k.subject_id = r.requester_id", []any{}
+	if mine != "" {
+		q, args = q+" WHERE r.requester_id = ? OR r.status IN ('pending', 'open')", append(args, mine)
+	}
+	rows, err := tx.query(ctx, q+" ORDER BY r.created_at DESC, r.id LIMIT ?", append(args, limit)...)
 	if err != nil {
 		return nil, classify("store.ListAccessRequests", err)
 	}
