@@ -119,6 +119,10 @@ func (s *Service) StartReview(ctx context.Context, a authz.Actor) (Review, error
 				managers[u.Team] = append(managers[u.Team], u.ID)
 			}
 		}
+		h, err := s.newHolders(ctx)
+		if err != nil {
+			return err
+		}
 		var items []store.ReviewItemRow
 		for _, u := range users {
 			if u.Disabled {
@@ -140,16 +144,15 @@ func (s *Service) StartReview(ctx context.Context, a authz.Actor) (Review, error
 			if len(roles) > 1 {
 				flags = append(flags, "several_roles")
 			}
-			grants, err := s.definedGrants(ctx, roles)
+			holder, err := h.actor(ctx, u)
 			if err != nil {
 				return err
 			}
 			for _, r := range roles {
-				if tpl, ok := templateRole(string(r)); ok && !sameGrants(tpl.Grants, grants[r]) {
+				if tpl, ok := templateRole(string(r)); ok && !sameGrants(tpl.Grants, holder.Defined[r]) {
 					flags = append(flags, "beyond_template:"+string(r))
 				}
 			}
-			holder := authz.Actor{UserID: u.ID, Roles: roles, Defined: grants}
 			for _, oa := range authz.Explain(holder) {
 				if used[u.ID][string(oa.Object)] == 0 {
 					flags = append(flags, "unused:"+string(oa.Object))

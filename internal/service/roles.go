@@ -301,14 +301,42 @@ func (s *Service) EffectiveAccess(ctx context.Context, a authz.Actor, userID str
 	if err != nil {
 		return nil, err
 	}
-	target := authz.Actor{UserID: u.ID, Roles: authz.RolesOf(u.Role), Team: u.Team}
-	if target.SubTeams, err = s.subTeams(ctx, u.Team); err != nil {
+	h, err := s.newHolders(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if target.Defined, err = s.definedGrants(ctx, target.Roles); err != nil {
+	target, err := h.actor(ctx, u)
+	if err != nil {
 		return nil, err
 	}
 	return authz.Explain(target), nil
+}
+
+// holders builds the actor of any user — roles, defined grants, sub-teams
+// — for views over many users, reading the team tree once and each
+// combination of roles once.
+type holders struct {
+	s       *Service
+	parents map[string]string
+	grants  map[string]map[authz.Role]map[authz.Object]authz.Grant // by stored roles
+}
+
+func (s *Service) newHolders(ctx context.Context) (*holders, error) {
+	parents, err := s.db.TeamParents(ctx)
+	return &holders{s: s, parents: parents, grants: map[string]map[authz.Role]map[authz.Object]authz.Grant{}}, err
+}
+
+func (h *holders) actor(ctx context.Context, u store.UserRow) (authz.Actor, error) {
+	roles := authz.RolesOf(u.Role)
+	g, ok := h.grants[u.Role]
+	if !ok {
+		var err error
+		if g, err = h.s.definedGrants(ctx, roles); err != nil {
+			return authz.Actor{}, err
+		}
+		h.grants[u.Role] = g
+	}
+	return authz.Actor{UserID: u.ID, Roles: roles, Team: u.Team, SubTeams: authz.SubTeams(u.Team, h.parents), Defined: g}, nil
 }
 
 // RoleNetworks returns the address ranges a role may be used from (none:
@@ -420,20 +448,18 @@ func (s *Service) CustomerAudience(ctx context.Context, a authz.Actor, customerI
 			return err
 		}
 		res := customerRes(row)
+		h, err := s.newHolders(ctx)
+		if err != nil {
+			return err
+		}
 		for _, u := range users {
 			if u.Disabled {
 				continue
 			}
-			roles := authz.RolesOf(u.Role)
-			defined, err := s.definedGrants(ctx, roles)
+			holder, err := h.actor(ctx, u)
 			if err != nil {
 				return err
 			}
-			sub, err := s.subTeams(ctx, u.Team)
-			if err != nil {
-				return err
-			}
-			holder := authz.Actor{UserID: u.ID, Roles: roles, Team: u.Team, SubTeams: sub, Defined: defined}
 			d := authz.Decide(holder, authz.ActionRead, res)
 			if !d.Allowed {
 				continue
