@@ -16,9 +16,8 @@ import (
 	"strongroom.dev/strongroom/internal/service"
 )
 
-// SessionCookie is the session cookie's name. The __Host- prefix makes
-// browsers insist on Secure, Path=/ and no Domain.
-const SessionCookie = "__Host-strongroom-session"
+// SessionCookie is the session cookie's name (httpx.SessionCookie).
+const SessionCookie = httpx.SessionCookie
 
 // Handler serves the API.
 type Handler struct {

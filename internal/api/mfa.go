@@ -5,6 +5,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service"
 )
 
 type mfaCode struct {
@@ -17,11 +18,11 @@ func (h *Handler) verifyMFA(w http.ResponseWriter, r *http.Request, a authz.Acto
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	token, err := h.svc.VerifyMFA(r.Context(), a, in.Code)
+	sess, err := h.svc.VerifyMFA(r.Context(), a, in.Code)
 	if err != nil {
 		return err
 	}
-	rotated(w, token)
+	rotated(w, sess)
 	return nil
 }
 
@@ -35,19 +36,19 @@ func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, a authz.Actor) 
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	token, err := h.svc.StepUp(r.Context(), a, in.Code, in.Password)
+	sess, err := h.svc.StepUp(r.Context(), a, in.Code, in.Password)
 	if err != nil {
 		return err
 	}
-	rotated(w, token)
+	rotated(w, sess)
 	return nil
 }
 
 // rotated answers with a session's new token, in the body and the cookie;
 // the old token no longer works.
-func rotated(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	httpx.WriteJSON(w, http.StatusOK, map[string]string{"token": token})
+func rotated(w http.ResponseWriter, sess service.Session) {
+	httpx.SetSessionCookie(w, sess.Token, sess.ExpiresAt)
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"token": sess.Token})
 }
 
 // beginTOTP offers a new authenticator secret; nothing is stored yet.

@@ -75,11 +75,11 @@ func (h *Handler) finishPasskeyProof(w http.ResponseWriter, r *http.Request, a a
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	token, err := h.svc.FinishPasskeyProof(r.Context(), a, in)
+	sess, err := h.svc.FinishPasskeyProof(r.Context(), a, in)
 	if err != nil {
 		return err
 	}
-	rotated(w, token)
+	rotated(w, sess)
 	return nil
 }
 

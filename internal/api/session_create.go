@@ -30,15 +30,7 @@ func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name:     SessionCookie,
-		Value:    sess.Token,
-		Path:     "/",
-		Expires:  sess.ExpiresAt,
-		Secure:   true,
-		HttpOnly: true,
-		SameSite: http.SameSiteStrictMode,
-	})
+	httpx.SetSessionCookie(w, sess.Token, sess.ExpiresAt)
 	httpx.WriteJSON(w, http.StatusCreated, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, UserID: sess.UserID, MFAPending: sess.MFAPending})
 	return nil
 }

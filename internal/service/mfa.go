@@ -132,13 +132,13 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code, 
 // usable once) or an unused recovery code. Failures are counted, delayed
 // and locked like password failures, and audited. On success the session
 // gets a new token, returned; the old one stops working.
-func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) (string, error) {
+func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) (Session, error) {
 	if !a.MFAPending {
-		return "", errs.E(errs.Conflict, "this session has given its second factor already")
+		return Session{}, errs.E(errs.Conflict, "this session has given its second factor already")
 	}
 	code = strings.ToLower(strings.TrimSpace(code))
 	if code == "" {
-		return "", errs.InvalidField("code", "enter the code from your authenticator app, or a recovery code")
+		return Session{}, errs.InvalidField("code", "enter the code from your authenticator app, or a recovery code")
 	}
 	return s.prove(ctx, a, "code", "the code is not right, or was already used", func(tx *store.Tx) (bool, string, error) {
 		return s.matchCode(ctx, tx, a.UserID, code)
@@ -150,7 +150,7 @@ func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) (st
 // password if they have no second factor. (A passkey proves it through
 // FinishPasskeyProof.) The session's token is rotated; the new one is
 // returned.
-func (s *Service) StepUp(ctx context.Context, a authz.Actor, code, password string) (string, error) {
+func (s *Service) StepUp(ctx context.Context, a authz.Actor, code, password string) (Session, error) {
 	var u store.UserRow
 	var passkeys int
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
@@ -163,24 +163,24 @@ func (s *Service) StepUp(ctx context.Context, a authz.Actor, code, password stri
 		return err
 	})
 	if err != nil {
-		return "", err
+		return Session{}, err
 	}
 	code = strings.ToLower(strings.TrimSpace(code))
 	switch {
 	case u.TOTPSealed != nil || passkeys > 0:
 		if code == "" {
-			return "", errs.InvalidField("code", "you have a second factor: confirm with it (a code from your authenticator app, a recovery code or a passkey), not with your password")
+			return Session{}, errs.InvalidField("code", "you have a second factor: confirm with it (a code from your authenticator app, a recovery code or a passkey), not with your password")
 		}
 		return s.prove(ctx, a, "code", "the code is not right, or was already used", func(tx *store.Tx) (bool, string, error) {
 			return s.matchCode(ctx, tx, a.UserID, code)
 		})
 	case password == "":
-		return "", errs.InvalidField("password", "enter your password")
+		return Session{}, errs.InvalidField("password", "enter your password")
 	}
 	// Hash outside the write transaction: it takes tens of milliseconds.
 	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
 	if err != nil {
-		return "", err
+		return Session{}, err
 	}
 	return s.prove(ctx, a, "password", "the password is not right", func(*store.Tx) (bool, string, error) {
 		return ok, "password", nil
@@ -192,9 +192,9 @@ func (s *Service) StepUp(ctx context.Context, a authz.Actor, code, password stri
 // at login (the session is pending) or a step-up. Failures are counted per
 // user like password failures (delay from the 5th, lock at the 10th) and
 // answered as field's error wrong. Success rotates the session's token.
-func (s *Service) prove(ctx context.Context, a authz.Actor, field, wrong string, check func(tx *store.Tx) (ok bool, method string, err error)) (string, error) {
+func (s *Service) prove(ctx context.Context, a authz.Actor, field, wrong string, check func(tx *store.Tx) (ok bool, method string, err error)) (Session, error) {
 	if a.SessionID == "" {
-		return "", errs.E(errs.Permission, "only a logged-in session can prove its user")
+		return Session{}, errs.E(errs.Permission, "only a logged-in session can prove its user")
 	}
 	action := "session.step_up"
 	if a.MFAPending {
@@ -202,11 +202,12 @@ func (s *Service) prove(ctx context.Context, a authz.Actor, field, wrong string,
 	}
 	now := s.now()
 	if wait, ok := s.throttle.Allow(a.IP, now); !ok {
-		return "", tooManyCodes(wait)
+		return Session{}, tooManyCodes(wait)
 	}
 	account := []byte("mfa:" + a.UserID)
 	token, hash := authn.NewToken()
 	ok := false
+	var expires time.Time
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		fails, err := tx.LoginFailures(ctx, account)
 		if err != nil {
@@ -231,19 +232,19 @@ func (s *Service) prove(ctx context.Context, a authz.Actor, field, wrong string,
 				return err
 			}
 		}
-		if err := tx.VerifySession(ctx, a.SessionID, hash, now); err != nil {
+		if expires, err = tx.VerifySession(ctx, a.SessionID, hash, now); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, a, action, "user", a.UserID, nil, audit.Success, method+"; token rotated")
 	})
 	if err != nil {
-		return "", err
+		return Session{}, err
 	}
 	if !ok {
 		s.throttle.Failure(a.IP, now)
-		return "", errs.InvalidField(field, wrong)
+		return Session{}, errs.InvalidField(field, wrong)
 	}
-	return token, nil
+	return Session{Token: token, ID: a.SessionID, UserID: a.UserID, ExpiresAt: expires}, nil
 }
 
 // matchCode checks code against the user's TOTP secret (each step once) or

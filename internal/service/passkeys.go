@@ -308,13 +308,13 @@ func (s *Service) BeginPasskeyProof(ctx context.Context, a authz.Actor) (json.Ra
 // FinishPasskeyProof checks the browser's passkey answer and, if right,
 // gives the session its second factor or steps it up, like a code would
 // (counted, audited, token rotated). It returns the session's new token.
-func (s *Service) FinishPasskeyProof(ctx context.Context, a authz.Actor, response []byte) (string, error) {
+func (s *Service) FinishPasskeyProof(ctx context.Context, a authz.Actor, response []byte) (Session, error) {
 	if s.rp == nil {
-		return "", errNoPasskeys
+		return Session{}, errNoPasskeys
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
 	if err != nil {
-		return "", errBadPasskey
+		return Session{}, errBadPasskey
 	}
 	return s.prove(ctx, a, "credential", "the passkey's answer is not valid for this request; try again", func(tx *store.Tx) (bool, string, error) {
 		data, err := s.takeChallenge(ctx, tx, a.SessionID)

@@ -79,7 +79,8 @@ func TestPasskeys(t *testing.T) {
 		}
 		opts, _ = svc.BeginPasskeyProof(ctx, pending)
 		resp, _ = key.Get(opts)
-		token, err := svc.FinishPasskeyProof(ctx, pending, resp)
+		rotated, err := svc.FinishPasskeyProof(ctx, pending, resp)
+		token := rotated.Token
 		if err != nil {
 			t.Fatalf("passkey as second factor: %v", err)
 		}

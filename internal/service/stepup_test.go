@@ -99,7 +99,8 @@ func TestStepUp(t *testing.T) {
 		if _, err := svc.StepUp(ctx, sales, "", "not my password at all"); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("step-up with a wrong password: %v", err)
 		}
-		newToken, err := svc.StepUp(ctx, sales, "", pw)
+		rotated, err := svc.StepUp(ctx, sales, "", pw)
+		newToken := rotated.Token
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +123,8 @@ func TestStepUp(t *testing.T) {
 		}
 		pending, _ := svc.Authenticate(ctx, sess.Token, c)
 		code, _ := totp.GenerateCode(secret, clk.Now())
-		tok, err := svc.VerifyMFA(ctx, pending, code)
+		verified, err := svc.VerifyMFA(ctx, pending, code)
+		tok := verified.Token
 		if err != nil {
 			t.Fatal(err)
 		}

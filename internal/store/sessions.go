@@ -141,6 +141,9 @@ func (tx *Tx) UpdateSessionTokenKey(ctx context.Context, id string, tokenKey []b
 // VerifySession records a fresh proof of the user on a session (its
 // second factor at login, or a step-up) and moves it to a new token hash:
 // the token is rotated whenever the session gains privilege.
-func (tx *Tx) VerifySession(ctx context.Context, id string, tokenHash []byte, now time.Time) error {
-	return tx.updateOne(ctx, "store.VerifySession", "UPDATE sessions SET mfa_pending = 0, verified_at = ?, token_hash = ? WHERE id = ?", now.UnixMicro(), tokenHash, id)
+// It returns the session's absolute end, for the new token's cookie.
+func (tx *Tx) VerifySession(ctx context.Context, id string, tokenHash []byte, now time.Time) (time.Time, error) {
+	var expires int64
+	err := tx.queryRow(ctx, "UPDATE sessions SET mfa_pending = 0, verified_at = ?, token_hash = ? WHERE id = ? RETURNING expires_at", now.UnixMicro(), tokenHash, id).Scan(&expires)
+	return fromMicro(expires), classify("store.VerifySession", err)
 }

@@ -8,6 +8,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
 )
 
 type loginView struct {
@@ -46,7 +47,7 @@ func (h *Handler) login(q *request) error {
 		h.render(q, errs.KindOf(err).Status(), "login", "login", loginView{Email: email, Next: next, CSRF: newCSRFCookie(q.w), Error: msg})
 		return nil
 	}
-	http.SetCookie(q.w, &http.Cookie{Name: SessionCookie, Value: sess.Token, Path: "/", Expires: sess.ExpiresAt, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
 	http.SetCookie(q.w, &http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	if sess.MFAPending {
 		next = "/mfa/verify?next=" + url.QueryEscape(next)
@@ -59,7 +60,7 @@ func (h *Handler) logout(q *request) error {
 	if err := h.svc.Logout(q.r.Context(), q.actor); err != nil {
 		return err
 	}
-	http.SetCookie(q.w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	httpx.ClearSessionCookie(q.w)
 	q.redirect("/login", "logged_out")
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/boombuler/barcode/qr"
 
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 )
 
@@ -113,7 +114,7 @@ func (h *Handler) passkeyProof(q *request) (string, error) {
 // step-up page.
 func (h *Handler) provePasskey(q *request) error {
 	next := safeNext(q.r.PostFormValue("next"))
-	token, err := h.svc.FinishPasskeyProof(q.r.Context(), q.actor, []byte(q.r.PostFormValue("credential")))
+	sess, err := h.svc.FinishPasskeyProof(q.r.Context(), q.actor, []byte(q.r.PostFormValue("credential")))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) && !errs.Is(err, errs.Conflict) {
 			return err
@@ -124,7 +125,7 @@ func (h *Handler) provePasskey(q *request) error {
 		}
 		return h.renderStepUp(q, errs.KindOf(err).Status(), next, msg)
 	}
-	setSessionCookie(q.w, token)
+	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 	return nil
 }
@@ -195,7 +196,7 @@ func (h *Handler) renderVerify(q *request, status int, next, msg string) error {
 
 func (h *Handler) verifyMFA(q *request) error {
 	next := safeNext(q.r.PostFormValue("next"))
-	token, err := h.svc.VerifyMFA(q.r.Context(), q.actor, q.r.PostFormValue("code"))
+	sess, err := h.svc.VerifyMFA(q.r.Context(), q.actor, q.r.PostFormValue("code"))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
@@ -203,7 +204,7 @@ func (h *Handler) verifyMFA(q *request) error {
 		msg, _ := errs.Public(err)
 		return h.renderVerify(q, errs.KindOf(err).Status(), next, msg)
 	}
-	setSessionCookie(q.w, token)
+	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 	return nil
 }

@@ -6,13 +6,8 @@ import (
 	"strings"
 
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
 )
-
-// setSessionCookie gives the browser a session's new token (after the
-// second factor or a step-up rotates it).
-func setSessionCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
-}
 
 type stepUpView struct {
 	Next, Error    string
@@ -73,7 +68,7 @@ func (h *Handler) renderStepUp(q *request, status int, next, msg string) error {
 
 func (h *Handler) stepUp(q *request) error {
 	next := safeNext(q.r.PostFormValue("next"))
-	token, err := h.svc.StepUp(q.r.Context(), q.actor, q.r.PostFormValue("code"), q.r.PostFormValue("password"))
+	sess, err := h.svc.StepUp(q.r.Context(), q.actor, q.r.PostFormValue("code"), q.r.PostFormValue("password"))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
@@ -81,7 +76,7 @@ func (h *Handler) stepUp(q *request) error {
 		msg, _ := errs.Public(err)
 		return h.renderStepUp(q, errs.KindOf(err).Status(), next, msg)
 	}
-	setSessionCookie(q.w, token)
+	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 	return nil
 }

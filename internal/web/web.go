@@ -31,7 +31,7 @@ import (
 var files embed.FS
 
 // SessionCookie is shared with the API: one login serves both.
-const SessionCookie = "__Host-strongroom-session"
+const SessionCookie = httpx.SessionCookie
 
 const (
 	csrfCookie = "__Host-strongroom-csrf" // double-submit token for the login form
