@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -221,6 +222,8 @@ func (s *Service) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error) {
 			tasks = append(tasks, Task{Activity: act, CustomerName: co.Fields[crm.CompanyName]})
 			events = append(events, event(a, "activity.read", "company", co.ID, append(shown, "activity.subject", "activity.body"), audit.Success, "my tasks"))
 		}
+		// Customer and company tasks together, soonest due first (undated last).
+		slices.SortStableFunc(tasks, func(x, y Task) int { return compareDue(x.Activity.DueAt, y.Activity.DueAt) })
 		out = tasks
 		return events, nil
 	})
@@ -341,4 +344,17 @@ func (s *Service) insertActivity(ctx context.Context, tx *store.Tx, a authz.Acto
 		return err
 	}
 	return s.record(ctx, tx, a, "activity.create", object, objectID, []string{"activity." + in.Kind}, audit.Success, r.ID)
+}
+
+// compareDue orders due times, soonest first, a missing one last.
+func compareDue(x, y *time.Time) int {
+	switch {
+	case x == nil && y == nil:
+		return 0
+	case x == nil:
+		return 1
+	case y == nil:
+		return -1
+	}
+	return x.Compare(*y)
 }

@@ -86,16 +86,14 @@ func (s *Service) CustomerTransactions(ctx context.Context, a authz.Actor, custo
 		return nil, errCustomerNotFound
 	}
 	var out *PurchaseHistory
+	denied := false // recorded in the transaction, answered after it commits
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, err := tx.CustomerByID(ctx, customerID)
-		if err != nil {
-			return notFound(err, "customer")
+		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, "transaction.read")
+		if denied = isDenied; err != nil || denied {
+			return err
 		}
 		d := authz.Decide(a, authz.ActionRead, transactionRes(row))
 		if !d.Allowed || d.Field("amount") < authz.Read {
-			if !authz.Decide(a, authz.ActionRead, customerRes(row)).Allowed {
-				return errCustomerNotFound
-			}
 			return nil
 		}
 		rows, err := tx.CustomerTransactions(ctx, customerID, 500)
@@ -119,6 +117,9 @@ func (s *Service) CustomerTransactions(ctx context.Context, a authz.Actor, custo
 		}
 		return s.record(ctx, tx, a, "transaction.read", "customer", customerID, []string{"reference", "description", "amount", "premium"}, audit.Success, fmt.Sprintf("%d transactions", len(rows)))
 	})
+	if err == nil && denied {
+		err = errCustomerNotFound
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,8 @@ func (s *Service) SetTransactionStatus(ctx context.Context, a authz.Actor, id, s
 	if err := crm.CheckTransactionStatus(status); err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	denied := false // recorded in the transaction, answered after it commits
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.TransactionByID(ctx, id)
 		if err != nil {
 			return notFound(err, "transaction")
@@ -142,8 +144,8 @@ func (s *Service) SetTransactionStatus(ctx context.Context, a authz.Actor, id, s
 		if err != nil {
 			return err
 		}
-		if !authz.Decide(a, authz.ActionRead, transactionRes(row)).Allowed {
-			return errs.E(errs.NotExist, "transaction not found")
+		if denied = !authz.Decide(a, authz.ActionRead, transactionRes(row)).Allowed; denied {
+			return s.record(ctx, tx, a, "transaction.update", "customer", r.CustomerID, nil, audit.Denied, "not in scope")
 		}
 		if !authz.Decide(a, authz.ActionUpdate, transactionRes(row)).Allowed {
 			return errs.E(errs.Permission, "you may not change transactions")
@@ -153,6 +155,10 @@ func (s *Service) SetTransactionStatus(ctx context.Context, a authz.Actor, id, s
 		}
 		return s.record(ctx, tx, a, "transaction.update", "customer", r.CustomerID, []string{"status"}, audit.Success, id+": "+r.Status+" -> "+status)
 	})
+	if err == nil && denied {
+		err = errs.E(errs.NotExist, "transaction not found")
+	}
+	return err
 }
 
 func sealTransaction(key keyring.DataKey, t crm.Transaction, now time.Time) (store.TransactionRow, error) {

@@ -155,7 +155,6 @@ func (db *DB) Close() error {
 	return err
 }
 
-// q turns a portable query ('?' placeholders) into the engine's form.
 // readStmt returns query prepared on the read pool (SQLite; database/sql
 // keeps it prepared per connection), for the reads every request makes
 // outside a transaction; nil for PostgreSQL, whose driver caches itself.
@@ -193,6 +192,7 @@ func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return db.read.QueryRowContext(ctx, db.q(query), args...)
 }
 
+// q turns a portable query ('?' placeholders) into the engine's form.
 func (db *DB) q(query string) string {
 	if db.engine != Postgres {
 		return query

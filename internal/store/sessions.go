@@ -92,6 +92,9 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicro(created), fromMicro(seen), fromMicro(expires)
 	u.Disabled = disabled != 0
 	u.CreatedAt, u.UpdatedAt = fromMicro(uc), fromMicro(uu)
+	if ul > 0 {
+		u.LastLoginAt = fromMicro(ul)
+	}
 	out.User = u
 	out.PolicyPending = pending > 0
 	out.EnrolPending = enrol > 0
