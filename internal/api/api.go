@@ -53,6 +53,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/mfa/required-roles", h.authed(h.listMFARequiredRoles))
 	mux.Handle("PUT /api/v1/mfa/required-roles", h.authed(h.setMFARequiredRoles))
 	mux.Handle("DELETE /api/v1/users/{id}/mfa", h.authed(h.resetMFA))
+	mux.Handle("DELETE /api/v1/users/{id}/sessions", h.authed(h.endUserSessions))
 	mux.Handle("GET /api/v1/policy", h.beforePolicy(h.showPolicy))
 	mux.Handle("POST /api/v1/policy/accept", h.beforePolicy(h.acceptPolicy))
 	mux.Handle("PUT /api/v1/policy", h.authed(h.publishPolicy))
@@ -61,7 +62,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("DELETE /api/v1/sessions/others", h.authed(h.endOtherSessions))
 	mux.Handle("DELETE /api/v1/sessions/{id}", h.authed(h.endSession))
 	mux.Handle("GET /api/v1/me", h.beforeEnrol(h.showMe))
-	mux.Handle("POST /api/v1/me/password", h.authed(h.changePassword))
+	mux.Handle("POST /api/v1/me/password", h.beforePassword(h.changePassword))
 	mux.Handle("GET /api/v1/customers", h.authed(h.listCustomers))
 	mux.Handle("POST /api/v1/customers", h.authed(h.createCustomer))
 	mux.Handle("POST /api/v1/customers/import", h.authed(h.importCustomers))
@@ -179,11 +180,18 @@ func (h *Handler) beforeEnrol(fn authedFunc) http.Handler {
 	return h.authenticated(fn, authz.GateEnrol)
 }
 
+// beforePassword is authed for the routes a user whose password an
+// administrator chose needs before changing it: changing it.
+func (h *Handler) beforePassword(fn authedFunc) http.Handler {
+	return h.authenticated(fn, authz.GatePassword)
+}
+
 // owedStep tells a caller how to take the step its session still owes.
 var owedStep = map[string]string{
-	"mfa":    "verify your second factor first: POST /api/v1/sessions/current/mfa with the code from your authenticator app",
-	"enrol":  "your role must use two-step login: set up an authenticator first with POST then PUT /api/v1/me/totp",
-	"policy": "accept the current security policy first: GET /api/v1/policy, then POST /api/v1/policy/accept",
+	"mfa":      "verify your second factor first: POST /api/v1/sessions/current/mfa with the code from your authenticator app",
+	"password": "an administrator chose your password: change it first with POST /api/v1/me/password",
+	"enrol":    "your role must use two-step login: set up an authenticator first with POST then PUT /api/v1/me/totp",
+	"policy":   "accept the current security policy first: GET /api/v1/policy, then POST /api/v1/policy/accept",
 }
 
 func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {

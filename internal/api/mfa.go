@@ -61,18 +61,17 @@ func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, a authz.Acto
 	return nil
 }
 
-// confirmTOTP stores the secret once a code from it is shown, and answers
-// with the recovery codes, shown this once.
+// confirmTOTP stores the secret this session was offered once a code from
+// it is shown, and answers with the recovery codes, shown this once.
 func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
-		Secret   string `json:"secret"`
-		Code     string `json:"code"`
-		Password string `json:"current_password"` // when replacing an enrolled authenticator
+		Secret string `json:"secret"` // optional; when sent, it must be the offered one
+		Code   string `json:"code"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	codes, err := h.svc.ConfirmTOTP(r.Context(), a, in.Secret, in.Code, in.Password)
+	codes, err := h.svc.ConfirmTOTP(r.Context(), a, in.Secret, in.Code)
 	if err != nil {
 		return err
 	}

@@ -26,11 +26,14 @@ func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	sess, err := h.svc.Login(r.Context(), req.Email, req.Password, client(r))
+	c := client(r)
+	c.Device = httpx.DeviceCookieValue(r)
+	sess, err := h.svc.Login(r.Context(), req.Email, req.Password, c)
 	if err != nil {
 		return err
 	}
 	httpx.SetSessionCookie(w, sess.Token, sess.ExpiresAt)
+	httpx.SetDeviceCookie(w, sess.Device)
 	httpx.WriteJSON(w, http.StatusCreated, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, UserID: sess.UserID, MFAPending: sess.MFAPending})
 	return nil
 }

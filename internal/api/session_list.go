@@ -42,3 +42,15 @@ func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, a aut
 	}{n})
 	return nil
 }
+
+// endUserSessions ends every session of a user (administrators).
+func (h *Handler) endUserSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	n, err := h.svc.EndUserSessions(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, struct {
+		Ended int `json:"ended"`
+	}{n})
+	return nil
+}

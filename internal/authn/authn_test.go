@@ -2,6 +2,7 @@ package authn
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -70,10 +71,22 @@ func TestCheckPassword(t *testing.T) {
 	}{
 		{"correct horse battery staple", true},
 		{"密码必须足够长才能安全使用哦", true},
-		{strings.Repeat("ab", 128), true},
+		{longPhrase(256), true},
+		{longPhrase(257), false},
 		{"short", false},
 		{"elevenchars", false},
-		{strings.Repeat("ab", 129), false},
+		// NIST SP 800-63B: repetitive and sequential strings, keyboard walks.
+		{"123456789012", false},
+		{"aaaaaaaaaaaa", false},
+		{"qwertyuiopasdf", false},
+		{"abcdefghijklmnop", false},
+		{"zyxwvutsrqpo", false},
+		{"abcabcabcabc", false},
+		{"asdfghjkl;'zxcvbnm", false},
+		{"1qaz2wsx3edc4rfv", false},
+		{"tundra kettle tundra kettle tundra kettle ", false},
+		{"kettle 123 lantern", true},
+		{"abc tundra xyz kettle", true},
 		{"aaaaaaaaaaaaaaaa", false},
 		{"password1234", false},
 		{"iloveyou12345", false}, // a common password with digits after it
@@ -93,6 +106,15 @@ func TestCheckPassword(t *testing.T) {
 			t.Errorf("CheckPassword(%q): kind %v, want invalid", tt.password, errs.KindOf(err))
 		}
 	}
+}
+
+// longPhrase is n characters of words that repeat no unit three times.
+func longPhrase(n int) string {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "tundra%d kettle ", i)
+	}
+	return b.String()[:n]
 }
 
 func TestCheckPasswordMinimum(t *testing.T) {

@@ -170,6 +170,52 @@ func isCommon(lower string) bool {
 	return len(stem) >= 6 && stem != lower && set[stem]
 }
 
+// keyboardRows are the rows of a US keyboard, whose neighbouring keys make
+// "walks" such as qwerty or asdf.
+var keyboardRows = []string{"`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./"}
+
+// neighbours reports whether b follows a in a predictable way: the same
+// character, the next or previous code point (abc, 321), or the next or
+// previous key on a keyboard row (qwe, lkj).
+func neighbours(a, b rune) bool {
+	if d := b - a; d >= -1 && d <= 1 {
+		return true
+	}
+	for _, row := range keyboardRows {
+		i, j := strings.IndexRune(row, a), strings.IndexRune(row, b)
+		if i >= 0 && j >= 0 && (i-j == 1 || j-i == 1) {
+			return true
+		}
+	}
+	return false
+}
+
+// predictable reports whether a (lower-cased) password is built mostly
+// from repeated, sequential or neighbouring-key runs of three or more
+// characters (NIST SP 800-63B §3.1.1.2: "repetitive or sequential
+// characters") — at least three quarters of its characters lie in such
+// runs — or is one unit said three times or more (abcabcabc, 12341234x3).
+func predictable(lower string) bool {
+	r := []rune(lower)
+	for unit := 1; unit*3 <= len(r); unit++ {
+		if len(r)%unit == 0 && strings.Repeat(string(r[:unit]), len(r)/unit) == lower {
+			return true
+		}
+	}
+	covered, run := 0, 1
+	for i := 1; i <= len(r); i++ {
+		if i < len(r) && neighbours(r[i-1], r[i]) {
+			run++
+			continue
+		}
+		if run >= 3 {
+			covered += run
+		}
+		run = 1
+	}
+	return covered*4 >= len(r)*3
+}
+
 // CheckPassword applies the password policy: length over composition, no
 // very common passwords, and none built from the account's own words.
 func CheckPassword(password string, minLen int, contextWords ...string) error {
@@ -190,6 +236,9 @@ func CheckPassword(password string, minLen int, contextWords ...string) error {
 	lower := strings.ToLower(password)
 	if strings.Count(lower, string([]rune(lower)[0])) == len(lower) {
 		return errs.InvalidField(field, "password must not repeat one character")
+	}
+	if predictable(lower) {
+		return errs.InvalidField(field, "password is mostly repeated, sequential or neighbouring keys (like 123456, aaaa, abcd or qwerty); choose a phrase of unrelated words")
 	}
 	if isCommon(lower) {
 		return errs.InvalidField(field, "password is too common (it appears in lists of breached passwords); choose a longer phrase of unrelated words")

@@ -100,6 +100,9 @@ type Actor struct {
 	// EnrolPending: the user's role must use two-step login and they have
 	// no authenticator yet; until they enrol one, only that is reachable.
 	EnrolPending bool
+	// PasswordPending: an administrator chose the user's password; until
+	// the user changes it, only changing it (and logging out) is reachable.
+	PasswordPending bool
 	// VerifiedAt is when this session last proved its user fresh: the
 	// second factor (at login or on a step-up), or the password for a user
 	// without one. Sensitive actions need it within StepUpWindow.
@@ -265,19 +268,23 @@ func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
 type Gate int
 
 const (
-	GateFull   Gate = iota // nothing owed
-	GatePolicy             // may still owe accepting the security policy
-	GateEnrol              // may also still owe enrolling an authenticator
-	GateMFA                // may also still owe this session's second factor
+	GateFull     Gate = iota // nothing owed
+	GatePolicy               // may still owe accepting the security policy
+	GateEnrol                // may also still owe enrolling an authenticator
+	GatePassword             // may also still owe changing a password someone else chose
+	GateMFA                  // may also still owe this session's second factor
 )
 
-// Owes names what a must do before passing g: "mfa", "enrol", "policy", or
-// "" when nothing. The second factor comes first, then enrolment, then the
+// Owes names what a must do before passing g: "mfa", "password", "enrol",
+// "policy", or "" when nothing. The second factor comes first, then
+// changing a password an administrator chose, then enrolment, then the
 // policy.
 func (a Actor) Owes(g Gate) string {
 	switch {
 	case a.MFAPending && g < GateMFA:
 		return "mfa"
+	case a.PasswordPending && g < GatePassword:
+		return "password"
 	case a.EnrolPending && g < GateEnrol:
 		return "enrol"
 	case a.PolicyPending && g < GatePolicy:

@@ -47,8 +47,9 @@ Usage:
       [--smtp-starttls required|none] [--smtp-ca PEM]; the relay's password only
       from STRONGROOM_SMTP_PASSWORD. --public-url https://crm.example.com is the
       address put in emailed links (default https://--addr).
-  strongroom user add --email E --role ROLE [--team T] --password-stdin [--data DIR] [--db URL]
-      Create a user; the password is read from standard input.
+  strongroom user add --email E --role ROLE [--team T] --password-stdin [--must-change] [--data DIR] [--db URL]
+      Create a user; the password is read from standard input. --must-change: the
+      user must change it at first login (always so for users an admin adds in the UI or API).
   strongroom user invite --email E --role ROLE [--team T] [mail flags] [--data DIR] [--db URL]
       Create a user without a password and email them a link (7 days) to choose
       one; without --smtp-host the link is printed to pass on.
@@ -59,6 +60,8 @@ Usage:
       Change a user's role (audited).
   strongroom user reset-mfa --email E [--data DIR] [--db URL]
       Remove a user's authenticator and recovery codes (audited).
+  strongroom user end-sessions --email E [--data DIR] [--db URL]
+      End every session of a user, e.g. after a lost device (audited).
   strongroom user list | disable --email E | enable --email E [--data DIR] [--db URL]
       List users (role, team, second factor, last login); disable one (ending
       every session) or enable them again (audited).

@@ -13,7 +13,7 @@ import (
 
 func user(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError("user needs a subcommand: add, invite, list, set-role, disable, enable, reset-password or reset-mfa")
+		return usageError("user needs a subcommand: add, invite, list, set-role, disable, enable, reset-password, reset-mfa or end-sessions")
 	}
 	switch args[0] {
 	case "add":
@@ -22,6 +22,15 @@ func user(ctx context.Context, args []string, env Env) error {
 		return userSetRole(ctx, args[1:], env)
 	case "reset-mfa":
 		return userResetMFA(ctx, args[1:], env)
+	case "end-sessions":
+		return onUser(ctx, "end-sessions", args[1:], env, func(a *app, id string) error {
+			n, err := a.svc.EndUserSessions(ctx, authz.System(), id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "ended %d sessions of user %s\n", n, id)
+			return nil
+		})
 	case "invite":
 		return userInvite(ctx, args[1:], env)
 	case "reset-password":
@@ -42,6 +51,7 @@ func userAdd(ctx context.Context, args []string, env Env) error {
 	role := fs.String("role", "", "one of: "+roleNames())
 	team := fs.String("team", "", "the user's team (optional; team-scoped roles such as manager and support see their team's customers)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	mustChange := fs.Bool("must-change", false, "make the user change the password at first login (when you chose it for them)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -60,7 +70,7 @@ func userAdd(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
-	u, err := a.svc.CreateUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Team: *team, Password: password})
+	u, err := a.svc.CreateUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Team: *team, Password: password, MustChange: *mustChange})
 	if err != nil {
 		return err
 	}

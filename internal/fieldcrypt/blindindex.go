@@ -22,9 +22,13 @@ const (
 	IndexUserEmail          = "user.email"
 	IndexNameToken          = "name.token" // tokens of customer and company names
 	IndexTag                = "tag"        // customer and company tags, lower-cased
+	// IndexDeviceCookie is not an index of personal data: it is the MAC of
+	// a device cookie (a user id and a random nonce), keyed like the others
+	// from the master key, so a browser proves it logged in before.
+	IndexDeviceCookie = "device.cookie"
 )
 
-var indexNames = []string{IndexCustomerEmail, IndexCustomerPhone, IndexCustomerNationalID, IndexUserEmail, IndexNameToken, IndexTag}
+var indexNames = []string{IndexCustomerEmail, IndexCustomerPhone, IndexCustomerNationalID, IndexUserEmail, IndexNameToken, IndexTag, IndexDeviceCookie}
 
 // Indexer computes blind indexes: a truncated HMAC-SHA256 of a normalised
 // value under a key derived from the master key for that index alone.

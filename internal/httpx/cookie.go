@@ -19,3 +19,28 @@ func SetSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
 func ClearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
+
+// DeviceCookie marks a browser in which a user has logged in before (see
+// service.Client.Device): failed logins from elsewhere do not lock it out.
+// It holds no session and survives logout.
+const DeviceCookie = "__Host-strongroom-device"
+
+// deviceCookieAge is how long a browser stays known without a new login.
+const deviceCookieAge = 365 * 24 * time.Hour
+
+// SetDeviceCookie gives the browser its device cookie ("" sets nothing).
+func SetDeviceCookie(w http.ResponseWriter, value string) {
+	if value == "" {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: DeviceCookie, Value: value, Path: "/", MaxAge: int(deviceCookieAge.Seconds()), Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+}
+
+// DeviceCookieValue is the device cookie r carries, or "".
+func DeviceCookieValue(r *http.Request) string {
+	c, err := r.Cookie(DeviceCookie)
+	if err != nil || len(c.Value) > 128 {
+		return ""
+	}
+	return c.Value
+}

@@ -70,6 +70,9 @@ type AccessRequest struct {
 	ExpiresAt   time.Time    `json:"expires_at"`
 	ValidUntil  *time.Time   `json:"valid_until,omitempty"`
 	CanDecide   bool         `json:"can_decide"` // the asking user may decide it now
+	// DecidedEarlier: the asking user decided an earlier level, so another
+	// person must decide this one (separation of duties).
+	DecidedEarlier bool `json:"decided_earlier,omitempty"`
 }
 
 func reasonPlace(id string) fieldcrypt.Place {
@@ -111,6 +114,7 @@ func (s *Service) accessState(a authz.Actor, r store.AccessRequestRow, now time.
 		r.Status == "approved" && !now.Before(r.ValidUntil):
 		out.Status = "expired"
 	}
+	out.DecidedEarlier = slices.ContainsFunc(out.Steps, func(st AccessStep) bool { return st.By == a.UserID })
 	out.CanDecide = canDecide(a, out, now)
 	return out, nil
 }
@@ -129,9 +133,11 @@ func (s *Service) openReason(r store.AccessRequestRow) (string, error) {
 }
 
 // canDecide: a pending request (or an open break-glass review) at a level
-// whose roles include the actor's; never one's own.
+// whose roles include the actor's; never one's own, and never a level after
+// one the actor decided: each level is a different person from the
+// requester and from every earlier level (separation of duties).
 func canDecide(a authz.Actor, r AccessRequest, now time.Time) bool {
-	if a.UserID == r.RequesterID || r.Level >= len(r.Levels) {
+	if a.UserID == r.RequesterID || r.DecidedEarlier || r.Level >= len(r.Levels) {
 		return false
 	}
 	if r.Status != "pending" && r.Status != "open" {
@@ -353,7 +359,7 @@ func (s *Service) AccessRequests(ctx context.Context, a authz.Actor) ([]AccessRe
 			if err != nil {
 				return err
 			}
-			if mine != "" && v.RequesterID != a.UserID && !v.CanDecide {
+			if mine != "" && v.RequesterID != a.UserID && !v.CanDecide && !(v.DecidedEarlier && v.Status == "pending") {
 				continue // waiting for someone else: neither listed nor opened
 			}
 			if v.Reason, err = s.openReason(r); err != nil {
@@ -392,6 +398,9 @@ func (s *Service) DecideAccessRequest(ctx context.Context, a authz.Actor, id str
 		}
 		if a.UserID == v.RequesterID {
 			return errs.E(errs.Permission, "nobody decides their own request")
+		}
+		if v.DecidedEarlier && v.Status == "pending" {
+			return errs.E(errs.Permission, "you approved an earlier level of this request; another person must decide this level")
 		}
 		if !v.CanDecide {
 			return errs.E(errs.Permission, "this request is not waiting for your decision (it was decided, expired, or waits for another level)")

@@ -2,8 +2,11 @@ package service
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +23,9 @@ import (
 type Client struct {
 	IP        string
 	UserAgent string
+	// Device is the device cookie the browser presented at login ("" for
+	// none): proof that a user logged in from it before (deviceAccount).
+	Device string
 }
 
 // Session is a started session. Token is shown once and never stored.
@@ -30,6 +36,9 @@ type Session struct {
 	UserID     string
 	ExpiresAt  time.Time
 	MFAPending bool
+	// Device is the device cookie to give the browser after a login whose
+	// password was right ("" otherwise).
+	Device string
 }
 
 // errBadLogin is the one answer to a wrong email, a wrong password, an
@@ -54,18 +63,27 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	var user store.UserRow
 	var fails store.LoginFailures
 	var passkeys []store.PasskeyRow
+	// The run of failures that bars this attempt: the account's, or, from a
+	// browser that logged in to it before, that browser's own.
+	account, device := emailIdx, ""
 	err = s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if fails, err = tx.LoginFailures(ctx, emailIdx); err != nil {
+		switch user, err = tx.UserByEmailIndex(ctx, emailIdx); {
+		case errs.Is(err, errs.NotExist):
+		case err != nil:
 			return err
+		default:
+			if nonce, ok := s.knownDevice(user.ID, c.Device); ok {
+				account, device = deviceAccount(emailIdx, nonce), c.Device
+			}
+			if passkeys, err = tx.UserPasskeys(ctx, user.ID); err != nil {
+				return err
+			}
 		}
-		if user, err = tx.UserByEmailIndex(ctx, emailIdx); err != nil {
-			return err
-		}
-		passkeys, err = tx.UserPasskeys(ctx, user.ID)
+		fails, err = tx.LoginFailures(ctx, account)
 		return err
 	})
-	if err != nil && !errs.Is(err, errs.NotExist) {
+	if err != nil {
 		return Session{}, err
 	}
 	_, lockedRun := authn.Lockout(fails.Count)
@@ -97,7 +115,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		case ok:
 			reason = "account disabled"
 		}
-		if err := s.loginFailed(ctx, a, emailIdx, user, reason, !locked); err != nil {
+		if err := s.loginFailed(ctx, a, account, user, "session.create", reason, !locked); err != nil {
 			return Session{}, err
 		}
 		return Session{}, errBadLogin
@@ -141,7 +159,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 			return err
 		}
 		if fails.Count > 0 {
-			if err := tx.ClearLoginFailures(ctx, emailIdx); err != nil {
+			if err := tx.ClearLoginFailures(ctx, account); err != nil {
 				return err
 			}
 		}
@@ -155,7 +173,39 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if err != nil {
 		return Session{}, err
 	}
-	return Session{Token: token, ID: sess.ID, UserID: user.ID, ExpiresAt: sess.ExpiresAt, MFAPending: sess.MFAPending}, nil
+	if device == "" {
+		device = s.newDevice(user.ID)
+	}
+	return Session{Token: token, ID: sess.ID, UserID: user.ID, ExpiresAt: sess.ExpiresAt, MFAPending: sess.MFAPending, Device: device}, nil
+}
+
+// Device cookies (OWASP's defence against lockout as denial of service):
+// after a login whose password was right, the browser gets a cookie naming
+// a random nonce and the user, under a MAC keyed from the master key. A
+// login that presents a valid one is barred only by that browser's own run
+// of failures, never by failures that came from elsewhere, so an attacker
+// who locks the account cannot keep its owner out of a browser they used
+// before. The nonce is not stored: the cookie proves itself.
+
+// newDevice makes a device cookie for userID.
+func (s *Service) newDevice(userID string) string {
+	nonce := rand.Text()
+	return nonce + "." + base64.RawURLEncoding.EncodeToString(s.index.Index(fieldcrypt.IndexDeviceCookie, userID+"|"+nonce))
+}
+
+// knownDevice checks a device cookie against userID and returns its nonce.
+func (s *Service) knownDevice(userID, cookie string) (string, bool) {
+	nonce, mac, ok := strings.Cut(cookie, ".")
+	if !ok || userID == "" || len(nonce) != 26 {
+		return "", false
+	}
+	want := base64.RawURLEncoding.EncodeToString(s.index.Index(fieldcrypt.IndexDeviceCookie, userID+"|"+nonce))
+	return nonce, subtle.ConstantTimeCompare([]byte(mac), []byte(want)) == 1
+}
+
+// deviceAccount is the key of a known browser's own run of failures.
+func deviceAccount(emailIdx []byte, nonce string) []byte {
+	return append(append(slices.Clip(emailIdx), "|device|"...), nonce...)
 }
 
 // refuseThrottled audits and answers an attempt that came too soon.
@@ -198,17 +248,18 @@ func (s *Service) countFailure(ctx context.Context, tx *store.Tx, a authz.Actor,
 	return n, true, s.record(ctx, tx, a, "user.lock", "user", userID, nil, audit.Success, fmt.Sprintf("%d consecutive %s; locked for %s", n, why, wait))
 }
 
-// loginFailed audits a failed login and, when count is set, adds it to the
+// loginFailed audits a failed password (action: a login, or a re-check of
+// the password behind a session) and, when count is set, adds it to the
 // account's run of failures, delaying or locking the account by
 // authn.Lockout. A lock is audited and mailed to the user (a known,
 // enabled one) after the transaction commits.
-func (s *Service) loginFailed(ctx context.Context, a authz.Actor, account []byte, user store.UserRow, reason string, count bool) error {
+func (s *Service) loginFailed(ctx context.Context, a authz.Actor, account []byte, user store.UserRow, action, reason string, count bool) error {
 	now := s.now()
 	s.throttle.Failure(a.IP, now)
 	var lockedNow bool
 	var n int
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		if err := s.record(ctx, tx, a, "session.create", "user", user.ID, nil, audit.Failure, reason); err != nil {
+		if err := s.record(ctx, tx, a, action, "user", user.ID, nil, audit.Failure, reason); err != nil {
 			return err
 		}
 		if !count {
@@ -225,6 +276,51 @@ func (s *Service) loginFailed(ctx context.Context, a authz.Actor, account []byte
 		s.mailer.Enqueue(composeMail("locked", user.Locale, u.Email, mailData{
 			Count: n, When: mailTime(now), Until: mailTime(now.Add(authn.LockFor)), IP: a.IP, Link: s.link("/password/forgot", ""),
 		}))
+	}
+	return nil
+}
+
+// recheckPassword verifies the password of the actor's own user u again
+// behind a session (changing the password, a step-up without a second
+// factor). It is the login's check: a wrong password counts in the same
+// per-account run as failed logins (a delay from the 5th, a lock at the
+// 10th, audited and mailed), and while the account is delayed or locked no
+// password is tried at all, so a stolen session is no password oracle.
+// action names the audit event; field the input a wrong password is
+// reported on.
+func (s *Service) recheckPassword(ctx context.Context, a authz.Actor, u store.UserRow, password, action, field string) error {
+	now := s.now()
+	if wait, ok := s.throttle.Allow(a.IP, now); !ok {
+		return tooMany("too many wrong passwords", wait)
+	}
+	var fails store.LoginFailures
+	if err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		fails, err = tx.LoginFailures(ctx, u.EmailIndex)
+		return err
+	}); err != nil {
+		return err
+	}
+	if now.Before(fails.Until) {
+		if err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+			return s.record(ctx, tx, a, action, "user", u.ID, nil, audit.Denied, "throttled: too many wrong passwords")
+		}); err != nil {
+			return err
+		}
+		return tooMany("too many wrong passwords", fails.Until.Sub(now))
+	}
+	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.loginFailed(ctx, a, u.EmailIndex, u, action, "current password wrong", true); err != nil {
+			return err
+		}
+		return errs.InvalidField(field, "the current password is not right")
+	}
+	if fails.Count > 0 {
+		return s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.ClearLoginFailures(ctx, u.EmailIndex) })
 	}
 	return nil
 }
@@ -282,7 +378,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (aut
 			return authz.Actor{}, err
 		}
 	}
-	return authz.Actor{UserID: user.ID, Roles: roles, Defined: defined, BreakGlass: glass, Team: user.Team, SubTeams: sub, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, IP: c.IP}, nil
+	return authz.Actor{UserID: user.ID, Roles: roles, Defined: defined, BreakGlass: glass, Team: user.Team, SubTeams: sub, Locale: user.Locale, PolicyPending: sw.PolicyPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, PasswordPending: user.MustChangePassword, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, IP: c.IP}, nil
 }
 
 // Logout ends the actor's current session.

@@ -152,6 +152,11 @@ func (s *Service) setPasswordByLink(ctx context.Context, token, purpose, passwor
 		if err := tx.ClearLoginFailures(ctx, u.EmailIndex); err != nil {
 			return err
 		}
+		if u.MustChangePassword { // the user chose this one
+			if err := tx.SetMustChangePassword(ctx, u.ID, false); err != nil {
+				return err
+			}
+		}
 		return s.record(ctx, tx, a, action, "user", u.ID, []string{"password"}, audit.Success, "sessions ended")
 	})
 }

@@ -222,7 +222,7 @@ func enrolTOTP(t *testing.T, svc *service.Service, clk *clock, email string, c s
 		t.Fatal(err)
 	}
 	code, _ := totp.GenerateCode(en.Secret, clk.Now())
-	if _, err := svc.ConfirmTOTP(ctx, a, en.Secret, code, ""); err != nil {
+	if _, err := svc.ConfirmTOTP(ctx, a, en.Secret, code); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(30 * time.Second) // the enrolment code is spent

@@ -38,79 +38,141 @@ func totpPlace(userID string) fieldcrypt.Place {
 	return fieldcrypt.Place{Table: "users", Column: "totp_ct", Row: userID}
 }
 
-// BeginTOTP makes a fresh secret for the actor's authenticator app.
+// totpOfferFor is how long an offered secret may be confirmed.
+const totpOfferFor = 10 * time.Minute
+
+func totpOfferPlace(sessionID string) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: "sessions", Column: "totp_offer_ct", Row: sessionID}
+}
+
+// BeginTOTP makes a fresh secret for the actor's authenticator app and
+// keeps it, sealed under the user's key, as this session's pending
+// enrolment for totpOfferFor: only that secret can be confirmed, never one
+// the client chose. Adding or replacing an authenticator needs a fresh
+// proof of the user (requireStepUp), with their second factor if they have
+// one.
 func (s *Service) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment, error) {
-	return s.offerTOTP(ctx, a, nil)
-}
-
-// ReofferTOTP shows an offered secret again (after a wrong code), so the
-// user need not scan a new one.
-func (s *Service) ReofferTOTP(ctx context.Context, a authz.Actor, secret string) (TOTPEnrolment, error) {
-	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.TrimSpace(secret)))
-	if err != nil || len(raw) < 10 {
-		return TOTPEnrolment{}, errs.InvalidField("secret", "the secret is not one this server offered")
-	}
-	return s.offerTOTP(ctx, a, raw)
-}
-
-func (s *Service) offerTOTP(ctx context.Context, a authz.Actor, raw []byte) (TOTPEnrolment, error) {
 	me, err := s.me(ctx, a)
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Strongroom", AccountName: me.Email, Secret: raw})
+	if err := s.requireStepUp(a); err != nil {
+		return TOTPEnrolment{}, err
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Strongroom", AccountName: me.Email})
 	if err != nil {
 		return TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.BeginTOTP", "", err)
+	}
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, a.UserID)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		dk, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "service.BeginTOTP", "", err)
+		}
+		sealed, err := fieldcrypt.Seal(dk, totpOfferPlace(a.SessionID), key.Secret())
+		if err != nil {
+			return err
+		}
+		return tx.SetSessionTOTPOffer(ctx, a.SessionID, sealed, s.now().Add(totpOfferFor))
+	})
+	if err != nil {
+		return TOTPEnrolment{}, err
 	}
 	return TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}, nil
 }
 
-// ConfirmTOTP stores secret once code shows the user's app generates it,
-// and returns ten single-use recovery codes, shown this once (only their
-// hashes are kept). Replacing an authenticator already enrolled needs the
-// current password too, so a borrowed session cannot take the account.
-func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code, password string) ([]string, error) {
-	secret = strings.ToUpper(strings.TrimSpace(secret))
-	if len(secret) < 16 || len(secret) > 64 {
-		return nil, errs.InvalidField("secret", "the secret is not one this server offered")
+var errNoOffer = errs.E(errs.Conflict, "no authenticator set-up is under way on this session, or it is more than 10 minutes old; start again")
+
+// pendingTOTP opens this session's pending enrolment (BeginTOTP) in tx.
+func (s *Service) pendingTOTP(ctx context.Context, tx *store.Tx, a authz.Actor) (store.UserRow, TOTPEnrolment, error) {
+	u, err := tx.UserByID(ctx, a.UserID)
+	if err != nil {
+		return u, TOTPEnrolment{}, notFound(err, "user")
 	}
-	step, ok := s.totpStep(secret, code)
-	if !ok {
-		return nil, errs.InvalidField("code", "the code does not match; check the app's clock and enter the current code")
+	sealed, until, err := tx.SessionTOTPOffer(ctx, a.SessionID)
+	if err != nil {
+		return u, TOTPEnrolment{}, notFound(err, "session")
 	}
+	if sealed == nil || !s.now().Before(until) {
+		return u, TOTPEnrolment{}, errNoOffer
+	}
+	dk, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+	if err != nil {
+		return u, TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.pendingTOTP", "", err)
+	}
+	secret, err := fieldcrypt.Open(dk, totpOfferPlace(a.SessionID), sealed)
+	if err != nil {
+		return u, TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.pendingTOTP", "", err)
+	}
+	me, err := s.openUser(u)
+	if err != nil {
+		return u, TOTPEnrolment{}, err
+	}
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+	if err != nil {
+		return u, TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.pendingTOTP", "", err)
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Strongroom", AccountName: me.Email, Secret: raw})
+	if err != nil {
+		return u, TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.pendingTOTP", "", err)
+	}
+	return u, TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}, nil
+}
+
+// PendingTOTP shows this session's pending secret again (after a wrong
+// code), so the user need not scan a new one.
+func (s *Service) PendingTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment, error) {
+	if _, err := s.me(ctx, a); err != nil {
+		return TOTPEnrolment{}, err
+	}
+	var e TOTPEnrolment
+	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		_, e, err = s.pendingTOTP(ctx, tx, a)
+		return err
+	})
+	return e, err
+}
+
+// ConfirmTOTP stores this session's pending secret (BeginTOTP) once code
+// shows the user's app generates it, and returns fresh single-use recovery
+// codes, shown this once (only their hashes are kept); earlier codes stop
+// working. secret, when the client sends it back, must be the pending one.
+// Like BeginTOTP it needs a fresh proof of the user: a borrowed session
+// cannot add or replace a second factor.
+func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code string) ([]string, error) {
 	if a.SessionID == "" || a.UserID == authz.SystemUserID {
 		return nil, errs.E(errs.Permission, "log in first")
 	}
-	var cur store.UserRow
-	if err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		cur, err = tx.UserByID(ctx, a.UserID)
-		return notFound(err, "user")
-	}); err != nil {
+	if err := s.requireStepUp(a); err != nil {
 		return nil, err
-	}
-	if cur.TOTPSealed != nil {
-		if err := s.checkMyPassword(ctx, a, cur, password, "mfa.enrol"); err != nil {
-			return nil, err
-		}
 	}
 	codes := make([]string, recoveryCodes)
 	hashes := make([]string, recoveryCodes)
 	for i := range codes {
-		t := strings.ToLower(rand.Text()) // 26 base32 characters; 16 of them are 80 bits
-		codes[i] = t[:4] + "-" + t[4:8] + "-" + t[8:12] + "-" + t[12:16]
+		codes[i] = newRecoveryCode()
 		hashes[i] = hashRecovery(codes[i])
 	}
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		u, err := tx.UserByID(ctx, a.UserID)
+		u, offer, err := s.pendingTOTP(ctx, tx, a)
 		if err != nil {
-			return notFound(err, "user")
+			return err
+		}
+		if secret = strings.ToUpper(strings.TrimSpace(secret)); secret != "" && subtle.ConstantTimeCompare([]byte(secret), []byte(offer.Secret)) != 1 {
+			return errs.InvalidField("secret", "the secret is not the one this server offered to this session")
+		}
+		step, ok := s.totpStep(offer.Secret, code)
+		if !ok {
+			return errs.InvalidField("code", "the code does not match; check the app's clock and enter the current code")
 		}
 		key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.ConfirmTOTP", "", err)
 		}
-		sealed, err := fieldcrypt.Seal(key, totpPlace(u.ID), secret)
+		sealed, err := fieldcrypt.Seal(key, totpPlace(u.ID), offer.Secret)
 		if err != nil {
 			return err
 		}
@@ -120,12 +182,32 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code, 
 		if err := tx.UseTOTPStep(ctx, u.ID, step); err != nil { // the code just shown cannot log in
 			return err
 		}
-		return s.record(ctx, tx, a, "mfa.enrol", "user", u.ID, []string{"totp", "recovery_codes"}, audit.Success, "")
+		if err := tx.SetSessionTOTPOffer(ctx, a.SessionID, nil, time.Time{}); err != nil {
+			return err
+		}
+		what := "added"
+		if u.TOTPSealed != nil {
+			what = "replaced"
+		}
+		return s.record(ctx, tx, a, "mfa.enrol", "user", u.ID, []string{"totp", "recovery_codes"}, audit.Success, "authenticator "+what)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return codes, nil
+}
+
+// newRecoveryCode is 24 base32 characters (120 bits) in groups of four.
+func newRecoveryCode() string {
+	t := strings.ToLower(rand.Text()) // 26 base32 characters
+	var b strings.Builder
+	for i := 0; i < 24; i += 4 {
+		if i > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(t[i : i+4])
+	}
+	return b.String()
 }
 
 // VerifyMFA gives a session its second factor: a current TOTP code (each
@@ -177,13 +259,12 @@ func (s *Service) StepUp(ctx context.Context, a authz.Actor, code, password stri
 	case password == "":
 		return Session{}, errs.InvalidField("password", "enter your password")
 	}
-	// Hash outside the write transaction: it takes tens of milliseconds.
-	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
-	if err != nil {
+	// The login's check, counted in the account's run of failures.
+	if err := s.recheckPassword(ctx, a, u, password, "session.step_up", "password"); err != nil {
 		return Session{}, err
 	}
 	return s.prove(ctx, a, "password", "the password is not right", func(*store.Tx) (bool, string, error) {
-		return ok, "password", nil
+		return true, "password", nil
 	})
 }
 
@@ -332,11 +413,12 @@ func (s *Service) HasTOTP(ctx context.Context, a authz.Actor) (bool, error) {
 	return has, err
 }
 
-// totpStep checks code against secret at the current step and one step
-// either side, and returns the step it matched.
+// totpStep checks code against secret at the current step and the one
+// before (a code typed as it changed; never a step ahead), and returns the
+// step it matched.
 func (s *Service) totpStep(secret, code string) (int64, bool) {
 	now := s.now()
-	for _, d := range []time.Duration{0, -30 * time.Second, 30 * time.Second} {
+	for _, d := range []time.Duration{0, -30 * time.Second} {
 		t := now.Add(d)
 		want, err := totp.GenerateCodeCustom(secret, t, totpOpts)
 		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(strings.TrimSpace(code))) == 1 {

@@ -114,9 +114,14 @@ func (s *Service) Sessions(ctx context.Context, a authz.Actor, userID string) ([
 }
 
 // EndSession ends one session: one's own, or any for an administrator.
+// Like every way of ending sessions it needs a fresh proof of the user
+// (requireStepUp), so that a stolen session cannot throw its owner out.
 func (s *Service) EndSession(ctx context.Context, a authz.Actor, sessionID string) error {
 	if !crm.ValidID(sessionID) {
 		return errSessionNotFound
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return err
 	}
 	return s.db.WithTx(ctx, func(tx *store.Tx) error {
 		owner, err := tx.SessionOwner(ctx, sessionID)
@@ -138,6 +143,9 @@ func (s *Service) EndSession(ctx context.Context, a authz.Actor, sessionID strin
 
 // EndOtherSessions ends all the actor's sessions but the current one.
 func (s *Service) EndOtherSessions(ctx context.Context, a authz.Actor) (int, error) {
+	if err := s.requireStepUp(a); err != nil {
+		return 0, err
+	}
 	n := 0
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.UserSessions(ctx, a.UserID)
@@ -154,6 +162,42 @@ func (s *Service) EndOtherSessions(ctx context.Context, a authz.Actor) (int, err
 			n++
 		}
 		return s.record(ctx, tx, a, "session.delete", "user", a.UserID, nil, audit.Success, fmt.Sprintf("ended %d other sessions", n))
+	})
+	return n, err
+}
+
+// EndUserSessions ends every session of a user (administrators), for
+// example when their device was lost; the actor's own current session, if
+// it is the user's, stays. Audited with the count.
+func (s *Service) EndUserSessions(ctx context.Context, a authz.Actor, userID string) (int, error) {
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return 0, errs.E(errs.Permission, "you may not end other users' sessions")
+	}
+	if !crm.ValidID(userID) {
+		return 0, errs.E(errs.NotExist, "user not found")
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UserByID(ctx, userID); err != nil {
+			return notFound(err, "user")
+		}
+		rows, err := tx.UserSessions(ctx, userID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.ID == a.SessionID {
+				continue
+			}
+			if err := tx.DeleteSession(ctx, r.ID); err != nil {
+				return err
+			}
+			n++
+		}
+		return s.record(ctx, tx, a, "session.delete", "user", userID, nil, audit.Success, fmt.Sprintf("ended all %d sessions, by %s", n, whose(userID, a)))
 	})
 	return n, err
 }

@@ -36,6 +36,10 @@ type NewUser struct {
 	Role     string
 	Team     string // optional
 	Password string
+	// MustChange: the user must change the password at first login. It is
+	// always so when a logged-in administrator chose it; the host's
+	// command line sets it on request.
+	MustChange bool
 }
 
 // checkTeam validates a team name: up to 64 letters, digits, spaces, dashes
@@ -109,15 +113,16 @@ func (s *Service) insertUser(ctx context.Context, a authz.Actor, in NewUser, has
 		return User{}, err
 	}
 	row := store.UserRow{
-		ID:           id,
-		EmailIndex:   s.index.Index(fieldcrypt.IndexUserEmail, in.Email),
-		EmailSealed:  sealed,
-		Role:         in.Role,
-		Team:         in.Team,
-		PasswordHash: hash,
-		TokenKey:     authn.NewTokenKey(),
-		CreatedAt:    now,
-		UpdatedAt:    now,
+		MustChangePassword: hash != "" && (in.MustChange || a.UserID != authz.SystemUserID),
+		ID:                 id,
+		EmailIndex:         s.index.Index(fieldcrypt.IndexUserEmail, in.Email),
+		EmailSealed:        sealed,
+		Role:               in.Role,
+		Team:               in.Team,
+		PasswordHash:       hash,
+		TokenKey:           authn.NewTokenKey(),
+		CreatedAt:          now,
+		UpdatedAt:          now,
 	}
 	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertSubjectKey(ctx, id, wrapped, s.keys.ActiveTerm(), now); err != nil {
@@ -271,6 +276,10 @@ func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, passwo
 		if err := tx.UpdateUserPassword(ctx, userID, hash, authn.NewTokenKey(), s.now()); err != nil {
 			return err
 		}
+		// Someone else chose it: the user changes it at their next login.
+		if err := tx.SetMustChangePassword(ctx, userID, a.UserID != authz.SystemUserID); err != nil {
+			return err
+		}
 		return s.record(ctx, tx, a, "user.password_set", "user", userID, []string{"password"}, audit.Success, "sessions ended")
 	})
 }
@@ -420,8 +429,11 @@ func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, 
 	if err != nil {
 		return err
 	}
-	if err := s.checkMyPassword(ctx, a, u, current, "user.password_change"); err != nil {
+	if err := s.recheckPassword(ctx, a, u, current, "user.password_change", "current_password"); err != nil {
 		return err
+	}
+	if next == current {
+		return errs.InvalidField("new_password", "choose a new password, not the current one")
 	}
 	me, err := s.openUser(u)
 	if err != nil {
@@ -443,26 +455,13 @@ func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, 
 		if err := tx.UpdateSessionTokenKey(ctx, a.SessionID, key); err != nil {
 			return err
 		}
+		if u.MustChangePassword {
+			if err := tx.SetMustChangePassword(ctx, a.UserID, false); err != nil {
+				return err
+			}
+		}
 		return s.record(ctx, tx, a, "user.password_change", "user", a.UserID, []string{"password"}, audit.Success, "other sessions ended")
 	})
-}
-
-// checkMyPassword re-authenticates the actor u before a change to their
-// credentials; a wrong password is audited under action.
-func (s *Service) checkMyPassword(ctx context.Context, a authz.Actor, u store.UserRow, password, action string) error {
-	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-			return s.record(ctx, tx, a, action, "user", a.UserID, nil, audit.Failure, "current password wrong")
-		}); err != nil {
-			return err
-		}
-		return errs.InvalidField("current_password", "the current password is not right")
-	}
-	return nil
 }
 
 // DisableDormant disables every account unused for longer than after (no

@@ -79,18 +79,18 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 		(SELECT count(*) FROM team_parents)
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN subject_keys k ON k.subject_id = u.id WHERE s.token_hash = ?`, now.UnixMicro(), hash)
 	var u UserRow
-	var disabled int
+	var disabled, mustChange int
 	var uc, uu, ul int64
 	var pending, mfa, enrol, glass, nets, teams int
 	s := &out.Session
 	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa, &verified,
 		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul,
-		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &u.WrappedKey, &pending, &enrol, &glass, &nets, &teams)
+		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &mustChange, &u.WrappedKey, &pending, &enrol, &glass, &nets, &teams)
 	if err != nil {
 		return out, classify("store.SessionByTokenHash", err)
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicro(created), fromMicro(seen), fromMicro(expires)
-	u.Disabled = disabled != 0
+	u.Disabled, u.MustChangePassword = disabled != 0, mustChange != 0
 	u.CreatedAt, u.UpdatedAt = fromMicro(uc), fromMicro(uu)
 	if ul > 0 {
 		u.LastLoginAt = fromMicro(ul)
@@ -104,6 +104,21 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 		s.VerifiedAt = fromMicro(verified)
 	}
 	return out, nil
+}
+
+// SetSessionTOTPOffer keeps the authenticator secret offered to a session,
+// sealed, until a time (nil clears it).
+func (tx *Tx) SetSessionTOTPOffer(ctx context.Context, sessionID string, sealed []byte, until time.Time) error {
+	return tx.updateOne(ctx, "store.SetSessionTOTPOffer", "UPDATE sessions SET totp_offer_ct = ?, totp_offer_until = ? WHERE id = ?", sealed, micro(until), sessionID)
+}
+
+// SessionTOTPOffer returns the secret offered to a session (nil for none)
+// and until when it may be confirmed.
+func (tx *Tx) SessionTOTPOffer(ctx context.Context, sessionID string) ([]byte, time.Time, error) {
+	var sealed []byte
+	var until int64
+	err := tx.queryRow(ctx, "SELECT totp_offer_ct, totp_offer_until FROM sessions WHERE id = ?", sessionID).Scan(&sealed, &until)
+	return sealed, fromMicro(until), classify("store.SessionTOTPOffer", err)
 }
 
 // TouchSession records activity on a session.

@@ -25,19 +25,22 @@ type UserRow struct {
 	PasswordHash   string
 	TokenKey       []byte // per-user secret; changing it ends every session
 	Disabled       bool
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	WrappedKey     []byte // the user's wrapped data key, joined in on reads
+	// MustChangePassword: someone else (an administrator) chose the
+	// password; the user must change it before anything else.
+	MustChangePassword bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	WrappedKey         []byte // the user's wrapped data key, joined in on reads
 }
 
-const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.locale, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, u.last_login_at, u.totp_ct, u.totp_last_step, u.recovery_hashes, k.wrapped"
+const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.locale, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, u.last_login_at, u.totp_ct, u.totp_last_step, u.recovery_hashes, u.must_change_password, k.wrapped"
 
 func scanUser(row interface{ Scan(...any) error }) (UserRow, error) {
 	var u UserRow
-	var disabled int
+	var disabled, mustChange int
 	var created, updated, lastLogin int64
-	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &lastLogin, &u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &u.WrappedKey)
-	u.Disabled = disabled != 0
+	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &lastLogin, &u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &mustChange, &u.WrappedKey)
+	u.Disabled, u.MustChangePassword = disabled != 0, mustChange != 0
 	u.CreatedAt, u.UpdatedAt = fromMicro(created), fromMicro(updated)
 	if lastLogin > 0 {
 		u.LastLoginAt = fromMicro(lastLogin)
@@ -47,9 +50,9 @@ func scanUser(row interface{ Scan(...any) error }) (UserRow, error) {
 
 // InsertUser stores a new user. A taken email fails with Exist.
 func (tx *Tx) InsertUser(ctx context.Context, u UserRow) error {
-	_, err := tx.exec(ctx, `INSERT INTO users (id, email_bidx, email_ct, role, team, password_hash, token_key, disabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.EmailIndex, u.EmailSealed, u.Role, u.Team, u.PasswordHash, u.TokenKey, boolInt(u.Disabled), u.CreatedAt.UnixMicro(), u.UpdatedAt.UnixMicro())
+	_, err := tx.exec(ctx, `INSERT INTO users (id, email_bidx, email_ct, role, team, password_hash, token_key, disabled, must_change_password, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.EmailIndex, u.EmailSealed, u.Role, u.Team, u.PasswordHash, u.TokenKey, boolInt(u.Disabled), boolInt(u.MustChangePassword), u.CreatedAt.UnixMicro(), u.UpdatedAt.UnixMicro())
 	return classify("store.InsertUser", err)
 }
 
@@ -160,6 +163,12 @@ func (tx *Tx) UpdateUserPassword(ctx context.Context, id, hash string, tokenKey 
 		return tx.updateOne(ctx, "store.UpdateUserPassword", "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, now.UnixMicro(), id)
 	}
 	return tx.updateOne(ctx, "store.UpdateUserPassword", "UPDATE users SET password_hash = ?, token_key = ?, updated_at = ? WHERE id = ?", hash, tokenKey, now.UnixMicro(), id)
+}
+
+// SetMustChangePassword says whether the user must change their password
+// before anything else.
+func (tx *Tx) SetMustChangePassword(ctx context.Context, id string, must bool) error {
+	return tx.updateOne(ctx, "store.SetMustChangePassword", "UPDATE users SET must_change_password = ? WHERE id = ?", boolInt(must), id)
 }
 
 // updateOne runs an UPDATE or DELETE that must touch exactly one row; none

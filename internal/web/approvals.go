@@ -24,7 +24,7 @@ func (h *Handler) showApprovals(q *request) error {
 	var v approvalsView
 	for _, r := range list {
 		switch {
-		case r.CanDecide:
+		case r.CanDecide, r.DecidedEarlier && r.Status == "pending": // the latter shown with why not
 			v.Waiting = append(v.Waiting, r)
 		case r.RequesterID == q.actor.UserID:
 			v.Mine = append(v.Mine, r)

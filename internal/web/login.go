@@ -38,7 +38,9 @@ func (h *Handler) login(q *request) error {
 		return err
 	}
 	email, next := q.r.PostFormValue("email"), safeNext(q.r.PostFormValue("next"))
-	sess, err := h.svc.Login(q.r.Context(), email, q.r.PostFormValue("password"), client(q.r))
+	c := client(q.r)
+	c.Device = httpx.DeviceCookieValue(q.r)
+	sess, err := h.svc.Login(q.r.Context(), email, q.r.PostFormValue("password"), c)
 	if err != nil {
 		if !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.TooMany) {
 			return err
@@ -48,6 +50,7 @@ func (h *Handler) login(q *request) error {
 		return nil
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
+	httpx.SetDeviceCookie(q.w, sess.Device)
 	http.SetCookie(q.w, &http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	if sess.MFAPending {
 		next = "/mfa/verify?next=" + url.QueryEscape(next)

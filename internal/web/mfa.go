@@ -20,6 +20,9 @@ type mfaView struct {
 	QRSize        int
 	RecoveryCodes []string // shown once, after enrolment
 	Error         string
+	// OfferEndOthers: a second factor was just added, replaced or removed;
+	// the page offers to end the user's other sessions.
+	OfferEndOthers bool
 	passkeyView
 }
 
@@ -40,6 +43,10 @@ func (h *Handler) renderMFA(q *request, status int, passkeyErr string) error {
 		return err
 	}
 	v := mfaView{Enrolled: has, Required: q.actor.EnrolPending}
+	switch q.r.URL.Query().Get("flash") {
+	case "passkey_added", "passkey_removed":
+		v.OfferEndOthers = true
+	}
 	if v.passkeyView, err = h.passkeys(q); err != nil {
 		return err
 	}
@@ -156,10 +163,10 @@ func (h *Handler) renderOffer(q *request, e service.TOTPEnrolment, msg string) e
 
 func (h *Handler) confirmTOTP(q *request) error {
 	secret, code := q.r.PostFormValue("secret"), q.r.PostFormValue("code")
-	codes, err := h.svc.ConfirmTOTP(q.r.Context(), q.actor, secret, code, q.r.PostFormValue("current_password"))
+	codes, err := h.svc.ConfirmTOTP(q.r.Context(), q.actor, secret, code)
 	if errs.Is(err, errs.Invalid) {
 		msg, _ := errs.Public(err)
-		e, oerr := h.svc.ReofferTOTP(q.r.Context(), q.actor, secret) // the user has already scanned it
+		e, oerr := h.svc.PendingTOTP(q.r.Context(), q.actor) // the user has already scanned it
 		if oerr != nil {
 			return oerr
 		}
@@ -168,7 +175,7 @@ func (h *Handler) confirmTOTP(q *request) error {
 	if err != nil {
 		return err
 	}
-	h.render(q, http.StatusOK, "mfa", "two_step", mfaView{Enrolled: true, RecoveryCodes: codes})
+	h.render(q, http.StatusOK, "mfa", "two_step", mfaView{Enrolled: true, RecoveryCodes: codes, OfferEndOthers: true})
 	return nil
 }
 

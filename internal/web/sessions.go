@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
@@ -33,13 +34,33 @@ func (h *Handler) renderSessions(q *request, passwordErr error) error {
 	return nil
 }
 
+// showChangePassword is the page a user whose password an administrator
+// chose must pass through; others change theirs on the sessions page.
+func (h *Handler) showChangePassword(q *request) error {
+	if !q.actor.PasswordPending {
+		http.Redirect(q.w, q.r, "/sessions#change-password", http.StatusSeeOther)
+		return nil
+	}
+	h.render(q, http.StatusOK, "change_password", "change_password", passwordView{})
+	return nil
+}
+
+type passwordView struct{ Error string }
+
 func (h *Handler) changePassword(q *request) error {
 	err := h.svc.ChangeMyPassword(q.r.Context(), q.actor, q.r.PostFormValue("current_password"), q.r.PostFormValue("new_password"))
-	if errs.Is(err, errs.Invalid) {
+	switch {
+	case errs.Is(err, errs.Invalid) && q.actor.PasswordPending:
+		msg, _ := errs.Public(err)
+		h.render(q, http.StatusBadRequest, "change_password", "change_password", passwordView{msg})
+		return nil
+	case errs.Is(err, errs.Invalid):
 		return h.renderSessions(q, err)
-	}
-	if err != nil {
+	case err != nil:
 		return err
+	case q.actor.PasswordPending:
+		q.redirect("/", "password_changed")
+		return nil
 	}
 	q.redirect("/sessions", "password_changed")
 	return nil
@@ -62,5 +83,16 @@ func (h *Handler) endOtherSessions(q *request) error {
 		return err
 	}
 	q.redirect("/sessions", "sessions_ended")
+	return nil
+}
+
+// endUserSessions ends every session of a user (administrators), from the
+// user's sessions page.
+func (h *Handler) endUserSessions(q *request) error {
+	id := q.r.PathValue("id")
+	if _, err := h.svc.EndUserSessions(q.r.Context(), q.actor, id); err != nil {
+		return err
+	}
+	q.redirect("/sessions?user_id="+url.QueryEscape(id), "sessions_ended")
 	return nil
 }

@@ -159,7 +159,9 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /sessions", h.authed(h.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.endOtherSessions))
 	mux.Handle("POST /sessions/{id}/end", h.authed(h.endSession))
-	mux.Handle("POST /password", h.authed(h.changePassword))
+	mux.Handle("POST /admin/users/{id}/sessions/end", h.authed(h.endUserSessions))
+	mux.Handle("GET /password", h.beforePassword(h.showChangePassword))
+	mux.Handle("POST /password", h.beforePassword(h.changePassword))
 	mux.Handle("POST /admin/users/{id}/disabled", h.authed(h.setUserDisabled))
 	mux.Handle("GET /admin", h.authed(h.showAdmin))
 	mux.Handle("GET /reviews", h.authed(h.showReviews))
@@ -244,12 +246,18 @@ func (h *Handler) beforePolicy(fn pageFunc) http.Handler {
 // factor is verified: entering it, and logging out.
 func (h *Handler) beforeMFA(fn pageFunc) http.Handler { return h.session(fn, true, authz.GateMFA) }
 
+// beforePassword is authed for the pages a user whose password an
+// administrator chose needs before changing it: changing it.
+func (h *Handler) beforePassword(fn pageFunc) http.Handler {
+	return h.session(fn, true, authz.GatePassword)
+}
+
 // beforeEnrol is authed for the pages a user whose role must use two-step
 // login needs before they have an authenticator: enrolling one.
 func (h *Handler) beforeEnrol(fn pageFunc) http.Handler { return h.session(fn, true, authz.GateEnrol) }
 
 // owedPage is where a session goes to take the step it still owes.
-var owedPage = map[string]string{"mfa": "/mfa/verify", "enrol": "/mfa", "policy": "/policy"}
+var owedPage = map[string]string{"mfa": "/mfa/verify", "password": "/password", "enrol": "/mfa", "policy": "/policy"}
 
 func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
