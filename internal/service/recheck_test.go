@@ -1,0 +1,163 @@
+package service_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"strongroom.dev/strongroom/internal/authn"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/mail"
+	"strongroom.dev/strongroom/internal/mail/mailtest"
+	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// TestPasswordRecheckLocks: ten wrong current passwords behind a session
+// lock the account like ten failed logins — audited, mailed — and the
+// right password then opens nothing, at login or behind the session.
+func TestPasswordRecheckLocks(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		smtp := mailtest.New(t)
+		q := mail.NewQueue(smtp.Config(), slog.New(slog.DiscardHandler), 10)
+		t.Cleanup(q.Close)
+		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
+		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, Throttle: authn.NewThrottle(6000, 1000), Mail: q, PublicURL: "https://crm.example.com/"})
+		svc := env.Service
+		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "li.lei@example.com", Role: "sales", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		c := service.Client{IP: "198.51.100.9"}
+		sess, err := svc.Login(ctx, "li.lei@example.com", pw, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := svc.Authenticate(ctx, sess.Token, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range authn.LockAfter {
+			var err error
+			if i%2 == 0 {
+				err = svc.ChangeMyPassword(ctx, a, "a wrong guess at it", "the attacker's own passphrase")
+			} else {
+				_, err = svc.StepUp(ctx, a, "", "a wrong guess at it")
+			}
+			if !errs.Is(err, errs.Invalid) {
+				t.Fatalf("guess %d: %v", i+1, err)
+			}
+			clk.Advance(time.Hour) // past every growing delay (the lock lasts 30 minutes)
+			if i == authn.LockAfter-1 {
+				clk.Advance(-time.Hour + time.Minute)
+			}
+		}
+		if err := svc.ChangeMyPassword(ctx, a, pw, "the attacker's own passphrase"); !errs.Is(err, errs.TooMany) {
+			t.Fatalf("the right password behind the session while locked: %v", err)
+		}
+		if _, err := svc.Login(ctx, "li.lei@example.com", pw, c); !errs.Is(err, errs.Unauthenticated) {
+			t.Fatalf("a login while the re-checks locked the account: %v", err)
+		}
+		got := smtp.Next(t)
+		if got.To != "li.lei@example.com" || !strings.Contains(got.Subject, "locked") {
+			t.Fatalf("lock email: to %s, %q", got.To, got.Subject)
+		}
+		locks := 0
+		for _, e := range auditEvents(t, env) {
+			if e.Action == "user.lock" {
+				locks++
+			}
+		}
+		if locks != 1 {
+			t.Fatalf("%d user.lock events, want 1", locks)
+		}
+	})
+}
+
+// TestSecondFactorChangesNeedAFreshProof: five minutes after the last
+// proof, a session cannot begin or confirm an authenticator nor end
+// sessions; a password does not prove a user who has a second factor; a
+// code from that factor does.
+func TestSecondFactorChangesNeedAFreshProof(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
+		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, Throttle: authn.NewThrottle(6000, 1000)})
+		svc := env.Service
+		c := service.Client{IP: "198.51.100.10"}
+		secret := enrolTOTP(t, svc, clk, "wang.fang@example.com", c)
+		sess, err := svc.Login(ctx, "wang.fang@example.com", pw, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := svc.Authenticate(ctx, sess.Token, c)
+		code, _ := totp.GenerateCode(secret, clk.Now())
+		if sess, err = svc.VerifyMFA(ctx, a, code); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(authz.StepUpWindow + time.Second)
+		a, err = svc.Authenticate(ctx, sess.Token, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.BeginTOTP(ctx, a); !errs.Is(err, errs.StepUp) {
+			t.Fatalf("begin a new authenticator on a stale session: %v", err)
+		}
+		if _, err := svc.ConfirmTOTP(ctx, a, "", "123456"); !errs.Is(err, errs.StepUp) {
+			t.Fatalf("confirm on a stale session: %v", err)
+		}
+		if _, err := svc.EndOtherSessions(ctx, a); !errs.Is(err, errs.StepUp) {
+			t.Fatalf("end other sessions on a stale session: %v", err)
+		}
+		if _, err := svc.StepUp(ctx, a, "", pw); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a password stepped up a user with an authenticator: %v", err)
+		}
+		clk.Advance(30 * time.Second)
+		code, _ = totp.GenerateCode(secret, clk.Now())
+		if sess, err = svc.StepUp(ctx, a, code, ""); err != nil {
+			t.Fatal(err)
+		}
+		a, _ = svc.Authenticate(ctx, sess.Token, c)
+		if _, err := svc.BeginTOTP(ctx, a); err != nil {
+			t.Fatalf("begin after a step-up with the code: %v", err)
+		}
+		// The offer expires after 10 minutes.
+		clk.Advance(11 * time.Minute)
+		if _, err := svc.PendingTOTP(ctx, a); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("an offer older than 10 minutes: %v", err)
+		}
+	})
+}
+
+// TestTOTPWindow: the current and the previous step are accepted, never a
+// step ahead.
+func TestTOTPWindow(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
+		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, Throttle: authn.NewThrottle(6000, 1000)})
+		svc := env.Service
+		c := service.Client{IP: "198.51.100.11"}
+		secret := enrolTOTP(t, svc, clk, "zhao.lei@example.com", c)
+		for _, tt := range []struct {
+			offset time.Duration
+			ok     bool
+		}{{30 * time.Second, false}, {-90 * time.Second, false}, {-30 * time.Second, true}, {0, true}} {
+			clk.Advance(2 * time.Minute) // a fresh step each time, so no code is a replay
+			sess, err := svc.Login(ctx, "zhao.lei@example.com", pw, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := svc.Authenticate(ctx, sess.Token, c)
+			code, _ := totp.GenerateCode(secret, clk.Now().Add(tt.offset))
+			if _, err := svc.VerifyMFA(ctx, a, code); (err == nil) != tt.ok {
+				t.Errorf("a code %v from now: %v, want ok=%v", tt.offset, err, tt.ok)
+			}
+		}
+	})
+}
