@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"strongroom.dev/strongroom/internal/authz"
-	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 )
@@ -18,7 +17,7 @@ func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.
 		Field      string `json:"field"`
 		Reason     string `json:"reason"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "reason"); err != nil {
 		return err
 	}
 	if in.Kind == "" {
@@ -64,7 +63,7 @@ func (h *Handler) breakGlass(w http.ResponseWriter, r *http.Request, a authz.Act
 	var in struct {
 		Reason string `json:"reason"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "reason"); err != nil {
 		return err
 	}
 	req, err := h.svc.BreakGlass(r.Context(), a, r.PathValue("id"), in.Reason)
@@ -92,7 +91,7 @@ func (h *Handler) setApprovalRule(w http.ResponseWriter, r *http.Request, a auth
 	var in struct {
 		Levels [][]string `json:"levels"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "levels"); err != nil {
 		return err
 	}
 	if err := h.svc.SetApprovalRule(r.Context(), a, r.PathValue("kind"), in.Levels); err != nil {
@@ -105,11 +104,8 @@ func (h *Handler) setBreakGlassRoles(w http.ResponseWriter, r *http.Request, a a
 	var in struct {
 		Roles []string `json:"roles"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "roles"); err != nil {
 		return err
-	}
-	if in.Roles == nil {
-		return errs.InvalidField("roles", "roles is required ([] for none)")
 	}
 	if err := h.svc.SetBreakGlassRoles(r.Context(), a, in.Roles); err != nil {
 		return err

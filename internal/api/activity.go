@@ -7,7 +7,6 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
-	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 )
 
@@ -44,7 +43,7 @@ type activityLogger func(ctx context.Context, a authz.Actor, recordID string, in
 func (h *Handler) logActivityOn(log activityLogger) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 		var in activityInput
-		if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		if err := httpx.DecodeJSON(w, r, &in, "kind", "subject"); err != nil {
 			return err
 		}
 		act, err := log(r.Context(), a, r.PathValue("id"), crm.ActivityInput{Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt})
@@ -74,18 +73,15 @@ func (h *Handler) listActivities(w http.ResponseWriter, r *http.Request, a authz
 }
 
 type activityUpdate struct {
-	Done *bool `json:"done"`
+	Done bool `json:"done"`
 }
 
 func (h *Handler) updateActivity(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in activityUpdate
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "done"); err != nil {
 		return err
 	}
-	if in.Done == nil {
-		return errs.InvalidField("done", "done is required")
-	}
-	if err := h.svc.CompleteTask(r.Context(), a, r.PathValue("id"), *in.Done); err != nil {
+	if err := h.svc.CompleteTask(r.Context(), a, r.PathValue("id"), in.Done); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -62,7 +62,7 @@ func (in companyInput) toCRM() crm.CompanyInput {
 
 func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in companyInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "name"); err != nil {
 		return err
 	}
 	c, err := h.svc.CreateCompany(r.Context(), a, in.toCRM())
@@ -89,7 +89,7 @@ func (h *Handler) showCompany(w http.ResponseWriter, r *http.Request, a authz.Ac
 
 func (h *Handler) updateCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in companyInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
 	}
 	c, err := h.svc.UpdateCompany(r.Context(), a, r.PathValue("id"), in.toCRM())

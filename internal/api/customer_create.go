@@ -9,7 +9,7 @@ import (
 
 func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in customerInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "name"); err != nil {
 		return err
 	}
 	c, err := h.svc.CreateCustomer(r.Context(), a, in.toCRM())

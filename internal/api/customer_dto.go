@@ -47,8 +47,8 @@ func toCustomerJSON(c crm.Customer) customerJSON {
 	}
 }
 
-// customerInput is a create or a partial update. A field left out (or
-// null) is unchanged; "" clears it.
+// customerInput is a create or a partial update. A field left out is
+// unchanged; "" clears it (null is refused when the body is read).
 type customerInput struct {
 	Name       *string   `json:"name"`
 	Email      *string   `json:"email"`

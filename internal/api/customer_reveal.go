@@ -19,7 +19,7 @@ type revealResponse struct {
 
 func (h *Handler) revealCustomerField(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in revealRequest
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "field", "reason"); err != nil {
 		return err
 	}
 	v, err := h.svc.RevealCustomerField(r.Context(), a, r.PathValue("id"), in.Field, in.Reason)

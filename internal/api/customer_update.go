@@ -9,7 +9,7 @@ import (
 
 func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in customerInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
 	}
 	c, err := h.svc.UpdateCustomer(r.Context(), a, r.PathValue("id"), in.toCRM())

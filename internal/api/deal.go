@@ -43,7 +43,7 @@ func (in dealInput) toCRM() crm.DealInput {
 
 func (h *Handler) createDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in dealInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "title", "amount", "currency"); err != nil {
 		return err
 	}
 	d, err := h.svc.CreateDeal(r.Context(), a, r.PathValue("id"), in.toCRM())
@@ -56,7 +56,7 @@ func (h *Handler) createDeal(w http.ResponseWriter, r *http.Request, a authz.Act
 
 func (h *Handler) updateDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in dealInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
 	}
 	d, err := h.svc.UpdateDeal(r.Context(), a, r.PathValue("id"), in.toCRM())
@@ -120,7 +120,7 @@ func (h *Handler) showPipeline(w http.ResponseWriter, r *http.Request, a authz.A
 
 func (h *Handler) updatePipeline(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in pipelineJSON
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "stages"); err != nil {
 		return err
 	}
 	if err := h.svc.SetStages(r.Context(), a, in.Stages); err != nil {

@@ -25,7 +25,7 @@ type passwordChange struct {
 
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in passwordChange
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "current_password", "new_password"); err != nil {
 		return err
 	}
 	if err := h.svc.ChangeMyPassword(r.Context(), a, in.CurrentPassword, in.NewPassword); err != nil {

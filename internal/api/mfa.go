@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 )
@@ -15,7 +16,7 @@ type mfaCode struct {
 // verifyMFA completes a session's login with a TOTP or recovery code.
 func (h *Handler) verifyMFA(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in mfaCode
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "code"); err != nil {
 		return err
 	}
 	sess, err := h.svc.VerifyMFA(r.Context(), a, in.Code)
@@ -35,6 +36,9 @@ func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, a authz.Actor) 
 	}
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
+	}
+	if in.Code == "" && in.Password == "" {
+		return errs.E(errs.Invalid, "give code (from your authenticator app, or a recovery code) or, without an authenticator, password")
 	}
 	sess, err := h.svc.StepUp(r.Context(), a, in.Code, in.Password)
 	if err != nil {
@@ -68,7 +72,7 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a authz.Ac
 		Secret string `json:"secret"` // optional; when sent, it must be the offered one
 		Code   string `json:"code"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "code"); err != nil {
 		return err
 	}
 	codes, err := h.svc.ConfirmTOTP(r.Context(), a, in.Secret, in.Code)
@@ -107,7 +111,7 @@ func (h *Handler) listMFARequiredRoles(w http.ResponseWriter, r *http.Request, a
 // setMFARequiredRoles replaces the roles that must use two-step login (admin).
 func (h *Handler) setMFARequiredRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in mfaRoles
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "roles"); err != nil {
 		return err
 	}
 	if err := h.svc.SetMFARequiredRoles(r.Context(), a, in.Roles); err != nil {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"strongroom.dev/strongroom/internal/authz"
-	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 )
 
@@ -28,11 +27,8 @@ func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 		Name       string          `json:"name"`
 		Credential json.RawMessage `json:"credential"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "credential"); err != nil {
 		return err
-	}
-	if len(in.Credential) == 0 {
-		return errs.InvalidField("credential", "credential is required: the browser's answer to the options")
 	}
 	p, err := h.svc.FinishPasskeyRegistration(r.Context(), a, in.Name, in.Credential)
 	if err != nil {
@@ -72,7 +68,7 @@ func (h *Handler) beginPasskeyProof(w http.ResponseWriter, r *http.Request, a au
 // pending session, or a step-up. It answers with the session's new token.
 func (h *Handler) finishPasskeyProof(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in json.RawMessage
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "id", "rawId", "type", "response"); err != nil {
 		return err
 	}
 	sess, err := h.svc.FinishPasskeyProof(r.Context(), a, in)

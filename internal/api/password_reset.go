@@ -18,7 +18,7 @@ func (h *Handler) requestPasswordReset(w http.ResponseWriter, r *http.Request) e
 	var in struct {
 		Email string `json:"email"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "email"); err != nil {
 		return err
 	}
 	if err := h.svc.RequestPasswordReset(r.Context(), in.Email, client(r)); err != nil {
@@ -30,7 +30,7 @@ func (h *Handler) requestPasswordReset(w http.ResponseWriter, r *http.Request) e
 
 func (h *Handler) completePasswordReset(w http.ResponseWriter, r *http.Request) error {
 	var in linkPassword
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "token", "password"); err != nil {
 		return err
 	}
 	if err := h.svc.ResetPassword(r.Context(), in.Token, in.Password, client(r)); err != nil {
@@ -42,7 +42,7 @@ func (h *Handler) completePasswordReset(w http.ResponseWriter, r *http.Request) 
 
 func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	var in linkPassword
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "token", "password"); err != nil {
 		return err
 	}
 	if err := h.svc.AcceptInvitation(r.Context(), in.Token, in.Password, client(r)); err != nil {
@@ -58,7 +58,7 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, a authz.Act
 		Role  string `json:"role"`
 		Team  string `json:"team"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "email", "role"); err != nil {
 		return err
 	}
 	inv, err := h.svc.InviteUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team})

@@ -28,7 +28,7 @@ func (h *Handler) acceptPolicy(w http.ResponseWriter, r *http.Request, a authz.A
 	var in struct {
 		Version int64 `json:"version"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "version"); err != nil {
 		return err
 	}
 	if err := h.svc.AcceptPolicy(r.Context(), a, in.Version); err != nil {
@@ -43,7 +43,7 @@ func (h *Handler) publishPolicy(w http.ResponseWriter, r *http.Request, a authz.
 		TextEN string `json:"text_en"`
 		TextZH string `json:"text_zh"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "text_en", "text_zh"); err != nil {
 		return err
 	}
 	p, err := h.svc.PublishPolicy(r.Context(), a, in.TextEN, in.TextZH)

@@ -34,7 +34,7 @@ func (h *Handler) updatePreferences(w http.ResponseWriter, r *http.Request, a au
 		OptIn     []string `json:"opt_in"`
 		Interests []string `json:"interests"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "opt_in", "interests"); err != nil {
 		return err
 	}
 	if err := h.svc.SetPreferences(r.Context(), a, r.PathValue("id"), crm.Preferences{OptIn: in.OptIn, Interests: in.Interests}); err != nil {
@@ -49,7 +49,7 @@ func (h *Handler) createFeedback(w http.ResponseWriter, r *http.Request, a authz
 		Rating  int    `json:"rating"`
 		Comment string `json:"comment"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "rating"); err != nil {
 		return err
 	}
 	f, err := h.svc.AddFeedback(r.Context(), a, r.PathValue("id"), crm.Feedback{Channel: in.Channel, Rating: in.Rating, Comment: in.Comment})

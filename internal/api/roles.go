@@ -31,7 +31,7 @@ func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request, a authz.Actor
 		Summary string                       `json:"summary"`
 		Grants  map[authz.Object]authz.Grant `json:"grants"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "summary", "grants"); err != nil {
 		return err
 	}
 	role, err := h.svc.SaveRole(r.Context(), a, authz.RoleDef{Name: authz.Role(r.PathValue("name")), Summary: in.Summary, Grants: in.Grants})
@@ -47,7 +47,7 @@ func (h *Handler) copyRole(w http.ResponseWriter, r *http.Request, a authz.Actor
 		Name    string `json:"name"`
 		Summary string `json:"summary"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "name"); err != nil {
 		return err
 	}
 	role, err := h.svc.CopyRole(r.Context(), a, r.PathValue("name"), in.Name, in.Summary)
@@ -88,7 +88,7 @@ func (h *Handler) setRoleNetworks(w http.ResponseWriter, r *http.Request, a auth
 	var in struct {
 		Networks []string `json:"networks"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "networks"); err != nil {
 		return err
 	}
 	nets, err := h.svc.SetRoleNetworks(r.Context(), a, r.PathValue("name"), in.Networks)
@@ -147,7 +147,7 @@ func (h *Handler) nestTeam(w http.ResponseWriter, r *http.Request, a authz.Actor
 	var in struct {
 		Parent string `json:"parent"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "parent"); err != nil {
 		return err
 	}
 	if err := h.svc.SetTeamParent(r.Context(), a, r.PathValue("name"), in.Parent); err != nil {

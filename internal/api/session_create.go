@@ -23,7 +23,7 @@ type loginResponse struct {
 
 func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
 	var req loginRequest
-	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req, "email", "password"); err != nil {
 		return err
 	}
 	c := client(r)

@@ -43,7 +43,7 @@ type transactionInput struct {
 
 func (h *Handler) createTransaction(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in transactionInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "kind", "currency", "occurred_on", "amount"); err != nil {
 		return err
 	}
 	t, err := h.svc.RecordTransaction(r.Context(), a, r.PathValue("id"), crm.Transaction{Kind: in.Kind, Status: in.Status, Currency: in.Currency,
@@ -76,15 +76,12 @@ func (h *Handler) listTransactions(w http.ResponseWriter, r *http.Request, a aut
 
 func (h *Handler) updateTransaction(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
-		Status *string `json:"status"`
+		Status string `json:"status"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "status"); err != nil {
 		return err
 	}
-	if in.Status == nil {
-		return errs.InvalidField("status", "status is required")
-	}
-	if err := h.svc.SetTransactionStatus(r.Context(), a, r.PathValue("id"), *in.Status); err != nil {
+	if err := h.svc.SetTransactionStatus(r.Context(), a, r.PathValue("id"), in.Status); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

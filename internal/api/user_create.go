@@ -17,7 +17,7 @@ type userInput struct {
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in userInput
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "email", "role", "password"); err != nil {
 		return err
 	}
 	u, err := h.svc.CreateUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team, Password: in.Password})

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"strongroom.dev/strongroom/internal/authz"
-	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 )
@@ -17,11 +16,8 @@ type userUpdate struct {
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in userUpdate
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
-	}
-	if in.Role == nil && in.Team == nil && in.Disabled == nil {
-		return errs.E(errs.Invalid, "give role, team or disabled")
 	}
 	if in.Disabled != nil {
 		if err := h.svc.SetUserDisabled(r.Context(), a, r.PathValue("id"), *in.Disabled); err != nil {

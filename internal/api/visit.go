@@ -41,7 +41,7 @@ type visitPlan struct {
 
 func (h *Handler) planVisit(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in visitPlan
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "company_id", "planned_for"); err != nil {
 		return err
 	}
 	v, err := h.svc.PlanVisit(r.Context(), a, in.CompanyID, in.RepID, in.PlannedFor)
@@ -109,15 +109,12 @@ func (h *Handler) checkVisit(checkIn bool) authedFunc {
 
 func (h *Handler) updateVisitNotes(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
-		Notes *string `json:"notes"`
+		Notes string `json:"notes"`
 	}
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, "notes"); err != nil {
 		return err
 	}
-	if in.Notes == nil {
-		return errs.InvalidField("notes", "notes is required")
-	}
-	v, err := h.svc.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{Notes: in.Notes})
+	v, err := h.svc.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{Notes: &in.Notes})
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,17 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
+	"unicode"
 
 	"strongroom.dev/strongroom/internal/errs"
 )
@@ -16,16 +20,41 @@ import (
 const MaxBody = 1 << 20
 
 // DecodeJSON reads exactly one JSON object from r's body into dst. It
-// refuses another content type, unknown fields, trailing data and bodies
-// over MaxBody, each with a clear message.
-func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+// refuses another content type, a body that is not an object (null, a
+// list, a string, a number), unknown fields, a member given as null, two
+// members whose names differ only in case, trailing data and bodies over
+// MaxBody, each with a clear message.
+//
+// Each name in required must be a member of the object. A setting is
+// therefore never changed by leaving it out (or by a body of {} or null):
+// it is cleared only by an explicit empty value, such as "roles": [].
+//
+// A dst of type *json.RawMessage takes the object as it is (a browser's
+// WebAuthn answer, say); only its required members are checked.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any, required ...string) error {
+	return decode(w, r, dst, false, required)
+}
+
+// DecodePatch is DecodeJSON for a partial update: every member is
+// optional, but an empty object changes nothing and is refused.
+func DecodePatch(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decode(w, r, dst, true, nil)
+}
+
+func decode(w http.ResponseWriter, r *http.Request, dst any, patch bool, required []string) error {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (ct != "application/json" && ct != "application/merge-patch+json") {
 		return errs.E(errs.Invalid, "the body must be JSON, sent with Content-Type: application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		return jsonError(err)
+	}
+	// First the object's members as they were sent, to see which are
+	// present and which are null: decoding into dst cannot tell.
+	var members map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&members); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -34,7 +63,111 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 		}
 		return errs.E(errs.Invalid, "the body must hold exactly one JSON object")
 	}
+	if members == nil {
+		return errs.E(errs.Invalid, "the body must be a JSON object, not null")
+	}
+	if patch && len(members) == 0 {
+		return errs.E(errs.Invalid, "nothing to change: give at least one field")
+	}
+	names := make([]string, 0, len(members))
+	for name := range members {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	// encoding/json matches names ignoring case, the last one winning: a
+	// second spelling could null a member this function saw as set.
+	seen := make(map[string]string, len(names))
+	for _, name := range names {
+		f := fold(name)
+		if other, ok := seen[f]; ok {
+			return errs.InvalidField(name, fmt.Sprintf("%q and %q name the same field; give it once", other, name))
+		}
+		seen[f] = name
+	}
+	for _, name := range required {
+		v, ok := members[name]
+		switch {
+		case !ok:
+			msg := name + " is required"
+			if want := valueOf(dst, name); want != "" {
+				msg += ": " + want
+			}
+			return errs.InvalidField(name, msg)
+		case isNull(v):
+			return errs.InvalidField(name, name+" cannot be null: give "+orValue(valueOf(dst, name)))
+		}
+	}
+	strict := json.NewDecoder(bytes.NewReader(body))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if _, raw := dst.(*json.RawMessage); raw {
+		return nil
+	}
+	for _, name := range names {
+		if isNull(members[name]) {
+			return errs.InvalidField(name, name+" cannot be null: leave it out or give "+orValue(valueOf(dst, name)))
+		}
+	}
 	return nil
+}
+
+func isNull(v json.RawMessage) bool { return bytes.Equal(v, []byte("null")) }
+
+func orValue(want string) string {
+	if want == "" {
+		return "a value"
+	}
+	return want
+}
+
+// fold is the case folding encoding/json applies to member names.
+func fold(s string) string {
+	return strings.Map(func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }, s)
+}
+
+// valueOf says, for messages, what the member name of the struct dst
+// holds: "a list (send [] to clear)", "a string", …; "" when dst is not a
+// struct or has no such member.
+func valueOf(dst any, name string) string {
+	t := reflect.TypeOf(dst)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return ""
+	}
+	for f := range t.Fields() {
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			return valueWord(f.Type)
+		}
+	}
+	return ""
+}
+
+var rawMessage = reflect.TypeFor[json.RawMessage]()
+
+// valueWord names a Go type as a JSON value.
+func valueWord(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch k := t.Kind(); {
+	case t == rawMessage, k == reflect.Map, k == reflect.Struct:
+		return "an object"
+	case k == reflect.Slice, k == reflect.Array:
+		return "a list (send [] to clear)"
+	case k == reflect.String:
+		return "a string"
+	case k == reflect.Bool:
+		return "true or false"
+	case k >= reflect.Int && k <= reflect.Uint64:
+		return "a whole number"
+	case k == reflect.Float32, k == reflect.Float64:
+		return "a number"
+	}
+	return "a " + t.String()
 }
 
 func jsonError(err error) error {
@@ -50,7 +183,7 @@ func jsonError(err error) error {
 		if typ.Field == "" {
 			return errs.E(errs.Invalid, "the body must be a JSON object")
 		}
-		return errs.InvalidField(typ.Field, fmt.Sprintf("%s must be a %s", typ.Field, typ.Type.String()))
+		return errs.InvalidField(typ.Field, fmt.Sprintf("%s must be %s", typ.Field, valueWord(typ.Type)))
 	case errors.Is(err, io.EOF):
 		return errs.E(errs.Invalid, "the body is empty; a JSON object is required")
 	case errors.Is(err, io.ErrUnexpectedEOF):
