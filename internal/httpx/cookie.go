@@ -19,3 +19,11 @@ func SetSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
 func ClearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
+
+// ClearSiteData asks the browser to drop what it keeps for this origin:
+// cached responses (which may hold personal data), cookies and storage.
+// Logging out sends it, so the next person at a shared computer finds
+// nothing of the last one's session.
+func ClearSiteData(w http.ResponseWriter) {
+	w.Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
+}
