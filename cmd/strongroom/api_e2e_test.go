@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"io"
 	"net"
 	"net/http"
@@ -82,9 +83,21 @@ func TestAPIEndToEnd(t *testing.T) {
 			{"auditor may not list customers", "GET", "/api/v1/customers", auditor, nil, want{403, nil, nil}},
 			{"auditor reads audit", "GET", "/api/v1/audit?object_id=" + id, auditor, nil, want{200, []string{`"action":"customer.read"`, `"fields":["name","email","phone","national_id:masked","notes"]`}, []string{"李娜", "li.na", "1101011990"}}},
 			{"sales may not read audit", "GET", "/api/v1/audit", sales1, nil, want{403, nil, nil}},
-			{"search by email", "GET", "/api/v1/customers?email=LI.NA@example.cn", admin, nil, want{200, []string{id}, nil}},
-			{"search by phone", "GET", "/api/v1/customers?phone=%2B8613800001111", admin, nil, want{200, []string{id}, nil}},
-			{"other sales search finds nothing", "GET", "/api/v1/customers?email=li.na@example.cn", sales2, nil, want{200, []string{`"items":[]`}, []string{id}}},
+			{"search by email", "POST", "/api/v1/customers/search", admin, map[string]string{"email": "LI.NA@example.cn"}, want{200, []string{id}, nil}},
+			{"search by phone", "POST", "/api/v1/customers/search", admin, map[string]string{"phone": "+8613800001111"}, want{200, []string{id}, nil}},
+			{"search by name", "POST", "/api/v1/customers/search", admin, map[string]string{"name": "李娜"}, want{200, []string{id}, nil}},
+			{"search by another email finds nothing", "POST", "/api/v1/customers/search", admin, map[string]string{"email": "li.na@example.com"}, want{200, []string{`"items":[]`}, []string{id}}},
+			{"other sales search finds nothing", "POST", "/api/v1/customers/search", sales2, map[string]string{"email": "li.na@example.cn"}, want{200, []string{`"items":[]`}, []string{id}}},
+			{"search with an unknown field", "POST", "/api/v1/customers/search", admin, map[string]string{"emial": "li.na@example.cn"}, want{400, []string{`unknown field \"emial\"`}, []string{"li.na"}}},
+			{"search in the URL refused", "GET", "/api/v1/customers?email=li.na@example.cn", admin, nil, want{400, []string{"POST /api/v1/customers/search", `"field":"email"`}, []string{"li.na", id}}},
+			{"name in the URL refused", "GET", "/api/v1/customers?name=%E6%9D%8E%E5%A8%9C", admin, nil, want{400, []string{"POST /api/v1/customers/search"}, []string{"李娜", id}}},
+			{"phone, national id, tag, q in the URL refused", "GET", "/api/v1/customers?phone=1&national_id=2&tag=3&q=4&order=newest", admin, nil, want{400, []string{"POST /api/v1/customers/search", "q, tag, phone, national_id may not"}, []string{id}}},
+			{"search in the URL of the search refused", "POST", "/api/v1/customers/search?email=li.na@example.cn", admin, map[string]string{}, want{400, []string{"POST /api/v1/customers/search"}, []string{"li.na", id}}},
+			{"plain list with order", "GET", "/api/v1/customers?order=newest&limit=5", admin, nil, want{200, []string{id}, nil}},
+			{"export filter in the URL refused", "GET", "/api/v1/customers/export?email=li.na@example.cn", admin, nil, want{400, []string{"POST /api/v1/customers/export"}, []string{"li.na", id}}},
+			{"export by a posted filter", "POST", "/api/v1/customers/export", admin, map[string]string{"email": "li.na@example.cn"}, want{200, []string{id, "li.na@example.cn"}, nil}},
+			{"export by another posted filter", "POST", "/api/v1/customers/export", admin, map[string]string{"email": "li.na@example.com"}, want{200, []string{"id,owner_id"}, []string{id}}},
+			{"company search in the URL refused", "GET", "/api/v1/companies?name=jade", admin, nil, want{400, []string{"POST /api/v1/companies/search"}, []string{"jade"}}},
 			{"sales lists own", "GET", "/api/v1/customers", sales1, nil, want{200, []string{id}, nil}},
 			{"no token", "GET", "/api/v1/customers", "", nil, want{401, []string{"log in"}, nil}},
 			{"bad token", "GET", "/api/v1/customers", "srs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil, want{401, nil, nil}},
@@ -126,6 +139,37 @@ func TestAPIEndToEnd(t *testing.T) {
 			})
 		}
 
+		// Paging a search: the cursor holds a position, not the search; the
+		// next page is asked for with the same body and the cursor.
+		for _, n := range []string{"Paging Person One", "Paging Person Two"} {
+			if r := s.do(t, "POST", "/api/v1/customers", sales1, map[string]string{"name": n}); r.Status != 201 {
+				t.Fatalf("create %s: %d %s", n, r.Status, r.Body)
+			}
+		}
+		first := s.do(t, "POST", "/api/v1/customers/search", sales1, map[string]any{"name": "paging person", "limit": 1})
+		cursor := first.str("next_cursor")
+		if first.Status != 200 || !strings.Contains(string(first.Body), "Paging Person One") || cursor == "" {
+			t.Fatalf("first page: %d %s", first.Status, first.Body)
+		}
+		if raw, err := base64.RawURLEncoding.DecodeString(cursor); err != nil || strings.Contains(strings.ToLower(string(raw)), "paging") || strings.Contains(strings.ToLower(cursor), "paging") {
+			t.Fatalf("the cursor %q (%q) holds the search", cursor, raw)
+		}
+		second := s.do(t, "POST", "/api/v1/customers/search", sales1, map[string]any{"name": "paging person", "limit": 1, "cursor": cursor})
+		if second.Status != 200 || !strings.Contains(string(second.Body), "Paging Person Two") || strings.Contains(string(second.Body), "Paging Person One") || second.str("next_cursor") != "" {
+			t.Fatalf("second page: %d %s", second.Status, second.Body)
+		}
+
+		// Companies: a name search is posted too.
+		if r := s.do(t, "POST", "/api/v1/companies", sales1, map[string]any{"name": "Jade Trading Co"}); r.Status != 201 {
+			t.Fatalf("create company: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/companies/search", sales1, map[string]any{"name": "jade"}); r.Status != 200 || !strings.Contains(string(r.Body), "Jade Trading Co") {
+			t.Fatalf("company search: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "POST", "/api/v1/companies/search", sales1, map[string]any{"name": "emerald"}); r.Status != 200 || strings.Contains(string(r.Body), "Jade") {
+			t.Fatalf("company search for another name: %d %s", r.Status, r.Body)
+		}
+
 		// Role change by the API applies to the open session at once, and is audited.
 		sales2ID := s.do(t, "GET", "/api/v1/me", sales2, nil).str("user_id")
 		if r := s.do(t, "PATCH", "/api/v1/users/"+sales2ID, admin, map[string]string{"role": "auditor"}); r.Status != 200 {
@@ -145,8 +189,8 @@ func TestAPIEndToEnd(t *testing.T) {
 		if r := s.do(t, "GET", path, admin, nil); r.Status != 404 {
 			t.Fatalf("after delete: %d", r.Status)
 		}
-		if r := s.do(t, "DELETE", "/api/v1/sessions/current", sales1, nil); r.Status != 204 {
-			t.Fatalf("logout: %d %s", r.Status, r.Body)
+		if r := s.do(t, "DELETE", "/api/v1/sessions/current", sales1, nil); r.Status != 204 || r.Header.Get("Clear-Site-Data") != `"cache", "storage"` {
+			t.Fatalf("logout: %d %q %s", r.Status, r.Header.Get("Clear-Site-Data"), r.Body)
 		}
 		if r := s.do(t, "GET", "/api/v1/me", sales1, nil); r.Status != 401 {
 			t.Fatalf("after logout: %d", r.Status)

@@ -200,6 +200,9 @@ func TestBrowserJourneys(t *testing.T) {
 	if body := value(t, ctx, chromedp.Text(byCSS(`table.list`))); !strings.Contains(body, "陈静") {
 		t.Fatalf("search by email did not find the customer:\n%s", body)
 	}
+	if u := value(t, ctx, chromedp.Location()); !strings.HasSuffix(u, "/customers/search") || strings.Contains(strings.ToLower(u), "chen.jing") {
+		t.Fatalf("the search is in the address: %s", u)
+	}
 	shot.take(ctx, "customers-search")
 	do(t, ctx, chromedp.Click(byCSS(`table.list a`)), chromedp.WaitVisible(byID(`field-national_id`)))
 	nid := value(t, ctx, chromedp.Text(byID(`field-national_id`)))
@@ -378,6 +381,11 @@ func TestBrowserResetAndLock(t *testing.T) {
 	do(t, ctx,
 		chromedp.Navigate(s.URL+link),
 		chromedp.WaitVisible(byID(`password2`)),
+	)
+	if u := value(t, ctx, chromedp.Location()); u != s.URL+"/password/reset" {
+		t.Fatalf("the reset page's address is %s; the token must be out of it", u)
+	}
+	do(t, ctx,
 		chromedp.SendKeys(byID(`password`), next),
 		chromedp.SendKeys(byID(`password2`), next),
 		chromedp.Submit(byID(`password2`)),

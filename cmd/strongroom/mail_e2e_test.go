@@ -31,6 +31,32 @@ func tokenOf(t *testing.T, path string) string {
 	return u.Query().Get("token")
 }
 
+// openLink opens an emailed link as a browser does: the first request
+// moves the token out of the address into a cookie and redirects to the
+// address without it, which is what history keeps; the page is there.
+func openLink(t *testing.T, b *browser, link string) page {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := b.get(link)
+	if first.status != http.StatusSeeOther || first.location != u.Path || first.body != "" && strings.Contains(first.body, tokenOf(t, link)) {
+		t.Fatalf("opening %s: %d to %q, want a redirect to %s without the token", u.Path, first.status, first.location, u.Path)
+	}
+	cookie := first.header.Get("Set-Cookie")
+	for _, attr := range []string{"__Host-strongroom-", "Path=/", "HttpOnly", "Secure", "SameSite=Lax", "Max-Age=3600"} {
+		if !strings.Contains(cookie, attr) {
+			t.Errorf("link cookie %q lacks %s", cookie, attr)
+		}
+	}
+	p := b.get(first.location)
+	if strings.Contains(p.body, tokenOf(t, link)) {
+		t.Fatalf("the page of %s holds the token", u.Path)
+	}
+	return p
+}
+
 // startWithMail starts a server whose mail goes to a loopback SMTP server.
 func startWithMail(t *testing.T, storage []string) (*server, *mailtest.Server) {
 	smtp := mailtest.New(t)
@@ -64,21 +90,20 @@ func TestEmailedLinks(t *testing.T) {
 				t.Fatalf("reset mail to %s", m.To)
 			}
 			link := linkPath(t, m)
-			form := anon.get(link)
+			form := openLink(t, anon, link)
 			if form.status != http.StatusOK || !strings.Contains(form.body, `name="password2"`) {
 				t.Fatalf("the link's page: %d\n%s", form.status, form.body)
 			}
 			const next = "the emailed link worked fine"
-			token := tokenOf(t, link)
-			if p := anon.post("/password/reset", url.Values{"csrf": {form.csrf(t)}, "token": {token}, "password": {next}, "password2": {next + "x"}}); p.status != http.StatusBadRequest {
+			if p := anon.post("/password/reset", url.Values{"csrf": {form.csrf(t)}, "password": {next}, "password2": {next + "x"}}); p.status != http.StatusBadRequest {
 				t.Fatalf("different passwords: %d", p.status)
 			}
-			form = anon.get(link)
-			p := anon.post("/password/reset", url.Values{"csrf": {form.csrf(t)}, "token": {token}, "password": {next}, "password2": {next}})
+			form = anon.get("/password/reset") // the form again, the token still in its cookie
+			p := anon.post("/password/reset", url.Values{"csrf": {form.csrf(t)}, "password": {next}, "password2": {next}})
 			if p.status != http.StatusSeeOther || !strings.Contains(p.location, "/login?flash=password_reset_done") {
 				t.Fatalf("reset: %d %s\n%s", p.status, p.location, p.body)
 			}
-			if p := anon.get(link); p.status != http.StatusBadRequest || !strings.Contains(p.body, "not valid") {
+			if p := openLink(t, anon, link); p.status != http.StatusBadRequest || !strings.Contains(p.body, "not valid") {
 				t.Fatalf("a used link still opens the form: %d", p.status)
 			}
 			if r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}); r.Status != http.StatusUnauthorized {
@@ -126,12 +151,12 @@ func TestEmailedLinks(t *testing.T) {
 				t.Fatalf("a salesperson invited an admin: %d", r.Status)
 			}
 			b := newBrowser(t, s, "zh-CN")
-			form := b.get(link)
+			form := openLink(t, b, link)
 			if !strings.Contains(form.body, "接受邀请") {
 				t.Fatalf("the invitation page in Chinese:\n%s", form.body)
 			}
 			const pw = "我的新密码很长很长很长很长很长"
-			p := b.post("/invite", url.Values{"csrf": {form.csrf(t)}, "token": {tokenOf(t, link)}, "password": {pw}, "password2": {pw}})
+			p := b.post("/invite", url.Values{"csrf": {form.csrf(t)}, "password": {pw}, "password2": {pw}})
 			if p.status != http.StatusSeeOther {
 				t.Fatalf("accept: %d\n%s", p.status, p.body)
 			}

@@ -108,8 +108,25 @@ func (h *Handler) deleteCompany(w http.ResponseWriter, r *http.Request, a authz.
 	return nil
 }
 
+// companySearchRoute takes the searches GET /api/v1/companies refuses.
+const companySearchRoute = "POST /api/v1/companies/search"
+
+// companySearch is the body of POST /api/v1/companies/search; a company's
+// name may be a person's (a sole trader), and tags are sealed like it.
+type companySearch struct {
+	Name   string `json:"name"`
+	Tag    string `json:"tag"`
+	Stores bool   `json:"stores"`
+	Cursor string `json:"cursor"`
+	Limit  int    `json:"limit"`
+}
+
+// listCompanies lists without search: only stores, and paging.
 func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	q, err := httpx.Query(r, "name", "tag", "stores", "cursor", "limit")
+	if err := personalInURL(r, companySearchRoute, "q", "name", "tag"); err != nil {
+		return err
+	}
+	q, err := httpx.Query(r, "stores", "cursor", "limit")
 	if err != nil {
 		return err
 	}
@@ -117,7 +134,23 @@ func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, a authz.
 	if err != nil {
 		return err
 	}
-	page, err := h.svc.ListCompanies(r.Context(), a, service.CompanyQuery{Name: q["name"], Tag: q["tag"], StoresOnly: q["stores"] == "true", Cursor: q["cursor"], Limit: int(limit)})
+	return h.companyPage(w, r, a, companySearch{Stores: q["stores"] == "true", Cursor: q["cursor"], Limit: int(limit)})
+}
+
+// searchCompanies lists with the filters of the body.
+func (h *Handler) searchCompanies(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := personalInURL(r, companySearchRoute, "q", "name", "tag"); err != nil {
+		return err
+	}
+	var in companySearch
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return h.companyPage(w, r, a, in)
+}
+
+func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, a authz.Actor, in companySearch) error {
+	page, err := h.svc.ListCompanies(r.Context(), a, service.CompanyQuery{Name: in.Name, Tag: in.Tag, StoresOnly: in.Stores, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return err
 	}

@@ -8,16 +8,47 @@ import (
 	"strongroom.dev/strongroom/internal/service"
 )
 
+// customerExportRoute takes the filters GET /api/v1/customers/export refuses.
+const customerExportRoute = "POST /api/v1/customers/export"
+
+// exportFilter is the body of POST /api/v1/customers/export.
+type exportFilter struct {
+	Name       string `json:"name"`
+	Tag        string `json:"tag"`
+	Email      string `json:"email"`
+	Phone      string `json:"phone"`
+	NationalID string `json:"national_id"`
+}
+
+// exportCustomers exports every customer the caller may export.
 func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	q, err := httpx.Query(r, "email", "phone", "national_id")
-	if err != nil {
+	if err := personalInURL(r, customerExportRoute, customerPersonal...); err != nil {
 		return err
 	}
+	if _, err := httpx.Query(r); err != nil {
+		return err
+	}
+	return h.writeExport(w, r, a, service.CustomerQuery{})
+}
+
+// exportSearch exports the customers matching the filters of the body.
+func (h *Handler) exportSearch(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := personalInURL(r, customerExportRoute, customerPersonal...); err != nil {
+		return err
+	}
+	var in exportFilter
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return h.writeExport(w, r, a, service.CustomerQuery{Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID})
+}
+
+func (h *Handler) writeExport(w http.ResponseWriter, r *http.Request, a authz.Actor, q service.CustomerQuery) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
 	// The service writes nothing until the export is audited; an error
 	// before that still reaches the client as problem+json.
-	_, err = h.svc.ExportCustomers(r.Context(), a, service.CustomerQuery{Email: q["email"], Phone: q["phone"], NationalID: q["national_id"]}, w)
+	_, err := h.svc.ExportCustomers(r.Context(), a, q, w)
 	if err != nil {
 		w.Header().Del("Content-Disposition")
 	}

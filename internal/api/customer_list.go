@@ -9,25 +9,66 @@ import (
 	"strongroom.dev/strongroom/internal/service"
 )
 
+// customerSearchRoute takes the searches GET /api/v1/customers refuses.
+const customerSearchRoute = "POST /api/v1/customers/search"
+
+// customerPersonal are the list filters that carry personal data or free
+// text: they travel only in a request body (customerSearch).
+var customerPersonal = []string{"q", "name", "tag", "email", "phone", "national_id"}
+
 type customerList struct {
 	Items      []customerJSON `json:"items"`
 	NextCursor string         `json:"next_cursor,omitempty"`
 }
 
+// customerSearch is the body of POST /api/v1/customers/search. The cursor
+// holds only a position (time and id), never the search: the next page is
+// asked for with the same filters and the cursor.
+type customerSearch struct {
+	Name       string `json:"name"`
+	Tag        string `json:"tag"`
+	Email      string `json:"email"`
+	Phone      string `json:"phone"`
+	NationalID string `json:"national_id"`
+	Order      string `json:"order"`
+	Cursor     string `json:"cursor"`
+	Limit      int    `json:"limit"`
+}
+
+// listCustomers lists without personal filters: order and paging only.
 func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	q, err := httpx.Query(r, "name", "tag", "email", "phone", "national_id", "order", "cursor", "limit")
-	if err != nil {
+	if err := personalInURL(r, customerSearchRoute, customerPersonal...); err != nil {
 		return err
 	}
-	if o := q["order"]; o != "" && o != "newest" && o != "oldest" {
-		return errs.InvalidField("order", "order must be newest or oldest")
+	q, err := httpx.Query(r, "order", "cursor", "limit")
+	if err != nil {
+		return err
 	}
 	limit, err := intParam(q, "limit")
 	if err != nil {
 		return err
 	}
+	return h.customerPage(w, r, a, customerSearch{Order: q["order"], Cursor: q["cursor"], Limit: int(limit)})
+}
+
+// searchCustomers lists with the filters of the body.
+func (h *Handler) searchCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := personalInURL(r, customerSearchRoute, customerPersonal...); err != nil {
+		return err
+	}
+	var in customerSearch
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	return h.customerPage(w, r, a, in)
+}
+
+func (h *Handler) customerPage(w http.ResponseWriter, r *http.Request, a authz.Actor, in customerSearch) error {
+	if in.Order != "" && in.Order != "newest" && in.Order != "oldest" {
+		return errs.InvalidField("order", "order must be newest or oldest")
+	}
 	page, err := h.svc.ListCustomers(r.Context(), a, service.CustomerQuery{
-		Newest: q["order"] == "newest", Name: q["name"], Tag: q["tag"], Email: q["email"], Phone: q["phone"], NationalID: q["national_id"], Cursor: q["cursor"], Limit: int(limit),
+		Newest: in.Order == "newest", Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID, Cursor: in.Cursor, Limit: in.Limit,
 	})
 	if err != nil {
 		return err

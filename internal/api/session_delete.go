@@ -12,6 +12,7 @@ func (h *Handler) deleteSession(w http.ResponseWriter, r *http.Request, a authz.
 		return err
 	}
 	httpx.ClearSessionCookie(w)
+	httpx.ClearSiteData(w)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -44,3 +44,13 @@ func DeviceCookieValue(r *http.Request) string {
 	}
 	return c.Value
 }
+
+// ClearSiteData asks the browser to drop what it keeps for this origin:
+// cached responses (which may hold personal data) and storage. Logging out
+// sends it, so the next person at a shared computer finds nothing of the
+// last one's session. Cookies are not cleared wholesale: logout expires the
+// session cookie itself, and the device cookie (which opens nothing) must
+// survive so that a lockout from elsewhere does not keep its owner out.
+func ClearSiteData(w http.ResponseWriter) {
+	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
+}

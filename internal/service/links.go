@@ -19,7 +19,8 @@ const (
 	InviteLinkFor = 7 * 24 * time.Hour
 )
 
-// Web UI paths that emailed links open.
+// Web UI paths that emailed links open, with ?token=…; the web UI moves the
+// token out of the address at the first request (a cookie, then a redirect).
 const (
 	ResetPath  = "/password/reset"
 	InvitePath = "/invite"

@@ -20,17 +20,44 @@ type companyListView struct {
 	CanCreate  bool
 }
 
+// listCompanies lists companies without a search: "only stores" and the
+// page ride in the address; a search never does (searchInURL).
 func (h *Handler) listCompanies(q *request) error {
-	v := companyListView{StoresOnly: q.r.URL.Query().Get("stores") == "1", Query: strings.TrimSpace(q.r.URL.Query().Get("q"))}
-	page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: q.r.URL.Query().Get("cursor")})
+	qs := q.r.URL.Query()
+	v := companyListView{StoresOnly: qs.Get("stores") == "1"}
+	if q.searchInURL() {
+		if !authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed {
+			return errs.E(errs.Permission, "you may not read companies")
+		}
+		v.Error = tr(q.lang, "search_in_url")
+		return h.renderCompanies(q, v, http.StatusBadRequest)
+	}
+	return h.companies(q, v, qs.Get("cursor"))
+}
+
+// searchCompanies answers the search form: the name typed, "only stores"
+// and the cursor of the page, all in the posted form.
+func (h *Handler) searchCompanies(q *request) error {
+	f := q.r.PostFormValue
+	q.back = "/companies"
+	return h.companies(q, companyListView{Query: strings.TrimSpace(f("q")), StoresOnly: f("stores") == "1"}, f("cursor"))
+}
+
+func (h *Handler) companies(q *request, v companyListView, cursor string) error {
+	page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: cursor})
 	if errs.Is(err, errs.Invalid) {
 		v.Error, _ = errs.Public(err)
+		return h.renderCompanies(q, v, http.StatusBadRequest)
 	} else if err != nil {
 		return err
 	}
 	v.Companies, v.Next = page.Companies, page.Next
+	return h.renderCompanies(q, v, http.StatusOK)
+}
+
+func (h *Handler) renderCompanies(q *request, v companyListView, status int) error {
 	v.CanCreate = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCompany, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team}).Allowed
-	h.render(q, http.StatusOK, "companies", "companies", v)
+	h.render(q, status, "companies", "companies", v)
 	return nil
 }
 

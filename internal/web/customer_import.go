@@ -41,8 +41,25 @@ func (h *Handler) importCustomers(q *request) error {
 	return nil
 }
 
+// exportCustomers downloads every customer the actor may export. A search
+// in the address is refused like on the list (searchInURL): a filtered
+// export is posted (exportSearch).
 func (h *Handler) exportCustomers(q *request) error {
-	cq := searchQuery(strings.TrimSpace(q.r.URL.Query().Get("q")))
+	if q.searchInURL() {
+		return h.refuseCustomerSearch(q)
+	}
+	return h.export(q, service.CustomerQuery{})
+}
+
+// exportSearch downloads the customers matching the posted search.
+func (h *Handler) exportSearch(q *request) error {
+	cq := searchQuery(strings.TrimSpace(q.r.PostFormValue("q")))
+	cq.Tag = strings.TrimSpace(q.r.PostFormValue("tag"))
+	q.back = "/customers"
+	return h.export(q, cq)
+}
+
+func (h *Handler) export(q *request, cq service.CustomerQuery) error {
 	q.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	q.w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
 	if _, err := h.svc.ExportCustomers(q.r.Context(), q.actor, cq, q.w); err != nil {

@@ -21,25 +21,54 @@ type customerListView struct {
 	CanExport bool
 }
 
+// Searching tells whether the page answers a search: its order toggle
+// and next page then post the search again instead of linking.
+func (v customerListView) Searching() bool { return v.Query != "" || v.Tag != "" }
+
+// listCustomers shows customers without a search: the order and the page
+// ride in the address; a search never does (searchInURL).
 func (h *Handler) listCustomers(q *request) error {
-	v := customerListView{Query: strings.TrimSpace(q.r.URL.Query().Get("q"))}
+	if q.searchInURL() {
+		return h.refuseCustomerSearch(q)
+	}
+	qs := q.r.URL.Query()
+	return h.customers(q, customerListView{Newest: qs.Get("order") == "newest"}, qs.Get("cursor"))
+}
+
+// searchCustomers answers the search form: the typed text, a tag, the
+// order and the cursor of the page, all in the posted form.
+func (h *Handler) searchCustomers(q *request) error {
+	f := q.r.PostFormValue
+	q.back = "/customers"
+	return h.customers(q, customerListView{Query: strings.TrimSpace(f("q")), Tag: strings.TrimSpace(f("tag")), Newest: f("order") == "newest"}, f("cursor"))
+}
+
+func (h *Handler) customers(q *request, v customerListView, cursor string) error {
 	cq := searchQuery(v.Query)
-	cq.Cursor, cq.Tag = q.r.URL.Query().Get("cursor"), q.r.URL.Query().Get("tag")
-	cq.Newest = q.r.URL.Query().Get("order") == "newest"
-	v.Tag, v.Newest = cq.Tag, cq.Newest
+	cq.Tag, cq.Newest, cq.Cursor = v.Tag, v.Newest, cursor
 	page, err := h.svc.ListCustomers(q.r.Context(), q.actor, cq)
 	if errs.Is(err, errs.Invalid) {
 		v.Error, _ = errs.Public(err)
+		return h.renderCustomers(q, v, http.StatusBadRequest)
 	} else if err != nil {
 		return err
 	}
 	v.Customers, v.Next = page.Customers, page.Next
+	return h.renderCustomers(q, v, http.StatusOK)
+}
+
+// refuseCustomerSearch answers an address that carries a search with the
+// empty list page and a note; what the address carried is not shown.
+func (h *Handler) refuseCustomerSearch(q *request) error {
+	if !authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer}).Allowed {
+		return errs.E(errs.Permission, "you may not read customers")
+	}
+	return h.renderCustomers(q, customerListView{Error: tr(q.lang, "search_in_url")}, http.StatusBadRequest)
+}
+
+func (h *Handler) renderCustomers(q *request, v customerListView, status int) error {
 	v.CanExport = authz.Decide(q.actor, authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer}).Allowed
 	v.CanCreate = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: q.actor.UserID}).Allowed
-	status := http.StatusOK
-	if v.Error != "" {
-		status = http.StatusBadRequest
-	}
 	h.render(q, status, "customers", "customers", v)
 	return nil
 }

@@ -64,6 +64,7 @@ func (h *Handler) logout(q *request) error {
 		return err
 	}
 	httpx.ClearSessionCookie(q.w)
+	httpx.ClearSiteData(q.w)
 	q.redirect("/login", "logged_out")
 	return nil
 }

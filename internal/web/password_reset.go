@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/subtle"
 	"net/http"
+	"time"
 
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
@@ -54,36 +55,59 @@ func (h *Handler) forgot(q *request) error {
 // setPasswordView is the page an emailed link opens: a password reset or
 // an invitation.
 type setPasswordView struct {
-	Action, Token, CSRF, Error string
-	Invite, Dead               bool
+	Action, CSRF, Error string
+	Invite, Dead        bool
 }
 
 // linkPage serves the page of an emailed link of purpose at path.
 type linkPage struct {
 	path, purpose, title, done string
+	cookie                     string // holds the link's token between the link and the form
 	set                        func(h *Handler, q *request, token, password string) error
 }
 
 var (
-	resetPage = linkPage{path: service.ResetPath, purpose: "reset", title: "choose_password", done: "password_reset_done",
+	resetPage = linkPage{path: service.ResetPath, purpose: "reset", title: "choose_password", done: "password_reset_done", cookie: "__Host-strongroom-reset",
 		set: func(h *Handler, q *request, token, pw string) error {
 			return h.svc.ResetPassword(q.r.Context(), token, pw, client(q.r))
 		}}
-	invitePage = linkPage{path: service.InvitePath, purpose: "invite", title: "accept_invitation", done: "invitation_accepted",
+	invitePage = linkPage{path: service.InvitePath, purpose: "invite", title: "accept_invitation", done: "invitation_accepted", cookie: "__Host-strongroom-invite",
 		set: func(h *Handler, q *request, token, pw string) error {
 			return h.svc.AcceptInvitation(q.r.Context(), token, pw, client(q.r))
 		}}
 )
 
+// linkCookieFor is how long the browser keeps a link's token after opening
+// it: time to choose a password, not to leave it lying about.
+const linkCookieFor = time.Hour
+
+// showLinkPage opens an emailed link. The link carries its token in the
+// query (it must work without script, so not in a fragment); the first
+// request moves it into a short-lived HttpOnly cookie and sends the browser
+// to the same page without it, so the address that history keeps, and that
+// a Referer could carry, holds no token. The cookie is SameSite=Lax so
+// that the redirect after a link followed from webmail (a cross-site
+// navigation) still brings it back.
 func (h *Handler) showLinkPage(p linkPage) pageFunc {
 	return func(q *request) error {
-		token := q.r.URL.Query().Get("token")
-		v := setPasswordView{Action: p.path, Token: token, Invite: p.purpose == "invite", CSRF: newCSRFCookie(q.w)}
+		if q.r.URL.Query().Has("token") {
+			token := q.r.URL.Query().Get("token")
+			if token == "" || len(token) > 128 {
+				p.clearCookie(q.w)
+			} else {
+				http.SetCookie(q.w, &http.Cookie{Name: p.cookie, Value: token, Path: "/", MaxAge: int(linkCookieFor.Seconds()),
+					Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			}
+			http.Redirect(q.w, q.r, p.path, http.StatusSeeOther)
+			return nil
+		}
+		v := setPasswordView{Action: p.path, Invite: p.purpose == "invite", CSRF: newCSRFCookie(q.w)}
 		status := http.StatusOK
-		if err := h.svc.CheckLink(q.r.Context(), token, p.purpose); err != nil {
+		if err := h.svc.CheckLink(q.r.Context(), p.token(q.r), p.purpose); err != nil {
 			if !errs.Is(err, errs.Invalid) {
 				return err
 			}
+			p.clearCookie(q.w)
 			v.Dead, v.Error, status = true, tr(q.lang, "link_dead"), http.StatusBadRequest
 		}
 		h.render(q, status, "set_password", p.title, v)
@@ -91,14 +115,30 @@ func (h *Handler) showLinkPage(p linkPage) pageFunc {
 	}
 }
 
+// token is the link's token: from the cookie showLinkPage set, or posted
+// by a client that keeps it itself.
+func (p linkPage) token(r *http.Request) string {
+	if c, err := r.Cookie(p.cookie); err == nil {
+		return c.Value
+	}
+	if r.Method == http.MethodPost {
+		return r.PostFormValue("token")
+	}
+	return ""
+}
+
+func (p linkPage) clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: p.cookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
 func (h *Handler) useLinkPage(p linkPage) pageFunc {
 	return func(q *request) error {
 		if err := q.checkLoginCSRF(); err != nil {
 			return err
 		}
-		token := q.r.PostFormValue("token")
+		token := p.token(q.r)
 		if q.r.PostFormValue("password") != q.r.PostFormValue("password2") {
-			h.render(q, http.StatusBadRequest, "set_password", p.title, setPasswordView{Action: p.path, Token: token, Invite: p.purpose == "invite",
+			h.render(q, http.StatusBadRequest, "set_password", p.title, setPasswordView{Action: p.path, Invite: p.purpose == "invite",
 				CSRF: newCSRFCookie(q.w), Error: tr(q.lang, "passwords_differ")})
 			return nil
 		}
@@ -107,13 +147,15 @@ func (h *Handler) useLinkPage(p linkPage) pageFunc {
 				return err
 			}
 			msg, field := errs.Public(err)
-			v := setPasswordView{Action: p.path, Token: token, Invite: p.purpose == "invite", CSRF: newCSRFCookie(q.w), Error: msg}
+			v := setPasswordView{Action: p.path, Invite: p.purpose == "invite", CSRF: newCSRFCookie(q.w), Error: msg}
 			if field == "token" {
+				p.clearCookie(q.w)
 				v.Dead, v.Error = true, tr(q.lang, "link_dead")
 			}
 			h.render(q, http.StatusBadRequest, "set_password", p.title, v)
 			return nil
 		}
+		p.clearCookie(q.w)
 		q.redirect("/login", p.done)
 		return nil
 	}

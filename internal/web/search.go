@@ -17,12 +17,41 @@ type searchView struct {
 	Errors    []string
 }
 
-// search looks for the text in every object type the actor may read:
-// customers by name, email or phone; companies by name. Each list is
+// searchParams are what a search carries: words of a name, an email, a
+// phone number, an identity number, a tag. They are personal data, and an
+// address is kept by browser history, proxies and server logs, so search
+// forms post them and a page asked for with them in its address refuses.
+var searchParams = []string{"q", "name", "email", "phone", "national_id", "tag"}
+
+// searchInURL tells whether the page's address carries a search.
+func (q *request) searchInURL() bool {
+	v := q.r.URL.Query()
+	for _, k := range searchParams {
+		if v.Has(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// showSearch shows the search box. An address carrying a search (an old
+// bookmark) gets the empty box and a note; what it carried is not shown.
+func (h *Handler) showSearch(q *request) error {
+	if q.searchInURL() {
+		h.render(q, http.StatusBadRequest, "search", "search", searchView{Errors: []string{tr(q.lang, "search_in_url")}})
+		return nil
+	}
+	h.render(q, http.StatusOK, "search", "search", searchView{})
+	return nil
+}
+
+// search looks for the posted text in every object type the actor may
+// read: customers by name, email or phone; companies by name. Each list is
 // searched through its own service method, so each keeps its own access
 // rules and audit.
 func (h *Handler) search(q *request) error {
-	v := searchView{Query: strings.TrimSpace(q.r.URL.Query().Get("q"))}
+	v := searchView{Query: strings.TrimSpace(q.r.PostFormValue("q"))}
+	q.back = "/search"
 	if v.Query != "" {
 		if authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer}).Allowed {
 			cq := searchQuery(v.Query)

@@ -42,6 +42,8 @@ func formPage(path string) string {
 		return "/admin/roles/" + strings.Split(path, "/")[3]
 	case strings.HasPrefix(path, "/admin"):
 		return "/admin"
+	case path == "/customers/export" || path == "/customers/search":
+		return "/customers" // never back to a GET export: it would download every customer
 	case strings.HasPrefix(path, "/customers/"):
 		parts := strings.Split(path, "/")
 		return "/customers/" + parts[2]

@@ -110,6 +110,11 @@ func TestStepUpInTheBrowser(t *testing.T) {
 		if loc := r.Header.Get("Location"); r.StatusCode != http.StatusSeeOther || loc != "/step-up?next="+url.QueryEscape("/customers/"+c.ID) {
 			t.Fatalf("stale reveal: %d %s", r.StatusCode, loc)
 		}
+		// A stale export of a search goes back to the list after the step,
+		// never to a GET export, which would download every customer.
+		if r := post("/customers/export", url.Values{"csrf": {csrf(body)}, "q": {"Zhou Li"}}); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/step-up?next="+url.QueryEscape("/customers") {
+			t.Fatalf("stale export: %d %s", r.StatusCode, r.Header.Get("Location"))
+		}
 		session := func() string {
 			for _, c := range jar.Cookies(mustURL(t, srv.URL)) {
 				if c.Name == web.SessionCookie {

@@ -117,13 +117,17 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /policy", h.beforePolicy(h.showPolicy))
 	mux.Handle("POST /policy", h.beforePolicy(h.acceptPolicy))
 	mux.Handle("POST /admin/policy", h.authed(h.publishPolicy))
-	mux.Handle("GET /search", h.authed(h.search))
+	mux.Handle("GET /search", h.authed(h.showSearch))
+	mux.Handle("POST /search", h.authed(h.search))
 	mux.Handle("GET /customers", h.authed(h.listCustomers))
+	mux.Handle("POST /customers/search", h.authed(h.searchCustomers))
+	mux.Handle("GET /customers/search", h.authed(h.listCustomers))
 	mux.Handle("GET /customers/new", h.authed(h.newCustomer))
 	mux.Handle("POST /customers", h.authed(h.createCustomer))
 	mux.Handle("GET /customers/import", h.authed(h.showImport))
 	mux.Handle("POST /customers/import", h.upload(h.importCustomers))
 	mux.Handle("GET /customers/export", h.authed(h.exportCustomers))
+	mux.Handle("POST /customers/export", h.authed(h.exportSearch))
 	mux.Handle("GET /customers/{id}", h.authed(h.showCustomer))
 	mux.Handle("GET /customers/{id}/audience", h.authed(h.showAudience))
 	mux.Handle("GET /customers/{id}/edit", h.authed(h.editCustomer))
@@ -148,6 +152,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/{id}/preferences", h.authed(h.savePreferences))
 	mux.Handle("POST /customers/{id}/feedback", h.authed(h.addFeedback))
 	mux.Handle("GET /companies", h.authed(h.listCompanies))
+	mux.Handle("POST /companies/search", h.authed(h.searchCompanies))
+	mux.Handle("GET /companies/search", h.authed(h.listCompanies))
 	mux.Handle("GET /companies/new", h.authed(h.newCompany))
 	mux.Handle("POST /companies", h.authed(h.createCompany))
 	mux.Handle("GET /companies/{id}", h.authed(h.showCompany))
@@ -204,6 +210,7 @@ type request struct {
 	lang  string
 	actor authz.Actor
 	token string // session token, for the CSRF token of its forms
+	back  string // where the language switch returns to, when not this page's path (a posted search)
 
 	logErr   string // a rejected activity, shown again on the customer page
 	logInput crm.ActivityInput
@@ -335,6 +342,9 @@ type page struct {
 
 func (h *Handler) render(q *request, status int, name, titleKey string, data any) {
 	p := page{Lang: q.lang, Title: tr(q.lang, titleKey), Path: q.r.URL.Path, OtherLang: langZH, Actor: q.actor, LoggedIn: q.actor.UserID != "", Data: data}
+	if q.back != "" {
+		p.Path = q.back
+	}
 	if q.lang == langZH {
 		p.OtherLang = langEN
 	}
