@@ -41,7 +41,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/sessions", h.public(h.createSession))
 	mux.Handle("DELETE /api/v1/sessions/current", h.beforeMFA(h.deleteSession))
 	mux.Handle("POST /api/v1/sessions/current/mfa", h.beforeMFA(h.verifyMFA))
-	mux.Handle("POST /api/v1/sessions/current/step-up", h.authed(h.stepUp))
+	mux.Handle("POST /api/v1/sessions/current/step-up", h.beforeEnrol(h.stepUp))
 	mux.Handle("POST /api/v1/sessions/current/passkey/options", h.beforeMFA(h.beginPasskeyProof))
 	mux.Handle("POST /api/v1/sessions/current/passkey", h.beforeMFA(h.finishPasskeyProof))
 	mux.Handle("POST /api/v1/me/passkeys/options", h.beforeEnrol(h.beginPasskeyRegistration))
