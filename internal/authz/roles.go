@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"strongroom.dev/strongroom/internal/crm"
 )
@@ -77,7 +78,7 @@ func (d RoleDef) Check() error {
 	if IsBuiltIn(d.Name) || d.Name == RoleBreakGlass {
 		return fmt.Errorf("%s is a built-in role; copy it under another name", d.Name)
 	}
-	if s := strings.TrimSpace(d.Summary); s == "" || len(s) > 200 {
+	if s := strings.TrimSpace(d.Summary); s == "" || utf8.RuneCountInString(s) > 200 {
 		return errors.New("summary must say in 1 to 200 characters what the role is for")
 	}
 	for o, g := range d.Grants {

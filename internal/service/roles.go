@@ -9,6 +9,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -93,13 +94,17 @@ func (s *Service) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) 
 		return authz.RoleDef{}, err
 	}
 	d.BuiltIn, d.Retired = false, false
+	var err error
+	if d.Summary, err = crm.FreeText("summary", d.Summary, 0); err != nil {
+		return authz.RoleDef{}, err
+	}
 	if err := d.Check(); err != nil {
 		return authz.RoleDef{}, errs.InvalidField("role", err.Error())
 	}
 	if err := s.requireStepUp(a); err != nil {
 		return authz.RoleDef{}, err
 	}
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := s.useGrant(ctx, tx, a, KindRoleEdit, string(d.Name), "", "changing role "+string(d.Name)); err != nil {
 			return err
 		}
@@ -179,8 +184,8 @@ func (s *Service) CopyRole(ctx context.Context, a authz.Actor, from, name, summa
 	}
 	if summary == "" {
 		summary = "copy of " + from + ": " + src.Summary
-		if len(summary) > 200 {
-			summary = summary[:200]
+		if r := []rune(summary); len(r) > 200 {
+			summary = string(r[:200]) // whole characters: a cut one would not be text
 		}
 	}
 	return s.SaveRole(ctx, a, authz.RoleDef{Name: authz.Role(name), Summary: summary, Grants: src.Grants})
@@ -506,6 +511,9 @@ func (s *Service) SetTeamParent(ctx context.Context, a authz.Actor, team, parent
 		return errs.InvalidField("team", "name the team")
 	}
 	if err := checkTeam(team); err != nil {
+		return err
+	}
+	if _, err := crm.Label("parent", parent, 0); err != nil {
 		return err
 	}
 	if err := checkTeam(parent); err != nil {
