@@ -65,6 +65,11 @@ func cloneGrants(in map[Object]Grant) map[Object]Grant {
 
 var roleName = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
 
+// IsRoleName reports whether s has the shape of a role's name (every
+// built-in and defined role has it), so that a malformed name is refused
+// before anything looks it up.
+func IsRoleName(s string) bool { return roleName.MatchString(s) }
+
 // personal reports whether o has personal fields (and so field levels).
 func personal(o Object) bool { return fieldsOf(o) != nil }
 

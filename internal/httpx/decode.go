@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 )
 
@@ -85,6 +86,9 @@ func Query(r *http.Request, allowed ...string) (map[string]string, error) {
 		}
 		if len(vs) > 1 {
 			return nil, errs.InvalidField(k, fmt.Sprintf("query parameter %q is given more than once", k))
+		}
+		if _, err := crm.Label(k, vs[0], 0); err != nil {
+			return nil, err
 		}
 		out[k] = vs[0]
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"unicode/utf8"
 
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 )
 
@@ -89,4 +90,14 @@ func hex4(b []byte) (rune, bool) {
 		}
 	}
 	return c, true
+}
+
+// CheckPath refuses a request whose path, decoded, is not text fit for an
+// identifier (a %00 or %FF in an id or a role's name): the input rules of
+// crm.Label, checked before any handler reads a path value.
+func CheckPath(r *http.Request) error {
+	if _, err := crm.Label("path", r.URL.Path, 0); err != nil {
+		return errs.E(errs.Invalid, "the address holds a control character, an invisible text-direction character or bytes that are not UTF-8 text")
+	}
+	return nil
 }

@@ -73,6 +73,9 @@ func (s *Service) Role(ctx context.Context, a authz.Actor, name string) (authz.R
 	if d, ok := authz.BuiltIn(authz.Role(name)); ok {
 		return d, nil
 	}
+	if !authz.IsRoleName(name) {
+		return authz.RoleDef{}, errs.E(errs.NotExist, "role not found")
+	}
 	var d authz.RoleDef
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.RoleByName(ctx, name)
@@ -251,7 +254,9 @@ func (s *Service) checkRole(ctx context.Context, role string) error {
 	if authz.ValidRole(role) {
 		return nil
 	}
-	if _, err := s.db.ActiveRole(ctx, role); err == nil {
+	if !authz.IsRoleName(role) {
+		// not looked up
+	} else if _, err := s.db.ActiveRole(ctx, role); err == nil {
 		return nil
 	} else if !errs.Is(err, errs.NotExist) {
 		return err
@@ -349,6 +354,9 @@ func (h *holders) actor(ctx context.Context, u store.UserRow) (authz.Actor, erro
 func (s *Service) RoleNetworks(ctx context.Context, a authz.Actor, role string) ([]string, error) {
 	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return nil, errs.E(errs.Permission, "you may not read roles")
+	}
+	if !authz.IsRoleName(role) {
+		return nil, errs.E(errs.NotExist, "role not found")
 	}
 	return s.db.RoleNetworks(ctx, role)
 }
