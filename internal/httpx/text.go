@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"unicode/utf8"
 
 	"strongroom.dev/strongroom/internal/crm"
@@ -26,8 +28,8 @@ func readText(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) == nil {
-		for name, v := range fields {
-			if !isText(v) && isText([]byte(name)) {
+		for _, name := range slices.Sorted(maps.Keys(fields)) { // the first in name order, every time
+			if !isText(fields[name]) && isText([]byte(name)) {
 				return nil, errs.InvalidField(name, name+" is not valid UTF-8 text (it holds a byte sequence or a lone surrogate that is not a character)")
 			}
 		}

@@ -254,12 +254,12 @@ func (s *Service) checkRole(ctx context.Context, role string) error {
 	if authz.ValidRole(role) {
 		return nil
 	}
-	if !authz.IsRoleName(role) {
-		// not looked up
-	} else if _, err := s.db.ActiveRole(ctx, role); err == nil {
-		return nil
-	} else if !errs.Is(err, errs.NotExist) {
-		return err
+	if authz.IsRoleName(role) { // a malformed name is not looked up
+		if _, err := s.db.ActiveRole(ctx, role); err == nil {
+			return nil
+		} else if !errs.Is(err, errs.NotExist) {
+			return err
+		}
 	}
 	names := make([]string, len(authz.Roles))
 	for i, r := range authz.Roles {
