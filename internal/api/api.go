@@ -156,7 +156,11 @@ type authedFunc func(w http.ResponseWriter, r *http.Request, a authz.Actor) erro
 
 func (h *Handler) public(fn publicFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := fn(w, r); err != nil {
+		err := httpx.CheckPath(r)
+		if err == nil {
+			err = fn(w, r)
+		}
+		if err != nil {
 			httpx.WriteError(w, r, h.log, err)
 		}
 	})
@@ -199,7 +203,11 @@ var owedStep = map[string]string{
 
 func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, err := h.authenticate(r)
+		err := httpx.CheckPath(r)
+		var a authz.Actor
+		if err == nil {
+			a, err = h.authenticate(r)
+		}
 		if err == nil {
 			if owed, ok := owedStep[a.Owes(g)]; ok {
 				err = errs.E(errs.Permission, owed)

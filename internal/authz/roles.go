@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"strongroom.dev/strongroom/internal/crm"
 )
@@ -64,6 +65,11 @@ func cloneGrants(in map[Object]Grant) map[Object]Grant {
 
 var roleName = regexp.MustCompile(`^[a-z][a-z0-9_]{1,31}$`)
 
+// IsRoleName reports whether s has the shape of a role's name (every
+// built-in and defined role has it), so that a malformed name is refused
+// before anything looks it up.
+func IsRoleName(s string) bool { return roleName.MatchString(s) }
+
 // personal reports whether o has personal fields (and so field levels).
 func personal(o Object) bool { return fieldsOf(o) != nil }
 
@@ -77,7 +83,7 @@ func (d RoleDef) Check() error {
 	if IsBuiltIn(d.Name) || d.Name == RoleBreakGlass {
 		return fmt.Errorf("%s is a built-in role; copy it under another name", d.Name)
 	}
-	if s := strings.TrimSpace(d.Summary); s == "" || len(s) > 200 {
+	if s := strings.TrimSpace(d.Summary); s == "" || utf8.RuneCountInString(s) > 200 {
 		return errors.New("summary must say in 1 to 200 characters what the role is for")
 	}
 	for o, g := range d.Grants {

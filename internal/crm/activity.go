@@ -3,7 +3,6 @@ package crm
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"strongroom.dev/strongroom/internal/errs"
 )
@@ -54,18 +53,16 @@ func (in *ActivityInput) Normalise() error {
 	if !valid {
 		return errs.InvalidField("kind", "kind must be one of: call, meeting, note, task")
 	}
-	in.Subject, in.Body = strings.TrimSpace(in.Subject), strings.TrimSpace(in.Body)
+	var err error
+	if in.Subject, err = Label("subject", in.Subject, 200); err != nil {
+		return err
+	}
+	if in.Body, err = FreeText("body", in.Body, maxNotes); err != nil {
+		return err
+	}
 	switch {
 	case in.Subject == "":
 		return errs.InvalidField("subject", "subject is required")
-	case utf8.RuneCountInString(in.Subject) > 200:
-		return errs.InvalidField("subject", "subject is longer than 200 characters")
-	case hasControl(in.Subject, false):
-		return errs.InvalidField("subject", "subject contains control characters")
-	case utf8.RuneCountInString(in.Body) > maxNotes:
-		return errs.InvalidField("body", "body is longer than 10000 characters")
-	case hasControl(in.Body, true):
-		return errs.InvalidField("body", "body contains control characters")
 	case in.DueAt != nil && in.Kind != KindTask:
 		return errs.InvalidField("due_at", "only tasks have a due date")
 	}

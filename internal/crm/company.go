@@ -1,9 +1,7 @@
 package crm
 
 import (
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"strongroom.dev/strongroom/internal/errs"
 )
@@ -54,28 +52,22 @@ func (in *CompanyInput) Normalise(create bool) error {
 		if v == nil {
 			continue
 		}
-		n := strings.TrimSpace(*v)
+		var n string
+		var err error
 		switch name {
 		case CompanyName, CompanyAddress:
-			if utf8.RuneCountInString(n) > 300 || hasControl(n, false) {
-				return errs.InvalidField(name, name+" must be at most 300 characters, without control characters")
-			}
+			n, err = Label(name, *v, 300)
 		case CompanyPhone:
-			var err error
-			if n, err = NormalisePhone(n); err != nil {
-				return errs.InvalidField(name, "phone may hold only digits, a leading +, spaces, dashes, dots and brackets (5 to 20 digits)")
-			}
+			n, err = NormalisePhone(*v)
 		case CompanyTags:
-			var err error
-			if n, err = NormaliseTags(n); err != nil {
-				return err
-			}
+			n, err = NormaliseTags(*v)
 		case CompanyNotes:
-			if utf8.RuneCountInString(n) > maxNotes || hasControl(n, true) {
-				return errs.InvalidField(name, "notes must be at most 10000 characters, without control characters")
-			}
+			n, err = FreeText(name, *v, maxNotes)
 		default:
-			return errs.InvalidField(name, "unknown field "+name)
+			err = errs.InvalidField(name, "unknown field "+name)
+		}
+		if err != nil {
+			return err
 		}
 		in.Fields[name] = &n
 	}

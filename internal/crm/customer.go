@@ -118,19 +118,9 @@ func (in *CustomerInput) Normalise(create bool) error {
 }
 
 func normaliseField(name, v string) (string, error) {
-	if !utf8.ValidString(v) {
-		return "", errs.InvalidField(name, name+" is not valid UTF-8")
-	}
-	v = strings.TrimSpace(v)
 	switch name {
 	case FieldName:
-		if utf8.RuneCountInString(v) > maxName {
-			return "", errs.InvalidField(name, "name is longer than 200 characters")
-		}
-		if hasControl(v, false) {
-			return "", errs.InvalidField(name, "name contains control characters")
-		}
-		return v, nil
+		return Label(name, v, maxName)
 	case FieldEmail:
 		return NormaliseEmail(v)
 	case FieldPhone:
@@ -140,13 +130,7 @@ func normaliseField(name, v string) (string, error) {
 	case FieldTags:
 		return NormaliseTags(v)
 	case FieldNotes, FieldAssessment:
-		if utf8.RuneCountInString(v) > maxNotes {
-			return "", errs.InvalidField(name, name+" is longer than 10000 characters")
-		}
-		if hasControl(v, true) {
-			return "", errs.InvalidField(name, name+" contains control characters")
-		}
-		return v, nil
+		return FreeText(name, v, maxNotes)
 	}
 	return "", errs.InvalidField(name, "unknown field "+name)
 }
@@ -158,11 +142,14 @@ func NormaliseTags(v string) (string, error) {
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == ';' }) {
-		t = strings.TrimSpace(t)
+		t, err := Label(FieldTags, t, 0)
+		if err != nil {
+			return "", err
+		}
 		if t == "" || seen[strings.ToLower(t)] {
 			continue
 		}
-		if utf8.RuneCountInString(t) > 40 || hasControl(t, false) {
+		if utf8.RuneCountInString(t) > 40 {
 			return "", errs.InvalidField(FieldTags, "a tag is at most 40 characters")
 		}
 		seen[strings.ToLower(t)] = true
@@ -184,7 +171,11 @@ func Tags(v string) []string {
 
 // NormaliseEmail checks an email address and lower-cases it.
 func NormaliseEmail(v string) (string, error) {
-	v = strings.ToLower(strings.TrimSpace(v))
+	v, err := Label(FieldEmail, v, maxEmail)
+	if err != nil {
+		return "", err
+	}
+	v = strings.ToLower(v)
 	if v == "" {
 		return "", nil
 	}
@@ -197,7 +188,10 @@ func NormaliseEmail(v string) (string, error) {
 
 // NormalisePhone keeps a leading + and the digits; separators are dropped.
 func NormalisePhone(v string) (string, error) {
-	v = strings.TrimSpace(v)
+	v, err := Label(FieldPhone, v, 0)
+	if err != nil {
+		return "", err
+	}
 	if v == "" {
 		return "", nil
 	}
@@ -224,8 +218,12 @@ func NormalisePhone(v string) (string, error) {
 // NormaliseNationalID upper-cases an identity document number and drops
 // spaces and dashes.
 func NormaliseNationalID(v string) (string, error) {
+	v, err := Label(FieldNationalID, v, 0)
+	if err != nil {
+		return "", err
+	}
 	var b strings.Builder
-	for _, r := range strings.TrimSpace(v) {
+	for _, r := range v {
 		switch {
 		case r >= '0' && r <= '9', r >= 'A' && r <= 'Z':
 			b.WriteRune(r)
@@ -241,16 +239,4 @@ func NormaliseNationalID(v string) (string, error) {
 		return "", errs.InvalidField(FieldNationalID, "national_id must have between 4 and 32 letters or digits")
 	}
 	return n, nil
-}
-
-func hasControl(s string, allowNewlines bool) bool {
-	for _, r := range s {
-		if allowNewlines && (r == '\n' || r == '\r' || r == '\t') {
-			continue
-		}
-		if unicode.IsControl(r) {
-			return true
-		}
-	}
-	return false
 }

@@ -3,7 +3,6 @@ package crm
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"strongroom.dev/strongroom/internal/errs"
 )
@@ -60,9 +59,12 @@ type DealInput struct {
 // Normalise validates in; create requires a title, an amount and a currency.
 func (in *DealInput) Normalise(create bool) error {
 	if in.Title != nil {
-		t := strings.TrimSpace(*in.Title)
-		if t == "" || utf8.RuneCountInString(t) > 200 || hasControl(t, false) {
-			return errs.InvalidField("title", "title is required: at most 200 characters, without control characters")
+		t, err := Label("title", *in.Title, 200)
+		if err != nil {
+			return err
+		}
+		if t == "" {
+			return errs.InvalidField("title", "title is required")
 		}
 		in.Title = &t
 	} else if create {

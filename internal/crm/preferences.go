@@ -39,11 +39,14 @@ func (p *Preferences) Normalise() error {
 	var tags []string
 	seenTag := map[string]bool{}
 	for _, t := range p.Interests {
-		t = strings.TrimSpace(t)
+		t, err := Label("interests", t, 0)
+		if err != nil {
+			return err
+		}
 		if t == "" || seenTag[strings.ToLower(t)] {
 			continue
 		}
-		if utf8.RuneCountInString(t) > 50 || hasControl(t, false) {
+		if utf8.RuneCountInString(t) > 50 {
 			return errs.InvalidField("interests", "an interest is at most 50 characters")
 		}
 		seenTag[strings.ToLower(t)] = true
@@ -78,9 +81,7 @@ func (f *Feedback) Check() error {
 	if f.Rating < 1 || f.Rating > 5 {
 		return errs.InvalidField("rating", "rating is 1 to 5")
 	}
-	f.Comment = strings.TrimSpace(f.Comment)
-	if utf8.RuneCountInString(f.Comment) > 2000 || hasControl(f.Comment, true) {
-		return errs.InvalidField("comment", "comment is at most 2000 characters")
-	}
-	return nil
+	var err error
+	f.Comment, err = FreeText("comment", f.Comment, 2000)
+	return err
 }

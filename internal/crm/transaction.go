@@ -3,7 +3,6 @@ package crm
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"strongroom.dev/strongroom/internal/errs"
 )
@@ -83,14 +82,12 @@ func (t *Transaction) Normalise() error {
 	if t.Premium != 0 && t.Kind != TxLot {
 		return errs.InvalidField("premium", "only auction lots have a buyer's premium")
 	}
-	t.Reference, t.Description = strings.TrimSpace(t.Reference), strings.TrimSpace(t.Description)
-	if utf8.RuneCountInString(t.Reference) > 100 || hasControl(t.Reference, false) {
-		return errs.InvalidField("reference", "reference must be at most 100 characters")
+	var err error
+	if t.Reference, err = Label("reference", t.Reference, 100); err != nil {
+		return err
 	}
-	if utf8.RuneCountInString(t.Description) > 1000 || hasControl(t.Description, true) {
-		return errs.InvalidField("description", "description must be at most 1000 characters")
-	}
-	return nil
+	t.Description, err = FreeText("description", t.Description, 1000)
+	return err
 }
 
 // CheckTransactionStatus validates a status.

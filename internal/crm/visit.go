@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-	"unicode/utf8"
 
 	"strongroom.dev/strongroom/internal/errs"
 )
@@ -108,10 +107,8 @@ func PhotoType(b []byte) string {
 	return ""
 }
 
-// CheckVisitNotes validates visit notes.
-func CheckVisitNotes(s string) error {
-	if utf8.RuneCountInString(s) > maxNotes || hasControl(s, true) {
-		return errs.InvalidField("notes", "notes must be at most 10000 characters, without control characters")
-	}
-	return nil
+// NormaliseVisitNotes validates visit notes (free text) and returns them
+// in their stored form.
+func NormaliseVisitNotes(s string) (string, error) {
+	return FreeText("notes", s, maxNotes)
 }

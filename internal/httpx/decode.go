@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode"
 
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 )
 
@@ -46,9 +47,9 @@ func decode(w http.ResponseWriter, r *http.Request, dst any, patch bool, require
 	if err != nil || (ct != "application/json" && ct != "application/merge-patch+json") {
 		return errs.E(errs.Invalid, "the body must be JSON, sent with Content-Type: application/json")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	body, err := readText(w, r)
 	if err != nil {
-		return jsonError(err)
+		return err
 	}
 	// First the object's members as they were sent, to see which are
 	// present and which are null: decoding into dst cannot tell.
@@ -213,6 +214,9 @@ func Query(r *http.Request, allowed ...string) (map[string]string, error) {
 		}
 		if len(vs) > 1 {
 			return nil, errs.InvalidField(k, fmt.Sprintf("query parameter %q is given more than once", k))
+		}
+		if _, err := crm.Label(k, vs[0], 0); err != nil {
+			return nil, err
 		}
 		out[k] = vs[0]
 	}

@@ -80,6 +80,10 @@ func reasonPlace(id string) fieldcrypt.Place {
 }
 
 func checkReason(reason string, min int) (string, error) {
+	reason, err := crm.FreeText("reason", reason, 0)
+	if err != nil {
+		return "", err
+	}
 	reason = strings.Join(strings.Fields(reason), " ")
 	if n := utf8.RuneCountInString(reason); n < min || n > 500 {
 		return "", errs.InvalidField("reason", fmt.Sprintf("give a reason of %d to 500 characters; approvers read it and the audit log keeps it", min))

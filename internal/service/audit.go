@@ -6,6 +6,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -41,6 +42,11 @@ func (s *Service) Audit(ctx context.Context, a authz.Actor, q AuditQuery) (Audit
 	}
 	if q.AfterSeq < 0 {
 		return AuditPage{}, errs.InvalidField("after", "after must not be negative")
+	}
+	for _, f := range []struct{ name, v string }{{"actor", q.ActorID}, {"object_type", q.ObjectType}, {"object_id", q.ObjectID}} {
+		if _, err := crm.Label(f.name, f.v, 200); err != nil {
+			return AuditPage{}, err
+		}
 	}
 	var page AuditPage
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {

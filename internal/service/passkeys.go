@@ -193,6 +193,10 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, a authz.Actor, 
 	if err := s.requireStepUp(a); err != nil {
 		return Passkey{}, err
 	}
+	name, err := crm.Label("name", name, 0)
+	if err != nil {
+		return Passkey{}, err
+	}
 	name = strings.Join(strings.Fields(name), " ")
 	if name == "" {
 		name = "Passkey"

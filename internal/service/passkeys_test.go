@@ -3,6 +3,7 @@ package service_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -43,6 +44,12 @@ func TestPasskeys(t *testing.T) {
 		resp, err := key.Create(opts)
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, bad := range []string{"laptop\x00", "laptop \u202egpj.exe", "lap\ntop", "lap\xfftop"} { // the text rules
+			var e *errs.Error
+			if _, err := svc.FinishPasskeyRegistration(ctx, a, bad, resp); !errors.As(err, &e) || e.Kind != errs.Invalid || e.Field != "name" {
+				t.Fatalf("passkey name %q: %v", bad, err)
+			}
 		}
 		if _, err := svc.FinishPasskeyRegistration(ctx, a, "Work laptop 工作电脑", resp); err != nil {
 			t.Fatal(err)

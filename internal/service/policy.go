@@ -3,12 +3,12 @@ package service
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -50,14 +50,20 @@ func (s *Service) PublishPolicy(ctx context.Context, a authz.Actor, en, zh strin
 	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return Policy{}, errs.E(errs.Permission, "you may not publish the security policy")
 	}
-	en, zh = strings.TrimSpace(en), strings.TrimSpace(zh)
-	for _, t := range []struct{ field, v string }{{"text_en", en}, {"text_zh", zh}} {
-		if t.v == "" || utf8.RuneCountInString(t.v) > 20000 || !utf8.ValidString(t.v) {
+	var err error
+	for _, t := range []struct {
+		field string
+		v     *string
+	}{{"text_en", &en}, {"text_zh", &zh}} {
+		if *t.v, err = crm.FreeText(t.field, *t.v, 0); err != nil {
+			return Policy{}, err
+		}
+		if *t.v == "" || utf8.RuneCountInString(*t.v) > 20000 {
 			return Policy{}, errs.InvalidField(t.field, "the policy needs its text in English and in Chinese, each at most 20000 characters")
 		}
 	}
 	var out Policy
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		cur, err := tx.CurrentPolicy(ctx)
 		if err != nil && !errs.Is(err, errs.NotExist) {
 			return err

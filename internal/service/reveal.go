@@ -23,13 +23,17 @@ func (s *Service) RevealCustomerField(ctx context.Context, a authz.Actor, id, fi
 	if crm.ClassOf(field) == "" {
 		return "", errs.InvalidField("field", "unknown field "+field)
 	}
+	reason, err := crm.FreeText("reason", reason, 0)
+	if err != nil {
+		return "", err
+	}
 	reason = strings.Join(strings.Fields(reason), " ")
 	if n := utf8.RuneCountInString(reason); n < 5 || n > 200 {
 		return "", errs.InvalidField("reason", "give a reason of 5 to 200 characters; it is kept in the audit log")
 	}
 	var value string
 	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		row, isDenied, err := s.customerInScope(ctx, tx, a, id, "customer.reveal")
 		if denied = isDenied; err != nil || denied {
 			return err

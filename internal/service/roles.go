@@ -9,6 +9,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -72,6 +73,9 @@ func (s *Service) Role(ctx context.Context, a authz.Actor, name string) (authz.R
 	if d, ok := authz.BuiltIn(authz.Role(name)); ok {
 		return d, nil
 	}
+	if !authz.IsRoleName(name) {
+		return authz.RoleDef{}, errs.E(errs.NotExist, "role not found")
+	}
 	var d authz.RoleDef
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.RoleByName(ctx, name)
@@ -93,13 +97,17 @@ func (s *Service) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) 
 		return authz.RoleDef{}, err
 	}
 	d.BuiltIn, d.Retired = false, false
+	var err error
+	if d.Summary, err = crm.FreeText("summary", d.Summary, 0); err != nil {
+		return authz.RoleDef{}, err
+	}
 	if err := d.Check(); err != nil {
 		return authz.RoleDef{}, errs.InvalidField("role", err.Error())
 	}
 	if err := s.requireStepUp(a); err != nil {
 		return authz.RoleDef{}, err
 	}
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
 		if err := s.useGrant(ctx, tx, a, KindRoleEdit, string(d.Name), "", "changing role "+string(d.Name)); err != nil {
 			return err
 		}
@@ -179,8 +187,8 @@ func (s *Service) CopyRole(ctx context.Context, a authz.Actor, from, name, summa
 	}
 	if summary == "" {
 		summary = "copy of " + from + ": " + src.Summary
-		if len(summary) > 200 {
-			summary = summary[:200]
+		if r := []rune(summary); len(r) > 200 {
+			summary = string(r[:200]) // whole characters: a cut one would not be text
 		}
 	}
 	return s.SaveRole(ctx, a, authz.RoleDef{Name: authz.Role(name), Summary: summary, Grants: src.Grants})
@@ -246,10 +254,12 @@ func (s *Service) checkRole(ctx context.Context, role string) error {
 	if authz.ValidRole(role) {
 		return nil
 	}
-	if _, err := s.db.ActiveRole(ctx, role); err == nil {
-		return nil
-	} else if !errs.Is(err, errs.NotExist) {
-		return err
+	if authz.IsRoleName(role) { // a malformed name is not looked up
+		if _, err := s.db.ActiveRole(ctx, role); err == nil {
+			return nil
+		} else if !errs.Is(err, errs.NotExist) {
+			return err
+		}
 	}
 	names := make([]string, len(authz.Roles))
 	for i, r := range authz.Roles {
@@ -344,6 +354,9 @@ func (h *holders) actor(ctx context.Context, u store.UserRow) (authz.Actor, erro
 func (s *Service) RoleNetworks(ctx context.Context, a authz.Actor, role string) ([]string, error) {
 	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return nil, errs.E(errs.Permission, "you may not read roles")
+	}
+	if !authz.IsRoleName(role) {
+		return nil, errs.E(errs.NotExist, "role not found")
 	}
 	return s.db.RoleNetworks(ctx, role)
 }
@@ -506,6 +519,9 @@ func (s *Service) SetTeamParent(ctx context.Context, a authz.Actor, team, parent
 		return errs.InvalidField("team", "name the team")
 	}
 	if err := checkTeam(team); err != nil {
+		return err
+	}
+	if _, err := crm.Label("parent", parent, 0); err != nil {
 		return err
 	}
 	if err := checkTeam(parent); err != nil {

@@ -45,6 +45,9 @@ type NewUser struct {
 // checkTeam validates a team name: up to 64 letters, digits, spaces, dashes
 // and underscores.
 func checkTeam(team string) error {
+	if _, err := crm.Label("team", team, 0); err != nil {
+		return err
+	}
 	if len(team) > 64 {
 		return errs.InvalidField("team", "team must be at most 64 characters")
 	}
@@ -87,8 +90,11 @@ func (s *Service) checkNewUser(ctx context.Context, a authz.Actor, in *NewUser) 
 		return err
 	}
 	email, err := crm.NormaliseEmail(in.Email)
-	if err != nil || email == "" {
-		return errs.InvalidField("email", "email is not a valid address (like name@example.com)")
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		return errs.InvalidField("email", "email is required")
 	}
 	in.Email = email
 	if in.Role, err = s.checkRoles(ctx, in.Role); err != nil {

@@ -100,9 +100,11 @@ func (s *Service) UpdateVisit(ctx context.Context, a authz.Actor, id string, up 
 		}
 	}
 	if up.Notes != nil {
-		if err := crm.CheckVisitNotes(*up.Notes); err != nil {
+		n, err := crm.NormaliseVisitNotes(*up.Notes)
+		if err != nil {
 			return crm.Visit{}, err
 		}
+		up.Notes = &n
 	}
 	var out crm.Visit
 	denied := false

@@ -287,7 +287,8 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 }
 
 // classify maps driver errors to error kinds: no rows is NotExist, a unique
-// violation is Exist; anything else is Internal.
+// violation is Exist, a value PostgreSQL cannot hold as text is Invalid;
+// anything else is Internal.
 func classify(op string, err error) error {
 	switch {
 	case err == nil:
@@ -296,6 +297,8 @@ func classify(op string, err error) error {
 		return errs.Wrap(errs.NotExist, op, "not found", err)
 	case isUniqueViolation(err):
 		return errs.Wrap(errs.Exist, op, "already exists", err)
+	case isUnstorableText(err):
+		return errs.Wrap(errs.Invalid, op, "the input holds a character that is not text (such as NUL) or bytes that are not UTF-8", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return errs.Wrap(errs.Unavailable, op, "the request was cancelled or timed out", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+	"unicode/utf8"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
@@ -226,6 +228,10 @@ type pageFunc func(q *request) error
 func (h *Handler) public(fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := &request{w: w, r: r, lang: language(r)}
+		if err := httpx.CheckPath(r); err != nil {
+			h.renderError(q, errs.E(errs.Invalid, tr(q.lang, "bad_address")))
+			return
+		}
 		if err := fn(q); err != nil {
 			h.renderError(q, err)
 		}
@@ -269,6 +275,10 @@ var owedPage = map[string]string{"mfa": "/mfa/verify", "password": "/password", 
 func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := &request{w: w, r: r, lang: language(r)}
+		if err := httpx.CheckPath(r); err != nil {
+			h.renderError(q, errs.E(errs.Invalid, tr(q.lang, "bad_address")))
+			return
+		}
 		c, err := r.Cookie(SessionCookie)
 		if err == nil {
 			q.token = c.Value
@@ -313,6 +323,18 @@ func (q *request) checkForm() error {
 	q.r.Body = http.MaxBytesReader(q.w, q.r.Body, maxForm)
 	if err := q.r.ParseForm(); err != nil {
 		return errs.E(errs.Invalid, "the form could not be read")
+	}
+	// Refused, never silently replaced: the domain's text rules then see
+	// each value as it was sent (crm.Label, crm.FreeText).
+	for k, vs := range q.r.Form {
+		if !utf8.ValidString(k) {
+			return errs.E(errs.Invalid, tr(q.lang, "form_not_text"))
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return errs.InvalidField(k, fmt.Sprintf(tr(q.lang, "form_field_not_text"), k))
+			}
+		}
 	}
 	return nil
 }
