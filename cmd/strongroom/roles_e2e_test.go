@@ -55,7 +55,7 @@ func TestDefinedRolesOverHTTP(t *testing.T) {
 		clerkID := ""
 		clerk := s.login(t, "clerk@example.com", password)
 		// The administrator chose the password: the clerk changes it first.
-		if r := s.do(t, "POST", "/api/v1/me/password", clerk, map[string]string{"current_password": password, "new_password": "the clerk's own passphrase"}); r.Status != 204 {
+		if r := s.do(t, "POST", "/api/v1/me/password", clerk, map[string]string{"current_password": password, "new_password": "a fresh passphrase of my own"}); r.Status != 204 {
 			t.Fatalf("the clerk's first password change: %d %s", r.Status, r.Body)
 		}
 		list := s.do(t, "GET", "/api/v1/customers", clerk, nil)
