@@ -34,6 +34,11 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, a authz.Act
 
 func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	n, err := h.svc.EndOtherSessions(r.Context(), a)
+	return writeEnded(w, n, err)
+}
+
+// writeEnded answers how many sessions ended.
+func writeEnded(w http.ResponseWriter, n int, err error) error {
 	if err != nil {
 		return err
 	}
@@ -46,11 +51,5 @@ func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, a aut
 // endUserSessions ends every session of a user (administrators).
 func (h *Handler) endUserSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	n, err := h.svc.EndUserSessions(r.Context(), a, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, http.StatusOK, struct {
-		Ended int `json:"ended"`
-	}{n})
-	return nil
+	return writeEnded(w, n, err)
 }

@@ -148,18 +148,9 @@ func (s *Service) EndOtherSessions(ctx context.Context, a authz.Actor) (int, err
 	}
 	n := 0
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		rows, err := tx.UserSessions(ctx, a.UserID)
-		if err != nil {
+		var err error
+		if n, err = endSessions(ctx, tx, a.UserID, a.SessionID); err != nil {
 			return err
-		}
-		for _, r := range rows {
-			if r.ID == a.SessionID {
-				continue
-			}
-			if err := tx.DeleteSession(ctx, r.ID); err != nil {
-				return err
-			}
-			n++
 		}
 		return s.record(ctx, tx, a, "session.delete", "user", a.UserID, nil, audit.Success, fmt.Sprintf("ended %d other sessions", n))
 	})
@@ -184,22 +175,32 @@ func (s *Service) EndUserSessions(ctx context.Context, a authz.Actor, userID str
 		if _, err := tx.UserByID(ctx, userID); err != nil {
 			return notFound(err, "user")
 		}
-		rows, err := tx.UserSessions(ctx, userID)
-		if err != nil {
+		var err error
+		if n, err = endSessions(ctx, tx, userID, a.SessionID); err != nil {
 			return err
-		}
-		for _, r := range rows {
-			if r.ID == a.SessionID {
-				continue
-			}
-			if err := tx.DeleteSession(ctx, r.ID); err != nil {
-				return err
-			}
-			n++
 		}
 		return s.record(ctx, tx, a, "session.delete", "user", userID, nil, audit.Success, fmt.Sprintf("ended all %d sessions, by %s", n, whose(userID, a)))
 	})
 	return n, err
+}
+
+// endSessions deletes every session of userID but keep and counts them.
+func endSessions(ctx context.Context, tx *store.Tx, userID, keep string) (int, error) {
+	rows, err := tx.UserSessions(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range rows {
+		if r.ID == keep {
+			continue
+		}
+		if err := tx.DeleteSession(ctx, r.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 func whose(owner string, a authz.Actor) string {
