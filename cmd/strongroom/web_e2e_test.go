@@ -490,6 +490,18 @@ func TestWebVisits(t *testing.T) {
 		if got := rep.get(img[1]); got.status != 200 || got.header.Get("Content-Type") != "image/png" || got.body != string(pngData) {
 			t.Fatalf("photo bytes: %d %s", got.status, got.header.Get("Content-Type"))
 		}
+		// Downloads are attachments under a name the server makes, never the
+		// uploaded one ("shelf.png"), and never sniffed: on the page and in the API.
+		ids := regexp.MustCompile(`/visits/(vis_[0-9a-f]+)/photos/(att_[0-9a-f]+)`).FindStringSubmatch(img[1])
+		wantDisp := "attachment; filename=visit-" + ids[1] + "-" + ids[2] + ".png"
+		for name, h := range map[string]http.Header{"web": rep.get(img[1]).header, "api": s.do(t, "GET", "/api/v1"+img[1], repAPI, nil).Header} {
+			if d := h.Get("Content-Disposition"); d != wantDisp || strings.Contains(d, "shelf") {
+				t.Errorf("%s photo Content-Disposition %q, want %q", name, d, wantDisp)
+			}
+			if n := h.Get("X-Content-Type-Options"); n != "nosniff" {
+				t.Errorf("%s photo X-Content-Type-Options %q", name, n)
+			}
+		}
 		if p := rep.post(visitPath+"/checkout", url.Values{"csrf": {vp.csrf(t)}, "notes": {"Shelf space doubled"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("check out: %d %s", p.status, p.body)
 		}

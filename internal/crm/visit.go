@@ -108,6 +108,22 @@ func PhotoType(b []byte) string {
 	return ""
 }
 
+// PhotoFileName is the name a downloaded photo is saved under: made by the
+// server from the visit's and the photo's ids and the recognised type,
+// never the name it was uploaded with (which is not kept).
+func PhotoFileName(visitID, photoID, contentType string) string {
+	ext := ".bin"
+	switch contentType {
+	case "image/jpeg":
+		ext = ".jpg"
+	case "image/png":
+		ext = ".png"
+	case "image/webp":
+		ext = ".webp"
+	}
+	return "visit-" + visitID + "-" + photoID + ext
+}
+
 // CheckVisitNotes validates visit notes.
 func CheckVisitNotes(s string) error {
 	if utf8.RuneCountInString(s) > maxNotes || hasControl(s, true) {

@@ -841,10 +841,21 @@ func tr(lang, key string) string {
 	return key
 }
 
-// language picks the UI language: the lang cookie when set, else the
+// langCookie keeps a browser's language choice. The __Host- prefix makes
+// browsers refuse it unless it is Secure, host-only and for path /, so a
+// sibling subdomain cannot plant a language for Strongroom's pages.
+// oldLangCookie ("lang", before the prefix) is ignored rather than
+// migrated: trusting it even once would accept exactly such a planted
+// value. A logged-in user's language is kept with the user anyway.
+const (
+	langCookie    = "__Host-strongroom-lang"
+	oldLangCookie = "lang"
+)
+
+// language picks the UI language: the language cookie when set, else the
 // browser's Accept-Language.
 func language(r *http.Request) string {
-	if c, err := r.Cookie("lang"); err == nil && (c.Value == langEN || c.Value == langZH) {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == langEN || c.Value == langZH) {
 		return c.Value
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {

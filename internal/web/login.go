@@ -89,7 +89,11 @@ func (h *Handler) switchLanguage(q *request) error {
 			}
 		}
 	}
-	http.SetCookie(q.w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(q.w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	if _, err := q.r.Cookie(oldLangCookie); err == nil {
+		// The cookie's old name is ignored; let the browser forget it.
+		http.SetCookie(q.w, &http.Cookie{Name: oldLangCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	}
 	http.Redirect(q.w, q.r, safeNext(q.r.PostFormValue("back")), http.StatusSeeOther)
 	return nil
 }

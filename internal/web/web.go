@@ -88,7 +88,7 @@ type Mux interface {
 // Routes registers the UI's routes on mux.
 func (h *Handler) Routes(mux Mux) {
 	static, _ := fs.Sub(files, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(filesOnly{static}))))
 	mux.Handle("GET /{$}", h.public(h.showHome))
 	mux.Handle("GET /login", h.public(h.showLogin))
 	mux.Handle("POST /login", h.public(h.login))
@@ -186,6 +186,23 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /admin/users", h.authed(h.addUser))
 	mux.Handle("POST /admin/users/{id}", h.authed(h.updateUser))
 	mux.Handle("POST /admin/pipeline", h.authed(h.saveStages))
+}
+
+// filesOnly serves the files of an fs.FS and nothing about its
+// directories: a directory does not exist, so /static/ and any folder
+// below it answer 404 instead of a listing.
+type filesOnly struct{ fs.FS }
+
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return file, nil
 }
 
 func cacheStatic(next http.Handler) http.Handler {
