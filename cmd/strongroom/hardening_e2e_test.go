@@ -1,9 +1,12 @@
 package main_test
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"strongroom.dev/strongroom/internal/testkit"
@@ -89,4 +92,95 @@ func TestLanguageCookie(t *testing.T) {
 	if !removed {
 		t.Errorf("the old lang cookie is not removed: %q", resp.Header.Values("Set-Cookie"))
 	}
+}
+
+// TestRefusalsAudited: a function the role does not allow, a form without
+// its CSRF token, a cross-site request and a flood over the per-address
+// rate each leave a security event (action, outcome denied, actor when
+// known, client address, route, reason) that an auditor sees; a flood
+// leaves one event per address and minute, not one per refused request.
+func TestRefusalsAudited(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "sales1@example.com", "sales")
+		addUser(t, storage, "auditor@example.com", "auditor")
+		s := start(t, storage)
+		sales := s.login(t, "sales1@example.com", password)
+		salesID := s.do(t, "GET", "/api/v1/me", sales, nil).str("user_id")
+		auditor := s.login(t, "auditor@example.com", password)
+
+		if r := s.do(t, "GET", "/api/v1/users", sales, nil); r.Status != 403 {
+			t.Fatalf("sales GET /api/v1/users: %d %s", r.Status, r.Body)
+		}
+		web := newBrowser(t, s, "en")
+		web.login("sales1@example.com", password)
+		if p := web.post("/customers", url.Values{"name": {"Forged"}}); p.status != 403 {
+			t.Fatalf("a form without its token: %d", p.status)
+		}
+		if r := s.do(t, "POST", "/api/v1/customers", "", `{"name":"x"}`, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"); r.Status != 403 {
+			t.Fatalf("cross-site POST: %d %s", r.Status, r.Body)
+		}
+		// A flood from one address: well over the burst of 400, at once.
+		var mu sync.Mutex
+		refused := 0
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 150 {
+					resp, err := s.Client.Get(s.URL + "/healthz")
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusTooManyRequests {
+						mu.Lock()
+						refused++
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if refused < 2 {
+			t.Fatalf("the flood met %d refusals; the test needs several", refused)
+		}
+
+		r := s.do(t, "GET", "/api/v1/audit?object_type=route&limit=1000", auditor, nil)
+		if r.Status != 200 {
+			t.Fatalf("audit: %d %s", r.Status, r.Body)
+		}
+		var page struct {
+			Items []struct {
+				Action   string `json:"action"`
+				ActorID  string `json:"actor_id"`
+				IP       string `json:"ip"`
+				ObjectID string `json:"object_id"`
+				Outcome  string `json:"outcome"`
+				Reason   string `json:"reason"`
+			} `json:"items"`
+		}
+		json.Unmarshal(r.Body, &page)
+		type key struct{ action, actor, route string }
+		got := map[key]int{}
+		for _, e := range page.Items {
+			if e.Outcome != "denied" || e.IP != "127.0.0.1" || e.Reason == "" {
+				t.Errorf("refusal event %+v: want outcome denied, ip 127.0.0.1 and a reason", e)
+			}
+			got[key{e.Action, e.ActorID, e.ObjectID}]++
+		}
+		for k, n := range map[key]int{
+			{"security.forbidden", salesID, "GET /api/v1/users"}:    1,
+			{"security.csrf", salesID, "POST /customers"}:           1,
+			{"security.cross_origin", "", "POST /api/v1/customers"}: 1,
+			{"security.rate_limit", "", "GET /healthz"}:             1,
+		} {
+			if got[k] != n {
+				t.Errorf("%d events %+v, want %d; all: %+v", got[k], k, n, page.Items)
+			}
+		}
+	})
 }

@@ -82,7 +82,7 @@ func (h *Handler) switchLanguage(q *request) error {
 		if a, err := h.svc.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil && a.Owes(authz.GateFull) == "" {
 			q.token, q.actor = c.Value, a
 			if subtle.ConstantTimeCompare([]byte(q.r.PostFormValue(csrfField)), []byte(q.csrf())) != 1 {
-				return errs.E(errs.Permission, tr(q.lang, "form_expired"))
+				return q.csrfRefused()
 			}
 			if err := h.svc.SetMyLocale(q.r.Context(), a, lang); err != nil {
 				return err

@@ -12,6 +12,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -233,6 +234,7 @@ type pageFunc func(q *request) error
 
 func (h *Handler) public(fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(service.WatchRefusals(r.Context()))
 		q := &request{w: w, r: r, lang: language(r)}
 		if err := fn(q); err != nil {
 			h.renderError(q, err)
@@ -270,6 +272,7 @@ var owedPage = map[string]string{"mfa": "/mfa/verify", "enrol": "/mfa", "policy"
 
 func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(service.WatchRefusals(r.Context()))
 		q := &request{w: w, r: r, lang: language(r)}
 		c, err := r.Cookie(SessionCookie)
 		if err == nil {
@@ -301,7 +304,7 @@ func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handle
 				return
 			}
 			if subtle.ConstantTimeCompare([]byte(r.PostFormValue(csrfField)), []byte(q.csrf())) != 1 {
-				h.renderError(q, errs.E(errs.Permission, tr(q.lang, "form_expired")))
+				h.renderError(q, q.csrfRefused())
 				return
 			}
 		}
@@ -317,6 +320,14 @@ func (q *request) checkForm() error {
 		return errs.E(errs.Invalid, "the form could not be read")
 	}
 	return nil
+}
+
+// errBadCSRF marks a form refused for its missing or wrong CSRF token.
+var errBadCSRF = errors.New("the form's CSRF token is missing or wrong")
+
+// csrfRefused is the answer to a form without its right token.
+func (q *request) csrfRefused() error {
+	return errs.Wrap(errs.Permission, "web.csrf", tr(q.lang, "form_expired"), errBadCSRF)
 }
 
 // csrf is the token the session's forms carry.
@@ -402,11 +413,31 @@ func (h *Handler) renderError(q *request, err error) {
 		return
 	}
 	msg, _ := errs.Public(err)
+	if kind == errs.Permission {
+		h.recordRefusal(q, err, msg)
+	}
 	if kind == errs.Internal || kind == errs.Unavailable {
 		h.log.Error("request failed", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", err.Error()))
 		msg += " (request " + httpx.RequestID(q.r.Context()) + ")"
 	}
 	h.render(q, kind.Status(), "error", "error", errorView{Status: kind.Status(), Message: msg})
+}
+
+// recordRefusal keeps a refused request (a function the user's roles do
+// not allow, or a form without its CSRF token) in the audit log, unless
+// the service recorded it already.
+func (h *Handler) recordRefusal(q *request, err error, msg string) {
+	a := q.actor
+	if a.IP == "" {
+		a.IP = client(q.r).IP
+	}
+	action := service.RefusedForbidden
+	if errors.Is(err, errBadCSRF) {
+		action = service.RefusedCSRF
+	}
+	if rerr := h.svc.RecordRefusal(q.r.Context(), service.Refusal{Actor: a, Action: action, Route: q.r.Pattern, Reason: msg}); rerr != nil {
+		h.log.Warn("refusal not recorded", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", rerr.Error()))
+	}
 }
 
 func (q *request) redirect(path, flash string) {
