@@ -76,6 +76,11 @@ func New(h http.Handler, cert tls.Certificate, log *slog.Logger, rec Recorder) *
 			IdleTimeout:       120 * time.Second,
 			MaxHeaderBytes:    64 << 10,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			// "OPTIONS *" goes through the chain (and so gets the security
+			// headers) instead of Go's own answer, written without them.
+			// Go writes a few answers before any handler that cannot be
+			// changed; docs/SECURITY.md (Transport) lists them.
+			DisableGeneralOptionsHandler: true,
 		},
 	}
 }
