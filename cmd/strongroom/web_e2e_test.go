@@ -313,6 +313,21 @@ func TestWebJourneys(t *testing.T) {
 		if auditPage.status != 200 || !strings.Contains(auditPage.body, "审计日志") || !strings.Contains(auditPage.body, "customer.read") || strings.Contains(auditPage.body, "张伟") || strings.Contains(auditPage.body, "1101011990") {
 			t.Fatalf("auditor's audit page (zh-CN): %d\n%s", auditPage.status, auditPage.body)
 		}
+		// The reveal's reason is not in the log, only that one was given; the
+		// auditor opens it, and that is recorded.
+		open := regexp.MustCompile(`已给出理由（已加密） <a href="(/audit/[0-9]+/reason)">`).FindStringSubmatch(auditPage.body)
+		if open == nil || strings.Contains(auditPage.body, "Verifying identity") {
+			t.Fatalf("the reveal's reason on the audit page:\n%s", auditPage.body)
+		}
+		if p := aud.get(open[1]); p.status != 200 || !strings.Contains(p.body, `<p id="audit-reason">Verifying identity for a contract</p>`) {
+			t.Fatalf("opening the reason: %d\n%s", p.status, p.body)
+		}
+		if p := aud.get("/audit?object_id=" + strings.TrimPrefix(custPath, "/customers/")); !strings.Contains(p.body, "audit.reason_read") {
+			t.Fatal("opening the reason is not recorded on the customer")
+		}
+		if p := sales.get(open[1]); p.status != 403 || strings.Contains(p.body, "Verifying identity") {
+			t.Fatalf("sales opening a reason: %d", p.status)
+		}
 		if p := aud.get("/customers"); p.status != 403 || strings.Contains(p.body, "张伟") {
 			t.Fatalf("auditor /customers: %d", p.status)
 		}

@@ -105,6 +105,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/companies/{id}/activities", h.authed(h.logActivityOn(h.svc.LogCompanyActivity)))
 	mux.Handle("GET /api/v1/tasks", h.authed(h.listTasks))
 	mux.Handle("GET /api/v1/audit", h.authed(h.listAudit))
+	mux.Handle("GET /api/v1/audit/{seq}/reason", h.authed(h.showAuditReason))
 	mux.Handle("POST /api/v1/password-resets", h.public(h.requestPasswordReset))
 	mux.Handle("POST /api/v1/password-resets/complete", h.public(h.completePasswordReset))
 	mux.Handle("POST /api/v1/invitations", h.authed(h.inviteUser))

@@ -157,6 +157,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /companies/{id}/delete", h.authed(h.deleteCompany))
 	mux.Handle("POST /companies/{id}/activities", h.authed(h.logCompanyActivity))
 	mux.Handle("GET /audit", h.authed(h.listAudit))
+	mux.Handle("GET /audit/{seq}/reason", h.authed(h.showAuditReason))
 	mux.Handle("GET /sessions", h.authed(h.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.endOtherSessions))
 	mux.Handle("POST /sessions/{id}/end", h.authed(h.endSession))
