@@ -1,13 +1,19 @@
 package main_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -182,5 +188,57 @@ func TestRefusalsAudited(t *testing.T) {
 				t.Errorf("%d events %+v, want %d; all: %+v", got[k], k, n, page.Items)
 			}
 		}
+	})
+}
+
+// TestServeRefusesUnverifiedRemoteDB: serve will not start on a PostgreSQL
+// server elsewhere unless the connection verifies it (verify-full); it
+// says why in one line and exits non-zero.
+func TestServeRefusesUnverifiedRemoteDB(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://app@db.example.invalid/crm?sslmode=require",
+		"postgres://app:pw@db.example.invalid/crm",
+		"host=db.example.invalid dbname=crm sslmode=verify-ca sslrootcert=system-not",
+		"host=192.0.2.10 dbname=crm sslmode=disable",
+	} {
+		// Bounded: without the check, serve would connect (or, for the
+		// key=value form, open a SQLite file of that name) and keep serving.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--db", dsn)
+		cmd.Dir = t.TempDir()
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.Run()
+		cancel()
+		code, out, errOut := cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+		if code == 0 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "strongroom: ") {
+			t.Errorf("serve --db %q: exit %d\nstdout %q\nstderr %q", dsn, code, out, errOut)
+		}
+		if strings.Contains(errOut, ":pw@") {
+			t.Errorf("the password is repeated: %q", errOut)
+		}
+		if !strings.Contains(errOut, "sslmode=verify-full") && !strings.Contains(errOut, "cannot be used") {
+			t.Errorf("serve --db %q does not say why: %q", dsn, errOut)
+		}
+	}
+}
+
+// TestMigrateCommand: migrate applies the schema without a master key and
+// may run again; serve then starts on the migrated database.
+func TestMigrateCommand(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		for range 2 {
+			code, out, errOut := run(t, "", append([]string{"migrate"}, storage...)...)
+			if code != 0 || out != "database schema is up to date\n" {
+				t.Fatalf("migrate: exit %d %q %q", code, out, errOut)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dataDir(storage), "master.key")); err == nil {
+			t.Fatal("migrate made a master key")
+		}
+		addUser(t, storage, "admin@example.com", "admin")
+		s := start(t, storage)
+		s.login(t, "admin@example.com", password)
 	})
 }
