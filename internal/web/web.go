@@ -434,7 +434,7 @@ func (h *Handler) recordRefusal(q *request, err error, msg string) {
 	}
 	action := service.RefusedForbidden
 	if errors.Is(err, errBadCSRF) {
-		action = service.RefusedCSRF
+		action, msg = service.RefusedCSRF, errBadCSRF.Error() // the log's reason in one language, not the page's
 	}
 	if rerr := h.svc.RecordRefusal(q.r.Context(), service.Refusal{Actor: a, Action: action, Route: q.r.Pattern, Reason: msg}); rerr != nil {
 		h.log.Warn("refusal not recorded", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", rerr.Error()))
