@@ -181,7 +181,7 @@ func TestCommandLineErrors(t *testing.T) {
 	})
 	t.Run("help", func(t *testing.T) {
 		code, out, _ := run(t, "", "--help")
-		for _, cmd := range []string{"serve", "user add", "user invite", "user list", "user set-role", "user reset-password", "user reset-mfa", "mfa require", "audit verify"} {
+		for _, cmd := range []string{"serve", "user add", "user invite", "user list", "user set-role", "user reset-password", "user reset-mfa", "mfa require", "audit verify", "migrate"} {
 			if code != 0 || !strings.Contains(out, cmd) {
 				t.Errorf("--help lacks %q", cmd)
 			}

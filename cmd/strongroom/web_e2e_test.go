@@ -321,6 +321,21 @@ func TestWebJourneys(t *testing.T) {
 		if auditPage.status != 200 || !strings.Contains(auditPage.body, "审计日志") || !strings.Contains(auditPage.body, "customer.read") || strings.Contains(auditPage.body, "张伟") || strings.Contains(auditPage.body, "1101011990") {
 			t.Fatalf("auditor's audit page (zh-CN): %d\n%s", auditPage.status, auditPage.body)
 		}
+		// The reveal's reason is not in the log, only that one was given; the
+		// auditor opens it, and that is recorded.
+		open := regexp.MustCompile(`已给出理由（已加密） <a href="(/audit/[0-9]+/reason)">`).FindStringSubmatch(auditPage.body)
+		if open == nil || strings.Contains(auditPage.body, "Verifying identity") {
+			t.Fatalf("the reveal's reason on the audit page:\n%s", auditPage.body)
+		}
+		if p := aud.get(open[1]); p.status != 200 || !strings.Contains(p.body, `<p id="audit-reason">Verifying identity for a contract</p>`) {
+			t.Fatalf("opening the reason: %d\n%s", p.status, p.body)
+		}
+		if p := aud.get("/audit?object_id=" + strings.TrimPrefix(custPath, "/customers/")); !strings.Contains(p.body, "audit.reason_read") {
+			t.Fatal("opening the reason is not recorded on the customer")
+		}
+		if p := sales.get(open[1]); p.status != 403 || strings.Contains(p.body, "Verifying identity") {
+			t.Fatalf("sales opening a reason: %d", p.status)
+		}
 		if p := aud.get("/customers"); p.status != 403 || strings.Contains(p.body, "张伟") {
 			t.Fatalf("auditor /customers: %d", p.status)
 		}
@@ -497,6 +512,18 @@ func TestWebVisits(t *testing.T) {
 		}
 		if got := rep.get(img[1]); got.status != 200 || got.header.Get("Content-Type") != "image/png" || got.body != string(pngData) {
 			t.Fatalf("photo bytes: %d %s", got.status, got.header.Get("Content-Type"))
+		}
+		// Downloads are attachments under a name the server makes, never the
+		// uploaded one ("shelf.png"), and never sniffed: on the page and in the API.
+		ids := regexp.MustCompile(`/visits/(vis_[0-9a-f]+)/photos/(att_[0-9a-f]+)`).FindStringSubmatch(img[1])
+		wantDisp := "attachment; filename=visit-" + ids[1] + "-" + ids[2] + ".png"
+		for name, h := range map[string]http.Header{"web": rep.get(img[1]).header, "api": s.do(t, "GET", "/api/v1"+img[1], repAPI, nil).Header} {
+			if d := h.Get("Content-Disposition"); d != wantDisp || strings.Contains(d, "shelf") {
+				t.Errorf("%s photo Content-Disposition %q, want %q", name, d, wantDisp)
+			}
+			if n := h.Get("X-Content-Type-Options"); n != "nosniff" {
+				t.Errorf("%s photo X-Content-Type-Options %q", name, n)
+			}
 		}
 		if p := rep.post(visitPath+"/checkout", url.Values{"csrf": {vp.csrf(t)}, "notes": {"Shelf space doubled"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("check out: %d %s", p.status, p.body)

@@ -109,6 +109,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/companies/{id}/activities", h.authed(h.logActivityOn(h.svc.LogCompanyActivity)))
 	mux.Handle("GET /api/v1/tasks", h.authed(h.listTasks))
 	mux.Handle("GET /api/v1/audit", h.authed(h.listAudit))
+	mux.Handle("GET /api/v1/audit/{seq}/reason", h.authed(h.showAuditReason))
 	mux.Handle("POST /api/v1/password-resets", h.public(h.requestPasswordReset))
 	mux.Handle("POST /api/v1/password-resets/complete", h.public(h.completePasswordReset))
 	mux.Handle("POST /api/v1/invitations", h.authed(h.inviteUser))
@@ -156,14 +157,32 @@ type authedFunc func(w http.ResponseWriter, r *http.Request, a authz.Actor) erro
 
 func (h *Handler) public(fn publicFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(service.WatchRefusals(r.Context()))
 		err := httpx.CheckPath(r)
 		if err == nil {
 			err = fn(w, r)
 		}
 		if err != nil {
-			httpx.WriteError(w, r, h.log, err)
+			h.fail(w, r, authz.Actor{}, err)
 		}
 	})
+}
+
+// fail answers err. A refusal of a function (403 forbidden) is first kept
+// in the audit log as a security event, unless the service recorded it
+// already.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a authz.Actor, err error) {
+	if errs.Is(err, errs.Permission) {
+		if a.IP == "" {
+			a.IP = client(r).IP
+		}
+		msg, _ := errs.Public(err)
+		if rerr := h.svc.RecordRefusal(r.Context(), service.Refusal{Actor: a, Action: service.RefusedForbidden, Route: r.Pattern, Reason: msg}); rerr != nil {
+			h.log.LogAttrs(r.Context(), slog.LevelWarn, "refusal not recorded", slog.String("request_id", httpx.RequestID(r.Context())),
+				slog.String("route", r.Pattern), slog.String("error", rerr.Error()))
+		}
+	}
+	httpx.WriteError(w, r, h.log, err)
 }
 
 // authed authenticates the request (Bearer token, else session cookie)
@@ -203,6 +222,7 @@ var owedStep = map[string]string{
 
 func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(service.WatchRefusals(r.Context()))
 		err := httpx.CheckPath(r)
 		var a authz.Actor
 		if err == nil {
@@ -217,7 +237,7 @@ func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
 			err = fn(w, r, a)
 		}
 		if err != nil {
-			httpx.WriteError(w, r, h.log, err)
+			h.fail(w, r, a, err)
 		}
 	})
 }

@@ -2,9 +2,11 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 )
@@ -42,6 +44,21 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, a authz.Acto
 	out := auditList{Items: page.Events, NextAfter: page.NextAfter}
 	if out.Items == nil {
 		out.Items = []audit.Event{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// showAuditReason opens the reason kept sealed beside one audit event
+// (whose reason reads "reason given (sealed)"); opening it is audited.
+func (h *Handler) showAuditReason(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	seq, err := strconv.ParseInt(r.PathValue("seq"), 10, 64)
+	if err != nil || seq < 1 {
+		return errs.InvalidField("seq", "seq must be an audit event's number")
+	}
+	out, err := h.svc.AuditReason(r.Context(), a, seq)
+	if err != nil {
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil

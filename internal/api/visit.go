@@ -142,7 +142,7 @@ func (h *Handler) showVisitPhoto(w http.ResponseWriter, r *http.Request, a authz
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.Header().Set("Content-Disposition", "inline")
+	httpx.Download(w, crm.PhotoFileName(r.PathValue("id"), r.PathValue("photo"), ct))
 	w.Write(data)
 	return nil
 }

@@ -79,6 +79,11 @@ Usage:
       A new database requires it for every role.
   strongroom audit verify [--data DIR] [--db URL]
       Check the audit log's hash chain; exit 1 naming the first bad event.
+  strongroom migrate [--data DIR] [--db URL]
+      Apply pending database migrations and stop (no master key needed). On
+      PostgreSQL run it as the schema's owner, and serve as a role that may not
+      change the schema (docs/SECURITY.md, docs/postgres-roles.sql); serve still
+      migrates by itself when it may.
   strongroom version
 
 Built-in roles: admin, manager, sales, finance, marketing, support, counsellor,
@@ -113,6 +118,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = user(ctx, args[1:], env)
 	case "audit":
 		err = auditCmd(ctx, args[1:], env)
+	case "migrate":
+		err = migrate(ctx, args[1:], env)
 	case "mfa":
 		err = mfaCmd(ctx, args[1:], env)
 	case "role":

@@ -73,7 +73,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	api.New(a.svc, log).Routes(mux)
 	web.New(a.svc, log).Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	srv := server.New(mux, cert, log)
+	srv := server.New(mux, cert, log, a.svc)
 
 	url := c.Link() + "/"
 	banner(env, url, certFile, fingerprint, c.DataDir, logins)

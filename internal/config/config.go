@@ -100,7 +100,7 @@ func Defaults(getenv func(string) string) Config {
 // StorageFlags registers --data and --db on fs.
 func (c *Config) StorageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory: master key, TLS certificate, SQLite database (env STRONGROOM_DATA)")
-	fs.StringVar(&c.DSN, "db", c.DSN, "PostgreSQL URL, e.g. postgres://user@host/db; default SQLite in --data (env STRONGROOM_DB, preferred: it keeps passwords out of the process list)")
+	fs.StringVar(&c.DSN, "db", c.DSN, "PostgreSQL URL or key=value settings, e.g. postgres://user@host/db?sslmode=verify-full (a server on another machine must be verified: sslmode=verify-full); default SQLite in --data (env STRONGROOM_DB, preferred: it keeps passwords out of the process list)")
 }
 
 // MailFlags registers the mail relay's and the public address's flags on

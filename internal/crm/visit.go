@@ -112,3 +112,19 @@ func PhotoType(b []byte) string {
 func NormaliseVisitNotes(s string) (string, error) {
 	return FreeText("notes", s, maxNotes)
 }
+
+// PhotoFileName is the name a downloaded photo is saved under: made by the
+// server from the visit's and the photo's ids and the recognised type,
+// never the name it was uploaded with (which is not kept).
+func PhotoFileName(visitID, photoID, contentType string) string {
+	ext := ".bin"
+	switch contentType {
+	case "image/jpeg":
+		ext = ".jpg"
+	case "image/png":
+		ext = ".png"
+	case "image/webp":
+		ext = ".webp"
+	}
+	return "visit-" + visitID + "-" + photoID + ext
+}

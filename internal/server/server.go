@@ -18,8 +18,10 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service"
 )
 
 // TLSConfig is Strongroom's TLS policy: 1.2 at least (1.3 preferred by Go
@@ -45,13 +47,24 @@ type Server struct {
 	log *slog.Logger
 }
 
+// Recorder keeps requests the middleware refuses (cross-origin, over the
+// per-address rate) as security events; *service.Service is one. It must
+// stay cheap for repeated refusals from one address.
+type Recorder interface {
+	RecordRefusal(ctx context.Context, r service.Refusal) error
+}
+
 // New wraps h in the middleware chain and returns a server for it.
-func New(h http.Handler, cert tls.Certificate, log *slog.Logger) *Server {
+// Refusals by the middleware are recorded with rec.
+func New(h http.Handler, cert tls.Certificate, log *slog.Logger, rec Recorder) *Server {
+	refuse := refuser(h, log, rec)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.WriteError(w, r, log, errs.E(errs.Permission, "cross-origin request refused: send state-changing requests from Strongroom's own pages or a non-browser client"))
+		const msg = "cross-origin request refused: send state-changing requests from Strongroom's own pages or a non-browser client"
+		refuse(r, service.RefusedCrossOrigin, msg)
+		httpx.WriteError(w, r, log, errs.E(errs.Permission, msg))
 	}))
-	chain := recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, cop.Handler(h))))))
+	chain := recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, refuse, cop.Handler(h))))))
 	return &Server{
 		log: log,
 		srv: &http.Server{
@@ -63,6 +76,11 @@ func New(h http.Handler, cert tls.Certificate, log *slog.Logger) *Server {
 			IdleTimeout:       120 * time.Second,
 			MaxHeaderBytes:    64 << 10,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			// "OPTIONS *" goes through the chain (and so gets the security
+			// headers) instead of Go's own answer, written without them.
+			// Go writes a few answers before any handler that cannot be
+			// changed; docs/SECURITY.md (Transport) lists them.
+			DisableGeneralOptionsHandler: true,
 		},
 	}
 }
@@ -152,9 +170,37 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
+// refuseFunc records a request the middleware refused.
+type refuseFunc func(r *http.Request, action, reason string)
+
+// refuser records refusals with rec, naming the route h would have
+// served (the pattern, never the URL, whose query may hold personal
+// data). Whether the event could be written does not change the answer.
+func refuser(h http.Handler, log *slog.Logger, rec Recorder) refuseFunc {
+	router, _ := h.(interface {
+		Handler(*http.Request) (http.Handler, string)
+	})
+	return func(r *http.Request, action, reason string) {
+		ip, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			ip = r.RemoteAddr
+		}
+		route := r.Pattern
+		if route == "" && router != nil {
+			_, route = router.Handler(r)
+		}
+		if err := rec.RecordRefusal(r.Context(), service.Refusal{Actor: authz.Actor{IP: ip}, Action: action, Route: route, Reason: reason}); err != nil {
+			log.LogAttrs(r.Context(), slog.LevelWarn, "refusal not recorded", slog.String("request_id", httpx.RequestID(r.Context())),
+				slog.String("client_ip", ip), slog.String("error", err.Error()))
+		}
+	}
+}
+
 // limitPerClient bounds each client address to a steady request rate with
-// bursts, so one client cannot take the server from everyone else.
-func limitPerClient(log *slog.Logger, next http.Handler) http.Handler {
+// bursts, so one client cannot take the server from everyone else. A
+// refusal is recorded (at most once per address a minute; see
+// service.RecordRefusal).
+func limitPerClient(log *slog.Logger, refuse refuseFunc, next http.Handler) http.Handler {
 	var mu sync.Mutex
 	clients := map[string]*rate.Limiter{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +216,9 @@ func limitPerClient(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		mu.Unlock()
 		if !l.Allow() {
-			e := errs.E(errs.TooMany, "too many requests from this address; slow down")
+			const msg = "too many requests from this address; slow down"
+			refuse(r, service.RefusedRateLimit, msg)
+			e := errs.E(errs.TooMany, msg)
 			e.RetryAfter = time.Second
 			httpx.WriteError(w, r, log, e)
 			return

@@ -22,6 +22,7 @@ import (
 type readFunc func(ctx context.Context, tx *store.Tx) ([]audit.Event, error)
 
 type readJob struct {
+	ctx    context.Context // the caller's, for WatchRefusals' note only
 	fn     readFunc
 	result chan error
 }
@@ -74,11 +75,12 @@ func (s *Service) runBatch(batch []readJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	results := make([]error, len(batch))
+	jobEvents := make([][]audit.Event, len(batch))
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		var events []audit.Event
 		for i, j := range batch {
 			ev, err := runJob(ctx, tx, j.fn)
-			results[i] = err
+			results[i], jobEvents[i] = err, ev
 			events = append(events, ev...)
 		}
 		return s.append(ctx, tx, events...)
@@ -87,6 +89,7 @@ func (s *Service) runBatch(batch []readJob) {
 		if err != nil {
 			j.result <- err
 		} else {
+			noteRefusals(j.ctx, jobEvents[i])
 			j.result <- results[i]
 		}
 	}
@@ -105,7 +108,7 @@ func runJob(ctx context.Context, tx *store.Tx, fn readFunc) (events []audit.Even
 // committed. If the caller's context ends first, it returns at once; the
 // read may still be recorded, but nothing is returned.
 func (s *Service) audited(ctx context.Context, fn readFunc) error {
-	j := readJob{fn: fn, result: make(chan error, 1)}
+	j := readJob{ctx: ctx, fn: fn, result: make(chan error, 1)}
 	select {
 	case s.jobs <- j:
 	case <-ctx.Done():

@@ -49,6 +49,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			"lot":         "Famille-rose vase " + tag,
 			"interest":    "Jade carving " + tag,
 			"feedback":    "Wonderful preview evening " + tag,
+			"reveal":      "Customer asked at the counter " + tag,
 		}
 		c, err := f.Service.CreateCustomer(ctx, f.admin, input("name", secrets["name"], "email", secrets["email"],
 			"phone", secrets["phone"], "national_id", secrets["national_id"], "notes", secrets["notes"]))
@@ -98,6 +99,16 @@ func TestNoPlaintextAtRest(t *testing.T) {
 		}
 		if _, err := f.Service.LogActivity(ctx, f.admin, c.ID, crm.ActivityInput{Kind: "call", Subject: secrets["activity"], Body: secrets["activity"]}); err != nil {
 			t.Fatal(err)
+		}
+		c3, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "Reveal Target"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c3.ID, input("national_id", "110101199003071234")); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := f.Service.RevealCustomerField(ctx, f.sales1, c3.ID, "national_id", secrets["reveal"]); err != nil || v == "" {
+			t.Fatalf("reveal: %q %v", v, err)
 		}
 		if _, err := f.Service.Customer(ctx, f.admin, c.ID); err != nil {
 			t.Fatal(err)

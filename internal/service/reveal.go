@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -10,12 +11,19 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/store"
 )
 
+// SealedReason is what an audit event says of a reason kept sealed beside
+// it (AuditReason opens it).
+const SealedReason = "reason given (sealed)"
+
 // RevealCustomerField shows one field of one customer in full to a role
-// that sees it masked but may reveal it. The reason is required and kept
-// in the audit event with the field's name.
+// that sees it masked but may reveal it. The reason is required; the audit
+// event names the field and says a reason was given, and the reason itself
+// is kept beside the event sealed under the customer's key, so erasing the
+// customer shreds it too.
 func (s *Service) RevealCustomerField(ctx context.Context, a authz.Actor, id, field, reason string) (string, error) {
 	if !crm.ValidID(id) {
 		return "", errCustomerNotFound
@@ -29,7 +37,7 @@ func (s *Service) RevealCustomerField(ctx context.Context, a authz.Actor, id, fi
 	}
 	reason = strings.Join(strings.Fields(reason), " ")
 	if n := utf8.RuneCountInString(reason); n < 5 || n > 200 {
-		return "", errs.InvalidField("reason", "give a reason of 5 to 200 characters; it is kept in the audit log")
+		return "", errs.InvalidField("reason", "give a reason of 5 to 200 characters; it is kept, sealed, with the audit log")
 	}
 	var value string
 	denied := false
@@ -54,7 +62,7 @@ func (s *Service) RevealCustomerField(ctx context.Context, a authz.Actor, id, fi
 		if value, err = fieldcrypt.Open(key, customerPlace(id, field), row.Sealed[field]); err != nil {
 			return errs.Wrap(errs.Internal, "service.RevealCustomerField", "", err)
 		}
-		return s.record(ctx, tx, a, "customer.reveal", "customer", id, []string{field}, audit.Success, reason)
+		return s.recordSealedReason(ctx, tx, key, event(a, "customer.reveal", "customer", id, []string{field}, audit.Success, SealedReason), id, reason)
 	})
 	if err == nil && denied {
 		err = errCustomerNotFound
@@ -63,4 +71,62 @@ func (s *Service) RevealCustomerField(ctx context.Context, a authz.Actor, id, fi
 		return "", err
 	}
 	return value, nil
+}
+
+func auditReasonPlace(seq int64) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: "audit_reasons", Column: "reason_ct", Row: strconv.FormatInt(seq, 10)}
+}
+
+// recordSealedReason appends e and keeps reason beside it, sealed under
+// the data key of subject.
+func (s *Service) recordSealedReason(ctx context.Context, tx *store.Tx, key keyring.DataKey, e audit.Event, subject, reason string) error {
+	events := []audit.Event{e}
+	if err := s.append(ctx, tx, events...); err != nil {
+		return err
+	}
+	seq := events[0].Seq
+	ct, err := fieldcrypt.Seal(key, auditReasonPlace(seq), reason)
+	if err != nil {
+		return err
+	}
+	return tx.InsertAuditReason(ctx, seq, subject, ct)
+}
+
+// AuditReason is a sealed reason opened for an auditor, with its event.
+type AuditReason struct {
+	Event  audit.Event `json:"event"`
+	Reason string      `json:"reason"`
+}
+
+// AuditReason opens the reason kept sealed beside audit event seq, for
+// roles that read the audit log (as they read requesters' reasons in the
+// approvals inbox). Opening it is recorded on the event's object. A
+// reason whose subject was erased is gone with the subject's key.
+func (s *Service) AuditReason(ctx context.Context, a authz.Actor, seq int64) (AuditReason, error) {
+	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed {
+		return AuditReason{}, errs.E(errs.Permission, "you may not read the audit log")
+	}
+	var out AuditReason
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.AuditReason(ctx, seq)
+		if err != nil {
+			return notFound(err, "sealed reason")
+		}
+		if r.WrappedKey == nil {
+			return errs.E(errs.NotExist, "this reason was erased with its subject")
+		}
+		key, err := s.keys.OpenDataKey(r.SubjectID, r.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "service.AuditReason", "", err)
+		}
+		if out.Reason, err = fieldcrypt.Open(key, auditReasonPlace(seq), r.ReasonCT); err != nil {
+			return errs.Wrap(errs.Internal, "service.AuditReason", "", err)
+		}
+		out.Event = r.Event
+		return s.record(ctx, tx, a, "audit.reason_read", r.Event.ObjectType, r.Event.ObjectID, []string{"reason"}, audit.Success, "event "+strconv.FormatInt(seq, 10))
+	})
+	if err != nil {
+		return AuditReason{}, err
+	}
+	return out, nil
 }

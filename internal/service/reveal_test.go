@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 
 	"strongroom.dev/strongroom/internal/authz"
@@ -51,17 +53,68 @@ func TestRevealCustomerField(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var reveals int
+		var reveals []int64
 		for _, e := range page.Events {
 			if e.Action == "customer.reveal" && e.Outcome == "success" {
-				reveals++
-				if e.Reason != reason || len(e.Fields) != 1 || e.Fields[0] != "national_id" || e.ActorID != f.sales1.UserID {
+				reveals = append(reveals, e.Seq)
+				if e.Reason != service.SealedReason || len(e.Fields) != 1 || e.Fields[0] != "national_id" || e.ActorID != f.sales1.UserID {
 					t.Errorf("reveal event: %+v", e)
 				}
 			}
 		}
-		if reveals != 1 {
-			t.Errorf("%d reveal events, want 1", reveals)
+		if len(reveals) != 1 {
+			t.Fatalf("%d reveal events, want 1", len(reveals))
+		}
+		seq := reveals[0]
+
+		// Who may open the reason: those who read the audit log.
+		for _, tt := range []struct {
+			name  string
+			actor authz.Actor
+			seq   int64
+			kind  errs.Kind
+		}{
+			{"the revealer", f.sales1, seq, errs.Permission},
+			{"another sales user", f.sales2, seq, errs.Permission},
+			{"an event without a sealed reason", f.auditor, seq - 1, errs.NotExist},
+			{"no such event", f.auditor, seq + 1000, errs.NotExist},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				if r, err := f.Service.AuditReason(ctx, tt.actor, tt.seq); !errs.Is(err, tt.kind) || r.Reason != "" {
+					t.Fatalf("got %q, %v; want nothing and %v", r.Reason, err, tt.kind)
+				}
+			})
+		}
+		for _, who := range []authz.Actor{f.auditor, f.admin} {
+			r, err := f.Service.AuditReason(ctx, who, seq)
+			if err != nil || r.Reason != reason || r.Event.Seq != seq || r.Event.ObjectID != c.ID {
+				t.Fatalf("opening the reason: %+v %v", r, err)
+			}
+		}
+		page, err = f.Service.Audit(ctx, f.auditor, service.AuditQuery{ObjectID: c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opened := 0
+		for _, e := range page.Events {
+			if e.Action == "audit.reason_read" && e.Reason == fmt.Sprintf("event %d", seq) && slices.Equal(e.Fields, []string{"reason"}) {
+				opened++
+			}
+		}
+		if opened != 2 {
+			t.Errorf("%d recorded openings of the reason, want 2", opened)
+		}
+
+		// Erasing the customer shreds the reason with their key; the log
+		// still verifies.
+		if err := f.Service.DeleteCustomer(ctx, f.admin, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := f.Service.AuditReason(ctx, f.auditor, seq); !errs.Is(err, errs.NotExist) || r.Reason != "" {
+			t.Fatalf("the reason of an erased customer: %q %v", r.Reason, err)
+		}
+		if _, problem, err := f.Service.VerifyAudit(ctx); err != nil || problem != nil {
+			t.Fatalf("verify after erasure: %v %v", problem, err)
 		}
 	})
 }

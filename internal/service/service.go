@@ -53,6 +53,8 @@ type Service struct {
 	absolute    time.Duration
 	now         func() time.Time
 
+	refusals refusalLimiter // refusals of unknown callers recorded so far this minute
+
 	jobs      chan readJob // audited reads waiting for the committer
 	stop      chan struct{}
 	stopped   chan struct{}
@@ -162,6 +164,7 @@ func (s *Service) append(ctx context.Context, tx *store.Tx, events ...audit.Even
 	if err := audit.Append(ctx, tx, s.now(), events...); err != nil {
 		return errs.Wrap(errs.Unavailable, "service.audit", "the audit log cannot be written, so the request was refused", err)
 	}
+	noteRefusals(ctx, events)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"iter"
 	"strings"
 	"time"
@@ -167,4 +168,39 @@ func (db *DB) AuditLog(ctx context.Context) (iter.Seq2[audit.Event, error], audi
 		}
 	}
 	return seq, head, nil
+}
+
+// AuditReasonRow is a reason kept beside audit event Seq, sealed under the
+// data key of SubjectID. WrappedKey is nil once the subject is erased.
+type AuditReasonRow struct {
+	Seq        int64
+	SubjectID  string
+	ReasonCT   []byte
+	WrappedKey []byte
+	Event      audit.Event
+}
+
+// InsertAuditReason keeps the sealed reason of the event at seq.
+func (tx *Tx) InsertAuditReason(ctx context.Context, seq int64, subjectID string, reasonCT []byte) error {
+	_, err := tx.exec(ctx, "INSERT INTO audit_reasons (seq, subject_id, reason_ct) VALUES (?, ?, ?)", seq, subjectID, reasonCT)
+	return classify("store.InsertAuditReason", err)
+}
+
+// AuditReason returns the sealed reason of the event at seq, with the
+// event and its subject's wrapped key (nil if the key was destroyed).
+func (tx *Tx) AuditReason(ctx context.Context, seq int64) (AuditReasonRow, error) {
+	r := AuditReasonRow{Seq: seq}
+	row := tx.queryRow(ctx, "SELECT r.subject_id, r.reason_ct, k.wrapped FROM audit_reasons r LEFT JOIN subject_keys k ON k.subject_id = r.subject_id WHERE r.seq = ?", seq)
+	if err := row.Scan(&r.SubjectID, &r.ReasonCT, &r.WrappedKey); err != nil {
+		return r, classify("store.AuditReason", err)
+	}
+	events, err := tx.ListAudit(ctx, AuditFilter{AfterSeq: seq - 1, Limit: 1})
+	if err != nil {
+		return r, err
+	}
+	if len(events) != 1 || events[0].Seq != seq {
+		return r, classify("store.AuditReason", sql.ErrNoRows)
+	}
+	r.Event = events[0]
+	return r, nil
 }

@@ -93,11 +93,6 @@ func (c *stmtCache) close() {
 	c.m = nil
 }
 
-// IsPostgresDSN reports whether dsn names a PostgreSQL database.
-func IsPostgresDSN(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
-
 // Open opens dsn (a postgres:// URL, or a SQLite file path) and applies
 // pending migrations.
 func Open(ctx context.Context, dsn string) (*DB, error) {
@@ -105,6 +100,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	var err error
 	if IsPostgresDSN(dsn) {
 		db.engine = Postgres
+		if err := CheckPostgresTransport(dsn); err != nil {
+			return nil, err
+		}
 		if db.write, err = sql.Open("pgx", dsn); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -37,8 +38,17 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7412001)")
 	}
-	if _, err := conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"); err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
+	// Read what is applied first, so that a database already up to date is
+	// opened without any DDL: on PostgreSQL the serving role need not be
+	// allowed to create anything (docs/SECURITY.md, least privilege).
+	applied, err := appliedMigrations(ctx, conn)
+	if err != nil {
+		if _, err := conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		if applied, err = appliedMigrations(ctx, conn); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -46,11 +56,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		if err != nil || !strings.HasSuffix(name, ".sql") {
 			return fmt.Errorf("store: migration %s: name must be NNNN_description.sql", name)
 		}
-		var n int
-		if err := conn.QueryRowContext(ctx, db.q("SELECT count(*) FROM schema_migrations WHERE version = ?"), version).Scan(&n); err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		if n > 0 {
+		if applied[version] {
 			continue
 		}
 		body, err := migrations.ReadFile(path.Join(dir, name))
@@ -63,6 +69,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
+			if db.engine == Postgres {
+				return fmt.Errorf("store: migration %s: %w (migrations run as the schema's owner: strongroom migrate)", name, err)
+			}
 			return fmt.Errorf("store: migration %s: %w", name, err)
 		}
 		if _, err := tx.ExecContext(ctx, db.q("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"), version, time.Now().UnixMicro()); err != nil {
@@ -74,4 +83,23 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// appliedMigrations lists the versions recorded in schema_migrations; it
+// fails when the table does not exist yet.
+func appliedMigrations(ctx context.Context, conn *sql.Conn) (map[int]bool, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
 }

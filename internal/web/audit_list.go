@@ -13,11 +13,12 @@ type auditView struct {
 	Actor, ObjectID string
 	Events          []audit.Event
 	NextAfter       int64
+	Sealed          string // the reason of an event whose reason is kept sealed beside it
 }
 
 func (h *Handler) listAudit(q *request) error {
 	qs := q.r.URL.Query()
-	v := auditView{Actor: qs.Get("actor"), ObjectID: qs.Get("object_id")}
+	v := auditView{Actor: qs.Get("actor"), ObjectID: qs.Get("object_id"), Sealed: service.SealedReason}
 	aq := service.AuditQuery{ActorID: v.Actor, ObjectID: v.ObjectID, Limit: 100}
 	if a := qs.Get("after"); a != "" {
 		n, err := strconv.ParseInt(a, 10, 64)
@@ -32,5 +33,19 @@ func (h *Handler) listAudit(q *request) error {
 	}
 	v.Events, v.NextAfter = page.Events, page.NextAfter
 	h.render(q, http.StatusOK, "audit", "audit", v)
+	return nil
+}
+
+// showAuditReason opens the reason kept sealed beside one audit event.
+func (h *Handler) showAuditReason(q *request) error {
+	seq, err := strconv.ParseInt(q.r.PathValue("seq"), 10, 64)
+	if err != nil || seq < 1 {
+		return errs.E(errs.NotExist, "no such audit event")
+	}
+	v, err := h.svc.AuditReason(q.r.Context(), q.actor, seq)
+	if err != nil {
+		return err
+	}
+	h.render(q, http.StatusOK, "audit_reason", "audit_reason", v)
 	return nil
 }

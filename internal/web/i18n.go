@@ -305,6 +305,10 @@ var catalog = map[string]map[string]string{
 		"bad_address":                  "This address holds a control character, an invisible text-direction character or bytes that are not UTF-8 text.",
 		"session_ended":                "Your session has ended. Please log in again.",
 		"audit_hint":                   "Every read, change and login, in order. Values are never logged, only field names.",
+		"sealed_reason":                "reason given (sealed)",
+		"open_reason":                  "open the reason",
+		"audit_reason":                 "Sealed reason",
+		"audit_reason_hint":            "The reason is kept sealed under the subject's key; opening it is recorded in the audit log.",
 		"actor_id":                     "Actor id",
 		"object_id":                    "Object id",
 		"skip":                         "Skip to content",
@@ -427,8 +431,8 @@ var catalog = map[string]map[string]string{
 		"activity_logged":              "Activity logged.",
 		"task_updated":                 "Task updated.",
 		"reveal":                       "Reveal",
-		"reveal_reason":                "Reason for revealing (kept in the audit log)",
-		"revealed_note":                "Revealed; the reason was recorded in the audit log.",
+		"reveal_reason":                "Reason for revealing (kept sealed with the audit log)",
+		"revealed_note":                "Revealed; the reason was kept, sealed, with the audit log.",
 	},
 	langZH: {
 		"app":                          "Strongroom 保险库",
@@ -721,6 +725,10 @@ var catalog = map[string]map[string]string{
 		"bad_address":                  "此网址含有控制字符、不可见的文字方向字符或不是 UTF-8 文本的字节。",
 		"session_ended":                "会话已结束，请重新登录。",
 		"audit_hint":                   "按顺序记录每一次读取、修改和登录。只记录字段名，从不记录字段值。",
+		"sealed_reason":                "已给出理由（已加密）",
+		"open_reason":                  "查看理由",
+		"audit_reason":                 "加密保存的理由",
+		"audit_reason_hint":            "理由以数据主体的密钥加密保存；查看理由本身也会记录在审计日志中。",
 		"actor_id":                     "操作人 ID",
 		"object_id":                    "对象 ID",
 		"skip":                         "跳到正文",
@@ -843,8 +851,8 @@ var catalog = map[string]map[string]string{
 		"activity_logged":              "已记录跟进。",
 		"task_updated":                 "任务已更新。",
 		"reveal":                       "查看完整内容",
-		"reveal_reason":                "查看理由（将记录在审计日志中）",
-		"revealed_note":                "已显示完整内容；理由已记录在审计日志中。",
+		"reveal_reason":                "查看理由（将加密保存在审计日志中）",
+		"revealed_note":                "已显示完整内容；理由已加密保存在审计日志中。",
 	},
 }
 
@@ -857,10 +865,21 @@ func tr(lang, key string) string {
 	return key
 }
 
-// language picks the UI language: the lang cookie when set, else the
+// langCookie keeps a browser's language choice. The __Host- prefix makes
+// browsers refuse it unless it is Secure, host-only and for path /, so a
+// sibling subdomain cannot plant a language for Strongroom's pages.
+// oldLangCookie ("lang", before the prefix) is ignored rather than
+// migrated: trusting it even once would accept exactly such a planted
+// value. A logged-in user's language is kept with the user anyway.
+const (
+	langCookie    = "__Host-strongroom-lang"
+	oldLangCookie = "lang"
+)
+
+// language picks the UI language: the language cookie when set, else the
 // browser's Accept-Language.
 func language(r *http.Request) string {
-	if c, err := r.Cookie("lang"); err == nil && (c.Value == langEN || c.Value == langZH) {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == langEN || c.Value == langZH) {
 		return c.Value
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {

@@ -86,14 +86,18 @@ func (h *Handler) switchLanguage(q *request) error {
 		if a, err := h.svc.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil && a.Owes(authz.GateFull) == "" {
 			q.token, q.actor = c.Value, a
 			if subtle.ConstantTimeCompare([]byte(q.r.PostFormValue(csrfField)), []byte(q.csrf())) != 1 {
-				return errs.E(errs.Permission, tr(q.lang, "form_expired"))
+				return q.csrfRefused()
 			}
 			if err := h.svc.SetMyLocale(q.r.Context(), a, lang); err != nil {
 				return err
 			}
 		}
 	}
-	http.SetCookie(q.w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(q.w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	if _, err := q.r.Cookie(oldLangCookie); err == nil {
+		// The cookie's old name is ignored; let the browser forget it.
+		http.SetCookie(q.w, &http.Cookie{Name: oldLangCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	}
 	http.Redirect(q.w, q.r, safeNext(q.r.PostFormValue("back")), http.StatusSeeOther)
 	return nil
 }

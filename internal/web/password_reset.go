@@ -18,7 +18,7 @@ func (q *request) checkLoginCSRF() error {
 	}
 	c, err := q.r.Cookie(csrfCookie)
 	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(q.r.PostFormValue(csrfField))) != 1 {
-		return errs.E(errs.Permission, tr(q.lang, "form_expired"))
+		return q.csrfRefused()
 	}
 	return nil
 }

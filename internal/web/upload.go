@@ -37,7 +37,7 @@ func (q *request) upload(fileField string, max int64) (map[string]string, *multi
 		name := part.FormName()
 		if name == fileField {
 			if !csrfOK {
-				return nil, nil, errs.E(errs.Permission, tr(q.lang, "form_expired"))
+				return nil, nil, q.csrfRefused()
 			}
 			if part.FileName() == "" {
 				return nil, nil, errs.E(errs.Invalid, "choose a file to upload")

@@ -9,6 +9,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 )
 
@@ -152,6 +153,7 @@ func (h *Handler) showVisitPhoto(q *request) error {
 	}
 	q.w.Header().Set("Content-Type", ct)
 	q.w.Header().Set("Cache-Control", "private, no-store")
+	httpx.Download(q.w, crm.PhotoFileName(q.r.PathValue("id"), q.r.PathValue("photo"), ct))
 	q.w.Write(data)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -90,7 +91,7 @@ type Mux interface {
 // Routes registers the UI's routes on mux.
 func (h *Handler) Routes(mux Mux) {
 	static, _ := fs.Sub(files, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(filesOnly{static}))))
 	mux.Handle("GET /{$}", h.public(h.showHome))
 	mux.Handle("GET /login", h.public(h.showLogin))
 	mux.Handle("POST /login", h.public(h.login))
@@ -164,6 +165,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /companies/{id}/delete", h.authed(h.deleteCompany))
 	mux.Handle("POST /companies/{id}/activities", h.authed(h.logCompanyActivity))
 	mux.Handle("GET /audit", h.authed(h.listAudit))
+	mux.Handle("GET /audit/{seq}/reason", h.authed(h.showAuditReason))
 	mux.Handle("GET /sessions", h.authed(h.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.endOtherSessions))
 	mux.Handle("POST /sessions/{id}/end", h.authed(h.endSession))
@@ -198,6 +200,23 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /admin/pipeline", h.authed(h.saveStages))
 }
 
+// filesOnly serves the files of an fs.FS and nothing about its
+// directories: a directory does not exist, so /static/ and any folder
+// below it answer 404 instead of a listing.
+type filesOnly struct{ fs.FS }
+
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return file, nil
+}
+
 func cacheStatic(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -227,6 +246,7 @@ type pageFunc func(q *request) error
 
 func (h *Handler) public(fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(service.WatchRefusals(r.Context()))
 		q := &request{w: w, r: r, lang: language(r)}
 		if err := httpx.CheckPath(r); err != nil {
 			h.renderError(q, errs.E(errs.Invalid, tr(q.lang, "bad_address")))
@@ -274,6 +294,7 @@ var owedPage = map[string]string{"mfa": "/mfa/verify", "password": "/password", 
 
 func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(service.WatchRefusals(r.Context()))
 		q := &request{w: w, r: r, lang: language(r)}
 		if err := httpx.CheckPath(r); err != nil {
 			h.renderError(q, errs.E(errs.Invalid, tr(q.lang, "bad_address")))
@@ -309,7 +330,7 @@ func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handle
 				return
 			}
 			if subtle.ConstantTimeCompare([]byte(r.PostFormValue(csrfField)), []byte(q.csrf())) != 1 {
-				h.renderError(q, errs.E(errs.Permission, tr(q.lang, "form_expired")))
+				h.renderError(q, q.csrfRefused())
 				return
 			}
 		}
@@ -337,6 +358,14 @@ func (q *request) checkForm() error {
 		}
 	}
 	return nil
+}
+
+// errBadCSRF marks a form refused for its missing or wrong CSRF token.
+var errBadCSRF = errors.New("the form's CSRF token is missing or wrong")
+
+// csrfRefused is the answer to a form without its right token.
+func (q *request) csrfRefused() error {
+	return errs.Wrap(errs.Permission, "web.csrf", tr(q.lang, "form_expired"), errBadCSRF)
 }
 
 // csrf is the token the session's forms carry.
@@ -425,11 +454,31 @@ func (h *Handler) renderError(q *request, err error) {
 		return
 	}
 	msg, _ := errs.Public(err)
+	if kind == errs.Permission {
+		h.recordRefusal(q, err, msg)
+	}
 	if kind == errs.Internal || kind == errs.Unavailable {
 		h.log.Error("request failed", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", err.Error()))
 		msg += " (request " + httpx.RequestID(q.r.Context()) + ")"
 	}
 	h.render(q, kind.Status(), "error", "error", errorView{Status: kind.Status(), Message: msg})
+}
+
+// recordRefusal keeps a refused request (a function the user's roles do
+// not allow, or a form without its CSRF token) in the audit log, unless
+// the service recorded it already.
+func (h *Handler) recordRefusal(q *request, err error, msg string) {
+	a := q.actor
+	if a.IP == "" {
+		a.IP = client(q.r).IP
+	}
+	action := service.RefusedForbidden
+	if errors.Is(err, errBadCSRF) {
+		action, msg = service.RefusedCSRF, errBadCSRF.Error() // the log's reason in one language, not the page's
+	}
+	if rerr := h.svc.RecordRefusal(q.r.Context(), service.Refusal{Actor: a, Action: action, Route: q.r.Pattern, Reason: msg}); rerr != nil {
+		h.log.Warn("refusal not recorded", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", rerr.Error()))
+	}
 }
 
 func (q *request) redirect(path, flash string) {

@@ -1,0 +1,132 @@
+package service
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// Security refusals: requests refused before or instead of a service
+// method's own decision leave an event in the audit log, so that probing
+// (a sales account calling admin routes, forged forms, cross-site posts,
+// floods) is visible to the auditor.
+
+// Actions of refusal events.
+const (
+	RefusedForbidden   = "security.forbidden"    // a function the caller's roles do not allow (403)
+	RefusedCSRF        = "security.csrf"         // a form without its session's (or login form's) token
+	RefusedCrossOrigin = "security.cross_origin" // a cross-site state-changing browser request
+	RefusedRateLimit   = "security.rate_limit"   // over the per-address request rate (429)
+	refusalsSkipped    = "security.refusals_skipped"
+)
+
+// Refusal is one refused request.
+type Refusal struct {
+	Actor  authz.Actor // the caller when known; else only its IP is set
+	Action string      // one of the Refused* actions
+	Route  string      // the route pattern it was refused on, e.g. "GET /api/v1/users"; "" if none matched
+	Reason string      // why, as the caller was told
+}
+
+// Refusals of unknown callers are recorded once per address and action
+// per minute, and at most maxAnonRefusals per minute in all, so that a
+// flood of refused requests cannot become a flood of audit writes. A
+// known caller's refusals are recorded each time: they come through a
+// session (which the per-address rate limits bound) and name who probed.
+const (
+	refusalWindow   = time.Minute
+	maxAnonRefusals = 1000
+)
+
+type refusalLimiter struct {
+	mu      sync.Mutex
+	window  time.Time           // start of the current window
+	seen    map[string]struct{} // address|action recorded in this window
+	skipped int                 // refusals of this window not recorded one by one
+	carried int                 // skipped in the window before, to be reported
+	from    time.Time           // start of the window they were skipped in
+}
+
+// admit reports whether a refusal by an unknown caller at ip should be
+// recorded now, and how many earlier ones were skipped since the last
+// report (to be recorded with it).
+func (l *refusalLimiter) admit(now time.Time, ip, action string) (ok bool, skipped int, since time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.window) >= refusalWindow || now.Before(l.window) {
+		if l.skipped > 0 {
+			l.carried, l.from = l.carried+l.skipped, l.window
+		}
+		l.window, l.seen, l.skipped = now, map[string]struct{}{}, 0
+	}
+	key := ip + "|" + action
+	if _, dup := l.seen[key]; dup || len(l.seen) >= maxAnonRefusals {
+		l.skipped++
+		return false, 0, time.Time{}
+	}
+	l.seen[key] = struct{}{}
+	skipped, since = l.carried, l.from
+	l.carried = 0
+	return true, skipped, since
+}
+
+// RecordRefusal keeps r in the audit log, unless the service already
+// recorded the refusal itself while handling the request (see
+// WatchRefusals) or, for an unknown caller, a like refusal from the same
+// address was recorded in the last minute. It returns once the event is
+// durable; an error means it could not be written (the refusal stands).
+func (s *Service) RecordRefusal(ctx context.Context, r Refusal) error {
+	if n, ok := ctx.Value(refusalNoteKey{}).(*refusalNote); ok && n.recorded.Load() {
+		return nil
+	}
+	events := []audit.Event{event(r.Actor, r.Action, "route", r.Route, nil, audit.Denied, r.Reason)}
+	if r.Actor.UserID == "" {
+		ok, skipped, since := s.refusals.admit(s.now(), r.Actor.IP, r.Action)
+		if !ok {
+			return nil
+		}
+		if skipped > 0 {
+			events = append(events, event(authz.Actor{}, refusalsSkipped, "", "", nil, audit.Denied,
+				strconv.Itoa(skipped)+" repeated refusals of unknown callers not recorded one by one since "+since.UTC().Format(time.RFC3339)))
+		}
+	}
+	return s.audited(ctx, func(context.Context, *store.Tx) ([]audit.Event, error) { return events, nil })
+}
+
+// refusalNote records, for one request, that the service appended a
+// denied event itself.
+type refusalNote struct{ recorded atomic.Bool }
+
+type refusalNoteKey struct{}
+
+// WatchRefusals returns a context for handling one request in which the
+// service notes any refusal it records itself (an out-of-scope record, a
+// role outside its network ranges, …), so that RecordRefusal with that
+// context does not record the same refusal twice. Handlers wrap each
+// request's context with it.
+func WatchRefusals(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(refusalNoteKey{}).(*refusalNote); ok {
+		return ctx
+	}
+	return context.WithValue(ctx, refusalNoteKey{}, &refusalNote{})
+}
+
+// noteRefusals marks ctx's request when events hold a denial.
+func noteRefusals(ctx context.Context, events []audit.Event) {
+	n, ok := ctx.Value(refusalNoteKey{}).(*refusalNote)
+	if !ok {
+		return
+	}
+	for _, e := range events {
+		if e.Outcome == audit.Denied {
+			n.recorded.Store(true)
+			return
+		}
+	}
+}
