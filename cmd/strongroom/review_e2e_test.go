@@ -294,5 +294,24 @@ func TestAdminEndsAllSessions(t *testing.T) {
 		if code, out, errOut := run(t, "", append([]string{"user", "end-sessions", "--email", "sales1@example.com"}, storage...)...); code != 0 || !strings.Contains(out, "ended 0 sessions") {
 			t.Fatalf("user end-sessions: %d %s%s", code, out, errOut)
 		}
+		// Every user's sessions at once (after a breach), but the admin's own.
+		u3, other := s.login(t, "sales1@example.com", password), s.login(t, "admin@example.com", password)
+		if r := s.do(t, "DELETE", "/api/v1/sessions/all", u3, nil); r.Status != 403 {
+			t.Fatalf("a user ended everyone's sessions: %d %s", r.Status, r.Body)
+		}
+		if r := s.do(t, "DELETE", "/api/v1/sessions/all", admin, nil); r.Status != 200 || r.JSON["ended"] != float64(2) {
+			t.Fatalf("end all: %d %s", r.Status, r.Body)
+		}
+		for _, tok := range []string{u3, other} {
+			if r := s.do(t, "GET", "/api/v1/me", tok, nil); r.Status != 401 {
+				t.Fatalf("a session survived ending all: %d", r.Status)
+			}
+		}
+		if r := s.do(t, "GET", "/api/v1/me", admin, nil); r.Status != 200 {
+			t.Fatalf("the admin's own session ended: %d", r.Status)
+		}
+		if code, out, errOut := run(t, "", append([]string{"user", "end-sessions", "--all"}, storage...)...); code != 0 || !strings.Contains(out, "ended 1 sessions") {
+			t.Fatalf("user end-sessions --all: %d %s%s", code, out, errOut)
+		}
 	})
 }

@@ -60,6 +60,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/policy/acceptances", h.authed(h.listAcceptances))
 	mux.Handle("GET /api/v1/sessions", h.authed(h.listSessions))
 	mux.Handle("DELETE /api/v1/sessions/others", h.authed(h.endOtherSessions))
+	mux.Handle("DELETE /api/v1/sessions/all", h.authed(h.endAllSessions))
 	mux.Handle("DELETE /api/v1/sessions/{id}", h.authed(h.endSession))
 	mux.Handle("GET /api/v1/me", h.beforeEnrol(h.showMe))
 	mux.Handle("POST /api/v1/me/password", h.beforePassword(h.changePassword))

@@ -37,6 +37,13 @@ func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, a aut
 	return writeEnded(w, n, err)
 }
 
+// endAllSessions ends every session of every user but the caller's
+// (administrators).
+func (h *Handler) endAllSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	n, err := h.svc.EndAllSessions(r.Context(), a)
+	return writeEnded(w, n, err)
+}
+
 // writeEnded answers how many sessions ended.
 func writeEnded(w http.ResponseWriter, n int, err error) error {
 	if err != nil {

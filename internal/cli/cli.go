@@ -60,8 +60,9 @@ Usage:
       Change a user's role (audited).
   strongroom user reset-mfa --email E [--data DIR] [--db URL]
       Remove a user's authenticator and recovery codes (audited).
-  strongroom user end-sessions --email E [--data DIR] [--db URL]
-      End every session of a user, e.g. after a lost device (audited).
+  strongroom user end-sessions --email E | --all [--data DIR] [--db URL]
+      End every session of a user, e.g. after a lost device, or (--all) of every
+      user, e.g. after a breach (audited).
   strongroom user list | disable --email E | enable --email E [--data DIR] [--db URL]
       List users (role, team, second factor, last login); disable one (ending
       every session) or enable them again (audited).

@@ -23,6 +23,9 @@ func user(ctx context.Context, args []string, env Env) error {
 	case "reset-mfa":
 		return userResetMFA(ctx, args[1:], env)
 	case "end-sessions":
+		if len(args) > 1 && args[1] == "--all" {
+			return userEndAllSessions(ctx, args[2:], env)
+		}
 		return onUser(ctx, "end-sessions", args[1:], env, func(a *app, id string) error {
 			n, err := a.svc.EndUserSessions(ctx, authz.System(), id)
 			if err != nil {
@@ -259,4 +262,25 @@ func roleNames() string {
 		names[i] = string(r)
 	}
 	return strings.Join(names, ", ")
+}
+
+// userEndAllSessions ends every session of every user (after a breach).
+func userEndAllSessions(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("user end-sessions --all", env)
+	c.StorageFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	a, err := open(ctx, c, cliLog(env))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.svc.EndAllSessions(ctx, authz.System())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "ended %d sessions; every user logs in again\n", n)
+	return nil
 }

@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"strings"
 	"testing"
@@ -130,6 +132,32 @@ func TestSecondFactorChangesNeedAFreshProof(t *testing.T) {
 		clk.Advance(11 * time.Minute)
 		if _, err := svc.PendingTOTP(ctx, a); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("an offer older than 10 minutes: %v", err)
+		}
+	})
+}
+
+// TestOldRecoveryCodesRefused: a recovery code of the earlier 80-bit form
+// (16 characters) no longer logs in, even if its hash is stored.
+func TestOldRecoveryCodesRefused(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
+		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, Throttle: authn.NewThrottle(6000, 1000)})
+		c := service.Client{IP: "198.51.100.12"}
+		enrolTOTP(t, env.Service, clk, "qian.li@example.com", c)
+		const old = "abcd-efgh-ijkl-mnop"
+		sum := sha256.Sum256([]byte("strongroom/recovery/v1|" + old))
+		// A hex digest is safe to write into the statement as it is.
+		if _, err := db.Raw(t).Exec("UPDATE users SET recovery_hashes = '" + hex.EncodeToString(sum[:]) + "' WHERE recovery_hashes <> ''"); err != nil {
+			t.Fatal(err)
+		}
+		sess, err := env.Service.Login(ctx, "qian.li@example.com", pw, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := env.Service.Authenticate(ctx, sess.Token, c)
+		if _, err := env.Service.VerifyMFA(ctx, a, old); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("an 80-bit recovery code logged in: %v", err)
 		}
 	})
 }

@@ -184,6 +184,27 @@ func (s *Service) EndUserSessions(ctx context.Context, a authz.Actor, userID str
 	return n, err
 }
 
+// EndAllSessions ends every session of every user but the actor's current
+// one (administrators), e.g. after a breach; everyone logs in again.
+// Audited with the count.
+func (s *Service) EndAllSessions(ctx context.Context, a authz.Actor) (int, error) {
+	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
+		return 0, errs.E(errs.Permission, "you may not end other users' sessions")
+	}
+	if err := s.requireStepUp(a); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if n, err = tx.DeleteSessionsExcept(ctx, a.SessionID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a, "session.delete", "session", "", nil, audit.Success, fmt.Sprintf("ended every session of every user: %d", n))
+	})
+	return n, err
+}
+
 // endSessions deletes every session of userID but keep and counts them.
 func endSessions(ctx context.Context, tx *store.Tx, userID, keep string) (int, error) {
 	rows, err := tx.UserSessions(ctx, userID)

@@ -143,6 +143,17 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Ti
 	return n, nil
 }
 
+// DeleteSessionsExcept ends every session but keep ("" for none) and
+// returns how many ended.
+func (tx *Tx) DeleteSessionsExcept(ctx context.Context, keep string) (int, error) {
+	res, err := tx.exec(ctx, "DELETE FROM sessions WHERE id <> ?", keep)
+	if err != nil {
+		return 0, classify("store.DeleteSessionsExcept", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), classify("store.DeleteSessionsExcept", err)
+}
+
 // SessionOwner returns the user a session belongs to.
 func (tx *Tx) SessionOwner(ctx context.Context, id string) (string, error) {
 	var user string

@@ -96,3 +96,13 @@ func (h *Handler) endUserSessions(q *request) error {
 	q.redirect("/sessions?user_id="+url.QueryEscape(id), "sessions_ended")
 	return nil
 }
+
+// endAllSessions ends every session of every user but this one
+// (administrators), from the administration page.
+func (h *Handler) endAllSessions(q *request) error {
+	if _, err := h.svc.EndAllSessions(q.r.Context(), q.actor); err != nil {
+		return err
+	}
+	q.redirect("/admin", "all_sessions_ended")
+	return nil
+}

@@ -170,6 +170,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /sessions/end-others", h.authed(h.endOtherSessions))
 	mux.Handle("POST /sessions/{id}/end", h.authed(h.endSession))
 	mux.Handle("POST /admin/users/{id}/sessions/end", h.authed(h.endUserSessions))
+	mux.Handle("POST /admin/sessions/end", h.authed(h.endAllSessions))
 	mux.Handle("GET /password", h.beforePassword(h.showChangePassword))
 	mux.Handle("POST /password", h.beforePassword(h.changePassword))
 	mux.Handle("POST /admin/users/{id}/disabled", h.authed(h.setUserDisabled))
