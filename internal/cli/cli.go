@@ -38,7 +38,7 @@ Usage:
       self-signed certificate and the SQLite database when they do not exist.
       --demo fills an empty database with demo data and prints demo logins.
       --disable-unused-days N (default 90; 0 never) disables accounts unused that long.
-      --idle-timeout 15m (1m-1h), --session-max 12h (1h-24h) end sessions;
+      --idle-timeout 15m (1m-30m), --session-max 12h (1h-12h) end sessions;
       --min-password-length 12 (8-64) is the shortest password accepted.
       --access-review-days 91 (0 never) starts an access review campaign that often.
       --bulk-export-rows 1000: larger exports need approval once an admin sets levels for it.

@@ -32,7 +32,7 @@ type Config struct {
 	PublicURL string
 	SMTP      SMTP
 	// Sessions and passwords (NIST SP 800-63B, OWASP ASVS 5.0 V7).
-	IdleTimeout     time.Duration // default 15 minutes; 1 minute to 1 hour
+	IdleTimeout     time.Duration // default 15 minutes; 1 to 30 minutes (NIST SP 800-63B AAL2)
 	AbsoluteTimeout time.Duration // default 12 hours; 1 to 24 hours
 	MinPassword     int           // default 12; 8 to 64
 	// BulkExportRows: an export of more customers needs approval, when an
@@ -124,8 +124,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.MailFlags(fs)
 	fs.IntVar(&c.BulkExportRows, "bulk-export-rows", c.BulkExportRows, "exports of more customers need approval, once an admin sets approval levels for export_bulk (env STRONGROOM_BULK_EXPORT_ROWS)")
 	fs.IntVar(&c.AccessReviewDays, "access-review-days", c.AccessReviewDays, "start an access review campaign this often, in days; 0 never (env STRONGROOM_ACCESS_REVIEW_DAYS)")
-	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions unused this long, 1m to 1h (env STRONGROOM_IDLE_TIMEOUT)")
-	fs.DurationVar(&c.AbsoluteTimeout, "session-max", c.AbsoluteTimeout, "end every session this long after login, 1h to 24h (env STRONGROOM_SESSION_MAX)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions unused this long, 1m to 30m (env STRONGROOM_IDLE_TIMEOUT)")
+	fs.DurationVar(&c.AbsoluteTimeout, "session-max", c.AbsoluteTimeout, "end every session this long after login, 1h to 12h (env STRONGROOM_SESSION_MAX)")
 	fs.IntVar(&c.MinPassword, "min-password-length", c.MinPassword, "shortest password accepted, 8 to 64 characters (env STRONGROOM_MIN_PASSWORD_LENGTH)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
@@ -137,11 +137,11 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("--data must name a directory")
 	}
-	if c.IdleTimeout < time.Minute || c.IdleTimeout > time.Hour {
-		return errors.New("--idle-timeout must be between 1m and 1h")
+	if c.IdleTimeout < time.Minute || c.IdleTimeout > 30*time.Minute {
+		return errors.New("--idle-timeout must be between 1m and 30m (NIST SP 800-63B AAL2)")
 	}
-	if c.AbsoluteTimeout < time.Hour || c.AbsoluteTimeout > 24*time.Hour {
-		return errors.New("--session-max must be between 1h and 24h")
+	if c.AbsoluteTimeout < time.Hour || c.AbsoluteTimeout > 12*time.Hour {
+		return errors.New("--session-max must be between 1h and 12h (NIST SP 800-63B AAL2)")
 	}
 	if c.MinPassword < 8 || c.MinPassword > 64 {
 		return errors.New("--min-password-length must be between 8 and 64")

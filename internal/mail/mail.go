@@ -17,6 +17,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/smtp"
 	"strconv"
 	"strings"
@@ -53,6 +54,16 @@ type SMTP struct {
 	Timeout  time.Duration // default 30 s for the whole exchange
 }
 
+// loopback reports whether host names this machine: mail to it never
+// crosses a network.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
+}
+
 // Check reports a configuration that cannot work.
 func (c SMTP) Check() error {
 	switch {
@@ -64,6 +75,8 @@ func (c SMTP) Check() error {
 		return fmt.Errorf("STARTTLS must be %q or %q", StartTLSRequired, StartTLSNone)
 	case c.StartTLS == StartTLSNone && c.Username != "":
 		return errors.New("SMTP credentials are sent only over TLS; use STARTTLS")
+	case c.StartTLS == StartTLSNone && !loopback(c.Host):
+		return fmt.Errorf("plain SMTP (STARTTLS none) is only for a relay on this host (localhost or a loopback address), not %q", c.Host)
 	}
 	if _, err := mail.ParseAddress(c.From); err != nil {
 		return fmt.Errorf("the sender address %q is not an email address", c.From)

@@ -44,6 +44,9 @@ func TestSendRefusals(t *testing.T) {
 		{"bad recipient", func(*mail.SMTP) {}, mail.Message{To: "not an address"}, "bad recipient"},
 		{"credentials without TLS", func(c *mail.SMTP) { c.StartTLS = mail.StartTLSNone }, mail.Message{To: "a@example.com"}, "only over TLS"},
 		{"no host", func(c *mail.SMTP) { c.Host = "" }, mail.Message{To: "a@example.com"}, "host is empty"},
+		{"plain SMTP to another host", func(c *mail.SMTP) {
+			c.StartTLS, c.Username, c.Password, c.Host = mail.StartTLSNone, "", "", "relay.example.com"
+		}, mail.Message{To: "a@example.com"}, "only for a relay on this host"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
