@@ -191,8 +191,8 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 		}
 		field = ""
 	case KindBulkExport:
-		if !authz.Decide(a, authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer}).Allowed {
-			return AccessRequest{}, errs.E(errs.Permission, "your role may not export customers")
+		if err := may(a, authz.ActionExport, authz.ObjectCustomer, "your role may not export customers"); err != nil {
+			return AccessRequest{}, err
 		}
 		objectID, field = bulkExportObject, ""
 	case KindRoleChange:
@@ -215,8 +215,7 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 	id := crm.NewID("acr")
 	var levels [][]string
 	objectType := "customer"
-	denied := false // recorded in the transaction, answered after it commits
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		if kind == KindBulkExport {
 			// the collection: nothing to look up
 		} else if kind == KindRoleEdit {
@@ -230,8 +229,8 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 				return errs.E(errs.Permission, "you may not change your own roles")
 			}
 		} else {
-			row, isDenied, err := s.customerInScope(ctx, tx, a, objectID, "access.request")
-			if denied = isDenied; err != nil || denied {
+			row, err := s.customerInScope(ctx, tx, a, objectID, "access.request")
+			if err != nil {
 				return err
 			}
 			switch {
@@ -254,9 +253,6 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 		return s.insertRequest(ctx, tx, a, store.AccessRequestRow{ID: id, Kind: kind, RequesterID: a.UserID, ObjectType: objectType, ObjectID: objectID,
 			Field: field, Status: "pending", Levels: rule, Steps: "[]", CreatedAt: now, ExpiresAt: now.Add(RequestTTL)}, reason, "access.request")
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	if err != nil {
 		return AccessRequest{}, err
 	}
@@ -353,7 +349,7 @@ func (s *Service) AccessRequests(ctx context.Context, a authz.Actor) ([]AccessRe
 	}
 	now := s.now()
 	var out []AccessRequest
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListAccessRequests(ctx, mine, 200)
 		if err != nil {
 			return err
@@ -392,7 +388,7 @@ func (s *Service) DecideAccessRequest(ctx context.Context, a authz.Actor, id str
 	now := s.now()
 	var v AccessRequest
 	var nextLevel = -1
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.AccessRequest(ctx, id)
 		if err != nil {
 			return notFound(err, "request")
@@ -539,7 +535,7 @@ func (s *Service) BreakGlass(ctx context.Context, a authz.Actor, customerID, rea
 	id := crm.NewID("acr")
 	var levels [][]string
 	refused := false // recorded in the transaction, answered after it commits
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		allowed, err := tx.BreakGlassRoles(ctx)
 		if err != nil {
 			return err
@@ -582,8 +578,8 @@ func (s *Service) BreakGlass(ctx context.Context, a authz.Actor, customerID, rea
 
 // ApprovalRules returns the approval levels per kind.
 func (s *Service) ApprovalRules(ctx context.Context, a authz.Actor) (map[string][][]string, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return nil, errs.E(errs.Permission, "you may not read approval rules")
+	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read approval rules"); err != nil {
+		return nil, err
 	}
 	out := map[string][][]string{}
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
@@ -640,7 +636,7 @@ func (s *Service) SetApprovalRule(ctx context.Context, a authz.Actor, kind strin
 		b, _ := json.Marshal(levels)
 		rule = string(b)
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.ApprovalLevels(ctx, kind)
 		if err != nil {
 			return err
@@ -654,8 +650,8 @@ func (s *Service) SetApprovalRule(ctx context.Context, a authz.Actor, kind strin
 
 // BreakGlassRoles returns the roles designated for break-glass.
 func (s *Service) BreakGlassRoles(ctx context.Context, a authz.Actor) ([]string, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return nil, errs.E(errs.Permission, "you may not read break-glass rules")
+	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read break-glass rules"); err != nil {
+		return nil, err
 	}
 	var out []string
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
@@ -681,7 +677,7 @@ func (s *Service) SetBreakGlassRoles(ctx context.Context, a authz.Actor, roles [
 	if err := s.requireStepUp(a); err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.BreakGlassRoles(ctx)
 		if err != nil {
 			return err

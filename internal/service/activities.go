@@ -37,10 +37,9 @@ func (s *Service) LogActivity(ctx context.Context, a authz.Actor, customerID str
 	}
 	now := s.now()
 	act := crm.Activity{ID: crm.NewID("act"), CustomerID: customerID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, "activity.create")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.customerInScope(ctx, tx, a, customerID, "activity.create")
+		if err != nil {
 			return err
 		}
 		if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Field(activityField) < authz.Write {
@@ -59,9 +58,6 @@ func (s *Service) LogActivity(ctx context.Context, a authz.Actor, customerID str
 		r := store.ActivityRow{ID: act.ID, CustomerID: customerID, OwnerID: act.OwnerID, Kind: in.Kind, DueAt: in.DueAt, CreatedAt: now, UpdatedAt: now}
 		return s.insertActivity(ctx, tx, a, key, r, in, "customer", customerID)
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	if err != nil {
 		return crm.Activity{}, err
 	}
@@ -76,10 +72,9 @@ func (s *Service) CustomerActivities(ctx context.Context, a authz.Actor, custome
 		return nil, errCustomerNotFound
 	}
 	var out []crm.Activity
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, "activity.read")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.customerInScope(ctx, tx, a, customerID, "activity.read")
+		if err != nil {
 			return err
 		}
 		if authz.Decide(a, authz.ActionRead, customerRes(row)).Field(activityField) < authz.Read {
@@ -102,9 +97,6 @@ func (s *Service) CustomerActivities(ctx context.Context, a authz.Actor, custome
 		}
 		return s.record(ctx, tx, a, "activity.read", "customer", customerID, []string{"activity.subject", "activity.body"}, audit.Success, fmt.Sprintf("%d activities", len(out)))
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +108,7 @@ func (s *Service) CompleteTask(ctx context.Context, a authz.Actor, activityID st
 	if !crm.ValidID(activityID) {
 		return errActivityNotFound
 	}
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.ActivityByID(ctx, activityID)
 		if err != nil {
 			return notFound(err, "activity")
@@ -125,17 +116,17 @@ func (s *Service) CompleteTask(ctx context.Context, a authz.Actor, activityID st
 		objType, objID := "customer", r.CustomerID
 		if r.CompanyID != "" {
 			objType, objID = "company", r.CompanyID
-			co, isDenied, err := s.companyInScope(ctx, tx, a, r.CompanyID, "activity.update")
-			if denied = isDenied; err != nil || denied {
-				return err
+			co, err := s.companyInScope(ctx, tx, a, r.CompanyID, "activity.update")
+			if err != nil {
+				return answerDenial(err, errActivityNotFound)
 			}
 			if authz.Decide(a, authz.ActionUpdate, companyRes(co)).Field(crm.CompanyNotes) < authz.Write {
 				return errs.E(errs.Permission, "you may not change activities on this company")
 			}
 		} else {
-			row, isDenied, err := s.customerInScope(ctx, tx, a, r.CustomerID, "activity.update")
-			if denied = isDenied; err != nil || denied {
-				return err
+			row, err := s.customerInScope(ctx, tx, a, r.CustomerID, "activity.update")
+			if err != nil {
+				return answerDenial(err, errActivityNotFound)
 			}
 			if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Field(activityField) < authz.Write {
 				return errs.E(errs.Permission, "you may not change activities on this customer")
@@ -154,9 +145,6 @@ func (s *Service) CompleteTask(ctx context.Context, a authz.Actor, activityID st
 		}
 		return s.record(ctx, tx, a, "activity.update", objType, objID, []string{"activity.done"}, audit.Success, activityID)
 	})
-	if err == nil && denied {
-		err = errActivityNotFound
-	}
 	return err
 }
 
@@ -256,10 +244,9 @@ func (s *Service) LogCompanyActivity(ctx context.Context, a authz.Actor, company
 	}
 	now := s.now()
 	act := crm.Activity{ID: crm.NewID("act"), CompanyID: companyID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		co, isDenied, err := s.companyInScope(ctx, tx, a, companyID, "activity.create")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		co, err := s.companyInScope(ctx, tx, a, companyID, "activity.create")
+		if err != nil {
 			return err
 		}
 		if authz.Decide(a, authz.ActionUpdate, companyRes(co)).Field(crm.CompanyNotes) < authz.Write {
@@ -278,9 +265,6 @@ func (s *Service) LogCompanyActivity(ctx context.Context, a authz.Actor, company
 		r := store.ActivityRow{ID: act.ID, CompanyID: companyID, OwnerID: act.OwnerID, Kind: in.Kind, DueAt: in.DueAt, CreatedAt: now, UpdatedAt: now}
 		return s.insertActivity(ctx, tx, a, key, r, in, "company", companyID)
 	})
-	if err == nil && denied {
-		err = errCompanyNotFound
-	}
 	if err != nil {
 		return crm.Activity{}, err
 	}
@@ -294,10 +278,9 @@ func (s *Service) CompanyActivities(ctx context.Context, a authz.Actor, companyI
 		return nil, errCompanyNotFound
 	}
 	var out []crm.Activity
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		co, isDenied, err := s.companyInScope(ctx, tx, a, companyID, "activity.read")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		co, err := s.companyInScope(ctx, tx, a, companyID, "activity.read")
+		if err != nil {
 			return err
 		}
 		if authz.Decide(a, authz.ActionRead, companyRes(co)).Field(crm.CompanyNotes) < authz.Read {
@@ -320,9 +303,6 @@ func (s *Service) CompanyActivities(ctx context.Context, a authz.Actor, companyI
 		}
 		return s.record(ctx, tx, a, "activity.read", "company", companyID, []string{"activity.subject", "activity.body"}, audit.Success, fmt.Sprintf("%d activities", len(out)))
 	})
-	if err == nil && denied {
-		err = errCompanyNotFound
-	}
 	if err != nil {
 		return nil, err
 	}

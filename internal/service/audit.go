@@ -31,8 +31,8 @@ type AuditPage struct {
 // Audit returns audit events for roles allowed to read the log. Reading
 // the log is itself audited.
 func (s *Service) Audit(ctx context.Context, a authz.Actor, q AuditQuery) (AuditPage, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed {
-		return AuditPage{}, errs.E(errs.Permission, "you may not read the audit log")
+	if err := may(a, authz.ActionRead, authz.ObjectAudit, "you may not read the audit log"); err != nil {
+		return AuditPage{}, err
 	}
 	switch {
 	case q.Limit == 0:
@@ -49,7 +49,7 @@ func (s *Service) Audit(ctx context.Context, a authz.Actor, q AuditQuery) (Audit
 		}
 	}
 	var page AuditPage
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		events, err := tx.ListAudit(ctx, store.AuditFilter{
 			ActorID: q.ActorID, ObjectType: q.ObjectType, ObjectID: q.ObjectID,
 			Since: q.Since, Until: q.Until, AfterSeq: q.AfterSeq, Limit: q.Limit + 1,

@@ -148,7 +148,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 	if err := sealSessionDevice(userKey, &sess, c); err != nil {
 		return Session{}, err
 	}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertSession(ctx, sess); err != nil {
 			return err
 		}
@@ -210,7 +210,7 @@ func deviceAccount(emailIdx []byte, nonce string) []byte {
 
 // refuseThrottled audits and answers an attempt that came too soon.
 func (s *Service) refuseThrottled(ctx context.Context, a authz.Actor, wait time.Duration) error {
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		return s.record(ctx, tx, a, "session.create", "session", "", nil, audit.Denied, "throttled")
 	})
 	if err != nil {
@@ -258,7 +258,7 @@ func (s *Service) loginFailed(ctx context.Context, a authz.Actor, account []byte
 	s.throttle.Failure(a.IP, now)
 	var lockedNow bool
 	var n int
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		if err := s.record(ctx, tx, a, action, "user", user.ID, nil, audit.Failure, reason); err != nil {
 			return err
 		}
@@ -302,7 +302,7 @@ func (s *Service) recheckPassword(ctx context.Context, a authz.Actor, u store.Us
 		return err
 	}
 	if now.Before(fails.Until) {
-		if err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		if err := s.withTx(ctx, func(tx *store.Tx) error {
 			return s.record(ctx, tx, a, action, "user", u.ID, nil, audit.Denied, "throttled: too many wrong passwords")
 		}); err != nil {
 			return err
@@ -320,7 +320,7 @@ func (s *Service) recheckPassword(ctx context.Context, a authz.Actor, u store.Us
 		return errs.InvalidField(field, "the current password is not right")
 	}
 	if fails.Count > 0 {
-		return s.db.WithTx(ctx, func(tx *store.Tx) error { return tx.ClearLoginFailures(ctx, u.EmailIndex) })
+		return s.withTx(ctx, func(tx *store.Tx) error { return tx.ClearLoginFailures(ctx, u.EmailIndex) })
 	}
 	return nil
 }
@@ -383,7 +383,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (aut
 
 // Logout ends the actor's current session.
 func (s *Service) Logout(ctx context.Context, a authz.Actor) error {
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.DeleteSession(ctx, a.SessionID); err != nil {
 			return err
 		}

@@ -76,7 +76,7 @@ func (s *Service) runBatch(batch []readJob) {
 	defer cancel()
 	results := make([]error, len(batch))
 	jobEvents := make([][]audit.Event, len(batch))
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		var events []audit.Event
 		for i, j := range batch {
 			ev, err := runJob(ctx, tx, j.fn)

@@ -74,7 +74,7 @@ func (s *Service) CreateCompany(ctx context.Context, a authz.Actor, in crm.Compa
 	}
 	row.NameTokens = s.nameTokens(c.Fields[crm.CompanyName])
 	row.Tags = s.tagIndexes(c.Fields[crm.CompanyTags])
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.keys.ActiveTerm(), now); err != nil {
 			return err
 		}
@@ -90,15 +90,15 @@ func (s *Service) CreateCompany(ctx context.Context, a authz.Actor, in crm.Compa
 }
 
 // companyInScope loads a company for action, like customerInScope.
-func (s *Service) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, bool, error) {
+func (s *Service) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, error) {
 	row, err := tx.CompanyByID(ctx, id)
 	if err != nil {
-		return row, false, notFound(err, "company")
+		return row, notFound(err, "company")
 	}
 	if !authz.Decide(a, authz.ActionRead, companyRes(row)).Allowed {
-		return row, true, s.record(ctx, tx, a, action, "company", id, nil, audit.Denied, "not in scope")
+		return row, s.refuse(ctx, tx, a, action, "company", id, errCompanyNotFound)
 	}
-	return row, false, nil
+	return row, nil
 }
 
 // Company returns a company and the customers linked to it that the actor
@@ -108,10 +108,9 @@ func (s *Service) Company(ctx context.Context, a authz.Actor, id string) (Compan
 		return CompanyView{}, errCompanyNotFound
 	}
 	var out CompanyView
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.companyInScope(ctx, tx, a, id, "company.read")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.companyInScope(ctx, tx, a, id, "company.read")
+		if err != nil {
 			return err
 		}
 		var shown []string
@@ -137,9 +136,6 @@ func (s *Service) Company(ctx context.Context, a authz.Actor, id string) (Compan
 		}
 		return s.append(ctx, tx, events...)
 	})
-	if err == nil && denied {
-		err = errCompanyNotFound
-	}
 	if err != nil {
 		return CompanyView{}, err
 	}
@@ -155,10 +151,9 @@ func (s *Service) UpdateCompany(ctx context.Context, a authz.Actor, id string, i
 		return crm.Company{}, err
 	}
 	var out crm.Company
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.companyInScope(ctx, tx, a, id, "company.update")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.companyInScope(ctx, tx, a, id, "company.update")
+		if err != nil {
 			return err
 		}
 		d := authz.Decide(a, authz.ActionUpdate, companyRes(row))
@@ -211,9 +206,6 @@ func (s *Service) UpdateCompany(ctx context.Context, a authz.Actor, id string, i
 			event(a, "company.update", "company", id, sortedKeys(in.Fields), audit.Success, ""),
 			event(a, "company.read", "company", id, shown, audit.Success, "returned after update"))
 	})
-	if err == nil && denied {
-		err = errCompanyNotFound
-	}
 	if err != nil {
 		return crm.Company{}, err
 	}
@@ -226,10 +218,9 @@ func (s *Service) DeleteCompany(ctx context.Context, a authz.Actor, id string) e
 	if !crm.ValidID(id) {
 		return errCompanyNotFound
 	}
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.companyInScope(ctx, tx, a, id, "company.delete")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.companyInScope(ctx, tx, a, id, "company.delete")
+		if err != nil {
 			return err
 		}
 		if !authz.Decide(a, authz.ActionDelete, companyRes(row)).Allowed {
@@ -243,9 +234,6 @@ func (s *Service) DeleteCompany(ctx context.Context, a authz.Actor, id string) e
 		}
 		return s.record(ctx, tx, a, "company.delete", "company", id, nil, audit.Success, "data key destroyed")
 	})
-	if err == nil && denied {
-		err = errCompanyNotFound
-	}
 	return err
 }
 
@@ -300,7 +288,7 @@ func (s *Service) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQue
 	want := f.Limit
 	f.Limit++
 	var page CompanyPage
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListCompanies(ctx, f)
 		if err != nil {
 			return err

@@ -91,7 +91,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cust
 	if err != nil {
 		return crm.Customer{}, err
 	}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		if _, err := s.checkOwner(ctx, tx, owner); err != nil {
 			return err
 		}
@@ -178,11 +178,9 @@ func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, 
 		return crm.Customer{}, err
 	}
 	var out crm.Customer
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		var row store.CustomerRow
-		var err error
-		if row, denied, err = s.customerInScope(ctx, tx, a, id, "customer.update"); err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.customerInScope(ctx, tx, a, id, "customer.update")
+		if err != nil {
 			return err
 		}
 		d := authz.Decide(a, authz.ActionUpdate, customerRes(row))
@@ -240,9 +238,6 @@ func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, 
 			event(a, "customer.update", "customer", id, changed, audit.Success, ""),
 			event(a, "customer.read", "customer", id, shownFields(out, dAfter), audit.Success, "returned after update"))
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	if err != nil {
 		return crm.Customer{}, err // never hand out data whose read was not audited
 	}
@@ -255,10 +250,9 @@ func (s *Service) DeleteCustomer(ctx context.Context, a authz.Actor, id string) 
 	if !crm.ValidID(id) {
 		return errCustomerNotFound
 	}
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.customerInScope(ctx, tx, a, id, "customer.delete")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.customerInScope(ctx, tx, a, id, "customer.delete")
+		if err != nil {
 			return err
 		}
 		if !authz.Decide(a, authz.ActionDelete, customerRes(row)).Allowed {
@@ -275,24 +269,21 @@ func (s *Service) DeleteCustomer(ctx context.Context, a authz.Actor, id string) 
 		}
 		return s.record(ctx, tx, a, "customer.delete", "customer", id, nil, audit.Success, "data key destroyed")
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	return err
 }
 
 // customerInScope loads customer id for action. A customer the actor may
 // not read is reported as denied, after recording the denied attempt, so
 // that the caller answers "not found" exactly as for a missing one.
-func (s *Service) customerInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CustomerRow, bool, error) {
+func (s *Service) customerInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CustomerRow, error) {
 	row, err := tx.CustomerByID(ctx, id)
 	if err != nil {
-		return row, false, notFound(err, "customer")
+		return row, notFound(err, "customer")
 	}
 	if !authz.Decide(a, authz.ActionRead, customerRes(row)).Allowed {
-		return row, true, s.record(ctx, tx, a, action, "customer", id, nil, audit.Denied, "not in scope")
+		return row, s.refuse(ctx, tx, a, action, "customer", id, errCustomerNotFound)
 	}
-	return row, false, nil
+	return row, nil
 }
 
 // CustomerQuery filters and pages a customer list.

@@ -43,8 +43,8 @@ var stageID = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 // SetStages replaces the pipeline (admins: whoever may update users and
 // roles). A stage that deals are in cannot be removed.
 func (s *Service) SetStages(ctx context.Context, a authz.Actor, stages []crm.Stage) error {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return errs.E(errs.Permission, "you may not change the pipeline")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not change the pipeline"); err != nil {
+		return err
 	}
 	if len(stages) < 2 || len(stages) > 20 {
 		return errs.InvalidField("stages", "a pipeline has 2 to 20 stages")
@@ -63,7 +63,7 @@ func (s *Service) SetStages(ctx context.Context, a authz.Actor, stages []crm.Sta
 		}
 		seen[st.ID] = true
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.Stages(ctx)
 		if err != nil {
 			return err
@@ -102,10 +102,9 @@ func (s *Service) CreateDeal(ctx context.Context, a authz.Actor, customerID stri
 	}
 	now := s.now()
 	deal := crm.Deal{ID: crm.NewID("dea"), CustomerID: customerID, OwnerID: a.UserID, OwnerTeam: a.Team, Currency: *in.Currency, Title: *in.Title, Amount: in.Amount, CreatedAt: now, UpdatedAt: now}
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, "deal.create")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.customerInScope(ctx, tx, a, customerID, "deal.create")
+		if err != nil {
 			return err
 		}
 		if a.UserID == authz.SystemUserID { // command-line and demo work: the customer's owner holds it
@@ -142,9 +141,6 @@ func (s *Service) CreateDeal(ctx context.Context, a authz.Actor, customerID stri
 		}
 		return s.record(ctx, tx, a, "deal.create", "deal", deal.ID, []string{crm.DealTitle, crm.DealAmount}, audit.Success, "customer "+customerID)
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	if err != nil {
 		return crm.Deal{}, err
 	}
@@ -161,15 +157,13 @@ func (s *Service) UpdateDeal(ctx context.Context, a authz.Actor, id string, in c
 		return crm.Deal{}, err
 	}
 	var out crm.Deal
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		row, err := tx.DealByID(ctx, id)
 		if err != nil {
 			return notFound(err, "deal")
 		}
 		if !authz.Decide(a, authz.ActionRead, dealRes(row)).Allowed {
-			denied = true
-			return s.record(ctx, tx, a, "deal.update", "deal", id, nil, audit.Denied, "not in scope")
+			return s.refuse(ctx, tx, a, "deal.update", "deal", id, errDealNotFound)
 		}
 		d := authz.Decide(a, authz.ActionUpdate, dealRes(row))
 		if !d.Allowed {
@@ -224,9 +218,6 @@ func (s *Service) UpdateDeal(ctx context.Context, a authz.Actor, id string, in c
 		out = visibleDeal(deal, authz.Decide(a, authz.ActionRead, dealRes(row)))
 		return s.record(ctx, tx, a, "deal.update", "deal", id, changed, audit.Success, "stage "+deal.Stage)
 	})
-	if err == nil && denied {
-		err = errDealNotFound
-	}
 	if err != nil {
 		return crm.Deal{}, err
 	}
@@ -238,15 +229,13 @@ func (s *Service) DeleteDeal(ctx context.Context, a authz.Actor, id string) erro
 	if !crm.ValidID(id) {
 		return errDealNotFound
 	}
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		row, err := tx.DealByID(ctx, id)
 		if err != nil {
 			return notFound(err, "deal")
 		}
 		if !authz.Decide(a, authz.ActionRead, dealRes(row)).Allowed {
-			denied = true
-			return s.record(ctx, tx, a, "deal.delete", "deal", id, nil, audit.Denied, "not in scope")
+			return s.refuse(ctx, tx, a, "deal.delete", "deal", id, errDealNotFound)
 		}
 		if !authz.Decide(a, authz.ActionDelete, dealRes(row)).Allowed {
 			return errs.E(errs.Permission, "you may not delete this deal")
@@ -256,9 +245,6 @@ func (s *Service) DeleteDeal(ctx context.Context, a authz.Actor, id string) erro
 		}
 		return s.record(ctx, tx, a, "deal.delete", "deal", id, nil, audit.Success, "")
 	})
-	if err == nil && denied {
-		err = errDealNotFound
-	}
 	return err
 }
 
@@ -479,15 +465,13 @@ func (s *Service) LogDealActivity(ctx context.Context, a authz.Actor, dealID str
 	}
 	now := s.now()
 	act := crm.Activity{ID: crm.NewID("act"), DealID: dealID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.DealByID(ctx, dealID)
 		if err != nil {
 			return notFound(err, "deal")
 		}
 		if !authz.Decide(a, authz.ActionRead, dealRes(r)).Allowed {
-			denied = true
-			return s.record(ctx, tx, a, "activity.create", "deal", dealID, nil, audit.Denied, "not in scope")
+			return s.refuse(ctx, tx, a, "activity.create", "deal", dealID, errDealNotFound)
 		}
 		if authz.Decide(a, authz.ActionUpdate, dealRes(r)).Field(crm.DealTitle) < authz.Write {
 			return errs.E(errs.Permission, "you may not log activities on this deal")
@@ -503,9 +487,6 @@ func (s *Service) LogDealActivity(ctx context.Context, a authz.Actor, dealID str
 		row := store.ActivityRow{ID: act.ID, CustomerID: r.CustomerID, DealID: dealID, OwnerID: act.OwnerID, Kind: in.Kind, DueAt: in.DueAt, CreatedAt: now, UpdatedAt: now}
 		return s.insertActivity(ctx, tx, a, key, row, in, "deal", dealID)
 	})
-	if err == nil && denied {
-		err = errDealNotFound
-	}
 	if err != nil {
 		return crm.Activity{}, err
 	}

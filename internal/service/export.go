@@ -47,7 +47,7 @@ func (s *Service) ExportCustomers(ctx context.Context, a authz.Actor, q Customer
 	cw := csv.NewWriter(&buf)
 	cw.Write(append([]string{"id", "owner_id"}, fields...))
 	n := 0
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		for {
 			rows, err := tx.ListCustomers(ctx, f)
 			if err != nil {

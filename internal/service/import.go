@@ -165,7 +165,7 @@ func (s *Service) ImportCustomers(ctx context.Context, a authz.Actor, r io.Reade
 		scopeOwner = a.UserID
 	}
 
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		kept, err := s.dropExisting(ctx, tx, rows, scopeOwner, &rep)
 		if err != nil {
 			return err

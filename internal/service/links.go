@@ -58,7 +58,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Clie
 	}
 	var user store.UserRow
 	var token string
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		var err error
 		user, err = tx.UserByEmailIndex(ctx, s.index.Index(fieldcrypt.IndexUserEmail, norm))
 		if errs.Is(err, errs.NotExist) || err == nil && user.Disabled {
@@ -137,7 +137,7 @@ func (s *Service) setPasswordByLink(ctx context.Context, token, purpose, passwor
 	}
 	now := s.now()
 	a := authz.Actor{UserID: u.ID, IP: c.IP}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UseLink(ctx, authn.HashToken(token), now); err != nil {
 			if errs.Is(err, errs.NotExist) { // spent by a concurrent use
 				return errBadLink
@@ -203,15 +203,15 @@ func (s *Service) InviteUser(ctx context.Context, a authz.Actor, in NewUser) (In
 // form, say). The link is emailed; when no relay is configured it is
 // returned for the administrator to pass on. Audited.
 func (s *Service) SendPasswordReset(ctx context.Context, a authz.Actor, userID string) (link string, mailed bool, err error) {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return "", false, errs.E(errs.Permission, "you may not reset other users' passwords")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not reset other users' passwords"); err != nil {
+		return "", false, err
 	}
 	if err := s.requireStepUp(a); err != nil {
 		return "", false, err
 	}
 	var u store.UserRow
 	var token string
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if u, err = tx.UserByID(ctx, userID); err != nil {
 			return notFound(err, "user")

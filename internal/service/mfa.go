@@ -63,7 +63,7 @@ func (s *Service) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment, 
 	if err != nil {
 		return TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.BeginTOTP", "", err)
 	}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, a.UserID)
 		if err != nil {
 			return notFound(err, "user")
@@ -156,7 +156,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code s
 		codes[i] = newRecoveryCode()
 		hashes[i] = hashRecovery(codes[i])
 	}
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		u, offer, err := s.pendingTOTP(ctx, tx, a)
 		if err != nil {
 			return err
@@ -293,7 +293,7 @@ func (s *Service) prove(ctx context.Context, a authz.Actor, field, wrong string,
 	token, hash := authn.NewToken()
 	ok := false
 	var expires time.Time
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		fails, err := tx.LoginFailures(ctx, account)
 		if err != nil {
 			return err
@@ -391,13 +391,13 @@ func tooManyCodes(wait time.Duration) error { return tooMany("too many wrong cod
 // ResetMFA removes a user's TOTP and recovery codes (administrators), so
 // they can enrol again; audited.
 func (s *Service) ResetMFA(ctx context.Context, a authz.Actor, userID string) error {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return errs.E(errs.Permission, "you may not reset another user's second factor")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not reset another user's second factor"); err != nil {
+		return err
 	}
 	if err := s.requireStepUp(a); err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.UserByID(ctx, userID); err != nil {
 			return notFound(err, "user")
 		}
@@ -462,8 +462,8 @@ func (s *Service) me(ctx context.Context, a authz.Actor) (User, error) {
 // MFARequiredRoles lists the roles whose users must use two-step login
 // (administrators).
 func (s *Service) MFARequiredRoles(ctx context.Context, a authz.Actor) ([]string, error) {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return nil, errs.E(errs.Permission, "you may not see the two-step login rules")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not see the two-step login rules"); err != nil {
+		return nil, err
 	}
 	var out []string
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
@@ -478,8 +478,8 @@ func (s *Service) MFARequiredRoles(ctx context.Context, a authz.Actor) ([]string
 // (administrators). A user of such a role without an authenticator reaches
 // only the enrolment until they set one up. Audited as a permission change.
 func (s *Service) SetMFARequiredRoles(ctx context.Context, a authz.Actor, roles []string) error {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return errs.E(errs.Permission, "you may not change the two-step login rules")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not change the two-step login rules"); err != nil {
+		return err
 	}
 	if err := s.requireStepUp(a); err != nil {
 		return err
@@ -494,7 +494,7 @@ func (s *Service) SetMFARequiredRoles(ctx context.Context, a authz.Actor, roles 
 		}
 	}
 	slices.Sort(clean)
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.SetMFARequiredRoles(ctx, clean); err != nil {
 			return err
 		}

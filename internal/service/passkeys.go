@@ -145,7 +145,7 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, a authz.Actor) (
 		return nil, err
 	}
 	var out json.RawMessage
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		pu, _, _, err := s.loadPasskeyUser(ctx, tx, a.UserID)
 		if err != nil {
 			return err
@@ -210,7 +210,7 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, a authz.Actor, 
 	}
 	now := s.now()
 	out := Passkey{ID: crm.NewID("pk"), Name: name, CreatedAt: now}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		data, err := s.takeChallenge(ctx, tx, a.SessionID)
 		if err != nil {
 			return err
@@ -273,7 +273,7 @@ func (s *Service) DeletePasskey(ctx context.Context, a authz.Actor, id string) e
 	if err := s.requireStepUp(a); err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.DeletePasskey(ctx, a.UserID, id); err != nil {
 			return notFound(err, "passkey")
 		}
@@ -292,7 +292,7 @@ func (s *Service) BeginPasskeyProof(ctx context.Context, a authz.Actor) (json.Ra
 		return nil, errs.E(errs.Permission, "log in first")
 	}
 	var out json.RawMessage
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		pu, _, _, err := s.loadPasskeyUser(ctx, tx, a.UserID)
 		if err != nil {
 			return err

@@ -47,8 +47,8 @@ func (s *Service) CurrentPolicy(ctx context.Context) (p Policy, ok bool, err err
 // PublishPolicy publishes a new version of the policy (administrators);
 // every user must accept it before working again.
 func (s *Service) PublishPolicy(ctx context.Context, a authz.Actor, en, zh string) (Policy, error) {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return Policy{}, errs.E(errs.Permission, "you may not publish the security policy")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not publish the security policy"); err != nil {
+		return Policy{}, err
 	}
 	var err error
 	for _, t := range []struct {
@@ -63,7 +63,7 @@ func (s *Service) PublishPolicy(ctx context.Context, a authz.Actor, en, zh strin
 		}
 	}
 	var out Policy
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		cur, err := tx.CurrentPolicy(ctx)
 		if err != nil && !errs.Is(err, errs.NotExist) {
 			return err
@@ -86,7 +86,7 @@ func (s *Service) AcceptPolicy(ctx context.Context, a authz.Actor, version int64
 	if a.SessionID == "" {
 		return errs.E(errs.Permission, "log in to accept the policy")
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		cur, err := tx.CurrentPolicy(ctx)
 		if errs.Is(err, errs.NotExist) {
 			return errs.E(errs.NotExist, "there is no security policy to accept")
@@ -106,11 +106,11 @@ func (s *Service) AcceptPolicy(ctx context.Context, a authz.Actor, version int64
 
 // PolicyAcceptances lists who accepted the current version (administrators).
 func (s *Service) PolicyAcceptances(ctx context.Context, a authz.Actor) ([]Acceptance, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return nil, errs.E(errs.Permission, "you may not list acceptances")
+	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not list acceptances"); err != nil {
+		return nil, err
 	}
 	var out []Acceptance
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		cur, err := tx.CurrentPolicy(ctx)
 		if errs.Is(err, errs.NotExist) {
 			return nil

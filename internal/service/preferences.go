@@ -37,10 +37,9 @@ func (s *Service) CustomerMarketing(ctx context.Context, a authz.Actor, customer
 		return nil, errCustomerNotFound
 	}
 	var out *Marketing
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, "preferences.read")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.customerInScope(ctx, tx, a, customerID, "preferences.read")
+		if err != nil {
 			return err
 		}
 		if authz.Decide(a, authz.ActionRead, customerRes(row)).Class(crm.ClassPreference) < authz.Read {
@@ -90,9 +89,6 @@ func (s *Service) CustomerMarketing(ctx context.Context, a authz.Actor, customer
 		}
 		return s.record(ctx, tx, a, "preferences.read", "customer", customerID, []string{"preferences", "feedback"}, audit.Success, fmt.Sprintf("%d feedback", len(rows)))
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -158,10 +154,9 @@ func (s *Service) AddFeedback(ctx context.Context, a authz.Actor, customerID str
 // withPreferenceWrite runs change for a customer whose preference class the
 // actor may write, and audits it with the reason change returns.
 func (s *Service) withPreferenceWrite(ctx context.Context, a authz.Actor, customerID, action string, change func(*store.Tx, store.CustomerRow) (string, error)) error {
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, action)
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.customerInScope(ctx, tx, a, customerID, action)
+		if err != nil {
 			return err
 		}
 		if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Class(crm.ClassPreference) < authz.Write {
@@ -173,8 +168,5 @@ func (s *Service) withPreferenceWrite(ctx context.Context, a authz.Actor, custom
 		}
 		return s.record(ctx, tx, a, action, "customer", customerID, []string{"preferences"}, audit.Success, reason)
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	return err
 }

@@ -40,10 +40,9 @@ func (s *Service) RevealCustomerField(ctx context.Context, a authz.Actor, id, fi
 		return "", errs.InvalidField("reason", "give a reason of 5 to 200 characters; it is kept, sealed, with the audit log")
 	}
 	var value string
-	denied := false
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.customerInScope(ctx, tx, a, id, "customer.reveal")
-		if denied = isDenied; err != nil || denied {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.customerInScope(ctx, tx, a, id, "customer.reveal")
+		if err != nil {
 			return err
 		}
 		if authz.Decide(a, authz.ActionReveal, customerRes(row)).Field(field) < authz.Read {
@@ -64,9 +63,6 @@ func (s *Service) RevealCustomerField(ctx context.Context, a authz.Actor, id, fi
 		}
 		return s.recordSealedReason(ctx, tx, key, event(a, "customer.reveal", "customer", id, []string{field}, audit.Success, SealedReason), id, reason)
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	if err != nil {
 		return "", err
 	}
@@ -103,11 +99,11 @@ type AuditReason struct {
 // approvals inbox). Opening it is recorded on the event's object. A
 // reason whose subject was erased is gone with the subject's key.
 func (s *Service) AuditReason(ctx context.Context, a authz.Actor, seq int64) (AuditReason, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed {
-		return AuditReason{}, errs.E(errs.Permission, "you may not read the audit log")
+	if err := may(a, authz.ActionRead, authz.ObjectAudit, "you may not read the audit log"); err != nil {
+		return AuditReason{}, err
 	}
 	var out AuditReason
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.AuditReason(ctx, seq)
 		if err != nil {
 			return notFound(err, "sealed reason")

@@ -90,7 +90,7 @@ func (s *Service) StartReview(ctx context.Context, a authz.Actor) (Review, error
 	}
 	now := s.now()
 	id := crm.NewID("rev")
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		existing, err := tx.Reviews(ctx)
 		if err != nil {
 			return err
@@ -227,7 +227,7 @@ func canSeeReviews(a authz.Actor) bool {
 // emails shown are recorded as a read of staff personal data.
 func (s *Service) Review(ctx context.Context, a authz.Actor, id string) (Review, error) {
 	var out Review
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Review(ctx, id)
 		if err != nil {
 			return notFound(err, "review")
@@ -303,7 +303,7 @@ func (s *Service) DecideReviewItem(ctx context.Context, a authz.Actor, reviewID,
 		return errs.E(errs.Permission, "nobody reviews their own access")
 	}
 	now := s.now()
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Review(ctx, reviewID)
 		if err != nil {
 			return notFound(err, "review")
@@ -358,7 +358,7 @@ func (s *Service) SignOffReview(ctx context.Context, a authz.Actor, id string) (
 		return Review{}, err
 	}
 	now := s.now()
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Review(ctx, id)
 		if err != nil {
 			return notFound(err, "review")
@@ -399,7 +399,7 @@ func (s *Service) ReviewReport(ctx context.Context, a authz.Actor, id string) (r
 	if !canSeeReviews(a) {
 		return nil, "", errs.E(errs.Permission, "you may not read review reports")
 	}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Review(ctx, id)
 		if err != nil {
 			return notFound(err, "review")

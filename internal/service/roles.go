@@ -34,8 +34,8 @@ func roleJSON(d authz.RoleDef) (string, error) {
 }
 
 func (s *Service) mayManageRoles(a authz.Actor) error {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return errs.E(errs.Permission, "you may not manage roles")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not manage roles"); err != nil {
+		return err
 	}
 	return nil
 }
@@ -43,8 +43,8 @@ func (s *Service) mayManageRoles(a authz.Actor) error {
 // Roles lists the built-in roles and those administrators defined
 // (retired ones included, marked).
 func (s *Service) Roles(ctx context.Context, a authz.Actor) ([]authz.RoleDef, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return nil, errs.E(errs.Permission, "you may not list roles")
+	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not list roles"); err != nil {
+		return nil, err
 	}
 	var out []authz.RoleDef
 	for _, r := range authz.Roles {
@@ -67,8 +67,8 @@ func (s *Service) Roles(ctx context.Context, a authz.Actor) ([]authz.RoleDef, er
 
 // Role returns one role, built-in or defined.
 func (s *Service) Role(ctx context.Context, a authz.Actor, name string) (authz.RoleDef, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return authz.RoleDef{}, errs.E(errs.Permission, "you may not read roles")
+	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
+		return authz.RoleDef{}, err
 	}
 	if d, ok := authz.BuiltIn(authz.Role(name)); ok {
 		return d, nil
@@ -107,7 +107,7 @@ func (s *Service) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) 
 	if err := s.requireStepUp(a); err != nil {
 		return authz.RoleDef{}, err
 	}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		if err := s.useGrant(ctx, tx, a, KindRoleEdit, string(d.Name), "", "changing role "+string(d.Name)); err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (s *Service) ApplyTemplate(ctx context.Context, a authz.Actor, name string)
 	if err := s.requireStepUp(a); err != nil {
 		return nil, err
 	}
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		if err := s.useGrant(ctx, tx, a, KindRoleEdit, "template:"+name, "", "applying template "+name); err != nil {
 			return err
 		}
@@ -205,7 +205,7 @@ func (s *Service) RetireRole(ctx context.Context, a authz.Actor, name string) er
 	if err := s.requireStepUp(a); err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.RoleByName(ctx, name)
 		if err != nil {
 			return notFound(err, "role")
@@ -352,8 +352,8 @@ func (h *holders) actor(ctx context.Context, u store.UserRow) (authz.Actor, erro
 // RoleNetworks returns the address ranges a role may be used from (none:
 // anywhere).
 func (s *Service) RoleNetworks(ctx context.Context, a authz.Actor, role string) ([]string, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return nil, errs.E(errs.Permission, "you may not read roles")
+	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
+		return nil, err
 	}
 	if !authz.IsRoleName(role) {
 		return nil, errs.E(errs.NotExist, "role not found")
@@ -384,7 +384,7 @@ func (s *Service) SetRoleNetworks(ctx context.Context, a authz.Actor, role strin
 	if err := s.requireStepUp(a); err != nil {
 		return nil, err
 	}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.RoleNetworksTx(ctx, role)
 		if err != nil {
 			return err
@@ -423,7 +423,7 @@ func (s *Service) checkNetwork(ctx context.Context, userID, roles, sessionID, ip
 	if err != nil || !outside {
 		return err
 	}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		return s.record(ctx, tx, authz.Actor{UserID: userID, SessionID: sessionID, IP: ip}, "session.network", "user", userID, nil, audit.Denied, "address outside the role's ranges")
 	})
 	if err != nil {
@@ -451,7 +451,7 @@ func (s *Service) CustomerAudience(ctx context.Context, a authz.Actor, customerI
 		return nil, err
 	}
 	var out []Viewer
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		row, err := tx.CustomerByID(ctx, customerID)
 		if err != nil {
 			return notFound(err, "customer")
@@ -501,8 +501,8 @@ func (s *Service) CustomerAudience(ctx context.Context, a authz.Actor, customerI
 
 // Teams returns each nested team's parent.
 func (s *Service) Teams(ctx context.Context, a authz.Actor) (map[string]string, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return nil, errs.E(errs.Permission, "you may not read teams")
+	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read teams"); err != nil {
+		return nil, err
 	}
 	return s.db.TeamParents(ctx)
 }
@@ -530,7 +530,7 @@ func (s *Service) SetTeamParent(ctx context.Context, a authz.Actor, team, parent
 	if err := s.requireStepUp(a); err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		parents, err := tx.TeamParentsTx(ctx) // in the transaction: two nestings cannot make a cycle
 		if err != nil {
 			return err
@@ -559,8 +559,8 @@ func (s *Service) subTeams(ctx context.Context, team string) ([]string, error) {
 
 // Templates lists the industry templates, to those who may read roles.
 func (s *Service) Templates(a authz.Actor) ([]authz.Template, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return nil, errs.E(errs.Permission, "you may not read roles")
+	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
+		return nil, err
 	}
 	return authz.Templates, nil
 }

@@ -133,7 +133,7 @@ const keyringCheckSubject = "keyring-check"
 // must be able to unwrap it. Starting with the wrong key file would
 // otherwise seal new data under a key the old data does not share.
 func (s *Service) checkKeyring(ctx context.Context) error {
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		wrapped, err := tx.Meta(ctx, "keyring_check")
 		if errs.Is(err, errs.NotExist) {
 			_, w, err := s.keys.NewDataKey(keyringCheckSubject)

@@ -78,7 +78,7 @@ func (s *Service) Sessions(ctx context.Context, a authz.Actor, userID string) ([
 		return nil, errs.E(errs.NotExist, "user not found")
 	}
 	var out []SessionInfo
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return notFound(err, "user")
@@ -123,7 +123,7 @@ func (s *Service) EndSession(ctx context.Context, a authz.Actor, sessionID strin
 	if err := s.requireStepUp(a); err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		owner, err := tx.SessionOwner(ctx, sessionID)
 		if errs.Is(err, errs.NotExist) {
 			return errSessionNotFound
@@ -147,7 +147,7 @@ func (s *Service) EndOtherSessions(ctx context.Context, a authz.Actor) (int, err
 		return 0, err
 	}
 	n := 0
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if n, err = endSessions(ctx, tx, a.UserID, a.SessionID); err != nil {
 			return err
@@ -161,8 +161,8 @@ func (s *Service) EndOtherSessions(ctx context.Context, a authz.Actor) (int, err
 // example when their device was lost; the actor's own current session, if
 // it is the user's, stays. Audited with the count.
 func (s *Service) EndUserSessions(ctx context.Context, a authz.Actor, userID string) (int, error) {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return 0, errs.E(errs.Permission, "you may not end other users' sessions")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not end other users' sessions"); err != nil {
+		return 0, err
 	}
 	if !crm.ValidID(userID) {
 		return 0, errs.E(errs.NotExist, "user not found")
@@ -171,7 +171,7 @@ func (s *Service) EndUserSessions(ctx context.Context, a authz.Actor, userID str
 		return 0, err
 	}
 	n := 0
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.UserByID(ctx, userID); err != nil {
 			return notFound(err, "user")
 		}
@@ -188,14 +188,14 @@ func (s *Service) EndUserSessions(ctx context.Context, a authz.Actor, userID str
 // one (administrators), e.g. after a breach; everyone logs in again.
 // Audited with the count.
 func (s *Service) EndAllSessions(ctx context.Context, a authz.Actor) (int, error) {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return 0, errs.E(errs.Permission, "you may not end other users' sessions")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not end other users' sessions"); err != nil {
+		return 0, err
 	}
 	if err := s.requireStepUp(a); err != nil {
 		return 0, err
 	}
 	var n int
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if n, err = tx.DeleteSessionsExcept(ctx, a.SessionID); err != nil {
 			return err

@@ -36,16 +36,14 @@ func (s *Service) RecordTransaction(ctx context.Context, a authz.Actor, customer
 	}
 	now := s.now()
 	t.ID, t.CustomerID, t.CreatedBy, t.CreatedAt = crm.NewID("trn"), customerID, a.UserID, now
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		row, err := tx.CustomerByID(ctx, customerID)
 		if err != nil {
 			return notFound(err, "customer")
 		}
 		res := transactionRes(row)
 		if !authz.Decide(a, authz.ActionRead, res).Allowed && !authz.Decide(a, authz.ActionRead, customerRes(row)).Allowed {
-			denied = true
-			return s.record(ctx, tx, a, "transaction.create", "customer", customerID, nil, audit.Denied, "not in scope")
+			return s.refuse(ctx, tx, a, "transaction.create", "customer", customerID, errCustomerNotFound)
 		}
 		if d := authz.Decide(a, authz.ActionCreate, res); !d.Allowed || d.Field("amount") < authz.Write {
 			return errs.E(errs.Permission, "you may not record transactions")
@@ -63,9 +61,6 @@ func (s *Service) RecordTransaction(ctx context.Context, a authz.Actor, customer
 		}
 		return s.record(ctx, tx, a, "transaction.create", "customer", customerID, []string{"transaction." + t.Kind}, audit.Success, t.ID)
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	if err != nil {
 		return crm.Transaction{}, err
 	}
@@ -86,10 +81,9 @@ func (s *Service) CustomerTransactions(ctx context.Context, a authz.Actor, custo
 		return nil, errCustomerNotFound
 	}
 	var out *PurchaseHistory
-	denied := false // recorded in the transaction, answered after it commits
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.customerInScope(ctx, tx, a, customerID, "transaction.read")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.customerInScope(ctx, tx, a, customerID, "transaction.read")
+		if err != nil {
 			return err
 		}
 		d := authz.Decide(a, authz.ActionRead, transactionRes(row))
@@ -117,9 +111,6 @@ func (s *Service) CustomerTransactions(ctx context.Context, a authz.Actor, custo
 		}
 		return s.record(ctx, tx, a, "transaction.read", "customer", customerID, []string{"reference", "description", "amount", "premium"}, audit.Success, fmt.Sprintf("%d transactions", len(rows)))
 	})
-	if err == nil && denied {
-		err = errCustomerNotFound
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +125,7 @@ func (s *Service) SetTransactionStatus(ctx context.Context, a authz.Actor, id, s
 	if err := crm.CheckTransactionStatus(status); err != nil {
 		return err
 	}
-	denied := false // recorded in the transaction, answered after it commits
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.TransactionByID(ctx, id)
 		if err != nil {
 			return notFound(err, "transaction")
@@ -144,8 +134,8 @@ func (s *Service) SetTransactionStatus(ctx context.Context, a authz.Actor, id, s
 		if err != nil {
 			return err
 		}
-		if denied = !authz.Decide(a, authz.ActionRead, transactionRes(row)).Allowed; denied {
-			return s.record(ctx, tx, a, "transaction.update", "customer", r.CustomerID, nil, audit.Denied, "not in scope")
+		if !authz.Decide(a, authz.ActionRead, transactionRes(row)).Allowed {
+			return s.refuse(ctx, tx, a, "transaction.update", "customer", r.CustomerID, errs.E(errs.NotExist, "transaction not found"))
 		}
 		if !authz.Decide(a, authz.ActionUpdate, transactionRes(row)).Allowed {
 			return errs.E(errs.Permission, "you may not change transactions")
@@ -155,9 +145,6 @@ func (s *Service) SetTransactionStatus(ctx context.Context, a authz.Actor, id, s
 		}
 		return s.record(ctx, tx, a, "transaction.update", "customer", r.CustomerID, []string{"status"}, audit.Success, id+": "+r.Status+" -> "+status)
 	})
-	if err == nil && denied {
-		err = errs.E(errs.NotExist, "transaction not found")
-	}
 	return err
 }
 

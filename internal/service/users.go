@@ -83,8 +83,8 @@ func (s *Service) hashNewPassword(ctx context.Context, email, password string) (
 
 // checkNewUser validates and normalises a new user's email, role and team.
 func (s *Service) checkNewUser(ctx context.Context, a authz.Actor, in *NewUser) error {
-	if !authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return errs.E(errs.Permission, "you may not create users")
+	if err := may(a, authz.ActionCreate, authz.ObjectUser, "you may not create users"); err != nil {
+		return err
 	}
 	if err := s.requireStepUp(a); err != nil {
 		return err
@@ -130,7 +130,7 @@ func (s *Service) insertUser(ctx context.Context, a authz.Actor, in NewUser, has
 		CreatedAt:          now,
 		UpdatedAt:          now,
 	}
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertSubjectKey(ctx, id, wrapped, s.keys.ActiveTerm(), now); err != nil {
 			return err
 		}
@@ -161,11 +161,11 @@ func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role s
 	if err != nil {
 		return User{}, err
 	}
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return User{}, errs.E(errs.Permission, "you may not change roles")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not change roles"); err != nil {
+		return User{}, err
 	}
 	var out User
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return notFound(err, "user")
@@ -205,11 +205,11 @@ func (s *Service) SetUserTeam(ctx context.Context, a authz.Actor, userID, team s
 	if err := checkTeam(team); err != nil {
 		return User{}, err
 	}
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return User{}, errs.E(errs.Permission, "you may not change teams")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not change teams"); err != nil {
+		return User{}, err
 	}
 	var out User
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return notFound(err, "user")
@@ -245,7 +245,7 @@ func (s *Service) SetMyLocale(ctx context.Context, a authz.Actor, locale string)
 	if a.UserID == authz.SystemUserID || a.SessionID == "" {
 		return errs.E(errs.Permission, "only a logged-in user has a language")
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdateUserLocale(ctx, a.UserID, locale, s.now()); err != nil {
 			return err
 		}
@@ -255,8 +255,8 @@ func (s *Service) SetMyLocale(ctx context.Context, a authz.Actor, locale string)
 
 // SetPassword replaces a user's password and ends all their sessions.
 func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, password string) error {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return errs.E(errs.Permission, "you may not set passwords")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not set passwords"); err != nil {
+		return err
 	}
 	if err := s.requireStepUp(a); err != nil {
 		return err
@@ -278,7 +278,7 @@ func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, passwo
 	if err != nil {
 		return err
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdateUserPassword(ctx, userID, hash, authn.NewTokenKey(), s.now()); err != nil {
 			return err
 		}
@@ -293,11 +293,11 @@ func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, passwo
 // ListUsers returns every user to those who may read users (admins); the
 // emails shown are audited as a read of staff personal data.
 func (s *Service) ListUsers(ctx context.Context, a authz.Actor) ([]User, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return nil, errs.E(errs.Permission, "you may not list users")
+	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not list users"); err != nil {
+		return nil, err
 	}
 	var out []User
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListUsers(ctx)
 		if err != nil {
 			return err
@@ -329,8 +329,8 @@ func (s *Service) ListUsers(ctx context.Context, a authz.Actor) ([]User, error) 
 
 // UserIDByEmail finds a user's id by email, for command-line administration.
 func (s *Service) UserIDByEmail(ctx context.Context, a authz.Actor, email string) (string, error) {
-	if !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return "", errs.E(errs.Permission, "you may not look up users")
+	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not look up users"); err != nil {
+		return "", err
 	}
 	norm, err := crm.NormaliseEmail(email)
 	if err != nil {
@@ -372,8 +372,8 @@ func notFound(err error, what string) error {
 // SetUserDisabled disables a user (ending every session they have) or
 // enables them again. Administrators only; never oneself.
 func (s *Service) SetUserDisabled(ctx context.Context, a authz.Actor, userID string, disabled bool) error {
-	if !authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed {
-		return errs.E(errs.Permission, "you may not disable users")
+	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not disable users"); err != nil {
+		return err
 	}
 	if a.UserID == userID {
 		return errs.E(errs.Permission, "you may not disable yourself")
@@ -385,7 +385,7 @@ func (s *Service) SetUserDisabled(ctx context.Context, a authz.Actor, userID str
 	if disabled {
 		action = "user.disable"
 	}
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return notFound(err, "user")
@@ -454,7 +454,7 @@ func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, 
 		return err
 	}
 	key := authn.NewTokenKey()
-	return s.db.WithTx(ctx, func(tx *store.Tx) error {
+	return s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UpdateUserPassword(ctx, a.UserID, hash, key, s.now()); err != nil {
 			return err
 		}
@@ -478,7 +478,7 @@ func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, 
 func (s *Service) DisableDormant(ctx context.Context, after time.Duration) ([]string, error) {
 	sys := authz.System()
 	var out []string
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		ids, err := tx.DormantUsers(ctx, s.now().Add(-after))
 		if err != nil {
 			return err

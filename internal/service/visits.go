@@ -41,7 +41,7 @@ func (s *Service) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID
 	}
 	now := s.now()
 	v := crm.Visit{ID: crm.NewID("vis"), CompanyID: companyID, RepID: repID, PlannedFor: day}
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
 		team, err := s.checkOwner(ctx, tx, repID)
 		if err != nil {
 			return errs.InvalidField("rep_id", "rep_id names no user")
@@ -69,18 +69,18 @@ func (s *Service) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID
 }
 
 // visitInScope loads a visit the actor may read, like customerInScope.
-func (s *Service) visitInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.VisitRow, bool, error) {
+func (s *Service) visitInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.VisitRow, error) {
 	if !crm.ValidID(id) {
-		return store.VisitRow{}, false, errVisitNotFound
+		return store.VisitRow{}, errVisitNotFound
 	}
 	row, err := tx.VisitByID(ctx, id)
 	if err != nil {
-		return row, false, notFound(err, "visit")
+		return row, notFound(err, "visit")
 	}
 	if !authz.Decide(a, authz.ActionRead, visitRes(row)).Allowed {
-		return row, true, s.record(ctx, tx, a, action, "visit", id, nil, audit.Denied, "not in scope")
+		return row, s.refuse(ctx, tx, a, action, "visit", id, errVisitNotFound)
 	}
-	return row, false, nil
+	return row, nil
 }
 
 // VisitUpdate is a check-in or check-out. Location is optional: a device
@@ -107,10 +107,9 @@ func (s *Service) UpdateVisit(ctx context.Context, a authz.Actor, id string, up 
 		up.Notes = &n
 	}
 	var out crm.Visit
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.visitInScope(ctx, tx, a, id, "visit.update")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.visitInScope(ctx, tx, a, id, "visit.update")
+		if err != nil {
 			return err
 		}
 		if !authz.Decide(a, authz.ActionUpdate, visitRes(row)).Allowed || row.RepID != a.UserID {
@@ -161,9 +160,6 @@ func (s *Service) UpdateVisit(ctx context.Context, a authz.Actor, id string, up 
 		}
 		return s.record(ctx, tx, a, "visit.update", "visit", id, changed, audit.Success, "")
 	})
-	if err == nil && denied {
-		err = errVisitNotFound
-	}
 	if err != nil {
 		return crm.Visit{}, err
 	}
@@ -173,10 +169,9 @@ func (s *Service) UpdateVisit(ctx context.Context, a authz.Actor, id string, up 
 // Visit returns one visit with its photos' descriptions.
 func (s *Service) Visit(ctx context.Context, a authz.Actor, id string) (crm.Visit, error) {
 	var out crm.Visit
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.visitInScope(ctx, tx, a, id, "visit.read")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.visitInScope(ctx, tx, a, id, "visit.read")
+		if err != nil {
 			return err
 		}
 		d := authz.Decide(a, authz.ActionRead, visitRes(row))
@@ -185,9 +180,6 @@ func (s *Service) Visit(ctx context.Context, a authz.Actor, id string) (crm.Visi
 		}
 		return s.record(ctx, tx, a, "visit.read", "visit", id, shownVisitFields(d), audit.Success, "")
 	})
-	if err == nil && denied {
-		err = errVisitNotFound
-	}
 	if err != nil {
 		return crm.Visit{}, err
 	}
@@ -254,10 +246,9 @@ func (s *Service) AddPhoto(ctx context.Context, a authz.Actor, visitID string, r
 		return crm.Photo{}, errs.InvalidField("photo", "the file is not a JPEG, PNG or WebP image")
 	}
 	p := crm.Photo{ID: crm.NewID("att"), ContentType: ct, Size: int64(len(data)), CreatedAt: s.now()}
-	denied := false
-	err = s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.visitInScope(ctx, tx, a, visitID, "visit.photo")
-		if denied = isDenied; err != nil || denied {
+	err = s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.visitInScope(ctx, tx, a, visitID, "visit.photo")
+		if err != nil {
 			return err
 		}
 		if !authz.Decide(a, authz.ActionUpdate, visitRes(row)).Allowed || row.RepID != a.UserID {
@@ -277,9 +268,6 @@ func (s *Service) AddPhoto(ctx context.Context, a authz.Actor, visitID string, r
 		}
 		return s.record(ctx, tx, a, "visit.photo", "visit", visitID, []string{"photo"}, audit.Success, p.ID)
 	})
-	if err == nil && denied {
-		err = errVisitNotFound
-	}
 	if err != nil {
 		return crm.Photo{}, err
 	}
@@ -294,10 +282,9 @@ func (s *Service) Photo(ctx context.Context, a authz.Actor, visitID, photoID str
 	}
 	var data []byte
 	var ct string
-	denied := false
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
-		row, isDenied, err := s.visitInScope(ctx, tx, a, visitID, "visit.photo_read")
-		if denied = isDenied; err != nil || denied {
+	err := s.withTx(ctx, func(tx *store.Tx) error {
+		row, err := s.visitInScope(ctx, tx, a, visitID, "visit.photo_read")
+		if err != nil {
 			return err
 		}
 		if authz.Decide(a, authz.ActionRead, visitRes(row)).Field("notes") < authz.Read {
@@ -317,9 +304,6 @@ func (s *Service) Photo(ctx context.Context, a authz.Actor, visitID, photoID str
 		ct = att.ContentType
 		return s.record(ctx, tx, a, "visit.photo_read", "visit", visitID, []string{"photo"}, audit.Success, att.ID)
 	})
-	if err == nil && denied {
-		err = errVisitNotFound
-	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,0 +1,69 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// withTx is the one way a service method runs a change: fn in a write
+// transaction with its audit events. fn refuses an attempt by returning
+// refuse's error: the transaction then still commits, so the refused
+// attempt stays in the audit log, and the caller gets the refusal's answer.
+// Any other error rolls everything back.
+func (s *Service) withTx(ctx context.Context, fn func(tx *store.Tx) error) error {
+	var answer error
+	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+		err := fn(tx)
+		var d denial
+		if errors.As(err, &d) {
+			answer = d.answer
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return answer
+}
+
+// denial is a refusal already recorded in the transaction: withTx commits
+// the record and answers with answer.
+type denial struct{ answer error }
+
+func (d denial) Error() string { return d.answer.Error() }
+func (d denial) Unwrap() error { return d.answer }
+
+// refuse records that a may not do action on an object (out of scope) and
+// returns the error that makes withTx keep that record and answer answer,
+// typically not-found, so that a record out of scope looks like none.
+func (s *Service) refuse(ctx context.Context, tx *store.Tx, a authz.Actor, action, objType, objID string, answer error) error {
+	if err := s.record(ctx, tx, a, action, objType, objID, nil, audit.Denied, "not in scope"); err != nil {
+		return err
+	}
+	return denial{answer}
+}
+
+// answerDenial gives a refusal another answer (a task whose customer is
+// out of scope is itself not found); other errors pass unchanged.
+func answerDenial(err, answer error) error {
+	if errors.As(err, new(denial)) {
+		return denial{answer}
+	}
+	return err
+}
+
+// may refuses, with why, an actor whom authz.Decide does not allow act on
+// objects of kind obj at all: the check that opens every administrative
+// method (users, roles, rules, the audit log).
+func may(a authz.Actor, act authz.Action, obj authz.Object, why string) error {
+	if authz.Decide(a, act, authz.Resource{Object: obj}).Allowed {
+		return nil
+	}
+	return errs.E(errs.Permission, why)
+}
