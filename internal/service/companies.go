@@ -91,14 +91,7 @@ func (s *Service) CreateCompany(ctx context.Context, a authz.Actor, in crm.Compa
 
 // companyInScope loads a company for action, like customerInScope.
 func (s *Service) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, error) {
-	row, err := tx.CompanyByID(ctx, id)
-	if err != nil {
-		return row, notFound(err, "company")
-	}
-	if !authz.Decide(a, authz.ActionRead, companyRes(row)).Allowed {
-		return row, s.refuse(ctx, tx, a, action, "company", id, errCompanyNotFound)
-	}
-	return row, nil
+	return inScope(ctx, s, tx, a, id, action, scope[store.CompanyRow]{"company", tx.CompanyByID, companyRes, errCompanyNotFound})
 }
 
 // Company returns a company and the customers linked to it that the actor

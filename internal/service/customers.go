@@ -276,14 +276,7 @@ func (s *Service) DeleteCustomer(ctx context.Context, a authz.Actor, id string) 
 // not read is reported as denied, after recording the denied attempt, so
 // that the caller answers "not found" exactly as for a missing one.
 func (s *Service) customerInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CustomerRow, error) {
-	row, err := tx.CustomerByID(ctx, id)
-	if err != nil {
-		return row, notFound(err, "customer")
-	}
-	if !authz.Decide(a, authz.ActionRead, customerRes(row)).Allowed {
-		return row, s.refuse(ctx, tx, a, action, "customer", id, errCustomerNotFound)
-	}
-	return row, nil
+	return inScope(ctx, s, tx, a, id, action, scope[store.CustomerRow]{"customer", tx.CustomerByID, customerRes, errCustomerNotFound})
 }
 
 // CustomerQuery filters and pages a customer list.

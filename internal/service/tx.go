@@ -67,3 +67,27 @@ func may(a authz.Actor, act authz.Action, obj authz.Object, why string) error {
 	}
 	return errs.E(errs.Permission, why)
 }
+
+// scope describes how to load one kind of record and decide on it: its
+// audit object type, its loader, its authz resource and the answer given
+// when it is out of scope.
+type scope[R any] struct {
+	object   string
+	load     func(ctx context.Context, id string) (R, error)
+	resource func(R) authz.Resource
+	notFound error
+}
+
+// inScope loads record id for action if the actor may read it; a record
+// out of scope is refused (recorded as denied, answered as not found), as
+// is one that does not exist. Customers, companies and visits share it.
+func inScope[R any](ctx context.Context, s *Service, tx *store.Tx, a authz.Actor, id, action string, sc scope[R]) (R, error) {
+	row, err := sc.load(ctx, id)
+	if err != nil {
+		return row, notFound(err, sc.object)
+	}
+	if !authz.Decide(a, authz.ActionRead, sc.resource(row)).Allowed {
+		return row, s.refuse(ctx, tx, a, action, sc.object, id, sc.notFound)
+	}
+	return row, nil
+}

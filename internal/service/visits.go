@@ -73,14 +73,7 @@ func (s *Service) visitInScope(ctx context.Context, tx *store.Tx, a authz.Actor,
 	if !crm.ValidID(id) {
 		return store.VisitRow{}, errVisitNotFound
 	}
-	row, err := tx.VisitByID(ctx, id)
-	if err != nil {
-		return row, notFound(err, "visit")
-	}
-	if !authz.Decide(a, authz.ActionRead, visitRes(row)).Allowed {
-		return row, s.refuse(ctx, tx, a, action, "visit", id, errVisitNotFound)
-	}
-	return row, nil
+	return inScope(ctx, s, tx, a, id, action, scope[store.VisitRow]{"visit", tx.VisitByID, visitRes, errVisitNotFound})
 }
 
 // VisitUpdate is a check-in or check-out. Location is optional: a device
