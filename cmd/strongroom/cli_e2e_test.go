@@ -1,10 +1,14 @@
 package main_test
 
 import (
+	"bufio"
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"strongroom.dev/strongroom/internal/authz"
@@ -61,6 +65,36 @@ func TestServeDemo(t *testing.T) {
 	again := demoLogin.FindAllStringSubmatch(s2.Banner, -1)
 	if len(again) != len(logins) || again[0][3] == first {
 		t.Fatal("demo passwords are fixed, not generated")
+	}
+}
+
+// TestSelfSignedWarning: serving the generated localhost certificate at
+// an address users reach from elsewhere prints a warning; on this host it
+// does not.
+func TestSelfSignedWarning(t *testing.T) {
+	data := t.TempDir()
+	for _, tt := range []struct {
+		extra []string
+		warn  bool
+	}{{nil, false}, {[]string{"--public-url", "https://crm.example.com"}, true}} {
+		cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, tt.extra...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		for sc.Scan() && !strings.Contains(sc.Text(), "Ctrl-C") {
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if got := strings.Contains(stderr.String(), "self-signed certificate"); got != tt.warn {
+			t.Errorf("%v: warning %v, want %v\n%s", tt.extra, got, tt.warn, stderr.String())
+		}
 	}
 }
 

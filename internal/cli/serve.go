@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	neturl "net/url"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -76,6 +78,11 @@ func serve(ctx context.Context, args []string, env Env) error {
 	srv := server.New(mux, cert, log, a.svc)
 
 	url := c.Link() + "/"
+	if c.TLSCert == "" && !onThisHost(url) {
+		// The generated certificate is for localhost: elsewhere browsers
+		// warn, and users learn to click through warnings.
+		fmt.Fprintf(env.Stderr, "warning: %s is served with a self-signed certificate for localhost; give a publicly trusted one with --tls-cert and --tls-key\n", url)
+	}
 	banner(env, url, certFile, fingerprint, c.DataDir, logins)
 
 	go purgeSessions(ctx, a, log)
@@ -86,6 +93,21 @@ func serve(ctx context.Context, args []string, env Env) error {
 		go reviewAccess(ctx, a, log, time.Duration(c.AccessReviewDays)*24*time.Hour)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// onThisHost reports whether address (a URL) names this machine:
+// localhost or a loopback address.
+func onThisHost(address string) bool {
+	u, err := neturl.Parse(address)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.IsLoopback()
 }
 
 func banner(env Env, url, certFile, fingerprint, dataDir string, logins []demo.Login) {
