@@ -1,7 +1,7 @@
 // Package store is Strongroom's only user of database/sql. It speaks to
 // SQLite (embedded, the default) and PostgreSQL (production) with one set of
-// portable SQL and per-engine migrations. Rows hold ciphertext and blind
-// indexes; the store never sees a key.
+// portable SQL and migrations written once for both. Rows hold ciphertext
+// and blind indexes; the store never sees a key.
 package store
 
 import (
@@ -126,7 +126,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", db.engine, err)
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, migrationFiles); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -1,3 +1,0 @@
-ALTER TABLE users ADD COLUMN team TEXT NOT NULL DEFAULT '';
-ALTER TABLE customers ADD COLUMN assessment_ct BYTEA;
-CREATE INDEX users_team ON users(team);
