@@ -17,7 +17,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -471,7 +470,7 @@ func (h *Handler) renderError(q *request, err error) {
 func (h *Handler) recordRefusal(q *request, err error, msg string) {
 	a := q.actor
 	if a.IP == "" {
-		a.IP = client(q.r).IP
+		a.IP = httpx.ClientOf(q.r).IP
 	}
 	action := service.RefusedForbidden
 	if errors.Is(err, errBadCSRF) {
@@ -489,16 +488,10 @@ func (q *request) redirect(path, flash string) {
 	http.Redirect(q.w, q.r, path, http.StatusSeeOther)
 }
 
+// client is where r came from (httpx.ClientOf), as the service takes it.
 func client(r *http.Request) service.Client {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	ua := r.UserAgent()
-	if len(ua) > 256 {
-		ua = ua[:256]
-	}
-	return service.Client{IP: ip, UserAgent: ua}
+	c := httpx.ClientOf(r)
+	return service.Client{IP: c.IP, UserAgent: c.UserAgent}
 }
 
 func newCSRFCookie(w http.ResponseWriter) string {
