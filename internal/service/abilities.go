@@ -105,10 +105,11 @@ func (s *Service) NewCompanyCan(a authz.Actor) Can {
 	return Can{Edit: d.Allowed, Write: fieldsAt(d, crm.CompanyFields, writable)}
 }
 
-// customerCan is what a may do with the customer whose owner res names.
-// The record's id is left out of res: break-glass opens a record to read,
-// never to change, and the page marks as masked what a's own roles mask.
-func customerCan(a authz.Actor, res authz.Resource) Can {
+// customerCan is what a may do with customer c. The record's id is left
+// out of the question: break-glass opens a record to read, never to
+// change, and the page marks as masked what a's own roles mask.
+func customerCan(a authz.Actor, c crm.Customer) Can {
+	res := authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam}
 	read := authz.Decide(a, authz.ActionRead, res)
 	reveal := authz.Decide(a, authz.ActionReveal, res)
 	update := authz.Decide(a, authz.ActionUpdate, res)
@@ -154,7 +155,7 @@ func (s *Service) CustomerOverview(ctx context.Context, a authz.Actor, id string
 	if err != nil {
 		return CustomerOverview{}, err
 	}
-	v := CustomerOverview{Customer: c, Can: customerCan(a, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam})}
+	v := CustomerOverview{Customer: c, Can: customerCan(a, c)}
 	if v.Activities, err = s.CustomerActivities(ctx, a, c.ID); err != nil {
 		return CustomerOverview{}, err
 	}
@@ -185,9 +186,7 @@ func (s *Service) CustomerToEdit(ctx context.Context, a authz.Actor, id string) 
 	if err != nil {
 		return crm.Customer{}, Can{}, err
 	}
-	// As the edit form has always asked: by the owner alone, without the
-	// owner's team.
-	return c, customerCan(a, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID}), nil
+	return c, customerCan(a, c), nil
 }
 
 // companyCan is what a may do with company c.

@@ -184,6 +184,17 @@ func TestCustomerOverview(t *testing.T) {
 		if _, _, err := f.Service.CustomerToEdit(ctx, f.sales2, c.ID); !errs.Is(err, errs.NotExist) {
 			t.Errorf("another's customer to edit: %v", err)
 		}
+		// Support reaches its team's customers: the edit form opens for a
+		// teammate's customer, with the contact fields.
+		seller := actorAs(t, f, "seller@example.com", "sales", "north")
+		support := actorAs(t, f, "support@example.com", "support", "north")
+		tc, err := f.Service.CreateCustomer(ctx, seller, input("name", "Qian Hui", "phone", "+86 138 0000 1111"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, can, err := f.Service.CustomerToEdit(ctx, support, tc.ID); err != nil || !can.Edit || !slices.Equal(can.Write, []string{"email", "phone"}) {
+			t.Errorf("support edit of a teammate's customer: %+v %v", can, err)
+		}
 	})
 }
 
