@@ -438,6 +438,49 @@ func TestWebCompanies(t *testing.T) {
 	}
 }
 
+// TestWebTeamEdit: a role whose grant reaches its team's customers
+// (support may change their contact details) opens the edit form that the
+// customer page links to, and saves it, as the API lets it; another team's
+// support finds nothing.
+func TestWebTeamEdit(t *testing.T) {
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUserInTeam(t, storage, "sales@example.com", "sales", "north")
+	addUserInTeam(t, storage, "support@example.com", "support", "north")
+	addUserInTeam(t, storage, "far@example.com", "support", "south")
+	s := start(t, storage)
+
+	sales := newBrowser(t, s, "en")
+	sales.login("sales@example.com", password)
+	form := sales.get("/customers/new")
+	p := sales.post("/customers", url.Values{"csrf": {form.csrf(t)}, "name": {"Qian Hui"}, "phone": {"+86 138 0000 1111"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", p.status, p.body)
+	}
+	custPath := strings.SplitN(p.location, "?", 2)[0]
+
+	support := newBrowser(t, s, "en")
+	support.login("support@example.com", password)
+	if page := support.get(custPath); !strings.Contains(page.body, `href="`+custPath+`/edit"`) {
+		t.Fatalf("support's customer page has no edit link: %d", page.status)
+	}
+	edit := support.get(custPath + "/edit")
+	if edit.status != http.StatusOK || !strings.Contains(edit.body, `name="phone"`) || strings.Contains(edit.body, `name="name"`) {
+		t.Fatalf("support's edit form: %d\n%s", edit.status, edit.body)
+	}
+	if p := support.post(custPath, url.Values{"csrf": {edit.csrf(t)}, "phone": {"+86 138 0000 2222"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("support saves: %d %s", p.status, p.body)
+	}
+	if page := support.get(custPath); !strings.Contains(page.body, "2222") || strings.Contains(page.body, "1111") {
+		t.Fatal("the new phone number is not on the page")
+	}
+	far := newBrowser(t, s, "en")
+	far.login("far@example.com", password)
+	if page := far.get(custPath + "/edit"); page.status != http.StatusNotFound || strings.Contains(page.body, "Qian") {
+		t.Fatalf("another team's support: %d", page.status)
+	}
+}
+
 func TestWebVisits(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		storage := storageArgs(t, db)

@@ -6,7 +6,6 @@ package api
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 
@@ -175,7 +174,7 @@ func (h *Handler) public(fn publicFunc) http.Handler {
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a authz.Actor, err error) {
 	if errs.Is(err, errs.Permission) {
 		if a.IP == "" {
-			a.IP = client(r).IP
+			a.IP = httpx.ClientOf(r).IP
 		}
 		msg, _ := errs.Public(err)
 		if rerr := h.svc.RecordRefusal(r.Context(), service.Refusal{Actor: a, Action: service.RefusedForbidden, Route: r.Pattern, Reason: msg}); rerr != nil {
@@ -260,14 +259,8 @@ func (h *Handler) authenticate(r *http.Request) (authz.Actor, error) {
 	return h.svc.Authenticate(r.Context(), token, client(r))
 }
 
+// client is where r came from (httpx.ClientOf), as the service takes it.
 func client(r *http.Request) service.Client {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	ua := r.UserAgent()
-	if len(ua) > 256 {
-		ua = ua[:256]
-	}
-	return service.Client{IP: ip, UserAgent: ua}
+	c := httpx.ClientOf(r)
+	return service.Client{IP: c.IP, UserAgent: c.UserAgent}
 }

@@ -22,16 +22,16 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, a authz.Acto
 		return err
 	}
 	var aq service.AuditQuery
-	if aq.Since, err = timeParam(q, "since"); err != nil {
+	if aq.Since, err = httpx.Time(q, "since"); err != nil {
 		return err
 	}
-	if aq.Until, err = timeParam(q, "until"); err != nil {
+	if aq.Until, err = httpx.Time(q, "until"); err != nil {
 		return err
 	}
-	if aq.AfterSeq, err = intParam(q, "after"); err != nil {
+	if aq.AfterSeq, err = httpx.Int(q, "after"); err != nil {
 		return err
 	}
-	limit, err := intParam(q, "limit")
+	limit, err := httpx.Int(q, "limit")
 	if err != nil {
 		return err
 	}

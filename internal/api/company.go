@@ -130,7 +130,7 @@ func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, a authz.
 	if err != nil {
 		return err
 	}
-	limit, err := intParam(q, "limit")
+	limit, err := httpx.Int(q, "limit")
 	if err != nil {
 		return err
 	}

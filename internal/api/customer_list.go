@@ -44,7 +44,7 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, a authz.
 	if err != nil {
 		return err
 	}
-	limit, err := intParam(q, "limit")
+	limit, err := httpx.Int(q, "limit")
 	if err != nil {
 		return err
 	}

@@ -1,3 +1,4 @@
-// Package fence holds no code: its test enforces which packages may import
-// what, so that the layers in docs/ARCHITECTURE.md cannot be skipped.
+// Package fence holds no code: its tests enforce which packages may import
+// what, and that the HTTP handlers (web, api) call no authz decision, so
+// that the layers in docs/ARCHITECTURE.md cannot be skipped.
 package fence

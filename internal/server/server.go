@@ -181,10 +181,7 @@ func refuser(h http.Handler, log *slog.Logger, rec Recorder) refuseFunc {
 		Handler(*http.Request) (http.Handler, string)
 	})
 	return func(r *http.Request, action, reason string) {
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
-		}
+		ip := httpx.ClientOf(r).IP
 		route := r.Pattern
 		if route == "" && router != nil {
 			_, route = router.Handler(r)
@@ -204,7 +201,7 @@ func limitPerClient(log *slog.Logger, refuse refuseFunc, next http.Handler) http
 	var mu sync.Mutex
 	clients := map[string]*rate.Limiter{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ip := httpx.ClientOf(r).IP
 		mu.Lock()
 		if len(clients) > 50_000 {
 			clear(clients)

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
@@ -58,12 +57,13 @@ func (h *Handler) showDashboard(q *request) error {
 	if v.Tasks, err = h.svc.MyTasks(q.r.Context(), q.actor); err != nil {
 		return err
 	}
-	if authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed {
+	can := h.abilities(q)
+	if can.Deals {
 		if v.Pipeline, err = h.svc.Pipeline(q.r.Context(), q.actor, ""); err != nil {
 			return err
 		}
 	}
-	if authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectVisit}).Allowed {
+	if can.Visits {
 		today := time.Now().UTC().Format(time.DateOnly)
 		if v.Visits, err = h.svc.Visits(q.r.Context(), q.actor, today, today); err != nil {
 			return err

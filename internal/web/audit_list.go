@@ -6,6 +6,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 )
 
@@ -21,9 +22,9 @@ func (h *Handler) listAudit(q *request) error {
 	v := auditView{Actor: qs.Get("actor"), ObjectID: qs.Get("object_id"), Sealed: service.SealedReason}
 	aq := service.AuditQuery{ActorID: v.Actor, ObjectID: v.ObjectID, Limit: 100}
 	if a := qs.Get("after"); a != "" {
-		n, err := strconv.ParseInt(a, 10, 64)
+		n, err := httpx.WholeNumber("after", a)
 		if err != nil {
-			return errs.InvalidField("after", "after must be a whole number")
+			return err
 		}
 		aq.AfterSeq = n
 	}

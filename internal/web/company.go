@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
@@ -26,7 +25,7 @@ func (h *Handler) listCompanies(q *request) error {
 	qs := q.r.URL.Query()
 	v := companyListView{StoresOnly: qs.Get("stores") == "1"}
 	if q.searchInURL() {
-		if !authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed {
+		if !h.abilities(q).Companies {
 			return errs.E(errs.Permission, "you may not read companies")
 		}
 		v.Error = tr(q.lang, "search_in_url")
@@ -56,7 +55,7 @@ func (h *Handler) companies(q *request, v companyListView, cursor string) error 
 }
 
 func (h *Handler) renderCompanies(q *request, v companyListView, status int) error {
-	v.CanCreate = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCompany, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team}).Allowed
+	v.CanCreate = h.abilities(q).CreateCompany
 	h.render(q, status, "companies", "companies", v)
 	return nil
 }
@@ -77,24 +76,19 @@ func (h *Handler) showCompany(q *request) error {
 }
 
 func (h *Handler) renderCompany(q *request, logErr string) error {
-	cv, err := h.svc.Company(q.r.Context(), q.actor, q.r.PathValue("id"))
+	o, err := h.svc.CompanyOverview(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	c := cv.Company
-	res := authz.Resource{Object: authz.ObjectCompany, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam}
-	read := authz.Decide(q.actor, authz.ActionRead, res)
-	v := companyView{CompanyView: cv, CanEdit: authz.Decide(q.actor, authz.ActionUpdate, res).Allowed, CanDelete: authz.Decide(q.actor, authz.ActionDelete, res).Allowed}
+	c, can := o.Company, o.Can
+	v := companyView{CompanyView: o.CompanyView, CanEdit: can.Edit, CanDelete: can.Delete}
 	for _, f := range crm.CompanyFields {
 		if val, ok := c.Fields[f.Name]; ok {
 			v.Fields = append(v.Fields, fieldView{Name: f.Name, Label: tr(q.lang, "company_"+f.Name), Value: val,
-				Masked: read.Field(f.Name) == authz.Masked, Multiline: f.Name == crm.CompanyNotes})
+				Masked: can.Masks(f.Name), Multiline: f.Name == crm.CompanyNotes})
 		}
 	}
-	if v.Activities, err = h.svc.CompanyActivities(q.r.Context(), q.actor, c.ID); err != nil {
-		return err
-	}
-	v.CanLog = authz.Decide(q.actor, authz.ActionUpdate, res).Field(crm.CompanyNotes) == authz.Write
+	v.Activities, v.CanLog = o.Activities, can.LogActivity
 	v.Kinds, v.LogError = crm.ActivityKinds, logErr
 	status := http.StatusOK
 	if logErr != "" {
@@ -132,10 +126,12 @@ type companyFormView struct {
 	Error      string
 }
 
-func companyFormFields(lang string, d authz.Decision, vals map[string]string) []formField {
+// companyFormFields lists the fields can lets the actor write, with
+// values from vals.
+func companyFormFields(lang string, can service.Can, vals map[string]string) []formField {
 	var out []formField
 	for _, f := range crm.CompanyFields {
-		if d.Field(f.Name) < authz.Write {
+		if !can.Writes(f.Name) {
 			continue
 		}
 		out = append(out, formField{Name: f.Name, Label: tr(lang, "company_"+f.Name), Value: vals[f.Name], Required: f.Name == crm.CompanyName, Multiline: f.Name == crm.CompanyNotes})
@@ -160,20 +156,20 @@ func companyFormInput(q *request, fields []formField, create bool) (crm.CompanyI
 }
 
 func (h *Handler) newCompany(q *request) error {
-	d := authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCompany, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team})
-	if !d.Allowed {
+	can := h.svc.NewCompanyCan(q.actor)
+	if !can.Edit {
 		return errs.E(errs.Permission, "you may not create companies")
 	}
-	h.render(q, http.StatusOK, "company_form", "new_company", companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, d, nil)})
+	h.render(q, http.StatusOK, "company_form", "new_company", companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, can, nil)})
 	return nil
 }
 
 func (h *Handler) createCompany(q *request) error {
-	d := authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCompany, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team})
-	in, vals, store := companyFormInput(q, companyFormFields(q.lang, d, nil), true)
+	can := h.svc.NewCompanyCan(q.actor)
+	in, vals, store := companyFormInput(q, companyFormFields(q.lang, can, nil), true)
 	c, err := h.svc.CreateCompany(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
-		v := companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, d, vals), IsStore: store}
+		v := companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, can, vals), IsStore: store}
 		v.Error, _ = errs.Public(err)
 		h.render(q, http.StatusBadRequest, "company_form", "new_company", v)
 		return nil
@@ -186,32 +182,30 @@ func (h *Handler) createCompany(q *request) error {
 }
 
 func (h *Handler) editCompany(q *request) error {
-	cv, err := h.svc.Company(q.r.Context(), q.actor, q.r.PathValue("id"))
+	cv, can, err := h.svc.CompanyToEdit(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	c := cv.Company
-	d := authz.Decide(q.actor, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCompany, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam})
-	if !d.Allowed {
+	if !can.Edit {
 		return errs.E(errs.Permission, "you may not change this company")
 	}
-	h.render(q, http.StatusOK, "company_form", "edit", companyFormView{ID: c.ID, Action: "/companies/" + c.ID, Fields: companyFormFields(q.lang, d, c.Fields), IsStore: c.IsStore})
+	h.render(q, http.StatusOK, "company_form", "edit", companyFormView{ID: c.ID, Action: "/companies/" + c.ID, Fields: companyFormFields(q.lang, can, c.Fields), IsStore: c.IsStore})
 	return nil
 }
 
 func (h *Handler) updateCompany(q *request) error {
 	id := q.r.PathValue("id")
-	cv, err := h.svc.Company(q.r.Context(), q.actor, id)
+	_, can, err := h.svc.CompanyToEdit(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}
-	d := authz.Decide(q.actor, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCompany, OwnerID: cv.Company.OwnerID, OwnerTeam: cv.Company.OwnerTeam})
-	in, vals, store := companyFormInput(q, companyFormFields(q.lang, d, nil), false)
+	in, vals, store := companyFormInput(q, companyFormFields(q.lang, can, nil), false)
 	if _, err := h.svc.UpdateCompany(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		v := companyFormView{ID: id, Action: "/companies/" + id, Fields: companyFormFields(q.lang, d, vals), IsStore: store}
+		v := companyFormView{ID: id, Action: "/companies/" + id, Fields: companyFormFields(q.lang, can, vals), IsStore: store}
 		v.Error, _ = errs.Public(err)
 		h.render(q, http.StatusBadRequest, "company_form", "edit", v)
 		return nil

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
@@ -29,7 +28,7 @@ type customerFormView struct {
 // withCompanies fills the company picker with the companies the actor can
 // see (the first 200), when the actor may read companies at all.
 func (h *Handler) withCompanies(q *request, v *customerFormView) error {
-	if !authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed {
+	if !h.abilities(q).Companies {
 		return nil
 	}
 	page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Limit: 200})
@@ -40,12 +39,12 @@ func (h *Handler) withCompanies(q *request, v *customerFormView) error {
 	return nil
 }
 
-// formFields lists the fields the actor may write under decision d, with
-// values from vals.
-func formFields(lang string, d authz.Decision, vals map[string]string) []formField {
+// formFields lists the fields can lets the actor write, with values from
+// vals.
+func formFields(lang string, can service.Can, vals map[string]string) []formField {
 	var out []formField
 	for _, f := range crm.CustomerFields {
-		if d.Field(f.Name) < authz.Write {
+		if !can.Writes(f.Name) {
 			continue
 		}
 		out = append(out, formField{Name: f.Name, Label: tr(lang, f.Name), Value: vals[f.Name],
@@ -90,11 +89,11 @@ func formError(v *customerFormView, err error) {
 }
 
 func (h *Handler) newCustomer(q *request) error {
-	d := authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: q.actor.UserID})
-	if !d.Allowed {
+	can := h.svc.NewCustomerCan(q.actor)
+	if !can.Edit {
 		return errs.E(errs.Permission, "you may not create customers")
 	}
-	v := customerFormView{Action: "/customers", Fields: formFields(q.lang, d, nil)}
+	v := customerFormView{Action: "/customers", Fields: formFields(q.lang, can, nil)}
 	if err := h.withCompanies(q, &v); err != nil {
 		return err
 	}
@@ -103,12 +102,12 @@ func (h *Handler) newCustomer(q *request) error {
 }
 
 func (h *Handler) createCustomer(q *request) error {
-	d := authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: q.actor.UserID})
-	fields := formFields(q.lang, d, nil)
+	can := h.svc.NewCustomerCan(q.actor)
+	fields := formFields(q.lang, can, nil)
 	in, vals := formInput(q, fields, true)
 	c, err := h.svc.CreateCustomer(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
-		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, d, vals), CompanyID: q.r.PostFormValue("company_id")}
+		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id")}
 		formError(&v, err)
 		if err := h.withCompanies(q, &v); err != nil {
 			return err
@@ -124,15 +123,14 @@ func (h *Handler) createCustomer(q *request) error {
 }
 
 func (h *Handler) editCustomer(q *request) error {
-	c, err := h.svc.Customer(q.r.Context(), q.actor, q.r.PathValue("id"))
+	c, can, err := h.svc.CustomerToEdit(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	d := authz.Decide(q.actor, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID})
-	if !d.Allowed {
+	if !can.Edit {
 		return errs.E(errs.Permission, "you may not change this customer")
 	}
-	v := customerFormView{ID: c.ID, Action: "/customers/" + c.ID, Fields: formFields(q.lang, d, c.Fields), CompanyID: c.CompanyID}
+	v := customerFormView{ID: c.ID, Action: "/customers/" + c.ID, Fields: formFields(q.lang, can, c.Fields), CompanyID: c.CompanyID}
 	if err := h.withCompanies(q, &v); err != nil {
 		return err
 	}
@@ -144,18 +142,17 @@ func (h *Handler) updateCustomer(q *request) error {
 	id := q.r.PathValue("id")
 	// The form offers the fields writable on this customer; the service
 	// checks again, and refuses what the actor may not write.
-	c, err := h.svc.Customer(q.r.Context(), q.actor, id)
+	_, can, err := h.svc.CustomerToEdit(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}
-	d := authz.Decide(q.actor, authz.ActionUpdate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID})
-	fields := formFields(q.lang, d, nil)
+	fields := formFields(q.lang, can, nil)
 	in, vals := formInput(q, fields, false)
 	if _, err := h.svc.UpdateCustomer(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		v := customerFormView{ID: id, Action: "/customers/" + id, Fields: formFields(q.lang, d, vals), CompanyID: q.r.PostFormValue("company_id")}
+		v := customerFormView{ID: id, Action: "/customers/" + id, Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id")}
 		formError(&v, err)
 		if err := h.withCompanies(q, &v); err != nil {
 			return err

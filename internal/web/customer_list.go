@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
@@ -60,15 +59,15 @@ func (h *Handler) customers(q *request, v customerListView, cursor string) error
 // refuseCustomerSearch answers an address that carries a search with the
 // empty list page and a note; what the address carried is not shown.
 func (h *Handler) refuseCustomerSearch(q *request) error {
-	if !authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer}).Allowed {
+	if !h.abilities(q).Customers {
 		return errs.E(errs.Permission, "you may not read customers")
 	}
 	return h.renderCustomers(q, customerListView{Error: tr(q.lang, "search_in_url")}, http.StatusBadRequest)
 }
 
 func (h *Handler) renderCustomers(q *request, v customerListView, status int) error {
-	v.CanExport = authz.Decide(q.actor, authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer}).Allowed
-	v.CanCreate = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: q.actor.UserID}).Allowed
+	can := h.abilities(q)
+	v.CanExport, v.CanCreate = can.ExportCustomers, can.CreateCustomer
 	h.render(q, status, "customers", "customers", v)
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
@@ -58,17 +57,15 @@ func (h *Handler) showCustomer(q *request) error {
 // renderCustomer shows the customer page; revealed names a field whose
 // full value is shown in place of its masked form, once.
 func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) error {
-	c, err := h.svc.Customer(q.r.Context(), q.actor, q.r.PathValue("id"))
+	o, err := h.svc.CustomerOverview(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	res := authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam}
-	read := authz.Decide(q.actor, authz.ActionRead, res)
-	reveal := authz.Decide(q.actor, authz.ActionReveal, res)
+	c, can := o.Customer, o.Can
 	v := customerView{
 		Customer:  c,
-		CanEdit:   len(formFields(q.lang, authz.Decide(q.actor, authz.ActionUpdate, res), nil)) > 0,
-		CanDelete: authz.Decide(q.actor, authz.ActionDelete, res).Allowed,
+		CanEdit:   len(can.Write) > 0, // the edit form would have a field to change
+		CanDelete: can.Delete,
 	}
 	for _, f := range crm.CustomerFields {
 		val, ok := c.Fields[f.Name]
@@ -76,8 +73,8 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 			continue
 		}
 		fv := fieldView{Name: f.Name, Label: tr(q.lang, f.Name), Value: val,
-			Masked: read.Field(f.Name) == authz.Masked, Multiline: f.Name == crm.FieldNotes || f.Name == crm.FieldAssessment}
-		fv.Revealable = fv.Masked && reveal.Field(f.Name) >= authz.Read
+			Masked: can.Masks(f.Name), Multiline: f.Name == crm.FieldNotes || f.Name == crm.FieldAssessment}
+		fv.Revealable = fv.Masked && can.Reveals(f.Name)
 		if f.Name == crm.FieldTags && !fv.Masked {
 			fv.Tags = crm.Tags(val)
 		}
@@ -87,25 +84,12 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 		v.Fields = append(v.Fields, fv)
 	}
 	v.RevealError = revealErr
-	if v.Activities, err = h.svc.CustomerActivities(q.r.Context(), q.actor, c.ID); err != nil {
-		return err
-	}
-	v.CanLog = authz.Decide(q.actor, authz.ActionUpdate, res).Field(crm.FieldNotes) == authz.Write
-	v.Kinds = crm.ActivityKinds
-	if v.Deals, v.Stages, err = h.dealsFor(q, c.ID); err != nil {
-		return err
-	}
-	v.CanDeal = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectDeal, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team}).Field(crm.DealAmount) == authz.Write
+	v.Activities, v.CanLog, v.Kinds = o.Activities, can.LogActivity, crm.ActivityKinds
+	v.Deals, v.Stages, v.CanDeal = o.Deals, o.Stages, can.CreateDeal
 	v.DealError, v.Currencies = q.dealErr, currencies
-	if v.History, err = h.svc.CustomerTransactions(q.r.Context(), q.actor, c.ID); err != nil {
-		return err
-	}
-	txRes := authz.Resource{Object: authz.ObjectTransaction, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam}
-	v.CanRecord = authz.Decide(q.actor, authz.ActionCreate, txRes).Field("amount") == authz.Write
+	v.History, v.CanRecord = o.History, can.RecordTransaction
 	v.TxError, v.TxKinds, v.Today = q.txErr, crm.TransactionKinds, time.Now().UTC().Format(time.DateOnly)
-	if v.Marketing, err = h.svc.CustomerMarketing(q.r.Context(), q.actor, c.ID); err != nil {
-		return err
-	}
+	v.Marketing = o.Marketing
 	v.Channels, v.PrefError = crm.Channels, q.prefErr
 	if q.logErr != "" {
 		v.LogError, v.LogInput = q.logErr, q.logInput

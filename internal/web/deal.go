@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
@@ -98,25 +97,6 @@ func (h *Handler) moveDeal(q *request) error {
 	}
 	q.redirect(safeNext(q.r.PostFormValue("back")), "deal_moved")
 	return nil
-}
-
-// dealsFor are a customer's deals, for the customer page, when the actor
-// may read deals at all.
-func (h *Handler) dealsFor(q *request, customerID string) ([]crm.Deal, []crm.Stage, error) {
-	if !authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed {
-		return nil, nil, nil
-	}
-	cols, err := h.svc.Pipeline(q.r.Context(), q.actor, customerID)
-	if err != nil {
-		return nil, nil, err
-	}
-	var deals []crm.Deal
-	var stages []crm.Stage
-	for _, c := range cols {
-		deals = append(deals, c.Deals...)
-		stages = append(stages, c.Stage)
-	}
-	return deals, stages, nil
 }
 
 type dealView struct {

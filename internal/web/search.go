@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
@@ -53,7 +52,8 @@ func (h *Handler) search(q *request) error {
 	v := searchView{Query: strings.TrimSpace(q.r.PostFormValue("q"))}
 	q.back = "/search"
 	if v.Query != "" {
-		if authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer}).Allowed {
+		can := h.abilities(q)
+		if can.Customers {
 			cq := searchQuery(v.Query)
 			cq.Limit = 20
 			page, err := h.svc.ListCustomers(q.r.Context(), q.actor, cq)
@@ -62,7 +62,7 @@ func (h *Handler) search(q *request) error {
 			}
 			v.Customers = page.Customers
 		}
-		if authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed && !strings.Contains(v.Query, "@") {
+		if can.Companies && !strings.Contains(v.Query, "@") {
 			page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, Limit: 20})
 			if err := searchErr(&v, err); err != nil {
 				return err

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
@@ -33,8 +32,9 @@ func (h *Handler) renderVisits(q *request, planErr string) error {
 	if v.Visits, err = h.svc.Visits(q.r.Context(), q.actor, v.Today, today.AddDate(0, 0, 7).Format(time.DateOnly)); err != nil {
 		return err
 	}
-	v.CanPlan = authz.Decide(q.actor, authz.ActionCreate, authz.Resource{Object: authz.ObjectVisit, OwnerID: q.actor.UserID, OwnerTeam: q.actor.Team}).Allowed
-	if v.CanPlan && authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed {
+	can := h.abilities(q)
+	v.CanPlan = can.PlanVisit
+	if v.CanPlan && can.Companies {
 		page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{StoresOnly: true, Limit: 200})
 		if err != nil {
 			return err

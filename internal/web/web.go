@@ -1,8 +1,14 @@
 // Package web is Strongroom's server-rendered user interface: html/template
 // pages with embedded assets, in English and Simplified Chinese, under a
-// strict Content-Security-Policy (no script at all so far, inline or not).
-// Handlers parse forms, call one service method with the Actor and render;
-// they never read the database or decide access themselves.
+// strict Content-Security-Policy (no inline script; only the passkey and
+// visit check-in pages load Strongroom's own script files).
+//
+// Handlers parse forms, call the service with the Actor and render what it
+// returns; they never read the database. What a user may see and do on a
+// page — the sections in the navigation, a list's buttons, a record's
+// controls and form fields — is the service's answer (service.Abilities,
+// service.Can), never the handler's own: web calls no authz decision, and
+// a test in internal/fence keeps it so.
 package web
 
 import (
@@ -17,7 +23,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -241,6 +246,18 @@ type request struct {
 	prefErr  string // rejected preferences or feedback, likewise
 	scripts  bool   // the page loads Strongroom's own scripts (passkeys, geolocation)
 	geo      bool   // the page may ask for the device's location
+
+	can *service.Abilities // what the actor may open and start, once asked
+}
+
+// abilities is what the service says q's actor may open and start (the
+// navigation, the lists' buttons), asked once per request.
+func (h *Handler) abilities(q *request) service.Abilities {
+	if q.can == nil {
+		can := h.svc.Abilities(q.actor)
+		q.can = &can
+	}
+	return *q.can
 }
 
 type pageFunc func(q *request) error
@@ -402,12 +419,9 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 	}
 	if p.LoggedIn {
 		p.CSRF = q.csrf()
-		p.CanAudit = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed
-		p.CanCustomers = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer}).Allowed
-		p.CanCompanies = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed
-		p.CanDeals = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed
-		p.CanVisits = authz.Decide(q.actor, authz.ActionRead, authz.Resource{Object: authz.ObjectVisit}).Allowed
-		p.CanAdmin = authz.Decide(q.actor, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed
+		can := h.abilities(q)
+		p.CanAudit, p.CanCustomers, p.CanCompanies = can.Audit, can.Customers, can.Companies
+		p.CanDeals, p.CanVisits, p.CanAdmin = can.Deals, can.Visits, can.Admin
 	}
 	if f := q.r.URL.Query().Get("flash"); f != "" {
 		if msg, ok := catalog[q.lang][f]; ok {
@@ -471,7 +485,7 @@ func (h *Handler) renderError(q *request, err error) {
 func (h *Handler) recordRefusal(q *request, err error, msg string) {
 	a := q.actor
 	if a.IP == "" {
-		a.IP = client(q.r).IP
+		a.IP = httpx.ClientOf(q.r).IP
 	}
 	action := service.RefusedForbidden
 	if errors.Is(err, errBadCSRF) {
@@ -489,16 +503,10 @@ func (q *request) redirect(path, flash string) {
 	http.Redirect(q.w, q.r, path, http.StatusSeeOther)
 }
 
+// client is where r came from (httpx.ClientOf), as the service takes it.
 func client(r *http.Request) service.Client {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	ua := r.UserAgent()
-	if len(ua) > 256 {
-		ua = ua[:256]
-	}
-	return service.Client{IP: ip, UserAgent: ua}
+	c := httpx.ClientOf(r)
+	return service.Client{IP: c.IP, UserAgent: c.UserAgent}
 }
 
 func newCSRFCookie(w http.ResponseWriter) string {
