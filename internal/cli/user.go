@@ -201,40 +201,31 @@ func userResetPassword(ctx context.Context, args []string, env Env) error {
 // userList prints every user, one a line (audited as a read of staff email
 // addresses).
 func userList(ctx context.Context, args []string, env Env) error {
-	c := loadConfig(env)
-	fs := newFlags("user list", env)
-	c.StorageFlags(fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	a, err := open(ctx, c, cliLog(env))
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	users, err := a.svc.ListUsers(ctx, authz.System())
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tEMAIL\tROLE\tTEAM\tSTATE\tSECOND FACTOR\tLAST LOGIN")
-	for _, u := range users {
-		state, mfa, last := "active", "-", "never"
-		switch {
-		case u.Disabled:
-			state = "disabled"
-		case u.Invited:
-			state = "invited"
+	return onStore(ctx, "user list", args, env, func(a *app) error {
+		users, err := a.svc.ListUsers(ctx, authz.System())
+		if err != nil {
+			return err
 		}
-		if u.MFA {
-			mfa = "yes"
+		tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tEMAIL\tROLE\tTEAM\tSTATE\tSECOND FACTOR\tLAST LOGIN")
+		for _, u := range users {
+			state, mfa, last := "active", "-", "never"
+			switch {
+			case u.Disabled:
+				state = "disabled"
+			case u.Invited:
+				state = "invited"
+			}
+			if u.MFA {
+				mfa = "yes"
+			}
+			if u.LastLogin != nil {
+				last = u.LastLogin.Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Role, u.Team, state, mfa, last)
 		}
-		if u.LastLogin != nil {
-			last = u.LastLogin.Format("2006-01-02 15:04")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Role, u.Team, state, mfa, last)
-	}
-	return tw.Flush()
+		return tw.Flush()
+	})
 }
 
 // userSetDisabled disables a user, ending every session, or enables them.
@@ -266,8 +257,21 @@ func roleNames() string {
 
 // userEndAllSessions ends every session of every user (after a breach).
 func userEndAllSessions(ctx context.Context, args []string, env Env) error {
+	return onStore(ctx, "user end-sessions --all", args, env, func(a *app) error {
+		n, err := a.svc.EndAllSessions(ctx, authz.System())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "ended %d sessions; every user logs in again\n", n)
+		return nil
+	})
+}
+
+// onStore runs a command that takes only the storage flags: the flags
+// parsed, the database opened, then fn.
+func onStore(ctx context.Context, name string, args []string, env Env, fn func(a *app) error) error {
 	c := loadConfig(env)
-	fs := newFlags("user end-sessions --all", env)
+	fs := newFlags(name, env)
 	c.StorageFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -277,10 +281,5 @@ func userEndAllSessions(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
-	n, err := a.svc.EndAllSessions(ctx, authz.System())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "ended %d sessions; every user logs in again\n", n)
-	return nil
+	return fn(a)
 }
