@@ -30,7 +30,7 @@ func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.
 	case service.KindRoleEdit:
 		object = in.Role
 	}
-	req, err := h.svc.RequestApproval(r.Context(), a, in.Kind, object, in.Field, in.Reason)
+	req, err := h.svc.Approvals.RequestApproval(r.Context(), a, in.Kind, object, in.Field, in.Reason)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 func (h *Handler) listAccessRequests(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	list, err := h.svc.AccessRequests(r.Context(), a)
+	list, err := h.svc.Approvals.AccessRequests(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (h *Handler) listAccessRequests(w http.ResponseWriter, r *http.Request, a a
 
 func (h *Handler) decideAccess(approve bool) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-		req, err := h.svc.DecideAccessRequest(r.Context(), a, r.PathValue("id"), approve)
+		req, err := h.svc.Approvals.DecideAccessRequest(r.Context(), a, r.PathValue("id"), approve)
 		if err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func (h *Handler) breakGlass(w http.ResponseWriter, r *http.Request, a authz.Act
 	if err := httpx.DecodeJSON(w, r, &in, "reason"); err != nil {
 		return err
 	}
-	req, err := h.svc.BreakGlass(r.Context(), a, r.PathValue("id"), in.Reason)
+	req, err := h.svc.Approvals.BreakGlass(r.Context(), a, r.PathValue("id"), in.Reason)
 	if err != nil {
 		return err
 	}
@@ -75,11 +75,11 @@ func (h *Handler) breakGlass(w http.ResponseWriter, r *http.Request, a authz.Act
 }
 
 func (h *Handler) showApprovalRules(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	rules, err := h.svc.ApprovalRules(r.Context(), a)
+	rules, err := h.svc.Approvals.ApprovalRules(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	roles, err := h.svc.BreakGlassRoles(r.Context(), a)
+	roles, err := h.svc.Approvals.BreakGlassRoles(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (h *Handler) setApprovalRule(w http.ResponseWriter, r *http.Request, a auth
 	if err := httpx.DecodeJSON(w, r, &in, "levels"); err != nil {
 		return err
 	}
-	if err := h.svc.SetApprovalRule(r.Context(), a, r.PathValue("kind"), in.Levels); err != nil {
+	if err := h.svc.Approvals.SetApprovalRule(r.Context(), a, r.PathValue("kind"), in.Levels); err != nil {
 		return err
 	}
 	return h.showApprovalRules(w, r, a)
@@ -107,7 +107,7 @@ func (h *Handler) setBreakGlassRoles(w http.ResponseWriter, r *http.Request, a a
 	if err := httpx.DecodeJSON(w, r, &in, "roles"); err != nil {
 		return err
 	}
-	if err := h.svc.SetBreakGlassRoles(r.Context(), a, in.Roles); err != nil {
+	if err := h.svc.Approvals.SetBreakGlassRoles(r.Context(), a, in.Roles); err != nil {
 		return err
 	}
 	return h.showApprovalRules(w, r, a)

@@ -60,7 +60,7 @@ type activityList struct {
 }
 
 func (h *Handler) listActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	acts, err := h.svc.CustomerActivities(r.Context(), a, r.PathValue("id"))
+	acts, err := h.svc.Companies.CustomerActivities(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (h *Handler) updateActivity(w http.ResponseWriter, r *http.Request, a authz
 	if err := httpx.DecodeJSON(w, r, &in, "done"); err != nil {
 		return err
 	}
-	if err := h.svc.CompleteTask(r.Context(), a, r.PathValue("id"), in.Done); err != nil {
+	if err := h.svc.Companies.CompleteTask(r.Context(), a, r.PathValue("id"), in.Done); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -94,7 +94,7 @@ type taskJSON struct {
 }
 
 func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	tasks, err := h.svc.MyTasks(r.Context(), a)
+	tasks, err := h.svc.Companies.MyTasks(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, a authz.Acto
 }
 
 func (h *Handler) listCompanyActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	acts, err := h.svc.CompanyActivities(r.Context(), a, r.PathValue("id"))
+	acts, err := h.svc.Companies.CompanyActivities(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

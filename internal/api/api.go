@@ -75,7 +75,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("DELETE /api/v1/customers/{id}", h.authed(h.deleteCustomer))
 	mux.Handle("POST /api/v1/customers/{id}/reveal", h.authed(h.revealCustomerField))
 	mux.Handle("GET /api/v1/customers/{id}/activities", h.authed(h.listActivities))
-	mux.Handle("POST /api/v1/customers/{id}/activities", h.authed(h.logActivityOn(h.svc.LogActivity)))
+	mux.Handle("POST /api/v1/customers/{id}/activities", h.authed(h.logActivityOn(h.svc.Companies.LogActivity)))
 	mux.Handle("PATCH /api/v1/activities/{id}", h.authed(h.updateActivity))
 	mux.Handle("GET /api/v1/pipeline", h.authed(h.showPipeline))
 	mux.Handle("PUT /api/v1/pipeline", h.authed(h.updatePipeline))
@@ -83,7 +83,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/customers/{id}/deals", h.authed(h.createDeal))
 	mux.Handle("GET /api/v1/deals/{id}", h.authed(h.showDeal))
 	mux.Handle("PATCH /api/v1/deals/{id}", h.authed(h.updateDeal))
-	mux.Handle("POST /api/v1/deals/{id}/activities", h.authed(h.logActivityOn(h.svc.LogDealActivity)))
+	mux.Handle("POST /api/v1/deals/{id}/activities", h.authed(h.logActivityOn(h.svc.Deals.LogDealActivity)))
 	mux.Handle("DELETE /api/v1/deals/{id}", h.authed(h.deleteDeal))
 	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.showPreferences))
 	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.updatePreferences))
@@ -106,7 +106,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("PATCH /api/v1/companies/{id}", h.authed(h.updateCompany))
 	mux.Handle("DELETE /api/v1/companies/{id}", h.authed(h.deleteCompany))
 	mux.Handle("GET /api/v1/companies/{id}/activities", h.authed(h.listCompanyActivities))
-	mux.Handle("POST /api/v1/companies/{id}/activities", h.authed(h.logActivityOn(h.svc.LogCompanyActivity)))
+	mux.Handle("POST /api/v1/companies/{id}/activities", h.authed(h.logActivityOn(h.svc.Companies.LogCompanyActivity)))
 	mux.Handle("GET /api/v1/tasks", h.authed(h.listTasks))
 	mux.Handle("GET /api/v1/audit", h.authed(h.listAudit))
 	mux.Handle("GET /api/v1/audit/{seq}/reason", h.authed(h.showAuditReason))
@@ -256,7 +256,7 @@ func (h *Handler) authenticate(r *http.Request) (authz.Actor, error) {
 	if token == "" {
 		return authz.Actor{}, errs.E(errs.Unauthenticated, "log in first: POST /api/v1/sessions, then send the token as Authorization: Bearer <token>")
 	}
-	return h.svc.Authenticate(r.Context(), token, client(r))
+	return h.svc.Sessions.Authenticate(r.Context(), token, client(r))
 }
 
 // client is where r came from (httpx.ClientOf), as the service takes it.

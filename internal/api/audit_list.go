@@ -56,7 +56,7 @@ func (h *Handler) showAuditReason(w http.ResponseWriter, r *http.Request, a auth
 	if err != nil || seq < 1 {
 		return errs.InvalidField("seq", "seq must be an audit event's number")
 	}
-	out, err := h.svc.AuditReason(r.Context(), a, seq)
+	out, err := h.svc.Customers.AuditReason(r.Context(), a, seq)
 	if err != nil {
 		return err
 	}

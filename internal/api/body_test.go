@@ -188,10 +188,10 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		ctx := context.Background()
 		env := testkit.NewEnv(t, db, service.Options{})
 		const pw = "a long enough passphrase for tests"
-		if err := env.Service.SetMFARequiredRoles(ctx, authz.System(), []string{}); err != nil {
+		if err := env.Service.Sessions.SetMFARequiredRoles(ctx, authz.System(), []string{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := env.Service.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin@example.com", Role: "admin", Password: pw}); err != nil {
+		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin@example.com", Role: "admin", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		mux := http.NewServeMux()

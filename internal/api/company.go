@@ -65,7 +65,7 @@ func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, a authz.
 	if err := httpx.DecodeJSON(w, r, &in, "name"); err != nil {
 		return err
 	}
-	c, err := h.svc.CreateCompany(r.Context(), a, in.toCRM())
+	c, err := h.svc.Companies.CreateCompany(r.Context(), a, in.toCRM())
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 func (h *Handler) showCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	v, err := h.svc.Company(r.Context(), a, r.PathValue("id"))
+	v, err := h.svc.Companies.Company(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (h *Handler) updateCompany(w http.ResponseWriter, r *http.Request, a authz.
 	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
 	}
-	c, err := h.svc.UpdateCompany(r.Context(), a, r.PathValue("id"), in.toCRM())
+	c, err := h.svc.Companies.UpdateCompany(r.Context(), a, r.PathValue("id"), in.toCRM())
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (h *Handler) updateCompany(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 func (h *Handler) deleteCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.DeleteCompany(r.Context(), a, r.PathValue("id")); err != nil {
+	if err := h.svc.Companies.DeleteCompany(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -150,7 +150,7 @@ func (h *Handler) searchCompanies(w http.ResponseWriter, r *http.Request, a auth
 }
 
 func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, a authz.Actor, in companySearch) error {
-	page, err := h.svc.ListCompanies(r.Context(), a, service.CompanyQuery{Name: in.Name, Tag: in.Tag, StoresOnly: in.Stores, Cursor: in.Cursor, Limit: in.Limit})
+	page, err := h.svc.Companies.ListCompanies(r.Context(), a, service.CompanyQuery{Name: in.Name, Tag: in.Tag, StoresOnly: in.Stores, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return err
 	}

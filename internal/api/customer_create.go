@@ -12,7 +12,7 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, a authz
 	if err := httpx.DecodeJSON(w, r, &in, "name"); err != nil {
 		return err
 	}
-	c, err := h.svc.CreateCustomer(r.Context(), a, in.toCRM())
+	c, err := h.svc.Customers.CreateCustomer(r.Context(), a, in.toCRM())
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func (h *Handler) deleteCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.DeleteCustomer(r.Context(), a, r.PathValue("id")); err != nil {
+	if err := h.svc.Customers.DeleteCustomer(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -48,7 +48,7 @@ func (h *Handler) writeExport(w http.ResponseWriter, r *http.Request, a authz.Ac
 	w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
 	// The service writes nothing until the export is audited; an error
 	// before that still reaches the client as problem+json.
-	_, err := h.svc.ExportCustomers(r.Context(), a, q, w)
+	_, err := h.svc.Customers.ExportCustomers(r.Context(), a, q, w)
 	if err != nil {
 		w.Header().Del("Content-Disposition")
 	}

@@ -38,7 +38,7 @@ func (h *Handler) importCustomers(w http.ResponseWriter, r *http.Request, a auth
 			return errs.InvalidField(k, "unknown query parameter "+k+"; allowed: dry_run, partial, map.<field>")
 		}
 	}
-	rep, err := h.svc.ImportCustomers(r.Context(), a, http.MaxBytesReader(w, r.Body, MaxImport), opt)
+	rep, err := h.svc.Customers.ImportCustomers(r.Context(), a, http.MaxBytesReader(w, r.Body, MaxImport), opt)
 	if err != nil {
 		return err
 	}

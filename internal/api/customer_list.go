@@ -67,7 +67,7 @@ func (h *Handler) customerPage(w http.ResponseWriter, r *http.Request, a authz.A
 	if in.Order != "" && in.Order != "newest" && in.Order != "oldest" {
 		return errs.InvalidField("order", "order must be newest or oldest")
 	}
-	page, err := h.svc.ListCustomers(r.Context(), a, service.CustomerQuery{
+	page, err := h.svc.Customers.ListCustomers(r.Context(), a, service.CustomerQuery{
 		Newest: in.Order == "newest", Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID, Cursor: in.Cursor, Limit: in.Limit,
 	})
 	if err != nil {

@@ -22,7 +22,7 @@ func (h *Handler) revealCustomerField(w http.ResponseWriter, r *http.Request, a 
 	if err := httpx.DecodeJSON(w, r, &in, "field", "reason"); err != nil {
 		return err
 	}
-	v, err := h.svc.RevealCustomerField(r.Context(), a, r.PathValue("id"), in.Field, in.Reason)
+	v, err := h.svc.Customers.RevealCustomerField(r.Context(), a, r.PathValue("id"), in.Field, in.Reason)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func (h *Handler) showCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	c, err := h.svc.Customer(r.Context(), a, r.PathValue("id"))
+	c, err := h.svc.Customers.Customer(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

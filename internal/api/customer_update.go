@@ -12,7 +12,7 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, a authz
 	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
 	}
-	c, err := h.svc.UpdateCustomer(r.Context(), a, r.PathValue("id"), in.toCRM())
+	c, err := h.svc.Customers.UpdateCustomer(r.Context(), a, r.PathValue("id"), in.toCRM())
 	if err != nil {
 		return err
 	}

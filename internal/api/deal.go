@@ -46,7 +46,7 @@ func (h *Handler) createDeal(w http.ResponseWriter, r *http.Request, a authz.Act
 	if err := httpx.DecodeJSON(w, r, &in, "title", "amount", "currency"); err != nil {
 		return err
 	}
-	d, err := h.svc.CreateDeal(r.Context(), a, r.PathValue("id"), in.toCRM())
+	d, err := h.svc.Deals.CreateDeal(r.Context(), a, r.PathValue("id"), in.toCRM())
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (h *Handler) updateDeal(w http.ResponseWriter, r *http.Request, a authz.Act
 	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
 	}
-	d, err := h.svc.UpdateDeal(r.Context(), a, r.PathValue("id"), in.toCRM())
+	d, err := h.svc.Deals.UpdateDeal(r.Context(), a, r.PathValue("id"), in.toCRM())
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (h *Handler) updateDeal(w http.ResponseWriter, r *http.Request, a authz.Act
 }
 
 func (h *Handler) deleteDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.DeleteDeal(r.Context(), a, r.PathValue("id")); err != nil {
+	if err := h.svc.Deals.DeleteDeal(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -87,7 +87,7 @@ func (h *Handler) listDeals(w http.ResponseWriter, r *http.Request, a authz.Acto
 	if err != nil {
 		return err
 	}
-	cols, err := h.svc.Pipeline(r.Context(), a, q["customer_id"])
+	cols, err := h.svc.Deals.Pipeline(r.Context(), a, q["customer_id"])
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ type pipelineJSON struct {
 }
 
 func (h *Handler) showPipeline(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	stages, err := h.svc.Stages(r.Context())
+	stages, err := h.svc.Deals.Stages(r.Context())
 	if err != nil {
 		return err
 	}
@@ -123,14 +123,14 @@ func (h *Handler) updatePipeline(w http.ResponseWriter, r *http.Request, a authz
 	if err := httpx.DecodeJSON(w, r, &in, "stages"); err != nil {
 		return err
 	}
-	if err := h.svc.SetStages(r.Context(), a, in.Stages); err != nil {
+	if err := h.svc.Deals.SetStages(r.Context(), a, in.Stages); err != nil {
 		return err
 	}
 	return h.showPipeline(w, r, a)
 }
 
 func (h *Handler) showDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	v, err := h.svc.Deal(r.Context(), a, r.PathValue("id"))
+	v, err := h.svc.Deals.Deal(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a authz
 	if err := httpx.DecodeJSON(w, r, &in, "current_password", "new_password"); err != nil {
 		return err
 	}
-	if err := h.svc.ChangeMyPassword(r.Context(), a, in.CurrentPassword, in.NewPassword); err != nil {
+	if err := h.svc.Users.ChangeMyPassword(r.Context(), a, in.CurrentPassword, in.NewPassword); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

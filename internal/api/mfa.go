@@ -19,7 +19,7 @@ func (h *Handler) verifyMFA(w http.ResponseWriter, r *http.Request, a authz.Acto
 	if err := httpx.DecodeJSON(w, r, &in, "code"); err != nil {
 		return err
 	}
-	sess, err := h.svc.VerifyMFA(r.Context(), a, in.Code)
+	sess, err := h.svc.Sessions.VerifyMFA(r.Context(), a, in.Code)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, a authz.Actor) 
 	if in.Code == "" && in.Password == "" {
 		return errs.E(errs.Invalid, "give code (from your authenticator app, or a recovery code) or, without an authenticator, password")
 	}
-	sess, err := h.svc.StepUp(r.Context(), a, in.Code, in.Password)
+	sess, err := h.svc.Sessions.StepUp(r.Context(), a, in.Code, in.Password)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func rotated(w http.ResponseWriter, sess service.Session) {
 
 // beginTOTP offers a new authenticator secret; nothing is stored yet.
 func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	e, err := h.svc.BeginTOTP(r.Context(), a)
+	e, err := h.svc.Sessions.BeginTOTP(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a authz.Ac
 	if err := httpx.DecodeJSON(w, r, &in, "code"); err != nil {
 		return err
 	}
-	codes, err := h.svc.ConfirmTOTP(r.Context(), a, in.Secret, in.Code)
+	codes, err := h.svc.Sessions.ConfirmTOTP(r.Context(), a, in.Secret, in.Code)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a authz.Ac
 
 // resetMFA removes a user's second factor (administrators).
 func (h *Handler) resetMFA(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.ResetMFA(r.Context(), a, r.PathValue("id")); err != nil {
+	if err := h.svc.Sessions.ResetMFA(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -100,7 +100,7 @@ type mfaRoles struct {
 
 // listMFARequiredRoles answers which roles must use two-step login (admin).
 func (h *Handler) listMFARequiredRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	roles, err := h.svc.MFARequiredRoles(r.Context(), a)
+	roles, err := h.svc.Sessions.MFARequiredRoles(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (h *Handler) setMFARequiredRoles(w http.ResponseWriter, r *http.Request, a 
 	if err := httpx.DecodeJSON(w, r, &in, "roles"); err != nil {
 		return err
 	}
-	if err := h.svc.SetMFARequiredRoles(r.Context(), a, in.Roles); err != nil {
+	if err := h.svc.Sessions.SetMFARequiredRoles(r.Context(), a, in.Roles); err != nil {
 		return err
 	}
 	return h.listMFARequiredRoles(w, r, a)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"strongroom.dev/strongroom/internal/service"
 )
 
 type routeRecorder []string
@@ -31,7 +33,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	var rec routeRecorder
-	(&Handler{}).Routes(&rec)
+	(&Handler{svc: &service.Service{}}).Routes(&rec) // method values of the domain services, never called
 	var registered []string
 	for _, p := range rec {
 		if strings.Contains(p, " ") { // skip the catch-all

@@ -14,7 +14,7 @@ import (
 // (PublicKeyCredential.toJSON()).
 
 func (h *Handler) beginPasskeyRegistration(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	opts, err := h.svc.BeginPasskeyRegistration(r.Context(), a)
+	opts, err := h.svc.Sessions.BeginPasskeyRegistration(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 	if err := httpx.DecodeJSON(w, r, &in, "credential"); err != nil {
 		return err
 	}
-	p, err := h.svc.FinishPasskeyRegistration(r.Context(), a, in.Name, in.Credential)
+	p, err := h.svc.Sessions.FinishPasskeyRegistration(r.Context(), a, in.Name, in.Credential)
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 }
 
 func (h *Handler) listPasskeys(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	list, err := h.svc.MyPasskeys(r.Context(), a)
+	list, err := h.svc.Sessions.MyPasskeys(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (h *Handler) listPasskeys(w http.ResponseWriter, r *http.Request, a authz.A
 }
 
 func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.DeletePasskey(r.Context(), a, r.PathValue("id")); err != nil {
+	if err := h.svc.Sessions.DeletePasskey(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -56,7 +56,7 @@ func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 func (h *Handler) beginPasskeyProof(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	opts, err := h.svc.BeginPasskeyProof(r.Context(), a)
+	opts, err := h.svc.Sessions.BeginPasskeyProof(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (h *Handler) finishPasskeyProof(w http.ResponseWriter, r *http.Request, a a
 	if err := httpx.DecodeJSON(w, r, &in, "id", "rawId", "type", "response"); err != nil {
 		return err
 	}
-	sess, err := h.svc.FinishPasskeyProof(r.Context(), a, in)
+	sess, err := h.svc.Sessions.FinishPasskeyProof(r.Context(), a, in)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func (h *Handler) requestPasswordReset(w http.ResponseWriter, r *http.Request) e
 	if err := httpx.DecodeJSON(w, r, &in, "email"); err != nil {
 		return err
 	}
-	if err := h.svc.RequestPasswordReset(r.Context(), in.Email, client(r)); err != nil {
+	if err := h.svc.Users.RequestPasswordReset(r.Context(), in.Email, client(r)); err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusAccepted, map[string]string{"detail": "if an enabled account has this email, a link to reset its password is on its way; it works once, within 30 minutes"})
@@ -33,7 +33,7 @@ func (h *Handler) completePasswordReset(w http.ResponseWriter, r *http.Request) 
 	if err := httpx.DecodeJSON(w, r, &in, "token", "password"); err != nil {
 		return err
 	}
-	if err := h.svc.ResetPassword(r.Context(), in.Token, in.Password, client(r)); err != nil {
+	if err := h.svc.Users.ResetPassword(r.Context(), in.Token, in.Password, client(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -45,7 +45,7 @@ func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error
 	if err := httpx.DecodeJSON(w, r, &in, "token", "password"); err != nil {
 		return err
 	}
-	if err := h.svc.AcceptInvitation(r.Context(), in.Token, in.Password, client(r)); err != nil {
+	if err := h.svc.Users.AcceptInvitation(r.Context(), in.Token, in.Password, client(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -61,7 +61,7 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, a authz.Act
 	if err := httpx.DecodeJSON(w, r, &in, "email", "role"); err != nil {
 		return err
 	}
-	inv, err := h.svc.InviteUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team})
+	inv, err := h.svc.Users.InviteUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team})
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, a authz.Act
 }
 
 func (h *Handler) sendPasswordReset(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	link, mailed, err := h.svc.SendPasswordReset(r.Context(), a, r.PathValue("id"))
+	link, mailed, err := h.svc.Users.SendPasswordReset(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (h *Handler) sendPasswordReset(w http.ResponseWriter, r *http.Request, a au
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	users, err := h.svc.ListUsers(r.Context(), a)
+	users, err := h.svc.Users.ListUsers(r.Context(), a)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func (h *Handler) showPolicy(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	p, ok, err := h.svc.CurrentPolicy(r.Context())
+	p, ok, err := h.svc.Roles.CurrentPolicy(r.Context())
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (h *Handler) acceptPolicy(w http.ResponseWriter, r *http.Request, a authz.A
 	if err := httpx.DecodeJSON(w, r, &in, "version"); err != nil {
 		return err
 	}
-	if err := h.svc.AcceptPolicy(r.Context(), a, in.Version); err != nil {
+	if err := h.svc.Roles.AcceptPolicy(r.Context(), a, in.Version); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -46,7 +46,7 @@ func (h *Handler) publishPolicy(w http.ResponseWriter, r *http.Request, a authz.
 	if err := httpx.DecodeJSON(w, r, &in, "text_en", "text_zh"); err != nil {
 		return err
 	}
-	p, err := h.svc.PublishPolicy(r.Context(), a, in.TextEN, in.TextZH)
+	p, err := h.svc.Roles.PublishPolicy(r.Context(), a, in.TextEN, in.TextZH)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (h *Handler) publishPolicy(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 func (h *Handler) listAcceptances(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	list, err := h.svc.PolicyAcceptances(r.Context(), a)
+	list, err := h.svc.Roles.PolicyAcceptances(r.Context(), a)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ type marketingJSON struct {
 }
 
 func (h *Handler) showPreferences(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	m, err := h.svc.CustomerMarketing(r.Context(), a, r.PathValue("id"))
+	m, err := h.svc.Customers.CustomerMarketing(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (h *Handler) updatePreferences(w http.ResponseWriter, r *http.Request, a au
 	if err := httpx.DecodeJSON(w, r, &in, "opt_in", "interests"); err != nil {
 		return err
 	}
-	if err := h.svc.SetPreferences(r.Context(), a, r.PathValue("id"), crm.Preferences{OptIn: in.OptIn, Interests: in.Interests}); err != nil {
+	if err := h.svc.Customers.SetPreferences(r.Context(), a, r.PathValue("id"), crm.Preferences{OptIn: in.OptIn, Interests: in.Interests}); err != nil {
 		return err
 	}
 	return h.showPreferences(w, r, a)
@@ -52,7 +52,7 @@ func (h *Handler) createFeedback(w http.ResponseWriter, r *http.Request, a authz
 	if err := httpx.DecodeJSON(w, r, &in, "rating"); err != nil {
 		return err
 	}
-	f, err := h.svc.AddFeedback(r.Context(), a, r.PathValue("id"), crm.Feedback{Channel: in.Channel, Rating: in.Rating, Comment: in.Comment})
+	f, err := h.svc.Customers.AddFeedback(r.Context(), a, r.PathValue("id"), crm.Feedback{Channel: in.Channel, Rating: in.Rating, Comment: in.Comment})
 	if err != nil {
 		return err
 	}

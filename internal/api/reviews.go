@@ -8,7 +8,7 @@ import (
 )
 
 func (h *Handler) listReviews(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	list, err := h.svc.Reviews(r.Context(), a)
+	list, err := h.svc.Approvals.Reviews(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -18,7 +18,7 @@ func (h *Handler) listReviews(w http.ResponseWriter, r *http.Request, a authz.Ac
 }
 
 func (h *Handler) startReview(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	rev, err := h.svc.StartReview(r.Context(), a)
+	rev, err := h.svc.Approvals.StartReview(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (h *Handler) startReview(w http.ResponseWriter, r *http.Request, a authz.Ac
 }
 
 func (h *Handler) showReview(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	rev, err := h.svc.Review(r.Context(), a, r.PathValue("id"))
+	rev, err := h.svc.Approvals.Review(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (h *Handler) showReview(w http.ResponseWriter, r *http.Request, a authz.Act
 
 func (h *Handler) decideReview(confirm bool) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-		if err := h.svc.DecideReviewItem(r.Context(), a, r.PathValue("id"), r.PathValue("user"), confirm); err != nil {
+		if err := h.svc.Approvals.DecideReviewItem(r.Context(), a, r.PathValue("id"), r.PathValue("user"), confirm); err != nil {
 			return err
 		}
 		return h.showReview(w, r, a)
@@ -45,7 +45,7 @@ func (h *Handler) decideReview(confirm bool) authedFunc {
 }
 
 func (h *Handler) signOffReview(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	rev, err := h.svc.SignOffReview(r.Context(), a, r.PathValue("id"))
+	rev, err := h.svc.Approvals.SignOffReview(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func (h *Handler) signOffReview(w http.ResponseWriter, r *http.Request, a authz.
 // reviewReport answers the kept report byte for byte, its SHA-256 in a
 // header, so anyone can check it against the audit log.
 func (h *Handler) reviewReport(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	report, hash, err := h.svc.ReviewReport(r.Context(), a, r.PathValue("id"))
+	report, hash, err := h.svc.Approvals.ReviewReport(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

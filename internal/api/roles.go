@@ -8,7 +8,7 @@ import (
 )
 
 func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	roles, err := h.svc.Roles(r.Context(), a)
+	roles, err := h.svc.Roles.Roles(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -17,7 +17,7 @@ func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request, a authz.Acto
 }
 
 func (h *Handler) showRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	role, err := h.svc.Role(r.Context(), a, r.PathValue("name"))
+	role, err := h.svc.Roles.Role(r.Context(), a, r.PathValue("name"))
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request, a authz.Actor
 	if err := httpx.DecodeJSON(w, r, &in, "summary", "grants"); err != nil {
 		return err
 	}
-	role, err := h.svc.SaveRole(r.Context(), a, authz.RoleDef{Name: authz.Role(r.PathValue("name")), Summary: in.Summary, Grants: in.Grants})
+	role, err := h.svc.Roles.SaveRole(r.Context(), a, authz.RoleDef{Name: authz.Role(r.PathValue("name")), Summary: in.Summary, Grants: in.Grants})
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (h *Handler) copyRole(w http.ResponseWriter, r *http.Request, a authz.Actor
 	if err := httpx.DecodeJSON(w, r, &in, "name"); err != nil {
 		return err
 	}
-	role, err := h.svc.CopyRole(r.Context(), a, r.PathValue("name"), in.Name, in.Summary)
+	role, err := h.svc.Roles.CopyRole(r.Context(), a, r.PathValue("name"), in.Name, in.Summary)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (h *Handler) copyRole(w http.ResponseWriter, r *http.Request, a authz.Actor
 }
 
 func (h *Handler) retireRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.RetireRole(r.Context(), a, r.PathValue("name")); err != nil {
+	if err := h.svc.Roles.RetireRole(r.Context(), a, r.PathValue("name")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -67,7 +67,7 @@ func (h *Handler) retireRole(w http.ResponseWriter, r *http.Request, a authz.Act
 }
 
 func (h *Handler) userAccess(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	access, err := h.svc.EffectiveAccess(r.Context(), a, r.PathValue("id"))
+	access, err := h.svc.Roles.EffectiveAccess(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (h *Handler) userAccess(w http.ResponseWriter, r *http.Request, a authz.Act
 }
 
 func (h *Handler) showRoleNetworks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	nets, err := h.svc.RoleNetworks(r.Context(), a, r.PathValue("name"))
+	nets, err := h.svc.Roles.RoleNetworks(r.Context(), a, r.PathValue("name"))
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (h *Handler) setRoleNetworks(w http.ResponseWriter, r *http.Request, a auth
 	if err := httpx.DecodeJSON(w, r, &in, "networks"); err != nil {
 		return err
 	}
-	nets, err := h.svc.SetRoleNetworks(r.Context(), a, r.PathValue("name"), in.Networks)
+	nets, err := h.svc.Roles.SetRoleNetworks(r.Context(), a, r.PathValue("name"), in.Networks)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func nonNil[T any](s []T) []T {
 }
 
 func (h *Handler) listTemplates(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	templates, err := h.svc.Templates(a)
+	templates, err := h.svc.Roles.Templates(a)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (h *Handler) listTemplates(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 func (h *Handler) applyTemplate(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	roles, err := h.svc.ApplyTemplate(r.Context(), a, r.PathValue("name"))
+	roles, err := h.svc.Roles.ApplyTemplate(r.Context(), a, r.PathValue("name"))
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (h *Handler) applyTemplate(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 func (h *Handler) customerAudience(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	viewers, err := h.svc.CustomerAudience(r.Context(), a, r.PathValue("id"))
+	viewers, err := h.svc.Roles.CustomerAudience(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func (h *Handler) customerAudience(w http.ResponseWriter, r *http.Request, a aut
 }
 
 func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	parents, err := h.svc.Teams(r.Context(), a)
+	parents, err := h.svc.Roles.Teams(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (h *Handler) nestTeam(w http.ResponseWriter, r *http.Request, a authz.Actor
 	if err := httpx.DecodeJSON(w, r, &in, "parent"); err != nil {
 		return err
 	}
-	if err := h.svc.SetTeamParent(r.Context(), a, r.PathValue("name"), in.Parent); err != nil {
+	if err := h.svc.Roles.SetTeamParent(r.Context(), a, r.PathValue("name"), in.Parent); err != nil {
 		return err
 	}
 	return h.listTeams(w, r, a)

@@ -28,7 +28,7 @@ func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := client(r)
 	c.Device = httpx.DeviceCookieValue(r)
-	sess, err := h.svc.Login(r.Context(), req.Email, req.Password, c)
+	sess, err := h.svc.Sessions.Login(r.Context(), req.Email, req.Password, c)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func (h *Handler) deleteSession(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.Logout(r.Context(), a); err != nil {
+	if err := h.svc.Sessions.Logout(r.Context(), a); err != nil {
 		return err
 	}
 	httpx.ClearSessionCookie(w)

@@ -13,7 +13,7 @@ func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request, a authz.A
 	if err != nil {
 		return err
 	}
-	list, err := h.svc.Sessions(r.Context(), a, q["user_id"])
+	list, err := h.svc.Sessions.Sessions(r.Context(), a, q["user_id"])
 	if err != nil {
 		return err
 	}
@@ -25,7 +25,7 @@ func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request, a authz.A
 }
 
 func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.EndSession(r.Context(), a, r.PathValue("id")); err != nil {
+	if err := h.svc.Sessions.EndSession(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -33,14 +33,14 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, a authz.Act
 }
 
 func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	n, err := h.svc.EndOtherSessions(r.Context(), a)
+	n, err := h.svc.Sessions.EndOtherSessions(r.Context(), a)
 	return writeEnded(w, n, err)
 }
 
 // endAllSessions ends every session of every user but the caller's
 // (administrators).
 func (h *Handler) endAllSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	n, err := h.svc.EndAllSessions(r.Context(), a)
+	n, err := h.svc.Sessions.EndAllSessions(r.Context(), a)
 	return writeEnded(w, n, err)
 }
 
@@ -57,6 +57,6 @@ func writeEnded(w http.ResponseWriter, n int, err error) error {
 
 // endUserSessions ends every session of a user (administrators).
 func (h *Handler) endUserSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	n, err := h.svc.EndUserSessions(r.Context(), a, r.PathValue("id"))
+	n, err := h.svc.Sessions.EndUserSessions(r.Context(), a, r.PathValue("id"))
 	return writeEnded(w, n, err)
 }

@@ -31,7 +31,7 @@ type apiEnv struct {
 func newAPIEnv(t *testing.T, db testkit.DB) *apiEnv {
 	t.Helper()
 	env := testkit.NewEnv(t, db, service.Options{})
-	if err := env.Service.SetMFARequiredRoles(context.Background(), authz.System(), nil); err != nil {
+	if err := env.Service.Sessions.SetMFARequiredRoles(context.Background(), authz.System(), nil); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
@@ -47,14 +47,14 @@ func newAPIEnv(t *testing.T, db testkit.DB) *apiEnv {
 func (e *apiEnv) user(t *testing.T, email, role string) (string, authz.Actor) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := e.Service.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Password: password}); err != nil {
+	if _, err := e.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Password: password}); err != nil {
 		t.Fatal(err)
 	}
-	sess, err := e.Service.Login(ctx, email, password, service.Client{})
+	sess, err := e.Service.Sessions.Login(ctx, email, password, service.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := e.Service.Authenticate(ctx, sess.Token, service.Client{})
+	a, err := e.Service.Sessions.Authenticate(ctx, sess.Token, service.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,24 +152,24 @@ func TestTextInputRules(t *testing.T) {
 		// an approval. So each refused request below would otherwise go
 		// through.
 		sales, salesActor := e.user(t, "sales@example.com", "sales")
-		cus, err := e.Service.CreateCustomer(ctx, salesActor, crm.CustomerInput{Fields: map[string]*string{crm.FieldName: s("Wang Fang")}})
+		cus, err := e.Service.Customers.CreateCustomer(ctx, salesActor, crm.CustomerInput{Fields: map[string]*string{crm.FieldName: s("Wang Fang")}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.Service.UpdateCustomer(ctx, e.actor, cus.ID, crm.CustomerInput{Fields: map[string]*string{crm.FieldNationalID: s("110101199003071234")}}); err != nil {
+		if _, err := e.Service.Customers.UpdateCustomer(ctx, e.actor, cus.ID, crm.CustomerInput{Fields: map[string]*string{crm.FieldNationalID: s("110101199003071234")}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.Service.SetBreakGlassRoles(ctx, e.actor, []string{"sales"}); err != nil {
+		if err := e.Service.Approvals.SetBreakGlassRoles(ctx, e.actor, []string{"sales"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.Service.SetApprovalRule(ctx, e.actor, service.KindDelete, [][]string{{"admin"}}); err != nil {
+		if err := e.Service.Approvals.SetApprovalRule(ctx, e.actor, service.KindDelete, [][]string{{"admin"}}); err != nil {
 			t.Fatal(err)
 		}
-		shop, err := e.Service.CreateCompany(ctx, e.actor, crm.CompanyInput{Fields: map[string]*string{crm.CompanyName: s("Shop"), crm.CompanyAddress: s("1 Road")}, IsStore: new(true)})
+		shop, err := e.Service.Companies.CreateCompany(ctx, e.actor, crm.CompanyInput{Fields: map[string]*string{crm.CompanyName: s("Shop"), crm.CompanyAddress: s("1 Road")}, IsStore: new(true)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		visit, err := e.Service.PlanVisit(ctx, e.actor, shop.ID, "", "2026-11-24")
+		visit, err := e.Service.Visits.PlanVisit(ctx, e.actor, shop.ID, "", "2026-11-24")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,7 +46,7 @@ func (h *Handler) createTransaction(w http.ResponseWriter, r *http.Request, a au
 	if err := httpx.DecodeJSON(w, r, &in, "kind", "currency", "occurred_on", "amount"); err != nil {
 		return err
 	}
-	t, err := h.svc.RecordTransaction(r.Context(), a, r.PathValue("id"), crm.Transaction{Kind: in.Kind, Status: in.Status, Currency: in.Currency,
+	t, err := h.svc.Customers.RecordTransaction(r.Context(), a, r.PathValue("id"), crm.Transaction{Kind: in.Kind, Status: in.Status, Currency: in.Currency,
 		OccurredOn: in.OccurredOn, Reference: in.Reference, Description: in.Description, Amount: in.Amount, Premium: in.Premium})
 	if err != nil {
 		return err
@@ -56,7 +56,7 @@ func (h *Handler) createTransaction(w http.ResponseWriter, r *http.Request, a au
 }
 
 func (h *Handler) listTransactions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	hist, err := h.svc.CustomerTransactions(r.Context(), a, r.PathValue("id"))
+	hist, err := h.svc.Customers.CustomerTransactions(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (h *Handler) updateTransaction(w http.ResponseWriter, r *http.Request, a au
 	if err := httpx.DecodeJSON(w, r, &in, "status"); err != nil {
 		return err
 	}
-	if err := h.svc.SetTransactionStatus(r.Context(), a, r.PathValue("id"), in.Status); err != nil {
+	if err := h.svc.Customers.SetTransactionStatus(r.Context(), a, r.PathValue("id"), in.Status); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -20,7 +20,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, a authz.Act
 	if err := httpx.DecodeJSON(w, r, &in, "email", "role", "password"); err != nil {
 		return err
 	}
-	u, err := h.svc.CreateUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team, Password: in.Password})
+	u, err := h.svc.Users.CreateUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team, Password: in.Password})
 	if err != nil {
 		return err
 	}

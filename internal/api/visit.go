@@ -44,7 +44,7 @@ func (h *Handler) planVisit(w http.ResponseWriter, r *http.Request, a authz.Acto
 	if err := httpx.DecodeJSON(w, r, &in, "company_id", "planned_for"); err != nil {
 		return err
 	}
-	v, err := h.svc.PlanVisit(r.Context(), a, in.CompanyID, in.RepID, in.PlannedFor)
+	v, err := h.svc.Visits.PlanVisit(r.Context(), a, in.CompanyID, in.RepID, in.PlannedFor)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (h *Handler) listVisits(w http.ResponseWriter, r *http.Request, a authz.Act
 	if to == "" {
 		to = from
 	}
-	visits, err := h.svc.Visits(r.Context(), a, from, to)
+	visits, err := h.svc.Visits.Visits(r.Context(), a, from, to)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (h *Handler) listVisits(w http.ResponseWriter, r *http.Request, a authz.Act
 }
 
 func (h *Handler) showVisit(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	v, err := h.svc.Visit(r.Context(), a, r.PathValue("id"))
+	v, err := h.svc.Visits.Visit(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (h *Handler) checkVisit(checkIn bool) authedFunc {
 		if err := httpx.DecodeJSON(w, r, &in); err != nil {
 			return err
 		}
-		v, err := h.svc.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{CheckIn: checkIn, CheckOut: !checkIn, Location: in.Location, Notes: in.Notes})
+		v, err := h.svc.Visits.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{CheckIn: checkIn, CheckOut: !checkIn, Location: in.Location, Notes: in.Notes})
 		if err != nil {
 			return err
 		}
@@ -114,7 +114,7 @@ func (h *Handler) updateVisitNotes(w http.ResponseWriter, r *http.Request, a aut
 	if err := httpx.DecodeJSON(w, r, &in, "notes"); err != nil {
 		return err
 	}
-	v, err := h.svc.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{Notes: &in.Notes})
+	v, err := h.svc.Visits.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{Notes: &in.Notes})
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (h *Handler) addVisitPhoto(w http.ResponseWriter, r *http.Request, a authz.
 	if ct != "image/jpeg" && ct != "image/png" && ct != "image/webp" {
 		return errs.E(errs.Invalid, "send the photo as the body with Content-Type image/jpeg, image/png or image/webp")
 	}
-	p, err := h.svc.AddPhoto(r.Context(), a, r.PathValue("id"), http.MaxBytesReader(w, r.Body, service.MaxPhoto+1))
+	p, err := h.svc.Visits.AddPhoto(r.Context(), a, r.PathValue("id"), http.MaxBytesReader(w, r.Body, service.MaxPhoto+1))
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (h *Handler) addVisitPhoto(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 func (h *Handler) showVisitPhoto(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	data, ct, err := h.svc.Photo(r.Context(), a, r.PathValue("id"), r.PathValue("photo"))
+	data, ct, err := h.svc.Visits.Photo(r.Context(), a, r.PathValue("id"), r.PathValue("photo"))
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func mfaCmd(ctx context.Context, args []string, env Env) error {
 	switch strings.TrimSpace(*list) {
 	case "":
 	case "all": // built-in and defined
-		defs, err := a.svc.Roles(ctx, authz.System())
+		defs, err := a.svc.Roles.Roles(ctx, authz.System())
 		if err != nil {
 			return err
 		}
@@ -47,7 +47,7 @@ func mfaCmd(ctx context.Context, args []string, env Env) error {
 			roles = append(roles, strings.TrimSpace(r))
 		}
 	}
-	if err := a.svc.SetMFARequiredRoles(ctx, authz.System(), roles); err != nil {
+	if err := a.svc.Sessions.SetMFARequiredRoles(ctx, authz.System(), roles); err != nil {
 		return err
 	}
 	if len(roles) == 0 {

@@ -70,7 +70,7 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 	sys := authz.System()
 	switch args[0] {
 	case "list":
-		roles, err := a.svc.Roles(ctx, sys)
+		roles, err := a.svc.Roles.Roles(ctx, sys)
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 		}
 		return tw.Flush()
 	case "show":
-		r, err := a.svc.Role(ctx, sys, *name)
+		r, err := a.svc.Roles.Role(ctx, sys, *name)
 		if err != nil {
 			return err
 		}
@@ -96,19 +96,19 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	case "save":
-		r, err := a.svc.SaveRole(ctx, sys, def)
+		r, err := a.svc.Roles.SaveRole(ctx, sys, def)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "role %s saved; users who hold it get the change from their next request\n", r.Name)
 	case "copy":
-		r, err := a.svc.CopyRole(ctx, sys, *from, *name, "")
+		r, err := a.svc.Roles.CopyRole(ctx, sys, *from, *name, "")
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "role %s defined as a copy of %s\n", r.Name, *from)
 	case "template":
-		roles, err := a.svc.ApplyTemplate(ctx, sys, *name)
+		roles, err := a.svc.Roles.ApplyTemplate(ctx, sys, *name)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 			fmt.Fprintf(env.Stdout, "role %s defined: %s\n", r.Name, r.Summary)
 		}
 	case "networks":
-		nets, err := a.svc.SetRoleNetworks(ctx, sys, *name, strings.Split(*cidrs, ","))
+		nets, err := a.svc.Roles.SetRoleNetworks(ctx, sys, *name, strings.Split(*cidrs, ","))
 		if err != nil {
 			return err
 		}
@@ -126,7 +126,7 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 		}
 		fmt.Fprintf(env.Stdout, "role %s may be used only from: %s\n", *name, strings.Join(nets, ", "))
 	case "retire":
-		if err := a.svc.RetireRole(ctx, sys, *name); err != nil {
+		if err := a.svc.Roles.RetireRole(ctx, sys, *name); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "role %s retired\n", *name)

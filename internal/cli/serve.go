@@ -140,7 +140,7 @@ func purgeSessions(ctx context.Context, a *app, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := a.svc.PurgeSessions(ctx); err != nil {
+			if _, err := a.svc.Sessions.PurgeSessions(ctx); err != nil {
 				log.Warn("session purge failed", slog.String("error", err.Error()))
 			}
 		}
@@ -152,7 +152,7 @@ func disableUnused(ctx context.Context, a *app, log *slog.Logger, after time.Dur
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		ids, err := a.svc.DisableDormant(ctx, after)
+		ids, err := a.svc.Users.DisableDormant(ctx, after)
 		if err != nil {
 			log.Warn("disabling unused accounts failed", slog.String("error", err.Error()))
 		} else if len(ids) > 0 {
@@ -172,7 +172,7 @@ func reviewAccess(ctx context.Context, a *app, log *slog.Logger, every time.Dura
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		started, err := a.svc.ReviewIfDue(ctx, every)
+		started, err := a.svc.Approvals.ReviewIfDue(ctx, every)
 		switch {
 		case err != nil:
 			log.Warn("starting the access review failed", slog.String("error", err.Error()))

@@ -28,7 +28,7 @@ func teamCmd(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
-	if err := a.svc.SetTeamParent(ctx, authz.System(), *team, *parent); err != nil {
+	if err := a.svc.Roles.SetTeamParent(ctx, authz.System(), *team, *parent); err != nil {
 		return err
 	}
 	if *parent == "" {

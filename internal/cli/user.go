@@ -27,7 +27,7 @@ func user(ctx context.Context, args []string, env Env) error {
 			return userEndAllSessions(ctx, args[2:], env)
 		}
 		return onUser(ctx, "end-sessions", args[1:], env, func(a *app, id string) error {
-			n, err := a.svc.EndUserSessions(ctx, authz.System(), id)
+			n, err := a.svc.Sessions.EndUserSessions(ctx, authz.System(), id)
 			if err != nil {
 				return err
 			}
@@ -73,7 +73,7 @@ func userAdd(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
-	u, err := a.svc.CreateUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Team: *team, Password: password, MustChange: *mustChange})
+	u, err := a.svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Team: *team, Password: password, MustChange: *mustChange})
 	if err != nil {
 		return err
 	}
@@ -98,11 +98,11 @@ func userSetRole(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
-	id, err := a.svc.UserIDByEmail(ctx, authz.System(), *email)
+	id, err := a.svc.Users.UserIDByEmail(ctx, authz.System(), *email)
 	if err != nil {
 		return err
 	}
-	u, err := a.svc.SetUserRole(ctx, authz.System(), id, *role)
+	u, err := a.svc.Users.SetUserRole(ctx, authz.System(), id, *role)
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func userSetRole(ctx context.Context, args []string, env Env) error {
 // the way back in for an administrator who lost them (audited).
 func userResetMFA(ctx context.Context, args []string, env Env) error {
 	return onUser(ctx, "reset-mfa", args, env, func(a *app, id string) error {
-		if err := a.svc.ResetMFA(ctx, authz.System(), id); err != nil {
+		if err := a.svc.Sessions.ResetMFA(ctx, authz.System(), id); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "user %s has no two-step login now; they log in with their password and may set it up again\n", id)
@@ -141,7 +141,7 @@ func onUser(ctx context.Context, verb string, args []string, env Env, fn func(a 
 		return err
 	}
 	defer a.Close()
-	id, err := a.svc.UserIDByEmail(ctx, authz.System(), *email)
+	id, err := a.svc.Users.UserIDByEmail(ctx, authz.System(), *email)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func userInvite(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
-	inv, err := a.svc.InviteUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Team: *team})
+	inv, err := a.svc.Users.InviteUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Team: *team})
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func userInvite(ctx context.Context, args []string, env Env) error {
 // no mail relay is configured). The user's second factor stays.
 func userResetPassword(ctx context.Context, args []string, env Env) error {
 	return onUser(ctx, "reset-password", args, env, func(a *app, id string) error {
-		link, mailed, err := a.svc.SendPasswordReset(ctx, authz.System(), id)
+		link, mailed, err := a.svc.Users.SendPasswordReset(ctx, authz.System(), id)
 		if err != nil {
 			return err
 		}
@@ -202,7 +202,7 @@ func userResetPassword(ctx context.Context, args []string, env Env) error {
 // addresses).
 func userList(ctx context.Context, args []string, env Env) error {
 	return onStore(ctx, "user list", args, env, func(a *app) error {
-		users, err := a.svc.ListUsers(ctx, authz.System())
+		users, err := a.svc.Users.ListUsers(ctx, authz.System())
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func userList(ctx context.Context, args []string, env Env) error {
 // userSetDisabled disables a user, ending every session, or enables them.
 func userSetDisabled(ctx context.Context, verb string, args []string, env Env) error {
 	return onUser(ctx, verb, args, env, func(a *app, id string) error {
-		if err := a.svc.SetUserDisabled(ctx, authz.System(), id, verb == "disable"); err != nil {
+		if err := a.svc.Users.SetUserDisabled(ctx, authz.System(), id, verb == "disable"); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "user %s is %sd\n", id, verb)
@@ -258,7 +258,7 @@ func roleNames() string {
 // userEndAllSessions ends every session of every user (after a breach).
 func userEndAllSessions(ctx context.Context, args []string, env Env) error {
 	return onStore(ctx, "user end-sessions --all", args, env, func(a *app) error {
-		n, err := a.svc.EndAllSessions(ctx, authz.System())
+		n, err := a.svc.Sessions.EndAllSessions(ctx, authz.System())
 		if err != nil {
 			return err
 		}

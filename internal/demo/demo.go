@@ -68,10 +68,10 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 	ids := map[string]string{}
 	for _, a := range accounts {
 		pw := rand.Text()
-		id, err := svc.UserIDByEmail(ctx, sys, a.email)
+		id, err := svc.Users.UserIDByEmail(ctx, sys, a.email)
 		switch {
 		case errs.Is(err, errs.NotExist):
-			u, err := svc.CreateUser(ctx, sys, service.NewUser{Email: a.email, Role: a.role, Team: a.team, Password: pw})
+			u, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: a.email, Role: a.role, Team: a.team, Password: pw})
 			if err != nil {
 				return nil, fmt.Errorf("demo: %w", err)
 			}
@@ -79,7 +79,7 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 		case err != nil:
 			return nil, fmt.Errorf("demo: %w", err)
 		default:
-			if err := svc.SetPassword(ctx, sys, id, pw); err != nil {
+			if err := svc.Users.SetPassword(ctx, sys, id, pw); err != nil {
 				return nil, fmt.Errorf("demo: %w", err)
 			}
 		}
@@ -92,7 +92,7 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 	// A new database requires two-step login for every role; the demo
 	// makes it optional so that its printed logins work at once (an admin
 	// can require it again on the administration page).
-	if err := svc.SetMFARequiredRoles(ctx, sys, nil); err != nil {
+	if err := svc.Sessions.SetMFARequiredRoles(ctx, sys, nil); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	owners := []string{ids["li.na@demo.strongroom.test"], ids["tom.baker@demo.strongroom.test"], ids["dr.chen@demo.strongroom.test"]}
@@ -103,7 +103,7 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 	// This week's store visits for the field rep.
 	for d, store := range stores[:min(len(stores), 10)] {
 		day := time.Now().UTC().AddDate(0, 0, d/2).Format(time.DateOnly)
-		if _, err := svc.PlanVisit(ctx, authz.System(), store, ids["field.rep@demo.strongroom.test"], day); err != nil {
+		if _, err := svc.Visits.PlanVisit(ctx, authz.System(), store, ids["field.rep@demo.strongroom.test"], day); err != nil {
 			return nil, fmt.Errorf("demo: visit: %w", err)
 		}
 	}
@@ -138,7 +138,7 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 			company := companies[n(len(companies))]
 			in.CompanyID = &company
 		}
-		c, err := svc.CreateCustomer(ctx, sys, in)
+		c, err := svc.Customers.CreateCustomer(ctx, sys, in)
 		if err != nil {
 			return nil, fmt.Errorf("demo: customer %d: %w", i, err)
 		}
@@ -190,7 +190,7 @@ func seedCompanies(ctx context.Context, svc *service.Service, ids map[string]str
 			owner = rep
 		}
 		in.OwnerID = &owner
-		c, err := svc.CreateCompany(ctx, authz.System(), in)
+		c, err := svc.Companies.CreateCompany(ctx, authz.System(), in)
 		if err != nil {
 			return nil, nil, fmt.Errorf("demo: company %d: %w", i, err)
 		}
@@ -212,7 +212,7 @@ func seedDeal(ctx context.Context, svc *service.Service, customerID string) erro
 	title, currency := lots[n(len(lots))], "CNY"
 	amount := int64(10_000+n(2_000_000)) * 100
 	stage := stages[n(len(stages))]
-	if _, err := svc.CreateDeal(ctx, authz.System(), customerID, crm.DealInput{Title: &title, Amount: &amount, Currency: &currency, Stage: &stage}); err != nil {
+	if _, err := svc.Deals.CreateDeal(ctx, authz.System(), customerID, crm.DealInput{Title: &title, Amount: &amount, Currency: &currency, Stage: &stage}); err != nil {
 		return fmt.Errorf("demo: deal: %w", err)
 	}
 	return nil
@@ -226,7 +226,7 @@ func seedPurchase(ctx context.Context, svc *service.Service, customerID string, 
 	if i%2 == 0 {
 		t = crm.Transaction{Kind: crm.TxOrder, Currency: "CNY", OccurredOn: day, Reference: fmt.Sprintf("SO-%06d", i), Description: "Coating order", Amount: int64(1_000+n(90_000)) * 100}
 	}
-	if _, err := svc.RecordTransaction(ctx, authz.System(), customerID, t); err != nil {
+	if _, err := svc.Customers.RecordTransaction(ctx, authz.System(), customerID, t); err != nil {
 		return fmt.Errorf("demo: purchase: %w", err)
 	}
 	return nil
@@ -244,11 +244,11 @@ func seedFeedback(ctx context.Context, svc *service.Service, customerID string) 
 		opt = append(opt, "email")
 	}
 	p := crm.Preferences{OptIn: opt, Interests: []string{interests[n(len(interests))], interests[n(len(interests))]}}
-	if err := svc.SetPreferences(ctx, authz.System(), customerID, p); err != nil {
+	if err := svc.Customers.SetPreferences(ctx, authz.System(), customerID, p); err != nil {
 		return fmt.Errorf("demo: preferences: %w", err)
 	}
 	for range 1 + n(2) {
-		if _, err := svc.AddFeedback(ctx, authz.System(), customerID, crm.Feedback{Channel: "survey", Rating: 3 + n(3), Comment: comments[n(len(comments))]}); err != nil {
+		if _, err := svc.Customers.AddFeedback(ctx, authz.System(), customerID, crm.Feedback{Channel: "survey", Rating: 3 + n(3), Comment: comments[n(len(comments))]}); err != nil {
 			return fmt.Errorf("demo: feedback: %w", err)
 		}
 	}
@@ -259,13 +259,13 @@ func seedFeedback(ctx context.Context, svc *service.Service, customerID string) 
 func seedActivities(ctx context.Context, svc *service.Service, customerID string, i int) error {
 	for j := range 2 + n(3) {
 		kind := crm.ActivityKinds[j%2]
-		if _, err := svc.LogActivity(ctx, authz.System(), customerID, crm.ActivityInput{Kind: kind, Subject: subjects[n(len(subjects))]}); err != nil {
+		if _, err := svc.Companies.LogActivity(ctx, authz.System(), customerID, crm.ActivityInput{Kind: kind, Subject: subjects[n(len(subjects))]}); err != nil {
 			return fmt.Errorf("demo: activity: %w", err)
 		}
 	}
 	if i%10 == 0 {
 		due := time.Now().UTC().Truncate(24 * time.Hour).Add(time.Duration(n(14)) * 24 * time.Hour)
-		if _, err := svc.LogActivity(ctx, authz.System(), customerID, crm.ActivityInput{Kind: crm.KindTask, Subject: "Send the autumn catalogue", DueAt: &due}); err != nil {
+		if _, err := svc.Companies.LogActivity(ctx, authz.System(), customerID, crm.ActivityInput{Kind: crm.KindTask, Subject: "Send the autumn catalogue", DueAt: &due}); err != nil {
 			return fmt.Errorf("demo: task: %w", err)
 		}
 	}

@@ -151,16 +151,16 @@ type CustomerOverview struct {
 // and audited, as its own method reads it (Customer, CustomerActivities,
 // Pipeline, CustomerTransactions, CustomerMarketing); the first error ends it.
 func (s *Service) CustomerOverview(ctx context.Context, a authz.Actor, id string) (CustomerOverview, error) {
-	c, err := s.Customer(ctx, a, id)
+	c, err := s.Customers.Customer(ctx, a, id)
 	if err != nil {
 		return CustomerOverview{}, err
 	}
 	v := CustomerOverview{Customer: c, Can: customerCan(a, c)}
-	if v.Activities, err = s.CustomerActivities(ctx, a, c.ID); err != nil {
+	if v.Activities, err = s.Companies.CustomerActivities(ctx, a, c.ID); err != nil {
 		return CustomerOverview{}, err
 	}
 	if authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed {
-		cols, err := s.Pipeline(ctx, a, c.ID)
+		cols, err := s.Deals.Pipeline(ctx, a, c.ID)
 		if err != nil {
 			return CustomerOverview{}, err
 		}
@@ -169,10 +169,10 @@ func (s *Service) CustomerOverview(ctx context.Context, a authz.Actor, id string
 			v.Stages = append(v.Stages, col.Stage)
 		}
 	}
-	if v.History, err = s.CustomerTransactions(ctx, a, c.ID); err != nil {
+	if v.History, err = s.Customers.CustomerTransactions(ctx, a, c.ID); err != nil {
 		return CustomerOverview{}, err
 	}
-	if v.Marketing, err = s.CustomerMarketing(ctx, a, c.ID); err != nil {
+	if v.Marketing, err = s.Customers.CustomerMarketing(ctx, a, c.ID); err != nil {
 		return CustomerOverview{}, err
 	}
 	return v, nil
@@ -182,7 +182,7 @@ func (s *Service) CustomerOverview(ctx context.Context, a authz.Actor, id string
 // actor may do with them, for the edit form: Can.Edit whether it opens,
 // Can.Write its fields.
 func (s *Service) CustomerToEdit(ctx context.Context, a authz.Actor, id string) (crm.Customer, Can, error) {
-	c, err := s.Customer(ctx, a, id)
+	c, err := s.Customers.Customer(ctx, a, id)
 	if err != nil {
 		return crm.Customer{}, Can{}, err
 	}
@@ -213,12 +213,12 @@ type CompanyOverview struct {
 // CompanyOverview reads the company page's data, each part read and
 // audited as Company and CompanyActivities read it.
 func (s *Service) CompanyOverview(ctx context.Context, a authz.Actor, id string) (CompanyOverview, error) {
-	cv, err := s.Company(ctx, a, id)
+	cv, err := s.Companies.Company(ctx, a, id)
 	if err != nil {
 		return CompanyOverview{}, err
 	}
 	v := CompanyOverview{CompanyView: cv, Can: companyCan(a, cv.Company)}
-	if v.Activities, err = s.CompanyActivities(ctx, a, cv.Company.ID); err != nil {
+	if v.Activities, err = s.Companies.CompanyActivities(ctx, a, cv.Company.ID); err != nil {
 		return CompanyOverview{}, err
 	}
 	return v, nil
@@ -227,7 +227,7 @@ func (s *Service) CompanyOverview(ctx context.Context, a authz.Actor, id string)
 // CompanyToEdit reads a company (audited, as Company) with what the actor
 // may do with it, for the edit form.
 func (s *Service) CompanyToEdit(ctx context.Context, a authz.Actor, id string) (CompanyView, Can, error) {
-	cv, err := s.Company(ctx, a, id)
+	cv, err := s.Companies.Company(ctx, a, id)
 	if err != nil {
 		return CompanyView{}, Can{}, err
 	}

@@ -17,14 +17,14 @@ import (
 func actorAs(t *testing.T, f *fixture, email, role, team string) authz.Actor {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := f.Service.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
+	if _, err := f.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
 		t.Fatalf("create %s: %v", email, err)
 	}
-	sess, err := f.Service.Login(ctx, email, pw, service.Client{IP: "192.0.2.1"})
+	sess, err := f.Service.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatalf("login %s: %v", email, err)
 	}
-	a, err := f.Service.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+	a, err := f.Service.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,11 +113,11 @@ func TestCustomerOverview(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		finance := actorAs(t, f, "finance@example.com", "finance", "")
-		c, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "Zhao Lei", "email", "zhao@example.com", "notes", "prefers calls"))
+		c, err := f.Service.Customers.CreateCustomer(ctx, f.sales1, input("name", "Zhao Lei", "email", "zhao@example.com", "notes", "prefers calls"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c.ID, input("national_id", "110101199003071234")); err != nil {
+		if _, err := f.Service.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("national_id", "110101199003071234")); err != nil {
 			t.Fatal(err)
 		}
 		cases := []struct {
@@ -188,7 +188,7 @@ func TestCustomerOverview(t *testing.T) {
 		// teammate's customer, with the contact fields.
 		seller := actorAs(t, f, "seller@example.com", "sales", "north")
 		support := actorAs(t, f, "support@example.com", "support", "north")
-		tc, err := f.Service.CreateCustomer(ctx, seller, input("name", "Qian Hui", "phone", "+86 138 0000 1111"))
+		tc, err := f.Service.Customers.CreateCustomer(ctx, seller, input("name", "Qian Hui", "phone", "+86 138 0000 1111"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,11 +204,11 @@ func TestCompanyOverview(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		name, notes := "Blue Kiln Ltd", "key account"
-		co, err := f.Service.CreateCompany(ctx, f.sales1, crm.CompanyInput{Fields: map[string]*string{"name": &name, "notes": &notes}})
+		co, err := f.Service.Companies.CreateCompany(ctx, f.sales1, crm.CompanyInput{Fields: map[string]*string{"name": &name, "notes": &notes}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.LogCompanyActivity(ctx, f.sales1, co.ID, crm.ActivityInput{Kind: "note", Subject: "Visited the showroom"}); err != nil {
+		if _, err := f.Service.Companies.LogCompanyActivity(ctx, f.sales1, co.ID, crm.ActivityInput{Kind: "note", Subject: "Visited the showroom"}); err != nil {
 			t.Fatal(err)
 		}
 		o, err := f.Service.CompanyOverview(ctx, f.sales1, co.ID)

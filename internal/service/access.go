@@ -92,7 +92,7 @@ func checkReason(reason string, min int) (string, error) {
 }
 
 // view turns a stored request into what actor a sees of it.
-func (s *Service) accessView(a authz.Actor, r store.AccessRequestRow, now time.Time) (AccessRequest, error) {
+func (s *Approvals) accessView(a authz.Actor, r store.AccessRequestRow, now time.Time) (AccessRequest, error) {
 	v, err := s.accessState(a, r, now)
 	if err == nil {
 		v.Reason, err = s.openReason(r)
@@ -101,7 +101,7 @@ func (s *Service) accessView(a authz.Actor, r store.AccessRequestRow, now time.T
 }
 
 // accessState is a request as actor a sees it, without its reason.
-func (s *Service) accessState(a authz.Actor, r store.AccessRequestRow, now time.Time) (AccessRequest, error) {
+func (s *Approvals) accessState(a authz.Actor, r store.AccessRequestRow, now time.Time) (AccessRequest, error) {
 	out := AccessRequest{ID: r.ID, Kind: r.Kind, RequesterID: r.RequesterID, ObjectType: r.ObjectType, ObjectID: r.ObjectID, Field: r.Field,
 		Status: r.Status, Level: r.Level, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
 	if err := json.Unmarshal([]byte(r.Levels), &out.Levels); err != nil {
@@ -124,7 +124,7 @@ func (s *Service) accessState(a authz.Actor, r store.AccessRequestRow, now time.
 }
 
 // openReason opens a request's reason, sealed under the requester's key.
-func (s *Service) openReason(r store.AccessRequestRow) (string, error) {
+func (s *Approvals) openReason(r store.AccessRequestRow) (string, error) {
 	key, err := s.keys.OpenDataKey(r.RequesterID, r.WrappedKey)
 	if err != nil {
 		return "", errs.Wrap(errs.Internal, "service.openReason", "", err)
@@ -158,7 +158,7 @@ func canDecide(a authz.Actor, r AccessRequest, now time.Time) bool {
 // RequestReveal asks approval to reveal a special-category field of one
 // customer the actor may otherwise reveal. Approvers of the first level
 // are emailed. Audited.
-func (s *Service) RequestReveal(ctx context.Context, a authz.Actor, customerID, field, reason string) (AccessRequest, error) {
+func (s *Approvals) RequestReveal(ctx context.Context, a authz.Actor, customerID, field, reason string) (AccessRequest, error) {
 	return s.RequestApproval(ctx, a, KindRevealSpecial, customerID, field, reason)
 }
 
@@ -167,7 +167,7 @@ func (s *Service) RequestReveal(ctx context.Context, a authz.Actor, customerID, 
 // (KindRevealSpecial, objectID the customer, field the field), deleting a
 // customer (KindDelete), or giving a user other roles (KindRoleChange,
 // objectID the user, field the roles, separated by commas).
-func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, objectID, field, reason string) (AccessRequest, error) {
+func (s *Approvals) RequestApproval(ctx context.Context, a authz.Actor, kind, objectID, field, reason string) (AccessRequest, error) {
 	if a.SessionID == "" || a.UserID == authz.SystemUserID {
 		return AccessRequest{}, errs.E(errs.Permission, "log in to ask for access")
 	}
@@ -273,7 +273,7 @@ func (s *Service) RequestApproval(ctx context.Context, a authz.Actor, kind, obje
 
 // insertRequest seals the reason under the requester's key, stores the
 // request and audits it.
-func (s *Service) insertRequest(ctx context.Context, tx *store.Tx, a authz.Actor, r store.AccessRequestRow, reason, action string) error {
+func (s *Approvals) insertRequest(ctx context.Context, tx *store.Tx, a authz.Actor, r store.AccessRequestRow, reason, action string) error {
 	u, err := tx.UserByID(ctx, a.UserID)
 	if err != nil {
 		return notFound(err, "user")
@@ -299,7 +299,7 @@ func fieldList(f string) []string {
 }
 
 // notifyLevel emails the users who decide at level (in the background).
-func (s *Service) notifyLevel(ctx context.Context, a authz.Actor, levels [][]string, level int, kind, what string) {
+func (s *Approvals) notifyLevel(ctx context.Context, a authz.Actor, levels [][]string, level int, kind, what string) {
 	if level >= len(levels) {
 		return
 	}
@@ -323,7 +323,7 @@ func (s *Service) notifyLevel(ctx context.Context, a authz.Actor, levels [][]str
 	}
 }
 
-func (s *Service) accessRequest(ctx context.Context, a authz.Actor, id string) (AccessRequest, error) {
+func (s *Approvals) accessRequest(ctx context.Context, a authz.Actor, id string) (AccessRequest, error) {
 	var out AccessRequest
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.AccessRequest(ctx, id)
@@ -339,7 +339,7 @@ func (s *Service) accessRequest(ctx context.Context, a authz.Actor, id string) (
 // AccessRequests lists what the actor should see: their own requests,
 // those they may decide now, and — for those who read the audit log —
 // all, newest first (at most 200).
-func (s *Service) AccessRequests(ctx context.Context, a authz.Actor) ([]AccessRequest, error) {
+func (s *Approvals) AccessRequests(ctx context.Context, a authz.Actor) ([]AccessRequest, error) {
 	if a.SessionID == "" && a.UserID != authz.SystemUserID {
 		return nil, errs.E(errs.Permission, "log in first")
 	}
@@ -381,7 +381,7 @@ func (s *Service) AccessRequests(ctx context.Context, a authz.Actor) ([]AccessRe
 // never decides their own; a decision needs a fresh proof. The last
 // approval grants the access for GrantFor, once. Every step is audited
 // and the requester (or the next level) is emailed.
-func (s *Service) DecideAccessRequest(ctx context.Context, a authz.Actor, id string, approve bool) (AccessRequest, error) {
+func (s *Approvals) DecideAccessRequest(ctx context.Context, a authz.Actor, id string, approve bool) (AccessRequest, error) {
 	if err := s.requireStepUp(a); err != nil {
 		return AccessRequest{}, err
 	}
@@ -454,7 +454,7 @@ func (s *Service) DecideAccessRequest(ctx context.Context, a authz.Actor, id str
 	return s.accessRequest(ctx, a, id)
 }
 
-func (s *Service) notifyRequester(ctx context.Context, userID, what, id string) {
+func (s *Approvals) notifyRequester(ctx context.Context, userID, what, id string) {
 	var u store.UserRow
 	var status string
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
@@ -477,7 +477,7 @@ func (s *Service) notifyRequester(ctx context.Context, userID, what, id string) 
 // useGrantedReveal spends an approval to reveal field of customer id, in
 // tx; without one it refuses with ApprovalNeeded. Only special-category
 // fields pass through approval, and only while the rule exists.
-func (s *Service) useGrantedReveal(ctx context.Context, tx *store.Tx, a authz.Actor, id, field string) error {
+func (s *core) useGrantedReveal(ctx context.Context, tx *store.Tx, a authz.Actor, id, field string) error {
 	if crm.ClassOf(field) != crm.ClassSpecial {
 		return nil
 	}
@@ -487,7 +487,7 @@ func (s *Service) useGrantedReveal(ctx context.Context, tx *store.Tx, a authz.Ac
 // useGrant spends an approval of kind for the actor on object id (and
 // field) in tx, when a rule for kind exists; without an approval it
 // refuses with ApprovalNeeded.
-func (s *Service) useGrant(ctx context.Context, tx *store.Tx, a authz.Actor, kind, id, field, what string) error {
+func (s *core) useGrant(ctx context.Context, tx *store.Tx, a authz.Actor, kind, id, field, what string) error {
 	if a.UserID == authz.SystemUserID && a.SessionID == "" {
 		return nil // the command line on the host
 	}
@@ -517,7 +517,7 @@ func (s *Service) useGrant(ctx context.Context, tx *store.Tx, a authz.Actor, kin
 // read, for BreakGlassFor, with a mandatory reason. It raises an alert at
 // once (an audit event and an email to the reviewers) and creates a review
 // item that a reviewer must close. Only roles designated for break-glass.
-func (s *Service) BreakGlass(ctx context.Context, a authz.Actor, customerID, reason string) (AccessRequest, error) {
+func (s *Approvals) BreakGlass(ctx context.Context, a authz.Actor, customerID, reason string) (AccessRequest, error) {
 	if a.SessionID == "" || a.UserID == authz.SystemUserID {
 		return AccessRequest{}, errs.E(errs.Permission, "log in to break glass")
 	}
@@ -577,7 +577,7 @@ func (s *Service) BreakGlass(ctx context.Context, a authz.Actor, customerID, rea
 }
 
 // ApprovalRules returns the approval levels per kind.
-func (s *Service) ApprovalRules(ctx context.Context, a authz.Actor) (map[string][][]string, error) {
+func (s *Approvals) ApprovalRules(ctx context.Context, a authz.Actor) (map[string][][]string, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read approval rules"); err != nil {
 		return nil, err
 	}
@@ -605,7 +605,7 @@ func (s *Service) ApprovalRules(ctx context.Context, a authz.Actor) (map[string]
 // (each level a list of roles, any one of whose holders decides); no
 // levels removes the need for approval (not for break-glass reviews).
 // Administrators, with a fresh proof; audited before/after.
-func (s *Service) SetApprovalRule(ctx context.Context, a authz.Actor, kind string, levels [][]string) error {
+func (s *Approvals) SetApprovalRule(ctx context.Context, a authz.Actor, kind string, levels [][]string) error {
 	if err := s.mayManageRoles(a); err != nil {
 		return err
 	}
@@ -649,7 +649,7 @@ func (s *Service) SetApprovalRule(ctx context.Context, a authz.Actor, kind strin
 }
 
 // BreakGlassRoles returns the roles designated for break-glass.
-func (s *Service) BreakGlassRoles(ctx context.Context, a authz.Actor) ([]string, error) {
+func (s *Approvals) BreakGlassRoles(ctx context.Context, a authz.Actor) ([]string, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read break-glass rules"); err != nil {
 		return nil, err
 	}
@@ -663,7 +663,7 @@ func (s *Service) BreakGlassRoles(ctx context.Context, a authz.Actor) ([]string,
 }
 
 // SetBreakGlassRoles designates the roles that may break glass.
-func (s *Service) SetBreakGlassRoles(ctx context.Context, a authz.Actor, roles []string) error {
+func (s *Approvals) SetBreakGlassRoles(ctx context.Context, a authz.Actor, roles []string) error {
 	if err := s.mayManageRoles(a); err != nil {
 		return err
 	}

@@ -49,20 +49,20 @@ func newAccessFixture(t *testing.T, db testkit.DB) *accessFixture {
 		}},
 	}
 	for _, r := range roles {
-		if _, err := svc.SaveRole(ctx, sys, r); err != nil {
+		if _, err := svc.Roles.SaveRole(ctx, sys, r); err != nil {
 			t.Fatal(err)
 		}
 	}
 	f := &accessFixture{svc: svc, env: env, clk: clk, smtp: smtp}
 	login := func(email, role string) authz.Actor {
-		if _, err := svc.CreateUser(ctx, sys, service.NewUser{Email: email, Role: role, Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: email, Role: role, Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		s, err := svc.Login(ctx, email, pw, service.Client{IP: "192.0.2.7"})
+		s, err := svc.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.7"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := svc.Authenticate(ctx, s.Token, service.Client{IP: "192.0.2.7"})
+		a, err := svc.Sessions.Authenticate(ctx, s.Token, service.Client{IP: "192.0.2.7"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,12 +72,12 @@ func newAccessFixture(t *testing.T, db testkit.DB) *accessFixture {
 	f.mgr, f.privacy = login("mgr@example.com", "manager"), login("privacy@example.com", "privacy_officer")
 	in := input("name", "Client Zero", "assessment", "moderate anxiety; weekly sessions")
 	in.OwnerID = &f.worker.UserID
-	c, err := svc.CreateCustomer(ctx, f.admin, in)
+	c, err := svc.Customers.CreateCustomer(ctx, f.admin, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.client = c.ID
-	if err := svc.SetApprovalRule(ctx, sys, service.KindRevealSpecial, [][]string{{"manager"}, {"privacy_officer"}}); err != nil {
+	if err := svc.Approvals.SetApprovalRule(ctx, sys, service.KindRevealSpecial, [][]string{{"manager"}, {"privacy_officer"}}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -93,42 +93,42 @@ func TestApprovals(t *testing.T) {
 		svc := f.svc
 		const why = "client asked for a copy of their assessment"
 		reveal := func() (string, error) {
-			return svc.RevealCustomerField(ctx, f.worker, f.client, crm.FieldAssessment, why)
+			return svc.Customers.RevealCustomerField(ctx, f.worker, f.client, crm.FieldAssessment, why)
 		}
 		if _, err := reveal(); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("reveal without approval: %v", err)
 		}
-		if _, err := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldName, why); !errs.Is(err, errs.Invalid) {
+		if _, err := svc.Approvals.RequestReveal(ctx, f.worker, f.client, crm.FieldName, why); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("approval for a field that is not special: %v", err)
 		}
-		if _, err := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, "why"); !errs.Is(err, errs.Invalid) {
+		if _, err := svc.Approvals.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, "why"); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a request without a real reason: %v", err)
 		}
-		req, err := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
+		req, err := svc.Approvals.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
 		if err != nil || req.Status != "pending" || req.Reason != why {
 			t.Fatalf("request: %+v, %v", req, err)
 		}
 		if m := f.smtp.Next(t); m.To != "mgr@example.com" || !strings.Contains(m.Body, "https://crm.example.com/approvals") || strings.Contains(m.Body, why) {
 			t.Fatalf("the first level's email (to %s; the reason stays out of email):\n%s", m.To, m.Body)
 		}
-		if _, err := svc.DecideAccessRequest(ctx, f.worker, req.ID, true); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Approvals.DecideAccessRequest(ctx, f.worker, req.ID, true); !errs.Is(err, errs.Permission) {
 			t.Fatalf("the requester approved their own request: %v", err)
 		}
-		if _, err := svc.DecideAccessRequest(ctx, f.privacy, req.ID, true); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Approvals.DecideAccessRequest(ctx, f.privacy, req.ID, true); !errs.Is(err, errs.Permission) {
 			t.Fatalf("the second level decided before the first: %v", err)
 		}
-		req, err = svc.DecideAccessRequest(ctx, f.mgr, req.ID, true)
+		req, err = svc.Approvals.DecideAccessRequest(ctx, f.mgr, req.ID, true)
 		if err != nil || req.Status != "pending" || req.Level != 1 {
 			t.Fatalf("first approval: %+v, %v", req, err)
 		}
 		if _, err := reveal(); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("revealed after one of two levels: %v", err)
 		}
-		inbox, _ := svc.AccessRequests(ctx, f.privacy)
+		inbox, _ := svc.Approvals.AccessRequests(ctx, f.privacy)
 		if len(inbox) != 1 || !inbox[0].CanDecide || inbox[0].Reason != why {
 			t.Fatalf("the privacy officer's inbox: %+v", inbox)
 		}
-		if req, err = svc.DecideAccessRequest(ctx, f.privacy, req.ID, true); err != nil || req.Status != "approved" {
+		if req, err = svc.Approvals.DecideAccessRequest(ctx, f.privacy, req.ID, true); err != nil || req.Status != "approved" {
 			t.Fatalf("second approval: %+v, %v", req, err)
 		}
 		if v, err := reveal(); err != nil || v != "moderate anxiety; weekly sessions" {
@@ -137,32 +137,32 @@ func TestApprovals(t *testing.T) {
 		if _, err := reveal(); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("an approval used twice: %v", err)
 		}
-		mine, _ := svc.AccessRequests(ctx, f.worker)
+		mine, _ := svc.Approvals.AccessRequests(ctx, f.worker)
 		if len(mine) != 1 || mine[0].Status != "used" || len(mine[0].Steps) != 2 {
 			t.Fatalf("the worker's history: %+v", mine)
 		}
 
 		// A rejection grants nothing; an approval unused for an hour expires.
-		rej, _ := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
-		if rej, err = svc.DecideAccessRequest(ctx, f.mgr, rej.ID, false); err != nil || rej.Status != "rejected" {
+		rej, _ := svc.Approvals.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
+		if rej, err = svc.Approvals.DecideAccessRequest(ctx, f.mgr, rej.ID, false); err != nil || rej.Status != "rejected" {
 			t.Fatalf("reject: %+v, %v", rej, err)
 		}
-		late, _ := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
-		svc.DecideAccessRequest(ctx, f.mgr, late.ID, true)
-		svc.DecideAccessRequest(ctx, f.privacy, late.ID, true)
+		late, _ := svc.Approvals.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
+		svc.Approvals.DecideAccessRequest(ctx, f.mgr, late.ID, true)
+		svc.Approvals.DecideAccessRequest(ctx, f.privacy, late.ID, true)
 		f.clk.Advance(service.GrantFor)
 		f.worker.VerifiedAt, f.mgr.VerifiedAt = f.clk.Now(), f.clk.Now() // as if they had just stepped up
 		if _, err := reveal(); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("an approval an hour old: %v", err)
 		}
-		stale, _ := svc.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
+		stale, _ := svc.Approvals.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
 		f.clk.Advance(service.RequestTTL)
 		f.worker.VerifiedAt, f.mgr.VerifiedAt = f.clk.Now(), f.clk.Now()
-		if _, err := svc.DecideAccessRequest(ctx, f.mgr, stale.ID, true); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Approvals.DecideAccessRequest(ctx, f.mgr, stale.ID, true); !errs.Is(err, errs.Permission) {
 			t.Fatalf("a request past its day was approved: %v", err)
 		}
 		statuses := map[string]int{}
-		mine, _ = svc.AccessRequests(ctx, f.worker)
+		mine, _ = svc.Approvals.AccessRequests(ctx, f.worker)
 		for _, r := range mine {
 			statuses[r.Status]++
 		}
@@ -203,30 +203,30 @@ func TestBreakGlass(t *testing.T) {
 		f := newAccessFixture(t, db)
 		svc := f.svc
 		const why = "client in crisis called the night line; need their contact"
-		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "night@example.com", Role: "support", Team: "south", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "night@example.com", Role: "support", Team: "south", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		session := func() authz.Actor {
-			a, err := svc.Authenticate(ctx, mustLogin(t, svc, "night@example.com", service.Client{IP: "192.0.2.99"}), service.Client{IP: "192.0.2.99"})
+			a, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "night@example.com", service.Client{IP: "192.0.2.99"}), service.Client{IP: "192.0.2.99"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return a
 		}
 		night := session()
-		if _, err := svc.Customer(ctx, night, f.client); !errs.Is(err, errs.NotExist) {
+		if _, err := svc.Customers.Customer(ctx, night, f.client); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("support outside the client's team: %v", err)
 		}
-		if _, err := svc.BreakGlass(ctx, night, f.client, why); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Approvals.BreakGlass(ctx, night, f.client, why); !errs.Is(err, errs.Permission) {
 			t.Fatalf("break-glass by a role not designated: %v", err)
 		}
-		if err := svc.SetBreakGlassRoles(ctx, authz.System(), []string{"support"}); err != nil {
+		if err := svc.Approvals.SetBreakGlassRoles(ctx, authz.System(), []string{"support"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.BreakGlass(ctx, night, f.client, "urgent"); !errs.Is(err, errs.Invalid) {
+		if _, err := svc.Approvals.BreakGlass(ctx, night, f.client, "urgent"); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("break-glass without a real reason: %v", err)
 		}
-		item, err := svc.BreakGlass(ctx, night, f.client, why)
+		item, err := svc.Approvals.BreakGlass(ctx, night, f.client, why)
 		if err != nil || item.Status != "open" {
 			t.Fatalf("break-glass: %+v, %v", item, err)
 		}
@@ -240,40 +240,40 @@ func TestBreakGlass(t *testing.T) {
 			}
 		}
 		night = session()
-		c, err := svc.Customer(ctx, night, f.client)
+		c, err := svc.Customers.Customer(ctx, night, f.client)
 		if err != nil || c.Fields["name"] != "Client Zero" || c.Fields["assessment"] == "moderate anxiety; weekly sessions" {
 			t.Fatalf("the opened record: %v, %v", c.Fields, err)
 		}
-		if _, err := svc.UpdateCustomer(ctx, night, f.client, input("name", "Changed")); err == nil {
+		if _, err := svc.Customers.UpdateCustomer(ctx, night, f.client, input("name", "Changed")); err == nil {
 			t.Fatal("break-glass allowed a change")
 		}
-		if page, _ := svc.ListCustomers(ctx, night, service.CustomerQuery{}); len(page.Customers) != 0 {
+		if page, _ := svc.Customers.ListCustomers(ctx, night, service.CustomerQuery{}); len(page.Customers) != 0 {
 			t.Fatal("break-glass put the record in lists")
 		}
-		if _, err := svc.DecideAccessRequest(ctx, night, item.ID, true); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Approvals.DecideAccessRequest(ctx, night, item.ID, true); !errs.Is(err, errs.Permission) {
 			t.Fatalf("the opener closed their own review: %v", err)
 		}
 		f.clk.Advance(service.BreakGlassFor)
 		night = session()
-		if _, err := svc.Customer(ctx, night, f.client); !errs.Is(err, errs.NotExist) {
+		if _, err := svc.Customers.Customer(ctx, night, f.client); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("the record is still open after 30 minutes: %v", err)
 		}
 		f.admin.VerifiedAt = f.clk.Now()
-		if item, err = svc.DecideAccessRequest(ctx, f.admin, item.ID, false); err != nil || item.Status != "unjustified" {
+		if item, err = svc.Approvals.DecideAccessRequest(ctx, f.admin, item.ID, false); err != nil || item.Status != "unjustified" {
 			t.Fatalf("review: %+v, %v", item, err)
 		}
 		// Judged unjustified while its window runs, an opening ends at once.
-		again, err := svc.BreakGlass(ctx, session(), f.client, why)
+		again, err := svc.Approvals.BreakGlass(ctx, session(), f.client, why)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Customer(ctx, session(), f.client); err != nil {
+		if _, err := svc.Customers.Customer(ctx, session(), f.client); err != nil {
 			t.Fatalf("the second opening: %v", err)
 		}
-		if _, err := svc.DecideAccessRequest(ctx, f.admin, again.ID, false); err != nil {
+		if _, err := svc.Approvals.DecideAccessRequest(ctx, f.admin, again.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Customer(ctx, session(), f.client); !errs.Is(err, errs.NotExist) {
+		if _, err := svc.Customers.Customer(ctx, session(), f.client); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("an opening judged unjustified still reads the record: %v", err)
 		}
 		var opened, refused, reviewed int
@@ -302,29 +302,29 @@ func TestDeleteNeedsApproval(t *testing.T) {
 		ctx := context.Background()
 		f := newAccessFixture(t, db)
 		svc := f.svc
-		if _, err := svc.RequestApproval(ctx, f.admin, service.KindDelete, f.client, "", "duplicate record of another client"); !errs.Is(err, errs.Conflict) {
+		if _, err := svc.Approvals.RequestApproval(ctx, f.admin, service.KindDelete, f.client, "", "duplicate record of another client"); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("a request while deletion needs no approval: %v", err)
 		}
-		if err := svc.SetApprovalRule(ctx, authz.System(), service.KindDelete, [][]string{{"manager"}}); err != nil {
+		if err := svc.Approvals.SetApprovalRule(ctx, authz.System(), service.KindDelete, [][]string{{"manager"}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.DeleteCustomer(ctx, f.admin, f.client); !errs.Is(err, errs.ApprovalNeeded) {
+		if err := svc.Customers.DeleteCustomer(ctx, f.admin, f.client); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("delete without approval: %v", err)
 		}
-		if _, err := svc.RequestApproval(ctx, f.worker, service.KindDelete, f.client, "", "the client asked to be forgotten"); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Approvals.RequestApproval(ctx, f.worker, service.KindDelete, f.client, "", "the client asked to be forgotten"); !errs.Is(err, errs.Permission) {
 			t.Fatalf("a request for an action the role does not have: %v", err)
 		}
-		req, err := svc.RequestApproval(ctx, f.admin, service.KindDelete, f.client, "", "duplicate record of another client")
+		req, err := svc.Approvals.RequestApproval(ctx, f.admin, service.KindDelete, f.client, "", "duplicate record of another client")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.DecideAccessRequest(ctx, f.mgr, req.ID, true); err != nil {
+		if _, err := svc.Approvals.DecideAccessRequest(ctx, f.mgr, req.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.DeleteCustomer(ctx, f.admin, f.client); err != nil {
+		if err := svc.Customers.DeleteCustomer(ctx, f.admin, f.client); err != nil {
 			t.Fatalf("delete with approval: %v", err)
 		}
-		if _, err := svc.Customer(ctx, f.admin, f.client); !errs.Is(err, errs.NotExist) {
+		if _, err := svc.Customers.Customer(ctx, f.admin, f.client); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("the customer is still there: %v", err)
 		}
 	})
@@ -338,34 +338,34 @@ func TestRoleChangeNeedsApproval(t *testing.T) {
 		ctx := context.Background()
 		f := newAccessFixture(t, db)
 		svc := f.svc
-		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		admin2, _ := svc.Authenticate(ctx, mustLogin(t, svc, "admin2@example.com", service.Client{}), service.Client{})
-		if err := svc.SetApprovalRule(ctx, authz.System(), service.KindRoleChange, [][]string{{"admin"}}); err != nil {
+		admin2, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "admin2@example.com", service.Client{}), service.Client{})
+		if err := svc.Approvals.SetApprovalRule(ctx, authz.System(), service.KindRoleChange, [][]string{{"admin"}}); err != nil {
 			t.Fatal(err)
 		}
 		target := f.mgr.UserID
-		if _, err := svc.SetUserRole(ctx, f.admin, target, "finance"); !errs.Is(err, errs.ApprovalNeeded) {
+		if _, err := svc.Users.SetUserRole(ctx, f.admin, target, "finance"); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("a role change without approval: %v", err)
 		}
-		req, err := svc.RequestApproval(ctx, f.admin, service.KindRoleChange, target, "finance", "moved to the finance team this month")
+		req, err := svc.Approvals.RequestApproval(ctx, f.admin, service.KindRoleChange, target, "finance", "moved to the finance team this month")
 		if err != nil || req.Field != "finance" || req.ObjectType != "user" {
 			t.Fatalf("request: %+v, %v", req, err)
 		}
-		if _, err := svc.DecideAccessRequest(ctx, f.admin, req.ID, true); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Approvals.DecideAccessRequest(ctx, f.admin, req.ID, true); !errs.Is(err, errs.Permission) {
 			t.Fatalf("an admin approved their own role change: %v", err)
 		}
-		if _, err := svc.DecideAccessRequest(ctx, admin2, req.ID, true); err != nil {
+		if _, err := svc.Approvals.DecideAccessRequest(ctx, admin2, req.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.SetUserRole(ctx, f.admin, target, "finance,sales"); !errs.Is(err, errs.ApprovalNeeded) {
+		if _, err := svc.Users.SetUserRole(ctx, f.admin, target, "finance,sales"); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("roles other than those approved: %v", err)
 		}
-		if u, err := svc.SetUserRole(ctx, f.admin, target, "finance"); err != nil || u.Role != "finance" {
+		if u, err := svc.Users.SetUserRole(ctx, f.admin, target, "finance"); err != nil || u.Role != "finance" {
 			t.Fatalf("the approved change: %+v, %v", u, err)
 		}
-		if _, err := svc.SetUserRole(ctx, authz.System(), target, "manager"); err != nil {
+		if _, err := svc.Users.SetUserRole(ctx, authz.System(), target, "manager"); err != nil {
 			t.Fatalf("the command line was held up: %v", err)
 		}
 	})
@@ -380,28 +380,28 @@ func TestBulkExportNeedsApproval(t *testing.T) {
 		svc := env.Service
 		sys := authz.System()
 		for _, u := range []struct{ email, role string }{{"admin@example.com", "admin"}, {"sales@example.com", "sales"}} {
-			if _, err := svc.CreateUser(ctx, sys, service.NewUser{Email: u.email, Role: u.role, Password: pw}); err != nil {
+			if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: u.email, Role: u.role, Password: pw}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		session := func(email string) authz.Actor {
-			a, _ := svc.Authenticate(ctx, mustLogin(t, svc, email, service.Client{}), service.Client{})
+			a, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, email, service.Client{}), service.Client{})
 			return a
 		}
 		sales, admin := session("sales@example.com"), session("admin@example.com")
 		for _, n := range []string{"One", "Two", "Three"} {
-			if _, err := svc.CreateCustomer(ctx, sales, input("name", "Client "+n, "email", strings.ToLower(n)+"@example.com")); err != nil {
+			if _, err := svc.Customers.CreateCustomer(ctx, sales, input("name", "Client "+n, "email", strings.ToLower(n)+"@example.com")); err != nil {
 				t.Fatal(err)
 			}
 		}
 		export := func(q service.CustomerQuery) (int, error) {
 			var b bytes.Buffer
-			return svc.ExportCustomers(ctx, sales, q, &b)
+			return svc.Customers.ExportCustomers(ctx, sales, q, &b)
 		}
 		if n, err := export(service.CustomerQuery{}); err != nil || n != 3 {
 			t.Fatalf("without a rule: %d, %v", n, err)
 		}
-		if err := svc.SetApprovalRule(ctx, sys, service.KindBulkExport, [][]string{{"admin"}}); err != nil {
+		if err := svc.Approvals.SetApprovalRule(ctx, sys, service.KindBulkExport, [][]string{{"admin"}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := export(service.CustomerQuery{}); !errs.Is(err, errs.ApprovalNeeded) {
@@ -410,11 +410,11 @@ func TestBulkExportNeedsApproval(t *testing.T) {
 		if n, err := export(service.CustomerQuery{Email: "one@example.com"}); err != nil || n != 1 {
 			t.Fatalf("a small export: %d, %v", n, err)
 		}
-		req, err := svc.RequestApproval(ctx, sales, service.KindBulkExport, "", "", "quarterly mailing to all my clients")
+		req, err := svc.Approvals.RequestApproval(ctx, sales, service.KindBulkExport, "", "", "quarterly mailing to all my clients")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.DecideAccessRequest(ctx, admin, req.ID, true); err != nil {
+		if _, err := svc.Approvals.DecideAccessRequest(ctx, admin, req.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		if n, err := export(service.CustomerQuery{}); err != nil || n != 3 {
@@ -436,38 +436,38 @@ func TestRoleEditNeedsApproval(t *testing.T) {
 		f := newAccessFixture(t, db)
 		svc := f.svc
 		sys := authz.System()
-		if _, err := svc.CreateUser(ctx, sys, service.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		admin2, _ := svc.Authenticate(ctx, mustLogin(t, svc, "admin2@example.com", service.Client{}), service.Client{})
-		if _, err := svc.ApplyTemplate(ctx, sys, "payment_services"); err != nil {
+		admin2, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "admin2@example.com", service.Client{}), service.Client{})
+		if _, err := svc.Roles.ApplyTemplate(ctx, sys, "payment_services"); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.SetApprovalRule(ctx, sys, service.KindRoleEdit, [][]string{{"admin"}}); err != nil {
+		if err := svc.Approvals.SetApprovalRule(ctx, sys, service.KindRoleEdit, [][]string{{"admin"}}); err != nil {
 			t.Fatal(err)
 		}
-		kyc, _ := svc.Role(ctx, f.admin, "kyc_analyst")
+		kyc, _ := svc.Roles.Role(ctx, f.admin, "kyc_analyst")
 		kyc.Grants[authz.ObjectCustomer].Classes[crm.ClassContact] = authz.Read
-		if _, err := svc.SaveRole(ctx, f.admin, kyc); !errs.Is(err, errs.ApprovalNeeded) {
+		if _, err := svc.Roles.SaveRole(ctx, f.admin, kyc); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("a permission change without approval: %v", err)
 		}
-		if _, err := svc.ApplyTemplate(ctx, f.admin, "field_sales"); !errs.Is(err, errs.ApprovalNeeded) {
+		if _, err := svc.Roles.ApplyTemplate(ctx, f.admin, "field_sales"); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("a template applied without approval: %v", err)
 		}
-		req, err := svc.RequestApproval(ctx, f.admin, service.KindRoleEdit, "kyc_analyst", "", "KYC needs to call customers back")
+		req, err := svc.Approvals.RequestApproval(ctx, f.admin, service.KindRoleEdit, "kyc_analyst", "", "KYC needs to call customers back")
 		if err != nil || req.ObjectType != "role" {
 			t.Fatalf("request: %+v, %v", req, err)
 		}
-		if _, err := svc.DecideAccessRequest(ctx, admin2, req.ID, true); err != nil {
+		if _, err := svc.Approvals.DecideAccessRequest(ctx, admin2, req.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.SaveRole(ctx, f.admin, kyc); err != nil {
+		if _, err := svc.Roles.SaveRole(ctx, f.admin, kyc); err != nil {
 			t.Fatalf("the approved change: %v", err)
 		}
-		if _, err := svc.CreateUser(ctx, sys, service.NewUser{Email: "kyc@example.com", Role: "kyc_analyst", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: "kyc@example.com", Role: "kyc_analyst", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		rev, err := svc.StartReview(ctx, sys)
+		rev, err := svc.Approvals.StartReview(ctx, sys)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -49,9 +49,9 @@ func TestAuditTamperingDetected(t *testing.T) {
 			testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 				f := newFixture(t, db)
 				ctx := context.Background()
-				f.Service.Login(ctx, "sales1@example.com", "wrong password!!", service.Client{IP: "192.0.2.5"})
+				f.Service.Sessions.Login(ctx, "sales1@example.com", "wrong password!!", service.Client{IP: "192.0.2.5"})
 				for range 3 {
-					if _, err := f.Service.CreateCustomer(ctx, f.admin, input("name", "Audit Subject")); err != nil {
+					if _, err := f.Service.Customers.CreateCustomer(ctx, f.admin, input("name", "Audit Subject")); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -90,7 +90,7 @@ func TestAuditFailsClosed(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		c, err := f.Service.CreateCustomer(ctx, f.admin, input("name", "Before The Outage", "email", "before@example.com"))
+		c, err := f.Service.Customers.CreateCustomer(ctx, f.admin, input("name", "Before The Outage", "email", "before@example.com"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,24 +115,24 @@ func TestAuditFailsClosed(t *testing.T) {
 			return n
 		}
 		before := count()
-		if _, err := f.Service.CreateCustomer(ctx, f.admin, input("name", "During The Outage")); !errs.Is(err, errs.Unavailable) {
+		if _, err := f.Service.Customers.CreateCustomer(ctx, f.admin, input("name", "During The Outage")); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("create: err = %v, want unavailable", err)
 		}
-		got, err := f.Service.Customer(ctx, f.admin, c.ID)
+		got, err := f.Service.Customers.Customer(ctx, f.admin, c.ID)
 		if !errs.Is(err, errs.Unavailable) || len(got.Fields) != 0 {
 			t.Errorf("read: err = %v, fields %v; want unavailable and nothing", err, got.Fields)
 		}
-		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c.ID, input("name", "Changed")); !errs.Is(err, errs.Unavailable) {
+		if _, err := f.Service.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("name", "Changed")); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("update: err = %v, want unavailable", err)
 		}
-		if err := f.Service.DeleteCustomer(ctx, f.admin, c.ID); !errs.Is(err, errs.Unavailable) {
+		if err := f.Service.Customers.DeleteCustomer(ctx, f.admin, c.ID); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("delete: err = %v, want unavailable", err)
 		}
-		page, err := f.Service.ListCustomers(ctx, f.admin, service.CustomerQuery{})
+		page, err := f.Service.Customers.ListCustomers(ctx, f.admin, service.CustomerQuery{})
 		if !errs.Is(err, errs.Unavailable) || len(page.Customers) != 0 {
 			t.Errorf("list: err = %v, %d customers; want unavailable and none", err, len(page.Customers))
 		}
-		if _, err := f.Service.Login(ctx, "admin@example.com", pw, service.Client{}); !errs.Is(err, errs.Unavailable) {
+		if _, err := f.Service.Sessions.Login(ctx, "admin@example.com", pw, service.Client{}); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("login: err = %v, want unavailable", err)
 		}
 		if after := count(); after != before {
@@ -141,7 +141,7 @@ func TestAuditFailsClosed(t *testing.T) {
 		if _, err := raw.Exec("DROP TRIGGER audit_offline" + map[store.Engine]string{store.Postgres: " ON audit_events"}[db.Engine]); err != nil {
 			t.Fatal(err)
 		}
-		got, err = f.Service.Customer(ctx, f.admin, c.ID)
+		got, err = f.Service.Customers.Customer(ctx, f.admin, c.ID)
 		if err != nil || got.Fields["name"] != "Before The Outage" {
 			t.Fatalf("after recovery: %v %v", err, got.Fields)
 		}
@@ -153,17 +153,17 @@ func TestAuditEventsNameFieldsNotValues(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		c, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "Zhou Jie", "email", "zhou@example.com"))
+		c, err := f.Service.Customers.CreateCustomer(ctx, f.sales1, input("name", "Zhou Jie", "email", "zhou@example.com"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c.ID, input("national_id", "110101199003071234")); err != nil {
+		if _, err := f.Service.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("national_id", "110101199003071234")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.Customer(ctx, f.sales1, c.ID); err != nil {
+		if _, err := f.Service.Customers.Customer(ctx, f.sales1, c.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.Customer(ctx, f.sales2, c.ID); !errs.Is(err, errs.NotExist) {
+		if _, err := f.Service.Customers.Customer(ctx, f.sales2, c.ID); !errs.Is(err, errs.NotExist) {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.Audit(ctx, f.sales1, service.AuditQuery{}); !errs.Is(err, errs.Permission) {

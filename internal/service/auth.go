@@ -48,7 +48,7 @@ var errBadLogin = errs.E(errs.Unauthenticated, "email or password is incorrect")
 // Login checks an email and password and starts a session. Every attempt,
 // whatever its outcome, is audited; unknown accounts take the same path
 // and time as known ones.
-func (s *Service) Login(ctx context.Context, email, password string, c Client) (Session, error) {
+func (s *Sessions) Login(ctx context.Context, email, password string, c Client) (Session, error) {
 	now := s.now()
 	norm, err := crm.NormaliseEmail(email)
 	if err != nil {
@@ -188,13 +188,13 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 // before. The nonce is not stored: the cookie proves itself.
 
 // newDevice makes a device cookie for userID.
-func (s *Service) newDevice(userID string) string {
+func (s *Sessions) newDevice(userID string) string {
 	nonce := rand.Text()
 	return nonce + "." + base64.RawURLEncoding.EncodeToString(s.index.Index(fieldcrypt.IndexDeviceCookie, userID+"|"+nonce))
 }
 
 // knownDevice checks a device cookie against userID and returns its nonce.
-func (s *Service) knownDevice(userID, cookie string) (string, bool) {
+func (s *Sessions) knownDevice(userID, cookie string) (string, bool) {
 	nonce, mac, ok := strings.Cut(cookie, ".")
 	if !ok || userID == "" || len(nonce) != 26 {
 		return "", false
@@ -209,7 +209,7 @@ func deviceAccount(emailIdx []byte, nonce string) []byte {
 }
 
 // refuseThrottled audits and answers an attempt that came too soon.
-func (s *Service) refuseThrottled(ctx context.Context, a authz.Actor, wait time.Duration) error {
+func (s *Sessions) refuseThrottled(ctx context.Context, a authz.Actor, wait time.Duration) error {
 	err := s.withTx(ctx, func(tx *store.Tx) error {
 		return s.record(ctx, tx, a, "session.create", "session", "", nil, audit.Denied, "throttled")
 	})
@@ -229,7 +229,7 @@ func tooMany(what string, wait time.Duration) error {
 // countFailure adds a failure to account's run in tx and applies
 // authn.Lockout: a delay from the 5th, a lock (audited as user.lock with
 // why) at the 10th. It returns the run's length and whether it just locked.
-func (s *Service) countFailure(ctx context.Context, tx *store.Tx, a authz.Actor, account []byte, userID, why string) (int, bool, error) {
+func (s *core) countFailure(ctx context.Context, tx *store.Tx, a authz.Actor, account []byte, userID, why string) (int, bool, error) {
 	now := s.now()
 	n, err := tx.AddLoginFailure(ctx, account, now)
 	if err != nil {
@@ -253,7 +253,7 @@ func (s *Service) countFailure(ctx context.Context, tx *store.Tx, a authz.Actor,
 // account's run of failures, delaying or locking the account by
 // authn.Lockout. A lock is audited and mailed to the user (a known,
 // enabled one) after the transaction commits.
-func (s *Service) loginFailed(ctx context.Context, a authz.Actor, account []byte, user store.UserRow, action, reason string, count bool) error {
+func (s *core) loginFailed(ctx context.Context, a authz.Actor, account []byte, user store.UserRow, action, reason string, count bool) error {
 	now := s.now()
 	s.throttle.Failure(a.IP, now)
 	var lockedNow bool
@@ -288,7 +288,7 @@ func (s *Service) loginFailed(ctx context.Context, a authz.Actor, account []byte
 // password is tried at all, so a stolen session is no password oracle.
 // action names the audit event; field the input a wrong password is
 // reported on.
-func (s *Service) recheckPassword(ctx context.Context, a authz.Actor, u store.UserRow, password, action, field string) error {
+func (s *core) recheckPassword(ctx context.Context, a authz.Actor, u store.UserRow, password, action, field string) error {
 	now := s.now()
 	if wait, ok := s.throttle.Allow(a.IP, now); !ok {
 		return tooMany("too many wrong passwords", wait)
@@ -330,7 +330,7 @@ var errNoSession = errs.E(errs.Unauthenticated, "not logged in, or the session h
 // Authenticate turns a session token into an Actor. It is called on every
 // request, so it reads without a transaction and writes only to note
 // activity, at most once a minute.
-func (s *Service) Authenticate(ctx context.Context, token string, c Client) (authz.Actor, error) {
+func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (authz.Actor, error) {
 	if !authn.WellFormedToken(token) {
 		return authz.Actor{}, errNoSession
 	}
@@ -382,7 +382,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (aut
 }
 
 // Logout ends the actor's current session.
-func (s *Service) Logout(ctx context.Context, a authz.Actor) error {
+func (s *Sessions) Logout(ctx context.Context, a authz.Actor) error {
 	return s.withTx(ctx, func(tx *store.Tx) error {
 		if err := tx.DeleteSession(ctx, a.SessionID); err != nil {
 			return err
@@ -392,7 +392,7 @@ func (s *Service) Logout(ctx context.Context, a authz.Actor) error {
 }
 
 // IdleTimeout is how long a session may go unused.
-func (s *Service) IdleTimeout() time.Duration { return s.idle }
+func (s *Sessions) IdleTimeout() time.Duration { return s.idle }
 
 // forgetFailuresAfter is how long a run of failed logins is remembered
 // without a new failure: an attacker who paces guesses gets at most 9 a week
@@ -401,7 +401,7 @@ const forgetFailuresAfter = 7 * 24 * time.Hour
 
 // PurgeSessions deletes ended sessions and forgets old runs of failed
 // logins; a background job calls it.
-func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
+func (s *Sessions) PurgeSessions(ctx context.Context) (int64, error) {
 	now := s.now()
 	if err := s.db.ForgetLoginFailures(ctx, now.Add(-forgetFailuresAfter), now); err != nil {
 		return 0, err

@@ -30,7 +30,7 @@ type readJob struct {
 const maxBatch = 128
 
 // startReads starts the committer; Close stops it.
-func (s *Service) startReads() {
+func (s *core) startReads() {
 	s.jobs = make(chan readJob, 4*maxBatch)
 	s.stop = make(chan struct{})
 	s.stopped = make(chan struct{})
@@ -45,7 +45,7 @@ func (s *Service) Close() {
 	})
 }
 
-func (s *Service) readLoop() {
+func (s *core) readLoop() {
 	defer close(s.stopped)
 	for {
 		var first readJob
@@ -71,7 +71,7 @@ func (s *Service) readLoop() {
 // runBatch runs the jobs in one transaction and tells each its result. The
 // transaction uses its own context, so one caller giving up cannot abort
 // the others' reads.
-func (s *Service) runBatch(batch []readJob) {
+func (s *core) runBatch(batch []readJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	results := make([]error, len(batch))
@@ -107,7 +107,7 @@ func runJob(ctx context.Context, tx *store.Tx, fn readFunc) (events []audit.Even
 // audited runs fn in the next batch and waits until its events are
 // committed. If the caller's context ends first, it returns at once; the
 // read may still be recorded, but nothing is returned.
-func (s *Service) audited(ctx context.Context, fn readFunc) error {
+func (s *core) audited(ctx context.Context, fn readFunc) error {
 	j := readJob{ctx: ctx, fn: fn, result: make(chan error, 1)}
 	select {
 	case s.jobs <- j:

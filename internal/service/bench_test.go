@@ -19,20 +19,20 @@ func BenchmarkCustomerRead(b *testing.B) {
 		ctx := context.Background()
 		env := testkit.NewEnv(b, db, service.Options{})
 		svc := env.Service
-		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "s@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "s@example.com", Role: "sales", Password: pw}); err != nil {
 			b.Fatal(err)
 		}
-		sess, err := svc.Login(ctx, "s@example.com", pw, service.Client{IP: "192.0.2.1"})
+		sess, err := svc.Sessions.Login(ctx, "s@example.com", pw, service.Client{IP: "192.0.2.1"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		actor, err := svc.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+		actor, err := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
 		if err != nil {
 			b.Fatal(err)
 		}
 		var ids []string
 		for i := range 1000 {
-			c, err := svc.CreateCustomer(ctx, actor, input("name", fmt.Sprintf("客户 %d", i), "email", fmt.Sprintf("c%d@example.com", i),
+			c, err := svc.Customers.CreateCustomer(ctx, actor, input("name", fmt.Sprintf("客户 %d", i), "email", fmt.Sprintf("c%d@example.com", i),
 				"phone", fmt.Sprintf("+86 138 %08d", i), "notes", "Prefers phone calls in the morning."))
 			if err != nil {
 				b.Fatal(err)
@@ -42,7 +42,7 @@ func BenchmarkCustomerRead(b *testing.B) {
 		b.Run("full", func(b *testing.B) {
 			i := 0
 			for b.Loop() {
-				if _, err := svc.Customer(ctx, actor, ids[i%len(ids)]); err != nil {
+				if _, err := svc.Customers.Customer(ctx, actor, ids[i%len(ids)]); err != nil {
 					b.Fatal(err)
 				}
 				i++
@@ -53,7 +53,7 @@ func BenchmarkCustomerRead(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				i := 0
 				for pb.Next() {
-					if _, err := svc.Customer(ctx, actor, ids[i%len(ids)]); err != nil {
+					if _, err := svc.Customers.Customer(ctx, actor, ids[i%len(ids)]); err != nil {
 						b.Fatal(err)
 					}
 					i++
@@ -92,15 +92,15 @@ func BenchmarkAuthenticate(b *testing.B) {
 	testkit.ForEachDBBench(b, func(b *testing.B, db testkit.DB) {
 		ctx := context.Background()
 		env := testkit.NewEnv(b, db, service.Options{})
-		if _, err := env.Service.CreateUser(ctx, authz.System(), service.NewUser{Email: "bench@example.com", Role: "manager", Team: "north", Password: pw}); err != nil {
+		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "bench@example.com", Role: "manager", Team: "north", Password: pw}); err != nil {
 			b.Fatal(err)
 		}
-		sess, err := env.Service.Login(ctx, "bench@example.com", pw, service.Client{})
+		sess, err := env.Service.Sessions.Login(ctx, "bench@example.com", pw, service.Client{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if _, err := env.Service.Authenticate(ctx, sess.Token, service.Client{}); err != nil {
+			if _, err := env.Service.Sessions.Authenticate(ctx, sess.Token, service.Client{}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -33,7 +33,7 @@ type CompanyView struct {
 
 // CreateCompany adds a company (a store when in.IsStore) with its own data
 // key. The actor owns it unless in.OwnerID names someone else.
-func (s *Service) CreateCompany(ctx context.Context, a authz.Actor, in crm.CompanyInput) (crm.Company, error) {
+func (s *Companies) CreateCompany(ctx context.Context, a authz.Actor, in crm.CompanyInput) (crm.Company, error) {
 	if err := in.Normalise(true); err != nil {
 		return crm.Company{}, err
 	}
@@ -90,13 +90,13 @@ func (s *Service) CreateCompany(ctx context.Context, a authz.Actor, in crm.Compa
 }
 
 // companyInScope loads a company for action, like customerInScope.
-func (s *Service) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, error) {
-	return inScope(ctx, s, tx, a, id, action, scope[store.CompanyRow]{"company", tx.CompanyByID, companyRes, errCompanyNotFound})
+func (s *Companies) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, error) {
+	return inScope(ctx, s.core, tx, a, id, action, scope[store.CompanyRow]{"company", tx.CompanyByID, companyRes, errCompanyNotFound})
 }
 
 // Company returns a company and the customers linked to it that the actor
 // may read, auditing every personal field shown.
-func (s *Service) Company(ctx context.Context, a authz.Actor, id string) (CompanyView, error) {
+func (s *Companies) Company(ctx context.Context, a authz.Actor, id string) (CompanyView, error) {
 	if !crm.ValidID(id) {
 		return CompanyView{}, errCompanyNotFound
 	}
@@ -136,7 +136,7 @@ func (s *Service) Company(ctx context.Context, a authz.Actor, id string) (Compan
 }
 
 // UpdateCompany changes the fields in in, and the store flag when set.
-func (s *Service) UpdateCompany(ctx context.Context, a authz.Actor, id string, in crm.CompanyInput) (crm.Company, error) {
+func (s *Companies) UpdateCompany(ctx context.Context, a authz.Actor, id string, in crm.CompanyInput) (crm.Company, error) {
 	if !crm.ValidID(id) {
 		return crm.Company{}, errCompanyNotFound
 	}
@@ -207,7 +207,7 @@ func (s *Service) UpdateCompany(ctx context.Context, a authz.Actor, id string, i
 
 // DeleteCompany removes a company and destroys its data key; its customers
 // stay, unlinked.
-func (s *Service) DeleteCompany(ctx context.Context, a authz.Actor, id string) error {
+func (s *Companies) DeleteCompany(ctx context.Context, a authz.Actor, id string) error {
 	if !crm.ValidID(id) {
 		return errCompanyNotFound
 	}
@@ -246,7 +246,7 @@ type CompanyPage struct {
 }
 
 // ListCompanies returns the companies the actor may read, auditing each.
-func (s *Service) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQuery) (CompanyPage, error) {
+func (s *Companies) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQuery) (CompanyPage, error) {
 	d := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany})
 	if !d.Allowed {
 		return CompanyPage{}, errs.E(errs.Permission, "you may not read companies")
@@ -313,7 +313,7 @@ func (s *Service) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQue
 
 // companyLink checks that the actor may link a customer to company id (it
 // must exist and be readable by the actor).
-func (s *Service) companyLink(ctx context.Context, tx *store.Tx, a authz.Actor, id string) error {
+func (s *core) companyLink(ctx context.Context, tx *store.Tx, a authz.Actor, id string) error {
 	if id == "" {
 		return nil
 	}
@@ -336,7 +336,7 @@ func sealCompany(key keyring.DataKey, c crm.Company) (store.CompanyRow, error) {
 	return row, nil
 }
 
-func (s *Service) openCompany(row store.CompanyRow, d authz.Decision) (crm.Company, []string, error) {
+func (s *Companies) openCompany(row store.CompanyRow, d authz.Decision) (crm.Company, []string, error) {
 	key, err := s.keys.OpenDataKey(row.ID, row.WrappedKey)
 	if err != nil {
 		return crm.Company{}, nil, errs.Wrap(errs.Internal, "service.openCompany", "", err)

@@ -48,7 +48,7 @@ func checkWritable(d authz.Decision, in crm.CustomerInput) error {
 // CreateCustomer adds a customer with a fresh data key. The actor owns the
 // customer unless in.OwnerID names someone else (which only a role with
 // scope over all customers may do).
-func (s *Service) CreateCustomer(ctx context.Context, a authz.Actor, in crm.CustomerInput) (crm.Customer, error) {
+func (s *Customers) CreateCustomer(ctx context.Context, a authz.Actor, in crm.CustomerInput) (crm.Customer, error) {
 	if err := in.Normalise(true); err != nil {
 		return crm.Customer{}, err
 	}
@@ -113,7 +113,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cust
 }
 
 // checkOwner makes sure owner ("" for none) is a user, and returns their team.
-func (s *Service) checkOwner(ctx context.Context, tx *store.Tx, owner string) (string, error) {
+func (s *core) checkOwner(ctx context.Context, tx *store.Tx, owner string) (string, error) {
 	if owner == "" {
 		return "", nil
 	}
@@ -128,7 +128,7 @@ func (s *Service) checkOwner(ctx context.Context, tx *store.Tx, owner string) (s
 }
 
 // ownerTeam is checkOwner outside a transaction.
-func (s *Service) ownerTeam(ctx context.Context, owner string) (string, error) {
+func (s *core) ownerTeam(ctx context.Context, owner string) (string, error) {
 	var team string
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -141,7 +141,7 @@ func (s *Service) ownerTeam(ctx context.Context, owner string) (string, error) {
 // Customer returns one customer as the actor may see it, and audits the
 // read (naming the fields shown) before returning. A customer the actor
 // may not read is "not found", exactly like one that does not exist.
-func (s *Service) Customer(ctx context.Context, a authz.Actor, id string) (crm.Customer, error) {
+func (s *Customers) Customer(ctx context.Context, a authz.Actor, id string) (crm.Customer, error) {
 	if !crm.ValidID(id) {
 		return crm.Customer{}, errCustomerNotFound
 	}
@@ -170,7 +170,7 @@ func (s *Service) Customer(ctx context.Context, a authz.Actor, id string) (crm.C
 
 // UpdateCustomer changes the fields in in, and the owner when in.OwnerID is
 // set; it returns the customer as the actor may now see it.
-func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, in crm.CustomerInput) (crm.Customer, error) {
+func (s *Customers) UpdateCustomer(ctx context.Context, a authz.Actor, id string, in crm.CustomerInput) (crm.Customer, error) {
 	if !crm.ValidID(id) {
 		return crm.Customer{}, errCustomerNotFound
 	}
@@ -246,7 +246,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, a authz.Actor, id string, 
 
 // DeleteCustomer removes a customer and destroys their data key, so that
 // any copy of their sealed fields (in a backup, say) can no longer be read.
-func (s *Service) DeleteCustomer(ctx context.Context, a authz.Actor, id string) error {
+func (s *Customers) DeleteCustomer(ctx context.Context, a authz.Actor, id string) error {
 	if !crm.ValidID(id) {
 		return errCustomerNotFound
 	}
@@ -275,7 +275,7 @@ func (s *Service) DeleteCustomer(ctx context.Context, a authz.Actor, id string) 
 // customerInScope loads customer id for action. A customer the actor may
 // not read is reported as denied, after recording the denied attempt, so
 // that the caller answers "not found" exactly as for a missing one.
-func (s *Service) customerInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CustomerRow, error) {
+func (s *core) customerInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CustomerRow, error) {
 	return inScope(ctx, s, tx, a, id, action, scope[store.CustomerRow]{"customer", tx.CustomerByID, customerRes, errCustomerNotFound})
 }
 
@@ -302,7 +302,7 @@ const (
 
 // ListCustomers returns the customers the actor may read that match q, and
 // audits one read per customer returned.
-func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQuery) (CustomerPage, error) {
+func (s *Customers) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQuery) (CustomerPage, error) {
 	d := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer})
 	if !d.Allowed {
 		return CustomerPage{}, errs.E(errs.Permission, "you may not read customers")
@@ -349,7 +349,7 @@ func (s *Service) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQu
 // customerFilter turns a query into a store filter for actor a whose read
 // decision is d: scope, blind-index searches (only by fields a may read),
 // cursor and limit. reason describes it for the audit log.
-func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuery) (store.CustomerFilter, string, error) {
+func (s *Customers) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuery) (store.CustomerFilter, string, error) {
 	var f store.CustomerFilter
 	var err error
 	if f.Limit, err = pageLimit(q.Limit); err != nil {
@@ -407,7 +407,7 @@ func (s *Service) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuer
 }
 
 // tagIndexes are the blind indexes of a normalised tag list.
-func (s *Service) tagIndexes(tags string) [][]byte {
+func (s *core) tagIndexes(tags string) [][]byte {
 	var out [][]byte
 	for _, t := range crm.Tags(tags) {
 		out = append(out, s.index.Index(fieldcrypt.IndexTag, strings.ToLower(t)))
@@ -416,7 +416,7 @@ func (s *Service) tagIndexes(tags string) [][]byte {
 }
 
 // nameTokens are the blind indexes of a name's search tokens.
-func (s *Service) nameTokens(name string) [][]byte {
+func (s *core) nameTokens(name string) [][]byte {
 	var out [][]byte
 	for _, t := range crm.NameTokens(name) {
 		out = append(out, s.index.Index(fieldcrypt.IndexNameToken, t))
@@ -424,7 +424,7 @@ func (s *Service) nameTokens(name string) [][]byte {
 	return out
 }
 
-func (s *Service) sealCustomer(key keyring.DataKey, c crm.Customer) (store.CustomerRow, error) {
+func (s *Customers) sealCustomer(key keyring.DataKey, c crm.Customer) (store.CustomerRow, error) {
 	row := store.CustomerRow{ID: c.ID, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam, CompanyID: c.CompanyID, Sealed: map[string][]byte{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	for name, v := range c.Fields {
 		ct, err := fieldcrypt.Seal(key, customerPlace(c.ID, name), v)
@@ -443,7 +443,7 @@ func (s *Service) sealCustomer(key keyring.DataKey, c crm.Customer) (store.Custo
 	return row, nil
 }
 
-func (s *Service) openKey(row store.CustomerRow) (keyring.DataKey, error) {
+func (s *core) openKey(row store.CustomerRow) (keyring.DataKey, error) {
 	key, err := s.keys.OpenDataKey(row.ID, row.WrappedKey)
 	if err != nil {
 		return key, errs.Wrap(errs.Internal, "service.openKey", "", err)
@@ -452,7 +452,7 @@ func (s *Service) openKey(row store.CustomerRow) (keyring.DataKey, error) {
 }
 
 // openAll opens every field of row, for rewriting; never returned as is.
-func (s *Service) openAll(key keyring.DataKey, row store.CustomerRow) (crm.Customer, error) {
+func (s *Customers) openAll(key keyring.DataKey, row store.CustomerRow) (crm.Customer, error) {
 	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, CompanyID: row.CompanyID, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 	for name, ct := range row.Sealed {
 		v, err := fieldcrypt.Open(key, customerPlace(row.ID, name), ct)
@@ -467,7 +467,7 @@ func (s *Service) openAll(key keyring.DataKey, row store.CustomerRow) (crm.Custo
 // openCustomer opens only the fields d lets the actor see, masking the
 // masked ones, and names the fields shown for the audit event. Hidden
 // fields are never decrypted.
-func (s *Service) openCustomer(row store.CustomerRow, d authz.Decision) (crm.Customer, []string, error) {
+func (s *core) openCustomer(row store.CustomerRow, d authz.Decision) (crm.Customer, []string, error) {
 	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, CompanyID: row.CompanyID, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 	key, err := s.openKey(row)
 	if err != nil {

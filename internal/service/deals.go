@@ -28,7 +28,7 @@ func dealPlace(id, column string) fieldcrypt.Place {
 
 // Stages returns the pipeline's stages in order. Anyone logged in may
 // read them: they hold no personal data.
-func (s *Service) Stages(ctx context.Context) ([]crm.Stage, error) {
+func (s *Deals) Stages(ctx context.Context) ([]crm.Stage, error) {
 	var out []crm.Stage
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -42,7 +42,7 @@ var stageID = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // SetStages replaces the pipeline (admins: whoever may update users and
 // roles). A stage that deals are in cannot be removed.
-func (s *Service) SetStages(ctx context.Context, a authz.Actor, stages []crm.Stage) error {
+func (s *Deals) SetStages(ctx context.Context, a authz.Actor, stages []crm.Stage) error {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not change the pipeline"); err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (s *Service) SetStages(ctx context.Context, a authz.Actor, stages []crm.Sta
 
 // CreateDeal opens a deal on a customer the actor may read. The actor owns
 // it; title and amount are sealed under the customer's data key.
-func (s *Service) CreateDeal(ctx context.Context, a authz.Actor, customerID string, in crm.DealInput) (crm.Deal, error) {
+func (s *Deals) CreateDeal(ctx context.Context, a authz.Actor, customerID string, in crm.DealInput) (crm.Deal, error) {
 	if !crm.ValidID(customerID) {
 		return crm.Deal{}, errCustomerNotFound
 	}
@@ -149,7 +149,7 @@ func (s *Service) CreateDeal(ctx context.Context, a authz.Actor, customerID stri
 
 // UpdateDeal changes a deal; moving it is changing its stage (which sets
 // the stage's probability unless one is given).
-func (s *Service) UpdateDeal(ctx context.Context, a authz.Actor, id string, in crm.DealInput) (crm.Deal, error) {
+func (s *Deals) UpdateDeal(ctx context.Context, a authz.Actor, id string, in crm.DealInput) (crm.Deal, error) {
 	if !crm.ValidID(id) {
 		return crm.Deal{}, errDealNotFound
 	}
@@ -225,7 +225,7 @@ func (s *Service) UpdateDeal(ctx context.Context, a authz.Actor, id string, in c
 }
 
 // DeleteDeal removes a deal.
-func (s *Service) DeleteDeal(ctx context.Context, a authz.Actor, id string) error {
+func (s *Deals) DeleteDeal(ctx context.Context, a authz.Actor, id string) error {
 	if !crm.ValidID(id) {
 		return errDealNotFound
 	}
@@ -258,7 +258,7 @@ type StageColumn struct {
 
 // Pipeline returns the deals the actor may read, by stage, with totals;
 // customerID ("" for all) narrows it to one customer's deals.
-func (s *Service) Pipeline(ctx context.Context, a authz.Actor, customerID string) ([]StageColumn, error) {
+func (s *Deals) Pipeline(ctx context.Context, a authz.Actor, customerID string) ([]StageColumn, error) {
 	d := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal})
 	if !d.Allowed {
 		return nil, errs.E(errs.Permission, "you may not read deals")
@@ -407,7 +407,7 @@ type DealView struct {
 }
 
 // Deal returns a deal the actor may read, with its activities.
-func (s *Service) Deal(ctx context.Context, a authz.Actor, id string) (DealView, error) {
+func (s *Deals) Deal(ctx context.Context, a authz.Actor, id string) (DealView, error) {
 	if !crm.ValidID(id) {
 		return DealView{}, errDealNotFound
 	}
@@ -456,7 +456,7 @@ func (s *Service) Deal(ctx context.Context, a authz.Actor, id string) (DealView,
 // LogDealActivity records an activity about a deal, by whoever may change
 // the deal. It is sealed under the deal's customer's key and shows on the
 // customer's timeline too.
-func (s *Service) LogDealActivity(ctx context.Context, a authz.Actor, dealID string, in crm.ActivityInput) (crm.Activity, error) {
+func (s *Deals) LogDealActivity(ctx context.Context, a authz.Actor, dealID string, in crm.ActivityInput) (crm.Activity, error) {
 	if !crm.ValidID(dealID) {
 		return crm.Activity{}, errDealNotFound
 	}

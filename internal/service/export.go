@@ -23,7 +23,7 @@ const MaxExportRows = 100_000
 // masked. The export is audited with its row count and columns before a
 // byte is written; values that a spreadsheet would run as a formula are
 // prefixed with an apostrophe.
-func (s *Service) ExportCustomers(ctx context.Context, a authz.Actor, q CustomerQuery, w io.Writer) (int, error) {
+func (s *Customers) ExportCustomers(ctx context.Context, a authz.Actor, q CustomerQuery, w io.Writer) (int, error) {
 	d := authz.Decide(a, authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer})
 	rd := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer})
 	if !d.Allowed || !rd.Allowed {

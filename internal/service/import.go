@@ -84,7 +84,7 @@ type importRow struct {
 // as duplicates. By default one invalid row means nothing is stored.
 // Each created customer gets its own data key and a create event; the
 // import itself is audited with its counts, also when nothing is stored.
-func (s *Service) ImportCustomers(ctx context.Context, a authz.Actor, r io.Reader, opt ImportOptions) (ImportReport, error) {
+func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Reader, opt ImportOptions) (ImportReport, error) {
 	rep := ImportReport{DryRun: opt.DryRun, Duplicates: []ImportProblem{}, Problems: []ImportProblem{}}
 	owner, team := a.UserID, a.Team
 	if owner == authz.SystemUserID {
@@ -289,7 +289,7 @@ func importInput(rec []string, cols map[string]int) crm.CustomerInput {
 	return in
 }
 
-func (s *Service) duplicateInFile(c crm.Customer, seen map[string]int, line int) string {
+func (s *Customers) duplicateInFile(c crm.Customer, seen map[string]int, line int) string {
 	for _, x := range []struct{ field, index string }{
 		{crm.FieldEmail, fieldcrypt.IndexCustomerEmail},
 		{crm.FieldPhone, fieldcrypt.IndexCustomerPhone},
@@ -309,7 +309,7 @@ func (s *Service) duplicateInFile(c crm.Customer, seen map[string]int, line int)
 
 // dropExisting removes rows whose email or phone a customer in scope
 // already has, reporting them as duplicates.
-func (s *Service) dropExisting(ctx context.Context, tx *store.Tx, rows []importRow, owner string, rep *ImportReport) ([]importRow, error) {
+func (s *Customers) dropExisting(ctx context.Context, tx *store.Tx, rows []importRow, owner string, rep *ImportReport) ([]importRow, error) {
 	type ix struct{ field, index, column string }
 	dup := map[int]string{}
 	for _, x := range []ix{

@@ -18,7 +18,7 @@ func TestImportCustomers(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		if _, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "Existing", "email", "taken@example.com")); err != nil {
+		if _, err := f.Service.Customers.CreateCustomer(ctx, f.sales1, input("name", "Existing", "email", "taken@example.com")); err != nil {
 			t.Fatal(err)
 		}
 		tests := []struct {
@@ -64,7 +64,7 @@ func TestImportCustomers(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				rep, err := f.Service.ImportCustomers(ctx, tt.actor, strings.NewReader(tt.csv), tt.opt)
+				rep, err := f.Service.Customers.ImportCustomers(ctx, tt.actor, strings.NewReader(tt.csv), tt.opt)
 				if tt.kind != 0 {
 					if !errs.Is(err, tt.kind) {
 						t.Fatalf("err = %v, want %v", err, tt.kind)
@@ -83,7 +83,7 @@ func TestImportCustomers(t *testing.T) {
 				if rep.Imported != (tt.created > 0) {
 					t.Errorf("imported = %v", rep.Imported)
 				}
-				page, err := f.Service.ListCustomers(ctx, tt.actor, service.CustomerQuery{Limit: 200})
+				page, err := f.Service.Customers.ListCustomers(ctx, tt.actor, service.CustomerQuery{Limit: 200})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -118,19 +118,19 @@ func TestExportCustomers(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		c, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "=HYPERLINK(\"http://evil\")", "email", "x@example.com", "phone", "+86 139 0000 0001"))
+		c, err := f.Service.Customers.CreateCustomer(ctx, f.sales1, input("name", "=HYPERLINK(\"http://evil\")", "email", "x@example.com", "phone", "+86 139 0000 0001"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c.ID, input("national_id", "110101199003071234")); err != nil {
+		if _, err := f.Service.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("national_id", "110101199003071234")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.CreateCustomer(ctx, f.sales2, input("name", "Other Owner")); err != nil {
+		if _, err := f.Service.Customers.CreateCustomer(ctx, f.sales2, input("name", "Other Owner")); err != nil {
 			t.Fatal(err)
 		}
 		export := func(a authz.Actor) ([][]string, error) {
 			var buf bytes.Buffer
-			if _, err := f.Service.ExportCustomers(ctx, a, service.CustomerQuery{}, &buf); err != nil {
+			if _, err := f.Service.Customers.ExportCustomers(ctx, a, service.CustomerQuery{}, &buf); err != nil {
 				return nil, err
 			}
 			return csv.NewReader(&buf).ReadAll()
@@ -166,13 +166,13 @@ func TestExportCustomers(t *testing.T) {
 
 		// An export imports back: the apostrophes come off.
 		var buf bytes.Buffer
-		f.Service.ExportCustomers(ctx, f.admin, service.CustomerQuery{}, &buf)
+		f.Service.Customers.ExportCustomers(ctx, f.admin, service.CustomerQuery{}, &buf)
 		fresh := newFixture(t, testkit.NewSQLite(t))
-		rep, err := fresh.Service.ImportCustomers(ctx, fresh.admin, &buf, service.ImportOptions{})
+		rep, err := fresh.Service.Customers.ImportCustomers(ctx, fresh.admin, &buf, service.ImportOptions{})
 		if err != nil || rep.Created != 2 {
 			t.Fatalf("re-import: %+v %v", rep, err)
 		}
-		back, _ := fresh.Service.ListCustomers(ctx, fresh.admin, service.CustomerQuery{Email: "x@example.com"})
+		back, _ := fresh.Service.Customers.ListCustomers(ctx, fresh.admin, service.CustomerQuery{Email: "x@example.com"})
 		if len(back.Customers) != 1 || back.Customers[0].Fields["phone"] != "+8613900000001" || back.Customers[0].Fields["name"] != `=HYPERLINK("http://evil")` {
 			t.Fatalf("round trip: %+v", back.Customers)
 		}
@@ -195,7 +195,7 @@ func BenchmarkImport100k(b *testing.B) {
 			b.StopTimer()
 			f := newFixtureTB(b, testkit.NewLike(b, db))
 			b.StartTimer()
-			rep, err := f.Service.ImportCustomers(context.Background(), f.admin, bytes.NewReader(data), service.ImportOptions{})
+			rep, err := f.Service.Customers.ImportCustomers(context.Background(), f.admin, bytes.NewReader(data), service.ImportOptions{})
 			if err != nil || rep.Created != 100_000 {
 				b.Fatalf("%+v %v", rep.Invalid, err)
 			}
@@ -219,7 +219,7 @@ func FuzzImport(f *testing.F) {
 	db := testkit.NewSQLite(f)
 	fx := newFixtureTB(f, db)
 	f.Fuzz(func(t *testing.T, data string) {
-		_, err := fx.Service.ImportCustomers(context.Background(), fx.admin, strings.NewReader(data), service.ImportOptions{DryRun: true})
+		_, err := fx.Service.Customers.ImportCustomers(context.Background(), fx.admin, strings.NewReader(data), service.ImportOptions{DryRun: true})
 		if err != nil && errs.KindOf(err).Status() >= 500 {
 			t.Fatalf("import of %q: %v", data, err)
 		}

@@ -30,7 +30,7 @@ var errBadLink = errs.InvalidField("token", "this link is not valid: it was used
 
 // issueLink makes a fresh single-use link for user, voiding older unused
 // ones of the same purpose, inside tx. It returns the token.
-func (s *Service) issueLink(ctx context.Context, tx *store.Tx, userID, purpose string, ttl time.Duration) (string, error) {
+func (s *Users) issueLink(ctx context.Context, tx *store.Tx, userID, purpose string, ttl time.Duration) (string, error) {
 	now := s.now()
 	token, hash := authn.NewLinkToken()
 	if err := tx.RevokeLinks(ctx, userID, purpose, now); err != nil {
@@ -45,7 +45,7 @@ func (s *Service) issueLink(ctx context.Context, tx *store.Tx, userID, purpose s
 // the same whether or not there is: nothing tells who has an account, and
 // the email is sent in the background. Requests count against the
 // client's address like failed logins, so nobody can mail-bomb a user.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Client) error {
+func (s *Users) RequestPasswordReset(ctx context.Context, email string, c Client) error {
 	now := s.now()
 	a := authz.Actor{IP: c.IP}
 	if wait, ok := s.throttle.Allow(c.IP, now); !ok {
@@ -82,23 +82,23 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Clie
 // ResetPassword sets a new password with a reset link. It ends every
 // session of the user and clears a lockout, but logs nobody in: the next
 // login still asks for the second factor.
-func (s *Service) ResetPassword(ctx context.Context, token, password string, c Client) error {
+func (s *Users) ResetPassword(ctx context.Context, token, password string, c Client) error {
 	return s.setPasswordByLink(ctx, token, store.LinkReset, password, c, "user.password_reset")
 }
 
 // AcceptInvitation sets the invited user's first password.
-func (s *Service) AcceptInvitation(ctx context.Context, token, password string, c Client) error {
+func (s *Users) AcceptInvitation(ctx context.Context, token, password string, c Client) error {
 	return s.setPasswordByLink(ctx, token, store.LinkInvite, password, c, "user.invitation_accept")
 }
 
 // CheckLink tells whether a link is still usable, so that the page it
 // opens can say so before the user types a password.
-func (s *Service) CheckLink(ctx context.Context, token, purpose string) error {
+func (s *Users) CheckLink(ctx context.Context, token, purpose string) error {
 	_, err := s.linkUser(ctx, token, purpose)
 	return err
 }
 
-func (s *Service) linkUser(ctx context.Context, token, purpose string) (store.UserRow, error) {
+func (s *Users) linkUser(ctx context.Context, token, purpose string) (store.UserRow, error) {
 	if !authn.WellFormedLinkToken(token) {
 		return store.UserRow{}, errBadLink
 	}
@@ -122,7 +122,7 @@ func (s *Service) linkUser(ctx context.Context, token, purpose string) (store.Us
 	return u, err
 }
 
-func (s *Service) setPasswordByLink(ctx context.Context, token, purpose, password string, c Client, action string) error {
+func (s *Users) setPasswordByLink(ctx context.Context, token, purpose, password string, c Client, action string) error {
 	u, err := s.linkUser(ctx, token, purpose)
 	if err != nil {
 		return err
@@ -173,7 +173,7 @@ type Invitation struct {
 // InviteUser creates a user without a password and emails them a link,
 // valid for 7 days, to choose one. Until they do, nobody can log in as
 // them. Administrators only; audited as user.invite.
-func (s *Service) InviteUser(ctx context.Context, a authz.Actor, in NewUser) (Invitation, error) {
+func (s *Users) InviteUser(ctx context.Context, a authz.Actor, in NewUser) (Invitation, error) {
 	if err := s.checkNewUser(ctx, a, &in); err != nil {
 		return Invitation{}, err
 	}
@@ -202,7 +202,7 @@ func (s *Service) InviteUser(ctx context.Context, a authz.Actor, in NewUser) (In
 // request (the user lost their password and cannot reach the login page's
 // form, say). The link is emailed; when no relay is configured it is
 // returned for the administrator to pass on. Audited.
-func (s *Service) SendPasswordReset(ctx context.Context, a authz.Actor, userID string) (link string, mailed bool, err error) {
+func (s *Users) SendPasswordReset(ctx context.Context, a authz.Actor, userID string) (link string, mailed bool, err error) {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not reset other users' passwords"); err != nil {
 		return "", false, err
 	}

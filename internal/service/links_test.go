@@ -49,18 +49,18 @@ func TestPasswordReset(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env, smtp := mailEnv(t, db, clk)
 		svc := env.Service
-		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "han.mei@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "han.mei@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		c := service.Client{IP: "192.0.2.44"}
-		old, err := svc.Login(ctx, "han.mei@example.com", pw, c)
+		old, err := svc.Sessions.Login(ctx, "han.mei@example.com", pw, c)
 		if err != nil {
 			t.Fatal(err)
 		}
 
 		// Known and unknown emails get the same answer; only the known one gets mail.
 		for _, email := range []string{"nobody@example.com", "Han.Mei@Example.com"} {
-			if err := svc.RequestPasswordReset(ctx, email, c); err != nil {
+			if err := svc.Users.RequestPasswordReset(ctx, email, c); err != nil {
 				t.Fatalf("%s: %v", email, err)
 			}
 		}
@@ -73,44 +73,44 @@ func TestPasswordReset(t *testing.T) {
 		if path != service.ResetPath {
 			t.Fatalf("link path %s", path)
 		}
-		if err := svc.RequestPasswordReset(ctx, "not an email", c); !errs.Is(err, errs.Invalid) {
+		if err := svc.Users.RequestPasswordReset(ctx, "not an email", c); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("bad email: %v", err)
 		}
 
 		const next = "a brand new passphrase 2026"
-		if err := svc.ResetPassword(ctx, token, "short", c); !errs.Is(err, errs.Invalid) {
+		if err := svc.Users.ResetPassword(ctx, token, "short", c); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("weak password accepted: %v", err)
 		}
-		if err := svc.ResetPassword(ctx, token, next, c); err != nil {
+		if err := svc.Users.ResetPassword(ctx, token, next, c); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.ResetPassword(ctx, token, "yet another passphrase 99", c); !errs.Is(err, errs.Invalid) {
+		if err := svc.Users.ResetPassword(ctx, token, "yet another passphrase 99", c); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a used link worked again: %v", err)
 		}
-		if _, err := svc.Authenticate(ctx, old.Token, c); !errs.Is(err, errs.Unauthenticated) {
+		if _, err := svc.Sessions.Authenticate(ctx, old.Token, c); !errs.Is(err, errs.Unauthenticated) {
 			t.Fatalf("a session from before the reset survived: %v", err)
 		}
-		if _, err := svc.Login(ctx, "han.mei@example.com", pw, c); !errs.Is(err, errs.Unauthenticated) {
+		if _, err := svc.Sessions.Login(ctx, "han.mei@example.com", pw, c); !errs.Is(err, errs.Unauthenticated) {
 			t.Fatal("the old password still works")
 		}
-		if _, err := svc.Login(ctx, "han.mei@example.com", next, c); err != nil {
+		if _, err := svc.Sessions.Login(ctx, "han.mei@example.com", next, c); err != nil {
 			t.Fatalf("the new password: %v", err)
 		}
 
 		// A link expires after 30 minutes, and a newer link voids an older one.
-		svc.RequestPasswordReset(ctx, "han.mei@example.com", c)
+		svc.Users.RequestPasswordReset(ctx, "han.mei@example.com", c)
 		_, first := linkIn(t, smtp.Next(t).Body)
-		svc.RequestPasswordReset(ctx, "han.mei@example.com", c)
+		svc.Users.RequestPasswordReset(ctx, "han.mei@example.com", c)
 		_, second := linkIn(t, smtp.Next(t).Body)
-		if err := svc.ResetPassword(ctx, first, "replaced link passphrase", c); !errs.Is(err, errs.Invalid) {
+		if err := svc.Users.ResetPassword(ctx, first, "replaced link passphrase", c); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a replaced link worked: %v", err)
 		}
 		clk.Advance(service.ResetLinkFor)
-		if err := svc.CheckLink(ctx, second, "reset"); !errs.Is(err, errs.Invalid) {
+		if err := svc.Users.CheckLink(ctx, second, "reset"); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a 30-minute-old link is still valid: %v", err)
 		}
 		for _, bad := range []string{"", "srl_x", "srs_" + second[4:], second + "A"} {
-			if err := svc.ResetPassword(ctx, bad, next, c); !errs.Is(err, errs.Invalid) {
+			if err := svc.Users.ResetPassword(ctx, bad, next, c); !errs.Is(err, errs.Invalid) {
 				t.Errorf("token %q: %v", bad, err)
 			}
 		}
@@ -125,13 +125,13 @@ func TestPasswordResetKeepsSecondFactor(t *testing.T) {
 		svc := env.Service
 		c := service.Client{IP: "192.0.2.45"}
 		enrolTOTP(t, svc, clk, "mfa.user@example.com", c)
-		svc.RequestPasswordReset(ctx, "mfa.user@example.com", c)
+		svc.Users.RequestPasswordReset(ctx, "mfa.user@example.com", c)
 		_, token := linkIn(t, smtp.Next(t).Body)
 		const next = "reset but still two steps"
-		if err := svc.ResetPassword(ctx, token, next, c); err != nil {
+		if err := svc.Users.ResetPassword(ctx, token, next, c); err != nil {
 			t.Fatal(err)
 		}
-		sess, err := svc.Login(ctx, "mfa.user@example.com", next, c)
+		sess, err := svc.Sessions.Login(ctx, "mfa.user@example.com", next, c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +148,7 @@ func TestInvitation(t *testing.T) {
 		env, smtp := mailEnv(t, db, clk)
 		svc := env.Service
 		c := service.Client{IP: "192.0.2.46"}
-		inv, err := svc.InviteUser(ctx, authz.System(), service.NewUser{Email: "new.hire@example.com", Role: "support", Team: "north"})
+		inv, err := svc.Users.InviteUser(ctx, authz.System(), service.NewUser{Email: "new.hire@example.com", Role: "support", Team: "north"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +160,7 @@ func TestInvitation(t *testing.T) {
 		if got.To != "new.hire@example.com" || path != service.InvitePath {
 			t.Fatalf("invite to %s, path %s", got.To, path)
 		}
-		users, _ := svc.ListUsers(ctx, authz.System())
+		users, _ := svc.Users.ListUsers(ctx, authz.System())
 		pending := false
 		for _, u := range users {
 			pending = pending || u.Email == "new.hire@example.com" && u.Invited
@@ -169,33 +169,33 @@ func TestInvitation(t *testing.T) {
 			t.Fatal("the invited user is not listed as invited")
 		}
 		for _, p := range []string{"", pw} {
-			if _, err := svc.Login(ctx, "new.hire@example.com", p, c); !errs.Is(err, errs.Unauthenticated) {
+			if _, err := svc.Sessions.Login(ctx, "new.hire@example.com", p, c); !errs.Is(err, errs.Unauthenticated) {
 				t.Fatalf("an invited user logged in before choosing a password (%q): %v", p, err)
 			}
 		}
-		if err := svc.ResetPassword(ctx, token, pw, c); !errs.Is(err, errs.Invalid) {
+		if err := svc.Users.ResetPassword(ctx, token, pw, c); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("an invitation link used as a reset link: %v", err)
 		}
-		if err := svc.AcceptInvitation(ctx, token, pw, c); err != nil {
+		if err := svc.Users.AcceptInvitation(ctx, token, pw, c); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.AcceptInvitation(ctx, token, "second acceptance phrase", c); !errs.Is(err, errs.Invalid) {
+		if err := svc.Users.AcceptInvitation(ctx, token, "second acceptance phrase", c); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("an invitation accepted twice: %v", err)
 		}
-		if _, err := svc.Login(ctx, "new.hire@example.com", pw, c); err != nil {
+		if _, err := svc.Sessions.Login(ctx, "new.hire@example.com", pw, c); err != nil {
 			t.Fatalf("login after accepting: %v", err)
 		}
-		if _, err := svc.InviteUser(ctx, authz.Actor{UserID: "usr_x", Roles: []authz.Role{"sales"}}, service.NewUser{Email: "x@example.com", Role: "admin"}); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Users.InviteUser(ctx, authz.Actor{UserID: "usr_x", Roles: []authz.Role{"sales"}}, service.NewUser{Email: "x@example.com", Role: "admin"}); !errs.Is(err, errs.Permission) {
 			t.Fatalf("a salesperson invited an admin: %v", err)
 		}
 
 		// Without a relay the administrator gets the link to pass on.
 		bare := testkit.NewEnv(t, testkit.NewLike(t, db), service.Options{PublicURL: "https://crm.example.com"})
-		inv, err = bare.Service.InviteUser(ctx, authz.System(), service.NewUser{Email: "x@example.com", Role: "sales"})
+		inv, err = bare.Service.Users.InviteUser(ctx, authz.System(), service.NewUser{Email: "x@example.com", Role: "sales"})
 		if err != nil || inv.Mailed || inv.Link == "" {
 			t.Fatalf("no relay: %+v, %v", inv, err)
 		}
-		if _, tok := linkIn(t, inv.Link); bare.Service.CheckLink(ctx, tok, "invite") != nil {
+		if _, tok := linkIn(t, inv.Link); bare.Service.Users.CheckLink(ctx, tok, "invite") != nil {
 			t.Fatal("the returned link does not work")
 		}
 	})
@@ -206,23 +206,23 @@ func TestInvitation(t *testing.T) {
 func enrolTOTP(t *testing.T, svc *service.Service, clk *clock, email string, c service.Client) string {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: "sales", Password: pw}); err != nil {
+	if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: "sales", Password: pw}); err != nil {
 		t.Fatal(err)
 	}
-	sess, err := svc.Login(ctx, email, pw, c)
+	sess, err := svc.Sessions.Login(ctx, email, pw, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := svc.Authenticate(ctx, sess.Token, c)
+	a, err := svc.Sessions.Authenticate(ctx, sess.Token, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	en, err := svc.BeginTOTP(ctx, a)
+	en, err := svc.Sessions.BeginTOTP(ctx, a)
 	if err != nil {
 		t.Fatal(err)
 	}
 	code, _ := totp.GenerateCode(en.Secret, clk.Now())
-	if _, err := svc.ConfirmTOTP(ctx, a, en.Secret, code); err != nil {
+	if _, err := svc.Sessions.ConfirmTOTP(ctx, a, en.Secret, code); err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(30 * time.Second) // the enrolment code is spent

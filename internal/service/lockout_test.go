@@ -37,13 +37,13 @@ func TestLockout(t *testing.T) {
 		}
 		t.Cleanup(other.Close)
 		servers := []*service.Service{env.Service, other}
-		if _, err := env.Service.CreateUser(ctx, authz.System(), service.NewUser{Email: "li.lei@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "li.lei@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		c := service.Client{IP: "198.51.100.7"}
 		for _, email := range []string{"li.lei@example.com", "nobody@example.com"} {
 			for i := range authn.LockAfter {
-				_, err := servers[i%2].Login(ctx, email, "not the password at all", c)
+				_, err := servers[i%2].Sessions.Login(ctx, email, "not the password at all", c)
 				if !errs.Is(err, errs.Unauthenticated) {
 					t.Fatalf("%s failure %d: %v", email, i+1, err)
 				}
@@ -51,13 +51,13 @@ func TestLockout(t *testing.T) {
 			}
 		}
 		wrongAnswer := func() string {
-			_, err := env.Service.Login(ctx, "li.lei@example.com", "not the password at all", c)
+			_, err := env.Service.Sessions.Login(ctx, "li.lei@example.com", "not the password at all", c)
 			msg, _ := errs.Public(err)
 			return msg
 		}()
 		for i, s := range servers {
 			for _, email := range []string{"li.lei@example.com", "nobody@example.com"} {
-				_, err := s.Login(ctx, email, pw, c)
+				_, err := s.Sessions.Login(ctx, email, pw, c)
 				msg, _ := errs.Public(err)
 				if !errs.Is(err, errs.Unauthenticated) || msg != wrongAnswer {
 					t.Fatalf("server %d, %s locked, right password: %v; want exactly the wrong-password answer %q", i, email, err, wrongAnswer)
@@ -73,14 +73,14 @@ func TestLockout(t *testing.T) {
 		smtp.None(t, 200*time.Millisecond) // nothing for the unknown account, and only one lock email
 
 		clk.Advance(authn.LockFor)
-		if _, err := other.Login(ctx, "li.lei@example.com", pw, c); err != nil {
+		if _, err := other.Sessions.Login(ctx, "li.lei@example.com", pw, c); err != nil {
 			t.Fatalf("after 30 minutes the right password must work: %v", err)
 		}
 		// The success cleared the run: one more failure does not lock again.
-		if _, err := env.Service.Login(ctx, "li.lei@example.com", "wrong again, once", c); !errs.Is(err, errs.Unauthenticated) {
+		if _, err := env.Service.Sessions.Login(ctx, "li.lei@example.com", "wrong again, once", c); !errs.Is(err, errs.Unauthenticated) {
 			t.Fatal(err)
 		}
-		if _, err := env.Service.Login(ctx, "li.lei@example.com", pw, c); err != nil {
+		if _, err := env.Service.Sessions.Login(ctx, "li.lei@example.com", pw, c); err != nil {
 			t.Fatalf("one failure after a success locked the account: %v", err)
 		}
 

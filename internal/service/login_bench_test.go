@@ -24,22 +24,22 @@ func BenchmarkLoginStorm(b *testing.B) {
 		svc := env.Service
 		const storm = 50
 		for i := range storm {
-			if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: fmt.Sprintf("u%d@example.com", i), Role: "sales", Password: pw}); err != nil {
+			if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: fmt.Sprintf("u%d@example.com", i), Role: "sales", Password: pw}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "reader@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "reader@example.com", Role: "sales", Password: pw}); err != nil {
 			b.Fatal(err)
 		}
-		sess, err := svc.Login(ctx, "reader@example.com", pw, service.Client{IP: "192.0.2.1"})
+		sess, err := svc.Sessions.Login(ctx, "reader@example.com", pw, service.Client{IP: "192.0.2.1"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		reader, err := svc.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+		reader, err := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		c, err := svc.CreateCustomer(ctx, reader, input("name", "客户", "email", "c@example.com", "phone", "+86 138 0000 0000"))
+		c, err := svc.Customers.CreateCustomer(ctx, reader, input("name", "客户", "email", "c@example.com", "phone", "+86 138 0000 0000"))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -54,7 +54,7 @@ func BenchmarkLoginStorm(b *testing.B) {
 				next++
 				mu.Unlock()
 				for pb.Next() {
-					if _, err := svc.Login(ctx, email, pw, service.Client{IP: "192.0.2.9"}); err != nil {
+					if _, err := svc.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.9"}); err != nil {
 						b.Error(err)
 						return
 					}
@@ -75,7 +75,7 @@ func BenchmarkLoginStorm(b *testing.B) {
 							return
 						default:
 						}
-						if _, err := svc.Login(ctx, email, pw, service.Client{IP: "192.0.2.9"}); err != nil {
+						if _, err := svc.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.9"}); err != nil {
 							b.Error(err)
 							return
 						}
@@ -85,7 +85,7 @@ func BenchmarkLoginStorm(b *testing.B) {
 			var lat []time.Duration
 			for b.Loop() {
 				t0 := time.Now()
-				if _, err := svc.Customer(ctx, reader, c.ID); err != nil {
+				if _, err := svc.Customers.Customer(ctx, reader, c.ID); err != nil {
 					b.Fatal(err)
 				}
 				lat = append(lat, time.Since(t0))

@@ -51,7 +51,7 @@ func totpOfferPlace(sessionID string) fieldcrypt.Place {
 // the client chose. Adding or replacing an authenticator needs a fresh
 // proof of the user (requireStepUp), with their second factor if they have
 // one.
-func (s *Service) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment, error) {
+func (s *Sessions) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment, error) {
 	me, err := s.me(ctx, a)
 	if err != nil {
 		return TOTPEnrolment{}, err
@@ -87,7 +87,7 @@ func (s *Service) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment, 
 var errNoOffer = errs.E(errs.Conflict, "no authenticator set-up is under way on this session, or it is more than 10 minutes old; start again")
 
 // pendingTOTP opens this session's pending enrolment (BeginTOTP) in tx.
-func (s *Service) pendingTOTP(ctx context.Context, tx *store.Tx, a authz.Actor) (store.UserRow, TOTPEnrolment, error) {
+func (s *Sessions) pendingTOTP(ctx context.Context, tx *store.Tx, a authz.Actor) (store.UserRow, TOTPEnrolment, error) {
 	u, err := tx.UserByID(ctx, a.UserID)
 	if err != nil {
 		return u, TOTPEnrolment{}, notFound(err, "user")
@@ -124,7 +124,7 @@ func (s *Service) pendingTOTP(ctx context.Context, tx *store.Tx, a authz.Actor) 
 
 // PendingTOTP shows this session's pending secret again (after a wrong
 // code), so the user need not scan a new one.
-func (s *Service) PendingTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment, error) {
+func (s *Sessions) PendingTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment, error) {
 	if _, err := s.me(ctx, a); err != nil {
 		return TOTPEnrolment{}, err
 	}
@@ -143,7 +143,7 @@ func (s *Service) PendingTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment
 // working. secret, when the client sends it back, must be the pending one.
 // Like BeginTOTP it needs a fresh proof of the user: a borrowed session
 // cannot add or replace a second factor.
-func (s *Service) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code string) ([]string, error) {
+func (s *Sessions) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code string) ([]string, error) {
 	if a.SessionID == "" || a.UserID == authz.SystemUserID {
 		return nil, errs.E(errs.Permission, "log in first")
 	}
@@ -218,7 +218,7 @@ func newRecoveryCode() string {
 // usable once) or an unused recovery code. Failures are counted, delayed
 // and locked like password failures, and audited. On success the session
 // gets a new token, returned; the old one stops working.
-func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) (Session, error) {
+func (s *Sessions) VerifyMFA(ctx context.Context, a authz.Actor, code string) (Session, error) {
 	if !a.MFAPending {
 		return Session{}, errs.E(errs.Conflict, "this session has given its second factor already")
 	}
@@ -236,7 +236,7 @@ func (s *Service) VerifyMFA(ctx context.Context, a authz.Actor, code string) (Se
 // password if they have no second factor. (A passkey proves it through
 // FinishPasskeyProof.) The session's token is rotated; the new one is
 // returned.
-func (s *Service) StepUp(ctx context.Context, a authz.Actor, code, password string) (Session, error) {
+func (s *Sessions) StepUp(ctx context.Context, a authz.Actor, code, password string) (Session, error) {
 	var u store.UserRow
 	var passkeys int
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
@@ -277,7 +277,7 @@ func (s *Service) StepUp(ctx context.Context, a authz.Actor, code, password stri
 // at login (the session is pending) or a step-up. Failures are counted per
 // user like password failures (delay from the 5th, lock at the 10th) and
 // answered as field's error wrong. Success rotates the session's token.
-func (s *Service) prove(ctx context.Context, a authz.Actor, field, wrong string, check func(tx *store.Tx) (ok bool, method string, err error)) (Session, error) {
+func (s *Sessions) prove(ctx context.Context, a authz.Actor, field, wrong string, check func(tx *store.Tx) (ok bool, method string, err error)) (Session, error) {
 	if a.SessionID == "" {
 		return Session{}, errs.E(errs.Permission, "only a logged-in session can prove its user")
 	}
@@ -334,7 +334,7 @@ func (s *Service) prove(ctx context.Context, a authz.Actor, field, wrong string,
 
 // matchCode checks code against the user's TOTP secret (each step once) or
 // unused recovery codes, spending what matched, inside tx.
-func (s *Service) matchCode(ctx context.Context, tx *store.Tx, userID, code string) (ok bool, method string, err error) {
+func (s *Sessions) matchCode(ctx context.Context, tx *store.Tx, userID, code string) (ok bool, method string, err error) {
 	u, err := tx.UserByID(ctx, userID)
 	if err != nil {
 		return false, "", notFound(err, "user")
@@ -379,7 +379,7 @@ func (s *Service) matchCode(ctx context.Context, tx *store.Tx, userID, code stri
 
 // requireStepUp refuses a sensitive action unless the actor's session
 // proved its user within authz.StepUpWindow.
-func (s *Service) requireStepUp(a authz.Actor) error {
+func (s *core) requireStepUp(a authz.Actor) error {
 	if a.SteppedUp(s.now()) {
 		return nil
 	}
@@ -390,7 +390,7 @@ func tooManyCodes(wait time.Duration) error { return tooMany("too many wrong cod
 
 // ResetMFA removes a user's TOTP and recovery codes (administrators), so
 // they can enrol again; audited.
-func (s *Service) ResetMFA(ctx context.Context, a authz.Actor, userID string) error {
+func (s *Sessions) ResetMFA(ctx context.Context, a authz.Actor, userID string) error {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not reset another user's second factor"); err != nil {
 		return err
 	}
@@ -412,7 +412,7 @@ func (s *Service) ResetMFA(ctx context.Context, a authz.Actor, userID string) er
 }
 
 // HasTOTP reports whether the actor has enrolled an authenticator app.
-func (s *Service) HasTOTP(ctx context.Context, a authz.Actor) (bool, error) {
+func (s *Sessions) HasTOTP(ctx context.Context, a authz.Actor) (bool, error) {
 	var has bool
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, a.UserID)
@@ -425,7 +425,7 @@ func (s *Service) HasTOTP(ctx context.Context, a authz.Actor) (bool, error) {
 // totpStep checks code against secret at the current step and the one
 // before (a code typed as it changed; never a step ahead), and returns the
 // step it matched.
-func (s *Service) totpStep(secret, code string) (int64, bool) {
+func (s *Sessions) totpStep(secret, code string) (int64, bool) {
 	now := s.now()
 	for _, d := range []time.Duration{0, -30 * time.Second} {
 		t := now.Add(d)
@@ -443,7 +443,7 @@ func hashRecovery(code string) string {
 }
 
 // me is the actor's own user.
-func (s *Service) me(ctx context.Context, a authz.Actor) (User, error) {
+func (s *core) me(ctx context.Context, a authz.Actor) (User, error) {
 	if a.SessionID == "" || a.UserID == authz.SystemUserID {
 		return User{}, errs.E(errs.Permission, "log in first")
 	}
@@ -461,7 +461,7 @@ func (s *Service) me(ctx context.Context, a authz.Actor) (User, error) {
 
 // MFARequiredRoles lists the roles whose users must use two-step login
 // (administrators).
-func (s *Service) MFARequiredRoles(ctx context.Context, a authz.Actor) ([]string, error) {
+func (s *Sessions) MFARequiredRoles(ctx context.Context, a authz.Actor) ([]string, error) {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not see the two-step login rules"); err != nil {
 		return nil, err
 	}
@@ -477,7 +477,7 @@ func (s *Service) MFARequiredRoles(ctx context.Context, a authz.Actor) ([]string
 // SetMFARequiredRoles sets which roles must use two-step login
 // (administrators). A user of such a role without an authenticator reaches
 // only the enrolment until they set one up. Audited as a permission change.
-func (s *Service) SetMFARequiredRoles(ctx context.Context, a authz.Actor, roles []string) error {
+func (s *Sessions) SetMFARequiredRoles(ctx context.Context, a authz.Actor, roles []string) error {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not change the two-step login rules"); err != nil {
 		return err
 	}

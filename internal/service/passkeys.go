@@ -78,10 +78,10 @@ func newRelyingParty(public string) *webauthn.WebAuthn {
 }
 
 // PasskeysAvailable reports whether this server can use passkeys.
-func (s *Service) PasskeysAvailable() bool { return s.rp != nil }
+func (s *Sessions) PasskeysAvailable() bool { return s.rp != nil }
 
 // loadPasskeyUser reads a user and opens their credentials inside tx.
-func (s *Service) loadPasskeyUser(ctx context.Context, tx *store.Tx, userID string) (passkeyUser, []store.PasskeyRow, []storedPasskey, error) {
+func (s *Sessions) loadPasskeyUser(ctx context.Context, tx *store.Tx, userID string) (passkeyUser, []store.PasskeyRow, []storedPasskey, error) {
 	u, err := tx.UserByID(ctx, userID)
 	if err != nil {
 		return passkeyUser{}, nil, nil, notFound(err, "user")
@@ -114,7 +114,7 @@ func (s *Service) loadPasskeyUser(ctx context.Context, tx *store.Tx, userID stri
 }
 
 // sealPasskey seals p under the user's key for row id.
-func (s *Service) sealPasskey(ctx context.Context, tx *store.Tx, userID, id string, p storedPasskey) ([]byte, error) {
+func (s *Sessions) sealPasskey(ctx context.Context, tx *store.Tx, userID, id string, p storedPasskey) ([]byte, error) {
 	u, err := tx.UserByID(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func (s *Service) sealPasskey(ctx context.Context, tx *store.Tx, userID, id stri
 // it returns the options for navigator.credentials.create and keeps the
 // challenge on the session. Adding a credential needs a fresh proof of the
 // user (a login or step-up within 5 minutes).
-func (s *Service) BeginPasskeyRegistration(ctx context.Context, a authz.Actor) (json.RawMessage, error) {
+func (s *Sessions) BeginPasskeyRegistration(ctx context.Context, a authz.Actor) (json.RawMessage, error) {
 	if s.rp == nil {
 		return nil, errNoPasskeys
 	}
@@ -159,7 +159,7 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, a authz.Actor) (
 	return out, err
 }
 
-func (s *Service) keepChallenge(ctx context.Context, tx *store.Tx, sessionID string, data *webauthn.SessionData, options any, out *json.RawMessage) error {
+func (s *Sessions) keepChallenge(ctx context.Context, tx *store.Tx, sessionID string, data *webauthn.SessionData, options any, out *json.RawMessage) error {
 	state, err := json.Marshal(data)
 	if err != nil {
 		return err
@@ -170,7 +170,7 @@ func (s *Service) keepChallenge(ctx context.Context, tx *store.Tx, sessionID str
 	return tx.SetSessionChallenge(ctx, sessionID, string(state))
 }
 
-func (s *Service) takeChallenge(ctx context.Context, tx *store.Tx, sessionID string) (webauthn.SessionData, error) {
+func (s *Sessions) takeChallenge(ctx context.Context, tx *store.Tx, sessionID string) (webauthn.SessionData, error) {
 	var data webauthn.SessionData
 	state, err := tx.TakeSessionChallenge(ctx, sessionID)
 	if err != nil {
@@ -186,7 +186,7 @@ var errBadPasskey = errs.InvalidField("credential", "the passkey's answer is not
 
 // FinishPasskeyRegistration stores the credential the browser created,
 // sealed under the user's key, with the user's label for it. Audited.
-func (s *Service) FinishPasskeyRegistration(ctx context.Context, a authz.Actor, name string, response []byte) (Passkey, error) {
+func (s *Sessions) FinishPasskeyRegistration(ctx context.Context, a authz.Actor, name string, response []byte) (Passkey, error) {
 	if s.rp == nil {
 		return Passkey{}, errNoPasskeys
 	}
@@ -246,7 +246,7 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, a authz.Actor, 
 }
 
 // MyPasskeys lists the actor's passkeys.
-func (s *Service) MyPasskeys(ctx context.Context, a authz.Actor) ([]Passkey, error) {
+func (s *Sessions) MyPasskeys(ctx context.Context, a authz.Actor) ([]Passkey, error) {
 	if a.SessionID == "" {
 		return nil, errs.E(errs.Permission, "log in first")
 	}
@@ -266,7 +266,7 @@ func (s *Service) MyPasskeys(ctx context.Context, a authz.Actor) ([]Passkey, err
 }
 
 // DeletePasskey removes one of the actor's passkeys (a fresh proof needed).
-func (s *Service) DeletePasskey(ctx context.Context, a authz.Actor, id string) error {
+func (s *Sessions) DeletePasskey(ctx context.Context, a authz.Actor, id string) error {
 	if a.SessionID == "" {
 		return errs.E(errs.Permission, "log in first")
 	}
@@ -284,7 +284,7 @@ func (s *Service) DeletePasskey(ctx context.Context, a authz.Actor, id string) e
 // BeginPasskeyProof starts proving the actor's user with a passkey: the
 // second factor at login, or a step-up. It returns the options for
 // navigator.credentials.get.
-func (s *Service) BeginPasskeyProof(ctx context.Context, a authz.Actor) (json.RawMessage, error) {
+func (s *Sessions) BeginPasskeyProof(ctx context.Context, a authz.Actor) (json.RawMessage, error) {
 	if s.rp == nil {
 		return nil, errNoPasskeys
 	}
@@ -312,7 +312,7 @@ func (s *Service) BeginPasskeyProof(ctx context.Context, a authz.Actor) (json.Ra
 // FinishPasskeyProof checks the browser's passkey answer and, if right,
 // gives the session its second factor or steps it up, like a code would
 // (counted, audited, token rotated). It returns the session's new token.
-func (s *Service) FinishPasskeyProof(ctx context.Context, a authz.Actor, response []byte) (Session, error) {
+func (s *Sessions) FinishPasskeyProof(ctx context.Context, a authz.Actor, response []byte) (Session, error) {
 	if s.rp == nil {
 		return Session{}, errNoPasskeys
 	}

@@ -29,7 +29,7 @@ type Acceptance struct {
 }
 
 // CurrentPolicy returns the latest policy; ok is false when none exists.
-func (s *Service) CurrentPolicy(ctx context.Context) (p Policy, ok bool, err error) {
+func (s *Roles) CurrentPolicy(ctx context.Context) (p Policy, ok bool, err error) {
 	err = s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		sp, err := tx.CurrentPolicy(ctx)
 		if errs.Is(err, errs.NotExist) {
@@ -46,7 +46,7 @@ func (s *Service) CurrentPolicy(ctx context.Context) (p Policy, ok bool, err err
 
 // PublishPolicy publishes a new version of the policy (administrators);
 // every user must accept it before working again.
-func (s *Service) PublishPolicy(ctx context.Context, a authz.Actor, en, zh string) (Policy, error) {
+func (s *Roles) PublishPolicy(ctx context.Context, a authz.Actor, en, zh string) (Policy, error) {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not publish the security policy"); err != nil {
 		return Policy{}, err
 	}
@@ -82,7 +82,7 @@ func (s *Service) PublishPolicy(ctx context.Context, a authz.Actor, en, zh strin
 
 // AcceptPolicy records that the actor accepted version, which must be the
 // current one (so nobody accepts a text they were not shown).
-func (s *Service) AcceptPolicy(ctx context.Context, a authz.Actor, version int64) error {
+func (s *Roles) AcceptPolicy(ctx context.Context, a authz.Actor, version int64) error {
 	if a.SessionID == "" {
 		return errs.E(errs.Permission, "log in to accept the policy")
 	}
@@ -105,7 +105,7 @@ func (s *Service) AcceptPolicy(ctx context.Context, a authz.Actor, version int64
 }
 
 // PolicyAcceptances lists who accepted the current version (administrators).
-func (s *Service) PolicyAcceptances(ctx context.Context, a authz.Actor) ([]Acceptance, error) {
+func (s *Roles) PolicyAcceptances(ctx context.Context, a authz.Actor) ([]Acceptance, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not list acceptances"); err != nil {
 		return nil, err
 	}

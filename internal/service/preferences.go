@@ -32,7 +32,7 @@ type Marketing struct {
 
 // CustomerMarketing returns a customer's preferences and feedback, or nil
 // (and no error) for a role that may read the customer but not this class.
-func (s *Service) CustomerMarketing(ctx context.Context, a authz.Actor, customerID string) (*Marketing, error) {
+func (s *Customers) CustomerMarketing(ctx context.Context, a authz.Actor, customerID string) (*Marketing, error) {
 	if !crm.ValidID(customerID) {
 		return nil, errCustomerNotFound
 	}
@@ -97,7 +97,7 @@ func (s *Service) CustomerMarketing(ctx context.Context, a authz.Actor, customer
 
 // SetPreferences replaces a customer's channel opt-ins and interests.
 // Opting out is recorded like any change, with the channels in the audit.
-func (s *Service) SetPreferences(ctx context.Context, a authz.Actor, customerID string, p crm.Preferences) error {
+func (s *Customers) SetPreferences(ctx context.Context, a authz.Actor, customerID string, p crm.Preferences) error {
 	if !crm.ValidID(customerID) {
 		return errCustomerNotFound
 	}
@@ -123,7 +123,7 @@ func (s *Service) SetPreferences(ctx context.Context, a authz.Actor, customerID 
 }
 
 // AddFeedback records a rating and comment from a customer.
-func (s *Service) AddFeedback(ctx context.Context, a authz.Actor, customerID string, f crm.Feedback) (crm.Feedback, error) {
+func (s *Customers) AddFeedback(ctx context.Context, a authz.Actor, customerID string, f crm.Feedback) (crm.Feedback, error) {
 	if !crm.ValidID(customerID) {
 		return crm.Feedback{}, errCustomerNotFound
 	}
@@ -153,7 +153,7 @@ func (s *Service) AddFeedback(ctx context.Context, a authz.Actor, customerID str
 
 // withPreferenceWrite runs change for a customer whose preference class the
 // actor may write, and audits it with the reason change returns.
-func (s *Service) withPreferenceWrite(ctx context.Context, a authz.Actor, customerID, action string, change func(*store.Tx, store.CustomerRow) (string, error)) error {
+func (s *Customers) withPreferenceWrite(ctx context.Context, a authz.Actor, customerID, action string, change func(*store.Tx, store.CustomerRow) (string, error)) error {
 	err := s.withTx(ctx, func(tx *store.Tx) error {
 		row, err := s.customerInScope(ctx, tx, a, customerID, action)
 		if err != nil {

@@ -51,75 +51,75 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			"feedback":    "Wonderful preview evening " + tag,
 			"reveal":      "Customer asked at the counter " + tag,
 		}
-		c, err := f.Service.CreateCustomer(ctx, f.admin, input("name", secrets["name"], "email", secrets["email"],
+		c, err := f.Service.Customers.CreateCustomer(ctx, f.admin, input("name", secrets["name"], "email", secrets["email"],
 			"phone", secrets["phone"], "national_id", secrets["national_id"], "notes", secrets["notes"]))
 		if err != nil {
 			t.Fatal(err)
 		}
-		c2, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", secrets["name_zh"]))
+		c2, err := f.Service.Customers.CreateCustomer(ctx, f.sales1, input("name", secrets["name_zh"]))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c.ID, input("notes", secrets["new_notes"], "assessment", secrets["assessment"])); err != nil {
+		if _, err := f.Service.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("notes", secrets["new_notes"], "assessment", secrets["assessment"])); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.CreateCompany(ctx, f.admin, crm.CompanyInput{Fields: map[string]*string{"name": ptr(secrets["company"]), "address": ptr(secrets["address"])}}); err != nil {
+		if _, err := f.Service.Companies.CreateCompany(ctx, f.admin, crm.CompanyInput{Fields: map[string]*string{"name": ptr(secrets["company"]), "address": ptr(secrets["address"])}}); err != nil {
 			t.Fatal(err)
 		}
 		rep := login(t, f.Service, "rep"+strings.ToLower(tag)+"@example.com", "field_rep", "")
 		storeIn := crm.CompanyInput{Fields: map[string]*string{"name": ptr("Store " + tag), "address": ptr("1 Road")}, IsStore: new(bool)}
 		*storeIn.IsStore = true
 		storeIn.OwnerID = &rep.UserID
-		shop, err := f.Service.CreateCompany(ctx, f.admin, storeIn)
+		shop, err := f.Service.Companies.CreateCompany(ctx, f.admin, storeIn)
 		if err != nil {
 			t.Fatal(err)
 		}
-		visit, err := f.Service.PlanVisit(ctx, rep, shop.ID, "", "2026-11-25")
+		visit, err := f.Service.Visits.PlanVisit(ctx, rep, shop.ID, "", "2026-11-25")
 		if err != nil {
 			t.Fatal(err)
 		}
 		notes := secrets["visit_notes"]
-		if _, err := f.Service.UpdateVisit(ctx, rep, visit.ID, service.VisitUpdate{CheckIn: true, Notes: &notes, Location: &crm.Location{Lat: 31.987654, Lon: 121.123456, Accuracy: 5}}); err != nil {
+		if _, err := f.Service.Visits.UpdateVisit(ctx, rep, visit.ID, service.VisitUpdate{CheckIn: true, Notes: &notes, Location: &crm.Location{Lat: 31.987654, Lon: 121.123456, Accuracy: 5}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.AddPhoto(ctx, rep, visit.ID, bytes.NewReader(append(pngBytes(t), []byte(secrets["photo"])...))); err != nil {
+		if _, err := f.Service.Visits.AddPhoto(ctx, rep, visit.ID, bytes.NewReader(append(pngBytes(t), []byte(secrets["photo"])...))); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.Service.SetPreferences(ctx, f.admin, c.ID, crm.Preferences{OptIn: []string{"wechat"}, Interests: []string{secrets["interest"]}}); err != nil {
+		if err := f.Service.Customers.SetPreferences(ctx, f.admin, c.ID, crm.Preferences{OptIn: []string{"wechat"}, Interests: []string{secrets["interest"]}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.AddFeedback(ctx, f.admin, c.ID, crm.Feedback{Rating: 5, Comment: secrets["feedback"]}); err != nil {
+		if _, err := f.Service.Customers.AddFeedback(ctx, f.admin, c.ID, crm.Feedback{Rating: 5, Comment: secrets["feedback"]}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.RecordTransaction(ctx, f.admin, c.ID, crm.Transaction{Kind: "lot", Currency: "CNY", OccurredOn: "2026-11-20", Reference: secrets["lot"], Description: secrets["lot"], Amount: 1, Premium: 1}); err != nil {
+		if _, err := f.Service.Customers.RecordTransaction(ctx, f.admin, c.ID, crm.Transaction{Kind: "lot", Currency: "CNY", OccurredOn: "2026-11-20", Reference: secrets["lot"], Description: secrets["lot"], Amount: 1, Premium: 1}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.CreateDeal(ctx, f.admin, c.ID, dealInput(secrets["deal"], 987654321, "CNY")); err != nil {
+		if _, err := f.Service.Deals.CreateDeal(ctx, f.admin, c.ID, dealInput(secrets["deal"], 987654321, "CNY")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.LogActivity(ctx, f.admin, c.ID, crm.ActivityInput{Kind: "call", Subject: secrets["activity"], Body: secrets["activity"]}); err != nil {
+		if _, err := f.Service.Companies.LogActivity(ctx, f.admin, c.ID, crm.ActivityInput{Kind: "call", Subject: secrets["activity"], Body: secrets["activity"]}); err != nil {
 			t.Fatal(err)
 		}
-		c3, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "Reveal Target"))
+		c3, err := f.Service.Customers.CreateCustomer(ctx, f.sales1, input("name", "Reveal Target"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c3.ID, input("national_id", "110101199003071234")); err != nil {
+		if _, err := f.Service.Customers.UpdateCustomer(ctx, f.admin, c3.ID, input("national_id", "110101199003071234")); err != nil {
 			t.Fatal(err)
 		}
-		if v, err := f.Service.RevealCustomerField(ctx, f.sales1, c3.ID, "national_id", secrets["reveal"]); err != nil || v == "" {
+		if v, err := f.Service.Customers.RevealCustomerField(ctx, f.sales1, c3.ID, "national_id", secrets["reveal"]); err != nil || v == "" {
 			t.Fatalf("reveal: %q %v", v, err)
 		}
-		if _, err := f.Service.Customer(ctx, f.admin, c.ID); err != nil {
+		if _, err := f.Service.Customers.Customer(ctx, f.admin, c.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.ListCustomers(ctx, f.admin, service.CustomerQuery{Email: secrets["email"]}); err != nil {
+		if _, err := f.Service.Customers.ListCustomers(ctx, f.admin, service.CustomerQuery{Email: secrets["email"]}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.CreateUser(ctx, authz.System(), service.NewUser{Email: secrets["user_email"], Role: "sales", Password: pw}); err != nil {
+		if _, err := f.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: secrets["user_email"], Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.Login(ctx, secrets["user_email"], pw, service.Client{IP: "192.0.2.9"}); err != nil {
+		if _, err := f.Service.Sessions.Login(ctx, secrets["user_email"], pw, service.Client{IP: "192.0.2.9"}); err != nil {
 			t.Fatal(err)
 		}
 

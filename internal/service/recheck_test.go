@@ -32,24 +32,24 @@ func TestPasswordRecheckLocks(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, Throttle: authn.NewThrottle(6000, 1000), Mail: q, PublicURL: "https://crm.example.com/"})
 		svc := env.Service
-		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "li.lei@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "li.lei@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		c := service.Client{IP: "198.51.100.9"}
-		sess, err := svc.Login(ctx, "li.lei@example.com", pw, c)
+		sess, err := svc.Sessions.Login(ctx, "li.lei@example.com", pw, c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := svc.Authenticate(ctx, sess.Token, c)
+		a, err := svc.Sessions.Authenticate(ctx, sess.Token, c)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i := range authn.LockAfter {
 			var err error
 			if i%2 == 0 {
-				err = svc.ChangeMyPassword(ctx, a, "a wrong guess at it", "the attacker's own passphrase")
+				err = svc.Users.ChangeMyPassword(ctx, a, "a wrong guess at it", "the attacker's own passphrase")
 			} else {
-				_, err = svc.StepUp(ctx, a, "", "a wrong guess at it")
+				_, err = svc.Sessions.StepUp(ctx, a, "", "a wrong guess at it")
 			}
 			if !errs.Is(err, errs.Invalid) {
 				t.Fatalf("guess %d: %v", i+1, err)
@@ -59,10 +59,10 @@ func TestPasswordRecheckLocks(t *testing.T) {
 				clk.Advance(-time.Hour + time.Minute)
 			}
 		}
-		if err := svc.ChangeMyPassword(ctx, a, pw, "the attacker's own passphrase"); !errs.Is(err, errs.TooMany) {
+		if err := svc.Users.ChangeMyPassword(ctx, a, pw, "the attacker's own passphrase"); !errs.Is(err, errs.TooMany) {
 			t.Fatalf("the right password behind the session while locked: %v", err)
 		}
-		if _, err := svc.Login(ctx, "li.lei@example.com", pw, c); !errs.Is(err, errs.Unauthenticated) {
+		if _, err := svc.Sessions.Login(ctx, "li.lei@example.com", pw, c); !errs.Is(err, errs.Unauthenticated) {
 			t.Fatalf("a login while the re-checks locked the account: %v", err)
 		}
 		got := smtp.Next(t)
@@ -93,44 +93,44 @@ func TestSecondFactorChangesNeedAFreshProof(t *testing.T) {
 		svc := env.Service
 		c := service.Client{IP: "198.51.100.10"}
 		secret := enrolTOTP(t, svc, clk, "wang.fang@example.com", c)
-		sess, err := svc.Login(ctx, "wang.fang@example.com", pw, c)
+		sess, err := svc.Sessions.Login(ctx, "wang.fang@example.com", pw, c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, _ := svc.Authenticate(ctx, sess.Token, c)
+		a, _ := svc.Sessions.Authenticate(ctx, sess.Token, c)
 		code, _ := totp.GenerateCode(secret, clk.Now())
-		if sess, err = svc.VerifyMFA(ctx, a, code); err != nil {
+		if sess, err = svc.Sessions.VerifyMFA(ctx, a, code); err != nil {
 			t.Fatal(err)
 		}
 		clk.Advance(authz.StepUpWindow + time.Second)
-		a, err = svc.Authenticate(ctx, sess.Token, c)
+		a, err = svc.Sessions.Authenticate(ctx, sess.Token, c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.BeginTOTP(ctx, a); !errs.Is(err, errs.StepUp) {
+		if _, err := svc.Sessions.BeginTOTP(ctx, a); !errs.Is(err, errs.StepUp) {
 			t.Fatalf("begin a new authenticator on a stale session: %v", err)
 		}
-		if _, err := svc.ConfirmTOTP(ctx, a, "", "123456"); !errs.Is(err, errs.StepUp) {
+		if _, err := svc.Sessions.ConfirmTOTP(ctx, a, "", "123456"); !errs.Is(err, errs.StepUp) {
 			t.Fatalf("confirm on a stale session: %v", err)
 		}
-		if _, err := svc.EndOtherSessions(ctx, a); !errs.Is(err, errs.StepUp) {
+		if _, err := svc.Sessions.EndOtherSessions(ctx, a); !errs.Is(err, errs.StepUp) {
 			t.Fatalf("end other sessions on a stale session: %v", err)
 		}
-		if _, err := svc.StepUp(ctx, a, "", pw); !errs.Is(err, errs.Invalid) {
+		if _, err := svc.Sessions.StepUp(ctx, a, "", pw); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a password stepped up a user with an authenticator: %v", err)
 		}
 		clk.Advance(30 * time.Second)
 		code, _ = totp.GenerateCode(secret, clk.Now())
-		if sess, err = svc.StepUp(ctx, a, code, ""); err != nil {
+		if sess, err = svc.Sessions.StepUp(ctx, a, code, ""); err != nil {
 			t.Fatal(err)
 		}
-		a, _ = svc.Authenticate(ctx, sess.Token, c)
-		if _, err := svc.BeginTOTP(ctx, a); err != nil {
+		a, _ = svc.Sessions.Authenticate(ctx, sess.Token, c)
+		if _, err := svc.Sessions.BeginTOTP(ctx, a); err != nil {
 			t.Fatalf("begin after a step-up with the code: %v", err)
 		}
 		// The offer expires after 10 minutes.
 		clk.Advance(11 * time.Minute)
-		if _, err := svc.PendingTOTP(ctx, a); !errs.Is(err, errs.Conflict) {
+		if _, err := svc.Sessions.PendingTOTP(ctx, a); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("an offer older than 10 minutes: %v", err)
 		}
 	})
@@ -151,12 +151,12 @@ func TestOldRecoveryCodesRefused(t *testing.T) {
 		if _, err := db.Raw(t).Exec("UPDATE users SET recovery_hashes = '" + hex.EncodeToString(sum[:]) + "' WHERE recovery_hashes <> ''"); err != nil {
 			t.Fatal(err)
 		}
-		sess, err := env.Service.Login(ctx, "qian.li@example.com", pw, c)
+		sess, err := env.Service.Sessions.Login(ctx, "qian.li@example.com", pw, c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, _ := env.Service.Authenticate(ctx, sess.Token, c)
-		if _, err := env.Service.VerifyMFA(ctx, a, old); !errs.Is(err, errs.Invalid) {
+		a, _ := env.Service.Sessions.Authenticate(ctx, sess.Token, c)
+		if _, err := env.Service.Sessions.VerifyMFA(ctx, a, old); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("an 80-bit recovery code logged in: %v", err)
 		}
 	})
@@ -177,13 +177,13 @@ func TestTOTPWindow(t *testing.T) {
 			ok     bool
 		}{{30 * time.Second, false}, {-90 * time.Second, false}, {-30 * time.Second, true}, {0, true}} {
 			clk.Advance(2 * time.Minute) // a fresh step each time, so no code is a replay
-			sess, err := svc.Login(ctx, "zhao.lei@example.com", pw, c)
+			sess, err := svc.Sessions.Login(ctx, "zhao.lei@example.com", pw, c)
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, _ := svc.Authenticate(ctx, sess.Token, c)
+			a, _ := svc.Sessions.Authenticate(ctx, sess.Token, c)
 			code, _ := totp.GenerateCode(secret, clk.Now().Add(tt.offset))
-			if _, err := svc.VerifyMFA(ctx, a, code); (err == nil) != tt.ok {
+			if _, err := svc.Sessions.VerifyMFA(ctx, a, code); (err == nil) != tt.ok {
 				t.Errorf("a code %v from now: %v, want ok=%v", tt.offset, err, tt.ok)
 			}
 		}

@@ -118,7 +118,7 @@ func TestRefusalNotRecordedTwice(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		f := newFixture(t, db)
 		svc := f.Service
-		c, err := svc.CreateCustomer(context.Background(), f.sales1, input("name", "Gao Min"))
+		c, err := svc.Customers.CreateCustomer(context.Background(), f.sales1, input("name", "Gao Min"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +137,7 @@ func TestRefusalNotRecordedTwice(t *testing.T) {
 		}
 		// The service records a break-glass by a role not designated for it.
 		ctx := service.WatchRefusals(context.Background())
-		if _, err := svc.BreakGlass(ctx, f.sales2, c.ID, "the customer is on the phone right now"); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Approvals.BreakGlass(ctx, f.sales2, c.ID, "the customer is on the phone right now"); !errs.Is(err, errs.Permission) {
 			t.Fatalf("break-glass by sales: %v", err)
 		}
 		if events("breakglass.open") != 1 {
@@ -151,7 +151,7 @@ func TestRefusalNotRecordedTwice(t *testing.T) {
 		}
 		// Listing users is refused without a record: the handler's is the one.
 		ctx = service.WatchRefusals(context.Background())
-		if _, err := svc.ListUsers(ctx, f.sales1); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Users.ListUsers(ctx, f.sales1); !errs.Is(err, errs.Permission) {
 			t.Fatalf("sales lists users: %v", err)
 		}
 		if err := svc.RecordRefusal(ctx, service.Refusal{Actor: f.sales1, Action: service.RefusedForbidden, Route: "GET /api/v1/users", Reason: "you may not list users"}); err != nil {

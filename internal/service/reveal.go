@@ -24,7 +24,7 @@ const SealedReason = "reason given (sealed)"
 // event names the field and says a reason was given, and the reason itself
 // is kept beside the event sealed under the customer's key, so erasing the
 // customer shreds it too.
-func (s *Service) RevealCustomerField(ctx context.Context, a authz.Actor, id, field, reason string) (string, error) {
+func (s *Customers) RevealCustomerField(ctx context.Context, a authz.Actor, id, field, reason string) (string, error) {
 	if !crm.ValidID(id) {
 		return "", errCustomerNotFound
 	}
@@ -75,7 +75,7 @@ func auditReasonPlace(seq int64) fieldcrypt.Place {
 
 // recordSealedReason appends e and keeps reason beside it, sealed under
 // the data key of subject.
-func (s *Service) recordSealedReason(ctx context.Context, tx *store.Tx, key keyring.DataKey, e audit.Event, subject, reason string) error {
+func (s *Customers) recordSealedReason(ctx context.Context, tx *store.Tx, key keyring.DataKey, e audit.Event, subject, reason string) error {
 	events := []audit.Event{e}
 	if err := s.append(ctx, tx, events...); err != nil {
 		return err
@@ -98,7 +98,7 @@ type AuditReason struct {
 // roles that read the audit log (as they read requesters' reasons in the
 // approvals inbox). Opening it is recorded on the event's object. A
 // reason whose subject was erased is gone with the subject's key.
-func (s *Service) AuditReason(ctx context.Context, a authz.Actor, seq int64) (AuditReason, error) {
+func (s *Customers) AuditReason(ctx context.Context, a authz.Actor, seq int64) (AuditReason, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectAudit, "you may not read the audit log"); err != nil {
 		return AuditReason{}, err
 	}

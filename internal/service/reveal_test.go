@@ -16,11 +16,11 @@ func TestRevealCustomerField(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
-		c, err := f.Service.CreateCustomer(ctx, f.sales1, input("name", "Liu Yang", "email", "liu@example.com"))
+		c, err := f.Service.Customers.CreateCustomer(ctx, f.sales1, input("name", "Liu Yang", "email", "liu@example.com"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.UpdateCustomer(ctx, f.admin, c.ID, input("national_id", "110101199003071234")); err != nil {
+		if _, err := f.Service.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("national_id", "110101199003071234")); err != nil {
 			t.Fatal(err)
 		}
 		const reason = "Customer asked to verify identity at the counter"
@@ -39,13 +39,13 @@ func TestRevealCustomerField(t *testing.T) {
 			{"admin has nothing masked to reveal", f.admin, "national_id", reason, errs.Permission},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				v, err := f.Service.RevealCustomerField(ctx, tt.actor, c.ID, tt.field, tt.reason)
+				v, err := f.Service.Customers.RevealCustomerField(ctx, tt.actor, c.ID, tt.field, tt.reason)
 				if !errs.Is(err, tt.kind) || v != "" {
 					t.Fatalf("got %q, %v; want nothing and %v", v, err, tt.kind)
 				}
 			})
 		}
-		v, err := f.Service.RevealCustomerField(ctx, f.sales1, c.ID, "national_id", reason)
+		v, err := f.Service.Customers.RevealCustomerField(ctx, f.sales1, c.ID, "national_id", reason)
 		if err != nil || v != "110101199003071234" {
 			t.Fatalf("reveal: %q %v", v, err)
 		}
@@ -80,13 +80,13 @@ func TestRevealCustomerField(t *testing.T) {
 			{"no such event", f.auditor, seq + 1000, errs.NotExist},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				if r, err := f.Service.AuditReason(ctx, tt.actor, tt.seq); !errs.Is(err, tt.kind) || r.Reason != "" {
+				if r, err := f.Service.Customers.AuditReason(ctx, tt.actor, tt.seq); !errs.Is(err, tt.kind) || r.Reason != "" {
 					t.Fatalf("got %q, %v; want nothing and %v", r.Reason, err, tt.kind)
 				}
 			})
 		}
 		for _, who := range []authz.Actor{f.auditor, f.admin} {
-			r, err := f.Service.AuditReason(ctx, who, seq)
+			r, err := f.Service.Customers.AuditReason(ctx, who, seq)
 			if err != nil || r.Reason != reason || r.Event.Seq != seq || r.Event.ObjectID != c.ID {
 				t.Fatalf("opening the reason: %+v %v", r, err)
 			}
@@ -107,10 +107,10 @@ func TestRevealCustomerField(t *testing.T) {
 
 		// Erasing the customer shreds the reason with their key; the log
 		// still verifies.
-		if err := f.Service.DeleteCustomer(ctx, f.admin, c.ID); err != nil {
+		if err := f.Service.Customers.DeleteCustomer(ctx, f.admin, c.ID); err != nil {
 			t.Fatal(err)
 		}
-		if r, err := f.Service.AuditReason(ctx, f.auditor, seq); !errs.Is(err, errs.NotExist) || r.Reason != "" {
+		if r, err := f.Service.Customers.AuditReason(ctx, f.auditor, seq); !errs.Is(err, errs.NotExist) || r.Reason != "" {
 			t.Fatalf("the reason of an erased customer: %q %v", r.Reason, err)
 		}
 		if _, problem, err := f.Service.VerifyAudit(ctx); err != nil || problem != nil {

@@ -81,7 +81,7 @@ func sameGrants(a, b map[authz.Object]authz.Grant) bool {
 // never themselves where another is possible) and flags for what deserves
 // a closer look. Administrators (and the periodic job); one open at a
 // time; audited.
-func (s *Service) StartReview(ctx context.Context, a authz.Actor) (Review, error) {
+func (s *Approvals) StartReview(ctx context.Context, a authz.Actor) (Review, error) {
 	if err := s.mayManageRoles(a); err != nil {
 		return Review{}, err
 	}
@@ -196,7 +196,7 @@ func pickReviewer(u store.UserRow, managers, admins []string, starter string) st
 }
 
 // Reviews lists the campaigns (administrators and auditors).
-func (s *Service) Reviews(ctx context.Context, a authz.Actor) ([]Review, error) {
+func (s *Approvals) Reviews(ctx context.Context, a authz.Actor) ([]Review, error) {
 	var out []Review
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Reviews(ctx)
@@ -225,7 +225,7 @@ func canSeeReviews(a authz.Actor) bool {
 // Review returns one campaign with the items the actor may see: all for
 // administrators and auditors, a reviewer's own otherwise. The users'
 // emails shown are recorded as a read of staff personal data.
-func (s *Service) Review(ctx context.Context, a authz.Actor, id string) (Review, error) {
+func (s *Approvals) Review(ctx context.Context, a authz.Actor, id string) (Review, error) {
 	var out Review
 	err := s.withTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Review(ctx, id)
@@ -243,7 +243,7 @@ func (s *Service) Review(ctx context.Context, a authz.Actor, id string) (Review,
 	return out, err
 }
 
-func (s *Service) reviewView(ctx context.Context, tx *store.Tx, a authz.Actor, r store.ReviewRow, withItems bool) (Review, error) {
+func (s *Approvals) reviewView(ctx context.Context, tx *store.Tx, a authz.Actor, r store.ReviewRow, withItems bool) (Review, error) {
 	v := Review{ID: r.ID, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, DueAt: r.DueAt, Status: r.Status, SignedBy: r.SignedBy, ReportHash: r.ReportHash}
 	if !r.SignedAt.IsZero() {
 		v.SignedAt = &r.SignedAt
@@ -295,7 +295,7 @@ func (s *Service) reviewView(ctx context.Context, tx *store.Tx, a authz.Actor, r
 // disabled and every session ends. The item's reviewer decides (an
 // administrator may stand in); never for oneself; a fresh proof needed;
 // audited.
-func (s *Service) DecideReviewItem(ctx context.Context, a authz.Actor, reviewID, userID string, confirm bool) error {
+func (s *Approvals) DecideReviewItem(ctx context.Context, a authz.Actor, reviewID, userID string, confirm bool) error {
 	if err := s.requireStepUp(a); err != nil {
 		return err
 	}
@@ -350,7 +350,7 @@ func (s *Service) DecideReviewItem(ctx context.Context, a authz.Actor, reviewID,
 // SignOffReview closes a campaign whose every item is decided: its report
 // (every item with flags and decision) is kept with its SHA-256, which the
 // audit log also records, so the report cannot change unseen.
-func (s *Service) SignOffReview(ctx context.Context, a authz.Actor, id string) (Review, error) {
+func (s *Approvals) SignOffReview(ctx context.Context, a authz.Actor, id string) (Review, error) {
 	if err := s.mayManageRoles(a); err != nil {
 		return Review{}, err
 	}
@@ -395,7 +395,7 @@ func (s *Service) SignOffReview(ctx context.Context, a authz.Actor, id string) (
 }
 
 // ReviewReport returns a signed-off campaign's report as kept.
-func (s *Service) ReviewReport(ctx context.Context, a authz.Actor, id string) (report []byte, hash string, err error) {
+func (s *Approvals) ReviewReport(ctx context.Context, a authz.Actor, id string) (report []byte, hash string, err error) {
 	if !canSeeReviews(a) {
 		return nil, "", errs.E(errs.Permission, "you may not read review reports")
 	}
@@ -416,7 +416,7 @@ func (s *Service) ReviewReport(ctx context.Context, a authz.Actor, id string) (r
 // ReviewIfDue starts a campaign as the system when none is open and the
 // last began more than every ago (the periodic job). It reports whether
 // it started one.
-func (s *Service) ReviewIfDue(ctx context.Context, every time.Duration) (bool, error) {
+func (s *Approvals) ReviewIfDue(ctx context.Context, every time.Duration) (bool, error) {
 	var due bool
 	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Reviews(ctx)

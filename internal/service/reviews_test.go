@@ -27,11 +27,11 @@ func TestAccessReview(t *testing.T) {
 		svc := env.Service
 		sys := authz.System()
 		mk := func(email, role, team string) {
-			if _, err := svc.CreateUser(ctx, sys, service.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
+			if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := svc.SaveRole(ctx, sys, authz.RoleDef{Name: "night_desk", Summary: "reads names at night", Grants: map[authz.Object]authz.Grant{
+		if _, err := svc.Roles.SaveRole(ctx, sys, authz.RoleDef{Name: "night_desk", Summary: "reads names at night", Grants: map[authz.Object]authz.Grant{
 			authz.ObjectCustomer: {Actions: map[authz.Action]authz.Scope{authz.ActionRead: authz.ScopeAll}},
 		}}); err != nil {
 			t.Fatal(err)
@@ -41,32 +41,32 @@ func TestAccessReview(t *testing.T) {
 		mk("rep@example.com", "sales", "north")
 		mk("loner@example.com", "support", "")
 		mk("night@example.com", "night_desk", "")
-		if due, err := svc.ReviewIfDue(ctx, 90*24*time.Hour); err != nil || due {
+		if due, err := svc.Approvals.ReviewIfDue(ctx, 90*24*time.Hour); err != nil || due {
 			t.Fatalf("a review is due on day one: %v, %v", due, err)
 		}
 		clk.Advance(91 * 24 * time.Hour)
 		login := func(email string) authz.Actor {
-			a, err := svc.Authenticate(ctx, mustLogin(t, svc, email, service.Client{}), service.Client{})
+			a, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, email, service.Client{}), service.Client{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return a
 		}
 		admin, boss, rep := login("admin@example.com"), login("boss@example.com"), login("rep@example.com")
-		if _, err := svc.CreateCustomer(ctx, rep, input("name", "Used Right")); err != nil {
+		if _, err := svc.Customers.CreateCustomer(ctx, rep, input("name", "Used Right")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.StartReview(ctx, rep); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Approvals.StartReview(ctx, rep); !errs.Is(err, errs.Permission) {
 			t.Fatalf("a salesperson started a review: %v", err)
 		}
-		if due, err := svc.ReviewIfDue(ctx, 90*24*time.Hour); err != nil || !due {
+		if due, err := svc.Approvals.ReviewIfDue(ctx, 90*24*time.Hour); err != nil || !due {
 			t.Fatalf("the quarterly review did not start: %v, %v", due, err)
 		}
-		if _, err := svc.StartReview(ctx, admin); !errs.Is(err, errs.Conflict) {
+		if _, err := svc.Approvals.StartReview(ctx, admin); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("a second open review: %v", err)
 		}
-		list, _ := svc.Reviews(ctx, admin)
-		rev, err := svc.Review(ctx, admin, list[0].ID)
+		list, _ := svc.Approvals.Reviews(ctx, admin)
+		rev, err := svc.Approvals.Review(ctx, admin, list[0].ID)
 		if err != nil || len(rev.Items) != 5 {
 			t.Fatalf("review: %+v, %v", rev, err)
 		}
@@ -88,42 +88,42 @@ func TestAccessReview(t *testing.T) {
 		}
 
 		// The manager sees only their reports; nobody reviews themselves.
-		mine, _ := svc.Review(ctx, boss, rev.ID)
+		mine, _ := svc.Approvals.Review(ctx, boss, rev.ID)
 		if len(mine.Items) != 1 || mine.Items[0].Email != "rep@example.com" || !mine.Items[0].CanDecide {
 			t.Fatalf("the manager's view: %+v", mine.Items)
 		}
-		if err := svc.DecideReviewItem(ctx, boss, rev.ID, items["loner@example.com"].UserID, true); !errs.Is(err, errs.Permission) {
+		if err := svc.Approvals.DecideReviewItem(ctx, boss, rev.ID, items["loner@example.com"].UserID, true); !errs.Is(err, errs.Permission) {
 			t.Fatalf("a manager decided someone else's report: %v", err)
 		}
-		if err := svc.DecideReviewItem(ctx, admin, rev.ID, admin.UserID, true); !errs.Is(err, errs.Permission) {
+		if err := svc.Approvals.DecideReviewItem(ctx, admin, rev.ID, admin.UserID, true); !errs.Is(err, errs.Permission) {
 			t.Fatalf("an admin confirmed their own access: %v", err)
 		}
-		if err := svc.DecideReviewItem(ctx, boss, rev.ID, rep.UserID, true); err != nil {
+		if err := svc.Approvals.DecideReviewItem(ctx, boss, rev.ID, rep.UserID, true); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.SignOffReview(ctx, admin, rev.ID); !errs.Is(err, errs.Conflict) {
+		if _, err := svc.Approvals.SignOffReview(ctx, admin, rev.ID); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("signed off with decisions pending: %v", err)
 		}
-		if err := svc.DecideReviewItem(ctx, admin, rev.ID, items["loner@example.com"].UserID, false); err != nil {
+		if err := svc.Approvals.DecideReviewItem(ctx, admin, rev.ID, items["loner@example.com"].UserID, false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Login(ctx, "loner@example.com", pw, service.Client{}); !errs.Is(err, errs.Unauthenticated) {
+		if _, err := svc.Sessions.Login(ctx, "loner@example.com", pw, service.Client{}); !errs.Is(err, errs.Unauthenticated) {
 			t.Fatalf("a revoked user still logs in: %v", err)
 		}
 		for _, email := range []string{"boss@example.com", "night@example.com"} {
-			if err := svc.DecideReviewItem(ctx, admin, rev.ID, items[email].UserID, true); err != nil {
+			if err := svc.Approvals.DecideReviewItem(ctx, admin, rev.ID, items[email].UserID, true); err != nil {
 				t.Fatal(err)
 			}
 		}
 		// The admin's own item: another admin, or here the system, decides it.
-		if err := svc.DecideReviewItem(ctx, sys, rev.ID, admin.UserID, true); err != nil {
+		if err := svc.Approvals.DecideReviewItem(ctx, sys, rev.ID, admin.UserID, true); err != nil {
 			t.Fatal(err)
 		}
-		done, err := svc.SignOffReview(ctx, admin, rev.ID)
+		done, err := svc.Approvals.SignOffReview(ctx, admin, rev.ID)
 		if err != nil || done.Status != "signed_off" || done.ReportHash == "" {
 			t.Fatalf("sign off: %+v, %v", done, err)
 		}
-		report, hash, err := svc.ReviewReport(ctx, admin, rev.ID)
+		report, hash, err := svc.Approvals.ReviewReport(ctx, admin, rev.ID)
 		if err != nil || hash != done.ReportHash || !strings.Contains(string(report), `"decision":"revoke"`) {
 			t.Fatalf("report: %s %s %v", report, hash, err)
 		}

@@ -33,7 +33,7 @@ func roleJSON(d authz.RoleDef) (string, error) {
 	return string(b), err
 }
 
-func (s *Service) mayManageRoles(a authz.Actor) error {
+func (s *core) mayManageRoles(a authz.Actor) error {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not manage roles"); err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *Service) mayManageRoles(a authz.Actor) error {
 
 // Roles lists the built-in roles and those administrators defined
 // (retired ones included, marked).
-func (s *Service) Roles(ctx context.Context, a authz.Actor) ([]authz.RoleDef, error) {
+func (s *Roles) Roles(ctx context.Context, a authz.Actor) ([]authz.RoleDef, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not list roles"); err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (s *Service) Roles(ctx context.Context, a authz.Actor) ([]authz.RoleDef, er
 }
 
 // Role returns one role, built-in or defined.
-func (s *Service) Role(ctx context.Context, a authz.Actor, name string) (authz.RoleDef, error) {
+func (s *Roles) Role(ctx context.Context, a authz.Actor, name string) (authz.RoleDef, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
 		return authz.RoleDef{}, err
 	}
@@ -92,7 +92,7 @@ func (s *Service) Role(ctx context.Context, a authz.Actor, name string) (authz.R
 // (built-in roles cannot change: copy them). Administrators only, with a
 // fresh proof; audited with the definition before and after. Users who
 // hold the role get the change from their next request.
-func (s *Service) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) (authz.RoleDef, error) {
+func (s *Roles) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) (authz.RoleDef, error) {
 	if err := s.mayManageRoles(a); err != nil {
 		return authz.RoleDef{}, err
 	}
@@ -121,7 +121,7 @@ func (s *Service) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) 
 
 // saveRole inserts or updates a checked role inside tx, audited with the
 // definition before and after (and why, when a template applies it).
-func (s *Service) saveRole(ctx context.Context, tx *store.Tx, a authz.Actor, d authz.RoleDef, why string) error {
+func (s *Roles) saveRole(ctx context.Context, tx *store.Tx, a authz.Actor, d authz.RoleDef, why string) error {
 	def, err := roleJSON(d)
 	if err != nil {
 		return err
@@ -151,7 +151,7 @@ func (s *Service) saveRole(ctx context.Context, tx *store.Tx, a authz.Actor, d a
 // ApplyTemplate defines an industry template's roles in one step (all or
 // none), restoring the template's definition of any that exist.
 // Administrators, with a fresh proof; each role audited before/after.
-func (s *Service) ApplyTemplate(ctx context.Context, a authz.Actor, name string) ([]authz.RoleDef, error) {
+func (s *Roles) ApplyTemplate(ctx context.Context, a authz.Actor, name string) ([]authz.RoleDef, error) {
 	if err := s.mayManageRoles(a); err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (s *Service) ApplyTemplate(ctx context.Context, a authz.Actor, name string)
 }
 
 // CopyRole defines a new role with the grants of an existing one.
-func (s *Service) CopyRole(ctx context.Context, a authz.Actor, from, name, summary string) (authz.RoleDef, error) {
+func (s *Roles) CopyRole(ctx context.Context, a authz.Actor, from, name, summary string) (authz.RoleDef, error) {
 	src, err := s.Role(ctx, a, from)
 	if err != nil {
 		return authz.RoleDef{}, err
@@ -195,7 +195,7 @@ func (s *Service) CopyRole(ctx context.Context, a authz.Actor, from, name, summa
 }
 
 // RetireRole retires a defined role that nobody holds any more.
-func (s *Service) RetireRole(ctx context.Context, a authz.Actor, name string) error {
+func (s *Roles) RetireRole(ctx context.Context, a authz.Actor, name string) error {
 	if err := s.mayManageRoles(a); err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (s *Service) RetireRole(ctx context.Context, a authz.Actor, name string) er
 
 // checkRoles validates and normalises roles to assign, separated by
 // commas: each built-in, or defined and not retired.
-func (s *Service) checkRoles(ctx context.Context, roles string) (string, error) {
+func (s *core) checkRoles(ctx context.Context, roles string) (string, error) {
 	list := authz.RolesOf(roles)
 	if len(list) == 0 {
 		return "", errs.InvalidField("role", "give at least one role")
@@ -250,7 +250,7 @@ func (s *Service) checkRoles(ctx context.Context, roles string) (string, error) 
 
 // checkRole validates a role to assign: built-in, or defined and not
 // retired.
-func (s *Service) checkRole(ctx context.Context, role string) error {
+func (s *core) checkRole(ctx context.Context, role string) error {
 	if authz.ValidRole(role) {
 		return nil
 	}
@@ -270,7 +270,7 @@ func (s *Service) checkRole(ctx context.Context, role string) error {
 
 // definedGrants reads the grants of the actor's roles that are not built
 // in, for authz.Actor.Defined. A retired or missing role grants nothing.
-func (s *Service) definedGrants(ctx context.Context, roles []authz.Role) (map[authz.Role]map[authz.Object]authz.Grant, error) {
+func (s *core) definedGrants(ctx context.Context, roles []authz.Role) (map[authz.Role]map[authz.Object]authz.Grant, error) {
 	var out map[authz.Role]map[authz.Object]authz.Grant
 	for _, r := range roles {
 		if authz.IsBuiltIn(r) {
@@ -298,7 +298,7 @@ func (s *Service) definedGrants(ctx context.Context, roles []authz.Role) (map[au
 
 // EffectiveAccess explains what a user may do to each object type and
 // field, and which role grants it. Administrators, or the user themselves.
-func (s *Service) EffectiveAccess(ctx context.Context, a authz.Actor, userID string) ([]authz.ObjectAccess, error) {
+func (s *Roles) EffectiveAccess(ctx context.Context, a authz.Actor, userID string) ([]authz.ObjectAccess, error) {
 	if a.UserID != userID && !authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectUser}).Allowed {
 		return nil, errs.E(errs.Permission, "you may not see another user's access")
 	}
@@ -326,12 +326,12 @@ func (s *Service) EffectiveAccess(ctx context.Context, a authz.Actor, userID str
 // — for views over many users, reading the team tree once and each
 // combination of roles once.
 type holders struct {
-	s       *Service
+	s       *core
 	parents map[string]string
 	grants  map[string]map[authz.Role]map[authz.Object]authz.Grant // by stored roles
 }
 
-func (s *Service) newHolders(ctx context.Context) (*holders, error) {
+func (s *core) newHolders(ctx context.Context) (*holders, error) {
 	parents, err := s.db.TeamParents(ctx)
 	return &holders{s: s, parents: parents, grants: map[string]map[authz.Role]map[authz.Object]authz.Grant{}}, err
 }
@@ -351,7 +351,7 @@ func (h *holders) actor(ctx context.Context, u store.UserRow) (authz.Actor, erro
 
 // RoleNetworks returns the address ranges a role may be used from (none:
 // anywhere).
-func (s *Service) RoleNetworks(ctx context.Context, a authz.Actor, role string) ([]string, error) {
+func (s *Roles) RoleNetworks(ctx context.Context, a authz.Actor, role string) ([]string, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
 		return nil, err
 	}
@@ -365,7 +365,7 @@ func (s *Service) RoleNetworks(ctx context.Context, a authz.Actor, role string) 
 // none lifts the limit. Requests from elsewhere by its holders are refused
 // and audited. Administrators, with a fresh proof; audited before/after.
 // An administrator may not lock out their own current address.
-func (s *Service) SetRoleNetworks(ctx context.Context, a authz.Actor, role string, cidrs []string) ([]string, error) {
+func (s *Roles) SetRoleNetworks(ctx context.Context, a authz.Actor, role string, cidrs []string) ([]string, error) {
 	if err := s.mayManageRoles(a); err != nil {
 		return nil, err
 	}
@@ -400,7 +400,7 @@ func (s *Service) SetRoleNetworks(ctx context.Context, a authz.Actor, role strin
 
 // outsideNetworks reports whether ip is outside the ranges of any of the
 // stored roles that is limited to ranges.
-func (s *Service) outsideNetworks(ctx context.Context, roles, ip string) (bool, error) {
+func (s *core) outsideNetworks(ctx context.Context, roles, ip string) (bool, error) {
 	for _, r := range authz.RolesOf(roles) {
 		nets, err := s.db.RoleNetworks(ctx, string(r))
 		if err != nil {
@@ -418,7 +418,7 @@ var errNetwork = errs.E(errs.Permission, "your role may not be used from this ne
 // checkNetwork refuses, and audits, a request by a user one of whose
 // roles is limited to address ranges that do not hold the client's
 // address.
-func (s *Service) checkNetwork(ctx context.Context, userID, roles, sessionID, ip string) error {
+func (s *core) checkNetwork(ctx context.Context, userID, roles, sessionID, ip string) error {
 	outside, err := s.outsideNetworks(ctx, roles, ip)
 	if err != nil || !outside {
 		return err
@@ -446,7 +446,7 @@ type Viewer struct {
 // whose role reaches the customer, with the fields they see and those they
 // may reveal — asked of Decide for each, so it cannot disagree with what
 // they get. Administrators; audited.
-func (s *Service) CustomerAudience(ctx context.Context, a authz.Actor, customerID string) ([]Viewer, error) {
+func (s *Roles) CustomerAudience(ctx context.Context, a authz.Actor, customerID string) ([]Viewer, error) {
 	if err := s.mayManageRoles(a); err != nil {
 		return nil, err
 	}
@@ -500,7 +500,7 @@ func (s *Service) CustomerAudience(ctx context.Context, a authz.Actor, customerI
 }
 
 // Teams returns each nested team's parent.
-func (s *Service) Teams(ctx context.Context, a authz.Actor) (map[string]string, error) {
+func (s *Roles) Teams(ctx context.Context, a authz.Actor) (map[string]string, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read teams"); err != nil {
 		return nil, err
 	}
@@ -510,7 +510,7 @@ func (s *Service) Teams(ctx context.Context, a authz.Actor) (map[string]string, 
 // SetTeamParent nests team under parent ("" for none): team scope then
 // reaches it from the parent and every team above. Cycles are refused.
 // Administrators, with a fresh proof; audited before/after.
-func (s *Service) SetTeamParent(ctx context.Context, a authz.Actor, team, parent string) error {
+func (s *Roles) SetTeamParent(ctx context.Context, a authz.Actor, team, parent string) error {
 	if err := s.mayManageRoles(a); err != nil {
 		return err
 	}
@@ -546,7 +546,7 @@ func (s *Service) SetTeamParent(ctx context.Context, a authz.Actor, team, parent
 }
 
 // subTeams is the teams below team, for an actor.
-func (s *Service) subTeams(ctx context.Context, team string) ([]string, error) {
+func (s *core) subTeams(ctx context.Context, team string) ([]string, error) {
 	if team == "" {
 		return nil, nil
 	}
@@ -558,7 +558,7 @@ func (s *Service) subTeams(ctx context.Context, team string) ([]string, error) {
 }
 
 // Templates lists the industry templates, to those who may read roles.
-func (s *Service) Templates(a authz.Actor) ([]authz.Template, error) {
+func (s *Roles) Templates(a authz.Actor) ([]authz.Template, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
 		return nil, err
 	}

@@ -37,8 +37,37 @@ type Options struct {
 	Now             func() time.Time
 }
 
-// Service is the use-case layer.
+// Service is the use-case layer: the domain services, over one shared core
+// (the store, keys, audit recording, the clock, mail). Each domain's
+// methods are on its own type; Service itself answers only what spans
+// them (the pages' reads, abilities) and the core's own operations.
 type Service struct {
+	*core
+	Customers *Customers // people: records, reveal, import, export, preferences, purchase history
+	Companies *Companies // companies and stores, and activities on any record
+	Deals     *Deals     // deals through the pipeline
+	Visits    *Visits    // store visits
+	Users     *Users     // staff accounts, invitations and reset links
+	Sessions  *Sessions  // login, sessions, second factors, passkeys, step-up
+	Roles     *Roles     // roles, teams, networks, the security policy
+	Approvals *Approvals // approvals, break-glass, access reviews
+}
+
+// The domain services. Each holds the core; those that call another
+// domain name it as a field.
+type (
+	Customers struct{ *core }
+	Companies struct{ *core }
+	Deals     struct{ *core }
+	Visits    struct{ *core }
+	Users     struct{ *core }
+	Sessions  struct{ *core }
+	Roles     struct{ *core }
+	Approvals struct{ *core }
+)
+
+// core is what every domain service shares.
+type core struct {
 	db          *store.DB
 	keys        *keyring.Keyring
 	index       *fieldcrypt.Indexer
@@ -64,7 +93,7 @@ type Service struct {
 // New builds a Service over db with the master keyring kr, and checks that
 // kr is the key this database was created with.
 func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*Service, error) {
-	s := &Service{
+	s := &core{
 		db:          db,
 		keys:        kr,
 		index:       fieldcrypt.NewIndexer(kr),
@@ -104,7 +133,8 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		return nil, err
 	}
 	s.startReads()
-	return s, nil
+	return &Service{core: s, Customers: &Customers{s}, Companies: &Companies{s}, Deals: &Deals{s}, Visits: &Visits{s},
+		Users: &Users{s}, Sessions: &Sessions{s}, Roles: &Roles{s}, Approvals: &Approvals{s}}, nil
 }
 
 // noMail drops messages: no mail relay is configured.
@@ -119,7 +149,7 @@ func (s *Service) MailConfigured() bool {
 }
 
 // link is an absolute address in the web UI, with an optional token.
-func (s *Service) link(path, token string) string {
+func (s *core) link(path, token string) string {
 	if token != "" {
 		path += "?token=" + url.QueryEscape(token)
 	}
@@ -132,7 +162,7 @@ const keyringCheckSubject = "keyring-check"
 // first start stores a data key wrapped for a fixed subject; later starts
 // must be able to unwrap it. Starting with the wrong key file would
 // otherwise seal new data under a key the old data does not share.
-func (s *Service) checkKeyring(ctx context.Context) error {
+func (s *core) checkKeyring(ctx context.Context) error {
 	return s.withTx(ctx, func(tx *store.Tx) error {
 		wrapped, err := tx.Meta(ctx, "keyring_check")
 		if errs.Is(err, errs.NotExist) {
@@ -156,11 +186,11 @@ func (s *Service) checkKeyring(ctx context.Context) error {
 }
 
 // record appends one audit event for actor inside tx.
-func (s *Service) record(ctx context.Context, tx *store.Tx, a authz.Actor, action, objType, objID string, fields []string, outcome, reason string) error {
+func (s *core) record(ctx context.Context, tx *store.Tx, a authz.Actor, action, objType, objID string, fields []string, outcome, reason string) error {
 	return s.append(ctx, tx, event(a, action, objType, objID, fields, outcome, reason))
 }
 
-func (s *Service) append(ctx context.Context, tx *store.Tx, events ...audit.Event) error {
+func (s *core) append(ctx context.Context, tx *store.Tx, events ...audit.Event) error {
 	if err := audit.Append(ctx, tx, s.now(), events...); err != nil {
 		return errs.Wrap(errs.Unavailable, "service.audit", "the audit log cannot be written, so the request was refused", err)
 	}

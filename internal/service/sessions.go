@@ -49,7 +49,7 @@ func sealSessionDevice(key keyring.DataKey, sess *store.SessionRow, c Client) er
 
 // trimSessions ends the user's least recently used sessions beyond
 // MaxSessions, recording each end.
-func (s *Service) trimSessions(ctx context.Context, tx *store.Tx, a authz.Actor, userID string) error {
+func (s *Sessions) trimSessions(ctx context.Context, tx *store.Tx, a authz.Actor, userID string) error {
 	sessions, err := tx.UserSessions(ctx, userID)
 	if err != nil {
 		return err
@@ -67,7 +67,7 @@ func (s *Service) trimSessions(ctx context.Context, tx *store.Tx, a authz.Actor,
 
 // Sessions lists a user's sessions: one's own, or any user's for an
 // administrator.
-func (s *Service) Sessions(ctx context.Context, a authz.Actor, userID string) ([]SessionInfo, error) {
+func (s *Sessions) Sessions(ctx context.Context, a authz.Actor, userID string) ([]SessionInfo, error) {
 	if userID == "" {
 		userID = a.UserID
 	}
@@ -116,7 +116,7 @@ func (s *Service) Sessions(ctx context.Context, a authz.Actor, userID string) ([
 // EndSession ends one session: one's own, or any for an administrator.
 // Like every way of ending sessions it needs a fresh proof of the user
 // (requireStepUp), so that a stolen session cannot throw its owner out.
-func (s *Service) EndSession(ctx context.Context, a authz.Actor, sessionID string) error {
+func (s *Sessions) EndSession(ctx context.Context, a authz.Actor, sessionID string) error {
 	if !crm.ValidID(sessionID) {
 		return errSessionNotFound
 	}
@@ -142,7 +142,7 @@ func (s *Service) EndSession(ctx context.Context, a authz.Actor, sessionID strin
 }
 
 // EndOtherSessions ends all the actor's sessions but the current one.
-func (s *Service) EndOtherSessions(ctx context.Context, a authz.Actor) (int, error) {
+func (s *Sessions) EndOtherSessions(ctx context.Context, a authz.Actor) (int, error) {
 	if err := s.requireStepUp(a); err != nil {
 		return 0, err
 	}
@@ -160,7 +160,7 @@ func (s *Service) EndOtherSessions(ctx context.Context, a authz.Actor) (int, err
 // EndUserSessions ends every session of a user (administrators), for
 // example when their device was lost; the actor's own current session, if
 // it is the user's, stays. Audited with the count.
-func (s *Service) EndUserSessions(ctx context.Context, a authz.Actor, userID string) (int, error) {
+func (s *Sessions) EndUserSessions(ctx context.Context, a authz.Actor, userID string) (int, error) {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not end other users' sessions"); err != nil {
 		return 0, err
 	}
@@ -187,7 +187,7 @@ func (s *Service) EndUserSessions(ctx context.Context, a authz.Actor, userID str
 // EndAllSessions ends every session of every user but the actor's current
 // one (administrators), e.g. after a breach; everyone logs in again.
 // Audited with the count.
-func (s *Service) EndAllSessions(ctx context.Context, a authz.Actor) (int, error) {
+func (s *Sessions) EndAllSessions(ctx context.Context, a authz.Actor) (int, error) {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not end other users' sessions"); err != nil {
 		return 0, err
 	}

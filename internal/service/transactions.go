@@ -27,7 +27,7 @@ func transactionPlace(id, column string) fieldcrypt.Place {
 
 // RecordTransaction adds an order, payment, auction lot or refund to a
 // customer's purchase history.
-func (s *Service) RecordTransaction(ctx context.Context, a authz.Actor, customerID string, t crm.Transaction) (crm.Transaction, error) {
+func (s *Customers) RecordTransaction(ctx context.Context, a authz.Actor, customerID string, t crm.Transaction) (crm.Transaction, error) {
 	if !crm.ValidID(customerID) {
 		return crm.Transaction{}, errCustomerNotFound
 	}
@@ -76,7 +76,7 @@ type PurchaseHistory struct {
 // CustomerTransactions returns a customer's purchase history to those the
 // role table lets read it; nil (and no error) for a role that may read the
 // customer but not its transactions.
-func (s *Service) CustomerTransactions(ctx context.Context, a authz.Actor, customerID string) (*PurchaseHistory, error) {
+func (s *Customers) CustomerTransactions(ctx context.Context, a authz.Actor, customerID string) (*PurchaseHistory, error) {
 	if !crm.ValidID(customerID) {
 		return nil, errCustomerNotFound
 	}
@@ -118,7 +118,7 @@ func (s *Service) CustomerTransactions(ctx context.Context, a authz.Actor, custo
 }
 
 // SetTransactionStatus marks a transaction pending, completed or cancelled.
-func (s *Service) SetTransactionStatus(ctx context.Context, a authz.Actor, id, status string) error {
+func (s *Customers) SetTransactionStatus(ctx context.Context, a authz.Actor, id, status string) error {
 	if !crm.ValidID(id) {
 		return errs.E(errs.NotExist, "transaction not found")
 	}

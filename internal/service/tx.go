@@ -15,7 +15,7 @@ import (
 // refuse's error: the transaction then still commits, so the refused
 // attempt stays in the audit log, and the caller gets the refusal's answer.
 // Any other error rolls everything back.
-func (s *Service) withTx(ctx context.Context, fn func(tx *store.Tx) error) error {
+func (s *core) withTx(ctx context.Context, fn func(tx *store.Tx) error) error {
 	var answer error
 	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
 		err := fn(tx)
@@ -42,7 +42,7 @@ func (d denial) Unwrap() error { return d.answer }
 // refuse records that a may not do action on an object (out of scope) and
 // returns the error that makes withTx keep that record and answer answer,
 // typically not-found, so that a record out of scope looks like none.
-func (s *Service) refuse(ctx context.Context, tx *store.Tx, a authz.Actor, action, objType, objID string, answer error) error {
+func (s *core) refuse(ctx context.Context, tx *store.Tx, a authz.Actor, action, objType, objID string, answer error) error {
 	if err := s.record(ctx, tx, a, action, objType, objID, nil, audit.Denied, "not in scope"); err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ type scope[R any] struct {
 // inScope loads record id for action if the actor may read it; a record
 // out of scope is refused (recorded as denied, answered as not found), as
 // is one that does not exist. Customers, companies and visits share it.
-func inScope[R any](ctx context.Context, s *Service, tx *store.Tx, a authz.Actor, id, action string, sc scope[R]) (R, error) {
+func inScope[R any](ctx context.Context, s *core, tx *store.Tx, a authz.Actor, id, action string, sc scope[R]) (R, error) {
 	row, err := sc.load(ctx, id)
 	if err != nil {
 		return row, notFound(err, sc.object)

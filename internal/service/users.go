@@ -61,7 +61,7 @@ func checkTeam(team string) error {
 
 // CreateUser adds a user. The email is sealed under the user's own data
 // key and found by its blind index; the password is hashed.
-func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (User, error) {
+func (s *Users) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (User, error) {
 	if err := s.checkNewUser(ctx, a, &in); err != nil {
 		return User{}, err
 	}
@@ -74,7 +74,7 @@ func (s *Service) CreateUser(ctx context.Context, a authz.Actor, in NewUser) (Us
 
 // hashNewPassword checks a new password for the user with email (length,
 // breached lists, their name and email, the product's name) and hashes it.
-func (s *Service) hashNewPassword(ctx context.Context, email, password string) (string, error) {
+func (s *Users) hashNewPassword(ctx context.Context, email, password string) (string, error) {
 	if err := authn.CheckPassword(password, s.minPassword, email, strings.Split(email, "@")[0]); err != nil {
 		return "", err
 	}
@@ -82,7 +82,7 @@ func (s *Service) hashNewPassword(ctx context.Context, email, password string) (
 }
 
 // checkNewUser validates and normalises a new user's email, role and team.
-func (s *Service) checkNewUser(ctx context.Context, a authz.Actor, in *NewUser) error {
+func (s *Users) checkNewUser(ctx context.Context, a authz.Actor, in *NewUser) error {
 	if err := may(a, authz.ActionCreate, authz.ObjectUser, "you may not create users"); err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (s *Service) checkNewUser(ctx context.Context, a authz.Actor, in *NewUser) 
 // insertUser stores a checked new user with a password hash ("" for none
 // yet: nobody can log in as them) and audits it as action; also, when
 // set, runs within the same transaction.
-func (s *Service) insertUser(ctx context.Context, a authz.Actor, in NewUser, hash, action string, also func(tx *store.Tx, id string) error) (User, error) {
+func (s *Users) insertUser(ctx context.Context, a authz.Actor, in NewUser, hash, action string, also func(tx *store.Tx, id string) error) (User, error) {
 	now := s.now()
 	id := crm.NewID("usr")
 	key, wrapped, err := s.keys.NewDataKey(id)
@@ -156,7 +156,7 @@ func (s *Service) insertUser(ctx context.Context, a authz.Actor, in NewUser, has
 // SetUserRole changes a user's roles (one, or several separated by
 // commas: the union of their grants applies). The change applies from the
 // user's next request, including in open sessions.
-func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role string) (User, error) {
+func (s *Users) SetUserRole(ctx context.Context, a authz.Actor, userID, role string) (User, error) {
 	role, err := s.checkRoles(ctx, role)
 	if err != nil {
 		return User{}, err
@@ -200,7 +200,7 @@ func (s *Service) SetUserRole(ctx context.Context, a authz.Actor, userID, role s
 
 // SetUserTeam moves a user to another team ("" for none). Team-scoped
 // access follows from the user's next request.
-func (s *Service) SetUserTeam(ctx context.Context, a authz.Actor, userID, team string) (User, error) {
+func (s *Users) SetUserTeam(ctx context.Context, a authz.Actor, userID, team string) (User, error) {
 	team = strings.TrimSpace(team)
 	if err := checkTeam(team); err != nil {
 		return User{}, err
@@ -238,7 +238,7 @@ func (s *Service) SetUserTeam(ctx context.Context, a authz.Actor, userID, team s
 var Locales = []string{"en", "zh-CN"}
 
 // SetMyLocale stores the actor's own UI language.
-func (s *Service) SetMyLocale(ctx context.Context, a authz.Actor, locale string) error {
+func (s *Users) SetMyLocale(ctx context.Context, a authz.Actor, locale string) error {
 	if !slices.Contains(Locales, locale) {
 		return errs.InvalidField("locale", "locale must be en or zh-CN")
 	}
@@ -254,7 +254,7 @@ func (s *Service) SetMyLocale(ctx context.Context, a authz.Actor, locale string)
 }
 
 // SetPassword replaces a user's password and ends all their sessions.
-func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, password string) error {
+func (s *Users) SetPassword(ctx context.Context, a authz.Actor, userID, password string) error {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not set passwords"); err != nil {
 		return err
 	}
@@ -292,7 +292,7 @@ func (s *Service) SetPassword(ctx context.Context, a authz.Actor, userID, passwo
 
 // ListUsers returns every user to those who may read users (admins); the
 // emails shown are audited as a read of staff personal data.
-func (s *Service) ListUsers(ctx context.Context, a authz.Actor) ([]User, error) {
+func (s *Users) ListUsers(ctx context.Context, a authz.Actor) ([]User, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not list users"); err != nil {
 		return nil, err
 	}
@@ -328,7 +328,7 @@ func (s *Service) ListUsers(ctx context.Context, a authz.Actor) ([]User, error) 
 }
 
 // UserIDByEmail finds a user's id by email, for command-line administration.
-func (s *Service) UserIDByEmail(ctx context.Context, a authz.Actor, email string) (string, error) {
+func (s *Users) UserIDByEmail(ctx context.Context, a authz.Actor, email string) (string, error) {
 	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not look up users"); err != nil {
 		return "", err
 	}
@@ -345,7 +345,7 @@ func (s *Service) UserIDByEmail(ctx context.Context, a authz.Actor, email string
 	return id, err
 }
 
-func (s *Service) openUser(u store.UserRow) (User, error) {
+func (s *core) openUser(u store.UserRow) (User, error) {
 	key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
 	if err != nil {
 		return User{}, errs.Wrap(errs.Internal, "service.openUser", "", err)
@@ -371,7 +371,7 @@ func notFound(err error, what string) error {
 
 // SetUserDisabled disables a user (ending every session they have) or
 // enables them again. Administrators only; never oneself.
-func (s *Service) SetUserDisabled(ctx context.Context, a authz.Actor, userID string, disabled bool) error {
+func (s *Users) SetUserDisabled(ctx context.Context, a authz.Actor, userID string, disabled bool) error {
 	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not disable users"); err != nil {
 		return err
 	}
@@ -404,7 +404,7 @@ var errLastAdmin = errs.E(errs.Conflict, "this is the last enabled administrator
 
 // disableUser disables u in tx, ending every session, audited with why.
 // The last enabled administrator is kept (errLastAdmin).
-func (s *Service) disableUser(ctx context.Context, tx *store.Tx, a authz.Actor, u store.UserRow, why string) error {
+func (s *core) disableUser(ctx context.Context, tx *store.Tx, a authz.Actor, u store.UserRow, why string) error {
 	if !u.Disabled && authz.HasRole(u.Role, authz.RoleAdmin) {
 		n, err := tx.CountEnabledWithRole(ctx, string(authz.RoleAdmin))
 		if err != nil {
@@ -422,7 +422,7 @@ func (s *Service) disableUser(ctx context.Context, tx *store.Tx, a authz.Actor, 
 
 // ChangeMyPassword replaces the actor's password after checking the
 // current one. Every other session of the user ends; this one stays.
-func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, next string) error {
+func (s *Users) ChangeMyPassword(ctx context.Context, a authz.Actor, current, next string) error {
 	if a.SessionID == "" || a.UserID == authz.SystemUserID {
 		return errs.E(errs.Permission, "log in to change your password")
 	}
@@ -475,7 +475,7 @@ func (s *Service) ChangeMyPassword(ctx context.Context, a authz.Actor, current, 
 // sessions, and returns their ids. The last enabled administrator is kept,
 // so that nobody is locked out of administration. A background job calls
 // it as the system actor; every disabling is audited with the reason.
-func (s *Service) DisableDormant(ctx context.Context, after time.Duration) ([]string, error) {
+func (s *Users) DisableDormant(ctx context.Context, after time.Duration) ([]string, error) {
 	sys := authz.System()
 	var out []string
 	err := s.withTx(ctx, func(tx *store.Tx) error {

@@ -29,7 +29,7 @@ func visitPlace(id, column string) fieldcrypt.Place {
 
 // PlanVisit plans a visit by rep (the actor when empty) to a store the
 // actor can see, on day (YYYY-MM-DD).
-func (s *Service) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID, day string) (crm.Visit, error) {
+func (s *Visits) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID, day string) (crm.Visit, error) {
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return crm.Visit{}, errs.InvalidField("planned_for", "planned_for must be a date, like 2026-11-24")
 	}
@@ -69,11 +69,11 @@ func (s *Service) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID
 }
 
 // visitInScope loads a visit the actor may read, like customerInScope.
-func (s *Service) visitInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.VisitRow, error) {
+func (s *Visits) visitInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.VisitRow, error) {
 	if !crm.ValidID(id) {
 		return store.VisitRow{}, errVisitNotFound
 	}
-	return inScope(ctx, s, tx, a, id, action, scope[store.VisitRow]{"visit", tx.VisitByID, visitRes, errVisitNotFound})
+	return inScope(ctx, s.core, tx, a, id, action, scope[store.VisitRow]{"visit", tx.VisitByID, visitRes, errVisitNotFound})
 }
 
 // VisitUpdate is a check-in or check-out. Location is optional: a device
@@ -86,7 +86,7 @@ type VisitUpdate struct {
 
 // UpdateVisit checks a rep in or out of a visit and records notes. Only the
 // visit's rep may check in and out: it is their location.
-func (s *Service) UpdateVisit(ctx context.Context, a authz.Actor, id string, up VisitUpdate) (crm.Visit, error) {
+func (s *Visits) UpdateVisit(ctx context.Context, a authz.Actor, id string, up VisitUpdate) (crm.Visit, error) {
 	if up.Location != nil {
 		if err := up.Location.Check(); err != nil {
 			return crm.Visit{}, err
@@ -160,7 +160,7 @@ func (s *Service) UpdateVisit(ctx context.Context, a authz.Actor, id string, up 
 }
 
 // Visit returns one visit with its photos' descriptions.
-func (s *Service) Visit(ctx context.Context, a authz.Actor, id string) (crm.Visit, error) {
+func (s *Visits) Visit(ctx context.Context, a authz.Actor, id string) (crm.Visit, error) {
 	var out crm.Visit
 	err := s.withTx(ctx, func(tx *store.Tx) error {
 		row, err := s.visitInScope(ctx, tx, a, id, "visit.read")
@@ -181,7 +181,7 @@ func (s *Service) Visit(ctx context.Context, a authz.Actor, id string) (crm.Visi
 
 // Visits returns the visits the actor may read planned from day from to
 // day to (inclusive), with store names.
-func (s *Service) Visits(ctx context.Context, a authz.Actor, from, to string) ([]crm.Visit, error) {
+func (s *Visits) Visits(ctx context.Context, a authz.Actor, from, to string) ([]crm.Visit, error) {
 	d := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectVisit})
 	if !d.Allowed {
 		return nil, errs.E(errs.Permission, "you may not read visits")
@@ -226,7 +226,7 @@ func (s *Service) Visits(ctx context.Context, a authz.Actor, from, to string) ([
 // AddPhoto attaches a photo to a visit: JPEG, PNG or WebP by content, at
 // most MaxPhoto bytes, read from r as it arrives and sealed under the
 // store's key before it is stored. Only the visit's rep adds photos.
-func (s *Service) AddPhoto(ctx context.Context, a authz.Actor, visitID string, r io.Reader) (crm.Photo, error) {
+func (s *Visits) AddPhoto(ctx context.Context, a authz.Actor, visitID string, r io.Reader) (crm.Photo, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxPhoto+1))
 	if err != nil {
 		return crm.Photo{}, errs.Wrap(errs.Invalid, "service.AddPhoto", "the photo could not be read", err)
@@ -269,7 +269,7 @@ func (s *Service) AddPhoto(ctx context.Context, a authz.Actor, visitID string, r
 
 // Photo returns a photo's bytes and content type, to someone who may read
 // the visit's notes.
-func (s *Service) Photo(ctx context.Context, a authz.Actor, visitID, photoID string) ([]byte, string, error) {
+func (s *Visits) Photo(ctx context.Context, a authz.Actor, visitID, photoID string) ([]byte, string, error) {
 	if !crm.ValidID(photoID) {
 		return nil, "", errs.E(errs.NotExist, "photo not found")
 	}
@@ -303,7 +303,7 @@ func (s *Service) Photo(ctx context.Context, a authz.Actor, visitID, photoID str
 	return data, ct, nil
 }
 
-func (s *Service) visitKeys(row store.VisitRow) (storeKey, repKey keyring.DataKey, err error) {
+func (s *Visits) visitKeys(row store.VisitRow) (storeKey, repKey keyring.DataKey, err error) {
 	if storeKey, err = s.keys.OpenDataKey(row.CompanyID, row.StoreKey); err != nil {
 		return storeKey, repKey, errs.Wrap(errs.Internal, "service.visitKeys", "", err)
 	}
@@ -315,7 +315,7 @@ func (s *Service) visitKeys(row store.VisitRow) (storeKey, repKey keyring.DataKe
 
 // openVisit opens what d allows: locations with "location", notes and
 // photos with "notes"; the store's name always (the visit's label).
-func (s *Service) openVisit(ctx context.Context, tx *store.Tx, row store.VisitRow, d authz.Decision) (crm.Visit, error) {
+func (s *Visits) openVisit(ctx context.Context, tx *store.Tx, row store.VisitRow, d authz.Decision) (crm.Visit, error) {
 	v := crm.Visit{ID: row.ID, CompanyID: row.CompanyID, RepID: row.RepID, RepTeam: row.RepTeam, PlannedFor: row.PlannedFor, CheckinAt: row.CheckinAt, CheckoutAt: row.CheckoutAt}
 	storeKey, repKey, err := s.visitKeys(row)
 	if err != nil {

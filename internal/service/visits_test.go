@@ -18,14 +18,14 @@ import (
 func login(t testing.TB, svc *service.Service, email, role, team string) authz.Actor {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
+	if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
 		t.Fatal(err)
 	}
-	sess, err := svc.Login(ctx, email, pw, service.Client{IP: "192.0.2.1"})
+	sess, err := svc.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := svc.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+	a, err := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +51,11 @@ func TestVisits(t *testing.T) {
 
 		storeIn := companyInput(true, "name", "Jade Store", "address", "9 Huaihai Road")
 		storeIn.OwnerID = &rep.UserID
-		shop, err := svc.CreateCompany(ctx, f.admin, storeIn)
+		shop, err := svc.Companies.CreateCompany(ctx, f.admin, storeIn)
 		if err != nil {
 			t.Fatal(err)
 		}
-		office, err := svc.CreateCompany(ctx, f.admin, companyInput(false, "name", "Head Office"))
+		office, err := svc.Companies.CreateCompany(ctx, f.admin, companyInput(false, "name", "Head Office"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,68 +73,68 @@ func TestVisits(t *testing.T) {
 			{"sales has no visits", f.sales1, shop.ID, "", "2026-11-25", errs.Permission},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				if _, err := svc.PlanVisit(ctx, tt.actor, tt.company, tt.rep, tt.day); !errs.Is(err, tt.kind) {
+				if _, err := svc.Visits.PlanVisit(ctx, tt.actor, tt.company, tt.rep, tt.day); !errs.Is(err, tt.kind) {
 					t.Fatalf("err = %v, want %v", err, tt.kind)
 				}
 			})
 		}
-		v, err := svc.PlanVisit(ctx, rep, shop.ID, "", "2026-11-25")
+		v, err := svc.Visits.PlanVisit(ctx, rep, shop.ID, "", "2026-11-25")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckOut: true}); !errs.Is(err, errs.Conflict) {
+		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckOut: true}); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("check out before in: %v", err)
 		}
-		if _, err := svc.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckIn: true, Location: &crm.Location{Lat: 91}}); !errs.Is(err, errs.Invalid) {
+		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckIn: true, Location: &crm.Location{Lat: 91}}); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("bad latitude: %v", err)
 		}
-		if _, err := svc.UpdateVisit(ctx, manager, v.ID, service.VisitUpdate{CheckIn: true}); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Visits.UpdateVisit(ctx, manager, v.ID, service.VisitUpdate{CheckIn: true}); !errs.Is(err, errs.Permission) {
 			t.Fatalf("manager checking the rep in: %v", err)
 		}
-		in, err := svc.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckIn: true, Location: &crm.Location{Lat: 31.2304, Lon: 121.4737, Accuracy: 12}})
+		in, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckIn: true, Location: &crm.Location{Lat: 31.2304, Lon: 121.4737, Accuracy: 12}})
 		if err != nil || in.Status() != "in_progress" || in.CheckinLoc == nil || in.CheckinLoc.Lat != 31.2304 {
 			t.Fatalf("check in: %+v %v", in, err)
 		}
-		if _, err := svc.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckIn: true}); !errs.Is(err, errs.Conflict) {
+		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckIn: true}); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("second check in: %v", err)
 		}
-		if _, err := svc.AddPhoto(ctx, rep, v.ID, strings.NewReader("#!/bin/sh\necho not an image")); !errs.Is(err, errs.Invalid) {
+		if _, err := svc.Visits.AddPhoto(ctx, rep, v.ID, strings.NewReader("#!/bin/sh\necho not an image")); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a script as a photo: %v", err)
 		}
-		if _, err := svc.AddPhoto(ctx, rep, v.ID, bytes.NewReader(make([]byte, service.MaxPhoto+1))); !errs.Is(err, errs.TooLarge) {
+		if _, err := svc.Visits.AddPhoto(ctx, rep, v.ID, bytes.NewReader(make([]byte, service.MaxPhoto+1))); !errs.Is(err, errs.TooLarge) {
 			t.Fatalf("oversize photo: %v", err)
 		}
-		photo, err := svc.AddPhoto(ctx, rep, v.ID, bytes.NewReader(pngBytes(t)))
+		photo, err := svc.Visits.AddPhoto(ctx, rep, v.ID, bytes.NewReader(pngBytes(t)))
 		if err != nil || photo.ContentType != "image/png" {
 			t.Fatalf("photo: %+v %v", photo, err)
 		}
 		notes := "Shelf space doubled; manager wants samples"
-		out, err := svc.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckOut: true, Notes: &notes, Location: &crm.Location{Lat: 31.2305, Lon: 121.4738, Accuracy: 20}})
+		out, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckOut: true, Notes: &notes, Location: &crm.Location{Lat: 31.2305, Lon: 121.4738, Accuracy: 20}})
 		if err != nil || out.Status() != "done" || out.Notes != notes || len(out.Photos) != 1 {
 			t.Fatalf("check out: %+v %v", out, err)
 		}
 		// The manager of the rep's team reads the visit, its location and photo.
-		mv, err := svc.Visit(ctx, manager, v.ID)
+		mv, err := svc.Visits.Visit(ctx, manager, v.ID)
 		if err != nil || mv.CheckinLoc == nil || mv.Notes != notes || mv.StoreName != "Jade Store" {
 			t.Fatalf("manager reading: %+v %v", mv, err)
 		}
-		data, ct, err := svc.Photo(ctx, manager, v.ID, photo.ID)
+		data, ct, err := svc.Visits.Photo(ctx, manager, v.ID, photo.ID)
 		if err != nil || ct != "image/png" || !bytes.Equal(data, pngBytes(t)) {
 			t.Fatalf("photo read: %s %v", ct, err)
 		}
 		for _, a := range []authz.Actor{rep2, f.sales1, f.auditor} {
-			if _, err := svc.Visit(ctx, a, v.ID); !errs.Is(err, errs.NotExist) && !errs.Is(err, errs.Permission) {
+			if _, err := svc.Visits.Visit(ctx, a, v.ID); !errs.Is(err, errs.NotExist) && !errs.Is(err, errs.Permission) {
 				t.Fatalf("%s reading the visit: %v", a.UserID, err)
 			}
-			if _, _, err := svc.Photo(ctx, a, v.ID, photo.ID); err == nil {
+			if _, _, err := svc.Visits.Photo(ctx, a, v.ID, photo.ID); err == nil {
 				t.Fatalf("%s read the photo", a.UserID)
 			}
 		}
-		list, err := svc.Visits(ctx, rep, "2026-11-25", "2026-11-25")
+		list, err := svc.Visits.Visits(ctx, rep, "2026-11-25", "2026-11-25")
 		if err != nil || len(list) != 1 || list[0].StoreName != "Jade Store" {
 			t.Fatalf("rep's day: %+v %v", list, err)
 		}
-		if list, _ := svc.Visits(ctx, rep2, "2026-11-01", "2026-12-31"); len(list) != 0 {
+		if list, _ := svc.Visits.Visits(ctx, rep2, "2026-11-01", "2026-12-31"); len(list) != 0 {
 			t.Fatalf("another rep sees the visit: %+v", list)
 		}
 	})

@@ -95,29 +95,29 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 	// DDL), starts the service (keyring check) and works through it.
 	env := testkit.NewEnv(t, testkit.DB{Engine: store.Postgres, DSN: appDSN, Schema: schema}, service.Options{})
 	svc := env.Service
-	if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin@example.com", Role: "admin", Password: "a long enough passphrase for tests"}); err != nil {
+	if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin@example.com", Role: "admin", Password: "a long enough passphrase for tests"}); err != nil {
 		t.Fatalf("create a user as the app role: %v", err)
 	}
-	sess, err := svc.Login(ctx, "admin@example.com", "a long enough passphrase for tests", service.Client{IP: "192.0.2.1"})
+	sess, err := svc.Sessions.Login(ctx, "admin@example.com", "a long enough passphrase for tests", service.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatalf("log in as the app role: %v", err)
 	}
-	a, err := svc.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+	a, err := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := "Li Hua"
-	c, err := svc.CreateCustomer(ctx, a, crm.CustomerInput{Fields: map[string]*string{"name": &name}})
+	c, err := svc.Customers.CreateCustomer(ctx, a, crm.CustomerInput{Fields: map[string]*string{"name": &name}})
 	if err != nil {
 		t.Fatalf("create a customer as the app role: %v", err)
 	}
-	if _, err := svc.Customer(ctx, a, c.ID); err != nil {
+	if _, err := svc.Customers.Customer(ctx, a, c.ID); err != nil {
 		t.Fatalf("audited read as the app role: %v", err)
 	}
-	if err := svc.DeleteCustomer(ctx, a, c.ID); err != nil {
+	if err := svc.Customers.DeleteCustomer(ctx, a, c.ID); err != nil {
 		t.Fatalf("delete a customer as the app role: %v", err)
 	}
-	if err := svc.Logout(ctx, a); err != nil {
+	if err := svc.Sessions.Logout(ctx, a); err != nil {
 		t.Fatalf("log out as the app role: %v", err)
 	}
 	if n, problem, err := svc.VerifyAudit(ctx); err != nil || problem != nil || n < 5 {

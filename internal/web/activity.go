@@ -23,7 +23,7 @@ func (h *Handler) logActivity(q *request) error {
 		}
 		in.DueAt = &t
 	}
-	if _, err := h.svc.LogActivity(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.svc.Companies.LogActivity(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
@@ -37,7 +37,7 @@ func (h *Handler) logActivity(q *request) error {
 
 func (h *Handler) completeTask(q *request) error {
 	done := q.r.PostFormValue("done") == "1"
-	if err := h.svc.CompleteTask(q.r.Context(), q.actor, q.r.PathValue("id"), done); err != nil {
+	if err := h.svc.Companies.CompleteTask(q.r.Context(), q.actor, q.r.PathValue("id"), done); err != nil {
 		return err
 	}
 	back := safeNext(q.r.PostFormValue("back"))
@@ -54,18 +54,18 @@ type dashboardView struct {
 func (h *Handler) showDashboard(q *request) error {
 	var v dashboardView
 	var err error
-	if v.Tasks, err = h.svc.MyTasks(q.r.Context(), q.actor); err != nil {
+	if v.Tasks, err = h.svc.Companies.MyTasks(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	can := h.abilities(q)
 	if can.Deals {
-		if v.Pipeline, err = h.svc.Pipeline(q.r.Context(), q.actor, ""); err != nil {
+		if v.Pipeline, err = h.svc.Deals.Pipeline(q.r.Context(), q.actor, ""); err != nil {
 			return err
 		}
 	}
 	if can.Visits {
 		today := time.Now().UTC().Format(time.DateOnly)
-		if v.Visits, err = h.svc.Visits(q.r.Context(), q.actor, today, today); err != nil {
+		if v.Visits, err = h.svc.Visits.Visits(q.r.Context(), q.actor, today, today); err != nil {
 			return err
 		}
 	}

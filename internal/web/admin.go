@@ -38,11 +38,11 @@ func (h *Handler) renderAdmin(q *request, msg, stages string) error {
 }
 
 func (h *Handler) renderAdminView(q *request, v adminView) error {
-	users, err := h.svc.ListUsers(q.r.Context(), q.actor)
+	users, err := h.svc.Users.ListUsers(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	roles, err := h.svc.Roles(q.r.Context(), q.actor)
+	roles, err := h.svc.Roles.Roles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -57,17 +57,17 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 			v.LinkFor = u.Email
 		}
 	}
-	if v.Policy, v.HasPolicy, err = h.svc.CurrentPolicy(q.r.Context()); err != nil {
+	if v.Policy, v.HasPolicy, err = h.svc.Roles.CurrentPolicy(q.r.Context()); err != nil {
 		return err
 	}
-	if v.Acceptances, err = h.svc.PolicyAcceptances(q.r.Context(), q.actor); err != nil {
+	if v.Acceptances, err = h.svc.Roles.PolicyAcceptances(q.r.Context(), q.actor); err != nil {
 		return err
 	}
-	mfaRoles, err := h.svc.MFARequiredRoles(q.r.Context(), q.actor)
+	mfaRoles, err := h.svc.Sessions.MFARequiredRoles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	rules, err := h.svc.ApprovalRules(q.r.Context(), q.actor)
+	rules, err := h.svc.Approvals.ApprovalRules(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 	v.RevealLevels, v.DeleteLevels, v.GlassLevels = lines(rules[service.KindRevealSpecial]), lines(rules[service.KindDelete]), lines(rules[service.KindBreakGlass])
 	v.RoleLevels, v.ExportLevels = lines(rules[service.KindRoleChange]), lines(rules[service.KindBulkExport])
 	v.EditLevels = lines(rules[service.KindRoleEdit])
-	glass, err := h.svc.BreakGlassRoles(q.r.Context(), q.actor)
+	glass, err := h.svc.Approvals.BreakGlassRoles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 	for _, r := range glass {
 		v.GlassRoles[r] = true
 	}
-	if v.TeamParents, err = h.svc.Teams(q.r.Context(), q.actor); err != nil {
+	if v.TeamParents, err = h.svc.Roles.Teams(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	v.MFARoles = make(map[string]bool)
@@ -97,7 +97,7 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 		v.MFARoles[r] = true
 	}
 	if v.Stages == "" {
-		st, err := h.svc.Stages(q.r.Context())
+		st, err := h.svc.Deals.Stages(q.r.Context())
 		if err != nil {
 			return err
 		}
@@ -125,7 +125,7 @@ func (h *Handler) adminError(q *request, err error, stages string) error {
 }
 
 func (h *Handler) addUser(q *request) error {
-	_, err := h.svc.CreateUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
+	_, err := h.svc.Users.CreateUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
 		Team: q.r.PostFormValue("team"), Password: q.r.PostFormValue("password")})
 	if err != nil {
 		return h.adminError(q, err, "")
@@ -137,7 +137,7 @@ func (h *Handler) addUser(q *request) error {
 // inviteUser invites by email; without a mail relay the page shows the
 // link for the administrator to pass on.
 func (h *Handler) inviteUser(q *request) error {
-	inv, err := h.svc.InviteUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
+	inv, err := h.svc.Users.InviteUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
 		Team: q.r.PostFormValue("team")})
 	if err != nil {
 		return h.adminError(q, err, "")
@@ -151,7 +151,7 @@ func (h *Handler) inviteUser(q *request) error {
 
 func (h *Handler) sendPasswordReset(q *request) error {
 	id := q.r.PathValue("id")
-	link, mailed, err := h.svc.SendPasswordReset(q.r.Context(), q.actor, id)
+	link, mailed, err := h.svc.Users.SendPasswordReset(q.r.Context(), q.actor, id)
 	if err != nil {
 		return h.adminError(q, err, "")
 	}
@@ -164,7 +164,7 @@ func (h *Handler) sendPasswordReset(q *request) error {
 
 // nestTeam places a team below another.
 func (h *Handler) nestTeam(q *request) error {
-	if err := h.svc.SetTeamParent(q.r.Context(), q.actor, q.r.PostFormValue("team"), q.r.PostFormValue("parent")); err != nil {
+	if err := h.svc.Roles.SetTeamParent(q.r.Context(), q.actor, q.r.PostFormValue("team"), q.r.PostFormValue("parent")); err != nil {
 		return h.adminError(q, err, "")
 	}
 	q.redirect("/admin", "teams_saved")
@@ -174,13 +174,13 @@ func (h *Handler) nestTeam(q *request) error {
 func (h *Handler) updateUser(q *request) error {
 	id := q.r.PathValue("id")
 	roles := strings.Join(q.r.PostForm["role"], ",")
-	if _, err := h.svc.SetUserRole(q.r.Context(), q.actor, id, roles); err != nil {
+	if _, err := h.svc.Users.SetUserRole(q.r.Context(), q.actor, id, roles); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleChange, ObjectID: id, Field: roles})
 		}
 		return h.adminError(q, err, "")
 	}
-	if _, err := h.svc.SetUserTeam(q.r.Context(), q.actor, id, q.r.PostFormValue("team")); err != nil {
+	if _, err := h.svc.Users.SetUserTeam(q.r.Context(), q.actor, id, q.r.PostFormValue("team")); err != nil {
 		return h.adminError(q, err, "")
 	}
 	q.redirect("/admin", "user_saved")
@@ -208,7 +208,7 @@ func (h *Handler) saveStages(q *request) error {
 		}
 		stages = append(stages, st)
 	}
-	if err := h.svc.SetStages(q.r.Context(), q.actor, stages); err != nil {
+	if err := h.svc.Deals.SetStages(q.r.Context(), q.actor, stages); err != nil {
 		return h.adminError(q, err, text)
 	}
 	q.redirect("/admin", "pipeline_saved")
@@ -216,7 +216,7 @@ func (h *Handler) saveStages(q *request) error {
 }
 
 func (h *Handler) setUserDisabled(q *request) error {
-	if err := h.svc.SetUserDisabled(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("disabled") == "1"); err != nil {
+	if err := h.svc.Users.SetUserDisabled(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("disabled") == "1"); err != nil {
 		return err
 	}
 	q.redirect("/admin", "user_saved")
@@ -225,7 +225,7 @@ func (h *Handler) setUserDisabled(q *request) error {
 
 // setMFARequiredRoles saves which roles must use two-step login.
 func (h *Handler) setMFARequiredRoles(q *request) error {
-	if err := h.svc.SetMFARequiredRoles(q.r.Context(), q.actor, q.r.PostForm["role"]); err != nil {
+	if err := h.svc.Sessions.SetMFARequiredRoles(q.r.Context(), q.actor, q.r.PostForm["role"]); err != nil {
 		return h.adminError(q, err, "")
 	}
 	q.redirect("/admin", "mfa_roles_saved")

@@ -17,7 +17,7 @@ type approvalsView struct {
 }
 
 func (h *Handler) showApprovals(q *request) error {
-	list, err := h.svc.AccessRequests(q.r.Context(), q.actor)
+	list, err := h.svc.Approvals.AccessRequests(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (h *Handler) showApprovals(q *request) error {
 
 func (h *Handler) decideApproval(q *request) error {
 	approve := q.r.PostFormValue("decision") == "approve"
-	if _, err := h.svc.DecideAccessRequest(q.r.Context(), q.actor, q.r.PathValue("id"), approve); err != nil {
+	if _, err := h.svc.Approvals.DecideAccessRequest(q.r.Context(), q.actor, q.r.PathValue("id"), approve); err != nil {
 		return err
 	}
 	q.redirect("/approvals", "decision_saved")
@@ -59,7 +59,7 @@ func (h *Handler) requestAccess(q *request) error {
 	if v.Kind == "" {
 		v.Kind = service.KindRevealSpecial
 	}
-	if _, err := h.svc.RequestApproval(q.r.Context(), q.actor, v.Kind, v.ObjectID, v.Field, v.Reason); err != nil {
+	if _, err := h.svc.Approvals.RequestApproval(q.r.Context(), q.actor, v.Kind, v.ObjectID, v.Field, v.Reason); err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
 			return err
 		}
@@ -81,7 +81,7 @@ func (h *Handler) showBreakGlass(q *request) error {
 
 func (h *Handler) breakGlass(q *request) error {
 	v := breakGlassView{CustomerID: strings.TrimSpace(q.r.PostFormValue("customer_id")), Reason: q.r.PostFormValue("reason")}
-	if _, err := h.svc.BreakGlass(q.r.Context(), q.actor, v.CustomerID, v.Reason); err != nil {
+	if _, err := h.svc.Approvals.BreakGlass(q.r.Context(), q.actor, v.CustomerID, v.Reason); err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.NotExist) && !errs.Is(err, errs.Permission) {
 			return err
 		}
@@ -103,11 +103,11 @@ func (h *Handler) saveApprovalRules(q *request) error {
 				levels = append(levels, roles)
 			}
 		}
-		if err := h.svc.SetApprovalRule(q.r.Context(), q.actor, kind, levels); err != nil {
+		if err := h.svc.Approvals.SetApprovalRule(q.r.Context(), q.actor, kind, levels); err != nil {
 			return h.adminError(q, err, "")
 		}
 	}
-	if err := h.svc.SetBreakGlassRoles(q.r.Context(), q.actor, q.r.PostForm["breakglass_role"]); err != nil {
+	if err := h.svc.Approvals.SetBreakGlassRoles(q.r.Context(), q.actor, q.r.PostForm["breakglass_role"]); err != nil {
 		return h.adminError(q, err, "")
 	}
 	q.redirect("/admin", "rules_saved")

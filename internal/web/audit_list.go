@@ -43,7 +43,7 @@ func (h *Handler) showAuditReason(q *request) error {
 	if err != nil || seq < 1 {
 		return errs.E(errs.NotExist, "no such audit event")
 	}
-	v, err := h.svc.AuditReason(q.r.Context(), q.actor, seq)
+	v, err := h.svc.Customers.AuditReason(q.r.Context(), q.actor, seq)
 	if err != nil {
 		return err
 	}

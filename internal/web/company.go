@@ -43,7 +43,7 @@ func (h *Handler) searchCompanies(q *request) error {
 }
 
 func (h *Handler) companies(q *request, v companyListView, cursor string) error {
-	page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: cursor})
+	page, err := h.svc.Companies.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: cursor})
 	if errs.Is(err, errs.Invalid) {
 		v.Error, _ = errs.Public(err)
 		return h.renderCompanies(q, v, http.StatusBadRequest)
@@ -108,7 +108,7 @@ func (h *Handler) logCompanyActivity(q *request) error {
 		}
 		in.DueAt = &t
 	}
-	if _, err := h.svc.LogCompanyActivity(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.svc.Companies.LogCompanyActivity(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
@@ -167,7 +167,7 @@ func (h *Handler) newCompany(q *request) error {
 func (h *Handler) createCompany(q *request) error {
 	can := h.svc.NewCompanyCan(q.actor)
 	in, vals, store := companyFormInput(q, companyFormFields(q.lang, can, nil), true)
-	c, err := h.svc.CreateCompany(q.r.Context(), q.actor, in)
+	c, err := h.svc.Companies.CreateCompany(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
 		v := companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, can, vals), IsStore: store}
 		v.Error, _ = errs.Public(err)
@@ -201,7 +201,7 @@ func (h *Handler) updateCompany(q *request) error {
 		return err
 	}
 	in, vals, store := companyFormInput(q, companyFormFields(q.lang, can, nil), false)
-	if _, err := h.svc.UpdateCompany(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.svc.Companies.UpdateCompany(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
@@ -215,7 +215,7 @@ func (h *Handler) updateCompany(q *request) error {
 }
 
 func (h *Handler) deleteCompany(q *request) error {
-	if err := h.svc.DeleteCompany(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+	if err := h.svc.Companies.DeleteCompany(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		return err
 	}
 	q.redirect("/companies", "company_deleted")

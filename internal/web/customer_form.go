@@ -31,7 +31,7 @@ func (h *Handler) withCompanies(q *request, v *customerFormView) error {
 	if !h.abilities(q).Companies {
 		return nil
 	}
-	page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Limit: 200})
+	page, err := h.svc.Companies.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Limit: 200})
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (h *Handler) createCustomer(q *request) error {
 	can := h.svc.NewCustomerCan(q.actor)
 	fields := formFields(q.lang, can, nil)
 	in, vals := formInput(q, fields, true)
-	c, err := h.svc.CreateCustomer(q.r.Context(), q.actor, in)
+	c, err := h.svc.Customers.CreateCustomer(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
 		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id")}
 		formError(&v, err)
@@ -148,7 +148,7 @@ func (h *Handler) updateCustomer(q *request) error {
 	}
 	fields := formFields(q.lang, can, nil)
 	in, vals := formInput(q, fields, false)
-	if _, err := h.svc.UpdateCustomer(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.svc.Customers.UpdateCustomer(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
@@ -165,7 +165,7 @@ func (h *Handler) updateCustomer(q *request) error {
 }
 
 func (h *Handler) deleteCustomer(q *request) error {
-	if err := h.svc.DeleteCustomer(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+	if err := h.svc.Customers.DeleteCustomer(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindDelete, ObjectID: q.r.PathValue("id")})
 		}

@@ -28,7 +28,7 @@ func (h *Handler) importCustomers(q *request) error {
 		return err
 	}
 	opt := service.ImportOptions{DryRun: fields["dry_run"] != "", Partial: fields["partial"] != ""}
-	rep, err := h.svc.ImportCustomers(q.r.Context(), q.actor, file, opt)
+	rep, err := h.svc.Customers.ImportCustomers(q.r.Context(), q.actor, file, opt)
 	if err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
 			msg, _ := errs.Public(err)
@@ -62,7 +62,7 @@ func (h *Handler) exportSearch(q *request) error {
 func (h *Handler) export(q *request, cq service.CustomerQuery) error {
 	q.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	q.w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
-	if _, err := h.svc.ExportCustomers(q.r.Context(), q.actor, cq, q.w); err != nil {
+	if _, err := h.svc.Customers.ExportCustomers(q.r.Context(), q.actor, cq, q.w); err != nil {
 		q.w.Header().Del("Content-Disposition")
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindBulkExport})

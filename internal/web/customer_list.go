@@ -45,7 +45,7 @@ func (h *Handler) searchCustomers(q *request) error {
 func (h *Handler) customers(q *request, v customerListView, cursor string) error {
 	cq := searchQuery(v.Query)
 	cq.Tag, cq.Newest, cq.Cursor = v.Tag, v.Newest, cursor
-	page, err := h.svc.ListCustomers(q.r.Context(), q.actor, cq)
+	page, err := h.svc.Customers.ListCustomers(q.r.Context(), q.actor, cq)
 	if errs.Is(err, errs.Invalid) {
 		v.Error, _ = errs.Public(err)
 		return h.renderCustomers(q, v, http.StatusBadRequest)

@@ -107,7 +107,7 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 // URL or a cookie.
 func (h *Handler) revealField(q *request) error {
 	field := q.r.PostFormValue("field")
-	v, err := h.svc.RevealCustomerField(q.r.Context(), q.actor, q.r.PathValue("id"), field, q.r.PostFormValue("reason"))
+	v, err := h.svc.Customers.RevealCustomerField(q.r.Context(), q.actor, q.r.PathValue("id"), field, q.r.PostFormValue("reason"))
 	if errs.Is(err, errs.Invalid) {
 		msg, _ := errs.Public(err)
 		return h.renderCustomer(q, "", "", msg)

@@ -21,7 +21,7 @@ type boardView struct {
 }
 
 func (h *Handler) showDeals(q *request) error {
-	cols, err := h.svc.Pipeline(q.r.Context(), q.actor, "")
+	cols, err := h.svc.Deals.Pipeline(q.r.Context(), q.actor, "")
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (h *Handler) createDeal(q *request) error {
 		if ec := q.r.PostFormValue("expected_close"); ec != "" {
 			in.ExpectedClose = &ec
 		}
-		_, err = h.svc.CreateDeal(q.r.Context(), q.actor, id, in)
+		_, err = h.svc.Deals.CreateDeal(q.r.Context(), q.actor, id, in)
 	}
 	if errs.Is(err, errs.Invalid) {
 		q.dealErr, _ = errs.Public(err)
@@ -92,7 +92,7 @@ func (h *Handler) createDeal(q *request) error {
 
 func (h *Handler) moveDeal(q *request) error {
 	stage := q.r.PostFormValue("stage")
-	if _, err := h.svc.UpdateDeal(q.r.Context(), q.actor, q.r.PathValue("id"), crm.DealInput{Stage: &stage}); err != nil {
+	if _, err := h.svc.Deals.UpdateDeal(q.r.Context(), q.actor, q.r.PathValue("id"), crm.DealInput{Stage: &stage}); err != nil {
 		return err
 	}
 	q.redirect(safeNext(q.r.PostFormValue("back")), "deal_moved")
@@ -108,7 +108,7 @@ type dealView struct {
 func (h *Handler) showDeal(q *request) error { return h.renderDeal(q, "") }
 
 func (h *Handler) renderDeal(q *request, logErr string) error {
-	v, err := h.svc.Deal(q.r.Context(), q.actor, q.r.PathValue("id"))
+	v, err := h.svc.Deals.Deal(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (h *Handler) renderDeal(q *request, logErr string) error {
 func (h *Handler) logDealActivity(q *request) error {
 	id := q.r.PathValue("id")
 	in := crm.ActivityInput{Kind: q.r.PostFormValue("kind"), Subject: q.r.PostFormValue("subject"), Body: q.r.PostFormValue("body")}
-	if _, err := h.svc.LogDealActivity(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.svc.Deals.LogDealActivity(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}

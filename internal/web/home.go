@@ -14,7 +14,7 @@ func (h *Handler) showHome(q *request) error {
 		http.Redirect(q.w, q.r, "/login", http.StatusSeeOther)
 		return nil
 	}
-	if q.actor, err = h.svc.Authenticate(q.r.Context(), c.Value, client(q.r)); err != nil {
+	if q.actor, err = h.svc.Sessions.Authenticate(q.r.Context(), c.Value, client(q.r)); err != nil {
 		http.Redirect(q.w, q.r, "/login", http.StatusSeeOther)
 		return nil
 	}

@@ -40,7 +40,7 @@ func (h *Handler) login(q *request) error {
 	email, next := q.r.PostFormValue("email"), safeNext(q.r.PostFormValue("next"))
 	c := client(q.r)
 	c.Device = httpx.DeviceCookieValue(q.r)
-	sess, err := h.svc.Login(q.r.Context(), email, q.r.PostFormValue("password"), c)
+	sess, err := h.svc.Sessions.Login(q.r.Context(), email, q.r.PostFormValue("password"), c)
 	if err != nil {
 		if !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.TooMany) {
 			return err
@@ -60,7 +60,7 @@ func (h *Handler) login(q *request) error {
 }
 
 func (h *Handler) logout(q *request) error {
-	if err := h.svc.Logout(q.r.Context(), q.actor); err != nil {
+	if err := h.svc.Sessions.Logout(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	httpx.ClearSessionCookie(q.w)
@@ -83,12 +83,12 @@ func (h *Handler) switchLanguage(q *request) error {
 	// changes only this browser's choice; so does a session that still owes
 	// a step of its login.
 	if c, err := q.r.Cookie(SessionCookie); err == nil && q.r.PostFormValue("public") != "1" {
-		if a, err := h.svc.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil && a.Owes(authz.GateFull) == "" {
+		if a, err := h.svc.Sessions.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil && a.Owes(authz.GateFull) == "" {
 			q.token, q.actor = c.Value, a
 			if subtle.ConstantTimeCompare([]byte(q.r.PostFormValue(csrfField)), []byte(q.csrf())) != 1 {
 				return q.csrfRefused()
 			}
-			if err := h.svc.SetMyLocale(q.r.Context(), a, lang); err != nil {
+			if err := h.svc.Users.SetMyLocale(q.r.Context(), a, lang); err != nil {
 				return err
 			}
 		}

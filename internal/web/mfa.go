@@ -38,7 +38,7 @@ type passkeyView struct {
 func (h *Handler) showMFA(q *request) error { return h.renderMFA(q, http.StatusOK, "") }
 
 func (h *Handler) renderMFA(q *request, status int, passkeyErr string) error {
-	has, err := h.svc.HasTOTP(q.r.Context(), q.actor)
+	has, err := h.svc.Sessions.HasTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -60,13 +60,13 @@ func (h *Handler) renderMFA(q *request, status int, passkeyErr string) error {
 func (h *Handler) passkeys(q *request) (passkeyView, error) {
 	var v passkeyView
 	var err error
-	if v.Passkeys, err = h.svc.MyPasskeys(q.r.Context(), q.actor); err != nil {
+	if v.Passkeys, err = h.svc.Sessions.MyPasskeys(q.r.Context(), q.actor); err != nil {
 		return v, err
 	}
-	if v.PasskeysAvailable = h.svc.PasskeysAvailable(); !v.PasskeysAvailable {
+	if v.PasskeysAvailable = h.svc.Sessions.PasskeysAvailable(); !v.PasskeysAvailable {
 		return v, nil
 	}
-	opts, err := h.svc.BeginPasskeyRegistration(q.r.Context(), q.actor)
+	opts, err := h.svc.Sessions.BeginPasskeyRegistration(q.r.Context(), q.actor)
 	switch {
 	case errs.Is(err, errs.StepUp):
 		return v, nil
@@ -79,7 +79,7 @@ func (h *Handler) passkeys(q *request) (passkeyView, error) {
 }
 
 func (h *Handler) addPasskey(q *request) error {
-	_, err := h.svc.FinishPasskeyRegistration(q.r.Context(), q.actor, q.r.PostFormValue("name"), []byte(q.r.PostFormValue("credential")))
+	_, err := h.svc.Sessions.FinishPasskeyRegistration(q.r.Context(), q.actor, q.r.PostFormValue("name"), []byte(q.r.PostFormValue("credential")))
 	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 		msg, _ := errs.Public(err)
 		return h.renderMFA(q, http.StatusBadRequest, msg)
@@ -92,7 +92,7 @@ func (h *Handler) addPasskey(q *request) error {
 }
 
 func (h *Handler) removePasskey(q *request) error {
-	if err := h.svc.DeletePasskey(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+	if err := h.svc.Sessions.DeletePasskey(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		return err
 	}
 	q.redirect("/mfa", "passkey_removed")
@@ -102,14 +102,14 @@ func (h *Handler) removePasskey(q *request) error {
 // passkeyProof begins a passkey proof for the verify and step-up pages
 // when the user has a passkey; "" otherwise.
 func (h *Handler) passkeyProof(q *request) (string, error) {
-	if !h.svc.PasskeysAvailable() {
+	if !h.svc.Sessions.PasskeysAvailable() {
 		return "", nil
 	}
-	list, err := h.svc.MyPasskeys(q.r.Context(), q.actor)
+	list, err := h.svc.Sessions.MyPasskeys(q.r.Context(), q.actor)
 	if err != nil || len(list) == 0 {
 		return "", err
 	}
-	opts, err := h.svc.BeginPasskeyProof(q.r.Context(), q.actor)
+	opts, err := h.svc.Sessions.BeginPasskeyProof(q.r.Context(), q.actor)
 	if err != nil {
 		return "", err
 	}
@@ -121,7 +121,7 @@ func (h *Handler) passkeyProof(q *request) (string, error) {
 // step-up page.
 func (h *Handler) provePasskey(q *request) error {
 	next := safeNext(q.r.PostFormValue("next"))
-	sess, err := h.svc.FinishPasskeyProof(q.r.Context(), q.actor, []byte(q.r.PostFormValue("credential")))
+	sess, err := h.svc.Sessions.FinishPasskeyProof(q.r.Context(), q.actor, []byte(q.r.PostFormValue("credential")))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) && !errs.Is(err, errs.Conflict) {
 			return err
@@ -139,7 +139,7 @@ func (h *Handler) provePasskey(q *request) error {
 
 // beginTOTP shows a fresh secret as a QR code and as text.
 func (h *Handler) beginTOTP(q *request) error {
-	e, err := h.svc.BeginTOTP(q.r.Context(), q.actor)
+	e, err := h.svc.Sessions.BeginTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (h *Handler) beginTOTP(q *request) error {
 }
 
 func (h *Handler) renderOffer(q *request, e service.TOTPEnrolment, msg string) error {
-	has, err := h.svc.HasTOTP(q.r.Context(), q.actor)
+	has, err := h.svc.Sessions.HasTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -163,10 +163,10 @@ func (h *Handler) renderOffer(q *request, e service.TOTPEnrolment, msg string) e
 
 func (h *Handler) confirmTOTP(q *request) error {
 	secret, code := q.r.PostFormValue("secret"), q.r.PostFormValue("code")
-	codes, err := h.svc.ConfirmTOTP(q.r.Context(), q.actor, secret, code)
+	codes, err := h.svc.Sessions.ConfirmTOTP(q.r.Context(), q.actor, secret, code)
 	if errs.Is(err, errs.Invalid) {
 		msg, _ := errs.Public(err)
-		e, oerr := h.svc.PendingTOTP(q.r.Context(), q.actor) // the user has already scanned it
+		e, oerr := h.svc.Sessions.PendingTOTP(q.r.Context(), q.actor) // the user has already scanned it
 		if oerr != nil {
 			return oerr
 		}
@@ -203,7 +203,7 @@ func (h *Handler) renderVerify(q *request, status int, next, msg string) error {
 
 func (h *Handler) verifyMFA(q *request) error {
 	next := safeNext(q.r.PostFormValue("next"))
-	sess, err := h.svc.VerifyMFA(q.r.Context(), q.actor, q.r.PostFormValue("code"))
+	sess, err := h.svc.Sessions.VerifyMFA(q.r.Context(), q.actor, q.r.PostFormValue("code"))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
@@ -217,7 +217,7 @@ func (h *Handler) verifyMFA(q *request) error {
 }
 
 func (h *Handler) resetMFA(q *request) error {
-	if err := h.svc.ResetMFA(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+	if err := h.svc.Sessions.ResetMFA(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		return h.adminError(q, err, "")
 	}
 	q.redirect("/admin", "mfa_reset_done")

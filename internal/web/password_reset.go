@@ -40,7 +40,7 @@ func (h *Handler) forgot(q *request) error {
 		return err
 	}
 	email := q.r.PostFormValue("email")
-	if err := h.svc.RequestPasswordReset(q.r.Context(), email, client(q.r)); err != nil {
+	if err := h.svc.Users.RequestPasswordReset(q.r.Context(), email, client(q.r)); err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
 		}
@@ -69,11 +69,11 @@ type linkPage struct {
 var (
 	resetPage = linkPage{path: service.ResetPath, purpose: "reset", title: "choose_password", done: "password_reset_done", cookie: "__Host-strongroom-reset",
 		set: func(h *Handler, q *request, token, pw string) error {
-			return h.svc.ResetPassword(q.r.Context(), token, pw, client(q.r))
+			return h.svc.Users.ResetPassword(q.r.Context(), token, pw, client(q.r))
 		}}
 	invitePage = linkPage{path: service.InvitePath, purpose: "invite", title: "accept_invitation", done: "invitation_accepted", cookie: "__Host-strongroom-invite",
 		set: func(h *Handler, q *request, token, pw string) error {
-			return h.svc.AcceptInvitation(q.r.Context(), token, pw, client(q.r))
+			return h.svc.Users.AcceptInvitation(q.r.Context(), token, pw, client(q.r))
 		}}
 )
 
@@ -103,7 +103,7 @@ func (h *Handler) showLinkPage(p linkPage) pageFunc {
 		}
 		v := setPasswordView{Action: p.path, Invite: p.purpose == "invite", CSRF: newCSRFCookie(q.w)}
 		status := http.StatusOK
-		if err := h.svc.CheckLink(q.r.Context(), p.token(q.r), p.purpose); err != nil {
+		if err := h.svc.Users.CheckLink(q.r.Context(), p.token(q.r), p.purpose); err != nil {
 			if !errs.Is(err, errs.Invalid) {
 				return err
 			}

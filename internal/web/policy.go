@@ -16,7 +16,7 @@ type policyView struct {
 }
 
 func (h *Handler) showPolicy(q *request) error {
-	p, ok, err := h.svc.CurrentPolicy(q.r.Context())
+	p, ok, err := h.svc.Roles.CurrentPolicy(q.r.Context())
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func (h *Handler) showPolicy(q *request) error {
 
 func (h *Handler) acceptPolicy(q *request) error {
 	version, _ := strconv.ParseInt(q.r.PostFormValue("version"), 10, 64)
-	if err := h.svc.AcceptPolicy(q.r.Context(), q.actor, version); err != nil {
+	if err := h.svc.Roles.AcceptPolicy(q.r.Context(), q.actor, version); err != nil {
 		return err
 	}
 	q.redirect("/", "")
@@ -38,7 +38,7 @@ func (h *Handler) acceptPolicy(q *request) error {
 }
 
 func (h *Handler) publishPolicy(q *request) error {
-	if _, err := h.svc.PublishPolicy(q.r.Context(), q.actor, q.r.PostFormValue("text_en"), q.r.PostFormValue("text_zh")); err != nil {
+	if _, err := h.svc.Roles.PublishPolicy(q.r.Context(), q.actor, q.r.PostFormValue("text_en"), q.r.PostFormValue("text_zh")); err != nil {
 		if errs.Is(err, errs.Invalid) {
 			msg, _ := errs.Public(err)
 			return h.renderAdmin(q, msg, "")

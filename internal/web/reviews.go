@@ -15,7 +15,7 @@ type reviewsView struct {
 func (h *Handler) showReviews(q *request) error { return h.renderReviews(q, http.StatusOK, "") }
 
 func (h *Handler) renderReviews(q *request, status int, msg string) error {
-	list, err := h.svc.Reviews(q.r.Context(), q.actor)
+	list, err := h.svc.Approvals.Reviews(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -24,7 +24,7 @@ func (h *Handler) renderReviews(q *request, status int, msg string) error {
 }
 
 func (h *Handler) startReview(q *request) error {
-	rev, err := h.svc.StartReview(q.r.Context(), q.actor)
+	rev, err := h.svc.Approvals.StartReview(q.r.Context(), q.actor)
 	if errs.Is(err, errs.Conflict) {
 		msg, _ := errs.Public(err)
 		return h.renderReviews(q, http.StatusConflict, msg)
@@ -44,7 +44,7 @@ type reviewView struct {
 func (h *Handler) showReview(q *request) error { return h.renderReview(q, http.StatusOK, "") }
 
 func (h *Handler) renderReview(q *request, status int, msg string) error {
-	rev, err := h.svc.Review(q.r.Context(), q.actor, q.r.PathValue("id"))
+	rev, err := h.svc.Approvals.Review(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (h *Handler) renderReview(q *request, status int, msg string) error {
 
 func (h *Handler) decideReview(q *request) error {
 	id := q.r.PathValue("id")
-	err := h.svc.DecideReviewItem(q.r.Context(), q.actor, id, q.r.PathValue("user"), q.r.PostFormValue("decision") == "confirm")
+	err := h.svc.Approvals.DecideReviewItem(q.r.Context(), q.actor, id, q.r.PathValue("user"), q.r.PostFormValue("decision") == "confirm")
 	if errs.Is(err, errs.Conflict) {
 		msg, _ := errs.Public(err)
 		return h.renderReview(q, http.StatusConflict, msg)
@@ -68,7 +68,7 @@ func (h *Handler) decideReview(q *request) error {
 
 func (h *Handler) signOffReview(q *request) error {
 	id := q.r.PathValue("id")
-	_, err := h.svc.SignOffReview(q.r.Context(), q.actor, id)
+	_, err := h.svc.Approvals.SignOffReview(q.r.Context(), q.actor, id)
 	if errs.Is(err, errs.Conflict) {
 		msg, _ := errs.Public(err)
 		return h.renderReview(q, http.StatusConflict, msg)
@@ -83,7 +83,7 @@ func (h *Handler) signOffReview(q *request) error {
 // reviewReport downloads the kept report.
 func (h *Handler) reviewReport(q *request) error {
 	id := q.r.PathValue("id")
-	report, hash, err := h.svc.ReviewReport(q.r.Context(), q.actor, id)
+	report, hash, err := h.svc.Approvals.ReviewReport(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}

@@ -52,11 +52,11 @@ type roleView struct {
 func (h *Handler) showRoles(q *request) error { return h.renderRoles(q, http.StatusOK, "") }
 
 func (h *Handler) renderRoles(q *request, status int, msg string) error {
-	roles, err := h.svc.Roles(q.r.Context(), q.actor)
+	roles, err := h.svc.Roles.Roles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	templates, err := h.svc.Templates(q.actor)
+	templates, err := h.svc.Roles.Templates(q.actor)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (h *Handler) renderRoles(q *request, status int, msg string) error {
 
 func (h *Handler) showRole(q *request) error {
 	name := q.r.PathValue("name")
-	d, err := h.svc.Role(q.r.Context(), q.actor, name)
+	d, err := h.svc.Roles.Role(q.r.Context(), q.actor, name)
 	isNew := false
 	if errs.Is(err, errs.NotExist) && q.r.URL.Query().Get("new") == "1" {
 		d, err, isNew = authz.RoleDef{Name: authz.Role(name), Grants: map[authz.Object]authz.Grant{}}, nil, true
@@ -75,7 +75,7 @@ func (h *Handler) showRole(q *request) error {
 		return err
 	}
 	v := roleFormView(d, isNew, "")
-	nets, err := h.svc.RoleNetworks(q.r.Context(), q.actor, name)
+	nets, err := h.svc.Roles.RoleNetworks(q.r.Context(), q.actor, name)
 	if err != nil {
 		return err
 	}
@@ -88,9 +88,9 @@ func (h *Handler) showRole(q *request) error {
 func (h *Handler) saveNetworks(q *request) error {
 	name := q.r.PathValue("name")
 	text := q.r.PostFormValue("networks")
-	_, err := h.svc.SetRoleNetworks(q.r.Context(), q.actor, name, strings.Fields(text))
+	_, err := h.svc.Roles.SetRoleNetworks(q.r.Context(), q.actor, name, strings.Fields(text))
 	if errs.Is(err, errs.Invalid) {
-		d, derr := h.svc.Role(q.r.Context(), q.actor, name)
+		d, derr := h.svc.Roles.Role(q.r.Context(), q.actor, name)
 		if derr != nil {
 			return derr
 		}
@@ -197,7 +197,7 @@ func (h *Handler) saveRole(q *request) error {
 	name := q.r.PathValue("name")
 	d, err := roleFromForm(q, name)
 	if err == nil {
-		_, err = h.svc.SaveRole(q.r.Context(), q.actor, d)
+		_, err = h.svc.Roles.SaveRole(q.r.Context(), q.actor, d)
 	}
 	if errs.Is(err, errs.ApprovalNeeded) {
 		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: name})
@@ -226,7 +226,7 @@ func (h *Handler) newRole(q *request) error {
 		http.Redirect(q.w, q.r, "/admin/roles/"+name+"?new=1", http.StatusSeeOther)
 		return nil
 	}
-	if _, err := h.svc.CopyRole(q.r.Context(), q.actor, from, name, ""); err != nil {
+	if _, err := h.svc.Roles.CopyRole(q.r.Context(), q.actor, from, name, ""); err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.NotExist) {
 			msg, _ := errs.Public(err)
 			return h.renderRoles(q, http.StatusBadRequest, msg)
@@ -238,7 +238,7 @@ func (h *Handler) newRole(q *request) error {
 }
 
 func (h *Handler) applyTemplate(q *request) error {
-	if _, err := h.svc.ApplyTemplate(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
+	if _, err := h.svc.Roles.ApplyTemplate(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: "template:" + q.r.PathValue("name")})
 		}
@@ -253,7 +253,7 @@ func (h *Handler) applyTemplate(q *request) error {
 }
 
 func (h *Handler) retireRole(q *request) error {
-	if err := h.svc.RetireRole(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
+	if err := h.svc.Roles.RetireRole(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: q.r.PathValue("name")})
 		}
@@ -275,7 +275,7 @@ type accessView struct {
 // showAccess is a user's effective access, with the roles behind it.
 func (h *Handler) showAccess(q *request) error {
 	id := q.r.PathValue("id")
-	access, err := h.svc.EffectiveAccess(q.r.Context(), q.actor, id)
+	access, err := h.svc.Roles.EffectiveAccess(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ type audienceView struct {
 // showAudience answers "who can see this record", for administrators.
 func (h *Handler) showAudience(q *request) error {
 	id := q.r.PathValue("id")
-	viewers, err := h.svc.CustomerAudience(q.r.Context(), q.actor, id)
+	viewers, err := h.svc.Roles.CustomerAudience(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}

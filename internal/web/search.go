@@ -56,14 +56,14 @@ func (h *Handler) search(q *request) error {
 		if can.Customers {
 			cq := searchQuery(v.Query)
 			cq.Limit = 20
-			page, err := h.svc.ListCustomers(q.r.Context(), q.actor, cq)
+			page, err := h.svc.Customers.ListCustomers(q.r.Context(), q.actor, cq)
 			if err := searchErr(&v, err); err != nil {
 				return err
 			}
 			v.Customers = page.Customers
 		}
 		if can.Companies && !strings.Contains(v.Query, "@") {
-			page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, Limit: 20})
+			page, err := h.svc.Companies.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, Limit: 20})
 			if err := searchErr(&v, err); err != nil {
 				return err
 			}

@@ -20,7 +20,7 @@ func (h *Handler) showSessions(q *request) error { return h.renderSessions(q, ni
 
 func (h *Handler) renderSessions(q *request, passwordErr error) error {
 	v := sessionsView{UserID: q.r.URL.Query().Get("user_id")}
-	list, err := h.svc.Sessions(q.r.Context(), q.actor, v.UserID)
+	list, err := h.svc.Sessions.Sessions(q.r.Context(), q.actor, v.UserID)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (h *Handler) showChangePassword(q *request) error {
 type passwordView struct{ Error string }
 
 func (h *Handler) changePassword(q *request) error {
-	err := h.svc.ChangeMyPassword(q.r.Context(), q.actor, q.r.PostFormValue("current_password"), q.r.PostFormValue("new_password"))
+	err := h.svc.Users.ChangeMyPassword(q.r.Context(), q.actor, q.r.PostFormValue("current_password"), q.r.PostFormValue("new_password"))
 	switch {
 	case errs.Is(err, errs.Invalid) && q.actor.PasswordPending:
 		msg, _ := errs.Public(err)
@@ -67,7 +67,7 @@ func (h *Handler) changePassword(q *request) error {
 }
 
 func (h *Handler) endSession(q *request) error {
-	if err := h.svc.EndSession(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+	if err := h.svc.Sessions.EndSession(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		return err
 	}
 	back := "/sessions"
@@ -79,7 +79,7 @@ func (h *Handler) endSession(q *request) error {
 }
 
 func (h *Handler) endOtherSessions(q *request) error {
-	if _, err := h.svc.EndOtherSessions(q.r.Context(), q.actor); err != nil {
+	if _, err := h.svc.Sessions.EndOtherSessions(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	q.redirect("/sessions", "sessions_ended")
@@ -90,7 +90,7 @@ func (h *Handler) endOtherSessions(q *request) error {
 // user's sessions page.
 func (h *Handler) endUserSessions(q *request) error {
 	id := q.r.PathValue("id")
-	if _, err := h.svc.EndUserSessions(q.r.Context(), q.actor, id); err != nil {
+	if _, err := h.svc.Sessions.EndUserSessions(q.r.Context(), q.actor, id); err != nil {
 		return err
 	}
 	q.redirect("/sessions?user_id="+url.QueryEscape(id), "sessions_ended")
@@ -100,7 +100,7 @@ func (h *Handler) endUserSessions(q *request) error {
 // endAllSessions ends every session of every user but this one
 // (administrators), from the administration page.
 func (h *Handler) endAllSessions(q *request) error {
-	if _, err := h.svc.EndAllSessions(q.r.Context(), q.actor); err != nil {
+	if _, err := h.svc.Sessions.EndAllSessions(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	q.redirect("/admin", "all_sessions_ended")

@@ -56,7 +56,7 @@ func (h *Handler) showStepUp(q *request) error {
 }
 
 func (h *Handler) renderStepUp(q *request, status int, next, msg string) error {
-	has, err := h.svc.HasTOTP(q.r.Context(), q.actor)
+	has, err := h.svc.Sessions.HasTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (h *Handler) renderStepUp(q *request, status int, next, msg string) error {
 
 func (h *Handler) stepUp(q *request) error {
 	next := safeNext(q.r.PostFormValue("next"))
-	sess, err := h.svc.StepUp(q.r.Context(), q.actor, q.r.PostFormValue("code"), q.r.PostFormValue("password"))
+	sess, err := h.svc.Sessions.StepUp(q.r.Context(), q.actor, q.r.PostFormValue("code"), q.r.PostFormValue("password"))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err

@@ -41,29 +41,29 @@ func TestStepUpInTheBrowser(t *testing.T) {
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, IdleTimeout: time.Hour})
 		svc := env.Service
 		const pw = "a long enough passphrase for tests"
-		if err := svc.SetMFARequiredRoles(ctx, authz.System(), nil); err != nil { // this test is about passwords only
+		if err := svc.Sessions.SetMFARequiredRoles(ctx, authz.System(), nil); err != nil { // this test is about passwords only
 			t.Fatal(err)
 		}
-		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "sales@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "sales@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin@example.com", Role: "admin", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin@example.com", Role: "admin", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		actor := func(email string) authz.Actor {
-			s, err := svc.Login(ctx, email, pw, service.Client{})
+			s, err := svc.Sessions.Login(ctx, email, pw, service.Client{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, _ := svc.Authenticate(ctx, s.Token, service.Client{})
+			a, _ := svc.Sessions.Authenticate(ctx, s.Token, service.Client{})
 			return a
 		}
 		sales := actor("sales@example.com")
-		c, err := svc.CreateCustomer(ctx, sales, crmInput("name", "Zhou Li"))
+		c, err := svc.Customers.CreateCustomer(ctx, sales, crmInput("name", "Zhou Li"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.UpdateCustomer(ctx, actor("admin@example.com"), c.ID, crmInput("national_id", "110101199003071234")); err != nil {
+		if _, err := svc.Customers.UpdateCustomer(ctx, actor("admin@example.com"), c.ID, crmInput("national_id", "110101199003071234")); err != nil {
 			t.Fatal(err)
 		}
 

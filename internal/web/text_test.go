@@ -28,10 +28,10 @@ func TestFormTextRules(t *testing.T) {
 		env := testkit.NewEnv(t, db, service.Options{})
 		svc := env.Service
 		const pw = "a long enough passphrase for tests"
-		if err := svc.SetMFARequiredRoles(ctx, authz.System(), nil); err != nil {
+		if err := svc.Sessions.SetMFARequiredRoles(ctx, authz.System(), nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.CreateUser(ctx, authz.System(), service.NewUser{Email: "sales@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "sales@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		mux := http.NewServeMux()

@@ -29,13 +29,13 @@ func (h *Handler) renderVisits(q *request, planErr string) error {
 	today := time.Now().UTC()
 	v := visitsView{Today: today.Format(time.DateOnly), Error: planErr}
 	var err error
-	if v.Visits, err = h.svc.Visits(q.r.Context(), q.actor, v.Today, today.AddDate(0, 0, 7).Format(time.DateOnly)); err != nil {
+	if v.Visits, err = h.svc.Visits.Visits(q.r.Context(), q.actor, v.Today, today.AddDate(0, 0, 7).Format(time.DateOnly)); err != nil {
 		return err
 	}
 	can := h.abilities(q)
 	v.CanPlan = can.PlanVisit
 	if v.CanPlan && can.Companies {
-		page, err := h.svc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{StoresOnly: true, Limit: 200})
+		page, err := h.svc.Companies.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{StoresOnly: true, Limit: 200})
 		if err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (h *Handler) renderVisits(q *request, planErr string) error {
 }
 
 func (h *Handler) planVisit(q *request) error {
-	v, err := h.svc.PlanVisit(q.r.Context(), q.actor, q.r.PostFormValue("company_id"), "", q.r.PostFormValue("planned_for"))
+	v, err := h.svc.Visits.PlanVisit(q.r.Context(), q.actor, q.r.PostFormValue("company_id"), "", q.r.PostFormValue("planned_for"))
 	if errs.Is(err, errs.Invalid) {
 		msg, _ := errs.Public(err)
 		return h.renderVisits(q, msg)
@@ -71,7 +71,7 @@ type visitView struct {
 func (h *Handler) showVisit(q *request) error { return h.renderVisit(q, "") }
 
 func (h *Handler) renderVisit(q *request, msg string) error {
-	v, err := h.svc.Visit(q.r.Context(), q.actor, q.r.PathValue("id"))
+	v, err := h.svc.Visits.Visit(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (h *Handler) checkVisit(checkIn bool) pageFunc {
 			up.Notes = &notes[0]
 		}
 		if err == nil {
-			_, err = h.svc.UpdateVisit(q.r.Context(), q.actor, q.r.PathValue("id"), up)
+			_, err = h.svc.Visits.UpdateVisit(q.r.Context(), q.actor, q.r.PathValue("id"), up)
 		}
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 			msg, _ := errs.Public(err)
@@ -135,7 +135,7 @@ func (h *Handler) addVisitPhoto(q *request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.svc.AddPhoto(q.r.Context(), q.actor, q.r.PathValue("id"), file); err != nil {
+	if _, err := h.svc.Visits.AddPhoto(q.r.Context(), q.actor, q.r.PathValue("id"), file); err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
 			msg, _ := errs.Public(err)
 			return h.renderVisit(q, msg)
@@ -147,7 +147,7 @@ func (h *Handler) addVisitPhoto(q *request) error {
 }
 
 func (h *Handler) showVisitPhoto(q *request) error {
-	data, ct, err := h.svc.Photo(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PathValue("photo"))
+	data, ct, err := h.svc.Visits.Photo(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PathValue("photo"))
 	if err != nil {
 		return err
 	}

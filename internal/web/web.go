@@ -321,7 +321,7 @@ func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handle
 		c, err := r.Cookie(SessionCookie)
 		if err == nil {
 			q.token = c.Value
-			q.actor, err = h.svc.Authenticate(r.Context(), c.Value, client(r))
+			q.actor, err = h.svc.Sessions.Authenticate(r.Context(), c.Value, client(r))
 			if err == nil && q.actor.Locale != "" {
 				q.lang = q.actor.Locale // the user's own choice wins over the browser's
 			}
