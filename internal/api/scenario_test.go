@@ -272,6 +272,9 @@ func (r *runner) runOne(t *testing.T, sc scenario) {
 	}
 	if printScenarios {
 		fmt.Printf("%s\t%s %s as %q: %d %q\n\taudit: %q\n", sc.name, sc.method, path, sc.as, w.Code, trim(got, 300), actions)
+		for _, e := range events {
+			fmt.Printf("\treason: %s %q\n", e.action, e.reason)
+		}
 	}
 
 	if w.Code != sc.status {
@@ -297,6 +300,18 @@ func (r *runner) runOne(t *testing.T, sc scenario) {
 	}
 	if !slices.Equal(actions, sc.audit) {
 		t.Errorf("%s %s as %q: audit events %q, want %q", sc.method, path, sc.as, actions, sc.audit)
+	}
+	// No refusal repeats personal data of the fixture, and no audit event
+	// carries any as its reason (events name fields, never values).
+	for _, v := range personalData {
+		if w.Code >= 400 && strings.Contains(got, v) {
+			t.Errorf("%s %s: the refusal holds personal data %q: %s", sc.method, path, v, trim(got, 500))
+		}
+		for _, e := range events {
+			if strings.Contains(e.reason, v) {
+				t.Errorf("%s %s: event %s holds personal data %q in its reason %q", sc.method, path, e.action, v, e.reason)
+			}
+		}
 	}
 	// The events of a logged-in request name its user (or the system, for
 	// what it does on the user's behalf); none carries the answer's
@@ -355,7 +370,15 @@ const (
 	emailB    = "li.lei@example.com"
 	titleA    = "Qing dynasty vase"
 	refA      = "LOT-2026-0042"
+	nameMoved = "Qian Duoduo"
+	taskMoved = "send the scroll photos"
 )
+
+// personalData is what must never appear in a refusal or an audit
+// event: the fixture's personal data, and the reasons typed to reveal
+// it (kept sealed beside the event).
+var personalData = []string{nameA, emailA, "13800138000", nationalA, notesA, assessA, nameB, emailB, titleA, refA, nameMoved, taskMoved,
+	"verifying identity for the invoice", "matching a bank transfer", "the owner is away", "a duplicate of another record", "asked to be forgotten"}
 
 // newFixture seeds users of every built-in role in two teams and a few
 // records, through the API as their owners.
@@ -390,6 +413,13 @@ func newFixture(t *testing.T, db testkit.DB) *runner {
 	r.seed(t, "cusB", "salesB", "POST", "/api/v1/customers", `{"name":"`+nameB+`","email":"`+emailB+`"}`)
 	r.seed(t, "cusC", "counsellor", "POST", "/api/v1/customers", `{"name":"Zhao Min","assessment":"`+assessA+`"}`)
 	r.seed(t, "coA", "salesA", "POST", "/api/v1/companies", `{"name":"Jade House","address":"1 Harbour Road","phone":"+86 21 5555 0101"}`)
+	// a company with a customer of each team
+	r.do(t, "salesA", "PATCH", "/api/v1/customers/{cusA}", `{"company_id":"{coA}"}`, http.StatusOK)
+	r.do(t, "admin", "PATCH", "/api/v1/customers/{cusB}", `{"company_id":"{coA}"}`, http.StatusOK)
+	// a task of salesA's on a customer then handed to another team
+	r.seed(t, "cusMoved", "salesA", "POST", "/api/v1/customers", `{"name":"`+nameMoved+`"}`)
+	r.seed(t, "taskMoved", "salesA", "POST", "/api/v1/customers/{cusMoved}/activities", `{"kind":"task","subject":"`+taskMoved+`","due_at":"2026-12-02T09:00:00Z"}`)
+	r.do(t, "admin", "PATCH", "/api/v1/customers/{cusMoved}", `{"owner_id":"{u.salesB}"}`, http.StatusOK)
 	r.seed(t, "shop", "admin", "POST", "/api/v1/companies", `{"name":"East Store","address":"9 Market Street","is_store":true,"owner_id":"{u.fieldrep}"}`)
 	r.seed(t, "dealA", "salesA", "POST", "/api/v1/customers/{cusA}/deals", `{"title":"`+titleA+`","amount":250000,"currency":"CNY"}`)
 	r.seed(t, "dealB", "salesB", "POST", "/api/v1/customers/{cusB}/deals", `{"title":"Song scroll","amount":90000,"currency":"CNY"}`)
