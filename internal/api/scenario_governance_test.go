@@ -85,6 +85,17 @@ var governanceScenarios = []scenario{
 		contains: []string{"clerk@example.com"}, absent: []string{newPassword}, save: map[string]string{"clerk": "id"}},
 	{name: "user create: needs a fresh proof", as: "admin", stale: true, method: "POST", path: "/api/v1/users", body: `{"email":"clerk2@example.com","role":"support","password":"` + newPassword + `"}`, status: 403},
 	{name: "user create: sales may not", as: "salesA", method: "POST", path: "/api/v1/users", body: `{"email":"clerk2@example.com","role":"admin","password":"` + newPassword + `"}`, status: 403, audit: []string{"security.forbidden denied"}},
+	{name: "user update: team needs a fresh proof", as: "admin", stale: true, method: "PATCH", path: "/api/v1/users/{u.target}", body: `{"team":"south"}`, status: 403},
+	{name: "user update: role needs a fresh proof", as: "admin", stale: true, method: "PATCH", path: "/api/v1/users/{u.target}", body: `{"role":"support"}`, status: 403},
+	{name: "user update: disable needs a fresh proof", as: "admin", stale: true, method: "PATCH", path: "/api/v1/users/{u.target}", body: `{"disabled":true}`, status: 403},
+	{name: "invitation: needs a fresh proof", as: "admin", stale: true, method: "POST", path: "/api/v1/invitations", body: `{"email":"late.rep@example.com","role":"sales"}`, status: 403},
+	{name: "password reset link: needs a fresh proof", as: "admin", stale: true, method: "POST", path: "/api/v1/users/{u.target}/password-reset", status: 403},
+	{name: "mfa reset: needs a fresh proof", as: "admin", stale: true, method: "DELETE", path: "/api/v1/users/{u.target}/mfa", status: 403},
+	{name: "mfa roles: setting needs a fresh proof", as: "admin", stale: true, method: "PUT", path: "/api/v1/mfa/required-roles", body: `{"roles":["admin"]}`, status: 403},
+	{name: "role save: needs a fresh proof", as: "admin", stale: true, method: "PUT", path: "/api/v1/roles/clerk", body: clerkRole, status: 403},
+	{name: "approval rule: needs a fresh proof", as: "admin", stale: true, method: "PUT", path: "/api/v1/approval-rules/role_edit", body: `{"levels":[["admin"]]}`, status: 403},
+	{name: "break-glass roles: needs a fresh proof", as: "admin", stale: true, method: "PUT", path: "/api/v1/break-glass/roles", body: `{"roles":["manager"]}`, status: 403},
+	{name: "sessions end: everyone's needs a fresh proof", as: "admin", stale: true, method: "DELETE", path: "/api/v1/sessions/all", status: 403},
 	{name: "user update: team", as: "admin", method: "PATCH", path: "/api/v1/users/{u.target}", body: `{"team":"south"}`, status: 200, audit: []string{"user.team_change success"}, contains: []string{"south"}},
 	{name: "user update: role", as: "admin", method: "PATCH", path: "/api/v1/users/{u.target}", body: `{"role":"support"}`, status: 200, audit: []string{"user.role_change success"}, contains: []string{"support"}},
 	{name: "user update: disable", as: "admin", method: "PATCH", path: "/api/v1/users/{clerk}", body: `{"disabled":true}`, status: 204, audit: []string{"user.disable success"}},
@@ -144,7 +155,17 @@ var governanceScenarios = []scenario{
 	{name: "break-glass roles: sales may not set", as: "salesA", method: "PUT", path: "/api/v1/break-glass/roles", body: `{"roles":["sales"]}`, status: 403, audit: []string{"security.forbidden denied"}},
 	{name: "break-glass roles: admin sets", as: "admin", method: "PUT", path: "/api/v1/break-glass/roles", body: `{"roles":["support"]}`, status: 200, audit: []string{"breakglass.roles success"}, contains: []string{"support"}},
 	{name: "break-glass: a role not designated", as: "salesB", method: "POST", path: "/api/v1/customers/{cusA}/break-glass", body: `{"reason":"the owner is away and the client is waiting"}`, status: 403, audit: []string{"breakglass.open denied"}},
-	{name: "break-glass: support opens another team's customer", as: "support", method: "POST", path: "/api/v1/customers/{cusA}/break-glass", body: `{"reason":"the owner is away and the client is waiting"}`, status: 201, audit: []string{"breakglass.open success"}},
+	{name: "break-glass: support may not read another team's customer", as: "support", method: "GET", path: "/api/v1/customers/{cusMoved}", status: 404, audit: []string{"customer.read denied"}, absent: []string{nameMoved}},
+	{name: "break-glass: support opens another team's customer", as: "support", method: "POST", path: "/api/v1/customers/{cusMoved}/break-glass", body: `{"reason":"the owner is away and the client is waiting"}`, status: 201, audit: []string{"breakglass.open success"}},
+
+	{name: "break-glass: support reads the opened customer", as: "support", method: "GET", path: "/api/v1/customers/{cusMoved}", status: 200, audit: []string{"customer.read success"}, contains: []string{nameMoved}},
+	{name: "company: a deleted customer is gone from it", as: "admin", method: "GET", path: "/api/v1/companies/{coA}", status: 200, audit: []string{"company.read success", "customer.read success"}, contains: []string{"{cusA}"}, absent: []string{"{cusB}", nameB, emailB}},
+
+	// a role kept to networks the caller is not in
+	{name: "role networks: a session from before", as: "newcomer", session: "nc", method: "GET", path: "/api/v1/me", status: 200},
+	{name: "role networks: a user given the kept role", as: "admin", method: "PATCH", path: "/api/v1/users/{u.newcomer}", body: `{"role":"clerk"}`, status: 200, audit: []string{"user.role_change success"}},
+	{name: "role networks: the session is refused outside them", session: "nc", method: "GET", path: "/api/v1/customers", status: 403, audit: []string{"session.network denied"}},
+	{name: "role networks: a login outside them answers as a wrong password", method: "POST", path: "/api/v1/sessions", body: `{"email":"newcomer@example.com","password":"` + password + `"}`, status: 401, audit: []string{"session.create failure"}},
 
 	// access reviews
 	{name: "access reviews: sales may not start", as: "salesA", method: "POST", path: "/api/v1/access-reviews", status: 403, audit: []string{"security.forbidden denied"}},
@@ -168,11 +189,14 @@ var governanceScenarios = []scenario{
 
 	// the audit log
 	{name: "audit: auditor reads", as: "auditor", method: "GET", path: "/api/v1/audit?limit=5", status: 200, audit: []string{"audit.read success"}, contains: []string{`"items"`}},
+	{name: "audit: no personal data in the whole log", as: "auditor", method: "GET", path: "/api/v1/audit?limit=1000", status: 200, audit: []string{"audit.read success"}, absent: personalData},
 	{name: "audit: sales may not read", as: "salesA", method: "GET", path: "/api/v1/audit", status: 403, audit: []string{"security.forbidden denied"}},
 	{name: "audit: a limit out of range", as: "auditor", method: "GET", path: "/api/v1/audit?limit=5000", status: 400},
 	{name: "audit reason: auditor opens a reveal's", as: "auditor", before: lastSeq("revealSeq", "customer.reveal"), method: "GET", path: "/api/v1/audit/{revealSeq}/reason", status: 200, audit: []string{"audit.reason_read success"},
 		contains: []string{"matching a bank transfer"}},
 	{name: "audit reason: sales may not", as: "salesA", method: "GET", path: "/api/v1/audit/{revealSeq}/reason", status: 403, audit: []string{"security.forbidden denied"}, absent: []string{"matching a bank transfer"}},
+
+	{name: "login: a user revoked by the review", method: "POST", path: "/api/v1/sessions", body: `{"email":"target@example.com","password":"` + password + `"}`, status: 401, audit: []string{"session.create failure"}},
 
 	// the security policy, last: once published, everyone owes its acceptance
 	{name: "policy: none yet", as: "salesA", method: "GET", path: "/api/v1/policy", status: 404},

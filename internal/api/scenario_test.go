@@ -66,6 +66,7 @@ type runner struct {
 	users map[string]fixtureUser
 	vars  map[string]string
 	kept  map[string]string // session name -> token
+	owner map[string]string // session name -> the user it is of
 	hits  map[string][]int  // route pattern -> the statuses its scenarios answered
 	key   *testkit.Authenticator
 	after int64 // the audit log is read up to here
@@ -104,7 +105,7 @@ func newRunner(t *testing.T, db testkit.DB, opt service.Options) *runner {
 	}
 	mux := http.NewServeMux()
 	api.New(env.Service, slog.New(slog.DiscardHandler)).Routes(mux)
-	return &runner{env: env, mux: mux, clock: clock, users: map[string]fixtureUser{}, vars: map[string]string{}, kept: map[string]string{}, hits: map[string][]int{},
+	return &runner{env: env, mux: mux, clock: clock, users: map[string]fixtureUser{}, vars: map[string]string{}, kept: map[string]string{}, owner: map[string]string{}, hits: map[string][]int{},
 		key: testkit.NewAuthenticator(opt.PublicURL)}
 }
 
@@ -249,8 +250,11 @@ func (r *runner) runOne(t *testing.T, sc scenario) {
 	if sc.as != "" && token == "" {
 		token = r.login(t, sc.as)
 		if sc.session != "" {
-			r.kept[sc.session] = token
+			r.kept[sc.session], r.owner[sc.session] = token, sc.as
 		}
+	}
+	if sc.as == "" {
+		sc.as = r.owner[sc.session]
 	}
 	if sc.stale {
 		r.clock.Advance(authz.StepUpWindow + time.Second)
