@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/url"
 	"testing"
 	"time"
@@ -19,6 +20,18 @@ func totpCode(t *testing.T, r *runner) {
 		t.Fatal(err)
 	}
 	r.vars["code"] = code
+}
+
+// recoveryCode puts into {rc} the first recovery code of those kept as
+// {recovery}.
+func recoveryCode(t *testing.T, r *runner) {
+	var out struct {
+		Codes []string `json:"recovery_codes"`
+	}
+	if err := json.Unmarshal([]byte(r.vars["recovery"]), &out); err != nil || len(out.Codes) == 0 {
+		t.Fatalf("no recovery codes in %q", r.vars["recovery"])
+	}
+	r.vars["rc"] = out.Codes[0]
 }
 
 // passkeyCreate answers the registration options kept as {pkopts} with
@@ -98,7 +111,7 @@ var identityScenarios = []scenario{
 	{name: "totp: offer", as: "mfauser", session: "mfa", method: "POST", path: "/api/v1/me/totp", status: 200,
 		contains: []string{`"secret"`, "otpauth://"}, save: map[string]string{"totpSecret": "secret"}},
 	{name: "totp: wrong code", session: "mfa", method: "PUT", path: "/api/v1/me/totp", body: `{"code":"000000"}`, status: 400},
-	{name: "totp: confirm", session: "mfa", before: totpCode, method: "PUT", path: "/api/v1/me/totp", body: `{"code":"{code}"}`, status: 200, audit: []string{"mfa.enrol success"},
+	{name: "totp: confirm", session: "mfa", before: totpCode, method: "PUT", path: "/api/v1/me/totp", body: `{"code":"{code}"}`, status: 200, audit: []string{"mfa.enrol success"}, save: map[string]string{"recovery": ""},
 		contains: []string{`"recovery_codes"`}},
 	{name: "totp: without a session", method: "POST", path: "/api/v1/me/totp", status: 401},
 	{name: "mfa: a pending login reaches nothing else", as: "mfauser", method: "GET", path: "/api/v1/me", status: 403, audit: []string{"security.forbidden denied"}},
@@ -108,6 +121,9 @@ var identityScenarios = []scenario{
 	{name: "mfa: the verified session", session: "mfa2", method: "GET", path: "/api/v1/me", status: 200, contains: []string{"{u.mfauser}"}},
 	{name: "mfa: a session with nothing to verify", as: "salesA", method: "POST", path: "/api/v1/sessions/current/mfa", body: `{"code":"000000"}`, status: 409},
 	{name: "step-up: with the code", session: "mfa2", before: totpCode, method: "POST", path: "/api/v1/sessions/current/step-up", body: `{"code":"{code}"}`, status: 200, audit: []string{"session.step_up success"}},
+	{name: "mfa: a recovery code", as: "mfauser", before: recoveryCode, method: "POST", path: "/api/v1/sessions/current/mfa", body: `{"code":"{rc}"}`, status: 200, audit: []string{"mfa.verify success"},
+		contains: []string{`"token"`}},
+	{name: "mfa: a recovery code works once", as: "mfauser", method: "POST", path: "/api/v1/sessions/current/mfa", body: `{"code":"{rc}"}`, status: 400, audit: []string{"mfa.verify failure"}},
 	{name: "mfa reset: sales may not", as: "salesA", method: "DELETE", path: "/api/v1/users/{u.mfauser}/mfa", status: 403, audit: []string{"security.forbidden denied"}},
 	{name: "mfa reset: admin", as: "admin", method: "DELETE", path: "/api/v1/users/{u.mfauser}/mfa", status: 204, audit: []string{"mfa.reset success"}},
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -121,17 +122,26 @@ func (r *runner) addUser(t *testing.T, key, role, team string) {
 	r.vars["u."+key] = u.ID
 }
 
-// fill puts the named values into s.
-func (r *runner) fill(s string) string {
+// fill puts the named values into s; a name with no value fails the test.
+func (r *runner) fill(t *testing.T, s string) string {
+	t.Helper()
 	if !strings.Contains(s, "{") {
 		return s
+	}
+	for _, m := range unfilled.FindAllString(s, -1) {
+		if _, ok := r.vars[m[1:len(m)-1]]; !ok {
+			t.Fatalf("%s names %s, which holds nothing (yet)", trim(s, 200), m)
+		}
 	}
 	pairs := make([]string, 0, 2*len(r.vars))
 	for k, v := range r.vars {
 		pairs = append(pairs, "{"+k+"}", v)
 	}
-	return strings.NewReplacer(pairs...).Replace(s)
+	return strings.NewReplacer(pairs...).Replace(s) // one pass: values are not read for names
 }
+
+// unfilled is a {name} in a path, body or expected text.
+var unfilled = regexp.MustCompile(`\{[a-zA-Z][a-zA-Z0-9_.]*\}`)
 
 // serve sends one request in-process.
 func (r *runner) serve(method, path, body, ctype, token string, header map[string]string) *httptest.ResponseRecorder {
@@ -180,7 +190,7 @@ func (r *runner) do(t *testing.T, as, method, path, body string, want int) map[s
 	if as != "" {
 		token = r.login(t, as)
 	}
-	w := r.serve(method, r.fill(path), r.fill(body), "", token, nil)
+	w := r.serve(method, r.fill(t, path), r.fill(t, body), "", token, nil)
 	if w.Code != want {
 		t.Fatalf("%s %s as %s: %d %s, want %d", method, path, as, w.Code, w.Body, want)
 	}
@@ -263,7 +273,7 @@ func (r *runner) runOne(t *testing.T, sc scenario) {
 		sc.before(t, r)
 	}
 	r.appended(t) // what the login and the preparations appended
-	path, body := r.fill(sc.path), r.fill(sc.body)
+	path, body := r.fill(t, sc.path), r.fill(t, sc.body)
 	w := r.serve(sc.method, path, body, sc.ctype, token, sc.header)
 	if _, pattern := r.mux.Handler(httptest.NewRequest(sc.method, path, nil)); pattern != "" {
 		r.hits[pattern] = append(r.hits[pattern], w.Code)
@@ -293,12 +303,12 @@ func (r *runner) runOne(t *testing.T, sc scenario) {
 		}
 	}
 	for _, s := range sc.contains {
-		if s = r.fill(s); !strings.Contains(got, s) {
+		if s = r.fill(t, s); !strings.Contains(got, s) {
 			t.Errorf("%s %s as %q: the answer lacks %q: %s", sc.method, path, sc.as, s, trim(got, 500))
 		}
 	}
 	for _, s := range sc.absent {
-		if s = r.fill(s); strings.Contains(got, s) {
+		if s = r.fill(t, s); strings.Contains(got, s) {
 			t.Errorf("%s %s as %q: the answer holds %q, which it must not: %s", sc.method, path, sc.as, s, trim(got, 500))
 		}
 	}
