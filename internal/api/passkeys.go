@@ -43,7 +43,7 @@ func (h *Handler) listPasskeys(w http.ResponseWriter, r *http.Request, a authz.A
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"passkeys": list})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"passkeys": nonNil(list)})
 	return nil
 }
 

@@ -58,13 +58,16 @@ func (tx *Tx) DeleteNameTokens(ctx context.Context, kind, subjectID string) erro
 	return classify("store.DeleteNameTokens", err)
 }
 
-// tokenMatch is a condition on idColumn: the subject has every token.
+// tokenMatch is a condition on idColumn: the subject has every token. It
+// asks once per token, so that each lookup is a search of the
+// (kind, token, subject_id) index; a GROUP BY subject_id over all the
+// tokens led SQLite to read the kind's whole primary key instead.
 func tokenMatch(kind, idColumn string, tokens [][]byte) (string, []any) {
-	args := []any{kind}
+	conds := make([]string, 0, len(tokens))
+	args := make([]any, 0, 2*len(tokens))
 	for _, t := range tokens {
-		args = append(args, t)
+		conds = append(conds, idColumn+" IN (SELECT subject_id FROM name_tokens WHERE kind = ? AND token = ?)")
+		args = append(args, kind, t)
 	}
-	args = append(args, len(tokens))
-	return idColumn + " IN (SELECT subject_id FROM name_tokens WHERE kind = ? AND token IN (" + placeholders(len(tokens)) +
-		") GROUP BY subject_id HAVING count(DISTINCT token) = ?)", args
+	return "(" + strings.Join(conds, " AND ") + ")", args
 }
