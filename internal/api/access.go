@@ -8,7 +8,7 @@ import (
 	"strongroom.dev/strongroom/internal/service"
 )
 
-func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *approvalsAPI) requestAccess(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Kind       string `json:"kind"`
 		CustomerID string `json:"customer_id"`
@@ -30,7 +30,7 @@ func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.
 	case service.KindRoleEdit:
 		object = in.Role
 	}
-	req, err := h.svc.Approvals.RequestApproval(r.Context(), a, in.Kind, object, in.Field, in.Reason)
+	req, err := h.approvals.RequestApproval(r.Context(), a, in.Kind, object, in.Field, in.Reason)
 	if err != nil {
 		return err
 	}
@@ -38,8 +38,8 @@ func (h *Handler) requestAccess(w http.ResponseWriter, r *http.Request, a authz.
 	return nil
 }
 
-func (h *Handler) listAccessRequests(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	list, err := h.svc.Approvals.AccessRequests(r.Context(), a)
+func (h *approvalsAPI) listAccessRequests(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	list, err := h.approvals.AccessRequests(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -48,9 +48,9 @@ func (h *Handler) listAccessRequests(w http.ResponseWriter, r *http.Request, a a
 	return nil
 }
 
-func (h *Handler) decideAccess(approve bool) authedFunc {
+func (h *approvalsAPI) decideAccess(approve bool) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-		req, err := h.svc.Approvals.DecideAccessRequest(r.Context(), a, r.PathValue("id"), approve)
+		req, err := h.approvals.DecideAccessRequest(r.Context(), a, r.PathValue("id"), approve)
 		if err != nil {
 			return err
 		}
@@ -59,14 +59,14 @@ func (h *Handler) decideAccess(approve bool) authedFunc {
 	}
 }
 
-func (h *Handler) breakGlass(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *approvalsAPI) breakGlass(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in, "reason"); err != nil {
 		return err
 	}
-	req, err := h.svc.Approvals.BreakGlass(r.Context(), a, r.PathValue("id"), in.Reason)
+	req, err := h.approvals.BreakGlass(r.Context(), a, r.PathValue("id"), in.Reason)
 	if err != nil {
 		return err
 	}
@@ -74,12 +74,12 @@ func (h *Handler) breakGlass(w http.ResponseWriter, r *http.Request, a authz.Act
 	return nil
 }
 
-func (h *Handler) showApprovalRules(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	rules, err := h.svc.Approvals.ApprovalRules(r.Context(), a)
+func (h *approvalsAPI) showApprovalRules(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	rules, err := h.approvals.ApprovalRules(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	roles, err := h.svc.Approvals.BreakGlassRoles(r.Context(), a)
+	roles, err := h.approvals.BreakGlassRoles(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -87,27 +87,27 @@ func (h *Handler) showApprovalRules(w http.ResponseWriter, r *http.Request, a au
 	return nil
 }
 
-func (h *Handler) setApprovalRule(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *approvalsAPI) setApprovalRule(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Levels [][]string `json:"levels"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in, "levels"); err != nil {
 		return err
 	}
-	if err := h.svc.Approvals.SetApprovalRule(r.Context(), a, r.PathValue("kind"), in.Levels); err != nil {
+	if err := h.approvals.SetApprovalRule(r.Context(), a, r.PathValue("kind"), in.Levels); err != nil {
 		return err
 	}
 	return h.showApprovalRules(w, r, a)
 }
 
-func (h *Handler) setBreakGlassRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *approvalsAPI) setBreakGlassRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Roles []string `json:"roles"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in, "roles"); err != nil {
 		return err
 	}
-	if err := h.svc.Approvals.SetBreakGlassRoles(r.Context(), a, in.Roles); err != nil {
+	if err := h.approvals.SetBreakGlassRoles(r.Context(), a, in.Roles); err != nil {
 		return err
 	}
 	return h.showApprovalRules(w, r, a)

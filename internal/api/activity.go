@@ -40,7 +40,7 @@ type activityLogger func(ctx context.Context, a authz.Actor, recordID string, in
 
 // logActivityOn answers POST …/{id}/activities for a record kind (customer,
 // company, deal): the same body, the same answer.
-func (h *Handler) logActivityOn(log activityLogger) authedFunc {
+func (h *companiesAPI) logActivityOn(log activityLogger) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 		var in activityInput
 		if err := httpx.DecodeJSON(w, r, &in, "kind", "subject"); err != nil {
@@ -59,8 +59,8 @@ type activityList struct {
 	Items []activityJSON `json:"items"`
 }
 
-func (h *Handler) listActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	acts, err := h.svc.Companies.CustomerActivities(r.Context(), a, r.PathValue("id"))
+func (h *companiesAPI) listActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	acts, err := h.companies.CustomerActivities(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -76,12 +76,12 @@ type activityUpdate struct {
 	Done bool `json:"done"`
 }
 
-func (h *Handler) updateActivity(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *companiesAPI) updateActivity(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in activityUpdate
 	if err := httpx.DecodeJSON(w, r, &in, "done"); err != nil {
 		return err
 	}
-	if err := h.svc.Companies.CompleteTask(r.Context(), a, r.PathValue("id"), in.Done); err != nil {
+	if err := h.companies.CompleteTask(r.Context(), a, r.PathValue("id"), in.Done); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -93,8 +93,8 @@ type taskJSON struct {
 	CustomerName string `json:"customer_name,omitempty"`
 }
 
-func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	tasks, err := h.svc.Companies.MyTasks(r.Context(), a)
+func (h *companiesAPI) listTasks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	tasks, err := h.companies.MyTasks(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -108,8 +108,8 @@ func (h *Handler) listTasks(w http.ResponseWriter, r *http.Request, a authz.Acto
 	return nil
 }
 
-func (h *Handler) listCompanyActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	acts, err := h.svc.Companies.CompanyActivities(r.Context(), a, r.PathValue("id"))
+func (h *companiesAPI) listCompanyActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	acts, err := h.companies.CompanyActivities(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

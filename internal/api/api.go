@@ -18,15 +18,46 @@ import (
 // SessionCookie is the session cookie's name (httpx.SessionCookie).
 const SessionCookie = httpx.SessionCookie
 
-// Handler serves the API.
+// Handler serves the API: the one list of routes, authentication and the
+// mapping of errors. The actions are on one struct per domain, each holding
+// the domain service it calls.
 type Handler struct {
-	svc *service.Service
+	svc *service.Service // authentication (Sessions) and recording refusals
 	log *slog.Logger
+
+	customers *customersAPI
+	companies *companiesAPI
+	deals     *dealsAPI
+	visits    *visitsAPI
+	users     *usersAPI
+	sessions  *sessionsAPI
+	roles     *rolesAPI
+	approvals *approvalsAPI
+	audit     *auditAPI
 }
+
+// The domain handlers: what each calls is in its fields.
+type (
+	customersAPI struct{ customers *service.Customers }
+	companiesAPI struct{ companies *service.Companies }
+	dealsAPI     struct{ deals *service.Deals }
+	visitsAPI    struct{ visits *service.Visits }
+	usersAPI     struct{ users *service.Users }
+	sessionsAPI  struct{ sessions *service.Sessions }
+	rolesAPI     struct{ roles *service.Roles }
+	approvalsAPI struct{ approvals *service.Approvals }
+	auditAPI     struct {
+		svc       *service.Service   // the audit log
+		customers *service.Customers // reveal reasons, sealed under the customer's key
+	}
+)
 
 // New returns the API handler.
 func New(svc *service.Service, log *slog.Logger) *Handler {
-	return &Handler{svc: svc, log: log}
+	return &Handler{svc: svc, log: log,
+		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, deals: &dealsAPI{svc.Deals},
+		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
+		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{svc: svc, customers: svc.Customers}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -37,114 +68,114 @@ type Mux interface {
 // Routes registers every API route on mux. It is the one list of routes.
 func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/openapi.json", h.public(h.openAPI))
-	mux.Handle("POST /api/v1/sessions", h.public(h.createSession))
-	mux.Handle("DELETE /api/v1/sessions/current", h.beforeMFA(h.deleteSession))
-	mux.Handle("POST /api/v1/sessions/current/mfa", h.beforeMFA(h.verifyMFA))
-	mux.Handle("POST /api/v1/sessions/current/step-up", h.beforeEnrol(h.stepUp))
-	mux.Handle("POST /api/v1/sessions/current/passkey/options", h.beforeMFA(h.beginPasskeyProof))
-	mux.Handle("POST /api/v1/sessions/current/passkey", h.beforeMFA(h.finishPasskeyProof))
-	mux.Handle("POST /api/v1/me/passkeys/options", h.beforeEnrol(h.beginPasskeyRegistration))
-	mux.Handle("POST /api/v1/me/passkeys", h.beforeEnrol(h.finishPasskeyRegistration))
-	mux.Handle("GET /api/v1/me/passkeys", h.beforeEnrol(h.listPasskeys))
-	mux.Handle("DELETE /api/v1/me/passkeys/{id}", h.authed(h.deletePasskey))
-	mux.Handle("POST /api/v1/me/totp", h.beforeEnrol(h.beginTOTP))
-	mux.Handle("PUT /api/v1/me/totp", h.beforeEnrol(h.confirmTOTP))
-	mux.Handle("GET /api/v1/mfa/required-roles", h.authed(h.listMFARequiredRoles))
-	mux.Handle("PUT /api/v1/mfa/required-roles", h.authed(h.setMFARequiredRoles))
-	mux.Handle("DELETE /api/v1/users/{id}/mfa", h.authed(h.resetMFA))
-	mux.Handle("DELETE /api/v1/users/{id}/sessions", h.authed(h.endUserSessions))
-	mux.Handle("GET /api/v1/policy", h.beforePolicy(h.showPolicy))
-	mux.Handle("POST /api/v1/policy/accept", h.beforePolicy(h.acceptPolicy))
-	mux.Handle("PUT /api/v1/policy", h.authed(h.publishPolicy))
-	mux.Handle("GET /api/v1/policy/acceptances", h.authed(h.listAcceptances))
-	mux.Handle("GET /api/v1/sessions", h.authed(h.listSessions))
-	mux.Handle("DELETE /api/v1/sessions/others", h.authed(h.endOtherSessions))
-	mux.Handle("DELETE /api/v1/sessions/all", h.authed(h.endAllSessions))
-	mux.Handle("DELETE /api/v1/sessions/{id}", h.authed(h.endSession))
-	mux.Handle("GET /api/v1/me", h.beforeEnrol(h.showMe))
-	mux.Handle("POST /api/v1/me/password", h.beforePassword(h.changePassword))
-	mux.Handle("GET /api/v1/customers", h.authed(h.listCustomers))
-	mux.Handle("POST /api/v1/customers", h.authed(h.createCustomer))
-	mux.Handle("POST /api/v1/customers/import", h.authed(h.importCustomers))
-	mux.Handle("POST /api/v1/customers/search", h.authed(h.searchCustomers))
-	mux.Handle("GET /api/v1/customers/export", h.authed(h.exportCustomers))
-	mux.Handle("POST /api/v1/customers/export", h.authed(h.exportSearch))
-	mux.Handle("GET /api/v1/customers/{id}", h.authed(h.showCustomer))
-	mux.Handle("GET /api/v1/customers/{id}/audience", h.authed(h.customerAudience))
-	mux.Handle("PATCH /api/v1/customers/{id}", h.authed(h.updateCustomer))
-	mux.Handle("DELETE /api/v1/customers/{id}", h.authed(h.deleteCustomer))
-	mux.Handle("POST /api/v1/customers/{id}/reveal", h.authed(h.revealCustomerField))
-	mux.Handle("GET /api/v1/customers/{id}/activities", h.authed(h.listActivities))
-	mux.Handle("POST /api/v1/customers/{id}/activities", h.authed(h.logActivityOn(h.svc.Companies.LogActivity)))
-	mux.Handle("PATCH /api/v1/activities/{id}", h.authed(h.updateActivity))
-	mux.Handle("GET /api/v1/pipeline", h.authed(h.showPipeline))
-	mux.Handle("PUT /api/v1/pipeline", h.authed(h.updatePipeline))
-	mux.Handle("GET /api/v1/deals", h.authed(h.listDeals))
-	mux.Handle("POST /api/v1/customers/{id}/deals", h.authed(h.createDeal))
-	mux.Handle("GET /api/v1/deals/{id}", h.authed(h.showDeal))
-	mux.Handle("PATCH /api/v1/deals/{id}", h.authed(h.updateDeal))
-	mux.Handle("POST /api/v1/deals/{id}/activities", h.authed(h.logActivityOn(h.svc.Deals.LogDealActivity)))
-	mux.Handle("DELETE /api/v1/deals/{id}", h.authed(h.deleteDeal))
-	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.showPreferences))
-	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.updatePreferences))
-	mux.Handle("POST /api/v1/customers/{id}/feedback", h.authed(h.createFeedback))
-	mux.Handle("GET /api/v1/customers/{id}/transactions", h.authed(h.listTransactions))
-	mux.Handle("POST /api/v1/customers/{id}/transactions", h.authed(h.createTransaction))
-	mux.Handle("PATCH /api/v1/transactions/{id}", h.authed(h.updateTransaction))
-	mux.Handle("GET /api/v1/visits", h.authed(h.listVisits))
-	mux.Handle("POST /api/v1/visits", h.authed(h.planVisit))
-	mux.Handle("GET /api/v1/visits/{id}", h.authed(h.showVisit))
-	mux.Handle("PATCH /api/v1/visits/{id}", h.authed(h.updateVisitNotes))
-	mux.Handle("POST /api/v1/visits/{id}/checkin", h.authed(h.checkVisit(true)))
-	mux.Handle("POST /api/v1/visits/{id}/checkout", h.authed(h.checkVisit(false)))
-	mux.Handle("POST /api/v1/visits/{id}/photos", h.authed(h.addVisitPhoto))
-	mux.Handle("GET /api/v1/visits/{id}/photos/{photo}", h.authed(h.showVisitPhoto))
-	mux.Handle("GET /api/v1/companies", h.authed(h.listCompanies))
-	mux.Handle("POST /api/v1/companies", h.authed(h.createCompany))
-	mux.Handle("POST /api/v1/companies/search", h.authed(h.searchCompanies))
-	mux.Handle("GET /api/v1/companies/{id}", h.authed(h.showCompany))
-	mux.Handle("PATCH /api/v1/companies/{id}", h.authed(h.updateCompany))
-	mux.Handle("DELETE /api/v1/companies/{id}", h.authed(h.deleteCompany))
-	mux.Handle("GET /api/v1/companies/{id}/activities", h.authed(h.listCompanyActivities))
-	mux.Handle("POST /api/v1/companies/{id}/activities", h.authed(h.logActivityOn(h.svc.Companies.LogCompanyActivity)))
-	mux.Handle("GET /api/v1/tasks", h.authed(h.listTasks))
-	mux.Handle("GET /api/v1/audit", h.authed(h.listAudit))
-	mux.Handle("GET /api/v1/audit/{seq}/reason", h.authed(h.showAuditReason))
-	mux.Handle("POST /api/v1/password-resets", h.public(h.requestPasswordReset))
-	mux.Handle("POST /api/v1/password-resets/complete", h.public(h.completePasswordReset))
-	mux.Handle("POST /api/v1/invitations", h.authed(h.inviteUser))
-	mux.Handle("POST /api/v1/invitations/accept", h.public(h.acceptInvitation))
-	mux.Handle("GET /api/v1/users", h.authed(h.listUsers))
-	mux.Handle("GET /api/v1/users/{id}/access", h.authed(h.userAccess))
-	mux.Handle("GET /api/v1/teams", h.authed(h.listTeams))
-	mux.Handle("PUT /api/v1/teams/{name}", h.authed(h.nestTeam))
-	mux.Handle("GET /api/v1/roles", h.authed(h.listRoles))
-	mux.Handle("GET /api/v1/role-templates", h.authed(h.listTemplates))
-	mux.Handle("POST /api/v1/access-requests", h.authed(h.requestAccess))
-	mux.Handle("GET /api/v1/access-requests", h.authed(h.listAccessRequests))
-	mux.Handle("POST /api/v1/access-requests/{id}/approve", h.authed(h.decideAccess(true)))
-	mux.Handle("POST /api/v1/access-requests/{id}/reject", h.authed(h.decideAccess(false)))
-	mux.Handle("POST /api/v1/customers/{id}/break-glass", h.authed(h.breakGlass))
-	mux.Handle("GET /api/v1/approval-rules", h.authed(h.showApprovalRules))
-	mux.Handle("GET /api/v1/access-reviews", h.authed(h.listReviews))
-	mux.Handle("POST /api/v1/access-reviews", h.authed(h.startReview))
-	mux.Handle("GET /api/v1/access-reviews/{id}", h.authed(h.showReview))
-	mux.Handle("POST /api/v1/access-reviews/{id}/items/{user}/confirm", h.authed(h.decideReview(true)))
-	mux.Handle("POST /api/v1/access-reviews/{id}/items/{user}/revoke", h.authed(h.decideReview(false)))
-	mux.Handle("POST /api/v1/access-reviews/{id}/sign-off", h.authed(h.signOffReview))
-	mux.Handle("GET /api/v1/access-reviews/{id}/report", h.authed(h.reviewReport))
-	mux.Handle("PUT /api/v1/approval-rules/{kind}", h.authed(h.setApprovalRule))
-	mux.Handle("PUT /api/v1/break-glass/roles", h.authed(h.setBreakGlassRoles))
-	mux.Handle("POST /api/v1/role-templates/{name}/apply", h.authed(h.applyTemplate))
-	mux.Handle("GET /api/v1/roles/{name}", h.authed(h.showRole))
-	mux.Handle("PUT /api/v1/roles/{name}", h.authed(h.saveRole))
-	mux.Handle("POST /api/v1/roles/{name}/copy", h.authed(h.copyRole))
-	mux.Handle("DELETE /api/v1/roles/{name}", h.authed(h.retireRole))
-	mux.Handle("GET /api/v1/roles/{name}/networks", h.authed(h.showRoleNetworks))
-	mux.Handle("PUT /api/v1/roles/{name}/networks", h.authed(h.setRoleNetworks))
-	mux.Handle("POST /api/v1/users", h.authed(h.createUser))
-	mux.Handle("POST /api/v1/users/{id}/password-reset", h.authed(h.sendPasswordReset))
-	mux.Handle("PATCH /api/v1/users/{id}", h.authed(h.updateUser))
+	mux.Handle("POST /api/v1/sessions", h.public(h.sessions.createSession))
+	mux.Handle("DELETE /api/v1/sessions/current", h.beforeMFA(h.sessions.deleteSession))
+	mux.Handle("POST /api/v1/sessions/current/mfa", h.beforeMFA(h.sessions.verifyMFA))
+	mux.Handle("POST /api/v1/sessions/current/step-up", h.beforeEnrol(h.sessions.stepUp))
+	mux.Handle("POST /api/v1/sessions/current/passkey/options", h.beforeMFA(h.sessions.beginPasskeyProof))
+	mux.Handle("POST /api/v1/sessions/current/passkey", h.beforeMFA(h.sessions.finishPasskeyProof))
+	mux.Handle("POST /api/v1/me/passkeys/options", h.beforeEnrol(h.sessions.beginPasskeyRegistration))
+	mux.Handle("POST /api/v1/me/passkeys", h.beforeEnrol(h.sessions.finishPasskeyRegistration))
+	mux.Handle("GET /api/v1/me/passkeys", h.beforeEnrol(h.sessions.listPasskeys))
+	mux.Handle("DELETE /api/v1/me/passkeys/{id}", h.authed(h.sessions.deletePasskey))
+	mux.Handle("POST /api/v1/me/totp", h.beforeEnrol(h.sessions.beginTOTP))
+	mux.Handle("PUT /api/v1/me/totp", h.beforeEnrol(h.sessions.confirmTOTP))
+	mux.Handle("GET /api/v1/mfa/required-roles", h.authed(h.sessions.listMFARequiredRoles))
+	mux.Handle("PUT /api/v1/mfa/required-roles", h.authed(h.sessions.setMFARequiredRoles))
+	mux.Handle("DELETE /api/v1/users/{id}/mfa", h.authed(h.sessions.resetMFA))
+	mux.Handle("DELETE /api/v1/users/{id}/sessions", h.authed(h.sessions.endUserSessions))
+	mux.Handle("GET /api/v1/policy", h.beforePolicy(h.roles.showPolicy))
+	mux.Handle("POST /api/v1/policy/accept", h.beforePolicy(h.roles.acceptPolicy))
+	mux.Handle("PUT /api/v1/policy", h.authed(h.roles.publishPolicy))
+	mux.Handle("GET /api/v1/policy/acceptances", h.authed(h.roles.listAcceptances))
+	mux.Handle("GET /api/v1/sessions", h.authed(h.sessions.listSessions))
+	mux.Handle("DELETE /api/v1/sessions/others", h.authed(h.sessions.endOtherSessions))
+	mux.Handle("DELETE /api/v1/sessions/all", h.authed(h.sessions.endAllSessions))
+	mux.Handle("DELETE /api/v1/sessions/{id}", h.authed(h.sessions.endSession))
+	mux.Handle("GET /api/v1/me", h.beforeEnrol(h.users.showMe))
+	mux.Handle("POST /api/v1/me/password", h.beforePassword(h.users.changePassword))
+	mux.Handle("GET /api/v1/customers", h.authed(h.customers.listCustomers))
+	mux.Handle("POST /api/v1/customers", h.authed(h.customers.createCustomer))
+	mux.Handle("POST /api/v1/customers/import", h.authed(h.customers.importCustomers))
+	mux.Handle("POST /api/v1/customers/search", h.authed(h.customers.searchCustomers))
+	mux.Handle("GET /api/v1/customers/export", h.authed(h.customers.exportCustomers))
+	mux.Handle("POST /api/v1/customers/export", h.authed(h.customers.exportSearch))
+	mux.Handle("GET /api/v1/customers/{id}", h.authed(h.customers.showCustomer))
+	mux.Handle("GET /api/v1/customers/{id}/audience", h.authed(h.roles.customerAudience))
+	mux.Handle("PATCH /api/v1/customers/{id}", h.authed(h.customers.updateCustomer))
+	mux.Handle("DELETE /api/v1/customers/{id}", h.authed(h.customers.deleteCustomer))
+	mux.Handle("POST /api/v1/customers/{id}/reveal", h.authed(h.customers.revealCustomerField))
+	mux.Handle("GET /api/v1/customers/{id}/activities", h.authed(h.companies.listActivities))
+	mux.Handle("POST /api/v1/customers/{id}/activities", h.authed(h.companies.logActivityOn(h.svc.Companies.LogActivity)))
+	mux.Handle("PATCH /api/v1/activities/{id}", h.authed(h.companies.updateActivity))
+	mux.Handle("GET /api/v1/pipeline", h.authed(h.deals.showPipeline))
+	mux.Handle("PUT /api/v1/pipeline", h.authed(h.deals.updatePipeline))
+	mux.Handle("GET /api/v1/deals", h.authed(h.deals.listDeals))
+	mux.Handle("POST /api/v1/customers/{id}/deals", h.authed(h.deals.createDeal))
+	mux.Handle("GET /api/v1/deals/{id}", h.authed(h.deals.showDeal))
+	mux.Handle("PATCH /api/v1/deals/{id}", h.authed(h.deals.updateDeal))
+	mux.Handle("POST /api/v1/deals/{id}/activities", h.authed(h.companies.logActivityOn(h.svc.Deals.LogDealActivity)))
+	mux.Handle("DELETE /api/v1/deals/{id}", h.authed(h.deals.deleteDeal))
+	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.customers.showPreferences))
+	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.customers.updatePreferences))
+	mux.Handle("POST /api/v1/customers/{id}/feedback", h.authed(h.customers.createFeedback))
+	mux.Handle("GET /api/v1/customers/{id}/transactions", h.authed(h.customers.listTransactions))
+	mux.Handle("POST /api/v1/customers/{id}/transactions", h.authed(h.customers.createTransaction))
+	mux.Handle("PATCH /api/v1/transactions/{id}", h.authed(h.customers.updateTransaction))
+	mux.Handle("GET /api/v1/visits", h.authed(h.visits.listVisits))
+	mux.Handle("POST /api/v1/visits", h.authed(h.visits.planVisit))
+	mux.Handle("GET /api/v1/visits/{id}", h.authed(h.visits.showVisit))
+	mux.Handle("PATCH /api/v1/visits/{id}", h.authed(h.visits.updateVisitNotes))
+	mux.Handle("POST /api/v1/visits/{id}/checkin", h.authed(h.visits.checkVisit(true)))
+	mux.Handle("POST /api/v1/visits/{id}/checkout", h.authed(h.visits.checkVisit(false)))
+	mux.Handle("POST /api/v1/visits/{id}/photos", h.authed(h.visits.addVisitPhoto))
+	mux.Handle("GET /api/v1/visits/{id}/photos/{photo}", h.authed(h.visits.showVisitPhoto))
+	mux.Handle("GET /api/v1/companies", h.authed(h.companies.listCompanies))
+	mux.Handle("POST /api/v1/companies", h.authed(h.companies.createCompany))
+	mux.Handle("POST /api/v1/companies/search", h.authed(h.companies.searchCompanies))
+	mux.Handle("GET /api/v1/companies/{id}", h.authed(h.companies.showCompany))
+	mux.Handle("PATCH /api/v1/companies/{id}", h.authed(h.companies.updateCompany))
+	mux.Handle("DELETE /api/v1/companies/{id}", h.authed(h.companies.deleteCompany))
+	mux.Handle("GET /api/v1/companies/{id}/activities", h.authed(h.companies.listCompanyActivities))
+	mux.Handle("POST /api/v1/companies/{id}/activities", h.authed(h.companies.logActivityOn(h.svc.Companies.LogCompanyActivity)))
+	mux.Handle("GET /api/v1/tasks", h.authed(h.companies.listTasks))
+	mux.Handle("GET /api/v1/audit", h.authed(h.audit.listAudit))
+	mux.Handle("GET /api/v1/audit/{seq}/reason", h.authed(h.audit.showAuditReason))
+	mux.Handle("POST /api/v1/password-resets", h.public(h.users.requestPasswordReset))
+	mux.Handle("POST /api/v1/password-resets/complete", h.public(h.users.completePasswordReset))
+	mux.Handle("POST /api/v1/invitations", h.authed(h.users.inviteUser))
+	mux.Handle("POST /api/v1/invitations/accept", h.public(h.users.acceptInvitation))
+	mux.Handle("GET /api/v1/users", h.authed(h.users.listUsers))
+	mux.Handle("GET /api/v1/users/{id}/access", h.authed(h.roles.userAccess))
+	mux.Handle("GET /api/v1/teams", h.authed(h.roles.listTeams))
+	mux.Handle("PUT /api/v1/teams/{name}", h.authed(h.roles.nestTeam))
+	mux.Handle("GET /api/v1/roles", h.authed(h.roles.listRoles))
+	mux.Handle("GET /api/v1/role-templates", h.authed(h.roles.listTemplates))
+	mux.Handle("POST /api/v1/access-requests", h.authed(h.approvals.requestAccess))
+	mux.Handle("GET /api/v1/access-requests", h.authed(h.approvals.listAccessRequests))
+	mux.Handle("POST /api/v1/access-requests/{id}/approve", h.authed(h.approvals.decideAccess(true)))
+	mux.Handle("POST /api/v1/access-requests/{id}/reject", h.authed(h.approvals.decideAccess(false)))
+	mux.Handle("POST /api/v1/customers/{id}/break-glass", h.authed(h.approvals.breakGlass))
+	mux.Handle("GET /api/v1/approval-rules", h.authed(h.approvals.showApprovalRules))
+	mux.Handle("GET /api/v1/access-reviews", h.authed(h.approvals.listReviews))
+	mux.Handle("POST /api/v1/access-reviews", h.authed(h.approvals.startReview))
+	mux.Handle("GET /api/v1/access-reviews/{id}", h.authed(h.approvals.showReview))
+	mux.Handle("POST /api/v1/access-reviews/{id}/items/{user}/confirm", h.authed(h.approvals.decideReview(true)))
+	mux.Handle("POST /api/v1/access-reviews/{id}/items/{user}/revoke", h.authed(h.approvals.decideReview(false)))
+	mux.Handle("POST /api/v1/access-reviews/{id}/sign-off", h.authed(h.approvals.signOffReview))
+	mux.Handle("GET /api/v1/access-reviews/{id}/report", h.authed(h.approvals.reviewReport))
+	mux.Handle("PUT /api/v1/approval-rules/{kind}", h.authed(h.approvals.setApprovalRule))
+	mux.Handle("PUT /api/v1/break-glass/roles", h.authed(h.approvals.setBreakGlassRoles))
+	mux.Handle("POST /api/v1/role-templates/{name}/apply", h.authed(h.roles.applyTemplate))
+	mux.Handle("GET /api/v1/roles/{name}", h.authed(h.roles.showRole))
+	mux.Handle("PUT /api/v1/roles/{name}", h.authed(h.roles.saveRole))
+	mux.Handle("POST /api/v1/roles/{name}/copy", h.authed(h.roles.copyRole))
+	mux.Handle("DELETE /api/v1/roles/{name}", h.authed(h.roles.retireRole))
+	mux.Handle("GET /api/v1/roles/{name}/networks", h.authed(h.roles.showRoleNetworks))
+	mux.Handle("PUT /api/v1/roles/{name}/networks", h.authed(h.roles.setRoleNetworks))
+	mux.Handle("POST /api/v1/users", h.authed(h.users.createUser))
+	mux.Handle("POST /api/v1/users/{id}/password-reset", h.authed(h.users.sendPasswordReset))
+	mux.Handle("PATCH /api/v1/users/{id}", h.authed(h.users.updateUser))
 	mux.Handle("/api/", h.public(notFound))
 }
 

@@ -16,7 +16,7 @@ type auditList struct {
 	NextAfter int64         `json:"next_after,omitempty"`
 }
 
-func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *auditAPI) listAudit(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	q, err := httpx.Query(r, "actor", "object_type", "object_id", "since", "until", "after", "limit")
 	if err != nil {
 		return err
@@ -51,12 +51,12 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, a authz.Acto
 
 // showAuditReason opens the reason kept sealed beside one audit event
 // (whose reason reads "reason given (sealed)"); opening it is audited.
-func (h *Handler) showAuditReason(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *auditAPI) showAuditReason(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	seq, err := strconv.ParseInt(r.PathValue("seq"), 10, 64)
 	if err != nil || seq < 1 {
 		return errs.InvalidField("seq", "seq must be an audit event's number")
 	}
-	out, err := h.svc.Customers.AuditReason(r.Context(), a, seq)
+	out, err := h.customers.AuditReason(r.Context(), a, seq)
 	if err != nil {
 		return err
 	}

@@ -60,12 +60,12 @@ func (in companyInput) toCRM() crm.CompanyInput {
 	return out
 }
 
-func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *companiesAPI) createCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in companyInput
 	if err := httpx.DecodeJSON(w, r, &in, "name"); err != nil {
 		return err
 	}
-	c, err := h.svc.Companies.CreateCompany(r.Context(), a, in.toCRM())
+	c, err := h.companies.CreateCompany(r.Context(), a, in.toCRM())
 	if err != nil {
 		return err
 	}
@@ -74,8 +74,8 @@ func (h *Handler) createCompany(w http.ResponseWriter, r *http.Request, a authz.
 	return nil
 }
 
-func (h *Handler) showCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	v, err := h.svc.Companies.Company(r.Context(), a, r.PathValue("id"))
+func (h *companiesAPI) showCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	v, err := h.companies.Company(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -87,12 +87,12 @@ func (h *Handler) showCompany(w http.ResponseWriter, r *http.Request, a authz.Ac
 	return nil
 }
 
-func (h *Handler) updateCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *companiesAPI) updateCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in companyInput
 	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
 	}
-	c, err := h.svc.Companies.UpdateCompany(r.Context(), a, r.PathValue("id"), in.toCRM())
+	c, err := h.companies.UpdateCompany(r.Context(), a, r.PathValue("id"), in.toCRM())
 	if err != nil {
 		return err
 	}
@@ -100,8 +100,8 @@ func (h *Handler) updateCompany(w http.ResponseWriter, r *http.Request, a authz.
 	return nil
 }
 
-func (h *Handler) deleteCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.Companies.DeleteCompany(r.Context(), a, r.PathValue("id")); err != nil {
+func (h *companiesAPI) deleteCompany(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.companies.DeleteCompany(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -122,7 +122,7 @@ type companySearch struct {
 }
 
 // listCompanies lists without search: only stores, and paging.
-func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *companiesAPI) listCompanies(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	if err := personalInURL(r, companySearchRoute, "q", "name", "tag"); err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (h *Handler) listCompanies(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 // searchCompanies lists with the filters of the body.
-func (h *Handler) searchCompanies(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *companiesAPI) searchCompanies(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	if err := personalInURL(r, companySearchRoute, "q", "name", "tag"); err != nil {
 		return err
 	}
@@ -149,8 +149,8 @@ func (h *Handler) searchCompanies(w http.ResponseWriter, r *http.Request, a auth
 	return h.companyPage(w, r, a, in)
 }
 
-func (h *Handler) companyPage(w http.ResponseWriter, r *http.Request, a authz.Actor, in companySearch) error {
-	page, err := h.svc.Companies.ListCompanies(r.Context(), a, service.CompanyQuery{Name: in.Name, Tag: in.Tag, StoresOnly: in.Stores, Cursor: in.Cursor, Limit: in.Limit})
+func (h *companiesAPI) companyPage(w http.ResponseWriter, r *http.Request, a authz.Actor, in companySearch) error {
+	page, err := h.companies.ListCompanies(r.Context(), a, service.CompanyQuery{Name: in.Name, Tag: in.Tag, StoresOnly: in.Stores, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return err
 	}

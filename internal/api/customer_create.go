@@ -7,12 +7,12 @@ import (
 	"strongroom.dev/strongroom/internal/httpx"
 )
 
-func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) createCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in customerInput
 	if err := httpx.DecodeJSON(w, r, &in, "name"); err != nil {
 		return err
 	}
-	c, err := h.svc.Customers.CreateCustomer(r.Context(), a, in.toCRM())
+	c, err := h.customers.CreateCustomer(r.Context(), a, in.toCRM())
 	if err != nil {
 		return err
 	}

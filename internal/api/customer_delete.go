@@ -6,8 +6,8 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 )
 
-func (h *Handler) deleteCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.Customers.DeleteCustomer(r.Context(), a, r.PathValue("id")); err != nil {
+func (h *customersAPI) deleteCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.customers.DeleteCustomer(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

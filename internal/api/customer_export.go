@@ -21,7 +21,7 @@ type exportFilter struct {
 }
 
 // exportCustomers exports every customer the caller may export.
-func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) exportCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	if err := personalInURL(r, customerExportRoute, customerPersonal...); err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request, a auth
 }
 
 // exportSearch exports the customers matching the filters of the body.
-func (h *Handler) exportSearch(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) exportSearch(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	if err := personalInURL(r, customerExportRoute, customerPersonal...); err != nil {
 		return err
 	}
@@ -43,12 +43,12 @@ func (h *Handler) exportSearch(w http.ResponseWriter, r *http.Request, a authz.A
 	return h.writeExport(w, r, a, service.CustomerQuery{Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID})
 }
 
-func (h *Handler) writeExport(w http.ResponseWriter, r *http.Request, a authz.Actor, q service.CustomerQuery) error {
+func (h *customersAPI) writeExport(w http.ResponseWriter, r *http.Request, a authz.Actor, q service.CustomerQuery) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
 	// The service writes nothing until the export is audited; an error
 	// before that still reaches the client as problem+json.
-	_, err := h.svc.Customers.ExportCustomers(r.Context(), a, q, w)
+	_, err := h.customers.ExportCustomers(r.Context(), a, q, w)
 	if err != nil {
 		w.Header().Del("Content-Disposition")
 	}

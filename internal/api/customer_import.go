@@ -14,7 +14,7 @@ import (
 // MaxImport is the largest CSV file an import reads.
 const MaxImport = 64 << 20
 
-func (h *Handler) importCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) importCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "text/csv" {
 		return errs.E(errs.Invalid, "send the file as the body, with Content-Type: text/csv")
@@ -38,7 +38,7 @@ func (h *Handler) importCustomers(w http.ResponseWriter, r *http.Request, a auth
 			return errs.InvalidField(k, "unknown query parameter "+k+"; allowed: dry_run, partial, map.<field>")
 		}
 	}
-	rep, err := h.svc.Customers.ImportCustomers(r.Context(), a, http.MaxBytesReader(w, r.Body, MaxImport), opt)
+	rep, err := h.customers.ImportCustomers(r.Context(), a, http.MaxBytesReader(w, r.Body, MaxImport), opt)
 	if err != nil {
 		return err
 	}

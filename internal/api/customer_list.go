@@ -36,7 +36,7 @@ type customerSearch struct {
 }
 
 // listCustomers lists without personal filters: order and paging only.
-func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) listCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	if err := personalInURL(r, customerSearchRoute, customerPersonal...); err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, a authz.
 }
 
 // searchCustomers lists with the filters of the body.
-func (h *Handler) searchCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) searchCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	if err := personalInURL(r, customerSearchRoute, customerPersonal...); err != nil {
 		return err
 	}
@@ -63,11 +63,11 @@ func (h *Handler) searchCustomers(w http.ResponseWriter, r *http.Request, a auth
 	return h.customerPage(w, r, a, in)
 }
 
-func (h *Handler) customerPage(w http.ResponseWriter, r *http.Request, a authz.Actor, in customerSearch) error {
+func (h *customersAPI) customerPage(w http.ResponseWriter, r *http.Request, a authz.Actor, in customerSearch) error {
 	if in.Order != "" && in.Order != "newest" && in.Order != "oldest" {
 		return errs.InvalidField("order", "order must be newest or oldest")
 	}
-	page, err := h.svc.Customers.ListCustomers(r.Context(), a, service.CustomerQuery{
+	page, err := h.customers.ListCustomers(r.Context(), a, service.CustomerQuery{
 		Newest: in.Order == "newest", Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID, Cursor: in.Cursor, Limit: in.Limit,
 	})
 	if err != nil {

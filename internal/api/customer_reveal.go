@@ -17,12 +17,12 @@ type revealResponse struct {
 	Value string `json:"value"`
 }
 
-func (h *Handler) revealCustomerField(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) revealCustomerField(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in revealRequest
 	if err := httpx.DecodeJSON(w, r, &in, "field", "reason"); err != nil {
 		return err
 	}
-	v, err := h.svc.Customers.RevealCustomerField(r.Context(), a, r.PathValue("id"), in.Field, in.Reason)
+	v, err := h.customers.RevealCustomerField(r.Context(), a, r.PathValue("id"), in.Field, in.Reason)
 	if err != nil {
 		return err
 	}

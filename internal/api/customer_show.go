@@ -7,8 +7,8 @@ import (
 	"strongroom.dev/strongroom/internal/httpx"
 )
 
-func (h *Handler) showCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	c, err := h.svc.Customers.Customer(r.Context(), a, r.PathValue("id"))
+func (h *customersAPI) showCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	c, err := h.customers.Customer(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

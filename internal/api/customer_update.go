@@ -7,12 +7,12 @@ import (
 	"strongroom.dev/strongroom/internal/httpx"
 )
 
-func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) updateCustomer(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in customerInput
 	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
 	}
-	c, err := h.svc.Customers.UpdateCustomer(r.Context(), a, r.PathValue("id"), in.toCRM())
+	c, err := h.customers.UpdateCustomer(r.Context(), a, r.PathValue("id"), in.toCRM())
 	if err != nil {
 		return err
 	}

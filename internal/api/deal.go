@@ -41,12 +41,12 @@ func (in dealInput) toCRM() crm.DealInput {
 	return crm.DealInput{Title: in.Title, Amount: in.Amount, Currency: in.Currency, Stage: in.Stage, Probability: in.Probability, ExpectedClose: in.ExpectedClose}
 }
 
-func (h *Handler) createDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *dealsAPI) createDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in dealInput
 	if err := httpx.DecodeJSON(w, r, &in, "title", "amount", "currency"); err != nil {
 		return err
 	}
-	d, err := h.svc.Deals.CreateDeal(r.Context(), a, r.PathValue("id"), in.toCRM())
+	d, err := h.deals.CreateDeal(r.Context(), a, r.PathValue("id"), in.toCRM())
 	if err != nil {
 		return err
 	}
@@ -54,12 +54,12 @@ func (h *Handler) createDeal(w http.ResponseWriter, r *http.Request, a authz.Act
 	return nil
 }
 
-func (h *Handler) updateDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *dealsAPI) updateDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in dealInput
 	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
 	}
-	d, err := h.svc.Deals.UpdateDeal(r.Context(), a, r.PathValue("id"), in.toCRM())
+	d, err := h.deals.UpdateDeal(r.Context(), a, r.PathValue("id"), in.toCRM())
 	if err != nil {
 		return err
 	}
@@ -67,8 +67,8 @@ func (h *Handler) updateDeal(w http.ResponseWriter, r *http.Request, a authz.Act
 	return nil
 }
 
-func (h *Handler) deleteDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.Deals.DeleteDeal(r.Context(), a, r.PathValue("id")); err != nil {
+func (h *dealsAPI) deleteDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.deals.DeleteDeal(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -82,12 +82,12 @@ type stageJSON struct {
 	Weighted map[string]int64 `json:"weighted"`
 }
 
-func (h *Handler) listDeals(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *dealsAPI) listDeals(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	q, err := httpx.Query(r, "customer_id")
 	if err != nil {
 		return err
 	}
-	cols, err := h.svc.Deals.Pipeline(r.Context(), a, q["customer_id"])
+	cols, err := h.deals.Pipeline(r.Context(), a, q["customer_id"])
 	if err != nil {
 		return err
 	}
@@ -109,8 +109,8 @@ type pipelineJSON struct {
 	Stages []crm.Stage `json:"stages"`
 }
 
-func (h *Handler) showPipeline(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	stages, err := h.svc.Deals.Stages(r.Context())
+func (h *dealsAPI) showPipeline(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	stages, err := h.deals.Stages(r.Context())
 	if err != nil {
 		return err
 	}
@@ -118,19 +118,19 @@ func (h *Handler) showPipeline(w http.ResponseWriter, r *http.Request, a authz.A
 	return nil
 }
 
-func (h *Handler) updatePipeline(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *dealsAPI) updatePipeline(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in pipelineJSON
 	if err := httpx.DecodeJSON(w, r, &in, "stages"); err != nil {
 		return err
 	}
-	if err := h.svc.Deals.SetStages(r.Context(), a, in.Stages); err != nil {
+	if err := h.deals.SetStages(r.Context(), a, in.Stages); err != nil {
 		return err
 	}
 	return h.showPipeline(w, r, a)
 }
 
-func (h *Handler) showDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	v, err := h.svc.Deals.Deal(r.Context(), a, r.PathValue("id"))
+func (h *dealsAPI) showDeal(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	v, err := h.deals.Deal(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ type meResponse struct {
 	SessionID string       `json:"session_id"`
 }
 
-func (h *Handler) showMe(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *usersAPI) showMe(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	httpx.WriteJSON(w, http.StatusOK, meResponse{UserID: a.UserID, Roles: a.Roles, SessionID: a.SessionID})
 	return nil
 }
@@ -23,12 +23,12 @@ type passwordChange struct {
 	NewPassword     string `json:"new_password"`
 }
 
-func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *usersAPI) changePassword(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in passwordChange
 	if err := httpx.DecodeJSON(w, r, &in, "current_password", "new_password"); err != nil {
 		return err
 	}
-	if err := h.svc.Users.ChangeMyPassword(r.Context(), a, in.CurrentPassword, in.NewPassword); err != nil {
+	if err := h.users.ChangeMyPassword(r.Context(), a, in.CurrentPassword, in.NewPassword); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -14,12 +14,12 @@ type mfaCode struct {
 }
 
 // verifyMFA completes a session's login with a TOTP or recovery code.
-func (h *Handler) verifyMFA(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *sessionsAPI) verifyMFA(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in mfaCode
 	if err := httpx.DecodeJSON(w, r, &in, "code"); err != nil {
 		return err
 	}
-	sess, err := h.svc.Sessions.VerifyMFA(r.Context(), a, in.Code)
+	sess, err := h.sessions.VerifyMFA(r.Context(), a, in.Code)
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (h *Handler) verifyMFA(w http.ResponseWriter, r *http.Request, a authz.Acto
 
 // stepUp proves the user again (authenticator code, or password without
 // one) before sensitive actions, for the next 5 minutes.
-func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *sessionsAPI) stepUp(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Code     string `json:"code"`
 		Password string `json:"password"`
@@ -40,7 +40,7 @@ func (h *Handler) stepUp(w http.ResponseWriter, r *http.Request, a authz.Actor) 
 	if in.Code == "" && in.Password == "" {
 		return errs.E(errs.Invalid, "give code (from your authenticator app, or a recovery code) or, without an authenticator, password")
 	}
-	sess, err := h.svc.Sessions.StepUp(r.Context(), a, in.Code, in.Password)
+	sess, err := h.sessions.StepUp(r.Context(), a, in.Code, in.Password)
 	if err != nil {
 		return err
 	}
@@ -56,8 +56,8 @@ func rotated(w http.ResponseWriter, sess service.Session) {
 }
 
 // beginTOTP offers a new authenticator secret; nothing is stored yet.
-func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	e, err := h.svc.Sessions.BeginTOTP(r.Context(), a)
+func (h *sessionsAPI) beginTOTP(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	e, err := h.sessions.BeginTOTP(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, a authz.Acto
 
 // confirmTOTP stores the secret this session was offered once a code from
 // it is shown, and answers with the recovery codes, shown this once.
-func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *sessionsAPI) confirmTOTP(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Secret string `json:"secret"` // optional; when sent, it must be the offered one
 		Code   string `json:"code"`
@@ -75,7 +75,7 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a authz.Ac
 	if err := httpx.DecodeJSON(w, r, &in, "code"); err != nil {
 		return err
 	}
-	codes, err := h.svc.Sessions.ConfirmTOTP(r.Context(), a, in.Secret, in.Code)
+	codes, err := h.sessions.ConfirmTOTP(r.Context(), a, in.Secret, in.Code)
 	if err != nil {
 		return err
 	}
@@ -86,8 +86,8 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a authz.Ac
 }
 
 // resetMFA removes a user's second factor (administrators).
-func (h *Handler) resetMFA(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.Sessions.ResetMFA(r.Context(), a, r.PathValue("id")); err != nil {
+func (h *sessionsAPI) resetMFA(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.sessions.ResetMFA(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -99,8 +99,8 @@ type mfaRoles struct {
 }
 
 // listMFARequiredRoles answers which roles must use two-step login (admin).
-func (h *Handler) listMFARequiredRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	roles, err := h.svc.Sessions.MFARequiredRoles(r.Context(), a)
+func (h *sessionsAPI) listMFARequiredRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	roles, err := h.sessions.MFARequiredRoles(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -109,12 +109,12 @@ func (h *Handler) listMFARequiredRoles(w http.ResponseWriter, r *http.Request, a
 }
 
 // setMFARequiredRoles replaces the roles that must use two-step login (admin).
-func (h *Handler) setMFARequiredRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *sessionsAPI) setMFARequiredRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in mfaRoles
 	if err := httpx.DecodeJSON(w, r, &in, "roles"); err != nil {
 		return err
 	}
-	if err := h.svc.Sessions.SetMFARequiredRoles(r.Context(), a, in.Roles); err != nil {
+	if err := h.sessions.SetMFARequiredRoles(r.Context(), a, in.Roles); err != nil {
 		return err
 	}
 	return h.listMFARequiredRoles(w, r, a)

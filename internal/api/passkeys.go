@@ -13,8 +13,8 @@ import (
 // kept on the session), then the browser's answer as its JSON form
 // (PublicKeyCredential.toJSON()).
 
-func (h *Handler) beginPasskeyRegistration(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	opts, err := h.svc.Sessions.BeginPasskeyRegistration(r.Context(), a)
+func (h *sessionsAPI) beginPasskeyRegistration(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	opts, err := h.sessions.BeginPasskeyRegistration(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -22,7 +22,7 @@ func (h *Handler) beginPasskeyRegistration(w http.ResponseWriter, r *http.Reques
 	return nil
 }
 
-func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *sessionsAPI) finishPasskeyRegistration(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Name       string          `json:"name"`
 		Credential json.RawMessage `json:"credential"`
@@ -30,7 +30,7 @@ func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 	if err := httpx.DecodeJSON(w, r, &in, "credential"); err != nil {
 		return err
 	}
-	p, err := h.svc.Sessions.FinishPasskeyRegistration(r.Context(), a, in.Name, in.Credential)
+	p, err := h.sessions.FinishPasskeyRegistration(r.Context(), a, in.Name, in.Credential)
 	if err != nil {
 		return err
 	}
@@ -38,8 +38,8 @@ func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 	return nil
 }
 
-func (h *Handler) listPasskeys(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	list, err := h.svc.Sessions.MyPasskeys(r.Context(), a)
+func (h *sessionsAPI) listPasskeys(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	list, err := h.sessions.MyPasskeys(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -47,16 +47,16 @@ func (h *Handler) listPasskeys(w http.ResponseWriter, r *http.Request, a authz.A
 	return nil
 }
 
-func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.Sessions.DeletePasskey(r.Context(), a, r.PathValue("id")); err != nil {
+func (h *sessionsAPI) deletePasskey(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.sessions.DeletePasskey(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) beginPasskeyProof(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	opts, err := h.svc.Sessions.BeginPasskeyProof(r.Context(), a)
+func (h *sessionsAPI) beginPasskeyProof(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	opts, err := h.sessions.BeginPasskeyProof(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -66,12 +66,12 @@ func (h *Handler) beginPasskeyProof(w http.ResponseWriter, r *http.Request, a au
 
 // finishPasskeyProof takes the browser's answer: the second factor of a
 // pending session, or a step-up. It answers with the session's new token.
-func (h *Handler) finishPasskeyProof(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *sessionsAPI) finishPasskeyProof(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in json.RawMessage
 	if err := httpx.DecodeJSON(w, r, &in, "id", "rawId", "type", "response"); err != nil {
 		return err
 	}
-	sess, err := h.svc.Sessions.FinishPasskeyProof(r.Context(), a, in)
+	sess, err := h.sessions.FinishPasskeyProof(r.Context(), a, in)
 	if err != nil {
 		return err
 	}

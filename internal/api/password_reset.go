@@ -14,45 +14,45 @@ type linkPassword struct {
 }
 
 // requestPasswordReset answers the same whether or not the account exists.
-func (h *Handler) requestPasswordReset(w http.ResponseWriter, r *http.Request) error {
+func (h *usersAPI) requestPasswordReset(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Email string `json:"email"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in, "email"); err != nil {
 		return err
 	}
-	if err := h.svc.Users.RequestPasswordReset(r.Context(), in.Email, client(r)); err != nil {
+	if err := h.users.RequestPasswordReset(r.Context(), in.Email, client(r)); err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusAccepted, map[string]string{"detail": "if an enabled account has this email, a link to reset its password is on its way; it works once, within 30 minutes"})
 	return nil
 }
 
-func (h *Handler) completePasswordReset(w http.ResponseWriter, r *http.Request) error {
+func (h *usersAPI) completePasswordReset(w http.ResponseWriter, r *http.Request) error {
 	var in linkPassword
 	if err := httpx.DecodeJSON(w, r, &in, "token", "password"); err != nil {
 		return err
 	}
-	if err := h.svc.Users.ResetPassword(r.Context(), in.Token, in.Password, client(r)); err != nil {
+	if err := h.users.ResetPassword(r.Context(), in.Token, in.Password, client(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
+func (h *usersAPI) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	var in linkPassword
 	if err := httpx.DecodeJSON(w, r, &in, "token", "password"); err != nil {
 		return err
 	}
-	if err := h.svc.Users.AcceptInvitation(r.Context(), in.Token, in.Password, client(r)); err != nil {
+	if err := h.users.AcceptInvitation(r.Context(), in.Token, in.Password, client(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *usersAPI) inviteUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Email string `json:"email"`
 		Role  string `json:"role"`
@@ -61,7 +61,7 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, a authz.Act
 	if err := httpx.DecodeJSON(w, r, &in, "email", "role"); err != nil {
 		return err
 	}
-	inv, err := h.svc.Users.InviteUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team})
+	inv, err := h.users.InviteUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team})
 	if err != nil {
 		return err
 	}
@@ -69,8 +69,8 @@ func (h *Handler) inviteUser(w http.ResponseWriter, r *http.Request, a authz.Act
 	return nil
 }
 
-func (h *Handler) sendPasswordReset(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	link, mailed, err := h.svc.Users.SendPasswordReset(r.Context(), a, r.PathValue("id"))
+func (h *usersAPI) sendPasswordReset(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	link, mailed, err := h.users.SendPasswordReset(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -82,8 +82,8 @@ func (h *Handler) sendPasswordReset(w http.ResponseWriter, r *http.Request, a au
 	return nil
 }
 
-func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	users, err := h.svc.Users.ListUsers(r.Context(), a)
+func (h *usersAPI) listUsers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	users, err := h.users.ListUsers(r.Context(), a)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,8 @@ import (
 	"strongroom.dev/strongroom/internal/service"
 )
 
-func (h *Handler) showPolicy(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	p, ok, err := h.svc.Roles.CurrentPolicy(r.Context())
+func (h *rolesAPI) showPolicy(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	p, ok, err := h.roles.CurrentPolicy(r.Context())
 	if err != nil {
 		return err
 	}
@@ -24,21 +24,21 @@ func (h *Handler) showPolicy(w http.ResponseWriter, r *http.Request, a authz.Act
 	return nil
 }
 
-func (h *Handler) acceptPolicy(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *rolesAPI) acceptPolicy(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Version int64 `json:"version"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in, "version"); err != nil {
 		return err
 	}
-	if err := h.svc.Roles.AcceptPolicy(r.Context(), a, in.Version); err != nil {
+	if err := h.roles.AcceptPolicy(r.Context(), a, in.Version); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) publishPolicy(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *rolesAPI) publishPolicy(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		TextEN string `json:"text_en"`
 		TextZH string `json:"text_zh"`
@@ -46,7 +46,7 @@ func (h *Handler) publishPolicy(w http.ResponseWriter, r *http.Request, a authz.
 	if err := httpx.DecodeJSON(w, r, &in, "text_en", "text_zh"); err != nil {
 		return err
 	}
-	p, err := h.svc.Roles.PublishPolicy(r.Context(), a, in.TextEN, in.TextZH)
+	p, err := h.roles.PublishPolicy(r.Context(), a, in.TextEN, in.TextZH)
 	if err != nil {
 		return err
 	}
@@ -54,8 +54,8 @@ func (h *Handler) publishPolicy(w http.ResponseWriter, r *http.Request, a authz.
 	return nil
 }
 
-func (h *Handler) listAcceptances(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	list, err := h.svc.Roles.PolicyAcceptances(r.Context(), a)
+func (h *rolesAPI) listAcceptances(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	list, err := h.roles.PolicyAcceptances(r.Context(), a)
 	if err != nil {
 		return err
 	}

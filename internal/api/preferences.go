@@ -15,8 +15,8 @@ type marketingJSON struct {
 	Average     float64         `json:"average_rating,omitempty"`
 }
 
-func (h *Handler) showPreferences(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	m, err := h.svc.Customers.CustomerMarketing(r.Context(), a, r.PathValue("id"))
+func (h *customersAPI) showPreferences(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	m, err := h.customers.CustomerMarketing(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func (h *Handler) showPreferences(w http.ResponseWriter, r *http.Request, a auth
 	return nil
 }
 
-func (h *Handler) updatePreferences(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) updatePreferences(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		OptIn     []string `json:"opt_in"`
 		Interests []string `json:"interests"`
@@ -37,13 +37,13 @@ func (h *Handler) updatePreferences(w http.ResponseWriter, r *http.Request, a au
 	if err := httpx.DecodeJSON(w, r, &in, "opt_in", "interests"); err != nil {
 		return err
 	}
-	if err := h.svc.Customers.SetPreferences(r.Context(), a, r.PathValue("id"), crm.Preferences{OptIn: in.OptIn, Interests: in.Interests}); err != nil {
+	if err := h.customers.SetPreferences(r.Context(), a, r.PathValue("id"), crm.Preferences{OptIn: in.OptIn, Interests: in.Interests}); err != nil {
 		return err
 	}
 	return h.showPreferences(w, r, a)
 }
 
-func (h *Handler) createFeedback(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) createFeedback(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Channel string `json:"channel"`
 		Rating  int    `json:"rating"`
@@ -52,7 +52,7 @@ func (h *Handler) createFeedback(w http.ResponseWriter, r *http.Request, a authz
 	if err := httpx.DecodeJSON(w, r, &in, "rating"); err != nil {
 		return err
 	}
-	f, err := h.svc.Customers.AddFeedback(r.Context(), a, r.PathValue("id"), crm.Feedback{Channel: in.Channel, Rating: in.Rating, Comment: in.Comment})
+	f, err := h.customers.AddFeedback(r.Context(), a, r.PathValue("id"), crm.Feedback{Channel: in.Channel, Rating: in.Rating, Comment: in.Comment})
 	if err != nil {
 		return err
 	}

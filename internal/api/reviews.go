@@ -7,8 +7,8 @@ import (
 	"strongroom.dev/strongroom/internal/httpx"
 )
 
-func (h *Handler) listReviews(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	list, err := h.svc.Approvals.Reviews(r.Context(), a)
+func (h *approvalsAPI) listReviews(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	list, err := h.approvals.Reviews(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -17,8 +17,8 @@ func (h *Handler) listReviews(w http.ResponseWriter, r *http.Request, a authz.Ac
 	return nil
 }
 
-func (h *Handler) startReview(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	rev, err := h.svc.Approvals.StartReview(r.Context(), a)
+func (h *approvalsAPI) startReview(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	rev, err := h.approvals.StartReview(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -26,8 +26,8 @@ func (h *Handler) startReview(w http.ResponseWriter, r *http.Request, a authz.Ac
 	return nil
 }
 
-func (h *Handler) showReview(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	rev, err := h.svc.Approvals.Review(r.Context(), a, r.PathValue("id"))
+func (h *approvalsAPI) showReview(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	rev, err := h.approvals.Review(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -35,17 +35,17 @@ func (h *Handler) showReview(w http.ResponseWriter, r *http.Request, a authz.Act
 	return nil
 }
 
-func (h *Handler) decideReview(confirm bool) authedFunc {
+func (h *approvalsAPI) decideReview(confirm bool) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-		if err := h.svc.Approvals.DecideReviewItem(r.Context(), a, r.PathValue("id"), r.PathValue("user"), confirm); err != nil {
+		if err := h.approvals.DecideReviewItem(r.Context(), a, r.PathValue("id"), r.PathValue("user"), confirm); err != nil {
 			return err
 		}
 		return h.showReview(w, r, a)
 	}
 }
 
-func (h *Handler) signOffReview(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	rev, err := h.svc.Approvals.SignOffReview(r.Context(), a, r.PathValue("id"))
+func (h *approvalsAPI) signOffReview(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	rev, err := h.approvals.SignOffReview(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -55,8 +55,8 @@ func (h *Handler) signOffReview(w http.ResponseWriter, r *http.Request, a authz.
 
 // reviewReport answers the kept report byte for byte, its SHA-256 in a
 // header, so anyone can check it against the audit log.
-func (h *Handler) reviewReport(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	report, hash, err := h.svc.Approvals.ReviewReport(r.Context(), a, r.PathValue("id"))
+func (h *approvalsAPI) reviewReport(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	report, hash, err := h.approvals.ReviewReport(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,8 @@ import (
 	"strongroom.dev/strongroom/internal/httpx"
 )
 
-func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	roles, err := h.svc.Roles.Roles(r.Context(), a)
+func (h *rolesAPI) listRoles(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	roles, err := h.roles.Roles(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -16,8 +16,8 @@ func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request, a authz.Acto
 	return nil
 }
 
-func (h *Handler) showRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	role, err := h.svc.Roles.Role(r.Context(), a, r.PathValue("name"))
+func (h *rolesAPI) showRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	role, err := h.roles.Role(r.Context(), a, r.PathValue("name"))
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (h *Handler) showRole(w http.ResponseWriter, r *http.Request, a authz.Actor
 }
 
 // saveRole creates the role named in the path or replaces its definition.
-func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *rolesAPI) saveRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Summary string                       `json:"summary"`
 		Grants  map[authz.Object]authz.Grant `json:"grants"`
@@ -34,7 +34,7 @@ func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request, a authz.Actor
 	if err := httpx.DecodeJSON(w, r, &in, "summary", "grants"); err != nil {
 		return err
 	}
-	role, err := h.svc.Roles.SaveRole(r.Context(), a, authz.RoleDef{Name: authz.Role(r.PathValue("name")), Summary: in.Summary, Grants: in.Grants})
+	role, err := h.roles.SaveRole(r.Context(), a, authz.RoleDef{Name: authz.Role(r.PathValue("name")), Summary: in.Summary, Grants: in.Grants})
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request, a authz.Actor
 	return nil
 }
 
-func (h *Handler) copyRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *rolesAPI) copyRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Name    string `json:"name"`
 		Summary string `json:"summary"`
@@ -50,7 +50,7 @@ func (h *Handler) copyRole(w http.ResponseWriter, r *http.Request, a authz.Actor
 	if err := httpx.DecodeJSON(w, r, &in, "name"); err != nil {
 		return err
 	}
-	role, err := h.svc.Roles.CopyRole(r.Context(), a, r.PathValue("name"), in.Name, in.Summary)
+	role, err := h.roles.CopyRole(r.Context(), a, r.PathValue("name"), in.Name, in.Summary)
 	if err != nil {
 		return err
 	}
@@ -58,16 +58,16 @@ func (h *Handler) copyRole(w http.ResponseWriter, r *http.Request, a authz.Actor
 	return nil
 }
 
-func (h *Handler) retireRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.Roles.RetireRole(r.Context(), a, r.PathValue("name")); err != nil {
+func (h *rolesAPI) retireRole(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.roles.RetireRole(r.Context(), a, r.PathValue("name")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) userAccess(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	access, err := h.svc.Roles.EffectiveAccess(r.Context(), a, r.PathValue("id"))
+func (h *rolesAPI) userAccess(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	access, err := h.roles.EffectiveAccess(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -75,8 +75,8 @@ func (h *Handler) userAccess(w http.ResponseWriter, r *http.Request, a authz.Act
 	return nil
 }
 
-func (h *Handler) showRoleNetworks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	nets, err := h.svc.Roles.RoleNetworks(r.Context(), a, r.PathValue("name"))
+func (h *rolesAPI) showRoleNetworks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	nets, err := h.roles.RoleNetworks(r.Context(), a, r.PathValue("name"))
 	if err != nil {
 		return err
 	}
@@ -84,14 +84,14 @@ func (h *Handler) showRoleNetworks(w http.ResponseWriter, r *http.Request, a aut
 	return nil
 }
 
-func (h *Handler) setRoleNetworks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *rolesAPI) setRoleNetworks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Networks []string `json:"networks"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in, "networks"); err != nil {
 		return err
 	}
-	nets, err := h.svc.Roles.SetRoleNetworks(r.Context(), a, r.PathValue("name"), in.Networks)
+	nets, err := h.roles.SetRoleNetworks(r.Context(), a, r.PathValue("name"), in.Networks)
 	if err != nil {
 		return err
 	}
@@ -107,8 +107,8 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func (h *Handler) listTemplates(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	templates, err := h.svc.Roles.Templates(a)
+func (h *rolesAPI) listTemplates(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	templates, err := h.roles.Templates(a)
 	if err != nil {
 		return err
 	}
@@ -116,8 +116,8 @@ func (h *Handler) listTemplates(w http.ResponseWriter, r *http.Request, a authz.
 	return nil
 }
 
-func (h *Handler) applyTemplate(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	roles, err := h.svc.Roles.ApplyTemplate(r.Context(), a, r.PathValue("name"))
+func (h *rolesAPI) applyTemplate(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	roles, err := h.roles.ApplyTemplate(r.Context(), a, r.PathValue("name"))
 	if err != nil {
 		return err
 	}
@@ -125,8 +125,8 @@ func (h *Handler) applyTemplate(w http.ResponseWriter, r *http.Request, a authz.
 	return nil
 }
 
-func (h *Handler) customerAudience(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	viewers, err := h.svc.Roles.CustomerAudience(r.Context(), a, r.PathValue("id"))
+func (h *rolesAPI) customerAudience(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	viewers, err := h.roles.CustomerAudience(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -134,8 +134,8 @@ func (h *Handler) customerAudience(w http.ResponseWriter, r *http.Request, a aut
 	return nil
 }
 
-func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	parents, err := h.svc.Roles.Teams(r.Context(), a)
+func (h *rolesAPI) listTeams(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	parents, err := h.roles.Teams(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -143,14 +143,14 @@ func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request, a authz.Acto
 	return nil
 }
 
-func (h *Handler) nestTeam(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *rolesAPI) nestTeam(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Parent string `json:"parent"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in, "parent"); err != nil {
 		return err
 	}
-	if err := h.svc.Roles.SetTeamParent(r.Context(), a, r.PathValue("name"), in.Parent); err != nil {
+	if err := h.roles.SetTeamParent(r.Context(), a, r.PathValue("name"), in.Parent); err != nil {
 		return err
 	}
 	return h.listTeams(w, r, a)

@@ -21,14 +21,14 @@ type loginResponse struct {
 	MFAPending bool `json:"mfa_pending"`
 }
 
-func (h *Handler) createSession(w http.ResponseWriter, r *http.Request) error {
+func (h *sessionsAPI) createSession(w http.ResponseWriter, r *http.Request) error {
 	var req loginRequest
 	if err := httpx.DecodeJSON(w, r, &req, "email", "password"); err != nil {
 		return err
 	}
 	c := client(r)
 	c.Device = httpx.DeviceCookieValue(r)
-	sess, err := h.svc.Sessions.Login(r.Context(), req.Email, req.Password, c)
+	sess, err := h.sessions.Login(r.Context(), req.Email, req.Password, c)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,8 @@ import (
 	"strongroom.dev/strongroom/internal/httpx"
 )
 
-func (h *Handler) deleteSession(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.Sessions.Logout(r.Context(), a); err != nil {
+func (h *sessionsAPI) deleteSession(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.sessions.Logout(r.Context(), a); err != nil {
 		return err
 	}
 	httpx.ClearSessionCookie(w)

@@ -8,12 +8,12 @@ import (
 	"strongroom.dev/strongroom/internal/service"
 )
 
-func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *sessionsAPI) listSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	q, err := httpx.Query(r, "user_id")
 	if err != nil {
 		return err
 	}
-	list, err := h.svc.Sessions.Sessions(r.Context(), a, q["user_id"])
+	list, err := h.sessions.Sessions(r.Context(), a, q["user_id"])
 	if err != nil {
 		return err
 	}
@@ -24,23 +24,23 @@ func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request, a authz.A
 	return nil
 }
 
-func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := h.svc.Sessions.EndSession(r.Context(), a, r.PathValue("id")); err != nil {
+func (h *sessionsAPI) endSession(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if err := h.sessions.EndSession(r.Context(), a, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	n, err := h.svc.Sessions.EndOtherSessions(r.Context(), a)
+func (h *sessionsAPI) endOtherSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	n, err := h.sessions.EndOtherSessions(r.Context(), a)
 	return writeEnded(w, n, err)
 }
 
 // endAllSessions ends every session of every user but the caller's
 // (administrators).
-func (h *Handler) endAllSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	n, err := h.svc.Sessions.EndAllSessions(r.Context(), a)
+func (h *sessionsAPI) endAllSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	n, err := h.sessions.EndAllSessions(r.Context(), a)
 	return writeEnded(w, n, err)
 }
 
@@ -56,7 +56,7 @@ func writeEnded(w http.ResponseWriter, n int, err error) error {
 }
 
 // endUserSessions ends every session of a user (administrators).
-func (h *Handler) endUserSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	n, err := h.svc.Sessions.EndUserSessions(r.Context(), a, r.PathValue("id"))
+func (h *sessionsAPI) endUserSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	n, err := h.sessions.EndUserSessions(r.Context(), a, r.PathValue("id"))
 	return writeEnded(w, n, err)
 }

@@ -41,12 +41,12 @@ type transactionInput struct {
 	Premium     int64  `json:"premium"`
 }
 
-func (h *Handler) createTransaction(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) createTransaction(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in transactionInput
 	if err := httpx.DecodeJSON(w, r, &in, "kind", "currency", "occurred_on", "amount"); err != nil {
 		return err
 	}
-	t, err := h.svc.Customers.RecordTransaction(r.Context(), a, r.PathValue("id"), crm.Transaction{Kind: in.Kind, Status: in.Status, Currency: in.Currency,
+	t, err := h.customers.RecordTransaction(r.Context(), a, r.PathValue("id"), crm.Transaction{Kind: in.Kind, Status: in.Status, Currency: in.Currency,
 		OccurredOn: in.OccurredOn, Reference: in.Reference, Description: in.Description, Amount: in.Amount, Premium: in.Premium})
 	if err != nil {
 		return err
@@ -55,8 +55,8 @@ func (h *Handler) createTransaction(w http.ResponseWriter, r *http.Request, a au
 	return nil
 }
 
-func (h *Handler) listTransactions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	hist, err := h.svc.Customers.CustomerTransactions(r.Context(), a, r.PathValue("id"))
+func (h *customersAPI) listTransactions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	hist, err := h.customers.CustomerTransactions(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -74,14 +74,14 @@ func (h *Handler) listTransactions(w http.ResponseWriter, r *http.Request, a aut
 	return nil
 }
 
-func (h *Handler) updateTransaction(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *customersAPI) updateTransaction(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Status string `json:"status"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in, "status"); err != nil {
 		return err
 	}
-	if err := h.svc.Customers.SetTransactionStatus(r.Context(), a, r.PathValue("id"), in.Status); err != nil {
+	if err := h.customers.SetTransactionStatus(r.Context(), a, r.PathValue("id"), in.Status); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -15,12 +15,12 @@ type userInput struct {
 	Password string `json:"password"`
 }
 
-func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *usersAPI) createUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in userInput
 	if err := httpx.DecodeJSON(w, r, &in, "email", "role", "password"); err != nil {
 		return err
 	}
-	u, err := h.svc.Users.CreateUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team, Password: in.Password})
+	u, err := h.users.CreateUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team, Password: in.Password})
 	if err != nil {
 		return err
 	}

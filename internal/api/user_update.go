@@ -14,13 +14,13 @@ type userUpdate struct {
 	Disabled *bool   `json:"disabled"`
 }
 
-func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *usersAPI) updateUser(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in userUpdate
 	if err := httpx.DecodePatch(w, r, &in); err != nil {
 		return err
 	}
 	if in.Disabled != nil {
-		if err := h.svc.Users.SetUserDisabled(r.Context(), a, r.PathValue("id"), *in.Disabled); err != nil {
+		if err := h.users.SetUserDisabled(r.Context(), a, r.PathValue("id"), *in.Disabled); err != nil {
 			return err
 		}
 		if in.Role == nil && in.Team == nil {
@@ -31,12 +31,12 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, a authz.Act
 	var u service.User
 	var err error
 	if in.Role != nil {
-		if u, err = h.svc.Users.SetUserRole(r.Context(), a, r.PathValue("id"), *in.Role); err != nil {
+		if u, err = h.users.SetUserRole(r.Context(), a, r.PathValue("id"), *in.Role); err != nil {
 			return err
 		}
 	}
 	if in.Team != nil {
-		if u, err = h.svc.Users.SetUserTeam(r.Context(), a, r.PathValue("id"), *in.Team); err != nil {
+		if u, err = h.users.SetUserTeam(r.Context(), a, r.PathValue("id"), *in.Team); err != nil {
 			return err
 		}
 	}

@@ -39,12 +39,12 @@ type visitPlan struct {
 	PlannedFor string `json:"planned_for"`
 }
 
-func (h *Handler) planVisit(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *visitsAPI) planVisit(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in visitPlan
 	if err := httpx.DecodeJSON(w, r, &in, "company_id", "planned_for"); err != nil {
 		return err
 	}
-	v, err := h.svc.Visits.PlanVisit(r.Context(), a, in.CompanyID, in.RepID, in.PlannedFor)
+	v, err := h.visits.PlanVisit(r.Context(), a, in.CompanyID, in.RepID, in.PlannedFor)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (h *Handler) planVisit(w http.ResponseWriter, r *http.Request, a authz.Acto
 	return nil
 }
 
-func (h *Handler) listVisits(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *visitsAPI) listVisits(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	q, err := httpx.Query(r, "from", "to")
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func (h *Handler) listVisits(w http.ResponseWriter, r *http.Request, a authz.Act
 	if to == "" {
 		to = from
 	}
-	visits, err := h.svc.Visits.Visits(r.Context(), a, from, to)
+	visits, err := h.visits.Visits(r.Context(), a, from, to)
 	if err != nil {
 		return err
 	}
@@ -78,8 +78,8 @@ func (h *Handler) listVisits(w http.ResponseWriter, r *http.Request, a authz.Act
 	return nil
 }
 
-func (h *Handler) showVisit(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	v, err := h.svc.Visits.Visit(r.Context(), a, r.PathValue("id"))
+func (h *visitsAPI) showVisit(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	v, err := h.visits.Visit(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -92,13 +92,13 @@ type visitCheck struct {
 	Notes    *string       `json:"notes"`
 }
 
-func (h *Handler) checkVisit(checkIn bool) authedFunc {
+func (h *visitsAPI) checkVisit(checkIn bool) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 		var in visitCheck
 		if err := httpx.DecodeJSON(w, r, &in); err != nil {
 			return err
 		}
-		v, err := h.svc.Visits.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{CheckIn: checkIn, CheckOut: !checkIn, Location: in.Location, Notes: in.Notes})
+		v, err := h.visits.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{CheckIn: checkIn, CheckOut: !checkIn, Location: in.Location, Notes: in.Notes})
 		if err != nil {
 			return err
 		}
@@ -107,14 +107,14 @@ func (h *Handler) checkVisit(checkIn bool) authedFunc {
 	}
 }
 
-func (h *Handler) updateVisitNotes(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *visitsAPI) updateVisitNotes(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in struct {
 		Notes string `json:"notes"`
 	}
 	if err := httpx.DecodeJSON(w, r, &in, "notes"); err != nil {
 		return err
 	}
-	v, err := h.svc.Visits.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{Notes: &in.Notes})
+	v, err := h.visits.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{Notes: &in.Notes})
 	if err != nil {
 		return err
 	}
@@ -122,12 +122,12 @@ func (h *Handler) updateVisitNotes(w http.ResponseWriter, r *http.Request, a aut
 	return nil
 }
 
-func (h *Handler) addVisitPhoto(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *visitsAPI) addVisitPhoto(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "image/jpeg" && ct != "image/png" && ct != "image/webp" {
 		return errs.E(errs.Invalid, "send the photo as the body with Content-Type image/jpeg, image/png or image/webp")
 	}
-	p, err := h.svc.Visits.AddPhoto(r.Context(), a, r.PathValue("id"), http.MaxBytesReader(w, r.Body, service.MaxPhoto+1))
+	p, err := h.visits.AddPhoto(r.Context(), a, r.PathValue("id"), http.MaxBytesReader(w, r.Body, service.MaxPhoto+1))
 	if err != nil {
 		return err
 	}
@@ -135,8 +135,8 @@ func (h *Handler) addVisitPhoto(w http.ResponseWriter, r *http.Request, a authz.
 	return nil
 }
 
-func (h *Handler) showVisitPhoto(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	data, ct, err := h.svc.Visits.Photo(r.Context(), a, r.PathValue("id"), r.PathValue("photo"))
+func (h *visitsAPI) showVisitPhoto(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	data, ct, err := h.visits.Photo(r.Context(), a, r.PathValue("id"), r.PathValue("photo"))
 	if err != nil {
 		return err
 	}
