@@ -12,7 +12,7 @@ import (
 
 // logActivity records a call, meeting, note or task from the customer
 // page; an invalid one shows the page again with the message and input.
-func (h *Handler) logActivity(q *request) error {
+func (h *companiesPages) logActivity(q *request) error {
 	id := q.r.PathValue("id")
 	in := crm.ActivityInput{Kind: q.r.PostFormValue("kind"), Subject: q.r.PostFormValue("subject"), Body: q.r.PostFormValue("body")}
 	if due := strings.TrimSpace(q.r.PostFormValue("due")); due != "" {
@@ -23,7 +23,7 @@ func (h *Handler) logActivity(q *request) error {
 		}
 		in.DueAt = &t
 	}
-	if _, err := h.svc.Companies.LogActivity(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.companiesSvc.LogActivity(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
@@ -35,9 +35,9 @@ func (h *Handler) logActivity(q *request) error {
 	return nil
 }
 
-func (h *Handler) completeTask(q *request) error {
+func (h *companiesPages) completeTask(q *request) error {
 	done := q.r.PostFormValue("done") == "1"
-	if err := h.svc.Companies.CompleteTask(q.r.Context(), q.actor, q.r.PathValue("id"), done); err != nil {
+	if err := h.companiesSvc.CompleteTask(q.r.Context(), q.actor, q.r.PathValue("id"), done); err != nil {
 		return err
 	}
 	back := safeNext(q.r.PostFormValue("back"))

@@ -31,7 +31,7 @@ type adminView struct {
 
 // showAdmin is the administration page: users (add, change role and
 // team) and the pipeline's stages. The service refuses non-admins.
-func (h *Handler) showAdmin(q *request) error { return h.renderAdmin(q, "", "") }
+func (h *adminPages) showAdmin(q *request) error { return h.renderAdmin(q, "", "") }
 
 func (h *Handler) renderAdmin(q *request, msg, stages string) error {
 	return h.renderAdminView(q, adminView{Error: msg, Stages: stages})
@@ -124,8 +124,8 @@ func (h *Handler) adminError(q *request, err error, stages string) error {
 	return err
 }
 
-func (h *Handler) addUser(q *request) error {
-	_, err := h.svc.Users.CreateUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
+func (h *adminPages) addUser(q *request) error {
+	_, err := h.usersSvc.CreateUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
 		Team: q.r.PostFormValue("team"), Password: q.r.PostFormValue("password")})
 	if err != nil {
 		return h.adminError(q, err, "")
@@ -136,8 +136,8 @@ func (h *Handler) addUser(q *request) error {
 
 // inviteUser invites by email; without a mail relay the page shows the
 // link for the administrator to pass on.
-func (h *Handler) inviteUser(q *request) error {
-	inv, err := h.svc.Users.InviteUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
+func (h *adminPages) inviteUser(q *request) error {
+	inv, err := h.usersSvc.InviteUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
 		Team: q.r.PostFormValue("team")})
 	if err != nil {
 		return h.adminError(q, err, "")
@@ -149,9 +149,9 @@ func (h *Handler) inviteUser(q *request) error {
 	return h.renderAdminView(q, adminView{Link: inv.Link, LinkFor: inv.User.Email})
 }
 
-func (h *Handler) sendPasswordReset(q *request) error {
+func (h *adminPages) sendPasswordReset(q *request) error {
 	id := q.r.PathValue("id")
-	link, mailed, err := h.svc.Users.SendPasswordReset(q.r.Context(), q.actor, id)
+	link, mailed, err := h.usersSvc.SendPasswordReset(q.r.Context(), q.actor, id)
 	if err != nil {
 		return h.adminError(q, err, "")
 	}
@@ -163,31 +163,31 @@ func (h *Handler) sendPasswordReset(q *request) error {
 }
 
 // nestTeam places a team below another.
-func (h *Handler) nestTeam(q *request) error {
-	if err := h.svc.Roles.SetTeamParent(q.r.Context(), q.actor, q.r.PostFormValue("team"), q.r.PostFormValue("parent")); err != nil {
+func (h *adminPages) nestTeam(q *request) error {
+	if err := h.rolesSvc.SetTeamParent(q.r.Context(), q.actor, q.r.PostFormValue("team"), q.r.PostFormValue("parent")); err != nil {
 		return h.adminError(q, err, "")
 	}
 	q.redirect("/admin", "teams_saved")
 	return nil
 }
 
-func (h *Handler) updateUser(q *request) error {
+func (h *adminPages) updateUser(q *request) error {
 	id := q.r.PathValue("id")
 	roles := strings.Join(q.r.PostForm["role"], ",")
-	if _, err := h.svc.Users.SetUserRole(q.r.Context(), q.actor, id, roles); err != nil {
+	if _, err := h.usersSvc.SetUserRole(q.r.Context(), q.actor, id, roles); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleChange, ObjectID: id, Field: roles})
 		}
 		return h.adminError(q, err, "")
 	}
-	if _, err := h.svc.Users.SetUserTeam(q.r.Context(), q.actor, id, q.r.PostFormValue("team")); err != nil {
+	if _, err := h.usersSvc.SetUserTeam(q.r.Context(), q.actor, id, q.r.PostFormValue("team")); err != nil {
 		return h.adminError(q, err, "")
 	}
 	q.redirect("/admin", "user_saved")
 	return nil
 }
 
-func (h *Handler) saveStages(q *request) error {
+func (h *adminPages) saveStages(q *request) error {
 	text := q.r.PostFormValue("stages")
 	var stages []crm.Stage
 	for _, line := range strings.Split(text, "\n") {
@@ -208,15 +208,15 @@ func (h *Handler) saveStages(q *request) error {
 		}
 		stages = append(stages, st)
 	}
-	if err := h.svc.Deals.SetStages(q.r.Context(), q.actor, stages); err != nil {
+	if err := h.dealsSvc.SetStages(q.r.Context(), q.actor, stages); err != nil {
 		return h.adminError(q, err, text)
 	}
 	q.redirect("/admin", "pipeline_saved")
 	return nil
 }
 
-func (h *Handler) setUserDisabled(q *request) error {
-	if err := h.svc.Users.SetUserDisabled(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("disabled") == "1"); err != nil {
+func (h *adminPages) setUserDisabled(q *request) error {
+	if err := h.usersSvc.SetUserDisabled(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("disabled") == "1"); err != nil {
 		return err
 	}
 	q.redirect("/admin", "user_saved")
@@ -224,8 +224,8 @@ func (h *Handler) setUserDisabled(q *request) error {
 }
 
 // setMFARequiredRoles saves which roles must use two-step login.
-func (h *Handler) setMFARequiredRoles(q *request) error {
-	if err := h.svc.Sessions.SetMFARequiredRoles(q.r.Context(), q.actor, q.r.PostForm["role"]); err != nil {
+func (h *adminPages) setMFARequiredRoles(q *request) error {
+	if err := h.sessionsSvc.SetMFARequiredRoles(q.r.Context(), q.actor, q.r.PostForm["role"]); err != nil {
 		return h.adminError(q, err, "")
 	}
 	q.redirect("/admin", "mfa_roles_saved")

@@ -16,8 +16,8 @@ type approvalsView struct {
 	Waiting, Mine, Others []service.AccessRequest
 }
 
-func (h *Handler) showApprovals(q *request) error {
-	list, err := h.svc.Approvals.AccessRequests(q.r.Context(), q.actor)
+func (h *approvalsPages) showApprovals(q *request) error {
+	list, err := h.approvalsSvc.AccessRequests(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -36,9 +36,9 @@ func (h *Handler) showApprovals(q *request) error {
 	return nil
 }
 
-func (h *Handler) decideApproval(q *request) error {
+func (h *approvalsPages) decideApproval(q *request) error {
 	approve := q.r.PostFormValue("decision") == "approve"
-	if _, err := h.svc.Approvals.DecideAccessRequest(q.r.Context(), q.actor, q.r.PathValue("id"), approve); err != nil {
+	if _, err := h.approvalsSvc.DecideAccessRequest(q.r.Context(), q.actor, q.r.PathValue("id"), approve); err != nil {
 		return err
 	}
 	q.redirect("/approvals", "decision_saved")
@@ -54,12 +54,12 @@ func (h *Handler) renderAccessForm(q *request, status int, v accessFormView) err
 	return nil
 }
 
-func (h *Handler) requestAccess(q *request) error {
+func (h *approvalsPages) requestAccess(q *request) error {
 	v := accessFormView{Kind: q.r.PostFormValue("kind"), ObjectID: q.r.PostFormValue("object_id"), Field: q.r.PostFormValue("field"), Reason: q.r.PostFormValue("reason")}
 	if v.Kind == "" {
 		v.Kind = service.KindRevealSpecial
 	}
-	if _, err := h.svc.Approvals.RequestApproval(q.r.Context(), q.actor, v.Kind, v.ObjectID, v.Field, v.Reason); err != nil {
+	if _, err := h.approvalsSvc.RequestApproval(q.r.Context(), q.actor, v.Kind, v.ObjectID, v.Field, v.Reason); err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
 			return err
 		}
@@ -74,14 +74,14 @@ type breakGlassView struct {
 	CustomerID, Reason, Error string
 }
 
-func (h *Handler) showBreakGlass(q *request) error {
+func (h *approvalsPages) showBreakGlass(q *request) error {
 	h.render(q, http.StatusOK, "break_glass", "break_glass", breakGlassView{CustomerID: q.r.URL.Query().Get("customer")})
 	return nil
 }
 
-func (h *Handler) breakGlass(q *request) error {
+func (h *approvalsPages) breakGlass(q *request) error {
 	v := breakGlassView{CustomerID: strings.TrimSpace(q.r.PostFormValue("customer_id")), Reason: q.r.PostFormValue("reason")}
-	if _, err := h.svc.Approvals.BreakGlass(q.r.Context(), q.actor, v.CustomerID, v.Reason); err != nil {
+	if _, err := h.approvalsSvc.BreakGlass(q.r.Context(), q.actor, v.CustomerID, v.Reason); err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.NotExist) && !errs.Is(err, errs.Permission) {
 			return err
 		}
@@ -95,7 +95,7 @@ func (h *Handler) breakGlass(q *request) error {
 
 // saveApprovalRules takes the admin page's form: one level a line, roles
 // separated by commas or spaces, per kind; and the break-glass roles.
-func (h *Handler) saveApprovalRules(q *request) error {
+func (h *approvalsPages) saveApprovalRules(q *request) error {
 	for _, kind := range []string{service.KindRevealSpecial, service.KindDelete, service.KindRoleChange, service.KindRoleEdit, service.KindBulkExport, service.KindBreakGlass} {
 		var levels [][]string
 		for _, line := range strings.Split(q.r.PostFormValue(kind), "\n") {
@@ -103,11 +103,11 @@ func (h *Handler) saveApprovalRules(q *request) error {
 				levels = append(levels, roles)
 			}
 		}
-		if err := h.svc.Approvals.SetApprovalRule(q.r.Context(), q.actor, kind, levels); err != nil {
+		if err := h.approvalsSvc.SetApprovalRule(q.r.Context(), q.actor, kind, levels); err != nil {
 			return h.adminError(q, err, "")
 		}
 	}
-	if err := h.svc.Approvals.SetBreakGlassRoles(q.r.Context(), q.actor, q.r.PostForm["breakglass_role"]); err != nil {
+	if err := h.approvalsSvc.SetBreakGlassRoles(q.r.Context(), q.actor, q.r.PostForm["breakglass_role"]); err != nil {
 		return h.adminError(q, err, "")
 	}
 	q.redirect("/admin", "rules_saved")

@@ -17,7 +17,7 @@ type auditView struct {
 	Sealed          string // the reason of an event whose reason is kept sealed beside it
 }
 
-func (h *Handler) listAudit(q *request) error {
+func (h *auditPages) listAudit(q *request) error {
 	qs := q.r.URL.Query()
 	v := auditView{Actor: qs.Get("actor"), ObjectID: qs.Get("object_id"), Sealed: service.SealedReason}
 	aq := service.AuditQuery{ActorID: v.Actor, ObjectID: v.ObjectID, Limit: 100}
@@ -38,12 +38,12 @@ func (h *Handler) listAudit(q *request) error {
 }
 
 // showAuditReason opens the reason kept sealed beside one audit event.
-func (h *Handler) showAuditReason(q *request) error {
+func (h *auditPages) showAuditReason(q *request) error {
 	seq, err := strconv.ParseInt(q.r.PathValue("seq"), 10, 64)
 	if err != nil || seq < 1 {
 		return errs.E(errs.NotExist, "no such audit event")
 	}
-	v, err := h.svc.Customers.AuditReason(q.r.Context(), q.actor, seq)
+	v, err := h.customersSvc.AuditReason(q.r.Context(), q.actor, seq)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ type companyListView struct {
 
 // listCompanies lists companies without a search: "only stores" and the
 // page ride in the address; a search never does (searchInURL).
-func (h *Handler) listCompanies(q *request) error {
+func (h *companiesPages) listCompanies(q *request) error {
 	qs := q.r.URL.Query()
 	v := companyListView{StoresOnly: qs.Get("stores") == "1"}
 	if q.searchInURL() {
@@ -36,14 +36,14 @@ func (h *Handler) listCompanies(q *request) error {
 
 // searchCompanies answers the search form: the name typed, "only stores"
 // and the cursor of the page, all in the posted form.
-func (h *Handler) searchCompanies(q *request) error {
+func (h *companiesPages) searchCompanies(q *request) error {
 	f := q.r.PostFormValue
 	q.back = "/companies"
 	return h.companies(q, companyListView{Query: strings.TrimSpace(f("q")), StoresOnly: f("stores") == "1"}, f("cursor"))
 }
 
-func (h *Handler) companies(q *request, v companyListView, cursor string) error {
-	page, err := h.svc.Companies.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: cursor})
+func (h *companiesPages) companies(q *request, v companyListView, cursor string) error {
+	page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: cursor})
 	if errs.Is(err, errs.Invalid) {
 		v.Error, _ = errs.Public(err)
 		return h.renderCompanies(q, v, http.StatusBadRequest)
@@ -54,7 +54,7 @@ func (h *Handler) companies(q *request, v companyListView, cursor string) error 
 	return h.renderCompanies(q, v, http.StatusOK)
 }
 
-func (h *Handler) renderCompanies(q *request, v companyListView, status int) error {
+func (h *companiesPages) renderCompanies(q *request, v companyListView, status int) error {
 	v.CanCreate = h.abilities(q).CreateCompany
 	h.render(q, status, "companies", "companies", v)
 	return nil
@@ -71,11 +71,11 @@ type companyView struct {
 	LogError   string
 }
 
-func (h *Handler) showCompany(q *request) error {
+func (h *companiesPages) showCompany(q *request) error {
 	return h.renderCompany(q, "")
 }
 
-func (h *Handler) renderCompany(q *request, logErr string) error {
+func (h *companiesPages) renderCompany(q *request, logErr string) error {
 	o, err := h.svc.CompanyOverview(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
@@ -98,7 +98,7 @@ func (h *Handler) renderCompany(q *request, logErr string) error {
 	return nil
 }
 
-func (h *Handler) logCompanyActivity(q *request) error {
+func (h *companiesPages) logCompanyActivity(q *request) error {
 	id := q.r.PathValue("id")
 	in := crm.ActivityInput{Kind: q.r.PostFormValue("kind"), Subject: q.r.PostFormValue("subject"), Body: q.r.PostFormValue("body")}
 	if due := strings.TrimSpace(q.r.PostFormValue("due")); due != "" {
@@ -108,7 +108,7 @@ func (h *Handler) logCompanyActivity(q *request) error {
 		}
 		in.DueAt = &t
 	}
-	if _, err := h.svc.Companies.LogCompanyActivity(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.companiesSvc.LogCompanyActivity(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
@@ -155,7 +155,7 @@ func companyFormInput(q *request, fields []formField, create bool) (crm.CompanyI
 	return in, vals, store
 }
 
-func (h *Handler) newCompany(q *request) error {
+func (h *companiesPages) newCompany(q *request) error {
 	can := h.svc.NewCompanyCan(q.actor)
 	if !can.Edit {
 		return errs.E(errs.Permission, "you may not create companies")
@@ -164,10 +164,10 @@ func (h *Handler) newCompany(q *request) error {
 	return nil
 }
 
-func (h *Handler) createCompany(q *request) error {
+func (h *companiesPages) createCompany(q *request) error {
 	can := h.svc.NewCompanyCan(q.actor)
 	in, vals, store := companyFormInput(q, companyFormFields(q.lang, can, nil), true)
-	c, err := h.svc.Companies.CreateCompany(q.r.Context(), q.actor, in)
+	c, err := h.companiesSvc.CreateCompany(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
 		v := companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, can, vals), IsStore: store}
 		v.Error, _ = errs.Public(err)
@@ -181,7 +181,7 @@ func (h *Handler) createCompany(q *request) error {
 	return nil
 }
 
-func (h *Handler) editCompany(q *request) error {
+func (h *companiesPages) editCompany(q *request) error {
 	cv, can, err := h.svc.CompanyToEdit(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
@@ -194,14 +194,14 @@ func (h *Handler) editCompany(q *request) error {
 	return nil
 }
 
-func (h *Handler) updateCompany(q *request) error {
+func (h *companiesPages) updateCompany(q *request) error {
 	id := q.r.PathValue("id")
 	_, can, err := h.svc.CompanyToEdit(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}
 	in, vals, store := companyFormInput(q, companyFormFields(q.lang, can, nil), false)
-	if _, err := h.svc.Companies.UpdateCompany(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.companiesSvc.UpdateCompany(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
@@ -214,8 +214,8 @@ func (h *Handler) updateCompany(q *request) error {
 	return nil
 }
 
-func (h *Handler) deleteCompany(q *request) error {
-	if err := h.svc.Companies.DeleteCompany(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+func (h *companiesPages) deleteCompany(q *request) error {
+	if err := h.companiesSvc.DeleteCompany(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		return err
 	}
 	q.redirect("/companies", "company_deleted")

@@ -27,11 +27,11 @@ type customerFormView struct {
 
 // withCompanies fills the company picker with the companies the actor can
 // see (the first 200), when the actor may read companies at all.
-func (h *Handler) withCompanies(q *request, v *customerFormView) error {
+func (h *customersPages) withCompanies(q *request, v *customerFormView) error {
 	if !h.abilities(q).Companies {
 		return nil
 	}
-	page, err := h.svc.Companies.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Limit: 200})
+	page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Limit: 200})
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func formError(v *customerFormView, err error) {
 	v.Error = msg
 }
 
-func (h *Handler) newCustomer(q *request) error {
+func (h *customersPages) newCustomer(q *request) error {
 	can := h.svc.NewCustomerCan(q.actor)
 	if !can.Edit {
 		return errs.E(errs.Permission, "you may not create customers")
@@ -101,11 +101,11 @@ func (h *Handler) newCustomer(q *request) error {
 	return nil
 }
 
-func (h *Handler) createCustomer(q *request) error {
+func (h *customersPages) createCustomer(q *request) error {
 	can := h.svc.NewCustomerCan(q.actor)
 	fields := formFields(q.lang, can, nil)
 	in, vals := formInput(q, fields, true)
-	c, err := h.svc.Customers.CreateCustomer(q.r.Context(), q.actor, in)
+	c, err := h.customersSvc.CreateCustomer(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
 		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id")}
 		formError(&v, err)
@@ -122,7 +122,7 @@ func (h *Handler) createCustomer(q *request) error {
 	return nil
 }
 
-func (h *Handler) editCustomer(q *request) error {
+func (h *customersPages) editCustomer(q *request) error {
 	c, can, err := h.svc.CustomerToEdit(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
@@ -138,7 +138,7 @@ func (h *Handler) editCustomer(q *request) error {
 	return nil
 }
 
-func (h *Handler) updateCustomer(q *request) error {
+func (h *customersPages) updateCustomer(q *request) error {
 	id := q.r.PathValue("id")
 	// The form offers the fields writable on this customer; the service
 	// checks again, and refuses what the actor may not write.
@@ -148,7 +148,7 @@ func (h *Handler) updateCustomer(q *request) error {
 	}
 	fields := formFields(q.lang, can, nil)
 	in, vals := formInput(q, fields, false)
-	if _, err := h.svc.Customers.UpdateCustomer(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.customersSvc.UpdateCustomer(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
@@ -164,8 +164,8 @@ func (h *Handler) updateCustomer(q *request) error {
 	return nil
 }
 
-func (h *Handler) deleteCustomer(q *request) error {
-	if err := h.svc.Customers.DeleteCustomer(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+func (h *customersPages) deleteCustomer(q *request) error {
+	if err := h.customersSvc.DeleteCustomer(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindDelete, ObjectID: q.r.PathValue("id")})
 		}

@@ -10,7 +10,7 @@ import (
 
 // The customer page's purchase history and preferences forms.
 
-func (h *Handler) recordTransaction(q *request) error {
+func (h *customersPages) recordTransaction(q *request) error {
 	id := q.r.PathValue("id")
 	t := crm.Transaction{Kind: q.r.PostFormValue("kind"), Currency: q.r.PostFormValue("currency"), OccurredOn: q.r.PostFormValue("occurred_on"),
 		Reference: q.r.PostFormValue("reference"), Description: q.r.PostFormValue("description")}
@@ -21,7 +21,7 @@ func (h *Handler) recordTransaction(q *request) error {
 		}
 	}
 	if err == nil {
-		_, err = h.svc.Customers.RecordTransaction(q.r.Context(), q.actor, id, t)
+		_, err = h.customersSvc.RecordTransaction(q.r.Context(), q.actor, id, t)
 	}
 	if errs.Is(err, errs.Invalid) {
 		q.txErr, _ = errs.Public(err)
@@ -34,10 +34,10 @@ func (h *Handler) recordTransaction(q *request) error {
 	return nil
 }
 
-func (h *Handler) savePreferences(q *request) error {
+func (h *customersPages) savePreferences(q *request) error {
 	id := q.r.PathValue("id")
 	p := crm.Preferences{OptIn: q.r.PostForm["opt_in"], Interests: strings.Split(q.r.PostFormValue("interests"), ",")}
-	if err := h.svc.Customers.SetPreferences(q.r.Context(), q.actor, id, p); err != nil {
+	if err := h.customersSvc.SetPreferences(q.r.Context(), q.actor, id, p); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
@@ -48,10 +48,10 @@ func (h *Handler) savePreferences(q *request) error {
 	return nil
 }
 
-func (h *Handler) addFeedback(q *request) error {
+func (h *customersPages) addFeedback(q *request) error {
 	id := q.r.PathValue("id")
 	rating, _ := strconv.Atoi(q.r.PostFormValue("rating"))
-	_, err := h.svc.Customers.AddFeedback(q.r.Context(), q.actor, id, crm.Feedback{Channel: q.r.PostFormValue("channel"), Rating: rating, Comment: q.r.PostFormValue("comment")})
+	_, err := h.customersSvc.AddFeedback(q.r.Context(), q.actor, id, crm.Feedback{Channel: q.r.PostFormValue("channel"), Rating: rating, Comment: q.r.PostFormValue("comment")})
 	if errs.Is(err, errs.Invalid) {
 		q.prefErr, _ = errs.Public(err)
 		return h.renderCustomer(q, "", "", "")

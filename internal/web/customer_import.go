@@ -16,19 +16,19 @@ type importView struct {
 	Error  string
 }
 
-func (h *Handler) showImport(q *request) error {
+func (h *customersPages) showImport(q *request) error {
 	h.render(q, http.StatusOK, "import", "import", importView{})
 	return nil
 }
 
 // importCustomers streams the uploaded file into the import.
-func (h *Handler) importCustomers(q *request) error {
+func (h *customersPages) importCustomers(q *request) error {
 	fields, file, err := q.upload("file", maxUpload)
 	if err != nil {
 		return err
 	}
 	opt := service.ImportOptions{DryRun: fields["dry_run"] != "", Partial: fields["partial"] != ""}
-	rep, err := h.svc.Customers.ImportCustomers(q.r.Context(), q.actor, file, opt)
+	rep, err := h.customersSvc.ImportCustomers(q.r.Context(), q.actor, file, opt)
 	if err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
 			msg, _ := errs.Public(err)
@@ -44,7 +44,7 @@ func (h *Handler) importCustomers(q *request) error {
 // exportCustomers downloads every customer the actor may export. A search
 // in the address is refused like on the list (searchInURL): a filtered
 // export is posted (exportSearch).
-func (h *Handler) exportCustomers(q *request) error {
+func (h *customersPages) exportCustomers(q *request) error {
 	if q.searchInURL() {
 		return h.refuseCustomerSearch(q)
 	}
@@ -52,17 +52,17 @@ func (h *Handler) exportCustomers(q *request) error {
 }
 
 // exportSearch downloads the customers matching the posted search.
-func (h *Handler) exportSearch(q *request) error {
+func (h *customersPages) exportSearch(q *request) error {
 	cq := searchQuery(strings.TrimSpace(q.r.PostFormValue("q")))
 	cq.Tag = strings.TrimSpace(q.r.PostFormValue("tag"))
 	q.back = "/customers"
 	return h.export(q, cq)
 }
 
-func (h *Handler) export(q *request, cq service.CustomerQuery) error {
+func (h *customersPages) export(q *request, cq service.CustomerQuery) error {
 	q.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	q.w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
-	if _, err := h.svc.Customers.ExportCustomers(q.r.Context(), q.actor, cq, q.w); err != nil {
+	if _, err := h.customersSvc.ExportCustomers(q.r.Context(), q.actor, cq, q.w); err != nil {
 		q.w.Header().Del("Content-Disposition")
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindBulkExport})

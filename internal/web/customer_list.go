@@ -26,7 +26,7 @@ func (v customerListView) Searching() bool { return v.Query != "" || v.Tag != ""
 
 // listCustomers shows customers without a search: the order and the page
 // ride in the address; a search never does (searchInURL).
-func (h *Handler) listCustomers(q *request) error {
+func (h *customersPages) listCustomers(q *request) error {
 	if q.searchInURL() {
 		return h.refuseCustomerSearch(q)
 	}
@@ -36,16 +36,16 @@ func (h *Handler) listCustomers(q *request) error {
 
 // searchCustomers answers the search form: the typed text, a tag, the
 // order and the cursor of the page, all in the posted form.
-func (h *Handler) searchCustomers(q *request) error {
+func (h *customersPages) searchCustomers(q *request) error {
 	f := q.r.PostFormValue
 	q.back = "/customers"
 	return h.customers(q, customerListView{Query: strings.TrimSpace(f("q")), Tag: strings.TrimSpace(f("tag")), Newest: f("order") == "newest"}, f("cursor"))
 }
 
-func (h *Handler) customers(q *request, v customerListView, cursor string) error {
+func (h *customersPages) customers(q *request, v customerListView, cursor string) error {
 	cq := searchQuery(v.Query)
 	cq.Tag, cq.Newest, cq.Cursor = v.Tag, v.Newest, cursor
-	page, err := h.svc.Customers.ListCustomers(q.r.Context(), q.actor, cq)
+	page, err := h.customersSvc.ListCustomers(q.r.Context(), q.actor, cq)
 	if errs.Is(err, errs.Invalid) {
 		v.Error, _ = errs.Public(err)
 		return h.renderCustomers(q, v, http.StatusBadRequest)
@@ -58,14 +58,14 @@ func (h *Handler) customers(q *request, v customerListView, cursor string) error
 
 // refuseCustomerSearch answers an address that carries a search with the
 // empty list page and a note; what the address carried is not shown.
-func (h *Handler) refuseCustomerSearch(q *request) error {
+func (h *customersPages) refuseCustomerSearch(q *request) error {
 	if !h.abilities(q).Customers {
 		return errs.E(errs.Permission, "you may not read customers")
 	}
 	return h.renderCustomers(q, customerListView{Error: tr(q.lang, "search_in_url")}, http.StatusBadRequest)
 }
 
-func (h *Handler) renderCustomers(q *request, v customerListView, status int) error {
+func (h *customersPages) renderCustomers(q *request, v customerListView, status int) error {
 	can := h.abilities(q)
 	v.CanExport, v.CanCreate = can.ExportCustomers, can.CreateCustomer
 	h.render(q, status, "customers", "customers", v)

@@ -50,7 +50,7 @@ func (v customerView) OptedIn(channel string) bool {
 	return v.Marketing != nil && slices.Contains(v.Marketing.Preferences.OptIn, channel)
 }
 
-func (h *Handler) showCustomer(q *request) error {
+func (h *customersPages) showCustomer(q *request) error {
 	return h.renderCustomer(q, "", "", "")
 }
 
@@ -105,9 +105,9 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 // revealField shows one masked field in full after the actor gives a
 // reason; the value is shown on this page only, never stored in the page's
 // URL or a cookie.
-func (h *Handler) revealField(q *request) error {
+func (h *customersPages) revealField(q *request) error {
 	field := q.r.PostFormValue("field")
-	v, err := h.svc.Customers.RevealCustomerField(q.r.Context(), q.actor, q.r.PathValue("id"), field, q.r.PostFormValue("reason"))
+	v, err := h.customersSvc.RevealCustomerField(q.r.Context(), q.actor, q.r.PathValue("id"), field, q.r.PostFormValue("reason"))
 	if errs.Is(err, errs.Invalid) {
 		msg, _ := errs.Public(err)
 		return h.renderCustomer(q, "", "", msg)

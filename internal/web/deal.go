@@ -20,8 +20,8 @@ type boardView struct {
 	Stages  []crm.Stage
 }
 
-func (h *Handler) showDeals(q *request) error {
-	cols, err := h.svc.Deals.Pipeline(q.r.Context(), q.actor, "")
+func (h *dealsPages) showDeals(q *request) error {
+	cols, err := h.dealsSvc.Pipeline(q.r.Context(), q.actor, "")
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func formatMoney(lang, currency string, minor *int64) string {
 	return currency + " " + amount
 }
 
-func (h *Handler) createDeal(q *request) error {
+func (h *dealsPages) createDeal(q *request) error {
 	id := q.r.PathValue("id")
 	title, currency := q.r.PostFormValue("title"), q.r.PostFormValue("currency")
 	in := crm.DealInput{Title: &title, Currency: &currency}
@@ -77,7 +77,7 @@ func (h *Handler) createDeal(q *request) error {
 		if ec := q.r.PostFormValue("expected_close"); ec != "" {
 			in.ExpectedClose = &ec
 		}
-		_, err = h.svc.Deals.CreateDeal(q.r.Context(), q.actor, id, in)
+		_, err = h.dealsSvc.CreateDeal(q.r.Context(), q.actor, id, in)
 	}
 	if errs.Is(err, errs.Invalid) {
 		q.dealErr, _ = errs.Public(err)
@@ -90,9 +90,9 @@ func (h *Handler) createDeal(q *request) error {
 	return nil
 }
 
-func (h *Handler) moveDeal(q *request) error {
+func (h *dealsPages) moveDeal(q *request) error {
 	stage := q.r.PostFormValue("stage")
-	if _, err := h.svc.Deals.UpdateDeal(q.r.Context(), q.actor, q.r.PathValue("id"), crm.DealInput{Stage: &stage}); err != nil {
+	if _, err := h.dealsSvc.UpdateDeal(q.r.Context(), q.actor, q.r.PathValue("id"), crm.DealInput{Stage: &stage}); err != nil {
 		return err
 	}
 	q.redirect(safeNext(q.r.PostFormValue("back")), "deal_moved")
@@ -105,10 +105,10 @@ type dealView struct {
 	LogError string
 }
 
-func (h *Handler) showDeal(q *request) error { return h.renderDeal(q, "") }
+func (h *dealsPages) showDeal(q *request) error { return h.renderDeal(q, "") }
 
-func (h *Handler) renderDeal(q *request, logErr string) error {
-	v, err := h.svc.Deals.Deal(q.r.Context(), q.actor, q.r.PathValue("id"))
+func (h *dealsPages) renderDeal(q *request, logErr string) error {
+	v, err := h.dealsSvc.Deal(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -120,10 +120,10 @@ func (h *Handler) renderDeal(q *request, logErr string) error {
 	return nil
 }
 
-func (h *Handler) logDealActivity(q *request) error {
+func (h *dealsPages) logDealActivity(q *request) error {
 	id := q.r.PathValue("id")
 	in := crm.ActivityInput{Kind: q.r.PostFormValue("kind"), Subject: q.r.PostFormValue("subject"), Body: q.r.PostFormValue("body")}
-	if _, err := h.svc.Deals.LogDealActivity(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.dealsSvc.LogDealActivity(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}

@@ -8,13 +8,13 @@ import (
 
 // showHome is the dashboard for a logged-in user and the login page for
 // anyone else.
-func (h *Handler) showHome(q *request) error {
+func (h *homePages) showHome(q *request) error {
 	c, err := q.r.Cookie(SessionCookie)
 	if err != nil {
 		http.Redirect(q.w, q.r, "/login", http.StatusSeeOther)
 		return nil
 	}
-	if q.actor, err = h.svc.Sessions.Authenticate(q.r.Context(), c.Value, client(q.r)); err != nil {
+	if q.actor, err = h.sessionsSvc.Authenticate(q.r.Context(), c.Value, client(q.r)); err != nil {
 		http.Redirect(q.w, q.r, "/login", http.StatusSeeOther)
 		return nil
 	}

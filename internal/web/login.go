@@ -27,20 +27,20 @@ func safeNext(next string) string {
 	return next
 }
 
-func (h *Handler) showLogin(q *request) error {
+func (h *identityPages) showLogin(q *request) error {
 	v := loginView{Next: safeNext(q.r.URL.Query().Get("next")), CSRF: newCSRFCookie(q.w), Ended: q.r.URL.Query().Get("ended") == "1"}
 	h.render(q, http.StatusOK, "login", "login", v)
 	return nil
 }
 
-func (h *Handler) login(q *request) error {
+func (h *identityPages) login(q *request) error {
 	if err := q.checkLoginCSRF(); err != nil {
 		return err
 	}
 	email, next := q.r.PostFormValue("email"), safeNext(q.r.PostFormValue("next"))
 	c := client(q.r)
 	c.Device = httpx.DeviceCookieValue(q.r)
-	sess, err := h.svc.Sessions.Login(q.r.Context(), email, q.r.PostFormValue("password"), c)
+	sess, err := h.sessionsSvc.Login(q.r.Context(), email, q.r.PostFormValue("password"), c)
 	if err != nil {
 		if !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.TooMany) {
 			return err
@@ -59,8 +59,8 @@ func (h *Handler) login(q *request) error {
 	return nil
 }
 
-func (h *Handler) logout(q *request) error {
-	if err := h.svc.Sessions.Logout(q.r.Context(), q.actor); err != nil {
+func (h *identityPages) logout(q *request) error {
+	if err := h.sessionsSvc.Logout(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	httpx.ClearSessionCookie(q.w)
@@ -69,7 +69,7 @@ func (h *Handler) logout(q *request) error {
 	return nil
 }
 
-func (h *Handler) switchLanguage(q *request) error {
+func (h *identityPages) switchLanguage(q *request) error {
 	if err := q.checkForm(); err != nil {
 		return err
 	}
@@ -83,12 +83,12 @@ func (h *Handler) switchLanguage(q *request) error {
 	// changes only this browser's choice; so does a session that still owes
 	// a step of its login.
 	if c, err := q.r.Cookie(SessionCookie); err == nil && q.r.PostFormValue("public") != "1" {
-		if a, err := h.svc.Sessions.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil && a.Owes(authz.GateFull) == "" {
+		if a, err := h.sessionsSvc.Authenticate(q.r.Context(), c.Value, client(q.r)); err == nil && a.Owes(authz.GateFull) == "" {
 			q.token, q.actor = c.Value, a
 			if subtle.ConstantTimeCompare([]byte(q.r.PostFormValue(csrfField)), []byte(q.csrf())) != 1 {
 				return q.csrfRefused()
 			}
-			if err := h.svc.Users.SetMyLocale(q.r.Context(), a, lang); err != nil {
+			if err := h.usersSvc.SetMyLocale(q.r.Context(), a, lang); err != nil {
 				return err
 			}
 		}

@@ -35,10 +35,10 @@ type passkeyView struct {
 }
 
 // showMFA is the user's two-step login settings.
-func (h *Handler) showMFA(q *request) error { return h.renderMFA(q, http.StatusOK, "") }
+func (h *identityPages) showMFA(q *request) error { return h.renderMFA(q, http.StatusOK, "") }
 
-func (h *Handler) renderMFA(q *request, status int, passkeyErr string) error {
-	has, err := h.svc.Sessions.HasTOTP(q.r.Context(), q.actor)
+func (h *identityPages) renderMFA(q *request, status int, passkeyErr string) error {
+	has, err := h.sessionsSvc.HasTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -57,16 +57,16 @@ func (h *Handler) renderMFA(q *request, status int, passkeyErr string) error {
 
 // passkeys lists the user's passkeys and, when they may add one now,
 // begins the ceremony.
-func (h *Handler) passkeys(q *request) (passkeyView, error) {
+func (h *identityPages) passkeys(q *request) (passkeyView, error) {
 	var v passkeyView
 	var err error
-	if v.Passkeys, err = h.svc.Sessions.MyPasskeys(q.r.Context(), q.actor); err != nil {
+	if v.Passkeys, err = h.sessionsSvc.MyPasskeys(q.r.Context(), q.actor); err != nil {
 		return v, err
 	}
-	if v.PasskeysAvailable = h.svc.Sessions.PasskeysAvailable(); !v.PasskeysAvailable {
+	if v.PasskeysAvailable = h.sessionsSvc.PasskeysAvailable(); !v.PasskeysAvailable {
 		return v, nil
 	}
-	opts, err := h.svc.Sessions.BeginPasskeyRegistration(q.r.Context(), q.actor)
+	opts, err := h.sessionsSvc.BeginPasskeyRegistration(q.r.Context(), q.actor)
 	switch {
 	case errs.Is(err, errs.StepUp):
 		return v, nil
@@ -78,8 +78,8 @@ func (h *Handler) passkeys(q *request) (passkeyView, error) {
 	return v, nil
 }
 
-func (h *Handler) addPasskey(q *request) error {
-	_, err := h.svc.Sessions.FinishPasskeyRegistration(q.r.Context(), q.actor, q.r.PostFormValue("name"), []byte(q.r.PostFormValue("credential")))
+func (h *identityPages) addPasskey(q *request) error {
+	_, err := h.sessionsSvc.FinishPasskeyRegistration(q.r.Context(), q.actor, q.r.PostFormValue("name"), []byte(q.r.PostFormValue("credential")))
 	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 		msg, _ := errs.Public(err)
 		return h.renderMFA(q, http.StatusBadRequest, msg)
@@ -91,8 +91,8 @@ func (h *Handler) addPasskey(q *request) error {
 	return nil
 }
 
-func (h *Handler) removePasskey(q *request) error {
-	if err := h.svc.Sessions.DeletePasskey(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+func (h *identityPages) removePasskey(q *request) error {
+	if err := h.sessionsSvc.DeletePasskey(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		return err
 	}
 	q.redirect("/mfa", "passkey_removed")
@@ -101,15 +101,15 @@ func (h *Handler) removePasskey(q *request) error {
 
 // passkeyProof begins a passkey proof for the verify and step-up pages
 // when the user has a passkey; "" otherwise.
-func (h *Handler) passkeyProof(q *request) (string, error) {
-	if !h.svc.Sessions.PasskeysAvailable() {
+func (h *identityPages) passkeyProof(q *request) (string, error) {
+	if !h.sessionsSvc.PasskeysAvailable() {
 		return "", nil
 	}
-	list, err := h.svc.Sessions.MyPasskeys(q.r.Context(), q.actor)
+	list, err := h.sessionsSvc.MyPasskeys(q.r.Context(), q.actor)
 	if err != nil || len(list) == 0 {
 		return "", err
 	}
-	opts, err := h.svc.Sessions.BeginPasskeyProof(q.r.Context(), q.actor)
+	opts, err := h.sessionsSvc.BeginPasskeyProof(q.r.Context(), q.actor)
 	if err != nil {
 		return "", err
 	}
@@ -119,9 +119,9 @@ func (h *Handler) passkeyProof(q *request) (string, error) {
 
 // provePasskey takes the browser's passkey answer on the verify or
 // step-up page.
-func (h *Handler) provePasskey(q *request) error {
+func (h *identityPages) provePasskey(q *request) error {
 	next := safeNext(q.r.PostFormValue("next"))
-	sess, err := h.svc.Sessions.FinishPasskeyProof(q.r.Context(), q.actor, []byte(q.r.PostFormValue("credential")))
+	sess, err := h.sessionsSvc.FinishPasskeyProof(q.r.Context(), q.actor, []byte(q.r.PostFormValue("credential")))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) && !errs.Is(err, errs.Conflict) {
 			return err
@@ -138,16 +138,16 @@ func (h *Handler) provePasskey(q *request) error {
 }
 
 // beginTOTP shows a fresh secret as a QR code and as text.
-func (h *Handler) beginTOTP(q *request) error {
-	e, err := h.svc.Sessions.BeginTOTP(q.r.Context(), q.actor)
+func (h *identityPages) beginTOTP(q *request) error {
+	e, err := h.sessionsSvc.BeginTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
 	return h.renderOffer(q, e, "")
 }
 
-func (h *Handler) renderOffer(q *request, e service.TOTPEnrolment, msg string) error {
-	has, err := h.svc.Sessions.HasTOTP(q.r.Context(), q.actor)
+func (h *identityPages) renderOffer(q *request, e service.TOTPEnrolment, msg string) error {
+	has, err := h.sessionsSvc.HasTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -161,12 +161,12 @@ func (h *Handler) renderOffer(q *request, e service.TOTPEnrolment, msg string) e
 	return nil
 }
 
-func (h *Handler) confirmTOTP(q *request) error {
+func (h *identityPages) confirmTOTP(q *request) error {
 	secret, code := q.r.PostFormValue("secret"), q.r.PostFormValue("code")
-	codes, err := h.svc.Sessions.ConfirmTOTP(q.r.Context(), q.actor, secret, code)
+	codes, err := h.sessionsSvc.ConfirmTOTP(q.r.Context(), q.actor, secret, code)
 	if errs.Is(err, errs.Invalid) {
 		msg, _ := errs.Public(err)
-		e, oerr := h.svc.Sessions.PendingTOTP(q.r.Context(), q.actor) // the user has already scanned it
+		e, oerr := h.sessionsSvc.PendingTOTP(q.r.Context(), q.actor) // the user has already scanned it
 		if oerr != nil {
 			return oerr
 		}
@@ -184,7 +184,7 @@ type verifyView struct {
 	PasskeyOptions string // request options (JSON) when the user has a passkey
 }
 
-func (h *Handler) showVerifyMFA(q *request) error {
+func (h *identityPages) showVerifyMFA(q *request) error {
 	if !q.actor.MFAPending {
 		http.Redirect(q.w, q.r, "/", http.StatusSeeOther)
 		return nil
@@ -192,7 +192,7 @@ func (h *Handler) showVerifyMFA(q *request) error {
 	return h.renderVerify(q, http.StatusOK, safeNext(q.r.URL.Query().Get("next")), "")
 }
 
-func (h *Handler) renderVerify(q *request, status int, next, msg string) error {
+func (h *identityPages) renderVerify(q *request, status int, next, msg string) error {
 	opts, err := h.passkeyProof(q)
 	if err != nil {
 		return err
@@ -201,9 +201,9 @@ func (h *Handler) renderVerify(q *request, status int, next, msg string) error {
 	return nil
 }
 
-func (h *Handler) verifyMFA(q *request) error {
+func (h *identityPages) verifyMFA(q *request) error {
 	next := safeNext(q.r.PostFormValue("next"))
-	sess, err := h.svc.Sessions.VerifyMFA(q.r.Context(), q.actor, q.r.PostFormValue("code"))
+	sess, err := h.sessionsSvc.VerifyMFA(q.r.Context(), q.actor, q.r.PostFormValue("code"))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
@@ -216,8 +216,8 @@ func (h *Handler) verifyMFA(q *request) error {
 	return nil
 }
 
-func (h *Handler) resetMFA(q *request) error {
-	if err := h.svc.Sessions.ResetMFA(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+func (h *identityPages) resetMFA(q *request) error {
+	if err := h.sessionsSvc.ResetMFA(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		return h.adminError(q, err, "")
 	}
 	q.redirect("/admin", "mfa_reset_done")

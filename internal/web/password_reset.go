@@ -28,19 +28,19 @@ type forgotView struct {
 	Sent               bool
 }
 
-func (h *Handler) showForgot(q *request) error {
+func (h *identityPages) showForgot(q *request) error {
 	h.render(q, http.StatusOK, "forgot", "forgot_password", forgotView{CSRF: newCSRFCookie(q.w)})
 	return nil
 }
 
 // forgot asks for a reset link. The page says the same whether or not the
 // account exists.
-func (h *Handler) forgot(q *request) error {
+func (h *identityPages) forgot(q *request) error {
 	if err := q.checkLoginCSRF(); err != nil {
 		return err
 	}
 	email := q.r.PostFormValue("email")
-	if err := h.svc.Users.RequestPasswordReset(q.r.Context(), email, client(q.r)); err != nil {
+	if err := h.usersSvc.RequestPasswordReset(q.r.Context(), email, client(q.r)); err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
 		}
@@ -88,7 +88,7 @@ const linkCookieFor = time.Hour
 // a Referer could carry, holds no token. The cookie is SameSite=Lax so
 // that the redirect after a link followed from webmail (a cross-site
 // navigation) still brings it back.
-func (h *Handler) showLinkPage(p linkPage) pageFunc {
+func (h *identityPages) showLinkPage(p linkPage) pageFunc {
 	return func(q *request) error {
 		if q.r.URL.Query().Has("token") {
 			token := q.r.URL.Query().Get("token")
@@ -103,7 +103,7 @@ func (h *Handler) showLinkPage(p linkPage) pageFunc {
 		}
 		v := setPasswordView{Action: p.path, Invite: p.purpose == "invite", CSRF: newCSRFCookie(q.w)}
 		status := http.StatusOK
-		if err := h.svc.Users.CheckLink(q.r.Context(), p.token(q.r), p.purpose); err != nil {
+		if err := h.usersSvc.CheckLink(q.r.Context(), p.token(q.r), p.purpose); err != nil {
 			if !errs.Is(err, errs.Invalid) {
 				return err
 			}
@@ -131,7 +131,7 @@ func (p linkPage) clearCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: p.cookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
-func (h *Handler) useLinkPage(p linkPage) pageFunc {
+func (h *identityPages) useLinkPage(p linkPage) pageFunc {
 	return func(q *request) error {
 		if err := q.checkLoginCSRF(); err != nil {
 			return err
@@ -142,7 +142,7 @@ func (h *Handler) useLinkPage(p linkPage) pageFunc {
 				CSRF: newCSRFCookie(q.w), Error: tr(q.lang, "passwords_differ")})
 			return nil
 		}
-		if err := p.set(h, q, token, q.r.PostFormValue("password")); err != nil {
+		if err := p.set(h.Handler, q, token, q.r.PostFormValue("password")); err != nil {
 			if !errs.Is(err, errs.Invalid) {
 				return err
 			}

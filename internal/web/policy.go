@@ -15,8 +15,8 @@ type policyView struct {
 	Accepted bool
 }
 
-func (h *Handler) showPolicy(q *request) error {
-	p, ok, err := h.svc.Roles.CurrentPolicy(q.r.Context())
+func (h *adminPages) showPolicy(q *request) error {
+	p, ok, err := h.rolesSvc.CurrentPolicy(q.r.Context())
 	if err != nil {
 		return err
 	}
@@ -28,17 +28,17 @@ func (h *Handler) showPolicy(q *request) error {
 	return nil
 }
 
-func (h *Handler) acceptPolicy(q *request) error {
+func (h *adminPages) acceptPolicy(q *request) error {
 	version, _ := strconv.ParseInt(q.r.PostFormValue("version"), 10, 64)
-	if err := h.svc.Roles.AcceptPolicy(q.r.Context(), q.actor, version); err != nil {
+	if err := h.rolesSvc.AcceptPolicy(q.r.Context(), q.actor, version); err != nil {
 		return err
 	}
 	q.redirect("/", "")
 	return nil
 }
 
-func (h *Handler) publishPolicy(q *request) error {
-	if _, err := h.svc.Roles.PublishPolicy(q.r.Context(), q.actor, q.r.PostFormValue("text_en"), q.r.PostFormValue("text_zh")); err != nil {
+func (h *adminPages) publishPolicy(q *request) error {
+	if _, err := h.rolesSvc.PublishPolicy(q.r.Context(), q.actor, q.r.PostFormValue("text_en"), q.r.PostFormValue("text_zh")); err != nil {
 		if errs.Is(err, errs.Invalid) {
 			msg, _ := errs.Public(err)
 			return h.renderAdmin(q, msg, "")

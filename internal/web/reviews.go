@@ -12,10 +12,10 @@ type reviewsView struct {
 	Error   string
 }
 
-func (h *Handler) showReviews(q *request) error { return h.renderReviews(q, http.StatusOK, "") }
+func (h *approvalsPages) showReviews(q *request) error { return h.renderReviews(q, http.StatusOK, "") }
 
-func (h *Handler) renderReviews(q *request, status int, msg string) error {
-	list, err := h.svc.Approvals.Reviews(q.r.Context(), q.actor)
+func (h *approvalsPages) renderReviews(q *request, status int, msg string) error {
+	list, err := h.approvalsSvc.Reviews(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -23,8 +23,8 @@ func (h *Handler) renderReviews(q *request, status int, msg string) error {
 	return nil
 }
 
-func (h *Handler) startReview(q *request) error {
-	rev, err := h.svc.Approvals.StartReview(q.r.Context(), q.actor)
+func (h *approvalsPages) startReview(q *request) error {
+	rev, err := h.approvalsSvc.StartReview(q.r.Context(), q.actor)
 	if errs.Is(err, errs.Conflict) {
 		msg, _ := errs.Public(err)
 		return h.renderReviews(q, http.StatusConflict, msg)
@@ -41,10 +41,10 @@ type reviewView struct {
 	Error  string
 }
 
-func (h *Handler) showReview(q *request) error { return h.renderReview(q, http.StatusOK, "") }
+func (h *approvalsPages) showReview(q *request) error { return h.renderReview(q, http.StatusOK, "") }
 
-func (h *Handler) renderReview(q *request, status int, msg string) error {
-	rev, err := h.svc.Approvals.Review(q.r.Context(), q.actor, q.r.PathValue("id"))
+func (h *approvalsPages) renderReview(q *request, status int, msg string) error {
+	rev, err := h.approvalsSvc.Review(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -52,9 +52,9 @@ func (h *Handler) renderReview(q *request, status int, msg string) error {
 	return nil
 }
 
-func (h *Handler) decideReview(q *request) error {
+func (h *approvalsPages) decideReview(q *request) error {
 	id := q.r.PathValue("id")
-	err := h.svc.Approvals.DecideReviewItem(q.r.Context(), q.actor, id, q.r.PathValue("user"), q.r.PostFormValue("decision") == "confirm")
+	err := h.approvalsSvc.DecideReviewItem(q.r.Context(), q.actor, id, q.r.PathValue("user"), q.r.PostFormValue("decision") == "confirm")
 	if errs.Is(err, errs.Conflict) {
 		msg, _ := errs.Public(err)
 		return h.renderReview(q, http.StatusConflict, msg)
@@ -66,9 +66,9 @@ func (h *Handler) decideReview(q *request) error {
 	return nil
 }
 
-func (h *Handler) signOffReview(q *request) error {
+func (h *approvalsPages) signOffReview(q *request) error {
 	id := q.r.PathValue("id")
-	_, err := h.svc.Approvals.SignOffReview(q.r.Context(), q.actor, id)
+	_, err := h.approvalsSvc.SignOffReview(q.r.Context(), q.actor, id)
 	if errs.Is(err, errs.Conflict) {
 		msg, _ := errs.Public(err)
 		return h.renderReview(q, http.StatusConflict, msg)
@@ -81,9 +81,9 @@ func (h *Handler) signOffReview(q *request) error {
 }
 
 // reviewReport downloads the kept report.
-func (h *Handler) reviewReport(q *request) error {
+func (h *approvalsPages) reviewReport(q *request) error {
 	id := q.r.PathValue("id")
-	report, hash, err := h.svc.Approvals.ReviewReport(q.r.Context(), q.actor, id)
+	report, hash, err := h.approvalsSvc.ReviewReport(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}

@@ -49,14 +49,14 @@ type roleView struct {
 	Networks string // one range a line
 }
 
-func (h *Handler) showRoles(q *request) error { return h.renderRoles(q, http.StatusOK, "") }
+func (h *adminPages) showRoles(q *request) error { return h.renderRoles(q, http.StatusOK, "") }
 
-func (h *Handler) renderRoles(q *request, status int, msg string) error {
-	roles, err := h.svc.Roles.Roles(q.r.Context(), q.actor)
+func (h *adminPages) renderRoles(q *request, status int, msg string) error {
+	roles, err := h.rolesSvc.Roles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	templates, err := h.svc.Roles.Templates(q.actor)
+	templates, err := h.rolesSvc.Templates(q.actor)
 	if err != nil {
 		return err
 	}
@@ -64,9 +64,9 @@ func (h *Handler) renderRoles(q *request, status int, msg string) error {
 	return nil
 }
 
-func (h *Handler) showRole(q *request) error {
+func (h *adminPages) showRole(q *request) error {
 	name := q.r.PathValue("name")
-	d, err := h.svc.Roles.Role(q.r.Context(), q.actor, name)
+	d, err := h.rolesSvc.Role(q.r.Context(), q.actor, name)
 	isNew := false
 	if errs.Is(err, errs.NotExist) && q.r.URL.Query().Get("new") == "1" {
 		d, err, isNew = authz.RoleDef{Name: authz.Role(name), Grants: map[authz.Object]authz.Grant{}}, nil, true
@@ -75,7 +75,7 @@ func (h *Handler) showRole(q *request) error {
 		return err
 	}
 	v := roleFormView(d, isNew, "")
-	nets, err := h.svc.Roles.RoleNetworks(q.r.Context(), q.actor, name)
+	nets, err := h.rolesSvc.RoleNetworks(q.r.Context(), q.actor, name)
 	if err != nil {
 		return err
 	}
@@ -85,12 +85,12 @@ func (h *Handler) showRole(q *request) error {
 }
 
 // saveNetworks limits a role to address ranges, one a line.
-func (h *Handler) saveNetworks(q *request) error {
+func (h *adminPages) saveNetworks(q *request) error {
 	name := q.r.PathValue("name")
 	text := q.r.PostFormValue("networks")
-	_, err := h.svc.Roles.SetRoleNetworks(q.r.Context(), q.actor, name, strings.Fields(text))
+	_, err := h.rolesSvc.SetRoleNetworks(q.r.Context(), q.actor, name, strings.Fields(text))
 	if errs.Is(err, errs.Invalid) {
-		d, derr := h.svc.Roles.Role(q.r.Context(), q.actor, name)
+		d, derr := h.rolesSvc.Role(q.r.Context(), q.actor, name)
 		if derr != nil {
 			return derr
 		}
@@ -193,11 +193,11 @@ func roleFromForm(q *request, name string) (authz.RoleDef, error) {
 	return d, nil
 }
 
-func (h *Handler) saveRole(q *request) error {
+func (h *adminPages) saveRole(q *request) error {
 	name := q.r.PathValue("name")
 	d, err := roleFromForm(q, name)
 	if err == nil {
-		_, err = h.svc.Roles.SaveRole(q.r.Context(), q.actor, d)
+		_, err = h.rolesSvc.SaveRole(q.r.Context(), q.actor, d)
 	}
 	if errs.Is(err, errs.ApprovalNeeded) {
 		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: name})
@@ -215,7 +215,7 @@ func (h *Handler) saveRole(q *request) error {
 }
 
 // newRole starts a role: empty, or a copy of another.
-func (h *Handler) newRole(q *request) error {
+func (h *adminPages) newRole(q *request) error {
 	name := strings.TrimSpace(q.r.PostFormValue("name"))
 	from := q.r.PostFormValue("from")
 	if from == "" {
@@ -226,7 +226,7 @@ func (h *Handler) newRole(q *request) error {
 		http.Redirect(q.w, q.r, "/admin/roles/"+name+"?new=1", http.StatusSeeOther)
 		return nil
 	}
-	if _, err := h.svc.Roles.CopyRole(q.r.Context(), q.actor, from, name, ""); err != nil {
+	if _, err := h.rolesSvc.CopyRole(q.r.Context(), q.actor, from, name, ""); err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.NotExist) {
 			msg, _ := errs.Public(err)
 			return h.renderRoles(q, http.StatusBadRequest, msg)
@@ -237,8 +237,8 @@ func (h *Handler) newRole(q *request) error {
 	return nil
 }
 
-func (h *Handler) applyTemplate(q *request) error {
-	if _, err := h.svc.Roles.ApplyTemplate(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
+func (h *adminPages) applyTemplate(q *request) error {
+	if _, err := h.rolesSvc.ApplyTemplate(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: "template:" + q.r.PathValue("name")})
 		}
@@ -252,8 +252,8 @@ func (h *Handler) applyTemplate(q *request) error {
 	return nil
 }
 
-func (h *Handler) retireRole(q *request) error {
-	if err := h.svc.Roles.RetireRole(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
+func (h *adminPages) retireRole(q *request) error {
+	if err := h.rolesSvc.RetireRole(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: q.r.PathValue("name")})
 		}
@@ -273,9 +273,9 @@ type accessView struct {
 }
 
 // showAccess is a user's effective access, with the roles behind it.
-func (h *Handler) showAccess(q *request) error {
+func (h *adminPages) showAccess(q *request) error {
 	id := q.r.PathValue("id")
-	access, err := h.svc.Roles.EffectiveAccess(q.r.Context(), q.actor, id)
+	access, err := h.rolesSvc.EffectiveAccess(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}
@@ -289,9 +289,9 @@ type audienceView struct {
 }
 
 // showAudience answers "who can see this record", for administrators.
-func (h *Handler) showAudience(q *request) error {
+func (h *adminPages) showAudience(q *request) error {
 	id := q.r.PathValue("id")
-	viewers, err := h.svc.Roles.CustomerAudience(q.r.Context(), q.actor, id)
+	viewers, err := h.rolesSvc.CustomerAudience(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}

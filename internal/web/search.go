@@ -35,7 +35,7 @@ func (q *request) searchInURL() bool {
 
 // showSearch shows the search box. An address carrying a search (an old
 // bookmark) gets the empty box and a note; what it carried is not shown.
-func (h *Handler) showSearch(q *request) error {
+func (h *homePages) showSearch(q *request) error {
 	if q.searchInURL() {
 		h.render(q, http.StatusBadRequest, "search", "search", searchView{Errors: []string{tr(q.lang, "search_in_url")}})
 		return nil
@@ -48,7 +48,7 @@ func (h *Handler) showSearch(q *request) error {
 // read: customers by name, email or phone; companies by name. Each list is
 // searched through its own service method, so each keeps its own access
 // rules and audit.
-func (h *Handler) search(q *request) error {
+func (h *homePages) search(q *request) error {
 	v := searchView{Query: strings.TrimSpace(q.r.PostFormValue("q"))}
 	q.back = "/search"
 	if v.Query != "" {
@@ -56,14 +56,14 @@ func (h *Handler) search(q *request) error {
 		if can.Customers {
 			cq := searchQuery(v.Query)
 			cq.Limit = 20
-			page, err := h.svc.Customers.ListCustomers(q.r.Context(), q.actor, cq)
+			page, err := h.customersSvc.ListCustomers(q.r.Context(), q.actor, cq)
 			if err := searchErr(&v, err); err != nil {
 				return err
 			}
 			v.Customers = page.Customers
 		}
 		if can.Companies && !strings.Contains(v.Query, "@") {
-			page, err := h.svc.Companies.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, Limit: 20})
+			page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, Limit: 20})
 			if err := searchErr(&v, err); err != nil {
 				return err
 			}

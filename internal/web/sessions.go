@@ -16,11 +16,11 @@ type sessionsView struct {
 
 // showSessions lists the actor's sessions, or (for an administrator, with
 // ?user_id=) another user's.
-func (h *Handler) showSessions(q *request) error { return h.renderSessions(q, nil) }
+func (h *identityPages) showSessions(q *request) error { return h.renderSessions(q, nil) }
 
-func (h *Handler) renderSessions(q *request, passwordErr error) error {
+func (h *identityPages) renderSessions(q *request, passwordErr error) error {
 	v := sessionsView{UserID: q.r.URL.Query().Get("user_id")}
-	list, err := h.svc.Sessions.Sessions(q.r.Context(), q.actor, v.UserID)
+	list, err := h.sessionsSvc.Sessions(q.r.Context(), q.actor, v.UserID)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (h *Handler) renderSessions(q *request, passwordErr error) error {
 
 // showChangePassword is the page a user whose password an administrator
 // chose must pass through; others change theirs on the sessions page.
-func (h *Handler) showChangePassword(q *request) error {
+func (h *identityPages) showChangePassword(q *request) error {
 	if !q.actor.PasswordPending {
 		http.Redirect(q.w, q.r, "/sessions#change-password", http.StatusSeeOther)
 		return nil
@@ -47,8 +47,8 @@ func (h *Handler) showChangePassword(q *request) error {
 
 type passwordView struct{ Error string }
 
-func (h *Handler) changePassword(q *request) error {
-	err := h.svc.Users.ChangeMyPassword(q.r.Context(), q.actor, q.r.PostFormValue("current_password"), q.r.PostFormValue("new_password"))
+func (h *identityPages) changePassword(q *request) error {
+	err := h.usersSvc.ChangeMyPassword(q.r.Context(), q.actor, q.r.PostFormValue("current_password"), q.r.PostFormValue("new_password"))
 	switch {
 	case errs.Is(err, errs.Invalid) && q.actor.PasswordPending:
 		msg, _ := errs.Public(err)
@@ -66,8 +66,8 @@ func (h *Handler) changePassword(q *request) error {
 	return nil
 }
 
-func (h *Handler) endSession(q *request) error {
-	if err := h.svc.Sessions.EndSession(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+func (h *identityPages) endSession(q *request) error {
+	if err := h.sessionsSvc.EndSession(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		return err
 	}
 	back := "/sessions"
@@ -78,8 +78,8 @@ func (h *Handler) endSession(q *request) error {
 	return nil
 }
 
-func (h *Handler) endOtherSessions(q *request) error {
-	if _, err := h.svc.Sessions.EndOtherSessions(q.r.Context(), q.actor); err != nil {
+func (h *identityPages) endOtherSessions(q *request) error {
+	if _, err := h.sessionsSvc.EndOtherSessions(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	q.redirect("/sessions", "sessions_ended")
@@ -88,9 +88,9 @@ func (h *Handler) endOtherSessions(q *request) error {
 
 // endUserSessions ends every session of a user (administrators), from the
 // user's sessions page.
-func (h *Handler) endUserSessions(q *request) error {
+func (h *identityPages) endUserSessions(q *request) error {
 	id := q.r.PathValue("id")
-	if _, err := h.svc.Sessions.EndUserSessions(q.r.Context(), q.actor, id); err != nil {
+	if _, err := h.sessionsSvc.EndUserSessions(q.r.Context(), q.actor, id); err != nil {
 		return err
 	}
 	q.redirect("/sessions?user_id="+url.QueryEscape(id), "sessions_ended")
@@ -99,8 +99,8 @@ func (h *Handler) endUserSessions(q *request) error {
 
 // endAllSessions ends every session of every user but this one
 // (administrators), from the administration page.
-func (h *Handler) endAllSessions(q *request) error {
-	if _, err := h.svc.Sessions.EndAllSessions(q.r.Context(), q.actor); err != nil {
+func (h *identityPages) endAllSessions(q *request) error {
+	if _, err := h.sessionsSvc.EndAllSessions(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	q.redirect("/admin", "all_sessions_ended")

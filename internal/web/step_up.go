@@ -51,12 +51,12 @@ func formPage(path string) string {
 	return "/"
 }
 
-func (h *Handler) showStepUp(q *request) error {
+func (h *identityPages) showStepUp(q *request) error {
 	return h.renderStepUp(q, http.StatusOK, safeNext(q.r.URL.Query().Get("next")), "")
 }
 
-func (h *Handler) renderStepUp(q *request, status int, next, msg string) error {
-	has, err := h.svc.Sessions.HasTOTP(q.r.Context(), q.actor)
+func (h *identityPages) renderStepUp(q *request, status int, next, msg string) error {
+	has, err := h.sessionsSvc.HasTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -68,9 +68,9 @@ func (h *Handler) renderStepUp(q *request, status int, next, msg string) error {
 	return nil
 }
 
-func (h *Handler) stepUp(q *request) error {
+func (h *identityPages) stepUp(q *request) error {
 	next := safeNext(q.r.PostFormValue("next"))
-	sess, err := h.svc.Sessions.StepUp(q.r.Context(), q.actor, q.r.PostFormValue("code"), q.r.PostFormValue("password"))
+	sess, err := h.sessionsSvc.StepUp(q.r.Context(), q.actor, q.r.PostFormValue("code"), q.r.PostFormValue("password"))
 	if err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err

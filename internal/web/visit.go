@@ -21,21 +21,21 @@ type visitsView struct {
 }
 
 // listVisits shows the visits of the next seven days and a form to plan one.
-func (h *Handler) listVisits(q *request) error {
+func (h *visitsPages) listVisits(q *request) error {
 	return h.renderVisits(q, "")
 }
 
-func (h *Handler) renderVisits(q *request, planErr string) error {
+func (h *visitsPages) renderVisits(q *request, planErr string) error {
 	today := time.Now().UTC()
 	v := visitsView{Today: today.Format(time.DateOnly), Error: planErr}
 	var err error
-	if v.Visits, err = h.svc.Visits.Visits(q.r.Context(), q.actor, v.Today, today.AddDate(0, 0, 7).Format(time.DateOnly)); err != nil {
+	if v.Visits, err = h.visitsSvc.Visits(q.r.Context(), q.actor, v.Today, today.AddDate(0, 0, 7).Format(time.DateOnly)); err != nil {
 		return err
 	}
 	can := h.abilities(q)
 	v.CanPlan = can.PlanVisit
 	if v.CanPlan && can.Companies {
-		page, err := h.svc.Companies.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{StoresOnly: true, Limit: 200})
+		page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{StoresOnly: true, Limit: 200})
 		if err != nil {
 			return err
 		}
@@ -49,8 +49,8 @@ func (h *Handler) renderVisits(q *request, planErr string) error {
 	return nil
 }
 
-func (h *Handler) planVisit(q *request) error {
-	v, err := h.svc.Visits.PlanVisit(q.r.Context(), q.actor, q.r.PostFormValue("company_id"), "", q.r.PostFormValue("planned_for"))
+func (h *visitsPages) planVisit(q *request) error {
+	v, err := h.visitsSvc.PlanVisit(q.r.Context(), q.actor, q.r.PostFormValue("company_id"), "", q.r.PostFormValue("planned_for"))
 	if errs.Is(err, errs.Invalid) {
 		msg, _ := errs.Public(err)
 		return h.renderVisits(q, msg)
@@ -68,10 +68,10 @@ type visitView struct {
 	Error string
 }
 
-func (h *Handler) showVisit(q *request) error { return h.renderVisit(q, "") }
+func (h *visitsPages) showVisit(q *request) error { return h.renderVisit(q, "") }
 
-func (h *Handler) renderVisit(q *request, msg string) error {
-	v, err := h.svc.Visits.Visit(q.r.Context(), q.actor, q.r.PathValue("id"))
+func (h *visitsPages) renderVisit(q *request, msg string) error {
+	v, err := h.visitsSvc.Visit(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func formLocation(q *request) (*crm.Location, error) {
 	return &l, nil
 }
 
-func (h *Handler) checkVisit(checkIn bool) pageFunc {
+func (h *visitsPages) checkVisit(checkIn bool) pageFunc {
 	return func(q *request) error {
 		loc, err := formLocation(q)
 		up := service.VisitUpdate{CheckIn: checkIn, CheckOut: !checkIn, Location: loc}
@@ -112,7 +112,7 @@ func (h *Handler) checkVisit(checkIn bool) pageFunc {
 			up.Notes = &notes[0]
 		}
 		if err == nil {
-			_, err = h.svc.Visits.UpdateVisit(q.r.Context(), q.actor, q.r.PathValue("id"), up)
+			_, err = h.visitsSvc.UpdateVisit(q.r.Context(), q.actor, q.r.PathValue("id"), up)
 		}
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 			msg, _ := errs.Public(err)
@@ -130,12 +130,12 @@ func (h *Handler) checkVisit(checkIn bool) pageFunc {
 	}
 }
 
-func (h *Handler) addVisitPhoto(q *request) error {
+func (h *visitsPages) addVisitPhoto(q *request) error {
 	_, file, err := q.upload("photo", service.MaxPhoto+64<<10)
 	if err != nil {
 		return err
 	}
-	if _, err := h.svc.Visits.AddPhoto(q.r.Context(), q.actor, q.r.PathValue("id"), file); err != nil {
+	if _, err := h.visitsSvc.AddPhoto(q.r.Context(), q.actor, q.r.PathValue("id"), file); err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
 			msg, _ := errs.Public(err)
 			return h.renderVisit(q, msg)
@@ -146,8 +146,8 @@ func (h *Handler) addVisitPhoto(q *request) error {
 	return nil
 }
 
-func (h *Handler) showVisitPhoto(q *request) error {
-	data, ct, err := h.svc.Visits.Photo(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PathValue("photo"))
+func (h *visitsPages) showVisitPhoto(q *request) error {
+	data, ct, err := h.visitsSvc.Photo(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PathValue("photo"))
 	if err != nil {
 		return err
 	}

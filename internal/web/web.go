@@ -49,16 +49,89 @@ const (
 
 var pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// Handler serves the UI.
+// Handler serves the UI: the one list of routes, sessions, CSRF, rendering
+// and the error page. The pages are on one struct per area, each naming the
+// domain services it calls beside the shared Handler.
 type Handler struct {
-	svc   *service.Service
+	svc   *service.Service // authentication, abilities, recording refusals, and the helpers shared by several areas
 	log   *slog.Logger
 	pages map[string]*template.Template
+
+	customers *customersPages
+	companies *companiesPages
+	deals     *dealsPages
+	visits    *visitsPages
+	identity  *identityPages
+	admin     *adminPages
+	approvals *approvalsPages
+	audit     *auditPages
+	home      *homePages
 }
+
+// The areas of the UI and the domain services each calls.
+type (
+	customersPages struct {
+		*Handler
+		customersSvc *service.Customers
+		companiesSvc *service.Companies
+	}
+	companiesPages struct {
+		*Handler
+		companiesSvc *service.Companies
+		dealsSvc     *service.Deals
+		visitsSvc    *service.Visits
+	}
+	dealsPages struct {
+		*Handler
+		dealsSvc *service.Deals
+	}
+	visitsPages struct {
+		*Handler
+		visitsSvc    *service.Visits
+		companiesSvc *service.Companies
+	}
+	identityPages struct {
+		*Handler
+		sessionsSvc *service.Sessions
+		usersSvc    *service.Users
+	}
+	adminPages struct {
+		*Handler
+		usersSvc     *service.Users
+		sessionsSvc  *service.Sessions
+		rolesSvc     *service.Roles
+		approvalsSvc *service.Approvals
+		dealsSvc     *service.Deals
+	}
+	approvalsPages struct {
+		*Handler
+		approvalsSvc *service.Approvals
+	}
+	auditPages struct {
+		*Handler
+		customersSvc *service.Customers
+	}
+	homePages struct {
+		*Handler
+		customersSvc *service.Customers
+		companiesSvc *service.Companies
+		sessionsSvc  *service.Sessions
+	}
+)
 
 // New parses the templates and returns the UI handler.
 func New(svc *service.Service, log *slog.Logger) *Handler {
-	return &Handler{svc: svc, log: log, pages: parsePages()}
+	h := &Handler{svc: svc, log: log, pages: parsePages()}
+	h.customers = &customersPages{h, svc.Customers, svc.Companies}
+	h.companies = &companiesPages{h, svc.Companies, svc.Deals, svc.Visits}
+	h.deals = &dealsPages{h, svc.Deals}
+	h.visits = &visitsPages{h, svc.Visits, svc.Companies}
+	h.identity = &identityPages{h, svc.Sessions, svc.Users}
+	h.admin = &adminPages{h, svc.Users, svc.Sessions, svc.Roles, svc.Approvals, svc.Deals}
+	h.approvals = &approvalsPages{h, svc.Approvals}
+	h.audit = &auditPages{h, svc.Customers}
+	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions}
+	return h
 }
 
 var funcs = template.FuncMap{
@@ -97,113 +170,113 @@ type Mux interface {
 func (h *Handler) Routes(mux Mux) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(filesOnly{static}))))
-	mux.Handle("GET /{$}", h.public(h.showHome))
-	mux.Handle("GET /login", h.public(h.showLogin))
-	mux.Handle("POST /login", h.public(h.login))
-	mux.Handle("POST /lang", h.public(h.switchLanguage))
-	mux.Handle("GET /password/forgot", h.public(h.showForgot))
-	mux.Handle("POST /password/forgot", h.public(h.forgot))
-	mux.Handle("GET "+service.ResetPath, h.public(h.showLinkPage(resetPage)))
-	mux.Handle("POST "+service.ResetPath, h.public(h.useLinkPage(resetPage)))
-	mux.Handle("GET "+service.InvitePath, h.public(h.showLinkPage(invitePage)))
-	mux.Handle("POST "+service.InvitePath, h.public(h.useLinkPage(invitePage)))
-	mux.Handle("POST /admin/invitations", h.authed(h.inviteUser))
-	mux.Handle("POST /admin/users/{id}/password-reset", h.authed(h.sendPasswordReset))
-	mux.Handle("POST /logout", h.beforeMFA(h.logout))
-	mux.Handle("GET /mfa/verify", h.beforeMFA(h.showVerifyMFA))
-	mux.Handle("POST /mfa/verify", h.beforeMFA(h.verifyMFA))
-	mux.Handle("GET /mfa", h.beforeEnrol(h.showMFA))
-	mux.Handle("POST /mfa", h.beforeEnrol(h.beginTOTP))
-	mux.Handle("POST /mfa/confirm", h.beforeEnrol(h.confirmTOTP))
-	mux.Handle("GET /step-up", h.beforeEnrol(h.showStepUp))
-	mux.Handle("POST /mfa/passkey", h.beforeMFA(h.provePasskey))
-	mux.Handle("POST /mfa/passkeys", h.beforeEnrol(h.addPasskey))
-	mux.Handle("POST /mfa/passkeys/{id}/delete", h.authed(h.removePasskey))
-	mux.Handle("POST /step-up", h.beforeEnrol(h.stepUp))
-	mux.Handle("POST /admin/mfa", h.authed(h.setMFARequiredRoles))
-	mux.Handle("POST /admin/users/{id}/mfa/reset", h.authed(h.resetMFA))
-	mux.Handle("GET /policy", h.beforePolicy(h.showPolicy))
-	mux.Handle("POST /policy", h.beforePolicy(h.acceptPolicy))
-	mux.Handle("POST /admin/policy", h.authed(h.publishPolicy))
-	mux.Handle("GET /search", h.authed(h.showSearch))
-	mux.Handle("POST /search", h.authed(h.search))
-	mux.Handle("GET /customers", h.authed(h.listCustomers))
-	mux.Handle("POST /customers/search", h.authed(h.searchCustomers))
-	mux.Handle("GET /customers/search", h.authed(h.listCustomers))
-	mux.Handle("GET /customers/new", h.authed(h.newCustomer))
-	mux.Handle("POST /customers", h.authed(h.createCustomer))
-	mux.Handle("GET /customers/import", h.authed(h.showImport))
-	mux.Handle("POST /customers/import", h.upload(h.importCustomers))
-	mux.Handle("GET /customers/export", h.authed(h.exportCustomers))
-	mux.Handle("POST /customers/export", h.authed(h.exportSearch))
-	mux.Handle("GET /customers/{id}", h.authed(h.showCustomer))
-	mux.Handle("GET /customers/{id}/audience", h.authed(h.showAudience))
-	mux.Handle("GET /customers/{id}/edit", h.authed(h.editCustomer))
-	mux.Handle("POST /customers/{id}", h.authed(h.updateCustomer))
-	mux.Handle("POST /customers/{id}/delete", h.authed(h.deleteCustomer))
-	mux.Handle("POST /customers/{id}/reveal", h.authed(h.revealField))
-	mux.Handle("POST /customers/{id}/activities", h.authed(h.logActivity))
-	mux.Handle("POST /activities/{id}/done", h.authed(h.completeTask))
-	mux.Handle("GET /visits", h.authed(h.listVisits))
-	mux.Handle("POST /visits", h.authed(h.planVisit))
-	mux.Handle("GET /visits/{id}", h.authed(h.showVisit))
-	mux.Handle("POST /visits/{id}/checkin", h.authed(h.checkVisit(true)))
-	mux.Handle("POST /visits/{id}/checkout", h.authed(h.checkVisit(false)))
-	mux.Handle("POST /visits/{id}/photos", h.upload(h.addVisitPhoto))
-	mux.Handle("GET /visits/{id}/photos/{photo}", h.authed(h.showVisitPhoto))
-	mux.Handle("GET /deals", h.authed(h.showDeals))
-	mux.Handle("POST /customers/{id}/deals", h.authed(h.createDeal))
-	mux.Handle("GET /deals/{id}", h.authed(h.showDeal))
-	mux.Handle("POST /deals/{id}/stage", h.authed(h.moveDeal))
-	mux.Handle("POST /deals/{id}/activities", h.authed(h.logDealActivity))
-	mux.Handle("POST /customers/{id}/transactions", h.authed(h.recordTransaction))
-	mux.Handle("POST /customers/{id}/preferences", h.authed(h.savePreferences))
-	mux.Handle("POST /customers/{id}/feedback", h.authed(h.addFeedback))
-	mux.Handle("GET /companies", h.authed(h.listCompanies))
-	mux.Handle("POST /companies/search", h.authed(h.searchCompanies))
-	mux.Handle("GET /companies/search", h.authed(h.listCompanies))
-	mux.Handle("GET /companies/new", h.authed(h.newCompany))
-	mux.Handle("POST /companies", h.authed(h.createCompany))
-	mux.Handle("GET /companies/{id}", h.authed(h.showCompany))
-	mux.Handle("GET /companies/{id}/edit", h.authed(h.editCompany))
-	mux.Handle("POST /companies/{id}", h.authed(h.updateCompany))
-	mux.Handle("POST /companies/{id}/delete", h.authed(h.deleteCompany))
-	mux.Handle("POST /companies/{id}/activities", h.authed(h.logCompanyActivity))
-	mux.Handle("GET /audit", h.authed(h.listAudit))
-	mux.Handle("GET /audit/{seq}/reason", h.authed(h.showAuditReason))
-	mux.Handle("GET /sessions", h.authed(h.showSessions))
-	mux.Handle("POST /sessions/end-others", h.authed(h.endOtherSessions))
-	mux.Handle("POST /sessions/{id}/end", h.authed(h.endSession))
-	mux.Handle("POST /admin/users/{id}/sessions/end", h.authed(h.endUserSessions))
-	mux.Handle("POST /admin/sessions/end", h.authed(h.endAllSessions))
-	mux.Handle("GET /password", h.beforePassword(h.showChangePassword))
-	mux.Handle("POST /password", h.beforePassword(h.changePassword))
-	mux.Handle("POST /admin/users/{id}/disabled", h.authed(h.setUserDisabled))
-	mux.Handle("GET /admin", h.authed(h.showAdmin))
-	mux.Handle("GET /reviews", h.authed(h.showReviews))
-	mux.Handle("POST /reviews", h.authed(h.startReview))
-	mux.Handle("GET /reviews/{id}", h.authed(h.showReview))
-	mux.Handle("POST /reviews/{id}/items/{user}", h.authed(h.decideReview))
-	mux.Handle("POST /reviews/{id}/sign-off", h.authed(h.signOffReview))
-	mux.Handle("GET /reviews/{id}/report", h.authed(h.reviewReport))
-	mux.Handle("GET /approvals", h.authed(h.showApprovals))
-	mux.Handle("POST /approvals", h.authed(h.requestAccess))
-	mux.Handle("POST /approvals/{id}", h.authed(h.decideApproval))
-	mux.Handle("GET /break-glass", h.authed(h.showBreakGlass))
-	mux.Handle("POST /break-glass", h.authed(h.breakGlass))
-	mux.Handle("POST /admin/approvals", h.authed(h.saveApprovalRules))
-	mux.Handle("POST /admin/teams", h.authed(h.nestTeam))
-	mux.Handle("GET /admin/roles", h.authed(h.showRoles))
-	mux.Handle("POST /admin/roles", h.authed(h.newRole))
-	mux.Handle("POST /admin/role-templates/{name}", h.authed(h.applyTemplate))
-	mux.Handle("GET /admin/roles/{name}", h.authed(h.showRole))
-	mux.Handle("POST /admin/roles/{name}", h.authed(h.saveRole))
-	mux.Handle("POST /admin/roles/{name}/retire", h.authed(h.retireRole))
-	mux.Handle("POST /admin/roles/{name}/networks", h.authed(h.saveNetworks))
-	mux.Handle("GET /admin/users/{id}/access", h.authed(h.showAccess))
-	mux.Handle("POST /admin/users", h.authed(h.addUser))
-	mux.Handle("POST /admin/users/{id}", h.authed(h.updateUser))
-	mux.Handle("POST /admin/pipeline", h.authed(h.saveStages))
+	mux.Handle("GET /{$}", h.public(h.home.showHome))
+	mux.Handle("GET /login", h.public(h.identity.showLogin))
+	mux.Handle("POST /login", h.public(h.identity.login))
+	mux.Handle("POST /lang", h.public(h.identity.switchLanguage))
+	mux.Handle("GET /password/forgot", h.public(h.identity.showForgot))
+	mux.Handle("POST /password/forgot", h.public(h.identity.forgot))
+	mux.Handle("GET "+service.ResetPath, h.public(h.identity.showLinkPage(resetPage)))
+	mux.Handle("POST "+service.ResetPath, h.public(h.identity.useLinkPage(resetPage)))
+	mux.Handle("GET "+service.InvitePath, h.public(h.identity.showLinkPage(invitePage)))
+	mux.Handle("POST "+service.InvitePath, h.public(h.identity.useLinkPage(invitePage)))
+	mux.Handle("POST /admin/invitations", h.authed(h.admin.inviteUser))
+	mux.Handle("POST /admin/users/{id}/password-reset", h.authed(h.admin.sendPasswordReset))
+	mux.Handle("POST /logout", h.beforeMFA(h.identity.logout))
+	mux.Handle("GET /mfa/verify", h.beforeMFA(h.identity.showVerifyMFA))
+	mux.Handle("POST /mfa/verify", h.beforeMFA(h.identity.verifyMFA))
+	mux.Handle("GET /mfa", h.beforeEnrol(h.identity.showMFA))
+	mux.Handle("POST /mfa", h.beforeEnrol(h.identity.beginTOTP))
+	mux.Handle("POST /mfa/confirm", h.beforeEnrol(h.identity.confirmTOTP))
+	mux.Handle("GET /step-up", h.beforeEnrol(h.identity.showStepUp))
+	mux.Handle("POST /mfa/passkey", h.beforeMFA(h.identity.provePasskey))
+	mux.Handle("POST /mfa/passkeys", h.beforeEnrol(h.identity.addPasskey))
+	mux.Handle("POST /mfa/passkeys/{id}/delete", h.authed(h.identity.removePasskey))
+	mux.Handle("POST /step-up", h.beforeEnrol(h.identity.stepUp))
+	mux.Handle("POST /admin/mfa", h.authed(h.admin.setMFARequiredRoles))
+	mux.Handle("POST /admin/users/{id}/mfa/reset", h.authed(h.identity.resetMFA))
+	mux.Handle("GET /policy", h.beforePolicy(h.admin.showPolicy))
+	mux.Handle("POST /policy", h.beforePolicy(h.admin.acceptPolicy))
+	mux.Handle("POST /admin/policy", h.authed(h.admin.publishPolicy))
+	mux.Handle("GET /search", h.authed(h.home.showSearch))
+	mux.Handle("POST /search", h.authed(h.home.search))
+	mux.Handle("GET /customers", h.authed(h.customers.listCustomers))
+	mux.Handle("POST /customers/search", h.authed(h.customers.searchCustomers))
+	mux.Handle("GET /customers/search", h.authed(h.customers.listCustomers))
+	mux.Handle("GET /customers/new", h.authed(h.customers.newCustomer))
+	mux.Handle("POST /customers", h.authed(h.customers.createCustomer))
+	mux.Handle("GET /customers/import", h.authed(h.customers.showImport))
+	mux.Handle("POST /customers/import", h.upload(h.customers.importCustomers))
+	mux.Handle("GET /customers/export", h.authed(h.customers.exportCustomers))
+	mux.Handle("POST /customers/export", h.authed(h.customers.exportSearch))
+	mux.Handle("GET /customers/{id}", h.authed(h.customers.showCustomer))
+	mux.Handle("GET /customers/{id}/audience", h.authed(h.admin.showAudience))
+	mux.Handle("GET /customers/{id}/edit", h.authed(h.customers.editCustomer))
+	mux.Handle("POST /customers/{id}", h.authed(h.customers.updateCustomer))
+	mux.Handle("POST /customers/{id}/delete", h.authed(h.customers.deleteCustomer))
+	mux.Handle("POST /customers/{id}/reveal", h.authed(h.customers.revealField))
+	mux.Handle("POST /customers/{id}/activities", h.authed(h.companies.logActivity))
+	mux.Handle("POST /activities/{id}/done", h.authed(h.companies.completeTask))
+	mux.Handle("GET /visits", h.authed(h.visits.listVisits))
+	mux.Handle("POST /visits", h.authed(h.visits.planVisit))
+	mux.Handle("GET /visits/{id}", h.authed(h.visits.showVisit))
+	mux.Handle("POST /visits/{id}/checkin", h.authed(h.visits.checkVisit(true)))
+	mux.Handle("POST /visits/{id}/checkout", h.authed(h.visits.checkVisit(false)))
+	mux.Handle("POST /visits/{id}/photos", h.upload(h.visits.addVisitPhoto))
+	mux.Handle("GET /visits/{id}/photos/{photo}", h.authed(h.visits.showVisitPhoto))
+	mux.Handle("GET /deals", h.authed(h.deals.showDeals))
+	mux.Handle("POST /customers/{id}/deals", h.authed(h.deals.createDeal))
+	mux.Handle("GET /deals/{id}", h.authed(h.deals.showDeal))
+	mux.Handle("POST /deals/{id}/stage", h.authed(h.deals.moveDeal))
+	mux.Handle("POST /deals/{id}/activities", h.authed(h.deals.logDealActivity))
+	mux.Handle("POST /customers/{id}/transactions", h.authed(h.customers.recordTransaction))
+	mux.Handle("POST /customers/{id}/preferences", h.authed(h.customers.savePreferences))
+	mux.Handle("POST /customers/{id}/feedback", h.authed(h.customers.addFeedback))
+	mux.Handle("GET /companies", h.authed(h.companies.listCompanies))
+	mux.Handle("POST /companies/search", h.authed(h.companies.searchCompanies))
+	mux.Handle("GET /companies/search", h.authed(h.companies.listCompanies))
+	mux.Handle("GET /companies/new", h.authed(h.companies.newCompany))
+	mux.Handle("POST /companies", h.authed(h.companies.createCompany))
+	mux.Handle("GET /companies/{id}", h.authed(h.companies.showCompany))
+	mux.Handle("GET /companies/{id}/edit", h.authed(h.companies.editCompany))
+	mux.Handle("POST /companies/{id}", h.authed(h.companies.updateCompany))
+	mux.Handle("POST /companies/{id}/delete", h.authed(h.companies.deleteCompany))
+	mux.Handle("POST /companies/{id}/activities", h.authed(h.companies.logCompanyActivity))
+	mux.Handle("GET /audit", h.authed(h.audit.listAudit))
+	mux.Handle("GET /audit/{seq}/reason", h.authed(h.audit.showAuditReason))
+	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
+	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))
+	mux.Handle("POST /sessions/{id}/end", h.authed(h.identity.endSession))
+	mux.Handle("POST /admin/users/{id}/sessions/end", h.authed(h.identity.endUserSessions))
+	mux.Handle("POST /admin/sessions/end", h.authed(h.identity.endAllSessions))
+	mux.Handle("GET /password", h.beforePassword(h.identity.showChangePassword))
+	mux.Handle("POST /password", h.beforePassword(h.identity.changePassword))
+	mux.Handle("POST /admin/users/{id}/disabled", h.authed(h.admin.setUserDisabled))
+	mux.Handle("GET /admin", h.authed(h.admin.showAdmin))
+	mux.Handle("GET /reviews", h.authed(h.approvals.showReviews))
+	mux.Handle("POST /reviews", h.authed(h.approvals.startReview))
+	mux.Handle("GET /reviews/{id}", h.authed(h.approvals.showReview))
+	mux.Handle("POST /reviews/{id}/items/{user}", h.authed(h.approvals.decideReview))
+	mux.Handle("POST /reviews/{id}/sign-off", h.authed(h.approvals.signOffReview))
+	mux.Handle("GET /reviews/{id}/report", h.authed(h.approvals.reviewReport))
+	mux.Handle("GET /approvals", h.authed(h.approvals.showApprovals))
+	mux.Handle("POST /approvals", h.authed(h.approvals.requestAccess))
+	mux.Handle("POST /approvals/{id}", h.authed(h.approvals.decideApproval))
+	mux.Handle("GET /break-glass", h.authed(h.approvals.showBreakGlass))
+	mux.Handle("POST /break-glass", h.authed(h.approvals.breakGlass))
+	mux.Handle("POST /admin/approvals", h.authed(h.approvals.saveApprovalRules))
+	mux.Handle("POST /admin/teams", h.authed(h.admin.nestTeam))
+	mux.Handle("GET /admin/roles", h.authed(h.admin.showRoles))
+	mux.Handle("POST /admin/roles", h.authed(h.admin.newRole))
+	mux.Handle("POST /admin/role-templates/{name}", h.authed(h.admin.applyTemplate))
+	mux.Handle("GET /admin/roles/{name}", h.authed(h.admin.showRole))
+	mux.Handle("POST /admin/roles/{name}", h.authed(h.admin.saveRole))
+	mux.Handle("POST /admin/roles/{name}/retire", h.authed(h.admin.retireRole))
+	mux.Handle("POST /admin/roles/{name}/networks", h.authed(h.admin.saveNetworks))
+	mux.Handle("GET /admin/users/{id}/access", h.authed(h.admin.showAccess))
+	mux.Handle("POST /admin/users", h.authed(h.admin.addUser))
+	mux.Handle("POST /admin/users/{id}", h.authed(h.admin.updateUser))
+	mux.Handle("POST /admin/pipeline", h.authed(h.admin.saveStages))
 }
 
 // filesOnly serves the files of an fs.FS and nothing about its
