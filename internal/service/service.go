@@ -1,7 +1,10 @@
-// Package service holds Strongroom's use cases. Each method asks authz,
-// then works through the store inside one transaction, seals and opens
-// fields with the subject's data key, and appends the audit event in the
-// same transaction: no audit, no data. It never imports net/http.
+// Package service holds Strongroom's use cases, one type per domain
+// (Customers, Companies, Deals, Visits, Users, Sessions, Roles, Approvals)
+// over one shared core. Each method asks authz, then works through the
+// store inside one transaction (core.withTx, or core.audited for reads),
+// seals and opens fields with the subject's data key, and appends the audit
+// event in the same transaction: no audit, no data. It never imports
+// net/http.
 package service
 
 import (
