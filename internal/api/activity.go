@@ -40,7 +40,7 @@ type activityLogger func(ctx context.Context, a authz.Actor, recordID string, in
 
 // logActivityOn answers POST …/{id}/activities for a record kind (customer,
 // company, deal): the same body, the same answer.
-func (h *companiesAPI) logActivityOn(log activityLogger) authedFunc {
+func (h *activitiesAPI) logActivityOn(log activityLogger) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 		var in activityInput
 		if err := httpx.DecodeJSON(w, r, &in, "kind", "subject"); err != nil {
@@ -59,8 +59,8 @@ type activityList struct {
 	Items []activityJSON `json:"items"`
 }
 
-func (h *companiesAPI) listActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	acts, err := h.companies.CustomerActivities(r.Context(), a, r.PathValue("id"))
+func (h *activitiesAPI) listActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	acts, err := h.activities.CustomerActivities(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -76,12 +76,12 @@ type activityUpdate struct {
 	Done bool `json:"done"`
 }
 
-func (h *companiesAPI) updateActivity(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+func (h *activitiesAPI) updateActivity(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	var in activityUpdate
 	if err := httpx.DecodeJSON(w, r, &in, "done"); err != nil {
 		return err
 	}
-	if err := h.companies.CompleteTask(r.Context(), a, r.PathValue("id"), in.Done); err != nil {
+	if err := h.activities.CompleteTask(r.Context(), a, r.PathValue("id"), in.Done); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -93,8 +93,8 @@ type taskJSON struct {
 	CustomerName string `json:"customer_name,omitempty"`
 }
 
-func (h *companiesAPI) listTasks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	tasks, err := h.companies.MyTasks(r.Context(), a)
+func (h *activitiesAPI) listTasks(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	tasks, err := h.activities.MyTasks(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -108,8 +108,8 @@ func (h *companiesAPI) listTasks(w http.ResponseWriter, r *http.Request, a authz
 	return nil
 }
 
-func (h *companiesAPI) listCompanyActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	acts, err := h.companies.CompanyActivities(r.Context(), a, r.PathValue("id"))
+func (h *activitiesAPI) listCompanyActivities(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	acts, err := h.activities.CompanyActivities(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

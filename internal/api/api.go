@@ -25,28 +25,30 @@ type Handler struct {
 	svc *service.Service // authentication (Sessions) and recording refusals
 	log *slog.Logger
 
-	customers *customersAPI
-	companies *companiesAPI
-	deals     *dealsAPI
-	visits    *visitsAPI
-	users     *usersAPI
-	sessions  *sessionsAPI
-	roles     *rolesAPI
-	approvals *approvalsAPI
-	audit     *auditAPI
+	customers  *customersAPI
+	companies  *companiesAPI
+	activities *activitiesAPI
+	deals      *dealsAPI
+	visits     *visitsAPI
+	users      *usersAPI
+	sessions   *sessionsAPI
+	roles      *rolesAPI
+	approvals  *approvalsAPI
+	audit      *auditAPI
 }
 
 // The domain handlers: what each calls is in its fields.
 type (
-	customersAPI struct{ customers *service.Customers }
-	companiesAPI struct{ companies *service.Companies }
-	dealsAPI     struct{ deals *service.Deals }
-	visitsAPI    struct{ visits *service.Visits }
-	usersAPI     struct{ users *service.Users }
-	sessionsAPI  struct{ sessions *service.Sessions }
-	rolesAPI     struct{ roles *service.Roles }
-	approvalsAPI struct{ approvals *service.Approvals }
-	auditAPI     struct {
+	customersAPI  struct{ customers *service.Customers }
+	companiesAPI  struct{ companies *service.Companies }
+	activitiesAPI struct{ activities *service.Activities }
+	dealsAPI      struct{ deals *service.Deals }
+	visitsAPI     struct{ visits *service.Visits }
+	usersAPI      struct{ users *service.Users }
+	sessionsAPI   struct{ sessions *service.Sessions }
+	rolesAPI      struct{ roles *service.Roles }
+	approvalsAPI  struct{ approvals *service.Approvals }
+	auditAPI      struct {
 		svc       *service.Service   // the audit log
 		customers *service.Customers // reveal reasons, sealed under the customer's key
 	}
@@ -55,7 +57,7 @@ type (
 // New returns the API handler.
 func New(svc *service.Service, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, log: log,
-		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, deals: &dealsAPI{svc.Deals},
+		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{svc: svc, customers: svc.Customers}}
 }
@@ -105,16 +107,16 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("PATCH /api/v1/customers/{id}", h.authed(h.customers.updateCustomer))
 	mux.Handle("DELETE /api/v1/customers/{id}", h.authed(h.customers.deleteCustomer))
 	mux.Handle("POST /api/v1/customers/{id}/reveal", h.authed(h.customers.revealCustomerField))
-	mux.Handle("GET /api/v1/customers/{id}/activities", h.authed(h.companies.listActivities))
-	mux.Handle("POST /api/v1/customers/{id}/activities", h.authed(h.companies.logActivityOn(h.svc.Companies.LogActivity)))
-	mux.Handle("PATCH /api/v1/activities/{id}", h.authed(h.companies.updateActivity))
+	mux.Handle("GET /api/v1/customers/{id}/activities", h.authed(h.activities.listActivities))
+	mux.Handle("POST /api/v1/customers/{id}/activities", h.authed(h.activities.logActivityOn(h.svc.Activities.LogActivity)))
+	mux.Handle("PATCH /api/v1/activities/{id}", h.authed(h.activities.updateActivity))
 	mux.Handle("GET /api/v1/pipeline", h.authed(h.deals.showPipeline))
 	mux.Handle("PUT /api/v1/pipeline", h.authed(h.deals.updatePipeline))
 	mux.Handle("GET /api/v1/deals", h.authed(h.deals.listDeals))
 	mux.Handle("POST /api/v1/customers/{id}/deals", h.authed(h.deals.createDeal))
 	mux.Handle("GET /api/v1/deals/{id}", h.authed(h.deals.showDeal))
 	mux.Handle("PATCH /api/v1/deals/{id}", h.authed(h.deals.updateDeal))
-	mux.Handle("POST /api/v1/deals/{id}/activities", h.authed(h.companies.logActivityOn(h.svc.Deals.LogDealActivity)))
+	mux.Handle("POST /api/v1/deals/{id}/activities", h.authed(h.activities.logActivityOn(h.svc.Deals.LogDealActivity)))
 	mux.Handle("DELETE /api/v1/deals/{id}", h.authed(h.deals.deleteDeal))
 	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.customers.showPreferences))
 	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.customers.updatePreferences))
@@ -136,9 +138,9 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/companies/{id}", h.authed(h.companies.showCompany))
 	mux.Handle("PATCH /api/v1/companies/{id}", h.authed(h.companies.updateCompany))
 	mux.Handle("DELETE /api/v1/companies/{id}", h.authed(h.companies.deleteCompany))
-	mux.Handle("GET /api/v1/companies/{id}/activities", h.authed(h.companies.listCompanyActivities))
-	mux.Handle("POST /api/v1/companies/{id}/activities", h.authed(h.companies.logActivityOn(h.svc.Companies.LogCompanyActivity)))
-	mux.Handle("GET /api/v1/tasks", h.authed(h.companies.listTasks))
+	mux.Handle("GET /api/v1/companies/{id}/activities", h.authed(h.activities.listCompanyActivities))
+	mux.Handle("POST /api/v1/companies/{id}/activities", h.authed(h.activities.logActivityOn(h.svc.Activities.LogCompanyActivity)))
+	mux.Handle("GET /api/v1/tasks", h.authed(h.activities.listTasks))
 	mux.Handle("GET /api/v1/audit", h.authed(h.audit.listAudit))
 	mux.Handle("GET /api/v1/audit/{seq}/reason", h.authed(h.audit.showAuditReason))
 	mux.Handle("POST /api/v1/password-resets", h.public(h.users.requestPasswordReset))

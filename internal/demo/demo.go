@@ -259,13 +259,13 @@ func seedFeedback(ctx context.Context, svc *service.Service, customerID string) 
 func seedActivities(ctx context.Context, svc *service.Service, customerID string, i int) error {
 	for j := range 2 + n(3) {
 		kind := crm.ActivityKinds[j%2]
-		if _, err := svc.Companies.LogActivity(ctx, authz.System(), customerID, crm.ActivityInput{Kind: kind, Subject: subjects[n(len(subjects))]}); err != nil {
+		if _, err := svc.Activities.LogActivity(ctx, authz.System(), customerID, crm.ActivityInput{Kind: kind, Subject: subjects[n(len(subjects))]}); err != nil {
 			return fmt.Errorf("demo: activity: %w", err)
 		}
 	}
 	if i%10 == 0 {
 		due := time.Now().UTC().Truncate(24 * time.Hour).Add(time.Duration(n(14)) * 24 * time.Hour)
-		if _, err := svc.Companies.LogActivity(ctx, authz.System(), customerID, crm.ActivityInput{Kind: crm.KindTask, Subject: "Send the autumn catalogue", DueAt: &due}); err != nil {
+		if _, err := svc.Activities.LogActivity(ctx, authz.System(), customerID, crm.ActivityInput{Kind: crm.KindTask, Subject: "Send the autumn catalogue", DueAt: &due}); err != nil {
 			return fmt.Errorf("demo: task: %w", err)
 		}
 	}

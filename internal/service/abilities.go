@@ -156,7 +156,7 @@ func (s *Service) CustomerOverview(ctx context.Context, a authz.Actor, id string
 		return CustomerOverview{}, err
 	}
 	v := CustomerOverview{Customer: c, Can: customerCan(a, c)}
-	if v.Activities, err = s.Companies.CustomerActivities(ctx, a, c.ID); err != nil {
+	if v.Activities, err = s.Activities.CustomerActivities(ctx, a, c.ID); err != nil {
 		return CustomerOverview{}, err
 	}
 	if authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed {
@@ -218,7 +218,7 @@ func (s *Service) CompanyOverview(ctx context.Context, a authz.Actor, id string)
 		return CompanyOverview{}, err
 	}
 	v := CompanyOverview{CompanyView: cv, Can: companyCan(a, cv.Company)}
-	if v.Activities, err = s.Companies.CompanyActivities(ctx, a, cv.Company.ID); err != nil {
+	if v.Activities, err = s.Activities.CompanyActivities(ctx, a, cv.Company.ID); err != nil {
 		return CompanyOverview{}, err
 	}
 	return v, nil

@@ -208,7 +208,7 @@ func TestCompanyOverview(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.Companies.LogCompanyActivity(ctx, f.sales1, co.ID, crm.ActivityInput{Kind: "note", Subject: "Visited the showroom"}); err != nil {
+		if _, err := f.Service.Activities.LogCompanyActivity(ctx, f.sales1, co.ID, crm.ActivityInput{Kind: "note", Subject: "Visited the showroom"}); err != nil {
 			t.Fatal(err)
 		}
 		o, err := f.Service.CompanyOverview(ctx, f.sales1, co.ID)

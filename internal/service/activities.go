@@ -28,7 +28,7 @@ var errActivityNotFound = errs.E(errs.NotExist, "activity not found")
 // LogActivity records a call, meeting, note or task on a customer. The
 // subject and body are sealed under the customer's data key, so erasing
 // the customer erases them too.
-func (s *Companies) LogActivity(ctx context.Context, a authz.Actor, customerID string, in crm.ActivityInput) (crm.Activity, error) {
+func (s *Activities) LogActivity(ctx context.Context, a authz.Actor, customerID string, in crm.ActivityInput) (crm.Activity, error) {
 	if !crm.ValidID(customerID) {
 		return crm.Activity{}, errCustomerNotFound
 	}
@@ -67,7 +67,7 @@ func (s *Companies) LogActivity(ctx context.Context, a authz.Actor, customerID s
 // CustomerActivities returns a customer's latest activities, if the actor
 // may read the customer's notes; otherwise none (and no error), since the
 // customer itself may still be visible.
-func (s *Companies) CustomerActivities(ctx context.Context, a authz.Actor, customerID string) ([]crm.Activity, error) {
+func (s *Activities) CustomerActivities(ctx context.Context, a authz.Actor, customerID string) ([]crm.Activity, error) {
 	if !crm.ValidID(customerID) {
 		return nil, errCustomerNotFound
 	}
@@ -104,7 +104,7 @@ func (s *Companies) CustomerActivities(ctx context.Context, a authz.Actor, custo
 }
 
 // CompleteTask marks one of the actor's visible tasks done, or open again.
-func (s *Companies) CompleteTask(ctx context.Context, a authz.Actor, activityID string, done bool) error {
+func (s *Activities) CompleteTask(ctx context.Context, a authz.Actor, activityID string, done bool) error {
 	if !crm.ValidID(activityID) {
 		return errActivityNotFound
 	}
@@ -157,7 +157,7 @@ type Task struct {
 
 // MyTasks returns the actor's open tasks, soonest due first, on customers
 // the actor may still read.
-func (s *Companies) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error) {
+func (s *Activities) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error) {
 	var out []Task
 	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		rows, err := tx.OpenTasks(ctx, a.UserID, 50)
@@ -235,7 +235,7 @@ func openActivity(key keyring.DataKey, r store.ActivityRow) (crm.Activity, error
 
 // LogCompanyActivity records a call, meeting, note or task on a company,
 // sealed under the company's key; it needs the company's notes writable.
-func (s *Companies) LogCompanyActivity(ctx context.Context, a authz.Actor, companyID string, in crm.ActivityInput) (crm.Activity, error) {
+func (s *Activities) LogCompanyActivity(ctx context.Context, a authz.Actor, companyID string, in crm.ActivityInput) (crm.Activity, error) {
 	if !crm.ValidID(companyID) {
 		return crm.Activity{}, errCompanyNotFound
 	}
@@ -273,7 +273,7 @@ func (s *Companies) LogCompanyActivity(ctx context.Context, a authz.Actor, compa
 
 // CompanyActivities returns a company's latest activities if the actor may
 // read its notes; otherwise none (and no error).
-func (s *Companies) CompanyActivities(ctx context.Context, a authz.Actor, companyID string) ([]crm.Activity, error) {
+func (s *Activities) CompanyActivities(ctx context.Context, a authz.Actor, companyID string) ([]crm.Activity, error) {
 	if !crm.ValidID(companyID) {
 		return nil, errCompanyNotFound
 	}

@@ -22,11 +22,11 @@ func TestActivities(t *testing.T) {
 			t.Fatal(err)
 		}
 		due := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-		call, err := svc.Companies.LogActivity(ctx, f.sales1, c.ID, crm.ActivityInput{Kind: "call", Subject: "Discussed the spring catalogue", Body: "Wants porcelain lots"})
+		call, err := svc.Activities.LogActivity(ctx, f.sales1, c.ID, crm.ActivityInput{Kind: "call", Subject: "Discussed the spring catalogue", Body: "Wants porcelain lots"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		task, err := svc.Companies.LogActivity(ctx, f.sales1, c.ID, crm.ActivityInput{Kind: "task", Subject: "Send catalogue", DueAt: &due})
+		task, err := svc.Activities.LogActivity(ctx, f.sales1, c.ID, crm.ActivityInput{Kind: "task", Subject: "Send catalogue", DueAt: &due})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,32 +43,32 @@ func TestActivities(t *testing.T) {
 			{"due date on a call", f.sales1, crm.ActivityInput{Kind: "call", Subject: "x", DueAt: &due}, errs.Invalid},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				if _, err := svc.Companies.LogActivity(ctx, tt.actor, c.ID, tt.in); !errs.Is(err, tt.kind) {
+				if _, err := svc.Activities.LogActivity(ctx, tt.actor, c.ID, tt.in); !errs.Is(err, tt.kind) {
 					t.Fatalf("err = %v, want %v", err, tt.kind)
 				}
 			})
 		}
-		acts, err := svc.Companies.CustomerActivities(ctx, f.sales1, c.ID)
+		acts, err := svc.Activities.CustomerActivities(ctx, f.sales1, c.ID)
 		if err != nil || len(acts) != 2 || acts[0].ID != task.ID || acts[1].Body != "Wants porcelain lots" {
 			t.Fatalf("activities: %+v %v", acts, err)
 		}
-		if _, err := svc.Companies.CustomerActivities(ctx, f.sales2, c.ID); !errs.Is(err, errs.NotExist) {
+		if _, err := svc.Activities.CustomerActivities(ctx, f.sales2, c.ID); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("other sales reading activities: %v", err)
 		}
-		tasks, err := svc.Companies.MyTasks(ctx, f.sales1)
+		tasks, err := svc.Activities.MyTasks(ctx, f.sales1)
 		if err != nil || len(tasks) != 1 || tasks[0].CustomerName != "Zhou Min" || tasks[0].Activity.Subject != "Send catalogue" {
 			t.Fatalf("my tasks: %+v %v", tasks, err)
 		}
-		if err := svc.Companies.CompleteTask(ctx, f.sales1, call.ID, true); !errs.Is(err, errs.Invalid) {
+		if err := svc.Activities.CompleteTask(ctx, f.sales1, call.ID, true); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("completing a call: %v", err)
 		}
-		if err := svc.Companies.CompleteTask(ctx, f.sales2, task.ID, true); !errs.Is(err, errs.NotExist) {
+		if err := svc.Activities.CompleteTask(ctx, f.sales2, task.ID, true); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("other sales completing the task: %v", err)
 		}
-		if err := svc.Companies.CompleteTask(ctx, f.sales1, task.ID, true); err != nil {
+		if err := svc.Activities.CompleteTask(ctx, f.sales1, task.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if tasks, _ := svc.Companies.MyTasks(ctx, f.sales1); len(tasks) != 0 {
+		if tasks, _ := svc.Activities.MyTasks(ctx, f.sales1); len(tasks) != 0 {
 			t.Fatalf("done task still open: %+v", tasks)
 		}
 		// Deleting the customer deletes their activities with their key.
@@ -105,28 +105,28 @@ func TestCompanyActivities(t *testing.T) {
 			t.Fatal(err)
 		}
 		due := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
-		task, err := svc.Companies.LogCompanyActivity(ctx, rep, shop.ID, crm.ActivityInput{Kind: "task", Subject: "Bring new colour cards", DueAt: &due})
+		task, err := svc.Activities.LogCompanyActivity(ctx, rep, shop.ID, crm.ActivityInput{Kind: "task", Subject: "Bring new colour cards", DueAt: &due})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Companies.LogCompanyActivity(ctx, f.sales1, shop.ID, crm.ActivityInput{Kind: "note", Subject: "x"}); !errs.Is(err, errs.NotExist) {
+		if _, err := svc.Activities.LogCompanyActivity(ctx, f.sales1, shop.ID, crm.ActivityInput{Kind: "note", Subject: "x"}); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("sales logging on another's store: %v", err)
 		}
-		acts, err := svc.Companies.CompanyActivities(ctx, rep, shop.ID)
+		acts, err := svc.Activities.CompanyActivities(ctx, rep, shop.ID)
 		if err != nil || len(acts) != 1 || acts[0].CompanyID != shop.ID {
 			t.Fatalf("company activities: %+v %v", acts, err)
 		}
-		tasks, err := svc.Companies.MyTasks(ctx, rep)
+		tasks, err := svc.Activities.MyTasks(ctx, rep)
 		if err != nil || len(tasks) != 1 || tasks[0].CustomerName != "Jade Store" {
 			t.Fatalf("rep's tasks: %+v %v", tasks, err)
 		}
-		if err := svc.Companies.CompleteTask(ctx, f.sales1, task.ID, true); !errs.Is(err, errs.NotExist) {
+		if err := svc.Activities.CompleteTask(ctx, f.sales1, task.ID, true); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("sales completing the store's task: %v", err)
 		}
-		if err := svc.Companies.CompleteTask(ctx, rep, task.ID, true); err != nil {
+		if err := svc.Activities.CompleteTask(ctx, rep, task.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if tasks, _ := svc.Companies.MyTasks(ctx, rep); len(tasks) != 0 {
+		if tasks, _ := svc.Activities.MyTasks(ctx, rep); len(tasks) != 0 {
 			t.Fatalf("done task still open: %+v", tasks)
 		}
 		if err := svc.Companies.DeleteCompany(ctx, f.admin, shop.ID); err != nil {

@@ -90,8 +90,8 @@ func (s *Companies) CreateCompany(ctx context.Context, a authz.Actor, in crm.Com
 }
 
 // companyInScope loads a company for action, like customerInScope.
-func (s *Companies) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, error) {
-	return inScope(ctx, s.core, tx, a, id, action, scope[store.CompanyRow]{"company", tx.CompanyByID, companyRes, errCompanyNotFound})
+func (s *core) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, error) {
+	return inScope(ctx, s, tx, a, id, action, scope[store.CompanyRow]{"company", tx.CompanyByID, companyRes, errCompanyNotFound})
 }
 
 // Company returns a company and the customers linked to it that the actor
@@ -336,7 +336,7 @@ func sealCompany(key keyring.DataKey, c crm.Company) (store.CompanyRow, error) {
 	return row, nil
 }
 
-func (s *Companies) openCompany(row store.CompanyRow, d authz.Decision) (crm.Company, []string, error) {
+func (s *core) openCompany(row store.CompanyRow, d authz.Decision) (crm.Company, []string, error) {
 	key, err := s.keys.OpenDataKey(row.ID, row.WrappedKey)
 	if err != nil {
 		return crm.Company{}, nil, errs.Wrap(errs.Internal, "service.openCompany", "", err)

@@ -140,7 +140,7 @@ func TestDealActivities(t *testing.T) {
 		if err != nil || v.Deal.Title != "Ink painting" || len(v.Activities) != 1 || !v.CanLog {
 			t.Fatalf("deal view: %+v %v", v, err)
 		}
-		acts, err := svc.Companies.CustomerActivities(ctx, f.sales1, c.ID)
+		acts, err := svc.Activities.CustomerActivities(ctx, f.sales1, c.ID)
 		if err != nil || len(acts) != 1 || acts[0].DealID != d.ID {
 			t.Fatalf("the deal's activity is not on the customer's timeline: %+v %v", acts, err)
 		}

@@ -97,7 +97,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 		if _, err := f.Service.Deals.CreateDeal(ctx, f.admin, c.ID, dealInput(secrets["deal"], 987654321, "CNY")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.Companies.LogActivity(ctx, f.admin, c.ID, crm.ActivityInput{Kind: "call", Subject: secrets["activity"], Body: secrets["activity"]}); err != nil {
+		if _, err := f.Service.Activities.LogActivity(ctx, f.admin, c.ID, crm.ActivityInput{Kind: "call", Subject: secrets["activity"], Body: secrets["activity"]}); err != nil {
 			t.Fatal(err)
 		}
 		c3, err := f.Service.Customers.CreateCustomer(ctx, f.sales1, input("name", "Reveal Target"))

@@ -1,5 +1,6 @@
 // Package service holds Strongroom's use cases, one type per domain
-// (Customers, Companies, Deals, Visits, Users, Sessions, Roles, Approvals)
+// (Customers, Companies, Activities, Deals, Visits, Users, Sessions,
+// Roles, Approvals)
 // over one shared core. Each method asks authz, then works through the
 // store inside one transaction (core.withTx, or core.audited for reads),
 // seals and opens fields with the subject's data key, and appends the audit
@@ -46,27 +47,29 @@ type Options struct {
 // them (the pages' reads, abilities) and the core's own operations.
 type Service struct {
 	*core
-	Customers *Customers // people: records, reveal, import, export, preferences, purchase history
-	Companies *Companies // companies and stores, and activities on any record
-	Deals     *Deals     // deals through the pipeline
-	Visits    *Visits    // store visits
-	Users     *Users     // staff accounts, invitations and reset links
-	Sessions  *Sessions  // login, sessions, second factors, passkeys, step-up
-	Roles     *Roles     // roles, teams, networks, the security policy
-	Approvals *Approvals // approvals, break-glass, access reviews
+	Customers  *Customers  // people: records, reveal, import, export, preferences, purchase history
+	Companies  *Companies  // companies and stores
+	Activities *Activities // calls, meetings, notes and tasks on customers and companies
+	Deals      *Deals      // deals through the pipeline
+	Visits     *Visits     // store visits
+	Users      *Users      // staff accounts, invitations and reset links
+	Sessions   *Sessions   // login, sessions, second factors, passkeys, step-up
+	Roles      *Roles      // roles, teams, networks, the security policy
+	Approvals  *Approvals  // approvals, break-glass, access reviews
 }
 
 // The domain services. Each holds the core; those that call another
 // domain name it as a field.
 type (
-	Customers struct{ *core }
-	Companies struct{ *core }
-	Deals     struct{ *core }
-	Visits    struct{ *core }
-	Users     struct{ *core }
-	Sessions  struct{ *core }
-	Roles     struct{ *core }
-	Approvals struct{ *core }
+	Customers  struct{ *core }
+	Companies  struct{ *core }
+	Activities struct{ *core }
+	Deals      struct{ *core }
+	Visits     struct{ *core }
+	Users      struct{ *core }
+	Sessions   struct{ *core }
+	Roles      struct{ *core }
+	Approvals  struct{ *core }
 )
 
 // core is what every domain service shares.
@@ -136,7 +139,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		return nil, err
 	}
 	s.startReads()
-	return &Service{core: s, Customers: &Customers{s}, Companies: &Companies{s}, Deals: &Deals{s}, Visits: &Visits{s},
+	return &Service{core: s, Customers: &Customers{s}, Companies: &Companies{s}, Activities: &Activities{s}, Deals: &Deals{s}, Visits: &Visits{s},
 		Users: &Users{s}, Sessions: &Sessions{s}, Roles: &Roles{s}, Approvals: &Approvals{s}}, nil
 }
 

@@ -23,7 +23,7 @@ func (h *companiesPages) logActivity(q *request) error {
 		}
 		in.DueAt = &t
 	}
-	if _, err := h.companiesSvc.LogActivity(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.activitiesSvc.LogActivity(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
@@ -37,7 +37,7 @@ func (h *companiesPages) logActivity(q *request) error {
 
 func (h *companiesPages) completeTask(q *request) error {
 	done := q.r.PostFormValue("done") == "1"
-	if err := h.companiesSvc.CompleteTask(q.r.Context(), q.actor, q.r.PathValue("id"), done); err != nil {
+	if err := h.activitiesSvc.CompleteTask(q.r.Context(), q.actor, q.r.PathValue("id"), done); err != nil {
 		return err
 	}
 	back := safeNext(q.r.PostFormValue("back"))
@@ -54,7 +54,7 @@ type dashboardView struct {
 func (h *Handler) showDashboard(q *request) error {
 	var v dashboardView
 	var err error
-	if v.Tasks, err = h.svc.Companies.MyTasks(q.r.Context(), q.actor); err != nil {
+	if v.Tasks, err = h.svc.Activities.MyTasks(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	can := h.abilities(q)

@@ -108,7 +108,7 @@ func (h *companiesPages) logCompanyActivity(q *request) error {
 		}
 		in.DueAt = &t
 	}
-	if _, err := h.companiesSvc.LogCompanyActivity(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.activitiesSvc.LogCompanyActivity(q.r.Context(), q.actor, id, in); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}

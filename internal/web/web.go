@@ -77,9 +77,10 @@ type (
 	}
 	companiesPages struct {
 		*Handler
-		companiesSvc *service.Companies
-		dealsSvc     *service.Deals
-		visitsSvc    *service.Visits
+		companiesSvc  *service.Companies
+		activitiesSvc *service.Activities
+		dealsSvc      *service.Deals
+		visitsSvc     *service.Visits
 	}
 	dealsPages struct {
 		*Handler
@@ -123,7 +124,7 @@ type (
 func New(svc *service.Service, log *slog.Logger) *Handler {
 	h := &Handler{svc: svc, log: log, pages: parsePages()}
 	h.customers = &customersPages{h, svc.Customers, svc.Companies}
-	h.companies = &companiesPages{h, svc.Companies, svc.Deals, svc.Visits}
+	h.companies = &companiesPages{h, svc.Companies, svc.Activities, svc.Deals, svc.Visits}
 	h.deals = &dealsPages{h, svc.Deals}
 	h.visits = &visitsPages{h, svc.Visits, svc.Companies}
 	h.identity = &identityPages{h, svc.Sessions, svc.Users}
