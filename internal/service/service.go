@@ -1,11 +1,10 @@
 // Package service holds Strongroom's use cases, one type per domain
-// (Customers, Companies, Activities, Deals, Visits, Users, Sessions,
-// Roles, Approvals)
-// over one shared core. Each method asks authz, then works through the
-// store inside one transaction (core.withTx, or core.audited for reads),
-// seals and opens fields with the subject's data key, and appends the audit
-// event in the same transaction: no audit, no data. It never imports
-// net/http.
+// (Customers, Companies, Activities, Deals, Visits, Users, Sessions, Roles,
+// Approvals) over one shared core. Each method asks authz, then works
+// through the store inside one transaction (core.withTx, or core.audited
+// for reads), seals and opens fields with the subject's data key, and
+// appends the audit event in the same transaction: no audit, no data. It
+// never imports net/http.
 package service
 
 import (
@@ -58,8 +57,8 @@ type Service struct {
 	Approvals  *Approvals  // approvals, break-glass, access reviews
 }
 
-// The domain services. Each holds the core; those that call another
-// domain name it as a field.
+// The domain services. Each holds the core; what several domains use is
+// on the core, never on another domain.
 type (
 	Customers  struct{ *core }
 	Companies  struct{ *core }
