@@ -33,7 +33,7 @@ type Config struct {
 	SMTP      SMTP
 	// Sessions and passwords (NIST SP 800-63B, OWASP ASVS 5.0 V7).
 	IdleTimeout     time.Duration // default 15 minutes; 1 to 30 minutes (NIST SP 800-63B AAL2)
-	AbsoluteTimeout time.Duration // default 12 hours; 1 to 24 hours
+	AbsoluteTimeout time.Duration // default 12 hours; 1 to 12 hours (NIST SP 800-63B AAL2)
 	MinPassword     int           // default 12; 8 to 64
 	// BulkExportRows: an export of more customers needs approval, when an
 	// admin has set approval levels for bulk exports.

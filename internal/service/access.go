@@ -70,8 +70,9 @@ type AccessRequest struct {
 	ExpiresAt   time.Time    `json:"expires_at"`
 	ValidUntil  *time.Time   `json:"valid_until,omitempty"`
 	CanDecide   bool         `json:"can_decide"` // the asking user may decide it now
-	// DecidedEarlier: the asking user decided an earlier level, so another
-	// person must decide this one (separation of duties).
+	// DecidedEarlier: the request is pending and the asking user decided
+	// an earlier level, so another person must decide this one
+	// (separation of duties).
 	DecidedEarlier bool `json:"decided_earlier,omitempty"`
 }
 
@@ -118,7 +119,7 @@ func (s *Approvals) accessState(a authz.Actor, r store.AccessRequestRow, now tim
 		r.Status == "approved" && !now.Before(r.ValidUntil):
 		out.Status = "expired"
 	}
-	out.DecidedEarlier = slices.ContainsFunc(out.Steps, func(st AccessStep) bool { return st.By == a.UserID })
+	out.DecidedEarlier = out.Status == "pending" && slices.ContainsFunc(out.Steps, func(st AccessStep) bool { return st.By == a.UserID })
 	out.CanDecide = canDecide(a, out, now)
 	return out, nil
 }
@@ -179,7 +180,7 @@ func (s *Approvals) RequestApproval(ctx context.Context, a authz.Actor, kind, ob
 	case KindDelete:
 		field = ""
 	case KindRoleEdit:
-		if err := s.mayManageRoles(a); err != nil {
+		if err := mayManageRoles(a); err != nil {
 			return AccessRequest{}, err
 		}
 		tpl, isTemplate := strings.CutPrefix(objectID, "template:")
@@ -196,7 +197,7 @@ func (s *Approvals) RequestApproval(ctx context.Context, a authz.Actor, kind, ob
 		}
 		objectID, field = bulkExportObject, ""
 	case KindRoleChange:
-		if err := s.mayManageRoles(a); err != nil {
+		if err := mayManageRoles(a); err != nil {
 			return AccessRequest{}, err
 		}
 		roles, err := s.checkRoles(ctx, field)
@@ -359,7 +360,7 @@ func (s *Approvals) AccessRequests(ctx context.Context, a authz.Actor) ([]Access
 			if err != nil {
 				return err
 			}
-			if mine != "" && v.RequesterID != a.UserID && !v.CanDecide && !(v.DecidedEarlier && v.Status == "pending") {
+			if mine != "" && v.RequesterID != a.UserID && !v.CanDecide && !v.DecidedEarlier {
 				continue // waiting for someone else: neither listed nor opened
 			}
 			if v.Reason, err = s.openReason(r); err != nil {
@@ -399,7 +400,7 @@ func (s *Approvals) DecideAccessRequest(ctx context.Context, a authz.Actor, id s
 		if a.UserID == v.RequesterID {
 			return errs.E(errs.Permission, "nobody decides their own request")
 		}
-		if v.DecidedEarlier && v.Status == "pending" {
+		if v.DecidedEarlier {
 			return errs.E(errs.Permission, "you approved an earlier level of this request; another person must decide this level")
 		}
 		if !v.CanDecide {
@@ -477,7 +478,7 @@ func (s *Approvals) notifyRequester(ctx context.Context, userID, what, id string
 // useGrantedReveal spends an approval to reveal field of customer id, in
 // tx; without one it refuses with ApprovalNeeded. Only special-category
 // fields pass through approval, and only while the rule exists.
-func (s *core) useGrantedReveal(ctx context.Context, tx *store.Tx, a authz.Actor, id, field string) error {
+func (s *Customers) useGrantedReveal(ctx context.Context, tx *store.Tx, a authz.Actor, id, field string) error {
 	if crm.ClassOf(field) != crm.ClassSpecial {
 		return nil
 	}
@@ -606,7 +607,7 @@ func (s *Approvals) ApprovalRules(ctx context.Context, a authz.Actor) (map[strin
 // levels removes the need for approval (not for break-glass reviews).
 // Administrators, with a fresh proof; audited before/after.
 func (s *Approvals) SetApprovalRule(ctx context.Context, a authz.Actor, kind string, levels [][]string) error {
-	if err := s.mayManageRoles(a); err != nil {
+	if err := mayManageRoles(a); err != nil {
 		return err
 	}
 	if !slices.Contains(approvalKinds, kind) {
@@ -664,7 +665,7 @@ func (s *Approvals) BreakGlassRoles(ctx context.Context, a authz.Actor) ([]strin
 
 // SetBreakGlassRoles designates the roles that may break glass.
 func (s *Approvals) SetBreakGlassRoles(ctx context.Context, a authz.Actor, roles []string) error {
-	if err := s.mayManageRoles(a); err != nil {
+	if err := mayManageRoles(a); err != nil {
 		return err
 	}
 	for _, r := range roles {

@@ -190,7 +190,12 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 // newDevice makes a device cookie for userID.
 func (s *Sessions) newDevice(userID string) string {
 	nonce := rand.Text()
-	return nonce + "." + base64.RawURLEncoding.EncodeToString(s.index.Index(fieldcrypt.IndexDeviceCookie, userID+"|"+nonce))
+	return nonce + "." + s.deviceMAC(userID, nonce)
+}
+
+// deviceMAC is the MAC of a device cookie's user and nonce.
+func (s *Sessions) deviceMAC(userID, nonce string) string {
+	return base64.RawURLEncoding.EncodeToString(s.index.Index(fieldcrypt.IndexDeviceCookie, userID+"|"+nonce))
 }
 
 // knownDevice checks a device cookie against userID and returns its nonce.
@@ -199,8 +204,7 @@ func (s *Sessions) knownDevice(userID, cookie string) (string, bool) {
 	if !ok || userID == "" || len(nonce) != 26 {
 		return "", false
 	}
-	want := base64.RawURLEncoding.EncodeToString(s.index.Index(fieldcrypt.IndexDeviceCookie, userID+"|"+nonce))
-	return nonce, subtle.ConstantTimeCompare([]byte(mac), []byte(want)) == 1
+	return nonce, subtle.ConstantTimeCompare([]byte(mac), []byte(s.deviceMAC(userID, nonce))) == 1
 }
 
 // deviceAccount is the key of a known browser's own run of failures.

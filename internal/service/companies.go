@@ -313,7 +313,7 @@ func (s *Companies) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQ
 
 // companyLink checks that the actor may link a customer to company id (it
 // must exist and be readable by the actor).
-func (s *core) companyLink(ctx context.Context, tx *store.Tx, a authz.Actor, id string) error {
+func (s *Customers) companyLink(ctx context.Context, tx *store.Tx, a authz.Actor, id string) error {
 	if id == "" {
 		return nil
 	}

@@ -273,8 +273,8 @@ func (s *Customers) DeleteCustomer(ctx context.Context, a authz.Actor, id string
 }
 
 // customerInScope loads customer id for action. A customer the actor may
-// not read is reported as denied, after recording the denied attempt, so
-// that the caller answers "not found" exactly as for a missing one.
+// not read is refused (recorded as denied; withTx then answers "not
+// found"), exactly like a missing one.
 func (s *core) customerInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CustomerRow, error) {
 	return inScope(ctx, s, tx, a, id, action, scope[store.CustomerRow]{"customer", tx.CustomerByID, customerRes, errCustomerNotFound})
 }

@@ -18,6 +18,11 @@ import (
 
 var errDealNotFound = errs.E(errs.NotExist, "deal not found")
 
+// dealInScope loads a deal for action, like customerInScope.
+func (s *Deals) dealInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.DealRow, error) {
+	return inScope(ctx, s.core, tx, a, id, action, scope[store.DealRow]{"deal", tx.DealByID, dealRes, errDealNotFound})
+}
+
 func dealRes(d store.DealRow) authz.Resource {
 	return authz.Resource{Object: authz.ObjectDeal, OwnerID: d.OwnerID, OwnerTeam: d.OwnerTeam}
 }
@@ -158,12 +163,9 @@ func (s *Deals) UpdateDeal(ctx context.Context, a authz.Actor, id string, in crm
 	}
 	var out crm.Deal
 	err := s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := tx.DealByID(ctx, id)
+		row, err := s.dealInScope(ctx, tx, a, id, "deal.update")
 		if err != nil {
-			return notFound(err, "deal")
-		}
-		if !authz.Decide(a, authz.ActionRead, dealRes(row)).Allowed {
-			return s.refuse(ctx, tx, a, "deal.update", "deal", id, errDealNotFound)
+			return err
 		}
 		d := authz.Decide(a, authz.ActionUpdate, dealRes(row))
 		if !d.Allowed {
@@ -230,12 +232,9 @@ func (s *Deals) DeleteDeal(ctx context.Context, a authz.Actor, id string) error 
 		return errDealNotFound
 	}
 	err := s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := tx.DealByID(ctx, id)
+		row, err := s.dealInScope(ctx, tx, a, id, "deal.delete")
 		if err != nil {
-			return notFound(err, "deal")
-		}
-		if !authz.Decide(a, authz.ActionRead, dealRes(row)).Allowed {
-			return s.refuse(ctx, tx, a, "deal.delete", "deal", id, errDealNotFound)
+			return err
 		}
 		if !authz.Decide(a, authz.ActionDelete, dealRes(row)).Allowed {
 			return errs.E(errs.Permission, "you may not delete this deal")
@@ -466,12 +465,9 @@ func (s *Deals) LogDealActivity(ctx context.Context, a authz.Actor, dealID strin
 	now := s.now()
 	act := crm.Activity{ID: crm.NewID("act"), DealID: dealID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
 	err := s.withTx(ctx, func(tx *store.Tx) error {
-		r, err := tx.DealByID(ctx, dealID)
+		r, err := s.dealInScope(ctx, tx, a, dealID, "activity.create")
 		if err != nil {
-			return notFound(err, "deal")
-		}
-		if !authz.Decide(a, authz.ActionRead, dealRes(r)).Allowed {
-			return s.refuse(ctx, tx, a, "activity.create", "deal", dealID, errDealNotFound)
+			return err
 		}
 		if authz.Decide(a, authz.ActionUpdate, dealRes(r)).Field(crm.DealTitle) < authz.Write {
 			return errs.E(errs.Permission, "you may not log activities on this deal")

@@ -27,8 +27,9 @@ var totpOpts = totp.ValidateOpts{Period: 30, Skew: 0, Digits: otp.DigitsSix, Alg
 
 const recoveryCodes = 10
 
-// TOTPEnrolment is a secret offered to a user, not yet stored: it is kept
-// only once the user proves their app has it by entering a code.
+// TOTPEnrolment is a secret offered to a user. Until the user proves
+// their app has it by entering a code, it is kept only as the session's
+// pending set-up (BeginTOTP).
 type TOTPEnrolment struct {
 	Secret string `json:"secret"`
 	URL    string `json:"otpauth_url"`

@@ -100,8 +100,9 @@ func (s *Service) RecordRefusal(ctx context.Context, r Refusal) error {
 }
 
 // refusalNote records, for one request, that the service appended a
-// denied event itself.
-type refusalNote struct{ recorded atomic.Bool }
+// denied event itself: pending while its transaction is open, recorded
+// once it committed.
+type refusalNote struct{ pending, recorded atomic.Bool }
 
 type refusalNoteKey struct{}
 
@@ -117,16 +118,41 @@ func WatchRefusals(ctx context.Context) context.Context {
 	return context.WithValue(ctx, refusalNoteKey{}, &refusalNote{})
 }
 
-// noteRefusals marks ctx's request when events hold a denial.
+// noteRefusals marks ctx's request when events, just committed, hold a
+// denial.
 func noteRefusals(ctx context.Context, events []audit.Event) {
+	if n := refusalNoteOf(ctx, events); n != nil {
+		n.recorded.Store(true)
+	}
+}
+
+// pendRefusals marks ctx's request when events, appended in a transaction
+// not yet committed, hold a denial; settleRefusals settles the mark when
+// the transaction ends.
+func pendRefusals(ctx context.Context, events []audit.Event) {
+	if n := refusalNoteOf(ctx, events); n != nil {
+		n.pending.Store(true)
+	}
+}
+
+// settleRefusals records a pending denial if its transaction committed and
+// forgets it if it rolled back.
+func settleRefusals(ctx context.Context, committed bool) {
+	if n, ok := ctx.Value(refusalNoteKey{}).(*refusalNote); ok && n.pending.Swap(false) && committed {
+		n.recorded.Store(true)
+	}
+}
+
+// refusalNoteOf is ctx's note when events hold a denial, else nil.
+func refusalNoteOf(ctx context.Context, events []audit.Event) *refusalNote {
 	n, ok := ctx.Value(refusalNoteKey{}).(*refusalNote)
 	if !ok {
-		return
+		return nil
 	}
 	for _, e := range events {
 		if e.Outcome == audit.Denied {
-			n.recorded.Store(true)
-			return
+			return n
 		}
 	}
+	return nil
 }

@@ -82,7 +82,7 @@ func sameGrants(a, b map[authz.Object]authz.Grant) bool {
 // a closer look. Administrators (and the periodic job); one open at a
 // time; audited.
 func (s *Approvals) StartReview(ctx context.Context, a authz.Actor) (Review, error) {
-	if err := s.mayManageRoles(a); err != nil {
+	if err := mayManageRoles(a); err != nil {
 		return Review{}, err
 	}
 	if err := s.requireStepUp(a); err != nil {
@@ -351,7 +351,7 @@ func (s *Approvals) DecideReviewItem(ctx context.Context, a authz.Actor, reviewI
 // (every item with flags and decision) is kept with its SHA-256, which the
 // audit log also records, so the report cannot change unseen.
 func (s *Approvals) SignOffReview(ctx context.Context, a authz.Actor, id string) (Review, error) {
-	if err := s.mayManageRoles(a); err != nil {
+	if err := mayManageRoles(a); err != nil {
 		return Review{}, err
 	}
 	if err := s.requireStepUp(a); err != nil {

@@ -33,11 +33,8 @@ func roleJSON(d authz.RoleDef) (string, error) {
 	return string(b), err
 }
 
-func (s *core) mayManageRoles(a authz.Actor) error {
-	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not manage roles"); err != nil {
-		return err
-	}
-	return nil
+func mayManageRoles(a authz.Actor) error {
+	return may(a, authz.ActionUpdate, authz.ObjectUser, "you may not manage roles")
 }
 
 // Roles lists the built-in roles and those administrators defined
@@ -93,7 +90,7 @@ func (s *Roles) Role(ctx context.Context, a authz.Actor, name string) (authz.Rol
 // fresh proof; audited with the definition before and after. Users who
 // hold the role get the change from their next request.
 func (s *Roles) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) (authz.RoleDef, error) {
-	if err := s.mayManageRoles(a); err != nil {
+	if err := mayManageRoles(a); err != nil {
 		return authz.RoleDef{}, err
 	}
 	d.BuiltIn, d.Retired = false, false
@@ -152,7 +149,7 @@ func (s *Roles) saveRole(ctx context.Context, tx *store.Tx, a authz.Actor, d aut
 // none), restoring the template's definition of any that exist.
 // Administrators, with a fresh proof; each role audited before/after.
 func (s *Roles) ApplyTemplate(ctx context.Context, a authz.Actor, name string) ([]authz.RoleDef, error) {
-	if err := s.mayManageRoles(a); err != nil {
+	if err := mayManageRoles(a); err != nil {
 		return nil, err
 	}
 	t, ok := authz.TemplateByName(name)
@@ -196,7 +193,7 @@ func (s *Roles) CopyRole(ctx context.Context, a authz.Actor, from, name, summary
 
 // RetireRole retires a defined role that nobody holds any more.
 func (s *Roles) RetireRole(ctx context.Context, a authz.Actor, name string) error {
-	if err := s.mayManageRoles(a); err != nil {
+	if err := mayManageRoles(a); err != nil {
 		return err
 	}
 	if authz.IsBuiltIn(authz.Role(name)) {
@@ -366,7 +363,7 @@ func (s *Roles) RoleNetworks(ctx context.Context, a authz.Actor, role string) ([
 // and audited. Administrators, with a fresh proof; audited before/after.
 // An administrator may not lock out their own current address.
 func (s *Roles) SetRoleNetworks(ctx context.Context, a authz.Actor, role string, cidrs []string) ([]string, error) {
-	if err := s.mayManageRoles(a); err != nil {
+	if err := mayManageRoles(a); err != nil {
 		return nil, err
 	}
 	nets, err := authz.ParseNetworks(cidrs)
@@ -400,7 +397,7 @@ func (s *Roles) SetRoleNetworks(ctx context.Context, a authz.Actor, role string,
 
 // outsideNetworks reports whether ip is outside the ranges of any of the
 // stored roles that is limited to ranges.
-func (s *core) outsideNetworks(ctx context.Context, roles, ip string) (bool, error) {
+func (s *Sessions) outsideNetworks(ctx context.Context, roles, ip string) (bool, error) {
 	for _, r := range authz.RolesOf(roles) {
 		nets, err := s.db.RoleNetworks(ctx, string(r))
 		if err != nil {
@@ -418,7 +415,7 @@ var errNetwork = errs.E(errs.Permission, "your role may not be used from this ne
 // checkNetwork refuses, and audits, a request by a user one of whose
 // roles is limited to address ranges that do not hold the client's
 // address.
-func (s *core) checkNetwork(ctx context.Context, userID, roles, sessionID, ip string) error {
+func (s *Sessions) checkNetwork(ctx context.Context, userID, roles, sessionID, ip string) error {
 	outside, err := s.outsideNetworks(ctx, roles, ip)
 	if err != nil || !outside {
 		return err
@@ -447,7 +444,7 @@ type Viewer struct {
 // may reveal — asked of Decide for each, so it cannot disagree with what
 // they get. Administrators; audited.
 func (s *Roles) CustomerAudience(ctx context.Context, a authz.Actor, customerID string) ([]Viewer, error) {
-	if err := s.mayManageRoles(a); err != nil {
+	if err := mayManageRoles(a); err != nil {
 		return nil, err
 	}
 	var out []Viewer
@@ -511,7 +508,7 @@ func (s *Roles) Teams(ctx context.Context, a authz.Actor) (map[string]string, er
 // reaches it from the parent and every team above. Cycles are refused.
 // Administrators, with a fresh proof; audited before/after.
 func (s *Roles) SetTeamParent(ctx context.Context, a authz.Actor, team, parent string) error {
-	if err := s.mayManageRoles(a); err != nil {
+	if err := mayManageRoles(a); err != nil {
 		return err
 	}
 	team, parent = strings.TrimSpace(team), strings.TrimSpace(parent)
@@ -546,7 +543,7 @@ func (s *Roles) SetTeamParent(ctx context.Context, a authz.Actor, team, parent s
 }
 
 // subTeams is the teams below team, for an actor.
-func (s *core) subTeams(ctx context.Context, team string) ([]string, error) {
+func (s *Sessions) subTeams(ctx context.Context, team string) ([]string, error) {
 	if team == "" {
 		return nil, nil
 	}

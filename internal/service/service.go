@@ -199,7 +199,7 @@ func (s *core) append(ctx context.Context, tx *store.Tx, events ...audit.Event) 
 	if err := audit.Append(ctx, tx, s.now(), events...); err != nil {
 		return errs.Wrap(errs.Unavailable, "service.audit", "the audit log cannot be written, so the request was refused", err)
 	}
-	noteRefusals(ctx, events)
+	pendRefusals(ctx, events) // recorded once the transaction commits (withTx)
 	return nil
 }
 

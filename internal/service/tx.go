@@ -26,6 +26,7 @@ func (s *core) withTx(ctx context.Context, fn func(tx *store.Tx) error) error {
 		}
 		return err
 	})
+	settleRefusals(ctx, err == nil)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 
 // logActivity records a call, meeting, note or task from the customer
 // page; an invalid one shows the page again with the message and input.
-func (h *companiesPages) logActivity(q *request) error {
+func (h *customersPages) logActivity(q *request) error {
 	id := q.r.PathValue("id")
 	in := crm.ActivityInput{Kind: q.r.PostFormValue("kind"), Subject: q.r.PostFormValue("subject"), Body: q.r.PostFormValue("body")}
 	if due := strings.TrimSpace(q.r.PostFormValue("due")); due != "" {
@@ -35,7 +35,7 @@ func (h *companiesPages) logActivity(q *request) error {
 	return nil
 }
 
-func (h *companiesPages) completeTask(q *request) error {
+func (h *customersPages) completeTask(q *request) error {
 	done := q.r.PostFormValue("done") == "1"
 	if err := h.activitiesSvc.CompleteTask(q.r.Context(), q.actor, q.r.PathValue("id"), done); err != nil {
 		return err
@@ -51,21 +51,21 @@ type dashboardView struct {
 	Visits   []crm.Visit           // today's
 }
 
-func (h *Handler) showDashboard(q *request) error {
+func (h *homePages) showDashboard(q *request) error {
 	var v dashboardView
 	var err error
-	if v.Tasks, err = h.svc.Activities.MyTasks(q.r.Context(), q.actor); err != nil {
+	if v.Tasks, err = h.activitiesSvc.MyTasks(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	can := h.abilities(q)
 	if can.Deals {
-		if v.Pipeline, err = h.svc.Deals.Pipeline(q.r.Context(), q.actor, ""); err != nil {
+		if v.Pipeline, err = h.dealsSvc.Pipeline(q.r.Context(), q.actor, ""); err != nil {
 			return err
 		}
 	}
 	if can.Visits {
 		today := time.Now().UTC().Format(time.DateOnly)
-		if v.Visits, err = h.svc.Visits.Visits(q.r.Context(), q.actor, today, today); err != nil {
+		if v.Visits, err = h.visitsSvc.Visits(q.r.Context(), q.actor, today, today); err != nil {
 			return err
 		}
 	}

@@ -33,16 +33,16 @@ type adminView struct {
 // team) and the pipeline's stages. The service refuses non-admins.
 func (h *adminPages) showAdmin(q *request) error { return h.renderAdmin(q, "", "") }
 
-func (h *Handler) renderAdmin(q *request, msg, stages string) error {
+func (h *adminPages) renderAdmin(q *request, msg, stages string) error {
 	return h.renderAdminView(q, adminView{Error: msg, Stages: stages})
 }
 
-func (h *Handler) renderAdminView(q *request, v adminView) error {
-	users, err := h.svc.Users.ListUsers(q.r.Context(), q.actor)
+func (h *adminPages) renderAdminView(q *request, v adminView) error {
+	users, err := h.usersSvc.ListUsers(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	roles, err := h.svc.Roles.Roles(q.r.Context(), q.actor)
+	roles, err := h.rolesSvc.Roles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -57,17 +57,17 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 			v.LinkFor = u.Email
 		}
 	}
-	if v.Policy, v.HasPolicy, err = h.svc.Roles.CurrentPolicy(q.r.Context()); err != nil {
+	if v.Policy, v.HasPolicy, err = h.rolesSvc.CurrentPolicy(q.r.Context()); err != nil {
 		return err
 	}
-	if v.Acceptances, err = h.svc.Roles.PolicyAcceptances(q.r.Context(), q.actor); err != nil {
+	if v.Acceptances, err = h.rolesSvc.PolicyAcceptances(q.r.Context(), q.actor); err != nil {
 		return err
 	}
-	mfaRoles, err := h.svc.Sessions.MFARequiredRoles(q.r.Context(), q.actor)
+	mfaRoles, err := h.sessionsSvc.MFARequiredRoles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	rules, err := h.svc.Approvals.ApprovalRules(q.r.Context(), q.actor)
+	rules, err := h.approvalsSvc.ApprovalRules(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 	v.RevealLevels, v.DeleteLevels, v.GlassLevels = lines(rules[service.KindRevealSpecial]), lines(rules[service.KindDelete]), lines(rules[service.KindBreakGlass])
 	v.RoleLevels, v.ExportLevels = lines(rules[service.KindRoleChange]), lines(rules[service.KindBulkExport])
 	v.EditLevels = lines(rules[service.KindRoleEdit])
-	glass, err := h.svc.Approvals.BreakGlassRoles(q.r.Context(), q.actor)
+	glass, err := h.approvalsSvc.BreakGlassRoles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 	for _, r := range glass {
 		v.GlassRoles[r] = true
 	}
-	if v.TeamParents, err = h.svc.Roles.Teams(q.r.Context(), q.actor); err != nil {
+	if v.TeamParents, err = h.rolesSvc.Teams(q.r.Context(), q.actor); err != nil {
 		return err
 	}
 	v.MFARoles = make(map[string]bool)
@@ -97,7 +97,7 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 		v.MFARoles[r] = true
 	}
 	if v.Stages == "" {
-		st, err := h.svc.Deals.Stages(q.r.Context())
+		st, err := h.dealsSvc.Stages(q.r.Context())
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (h *Handler) renderAdminView(q *request, v adminView) error {
 }
 
 // adminError shows an input error on the page; other errors go on.
-func (h *Handler) adminError(q *request, err error, stages string) error {
+func (h *adminPages) adminError(q *request, err error, stages string) error {
 	if errs.Is(err, errs.Invalid) {
 		msg, _ := errs.Public(err)
 		return h.renderAdmin(q, msg, stages)

@@ -24,7 +24,7 @@ func (h *approvalsPages) showApprovals(q *request) error {
 	var v approvalsView
 	for _, r := range list {
 		switch {
-		case r.CanDecide, r.DecidedEarlier && r.Status == "pending": // the latter shown with why not
+		case r.CanDecide, r.DecidedEarlier: // the latter shown with why not
 			v.Waiting = append(v.Waiting, r)
 		case r.RequesterID == q.actor.UserID:
 			v.Mine = append(v.Mine, r)
@@ -95,7 +95,7 @@ func (h *approvalsPages) breakGlass(q *request) error {
 
 // saveApprovalRules takes the admin page's form: one level a line, roles
 // separated by commas or spaces, per kind; and the break-glass roles.
-func (h *approvalsPages) saveApprovalRules(q *request) error {
+func (h *adminPages) saveApprovalRules(q *request) error {
 	for _, kind := range []string{service.KindRevealSpecial, service.KindDelete, service.KindRoleChange, service.KindRoleEdit, service.KindBulkExport, service.KindBreakGlass} {
 		var levels [][]string
 		for _, line := range strings.Split(q.r.PostFormValue(kind), "\n") {

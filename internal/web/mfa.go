@@ -216,7 +216,7 @@ func (h *identityPages) verifyMFA(q *request) error {
 	return nil
 }
 
-func (h *identityPages) resetMFA(q *request) error {
+func (h *adminPages) resetMFA(q *request) error {
 	if err := h.sessionsSvc.ResetMFA(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		return h.adminError(q, err, "")
 	}

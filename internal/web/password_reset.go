@@ -63,17 +63,17 @@ type setPasswordView struct {
 type linkPage struct {
 	path, purpose, title, done string
 	cookie                     string // holds the link's token between the link and the form
-	set                        func(h *Handler, q *request, token, password string) error
+	set                        func(users *service.Users, q *request, token, password string) error
 }
 
 var (
 	resetPage = linkPage{path: service.ResetPath, purpose: "reset", title: "choose_password", done: "password_reset_done", cookie: "__Host-strongroom-reset",
-		set: func(h *Handler, q *request, token, pw string) error {
-			return h.svc.Users.ResetPassword(q.r.Context(), token, pw, client(q.r))
+		set: func(users *service.Users, q *request, token, pw string) error {
+			return users.ResetPassword(q.r.Context(), token, pw, client(q.r))
 		}}
 	invitePage = linkPage{path: service.InvitePath, purpose: "invite", title: "accept_invitation", done: "invitation_accepted", cookie: "__Host-strongroom-invite",
-		set: func(h *Handler, q *request, token, pw string) error {
-			return h.svc.Users.AcceptInvitation(q.r.Context(), token, pw, client(q.r))
+		set: func(users *service.Users, q *request, token, pw string) error {
+			return users.AcceptInvitation(q.r.Context(), token, pw, client(q.r))
 		}}
 )
 
@@ -115,14 +115,10 @@ func (h *identityPages) showLinkPage(p linkPage) pageFunc {
 	}
 }
 
-// token is the link's token: from the cookie showLinkPage set, or posted
-// by a client that keeps it itself.
+// token is the link's token, from the cookie showLinkPage set.
 func (p linkPage) token(r *http.Request) string {
 	if c, err := r.Cookie(p.cookie); err == nil {
 		return c.Value
-	}
-	if r.Method == http.MethodPost {
-		return r.PostFormValue("token")
 	}
 	return ""
 }
@@ -142,7 +138,7 @@ func (h *identityPages) useLinkPage(p linkPage) pageFunc {
 				CSRF: newCSRFCookie(q.w), Error: tr(q.lang, "passwords_differ")})
 			return nil
 		}
-		if err := p.set(h.Handler, q, token, q.r.PostFormValue("password")); err != nil {
+		if err := p.set(h.usersSvc, q, token, q.r.PostFormValue("password")); err != nil {
 			if !errs.Is(err, errs.Invalid) {
 				return err
 			}

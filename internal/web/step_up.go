@@ -20,7 +20,11 @@ type stepUpView struct {
 // post to the page that holds the form.
 func (q *request) stepUpFor() {
 	next := q.r.URL.RequestURI()
-	if q.r.Method != http.MethodGet {
+	switch {
+	case q.r.Method == http.MethodGet:
+	case q.back != "": // a posted search or export: back to its page, never to a GET export
+		next = q.back
+	default:
 		next = formPage(q.r.URL.Path)
 	}
 	http.Redirect(q.w, q.r, "/step-up?next="+url.QueryEscape(next), http.StatusSeeOther)
@@ -42,8 +46,6 @@ func formPage(path string) string {
 		return "/admin/roles/" + strings.Split(path, "/")[3]
 	case strings.HasPrefix(path, "/admin"):
 		return "/admin"
-	case path == "/customers/export" || path == "/customers/search":
-		return "/customers" // never back to a GET export: it would download every customer
 	case strings.HasPrefix(path, "/customers/"):
 		parts := strings.Split(path, "/")
 		return "/customers/" + parts[2]

@@ -72,15 +72,14 @@ type Handler struct {
 type (
 	customersPages struct {
 		*Handler
-		customersSvc *service.Customers
-		companiesSvc *service.Companies
+		customersSvc  *service.Customers
+		companiesSvc  *service.Companies
+		activitiesSvc *service.Activities
 	}
 	companiesPages struct {
 		*Handler
 		companiesSvc  *service.Companies
 		activitiesSvc *service.Activities
-		dealsSvc      *service.Deals
-		visitsSvc     *service.Visits
 	}
 	dealsPages struct {
 		*Handler
@@ -114,24 +113,27 @@ type (
 	}
 	homePages struct {
 		*Handler
-		customersSvc *service.Customers
-		companiesSvc *service.Companies
-		sessionsSvc  *service.Sessions
+		customersSvc  *service.Customers
+		companiesSvc  *service.Companies
+		sessionsSvc   *service.Sessions
+		activitiesSvc *service.Activities
+		dealsSvc      *service.Deals
+		visitsSvc     *service.Visits
 	}
 )
 
 // New parses the templates and returns the UI handler.
 func New(svc *service.Service, log *slog.Logger) *Handler {
 	h := &Handler{svc: svc, log: log, pages: parsePages()}
-	h.customers = &customersPages{h, svc.Customers, svc.Companies}
-	h.companies = &companiesPages{h, svc.Companies, svc.Activities, svc.Deals, svc.Visits}
+	h.customers = &customersPages{h, svc.Customers, svc.Companies, svc.Activities}
+	h.companies = &companiesPages{h, svc.Companies, svc.Activities}
 	h.deals = &dealsPages{h, svc.Deals}
 	h.visits = &visitsPages{h, svc.Visits, svc.Companies}
 	h.identity = &identityPages{h, svc.Sessions, svc.Users}
 	h.admin = &adminPages{h, svc.Users, svc.Sessions, svc.Roles, svc.Approvals, svc.Deals}
 	h.approvals = &approvalsPages{h, svc.Approvals}
 	h.audit = &auditPages{h, svc.Customers}
-	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions}
+	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
 
@@ -195,7 +197,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /mfa/passkeys/{id}/delete", h.authed(h.identity.removePasskey))
 	mux.Handle("POST /step-up", h.beforeEnrol(h.identity.stepUp))
 	mux.Handle("POST /admin/mfa", h.authed(h.admin.setMFARequiredRoles))
-	mux.Handle("POST /admin/users/{id}/mfa/reset", h.authed(h.identity.resetMFA))
+	mux.Handle("POST /admin/users/{id}/mfa/reset", h.authed(h.admin.resetMFA))
 	mux.Handle("GET /policy", h.beforePolicy(h.admin.showPolicy))
 	mux.Handle("POST /policy", h.beforePolicy(h.admin.acceptPolicy))
 	mux.Handle("POST /admin/policy", h.authed(h.admin.publishPolicy))
@@ -216,8 +218,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/{id}", h.authed(h.customers.updateCustomer))
 	mux.Handle("POST /customers/{id}/delete", h.authed(h.customers.deleteCustomer))
 	mux.Handle("POST /customers/{id}/reveal", h.authed(h.customers.revealField))
-	mux.Handle("POST /customers/{id}/activities", h.authed(h.companies.logActivity))
-	mux.Handle("POST /activities/{id}/done", h.authed(h.companies.completeTask))
+	mux.Handle("POST /customers/{id}/activities", h.authed(h.customers.logActivity))
+	mux.Handle("POST /activities/{id}/done", h.authed(h.customers.completeTask))
 	mux.Handle("GET /visits", h.authed(h.visits.listVisits))
 	mux.Handle("POST /visits", h.authed(h.visits.planVisit))
 	mux.Handle("GET /visits/{id}", h.authed(h.visits.showVisit))
@@ -265,7 +267,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /approvals/{id}", h.authed(h.approvals.decideApproval))
 	mux.Handle("GET /break-glass", h.authed(h.approvals.showBreakGlass))
 	mux.Handle("POST /break-glass", h.authed(h.approvals.breakGlass))
-	mux.Handle("POST /admin/approvals", h.authed(h.approvals.saveApprovalRules))
+	mux.Handle("POST /admin/approvals", h.authed(h.admin.saveApprovalRules))
 	mux.Handle("POST /admin/teams", h.authed(h.admin.nestTeam))
 	mux.Handle("GET /admin/roles", h.authed(h.admin.showRoles))
 	mux.Handle("POST /admin/roles", h.authed(h.admin.newRole))
@@ -311,7 +313,7 @@ type request struct {
 	lang  string
 	actor authz.Actor
 	token string // session token, for the CSRF token of its forms
-	back  string // where the language switch returns to, when not this page's path (a posted search)
+	back  string // the page a posted search or export belongs to: where the language switch and a step-up return to
 
 	logErr   string // a rejected activity, shown again on the customer page
 	logInput crm.ActivityInput
