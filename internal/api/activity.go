@@ -40,7 +40,7 @@ type activityLogger func(ctx context.Context, a authz.Actor, recordID string, in
 
 // logActivityOn answers POST …/{id}/activities for a record kind (customer,
 // company, deal): the same body, the same answer.
-func (h *activitiesAPI) logActivityOn(log activityLogger) authedFunc {
+func logActivityOn(log activityLogger) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 		var in activityInput
 		if err := httpx.DecodeJSON(w, r, &in, "kind", "subject"); err != nil {

@@ -22,7 +22,7 @@ type exportFilter struct {
 
 // exportCustomers exports every customer the caller may export.
 func (h *customersAPI) exportCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := personalInURL(r, customerExportRoute, customerPersonal...); err != nil {
+	if err := personalInURL(r, customerExportRoute, httpx.PersonalParams...); err != nil {
 		return err
 	}
 	if _, err := httpx.Query(r); err != nil {
@@ -33,7 +33,7 @@ func (h *customersAPI) exportCustomers(w http.ResponseWriter, r *http.Request, a
 
 // exportSearch exports the customers matching the filters of the body.
 func (h *customersAPI) exportSearch(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := personalInURL(r, customerExportRoute, customerPersonal...); err != nil {
+	if err := personalInURL(r, customerExportRoute, httpx.PersonalParams...); err != nil {
 		return err
 	}
 	var in exportFilter

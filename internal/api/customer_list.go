@@ -12,10 +12,6 @@ import (
 // customerSearchRoute takes the searches GET /api/v1/customers refuses.
 const customerSearchRoute = "POST /api/v1/customers/search"
 
-// customerPersonal are the list filters that carry personal data or free
-// text: they travel only in a request body (customerSearch).
-var customerPersonal = []string{"q", "name", "tag", "email", "phone", "national_id"}
-
 type customerList struct {
 	Items      []customerJSON `json:"items"`
 	NextCursor string         `json:"next_cursor,omitempty"`
@@ -37,7 +33,7 @@ type customerSearch struct {
 
 // listCustomers lists without personal filters: order and paging only.
 func (h *customersAPI) listCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := personalInURL(r, customerSearchRoute, customerPersonal...); err != nil {
+	if err := personalInURL(r, customerSearchRoute, httpx.PersonalParams...); err != nil {
 		return err
 	}
 	q, err := httpx.Query(r, "order", "cursor", "limit")
@@ -53,7 +49,7 @@ func (h *customersAPI) listCustomers(w http.ResponseWriter, r *http.Request, a a
 
 // searchCustomers lists with the filters of the body.
 func (h *customersAPI) searchCustomers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	if err := personalInURL(r, customerSearchRoute, customerPersonal...); err != nil {
+	if err := personalInURL(r, customerSearchRoute, httpx.PersonalParams...); err != nil {
 		return err
 	}
 	var in customerSearch

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
 )
 
 // personalInURL refuses a request whose URL carries any of the named
@@ -13,13 +14,7 @@ import (
 // logs and browser history keep with the URL. The detail names route, which
 // takes them in its JSON body; it never repeats a value.
 func personalInURL(r *http.Request, route string, names ...string) error {
-	q := r.URL.Query()
-	var found []string
-	for _, n := range names {
-		if q.Has(n) {
-			found = append(found, n)
-		}
-	}
+	found := httpx.ParamsIn(r, names...)
 	if len(found) == 0 {
 		return nil
 	}

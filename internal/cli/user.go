@@ -23,17 +23,7 @@ func user(ctx context.Context, args []string, env Env) error {
 	case "reset-mfa":
 		return userResetMFA(ctx, args[1:], env)
 	case "end-sessions":
-		if len(args) > 1 && args[1] == "--all" {
-			return userEndAllSessions(ctx, args[2:], env)
-		}
-		return onUser(ctx, "end-sessions", args[1:], env, func(a *app, id string) error {
-			n, err := a.svc.Sessions.EndUserSessions(ctx, authz.System(), id)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(env.Stdout, "ended %d sessions of user %s\n", n, id)
-			return nil
-		})
+		return userEndSessions(ctx, args[1:], env)
 	case "invite":
 		return userInvite(ctx, args[1:], env)
 	case "reset-password":
@@ -43,7 +33,7 @@ func user(ctx context.Context, args []string, env Env) error {
 	case "disable", "enable":
 		return userSetDisabled(ctx, args[0], args[1:], env)
 	}
-	return usageError(fmt.Sprintf("unknown user subcommand %q; use add, invite, list, set-role, disable, enable, reset-password or reset-mfa", args[0]))
+	return usageError(fmt.Sprintf("unknown user subcommand %q; use add, invite, list, set-role, disable, enable, reset-password, reset-mfa or end-sessions", args[0]))
 }
 
 func userAdd(ctx context.Context, args []string, env Env) error {
@@ -255,16 +245,43 @@ func roleNames() string {
 	return strings.Join(names, ", ")
 }
 
-// userEndAllSessions ends every session of every user (after a breach).
-func userEndAllSessions(ctx context.Context, args []string, env Env) error {
-	return onStore(ctx, "user end-sessions --all", args, env, func(a *app) error {
+// userEndSessions ends every session of one user (--email), e.g. after a
+// lost device, or of every user (--all), e.g. after a breach.
+func userEndSessions(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("user end-sessions", env)
+	c.StorageFlags(fs)
+	email := fs.String("email", "", "the user whose sessions end")
+	all := fs.Bool("all", false, "end every user's sessions instead")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if (*email == "") == !*all {
+		return usageError("user end-sessions needs --email or --all, one of them")
+	}
+	a, err := open(ctx, c, cliLog(env))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if *all {
 		n, err := a.svc.Sessions.EndAllSessions(ctx, authz.System())
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "ended %d sessions; every user logs in again\n", n)
 		return nil
-	})
+	}
+	id, err := a.svc.Users.UserIDByEmail(ctx, authz.System(), *email)
+	if err != nil {
+		return err
+	}
+	n, err := a.svc.Sessions.EndUserSessions(ctx, authz.System(), id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "ended %d sessions of user %s\n", n, id)
+	return nil
 }
 
 // onStore runs a command that takes only the storage flags: the flags

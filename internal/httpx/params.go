@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -40,4 +41,23 @@ func Time(q map[string]string, name string) (time.Time, error) {
 		return time.Time{}, errs.InvalidField(name, name+" must be an RFC 3339 time, like 2026-11-24T09:00:00Z")
 	}
 	return t, nil
+}
+
+// PersonalParams are the query parameters that would carry personal data
+// or a free-text search: words of a name, a tag, an email, a phone number,
+// an identity number. Proxies, server logs and browser history keep an
+// address, so searches are posted and a request carrying these in its URL
+// is refused (api and web).
+var PersonalParams = []string{"q", "name", "tag", "email", "phone", "national_id"}
+
+// ParamsIn returns which of names r's URL carries.
+func ParamsIn(r *http.Request, names ...string) []string {
+	q := r.URL.Query()
+	var found []string
+	for _, n := range names {
+		if q.Has(n) {
+			found = append(found, n)
+		}
+	}
+	return found
 }

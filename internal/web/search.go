@@ -6,6 +6,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 )
 
@@ -16,22 +17,10 @@ type searchView struct {
 	Errors    []string
 }
 
-// searchParams are what a search carries: words of a name, an email, a
-// phone number, an identity number, a tag. They are personal data, and an
-// address is kept by browser history, proxies and server logs, so search
-// forms post them and a page asked for with them in its address refuses.
-var searchParams = []string{"q", "name", "email", "phone", "national_id", "tag"}
-
-// searchInURL tells whether the page's address carries a search.
-func (q *request) searchInURL() bool {
-	v := q.r.URL.Query()
-	for _, k := range searchParams {
-		if v.Has(k) {
-			return true
-		}
-	}
-	return false
-}
+// searchInURL tells whether the page's address carries a search
+// (httpx.PersonalParams): search forms post it, and a page asked for with
+// one in its address refuses.
+func (q *request) searchInURL() bool { return len(httpx.ParamsIn(q.r, httpx.PersonalParams...)) > 0 }
 
 // showSearch shows the search box. An address carrying a search (an old
 // bookmark) gets the empty box and a note; what it carried is not shown.
