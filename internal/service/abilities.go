@@ -85,7 +85,7 @@ func fieldsAt(d authz.Decision, fields []struct {
 func writable(l authz.Level) bool { return l >= authz.Write }
 
 func newCustomerRes(a authz.Actor) authz.Resource {
-	return authz.Resource{Object: authz.ObjectCustomer, OwnerID: a.UserID}
+	return authz.Resource{Object: authz.ObjectCustomer, OwnerID: a.UserID, OwnerTeam: a.Team}
 }
 
 func newCompanyRes(a authz.Actor) authz.Resource {
@@ -120,7 +120,6 @@ func customerCan(a authz.Actor, c crm.Customer) Can {
 			revealable = append(revealable, f)
 		}
 	}
-	deal := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectDeal, OwnerID: a.UserID, OwnerTeam: a.Team})
 	tx := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectTransaction, OwnerID: res.OwnerID, OwnerTeam: res.OwnerTeam})
 	return Can{
 		Edit:              update.Allowed,
@@ -128,8 +127,8 @@ func customerCan(a authz.Actor, c crm.Customer) Can {
 		Write:             fieldsAt(update, crm.CustomerFields, writable),
 		Masked:            masked,
 		Reveal:            revealable,
-		LogActivity:       update.Field(crm.FieldNotes) == authz.Write,
-		CreateDeal:        deal.Field(crm.DealAmount) == authz.Write,
+		LogActivity:       update.Field(activityField) == authz.Write,
+		CreateDeal:        mayOpenDeals(a),
 		RecordTransaction: tx.Field("amount") == authz.Write,
 	}
 }

@@ -18,6 +18,13 @@ import (
 
 var errDealNotFound = errs.E(errs.NotExist, "deal not found")
 
+// mayOpenDeals reports whether a may open deals of their own: create, with
+// title and amount writable. CreateDeal and the customer page ask it.
+func mayOpenDeals(a authz.Actor) bool {
+	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectDeal, OwnerID: a.UserID, OwnerTeam: a.Team})
+	return d.Allowed && d.Field(crm.DealAmount) >= authz.Write && d.Field(crm.DealTitle) >= authz.Write
+}
+
 // dealInScope loads a deal for action, like customerInScope.
 func (s *Deals) dealInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.DealRow, error) {
 	return inScope(ctx, s.core, tx, a, id, action, scope[store.DealRow]{"deal", tx.DealByID, dealRes, errDealNotFound})
@@ -101,8 +108,7 @@ func (s *Deals) CreateDeal(ctx context.Context, a authz.Actor, customerID string
 	if err := in.Normalise(true); err != nil {
 		return crm.Deal{}, err
 	}
-	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectDeal, OwnerID: a.UserID, OwnerTeam: a.Team})
-	if !d.Allowed || d.Field(crm.DealAmount) < authz.Write || d.Field(crm.DealTitle) < authz.Write {
+	if !mayOpenDeals(a) {
 		return crm.Deal{}, errs.E(errs.Permission, "you may not open deals")
 	}
 	now := s.now()
