@@ -5,7 +5,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
 )
 
 func (h *approvalsAPI) requestAccess(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
@@ -21,13 +21,13 @@ func (h *approvalsAPI) requestAccess(w http.ResponseWriter, r *http.Request, a a
 		return err
 	}
 	if in.Kind == "" {
-		in.Kind = service.KindRevealSpecial
+		in.Kind = core.KindRevealSpecial
 	}
 	object := in.CustomerID
 	switch in.Kind {
-	case service.KindRoleChange:
+	case core.KindRoleChange:
 		object = in.UserID
-	case service.KindRoleEdit:
+	case core.KindRoleEdit:
 		object = in.Role
 	}
 	req, err := h.approvals.RequestApproval(r.Context(), a, in.Kind, object, in.Field, in.Reason)

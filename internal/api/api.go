@@ -13,6 +13,10 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // SessionCookie is the session cookie's name (httpx.SessionCookie).
@@ -39,18 +43,18 @@ type Handler struct {
 
 // The domain handlers: what each calls is in its fields.
 type (
-	customersAPI  struct{ customers *service.Customers }
-	companiesAPI  struct{ companies *service.Companies }
-	activitiesAPI struct{ activities *service.Activities }
-	dealsAPI      struct{ deals *service.Deals }
-	visitsAPI     struct{ visits *service.Visits }
-	usersAPI      struct{ users *service.Users }
-	sessionsAPI   struct{ sessions *service.Sessions }
-	rolesAPI      struct{ roles *service.Roles }
-	approvalsAPI  struct{ approvals *service.Approvals }
+	customersAPI  struct{ customers *records.Customers }
+	companiesAPI  struct{ companies *records.Companies }
+	activitiesAPI struct{ activities *records.Activities }
+	dealsAPI      struct{ deals *records.Deals }
+	visitsAPI     struct{ visits *records.Visits }
+	usersAPI      struct{ users *identity.Users }
+	sessionsAPI   struct{ sessions *identity.Sessions }
+	rolesAPI      struct{ roles *governance.Roles }
+	approvalsAPI  struct{ approvals *governance.Approvals }
 	auditAPI      struct {
-		svc       *service.Service   // the audit log
-		customers *service.Customers // reveal reasons, sealed under the customer's key
+		log       *governance.AuditLog // the audit log
+		customers *records.Customers   // reveal reasons, sealed under the customer's key
 	}
 )
 
@@ -59,7 +63,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, log: log,
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
-		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{svc: svc, customers: svc.Customers}}
+		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -190,7 +194,7 @@ type authedFunc func(w http.ResponseWriter, r *http.Request, a authz.Actor) erro
 
 func (h *Handler) public(fn publicFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(service.WatchRefusals(r.Context()))
+		r = r.WithContext(core.WatchRefusals(r.Context()))
 		err := httpx.CheckPath(r)
 		if err == nil {
 			err = fn(w, r)
@@ -210,7 +214,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a authz.Actor, er
 			a.IP = httpx.ClientOf(r).IP
 		}
 		msg, _ := errs.Public(err)
-		if rerr := h.svc.RecordRefusal(r.Context(), service.Refusal{Actor: a, Action: service.RefusedForbidden, Route: r.Pattern, Reason: msg}); rerr != nil {
+		if rerr := h.svc.RecordRefusal(r.Context(), core.Refusal{Actor: a, Action: core.RefusedForbidden, Route: r.Pattern, Reason: msg}); rerr != nil {
 			h.log.LogAttrs(r.Context(), slog.LevelWarn, "refusal not recorded", slog.String("request_id", httpx.RequestID(r.Context())),
 				slog.String("route", r.Pattern), slog.String("error", rerr.Error()))
 		}
@@ -255,7 +259,7 @@ var owedStep = map[string]string{
 
 func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(service.WatchRefusals(r.Context()))
+		r = r.WithContext(core.WatchRefusals(r.Context()))
 		err := httpx.CheckPath(r)
 		var a authz.Actor
 		if err == nil {
@@ -293,7 +297,7 @@ func (h *Handler) authenticate(r *http.Request) (authz.Actor, error) {
 }
 
 // client is where r came from (httpx.ClientOf), as the service takes it.
-func client(r *http.Request) service.Client {
+func client(r *http.Request) identity.Client {
 	c := httpx.ClientOf(r)
-	return service.Client{IP: c.IP, UserAgent: c.UserAgent}
+	return identity.Client{IP: c.IP, UserAgent: c.UserAgent}
 }

@@ -8,7 +8,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 type auditList struct {
@@ -21,7 +21,7 @@ func (h *auditAPI) listAudit(w http.ResponseWriter, r *http.Request, a authz.Act
 	if err != nil {
 		return err
 	}
-	var aq service.AuditQuery
+	var aq governance.AuditQuery
 	if aq.Since, err = httpx.Time(q, "since"); err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (h *auditAPI) listAudit(w http.ResponseWriter, r *http.Request, a authz.Act
 	}
 	aq.Limit = int(limit)
 	aq.ActorID, aq.ObjectType, aq.ObjectID = q["actor"], q["object_type"], q["object_id"]
-	page, err := h.svc.Audit(r.Context(), a, aq)
+	page, err := h.log.Events(r.Context(), a, aq)
 	if err != nil {
 		return err
 	}

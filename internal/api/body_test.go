@@ -14,6 +14,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -191,7 +192,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		if err := env.Service.Sessions.SetMFARequiredRoles(ctx, authz.System(), []string{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin@example.com", Role: "admin", Password: pw}); err != nil {
+		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "admin@example.com", Role: "admin", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		mux := http.NewServeMux()

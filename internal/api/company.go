@@ -8,7 +8,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 type companyJSON struct {
@@ -150,7 +150,7 @@ func (h *companiesAPI) searchCompanies(w http.ResponseWriter, r *http.Request, a
 }
 
 func (h *companiesAPI) companyPage(w http.ResponseWriter, r *http.Request, a authz.Actor, in companySearch) error {
-	page, err := h.companies.ListCompanies(r.Context(), a, service.CompanyQuery{Name: in.Name, Tag: in.Tag, StoresOnly: in.Stores, Cursor: in.Cursor, Limit: in.Limit})
+	page, err := h.companies.ListCompanies(r.Context(), a, records.CompanyQuery{Name: in.Name, Tag: in.Tag, StoresOnly: in.Stores, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // customerExportRoute takes the filters GET /api/v1/customers/export refuses.
@@ -28,7 +28,7 @@ func (h *customersAPI) exportCustomers(w http.ResponseWriter, r *http.Request, a
 	if _, err := httpx.Query(r); err != nil {
 		return err
 	}
-	return h.writeExport(w, r, a, service.CustomerQuery{})
+	return h.writeExport(w, r, a, records.CustomerQuery{})
 }
 
 // exportSearch exports the customers matching the filters of the body.
@@ -40,10 +40,10 @@ func (h *customersAPI) exportSearch(w http.ResponseWriter, r *http.Request, a au
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	return h.writeExport(w, r, a, service.CustomerQuery{Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID})
+	return h.writeExport(w, r, a, records.CustomerQuery{Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID})
 }
 
-func (h *customersAPI) writeExport(w http.ResponseWriter, r *http.Request, a authz.Actor, q service.CustomerQuery) error {
+func (h *customersAPI) writeExport(w http.ResponseWriter, r *http.Request, a authz.Actor, q records.CustomerQuery) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
 	// The service writes nothing until the export is audited; an error

@@ -8,7 +8,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // MaxImport is the largest CSV file an import reads.
@@ -19,7 +19,7 @@ func (h *customersAPI) importCustomers(w http.ResponseWriter, r *http.Request, a
 	if ct != "text/csv" {
 		return errs.E(errs.Invalid, "send the file as the body, with Content-Type: text/csv")
 	}
-	opt := service.ImportOptions{Mapping: map[string]string{}}
+	opt := records.ImportOptions{Mapping: map[string]string{}}
 	for k, vs := range r.URL.Query() {
 		switch {
 		case k == "dry_run" || k == "partial":

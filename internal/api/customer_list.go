@@ -6,7 +6,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // customerSearchRoute takes the searches GET /api/v1/customers refuses.
@@ -63,7 +63,7 @@ func (h *customersAPI) customerPage(w http.ResponseWriter, r *http.Request, a au
 	if in.Order != "" && in.Order != "newest" && in.Order != "oldest" {
 		return errs.InvalidField("order", "order must be newest or oldest")
 	}
-	page, err := h.customers.ListCustomers(r.Context(), a, service.CustomerQuery{
+	page, err := h.customers.ListCustomers(r.Context(), a, records.CustomerQuery{
 		Newest: in.Order == "newest", Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID, Cursor: in.Cursor, Limit: in.Limit,
 	})
 	if err != nil {

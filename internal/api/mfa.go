@@ -6,7 +6,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 )
 
 type mfaCode struct {
@@ -50,7 +50,7 @@ func (h *sessionsAPI) stepUp(w http.ResponseWriter, r *http.Request, a authz.Act
 
 // rotated answers with a session's new token, in the body and the cookie;
 // the old token no longer works.
-func rotated(w http.ResponseWriter, sess service.Session) {
+func rotated(w http.ResponseWriter, sess identity.Session) {
 	httpx.SetSessionCookie(w, sess.Token, sess.ExpiresAt)
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"token": sess.Token})
 }

@@ -5,7 +5,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 )
 
 type linkPassword struct {
@@ -61,7 +61,7 @@ func (h *usersAPI) inviteUser(w http.ResponseWriter, r *http.Request, a authz.Ac
 	if err := httpx.DecodeJSON(w, r, &in, "email", "role"); err != nil {
 		return err
 	}
-	inv, err := h.users.InviteUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team})
+	inv, err := h.users.InviteUser(r.Context(), a, identity.NewUser{Email: in.Email, Role: in.Role, Team: in.Team})
 	if err != nil {
 		return err
 	}

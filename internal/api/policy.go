@@ -6,7 +6,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 func (h *rolesAPI) showPolicy(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
@@ -18,7 +18,7 @@ func (h *rolesAPI) showPolicy(w http.ResponseWriter, r *http.Request, a authz.Ac
 		return errs.E(errs.NotExist, "no security policy has been published")
 	}
 	httpx.WriteJSON(w, http.StatusOK, struct {
-		service.Policy
+		governance.Policy
 		Accepted bool `json:"accepted"`
 	}{p, !a.PolicyPending})
 	return nil
@@ -61,7 +61,7 @@ func (h *rolesAPI) listAcceptances(w http.ResponseWriter, r *http.Request, a aut
 	}
 	list = nonNil(list)
 	httpx.WriteJSON(w, http.StatusOK, struct {
-		Items []service.Acceptance `json:"items"`
+		Items []governance.Acceptance `json:"items"`
 	}{list})
 	return nil
 }

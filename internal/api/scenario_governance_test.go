@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"strongroom.dev/strongroom/internal/authz"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 // Governance: users, teams, roles, approvals, break-glass, access
@@ -19,7 +19,7 @@ func lastSeq(name, action string) func(t *testing.T, r *runner) {
 	return func(t *testing.T, r *runner) {
 		var seq int64
 		for after := int64(0); ; {
-			page, err := r.env.Service.Audit(context.Background(), authz.System(), service.AuditQuery{AfterSeq: after, Limit: 1000})
+			page, err := r.env.Service.AuditLog.Events(context.Background(), authz.System(), governance.AuditQuery{AfterSeq: after, Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +47,7 @@ func decideAll(name string) func(t *testing.T, r *runner) {
 		for key, u := range r.users {
 			byID[u.id] = key
 		}
-		var rev service.Review
+		var rev governance.Review
 		b, _ := json.Marshal(r.do(t, "admin", "GET", "/api/v1/access-reviews/{"+name+"}", "", http.StatusOK))
 		if err := json.Unmarshal(b, &rev); err != nil {
 			t.Fatal(err)

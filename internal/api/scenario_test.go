@@ -20,6 +20,8 @@ import (
 	"strongroom.dev/strongroom/internal/api"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -114,7 +116,7 @@ func newRunner(t *testing.T, db testkit.DB, opt service.Options) *runner {
 func (r *runner) addUser(t *testing.T, key, role, team string) {
 	t.Helper()
 	email := strings.ToLower(key) + "@example.com"
-	u, err := r.env.Service.Users.CreateUser(context.Background(), authz.System(), service.NewUser{Email: email, Role: role, Team: team, Password: password})
+	u, err := r.env.Service.Users.CreateUser(context.Background(), authz.System(), identity.NewUser{Email: email, Role: role, Team: team, Password: password})
 	if err != nil {
 		t.Fatalf("user %s: %v", key, err)
 	}
@@ -217,7 +219,7 @@ func (r *runner) appended(t *testing.T) []auditSeen {
 	t.Helper()
 	var out []auditSeen
 	for {
-		page, err := r.env.Service.Audit(context.Background(), authz.System(), service.AuditQuery{AfterSeq: r.after, Limit: 1000})
+		page, err := r.env.Service.AuditLog.Events(context.Background(), authz.System(), governance.AuditQuery{AfterSeq: r.after, Limit: 1000})
 		if err != nil {
 			t.Fatalf("read the audit log: %v", err)
 		}

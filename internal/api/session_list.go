@@ -5,7 +5,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 )
 
 func (h *sessionsAPI) listSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
@@ -19,7 +19,7 @@ func (h *sessionsAPI) listSessions(w http.ResponseWriter, r *http.Request, a aut
 	}
 	list = nonNil(list)
 	httpx.WriteJSON(w, http.StatusOK, struct {
-		Items []service.SessionInfo `json:"items"`
+		Items []identity.SessionInfo `json:"items"`
 	}{list})
 	return nil
 }

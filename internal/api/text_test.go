@@ -15,6 +15,8 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -47,14 +49,14 @@ func newAPIEnv(t *testing.T, db testkit.DB) *apiEnv {
 func (e *apiEnv) user(t *testing.T, email, role string) (string, authz.Actor) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := e.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Password: password}); err != nil {
+	if _, err := e.Service.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: email, Role: role, Password: password}); err != nil {
 		t.Fatal(err)
 	}
-	sess, err := e.Service.Sessions.Login(ctx, email, password, service.Client{})
+	sess, err := e.Service.Sessions.Login(ctx, email, password, identity.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := e.Service.Sessions.Authenticate(ctx, sess.Token, service.Client{})
+	a, err := e.Service.Sessions.Authenticate(ctx, sess.Token, identity.Client{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +164,7 @@ func TestTextInputRules(t *testing.T) {
 		if err := e.Service.Approvals.SetBreakGlassRoles(ctx, e.actor, []string{"sales"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.Service.Approvals.SetApprovalRule(ctx, e.actor, service.KindDelete, [][]string{{"admin"}}); err != nil {
+		if err := e.Service.Approvals.SetApprovalRule(ctx, e.actor, core.KindDelete, [][]string{{"admin"}}); err != nil {
 			t.Fatal(err)
 		}
 		shop, err := e.Service.Companies.CreateCompany(ctx, e.actor, crm.CompanyInput{Fields: map[string]*string{crm.CompanyName: s("Shop"), crm.CompanyAddress: s("1 Road")}, IsStore: new(true)})

@@ -5,7 +5,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 )
 
 type userInput struct {
@@ -20,7 +20,7 @@ func (h *usersAPI) createUser(w http.ResponseWriter, r *http.Request, a authz.Ac
 	if err := httpx.DecodeJSON(w, r, &in, "email", "role", "password"); err != nil {
 		return err
 	}
-	u, err := h.users.CreateUser(r.Context(), a, service.NewUser{Email: in.Email, Role: in.Role, Team: in.Team, Password: in.Password})
+	u, err := h.users.CreateUser(r.Context(), a, identity.NewUser{Email: in.Email, Role: in.Role, Team: in.Team, Password: in.Password})
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
 )
 
 type userUpdate struct {
@@ -28,7 +28,7 @@ func (h *usersAPI) updateUser(w http.ResponseWriter, r *http.Request, a authz.Ac
 			return nil
 		}
 	}
-	var u service.User
+	var u core.User
 	var err error
 	if in.Role != nil {
 		if u, err = h.users.SetUserRole(r.Context(), a, r.PathValue("id"), *in.Role); err != nil {

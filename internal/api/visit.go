@@ -10,7 +10,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 type visitJSON struct {
@@ -98,7 +98,7 @@ func (h *visitsAPI) checkVisit(checkIn bool) authedFunc {
 		if err := httpx.DecodeJSON(w, r, &in); err != nil {
 			return err
 		}
-		v, err := h.visits.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{CheckIn: checkIn, CheckOut: !checkIn, Location: in.Location, Notes: in.Notes})
+		v, err := h.visits.UpdateVisit(r.Context(), a, r.PathValue("id"), records.VisitUpdate{CheckIn: checkIn, CheckOut: !checkIn, Location: in.Location, Notes: in.Notes})
 		if err != nil {
 			return err
 		}
@@ -114,7 +114,7 @@ func (h *visitsAPI) updateVisitNotes(w http.ResponseWriter, r *http.Request, a a
 	if err := httpx.DecodeJSON(w, r, &in, "notes"); err != nil {
 		return err
 	}
-	v, err := h.visits.UpdateVisit(r.Context(), a, r.PathValue("id"), service.VisitUpdate{Notes: &in.Notes})
+	v, err := h.visits.UpdateVisit(r.Context(), a, r.PathValue("id"), records.VisitUpdate{Notes: &in.Notes})
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (h *visitsAPI) addVisitPhoto(w http.ResponseWriter, r *http.Request, a auth
 	if ct != "image/jpeg" && ct != "image/png" && ct != "image/webp" {
 		return errs.E(errs.Invalid, "send the photo as the body with Content-Type image/jpeg, image/png or image/webp")
 	}
-	p, err := h.visits.AddPhoto(r.Context(), a, r.PathValue("id"), http.MaxBytesReader(w, r.Body, service.MaxPhoto+1))
+	p, err := h.visits.AddPhoto(r.Context(), a, r.PathValue("id"), http.MaxBytesReader(w, r.Body, records.MaxPhoto+1))
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 func auditCmd(ctx context.Context, args []string, env Env) error {
@@ -22,7 +22,7 @@ func auditCmd(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer db.Close()
-	n, problem, err := service.VerifyAudit(ctx, db)
+	n, problem, err := governance.VerifyAudit(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 
 	"strongroom.dev/strongroom/internal/authz"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 )
 
 func user(ctx context.Context, args []string, env Env) error {
@@ -63,7 +63,7 @@ func userAdd(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
-	u, err := a.svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Team: *team, Password: password, MustChange: *mustChange})
+	u, err := a.svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: *email, Role: *role, Team: *team, Password: password, MustChange: *mustChange})
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func userInvite(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer a.Close()
-	inv, err := a.svc.Users.InviteUser(ctx, authz.System(), service.NewUser{Email: *email, Role: *role, Team: *team})
+	inv, err := a.svc.Users.InviteUser(ctx, authz.System(), identity.NewUser{Email: *email, Role: *role, Team: *team})
 	if err != nil {
 		return err
 	}

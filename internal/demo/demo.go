@@ -14,6 +14,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 )
 
 // Login is a demo account with its new password.
@@ -71,7 +72,7 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 		id, err := svc.Users.UserIDByEmail(ctx, sys, a.email)
 		switch {
 		case errs.Is(err, errs.NotExist):
-			u, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: a.email, Role: a.role, Team: a.team, Password: pw})
+			u, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: a.email, Role: a.role, Team: a.team, Password: pw})
 			if err != nil {
 				return nil, fmt.Errorf("demo: %w", err)
 			}

@@ -47,7 +47,7 @@ var mayNotHold = map[string]bool{"Decision": true, "Resource": true}
 // TestHandlersDecideNothing type-checks web and api and refuses every
 // call of an authz function or method outside mayUse, and every value or
 // mention of an authz.Decision or authz.Resource: what a user may do on a
-// page comes from the service (service.Abilities, service.Can), in one
+// page comes from the service (records.Abilities, records.Can), in one
 // place. The check is by types, so an alias import, a method call on a
 // value the service returned, or a Decision held without naming its type
 // is caught as well.
@@ -112,7 +112,7 @@ func TestHandlersDecideNothing(t *testing.T) {
 			}
 			sort.Strings(lines)
 			for _, l := range lines {
-				t.Errorf("%s: what a user may do is the service's to decide (service.Abilities, service.Can)", l)
+				t.Errorf("%s: what a user may do is the service's to decide (records.Abilities, records.Can)", l)
 			}
 		})
 	}

@@ -21,7 +21,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
 )
 
 // TLSConfig is Strongroom's TLS policy: 1.2 at least (1.3 preferred by Go
@@ -51,7 +51,7 @@ type Server struct {
 // per-address rate) as security events; *service.Service is one. It must
 // stay cheap for repeated refusals from one address.
 type Recorder interface {
-	RecordRefusal(ctx context.Context, r service.Refusal) error
+	RecordRefusal(ctx context.Context, r core.Refusal) error
 }
 
 // New wraps h in the middleware chain and returns a server for it.
@@ -61,7 +61,7 @@ func New(h http.Handler, cert tls.Certificate, log *slog.Logger, rec Recorder) *
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		const msg = "cross-origin request refused: send state-changing requests from Strongroom's own pages or a non-browser client"
-		refuse(r, service.RefusedCrossOrigin, msg)
+		refuse(r, core.RefusedCrossOrigin, msg)
 		httpx.WriteError(w, r, log, errs.E(errs.Permission, msg))
 	}))
 	chain := recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, refuse, cop.Handler(h))))))
@@ -186,7 +186,7 @@ func refuser(h http.Handler, log *slog.Logger, rec Recorder) refuseFunc {
 		if route == "" && router != nil {
 			_, route = router.Handler(r)
 		}
-		if err := rec.RecordRefusal(r.Context(), service.Refusal{Actor: authz.Actor{IP: ip}, Action: action, Route: route, Reason: reason}); err != nil {
+		if err := rec.RecordRefusal(r.Context(), core.Refusal{Actor: authz.Actor{IP: ip}, Action: action, Route: route, Reason: reason}); err != nil {
 			log.LogAttrs(r.Context(), slog.LevelWarn, "refusal not recorded", slog.String("request_id", httpx.RequestID(r.Context())),
 				slog.String("client_ip", ip), slog.String("error", err.Error()))
 		}
@@ -214,7 +214,7 @@ func limitPerClient(log *slog.Logger, refuse refuseFunc, next http.Handler) http
 		mu.Unlock()
 		if !l.Allow() {
 			const msg = "too many requests from this address; slow down"
-			refuse(r, service.RefusedRateLimit, msg)
+			refuse(r, core.RefusedRateLimit, msg)
 			e := errs.E(errs.TooMany, msg)
 			e.RetryAfter = time.Second
 			httpx.WriteError(w, r, log, e)

@@ -8,7 +8,9 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -17,14 +19,14 @@ import (
 func actorAs(t *testing.T, f *fixture, email, role, team string) authz.Actor {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := f.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
+	if _, err := f.Service.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
 		t.Fatalf("create %s: %v", email, err)
 	}
-	sess, err := f.Service.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.1"})
+	sess, err := f.Service.Sessions.Login(ctx, email, pw, identity.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatalf("login %s: %v", email, err)
 	}
-	a, err := f.Service.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+	a, err := f.Service.Sessions.Authenticate(ctx, sess.Token, identity.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,9 +38,9 @@ func actorAs(t *testing.T, f *fixture, email, role, team string) authz.Actor {
 func auditCount(t *testing.T, f *fixture) int {
 	t.Helper()
 	n := 0
-	q := service.AuditQuery{Limit: 1000}
+	q := governance.AuditQuery{Limit: 1000}
 	for {
-		page, err := f.Service.Audit(context.Background(), authz.System(), q)
+		page, err := f.Service.AuditLog.Events(context.Background(), authz.System(), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,19 +61,19 @@ func auditCount(t *testing.T, f *fixture) int {
 // nothing.
 func TestAbilities(t *testing.T) {
 	f := newFixture(t, testkit.NewSQLite(t))
-	all := service.Abilities{Audit: true, Customers: true, Companies: true, Deals: true, Visits: true, Admin: true,
+	all := records.Abilities{Audit: true, Customers: true, Companies: true, Deals: true, Visits: true, Admin: true,
 		CreateCustomer: true, ExportCustomers: true, CreateCompany: true, PlanVisit: true}
 	cases := []struct {
 		role authz.Role
-		want service.Abilities
+		want records.Abilities
 	}{
 		{authz.RoleAdmin, all},
-		{authz.RoleAuditor, service.Abilities{Audit: true}},
-		{authz.RoleSales, service.Abilities{Customers: true, Companies: true, Deals: true, CreateCustomer: true, ExportCustomers: true, CreateCompany: true}},
-		{authz.RoleManager, service.Abilities{Customers: true, Companies: true, Deals: true, Visits: true, CreateCustomer: true, ExportCustomers: true, CreateCompany: true, PlanVisit: true}},
-		{authz.RoleFinance, service.Abilities{Customers: true, Companies: true, Deals: true, ExportCustomers: true}},
-		{authz.RoleSupport, service.Abilities{Customers: true, Companies: true}},
-		{authz.RoleFieldRep, service.Abilities{Companies: true, Visits: true, PlanVisit: true}},
+		{authz.RoleAuditor, records.Abilities{Audit: true}},
+		{authz.RoleSales, records.Abilities{Customers: true, Companies: true, Deals: true, CreateCustomer: true, ExportCustomers: true, CreateCompany: true}},
+		{authz.RoleManager, records.Abilities{Customers: true, Companies: true, Deals: true, Visits: true, CreateCustomer: true, ExportCustomers: true, CreateCompany: true, PlanVisit: true}},
+		{authz.RoleFinance, records.Abilities{Customers: true, Companies: true, Deals: true, ExportCustomers: true}},
+		{authz.RoleSupport, records.Abilities{Customers: true, Companies: true}},
+		{authz.RoleFieldRep, records.Abilities{Companies: true, Visits: true, PlanVisit: true}},
 	}
 	before := auditCount(t, f)
 	for _, c := range cases {
@@ -80,24 +82,24 @@ func TestAbilities(t *testing.T) {
 			if got := f.Service.Abilities(a); got != c.want {
 				t.Errorf("Abilities = %+v\nwant %+v", got, c.want)
 			}
-			if got := f.Service.NewCustomerCan(a); got.Edit != c.want.CreateCustomer || got.Edit != (len(got.Write) > 0) {
+			if got := f.Service.Customers.NewCustomerCan(a); got.Edit != c.want.CreateCustomer || got.Edit != (len(got.Write) > 0) {
 				t.Errorf("NewCustomerCan = %+v, want Edit %v with its fields", got, c.want.CreateCustomer)
 			}
-			if got := f.Service.NewCompanyCan(a); got.Edit != c.want.CreateCompany || got.Edit != (len(got.Write) > 0) {
+			if got := f.Service.Companies.NewCompanyCan(a); got.Edit != c.want.CreateCompany || got.Edit != (len(got.Write) > 0) {
 				t.Errorf("NewCompanyCan = %+v, want Edit %v with its fields", got, c.want.CreateCompany)
 			}
 		})
 	}
-	if got := f.Service.Abilities(authz.Actor{}); got != (service.Abilities{}) {
+	if got := f.Service.Abilities(authz.Actor{}); got != (records.Abilities{}) {
 		t.Errorf("no one: %+v, want nothing", got)
 	}
 	// A salesperson creates a customer without the national id, which
 	// they see masked; a counsellor writes the special-category field.
-	if got := f.Service.NewCustomerCan(f.sales1).Write; slices.Contains(got, crm.FieldNationalID) || !slices.Contains(got, crm.FieldName) || slices.Contains(got, crm.FieldAssessment) {
+	if got := f.Service.Customers.NewCustomerCan(f.sales1).Write; slices.Contains(got, crm.FieldNationalID) || !slices.Contains(got, crm.FieldName) || slices.Contains(got, crm.FieldAssessment) {
 		t.Errorf("sales may create with %v", got)
 	}
 	counsellor := authz.Actor{UserID: "c", Roles: []authz.Role{authz.RoleCounsellor}}
-	if got := f.Service.NewCustomerCan(counsellor).Write; !slices.Contains(got, crm.FieldAssessment) {
+	if got := f.Service.Customers.NewCustomerCan(counsellor).Write; !slices.Contains(got, crm.FieldAssessment) {
 		t.Errorf("counsellor may create with %v", got)
 	}
 	if after := auditCount(t, f); after != before {
@@ -124,20 +126,20 @@ func TestCustomerOverview(t *testing.T) {
 			name  string
 			actor authz.Actor
 			kind  errs.Kind // of the error, 0 for none
-			want  service.Can
+			want  records.Can
 		}{
-			{"owner in sales", f.sales1, 0, service.Can{Edit: true, Write: []string{"name", "email", "phone", "notes", "tags"},
+			{"owner in sales", f.sales1, 0, records.Can{Edit: true, Write: []string{"name", "email", "phone", "notes", "tags"},
 				Masked: []string{"national_id"}, Reveal: []string{"national_id"}, LogActivity: true, CreateDeal: true}},
-			{"finance", finance, 0, service.Can{Masked: []string{"name", "email", "phone", "national_id"}, Reveal: []string{"name"}, RecordTransaction: true}},
-			{"admin", f.admin, 0, service.Can{Edit: true, Delete: true, Write: []string{"name", "email", "phone", "national_id", "notes", "tags", "assessment"},
+			{"finance", finance, 0, records.Can{Masked: []string{"name", "email", "phone", "national_id"}, Reveal: []string{"name"}, RecordTransaction: true}},
+			{"admin", f.admin, 0, records.Can{Edit: true, Delete: true, Write: []string{"name", "email", "phone", "national_id", "notes", "tags", "assessment"},
 				LogActivity: true, CreateDeal: true, RecordTransaction: true}},
-			{"another salesperson", f.sales2, errs.NotExist, service.Can{}},
-			{"auditor", f.auditor, errs.NotExist, service.Can{}},
+			{"another salesperson", f.sales2, errs.NotExist, records.Can{}},
+			{"auditor", f.auditor, errs.NotExist, records.Can{}},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				before := auditCount(t, f)
-				o, err := f.Service.CustomerOverview(ctx, tc.actor, c.ID)
+				o, err := f.Service.Customers.CustomerOverview(ctx, tc.actor, c.ID)
 				if tc.kind != 0 {
 					if !errs.Is(err, tc.kind) || o.Customer.ID != "" {
 						t.Fatalf("got %+v, %v; want nothing and %v", o.Customer, err, tc.kind)
@@ -148,7 +150,7 @@ func TestCustomerOverview(t *testing.T) {
 				if !equalCan(o.Can, tc.want) {
 					t.Errorf("Can = %+v\nwant %+v", o.Can, tc.want)
 				}
-				page, err := f.Service.Audit(ctx, authz.System(), service.AuditQuery{ObjectID: c.ID, ActorID: tc.actor.UserID, Limit: 1000})
+				page, err := f.Service.AuditLog.Events(ctx, authz.System(), governance.AuditQuery{ObjectID: c.ID, ActorID: tc.actor.UserID, Limit: 1000})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -175,13 +177,13 @@ func TestCustomerOverview(t *testing.T) {
 		}
 		// The edit form asks the same question: sales may change their
 		// customer's fields but the national id; finance may change none.
-		if _, can, err := f.Service.CustomerToEdit(ctx, f.sales1, c.ID); err != nil || !can.Edit || can.Writes(crm.FieldNationalID) || !can.Writes(crm.FieldEmail) {
+		if _, can, err := f.Service.Customers.CustomerToEdit(ctx, f.sales1, c.ID); err != nil || !can.Edit || can.Writes(crm.FieldNationalID) || !can.Writes(crm.FieldEmail) {
 			t.Errorf("sales edit: %+v %v", can, err)
 		}
-		if _, can, err := f.Service.CustomerToEdit(ctx, finance, c.ID); err != nil || can.Edit || len(can.Write) > 0 {
+		if _, can, err := f.Service.Customers.CustomerToEdit(ctx, finance, c.ID); err != nil || can.Edit || len(can.Write) > 0 {
 			t.Errorf("finance edit: %+v %v", can, err)
 		}
-		if _, _, err := f.Service.CustomerToEdit(ctx, f.sales2, c.ID); !errs.Is(err, errs.NotExist) {
+		if _, _, err := f.Service.Customers.CustomerToEdit(ctx, f.sales2, c.ID); !errs.Is(err, errs.NotExist) {
 			t.Errorf("another's customer to edit: %v", err)
 		}
 		// Support reaches its team's customers: the edit form opens for a
@@ -192,7 +194,7 @@ func TestCustomerOverview(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, can, err := f.Service.CustomerToEdit(ctx, support, tc.ID); err != nil || !can.Edit || !slices.Equal(can.Write, []string{"email", "phone"}) {
+		if _, can, err := f.Service.Customers.CustomerToEdit(ctx, support, tc.ID); err != nil || !can.Edit || !slices.Equal(can.Write, []string{"email", "phone"}) {
 			t.Errorf("support edit of a teammate's customer: %+v %v", can, err)
 		}
 	})
@@ -211,29 +213,29 @@ func TestCompanyOverview(t *testing.T) {
 		if _, err := f.Service.Activities.LogCompanyActivity(ctx, f.sales1, co.ID, crm.ActivityInput{Kind: "note", Subject: "Visited the showroom"}); err != nil {
 			t.Fatal(err)
 		}
-		o, err := f.Service.CompanyOverview(ctx, f.sales1, co.ID)
+		o, err := f.Service.Companies.CompanyOverview(ctx, f.sales1, co.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if o.Company.Fields["name"] != name || len(o.Activities) != 1 {
 			t.Errorf("overview: %+v", o)
 		}
-		if want := (service.Can{Edit: true, Write: []string{"name", "address", "phone", "notes", "tags"}, LogActivity: true}); !equalCan(o.Can, want) {
+		if want := (records.Can{Edit: true, Write: []string{"name", "address", "phone", "notes", "tags"}, LogActivity: true}); !equalCan(o.Can, want) {
 			t.Errorf("sales Can = %+v, want %+v", o.Can, want)
 		}
-		if o, err := f.Service.CompanyOverview(ctx, f.admin, co.ID); err != nil || !o.Can.Delete {
+		if o, err := f.Service.Companies.CompanyOverview(ctx, f.admin, co.ID); err != nil || !o.Can.Delete {
 			t.Errorf("admin: %+v %v", o.Can, err)
 		}
-		if _, err := f.Service.CompanyOverview(ctx, f.sales2, co.ID); !errs.Is(err, errs.NotExist) {
+		if _, err := f.Service.Companies.CompanyOverview(ctx, f.sales2, co.ID); !errs.Is(err, errs.NotExist) {
 			t.Errorf("another's company: %v", err)
 		}
-		if _, can, err := f.Service.CompanyToEdit(ctx, f.sales1, co.ID); err != nil || !can.Edit || !can.Writes("address") {
+		if _, can, err := f.Service.Companies.CompanyToEdit(ctx, f.sales1, co.ID); err != nil || !can.Edit || !can.Writes("address") {
 			t.Errorf("sales edit: %+v %v", can, err)
 		}
 	})
 }
 
-func equalCan(a, b service.Can) bool {
+func equalCan(a, b records.Can) bool {
 	return a.Edit == b.Edit && a.Delete == b.Delete && slices.Equal(a.Write, b.Write) && slices.Equal(a.Masked, b.Masked) &&
 		slices.Equal(a.Reveal, b.Reveal) && a.LogActivity == b.LogActivity && a.CreateDeal == b.CreateDeal && a.RecordTransaction == b.RecordTransaction
 }

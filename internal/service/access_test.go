@@ -15,6 +15,10 @@ import (
 	"strongroom.dev/strongroom/internal/mail"
 	"strongroom.dev/strongroom/internal/mail/mailtest"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -55,14 +59,14 @@ func newAccessFixture(t *testing.T, db testkit.DB) *accessFixture {
 	}
 	f := &accessFixture{svc: svc, env: env, clk: clk, smtp: smtp}
 	login := func(email, role string) authz.Actor {
-		if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: email, Role: role, Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: email, Role: role, Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		s, err := svc.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.7"})
+		s, err := svc.Sessions.Login(ctx, email, pw, identity.Client{IP: "192.0.2.7"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := svc.Sessions.Authenticate(ctx, s.Token, service.Client{IP: "192.0.2.7"})
+		a, err := svc.Sessions.Authenticate(ctx, s.Token, identity.Client{IP: "192.0.2.7"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +81,7 @@ func newAccessFixture(t *testing.T, db testkit.DB) *accessFixture {
 		t.Fatal(err)
 	}
 	f.client = c.ID
-	if err := svc.Approvals.SetApprovalRule(ctx, sys, service.KindRevealSpecial, [][]string{{"manager"}, {"privacy_officer"}}); err != nil {
+	if err := svc.Approvals.SetApprovalRule(ctx, sys, core.KindRevealSpecial, [][]string{{"manager"}, {"privacy_officer"}}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -150,13 +154,13 @@ func TestApprovals(t *testing.T) {
 		late, _ := svc.Approvals.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
 		svc.Approvals.DecideAccessRequest(ctx, f.mgr, late.ID, true)
 		svc.Approvals.DecideAccessRequest(ctx, f.privacy, late.ID, true)
-		f.clk.Advance(service.GrantFor)
+		f.clk.Advance(governance.GrantFor)
 		f.worker.VerifiedAt, f.mgr.VerifiedAt = f.clk.Now(), f.clk.Now() // as if they had just stepped up
 		if _, err := reveal(); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("an approval an hour old: %v", err)
 		}
 		stale, _ := svc.Approvals.RequestReveal(ctx, f.worker, f.client, crm.FieldAssessment, why)
-		f.clk.Advance(service.RequestTTL)
+		f.clk.Advance(governance.RequestTTL)
 		f.worker.VerifiedAt, f.mgr.VerifiedAt = f.clk.Now(), f.clk.Now()
 		if _, err := svc.Approvals.DecideAccessRequest(ctx, f.mgr, stale.ID, true); !errs.Is(err, errs.Permission) {
 			t.Fatalf("a request past its day was approved: %v", err)
@@ -203,11 +207,11 @@ func TestBreakGlass(t *testing.T) {
 		f := newAccessFixture(t, db)
 		svc := f.svc
 		const why = "client in crisis called the night line; need their contact"
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "night@example.com", Role: "support", Team: "south", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "night@example.com", Role: "support", Team: "south", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		session := func() authz.Actor {
-			a, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "night@example.com", service.Client{IP: "192.0.2.99"}), service.Client{IP: "192.0.2.99"})
+			a, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "night@example.com", identity.Client{IP: "192.0.2.99"}), identity.Client{IP: "192.0.2.99"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,13 +251,13 @@ func TestBreakGlass(t *testing.T) {
 		if _, err := svc.Customers.UpdateCustomer(ctx, night, f.client, input("name", "Changed")); err == nil {
 			t.Fatal("break-glass allowed a change")
 		}
-		if page, _ := svc.Customers.ListCustomers(ctx, night, service.CustomerQuery{}); len(page.Customers) != 0 {
+		if page, _ := svc.Customers.ListCustomers(ctx, night, records.CustomerQuery{}); len(page.Customers) != 0 {
 			t.Fatal("break-glass put the record in lists")
 		}
 		if _, err := svc.Approvals.DecideAccessRequest(ctx, night, item.ID, true); !errs.Is(err, errs.Permission) {
 			t.Fatalf("the opener closed their own review: %v", err)
 		}
-		f.clk.Advance(service.BreakGlassFor)
+		f.clk.Advance(governance.BreakGlassFor)
 		night = session()
 		if _, err := svc.Customers.Customer(ctx, night, f.client); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("the record is still open after 30 minutes: %v", err)
@@ -302,19 +306,19 @@ func TestDeleteNeedsApproval(t *testing.T) {
 		ctx := context.Background()
 		f := newAccessFixture(t, db)
 		svc := f.svc
-		if _, err := svc.Approvals.RequestApproval(ctx, f.admin, service.KindDelete, f.client, "", "duplicate record of another client"); !errs.Is(err, errs.Conflict) {
+		if _, err := svc.Approvals.RequestApproval(ctx, f.admin, core.KindDelete, f.client, "", "duplicate record of another client"); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("a request while deletion needs no approval: %v", err)
 		}
-		if err := svc.Approvals.SetApprovalRule(ctx, authz.System(), service.KindDelete, [][]string{{"manager"}}); err != nil {
+		if err := svc.Approvals.SetApprovalRule(ctx, authz.System(), core.KindDelete, [][]string{{"manager"}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := svc.Customers.DeleteCustomer(ctx, f.admin, f.client); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("delete without approval: %v", err)
 		}
-		if _, err := svc.Approvals.RequestApproval(ctx, f.worker, service.KindDelete, f.client, "", "the client asked to be forgotten"); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Approvals.RequestApproval(ctx, f.worker, core.KindDelete, f.client, "", "the client asked to be forgotten"); !errs.Is(err, errs.Permission) {
 			t.Fatalf("a request for an action the role does not have: %v", err)
 		}
-		req, err := svc.Approvals.RequestApproval(ctx, f.admin, service.KindDelete, f.client, "", "duplicate record of another client")
+		req, err := svc.Approvals.RequestApproval(ctx, f.admin, core.KindDelete, f.client, "", "duplicate record of another client")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -338,18 +342,18 @@ func TestRoleChangeNeedsApproval(t *testing.T) {
 		ctx := context.Background()
 		f := newAccessFixture(t, db)
 		svc := f.svc
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		admin2, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "admin2@example.com", service.Client{}), service.Client{})
-		if err := svc.Approvals.SetApprovalRule(ctx, authz.System(), service.KindRoleChange, [][]string{{"admin"}}); err != nil {
+		admin2, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "admin2@example.com", identity.Client{}), identity.Client{})
+		if err := svc.Approvals.SetApprovalRule(ctx, authz.System(), core.KindRoleChange, [][]string{{"admin"}}); err != nil {
 			t.Fatal(err)
 		}
 		target := f.mgr.UserID
 		if _, err := svc.Users.SetUserRole(ctx, f.admin, target, "finance"); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("a role change without approval: %v", err)
 		}
-		req, err := svc.Approvals.RequestApproval(ctx, f.admin, service.KindRoleChange, target, "finance", "moved to the finance team this month")
+		req, err := svc.Approvals.RequestApproval(ctx, f.admin, core.KindRoleChange, target, "finance", "moved to the finance team this month")
 		if err != nil || req.Field != "finance" || req.ObjectType != "user" {
 			t.Fatalf("request: %+v, %v", req, err)
 		}
@@ -380,12 +384,12 @@ func TestBulkExportNeedsApproval(t *testing.T) {
 		svc := env.Service
 		sys := authz.System()
 		for _, u := range []struct{ email, role string }{{"admin@example.com", "admin"}, {"sales@example.com", "sales"}} {
-			if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: u.email, Role: u.role, Password: pw}); err != nil {
+			if _, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: u.email, Role: u.role, Password: pw}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		session := func(email string) authz.Actor {
-			a, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, email, service.Client{}), service.Client{})
+			a, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, email, identity.Client{}), identity.Client{})
 			return a
 		}
 		sales, admin := session("sales@example.com"), session("admin@example.com")
@@ -394,33 +398,33 @@ func TestBulkExportNeedsApproval(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		export := func(q service.CustomerQuery) (int, error) {
+		export := func(q records.CustomerQuery) (int, error) {
 			var b bytes.Buffer
 			return svc.Customers.ExportCustomers(ctx, sales, q, &b)
 		}
-		if n, err := export(service.CustomerQuery{}); err != nil || n != 3 {
+		if n, err := export(records.CustomerQuery{}); err != nil || n != 3 {
 			t.Fatalf("without a rule: %d, %v", n, err)
 		}
-		if err := svc.Approvals.SetApprovalRule(ctx, sys, service.KindBulkExport, [][]string{{"admin"}}); err != nil {
+		if err := svc.Approvals.SetApprovalRule(ctx, sys, core.KindBulkExport, [][]string{{"admin"}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := export(service.CustomerQuery{}); !errs.Is(err, errs.ApprovalNeeded) {
+		if _, err := export(records.CustomerQuery{}); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("a bulk export without approval: %v", err)
 		}
-		if n, err := export(service.CustomerQuery{Email: "one@example.com"}); err != nil || n != 1 {
+		if n, err := export(records.CustomerQuery{Email: "one@example.com"}); err != nil || n != 1 {
 			t.Fatalf("a small export: %d, %v", n, err)
 		}
-		req, err := svc.Approvals.RequestApproval(ctx, sales, service.KindBulkExport, "", "", "quarterly mailing to all my clients")
+		req, err := svc.Approvals.RequestApproval(ctx, sales, core.KindBulkExport, "", "", "quarterly mailing to all my clients")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.Approvals.DecideAccessRequest(ctx, admin, req.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := export(service.CustomerQuery{}); err != nil || n != 3 {
+		if n, err := export(records.CustomerQuery{}); err != nil || n != 3 {
 			t.Fatalf("the approved export: %d, %v", n, err)
 		}
-		if _, err := export(service.CustomerQuery{}); !errs.Is(err, errs.ApprovalNeeded) {
+		if _, err := export(records.CustomerQuery{}); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("an approval used twice: %v", err)
 		}
 	})
@@ -436,14 +440,14 @@ func TestRoleEditNeedsApproval(t *testing.T) {
 		f := newAccessFixture(t, db)
 		svc := f.svc
 		sys := authz.System()
-		if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		admin2, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "admin2@example.com", service.Client{}), service.Client{})
+		admin2, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "admin2@example.com", identity.Client{}), identity.Client{})
 		if _, err := svc.Roles.ApplyTemplate(ctx, sys, "payment_services"); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Approvals.SetApprovalRule(ctx, sys, service.KindRoleEdit, [][]string{{"admin"}}); err != nil {
+		if err := svc.Approvals.SetApprovalRule(ctx, sys, core.KindRoleEdit, [][]string{{"admin"}}); err != nil {
 			t.Fatal(err)
 		}
 		kyc, _ := svc.Roles.Role(ctx, f.admin, "kyc_analyst")
@@ -454,7 +458,7 @@ func TestRoleEditNeedsApproval(t *testing.T) {
 		if _, err := svc.Roles.ApplyTemplate(ctx, f.admin, "field_sales"); !errs.Is(err, errs.ApprovalNeeded) {
 			t.Fatalf("a template applied without approval: %v", err)
 		}
-		req, err := svc.Approvals.RequestApproval(ctx, f.admin, service.KindRoleEdit, "kyc_analyst", "", "KYC needs to call customers back")
+		req, err := svc.Approvals.RequestApproval(ctx, f.admin, core.KindRoleEdit, "kyc_analyst", "", "KYC needs to call customers back")
 		if err != nil || req.ObjectType != "role" {
 			t.Fatalf("request: %+v, %v", req, err)
 		}
@@ -464,7 +468,7 @@ func TestRoleEditNeedsApproval(t *testing.T) {
 		if _, err := svc.Roles.SaveRole(ctx, f.admin, kyc); err != nil {
 			t.Fatalf("the approved change: %v", err)
 		}
-		if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: "kyc@example.com", Role: "kyc_analyst", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: "kyc@example.com", Role: "kyc_analyst", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		rev, err := svc.Approvals.StartReview(ctx, sys)

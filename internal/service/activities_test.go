@@ -8,7 +8,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -79,7 +79,7 @@ func TestActivities(t *testing.T) {
 		if err := db.Raw(t).QueryRow("SELECT count(*) FROM activities").Scan(&n); err != nil || n != 0 {
 			t.Fatalf("activities after delete: %d %v", n, err)
 		}
-		page, _ := svc.Audit(ctx, f.auditor, service.AuditQuery{ObjectID: c.ID, Limit: 100})
+		page, _ := svc.AuditLog.Events(ctx, f.auditor, governance.AuditQuery{ObjectID: c.ID, Limit: 100})
 		seen := map[string]bool{}
 		for _, e := range page.Events {
 			seen[e.Action+"/"+e.Outcome] = true

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -49,13 +51,13 @@ func TestAuditTamperingDetected(t *testing.T) {
 			testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 				f := newFixture(t, db)
 				ctx := context.Background()
-				f.Service.Sessions.Login(ctx, "sales1@example.com", "wrong password!!", service.Client{IP: "192.0.2.5"})
+				f.Service.Sessions.Login(ctx, "sales1@example.com", "wrong password!!", identity.Client{IP: "192.0.2.5"})
 				for range 3 {
 					if _, err := f.Service.Customers.CreateCustomer(ctx, f.admin, input("name", "Audit Subject")); err != nil {
 						t.Fatal(err)
 					}
 				}
-				n, problem, err := f.Service.VerifyAudit(ctx)
+				n, problem, err := f.Service.AuditLog.Verify(ctx)
 				if err != nil || problem != nil || n < 10 {
 					t.Fatalf("before tampering: n=%d problem=%v err=%v", n, problem, err)
 				}
@@ -69,7 +71,7 @@ func TestAuditTamperingDetected(t *testing.T) {
 						t.Fatalf("%s: %v", s, err)
 					}
 				}
-				_, problem, err = f.Service.VerifyAudit(ctx)
+				_, problem, err = f.Service.AuditLog.Verify(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -128,11 +130,11 @@ func TestAuditFailsClosed(t *testing.T) {
 		if err := f.Service.Customers.DeleteCustomer(ctx, f.admin, c.ID); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("delete: err = %v, want unavailable", err)
 		}
-		page, err := f.Service.Customers.ListCustomers(ctx, f.admin, service.CustomerQuery{})
+		page, err := f.Service.Customers.ListCustomers(ctx, f.admin, records.CustomerQuery{})
 		if !errs.Is(err, errs.Unavailable) || len(page.Customers) != 0 {
 			t.Errorf("list: err = %v, %d customers; want unavailable and none", err, len(page.Customers))
 		}
-		if _, err := f.Service.Sessions.Login(ctx, "admin@example.com", pw, service.Client{}); !errs.Is(err, errs.Unavailable) {
+		if _, err := f.Service.Sessions.Login(ctx, "admin@example.com", pw, identity.Client{}); !errs.Is(err, errs.Unavailable) {
 			t.Errorf("login: err = %v, want unavailable", err)
 		}
 		if after := count(); after != before {
@@ -166,10 +168,10 @@ func TestAuditEventsNameFieldsNotValues(t *testing.T) {
 		if _, err := f.Service.Customers.Customer(ctx, f.sales2, c.ID); !errs.Is(err, errs.NotExist) {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.Audit(ctx, f.sales1, service.AuditQuery{}); !errs.Is(err, errs.Permission) {
+		if _, err := f.Service.AuditLog.Events(ctx, f.sales1, governance.AuditQuery{}); !errs.Is(err, errs.Permission) {
 			t.Fatalf("sales reading the audit log: %v", err)
 		}
-		page, err := f.Service.Audit(ctx, f.auditor, service.AuditQuery{ObjectType: "customer", ObjectID: c.ID})
+		page, err := f.Service.AuditLog.Events(ctx, f.auditor, governance.AuditQuery{ObjectType: "customer", ObjectID: c.ID})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -19,14 +20,14 @@ func BenchmarkCustomerRead(b *testing.B) {
 		ctx := context.Background()
 		env := testkit.NewEnv(b, db, service.Options{})
 		svc := env.Service
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "s@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "s@example.com", Role: "sales", Password: pw}); err != nil {
 			b.Fatal(err)
 		}
-		sess, err := svc.Sessions.Login(ctx, "s@example.com", pw, service.Client{IP: "192.0.2.1"})
+		sess, err := svc.Sessions.Login(ctx, "s@example.com", pw, identity.Client{IP: "192.0.2.1"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		actor, err := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+		actor, err := svc.Sessions.Authenticate(ctx, sess.Token, identity.Client{IP: "192.0.2.1"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -92,15 +93,15 @@ func BenchmarkAuthenticate(b *testing.B) {
 	testkit.ForEachDBBench(b, func(b *testing.B, db testkit.DB) {
 		ctx := context.Background()
 		env := testkit.NewEnv(b, db, service.Options{})
-		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "bench@example.com", Role: "manager", Team: "north", Password: pw}); err != nil {
+		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "bench@example.com", Role: "manager", Team: "north", Password: pw}); err != nil {
 			b.Fatal(err)
 		}
-		sess, err := env.Service.Sessions.Login(ctx, "bench@example.com", pw, service.Client{})
+		sess, err := env.Service.Sessions.Login(ctx, "bench@example.com", pw, identity.Client{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if _, err := env.Service.Sessions.Authenticate(ctx, sess.Token, service.Client{}); err != nil {
+			if _, err := env.Service.Sessions.Authenticate(ctx, sess.Token, identity.Client{}); err != nil {
 				b.Fatal(err)
 			}
 		}

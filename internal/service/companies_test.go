@@ -7,7 +7,8 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -25,11 +26,11 @@ func TestCompanies(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		svc := f.Service
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "rep@example.com", Role: "field_rep", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "rep@example.com", Role: "field_rep", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		sess, _ := svc.Sessions.Login(ctx, "rep@example.com", pw, service.Client{IP: "192.0.2.1"})
-		rep, _ := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+		sess, _ := svc.Sessions.Login(ctx, "rep@example.com", pw, identity.Client{IP: "192.0.2.1"})
+		rep, _ := svc.Sessions.Authenticate(ctx, sess.Token, identity.Client{IP: "192.0.2.1"})
 
 		acme, err := svc.Companies.CreateCompany(ctx, f.sales1, companyInput(false, "name", "Acme Coatings 涂料", "phone", "+86 21 5555 0101"))
 		if err != nil {
@@ -91,14 +92,14 @@ func TestCompanies(t *testing.T) {
 		if err != nil || len(v.Customers) != 1 || v.Customers[0].Fields["name"] != "Wei Chen" {
 			t.Fatalf("company page: %+v %v", v, err)
 		}
-		page, err := svc.Companies.ListCompanies(ctx, rep, service.CompanyQuery{})
+		page, err := svc.Companies.ListCompanies(ctx, rep, records.CompanyQuery{})
 		if err != nil || len(page.Companies) != 1 || page.Companies[0].ID != shop.ID {
 			t.Fatalf("field rep's list: %+v %v", page, err)
 		}
-		if page, _ := svc.Companies.ListCompanies(ctx, f.admin, service.CompanyQuery{StoresOnly: true}); len(page.Companies) != 1 {
+		if page, _ := svc.Companies.ListCompanies(ctx, f.admin, records.CompanyQuery{StoresOnly: true}); len(page.Companies) != 1 {
 			t.Fatalf("stores only: %+v", page)
 		}
-		if _, err := svc.Companies.ListCompanies(ctx, f.auditor, service.CompanyQuery{}); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Companies.ListCompanies(ctx, f.auditor, records.CompanyQuery{}); !errs.Is(err, errs.Permission) {
 			t.Fatalf("auditor list: %v", err)
 		}
 		if err := svc.Companies.DeleteCompany(ctx, f.sales1, acme.ID); !errs.Is(err, errs.Permission) {

@@ -7,7 +7,8 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -20,11 +21,11 @@ func TestDealsAndPipeline(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		svc := f.Service
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "fin@example.com", Role: "finance", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "fin@example.com", Role: "finance", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		sess, _ := svc.Sessions.Login(ctx, "fin@example.com", pw, service.Client{})
-		finance, _ := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{})
+		sess, _ := svc.Sessions.Login(ctx, "fin@example.com", pw, identity.Client{})
+		finance, _ := svc.Sessions.Authenticate(ctx, sess.Token, identity.Client{})
 
 		c, err := svc.Customers.CreateCustomer(ctx, f.sales1, input("name", "Auction Client"))
 		if err != nil {
@@ -73,7 +74,7 @@ func TestDealsAndPipeline(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		byStage := map[string]service.StageColumn{}
+		byStage := map[string]records.StageColumn{}
 		for _, col := range cols {
 			byStage[col.Stage.ID] = col
 		}

@@ -10,7 +10,8 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -25,7 +26,7 @@ func TestImportCustomers(t *testing.T) {
 			name    string
 			actor   authz.Actor
 			csv     string
-			opt     service.ImportOptions
+			opt     records.ImportOptions
 			kind    errs.Kind // non-zero: the whole import is refused
 			created int
 			dups    int
@@ -47,18 +48,18 @@ func TestImportCustomers(t *testing.T) {
 			{name: "all or nothing", actor: f.sales1,
 				csv:     "name,email\nGood,good1@example.com\n,missing-name@example.com\nBad,not-an-email\n",
 				invalid: 2},
-			{name: "partial", actor: f.sales1, opt: service.ImportOptions{Partial: true},
+			{name: "partial", actor: f.sales1, opt: records.ImportOptions{Partial: true},
 				csv:     "name,email\nGood Two,good2@example.com\nBad,not-an-email\n",
 				created: 1, invalid: 1, names: []string{"Good Two"}},
-			{name: "dry run stores nothing", actor: f.sales1, opt: service.ImportOptions{DryRun: true},
+			{name: "dry run stores nothing", actor: f.sales1, opt: records.ImportOptions{DryRun: true},
 				csv: "name,email\nDry,dry@example.com\n"},
-			{name: "explicit mapping", actor: f.admin, opt: service.ImportOptions{Mapping: map[string]string{"name": "Kunde", "email": "E-Post", "national_id": "Ausweis"}},
+			{name: "explicit mapping", actor: f.admin, opt: records.ImportOptions{Mapping: map[string]string{"name": "Kunde", "email": "E-Post", "national_id": "Ausweis"}},
 				csv:     "Kunde,E-Post,Ausweis\nMüller,mueller@example.de,L01X00T47\n",
 				created: 1, names: []string{"Müller"}},
 			{name: "sales may not import a masked field", actor: f.sales1, kind: errs.Invalid,
 				csv: "name,national_id\nX,110101199003071234\n"},
 			{name: "no name column", actor: f.admin, kind: errs.Invalid, csv: "email\na@example.com\n"},
-			{name: "mapping names a missing column", actor: f.admin, kind: errs.Invalid, opt: service.ImportOptions{Mapping: map[string]string{"name": "Nom"}}, csv: "name\nx\n"},
+			{name: "mapping names a missing column", actor: f.admin, kind: errs.Invalid, opt: records.ImportOptions{Mapping: map[string]string{"name": "Nom"}}, csv: "name\nx\n"},
 			{name: "not CSV", actor: f.admin, kind: errs.Invalid, csv: ""},
 			{name: "auditor may not import", actor: f.auditor, kind: errs.Permission, csv: "name\nx\n"},
 		}
@@ -83,7 +84,7 @@ func TestImportCustomers(t *testing.T) {
 				if rep.Imported != (tt.created > 0) {
 					t.Errorf("imported = %v", rep.Imported)
 				}
-				page, err := f.Service.Customers.ListCustomers(ctx, tt.actor, service.CustomerQuery{Limit: 200})
+				page, err := f.Service.Customers.ListCustomers(ctx, tt.actor, records.CustomerQuery{Limit: 200})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -101,7 +102,7 @@ func TestImportCustomers(t *testing.T) {
 				}
 			})
 		}
-		page, _ := f.Service.Audit(ctx, f.auditor, service.AuditQuery{ObjectType: "customer", Limit: 1000})
+		page, _ := f.Service.AuditLog.Events(ctx, f.auditor, governance.AuditQuery{ObjectType: "customer", Limit: 1000})
 		var imports []string
 		for _, e := range page.Events {
 			if e.Action == "customer.import" {
@@ -130,7 +131,7 @@ func TestExportCustomers(t *testing.T) {
 		}
 		export := func(a authz.Actor) ([][]string, error) {
 			var buf bytes.Buffer
-			if _, err := f.Service.Customers.ExportCustomers(ctx, a, service.CustomerQuery{}, &buf); err != nil {
+			if _, err := f.Service.Customers.ExportCustomers(ctx, a, records.CustomerQuery{}, &buf); err != nil {
 				return nil, err
 			}
 			return csv.NewReader(&buf).ReadAll()
@@ -153,7 +154,7 @@ func TestExportCustomers(t *testing.T) {
 		if _, err := export(f.auditor); !errs.Is(err, errs.Permission) {
 			t.Fatalf("auditor export: %v", err)
 		}
-		page, _ := f.Service.Audit(ctx, f.auditor, service.AuditQuery{ActorID: f.sales1.UserID})
+		page, _ := f.Service.AuditLog.Events(ctx, f.auditor, governance.AuditQuery{ActorID: f.sales1.UserID})
 		found := false
 		for _, e := range page.Events {
 			if e.Action == "customer.export" && e.Reason == "list: 1 rows" && strings.Join(e.Fields, ",") == "name,email,phone,national_id:masked,notes,tags" {
@@ -166,13 +167,13 @@ func TestExportCustomers(t *testing.T) {
 
 		// An export imports back: the apostrophes come off.
 		var buf bytes.Buffer
-		f.Service.Customers.ExportCustomers(ctx, f.admin, service.CustomerQuery{}, &buf)
+		f.Service.Customers.ExportCustomers(ctx, f.admin, records.CustomerQuery{}, &buf)
 		fresh := newFixture(t, testkit.NewSQLite(t))
-		rep, err := fresh.Service.Customers.ImportCustomers(ctx, fresh.admin, &buf, service.ImportOptions{})
+		rep, err := fresh.Service.Customers.ImportCustomers(ctx, fresh.admin, &buf, records.ImportOptions{})
 		if err != nil || rep.Created != 2 {
 			t.Fatalf("re-import: %+v %v", rep, err)
 		}
-		back, _ := fresh.Service.Customers.ListCustomers(ctx, fresh.admin, service.CustomerQuery{Email: "x@example.com"})
+		back, _ := fresh.Service.Customers.ListCustomers(ctx, fresh.admin, records.CustomerQuery{Email: "x@example.com"})
 		if len(back.Customers) != 1 || back.Customers[0].Fields["phone"] != "+8613900000001" || back.Customers[0].Fields["name"] != `=HYPERLINK("http://evil")` {
 			t.Fatalf("round trip: %+v", back.Customers)
 		}
@@ -195,7 +196,7 @@ func BenchmarkImport100k(b *testing.B) {
 			b.StopTimer()
 			f := newFixtureTB(b, testkit.NewLike(b, db))
 			b.StartTimer()
-			rep, err := f.Service.Customers.ImportCustomers(context.Background(), f.admin, bytes.NewReader(data), service.ImportOptions{})
+			rep, err := f.Service.Customers.ImportCustomers(context.Background(), f.admin, bytes.NewReader(data), records.ImportOptions{})
 			if err != nil || rep.Created != 100_000 {
 				b.Fatalf("%+v %v", rep.Invalid, err)
 			}
@@ -219,7 +220,7 @@ func FuzzImport(f *testing.F) {
 	db := testkit.NewSQLite(f)
 	fx := newFixtureTB(f, db)
 	f.Fuzz(func(t *testing.T, data string) {
-		_, err := fx.Service.Customers.ImportCustomers(context.Background(), fx.admin, strings.NewReader(data), service.ImportOptions{DryRun: true})
+		_, err := fx.Service.Customers.ImportCustomers(context.Background(), fx.admin, strings.NewReader(data), records.ImportOptions{DryRun: true})
 		if err != nil && errs.KindOf(err).Status() >= 500 {
 			t.Fatalf("import of %q: %v", data, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"strongroom.dev/strongroom/internal/mail"
 	"strongroom.dev/strongroom/internal/mail/mailtest"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -49,10 +50,10 @@ func TestPasswordReset(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env, smtp := mailEnv(t, db, clk)
 		svc := env.Service
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "han.mei@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "han.mei@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		c := service.Client{IP: "192.0.2.44"}
+		c := identity.Client{IP: "192.0.2.44"}
 		old, err := svc.Sessions.Login(ctx, "han.mei@example.com", pw, c)
 		if err != nil {
 			t.Fatal(err)
@@ -70,7 +71,7 @@ func TestPasswordReset(t *testing.T) {
 			t.Fatalf("reset mail went to %s", got.To)
 		}
 		path, token := linkIn(t, got.Body)
-		if path != service.ResetPath {
+		if path != identity.ResetPath {
 			t.Fatalf("link path %s", path)
 		}
 		if err := svc.Users.RequestPasswordReset(ctx, "not an email", c); !errs.Is(err, errs.Invalid) {
@@ -105,7 +106,7 @@ func TestPasswordReset(t *testing.T) {
 		if err := svc.Users.ResetPassword(ctx, first, "replaced link passphrase", c); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a replaced link worked: %v", err)
 		}
-		clk.Advance(service.ResetLinkFor)
+		clk.Advance(identity.ResetLinkFor)
 		if err := svc.Users.CheckLink(ctx, second, "reset"); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a 30-minute-old link is still valid: %v", err)
 		}
@@ -123,7 +124,7 @@ func TestPasswordResetKeepsSecondFactor(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env, smtp := mailEnv(t, db, clk)
 		svc := env.Service
-		c := service.Client{IP: "192.0.2.45"}
+		c := identity.Client{IP: "192.0.2.45"}
 		enrolTOTP(t, svc, clk, "mfa.user@example.com", c)
 		svc.Users.RequestPasswordReset(ctx, "mfa.user@example.com", c)
 		_, token := linkIn(t, smtp.Next(t).Body)
@@ -147,8 +148,8 @@ func TestInvitation(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env, smtp := mailEnv(t, db, clk)
 		svc := env.Service
-		c := service.Client{IP: "192.0.2.46"}
-		inv, err := svc.Users.InviteUser(ctx, authz.System(), service.NewUser{Email: "new.hire@example.com", Role: "support", Team: "north"})
+		c := identity.Client{IP: "192.0.2.46"}
+		inv, err := svc.Users.InviteUser(ctx, authz.System(), identity.NewUser{Email: "new.hire@example.com", Role: "support", Team: "north"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +158,7 @@ func TestInvitation(t *testing.T) {
 		}
 		got := smtp.Next(t)
 		path, token := linkIn(t, got.Body)
-		if got.To != "new.hire@example.com" || path != service.InvitePath {
+		if got.To != "new.hire@example.com" || path != identity.InvitePath {
 			t.Fatalf("invite to %s, path %s", got.To, path)
 		}
 		users, _ := svc.Users.ListUsers(ctx, authz.System())
@@ -185,13 +186,13 @@ func TestInvitation(t *testing.T) {
 		if _, err := svc.Sessions.Login(ctx, "new.hire@example.com", pw, c); err != nil {
 			t.Fatalf("login after accepting: %v", err)
 		}
-		if _, err := svc.Users.InviteUser(ctx, authz.Actor{UserID: "usr_x", Roles: []authz.Role{"sales"}}, service.NewUser{Email: "x@example.com", Role: "admin"}); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Users.InviteUser(ctx, authz.Actor{UserID: "usr_x", Roles: []authz.Role{"sales"}}, identity.NewUser{Email: "x@example.com", Role: "admin"}); !errs.Is(err, errs.Permission) {
 			t.Fatalf("a salesperson invited an admin: %v", err)
 		}
 
 		// Without a relay the administrator gets the link to pass on.
 		bare := testkit.NewEnv(t, testkit.NewLike(t, db), service.Options{PublicURL: "https://crm.example.com"})
-		inv, err = bare.Service.Users.InviteUser(ctx, authz.System(), service.NewUser{Email: "x@example.com", Role: "sales"})
+		inv, err = bare.Service.Users.InviteUser(ctx, authz.System(), identity.NewUser{Email: "x@example.com", Role: "sales"})
 		if err != nil || inv.Mailed || inv.Link == "" {
 			t.Fatalf("no relay: %+v, %v", inv, err)
 		}
@@ -203,10 +204,10 @@ func TestInvitation(t *testing.T) {
 
 // enrolTOTP creates a sales user with email, logs in and enrols an
 // authenticator; it returns the secret, for making codes.
-func enrolTOTP(t *testing.T, svc *service.Service, clk *clock, email string, c service.Client) string {
+func enrolTOTP(t *testing.T, svc *service.Service, clk *clock, email string, c identity.Client) string {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: "sales", Password: pw}); err != nil {
+	if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: email, Role: "sales", Password: pw}); err != nil {
 		t.Fatal(err)
 	}
 	sess, err := svc.Sessions.Login(ctx, email, pw, c)

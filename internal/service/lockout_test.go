@@ -14,6 +14,8 @@ import (
 	"strongroom.dev/strongroom/internal/mail"
 	"strongroom.dev/strongroom/internal/mail/mailtest"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -37,10 +39,10 @@ func TestLockout(t *testing.T) {
 		}
 		t.Cleanup(other.Close)
 		servers := []*service.Service{env.Service, other}
-		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "li.lei@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "li.lei@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		c := service.Client{IP: "198.51.100.7"}
+		c := identity.Client{IP: "198.51.100.7"}
 		for _, email := range []string{"li.lei@example.com", "nobody@example.com"} {
 			for i := range authn.LockAfter {
 				_, err := servers[i%2].Sessions.Login(ctx, email, "not the password at all", c)
@@ -103,9 +105,9 @@ func TestLockout(t *testing.T) {
 func auditEvents(t *testing.T, env *testkit.Env) []audit.Event {
 	t.Helper()
 	var out []audit.Event
-	q := service.AuditQuery{Limit: 1000}
+	q := governance.AuditQuery{Limit: 1000}
 	for {
-		page, err := env.Service.Audit(context.Background(), authz.System(), q)
+		page, err := env.Service.AuditLog.Events(context.Background(), authz.System(), q)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"strongroom.dev/strongroom/internal/authn"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -24,18 +25,18 @@ func BenchmarkLoginStorm(b *testing.B) {
 		svc := env.Service
 		const storm = 50
 		for i := range storm {
-			if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: fmt.Sprintf("u%d@example.com", i), Role: "sales", Password: pw}); err != nil {
+			if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: fmt.Sprintf("u%d@example.com", i), Role: "sales", Password: pw}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "reader@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "reader@example.com", Role: "sales", Password: pw}); err != nil {
 			b.Fatal(err)
 		}
-		sess, err := svc.Sessions.Login(ctx, "reader@example.com", pw, service.Client{IP: "192.0.2.1"})
+		sess, err := svc.Sessions.Login(ctx, "reader@example.com", pw, identity.Client{IP: "192.0.2.1"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		reader, err := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+		reader, err := svc.Sessions.Authenticate(ctx, sess.Token, identity.Client{IP: "192.0.2.1"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -54,7 +55,7 @@ func BenchmarkLoginStorm(b *testing.B) {
 				next++
 				mu.Unlock()
 				for pb.Next() {
-					if _, err := svc.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.9"}); err != nil {
+					if _, err := svc.Sessions.Login(ctx, email, pw, identity.Client{IP: "192.0.2.9"}); err != nil {
 						b.Error(err)
 						return
 					}
@@ -75,7 +76,7 @@ func BenchmarkLoginStorm(b *testing.B) {
 							return
 						default:
 						}
-						if _, err := svc.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.9"}); err != nil {
+						if _, err := svc.Sessions.Login(ctx, email, pw, identity.Client{IP: "192.0.2.9"}); err != nil {
 							b.Error(err)
 							return
 						}

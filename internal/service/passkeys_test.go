@@ -10,6 +10,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -19,8 +20,8 @@ func TestPasskeys(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, PublicURL: "https://localhost:8443"})
 		svc := env.Service
-		c := service.Client{IP: "192.0.2.80"}
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "pk@example.com", Role: "sales", Password: pw}); err != nil {
+		c := identity.Client{IP: "192.0.2.80"}
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "pk@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		login := func() (authz.Actor, string) {

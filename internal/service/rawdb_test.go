@@ -13,7 +13,8 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -79,7 +80,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			t.Fatal(err)
 		}
 		notes := secrets["visit_notes"]
-		if _, err := f.Service.Visits.UpdateVisit(ctx, rep, visit.ID, service.VisitUpdate{CheckIn: true, Notes: &notes, Location: &crm.Location{Lat: 31.987654, Lon: 121.123456, Accuracy: 5}}); err != nil {
+		if _, err := f.Service.Visits.UpdateVisit(ctx, rep, visit.ID, records.VisitUpdate{CheckIn: true, Notes: &notes, Location: &crm.Location{Lat: 31.987654, Lon: 121.123456, Accuracy: 5}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.Service.Visits.AddPhoto(ctx, rep, visit.ID, bytes.NewReader(append(pngBytes(t), []byte(secrets["photo"])...))); err != nil {
@@ -113,13 +114,13 @@ func TestNoPlaintextAtRest(t *testing.T) {
 		if _, err := f.Service.Customers.Customer(ctx, f.admin, c.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.Customers.ListCustomers(ctx, f.admin, service.CustomerQuery{Email: secrets["email"]}); err != nil {
+		if _, err := f.Service.Customers.ListCustomers(ctx, f.admin, records.CustomerQuery{Email: secrets["email"]}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: secrets["user_email"], Role: "sales", Password: pw}); err != nil {
+		if _, err := f.Service.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: secrets["user_email"], Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Service.Sessions.Login(ctx, secrets["user_email"], pw, service.Client{IP: "192.0.2.9"}); err != nil {
+		if _, err := f.Service.Sessions.Login(ctx, secrets["user_email"], pw, identity.Client{IP: "192.0.2.9"}); err != nil {
 			t.Fatal(err)
 		}
 

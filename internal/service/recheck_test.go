@@ -17,6 +17,7 @@ import (
 	"strongroom.dev/strongroom/internal/mail"
 	"strongroom.dev/strongroom/internal/mail/mailtest"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -32,10 +33,10 @@ func TestPasswordRecheckLocks(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, Throttle: authn.NewThrottle(6000, 1000), Mail: q, PublicURL: "https://crm.example.com/"})
 		svc := env.Service
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "li.lei@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "li.lei@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		c := service.Client{IP: "198.51.100.9"}
+		c := identity.Client{IP: "198.51.100.9"}
 		sess, err := svc.Sessions.Login(ctx, "li.lei@example.com", pw, c)
 		if err != nil {
 			t.Fatal(err)
@@ -91,7 +92,7 @@ func TestSecondFactorChangesNeedAFreshProof(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, Throttle: authn.NewThrottle(6000, 1000)})
 		svc := env.Service
-		c := service.Client{IP: "198.51.100.10"}
+		c := identity.Client{IP: "198.51.100.10"}
 		secret := enrolTOTP(t, svc, clk, "wang.fang@example.com", c)
 		sess, err := svc.Sessions.Login(ctx, "wang.fang@example.com", pw, c)
 		if err != nil {
@@ -143,7 +144,7 @@ func TestOldRecoveryCodesRefused(t *testing.T) {
 		ctx := context.Background()
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, Throttle: authn.NewThrottle(6000, 1000)})
-		c := service.Client{IP: "198.51.100.12"}
+		c := identity.Client{IP: "198.51.100.12"}
 		enrolTOTP(t, env.Service, clk, "qian.li@example.com", c)
 		const old = "abcd-efgh-ijkl-mnop"
 		sum := sha256.Sum256([]byte("strongroom/recovery/v1|" + old))
@@ -170,7 +171,7 @@ func TestTOTPWindow(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, Throttle: authn.NewThrottle(6000, 1000)})
 		svc := env.Service
-		c := service.Client{IP: "198.51.100.11"}
+		c := identity.Client{IP: "198.51.100.11"}
 		secret := enrolTOTP(t, svc, clk, "zhao.lei@example.com", c)
 		for _, tt := range []struct {
 			offset time.Duration

@@ -12,6 +12,8 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -27,13 +29,13 @@ func TestRefusalsUnderFlood(t *testing.T) {
 		svc := env.Service
 		refuse := func(a authz.Actor, action string) {
 			t.Helper()
-			if err := svc.RecordRefusal(ctx, service.Refusal{Actor: a, Action: action, Route: "GET /healthz", Reason: "too many"}); err != nil {
+			if err := svc.RecordRefusal(ctx, core.Refusal{Actor: a, Action: action, Route: "GET /healthz", Reason: "too many"}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		count := func() map[string]int {
 			t.Helper()
-			page, err := svc.Audit(ctx, authz.System(), service.AuditQuery{Limit: 1000})
+			page, err := svc.AuditLog.Events(ctx, authz.System(), governance.AuditQuery{Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,14 +50,14 @@ func TestRefusalsUnderFlood(t *testing.T) {
 
 		// 500 refusals from one address, of two kinds, and from a second one.
 		for range 500 {
-			refuse(authz.Actor{IP: "198.51.100.7"}, service.RefusedRateLimit)
+			refuse(authz.Actor{IP: "198.51.100.7"}, core.RefusedRateLimit)
 		}
-		refuse(authz.Actor{IP: "198.51.100.7"}, service.RefusedCrossOrigin)
-		refuse(authz.Actor{IP: "198.51.100.8"}, service.RefusedRateLimit)
+		refuse(authz.Actor{IP: "198.51.100.7"}, core.RefusedCrossOrigin)
+		refuse(authz.Actor{IP: "198.51.100.8"}, core.RefusedRateLimit)
 		// A known caller: every refusal.
 		known := authz.Actor{UserID: "usr_00000000000000000000000000000001", IP: "198.51.100.7"}
-		refuse(known, service.RefusedForbidden)
-		refuse(known, service.RefusedForbidden)
+		refuse(known, core.RefusedForbidden)
+		refuse(known, core.RefusedForbidden)
 		want := map[string]int{
 			"security.rate_limit 198.51.100.7 ":               1,
 			"security.cross_origin 198.51.100.7 ":             1,
@@ -69,13 +71,13 @@ func TestRefusalsUnderFlood(t *testing.T) {
 		// The next minute, the address is recorded again, with the count of
 		// what was skipped.
 		clk.Advance(time.Minute)
-		refuse(authz.Actor{IP: "198.51.100.7"}, service.RefusedRateLimit)
+		refuse(authz.Actor{IP: "198.51.100.7"}, core.RefusedRateLimit)
 		want["security.rate_limit 198.51.100.7 "]++
 		want["security.refusals_skipped  "] = 1
 		if got := count(); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("a minute later: %v, want %v", got, want)
 		}
-		page, _ := svc.Audit(ctx, authz.System(), service.AuditQuery{Limit: 1000})
+		page, _ := svc.AuditLog.Events(ctx, authz.System(), governance.AuditQuery{Limit: 1000})
 		for _, e := range page.Events {
 			if e.Action == "security.refusals_skipped" && !strings.HasPrefix(e.Reason, "499 repeated refusals") {
 				t.Errorf("skipped summary: %q", e.Reason)
@@ -90,18 +92,18 @@ func TestRefusalsUnderFlood(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := range 150 {
-					svc.RecordRefusal(ctx, service.Refusal{Actor: authz.Actor{IP: fmt.Sprintf("2001:db8::%d:%d", g, i)}, Action: service.RefusedCrossOrigin})
+					svc.RecordRefusal(ctx, core.Refusal{Actor: authz.Actor{IP: fmt.Sprintf("2001:db8::%d:%d", g, i)}, Action: core.RefusedCrossOrigin})
 				}
 			}()
 		}
 		wg.Wait()
-		page, err := svc.Audit(ctx, authz.System(), service.AuditQuery{ObjectType: "route", AfterSeq: page.Events[len(page.Events)-1].Seq, Limit: 1000})
+		page, err := svc.AuditLog.Events(ctx, authz.System(), governance.AuditQuery{ObjectType: "route", AfterSeq: page.Events[len(page.Events)-1].Seq, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
 		n := 0
 		for _, e := range page.Events {
-			if e.Action == service.RefusedCrossOrigin {
+			if e.Action == core.RefusedCrossOrigin {
 				n++
 			}
 		}
@@ -123,7 +125,7 @@ func TestRefusalNotRecordedTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 		events := func(action string) int {
-			page, err := svc.Audit(context.Background(), authz.System(), service.AuditQuery{Limit: 1000})
+			page, err := svc.AuditLog.Events(context.Background(), authz.System(), governance.AuditQuery{Limit: 1000})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,28 +138,28 @@ func TestRefusalNotRecordedTwice(t *testing.T) {
 			return n
 		}
 		// The service records a break-glass by a role not designated for it.
-		ctx := service.WatchRefusals(context.Background())
+		ctx := core.WatchRefusals(context.Background())
 		if _, err := svc.Approvals.BreakGlass(ctx, f.sales2, c.ID, "the customer is on the phone right now"); !errs.Is(err, errs.Permission) {
 			t.Fatalf("break-glass by sales: %v", err)
 		}
 		if events("breakglass.open") != 1 {
 			t.Fatal("the service did not record the refused break-glass")
 		}
-		if err := svc.RecordRefusal(ctx, service.Refusal{Actor: f.sales2, Action: service.RefusedForbidden, Route: "POST /api/v1/customers/{id}/break-glass"}); err != nil {
+		if err := svc.RecordRefusal(ctx, core.Refusal{Actor: f.sales2, Action: core.RefusedForbidden, Route: "POST /api/v1/customers/{id}/break-glass"}); err != nil {
 			t.Fatal(err)
 		}
-		if n := events(service.RefusedForbidden); n != 0 {
+		if n := events(core.RefusedForbidden); n != 0 {
 			t.Fatalf("a refusal the service recorded was recorded again: %d", n)
 		}
 		// Listing users is refused without a record: the handler's is the one.
-		ctx = service.WatchRefusals(context.Background())
+		ctx = core.WatchRefusals(context.Background())
 		if _, err := svc.Users.ListUsers(ctx, f.sales1); !errs.Is(err, errs.Permission) {
 			t.Fatalf("sales lists users: %v", err)
 		}
-		if err := svc.RecordRefusal(ctx, service.Refusal{Actor: f.sales1, Action: service.RefusedForbidden, Route: "GET /api/v1/users", Reason: "you may not list users"}); err != nil {
+		if err := svc.RecordRefusal(ctx, core.Refusal{Actor: f.sales1, Action: core.RefusedForbidden, Route: "GET /api/v1/users", Reason: "you may not list users"}); err != nil {
 			t.Fatal(err)
 		}
-		if n := events(service.RefusedForbidden); n != 1 {
+		if n := events(core.RefusedForbidden); n != 1 {
 			t.Fatalf("%d forbidden events, want 1", n)
 		}
 	})

@@ -8,7 +8,8 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -49,7 +50,7 @@ func TestRevealCustomerField(t *testing.T) {
 		if err != nil || v != "110101199003071234" {
 			t.Fatalf("reveal: %q %v", v, err)
 		}
-		page, err := f.Service.Audit(ctx, f.auditor, service.AuditQuery{ObjectID: c.ID})
+		page, err := f.Service.AuditLog.Events(ctx, f.auditor, governance.AuditQuery{ObjectID: c.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +58,7 @@ func TestRevealCustomerField(t *testing.T) {
 		for _, e := range page.Events {
 			if e.Action == "customer.reveal" && e.Outcome == "success" {
 				reveals = append(reveals, e.Seq)
-				if e.Reason != service.SealedReason || len(e.Fields) != 1 || e.Fields[0] != "national_id" || e.ActorID != f.sales1.UserID {
+				if e.Reason != records.SealedReason || len(e.Fields) != 1 || e.Fields[0] != "national_id" || e.ActorID != f.sales1.UserID {
 					t.Errorf("reveal event: %+v", e)
 				}
 			}
@@ -91,7 +92,7 @@ func TestRevealCustomerField(t *testing.T) {
 				t.Fatalf("opening the reason: %+v %v", r, err)
 			}
 		}
-		page, err = f.Service.Audit(ctx, f.auditor, service.AuditQuery{ObjectID: c.ID})
+		page, err = f.Service.AuditLog.Events(ctx, f.auditor, governance.AuditQuery{ObjectID: c.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +114,7 @@ func TestRevealCustomerField(t *testing.T) {
 		if r, err := f.Service.Customers.AuditReason(ctx, f.auditor, seq); !errs.Is(err, errs.NotExist) || r.Reason != "" {
 			t.Fatalf("the reason of an erased customer: %q %v", r.Reason, err)
 		}
-		if _, problem, err := f.Service.VerifyAudit(ctx); err != nil || problem != nil {
+		if _, problem, err := f.Service.AuditLog.Verify(ctx); err != nil || problem != nil {
 			t.Fatalf("verify after erasure: %v %v", problem, err)
 		}
 	})

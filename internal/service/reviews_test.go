@@ -12,6 +12,8 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -27,7 +29,7 @@ func TestAccessReview(t *testing.T) {
 		svc := env.Service
 		sys := authz.System()
 		mk := func(email, role, team string) {
-			if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
+			if _, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -46,7 +48,7 @@ func TestAccessReview(t *testing.T) {
 		}
 		clk.Advance(91 * 24 * time.Hour)
 		login := func(email string) authz.Actor {
-			a, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, email, service.Client{}), service.Client{})
+			a, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, email, identity.Client{}), identity.Client{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +72,7 @@ func TestAccessReview(t *testing.T) {
 		if err != nil || len(rev.Items) != 5 {
 			t.Fatalf("review: %+v, %v", rev, err)
 		}
-		items := map[string]service.ReviewItem{}
+		items := map[string]governance.ReviewItem{}
 		for _, it := range rev.Items {
 			items[it.Email] = it
 		}
@@ -107,7 +109,7 @@ func TestAccessReview(t *testing.T) {
 		if err := svc.Approvals.DecideReviewItem(ctx, admin, rev.ID, items["loner@example.com"].UserID, false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Sessions.Login(ctx, "loner@example.com", pw, service.Client{}); !errs.Is(err, errs.Unauthenticated) {
+		if _, err := svc.Sessions.Login(ctx, "loner@example.com", pw, identity.Client{}); !errs.Is(err, errs.Unauthenticated) {
 			t.Fatalf("a revoked user still logs in: %v", err)
 		}
 		for _, email := range []string{"boss@example.com", "night@example.com"} {

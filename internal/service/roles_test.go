@@ -9,6 +9,9 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -38,20 +41,20 @@ func TestDefinedRoles(t *testing.T) {
 		if _, err := svc.Roles.SaveRole(ctx, f.admin, clerk); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Users.CreateUser(ctx, f.admin, service.NewUser{Email: "clerk@example.com", Role: "claims_clerk", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, f.admin, identity.NewUser{Email: "clerk@example.com", Role: "claims_clerk", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		sess, err := svc.Sessions.Login(ctx, "clerk@example.com", pw, service.Client{})
+		sess, err := svc.Sessions.Login(ctx, "clerk@example.com", pw, identity.Client{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		read := func() crm.Customer {
 			t.Helper()
-			a, err := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{})
+			a, err := svc.Sessions.Authenticate(ctx, sess.Token, identity.Client{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, err := svc.Customers.ListCustomers(ctx, a, service.CustomerQuery{})
+			page, err := svc.Customers.ListCustomers(ctx, a, records.CustomerQuery{})
 			if err != nil || len(page.Customers) != 1 {
 				t.Fatalf("clerk's list: %+v, %v", page, err)
 			}
@@ -137,7 +140,7 @@ func TestRoleNetworks(t *testing.T) {
 		if err != nil || len(nets) != 2 {
 			t.Fatalf("set: %v, %v", nets, err)
 		}
-		office, home := service.Client{IP: "10.20.3.4"}, service.Client{IP: "203.0.113.50"}
+		office, home := identity.Client{IP: "10.20.3.4"}, identity.Client{IP: "203.0.113.50"}
 		sess, err := svc.Sessions.Login(ctx, "sales1@example.com", pw, office)
 		if err != nil {
 			t.Fatalf("login from the office: %v", err)
@@ -178,7 +181,7 @@ func TestRoleNetworks(t *testing.T) {
 	})
 }
 
-func mustLogin(t *testing.T, svc *service.Service, email string, c service.Client) string {
+func mustLogin(t *testing.T, svc *service.Service, email string, c identity.Client) string {
 	t.Helper()
 	s, err := svc.Sessions.Login(context.Background(), email, pw, c)
 	if err != nil {
@@ -211,10 +214,10 @@ func TestApplyTemplate(t *testing.T) {
 		if _, err := svc.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("national_id", "110101199003071234")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Users.CreateUser(ctx, f.admin, service.NewUser{Email: "kyc@example.com", Role: "kyc_analyst", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, f.admin, identity.NewUser{Email: "kyc@example.com", Role: "kyc_analyst", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		kyc, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "kyc@example.com", service.Client{}), service.Client{})
+		kyc, _ := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "kyc@example.com", identity.Client{}), identity.Client{})
 		got, err := svc.Customers.Customer(ctx, kyc, c.ID)
 		if err != nil || got.Fields["national_id"] == "110101199003071234" || got.Fields["national_id"] == "" || got.Fields["name"] != "Sun Wei" {
 			t.Fatalf("the KYC analyst sees %v, %v; want the name and a masked national id", got.Fields, err)
@@ -264,7 +267,7 @@ func TestCustomerAudience(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[string]service.Viewer{}
+		got := map[string]governance.Viewer{}
 		for _, v := range viewers {
 			got[v.Email] = v
 		}
@@ -313,7 +316,7 @@ func TestSeveralRoles(t *testing.T) {
 				t.Fatalf("stored roles %q, want marketing,sales", u.Role)
 			}
 		}
-		a, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "sales1@example.com", service.Client{}), service.Client{})
+		a, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "sales1@example.com", identity.Client{}), identity.Client{})
 		if err != nil || len(a.Roles) != 2 {
 			t.Fatalf("actor: %+v, %v", a.Roles, err)
 		}
@@ -337,10 +340,10 @@ func TestSeveralRoles(t *testing.T) {
 		if _, err := svc.Roles.SetRoleNetworks(ctx, f.admin, "marketing", []string{"10.0.0.0/8"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "sales2@example.com", service.Client{IP: "203.0.113.1"}), service.Client{IP: "203.0.113.1"}); err != nil {
+		if _, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, "sales2@example.com", identity.Client{IP: "203.0.113.1"}), identity.Client{IP: "203.0.113.1"}); err != nil {
 			t.Fatalf("a user without the limited role: %v", err)
 		}
-		if _, err := svc.Sessions.Login(ctx, "sales1@example.com", pw, service.Client{IP: "203.0.113.1"}); !errs.Is(err, errs.Unauthenticated) {
+		if _, err := svc.Sessions.Login(ctx, "sales1@example.com", pw, identity.Client{IP: "203.0.113.1"}); !errs.Is(err, errs.Unauthenticated) {
 			t.Fatalf("a holder of a limited role among others logged in from outside: %v", err)
 		}
 	})
@@ -355,12 +358,12 @@ func TestNestedTeams(t *testing.T) {
 		svc := f.Service
 		sys := authz.System()
 		for _, u := range []struct{ email, role, team string }{{"boss@example.com", "manager", "north"}, {"ne@example.com", "sales", "north-east"}, {"ne1@example.com", "sales", "ne-1"}} {
-			if _, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: u.email, Role: u.role, Team: u.team, Password: pw}); err != nil {
+			if _, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: u.email, Role: u.role, Team: u.team, Password: pw}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		session := func(email string) authz.Actor {
-			a, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, email, service.Client{}), service.Client{})
+			a, err := svc.Sessions.Authenticate(ctx, mustLogin(t, svc, email, identity.Client{}), identity.Client{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -369,7 +372,7 @@ func TestNestedTeams(t *testing.T) {
 		c1, _ := svc.Customers.CreateCustomer(ctx, session("ne@example.com"), input("name", "North East Client"))
 		c2, _ := svc.Customers.CreateCustomer(ctx, session("ne1@example.com"), input("name", "Deep Client"))
 		count := func() int {
-			page, err := svc.Customers.ListCustomers(ctx, session("boss@example.com"), service.CustomerQuery{})
+			page, err := svc.Customers.ListCustomers(ctx, session("boss@example.com"), records.CustomerQuery{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -418,7 +421,7 @@ func TestLastAdminStays(t *testing.T) {
 		if err := svc.Approvals.DecideReviewItem(ctx, authz.System(), rev.ID, f.admin.UserID, false); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("a review revoked the last admin: %v", err)
 		}
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "admin2@example.com", Role: "admin", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		if err := svc.Users.SetUserDisabled(ctx, authz.System(), f.admin.UserID, true); err != nil {

@@ -11,6 +11,8 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -29,14 +31,14 @@ func newFixtureTB(t testing.TB, db testkit.DB) *fixture {
 	f := &fixture{Env: env}
 	ctx := context.Background()
 	login := func(email, role string) authz.Actor {
-		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Password: pw}); err != nil {
+		if _, err := env.Service.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: email, Role: role, Password: pw}); err != nil {
 			t.Fatalf("create %s: %v", email, err)
 		}
-		sess, err := env.Service.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.1"})
+		sess, err := env.Service.Sessions.Login(ctx, email, pw, identity.Client{IP: "192.0.2.1"})
 		if err != nil {
 			t.Fatalf("login %s: %v", email, err)
 		}
-		a, err := env.Service.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+		a, err := env.Service.Sessions.Authenticate(ctx, sess.Token, identity.Client{IP: "192.0.2.1"})
 		if err != nil {
 			t.Fatalf("authenticate %s: %v", email, err)
 		}
@@ -121,16 +123,16 @@ func TestCustomerAccessByRole(t *testing.T) {
 		}
 		for _, tt := range []struct {
 			actor authz.Actor
-			q     service.CustomerQuery
+			q     records.CustomerQuery
 			want  []string
 		}{
-			{f.sales1, service.CustomerQuery{}, []string{c.ID}},
-			{f.sales2, service.CustomerQuery{}, []string{c2.ID}},
-			{f.admin, service.CustomerQuery{}, []string{c.ID, c2.ID}},
-			{f.admin, service.CustomerQuery{Email: " ALICE@example.com"}, []string{c2.ID}},
-			{f.admin, service.CustomerQuery{Phone: "+86 13800138000"}, []string{c.ID}},
-			{f.admin, service.CustomerQuery{NationalID: "110101199003071234"}, []string{c.ID}},
-			{f.sales2, service.CustomerQuery{Email: "wang@example.com"}, nil},
+			{f.sales1, records.CustomerQuery{}, []string{c.ID}},
+			{f.sales2, records.CustomerQuery{}, []string{c2.ID}},
+			{f.admin, records.CustomerQuery{}, []string{c.ID, c2.ID}},
+			{f.admin, records.CustomerQuery{Email: " ALICE@example.com"}, []string{c2.ID}},
+			{f.admin, records.CustomerQuery{Phone: "+86 13800138000"}, []string{c.ID}},
+			{f.admin, records.CustomerQuery{NationalID: "110101199003071234"}, []string{c.ID}},
+			{f.sales2, records.CustomerQuery{Email: "wang@example.com"}, nil},
 		} {
 			page, err := svc.Customers.ListCustomers(ctx, tt.actor, tt.q)
 			if err != nil {
@@ -144,10 +146,10 @@ func TestCustomerAccessByRole(t *testing.T) {
 				t.Errorf("list %+v as %s = %v, want %v", tt.q, tt.actor.UserID, ids, tt.want)
 			}
 		}
-		if _, err := svc.Customers.ListCustomers(ctx, f.sales1, service.CustomerQuery{NationalID: "110101199003071234"}); !errs.Is(err, errs.Invalid) {
+		if _, err := svc.Customers.ListCustomers(ctx, f.sales1, records.CustomerQuery{NationalID: "110101199003071234"}); !errs.Is(err, errs.Invalid) {
 			t.Errorf("sales searching by masked national_id: err = %v, want invalid", err)
 		}
-		if _, err := svc.Customers.ListCustomers(ctx, f.auditor, service.CustomerQuery{}); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Customers.ListCustomers(ctx, f.auditor, records.CustomerQuery{}); !errs.Is(err, errs.Permission) {
 			t.Errorf("auditor listing customers: err = %v, want permission", err)
 		}
 
@@ -177,7 +179,7 @@ func TestListPaging(t *testing.T) {
 			want[c.ID] = true
 		}
 		seen := map[string]bool{}
-		q := service.CustomerQuery{Limit: 3}
+		q := records.CustomerQuery{Limit: 3}
 		pages := 0
 		for {
 			page, err := f.Service.Customers.ListCustomers(ctx, f.admin, q)
@@ -202,7 +204,7 @@ func TestListPaging(t *testing.T) {
 		// Newest first pages through the same customers in the opposite order.
 		var oldest, newest []string
 		for _, newestFirst := range []bool{false, true} {
-			q := service.CustomerQuery{Limit: 2, Newest: newestFirst}
+			q := records.CustomerQuery{Limit: 2, Newest: newestFirst}
 			for {
 				page, err := f.Service.Customers.ListCustomers(ctx, f.admin, q)
 				if err != nil {
@@ -225,7 +227,7 @@ func TestListPaging(t *testing.T) {
 		if len(oldest) != 7 || !slices.Equal(oldest, newest) {
 			t.Errorf("newest first is not the reverse of oldest first:\n%v\n%v", oldest, newest)
 		}
-		for _, bad := range []service.CustomerQuery{{Cursor: "not-a-cursor"}, {Limit: 201}, {Limit: -1}, {Email: "not an email"}} {
+		for _, bad := range []records.CustomerQuery{{Cursor: "not-a-cursor"}, {Limit: 201}, {Limit: -1}, {Email: "not an email"}} {
 			if _, err := f.Service.Customers.ListCustomers(ctx, f.admin, bad); !errs.Is(err, errs.Invalid) {
 				t.Errorf("query %+v: err = %v, want invalid", bad, err)
 			}
@@ -238,7 +240,7 @@ func TestLoginAndSessions(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		svc := f.Service
-		c := service.Client{IP: "198.51.100.7"}
+		c := identity.Client{IP: "198.51.100.7"}
 		for _, tt := range []struct{ email, password string }{
 			{"sales1@example.com", "wrong password here"},
 			{"nobody@example.com", pw},
@@ -303,16 +305,16 @@ func TestUserRules(t *testing.T) {
 		for _, tt := range []struct {
 			name  string
 			actor authz.Actor
-			in    service.NewUser
+			in    identity.NewUser
 			kind  errs.Kind
 		}{
-			{"taken email", authz.System(), service.NewUser{Email: "ADMIN@example.com", Role: "sales", Password: pw}, errs.Invalid},
-			{"short password", authz.System(), service.NewUser{Email: "x@example.com", Role: "sales", Password: "short"}, errs.Invalid},
-			{"password holds email", authz.System(), service.NewUser{Email: "lihua@example.com", Role: "sales", Password: "lihua-is-my-name-ok"}, errs.Invalid},
-			{"unknown role", authz.System(), service.NewUser{Email: "x@example.com", Role: "root", Password: pw}, errs.Invalid},
-			{"bad email", authz.System(), service.NewUser{Email: "x@", Role: "sales", Password: pw}, errs.Invalid},
-			{"sales may not", f.sales1, service.NewUser{Email: "x@example.com", Role: "sales", Password: pw}, errs.Permission},
-			{"auditor may not", f.auditor, service.NewUser{Email: "x@example.com", Role: "admin", Password: pw}, errs.Permission},
+			{"taken email", authz.System(), identity.NewUser{Email: "ADMIN@example.com", Role: "sales", Password: pw}, errs.Invalid},
+			{"short password", authz.System(), identity.NewUser{Email: "x@example.com", Role: "sales", Password: "short"}, errs.Invalid},
+			{"password holds email", authz.System(), identity.NewUser{Email: "lihua@example.com", Role: "sales", Password: "lihua-is-my-name-ok"}, errs.Invalid},
+			{"unknown role", authz.System(), identity.NewUser{Email: "x@example.com", Role: "root", Password: pw}, errs.Invalid},
+			{"bad email", authz.System(), identity.NewUser{Email: "x@", Role: "sales", Password: pw}, errs.Invalid},
+			{"sales may not", f.sales1, identity.NewUser{Email: "x@example.com", Role: "sales", Password: pw}, errs.Permission},
+			{"auditor may not", f.auditor, identity.NewUser{Email: "x@example.com", Role: "admin", Password: pw}, errs.Permission},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				if _, err := f.Service.Users.CreateUser(ctx, tt.actor, tt.in); !errs.Is(err, tt.kind) {
@@ -350,7 +352,7 @@ func TestNameSearch(t *testing.T) {
 			{f.sales1, "Bob", nil},
 			{f.sales2, "alice", []string{"Alice Hidden"}},
 		} {
-			page, err := f.Service.Customers.ListCustomers(ctx, tt.actor, service.CustomerQuery{Name: tt.q})
+			page, err := f.Service.Customers.ListCustomers(ctx, tt.actor, records.CustomerQuery{Name: tt.q})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -362,17 +364,17 @@ func TestNameSearch(t *testing.T) {
 				t.Errorf("%q as %s: %v, want %v", tt.q, tt.actor.UserID, got, tt.want)
 			}
 		}
-		if _, err := f.Service.Customers.ListCustomers(ctx, f.sales1, service.CustomerQuery{Name: "王"}); !errs.Is(err, errs.Invalid) {
+		if _, err := f.Service.Customers.ListCustomers(ctx, f.sales1, records.CustomerQuery{Name: "王"}); !errs.Is(err, errs.Invalid) {
 			t.Errorf("one character: %v", err)
 		}
 		// Renaming moves the tokens; deleting removes them.
 		if _, err := f.Service.Customers.UpdateCustomer(ctx, f.sales1, ids["Alice Smith"], input("name", "Alicia Smith")); err != nil {
 			t.Fatal(err)
 		}
-		if page, _ := f.Service.Customers.ListCustomers(ctx, f.sales1, service.CustomerQuery{Name: "alicia"}); len(page.Customers) != 1 {
+		if page, _ := f.Service.Customers.ListCustomers(ctx, f.sales1, records.CustomerQuery{Name: "alicia"}); len(page.Customers) != 1 {
 			t.Errorf("after rename: %d", len(page.Customers))
 		}
-		if page, _ := f.Service.Customers.ListCustomers(ctx, f.sales1, service.CustomerQuery{Name: "alice smith"}); len(page.Customers) != 0 {
+		if page, _ := f.Service.Customers.ListCustomers(ctx, f.sales1, records.CustomerQuery{Name: "alice smith"}); len(page.Customers) != 0 {
 			t.Errorf("old name still found: %d", len(page.Customers))
 		}
 		if err := f.Service.Customers.DeleteCustomer(ctx, f.admin, ids["王小明"]); err != nil {
@@ -400,14 +402,14 @@ func TestTags(t *testing.T) {
 		if _, err := f.Service.Customers.CreateCustomer(ctx, f.sales2, input("name", "Other VIP", "tags", "vip")); err != nil {
 			t.Fatal(err)
 		}
-		page, err := f.Service.Customers.ListCustomers(ctx, f.sales1, service.CustomerQuery{Tag: "vip"})
+		page, err := f.Service.Customers.ListCustomers(ctx, f.sales1, records.CustomerQuery{Tag: "vip"})
 		if err != nil || len(page.Customers) != 1 || page.Customers[0].ID != vip.ID {
 			t.Fatalf("by tag: %+v %v", page.Customers, err)
 		}
 		if _, err := f.Service.Customers.UpdateCustomer(ctx, f.sales1, vip.ID, input("tags", "")); err != nil {
 			t.Fatal(err)
 		}
-		if page, _ := f.Service.Customers.ListCustomers(ctx, f.sales1, service.CustomerQuery{Tag: "VIP"}); len(page.Customers) != 0 {
+		if page, _ := f.Service.Customers.ListCustomers(ctx, f.sales1, records.CustomerQuery{Tag: "VIP"}); len(page.Customers) != 0 {
 			t.Fatalf("cleared tag still matches: %d", len(page.Customers))
 		}
 		many := make([]string, 21)

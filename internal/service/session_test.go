@@ -11,6 +11,8 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -28,10 +30,10 @@ func TestSessionTimeouts(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now})
 		svc := env.Service
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "a@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "a@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		c := service.Client{IP: "192.0.2.1"}
+		c := identity.Client{IP: "192.0.2.1"}
 
 		t.Run("idle", func(t *testing.T) {
 			s, err := svc.Sessions.Login(ctx, "a@example.com", pw, c)
@@ -82,13 +84,13 @@ func TestLoginThrottledAndAudited(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, Throttle: authn.NewThrottle(600, 1000)})
 		svc := env.Service
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "a@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "a@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "aud@example.com", Role: "auditor", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "aud@example.com", Role: "auditor", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		c := service.Client{IP: "203.0.113.5"}
+		c := identity.Client{IP: "203.0.113.5"}
 		for _, email := range []string{"a@example.com", "ghost@example.com"} {
 			for i := range 5 {
 				if _, err := svc.Sessions.Login(ctx, email, "wrong password number x", c); !errs.Is(err, errs.Unauthenticated) {
@@ -111,7 +113,7 @@ func TestLoginThrottledAndAudited(t *testing.T) {
 			t.Fatal(err)
 		}
 		aud, _ := svc.Sessions.Authenticate(ctx, sess.Token, c)
-		page, err := svc.Audit(ctx, aud, service.AuditQuery{Limit: 1000})
+		page, err := svc.AuditLog.Events(ctx, aud, governance.AuditQuery{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -17,7 +18,7 @@ func TestMySessions(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		svc := f.Service
-		phone := service.Client{IP: "198.51.100.20", UserAgent: "Mozilla/5.0 (iPhone) Safari"}
+		phone := identity.Client{IP: "198.51.100.20", UserAgent: "Mozilla/5.0 (iPhone) Safari"}
 		s2, err := svc.Sessions.Login(ctx, "sales1@example.com", pw, phone)
 		if err != nil {
 			t.Fatal(err)
@@ -26,7 +27,7 @@ func TestMySessions(t *testing.T) {
 		if err != nil || len(list) != 2 {
 			t.Fatalf("sessions: %+v %v", list, err)
 		}
-		var current, other *service.SessionInfo
+		var current, other *identity.SessionInfo
 		for i := range list {
 			if list[i].Current {
 				current = &list[i]
@@ -53,13 +54,13 @@ func TestMySessions(t *testing.T) {
 			t.Fatalf("ended session still works: %v", err)
 		}
 		// End all others; then the cap: at most MaxSessions at once.
-		for range service.MaxSessions + 2 {
+		for range identity.MaxSessions + 2 {
 			if _, err := svc.Sessions.Login(ctx, "sales1@example.com", pw, phone); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if all, _ := svc.Sessions.Sessions(ctx, f.admin, f.sales1.UserID); len(all) != service.MaxSessions {
-			t.Fatalf("%d sessions, want the cap %d", len(all), service.MaxSessions)
+		if all, _ := svc.Sessions.Sessions(ctx, f.admin, f.sales1.UserID); len(all) != identity.MaxSessions {
+			t.Fatalf("%d sessions, want the cap %d", len(all), identity.MaxSessions)
 		}
 		latest, err := svc.Sessions.Login(ctx, "sales1@example.com", pw, phone)
 		if err != nil {
@@ -70,7 +71,7 @@ func TestMySessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		n, err := svc.Sessions.EndOtherSessions(ctx, me)
-		if err != nil || n != service.MaxSessions-1 {
+		if err != nil || n != identity.MaxSessions-1 {
 			t.Fatalf("ended %d: %v", n, err)
 		}
 		if left, _ := svc.Sessions.Sessions(ctx, me, ""); len(left) != 1 || !left[0].Current {
@@ -84,7 +85,7 @@ func TestDisableAndChangePassword(t *testing.T) {
 		f := newFixture(t, db)
 		ctx := context.Background()
 		svc := f.Service
-		c := service.Client{IP: "192.0.2.1"}
+		c := identity.Client{IP: "192.0.2.1"}
 		other, err := svc.Sessions.Login(ctx, "sales1@example.com", pw, c)
 		if err != nil {
 			t.Fatal(err)
@@ -149,11 +150,11 @@ func TestDisableDormant(t *testing.T) {
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now})
 		svc := env.Service
 		for _, u := range []struct{ email, role string }{{"boss@example.com", "admin"}, {"active@example.com", "sales"}, {"idle@example.com", "sales"}, {"never@example.com", "sales"}} {
-			if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: u.email, Role: u.role, Password: pw}); err != nil {
+			if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: u.email, Role: u.role, Password: pw}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		c := service.Client{}
+		c := identity.Client{}
 		for _, e := range []string{"boss@example.com", "active@example.com", "idle@example.com"} {
 			if _, err := svc.Sessions.Login(ctx, e, pw, c); err != nil {
 				t.Fatal(err)

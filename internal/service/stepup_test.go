@@ -11,6 +11,8 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -23,9 +25,9 @@ func TestStepUp(t *testing.T) {
 		clk := &clock{now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
 		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now})
 		svc := env.Service
-		c := service.Client{IP: "192.0.2.9"}
+		c := identity.Client{IP: "192.0.2.9"}
 		session := func(email, role string) (authz.Actor, string) {
-			if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Password: pw}); err != nil {
+			if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: email, Role: role, Password: pw}); err != nil {
 				t.Fatal(err)
 			}
 			sess, err := svc.Sessions.Login(ctx, email, pw, c)
@@ -60,7 +62,7 @@ func TestStepUp(t *testing.T) {
 				return err
 			}},
 			{"export", &sales, func(a authz.Actor) error {
-				_, err := svc.Customers.ExportCustomers(ctx, a, service.CustomerQuery{}, &bytes.Buffer{})
+				_, err := svc.Customers.ExportCustomers(ctx, a, records.CustomerQuery{}, &bytes.Buffer{})
 				return err
 			}},
 			{"role change", &admin, func(a authz.Actor) error {
@@ -72,7 +74,7 @@ func TestStepUp(t *testing.T) {
 				return err
 			}},
 			{"create a user", &admin, func(a authz.Actor) error {
-				_, err := svc.Users.CreateUser(ctx, a, service.NewUser{Email: "n" + a.SessionID + "@example.com", Role: "sales", Password: pw})
+				_, err := svc.Users.CreateUser(ctx, a, identity.NewUser{Email: "n" + a.SessionID + "@example.com", Role: "sales", Password: pw})
 				return err
 			}},
 			{"disable", &admin, func(a authz.Actor) error { return svc.Users.SetUserDisabled(ctx, a, target.UserID, false) }},
@@ -92,7 +94,7 @@ func TestStepUp(t *testing.T) {
 				t.Errorf("%s 5 minutes after login: %v, want a step-up", s.name, err)
 			}
 		}
-		if _, err := svc.Customers.ListCustomers(ctx, sales, service.CustomerQuery{}); err != nil {
+		if _, err := svc.Customers.ListCustomers(ctx, sales, records.CustomerQuery{}); err != nil {
 			t.Fatalf("an ordinary read needs no step-up: %v", err)
 		}
 

@@ -12,20 +12,22 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
 func login(t testing.TB, svc *service.Service, email, role, team string) authz.Actor {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
+	if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: email, Role: role, Team: team, Password: pw}); err != nil {
 		t.Fatal(err)
 	}
-	sess, err := svc.Sessions.Login(ctx, email, pw, service.Client{IP: "192.0.2.1"})
+	sess, err := svc.Sessions.Login(ctx, email, pw, identity.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+	a, err := svc.Sessions.Authenticate(ctx, sess.Token, identity.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,26 +84,26 @@ func TestVisits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckOut: true}); !errs.Is(err, errs.Conflict) {
+		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, records.VisitUpdate{CheckOut: true}); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("check out before in: %v", err)
 		}
-		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckIn: true, Location: &crm.Location{Lat: 91}}); !errs.Is(err, errs.Invalid) {
+		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, records.VisitUpdate{CheckIn: true, Location: &crm.Location{Lat: 91}}); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("bad latitude: %v", err)
 		}
-		if _, err := svc.Visits.UpdateVisit(ctx, manager, v.ID, service.VisitUpdate{CheckIn: true}); !errs.Is(err, errs.Permission) {
+		if _, err := svc.Visits.UpdateVisit(ctx, manager, v.ID, records.VisitUpdate{CheckIn: true}); !errs.Is(err, errs.Permission) {
 			t.Fatalf("manager checking the rep in: %v", err)
 		}
-		in, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckIn: true, Location: &crm.Location{Lat: 31.2304, Lon: 121.4737, Accuracy: 12}})
+		in, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, records.VisitUpdate{CheckIn: true, Location: &crm.Location{Lat: 31.2304, Lon: 121.4737, Accuracy: 12}})
 		if err != nil || in.Status() != "in_progress" || in.CheckinLoc == nil || in.CheckinLoc.Lat != 31.2304 {
 			t.Fatalf("check in: %+v %v", in, err)
 		}
-		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckIn: true}); !errs.Is(err, errs.Conflict) {
+		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, records.VisitUpdate{CheckIn: true}); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("second check in: %v", err)
 		}
 		if _, err := svc.Visits.AddPhoto(ctx, rep, v.ID, strings.NewReader("#!/bin/sh\necho not an image")); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("a script as a photo: %v", err)
 		}
-		if _, err := svc.Visits.AddPhoto(ctx, rep, v.ID, bytes.NewReader(make([]byte, service.MaxPhoto+1))); !errs.Is(err, errs.TooLarge) {
+		if _, err := svc.Visits.AddPhoto(ctx, rep, v.ID, bytes.NewReader(make([]byte, records.MaxPhoto+1))); !errs.Is(err, errs.TooLarge) {
 			t.Fatalf("oversize photo: %v", err)
 		}
 		photo, err := svc.Visits.AddPhoto(ctx, rep, v.ID, bytes.NewReader(pngBytes(t)))
@@ -109,7 +111,7 @@ func TestVisits(t *testing.T) {
 			t.Fatalf("photo: %+v %v", photo, err)
 		}
 		notes := "Shelf space doubled; manager wants samples"
-		out, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, service.VisitUpdate{CheckOut: true, Notes: &notes, Location: &crm.Location{Lat: 31.2305, Lon: 121.4738, Accuracy: 20}})
+		out, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, records.VisitUpdate{CheckOut: true, Notes: &notes, Location: &crm.Location{Lat: 31.2305, Lon: 121.4738, Accuracy: 20}})
 		if err != nil || out.Status() != "done" || out.Notes != notes || len(out.Photos) != 1 {
 			t.Fatalf("check out: %+v %v", out, err)
 		}

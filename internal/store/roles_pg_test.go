@@ -17,6 +17,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -95,14 +96,14 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 	// DDL), starts the service (keyring check) and works through it.
 	env := testkit.NewEnv(t, testkit.DB{Engine: store.Postgres, DSN: appDSN, Schema: schema}, service.Options{})
 	svc := env.Service
-	if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin@example.com", Role: "admin", Password: "a long enough passphrase for tests"}); err != nil {
+	if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "admin@example.com", Role: "admin", Password: "a long enough passphrase for tests"}); err != nil {
 		t.Fatalf("create a user as the app role: %v", err)
 	}
-	sess, err := svc.Sessions.Login(ctx, "admin@example.com", "a long enough passphrase for tests", service.Client{IP: "192.0.2.1"})
+	sess, err := svc.Sessions.Login(ctx, "admin@example.com", "a long enough passphrase for tests", identity.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatalf("log in as the app role: %v", err)
 	}
-	a, err := svc.Sessions.Authenticate(ctx, sess.Token, service.Client{IP: "192.0.2.1"})
+	a, err := svc.Sessions.Authenticate(ctx, sess.Token, identity.Client{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 	if err := svc.Sessions.Logout(ctx, a); err != nil {
 		t.Fatalf("log out as the app role: %v", err)
 	}
-	if n, problem, err := svc.VerifyAudit(ctx); err != nil || problem != nil || n < 5 {
+	if n, problem, err := svc.AuditLog.Verify(ctx); err != nil || problem != nil || n < 5 {
 		t.Fatalf("verify: %d %v %v", n, problem, err)
 	}
 

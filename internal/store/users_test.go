@@ -8,6 +8,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -20,7 +21,7 @@ func TestUserLocale(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		ctx := context.Background()
 		env := testkit.NewEnv(t, db, service.Options{})
-		u, err := env.Service.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "ming@example.com", Role: "sales", Password: "a long enough passphrase for tests"})
+		u, err := env.Service.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "ming@example.com", Role: "sales", Password: "a long enough passphrase for tests"})
 		if err != nil {
 			t.Fatal(err)
 		}

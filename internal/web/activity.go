@@ -7,7 +7,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // logActivity records a call, meeting, note or task from the customer
@@ -46,8 +46,8 @@ func (h *customersPages) completeTask(q *request) error {
 }
 
 type dashboardView struct {
-	Tasks    []service.Task
-	Pipeline []service.StageColumn // nil when the actor may not read deals
+	Tasks    []records.Task
+	Pipeline []records.StageColumn // nil when the actor may not read deals
 	Visits   []crm.Visit           // today's
 }
 

@@ -8,17 +8,19 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
 )
 
 type adminView struct {
-	Users       []service.User
+	Users       []core.User
 	Roles       []authz.Role
 	Stages      string // one stage a line: id probability outcome
 	Error       string
-	Policy      service.Policy
+	Policy      governance.Policy
 	HasPolicy   bool
-	Acceptances []service.Acceptance
+	Acceptances []governance.Acceptance
 	MFARoles    map[string]bool // roles that must use two-step login
 	// Link is an invitation or reset link to pass on by hand, shown once
 	// when no mail relay is configured; LinkFor is whose it is.
@@ -78,9 +80,9 @@ func (h *adminPages) renderAdminView(q *request, v adminView) error {
 		}
 		return strings.Join(out, "\n")
 	}
-	v.RevealLevels, v.DeleteLevels, v.GlassLevels = lines(rules[service.KindRevealSpecial]), lines(rules[service.KindDelete]), lines(rules[service.KindBreakGlass])
-	v.RoleLevels, v.ExportLevels = lines(rules[service.KindRoleChange]), lines(rules[service.KindBulkExport])
-	v.EditLevels = lines(rules[service.KindRoleEdit])
+	v.RevealLevels, v.DeleteLevels, v.GlassLevels = lines(rules[core.KindRevealSpecial]), lines(rules[core.KindDelete]), lines(rules[core.KindBreakGlass])
+	v.RoleLevels, v.ExportLevels = lines(rules[core.KindRoleChange]), lines(rules[core.KindBulkExport])
+	v.EditLevels = lines(rules[core.KindRoleEdit])
 	glass, err := h.approvalsSvc.BreakGlassRoles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
@@ -125,7 +127,7 @@ func (h *adminPages) adminError(q *request, err error, stages string) error {
 }
 
 func (h *adminPages) addUser(q *request) error {
-	_, err := h.usersSvc.CreateUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
+	_, err := h.usersSvc.CreateUser(q.r.Context(), q.actor, identity.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
 		Team: q.r.PostFormValue("team"), Password: q.r.PostFormValue("password")})
 	if err != nil {
 		return h.adminError(q, err, "")
@@ -137,7 +139,7 @@ func (h *adminPages) addUser(q *request) error {
 // inviteUser invites by email; without a mail relay the page shows the
 // link for the administrator to pass on.
 func (h *adminPages) inviteUser(q *request) error {
-	inv, err := h.usersSvc.InviteUser(q.r.Context(), q.actor, service.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
+	inv, err := h.usersSvc.InviteUser(q.r.Context(), q.actor, identity.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
 		Team: q.r.PostFormValue("team")})
 	if err != nil {
 		return h.adminError(q, err, "")
@@ -176,7 +178,7 @@ func (h *adminPages) updateUser(q *request) error {
 	roles := strings.Join(q.r.PostForm["role"], ",")
 	if _, err := h.usersSvc.SetUserRole(q.r.Context(), q.actor, id, roles); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
-			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleChange, ObjectID: id, Field: roles})
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRoleChange, ObjectID: id, Field: roles})
 		}
 		return h.adminError(q, err, "")
 	}

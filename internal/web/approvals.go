@@ -5,7 +5,8 @@ import (
 	"strings"
 
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 // The approvals inbox: requests waiting for my decision, my own, and (for
@@ -13,7 +14,7 @@ import (
 // breaking glass.
 
 type approvalsView struct {
-	Waiting, Mine, Others []service.AccessRequest
+	Waiting, Mine, Others []governance.AccessRequest
 }
 
 func (h *approvalsPages) showApprovals(q *request) error {
@@ -57,7 +58,7 @@ func (h *Handler) renderAccessForm(q *request, status int, v accessFormView) err
 func (h *approvalsPages) requestAccess(q *request) error {
 	v := accessFormView{Kind: q.r.PostFormValue("kind"), ObjectID: q.r.PostFormValue("object_id"), Field: q.r.PostFormValue("field"), Reason: q.r.PostFormValue("reason")}
 	if v.Kind == "" {
-		v.Kind = service.KindRevealSpecial
+		v.Kind = core.KindRevealSpecial
 	}
 	if _, err := h.approvalsSvc.RequestApproval(q.r.Context(), q.actor, v.Kind, v.ObjectID, v.Field, v.Reason); err != nil {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
@@ -96,7 +97,7 @@ func (h *approvalsPages) breakGlass(q *request) error {
 // saveApprovalRules takes the admin page's form: one level a line, roles
 // separated by commas or spaces, per kind; and the break-glass roles.
 func (h *adminPages) saveApprovalRules(q *request) error {
-	for _, kind := range []string{service.KindRevealSpecial, service.KindDelete, service.KindRoleChange, service.KindRoleEdit, service.KindBulkExport, service.KindBreakGlass} {
+	for _, kind := range []string{core.KindRevealSpecial, core.KindDelete, core.KindRoleChange, core.KindRoleEdit, core.KindBulkExport, core.KindBreakGlass} {
 		var levels [][]string
 		for _, line := range strings.Split(q.r.PostFormValue(kind), "\n") {
 			if roles := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' || r == '\r' || r == '\t' }); len(roles) > 0 {

@@ -7,7 +7,8 @@ import (
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 type auditView struct {
@@ -19,8 +20,8 @@ type auditView struct {
 
 func (h *auditPages) listAudit(q *request) error {
 	qs := q.r.URL.Query()
-	v := auditView{Actor: qs.Get("actor"), ObjectID: qs.Get("object_id"), Sealed: service.SealedReason}
-	aq := service.AuditQuery{ActorID: v.Actor, ObjectID: v.ObjectID, Limit: 100}
+	v := auditView{Actor: qs.Get("actor"), ObjectID: qs.Get("object_id"), Sealed: records.SealedReason}
+	aq := governance.AuditQuery{ActorID: v.Actor, ObjectID: v.ObjectID, Limit: 100}
 	if a := qs.Get("after"); a != "" {
 		n, err := httpx.WholeNumber("after", a)
 		if err != nil {
@@ -28,7 +29,7 @@ func (h *auditPages) listAudit(q *request) error {
 		}
 		aq.AfterSeq = n
 	}
-	page, err := h.svc.Audit(q.r.Context(), q.actor, aq)
+	page, err := h.auditSvc.Events(q.r.Context(), q.actor, aq)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 type companyListView struct {
@@ -43,7 +43,7 @@ func (h *companiesPages) searchCompanies(q *request) error {
 }
 
 func (h *companiesPages) companies(q *request, v companyListView, cursor string) error {
-	page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: cursor})
+	page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, records.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: cursor})
 	if errs.Is(err, errs.Invalid) {
 		v.Error, _ = errs.Public(err)
 		return h.renderCompanies(q, v, http.StatusBadRequest)
@@ -61,7 +61,7 @@ func (h *companiesPages) renderCompanies(q *request, v companyListView, status i
 }
 
 type companyView struct {
-	service.CompanyView
+	records.CompanyView
 	Fields     []fieldView
 	CanEdit    bool
 	CanDelete  bool
@@ -76,7 +76,7 @@ func (h *companiesPages) showCompany(q *request) error {
 }
 
 func (h *companiesPages) renderCompany(q *request, logErr string) error {
-	o, err := h.svc.CompanyOverview(q.r.Context(), q.actor, q.r.PathValue("id"))
+	o, err := h.companiesSvc.CompanyOverview(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ type companyFormView struct {
 
 // companyFormFields lists the fields can lets the actor write, with
 // values from vals.
-func companyFormFields(lang string, can service.Can, vals map[string]string) []formField {
+func companyFormFields(lang string, can records.Can, vals map[string]string) []formField {
 	var out []formField
 	for _, f := range crm.CompanyFields {
 		if !can.Writes(f.Name) {
@@ -156,7 +156,7 @@ func companyFormInput(q *request, fields []formField, create bool) (crm.CompanyI
 }
 
 func (h *companiesPages) newCompany(q *request) error {
-	can := h.svc.NewCompanyCan(q.actor)
+	can := h.companiesSvc.NewCompanyCan(q.actor)
 	if !can.Edit {
 		return errs.E(errs.Permission, "you may not create companies")
 	}
@@ -165,7 +165,7 @@ func (h *companiesPages) newCompany(q *request) error {
 }
 
 func (h *companiesPages) createCompany(q *request) error {
-	can := h.svc.NewCompanyCan(q.actor)
+	can := h.companiesSvc.NewCompanyCan(q.actor)
 	in, vals, store := companyFormInput(q, companyFormFields(q.lang, can, nil), true)
 	c, err := h.companiesSvc.CreateCompany(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
@@ -182,7 +182,7 @@ func (h *companiesPages) createCompany(q *request) error {
 }
 
 func (h *companiesPages) editCompany(q *request) error {
-	cv, can, err := h.svc.CompanyToEdit(q.r.Context(), q.actor, q.r.PathValue("id"))
+	cv, can, err := h.companiesSvc.CompanyToEdit(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (h *companiesPages) editCompany(q *request) error {
 
 func (h *companiesPages) updateCompany(q *request) error {
 	id := q.r.PathValue("id")
-	_, can, err := h.svc.CompanyToEdit(q.r.Context(), q.actor, id)
+	_, can, err := h.companiesSvc.CompanyToEdit(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}

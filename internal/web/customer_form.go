@@ -6,7 +6,8 @@ import (
 
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 type formField struct {
@@ -31,7 +32,7 @@ func (h *customersPages) withCompanies(q *request, v *customerFormView) error {
 	if !h.abilities(q).Companies {
 		return nil
 	}
-	page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Limit: 200})
+	page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, records.CompanyQuery{Limit: 200})
 	if err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func (h *customersPages) withCompanies(q *request, v *customerFormView) error {
 
 // formFields lists the fields can lets the actor write, with values from
 // vals.
-func formFields(lang string, can service.Can, vals map[string]string) []formField {
+func formFields(lang string, can records.Can, vals map[string]string) []formField {
 	var out []formField
 	for _, f := range crm.CustomerFields {
 		if !can.Writes(f.Name) {
@@ -89,7 +90,7 @@ func formError(v *customerFormView, err error) {
 }
 
 func (h *customersPages) newCustomer(q *request) error {
-	can := h.svc.NewCustomerCan(q.actor)
+	can := h.customersSvc.NewCustomerCan(q.actor)
 	if !can.Edit {
 		return errs.E(errs.Permission, "you may not create customers")
 	}
@@ -102,7 +103,7 @@ func (h *customersPages) newCustomer(q *request) error {
 }
 
 func (h *customersPages) createCustomer(q *request) error {
-	can := h.svc.NewCustomerCan(q.actor)
+	can := h.customersSvc.NewCustomerCan(q.actor)
 	fields := formFields(q.lang, can, nil)
 	in, vals := formInput(q, fields, true)
 	c, err := h.customersSvc.CreateCustomer(q.r.Context(), q.actor, in)
@@ -123,7 +124,7 @@ func (h *customersPages) createCustomer(q *request) error {
 }
 
 func (h *customersPages) editCustomer(q *request) error {
-	c, can, err := h.svc.CustomerToEdit(q.r.Context(), q.actor, q.r.PathValue("id"))
+	c, can, err := h.customersSvc.CustomerToEdit(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -142,7 +143,7 @@ func (h *customersPages) updateCustomer(q *request) error {
 	id := q.r.PathValue("id")
 	// The form offers the fields writable on this customer; the service
 	// checks again, and refuses what the actor may not write.
-	_, can, err := h.svc.CustomerToEdit(q.r.Context(), q.actor, id)
+	_, can, err := h.customersSvc.CustomerToEdit(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}
@@ -167,7 +168,7 @@ func (h *customersPages) updateCustomer(q *request) error {
 func (h *customersPages) deleteCustomer(q *request) error {
 	if err := h.customersSvc.DeleteCustomer(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
-			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindDelete, ObjectID: q.r.PathValue("id")})
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindDelete, ObjectID: q.r.PathValue("id")})
 		}
 		return err
 	}

@@ -5,14 +5,15 @@ import (
 	"strings"
 
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // maxUpload bounds an uploaded import file.
 const maxUpload = 64 << 20
 
 type importView struct {
-	Report *service.ImportReport
+	Report *records.ImportReport
 	Error  string
 }
 
@@ -27,7 +28,7 @@ func (h *customersPages) importCustomers(q *request) error {
 	if err != nil {
 		return err
 	}
-	opt := service.ImportOptions{DryRun: fields["dry_run"] != "", Partial: fields["partial"] != ""}
+	opt := records.ImportOptions{DryRun: fields["dry_run"] != "", Partial: fields["partial"] != ""}
 	rep, err := h.customersSvc.ImportCustomers(q.r.Context(), q.actor, file, opt)
 	if err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
@@ -48,7 +49,7 @@ func (h *customersPages) exportCustomers(q *request) error {
 	if q.searchInURL() {
 		return h.refuseCustomerSearch(q)
 	}
-	return h.export(q, service.CustomerQuery{})
+	return h.export(q, records.CustomerQuery{})
 }
 
 // exportSearch downloads the customers matching the posted search.
@@ -59,13 +60,13 @@ func (h *customersPages) exportSearch(q *request) error {
 	return h.export(q, cq)
 }
 
-func (h *customersPages) export(q *request, cq service.CustomerQuery) error {
+func (h *customersPages) export(q *request, cq records.CustomerQuery) error {
 	q.w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	q.w.Header().Set("Content-Disposition", `attachment; filename="customers.csv"`)
 	if _, err := h.customersSvc.ExportCustomers(q.r.Context(), q.actor, cq, q.w); err != nil {
 		q.w.Header().Del("Content-Disposition")
 		if errs.Is(err, errs.ApprovalNeeded) {
-			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindBulkExport})
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindBulkExport})
 		}
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 type customerListView struct {
@@ -74,14 +74,14 @@ func (h *customersPages) renderCustomers(q *request, v customerListView, status 
 
 // searchQuery reads what was typed in the search box: an email address,
 // a phone number (digits and separators), or words of a name.
-func searchQuery(text string) service.CustomerQuery {
+func searchQuery(text string) records.CustomerQuery {
 	switch {
 	case text == "":
-		return service.CustomerQuery{}
+		return records.CustomerQuery{}
 	case strings.Contains(text, "@"):
-		return service.CustomerQuery{Email: text}
+		return records.CustomerQuery{Email: text}
 	case strings.Trim(text, "+0123456789 -().") == "":
-		return service.CustomerQuery{Phone: text}
+		return records.CustomerQuery{Phone: text}
 	}
-	return service.CustomerQuery{Name: text}
+	return records.CustomerQuery{Name: text}
 }

@@ -7,7 +7,8 @@ import (
 
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // fieldView is one field as the page shows it.
@@ -35,12 +36,12 @@ type customerView struct {
 	CanDeal     bool
 	DealError   string
 	Currencies  []string
-	History     *service.PurchaseHistory // nil when the role may not read it
+	History     *records.PurchaseHistory // nil when the role may not read it
 	CanRecord   bool
 	TxError     string
 	TxKinds     []string
 	Today       string
-	Marketing   *service.Marketing // nil when the role may not read preferences
+	Marketing   *records.Marketing // nil when the role may not read preferences
 	Channels    []string
 	PrefError   string
 }
@@ -57,7 +58,7 @@ func (h *customersPages) showCustomer(q *request) error {
 // renderCustomer shows the customer page; revealed names a field whose
 // full value is shown in place of its masked form, once.
 func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) error {
-	o, err := h.svc.CustomerOverview(q.r.Context(), q.actor, q.r.PathValue("id"))
+	o, err := h.svc.Customers.CustomerOverview(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func (h *customersPages) revealField(q *request) error {
 		return h.renderCustomer(q, "", "", msg)
 	}
 	if errs.Is(err, errs.ApprovalNeeded) { // ask for approval, keeping the reason typed
-		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRevealSpecial, ObjectID: q.r.PathValue("id"), Field: field, Reason: q.r.PostFormValue("reason")})
+		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRevealSpecial, ObjectID: q.r.PathValue("id"), Field: field, Reason: q.r.PostFormValue("reason")})
 	}
 	if err != nil {
 		return err

@@ -9,14 +9,14 @@ import (
 
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // currencies offered in the deal form; the API takes any ISO 4217 code.
 var currencies = []string{"CNY", "USD", "EUR", "HKD", "GBP", "JPY"}
 
 type boardView struct {
-	Columns []service.StageColumn
+	Columns []records.StageColumn
 	Stages  []crm.Stage
 }
 
@@ -100,7 +100,7 @@ func (h *dealsPages) moveDeal(q *request) error {
 }
 
 type dealView struct {
-	service.DealView
+	records.DealView
 	Kinds    []string
 	LogError string
 }

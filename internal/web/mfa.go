@@ -9,14 +9,14 @@ import (
 
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 )
 
 type mfaView struct {
 	Enrolled      bool
-	Required      bool                   // the user's role must use two-step login and they have not set it up
-	Offer         *service.TOTPEnrolment // a secret being set up
-	QRPath        string                 // the offer's otpauth URL as an SVG path
+	Required      bool                    // the user's role must use two-step login and they have not set it up
+	Offer         *identity.TOTPEnrolment // a secret being set up
+	QRPath        string                  // the offer's otpauth URL as an SVG path
 	QRSize        int
 	RecoveryCodes []string // shown once, after enrolment
 	Error         string
@@ -28,7 +28,7 @@ type mfaView struct {
 
 // passkeyView is the passkeys part of the two-step login page.
 type passkeyView struct {
-	Passkeys          []service.Passkey
+	Passkeys          []identity.Passkey
 	PasskeysAvailable bool   // the server has a public address usable for WebAuthn
 	PasskeyOptions    string // creation options (JSON) for adding one; "" until the user has confirmed it is them
 	PasskeyError      string
@@ -146,7 +146,7 @@ func (h *identityPages) beginTOTP(q *request) error {
 	return h.renderOffer(q, e, "")
 }
 
-func (h *identityPages) renderOffer(q *request, e service.TOTPEnrolment, msg string) error {
+func (h *identityPages) renderOffer(q *request, e identity.TOTPEnrolment, msg string) error {
 	has, err := h.sessionsSvc.HasTOTP(q.r.Context(), q.actor)
 	if err != nil {
 		return err

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 )
 
 // checkLoginCSRF checks a form shown before login: its token must match
@@ -63,16 +63,16 @@ type setPasswordView struct {
 type linkPage struct {
 	path, purpose, title, done string
 	cookie                     string // holds the link's token between the link and the form
-	set                        func(users *service.Users, q *request, token, password string) error
+	set                        func(users *identity.Users, q *request, token, password string) error
 }
 
 var (
-	resetPage = linkPage{path: service.ResetPath, purpose: "reset", title: "choose_password", done: "password_reset_done", cookie: "__Host-strongroom-reset",
-		set: func(users *service.Users, q *request, token, pw string) error {
+	resetPage = linkPage{path: identity.ResetPath, purpose: "reset", title: "choose_password", done: "password_reset_done", cookie: "__Host-strongroom-reset",
+		set: func(users *identity.Users, q *request, token, pw string) error {
 			return users.ResetPassword(q.r.Context(), token, pw, client(q.r))
 		}}
-	invitePage = linkPage{path: service.InvitePath, purpose: "invite", title: "accept_invitation", done: "invitation_accepted", cookie: "__Host-strongroom-invite",
-		set: func(users *service.Users, q *request, token, pw string) error {
+	invitePage = linkPage{path: identity.InvitePath, purpose: "invite", title: "accept_invitation", done: "invitation_accepted", cookie: "__Host-strongroom-invite",
+		set: func(users *identity.Users, q *request, token, pw string) error {
 			return users.AcceptInvitation(q.r.Context(), token, pw, client(q.r))
 		}}
 )

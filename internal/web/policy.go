@@ -5,11 +5,11 @@ import (
 	"strconv"
 
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 type policyView struct {
-	Policy   service.Policy
+	Policy   governance.Policy
 	Exists   bool
 	Text     string // in the user's language
 	Accepted bool

@@ -4,11 +4,11 @@ import (
 	"net/http"
 
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 type reviewsView struct {
-	Reviews []service.Review
+	Reviews []governance.Review
 	Error   string
 }
 
@@ -37,7 +37,7 @@ func (h *approvalsPages) startReview(q *request) error {
 }
 
 type reviewView struct {
-	Review service.Review
+	Review governance.Review
 	Error  string
 }
 

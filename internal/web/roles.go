@@ -7,7 +7,8 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 // The roles pages: every role, and one role as a form of selects — per
@@ -200,7 +201,7 @@ func (h *adminPages) saveRole(q *request) error {
 		_, err = h.rolesSvc.SaveRole(q.r.Context(), q.actor, d)
 	}
 	if errs.Is(err, errs.ApprovalNeeded) {
-		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: name})
+		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRoleEdit, ObjectID: name})
 	}
 	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 		msg, _ := errs.Public(err)
@@ -240,7 +241,7 @@ func (h *adminPages) newRole(q *request) error {
 func (h *adminPages) applyTemplate(q *request) error {
 	if _, err := h.rolesSvc.ApplyTemplate(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
-			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: "template:" + q.r.PathValue("name")})
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRoleEdit, ObjectID: "template:" + q.r.PathValue("name")})
 		}
 		if errs.Is(err, errs.Conflict) || errs.Is(err, errs.NotExist) {
 			msg, _ := errs.Public(err)
@@ -255,7 +256,7 @@ func (h *adminPages) applyTemplate(q *request) error {
 func (h *adminPages) retireRole(q *request) error {
 	if err := h.rolesSvc.RetireRole(q.r.Context(), q.actor, q.r.PathValue("name")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
-			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: service.KindRoleEdit, ObjectID: q.r.PathValue("name")})
+			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRoleEdit, ObjectID: q.r.PathValue("name")})
 		}
 		if errs.Is(err, errs.Conflict) {
 			msg, _ := errs.Public(err)
@@ -285,7 +286,7 @@ func (h *adminPages) showAccess(q *request) error {
 
 type audienceView struct {
 	CustomerID string
-	Viewers    []service.Viewer
+	Viewers    []governance.Viewer
 }
 
 // showAudience answers "who can see this record", for administrators.

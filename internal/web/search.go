@@ -7,7 +7,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 type searchView struct {
@@ -52,7 +52,7 @@ func (h *homePages) search(q *request) error {
 			v.Customers = page.Customers
 		}
 		if can.Companies && !strings.Contains(v.Query, "@") {
-			page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{Name: v.Query, Limit: 20})
+			page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, records.CompanyQuery{Name: v.Query, Limit: 20})
 			if err := searchErr(&v, err); err != nil {
 				return err
 			}

@@ -5,12 +5,12 @@ import (
 	"net/url"
 
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 )
 
 type sessionsView struct {
 	UserID        string // whose; "" for one's own
-	Sessions      []service.SessionInfo
+	Sessions      []identity.SessionInfo
 	PasswordError string
 }
 

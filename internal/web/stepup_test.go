@@ -17,6 +17,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 	"strongroom.dev/strongroom/internal/web"
 )
@@ -44,18 +45,18 @@ func TestStepUpInTheBrowser(t *testing.T) {
 		if err := svc.Sessions.SetMFARequiredRoles(ctx, authz.System(), nil); err != nil { // this test is about passwords only
 			t.Fatal(err)
 		}
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "sales@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "sales@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "admin@example.com", Role: "admin", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "admin@example.com", Role: "admin", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		actor := func(email string) authz.Actor {
-			s, err := svc.Sessions.Login(ctx, email, pw, service.Client{})
+			s, err := svc.Sessions.Login(ctx, email, pw, identity.Client{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, _ := svc.Sessions.Authenticate(ctx, s.Token, service.Client{})
+			a, _ := svc.Sessions.Authenticate(ctx, s.Token, identity.Client{})
 			return a
 		}
 		sales := actor("sales@example.com")

@@ -14,6 +14,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/testkit"
 	"strongroom.dev/strongroom/internal/web"
 )
@@ -31,7 +32,7 @@ func TestFormTextRules(t *testing.T) {
 		if err := svc.Sessions.SetMFARequiredRoles(ctx, authz.System(), nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.Users.CreateUser(ctx, authz.System(), service.NewUser{Email: "sales@example.com", Role: "sales", Password: pw}); err != nil {
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "sales@example.com", Role: "sales", Password: pw}); err != nil {
 			t.Fatal(err)
 		}
 		mux := http.NewServeMux()

@@ -9,7 +9,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
-	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 type visitsView struct {
@@ -35,7 +35,7 @@ func (h *visitsPages) renderVisits(q *request, planErr string) error {
 	can := h.abilities(q)
 	v.CanPlan = can.PlanVisit
 	if v.CanPlan && can.Companies {
-		page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, service.CompanyQuery{StoresOnly: true, Limit: 200})
+		page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, records.CompanyQuery{StoresOnly: true, Limit: 200})
 		if err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func formLocation(q *request) (*crm.Location, error) {
 func (h *visitsPages) checkVisit(checkIn bool) pageFunc {
 	return func(q *request) error {
 		loc, err := formLocation(q)
-		up := service.VisitUpdate{CheckIn: checkIn, CheckOut: !checkIn, Location: loc}
+		up := records.VisitUpdate{CheckIn: checkIn, CheckOut: !checkIn, Location: loc}
 		if notes, ok := q.r.PostForm["notes"]; ok && !checkIn {
 			up.Notes = &notes[0]
 		}
@@ -131,7 +131,7 @@ func (h *visitsPages) checkVisit(checkIn bool) pageFunc {
 }
 
 func (h *visitsPages) addVisitPhoto(q *request) error {
-	_, file, err := q.upload("photo", service.MaxPhoto+64<<10)
+	_, file, err := q.upload("photo", records.MaxPhoto+64<<10)
 	if err != nil {
 		return err
 	}

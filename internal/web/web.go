@@ -6,8 +6,8 @@
 // Handlers parse forms, call the service with the Actor and render what it
 // returns; they never read the database. What a user may see and do on a
 // page — the sections in the navigation, a list's buttons, a record's
-// controls and form fields — is the service's answer (service.Abilities,
-// service.Can), never the handler's own: web calls no authz decision, and
+// controls and form fields — is the service's answer (records.Abilities,
+// records.Can), never the handler's own: web calls no authz decision, and
 // a test in internal/fence keeps it so.
 package web
 
@@ -33,6 +33,10 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 //go:embed templates static
@@ -72,53 +76,54 @@ type Handler struct {
 type (
 	customersPages struct {
 		*Handler
-		customersSvc  *service.Customers
-		companiesSvc  *service.Companies
-		activitiesSvc *service.Activities
+		customersSvc  *records.Customers
+		companiesSvc  *records.Companies
+		activitiesSvc *records.Activities
 	}
 	companiesPages struct {
 		*Handler
-		companiesSvc  *service.Companies
-		activitiesSvc *service.Activities
+		companiesSvc  *records.Companies
+		activitiesSvc *records.Activities
 	}
 	dealsPages struct {
 		*Handler
-		dealsSvc *service.Deals
+		dealsSvc *records.Deals
 	}
 	visitsPages struct {
 		*Handler
-		visitsSvc    *service.Visits
-		companiesSvc *service.Companies
+		visitsSvc    *records.Visits
+		companiesSvc *records.Companies
 	}
 	identityPages struct {
 		*Handler
-		sessionsSvc *service.Sessions
-		usersSvc    *service.Users
+		sessionsSvc *identity.Sessions
+		usersSvc    *identity.Users
 	}
 	adminPages struct {
 		*Handler
-		usersSvc     *service.Users
-		sessionsSvc  *service.Sessions
-		rolesSvc     *service.Roles
-		approvalsSvc *service.Approvals
-		dealsSvc     *service.Deals
+		usersSvc     *identity.Users
+		sessionsSvc  *identity.Sessions
+		rolesSvc     *governance.Roles
+		approvalsSvc *governance.Approvals
+		dealsSvc     *records.Deals
 	}
 	approvalsPages struct {
 		*Handler
-		approvalsSvc *service.Approvals
+		approvalsSvc *governance.Approvals
 	}
 	auditPages struct {
 		*Handler
-		customersSvc *service.Customers
+		auditSvc     *governance.AuditLog
+		customersSvc *records.Customers
 	}
 	homePages struct {
 		*Handler
-		customersSvc  *service.Customers
-		companiesSvc  *service.Companies
-		sessionsSvc   *service.Sessions
-		activitiesSvc *service.Activities
-		dealsSvc      *service.Deals
-		visitsSvc     *service.Visits
+		customersSvc  *records.Customers
+		companiesSvc  *records.Companies
+		sessionsSvc   *identity.Sessions
+		activitiesSvc *records.Activities
+		dealsSvc      *records.Deals
+		visitsSvc     *records.Visits
 	}
 )
 
@@ -132,7 +137,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.identity = &identityPages{h, svc.Sessions, svc.Users}
 	h.admin = &adminPages{h, svc.Users, svc.Sessions, svc.Roles, svc.Approvals, svc.Deals}
 	h.approvals = &approvalsPages{h, svc.Approvals}
-	h.audit = &auditPages{h, svc.Customers}
+	h.audit = &auditPages{h, svc.AuditLog, svc.Customers}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -146,7 +151,7 @@ var funcs = template.FuncMap{
 	// hasRole: whether stored roles (comma-separated) include r.
 	"hasRole": func(roles string, r authz.Role) bool { return authz.HasRole(roles, r) },
 	// rows passes a list of access requests to the access_rows template.
-	"rows": func(lang, csrf string, items []service.AccessRequest) map[string]any {
+	"rows": func(lang, csrf string, items []governance.AccessRequest) map[string]any {
 		return map[string]any{"Lang": lang, "CSRF": csrf, "Items": items}
 	},
 }
@@ -179,10 +184,10 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /lang", h.public(h.identity.switchLanguage))
 	mux.Handle("GET /password/forgot", h.public(h.identity.showForgot))
 	mux.Handle("POST /password/forgot", h.public(h.identity.forgot))
-	mux.Handle("GET "+service.ResetPath, h.public(h.identity.showLinkPage(resetPage)))
-	mux.Handle("POST "+service.ResetPath, h.public(h.identity.useLinkPage(resetPage)))
-	mux.Handle("GET "+service.InvitePath, h.public(h.identity.showLinkPage(invitePage)))
-	mux.Handle("POST "+service.InvitePath, h.public(h.identity.useLinkPage(invitePage)))
+	mux.Handle("GET "+identity.ResetPath, h.public(h.identity.showLinkPage(resetPage)))
+	mux.Handle("POST "+identity.ResetPath, h.public(h.identity.useLinkPage(resetPage)))
+	mux.Handle("GET "+identity.InvitePath, h.public(h.identity.showLinkPage(invitePage)))
+	mux.Handle("POST "+identity.InvitePath, h.public(h.identity.useLinkPage(invitePage)))
 	mux.Handle("POST /admin/invitations", h.authed(h.admin.inviteUser))
 	mux.Handle("POST /admin/users/{id}/password-reset", h.authed(h.admin.sendPasswordReset))
 	mux.Handle("POST /logout", h.beforeMFA(h.identity.logout))
@@ -323,12 +328,12 @@ type request struct {
 	scripts  bool   // the page loads Strongroom's own scripts (passkeys, geolocation)
 	geo      bool   // the page may ask for the device's location
 
-	can *service.Abilities // what the actor may open and start, once asked
+	can *records.Abilities // what the actor may open and start, once asked
 }
 
 // abilities is what the service says q's actor may open and start (the
 // navigation, the lists' buttons), asked once per request.
-func (h *Handler) abilities(q *request) service.Abilities {
+func (h *Handler) abilities(q *request) records.Abilities {
 	if q.can == nil {
 		can := h.svc.Abilities(q.actor)
 		q.can = &can
@@ -340,7 +345,7 @@ type pageFunc func(q *request) error
 
 func (h *Handler) public(fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(service.WatchRefusals(r.Context()))
+		r = r.WithContext(core.WatchRefusals(r.Context()))
 		q := &request{w: w, r: r, lang: language(r)}
 		if err := httpx.CheckPath(r); err != nil {
 			h.renderError(q, errs.E(errs.Invalid, tr(q.lang, "bad_address")))
@@ -388,7 +393,7 @@ var owedPage = map[string]string{"mfa": "/mfa/verify", "password": "/password", 
 
 func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(service.WatchRefusals(r.Context()))
+		r = r.WithContext(core.WatchRefusals(r.Context()))
 		q := &request{w: w, r: r, lang: language(r)}
 		if err := httpx.CheckPath(r); err != nil {
 			h.renderError(q, errs.E(errs.Invalid, tr(q.lang, "bad_address")))
@@ -563,11 +568,11 @@ func (h *Handler) recordRefusal(q *request, err error, msg string) {
 	if a.IP == "" {
 		a.IP = httpx.ClientOf(q.r).IP
 	}
-	action := service.RefusedForbidden
+	action := core.RefusedForbidden
 	if errors.Is(err, errBadCSRF) {
-		action, msg = service.RefusedCSRF, errBadCSRF.Error() // the log's reason in one language, not the page's
+		action, msg = core.RefusedCSRF, errBadCSRF.Error() // the log's reason in one language, not the page's
 	}
-	if rerr := h.svc.RecordRefusal(q.r.Context(), service.Refusal{Actor: a, Action: action, Route: q.r.Pattern, Reason: msg}); rerr != nil {
+	if rerr := h.svc.RecordRefusal(q.r.Context(), core.Refusal{Actor: a, Action: action, Route: q.r.Pattern, Reason: msg}); rerr != nil {
 		h.log.Warn("refusal not recorded", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", rerr.Error()))
 	}
 }
@@ -580,9 +585,9 @@ func (q *request) redirect(path, flash string) {
 }
 
 // client is where r came from (httpx.ClientOf), as the service takes it.
-func client(r *http.Request) service.Client {
+func client(r *http.Request) identity.Client {
 	c := httpx.ClientOf(r)
-	return service.Client{IP: c.IP, UserAgent: c.UserAgent}
+	return identity.Client{IP: c.IP, UserAgent: c.UserAgent}
 }
 
 func newCSRFCookie(w http.ResponseWriter) string {

@@ -1,4 +1,4 @@
-package service
+package governance
 
 import (
 	"context"
@@ -11,36 +11,23 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
-// roleDefinition is what is stored of a defined role.
-type roleDefinition struct {
-	Summary string                       `json:"summary"`
-	Grants  map[authz.Object]authz.Grant `json:"grants"`
-}
-
-func roleFromRow(r store.RoleRow) (authz.RoleDef, error) {
-	var d roleDefinition
-	if err := json.Unmarshal([]byte(r.Definition), &d); err != nil {
-		return authz.RoleDef{}, errs.Wrap(errs.Internal, "service.role", "", err)
-	}
-	return authz.RoleDef{Name: authz.Role(r.Name), Summary: d.Summary, Grants: d.Grants, Retired: r.Retired}, nil
-}
-
 func roleJSON(d authz.RoleDef) (string, error) {
-	b, err := json.Marshal(roleDefinition{Summary: strings.TrimSpace(d.Summary), Grants: d.Grants})
+	b, err := json.Marshal(core.RoleDefinition{Summary: strings.TrimSpace(d.Summary), Grants: d.Grants})
 	return string(b), err
 }
 
 func mayManageRoles(a authz.Actor) error {
-	return may(a, authz.ActionUpdate, authz.ObjectUser, "you may not manage roles")
+	return core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not manage roles")
 }
 
 // Roles lists the built-in roles and those administrators defined
 // (retired ones included, marked).
 func (s *Roles) Roles(ctx context.Context, a authz.Actor) ([]authz.RoleDef, error) {
-	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not list roles"); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectUser, "you may not list roles"); err != nil {
 		return nil, err
 	}
 	var out []authz.RoleDef
@@ -48,10 +35,10 @@ func (s *Roles) Roles(ctx context.Context, a authz.Actor) ([]authz.RoleDef, erro
 		d, _ := authz.BuiltIn(r)
 		out = append(out, d)
 	}
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListRoles(ctx)
 		for _, r := range rows {
-			d, err := roleFromRow(r)
+			d, err := core.RoleFromRow(r)
 			if err != nil {
 				return err
 			}
@@ -64,7 +51,7 @@ func (s *Roles) Roles(ctx context.Context, a authz.Actor) ([]authz.RoleDef, erro
 
 // Role returns one role, built-in or defined.
 func (s *Roles) Role(ctx context.Context, a authz.Actor, name string) (authz.RoleDef, error) {
-	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
 		return authz.RoleDef{}, err
 	}
 	if d, ok := authz.BuiltIn(authz.Role(name)); ok {
@@ -74,12 +61,12 @@ func (s *Roles) Role(ctx context.Context, a authz.Actor, name string) (authz.Rol
 		return authz.RoleDef{}, errs.E(errs.NotExist, "role not found")
 	}
 	var d authz.RoleDef
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.RoleByName(ctx, name)
 		if err != nil {
-			return notFound(err, "role")
+			return core.NotFound(err, "role")
 		}
-		d, err = roleFromRow(r)
+		d, err = core.RoleFromRow(r)
 		return err
 	})
 	return d, err
@@ -101,11 +88,11 @@ func (s *Roles) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) (a
 	if err := d.Check(); err != nil {
 		return authz.RoleDef{}, errs.InvalidField("role", err.Error())
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return authz.RoleDef{}, err
 	}
-	err = s.withTx(ctx, func(tx *store.Tx) error {
-		if err := s.useGrant(ctx, tx, a, KindRoleEdit, string(d.Name), "", "changing role "+string(d.Name)); err != nil {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+		if err := s.c.UseGrant(ctx, tx, a, core.KindRoleEdit, string(d.Name), "", "changing role "+string(d.Name)); err != nil {
 			return err
 		}
 		return s.saveRole(ctx, tx, a, d, "")
@@ -123,14 +110,14 @@ func (s *Roles) saveRole(ctx context.Context, tx *store.Tx, a authz.Actor, d aut
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.c.Now()
 	old, err := tx.RoleByName(ctx, string(d.Name))
 	switch {
 	case errs.Is(err, errs.NotExist):
 		if err := tx.InsertRole(ctx, store.RoleRow{Name: string(d.Name), Definition: def, CreatedAt: now, UpdatedAt: now}); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "role.create", "role", string(d.Name), []string{"definition"}, audit.Success, why+"after: "+def)
+		return s.c.Record(ctx, tx, a, "role.create", "role", string(d.Name), []string{"definition"}, audit.Success, why+"after: "+def)
 	case err != nil:
 		return err
 	case old.Retired:
@@ -142,7 +129,7 @@ func (s *Roles) saveRole(ctx context.Context, tx *store.Tx, a authz.Actor, d aut
 	if err := tx.UpdateRole(ctx, string(d.Name), def, now); err != nil {
 		return err
 	}
-	return s.record(ctx, tx, a, "role.update", "role", string(d.Name), []string{"definition"}, audit.Success, why+"before: "+old.Definition+" after: "+def)
+	return s.c.Record(ctx, tx, a, "role.update", "role", string(d.Name), []string{"definition"}, audit.Success, why+"before: "+old.Definition+" after: "+def)
 }
 
 // ApplyTemplate defines an industry template's roles in one step (all or
@@ -156,11 +143,11 @@ func (s *Roles) ApplyTemplate(ctx context.Context, a authz.Actor, name string) (
 	if !ok {
 		return nil, errs.E(errs.NotExist, "no template "+name)
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return nil, err
 	}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		if err := s.useGrant(ctx, tx, a, KindRoleEdit, "template:"+name, "", "applying template "+name); err != nil {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		if err := s.c.UseGrant(ctx, tx, a, core.KindRoleEdit, "template:"+name, "", "applying template "+name); err != nil {
 			return err
 		}
 		for _, r := range t.Roles {
@@ -199,18 +186,18 @@ func (s *Roles) RetireRole(ctx context.Context, a authz.Actor, name string) erro
 	if authz.IsBuiltIn(authz.Role(name)) {
 		return errs.E(errs.Conflict, "built-in roles cannot be retired")
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.RoleByName(ctx, name)
 		if err != nil {
-			return notFound(err, "role")
+			return core.NotFound(err, "role")
 		}
 		if r.Retired {
 			return nil
 		}
-		if err := s.useGrant(ctx, tx, a, KindRoleEdit, name, "", "retiring role "+name); err != nil {
+		if err := s.c.UseGrant(ctx, tx, a, core.KindRoleEdit, name, "", "retiring role "+name); err != nil {
 			return err
 		}
 		n, err := tx.CountUsersWithRole(ctx, name)
@@ -220,77 +207,11 @@ func (s *Roles) RetireRole(ctx context.Context, a authz.Actor, name string) erro
 		if n > 0 {
 			return errs.E(errs.Conflict, fmt.Sprintf("%d users hold the role %s; give them another role first", n, name))
 		}
-		if err := tx.RetireRole(ctx, name, s.now()); err != nil {
+		if err := tx.RetireRole(ctx, name, s.c.Now()); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "role.retire", "role", name, nil, audit.Success, "before: "+r.Definition)
+		return s.c.Record(ctx, tx, a, "role.retire", "role", name, nil, audit.Success, "before: "+r.Definition)
 	})
-}
-
-// checkRoles validates and normalises roles to assign, separated by
-// commas: each built-in, or defined and not retired.
-func (s *core) checkRoles(ctx context.Context, roles string) (string, error) {
-	list := authz.RolesOf(roles)
-	if len(list) == 0 {
-		return "", errs.InvalidField("role", "give at least one role")
-	}
-	if len(list) > 10 {
-		return "", errs.InvalidField("role", "at most 10 roles")
-	}
-	for _, r := range list {
-		if err := s.checkRole(ctx, string(r)); err != nil {
-			return "", err
-		}
-	}
-	return authz.JoinRoles(list), nil
-}
-
-// checkRole validates a role to assign: built-in, or defined and not
-// retired.
-func (s *core) checkRole(ctx context.Context, role string) error {
-	if authz.ValidRole(role) {
-		return nil
-	}
-	if authz.IsRoleName(role) { // a malformed name is not looked up
-		if _, err := s.db.ActiveRole(ctx, role); err == nil {
-			return nil
-		} else if !errs.Is(err, errs.NotExist) {
-			return err
-		}
-	}
-	names := make([]string, len(authz.Roles))
-	for i, r := range authz.Roles {
-		names[i] = string(r)
-	}
-	return errs.InvalidField("role", "role must be one of: "+strings.Join(names, ", ")+", or a role defined on the roles page")
-}
-
-// definedGrants reads the grants of the actor's roles that are not built
-// in, for authz.Actor.Defined. A retired or missing role grants nothing.
-func (s *core) definedGrants(ctx context.Context, roles []authz.Role) (map[authz.Role]map[authz.Object]authz.Grant, error) {
-	var out map[authz.Role]map[authz.Object]authz.Grant
-	for _, r := range roles {
-		if authz.IsBuiltIn(r) {
-			continue
-		}
-		if out == nil {
-			out = map[authz.Role]map[authz.Object]authz.Grant{}
-		}
-		row, err := s.db.ActiveRole(ctx, string(r))
-		if errs.Is(err, errs.NotExist) {
-			out[r] = map[authz.Object]authz.Grant{}
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		d, err := roleFromRow(row)
-		if err != nil {
-			return nil, err
-		}
-		out[r] = d.Grants
-	}
-	return out, nil
 }
 
 // EffectiveAccess explains what a user may do to each object type and
@@ -300,10 +221,10 @@ func (s *Roles) EffectiveAccess(ctx context.Context, a authz.Actor, userID strin
 		return nil, errs.E(errs.Permission, "you may not see another user's access")
 	}
 	var u store.UserRow
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		u, err = tx.UserByID(ctx, userID)
-		return notFound(err, "user")
+		return core.NotFound(err, "user")
 	})
 	if err != nil {
 		return nil, err
@@ -319,43 +240,16 @@ func (s *Roles) EffectiveAccess(ctx context.Context, a authz.Actor, userID strin
 	return authz.Explain(target), nil
 }
 
-// holders builds the actor of any user — roles, defined grants, sub-teams
-// — for views over many users, reading the team tree once and each
-// combination of roles once.
-type holders struct {
-	s       *core
-	parents map[string]string
-	grants  map[string]map[authz.Role]map[authz.Object]authz.Grant // by stored roles
-}
-
-func (s *core) newHolders(ctx context.Context) (*holders, error) {
-	parents, err := s.db.TeamParents(ctx)
-	return &holders{s: s, parents: parents, grants: map[string]map[authz.Role]map[authz.Object]authz.Grant{}}, err
-}
-
-func (h *holders) actor(ctx context.Context, u store.UserRow) (authz.Actor, error) {
-	roles := authz.RolesOf(u.Role)
-	g, ok := h.grants[u.Role]
-	if !ok {
-		var err error
-		if g, err = h.s.definedGrants(ctx, roles); err != nil {
-			return authz.Actor{}, err
-		}
-		h.grants[u.Role] = g
-	}
-	return authz.Actor{UserID: u.ID, Roles: roles, Team: u.Team, SubTeams: authz.SubTeams(u.Team, h.parents), Defined: g}, nil
-}
-
 // RoleNetworks returns the address ranges a role may be used from (none:
 // anywhere).
 func (s *Roles) RoleNetworks(ctx context.Context, a authz.Actor, role string) ([]string, error) {
-	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
 		return nil, err
 	}
 	if !authz.IsRoleName(role) {
 		return nil, errs.E(errs.NotExist, "role not found")
 	}
-	return s.db.RoleNetworks(ctx, role)
+	return s.c.DB.RoleNetworks(ctx, role)
 }
 
 // SetRoleNetworks limits a role (built-in or defined) to address ranges;
@@ -371,17 +265,17 @@ func (s *Roles) SetRoleNetworks(ctx context.Context, a authz.Actor, role string,
 		return nil, errs.InvalidField("networks", err.Error())
 	}
 	if !authz.IsBuiltIn(authz.Role(role)) {
-		if err := s.checkRole(ctx, role); err != nil {
+		if err := s.c.CheckRole(ctx, role); err != nil {
 			return nil, err
 		}
 	}
 	if a.SessionID != "" && slices.Contains(a.Roles, authz.Role(role)) && !authz.FromNetworks(a.IP, nets) {
 		return nil, errs.InvalidField("networks", "your own address "+a.IP+" is outside these ranges; you would lock yourself out")
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return nil, err
 	}
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.RoleNetworksTx(ctx, role)
 		if err != nil {
 			return err
@@ -389,44 +283,10 @@ func (s *Roles) SetRoleNetworks(ctx context.Context, a authz.Actor, role string,
 		if err := tx.SetRoleNetworks(ctx, role, nets); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "role.networks", "role", role, []string{"networks"}, audit.Success,
+		return s.c.Record(ctx, tx, a, "role.networks", "role", role, []string{"networks"}, audit.Success,
 			"before: ["+strings.Join(old, " ")+"] after: ["+strings.Join(nets, " ")+"]")
 	})
 	return nets, err
-}
-
-// outsideNetworks reports whether ip is outside the ranges of any of the
-// stored roles that is limited to ranges.
-func (s *Sessions) outsideNetworks(ctx context.Context, roles, ip string) (bool, error) {
-	for _, r := range authz.RolesOf(roles) {
-		nets, err := s.db.RoleNetworks(ctx, string(r))
-		if err != nil {
-			return false, err
-		}
-		if !authz.FromNetworks(ip, nets) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-var errNetwork = errs.E(errs.Permission, "your role may not be used from this network address; ask your administrator")
-
-// checkNetwork refuses, and audits, a request by a user one of whose
-// roles is limited to address ranges that do not hold the client's
-// address.
-func (s *Sessions) checkNetwork(ctx context.Context, userID, roles, sessionID, ip string) error {
-	outside, err := s.outsideNetworks(ctx, roles, ip)
-	if err != nil || !outside {
-		return err
-	}
-	err = s.withTx(ctx, func(tx *store.Tx) error {
-		return s.record(ctx, tx, authz.Actor{UserID: userID, SessionID: sessionID, IP: ip}, "session.network", "user", userID, nil, audit.Denied, "address outside the role's ranges")
-	})
-	if err != nil {
-		return err
-	}
-	return errNetwork
 }
 
 // Viewer is someone who can see a record, and how much of it.
@@ -448,16 +308,16 @@ func (s *Roles) CustomerAudience(ctx context.Context, a authz.Actor, customerID 
 		return nil, err
 	}
 	var out []Viewer
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := tx.CustomerByID(ctx, customerID)
 		if err != nil {
-			return notFound(err, "customer")
+			return core.NotFound(err, "customer")
 		}
 		users, err := tx.ListUsers(ctx)
 		if err != nil {
 			return err
 		}
-		res := customerRes(row)
+		res := core.CustomerRes(row)
 		h, err := s.newHolders(ctx)
 		if err != nil {
 			return err
@@ -486,22 +346,22 @@ func (s *Roles) CustomerAudience(ctx context.Context, a authz.Actor, customerID 
 				}
 			}
 			slices.Sort(v.Reveal)
-			if me, err := s.openUser(u); err == nil {
+			if me, err := s.c.OpenUser(u); err == nil {
 				v.Email = me.Email
 			}
 			out = append(out, v)
 		}
-		return s.record(ctx, tx, a, "customer.audience", "customer", customerID, []string{"email"}, audit.Success, fmt.Sprintf("%d users can see it", len(out)))
+		return s.c.Record(ctx, tx, a, "customer.audience", "customer", customerID, []string{"email"}, audit.Success, fmt.Sprintf("%d users can see it", len(out)))
 	})
 	return out, err
 }
 
 // Teams returns each nested team's parent.
 func (s *Roles) Teams(ctx context.Context, a authz.Actor) (map[string]string, error) {
-	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read teams"); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectUser, "you may not read teams"); err != nil {
 		return nil, err
 	}
-	return s.db.TeamParents(ctx)
+	return s.c.DB.TeamParents(ctx)
 }
 
 // SetTeamParent nests team under parent ("" for none): team scope then
@@ -515,19 +375,19 @@ func (s *Roles) SetTeamParent(ctx context.Context, a authz.Actor, team, parent s
 	if team == "" {
 		return errs.InvalidField("team", "name the team")
 	}
-	if err := checkTeam(team); err != nil {
+	if err := crm.CheckTeam(team); err != nil {
 		return err
 	}
 	if _, err := crm.Label("parent", parent, 0); err != nil {
 		return err
 	}
-	if err := checkTeam(parent); err != nil {
+	if err := crm.CheckTeam(parent); err != nil {
 		return errs.InvalidField("parent", "parent: team may hold only letters, digits, spaces, dashes and underscores")
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		parents, err := tx.TeamParentsTx(ctx) // in the transaction: two nestings cannot make a cycle
 		if err != nil {
 			return err
@@ -538,25 +398,13 @@ func (s *Roles) SetTeamParent(ctx context.Context, a authz.Actor, team, parent s
 		if err := tx.SetTeamParent(ctx, team, parent); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "team.nest", "team", team, []string{"parent"}, audit.Success, "before: "+parents[team]+" after: "+parent)
+		return s.c.Record(ctx, tx, a, "team.nest", "team", team, []string{"parent"}, audit.Success, "before: "+parents[team]+" after: "+parent)
 	})
-}
-
-// subTeams is the teams below team, for an actor.
-func (s *Sessions) subTeams(ctx context.Context, team string) ([]string, error) {
-	if team == "" {
-		return nil, nil
-	}
-	parents, err := s.db.TeamParents(ctx)
-	if err != nil || len(parents) == 0 {
-		return nil, err
-	}
-	return authz.SubTeams(team, parents), nil
 }
 
 // Templates lists the industry templates, to those who may read roles.
 func (s *Roles) Templates(a authz.Actor) ([]authz.Template, error) {
-	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectUser, "you may not read roles"); err != nil {
 		return nil, err
 	}
 	return authz.Templates, nil

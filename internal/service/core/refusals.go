@@ -1,15 +1,13 @@
-package service
+package core
 
 import (
 	"context"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
-	"strongroom.dev/strongroom/internal/store"
 )
 
 // Security refusals: requests refused before or instead of a service
@@ -74,29 +72,6 @@ func (l *refusalLimiter) admit(now time.Time, ip, action string) (ok bool, skipp
 	skipped, since = l.carried, l.from
 	l.carried = 0
 	return true, skipped, since
-}
-
-// RecordRefusal keeps r in the audit log, unless the service already
-// recorded the refusal itself while handling the request (see
-// WatchRefusals) or, for an unknown caller, a like refusal from the same
-// address was recorded in the last minute. It returns once the event is
-// durable; an error means it could not be written (the refusal stands).
-func (s *Service) RecordRefusal(ctx context.Context, r Refusal) error {
-	if n, ok := ctx.Value(refusalNoteKey{}).(*refusalNote); ok && n.recorded.Load() {
-		return nil
-	}
-	events := []audit.Event{event(r.Actor, r.Action, "route", r.Route, nil, audit.Denied, r.Reason)}
-	if r.Actor.UserID == "" {
-		ok, skipped, since := s.refusals.admit(s.now(), r.Actor.IP, r.Action)
-		if !ok {
-			return nil
-		}
-		if skipped > 0 {
-			events = append(events, event(authz.Actor{}, refusalsSkipped, "", "", nil, audit.Denied,
-				strconv.Itoa(skipped)+" repeated refusals of unknown callers not recorded one by one since "+since.UTC().Format(time.RFC3339)))
-		}
-	}
-	return s.audited(ctx, func(context.Context, *store.Tx) ([]audit.Event, error) { return events, nil })
 }
 
 // refusalNote records, for one request, that the service appended a

@@ -1,4 +1,4 @@
-package service
+package governance
 
 import (
 	"context"
@@ -15,25 +15,12 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
-// Kinds of access that pass through approval.
-const (
-	KindRevealSpecial = "reveal_special"  // reveal a special-category field of one customer
-	KindBreakGlass    = "breakglass"      // a record opened by break-glass, awaiting review
-	KindDelete        = "customer_delete" // delete one customer (and destroy its key)
-	KindRoleChange    = "role_change"     // give a user other roles
-	KindBulkExport    = "export_bulk"     // export more customers than Options.BulkExportRows at once
-	KindRoleEdit      = "role_edit"       // define, change or retire one role (its permissions)
-)
-
 // approvalKinds are the kinds an approval rule can be set for.
-var approvalKinds = []string{KindRevealSpecial, KindDelete, KindRoleChange, KindRoleEdit, KindBulkExport, KindBreakGlass}
-
-// bulkExportObject is the object id of a bulk export request: the
-// customer collection.
-const bulkExportObject = "export"
+var approvalKinds = []string{core.KindRevealSpecial, core.KindDelete, core.KindRoleChange, core.KindRoleEdit, core.KindBulkExport, core.KindBreakGlass}
 
 // Timings of access requests.
 const (
@@ -126,7 +113,7 @@ func (s *Approvals) accessState(a authz.Actor, r store.AccessRequestRow, now tim
 
 // openReason opens a request's reason, sealed under the requester's key.
 func (s *Approvals) openReason(r store.AccessRequestRow) (string, error) {
-	key, err := s.keys.OpenDataKey(r.RequesterID, r.WrappedKey)
+	key, err := s.c.Keys.OpenDataKey(r.RequesterID, r.WrappedKey)
 	if err != nil {
 		return "", errs.Wrap(errs.Internal, "service.openReason", "", err)
 	}
@@ -160,26 +147,26 @@ func canDecide(a authz.Actor, r AccessRequest, now time.Time) bool {
 // customer the actor may otherwise reveal. Approvers of the first level
 // are emailed. Audited.
 func (s *Approvals) RequestReveal(ctx context.Context, a authz.Actor, customerID, field, reason string) (AccessRequest, error) {
-	return s.RequestApproval(ctx, a, KindRevealSpecial, customerID, field, reason)
+	return s.RequestApproval(ctx, a, core.KindRevealSpecial, customerID, field, reason)
 }
 
 // RequestApproval asks approval for an action of kind that the actor's
 // role otherwise allows: revealing a special-category field of a customer
-// (KindRevealSpecial, objectID the customer, field the field), deleting a
-// customer (KindDelete), or giving a user other roles (KindRoleChange,
+// (core.KindRevealSpecial, objectID the customer, field the field), deleting a
+// customer (core.KindDelete), or giving a user other roles (core.KindRoleChange,
 // objectID the user, field the roles, separated by commas).
 func (s *Approvals) RequestApproval(ctx context.Context, a authz.Actor, kind, objectID, field, reason string) (AccessRequest, error) {
 	if a.SessionID == "" || a.UserID == authz.SystemUserID {
 		return AccessRequest{}, errs.E(errs.Permission, "log in to ask for access")
 	}
 	switch kind {
-	case KindRevealSpecial:
+	case core.KindRevealSpecial:
 		if crm.ClassOf(field) != crm.ClassSpecial {
 			return AccessRequest{}, errs.InvalidField("field", field+" is not a special-category field; reveal it directly if your role may")
 		}
-	case KindDelete:
+	case core.KindDelete:
 		field = ""
-	case KindRoleEdit:
+	case core.KindRoleEdit:
 		if err := mayManageRoles(a); err != nil {
 			return AccessRequest{}, err
 		}
@@ -191,16 +178,16 @@ func (s *Approvals) RequestApproval(ctx context.Context, a authz.Actor, kind, ob
 			return AccessRequest{}, errs.InvalidField("role", "name a role that can be defined (not a built-in one), or template:NAME")
 		}
 		field = ""
-	case KindBulkExport:
-		if err := may(a, authz.ActionExport, authz.ObjectCustomer, "your role may not export customers"); err != nil {
+	case core.KindBulkExport:
+		if err := core.May(a, authz.ActionExport, authz.ObjectCustomer, "your role may not export customers"); err != nil {
 			return AccessRequest{}, err
 		}
-		objectID, field = bulkExportObject, ""
-	case KindRoleChange:
+		objectID, field = core.BulkExportObject, ""
+	case core.KindRoleChange:
 		if err := mayManageRoles(a); err != nil {
 			return AccessRequest{}, err
 		}
-		roles, err := s.checkRoles(ctx, field)
+		roles, err := s.c.CheckRoles(ctx, field)
 		if err != nil {
 			return AccessRequest{}, err
 		}
@@ -212,32 +199,32 @@ func (s *Approvals) RequestApproval(ctx context.Context, a authz.Actor, kind, ob
 	if err != nil {
 		return AccessRequest{}, err
 	}
-	now := s.now()
+	now := s.c.Now()
 	id := crm.NewID("acr")
 	var levels [][]string
 	objectType := "customer"
-	err = s.withTx(ctx, func(tx *store.Tx) error {
-		if kind == KindBulkExport {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+		if kind == core.KindBulkExport {
 			// the collection: nothing to look up
-		} else if kind == KindRoleEdit {
+		} else if kind == core.KindRoleEdit {
 			objectType = "role"
-		} else if kind == KindRoleChange {
+		} else if kind == core.KindRoleChange {
 			objectType = "user"
 			if _, err := tx.UserByID(ctx, objectID); err != nil {
-				return notFound(err, "user")
+				return core.NotFound(err, "user")
 			}
 			if objectID == a.UserID {
 				return errs.E(errs.Permission, "you may not change your own roles")
 			}
 		} else {
-			row, err := s.customerInScope(ctx, tx, a, objectID, "access.request")
+			row, err := s.c.CustomerInScope(ctx, tx, a, objectID, "access.request")
 			if err != nil {
 				return err
 			}
 			switch {
-			case kind == KindRevealSpecial && authz.Decide(a, authz.ActionReveal, customerRes(row)).Field(field) < authz.Read:
+			case kind == core.KindRevealSpecial && authz.Decide(a, authz.ActionReveal, core.CustomerRes(row)).Field(field) < authz.Read:
 				return errs.E(errs.Permission, "your role may not reveal "+field)
-			case kind == KindDelete && !authz.Decide(a, authz.ActionDelete, customerRes(row)).Allowed:
+			case kind == core.KindDelete && !authz.Decide(a, authz.ActionDelete, core.CustomerRes(row)).Allowed:
 				return errs.E(errs.Permission, "your role may not delete customers")
 			}
 		}
@@ -259,13 +246,13 @@ func (s *Approvals) RequestApproval(ctx context.Context, a authz.Actor, kind, ob
 	}
 	what := "reveal " + field + " of customer " + objectID
 	switch kind {
-	case KindDelete:
+	case core.KindDelete:
 		what = "delete customer " + objectID
-	case KindRoleChange:
+	case core.KindRoleChange:
 		what = "give user " + objectID + " the roles " + field
-	case KindBulkExport:
+	case core.KindBulkExport:
 		what = "export customers in bulk"
-	case KindRoleEdit:
+	case core.KindRoleEdit:
 		what = "change the permissions of role " + objectID
 	}
 	s.notifyLevel(ctx, a, levels, 0, "approval", what)
@@ -277,9 +264,9 @@ func (s *Approvals) RequestApproval(ctx context.Context, a authz.Actor, kind, ob
 func (s *Approvals) insertRequest(ctx context.Context, tx *store.Tx, a authz.Actor, r store.AccessRequestRow, reason, action string) error {
 	u, err := tx.UserByID(ctx, a.UserID)
 	if err != nil {
-		return notFound(err, "user")
+		return core.NotFound(err, "user")
 	}
-	key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+	key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
 	if err != nil {
 		return errs.Wrap(errs.Internal, "service.insertRequest", "", err)
 	}
@@ -289,7 +276,7 @@ func (s *Approvals) insertRequest(ctx context.Context, tx *store.Tx, a authz.Act
 	if err := tx.InsertAccessRequest(ctx, r); err != nil {
 		return err
 	}
-	return s.record(ctx, tx, a, action, r.ObjectType, r.ObjectID, fieldList(r.Field), audit.Success, r.Kind+" "+r.ID)
+	return s.c.Record(ctx, tx, a, action, r.ObjectType, r.ObjectID, fieldList(r.Field), audit.Success, r.Kind+" "+r.ID)
 }
 
 func fieldList(f string) []string {
@@ -305,7 +292,7 @@ func (s *Approvals) notifyLevel(ctx context.Context, a authz.Actor, levels [][]s
 		return
 	}
 	var users []store.UserRow
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		users, err = tx.UsersWithRoles(ctx, levels[level])
 		return err
@@ -318,20 +305,20 @@ func (s *Approvals) notifyLevel(ctx context.Context, a authz.Actor, levels [][]s
 		if u.ID == a.UserID {
 			continue
 		}
-		if me, err := s.openUser(u); err == nil {
-			s.mailer.Enqueue(composeMail(kind, u.Locale, me.Email, mailData{Inviter: who, Role: what, Link: s.link("/approvals", ""), When: mailTime(s.now()), IP: a.IP}))
+		if me, err := s.c.OpenUser(u); err == nil {
+			s.c.Mailer.Enqueue(core.ComposeMail(kind, u.Locale, me.Email, core.MailData{Inviter: who, Role: what, Link: s.c.Link("/approvals", ""), When: core.MailTime(s.c.Now()), IP: a.IP}))
 		}
 	}
 }
 
 func (s *Approvals) accessRequest(ctx context.Context, a authz.Actor, id string) (AccessRequest, error) {
 	var out AccessRequest
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.AccessRequest(ctx, id)
 		if err != nil {
-			return notFound(err, "request")
+			return core.NotFound(err, "request")
 		}
-		out, err = s.accessView(a, r, s.now())
+		out, err = s.accessView(a, r, s.c.Now())
 		return err
 	})
 	return out, err
@@ -348,9 +335,9 @@ func (s *Approvals) AccessRequests(ctx context.Context, a authz.Actor) ([]Access
 	if authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectAudit}).Allowed {
 		mine = "" // all of them
 	}
-	now := s.now()
+	now := s.c.Now()
 	var out []AccessRequest
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListAccessRequests(ctx, mine, 200)
 		if err != nil {
 			return err
@@ -369,7 +356,7 @@ func (s *Approvals) AccessRequests(ctx context.Context, a authz.Actor) ([]Access
 			out = append(out, v)
 		}
 		// Requesters' reasons are their words: reading them is recorded.
-		return s.record(ctx, tx, a, "approvals.list", "access_request", "", []string{"reason"}, audit.Success, strconv.Itoa(len(out))+" requests")
+		return s.c.Record(ctx, tx, a, "approvals.list", "access_request", "", []string{"reason"}, audit.Success, strconv.Itoa(len(out))+" requests")
 	})
 	if err != nil {
 		return nil, err
@@ -383,16 +370,16 @@ func (s *Approvals) AccessRequests(ctx context.Context, a authz.Actor) ([]Access
 // approval grants the access for GrantFor, once. Every step is audited
 // and the requester (or the next level) is emailed.
 func (s *Approvals) DecideAccessRequest(ctx context.Context, a authz.Actor, id string, approve bool) (AccessRequest, error) {
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return AccessRequest{}, err
 	}
-	now := s.now()
+	now := s.c.Now()
 	var v AccessRequest
 	var nextLevel = -1
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.AccessRequest(ctx, id)
 		if err != nil {
-			return notFound(err, "request")
+			return core.NotFound(err, "request")
 		}
 		if v, err = s.accessState(a, r, now); err != nil {
 			return err
@@ -413,9 +400,9 @@ func (s *Approvals) DecideAccessRequest(ctx context.Context, a authz.Actor, id s
 		v.Steps = append(v.Steps, AccessStep{Level: v.Level, By: a.UserID, Decision: decision, At: now})
 		from := r.Status
 		switch {
-		case r.Kind == KindBreakGlass && approve:
+		case r.Kind == core.KindBreakGlass && approve:
 			r.Status = "justified"
-		case r.Kind == KindBreakGlass:
+		case r.Kind == core.KindBreakGlass:
 			// Not justified: the opening ends now if its window is still running.
 			r.Status = "unjustified"
 			if r.ValidUntil.After(now) {
@@ -440,7 +427,7 @@ func (s *Approvals) DecideAccessRequest(ctx context.Context, a authz.Actor, id s
 			}
 			return err
 		}
-		return s.record(ctx, tx, a, "access."+decision, r.ObjectType, r.ObjectID, fieldList(r.Field), audit.Success,
+		return s.c.Record(ctx, tx, a, "access."+decision, r.ObjectType, r.ObjectID, fieldList(r.Field), audit.Success,
 			fmt.Sprintf("%s %s level %d -> %s", r.Kind, r.ID, v.Level, r.Status))
 	})
 	if err != nil {
@@ -458,7 +445,7 @@ func (s *Approvals) DecideAccessRequest(ctx context.Context, a authz.Actor, id s
 func (s *Approvals) notifyRequester(ctx context.Context, userID, what, id string) {
 	var u store.UserRow
 	var status string
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if u, err = tx.UserByID(ctx, userID); err != nil {
 			return err
@@ -470,48 +457,9 @@ func (s *Approvals) notifyRequester(ctx context.Context, userID, what, id string
 	if err != nil {
 		return
 	}
-	if me, err := s.openUser(u); err == nil {
-		s.mailer.Enqueue(composeMail("decided", u.Locale, me.Email, mailData{Role: what, Inviter: status, Link: s.link("/approvals", "")}))
+	if me, err := s.c.OpenUser(u); err == nil {
+		s.c.Mailer.Enqueue(core.ComposeMail("decided", u.Locale, me.Email, core.MailData{Role: what, Inviter: status, Link: s.c.Link("/approvals", "")}))
 	}
-}
-
-// useGrantedReveal spends an approval to reveal field of customer id, in
-// tx; without one it refuses with ApprovalNeeded. Only special-category
-// fields pass through approval, and only while the rule exists.
-func (s *Customers) useGrantedReveal(ctx context.Context, tx *store.Tx, a authz.Actor, id, field string) error {
-	if crm.ClassOf(field) != crm.ClassSpecial {
-		return nil
-	}
-	return s.useGrant(ctx, tx, a, KindRevealSpecial, id, field, "revealing "+field)
-}
-
-// useGrant spends an approval of kind for the actor on object id (and
-// field) in tx, when a rule for kind exists; without an approval it
-// refuses with ApprovalNeeded.
-func (s *core) useGrant(ctx context.Context, tx *store.Tx, a authz.Actor, kind, id, field, what string) error {
-	if a.UserID == authz.SystemUserID && a.SessionID == "" {
-		return nil // the command line on the host
-	}
-	rule, err := tx.ApprovalLevels(ctx, kind)
-	if err != nil || rule == "" {
-		return err
-	}
-	now := s.now()
-	r, err := tx.GrantedAccess(ctx, kind, a.UserID, id, field, now)
-	if errs.Is(err, errs.NotExist) {
-		return errs.E(errs.ApprovalNeeded, what+" needs an approved request: ask for approval with your reason, then go ahead within an hour of the last approval")
-	}
-	if err != nil {
-		return err
-	}
-	r.Status = "used"
-	if err := tx.UpdateAccessRequest(ctx, r.ID, "approved", r); err != nil {
-		if errs.Is(err, errs.NotExist) {
-			return errs.E(errs.ApprovalNeeded, "the approval was used already; ask again")
-		}
-		return err
-	}
-	return nil
 }
 
 // BreakGlass opens one customer record the actor's role cannot normally
@@ -527,16 +475,16 @@ func (s *Approvals) BreakGlass(ctx context.Context, a authz.Actor, customerID, r
 		return AccessRequest{}, err
 	}
 	if !crm.ValidID(customerID) {
-		return AccessRequest{}, errCustomerNotFound
+		return AccessRequest{}, core.ErrCustomerNotFound
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return AccessRequest{}, err
 	}
-	now := s.now()
+	now := s.c.Now()
 	id := crm.NewID("acr")
 	var levels [][]string
 	refused := false // recorded in the transaction, answered after it commits
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		allowed, err := tx.BreakGlassRoles(ctx)
 		if err != nil {
 			return err
@@ -546,12 +494,12 @@ func (s *Approvals) BreakGlass(ctx context.Context, a authz.Actor, customerID, r
 			ok = ok || slices.Contains(allowed, string(r))
 		}
 		if refused = !ok; refused {
-			return s.record(ctx, tx, a, "breakglass.open", "customer", customerID, nil, audit.Denied, "role not designated for break-glass")
+			return s.c.Record(ctx, tx, a, "breakglass.open", "customer", customerID, nil, audit.Denied, "role not designated for break-glass")
 		}
 		if _, err := tx.CustomerByID(ctx, customerID); err != nil {
-			return notFound(err, "customer")
+			return core.NotFound(err, "customer")
 		}
-		rule, err := tx.ApprovalLevels(ctx, KindBreakGlass)
+		rule, err := tx.ApprovalLevels(ctx, core.KindBreakGlass)
 		if err != nil {
 			return err
 		}
@@ -561,7 +509,7 @@ func (s *Approvals) BreakGlass(ctx context.Context, a authz.Actor, customerID, r
 		if err := json.Unmarshal([]byte(rule), &levels); err != nil {
 			return errs.Wrap(errs.Internal, "service.BreakGlass", "", err)
 		}
-		return s.insertRequest(ctx, tx, a, store.AccessRequestRow{ID: id, Kind: KindBreakGlass, RequesterID: a.UserID, ObjectType: "customer", ObjectID: customerID,
+		return s.insertRequest(ctx, tx, a, store.AccessRequestRow{ID: id, Kind: core.KindBreakGlass, RequesterID: a.UserID, ObjectType: "customer", ObjectID: customerID,
 			Status: "open", Levels: rule, Steps: "[]", CreatedAt: now, ExpiresAt: now.Add(reviewDueAfter), ValidUntil: now.Add(BreakGlassFor)}, reason, "breakglass.open")
 	})
 	if err == nil && refused {
@@ -579,11 +527,11 @@ func (s *Approvals) BreakGlass(ctx context.Context, a authz.Actor, customerID, r
 
 // ApprovalRules returns the approval levels per kind.
 func (s *Approvals) ApprovalRules(ctx context.Context, a authz.Actor) (map[string][][]string, error) {
-	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read approval rules"); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectUser, "you may not read approval rules"); err != nil {
 		return nil, err
 	}
 	out := map[string][][]string{}
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		for _, k := range approvalKinds {
 			rule, err := tx.ApprovalLevels(ctx, k)
 			if err != nil {
@@ -613,7 +561,7 @@ func (s *Approvals) SetApprovalRule(ctx context.Context, a authz.Actor, kind str
 	if !slices.Contains(approvalKinds, kind) {
 		return errs.InvalidField("kind", "kind must be one of: "+strings.Join(approvalKinds, ", "))
 	}
-	if kind == KindBreakGlass && len(levels) == 0 {
+	if kind == core.KindBreakGlass && len(levels) == 0 {
 		return errs.InvalidField("levels", "break-glass always needs a reviewer")
 	}
 	if len(levels) > 5 {
@@ -624,12 +572,12 @@ func (s *Approvals) SetApprovalRule(ctx context.Context, a authz.Actor, kind str
 			return errs.InvalidField("levels", "each level needs at least one role")
 		}
 		for _, r := range l {
-			if err := s.checkRole(ctx, r); err != nil {
+			if err := s.c.CheckRole(ctx, r); err != nil {
 				return err
 			}
 		}
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
 	rule := ""
@@ -637,7 +585,7 @@ func (s *Approvals) SetApprovalRule(ctx context.Context, a authz.Actor, kind str
 		b, _ := json.Marshal(levels)
 		rule = string(b)
 	}
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.ApprovalLevels(ctx, kind)
 		if err != nil {
 			return err
@@ -645,17 +593,17 @@ func (s *Approvals) SetApprovalRule(ctx context.Context, a authz.Actor, kind str
 		if err := tx.SetApprovalLevels(ctx, kind, rule); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "approval.rule", "settings", kind, nil, audit.Success, "before: "+old+" after: "+rule)
+		return s.c.Record(ctx, tx, a, "approval.rule", "settings", kind, nil, audit.Success, "before: "+old+" after: "+rule)
 	})
 }
 
 // BreakGlassRoles returns the roles designated for break-glass.
 func (s *Approvals) BreakGlassRoles(ctx context.Context, a authz.Actor) ([]string, error) {
-	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not read break-glass rules"); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectUser, "you may not read break-glass rules"); err != nil {
 		return nil, err
 	}
 	var out []string
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		out, err = tx.BreakGlassRoles(ctx)
 		return err
@@ -669,16 +617,16 @@ func (s *Approvals) SetBreakGlassRoles(ctx context.Context, a authz.Actor, roles
 		return err
 	}
 	for _, r := range roles {
-		if err := s.checkRole(ctx, r); err != nil {
+		if err := s.c.CheckRole(ctx, r); err != nil {
 			return err
 		}
 	}
 	slices.Sort(roles)
 	roles = slices.Compact(roles)
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.BreakGlassRoles(ctx)
 		if err != nil {
 			return err
@@ -686,7 +634,7 @@ func (s *Approvals) SetBreakGlassRoles(ctx context.Context, a authz.Actor, roles
 		if err := tx.SetBreakGlassRoles(ctx, roles); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "breakglass.roles", "settings", "breakglass_roles", nil, audit.Success,
+		return s.c.Record(ctx, tx, a, "breakglass.roles", "settings", "breakglass_roles", nil, audit.Success,
 			"before: ["+strings.Join(old, " ")+"] after: ["+strings.Join(roles, " ")+"]")
 	})
 }

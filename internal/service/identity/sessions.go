@@ -1,4 +1,4 @@
-package service
+package identity
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -58,7 +59,7 @@ func (s *Sessions) trimSessions(ctx context.Context, tx *store.Tx, a authz.Actor
 		if err := tx.DeleteSession(ctx, sessions[i].ID); err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, a, "session.delete", "session", sessions[i].ID, nil, audit.Success, fmt.Sprintf("over the limit of %d sessions", MaxSessions)); err != nil {
+		if err := s.c.Record(ctx, tx, a, "session.delete", "session", sessions[i].ID, nil, audit.Success, fmt.Sprintf("over the limit of %d sessions", MaxSessions)); err != nil {
 			return err
 		}
 	}
@@ -78,12 +79,12 @@ func (s *Sessions) Sessions(ctx context.Context, a authz.Actor, userID string) (
 		return nil, errs.E(errs.NotExist, "user not found")
 	}
 	var out []SessionInfo
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
-			return notFound(err, "user")
+			return core.NotFound(err, "user")
 		}
-		key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+		key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.Sessions", "", err)
 		}
@@ -91,9 +92,9 @@ func (s *Sessions) Sessions(ctx context.Context, a authz.Actor, userID string) (
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		now := s.c.Now()
 		for _, r := range rows {
-			if !now.Before(r.ExpiresAt) || now.Sub(r.LastSeenAt) >= s.idle {
+			if !now.Before(r.ExpiresAt) || now.Sub(r.LastSeenAt) >= s.c.Idle {
 				continue // ended; the purge removes it
 			}
 			info := SessionInfo{ID: r.ID, Current: r.ID == a.SessionID, CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt}
@@ -105,7 +106,7 @@ func (s *Sessions) Sessions(ctx context.Context, a authz.Actor, userID string) (
 			}
 			out = append(out, info)
 		}
-		return s.record(ctx, tx, a, "session.list", "user", userID, []string{"user_agent", "ip"}, audit.Success, fmt.Sprintf("%d sessions", len(out)))
+		return s.c.Record(ctx, tx, a, "session.list", "user", userID, []string{"user_agent", "ip"}, audit.Success, fmt.Sprintf("%d sessions", len(out)))
 	})
 	if err != nil {
 		return nil, err
@@ -121,10 +122,10 @@ func (s *Sessions) EndSession(ctx context.Context, a authz.Actor, sessionID stri
 	if !crm.ValidID(sessionID) {
 		return errSessionNotFound
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		owner, err := tx.SessionOwner(ctx, sessionID)
 		if errs.Is(err, errs.NotExist) {
 			return errSessionNotFound
@@ -138,22 +139,22 @@ func (s *Sessions) EndSession(ctx context.Context, a authz.Actor, sessionID stri
 		if err := tx.DeleteSession(ctx, sessionID); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "session.delete", "session", sessionID, nil, audit.Success, "ended by "+whose(owner, a))
+		return s.c.Record(ctx, tx, a, "session.delete", "session", sessionID, nil, audit.Success, "ended by "+whose(owner, a))
 	})
 }
 
 // EndOtherSessions ends all the actor's sessions but the current one.
 func (s *Sessions) EndOtherSessions(ctx context.Context, a authz.Actor) (int, error) {
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return 0, err
 	}
 	n := 0
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if n, err = endSessions(ctx, tx, a.UserID, a.SessionID); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "session.delete", "user", a.UserID, nil, audit.Success, fmt.Sprintf("ended %d other sessions", n))
+		return s.c.Record(ctx, tx, a, "session.delete", "user", a.UserID, nil, audit.Success, fmt.Sprintf("ended %d other sessions", n))
 	})
 	return n, err
 }
@@ -162,25 +163,25 @@ func (s *Sessions) EndOtherSessions(ctx context.Context, a authz.Actor) (int, er
 // example when their device was lost; the actor's own current session, if
 // it is the user's, stays. Audited with the count.
 func (s *Sessions) EndUserSessions(ctx context.Context, a authz.Actor, userID string) (int, error) {
-	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not end other users' sessions"); err != nil {
+	if err := core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not end other users' sessions"); err != nil {
 		return 0, err
 	}
 	if !crm.ValidID(userID) {
 		return 0, errs.E(errs.NotExist, "user not found")
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return 0, err
 	}
 	n := 0
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.UserByID(ctx, userID); err != nil {
-			return notFound(err, "user")
+			return core.NotFound(err, "user")
 		}
 		var err error
 		if n, err = endSessions(ctx, tx, userID, a.SessionID); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "session.delete", "user", userID, nil, audit.Success, fmt.Sprintf("ended all %d sessions, by %s", n, whose(userID, a)))
+		return s.c.Record(ctx, tx, a, "session.delete", "user", userID, nil, audit.Success, fmt.Sprintf("ended all %d sessions, by %s", n, whose(userID, a)))
 	})
 	return n, err
 }
@@ -189,19 +190,19 @@ func (s *Sessions) EndUserSessions(ctx context.Context, a authz.Actor, userID st
 // one (administrators), e.g. after a breach; everyone logs in again.
 // Audited with the count.
 func (s *Sessions) EndAllSessions(ctx context.Context, a authz.Actor) (int, error) {
-	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not end other users' sessions"); err != nil {
+	if err := core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not end other users' sessions"); err != nil {
 		return 0, err
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return 0, err
 	}
 	var n int
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if n, err = tx.DeleteSessionsExcept(ctx, a.SessionID); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "session.delete", "session", "", nil, audit.Success, fmt.Sprintf("ended every session of every user: %d", n))
+		return s.c.Record(ctx, tx, a, "session.delete", "session", "", nil, audit.Success, fmt.Sprintf("ended every session of every user: %d", n))
 	})
 	return n, err
 }
@@ -231,3 +232,49 @@ func whose(owner string, a authz.Actor) string {
 	}
 	return "an administrator"
 }
+
+// outsideNetworks reports whether ip is outside the ranges of any of the
+// stored roles that is limited to ranges.
+func (s *Sessions) outsideNetworks(ctx context.Context, roles, ip string) (bool, error) {
+	for _, r := range authz.RolesOf(roles) {
+		nets, err := s.c.DB.RoleNetworks(ctx, string(r))
+		if err != nil {
+			return false, err
+		}
+		if !authz.FromNetworks(ip, nets) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// checkNetwork refuses, and audits, a request by a user one of whose
+// roles is limited to address ranges that do not hold the client's
+// address.
+func (s *Sessions) checkNetwork(ctx context.Context, userID, roles, sessionID, ip string) error {
+	outside, err := s.outsideNetworks(ctx, roles, ip)
+	if err != nil || !outside {
+		return err
+	}
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+		return s.c.Record(ctx, tx, authz.Actor{UserID: userID, SessionID: sessionID, IP: ip}, "session.network", "user", userID, nil, audit.Denied, "address outside the role's ranges")
+	})
+	if err != nil {
+		return err
+	}
+	return errNetwork
+}
+
+// subTeams is the teams below team, for an actor.
+func (s *Sessions) subTeams(ctx context.Context, team string) ([]string, error) {
+	if team == "" {
+		return nil, nil
+	}
+	parents, err := s.c.DB.TeamParents(ctx)
+	if err != nil || len(parents) == 0 {
+		return nil, err
+	}
+	return authz.SubTeams(team, parents), nil
+}
+
+var errNetwork = errs.E(errs.Permission, "your role may not be used from this network address; ask your administrator")

@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -39,9 +40,9 @@ func (s *Visits) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID,
 	if repID == "" {
 		repID = a.UserID
 	}
-	now := s.now()
+	now := s.c.Now()
 	v := crm.Visit{ID: crm.NewID("vis"), CompanyID: companyID, RepID: repID, PlannedFor: day}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		team, err := s.checkOwner(ctx, tx, repID)
 		if err != nil {
 			return errs.InvalidField("rep_id", "rep_id names no user")
@@ -60,7 +61,7 @@ func (s *Visits) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID,
 		if err := tx.InsertVisit(ctx, store.VisitRow{ID: v.ID, CompanyID: companyID, RepID: repID, PlannedFor: day, CreatedAt: now, UpdatedAt: now}); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "visit.create", "visit", v.ID, nil, audit.Success, "store "+companyID+" on "+day)
+		return s.c.Record(ctx, tx, a, "visit.create", "visit", v.ID, nil, audit.Success, "store "+companyID+" on "+day)
 	})
 	if err != nil {
 		return crm.Visit{}, err
@@ -73,7 +74,7 @@ func (s *Visits) visitInScope(ctx context.Context, tx *store.Tx, a authz.Actor, 
 	if !crm.ValidID(id) {
 		return store.VisitRow{}, errVisitNotFound
 	}
-	return inScope(ctx, s.core, tx, a, id, action, scope[store.VisitRow]{"visit", tx.VisitByID, visitRes, errVisitNotFound})
+	return core.InScope(ctx, s.c, tx, a, id, action, core.Scope[store.VisitRow]{Object: "visit", Load: tx.VisitByID, Resource: visitRes, NotFound: errVisitNotFound})
 }
 
 // VisitUpdate is a check-in or check-out. Location is optional: a device
@@ -100,7 +101,7 @@ func (s *Visits) UpdateVisit(ctx context.Context, a authz.Actor, id string, up V
 		up.Notes = &n
 	}
 	var out crm.Visit
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := s.visitInScope(ctx, tx, a, id, "visit.update")
 		if err != nil {
 			return err
@@ -112,7 +113,7 @@ func (s *Visits) UpdateVisit(ctx context.Context, a authz.Actor, id string, up V
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		now := s.c.Now()
 		var changed []string
 		switch {
 		case up.CheckIn && row.CheckinAt != nil:
@@ -151,7 +152,7 @@ func (s *Visits) UpdateVisit(ctx context.Context, a authz.Actor, id string, up V
 		if out, err = s.openVisit(ctx, tx, row, authz.Decide(a, authz.ActionRead, visitRes(row))); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "visit.update", "visit", id, changed, audit.Success, "")
+		return s.c.Record(ctx, tx, a, "visit.update", "visit", id, changed, audit.Success, "")
 	})
 	if err != nil {
 		return crm.Visit{}, err
@@ -162,7 +163,7 @@ func (s *Visits) UpdateVisit(ctx context.Context, a authz.Actor, id string, up V
 // Visit returns one visit with its photos' descriptions.
 func (s *Visits) Visit(ctx context.Context, a authz.Actor, id string) (crm.Visit, error) {
 	var out crm.Visit
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := s.visitInScope(ctx, tx, a, id, "visit.read")
 		if err != nil {
 			return err
@@ -171,7 +172,7 @@ func (s *Visits) Visit(ctx context.Context, a authz.Actor, id string) (crm.Visit
 		if out, err = s.openVisit(ctx, tx, row, d); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "visit.read", "visit", id, shownVisitFields(d), audit.Success, "")
+		return s.c.Record(ctx, tx, a, "visit.read", "visit", id, shownVisitFields(d), audit.Success, "")
 	})
 	if err != nil {
 		return crm.Visit{}, err
@@ -192,9 +193,9 @@ func (s *Visits) Visits(ctx context.Context, a authz.Actor, from, to string) ([]
 		}
 	}
 	f := store.VisitFilter{From: from, To: to, Limit: 500}
-	f.RepID, f.Teams = scopeFilter(a, d)
+	f.RepID, f.Teams = core.ScopeFilter(a, d)
 	var out []crm.Visit
-	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err := s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		rows, err := tx.ListVisits(ctx, f)
 		if err != nil {
 			return nil, err
@@ -212,7 +213,7 @@ func (s *Visits) Visits(ctx context.Context, a authz.Actor, from, to string) ([]
 			}
 			v.Photos = nil // lists do not need them
 			visits = append(visits, v)
-			events = append(events, event(a, "visit.read", "visit", v.ID, shownVisitFields(rd), audit.Success, "list"))
+			events = append(events, core.Event(a, "visit.read", "visit", v.ID, shownVisitFields(rd), audit.Success, "list"))
 		}
 		out = visits
 		return events, nil
@@ -238,8 +239,8 @@ func (s *Visits) AddPhoto(ctx context.Context, a authz.Actor, visitID string, r 
 	if ct == "" {
 		return crm.Photo{}, errs.InvalidField("photo", "the file is not a JPEG, PNG or WebP image")
 	}
-	p := crm.Photo{ID: crm.NewID("att"), ContentType: ct, Size: int64(len(data)), CreatedAt: s.now()}
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	p := crm.Photo{ID: crm.NewID("att"), ContentType: ct, Size: int64(len(data)), CreatedAt: s.c.Now()}
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := s.visitInScope(ctx, tx, a, visitID, "visit.photo")
 		if err != nil {
 			return err
@@ -259,7 +260,7 @@ func (s *Visits) AddPhoto(ctx context.Context, a authz.Actor, visitID string, r 
 		if err := tx.InsertAttachment(ctx, store.AttachmentRow{ID: p.ID, VisitID: visitID, ContentType: ct, Size: p.Size, DataCT: sealed, CreatedBy: a.UserID, CreatedAt: p.CreatedAt}); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "visit.photo", "visit", visitID, []string{"photo"}, audit.Success, p.ID)
+		return s.c.Record(ctx, tx, a, "visit.photo", "visit", visitID, []string{"photo"}, audit.Success, p.ID)
 	})
 	if err != nil {
 		return crm.Photo{}, err
@@ -275,7 +276,7 @@ func (s *Visits) Photo(ctx context.Context, a authz.Actor, visitID, photoID stri
 	}
 	var data []byte
 	var ct string
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := s.visitInScope(ctx, tx, a, visitID, "visit.photo_read")
 		if err != nil {
 			return err
@@ -295,7 +296,7 @@ func (s *Visits) Photo(ctx context.Context, a authz.Actor, visitID, photoID stri
 			return errs.Wrap(errs.Internal, "service.Photo", "", err)
 		}
 		ct = att.ContentType
-		return s.record(ctx, tx, a, "visit.photo_read", "visit", visitID, []string{"photo"}, audit.Success, att.ID)
+		return s.c.Record(ctx, tx, a, "visit.photo_read", "visit", visitID, []string{"photo"}, audit.Success, att.ID)
 	})
 	if err != nil {
 		return nil, "", err
@@ -304,10 +305,10 @@ func (s *Visits) Photo(ctx context.Context, a authz.Actor, visitID, photoID stri
 }
 
 func (s *Visits) visitKeys(row store.VisitRow) (storeKey, repKey keyring.DataKey, err error) {
-	if storeKey, err = s.keys.OpenDataKey(row.CompanyID, row.StoreKey); err != nil {
+	if storeKey, err = s.c.Keys.OpenDataKey(row.CompanyID, row.StoreKey); err != nil {
 		return storeKey, repKey, errs.Wrap(errs.Internal, "service.visitKeys", "", err)
 	}
-	if repKey, err = s.keys.OpenDataKey(row.RepID, row.RepKey); err != nil {
+	if repKey, err = s.c.Keys.OpenDataKey(row.RepID, row.RepKey); err != nil {
 		return storeKey, repKey, errs.Wrap(errs.Internal, "service.visitKeys", "", err)
 	}
 	return storeKey, repKey, nil

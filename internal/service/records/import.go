@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -121,7 +122,7 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 	}
 	var rows []importRow
 	seen := map[string]int{} // blind index -> line, for duplicates within the file
-	now := s.now()
+	now := s.c.Now()
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -165,7 +166,7 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 		scopeOwner = a.UserID
 	}
 
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		kept, err := s.dropExisting(ctx, tx, rows, scopeOwner, &rep)
 		if err != nil {
 			return err
@@ -174,16 +175,16 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 		summary := fmt.Sprintf("rows %d, valid %d, duplicates %d, invalid %d", rep.Rows, rep.Valid, len(rep.Duplicates), rep.Invalid)
 		switch {
 		case opt.DryRun:
-			return s.record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Success, "dry run: "+summary)
+			return s.c.Record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Success, "dry run: "+summary)
 		case rep.Invalid > 0 && !opt.Partial:
-			return s.record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Failure, "nothing stored (all or nothing): "+summary)
+			return s.c.Record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Failure, "nothing stored (all or nothing): "+summary)
 		case len(kept) == 0:
-			return s.record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Success, "nothing new: "+summary)
+			return s.c.Record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Success, "nothing new: "+summary)
 		}
 		sealed := make([]store.CustomerRow, 0, len(kept))
 		events := make([]audit.Event, 0, len(kept)+1)
 		for _, ir := range kept {
-			key, wrapped, err := s.keys.NewDataKey(ir.c.ID)
+			key, wrapped, err := s.c.Keys.NewDataKey(ir.c.ID)
 			if err != nil {
 				return err
 			}
@@ -193,14 +194,14 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 			}
 			row.WrappedKey = wrapped
 			sealed = append(sealed, row)
-			events = append(events, event(a, "customer.create", "customer", ir.c.ID, sortedKeys(ir.c.Fields), audit.Success, fmt.Sprintf("import line %d", ir.line)))
+			events = append(events, core.Event(a, "customer.create", "customer", ir.c.ID, sortedKeys(ir.c.Fields), audit.Success, fmt.Sprintf("import line %d", ir.line)))
 		}
-		if err := tx.InsertCustomers(ctx, sealed, s.keys.ActiveTerm()); err != nil {
+		if err := tx.InsertCustomers(ctx, sealed, s.c.Keys.ActiveTerm()); err != nil {
 			return err
 		}
 		rep.Created, rep.Imported = len(sealed), true
-		events = append(events, event(a, "customer.import", "customer", "", nil, audit.Success, fmt.Sprintf("created %d; %s", len(sealed), summary)))
-		return s.append(ctx, tx, events...)
+		events = append(events, core.Event(a, "customer.import", "customer", "", nil, audit.Success, fmt.Sprintf("created %d; %s", len(sealed), summary)))
+		return s.c.Append(ctx, tx, events...)
 	})
 	if err != nil {
 		return ImportReport{}, err
@@ -298,7 +299,7 @@ func (s *Customers) duplicateInFile(c crm.Customer, seen map[string]int, line in
 		if v == "" {
 			continue
 		}
-		key := x.field + "\x00" + string(s.index.Index(x.index, v))
+		key := x.field + "\x00" + string(s.c.Index.Index(x.index, v))
 		if first, ok := seen[key]; ok {
 			return fmt.Sprintf("same %s as line %d", x.field, first)
 		}
@@ -319,7 +320,7 @@ func (s *Customers) dropExisting(ctx context.Context, tx *store.Tx, rows []impor
 		var values [][]byte
 		for _, r := range rows {
 			if v := r.c.Fields[x.field]; v != "" {
-				values = append(values, s.index.Index(x.index, v))
+				values = append(values, s.c.Index.Index(x.index, v))
 			}
 		}
 		if len(values) == 0 {
@@ -330,7 +331,7 @@ func (s *Customers) dropExisting(ctx context.Context, tx *store.Tx, rows []impor
 			return nil, err
 		}
 		for i, r := range rows {
-			if v := r.c.Fields[x.field]; v != "" && found[string(s.index.Index(x.index, v))] {
+			if v := r.c.Fields[x.field]; v != "" && found[string(s.c.Index.Index(x.index, v))] {
 				if _, already := dup[i]; !already {
 					dup[i] = "a customer with this " + x.field + " already exists"
 				}

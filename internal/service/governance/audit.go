@@ -1,4 +1,4 @@
-package service
+package governance
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -28,10 +29,10 @@ type AuditPage struct {
 	NextAfter int64
 }
 
-// Audit returns audit events for roles allowed to read the log. Reading
+// Events returns audit events for roles allowed to read the log. Reading
 // the log is itself audited.
-func (s *Service) Audit(ctx context.Context, a authz.Actor, q AuditQuery) (AuditPage, error) {
-	if err := may(a, authz.ActionRead, authz.ObjectAudit, "you may not read the audit log"); err != nil {
+func (s *AuditLog) Events(ctx context.Context, a authz.Actor, q AuditQuery) (AuditPage, error) {
+	if err := core.May(a, authz.ActionRead, authz.ObjectAudit, "you may not read the audit log"); err != nil {
 		return AuditPage{}, err
 	}
 	switch {
@@ -49,7 +50,7 @@ func (s *Service) Audit(ctx context.Context, a authz.Actor, q AuditQuery) (Audit
 		}
 	}
 	var page AuditPage
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		events, err := tx.ListAudit(ctx, store.AuditFilter{
 			ActorID: q.ActorID, ObjectType: q.ObjectType, ObjectID: q.ObjectID,
 			Since: q.Since, Until: q.Until, AfterSeq: q.AfterSeq, Limit: q.Limit + 1,
@@ -62,7 +63,7 @@ func (s *Service) Audit(ctx context.Context, a authz.Actor, q AuditQuery) (Audit
 			page.NextAfter = events[q.Limit-1].Seq
 		}
 		page.Events = events
-		return s.record(ctx, tx, a, "audit.read", "audit", "", nil, audit.Success, "")
+		return s.c.Record(ctx, tx, a, "audit.read", "audit", "", nil, audit.Success, "")
 	})
 	if err != nil {
 		return AuditPage{}, err
@@ -70,10 +71,10 @@ func (s *Service) Audit(ctx context.Context, a authz.Actor, q AuditQuery) (Audit
 	return page, nil
 }
 
-// VerifyAudit checks the whole chain. It returns how many events are good
-// and the first problem, if any; an error means the log could not be read.
-func (s *Service) VerifyAudit(ctx context.Context) (int64, *audit.Problem, error) {
-	return VerifyAudit(ctx, s.db)
+// Verify checks the whole chain. It returns how many events are good and
+// the first problem, if any; an error means the log could not be read.
+func (s *AuditLog) Verify(ctx context.Context) (int64, *audit.Problem, error) {
+	return VerifyAudit(ctx, s.c.DB)
 }
 
 // VerifyAudit checks db's audit chain without needing the master key.

@@ -1,4 +1,4 @@
-package service
+package identity
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -57,19 +58,19 @@ func (s *Sessions) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment,
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return TOTPEnrolment{}, err
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Strongroom", AccountName: me.Email})
 	if err != nil {
 		return TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.BeginTOTP", "", err)
 	}
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, a.UserID)
 		if err != nil {
-			return notFound(err, "user")
+			return core.NotFound(err, "user")
 		}
-		dk, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+		dk, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.BeginTOTP", "", err)
 		}
@@ -77,7 +78,7 @@ func (s *Sessions) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment,
 		if err != nil {
 			return err
 		}
-		return tx.SetSessionTOTPOffer(ctx, a.SessionID, sealed, s.now().Add(totpOfferFor))
+		return tx.SetSessionTOTPOffer(ctx, a.SessionID, sealed, s.c.Now().Add(totpOfferFor))
 	})
 	if err != nil {
 		return TOTPEnrolment{}, err
@@ -91,16 +92,16 @@ var errNoOffer = errs.E(errs.Conflict, "no authenticator set-up is under way on 
 func (s *Sessions) pendingTOTP(ctx context.Context, tx *store.Tx, a authz.Actor) (store.UserRow, TOTPEnrolment, error) {
 	u, err := tx.UserByID(ctx, a.UserID)
 	if err != nil {
-		return u, TOTPEnrolment{}, notFound(err, "user")
+		return u, TOTPEnrolment{}, core.NotFound(err, "user")
 	}
 	sealed, until, err := tx.SessionTOTPOffer(ctx, a.SessionID)
 	if err != nil {
-		return u, TOTPEnrolment{}, notFound(err, "session")
+		return u, TOTPEnrolment{}, core.NotFound(err, "session")
 	}
-	if sealed == nil || !s.now().Before(until) {
+	if sealed == nil || !s.c.Now().Before(until) {
 		return u, TOTPEnrolment{}, errNoOffer
 	}
-	dk, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+	dk, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
 	if err != nil {
 		return u, TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.pendingTOTP", "", err)
 	}
@@ -108,7 +109,7 @@ func (s *Sessions) pendingTOTP(ctx context.Context, tx *store.Tx, a authz.Actor)
 	if err != nil {
 		return u, TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.pendingTOTP", "", err)
 	}
-	me, err := s.openUser(u)
+	me, err := s.c.OpenUser(u)
 	if err != nil {
 		return u, TOTPEnrolment{}, err
 	}
@@ -130,7 +131,7 @@ func (s *Sessions) PendingTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolmen
 		return TOTPEnrolment{}, err
 	}
 	var e TOTPEnrolment
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		_, e, err = s.pendingTOTP(ctx, tx, a)
 		return err
@@ -148,7 +149,7 @@ func (s *Sessions) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code 
 	if a.SessionID == "" || a.UserID == authz.SystemUserID {
 		return nil, errs.E(errs.Permission, "log in first")
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return nil, err
 	}
 	codes := make([]string, recoveryCodes)
@@ -157,7 +158,7 @@ func (s *Sessions) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code 
 		codes[i] = newRecoveryCode()
 		hashes[i] = hashRecovery(codes[i])
 	}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		u, offer, err := s.pendingTOTP(ctx, tx, a)
 		if err != nil {
 			return err
@@ -169,7 +170,7 @@ func (s *Sessions) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code 
 		if !ok {
 			return errs.InvalidField("code", "the code does not match; check the app's clock and enter the current code")
 		}
-		key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+		key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.ConfirmTOTP", "", err)
 		}
@@ -177,7 +178,7 @@ func (s *Sessions) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code 
 		if err != nil {
 			return err
 		}
-		if err := tx.SetUserTOTP(ctx, u.ID, sealed, strings.Join(hashes, ","), s.now()); err != nil {
+		if err := tx.SetUserTOTP(ctx, u.ID, sealed, strings.Join(hashes, ","), s.c.Now()); err != nil {
 			return err
 		}
 		if err := tx.UseTOTPStep(ctx, u.ID, step); err != nil { // the code just shown cannot log in
@@ -190,7 +191,7 @@ func (s *Sessions) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code 
 		if u.TOTPSealed != nil {
 			what = "replaced"
 		}
-		return s.record(ctx, tx, a, "mfa.enrol", "user", u.ID, []string{"totp", "recovery_codes"}, audit.Success, "authenticator "+what)
+		return s.c.Record(ctx, tx, a, "mfa.enrol", "user", u.ID, []string{"totp", "recovery_codes"}, audit.Success, "authenticator "+what)
 	})
 	if err != nil {
 		return nil, err
@@ -240,10 +241,10 @@ func (s *Sessions) VerifyMFA(ctx context.Context, a authz.Actor, code string) (S
 func (s *Sessions) StepUp(ctx context.Context, a authz.Actor, code, password string) (Session, error) {
 	var u store.UserRow
 	var passkeys int
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if u, err = tx.UserByID(ctx, a.UserID); err != nil {
-			return notFound(err, "user")
+			return core.NotFound(err, "user")
 		}
 		pks, err := tx.UserPasskeys(ctx, a.UserID)
 		passkeys = len(pks)
@@ -286,15 +287,15 @@ func (s *Sessions) prove(ctx context.Context, a authz.Actor, field, wrong string
 	if a.MFAPending {
 		action = "mfa.verify"
 	}
-	now := s.now()
-	if wait, ok := s.throttle.Allow(a.IP, now); !ok {
+	now := s.c.Now()
+	if wait, ok := s.c.Throttle.Allow(a.IP, now); !ok {
 		return Session{}, tooManyCodes(wait)
 	}
 	account := []byte("mfa:" + a.UserID)
 	token, hash := authn.NewToken()
 	ok := false
 	var expires time.Time
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		fails, err := tx.LoginFailures(ctx, account)
 		if err != nil {
 			return err
@@ -307,7 +308,7 @@ func (s *Sessions) prove(ctx context.Context, a authz.Actor, field, wrong string
 			return err
 		}
 		if !ok {
-			if err := s.record(ctx, tx, a, action, "user", a.UserID, nil, audit.Failure, method); err != nil {
+			if err := s.c.Record(ctx, tx, a, action, "user", a.UserID, nil, audit.Failure, method); err != nil {
 				return err
 			}
 			_, _, err := s.countFailure(ctx, tx, a, account, a.UserID, "wrong second factors")
@@ -321,13 +322,13 @@ func (s *Sessions) prove(ctx context.Context, a authz.Actor, field, wrong string
 		if expires, err = tx.VerifySession(ctx, a.SessionID, hash, now); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, action, "user", a.UserID, nil, audit.Success, method+"; token rotated")
+		return s.c.Record(ctx, tx, a, action, "user", a.UserID, nil, audit.Success, method+"; token rotated")
 	})
 	if err != nil {
 		return Session{}, err
 	}
 	if !ok {
-		s.throttle.Failure(a.IP, now)
+		s.c.Throttle.Failure(a.IP, now)
 		return Session{}, errs.InvalidField(field, wrong)
 	}
 	return Session{Token: token, ID: a.SessionID, UserID: a.UserID, ExpiresAt: expires}, nil
@@ -338,7 +339,7 @@ func (s *Sessions) prove(ctx context.Context, a authz.Actor, field, wrong string
 func (s *Sessions) matchCode(ctx context.Context, tx *store.Tx, userID, code string) (ok bool, method string, err error) {
 	u, err := tx.UserByID(ctx, userID)
 	if err != nil {
-		return false, "", notFound(err, "user")
+		return false, "", core.NotFound(err, "user")
 	}
 	if strings.Contains(code, "-") { // a recovery code
 		if len(strings.ReplaceAll(code, "-", "")) != recoveryLen {
@@ -357,7 +358,7 @@ func (s *Sessions) matchCode(ctx context.Context, tx *store.Tx, userID, code str
 	if u.TOTPSealed == nil {
 		return false, "totp", nil
 	}
-	key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+	key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
 	if err != nil {
 		return false, "", errs.Wrap(errs.Internal, "service.matchCode", "", err)
 	}
@@ -378,47 +379,38 @@ func (s *Sessions) matchCode(ctx context.Context, tx *store.Tx, userID, code str
 	return true, "totp", nil
 }
 
-// requireStepUp refuses a sensitive action unless the actor's session
-// proved its user within authz.StepUpWindow.
-func (s *core) requireStepUp(a authz.Actor) error {
-	if a.SteppedUp(s.now()) {
-		return nil
-	}
-	return errs.E(errs.StepUp, "this action needs you to confirm it is you: give your authenticator code (or, without one, your password) again, then retry within 5 minutes")
-}
-
 func tooManyCodes(wait time.Duration) error { return tooMany("too many wrong codes", wait) }
 
 // ResetMFA removes a user's TOTP and recovery codes (administrators), so
 // they can enrol again; audited.
 func (s *Sessions) ResetMFA(ctx context.Context, a authz.Actor, userID string) error {
-	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not reset another user's second factor"); err != nil {
+	if err := core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not reset another user's second factor"); err != nil {
 		return err
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.UserByID(ctx, userID); err != nil {
-			return notFound(err, "user")
+			return core.NotFound(err, "user")
 		}
-		if err := tx.SetUserTOTP(ctx, userID, nil, "", s.now()); err != nil {
+		if err := tx.SetUserTOTP(ctx, userID, nil, "", s.c.Now()); err != nil {
 			return err
 		}
 		if err := tx.DeleteUserPasskeys(ctx, userID); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "mfa.reset", "user", userID, []string{"totp", "recovery_codes", "passkeys"}, audit.Success, "")
+		return s.c.Record(ctx, tx, a, "mfa.reset", "user", userID, []string{"totp", "recovery_codes", "passkeys"}, audit.Success, "")
 	})
 }
 
 // HasTOTP reports whether the actor has enrolled an authenticator app.
 func (s *Sessions) HasTOTP(ctx context.Context, a authz.Actor) (bool, error) {
 	var has bool
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		u, err := tx.UserByID(ctx, a.UserID)
 		has = u.TOTPSealed != nil
-		return notFound(err, "user")
+		return core.NotFound(err, "user")
 	})
 	return has, err
 }
@@ -427,7 +419,7 @@ func (s *Sessions) HasTOTP(ctx context.Context, a authz.Actor) (bool, error) {
 // before (a code typed as it changed; never a step ahead), and returns the
 // step it matched.
 func (s *Sessions) totpStep(secret, code string) (int64, bool) {
-	now := s.now()
+	now := s.c.Now()
 	for _, d := range []time.Duration{0, -30 * time.Second} {
 		t := now.Add(d)
 		want, err := totp.GenerateCodeCustom(secret, t, totpOpts)
@@ -443,31 +435,14 @@ func hashRecovery(code string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// me is the actor's own user.
-func (s *core) me(ctx context.Context, a authz.Actor) (User, error) {
-	if a.SessionID == "" || a.UserID == authz.SystemUserID {
-		return User{}, errs.E(errs.Permission, "log in first")
-	}
-	var u store.UserRow
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		u, err = tx.UserByID(ctx, a.UserID)
-		return notFound(err, "user")
-	})
-	if err != nil {
-		return User{}, err
-	}
-	return s.openUser(u)
-}
-
 // MFARequiredRoles lists the roles whose users must use two-step login
 // (administrators).
 func (s *Sessions) MFARequiredRoles(ctx context.Context, a authz.Actor) ([]string, error) {
-	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not see the two-step login rules"); err != nil {
+	if err := core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not see the two-step login rules"); err != nil {
 		return nil, err
 	}
 	var out []string
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		out, err = tx.MFARequiredRoles(ctx)
 		return err
@@ -479,15 +454,15 @@ func (s *Sessions) MFARequiredRoles(ctx context.Context, a authz.Actor) ([]strin
 // (administrators). A user of such a role without an authenticator reaches
 // only the enrolment until they set one up. Audited as a permission change.
 func (s *Sessions) SetMFARequiredRoles(ctx context.Context, a authz.Actor, roles []string) error {
-	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not change the two-step login rules"); err != nil {
+	if err := core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not change the two-step login rules"); err != nil {
 		return err
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
 	var clean []string
 	for _, r := range roles {
-		if err := s.checkRole(ctx, r); err != nil {
+		if err := s.c.CheckRole(ctx, r); err != nil {
 			return err
 		}
 		if !slices.Contains(clean, r) {
@@ -495,10 +470,10 @@ func (s *Sessions) SetMFARequiredRoles(ctx context.Context, a authz.Actor, roles
 		}
 	}
 	slices.Sort(clean)
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tx.SetMFARequiredRoles(ctx, clean); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "mfa.require", "settings", "mfa_required_roles", nil, audit.Success, "roles: "+strings.Join(clean, ","))
+		return s.c.Record(ctx, tx, a, "mfa.require", "settings", "mfa_required_roles", nil, audit.Success, "roles: "+strings.Join(clean, ","))
 	})
 }

@@ -1,4 +1,4 @@
-package service
+package identity
 
 import (
 	"context"
@@ -49,15 +49,15 @@ var errBadLogin = errs.E(errs.Unauthenticated, "email or password is incorrect")
 // whatever its outcome, is audited; unknown accounts take the same path
 // and time as known ones.
 func (s *Sessions) Login(ctx context.Context, email, password string, c Client) (Session, error) {
-	now := s.now()
+	now := s.c.Now()
 	norm, err := crm.NormaliseEmail(email)
 	if err != nil {
 		norm = strings.ToLower(strings.TrimSpace(email))
 	}
-	emailIdx := s.index.Index(fieldcrypt.IndexUserEmail, norm)
+	emailIdx := s.c.Index.Index(fieldcrypt.IndexUserEmail, norm)
 	a := authz.Actor{IP: c.IP}
 
-	if wait, ok := s.throttle.Allow(c.IP, now); !ok {
+	if wait, ok := s.c.Throttle.Allow(c.IP, now); !ok {
 		return Session{}, s.refuseThrottled(ctx, a, wait)
 	}
 	var user store.UserRow
@@ -66,7 +66,7 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 	// The run of failures that bars this attempt: the account's, or, from a
 	// browser that logged in to it before, that browser's own.
 	account, device := emailIdx, ""
-	err = s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err = s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		switch user, err = tx.UserByEmailIndex(ctx, emailIdx); {
 		case errs.Is(err, errs.NotExist):
@@ -92,7 +92,7 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 		return Session{}, s.refuseThrottled(ctx, a, fails.Until.Sub(now))
 	}
 	// A locked account answers like a wrong password, after the same work.
-	ok, rehash, err := s.hasher.Verify(ctx, password, user.PasswordHash)
+	ok, rehash, err := s.c.Hasher.Verify(ctx, password, user.PasswordHash)
 	if err != nil {
 		return Session{}, err
 	}
@@ -122,7 +122,7 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 	}
 	var newHash string
 	if rehash {
-		if newHash, err = s.hasher.Hash(ctx, password); err != nil {
+		if newHash, err = s.c.Hasher.Hash(ctx, password); err != nil {
 			return Session{}, err
 		}
 	}
@@ -134,21 +134,21 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 		TokenKey:   user.TokenKey,
 		CreatedAt:  now,
 		LastSeenAt: now,
-		ExpiresAt:  now.Add(s.absolute),
+		ExpiresAt:  now.Add(s.c.Absolute),
 		MFAPending: user.TOTPSealed != nil || len(passkeys) > 0,
 	}
 	if !sess.MFAPending { // the password is all this user has: it was just given
 		sess.VerifiedAt = now
 	}
 	a = authz.Actor{UserID: user.ID, SessionID: sess.ID, IP: c.IP}
-	userKey, err := s.keys.OpenDataKey(user.ID, user.WrappedKey)
+	userKey, err := s.c.Keys.OpenDataKey(user.ID, user.WrappedKey)
 	if err != nil {
 		return Session{}, errs.Wrap(errs.Internal, "service.Login", "", err)
 	}
 	if err := sealSessionDevice(userKey, &sess, c); err != nil {
 		return Session{}, err
 	}
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertSession(ctx, sess); err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 				return err
 			}
 		}
-		return s.record(ctx, tx, a, "session.create", "user", user.ID, nil, audit.Success, "")
+		return s.c.Record(ctx, tx, a, "session.create", "user", user.ID, nil, audit.Success, "")
 	})
 	if err != nil {
 		return Session{}, err
@@ -195,7 +195,7 @@ func (s *Sessions) newDevice(userID string) string {
 
 // deviceMAC is the MAC of a device cookie's user and nonce.
 func (s *Sessions) deviceMAC(userID, nonce string) string {
-	return base64.RawURLEncoding.EncodeToString(s.index.Index(fieldcrypt.IndexDeviceCookie, userID+"|"+nonce))
+	return base64.RawURLEncoding.EncodeToString(s.c.Index.Index(fieldcrypt.IndexDeviceCookie, userID+"|"+nonce))
 }
 
 // knownDevice checks a device cookie against userID and returns its nonce.
@@ -214,8 +214,8 @@ func deviceAccount(emailIdx []byte, nonce string) []byte {
 
 // refuseThrottled audits and answers an attempt that came too soon.
 func (s *Sessions) refuseThrottled(ctx context.Context, a authz.Actor, wait time.Duration) error {
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		return s.record(ctx, tx, a, "session.create", "session", "", nil, audit.Denied, "throttled")
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		return s.c.Record(ctx, tx, a, "session.create", "session", "", nil, audit.Denied, "throttled")
 	})
 	if err != nil {
 		return err
@@ -230,105 +230,6 @@ func tooMany(what string, wait time.Duration) error {
 	return e
 }
 
-// countFailure adds a failure to account's run in tx and applies
-// authn.Lockout: a delay from the 5th, a lock (audited as user.lock with
-// why) at the 10th. It returns the run's length and whether it just locked.
-func (s *core) countFailure(ctx context.Context, tx *store.Tx, a authz.Actor, account []byte, userID, why string) (int, bool, error) {
-	now := s.now()
-	n, err := tx.AddLoginFailure(ctx, account, now)
-	if err != nil {
-		return 0, false, err
-	}
-	wait, locked := authn.Lockout(n)
-	if wait == 0 {
-		return n, false, nil
-	}
-	if err := tx.DelayLogin(ctx, account, now.Add(wait)); err != nil {
-		return n, false, err
-	}
-	if !locked {
-		return n, false, nil
-	}
-	return n, true, s.record(ctx, tx, a, "user.lock", "user", userID, nil, audit.Success, fmt.Sprintf("%d consecutive %s; locked for %s", n, why, wait))
-}
-
-// loginFailed audits a failed password (action: a login, or a re-check of
-// the password behind a session) and, when count is set, adds it to the
-// account's run of failures, delaying or locking the account by
-// authn.Lockout. A lock is audited and mailed to the user (a known,
-// enabled one) after the transaction commits.
-func (s *core) loginFailed(ctx context.Context, a authz.Actor, account []byte, user store.UserRow, action, reason string, count bool) error {
-	now := s.now()
-	s.throttle.Failure(a.IP, now)
-	var lockedNow bool
-	var n int
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		if err := s.record(ctx, tx, a, action, "user", user.ID, nil, audit.Failure, reason); err != nil {
-			return err
-		}
-		if !count {
-			return nil
-		}
-		var err error
-		n, lockedNow, err = s.countFailure(ctx, tx, authz.Actor{IP: a.IP}, account, user.ID, "failed logins")
-		return err
-	})
-	if err != nil || !lockedNow || user.ID == "" || user.Disabled {
-		return err
-	}
-	if u, err := s.openUser(user); err == nil {
-		s.mailer.Enqueue(composeMail("locked", user.Locale, u.Email, mailData{
-			Count: n, When: mailTime(now), Until: mailTime(now.Add(authn.LockFor)), IP: a.IP, Link: s.link("/password/forgot", ""),
-		}))
-	}
-	return nil
-}
-
-// recheckPassword verifies the password of the actor's own user u again
-// behind a session (changing the password, a step-up without a second
-// factor). It is the login's check: a wrong password counts in the same
-// per-account run as failed logins (a delay from the 5th, a lock at the
-// 10th, audited and mailed), and while the account is delayed or locked no
-// password is tried at all, so a stolen session is no password oracle.
-// action names the audit event; field the input a wrong password is
-// reported on.
-func (s *core) recheckPassword(ctx context.Context, a authz.Actor, u store.UserRow, password, action, field string) error {
-	now := s.now()
-	if wait, ok := s.throttle.Allow(a.IP, now); !ok {
-		return tooMany("too many wrong passwords", wait)
-	}
-	var fails store.LoginFailures
-	if err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		fails, err = tx.LoginFailures(ctx, u.EmailIndex)
-		return err
-	}); err != nil {
-		return err
-	}
-	if now.Before(fails.Until) {
-		if err := s.withTx(ctx, func(tx *store.Tx) error {
-			return s.record(ctx, tx, a, action, "user", u.ID, nil, audit.Denied, "throttled: too many wrong passwords")
-		}); err != nil {
-			return err
-		}
-		return tooMany("too many wrong passwords", fails.Until.Sub(now))
-	}
-	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		if err := s.loginFailed(ctx, a, u.EmailIndex, u, action, "current password wrong", true); err != nil {
-			return err
-		}
-		return errs.InvalidField(field, "the current password is not right")
-	}
-	if fails.Count > 0 {
-		return s.withTx(ctx, func(tx *store.Tx) error { return tx.ClearLoginFailures(ctx, u.EmailIndex) })
-	}
-	return nil
-}
-
 var errNoSession = errs.E(errs.Unauthenticated, "not logged in, or the session has ended; log in again")
 
 // Authenticate turns a session token into an Actor. It is called on every
@@ -338,8 +239,8 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 	if !authn.WellFormedToken(token) {
 		return authz.Actor{}, errNoSession
 	}
-	now := s.now()
-	sw, err := s.db.SessionByTokenHash(ctx, authn.HashToken(token), now)
+	now := s.c.Now()
+	sw, err := s.c.DB.SessionByTokenHash(ctx, authn.HashToken(token), now)
 	if errs.Is(err, errs.NotExist) {
 		return authz.Actor{}, errNoSession
 	}
@@ -351,11 +252,11 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 	case subtle.ConstantTimeCompare(sess.TokenKey, user.TokenKey) != 1,
 		user.Disabled,
 		!now.Before(sess.ExpiresAt),
-		now.Sub(sess.LastSeenAt) >= s.idle:
+		now.Sub(sess.LastSeenAt) >= s.c.Idle:
 		return authz.Actor{}, errNoSession
 	}
 	if now.Sub(sess.LastSeenAt) >= time.Minute {
-		if err := s.db.TouchSession(ctx, sess.ID, now); err != nil {
+		if err := s.c.DB.TouchSession(ctx, sess.ID, now); err != nil {
 			return authz.Actor{}, err
 		}
 	}
@@ -367,13 +268,13 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 		}
 	}
 	roles := authz.RolesOf(user.Role)
-	defined, err := s.definedGrants(ctx, roles)
+	defined, err := s.c.DefinedGrants(ctx, roles)
 	if err != nil {
 		return authz.Actor{}, err
 	}
 	var glass, sub []string
 	if sw.BreakGlass {
-		if glass, err = s.db.OpenBreakGlass(ctx, user.ID, now); err != nil {
+		if glass, err = s.c.DB.OpenBreakGlass(ctx, user.ID, now); err != nil {
 			return authz.Actor{}, err
 		}
 	}
@@ -387,16 +288,16 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 
 // Logout ends the actor's current session.
 func (s *Sessions) Logout(ctx context.Context, a authz.Actor) error {
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tx.DeleteSession(ctx, a.SessionID); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "session.delete", "session", a.SessionID, nil, audit.Success, "logout")
+		return s.c.Record(ctx, tx, a, "session.delete", "session", a.SessionID, nil, audit.Success, "logout")
 	})
 }
 
 // IdleTimeout is how long a session may go unused.
-func (s *Sessions) IdleTimeout() time.Duration { return s.idle }
+func (s *Sessions) IdleTimeout() time.Duration { return s.c.Idle }
 
 // forgetFailuresAfter is how long a run of failed logins is remembered
 // without a new failure: an attacker who paces guesses gets at most 9 a week
@@ -406,9 +307,9 @@ const forgetFailuresAfter = 7 * 24 * time.Hour
 // PurgeSessions deletes ended sessions and forgets old runs of failed
 // logins; a background job calls it.
 func (s *Sessions) PurgeSessions(ctx context.Context) (int64, error) {
-	now := s.now()
-	if err := s.db.ForgetLoginFailures(ctx, now.Add(-forgetFailuresAfter), now); err != nil {
+	now := s.c.Now()
+	if err := s.c.DB.ForgetLoginFailures(ctx, now.Add(-forgetFailuresAfter), now); err != nil {
 		return 0, err
 	}
-	return s.db.DeleteExpiredSessions(ctx, now, now.Add(-s.idle))
+	return s.c.DB.DeleteExpiredSessions(ctx, now, now.Add(-s.c.Idle))
 }

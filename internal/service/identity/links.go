@@ -1,4 +1,4 @@
-package service
+package identity
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -31,7 +32,7 @@ var errBadLink = errs.InvalidField("token", "this link is not valid: it was used
 // issueLink makes a fresh single-use link for user, voiding older unused
 // ones of the same purpose, inside tx. It returns the token.
 func (s *Users) issueLink(ctx context.Context, tx *store.Tx, userID, purpose string, ttl time.Duration) (string, error) {
-	now := s.now()
+	now := s.c.Now()
 	token, hash := authn.NewLinkToken()
 	if err := tx.RevokeLinks(ctx, userID, purpose, now); err != nil {
 		return "", err
@@ -46,23 +47,23 @@ func (s *Users) issueLink(ctx context.Context, tx *store.Tx, userID, purpose str
 // the email is sent in the background. Requests count against the
 // client's address like failed logins, so nobody can mail-bomb a user.
 func (s *Users) RequestPasswordReset(ctx context.Context, email string, c Client) error {
-	now := s.now()
+	now := s.c.Now()
 	a := authz.Actor{IP: c.IP}
-	if wait, ok := s.throttle.Allow(c.IP, now); !ok {
+	if wait, ok := s.c.Throttle.Allow(c.IP, now); !ok {
 		return tooMany("too many requests from your address", wait)
 	}
-	s.throttle.Failure(c.IP, now)
+	s.c.Throttle.Failure(c.IP, now)
 	norm, err := crm.NormaliseEmail(email)
 	if err != nil || norm == "" {
 		return errs.InvalidField("email", "email is not a valid address (like name@example.com)")
 	}
 	var user store.UserRow
 	var token string
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
-		user, err = tx.UserByEmailIndex(ctx, s.index.Index(fieldcrypt.IndexUserEmail, norm))
+		user, err = tx.UserByEmailIndex(ctx, s.c.Index.Index(fieldcrypt.IndexUserEmail, norm))
 		if errs.Is(err, errs.NotExist) || err == nil && user.Disabled {
-			return s.record(ctx, tx, a, "user.password_reset_request", "user", user.ID, nil, audit.Denied, "no enabled account")
+			return s.c.Record(ctx, tx, a, "user.password_reset_request", "user", user.ID, nil, audit.Denied, "no enabled account")
 		}
 		if err != nil {
 			return err
@@ -70,12 +71,12 @@ func (s *Users) RequestPasswordReset(ctx context.Context, email string, c Client
 		if token, err = s.issueLink(ctx, tx, user.ID, store.LinkReset, ResetLinkFor); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "user.password_reset_request", "user", user.ID, nil, audit.Success, "link emailed")
+		return s.c.Record(ctx, tx, a, "user.password_reset_request", "user", user.ID, nil, audit.Success, "link emailed")
 	})
 	if err != nil || token == "" {
 		return err
 	}
-	s.mailer.Enqueue(composeMail("reset", user.Locale, norm, mailData{When: mailTime(now), IP: c.IP, Link: s.link(ResetPath, token)}))
+	s.c.Mailer.Enqueue(core.ComposeMail("reset", user.Locale, norm, core.MailData{When: core.MailTime(now), IP: c.IP, Link: s.c.Link(ResetPath, token)}))
 	return nil
 }
 
@@ -103,9 +104,9 @@ func (s *Users) linkUser(ctx context.Context, token, purpose string) (store.User
 		return store.UserRow{}, errBadLink
 	}
 	var u store.UserRow
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		l, err := tx.LinkByHash(ctx, authn.HashToken(token))
-		if errs.Is(err, errs.NotExist) || err == nil && (l.Purpose != purpose || l.Used || !s.now().Before(l.ExpiresAt)) {
+		if errs.Is(err, errs.NotExist) || err == nil && (l.Purpose != purpose || l.Used || !s.c.Now().Before(l.ExpiresAt)) {
 			return errBadLink
 		}
 		if err != nil {
@@ -127,7 +128,7 @@ func (s *Users) setPasswordByLink(ctx context.Context, token, purpose, password 
 	if err != nil {
 		return err
 	}
-	me, err := s.openUser(u)
+	me, err := s.c.OpenUser(u)
 	if err != nil {
 		return err
 	}
@@ -135,9 +136,9 @@ func (s *Users) setPasswordByLink(ctx context.Context, token, purpose, password 
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.c.Now()
 	a := authz.Actor{UserID: u.ID, IP: c.IP}
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tx.UseLink(ctx, authn.HashToken(token), now); err != nil {
 			if errs.Is(err, errs.NotExist) { // spent by a concurrent use
 				return errBadLink
@@ -158,16 +159,16 @@ func (s *Users) setPasswordByLink(ctx context.Context, token, purpose, password 
 				return err
 			}
 		}
-		return s.record(ctx, tx, a, action, "user", u.ID, []string{"password"}, audit.Success, "sessions ended")
+		return s.c.Record(ctx, tx, a, action, "user", u.ID, []string{"password"}, audit.Success, "sessions ended")
 	})
 }
 
 // Invitation is a user invited by email. Link is set only when no mail
 // relay is configured: then the administrator passes it on themselves.
 type Invitation struct {
-	User   User   `json:"user"`
-	Mailed bool   `json:"mailed"`
-	Link   string `json:"link,omitempty"`
+	User   core.User `json:"user"`
+	Mailed bool      `json:"mailed"`
+	Link   string    `json:"link,omitempty"`
 }
 
 // InviteUser creates a user without a password and emails them a link,
@@ -190,9 +191,9 @@ func (s *Users) InviteUser(ctx context.Context, a authz.Actor, in NewUser) (Invi
 	if me, err := s.me(ctx, a); err == nil {
 		inviter = me.Email
 	}
-	link := s.link(InvitePath, token)
+	link := s.c.Link(InvitePath, token)
 	out := Invitation{User: u}
-	if out.Mailed = s.mailer.Enqueue(composeMail("invite", a.Locale, u.Email, mailData{Inviter: inviter, Role: u.Role, Link: link})); !out.Mailed {
+	if out.Mailed = s.c.Mailer.Enqueue(core.ComposeMail("invite", a.Locale, u.Email, core.MailData{Inviter: inviter, Role: u.Role, Link: link})); !out.Mailed {
 		out.Link = link
 	}
 	return out, nil
@@ -203,18 +204,18 @@ func (s *Users) InviteUser(ctx context.Context, a authz.Actor, in NewUser) (Invi
 // form, say). The link is emailed; when no relay is configured it is
 // returned for the administrator to pass on. Audited.
 func (s *Users) SendPasswordReset(ctx context.Context, a authz.Actor, userID string) (link string, mailed bool, err error) {
-	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not reset other users' passwords"); err != nil {
+	if err := core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not reset other users' passwords"); err != nil {
 		return "", false, err
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return "", false, err
 	}
 	var u store.UserRow
 	var token string
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if u, err = tx.UserByID(ctx, userID); err != nil {
-			return notFound(err, "user")
+			return core.NotFound(err, "user")
 		}
 		if u.Disabled {
 			return errs.E(errs.Conflict, "the user is disabled; enable them first")
@@ -222,17 +223,17 @@ func (s *Users) SendPasswordReset(ctx context.Context, a authz.Actor, userID str
 		if token, err = s.issueLink(ctx, tx, u.ID, store.LinkReset, ResetLinkFor); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "user.password_reset_request", "user", u.ID, nil, audit.Success, "by an administrator")
+		return s.c.Record(ctx, tx, a, "user.password_reset_request", "user", u.ID, nil, audit.Success, "by an administrator")
 	})
 	if err != nil {
 		return "", false, err
 	}
-	me, err := s.openUser(u)
+	me, err := s.c.OpenUser(u)
 	if err != nil {
 		return "", false, err
 	}
-	link = s.link(ResetPath, token)
-	if s.mailer.Enqueue(composeMail("reset", u.Locale, me.Email, mailData{When: mailTime(s.now()), IP: a.IP, Link: link})) {
+	link = s.c.Link(ResetPath, token)
+	if s.c.Mailer.Enqueue(core.ComposeMail("reset", u.Locale, me.Email, core.MailData{When: core.MailTime(s.c.Now()), IP: a.IP, Link: link})) {
 		return "", true, nil
 	}
 	return link, false, nil

@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -29,7 +30,7 @@ func (s *Customers) ExportCustomers(ctx context.Context, a authz.Actor, q Custom
 	if !d.Allowed || !rd.Allowed {
 		return 0, errs.E(errs.Permission, "you may not export customers")
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return 0, err
 	}
 	var fields []string
@@ -38,7 +39,7 @@ func (s *Customers) ExportCustomers(ctx context.Context, a authz.Actor, q Custom
 			fields = append(fields, f.Name)
 		}
 	}
-	q.Limit = maxLimit
+	q.Limit = core.MaxLimit
 	f, reason, err := s.customerFilter(a, rd, q)
 	if err != nil {
 		return 0, err
@@ -47,15 +48,15 @@ func (s *Customers) ExportCustomers(ctx context.Context, a authz.Actor, q Custom
 	cw := csv.NewWriter(&buf)
 	cw.Write(append([]string{"id", "owner_id"}, fields...))
 	n := 0
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		for {
 			rows, err := tx.ListCustomers(ctx, f)
 			if err != nil {
 				return err
 			}
 			for _, row := range rows {
-				rowD := authz.Decide(a, authz.ActionRead, customerRes(row))
-				if !rowD.Allowed || !authz.Decide(a, authz.ActionExport, customerRes(row)).Allowed {
+				rowD := authz.Decide(a, authz.ActionRead, core.CustomerRes(row))
+				if !rowD.Allowed || !authz.Decide(a, authz.ActionExport, core.CustomerRes(row)).Allowed {
 					continue
 				}
 				c, _, err := s.openCustomer(row, rowD)
@@ -67,8 +68,8 @@ func (s *Customers) ExportCustomers(ctx context.Context, a authz.Actor, q Custom
 					rec = append(rec, spreadsheetSafe(c.Fields[name]))
 				}
 				cw.Write(rec)
-				if n++; n == s.bulkExport+1 { // before decrypting more: may this export be this large?
-					if err := s.useGrant(ctx, tx, a, KindBulkExport, bulkExportObject, "", fmt.Sprintf("exporting more than %d customers at once", s.bulkExport)); err != nil {
+				if n++; n == s.c.BulkExport+1 { // before decrypting more: may this export be this large?
+					if err := s.c.UseGrant(ctx, tx, a, core.KindBulkExport, core.BulkExportObject, "", fmt.Sprintf("exporting more than %d customers at once", s.c.BulkExport)); err != nil {
 						return err
 					}
 				}
@@ -90,7 +91,7 @@ func (s *Customers) ExportCustomers(ctx context.Context, a authz.Actor, q Custom
 		for i, name := range fields {
 			labels[i] = fieldLabel(name, rd.Field(name))
 		}
-		return s.record(ctx, tx, a, "customer.export", "customer", "", labels, audit.Success, fmt.Sprintf("%s: %d rows", reason, n))
+		return s.c.Record(ctx, tx, a, "customer.export", "customer", "", labels, audit.Success, fmt.Sprintf("%s: %d rows", reason, n))
 	})
 	if err != nil {
 		return 0, err

@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -29,21 +30,21 @@ func transactionPlace(id, column string) fieldcrypt.Place {
 // customer's purchase history.
 func (s *Customers) RecordTransaction(ctx context.Context, a authz.Actor, customerID string, t crm.Transaction) (crm.Transaction, error) {
 	if !crm.ValidID(customerID) {
-		return crm.Transaction{}, errCustomerNotFound
+		return crm.Transaction{}, core.ErrCustomerNotFound
 	}
 	if err := t.Normalise(); err != nil {
 		return crm.Transaction{}, err
 	}
-	now := s.now()
+	now := s.c.Now()
 	t.ID, t.CustomerID, t.CreatedBy, t.CreatedAt = crm.NewID("trn"), customerID, a.UserID, now
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := tx.CustomerByID(ctx, customerID)
 		if err != nil {
-			return notFound(err, "customer")
+			return core.NotFound(err, "customer")
 		}
 		res := transactionRes(row)
-		if !authz.Decide(a, authz.ActionRead, res).Allowed && !authz.Decide(a, authz.ActionRead, customerRes(row)).Allowed {
-			return s.refuse(ctx, tx, a, "transaction.create", "customer", customerID, errCustomerNotFound)
+		if !authz.Decide(a, authz.ActionRead, res).Allowed && !authz.Decide(a, authz.ActionRead, core.CustomerRes(row)).Allowed {
+			return s.c.Refuse(ctx, tx, a, "transaction.create", "customer", customerID, core.ErrCustomerNotFound)
 		}
 		if d := authz.Decide(a, authz.ActionCreate, res); !d.Allowed || d.Field("amount") < authz.Write {
 			return errs.E(errs.Permission, "you may not record transactions")
@@ -59,7 +60,7 @@ func (s *Customers) RecordTransaction(ctx context.Context, a authz.Actor, custom
 		if err := tx.InsertTransaction(ctx, r); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "transaction.create", "customer", customerID, []string{"transaction." + t.Kind}, audit.Success, t.ID)
+		return s.c.Record(ctx, tx, a, "transaction.create", "customer", customerID, []string{"transaction." + t.Kind}, audit.Success, t.ID)
 	})
 	if err != nil {
 		return crm.Transaction{}, err
@@ -78,11 +79,11 @@ type PurchaseHistory struct {
 // customer but not its transactions.
 func (s *Customers) CustomerTransactions(ctx context.Context, a authz.Actor, customerID string) (*PurchaseHistory, error) {
 	if !crm.ValidID(customerID) {
-		return nil, errCustomerNotFound
+		return nil, core.ErrCustomerNotFound
 	}
 	var out *PurchaseHistory
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := s.customerInScope(ctx, tx, a, customerID, "transaction.read")
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "transaction.read")
 		if err != nil {
 			return err
 		}
@@ -109,7 +110,7 @@ func (s *Customers) CustomerTransactions(ctx context.Context, a authz.Actor, cus
 				out.Totals[t.Currency] += t.Total()
 			}
 		}
-		return s.record(ctx, tx, a, "transaction.read", "customer", customerID, []string{"reference", "description", "amount", "premium"}, audit.Success, fmt.Sprintf("%d transactions", len(rows)))
+		return s.c.Record(ctx, tx, a, "transaction.read", "customer", customerID, []string{"reference", "description", "amount", "premium"}, audit.Success, fmt.Sprintf("%d transactions", len(rows)))
 	})
 	if err != nil {
 		return nil, err
@@ -125,25 +126,25 @@ func (s *Customers) SetTransactionStatus(ctx context.Context, a authz.Actor, id,
 	if err := crm.CheckTransactionStatus(status); err != nil {
 		return err
 	}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.TransactionByID(ctx, id)
 		if err != nil {
-			return notFound(err, "transaction")
+			return core.NotFound(err, "transaction")
 		}
 		row, err := tx.CustomerByID(ctx, r.CustomerID)
 		if err != nil {
 			return err
 		}
 		if !authz.Decide(a, authz.ActionRead, transactionRes(row)).Allowed {
-			return s.refuse(ctx, tx, a, "transaction.update", "customer", r.CustomerID, errs.E(errs.NotExist, "transaction not found"))
+			return s.c.Refuse(ctx, tx, a, "transaction.update", "customer", r.CustomerID, errs.E(errs.NotExist, "transaction not found"))
 		}
 		if !authz.Decide(a, authz.ActionUpdate, transactionRes(row)).Allowed {
 			return errs.E(errs.Permission, "you may not change transactions")
 		}
-		if err := tx.SetTransactionStatus(ctx, id, status, s.now()); err != nil {
+		if err := tx.SetTransactionStatus(ctx, id, status, s.c.Now()); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "transaction.update", "customer", r.CustomerID, []string{"status"}, audit.Success, id+": "+r.Status+" -> "+status)
+		return s.c.Record(ctx, tx, a, "transaction.update", "customer", r.CustomerID, []string{"status"}, audit.Success, id+": "+r.Status+" -> "+status)
 	})
 	return err
 }

@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -30,19 +31,19 @@ var errActivityNotFound = errs.E(errs.NotExist, "activity not found")
 // the customer erases them too.
 func (s *Activities) LogActivity(ctx context.Context, a authz.Actor, customerID string, in crm.ActivityInput) (crm.Activity, error) {
 	if !crm.ValidID(customerID) {
-		return crm.Activity{}, errCustomerNotFound
+		return crm.Activity{}, core.ErrCustomerNotFound
 	}
 	if err := in.Normalise(); err != nil {
 		return crm.Activity{}, err
 	}
-	now := s.now()
+	now := s.c.Now()
 	act := crm.Activity{ID: crm.NewID("act"), CustomerID: customerID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := s.customerInScope(ctx, tx, a, customerID, "activity.create")
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "activity.create")
 		if err != nil {
 			return err
 		}
-		if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Field(activityField) < authz.Write {
+		if authz.Decide(a, authz.ActionUpdate, core.CustomerRes(row)).Field(activityField) < authz.Write {
 			return errs.E(errs.Permission, "you may not log activities on this customer")
 		}
 		key, err := s.openKey(row)
@@ -69,15 +70,15 @@ func (s *Activities) LogActivity(ctx context.Context, a authz.Actor, customerID 
 // customer itself may still be visible.
 func (s *Activities) CustomerActivities(ctx context.Context, a authz.Actor, customerID string) ([]crm.Activity, error) {
 	if !crm.ValidID(customerID) {
-		return nil, errCustomerNotFound
+		return nil, core.ErrCustomerNotFound
 	}
 	var out []crm.Activity
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := s.customerInScope(ctx, tx, a, customerID, "activity.read")
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "activity.read")
 		if err != nil {
 			return err
 		}
-		if authz.Decide(a, authz.ActionRead, customerRes(row)).Field(activityField) < authz.Read {
+		if authz.Decide(a, authz.ActionRead, core.CustomerRes(row)).Field(activityField) < authz.Read {
 			return nil
 		}
 		rows, err := tx.CustomerActivities(ctx, customerID, 100)
@@ -95,7 +96,7 @@ func (s *Activities) CustomerActivities(ctx context.Context, a authz.Actor, cust
 			}
 			out = append(out, act)
 		}
-		return s.record(ctx, tx, a, "activity.read", "customer", customerID, []string{"activity.subject", "activity.body"}, audit.Success, fmt.Sprintf("%d activities", len(out)))
+		return s.c.Record(ctx, tx, a, "activity.read", "customer", customerID, []string{"activity.subject", "activity.body"}, audit.Success, fmt.Sprintf("%d activities", len(out)))
 	})
 	if err != nil {
 		return nil, err
@@ -108,27 +109,27 @@ func (s *Activities) CompleteTask(ctx context.Context, a authz.Actor, activityID
 	if !crm.ValidID(activityID) {
 		return errActivityNotFound
 	}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.ActivityByID(ctx, activityID)
 		if err != nil {
-			return notFound(err, "activity")
+			return core.NotFound(err, "activity")
 		}
 		objType, objID := "customer", r.CustomerID
 		if r.CompanyID != "" {
 			objType, objID = "company", r.CompanyID
 			co, err := s.companyInScope(ctx, tx, a, r.CompanyID, "activity.update")
 			if err != nil {
-				return answerDenial(err, errActivityNotFound)
+				return core.AnswerDenial(err, errActivityNotFound)
 			}
 			if authz.Decide(a, authz.ActionUpdate, companyRes(co)).Field(crm.CompanyNotes) < authz.Write {
 				return errs.E(errs.Permission, "you may not change activities on this company")
 			}
 		} else {
-			row, err := s.customerInScope(ctx, tx, a, r.CustomerID, "activity.update")
+			row, err := s.c.CustomerInScope(ctx, tx, a, r.CustomerID, "activity.update")
 			if err != nil {
-				return answerDenial(err, errActivityNotFound)
+				return core.AnswerDenial(err, errActivityNotFound)
 			}
-			if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Field(activityField) < authz.Write {
+			if authz.Decide(a, authz.ActionUpdate, core.CustomerRes(row)).Field(activityField) < authz.Write {
 				return errs.E(errs.Permission, "you may not change activities on this customer")
 			}
 		}
@@ -137,13 +138,13 @@ func (s *Activities) CompleteTask(ctx context.Context, a authz.Actor, activityID
 		}
 		var at *time.Time
 		if done {
-			now := s.now()
+			now := s.c.Now()
 			at = &now
 		}
-		if err := tx.SetActivityDone(ctx, activityID, at, s.now()); err != nil {
+		if err := tx.SetActivityDone(ctx, activityID, at, s.c.Now()); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "activity.update", objType, objID, []string{"activity.done"}, audit.Success, activityID)
+		return s.c.Record(ctx, tx, a, "activity.update", objType, objID, []string{"activity.done"}, audit.Success, activityID)
 	})
 	return err
 }
@@ -159,7 +160,7 @@ type Task struct {
 // the actor may still read.
 func (s *Activities) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error) {
 	var out []Task
-	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err := s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		rows, err := tx.OpenTasks(ctx, a.UserID, 50)
 		if err != nil {
 			return nil, err
@@ -167,7 +168,7 @@ func (s *Activities) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error)
 		var tasks []Task
 		var events []audit.Event
 		for _, t := range rows {
-			d := authz.Decide(a, authz.ActionRead, customerRes(t.Customer))
+			d := authz.Decide(a, authz.ActionRead, core.CustomerRes(t.Customer))
 			if !d.Allowed || d.Field(activityField) < authz.Read {
 				continue // the customer moved out of the actor's reach
 			}
@@ -184,7 +185,7 @@ func (s *Activities) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error)
 				return nil, err
 			}
 			tasks = append(tasks, Task{Activity: act, CustomerName: c.Fields[crm.FieldName]})
-			events = append(events, event(a, "activity.read", "customer", c.ID, append(shown, "activity.subject", "activity.body"), audit.Success, "my tasks"))
+			events = append(events, core.Event(a, "activity.read", "customer", c.ID, append(shown, "activity.subject", "activity.body"), audit.Success, "my tasks"))
 		}
 		companyTasks, err := tx.OpenCompanyTasks(ctx, a.UserID, 50)
 		if err != nil {
@@ -199,7 +200,7 @@ func (s *Activities) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error)
 			if err != nil {
 				return nil, err
 			}
-			key, err := s.keys.OpenDataKey(t.Company.ID, t.Company.WrappedKey)
+			key, err := s.c.Keys.OpenDataKey(t.Company.ID, t.Company.WrappedKey)
 			if err != nil {
 				return nil, errs.Wrap(errs.Internal, "service.MyTasks", "", err)
 			}
@@ -208,7 +209,7 @@ func (s *Activities) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error)
 				return nil, err
 			}
 			tasks = append(tasks, Task{Activity: act, CustomerName: co.Fields[crm.CompanyName]})
-			events = append(events, event(a, "activity.read", "company", co.ID, append(shown, "activity.subject", "activity.body"), audit.Success, "my tasks"))
+			events = append(events, core.Event(a, "activity.read", "company", co.ID, append(shown, "activity.subject", "activity.body"), audit.Success, "my tasks"))
 		}
 		// Customer and company tasks together, soonest due first (undated last).
 		slices.SortStableFunc(tasks, func(x, y Task) int { return compareDue(x.Activity.DueAt, y.Activity.DueAt) })
@@ -242,9 +243,9 @@ func (s *Activities) LogCompanyActivity(ctx context.Context, a authz.Actor, comp
 	if err := in.Normalise(); err != nil {
 		return crm.Activity{}, err
 	}
-	now := s.now()
+	now := s.c.Now()
 	act := crm.Activity{ID: crm.NewID("act"), CompanyID: companyID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		co, err := s.companyInScope(ctx, tx, a, companyID, "activity.create")
 		if err != nil {
 			return err
@@ -258,7 +259,7 @@ func (s *Activities) LogCompanyActivity(ctx context.Context, a authz.Actor, comp
 			}
 			act.OwnerID = co.OwnerID
 		}
-		key, err := s.keys.OpenDataKey(co.ID, co.WrappedKey)
+		key, err := s.c.Keys.OpenDataKey(co.ID, co.WrappedKey)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.LogCompanyActivity", "", err)
 		}
@@ -278,7 +279,7 @@ func (s *Activities) CompanyActivities(ctx context.Context, a authz.Actor, compa
 		return nil, errCompanyNotFound
 	}
 	var out []crm.Activity
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		co, err := s.companyInScope(ctx, tx, a, companyID, "activity.read")
 		if err != nil {
 			return err
@@ -290,7 +291,7 @@ func (s *Activities) CompanyActivities(ctx context.Context, a authz.Actor, compa
 		if err != nil || len(rows) == 0 {
 			return err
 		}
-		key, err := s.keys.OpenDataKey(co.ID, co.WrappedKey)
+		key, err := s.c.Keys.OpenDataKey(co.ID, co.WrappedKey)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.CompanyActivities", "", err)
 		}
@@ -301,29 +302,12 @@ func (s *Activities) CompanyActivities(ctx context.Context, a authz.Actor, compa
 			}
 			out = append(out, act)
 		}
-		return s.record(ctx, tx, a, "activity.read", "company", companyID, []string{"activity.subject", "activity.body"}, audit.Success, fmt.Sprintf("%d activities", len(out)))
+		return s.c.Record(ctx, tx, a, "activity.read", "company", companyID, []string{"activity.subject", "activity.body"}, audit.Success, fmt.Sprintf("%d activities", len(out)))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-// insertActivity seals an activity's subject and body under key (the data
-// key of the customer or company it belongs to), stores r and audits it
-// against the object it was logged on.
-func (s *core) insertActivity(ctx context.Context, tx *store.Tx, a authz.Actor, key keyring.DataKey, r store.ActivityRow, in crm.ActivityInput, object, objectID string) error {
-	var err error
-	if r.SubjectSealed, err = fieldcrypt.Seal(key, activityPlace(r.ID, "subject_ct"), in.Subject); err != nil {
-		return err
-	}
-	if r.BodySealed, err = fieldcrypt.Seal(key, activityPlace(r.ID, "body_ct"), in.Body); err != nil {
-		return err
-	}
-	if err := tx.InsertActivity(ctx, r); err != nil {
-		return err
-	}
-	return s.record(ctx, tx, a, "activity.create", object, objectID, []string{"activity." + in.Kind}, audit.Success, r.ID)
 }
 
 // compareDue orders due times, soonest first, a missing one last.

@@ -1,9 +1,8 @@
-package service
+package identity
 
 import (
 	"context"
 	"encoding/json"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,6 +15,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -50,43 +50,16 @@ func passkeyPlace(id string) fieldcrypt.Place {
 
 var errNoPasskeys = errs.E(errs.Conflict, "passkeys need the server's public address (--public-url, a domain name such as https://crm.example.com or https://localhost:8443)")
 
-// newRelyingParty derives the WebAuthn relying party from the public URL:
-// its host is the RP ID, its origin the only allowed origin. Browsers
-// refuse IP addresses as RP IDs, so an address by IP has no passkeys.
-func newRelyingParty(public string) *webauthn.WebAuthn {
-	u, err := url.Parse(public)
-	if err != nil || u.Scheme != "https" || u.Hostname() == "" || strings.Trim(u.Hostname(), "0123456789.:[]") == "" {
-		return nil
-	}
-	rp, err := webauthn.New(&webauthn.Config{
-		RPID:          u.Hostname(),
-		RPDisplayName: "Strongroom",
-		RPOrigins:     []string{u.Scheme + "://" + u.Host},
-		AuthenticatorSelection: protocol.AuthenticatorSelection{
-			ResidentKey:      protocol.ResidentKeyRequirementPreferred,
-			UserVerification: protocol.VerificationPreferred,
-		},
-		Timeouts: webauthn.TimeoutsConfig{
-			Login:        webauthn.TimeoutConfig{Enforce: true, Timeout: 5 * time.Minute},
-			Registration: webauthn.TimeoutConfig{Enforce: true, Timeout: 5 * time.Minute},
-		},
-	})
-	if err != nil {
-		return nil
-	}
-	return rp
-}
-
 // PasskeysAvailable reports whether this server can use passkeys.
-func (s *Sessions) PasskeysAvailable() bool { return s.rp != nil }
+func (s *Sessions) PasskeysAvailable() bool { return s.c.RP != nil }
 
 // loadPasskeyUser reads a user and opens their credentials inside tx.
 func (s *Sessions) loadPasskeyUser(ctx context.Context, tx *store.Tx, userID string) (passkeyUser, []store.PasskeyRow, []storedPasskey, error) {
 	u, err := tx.UserByID(ctx, userID)
 	if err != nil {
-		return passkeyUser{}, nil, nil, notFound(err, "user")
+		return passkeyUser{}, nil, nil, core.NotFound(err, "user")
 	}
-	me, err := s.openUser(u)
+	me, err := s.c.OpenUser(u)
 	if err != nil {
 		return passkeyUser{}, nil, nil, err
 	}
@@ -94,7 +67,7 @@ func (s *Sessions) loadPasskeyUser(ctx context.Context, tx *store.Tx, userID str
 	if err != nil {
 		return passkeyUser{}, nil, nil, err
 	}
-	key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+	key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
 	if err != nil {
 		return passkeyUser{}, nil, nil, errs.Wrap(errs.Internal, "service.passkeys", "", err)
 	}
@@ -119,7 +92,7 @@ func (s *Sessions) sealPasskey(ctx context.Context, tx *store.Tx, userID, id str
 	if err != nil {
 		return nil, err
 	}
-	key, err := s.keys.OpenDataKey(u.ID, u.WrappedKey)
+	key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, "service.sealPasskey", "", err)
 	}
@@ -135,22 +108,22 @@ func (s *Sessions) sealPasskey(ctx context.Context, tx *store.Tx, userID, id str
 // challenge on the session. Adding a credential needs a fresh proof of the
 // user (a login or step-up within 5 minutes).
 func (s *Sessions) BeginPasskeyRegistration(ctx context.Context, a authz.Actor) (json.RawMessage, error) {
-	if s.rp == nil {
+	if s.c.RP == nil {
 		return nil, errNoPasskeys
 	}
 	if a.SessionID == "" {
 		return nil, errs.E(errs.Permission, "log in first")
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return nil, err
 	}
 	var out json.RawMessage
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		pu, _, _, err := s.loadPasskeyUser(ctx, tx, a.UserID)
 		if err != nil {
 			return err
 		}
-		creation, data, err := s.rp.BeginRegistration(pu, webauthn.WithExclusions(webauthn.Credentials(pu.creds).CredentialDescriptors()))
+		creation, data, err := s.c.RP.BeginRegistration(pu, webauthn.WithExclusions(webauthn.Credentials(pu.creds).CredentialDescriptors()))
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.BeginPasskeyRegistration", "", err)
 		}
@@ -187,10 +160,10 @@ var errBadPasskey = errs.InvalidField("credential", "the passkey's answer is not
 // FinishPasskeyRegistration stores the credential the browser created,
 // sealed under the user's key, with the user's label for it. Audited.
 func (s *Sessions) FinishPasskeyRegistration(ctx context.Context, a authz.Actor, name string, response []byte) (Passkey, error) {
-	if s.rp == nil {
+	if s.c.RP == nil {
 		return Passkey{}, errNoPasskeys
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return Passkey{}, err
 	}
 	name, err := crm.Label("name", name, 0)
@@ -208,9 +181,9 @@ func (s *Sessions) FinishPasskeyRegistration(ctx context.Context, a authz.Actor,
 	if err != nil {
 		return Passkey{}, errBadPasskey
 	}
-	now := s.now()
+	now := s.c.Now()
 	out := Passkey{ID: crm.NewID("pk"), Name: name, CreatedAt: now}
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		data, err := s.takeChallenge(ctx, tx, a.SessionID)
 		if err != nil {
 			return err
@@ -219,7 +192,7 @@ func (s *Sessions) FinishPasskeyRegistration(ctx context.Context, a authz.Actor,
 		if err != nil {
 			return err
 		}
-		cred, err := s.rp.CreateCredential(pu, data, parsed)
+		cred, err := s.c.RP.CreateCredential(pu, data, parsed)
 		if err != nil {
 			return errBadPasskey
 		}
@@ -235,7 +208,7 @@ func (s *Sessions) FinishPasskeyRegistration(ctx context.Context, a authz.Actor,
 		if err := tx.InsertPasskey(ctx, store.PasskeyRow{ID: out.ID, UserID: a.UserID, Sealed: sealed, CreatedAt: now}); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "mfa.enrol", "user", a.UserID, []string{"passkey"}, audit.Success, out.ID)
+		return s.c.Record(ctx, tx, a, "mfa.enrol", "user", a.UserID, []string{"passkey"}, audit.Success, out.ID)
 	})
 	if err != nil {
 		// The challenge was taken inside the failed transaction; keep the
@@ -251,7 +224,7 @@ func (s *Sessions) MyPasskeys(ctx context.Context, a authz.Actor) ([]Passkey, er
 		return nil, errs.E(errs.Permission, "log in first")
 	}
 	var out []Passkey
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		_, rows, stored, err := s.loadPasskeyUser(ctx, tx, a.UserID)
 		for i, r := range rows {
 			p := Passkey{ID: r.ID, Name: stored[i].Name, CreatedAt: r.CreatedAt}
@@ -270,14 +243,14 @@ func (s *Sessions) DeletePasskey(ctx context.Context, a authz.Actor, id string) 
 	if a.SessionID == "" {
 		return errs.E(errs.Permission, "log in first")
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		if err := tx.DeletePasskey(ctx, a.UserID, id); err != nil {
-			return notFound(err, "passkey")
+			return core.NotFound(err, "passkey")
 		}
-		return s.record(ctx, tx, a, "mfa.remove", "user", a.UserID, []string{"passkey"}, audit.Success, id)
+		return s.c.Record(ctx, tx, a, "mfa.remove", "user", a.UserID, []string{"passkey"}, audit.Success, id)
 	})
 }
 
@@ -285,14 +258,14 @@ func (s *Sessions) DeletePasskey(ctx context.Context, a authz.Actor, id string) 
 // second factor at login, or a step-up. It returns the options for
 // navigator.credentials.get.
 func (s *Sessions) BeginPasskeyProof(ctx context.Context, a authz.Actor) (json.RawMessage, error) {
-	if s.rp == nil {
+	if s.c.RP == nil {
 		return nil, errNoPasskeys
 	}
 	if a.SessionID == "" {
 		return nil, errs.E(errs.Permission, "log in first")
 	}
 	var out json.RawMessage
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		pu, _, _, err := s.loadPasskeyUser(ctx, tx, a.UserID)
 		if err != nil {
 			return err
@@ -300,7 +273,7 @@ func (s *Sessions) BeginPasskeyProof(ctx context.Context, a authz.Actor) (json.R
 		if len(pu.creds) == 0 {
 			return errs.E(errs.Conflict, "you have no passkey; use your authenticator app or a recovery code")
 		}
-		assertion, data, err := s.rp.BeginLogin(pu)
+		assertion, data, err := s.c.RP.BeginLogin(pu)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.BeginPasskeyProof", "", err)
 		}
@@ -313,7 +286,7 @@ func (s *Sessions) BeginPasskeyProof(ctx context.Context, a authz.Actor) (json.R
 // gives the session its second factor or steps it up, like a code would
 // (counted, audited, token rotated). It returns the session's new token.
 func (s *Sessions) FinishPasskeyProof(ctx context.Context, a authz.Actor, response []byte) (Session, error) {
-	if s.rp == nil {
+	if s.c.RP == nil {
 		return Session{}, errNoPasskeys
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(response)
@@ -329,7 +302,7 @@ func (s *Sessions) FinishPasskeyProof(ctx context.Context, a authz.Actor, respon
 		if err != nil {
 			return false, "", err
 		}
-		cred, err := s.rp.ValidateLogin(pu, data, parsed)
+		cred, err := s.c.RP.ValidateLogin(pu, data, parsed)
 		if err != nil || cred.Authenticator.CloneWarning {
 			return false, "passkey", nil
 		}
@@ -342,7 +315,7 @@ func (s *Sessions) FinishPasskeyProof(ctx context.Context, a authz.Actor, respon
 			if err != nil {
 				return false, "", err
 			}
-			return true, "passkey", tx.UsePasskey(ctx, r.ID, sealed, s.now())
+			return true, "passkey", tx.UsePasskey(ctx, r.ID, sealed, s.c.Now())
 		}
 		return false, "passkey", nil
 	})

@@ -1,4 +1,4 @@
-package service
+package core
 
 import (
 	"context"
@@ -30,22 +30,14 @@ type readJob struct {
 const maxBatch = 128
 
 // startReads starts the committer; Close stops it.
-func (s *core) startReads() {
+func (s *Core) startReads() {
 	s.jobs = make(chan readJob, 4*maxBatch)
 	s.stop = make(chan struct{})
 	s.stopped = make(chan struct{})
 	go s.readLoop()
 }
 
-// Close stops the read committer, after the batch in hand.
-func (s *Service) Close() {
-	s.closeOnce.Do(func() {
-		close(s.stop)
-		<-s.stopped
-	})
-}
-
-func (s *core) readLoop() {
+func (s *Core) readLoop() {
 	defer close(s.stopped)
 	for {
 		var first readJob
@@ -71,19 +63,19 @@ func (s *core) readLoop() {
 // runBatch runs the jobs in one transaction and tells each its result. The
 // transaction uses its own context, so one caller giving up cannot abort
 // the others' reads.
-func (s *core) runBatch(batch []readJob) {
+func (s *Core) runBatch(batch []readJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	results := make([]error, len(batch))
 	jobEvents := make([][]audit.Event, len(batch))
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.WithTx(ctx, func(tx *store.Tx) error {
 		var events []audit.Event
 		for i, j := range batch {
 			ev, err := runJob(ctx, tx, j.fn)
 			results[i], jobEvents[i] = err, ev
 			events = append(events, ev...)
 		}
-		return s.append(ctx, tx, events...)
+		return s.Append(ctx, tx, events...)
 	})
 	for i, j := range batch {
 		if err != nil {
@@ -107,7 +99,7 @@ func runJob(ctx context.Context, tx *store.Tx, fn readFunc) (events []audit.Even
 // audited runs fn in the next batch and waits until its events are
 // committed. If the caller's context ends first, it returns at once; the
 // read may still be recorded, but nothing is returned.
-func (s *core) audited(ctx context.Context, fn readFunc) error {
+func (s *Core) Audited(ctx context.Context, fn readFunc) error {
 	j := readJob{ctx: ctx, fn: fn, result: make(chan error, 1)}
 	select {
 	case s.jobs <- j:

@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/privacy"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -57,14 +58,14 @@ func (s *Companies) CreateCompany(ctx context.Context, a authz.Actor, in crm.Com
 			return crm.Company{}, errs.InvalidField(name, "you may not set "+name)
 		}
 	}
-	now := s.now()
+	now := s.c.Now()
 	c := crm.Company{ID: crm.NewID("com"), OwnerID: owner, OwnerTeam: team, IsStore: in.IsStore != nil && *in.IsStore, Fields: map[string]string{}, CreatedAt: now, UpdatedAt: now}
 	for name, v := range in.Fields {
 		if v != nil && *v != "" {
 			c.Fields[name] = *v
 		}
 	}
-	key, wrapped, err := s.keys.NewDataKey(c.ID)
+	key, wrapped, err := s.c.Keys.NewDataKey(c.ID)
 	if err != nil {
 		return crm.Company{}, err
 	}
@@ -74,24 +75,19 @@ func (s *Companies) CreateCompany(ctx context.Context, a authz.Actor, in crm.Com
 	}
 	row.NameTokens = s.nameTokens(c.Fields[crm.CompanyName])
 	row.Tags = s.tagIndexes(c.Fields[crm.CompanyTags])
-	err = s.withTx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.keys.ActiveTerm(), now); err != nil {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.c.Keys.ActiveTerm(), now); err != nil {
 			return err
 		}
 		if err := tx.InsertCompany(ctx, row); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "company.create", "company", c.ID, sortedKeys(c.Fields), audit.Success, "")
+		return s.c.Record(ctx, tx, a, "company.create", "company", c.ID, sortedKeys(c.Fields), audit.Success, "")
 	})
 	if err != nil {
 		return crm.Company{}, err
 	}
 	return c, nil
-}
-
-// companyInScope loads a company for action, like customerInScope.
-func (s *core) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, error) {
-	return inScope(ctx, s, tx, a, id, action, scope[store.CompanyRow]{"company", tx.CompanyByID, companyRes, errCompanyNotFound})
 }
 
 // Company returns a company and the customers linked to it that the actor
@@ -101,7 +97,7 @@ func (s *Companies) Company(ctx context.Context, a authz.Actor, id string) (Comp
 		return CompanyView{}, errCompanyNotFound
 	}
 	var out CompanyView
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := s.companyInScope(ctx, tx, a, id, "company.read")
 		if err != nil {
 			return err
@@ -110,13 +106,13 @@ func (s *Companies) Company(ctx context.Context, a authz.Actor, id string) (Comp
 		if out.Company, shown, err = s.openCompany(row, authz.Decide(a, authz.ActionRead, companyRes(row))); err != nil {
 			return err
 		}
-		events := []audit.Event{event(a, "company.read", "company", id, shown, audit.Success, "")}
+		events := []audit.Event{core.Event(a, "company.read", "company", id, shown, audit.Success, "")}
 		people, err := tx.CompanyCustomers(ctx, id, 200)
 		if err != nil {
 			return err
 		}
 		for _, p := range people {
-			d := authz.Decide(a, authz.ActionRead, customerRes(p))
+			d := authz.Decide(a, authz.ActionRead, core.CustomerRes(p))
 			if !d.Allowed {
 				continue
 			}
@@ -125,9 +121,9 @@ func (s *Companies) Company(ctx context.Context, a authz.Actor, id string) (Comp
 				return err
 			}
 			out.Customers = append(out.Customers, c)
-			events = append(events, event(a, "customer.read", "customer", c.ID, shownC, audit.Success, "company "+id))
+			events = append(events, core.Event(a, "customer.read", "customer", c.ID, shownC, audit.Success, "company "+id))
 		}
-		return s.append(ctx, tx, events...)
+		return s.c.Append(ctx, tx, events...)
 	})
 	if err != nil {
 		return CompanyView{}, err
@@ -144,7 +140,7 @@ func (s *Companies) UpdateCompany(ctx context.Context, a authz.Actor, id string,
 		return crm.Company{}, err
 	}
 	var out crm.Company
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := s.companyInScope(ctx, tx, a, id, "company.update")
 		if err != nil {
 			return err
@@ -158,7 +154,7 @@ func (s *Companies) UpdateCompany(ctx context.Context, a authz.Actor, id string,
 				return errs.InvalidField(name, "you may not set "+name)
 			}
 		}
-		key, err := s.keys.OpenDataKey(row.ID, row.WrappedKey)
+		key, err := s.c.Keys.OpenDataKey(row.ID, row.WrappedKey)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.UpdateCompany", "", err)
 		}
@@ -179,7 +175,7 @@ func (s *Companies) UpdateCompany(ctx context.Context, a authz.Actor, id string,
 		if c.IsStore && c.Fields[crm.CompanyAddress] == "" {
 			return errs.InvalidField(crm.CompanyAddress, "a store needs an address")
 		}
-		c.UpdatedAt = s.now()
+		c.UpdatedAt = s.c.Now()
 		newRow, err := sealCompany(key, c)
 		if err != nil {
 			return err
@@ -195,9 +191,9 @@ func (s *Companies) UpdateCompany(ctx context.Context, a authz.Actor, id string,
 		if err != nil {
 			return err
 		}
-		return s.append(ctx, tx,
-			event(a, "company.update", "company", id, sortedKeys(in.Fields), audit.Success, ""),
-			event(a, "company.read", "company", id, shown, audit.Success, "returned after update"))
+		return s.c.Append(ctx, tx,
+			core.Event(a, "company.update", "company", id, sortedKeys(in.Fields), audit.Success, ""),
+			core.Event(a, "company.read", "company", id, shown, audit.Success, "returned after update"))
 	})
 	if err != nil {
 		return crm.Company{}, err
@@ -211,7 +207,7 @@ func (s *Companies) DeleteCompany(ctx context.Context, a authz.Actor, id string)
 	if !crm.ValidID(id) {
 		return errCompanyNotFound
 	}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := s.companyInScope(ctx, tx, a, id, "company.delete")
 		if err != nil {
 			return err
@@ -225,7 +221,7 @@ func (s *Companies) DeleteCompany(ctx context.Context, a authz.Actor, id string)
 		if err := tx.DeleteSubjectKey(ctx, id); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "company.delete", "company", id, nil, audit.Success, "data key destroyed")
+		return s.c.Record(ctx, tx, a, "company.delete", "company", id, nil, audit.Success, "data key destroyed")
 	})
 	return err
 }
@@ -253,10 +249,10 @@ func (s *Companies) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQ
 	}
 	f := store.CompanyFilter{StoreOnly: q.StoresOnly}
 	var err error
-	if f.Limit, err = pageLimit(q.Limit); err != nil {
+	if f.Limit, err = core.PageLimit(q.Limit); err != nil {
 		return CompanyPage{}, err
 	}
-	f.OwnerID, f.Teams = scopeFilter(a, d)
+	f.OwnerID, f.Teams = core.ScopeFilter(a, d)
 	if q.Name != "" {
 		if d.Field(crm.CompanyName) < authz.Read {
 			return CompanyPage{}, errs.InvalidField("name", "you may not search by name")
@@ -269,10 +265,10 @@ func (s *Companies) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQ
 		if d.Field(crm.CompanyTags) < authz.Read {
 			return CompanyPage{}, errs.InvalidField("tags", "you may not filter by tag")
 		}
-		f.Tag = s.index.Index(fieldcrypt.IndexTag, strings.ToLower(strings.TrimSpace(q.Tag)))
+		f.Tag = s.c.Index.Index(fieldcrypt.IndexTag, strings.ToLower(strings.TrimSpace(q.Tag)))
 	}
 	if q.Cursor != "" {
-		cur, err := decodeCursor(q.Cursor)
+		cur, err := core.DecodeCursor(q.Cursor)
 		if err != nil {
 			return CompanyPage{}, err
 		}
@@ -281,12 +277,12 @@ func (s *Companies) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQ
 	want := f.Limit
 	f.Limit++
 	var page CompanyPage
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.ListCompanies(ctx, f)
 		if err != nil {
 			return err
 		}
-		rows, page.Next = cutPage(rows, want, func(r store.CompanyRow) store.Cursor { return store.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
+		rows, page.Next = core.CutPage(rows, want, func(r store.CompanyRow) store.Cursor { return store.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
 		events := make([]audit.Event, 0, len(rows))
 		for _, row := range rows {
 			rd := authz.Decide(a, authz.ActionRead, companyRes(row))
@@ -298,12 +294,12 @@ func (s *Companies) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQ
 				return err
 			}
 			page.Companies = append(page.Companies, c)
-			events = append(events, event(a, "company.read", "company", c.ID, shown, audit.Success, "list"))
+			events = append(events, core.Event(a, "company.read", "company", c.ID, shown, audit.Success, "list"))
 		}
 		if len(events) == 0 {
-			return s.record(ctx, tx, a, "company.list", "company", "", nil, audit.Success, "no results")
+			return s.c.Record(ctx, tx, a, "company.list", "company", "", nil, audit.Success, "no results")
 		}
-		return s.append(ctx, tx, events...)
+		return s.c.Append(ctx, tx, events...)
 	})
 	if err != nil {
 		return CompanyPage{}, err
@@ -334,14 +330,6 @@ func sealCompany(key keyring.DataKey, c crm.Company) (store.CompanyRow, error) {
 		row.Sealed[name] = ct
 	}
 	return row, nil
-}
-
-func (s *core) openCompany(row store.CompanyRow, d authz.Decision) (crm.Company, []string, error) {
-	key, err := s.keys.OpenDataKey(row.ID, row.WrappedKey)
-	if err != nil {
-		return crm.Company{}, nil, errs.Wrap(errs.Internal, "service.openCompany", "", err)
-	}
-	return openCompanyFields(key, row, d.Field)
 }
 
 // openCompanyFields opens the fields whose level is above Hidden, masking

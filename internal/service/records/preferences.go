@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -34,22 +35,22 @@ type Marketing struct {
 // (and no error) for a role that may read the customer but not this class.
 func (s *Customers) CustomerMarketing(ctx context.Context, a authz.Actor, customerID string) (*Marketing, error) {
 	if !crm.ValidID(customerID) {
-		return nil, errCustomerNotFound
+		return nil, core.ErrCustomerNotFound
 	}
 	var out *Marketing
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := s.customerInScope(ctx, tx, a, customerID, "preferences.read")
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "preferences.read")
 		if err != nil {
 			return err
 		}
-		if authz.Decide(a, authz.ActionRead, customerRes(row)).Class(crm.ClassPreference) < authz.Read {
+		if authz.Decide(a, authz.ActionRead, core.CustomerRes(row)).Class(crm.ClassPreference) < authz.Read {
 			return nil
 		}
 		key, err := s.openKey(row)
 		if err != nil {
 			return err
 		}
-		out = &Marketing{CanWrite: authz.Decide(a, authz.ActionUpdate, customerRes(row)).Class(crm.ClassPreference) == authz.Write}
+		out = &Marketing{CanWrite: authz.Decide(a, authz.ActionUpdate, core.CustomerRes(row)).Class(crm.ClassPreference) == authz.Write}
 		ct, err := tx.Preferences(ctx, customerID)
 		switch {
 		case errs.Is(err, errs.NotExist):
@@ -87,7 +88,7 @@ func (s *Customers) CustomerMarketing(ctx context.Context, a authz.Actor, custom
 		if len(out.Feedback) > 0 {
 			out.Average = float64(sum) / float64(len(out.Feedback))
 		}
-		return s.record(ctx, tx, a, "preferences.read", "customer", customerID, []string{"preferences", "feedback"}, audit.Success, fmt.Sprintf("%d feedback", len(rows)))
+		return s.c.Record(ctx, tx, a, "preferences.read", "customer", customerID, []string{"preferences", "feedback"}, audit.Success, fmt.Sprintf("%d feedback", len(rows)))
 	})
 	if err != nil {
 		return nil, err
@@ -99,12 +100,12 @@ func (s *Customers) CustomerMarketing(ctx context.Context, a authz.Actor, custom
 // Opting out is recorded like any change, with the channels in the audit.
 func (s *Customers) SetPreferences(ctx context.Context, a authz.Actor, customerID string, p crm.Preferences) error {
 	if !crm.ValidID(customerID) {
-		return errCustomerNotFound
+		return core.ErrCustomerNotFound
 	}
 	if err := p.Normalise(); err != nil {
 		return err
 	}
-	p.UpdatedAt = s.now()
+	p.UpdatedAt = s.c.Now()
 	return s.withPreferenceWrite(ctx, a, customerID, "preferences.update", func(tx *store.Tx, row store.CustomerRow) (string, error) {
 		key, err := s.openKey(row)
 		if err != nil {
@@ -125,12 +126,12 @@ func (s *Customers) SetPreferences(ctx context.Context, a authz.Actor, customerI
 // AddFeedback records a rating and comment from a customer.
 func (s *Customers) AddFeedback(ctx context.Context, a authz.Actor, customerID string, f crm.Feedback) (crm.Feedback, error) {
 	if !crm.ValidID(customerID) {
-		return crm.Feedback{}, errCustomerNotFound
+		return crm.Feedback{}, core.ErrCustomerNotFound
 	}
 	if err := f.Check(); err != nil {
 		return crm.Feedback{}, err
 	}
-	f.ID, f.CreatedAt = crm.NewID("fbk"), s.now()
+	f.ID, f.CreatedAt = crm.NewID("fbk"), s.c.Now()
 	err := s.withPreferenceWrite(ctx, a, customerID, "feedback.create", func(tx *store.Tx, row store.CustomerRow) (string, error) {
 		key, err := s.openKey(row)
 		if err != nil {
@@ -154,19 +155,19 @@ func (s *Customers) AddFeedback(ctx context.Context, a authz.Actor, customerID s
 // withPreferenceWrite runs change for a customer whose preference class the
 // actor may write, and audits it with the reason change returns.
 func (s *Customers) withPreferenceWrite(ctx context.Context, a authz.Actor, customerID, action string, change func(*store.Tx, store.CustomerRow) (string, error)) error {
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := s.customerInScope(ctx, tx, a, customerID, action)
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, action)
 		if err != nil {
 			return err
 		}
-		if authz.Decide(a, authz.ActionUpdate, customerRes(row)).Class(crm.ClassPreference) < authz.Write {
+		if authz.Decide(a, authz.ActionUpdate, core.CustomerRes(row)).Class(crm.ClassPreference) < authz.Write {
 			return errs.E(errs.Permission, "you may not change this customer's preferences or feedback")
 		}
 		reason, err := change(tx, row)
 		if err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, action, "customer", customerID, []string{"preferences"}, audit.Success, reason)
+		return s.c.Record(ctx, tx, a, action, "customer", customerID, []string{"preferences"}, audit.Success, reason)
 	})
 	return err
 }

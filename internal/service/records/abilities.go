@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"context"
@@ -27,7 +27,7 @@ type Abilities struct {
 }
 
 // Abilities answers what a may open and start.
-func (s *Service) Abilities(a authz.Actor) Abilities {
+func AbilitiesOf(a authz.Actor) Abilities {
 	may := func(act authz.Action, r authz.Resource) bool { return authz.Decide(a, act, r).Allowed }
 	list := func(o authz.Object) bool { return may(authz.ActionRead, authz.Resource{Object: o}) }
 	return Abilities{
@@ -94,13 +94,13 @@ func newCompanyRes(a authz.Actor) authz.Resource {
 
 // NewCustomerCan is what a may do with a customer they create: whether
 // they may (Edit) and the fields the form takes (Write).
-func (s *Service) NewCustomerCan(a authz.Actor) Can {
+func (s *Customers) NewCustomerCan(a authz.Actor) Can {
 	d := authz.Decide(a, authz.ActionCreate, newCustomerRes(a))
 	return Can{Edit: d.Allowed, Write: fieldsAt(d, crm.CustomerFields, writable)}
 }
 
 // NewCompanyCan is NewCustomerCan for a company.
-func (s *Service) NewCompanyCan(a authz.Actor) Can {
+func (s *Companies) NewCompanyCan(a authz.Actor) Can {
 	d := authz.Decide(a, authz.ActionCreate, newCompanyRes(a))
 	return Can{Edit: d.Allowed, Write: fieldsAt(d, crm.CompanyFields, writable)}
 }
@@ -149,17 +149,17 @@ type CustomerOverview struct {
 // CustomerOverview reads the customer page's data. Each part is read,
 // and audited, as its own method reads it (Customer, CustomerActivities,
 // Pipeline, CustomerTransactions, CustomerMarketing); the first error ends it.
-func (s *Service) CustomerOverview(ctx context.Context, a authz.Actor, id string) (CustomerOverview, error) {
-	c, err := s.Customers.Customer(ctx, a, id)
+func (s *Customers) CustomerOverview(ctx context.Context, a authz.Actor, id string) (CustomerOverview, error) {
+	c, err := s.Customer(ctx, a, id)
 	if err != nil {
 		return CustomerOverview{}, err
 	}
 	v := CustomerOverview{Customer: c, Can: customerCan(a, c)}
-	if v.Activities, err = s.Activities.CustomerActivities(ctx, a, c.ID); err != nil {
+	if v.Activities, err = (&Activities{s.base}).CustomerActivities(ctx, a, c.ID); err != nil {
 		return CustomerOverview{}, err
 	}
 	if authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectDeal}).Allowed {
-		cols, err := s.Deals.Pipeline(ctx, a, c.ID)
+		cols, err := (&Deals{s.base}).Pipeline(ctx, a, c.ID)
 		if err != nil {
 			return CustomerOverview{}, err
 		}
@@ -168,10 +168,10 @@ func (s *Service) CustomerOverview(ctx context.Context, a authz.Actor, id string
 			v.Stages = append(v.Stages, col.Stage)
 		}
 	}
-	if v.History, err = s.Customers.CustomerTransactions(ctx, a, c.ID); err != nil {
+	if v.History, err = s.CustomerTransactions(ctx, a, c.ID); err != nil {
 		return CustomerOverview{}, err
 	}
-	if v.Marketing, err = s.Customers.CustomerMarketing(ctx, a, c.ID); err != nil {
+	if v.Marketing, err = s.CustomerMarketing(ctx, a, c.ID); err != nil {
 		return CustomerOverview{}, err
 	}
 	return v, nil
@@ -180,8 +180,8 @@ func (s *Service) CustomerOverview(ctx context.Context, a authz.Actor, id string
 // CustomerToEdit reads a customer (audited, as Customer) with what the
 // actor may do with them, for the edit form: Can.Edit whether it opens,
 // Can.Write its fields.
-func (s *Service) CustomerToEdit(ctx context.Context, a authz.Actor, id string) (crm.Customer, Can, error) {
-	c, err := s.Customers.Customer(ctx, a, id)
+func (s *Customers) CustomerToEdit(ctx context.Context, a authz.Actor, id string) (crm.Customer, Can, error) {
+	c, err := s.Customer(ctx, a, id)
 	if err != nil {
 		return crm.Customer{}, Can{}, err
 	}
@@ -211,13 +211,13 @@ type CompanyOverview struct {
 
 // CompanyOverview reads the company page's data, each part read and
 // audited as Company and CompanyActivities read it.
-func (s *Service) CompanyOverview(ctx context.Context, a authz.Actor, id string) (CompanyOverview, error) {
-	cv, err := s.Companies.Company(ctx, a, id)
+func (s *Companies) CompanyOverview(ctx context.Context, a authz.Actor, id string) (CompanyOverview, error) {
+	cv, err := s.Company(ctx, a, id)
 	if err != nil {
 		return CompanyOverview{}, err
 	}
 	v := CompanyOverview{CompanyView: cv, Can: companyCan(a, cv.Company)}
-	if v.Activities, err = s.Activities.CompanyActivities(ctx, a, cv.Company.ID); err != nil {
+	if v.Activities, err = (&Activities{s.base}).CompanyActivities(ctx, a, cv.Company.ID); err != nil {
 		return CompanyOverview{}, err
 	}
 	return v, nil
@@ -225,8 +225,8 @@ func (s *Service) CompanyOverview(ctx context.Context, a authz.Actor, id string)
 
 // CompanyToEdit reads a company (audited, as Company) with what the actor
 // may do with it, for the edit form.
-func (s *Service) CompanyToEdit(ctx context.Context, a authz.Actor, id string) (CompanyView, Can, error) {
-	cv, err := s.Companies.Company(ctx, a, id)
+func (s *Companies) CompanyToEdit(ctx context.Context, a authz.Actor, id string) (CompanyView, Can, error) {
+	cv, err := s.Company(ctx, a, id)
 	if err != nil {
 		return CompanyView{}, Can{}, err
 	}

@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -26,7 +27,7 @@ const SealedReason = "reason given (sealed)"
 // customer shreds it too.
 func (s *Customers) RevealCustomerField(ctx context.Context, a authz.Actor, id, field, reason string) (string, error) {
 	if !crm.ValidID(id) {
-		return "", errCustomerNotFound
+		return "", core.ErrCustomerNotFound
 	}
 	if crm.ClassOf(field) == "" {
 		return "", errs.InvalidField("field", "unknown field "+field)
@@ -40,15 +41,15 @@ func (s *Customers) RevealCustomerField(ctx context.Context, a authz.Actor, id, 
 		return "", errs.InvalidField("reason", "give a reason of 5 to 200 characters; it is kept, sealed, with the audit log")
 	}
 	var value string
-	err = s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := s.customerInScope(ctx, tx, a, id, "customer.reveal")
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := s.c.CustomerInScope(ctx, tx, a, id, "customer.reveal")
 		if err != nil {
 			return err
 		}
-		if authz.Decide(a, authz.ActionReveal, customerRes(row)).Field(field) < authz.Read {
+		if authz.Decide(a, authz.ActionReveal, core.CustomerRes(row)).Field(field) < authz.Read {
 			return errs.E(errs.Permission, "you may not reveal "+field)
 		}
-		if err := s.requireStepUp(a); err != nil {
+		if err := s.c.RequireStepUp(a); err != nil {
 			return err
 		}
 		if err := s.useGrantedReveal(ctx, tx, a, id, field); err != nil {
@@ -61,7 +62,7 @@ func (s *Customers) RevealCustomerField(ctx context.Context, a authz.Actor, id, 
 		if value, err = fieldcrypt.Open(key, customerPlace(id, field), row.Sealed[field]); err != nil {
 			return errs.Wrap(errs.Internal, "service.RevealCustomerField", "", err)
 		}
-		return s.recordSealedReason(ctx, tx, key, event(a, "customer.reveal", "customer", id, []string{field}, audit.Success, SealedReason), id, reason)
+		return s.recordSealedReason(ctx, tx, key, core.Event(a, "customer.reveal", "customer", id, []string{field}, audit.Success, SealedReason), id, reason)
 	})
 	if err != nil {
 		return "", err
@@ -77,7 +78,7 @@ func auditReasonPlace(seq int64) fieldcrypt.Place {
 // the data key of subject.
 func (s *Customers) recordSealedReason(ctx context.Context, tx *store.Tx, key keyring.DataKey, e audit.Event, subject, reason string) error {
 	events := []audit.Event{e}
-	if err := s.append(ctx, tx, events...); err != nil {
+	if err := s.c.Append(ctx, tx, events...); err != nil {
 		return err
 	}
 	seq := events[0].Seq
@@ -99,19 +100,19 @@ type AuditReason struct {
 // approvals inbox). Opening it is recorded on the event's object. A
 // reason whose subject was erased is gone with the subject's key.
 func (s *Customers) AuditReason(ctx context.Context, a authz.Actor, seq int64) (AuditReason, error) {
-	if err := may(a, authz.ActionRead, authz.ObjectAudit, "you may not read the audit log"); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectAudit, "you may not read the audit log"); err != nil {
 		return AuditReason{}, err
 	}
 	var out AuditReason
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.AuditReason(ctx, seq)
 		if err != nil {
-			return notFound(err, "sealed reason")
+			return core.NotFound(err, "sealed reason")
 		}
 		if r.WrappedKey == nil {
 			return errs.E(errs.NotExist, "this reason was erased with its subject")
 		}
-		key, err := s.keys.OpenDataKey(r.SubjectID, r.WrappedKey)
+		key, err := s.c.Keys.OpenDataKey(r.SubjectID, r.WrappedKey)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.AuditReason", "", err)
 		}
@@ -119,7 +120,7 @@ func (s *Customers) AuditReason(ctx context.Context, a authz.Actor, seq int64) (
 			return errs.Wrap(errs.Internal, "service.AuditReason", "", err)
 		}
 		out.Event = r.Event
-		return s.record(ctx, tx, a, "audit.reason_read", r.Event.ObjectType, r.Event.ObjectID, []string{"reason"}, audit.Success, "event "+strconv.FormatInt(seq, 10))
+		return s.c.Record(ctx, tx, a, "audit.reason_read", r.Event.ObjectType, r.Event.ObjectID, []string{"reason"}, audit.Success, "event "+strconv.FormatInt(seq, 10))
 	})
 	if err != nil {
 		return AuditReason{}, err

@@ -1,4 +1,4 @@
-package service
+package core
 
 import (
 	"strings"
@@ -53,8 +53,8 @@ var mailTexts = map[string]map[string][2]string{
 	},
 }
 
-// mailData fills a mail text.
-type mailData struct {
+// MailData fills a mail text.
+type MailData struct {
 	Count   int
 	When    string
 	Until   string
@@ -65,7 +65,7 @@ type mailData struct {
 }
 
 // composeMail renders the kind of email in locale (English when unknown).
-func composeMail(kind, locale, to string, d mailData) mail.Message {
+func ComposeMail(kind, locale, to string, d MailData) mail.Message {
 	texts := mailTexts[kind]
 	t, ok := texts[locale]
 	if !ok {
@@ -76,4 +76,4 @@ func composeMail(kind, locale, to string, d mailData) mail.Message {
 	return mail.Message{To: to, Subject: t[0], Body: b.String()}
 }
 
-func mailTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+func MailTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

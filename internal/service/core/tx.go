@@ -1,4 +1,4 @@
-package service
+package core
 
 import (
 	"context"
@@ -15,9 +15,9 @@ import (
 // refuse's error: the transaction then still commits, so the refused
 // attempt stays in the audit log, and the caller gets the refusal's answer.
 // Any other error rolls everything back.
-func (s *core) withTx(ctx context.Context, fn func(tx *store.Tx) error) error {
+func (s *Core) WithTx(ctx context.Context, fn func(tx *store.Tx) error) error {
 	var answer error
-	err := s.db.WithTx(ctx, func(tx *store.Tx) error {
+	err := s.DB.WithTx(ctx, func(tx *store.Tx) error {
 		err := fn(tx)
 		var d denial
 		if errors.As(err, &d) {
@@ -43,8 +43,8 @@ func (d denial) Unwrap() error { return d.answer }
 // refuse records that a may not do action on an object (out of scope) and
 // returns the error that makes withTx keep that record and answer answer,
 // typically not-found, so that a record out of scope looks like none.
-func (s *core) refuse(ctx context.Context, tx *store.Tx, a authz.Actor, action, objType, objID string, answer error) error {
-	if err := s.record(ctx, tx, a, action, objType, objID, nil, audit.Denied, "not in scope"); err != nil {
+func (s *Core) Refuse(ctx context.Context, tx *store.Tx, a authz.Actor, action, objType, objID string, answer error) error {
+	if err := s.Record(ctx, tx, a, action, objType, objID, nil, audit.Denied, "not in scope"); err != nil {
 		return err
 	}
 	return denial{answer}
@@ -52,7 +52,7 @@ func (s *core) refuse(ctx context.Context, tx *store.Tx, a authz.Actor, action, 
 
 // answerDenial gives a refusal another answer (a task whose customer is
 // out of scope is itself not found); other errors pass unchanged.
-func answerDenial(err, answer error) error {
+func AnswerDenial(err, answer error) error {
 	if errors.As(err, new(denial)) {
 		return denial{answer}
 	}
@@ -62,7 +62,7 @@ func answerDenial(err, answer error) error {
 // may refuses, with why, an actor whom authz.Decide does not allow act on
 // objects of kind obj at all: the check that opens every administrative
 // method (users, roles, rules, the audit log).
-func may(a authz.Actor, act authz.Action, obj authz.Object, why string) error {
+func May(a authz.Actor, act authz.Action, obj authz.Object, why string) error {
 	if authz.Decide(a, act, authz.Resource{Object: obj}).Allowed {
 		return nil
 	}
@@ -72,23 +72,23 @@ func may(a authz.Actor, act authz.Action, obj authz.Object, why string) error {
 // scope describes how to load one kind of record and decide on it: its
 // audit object type, its loader, its authz resource and the answer given
 // when it is out of scope.
-type scope[R any] struct {
-	object   string
-	load     func(ctx context.Context, id string) (R, error)
-	resource func(R) authz.Resource
-	notFound error
+type Scope[R any] struct {
+	Object   string                                          // the audit object type: "customer", "company", …
+	Load     func(ctx context.Context, id string) (R, error) // reads the record in the transaction
+	Resource func(R) authz.Resource                          // what authz decides on
+	NotFound error                                           // the answer when it is missing or out of scope
 }
 
 // inScope loads record id for action if the actor may read it; a record
 // out of scope is refused (recorded as denied, answered as not found), as
 // is one that does not exist. Customers, companies and visits share it.
-func inScope[R any](ctx context.Context, s *core, tx *store.Tx, a authz.Actor, id, action string, sc scope[R]) (R, error) {
-	row, err := sc.load(ctx, id)
+func InScope[R any](ctx context.Context, s *Core, tx *store.Tx, a authz.Actor, id, action string, sc Scope[R]) (R, error) {
+	row, err := sc.Load(ctx, id)
 	if err != nil {
-		return row, notFound(err, sc.object)
+		return row, NotFound(err, sc.Object)
 	}
-	if !authz.Decide(a, authz.ActionRead, sc.resource(row)).Allowed {
-		return row, s.refuse(ctx, tx, a, action, sc.object, id, sc.notFound)
+	if !authz.Decide(a, authz.ActionRead, sc.Resource(row)).Allowed {
+		return row, s.Refuse(ctx, tx, a, action, sc.Object, id, sc.NotFound)
 	}
 	return row, nil
 }

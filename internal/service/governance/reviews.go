@@ -1,4 +1,4 @@
-package service
+package governance
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -85,12 +86,12 @@ func (s *Approvals) StartReview(ctx context.Context, a authz.Actor) (Review, err
 	if err := mayManageRoles(a); err != nil {
 		return Review{}, err
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return Review{}, err
 	}
-	now := s.now()
+	now := s.c.Now()
 	id := crm.NewID("rev")
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		existing, err := tx.Reviews(ctx)
 		if err != nil {
 			return err
@@ -164,7 +165,7 @@ func (s *Approvals) StartReview(ctx context.Context, a authz.Actor) (Review, err
 		if err := tx.InsertReview(ctx, store.ReviewRow{ID: id, CreatedBy: a.UserID, CreatedAt: now, DueAt: now.Add(ReviewDueIn), Status: "open"}, items); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "review.start", "review", id, nil, audit.Success, "users under review: "+strconv.Itoa(len(items)))
+		return s.c.Record(ctx, tx, a, "review.start", "review", id, nil, audit.Success, "users under review: "+strconv.Itoa(len(items)))
 	})
 	if err != nil {
 		return Review{}, err
@@ -198,7 +199,7 @@ func pickReviewer(u store.UserRow, managers, admins []string, starter string) st
 // Reviews lists the campaigns (administrators and auditors).
 func (s *Approvals) Reviews(ctx context.Context, a authz.Actor) ([]Review, error) {
 	var out []Review
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Reviews(ctx)
 		if err != nil {
 			return err
@@ -227,15 +228,15 @@ func canSeeReviews(a authz.Actor) bool {
 // emails shown are recorded as a read of staff personal data.
 func (s *Approvals) Review(ctx context.Context, a authz.Actor, id string) (Review, error) {
 	var out Review
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Review(ctx, id)
 		if err != nil {
-			return notFound(err, "review")
+			return core.NotFound(err, "review")
 		}
 		if out, err = s.reviewView(ctx, tx, a, r, true); err != nil || len(out.Items) == 0 {
 			return err
 		}
-		return s.record(ctx, tx, a, "review.read", "review", id, []string{"email"}, audit.Success, strconv.Itoa(len(out.Items))+" users")
+		return s.c.Record(ctx, tx, a, "review.read", "review", id, []string{"email"}, audit.Success, strconv.Itoa(len(out.Items))+" users")
 	})
 	if err == nil && !canSeeReviews(a) && len(out.Items) == 0 {
 		return Review{}, errs.E(errs.NotExist, "review not found")
@@ -282,7 +283,7 @@ func (s *Approvals) reviewView(ctx context.Context, tx *store.Tx, a authz.Actor,
 		ri.CanDecide = r.Status == "open" && it.Decision == "pending" && a.UserID != it.UserID &&
 			(mine || authz.Decide(a, authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}).Allowed)
 		if u, ok := users[it.UserID]; ok {
-			if open, err := s.openUser(u); err == nil {
+			if open, err := s.c.OpenUser(u); err == nil {
 				ri.Email = open.Email
 			}
 		}
@@ -296,17 +297,17 @@ func (s *Approvals) reviewView(ctx context.Context, tx *store.Tx, a authz.Actor,
 // administrator may stand in); never for oneself; a fresh proof needed;
 // audited.
 func (s *Approvals) DecideReviewItem(ctx context.Context, a authz.Actor, reviewID, userID string, confirm bool) error {
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
 	if a.UserID == userID {
 		return errs.E(errs.Permission, "nobody reviews their own access")
 	}
-	now := s.now()
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	now := s.c.Now()
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Review(ctx, reviewID)
 		if err != nil {
-			return notFound(err, "review")
+			return core.NotFound(err, "review")
 		}
 		if r.Status != "open" {
 			return errs.E(errs.Conflict, "this review is signed off")
@@ -337,13 +338,13 @@ func (s *Approvals) DecideReviewItem(ctx context.Context, a authz.Actor, reviewI
 		if !confirm {
 			u, err := tx.UserByID(ctx, userID)
 			if err != nil {
-				return notFound(err, "user")
+				return core.NotFound(err, "user")
 			}
-			if err := s.disableUser(ctx, tx, a, u, "access review "+reviewID+": role "+it.Role+" revoked"); err != nil {
+			if err := s.c.DisableUser(ctx, tx, a, u, "access review "+reviewID+": role "+it.Role+" revoked"); err != nil {
 				return err
 			}
 		}
-		return s.record(ctx, tx, a, "review."+decision, "user", userID, []string{"role"}, audit.Success, "review "+reviewID+", role "+it.Role+", flags "+it.Flags)
+		return s.c.Record(ctx, tx, a, "review."+decision, "user", userID, []string{"role"}, audit.Success, "review "+reviewID+", role "+it.Role+", flags "+it.Flags)
 	})
 }
 
@@ -354,14 +355,14 @@ func (s *Approvals) SignOffReview(ctx context.Context, a authz.Actor, id string)
 	if err := mayManageRoles(a); err != nil {
 		return Review{}, err
 	}
-	if err := s.requireStepUp(a); err != nil {
+	if err := s.c.RequireStepUp(a); err != nil {
 		return Review{}, err
 	}
-	now := s.now()
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	now := s.c.Now()
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Review(ctx, id)
 		if err != nil {
-			return notFound(err, "review")
+			return core.NotFound(err, "review")
 		}
 		v, err := s.reviewView(ctx, tx, authz.System(), r, true)
 		if err != nil {
@@ -386,7 +387,7 @@ func (s *Approvals) SignOffReview(ctx context.Context, a authz.Actor, id string)
 		if err := tx.SignOffReview(ctx, id, a.UserID, string(report), hash, now); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "review.signoff", "review", id, nil, audit.Success, "report sha256 "+hash)
+		return s.c.Record(ctx, tx, a, "review.signoff", "review", id, nil, audit.Success, "report sha256 "+hash)
 	})
 	if err != nil {
 		return Review{}, err
@@ -399,16 +400,16 @@ func (s *Approvals) ReviewReport(ctx context.Context, a authz.Actor, id string) 
 	if !canSeeReviews(a) {
 		return nil, "", errs.E(errs.Permission, "you may not read review reports")
 	}
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Review(ctx, id)
 		if err != nil {
-			return notFound(err, "review")
+			return core.NotFound(err, "review")
 		}
 		if r.Status != "signed_off" {
 			return errs.E(errs.Conflict, "the review is not signed off yet")
 		}
 		report, hash = []byte(r.Report), r.ReportHash
-		return s.record(ctx, tx, a, "review.report", "review", id, []string{"email"}, audit.Success, "")
+		return s.c.Record(ctx, tx, a, "review.report", "review", id, []string{"email"}, audit.Success, "")
 	})
 	return report, hash, err
 }
@@ -418,18 +419,18 @@ func (s *Approvals) ReviewReport(ctx context.Context, a authz.Actor, id string) 
 // it started one.
 func (s *Approvals) ReviewIfDue(ctx context.Context, every time.Duration) (bool, error) {
 	var due bool
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Reviews(ctx)
 		if err != nil {
 			return err
 		}
 		if len(rows) > 0 {
-			due = rows[0].Status != "open" && s.now().Sub(rows[0].CreatedAt) >= every
+			due = rows[0].Status != "open" && s.c.Now().Sub(rows[0].CreatedAt) >= every
 			return nil
 		}
 		// The first campaign: once the oldest account is that old.
 		users, err := tx.ListUsers(ctx)
-		due = err == nil && len(users) > 0 && s.now().Sub(users[0].CreatedAt) >= every
+		due = err == nil && len(users) > 0 && s.c.Now().Sub(users[0].CreatedAt) >= every
 		return err
 	})
 	if err != nil || !due {

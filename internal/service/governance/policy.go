@@ -1,4 +1,4 @@
-package service
+package governance
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -30,7 +31,7 @@ type Acceptance struct {
 
 // CurrentPolicy returns the latest policy; ok is false when none exists.
 func (s *Roles) CurrentPolicy(ctx context.Context) (p Policy, ok bool, err error) {
-	err = s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err = s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		sp, err := tx.CurrentPolicy(ctx)
 		if errs.Is(err, errs.NotExist) {
 			return nil
@@ -47,7 +48,7 @@ func (s *Roles) CurrentPolicy(ctx context.Context) (p Policy, ok bool, err error
 // PublishPolicy publishes a new version of the policy (administrators);
 // every user must accept it before working again.
 func (s *Roles) PublishPolicy(ctx context.Context, a authz.Actor, en, zh string) (Policy, error) {
-	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not publish the security policy"); err != nil {
+	if err := core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not publish the security policy"); err != nil {
 		return Policy{}, err
 	}
 	var err error
@@ -63,16 +64,16 @@ func (s *Roles) PublishPolicy(ctx context.Context, a authz.Actor, en, zh string)
 		}
 	}
 	var out Policy
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		cur, err := tx.CurrentPolicy(ctx)
 		if err != nil && !errs.Is(err, errs.NotExist) {
 			return err
 		}
-		out = Policy{Version: cur.Version + 1, TextEN: en, TextZH: zh, CreatedAt: s.now()}
+		out = Policy{Version: cur.Version + 1, TextEN: en, TextZH: zh, CreatedAt: s.c.Now()}
 		if err := tx.InsertPolicy(ctx, store.Policy{Version: out.Version, TextEN: en, TextZH: zh, CreatedBy: a.UserID, CreatedAt: out.CreatedAt}); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "policy.publish", "policy", fmt.Sprint(out.Version), nil, audit.Success, "")
+		return s.c.Record(ctx, tx, a, "policy.publish", "policy", fmt.Sprint(out.Version), nil, audit.Success, "")
 	})
 	if err != nil {
 		return Policy{}, err
@@ -86,7 +87,7 @@ func (s *Roles) AcceptPolicy(ctx context.Context, a authz.Actor, version int64) 
 	if a.SessionID == "" {
 		return errs.E(errs.Permission, "log in to accept the policy")
 	}
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		cur, err := tx.CurrentPolicy(ctx)
 		if errs.Is(err, errs.NotExist) {
 			return errs.E(errs.NotExist, "there is no security policy to accept")
@@ -97,20 +98,20 @@ func (s *Roles) AcceptPolicy(ctx context.Context, a authz.Actor, version int64) 
 		if cur.Version != version {
 			return errs.InvalidField("version", fmt.Sprintf("version %d is not the current policy (%d); read the current one", version, cur.Version))
 		}
-		if err := tx.AcceptPolicy(ctx, a.UserID, version, s.now()); err != nil {
+		if err := tx.AcceptPolicy(ctx, a.UserID, version, s.c.Now()); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "policy.accept", "policy", fmt.Sprint(version), nil, audit.Success, "")
+		return s.c.Record(ctx, tx, a, "policy.accept", "policy", fmt.Sprint(version), nil, audit.Success, "")
 	})
 }
 
 // PolicyAcceptances lists who accepted the current version (administrators).
 func (s *Roles) PolicyAcceptances(ctx context.Context, a authz.Actor) ([]Acceptance, error) {
-	if err := may(a, authz.ActionRead, authz.ObjectUser, "you may not list acceptances"); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectUser, "you may not list acceptances"); err != nil {
 		return nil, err
 	}
 	var out []Acceptance
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		cur, err := tx.CurrentPolicy(ctx)
 		if errs.Is(err, errs.NotExist) {
 			return nil
@@ -133,13 +134,13 @@ func (s *Roles) PolicyAcceptances(ctx context.Context, a authz.Actor) ([]Accepta
 		for _, x := range acc {
 			item := Acceptance{UserID: x.UserID, AcceptedAt: x.AcceptedAt}
 			if u, ok := byID[x.UserID]; ok {
-				if uv, err := s.openUser(u); err == nil {
+				if uv, err := s.c.OpenUser(u); err == nil {
 					item.Email = uv.Email
 				}
 			}
 			out = append(out, item)
 		}
-		return s.record(ctx, tx, a, "policy.acceptances", "policy", fmt.Sprint(cur.Version), []string{"email"}, audit.Success, fmt.Sprintf("%d acceptances", len(out)))
+		return s.c.Record(ctx, tx, a, "policy.acceptances", "policy", fmt.Sprint(cur.Version), []string{"email"}, audit.Success, fmt.Sprintf("%d acceptances", len(out)))
 	})
 	return out, err
 }

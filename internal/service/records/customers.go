@@ -1,12 +1,9 @@
-package service
+package records
 
 import (
 	"context"
-	"encoding/base64"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
@@ -15,18 +12,12 @@ import (
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/privacy"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
-var errCustomerNotFound = errs.E(errs.NotExist, "customer not found")
-
 func customerPlace(id, field string) fieldcrypt.Place {
 	return fieldcrypt.Place{Table: "customers", Column: store.CustomerColumns[field], Row: id}
-}
-
-// customerRes is the authz resource for a stored customer.
-func customerRes(row store.CustomerRow) authz.Resource {
-	return authz.Resource{Object: authz.ObjectCustomer, ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam}
 }
 
 // checkWritable refuses an input that sets a field the decision does not
@@ -73,7 +64,7 @@ func (s *Customers) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cu
 	if err := checkWritable(d, in); err != nil {
 		return crm.Customer{}, err
 	}
-	now := s.now()
+	now := s.c.Now()
 	c := crm.Customer{ID: crm.NewID("cus"), OwnerID: owner, OwnerTeam: team, Fields: map[string]string{}, CreatedAt: now, UpdatedAt: now}
 	if in.CompanyID != nil {
 		c.CompanyID = *in.CompanyID
@@ -83,7 +74,7 @@ func (s *Customers) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cu
 			c.Fields[name] = *v
 		}
 	}
-	key, wrapped, err := s.keys.NewDataKey(c.ID)
+	key, wrapped, err := s.c.Keys.NewDataKey(c.ID)
 	if err != nil {
 		return crm.Customer{}, err
 	}
@@ -91,20 +82,20 @@ func (s *Customers) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cu
 	if err != nil {
 		return crm.Customer{}, err
 	}
-	err = s.withTx(ctx, func(tx *store.Tx) error {
+	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
 		if _, err := s.checkOwner(ctx, tx, owner); err != nil {
 			return err
 		}
 		if err := s.companyLink(ctx, tx, a, c.CompanyID); err != nil {
 			return err
 		}
-		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.keys.ActiveTerm(), now); err != nil {
+		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.c.Keys.ActiveTerm(), now); err != nil {
 			return err
 		}
 		if err := tx.InsertCustomer(ctx, row); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "customer.create", "customer", c.ID, sortedKeys(c.Fields), audit.Success, "")
+		return s.c.Record(ctx, tx, a, "customer.create", "customer", c.ID, sortedKeys(c.Fields), audit.Success, "")
 	})
 	if err != nil {
 		return crm.Customer{}, err
@@ -112,55 +103,29 @@ func (s *Customers) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cu
 	return view(c, d), nil
 }
 
-// checkOwner makes sure owner ("" for none) is a user, and returns their team.
-func (s *core) checkOwner(ctx context.Context, tx *store.Tx, owner string) (string, error) {
-	if owner == "" {
-		return "", nil
-	}
-	u, err := tx.UserByID(ctx, owner)
-	if err != nil {
-		if errs.Is(err, errs.NotExist) {
-			return "", errs.InvalidField("owner_id", "owner_id names no user")
-		}
-		return "", err
-	}
-	return u.Team, nil
-}
-
-// ownerTeam is checkOwner outside a transaction.
-func (s *core) ownerTeam(ctx context.Context, owner string) (string, error) {
-	var team string
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		team, err = s.checkOwner(ctx, tx, owner)
-		return err
-	})
-	return team, err
-}
-
 // Customer returns one customer as the actor may see it, and audits the
 // read (naming the fields shown) before returning. A customer the actor
 // may not read is "not found", exactly like one that does not exist.
 func (s *Customers) Customer(ctx context.Context, a authz.Actor, id string) (crm.Customer, error) {
 	if !crm.ValidID(id) {
-		return crm.Customer{}, errCustomerNotFound
+		return crm.Customer{}, core.ErrCustomerNotFound
 	}
 	var out crm.Customer
-	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err := s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		row, err := tx.CustomerByID(ctx, id)
 		if err != nil {
-			return nil, notFound(err, "customer")
+			return nil, core.NotFound(err, "customer")
 		}
-		d := authz.Decide(a, authz.ActionRead, customerRes(row))
+		d := authz.Decide(a, authz.ActionRead, core.CustomerRes(row))
 		if !d.Allowed {
-			return []audit.Event{event(a, "customer.read", "customer", id, nil, audit.Denied, "not in scope")}, errCustomerNotFound
+			return []audit.Event{core.Event(a, "customer.read", "customer", id, nil, audit.Denied, "not in scope")}, core.ErrCustomerNotFound
 		}
 		c, shown, err := s.openCustomer(row, d)
 		if err != nil {
 			return nil, err
 		}
 		out = c
-		return []audit.Event{event(a, "customer.read", "customer", id, shown, audit.Success, "")}, nil
+		return []audit.Event{core.Event(a, "customer.read", "customer", id, shown, audit.Success, "")}, nil
 	})
 	if err != nil {
 		return crm.Customer{}, err // never hand out data whose read was not audited
@@ -172,18 +137,18 @@ func (s *Customers) Customer(ctx context.Context, a authz.Actor, id string) (crm
 // set; it returns the customer as the actor may now see it.
 func (s *Customers) UpdateCustomer(ctx context.Context, a authz.Actor, id string, in crm.CustomerInput) (crm.Customer, error) {
 	if !crm.ValidID(id) {
-		return crm.Customer{}, errCustomerNotFound
+		return crm.Customer{}, core.ErrCustomerNotFound
 	}
 	if err := in.Normalise(false); err != nil {
 		return crm.Customer{}, err
 	}
 	var out crm.Customer
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := s.customerInScope(ctx, tx, a, id, "customer.update")
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := s.c.CustomerInScope(ctx, tx, a, id, "customer.update")
 		if err != nil {
 			return err
 		}
-		d := authz.Decide(a, authz.ActionUpdate, customerRes(row))
+		d := authz.Decide(a, authz.ActionUpdate, core.CustomerRes(row))
 		if !d.Allowed {
 			return errs.E(errs.Permission, "you may not change this customer")
 		}
@@ -224,7 +189,7 @@ func (s *Customers) UpdateCustomer(ctx context.Context, a authz.Actor, id string
 				c.Fields[name] = *v
 			}
 		}
-		c.OwnerID, c.OwnerTeam, c.UpdatedAt = row.OwnerID, row.OwnerTeam, s.now()
+		c.OwnerID, c.OwnerTeam, c.UpdatedAt = row.OwnerID, row.OwnerTeam, s.c.Now()
 		newRow, err := s.sealCustomer(key, c)
 		if err != nil {
 			return err
@@ -234,9 +199,9 @@ func (s *Customers) UpdateCustomer(ctx context.Context, a authz.Actor, id string
 		}
 		dAfter := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam})
 		out = view(c, dAfter)
-		return s.append(ctx, tx,
-			event(a, "customer.update", "customer", id, changed, audit.Success, ""),
-			event(a, "customer.read", "customer", id, shownFields(out, dAfter), audit.Success, "returned after update"))
+		return s.c.Append(ctx, tx,
+			core.Event(a, "customer.update", "customer", id, changed, audit.Success, ""),
+			core.Event(a, "customer.read", "customer", id, shownFields(out, dAfter), audit.Success, "returned after update"))
 	})
 	if err != nil {
 		return crm.Customer{}, err // never hand out data whose read was not audited
@@ -248,17 +213,17 @@ func (s *Customers) UpdateCustomer(ctx context.Context, a authz.Actor, id string
 // any copy of their sealed fields (in a backup, say) can no longer be read.
 func (s *Customers) DeleteCustomer(ctx context.Context, a authz.Actor, id string) error {
 	if !crm.ValidID(id) {
-		return errCustomerNotFound
+		return core.ErrCustomerNotFound
 	}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := s.customerInScope(ctx, tx, a, id, "customer.delete")
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := s.c.CustomerInScope(ctx, tx, a, id, "customer.delete")
 		if err != nil {
 			return err
 		}
-		if !authz.Decide(a, authz.ActionDelete, customerRes(row)).Allowed {
+		if !authz.Decide(a, authz.ActionDelete, core.CustomerRes(row)).Allowed {
 			return errs.E(errs.Permission, "you may not delete customers")
 		}
-		if err := s.useGrant(ctx, tx, a, KindDelete, id, "", "deleting this customer"); err != nil {
+		if err := s.c.UseGrant(ctx, tx, a, core.KindDelete, id, "", "deleting this customer"); err != nil {
 			return err
 		}
 		if err := tx.DeleteCustomer(ctx, id); err != nil {
@@ -267,16 +232,9 @@ func (s *Customers) DeleteCustomer(ctx context.Context, a authz.Actor, id string
 		if err := tx.DeleteSubjectKey(ctx, id); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "customer.delete", "customer", id, nil, audit.Success, "data key destroyed")
+		return s.c.Record(ctx, tx, a, "customer.delete", "customer", id, nil, audit.Success, "data key destroyed")
 	})
 	return err
-}
-
-// customerInScope loads customer id for action. A customer the actor may
-// not read is refused (recorded as denied; withTx then answers "not
-// found"), exactly like a missing one.
-func (s *core) customerInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CustomerRow, error) {
-	return inScope(ctx, s, tx, a, id, action, scope[store.CustomerRow]{"customer", tx.CustomerByID, customerRes, errCustomerNotFound})
 }
 
 // CustomerQuery filters and pages a customer list.
@@ -295,11 +253,6 @@ type CustomerPage struct {
 	Next      string // cursor for the next page; empty on the last
 }
 
-const (
-	defaultLimit = 50
-	maxLimit     = 200
-)
-
 // ListCustomers returns the customers the actor may read that match q, and
 // audits one read per customer returned.
 func (s *Customers) ListCustomers(ctx context.Context, a authz.Actor, q CustomerQuery) (CustomerPage, error) {
@@ -314,16 +267,16 @@ func (s *Customers) ListCustomers(ctx context.Context, a authz.Actor, q Customer
 	want := f.Limit
 	f.Limit++ // one more tells whether there is a next page
 	var page CustomerPage
-	err = s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err = s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		rows, err := tx.ListCustomers(ctx, f)
 		if err != nil {
 			return nil, err
 		}
 		var p CustomerPage
-		rows, p.Next = cutPage(rows, want, func(r store.CustomerRow) store.Cursor { return store.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
+		rows, p.Next = core.CutPage(rows, want, func(r store.CustomerRow) store.Cursor { return store.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
 		events := make([]audit.Event, 0, len(rows))
 		for _, row := range rows {
-			rd := authz.Decide(a, authz.ActionRead, customerRes(row))
+			rd := authz.Decide(a, authz.ActionRead, core.CustomerRes(row))
 			if !rd.Allowed { // the filter should make this impossible; never leak if it does not
 				continue
 			}
@@ -332,10 +285,10 @@ func (s *Customers) ListCustomers(ctx context.Context, a authz.Actor, q Customer
 				return nil, err
 			}
 			p.Customers = append(p.Customers, c)
-			events = append(events, event(a, "customer.read", "customer", c.ID, shown, audit.Success, reason))
+			events = append(events, core.Event(a, "customer.read", "customer", c.ID, shown, audit.Success, reason))
 		}
 		if len(events) == 0 {
-			events = append(events, event(a, "customer.list", "customer", "", nil, audit.Success, reason+": no results"))
+			events = append(events, core.Event(a, "customer.list", "customer", "", nil, audit.Success, reason+": no results"))
 		}
 		page = p
 		return events, nil
@@ -352,10 +305,10 @@ func (s *Customers) ListCustomers(ctx context.Context, a authz.Actor, q Customer
 func (s *Customers) customerFilter(a authz.Actor, d authz.Decision, q CustomerQuery) (store.CustomerFilter, string, error) {
 	var f store.CustomerFilter
 	var err error
-	if f.Limit, err = pageLimit(q.Limit); err != nil {
+	if f.Limit, err = core.PageLimit(q.Limit); err != nil {
 		return f, "", err
 	}
-	f.OwnerID, f.Teams = scopeFilter(a, d)
+	f.OwnerID, f.Teams = core.ScopeFilter(a, d)
 	f.Newest = q.Newest
 	reason := "list"
 	for _, x := range []struct {
@@ -377,7 +330,7 @@ func (s *Customers) customerFilter(a authz.Actor, d authz.Decision, q CustomerQu
 		if err != nil {
 			return f, "", err
 		}
-		*x.dst = s.index.Index(x.index, n)
+		*x.dst = s.c.Index.Index(x.index, n)
 		reason = "search by " + x.field
 	}
 	if q.Name != "" {
@@ -393,35 +346,17 @@ func (s *Customers) customerFilter(a authz.Actor, d authz.Decision, q CustomerQu
 		if d.Field(crm.FieldTags) < authz.Read {
 			return f, "", errs.InvalidField(crm.FieldTags, "you may not filter by tag")
 		}
-		f.Tag = s.index.Index(fieldcrypt.IndexTag, strings.ToLower(strings.TrimSpace(q.Tag)))
+		f.Tag = s.c.Index.Index(fieldcrypt.IndexTag, strings.ToLower(strings.TrimSpace(q.Tag)))
 		reason = "filter by tag"
 	}
 	if q.Cursor != "" {
-		cur, err := decodeCursor(q.Cursor)
+		cur, err := core.DecodeCursor(q.Cursor)
 		if err != nil {
 			return f, "", err
 		}
 		f.After = &cur
 	}
 	return f, reason, nil
-}
-
-// tagIndexes are the blind indexes of a normalised tag list.
-func (s *core) tagIndexes(tags string) [][]byte {
-	var out [][]byte
-	for _, t := range crm.Tags(tags) {
-		out = append(out, s.index.Index(fieldcrypt.IndexTag, strings.ToLower(t)))
-	}
-	return out
-}
-
-// nameTokens are the blind indexes of a name's search tokens.
-func (s *core) nameTokens(name string) [][]byte {
-	var out [][]byte
-	for _, t := range crm.NameTokens(name) {
-		out = append(out, s.index.Index(fieldcrypt.IndexNameToken, t))
-	}
-	return out
 }
 
 func (s *Customers) sealCustomer(key keyring.DataKey, c crm.Customer) (store.CustomerRow, error) {
@@ -436,19 +371,11 @@ func (s *Customers) sealCustomer(key keyring.DataKey, c crm.Customer) (store.Cus
 	row.NameTokens = s.nameTokens(c.Fields[crm.FieldName])
 	row.Tags = s.tagIndexes(c.Fields[crm.FieldTags])
 	row.Index = store.CustomerIndex{
-		Email:      s.index.Index(fieldcrypt.IndexCustomerEmail, c.Fields[crm.FieldEmail]),
-		Phone:      s.index.Index(fieldcrypt.IndexCustomerPhone, c.Fields[crm.FieldPhone]),
-		NationalID: s.index.Index(fieldcrypt.IndexCustomerNationalID, c.Fields[crm.FieldNationalID]),
+		Email:      s.c.Index.Index(fieldcrypt.IndexCustomerEmail, c.Fields[crm.FieldEmail]),
+		Phone:      s.c.Index.Index(fieldcrypt.IndexCustomerPhone, c.Fields[crm.FieldPhone]),
+		NationalID: s.c.Index.Index(fieldcrypt.IndexCustomerNationalID, c.Fields[crm.FieldNationalID]),
 	}
 	return row, nil
-}
-
-func (s *core) openKey(row store.CustomerRow) (keyring.DataKey, error) {
-	key, err := s.keys.OpenDataKey(row.ID, row.WrappedKey)
-	if err != nil {
-		return key, errs.Wrap(errs.Internal, "service.openKey", "", err)
-	}
-	return key, nil
 }
 
 // openAll opens every field of row, for rewriting; never returned as is.
@@ -462,35 +389,6 @@ func (s *Customers) openAll(key keyring.DataKey, row store.CustomerRow) (crm.Cus
 		c.Fields[name] = v
 	}
 	return c, nil
-}
-
-// openCustomer opens only the fields d lets the actor see, masking the
-// masked ones, and names the fields shown for the audit event. Hidden
-// fields are never decrypted.
-func (s *core) openCustomer(row store.CustomerRow, d authz.Decision) (crm.Customer, []string, error) {
-	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, CompanyID: row.CompanyID, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
-	key, err := s.openKey(row)
-	if err != nil {
-		return c, nil, err
-	}
-	var shown []string
-	for _, f := range crm.CustomerFields {
-		level := d.Field(f.Name)
-		ct, ok := row.Sealed[f.Name]
-		if level == authz.Hidden || !ok {
-			continue
-		}
-		v, err := fieldcrypt.Open(key, customerPlace(row.ID, f.Name), ct)
-		if err != nil {
-			return c, nil, errs.Wrap(errs.Internal, "service.openCustomer", "", err)
-		}
-		if level == authz.Masked {
-			v = privacy.Mask(v)
-		}
-		c.Fields[f.Name] = v
-		shown = append(shown, fieldLabel(f.Name, level))
-	}
-	return c, shown, nil
 }
 
 // view is c as decision d lets the actor see it.
@@ -535,20 +433,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func encodeCursor(c store.Cursor) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.CreatedAt.UnixMicro(), 10) + "." + c.ID))
-}
-
-func decodeCursor(s string) (store.Cursor, error) {
-	bad := errs.InvalidField("cursor", "cursor is not one this server gave out")
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return store.Cursor{}, bad
+// useGrantedReveal spends an approval to reveal field of customer id, in
+// tx; without one it refuses with ApprovalNeeded. Only special-category
+// fields pass through approval, and only while the rule exists.
+func (s *Customers) useGrantedReveal(ctx context.Context, tx *store.Tx, a authz.Actor, id, field string) error {
+	if crm.ClassOf(field) != crm.ClassSpecial {
+		return nil
 	}
-	us, id, ok := strings.Cut(string(b), ".")
-	n, err := strconv.ParseInt(us, 10, 64)
-	if !ok || err != nil || !crm.ValidID(id) {
-		return store.Cursor{}, bad
-	}
-	return store.Cursor{CreatedAt: time.UnixMicro(n).UTC(), ID: id}, nil
+	return s.c.UseGrant(ctx, tx, a, core.KindRevealSpecial, id, field, "revealing "+field)
 }

@@ -1,4 +1,4 @@
-package service
+package records
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -27,7 +28,7 @@ func mayOpenDeals(a authz.Actor) bool {
 
 // dealInScope loads a deal for action, like customerInScope.
 func (s *Deals) dealInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.DealRow, error) {
-	return inScope(ctx, s.core, tx, a, id, action, scope[store.DealRow]{"deal", tx.DealByID, dealRes, errDealNotFound})
+	return core.InScope(ctx, s.c, tx, a, id, action, core.Scope[store.DealRow]{Object: "deal", Load: tx.DealByID, Resource: dealRes, NotFound: errDealNotFound})
 }
 
 func dealRes(d store.DealRow) authz.Resource {
@@ -42,7 +43,7 @@ func dealPlace(id, column string) fieldcrypt.Place {
 // read them: they hold no personal data.
 func (s *Deals) Stages(ctx context.Context) ([]crm.Stage, error) {
 	var out []crm.Stage
-	err := s.db.ReadTx(ctx, func(tx *store.Tx) error {
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		var err error
 		out, err = tx.Stages(ctx)
 		return err
@@ -55,7 +56,7 @@ var stageID = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 // SetStages replaces the pipeline (admins: whoever may update users and
 // roles). A stage that deals are in cannot be removed.
 func (s *Deals) SetStages(ctx context.Context, a authz.Actor, stages []crm.Stage) error {
-	if err := may(a, authz.ActionUpdate, authz.ObjectUser, "you may not change the pipeline"); err != nil {
+	if err := core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not change the pipeline"); err != nil {
 		return err
 	}
 	if len(stages) < 2 || len(stages) > 20 {
@@ -75,7 +76,7 @@ func (s *Deals) SetStages(ctx context.Context, a authz.Actor, stages []crm.Stage
 		}
 		seen[st.ID] = true
 	}
-	return s.withTx(ctx, func(tx *store.Tx) error {
+	return s.c.WithTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.Stages(ctx)
 		if err != nil {
 			return err
@@ -95,7 +96,7 @@ func (s *Deals) SetStages(ctx context.Context, a authz.Actor, stages []crm.Stage
 		if err := tx.ReplaceStages(ctx, stages); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "pipeline.update", "pipeline", "", nil, audit.Success, fmt.Sprintf("%d stages", len(stages)))
+		return s.c.Record(ctx, tx, a, "pipeline.update", "pipeline", "", nil, audit.Success, fmt.Sprintf("%d stages", len(stages)))
 	})
 }
 
@@ -103,7 +104,7 @@ func (s *Deals) SetStages(ctx context.Context, a authz.Actor, stages []crm.Stage
 // it; title and amount are sealed under the customer's data key.
 func (s *Deals) CreateDeal(ctx context.Context, a authz.Actor, customerID string, in crm.DealInput) (crm.Deal, error) {
 	if !crm.ValidID(customerID) {
-		return crm.Deal{}, errCustomerNotFound
+		return crm.Deal{}, core.ErrCustomerNotFound
 	}
 	if err := in.Normalise(true); err != nil {
 		return crm.Deal{}, err
@@ -111,10 +112,10 @@ func (s *Deals) CreateDeal(ctx context.Context, a authz.Actor, customerID string
 	if !mayOpenDeals(a) {
 		return crm.Deal{}, errs.E(errs.Permission, "you may not open deals")
 	}
-	now := s.now()
+	now := s.c.Now()
 	deal := crm.Deal{ID: crm.NewID("dea"), CustomerID: customerID, OwnerID: a.UserID, OwnerTeam: a.Team, Currency: *in.Currency, Title: *in.Title, Amount: in.Amount, CreatedAt: now, UpdatedAt: now}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
-		row, err := s.customerInScope(ctx, tx, a, customerID, "deal.create")
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "deal.create")
 		if err != nil {
 			return err
 		}
@@ -150,7 +151,7 @@ func (s *Deals) CreateDeal(ctx context.Context, a authz.Actor, customerID string
 		if err := tx.InsertDeal(ctx, r); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "deal.create", "deal", deal.ID, []string{crm.DealTitle, crm.DealAmount}, audit.Success, "customer "+customerID)
+		return s.c.Record(ctx, tx, a, "deal.create", "deal", deal.ID, []string{crm.DealTitle, crm.DealAmount}, audit.Success, "customer "+customerID)
 	})
 	if err != nil {
 		return crm.Deal{}, err
@@ -168,7 +169,7 @@ func (s *Deals) UpdateDeal(ctx context.Context, a authz.Actor, id string, in crm
 		return crm.Deal{}, err
 	}
 	var out crm.Deal
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := s.dealInScope(ctx, tx, a, id, "deal.update")
 		if err != nil {
 			return err
@@ -177,7 +178,7 @@ func (s *Deals) UpdateDeal(ctx context.Context, a authz.Actor, id string, in crm
 		if !d.Allowed {
 			return errs.E(errs.Permission, "you may not change this deal")
 		}
-		key, err := s.keys.OpenDataKey(row.CustomerID, row.WrappedKey)
+		key, err := s.c.Keys.OpenDataKey(row.CustomerID, row.WrappedKey)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.UpdateDeal", "", err)
 		}
@@ -215,7 +216,7 @@ func (s *Deals) UpdateDeal(ctx context.Context, a authz.Actor, id string, in crm
 		if in.ExpectedClose != nil {
 			deal.ExpectedClose, changed = *in.ExpectedClose, append(changed, "expected_close")
 		}
-		deal.UpdatedAt = s.now()
+		deal.UpdatedAt = s.c.Now()
 		r, err := sealDeal(key, deal)
 		if err != nil {
 			return err
@@ -224,7 +225,7 @@ func (s *Deals) UpdateDeal(ctx context.Context, a authz.Actor, id string, in crm
 			return err
 		}
 		out = visibleDeal(deal, authz.Decide(a, authz.ActionRead, dealRes(row)))
-		return s.record(ctx, tx, a, "deal.update", "deal", id, changed, audit.Success, "stage "+deal.Stage)
+		return s.c.Record(ctx, tx, a, "deal.update", "deal", id, changed, audit.Success, "stage "+deal.Stage)
 	})
 	if err != nil {
 		return crm.Deal{}, err
@@ -237,7 +238,7 @@ func (s *Deals) DeleteDeal(ctx context.Context, a authz.Actor, id string) error 
 	if !crm.ValidID(id) {
 		return errDealNotFound
 	}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		row, err := s.dealInScope(ctx, tx, a, id, "deal.delete")
 		if err != nil {
 			return err
@@ -248,7 +249,7 @@ func (s *Deals) DeleteDeal(ctx context.Context, a authz.Actor, id string) error 
 		if err := tx.DeleteDeal(ctx, id); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, a, "deal.delete", "deal", id, nil, audit.Success, "")
+		return s.c.Record(ctx, tx, a, "deal.delete", "deal", id, nil, audit.Success, "")
 	})
 	return err
 }
@@ -269,12 +270,12 @@ func (s *Deals) Pipeline(ctx context.Context, a authz.Actor, customerID string) 
 		return nil, errs.E(errs.Permission, "you may not read deals")
 	}
 	if customerID != "" && !crm.ValidID(customerID) {
-		return nil, errCustomerNotFound
+		return nil, core.ErrCustomerNotFound
 	}
 	f := store.DealFilter{CustomerID: customerID, Limit: 1000}
-	f.OwnerID, f.Teams = scopeFilter(a, d)
+	f.OwnerID, f.Teams = core.ScopeFilter(a, d)
 	var cols []StageColumn
-	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err := s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		stages, err := tx.Stages(ctx)
 		if err != nil {
 			return nil, err
@@ -295,7 +296,7 @@ func (s *Deals) Pipeline(ctx context.Context, a authz.Actor, customerID string) 
 			if !rd.Allowed {
 				continue
 			}
-			key, err := s.keys.OpenDataKey(r.CustomerID, r.WrappedKey)
+			key, err := s.c.Keys.OpenDataKey(r.CustomerID, r.WrappedKey)
 			if err != nil {
 				return nil, errs.Wrap(errs.Internal, "service.Pipeline", "", err)
 			}
@@ -309,7 +310,7 @@ func (s *Deals) Pipeline(ctx context.Context, a authz.Actor, customerID string) 
 				col.Totals[deal.Currency] += *deal.Amount
 				col.Weighted[deal.Currency] += *deal.Amount * int64(deal.Probability) / 100
 			}
-			events = append(events, event(a, "deal.read", "deal", deal.ID, shownDealFields(rd), audit.Success, "pipeline"))
+			events = append(events, core.Event(a, "deal.read", "deal", deal.ID, shownDealFields(rd), audit.Success, "pipeline"))
 		}
 		cols = columns
 		return events, nil
@@ -417,16 +418,16 @@ func (s *Deals) Deal(ctx context.Context, a authz.Actor, id string) (DealView, e
 		return DealView{}, errDealNotFound
 	}
 	var out DealView
-	err := s.audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err := s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
 		r, err := tx.DealByID(ctx, id)
 		if err != nil {
-			return nil, notFound(err, "deal")
+			return nil, core.NotFound(err, "deal")
 		}
 		rd := authz.Decide(a, authz.ActionRead, dealRes(r))
 		if !rd.Allowed {
-			return []audit.Event{event(a, "deal.read", "deal", id, nil, audit.Denied, "not in scope")}, errDealNotFound
+			return []audit.Event{core.Event(a, "deal.read", "deal", id, nil, audit.Denied, "not in scope")}, errDealNotFound
 		}
-		key, err := s.keys.OpenDataKey(r.CustomerID, r.WrappedKey)
+		key, err := s.c.Keys.OpenDataKey(r.CustomerID, r.WrappedKey)
 		if err != nil {
 			return nil, errs.Wrap(errs.Internal, "service.Deal", "", err)
 		}
@@ -450,7 +451,7 @@ func (s *Deals) Deal(ctx context.Context, a authz.Actor, id string) (DealView, e
 			fields = append(fields, "activity.subject", "activity.body")
 		}
 		out = v
-		return []audit.Event{event(a, "deal.read", "deal", id, fields, audit.Success, "")}, nil
+		return []audit.Event{core.Event(a, "deal.read", "deal", id, fields, audit.Success, "")}, nil
 	})
 	if err != nil {
 		return DealView{}, err
@@ -468,9 +469,9 @@ func (s *Deals) LogDealActivity(ctx context.Context, a authz.Actor, dealID strin
 	if err := in.Normalise(); err != nil {
 		return crm.Activity{}, err
 	}
-	now := s.now()
+	now := s.c.Now()
 	act := crm.Activity{ID: crm.NewID("act"), DealID: dealID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
-	err := s.withTx(ctx, func(tx *store.Tx) error {
+	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
 		r, err := s.dealInScope(ctx, tx, a, dealID, "activity.create")
 		if err != nil {
 			return err
@@ -482,7 +483,7 @@ func (s *Deals) LogDealActivity(ctx context.Context, a authz.Actor, dealID strin
 			act.OwnerID = r.OwnerID
 		}
 		act.CustomerID = r.CustomerID
-		key, err := s.keys.OpenDataKey(r.CustomerID, r.WrappedKey)
+		key, err := s.c.Keys.OpenDataKey(r.CustomerID, r.WrappedKey)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "service.LogDealActivity", "", err)
 		}

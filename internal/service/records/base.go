@@ -1,0 +1,164 @@
+// Package records holds the use cases on the CRM's records: customers (with
+// reveal, import, export, preferences and purchase history), companies and
+// stores, activities and tasks, deals through the pipeline, store visits.
+// Each type holds the shared core (service/core) and nothing else.
+package records
+
+import (
+	"context"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/privacy"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// base is what every type here holds: the core, reached as s.c.
+type base struct{ c *core.Core }
+
+// Customers is a domain service; see the package comment.
+type Customers struct{ base }
+
+// NewCustomers returns the customers service over c.
+func NewCustomers(c *core.Core) *Customers { return &Customers{base{c}} }
+
+// Companies is a domain service; see the package comment.
+type Companies struct{ base }
+
+// NewCompanies returns the companies service over c.
+func NewCompanies(c *core.Core) *Companies { return &Companies{base{c}} }
+
+// Activities is a domain service; see the package comment.
+type Activities struct{ base }
+
+// NewActivities returns the activities service over c.
+func NewActivities(c *core.Core) *Activities { return &Activities{base{c}} }
+
+// Deals is a domain service; see the package comment.
+type Deals struct{ base }
+
+// NewDeals returns the deals service over c.
+func NewDeals(c *core.Core) *Deals { return &Deals{base{c}} }
+
+// Visits is a domain service; see the package comment.
+type Visits struct{ base }
+
+// NewVisits returns the visits service over c.
+func NewVisits(c *core.Core) *Visits { return &Visits{base{c}} }
+
+// insertActivity seals an activity's subject and body under key (the data
+// key of the customer or company it belongs to), stores r and audits it
+// against the object it was logged on.
+func (s *base) insertActivity(ctx context.Context, tx *store.Tx, a authz.Actor, key keyring.DataKey, r store.ActivityRow, in crm.ActivityInput, object, objectID string) error {
+	var err error
+	if r.SubjectSealed, err = fieldcrypt.Seal(key, activityPlace(r.ID, "subject_ct"), in.Subject); err != nil {
+		return err
+	}
+	if r.BodySealed, err = fieldcrypt.Seal(key, activityPlace(r.ID, "body_ct"), in.Body); err != nil {
+		return err
+	}
+	if err := tx.InsertActivity(ctx, r); err != nil {
+		return err
+	}
+	return s.c.Record(ctx, tx, a, "activity.create", object, objectID, []string{"activity." + in.Kind}, audit.Success, r.ID)
+}
+
+// companyInScope loads a company for action, like customerInScope.
+func (s *base) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, error) {
+	return core.InScope(ctx, s.c, tx, a, id, action, core.Scope[store.CompanyRow]{Object: "company", Load: tx.CompanyByID, Resource: companyRes, NotFound: errCompanyNotFound})
+}
+
+func (s *base) openCompany(row store.CompanyRow, d authz.Decision) (crm.Company, []string, error) {
+	key, err := s.c.Keys.OpenDataKey(row.ID, row.WrappedKey)
+	if err != nil {
+		return crm.Company{}, nil, errs.Wrap(errs.Internal, "service.openCompany", "", err)
+	}
+	return openCompanyFields(key, row, d.Field)
+}
+
+// checkOwner makes sure owner ("" for none) is a user, and returns their team.
+func (s *base) checkOwner(ctx context.Context, tx *store.Tx, owner string) (string, error) {
+	if owner == "" {
+		return "", nil
+	}
+	u, err := tx.UserByID(ctx, owner)
+	if err != nil {
+		if errs.Is(err, errs.NotExist) {
+			return "", errs.InvalidField("owner_id", "owner_id names no user")
+		}
+		return "", err
+	}
+	return u.Team, nil
+}
+
+// ownerTeam is checkOwner outside a transaction.
+func (s *base) ownerTeam(ctx context.Context, owner string) (string, error) {
+	var team string
+	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		var err error
+		team, err = s.checkOwner(ctx, tx, owner)
+		return err
+	})
+	return team, err
+}
+
+// tagIndexes are the blind indexes of a normalised tag list.
+func (s *base) tagIndexes(tags string) [][]byte {
+	var out [][]byte
+	for _, t := range crm.Tags(tags) {
+		out = append(out, s.c.Index.Index(fieldcrypt.IndexTag, strings.ToLower(t)))
+	}
+	return out
+}
+
+// nameTokens are the blind indexes of a name's search tokens.
+func (s *base) nameTokens(name string) [][]byte {
+	var out [][]byte
+	for _, t := range crm.NameTokens(name) {
+		out = append(out, s.c.Index.Index(fieldcrypt.IndexNameToken, t))
+	}
+	return out
+}
+
+func (s *base) openKey(row store.CustomerRow) (keyring.DataKey, error) {
+	key, err := s.c.Keys.OpenDataKey(row.ID, row.WrappedKey)
+	if err != nil {
+		return key, errs.Wrap(errs.Internal, "service.openKey", "", err)
+	}
+	return key, nil
+}
+
+// openCustomer opens only the fields d lets the actor see, masking the
+// masked ones, and names the fields shown for the audit event. Hidden
+// fields are never decrypted.
+func (s *base) openCustomer(row store.CustomerRow, d authz.Decision) (crm.Customer, []string, error) {
+	c := crm.Customer{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, CompanyID: row.CompanyID, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
+	key, err := s.openKey(row)
+	if err != nil {
+		return c, nil, err
+	}
+	var shown []string
+	for _, f := range crm.CustomerFields {
+		level := d.Field(f.Name)
+		ct, ok := row.Sealed[f.Name]
+		if level == authz.Hidden || !ok {
+			continue
+		}
+		v, err := fieldcrypt.Open(key, customerPlace(row.ID, f.Name), ct)
+		if err != nil {
+			return c, nil, errs.Wrap(errs.Internal, "service.openCustomer", "", err)
+		}
+		if level == authz.Masked {
+			v = privacy.Mask(v)
+		}
+		c.Fields[f.Name] = v
+		shown = append(shown, fieldLabel(f.Name, level))
+	}
+	return c, shown, nil
+}
