@@ -158,11 +158,11 @@ func (s *Core) checkKeyring(ctx context.Context) error {
 }
 
 // record appends one audit event for actor inside tx.
-func (s *Core) Record(ctx context.Context, tx *store.Tx, a authz.Actor, action, objType, objID string, fields []string, outcome, reason string) error {
+func (s *Core) Record(ctx context.Context, tx audit.Appender, a authz.Actor, action, objType, objID string, fields []string, outcome, reason string) error {
 	return s.Append(ctx, tx, Event(a, action, objType, objID, fields, outcome, reason))
 }
 
-func (s *Core) Append(ctx context.Context, tx *store.Tx, events ...audit.Event) error {
+func (s *Core) Append(ctx context.Context, tx audit.Appender, events ...audit.Event) error {
 	if err := audit.Append(ctx, tx, s.Now(), events...); err != nil {
 		return errs.Wrap(errs.Unavailable, "service.audit", "the audit log cannot be written, so the request was refused", err)
 	}

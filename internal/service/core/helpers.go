@@ -22,7 +22,7 @@ func CustomerRes(row store.CustomerRow) authz.Resource {
 // customerInScope loads customer id for action. A customer the actor may
 // not read is refused (recorded as denied; withTx then answers "not
 // found"), exactly like a missing one.
-func (s *Core) CustomerInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CustomerRow, error) {
+func (s *Core) CustomerInScope(ctx context.Context, tx CustomerStore, a authz.Actor, id, action string) (store.CustomerRow, error) {
 	return InScope(ctx, s, tx, a, id, action, Scope[store.CustomerRow]{Object: "customer", Load: tx.CustomerByID, Resource: CustomerRes, NotFound: ErrCustomerNotFound})
 }
 
@@ -52,7 +52,7 @@ func NotFound(err error, what string) error {
 
 // disableUser disables u in tx, ending every session, audited with why.
 // The last enabled administrator is kept (ErrLastAdmin).
-func (s *Core) DisableUser(ctx context.Context, tx *store.Tx, a authz.Actor, u store.UserRow, why string) error {
+func (s *Core) DisableUser(ctx context.Context, tx UserStore, a authz.Actor, u store.UserRow, why string) error {
 	if !u.Disabled && authz.HasRole(u.Role, authz.RoleAdmin) {
 		n, err := tx.CountEnabledWithRole(ctx, string(authz.RoleAdmin))
 		if err != nil {
@@ -146,7 +146,7 @@ func (s *Core) DefinedGrants(ctx context.Context, roles []authz.Role) (map[authz
 // useGrant spends an approval of kind for the actor on object id (and
 // field) in tx, when a rule for kind exists; without an approval it
 // refuses with ApprovalNeeded.
-func (s *Core) UseGrant(ctx context.Context, tx *store.Tx, a authz.Actor, kind, id, field, what string) error {
+func (s *Core) UseGrant(ctx context.Context, tx GrantStore, a authz.Actor, kind, id, field, what string) error {
 	if a.UserID == authz.SystemUserID && a.SessionID == "" {
 		return nil // the command line on the host
 	}
@@ -217,3 +217,29 @@ type RoleDefinition struct {
 	Summary string                       `json:"summary"`
 	Grants  map[authz.Object]authz.Grant `json:"grants"`
 }
+
+// CustomerStore is what CustomerInScope reads.
+type CustomerStore interface {
+	audit.Appender
+	CustomerByID(ctx context.Context, id string) (store.CustomerRow, error)
+}
+
+// UserStore is what DisableUser changes.
+type UserStore interface {
+	audit.Appender
+	UpdateUserDisabled(ctx context.Context, id string, disabled bool, tokenKey []byte, now time.Time) error
+	CountEnabledWithRole(ctx context.Context, role string) (int, error)
+}
+
+// GrantStore is what UseGrant reads and spends.
+type GrantStore interface {
+	ApprovalLevels(ctx context.Context, kind string) (string, error)
+	GrantedAccess(ctx context.Context, kind, requester, objectID, field string, now time.Time) (store.AccessRequestRow, error)
+	UpdateAccessRequest(ctx context.Context, id, from string, r store.AccessRequestRow) error
+}
+
+var (
+	_ CustomerStore = (*store.Tx)(nil)
+	_ UserStore     = (*store.Tx)(nil)
+	_ GrantStore    = (*store.Tx)(nil)
+)

@@ -43,7 +43,7 @@ func (d denial) Unwrap() error { return d.answer }
 // refuse records that a may not do action on an object (out of scope) and
 // returns the error that makes withTx keep that record and answer answer,
 // typically not-found, so that a record out of scope looks like none.
-func (s *Core) Refuse(ctx context.Context, tx *store.Tx, a authz.Actor, action, objType, objID string, answer error) error {
+func (s *Core) Refuse(ctx context.Context, tx audit.Appender, a authz.Actor, action, objType, objID string, answer error) error {
 	if err := s.Record(ctx, tx, a, action, objType, objID, nil, audit.Denied, "not in scope"); err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ type Scope[R any] struct {
 // inScope loads record id for action if the actor may read it; a record
 // out of scope is refused (recorded as denied, answered as not found), as
 // is one that does not exist. Customers, companies and visits share it.
-func InScope[R any](ctx context.Context, s *Core, tx *store.Tx, a authz.Actor, id, action string, sc Scope[R]) (R, error) {
+func InScope[R any](ctx context.Context, s *Core, tx audit.Appender, a authz.Actor, id, action string, sc Scope[R]) (R, error) {
 	row, err := sc.Load(ctx, id)
 	if err != nil {
 		return row, NotFound(err, sc.Object)
@@ -91,4 +91,27 @@ func InScope[R any](ctx context.Context, s *Core, tx *store.Tx, a authz.Actor, i
 		return row, s.Refuse(ctx, tx, a, action, sc.Object, id, sc.NotFound)
 	}
 	return row, nil
+}
+
+// Change is WithTx for a domain method that names the store methods it
+// uses: fn sees the transaction as S, the interface its file declares, and
+// as converts to it — a conversion the compiler checks, so S is always a
+// subset of the store. A domain thus shows in one place what it reads and
+// writes, and cannot reach further.
+func Change[S any](ctx context.Context, s *Core, as func(*store.Tx) S, fn func(tx S) error) error {
+	return s.WithTx(ctx, func(tx *store.Tx) error { return fn(as(tx)) })
+}
+
+// Read is Audited for a domain method, seeing the transaction as S (see
+// Change).
+func Read[S any](ctx context.Context, s *Core, as func(*store.Tx) S, fn func(ctx context.Context, tx S) ([]audit.Event, error)) error {
+	return s.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) { return fn(ctx, as(tx)) })
+}
+
+// Look runs fn in a read-only transaction on the reader pool
+// (store.DB.ReadTx), seeing it as S (see Change). Nothing is audited: it is
+// for reads that reveal no personal data, such as a login's lookup before
+// the password is checked.
+func Look[S any](ctx context.Context, s *Core, as func(*store.Tx) S, fn func(tx S) error) error {
+	return s.DB.ReadTx(ctx, func(tx *store.Tx) error { return fn(as(tx)) })
 }

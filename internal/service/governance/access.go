@@ -203,7 +203,7 @@ func (s *Approvals) RequestApproval(ctx context.Context, a authz.Actor, kind, ob
 	id := crm.NewID("acr")
 	var levels [][]string
 	objectType := "customer"
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		if kind == core.KindBulkExport {
 			// the collection: nothing to look up
 		} else if kind == core.KindRoleEdit {
@@ -261,7 +261,7 @@ func (s *Approvals) RequestApproval(ctx context.Context, a authz.Actor, kind, ob
 
 // insertRequest seals the reason under the requester's key, stores the
 // request and audits it.
-func (s *Approvals) insertRequest(ctx context.Context, tx *store.Tx, a authz.Actor, r store.AccessRequestRow, reason, action string) error {
+func (s *Approvals) insertRequest(ctx context.Context, tx accessStore, a authz.Actor, r store.AccessRequestRow, reason, action string) error {
 	u, err := tx.UserByID(ctx, a.UserID)
 	if err != nil {
 		return core.NotFound(err, "user")
@@ -292,7 +292,7 @@ func (s *Approvals) notifyLevel(ctx context.Context, a authz.Actor, levels [][]s
 		return
 	}
 	var users []store.UserRow
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		var err error
 		users, err = tx.UsersWithRoles(ctx, levels[level])
 		return err
@@ -313,7 +313,7 @@ func (s *Approvals) notifyLevel(ctx context.Context, a authz.Actor, levels [][]s
 
 func (s *Approvals) accessRequest(ctx context.Context, a authz.Actor, id string) (AccessRequest, error) {
 	var out AccessRequest
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		r, err := tx.AccessRequest(ctx, id)
 		if err != nil {
 			return core.NotFound(err, "request")
@@ -337,7 +337,7 @@ func (s *Approvals) AccessRequests(ctx context.Context, a authz.Actor) ([]Access
 	}
 	now := s.c.Now()
 	var out []AccessRequest
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		rows, err := tx.ListAccessRequests(ctx, mine, 200)
 		if err != nil {
 			return err
@@ -376,7 +376,7 @@ func (s *Approvals) DecideAccessRequest(ctx context.Context, a authz.Actor, id s
 	now := s.c.Now()
 	var v AccessRequest
 	var nextLevel = -1
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		r, err := tx.AccessRequest(ctx, id)
 		if err != nil {
 			return core.NotFound(err, "request")
@@ -445,7 +445,7 @@ func (s *Approvals) DecideAccessRequest(ctx context.Context, a authz.Actor, id s
 func (s *Approvals) notifyRequester(ctx context.Context, userID, what, id string) {
 	var u store.UserRow
 	var status string
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		var err error
 		if u, err = tx.UserByID(ctx, userID); err != nil {
 			return err
@@ -484,7 +484,7 @@ func (s *Approvals) BreakGlass(ctx context.Context, a authz.Actor, customerID, r
 	id := crm.NewID("acr")
 	var levels [][]string
 	refused := false // recorded in the transaction, answered after it commits
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		allowed, err := tx.BreakGlassRoles(ctx)
 		if err != nil {
 			return err
@@ -531,7 +531,7 @@ func (s *Approvals) ApprovalRules(ctx context.Context, a authz.Actor) (map[strin
 		return nil, err
 	}
 	out := map[string][][]string{}
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		for _, k := range approvalKinds {
 			rule, err := tx.ApprovalLevels(ctx, k)
 			if err != nil {
@@ -585,7 +585,7 @@ func (s *Approvals) SetApprovalRule(ctx context.Context, a authz.Actor, kind str
 		b, _ := json.Marshal(levels)
 		rule = string(b)
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		old, err := tx.ApprovalLevels(ctx, kind)
 		if err != nil {
 			return err
@@ -603,7 +603,7 @@ func (s *Approvals) BreakGlassRoles(ctx context.Context, a authz.Actor) ([]strin
 		return nil, err
 	}
 	var out []string
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		var err error
 		out, err = tx.BreakGlassRoles(ctx)
 		return err
@@ -626,7 +626,7 @@ func (s *Approvals) SetBreakGlassRoles(ctx context.Context, a authz.Actor, roles
 	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, accessStoreOf, func(tx accessStore) error {
 		old, err := tx.BreakGlassRoles(ctx)
 		if err != nil {
 			return err
@@ -638,3 +638,21 @@ func (s *Approvals) SetBreakGlassRoles(ctx context.Context, a authz.Actor, roles
 			"before: ["+strings.Join(old, " ")+"] after: ["+strings.Join(roles, " ")+"]")
 	})
 }
+
+// accessStore is what the methods in access.go read and write.
+type accessStore interface {
+	core.CustomerStore
+	AccessRequest(ctx context.Context, id string) (store.AccessRequestRow, error)
+	ApprovalLevels(ctx context.Context, kind string) (string, error)
+	BreakGlassRoles(ctx context.Context) ([]string, error)
+	InsertAccessRequest(ctx context.Context, r store.AccessRequestRow) error
+	ListAccessRequests(ctx context.Context, mine string, limit int) ([]store.AccessRequestRow, error)
+	SetApprovalLevels(ctx context.Context, kind, levels string) error
+	SetBreakGlassRoles(ctx context.Context, roles []string) error
+	UpdateAccessRequest(ctx context.Context, id, from string, r store.AccessRequestRow) error
+	UserByID(ctx context.Context, id string) (store.UserRow, error)
+	UsersWithRoles(ctx context.Context, roles []string) ([]store.UserRow, error)
+}
+
+// accessStoreOf is the compiler's check that the store has every method of accessStore.
+func accessStoreOf(tx *store.Tx) accessStore { return tx }

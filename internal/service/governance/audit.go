@@ -50,7 +50,7 @@ func (s *AuditLog) Events(ctx context.Context, a authz.Actor, q AuditQuery) (Aud
 		}
 	}
 	var page AuditPage
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, auditStoreOf, func(tx auditStore) error {
 		events, err := tx.ListAudit(ctx, store.AuditFilter{
 			ActorID: q.ActorID, ObjectType: q.ObjectType, ObjectID: q.ObjectID,
 			Since: q.Since, Until: q.Until, AfterSeq: q.AfterSeq, Limit: q.Limit + 1,
@@ -85,3 +85,12 @@ func VerifyAudit(ctx context.Context, db *store.DB) (int64, *audit.Problem, erro
 	}
 	return audit.Verify(events, head)
 }
+
+// auditStore is what the methods in audit.go read and write.
+type auditStore interface {
+	audit.Appender
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]audit.Event, error)
+}
+
+// auditStoreOf is the compiler's check that the store has every method of auditStore.
+func auditStoreOf(tx *store.Tx) auditStore { return tx }

@@ -31,7 +31,7 @@ type Acceptance struct {
 
 // CurrentPolicy returns the latest policy; ok is false when none exists.
 func (s *Roles) CurrentPolicy(ctx context.Context) (p Policy, ok bool, err error) {
-	err = s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err = core.Look(ctx, s.c, policyStoreOf, func(tx policyStore) error {
 		sp, err := tx.CurrentPolicy(ctx)
 		if errs.Is(err, errs.NotExist) {
 			return nil
@@ -64,7 +64,7 @@ func (s *Roles) PublishPolicy(ctx context.Context, a authz.Actor, en, zh string)
 		}
 	}
 	var out Policy
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, policyStoreOf, func(tx policyStore) error {
 		cur, err := tx.CurrentPolicy(ctx)
 		if err != nil && !errs.Is(err, errs.NotExist) {
 			return err
@@ -87,7 +87,7 @@ func (s *Roles) AcceptPolicy(ctx context.Context, a authz.Actor, version int64) 
 	if a.SessionID == "" {
 		return errs.E(errs.Permission, "log in to accept the policy")
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, policyStoreOf, func(tx policyStore) error {
 		cur, err := tx.CurrentPolicy(ctx)
 		if errs.Is(err, errs.NotExist) {
 			return errs.E(errs.NotExist, "there is no security policy to accept")
@@ -111,7 +111,7 @@ func (s *Roles) PolicyAcceptances(ctx context.Context, a authz.Actor) ([]Accepta
 		return nil, err
 	}
 	var out []Acceptance
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, policyStoreOf, func(tx policyStore) error {
 		cur, err := tx.CurrentPolicy(ctx)
 		if errs.Is(err, errs.NotExist) {
 			return nil
@@ -144,3 +144,16 @@ func (s *Roles) PolicyAcceptances(ctx context.Context, a authz.Actor) ([]Accepta
 	})
 	return out, err
 }
+
+// policyStore is what the methods in policy.go read and write.
+type policyStore interface {
+	audit.Appender
+	AcceptPolicy(ctx context.Context, userID string, version int64, now time.Time) error
+	CurrentPolicy(ctx context.Context) (store.Policy, error)
+	InsertPolicy(ctx context.Context, p store.Policy) error
+	ListUsers(ctx context.Context) ([]store.UserRow, error)
+	PolicyAcceptances(ctx context.Context, version int64) ([]store.Acceptance, error)
+}
+
+// policyStoreOf is the compiler's check that the store has every method of policyStore.
+func policyStoreOf(tx *store.Tx) policyStore { return tx }

@@ -91,7 +91,7 @@ func (s *Approvals) StartReview(ctx context.Context, a authz.Actor) (Review, err
 	}
 	now := s.c.Now()
 	id := crm.NewID("rev")
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, reviewStoreOf, func(tx reviewStore) error {
 		existing, err := tx.Reviews(ctx)
 		if err != nil {
 			return err
@@ -199,7 +199,7 @@ func pickReviewer(u store.UserRow, managers, admins []string, starter string) st
 // Reviews lists the campaigns (administrators and auditors).
 func (s *Approvals) Reviews(ctx context.Context, a authz.Actor) ([]Review, error) {
 	var out []Review
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, reviewStoreOf, func(tx reviewStore) error {
 		rows, err := tx.Reviews(ctx)
 		if err != nil {
 			return err
@@ -228,7 +228,7 @@ func canSeeReviews(a authz.Actor) bool {
 // emails shown are recorded as a read of staff personal data.
 func (s *Approvals) Review(ctx context.Context, a authz.Actor, id string) (Review, error) {
 	var out Review
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, reviewStoreOf, func(tx reviewStore) error {
 		r, err := tx.Review(ctx, id)
 		if err != nil {
 			return core.NotFound(err, "review")
@@ -244,7 +244,7 @@ func (s *Approvals) Review(ctx context.Context, a authz.Actor, id string) (Revie
 	return out, err
 }
 
-func (s *Approvals) reviewView(ctx context.Context, tx *store.Tx, a authz.Actor, r store.ReviewRow, withItems bool) (Review, error) {
+func (s *Approvals) reviewView(ctx context.Context, tx reviewStore, a authz.Actor, r store.ReviewRow, withItems bool) (Review, error) {
 	v := Review{ID: r.ID, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, DueAt: r.DueAt, Status: r.Status, SignedBy: r.SignedBy, ReportHash: r.ReportHash}
 	if !r.SignedAt.IsZero() {
 		v.SignedAt = &r.SignedAt
@@ -304,7 +304,7 @@ func (s *Approvals) DecideReviewItem(ctx context.Context, a authz.Actor, reviewI
 		return errs.E(errs.Permission, "nobody reviews their own access")
 	}
 	now := s.c.Now()
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, reviewStoreOf, func(tx reviewStore) error {
 		r, err := tx.Review(ctx, reviewID)
 		if err != nil {
 			return core.NotFound(err, "review")
@@ -359,7 +359,7 @@ func (s *Approvals) SignOffReview(ctx context.Context, a authz.Actor, id string)
 		return Review{}, err
 	}
 	now := s.c.Now()
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, reviewStoreOf, func(tx reviewStore) error {
 		r, err := tx.Review(ctx, id)
 		if err != nil {
 			return core.NotFound(err, "review")
@@ -400,7 +400,7 @@ func (s *Approvals) ReviewReport(ctx context.Context, a authz.Actor, id string) 
 	if !canSeeReviews(a) {
 		return nil, "", errs.E(errs.Permission, "you may not read review reports")
 	}
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, reviewStoreOf, func(tx reviewStore) error {
 		r, err := tx.Review(ctx, id)
 		if err != nil {
 			return core.NotFound(err, "review")
@@ -419,7 +419,7 @@ func (s *Approvals) ReviewReport(ctx context.Context, a authz.Actor, id string) 
 // it started one.
 func (s *Approvals) ReviewIfDue(ctx context.Context, every time.Duration) (bool, error) {
 	var due bool
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, reviewStoreOf, func(tx reviewStore) error {
 		rows, err := tx.Reviews(ctx)
 		if err != nil {
 			return err
@@ -439,3 +439,20 @@ func (s *Approvals) ReviewIfDue(ctx context.Context, every time.Duration) (bool,
 	_, err = s.StartReview(ctx, authz.System())
 	return err == nil, err
 }
+
+// reviewStore is what the methods in reviews.go read and write.
+type reviewStore interface {
+	core.UserStore
+	ActorObjectCounts(ctx context.Context, since time.Time) (map[string]map[string]int, error)
+	DecideReviewItem(ctx context.Context, reviewID, userID, decision, by string, now time.Time) error
+	InsertReview(ctx context.Context, r store.ReviewRow, items []store.ReviewItemRow) error
+	ListUsers(ctx context.Context) ([]store.UserRow, error)
+	Review(ctx context.Context, id string) (store.ReviewRow, error)
+	ReviewItems(ctx context.Context, reviewID string) ([]store.ReviewItemRow, error)
+	Reviews(ctx context.Context) ([]store.ReviewRow, error)
+	SignOffReview(ctx context.Context, id, by, report, hash string, now time.Time) error
+	UserByID(ctx context.Context, id string) (store.UserRow, error)
+}
+
+// reviewStoreOf is the compiler's check that the store has every method of reviewStore.
+func reviewStoreOf(tx *store.Tx) reviewStore { return tx }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
@@ -35,7 +36,7 @@ func (s *Roles) Roles(ctx context.Context, a authz.Actor) ([]authz.RoleDef, erro
 		d, _ := authz.BuiltIn(r)
 		out = append(out, d)
 	}
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, roleStoreOf, func(tx roleStore) error {
 		rows, err := tx.ListRoles(ctx)
 		for _, r := range rows {
 			d, err := core.RoleFromRow(r)
@@ -61,7 +62,7 @@ func (s *Roles) Role(ctx context.Context, a authz.Actor, name string) (authz.Rol
 		return authz.RoleDef{}, errs.E(errs.NotExist, "role not found")
 	}
 	var d authz.RoleDef
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, roleStoreOf, func(tx roleStore) error {
 		r, err := tx.RoleByName(ctx, name)
 		if err != nil {
 			return core.NotFound(err, "role")
@@ -91,7 +92,7 @@ func (s *Roles) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) (a
 	if err := s.c.RequireStepUp(a); err != nil {
 		return authz.RoleDef{}, err
 	}
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, roleStoreOf, func(tx roleStore) error {
 		if err := s.c.UseGrant(ctx, tx, a, core.KindRoleEdit, string(d.Name), "", "changing role "+string(d.Name)); err != nil {
 			return err
 		}
@@ -105,7 +106,7 @@ func (s *Roles) SaveRole(ctx context.Context, a authz.Actor, d authz.RoleDef) (a
 
 // saveRole inserts or updates a checked role inside tx, audited with the
 // definition before and after (and why, when a template applies it).
-func (s *Roles) saveRole(ctx context.Context, tx *store.Tx, a authz.Actor, d authz.RoleDef, why string) error {
+func (s *Roles) saveRole(ctx context.Context, tx roleStore, a authz.Actor, d authz.RoleDef, why string) error {
 	def, err := roleJSON(d)
 	if err != nil {
 		return err
@@ -146,7 +147,7 @@ func (s *Roles) ApplyTemplate(ctx context.Context, a authz.Actor, name string) (
 	if err := s.c.RequireStepUp(a); err != nil {
 		return nil, err
 	}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, roleStoreOf, func(tx roleStore) error {
 		if err := s.c.UseGrant(ctx, tx, a, core.KindRoleEdit, "template:"+name, "", "applying template "+name); err != nil {
 			return err
 		}
@@ -189,7 +190,7 @@ func (s *Roles) RetireRole(ctx context.Context, a authz.Actor, name string) erro
 	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, roleStoreOf, func(tx roleStore) error {
 		r, err := tx.RoleByName(ctx, name)
 		if err != nil {
 			return core.NotFound(err, "role")
@@ -221,7 +222,7 @@ func (s *Roles) EffectiveAccess(ctx context.Context, a authz.Actor, userID strin
 		return nil, errs.E(errs.Permission, "you may not see another user's access")
 	}
 	var u store.UserRow
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, roleStoreOf, func(tx roleStore) error {
 		var err error
 		u, err = tx.UserByID(ctx, userID)
 		return core.NotFound(err, "user")
@@ -275,7 +276,7 @@ func (s *Roles) SetRoleNetworks(ctx context.Context, a authz.Actor, role string,
 	if err := s.c.RequireStepUp(a); err != nil {
 		return nil, err
 	}
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, roleStoreOf, func(tx roleStore) error {
 		old, err := tx.RoleNetworksTx(ctx, role)
 		if err != nil {
 			return err
@@ -308,7 +309,7 @@ func (s *Roles) CustomerAudience(ctx context.Context, a authz.Actor, customerID 
 		return nil, err
 	}
 	var out []Viewer
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, roleStoreOf, func(tx roleStore) error {
 		row, err := tx.CustomerByID(ctx, customerID)
 		if err != nil {
 			return core.NotFound(err, "customer")
@@ -387,7 +388,7 @@ func (s *Roles) SetTeamParent(ctx context.Context, a authz.Actor, team, parent s
 	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, roleStoreOf, func(tx roleStore) error {
 		parents, err := tx.TeamParentsTx(ctx) // in the transaction: two nestings cannot make a cycle
 		if err != nil {
 			return err
@@ -409,3 +410,24 @@ func (s *Roles) Templates(a authz.Actor) ([]authz.Template, error) {
 	}
 	return authz.Templates, nil
 }
+
+// roleStore is what the methods in roles.go read and write.
+type roleStore interface {
+	core.GrantStore
+	core.CustomerStore
+	CountUsersWithRole(ctx context.Context, role string) (int, error)
+	InsertRole(ctx context.Context, r store.RoleRow) error
+	ListRoles(ctx context.Context) ([]store.RoleRow, error)
+	ListUsers(ctx context.Context) ([]store.UserRow, error)
+	RetireRole(ctx context.Context, name string, now time.Time) error
+	RoleByName(ctx context.Context, name string) (store.RoleRow, error)
+	RoleNetworksTx(ctx context.Context, role string) ([]string, error)
+	SetRoleNetworks(ctx context.Context, role string, cidrs []string) error
+	SetTeamParent(ctx context.Context, team, parent string) error
+	TeamParentsTx(ctx context.Context) (map[string]string, error)
+	UpdateRole(ctx context.Context, name, definition string, now time.Time) error
+	UserByID(ctx context.Context, id string) (store.UserRow, error)
+}
+
+// roleStoreOf is the compiler's check that the store has every method of roleStore.
+func roleStoreOf(tx *store.Tx) roleStore { return tx }

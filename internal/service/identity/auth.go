@@ -16,6 +16,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -66,7 +67,7 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 	// The run of failures that bars this attempt: the account's, or, from a
 	// browser that logged in to it before, that browser's own.
 	account, device := emailIdx, ""
-	err = s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err = core.Look(ctx, s.c, loginStoreOf, func(tx loginStore) error {
 		var err error
 		switch user, err = tx.UserByEmailIndex(ctx, emailIdx); {
 		case errs.Is(err, errs.NotExist):
@@ -148,7 +149,7 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 	if err := sealSessionDevice(userKey, &sess, c); err != nil {
 		return Session{}, err
 	}
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, loginStoreOf, func(tx loginStore) error {
 		if err := tx.InsertSession(ctx, sess); err != nil {
 			return err
 		}
@@ -214,7 +215,7 @@ func deviceAccount(emailIdx []byte, nonce string) []byte {
 
 // refuseThrottled audits and answers an attempt that came too soon.
 func (s *Sessions) refuseThrottled(ctx context.Context, a authz.Actor, wait time.Duration) error {
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, loginStoreOf, func(tx loginStore) error {
 		return s.c.Record(ctx, tx, a, "session.create", "session", "", nil, audit.Denied, "throttled")
 	})
 	if err != nil {
@@ -288,7 +289,7 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 
 // Logout ends the actor's current session.
 func (s *Sessions) Logout(ctx context.Context, a authz.Actor) error {
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, loginStoreOf, func(tx loginStore) error {
 		if err := tx.DeleteSession(ctx, a.SessionID); err != nil {
 			return err
 		}
@@ -313,3 +314,18 @@ func (s *Sessions) PurgeSessions(ctx context.Context) (int64, error) {
 	}
 	return s.c.DB.DeleteExpiredSessions(ctx, now, now.Add(-s.c.Idle))
 }
+
+// loginStore is what the methods in auth.go read and write.
+type loginStore interface {
+	sessionTrimmer
+	ClearLoginFailures(ctx context.Context, account []byte) error
+	InsertSession(ctx context.Context, s store.SessionRow) error
+	LoginFailures(ctx context.Context, account []byte) (store.LoginFailures, error)
+	RecordLogin(ctx context.Context, id string, now time.Time) error
+	UpdateUserPassword(ctx context.Context, id, hash string, tokenKey []byte, now time.Time) error
+	UserByEmailIndex(ctx context.Context, idx []byte) (store.UserRow, error)
+	UserPasskeys(ctx context.Context, userID string) ([]store.PasskeyRow, error)
+}
+
+// loginStoreOf is the compiler's check that the store has every method of loginStore.
+func loginStoreOf(tx *store.Tx) loginStore { return tx }

@@ -7,6 +7,7 @@ package identity
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authn"
@@ -37,7 +38,7 @@ func (s *base) me(ctx context.Context, a authz.Actor) (core.User, error) {
 		return core.User{}, errs.E(errs.Permission, "log in first")
 	}
 	var u store.UserRow
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, lockoutStoreOf, func(tx lockoutStore) error {
 		var err error
 		u, err = tx.UserByID(ctx, a.UserID)
 		return core.NotFound(err, "user")
@@ -51,7 +52,7 @@ func (s *base) me(ctx context.Context, a authz.Actor) (core.User, error) {
 // countFailure adds a failure to account's run in tx and applies
 // authn.Lockout: a delay from the 5th, a lock (audited as user.lock with
 // why) at the 10th. It returns the run's length and whether it just locked.
-func (s *base) countFailure(ctx context.Context, tx *store.Tx, a authz.Actor, account []byte, userID, why string) (int, bool, error) {
+func (s *base) countFailure(ctx context.Context, tx lockoutStore, a authz.Actor, account []byte, userID, why string) (int, bool, error) {
 	now := s.c.Now()
 	n, err := tx.AddLoginFailure(ctx, account, now)
 	if err != nil {
@@ -80,7 +81,7 @@ func (s *base) loginFailed(ctx context.Context, a authz.Actor, account []byte, u
 	s.c.Throttle.Failure(a.IP, now)
 	var lockedNow bool
 	var n int
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, lockoutStoreOf, func(tx lockoutStore) error {
 		if err := s.c.Record(ctx, tx, a, action, "user", user.ID, nil, audit.Failure, reason); err != nil {
 			return err
 		}
@@ -116,7 +117,7 @@ func (s *base) recheckPassword(ctx context.Context, a authz.Actor, u store.UserR
 		return tooMany("too many wrong passwords", wait)
 	}
 	var fails store.LoginFailures
-	if err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	if err := core.Look(ctx, s.c, lockoutStoreOf, func(tx lockoutStore) error {
 		var err error
 		fails, err = tx.LoginFailures(ctx, u.EmailIndex)
 		return err
@@ -124,7 +125,7 @@ func (s *base) recheckPassword(ctx context.Context, a authz.Actor, u store.UserR
 		return err
 	}
 	if now.Before(fails.Until) {
-		if err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+		if err := core.Change(ctx, s.c, lockoutStoreOf, func(tx lockoutStore) error {
 			return s.c.Record(ctx, tx, a, action, "user", u.ID, nil, audit.Denied, "throttled: too many wrong passwords")
 		}); err != nil {
 			return err
@@ -142,7 +143,20 @@ func (s *base) recheckPassword(ctx context.Context, a authz.Actor, u store.UserR
 		return errs.InvalidField(field, "the current password is not right")
 	}
 	if fails.Count > 0 {
-		return s.c.WithTx(ctx, func(tx *store.Tx) error { return tx.ClearLoginFailures(ctx, u.EmailIndex) })
+		return core.Change(ctx, s.c, lockoutStoreOf, func(tx lockoutStore) error { return tx.ClearLoginFailures(ctx, u.EmailIndex) })
 	}
 	return nil
 }
+
+// lockoutStore is what the helpers here (the lockout, me) read and write.
+type lockoutStore interface {
+	audit.Appender
+	AddLoginFailure(ctx context.Context, account []byte, now time.Time) (int, error)
+	ClearLoginFailures(ctx context.Context, account []byte) error
+	DelayLogin(ctx context.Context, account []byte, until time.Time) error
+	LoginFailures(ctx context.Context, account []byte) (store.LoginFailures, error)
+	UserByID(ctx context.Context, id string) (store.UserRow, error)
+}
+
+// lockoutStoreOf is the compiler's check that the store has every method of lockoutStore.
+func lockoutStoreOf(tx *store.Tx) lockoutStore { return tx }

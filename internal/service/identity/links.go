@@ -31,7 +31,7 @@ var errBadLink = errs.InvalidField("token", "this link is not valid: it was used
 
 // issueLink makes a fresh single-use link for user, voiding older unused
 // ones of the same purpose, inside tx. It returns the token.
-func (s *Users) issueLink(ctx context.Context, tx *store.Tx, userID, purpose string, ttl time.Duration) (string, error) {
+func (s *Users) issueLink(ctx context.Context, tx linkStore, userID, purpose string, ttl time.Duration) (string, error) {
 	now := s.c.Now()
 	token, hash := authn.NewLinkToken()
 	if err := tx.RevokeLinks(ctx, userID, purpose, now); err != nil {
@@ -59,7 +59,7 @@ func (s *Users) RequestPasswordReset(ctx context.Context, email string, c Client
 	}
 	var user store.UserRow
 	var token string
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, linkStoreOf, func(tx linkStore) error {
 		var err error
 		user, err = tx.UserByEmailIndex(ctx, s.c.Index.Index(fieldcrypt.IndexUserEmail, norm))
 		if errs.Is(err, errs.NotExist) || err == nil && user.Disabled {
@@ -104,7 +104,7 @@ func (s *Users) linkUser(ctx context.Context, token, purpose string) (store.User
 		return store.UserRow{}, errBadLink
 	}
 	var u store.UserRow
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, linkStoreOf, func(tx linkStore) error {
 		l, err := tx.LinkByHash(ctx, authn.HashToken(token))
 		if errs.Is(err, errs.NotExist) || err == nil && (l.Purpose != purpose || l.Used || !s.c.Now().Before(l.ExpiresAt)) {
 			return errBadLink
@@ -138,7 +138,7 @@ func (s *Users) setPasswordByLink(ctx context.Context, token, purpose, password 
 	}
 	now := s.c.Now()
 	a := authz.Actor{UserID: u.ID, IP: c.IP}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, linkStoreOf, func(tx linkStore) error {
 		if err := tx.UseLink(ctx, authn.HashToken(token), now); err != nil {
 			if errs.Is(err, errs.NotExist) { // spent by a concurrent use
 				return errBadLink
@@ -179,7 +179,7 @@ func (s *Users) InviteUser(ctx context.Context, a authz.Actor, in NewUser) (Invi
 		return Invitation{}, err
 	}
 	var token string
-	u, err := s.insertUser(ctx, a, in, "", "user.invite", func(tx *store.Tx, id string) error {
+	u, err := s.insertUser(ctx, a, in, "", "user.invite", func(tx userStore, id string) error {
 		var err error
 		token, err = s.issueLink(ctx, tx, id, store.LinkInvite, InviteLinkFor)
 		return err
@@ -212,7 +212,7 @@ func (s *Users) SendPasswordReset(ctx context.Context, a authz.Actor, userID str
 	}
 	var u store.UserRow
 	var token string
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, linkStoreOf, func(tx linkStore) error {
 		var err error
 		if u, err = tx.UserByID(ctx, userID); err != nil {
 			return core.NotFound(err, "user")
@@ -238,3 +238,20 @@ func (s *Users) SendPasswordReset(ctx context.Context, a authz.Actor, userID str
 	}
 	return link, false, nil
 }
+
+// linkStore is what the methods in links.go read and write.
+type linkStore interface {
+	audit.Appender
+	ClearLoginFailures(ctx context.Context, account []byte) error
+	InsertLink(ctx context.Context, l store.LinkRow) error
+	LinkByHash(ctx context.Context, hash []byte) (store.LinkRow, error)
+	RevokeLinks(ctx context.Context, userID, purpose string, now time.Time) error
+	SetMustChangePassword(ctx context.Context, id string, must bool) error
+	UpdateUserPassword(ctx context.Context, id, hash string, tokenKey []byte, now time.Time) error
+	UseLink(ctx context.Context, hash []byte, now time.Time) error
+	UserByEmailIndex(ctx context.Context, idx []byte) (store.UserRow, error)
+	UserByID(ctx context.Context, id string) (store.UserRow, error)
+}
+
+// linkStoreOf is the compiler's check that the store has every method of linkStore.
+func linkStoreOf(tx *store.Tx) linkStore { return tx }

@@ -65,7 +65,7 @@ func (s *Sessions) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment,
 	if err != nil {
 		return TOTPEnrolment{}, errs.Wrap(errs.Internal, "service.BeginTOTP", "", err)
 	}
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, mfaStoreOf, func(tx mfaStore) error {
 		u, err := tx.UserByID(ctx, a.UserID)
 		if err != nil {
 			return core.NotFound(err, "user")
@@ -89,7 +89,7 @@ func (s *Sessions) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment,
 var errNoOffer = errs.E(errs.Conflict, "no authenticator set-up is under way on this session, or it is more than 10 minutes old; start again")
 
 // pendingTOTP opens this session's pending enrolment (BeginTOTP) in tx.
-func (s *Sessions) pendingTOTP(ctx context.Context, tx *store.Tx, a authz.Actor) (store.UserRow, TOTPEnrolment, error) {
+func (s *Sessions) pendingTOTP(ctx context.Context, tx mfaStore, a authz.Actor) (store.UserRow, TOTPEnrolment, error) {
 	u, err := tx.UserByID(ctx, a.UserID)
 	if err != nil {
 		return u, TOTPEnrolment{}, core.NotFound(err, "user")
@@ -131,7 +131,7 @@ func (s *Sessions) PendingTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolmen
 		return TOTPEnrolment{}, err
 	}
 	var e TOTPEnrolment
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, mfaStoreOf, func(tx mfaStore) error {
 		var err error
 		_, e, err = s.pendingTOTP(ctx, tx, a)
 		return err
@@ -158,7 +158,7 @@ func (s *Sessions) ConfirmTOTP(ctx context.Context, a authz.Actor, secret, code 
 		codes[i] = newRecoveryCode()
 		hashes[i] = hashRecovery(codes[i])
 	}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, mfaStoreOf, func(tx mfaStore) error {
 		u, offer, err := s.pendingTOTP(ctx, tx, a)
 		if err != nil {
 			return err
@@ -228,7 +228,7 @@ func (s *Sessions) VerifyMFA(ctx context.Context, a authz.Actor, code string) (S
 	if code == "" {
 		return Session{}, errs.InvalidField("code", "enter the code from your authenticator app, or a recovery code")
 	}
-	return s.prove(ctx, a, "code", "the code is not right, or was already used", func(tx *store.Tx) (bool, string, error) {
+	return s.prove(ctx, a, "code", "the code is not right, or was already used", func(tx mfaStore) (bool, string, error) {
 		return s.matchCode(ctx, tx, a.UserID, code)
 	})
 }
@@ -241,7 +241,7 @@ func (s *Sessions) VerifyMFA(ctx context.Context, a authz.Actor, code string) (S
 func (s *Sessions) StepUp(ctx context.Context, a authz.Actor, code, password string) (Session, error) {
 	var u store.UserRow
 	var passkeys int
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, mfaStoreOf, func(tx mfaStore) error {
 		var err error
 		if u, err = tx.UserByID(ctx, a.UserID); err != nil {
 			return core.NotFound(err, "user")
@@ -259,7 +259,7 @@ func (s *Sessions) StepUp(ctx context.Context, a authz.Actor, code, password str
 		if code == "" {
 			return Session{}, errs.InvalidField("code", "you have a second factor: confirm with it (a code from your authenticator app, a recovery code or a passkey), not with your password")
 		}
-		return s.prove(ctx, a, "code", "the code is not right, or was already used", func(tx *store.Tx) (bool, string, error) {
+		return s.prove(ctx, a, "code", "the code is not right, or was already used", func(tx mfaStore) (bool, string, error) {
 			return s.matchCode(ctx, tx, a.UserID, code)
 		})
 	case password == "":
@@ -269,7 +269,7 @@ func (s *Sessions) StepUp(ctx context.Context, a authz.Actor, code, password str
 	if err := s.recheckPassword(ctx, a, u, password, "session.step_up", "password"); err != nil {
 		return Session{}, err
 	}
-	return s.prove(ctx, a, "password", "the password is not right", func(*store.Tx) (bool, string, error) {
+	return s.prove(ctx, a, "password", "the password is not right", func(mfaStore) (bool, string, error) {
 		return true, "password", nil
 	})
 }
@@ -279,7 +279,7 @@ func (s *Sessions) StepUp(ctx context.Context, a authz.Actor, code, password str
 // at login (the session is pending) or a step-up. Failures are counted per
 // user like password failures (delay from the 5th, lock at the 10th) and
 // answered as field's error wrong. Success rotates the session's token.
-func (s *Sessions) prove(ctx context.Context, a authz.Actor, field, wrong string, check func(tx *store.Tx) (ok bool, method string, err error)) (Session, error) {
+func (s *Sessions) prove(ctx context.Context, a authz.Actor, field, wrong string, check func(tx mfaStore) (ok bool, method string, err error)) (Session, error) {
 	if a.SessionID == "" {
 		return Session{}, errs.E(errs.Permission, "only a logged-in session can prove its user")
 	}
@@ -295,7 +295,7 @@ func (s *Sessions) prove(ctx context.Context, a authz.Actor, field, wrong string
 	token, hash := authn.NewToken()
 	ok := false
 	var expires time.Time
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, mfaStoreOf, func(tx mfaStore) error {
 		fails, err := tx.LoginFailures(ctx, account)
 		if err != nil {
 			return err
@@ -336,7 +336,7 @@ func (s *Sessions) prove(ctx context.Context, a authz.Actor, field, wrong string
 
 // matchCode checks code against the user's TOTP secret (each step once) or
 // unused recovery codes, spending what matched, inside tx.
-func (s *Sessions) matchCode(ctx context.Context, tx *store.Tx, userID, code string) (ok bool, method string, err error) {
+func (s *Sessions) matchCode(ctx context.Context, tx mfaStore, userID, code string) (ok bool, method string, err error) {
 	u, err := tx.UserByID(ctx, userID)
 	if err != nil {
 		return false, "", core.NotFound(err, "user")
@@ -390,7 +390,7 @@ func (s *Sessions) ResetMFA(ctx context.Context, a authz.Actor, userID string) e
 	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, mfaStoreOf, func(tx mfaStore) error {
 		if _, err := tx.UserByID(ctx, userID); err != nil {
 			return core.NotFound(err, "user")
 		}
@@ -407,7 +407,7 @@ func (s *Sessions) ResetMFA(ctx context.Context, a authz.Actor, userID string) e
 // HasTOTP reports whether the actor has enrolled an authenticator app.
 func (s *Sessions) HasTOTP(ctx context.Context, a authz.Actor) (bool, error) {
 	var has bool
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, mfaStoreOf, func(tx mfaStore) error {
 		u, err := tx.UserByID(ctx, a.UserID)
 		has = u.TOTPSealed != nil
 		return core.NotFound(err, "user")
@@ -442,7 +442,7 @@ func (s *Sessions) MFARequiredRoles(ctx context.Context, a authz.Actor) ([]strin
 		return nil, err
 	}
 	var out []string
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, mfaStoreOf, func(tx mfaStore) error {
 		var err error
 		out, err = tx.MFARequiredRoles(ctx)
 		return err
@@ -470,10 +470,33 @@ func (s *Sessions) SetMFARequiredRoles(ctx context.Context, a authz.Actor, roles
 		}
 	}
 	slices.Sort(clean)
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, mfaStoreOf, func(tx mfaStore) error {
 		if err := tx.SetMFARequiredRoles(ctx, clean); err != nil {
 			return err
 		}
 		return s.c.Record(ctx, tx, a, "mfa.require", "settings", "mfa_required_roles", nil, audit.Success, "roles: "+strings.Join(clean, ","))
 	})
 }
+
+// mfaStore is what the methods in mfa.go read and write.
+type mfaStore interface {
+	lockoutStore
+	DeletePasskey(ctx context.Context, userID, id string) error
+	DeleteUserPasskeys(ctx context.Context, userID string) error
+	InsertPasskey(ctx context.Context, p store.PasskeyRow) error
+	MFARequiredRoles(ctx context.Context) ([]string, error)
+	SessionTOTPOffer(ctx context.Context, sessionID string) ([]byte, time.Time, error)
+	SetMFARequiredRoles(ctx context.Context, roles []string) error
+	SetRecoveryHashes(ctx context.Context, id, hashes string) error
+	SetSessionChallenge(ctx context.Context, sessionID, challenge string) error
+	SetSessionTOTPOffer(ctx context.Context, sessionID string, sealed []byte, until time.Time) error
+	SetUserTOTP(ctx context.Context, id string, sealed []byte, recovery string, now time.Time) error
+	TakeSessionChallenge(ctx context.Context, sessionID string) (string, error)
+	UsePasskey(ctx context.Context, id string, sealed []byte, now time.Time) error
+	UseTOTPStep(ctx context.Context, id string, step int64) error
+	UserPasskeys(ctx context.Context, userID string) ([]store.PasskeyRow, error)
+	VerifySession(ctx context.Context, id string, tokenHash []byte, now time.Time) (time.Time, error)
+}
+
+// mfaStoreOf is the compiler's check that the store has every method of mfaStore.
+func mfaStoreOf(tx *store.Tx) mfaStore { return tx }

@@ -54,7 +54,7 @@ var errNoPasskeys = errs.E(errs.Conflict, "passkeys need the server's public add
 func (s *Sessions) PasskeysAvailable() bool { return s.c.RP != nil }
 
 // loadPasskeyUser reads a user and opens their credentials inside tx.
-func (s *Sessions) loadPasskeyUser(ctx context.Context, tx *store.Tx, userID string) (passkeyUser, []store.PasskeyRow, []storedPasskey, error) {
+func (s *Sessions) loadPasskeyUser(ctx context.Context, tx passkeyStore, userID string) (passkeyUser, []store.PasskeyRow, []storedPasskey, error) {
 	u, err := tx.UserByID(ctx, userID)
 	if err != nil {
 		return passkeyUser{}, nil, nil, core.NotFound(err, "user")
@@ -87,7 +87,7 @@ func (s *Sessions) loadPasskeyUser(ctx context.Context, tx *store.Tx, userID str
 }
 
 // sealPasskey seals p under the user's key for row id.
-func (s *Sessions) sealPasskey(ctx context.Context, tx *store.Tx, userID, id string, p storedPasskey) ([]byte, error) {
+func (s *Sessions) sealPasskey(ctx context.Context, tx passkeyStore, userID, id string, p storedPasskey) ([]byte, error) {
 	u, err := tx.UserByID(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func (s *Sessions) BeginPasskeyRegistration(ctx context.Context, a authz.Actor) 
 		return nil, err
 	}
 	var out json.RawMessage
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, passkeyStoreOf, func(tx passkeyStore) error {
 		pu, _, _, err := s.loadPasskeyUser(ctx, tx, a.UserID)
 		if err != nil {
 			return err
@@ -132,7 +132,7 @@ func (s *Sessions) BeginPasskeyRegistration(ctx context.Context, a authz.Actor) 
 	return out, err
 }
 
-func (s *Sessions) keepChallenge(ctx context.Context, tx *store.Tx, sessionID string, data *webauthn.SessionData, options any, out *json.RawMessage) error {
+func (s *Sessions) keepChallenge(ctx context.Context, tx passkeyStore, sessionID string, data *webauthn.SessionData, options any, out *json.RawMessage) error {
 	state, err := json.Marshal(data)
 	if err != nil {
 		return err
@@ -143,7 +143,7 @@ func (s *Sessions) keepChallenge(ctx context.Context, tx *store.Tx, sessionID st
 	return tx.SetSessionChallenge(ctx, sessionID, string(state))
 }
 
-func (s *Sessions) takeChallenge(ctx context.Context, tx *store.Tx, sessionID string) (webauthn.SessionData, error) {
+func (s *Sessions) takeChallenge(ctx context.Context, tx passkeyStore, sessionID string) (webauthn.SessionData, error) {
 	var data webauthn.SessionData
 	state, err := tx.TakeSessionChallenge(ctx, sessionID)
 	if err != nil {
@@ -183,7 +183,7 @@ func (s *Sessions) FinishPasskeyRegistration(ctx context.Context, a authz.Actor,
 	}
 	now := s.c.Now()
 	out := Passkey{ID: crm.NewID("pk"), Name: name, CreatedAt: now}
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, passkeyStoreOf, func(tx passkeyStore) error {
 		data, err := s.takeChallenge(ctx, tx, a.SessionID)
 		if err != nil {
 			return err
@@ -224,7 +224,7 @@ func (s *Sessions) MyPasskeys(ctx context.Context, a authz.Actor) ([]Passkey, er
 		return nil, errs.E(errs.Permission, "log in first")
 	}
 	var out []Passkey
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, passkeyStoreOf, func(tx passkeyStore) error {
 		_, rows, stored, err := s.loadPasskeyUser(ctx, tx, a.UserID)
 		for i, r := range rows {
 			p := Passkey{ID: r.ID, Name: stored[i].Name, CreatedAt: r.CreatedAt}
@@ -246,7 +246,7 @@ func (s *Sessions) DeletePasskey(ctx context.Context, a authz.Actor, id string) 
 	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, passkeyStoreOf, func(tx passkeyStore) error {
 		if err := tx.DeletePasskey(ctx, a.UserID, id); err != nil {
 			return core.NotFound(err, "passkey")
 		}
@@ -265,7 +265,7 @@ func (s *Sessions) BeginPasskeyProof(ctx context.Context, a authz.Actor) (json.R
 		return nil, errs.E(errs.Permission, "log in first")
 	}
 	var out json.RawMessage
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, passkeyStoreOf, func(tx passkeyStore) error {
 		pu, _, _, err := s.loadPasskeyUser(ctx, tx, a.UserID)
 		if err != nil {
 			return err
@@ -293,7 +293,7 @@ func (s *Sessions) FinishPasskeyProof(ctx context.Context, a authz.Actor, respon
 	if err != nil {
 		return Session{}, errBadPasskey
 	}
-	return s.prove(ctx, a, "credential", "the passkey's answer is not valid for this request; try again", func(tx *store.Tx) (bool, string, error) {
+	return s.prove(ctx, a, "credential", "the passkey's answer is not valid for this request; try again", func(tx mfaStore) (bool, string, error) {
 		data, err := s.takeChallenge(ctx, tx, a.SessionID)
 		if err != nil {
 			return false, "", err
@@ -320,3 +320,17 @@ func (s *Sessions) FinishPasskeyProof(ctx context.Context, a authz.Actor, respon
 		return false, "passkey", nil
 	})
 }
+
+// passkeyStore is what the methods in passkeys.go read and write.
+type passkeyStore interface {
+	audit.Appender
+	DeletePasskey(ctx context.Context, userID, id string) error
+	InsertPasskey(ctx context.Context, p store.PasskeyRow) error
+	SetSessionChallenge(ctx context.Context, sessionID, challenge string) error
+	TakeSessionChallenge(ctx context.Context, sessionID string) (string, error)
+	UserByID(ctx context.Context, id string) (store.UserRow, error)
+	UserPasskeys(ctx context.Context, userID string) ([]store.PasskeyRow, error)
+}
+
+// passkeyStoreOf is the compiler's check that the store has every method of passkeyStore.
+func passkeyStoreOf(tx *store.Tx) passkeyStore { return tx }

@@ -50,7 +50,7 @@ func sealSessionDevice(key keyring.DataKey, sess *store.SessionRow, c Client) er
 
 // trimSessions ends the user's least recently used sessions beyond
 // MaxSessions, recording each end.
-func (s *Sessions) trimSessions(ctx context.Context, tx *store.Tx, a authz.Actor, userID string) error {
+func (s *Sessions) trimSessions(ctx context.Context, tx sessionTrimmer, a authz.Actor, userID string) error {
 	sessions, err := tx.UserSessions(ctx, userID)
 	if err != nil {
 		return err
@@ -79,7 +79,7 @@ func (s *Sessions) Sessions(ctx context.Context, a authz.Actor, userID string) (
 		return nil, errs.E(errs.NotExist, "user not found")
 	}
 	var out []SessionInfo
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, sessionStoreOf, func(tx sessionStore) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return core.NotFound(err, "user")
@@ -125,7 +125,7 @@ func (s *Sessions) EndSession(ctx context.Context, a authz.Actor, sessionID stri
 	if err := s.c.RequireStepUp(a); err != nil {
 		return err
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, sessionStoreOf, func(tx sessionStore) error {
 		owner, err := tx.SessionOwner(ctx, sessionID)
 		if errs.Is(err, errs.NotExist) {
 			return errSessionNotFound
@@ -149,7 +149,7 @@ func (s *Sessions) EndOtherSessions(ctx context.Context, a authz.Actor) (int, er
 		return 0, err
 	}
 	n := 0
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, sessionStoreOf, func(tx sessionStore) error {
 		var err error
 		if n, err = endSessions(ctx, tx, a.UserID, a.SessionID); err != nil {
 			return err
@@ -173,7 +173,7 @@ func (s *Sessions) EndUserSessions(ctx context.Context, a authz.Actor, userID st
 		return 0, err
 	}
 	n := 0
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, sessionStoreOf, func(tx sessionStore) error {
 		if _, err := tx.UserByID(ctx, userID); err != nil {
 			return core.NotFound(err, "user")
 		}
@@ -197,7 +197,7 @@ func (s *Sessions) EndAllSessions(ctx context.Context, a authz.Actor) (int, erro
 		return 0, err
 	}
 	var n int
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, sessionStoreOf, func(tx sessionStore) error {
 		var err error
 		if n, err = tx.DeleteSessionsExcept(ctx, a.SessionID); err != nil {
 			return err
@@ -208,7 +208,7 @@ func (s *Sessions) EndAllSessions(ctx context.Context, a authz.Actor) (int, erro
 }
 
 // endSessions deletes every session of userID but keep and counts them.
-func endSessions(ctx context.Context, tx *store.Tx, userID, keep string) (int, error) {
+func endSessions(ctx context.Context, tx sessionStore, userID, keep string) (int, error) {
 	rows, err := tx.UserSessions(ctx, userID)
 	if err != nil {
 		return 0, err
@@ -256,7 +256,7 @@ func (s *Sessions) checkNetwork(ctx context.Context, userID, roles, sessionID, i
 	if err != nil || !outside {
 		return err
 	}
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, sessionStoreOf, func(tx sessionStore) error {
 		return s.c.Record(ctx, tx, authz.Actor{UserID: userID, SessionID: sessionID, IP: ip}, "session.network", "user", userID, nil, audit.Denied, "address outside the role's ranges")
 	})
 	if err != nil {
@@ -278,3 +278,23 @@ func (s *Sessions) subTeams(ctx context.Context, team string) ([]string, error) 
 }
 
 var errNetwork = errs.E(errs.Permission, "your role may not be used from this network address; ask your administrator")
+
+// sessionStore is what the methods in sessions.go read and write.
+type sessionStore interface {
+	sessionTrimmer
+	DeleteSessionsExcept(ctx context.Context, keep string) (int, error)
+	SessionOwner(ctx context.Context, id string) (string, error)
+	UserByID(ctx context.Context, id string) (store.UserRow, error)
+}
+
+// sessionStoreOf is the compiler's check that the store has every method of sessionStore.
+func sessionStoreOf(tx *store.Tx) sessionStore { return tx }
+
+// sessionTrimmer is what trimSessions reads and deletes.
+type sessionTrimmer interface {
+	audit.Appender
+	DeleteSession(ctx context.Context, id string) error
+	UserSessions(ctx context.Context, userID string) ([]store.SessionRow, error)
+}
+
+var _ sessionTrimmer = (*store.Tx)(nil)

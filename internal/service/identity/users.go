@@ -77,7 +77,7 @@ func (s *Users) checkNewUser(ctx context.Context, a authz.Actor, in *NewUser) er
 // insertUser stores a checked new user with a password hash ("" for none
 // yet: nobody can log in as them) and audits it as action; also, when
 // set, runs within the same transaction.
-func (s *Users) insertUser(ctx context.Context, a authz.Actor, in NewUser, hash, action string, also func(tx *store.Tx, id string) error) (core.User, error) {
+func (s *Users) insertUser(ctx context.Context, a authz.Actor, in NewUser, hash, action string, also func(tx userStore, id string) error) (core.User, error) {
 	now := s.c.Now()
 	id := crm.NewID("usr")
 	key, wrapped, err := s.c.Keys.NewDataKey(id)
@@ -100,7 +100,7 @@ func (s *Users) insertUser(ctx context.Context, a authz.Actor, in NewUser, hash,
 		CreatedAt:          now,
 		UpdatedAt:          now,
 	}
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
 		if err := tx.InsertSubjectKey(ctx, id, wrapped, s.c.Keys.ActiveTerm(), now); err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ func (s *Users) SetUserRole(ctx context.Context, a authz.Actor, userID, role str
 		return core.User{}, err
 	}
 	var out core.User
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return core.NotFound(err, "user")
@@ -179,7 +179,7 @@ func (s *Users) SetUserTeam(ctx context.Context, a authz.Actor, userID, team str
 		return core.User{}, err
 	}
 	var out core.User
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return core.NotFound(err, "user")
@@ -215,7 +215,7 @@ func (s *Users) SetMyLocale(ctx context.Context, a authz.Actor, locale string) e
 	if a.UserID == authz.SystemUserID || a.SessionID == "" {
 		return errs.E(errs.Permission, "only a logged-in user has a language")
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
 		if err := tx.UpdateUserLocale(ctx, a.UserID, locale, s.c.Now()); err != nil {
 			return err
 		}
@@ -232,7 +232,7 @@ func (s *Users) SetPassword(ctx context.Context, a authz.Actor, userID, password
 		return err
 	}
 	var u store.UserRow
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, userStoreOf, func(tx userStore) error {
 		var err error
 		u, err = tx.UserByID(ctx, userID)
 		return core.NotFound(err, "user")
@@ -248,7 +248,7 @@ func (s *Users) SetPassword(ctx context.Context, a authz.Actor, userID, password
 	if err != nil {
 		return err
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
 		if err := tx.UpdateUserPassword(ctx, userID, hash, authn.NewTokenKey(), s.c.Now()); err != nil {
 			return err
 		}
@@ -267,7 +267,7 @@ func (s *Users) ListUsers(ctx context.Context, a authz.Actor) ([]core.User, erro
 		return nil, err
 	}
 	var out []core.User
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
 		rows, err := tx.ListUsers(ctx)
 		if err != nil {
 			return err
@@ -307,7 +307,7 @@ func (s *Users) UserIDByEmail(ctx context.Context, a authz.Actor, email string) 
 		return "", err
 	}
 	var id string
-	err = s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err = core.Look(ctx, s.c, userStoreOf, func(tx userStore) error {
 		u, err := tx.UserByEmailIndex(ctx, s.c.Index.Index(fieldcrypt.IndexUserEmail, norm))
 		id = u.ID
 		return core.NotFound(err, "user")
@@ -331,7 +331,7 @@ func (s *Users) SetUserDisabled(ctx context.Context, a authz.Actor, userID strin
 	if disabled {
 		action = "user.disable"
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
 		u, err := tx.UserByID(ctx, userID)
 		if err != nil {
 			return core.NotFound(err, "user")
@@ -353,7 +353,7 @@ func (s *Users) ChangeMyPassword(ctx context.Context, a authz.Actor, current, ne
 		return errs.E(errs.Permission, "log in to change your password")
 	}
 	var u store.UserRow
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, userStoreOf, func(tx userStore) error {
 		var err error
 		u, err = tx.UserByID(ctx, a.UserID)
 		return core.NotFound(err, "user")
@@ -380,7 +380,7 @@ func (s *Users) ChangeMyPassword(ctx context.Context, a authz.Actor, current, ne
 		return err
 	}
 	key := authn.NewTokenKey()
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
 		if err := tx.UpdateUserPassword(ctx, a.UserID, hash, key, s.c.Now()); err != nil {
 			return err
 		}
@@ -404,7 +404,7 @@ func (s *Users) ChangeMyPassword(ctx context.Context, a authz.Actor, current, ne
 func (s *Users) DisableDormant(ctx context.Context, after time.Duration) ([]string, error) {
 	sys := authz.System()
 	var out []string
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
 		ids, err := tx.DormantUsers(ctx, s.c.Now().Add(-after))
 		if err != nil {
 			return err
@@ -426,3 +426,23 @@ func (s *Users) DisableDormant(ctx context.Context, after time.Duration) ([]stri
 	})
 	return out, err
 }
+
+// userStore is what the methods in users.go read and write.
+type userStore interface {
+	linkStore
+	core.GrantStore
+	core.UserStore
+	DormantUsers(ctx context.Context, before time.Time) ([]string, error)
+	InsertSubjectKey(ctx context.Context, subject string, wrapped []byte, kekTerm uint32, now time.Time) error
+	InsertUser(ctx context.Context, u store.UserRow) error
+	ListUsers(ctx context.Context) ([]store.UserRow, error)
+	PendingInvites(ctx context.Context, now time.Time) (map[string]bool, error)
+	UpdateSessionTokenKey(ctx context.Context, id string, tokenKey []byte) error
+	UpdateUserLocale(ctx context.Context, id, locale string, now time.Time) error
+	UpdateUserRole(ctx context.Context, id, role string, now time.Time) error
+	UpdateUserTeam(ctx context.Context, id, team string, now time.Time) error
+	UsersWithPasskeys(ctx context.Context) (map[string]bool, error)
+}
+
+// userStoreOf is the compiler's check that the store has every method of userStore.
+func userStoreOf(tx *store.Tx) userStore { return tx }

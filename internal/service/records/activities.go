@@ -38,7 +38,7 @@ func (s *Activities) LogActivity(ctx context.Context, a authz.Actor, customerID 
 	}
 	now := s.c.Now()
 	act := crm.Activity{ID: crm.NewID("act"), CustomerID: customerID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, activityStoreOf, func(tx activityStore) error {
 		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "activity.create")
 		if err != nil {
 			return err
@@ -73,7 +73,7 @@ func (s *Activities) CustomerActivities(ctx context.Context, a authz.Actor, cust
 		return nil, core.ErrCustomerNotFound
 	}
 	var out []crm.Activity
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, activityStoreOf, func(tx activityStore) error {
 		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "activity.read")
 		if err != nil {
 			return err
@@ -109,7 +109,7 @@ func (s *Activities) CompleteTask(ctx context.Context, a authz.Actor, activityID
 	if !crm.ValidID(activityID) {
 		return errActivityNotFound
 	}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, activityStoreOf, func(tx activityStore) error {
 		r, err := tx.ActivityByID(ctx, activityID)
 		if err != nil {
 			return core.NotFound(err, "activity")
@@ -160,7 +160,7 @@ type Task struct {
 // the actor may still read.
 func (s *Activities) MyTasks(ctx context.Context, a authz.Actor) ([]Task, error) {
 	var out []Task
-	err := s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err := core.Read(ctx, s.c, activityStoreOf, func(ctx context.Context, tx activityStore) ([]audit.Event, error) {
 		rows, err := tx.OpenTasks(ctx, a.UserID, 50)
 		if err != nil {
 			return nil, err
@@ -245,7 +245,7 @@ func (s *Activities) LogCompanyActivity(ctx context.Context, a authz.Actor, comp
 	}
 	now := s.c.Now()
 	act := crm.Activity{ID: crm.NewID("act"), CompanyID: companyID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, activityStoreOf, func(tx activityStore) error {
 		co, err := s.companyInScope(ctx, tx, a, companyID, "activity.create")
 		if err != nil {
 			return err
@@ -279,7 +279,7 @@ func (s *Activities) CompanyActivities(ctx context.Context, a authz.Actor, compa
 		return nil, errCompanyNotFound
 	}
 	var out []crm.Activity
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, activityStoreOf, func(tx activityStore) error {
 		co, err := s.companyInScope(ctx, tx, a, companyID, "activity.read")
 		if err != nil {
 			return err
@@ -322,3 +322,19 @@ func compareDue(x, y *time.Time) int {
 	}
 	return x.Compare(*y)
 }
+
+// activityStore is what the methods in activities.go read and write.
+type activityStore interface {
+	core.CustomerStore
+	activityWriter
+	companyReader
+	ActivityByID(ctx context.Context, id string) (store.ActivityRow, error)
+	CompanyActivities(ctx context.Context, companyID string, limit int) ([]store.ActivityRow, error)
+	CustomerActivities(ctx context.Context, customerID string, limit int) ([]store.ActivityRow, error)
+	OpenCompanyTasks(ctx context.Context, ownerID string, limit int) ([]store.OpenCompanyTask, error)
+	OpenTasks(ctx context.Context, ownerID string, limit int) ([]store.OpenTask, error)
+	SetActivityDone(ctx context.Context, id string, done *time.Time, now time.Time) error
+}
+
+// activityStoreOf is the compiler's check that the store has every method of activityStore.
+func activityStoreOf(tx *store.Tx) activityStore { return tx }

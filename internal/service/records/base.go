@@ -55,7 +55,7 @@ func NewVisits(c *core.Core) *Visits { return &Visits{base{c}} }
 // insertActivity seals an activity's subject and body under key (the data
 // key of the customer or company it belongs to), stores r and audits it
 // against the object it was logged on.
-func (s *base) insertActivity(ctx context.Context, tx *store.Tx, a authz.Actor, key keyring.DataKey, r store.ActivityRow, in crm.ActivityInput, object, objectID string) error {
+func (s *base) insertActivity(ctx context.Context, tx activityWriter, a authz.Actor, key keyring.DataKey, r store.ActivityRow, in crm.ActivityInput, object, objectID string) error {
 	var err error
 	if r.SubjectSealed, err = fieldcrypt.Seal(key, activityPlace(r.ID, "subject_ct"), in.Subject); err != nil {
 		return err
@@ -70,7 +70,7 @@ func (s *base) insertActivity(ctx context.Context, tx *store.Tx, a authz.Actor, 
 }
 
 // companyInScope loads a company for action, like customerInScope.
-func (s *base) companyInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.CompanyRow, error) {
+func (s *base) companyInScope(ctx context.Context, tx companyReader, a authz.Actor, id, action string) (store.CompanyRow, error) {
 	return core.InScope(ctx, s.c, tx, a, id, action, core.Scope[store.CompanyRow]{Object: "company", Load: tx.CompanyByID, Resource: companyRes, NotFound: errCompanyNotFound})
 }
 
@@ -83,7 +83,7 @@ func (s *base) openCompany(row store.CompanyRow, d authz.Decision) (crm.Company,
 }
 
 // checkOwner makes sure owner ("" for none) is a user, and returns their team.
-func (s *base) checkOwner(ctx context.Context, tx *store.Tx, owner string) (string, error) {
+func (s *base) checkOwner(ctx context.Context, tx ownerReader, owner string) (string, error) {
 	if owner == "" {
 		return "", nil
 	}
@@ -100,7 +100,7 @@ func (s *base) checkOwner(ctx context.Context, tx *store.Tx, owner string) (stri
 // ownerTeam is checkOwner outside a transaction.
 func (s *base) ownerTeam(ctx context.Context, owner string) (string, error) {
 	var team string
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, func(tx *store.Tx) ownerReader { return tx }, func(tx ownerReader) error {
 		var err error
 		team, err = s.checkOwner(ctx, tx, owner)
 		return err
@@ -162,3 +162,27 @@ func (s *base) openCustomer(row store.CustomerRow, d authz.Decision) (crm.Custom
 	}
 	return c, shown, nil
 }
+
+// activityWriter is what insertActivity writes.
+type activityWriter interface {
+	audit.Appender
+	InsertActivity(ctx context.Context, r store.ActivityRow) error
+}
+
+var _ activityWriter = (*store.Tx)(nil)
+
+// companyReader is what companyInScope reads.
+type companyReader interface {
+	audit.Appender
+	CompanyByID(ctx context.Context, id string) (store.CompanyRow, error)
+}
+
+var _ companyReader = (*store.Tx)(nil)
+
+// ownerReader is what checkOwner reads.
+type ownerReader interface {
+	audit.Appender
+	UserByID(ctx context.Context, id string) (store.UserRow, error)
+}
+
+var _ ownerReader = (*store.Tx)(nil)

@@ -3,6 +3,7 @@ package records
 import (
 	"context"
 	"strings"
+	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
@@ -75,7 +76,7 @@ func (s *Companies) CreateCompany(ctx context.Context, a authz.Actor, in crm.Com
 	}
 	row.NameTokens = s.nameTokens(c.Fields[crm.CompanyName])
 	row.Tags = s.tagIndexes(c.Fields[crm.CompanyTags])
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, companyStoreOf, func(tx companyStore) error {
 		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.c.Keys.ActiveTerm(), now); err != nil {
 			return err
 		}
@@ -97,7 +98,7 @@ func (s *Companies) Company(ctx context.Context, a authz.Actor, id string) (Comp
 		return CompanyView{}, errCompanyNotFound
 	}
 	var out CompanyView
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, companyStoreOf, func(tx companyStore) error {
 		row, err := s.companyInScope(ctx, tx, a, id, "company.read")
 		if err != nil {
 			return err
@@ -140,7 +141,7 @@ func (s *Companies) UpdateCompany(ctx context.Context, a authz.Actor, id string,
 		return crm.Company{}, err
 	}
 	var out crm.Company
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, companyStoreOf, func(tx companyStore) error {
 		row, err := s.companyInScope(ctx, tx, a, id, "company.update")
 		if err != nil {
 			return err
@@ -207,7 +208,7 @@ func (s *Companies) DeleteCompany(ctx context.Context, a authz.Actor, id string)
 	if !crm.ValidID(id) {
 		return errCompanyNotFound
 	}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, companyStoreOf, func(tx companyStore) error {
 		row, err := s.companyInScope(ctx, tx, a, id, "company.delete")
 		if err != nil {
 			return err
@@ -277,7 +278,7 @@ func (s *Companies) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQ
 	want := f.Limit
 	f.Limit++
 	var page CompanyPage
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, companyStoreOf, func(tx companyStore) error {
 		rows, err := tx.ListCompanies(ctx, f)
 		if err != nil {
 			return err
@@ -309,7 +310,7 @@ func (s *Companies) ListCompanies(ctx context.Context, a authz.Actor, q CompanyQ
 
 // companyLink checks that the actor may link a customer to company id (it
 // must exist and be readable by the actor).
-func (s *Customers) companyLink(ctx context.Context, tx *store.Tx, a authz.Actor, id string) error {
+func (s *Customers) companyLink(ctx context.Context, tx companyReader, a authz.Actor, id string) error {
 	if id == "" {
 		return nil
 	}
@@ -355,3 +356,18 @@ func openCompanyFields(key keyring.DataKey, row store.CompanyRow, level func(str
 	}
 	return c, shown, nil
 }
+
+// companyStore is what the methods in companies.go read and write.
+type companyStore interface {
+	companyReader
+	CompanyCustomers(ctx context.Context, companyID string, limit int) ([]store.CustomerRow, error)
+	DeleteCompany(ctx context.Context, id string) error
+	DeleteSubjectKey(ctx context.Context, subject string) error
+	InsertCompany(ctx context.Context, c store.CompanyRow) error
+	InsertSubjectKey(ctx context.Context, subject string, wrapped []byte, kekTerm uint32, now time.Time) error
+	ListCompanies(ctx context.Context, f store.CompanyFilter) ([]store.CompanyRow, error)
+	UpdateCompany(ctx context.Context, c store.CompanyRow) error
+}
+
+// companyStoreOf is the compiler's check that the store has every method of companyStore.
+func companyStoreOf(tx *store.Tx) companyStore { return tx }

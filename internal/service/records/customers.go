@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
@@ -82,7 +83,7 @@ func (s *Customers) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cu
 	if err != nil {
 		return crm.Customer{}, err
 	}
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, customerStoreOf, func(tx customerStore) error {
 		if _, err := s.checkOwner(ctx, tx, owner); err != nil {
 			return err
 		}
@@ -111,7 +112,7 @@ func (s *Customers) Customer(ctx context.Context, a authz.Actor, id string) (crm
 		return crm.Customer{}, core.ErrCustomerNotFound
 	}
 	var out crm.Customer
-	err := s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err := core.Read(ctx, s.c, customerStoreOf, func(ctx context.Context, tx customerStore) ([]audit.Event, error) {
 		row, err := tx.CustomerByID(ctx, id)
 		if err != nil {
 			return nil, core.NotFound(err, "customer")
@@ -143,7 +144,7 @@ func (s *Customers) UpdateCustomer(ctx context.Context, a authz.Actor, id string
 		return crm.Customer{}, err
 	}
 	var out crm.Customer
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, customerStoreOf, func(tx customerStore) error {
 		row, err := s.c.CustomerInScope(ctx, tx, a, id, "customer.update")
 		if err != nil {
 			return err
@@ -215,7 +216,7 @@ func (s *Customers) DeleteCustomer(ctx context.Context, a authz.Actor, id string
 	if !crm.ValidID(id) {
 		return core.ErrCustomerNotFound
 	}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, customerStoreOf, func(tx customerStore) error {
 		row, err := s.c.CustomerInScope(ctx, tx, a, id, "customer.delete")
 		if err != nil {
 			return err
@@ -267,7 +268,7 @@ func (s *Customers) ListCustomers(ctx context.Context, a authz.Actor, q Customer
 	want := f.Limit
 	f.Limit++ // one more tells whether there is a next page
 	var page CustomerPage
-	err = s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err = core.Read(ctx, s.c, customerStoreOf, func(ctx context.Context, tx customerStore) ([]audit.Event, error) {
 		rows, err := tx.ListCustomers(ctx, f)
 		if err != nil {
 			return nil, err
@@ -436,9 +437,26 @@ func sortedKeys[V any](m map[string]V) []string {
 // useGrantedReveal spends an approval to reveal field of customer id, in
 // tx; without one it refuses with ApprovalNeeded. Only special-category
 // fields pass through approval, and only while the rule exists.
-func (s *Customers) useGrantedReveal(ctx context.Context, tx *store.Tx, a authz.Actor, id, field string) error {
+func (s *Customers) useGrantedReveal(ctx context.Context, tx core.GrantStore, a authz.Actor, id, field string) error {
 	if crm.ClassOf(field) != crm.ClassSpecial {
 		return nil
 	}
 	return s.c.UseGrant(ctx, tx, a, core.KindRevealSpecial, id, field, "revealing "+field)
 }
+
+// customerStore is what the methods in customers.go read and write.
+type customerStore interface {
+	core.GrantStore
+	core.CustomerStore
+	companyReader
+	ownerReader
+	DeleteCustomer(ctx context.Context, id string) error
+	DeleteSubjectKey(ctx context.Context, subject string) error
+	InsertCustomer(ctx context.Context, c store.CustomerRow) error
+	InsertSubjectKey(ctx context.Context, subject string, wrapped []byte, kekTerm uint32, now time.Time) error
+	ListCustomers(ctx context.Context, f store.CustomerFilter) ([]store.CustomerRow, error)
+	UpdateCustomer(ctx context.Context, c store.CustomerRow) error
+}
+
+// customerStoreOf is the compiler's check that the store has every method of customerStore.
+func customerStoreOf(tx *store.Tx) customerStore { return tx }

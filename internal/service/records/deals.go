@@ -27,7 +27,7 @@ func mayOpenDeals(a authz.Actor) bool {
 }
 
 // dealInScope loads a deal for action, like customerInScope.
-func (s *Deals) dealInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.DealRow, error) {
+func (s *Deals) dealInScope(ctx context.Context, tx dealStore, a authz.Actor, id, action string) (store.DealRow, error) {
 	return core.InScope(ctx, s.c, tx, a, id, action, core.Scope[store.DealRow]{Object: "deal", Load: tx.DealByID, Resource: dealRes, NotFound: errDealNotFound})
 }
 
@@ -43,7 +43,7 @@ func dealPlace(id, column string) fieldcrypt.Place {
 // read them: they hold no personal data.
 func (s *Deals) Stages(ctx context.Context) ([]crm.Stage, error) {
 	var out []crm.Stage
-	err := s.c.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	err := core.Look(ctx, s.c, dealStoreOf, func(tx dealStore) error {
 		var err error
 		out, err = tx.Stages(ctx)
 		return err
@@ -76,7 +76,7 @@ func (s *Deals) SetStages(ctx context.Context, a authz.Actor, stages []crm.Stage
 		}
 		seen[st.ID] = true
 	}
-	return s.c.WithTx(ctx, func(tx *store.Tx) error {
+	return core.Change(ctx, s.c, dealStoreOf, func(tx dealStore) error {
 		old, err := tx.Stages(ctx)
 		if err != nil {
 			return err
@@ -114,7 +114,7 @@ func (s *Deals) CreateDeal(ctx context.Context, a authz.Actor, customerID string
 	}
 	now := s.c.Now()
 	deal := crm.Deal{ID: crm.NewID("dea"), CustomerID: customerID, OwnerID: a.UserID, OwnerTeam: a.Team, Currency: *in.Currency, Title: *in.Title, Amount: in.Amount, CreatedAt: now, UpdatedAt: now}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, dealStoreOf, func(tx dealStore) error {
 		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "deal.create")
 		if err != nil {
 			return err
@@ -169,7 +169,7 @@ func (s *Deals) UpdateDeal(ctx context.Context, a authz.Actor, id string, in crm
 		return crm.Deal{}, err
 	}
 	var out crm.Deal
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, dealStoreOf, func(tx dealStore) error {
 		row, err := s.dealInScope(ctx, tx, a, id, "deal.update")
 		if err != nil {
 			return err
@@ -238,7 +238,7 @@ func (s *Deals) DeleteDeal(ctx context.Context, a authz.Actor, id string) error 
 	if !crm.ValidID(id) {
 		return errDealNotFound
 	}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, dealStoreOf, func(tx dealStore) error {
 		row, err := s.dealInScope(ctx, tx, a, id, "deal.delete")
 		if err != nil {
 			return err
@@ -275,7 +275,7 @@ func (s *Deals) Pipeline(ctx context.Context, a authz.Actor, customerID string) 
 	f := store.DealFilter{CustomerID: customerID, Limit: 1000}
 	f.OwnerID, f.Teams = core.ScopeFilter(a, d)
 	var cols []StageColumn
-	err := s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err := core.Read(ctx, s.c, dealStoreOf, func(ctx context.Context, tx dealStore) ([]audit.Event, error) {
 		stages, err := tx.Stages(ctx)
 		if err != nil {
 			return nil, err
@@ -418,7 +418,7 @@ func (s *Deals) Deal(ctx context.Context, a authz.Actor, id string) (DealView, e
 		return DealView{}, errDealNotFound
 	}
 	var out DealView
-	err := s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err := core.Read(ctx, s.c, dealStoreOf, func(ctx context.Context, tx dealStore) ([]audit.Event, error) {
 		r, err := tx.DealByID(ctx, id)
 		if err != nil {
 			return nil, core.NotFound(err, "deal")
@@ -471,7 +471,7 @@ func (s *Deals) LogDealActivity(ctx context.Context, a authz.Actor, dealID strin
 	}
 	now := s.c.Now()
 	act := crm.Activity{ID: crm.NewID("act"), DealID: dealID, OwnerID: a.UserID, Kind: in.Kind, Subject: in.Subject, Body: in.Body, DueAt: in.DueAt, CreatedAt: now}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, dealStoreOf, func(tx dealStore) error {
 		r, err := s.dealInScope(ctx, tx, a, dealID, "activity.create")
 		if err != nil {
 			return err
@@ -495,3 +495,21 @@ func (s *Deals) LogDealActivity(ctx context.Context, a authz.Actor, dealID strin
 	}
 	return act, nil
 }
+
+// dealStore is what the methods in deals.go read and write.
+type dealStore interface {
+	core.CustomerStore
+	activityWriter
+	DealActivities(ctx context.Context, dealID string, limit int) ([]store.ActivityRow, error)
+	DealByID(ctx context.Context, id string) (store.DealRow, error)
+	DeleteDeal(ctx context.Context, id string) error
+	InsertDeal(ctx context.Context, d store.DealRow) error
+	ListDeals(ctx context.Context, f store.DealFilter) ([]store.DealRow, error)
+	ReplaceStages(ctx context.Context, stages []crm.Stage) error
+	StageInUse(ctx context.Context, id string) (bool, error)
+	Stages(ctx context.Context) ([]crm.Stage, error)
+	UpdateDeal(ctx context.Context, d store.DealRow) error
+}
+
+// dealStoreOf is the compiler's check that the store has every method of dealStore.
+func dealStoreOf(tx *store.Tx) dealStore { return tx }

@@ -48,7 +48,7 @@ func (s *Customers) ExportCustomers(ctx context.Context, a authz.Actor, q Custom
 	cw := csv.NewWriter(&buf)
 	cw.Write(append([]string{"id", "owner_id"}, fields...))
 	n := 0
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, exportStoreOf, func(tx exportStore) error {
 		for {
 			rows, err := tx.ListCustomers(ctx, f)
 			if err != nil {
@@ -108,3 +108,13 @@ func spreadsheetSafe(v string) string {
 	}
 	return v
 }
+
+// exportStore is what the methods in export.go read and write.
+type exportStore interface {
+	audit.Appender
+	core.GrantStore
+	ListCustomers(ctx context.Context, f store.CustomerFilter) ([]store.CustomerRow, error)
+}
+
+// exportStoreOf is the compiler's check that the store has every method of exportStore.
+func exportStoreOf(tx *store.Tx) exportStore { return tx }

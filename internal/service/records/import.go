@@ -166,7 +166,7 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 		scopeOwner = a.UserID
 	}
 
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, importStoreOf, func(tx importStore) error {
 		kept, err := s.dropExisting(ctx, tx, rows, scopeOwner, &rep)
 		if err != nil {
 			return err
@@ -310,7 +310,7 @@ func (s *Customers) duplicateInFile(c crm.Customer, seen map[string]int, line in
 
 // dropExisting removes rows whose email or phone a customer in scope
 // already has, reporting them as duplicates.
-func (s *Customers) dropExisting(ctx context.Context, tx *store.Tx, rows []importRow, owner string, rep *ImportReport) ([]importRow, error) {
+func (s *Customers) dropExisting(ctx context.Context, tx importStore, rows []importRow, owner string, rep *ImportReport) ([]importRow, error) {
 	type ix struct{ field, index, column string }
 	dup := map[int]string{}
 	for _, x := range []ix{
@@ -348,3 +348,13 @@ func (s *Customers) dropExisting(ctx context.Context, tx *store.Tx, rows []impor
 	}
 	return kept, nil
 }
+
+// importStore is what the methods in import.go read and write.
+type importStore interface {
+	audit.Appender
+	ExistingCustomerIndexes(ctx context.Context, column, ownerID string, values [][]byte) (map[string]bool, error)
+	InsertCustomers(ctx context.Context, rows []store.CustomerRow, kekTerm uint32) error
+}
+
+// importStoreOf is the compiler's check that the store has every method of importStore.
+func importStoreOf(tx *store.Tx) importStore { return tx }

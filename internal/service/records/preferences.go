@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
@@ -38,7 +39,7 @@ func (s *Customers) CustomerMarketing(ctx context.Context, a authz.Actor, custom
 		return nil, core.ErrCustomerNotFound
 	}
 	var out *Marketing
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, preferenceStoreOf, func(tx preferenceStore) error {
 		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "preferences.read")
 		if err != nil {
 			return err
@@ -106,7 +107,7 @@ func (s *Customers) SetPreferences(ctx context.Context, a authz.Actor, customerI
 		return err
 	}
 	p.UpdatedAt = s.c.Now()
-	return s.withPreferenceWrite(ctx, a, customerID, "preferences.update", func(tx *store.Tx, row store.CustomerRow) (string, error) {
+	return s.withPreferenceWrite(ctx, a, customerID, "preferences.update", func(tx preferenceStore, row store.CustomerRow) (string, error) {
 		key, err := s.openKey(row)
 		if err != nil {
 			return "", err
@@ -132,7 +133,7 @@ func (s *Customers) AddFeedback(ctx context.Context, a authz.Actor, customerID s
 		return crm.Feedback{}, err
 	}
 	f.ID, f.CreatedAt = crm.NewID("fbk"), s.c.Now()
-	err := s.withPreferenceWrite(ctx, a, customerID, "feedback.create", func(tx *store.Tx, row store.CustomerRow) (string, error) {
+	err := s.withPreferenceWrite(ctx, a, customerID, "feedback.create", func(tx preferenceStore, row store.CustomerRow) (string, error) {
 		key, err := s.openKey(row)
 		if err != nil {
 			return "", err
@@ -154,8 +155,8 @@ func (s *Customers) AddFeedback(ctx context.Context, a authz.Actor, customerID s
 
 // withPreferenceWrite runs change for a customer whose preference class the
 // actor may write, and audits it with the reason change returns.
-func (s *Customers) withPreferenceWrite(ctx context.Context, a authz.Actor, customerID, action string, change func(*store.Tx, store.CustomerRow) (string, error)) error {
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+func (s *Customers) withPreferenceWrite(ctx context.Context, a authz.Actor, customerID, action string, change func(preferenceStore, store.CustomerRow) (string, error)) error {
+	err := core.Change(ctx, s.c, preferenceStoreOf, func(tx preferenceStore) error {
 		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, action)
 		if err != nil {
 			return err
@@ -171,3 +172,15 @@ func (s *Customers) withPreferenceWrite(ctx context.Context, a authz.Actor, cust
 	})
 	return err
 }
+
+// preferenceStore is what the methods in preferences.go read and write.
+type preferenceStore interface {
+	core.CustomerStore
+	CustomerFeedback(ctx context.Context, customerID string, limit int) ([]store.FeedbackRow, error)
+	InsertFeedback(ctx context.Context, f store.FeedbackRow) error
+	Preferences(ctx context.Context, customerID string) ([]byte, error)
+	SetPreferences(ctx context.Context, customerID string, ct []byte, now time.Time) error
+}
+
+// preferenceStoreOf is the compiler's check that the store has every method of preferenceStore.
+func preferenceStoreOf(tx *store.Tx) preferenceStore { return tx }

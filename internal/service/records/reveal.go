@@ -41,7 +41,7 @@ func (s *Customers) RevealCustomerField(ctx context.Context, a authz.Actor, id, 
 		return "", errs.InvalidField("reason", "give a reason of 5 to 200 characters; it is kept, sealed, with the audit log")
 	}
 	var value string
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, revealStoreOf, func(tx revealStore) error {
 		row, err := s.c.CustomerInScope(ctx, tx, a, id, "customer.reveal")
 		if err != nil {
 			return err
@@ -76,7 +76,7 @@ func auditReasonPlace(seq int64) fieldcrypt.Place {
 
 // recordSealedReason appends e and keeps reason beside it, sealed under
 // the data key of subject.
-func (s *Customers) recordSealedReason(ctx context.Context, tx *store.Tx, key keyring.DataKey, e audit.Event, subject, reason string) error {
+func (s *Customers) recordSealedReason(ctx context.Context, tx revealStore, key keyring.DataKey, e audit.Event, subject, reason string) error {
 	events := []audit.Event{e}
 	if err := s.c.Append(ctx, tx, events...); err != nil {
 		return err
@@ -104,7 +104,7 @@ func (s *Customers) AuditReason(ctx context.Context, a authz.Actor, seq int64) (
 		return AuditReason{}, err
 	}
 	var out AuditReason
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, revealStoreOf, func(tx revealStore) error {
 		r, err := tx.AuditReason(ctx, seq)
 		if err != nil {
 			return core.NotFound(err, "sealed reason")
@@ -127,3 +127,14 @@ func (s *Customers) AuditReason(ctx context.Context, a authz.Actor, seq int64) (
 	}
 	return out, nil
 }
+
+// revealStore is what the methods in reveal.go read and write.
+type revealStore interface {
+	core.GrantStore
+	core.CustomerStore
+	AuditReason(ctx context.Context, seq int64) (store.AuditReasonRow, error)
+	InsertAuditReason(ctx context.Context, seq int64, subjectID string, reasonCT []byte) error
+}
+
+// revealStoreOf is the compiler's check that the store has every method of revealStore.
+func revealStoreOf(tx *store.Tx) revealStore { return tx }

@@ -37,7 +37,7 @@ func (s *Customers) RecordTransaction(ctx context.Context, a authz.Actor, custom
 	}
 	now := s.c.Now()
 	t.ID, t.CustomerID, t.CreatedBy, t.CreatedAt = crm.NewID("trn"), customerID, a.UserID, now
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, transactionStoreOf, func(tx transactionStore) error {
 		row, err := tx.CustomerByID(ctx, customerID)
 		if err != nil {
 			return core.NotFound(err, "customer")
@@ -82,7 +82,7 @@ func (s *Customers) CustomerTransactions(ctx context.Context, a authz.Actor, cus
 		return nil, core.ErrCustomerNotFound
 	}
 	var out *PurchaseHistory
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, transactionStoreOf, func(tx transactionStore) error {
 		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "transaction.read")
 		if err != nil {
 			return err
@@ -126,7 +126,7 @@ func (s *Customers) SetTransactionStatus(ctx context.Context, a authz.Actor, id,
 	if err := crm.CheckTransactionStatus(status); err != nil {
 		return err
 	}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, transactionStoreOf, func(tx transactionStore) error {
 		r, err := tx.TransactionByID(ctx, id)
 		if err != nil {
 			return core.NotFound(err, "transaction")
@@ -203,3 +203,15 @@ func openTransaction(key keyring.DataKey, r store.TransactionRow) (crm.Transacti
 	}
 	return t, nil
 }
+
+// transactionStore is what the methods in transactions.go read and write.
+type transactionStore interface {
+	core.CustomerStore
+	CustomerTransactions(ctx context.Context, customerID string, limit int) ([]store.TransactionRow, error)
+	InsertTransaction(ctx context.Context, t store.TransactionRow) error
+	SetTransactionStatus(ctx context.Context, id, status string, now time.Time) error
+	TransactionByID(ctx context.Context, id string) (store.TransactionRow, error)
+}
+
+// transactionStoreOf is the compiler's check that the store has every method of transactionStore.
+func transactionStoreOf(tx *store.Tx) transactionStore { return tx }

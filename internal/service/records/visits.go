@@ -42,7 +42,7 @@ func (s *Visits) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID,
 	}
 	now := s.c.Now()
 	v := crm.Visit{ID: crm.NewID("vis"), CompanyID: companyID, RepID: repID, PlannedFor: day}
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, visitStoreOf, func(tx visitStore) error {
 		team, err := s.checkOwner(ctx, tx, repID)
 		if err != nil {
 			return errs.InvalidField("rep_id", "rep_id names no user")
@@ -70,7 +70,7 @@ func (s *Visits) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID,
 }
 
 // visitInScope loads a visit the actor may read, like customerInScope.
-func (s *Visits) visitInScope(ctx context.Context, tx *store.Tx, a authz.Actor, id, action string) (store.VisitRow, error) {
+func (s *Visits) visitInScope(ctx context.Context, tx visitStore, a authz.Actor, id, action string) (store.VisitRow, error) {
 	if !crm.ValidID(id) {
 		return store.VisitRow{}, errVisitNotFound
 	}
@@ -101,7 +101,7 @@ func (s *Visits) UpdateVisit(ctx context.Context, a authz.Actor, id string, up V
 		up.Notes = &n
 	}
 	var out crm.Visit
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, visitStoreOf, func(tx visitStore) error {
 		row, err := s.visitInScope(ctx, tx, a, id, "visit.update")
 		if err != nil {
 			return err
@@ -163,7 +163,7 @@ func (s *Visits) UpdateVisit(ctx context.Context, a authz.Actor, id string, up V
 // Visit returns one visit with its photos' descriptions.
 func (s *Visits) Visit(ctx context.Context, a authz.Actor, id string) (crm.Visit, error) {
 	var out crm.Visit
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, visitStoreOf, func(tx visitStore) error {
 		row, err := s.visitInScope(ctx, tx, a, id, "visit.read")
 		if err != nil {
 			return err
@@ -195,7 +195,7 @@ func (s *Visits) Visits(ctx context.Context, a authz.Actor, from, to string) ([]
 	f := store.VisitFilter{From: from, To: to, Limit: 500}
 	f.RepID, f.Teams = core.ScopeFilter(a, d)
 	var out []crm.Visit
-	err := s.c.Audited(ctx, func(ctx context.Context, tx *store.Tx) ([]audit.Event, error) {
+	err := core.Read(ctx, s.c, visitStoreOf, func(ctx context.Context, tx visitStore) ([]audit.Event, error) {
 		rows, err := tx.ListVisits(ctx, f)
 		if err != nil {
 			return nil, err
@@ -240,7 +240,7 @@ func (s *Visits) AddPhoto(ctx context.Context, a authz.Actor, visitID string, r 
 		return crm.Photo{}, errs.InvalidField("photo", "the file is not a JPEG, PNG or WebP image")
 	}
 	p := crm.Photo{ID: crm.NewID("att"), ContentType: ct, Size: int64(len(data)), CreatedAt: s.c.Now()}
-	err = s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err = core.Change(ctx, s.c, visitStoreOf, func(tx visitStore) error {
 		row, err := s.visitInScope(ctx, tx, a, visitID, "visit.photo")
 		if err != nil {
 			return err
@@ -276,7 +276,7 @@ func (s *Visits) Photo(ctx context.Context, a authz.Actor, visitID, photoID stri
 	}
 	var data []byte
 	var ct string
-	err := s.c.WithTx(ctx, func(tx *store.Tx) error {
+	err := core.Change(ctx, s.c, visitStoreOf, func(tx visitStore) error {
 		row, err := s.visitInScope(ctx, tx, a, visitID, "visit.photo_read")
 		if err != nil {
 			return err
@@ -316,7 +316,7 @@ func (s *Visits) visitKeys(row store.VisitRow) (storeKey, repKey keyring.DataKey
 
 // openVisit opens what d allows: locations with "location", notes and
 // photos with "notes"; the store's name always (the visit's label).
-func (s *Visits) openVisit(ctx context.Context, tx *store.Tx, row store.VisitRow, d authz.Decision) (crm.Visit, error) {
+func (s *Visits) openVisit(ctx context.Context, tx visitStore, row store.VisitRow, d authz.Decision) (crm.Visit, error) {
 	v := crm.Visit{ID: row.ID, CompanyID: row.CompanyID, RepID: row.RepID, RepTeam: row.RepTeam, PlannedFor: row.PlannedFor, CheckinAt: row.CheckinAt, CheckoutAt: row.CheckoutAt}
 	storeKey, repKey, err := s.visitKeys(row)
 	if err != nil {
@@ -365,3 +365,19 @@ func shownVisitFields(d authz.Decision) []string {
 	}
 	return out
 }
+
+// visitStore is what the methods in visits.go read and write.
+type visitStore interface {
+	companyReader
+	ownerReader
+	AttachmentByID(ctx context.Context, id string) (store.AttachmentRow, error)
+	Attachments(ctx context.Context, visitID string) ([]store.AttachmentRow, error)
+	InsertAttachment(ctx context.Context, a store.AttachmentRow) error
+	InsertVisit(ctx context.Context, v store.VisitRow) error
+	ListVisits(ctx context.Context, f store.VisitFilter) ([]store.VisitRow, error)
+	UpdateVisit(ctx context.Context, v store.VisitRow) error
+	VisitByID(ctx context.Context, id string) (store.VisitRow, error)
+}
+
+// visitStoreOf is the compiler's check that the store has every method of visitStore.
+func visitStoreOf(tx *store.Tx) visitStore { return tx }
