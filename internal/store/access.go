@@ -50,7 +50,7 @@ func scanAccess(row interface{ Scan(...any) error }) (AccessRequestRow, error) {
 }
 
 // InsertAccessRequest stores a new request.
-func (tx *Tx) InsertAccessRequest(ctx context.Context, r AccessRequestRow) error {
+func (tx *accessRows) InsertAccessRequest(ctx context.Context, r AccessRequestRow) error {
 	_, err := tx.exec(ctx, `INSERT INTO access_requests (id, kind, requester_id, object_type, object_id, field, reason_ct, status, level, levels, steps, created_at, expires_at, valid_until)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Kind, r.RequesterID, r.ObjectType, r.ObjectID, r.Field, r.ReasonCT, r.Status, r.Level, r.Levels, r.Steps, r.CreatedAt.UnixMicro(), r.ExpiresAt.UnixMicro(), micro(r.ValidUntil))
@@ -58,7 +58,7 @@ func (tx *Tx) InsertAccessRequest(ctx context.Context, r AccessRequestRow) error
 }
 
 // AccessRequest reads one request.
-func (tx *Tx) AccessRequest(ctx context.Context, id string) (AccessRequestRow, error) {
+func (tx *accessRows) AccessRequest(ctx context.Context, id string) (AccessRequestRow, error) {
 	r, err := scanAccess(tx.queryRow(ctx, "SELECT "+accessColumns+" FROM access_requests r JOIN subject_keys k ON k.subject_id = r.requester_id WHERE r.id = ?", id))
 	return r, classify("store.AccessRequest", err)
 }
@@ -66,14 +66,14 @@ func (tx *Tx) AccessRequest(ctx context.Context, id string) (AccessRequestRow, e
 // UpdateAccessRequest records a decision: status, level, steps and the
 // end of the granted window. It fails with NotExist when the request's
 // status is no longer from (a concurrent decision won).
-func (tx *Tx) UpdateAccessRequest(ctx context.Context, id, from string, r AccessRequestRow) error {
+func (tx *accessRows) UpdateAccessRequest(ctx context.Context, id, from string, r AccessRequestRow) error {
 	return tx.updateOne(ctx, "store.UpdateAccessRequest", "UPDATE access_requests SET status = ?, level = ?, steps = ?, valid_until = ? WHERE id = ? AND status = ?",
 		r.Status, r.Level, r.Steps, micro(r.ValidUntil), id, from)
 }
 
 // ListAccessRequests returns the newest requests, at most limit: all, or
 // (mine != "") those mine made and those still waiting for a decision.
-func (tx *Tx) ListAccessRequests(ctx context.Context, mine string, limit int) ([]AccessRequestRow, error) {
+func (tx *accessRows) ListAccessRequests(ctx context.Context, mine string, limit int) ([]AccessRequestRow, error) {
 	q, args := "SELECT "+accessColumns+" FROM access_requests r JOIN subject_keys k ON k.subject_id = r.requester_id", []any{}
 	if mine != "" {
 		q, args = q+" WHERE r.requester_id = ? OR r.status IN ('pending', 'open')", append(args, mine)
@@ -96,7 +96,7 @@ func (tx *Tx) ListAccessRequests(ctx context.Context, mine string, limit int) ([
 
 // GrantedAccess finds a granted, unused, unexpired approval of kind for a
 // requester on one object (and field).
-func (tx *Tx) GrantedAccess(ctx context.Context, kind, requester, objectID, field string, now time.Time) (AccessRequestRow, error) {
+func (tx *accessRows) GrantedAccess(ctx context.Context, kind, requester, objectID, field string, now time.Time) (AccessRequestRow, error) {
 	r, err := scanAccess(tx.queryRow(ctx, "SELECT "+accessColumns+` FROM access_requests r JOIN subject_keys k ON k.subject_id = r.requester_id
 		WHERE r.kind = ? AND r.requester_id = ? AND r.object_id = ? AND r.field = ? AND r.status = 'approved' AND r.valid_until > ? ORDER BY r.valid_until DESC LIMIT 1`,
 		kind, requester, objectID, field, now.UnixMicro()))
@@ -124,7 +124,7 @@ func (db *DB) OpenBreakGlass(ctx context.Context, userID string, now time.Time) 
 
 // ApprovalLevels returns the levels (JSON) of an approval rule; "" when
 // the kind needs no approval.
-func (tx *Tx) ApprovalLevels(ctx context.Context, kind string) (string, error) {
+func (tx *accessRows) ApprovalLevels(ctx context.Context, kind string) (string, error) {
 	var levels string
 	err := tx.queryRow(ctx, "SELECT levels FROM approval_rules WHERE kind = ?", kind).Scan(&levels)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -134,7 +134,7 @@ func (tx *Tx) ApprovalLevels(ctx context.Context, kind string) (string, error) {
 }
 
 // SetApprovalLevels sets (or, with "", removes) an approval rule.
-func (tx *Tx) SetApprovalLevels(ctx context.Context, kind, levels string) error {
+func (tx *accessRows) SetApprovalLevels(ctx context.Context, kind, levels string) error {
 	if _, err := tx.exec(ctx, "DELETE FROM approval_rules WHERE kind = ?", kind); err != nil {
 		return classify("store.SetApprovalLevels", err)
 	}
@@ -146,7 +146,7 @@ func (tx *Tx) SetApprovalLevels(ctx context.Context, kind, levels string) error 
 }
 
 // BreakGlassRoles returns the roles that may break glass.
-func (tx *Tx) BreakGlassRoles(ctx context.Context) ([]string, error) {
+func (tx *accessRows) BreakGlassRoles(ctx context.Context) ([]string, error) {
 	rows, err := tx.query(ctx, "SELECT role FROM breakglass_roles ORDER BY role")
 	if err != nil {
 		return nil, classify("store.BreakGlassRoles", err)
@@ -164,7 +164,7 @@ func (tx *Tx) BreakGlassRoles(ctx context.Context) ([]string, error) {
 }
 
 // SetBreakGlassRoles replaces the roles that may break glass.
-func (tx *Tx) SetBreakGlassRoles(ctx context.Context, roles []string) error {
+func (tx *accessRows) SetBreakGlassRoles(ctx context.Context, roles []string) error {
 	if _, err := tx.exec(ctx, "DELETE FROM breakglass_roles"); err != nil {
 		return classify("store.SetBreakGlassRoles", err)
 	}
@@ -177,7 +177,7 @@ func (tx *Tx) SetBreakGlassRoles(ctx context.Context, roles []string) error {
 }
 
 // UsersWithRoles returns the ids of enabled users holding any of roles.
-func (tx *Tx) UsersWithRoles(ctx context.Context, roles []string) ([]UserRow, error) {
+func (tx *accessRows) UsersWithRoles(ctx context.Context, roles []string) ([]UserRow, error) {
 	if len(roles) == 0 {
 		return nil, nil
 	}
@@ -201,3 +201,6 @@ func (tx *Tx) UsersWithRoles(ctx context.Context, roles []string) ([]UserRow, er
 	}
 	return out, classify("store.UsersWithRoles", rows.Err())
 }
+
+// accessRows are the rows of access requests, approval rules and break-glass roles, one part of a Tx.
+type accessRows struct{ *conn }

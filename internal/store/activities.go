@@ -51,7 +51,7 @@ func optMicro(t *time.Time) any {
 }
 
 // InsertActivity stores a new activity.
-func (tx *Tx) InsertActivity(ctx context.Context, r ActivityRow) error {
+func (tx *activityRows) InsertActivity(ctx context.Context, r ActivityRow) error {
 	_, err := tx.exec(ctx, `INSERT INTO activities (id, customer_id, company_id, deal_id, owner_id, kind, subject_ct, body_ct, due_at, done_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, nullString(r.CustomerID), nullString(r.CompanyID), nullString(r.DealID), r.OwnerID, r.Kind, r.SubjectSealed, r.BodySealed, optMicro(r.DueAt), optMicro(r.DoneAt), r.CreatedAt.UnixMicro(), r.UpdatedAt.UnixMicro())
@@ -59,32 +59,32 @@ func (tx *Tx) InsertActivity(ctx context.Context, r ActivityRow) error {
 }
 
 // ActivityByID returns one activity.
-func (tx *Tx) ActivityByID(ctx context.Context, id string) (ActivityRow, error) {
+func (tx *activityRows) ActivityByID(ctx context.Context, id string) (ActivityRow, error) {
 	r, err := scanActivity(tx.queryRow(ctx, "SELECT "+activityColumns+" FROM activities a WHERE a.id = ?", id))
 	return r, classify("store.ActivityByID", err)
 }
 
 // SetActivityDone marks a task done (or not, with nil).
-func (tx *Tx) SetActivityDone(ctx context.Context, id string, done *time.Time, now time.Time) error {
+func (tx *activityRows) SetActivityDone(ctx context.Context, id string, done *time.Time, now time.Time) error {
 	return tx.updateOne(ctx, "store.SetActivityDone", "UPDATE activities SET done_at = ?, updated_at = ? WHERE id = ?", optMicro(done), now.UnixMicro(), id)
 }
 
 // CustomerActivities returns a customer's activities, newest first.
-func (tx *Tx) CustomerActivities(ctx context.Context, customerID string, limit int) ([]ActivityRow, error) {
+func (tx *activityRows) CustomerActivities(ctx context.Context, customerID string, limit int) ([]ActivityRow, error) {
 	return tx.activitiesWhere(ctx, "a.customer_id = ?", customerID, limit)
 }
 
 // CompanyActivities returns a company's activities, newest first.
-func (tx *Tx) CompanyActivities(ctx context.Context, companyID string, limit int) ([]ActivityRow, error) {
+func (tx *activityRows) CompanyActivities(ctx context.Context, companyID string, limit int) ([]ActivityRow, error) {
 	return tx.activitiesWhere(ctx, "a.company_id = ?", companyID, limit)
 }
 
 // DealActivities returns a deal's activities, newest first.
-func (tx *Tx) DealActivities(ctx context.Context, dealID string, limit int) ([]ActivityRow, error) {
+func (tx *activityRows) DealActivities(ctx context.Context, dealID string, limit int) ([]ActivityRow, error) {
 	return tx.activitiesWhere(ctx, "a.deal_id = ?", dealID, limit)
 }
 
-func (tx *Tx) activitiesWhere(ctx context.Context, cond, id string, limit int) ([]ActivityRow, error) {
+func (tx *activityRows) activitiesWhere(ctx context.Context, cond, id string, limit int) ([]ActivityRow, error) {
 	rows, err := tx.query(ctx, "SELECT "+activityColumns+" FROM activities a WHERE "+cond+" ORDER BY a.created_at DESC, a.id DESC LIMIT ?", id, limit)
 	if err != nil {
 		return nil, classify("store.activities", err)
@@ -108,7 +108,7 @@ type OpenCompanyTask struct {
 }
 
 // OpenCompanyTasks returns the open tasks on companies owned by ownerID.
-func (tx *Tx) OpenCompanyTasks(ctx context.Context, ownerID string, limit int) ([]OpenCompanyTask, error) {
+func (tx *activityRows) OpenCompanyTasks(ctx context.Context, ownerID string, limit int) ([]OpenCompanyTask, error) {
 	q := "SELECT " + activityColumns + ", " + strings.TrimPrefix(companySelect, "SELECT ") +
 		" JOIN activities a ON a.company_id = co.id WHERE a.owner_id = ? AND a.kind = 'task' AND a.done_at IS NULL" +
 		" ORDER BY CASE WHEN a.due_at IS NULL THEN 1 ELSE 0 END, a.due_at, a.created_at LIMIT ?"
@@ -138,7 +138,7 @@ type OpenTask struct {
 
 // OpenTasks returns the open tasks owned by ownerID, soonest due first,
 // each with its customer (for the customer's key and name).
-func (tx *Tx) OpenTasks(ctx context.Context, ownerID string, limit int) ([]OpenTask, error) {
+func (tx *activityRows) OpenTasks(ctx context.Context, ownerID string, limit int) ([]OpenTask, error) {
 	q := "SELECT " + activityColumns + ", " + customerSelectColumns + customerFrom +
 		" JOIN activities a ON a.customer_id = c.id WHERE a.owner_id = ? AND a.kind = 'task' AND a.done_at IS NULL" +
 		" ORDER BY CASE WHEN a.due_at IS NULL THEN 1 ELSE 0 END, a.due_at, a.created_at LIMIT ?"
@@ -159,3 +159,6 @@ func (tx *Tx) OpenTasks(ctx context.Context, ownerID string, limit int) ([]OpenT
 	}
 	return out, classify("store.OpenTasks", rows.Err())
 }
+
+// activityRows are the rows of activities and tasks, one part of a Tx.
+type activityRows struct{ *conn }

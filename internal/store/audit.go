@@ -28,7 +28,7 @@ func insertAuditQuery(rows int) string {
 		strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
 }
 
-func (tx *Tx) AuditHead(ctx context.Context) (audit.Head, error) {
+func (tx *auditRows) AuditHead(ctx context.Context) (audit.Head, error) {
 	q := auditHeadQuery
 	if tx.db.engine == Postgres {
 		q += " FOR UPDATE"
@@ -42,7 +42,7 @@ func (tx *Tx) AuditHead(ctx context.Context) (audit.Head, error) {
 }
 
 // InsertAuditEvents appends chained events and moves the head.
-func (tx *Tx) InsertAuditEvents(ctx context.Context, events []audit.Event, head audit.Head) error {
+func (tx *auditRows) InsertAuditEvents(ctx context.Context, events []audit.Event, head audit.Head) error {
 	for start := 0; start < len(events); start += auditBatch {
 		batch := events[start:min(start+auditBatch, len(events))]
 		args := make([]any, 0, auditCols*len(batch))
@@ -90,7 +90,7 @@ func scanAudit(row interface{ Scan(...any) error }) (audit.Event, error) {
 }
 
 // ListAudit returns events matching f in seq order.
-func (tx *Tx) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
+func (tx *auditRows) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
 	where := []string{"seq > ?"}
 	args := []any{f.AfterSeq}
 	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
@@ -181,14 +181,14 @@ type AuditReasonRow struct {
 }
 
 // InsertAuditReason keeps the sealed reason of the event at seq.
-func (tx *Tx) InsertAuditReason(ctx context.Context, seq int64, subjectID string, reasonCT []byte) error {
+func (tx *auditRows) InsertAuditReason(ctx context.Context, seq int64, subjectID string, reasonCT []byte) error {
 	_, err := tx.exec(ctx, "INSERT INTO audit_reasons (seq, subject_id, reason_ct) VALUES (?, ?, ?)", seq, subjectID, reasonCT)
 	return classify("store.InsertAuditReason", err)
 }
 
 // AuditReason returns the sealed reason of the event at seq, with the
 // event and its subject's wrapped key (nil if the key was destroyed).
-func (tx *Tx) AuditReason(ctx context.Context, seq int64) (AuditReasonRow, error) {
+func (tx *auditRows) AuditReason(ctx context.Context, seq int64) (AuditReasonRow, error) {
 	r := AuditReasonRow{Seq: seq}
 	row := tx.queryRow(ctx, "SELECT r.subject_id, r.reason_ct, k.wrapped FROM audit_reasons r LEFT JOIN subject_keys k ON k.subject_id = r.subject_id WHERE r.seq = ?", seq)
 	if err := row.Scan(&r.SubjectID, &r.ReasonCT, &r.WrappedKey); err != nil {
@@ -204,3 +204,6 @@ func (tx *Tx) AuditReason(ctx context.Context, seq int64) (AuditReasonRow, error
 	r.Event = events[0]
 	return r, nil
 }
+
+// auditRows are the rows of the audit log and sealed reasons, one part of a Tx.
+type auditRows struct{ *conn }

@@ -78,7 +78,7 @@ func scanCompany(row interface{ Scan(...any) error }) (CompanyRow, error) {
 }
 
 // InsertCompany stores a new company. Its data key must already exist.
-func (tx *Tx) InsertCompany(ctx context.Context, c CompanyRow) error {
+func (tx *companyRows) InsertCompany(ctx context.Context, c CompanyRow) error {
 	cols := []string{"id", "owner_id", "is_store", "created_at", "updated_at"}
 	args := []any{c.ID, nullString(c.OwnerID), boolInt(c.IsStore), c.CreatedAt.UnixMicro(), c.UpdatedAt.UnixMicro()}
 	for _, f := range companyFieldOrder {
@@ -95,7 +95,7 @@ func (tx *Tx) InsertCompany(ctx context.Context, c CompanyRow) error {
 }
 
 // UpdateCompany rewrites a company's owner, store flag and sealed fields.
-func (tx *Tx) UpdateCompany(ctx context.Context, c CompanyRow) error {
+func (tx *companyRows) UpdateCompany(ctx context.Context, c CompanyRow) error {
 	sets := []string{"owner_id = ?", "is_store = ?", "updated_at = ?"}
 	args := []any{nullString(c.OwnerID), boolInt(c.IsStore), c.UpdatedAt.UnixMicro()}
 	for _, f := range companyFieldOrder {
@@ -112,7 +112,7 @@ func (tx *Tx) UpdateCompany(ctx context.Context, c CompanyRow) error {
 }
 
 // DeleteCompany removes a company; its customers keep existing, unlinked.
-func (tx *Tx) DeleteCompany(ctx context.Context, id string) error {
+func (tx *companyRows) DeleteCompany(ctx context.Context, id string) error {
 	if err := tx.updateOne(ctx, "store.DeleteCompany", "DELETE FROM companies WHERE id = ?", id); err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (tx *Tx) DeleteCompany(ctx context.Context, id string) error {
 }
 
 // CompanyByID returns one company.
-func (tx *Tx) CompanyByID(ctx context.Context, id string) (CompanyRow, error) {
+func (tx *companyRows) CompanyByID(ctx context.Context, id string) (CompanyRow, error) {
 	c, err := scanCompany(tx.queryRow(ctx, companySelect+" WHERE co.id = ?", id))
 	return c, classify("store.CompanyByID", err)
 }
@@ -140,7 +140,7 @@ type CompanyFilter struct {
 }
 
 // ListCompanies returns companies matching f, oldest first.
-func (tx *Tx) ListCompanies(ctx context.Context, f CompanyFilter) ([]CompanyRow, error) {
+func (tx *companyRows) ListCompanies(ctx context.Context, f CompanyFilter) ([]CompanyRow, error) {
 	var where []string
 	var args []any
 	if f.OwnerID != "" {
@@ -186,7 +186,7 @@ func (tx *Tx) ListCompanies(ctx context.Context, f CompanyFilter) ([]CompanyRow,
 }
 
 // CompanyCustomers returns the customers linked to a company.
-func (tx *Tx) CompanyCustomers(ctx context.Context, companyID string, limit int) ([]CustomerRow, error) {
+func (tx *companyRows) CompanyCustomers(ctx context.Context, companyID string, limit int) ([]CustomerRow, error) {
 	rows, err := tx.query(ctx, customerSelect+" WHERE c.company_id = ? ORDER BY c.created_at, c.id LIMIT ?", companyID, limit)
 	if err != nil {
 		return nil, classify("store.CompanyCustomers", err)
@@ -202,3 +202,6 @@ func (tx *Tx) CompanyCustomers(ctx context.Context, companyID string, limit int)
 	}
 	return out, classify("store.CompanyCustomers", rows.Err())
 }
+
+// companyRows are the rows of companies and stores, one part of a Tx.
+type companyRows struct{ *conn }

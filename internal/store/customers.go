@@ -97,7 +97,7 @@ func scanCustomer(row interface{ Scan(...any) error }) (CustomerRow, error) {
 }
 
 // InsertCustomer stores a new customer. Its data key must already exist.
-func (tx *Tx) InsertCustomer(ctx context.Context, c CustomerRow) error {
+func (tx *customerRows) InsertCustomer(ctx context.Context, c CustomerRow) error {
 	cols := []string{"id", "owner_id", "company_id", "email_bidx", "phone_bidx", "national_id_bidx", "created_at", "updated_at"}
 	args := []any{c.ID, nullString(c.OwnerID), nullString(c.CompanyID), c.Index.Email, c.Index.Phone, c.Index.NationalID, c.CreatedAt.UnixMicro(), c.UpdatedAt.UnixMicro()}
 	for _, f := range customerFieldOrder {
@@ -115,7 +115,7 @@ func (tx *Tx) InsertCustomer(ctx context.Context, c CustomerRow) error {
 
 // InsertCustomers stores many new customers with their wrapped data keys,
 // in multi-row statements (a bulk import's path).
-func (tx *Tx) InsertCustomers(ctx context.Context, rows []CustomerRow, kekTerm uint32) error {
+func (tx *customerRows) InsertCustomers(ctx context.Context, rows []CustomerRow, kekTerm uint32) error {
 	const batch = 200
 	cols := []string{"id", "owner_id", "company_id", "email_bidx", "phone_bidx", "national_id_bidx", "created_at", "updated_at"}
 	for _, f := range customerFieldOrder {
@@ -158,7 +158,7 @@ func (tx *Tx) InsertCustomers(ctx context.Context, rows []CustomerRow, kekTerm u
 // ExistingCustomerIndexes reports which of the given blind-index values
 // already belong to a customer in column (email_bidx, phone_bidx or
 // national_id_bidx); with ownerID, only among that owner's customers.
-func (tx *Tx) ExistingCustomerIndexes(ctx context.Context, column, ownerID string, values [][]byte) (map[string]bool, error) {
+func (tx *customerRows) ExistingCustomerIndexes(ctx context.Context, column, ownerID string, values [][]byte) (map[string]bool, error) {
 	if column != "email_bidx" && column != "phone_bidx" && column != "national_id_bidx" {
 		return nil, classify("store.ExistingCustomerIndexes", fmt.Errorf("no index column %q", column))
 	}
@@ -195,13 +195,13 @@ func (tx *Tx) ExistingCustomerIndexes(ctx context.Context, column, ownerID strin
 }
 
 // CustomerByID returns one customer with its wrapped data key.
-func (tx *Tx) CustomerByID(ctx context.Context, id string) (CustomerRow, error) {
+func (tx *customerRows) CustomerByID(ctx context.Context, id string) (CustomerRow, error) {
 	c, err := scanCustomer(tx.queryRow(ctx, customerSelect+" WHERE c.id = ?", id))
 	return c, classify("store.CustomerByID", err)
 }
 
 // UpdateCustomer rewrites a customer's owner, sealed fields and indexes.
-func (tx *Tx) UpdateCustomer(ctx context.Context, c CustomerRow) error {
+func (tx *customerRows) UpdateCustomer(ctx context.Context, c CustomerRow) error {
 	sets := []string{"owner_id = ?", "company_id = ?", "email_bidx = ?", "phone_bidx = ?", "national_id_bidx = ?", "updated_at = ?"}
 	args := []any{nullString(c.OwnerID), nullString(c.CompanyID), c.Index.Email, c.Index.Phone, c.Index.NationalID, c.UpdatedAt.UnixMicro()}
 	for _, f := range customerFieldOrder {
@@ -219,7 +219,7 @@ func (tx *Tx) UpdateCustomer(ctx context.Context, c CustomerRow) error {
 }
 
 // DeleteCustomer removes a customer row.
-func (tx *Tx) DeleteCustomer(ctx context.Context, id string) error {
+func (tx *customerRows) DeleteCustomer(ctx context.Context, id string) error {
 	if err := tx.updateOne(ctx, "store.DeleteCustomer", "DELETE FROM customers WHERE id = ?", id); err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ type Cursor struct {
 }
 
 // ListCustomers returns customers matching f, oldest first.
-func (tx *Tx) ListCustomers(ctx context.Context, f CustomerFilter) ([]CustomerRow, error) {
+func (tx *customerRows) ListCustomers(ctx context.Context, f CustomerFilter) ([]CustomerRow, error) {
 	var where []string
 	var args []any
 	if f.OwnerID != "" {
@@ -316,3 +316,6 @@ func nullString(s string) any {
 	}
 	return s
 }
+
+// customerRows are the rows of customers, one part of a Tx.
+type customerRows struct{ *conn }

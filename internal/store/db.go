@@ -213,11 +213,50 @@ func (db *DB) q(query string) string {
 	return b.String()
 }
 
-// Tx is one transaction. It is only reachable inside WithTx.
+// Tx is one transaction. It is only reachable inside WithTx and ReadTx.
+// Its methods are those of its parts, one per group of tables (customerRows,
+// userRows, …, each in the file of its tables), which share the
+// transaction's connection; the service's domains each see it through the
+// small interface they declare.
 type Tx struct {
+	*conn
+	accessRows
+	activityRows
+	auditRows
+	companyRows
+	customerRows
+	dealRows
+	keyRows
+	linkRows
+	lockoutRows
+	passkeyRows
+	policyRows
+	preferenceRows
+	reviewRows
+	roleRows
+	sessionRows
+	teamRows
+	transactionRows
+	userRows
+	visitRows
+}
+
+// conn is a transaction's connection, shared by the parts of a Tx: the
+// statements, and the name and tag indexes that customers and companies
+// both write.
+type conn struct {
 	db       *DB
 	tx       *sql.Tx
 	readOnly bool
+}
+
+func newTx(c *conn) *Tx {
+	return &Tx{conn: c,
+		accessRows: accessRows{c}, activityRows: activityRows{c}, auditRows: auditRows{c}, companyRows: companyRows{c},
+		customerRows: customerRows{c}, dealRows: dealRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
+		lockoutRows: lockoutRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
+		reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, teamRows: teamRows{c},
+		transactionRows: transactionRows{c}, userRows: userRows{c}, visitRows: visitRows{c}}
 }
 
 // WithTx runs fn in a transaction, committing when fn returns nil and
@@ -227,7 +266,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, "store.WithTx", "the database is unavailable", err)
 	}
-	tx := &Tx{db: db, tx: sqlTx}
+	tx := newTx(&conn{db: db, tx: sqlTx})
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -247,12 +286,12 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return errs.Wrap(errs.Unavailable, "store.ReadTx", "the database is unavailable", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&Tx{db: db, tx: sqlTx, readOnly: true})
+	return fn(newTx(&conn{db: db, tx: sqlTx, readOnly: true}))
 }
 
 // stmt returns query prepared for this transaction, when it is a write
 // transaction on SQLite and the statement cache has room.
-func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+func (tx *conn) stmt(ctx context.Context, query string) *sql.Stmt {
 	if tx.db.engine != SQLite || tx.readOnly {
 		return nil
 	}
@@ -263,21 +302,21 @@ func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	return tx.tx.StmtContext(ctx, st)
 }
 
-func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (tx *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return tx.tx.ExecContext(ctx, tx.db.q(query), args...)
 }
 
-func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+func (tx *conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return tx.tx.QueryRowContext(ctx, tx.db.q(query), args...)
 }
 
-func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (tx *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}

@@ -39,7 +39,7 @@ func scanDeal(row interface{ Scan(...any) error }) (DealRow, error) {
 }
 
 // Stages returns the pipeline stages in order.
-func (tx *Tx) Stages(ctx context.Context) ([]crm.Stage, error) {
+func (tx *dealRows) Stages(ctx context.Context) ([]crm.Stage, error) {
 	rows, err := tx.query(ctx, "SELECT id, probability, outcome FROM pipeline_stages ORDER BY position")
 	if err != nil {
 		return nil, classify("store.Stages", err)
@@ -58,7 +58,7 @@ func (tx *Tx) Stages(ctx context.Context) ([]crm.Stage, error) {
 
 // ReplaceStages sets the pipeline to stages, in order. Stages that deals
 // still use must be among them (the foreign key refuses otherwise).
-func (tx *Tx) ReplaceStages(ctx context.Context, stages []crm.Stage) error {
+func (tx *dealRows) ReplaceStages(ctx context.Context, stages []crm.Stage) error {
 	keep := make([]any, 0, len(stages))
 	for _, s := range stages {
 		keep = append(keep, s.ID)
@@ -81,14 +81,14 @@ func (tx *Tx) ReplaceStages(ctx context.Context, stages []crm.Stage) error {
 }
 
 // StageInUse reports whether any deal is in stage id.
-func (tx *Tx) StageInUse(ctx context.Context, id string) (bool, error) {
+func (tx *dealRows) StageInUse(ctx context.Context, id string) (bool, error) {
 	var n int
 	err := tx.queryRow(ctx, "SELECT count(*) FROM deals WHERE stage = ?", id).Scan(&n)
 	return n > 0, classify("store.StageInUse", err)
 }
 
 // InsertDeal stores a new deal.
-func (tx *Tx) InsertDeal(ctx context.Context, d DealRow) error {
+func (tx *dealRows) InsertDeal(ctx context.Context, d DealRow) error {
 	_, err := tx.exec(ctx, `INSERT INTO deals (id, customer_id, owner_id, stage, currency, title_ct, amount_ct, probability, expected_close, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ID, d.CustomerID, d.OwnerID, d.Stage, d.Currency, d.TitleSealed, d.AmountSealed, d.Probability, nullString(d.ExpectedClose), d.CreatedAt.UnixMicro(), d.UpdatedAt.UnixMicro())
@@ -96,18 +96,18 @@ func (tx *Tx) InsertDeal(ctx context.Context, d DealRow) error {
 }
 
 // UpdateDeal rewrites a deal.
-func (tx *Tx) UpdateDeal(ctx context.Context, d DealRow) error {
+func (tx *dealRows) UpdateDeal(ctx context.Context, d DealRow) error {
 	return tx.updateOne(ctx, "store.UpdateDeal", `UPDATE deals SET stage = ?, currency = ?, title_ct = ?, amount_ct = ?, probability = ?, expected_close = ?, updated_at = ? WHERE id = ?`,
 		d.Stage, d.Currency, d.TitleSealed, d.AmountSealed, d.Probability, nullString(d.ExpectedClose), d.UpdatedAt.UnixMicro(), d.ID)
 }
 
 // DeleteDeal removes a deal.
-func (tx *Tx) DeleteDeal(ctx context.Context, id string) error {
+func (tx *dealRows) DeleteDeal(ctx context.Context, id string) error {
 	return tx.updateOne(ctx, "store.DeleteDeal", "DELETE FROM deals WHERE id = ?", id)
 }
 
 // DealByID returns one deal.
-func (tx *Tx) DealByID(ctx context.Context, id string) (DealRow, error) {
+func (tx *dealRows) DealByID(ctx context.Context, id string) (DealRow, error) {
 	d, err := scanDeal(tx.queryRow(ctx, dealSelect+" WHERE d.id = ?", id))
 	return d, classify("store.DealByID", err)
 }
@@ -121,7 +121,7 @@ type DealFilter struct {
 }
 
 // ListDeals returns deals matching f, newest first.
-func (tx *Tx) ListDeals(ctx context.Context, f DealFilter) ([]DealRow, error) {
+func (tx *dealRows) ListDeals(ctx context.Context, f DealFilter) ([]DealRow, error) {
 	q := dealSelect + " WHERE 1 = 1"
 	var args []any
 	if f.OwnerID != "" {
@@ -149,3 +149,6 @@ func (tx *Tx) ListDeals(ctx context.Context, f DealFilter) ([]DealRow, error) {
 	}
 	return out, classify("store.ListDeals", rows.Err())
 }
+
+// dealRows are the rows of deals and pipeline stages, one part of a Tx.
+type dealRows struct{ *conn }

@@ -6,14 +6,14 @@ import (
 )
 
 // InsertSubjectKey stores a subject's wrapped data key.
-func (tx *Tx) InsertSubjectKey(ctx context.Context, subject string, wrapped []byte, kekTerm uint32, now time.Time) error {
+func (tx *keyRows) InsertSubjectKey(ctx context.Context, subject string, wrapped []byte, kekTerm uint32, now time.Time) error {
 	_, err := tx.exec(ctx, "INSERT INTO subject_keys (subject_id, wrapped, kek_term, created_at) VALUES (?, ?, ?, ?)",
 		subject, wrapped, int64(kekTerm), now.UnixMicro())
 	return classify("store.InsertSubjectKey", err)
 }
 
 // SubjectKey returns a subject's wrapped data key.
-func (tx *Tx) SubjectKey(ctx context.Context, subject string) ([]byte, error) {
+func (tx *keyRows) SubjectKey(ctx context.Context, subject string) ([]byte, error) {
 	var wrapped []byte
 	err := tx.queryRow(ctx, "SELECT wrapped FROM subject_keys WHERE subject_id = ?", subject).Scan(&wrapped)
 	return wrapped, classify("store.SubjectKey", err)
@@ -21,13 +21,13 @@ func (tx *Tx) SubjectKey(ctx context.Context, subject string) ([]byte, error) {
 
 // DeleteSubjectKey destroys a subject's data key: every value sealed under
 // it becomes unreadable (crypto-shredding).
-func (tx *Tx) DeleteSubjectKey(ctx context.Context, subject string) error {
+func (tx *keyRows) DeleteSubjectKey(ctx context.Context, subject string) error {
 	_, err := tx.exec(ctx, "DELETE FROM subject_keys WHERE subject_id = ?", subject)
 	return classify("store.DeleteSubjectKey", err)
 }
 
 // Meta returns a value from the meta table.
-func (tx *Tx) Meta(ctx context.Context, key string) ([]byte, error) {
+func (tx *keyRows) Meta(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
 	err := tx.queryRow(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
 	return v, classify("store.Meta", err)
@@ -35,7 +35,10 @@ func (tx *Tx) Meta(ctx context.Context, key string) ([]byte, error) {
 
 // SetMeta inserts a value into the meta table; it fails with Exist if the
 // key is already set.
-func (tx *Tx) SetMeta(ctx context.Context, key string, value []byte) error {
+func (tx *keyRows) SetMeta(ctx context.Context, key string, value []byte) error {
 	_, err := tx.exec(ctx, "INSERT INTO meta (key, value) VALUES (?, ?)", key, value)
 	return classify("store.SetMeta", err)
 }
+
+// keyRows are the rows of subject data keys and metadata, one part of a Tx.
+type keyRows struct{ *conn }

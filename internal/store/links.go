@@ -22,14 +22,14 @@ type LinkRow struct {
 }
 
 // InsertLink stores a new link.
-func (tx *Tx) InsertLink(ctx context.Context, l LinkRow) error {
+func (tx *linkRows) InsertLink(ctx context.Context, l LinkRow) error {
 	_, err := tx.exec(ctx, "INSERT INTO user_links (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
 		l.TokenHash, l.UserID, l.Purpose, l.CreatedAt.UnixMicro(), l.ExpiresAt.UnixMicro())
 	return classify("store.InsertLink", err)
 }
 
 // LinkByHash finds a link by its token's hash.
-func (tx *Tx) LinkByHash(ctx context.Context, hash []byte) (LinkRow, error) {
+func (tx *linkRows) LinkByHash(ctx context.Context, hash []byte) (LinkRow, error) {
 	l := LinkRow{TokenHash: hash}
 	var created, expires, used int64
 	err := tx.queryRow(ctx, "SELECT user_id, purpose, created_at, expires_at, used_at FROM user_links WHERE token_hash = ?", hash).
@@ -40,20 +40,20 @@ func (tx *Tx) LinkByHash(ctx context.Context, hash []byte) (LinkRow, error) {
 
 // UseLink spends a link; a link already spent fails with NotExist, so two
 // concurrent uses cannot both succeed.
-func (tx *Tx) UseLink(ctx context.Context, hash []byte, now time.Time) error {
+func (tx *linkRows) UseLink(ctx context.Context, hash []byte, now time.Time) error {
 	return tx.updateOne(ctx, "store.UseLink", "UPDATE user_links SET used_at = ? WHERE token_hash = ? AND used_at = 0", now.UnixMicro(), hash)
 }
 
 // RevokeLinks spends every unused link of a user for purpose (a new link
 // replaces older ones; a finished reset voids the others).
-func (tx *Tx) RevokeLinks(ctx context.Context, userID, purpose string, now time.Time) error {
+func (tx *linkRows) RevokeLinks(ctx context.Context, userID, purpose string, now time.Time) error {
 	_, err := tx.exec(ctx, "UPDATE user_links SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at = 0", now.UnixMicro(), userID, purpose)
 	return classify("store.RevokeLinks", err)
 }
 
 // PendingInvites returns the ids of users whose invitation is unused and
 // unexpired.
-func (tx *Tx) PendingInvites(ctx context.Context, now time.Time) (map[string]bool, error) {
+func (tx *linkRows) PendingInvites(ctx context.Context, now time.Time) (map[string]bool, error) {
 	rows, err := tx.query(ctx, "SELECT user_id FROM user_links WHERE purpose = ? AND used_at = 0 AND expires_at > ?", LinkInvite, now.UnixMicro())
 	if err != nil {
 		return nil, classify("store.PendingInvites", err)
@@ -69,3 +69,6 @@ func (tx *Tx) PendingInvites(ctx context.Context, now time.Time) (map[string]boo
 	}
 	return out, classify("store.PendingInvites", rows.Err())
 }
+
+// linkRows are the rows of single-use links (resets, invitations), one part of a Tx.
+type linkRows struct{ *conn }

@@ -14,7 +14,7 @@ type LoginFailures struct {
 }
 
 // LoginFailures reads account's failures; none is the zero value.
-func (tx *Tx) LoginFailures(ctx context.Context, account []byte) (LoginFailures, error) {
+func (tx *lockoutRows) LoginFailures(ctx context.Context, account []byte) (LoginFailures, error) {
 	var out LoginFailures
 	var until int64
 	err := tx.queryRow(ctx, "SELECT failures, until_at FROM login_failures WHERE account = ?", account).Scan(&out.Count, &until)
@@ -29,7 +29,7 @@ func (tx *Tx) LoginFailures(ctx context.Context, account []byte) (LoginFailures,
 
 // AddLoginFailure counts one more failure on account and returns the new
 // count. The count is atomic across servers.
-func (tx *Tx) AddLoginFailure(ctx context.Context, account []byte, now time.Time) (int, error) {
+func (tx *lockoutRows) AddLoginFailure(ctx context.Context, account []byte, now time.Time) (int, error) {
 	var n int
 	err := tx.queryRow(ctx, `INSERT INTO login_failures (account, failures, until_at, last_at) VALUES (?, 1, 0, ?)
 		ON CONFLICT (account) DO UPDATE SET failures = login_failures.failures + 1, last_at = excluded.last_at
@@ -38,13 +38,13 @@ func (tx *Tx) AddLoginFailure(ctx context.Context, account []byte, now time.Time
 }
 
 // DelayLogin bars attempts on account until the given time.
-func (tx *Tx) DelayLogin(ctx context.Context, account []byte, until time.Time) error {
+func (tx *lockoutRows) DelayLogin(ctx context.Context, account []byte, until time.Time) error {
 	_, err := tx.exec(ctx, "UPDATE login_failures SET until_at = ? WHERE account = ?", until.UnixMicro(), account)
 	return classify("store.DelayLogin", err)
 }
 
 // ClearLoginFailures forgets account's failures (a success, a reset).
-func (tx *Tx) ClearLoginFailures(ctx context.Context, account []byte) error {
+func (tx *lockoutRows) ClearLoginFailures(ctx context.Context, account []byte) error {
 	_, err := tx.exec(ctx, "DELETE FROM login_failures WHERE account = ?", account)
 	return classify("store.ClearLoginFailures", err)
 }
@@ -55,3 +55,6 @@ func (db *DB) ForgetLoginFailures(ctx context.Context, before, now time.Time) er
 	_, err := db.write.ExecContext(ctx, db.q("DELETE FROM login_failures WHERE last_at < ? AND until_at < ?"), before.UnixMicro(), now.UnixMicro())
 	return classify("store.ForgetLoginFailures", err)
 }
+
+// lockoutRows are the rows of failed-login counters, one part of a Tx.
+type lockoutRows struct{ *conn }

@@ -15,7 +15,7 @@ type Policy struct {
 }
 
 // CurrentPolicy returns the latest policy, or NotExist when none was published.
-func (tx *Tx) CurrentPolicy(ctx context.Context) (Policy, error) {
+func (tx *policyRows) CurrentPolicy(ctx context.Context) (Policy, error) {
 	var p Policy
 	var created int64
 	err := tx.queryRow(ctx, "SELECT version, text_en, text_zh, created_by, created_at FROM security_policies ORDER BY version DESC LIMIT 1").
@@ -25,14 +25,14 @@ func (tx *Tx) CurrentPolicy(ctx context.Context) (Policy, error) {
 }
 
 // InsertPolicy stores a new version.
-func (tx *Tx) InsertPolicy(ctx context.Context, p Policy) error {
+func (tx *policyRows) InsertPolicy(ctx context.Context, p Policy) error {
 	_, err := tx.exec(ctx, "INSERT INTO security_policies (version, text_en, text_zh, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
 		p.Version, p.TextEN, p.TextZH, p.CreatedBy, p.CreatedAt.UnixMicro())
 	return classify("store.InsertPolicy", err)
 }
 
 // AcceptPolicy records a user's acceptance of a version (again is a no-op).
-func (tx *Tx) AcceptPolicy(ctx context.Context, userID string, version int64, now time.Time) error {
+func (tx *policyRows) AcceptPolicy(ctx context.Context, userID string, version int64, now time.Time) error {
 	var n int
 	if err := tx.queryRow(ctx, "SELECT count(*) FROM policy_acceptances WHERE user_id = ? AND version = ?", userID, version).Scan(&n); err != nil {
 		return classify("store.AcceptPolicy", err)
@@ -51,7 +51,7 @@ type Acceptance struct {
 }
 
 // PolicyAcceptances lists who accepted a version, earliest first.
-func (tx *Tx) PolicyAcceptances(ctx context.Context, version int64) ([]Acceptance, error) {
+func (tx *policyRows) PolicyAcceptances(ctx context.Context, version int64) ([]Acceptance, error) {
 	rows, err := tx.query(ctx, "SELECT user_id, accepted_at FROM policy_acceptances WHERE version = ? ORDER BY accepted_at", version)
 	if err != nil {
 		return nil, classify("store.PolicyAcceptances", err)
@@ -71,7 +71,7 @@ func (tx *Tx) PolicyAcceptances(ctx context.Context, version int64) ([]Acceptanc
 }
 
 // MFARequiredRoles lists the roles whose users must use two-step login.
-func (tx *Tx) MFARequiredRoles(ctx context.Context) ([]string, error) {
+func (tx *policyRows) MFARequiredRoles(ctx context.Context) ([]string, error) {
 	rows, err := tx.query(ctx, "SELECT role FROM mfa_required_roles ORDER BY role")
 	if err != nil {
 		return nil, classify("store.MFARequiredRoles", err)
@@ -89,7 +89,7 @@ func (tx *Tx) MFARequiredRoles(ctx context.Context) ([]string, error) {
 }
 
 // SetMFARequiredRoles replaces the roles that must use two-step login.
-func (tx *Tx) SetMFARequiredRoles(ctx context.Context, roles []string) error {
+func (tx *policyRows) SetMFARequiredRoles(ctx context.Context, roles []string) error {
 	if _, err := tx.exec(ctx, "DELETE FROM mfa_required_roles"); err != nil {
 		return classify("store.SetMFARequiredRoles", err)
 	}
@@ -100,3 +100,6 @@ func (tx *Tx) SetMFARequiredRoles(ctx context.Context, roles []string) error {
 	}
 	return nil
 }
+
+// policyRows are the rows of the security policy, its acceptances and MFA rules, one part of a Tx.
+type policyRows struct{ *conn }

@@ -32,7 +32,7 @@ type ReviewItemRow struct {
 }
 
 // InsertReview stores a campaign and its items.
-func (tx *Tx) InsertReview(ctx context.Context, r ReviewRow, items []ReviewItemRow) error {
+func (tx *reviewRows) InsertReview(ctx context.Context, r ReviewRow, items []ReviewItemRow) error {
 	if _, err := tx.exec(ctx, "INSERT INTO access_reviews (id, created_by, created_at, due_at, status) VALUES (?, ?, ?, ?, ?)",
 		r.ID, r.CreatedBy, r.CreatedAt.UnixMicro(), r.DueAt.UnixMicro(), r.Status); err != nil {
 		return classify("store.InsertReview", err)
@@ -60,13 +60,13 @@ func scanReview(row interface{ Scan(...any) error }) (ReviewRow, error) {
 const reviewColumns = "id, created_by, created_at, due_at, status, signed_by, signed_at, report, report_hash"
 
 // Review reads one campaign.
-func (tx *Tx) Review(ctx context.Context, id string) (ReviewRow, error) {
+func (tx *reviewRows) Review(ctx context.Context, id string) (ReviewRow, error) {
 	r, err := scanReview(tx.queryRow(ctx, "SELECT "+reviewColumns+" FROM access_reviews WHERE id = ?", id))
 	return r, classify("store.Review", err)
 }
 
 // Reviews lists campaigns, newest first.
-func (tx *Tx) Reviews(ctx context.Context) ([]ReviewRow, error) {
+func (tx *reviewRows) Reviews(ctx context.Context) ([]ReviewRow, error) {
 	rows, err := tx.query(ctx, "SELECT "+reviewColumns+" FROM access_reviews ORDER BY created_at DESC, id")
 	if err != nil {
 		return nil, classify("store.Reviews", err)
@@ -84,7 +84,7 @@ func (tx *Tx) Reviews(ctx context.Context) ([]ReviewRow, error) {
 }
 
 // ReviewItems lists a campaign's items.
-func (tx *Tx) ReviewItems(ctx context.Context, reviewID string) ([]ReviewItemRow, error) {
+func (tx *reviewRows) ReviewItems(ctx context.Context, reviewID string) ([]ReviewItemRow, error) {
 	rows, err := tx.query(ctx, "SELECT review_id, user_id, role, team, reviewer_id, flags, decision, decided_by, decided_at FROM access_review_items WHERE review_id = ? ORDER BY team, user_id", reviewID)
 	if err != nil {
 		return nil, classify("store.ReviewItems", err)
@@ -106,20 +106,20 @@ func (tx *Tx) ReviewItems(ctx context.Context, reviewID string) ([]ReviewItemRow
 }
 
 // DecideReviewItem records a pending item's decision.
-func (tx *Tx) DecideReviewItem(ctx context.Context, reviewID, userID, decision, by string, now time.Time) error {
+func (tx *reviewRows) DecideReviewItem(ctx context.Context, reviewID, userID, decision, by string, now time.Time) error {
 	return tx.updateOne(ctx, "store.DecideReviewItem", "UPDATE access_review_items SET decision = ?, decided_by = ?, decided_at = ? WHERE review_id = ? AND user_id = ? AND decision = 'pending'",
 		decision, by, now.UnixMicro(), reviewID, userID)
 }
 
 // SignOffReview closes an open campaign with its report.
-func (tx *Tx) SignOffReview(ctx context.Context, id, by, report, hash string, now time.Time) error {
+func (tx *reviewRows) SignOffReview(ctx context.Context, id, by, report, hash string, now time.Time) error {
 	return tx.updateOne(ctx, "store.SignOffReview", "UPDATE access_reviews SET status = 'signed_off', signed_by = ?, signed_at = ?, report = ?, report_hash = ? WHERE id = ? AND status = 'open'",
 		by, now.UnixMicro(), report, hash, id)
 }
 
 // ActorObjectCounts counts each actor's successful audited actions per
 // object type since a time: which rights were used.
-func (tx *Tx) ActorObjectCounts(ctx context.Context, since time.Time) (map[string]map[string]int, error) {
+func (tx *reviewRows) ActorObjectCounts(ctx context.Context, since time.Time) (map[string]map[string]int, error) {
 	rows, err := tx.query(ctx, "SELECT actor_id, object_type, count(*) FROM audit_events WHERE at >= ? AND outcome = 'success' GROUP BY actor_id, object_type", since.UnixMicro())
 	if err != nil {
 		return nil, classify("store.ActorObjectCounts", err)
@@ -139,3 +139,6 @@ func (tx *Tx) ActorObjectCounts(ctx context.Context, since time.Time) (map[strin
 	}
 	return out, classify("store.ActorObjectCounts", rows.Err())
 }
+
+// reviewRows are the rows of access reviews, one part of a Tx.
+type reviewRows struct{ *conn }

@@ -17,23 +17,23 @@ type RoleRow struct {
 }
 
 // InsertRole stores a new role; a taken name fails with Exist.
-func (tx *Tx) InsertRole(ctx context.Context, r RoleRow) error {
+func (tx *roleRows) InsertRole(ctx context.Context, r RoleRow) error {
 	_, err := tx.exec(ctx, "INSERT INTO roles (name, definition, created_at, updated_at) VALUES (?, ?, ?, ?)", r.Name, r.Definition, r.CreatedAt.UnixMicro(), r.UpdatedAt.UnixMicro())
 	return classify("store.InsertRole", err)
 }
 
 // UpdateRole replaces a role's definition.
-func (tx *Tx) UpdateRole(ctx context.Context, name, definition string, now time.Time) error {
+func (tx *roleRows) UpdateRole(ctx context.Context, name, definition string, now time.Time) error {
 	return tx.updateOne(ctx, "store.UpdateRole", "UPDATE roles SET definition = ?, updated_at = ? WHERE name = ?", definition, now.UnixMicro(), name)
 }
 
 // RetireRole marks a role retired.
-func (tx *Tx) RetireRole(ctx context.Context, name string, now time.Time) error {
+func (tx *roleRows) RetireRole(ctx context.Context, name string, now time.Time) error {
 	return tx.updateOne(ctx, "store.RetireRole", "UPDATE roles SET retired = 1, updated_at = ? WHERE name = ?", now.UnixMicro(), name)
 }
 
 // RoleByName reads one defined role.
-func (tx *Tx) RoleByName(ctx context.Context, name string) (RoleRow, error) {
+func (tx *roleRows) RoleByName(ctx context.Context, name string) (RoleRow, error) {
 	r, err := scanRole(tx.queryRow(ctx, "SELECT name, definition, retired, created_at, updated_at FROM roles WHERE name = ?", name))
 	return r, classify("store.RoleByName", err)
 }
@@ -46,7 +46,7 @@ func (db *DB) ActiveRole(ctx context.Context, name string) (RoleRow, error) {
 }
 
 // ListRoles returns every defined role by name.
-func (tx *Tx) ListRoles(ctx context.Context) ([]RoleRow, error) {
+func (tx *roleRows) ListRoles(ctx context.Context) ([]RoleRow, error) {
 	rows, err := tx.query(ctx, "SELECT name, definition, retired, created_at, updated_at FROM roles ORDER BY name")
 	if err != nil {
 		return nil, classify("store.ListRoles", err)
@@ -64,14 +64,14 @@ func (tx *Tx) ListRoles(ctx context.Context) ([]RoleRow, error) {
 }
 
 // CountEnabledWithRole counts the enabled users who hold role.
-func (tx *Tx) CountEnabledWithRole(ctx context.Context, role string) (int, error) {
+func (tx *roleRows) CountEnabledWithRole(ctx context.Context, role string) (int, error) {
 	var n int
 	err := tx.queryRow(ctx, "SELECT count(*) FROM users WHERE disabled = 0 AND "+roleIn("role", "?"), likeEscape(role)).Scan(&n)
 	return n, classify("store.CountEnabledWithRole", err)
 }
 
 // CountUsersWithRole counts the users who hold role.
-func (tx *Tx) CountUsersWithRole(ctx context.Context, role string) (int, error) {
+func (tx *roleRows) CountUsersWithRole(ctx context.Context, role string) (int, error) {
 	var n int
 	err := tx.queryRow(ctx, "SELECT count(*) FROM users WHERE "+roleIn("role", "?"), likeEscape(role)).Scan(&n)
 	return n, classify("store.CountUsersWithRole", err)
@@ -107,7 +107,7 @@ func (db *DB) RoleNetworks(ctx context.Context, role string) ([]string, error) {
 }
 
 // RoleNetworksTx is RoleNetworks inside tx.
-func (tx *Tx) RoleNetworksTx(ctx context.Context, role string) ([]string, error) {
+func (tx *roleRows) RoleNetworksTx(ctx context.Context, role string) ([]string, error) {
 	rows, err := tx.query(ctx, roleNetworksQuery, role)
 	return scanNetworks(rows, err)
 }
@@ -129,7 +129,7 @@ func scanNetworks(rows *sql.Rows, err error) ([]string, error) {
 }
 
 // SetRoleNetworks replaces role's address ranges.
-func (tx *Tx) SetRoleNetworks(ctx context.Context, role string, cidrs []string) error {
+func (tx *roleRows) SetRoleNetworks(ctx context.Context, role string, cidrs []string) error {
 	if _, err := tx.exec(ctx, "DELETE FROM role_networks WHERE role = ?", role); err != nil {
 		return classify("store.SetRoleNetworks", err)
 	}
@@ -140,3 +140,6 @@ func (tx *Tx) SetRoleNetworks(ctx context.Context, role string, cidrs []string) 
 	}
 	return nil
 }
+
+// roleRows are the rows of roles and their networks, one part of a Tx.
+type roleRows struct{ *conn }

@@ -38,14 +38,14 @@ type SessionWithUser struct {
 }
 
 // InsertSession stores a new session.
-func (tx *Tx) InsertSession(ctx context.Context, s SessionRow) error {
+func (tx *sessionRows) InsertSession(ctx context.Context, s SessionRow) error {
 	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct, mfa_pending, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro(), s.AgentCT, s.IPCT, boolInt(s.MFAPending), micro(s.VerifiedAt))
 	return classify("store.InsertSession", err)
 }
 
 // UserSessions returns a user's sessions, most recently active first.
-func (tx *Tx) UserSessions(ctx context.Context, userID string) ([]SessionRow, error) {
+func (tx *sessionRows) UserSessions(ctx context.Context, userID string) ([]SessionRow, error) {
 	rows, err := tx.query(ctx, "SELECT id, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC", userID)
 	if err != nil {
 		return nil, classify("store.UserSessions", err)
@@ -108,13 +108,13 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 
 // SetSessionTOTPOffer keeps the authenticator secret offered to a session,
 // sealed, until a time (nil clears it).
-func (tx *Tx) SetSessionTOTPOffer(ctx context.Context, sessionID string, sealed []byte, until time.Time) error {
+func (tx *sessionRows) SetSessionTOTPOffer(ctx context.Context, sessionID string, sealed []byte, until time.Time) error {
 	return tx.updateOne(ctx, "store.SetSessionTOTPOffer", "UPDATE sessions SET totp_offer_ct = ?, totp_offer_until = ? WHERE id = ?", sealed, micro(until), sessionID)
 }
 
 // SessionTOTPOffer returns the secret offered to a session (nil for none)
 // and until when it may be confirmed.
-func (tx *Tx) SessionTOTPOffer(ctx context.Context, sessionID string) ([]byte, time.Time, error) {
+func (tx *sessionRows) SessionTOTPOffer(ctx context.Context, sessionID string) ([]byte, time.Time, error) {
 	var sealed []byte
 	var until int64
 	err := tx.queryRow(ctx, "SELECT totp_offer_ct, totp_offer_until FROM sessions WHERE id = ?", sessionID).Scan(&sealed, &until)
@@ -128,7 +128,7 @@ func (db *DB) TouchSession(ctx context.Context, id string, now time.Time) error 
 }
 
 // DeleteSession ends a session.
-func (tx *Tx) DeleteSession(ctx context.Context, id string) error {
+func (tx *sessionRows) DeleteSession(ctx context.Context, id string) error {
 	return tx.updateOne(ctx, "store.DeleteSession", "DELETE FROM sessions WHERE id = ?", id)
 }
 
@@ -145,7 +145,7 @@ func (db *DB) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Ti
 
 // DeleteSessionsExcept ends every session but keep ("" for none) and
 // returns how many ended.
-func (tx *Tx) DeleteSessionsExcept(ctx context.Context, keep string) (int, error) {
+func (tx *sessionRows) DeleteSessionsExcept(ctx context.Context, keep string) (int, error) {
 	res, err := tx.exec(ctx, "DELETE FROM sessions WHERE id <> ?", keep)
 	if err != nil {
 		return 0, classify("store.DeleteSessionsExcept", err)
@@ -155,7 +155,7 @@ func (tx *Tx) DeleteSessionsExcept(ctx context.Context, keep string) (int, error
 }
 
 // SessionOwner returns the user a session belongs to.
-func (tx *Tx) SessionOwner(ctx context.Context, id string) (string, error) {
+func (tx *sessionRows) SessionOwner(ctx context.Context, id string) (string, error) {
 	var user string
 	err := tx.queryRow(ctx, "SELECT user_id FROM sessions WHERE id = ?", id).Scan(&user)
 	return user, classify("store.SessionOwner", err)
@@ -163,7 +163,7 @@ func (tx *Tx) SessionOwner(ctx context.Context, id string) (string, error) {
 
 // UpdateSessionTokenKey moves a session to the user's new token key, so it
 // survives a password change that ends the others.
-func (tx *Tx) UpdateSessionTokenKey(ctx context.Context, id string, tokenKey []byte) error {
+func (tx *sessionRows) UpdateSessionTokenKey(ctx context.Context, id string, tokenKey []byte) error {
 	return tx.updateOne(ctx, "store.UpdateSessionTokenKey", "UPDATE sessions SET token_key = ? WHERE id = ?", tokenKey, id)
 }
 
@@ -171,8 +171,11 @@ func (tx *Tx) UpdateSessionTokenKey(ctx context.Context, id string, tokenKey []b
 // second factor at login, or a step-up) and moves it to a new token hash:
 // the token is rotated whenever the session gains privilege.
 // It returns the session's absolute end, for the new token's cookie.
-func (tx *Tx) VerifySession(ctx context.Context, id string, tokenHash []byte, now time.Time) (time.Time, error) {
+func (tx *sessionRows) VerifySession(ctx context.Context, id string, tokenHash []byte, now time.Time) (time.Time, error) {
 	var expires int64
 	err := tx.queryRow(ctx, "UPDATE sessions SET mfa_pending = 0, verified_at = ?, token_hash = ? WHERE id = ? RETURNING expires_at", now.UnixMicro(), tokenHash, id).Scan(&expires)
 	return fromMicro(expires), classify("store.VerifySession", err)
 }
+
+// sessionRows are the rows of sessions, one part of a Tx.
+type sessionRows struct{ *conn }

@@ -15,7 +15,7 @@ func (db *DB) TeamParents(ctx context.Context) (map[string]string, error) {
 }
 
 // TeamParentsTx is TeamParents inside tx.
-func (tx *Tx) TeamParentsTx(ctx context.Context) (map[string]string, error) {
+func (tx *teamRows) TeamParentsTx(ctx context.Context) (map[string]string, error) {
 	rows, err := tx.query(ctx, teamParentsQuery)
 	return scanTeamParents(rows, err)
 }
@@ -37,7 +37,7 @@ func scanTeamParents(rows *sql.Rows, err error) (map[string]string, error) {
 }
 
 // SetTeamParent places team under parent ("" makes it top-level).
-func (tx *Tx) SetTeamParent(ctx context.Context, team, parent string) error {
+func (tx *teamRows) SetTeamParent(ctx context.Context, team, parent string) error {
 	if _, err := tx.exec(ctx, "DELETE FROM team_parents WHERE team = ?", team); err != nil {
 		return classify("store.SetTeamParent", err)
 	}
@@ -47,3 +47,6 @@ func (tx *Tx) SetTeamParent(ctx context.Context, team, parent string) error {
 	_, err := tx.exec(ctx, "INSERT INTO team_parents (team, parent) VALUES (?, ?)", team, parent)
 	return classify("store.SetTeamParent", err)
 }
+
+// teamRows are the rows of the team tree, one part of a Tx.
+type teamRows struct{ *conn }

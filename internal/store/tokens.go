@@ -6,7 +6,7 @@ import (
 )
 
 // SetNameTokens replaces the name-token indexes of one subject.
-func (tx *Tx) SetNameTokens(ctx context.Context, kind, subjectID string, tokens [][]byte) error {
+func (tx *conn) SetNameTokens(ctx context.Context, kind, subjectID string, tokens [][]byte) error {
 	if _, err := tx.exec(ctx, "DELETE FROM name_tokens WHERE kind = ? AND subject_id = ?", kind, subjectID); err != nil {
 		return classify("store.SetNameTokens", err)
 	}
@@ -14,12 +14,12 @@ func (tx *Tx) SetNameTokens(ctx context.Context, kind, subjectID string, tokens 
 }
 
 // insertNameTokens adds tokens for many subjects in multi-row statements.
-func (tx *Tx) insertNameTokens(ctx context.Context, kind string, bySubject map[string][][]byte) error {
+func (tx *conn) insertNameTokens(ctx context.Context, kind string, bySubject map[string][][]byte) error {
 	return tx.insertIndex(ctx, "name_tokens", "token", kind, bySubject)
 }
 
 // SetTags replaces the tag indexes of one subject (nil removes them).
-func (tx *Tx) SetTags(ctx context.Context, kind, subjectID string, tags [][]byte) error {
+func (tx *conn) SetTags(ctx context.Context, kind, subjectID string, tags [][]byte) error {
 	if _, err := tx.exec(ctx, "DELETE FROM tag_index WHERE kind = ? AND subject_id = ?", kind, subjectID); err != nil {
 		return classify("store.SetTags", err)
 	}
@@ -28,7 +28,7 @@ func (tx *Tx) SetTags(ctx context.Context, kind, subjectID string, tags [][]byte
 
 // insertIndex adds (kind, subject, value) rows to a blind-index table
 // (name_tokens or tag_index) in multi-row statements.
-func (tx *Tx) insertIndex(ctx context.Context, table, column, kind string, bySubject map[string][][]byte) error {
+func (tx *conn) insertIndex(ctx context.Context, table, column, kind string, bySubject map[string][][]byte) error {
 	var args []any
 	flush := func() error {
 		if len(args) == 0 {
@@ -53,7 +53,7 @@ func (tx *Tx) insertIndex(ctx context.Context, table, column, kind string, bySub
 }
 
 // DeleteNameTokens removes a subject's name tokens.
-func (tx *Tx) DeleteNameTokens(ctx context.Context, kind, subjectID string) error {
+func (tx *conn) DeleteNameTokens(ctx context.Context, kind, subjectID string) error {
 	_, err := tx.exec(ctx, "DELETE FROM name_tokens WHERE kind = ? AND subject_id = ?", kind, subjectID)
 	return classify("store.DeleteNameTokens", err)
 }

@@ -34,25 +34,25 @@ func scanTransaction(row interface{ Scan(...any) error }) (TransactionRow, error
 }
 
 // InsertTransaction stores a transaction.
-func (tx *Tx) InsertTransaction(ctx context.Context, t TransactionRow) error {
+func (tx *transactionRows) InsertTransaction(ctx context.Context, t TransactionRow) error {
 	_, err := tx.exec(ctx, "INSERT INTO transactions ("+transactionColumns+") VALUES ("+placeholders(13)+")",
 		t.ID, t.CustomerID, t.Kind, t.Status, t.Currency, t.OccurredOn, t.ReferenceCT, t.DescriptionCT, t.AmountCT, t.PremiumCT, t.CreatedBy, t.CreatedAt.UnixMicro(), t.UpdatedAt.UnixMicro())
 	return classify("store.InsertTransaction", err)
 }
 
 // TransactionByID returns one transaction.
-func (tx *Tx) TransactionByID(ctx context.Context, id string) (TransactionRow, error) {
+func (tx *transactionRows) TransactionByID(ctx context.Context, id string) (TransactionRow, error) {
 	t, err := scanTransaction(tx.queryRow(ctx, "SELECT "+transactionColumns+" FROM transactions WHERE id = ?", id))
 	return t, classify("store.TransactionByID", err)
 }
 
 // SetTransactionStatus changes a transaction's status.
-func (tx *Tx) SetTransactionStatus(ctx context.Context, id, status string, now time.Time) error {
+func (tx *transactionRows) SetTransactionStatus(ctx context.Context, id, status string, now time.Time) error {
 	return tx.updateOne(ctx, "store.SetTransactionStatus", "UPDATE transactions SET status = ?, updated_at = ? WHERE id = ?", status, now.UnixMicro(), id)
 }
 
 // CustomerTransactions returns a customer's transactions, newest first.
-func (tx *Tx) CustomerTransactions(ctx context.Context, customerID string, limit int) ([]TransactionRow, error) {
+func (tx *transactionRows) CustomerTransactions(ctx context.Context, customerID string, limit int) ([]TransactionRow, error) {
 	rows, err := tx.query(ctx, "SELECT "+transactionColumns+" FROM transactions WHERE customer_id = ? ORDER BY occurred_on DESC, created_at DESC LIMIT ?", customerID, limit)
 	if err != nil {
 		return nil, classify("store.CustomerTransactions", err)
@@ -68,3 +68,6 @@ func (tx *Tx) CustomerTransactions(ctx context.Context, customerID string, limit
 	}
 	return out, classify("store.CustomerTransactions", rows.Err())
 }
+
+// transactionRows are the rows of purchase history, one part of a Tx.
+type transactionRows struct{ *conn }

@@ -49,7 +49,7 @@ func scanUser(row interface{ Scan(...any) error }) (UserRow, error) {
 }
 
 // InsertUser stores a new user. A taken email fails with Exist.
-func (tx *Tx) InsertUser(ctx context.Context, u UserRow) error {
+func (tx *userRows) InsertUser(ctx context.Context, u UserRow) error {
 	_, err := tx.exec(ctx, `INSERT INTO users (id, email_bidx, email_ct, role, team, password_hash, token_key, disabled, must_change_password, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.EmailIndex, u.EmailSealed, u.Role, u.Team, u.PasswordHash, u.TokenKey, boolInt(u.Disabled), boolInt(u.MustChangePassword), u.CreatedAt.UnixMicro(), u.UpdatedAt.UnixMicro())
@@ -57,19 +57,19 @@ func (tx *Tx) InsertUser(ctx context.Context, u UserRow) error {
 }
 
 // UserByEmailIndex finds a user by the blind index of their email.
-func (tx *Tx) UserByEmailIndex(ctx context.Context, idx []byte) (UserRow, error) {
+func (tx *userRows) UserByEmailIndex(ctx context.Context, idx []byte) (UserRow, error) {
 	u, err := scanUser(tx.queryRow(ctx, "SELECT "+userColumns+" FROM users u JOIN subject_keys k ON k.subject_id = u.id WHERE u.email_bidx = ?", idx))
 	return u, classify("store.UserByEmailIndex", err)
 }
 
 // UserByID finds a user by id.
-func (tx *Tx) UserByID(ctx context.Context, id string) (UserRow, error) {
+func (tx *userRows) UserByID(ctx context.Context, id string) (UserRow, error) {
 	u, err := scanUser(tx.queryRow(ctx, "SELECT "+userColumns+" FROM users u JOIN subject_keys k ON k.subject_id = u.id WHERE u.id = ?", id))
 	return u, classify("store.UserByID", err)
 }
 
 // ListUsers returns every user, oldest first.
-func (tx *Tx) ListUsers(ctx context.Context) ([]UserRow, error) {
+func (tx *userRows) ListUsers(ctx context.Context) ([]UserRow, error) {
 	rows, err := tx.query(ctx, "SELECT "+userColumns+" FROM users u JOIN subject_keys k ON k.subject_id = u.id ORDER BY u.created_at, u.id")
 	if err != nil {
 		return nil, classify("store.ListUsers", err)
@@ -87,25 +87,25 @@ func (tx *Tx) ListUsers(ctx context.Context) ([]UserRow, error) {
 }
 
 // UpdateUserRole sets a user's role.
-func (tx *Tx) UpdateUserRole(ctx context.Context, id, role string, now time.Time) error {
+func (tx *userRows) UpdateUserRole(ctx context.Context, id, role string, now time.Time) error {
 	return tx.updateOne(ctx, "store.UpdateUserRole", "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", role, now.UnixMicro(), id)
 }
 
 // UpdateUserDisabled disables or re-enables a user; a new token key ends
 // every session they have.
-func (tx *Tx) UpdateUserDisabled(ctx context.Context, id string, disabled bool, tokenKey []byte, now time.Time) error {
+func (tx *userRows) UpdateUserDisabled(ctx context.Context, id string, disabled bool, tokenKey []byte, now time.Time) error {
 	return tx.updateOne(ctx, "store.UpdateUserDisabled", "UPDATE users SET disabled = ?, token_key = ?, updated_at = ? WHERE id = ?", boolInt(disabled), tokenKey, now.UnixMicro(), id)
 }
 
 // SetUserTOTP stores a user's sealed TOTP secret and recovery-code hashes
 // (nil and "" remove them).
-func (tx *Tx) SetUserTOTP(ctx context.Context, id string, sealed []byte, recovery string, now time.Time) error {
+func (tx *userRows) SetUserTOTP(ctx context.Context, id string, sealed []byte, recovery string, now time.Time) error {
 	return tx.updateOne(ctx, "store.SetUserTOTP", "UPDATE users SET totp_ct = ?, totp_last_step = 0, recovery_hashes = ?, updated_at = ? WHERE id = ?", sealed, recovery, now.UnixMicro(), id)
 }
 
 // UseTOTPStep records the time step of a code just used, so that it cannot
 // be used again; it fails with Conflict if a later or equal step was used.
-func (tx *Tx) UseTOTPStep(ctx context.Context, id string, step int64) error {
+func (tx *userRows) UseTOTPStep(ctx context.Context, id string, step int64) error {
 	res, err := tx.exec(ctx, "UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?", step, id, step)
 	if err != nil {
 		return classify("store.UseTOTPStep", err)
@@ -117,18 +117,18 @@ func (tx *Tx) UseTOTPStep(ctx context.Context, id string, step int64) error {
 }
 
 // SetRecoveryHashes replaces the unused recovery-code hashes.
-func (tx *Tx) SetRecoveryHashes(ctx context.Context, id, hashes string) error {
+func (tx *userRows) SetRecoveryHashes(ctx context.Context, id, hashes string) error {
 	return tx.updateOne(ctx, "store.SetRecoveryHashes", "UPDATE users SET recovery_hashes = ? WHERE id = ?", hashes, id)
 }
 
 // RecordLogin notes a user's successful login.
-func (tx *Tx) RecordLogin(ctx context.Context, id string, now time.Time) error {
+func (tx *userRows) RecordLogin(ctx context.Context, id string, now time.Time) error {
 	return tx.updateOne(ctx, "store.RecordLogin", "UPDATE users SET last_login_at = ? WHERE id = ?", now.UnixMicro(), id)
 }
 
 // DormantUsers returns the ids of enabled users who have not logged in
 // since before (or, never having logged in, were created before it).
-func (tx *Tx) DormantUsers(ctx context.Context, before time.Time) ([]string, error) {
+func (tx *userRows) DormantUsers(ctx context.Context, before time.Time) ([]string, error) {
 	us := before.UnixMicro()
 	rows, err := tx.query(ctx, "SELECT id FROM users WHERE disabled = 0 AND ((last_login_at > 0 AND last_login_at < ?) OR (last_login_at = 0 AND created_at < ?))", us, us)
 	if err != nil {
@@ -147,18 +147,18 @@ func (tx *Tx) DormantUsers(ctx context.Context, before time.Time) ([]string, err
 }
 
 // UpdateUserLocale sets a user's UI language.
-func (tx *Tx) UpdateUserLocale(ctx context.Context, id, locale string, now time.Time) error {
+func (tx *userRows) UpdateUserLocale(ctx context.Context, id, locale string, now time.Time) error {
 	return tx.updateOne(ctx, "store.UpdateUserLocale", "UPDATE users SET locale = ?, updated_at = ? WHERE id = ?", locale, now.UnixMicro(), id)
 }
 
 // UpdateUserTeam sets a user's team ("" for none).
-func (tx *Tx) UpdateUserTeam(ctx context.Context, id, team string, now time.Time) error {
+func (tx *userRows) UpdateUserTeam(ctx context.Context, id, team string, now time.Time) error {
 	return tx.updateOne(ctx, "store.UpdateUserTeam", "UPDATE users SET team = ?, updated_at = ? WHERE id = ?", team, now.UnixMicro(), id)
 }
 
 // UpdateUserPassword sets a user's password hash and, when tokenKey is not
 // nil, their token key (ending every session they have).
-func (tx *Tx) UpdateUserPassword(ctx context.Context, id, hash string, tokenKey []byte, now time.Time) error {
+func (tx *userRows) UpdateUserPassword(ctx context.Context, id, hash string, tokenKey []byte, now time.Time) error {
 	if tokenKey == nil {
 		return tx.updateOne(ctx, "store.UpdateUserPassword", "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, now.UnixMicro(), id)
 	}
@@ -167,13 +167,13 @@ func (tx *Tx) UpdateUserPassword(ctx context.Context, id, hash string, tokenKey 
 
 // SetMustChangePassword says whether the user must change their password
 // before anything else.
-func (tx *Tx) SetMustChangePassword(ctx context.Context, id string, must bool) error {
+func (tx *userRows) SetMustChangePassword(ctx context.Context, id string, must bool) error {
 	return tx.updateOne(ctx, "store.SetMustChangePassword", "UPDATE users SET must_change_password = ? WHERE id = ?", boolInt(must), id)
 }
 
 // updateOne runs an UPDATE or DELETE that must touch exactly one row; none
 // is NotExist.
-func (tx *Tx) updateOne(ctx context.Context, op, query string, args ...any) error {
+func (tx *conn) updateOne(ctx context.Context, op, query string, args ...any) error {
 	res, err := tx.exec(ctx, query, args...)
 	if err != nil {
 		return classify(op, err)
@@ -204,3 +204,6 @@ func micro(t time.Time) int64 {
 	}
 	return t.UnixMicro()
 }
+
+// userRows are the rows of users, one part of a Tx.
+type userRows struct{ *conn }

@@ -42,25 +42,25 @@ func scanVisit(row interface{ Scan(...any) error }) (VisitRow, error) {
 }
 
 // InsertVisit stores a planned visit.
-func (tx *Tx) InsertVisit(ctx context.Context, v VisitRow) error {
+func (tx *visitRows) InsertVisit(ctx context.Context, v VisitRow) error {
 	_, err := tx.exec(ctx, "INSERT INTO visits (id, company_id, rep_id, planned_for, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
 		v.ID, v.CompanyID, v.RepID, v.PlannedFor, v.CreatedAt.UnixMicro(), v.UpdatedAt.UnixMicro())
 	return classify("store.InsertVisit", err)
 }
 
 // UpdateVisit records check-in, check-out and notes.
-func (tx *Tx) UpdateVisit(ctx context.Context, v VisitRow) error {
+func (tx *visitRows) UpdateVisit(ctx context.Context, v VisitRow) error {
 	return tx.updateOne(ctx, "store.UpdateVisit", `UPDATE visits SET checkin_at = ?, checkout_at = ?, checkin_loc_ct = ?, checkout_loc_ct = ?, notes_ct = ?, updated_at = ? WHERE id = ?`,
 		optMicro(v.CheckinAt), optMicro(v.CheckoutAt), v.CheckinLocCT, v.CheckoutLocCT, v.NotesCT, v.UpdatedAt.UnixMicro(), v.ID)
 }
 
 // DeleteVisit removes a visit and its photos.
-func (tx *Tx) DeleteVisit(ctx context.Context, id string) error {
+func (tx *visitRows) DeleteVisit(ctx context.Context, id string) error {
 	return tx.updateOne(ctx, "store.DeleteVisit", "DELETE FROM visits WHERE id = ?", id)
 }
 
 // VisitByID returns one visit.
-func (tx *Tx) VisitByID(ctx context.Context, id string) (VisitRow, error) {
+func (tx *visitRows) VisitByID(ctx context.Context, id string) (VisitRow, error) {
 	v, err := scanVisit(tx.queryRow(ctx, visitSelect+" WHERE v.id = ?", id))
 	return v, classify("store.VisitByID", err)
 }
@@ -74,7 +74,7 @@ type VisitFilter struct {
 }
 
 // ListVisits returns visits matching f by planned day.
-func (tx *Tx) ListVisits(ctx context.Context, f VisitFilter) ([]VisitRow, error) {
+func (tx *visitRows) ListVisits(ctx context.Context, f VisitFilter) ([]VisitRow, error) {
 	q := visitSelect + " WHERE v.planned_for >= ? AND v.planned_for <= ?"
 	args := []any{f.From, f.To}
 	if f.RepID != "" {
@@ -112,14 +112,14 @@ type AttachmentRow struct {
 }
 
 // InsertAttachment stores an attachment.
-func (tx *Tx) InsertAttachment(ctx context.Context, a AttachmentRow) error {
+func (tx *visitRows) InsertAttachment(ctx context.Context, a AttachmentRow) error {
 	_, err := tx.exec(ctx, "INSERT INTO attachments (id, visit_id, content_type, size, data_ct, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		a.ID, a.VisitID, a.ContentType, a.Size, a.DataCT, a.CreatedBy, a.CreatedAt.UnixMicro())
 	return classify("store.InsertAttachment", err)
 }
 
 // Attachments lists a visit's attachments without their data.
-func (tx *Tx) Attachments(ctx context.Context, visitID string) ([]AttachmentRow, error) {
+func (tx *visitRows) Attachments(ctx context.Context, visitID string) ([]AttachmentRow, error) {
 	rows, err := tx.query(ctx, "SELECT id, visit_id, content_type, size, created_by, created_at FROM attachments WHERE visit_id = ? ORDER BY created_at", visitID)
 	if err != nil {
 		return nil, classify("store.Attachments", err)
@@ -139,7 +139,7 @@ func (tx *Tx) Attachments(ctx context.Context, visitID string) ([]AttachmentRow,
 }
 
 // AttachmentByID returns one attachment with its sealed data.
-func (tx *Tx) AttachmentByID(ctx context.Context, id string) (AttachmentRow, error) {
+func (tx *visitRows) AttachmentByID(ctx context.Context, id string) (AttachmentRow, error) {
 	var a AttachmentRow
 	var created int64
 	err := tx.queryRow(ctx, "SELECT id, visit_id, content_type, size, data_ct, created_by, created_at FROM attachments WHERE id = ?", id).
@@ -147,3 +147,6 @@ func (tx *Tx) AttachmentByID(ctx context.Context, id string) (AttachmentRow, err
 	a.CreatedAt = fromMicro(created)
 	return a, classify("store.AttachmentByID", err)
 }
+
+// visitRows are the rows of store visits and their photos, one part of a Tx.
+type visitRows struct{ *conn }

@@ -186,3 +186,21 @@ type ownerReader interface {
 }
 
 var _ ownerReader = (*store.Tx)(nil)
+
+// placeNew is where a new record of obj goes, shared by every create of a
+// customer or company: its owner and team — the actor's own (none for the
+// command line), or the owner that ownerID names — and the decision on
+// creating it there, whose fields say what the actor may set.
+func (s *base) placeNew(ctx context.Context, a authz.Actor, obj authz.Object, ownerID *string) (owner, team string, d authz.Decision, err error) {
+	owner, team = a.UserID, a.Team
+	if owner == authz.SystemUserID {
+		owner, team = "", ""
+	}
+	if ownerID != nil && *ownerID != owner {
+		owner = *ownerID
+		if team, err = s.ownerTeam(ctx, owner); err != nil {
+			return "", "", authz.Decision{}, err
+		}
+	}
+	return owner, team, authz.Decide(a, authz.ActionCreate, authz.Resource{Object: obj, OwnerID: owner, OwnerTeam: team}), nil
+}

@@ -39,18 +39,10 @@ func (s *Companies) CreateCompany(ctx context.Context, a authz.Actor, in crm.Com
 	if err := in.Normalise(true); err != nil {
 		return crm.Company{}, err
 	}
-	owner, team := a.UserID, a.Team
-	if owner == authz.SystemUserID {
-		owner, team = "", ""
+	owner, team, d, err := s.placeNew(ctx, a, authz.ObjectCompany, in.OwnerID)
+	if err != nil {
+		return crm.Company{}, err
 	}
-	if in.OwnerID != nil && *in.OwnerID != owner {
-		owner = *in.OwnerID
-		var err error
-		if team, err = s.ownerTeam(ctx, owner); err != nil {
-			return crm.Company{}, err
-		}
-	}
-	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCompany, OwnerID: owner, OwnerTeam: team})
 	if !d.Allowed {
 		return crm.Company{}, errs.E(errs.Permission, "you may not create this company")
 	}

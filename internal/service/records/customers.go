@@ -44,18 +44,10 @@ func (s *Customers) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cu
 	if err := in.Normalise(true); err != nil {
 		return crm.Customer{}, err
 	}
-	owner, team := a.UserID, a.Team
-	if owner == authz.SystemUserID {
-		owner, team = "", ""
+	owner, team, d, err := s.placeNew(ctx, a, authz.ObjectCustomer, in.OwnerID)
+	if err != nil {
+		return crm.Customer{}, err
 	}
-	if in.OwnerID != nil && *in.OwnerID != owner {
-		owner = *in.OwnerID
-		var err error
-		if team, err = s.ownerTeam(ctx, owner); err != nil {
-			return crm.Customer{}, err
-		}
-	}
-	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: owner, OwnerTeam: team})
 	if !d.Allowed {
 		if authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer}).Allowed {
 			return crm.Customer{}, errs.InvalidField("owner_id", "you may only create customers you own")

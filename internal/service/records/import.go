@@ -87,11 +87,10 @@ type importRow struct {
 // import itself is audited with its counts, also when nothing is stored.
 func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Reader, opt ImportOptions) (ImportReport, error) {
 	rep := ImportReport{DryRun: opt.DryRun, Duplicates: []ImportProblem{}, Problems: []ImportProblem{}}
-	owner, team := a.UserID, a.Team
-	if owner == authz.SystemUserID {
-		owner, team = "", ""
+	owner, team, d, err := s.placeNew(ctx, a, authz.ObjectCustomer, nil)
+	if err != nil {
+		return rep, err
 	}
-	d := authz.Decide(a, authz.ActionCreate, authz.Resource{Object: authz.ObjectCustomer, OwnerID: owner, OwnerTeam: team})
 	if !d.Allowed {
 		return rep, errs.E(errs.Permission, "you may not create customers")
 	}
