@@ -96,7 +96,7 @@ func runJob(ctx context.Context, tx *store.Tx, fn readFunc) (events []audit.Even
 	return fn(ctx, tx)
 }
 
-// audited runs fn in the next batch and waits until its events are
+// Audited runs fn in the next batch and waits until its events are
 // committed. If the caller's context ends first, it returns at once; the
 // read may still be recorded, but nothing is returned.
 func (s *Core) Audited(ctx context.Context, fn readFunc) error {

@@ -1,3 +1,10 @@
+// Package core is what every domain service of Strongroom shares: the
+// transaction that carries a change with its audit events (WithTx, and
+// Change for a domain that names its store interface), the group-committed
+// audited reads (Audited, Read), audit recording (Record, Append), refusals
+// (Refuse, May, InScope, RecordRefusal), access to the subjects' keys and
+// users (CustomerInScope, OpenUser), the approval gate (UseGrant), step-up,
+// paging, the mail texts and the clock. It holds no use case of its own.
 package core
 
 import (
@@ -120,7 +127,7 @@ func (s *Core) MailConfigured() bool {
 	return !none
 }
 
-// link is an absolute address in the web UI, with an optional token.
+// Link is an absolute address in the web UI, with an optional token.
 func (s *Core) Link(path, token string) string {
 	if token != "" {
 		path += "?token=" + url.QueryEscape(token)
@@ -157,7 +164,7 @@ func (s *Core) checkKeyring(ctx context.Context) error {
 	})
 }
 
-// record appends one audit event for actor inside tx.
+// Record appends one audit event for actor inside tx.
 func (s *Core) Record(ctx context.Context, tx audit.Appender, a authz.Actor, action, objType, objID string, fields []string, outcome, reason string) error {
 	return s.Append(ctx, tx, Event(a, action, objType, objID, fields, outcome, reason))
 }
@@ -166,7 +173,7 @@ func (s *Core) Append(ctx context.Context, tx audit.Appender, events ...audit.Ev
 	if err := audit.Append(ctx, tx, s.Now(), events...); err != nil {
 		return errs.Wrap(errs.Unavailable, "service.audit", "the audit log cannot be written, so the request was refused", err)
 	}
-	pendRefusals(ctx, events) // recorded once the transaction commits (withTx)
+	pendRefusals(ctx, events) // recorded once the transaction commits (WithTx)
 	return nil
 }
 

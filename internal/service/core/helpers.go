@@ -14,13 +14,13 @@ import (
 	"strongroom.dev/strongroom/internal/store"
 )
 
-// customerRes is the authz resource for a stored customer.
+// CustomerRes is the authz resource for a stored customer.
 func CustomerRes(row store.CustomerRow) authz.Resource {
 	return authz.Resource{Object: authz.ObjectCustomer, ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam}
 }
 
-// customerInScope loads customer id for action. A customer the actor may
-// not read is refused (recorded as denied; withTx then answers "not
+// CustomerInScope loads customer id for action. A customer the actor may
+// not read is refused (recorded as denied; WithTx then answers "not
 // found"), exactly like a missing one.
 func (s *Core) CustomerInScope(ctx context.Context, tx CustomerStore, a authz.Actor, id, action string) (store.CustomerRow, error) {
 	return InScope(ctx, s, tx, a, id, action, Scope[store.CustomerRow]{Object: "customer", Load: tx.CustomerByID, Resource: CustomerRes, NotFound: ErrCustomerNotFound})
@@ -42,7 +42,7 @@ func (s *Core) OpenUser(u store.UserRow) (User, error) {
 	return out, nil
 }
 
-// notFound turns a store NotExist into a public "<what> not found".
+// NotFound turns a store NotExist into a public "<what> not found".
 func NotFound(err error, what string) error {
 	if errs.Is(err, errs.NotExist) {
 		return errs.Wrap(errs.NotExist, "service", what+" not found", err)
@@ -50,7 +50,7 @@ func NotFound(err error, what string) error {
 	return err
 }
 
-// disableUser disables u in tx, ending every session, audited with why.
+// DisableUser disables u in tx, ending every session, audited with why.
 // The last enabled administrator is kept (ErrLastAdmin).
 func (s *Core) DisableUser(ctx context.Context, tx UserStore, a authz.Actor, u store.UserRow, why string) error {
 	if !u.Disabled && authz.HasRole(u.Role, authz.RoleAdmin) {
@@ -68,7 +68,7 @@ func (s *Core) DisableUser(ctx context.Context, tx UserStore, a authz.Actor, u s
 	return s.Record(ctx, tx, a, "user.disable", "user", u.ID, []string{"disabled"}, audit.Success, why)
 }
 
-// requireStepUp refuses a sensitive action unless the actor's session
+// RequireStepUp refuses a sensitive action unless the actor's session
 // proved its user within authz.StepUpWindow.
 func (s *Core) RequireStepUp(a authz.Actor) error {
 	if a.SteppedUp(s.Now()) {
@@ -77,7 +77,7 @@ func (s *Core) RequireStepUp(a authz.Actor) error {
 	return errs.E(errs.StepUp, "this action needs you to confirm it is you: give your authenticator code (or, without one, your password) again, then retry within 5 minutes")
 }
 
-// checkRoles validates and normalises roles to assign, separated by
+// CheckRoles validates and normalises roles to assign, separated by
 // commas: each built-in, or defined and not retired.
 func (s *Core) CheckRoles(ctx context.Context, roles string) (string, error) {
 	list := authz.RolesOf(roles)
@@ -95,7 +95,7 @@ func (s *Core) CheckRoles(ctx context.Context, roles string) (string, error) {
 	return authz.JoinRoles(list), nil
 }
 
-// checkRole validates a role to assign: built-in, or defined and not
+// CheckRole validates a role to assign: built-in, or defined and not
 // retired.
 func (s *Core) CheckRole(ctx context.Context, role string) error {
 	if authz.ValidRole(role) {
@@ -115,7 +115,7 @@ func (s *Core) CheckRole(ctx context.Context, role string) error {
 	return errs.InvalidField("role", "role must be one of: "+strings.Join(names, ", ")+", or a role defined on the roles page")
 }
 
-// definedGrants reads the grants of the actor's roles that are not built
+// DefinedGrants reads the grants of the actor's roles that are not built
 // in, for authz.Actor.Defined. A retired or missing role grants nothing.
 func (s *Core) DefinedGrants(ctx context.Context, roles []authz.Role) (map[authz.Role]map[authz.Object]authz.Grant, error) {
 	var out map[authz.Role]map[authz.Object]authz.Grant
@@ -143,7 +143,7 @@ func (s *Core) DefinedGrants(ctx context.Context, roles []authz.Role) (map[authz
 	return out, nil
 }
 
-// useGrant spends an approval of kind for the actor on object id (and
+// UseGrant spends an approval of kind for the actor on object id (and
 // field) in tx, when a rule for kind exists; without an approval it
 // refuses with ApprovalNeeded.
 func (s *Core) UseGrant(ctx context.Context, tx GrantStore, a authz.Actor, kind, id, field, what string) error {

@@ -64,7 +64,7 @@ type MailData struct {
 	Role    string
 }
 
-// composeMail renders the kind of email in locale (English when unknown).
+// ComposeMail renders the kind of email in locale (English when unknown).
 func ComposeMail(kind, locale, to string, d MailData) mail.Message {
 	texts := mailTexts[kind]
 	t, ok := texts[locale]

@@ -12,7 +12,7 @@ import (
 	"strongroom.dev/strongroom/internal/store"
 )
 
-// scopeFilter turns a collection decision's scope into the owner or team a
+// ScopeFilter turns a collection decision's scope into the owner or team a
 // list must be limited to ("" for no limit). A team-scoped actor without a
 // team reaches only their own records.
 func ScopeFilter(a authz.Actor, d authz.Decision) (owner string, teams []string) {
@@ -25,7 +25,7 @@ func ScopeFilter(a authz.Actor, d authz.Decision) (owner string, teams []string)
 	return "", nil
 }
 
-// pageLimit checks a requested page size: 0 means the default.
+// PageLimit checks a requested page size: 0 means the default.
 func PageLimit(n int) (int, error) {
 	switch {
 	case n == 0:
@@ -36,7 +36,7 @@ func PageLimit(n int) (int, error) {
 	return n, nil
 }
 
-// cutPage trims rows fetched with one row more than want, and returns the
+// CutPage trims rows fetched with one row more than want, and returns the
 // cursor of the next page when there is one.
 func CutPage[T any](rows []T, want int, cursor func(T) store.Cursor) ([]T, string) {
 	if len(rows) <= want {

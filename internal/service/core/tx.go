@@ -10,9 +10,9 @@ import (
 	"strongroom.dev/strongroom/internal/store"
 )
 
-// withTx is the one way a service method runs a change: fn in a write
+// WithTx is the one way a service method runs a change: fn in a write
 // transaction with its audit events. fn refuses an attempt by returning
-// refuse's error: the transaction then still commits, so the refused
+// Refuse's error: the transaction then still commits, so the refused
 // attempt stays in the audit log, and the caller gets the refusal's answer.
 // Any other error rolls everything back.
 func (s *Core) WithTx(ctx context.Context, fn func(tx *store.Tx) error) error {
@@ -33,15 +33,15 @@ func (s *Core) WithTx(ctx context.Context, fn func(tx *store.Tx) error) error {
 	return answer
 }
 
-// denial is a refusal already recorded in the transaction: withTx commits
+// denial is a refusal already recorded in the transaction: WithTx commits
 // the record and answers with answer.
 type denial struct{ answer error }
 
 func (d denial) Error() string { return d.answer.Error() }
 func (d denial) Unwrap() error { return d.answer }
 
-// refuse records that a may not do action on an object (out of scope) and
-// returns the error that makes withTx keep that record and answer answer,
+// Refuse records that a may not do action on an object (out of scope) and
+// returns the error that makes WithTx keep that record and answer answer,
 // typically not-found, so that a record out of scope looks like none.
 func (s *Core) Refuse(ctx context.Context, tx audit.Appender, a authz.Actor, action, objType, objID string, answer error) error {
 	if err := s.Record(ctx, tx, a, action, objType, objID, nil, audit.Denied, "not in scope"); err != nil {
@@ -50,7 +50,7 @@ func (s *Core) Refuse(ctx context.Context, tx audit.Appender, a authz.Actor, act
 	return denial{answer}
 }
 
-// answerDenial gives a refusal another answer (a task whose customer is
+// AnswerDenial gives a refusal another answer (a task whose customer is
 // out of scope is itself not found); other errors pass unchanged.
 func AnswerDenial(err, answer error) error {
 	if errors.As(err, new(denial)) {
@@ -59,7 +59,7 @@ func AnswerDenial(err, answer error) error {
 	return err
 }
 
-// may refuses, with why, an actor whom authz.Decide does not allow act on
+// May refuses, with why, an actor whom authz.Decide does not allow act on
 // objects of kind obj at all: the check that opens every administrative
 // method (users, roles, rules, the audit log).
 func May(a authz.Actor, act authz.Action, obj authz.Object, why string) error {
@@ -69,7 +69,7 @@ func May(a authz.Actor, act authz.Action, obj authz.Object, why string) error {
 	return errs.E(errs.Permission, why)
 }
 
-// scope describes how to load one kind of record and decide on it: its
+// Scope describes how to load one kind of record and decide on it: its
 // audit object type, its loader, its authz resource and the answer given
 // when it is out of scope.
 type Scope[R any] struct {
@@ -79,7 +79,7 @@ type Scope[R any] struct {
 	NotFound error                                           // the answer when it is missing or out of scope
 }
 
-// inScope loads record id for action if the actor may read it; a record
+// InScope loads record id for action if the actor may read it; a record
 // out of scope is refused (recorded as denied, answered as not found), as
 // is one that does not exist. Customers, companies and visits share it.
 func InScope[R any](ctx context.Context, s *Core, tx audit.Appender, a authz.Actor, id, action string, sc Scope[R]) (R, error) {

@@ -51,7 +51,7 @@ func totpOfferPlace(sessionID string) fieldcrypt.Place {
 // keeps it, sealed under the user's key, as this session's pending
 // enrolment for totpOfferFor: only that secret can be confirmed, never one
 // the client chose. Adding or replacing an authenticator needs a fresh
-// proof of the user (requireStepUp), with their second factor if they have
+// proof of the user (core.RequireStepUp), with their second factor if they have
 // one.
 func (s *Sessions) BeginTOTP(ctx context.Context, a authz.Actor) (TOTPEnrolment, error) {
 	me, err := s.me(ctx, a)

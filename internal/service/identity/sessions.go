@@ -116,7 +116,7 @@ func (s *Sessions) Sessions(ctx context.Context, a authz.Actor, userID string) (
 
 // EndSession ends one session: one's own, or any for an administrator.
 // Like every way of ending other sessions it needs a fresh proof of the
-// user (requireStepUp), so that a stolen session cannot throw its owner
+// user (core.RequireStepUp), so that a stolen session cannot throw its owner
 // out; logging out of one's own session needs none.
 func (s *Sessions) EndSession(ctx context.Context, a authz.Actor, sessionID string) error {
 	if !crm.ValidID(sessionID) {

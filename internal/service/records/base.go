@@ -69,7 +69,7 @@ func (s *base) insertActivity(ctx context.Context, tx activityWriter, a authz.Ac
 	return s.c.Record(ctx, tx, a, "activity.create", object, objectID, []string{"activity." + in.Kind}, audit.Success, r.ID)
 }
 
-// companyInScope loads a company for action, like customerInScope.
+// companyInScope loads a company for action, like core.CustomerInScope.
 func (s *base) companyInScope(ctx context.Context, tx companyReader, a authz.Actor, id, action string) (store.CompanyRow, error) {
 	return core.InScope(ctx, s.c, tx, a, id, action, core.Scope[store.CompanyRow]{Object: "company", Load: tx.CompanyByID, Resource: companyRes, NotFound: errCompanyNotFound})
 }

@@ -26,7 +26,7 @@ func mayOpenDeals(a authz.Actor) bool {
 	return d.Allowed && d.Field(crm.DealAmount) >= authz.Write && d.Field(crm.DealTitle) >= authz.Write
 }
 
-// dealInScope loads a deal for action, like customerInScope.
+// dealInScope loads a deal for action, like core.CustomerInScope.
 func (s *Deals) dealInScope(ctx context.Context, tx dealStore, a authz.Actor, id, action string) (store.DealRow, error) {
 	return core.InScope(ctx, s.c, tx, a, id, action, core.Scope[store.DealRow]{Object: "deal", Load: tx.DealByID, Resource: dealRes, NotFound: errDealNotFound})
 }

@@ -69,7 +69,7 @@ func (s *Visits) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID,
 	return v, nil
 }
 
-// visitInScope loads a visit the actor may read, like customerInScope.
+// visitInScope loads a visit the actor may read, like core.CustomerInScope.
 func (s *Visits) visitInScope(ctx context.Context, tx visitStore, a authz.Actor, id, action string) (store.VisitRow, error) {
 	if !crm.ValidID(id) {
 		return store.VisitRow{}, errVisitNotFound
