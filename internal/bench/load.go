@@ -20,7 +20,7 @@ import (
 // target is one HTTPS server the load reaches, over keep-alive HTTP/1.1
 // connections (at most conns of them).
 type target struct {
-	base   string // https://127.0.0.1:PORT
+	base   string       // https://127.0.0.1:PORT
 	client *http.Client // keep-alive, for the load
 	fresh  *http.Client // a new connection per request, for logins
 	proc   *child

@@ -6,9 +6,10 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 )
 
 // Result is one measured operation. Rates and latencies count the answers
@@ -87,8 +88,7 @@ func (rep Report) WriteJSON(w io.Writer) error {
 func (rep Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "strongroom bench: %s, %d server(s), %d customers (seeded in %s), %d connections, %s per operation\n",
 		rep.Engine, rep.Servers, rep.Customers, rep.SeedTook.Round(10*time.Millisecond), rep.Conns, rep.Duration)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "operation\treq/s\tp50\tp99\terrors\tserver RSS\tvs bare\tfirst error / note\t")
+	rows := [][]string{{"operation", "req/s", "p50", "p99", "errors", "server RSS", "vs bare", "first error / note"}}
 	for _, r := range rep.Results {
 		rate, p50, p99, vs := "-", "-", "-", "-"
 		if r.Requests > 0 {
@@ -102,10 +102,31 @@ func (rep Report) WriteTable(w io.Writer) error {
 		if r.FirstErr != "" {
 			note = strings.TrimSpace(r.FirstErr + "  " + note)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t\n", r.Op, rate, p50, p99, r.Errors, fmtRSS(r.RSS), vs, clip(note, 90))
+		rows = append(rows, []string{r.Op, rate, p50, p99, strconv.Itoa(r.Errors), fmtRSS(r.RSS), vs, clip(note, 90)})
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	// The operation and the note read left to right; numbers line up right.
+	width := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, c := range row {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, row := range rows {
+		var b strings.Builder
+		for i, c := range row {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			switch {
+			case i == 0:
+				b.WriteString(c + pad)
+			case i == len(row)-1:
+				b.WriteString("  " + c)
+			default:
+				b.WriteString("  " + pad + c)
+			}
+		}
+		if _, err := fmt.Fprintln(w, strings.TrimRight(b.String(), " ")); err != nil {
+			return err
+		}
 	}
 	if len(rep.PeakRSS) > 0 {
 		fmt.Fprintf(w, "server peak RSS (VmHWM): %s\n", fmtRSS(rep.PeakRSS))
