@@ -2,6 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
 	"log/slog"
 	"os/signal"
 	"syscall"
@@ -29,7 +33,15 @@ func benchCmd(ctx context.Context, args []string, env Env) error {
 	fs.BoolVar(&o.JSON, "json", false, "print JSON instead of a table")
 	bare := fs.String("bare-server", "", "internal: serve the bare handler on this loopback address")
 	tlsDir := fs.String("tls-dir", "", "internal: the bare handler's certificate directory")
+	// A mistake in the flags is one line (parse's); the flag list only
+	// when asked for with -h.
+	fs.SetOutput(io.Discard)
 	if err := parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(env.Stderr)
+			fmt.Fprintln(env.Stderr, "Usage of strongroom bench:")
+			fs.PrintDefaults()
+		}
 		return err
 	}
 	if *bare != "" {
