@@ -179,6 +179,7 @@ func Run(ctx context.Context, o Options, d Deps) (err error) {
 		return err
 	}
 	l.auth = "Bearer " + token
+	fmt.Fprintf(d.Stderr, "finding the ids of %d seeded customers (searching by email)...\n", min(o.Customers, 1000))
 	if l.ids, err = l.collectIDs(ctx, min(o.Customers, 1000)); err != nil {
 		return err
 	}
