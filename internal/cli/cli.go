@@ -42,6 +42,8 @@ Usage:
       --min-password-length 12 (8-64) is the shortest password accepted.
       --access-review-days 91 (0 never) starts an access review campaign that often.
       --bulk-export-rows 1000: larger exports need approval once an admin sets levels for it.
+      --rate-per-address 200: requests a second each client address may send (bursts
+      of twice that); 0 no limit, e.g. behind a proxy that limits, or for load tests.
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:
       --smtp-host H [--smtp-port 587] [--smtp-user U] [--smtp-from ADDR]
       [--smtp-starttls required|none] [--smtp-ca PEM]; the relay's password only
@@ -85,6 +87,13 @@ Usage:
       PostgreSQL run it as the schema's owner, and serve as a role that may not
       change the schema (docs/SECURITY.md, docs/postgres-roles.sql); serve still
       migrates by itself when it may.
+  strongroom bench [--customers 10000] [--conns 8] [--duration 10s] [--import-rows N]
+                   [--postgres URL [--servers 2]] [--keep] [--json]
+      Measure speed: seed a scratch database with customers (through the import's
+      service path), start real servers as child processes on loopback, and drive
+      the API over HTTPS for --duration per operation (get by id, list, search,
+      create, a login storm, optionally an import), next to a bare TLS handler.
+      Prints req/s, p50, p99, errors and server memory per operation.
   strongroom version
 
 Built-in roles: admin, manager, sales, finance, marketing, support, counsellor,
@@ -93,7 +102,7 @@ Environment: STRONGROOM_ADDR, STRONGROOM_DATA, STRONGROOM_DB, STRONGROOM_TLS_CER
 STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON, STRONGROOM_DISABLE_UNUSED_DAYS, STRONGROOM_PUBLIC_URL,
 STRONGROOM_SMTP_HOST, STRONGROOM_SMTP_PORT, STRONGROOM_SMTP_USER, STRONGROOM_SMTP_FROM,
 STRONGROOM_SMTP_STARTTLS, STRONGROOM_SMTP_CA, STRONGROOM_IDLE_TIMEOUT, STRONGROOM_SESSION_MAX,
-STRONGROOM_MIN_PASSWORD_LENGTH, STRONGROOM_ACCESS_REVIEW_DAYS, STRONGROOM_BULK_EXPORT_ROWS stand in for the flags of the same names;
+STRONGROOM_MIN_PASSWORD_LENGTH, STRONGROOM_ACCESS_REVIEW_DAYS, STRONGROOM_BULK_EXPORT_ROWS, STRONGROOM_RATE_PER_ADDRESS stand in for the flags of the same names;
 STRONGROOM_SMTP_PASSWORD is the relay's password.
 Run "strongroom COMMAND -h" for a command's flags.
 `
@@ -127,6 +136,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = roleCmd(ctx, args[1:], env)
 	case "team":
 		err = teamCmd(ctx, args[1:], env)
+	case "bench":
+		err = benchCmd(ctx, args[1:], env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "strongroom", Version)
 	case "help", "-h", "--help":

@@ -38,6 +38,10 @@ type Config struct {
 	// BulkExportRows: an export of more customers needs approval, when an
 	// admin has set approval levels for bulk exports.
 	BulkExportRows int
+	// RatePerAddress is the steady requests per second each client address
+	// may send (bursts of twice that); 0 means no limit (for load tests
+	// behind a trusted proxy that limits instead).
+	RatePerAddress int
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -54,10 +58,13 @@ type SMTP struct {
 // Defaults reads the STRONGROOM_* environment over the built-in defaults.
 func Defaults(getenv func(string) string) Config {
 	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data", DisableUnusedDays: 90, AccessReviewDays: 91,
-		IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour, MinPassword: 12, BulkExportRows: 1000,
+		IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour, MinPassword: 12, BulkExportRows: 1000, RatePerAddress: 200,
 		SMTP: SMTP{Port: 587, StartTLS: "required", From: "Strongroom <strongroom@localhost>"}}
 	if v, err := strconv.Atoi(getenv("STRONGROOM_BULK_EXPORT_ROWS")); err == nil {
 		c.BulkExportRows = v
+	}
+	if v, err := strconv.Atoi(getenv("STRONGROOM_RATE_PER_ADDRESS")); err == nil {
+		c.RatePerAddress = v
 	}
 	if v, err := strconv.Atoi(getenv("STRONGROOM_ACCESS_REVIEW_DAYS")); err == nil {
 		c.AccessReviewDays = v
@@ -127,6 +134,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions unused this long, 1m to 30m (env STRONGROOM_IDLE_TIMEOUT)")
 	fs.DurationVar(&c.AbsoluteTimeout, "session-max", c.AbsoluteTimeout, "end every session this long after login, 1h to 12h (env STRONGROOM_SESSION_MAX)")
 	fs.IntVar(&c.MinPassword, "min-password-length", c.MinPassword, "shortest password accepted, 8 to 64 characters (env STRONGROOM_MIN_PASSWORD_LENGTH)")
+	fs.IntVar(&c.RatePerAddress, "rate-per-address", c.RatePerAddress, "requests per second each client address may send on average (bursts of twice that); 0 no limit (env STRONGROOM_RATE_PER_ADDRESS)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
 	fs.IntVar(&c.DisableUnusedDays, "disable-unused-days", c.DisableUnusedDays, "disable accounts unused for more than this many days; 0 never (env STRONGROOM_DISABLE_UNUSED_DAYS)")
@@ -148,6 +156,9 @@ func (c Config) Validate() error {
 	}
 	if c.BulkExportRows < 1 || c.BulkExportRows > 1_000_000 {
 		return errors.New("--bulk-export-rows must be between 1 and 1000000")
+	}
+	if c.RatePerAddress < 0 || c.RatePerAddress > 1_000_000 {
+		return errors.New("--rate-per-address must be between 0 (no limit) and 1000000")
 	}
 	if c.AccessReviewDays < 0 || c.AccessReviewDays > 3650 {
 		return errors.New("--access-review-days must be between 0 and 3650")

@@ -55,8 +55,10 @@ type Recorder interface {
 }
 
 // New wraps h in the middleware chain and returns a server for it.
-// Refusals by the middleware are recorded with rec.
-func New(h http.Handler, cert tls.Certificate, log *slog.Logger, rec Recorder) *Server {
+// Refusals by the middleware are recorded with rec. Each client address
+// may send ratePerAddress requests a second on average (bursts of twice
+// that); 0 means no limit.
+func New(h http.Handler, cert tls.Certificate, log *slog.Logger, rec Recorder, ratePerAddress int) *Server {
 	refuse := refuser(h, log, rec)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +66,7 @@ func New(h http.Handler, cert tls.Certificate, log *slog.Logger, rec Recorder) *
 		refuse(r, core.RefusedCrossOrigin, msg)
 		httpx.WriteError(w, r, log, errs.E(errs.Permission, msg))
 	}))
-	chain := recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, refuse, cop.Handler(h))))))
+	chain := recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, refuse, ratePerAddress, cop.Handler(h))))))
 	return &Server{
 		log: log,
 		srv: &http.Server{
@@ -196,8 +198,11 @@ func refuser(h http.Handler, log *slog.Logger, rec Recorder) refuseFunc {
 // limitPerClient bounds each client address to a steady request rate with
 // bursts, so one client cannot take the server from everyone else. A
 // refusal is recorded (at most once per address a minute; see
-// service.RecordRefusal).
-func limitPerClient(log *slog.Logger, refuse refuseFunc, next http.Handler) http.Handler {
+// service.RecordRefusal). perSecond 0 means no limit.
+func limitPerClient(log *slog.Logger, refuse refuseFunc, perSecond int, next http.Handler) http.Handler {
+	if perSecond == 0 {
+		return next
+	}
 	var mu sync.Mutex
 	clients := map[string]*rate.Limiter{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -208,7 +213,7 @@ func limitPerClient(log *slog.Logger, refuse refuseFunc, next http.Handler) http
 		}
 		l := clients[ip]
 		if l == nil {
-			l = rate.NewLimiter(200, 400)
+			l = rate.NewLimiter(rate.Limit(perSecond), 2*perSecond)
 			clients[ip] = l
 		}
 		mu.Unlock()
