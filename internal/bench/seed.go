@@ -10,6 +10,8 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // account is a login the load uses.
@@ -46,7 +48,7 @@ func seed(ctx context.Context, svc *service.Service, n int, progress io.Writer) 
 	var s seeded
 	add := func(email string) (account, error) {
 		a := account{email: email, password: rand.Text()}
-		_, err := svc.Users.CreateUser(ctx, sys, service.NewUser{Email: email, Role: string(authz.RoleSales), Team: benchTeam, Password: a.password})
+		_, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: email, Role: string(authz.RoleSales), Team: benchTeam, Password: a.password})
 		if err != nil {
 			return account{}, fmt.Errorf("bench: user %s: %w", email, err)
 		}
@@ -63,7 +65,7 @@ func seed(ctx context.Context, svc *service.Service, n int, progress io.Writer) 
 		}
 		s.storm = append(s.storm, a)
 	}
-	client := service.Client{IP: "127.0.0.1", UserAgent: "strongroom-bench"}
+	client := identity.Client{IP: "127.0.0.1", UserAgent: "strongroom-bench"}
 	sess, err := svc.Sessions.Login(ctx, s.sales.email, s.sales.password, client)
 	if err != nil {
 		return s, fmt.Errorf("bench: login: %w", err)
@@ -82,7 +84,7 @@ func seed(ctx context.Context, svc *service.Service, n int, progress io.Writer) 
 		if err := writeCSV(&buf, from, count); err != nil {
 			return s, err
 		}
-		rep, err := svc.Customers.ImportCustomers(ctx, actor, &buf, service.ImportOptions{})
+		rep, err := svc.Customers.ImportCustomers(ctx, actor, &buf, records.ImportOptions{})
 		if err != nil {
 			return s, fmt.Errorf("bench: seeding customers %d to %d: %w", from, from+count, err)
 		}
