@@ -151,7 +151,7 @@ func Run(ctx context.Context, o Options, d Deps) (err error) {
 	}
 	l := &load{conns: o.Conns, seed: o.Customers}
 	for i := range o.Servers {
-		args := []string{"serve", "--data", dataDir, "--addr", "127.0.0.1:0", "--rate-per-address", "0",
+		args := []string{"serve", "--data", dataDir, "--addr", "127.0.0.1:0", "--rate-per-address", "0", "--rate-per-account", "0",
 			"--disable-unused-days", "0", "--access-review-days", "0"}
 		if dsn != "" {
 			args = append(args, "--db", dsn)

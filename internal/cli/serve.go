@@ -75,7 +75,11 @@ func serve(ctx context.Context, args []string, env Env) error {
 	api.New(a.svc, log).Routes(mux)
 	web.New(a.svc, log).Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	srv := server.New(mux, cert, log, a.svc, c.RatePerAddress)
+	proxies, err := c.Proxies()
+	if err != nil {
+		return err
+	}
+	srv := server.New(mux, cert, log, a.svc, server.Limits{PerAddress: c.RatePerAddress, TrustedProxies: proxies})
 
 	url := c.Link() + "/"
 	if c.TLSCert == "" && !onThisHost(url) {

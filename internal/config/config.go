@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -42,6 +43,14 @@ type Config struct {
 	// may send (bursts of twice that); 0 means no limit (for load tests
 	// behind a trusted proxy that limits instead).
 	RatePerAddress int
+	// RatePerAccount is the steady requests per second each logged-in
+	// account may send (bursts of twice that), on each server; 0 means no
+	// limit.
+	RatePerAccount int
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes,
+	// comma-separated) whose X-Forwarded-For names the client; empty: the
+	// connection's peer is the client.
+	TrustedProxies string
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -58,7 +67,7 @@ type SMTP struct {
 // Defaults reads the STRONGROOM_* environment over the built-in defaults.
 func Defaults(getenv func(string) string) Config {
 	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data", DisableUnusedDays: 90, AccessReviewDays: 91,
-		IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour, MinPassword: 12, BulkExportRows: 1000, RatePerAddress: 200,
+		IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour, MinPassword: 12, BulkExportRows: 1000, RatePerAddress: 200, RatePerAccount: 200,
 		SMTP: SMTP{Port: 587, StartTLS: "required", From: "Strongroom <strongroom@localhost>"}}
 	if v, err := strconv.Atoi(getenv("STRONGROOM_BULK_EXPORT_ROWS")); err == nil {
 		c.BulkExportRows = v
@@ -66,6 +75,10 @@ func Defaults(getenv func(string) string) Config {
 	if v, err := strconv.Atoi(getenv("STRONGROOM_RATE_PER_ADDRESS")); err == nil {
 		c.RatePerAddress = v
 	}
+	if v, err := strconv.Atoi(getenv("STRONGROOM_RATE_PER_ACCOUNT")); err == nil {
+		c.RatePerAccount = v
+	}
+	c.TrustedProxies = getenv("STRONGROOM_TRUSTED_PROXY")
 	if v, err := strconv.Atoi(getenv("STRONGROOM_ACCESS_REVIEW_DAYS")); err == nil {
 		c.AccessReviewDays = v
 	}
@@ -135,6 +148,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.AbsoluteTimeout, "session-max", c.AbsoluteTimeout, "end every session this long after login, 1h to 12h (env STRONGROOM_SESSION_MAX)")
 	fs.IntVar(&c.MinPassword, "min-password-length", c.MinPassword, "shortest password accepted, 8 to 64 characters (env STRONGROOM_MIN_PASSWORD_LENGTH)")
 	fs.IntVar(&c.RatePerAddress, "rate-per-address", c.RatePerAddress, "requests per second each client address may send on average (bursts of twice that); 0 no limit (env STRONGROOM_RATE_PER_ADDRESS)")
+	fs.IntVar(&c.RatePerAccount, "rate-per-account", c.RatePerAccount, "requests per second each logged-in account may send on average on each server (bursts of twice that); 0 no limit (env STRONGROOM_RATE_PER_ACCOUNT)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxy", c.TrustedProxies, "reverse proxies, as addresses or CIDR prefixes separated by commas, whose X-Forwarded-For names the client; default none: the connection's peer is the client (env STRONGROOM_TRUSTED_PROXY)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
 	fs.IntVar(&c.DisableUnusedDays, "disable-unused-days", c.DisableUnusedDays, "disable accounts unused for more than this many days; 0 never (env STRONGROOM_DISABLE_UNUSED_DAYS)")
@@ -159,6 +174,12 @@ func (c Config) Validate() error {
 	}
 	if c.RatePerAddress < 0 || c.RatePerAddress > 1_000_000 {
 		return errors.New("--rate-per-address must be between 0 (no limit) and 1000000")
+	}
+	if c.RatePerAccount < 0 || c.RatePerAccount > 1_000_000 {
+		return errors.New("--rate-per-account must be between 0 (no limit) and 1000000")
+	}
+	if _, err := c.Proxies(); err != nil {
+		return errors.New("--trusted-proxy must list addresses or CIDR prefixes separated by commas, like 10.0.0.5,192.168.1.0/24")
 	}
 	if c.AccessReviewDays < 0 || c.AccessReviewDays > 3650 {
 		return errors.New("--access-review-days must be between 0 and 3650")
@@ -217,4 +238,27 @@ func (c Config) EnsureDataDir() error {
 		return err
 	}
 	return os.Chmod(c.DataDir, 0o700)
+}
+
+// Proxies reads TrustedProxies: addresses or CIDR prefixes, separated by
+// commas.
+func (c Config) Proxies() ([]netip.Prefix, error) {
+	list := c.TrustedProxies
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

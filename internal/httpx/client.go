@@ -13,13 +13,14 @@ const maxUserAgent = 256
 // server's middleware all read it here, and the handlers pass it on to
 // the service (service.Client) for sessions, throttling and the audit log.
 type Client struct {
-	IP        string // the connection's peer address, without the port
+	IP        string // the connection's peer address (or a trusted proxy's client), without the port
 	UserAgent string // at most 256 bytes of the User-Agent header
 }
 
 // ClientOf reads where r came from. The address is the connection's
-// peer, never a header the client could write (X-Forwarded-For); an
-// address without a port is taken whole.
+// peer — or, behind a trusted proxy, the address that proxy saw, which
+// TrustProxies put in its place — never a header an untrusted client could
+// write; an address without a port is taken whole.
 func ClientOf(r *http.Request) Client {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

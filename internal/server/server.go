@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -54,11 +55,21 @@ type Recorder interface {
 	RecordRefusal(ctx context.Context, r core.Refusal) error
 }
 
+// Limits are the server's request limits and whom it trusts to name the
+// client.
+type Limits struct {
+	// PerAddress is the steady requests per second each client address may
+	// send (bursts of twice that); 0 means no limit.
+	PerAddress int
+	// TrustedProxies name the reverse proxies whose X-Forwarded-For gives
+	// the client's address (httpx.TrustProxies); none: the peer is the
+	// client.
+	TrustedProxies []netip.Prefix
+}
+
 // New wraps h in the middleware chain and returns a server for it.
-// Refusals by the middleware are recorded with rec. Each client address
-// may send ratePerAddress requests a second on average (bursts of twice
-// that); 0 means no limit.
-func New(h http.Handler, cert tls.Certificate, log *slog.Logger, rec Recorder, ratePerAddress int) *Server {
+// Refusals by the middleware are recorded with rec.
+func New(h http.Handler, cert tls.Certificate, log *slog.Logger, rec Recorder, lim Limits) *Server {
 	refuse := refuser(h, log, rec)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -66,7 +77,7 @@ func New(h http.Handler, cert tls.Certificate, log *slog.Logger, rec Recorder, r
 		refuse(r, core.RefusedCrossOrigin, msg)
 		httpx.WriteError(w, r, log, errs.E(errs.Permission, msg))
 	}))
-	chain := recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, refuse, ratePerAddress, cop.Handler(h))))))
+	chain := httpx.TrustProxies(lim.TrustedProxies, recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, refuse, lim.PerAddress, cop.Handler(h)))))))
 	return &Server{
 		log: log,
 		srv: &http.Server{

@@ -43,7 +43,7 @@ func serve(t *testing.T, h http.Handler) (string, *tls.Config) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- server.New(h, cert, slog.New(slog.DiscardHandler), env.Service, 200).Serve(ctx, ln) }()
+	go func() { done <- server.New(h, cert, slog.New(slog.DiscardHandler), env.Service, server.Limits{PerAddress: 200}).Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

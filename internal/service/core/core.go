@@ -38,6 +38,7 @@ type Options struct {
 	PublicURL       string // where users reach the web UI, for links in emails
 	MinPassword     int    // minimum password length, 8 to 64; default 12
 	BulkExportRows  int    // an export of more rows needs approval, when that rule is set; default 1000
+	RatePerAccount  int    // steady requests a second per logged-in account (bursts of twice that); 0 no limit
 	Now             func() time.Time
 }
 
@@ -60,6 +61,7 @@ type Core struct {
 	Idle        time.Duration
 	Absolute    time.Duration
 	Now         func() time.Time
+	Accounts    *AccountLimiter // nil: no per-account limit
 
 	refusals refusalLimiter // refusals of unknown callers recorded so far this minute
 
@@ -86,6 +88,9 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Idle:        opt.IdleTimeout,
 		Absolute:    opt.AbsoluteTimeout,
 		Now:         opt.Now,
+	}
+	if opt.RatePerAccount > 0 {
+		s.Accounts = NewAccountLimiter(opt.RatePerAccount)
 	}
 	if s.Hasher == nil {
 		s.Hasher = authn.NewHasher(authn.DefaultParams, 0)

@@ -256,6 +256,11 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 		now.Sub(sess.LastSeenAt) >= s.c.Idle:
 		return authz.Actor{}, errNoSession
 	}
+	if s.c.Accounts != nil {
+		if err := s.c.Accounts.Allow(user.ID, now); err != nil {
+			return authz.Actor{}, err
+		}
+	}
 	if now.Sub(sess.LastSeenAt) >= time.Minute {
 		if err := s.c.DB.TouchSession(ctx, sess.ID, now); err != nil {
 			return authz.Actor{}, err
