@@ -169,22 +169,24 @@ func (tx *customerRows) ExistingCustomerIndexes(ctx context.Context, column, own
 		for _, v := range part {
 			args = append(args, v)
 		}
-		q := "SELECT " + column + " FROM customers WHERE " + column + " IN (" + placeholders(len(part)) + ")"
-		if ownerID != "" {
-			q += " AND owner_id = ?"
-			args = append(args, ownerID)
-		}
+		// The owner is compared here, not in SQL: given both, an engine may
+		// walk the owner's index (every customer they own) instead of the
+		// blind index's few rows.
+		q := "SELECT " + column + ", COALESCE(owner_id, '') FROM customers WHERE " + column + " IN (" + placeholders(len(part)) + ")"
 		rows, err := tx.query(ctx, q, args...)
 		if err != nil {
 			return nil, classify("store.ExistingCustomerIndexes", err)
 		}
 		for rows.Next() {
 			var v []byte
-			if err := rows.Scan(&v); err != nil {
+			var owner string
+			if err := rows.Scan(&v, &owner); err != nil {
 				rows.Close()
 				return nil, classify("store.ExistingCustomerIndexes", err)
 			}
-			found[string(v)] = true
+			if ownerID == "" || owner == ownerID {
+				found[string(v)] = true
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -251,22 +253,50 @@ type Cursor struct {
 
 // ListCustomers returns customers matching f, oldest first.
 func (tx *customerRows) ListCustomers(ctx context.Context, f CustomerFilter) ([]CustomerRow, error) {
-	var where []string
-	var args []any
+	q, args := listCustomersQuery(f)
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, classify("store.ListCustomers", err)
+	}
+	defer rows.Close()
+	var out []CustomerRow
+	for rows.Next() {
+		c, err := scanCustomer(rows)
+		if err != nil {
+			return nil, classify("store.ListCustomers", err)
+		}
+		out = append(out, c)
+	}
+	return out, classify("store.ListCustomers", rows.Err())
+}
+
+// listCustomersQuery is ListCustomers' SQL for f, the same on both engines.
+// A search by email, phone or national id starts from the blind index: the
+// matches are found first (a materialised CTE, which neither engine folds
+// back into the query) and only they are joined to customers and tested
+// against the scope, so the cost does not grow with how many customers the
+// actor may see. Without one, the scope's index and the order drive it.
+func listCustomersQuery(f CustomerFilter) (string, []any) {
+	var where, exact []string
+	var args, exactArgs []any
+	for _, ix := range []struct {
+		col string
+		v   []byte
+	}{{"email_bidx", f.Email}, {"phone_bidx", f.Phone}, {"national_id_bidx", f.NationalID}} {
+		if ix.v != nil {
+			exact, exactArgs = append(exact, ix.col+" = ?"), append(exactArgs, ix.v)
+		}
+	}
+	owner := "c.owner_id"
+	if len(exact) > 0 {
+		owner = "m.owner_id" // tested on the matches, so that no index of the owner's is walked
+	}
 	if f.OwnerID != "" {
-		where, args = append(where, "c.owner_id = ?"), append(args, f.OwnerID)
+		where, args = append(where, owner+" = ?"), append(args, f.OwnerID)
 	}
 	if len(f.Teams) > 0 {
 		cond, vals := in("ou.team", f.Teams)
 		where, args = append(where, cond), append(args, vals...)
-	}
-	for _, ix := range []struct {
-		col string
-		v   []byte
-	}{{"c.email_bidx", f.Email}, {"c.phone_bidx", f.Phone}, {"c.national_id_bidx", f.NationalID}} {
-		if ix.v != nil {
-			where, args = append(where, ix.col+" = ?"), append(args, ix.v)
-		}
 	}
 	if len(f.NameTokens) > 0 {
 		cond, a := tokenMatch("customer", "c.id", f.NameTokens)
@@ -285,25 +315,17 @@ func (tx *customerRows) ListCustomers(ctx context.Context, f CustomerFilter) ([]
 		args = append(args, us, us, f.After.ID)
 	}
 	q := customerSelect
+	if len(exact) > 0 {
+		// CROSS JOIN keeps the matches the outer loop on SQLite.
+		q = "WITH m AS MATERIALIZED (SELECT id, owner_id FROM customers WHERE " + strings.Join(exact, " AND ") + ") SELECT " + customerSelectColumns +
+			strings.Replace(customerFrom, " FROM customers c", " FROM m CROSS JOIN customers c", 1)
+		where = append([]string{"c.id = m.id"}, where...)
+		args = append(exactArgs, args...)
+	}
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += order
-	args = append(args, f.Limit)
-	rows, err := tx.query(ctx, q, args...)
-	if err != nil {
-		return nil, classify("store.ListCustomers", err)
-	}
-	defer rows.Close()
-	var out []CustomerRow
-	for rows.Next() {
-		c, err := scanCustomer(rows)
-		if err != nil {
-			return nil, classify("store.ListCustomers", err)
-		}
-		out = append(out, c)
-	}
-	return out, classify("store.ListCustomers", rows.Err())
+	return q + order, append(args, f.Limit)
 }
 
 func placeholders(n int) string {

@@ -162,3 +162,43 @@ func scansWhole(plan string, engine store.Engine, table string) bool {
 	}
 	return false
 }
+
+// TestCustomerSearchStartsFromTheBlindIndex plans ListCustomers' own SQL
+// for a search by email, phone or national id, scoped to one owner, a team
+// or no one, in either order: each must find the matches through the blind
+// index's own index and never walk the scope's (the owner's every
+// customer), whatever the engine guesses about an unanalysed table.
+func TestCustomerSearchStartsFromTheBlindIndex(t *testing.T) {
+	b := []byte("0123456789abcdef")
+	cases := []struct {
+		name   string
+		filter store.CustomerFilter
+		index  string
+	}{
+		{"email, own customers", store.CustomerFilter{OwnerID: "usr_x", Email: b, Limit: 51}, "customers_email"},
+		{"phone, own customers, newest first", store.CustomerFilter{OwnerID: "usr_x", Phone: b, Newest: true, Limit: 51}, "customers_phone"},
+		{"national id, a team's", store.CustomerFilter{Teams: []string{"east", "west"}, NationalID: b, Limit: 51}, "customers_national_id"},
+		{"email, everyone's, next page", store.CustomerFilter{Email: b, After: &store.Cursor{ID: "cus_x"}, Limit: 51}, "customers_email"},
+	}
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		db.Open(t)
+		raw := db.Raw(t)
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				q, args := store.ListCustomersQuery(c.filter)
+				plan := explain(t, raw, db.Engine, q, args)
+				if !strings.Contains(plan, c.index) {
+					t.Errorf("the search does not use %s:\n%s", c.index, plan)
+				}
+				for _, avoid := range []string{"customers_owner_created", "customers_created"} {
+					if strings.Contains(plan, avoid) {
+						t.Errorf("the search walks %s:\n%s", avoid, plan)
+					}
+				}
+				if scansWhole(plan, db.Engine, "customers") {
+					t.Errorf("the search reads every customer:\n%s", plan)
+				}
+			})
+		}
+	})
+}
