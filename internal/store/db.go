@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
@@ -37,6 +38,8 @@ type DB struct {
 	rebind sync.Map // query -> engine form
 	stmts  stmtCache
 	reads  sync.Map // query -> *sql.Stmt on the SQLite read pool
+	// readCount is how many statements reads holds, at most maxReadStmts.
+	readCount atomic.Int32
 }
 
 // stmtCache holds statements prepared on the SQLite writer pool when the
@@ -153,6 +156,9 @@ func (db *DB) Close() error {
 	return err
 }
 
+// maxReadStmts bounds the read pool's statement cache.
+const maxReadStmts = 256
+
 // readStmt returns query prepared on the read pool (SQLite; database/sql
 // keeps it prepared per connection), for the reads every request makes
 // outside a transaction; nil for PostgreSQL, whose driver caches itself.
@@ -163,6 +169,9 @@ func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
 	if st, ok := db.reads.Load(query); ok {
 		return st.(*sql.Stmt)
 	}
+	if db.readCount.Load() >= maxReadStmts {
+		return nil // queries built for their arguments (IN lists) would grow it without end
+	}
 	st, err := db.read.PrepareContext(ctx, query)
 	if err != nil {
 		return nil // the plain query reports the error
@@ -171,6 +180,7 @@ func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
 		st.Close()
 		return prev.(*sql.Stmt)
 	}
+	db.readCount.Add(1)
 	return st
 }
 
@@ -289,13 +299,18 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return fn(newTx(&conn{db: db, tx: sqlTx, readOnly: true}))
 }
 
-// stmt returns query prepared for this transaction, when it is a write
-// transaction on SQLite and the statement cache has room.
+// stmt returns query prepared for this transaction on SQLite: a write
+// transaction uses the hot statements prepared at open; a read-only one
+// the read pool's statements (readStmt), so that the audited reads, which
+// run there, do not parse their SQL each time. nil: run it plainly.
 func (tx *conn) stmt(ctx context.Context, query string) *sql.Stmt {
-	if tx.db.engine != SQLite || tx.readOnly {
+	if tx.db.engine != SQLite {
 		return nil
 	}
 	st := tx.db.stmts.get(query)
+	if tx.readOnly {
+		st = tx.db.readStmt(ctx, query)
+	}
 	if st == nil {
 		return nil
 	}

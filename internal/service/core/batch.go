@@ -10,20 +10,22 @@ import (
 	"strongroom.dev/strongroom/internal/store"
 )
 
-// Audited reads are group-committed: each read runs, with the events that
-// record it, inside a write transaction shared with the reads that arrive
-// while the previous batch commits. A read returns only after its events
-// are durable (no audit, no data), but concurrent reads share one commit
-// instead of paying one each.
+// Audited reads run where the request runs, in a read-only transaction on
+// the reader pool, so that reads proceed side by side on every core; only
+// the events that record them go to the one committer, which appends the
+// events of every read waiting at that moment in one write transaction
+// and commits once. A read returns only after its events are durable (no
+// audit, no data), and concurrent reads share one commit instead of paying
+// one each.
 
 // readFunc reads inside tx and returns the events recording what it read
 // (appended even when err is not nil, e.g. a denied attempt) and the
 // result for its caller.
 type readFunc func(ctx context.Context, tx *store.Tx) ([]audit.Event, error)
 
-type readJob struct {
-	ctx    context.Context // the caller's, for WatchRefusals' note only
-	fn     readFunc
+// appendJob is one read's events, waiting for the committer.
+type appendJob struct {
+	events []audit.Event
 	result chan error
 }
 
@@ -31,22 +33,22 @@ const maxBatch = 128
 
 // startReads starts the committer; Close stops it.
 func (s *Core) startReads() {
-	s.jobs = make(chan readJob, 4*maxBatch)
+	s.jobs = make(chan appendJob, 4*maxBatch)
 	s.stop = make(chan struct{})
 	s.stopped = make(chan struct{})
-	go s.readLoop()
+	go s.commitLoop()
 }
 
-func (s *Core) readLoop() {
+func (s *Core) commitLoop() {
 	defer close(s.stopped)
 	for {
-		var first readJob
+		var first appendJob
 		select {
 		case first = <-s.jobs:
 		case <-s.stop:
 			return
 		}
-		batch := []readJob{first}
+		batch := []appendJob{first}
 	drain:
 		for len(batch) < maxBatch {
 			select {
@@ -56,34 +58,23 @@ func (s *Core) readLoop() {
 				break drain
 			}
 		}
-		s.runBatch(batch)
+		s.commitBatch(batch)
 	}
 }
 
-// runBatch runs the jobs in one transaction and tells each its result. The
-// transaction uses its own context, so one caller giving up cannot abort
-// the others' reads.
-func (s *Core) runBatch(batch []readJob) {
+// commitBatch appends the jobs' events in one transaction and tells each
+// whether they are durable. The transaction uses its own context, so one
+// caller giving up cannot abort the others' events.
+func (s *Core) commitBatch(batch []appendJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	results := make([]error, len(batch))
-	jobEvents := make([][]audit.Event, len(batch))
-	err := s.WithTx(ctx, func(tx *store.Tx) error {
-		var events []audit.Event
-		for i, j := range batch {
-			ev, err := runJob(ctx, tx, j.fn)
-			results[i], jobEvents[i] = err, ev
-			events = append(events, ev...)
-		}
-		return s.Append(ctx, tx, events...)
-	})
-	for i, j := range batch {
-		if err != nil {
-			j.result <- err
-		} else {
-			noteRefusals(j.ctx, jobEvents[i])
-			j.result <- results[i]
-		}
+	var events []audit.Event
+	for _, j := range batch {
+		events = append(events, j.events...)
+	}
+	err := s.DB.WithTx(ctx, func(tx *store.Tx) error { return s.Append(ctx, tx, events...) })
+	for _, j := range batch {
+		j.result <- err
 	}
 }
 
@@ -96,11 +87,32 @@ func runJob(ctx context.Context, tx *store.Tx, fn readFunc) (events []audit.Even
 	return fn(ctx, tx)
 }
 
-// Audited runs fn in the next batch and waits until its events are
-// committed. If the caller's context ends first, it returns at once; the
-// read may still be recorded, but nothing is returned.
+// Audited runs fn in a read-only transaction on the reader pool, then
+// waits until the events it returns are committed by the next batch; fn's
+// own error is returned only after that, so a refused read is recorded
+// too. If the caller's context ends first, it returns at once; the events
+// may still be recorded, but nothing is returned.
 func (s *Core) Audited(ctx context.Context, fn readFunc) error {
-	j := readJob{ctx: ctx, fn: fn, result: make(chan error, 1)}
+	var events []audit.Event
+	var answer error
+	if err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
+		events, answer = runJob(ctx, tx, fn)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if len(events) > 0 {
+		if err := s.commit(ctx, events); err != nil {
+			return err
+		}
+		noteRefusals(ctx, events)
+	}
+	return answer
+}
+
+// commit hands events to the committer and waits until they are durable.
+func (s *Core) commit(ctx context.Context, events []audit.Event) error {
+	j := appendJob{events: events, result: make(chan error, 1)}
 	select {
 	case s.jobs <- j:
 	case <-ctx.Done():

@@ -65,7 +65,7 @@ type Core struct {
 
 	refusals refusalLimiter // refusals of unknown callers recorded so far this minute
 
-	jobs      chan readJob // audited reads waiting for the committer
+	jobs      chan appendJob // audited reads' events waiting for the committer
 	stop      chan struct{}
 	stopped   chan struct{}
 	closeOnce sync.Once
