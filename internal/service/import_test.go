@@ -35,7 +35,10 @@ func TestImportCustomers(t *testing.T) {
 		}{
 			{name: "salesforce contact export", actor: f.sales1,
 				csv:     "First Name,Last Name,Email,Phone,Description\nAda,Lovelace,ada@example.com,+44 20 7946 0001,Analytical engines\n伟,张,zhang.wei@example.cn,139 1234 0001,\n",
-				created: 2, names: []string{"Ada Lovelace", "伟 张"}},
+				created: 2, names: []string{"Ada Lovelace", "张伟"}},
+			{name: "hubspot export of Chinese, Japanese and Korean names", actor: f.sales1,
+				csv:     "First Name,Last Name,Email\n伟,李,li.wei@example.cn\nさくら,山田,yamada@example.jp\n민준,김,kim@example.kr\n",
+				created: 3, names: []string{"李伟", "山田さくら", "김민준"}},
 			{name: "salesforce API names", actor: f.sales1,
 				csv:     "FirstName,LastName,Email,MobilePhone\nGrace,Hopper,grace@example.com,+1 555 0100\n",
 				created: 1, names: []string{"Grace Hopper"}},
@@ -96,6 +99,14 @@ func TestImportCustomers(t *testing.T) {
 					if !have[n] {
 						t.Errorf("%q not found after import", n)
 					}
+					// and found by searching for the name as it is written
+					found, err := f.Service.Customers.ListCustomers(ctx, tt.actor, records.CustomerQuery{Name: n, Limit: 10})
+					if err != nil {
+						t.Fatalf("search %q: %v", n, err)
+					}
+					if len(found.Customers) == 0 || found.Customers[0].Fields["name"] != n {
+						t.Errorf("searching %q finds %d customers", n, len(found.Customers))
+					}
 				}
 				if have["Dry"] || have["Good"] {
 					t.Error("a refused or dry-run import stored rows")
@@ -109,7 +120,7 @@ func TestImportCustomers(t *testing.T) {
 				imports = append(imports, e.Outcome+": "+e.Reason)
 			}
 		}
-		if len(imports) != 8 || !strings.Contains(strings.Join(imports, "\n"), "nothing stored (all or nothing)") || !strings.Contains(strings.Join(imports, "\n"), "dry run") {
+		if len(imports) != 9 || !strings.Contains(strings.Join(imports, "\n"), "nothing stored (all or nothing)") || !strings.Contains(strings.Join(imports, "\n"), "dry run") {
 			t.Errorf("import audit events:\n%s", strings.Join(imports, "\n"))
 		}
 	})

@@ -84,6 +84,9 @@ func TestVisits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if v.StoreName != "Jade Store" {
+			t.Errorf("a planned visit names its store %q, want Jade Store (as reading it does)", v.StoreName)
+		}
 		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, records.VisitUpdate{CheckOut: true}); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("check out before in: %v", err)
 		}

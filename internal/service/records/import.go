@@ -283,7 +283,7 @@ func importInput(rec []string, cols map[string]int) crm.CustomerInput {
 	}
 	name := get(crm.FieldName)
 	if name == "" {
-		name = strings.TrimSpace(get(importFirstName) + " " + get(importLastName))
+		name = crm.JoinName(get(importFirstName), get(importLastName))
 	}
 	in.Fields[crm.FieldName] = &name
 	return in

@@ -58,6 +58,14 @@ func (s *Visits) PlanVisit(ctx context.Context, a authz.Actor, companyID, repID,
 			return err
 		}
 		v.RepTeam = team
+		// The store's name is the visit's label, as openVisit shows it.
+		key, err := s.c.Keys.OpenDataKey(co.ID, co.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "service.PlanVisit", "", err)
+		}
+		if v.StoreName, err = fieldcrypt.Open(key, companyPlace(co.ID, crm.CompanyName), co.Sealed[crm.CompanyName]); err != nil {
+			return errs.Wrap(errs.Internal, "service.PlanVisit", "", err)
+		}
 		if err := tx.InsertVisit(ctx, store.VisitRow{ID: v.ID, CompanyID: companyID, RepID: repID, PlannedFor: day, CreatedAt: now, UpdatedAt: now}); err != nil {
 			return err
 		}
