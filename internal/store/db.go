@@ -115,7 +115,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	} else {
 		db.engine = SQLite
 		base := "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
-		if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+		if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=cache_size(-65536)"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)
