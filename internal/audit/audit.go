@@ -36,8 +36,12 @@ type Event struct {
 	Fields     []string  `json:"fields,omitempty"`
 	Outcome    string    `json:"outcome"`
 	Reason     string    `json:"reason,omitempty"`
-	PrevHash   []byte    `json:"prev_hash"`
-	Hash       []byte    `json:"hash"`
+	// Subjects are the records of ObjectType one event records together
+	// (a page of a list, an import), when ObjectID names none; each is
+	// indexed, so a subject's events are found as readily as by ObjectID.
+	Subjects []string `json:"subjects,omitempty"`
+	PrevHash []byte   `json:"prev_hash"`
+	Hash     []byte   `json:"hash"`
 }
 
 // Head is the last event's seq and hash; zero for an empty log.
@@ -99,6 +103,10 @@ func (e *Event) hash() []byte {
 	h.Write(n[:])
 	for _, s := range []string{e.ActorID, e.SessionID, e.IP, e.Action, e.ObjectType, e.ObjectID, strings.Join(e.Fields, ","), e.Outcome, e.Reason} {
 		put([]byte(s))
+	}
+	if len(e.Subjects) > 0 { // events without subjects hash as they always have
+		put([]byte("subjects"))
+		put([]byte(strings.Join(e.Subjects, ",")))
 	}
 	return h.Sum(nil)
 }

@@ -19,12 +19,12 @@ const (
 	auditHeadQuery       = "SELECT seq, hash FROM audit_head WHERE id = 1"
 	updateAuditHeadQuery = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
 	auditBatch           = 50
-	auditCols            = 13
+	auditCols            = 14
 )
 
 func insertAuditQuery(rows int) string {
 	row := "(" + placeholders(auditCols) + ")"
-	return "INSERT INTO audit_events (seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, prev_hash, hash) VALUES " +
+	return "INSERT INTO audit_events (seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, subjects, prev_hash, hash) VALUES " +
 		strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
 }
 
@@ -52,13 +52,40 @@ func (tx *auditRows) InsertAuditEvents(ctx context.Context, events []audit.Event
 				prev = []byte{}
 			}
 			args = append(args, e.Seq, e.At.UnixMicro(), e.ActorID, e.SessionID, e.IP, e.Action, e.ObjectType, e.ObjectID,
-				strings.Join(e.Fields, ","), e.Outcome, e.Reason, prev, e.Hash)
+				strings.Join(e.Fields, ","), e.Outcome, e.Reason, strings.Join(e.Subjects, ","), prev, e.Hash)
 		}
 		if _, err := tx.exec(ctx, insertAuditQuery(len(batch)), args...); err != nil {
 			return classify("store.InsertAuditEvents", err)
 		}
 	}
+	if err := tx.insertAuditSubjects(ctx, events); err != nil {
+		return err
+	}
 	return tx.updateOne(ctx, "store.InsertAuditEvents", updateAuditHeadQuery, head.Seq, head.Hash)
+}
+
+// insertAuditSubjects indexes each subject of events that record several.
+func (tx *auditRows) insertAuditSubjects(ctx context.Context, events []audit.Event) error {
+	var args []any
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		_, err := tx.exec(ctx, "INSERT INTO audit_subjects (subject_id, seq) VALUES "+strings.TrimSuffix(strings.Repeat("(?, ?), ", len(args)/2), ", "), args...)
+		args = args[:0]
+		return classify("store.InsertAuditEvents", err)
+	}
+	for _, e := range events {
+		for _, id := range e.Subjects {
+			args = append(args, id, e.Seq)
+			if len(args) >= 900 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
 }
 
 // AuditFilter selects audit events. Zero fields do not filter.
@@ -72,16 +99,19 @@ type AuditFilter struct {
 	Limit      int
 }
 
-const auditColumns = "seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, prev_hash, hash"
+const auditColumns = "seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, subjects, prev_hash, hash"
 
 func scanAudit(row interface{ Scan(...any) error }) (audit.Event, error) {
 	var e audit.Event
 	var at int64
-	var fields string
-	err := row.Scan(&e.Seq, &at, &e.ActorID, &e.SessionID, &e.IP, &e.Action, &e.ObjectType, &e.ObjectID, &fields, &e.Outcome, &e.Reason, &e.PrevHash, &e.Hash)
+	var fields, subjects string
+	err := row.Scan(&e.Seq, &at, &e.ActorID, &e.SessionID, &e.IP, &e.Action, &e.ObjectType, &e.ObjectID, &fields, &e.Outcome, &e.Reason, &subjects, &e.PrevHash, &e.Hash)
 	e.At = fromMicro(at)
 	if fields != "" {
 		e.Fields = strings.Split(fields, ",")
+	}
+	if subjects != "" {
+		e.Subjects = strings.Split(subjects, ",")
 	}
 	if len(e.PrevHash) == 0 {
 		e.PrevHash = nil
@@ -101,7 +131,8 @@ func (tx *auditRows) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Even
 		add("object_type = ?", f.ObjectType)
 	}
 	if f.ObjectID != "" {
-		add("object_id = ?", f.ObjectID)
+		where = append(where, "(object_id = ? OR seq IN (SELECT seq FROM audit_subjects WHERE subject_id = ? AND seq > ?))")
+		args = append(args, f.ObjectID, f.ObjectID, f.AfterSeq)
 	}
 	if !f.Since.IsZero() {
 		add("at >= ?", f.Since.UnixMicro())

@@ -253,3 +253,41 @@ func newRelyingParty(public string) *webauthn.WebAuthn {
 	}
 	return rp
 }
+
+// Shown is one record a read showed, with the fields it showed.
+type Shown struct {
+	ID     string
+	Fields []string
+}
+
+// maxSubjects bounds the records one event names.
+const maxSubjects = 1000
+
+// GroupEvents records an action on many records of objType (a page of a
+// list read, an import's creates) in as few events as keep each record's
+// fields exact: one event per set of fields, naming its records as
+// Subjects (indexed one by one, so each record's events are still found by
+// its id; at most 1000 to an event), or as ObjectID when it is the only
+// one.
+func GroupEvents(a authz.Actor, action, objType, reason string, shown []Shown) []audit.Event {
+	var events []audit.Event
+	byFields := map[string]int{} // fields joined -> index in events
+	for _, r := range shown {
+		key := strings.Join(r.Fields, ",")
+		i, ok := byFields[key]
+		if ok && len(events[i].Subjects) >= maxSubjects {
+			ok = false
+		}
+		if !ok {
+			byFields[key] = len(events)
+			events = append(events, Event(a, action, objType, r.ID, r.Fields, audit.Success, reason))
+			continue
+		}
+		e := &events[i]
+		if e.ObjectID != "" {
+			e.Subjects, e.ObjectID = []string{e.ObjectID}, ""
+		}
+		e.Subjects = append(e.Subjects, r.ID)
+	}
+	return events
+}

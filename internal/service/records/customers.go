@@ -267,7 +267,7 @@ func (s *Customers) ListCustomers(ctx context.Context, a authz.Actor, q Customer
 		}
 		var p CustomerPage
 		rows, p.Next = core.CutPage(rows, want, func(r store.CustomerRow) store.Cursor { return store.Cursor{CreatedAt: r.CreatedAt, ID: r.ID} })
-		events := make([]audit.Event, 0, len(rows))
+		read := make([]core.Shown, 0, len(rows))
 		for _, row := range rows {
 			rd := authz.Decide(a, authz.ActionRead, core.CustomerRes(row))
 			if !rd.Allowed { // the filter should make this impossible; never leak if it does not
@@ -278,8 +278,9 @@ func (s *Customers) ListCustomers(ctx context.Context, a authz.Actor, q Customer
 				return nil, err
 			}
 			p.Customers = append(p.Customers, c)
-			events = append(events, core.Event(a, "customer.read", "customer", c.ID, shown, audit.Success, reason))
+			read = append(read, core.Shown{ID: c.ID, Fields: shown})
 		}
+		events := core.GroupEvents(a, "customer.read", "customer", reason, read)
 		if len(events) == 0 {
 			events = append(events, core.Event(a, "customer.list", "customer", "", nil, audit.Success, reason+": no results"))
 		}

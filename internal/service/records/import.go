@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
@@ -77,6 +79,7 @@ const (
 type importRow struct {
 	line int
 	c    crm.Customer
+	row  store.CustomerRow // sealed, with its wrapped key, when it will be stored
 }
 
 // ImportCustomers reads customers from CSV r. Every row is validated and
@@ -165,6 +168,13 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 		scopeOwner = a.UserID
 	}
 
+	// Seal before the transaction, on every core: the writer is held only
+	// for the inserts.
+	if !opt.DryRun && (rep.Invalid == 0 || opt.Partial) {
+		if err := s.sealRows(rows); err != nil {
+			return rep, err
+		}
+	}
 	err = core.Change(ctx, s.c, importStoreOf, func(tx importStore) error {
 		kept, err := s.dropExisting(ctx, tx, rows, scopeOwner, &rep)
 		if err != nil {
@@ -181,24 +191,16 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 			return s.c.Record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Success, "nothing new: "+summary)
 		}
 		sealed := make([]store.CustomerRow, 0, len(kept))
-		events := make([]audit.Event, 0, len(kept)+1)
+		created := make([]core.Shown, 0, len(kept))
 		for _, ir := range kept {
-			key, wrapped, err := s.c.Keys.NewDataKey(ir.c.ID)
-			if err != nil {
-				return err
-			}
-			row, err := s.sealCustomer(key, ir.c)
-			if err != nil {
-				return err
-			}
-			row.WrappedKey = wrapped
-			sealed = append(sealed, row)
-			events = append(events, core.Event(a, "customer.create", "customer", ir.c.ID, sortedKeys(ir.c.Fields), audit.Success, fmt.Sprintf("import line %d", ir.line)))
+			sealed = append(sealed, ir.row)
+			created = append(created, core.Shown{ID: ir.c.ID, Fields: sortedKeys(ir.c.Fields)})
 		}
 		if err := tx.InsertCustomers(ctx, sealed, s.c.Keys.ActiveTerm()); err != nil {
 			return err
 		}
 		rep.Created, rep.Imported = len(sealed), true
+		events := core.GroupEvents(a, "customer.create", "customer", "import", created)
 		events = append(events, core.Event(a, "customer.import", "customer", "", nil, audit.Success, fmt.Sprintf("created %d; %s", len(sealed), summary)))
 		return s.c.Append(ctx, tx, events...)
 	})
@@ -357,3 +359,43 @@ type importStore interface {
 
 // importStoreOf is the compiler's check that the store has every method of importStore.
 func importStoreOf(tx *store.Tx) importStore { return tx }
+
+// sealRows gives each row a data key and seals it, on as many goroutines
+// as there are CPUs.
+func (s *Customers) sealRows(rows []importRow) error {
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(rows)/64))
+	errc := make(chan error, workers)
+	var next atomic.Int64
+	for range workers {
+		go func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(rows) {
+					errc <- nil
+					return
+				}
+				ir := &rows[i]
+				key, wrapped, err := s.c.Keys.NewDataKey(ir.c.ID)
+				if err != nil {
+					errc <- err
+					return
+				}
+				row, err := s.sealCustomer(key, ir.c)
+				if err != nil {
+					errc <- err
+					return
+				}
+				row.WrappedKey = wrapped
+				ir.row = row
+			}
+		}()
+	}
+	var first error
+	for range workers {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+			next.Store(int64(len(rows))) // the others stop at their next row
+		}
+	}
+	return first
+}
