@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -264,6 +265,16 @@ func Run(ctx context.Context, o Options, d Deps) (err error) {
 	for _, t := range l.servers {
 		_, hwm := t.proc.memory()
 		rep.PeakRSS = append(rep.PeakRSS, hwm)
+	}
+	// The log every server appended to must be one intact chain.
+	verify := []string{"audit", "verify", "--data", dataDir}
+	if dsn != "" {
+		verify = append(verify, "--db", dsn)
+	}
+	out, err := exec.CommandContext(ctx, exe, verify...).CombinedOutput()
+	rep.Audit = strings.TrimSpace(string(out))
+	if err != nil {
+		return fmt.Errorf("audit verify after the run: %s", rep.Audit)
 	}
 	if o.JSON {
 		return rep.WriteJSON(d.Stdout)

@@ -41,6 +41,7 @@ type Report struct {
 	DurSecs   float64       `json:"duration_seconds"`
 	Results   []Result      `json:"results"`
 	PeakRSS   []int64       `json:"server_peak_rss_kib,omitempty"` // VmHWM of each server at the end
+	Audit     string        `json:"audit"`                         // what strongroom audit verify said of the log afterwards
 }
 
 // percentile is the nearest-rank q-quantile (0 < q <= 1) of sorted.
@@ -130,6 +131,9 @@ func (rep Report) WriteTable(w io.Writer) error {
 	}
 	if len(rep.PeakRSS) > 0 {
 		fmt.Fprintf(w, "server peak RSS (VmHWM): %s\n", fmtRSS(rep.PeakRSS))
+	}
+	if rep.Audit != "" {
+		fmt.Fprintf(w, "afterwards: %s\n", rep.Audit)
 	}
 	return nil
 }
