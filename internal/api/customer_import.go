@@ -32,10 +32,12 @@ func (h *customersAPI) importCustomers(w http.ResponseWriter, r *http.Request, a
 			} else {
 				opt.Partial = v
 			}
+		case k == "owner_id" && len(vs) == 1:
+			opt.OwnerID = vs[0]
 		case strings.HasPrefix(k, "map.") && len(vs) == 1:
 			opt.Mapping[strings.TrimPrefix(k, "map.")] = vs[0]
 		default:
-			return errs.InvalidField(k, "unknown query parameter "+k+"; allowed: dry_run, partial, map.<field>")
+			return errs.InvalidField(k, "unknown query parameter "+k+"; allowed: dry_run, partial, owner_id, map.<field>")
 		}
 	}
 	rep, err := h.customers.ImportCustomers(r.Context(), a, http.MaxBytesReader(w, r.Body, MaxImport), opt)

@@ -145,6 +145,9 @@ func TestGeneratedCustomers(t *testing.T) {
 			t.Fatalf("customers %d and %d share phone %s", j, i, ph)
 		}
 		emails[e], phones[ph] = i, i
+		if _, err := crm.NormaliseNationalID(nationalIDAt(i)); err != nil {
+			t.Fatalf("customer %d: national id %q: %v", i, nationalIDAt(i), err)
+		}
 		if p.name == "" {
 			t.Fatalf("customer %d has no name", i)
 		}
@@ -160,7 +163,7 @@ func TestGeneratedCustomers(t *testing.T) {
 	if err := writeCSV(&b, 0, 3); err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Split(strings.TrimSpace(b.String()), "\n"); len(lines) != 4 || lines[0] != "name,email,phone,notes" {
+	if lines := strings.Split(strings.TrimSpace(b.String()), "\n"); len(lines) != 4 || lines[0] != "name,email,phone,national_id,notes" {
 		t.Errorf("CSV = %q; want a header and 3 rows", b.String())
 	}
 	if zh, en := personAt(0).name, personAt(1).name; !strings.ContainsFunc(zh, func(r rune) bool { return r > 0x4e00 }) || !strings.Contains(en, " ") {

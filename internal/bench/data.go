@@ -93,17 +93,21 @@ func phoneAt(i int) string {
 
 func emailAt(i int) string { return personAt(i).email }
 
+// nationalIDAt is customer i's identity document number, distinct for
+// every i below a billion.
+func nationalIDAt(i int) string { return "ID" + strconv.Itoa(1_000_000_000+i) }
+
 // writeCSV writes customers [from, from+n) as an import file with
 // Strongroom's own headers.
 func writeCSV(w io.Writer, from, n int) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"name", "email", "phone", "notes"}); err != nil {
+	if err := cw.Write([]string{"name", "email", "phone", "national_id", "notes"}); err != nil {
 		return err
 	}
-	rec := make([]string, 4)
+	rec := make([]string, 5)
 	for i := from; i < from+n; i++ {
 		p := personAt(i)
-		rec[0], rec[1], rec[2], rec[3] = p.name, p.email, p.phone, p.notes
+		rec[0], rec[1], rec[2], rec[3], rec[4] = p.name, p.email, p.phone, nationalIDAt(i), p.notes
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

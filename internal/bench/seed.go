@@ -20,12 +20,14 @@ type account struct{ email, password string }
 // seeded is what seeding made.
 type seeded struct {
 	sales account   // owns every seeded customer
+	admin account   // imports them for sales (national ids included) and searches by national id
 	storm []account // log in during the login storm
 	took  time.Duration
 }
 
 const (
 	salesEmail = "sales@bench.strongroom.test"
+	adminEmail = "admin@bench.strongroom.test"
 	benchTeam  = "bench"
 	// seedChunk customers are imported per call: one transaction each,
 	// well under the import's limit of 500,000 rows.
@@ -46,27 +48,36 @@ func seed(ctx context.Context, svc *service.Service, n int, progress io.Writer) 
 		return seeded{}, fmt.Errorf("bench: %w", err)
 	}
 	var s seeded
-	add := func(email string) (account, error) {
+	var salesID string
+	add := func(email string, role authz.Role) (account, error) {
 		a := account{email: email, password: rand.Text()}
-		_, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: email, Role: string(authz.RoleSales), Team: benchTeam, Password: a.password})
+		u, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: email, Role: string(role), Team: benchTeam, Password: a.password})
 		if err != nil {
 			return account{}, fmt.Errorf("bench: user %s: %w", email, err)
+		}
+		if email == salesEmail {
+			salesID = u.ID
 		}
 		return a, nil
 	}
 	var err error
-	if s.sales, err = add(salesEmail); err != nil {
+	if s.sales, err = add(salesEmail, authz.RoleSales); err != nil {
+		return s, err
+	}
+	if s.admin, err = add(adminEmail, authz.RoleAdmin); err != nil {
 		return s, err
 	}
 	for i := range stormUsers {
-		a, err := add(fmt.Sprintf("storm%d@bench.strongroom.test", i))
+		a, err := add(fmt.Sprintf("storm%d@bench.strongroom.test", i), authz.RoleSales)
 		if err != nil {
 			return s, err
 		}
 		s.storm = append(s.storm, a)
 	}
 	client := identity.Client{IP: "127.0.0.1", UserAgent: "strongroom-bench"}
-	sess, err := svc.Sessions.Login(ctx, s.sales.email, s.sales.password, client)
+	// The administrator imports them for the sales user: a sales role may
+	// not set national ids (it sees them masked).
+	sess, err := svc.Sessions.Login(ctx, s.admin.email, s.admin.password, client)
 	if err != nil {
 		return s, fmt.Errorf("bench: login: %w", err)
 	}
@@ -84,7 +95,7 @@ func seed(ctx context.Context, svc *service.Service, n int, progress io.Writer) 
 		if err := writeCSV(&buf, from, count); err != nil {
 			return s, err
 		}
-		rep, err := svc.Customers.ImportCustomers(ctx, actor, &buf, records.ImportOptions{})
+		rep, err := svc.Customers.ImportCustomers(ctx, actor, &buf, records.ImportOptions{OwnerID: salesID})
 		if err != nil {
 			return s, fmt.Errorf("bench: seeding customers %d to %d: %w", from, from+count, err)
 		}

@@ -31,7 +31,7 @@ func benchCmd(ctx context.Context, args []string, env Env) error {
 	fs.IntVar(&o.Servers, "servers", o.Servers, "serve processes on the same PostgreSQL; the connections are spread over them")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the scratch directory (and PostgreSQL schema)")
 	fs.BoolVar(&o.JSON, "json", false, "print JSON instead of a table")
-	fs.StringVar(&o.Only, "only", "", "drive only these operations, comma-separated: get, list, email, phone, create, storm (default all)")
+	fs.StringVar(&o.Only, "only", "", "drive only these operations, comma-separated: get, list, email, phone, nationalid, create, storm (default all)")
 	bare := fs.String("bare-server", "", "internal: serve the bare handler on this loopback address")
 	tlsDir := fs.String("tls-dir", "", "internal: the bare handler's certificate directory")
 	// A mistake in the flags is one line (parse's); the flag list only

@@ -44,6 +44,9 @@ Usage:
       --bulk-export-rows 1000: larger exports need approval once an admin sets levels for it.
       --rate-per-address 200: requests a second each client address may send (bursts
       of twice that); 0 no limit, e.g. behind a proxy that limits, or for load tests.
+      --rate-per-account 200: the same per logged-in account, on each server.
+      --trusted-proxy ADDR|CIDR,...: reverse proxies whose X-Forwarded-For names the
+      client (the right-most address that is not a listed proxy); default none.
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:
       --smtp-host H [--smtp-port 587] [--smtp-user U] [--smtp-from ADDR]
       [--smtp-starttls required|none] [--smtp-ca PEM]; the relay's password only
@@ -87,13 +90,14 @@ Usage:
       PostgreSQL run it as the schema's owner, and serve as a role that may not
       change the schema (docs/SECURITY.md, docs/postgres-roles.sql); serve still
       migrates by itself when it may.
-  strongroom bench [--customers 10000] [--conns 8] [--duration 10s] [--import-rows N]
-                   [--postgres URL [--servers 2]] [--keep] [--json]
+  strongroom bench [--customers 10000] [--conns 8] [--duration 10s] [--only get,list,...]
+                   [--import-rows N] [--postgres URL [--servers 2]] [--keep] [--json]
       Measure speed: seed a scratch database with customers (through the import's
       service path), start real servers as child processes on loopback, and drive
-      the API over HTTPS for --duration per operation (get by id, list, search,
-      create, a login storm, optionally an import), next to a bare TLS handler.
-      Prints req/s, p50, p99, errors and server memory per operation.
+      the API over HTTPS for --duration per operation (get by id, list, search by
+      email, phone and national id, create, a login storm, optionally an import),
+      next to a bare TLS handler. Prints req/s, p50, p99, errors and server memory
+      per operation, then verifies the audit log.
   strongroom version
 
 Built-in roles: admin, manager, sales, finance, marketing, support, counsellor,

@@ -61,6 +61,11 @@ func TestImportCustomers(t *testing.T) {
 				created: 1, names: []string{"Müller"}},
 			{name: "sales may not import a masked field", actor: f.sales1, kind: errs.Invalid,
 				csv: "name,national_id\nX,110101199003071234\n"},
+			{name: "an administrator imports for a sales rep, national ids included", actor: f.admin, opt: records.ImportOptions{OwnerID: f.sales1.UserID},
+				csv:     "name,email,national_id\nOwned By Rep,rep-owned@example.com,110101199003071234\n",
+				created: 1, names: []string{"Owned By Rep"}},
+			{name: "a sales rep may not import for another", actor: f.sales1, opt: records.ImportOptions{OwnerID: f.sales2.UserID}, kind: errs.Permission,
+				csv: "name\nNot Mine\n"},
 			{name: "no name column", actor: f.admin, kind: errs.Invalid, csv: "email\na@example.com\n"},
 			{name: "mapping names a missing column", actor: f.admin, kind: errs.Invalid, opt: records.ImportOptions{Mapping: map[string]string{"name": "Nom"}}, csv: "name\nx\n"},
 			{name: "not CSV", actor: f.admin, kind: errs.Invalid, csv: ""},
@@ -108,6 +113,13 @@ func TestImportCustomers(t *testing.T) {
 						t.Errorf("searching %q finds %d customers", n, len(found.Customers))
 					}
 				}
+				if tt.opt.OwnerID != "" {
+					for _, c := range page.Customers {
+						if c.Fields["name"] == tt.names[0] && c.OwnerID != tt.opt.OwnerID {
+							t.Errorf("imported for %s, owned by %s", tt.opt.OwnerID, c.OwnerID)
+						}
+					}
+				}
 				if have["Dry"] || have["Good"] {
 					t.Error("a refused or dry-run import stored rows")
 				}
@@ -120,7 +132,7 @@ func TestImportCustomers(t *testing.T) {
 				imports = append(imports, e.Outcome+": "+e.Reason)
 			}
 		}
-		if len(imports) != 9 || !strings.Contains(strings.Join(imports, "\n"), "nothing stored (all or nothing)") || !strings.Contains(strings.Join(imports, "\n"), "dry run") {
+		if len(imports) != 10 || !strings.Contains(strings.Join(imports, "\n"), "nothing stored (all or nothing)") || !strings.Contains(strings.Join(imports, "\n"), "dry run") {
 			t.Errorf("import audit events:\n%s", strings.Join(imports, "\n"))
 		}
 	})

@@ -49,6 +49,9 @@ type ImportOptions struct {
 	Mapping map[string]string
 	DryRun  bool // check and report; store nothing
 	Partial bool // store the valid rows even if others are invalid (default: all or nothing)
+	// OwnerID imports the customers for another owner (a role that may
+	// create customers for others); empty: the importer owns them.
+	OwnerID string
 }
 
 // ImportProblem is one row's problem.
@@ -90,7 +93,11 @@ type importRow struct {
 // import itself is audited with its counts, also when nothing is stored.
 func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Reader, opt ImportOptions) (ImportReport, error) {
 	rep := ImportReport{DryRun: opt.DryRun, Duplicates: []ImportProblem{}, Problems: []ImportProblem{}}
-	owner, team, d, err := s.placeNew(ctx, a, authz.ObjectCustomer, nil)
+	var ownerID *string
+	if opt.OwnerID != "" {
+		ownerID = &opt.OwnerID
+	}
+	owner, team, d, err := s.placeNew(ctx, a, authz.ObjectCustomer, ownerID)
 	if err != nil {
 		return rep, err
 	}
