@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"net/netip"
 	neturl "net/url"
+	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -19,6 +21,10 @@ import (
 	"strongroom.dev/strongroom/internal/server"
 	"strongroom.dev/strongroom/internal/web"
 )
+
+// serveMemoryLimit is serve's soft memory limit (runtime/debug), unless
+// GOMEMLIMIT sets one.
+const serveMemoryLimit = 192 << 20
 
 func serve(ctx context.Context, args []string, env Env) error {
 	// Handle signals before anything else, so that a stop request that
@@ -39,6 +45,12 @@ func serve(ctx context.Context, args []string, env Env) error {
 
 	if err := c.Validate(); err != nil {
 		return usageError(err.Error())
+	}
+	// A soft memory limit makes the collector return the password hashes'
+	// 64 MiB blocks promptly instead of letting the heap double; GOMEMLIMIT
+	// in the environment wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serveMemoryLimit)
 	}
 	// Listen first, so that links in emails carry the real port (--addr
 	// may ask for port 0).
