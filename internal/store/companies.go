@@ -88,10 +88,11 @@ func (tx *companyRows) InsertCompany(ctx context.Context, c CompanyRow) error {
 	if _, err := tx.exec(ctx, "INSERT INTO companies ("+strings.Join(cols, ", ")+") VALUES ("+placeholders(len(cols))+")", args...); err != nil {
 		return classify("store.InsertCompany", err)
 	}
-	if err := tx.SetNameTokens(ctx, "company", c.ID, c.NameTokens); err != nil {
+	// A new subject has no tokens or tags to replace.
+	if err := tx.insertNameTokens(ctx, "company", map[string][][]byte{c.ID: c.NameTokens}); err != nil {
 		return err
 	}
-	return tx.SetTags(ctx, "company", c.ID, c.Tags)
+	return tx.insertIndex(ctx, "tag_index", "tag", "company", map[string][][]byte{c.ID: c.Tags})
 }
 
 // UpdateCompany rewrites a company's owner, store flag and sealed fields.

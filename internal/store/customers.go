@@ -107,10 +107,11 @@ func (tx *customerRows) InsertCustomer(ctx context.Context, c CustomerRow) error
 	if _, err := tx.exec(ctx, "INSERT INTO customers ("+strings.Join(cols, ", ")+") VALUES ("+placeholders(len(cols))+")", args...); err != nil {
 		return classify("store.InsertCustomer", err)
 	}
-	if err := tx.SetNameTokens(ctx, "customer", c.ID, c.NameTokens); err != nil {
+	// A new subject has no tokens or tags to replace.
+	if err := tx.insertNameTokens(ctx, "customer", map[string][][]byte{c.ID: c.NameTokens}); err != nil {
 		return err
 	}
-	return tx.SetTags(ctx, "customer", c.ID, c.Tags)
+	return tx.insertIndex(ctx, "tag_index", "tag", "customer", map[string][][]byte{c.ID: c.Tags})
 }
 
 // InsertCustomers stores many new customers with their wrapped data keys,
