@@ -1,0 +1,52 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/store"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// BenchmarkAuditAppend commits audit events the way the committer does:
+// one read's event, a batch of eight reads' events, and a page of 50
+// customers as one event naming them as subjects (each indexed).
+func BenchmarkAuditAppend(b *testing.B) {
+	cases := []struct {
+		name     string
+		events   int
+		subjects int
+	}{
+		{"one read", 1, 0},
+		{"eight reads", 8, 0},
+		{"a page of 50 as subjects", 1, 50},
+	}
+	testkit.ForEachDBBench(b, func(b *testing.B, db testkit.DB) {
+		sdb := db.Open(b)
+		ctx := context.Background()
+		n := 0
+		for _, c := range cases {
+			b.Run(c.name, func(b *testing.B) {
+				for b.Loop() {
+					events := make([]audit.Event, c.events)
+					for i := range events {
+						n++
+						events[i] = audit.Event{ActorID: "usr_bench", Action: "customer.read", ObjectType: "customer", ObjectID: fmt.Sprintf("cus_%d", n), Outcome: audit.Success}
+						for j := range c.subjects {
+							events[i].Subjects = append(events[i].Subjects, fmt.Sprintf("cus_%d_%d", n, j))
+						}
+						if c.subjects > 0 {
+							events[i].ObjectID = ""
+						}
+					}
+					if err := sdb.WithTx(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, time.Now(), events...) }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	})
+}
