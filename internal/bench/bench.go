@@ -264,7 +264,7 @@ func Run(ctx context.Context, o Options, d Deps) (err error) {
 		if err != nil {
 			return err
 		}
-		r := l.importRows(ctx, o.Customers+50_000_000, o.ImportRows, client)
+		r := asAdmin.importRows(ctx, o.Customers+50_000_000, o.ImportRows, client) // national ids: an administrator imports
 		if err := l.after(ctx, &r); err != nil {
 			return err
 		}
