@@ -133,6 +133,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{"sessions too long", "", []string{"serve", "--session-max", "48h"}, 2, "--session-max must be between"},
 		{"password minimum too low", "", []string{"serve", "--min-password-length", "6"}, 2, "--min-password-length must be between"},
 		{"public URL not https", "", []string{"serve", "--public-url", "http://crm.example.com"}, 2, "--public-url must be an https"},
+		{"trusted proxy not an address", "", []string{"serve", "--trusted-proxy", "10.0.0.1,proxy.example.com"}, 2, "--trusted-proxy must list addresses"},
+		{"account rate negative", "", []string{"serve", "--rate-per-account", "-1"}, 2, "--rate-per-account must be between"},
 		{"relay without a sender", "", []string{"user", "invite", "--email", "c@example.com", "--role", "sales", "--smtp-host", "mail.example.com", "--smtp-from", "nobody"}, 2, "not an email address"},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,12 @@ import (
 // serve runs a Strongroom server with h on a loopback port until the test
 // ends and returns its address and a TLS configuration that trusts it.
 func serve(t *testing.T, h http.Handler) (string, *tls.Config) {
+	t.Helper()
+	return serveWith(t, h, server.Limits{PerAddress: 200})
+}
+
+// serveWith is serve with the given limits.
+func serveWith(t *testing.T, h http.Handler, lim server.Limits) (string, *tls.Config) {
 	t.Helper()
 	env := testkit.NewEnv(t, testkit.NewSQLite(t), service.Options{})
 	dir := t.TempDir()
@@ -43,7 +50,7 @@ func serve(t *testing.T, h http.Handler) (string, *tls.Config) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- server.New(h, cert, slog.New(slog.DiscardHandler), env.Service, server.Limits{PerAddress: 200}).Serve(ctx, ln) }()
+	go func() { done <- server.New(h, cert, slog.New(slog.DiscardHandler), env.Service, lim).Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -181,4 +188,48 @@ func TestResponsesGoWritesItself(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Behind a trusted proxy each client is limited by its own address, from
+// X-Forwarded-For; from any other peer the header changes nothing, so a
+// client cannot slip its limit by naming another address.
+func TestLimitsFollowTrustedProxies(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ok", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		second  int // status for a request naming another client after the first is limited
+	}{
+		{"loopback is a trusted proxy", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, http.StatusOK},
+		{"no trusted proxy", nil, http.StatusTooManyRequests},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, tlsConf := serveWith(t, mux, server.Limits{PerAddress: 1, TrustedProxies: tc.trusted})
+			client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf}, Timeout: 10 * time.Second}
+			get := func(forwarded string) int {
+				req, _ := http.NewRequest("GET", "https://"+addr+"/ok", nil)
+				req.Header.Set("X-Forwarded-For", forwarded)
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			limited := false
+			for range 10 { // a burst of two, then refusals
+				if get("198.51.100.1") == http.StatusTooManyRequests {
+					limited = true
+					break
+				}
+			}
+			if !limited {
+				t.Fatal("the first client was never limited")
+			}
+			if got := get("198.51.100.2"); got != tc.second {
+				t.Errorf("another client after the first was limited: %d, want %d", got, tc.second)
+			}
+		})
+	}
 }
