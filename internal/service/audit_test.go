@@ -16,9 +16,9 @@ import (
 
 func dropAppendOnly(t *testing.T, db testkit.DB, raw *sql.DB) {
 	t.Helper()
-	stmts := []string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"}
+	stmts := []string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete", "DROP TRIGGER audit_subjects_no_delete"}
 	if db.Engine == store.Postgres {
-		stmts = []string{"DROP TRIGGER audit_events_append_only ON audit_events"}
+		stmts = []string{"DROP TRIGGER audit_events_append_only ON audit_events", "DROP TRIGGER audit_subjects_append_only ON audit_subjects"}
 	}
 	for _, s := range stmts {
 		if _, err := raw.Exec(s); err != nil {
@@ -39,12 +39,18 @@ func TestAuditTamperingDetected(t *testing.T) {
 		{"altered", []string{"UPDATE audit_events SET object_id = 'cus_other' WHERE seq = 6"}, "event 6:"},
 		{"failed login made a success", []string{"UPDATE audit_events SET outcome = 'success', reason = '' WHERE outcome = 'failure'"}, "event 10:"},
 		{"deleted", []string{"DELETE FROM audit_events WHERE seq = 4"}, "event 4:"},
-		{"deleted last", []string{"DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)"}, "missing"},
+		{"deleted last", []string{ // with its subjects' index rows, which refer to it
+			"DELETE FROM audit_subjects WHERE seq = (SELECT max(seq) FROM audit_events)",
+			"DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)",
+		}, "missing"},
 		{"reordered", []string{
 			"UPDATE audit_events SET seq = -1 WHERE seq = 5",
 			"UPDATE audit_events SET seq = 5 WHERE seq = 7",
 			"UPDATE audit_events SET seq = 7 WHERE seq = -1",
 		}, "event 5:"},
+		// the last event is a page of the three customers, naming them as subjects
+		{"a subject hidden from the index", []string{"DELETE FROM audit_subjects WHERE subject_id = (SELECT min(subject_id) FROM audit_subjects)"}, "index of subjects"},
+		{"a subject taken out of its event", []string{"UPDATE audit_events SET subjects = substr(subjects, 1, 20) WHERE subjects <> ''"}, "audit event"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +62,9 @@ func TestAuditTamperingDetected(t *testing.T) {
 					if _, err := f.Service.Customers.CreateCustomer(ctx, f.admin, input("name", "Audit Subject")); err != nil {
 						t.Fatal(err)
 					}
+				}
+				if page, err := f.Service.Customers.ListCustomers(ctx, f.admin, records.CustomerQuery{Limit: 10}); err != nil || len(page.Customers) != 3 {
+					t.Fatalf("list: %v", err)
 				}
 				n, problem, err := f.Service.AuditLog.Verify(ctx)
 				if err != nil || problem != nil || n < 10 {

@@ -157,6 +157,13 @@ func (tx *auditRows) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Even
 	return out, classify("store.ListAudit", rows.Err())
 }
 
+// AuditSubjectCount counts the rows of the index of subjects.
+func (db *DB) AuditSubjectCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM audit_subjects").Scan(&n)
+	return n, classify("store.AuditSubjectCount", err)
+}
+
 // AuditLog streams the whole log in seq order, with its head, for
 // verification. It reads in pages so that a long log is never held whole.
 func (db *DB) AuditLog(ctx context.Context) (iter.Seq2[audit.Event, error], audit.Head, error) {

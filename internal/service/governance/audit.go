@@ -2,6 +2,7 @@ package governance
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -77,13 +78,36 @@ func (s *AuditLog) Verify(ctx context.Context) (int64, *audit.Problem, error) {
 	return VerifyAudit(ctx, s.c.DB)
 }
 
-// VerifyAudit checks db's audit chain without needing the master key.
+// VerifyAudit checks db's audit chain without needing the master key, and
+// that the index of subjects holds exactly the subjects the (hashed)
+// events name, so that no subject's reads were hidden from a search by
+// its id.
 func VerifyAudit(ctx context.Context, db *store.DB) (int64, *audit.Problem, error) {
 	events, head, err := db.AuditLog(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
-	return audit.Verify(events, head)
+	var named int64
+	counted := func(yield func(audit.Event, error) bool) {
+		for e, err := range events {
+			named += int64(len(e.Subjects))
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+	n, problem, err := audit.Verify(counted, head)
+	if err != nil || problem != nil {
+		return n, problem, err
+	}
+	indexed, err := db.AuditSubjectCount(ctx)
+	if err != nil {
+		return n, nil, err
+	}
+	if indexed != named {
+		return n, &audit.Problem{Seq: head.Seq, Reason: fmt.Sprintf("the index of subjects holds %d rows but the events name %d subjects", indexed, named)}, nil
+	}
+	return n, nil, nil
 }
 
 // auditStore is what the methods in audit.go read and write.
