@@ -64,6 +64,15 @@ func (tx *sessionRows) UserSessions(ctx context.Context, userID string) ([]Sessi
 	return out, classify("store.UserSessions", rows.Err())
 }
 
+// AuthEpoch reads the counter that every change to what
+// SessionByTokenHash reads moves on (migration 0033's triggers): a session
+// looked up under the same count is still as it was.
+func (db *DB) AuthEpoch(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.readRow(ctx, "SELECT n FROM auth_epoch WHERE id = 1").Scan(&n)
+	return n, classify("store.AuthEpoch", err)
+}
+
 // SessionByTokenHash finds a session and its user without a transaction:
 // it runs on every authenticated request.
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (SessionWithUser, error) {

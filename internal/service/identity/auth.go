@@ -241,21 +241,36 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 		return authz.Actor{}, errNoSession
 	}
 	now := s.c.Now()
-	sw, err := s.c.DB.SessionByTokenHash(ctx, authn.HashToken(token), now)
-	if errs.Is(err, errs.NotExist) {
-		return authz.Actor{}, errNoSession
-	}
+	hash := authn.HashToken(token)
+	epoch, err := s.c.DB.AuthEpoch(ctx)
 	if err != nil {
 		return authz.Actor{}, err
 	}
-	sess, user := sw.Session, sw.User
-	switch {
-	case subtle.ConstantTimeCompare(sess.TokenKey, user.TokenKey) != 1,
-		user.Disabled,
-		!now.Before(sess.ExpiresAt),
-		now.Sub(sess.LastSeenAt) >= s.c.Idle:
-		return authz.Actor{}, errNoSession
+	sw, cached := s.cache.get(hash, epoch)
+	for {
+		if !cached {
+			sw, err = s.c.DB.SessionByTokenHash(ctx, hash, now)
+			if errs.Is(err, errs.NotExist) {
+				return authz.Actor{}, errNoSession
+			}
+			if err != nil {
+				return authz.Actor{}, err
+			}
+			s.cache.keep(hash, sw, epoch)
+		}
+		sess, user := sw.Session, sw.User
+		ok := subtle.ConstantTimeCompare(sess.TokenKey, user.TokenKey) == 1 && !user.Disabled &&
+			now.Before(sess.ExpiresAt) && now.Sub(sess.LastSeenAt) < s.c.Idle
+		if ok {
+			break
+		}
+		s.cache.drop(hash)
+		if !cached {
+			return authz.Actor{}, errNoSession
+		}
+		cached = false // decide a refusal on a fresh lookup: another server may have seen it in use since
 	}
+	sess, user := sw.Session, sw.User
 	if s.c.Accounts != nil {
 		if err := s.c.Accounts.Allow(user.ID, now); err != nil {
 			return authz.Actor{}, err
@@ -265,6 +280,8 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 		if err := s.c.DB.TouchSession(ctx, sess.ID, now); err != nil {
 			return authz.Actor{}, err
 		}
+		sw.Session.LastSeenAt = now
+		s.cache.keep(hash, sw, epoch) // the one column that moves without the epoch
 	}
 	// The session query says which of these further reads are needed, so
 	// that most requests make one round trip.

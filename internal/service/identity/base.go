@@ -27,10 +27,13 @@ type Users struct{ base }
 func NewUsers(c *core.Core) *Users { return &Users{base{c}} }
 
 // Sessions is a domain service; see the package comment.
-type Sessions struct{ base }
+type Sessions struct {
+	base
+	cache *sessionCache // sessions looked up, while the auth epoch stands
+}
 
 // NewSessions returns the sessions service over c.
-func NewSessions(c *core.Core) *Sessions { return &Sessions{base{c}} }
+func NewSessions(c *core.Core) *Sessions { return &Sessions{base: base{c}, cache: &sessionCache{}} }
 
 // me is the actor's own user.
 func (s *base) me(ctx context.Context, a authz.Actor) (core.User, error) {

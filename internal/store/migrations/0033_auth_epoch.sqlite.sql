@@ -1,0 +1,32 @@
+-- Sessions, users, user keys: only the columns and changes a session lookup depends on (not
+-- last_seen_at, which every request may move, nor a new customer's key).
+CREATE TRIGGER auth_epoch_security_policies_insert AFTER INSERT ON security_policies BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_security_policies_update AFTER UPDATE ON security_policies BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_security_policies_delete AFTER DELETE ON security_policies BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_policy_acceptances_insert AFTER INSERT ON policy_acceptances BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_policy_acceptances_update AFTER UPDATE ON policy_acceptances BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_policy_acceptances_delete AFTER DELETE ON policy_acceptances BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_mfa_required_roles_insert AFTER INSERT ON mfa_required_roles BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_mfa_required_roles_update AFTER UPDATE ON mfa_required_roles BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_mfa_required_roles_delete AFTER DELETE ON mfa_required_roles BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_passkeys_insert AFTER INSERT ON passkeys BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_passkeys_update AFTER UPDATE ON passkeys BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_passkeys_delete AFTER DELETE ON passkeys BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_access_requests_insert AFTER INSERT ON access_requests BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_access_requests_update AFTER UPDATE ON access_requests BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_access_requests_delete AFTER DELETE ON access_requests BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_role_networks_insert AFTER INSERT ON role_networks BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_role_networks_update AFTER UPDATE ON role_networks BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_role_networks_delete AFTER DELETE ON role_networks BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_team_parents_insert AFTER INSERT ON team_parents BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_team_parents_update AFTER UPDATE ON team_parents BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_team_parents_delete AFTER DELETE ON team_parents BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_roles_insert AFTER INSERT ON roles BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_roles_update AFTER UPDATE ON roles BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_roles_delete AFTER DELETE ON roles BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_sessions_update AFTER UPDATE OF token_hash, token_key, user_id, expires_at, mfa_pending, verified_at ON sessions BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_sessions_delete AFTER DELETE ON sessions BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_users_update AFTER UPDATE OF email_bidx, role, team, locale, disabled, token_key, password_hash, must_change_password, totp_ct ON users BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_users_delete AFTER DELETE ON users BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_subject_keys_update AFTER UPDATE ON subject_keys BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER auth_epoch_subject_keys_delete AFTER DELETE ON subject_keys BEGIN UPDATE auth_epoch SET n = n + 1 WHERE id = 1; END;
