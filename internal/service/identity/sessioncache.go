@@ -40,8 +40,12 @@ func (c *sessionCache) get(hash []byte, epoch int64) (store.SessionWithUser, boo
 	return e.sw, true
 }
 
-// keep remembers sw as looked up under epoch.
+// keep remembers sw as looked up under epoch, without what authenticating
+// does not need (password hash, second-factor secrets, sealed email, the
+// user's wrapped key), so that no secret lingers in the cache.
 func (c *sessionCache) keep(hash []byte, sw store.SessionWithUser, epoch int64) {
+	u := &sw.User
+	u.PasswordHash, u.TOTPSealed, u.RecoveryHashes, u.EmailSealed, u.WrappedKey = "", nil, "", nil, nil
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil || len(c.entries) >= maxCachedSessions {
