@@ -34,6 +34,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	// These tests run the binary, not code linked into the test, so go
+	// test's cache would replay an old result after a change to the
+	// server. Reading the binary makes it part of the result's inputs (and,
+	// as it lives in a fresh directory each time, never a cache hit).
+	if _, err := os.ReadFile(bin); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
