@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,17 +35,41 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	// These tests run the binary, not code linked into the test, so go
-	// test's cache would replay an old result after a change to the
-	// server. Reading the binary makes it part of the result's inputs (and,
-	// as it lives in a fresh directory each time, never a cache hit).
-	if _, err := os.ReadFile(bin); err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n", err)
-		os.Exit(1)
-	}
+
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// TestBinarySources reads every file the binary is built from. These
+// tests run the binary, not code linked into the test, so go test's cache
+// would otherwise replay an old result after a change to the server; the
+// files a test reads are part of its cached result's inputs.
+func TestBinarySources(t *testing.T) {
+	n := 0
+	for _, dir := range []string{".", "../../internal"} {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			if _, err := os.ReadFile(path); err != nil {
+				return err
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"../../go.mod", "../../go.sum"} {
+		if _, err := os.ReadFile(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n < 100 {
+		t.Fatalf("read only %d source files", n)
+	}
 }
 
 // run runs the binary to completion with stdin and returns its exit code,
