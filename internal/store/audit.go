@@ -78,7 +78,7 @@ func (tx *auditRows) insertAuditSubjects(ctx context.Context, events []audit.Eve
 	for _, e := range events {
 		for _, id := range e.Subjects {
 			args = append(args, id, e.Seq)
-			if len(args) >= 900 {
+			if len(args) >= 9000 {
 				if err := flush(); err != nil {
 					return err
 				}

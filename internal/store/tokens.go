@@ -42,7 +42,7 @@ func (tx *conn) insertIndex(ctx context.Context, table, column, kind string, byS
 	for id, tokens := range bySubject {
 		for _, t := range tokens {
 			args = append(args, kind, id, t)
-			if len(args) >= 900 {
+			if len(args) >= 9000 {
 				if err := flush(); err != nil {
 					return err
 				}
