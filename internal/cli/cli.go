@@ -47,6 +47,8 @@ Usage:
       --rate-per-account 200: the same per logged-in account, on each server.
       --trusted-proxy ADDR|CIDR,...: reverse proxies whose X-Forwarded-For names the
       client (the right-most address that is not a listed proxy); default none.
+      The server keeps a soft memory limit of 192 MiB; GOMEMLIMIT sets another
+      (large imports are faster with more).
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:
       --smtp-host H [--smtp-port 587] [--smtp-user U] [--smtp-from ADDR]
       [--smtp-starttls required|none] [--smtp-ca PEM]; the relay's password only
