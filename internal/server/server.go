@@ -14,11 +14,9 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"strongroom.dev/strongroom/internal/authn"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
@@ -214,21 +212,9 @@ func limitPerClient(log *slog.Logger, refuse refuseFunc, perSecond int, next htt
 	if perSecond == 0 {
 		return next
 	}
-	var mu sync.Mutex
-	clients := map[string]*rate.Limiter{}
+	clients := authn.NewLimiter(perSecond)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := httpx.ClientOf(r).IP
-		mu.Lock()
-		if len(clients) > 50_000 {
-			clear(clients)
-		}
-		l := clients[ip]
-		if l == nil {
-			l = rate.NewLimiter(rate.Limit(perSecond), 2*perSecond)
-			clients[ip] = l
-		}
-		mu.Unlock()
-		if !l.Allow() {
+		if !clients.Allow(httpx.ClientOf(r).IP, time.Now()) {
 			const msg = "too many requests from this address; slow down"
 			refuse(r, core.RefusedRateLimit, msg)
 			e := errs.E(errs.TooMany, msg)

@@ -61,7 +61,7 @@ type Core struct {
 	Idle        time.Duration
 	Absolute    time.Duration
 	Now         func() time.Time
-	Accounts    *AccountLimiter // nil: no per-account limit
+	Accounts    *authn.Limiter // requests per logged-in account; nil: no limit
 
 	refusals refusalLimiter // refusals of unknown callers recorded so far this minute
 
@@ -90,7 +90,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Now:         opt.Now,
 	}
 	if opt.RatePerAccount > 0 {
-		s.Accounts = NewAccountLimiter(opt.RatePerAccount)
+		s.Accounts = authn.NewLimiter(opt.RatePerAccount)
 	}
 	if s.Hasher == nil {
 		s.Hasher = authn.NewHasher(authn.DefaultParams, 0)

@@ -271,10 +271,10 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 		cached = false // decide a refusal on a fresh lookup: another server may have seen it in use since
 	}
 	sess, user := sw.Session, sw.User
-	if s.c.Accounts != nil {
-		if err := s.c.Accounts.Allow(user.ID, now); err != nil {
-			return authz.Actor{}, err
-		}
+	if s.c.Accounts != nil && !s.c.Accounts.Allow(user.ID, now) {
+		e := errs.E(errs.TooMany, "too many requests from this account; slow down")
+		e.RetryAfter = time.Second
+		return authz.Actor{}, e
 	}
 	if now.Sub(sess.LastSeenAt) >= time.Minute {
 		if err := s.c.DB.TouchSession(ctx, sess.ID, now); err != nil {
