@@ -144,23 +144,36 @@ func (s *base) openCustomer(row store.CustomerRow, d authz.Decision) (crm.Custom
 		return c, nil, err
 	}
 	var shown []string
-	for _, f := range crm.CustomerFields {
-		level := d.Field(f.Name)
-		ct, ok := row.Sealed[f.Name]
-		if level == authz.Hidden || !ok {
+	c.Fields, shown, err = openFields(key, crm.CustomerFields, row.Sealed, func(f string) fieldcrypt.Place { return customerPlace(row.ID, f) }, d.Field)
+	return c, shown, err
+}
+
+// openFields opens the sealed fields of a record whose level is above
+// Hidden, masking the masked ones, and names them (with their level) for
+// the audit event. Customers and companies share it.
+func openFields(key keyring.DataKey, defs []struct {
+	Name  string
+	Class crm.FieldClass
+}, sealed map[string][]byte, place func(field string) fieldcrypt.Place, level func(string) authz.Level) (map[string]string, []string, error) {
+	fields := map[string]string{}
+	var shown []string
+	for _, f := range defs {
+		l := level(f.Name)
+		ct, ok := sealed[f.Name]
+		if l == authz.Hidden || !ok {
 			continue
 		}
-		v, err := fieldcrypt.Open(key, customerPlace(row.ID, f.Name), ct)
+		v, err := fieldcrypt.Open(key, place(f.Name), ct)
 		if err != nil {
-			return c, nil, errs.Wrap(errs.Internal, "service.openCustomer", "", err)
+			return nil, nil, errs.Wrap(errs.Internal, "service.openFields", "", err)
 		}
-		if level == authz.Masked {
+		if l == authz.Masked {
 			v = privacy.Mask(v)
 		}
-		c.Fields[f.Name] = v
-		shown = append(shown, fieldLabel(f.Name, level))
+		fields[f.Name] = v
+		shown = append(shown, fieldLabel(f.Name, l))
 	}
-	return c, shown, nil
+	return fields, shown, nil
 }
 
 // activityWriter is what insertActivity writes.

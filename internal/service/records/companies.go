@@ -11,7 +11,6 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
-	"strongroom.dev/strongroom/internal/privacy"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -330,23 +329,9 @@ func sealCompany(key keyring.DataKey, c crm.Company) (store.CompanyRow, error) {
 func openCompanyFields(key keyring.DataKey, row store.CompanyRow, level func(string) authz.Level) (crm.Company, []string, error) {
 	c := crm.Company{ID: row.ID, OwnerID: row.OwnerID, OwnerTeam: row.OwnerTeam, IsStore: row.IsStore, Fields: map[string]string{}, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 	var shown []string
-	for _, f := range crm.CompanyFields {
-		l := level(f.Name)
-		ct, ok := row.Sealed[f.Name]
-		if l == authz.Hidden || !ok {
-			continue
-		}
-		v, err := fieldcrypt.Open(key, companyPlace(row.ID, f.Name), ct)
-		if err != nil {
-			return c, nil, errs.Wrap(errs.Internal, "service.openCompany", "", err)
-		}
-		if l == authz.Masked {
-			v = privacy.Mask(v)
-		}
-		c.Fields[f.Name] = v
-		shown = append(shown, fieldLabel(f.Name, l))
-	}
-	return c, shown, nil
+	var err error
+	c.Fields, shown, err = openFields(key, crm.CompanyFields, row.Sealed, func(f string) fieldcrypt.Place { return companyPlace(row.ID, f) }, level)
+	return c, shown, err
 }
 
 // companyStore is what the methods in companies.go read and write.
