@@ -135,10 +135,10 @@ func (tx *customerRows) InsertCustomers(ctx context.Context, rows []CustomerRow,
 			}
 		}
 		keyRow := "(?, ?, ?, ?)"
-		if _, err := tx.exec(ctx, "INSERT INTO subject_keys (subject_id, wrapped, kek_term, created_at) VALUES "+strings.TrimSuffix(strings.Repeat(keyRow+", ", len(part)), ", "), keyArgs...); err != nil {
+		if _, err := tx.exec(ctx, tx.bulkInsert()+" subject_keys (subject_id, wrapped, kek_term, created_at) VALUES "+strings.TrimSuffix(strings.Repeat(keyRow+", ", len(part)), ", "), keyArgs...); err != nil {
 			return classify("store.InsertCustomers", err)
 		}
-		if _, err := tx.exec(ctx, "INSERT INTO customers ("+strings.Join(cols, ", ")+") VALUES "+strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", "), args...); err != nil {
+		if _, err := tx.exec(ctx, tx.bulkInsert()+" customers ("+strings.Join(cols, ", ")+") VALUES "+strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", "), args...); err != nil {
 			return classify("store.InsertCustomers", err)
 		}
 		tokens := make(map[string][][]byte, len(part))

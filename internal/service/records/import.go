@@ -82,8 +82,16 @@ const (
 type importRow struct {
 	line int
 	c    crm.Customer
-	row  store.CustomerRow // sealed, with its wrapped key, when it will be stored
+	// email and phone are the blind indexes that duplicates are found by;
+	// fields names the fields the row sets, for its create event.
+	email, phone []byte
+	fields       []string
 }
+
+// importChunk is how many rows are sealed and inserted at a time: the
+// next chunk is sealed while the writer inserts this one, and a sealed row
+// lives only until its chunk is stored.
+const importChunk = 1000
 
 // ImportCustomers reads customers from CSV r. Every row is validated and
 // normalised like a single create; rows whose email or phone is already
@@ -131,6 +139,7 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 	}
 	var rows []importRow
 	seen := map[string]int{} // blind index -> line, for duplicates within the file
+	fieldSets := fieldSets{}
 	now := s.c.Now()
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
@@ -164,24 +173,18 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 				c.Fields[name] = *v
 			}
 		}
-		if dup := s.duplicateInFile(c, seen, line); dup != "" {
+		ir := importRow{line: line, c: c, fields: fieldSets.of(c.Fields)}
+		if dup := s.duplicateInFile(&ir, seen); dup != "" {
 			rep.Duplicates = append(rep.Duplicates, ImportProblem{Row: line, Message: dup})
 			continue
 		}
-		rows = append(rows, importRow{line: line, c: c})
+		rows = append(rows, ir)
 	}
 	scopeOwner := ""
 	if d.Scope == authz.ScopeOwn {
 		scopeOwner = a.UserID
 	}
 
-	// Seal before the transaction, on every core: the writer is held only
-	// for the inserts.
-	if !opt.DryRun && (rep.Invalid == 0 || opt.Partial) {
-		if err := s.sealRows(rows); err != nil {
-			return rep, err
-		}
-	}
 	err = core.Change(ctx, s.c, importStoreOf, func(tx importStore) error {
 		kept, err := s.dropExisting(ctx, tx, rows, scopeOwner, &rep)
 		if err != nil {
@@ -197,18 +200,16 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 		case len(kept) == 0:
 			return s.c.Record(ctx, tx, a, "customer.import", "customer", "", nil, audit.Success, "nothing new: "+summary)
 		}
-		sealed := make([]store.CustomerRow, 0, len(kept))
-		created := make([]core.Shown, 0, len(kept))
-		for _, ir := range kept {
-			sealed = append(sealed, ir.row)
-			created = append(created, core.Shown{ID: ir.c.ID, Fields: sortedKeys(ir.c.Fields)})
-		}
-		if err := tx.InsertCustomers(ctx, sealed, s.c.Keys.ActiveTerm()); err != nil {
+		if err := s.insertSealed(ctx, tx, kept); err != nil {
 			return err
 		}
-		rep.Created, rep.Imported = len(sealed), true
+		created := make([]core.Shown, 0, len(kept))
+		for _, ir := range kept {
+			created = append(created, core.Shown{ID: ir.c.ID, Fields: ir.fields})
+		}
+		rep.Created, rep.Imported = len(kept), true
 		events := core.GroupEvents(a, "customer.create", "customer", "import", created)
-		events = append(events, core.Event(a, "customer.import", "customer", "", nil, audit.Success, fmt.Sprintf("created %d; %s", len(sealed), summary)))
+		events = append(events, core.Event(a, "customer.import", "customer", "", nil, audit.Success, fmt.Sprintf("created %d; %s", len(kept), summary)))
 		return s.c.Append(ctx, tx, events...)
 	})
 	if err != nil {
@@ -298,37 +299,59 @@ func importInput(rec []string, cols map[string]int) crm.CustomerInput {
 	return in
 }
 
-func (s *Customers) duplicateInFile(c crm.Customer, seen map[string]int, line int) string {
-	for _, x := range []struct{ field, index string }{
-		{crm.FieldEmail, fieldcrypt.IndexCustomerEmail},
-		{crm.FieldPhone, fieldcrypt.IndexCustomerPhone},
+// duplicateInFile computes the row's email and phone blind indexes and
+// reports an earlier line of the file with the same email or phone.
+func (s *Customers) duplicateInFile(ir *importRow, seen map[string]int) string {
+	for _, x := range []struct {
+		field, index string
+		into         *[]byte
+	}{
+		{crm.FieldEmail, fieldcrypt.IndexCustomerEmail, &ir.email},
+		{crm.FieldPhone, fieldcrypt.IndexCustomerPhone, &ir.phone},
 	} {
-		v := c.Fields[x.field]
+		v := ir.c.Fields[x.field]
 		if v == "" {
 			continue
 		}
-		key := x.field + "\x00" + string(s.c.Index.Index(x.index, v))
+		*x.into = s.c.Index.Index(x.index, v)
+		key := x.field + "\x00" + string(*x.into)
 		if first, ok := seen[key]; ok {
 			return fmt.Sprintf("same %s as line %d", x.field, first)
 		}
-		seen[key] = line
+		seen[key] = ir.line
 	}
 	return ""
+}
+
+// fieldSets hands out one shared, sorted slice per set of field names, so
+// that 100,000 rows with the same columns hold one list between them.
+type fieldSets map[string][]string
+
+func (f fieldSets) of(fields map[string]string) []string {
+	names := sortedKeys(fields)
+	key := strings.Join(names, "\x00")
+	if shared, ok := f[key]; ok {
+		return shared
+	}
+	f[key] = names
+	return names
 }
 
 // dropExisting removes rows whose email or phone a customer in scope
 // already has, reporting them as duplicates.
 func (s *Customers) dropExisting(ctx context.Context, tx importStore, rows []importRow, owner string, rep *ImportReport) ([]importRow, error) {
-	type ix struct{ field, index, column string }
 	dup := map[int]string{}
-	for _, x := range []ix{
-		{crm.FieldEmail, fieldcrypt.IndexCustomerEmail, "email_bidx"},
-		{crm.FieldPhone, fieldcrypt.IndexCustomerPhone, "phone_bidx"},
+	for _, x := range []struct {
+		field, column string
+		index         func(importRow) []byte
+	}{
+		{crm.FieldEmail, "email_bidx", func(r importRow) []byte { return r.email }},
+		{crm.FieldPhone, "phone_bidx", func(r importRow) []byte { return r.phone }},
 	} {
 		var values [][]byte
 		for _, r := range rows {
-			if v := r.c.Fields[x.field]; v != "" {
-				values = append(values, s.c.Index.Index(x.index, v))
+			if v := x.index(r); v != nil {
+				values = append(values, v)
 			}
 		}
 		if len(values) == 0 {
@@ -339,7 +362,7 @@ func (s *Customers) dropExisting(ctx context.Context, tx importStore, rows []imp
 			return nil, err
 		}
 		for i, r := range rows {
-			if v := r.c.Fields[x.field]; v != "" && found[string(s.c.Index.Index(x.index, v))] {
+			if v := x.index(r); v != nil && found[string(v)] {
 				if _, already := dup[i]; !already {
 					dup[i] = "a customer with this " + x.field + " already exists"
 				}
@@ -367,9 +390,48 @@ type importStore interface {
 // importStoreOf is the compiler's check that the store has every method of importStore.
 func importStoreOf(tx *store.Tx) importStore { return tx }
 
+// insertSealed seals rows and inserts them, a chunk at a time: one
+// goroutine seals the next chunk (on every core) while the writer inserts
+// the current one. Once sealed, a row's plaintext is dropped.
+func (s *Customers) insertSealed(ctx context.Context, tx importStore, rows []importRow) error {
+	type chunk struct {
+		rows []store.CustomerRow
+		err  error
+	}
+	sealed := make(chan chunk, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(sealed)
+		for start := 0; start < len(rows); start += importChunk {
+			part := rows[start:min(start+importChunk, len(rows))]
+			out, err := s.sealRows(part)
+			select {
+			case sealed <- chunk{out, err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	term := s.c.Keys.ActiveTerm()
+	for c := range sealed {
+		if c.err != nil {
+			return c.err
+		}
+		if err := tx.InsertCustomers(ctx, c.rows, term); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sealRows gives each row a data key and seals it, on as many goroutines
-// as there are CPUs.
-func (s *Customers) sealRows(rows []importRow) error {
+// as there are CPUs, and drops the row's plaintext.
+func (s *Customers) sealRows(rows []importRow) ([]store.CustomerRow, error) {
+	out := make([]store.CustomerRow, len(rows))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(rows)/64))
 	errc := make(chan error, workers)
 	var next atomic.Int64
@@ -393,7 +455,8 @@ func (s *Customers) sealRows(rows []importRow) error {
 					return
 				}
 				row.WrappedKey = wrapped
-				ir.row = row
+				out[i] = row
+				ir.c.Fields = nil
 			}
 		}()
 	}
@@ -404,5 +467,5 @@ func (s *Customers) sealRows(rows []importRow) error {
 			next.Store(int64(len(rows))) // the others stop at their next row
 		}
 	}
-	return first
+	return out, first
 }
