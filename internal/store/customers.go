@@ -122,6 +122,9 @@ func (tx *customerRows) InsertCustomers(ctx context.Context, rows []CustomerRow,
 	for _, f := range customerFieldOrder {
 		cols = append(cols, CustomerColumns[f])
 	}
+	if tx.raw != nil {
+		return tx.copyCustomers(ctx, rows, cols, kekTerm)
+	}
 	row := "(" + placeholders(len(cols)) + ")"
 	for start := 0; start < len(rows); start += batch {
 		part := rows[start:min(start+batch, len(rows))]
@@ -154,6 +157,34 @@ func (tx *customerRows) InsertCustomers(ctx context.Context, rows []CustomerRow,
 		}
 	}
 	return nil
+}
+
+// copyCustomers is InsertCustomers on PostgreSQL: the keys, customers and
+// their name and tag indexes each go in one COPY.
+func (tx *customerRows) copyCustomers(ctx context.Context, rows []CustomerRow, cols []string, kekTerm uint32) error {
+	keys := make([][]any, 0, len(rows))
+	customers := make([][]any, 0, len(rows))
+	tokens := make(map[string][][]byte, len(rows))
+	tags := make(map[string][][]byte, len(rows))
+	for _, c := range rows {
+		keys = append(keys, []any{c.ID, c.WrappedKey, int64(kekTerm), c.CreatedAt.UnixMicro()})
+		row := []any{c.ID, nullString(c.OwnerID), nullString(c.CompanyID), c.Index.Email, c.Index.Phone, c.Index.NationalID, c.CreatedAt.UnixMicro(), c.UpdatedAt.UnixMicro()}
+		for _, f := range customerFieldOrder {
+			row = append(row, c.Sealed[f])
+		}
+		customers = append(customers, row)
+		tokens[c.ID], tags[c.ID] = c.NameTokens, c.Tags
+	}
+	if err := tx.copyRows(ctx, "subject_keys", []string{"subject_id", "wrapped", "kek_term", "created_at"}, keys); err != nil {
+		return classify("store.InsertCustomers", err)
+	}
+	if err := tx.copyRows(ctx, "customers", cols, customers); err != nil {
+		return classify("store.InsertCustomers", err)
+	}
+	if err := tx.insertNameTokens(ctx, "customer", tokens); err != nil {
+		return err
+	}
+	return tx.insertIndex(ctx, "tag_index", "tag", "customer", tags)
 }
 
 // ExistingCustomerIndexes reports which of the given blind-index values

@@ -258,6 +258,9 @@ type conn struct {
 	db       *DB
 	tx       *sql.Tx
 	readOnly bool
+	// raw is the connection that tx runs on, for PostgreSQL's COPY (see
+	// copyRows); nil on SQLite.
+	raw *sql.Conn
 }
 
 func newTx(c *conn) *Tx {
@@ -272,11 +275,22 @@ func newTx(c *conn) *Tx {
 // WithTx runs fn in a transaction, committing when fn returns nil and
 // rolling back otherwise. It is the one way to open a transaction.
 func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	c := &conn{db: db}
+	begin := db.write.BeginTx
+	if db.engine == Postgres {
+		raw, err := db.write.Conn(ctx)
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, "store.WithTx", "the database is unavailable", err)
+		}
+		defer raw.Close()
+		c.raw, begin = raw, raw.BeginTx
+	}
+	sqlTx, err := begin(ctx, nil)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, "store.WithTx", "the database is unavailable", err)
 	}
-	tx := newTx(&conn{db: db, tx: sqlTx})
+	c.tx = sqlTx
+	tx := newTx(c)
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
