@@ -7,7 +7,8 @@
 -- This script, run by the owner after every `strongroom migrate`, gives the
 -- app role what serving needs and no more; the audit log stays append-only
 -- for it even if the triggers were gone:
---   audit_events, audit_reasons: SELECT, INSERT (no UPDATE, DELETE, TRUNCATE)
+--   audit_events, audit_reasons, audit_subjects, audit_tree, audit_checkpoints:
+--                                SELECT, INSERT (no UPDATE, DELETE, TRUNCATE)
 --   audit_head:                  SELECT, UPDATE (the chain's head row moves)
 --   schema_migrations:           SELECT
 --   every other table:           SELECT, INSERT, UPDATE, DELETE (no TRUNCATE)
@@ -19,6 +20,7 @@
 GRANT USAGE ON SCHEMA :"schema" TO :"app_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA :"schema" TO :"app_role";
 REVOKE TRUNCATE ON ALL TABLES IN SCHEMA :"schema" FROM :"app_role";
-REVOKE UPDATE, DELETE ON :"schema".audit_events, :"schema".audit_reasons FROM :"app_role";
+REVOKE UPDATE, DELETE ON :"schema".audit_events, :"schema".audit_reasons, :"schema".audit_subjects,
+    :"schema".audit_tree, :"schema".audit_checkpoints FROM :"app_role";
 REVOKE INSERT, DELETE ON :"schema".audit_head FROM :"app_role";
 REVOKE INSERT, UPDATE, DELETE ON :"schema".schema_migrations FROM :"app_role";

@@ -110,3 +110,7 @@ func (e *Event) hash() []byte {
 	}
 	return h.Sum(nil)
 }
+
+// Sum is the hash of e's contents and its PrevHash: what Hash holds in an
+// intact log.
+func (e *Event) Sum() []byte { return e.hash() }

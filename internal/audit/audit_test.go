@@ -83,7 +83,7 @@ func TestVerify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newLog(t, 5)
 			tt.tamper(m)
-			n, p, err := Verify(m.all(), m.head)
+			n, p, err := Verify(m.all(), m.head, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,9 +14,10 @@ type Problem struct {
 
 func (p *Problem) Error() string { return fmt.Sprintf("audit event %d: %s", p.Seq, p.Reason) }
 
-// Verify walks events in seq order and checks the chain and the head. It
-// returns the number of good events and the first problem, or nil.
-func Verify(events iter.Seq2[Event, error], head Head) (int64, *Problem, error) {
+// Verify walks events in seq order and checks the chain and the head,
+// showing each good event to observe (if not nil). It returns the number
+// of good events and the first problem, or nil.
+func Verify(events iter.Seq2[Event, error], head Head, observe func(Event)) (int64, *Problem, error) {
 	want := int64(1)
 	var prev []byte
 	for e, err := range events {
@@ -30,6 +31,9 @@ func Verify(events iter.Seq2[Event, error], head Head) (int64, *Problem, error) 
 			return want - 1, &Problem{Seq: e.Seq, Reason: "prev_hash does not match the previous event (deleted, inserted or reordered)"}, nil
 		case !bytes.Equal(e.hash(), e.Hash):
 			return want - 1, &Problem{Seq: e.Seq, Reason: "contents do not match its hash (altered)"}, nil
+		}
+		if observe != nil {
+			observe(e)
 		}
 		prev = e.Hash
 		want++

@@ -233,6 +233,7 @@ type Tx struct {
 	accessRows
 	activityRows
 	auditRows
+	checkpointRows
 	companyRows
 	customerRows
 	dealRows
@@ -265,7 +266,7 @@ type conn struct {
 
 func newTx(c *conn) *Tx {
 	return &Tx{conn: c,
-		accessRows: accessRows{c}, activityRows: activityRows{c}, auditRows: auditRows{c}, companyRows: companyRows{c},
+		accessRows: accessRows{c}, activityRows: activityRows{c}, auditRows: auditRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c},
 		customerRows: customerRows{c}, dealRows: dealRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
 		lockoutRows: lockoutRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
 		reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, teamRows: teamRows{c},

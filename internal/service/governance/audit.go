@@ -2,11 +2,11 @@ package governance
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/checkpoint"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service/core"
@@ -78,36 +78,14 @@ func (s *AuditLog) Verify(ctx context.Context) (int64, *audit.Problem, error) {
 	return VerifyAudit(ctx, s.c.DB)
 }
 
-// VerifyAudit checks db's audit chain without needing the master key, and
-// that the index of subjects holds exactly the subjects the (hashed)
-// events name, so that no subject's reads were hidden from a search by
-// its id.
+// VerifyAudit checks db's audit log without needing the master key: the
+// chain and its head, the index of subjects (so that no subject's reads
+// were hidden from a search by its id), and that the checkpoints in the
+// database state the tree of the events as they are
+// (checkpoint.Verify, which also checks signatures and witnesses).
 func VerifyAudit(ctx context.Context, db *store.DB) (int64, *audit.Problem, error) {
-	events, head, err := db.AuditLog(ctx)
-	if err != nil {
-		return 0, nil, err
-	}
-	var named int64
-	counted := func(yield func(audit.Event, error) bool) {
-		for e, err := range events {
-			named += int64(len(e.Subjects))
-			if !yield(e, err) {
-				return
-			}
-		}
-	}
-	n, problem, err := audit.Verify(counted, head)
-	if err != nil || problem != nil {
-		return n, problem, err
-	}
-	indexed, err := db.AuditSubjectCount(ctx)
-	if err != nil {
-		return n, nil, err
-	}
-	if indexed != named {
-		return n, &audit.Problem{Seq: head.Seq, Reason: fmt.Sprintf("the index of subjects holds %d rows but the events name %d subjects", indexed, named)}, nil
-	}
-	return n, nil, nil
+	rep, problem, err := checkpoint.Verify(ctx, db, "", nil)
+	return rep.Events, problem, err
 }
 
 // auditStore is what the methods in audit.go read and write.

@@ -1,0 +1,287 @@
+package checkpoint
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// Defaults for Run: a checkpoint at least this often, and whenever this
+// many events are waiting.
+const (
+	DefaultInterval  = 60 * time.Second
+	DefaultMaxEvents = 10_000
+	// maxPerCheckpoint bounds the events one checkpoint adds, and so its
+	// transaction's memory; a longer backlog takes several in a row.
+	maxPerCheckpoint = 100_000
+)
+
+// logStore is what checkpointing reads and writes.
+type logStore interface {
+	audit.Appender
+	LockCheckpoints(ctx context.Context) error
+	LatestCheckpoint(ctx context.Context) (store.CheckpointRow, error)
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]audit.Event, error)
+	AuditTreeHashes(ctx context.Context, indexes []int64) ([][]byte, error)
+	InsertAuditTree(ctx context.Context, start int64, hashes [][]byte) error
+	InsertCheckpoint(ctx context.Context, c store.CheckpointRow) error
+	WitnessSize(ctx context.Context, name string) (int64, error)
+	SetWitnessSize(ctx context.Context, name string, size int64, at time.Time) error
+	CheckpointCovering(ctx context.Context, size int64) (store.CheckpointRow, error)
+}
+
+func logStoreOf(tx *store.Tx) logStore { return tx }
+
+// Checkpointer adds the new events to the tree, signs checkpoints and
+// hands them to the witnesses.
+type Checkpointer struct {
+	DB        *store.DB
+	Signer    *Signer
+	Witnesses []Witness
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+func (c *Checkpointer) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// TamperError says that events already in the log do not chain: the
+// checkpointer refuses to sign them.
+type TamperError struct{ Problem audit.Problem }
+
+func (e *TamperError) Error() string {
+	return "the audit log does not chain; no checkpoint signed: " + e.Problem.Error()
+}
+
+// Checkpoint signs a checkpoint of every event not yet in the tree (up to
+// maxPerCheckpoint) and delivers it to the witnesses. It returns the
+// newest checkpoint, new or not.
+func (c *Checkpointer) Checkpoint(ctx context.Context) (store.CheckpointRow, error) {
+	var cp store.CheckpointRow
+	err := c.DB.WithTx(ctx, func(t *store.Tx) error {
+		tx := logStoreOf(t)
+		if err := tx.LockCheckpoints(ctx); err != nil {
+			return err
+		}
+		last, err := tx.LatestCheckpoint(ctx)
+		if err != nil {
+			return err
+		}
+		cp = last
+		events, err := tx.ListAudit(ctx, store.AuditFilter{AfterSeq: max(last.Size-1, 0), Limit: maxPerCheckpoint + 1})
+		if err != nil {
+			return err
+		}
+		var prev []byte
+		if last.Size > 0 {
+			if len(events) == 0 || events[0].Seq != last.Size {
+				return &TamperError{audit.Problem{Seq: last.Size, Reason: "the last checkpointed event is missing"}}
+			}
+			prev, events = events[0].Hash, events[1:]
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		pending := map[int64]tlog.Hash{}
+		var stored [][]byte
+		reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+			return readHashes(ctx, tx, pending, indexes)
+		})
+		size := last.Size
+		for _, e := range events {
+			if e.Seq != size+1 || !bytes.Equal(e.PrevHash, prev) || !bytes.Equal(e.Sum(), e.Hash) {
+				return &TamperError{audit.Problem{Seq: size + 1, Reason: "does not chain onto the previous event"}}
+			}
+			hs, err := tlog.StoredHashes(size, e.Hash, reader)
+			if err != nil {
+				return err
+			}
+			start := tlog.StoredHashIndex(0, size)
+			for i, h := range hs {
+				pending[start+int64(i)] = h
+				stored = append(stored, bytes.Clone(h[:]))
+			}
+			prev, size = e.Hash, size+1
+		}
+		root, err := tlog.TreeHash(size, reader)
+		if err != nil {
+			return err
+		}
+		signed, err := c.Signer.sign(Checkpoint{Origin: c.Signer.origin, Size: size, Root: root})
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertAuditTree(ctx, tlog.StoredHashIndex(0, last.Size), stored); err != nil {
+			return err
+		}
+		cp = store.CheckpointRow{Size: size, Root: root[:], Note: signed, At: c.now().UTC()}
+		return tx.InsertCheckpoint(ctx, cp)
+	})
+	if err != nil {
+		var te *TamperError
+		if errors.As(err, &te) {
+			c.alarm(ctx, "audit.tamper", te.Error())
+		}
+		return cp, err
+	}
+	if cp.Size > 0 {
+		c.deliver(ctx, cp)
+	}
+	return cp, nil
+}
+
+// readHashes reads tree hashes from pending (this transaction's new ones)
+// or the database.
+func readHashes(ctx context.Context, tx interface {
+	AuditTreeHashes(ctx context.Context, indexes []int64) ([][]byte, error)
+}, pending map[int64]tlog.Hash, indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	for i, x := range indexes {
+		if h, ok := pending[x]; ok {
+			out[i] = h
+		} else {
+			missing = append(missing, x)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := tx.AuditTreeHashes(ctx, missing)
+	if err != nil {
+		return nil, fmt.Errorf("audit tree: %w", err)
+	}
+	j := 0
+	for i, x := range indexes {
+		if _, ok := pending[x]; !ok {
+			copy(out[i][:], got[j])
+			j++
+		}
+	}
+	return out, nil
+}
+
+// deliver hands cp to every witness, with a consistency proof from the
+// checkpoint each holds. A refusal, or a witness that holds an older
+// checkpoint than the one last delivered to it (replaced or rolled back),
+// is logged and audited.
+func (c *Checkpointer) deliver(ctx context.Context, cp store.CheckpointRow) {
+	for _, w := range c.Witnesses {
+		if err := c.deliverOne(ctx, w, cp); err != nil {
+			c.alarm(ctx, "audit.witness", w.Name()+": "+err.Error())
+		}
+	}
+}
+
+func (c *Checkpointer) deliverOne(ctx context.Context, w Witness, cp store.CheckpointRow) error {
+	held, err := w.Held()
+	if err != nil {
+		return err
+	}
+	var heldSize int64
+	if held != "" {
+		h, err := Open(held, c.Signer.verifier)
+		if err != nil {
+			return fmt.Errorf("it holds a checkpoint this server's key did not sign: %v", err)
+		}
+		heldSize = h.Size
+	}
+	var proof tlog.TreeProof
+	var delivered int64
+	err = c.DB.ReadTx(ctx, func(t *store.Tx) error {
+		tx := logStoreOf(t)
+		if delivered, err = tx.WitnessSize(ctx, w.Name()); err != nil {
+			return err
+		}
+		if heldSize == 0 || heldSize >= cp.Size {
+			return nil
+		}
+		proof, err = tlog.ProveTree(cp.Size, heldSize, tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+			return readHashes(ctx, tx, nil, indexes)
+		}))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if heldSize < delivered {
+		c.alarm(ctx, "audit.witness", fmt.Sprintf("%s: it holds a checkpoint of %d events, but one of %d was delivered to it: it was replaced or rolled back", w.Name(), heldSize, delivered))
+	}
+	if heldSize == cp.Size {
+		return nil
+	}
+	if err := w.Add(cp.Note, c.Signer.verifier, proof); err != nil {
+		return err
+	}
+	return c.DB.WithTx(ctx, func(t *store.Tx) error {
+		return logStoreOf(t).SetWitnessSize(ctx, w.Name(), cp.Size, c.now())
+	})
+}
+
+// alarm logs and audits a problem with the log or a witness. If even the
+// audit event cannot be written, the log line remains.
+func (c *Checkpointer) alarm(ctx context.Context, action, reason string) {
+	if c.Log != nil {
+		c.Log.Error("audit log alarm", slog.String("action", action), slog.String("reason", reason))
+	}
+	err := c.DB.WithTx(ctx, func(t *store.Tx) error {
+		return audit.Append(ctx, logStoreOf(t), c.now(), audit.Event{Action: action, ObjectType: "audit", Outcome: audit.Failure, Reason: reason})
+	})
+	if err != nil && c.Log != nil {
+		c.Log.Error("audit log alarm not recorded", slog.String("error", err.Error()))
+	}
+}
+
+// Run checkpoints every interval, and sooner when maxEvents are waiting,
+// until ctx ends. It checks for new events every few seconds.
+func (c *Checkpointer) Run(ctx context.Context, interval time.Duration, maxEvents int64) {
+	tick := time.NewTicker(min(interval, 5*time.Second))
+	defer tick.Stop()
+	lastAt := c.now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		waiting, err := c.waiting(ctx)
+		if err != nil {
+			c.Log.Warn("audit checkpoint: reading the log failed", slog.String("error", err.Error()))
+			continue
+		}
+		if waiting == 0 || (waiting < maxEvents && c.now().Sub(lastAt) < interval) {
+			continue
+		}
+		if _, err := c.Checkpoint(ctx); err != nil {
+			c.Log.Error("audit checkpoint failed", slog.String("error", err.Error()))
+			continue
+		}
+		lastAt = c.now()
+	}
+}
+
+// waiting counts the events after the latest checkpoint.
+func (c *Checkpointer) waiting(ctx context.Context) (int64, error) {
+	head, err := c.DB.AuditHeadSeq(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var last store.CheckpointRow
+	err = c.DB.ReadTx(ctx, func(t *store.Tx) error {
+		last, err = logStoreOf(t).LatestCheckpoint(ctx)
+		return err
+	})
+	return head - last.Size, err
+}

@@ -1,0 +1,64 @@
+package checkpoint
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Checkpoint is a signed statement of the tree: its origin (the log's
+// name), its size in events and its root hash. Its text is the C2SP
+// tlog-checkpoint body:
+//
+//	<origin>
+//	<size>
+//	<base64 root hash>
+type Checkpoint struct {
+	Origin string
+	Size   int64
+	Root   tlog.Hash
+}
+
+func (c Checkpoint) text() string {
+	return fmt.Sprintf("%s\n%d\n%s\n", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
+}
+
+// sign returns c as a signed note.
+func (s *Signer) sign(c Checkpoint) (string, error) {
+	b, err := note.Sign(&note.Note{Text: c.text()}, s.signer)
+	if err != nil {
+		return "", fmt.Errorf("checkpoint: sign: %w", err)
+	}
+	return string(b), nil
+}
+
+// Open checks a signed checkpoint against verifierKey and parses it.
+func Open(signed, verifierKey string) (Checkpoint, error) {
+	v, err := note.NewVerifier(verifierKey)
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("the verifier key is not a signed-note key: %v", err)
+	}
+	n, err := note.Open([]byte(signed), note.VerifierList(v))
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("the checkpoint is not signed by the key %s: %v", verifierKey, err)
+	}
+	lines := strings.Split(n.Text, "\n")
+	if len(lines) < 4 {
+		return Checkpoint{}, fmt.Errorf("the checkpoint's text is not origin, size and root")
+	}
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || size < 0 {
+		return Checkpoint{}, fmt.Errorf("the checkpoint's size %q is not a number", lines[1])
+	}
+	root, err := base64.StdEncoding.DecodeString(lines[2])
+	if err != nil || len(root) != tlog.HashSize {
+		return Checkpoint{}, fmt.Errorf("the checkpoint's root is not a base64 SHA-256 hash")
+	}
+	c := Checkpoint{Origin: lines[0], Size: size}
+	copy(c.Root[:], root)
+	return c, nil
+}

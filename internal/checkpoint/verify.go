@@ -1,0 +1,185 @@
+package checkpoint
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// Report is what Verify checked.
+type Report struct {
+	Events      int64  // events whose chain is intact
+	Checkpoints int    // signed checkpoints in the database, all verified
+	Signed      int64  // events covered by the newest checkpoint
+	Key         string // the verifier key the signatures were checked with ("": none known)
+	Witnesses   []string
+}
+
+// Verify checks the whole audit log: the hash chain and its head, the
+// index of subjects, every checkpoint in the database (its signature
+// under verifierKey, and that its root is the tree of the events as they
+// are now), and each witness's checkpoint and history. verifierKey may be
+// empty when a witness is given: the key the witness trusts is used. It
+// returns the first problem, naming the first bad event or, for a
+// rewritten log that chains again, the range of events a checkpoint
+// covers that no longer match.
+func Verify(ctx context.Context, db *store.DB, verifierKey string, witnesses []Dir) (Report, *audit.Problem, error) {
+	var rep Report
+	checkpoints, err := db.AuditCheckpoints(ctx)
+	if err != nil {
+		return rep, nil, err
+	}
+	type witnessed struct {
+		dir     Dir
+		held    Checkpoint
+		history []Checkpoint
+	}
+	var ws []witnessed
+	for _, d := range witnesses {
+		key, err := d.Key()
+		if err != nil {
+			return rep, nil, fmt.Errorf("witness %s: %w", d, err)
+		}
+		if key == "" {
+			return rep, nil, fmt.Errorf("witness %s holds no checkpoint", d)
+		}
+		if verifierKey == "" {
+			verifierKey = key
+		}
+		if key != verifierKey {
+			return rep, &audit.Problem{Seq: 1, Reason: fmt.Sprintf("witness %s trusts the key %s, not %s: the checkpoints were signed with another key", d, key, verifierKey)}, nil
+		}
+		w := witnessed{dir: d}
+		signed, err := d.Held()
+		if err != nil {
+			return rep, nil, fmt.Errorf("witness %s: %w", d, err)
+		}
+		if w.held, err = Open(signed, key); err != nil {
+			return rep, &audit.Problem{Seq: 1, Reason: fmt.Sprintf("witness %s: its checkpoint does not verify: %v", d, err)}, nil
+		}
+		history, err := d.History()
+		if err != nil {
+			return rep, nil, err
+		}
+		for _, h := range history {
+			c, err := Open(h, key)
+			if err != nil {
+				return rep, &audit.Problem{Seq: 1, Reason: fmt.Sprintf("witness %s: a checkpoint in its history does not verify: %v", d, err)}, nil
+			}
+			w.history = append(w.history, c)
+		}
+		ws = append(ws, w)
+		rep.Witnesses = append(rep.Witnesses, string(d))
+	}
+	rep.Key = verifierKey
+
+	// The sizes whose roots the walk must note: every checkpoint's.
+	want := map[int64]bool{}
+	for _, c := range checkpoints {
+		want[c.Size] = true
+	}
+	for _, w := range ws {
+		want[w.held.Size] = true
+		for _, h := range w.history {
+			want[h.Size] = true
+		}
+	}
+	roots := map[int64]tlog.Hash{}
+	var t tree
+	n, problem, err := verifyChain(ctx, db, func(e audit.Event) {
+		t.append(e.Hash)
+		if want[t.n] {
+			roots[t.n] = t.root()
+		}
+	})
+	rep.Events = n
+	if err != nil || problem != nil {
+		return rep, problem, err
+	}
+
+	// A checkpoint states a tree; the events as they are must give it.
+	// Between the last checkpoint that matches and the first that does not
+	// lies the first changed event.
+	check := func(who string, cps []Checkpoint) *audit.Problem {
+		good := int64(0)
+		for _, c := range cps {
+			root, ok := roots[c.Size]
+			switch {
+			case c.Size > n:
+				return &audit.Problem{Seq: n + 1, Reason: fmt.Sprintf("%s: a checkpoint covers %d events but the log holds %d (truncated)", who, c.Size, n)}
+			case !ok && c.Size > 0 || ok && root != c.Root:
+				return &audit.Problem{Seq: good + 1, Reason: fmt.Sprintf("%s: the checkpoint of %d events does not match the events: the log was rewritten; the first changed event is among %d–%d", who, c.Size, good+1, c.Size)}
+			}
+			good = c.Size
+		}
+		return nil
+	}
+	var dbCps []Checkpoint
+	for _, row := range checkpoints {
+		if verifierKey == "" {
+			dbCps = append(dbCps, Checkpoint{Size: row.Size, Root: tlog.Hash(row.Root)})
+			continue
+		}
+		c, err := Open(row.Note, verifierKey)
+		if err != nil {
+			return rep, &audit.Problem{Seq: 1, Reason: fmt.Sprintf("the checkpoint of %d events in the database: %v", row.Size, err)}, nil
+		}
+		if string(c.Root[:]) != string(row.Root) || c.Size != row.Size {
+			return rep, &audit.Problem{Seq: 1, Reason: fmt.Sprintf("the checkpoint of %d events in the database: its row and its signed note disagree", row.Size)}, nil
+		}
+		dbCps = append(dbCps, c)
+	}
+	if p := check("database", dbCps); p != nil {
+		return rep, p, nil
+	}
+	rep.Checkpoints = len(dbCps)
+	if len(dbCps) > 0 {
+		rep.Signed = dbCps[len(dbCps)-1].Size
+	}
+	for _, w := range ws {
+		cps := append(slices.Clone(w.history), w.held)
+		slices.SortStableFunc(cps, func(a, b Checkpoint) int { return int(a.Size - b.Size) })
+		if p := check("witness "+string(w.dir), cps); p != nil {
+			return rep, p, nil
+		}
+		if w.held.Size > rep.Signed {
+			return rep, &audit.Problem{Seq: rep.Signed + 1, Reason: fmt.Sprintf("witness %s holds a checkpoint of %d events, newer than any in the database (%d): checkpoints were removed", w.dir, w.held.Size, rep.Signed)}, nil
+		}
+	}
+	return rep, nil, nil
+}
+
+// verifyChain walks the log once, checking the chain, the head and the
+// index of subjects, and shows each good event to observe.
+func verifyChain(ctx context.Context, db *store.DB, observe func(audit.Event)) (int64, *audit.Problem, error) {
+	events, head, err := db.AuditLog(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	var named int64
+	counted := func(yield func(audit.Event, error) bool) {
+		for e, err := range events {
+			named += int64(len(e.Subjects))
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+	n, problem, err := audit.Verify(counted, head, observe)
+	if err != nil || problem != nil {
+		return n, problem, err
+	}
+	indexed, err := db.AuditSubjectCount(ctx)
+	if err != nil {
+		return n, nil, err
+	}
+	if indexed != named {
+		return n, &audit.Problem{Seq: head.Seq, Reason: fmt.Sprintf("the index of subjects holds %d rows but the events name %d subjects", indexed, named)}, nil
+	}
+	return n, nil, nil
+}
