@@ -47,6 +47,11 @@ Usage:
       --rate-per-account 200: the same per logged-in account, on each server.
       --trusted-proxy ADDR|CIDR,...: reverse proxies whose X-Forwarded-For names the
       client (the right-most address that is not a listed proxy); default none.
+      The audit log is checkpointed (a signed Merkle tree head) every 60 s and every
+      10,000 events; --audit-key F (default audit.key in --data, made if missing;
+      the same file on every server of one database) signs, and --audit-witness
+      DIR,...|log (default DIR audit-witness in --data; put one on another disk)
+      keeps the checkpoints outside the database and refuses inconsistent ones.
       The server keeps a soft memory limit of 192 MiB; GOMEMLIMIT sets another
       (large imports are faster with more).
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:
@@ -85,8 +90,20 @@ Usage:
   strongroom mfa require --roles LIST [--data DIR] [--db URL]
       Roles that must use two-step login: comma-separated, "all", or "" for none.
       A new database requires it for every role.
-  strongroom audit verify [--data DIR] [--db URL]
-      Check the audit log's hash chain; exit 1 naming the first bad event.
+  strongroom audit verify [--witness DIR,...] [--verifier KEY] [--audit-key F] [--data DIR] [--db URL]
+      Check the audit log: the hash chain and its head, the Merkle tree against
+      every signed checkpoint (signatures checked with the verifier key: --verifier,
+      else the audit key file's, else the witness's), and each witness's
+      checkpoints; exit 1 naming the first bad event (or, for a log rewritten to
+      chain again, the range of events where the change lies).
+  strongroom audit prove --event N [--data DIR] [--db URL]
+      Print (JSON) an inclusion proof of event N in the oldest signed checkpoint
+      that covers it.
+  strongroom audit check-proof --verifier KEY [--proof FILE]
+      Check such a proof (default from standard input) offline, with the verifier
+      key alone: no database, no data directory.
+  strongroom audit key [--data DIR] [--audit-key F]
+      Print the audit verifier key (serve prints it too), for verifiers.
   strongroom migrate [--data DIR] [--db URL]
       Apply pending database migrations and stop (no master key needed). On
       PostgreSQL run it as the schema's owner, and serve as a role that may not

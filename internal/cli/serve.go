@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"strongroom.dev/strongroom/internal/api"
+	"strongroom.dev/strongroom/internal/checkpoint"
+	"strongroom.dev/strongroom/internal/config"
 	"strongroom.dev/strongroom/internal/demo"
 	"strongroom.dev/strongroom/internal/server"
 	"strongroom.dev/strongroom/internal/web"
@@ -99,7 +101,13 @@ func serve(ctx context.Context, args []string, env Env) error {
 		// warn, and users learn to click through warnings.
 		fmt.Fprintf(env.Stderr, "warning: %s is served with a self-signed certificate for localhost; give a publicly trusted one with --tls-cert and --tls-key\n", url)
 	}
+	checkpoints, err := checkpointer(ctx, c, a, log)
+	if err != nil {
+		return err
+	}
 	banner(env, url, certFile, fingerprint, c.DataDir, logins)
+	fmt.Fprintf(env.Stdout, "  audit key:       %s (checks the audit log's checkpoints; keep it for verifiers)\n", checkpoints.Signer.VerifierKey())
+	go checkpoints.Run(ctx, checkpoint.DefaultInterval, checkpoint.DefaultMaxEvents)
 
 	go purgeSessions(ctx, a, log)
 	if c.DisableUnusedDays > 0 {
@@ -109,6 +117,31 @@ func serve(ctx context.Context, args []string, env Env) error {
 		go reviewAccess(ctx, a, log, time.Duration(c.AccessReviewDays)*24*time.Hour)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// checkpointer loads (or makes) the audit key, opens the witnesses and
+// signs a first checkpoint of what the log holds.
+func checkpointer(ctx context.Context, c config.Config, a *app, log *slog.Logger) (*checkpoint.Checkpointer, error) {
+	origin := "strongroom/audit"
+	if u, err := neturl.Parse(c.Link()); err == nil && u.Host != "" {
+		origin = u.Host + "/strongroom/audit"
+	}
+	signer, _, err := checkpoint.LoadOrCreateKey(c.AuditKeyFile(), origin)
+	if err != nil {
+		return nil, err
+	}
+	cp := &checkpoint.Checkpointer{DB: a.db, Signer: signer, Log: log}
+	for _, w := range c.Witnesses() {
+		if w == "log" {
+			cp.Witnesses = append(cp.Witnesses, checkpoint.Log{Logger: log})
+			continue
+		}
+		cp.Witnesses = append(cp.Witnesses, checkpoint.Dir(w))
+	}
+	if _, err := cp.Checkpoint(ctx); err != nil {
+		log.Error("audit checkpoint failed", slog.String("error", err.Error()))
+	}
+	return cp, nil
 }
 
 // onThisHost reports whether address (a URL) names this machine:

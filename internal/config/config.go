@@ -51,6 +51,11 @@ type Config struct {
 	// comma-separated) whose X-Forwarded-For names the client; empty: the
 	// connection's peer is the client.
 	TrustedProxies string
+	// AuditKey is the audit key file (signs the audit log's checkpoints;
+	// default audit.key in DataDir); AuditWitnesses the witnesses that
+	// keep them: directories, or "log" for the server's log.
+	AuditKey       string
+	AuditWitnesses string
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -79,6 +84,8 @@ func Defaults(getenv func(string) string) Config {
 		c.RatePerAccount = v
 	}
 	c.TrustedProxies = getenv("STRONGROOM_TRUSTED_PROXY")
+	c.AuditKey = getenv("STRONGROOM_AUDIT_KEY")
+	c.AuditWitnesses = getenv("STRONGROOM_AUDIT_WITNESS")
 	if v, err := strconv.Atoi(getenv("STRONGROOM_ACCESS_REVIEW_DAYS")); err == nil {
 		c.AccessReviewDays = v
 	}
@@ -118,6 +125,34 @@ func Defaults(getenv func(string) string) Config {
 }
 
 // StorageFlags registers --data and --db on fs.
+// AuditKeyFlag registers --audit-key on fs.
+func (c *Config) AuditKeyFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.AuditKey, "audit-key", c.AuditKey, "the audit key file, which signs the audit log's checkpoints (made if missing; every server on one database needs the same file); default audit.key in --data (env STRONGROOM_AUDIT_KEY)")
+}
+
+// AuditKeyFile is the audit key's file.
+func (c Config) AuditKeyFile() string {
+	if c.AuditKey != "" {
+		return c.AuditKey
+	}
+	return filepath.Join(c.DataDir, "audit.key")
+}
+
+// Witnesses lists the audit witnesses: the directory audit-witness in
+// DataDir unless some are named.
+func (c Config) Witnesses() []string {
+	if strings.TrimSpace(c.AuditWitnesses) == "" {
+		return []string{filepath.Join(c.DataDir, "audit-witness")}
+	}
+	var out []string
+	for _, w := range strings.Split(c.AuditWitnesses, ",") {
+		if w = strings.TrimSpace(w); w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 func (c *Config) StorageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory: master key, TLS certificate, SQLite database (env STRONGROOM_DATA)")
 	fs.StringVar(&c.DSN, "db", c.DSN, "PostgreSQL URL or key=value settings, e.g. postgres://user@host/db?sslmode=verify-full (a server on another machine must be verified: sslmode=verify-full); default SQLite in --data (env STRONGROOM_DB, preferred: it keeps passwords out of the process list)")
@@ -138,6 +173,7 @@ func (c *Config) MailFlags(fs *flag.FlagSet) {
 // ServeFlags registers the serve command's flags on fs.
 func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.StorageFlags(fs)
+	c.AuditKeyFlag(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to serve HTTPS on (env STRONGROOM_ADDR)")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file; default a self-signed certificate in --data/tls (env STRONGROOM_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert (env STRONGROOM_TLS_KEY)")
@@ -150,6 +186,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.RatePerAddress, "rate-per-address", c.RatePerAddress, "requests per second each client address may send on average (bursts of twice that); 0 no limit (env STRONGROOM_RATE_PER_ADDRESS)")
 	fs.IntVar(&c.RatePerAccount, "rate-per-account", c.RatePerAccount, "requests per second each logged-in account may send on average on each server (bursts of twice that); 0 no limit (env STRONGROOM_RATE_PER_ACCOUNT)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxy", c.TrustedProxies, "reverse proxies, as addresses or CIDR prefixes separated by commas, whose X-Forwarded-For names the client; default none: the connection's peer is the client (env STRONGROOM_TRUSTED_PROXY)")
+	fs.StringVar(&c.AuditWitnesses, "audit-witness", c.AuditWitnesses, "witnesses that keep the audit log's signed checkpoints outside the database, separated by commas: directories (another disk, a mounted share) or \"log\" (the server's log, for a log shipper); default the directory audit-witness in --data (env STRONGROOM_AUDIT_WITNESS)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
 	fs.IntVar(&c.DisableUnusedDays, "disable-unused-days", c.DisableUnusedDays, "disable accounts unused for more than this many days; 0 never (env STRONGROOM_DISABLE_UNUSED_DAYS)")
