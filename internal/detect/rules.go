@@ -1,0 +1,111 @@
+// Package detect watches the audit log for abnormal behaviour: bursts of
+// failed logins, credential stuffing and password spraying, a user reading
+// far more personal records than their own baseline, bulk exports, use at
+// unusual hours, a privileged user from a new network, break-glass and
+// disabled-account use, and surges of refused requests. The Engine is a
+// pure function of the event stream (and of which users are privileged),
+// so the same code runs in the server, over the log as it grows, and in
+// tests, over simulated weeks of a company's traffic with attacks mixed
+// in.
+package detect
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Rule names.
+const (
+	FailedLoginBurst   = "failed_login_burst"
+	CredentialStuffing = "credential_stuffing"
+	ReadVolume         = "read_volume"
+	BulkExport         = "bulk_export"
+	OffHours           = "off_hours"
+	NewNetwork         = "new_network"
+	BreakGlass         = "break_glass"
+	DisabledAccount    = "disabled_account"
+	DeniedSurge        = "denied_surge"
+)
+
+// Rule configures one detector.
+type Rule struct {
+	Enabled bool `json:"enabled"`
+	// Threshold is the count at which the detector raises an alert; for
+	// read_volume the floor of records an hour; for off_hours the share of
+	// a user's active hours that makes an hour of the day usual for them;
+	// for new_network the logins a user needs before a network is new.
+	Threshold float64       `json:"threshold"`
+	Window    time.Duration `json:"window"`
+	Severity  string        `json:"severity"` // low, medium, high
+	// Response is what is done automatically when it fires: "" (nothing,
+	// the default), end_sessions or lock_account. Each is audited and an
+	// administrator can undo it.
+	Response string `json:"response,omitempty"`
+}
+
+// Config is every detector's rule.
+type Config map[string]Rule
+
+// Defaults are the rules out of the box. The figures were chosen against
+// the simulated company in sim (200 people, six weeks): every attack
+// caught, under one false alarm per 100 users a week.
+func Defaults() Config {
+	return Config{
+		FailedLoginBurst:   {Enabled: true, Threshold: 8, Window: 15 * time.Minute, Severity: "medium"},
+		CredentialStuffing: {Enabled: true, Threshold: 6, Window: 30 * time.Minute, Severity: "high"},
+		ReadVolume:         {Enabled: true, Threshold: 400, Window: time.Hour, Severity: "high"},
+		BulkExport:         {Enabled: true, Threshold: 1000, Window: 24 * time.Hour, Severity: "medium"},
+		OffHours:           {Enabled: true, Threshold: 0.02, Window: 12 * time.Hour, Severity: "low"},
+		NewNetwork:         {Enabled: true, Threshold: 30, Window: 90 * 24 * time.Hour, Severity: "medium"},
+		BreakGlass:         {Enabled: true, Threshold: 1, Window: time.Hour, Severity: "medium"},
+		DisabledAccount:    {Enabled: true, Threshold: 1, Window: time.Hour, Severity: "high"},
+		DeniedSurge:        {Enabled: true, Threshold: 25, Window: 10 * time.Minute, Severity: "medium"},
+	}
+}
+
+// Names lists the rules in a fixed order.
+func Names() []string {
+	return []string{FailedLoginBurst, CredentialStuffing, ReadVolume, BulkExport, OffHours, NewNetwork, BreakGlass, DisabledAccount, DeniedSurge}
+}
+
+// Responses a rule may take.
+const (
+	RespondEndSessions = "end_sessions"
+	RespondLock        = "lock_account"
+)
+
+// Check reports a configuration that cannot work.
+func (c Config) Check() error {
+	for name, r := range c {
+		if !known(name) {
+			return fmt.Errorf("unknown detector %q; known: %s", name, strings.Join(Names(), ", "))
+		}
+		if r.Threshold <= 0 || r.Window <= 0 {
+			return fmt.Errorf("detector %s: threshold and window must be positive", name)
+		}
+		switch r.Severity {
+		case "low", "medium", "high":
+		default:
+			return fmt.Errorf("detector %s: severity must be low, medium or high", name)
+		}
+		switch r.Response {
+		case "", RespondEndSessions, RespondLock:
+		default:
+			return fmt.Errorf("detector %s: response must be empty, %s or %s", name, RespondEndSessions, RespondLock)
+		}
+	}
+	return nil
+}
+
+func known(name string) bool {
+	i := sort.SearchStrings(sortedNames, name)
+	return i < len(sortedNames) && sortedNames[i] == name
+}
+
+var sortedNames = func() []string {
+	n := Names()
+	sort.Strings(n)
+	return n
+}()
