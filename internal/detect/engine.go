@@ -64,7 +64,7 @@ type UserState struct {
 	HourSeqs   []int64              `json:"hour_seqs,omitempty"`
 	Mean       float64              `json:"mean"`
 	Dev        float64              `json:"dev"`
-	Hours      int                  `json:"hours"` // active hours seen
+	Hours      int                  `json:"hours"`  // active hours seen
 	Active     [24]float64          `json:"active"` // weight of each hour of the day
 	ActiveSum  float64              `json:"active_sum"`
 	LastActive time.Time            `json:"last_active"` // the clock hour last counted
