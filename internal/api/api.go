@@ -147,6 +147,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/tasks", h.authed(h.activities.listTasks))
 	mux.Handle("GET /api/v1/audit", h.authed(h.audit.listAudit))
 	mux.Handle("GET /api/v1/audit/{seq}/reason", h.authed(h.audit.showAuditReason))
+	mux.Handle("GET /api/v1/alerts", h.authed(h.audit.listAlerts))
+	mux.Handle("PATCH /api/v1/alerts/{id}", h.authed(h.audit.setAlertStatus))
 	mux.Handle("POST /api/v1/password-resets", h.public(h.users.requestPasswordReset))
 	mux.Handle("POST /api/v1/password-resets/complete", h.public(h.users.completePasswordReset))
 	mux.Handle("POST /api/v1/invitations", h.authed(h.users.inviteUser))

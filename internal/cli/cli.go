@@ -52,6 +52,8 @@ Usage:
       the same file on every server of one database) signs, and --audit-witness
       DIR,...|log (default DIR audit-witness in --data; put one on another disk)
       keeps the checkpoints outside the database and refuses inconsistent ones.
+      Detectors watch the audit log every 10 s and raise alerts (the security page,
+      GET /api/v1/alerts); --detectors F.json sets their rules over the defaults.
       The server keeps a soft memory limit of 192 MiB; GOMEMLIMIT sets another
       (large imports are faster with more).
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:

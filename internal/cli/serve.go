@@ -20,6 +20,7 @@ import (
 	"strongroom.dev/strongroom/internal/checkpoint"
 	"strongroom.dev/strongroom/internal/config"
 	"strongroom.dev/strongroom/internal/demo"
+	"strongroom.dev/strongroom/internal/detect"
 	"strongroom.dev/strongroom/internal/server"
 	"strongroom.dev/strongroom/internal/web"
 )
@@ -105,9 +106,14 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	detector, err := detectors(c, a, log)
+	if err != nil {
+		return err
+	}
 	banner(env, url, certFile, fingerprint, c.DataDir, logins)
 	fmt.Fprintf(env.Stdout, "  audit key:       %s (checks the audit log's checkpoints; keep it for verifiers)\n", checkpoints.Signer.VerifierKey())
 	go checkpoints.Run(ctx, checkpoint.DefaultInterval, checkpoint.DefaultMaxEvents)
+	go detector.Run(ctx, 10*time.Second)
 
 	go purgeSessions(ctx, a, log)
 	if c.DisableUnusedDays > 0 {
@@ -117,6 +123,22 @@ func serve(ctx context.Context, args []string, env Env) error {
 		go reviewAccess(ctx, a, log, time.Duration(c.AccessReviewDays)*24*time.Hour)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// detectors builds the runner of the detectors over the audit log, with
+// the rules of --detectors over the defaults.
+func detectors(c config.Config, a *app, log *slog.Logger) (*detect.Runner, error) {
+	rules := detect.Defaults()
+	if c.Detectors != "" {
+		b, err := os.ReadFile(c.Detectors)
+		if err != nil {
+			return nil, usageError("--detectors: " + err.Error())
+		}
+		if rules, err = detect.ParseConfig(b); err != nil {
+			return nil, usageError("--detectors " + c.Detectors + ": " + err.Error())
+		}
+	}
+	return &detect.Runner{DB: a.db, Config: rules, Log: log, Respond: detect.ServiceResponder{Users: a.svc.Users, Sessions: a.svc.Sessions}}, nil
 }
 
 // checkpointer loads (or makes) the audit key, opens the witnesses and

@@ -56,6 +56,9 @@ type Config struct {
 	// keep them: directories, or "log" for the server's log.
 	AuditKey       string
 	AuditWitnesses string
+	// Detectors is a JSON file of detector rules over the defaults
+	// (internal/detect); empty: the defaults.
+	Detectors string
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -86,6 +89,7 @@ func Defaults(getenv func(string) string) Config {
 	c.TrustedProxies = getenv("STRONGROOM_TRUSTED_PROXY")
 	c.AuditKey = getenv("STRONGROOM_AUDIT_KEY")
 	c.AuditWitnesses = getenv("STRONGROOM_AUDIT_WITNESS")
+	c.Detectors = getenv("STRONGROOM_DETECTORS")
 	if v, err := strconv.Atoi(getenv("STRONGROOM_ACCESS_REVIEW_DAYS")); err == nil {
 		c.AccessReviewDays = v
 	}
@@ -187,6 +191,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.RatePerAccount, "rate-per-account", c.RatePerAccount, "requests per second each logged-in account may send on average on each server (bursts of twice that); 0 no limit (env STRONGROOM_RATE_PER_ACCOUNT)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxy", c.TrustedProxies, "reverse proxies, as addresses or CIDR prefixes separated by commas, whose X-Forwarded-For names the client; default none: the connection's peer is the client (env STRONGROOM_TRUSTED_PROXY)")
 	fs.StringVar(&c.AuditWitnesses, "audit-witness", c.AuditWitnesses, "witnesses that keep the audit log's signed checkpoints outside the database, separated by commas: directories (another disk, a mounted share) or \"log\" (the server's log, for a log shipper); default the directory audit-witness in --data (env STRONGROOM_AUDIT_WITNESS)")
+	fs.StringVar(&c.Detectors, "detectors", c.Detectors, "a JSON file of detector rules (enabled, threshold, window, severity, response) over the defaults (docs/SECURITY.md, \"Detection\") (env STRONGROOM_DETECTORS)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
 	fs.IntVar(&c.DisableUnusedDays, "disable-unused-days", c.DisableUnusedDays, "disable accounts unused for more than this many days; 0 never (env STRONGROOM_DISABLE_UNUSED_DAYS)")

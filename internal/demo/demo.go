@@ -164,7 +164,18 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 			}
 		}
 	}
+	seedStuffing(ctx, svc)
 	return logins, nil
+}
+
+// seedStuffing tries leaked passwords on accounts from one network, as a
+// credential-stuffing run would, so that the detectors raise an alert on
+// the security page at the first start. Each account is tried once: no
+// demo login is locked.
+func seedStuffing(ctx context.Context, svc *service.Service) {
+	for i, email := range []string{"li.na@demo.strongroom.test", "ceo@example.com", "finance@demo.strongroom.test", "old.admin@example.com", "tom.baker@demo.strongroom.test", "info@example.com", "hr@example.com", "sales@example.com"} {
+		svc.Sessions.Login(ctx, email, "Summer2026!", identity.Client{IP: fmt.Sprintf("203.0.113.%d", 40+i), UserAgent: "python-requests/2.32"})
+	}
 }
 
 var (

@@ -212,7 +212,8 @@ func (e *Engine) Observe(ev audit.Event) []Alert {
 		e.user(ev.ActorID).active(at)
 	}
 	switch {
-	case ev.Action == "session.create" && ev.Outcome == audit.Failure:
+	case ev.Action == "session.create" && (ev.Outcome == audit.Failure || ev.Outcome == audit.Denied && ev.ObjectType == "user"):
+		// A failure, or an attempt the account's delay turned away.
 		out = append(out, e.failedLogin(ev, at, net)...)
 	case ev.Action == "session.create" && ev.Outcome == audit.Success && ev.ObjectType == "user":
 		out = append(out, e.login(ev, at, net)...)

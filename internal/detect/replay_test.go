@@ -96,3 +96,29 @@ func TestDetectorsAlertOnce(t *testing.T) {
 		t.Fatalf("a new burst an hour later raised %d alerts, want 1", n)
 	}
 }
+
+func TestParseConfig(t *testing.T) {
+	cfg, err := detect.ParseConfig([]byte(`{"failed_login_burst": {"threshold": 5, "window": "5m", "response": "lock_account"}, "off_hours": {"enabled": false}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := cfg[detect.FailedLoginBurst]; r.Threshold != 5 || r.Window != 5*time.Minute || r.Response != detect.RespondLock || !r.Enabled {
+		t.Errorf("failed_login_burst: %+v", r)
+	}
+	if cfg[detect.OffHours].Enabled || !cfg[detect.ReadVolume].Enabled {
+		t.Error("off_hours should be off and the others as by default")
+	}
+	for _, bad := range []string{
+		`{"nosuch": {}}`,
+		`{"read_volume": {"window": "an hour"}}`,
+		`{"read_volume": {"threshold": -1}}`,
+		`{"read_volume": {"response": "shut down"}}`,
+		`{"read_volume": {"severity": "dire"}}`,
+		`{"read_volume": {"treshold": 3}}`,
+		`[1]`,
+	} {
+		if _, err := detect.ParseConfig([]byte(bad)); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}

@@ -10,6 +10,8 @@
 package detect
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -109,3 +111,53 @@ var sortedNames = func() []string {
 	sort.Strings(n)
 	return n
 }()
+
+// ruleFile is one rule as a configuration file writes it: any field left
+// out keeps the default; the window is a Go duration ("15m", "24h").
+type ruleFile struct {
+	Enabled   *bool    `json:"enabled"`
+	Threshold *float64 `json:"threshold"`
+	Window    string   `json:"window"`
+	Severity  *string  `json:"severity"`
+	Response  *string  `json:"response"`
+}
+
+// ParseConfig reads a configuration file's JSON — an object from rule
+// name to {enabled, threshold, window, severity, response} — over the
+// defaults.
+func ParseConfig(b []byte) (Config, error) {
+	var file map[string]ruleFile
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&file); err != nil {
+		return nil, fmt.Errorf("detectors: %v", err)
+	}
+	cfg := Defaults()
+	for name, f := range file {
+		r, ok := cfg[name]
+		if !ok {
+			return nil, fmt.Errorf("detectors: unknown detector %q; known: %s", name, strings.Join(Names(), ", "))
+		}
+		if f.Enabled != nil {
+			r.Enabled = *f.Enabled
+		}
+		if f.Threshold != nil {
+			r.Threshold = *f.Threshold
+		}
+		if f.Window != "" {
+			d, err := time.ParseDuration(f.Window)
+			if err != nil {
+				return nil, fmt.Errorf("detectors: %s: window %q is not a duration like 15m or 24h", name, f.Window)
+			}
+			r.Window = d
+		}
+		if f.Severity != nil {
+			r.Severity = *f.Severity
+		}
+		if f.Response != nil {
+			r.Response = *f.Response
+		}
+		cfg[name] = r
+	}
+	return cfg, cfg.Check()
+}

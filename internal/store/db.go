@@ -232,6 +232,7 @@ type Tx struct {
 	*conn
 	accessRows
 	activityRows
+	alertRows
 	auditRows
 	checkpointRows
 	companyRows
@@ -266,7 +267,7 @@ type conn struct {
 
 func newTx(c *conn) *Tx {
 	return &Tx{conn: c,
-		accessRows: accessRows{c}, activityRows: activityRows{c}, auditRows: auditRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c},
+		accessRows: accessRows{c}, activityRows: activityRows{c}, alertRows: alertRows{c}, auditRows: auditRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c},
 		customerRows: customerRows{c}, dealRows: dealRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
 		lockoutRows: lockoutRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
 		reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, teamRows: teamRows{c},

@@ -148,6 +148,8 @@ var funcs = template.FuncMap{
 	"date":  formatDate,
 	"money": formatMoney,
 	"ptr64": func(v int64) *int64 { return &v },
+	// dec: the audit page's "after" that starts a page at event seq.
+	"dec": func(seq int64) int64 { return seq - 1 },
 	// hasRole: whether stored roles (comma-separated) include r.
 	"hasRole": func(roles string, r authz.Role) bool { return authz.HasRole(roles, r) },
 	// rows passes a list of access requests to the access_rows template.
@@ -252,6 +254,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /companies/{id}/activities", h.authed(h.companies.logCompanyActivity))
 	mux.Handle("GET /audit", h.authed(h.audit.listAudit))
 	mux.Handle("GET /audit/{seq}/reason", h.authed(h.audit.showAuditReason))
+	mux.Handle("GET /security", h.authed(h.audit.showSecurity))
+	mux.Handle("POST /security/alerts/{id}", h.authed(h.audit.setAlertStatus))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))
 	mux.Handle("POST /sessions/{id}/end", h.authed(h.identity.endSession))

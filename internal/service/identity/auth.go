@@ -59,7 +59,7 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 	a := authz.Actor{IP: c.IP}
 
 	if wait, ok := s.c.Throttle.Allow(c.IP, now); !ok {
-		return Session{}, s.refuseThrottled(ctx, a, wait)
+		return Session{}, s.refuseThrottled(ctx, a, "", wait)
 	}
 	var user store.UserRow
 	var fails store.LoginFailures
@@ -90,7 +90,7 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 	_, lockedRun := authn.Lockout(fails.Count)
 	locked := lockedRun && now.Before(fails.Until)
 	if !locked && now.Before(fails.Until) { // the growing delay
-		return Session{}, s.refuseThrottled(ctx, a, fails.Until.Sub(now))
+		return Session{}, s.refuseThrottled(ctx, a, user.ID, fails.Until.Sub(now))
 	}
 	// A locked account answers like a wrong password, after the same work.
 	ok, rehash, err := s.c.Hasher.Verify(ctx, password, user.PasswordHash)
@@ -213,9 +213,15 @@ func deviceAccount(emailIdx []byte, nonce string) []byte {
 	return append(append(slices.Clip(emailIdx), "|device|"...), nonce...)
 }
 
-// refuseThrottled audits and answers an attempt that came too soon.
-func (s *Sessions) refuseThrottled(ctx context.Context, a authz.Actor, wait time.Duration) error {
+// refuseThrottled audits and answers an attempt that came too soon: from
+// an address over its rate, or (userID) at an account whose run of
+// failures makes it wait, which the event names so that the detectors
+// count it with the failures.
+func (s *Sessions) refuseThrottled(ctx context.Context, a authz.Actor, userID string, wait time.Duration) error {
 	err := core.Change(ctx, s.c, loginStoreOf, func(tx loginStore) error {
+		if userID != "" {
+			return s.c.Record(ctx, tx, a, "session.create", "user", userID, nil, audit.Denied, "throttled")
+		}
 		return s.c.Record(ctx, tx, a, "session.create", "session", "", nil, audit.Denied, "throttled")
 	})
 	if err != nil {

@@ -1,0 +1,198 @@
+package detect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// Responder takes a rule's automatic response, through the service, as
+// the system (audited there; an administrator undoes it by enabling the
+// user again).
+type Responder interface {
+	EndSessions(ctx context.Context, userID string) error
+	Lock(ctx context.Context, userID string) error
+}
+
+// runnerStore is what a Runner reads and writes.
+type runnerStore interface {
+	audit.Appender
+	LockDetect(ctx context.Context) error
+	DetectState(ctx context.Context) (int64, string, error)
+	SaveDetectState(ctx context.Context, cursor int64, state string) error
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]audit.Event, error)
+	InsertAlert(ctx context.Context, a store.AlertRow) error
+	UserRoles(ctx context.Context) (map[string]string, error)
+}
+
+func runnerStoreOf(tx *store.Tx) runnerStore { return tx }
+
+// privilegedRoles hold the rights whose use from a new network is worth
+// an alert.
+var privilegedRoles = []authz.Role{authz.RoleAdmin, authz.RoleAuditor}
+
+// batch is how many events one Step reads.
+const batch = 5000
+
+// Runner feeds the audit log to an Engine as it grows, stores the alerts
+// (each recorded in the log as alert.raise) and takes their responses.
+// Several servers may run one each: a lock lets one at a time read, and
+// each reloads the saved state when another has moved on.
+type Runner struct {
+	DB      *store.DB
+	Config  Config
+	Respond Responder // nil: no automatic responses
+	Log     *slog.Logger
+	Now     func() time.Time
+
+	engine *Engine
+	cursor int64
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// Step reads the next events, up to batch of them. It returns the alerts
+// raised and whether more events are waiting.
+func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
+	var raised []store.AlertRow
+	var more bool
+	var engine *Engine
+	var cursor int64
+	err := r.DB.WithTx(ctx, func(t *store.Tx) error {
+		tx := runnerStoreOf(t)
+		if err := tx.LockDetect(ctx); err != nil {
+			return err
+		}
+		saved, state, err := tx.DetectState(ctx)
+		if err != nil {
+			return err
+		}
+		engine, cursor = r.engine, r.cursor
+		if engine == nil || cursor != saved {
+			engine, cursor = NewEngine(r.Config), saved
+			if state != "" {
+				var s State
+				if err := json.Unmarshal([]byte(state), &s); err != nil {
+					return fmt.Errorf("detect: saved state: %w", err)
+				}
+				engine.Restore(s)
+			}
+		}
+		roles, err := tx.UserRoles(ctx)
+		if err != nil {
+			return err
+		}
+		engine.Privileged = func(id string) bool {
+			return slices.ContainsFunc(authz.RolesOf(roles[id]), func(r authz.Role) bool { return slices.Contains(privilegedRoles, r) })
+		}
+		events, err := tx.ListAudit(ctx, store.AuditFilter{AfterSeq: cursor, Limit: batch})
+		if err != nil {
+			return err
+		}
+		more = len(events) == batch
+		now := r.now().UTC()
+		var record []audit.Event
+		for _, ev := range events {
+			for _, a := range engine.Observe(ev) {
+				row := store.AlertRow{ID: crm.NewID("alr"), Rule: a.Rule, Severity: a.Severity, UserID: a.UserID, Network: a.Network, Summary: a.Summary,
+					Seqs: a.Seqs, Response: a.Response, Status: "open", CreatedAt: now, UpdatedAt: now}
+				if err := tx.InsertAlert(ctx, row); err != nil {
+					return err
+				}
+				raised = append(raised, row)
+				record = append(record, audit.Event{ActorID: authz.SystemUserID, Action: "alert.raise", ObjectType: "alert", ObjectID: row.ID, Outcome: audit.Success,
+					Reason: fmt.Sprintf("%s (%s): %s", a.Rule, a.Severity, a.Summary)})
+			}
+			cursor = ev.Seq
+		}
+		state, err = encodeState(engine.State)
+		if err != nil {
+			return err
+		}
+		if err := tx.SaveDetectState(ctx, cursor, state); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, now, record...)
+	})
+	if err != nil {
+		r.engine = nil // reload from what was saved
+		return nil, false, err
+	}
+	r.engine, r.cursor = engine, cursor
+	r.respond(ctx, raised)
+	return raised, more, nil
+}
+
+func encodeState(s State) (string, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return "", fmt.Errorf("detect: state: %w", err)
+	}
+	return string(b), nil
+}
+
+// respond takes the responses the alerts' rules ask for.
+func (r *Runner) respond(ctx context.Context, raised []store.AlertRow) {
+	if r.Respond == nil {
+		return
+	}
+	for _, a := range raised {
+		if a.UserID == "" || a.Response == "" {
+			continue
+		}
+		var err error
+		switch a.Response {
+		case RespondEndSessions:
+			err = r.Respond.EndSessions(ctx, a.UserID)
+		case RespondLock:
+			err = r.Respond.Lock(ctx, a.UserID)
+		}
+		if err != nil && r.Log != nil {
+			r.Log.Error("detect: response failed", slog.String("alert", a.ID), slog.String("response", a.Response), slog.String("error", err.Error()))
+		}
+	}
+}
+
+// Run steps every interval (sooner while a backlog remains) until ctx
+// ends.
+func (r *Runner) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		for {
+			raised, more, err := r.Step(ctx)
+			if err != nil {
+				if r.Log != nil && ctx.Err() == nil {
+					r.Log.Error("detect: reading the audit log failed", slog.String("error", err.Error()))
+				}
+				break
+			}
+			for _, a := range raised {
+				if r.Log != nil {
+					r.Log.Warn("security alert", slog.String("id", a.ID), slog.String("rule", a.Rule), slog.String("severity", a.Severity), slog.String("summary", a.Summary))
+				}
+			}
+			if !more {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

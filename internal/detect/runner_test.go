@@ -1,0 +1,117 @@
+package detect_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/detect"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/store"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+const pw = "correct horse battery staple"
+
+// TestRunnerRaisesAlertsAndResponds drives real failed logins through the
+// service, runs the detectors over the log as the server does, and checks
+// the alert, its audit event, the automatic lock, and an administrator
+// handling the alert; a second runner (another server) carries on from
+// where the first stopped without raising it again.
+func TestRunnerRaisesAlertsAndResponds(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		env := testkit.NewEnv(t, db, service.Options{})
+		svc := env.Service
+		victim, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "victim@example.com", Role: "sales", Password: pw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "admin@example.com", Role: "admin", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			svc.Sessions.Login(ctx, "victim@example.com", "wrong password guess", identity.Client{IP: "192.0.2.66"})
+		}
+		cfg := detect.Defaults()
+		burst := cfg[detect.FailedLoginBurst]
+		burst.Threshold, burst.Response = 4, detect.RespondLock
+		cfg[detect.FailedLoginBurst] = burst
+		runner := &detect.Runner{DB: env.Store, Config: cfg, Respond: detect.ServiceResponder{Users: svc.Users, Sessions: svc.Sessions}}
+		raised, _, err := runner.Step(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raised) != 1 || raised[0].Rule != detect.FailedLoginBurst || raised[0].UserID != victim.ID || raised[0].Response != detect.RespondLock {
+			t.Fatalf("raised %+v, want one failed_login_burst on %s with a lock", raised, victim.ID)
+		}
+		if _, err := svc.Sessions.Login(ctx, "victim@example.com", pw, identity.Client{IP: "192.0.2.1"}); err == nil {
+			t.Error("the account the rule locked still logs in")
+		}
+
+		// Another server's runner carries on: it does not raise the burst
+		// again, but the right password on the now disabled account is
+		// itself an alert.
+		again := &detect.Runner{DB: env.Store, Config: cfg}
+		if more, _, err := again.Step(ctx); err != nil || len(more) != 1 || more[0].Rule != detect.DisabledAccount {
+			t.Fatalf("the second runner raised %+v (%v), want only disabled_account", more, err)
+		}
+
+		admin, err := svc.Sessions.Login(ctx, "admin@example.com", pw, identity.Client{IP: "192.0.2.2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actor, err := svc.Sessions.Authenticate(ctx, admin.Token, identity.Client{IP: "192.0.2.2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts, err := svc.AuditLog.Alerts(ctx, actor, "open", 0)
+		if err != nil || len(alerts) != 2 || alerts[1].ID != raised[0].ID || len(alerts[1].Seqs) < 4 {
+			t.Fatalf("open alerts: %+v, %v", alerts, err)
+		}
+		if _, err := svc.AuditLog.SetAlertStatus(ctx, actor, raised[0].ID, "acknowledged"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.AuditLog.SetAlertStatus(ctx, actor, raised[0].ID, "solved"); !errs.Is(err, errs.Invalid) {
+			t.Errorf("an unknown status: %v, want invalid", err)
+		}
+		if open, _ := svc.AuditLog.Alerts(ctx, actor, "open", 0); len(open) != 1 || open[0].Rule != detect.DisabledAccount {
+			t.Errorf("open after acknowledging the burst: %+v", open)
+		}
+		sales, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "s@example.com", Role: "sales", Password: pw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.AuditLog.Alerts(ctx, authz.Actor{UserID: sales.ID, Roles: []authz.Role{authz.RoleSales}}, "", 0); !errs.Is(err, errs.Permission) {
+			t.Errorf("a sales user read the alerts: %v", err)
+		}
+
+		var actions []string
+		err = env.Store.ReadTx(ctx, func(tx *store.Tx) error {
+			events, err := tx.ListAudit(ctx, store.AuditFilter{ObjectType: "alert", Limit: 100})
+			for _, e := range events {
+				actions = append(actions, e.Action)
+			}
+			events, err2 := tx.ListAudit(ctx, store.AuditFilter{ObjectID: victim.ID, Limit: 100})
+			for _, e := range events {
+				actions = append(actions, e.Action)
+			}
+			if err == nil {
+				err = err2
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(actions, " ")
+		for _, want := range []string{"alert.raise", "alert.list", "alert.acknowledged", "user.disable"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("audit log lacks %s: %s", want, got)
+			}
+		}
+	})
+}
