@@ -3,7 +3,9 @@ package checkpoint
 import (
 	"context"
 	"fmt"
+	"iter"
 	"slices"
+	"sync"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -157,10 +159,12 @@ func Verify(ctx context.Context, db *store.DB, verifierKey string, witnesses []D
 // verifyChain walks the log once, checking the chain, the head and the
 // index of subjects, and shows each good event to observe.
 func verifyChain(ctx context.Context, db *store.DB, observe func(audit.Event)) (int64, *audit.Problem, error) {
-	events, head, err := db.AuditLog(ctx)
+	head, err := db.AuditHead(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
+	events, stop := readAhead(ctx, db)
+	defer stop()
 	var named int64
 	counted := func(yield func(audit.Event, error) bool) {
 		for e, err := range events {
@@ -182,4 +186,81 @@ func verifyChain(ctx context.Context, db *store.DB, observe func(audit.Event)) (
 		return n, &audit.Problem{Seq: head.Seq, Reason: fmt.Sprintf("the index of subjects holds %d rows but the events name %d subjects", indexed, named)}, nil
 	}
 	return n, nil, nil
+}
+
+// readAhead reads the log with two readers, each taking every other
+// range of seqs on a goroutine of its own, a few batches ahead of the
+// caller, which gets the events in seq order: reading the rows and
+// checking their hashes then use both cores. stop ends the reading early.
+func readAhead(ctx context.Context, db *store.DB) (iter.Seq2[audit.Event, error], func()) {
+	const span = 2048 // seqs per range
+	type batch struct {
+		events []audit.Event
+		err    error
+	}
+	done := make(chan struct{})
+	var chans [2]chan batch
+	for r := range chans {
+		ch := make(chan batch, 2)
+		chans[r] = ch
+		go func() {
+			defer close(ch)
+			send := func(b batch) bool {
+				select {
+				case ch <- b:
+					return true
+				case <-done:
+					return false
+				}
+			}
+			// Range k holds seqs (k*span, (k+1)*span]; reader r takes
+			// k = r, r+2, r+4, …, and the last range open, so that events
+			// past the head are read too. Each range is one batch, empty
+			// when its events are gone, so that the caller can tell the
+			// ranges apart.
+			for k := int64(r); ; k += 2 {
+				events := make([]audit.Event, 0, span)
+				for e, err := range db.AuditEvents(ctx, k*span, (k+1)*span) {
+					if err != nil {
+						send(batch{nil, err})
+						return
+					}
+					events = append(events, e)
+				}
+				if !send(batch{events, nil}) {
+					return
+				}
+				if more, err := db.AuditHasAfter(ctx, (k+1)*span); err != nil || !more {
+					if err != nil {
+						send(batch{nil, err})
+					}
+					return
+				}
+			}
+		}()
+	}
+	stop := sync.OnceFunc(func() {
+		close(done)
+		for _, ch := range chans {
+			for range ch { // let the readers finish
+			}
+		}
+	})
+	return func(yield func(audit.Event, error) bool) {
+		for k := 0; ; k++ {
+			b, ok := <-chans[k%2]
+			if !ok {
+				return // that reader found no more ranges
+			}
+			if b.err != nil {
+				yield(audit.Event{}, b.err)
+				return
+			}
+			for _, e := range b.events {
+				if !yield(e, nil) {
+					return
+				}
+			}
+		}
+	}, stop
 }

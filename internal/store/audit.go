@@ -167,16 +167,28 @@ func (db *DB) AuditSubjectCount(ctx context.Context) (int64, error) {
 // AuditLog streams the whole log in seq order, with its head, for
 // verification. It reads in pages so that a long log is never held whole.
 func (db *DB) AuditLog(ctx context.Context) (iter.Seq2[audit.Event, error], audit.Head, error) {
-	var head audit.Head
-	if err := db.read.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&head.Seq, &head.Hash); err != nil {
-		return nil, head, classify("store.AuditLog", err)
+	head, err := db.AuditHead(ctx)
+	if err != nil {
+		return nil, head, err
 	}
-	seq := func(yield func(audit.Event, error) bool) {
-		after := int64(-1 << 62)
+	return db.AuditEvents(ctx, -1<<62, 1<<62), head, nil
+}
+
+// AuditHead reads the log's head without a lock.
+func (db *DB) AuditHead(ctx context.Context) (audit.Head, error) {
+	var head audit.Head
+	err := db.read.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&head.Seq, &head.Hash)
+	return head, classify("store.AuditHead", err)
+}
+
+// AuditEvents streams the events with after < seq <= upto in seq order,
+// a page at a time, on the read pool; several may run at once.
+func (db *DB) AuditEvents(ctx context.Context, after, upto int64) iter.Seq2[audit.Event, error] {
+	return func(yield func(audit.Event, error) bool) {
 		for {
-			rows, err := db.read.QueryContext(ctx, db.q("SELECT "+auditColumns+" FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 1000"), after)
+			rows, err := db.read.QueryContext(ctx, db.q("SELECT "+auditColumns+" FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 1000"), after, upto)
 			if err != nil {
-				yield(audit.Event{}, classify("store.AuditLog", err))
+				yield(audit.Event{}, classify("store.AuditEvents", err))
 				return
 			}
 			n := 0
@@ -184,7 +196,7 @@ func (db *DB) AuditLog(ctx context.Context) (iter.Seq2[audit.Event, error], audi
 				e, err := scanAudit(rows)
 				if err != nil {
 					rows.Close()
-					yield(e, classify("store.AuditLog", err))
+					yield(e, classify("store.AuditEvents", err))
 					return
 				}
 				n++
@@ -197,7 +209,7 @@ func (db *DB) AuditLog(ctx context.Context) (iter.Seq2[audit.Event, error], audi
 			err = rows.Err()
 			rows.Close()
 			if err != nil {
-				yield(audit.Event{}, classify("store.AuditLog", err))
+				yield(audit.Event{}, classify("store.AuditEvents", err))
 				return
 			}
 			if n < 1000 {
@@ -205,7 +217,6 @@ func (db *DB) AuditLog(ctx context.Context) (iter.Seq2[audit.Event, error], audi
 			}
 		}
 	}
-	return seq, head, nil
 }
 
 // AuditReasonRow is a reason kept beside audit event Seq, sealed under the
@@ -245,3 +256,10 @@ func (tx *auditRows) AuditReason(ctx context.Context, seq int64) (AuditReasonRow
 
 // auditRows are the rows of the audit log and sealed reasons, one part of a Tx.
 type auditRows struct{ *conn }
+
+// AuditHasAfter reports whether any event has a seq above seq.
+func (db *DB) AuditHasAfter(ctx context.Context, seq int64) (bool, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, db.q("SELECT count(*) FROM (SELECT 1 FROM audit_events WHERE seq > ? LIMIT 1) x"), seq).Scan(&n)
+	return n > 0, classify("store.AuditHasAfter", err)
+}
