@@ -7,14 +7,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
 	"strongroom.dev/strongroom/internal/checkpoint"
+	"strongroom.dev/strongroom/internal/siem"
 )
 
 func auditCmd(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError("audit needs a subcommand: verify, prove, check-proof or key")
+		return usageError("audit needs a subcommand: verify, prove, check-proof, key or export")
 	}
 	switch args[0] {
 	case "verify":
@@ -25,8 +29,10 @@ func auditCmd(ctx context.Context, args []string, env Env) error {
 		return auditCheckProof(args[1:], env)
 	case "key":
 		return auditKey(args[1:], env)
+	case "export":
+		return auditExport(ctx, args[1:], env)
 	}
-	return usageError("unknown audit subcommand " + args[0] + "; use verify, prove, check-proof or key")
+	return usageError("unknown audit subcommand " + args[0] + "; use verify, prove, check-proof, key or export")
 }
 
 // auditVerify checks the chain, the tree, every checkpoint's signature and
@@ -153,4 +159,70 @@ func auditKey(args []string, env Env) error {
 	}
 	fmt.Fprintln(env.Stdout, k)
 	return nil
+}
+
+// auditExport sends the audit log to a SIEM destination from its saved
+// cursor (internal/siem).
+func auditExport(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("audit export", env)
+	c.StorageFlags(fs)
+	to := fs.String("to", "", "where: a file path (appended) or tls://host:port (RFC 5425)")
+	format := fs.String("format", "jsonl", "jsonl (one JSON object a line) or syslog (RFC 5424)")
+	ca := fs.String("ca", "", "PEM certificates the TLS endpoint's certificate must chain to (default the system's)")
+	restart := fs.Bool("from-start", false, "send the whole log again, from the first event")
+	follow := fs.Bool("follow", false, "keep sending new events every 2 s until interrupted")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	x, err := siemExporter(*to, *format, *ca)
+	if err != nil {
+		return err
+	}
+	defer x.Sink.Close()
+	db, err := openStoreOnly(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	x.DB, x.Log = db, cliLog(env)
+	if *restart {
+		if err := x.SetCursor(ctx, 0); err != nil {
+			return err
+		}
+	}
+	if *follow {
+		ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+		defer stop()
+		x.Run(ctx, 2*time.Second)
+		return nil
+	}
+	n, err := x.Drain(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "sent %d audit events to %s\n", n, *to)
+	return nil
+}
+
+// siemExporter checks an export's destination and format.
+func siemExporter(to, format, ca string) (*siem.Exporter, error) {
+	if to == "" {
+		return nil, usageError("give --to FILE or --to tls://host:port")
+	}
+	var f siem.Format
+	switch format {
+	case "jsonl":
+		f = siem.JSONLines
+	case "syslog":
+		host, _ := os.Hostname()
+		f = siem.Syslog(host)
+	default:
+		return nil, usageError("--format must be jsonl or syslog")
+	}
+	sink, err := siem.Open(to, ca, format == "syslog")
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
+	return &siem.Exporter{Name: to, Format: f, Sink: sink}, nil
 }

@@ -54,6 +54,8 @@ Usage:
       keeps the checkpoints outside the database and refuses inconsistent ones.
       Detectors watch the audit log every 10 s and raise alerts (the security page,
       GET /api/v1/alerts); --detectors F.json sets their rules over the defaults.
+      --siem FILE|tls://host:port streams the audit log to a SIEM (--siem-format
+      syslog|jsonl, --siem-ca PEM), resuming from a saved cursor.
       The server keeps a soft memory limit of 192 MiB; GOMEMLIMIT sets another
       (large imports are faster with more).
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:
@@ -106,6 +108,10 @@ Usage:
       key alone: no database, no data directory.
   strongroom audit key [--data DIR] [--audit-key F]
       Print the audit verifier key (serve prints it too), for verifiers.
+  strongroom audit export --to FILE|tls://host:port [--format jsonl|syslog] [--ca PEM]
+                          [--from-start] [--follow] [--data DIR] [--db URL]
+      Send the audit log to a SIEM: JSON lines or RFC 5424 syslog, appended to a file
+      or over TLS (RFC 5425), from where the last export to the same place stopped.
   strongroom migrate [--data DIR] [--db URL]
       Apply pending database migrations and stop (no master key needed). On
       PostgreSQL run it as the schema's owner, and serve as a role that may not

@@ -22,6 +22,7 @@ import (
 	"strongroom.dev/strongroom/internal/demo"
 	"strongroom.dev/strongroom/internal/detect"
 	"strongroom.dev/strongroom/internal/server"
+	"strongroom.dev/strongroom/internal/siem"
 	"strongroom.dev/strongroom/internal/web"
 )
 
@@ -110,10 +111,21 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	var stream *siem.Exporter
+	if c.SIEM != "" {
+		if stream, err = siemExporter(c.SIEM, c.SIEMFormat, c.SIEMCA); err != nil {
+			return err
+		}
+		defer stream.Sink.Close()
+		stream.DB, stream.Log = a.db, log
+	}
 	banner(env, url, certFile, fingerprint, c.DataDir, logins)
 	fmt.Fprintf(env.Stdout, "  audit key:       %s (checks the audit log's checkpoints; keep it for verifiers)\n", checkpoints.Signer.VerifierKey())
 	go checkpoints.Run(ctx, checkpoint.DefaultInterval, checkpoint.DefaultMaxEvents)
 	go detector.Run(ctx, 10*time.Second)
+	if stream != nil {
+		go stream.Run(ctx, 5*time.Second)
+	}
 
 	go purgeSessions(ctx, a, log)
 	if c.DisableUnusedDays > 0 {

@@ -59,6 +59,10 @@ type Config struct {
 	// Detectors is a JSON file of detector rules over the defaults
 	// (internal/detect); empty: the defaults.
 	Detectors string
+	// SIEM is where serve streams the audit log (a file or
+	// tls://host:port), in SIEMFormat (jsonl or syslog), checking the
+	// endpoint against SIEMCA; empty: no stream.
+	SIEM, SIEMFormat, SIEMCA string
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -90,6 +94,10 @@ func Defaults(getenv func(string) string) Config {
 	c.AuditKey = getenv("STRONGROOM_AUDIT_KEY")
 	c.AuditWitnesses = getenv("STRONGROOM_AUDIT_WITNESS")
 	c.Detectors = getenv("STRONGROOM_DETECTORS")
+	c.SIEM, c.SIEMFormat, c.SIEMCA = getenv("STRONGROOM_SIEM"), getenv("STRONGROOM_SIEM_FORMAT"), getenv("STRONGROOM_SIEM_CA")
+	if c.SIEMFormat == "" {
+		c.SIEMFormat = "syslog"
+	}
 	if v, err := strconv.Atoi(getenv("STRONGROOM_ACCESS_REVIEW_DAYS")); err == nil {
 		c.AccessReviewDays = v
 	}
@@ -192,6 +200,9 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxy", c.TrustedProxies, "reverse proxies, as addresses or CIDR prefixes separated by commas, whose X-Forwarded-For names the client; default none: the connection's peer is the client (env STRONGROOM_TRUSTED_PROXY)")
 	fs.StringVar(&c.AuditWitnesses, "audit-witness", c.AuditWitnesses, "witnesses that keep the audit log's signed checkpoints outside the database, separated by commas: directories (another disk, a mounted share) or \"log\" (the server's log, for a log shipper); default the directory audit-witness in --data (env STRONGROOM_AUDIT_WITNESS)")
 	fs.StringVar(&c.Detectors, "detectors", c.Detectors, "a JSON file of detector rules (enabled, threshold, window, severity, response) over the defaults (docs/SECURITY.md, \"Detection\") (env STRONGROOM_DETECTORS)")
+	fs.StringVar(&c.SIEM, "siem", c.SIEM, "stream the audit log to a SIEM: a file path (appended) or tls://host:port (RFC 5425), resuming from a saved cursor (env STRONGROOM_SIEM)")
+	fs.StringVar(&c.SIEMFormat, "siem-format", c.SIEMFormat, "the stream's format: syslog (RFC 5424) or jsonl (env STRONGROOM_SIEM_FORMAT)")
+	fs.StringVar(&c.SIEMCA, "siem-ca", c.SIEMCA, "PEM certificates the SIEM endpoint's certificate must chain to; default the system's (env STRONGROOM_SIEM_CA)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
 	fs.IntVar(&c.DisableUnusedDays, "disable-unused-days", c.DisableUnusedDays, "disable accounts unused for more than this many days; 0 never (env STRONGROOM_DISABLE_UNUSED_DAYS)")

@@ -25,7 +25,7 @@ type AlertRow struct {
 	UpdatedBy string
 }
 
-// alertRows are the detectors' alerts and state, one part of a Tx.
+// alertRows are the detectors' alerts and state and the SIEM exports' cursors, one part of a Tx.
 type alertRows struct{ *conn }
 
 // LockDetect makes one detecting transaction wait for another on
@@ -132,4 +132,20 @@ func (tx *alertRows) UserRoles(ctx context.Context) (map[string]string, error) {
 		out[id] = role
 	}
 	return out, classify("store.UserRoles", rows.Err())
+}
+
+// SIEMCursor is the seq the named export has sent up to (0: none).
+func (tx *alertRows) SIEMCursor(ctx context.Context, name string) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, "SELECT seq FROM siem_cursors WHERE name = ?", name).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, classify("store.SIEMCursor", err)
+}
+
+// SetSIEMCursor records how far the named export has sent.
+func (tx *alertRows) SetSIEMCursor(ctx context.Context, name string, seq int64, at time.Time) error {
+	_, err := tx.exec(ctx, "INSERT INTO siem_cursors (name, seq, at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, at = excluded.at", name, seq, at.UnixMicro())
+	return classify("store.SetSIEMCursor", err)
 }
