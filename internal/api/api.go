@@ -108,6 +108,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/customers/export", h.authed(h.customers.exportSearch))
 	mux.Handle("GET /api/v1/customers/{id}", h.authed(h.customers.showCustomer))
 	mux.Handle("GET /api/v1/customers/{id}/audience", h.authed(h.roles.customerAudience))
+	mux.Handle("GET /api/v1/customers/{id}/history", h.authed(h.customers.customerHistory))
 	mux.Handle("PATCH /api/v1/customers/{id}", h.authed(h.customers.updateCustomer))
 	mux.Handle("DELETE /api/v1/customers/{id}", h.authed(h.customers.deleteCustomer))
 	mux.Handle("POST /api/v1/customers/{id}/reveal", h.authed(h.customers.revealCustomerField))

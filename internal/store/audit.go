@@ -102,21 +102,45 @@ type AuditFilter struct {
 const auditColumns = "seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, subjects, prev_hash, hash"
 
 func scanAudit(row interface{ Scan(...any) error }) (audit.Event, error) {
-	var e audit.Event
-	var at int64
-	var fields, subjects string
-	err := row.Scan(&e.Seq, &at, &e.ActorID, &e.SessionID, &e.IP, &e.Action, &e.ObjectType, &e.ObjectID, &fields, &e.Outcome, &e.Reason, &subjects, &e.PrevHash, &e.Hash)
-	e.At = fromMicro(at)
-	if fields != "" {
-		e.Fields = strings.Split(fields, ",")
+	var d auditDest
+	err := row.Scan(d.targets()...)
+	return d.event(), err
+}
+
+// auditDest scans the auditColumns of one event.
+type auditDest struct {
+	e                audit.Event
+	at               int64
+	fields, subjects string
+}
+
+func (d *auditDest) targets() []any {
+	e := &d.e
+	return []any{&e.Seq, &d.at, &e.ActorID, &e.SessionID, &e.IP, &e.Action, &e.ObjectType, &e.ObjectID, &d.fields, &e.Outcome, &e.Reason, &d.subjects, &e.PrevHash, &e.Hash}
+}
+
+func (d *auditDest) event() audit.Event {
+	e := d.e
+	e.At = fromMicro(d.at)
+	if d.fields != "" {
+		e.Fields = strings.Split(d.fields, ",")
 	}
-	if subjects != "" {
-		e.Subjects = strings.Split(subjects, ",")
+	if d.subjects != "" {
+		e.Subjects = strings.Split(d.subjects, ",")
 	}
 	if len(e.PrevHash) == 0 {
 		e.PrevHash = nil
 	}
-	return e, err
+	return e
+}
+
+// prefixed puts prefix before each of the comma-separated columns.
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ", ")
+	for i, c := range parts {
+		parts[i] = prefix + c
+	}
+	return strings.Join(parts, ", ")
 }
 
 // ListAudit returns events matching f in seq order.

@@ -221,6 +221,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/export", h.authed(h.customers.exportSearch))
 	mux.Handle("GET /customers/{id}", h.authed(h.customers.showCustomer))
 	mux.Handle("GET /customers/{id}/audience", h.authed(h.admin.showAudience))
+	mux.Handle("GET /customers/{id}/changes", h.authed(h.customers.showChanges))
 	mux.Handle("GET /customers/{id}/edit", h.authed(h.customers.editCustomer))
 	mux.Handle("POST /customers/{id}", h.authed(h.customers.updateCustomer))
 	mux.Handle("POST /customers/{id}/delete", h.authed(h.customers.deleteCustomer))

@@ -1,6 +1,7 @@
 package records
 
 import (
+	"maps"
 	"context"
 	"slices"
 	"strings"
@@ -175,6 +176,7 @@ func (s *Customers) UpdateCustomer(ctx context.Context, a authz.Actor, id string
 		if err != nil {
 			return err
 		}
+		before := maps.Clone(c.Fields)
 		for name, v := range in.Fields {
 			if v == nil || *v == "" {
 				delete(c.Fields, name)
@@ -192,9 +194,14 @@ func (s *Customers) UpdateCustomer(ctx context.Context, a authz.Actor, id string
 		}
 		dAfter := authz.Decide(a, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer, OwnerID: c.OwnerID, OwnerTeam: c.OwnerTeam})
 		out = view(c, dAfter)
-		return s.c.Append(ctx, tx,
+		events := []audit.Event{
 			core.Event(a, "customer.update", "customer", id, changed, audit.Success, ""),
-			core.Event(a, "customer.read", "customer", id, shownFields(out, dAfter), audit.Success, "returned after update"))
+			core.Event(a, "customer.read", "customer", id, shownFields(out, dAfter), audit.Success, "returned after update"),
+		}
+		if err := s.c.Append(ctx, tx, events...); err != nil {
+			return err
+		}
+		return s.keepHistory(ctx, tx, key, id, events[0].Seq, before, c.Fields)
 	})
 	if err != nil {
 		return crm.Customer{}, err // never hand out data whose read was not audited
@@ -449,6 +456,7 @@ type customerStore interface {
 	InsertSubjectKey(ctx context.Context, subject string, wrapped []byte, kekTerm uint32, now time.Time) error
 	ListCustomers(ctx context.Context, f store.CustomerFilter) ([]store.CustomerRow, error)
 	UpdateCustomer(ctx context.Context, c store.CustomerRow) error
+	InsertFieldHistory(ctx context.Context, rows []store.FieldChangeRow) error
 }
 
 // customerStoreOf is the compiler's check that the store has every method of customerStore.
