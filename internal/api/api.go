@@ -95,6 +95,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("PUT /api/v1/policy", h.authed(h.roles.publishPolicy))
 	mux.Handle("GET /api/v1/policy/acceptances", h.authed(h.roles.listAcceptances))
 	mux.Handle("GET /api/v1/sessions", h.authed(h.sessions.listSessions))
+	mux.Handle("GET /api/v1/sessions/active", h.authed(h.sessions.listActiveSessions))
 	mux.Handle("DELETE /api/v1/sessions/others", h.authed(h.sessions.endOtherSessions))
 	mux.Handle("DELETE /api/v1/sessions/all", h.authed(h.sessions.endAllSessions))
 	mux.Handle("DELETE /api/v1/sessions/{id}", h.authed(h.sessions.endSession))

@@ -240,6 +240,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 			"roles":          "clerk",
 			"teams":          "east",
 			"approval-rules": "reveal_special",
+			"alerts":         "alr_00000000000000000000000000000000", // no such alert: a good body answers 404
 		}
 		cus := "/api/v1/customers/" + ids["customers"]
 		ids["deals"] = must("POST", cus+"/deals", `{"title":"Ming vase","amount":100000,"currency":"CNY"}`, 201)["id"].(string)

@@ -71,6 +71,14 @@ var customerScenarios = []scenario{
 		contains: []string{"{u.salesA}", "{u.manager}"}, absent: []string{nameA, emailA}},
 	{name: "customer audience: sales refused", as: "salesA", method: "GET", path: "/api/v1/customers/{cusA}/audience", status: 403, audit: []string{"security.forbidden denied"}},
 
+	// field history (the seeding set the national id and the assessment)
+	{name: "customer history: admin", as: "admin", method: "GET", path: "/api/v1/customers/{cusA}/history", status: 200, audit: []string{"customer.history success"},
+		contains: []string{`"national_id"`, nationalA}},
+	{name: "customer history: sales sees the national id masked", as: "salesA", method: "GET", path: "/api/v1/customers/{cusA}/history", status: 200, audit: []string{"customer.history success"},
+		contains: []string{`"national_id"`, `"masked":true`}, absent: []string{nationalA, assessA}},
+	{name: "customer history: another sales user", as: "salesB", method: "GET", path: "/api/v1/customers/{cusA}/history", status: 404, audit: []string{"customer.history denied"}},
+	{name: "customer history: auditor", as: "auditor", method: "GET", path: "/api/v1/customers/{cusA}/history", status: 404, audit: []string{"customer.history denied"}},
+
 	// create
 	{name: "customer create: sales", as: "salesA", method: "POST", path: "/api/v1/customers", body: `{"name":"Sun Yu","email":"sun.yu@example.com"}`, status: 201, audit: []string{"customer.create success"},
 		contains: []string{"Sun Yu", "{u.salesA}"}, save: map[string]string{"cusNew": "id"}},

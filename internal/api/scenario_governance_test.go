@@ -8,11 +8,39 @@ import (
 	"testing"
 
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/detect"
 	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 // Governance: users, teams, roles, approvals, break-glass, access
 // reviews, the audit log and the security policy.
+
+// raiseAlert runs the detectors over the log so far, as serve does, with
+// every failed login an alert, and keeps the first alert's id as {name}.
+func raiseAlert(name string) func(t *testing.T, r *runner) {
+	return func(t *testing.T, r *runner) {
+		cfg := detect.Defaults()
+		burst := cfg[detect.FailedLoginBurst]
+		burst.Threshold = 1
+		cfg[detect.FailedLoginBurst] = burst
+		runner := &detect.Runner{DB: r.env.Store, Config: cfg}
+		for {
+			raised, more, err := runner.Step(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(raised) > 0 && r.vars[name] == "" {
+				r.vars[name] = raised[0].ID
+			}
+			if !more {
+				break
+			}
+		}
+		if r.vars[name] == "" {
+			t.Fatal("the detectors raised no alert")
+		}
+	}
+}
 
 // lastSeq keeps as {name} the seq of the last audit event of action.
 func lastSeq(name, action string) func(t *testing.T, r *runner) {
@@ -194,6 +222,20 @@ var governanceScenarios = []scenario{
 	{name: "audit: a limit out of range", as: "auditor", method: "GET", path: "/api/v1/audit?limit=5000", status: 400},
 	{name: "audit reason: auditor opens a reveal's", as: "auditor", before: lastSeq("revealSeq", "customer.reveal"), method: "GET", path: "/api/v1/audit/{revealSeq}/reason", status: 200, audit: []string{"audit.reason_read success"},
 		contains: []string{"matching a bank transfer"}},
+	{name: "alerts: admin lists them", as: "admin", before: raiseAlert("alert"), method: "GET", path: "/api/v1/alerts?status=open", status: 200, audit: []string{"alert.list success"},
+		contains: []string{"{alert}", `"failed_login_burst"`}, absent: personalData},
+	{name: "alerts: auditor lists them", as: "auditor", method: "GET", path: "/api/v1/alerts", status: 200, audit: []string{"alert.list success"}, contains: []string{"{alert}"}},
+	{name: "alerts: sales may not", as: "salesA", method: "GET", path: "/api/v1/alerts", status: 403, audit: []string{"security.forbidden denied"}},
+	{name: "alerts: an unknown status", as: "admin", method: "GET", path: "/api/v1/alerts?status=solved", status: 400},
+	{name: "alert: admin acknowledges", as: "admin", method: "PATCH", path: "/api/v1/alerts/{alert}", body: `{"status":"acknowledged"}`, status: 200, audit: []string{"alert.acknowledged success"},
+		contains: []string{`"status":"acknowledged"`}},
+	{name: "alert: the auditor may not change it", as: "auditor", method: "PATCH", path: "/api/v1/alerts/{alert}", body: `{"status":"closed"}`, status: 403, audit: []string{"security.forbidden denied"}},
+	{name: "alert: an unknown status", as: "admin", method: "PATCH", path: "/api/v1/alerts/{alert}", body: `{"status":"solved"}`, status: 400},
+	{name: "alert: unknown id", as: "admin", method: "PATCH", path: "/api/v1/alerts/alr_00000000000000000000000000000000", body: `{"status":"closed"}`, status: 404},
+	{name: "live sessions: admin watches", as: "admin", method: "GET", path: "/api/v1/sessions/active", status: 200, audit: []string{"session.list_active success"},
+		contains: []string{`"items"`, `"recent"`, "{u.admin}"}},
+	{name: "live sessions: sales may not", as: "salesA", method: "GET", path: "/api/v1/sessions/active", status: 403, audit: []string{"security.forbidden denied"}},
+
 	{name: "audit reason: sales may not", as: "salesA", method: "GET", path: "/api/v1/audit/{revealSeq}/reason", status: 403, audit: []string{"security.forbidden denied"}, absent: []string{"matching a bank transfer"}},
 
 	{name: "login: a user revoked by the review", method: "POST", path: "/api/v1/sessions", body: `{"email":"target@example.com","password":"` + password + `"}`, status: 401, audit: []string{"session.create failure"}},

@@ -60,3 +60,17 @@ func (h *sessionsAPI) endUserSessions(w http.ResponseWriter, r *http.Request, a 
 	n, err := h.sessions.EndUserSessions(r.Context(), a, r.PathValue("id"))
 	return writeEnded(w, n, err)
 }
+
+// listActiveSessions lists the sessions in use now across all users
+// (administrators): who, device, address, last request, last actions.
+func (h *sessionsAPI) listActiveSessions(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	list, err := h.sessions.ActiveSessions(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	list = nonNil(list)
+	httpx.WriteJSON(w, http.StatusOK, struct {
+		Items []identity.ActiveSession `json:"items"`
+	}{list})
+	return nil
+}

@@ -287,3 +287,22 @@ func (db *DB) AuditHasAfter(ctx context.Context, seq int64) (bool, error) {
 	err := db.read.QueryRowContext(ctx, db.q("SELECT count(*) FROM (SELECT 1 FROM audit_events WHERE seq > ? LIMIT 1) x"), seq).Scan(&n)
 	return n > 0, classify("store.AuditHasAfter", err)
 }
+
+// SessionEvents returns the last n events of one session of a user,
+// newest first.
+func (tx *auditRows) SessionEvents(ctx context.Context, actorID, sessionID string, n int) ([]audit.Event, error) {
+	rows, err := tx.query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE actor_id = ? AND session_id = ? ORDER BY seq DESC LIMIT ?", actorID, sessionID, n)
+	if err != nil {
+		return nil, classify("store.SessionEvents", err)
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, classify("store.SessionEvents", err)
+		}
+		out = append(out, e)
+	}
+	return out, classify("store.SessionEvents", rows.Err())
+}

@@ -188,3 +188,24 @@ func (tx *sessionRows) VerifySession(ctx context.Context, id string, tokenHash [
 
 // sessionRows are the rows of sessions, one part of a Tx.
 type sessionRows struct{ *conn }
+
+// ActiveSessions returns the sessions seen since seenSince that have not
+// expired by now, most recently seen first (at most 500).
+func (tx *sessionRows) ActiveSessions(ctx context.Context, seenSince, now time.Time) ([]SessionRow, error) {
+	rows, err := tx.query(ctx, "SELECT id, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct FROM sessions WHERE last_seen_at >= ? AND expires_at > ? ORDER BY last_seen_at DESC LIMIT 500", seenSince.UnixMicro(), now.UnixMicro())
+	if err != nil {
+		return nil, classify("store.ActiveSessions", err)
+	}
+	defer rows.Close()
+	var out []SessionRow
+	for rows.Next() {
+		var s SessionRow
+		var created, seen, expires int64
+		if err := rows.Scan(&s.ID, &s.UserID, &s.TokenKey, &created, &seen, &expires, &s.AgentCT, &s.IPCT); err != nil {
+			return nil, classify("store.ActiveSessions", err)
+		}
+		s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicro(created), fromMicro(seen), fromMicro(expires)
+		out = append(out, s)
+	}
+	return out, classify("store.ActiveSessions", rows.Err())
+}

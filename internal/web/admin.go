@@ -221,6 +221,10 @@ func (h *adminPages) setUserDisabled(q *request) error {
 	if err := h.usersSvc.SetUserDisabled(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("disabled") == "1"); err != nil {
 		return err
 	}
+	if q.r.PostFormValue("back") == "/admin/live" {
+		q.redirect("/admin/live", "user_saved")
+		return nil
+	}
 	q.redirect("/admin", "user_saved")
 	return nil
 }

@@ -71,8 +71,11 @@ func (h *identityPages) endSession(q *request) error {
 		return err
 	}
 	back := "/sessions"
-	if u := q.r.PostFormValue("user_id"); u != "" {
-		back += "?user_id=" + u
+	switch u := q.r.PostFormValue("user_id"); {
+	case q.r.PostFormValue("back") == "/admin/live":
+		back = "/admin/live"
+	case u != "":
+		back += "?user_id=" + url.QueryEscape(u)
 	}
 	http.Redirect(q.w, q.r, back, http.StatusSeeOther)
 	return nil

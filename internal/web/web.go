@@ -266,6 +266,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /password", h.beforePassword(h.identity.changePassword))
 	mux.Handle("POST /admin/users/{id}/disabled", h.authed(h.admin.setUserDisabled))
 	mux.Handle("GET /admin", h.authed(h.admin.showAdmin))
+	mux.Handle("GET /admin/live", h.authed(h.identity.showLive))
 	mux.Handle("GET /reviews", h.authed(h.approvals.showReviews))
 	mux.Handle("POST /reviews", h.authed(h.approvals.startReview))
 	mux.Handle("GET /reviews/{id}", h.authed(h.approvals.showReview))
