@@ -1,8 +1,8 @@
 package records
 
 import (
-	"maps"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
