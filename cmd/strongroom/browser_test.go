@@ -629,3 +629,75 @@ func TestBrowserApprovalsAndBreakGlass(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserSecurityAlertAndLiveSession: a burst of failed logins on one
+// account raises an alert that the administrator sees and acknowledges on
+// the security page; on the live sessions page, which refreshes itself,
+// the administrator ends another user's session, whose next page asks
+// them to log in again.
+func TestBrowserSecurityAlertAndLiveSession(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := storageArgs(t, db)
+	addUser(t, storage, "admin@example.com", "admin")
+	addUser(t, storage, "sales1@example.com", "sales")
+	addUser(t, storage, "sales2@example.com", "sales")
+	s := start(t, storage)
+
+	guesser := newTab(t, 1280, 900)
+	for i := range 8 { // the account's delay turns some away: they count too
+		do(t, guesser,
+			chromedp.Navigate(s.URL+"/login"),
+			chromedp.WaitVisible(byID(`email`)),
+			chromedp.SendKeys(byID(`email`), "sales1@example.com"),
+			chromedp.SendKeys(byID(`password`), "guess number "+strconv.Itoa(i)),
+			chromedp.Submit(byID(`password`)),
+			chromedp.WaitVisible(byID(`login-error`)),
+		)
+	}
+	rep := newTab(t, 390, 844)
+	do(t, rep, login(s.URL, "sales2@example.com", password))
+	admin := newTab(t, 1280, 900)
+	do(t, admin, login(s.URL, "admin@example.com", password))
+
+	// The detectors read the log every 10 seconds.
+	for deadline := time.Now().Add(45 * time.Second); ; {
+		do(t, admin, chromedp.Navigate(s.URL+"/security"), chromedp.WaitVisible(byID(`logout`)))
+		if strings.Contains(value(t, admin, chromedp.Text(byCSS(`main`))), "Failed logins on one account") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no alert on the security page:\n%s", value(t, admin, chromedp.Text(byCSS(`main`))))
+		}
+		time.Sleep(2 * time.Second)
+	}
+	do(t, admin,
+		chromedp.Click(chromedp.Search(`//tr[contains(., 'Failed logins on one account')]//button[contains(., 'Acknowledge')]`)),
+		chromedp.WaitVisible(byCSS(`.flash`)),
+	)
+	if body := value(t, admin, chromedp.Text(byCSS(`main`))); !strings.Contains(body, "No alerts.") {
+		t.Fatalf("the acknowledged alert is still open:\n%s", body)
+	}
+	do(t, admin,
+		chromedp.Navigate(s.URL+"/security?status=acknowledged"),
+		chromedp.WaitVisible(byCSS(`table.alerts`)),
+	)
+
+	admin = newTab(t, 1280, 900) // a tab's steps have 90 seconds in all
+	do(t, admin,
+		login(s.URL, "admin@example.com", password),
+		chromedp.Navigate(s.URL+"/admin/live"),
+		chromedp.WaitVisible(byID(`live-sessions`)),
+		chromedp.WaitVisible(byCSS(`#live-sessions[data-refreshed]`)), // live.js swapped in a fresh table
+	)
+	if body := value(t, admin, chromedp.Text(byID(`live-sessions`))); !strings.Contains(body, "sales2@example.com") {
+		t.Fatalf("the rep's session is not on the live page:\n%s", body)
+	}
+	do(t, admin,
+		chromedp.Click(chromedp.Search(`//tr[contains(., 'sales2@example.com')]//button[starts-with(@id, 'end-')]`)),
+		// The page comes back from the form without the ended session.
+		chromedp.WaitNotPresent(chromedp.Search(`//tr[contains(., 'sales2@example.com')]`)),
+		chromedp.WaitVisible(byID(`live-sessions`)),
+	)
+	do(t, rep, chromedp.Reload(), chromedp.WaitVisible(byID(`email`)))
+}

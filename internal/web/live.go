@@ -18,6 +18,7 @@ func (h *identityPages) showLive(q *request) error {
 	if err != nil {
 		return err
 	}
+	q.scripts, q.refresh = true, true
 	h.render(q, http.StatusOK, "live", "live_sessions", liveView{Sessions: list})
 	return nil
 }

@@ -333,6 +333,7 @@ type request struct {
 	prefErr  string // rejected preferences or feedback, likewise
 	scripts  bool   // the page loads Strongroom's own scripts (passkeys, geolocation)
 	geo      bool   // the page may ask for the device's location
+	refresh  bool   // the page's script fetches the page again (live.js)
 
 	can *records.Abilities // what the actor may open and start, once asked
 }
@@ -529,8 +530,13 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	csp := pageCSP
 	if q.scripts {
-		// Passkey pages and the check-in page load Strongroom's own files.
+		// Passkey pages, the check-in page and the live sessions page load
+		// Strongroom's own files.
 		csp += "; script-src 'self'"
+	}
+	if q.refresh {
+		// live.js fetches this page again to refresh its table.
+		csp += "; connect-src 'self'"
 	}
 	if q.geo {
 		// The check-in page's script asks for the device's location.
