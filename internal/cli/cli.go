@@ -45,6 +45,8 @@ Usage:
       --rate-per-address 200: requests a second each client address may send (bursts
       of twice that); 0 no limit, e.g. behind a proxy that limits, or for load tests.
       --rate-per-account 200: the same per logged-in account, on each server.
+      --sessions-per-role admin=2,field_rep=3: sessions a role's holders may have at
+      once (1-10; a user with several roles gets the smallest; others keep 10).
       --trusted-proxy ADDR|CIDR,...: reverse proxies whose X-Forwarded-For names the
       client (the right-most address that is not a listed proxy); default none.
       The audit log is checkpointed (a signed Merkle tree head) every 60 s and every
@@ -53,7 +55,8 @@ Usage:
       DIR,...|log (default DIR audit-witness in --data; put one on another disk)
       keeps the checkpoints outside the database and refuses inconsistent ones.
       Detectors watch the audit log every 10 s and raise alerts (the security page,
-      GET /api/v1/alerts); --detectors F.json sets their rules over the defaults.
+      GET /api/v1/alerts); --detectors F.json sets their rules over the defaults;
+      --security-contacts A,B (with a mail relay) get each batch of alerts by email.
       --siem FILE|tls://host:port streams the audit log to a SIEM (--siem-format
       syslog|jsonl, --siem-ca PEM), resuming from a saved cursor.
       The server keeps a soft memory limit of 192 MiB; GOMEMLIMIT sets another

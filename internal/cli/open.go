@@ -39,7 +39,11 @@ func open(ctx context.Context, c config.Config, log *slog.Logger) (*app, error) 
 	if err := c.Validate(); err != nil {
 		return nil, usageError(err.Error())
 	}
-	opt := service.Options{PublicURL: c.Link(), IdleTimeout: c.IdleTimeout, AbsoluteTimeout: c.AbsoluteTimeout, MinPassword: c.MinPassword, BulkExportRows: c.BulkExportRows, RatePerAccount: c.RatePerAccount}
+	limits, err := c.SessionLimits()
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
+	opt := service.Options{PublicURL: c.Link(), IdleTimeout: c.IdleTimeout, AbsoluteTimeout: c.AbsoluteTimeout, MinPassword: c.MinPassword, BulkExportRows: c.BulkExportRows, RatePerAccount: c.RatePerAccount, SessionLimits: limits}
 	var queue *mail.Queue
 	if c.SMTP.Host != "" {
 		relay := mail.SMTP{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.User, Password: c.SMTP.Password, From: c.SMTP.From, StartTLS: c.SMTP.StartTLS}

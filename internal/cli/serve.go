@@ -150,7 +150,12 @@ func detectors(c config.Config, a *app, log *slog.Logger) (*detect.Runner, error
 			return nil, usageError("--detectors " + c.Detectors + ": " + err.Error())
 		}
 	}
-	return &detect.Runner{DB: a.db, Config: rules, Log: log, Respond: detect.ServiceResponder{Users: a.svc.Users, Sessions: a.svc.Sessions}}, nil
+	r := &detect.Runner{DB: a.db, Config: rules, Log: log, Respond: detect.ServiceResponder{Users: a.svc.Users, Sessions: a.svc.Sessions},
+		Contacts: c.Contacts(), Link: c.Link()}
+	if a.mail != nil {
+		r.Mail = a.mail
+	}
+	return r, nil
 }
 
 // checkpointer loads (or makes) the audit key, opens the witnesses and

@@ -5,7 +5,9 @@ package config
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -63,6 +65,11 @@ type Config struct {
 	// tls://host:port), in SIEMFormat (jsonl or syslog), checking the
 	// endpoint against SIEMCA; empty: no stream.
 	SIEM, SIEMFormat, SIEMCA string
+	// SessionsPerRole caps the sessions a role's holders may have at once:
+	// "role=N,…" (N from 1 to 10; unnamed roles keep 10).
+	SessionsPerRole string
+	// SecurityContacts get the detectors' alerts by email (comma-separated).
+	SecurityContacts string
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -94,6 +101,8 @@ func Defaults(getenv func(string) string) Config {
 	c.AuditKey = getenv("STRONGROOM_AUDIT_KEY")
 	c.AuditWitnesses = getenv("STRONGROOM_AUDIT_WITNESS")
 	c.Detectors = getenv("STRONGROOM_DETECTORS")
+	c.SessionsPerRole = getenv("STRONGROOM_SESSIONS_PER_ROLE")
+	c.SecurityContacts = getenv("STRONGROOM_SECURITY_CONTACTS")
 	c.SIEM, c.SIEMFormat, c.SIEMCA = getenv("STRONGROOM_SIEM"), getenv("STRONGROOM_SIEM_FORMAT"), getenv("STRONGROOM_SIEM_CA")
 	if c.SIEMFormat == "" {
 		c.SIEMFormat = "syslog"
@@ -200,6 +209,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxy", c.TrustedProxies, "reverse proxies, as addresses or CIDR prefixes separated by commas, whose X-Forwarded-For names the client; default none: the connection's peer is the client (env STRONGROOM_TRUSTED_PROXY)")
 	fs.StringVar(&c.AuditWitnesses, "audit-witness", c.AuditWitnesses, "witnesses that keep the audit log's signed checkpoints outside the database, separated by commas: directories (another disk, a mounted share) or \"log\" (the server's log, for a log shipper); default the directory audit-witness in --data (env STRONGROOM_AUDIT_WITNESS)")
 	fs.StringVar(&c.Detectors, "detectors", c.Detectors, "a JSON file of detector rules (enabled, threshold, window, severity, response) over the defaults (docs/SECURITY.md, \"Detection\") (env STRONGROOM_DETECTORS)")
+	fs.StringVar(&c.SessionsPerRole, "sessions-per-role", c.SessionsPerRole, "sessions a role's holders may have at once, e.g. admin=2,field_rep=3 (1 to 10; a user with several roles gets the smallest; others keep 10) (env STRONGROOM_SESSIONS_PER_ROLE)")
+	fs.StringVar(&c.SecurityContacts, "security-contacts", c.SecurityContacts, "email addresses, separated by commas, that get the detectors' alerts (needs --smtp-host) (env STRONGROOM_SECURITY_CONTACTS)")
 	fs.StringVar(&c.SIEM, "siem", c.SIEM, "stream the audit log to a SIEM: a file path (appended) or tls://host:port (RFC 5425), resuming from a saved cursor (env STRONGROOM_SIEM)")
 	fs.StringVar(&c.SIEMFormat, "siem-format", c.SIEMFormat, "the stream's format: syslog (RFC 5424) or jsonl (env STRONGROOM_SIEM_FORMAT)")
 	fs.StringVar(&c.SIEMCA, "siem-ca", c.SIEMCA, "PEM certificates the SIEM endpoint's certificate must chain to; default the system's (env STRONGROOM_SIEM_CA)")
@@ -218,6 +229,20 @@ func (c Config) Validate() error {
 	}
 	if c.AbsoluteTimeout < time.Hour || c.AbsoluteTimeout > 12*time.Hour {
 		return errors.New("--session-max must be between 1h and 12h (NIST SP 800-63B AAL2)")
+	}
+	if _, err := c.SessionLimits(); err != nil {
+		return err
+	}
+	if c.SecurityContacts != "" && c.SMTP.Host == "" {
+		return errors.New("--security-contacts needs a mail relay (--smtp-host)")
+	}
+	for _, a := range c.Contacts() {
+		if _, err := mail.ParseAddress(a); err != nil {
+			return fmt.Errorf("--security-contacts: %q is not an email address", a)
+		}
+	}
+	if c.SIEMFormat != "syslog" && c.SIEMFormat != "jsonl" {
+		return errors.New("--siem-format must be syslog or jsonl")
 	}
 	if c.MinPassword < 8 || c.MinPassword > 64 {
 		return errors.New("--min-password-length must be between 8 and 64")
@@ -314,4 +339,32 @@ func (c Config) Proxies() ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
+}
+
+// SessionLimits parses SessionsPerRole.
+func (c Config) SessionLimits() (map[string]int, error) {
+	out := map[string]int{}
+	for _, part := range strings.Split(c.SessionsPerRole, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		role, n, ok := strings.Cut(part, "=")
+		limit, err := strconv.Atoi(strings.TrimSpace(n))
+		if role = strings.TrimSpace(role); !ok || role == "" || err != nil || limit < 1 || limit > 10 {
+			return nil, fmt.Errorf("--sessions-per-role: %q is not role=N with N from 1 to 10", part)
+		}
+		out[role] = limit
+	}
+	return out, nil
+}
+
+// Contacts lists SecurityContacts.
+func (c Config) Contacts() []string {
+	var out []string
+	for _, a := range strings.Split(c.SecurityContacts, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }

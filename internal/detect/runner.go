@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/mail"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -52,6 +54,12 @@ type Runner struct {
 	Respond Responder // nil: no automatic responses
 	Log     *slog.Logger
 	Now     func() time.Time
+	// Mail, Contacts and Link: each batch of new alerts is emailed to the
+	// security contacts, with a link to the security page (Link is the
+	// web UI's address). No mail without all three.
+	Mail     Mailer
+	Contacts []string
+	Link     string
 
 	engine *Engine
 	cursor int64
@@ -133,7 +141,40 @@ func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 	}
 	r.engine, r.cursor = engine, cursor
 	r.respond(ctx, raised)
+	r.notify(raised)
 	return raised, more, nil
+}
+
+// Mailer queues email (mail.Queue).
+type Mailer interface {
+	Enqueue(m mail.Message) bool
+}
+
+// notify emails the security contacts about new alerts: rule, severity,
+// summary (ids, counts, addresses; never a personal value) and where to
+// handle them.
+func (r *Runner) notify(raised []store.AlertRow) {
+	if len(raised) == 0 || r.Mail == nil || len(r.Contacts) == 0 {
+		return
+	}
+	subject := fmt.Sprintf("Strongroom security alert: %s (%s)", raised[0].Rule, raised[0].Severity)
+	if len(raised) > 1 {
+		subject = fmt.Sprintf("Strongroom: %d security alerts", len(raised))
+	}
+	var b strings.Builder
+	b.WriteString("The detectors raised these alerts from the audit log:\n\n")
+	for _, a := range raised {
+		fmt.Fprintf(&b, "- %s (%s): %s\n", a.Rule, a.Severity, a.Summary)
+		if a.Response != "" {
+			fmt.Fprintf(&b, "  done automatically: %s\n", a.Response)
+		}
+	}
+	fmt.Fprintf(&b, "\nAcknowledge or close them on the security page:\n\n%s/security\n", strings.TrimSuffix(r.Link, "/"))
+	for _, to := range r.Contacts {
+		if !r.Mail.Enqueue(mail.Message{To: to, Subject: subject, Body: b.String()}) && r.Log != nil {
+			r.Log.Error("detect: the alert email could not be queued", slog.String("to", to))
+		}
+	}
 }
 
 func encodeState(s State) (string, error) {

@@ -2,12 +2,15 @@ package detect_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/detect"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/mail"
+	"strongroom.dev/strongroom/internal/mail/mailtest"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/store"
@@ -40,7 +43,11 @@ func TestRunnerRaisesAlertsAndResponds(t *testing.T) {
 		burst := cfg[detect.FailedLoginBurst]
 		burst.Threshold, burst.Response = 4, detect.RespondLock
 		cfg[detect.FailedLoginBurst] = burst
-		runner := &detect.Runner{DB: env.Store, Config: cfg, Respond: detect.ServiceResponder{Users: svc.Users, Sessions: svc.Sessions}}
+		smtp := mailtest.New(t)
+		queue := mail.NewQueue(smtp.Config(), slog.New(slog.DiscardHandler), 10)
+		defer queue.Close()
+		runner := &detect.Runner{DB: env.Store, Config: cfg, Respond: detect.ServiceResponder{Users: svc.Users, Sessions: svc.Sessions},
+			Mail: queue, Contacts: []string{"security@example.com"}, Link: "https://crm.example.com"}
 		raised, _, err := runner.Step(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -50,6 +57,11 @@ func TestRunnerRaisesAlertsAndResponds(t *testing.T) {
 		}
 		if _, err := svc.Sessions.Login(ctx, "victim@example.com", pw, identity.Client{IP: "192.0.2.1"}); err == nil {
 			t.Error("the account the rule locked still logs in")
+		}
+		m := smtp.Next(t)
+		if m.To != "security@example.com" || !strings.Contains(m.Subject, detect.FailedLoginBurst) || !strings.Contains(m.Body, "https://crm.example.com/security") ||
+			!strings.Contains(m.Body, victim.ID) || strings.Contains(m.Body, "victim@example.com") {
+			t.Errorf("alert email to %s %q:\n%s", m.To, m.Subject, m.Body)
 		}
 
 		// Another server's runner carries on: it does not raise the burst

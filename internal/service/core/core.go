@@ -39,7 +39,11 @@ type Options struct {
 	MinPassword     int    // minimum password length, 8 to 64; default 12
 	BulkExportRows  int    // an export of more rows needs approval, when that rule is set; default 1000
 	RatePerAccount  int    // steady requests a second per logged-in account (bursts of twice that); 0 no limit
-	Now             func() time.Time
+	// SessionLimits caps the sessions a holder of a role may have at once
+	// (a user with several roles gets the smallest of theirs); a role not
+	// named keeps the default (identity.MaxSessions).
+	SessionLimits map[string]int
+	Now           func() time.Time
 }
 
 // Core is what every domain service shares: the store, the keys, the
@@ -62,6 +66,7 @@ type Core struct {
 	Absolute    time.Duration
 	Now         func() time.Time
 	Accounts    *authn.Limiter // requests per logged-in account; nil: no limit
+	Sessions    map[string]int // sessions at once per role (Options.SessionLimits)
 
 	refusals refusalLimiter // refusals of unknown callers recorded so far this minute
 
@@ -84,6 +89,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Mailer:      opt.Mail,
 		MinPassword: opt.MinPassword,
 		BulkExport:  opt.BulkExportRows,
+		Sessions:    opt.SessionLimits,
 		Public:      strings.TrimSuffix(opt.PublicURL, "/"),
 		Idle:        opt.IdleTimeout,
 		Absolute:    opt.AbsoluteTimeout,

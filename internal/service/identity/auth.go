@@ -153,7 +153,7 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 		if err := tx.InsertSession(ctx, sess); err != nil {
 			return err
 		}
-		if err := s.trimSessions(ctx, tx, a, user.ID); err != nil {
+		if err := s.trimSessions(ctx, tx, a, user.ID, user.Role); err != nil {
 			return err
 		}
 		if err := tx.RecordLogin(ctx, user.ID, now); err != nil {

@@ -15,9 +15,22 @@ import (
 	"strongroom.dev/strongroom/internal/store"
 )
 
-// MaxSessions is how many sessions a user may have at once; a new login
-// beyond it ends the least recently used.
+// MaxSessions is how many sessions a user may have at once unless their
+// roles' limits (core.Options.SessionLimits) say fewer; a new login beyond
+// the limit ends the least recently used.
 const MaxSessions = 10
+
+// sessionLimit is the most sessions a holder of roles (as stored) may
+// have at once: the smallest limit among their roles.
+func (s *Sessions) sessionLimit(roles string) int {
+	limit := MaxSessions
+	for _, r := range authz.RolesOf(roles) {
+		if n, ok := s.c.Sessions[string(r)]; ok {
+			limit = min(limit, n)
+		}
+	}
+	return limit
+}
 
 // SessionInfo describes a session for its user or an administrator. The
 // device and address are the user's personal data, sealed under their key.
@@ -48,18 +61,19 @@ func sealSessionDevice(key keyring.DataKey, sess *store.SessionRow, c Client) er
 	return err
 }
 
-// trimSessions ends the user's least recently used sessions beyond
-// MaxSessions, recording each end.
-func (s *Sessions) trimSessions(ctx context.Context, tx sessionTrimmer, a authz.Actor, userID string) error {
+// trimSessions ends the user's least recently used sessions beyond the
+// limit of their roles, recording each end.
+func (s *Sessions) trimSessions(ctx context.Context, tx sessionTrimmer, a authz.Actor, userID, roles string) error {
 	sessions, err := tx.UserSessions(ctx, userID)
 	if err != nil {
 		return err
 	}
-	for i := MaxSessions; i < len(sessions); i++ {
+	limit := s.sessionLimit(roles)
+	for i := limit; i < len(sessions); i++ {
 		if err := tx.DeleteSession(ctx, sessions[i].ID); err != nil {
 			return err
 		}
-		if err := s.c.Record(ctx, tx, a, "session.delete", "session", sessions[i].ID, nil, audit.Success, fmt.Sprintf("over the limit of %d sessions", MaxSessions)); err != nil {
+		if err := s.c.Record(ctx, tx, a, "session.delete", "session", sessions[i].ID, nil, audit.Success, fmt.Sprintf("over the limit of %d sessions", limit)); err != nil {
 			return err
 		}
 	}
