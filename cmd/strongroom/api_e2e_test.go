@@ -23,39 +23,39 @@ func TestAPIEndToEnd(t *testing.T) {
 		s := start(t, storage)
 
 		// Wrong password and unknown account: the same answer.
-		wrong := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": "not the password at all"})
-		unknown := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "nobody@example.com", "password": password})
-		if wrong.Status != 401 || unknown.Status != 401 || wrong.str("detail") != unknown.str("detail") || wrong.str("type") != unknown.str("type") {
+		wrong := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": "not the password at all"})
+		unknown := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "nobody@example.com", "password": password})
+		if wrong.Status != 401 || unknown.Status != 401 || wrong.Str("detail") != unknown.Str("detail") || wrong.Str("type") != unknown.Str("type") {
 			t.Fatalf("login failures differ: %d %s / %d %s", wrong.Status, wrong.Body, unknown.Status, unknown.Body)
 		}
 
-		r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "admin@example.com", "password": password})
+		r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "admin@example.com", "password": password})
 		cookie := r.Header.Get("Set-Cookie")
 		for _, attr := range []string{"__Host-strongroom-session=", "Path=/", "HttpOnly", "Secure", "SameSite=Strict"} {
 			if !strings.Contains(cookie, attr) {
 				t.Errorf("session cookie %q lacks %s", cookie, attr)
 			}
 		}
-		admin := r.str("token")
-		sales1 := s.login(t, "sales1@example.com", password)
-		sales2 := s.login(t, "sales2@example.com", password)
-		auditor := s.login(t, "auditor@example.com", password)
+		admin := r.Str("token")
+		sales1 := s.Login(t, "sales1@example.com", password)
+		sales2 := s.Login(t, "sales2@example.com", password)
+		auditor := s.Login(t, "auditor@example.com", password)
 
 		// Cookie authentication works without a token header.
 		cookieVal := strings.TrimPrefix(strings.Split(cookie, ";")[0], "__Host-strongroom-session=")
-		if me := s.do(t, "GET", "/api/v1/me", "", nil, "Cookie", "__Host-strongroom-session="+cookieVal); me.Status != 200 {
+		if me := s.Do(t, "GET", "/api/v1/me", "", nil, "Cookie", "__Host-strongroom-session="+cookieVal); me.Status != 200 {
 			t.Fatalf("cookie auth: %d %s", me.Status, me.Body)
 		}
 
-		created := s.do(t, "POST", "/api/v1/customers", sales1, map[string]string{"name": "李娜", "email": "Li.Na@Example.cn", "phone": "+86 138 0000 1111", "notes": "prefers WeChat"})
+		created := s.Do(t, "POST", "/api/v1/customers", sales1, map[string]string{"name": "李娜", "email": "Li.Na@Example.cn", "phone": "+86 138 0000 1111", "notes": "prefers WeChat"})
 		if created.Status != 201 {
 			t.Fatalf("create: %d %s", created.Status, created.Body)
 		}
-		id := created.str("id")
+		id := created.Str("id")
 		if created.Header.Get("Location") != "/api/v1/customers/"+id {
 			t.Errorf("Location = %q", created.Header.Get("Location"))
 		}
-		if r := s.do(t, "PATCH", "/api/v1/customers/"+id, admin, map[string]string{"national_id": "110101199003071234"}); r.Status != 200 || r.str("national_id") != "110101199003071234" {
+		if r := s.Do(t, "PATCH", "/api/v1/customers/"+id, admin, map[string]string{"national_id": "110101199003071234"}); r.Status != 200 || r.Str("national_id") != "110101199003071234" {
 			t.Fatalf("admin patch: %d %s", r.Status, r.Body)
 		}
 
@@ -122,7 +122,7 @@ func TestAPIEndToEnd(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				r := s.do(t, tc.method, tc.path, tc.token, tc.body)
+				r := s.Do(t, tc.method, tc.path, tc.token, tc.body)
 				if r.Status != tc.want.status {
 					t.Fatalf("status %d, want %d: %s", r.Status, tc.want.status, r.Body)
 				}
@@ -142,57 +142,57 @@ func TestAPIEndToEnd(t *testing.T) {
 		// Paging a search: the cursor holds a position, not the search; the
 		// next page is asked for with the same body and the cursor.
 		for _, n := range []string{"Paging Person One", "Paging Person Two"} {
-			if r := s.do(t, "POST", "/api/v1/customers", sales1, map[string]string{"name": n}); r.Status != 201 {
+			if r := s.Do(t, "POST", "/api/v1/customers", sales1, map[string]string{"name": n}); r.Status != 201 {
 				t.Fatalf("create %s: %d %s", n, r.Status, r.Body)
 			}
 		}
-		first := s.do(t, "POST", "/api/v1/customers/search", sales1, map[string]any{"name": "paging person", "limit": 1})
-		cursor := first.str("next_cursor")
+		first := s.Do(t, "POST", "/api/v1/customers/search", sales1, map[string]any{"name": "paging person", "limit": 1})
+		cursor := first.Str("next_cursor")
 		if first.Status != 200 || !strings.Contains(string(first.Body), "Paging Person One") || cursor == "" {
 			t.Fatalf("first page: %d %s", first.Status, first.Body)
 		}
 		if raw, err := base64.RawURLEncoding.DecodeString(cursor); err != nil || strings.Contains(strings.ToLower(string(raw)), "paging") || strings.Contains(strings.ToLower(cursor), "paging") {
 			t.Fatalf("the cursor %q (%q) holds the search", cursor, raw)
 		}
-		second := s.do(t, "POST", "/api/v1/customers/search", sales1, map[string]any{"name": "paging person", "limit": 1, "cursor": cursor})
-		if second.Status != 200 || !strings.Contains(string(second.Body), "Paging Person Two") || strings.Contains(string(second.Body), "Paging Person One") || second.str("next_cursor") != "" {
+		second := s.Do(t, "POST", "/api/v1/customers/search", sales1, map[string]any{"name": "paging person", "limit": 1, "cursor": cursor})
+		if second.Status != 200 || !strings.Contains(string(second.Body), "Paging Person Two") || strings.Contains(string(second.Body), "Paging Person One") || second.Str("next_cursor") != "" {
 			t.Fatalf("second page: %d %s", second.Status, second.Body)
 		}
 
 		// Companies: a name search is posted too.
-		if r := s.do(t, "POST", "/api/v1/companies", sales1, map[string]any{"name": "Jade Trading Co"}); r.Status != 201 {
+		if r := s.Do(t, "POST", "/api/v1/companies", sales1, map[string]any{"name": "Jade Trading Co"}); r.Status != 201 {
 			t.Fatalf("create company: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/companies/search", sales1, map[string]any{"name": "jade"}); r.Status != 200 || !strings.Contains(string(r.Body), "Jade Trading Co") {
+		if r := s.Do(t, "POST", "/api/v1/companies/search", sales1, map[string]any{"name": "jade"}); r.Status != 200 || !strings.Contains(string(r.Body), "Jade Trading Co") {
 			t.Fatalf("company search: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/companies/search", sales1, map[string]any{"name": "emerald"}); r.Status != 200 || strings.Contains(string(r.Body), "Jade") {
+		if r := s.Do(t, "POST", "/api/v1/companies/search", sales1, map[string]any{"name": "emerald"}); r.Status != 200 || strings.Contains(string(r.Body), "Jade") {
 			t.Fatalf("company search for another name: %d %s", r.Status, r.Body)
 		}
 
 		// Role change by the API applies to the open session at once, and is audited.
-		sales2ID := s.do(t, "GET", "/api/v1/me", sales2, nil).str("user_id")
-		if r := s.do(t, "PATCH", "/api/v1/users/"+sales2ID, admin, map[string]string{"role": "auditor"}); r.Status != 200 {
+		sales2ID := s.Do(t, "GET", "/api/v1/me", sales2, nil).Str("user_id")
+		if r := s.Do(t, "PATCH", "/api/v1/users/"+sales2ID, admin, map[string]string{"role": "auditor"}); r.Status != 200 {
 			t.Fatalf("role change: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/audit?actor="+sales2ID, sales2, nil); r.Status != 200 {
+		if r := s.Do(t, "GET", "/api/v1/audit?actor="+sales2ID, sales2, nil); r.Status != 200 {
 			t.Fatalf("new auditor reading audit: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/audit?object_type=user&object_id="+sales2ID, auditor, nil); !strings.Contains(string(r.Body), `"user.role_change"`) {
+		if r := s.Do(t, "GET", "/api/v1/audit?object_type=user&object_id="+sales2ID, auditor, nil); !strings.Contains(string(r.Body), `"user.role_change"`) {
 			t.Errorf("role change not audited: %s", r.Body)
 		}
 
 		// Admin deletes; logout ends the session.
-		if r := s.do(t, "DELETE", path, admin, nil); r.Status != 204 {
+		if r := s.Do(t, "DELETE", path, admin, nil); r.Status != 204 {
 			t.Fatalf("delete: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "GET", path, admin, nil); r.Status != 404 {
+		if r := s.Do(t, "GET", path, admin, nil); r.Status != 404 {
 			t.Fatalf("after delete: %d", r.Status)
 		}
-		if r := s.do(t, "DELETE", "/api/v1/sessions/current", sales1, nil); r.Status != 204 || r.Header.Get("Clear-Site-Data") != `"cache", "storage"` {
+		if r := s.Do(t, "DELETE", "/api/v1/sessions/current", sales1, nil); r.Status != 204 || r.Header.Get("Clear-Site-Data") != `"cache", "storage"` {
 			t.Fatalf("logout: %d %q %s", r.Status, r.Header.Get("Clear-Site-Data"), r.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/me", sales1, nil); r.Status != 401 {
+		if r := s.Do(t, "GET", "/api/v1/me", sales1, nil); r.Status != 401 {
 			t.Fatalf("after logout: %d", r.Status)
 		}
 
@@ -268,7 +268,7 @@ func TestTransportSecurity(t *testing.T) {
 		}
 	})
 	t.Run("security headers", func(t *testing.T) {
-		r := s.do(t, "GET", "/", "", nil)
+		r := s.Do(t, "GET", "/", "", nil)
 		for h, want := range map[string]string{
 			"Strict-Transport-Security": "max-age=63072000",
 			"Content-Security-Policy":   "default-src 'none'",
@@ -284,7 +284,7 @@ func TestTransportSecurity(t *testing.T) {
 		}
 	})
 	t.Run("cross-site unsafe request refused", func(t *testing.T) {
-		r := s.do(t, "POST", "/api/v1/sessions", "", `{"email":"a@example.com","password":"x"}`, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+		r := s.Do(t, "POST", "/api/v1/sessions", "", `{"email":"a@example.com","password":"x"}`, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
 		if r.Status != http.StatusForbidden {
 			t.Fatalf("cross-site POST: %d %s", r.Status, r.Body)
 		}

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 
+	"strongroom.dev/strongroom/internal/e2e"
+
 	"strongroom.dev/strongroom/internal/authz"
 )
 
@@ -45,9 +47,9 @@ func TestServeDemo(t *testing.T) {
 	}
 	tokens := map[string]string{}
 	for _, l := range logins {
-		tokens[l[1]] = s.login(t, l[2], l[3])
+		tokens[l[1]] = s.Login(t, l[2], l[3])
 	}
-	r := s.do(t, "GET", "/api/v1/customers?limit=200", tokens["admin"], nil)
+	r := s.Do(t, "GET", "/api/v1/customers?limit=200", tokens["admin"], nil)
 	items, _ := r.JSON["items"].([]any)
 	if r.Status != 200 || len(items) < 50 {
 		t.Fatalf("demo customers: %d, %d items", r.Status, len(items))
@@ -55,7 +57,7 @@ func TestServeDemo(t *testing.T) {
 	if !regexp.MustCompile(`\p{Han}`).Match(r.Body) {
 		t.Error("demo data has no Chinese names")
 	}
-	if r := s.do(t, "GET", "/api/v1/audit?limit=5", tokens["auditor"], nil); r.Status != 200 {
+	if r := s.Do(t, "GET", "/api/v1/audit?limit=5", tokens["auditor"], nil); r.Status != 200 {
 		t.Errorf("demo auditor: %d", r.Status)
 	}
 	first := logins[0][3]
@@ -77,7 +79,7 @@ func TestSelfSignedWarning(t *testing.T) {
 		extra []string
 		warn  bool
 	}{{nil, false}, {[]string{"--public-url", "https://crm.example.com"}, true}} {
-		cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, tt.extra...)...)
+		cmd := exec.Command(e2e.Bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, tt.extra...)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.StdoutPipe()

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"strongroom.dev/strongroom/internal/e2e"
+
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -111,11 +113,11 @@ func TestRefusalsAudited(t *testing.T) {
 		addUser(t, storage, "sales1@example.com", "sales")
 		addUser(t, storage, "auditor@example.com", "auditor")
 		s := start(t, storage)
-		sales := s.login(t, "sales1@example.com", password)
-		salesID := s.do(t, "GET", "/api/v1/me", sales, nil).str("user_id")
-		auditor := s.login(t, "auditor@example.com", password)
+		sales := s.Login(t, "sales1@example.com", password)
+		salesID := s.Do(t, "GET", "/api/v1/me", sales, nil).Str("user_id")
+		auditor := s.Login(t, "auditor@example.com", password)
 
-		if r := s.do(t, "GET", "/api/v1/users", sales, nil); r.Status != 403 {
+		if r := s.Do(t, "GET", "/api/v1/users", sales, nil); r.Status != 403 {
 			t.Fatalf("sales GET /api/v1/users: %d %s", r.Status, r.Body)
 		}
 		web := newBrowser(t, s, "en")
@@ -123,7 +125,7 @@ func TestRefusalsAudited(t *testing.T) {
 		if p := web.post("/customers", url.Values{"name": {"Forged"}}); p.status != 403 {
 			t.Fatalf("a form without its token: %d", p.status)
 		}
-		if r := s.do(t, "POST", "/api/v1/customers", "", `{"name":"x"}`, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"); r.Status != 403 {
+		if r := s.Do(t, "POST", "/api/v1/customers", "", `{"name":"x"}`, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"); r.Status != 403 {
 			t.Fatalf("cross-site POST: %d %s", r.Status, r.Body)
 		}
 		// A flood from one address: well over the burst of 400, at once.
@@ -155,7 +157,7 @@ func TestRefusalsAudited(t *testing.T) {
 			t.Fatalf("the flood met %d refusals; the test needs several", refused)
 		}
 
-		r := s.do(t, "GET", "/api/v1/audit?object_type=route&limit=1000", auditor, nil)
+		r := s.Do(t, "GET", "/api/v1/audit?object_type=route&limit=1000", auditor, nil)
 		if r.Status != 200 {
 			t.Fatalf("audit: %d %s", r.Status, r.Body)
 		}
@@ -204,7 +206,7 @@ func TestServeRefusesUnverifiedRemoteDB(t *testing.T) {
 		// Bounded: without the check, serve would connect (or, for the
 		// key=value form, open a SQLite file of that name) and keep serving.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--db", dsn)
+		cmd := exec.CommandContext(ctx, e2e.Bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--db", dsn)
 		cmd.Dir = t.TempDir()
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -239,6 +241,6 @@ func TestMigrateCommand(t *testing.T) {
 		}
 		addUser(t, storage, "admin@example.com", "admin")
 		s := start(t, storage)
-		s.login(t, "admin@example.com", password)
+		s.Login(t, "admin@example.com", password)
 	})
 }

@@ -18,8 +18,8 @@ func TestImportExportEndToEnd(t *testing.T) {
 		addUser(t, storage, "sales1@example.com", "sales")
 		addUser(t, storage, "auditor@example.com", "auditor")
 		s := start(t, storage)
-		sales := s.login(t, "sales1@example.com", password)
-		auditor := s.login(t, "auditor@example.com", password)
+		sales := s.Login(t, "sales1@example.com", password)
+		auditor := s.Login(t, "auditor@example.com", password)
 
 		hubspot := "Record ID,First Name,Last Name,Email,Phone Number,Notes\n1,Ling,Wu,ling.wu@example.cn,+86 135 0000 0001,\"Asked for the autumn catalogue\"\n2,Sam,Lee,not-an-email,,\n"
 		post := func(path, token, body string) reply {
@@ -31,7 +31,7 @@ func TestImportExportEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return s.read(t, resp)
+			return s.Read(t, resp)
 		}
 		if r := post("/api/v1/customers/import?dry_run=true", sales, hubspot); r.Status != 200 || r.JSON["imported"] != false || r.JSON["invalid"].(float64) != 1 {
 			t.Fatalf("dry run: %d %s", r.Status, r.Body)
@@ -51,11 +51,11 @@ func TestImportExportEndToEnd(t *testing.T) {
 		if r := post("/api/v1/customers/import", auditor, hubspot); r.Status != 403 {
 			t.Fatalf("auditor import: %d", r.Status)
 		}
-		if r := s.do(t, "POST", "/api/v1/customers/import", sales, `{"name":"x"}`); r.Status != 400 || !strings.Contains(string(r.Body), "text/csv") {
+		if r := s.Do(t, "POST", "/api/v1/customers/import", sales, `{"name":"x"}`); r.Status != 400 || !strings.Contains(string(r.Body), "text/csv") {
 			t.Fatalf("JSON body: %d %s", r.Status, r.Body)
 		}
 
-		exp := s.do(t, "GET", "/api/v1/customers/export", sales, nil)
+		exp := s.Do(t, "GET", "/api/v1/customers/export", sales, nil)
 		if exp.Status != 200 || exp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(exp.Header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("export: %d %v", exp.Status, exp.Header)
 		}
@@ -63,7 +63,7 @@ func TestImportExportEndToEnd(t *testing.T) {
 		if err != nil || len(recs) != 2 || recs[1][2] != "Ling Wu" || recs[1][4] != "'+8613500000001" {
 			t.Fatalf("export rows: %v %v", recs, err)
 		}
-		if r := s.do(t, "GET", "/api/v1/customers/export", auditor, nil); r.Status != 403 {
+		if r := s.Do(t, "GET", "/api/v1/customers/export", auditor, nil); r.Status != 403 {
 			t.Fatalf("auditor export: %d", r.Status)
 		}
 

@@ -3,33 +3,13 @@ package main_test
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
-	"strongroom.dev/strongroom/internal/mail/mailtest"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
-var emailedLink = regexp.MustCompile(`https://localhost:\d+(/[a-z/]+\?token=\S+)`)
-
 // linkPath is the path and query of the link in an email.
-func linkPath(t *testing.T, m mailtest.Received) string {
-	t.Helper()
-	l := emailedLink.FindStringSubmatch(m.Body)
-	if l == nil {
-		t.Fatalf("no link to this server in the email %q:\n%s", m.Subject, m.Body)
-	}
-	return l[1]
-}
-
-func tokenOf(t *testing.T, path string) string {
-	u, err := url.Parse(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Query().Get("token")
-}
 
 // openLink opens an emailed link as a browser does: the first request
 // moves the token out of the address into a cookie and redirects to the
@@ -58,11 +38,6 @@ func openLink(t *testing.T, b *browser, link string) page {
 }
 
 // startWithMail starts a server whose mail goes to a loopback SMTP server.
-func startWithMail(t *testing.T, storage []string) (*server, *mailtest.Server) {
-	smtp := mailtest.New(t)
-	t.Setenv("STRONGROOM_SMTP_PASSWORD", smtp.Password())
-	return start(t, storage, smtp.Args(t)...), smtp
-}
 
 func TestEmailedLinks(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
@@ -106,16 +81,16 @@ func TestEmailedLinks(t *testing.T) {
 			if p := openLink(t, anon, link); p.status != http.StatusBadRequest || !strings.Contains(p.body, "not valid") {
 				t.Fatalf("a used link still opens the form: %d", p.status)
 			}
-			if r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}); r.Status != http.StatusUnauthorized {
+			if r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}); r.Status != http.StatusUnauthorized {
 				t.Fatalf("old password: %d", r.Status)
 			}
-			s.login(t, "sales1@example.com", next)
+			s.Login(t, "sales1@example.com", next)
 		})
 
 		t.Run("reset through the API", func(t *testing.T) {
 			var bodies []string
 			for _, email := range []string{"ghost@example.com", "admin@example.com"} {
-				r := s.do(t, "POST", "/api/v1/password-resets", "", map[string]string{"email": email})
+				r := s.Do(t, "POST", "/api/v1/password-resets", "", map[string]string{"email": email})
 				if r.Status != http.StatusAccepted {
 					t.Fatalf("%s: %d %s", email, r.Status, r.Body)
 				}
@@ -125,21 +100,21 @@ func TestEmailedLinks(t *testing.T) {
 				t.Error("the API answer differs between an unknown and a known account")
 			}
 			token := tokenOf(t, linkPath(t, smtp.Next(t)))
-			if r := s.do(t, "POST", "/api/v1/password-resets/complete", "", map[string]string{"token": token, "password": "password"}); r.Status != http.StatusBadRequest {
+			if r := s.Do(t, "POST", "/api/v1/password-resets/complete", "", map[string]string{"token": token, "password": "password"}); r.Status != http.StatusBadRequest {
 				t.Fatalf("a common password: %d %s", r.Status, r.Body)
 			}
-			if r := s.do(t, "POST", "/api/v1/password-resets/complete", "", map[string]string{"token": token, "password": password}); r.Status != http.StatusNoContent {
+			if r := s.Do(t, "POST", "/api/v1/password-resets/complete", "", map[string]string{"token": token, "password": password}); r.Status != http.StatusNoContent {
 				t.Fatalf("complete: %d %s", r.Status, r.Body)
 			}
-			if r := s.do(t, "POST", "/api/v1/password-resets/complete", "", map[string]string{"token": token, "password": password}); r.Status != http.StatusBadRequest || r.str("field") != "token" {
+			if r := s.Do(t, "POST", "/api/v1/password-resets/complete", "", map[string]string{"token": token, "password": password}); r.Status != http.StatusBadRequest || r.Str("field") != "token" {
 				t.Fatalf("second use: %d %s", r.Status, r.Body)
 			}
 		})
 
 		t.Run("invite, accept, log in", func(t *testing.T) {
-			admin := s.login(t, "admin@example.com", password)
-			r := s.do(t, "POST", "/api/v1/invitations", admin, map[string]string{"email": "new.hire@example.com", "role": "support", "team": "north"})
-			if r.Status != http.StatusCreated || r.JSON["mailed"] != true || r.str("link") != "" {
+			admin := s.Login(t, "admin@example.com", password)
+			r := s.Do(t, "POST", "/api/v1/invitations", admin, map[string]string{"email": "new.hire@example.com", "role": "support", "team": "north"})
+			if r.Status != http.StatusCreated || r.JSON["mailed"] != true || r.Str("link") != "" {
 				t.Fatalf("invite: %d %s", r.Status, r.Body)
 			}
 			m := smtp.Next(t)
@@ -147,7 +122,7 @@ func TestEmailedLinks(t *testing.T) {
 			if m.To != "new.hire@example.com" || !strings.HasPrefix(link, "/invite?") || !strings.Contains(m.Body, "admin@example.com") {
 				t.Fatalf("invitation email to %s:\n%s", m.To, m.Body)
 			}
-			if r := s.do(t, "POST", "/api/v1/invitations", s.login(t, "sales1@example.com", "the emailed link worked fine"), map[string]string{"email": "x@example.com", "role": "admin"}); r.Status != http.StatusForbidden {
+			if r := s.Do(t, "POST", "/api/v1/invitations", s.Login(t, "sales1@example.com", "the emailed link worked fine"), map[string]string{"email": "x@example.com", "role": "admin"}); r.Status != http.StatusForbidden {
 				t.Fatalf("a salesperson invited an admin: %d", r.Status)
 			}
 			b := newBrowser(t, s, "zh-CN")
@@ -160,7 +135,7 @@ func TestEmailedLinks(t *testing.T) {
 			if p.status != http.StatusSeeOther {
 				t.Fatalf("accept: %d\n%s", p.status, p.body)
 			}
-			s.login(t, "new.hire@example.com", pw)
+			s.Login(t, "new.hire@example.com", pw)
 		})
 	})
 }

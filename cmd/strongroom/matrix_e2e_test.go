@@ -47,7 +47,7 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		}
 		s := start(t, storage)
-		admin := s.login(t, "admin@example.com", password)
+		admin := s.Login(t, "admin@example.com", password)
 
 		type customer struct {
 			id, owner, team string
@@ -56,12 +56,12 @@ func TestRoleMatrix(t *testing.T) {
 		userID := map[string]string{}
 		tokens := map[string]string{}
 		for _, email := range []string{"peer", "far"} {
-			tok := s.login(t, email+"@example.com", password)
-			userID[email] = s.do(t, "GET", "/api/v1/me", tok, nil).str("user_id")
+			tok := s.Login(t, email+"@example.com", password)
+			userID[email] = s.Do(t, "GET", "/api/v1/me", tok, nil).Str("user_id")
 		}
 		for _, r := range roles {
-			tokens[string(r)] = s.login(t, string(r)+"@example.com", password)
-			userID[string(r)] = s.do(t, "GET", "/api/v1/me", tokens[string(r)], nil).str("user_id")
+			tokens[string(r)] = s.Login(t, string(r)+"@example.com", password)
+			userID[string(r)] = s.Do(t, "GET", "/api/v1/me", tokens[string(r)], nil).Str("user_id")
 		}
 		makeCustomer := func(tag, owner, team string) customer {
 			c := customer{owner: userID[owner], team: team, values: map[string]string{
@@ -78,11 +78,11 @@ func TestRoleMatrix(t *testing.T) {
 				body[k] = v
 			}
 			body["tags"] = strings.Split(c.values["tags"], ", ")
-			r := s.do(t, "POST", "/api/v1/customers", admin, body)
+			r := s.Do(t, "POST", "/api/v1/customers", admin, body)
 			if r.Status != 201 {
 				t.Fatalf("create %s: %d %s", tag, r.Status, r.Body)
 			}
-			c.id = r.str("id")
+			c.id = r.Str("id")
 			return c
 		}
 		makeCompany := func(tag, owner, team string) customer {
@@ -95,11 +95,11 @@ func TestRoleMatrix(t *testing.T) {
 				body[k] = v
 			}
 			body["tags"] = []string{c.values["tags"]}
-			r := s.do(t, "POST", "/api/v1/companies", admin, body)
+			r := s.Do(t, "POST", "/api/v1/companies", admin, body)
 			if r.Status != 201 {
 				t.Fatalf("create company %s: %d %s", tag, r.Status, r.Body)
 			}
-			c.id = r.str("id")
+			c.id = r.Str("id")
 			return c
 		}
 		companies := []customer{makeCompany("peerco", "peer", "north"), makeCompany("farco", "far", "south")}
@@ -151,7 +151,7 @@ func TestRoleMatrix(t *testing.T) {
 				// One record at a time.
 				for _, c := range all {
 					d := authz.Decide(actor, authz.ActionRead, res(c))
-					r := s.do(t, "GET", "/api/v1/customers/"+c.id, tok, nil)
+					r := s.Do(t, "GET", "/api/v1/customers/"+c.id, tok, nil)
 					if !d.Allowed {
 						if r.Status != 404 {
 							t.Errorf("read %s: %d, want 404", c.id, r.Status)
@@ -199,7 +199,7 @@ func TestRoleMatrix(t *testing.T) {
 				var wantCos []string
 				for _, c := range companies {
 					d := authz.Decide(actor, authz.ActionRead, companyRes(c))
-					r := s.do(t, "GET", "/api/v1/companies/"+c.id, tok, nil)
+					r := s.Do(t, "GET", "/api/v1/companies/"+c.id, tok, nil)
 					if !d.Allowed {
 						if r.Status != 404 || bytes.Contains(r.Body, []byte(c.values["name"])) {
 							t.Errorf("company %s: %d, want 404 and nothing of it", c.id, r.Status)
@@ -226,7 +226,7 @@ func TestRoleMatrix(t *testing.T) {
 						}
 					}
 				}
-				cos := s.do(t, "GET", "/api/v1/companies?limit=200", tok, nil)
+				cos := s.Do(t, "GET", "/api/v1/companies?limit=200", tok, nil)
 				if !authz.Decide(actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCompany}).Allowed {
 					if cos.Status != 403 {
 						t.Errorf("company list: %d, want 403", cos.Status)
@@ -246,7 +246,7 @@ func TestRoleMatrix(t *testing.T) {
 
 				// The list holds exactly the customers the table lets the role read.
 				coll := authz.Decide(actor, authz.ActionRead, authz.Resource{Object: authz.ObjectCustomer})
-				list := s.do(t, "GET", "/api/v1/customers?limit=200", tok, nil)
+				list := s.Do(t, "GET", "/api/v1/customers?limit=200", tok, nil)
 				if !coll.Allowed {
 					if list.Status != 403 {
 						t.Errorf("list: %d, want 403", list.Status)
@@ -271,7 +271,7 @@ func TestRoleMatrix(t *testing.T) {
 
 				// Search by email: only where email is readable; finds only what is in scope.
 				for _, c := range all {
-					r := s.do(t, "POST", "/api/v1/customers/search", tok, map[string]string{"email": c.values["email"]})
+					r := s.Do(t, "POST", "/api/v1/customers/search", tok, map[string]string{"email": c.values["email"]})
 					switch {
 					case !coll.Allowed:
 						if r.Status != 403 {
@@ -291,7 +291,7 @@ func TestRoleMatrix(t *testing.T) {
 
 				// Export: the readable columns, masked where masked, only rows in scope.
 				exp := authz.Decide(actor, authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer})
-				r := s.do(t, "GET", "/api/v1/customers/export", tok, nil)
+				r := s.Do(t, "GET", "/api/v1/customers/export", tok, nil)
 				if !exp.Allowed {
 					if r.Status != 403 {
 						t.Errorf("export: %d, want 403", r.Status)
@@ -345,18 +345,6 @@ func TestRoleMatrix(t *testing.T) {
 			})
 		}
 	})
-}
-
-func addUserInTeam(t *testing.T, storage []string, email, role, team string) {
-	t.Helper()
-	args := []string{"user", "add", "--email", email, "--role", role, "--password-stdin"}
-	if team != "" {
-		args = append(args, "--team", team)
-	}
-	code, out, errOut := run(t, password+"\n", append(args, storage...)...)
-	if code != 0 {
-		t.Fatalf("user add %s: exit %d\n%s%s", email, code, out, errOut)
-	}
 }
 
 // jsonText reads a JSON value as the API shows a field: a string, or a

@@ -6,22 +6,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/pquerna/otp/totp"
 
 	"strongroom.dev/strongroom/internal/testkit"
 )
-
-// code is the authenticator app's code for secret, steps periods from now.
-func code(t *testing.T, secret string, steps int) string {
-	t.Helper()
-	c, err := totp.GenerateCode(secret, time.Now().Add(time.Duration(steps)*30*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func TestTOTPLogin(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
@@ -29,17 +16,17 @@ func TestTOTPLogin(t *testing.T) {
 		addUser(t, storage, "admin@example.com", "admin")
 		addUser(t, storage, "sales1@example.com", "sales")
 		s := start(t, storage)
-		tok := s.login(t, "sales1@example.com", password)
-		offer := s.do(t, "POST", "/api/v1/me/totp", tok, nil)
-		secret := offer.str("secret")
-		if offer.Status != 200 || secret == "" || !strings.HasPrefix(offer.str("otpauth_url"), "otpauth://totp/") {
+		tok := s.Login(t, "sales1@example.com", password)
+		offer := s.Do(t, "POST", "/api/v1/me/totp", tok, nil)
+		secret := offer.Str("secret")
+		if offer.Status != 200 || secret == "" || !strings.HasPrefix(offer.Str("otpauth_url"), "otpauth://totp/") {
 			t.Fatalf("offer: %d %s", offer.Status, offer.Body)
 		}
-		if r := s.do(t, "PUT", "/api/v1/me/totp", tok, map[string]string{"secret": secret, "code": "000000"}); r.Status != 400 {
+		if r := s.Do(t, "PUT", "/api/v1/me/totp", tok, map[string]string{"secret": secret, "code": "000000"}); r.Status != 400 {
 			t.Fatalf("a wrong code turned MFA on: %d", r.Status)
 		}
 		enrolCode := code(t, secret, -1) // the previous step is still accepted; a step ahead never is
-		on := s.do(t, "PUT", "/api/v1/me/totp", tok, map[string]string{"secret": secret, "code": enrolCode})
+		on := s.Do(t, "PUT", "/api/v1/me/totp", tok, map[string]string{"secret": secret, "code": enrolCode})
 		codes, _ := on.JSON["recovery_codes"].([]any)
 		if on.Status != 200 || len(codes) != 10 {
 			t.Fatalf("confirm: %d %s", on.Status, on.Body)
@@ -56,71 +43,71 @@ func TestTOTPLogin(t *testing.T) {
 		}
 
 		// A password alone now opens nothing but the second step.
-		r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password})
-		a := r.str("token")
+		r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password})
+		a := r.Str("token")
 		if r.Status != 201 || r.JSON["mfa_pending"] != true {
 			t.Fatalf("login with MFA: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/customers", a, nil); r.Status != 403 || !strings.Contains(string(r.Body), "second factor") {
+		if r := s.Do(t, "GET", "/api/v1/customers", a, nil); r.Status != 403 || !strings.Contains(string(r.Body), "second factor") {
 			t.Fatalf("customers before the second step: %d %s", r.Status, r.Body)
 		}
 		for _, bad := range []string{enrolCode, "123", "zzzz-zzzz-zzzz-zzzz", ""} { // the enrolment code is spent
-			if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", a, map[string]string{"code": bad}); r.Status != 400 {
+			if r := s.Do(t, "POST", "/api/v1/sessions/current/mfa", a, map[string]string{"code": bad}); r.Status != 400 {
 				t.Fatalf("code %q: %d %s", bad, r.Status, r.Body)
 			}
 		}
 		next := code(t, secret, 0)
-		r = s.do(t, "POST", "/api/v1/sessions/current/mfa", a, map[string]string{"code": next})
-		if r.Status != 200 || r.str("token") == "" || r.str("token") == a {
+		r = s.Do(t, "POST", "/api/v1/sessions/current/mfa", a, map[string]string{"code": next})
+		if r.Status != 200 || r.Str("token") == "" || r.Str("token") == a {
 			t.Fatalf("verify: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/me", a, nil); r.Status != 401 {
+		if r := s.Do(t, "GET", "/api/v1/me", a, nil); r.Status != 401 {
 			t.Fatalf("the token from before the second step still works: %d", r.Status)
 		}
-		a = r.str("token") // rotated
-		if r := s.do(t, "GET", "/api/v1/customers", a, nil); r.Status != 200 {
+		a = r.Str("token") // rotated
+		if r := s.Do(t, "GET", "/api/v1/customers", a, nil); r.Status != 200 {
 			t.Fatalf("customers after the second step: %d", r.Status)
 		}
-		b := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}).str("token")
-		if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", b, map[string]string{"code": next}); r.Status != 400 {
+		b := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}).Str("token")
+		if r := s.Do(t, "POST", "/api/v1/sessions/current/mfa", b, map[string]string{"code": next}); r.Status != 400 {
 			t.Fatalf("a replayed code: %d", r.Status)
 		}
 		recovery := codes[0].(string)
-		if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", b, map[string]string{"code": strings.ToUpper(recovery)}); r.Status != 200 {
+		if r := s.Do(t, "POST", "/api/v1/sessions/current/mfa", b, map[string]string{"code": strings.ToUpper(recovery)}); r.Status != 200 {
 			t.Fatalf("recovery code: %d %s", r.Status, r.Body)
 		}
-		c := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}).str("token")
-		if r := s.do(t, "POST", "/api/v1/sessions/current/mfa", c, map[string]string{"code": recovery}); r.Status != 400 {
+		c := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}).Str("token")
+		if r := s.Do(t, "POST", "/api/v1/sessions/current/mfa", c, map[string]string{"code": recovery}); r.Status != 400 {
 			t.Fatalf("a recovery code used twice: %d", r.Status)
 		}
-		if r := s.do(t, "DELETE", "/api/v1/sessions/current", c, nil); r.Status != 204 {
+		if r := s.Do(t, "DELETE", "/api/v1/sessions/current", c, nil); r.Status != 204 {
 			t.Fatalf("logging out before the second step: %d", r.Status)
 		}
 
 		// Moving to a new authenticator needs a fresh proof with the current
 		// one, which this session just gave (a stale session is refused:
 		// TestSecondFactorChangesNeedAFreshProof); a password is no such proof.
-		second := s.do(t, "POST", "/api/v1/me/totp", a, nil).str("secret")
-		if r := s.do(t, "PUT", "/api/v1/me/totp", a, map[string]string{"secret": second, "code": code(t, second, 0), "current_password": password}); r.Status != 400 {
+		second := s.Do(t, "POST", "/api/v1/me/totp", a, nil).Str("secret")
+		if r := s.Do(t, "PUT", "/api/v1/me/totp", a, map[string]string{"secret": second, "code": code(t, second, 0), "current_password": password}); r.Status != 400 {
 			t.Fatalf("a password offered with the replacement: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "PUT", "/api/v1/me/totp", a, map[string]string{"secret": second, "code": code(t, second, 0)}); r.Status != 200 {
+		if r := s.Do(t, "PUT", "/api/v1/me/totp", a, map[string]string{"secret": second, "code": code(t, second, 0)}); r.Status != 200 {
 			t.Fatalf("replace: %d %s", r.Status, r.Body)
 		}
 
 		// Only an administrator resets it; the user can then log in with a password.
-		salesID := s.do(t, "GET", "/api/v1/me", a, nil).str("user_id")
-		if r := s.do(t, "DELETE", "/api/v1/users/"+salesID+"/mfa", a, nil); r.Status != 403 {
+		salesID := s.Do(t, "GET", "/api/v1/me", a, nil).Str("user_id")
+		if r := s.Do(t, "DELETE", "/api/v1/users/"+salesID+"/mfa", a, nil); r.Status != 403 {
 			t.Fatalf("a user reset their own MFA: %d", r.Status)
 		}
-		adminTok := s.login(t, "admin@example.com", password)
-		if r := s.do(t, "DELETE", "/api/v1/users/"+salesID+"/mfa", adminTok, nil); r.Status != 204 {
+		adminTok := s.Login(t, "admin@example.com", password)
+		if r := s.Do(t, "DELETE", "/api/v1/users/"+salesID+"/mfa", adminTok, nil); r.Status != 204 {
 			t.Fatalf("admin reset: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}); r.JSON["mfa_pending"] != false {
+		if r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}); r.JSON["mfa_pending"] != false {
 			t.Fatalf("after reset: %s", r.Body)
 		}
-		log := string(s.do(t, "GET", "/api/v1/audit?object_id="+salesID, adminTok, nil).Body)
+		log := string(s.Do(t, "GET", "/api/v1/audit?object_id="+salesID, adminTok, nil).Body)
 		if !strings.Contains(log, "failure") || !strings.Contains(log, "recovery_code") {
 			t.Fatalf("MFA attempts are not in the audit log: %s", log)
 		}
@@ -180,22 +167,22 @@ func TestMFARequiredRoles(t *testing.T) {
 		addUser(t, storage, "sales1@example.com", "sales")
 		addUser(t, storage, "finance@example.com", "finance")
 		s := start(t, storage)
-		adminTok := s.login(t, "admin@example.com", password)
-		salesTok := s.login(t, "sales1@example.com", password)
-		if r := s.do(t, "PUT", "/api/v1/mfa/required-roles", salesTok, map[string][]string{"roles": {"sales"}}); r.Status != 403 {
+		adminTok := s.Login(t, "admin@example.com", password)
+		salesTok := s.Login(t, "sales1@example.com", password)
+		if r := s.Do(t, "PUT", "/api/v1/mfa/required-roles", salesTok, map[string][]string{"roles": {"sales"}}); r.Status != 403 {
 			t.Fatalf("a salesperson set the rules: %d", r.Status)
 		}
-		if r := s.do(t, "PUT", "/api/v1/mfa/required-roles", adminTok, map[string][]string{"roles": {"emperor"}}); r.Status != 400 {
+		if r := s.Do(t, "PUT", "/api/v1/mfa/required-roles", adminTok, map[string][]string{"roles": {"emperor"}}); r.Status != 400 {
 			t.Fatalf("an unknown role: %d", r.Status)
 		}
-		if r := s.do(t, "PUT", "/api/v1/mfa/required-roles", adminTok, map[string][]string{"roles": {"sales", "sales"}}); r.Status != 200 || !strings.Contains(string(r.Body), `"roles":["sales"]`) {
+		if r := s.Do(t, "PUT", "/api/v1/mfa/required-roles", adminTok, map[string][]string{"roles": {"sales", "sales"}}); r.Status != 200 || !strings.Contains(string(r.Body), `"roles":["sales"]`) {
 			t.Fatalf("set: %d %s", r.Status, r.Body)
 		}
 		// The salesperson's existing session now reaches only the enrolment.
-		if r := s.do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 403 || !strings.Contains(string(r.Body), "two-step") {
+		if r := s.Do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 403 || !strings.Contains(string(r.Body), "two-step") {
 			t.Fatalf("customers before enrolling: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/customers", s.login(t, "finance@example.com", password), nil); r.Status != 200 {
+		if r := s.Do(t, "GET", "/api/v1/customers", s.Login(t, "finance@example.com", password), nil); r.Status != 200 {
 			t.Fatalf("another role is held up: %d", r.Status)
 		}
 		sales := newBrowser(t, s, "en")
@@ -206,11 +193,11 @@ func TestMFARequiredRoles(t *testing.T) {
 		if p := sales.get("/mfa"); p.status != 200 || !strings.Contains(p.body, `id="mfa-required"`) {
 			t.Fatalf("enrolment page: %d", p.status)
 		}
-		secret := s.do(t, "POST", "/api/v1/me/totp", salesTok, nil).str("secret")
-		if r := s.do(t, "PUT", "/api/v1/me/totp", salesTok, map[string]string{"secret": secret, "code": code(t, secret, 0)}); r.Status != 200 {
+		secret := s.Do(t, "POST", "/api/v1/me/totp", salesTok, nil).Str("secret")
+		if r := s.Do(t, "PUT", "/api/v1/me/totp", salesTok, map[string]string{"secret": secret, "code": code(t, secret, 0)}); r.Status != 200 {
 			t.Fatalf("enrol: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 200 {
+		if r := s.Do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 200 {
 			t.Fatalf("customers after enrolling: %d %s", r.Status, r.Body)
 		}
 		admin := newBrowser(t, s, "en")
@@ -222,10 +209,10 @@ func TestMFARequiredRoles(t *testing.T) {
 		if p := admin.post("/admin/mfa", url.Values{"csrf": {ap.csrf(t)}}); p.status != http.StatusSeeOther {
 			t.Fatalf("clear the rules: %d", p.status)
 		}
-		if r := s.do(t, "GET", "/api/v1/mfa/required-roles", adminTok, nil); string(r.Body) != `{"roles":[]}`+"\n" && string(r.Body) != `{"roles":[]}` {
+		if r := s.Do(t, "GET", "/api/v1/mfa/required-roles", adminTok, nil); string(r.Body) != `{"roles":[]}`+"\n" && string(r.Body) != `{"roles":[]}` {
 			t.Fatalf("after clearing: %s", r.Body)
 		}
-		if log := string(s.do(t, "GET", "/api/v1/audit?object_id=mfa_required_roles", adminTok, nil).Body); strings.Count(log, `"action":"mfa.require"`) != 3 { // the test's setup, then the two changes
+		if log := string(s.Do(t, "GET", "/api/v1/audit?object_id=mfa_required_roles", adminTok, nil).Body); strings.Count(log, `"action":"mfa.require"`) != 3 { // the test's setup, then the two changes
 			t.Fatalf("rule changes are not audited: %s", log)
 		}
 	})
@@ -238,18 +225,18 @@ func TestMFARequiredByDefault(t *testing.T) {
 		storage := storageArgs(t, db)
 		addUser(t, storage, "auditor@example.com", "auditor")
 		s := serve(t, storage)
-		tok := s.login(t, "auditor@example.com", password)
-		if r := s.do(t, "GET", "/api/v1/audit", tok, nil); r.Status != 403 || !strings.Contains(r.str("detail"), "two-step") {
+		tok := s.Login(t, "auditor@example.com", password)
+		if r := s.Do(t, "GET", "/api/v1/audit", tok, nil); r.Status != 403 || !strings.Contains(r.Str("detail"), "two-step") {
 			t.Fatalf("a user without a second factor on a new database: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/me/totp", tok, nil); r.Status != 200 {
+		if r := s.Do(t, "POST", "/api/v1/me/totp", tok, nil); r.Status != 200 {
 			t.Fatalf("enrolment must stay open: %d %s", r.Status, r.Body)
 		}
 		code, out, _ := run(t, "", append([]string{"mfa", "require", "--roles", "admin,manager"}, storage...)...)
 		if code != 0 || !strings.Contains(out, "admin, manager") {
 			t.Fatalf("mfa require: %d %s", code, out)
 		}
-		if r := s.do(t, "GET", "/api/v1/audit", tok, nil); r.Status != 200 {
+		if r := s.Do(t, "GET", "/api/v1/audit", tok, nil); r.Status != 200 {
 			t.Fatalf("once auditors may skip it: %d %s", r.Status, r.Body)
 		}
 		if code, _, errOut := run(t, "", append([]string{"mfa", "require", "--roles", "admin,nobody"}, storage...)...); code == 0 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {

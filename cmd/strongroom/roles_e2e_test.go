@@ -26,15 +26,15 @@ func TestDefinedRolesOverHTTP(t *testing.T) {
 		addUser(t, storage, "admin@example.com", "admin")
 		addUser(t, storage, "sales1@example.com", "sales")
 		s := start(t, storage)
-		admin := s.login(t, "admin@example.com", password)
-		sales := s.login(t, "sales1@example.com", password)
-		if r := s.do(t, "POST", "/api/v1/customers", sales, map[string]any{"name": "Gao Yan", "email": "gao@example.com", "phone": "+86 139 0000 1111"}); r.Status != 201 {
+		admin := s.Login(t, "admin@example.com", password)
+		sales := s.Login(t, "sales1@example.com", password)
+		if r := s.Do(t, "POST", "/api/v1/customers", sales, map[string]any{"name": "Gao Yan", "email": "gao@example.com", "phone": "+86 139 0000 1111"}); r.Status != 201 {
 			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
 		role := map[string]any{"summary": "looks up customers for claims", "grants": map[string]any{
 			"customer": map[string]any{"actions": map[string]string{"read": "all", "export": "all"}, "classes": map[string]string{"identity": "read", "contact": "masked"}},
 		}}
-		if r := s.do(t, "PUT", "/api/v1/roles/claims_clerk", sales, role); r.Status != 403 {
+		if r := s.Do(t, "PUT", "/api/v1/roles/claims_clerk", sales, role); r.Status != 403 {
 			t.Fatalf("a salesperson defined a role: %d", r.Status)
 		}
 		for _, bad := range []any{
@@ -42,56 +42,56 @@ func TestDefinedRolesOverHTTP(t *testing.T) {
 			map[string]any{"summary": "x", "grants": map[string]any{"customer": map[string]any{"actions": map[string]string{"read": "all"}, "fields": map[string]string{"salary": "read"}}}},
 			map[string]any{"summary": "x", "grants": map[string]any{}, "extra": true},
 		} {
-			if r := s.do(t, "PUT", "/api/v1/roles/claims_clerk", admin, bad); r.Status != 400 {
+			if r := s.Do(t, "PUT", "/api/v1/roles/claims_clerk", admin, bad); r.Status != 400 {
 				t.Fatalf("a bad definition %v: %d %s", bad, r.Status, r.Body)
 			}
 		}
-		if r := s.do(t, "PUT", "/api/v1/roles/claims_clerk", admin, role); r.Status != 200 {
+		if r := s.Do(t, "PUT", "/api/v1/roles/claims_clerk", admin, role); r.Status != 200 {
 			t.Fatalf("define: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/users", admin, map[string]string{"email": "clerk@example.com", "role": "claims_clerk", "password": password}); r.Status != 201 {
+		if r := s.Do(t, "POST", "/api/v1/users", admin, map[string]string{"email": "clerk@example.com", "role": "claims_clerk", "password": password}); r.Status != 201 {
 			t.Fatalf("a user with the role: %d %s", r.Status, r.Body)
 		}
 		clerkID := ""
-		clerk := s.login(t, "clerk@example.com", password)
+		clerk := s.Login(t, "clerk@example.com", password)
 		// The administrator chose the password: the clerk changes it first.
-		if r := s.do(t, "POST", "/api/v1/me/password", clerk, map[string]string{"current_password": password, "new_password": "a fresh passphrase of my own"}); r.Status != 204 {
+		if r := s.Do(t, "POST", "/api/v1/me/password", clerk, map[string]string{"current_password": password, "new_password": "a fresh passphrase of my own"}); r.Status != 204 {
 			t.Fatalf("the clerk's first password change: %d %s", r.Status, r.Body)
 		}
-		list := s.do(t, "GET", "/api/v1/customers", clerk, nil)
+		list := s.Do(t, "GET", "/api/v1/customers", clerk, nil)
 		if list.Status != 200 || strings.Contains(string(list.Body), "gao@example.com") || !strings.Contains(string(list.Body), "Gao Yan") {
 			t.Fatalf("the clerk's list: %d %s", list.Status, list.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/customers/search", clerk, map[string]string{"email": "gao@example.com"}); r.Status != 400 || strings.Contains(string(r.Body), "Gao Yan") {
+		if r := s.Do(t, "POST", "/api/v1/customers/search", clerk, map[string]string{"email": "gao@example.com"}); r.Status != 400 || strings.Contains(string(r.Body), "Gao Yan") {
 			t.Fatalf("search by a field the role sees only masked must be refused (no oracle): %d %s", r.Status, r.Body)
 		}
 
 		role["grants"].(map[string]any)["customer"].(map[string]any)["classes"] = map[string]string{"identity": "read", "contact": "hidden"}
-		if r := s.do(t, "PUT", "/api/v1/roles/claims_clerk", admin, role); r.Status != 200 {
+		if r := s.Do(t, "PUT", "/api/v1/roles/claims_clerk", admin, role); r.Status != 200 {
 			t.Fatalf("edit: %d %s", r.Status, r.Body)
 		}
-		list = s.do(t, "GET", "/api/v1/customers", clerk, nil)
+		list = s.Do(t, "GET", "/api/v1/customers", clerk, nil)
 		if strings.Contains(string(list.Body), `"email"`) || strings.Contains(string(list.Body), `"phone"`) {
 			t.Fatalf("after the edit the open session still gets contact fields: %s", list.Body)
 		}
-		csv := s.do(t, "GET", "/api/v1/customers/export", clerk, nil)
+		csv := s.Do(t, "GET", "/api/v1/customers/export", clerk, nil)
 		if csv.Status != 200 || strings.Contains(string(csv.Body), "email") || strings.Contains(string(csv.Body), "139") || !strings.Contains(string(csv.Body), "Gao Yan") {
 			t.Fatalf("export after the edit: %d %s", csv.Status, csv.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/customers/search", clerk, map[string]string{"email": "gao@example.com"}); r.Status != 400 || strings.Contains(string(r.Body), "Gao Yan") {
+		if r := s.Do(t, "POST", "/api/v1/customers/search", clerk, map[string]string{"email": "gao@example.com"}); r.Status != 400 || strings.Contains(string(r.Body), "Gao Yan") {
 			t.Fatalf("search by a hidden field: %d %s", r.Status, r.Body)
 		}
 
 		var users struct {
 			Users []struct{ ID, Email string }
 		}
-		json.Unmarshal(s.do(t, "GET", "/api/v1/users", admin, nil).Body, &users)
+		json.Unmarshal(s.Do(t, "GET", "/api/v1/users", admin, nil).Body, &users)
 		for _, u := range users.Users {
 			if u.Email == "clerk@example.com" {
 				clerkID = u.ID
 			}
 		}
-		access := s.do(t, "GET", "/api/v1/users/"+clerkID+"/access", admin, nil)
+		access := s.Do(t, "GET", "/api/v1/users/"+clerkID+"/access", admin, nil)
 		if access.Status != 200 || !strings.Contains(string(access.Body), `"roles":["claims_clerk"]`) {
 			t.Fatalf("effective access: %d %s", access.Status, access.Body)
 		}
@@ -118,17 +118,17 @@ func TestDefinedRolesOverHTTP(t *testing.T) {
 		if code, _, _ := run(t, "", append([]string{"role", "retire", "--name", "day_desk"}, storage...)...); code != 0 {
 			t.Fatalf("role retire: %d", code)
 		}
-		log := string(s.do(t, "GET", "/api/v1/audit?object_type=role", admin, nil).Body)
+		log := string(s.Do(t, "GET", "/api/v1/audit?object_type=role", admin, nil).Body)
 		for _, want := range []string{`"action":"role.create"`, `"action":"role.update"`, `"action":"role.retire"`, `before: `} {
 			if !strings.Contains(log, want) {
 				t.Errorf("the audit log lacks %s", want)
 			}
 		}
-		aud := s.do(t, "GET", "/api/v1/customers/"+list.JSON["items"].([]any)[0].(map[string]any)["id"].(string)+"/audience", admin, nil)
+		aud := s.Do(t, "GET", "/api/v1/customers/"+list.JSON["items"].([]any)[0].(map[string]any)["id"].(string)+"/audience", admin, nil)
 		if aud.Status != 200 || !strings.Contains(string(aud.Body), "clerk@example.com") || !strings.Contains(string(aud.Body), "sales1@example.com") {
 			t.Fatalf("who can see the customer: %d %s", aud.Status, aud.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/roles", admin, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"retired":true`) {
+		if r := s.Do(t, "GET", "/api/v1/roles", admin, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"retired":true`) {
 			t.Fatalf("roles list: %d", r.Status)
 		}
 	})
@@ -144,8 +144,8 @@ func TestWebRoleEditor(t *testing.T) {
 		addUser(t, storage, "sales1@example.com", "sales")
 		addUser(t, storage, "mkt@example.com", "marketing")
 		s := start(t, storage)
-		sales := s.login(t, "sales1@example.com", password)
-		if r := s.do(t, "POST", "/api/v1/customers", sales, map[string]any{"name": "Gao Yan", "email": "gao@example.com"}); r.Status != 201 {
+		sales := s.Login(t, "sales1@example.com", password)
+		if r := s.Do(t, "POST", "/api/v1/customers", sales, map[string]any{"name": "Gao Yan", "email": "gao@example.com"}); r.Status != 201 {
 			t.Fatal(r.Status)
 		}
 		admin := newBrowser(t, s, "en")
@@ -183,7 +183,7 @@ func TestWebRoleEditor(t *testing.T) {
 			t.Fatalf("the holder of the edited copy does not see the email in full:\n%s", list.body)
 		}
 		var users struct{ Users []struct{ ID, Email string } }
-		json.Unmarshal(s.do(t, "GET", "/api/v1/users", s.login(t, "admin@example.com", password), nil).Body, &users)
+		json.Unmarshal(s.Do(t, "GET", "/api/v1/users", s.Login(t, "admin@example.com", password), nil).Body, &users)
 		for _, u := range users.Users {
 			if u.Email == "mkt@example.com" {
 				if acc := admin.get("/admin/users/" + u.ID + "/access"); !strings.Contains(acc.body, `href="/admin/roles/brand_team"`) {
@@ -237,18 +237,18 @@ func TestRoleNetworksOverHTTP(t *testing.T) {
 		addUser(t, storage, "admin@example.com", "admin")
 		addUser(t, storage, "sales1@example.com", "sales")
 		s := start(t, storage)
-		admin := s.login(t, "admin@example.com", password)
-		sales := s.login(t, "sales1@example.com", password)
-		if r := s.do(t, "PUT", "/api/v1/roles/admin/networks", admin, map[string]any{"networks": []string{"10.0.0.0/8"}}); r.Status != 400 || !strings.Contains(r.str("detail"), "lock yourself out") {
+		admin := s.Login(t, "admin@example.com", password)
+		sales := s.Login(t, "sales1@example.com", password)
+		if r := s.Do(t, "PUT", "/api/v1/roles/admin/networks", admin, map[string]any{"networks": []string{"10.0.0.0/8"}}); r.Status != 400 || !strings.Contains(r.Str("detail"), "lock yourself out") {
 			t.Fatalf("an admin excluding their own address: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "PUT", "/api/v1/roles/sales/networks", admin, map[string]any{"networks": []string{"10.0.0.0/8", "192.168.0.1"}}); r.Status != 200 || !strings.Contains(string(r.Body), "192.168.0.1/32") {
+		if r := s.Do(t, "PUT", "/api/v1/roles/sales/networks", admin, map[string]any{"networks": []string{"10.0.0.0/8", "192.168.0.1"}}); r.Status != 200 || !strings.Contains(string(r.Body), "192.168.0.1/32") {
 			t.Fatalf("limit sales: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/customers", sales, nil); r.Status != 403 || !strings.Contains(r.str("detail"), "network address") {
+		if r := s.Do(t, "GET", "/api/v1/customers", sales, nil); r.Status != 403 || !strings.Contains(r.Str("detail"), "network address") {
 			t.Fatalf("a salesperson from outside the ranges: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}); r.Status != 401 {
+		if r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "sales1@example.com", "password": password}); r.Status != 401 {
 			t.Fatalf("login from outside the ranges: %d %s", r.Status, r.Body)
 		}
 		if p := newBrowserAs(t, s, "admin@example.com").get("/admin/roles/sales"); !strings.Contains(p.body, "10.0.0.0/8") {
@@ -257,10 +257,10 @@ func TestRoleNetworksOverHTTP(t *testing.T) {
 		if code, out, errOut := run(t, "", append([]string{"role", "networks", "--name", "sales", "--set", ""}, storage...)...); code != 0 || !strings.Contains(out, "anywhere") {
 			t.Fatalf("lift the limit: %d %s %s", code, out, errOut)
 		}
-		if r := s.do(t, "GET", "/api/v1/customers", sales, nil); r.Status != 200 {
+		if r := s.Do(t, "GET", "/api/v1/customers", sales, nil); r.Status != 200 {
 			t.Fatalf("after lifting the limit: %d %s", r.Status, r.Body)
 		}
-		if log := string(s.do(t, "GET", "/api/v1/audit?object_type=user&limit=1000", admin, nil).Body); !strings.Contains(log, "session.network") {
+		if log := string(s.Do(t, "GET", "/api/v1/audit?object_type=user&limit=1000", admin, nil).Body); !strings.Contains(log, "session.network") {
 			t.Fatalf("refused requests are not audited: %s", log)
 		}
 	})
@@ -285,42 +285,42 @@ func TestApprovalsOverHTTP(t *testing.T) {
 		addUser(t, storage, "worker@example.com", "case_worker")
 		addUser(t, storage, "mgr@example.com", "manager")
 		s := start(t, storage)
-		admin, worker, mgr := s.login(t, "admin@example.com", password), s.login(t, "worker@example.com", password), s.login(t, "mgr@example.com", password)
-		me := s.do(t, "GET", "/api/v1/me", worker, nil).str("user_id")
-		c := s.do(t, "POST", "/api/v1/customers", admin, map[string]any{"name": "Client Zero", "assessment": "weekly sessions", "owner_id": me})
+		admin, worker, mgr := s.Login(t, "admin@example.com", password), s.Login(t, "worker@example.com", password), s.Login(t, "mgr@example.com", password)
+		me := s.Do(t, "GET", "/api/v1/me", worker, nil).Str("user_id")
+		c := s.Do(t, "POST", "/api/v1/customers", admin, map[string]any{"name": "Client Zero", "assessment": "weekly sessions", "owner_id": me})
 		if c.Status != 201 {
 			t.Fatalf("create: %d %s", c.Status, c.Body)
 		}
 		reveal := map[string]string{"field": "assessment", "reason": "the client asked for a copy"}
-		if r := s.do(t, "POST", "/api/v1/customers/"+c.str("id")+"/reveal", worker, reveal); r.Status != 403 || !strings.HasSuffix(r.str("type"), "/approval_required") {
+		if r := s.Do(t, "POST", "/api/v1/customers/"+c.Str("id")+"/reveal", worker, reveal); r.Status != 403 || !strings.HasSuffix(r.Str("type"), "/approval_required") {
 			t.Fatalf("reveal without approval: %d %s", r.Status, r.Body)
 		}
-		req := s.do(t, "POST", "/api/v1/access-requests", worker, map[string]string{"customer_id": c.str("id"), "field": "assessment", "reason": "the client asked for a copy"})
-		if req.Status != 201 || req.str("status") != "pending" {
+		req := s.Do(t, "POST", "/api/v1/access-requests", worker, map[string]string{"customer_id": c.Str("id"), "field": "assessment", "reason": "the client asked for a copy"})
+		if req.Status != 201 || req.Str("status") != "pending" {
 			t.Fatalf("request: %d %s", req.Status, req.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/access-requests/"+req.str("id")+"/approve", worker, nil); r.Status != 403 {
+		if r := s.Do(t, "POST", "/api/v1/access-requests/"+req.Str("id")+"/approve", worker, nil); r.Status != 403 {
 			t.Fatalf("self-approval: %d", r.Status)
 		}
-		if r := s.do(t, "POST", "/api/v1/access-requests/"+req.str("id")+"/approve", mgr, nil); r.Status != 403 {
+		if r := s.Do(t, "POST", "/api/v1/access-requests/"+req.Str("id")+"/approve", mgr, nil); r.Status != 403 {
 			t.Fatalf("a manager approved while the default rule names admins: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/access-requests/"+req.str("id")+"/approve", admin, nil); r.Status != 200 || r.str("status") != "approved" {
+		if r := s.Do(t, "POST", "/api/v1/access-requests/"+req.Str("id")+"/approve", admin, nil); r.Status != 200 || r.Str("status") != "approved" {
 			t.Fatalf("approve: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/customers/"+c.str("id")+"/reveal", worker, reveal); r.Status != 200 || !strings.Contains(string(r.Body), "weekly sessions") {
+		if r := s.Do(t, "POST", "/api/v1/customers/"+c.Str("id")+"/reveal", worker, reveal); r.Status != 200 || !strings.Contains(string(r.Body), "weekly sessions") {
 			t.Fatalf("reveal with approval: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/customers/"+c.str("id")+"/reveal", worker, reveal); r.Status != 403 {
+		if r := s.Do(t, "POST", "/api/v1/customers/"+c.Str("id")+"/reveal", worker, reveal); r.Status != 403 {
 			t.Fatalf("the approval worked twice: %d", r.Status)
 		}
-		if r := s.do(t, "PUT", "/api/v1/approval-rules/reveal_special", admin, map[string]any{"levels": [][]string{{"nobody_role"}}}); r.Status != 400 {
+		if r := s.Do(t, "PUT", "/api/v1/approval-rules/reveal_special", admin, map[string]any{"levels": [][]string{{"nobody_role"}}}); r.Status != 400 {
 			t.Fatalf("a rule naming an unknown role: %d", r.Status)
 		}
-		if r := s.do(t, "GET", "/api/v1/approval-rules", admin, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"reveal_special":[["admin"]]`) {
+		if r := s.Do(t, "GET", "/api/v1/approval-rules", admin, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"reveal_special":[["admin"]]`) {
 			t.Fatalf("rules: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/customers/"+c.str("id")+"/break-glass", mgr, map[string]string{"reason": "a long enough reason for emergency access"}); r.Status != 403 {
+		if r := s.Do(t, "POST", "/api/v1/customers/"+c.Str("id")+"/break-glass", mgr, map[string]string{"reason": "a long enough reason for emergency access"}); r.Status != 403 {
 			t.Fatalf("break-glass by a role not designated: %d %s", r.Status, r.Body)
 		}
 	})
@@ -337,12 +337,12 @@ func TestAccessReviewOverHTTP(t *testing.T) {
 		addUserInTeam(t, storage, "rep@example.com", "sales", "north")
 		addUser(t, storage, "loner@example.com", "support")
 		s := start(t, storage)
-		admin := s.login(t, "admin@example.com", password)
-		rev := s.do(t, "POST", "/api/v1/access-reviews", admin, nil)
+		admin := s.Login(t, "admin@example.com", password)
+		rev := s.Do(t, "POST", "/api/v1/access-reviews", admin, nil)
 		if rev.Status != 201 {
 			t.Fatalf("start: %d %s", rev.Status, rev.Body)
 		}
-		id := rev.str("id")
+		id := rev.Str("id")
 		var full struct {
 			Items []struct {
 				UserID string `json:"user_id"`
@@ -365,33 +365,33 @@ func TestAccessReviewOverHTTP(t *testing.T) {
 		if p := boss.post("/reviews/"+id+"/items/"+ids["rep@example.com"], url.Values{"csrf": {page.csrf(t)}, "decision": {"confirm"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("confirm: %d\n%s", p.status, p.body)
 		}
-		if r := s.do(t, "POST", "/api/v1/access-reviews/"+id+"/sign-off", admin, nil); r.Status != 409 {
+		if r := s.Do(t, "POST", "/api/v1/access-reviews/"+id+"/sign-off", admin, nil); r.Status != 409 {
 			t.Fatalf("sign-off with items pending: %d", r.Status)
 		}
-		if r := s.do(t, "POST", "/api/v1/access-reviews/"+id+"/items/"+ids["loner@example.com"]+"/revoke", admin, nil); r.Status != 200 {
+		if r := s.Do(t, "POST", "/api/v1/access-reviews/"+id+"/items/"+ids["loner@example.com"]+"/revoke", admin, nil); r.Status != 200 {
 			t.Fatalf("revoke: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "loner@example.com", "password": password}); r.Status != 401 {
+		if r := s.Do(t, "POST", "/api/v1/sessions", "", map[string]string{"email": "loner@example.com", "password": password}); r.Status != 401 {
 			t.Fatalf("a revoked user logs in: %d", r.Status)
 		}
-		if r := s.do(t, "POST", "/api/v1/access-reviews/"+id+"/items/"+ids["admin@example.com"]+"/confirm", admin, nil); r.Status != 403 {
+		if r := s.Do(t, "POST", "/api/v1/access-reviews/"+id+"/items/"+ids["admin@example.com"]+"/confirm", admin, nil); r.Status != 403 {
 			t.Fatalf("an admin confirmed themselves: %d", r.Status)
 		}
 		addUser(t, storage, "second.admin@example.com", "admin") // joined after the review began
-		admin2 := s.login(t, "second.admin@example.com", password)
+		admin2 := s.Login(t, "second.admin@example.com", password)
 		for _, who := range []string{"admin@example.com", "boss@example.com"} {
-			if r := s.do(t, "POST", "/api/v1/access-reviews/"+id+"/items/"+ids[who]+"/confirm", admin2, nil); r.Status != 200 {
+			if r := s.Do(t, "POST", "/api/v1/access-reviews/"+id+"/items/"+ids[who]+"/confirm", admin2, nil); r.Status != 200 {
 				t.Fatalf("confirm %s: %d %s", who, r.Status, r.Body)
 			}
 		}
-		signed := s.do(t, "POST", "/api/v1/access-reviews/"+id+"/sign-off", admin, nil)
-		if signed.Status != 200 || signed.str("report_sha256") == "" {
+		signed := s.Do(t, "POST", "/api/v1/access-reviews/"+id+"/sign-off", admin, nil)
+		if signed.Status != 200 || signed.Str("report_sha256") == "" {
 			t.Fatalf("sign-off: %d %s", signed.Status, signed.Body)
 		}
-		report := s.do(t, "GET", "/api/v1/access-reviews/"+id+"/report", admin, nil)
+		report := s.Do(t, "GET", "/api/v1/access-reviews/"+id+"/report", admin, nil)
 		sum := sha256.Sum256(report.Body)
-		if report.Status != 200 || hex.EncodeToString(sum[:]) != signed.str("report_sha256") || report.Header.Get("X-Report-SHA256") != signed.str("report_sha256") {
-			t.Fatalf("report: %d, header %s, body hash %x, signed %s", report.Status, report.Header.Get("X-Report-SHA256"), sum, signed.str("report_sha256"))
+		if report.Status != 200 || hex.EncodeToString(sum[:]) != signed.Str("report_sha256") || report.Header.Get("X-Report-SHA256") != signed.Str("report_sha256") {
+			t.Fatalf("report: %d, header %s, body hash %x, signed %s", report.Status, report.Header.Get("X-Report-SHA256"), sum, signed.Str("report_sha256"))
 		}
 	})
 }
@@ -404,22 +404,22 @@ func TestSeveralRolesOverHTTP(t *testing.T) {
 		addUser(t, storage, "admin@example.com", "admin")
 		addUser(t, storage, "dual@example.com", "sales")
 		s := start(t, storage)
-		admin := s.login(t, "admin@example.com", password)
-		dual := s.login(t, "dual@example.com", password)
-		me := s.do(t, "GET", "/api/v1/me", dual, nil).str("user_id")
-		if r := s.do(t, "PATCH", "/api/v1/users/"+me, admin, map[string]string{"role": "sales,auditor"}); r.Status != 200 || r.str("role") != "auditor,sales" {
+		admin := s.Login(t, "admin@example.com", password)
+		dual := s.Login(t, "dual@example.com", password)
+		me := s.Do(t, "GET", "/api/v1/me", dual, nil).Str("user_id")
+		if r := s.Do(t, "PATCH", "/api/v1/users/"+me, admin, map[string]string{"role": "sales,auditor"}); r.Status != 200 || r.Str("role") != "auditor,sales" {
 			t.Fatalf("set two roles: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/audit?limit=1", dual, nil); r.Status != 200 {
+		if r := s.Do(t, "GET", "/api/v1/audit?limit=1", dual, nil); r.Status != 200 {
 			t.Fatalf("the auditor half: %d", r.Status)
 		}
-		if r := s.do(t, "GET", "/api/v1/customers", dual, nil); r.Status != 200 {
+		if r := s.Do(t, "GET", "/api/v1/customers", dual, nil); r.Status != 200 {
 			t.Fatalf("the sales half: %d", r.Status)
 		}
-		if r := s.do(t, "PUT", "/api/v1/mfa/required-roles", admin, map[string]any{"roles": []string{"auditor"}}); r.Status != 200 && r.Status != 204 {
+		if r := s.Do(t, "PUT", "/api/v1/mfa/required-roles", admin, map[string]any{"roles": []string{"auditor"}}); r.Status != 200 && r.Status != 204 {
 			t.Fatalf("require two-step for auditors: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "GET", "/api/v1/customers", dual, nil); r.Status != 403 || !strings.Contains(r.str("detail"), "two-step") {
+		if r := s.Do(t, "GET", "/api/v1/customers", dual, nil); r.Status != 403 || !strings.Contains(r.Str("detail"), "two-step") {
 			t.Fatalf("a holder of a role that must use two-step login: %d %s", r.Status, r.Body)
 		}
 		page := newBrowserAs(t, s, "admin@example.com").get("/admin")
@@ -439,12 +439,12 @@ func TestNestedTeamsOverHTTP(t *testing.T) {
 		addUserInTeam(t, storage, "boss@example.com", "manager", "north")
 		addUserInTeam(t, storage, "ne@example.com", "sales", "north-east")
 		s := start(t, storage)
-		if r := s.do(t, "POST", "/api/v1/customers", s.login(t, "ne@example.com", password), map[string]any{"name": "North East Client"}); r.Status != 201 {
+		if r := s.Do(t, "POST", "/api/v1/customers", s.Login(t, "ne@example.com", password), map[string]any{"name": "North East Client"}); r.Status != 201 {
 			t.Fatal(r.Status)
 		}
-		boss := s.login(t, "boss@example.com", password)
+		boss := s.Login(t, "boss@example.com", password)
 		seen := func() bool {
-			return strings.Contains(string(s.do(t, "GET", "/api/v1/customers", boss, nil).Body), "North East Client")
+			return strings.Contains(string(s.Do(t, "GET", "/api/v1/customers", boss, nil).Body), "North East Client")
 		}
 		if seen() {
 			t.Fatal("the manager sees another team's customer before nesting")

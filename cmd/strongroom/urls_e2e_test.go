@@ -20,16 +20,16 @@ func TestWebSearchOutOfURLs(t *testing.T) {
 		storage := storageArgs(t, db)
 		addUser(t, storage, "sales1@example.com", "sales")
 		s := start(t, storage)
-		tok := s.login(t, "sales1@example.com", password)
+		tok := s.Login(t, "sales1@example.com", password)
 		var csv strings.Builder
 		csv.WriteString("name,email\n")
 		for i := 1; i <= 51; i++ {
 			fmt.Fprintf(&csv, "Pager %02d,pager%02d@example.com\n", i, i)
 		}
-		if r := s.do(t, "POST", "/api/v1/customers/import", tok, csv.String(), "Content-Type", "text/csv"); r.Status != http.StatusCreated {
+		if r := s.Do(t, "POST", "/api/v1/customers/import", tok, csv.String(), "Content-Type", "text/csv"); r.Status != http.StatusCreated {
 			t.Fatalf("import: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/companies", tok, map[string]any{"name": "Jade Trading Co"}); r.Status != http.StatusCreated {
+		if r := s.Do(t, "POST", "/api/v1/companies", tok, map[string]any{"name": "Jade Trading Co"}); r.Status != http.StatusCreated {
 			t.Fatalf("company: %d %s", r.Status, r.Body)
 		}
 

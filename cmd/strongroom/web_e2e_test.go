@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bytes"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -77,19 +76,6 @@ func (b *browser) post(path string, form url.Values) page {
 // sweep many requests hit; a well-behaved client tries again. Login and
 // code throttling answer 429 too but with their own message, and are not
 // retried.
-func rateLimited(resp *http.Response) bool {
-	if resp.StatusCode != http.StatusTooManyRequests {
-		return false
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !bytes.Contains(body, []byte("too many requests from this address")) {
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		return false
-	}
-	time.Sleep(time.Second)
-	return true
-}
 
 func (b *browser) read(resp *http.Response) page {
 	defer resp.Body.Close()
@@ -489,10 +475,10 @@ func TestWebVisits(t *testing.T) {
 		addUserInTeam(t, storage, "rep2@example.com", "field_rep", "west")
 		addUserInTeam(t, storage, "boss@example.com", "manager", "east")
 		s := start(t, storage)
-		admin := s.login(t, "admin@example.com", password)
-		repAPI := s.login(t, "rep@example.com", password)
-		repID := s.do(t, "GET", "/api/v1/me", repAPI, nil).str("user_id")
-		store := s.do(t, "POST", "/api/v1/companies", admin, map[string]any{"name": "Jade Store", "address": "9 Huaihai Road", "is_store": true, "owner_id": repID})
+		admin := s.Login(t, "admin@example.com", password)
+		repAPI := s.Login(t, "rep@example.com", password)
+		repID := s.Do(t, "GET", "/api/v1/me", repAPI, nil).Str("user_id")
+		store := s.Do(t, "POST", "/api/v1/companies", admin, map[string]any{"name": "Jade Store", "address": "9 Huaihai Road", "is_store": true, "owner_id": repID})
 		if store.Status != 201 {
 			t.Fatalf("store: %d %s", store.Status, store.Body)
 		}
@@ -504,7 +490,7 @@ func TestWebVisits(t *testing.T) {
 			t.Fatal("the plan form does not offer the rep's store")
 		}
 		today := time.Now().UTC().Format(time.DateOnly)
-		p := rep.post("/visits", url.Values{"csrf": {list.csrf(t)}, "company_id": {store.str("id")}, "planned_for": {today}})
+		p := rep.post("/visits", url.Values{"csrf": {list.csrf(t)}, "company_id": {store.Str("id")}, "planned_for": {today}})
 		if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/visits/vis_") {
 			t.Fatalf("plan: %d %s", p.status, p.body)
 		}
@@ -560,7 +546,7 @@ func TestWebVisits(t *testing.T) {
 		// uploaded one ("shelf.png"), and never sniffed: on the page and in the API.
 		ids := regexp.MustCompile(`/visits/(vis_[0-9a-f]+)/photos/(att_[0-9a-f]+)`).FindStringSubmatch(img[1])
 		wantDisp := "attachment; filename=visit-" + ids[1] + "-" + ids[2] + ".png"
-		for name, h := range map[string]http.Header{"web": rep.get(img[1]).header, "api": s.do(t, "GET", "/api/v1"+img[1], repAPI, nil).Header} {
+		for name, h := range map[string]http.Header{"web": rep.get(img[1]).header, "api": s.Do(t, "GET", "/api/v1"+img[1], repAPI, nil).Header} {
 			if d := h.Get("Content-Disposition"); d != wantDisp || strings.Contains(d, "shelf") {
 				t.Errorf("%s photo Content-Disposition %q, want %q", name, d, wantDisp)
 			}
@@ -594,9 +580,9 @@ func TestWebPurchaseHistory(t *testing.T) {
 	addUser(t, storage, "fin@example.com", "finance")
 	addUser(t, storage, "mkt@example.com", "marketing")
 	s := start(t, storage)
-	salesTok := s.login(t, "sales1@example.com", password)
-	c := s.do(t, "POST", "/api/v1/customers", salesTok, map[string]string{"name": "Collector Qian"})
-	custPath := "/customers/" + c.str("id")
+	salesTok := s.Login(t, "sales1@example.com", password)
+	c := s.Do(t, "POST", "/api/v1/customers", salesTok, map[string]string{"name": "Collector Qian"})
+	custPath := "/customers/" + c.Str("id")
 
 	fin := newBrowser(t, s, "en")
 	fin.login("fin@example.com", password)
@@ -633,8 +619,8 @@ func TestWebPreferences(t *testing.T) {
 	addUser(t, storage, "mkt@example.com", "marketing")
 	addUser(t, storage, "fin@example.com", "finance")
 	s := start(t, storage)
-	c := s.do(t, "POST", "/api/v1/customers", s.login(t, "sales1@example.com", password), map[string]string{"name": "Ms Lin", "email": "lin@example.com"})
-	custPath := "/customers/" + c.str("id")
+	c := s.Do(t, "POST", "/api/v1/customers", s.Login(t, "sales1@example.com", password), map[string]string{"name": "Ms Lin", "email": "lin@example.com"})
+	custPath := "/customers/" + c.Str("id")
 
 	mkt := newBrowser(t, s, "en")
 	mkt.login("mkt@example.com", password)
@@ -671,13 +657,13 @@ func TestWebNameSearch(t *testing.T) {
 	storage := storageArgs(t, db)
 	addUser(t, storage, "sales1@example.com", "sales")
 	s := start(t, storage)
-	tok := s.login(t, "sales1@example.com", password)
+	tok := s.Login(t, "sales1@example.com", password)
 	for _, n := range []string{"陈静怡", "Grace Hopper"} {
-		if r := s.do(t, "POST", "/api/v1/customers", tok, map[string]string{"name": n}); r.Status != 201 {
+		if r := s.Do(t, "POST", "/api/v1/customers", tok, map[string]string{"name": n}); r.Status != 201 {
 			t.Fatal(r.Status)
 		}
 	}
-	if r := s.do(t, "POST", "/api/v1/customers/search", tok, map[string]string{"name": "静怡"}); !strings.Contains(string(r.Body), "陈静怡") || strings.Contains(string(r.Body), "Grace") {
+	if r := s.Do(t, "POST", "/api/v1/customers/search", tok, map[string]string{"name": "静怡"}); !strings.Contains(string(r.Body), "陈静怡") || strings.Contains(string(r.Body), "Grace") {
 		t.Fatalf("API name search: %s", r.Body)
 	}
 	b := newBrowser(t, s, "zh-CN")
@@ -696,9 +682,9 @@ func TestWebSearchEverything(t *testing.T) {
 	addUser(t, storage, "sales1@example.com", "sales")
 	addUser(t, storage, "sales2@example.com", "sales")
 	s := start(t, storage)
-	tok := s.login(t, "sales1@example.com", password)
-	s.do(t, "POST", "/api/v1/customers", tok, map[string]string{"name": "Jade Collector", "email": "jade@example.com"})
-	s.do(t, "POST", "/api/v1/companies", tok, map[string]any{"name": "Jade Trading Co"})
+	tok := s.Login(t, "sales1@example.com", password)
+	s.Do(t, "POST", "/api/v1/customers", tok, map[string]string{"name": "Jade Collector", "email": "jade@example.com"})
+	s.Do(t, "POST", "/api/v1/companies", tok, map[string]any{"name": "Jade Trading Co"})
 	b := newBrowser(t, s, "en")
 	b.login("sales1@example.com", password)
 	p := b.search("/search", url.Values{"q": {"jade"}})
@@ -708,8 +694,8 @@ func TestWebSearchEverything(t *testing.T) {
 	if p := b.search("/search", url.Values{"q": {"jade@example.com"}}); !strings.Contains(p.body, "Jade Collector") || strings.Contains(p.body, "Jade Trading") {
 		t.Fatal("search by email")
 	}
-	tagged := s.do(t, "POST", "/api/v1/customers", tok, map[string]any{"name": "Tagged One", "tags": []string{"VIP", "Porcelain"}})
-	if p := b.get("/customers/" + tagged.str("id")); !strings.Contains(p.body, `<form method="post" action="/customers/search" class="inline">`) ||
+	tagged := s.Do(t, "POST", "/api/v1/customers", tok, map[string]any{"name": "Tagged One", "tags": []string{"VIP", "Porcelain"}})
+	if p := b.get("/customers/" + tagged.Str("id")); !strings.Contains(p.body, `<form method="post" action="/customers/search" class="inline">`) ||
 		!strings.Contains(p.body, `<input type="hidden" name="tag" value="VIP"><button type="submit" class="link tag">VIP</button>`) {
 		t.Fatal("tags are not buttons posting the filtered list")
 	}
@@ -743,7 +729,7 @@ func TestWebAdmin(t *testing.T) {
 	}
 	sales := newBrowser(t, s, "en")
 	sales.login("sales1@example.com", password)
-	salesID := s.do(t, "GET", "/api/v1/me", s.login(t, "sales1@example.com", password), nil).str("user_id")
+	salesID := s.Do(t, "GET", "/api/v1/me", s.Login(t, "sales1@example.com", password), nil).Str("user_id")
 	if p := admin.post("/admin/users/"+salesID, url.Values{"csrf": {page.csrf(t)}, "role": {"manager"}, "team": {"east"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("change role and team: %d %s", p.status, p.body)
 	}
@@ -788,7 +774,7 @@ func TestWebSessions(t *testing.T) {
 	// An administrator sees and ends another user's session; the user may not see others'.
 	admin := newBrowser(t, s, "en")
 	admin.login("admin@example.com", password)
-	salesID := s.do(t, "GET", "/api/v1/me", s.login(t, "sales1@example.com", password), nil).str("user_id")
+	salesID := s.Do(t, "GET", "/api/v1/me", s.Login(t, "sales1@example.com", password), nil).Str("user_id")
 	ap := admin.get("/sessions?user_id=" + salesID)
 	m := regexp.MustCompile(`action="(/sessions/ses_[0-9a-f]+/end)"`).FindAllStringSubmatch(ap.body, -1)
 	if ap.status != 200 || len(m) < 2 {
@@ -802,12 +788,12 @@ func TestWebSessions(t *testing.T) {
 	if p := laptop.get("/customers"); p.status != http.StatusSeeOther {
 		t.Fatalf("the session an administrator ended still works: %d", p.status)
 	}
-	adminID := s.do(t, "GET", "/api/v1/me", s.login(t, "admin@example.com", password), nil).str("user_id")
-	salesTok := s.login(t, "sales1@example.com", password)
-	if r := s.do(t, "GET", "/api/v1/sessions?user_id="+adminID, salesTok, nil); r.Status != 403 {
+	adminID := s.Do(t, "GET", "/api/v1/me", s.Login(t, "admin@example.com", password), nil).Str("user_id")
+	salesTok := s.Login(t, "sales1@example.com", password)
+	if r := s.Do(t, "GET", "/api/v1/sessions?user_id="+adminID, salesTok, nil); r.Status != 403 {
 		t.Fatalf("sales listing the admin's sessions: %d", r.Status)
 	}
-	if r := s.do(t, "GET", "/api/v1/sessions", salesTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"current":true`) {
+	if r := s.Do(t, "GET", "/api/v1/sessions", salesTok, nil); r.Status != 200 || !strings.Contains(string(r.Body), `"current":true`) {
 		t.Fatalf("API sessions: %d %s", r.Status, r.Body)
 	}
 }
@@ -841,7 +827,7 @@ func TestWebPasswordAndDisable(t *testing.T) {
 	admin := newBrowser(t, s, "en")
 	admin.login("admin@example.com", password)
 	ap := admin.get("/admin")
-	salesID := s.do(t, "GET", "/api/v1/me", s.login(t, "sales1@example.com", "a brand new passphrase"), nil).str("user_id")
+	salesID := s.Do(t, "GET", "/api/v1/me", s.Login(t, "sales1@example.com", "a brand new passphrase"), nil).Str("user_id")
 	if p := admin.post("/admin/users/"+salesID+"/disabled", url.Values{"csrf": {ap.csrf(t)}, "disabled": {"1"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("disable: %d", p.status)
 	}
@@ -870,11 +856,11 @@ func TestSecurityPolicy(t *testing.T) {
 		if p := sales.get("/customers"); p.status != 200 {
 			t.Fatalf("without a policy nothing is required: %d", p.status)
 		}
-		adminTok := s.login(t, "admin@example.com", password)
-		if r := s.do(t, "PUT", "/api/v1/policy", adminTok, map[string]string{"text_en": "No shared accounts.", "text_zh": ""}); r.Status != 400 {
+		adminTok := s.Login(t, "admin@example.com", password)
+		if r := s.Do(t, "PUT", "/api/v1/policy", adminTok, map[string]string{"text_en": "No shared accounts.", "text_zh": ""}); r.Status != 400 {
 			t.Fatalf("a policy without Chinese text: %d", r.Status)
 		}
-		if r := s.do(t, "PUT", "/api/v1/policy", adminTok, map[string]string{"text_en": "No shared accounts. No casual downloads of customer data.", "text_zh": "禁止共用账号。禁止随意下载客户数据。"}); r.Status != 201 {
+		if r := s.Do(t, "PUT", "/api/v1/policy", adminTok, map[string]string{"text_en": "No shared accounts. No casual downloads of customer data.", "text_zh": "禁止共用账号。禁止随意下载客户数据。"}); r.Status != 201 {
 			t.Fatalf("publish: %d %s", r.Status, r.Body)
 		}
 		// Now the user is sent to the policy (in their language) until they accept it.
@@ -885,11 +871,11 @@ func TestSecurityPolicy(t *testing.T) {
 		if !strings.Contains(pol.body, "禁止共用账号") {
 			t.Fatalf("policy page:\n%s", pol.body)
 		}
-		salesTok := s.login(t, "sales1@example.com", password)
-		if r := s.do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 403 || !strings.Contains(string(r.Body), "security policy") {
+		salesTok := s.Login(t, "sales1@example.com", password)
+		if r := s.Do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 403 || !strings.Contains(string(r.Body), "security policy") {
 			t.Fatalf("API before accepting: %d %s", r.Status, r.Body)
 		}
-		if r := s.do(t, "POST", "/api/v1/policy/accept", salesTok, map[string]int{"version": 7}); r.Status != 400 {
+		if r := s.Do(t, "POST", "/api/v1/policy/accept", salesTok, map[string]int{"version": 7}); r.Status != 400 {
 			t.Fatalf("accepting a version that is not current: %d", r.Status)
 		}
 		if p := sales.post("/policy", url.Values{"csrf": {pol.csrf(t)}, "version": {"1"}}); p.status != http.StatusSeeOther {
@@ -898,18 +884,18 @@ func TestSecurityPolicy(t *testing.T) {
 		if p := sales.get("/customers"); p.status != 200 {
 			t.Fatalf("after accepting: %d", p.status)
 		}
-		if r := s.do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 200 {
+		if r := s.Do(t, "GET", "/api/v1/customers", salesTok, nil); r.Status != 200 {
 			t.Fatalf("API after accepting: %d", r.Status)
 		}
-		if r := s.do(t, "POST", "/api/v1/policy/accept", adminTok, map[string]int{"version": 1}); r.Status != 204 {
+		if r := s.Do(t, "POST", "/api/v1/policy/accept", adminTok, map[string]int{"version": 1}); r.Status != 204 {
 			t.Fatalf("admin accepting: %d", r.Status)
 		}
-		acc := s.do(t, "GET", "/api/v1/policy/acceptances", adminTok, nil)
+		acc := s.Do(t, "GET", "/api/v1/policy/acceptances", adminTok, nil)
 		if !strings.Contains(string(acc.Body), "sales1@example.com") || !strings.Contains(string(acc.Body), "admin@example.com") {
 			t.Fatalf("acceptances: %s", acc.Body)
 		}
 		// A new version must be accepted again.
-		if r := s.do(t, "PUT", "/api/v1/policy", adminTok, map[string]string{"text_en": "v2", "text_zh": "第二版"}); r.Status != 201 {
+		if r := s.Do(t, "PUT", "/api/v1/policy", adminTok, map[string]string{"text_en": "v2", "text_zh": "第二版"}); r.Status != 201 {
 			t.Fatalf("publish v2: %d", r.Status)
 		}
 		if p := sales.get("/customers"); p.status != http.StatusSeeOther {

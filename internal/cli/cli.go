@@ -56,7 +56,9 @@ Usage:
       keeps the checkpoints outside the database and refuses inconsistent ones.
       Detectors watch the audit log every 10 s and raise alerts (the security page,
       GET /api/v1/alerts); --detectors F.json sets their rules over the defaults;
-      --security-contacts A,B (with a mail relay) get each batch of alerts by email.
+      --security-contacts A,B (with a mail relay) get each batch of alerts by email;
+      --alert-webhook https://... gets them as signed POSTs (secret in
+      STRONGROOM_ALERT_WEBHOOK_SECRET).
       --siem FILE|tls://host:port streams the audit log to a SIEM (--siem-format
       syslog|jsonl, --siem-ca PEM), resuming from a saved cursor.
       The server keeps a soft memory limit of 192 MiB; GOMEMLIMIT sets another

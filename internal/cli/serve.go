@@ -24,6 +24,7 @@ import (
 	"strongroom.dev/strongroom/internal/server"
 	"strongroom.dev/strongroom/internal/siem"
 	"strongroom.dev/strongroom/internal/web"
+	"strongroom.dev/strongroom/internal/webhook"
 )
 
 // serveMemoryLimit is serve's soft memory limit (runtime/debug), unless
@@ -95,7 +96,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(mux, cert, log, a.svc, server.Limits{PerAddress: c.RatePerAddress, TrustedProxies: proxies})
+	srv := server.New(mux, cert, log, a.svc, server.Limits{PerAddress: c.RatePerAddress, TrustedProxies: proxies, Blocks: a.svc.Roles})
 
 	url := c.Link() + "/"
 	if c.TLSCert == "" && !onThisHost(url) {
@@ -150,10 +151,17 @@ func detectors(c config.Config, a *app, log *slog.Logger) (*detect.Runner, error
 			return nil, usageError("--detectors " + c.Detectors + ": " + err.Error())
 		}
 	}
-	r := &detect.Runner{DB: a.db, Config: rules, Log: log, Respond: detect.ServiceResponder{Users: a.svc.Users, Sessions: a.svc.Sessions},
+	r := &detect.Runner{DB: a.db, Config: rules, Log: log, Respond: detect.ServiceResponder{Users: a.svc.Users, Sessions: a.svc.Sessions, Roles: a.svc.Roles},
 		Contacts: c.Contacts(), Link: c.Link()}
 	if a.mail != nil {
 		r.Mail = a.mail
+	}
+	if c.AlertWebhook != "" {
+		hook, err := webhook.New(c.AlertWebhook, []byte(c.AlertWebhookSecret))
+		if err != nil {
+			return nil, usageError("--alert-webhook: " + err.Error())
+		}
+		r.Hook = hook
 	}
 	return r, nil
 }

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"strongroom.dev/strongroom/internal/webhook"
 )
 
 // Config is the settings of one strongroom process.
@@ -70,6 +72,9 @@ type Config struct {
 	SessionsPerRole string
 	// SecurityContacts get the detectors' alerts by email (comma-separated).
 	SecurityContacts string
+	// AlertWebhook gets the detectors' alerts as signed POSTs (https);
+	// the secret comes only from STRONGROOM_ALERT_WEBHOOK_SECRET.
+	AlertWebhook, AlertWebhookSecret string
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -103,6 +108,7 @@ func Defaults(getenv func(string) string) Config {
 	c.Detectors = getenv("STRONGROOM_DETECTORS")
 	c.SessionsPerRole = getenv("STRONGROOM_SESSIONS_PER_ROLE")
 	c.SecurityContacts = getenv("STRONGROOM_SECURITY_CONTACTS")
+	c.AlertWebhook, c.AlertWebhookSecret = getenv("STRONGROOM_ALERT_WEBHOOK"), getenv("STRONGROOM_ALERT_WEBHOOK_SECRET")
 	c.SIEM, c.SIEMFormat, c.SIEMCA = getenv("STRONGROOM_SIEM"), getenv("STRONGROOM_SIEM_FORMAT"), getenv("STRONGROOM_SIEM_CA")
 	if c.SIEMFormat == "" {
 		c.SIEMFormat = "syslog"
@@ -211,6 +217,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Detectors, "detectors", c.Detectors, "a JSON file of detector rules (enabled, threshold, window, severity, response) over the defaults (docs/SECURITY.md, \"Detection\") (env STRONGROOM_DETECTORS)")
 	fs.StringVar(&c.SessionsPerRole, "sessions-per-role", c.SessionsPerRole, "sessions a role's holders may have at once, e.g. admin=2,field_rep=3 (1 to 10; a user with several roles gets the smallest; others keep 10) (env STRONGROOM_SESSIONS_PER_ROLE)")
 	fs.StringVar(&c.SecurityContacts, "security-contacts", c.SecurityContacts, "email addresses, separated by commas, that get the detectors' alerts (needs --smtp-host) (env STRONGROOM_SECURITY_CONTACTS)")
+	fs.StringVar(&c.AlertWebhook, "alert-webhook", c.AlertWebhook, "an https:// URL that gets the detectors' alerts as signed JSON POSTs (Strongroom-Signature: t=…,v1=HMAC-SHA256); the secret, at least 32 bytes, only from STRONGROOM_ALERT_WEBHOOK_SECRET (env STRONGROOM_ALERT_WEBHOOK)")
 	fs.StringVar(&c.SIEM, "siem", c.SIEM, "stream the audit log to a SIEM: a file path (appended) or tls://host:port (RFC 5425), resuming from a saved cursor (env STRONGROOM_SIEM)")
 	fs.StringVar(&c.SIEMFormat, "siem-format", c.SIEMFormat, "the stream's format: syslog (RFC 5424) or jsonl (env STRONGROOM_SIEM_FORMAT)")
 	fs.StringVar(&c.SIEMCA, "siem-ca", c.SIEMCA, "PEM certificates the SIEM endpoint's certificate must chain to; default the system's (env STRONGROOM_SIEM_CA)")
@@ -232,6 +239,11 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.SessionLimits(); err != nil {
 		return err
+	}
+	if c.AlertWebhook != "" {
+		if _, err := webhook.New(c.AlertWebhook, []byte(c.AlertWebhookSecret)); err != nil {
+			return fmt.Errorf("--alert-webhook: %v (the secret comes from STRONGROOM_ALERT_WEBHOOK_SECRET)", err)
+		}
 	}
 	if c.SecurityContacts != "" && c.SMTP.Host == "" {
 		return errors.New("--security-contacts needs a mail relay (--smtp-host)")

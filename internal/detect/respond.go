@@ -4,15 +4,18 @@ import (
 	"context"
 
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
 )
 
-// ServiceResponder takes responses through the identity service, as the
-// system: ending a user's sessions, or disabling the account (which ends
-// them too; an administrator enables it again). Both are audited there.
+// ServiceResponder takes responses through the service, as the system:
+// ending a user's sessions, disabling the account (which ends them too; an
+// administrator enables it again), or blocking a network for BlockFor (an
+// administrator lifts it). Each is audited there.
 type ServiceResponder struct {
 	Users    *identity.Users
 	Sessions *identity.Sessions
+	Roles    *governance.Roles
 }
 
 func (r ServiceResponder) EndSessions(ctx context.Context, userID string) error {
@@ -22,4 +25,9 @@ func (r ServiceResponder) EndSessions(ctx context.Context, userID string) error 
 
 func (r ServiceResponder) Lock(ctx context.Context, userID string) error {
 	return r.Users.SetUserDisabled(ctx, authz.System(), userID, true)
+}
+
+func (r ServiceResponder) Block(ctx context.Context, network, reason string) error {
+	_, err := r.Roles.BlockNetwork(ctx, authz.System(), network, BlockFor, reason)
+	return err
 }

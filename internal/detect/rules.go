@@ -42,8 +42,9 @@ type Rule struct {
 	Window    time.Duration `json:"window"`
 	Severity  string        `json:"severity"` // low, medium, high
 	// Response is what is done automatically when it fires: "" (nothing,
-	// the default), end_sessions or lock_account. Each is audited and an
-	// administrator can undo it.
+	// the default), end_sessions or lock_account (the alert's user), or
+	// block_network (the alert's network, for BlockFor). Each is audited
+	// and an administrator can undo it.
 	Response string `json:"response,omitempty"`
 }
 
@@ -76,7 +77,11 @@ func Names() []string {
 const (
 	RespondEndSessions = "end_sessions"
 	RespondLock        = "lock_account"
+	RespondBlock       = "block_network" // the alert's network, for BlockFor
 )
+
+// BlockFor is how long block_network blocks a network.
+const BlockFor = time.Hour
 
 // Check reports a configuration that cannot work.
 func (c Config) Check() error {
@@ -93,9 +98,9 @@ func (c Config) Check() error {
 			return fmt.Errorf("detector %s: severity must be low, medium or high", name)
 		}
 		switch r.Response {
-		case "", RespondEndSessions, RespondLock:
+		case "", RespondEndSessions, RespondLock, RespondBlock:
 		default:
-			return fmt.Errorf("detector %s: response must be empty, %s or %s", name, RespondEndSessions, RespondLock)
+			return fmt.Errorf("detector %s: response must be empty, %s, %s or %s", name, RespondEndSessions, RespondLock, RespondBlock)
 		}
 	}
 	return nil

@@ -22,6 +22,7 @@ import (
 type Responder interface {
 	EndSessions(ctx context.Context, userID string) error
 	Lock(ctx context.Context, userID string) error
+	Block(ctx context.Context, network, reason string) error
 }
 
 // runnerStore is what a Runner reads and writes.
@@ -60,6 +61,9 @@ type Runner struct {
 	Mail     Mailer
 	Contacts []string
 	Link     string
+	// Hook, if set, gets each batch of new alerts as a signed webhook
+	// (event "alert.raise"), sent in the background.
+	Hook Hook
 
 	engine *Engine
 	cursor int64
@@ -142,7 +146,41 @@ func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 	r.engine, r.cursor = engine, cursor
 	r.respond(ctx, raised)
 	r.notify(raised)
+	r.post(ctx, raised)
 	return raised, more, nil
+}
+
+// Hook sends a signed event (webhook.Sender).
+type Hook interface {
+	Send(ctx context.Context, event string, data any) error
+}
+
+// post sends new alerts to the webhook without holding up the detectors;
+// a delivery that fails after its retries is logged.
+func (r *Runner) post(ctx context.Context, raised []store.AlertRow) {
+	if r.Hook == nil || len(raised) == 0 {
+		return
+	}
+	type alert struct {
+		ID       string    `json:"id"`
+		Rule     string    `json:"rule"`
+		Severity string    `json:"severity"`
+		UserID   string    `json:"user_id,omitempty"`
+		Network  string    `json:"network,omitempty"`
+		Summary  string    `json:"summary"`
+		Seqs     []int64   `json:"seqs"`
+		Response string    `json:"response,omitempty"`
+		At       time.Time `json:"at"`
+	}
+	data := make([]alert, 0, len(raised))
+	for _, a := range raised {
+		data = append(data, alert{a.ID, a.Rule, a.Severity, a.UserID, a.Network, a.Summary, a.Seqs, a.Response, a.CreatedAt})
+	}
+	go func() {
+		if err := r.Hook.Send(context.WithoutCancel(ctx), "alert.raise", data); err != nil && r.Log != nil {
+			r.Log.Error("detect: the alert webhook failed", slog.String("error", err.Error()))
+		}
+	}()
 }
 
 // Mailer queues email (mail.Queue).
@@ -191,15 +229,14 @@ func (r *Runner) respond(ctx context.Context, raised []store.AlertRow) {
 		return
 	}
 	for _, a := range raised {
-		if a.UserID == "" || a.Response == "" {
-			continue
-		}
 		var err error
-		switch a.Response {
-		case RespondEndSessions:
+		switch {
+		case a.Response == RespondEndSessions && a.UserID != "":
 			err = r.Respond.EndSessions(ctx, a.UserID)
-		case RespondLock:
+		case a.Response == RespondLock && a.UserID != "":
 			err = r.Respond.Lock(ctx, a.UserID)
+		case a.Response == RespondBlock && a.Network != "":
+			err = r.Respond.Block(ctx, a.Network, "alert "+a.ID+" ("+a.Rule+")")
 		}
 		if err != nil && r.Log != nil {
 			r.Log.Error("detect: response failed", slog.String("alert", a.ID), slog.String("response", a.Response), slog.String("error", err.Error()))

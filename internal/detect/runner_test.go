@@ -2,9 +2,14 @@ package detect_test
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/detect"
@@ -15,6 +20,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
+	"strongroom.dev/strongroom/internal/webhook"
 )
 
 const pw = "correct horse battery staple"
@@ -46,8 +52,24 @@ func TestRunnerRaisesAlertsAndResponds(t *testing.T) {
 		smtp := mailtest.New(t)
 		queue := mail.NewQueue(smtp.Config(), slog.New(slog.DiscardHandler), 10)
 		defer queue.Close()
+		secret := []byte("a webhook secret of at least 32 bytes")
+		hooked := make(chan string, 1)
+		receiver := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if err := webhook.Verify(secret, body, r.Header.Get(webhook.Header), time.Now(), time.Minute); err != nil {
+				http.Error(w, err.Error(), http.StatusUnauthorized)
+				return
+			}
+			hooked <- string(body)
+		}))
+		defer receiver.Close()
+		hook, err := webhook.New(receiver.URL, secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook.Client = receiver.Client()
 		runner := &detect.Runner{DB: env.Store, Config: cfg, Respond: detect.ServiceResponder{Users: svc.Users, Sessions: svc.Sessions},
-			Mail: queue, Contacts: []string{"security@example.com"}, Link: "https://crm.example.com"}
+			Mail: queue, Contacts: []string{"security@example.com"}, Link: "https://crm.example.com", Hook: hook}
 		raised, _, err := runner.Step(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -57,6 +79,14 @@ func TestRunnerRaisesAlertsAndResponds(t *testing.T) {
 		}
 		if _, err := svc.Sessions.Login(ctx, "victim@example.com", pw, identity.Client{IP: "192.0.2.1"}); err == nil {
 			t.Error("the account the rule locked still logs in")
+		}
+		select {
+		case body := <-hooked:
+			if !strings.Contains(body, `"event":"alert.raise"`) || !strings.Contains(body, victim.ID) || strings.Contains(body, "victim@example.com") {
+				t.Errorf("webhook body: %s", body)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("no signed webhook arrived")
 		}
 		m := smtp.Next(t)
 		if m.To != "security@example.com" || !strings.Contains(m.Subject, detect.FailedLoginBurst) || !strings.Contains(m.Body, "https://crm.example.com/security") ||
@@ -124,6 +154,35 @@ func TestRunnerRaisesAlertsAndResponds(t *testing.T) {
 			if !strings.Contains(got, want) {
 				t.Errorf("audit log lacks %s: %s", want, got)
 			}
+		}
+	})
+}
+
+// TestBlockResponse: a credential-stuffing alert whose rule responds with
+// block_network blocks the attackers' network for an hour.
+func TestBlockResponse(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		env := testkit.NewEnv(t, db, service.Options{})
+		svc := env.Service
+		for i, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+			svc.Sessions.Login(ctx, email, "leaked password", identity.Client{IP: "203.0.113." + strconv.Itoa(10+i)})
+		}
+		cfg := detect.Defaults()
+		stuffing := cfg[detect.CredentialStuffing]
+		stuffing.Threshold, stuffing.Response = 3, detect.RespondBlock
+		cfg[detect.CredentialStuffing] = stuffing
+		runner := &detect.Runner{DB: env.Store, Config: cfg, Respond: detect.ServiceResponder{Users: svc.Users, Sessions: svc.Sessions, Roles: svc.Roles}}
+		raised, _, err := runner.Step(ctx)
+		if err != nil || len(raised) != 1 || raised[0].Network != "203.0.113.0/24" {
+			t.Fatalf("raised %+v, %v", raised, err)
+		}
+		blocks, err := svc.Roles.Blocks(ctx, authz.System())
+		if err != nil || len(blocks) != 1 || blocks[0].Network != "203.0.113.0/24" || !strings.Contains(blocks[0].Reason, raised[0].ID) {
+			t.Fatalf("blocks %+v, %v", blocks, err)
+		}
+		if d := time.Until(blocks[0].Until); d < 59*time.Minute || d > time.Hour {
+			t.Errorf("blocked for %v, want an hour", d)
 		}
 	})
 }

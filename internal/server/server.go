@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"strongroom.dev/strongroom/internal/authn"
@@ -63,6 +64,16 @@ type Limits struct {
 	// the client's address (httpx.TrustProxies); none: the peer is the
 	// client.
 	TrustedProxies []netip.Prefix
+	// Blocks, if set, says which networks are blocked now; their requests
+	// are refused (403). The server asks again every few seconds.
+	Blocks BlockSource
+	// BlocksEvery is how often Blocks is asked again; default 5 seconds.
+	BlocksEvery time.Duration
+}
+
+// BlockSource lists the networks blocked now, with each block's end.
+type BlockSource interface {
+	ActiveBlocks(ctx context.Context) (map[netip.Prefix]time.Time, error)
 }
 
 // New wraps h in the middleware chain and returns a server for it.
@@ -75,7 +86,7 @@ func New(h http.Handler, cert tls.Certificate, log *slog.Logger, rec Recorder, l
 		refuse(r, core.RefusedCrossOrigin, msg)
 		httpx.WriteError(w, r, log, errs.E(errs.Permission, msg))
 	}))
-	chain := httpx.TrustProxies(lim.TrustedProxies, recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(limitPerClient(log, refuse, lim.PerAddress, cop.Handler(h)))))))
+	chain := httpx.TrustProxies(lim.TrustedProxies, recoverer(log, requestID(logRequests(log, httpx.SecurityHeaders(refuseBlocked(log, refuse, lim.Blocks, lim.BlocksEvery, limitPerClient(log, refuse, lim.PerAddress, cop.Handler(h))))))))
 	return &Server{
 		log: log,
 		srv: &http.Server{
@@ -221,6 +232,61 @@ func limitPerClient(log *slog.Logger, refuse refuseFunc, perSecond int, next htt
 			e.RetryAfter = time.Second
 			httpx.WriteError(w, r, log, e)
 			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// refuseBlocked refuses requests from blocked networks (403), recorded as
+// security.blocked (at most once per address a minute). The list is read
+// again at most every `every` (default 5 s), by one request while the
+// others use the list in hand; if it cannot be read, the last one stays.
+func refuseBlocked(log *slog.Logger, refuse refuseFunc, src BlockSource, every time.Duration, next http.Handler) http.Handler {
+	if src == nil {
+		return next
+	}
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	var (
+		mu      sync.Mutex
+		blocks  map[netip.Prefix]time.Time
+		loaded  time.Time
+		loading bool
+	)
+	current := func(ctx context.Context, now time.Time) map[netip.Prefix]time.Time {
+		mu.Lock()
+		if loading || now.Sub(loaded) < every {
+			b := blocks
+			mu.Unlock()
+			return b
+		}
+		loading = true
+		mu.Unlock()
+		fresh, err := src.ActiveBlocks(context.WithoutCancel(ctx))
+		mu.Lock()
+		defer mu.Unlock()
+		loading = false
+		if err != nil {
+			log.Warn("reading the blocked networks failed; keeping the last list", slog.String("error", err.Error()))
+			return blocks
+		}
+		blocks, loaded = fresh, now
+		return blocks
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		if blocks := current(r.Context(), now); len(blocks) > 0 {
+			if ip, err := netip.ParseAddr(httpx.ClientOf(r).IP); err == nil {
+				for p, until := range blocks {
+					if now.Before(until) && p.Contains(ip.Unmap()) {
+						msg := "requests from this network are blocked until " + until.UTC().Format(time.RFC3339)
+						refuse(r, core.RefusedBlocked, msg)
+						httpx.WriteError(w, r, log, errs.E(errs.Permission, msg))
+						return
+					}
+				}
+			}
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/server"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -31,7 +33,12 @@ func serve(t *testing.T, h http.Handler) (string, *tls.Config) {
 // serveWith is serve with the given limits.
 func serveWith(t *testing.T, h http.Handler, lim server.Limits) (string, *tls.Config) {
 	t.Helper()
-	env := testkit.NewEnv(t, testkit.NewSQLite(t), service.Options{})
+	return serveOn(t, testkit.NewEnv(t, testkit.NewSQLite(t), service.Options{}), h, lim)
+}
+
+// serveOn is serveWith over env's service.
+func serveOn(t *testing.T, env *testkit.Env, h http.Handler, lim server.Limits) (string, *tls.Config) {
+	t.Helper()
 	dir := t.TempDir()
 	certFile, keyFile, err := server.EnsureSelfSigned(dir)
 	if err != nil {
@@ -231,5 +238,41 @@ func TestLimitsFollowTrustedProxies(t *testing.T) {
 				t.Errorf("another client after the first was limited: %d, want %d", got, tc.second)
 			}
 		})
+	}
+}
+
+// TestBlockedNetworks: requests from a blocked network are refused with
+// the block's end, and recorded; once the block is lifted they pass.
+func TestBlockedNetworks(t *testing.T) {
+	env := testkit.NewEnv(t, testkit.NewSQLite(t), service.Options{})
+	ctx := context.Background()
+	if _, err := env.Service.Roles.BlockNetwork(ctx, authz.System(), "127.0.0.0/8", time.Hour, "test"); err != nil {
+		t.Fatal(err)
+	}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	addr, cfg := serveOn(t, env, ok, server.Limits{Blocks: env.Service.Roles, BlocksEvery: 50 * time.Millisecond})
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
+	get := func() (int, string) {
+		resp, err := client.Get("https://" + addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(); code != http.StatusForbidden || !strings.Contains(body, "blocked until") {
+		t.Fatalf("from a blocked network: %d %s", code, body)
+	}
+	page, err := env.Service.AuditLog.Events(ctx, authz.System(), governance.AuditQuery{ObjectType: "route", Limit: 10})
+	if err != nil || len(page.Events) == 0 || page.Events[0].Action != "security.blocked" {
+		t.Fatalf("the refusal was not recorded: %+v %v", page.Events, err)
+	}
+	if err := env.Service.Roles.UnblockNetwork(ctx, authz.System(), "127.0.0.0/8"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if code, body := get(); code != http.StatusOK {
+		t.Fatalf("after the block was lifted: %d %s", code, body)
 	}
 }

@@ -115,6 +115,7 @@ type (
 		*Handler
 		auditSvc     *governance.AuditLog
 		customersSvc *records.Customers
+		rolesSvc     *governance.Roles
 	}
 	homePages struct {
 		*Handler
@@ -137,7 +138,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.identity = &identityPages{h, svc.Sessions, svc.Users}
 	h.admin = &adminPages{h, svc.Users, svc.Sessions, svc.Roles, svc.Approvals, svc.Deals}
 	h.approvals = &approvalsPages{h, svc.Approvals}
-	h.audit = &auditPages{h, svc.AuditLog, svc.Customers}
+	h.audit = &auditPages{h, svc.AuditLog, svc.Customers, svc.Roles}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -257,6 +258,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /audit/{seq}/reason", h.authed(h.audit.showAuditReason))
 	mux.Handle("GET /security", h.authed(h.audit.showSecurity))
 	mux.Handle("POST /security/alerts/{id}", h.authed(h.audit.setAlertStatus))
+	mux.Handle("POST /security/blocks", h.authed(h.audit.blockNetwork))
+	mux.Handle("POST /security/blocks/lift", h.authed(h.audit.unblockNetwork))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))
 	mux.Handle("POST /sessions/{id}/end", h.authed(h.identity.endSession))

@@ -21,6 +21,7 @@ const (
 	RefusedCSRF        = "security.csrf"         // a form without its session's (or login form's) token
 	RefusedCrossOrigin = "security.cross_origin" // a cross-site state-changing browser request
 	RefusedRateLimit   = "security.rate_limit"   // over the per-address request rate (429)
+	RefusedBlocked     = "security.blocked"      // from a blocked network (403)
 	refusalsSkipped    = "security.refusals_skipped"
 )
 

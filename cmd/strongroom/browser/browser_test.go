@@ -1,4 +1,4 @@
-package main_test
+package browser_test
 
 import (
 	"context"
@@ -18,8 +18,15 @@ import (
 	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"strongroom.dev/strongroom/internal/e2e"
 	"strongroom.dev/strongroom/internal/testkit"
 )
+
+func TestMain(m *testing.M) { e2e.Main(m) }
+
+// TestBinarySources makes the package's cached result depend on every file
+// the binary is built from (e2e.ReadSources).
+func TestBinarySources(t *testing.T) { e2e.ReadSources(t, "../../..") }
 
 // chromium finds the browser. Outside CI a machine without it skips the
 // browser tests with the reason; in CI (CI=true), where .ci/run installs
@@ -76,7 +83,7 @@ func newShots(t *testing.T) shots {
 	if os.Getenv("STRONGROOM_SCREENSHOTS") == "" {
 		return shots{t: t}
 	}
-	dir, _ := filepath.Abs("../../docs/screenshots")
+	dir, _ := filepath.Abs("../../../docs/screenshots")
 	os.MkdirAll(dir, 0o755)
 	return shots{t: t, dir: dir}
 }
@@ -143,18 +150,18 @@ func login(base, email, pw string) chromedp.Action[chromedp.Void] {
 func TestBrowserJourneys(t *testing.T) {
 	chromium(t)
 	db := testkit.NewSQLite(t)
-	storage := storageArgs(t, db)
-	addUser(t, storage, "admin@example.com", "admin")
-	addUser(t, storage, "sales1@example.com", "sales")
-	addUser(t, storage, "sales2@example.com", "sales")
-	addUser(t, storage, "auditor@example.com", "auditor")
-	addUserInTeam(t, storage, "rep@example.com", "field_rep", "east")
-	s := start(t, storage, "--demo")
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "admin@example.com", "admin")
+	e2e.AddUser(t, storage, "sales1@example.com", "sales")
+	e2e.AddUser(t, storage, "sales2@example.com", "sales")
+	e2e.AddUser(t, storage, "auditor@example.com", "auditor")
+	e2e.AddUserInTeam(t, storage, "rep@example.com", "field_rep", "east")
+	s := e2e.Start(t, storage, "--demo")
 	shot := newShots(t)
 
 	// Sales: log in, create a customer through the form.
 	ctx := newTab(t, 1280, 900)
-	do(t, ctx, login(s.URL, "sales1@example.com", password))
+	do(t, ctx, login(s.URL, "sales1@example.com", e2e.Password))
 	if url := value(t, ctx, chromedp.Location()); !strings.HasSuffix(url, "/customers") {
 		t.Fatalf("after login: %s", url)
 	}
@@ -177,7 +184,7 @@ func TestBrowserJourneys(t *testing.T) {
 	// Admin adds the national id.
 	actx := newTab(t, 1280, 900)
 	do(t, actx,
-		login(s.URL, "admin@example.com", password),
+		login(s.URL, "admin@example.com", e2e.Password),
 		chromedp.Navigate(s.URL+custPath+"/edit"),
 		chromedp.WaitVisible(byID(`f-national_id`)),
 		chromedp.SendKeys(byID(`f-national_id`), "110101199003071234"),
@@ -263,10 +270,10 @@ func TestBrowserJourneys(t *testing.T) {
 	// A field rep on a phone plans today's visit to their store and checks in
 	// with the device's location.
 	rctx := newTab(t, 390, 844)
-	do(t, rctx, login(s.URL, "rep@example.com", password))
-	admin := s.login(t, "admin@example.com", password)
-	repID := s.do(t, "GET", "/api/v1/me", s.login(t, "rep@example.com", password), nil).str("user_id")
-	if r := s.do(t, "POST", "/api/v1/companies", admin, map[string]any{"name": "静安门店", "address": "南京西路1号", "is_store": true, "owner_id": repID}); r.Status != 201 {
+	do(t, rctx, login(s.URL, "rep@example.com", e2e.Password))
+	admin := s.Login(t, "admin@example.com", e2e.Password)
+	repID := s.Do(t, "GET", "/api/v1/me", s.Login(t, "rep@example.com", e2e.Password), nil).Str("user_id")
+	if r := s.Do(t, "POST", "/api/v1/companies", admin, map[string]any{"name": "静安门店", "address": "南京西路1号", "is_store": true, "owner_id": repID}); r.Status != 201 {
 		t.Fatalf("store: %d %s", r.Status, r.Body)
 	}
 	do(t, rctx,
@@ -285,14 +292,14 @@ func TestBrowserJourneys(t *testing.T) {
 
 	// Another sales user gets "not found".
 	octx := newTab(t, 1280, 900)
-	do(t, octx, login(s.URL, "sales2@example.com", password), chromedp.Navigate(s.URL+custPath), chromedp.WaitVisible(byID(`error-message`)))
+	do(t, octx, login(s.URL, "sales2@example.com", e2e.Password), chromedp.Navigate(s.URL+custPath), chromedp.WaitVisible(byID(`error-message`)))
 	if html := value(t, octx, chromedp.OuterHTML(byCSS(`html`))); !strings.Contains(html, "customer not found") || strings.Contains(html, "陈静") || strings.Contains(html, "chen.jing") {
 		t.Fatal("another sales user sees the customer")
 	}
 
 	// The auditor sees who read it, and no personal data.
 	uctx := newTab(t, 1280, 900)
-	do(t, uctx, login(s.URL, "auditor@example.com", password),
+	do(t, uctx, login(s.URL, "auditor@example.com", e2e.Password),
 		chromedp.Navigate(s.URL+"/audit?object_id="+strings.TrimPrefix(custPath, "/customers/")),
 		chromedp.WaitVisible(byCSS(`table.audit`)))
 	if html := value(t, uctx, chromedp.OuterHTML(byCSS(`html`))); !strings.Contains(html, "customer.read") || strings.Contains(html, "陈静") || strings.Contains(html, "chen.jing") {
@@ -302,7 +309,7 @@ func TestBrowserJourneys(t *testing.T) {
 
 	// Chinese, on a phone-sized screen; then log out.
 	mctx := newTab(t, 390, 844)
-	do(t, mctx, login(s.URL, "sales1@example.com", password),
+	do(t, mctx, login(s.URL, "sales1@example.com", e2e.Password),
 		chromedp.Click(byCSS(`form[action="/lang"] button`)),
 		chromedp.WaitVisible(byCSS(`html[lang="zh-CN"] a[href="/customers/new"]`)))
 	if h1 := value(t, mctx, chromedp.Text(byCSS(`h1`))); h1 != "客户" {
@@ -318,19 +325,19 @@ func TestBrowserJourneys(t *testing.T) {
 func TestBrowserTOTP(t *testing.T) {
 	chromium(t)
 	db := testkit.NewSQLite(t)
-	storage := storageArgs(t, db)
-	addUser(t, storage, "sales1@example.com", "sales")
-	s := start(t, storage)
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "sales1@example.com", "sales")
+	s := e2e.Start(t, storage)
 	ctx := newTab(t, 1280, 900)
 	do(t, ctx,
-		login(s.URL, "sales1@example.com", password),
+		login(s.URL, "sales1@example.com", e2e.Password),
 		chromedp.Navigate(s.URL+"/mfa"),
 		chromedp.Click(byID(`mfa-begin`)),
 		chromedp.WaitVisible(byID(`totp-secret`)),
 	)
 	secret := value(t, ctx, chromedp.Text(byID(`totp-secret`)))
 	do(t, ctx,
-		chromedp.SendKeys(byID(`code`), code(t, secret, -1)), // the previous step still counts
+		chromedp.SendKeys(byID(`code`), e2e.TOTPCode(t, secret, -1)), // the previous step still counts
 		chromedp.Submit(byID(`code`)),
 		chromedp.WaitVisible(byID(`recovery-codes`)),
 	)
@@ -338,11 +345,11 @@ func TestBrowserTOTP(t *testing.T) {
 	if len(recovery) != 10 {
 		t.Fatalf("recovery codes: %q", recovery)
 	}
-	for i, c := range []string{code(t, secret, 0), recovery[3]} {
+	for i, c := range []string{e2e.TOTPCode(t, secret, 0), recovery[3]} {
 		do(t, ctx,
 			chromedp.Click(byID(`logout`)),
 			chromedp.WaitVisible(byID(`email`)),
-			login(s.URL, "sales1@example.com", password),
+			login(s.URL, "sales1@example.com", e2e.Password),
 		)
 		if u := value(t, ctx, chromedp.Location()); !strings.Contains(u, "/mfa/verify") {
 			t.Fatalf("login %d did not ask for the second step: %s", i, u)
@@ -364,9 +371,9 @@ func TestBrowserTOTP(t *testing.T) {
 func TestBrowserResetAndLock(t *testing.T) {
 	chromium(t)
 	db := testkit.NewSQLite(t)
-	storage := storageArgs(t, db)
-	addUser(t, storage, "sales1@example.com", "sales")
-	s, smtp := startWithMail(t, storage)
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "sales1@example.com", "sales")
+	s, smtp := e2e.StartWithMail(t, storage)
 	ctx := newTab(t, 1280, 900)
 	do(t, ctx,
 		chromedp.Navigate(s.URL+"/login"),
@@ -376,7 +383,7 @@ func TestBrowserResetAndLock(t *testing.T) {
 		chromedp.Submit(byID(`email`)),
 		chromedp.WaitVisible(byID(`reset-sent`)),
 	)
-	link := linkPath(t, smtp.Next(t))
+	link := e2e.LinkPath(t, smtp.Next(t))
 	const next = "reset in a real browser today"
 	do(t, ctx,
 		chromedp.Navigate(s.URL+link),
@@ -453,16 +460,16 @@ func virtualAuthenticator() chromedp.Action[chromedp.Void] {
 func TestBrowserPasskey(t *testing.T) {
 	chromium(t)
 	db := testkit.NewSQLite(t)
-	storage := storageArgs(t, db)
-	addUser(t, storage, "sales1@example.com", "sales")
-	s := start(t, storage)
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "sales1@example.com", "sales")
+	s := e2e.Start(t, storage)
 	if !strings.Contains(s.URL, "://localhost:") {
 		t.Fatalf("the server's address %s is not one passkeys work on", s.URL)
 	}
 	ctx := newTab(t, 1280, 900)
 	do(t, ctx,
 		virtualAuthenticator(),
-		login(s.URL, "sales1@example.com", password),
+		login(s.URL, "sales1@example.com", e2e.Password),
 		chromedp.Navigate(s.URL+"/mfa"),
 		chromedp.WaitVisible(byID(`passkey-name`)),
 		chromedp.SendKeys(byID(`passkey-name`), "Test laptop"),
@@ -475,7 +482,7 @@ func TestBrowserPasskey(t *testing.T) {
 	do(t, ctx,
 		chromedp.Click(byID(`logout`)),
 		chromedp.WaitVisible(byID(`email`)),
-		login(s.URL, "sales1@example.com", password),
+		login(s.URL, "sales1@example.com", e2e.Password),
 	)
 	if u := value(t, ctx, chromedp.Location()); !strings.Contains(u, "/mfa/verify") {
 		t.Fatalf("a user with a passkey was not asked for the second step: %s", u)
@@ -495,17 +502,17 @@ func TestBrowserPasskey(t *testing.T) {
 func TestBrowserRoleEditor(t *testing.T) {
 	chromium(t)
 	db := testkit.NewSQLite(t)
-	storage := storageArgs(t, db)
-	addUser(t, storage, "admin@example.com", "admin")
-	addUser(t, storage, "sales1@example.com", "sales")
-	addUser(t, storage, "mkt@example.com", "marketing")
-	s := start(t, storage)
-	if r := s.do(t, "POST", "/api/v1/customers", s.login(t, "sales1@example.com", password), map[string]any{"name": "Gao Yan", "email": "gao@example.com"}); r.Status != 201 {
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "admin@example.com", "admin")
+	e2e.AddUser(t, storage, "sales1@example.com", "sales")
+	e2e.AddUser(t, storage, "mkt@example.com", "marketing")
+	s := e2e.Start(t, storage)
+	if r := s.Do(t, "POST", "/api/v1/customers", s.Login(t, "sales1@example.com", e2e.Password), map[string]any{"name": "Gao Yan", "email": "gao@example.com"}); r.Status != 201 {
 		t.Fatal(r.Status)
 	}
 	admin := newTab(t, 1280, 900)
 	do(t, admin,
-		login(s.URL, "admin@example.com", password),
+		login(s.URL, "admin@example.com", e2e.Password),
 		chromedp.Navigate(s.URL+"/admin/roles"),
 		chromedp.WaitVisible(byID(`role-name`)),
 		chromedp.SendKeys(byID(`role-name`), "brand_team"),
@@ -516,11 +523,11 @@ func TestBrowserRoleEditor(t *testing.T) {
 		chromedp.Click(byID(`role-save`)),
 		chromedp.WaitVisible(byCSS(`.flash`)),
 	)
-	if code, out, errOut := run(t, "", append([]string{"user", "set-role", "--email", "mkt@example.com", "--role", "brand_team"}, storage...)...); code != 0 {
+	if code, out, errOut := e2e.Run(t, "", append([]string{"user", "set-role", "--email", "mkt@example.com", "--role", "brand_team"}, storage...)...); code != 0 {
 		t.Fatalf("set-role: %d %s %s", code, out, errOut)
 	}
 	mkt := newTab(t, 1280, 900)
-	do(t, mkt, login(s.URL, "mkt@example.com", password))
+	do(t, mkt, login(s.URL, "mkt@example.com", e2e.Password))
 	if body := value(t, mkt, chromedp.Text(byCSS(`main`))); !strings.Contains(body, "gao@example.com") {
 		t.Fatalf("the holder does not see the email after the edit:\n%s", body)
 	}
@@ -544,39 +551,39 @@ func TestBrowserRoleEditor(t *testing.T) {
 func TestBrowserApprovalsAndBreakGlass(t *testing.T) {
 	chromium(t)
 	db := testkit.NewSQLite(t)
-	storage := storageArgs(t, db)
+	storage := e2e.StorageArgs(t, db)
 	role := filepath.Join(t.TempDir(), "case_worker.json")
 	os.WriteFile(role, []byte(`{"name":"case_worker","summary":"their own clients; assessments revealed with approval","grants":{"customer":{"actions":{"read":"own","reveal":"own"},"classes":{"identity":"read","special":"masked"},"reveal":{"assessment":true}}}}`), 0o600)
-	if code, out, errOut := run(t, "", append([]string{"role", "save", "--file", role}, storage...)...); code != 0 {
+	if code, out, errOut := e2e.Run(t, "", append([]string{"role", "save", "--file", role}, storage...)...); code != 0 {
 		t.Fatalf("role save: %d %s %s", code, out, errOut)
 	}
-	addUser(t, storage, "admin@example.com", "admin")
-	addUser(t, storage, "worker@example.com", "case_worker")
-	addUser(t, storage, "mgr@example.com", "manager")
-	addUserInTeam(t, storage, "night@example.com", "support", "south")
-	s, smtp := startWithMail(t, storage)
-	admin := s.login(t, "admin@example.com", password)
+	e2e.AddUser(t, storage, "admin@example.com", "admin")
+	e2e.AddUser(t, storage, "worker@example.com", "case_worker")
+	e2e.AddUser(t, storage, "mgr@example.com", "manager")
+	e2e.AddUserInTeam(t, storage, "night@example.com", "support", "south")
+	s, smtp := e2e.StartWithMail(t, storage)
+	admin := s.Login(t, "admin@example.com", e2e.Password)
 	var users struct{ Users []struct{ ID, Email string } }
-	json.Unmarshal(s.do(t, "GET", "/api/v1/users", admin, nil).Body, &users)
+	json.Unmarshal(s.Do(t, "GET", "/api/v1/users", admin, nil).Body, &users)
 	ids := map[string]string{}
 	for _, u := range users.Users {
 		ids[u.Email] = u.ID
 	}
-	r := s.do(t, "POST", "/api/v1/customers", admin, map[string]any{"name": "Client Zero", "assessment": "moderate anxiety; weekly sessions", "owner_id": ids["worker@example.com"]})
+	r := s.Do(t, "POST", "/api/v1/customers", admin, map[string]any{"name": "Client Zero", "assessment": "moderate anxiety; weekly sessions", "owner_id": ids["worker@example.com"]})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	client := r.str("id")
-	if r := s.do(t, "PUT", "/api/v1/approval-rules/reveal_special", admin, map[string]any{"levels": [][]string{{"manager"}}}); r.Status != 200 {
+	client := r.Str("id")
+	if r := s.Do(t, "PUT", "/api/v1/approval-rules/reveal_special", admin, map[string]any{"levels": [][]string{{"manager"}}}); r.Status != 200 {
 		t.Fatalf("rule: %d %s", r.Status, r.Body)
 	}
-	if r := s.do(t, "PUT", "/api/v1/break-glass/roles", admin, map[string]any{"roles": []string{"support"}}); r.Status != 200 {
+	if r := s.Do(t, "PUT", "/api/v1/break-glass/roles", admin, map[string]any{"roles": []string{"support"}}); r.Status != 200 {
 		t.Fatalf("break-glass roles: %d %s", r.Status, r.Body)
 	}
 
 	worker := newTab(t, 1280, 900)
 	do(t, worker,
-		login(s.URL, "worker@example.com", password),
+		login(s.URL, "worker@example.com", e2e.Password),
 		chromedp.Navigate(s.URL+"/customers/"+client),
 		chromedp.WaitVisible(byID(`reason-assessment`)),
 		chromedp.SendKeys(byID(`reason-assessment`), "the client asked for their assessment"),
@@ -590,7 +597,7 @@ func TestBrowserApprovalsAndBreakGlass(t *testing.T) {
 	}
 	mgr := newTab(t, 1280, 900)
 	do(t, mgr,
-		login(s.URL, "mgr@example.com", password),
+		login(s.URL, "mgr@example.com", e2e.Password),
 		chromedp.Navigate(s.URL+"/approvals"),
 		chromedp.WaitVisible(byCSS(`#waiting button[value="approve"]`)),
 		chromedp.Click(byCSS(`#waiting button[value="approve"]`)),
@@ -604,12 +611,12 @@ func TestBrowserApprovalsAndBreakGlass(t *testing.T) {
 		chromedp.WaitVisible(byID(`revealed-assessment`)),
 	)
 	if v := value(t, worker, chromedp.Text(byID(`field-assessment`))); v != "moderate anxiety; weekly sessions" {
-		t.Fatalf("after approval the worker sees %q; requests: %s", v, s.do(t, "GET", "/api/v1/access-requests", admin, nil).Body)
+		t.Fatalf("after approval the worker sees %q; requests: %s", v, s.Do(t, "GET", "/api/v1/access-requests", admin, nil).Body)
 	}
 
 	night := newTab(t, 1280, 900)
 	do(t, night,
-		login(s.URL, "night@example.com", password),
+		login(s.URL, "night@example.com", e2e.Password),
 		chromedp.Navigate(s.URL+"/break-glass?customer="+client),
 		chromedp.WaitVisible(byID(`glass-reason`)),
 		chromedp.SendKeys(byID(`glass-reason`), "client in crisis on the night line; need the record now"),
@@ -638,11 +645,11 @@ func TestBrowserApprovalsAndBreakGlass(t *testing.T) {
 func TestBrowserSecurityAlertAndLiveSession(t *testing.T) {
 	chromium(t)
 	db := testkit.NewSQLite(t)
-	storage := storageArgs(t, db)
-	addUser(t, storage, "admin@example.com", "admin")
-	addUser(t, storage, "sales1@example.com", "sales")
-	addUser(t, storage, "sales2@example.com", "sales")
-	s := start(t, storage)
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "admin@example.com", "admin")
+	e2e.AddUser(t, storage, "sales1@example.com", "sales")
+	e2e.AddUser(t, storage, "sales2@example.com", "sales")
+	s := e2e.Start(t, storage)
 
 	guesser := newTab(t, 1280, 900)
 	for i := range 8 { // the account's delay turns some away: they count too
@@ -656,9 +663,9 @@ func TestBrowserSecurityAlertAndLiveSession(t *testing.T) {
 		)
 	}
 	rep := newTab(t, 390, 844)
-	do(t, rep, login(s.URL, "sales2@example.com", password))
+	do(t, rep, login(s.URL, "sales2@example.com", e2e.Password))
 	admin := newTab(t, 1280, 900)
-	do(t, admin, login(s.URL, "admin@example.com", password))
+	do(t, admin, login(s.URL, "admin@example.com", e2e.Password))
 
 	// The detectors read the log every 10 seconds.
 	for deadline := time.Now().Add(45 * time.Second); ; {
@@ -685,7 +692,7 @@ func TestBrowserSecurityAlertAndLiveSession(t *testing.T) {
 
 	admin = newTab(t, 1280, 900) // a tab's steps have 90 seconds in all
 	do(t, admin,
-		login(s.URL, "admin@example.com", password),
+		login(s.URL, "admin@example.com", e2e.Password),
 		chromedp.Navigate(s.URL+"/admin/live"),
 		chromedp.WaitVisible(byID(`live-sessions`)),
 		chromedp.WaitVisible(byCSS(`#live-sessions[data-refreshed]`)), // live.js swapped in a fresh table
