@@ -48,6 +48,8 @@ type Checkpointer struct {
 	Witnesses []Witness
 	Log       *slog.Logger
 	Now       func() time.Time
+
+	lastTamper string // the tamper alarm last raised, not raised again while it stands
 }
 
 func (c *Checkpointer) now() time.Time {
@@ -131,11 +133,13 @@ func (c *Checkpointer) Checkpoint(ctx context.Context) (store.CheckpointRow, err
 	})
 	if err != nil {
 		var te *TamperError
-		if errors.As(err, &te) {
+		if errors.As(err, &te) && te.Error() != c.lastTamper {
+			c.lastTamper = te.Error()
 			c.alarm(ctx, "audit.tamper", te.Error())
 		}
 		return cp, err
 	}
+	c.lastTamper = ""
 	if cp.Size > 0 {
 		c.deliver(ctx, cp)
 	}
@@ -219,8 +223,8 @@ func (c *Checkpointer) deliverOne(ctx context.Context, w Witness, cp store.Check
 	if heldSize < delivered {
 		c.alarm(ctx, "audit.witness", fmt.Sprintf("%s: it holds a checkpoint of %d events, but one of %d was delivered to it: it was replaced or rolled back", w.Name(), heldSize, delivered))
 	}
-	if heldSize == cp.Size {
-		return nil
+	if heldSize >= cp.Size {
+		return nil // it has this one, or a newer one another server delivered
 	}
 	if err := w.Add(cp.Note, c.Signer.verifier, proof); err != nil {
 		return err

@@ -123,11 +123,13 @@ func Verify(ctx context.Context, db *store.DB, verifierKey string, witnesses []D
 	}
 	var dbCps []Checkpoint
 	for _, row := range checkpoints {
-		if verifierKey == "" {
-			dbCps = append(dbCps, Checkpoint{Size: row.Size, Root: tlog.Hash(row.Root)})
-			continue
+		var c Checkpoint
+		var err error
+		if verifierKey == "" { // the note's text is still compared with its row
+			c, err = unverified(row.Note)
+		} else {
+			c, err = Open(row.Note, verifierKey)
 		}
-		c, err := Open(row.Note, verifierKey)
 		if err != nil {
 			return rep, &audit.Problem{Seq: 1, Reason: fmt.Sprintf("the checkpoint of %d events in the database: %v", row.Size, err)}, nil
 		}

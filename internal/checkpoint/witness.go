@@ -37,7 +37,13 @@ var ErrRefused = errors.New("the witness refused the checkpoint")
 // (history), and checks each new checkpoint against them.
 type Dir string
 
-func (d Dir) Name() string { return "dir:" + string(d) }
+// Name is the directory on this host: servers of one database each keep
+// what they delivered to theirs, so one server's deliveries never look
+// like a rollback to another's.
+func (d Dir) Name() string {
+	host, _ := os.Hostname()
+	return "dir:" + host + ":" + string(d)
+}
 
 func (d Dir) path(name string) string { return filepath.Join(string(d), name) }
 
@@ -83,11 +89,18 @@ func (d Dir) History() ([]string, error) {
 	return out, sc.Err()
 }
 
-// Add checks and keeps a new checkpoint.
+// Add checks and keeps a new checkpoint. It holds an exclusive lock on
+// the directory while it reads, checks and writes, so that servers sharing
+// one witness directory never move it backwards.
 func (d Dir) Add(signed, verifierKey string, proof tlog.TreeProof) error {
 	if err := os.MkdirAll(string(d), 0o700); err != nil {
 		return err
 	}
+	unlock, err := lockFile(d.path("lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	key, err := d.Key()
 	if err != nil {
 		return err

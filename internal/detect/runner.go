@@ -79,7 +79,7 @@ func (r *Runner) now() time.Time {
 // Step reads the next events, up to batch of them. It returns the alerts
 // raised and whether more events are waiting.
 func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
-	var raised []store.AlertRow
+	var raised, fresh []store.AlertRow
 	var more bool
 	var engine *Engine
 	var cursor int64
@@ -125,6 +125,12 @@ func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 					return err
 				}
 				raised = append(raised, row)
+				// Only what happened lately is acted on and sent: a first
+				// run over an old log, or a long backlog, raises its alerts
+				// quietly.
+				if now.Sub(a.At) <= max(windowOf(r.Config, a.Rule), time.Hour) {
+					fresh = append(fresh, row)
+				}
 				record = append(record, audit.Event{ActorID: authz.SystemUserID, Action: "alert.raise", ObjectType: "alert", ObjectID: row.ID, Outcome: audit.Success,
 					Reason: fmt.Sprintf("%s (%s): %s", a.Rule, a.Severity, a.Summary)})
 			}
@@ -144,11 +150,14 @@ func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 		return nil, false, err
 	}
 	r.engine, r.cursor = engine, cursor
-	r.respond(ctx, raised)
-	r.notify(raised)
-	r.post(ctx, raised)
+	r.respond(ctx, fresh)
+	r.notify(fresh)
+	r.post(ctx, fresh)
 	return raised, more, nil
 }
+
+// windowOf is a rule's window (0 for an unknown rule).
+func windowOf(cfg Config, rule string) time.Duration { return cfg[rule].Window }
 
 // Hook sends a signed event (webhook.Sender).
 type Hook interface {

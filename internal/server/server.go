@@ -263,15 +263,26 @@ func refuseBlocked(log *slog.Logger, refuse refuseFunc, src BlockSource, every t
 		}
 		loading = true
 		mu.Unlock()
-		fresh, err := src.ActiveBlocks(context.WithoutCancel(ctx))
+		var fresh map[netip.Prefix]time.Time
+		var err error
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("panic: %v", p)
+				}
+			}()
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			defer cancel()
+			fresh, err = src.ActiveBlocks(rctx)
+		}()
 		mu.Lock()
 		defer mu.Unlock()
-		loading = false
+		loading, loaded = false, now // after a failure too: the next try waits its turn
 		if err != nil {
 			log.Warn("reading the blocked networks failed; keeping the last list", slog.String("error", err.Error()))
 			return blocks
 		}
-		blocks, loaded = fresh, now
+		blocks = fresh
 		return blocks
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

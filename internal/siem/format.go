@@ -71,7 +71,14 @@ func Syslog(host string) Format {
 		if e.Reason != "" {
 			msg += ": " + e.Reason
 		}
-		b.WriteString(msg)
+		// No control character (a line break would split the record in a
+		// file and let a reason forge another).
+		b.WriteString(strings.Map(func(r rune) rune {
+			if r < 32 || r == 127 {
+				return ' '
+			}
+			return r
+		}, msg))
 		return []byte(b.String()), nil
 	}
 }

@@ -17,9 +17,10 @@ type BlockRow struct {
 // blockRows are the blocked networks, one part of a Tx.
 type blockRows struct{ *conn }
 
-// BlockNetwork blocks a network, or moves an existing block's end.
+// BlockNetwork blocks a network, or extends an existing block: a block
+// never ends sooner because of a later, shorter one (lift it instead).
 func (tx *blockRows) BlockNetwork(ctx context.Context, b BlockRow) error {
-	_, err := tx.exec(ctx, "INSERT INTO blocked_networks (network, until, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (network) DO UPDATE SET until = excluded.until, reason = excluded.reason, created_by = excluded.created_by, created_at = excluded.created_at",
+	_, err := tx.exec(ctx, "INSERT INTO blocked_networks (network, until, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (network) DO UPDATE SET until = CASE WHEN excluded.until > blocked_networks.until THEN excluded.until ELSE blocked_networks.until END, reason = excluded.reason, created_by = excluded.created_by, created_at = excluded.created_at",
 		b.Network, b.Until.UnixMicro(), b.Reason, b.CreatedBy, b.CreatedAt.UnixMicro())
 	return classify("store.BlockNetwork", err)
 }

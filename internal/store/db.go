@@ -295,6 +295,14 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	c.tx = sqlTx
 	tx := newTx(c)
+	// A panic in fn rolls back first: an open transaction would hold the
+	// PostgreSQL connection that raw.Close (deferred above) waits for.
+	defer func() {
+		if p := recover(); p != nil {
+			sqlTx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err

@@ -95,6 +95,11 @@ func (s *Sender) Send(ctx context.Context, event string, data any) error {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
+	// A redirect would send the signed body elsewhere (even to http://):
+	// it is an answer like any other non-2xx.
+	noRedirect := *client
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	client = &noRedirect
 	waits := s.Waits
 	if waits == nil {
 		waits = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second}

@@ -399,9 +399,10 @@ func (s *Customers) insertSealed(ctx context.Context, tx importStore, rows []imp
 		err  error
 	}
 	sealed := make(chan chunk, 1)
-	stop := make(chan struct{})
-	defer close(stop)
+	stop, done := make(chan struct{}), make(chan struct{})
+	defer func() { close(stop); <-done }() // the sealing goroutine has stopped when this returns
 	go func() {
+		defer close(done)
 		defer close(sealed)
 		for start := 0; start < len(rows); start += importChunk {
 			part := rows[start:min(start+importChunk, len(rows))]
@@ -456,6 +457,10 @@ func (s *Customers) sealRows(rows []importRow) ([]store.CustomerRow, error) {
 				}
 				row.WrappedKey = wrapped
 				out[i] = row
+				// The map is shared with the parse's copy of the row:
+				// empty it, so the plaintext goes now, not when the
+				// import returns.
+				clear(ir.c.Fields)
 				ir.c.Fields = nil
 			}
 		}()
