@@ -152,7 +152,7 @@ func detectors(c config.Config, a *app, log *slog.Logger) (*detect.Runner, error
 		}
 	}
 	r := &detect.Runner{DB: a.db, Config: rules, Log: log, Respond: detect.ServiceResponder{Users: a.svc.Users, Sessions: a.svc.Sessions, Roles: a.svc.Roles},
-		Contacts: c.Contacts(), Link: c.Link()}
+		Contacts: c.Contacts(), Link: c.Link(), Places: detect.ServicePlaces{Visits: a.svc.Visits}}
 	if a.mail != nil {
 		r.Mail = a.mail
 	}

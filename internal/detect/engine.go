@@ -53,6 +53,32 @@ type State struct {
 	Denied   map[string]*Window    `json:"denied"`   // refusals by actor (user, else network)
 	Cooldown map[string]time.Time  `json:"cooldown"` // rule|key -> no new alert before
 	Swept    time.Time             `json:"swept"`
+	// PlacesSince is the last check-in place read (impossible_travel).
+	PlacesSince time.Time `json:"places_since"`
+	// Offices are networks many users log in from: network -> user ->
+	// their last successful login from it.
+	Offices map[string]map[string]time.Time `json:"offices"`
+}
+
+// An office network is one from which at least officeUsers distinct
+// users logged in within officeWindow; credential_stuffing needs
+// officeFactor times as many accounts there, since a busy office's
+// morning typos come from one address.
+const (
+	officeUsers  = 5
+	officeWindow = 30 * 24 * time.Hour
+	officeFactor = 3
+)
+
+// office reports whether net is an office network at now.
+func (e *Engine) office(net string, now time.Time) bool {
+	n := 0
+	for _, last := range e.State.Offices[net] {
+		if now.Sub(last) <= officeWindow {
+			n++
+		}
+	}
+	return n >= officeUsers
 }
 
 // UserState is one user's history.
@@ -71,6 +97,51 @@ type UserState struct {
 	Logins     int                  `json:"logins"`
 	Networks   map[string]time.Time `json:"networks"` // network -> last successful login
 	LastSeen   time.Time            `json:"last_seen"`
+	LastPlace  *Place               `json:"last_place,omitempty"` // the last check-in place
+}
+
+// Place is where and when a user checked in (a field rep at a store).
+type Place struct {
+	UserID   string    `json:"user_id"`
+	At       time.Time `json:"at"`
+	Lat, Lon float64
+}
+
+// travelMinKm: places nearer than this never count as travel (a
+// location's error, a walk across a city).
+const travelMinKm = 100
+
+// ObservePlace runs impossible_travel over one check-in place: a user
+// whose check-ins within the rule's window are further apart than a
+// journey at the rule's speed (km/h) could take.
+func (e *Engine) ObservePlace(p Place) []Alert {
+	r, ok := e.rule(ImpossibleTravel)
+	if !ok || p.UserID == "" {
+		return nil
+	}
+	u := e.user(p.UserID)
+	prev := u.LastPlace
+	u.LastPlace = &p
+	if prev == nil || !p.At.After(prev.At) || p.At.Sub(prev.At) > r.Window {
+		return nil
+	}
+	km := haversineKm(prev.Lat, prev.Lon, p.Lat, p.Lon)
+	hours := p.At.Sub(prev.At).Hours()
+	if km < travelMinKm || km/hours < r.Threshold {
+		return nil
+	}
+	// The summary gives distance and time, never the places.
+	return e.fire(ImpossibleTravel, p.UserID, p.At, Alert{UserID: p.UserID,
+		Summary: fmt.Sprintf("user %s checked in %.0f km from their previous check-in %.0f minutes earlier (%.0f km/h)", p.UserID, km, p.At.Sub(prev.At).Minutes(), km/hours)})
+}
+
+// haversineKm is the great-circle distance between two points, in km.
+func haversineKm(lat1, lon1, lat2, lon2 float64) float64 {
+	const earthKm = 6371.0
+	rad := math.Pi / 180
+	dLat, dLon := (lat2-lat1)*rad, (lon2-lon1)*rad
+	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
+	return 2 * earthKm * math.Asin(math.Min(1, math.Sqrt(a)))
 }
 
 // Window is a sliding window of events: their times, seqs, and a key each
@@ -126,7 +197,7 @@ type Engine struct {
 
 // NewEngine starts with no history.
 func NewEngine(cfg Config) *Engine {
-	return &Engine{Config: cfg, State: State{Users: map[string]*UserState{}, Networks: map[string]*Window{}, Denied: map[string]*Window{}, Cooldown: map[string]time.Time{}}}
+	return &Engine{Config: cfg, State: State{Users: map[string]*UserState{}, Networks: map[string]*Window{}, Denied: map[string]*Window{}, Cooldown: map[string]time.Time{}, Offices: map[string]map[string]time.Time{}}}
 }
 
 // Restore sets the state (as saved), filling anything missing.
@@ -142,6 +213,9 @@ func (e *Engine) Restore(s State) {
 	}
 	if s.Cooldown == nil {
 		s.Cooldown = map[string]time.Time{}
+	}
+	if s.Offices == nil {
+		s.Offices = map[string]map[string]time.Time{}
 	}
 	e.State = s
 }
@@ -256,7 +330,11 @@ func (e *Engine) failedLogin(ev audit.Event, at time.Time, net string) []Alert {
 			account = "?" + strconv.FormatInt(ev.Seq, 10)
 		}
 		w.add(at, ev.Seq, account, 1, r.Window)
-		if n := w.distinct(); float64(n) >= r.Threshold {
+		threshold := r.Threshold
+		if e.office(net, at) {
+			threshold *= officeFactor
+		}
+		if n := w.distinct(); float64(n) >= threshold {
 			out = append(out, e.fire(CredentialStuffing, net, at, Alert{Network: net,
 				Summary: fmt.Sprintf("failed logins to %d accounts from %s within %v (credential stuffing or password spraying)", n, net, r.Window), Seqs: w.lastSeqs()})...)
 		}
@@ -285,6 +363,10 @@ func (e *Engine) login(ev audit.Event, at time.Time, net string) []Alert {
 	}
 	if ev.IP != "" {
 		u.Networks[net] = at
+		if e.State.Offices[net] == nil {
+			e.State.Offices[net] = map[string]time.Time{}
+		}
+		e.State.Offices[net][ev.ObjectID] = at
 	}
 	return out
 }
@@ -422,6 +504,16 @@ func (e *Engine) sweep(now time.Time) {
 		w.prune(now, longest)
 		if len(w.At) == 0 {
 			delete(e.State.Denied, k)
+		}
+	}
+	for net, users := range e.State.Offices {
+		for id, last := range users {
+			if now.Sub(last) > officeWindow {
+				delete(users, id)
+			}
+		}
+		if len(users) == 0 {
+			delete(e.State.Offices, net)
 		}
 	}
 	for _, u := range e.State.Users {

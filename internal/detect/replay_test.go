@@ -25,8 +25,16 @@ func TestDetectorsOnSimulatedCompany(t *testing.T) {
 			e := detect.NewEngine(detect.Defaults())
 			e.Privileged = c.Privileged
 			var alerts []detect.Alert
+			places := c.Places
 			for _, ev := range c.Events {
+				for len(places) > 0 && !places[0].At.After(ev.At) {
+					alerts = append(alerts, e.ObservePlace(places[0])...)
+					places = places[1:]
+				}
 				alerts = append(alerts, e.Observe(ev)...)
+			}
+			for _, p := range places {
+				alerts = append(alerts, e.ObservePlace(p)...)
 			}
 			caught := make([]bool, len(c.Attacks))
 			falseByRule := map[string]int{}
@@ -45,7 +53,7 @@ func TestDetectorsOnSimulatedCompany(t *testing.T) {
 				}
 			}
 			var table strings.Builder
-			fmt.Fprintf(&table, "%d events, %d alerts\n%-22s %8s %8s %14s\n", len(c.Events), len(alerts), "detector", "attacks", "caught", "false/100u/wk")
+			fmt.Fprintf(&table, "%d events, %d check-in places, %d alerts\n%-22s %8s %8s %14s\n", len(c.Events), len(c.Places), len(alerts), "detector", "attacks", "caught", "false/100u/wk")
 			for _, rule := range detect.Names() {
 				n, got := 0, 0
 				for i, at := range c.Attacks {

@@ -2,10 +2,12 @@ package detect
 
 import (
 	"context"
+	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // ServiceResponder takes responses through the service, as the system:
@@ -30,4 +32,20 @@ func (r ServiceResponder) Lock(ctx context.Context, userID string) error {
 func (r ServiceResponder) Block(ctx context.Context, network, reason string) error {
 	_, err := r.Roles.BlockNetwork(ctx, authz.System(), network, BlockFor, reason)
 	return err
+}
+
+// ServicePlaces reads check-in places through the visits service, as the
+// system (audited there when there are any).
+type ServicePlaces struct{ Visits *records.Visits }
+
+// placesBatch is how many check-ins one step reads.
+const placesBatch = 1000
+
+func (p ServicePlaces) CheckInPlaces(ctx context.Context, since time.Time) ([]Place, error) {
+	got, err := p.Visits.CheckInPlaces(ctx, authz.System(), since, placesBatch)
+	out := make([]Place, 0, len(got))
+	for _, g := range got {
+		out = append(out, Place{UserID: g.UserID, At: g.At, Lat: g.Lat, Lon: g.Lon})
+	}
+	return out, err
 }

@@ -29,6 +29,7 @@ const (
 	BreakGlass         = "break_glass"
 	DisabledAccount    = "disabled_account"
 	DeniedSurge        = "denied_surge"
+	ImpossibleTravel   = "impossible_travel"
 )
 
 // Rule configures one detector.
@@ -37,7 +38,8 @@ type Rule struct {
 	// Threshold is the count at which the detector raises an alert; for
 	// read_volume the floor of records an hour; for off_hours the share of
 	// a user's active hours that makes an hour of the day usual for them;
-	// for new_network the logins a user needs before a network is new.
+	// for new_network the logins a user needs before a network is new; for
+	// impossible_travel the speed in km/h between two check-in places.
 	Threshold float64       `json:"threshold"`
 	Window    time.Duration `json:"window"`
 	Severity  string        `json:"severity"` // low, medium, high
@@ -65,12 +67,13 @@ func Defaults() Config {
 		BreakGlass:         {Enabled: true, Threshold: 1, Window: time.Hour, Severity: "medium"},
 		DisabledAccount:    {Enabled: true, Threshold: 1, Window: time.Hour, Severity: "high"},
 		DeniedSurge:        {Enabled: true, Threshold: 25, Window: 10 * time.Minute, Severity: "medium"},
+		ImpossibleTravel:   {Enabled: true, Threshold: 900, Window: 24 * time.Hour, Severity: "high"},
 	}
 }
 
 // Names lists the rules in a fixed order.
 func Names() []string {
-	return []string{FailedLoginBurst, CredentialStuffing, ReadVolume, BulkExport, OffHours, NewNetwork, BreakGlass, DisabledAccount, DeniedSurge}
+	return []string{FailedLoginBurst, CredentialStuffing, ReadVolume, BulkExport, OffHours, NewNetwork, BreakGlass, DisabledAccount, DeniedSurge, ImpossibleTravel}
 }
 
 // Responses a rule may take.

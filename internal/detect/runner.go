@@ -64,6 +64,9 @@ type Runner struct {
 	// Hook, if set, gets each batch of new alerts as a signed webhook
 	// (event "alert.raise"), sent in the background.
 	Hook Hook
+	// Places, if set, gives the check-in places made since a time, for
+	// impossible_travel.
+	Places PlaceSource
 
 	engine *Engine
 	cursor int64
@@ -76,13 +79,30 @@ func (r *Runner) now() time.Time {
 	return time.Now()
 }
 
-// Step reads the next events, up to batch of them. It returns the alerts
-// raised and whether more events are waiting.
+// PlaceSource gives the check-in places made after since, oldest first
+// (ServicePlaces).
+type PlaceSource interface {
+	CheckInPlaces(ctx context.Context, since time.Time) ([]Place, error)
+}
+
+// Step reads the next events, up to batch of them, and the check-in
+// places made since the last step. It returns the alerts raised and
+// whether more events are waiting.
 func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 	var raised, fresh []store.AlertRow
 	var more bool
 	var engine *Engine
 	var cursor int64
+	// Places are read before the transaction (they come through the
+	// service, which opens its own), from where the engine in hand stopped;
+	// the first step only loads the engine.
+	var places []Place
+	if r.Places != nil && r.engine != nil {
+		var err error
+		if places, err = r.Places.CheckInPlaces(ctx, r.engine.State.PlacesSince); err != nil {
+			return nil, false, err
+		}
+	}
 	err := r.DB.WithTx(ctx, func(t *store.Tx) error {
 		tx := runnerStoreOf(t)
 		if err := tx.LockDetect(ctx); err != nil {
@@ -117,8 +137,8 @@ func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 		more = len(events) == batch
 		now := r.now().UTC()
 		var record []audit.Event
-		for _, ev := range events {
-			for _, a := range engine.Observe(ev) {
+		raise := func(alerts []Alert) error {
+			for _, a := range alerts {
 				row := store.AlertRow{ID: crm.NewID("alr"), Rule: a.Rule, Severity: a.Severity, UserID: a.UserID, Network: a.Network, Summary: a.Summary,
 					Seqs: a.Seqs, Response: a.Response, Status: "open", CreatedAt: now, UpdatedAt: now}
 				if err := tx.InsertAlert(ctx, row); err != nil {
@@ -134,7 +154,22 @@ func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 				record = append(record, audit.Event{ActorID: authz.SystemUserID, Action: "alert.raise", ObjectType: "alert", ObjectID: row.ID, Outcome: audit.Success,
 					Reason: fmt.Sprintf("%s (%s): %s", a.Rule, a.Severity, a.Summary)})
 			}
+			return nil
+		}
+		for _, ev := range events {
+			if err := raise(engine.Observe(ev)); err != nil {
+				return err
+			}
 			cursor = ev.Seq
+		}
+		for _, p := range places {
+			if !p.At.After(engine.State.PlacesSince) {
+				continue // another server's engine saw it
+			}
+			if err := raise(engine.ObservePlace(p)); err != nil {
+				return err
+			}
+			engine.State.PlacesSince = p.At
 		}
 		state, err = encodeState(engine.State)
 		if err != nil {

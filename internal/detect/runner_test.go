@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/detect"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/mail"
 	"strongroom.dev/strongroom/internal/mail/mailtest"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 	"strongroom.dev/strongroom/internal/webhook"
@@ -183,6 +185,61 @@ func TestBlockResponse(t *testing.T) {
 		}
 		if d := time.Until(blocks[0].Until); d < 59*time.Minute || d > time.Hour {
 			t.Errorf("blocked for %v, want an hour", d)
+		}
+	})
+}
+
+// TestImpossibleTravelFromCheckIns: a rep checks in at a store in
+// Shanghai and, moments later, at one in Beijing; the runner reads the
+// places through the service and raises impossible_travel, naming the
+// distance, never the places.
+func TestImpossibleTravelFromCheckIns(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		env := testkit.NewEnv(t, db, service.Options{})
+		svc := env.Service
+		u, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "rep@example.com", Role: "field_rep", Password: pw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess, err := svc.Sessions.Login(ctx, "rep@example.com", pw, identity.Client{IP: "192.0.2.9"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := svc.Sessions.Authenticate(ctx, sess.Token, identity.Client{IP: "192.0.2.9"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runner := &detect.Runner{DB: env.Store, Config: detect.Defaults(), Places: detect.ServicePlaces{Visits: svc.Visits}}
+		if _, _, err := runner.Step(ctx); err != nil { // loads the engine
+			t.Fatal(err)
+		}
+		for i, place := range []crm.Location{{Lat: 31.2304, Lon: 121.4737, Accuracy: 10}, {Lat: 39.9042, Lon: 116.4074, Accuracy: 10}} {
+			name, addr, yes := "Store "+strconv.Itoa(i), "1 Road", true
+			shop, err := svc.Companies.CreateCompany(ctx, authz.System(), crm.CompanyInput{Fields: map[string]*string{"name": &name, "address": &addr}, IsStore: &yes, OwnerID: &u.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			visit, err := svc.Visits.PlanVisit(ctx, rep, shop.ID, "", time.Now().UTC().Format(time.DateOnly))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Visits.UpdateVisit(ctx, rep, visit.ID, records.VisitUpdate{CheckIn: true, Location: &place}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		raised, _, err := runner.Step(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raised) != 1 || raised[0].Rule != detect.ImpossibleTravel || raised[0].UserID != u.ID {
+			t.Fatalf("raised %+v, want impossible_travel for the rep", raised)
+		}
+		if s := raised[0].Summary; !strings.Contains(s, "1067 km") && !strings.Contains(s, "1068 km") || strings.Contains(s, "31.2") || strings.Contains(s, "116.4") {
+			t.Errorf("summary %q: want the distance (about 1,067 km), not the places", s)
+		}
+		if _, err := svc.Visits.CheckInPlaces(ctx, rep, time.Time{}, 10); !errs.Is(err, errs.Permission) {
+			t.Errorf("a rep read the check-in places: %v", err)
 		}
 	})
 }

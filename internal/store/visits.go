@@ -150,3 +150,22 @@ func (tx *visitRows) AttachmentByID(ctx context.Context, id string) (AttachmentR
 
 // visitRows are the rows of store visits and their photos, one part of a Tx.
 type visitRows struct{ *conn }
+
+// CheckInsSince returns the visits checked in after since with a
+// location, oldest first (at most limit).
+func (tx *visitRows) CheckInsSince(ctx context.Context, since time.Time, limit int) ([]VisitRow, error) {
+	rows, err := tx.query(ctx, visitSelect+" WHERE v.checkin_at > ? AND v.checkin_loc_ct IS NOT NULL ORDER BY v.checkin_at LIMIT ?", since.UnixMicro(), limit)
+	if err != nil {
+		return nil, classify("store.CheckInsSince", err)
+	}
+	defer rows.Close()
+	var out []VisitRow
+	for rows.Next() {
+		v, err := scanVisit(rows)
+		if err != nil {
+			return nil, classify("store.CheckInsSince", err)
+		}
+		out = append(out, v)
+	}
+	return out, classify("store.CheckInsSince", rows.Err())
+}

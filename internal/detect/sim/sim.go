@@ -23,7 +23,12 @@ type Person struct {
 	Home       string // their home address (some work from home)
 	Start      int    // usual first hour of work, UTC
 	ReadsPerHr float64
+	City       int // field reps: the city they visit stores in (cities)
 }
+
+// cities are where field reps visit stores: Shanghai, Beijing, Guangzhou,
+// Chengdu (latitude, longitude).
+var cities = [][2]float64{{31.23, 121.47}, {39.90, 116.40}, {23.13, 113.26}, {30.57, 104.07}}
 
 // Attack is one injected attack: what should catch it, on what, when.
 type Attack struct {
@@ -37,6 +42,7 @@ type Attack struct {
 type Company struct {
 	People  []Person
 	Events  []audit.Event
+	Places  []detect.Place // field reps' check-ins, in time order
 	Attacks []Attack
 	Weeks   int
 }
@@ -54,6 +60,13 @@ func (c *Company) Privileged(id string) bool {
 type gen struct {
 	r      *rand.Rand
 	events []audit.Event
+	places []detect.Place
+}
+
+// checkIn is a check-in at a store within about 15 km of a city's centre.
+func (g *gen) checkIn(p Person, at time.Time, city int) {
+	c := cities[city]
+	g.places = append(g.places, detect.Place{UserID: p.ID, At: at, Lat: c[0] + (g.r.Float64()-0.5)*0.25, Lon: c[1] + (g.r.Float64()-0.5)*0.25})
 }
 
 func (g *gen) add(e audit.Event) { g.events = append(g.events, e) }
@@ -88,7 +101,7 @@ func New(seed uint64, people, weeks int, start time.Time) *Company {
 		p := Person{
 			ID: fmt.Sprintf("usr_%04d", i), Role: role.role, Privileged: role.privileged,
 			Office: fmt.Sprintf("10.%d.%d.%d", 1+i%3, i%3, 10+g.r.IntN(200)), Home: fmt.Sprintf("100.%d.%d.%d", 64+g.r.IntN(60), g.r.IntN(250), 1+g.r.IntN(250)),
-			Start: 0 + g.r.IntN(3), ReadsPerHr: role.reads * (0.5 + g.r.Float64()),
+			Start: 0 + g.r.IntN(3), ReadsPerHr: role.reads * (0.5 + g.r.Float64()), City: i % len(cities),
 		}
 		c.People = append(c.People, p)
 	}
@@ -107,6 +120,19 @@ func New(seed uint64, people, weeks int, start time.Time) *Company {
 				continue
 			}
 			begin := float64(p.Start) + g.r.Float64()
+			if p.Role == "field_rep" {
+				// Three stores a day; now and then the afternoon's in
+				// another city, reached by a train of four hours or more.
+				city := p.City
+				g.checkIn(p, g.at(day, begin+1), city)
+				g.checkIn(p, g.at(day, begin+2.5), city)
+				if g.r.Float64() < 0.03 {
+					city = (city + 1) % len(cities)
+					g.checkIn(p, g.at(day, begin+7+g.r.Float64()), city)
+				} else {
+					g.checkIn(p, g.at(day, begin+6), city)
+				}
+			}
 			g.session(p, day, begin, 4+g.r.Float64())
 			g.session(p, day, begin+5+g.r.Float64(), 3+g.r.Float64()*2)
 			if g.r.Float64() < 0.04 { // an evening at home
@@ -116,6 +142,8 @@ func New(seed uint64, people, weeks int, start time.Time) *Company {
 	}
 	c.injectAttacks(g, start.AddDate(0, 0, 7*(weeks-2)))
 	sort.SliceStable(g.events, func(i, j int) bool { return g.events[i].At.Before(g.events[j].At) })
+	sort.SliceStable(g.places, func(i, j int) bool { return g.places[i].At.Before(g.places[j].At) })
+	c.Places = g.places
 	for i := range g.events {
 		g.events[i].Seq = int64(i + 1)
 	}
@@ -256,6 +284,14 @@ func (c *Company) injectAttacks(g *gen, from time.Time) {
 	t = day(11, float64(doc.Start)+3)
 	g.add(audit.Event{At: t, ActorID: doc.ID, IP: doc.Office, Action: "breakglass.open", ObjectType: "customer", ObjectID: "cus_000042", Outcome: audit.Success})
 	attack(Attack{"break-glass by " + doc.ID, []string{detect.BreakGlass}, doc.ID, t, t.Add(time.Minute)})
+
+	// A rep's account used at a store 1,000 km from the one they checked
+	// in at 40 minutes before (a stolen phone, or a shared login).
+	traveller := pick("field_rep", 7)
+	t = day(11, float64(traveller.Start)+1.5)
+	g.checkIn(traveller, t, traveller.City)
+	g.checkIn(traveller, t.Add(40*time.Minute), (traveller.City+1)%len(cities))
+	attack(Attack{"impossible travel by " + traveller.ID, []string{detect.ImpossibleTravel}, traveller.ID, t, t.Add(41 * time.Minute)})
 
 	// Probing: a user walks the API for what they may not see.
 	prober := pick("field_rep", 5)
