@@ -18,8 +18,14 @@ func (p *Problem) Error() string { return fmt.Sprintf("audit event %d: %s", p.Se
 // showing each good event to observe (if not nil). It returns the number
 // of good events and the first problem, or nil.
 func Verify(events iter.Seq2[Event, error], head Head, observe func(Event)) (int64, *Problem, error) {
-	want := int64(1)
-	var prev []byte
+	return VerifyFrom(events, head, 0, nil, observe)
+}
+
+// VerifyFrom is Verify for a log whose first after events were archived:
+// the first event must be after+1 and chain onto prev, the last archived
+// event's hash. The count it returns includes the archived events.
+func VerifyFrom(events iter.Seq2[Event, error], head Head, after int64, prev []byte, observe func(Event)) (int64, *Problem, error) {
+	want := after + 1
 	for e, err := range events {
 		if err != nil {
 			return want - 1, nil, err

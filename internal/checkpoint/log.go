@@ -36,6 +36,7 @@ type logStore interface {
 	WitnessSize(ctx context.Context, name string) (int64, error)
 	SetWitnessSize(ctx context.Context, name string, size int64, at time.Time) error
 	CheckpointCovering(ctx context.Context, size int64) (store.CheckpointRow, error)
+	AuditAnchor(ctx context.Context) (store.AnchorRow, error)
 }
 
 func logStoreOf(tx *store.Tx) logStore { return tx }
@@ -87,7 +88,14 @@ func (c *Checkpointer) Checkpoint(ctx context.Context) (store.CheckpointRow, err
 			return err
 		}
 		var prev []byte
-		if last.Size > 0 {
+		anchor, err := tx.AuditAnchor(ctx)
+		if err != nil {
+			return err
+		}
+		switch {
+		case last.Size > 0 && last.Size == anchor.Size: // archived up to it: the anchor holds its hash
+			prev = anchor.Hash
+		case last.Size > 0:
 			if len(events) == 0 || events[0].Seq != last.Size {
 				return &TamperError{audit.Problem{Seq: last.Size, Reason: "the last checkpointed event is missing"}}
 			}

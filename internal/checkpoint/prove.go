@@ -35,6 +35,9 @@ func Prove(ctx context.Context, db *store.DB, seq int64) (Proof, error) {
 			return err
 		}
 		if seq < 1 || len(events) == 0 || events[0].Seq != seq {
+			if anchor, err := tx.AuditAnchor(ctx); err == nil && seq >= 1 && seq <= anchor.Size {
+				return errs.E(errs.NotExist, fmt.Sprintf("event %d is archived: it is in the archive files, with the checkpoint it ends at", seq))
+			}
 			return errs.E(errs.NotExist, fmt.Sprintf("the audit log has no event %d", seq))
 		}
 		cp, err := tx.CheckpointCovering(ctx, seq)

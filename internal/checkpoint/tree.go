@@ -1,6 +1,11 @@
 package checkpoint
 
-import "golang.org/x/mod/sumdb/tlog"
+import (
+	"fmt"
+	"math/bits"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
 
 // tree computes the RFC 6962 root of a growing list of leaves with one
 // hash per complete subtree (at most 64), the way a verifier walks a log
@@ -34,4 +39,30 @@ func (t *tree) root() tlog.Hash {
 		h = tlog.NodeHash(t.stack[i], h)
 	}
 	return h
+}
+
+// compact is the tree's compact range: the roots of its complete
+// subtrees, largest first; with n it lets the tree grow on without the
+// leaves before it (an archive's anchor).
+func (t *tree) compact() [][]byte {
+	out := make([][]byte, len(t.stack))
+	for i, h := range t.stack {
+		out[i] = append([]byte(nil), h[:]...)
+	}
+	return out
+}
+
+// treeFrom resumes a tree of n leaves from its compact range.
+func treeFrom(n int64, stack [][]byte) (tree, error) {
+	if bits.OnesCount64(uint64(n)) != len(stack) {
+		return tree{}, fmt.Errorf("a tree of %d leaves has %d complete subtrees, not %d", n, bits.OnesCount64(uint64(n)), len(stack))
+	}
+	t := tree{n: n, stack: make([]tlog.Hash, len(stack))}
+	for i, h := range stack {
+		if len(h) != tlog.HashSize {
+			return tree{}, fmt.Errorf("a subtree hash of %d bytes", len(h))
+		}
+		copy(t.stack[i][:], h)
+	}
+	return t, nil
 }

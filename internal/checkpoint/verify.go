@@ -19,6 +19,7 @@ type Report struct {
 	Checkpoints int    // signed checkpoints in the database, all verified
 	Signed      int64  // events covered by the newest checkpoint
 	Key         string // the verifier key the signatures were checked with ("": none known)
+	Archived    int64  // events archived out of the database (the anchor)
 	Witnesses   []string
 }
 
@@ -80,6 +81,24 @@ func Verify(ctx context.Context, db *store.DB, verifierKey string, witnesses []D
 	}
 	rep.Key = verifierKey
 
+	// Archived events (audit archive) are gone from the database: the walk
+	// starts at the anchor, whose tree must give its signed checkpoint.
+	anchor, err := db.AuditAnchor(ctx)
+	if err != nil {
+		return rep, nil, err
+	}
+	t, err := treeFrom(anchor.Size, anchor.Stack)
+	if err != nil {
+		return rep, &audit.Problem{Seq: anchor.Size, Reason: "the archive's anchor: " + err.Error()}, nil
+	}
+	if anchor.Size > 0 {
+		c, err := openOrRead(anchor.Note, verifierKey)
+		if err != nil || c.Size != anchor.Size || c.Root != t.root() {
+			return rep, &audit.Problem{Seq: anchor.Size, Reason: fmt.Sprintf("the archive's anchor at %d events does not match its signed checkpoint (%v)", anchor.Size, err)}, nil
+		}
+		rep.Archived = anchor.Size
+	}
+
 	// The sizes whose roots the walk must note: every checkpoint's.
 	want := map[int64]bool{}
 	for _, c := range checkpoints {
@@ -91,9 +110,8 @@ func Verify(ctx context.Context, db *store.DB, verifierKey string, witnesses []D
 			want[h.Size] = true
 		}
 	}
-	roots := map[int64]tlog.Hash{}
-	var t tree
-	n, problem, err := verifyChain(ctx, db, func(e audit.Event) {
+	roots := map[int64]tlog.Hash{anchor.Size: t.root()}
+	n, problem, err := verifyChain(ctx, db, anchor, func(e audit.Event) {
 		t.append(e.Hash)
 		if want[t.n] {
 			roots[t.n] = t.root()
@@ -108,10 +126,12 @@ func Verify(ctx context.Context, db *store.DB, verifierKey string, witnesses []D
 	// Between the last checkpoint that matches and the first that does not
 	// lies the first changed event.
 	check := func(who string, cps []Checkpoint) *audit.Problem {
-		good := int64(0)
+		good := anchor.Size
 		for _, c := range cps {
 			root, ok := roots[c.Size]
 			switch {
+			case c.Size < anchor.Size:
+				continue // its events are archived; `audit verify --archive` checks them
 			case c.Size > n:
 				return &audit.Problem{Seq: n + 1, Reason: fmt.Sprintf("%s: a checkpoint covers %d events but the log holds %d (truncated)", who, c.Size, n)}
 			case !ok && c.Size > 0 || ok && root != c.Root:
@@ -160,7 +180,7 @@ func Verify(ctx context.Context, db *store.DB, verifierKey string, witnesses []D
 
 // verifyChain walks the log once, checking the chain, the head and the
 // index of subjects, and shows each good event to observe.
-func verifyChain(ctx context.Context, db *store.DB, observe func(audit.Event)) (int64, *audit.Problem, error) {
+func verifyChain(ctx context.Context, db *store.DB, anchor store.AnchorRow, observe func(audit.Event)) (int64, *audit.Problem, error) {
 	head, err := db.AuditHead(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -176,7 +196,7 @@ func verifyChain(ctx context.Context, db *store.DB, observe func(audit.Event)) (
 			}
 		}
 	}
-	n, problem, err := audit.Verify(counted, head, observe)
+	n, problem, err := audit.VerifyFrom(counted, head, anchor.Size, anchor.Hash, observe)
 	if err != nil || problem != nil {
 		return n, problem, err
 	}

@@ -18,7 +18,7 @@ import (
 
 func auditCmd(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError("audit needs a subcommand: verify, prove, check-proof, key or export")
+		return usageError("audit needs a subcommand: verify, prove, check-proof, key, export or archive")
 	}
 	switch args[0] {
 	case "verify":
@@ -31,8 +31,10 @@ func auditCmd(ctx context.Context, args []string, env Env) error {
 		return auditKey(args[1:], env)
 	case "export":
 		return auditExport(ctx, args[1:], env)
+	case "archive":
+		return auditArchive(ctx, args[1:], env)
 	}
-	return usageError("unknown audit subcommand " + args[0] + "; use verify, prove, check-proof, key or export")
+	return usageError("unknown audit subcommand " + args[0] + "; use verify, prove, check-proof, key, export or archive")
 }
 
 // auditVerify checks the chain, the tree, every checkpoint's signature and
@@ -43,6 +45,7 @@ func auditVerify(ctx context.Context, args []string, env Env) error {
 	c.StorageFlags(fs)
 	c.AuditKeyFlag(fs)
 	witnesses := fs.String("witness", "", "witness directories to check the log against, separated by commas")
+	archive := fs.String("archive", "", "also check the archive files in this directory (audit archive) up to the database's anchor")
 	verifier := fs.String("verifier", "", "the audit verifier key (origin+hash+base64); default the one in --audit-key's file, else the witness's")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -72,6 +75,11 @@ func auditVerify(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	if problem == nil && *archive != "" {
+		if _, problem, err = checkpoint.VerifyArchive(ctx, db, *archive, key); err != nil {
+			return err
+		}
+	}
 	if problem != nil {
 		return fmt.Errorf("audit log is NOT intact: %v (the %d events before it are intact)", problem, min(rep.Events, problem.Seq-1))
 	}
@@ -79,7 +87,20 @@ func auditVerify(ctx context.Context, args []string, env Env) error {
 	if rep.Key != "" {
 		signed = "signatures checked with " + rep.Key
 	}
-	fmt.Fprintf(env.Stdout, "audit log intact: %d events, chain and head verified; %d checkpoints (the newest covers %d events), %s", rep.Events, rep.Checkpoints, rep.Signed, signed)
+	checkpoints := fmt.Sprintf("%d checkpoints (the newest covers %d events)", rep.Checkpoints, rep.Signed)
+	switch rep.Checkpoints {
+	case 0:
+		checkpoints = "no checkpoint yet"
+	case 1:
+		checkpoints = fmt.Sprintf("1 checkpoint (of %d events)", rep.Signed)
+	}
+	fmt.Fprintf(env.Stdout, "audit log intact: %d events, chain and head verified; %s, %s", rep.Events, checkpoints, signed)
+	if rep.Archived > 0 {
+		fmt.Fprintf(env.Stdout, "; events 1–%d archived", rep.Archived)
+		if *archive != "" {
+			fmt.Fprintf(env.Stdout, " (the archive in %s verified)", *archive)
+		}
+	}
 	if len(rep.Witnesses) > 0 {
 		fmt.Fprintf(env.Stdout, "; witnesses agree: %s", strings.Join(rep.Witnesses, ", "))
 	}
@@ -225,4 +246,44 @@ func siemExporter(to, format, ca string) (*siem.Exporter, error) {
 		return nil, usageError(err.Error())
 	}
 	return &siem.Exporter{Name: to, Format: f, Sink: sink}, nil
+}
+
+// auditArchive moves events older than the retention out of the database
+// into archive files (checkpoint.Archive).
+func auditArchive(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("audit archive", env)
+	c.StorageFlags(fs)
+	c.AuditKeyFlag(fs)
+	older := fs.Duration("older-than", c.AuditRetention, "archive the events older than this (the online retention; default 12 months, or STRONGROOM_AUDIT_RETENTION)")
+	to := fs.String("to", c.AuditArchiveDir(), "the archive directory (default audit-archive in --data, or STRONGROOM_AUDIT_ARCHIVE); keep it on other storage, with the witness")
+	verifier := fs.String("verifier", "", "the audit verifier key; default the one in --audit-key's file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *older < 24*time.Hour {
+		return usageError("--older-than must be at least 24h")
+	}
+	dir := *to
+	key := *verifier
+	if key == "" {
+		if k, err := checkpoint.ReadVerifierKey(c.AuditKeyFile()); err == nil {
+			key = k
+		}
+	}
+	db, err := openStoreOnly(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	got, err := checkpoint.Archive(ctx, db, time.Now().Add(-*older), dir, key)
+	if err != nil {
+		return err
+	}
+	if got.To == 0 {
+		fmt.Fprintln(env.Stdout, "nothing to archive: no checkpointed events are that old")
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "archived events %d–%d to %s and removed them from the database\n", got.From, got.To, got.File)
+	return nil
 }

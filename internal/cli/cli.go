@@ -54,6 +54,9 @@ Usage:
       the same file on every server of one database) signs, and --audit-witness
       DIR,...|log (default DIR audit-witness in --data; put one on another disk)
       keeps the checkpoints outside the database and refuses inconsistent ones.
+      --audit-retention 8760h (0 never): events older than that, up to a checkpoint,
+      are archived daily to --audit-archive DIR (default audit-archive in --data)
+      with their checkpoint and removed from the database.
       Detectors watch the audit log every 10 s and raise alerts (the security page,
       GET /api/v1/alerts); --detectors F.json sets their rules over the defaults;
       --security-contacts A,B (with a mail relay) get each batch of alerts by email;
@@ -99,12 +102,14 @@ Usage:
   strongroom mfa require --roles LIST [--data DIR] [--db URL]
       Roles that must use two-step login: comma-separated, "all", or "" for none.
       A new database requires it for every role.
-  strongroom audit verify [--witness DIR,...] [--verifier KEY] [--audit-key F] [--data DIR] [--db URL]
+  strongroom audit verify [--witness DIR,...] [--verifier KEY] [--archive DIR] [--audit-key F]
+                          [--data DIR] [--db URL]
       Check the audit log: the hash chain and its head, the Merkle tree against
       every signed checkpoint (signatures checked with the verifier key: --verifier,
       else the audit key file's, else the witness's), and each witness's
       checkpoints; exit 1 naming the first bad event (or, for a log rewritten to
-      chain again, the range of events where the change lies).
+      chain again, the range of events where the change lies). --archive DIR also
+      checks the archive files up to the database's anchor.
   strongroom audit prove --event N [--data DIR] [--db URL]
       Print (JSON) an inclusion proof of event N in the oldest signed checkpoint
       that covers it.
@@ -113,6 +118,11 @@ Usage:
       key alone: no database, no data directory.
   strongroom audit key [--data DIR] [--audit-key F]
       Print the audit verifier key (serve prints it too), for verifiers.
+  strongroom audit archive [--older-than 8760h] [--to DIR] [--data DIR] [--db URL]
+      Move the events older than the online retention (default 12 months), up to a
+      checkpoint, into a file in --to (default audit-archive in --data) with that
+      checkpoint, and remove them from the database; verify goes on from there. On
+      PostgreSQL run it as the schema's owner. Run it monthly (cron).
   strongroom audit export --to FILE|tls://host:port [--format jsonl|syslog] [--ca PEM]
                           [--from-start] [--follow] [--data DIR] [--db URL]
       Send the audit log to a SIEM: JSON lines or RFC 5424 syslog, appended to a file

@@ -124,6 +124,9 @@ func serve(ctx context.Context, args []string, env Env) error {
 	fmt.Fprintf(env.Stdout, "  audit key:       %s (checks the audit log's checkpoints; keep it for verifiers)\n", checkpoints.Signer.VerifierKey())
 	go checkpoints.Run(ctx, checkpoint.DefaultInterval, checkpoint.DefaultMaxEvents)
 	go detector.Run(ctx, 10*time.Second)
+	if c.AuditRetention > 0 {
+		go archiveAudit(ctx, a, log, c.AuditRetention, c.AuditArchiveDir(), checkpoints.Signer.VerifierKey())
+	}
 	if stream != nil {
 		go stream.Run(ctx, 5*time.Second)
 	}
@@ -253,6 +256,29 @@ func disableUnused(ctx context.Context, a *app, log *slog.Logger, after time.Dur
 			log.Warn("disabling unused accounts failed", slog.String("error", err.Error()))
 		} else if len(ids) > 0 {
 			log.Info("disabled unused accounts", slog.Int("count", len(ids)))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// archiveAudit moves audit events older than retention into the archive
+// directory, at start and daily. On PostgreSQL under the least-privilege
+// roles the serving role may not delete audit rows: the failure is logged
+// and `strongroom audit archive` is run as the owner instead.
+func archiveAudit(ctx context.Context, a *app, log *slog.Logger, retention time.Duration, dir, key string) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		got, err := checkpoint.Archive(ctx, a.db, time.Now().Add(-retention), dir, key)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("archiving old audit events failed (on PostgreSQL, run strongroom audit archive as the schema owner)", slog.String("error", err.Error()))
+		case got.To > 0:
+			log.Info("archived old audit events", slog.Int64("from", got.From), slog.Int64("to", got.To), slog.String("file", got.File))
 		}
 		select {
 		case <-ctx.Done():

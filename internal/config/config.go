@@ -60,6 +60,10 @@ type Config struct {
 	// keep them: directories, or "log" for the server's log.
 	AuditKey       string
 	AuditWitnesses string
+	// AuditRetention is how long events stay in the database before serve
+	// archives them (daily) into AuditArchive; 0: never.
+	AuditRetention time.Duration
+	AuditArchive   string
 	// Detectors is a JSON file of detector rules over the defaults
 	// (internal/detect); empty: the defaults.
 	Detectors string
@@ -105,6 +109,13 @@ func Defaults(getenv func(string) string) Config {
 	c.TrustedProxies = getenv("STRONGROOM_TRUSTED_PROXY")
 	c.AuditKey = getenv("STRONGROOM_AUDIT_KEY")
 	c.AuditWitnesses = getenv("STRONGROOM_AUDIT_WITNESS")
+	c.AuditRetention = 365 * 24 * time.Hour
+	if v := getenv("STRONGROOM_AUDIT_RETENTION"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			c.AuditRetention = d
+		}
+	}
+	c.AuditArchive = getenv("STRONGROOM_AUDIT_ARCHIVE")
 	c.Detectors = getenv("STRONGROOM_DETECTORS")
 	c.SessionsPerRole = getenv("STRONGROOM_SESSIONS_PER_ROLE")
 	c.SecurityContacts = getenv("STRONGROOM_SECURITY_CONTACTS")
@@ -213,6 +224,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.RatePerAddress, "rate-per-address", c.RatePerAddress, "requests per second each client address may send on average (bursts of twice that); 0 no limit (env STRONGROOM_RATE_PER_ADDRESS)")
 	fs.IntVar(&c.RatePerAccount, "rate-per-account", c.RatePerAccount, "requests per second each logged-in account may send on average on each server (bursts of twice that); 0 no limit (env STRONGROOM_RATE_PER_ACCOUNT)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxy", c.TrustedProxies, "reverse proxies, as addresses or CIDR prefixes separated by commas, whose X-Forwarded-For names the client; default none: the connection's peer is the client (env STRONGROOM_TRUSTED_PROXY)")
+	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "how long audit events stay in the database; older ones, up to a checkpoint, are archived daily to --audit-archive with their checkpoint and removed (0: never; at least 24h) (env STRONGROOM_AUDIT_RETENTION)")
+	fs.StringVar(&c.AuditArchive, "audit-archive", c.AuditArchive, "where archived audit events go; default audit-archive in --data; keep it on other storage (env STRONGROOM_AUDIT_ARCHIVE)")
 	fs.StringVar(&c.AuditWitnesses, "audit-witness", c.AuditWitnesses, "witnesses that keep the audit log's signed checkpoints outside the database, separated by commas: directories (another disk, a mounted share) or \"log\" (the server's log, for a log shipper); default the directory audit-witness in --data (env STRONGROOM_AUDIT_WITNESS)")
 	fs.StringVar(&c.Detectors, "detectors", c.Detectors, "a JSON file of detector rules (enabled, threshold, window, severity, response) over the defaults (docs/SECURITY.md, \"Detection\") (env STRONGROOM_DETECTORS)")
 	fs.StringVar(&c.SessionsPerRole, "sessions-per-role", c.SessionsPerRole, "sessions a role's holders may have at once, e.g. admin=2,field_rep=3 (1 to 10; a user with several roles gets the smallest; others keep 10) (env STRONGROOM_SESSIONS_PER_ROLE)")
@@ -239,6 +252,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.SessionLimits(); err != nil {
 		return err
+	}
+	if c.AuditRetention != 0 && c.AuditRetention < 24*time.Hour {
+		return errors.New("--audit-retention must be 0 (never) or at least 24h")
 	}
 	if c.AlertWebhook != "" {
 		if _, err := webhook.New(c.AlertWebhook, []byte(c.AlertWebhookSecret)); err != nil {
@@ -379,4 +395,12 @@ func (c Config) Contacts() []string {
 		}
 	}
 	return out
+}
+
+// AuditArchiveDir is where archived audit events go.
+func (c Config) AuditArchiveDir() string {
+	if c.AuditArchive != "" {
+		return c.AuditArchive
+	}
+	return filepath.Join(c.DataDir, "audit-archive")
 }

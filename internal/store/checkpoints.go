@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"time"
@@ -152,4 +153,90 @@ func (db *DB) AuditHeadSeq(ctx context.Context) (int64, error) {
 	var n int64
 	err := db.read.QueryRowContext(ctx, "SELECT seq FROM audit_head WHERE id = 1").Scan(&n)
 	return n, classify("store.AuditHeadSeq", err)
+}
+
+// AnchorRow is where the log in the database starts once older events
+// are archived (migration 0040): Size events are archived, Hash is the
+// last one's chain hash, Stack the tree's compact range at Size (base64
+// hashes, largest subtree first) and Note the signed checkpoint of Size.
+type AnchorRow struct {
+	Size  int64
+	Hash  []byte
+	Stack [][]byte
+	Note  string
+	At    time.Time
+}
+
+func scanAnchor(row interface{ Scan(...any) error }) (AnchorRow, error) {
+	var a AnchorRow
+	var stack string
+	var at int64
+	err := row.Scan(&a.Size, &a.Hash, &stack, &a.Note, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return AnchorRow{}, nil
+	}
+	if err != nil {
+		return a, classify("store.AuditAnchor", err)
+	}
+	a.At = fromMicro(at)
+	for _, s := range strings.Split(stack, ",") {
+		if s == "" {
+			continue
+		}
+		h, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return a, classify("store.AuditAnchor", err)
+		}
+		a.Stack = append(a.Stack, h)
+	}
+	return a, nil
+}
+
+const anchorQuery = "SELECT size, hash, stack, note, at FROM audit_anchor WHERE id = 1"
+
+// AuditAnchor returns the anchor; a zero row if nothing was archived.
+func (tx *checkpointRows) AuditAnchor(ctx context.Context) (AnchorRow, error) {
+	return scanAnchor(tx.queryRow(ctx, anchorQuery))
+}
+
+// AuditAnchor is the anchor read outside a transaction, for verifying.
+func (db *DB) AuditAnchor(ctx context.Context) (AnchorRow, error) {
+	return scanAnchor(db.read.QueryRowContext(ctx, anchorQuery))
+}
+
+// SetAuditAnchor moves the anchor forward (the database refuses to move it
+// back).
+func (tx *checkpointRows) SetAuditAnchor(ctx context.Context, a AnchorRow) error {
+	stack := make([]string, len(a.Stack))
+	for i, h := range a.Stack {
+		stack[i] = base64.StdEncoding.EncodeToString(h)
+	}
+	_, err := tx.exec(ctx, "INSERT INTO audit_anchor (id, size, hash, stack, note, at) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size, hash = excluded.hash, stack = excluded.stack, note = excluded.note, at = excluded.at",
+		a.Size, a.Hash, strings.Join(stack, ","), a.Note, a.At.UnixMicro())
+	return classify("store.SetAuditAnchor", err)
+}
+
+// ArchivableSize is the largest checkpoint size whose last event happened
+// before cutoff (0 if none).
+func (tx *checkpointRows) ArchivableSize(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, "SELECT COALESCE(MAX(c.size), 0) FROM audit_checkpoints c JOIN audit_events e ON e.seq = c.size WHERE e.at < ?", cutoff.UnixMicro()).Scan(&n)
+	return n, classify("store.ArchivableSize", err)
+}
+
+// DeleteAuditThrough removes the events up to seq, with their subjects'
+// index rows, sealed reasons and field history (the database allows it
+// only at or below the anchor).
+func (tx *checkpointRows) DeleteAuditThrough(ctx context.Context, seq int64) error {
+	for _, q := range []string{
+		"DELETE FROM audit_subjects WHERE seq <= ?",
+		"DELETE FROM audit_reasons WHERE seq <= ?",
+		"DELETE FROM field_history WHERE event_seq <= ?",
+		"DELETE FROM audit_events WHERE seq <= ?",
+	} {
+		if _, err := tx.exec(ctx, q, seq); err != nil {
+			return classify("store.DeleteAuditThrough", err)
+		}
+	}
+	return nil
 }

@@ -180,6 +180,8 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 		"DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints",
 		"DELETE FROM audit_head",
 		"TRUNCATE audit_head",
+		"INSERT INTO audit_anchor (id, size, hash, stack, note, at) VALUES (1, 1000000, ''::bytea, '', '', 0)",
+		"TRUNCATE audit_anchor",
 		"INSERT INTO audit_head (id, seq, hash) VALUES (2, 0, ''::bytea)",
 		"DROP TABLE audit_head",
 		"DELETE FROM schema_migrations",
