@@ -11,13 +11,18 @@ import (
 )
 
 // ServiceResponder takes responses through the service, as the system:
-// ending a user's sessions, disabling the account (which ends them too; an
+// making a user's sessions prove the user again, ending them, disabling the account (which ends them too; an
 // administrator enables it again), or blocking a network for BlockFor (an
 // administrator lifts it). Each is audited there.
 type ServiceResponder struct {
 	Users    *identity.Users
 	Sessions *identity.Sessions
 	Roles    *governance.Roles
+}
+
+func (r ServiceResponder) StepUp(ctx context.Context, userID string) error {
+	_, err := r.Sessions.RequireFreshProof(ctx, authz.System(), userID)
+	return err
 }
 
 func (r ServiceResponder) EndSessions(ctx context.Context, userID string) error {

@@ -44,8 +44,8 @@ type Rule struct {
 	Window    time.Duration `json:"window"`
 	Severity  string        `json:"severity"` // low, medium, high
 	// Response is what is done automatically when it fires: "" (nothing,
-	// the default), end_sessions or lock_account (the alert's user), or
-	// block_network (the alert's network, for BlockFor). Each is audited
+	// the default), require_step_up, end_sessions or lock_account (the
+	// alert's user), or block_network (the alert's network, for BlockFor). Each is audited
 	// and an administrator can undo it.
 	Response string `json:"response,omitempty"`
 }
@@ -81,6 +81,7 @@ const (
 	RespondEndSessions = "end_sessions"
 	RespondLock        = "lock_account"
 	RespondBlock       = "block_network" // the alert's network, for BlockFor
+	RespondStepUp      = "require_step_up"
 )
 
 // BlockFor is how long block_network blocks a network.
@@ -101,9 +102,9 @@ func (c Config) Check() error {
 			return fmt.Errorf("detector %s: severity must be low, medium or high", name)
 		}
 		switch r.Response {
-		case "", RespondEndSessions, RespondLock, RespondBlock:
+		case "", RespondEndSessions, RespondLock, RespondBlock, RespondStepUp:
 		default:
-			return fmt.Errorf("detector %s: response must be empty, %s, %s or %s", name, RespondEndSessions, RespondLock, RespondBlock)
+			return fmt.Errorf("detector %s: response must be empty, %s, %s, %s or %s", name, RespondStepUp, RespondEndSessions, RespondLock, RespondBlock)
 		}
 	}
 	return nil

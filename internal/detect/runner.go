@@ -20,6 +20,7 @@ import (
 // the system (audited there; an administrator undoes it by enabling the
 // user again).
 type Responder interface {
+	StepUp(ctx context.Context, userID string) error
 	EndSessions(ctx context.Context, userID string) error
 	Lock(ctx context.Context, userID string) error
 	Block(ctx context.Context, network, reason string) error
@@ -275,6 +276,8 @@ func (r *Runner) respond(ctx context.Context, raised []store.AlertRow) {
 	for _, a := range raised {
 		var err error
 		switch {
+		case a.Response == RespondStepUp && a.UserID != "":
+			err = r.Respond.StepUp(ctx, a.UserID)
 		case a.Response == RespondEndSessions && a.UserID != "":
 			err = r.Respond.EndSessions(ctx, a.UserID)
 		case a.Response == RespondLock && a.UserID != "":

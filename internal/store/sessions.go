@@ -209,3 +209,14 @@ func (tx *sessionRows) ActiveSessions(ctx context.Context, seenSince, now time.T
 	}
 	return out, classify("store.ActiveSessions", rows.Err())
 }
+
+// MarkSessionsPending makes every session of a user owe its second factor
+// again (a detector's require_step_up response); it returns how many.
+func (tx *sessionRows) MarkSessionsPending(ctx context.Context, userID string) (int, error) {
+	res, err := tx.exec(ctx, "UPDATE sessions SET mfa_pending = 1 WHERE user_id = ?", userID)
+	if err != nil {
+		return 0, classify("store.MarkSessionsPending", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), classify("store.MarkSessionsPending", err)
+}
