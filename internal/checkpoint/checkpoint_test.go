@@ -3,6 +3,7 @@ package checkpoint_test
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -323,4 +324,22 @@ func alarms(t *testing.T, st *store.DB) string {
 		t.Fatal(err)
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestLogWitnessGetsEveryCheckpoint: a log witness holds nothing, so it is
+// given each checkpoint and never taken for a rolled-back witness.
+func TestLogWitnessGetsEveryCheckpoint(t *testing.T) {
+	f := newLogFixture(t, testkit.NewSQLite(t))
+	var out strings.Builder
+	f.cp.Witnesses = append(f.cp.Witnesses, checkpoint.Log{Logger: slog.New(slog.NewJSONHandler(&out, nil))})
+	for i, size := range []int64{3, 5, 9} {
+		f.appendEvents(t, int(size)-[]int{0, 3, 5}[i])
+		f.checkpoint(t, size)
+	}
+	if n := strings.Count(out.String(), `"audit checkpoint"`); n != 3 {
+		t.Errorf("the log got %d checkpoints, want 3:\n%s", n, out.String())
+	}
+	if a := alarms(t, f.st); a != "" {
+		t.Errorf("alarms: %s", a)
+	}
 }

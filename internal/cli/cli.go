@@ -52,7 +52,7 @@ Usage:
       The audit log is checkpointed (a signed Merkle tree head) every 60 s and every
       10,000 events; --audit-key F (default audit.key in --data, made if missing;
       the same file on every server of one database) signs, and --audit-witness
-      DIR,...|log (default DIR audit-witness in --data; put one on another disk)
+      DIR,...|log|stdout (default DIR audit-witness in --data; put one on another disk)
       keeps the checkpoints outside the database and refuses inconsistent ones.
       --audit-retention 8760h (0 never): events older than that, up to a checkpoint,
       are archived daily to --audit-archive DIR (default audit-archive in --data)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -104,7 +105,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		// warn, and users learn to click through warnings.
 		fmt.Fprintf(env.Stderr, "warning: %s is served with a self-signed certificate for localhost; give a publicly trusted one with --tls-cert and --tls-key\n", url)
 	}
-	checkpoints, err := checkpointer(ctx, c, a, log)
+	checkpoints, err := checkpointer(ctx, c, a, log, env.Stdout)
 	if err != nil {
 		return err
 	}
@@ -171,7 +172,7 @@ func detectors(c config.Config, a *app, log *slog.Logger) (*detect.Runner, error
 
 // checkpointer loads (or makes) the audit key, opens the witnesses and
 // signs a first checkpoint of what the log holds.
-func checkpointer(ctx context.Context, c config.Config, a *app, log *slog.Logger) (*checkpoint.Checkpointer, error) {
+func checkpointer(ctx context.Context, c config.Config, a *app, log *slog.Logger, stdout io.Writer) (*checkpoint.Checkpointer, error) {
 	origin := "strongroom/audit"
 	if u, err := neturl.Parse(c.Link()); err == nil && u.Host != "" {
 		origin = u.Host + "/strongroom/audit"
@@ -182,8 +183,12 @@ func checkpointer(ctx context.Context, c config.Config, a *app, log *slog.Logger
 	}
 	cp := &checkpoint.Checkpointer{DB: a.db, Signer: signer, Log: log}
 	for _, w := range c.Witnesses() {
-		if w == "log" {
+		switch w {
+		case "log":
 			cp.Witnesses = append(cp.Witnesses, checkpoint.Log{Logger: log})
+			continue
+		case "stdout": // a JSON line each, for a log shipper reading standard output
+			cp.Witnesses = append(cp.Witnesses, checkpoint.Log{Logger: slog.New(slog.NewJSONHandler(stdout, nil))})
 			continue
 		}
 		cp.Witnesses = append(cp.Witnesses, checkpoint.Dir(w))
