@@ -8,6 +8,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -58,6 +59,17 @@ func BenchmarkCustomerRead(b *testing.B) {
 						b.Fatal(err)
 					}
 					i++
+				}
+			})
+		})
+		b.Run("list-50-concurrent", func(b *testing.B) {
+			b.SetParallelism(4) // 4 × GOMAXPROCS pages at once
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					page, err := svc.Customers.ListCustomers(ctx, actor, records.CustomerQuery{Limit: 50})
+					if err != nil || len(page.Customers) != 50 {
+						b.Fatal(err)
+					}
 				}
 			})
 		})
