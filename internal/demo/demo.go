@@ -143,6 +143,12 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 		if err != nil {
 			return nil, fmt.Errorf("demo: customer %d: %w", i, err)
 		}
+		if i%25 == 3 { // a move: the change history shows the old phone
+			phone := fmt.Sprintf("+86 13%d %04d %04d", n(10), n(10000), n(10000))
+			if _, err := svc.Customers.UpdateCustomer(ctx, sys, c.ID, crm.CustomerInput{Fields: map[string]*string{crm.FieldPhone: &phone}}); err != nil {
+				return nil, fmt.Errorf("demo: customer %d: %w", i, err)
+			}
+		}
 		if i%5 == 0 {
 			if err := seedActivities(ctx, svc, c.ID, i); err != nil {
 				return nil, err
