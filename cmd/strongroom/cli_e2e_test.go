@@ -139,6 +139,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{"an unknown SIEM format", "", []string{"serve", "--siem", "x.log", "--siem-format", "cef"}, 2, "--siem-format"},
 		{"a SIEM over plain TCP", "", []string{"audit", "export", "--to", "tcp://siem.example.com:514"}, 2, "tls://host:port"},
 		{"an audit proof without an event", "", []string{"audit", "prove"}, 2, "--event"},
+		{"a key export without a recipient", "", []string{"keys", "export"}, 2, "--recipient"},
+		{"a key export to a non-age recipient", "", []string{"keys", "export", "--recipient", "ssh-ed25519 AAAA", "--data", t.TempDir()}, 1, "age recipient"},
 		{"a proof check without a key", "", []string{"audit", "check-proof"}, 2, "--verifier"},
 		{"public URL not https", "", []string{"serve", "--public-url", "http://crm.example.com"}, 2, "--public-url must be an https"},
 		{"trusted proxy not an address", "", []string{"serve", "--trusted-proxy", "10.0.0.1,proxy.example.com"}, 2, "--trusted-proxy must list addresses"},

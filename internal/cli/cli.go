@@ -127,6 +127,10 @@ Usage:
                           [--from-start] [--follow] [--data DIR] [--db URL]
       Send the audit log to a SIEM: JSON lines or RFC 5424 syslog, appended to a file
       or over TLS (RFC 5425), from where the last export to the same place stopped.
+  strongroom keys export --recipient age1...[,age1...] [--out FILE] [--data DIR] [--db URL]
+      Write the master key file encrypted with age to the recipients (ASCII-armored),
+      to keep apart from the backups, which never hold it; "age -d -i identity.txt"
+      turns it back into the key file. Audited (keys.export).
   strongroom migrate [--data DIR] [--db URL]
       Apply pending database migrations and stop (no master key needed). On
       PostgreSQL run it as the schema's owner, and serve as a role that may not
@@ -172,6 +176,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = serve(ctx, args[1:], env)
 	case "user":
 		err = user(ctx, args[1:], env)
+	case "keys":
+		err = keysCmd(ctx, args[1:], env)
 	case "audit":
 		err = auditCmd(ctx, args[1:], env)
 	case "migrate":

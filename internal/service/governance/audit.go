@@ -2,6 +2,7 @@ package governance
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -96,3 +97,15 @@ type auditStore interface {
 
 // auditStoreOf is the compiler's check that the store has every method of auditStore.
 func auditStoreOf(tx *store.Tx) auditStore { return tx }
+
+// RecordKeyExport records that the master key was exported, wrapped for
+// age recipients (strongroom keys export, as the system). The export is
+// handed out only once this is recorded.
+func (s *AuditLog) RecordKeyExport(ctx context.Context, a authz.Actor, recipients []string) error {
+	if err := core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not export the master key"); err != nil {
+		return err
+	}
+	return core.Change(ctx, s.c, auditStoreOf, func(tx auditStore) error {
+		return s.c.Record(ctx, tx, a, "keys.export", "keyring", "", nil, audit.Success, "wrapped for age recipients "+strings.Join(recipients, ", "))
+	})
+}
