@@ -31,11 +31,16 @@ type ArchiveHeader struct {
 
 const archiveFormat = "strongroom audit archive v1"
 
+// MaxArchive bounds the events one Archive moves, and so the transaction
+// that deletes them; a longer backlog takes several runs (ArchiveAll).
+const MaxArchive = 100_000
+
 // archiveStore is what archiving reads and writes.
 type archiveStore interface {
 	audit.Appender
 	AuditAnchor(ctx context.Context) (store.AnchorRow, error)
-	ArchivableSize(ctx context.Context, cutoff time.Time) (int64, error)
+	ArchivableSize(ctx context.Context, cutoff time.Time, upto int64) (int64, error)
+	LockCheckpoints(ctx context.Context) error
 	CheckpointCovering(ctx context.Context, size int64) (store.CheckpointRow, error)
 	SetAuditAnchor(ctx context.Context, a store.AnchorRow) error
 	DeleteAuditThrough(ctx context.Context, seq int64) error
@@ -69,7 +74,7 @@ func Archive(ctx context.Context, db *store.DB, cutoff time.Time, dir, verifierK
 		if anchor, err = tx.AuditAnchor(ctx); err != nil {
 			return err
 		}
-		if to, err = tx.ArchivableSize(ctx, cutoff); err != nil || to <= anchor.Size {
+		if to, err = tx.ArchivableSize(ctx, cutoff, anchor.Size+MaxArchive); err != nil || to <= anchor.Size {
 			return err
 		}
 		cp, err = tx.CheckpointCovering(ctx, to)
@@ -140,6 +145,18 @@ func Archive(ctx context.Context, db *store.DB, cutoff time.Time, dir, verifierK
 	out := Archived{From: anchor.Size + 1, To: to, File: name}
 	err = db.WithTx(ctx, func(tx *store.Tx) error {
 		s := archiveStoreOf(tx)
+		// One archiver (and no checkpointer) at a time, and only from the
+		// anchor this one started at.
+		if err := s.LockCheckpoints(ctx); err != nil {
+			return err
+		}
+		now, err := s.AuditAnchor(ctx)
+		if err != nil {
+			return err
+		}
+		if now.Size != anchor.Size {
+			return fmt.Errorf("another archive moved the anchor from %d to %d meanwhile", anchor.Size, now.Size)
+		}
 		if err := s.SetAuditAnchor(ctx, store.AnchorRow{Size: to, Hash: prev, Stack: t.compact(), Note: cp.Note, At: time.Now()}); err != nil {
 			return err
 		}
@@ -150,9 +167,24 @@ func Archive(ctx context.Context, db *store.DB, cutoff time.Time, dir, verifierK
 			Reason: fmt.Sprintf("events %d–%d archived to %s", out.From, out.To, filepath.Base(name))})
 	})
 	if err != nil {
-		return Archived{}, fmt.Errorf("archive: the file %s is written, but the events stay in the database: %w", name, err)
+		os.Remove(name) // the events stay in the database: no file claims them
+		return Archived{}, fmt.Errorf("archive: the events stay in the database: %w", err)
 	}
 	return out, nil
+}
+
+// ArchiveAll runs Archive until nothing older than cutoff is left to
+// archive, and returns the runs' results.
+func ArchiveAll(ctx context.Context, db *store.DB, cutoff time.Time, dir, verifierKey string) ([]Archived, error) {
+	var out []Archived
+	for ctx.Err() == nil {
+		got, err := Archive(ctx, db, cutoff, dir, verifierKey)
+		if err != nil || got.To == 0 {
+			return out, err
+		}
+		out = append(out, got)
+	}
+	return out, ctx.Err()
 }
 
 // openOrRead opens a signed checkpoint with the key, or (without one)
@@ -181,6 +213,9 @@ func VerifyArchive(ctx context.Context, db *store.DB, dir, verifierKey string) (
 	var t tree
 	var prev []byte
 	for _, name := range names { // the names sort by their first seq
+		if t.n >= anchor.Size {
+			break // beyond the anchor: a file whose archive did not commit
+		}
 		f, err := os.Open(name)
 		if err != nil {
 			return t.n, nil, err

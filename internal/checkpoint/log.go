@@ -83,15 +83,15 @@ func (c *Checkpointer) Checkpoint(ctx context.Context) (store.CheckpointRow, err
 			return err
 		}
 		cp = last
-		events, err := tx.ListAudit(ctx, store.AuditFilter{AfterSeq: max(last.Size-1, 0), Limit: maxPerCheckpoint + 1})
+		anchor, err := tx.AuditAnchor(ctx) // before the events: an archive holds the same lock
+		if err != nil {
+			return err
+		}
+		events, err := tx.ListAudit(ctx, store.AuditFilter{AfterSeq: max(last.Size-1, anchor.Size), Limit: maxPerCheckpoint + 1})
 		if err != nil {
 			return err
 		}
 		var prev []byte
-		anchor, err := tx.AuditAnchor(ctx)
-		if err != nil {
-			return err
-		}
 		switch {
 		case last.Size > 0 && last.Size == anchor.Size: // archived up to it: the anchor holds its hash
 			prev = anchor.Hash

@@ -276,14 +276,15 @@ func auditArchive(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer db.Close()
-	got, err := checkpoint.Archive(ctx, db, time.Now().Add(-*older), dir, key)
+	runs, err := checkpoint.ArchiveAll(ctx, db, time.Now().Add(-*older), dir, key)
+	for _, got := range runs {
+		fmt.Fprintf(env.Stdout, "archived events %d–%d to %s and removed them from the database\n", got.From, got.To, got.File)
+	}
 	if err != nil {
 		return err
 	}
-	if got.To == 0 {
+	if len(runs) == 0 {
 		fmt.Fprintln(env.Stdout, "nothing to archive: no checkpointed events are that old")
-		return nil
 	}
-	fmt.Fprintf(env.Stdout, "archived events %d–%d to %s and removed them from the database\n", got.From, got.To, got.File)
 	return nil
 }

@@ -24,6 +24,7 @@ import (
 	"strongroom.dev/strongroom/internal/detect"
 	"strongroom.dev/strongroom/internal/server"
 	"strongroom.dev/strongroom/internal/siem"
+	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/web"
 	"strongroom.dev/strongroom/internal/webhook"
 )
@@ -125,7 +126,11 @@ func serve(ctx context.Context, args []string, env Env) error {
 	fmt.Fprintf(env.Stdout, "  audit key:       %s (checks the audit log's checkpoints; keep it for verifiers)\n", checkpoints.Signer.VerifierKey())
 	go checkpoints.Run(ctx, checkpoint.DefaultInterval, checkpoint.DefaultMaxEvents)
 	go detector.Run(ctx, 10*time.Second)
-	if c.AuditRetention > 0 {
+	switch {
+	case c.AuditRetention > 0 && a.db.Engine() == store.Postgres:
+		// The serving role may not delete audit rows (least privilege).
+		log.Info("audit retention: on PostgreSQL run strongroom audit archive as the schema owner (monthly, from cron)")
+	case c.AuditRetention > 0:
 		go archiveAudit(ctx, a, log, c.AuditRetention, c.AuditArchiveDir(), checkpoints.Signer.VerifierKey())
 	}
 	if stream != nil {
@@ -271,19 +276,17 @@ func disableUnused(ctx context.Context, a *app, log *slog.Logger, after time.Dur
 }
 
 // archiveAudit moves audit events older than retention into the archive
-// directory, at start and daily. On PostgreSQL under the least-privilege
-// roles the serving role may not delete audit rows: the failure is logged
-// and `strongroom audit archive` is run as the owner instead.
+// directory (SQLite), at start and daily, MaxArchive events a transaction.
 func archiveAudit(ctx context.Context, a *app, log *slog.Logger, retention time.Duration, dir, key string) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
-		got, err := checkpoint.Archive(ctx, a.db, time.Now().Add(-retention), dir, key)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("archiving old audit events failed (on PostgreSQL, run strongroom audit archive as the schema owner)", slog.String("error", err.Error()))
-		case got.To > 0:
+		runs, err := checkpoint.ArchiveAll(ctx, a.db, time.Now().Add(-retention), dir, key)
+		for _, got := range runs {
 			log.Info("archived old audit events", slog.Int64("from", got.From), slog.Int64("to", got.To), slog.String("file", got.File))
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Warn("archiving old audit events failed", slog.String("error", err.Error()))
 		}
 		select {
 		case <-ctx.Done():

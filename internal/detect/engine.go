@@ -56,25 +56,34 @@ type State struct {
 	// PlacesSince is the last check-in place read (impossible_travel).
 	PlacesSince time.Time `json:"places_since"`
 	// Offices are networks many users log in from: network -> user ->
-	// their last successful login from it.
-	Offices map[string]map[string]time.Time `json:"offices"`
+	// their first and last successful logins from it.
+	Offices map[string]map[string]Span `json:"offices"`
+}
+
+// Span is a first and a last time.
+type Span struct {
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
 }
 
 // An office network is one from which at least officeUsers distinct
-// users logged in within officeWindow; credential_stuffing needs
-// officeFactor times as many accounts there, since a busy office's
-// morning typos come from one address.
+// users logged in within officeWindow, each first seen there at least
+// officeSettled before (so an attack's own successful logins cannot make
+// its network one); credential_stuffing needs officeFactor times as many
+// accounts there, since a busy office's morning typos come from one
+// address.
 const (
-	officeUsers  = 5
-	officeWindow = 30 * 24 * time.Hour
-	officeFactor = 3
+	officeUsers   = 5
+	officeWindow  = 30 * 24 * time.Hour
+	officeSettled = 24 * time.Hour
+	officeFactor  = 3
 )
 
 // office reports whether net is an office network at now.
 func (e *Engine) office(net string, now time.Time) bool {
 	n := 0
-	for _, last := range e.State.Offices[net] {
-		if now.Sub(last) <= officeWindow {
+	for _, s := range e.State.Offices[net] {
+		if now.Sub(s.Last) <= officeWindow && now.Sub(s.First) >= officeSettled {
 			n++
 		}
 	}
@@ -121,8 +130,14 @@ func (e *Engine) ObservePlace(p Place) []Alert {
 	}
 	u := e.user(p.UserID)
 	prev := u.LastPlace
-	u.LastPlace = &p
-	if prev == nil || !p.At.After(prev.At) || p.At.Sub(prev.At) > r.Window {
+	if prev != nil && !p.At.After(prev.At) {
+		return nil // seen already, or older than the last (read again with an overlap)
+	}
+	// Kept to about a kilometre (two decimals), and only for the rule's
+	// window (sweep): enough to measure a journey of 100 km or more.
+	kept := Place{UserID: p.UserID, At: p.At, Lat: math.Round(p.Lat*100) / 100, Lon: math.Round(p.Lon*100) / 100}
+	u.LastPlace = &kept
+	if prev == nil || p.At.Sub(prev.At) > r.Window {
 		return nil
 	}
 	km := haversineKm(prev.Lat, prev.Lon, p.Lat, p.Lon)
@@ -197,7 +212,7 @@ type Engine struct {
 
 // NewEngine starts with no history.
 func NewEngine(cfg Config) *Engine {
-	return &Engine{Config: cfg, State: State{Users: map[string]*UserState{}, Networks: map[string]*Window{}, Denied: map[string]*Window{}, Cooldown: map[string]time.Time{}, Offices: map[string]map[string]time.Time{}}}
+	return &Engine{Config: cfg, State: State{Users: map[string]*UserState{}, Networks: map[string]*Window{}, Denied: map[string]*Window{}, Cooldown: map[string]time.Time{}, Offices: map[string]map[string]Span{}}}
 }
 
 // Restore sets the state (as saved), filling anything missing.
@@ -215,7 +230,7 @@ func (e *Engine) Restore(s State) {
 		s.Cooldown = map[string]time.Time{}
 	}
 	if s.Offices == nil {
-		s.Offices = map[string]map[string]time.Time{}
+		s.Offices = map[string]map[string]Span{}
 	}
 	e.State = s
 }
@@ -364,9 +379,14 @@ func (e *Engine) login(ev audit.Event, at time.Time, net string) []Alert {
 	if ev.IP != "" {
 		u.Networks[net] = at
 		if e.State.Offices[net] == nil {
-			e.State.Offices[net] = map[string]time.Time{}
+			e.State.Offices[net] = map[string]Span{}
 		}
-		e.State.Offices[net][ev.ObjectID] = at
+		s, seen := e.State.Offices[net][ev.ObjectID]
+		if !seen {
+			s.First = at
+		}
+		s.Last = at
+		e.State.Offices[net][ev.ObjectID] = s
 	}
 	return out
 }
@@ -507,8 +527,8 @@ func (e *Engine) sweep(now time.Time) {
 		}
 	}
 	for net, users := range e.State.Offices {
-		for id, last := range users {
-			if now.Sub(last) > officeWindow {
+		for id, s := range users {
+			if now.Sub(s.Last) > officeWindow {
 				delete(users, id)
 			}
 		}
@@ -516,7 +536,11 @@ func (e *Engine) sweep(now time.Time) {
 			delete(e.State.Offices, net)
 		}
 	}
+	travel := e.Config[ImpossibleTravel].Window
 	for _, u := range e.State.Users {
+		if u.LastPlace != nil && now.Sub(u.LastPlace.At) > travel {
+			u.LastPlace = nil // a rep's place is kept no longer than the rule needs it
+		}
 		u.Failed.prune(now, longest)
 		u.Exported.prune(now, longest)
 		if !u.Hour.IsZero() && now.Sub(u.Hour) >= time.Hour {

@@ -46,6 +46,10 @@ var privilegedRoles = []authz.Role{authz.RoleAdmin, authz.RoleAuditor}
 // batch is how many events one Step reads.
 const batch = 5000
 
+// placesOverlap is how far back each read of check-in places reaches
+// before the last one read.
+const placesOverlap = 5 * time.Minute
+
 // Runner feeds the audit log to an Engine as it grows, stores the alerts
 // (each recorded in the log as alert.raise) and takes their responses.
 // Several servers may run one each: a lock lets one at a time read, and
@@ -99,9 +103,14 @@ func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 	// the first step only loads the engine.
 	var places []Place
 	if r.Places != nil && r.engine != nil {
+		// With an overlap: a check-in's time is its server's clock when it
+		// began, so one committed late may be older than the last read.
 		var err error
-		if places, err = r.Places.CheckInPlaces(ctx, r.engine.State.PlacesSince); err != nil {
-			return nil, false, err
+		if places, err = r.Places.CheckInPlaces(ctx, r.engine.State.PlacesSince.Add(-placesOverlap)); err != nil {
+			places = nil // the other detectors go on; the places are read next time
+			if r.Log != nil {
+				r.Log.Warn("detect: reading check-in places failed", slog.String("error", err.Error()))
+			}
 		}
 	}
 	err := r.DB.WithTx(ctx, func(t *store.Tx) error {
@@ -163,14 +172,13 @@ func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 			}
 			cursor = ev.Seq
 		}
-		for _, p := range places {
-			if !p.At.After(engine.State.PlacesSince) {
-				continue // another server's engine saw it
-			}
+		for _, p := range places { // one seen already is ignored by ObservePlace
 			if err := raise(engine.ObservePlace(p)); err != nil {
 				return err
 			}
-			engine.State.PlacesSince = p.At
+			if p.At.After(engine.State.PlacesSince) {
+				engine.State.PlacesSince = p.At
+			}
 		}
 		state, err = encodeState(engine.State)
 		if err != nil {

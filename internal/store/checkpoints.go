@@ -211,16 +211,22 @@ func (tx *checkpointRows) SetAuditAnchor(ctx context.Context, a AnchorRow) error
 	for i, h := range a.Stack {
 		stack[i] = base64.StdEncoding.EncodeToString(h)
 	}
-	_, err := tx.exec(ctx, "INSERT INTO audit_anchor (id, size, hash, stack, note, at) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size, hash = excluded.hash, stack = excluded.stack, note = excluded.note, at = excluded.at",
-		a.Size, a.Hash, strings.Join(stack, ","), a.Note, a.At.UnixMicro())
+	res, err := tx.exec(ctx, "UPDATE audit_anchor SET size = ?, hash = ?, stack = ?, note = ?, at = ? WHERE id = 1", a.Size, a.Hash, strings.Join(stack, ","), a.Note, a.At.UnixMicro())
+	if err != nil {
+		return classify("store.SetAuditAnchor", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return classify("store.SetAuditAnchor", err)
+	}
+	_, err = tx.exec(ctx, "INSERT INTO audit_anchor (id, size, hash, stack, note, at) VALUES (1, ?, ?, ?, ?, ?)", a.Size, a.Hash, strings.Join(stack, ","), a.Note, a.At.UnixMicro())
 	return classify("store.SetAuditAnchor", err)
 }
 
-// ArchivableSize is the largest checkpoint size whose last event happened
-// before cutoff (0 if none).
-func (tx *checkpointRows) ArchivableSize(ctx context.Context, cutoff time.Time) (int64, error) {
+// ArchivableSize is the largest checkpoint size, at most upto, whose last
+// event happened before cutoff (0 if none).
+func (tx *checkpointRows) ArchivableSize(ctx context.Context, cutoff time.Time, upto int64) (int64, error) {
 	var n int64
-	err := tx.queryRow(ctx, "SELECT COALESCE(MAX(c.size), 0) FROM audit_checkpoints c JOIN audit_events e ON e.seq = c.size WHERE e.at < ?", cutoff.UnixMicro()).Scan(&n)
+	err := tx.queryRow(ctx, "SELECT COALESCE(MAX(c.size), 0) FROM audit_checkpoints c JOIN audit_events e ON e.seq = c.size WHERE e.at < ? AND c.size <= ?", cutoff.UnixMicro(), upto).Scan(&n)
 	return n, classify("store.ArchivableSize", err)
 }
 
