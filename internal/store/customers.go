@@ -195,16 +195,27 @@ func (tx *customerRows) ExistingCustomerIndexes(ctx context.Context, column, own
 		return nil, classify("store.ExistingCustomerIndexes", fmt.Errorf("no index column %q", column))
 	}
 	found := map[string]bool{}
-	for start := 0; start < len(values); start += 500 {
-		part := values[start:min(start+500, len(values))]
-		args := make([]any, 0, len(part)+1)
-		for _, v := range part {
-			args = append(args, v)
-		}
+	// SQLite takes the values as a list of parameters, 500 at a time;
+	// PostgreSQL as one bytea array, 10,000 at a time (a statement with
+	// fewer parameters to bind and plan).
+	chunk := 500
+	if tx.db.engine == Postgres {
+		chunk = 10_000
+	}
+	for start := 0; start < len(values); start += chunk {
+		part := values[start:min(start+chunk, len(values))]
 		// The owner is compared here, not in SQL: given both, an engine may
 		// walk the owner's index (every customer they own) instead of the
 		// blind index's few rows.
-		q := "SELECT " + column + ", COALESCE(owner_id, '') FROM customers WHERE " + column + " IN (" + placeholders(len(part)) + ")"
+		q := "SELECT " + column + ", COALESCE(owner_id, '') FROM customers WHERE " + column + " = ANY(?)"
+		args := []any{part}
+		if tx.db.engine != Postgres {
+			q = "SELECT " + column + ", COALESCE(owner_id, '') FROM customers WHERE " + column + " IN (" + placeholders(len(part)) + ")"
+			args = make([]any, 0, len(part))
+			for _, v := range part {
+				args = append(args, v)
+			}
+		}
 		rows, err := tx.query(ctx, q, args...)
 		if err != nil {
 			return nil, classify("store.ExistingCustomerIndexes", err)
