@@ -58,7 +58,7 @@ func BenchmarkAppendWithCheckpoints(b *testing.B) {
 					go func() {
 						signed := int64(0)
 						for ctx.Err() == nil {
-							if head, _ := st.AuditHeadSeq(ctx); head-signed >= checkpoint.DefaultMaxEvents {
+							if head, _ := st.AuditHead(ctx); head.Seq-signed >= checkpoint.DefaultMaxEvents {
 								if last, err := cp.Checkpoint(ctx); err == nil {
 									signed = last.Size
 									checkpoints.Add(1)

@@ -289,7 +289,7 @@ func (c *Checkpointer) Run(ctx context.Context, interval time.Duration, maxEvent
 
 // waiting counts the events after the latest checkpoint.
 func (c *Checkpointer) waiting(ctx context.Context) (int64, error) {
-	head, err := c.DB.AuditHeadSeq(ctx)
+	head, err := c.DB.AuditHead(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -298,5 +298,5 @@ func (c *Checkpointer) waiting(ctx context.Context) (int64, error) {
 		last, err = logStoreOf(t).LatestCheckpoint(ctx)
 		return err
 	})
-	return head - last.Size, err
+	return head.Seq - last.Size, err
 }

@@ -155,13 +155,7 @@ func verify(ctx context.Context, db *store.DB, verifierKey string, witnesses []D
 	}
 	var dbCps []Checkpoint
 	for _, row := range checkpoints {
-		var c Checkpoint
-		var err error
-		if verifierKey == "" { // the note's text is still compared with its row
-			c, err = unverified(row.Note)
-		} else {
-			c, err = Open(row.Note, verifierKey)
-		}
+		c, err := openOrRead(row.Note, verifierKey) // without a key, the note's text is still compared with its row
 		if err != nil {
 			return rep, &audit.Problem{Seq: 1, Reason: fmt.Sprintf("the checkpoint of %d events in the database: %v", row.Size, err)}, nil
 		}

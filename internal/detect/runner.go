@@ -158,7 +158,7 @@ func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 				// Only what happened lately is acted on and sent: a first
 				// run over an old log, or a long backlog, raises its alerts
 				// quietly.
-				if now.Sub(a.At) <= max(windowOf(r.Config, a.Rule), time.Hour) {
+				if now.Sub(a.At) <= max(r.Config[a.Rule].Window, time.Hour) {
 					fresh = append(fresh, row)
 				}
 				record = append(record, audit.Event{ActorID: authz.SystemUserID, Action: "alert.raise", ObjectType: "alert", ObjectID: row.ID, Outcome: audit.Success,
@@ -199,9 +199,6 @@ func (r *Runner) Step(ctx context.Context) ([]store.AlertRow, bool, error) {
 	r.post(ctx, fresh)
 	return raised, more, nil
 }
-
-// windowOf is a rule's window (0 for an unknown rule).
-func windowOf(cfg Config, rule string) time.Duration { return cfg[rule].Window }
 
 // Hook sends a signed event (webhook.Sender).
 type Hook interface {

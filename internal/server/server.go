@@ -14,7 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"strongroom.dev/strongroom/internal/authn"
@@ -248,21 +248,22 @@ func refuseBlocked(log *slog.Logger, refuse refuseFunc, src BlockSource, every t
 	if every <= 0 {
 		every = 5 * time.Second
 	}
-	var (
-		mu      sync.Mutex
-		blocks  map[netip.Prefix]time.Time
-		loaded  time.Time
-		loading bool
-	)
+	// The list in hand and when it was read; a request only loads them.
+	// The request that finds the list stale (and wins the flag) reads it
+	// again; the others go on with the one in hand.
+	type list struct {
+		blocks map[netip.Prefix]time.Time
+		loaded time.Time
+	}
+	var held atomic.Pointer[list]
+	held.Store(&list{})
+	var loading atomic.Bool
 	current := func(ctx context.Context, now time.Time) map[netip.Prefix]time.Time {
-		mu.Lock()
-		if loading || now.Sub(loaded) < every {
-			b := blocks
-			mu.Unlock()
-			return b
+		l := held.Load()
+		if now.Sub(l.loaded) < every || !loading.CompareAndSwap(false, true) {
+			return l.blocks
 		}
-		loading = true
-		mu.Unlock()
+		defer loading.Store(false)
 		var fresh map[netip.Prefix]time.Time
 		var err error
 		func() {
@@ -275,15 +276,12 @@ func refuseBlocked(log *slog.Logger, refuse refuseFunc, src BlockSource, every t
 			defer cancel()
 			fresh, err = src.ActiveBlocks(rctx)
 		}()
-		mu.Lock()
-		defer mu.Unlock()
-		loading, loaded = false, now // after a failure too: the next try waits its turn
-		if err != nil {
+		if err != nil { // the next try waits its turn too
 			log.Warn("reading the blocked networks failed; keeping the last list", slog.String("error", err.Error()))
-			return blocks
+			fresh = l.blocks
 		}
-		blocks = fresh
-		return blocks
+		held.Store(&list{blocks: fresh, loaded: now})
+		return fresh
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()

@@ -148,13 +148,6 @@ func (db *DB) AuditCheckpoints(ctx context.Context) ([]CheckpointRow, error) {
 	return out, classify("store.AuditCheckpoints", rows.Err())
 }
 
-// AuditHeadSeq is the seq of the last event (the head), read without a lock.
-func (db *DB) AuditHeadSeq(ctx context.Context) (int64, error) {
-	var n int64
-	err := db.read.QueryRowContext(ctx, "SELECT seq FROM audit_head WHERE id = 1").Scan(&n)
-	return n, classify("store.AuditHeadSeq", err)
-}
-
 // AnchorRow is where the log in the database starts once older events
 // are archived (migration 0040): Size events are archived, Hash is the
 // last one's chain hash, Stack the tree's compact range at Size (base64

@@ -207,15 +207,14 @@ func (tx *customerRows) ExistingCustomerIndexes(ctx context.Context, column, own
 		// The owner is compared here, not in SQL: given both, an engine may
 		// walk the owner's index (every customer they own) instead of the
 		// blind index's few rows.
-		q := "SELECT " + column + ", COALESCE(owner_id, '') FROM customers WHERE " + column + " = ANY(?)"
-		args := []any{part}
+		cond, args := column+" = ANY(?)", []any{part}
 		if tx.db.engine != Postgres {
-			q = "SELECT " + column + ", COALESCE(owner_id, '') FROM customers WHERE " + column + " IN (" + placeholders(len(part)) + ")"
-			args = make([]any, 0, len(part))
+			cond, args = column+" IN ("+placeholders(len(part))+")", make([]any, 0, len(part))
 			for _, v := range part {
 				args = append(args, v)
 			}
 		}
+		q := "SELECT " + column + ", COALESCE(owner_id, '') FROM customers WHERE " + cond
 		rows, err := tx.query(ctx, q, args...)
 		if err != nil {
 			return nil, classify("store.ExistingCustomerIndexes", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -46,22 +47,31 @@ func (tx *sessionRows) InsertSession(ctx context.Context, s SessionRow) error {
 
 // UserSessions returns a user's sessions, most recently active first.
 func (tx *sessionRows) UserSessions(ctx context.Context, userID string) ([]SessionRow, error) {
-	rows, err := tx.query(ctx, "SELECT id, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC", userID)
-	if err != nil {
-		return nil, classify("store.UserSessions", err)
-	}
-	defer rows.Close()
-	var out []SessionRow
-	for rows.Next() {
-		var s SessionRow
-		var created, seen, expires int64
-		if err := rows.Scan(&s.ID, &s.UserID, &s.TokenKey, &created, &seen, &expires, &s.AgentCT, &s.IPCT); err != nil {
-			return nil, classify("store.UserSessions", err)
+	return scanSessions("store.UserSessions")(tx.query(ctx, "SELECT "+sessionListColumns+" FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC", userID))
+}
+
+// sessionListColumns are what scanSessions reads.
+const sessionListColumns = "id, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct"
+
+// scanSessions reads the rows of a query for sessionListColumns.
+func scanSessions(op string) func(*sql.Rows, error) ([]SessionRow, error) {
+	return func(rows *sql.Rows, err error) ([]SessionRow, error) {
+		if err != nil {
+			return nil, classify(op, err)
 		}
-		s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicro(created), fromMicro(seen), fromMicro(expires)
-		out = append(out, s)
+		defer rows.Close()
+		var out []SessionRow
+		for rows.Next() {
+			var s SessionRow
+			var created, seen, expires int64
+			if err := rows.Scan(&s.ID, &s.UserID, &s.TokenKey, &created, &seen, &expires, &s.AgentCT, &s.IPCT); err != nil {
+				return nil, classify(op, err)
+			}
+			s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicro(created), fromMicro(seen), fromMicro(expires)
+			out = append(out, s)
+		}
+		return out, classify(op, rows.Err())
 	}
-	return out, classify("store.UserSessions", rows.Err())
 }
 
 // AuthEpoch reads the counter that every change to what
@@ -192,22 +202,7 @@ type sessionRows struct{ *conn }
 // ActiveSessions returns the sessions seen since seenSince that have not
 // expired by now, most recently seen first (at most 500).
 func (tx *sessionRows) ActiveSessions(ctx context.Context, seenSince, now time.Time) ([]SessionRow, error) {
-	rows, err := tx.query(ctx, "SELECT id, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct FROM sessions WHERE last_seen_at >= ? AND expires_at > ? ORDER BY last_seen_at DESC LIMIT 500", seenSince.UnixMicro(), now.UnixMicro())
-	if err != nil {
-		return nil, classify("store.ActiveSessions", err)
-	}
-	defer rows.Close()
-	var out []SessionRow
-	for rows.Next() {
-		var s SessionRow
-		var created, seen, expires int64
-		if err := rows.Scan(&s.ID, &s.UserID, &s.TokenKey, &created, &seen, &expires, &s.AgentCT, &s.IPCT); err != nil {
-			return nil, classify("store.ActiveSessions", err)
-		}
-		s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicro(created), fromMicro(seen), fromMicro(expires)
-		out = append(out, s)
-	}
-	return out, classify("store.ActiveSessions", rows.Err())
+	return scanSessions("store.ActiveSessions")(tx.query(ctx, "SELECT "+sessionListColumns+" FROM sessions WHERE last_seen_at >= ? AND expires_at > ? ORDER BY last_seen_at DESC LIMIT 500", seenSince.UnixMicro(), now.UnixMicro()))
 }
 
 // MarkSessionsPending makes every session of a user owe its second factor

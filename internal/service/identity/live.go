@@ -9,6 +9,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -55,26 +56,35 @@ func (s *Sessions) ActiveSessions(ctx context.Context, a authz.Actor) ([]ActiveS
 		if err != nil {
 			return err
 		}
-		users := map[string]store.UserRow{}
+		// Each user is read and opened once, however many sessions they have.
+		type opened struct {
+			row   store.UserRow
+			email string
+			key   keyring.DataKey
+		}
+		users := map[string]*opened{}
 		for _, r := range rows {
-			u, ok := users[r.UserID]
+			o, ok := users[r.UserID]
 			if !ok {
-				if u, err = tx.UserByID(ctx, r.UserID); errs.Is(err, errs.NotExist) {
+				u, err := tx.UserByID(ctx, r.UserID)
+				if errs.Is(err, errs.NotExist) {
 					continue
 				} else if err != nil {
 					return err
 				}
-				users[r.UserID] = u
+				user, err := s.c.OpenUser(u)
+				if err != nil {
+					return err
+				}
+				key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
+				if err != nil {
+					return errs.Wrap(errs.Internal, "service.ActiveSessions", "", err)
+				}
+				o = &opened{row: u, email: user.Email, key: key}
+				users[r.UserID] = o
 			}
-			user, err := s.c.OpenUser(u)
-			if err != nil {
-				return err
-			}
-			key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
-			if err != nil {
-				return errs.Wrap(errs.Internal, "service.ActiveSessions", "", err)
-			}
-			as := ActiveSession{ID: r.ID, UserID: u.ID, Email: user.Email, Role: u.Role, Disabled: u.Disabled, CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, Current: r.ID == a.SessionID}
+			u, key := o.row, o.key
+			as := ActiveSession{ID: r.ID, UserID: u.ID, Email: o.email, Role: u.Role, Disabled: u.Disabled, CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, Current: r.ID == a.SessionID}
 			if as.Agent, err = fieldcrypt.Open(key, sessionPlace(r.ID, "agent_ct"), r.AgentCT); err != nil {
 				return errs.Wrap(errs.Internal, "service.ActiveSessions", "", err)
 			}

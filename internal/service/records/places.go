@@ -39,9 +39,9 @@ func (s *Visits) CheckInPlaces(ctx context.Context, a authz.Actor, since time.Ti
 	}
 	out := make([]Place, 0, len(rows))
 	for _, r := range rows {
-		_, repKey, err := s.visitKeys(r)
+		repKey, err := s.c.Keys.OpenDataKey(r.RepID, r.RepKey)
 		if err != nil {
-			return nil, err
+			return nil, errs.Wrap(errs.Internal, "service.CheckInPlaces", "", err)
 		}
 		v, err := fieldcrypt.Open(repKey, visitPlace(r.ID, "checkin_loc_ct"), r.CheckinLocCT)
 		if err != nil {
