@@ -77,3 +77,43 @@ func parseText(text string) (Checkpoint, error) {
 	copy(c.Root[:], root)
 	return c, nil
 }
+
+// statementPrefix begins every other statement the audit key signs (a
+// backup's manifest, an erasure): no checkpoint's text starts with it, so
+// no signed statement can be taken for a checkpoint, nor one kind of
+// statement for another (each names its kind on the first line).
+const statementPrefix = "strongroom-statement "
+
+// SignStatement signs a statement of kind (one word) with body as a
+// signed note: the first line "strongroom-statement <kind>", then body.
+func (s *Signer) SignStatement(kind, body string) (string, error) {
+	if kind == "" || strings.ContainsAny(kind, " \n") {
+		return "", fmt.Errorf("checkpoint: a statement's kind is one word")
+	}
+	if !strings.HasSuffix(body, "\n") {
+		body += "\n"
+	}
+	b, err := note.Sign(&note.Note{Text: statementPrefix + kind + "\n" + body}, s.signer)
+	if err != nil {
+		return "", fmt.Errorf("checkpoint: sign: %w", err)
+	}
+	return string(b), nil
+}
+
+// OpenStatement checks a signed statement of kind against verifierKey and
+// returns its body.
+func OpenStatement(signed []byte, kind, verifierKey string) (string, error) {
+	v, err := note.NewVerifier(verifierKey)
+	if err != nil {
+		return "", fmt.Errorf("the verifier key is not a signed-note key: %v", err)
+	}
+	n, err := note.Open(signed, note.VerifierList(v))
+	if err != nil {
+		return "", fmt.Errorf("not signed by the key %s: %v", verifierKey, err)
+	}
+	head := statementPrefix + kind + "\n"
+	if !strings.HasPrefix(n.Text, head) {
+		return "", fmt.Errorf("not a signed %s", kind)
+	}
+	return strings.TrimPrefix(n.Text, head), nil
+}

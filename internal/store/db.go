@@ -99,6 +99,26 @@ func (c *stmtCache) close() {
 // Open opens dsn (a postgres:// URL, or a SQLite file path) and applies
 // pending migrations.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	db, err := openPools(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx, migrationFiles); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if db.engine == SQLite {
+		if err := db.stmts.prepare(ctx, db.write); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+// openPools opens dsn's connection pools and checks that the database
+// answers.
+func openPools(ctx context.Context, dsn string) (*DB, error) {
 	db := &DB{}
 	var err error
 	if IsPostgresDSN(dsn) {
@@ -128,16 +148,6 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", db.engine, err)
-	}
-	if err := db.migrate(ctx, migrationFiles); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if db.engine == SQLite {
-		if err := db.stmts.prepare(ctx, db.write); err != nil {
-			db.Close()
-			return nil, err
-		}
 	}
 	return db, nil
 }
@@ -234,6 +244,7 @@ type Tx struct {
 	activityRows
 	alertRows
 	auditRows
+	backupRows
 	blockRows
 	checkpointRows
 	companyRows
@@ -269,7 +280,7 @@ type conn struct {
 
 func newTx(c *conn) *Tx {
 	return &Tx{conn: c,
-		accessRows: accessRows{c}, activityRows: activityRows{c}, alertRows: alertRows{c}, auditRows: auditRows{c}, blockRows: blockRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c},
+		accessRows: accessRows{c}, activityRows: activityRows{c}, alertRows: alertRows{c}, auditRows: auditRows{c}, backupRows: backupRows{c}, blockRows: blockRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c},
 		customerRows: customerRows{c}, dealRows: dealRows{c}, historyRows: historyRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
 		lockoutRows: lockoutRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
 		reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, teamRows: teamRows{c},

@@ -19,11 +19,18 @@ func (tx *keyRows) SubjectKey(ctx context.Context, subject string) ([]byte, erro
 	return wrapped, classify("store.SubjectKey", err)
 }
 
-// DeleteSubjectKey destroys a subject's data key: every value sealed under
-// it becomes unreadable (crypto-shredding).
-func (tx *keyRows) DeleteSubjectKey(ctx context.Context, subject string) error {
-	_, err := tx.exec(ctx, "DELETE FROM subject_keys WHERE subject_id = ?", subject)
-	return classify("store.DeleteSubjectKey", err)
+// ShredSubject destroys a subject's data key, so that every value sealed
+// under it becomes unreadable (crypto-shredding), and writes the erasure
+// ledger's entry (the id, what it was, when: no personal data), from which
+// a restore of an older backup erases the subject again. kind is
+// "customer" or "company".
+func (tx *keyRows) ShredSubject(ctx context.Context, subject, kind string, at time.Time) error {
+	if _, err := tx.exec(ctx, "DELETE FROM subject_keys WHERE subject_id = ?", subject); err != nil {
+		return classify("store.ShredSubject", err)
+	}
+	_, err := tx.exec(ctx, "INSERT INTO erasure_ledger (subject_id, kind, erased_at) VALUES (?, ?, ?) ON CONFLICT (subject_id) DO NOTHING",
+		subject, kind, at.UnixMicro())
+	return classify("store.ShredSubject", err)
 }
 
 // Meta returns a value from the meta table.

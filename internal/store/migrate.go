@@ -189,7 +189,10 @@ func knownPlaceholders() string {
 // migration in fsys that is not yet recorded in schema_migrations. The whole
 // set is checked before anything runs. On PostgreSQL an advisory lock keeps
 // several starting servers from racing.
-func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
+func (db *DB) migrate(ctx context.Context, fsys fs.FS) error { return db.migrateTo(ctx, fsys, 0) }
+
+// migrateTo is migrate up to version upTo only (0: all).
+func (db *DB) migrateTo(ctx context.Context, fsys fs.FS, upTo int) error {
 	plan, err := loadMigrations(fsys, db.engine)
 	if err != nil {
 		return err
@@ -219,6 +222,9 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 		}
 	}
 	for _, m := range plan {
+		if upTo > 0 && m.version > upTo {
+			break
+		}
 		if applied[m.version] {
 			continue
 		}

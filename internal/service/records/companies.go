@@ -210,7 +210,7 @@ func (s *Companies) DeleteCompany(ctx context.Context, a authz.Actor, id string)
 		if err := tx.DeleteCompany(ctx, id); err != nil {
 			return err
 		}
-		if err := tx.DeleteSubjectKey(ctx, id); err != nil {
+		if err := tx.ShredSubject(ctx, id, "company", s.c.Now()); err != nil {
 			return err
 		}
 		return s.c.Record(ctx, tx, a, "company.delete", "company", id, nil, audit.Success, "data key destroyed")
@@ -339,7 +339,7 @@ type companyStore interface {
 	companyReader
 	CompanyCustomers(ctx context.Context, companyID string, limit int) ([]store.CustomerRow, error)
 	DeleteCompany(ctx context.Context, id string) error
-	DeleteSubjectKey(ctx context.Context, subject string) error
+	ShredSubject(ctx context.Context, subject, kind string, at time.Time) error
 	InsertCompany(ctx context.Context, c store.CompanyRow) error
 	InsertSubjectKey(ctx context.Context, subject string, wrapped []byte, kekTerm uint32, now time.Time) error
 	ListCompanies(ctx context.Context, f store.CompanyFilter) ([]store.CompanyRow, error)

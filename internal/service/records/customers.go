@@ -229,7 +229,7 @@ func (s *Customers) DeleteCustomer(ctx context.Context, a authz.Actor, id string
 		if err := tx.DeleteCustomer(ctx, id); err != nil {
 			return err
 		}
-		if err := tx.DeleteSubjectKey(ctx, id); err != nil {
+		if err := tx.ShredSubject(ctx, id, "customer", s.c.Now()); err != nil {
 			return err
 		}
 		return s.c.Record(ctx, tx, a, "customer.delete", "customer", id, nil, audit.Success, "data key destroyed")
@@ -451,7 +451,7 @@ type customerStore interface {
 	companyReader
 	ownerReader
 	DeleteCustomer(ctx context.Context, id string) error
-	DeleteSubjectKey(ctx context.Context, subject string) error
+	ShredSubject(ctx context.Context, subject, kind string, at time.Time) error
 	InsertCustomer(ctx context.Context, c store.CustomerRow) error
 	InsertSubjectKey(ctx context.Context, subject string, wrapped []byte, kekTerm uint32, now time.Time) error
 	ListCustomers(ctx context.Context, f store.CustomerFilter) ([]store.CustomerRow, error)
