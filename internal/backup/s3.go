@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,34 +94,57 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, retain time.Time)
 	return err
 }
 
+// Get reads the first version stored under key. A backup's objects are
+// written once, so the first version is the real one: a later version
+// (an overwrite) or a delete marker, which a thief with the credential
+// could add even under Object Lock, changes nothing a restore reads.
 func (s *S3) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	o, err := s.client.GetObject(ctx, s.bucket, s.prefix+key, minio.GetObjectOptions{})
+	versions, err := s.versions(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := o.Stat(); err != nil {
-		o.Close()
-		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
-			return nil, fmt.Errorf("%s: %w", key, ErrNotFound)
-		}
+	if len(versions) == 0 {
+		return nil, fmt.Errorf("%s: %w", key, ErrNotFound)
+	}
+	first := versions[0]
+	o, err := s.client.GetObject(ctx, s.bucket, s.prefix+key, minio.GetObjectOptions{VersionID: first.VersionID})
+	if err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
-func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
-	var keys []string
-	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true}) {
+// versions lists key's stored versions (not delete markers), oldest first.
+func (s *S3) versions(ctx context.Context, key string) ([]minio.ObjectInfo, error) {
+	var out []minio.ObjectInfo
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + key, WithVersions: true}) {
 		if o.Err != nil {
 			return nil, o.Err
 		}
-		keys = append(keys, strings.TrimPrefix(o.Key, s.prefix))
+		if o.Key == s.prefix+key && !o.IsDeleteMarker {
+			out = append(out, o)
+		}
 	}
-	return keys, nil // S3 lists in key order
+	slices.SortStableFunc(out, func(a, b minio.ObjectInfo) int { return a.LastModified.Compare(b.LastModified) })
+	return out, nil
 }
 
-func (s *S3) Delete(ctx context.Context, key string) error {
-	return s.client.RemoveObject(ctx, s.bucket, s.prefix+key, minio.RemoveObjectOptions{})
+// List returns the keys under prefix that hold a stored version, so that
+// a delete marker does not hide a backup.
+func (s *S3) List(ctx context.Context, prefix string) ([]string, error) {
+	seen := map[string]bool{}
+	var keys []string
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true, WithVersions: true}) {
+		if o.Err != nil {
+			return nil, o.Err
+		}
+		if k := strings.TrimPrefix(o.Key, s.prefix); !o.IsDeleteMarker && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys, nil
 }
 
 // Retention reports an object's Object Lock mode and date ("" if none).
@@ -139,20 +163,19 @@ func (s *S3) Retention(ctx context.Context, key string) (string, time.Time, erro
 	return m, t, nil
 }
 
-// DeleteVersions tries to remove every stored version of key, as a thief
-// with the credential would; with Object Lock it fails.
-func (s *S3) DeleteVersions(ctx context.Context, key string) error {
-	var errsOut []error
-	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + key, WithVersions: true}) {
-		if o.Err != nil {
-			return o.Err
-		}
-		if o.Key != s.prefix+key {
-			continue
-		}
-		if err := s.client.RemoveObject(ctx, s.bucket, o.Key, minio.RemoveObjectOptions{VersionID: o.VersionID}); err != nil {
-			errsOut = append(errsOut, err)
+// Delete removes every stored version of key (pruning a target without
+// Object Lock). Under Object Lock it fails until the lock expires, for
+// the server's credential and a thief's alike.
+func (s *S3) Delete(ctx context.Context, key string) error {
+	versions, err := s.versions(ctx, key)
+	if err != nil {
+		return err
+	}
+	var failed []error
+	for _, v := range versions {
+		if err := s.client.RemoveObject(ctx, s.bucket, s.prefix+key, minio.RemoveObjectOptions{VersionID: v.VersionID}); err != nil {
+			failed = append(failed, err)
 		}
 	}
-	return errors.Join(errsOut...)
+	return errors.Join(failed...)
 }
