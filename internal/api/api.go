@@ -39,6 +39,7 @@ type Handler struct {
 	roles      *rolesAPI
 	approvals  *approvalsAPI
 	audit      *auditAPI
+	backups    *backupsAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -63,7 +64,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, log: log,
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
-		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}}
+		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -154,6 +155,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/blocks", h.authed(h.roles.createBlock))
 	mux.Handle("DELETE /api/v1/blocks", h.authed(h.roles.deleteBlock))
 	mux.Handle("PATCH /api/v1/alerts/{id}", h.authed(h.audit.setAlertStatus))
+	mux.Handle("GET /api/v1/backups", h.authed(h.backups.listBackups))
+	mux.Handle("POST /api/v1/backups", h.authed(h.backups.startBackup))
 	mux.Handle("POST /api/v1/password-resets", h.public(h.users.requestPasswordReset))
 	mux.Handle("POST /api/v1/password-resets/complete", h.public(h.users.completePasswordReset))
 	mux.Handle("POST /api/v1/invitations", h.authed(h.users.inviteUser))

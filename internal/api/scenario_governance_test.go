@@ -4,16 +4,46 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
+
+	"filippo.io/age"
 
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/backup"
+	"strongroom.dev/strongroom/internal/checkpoint"
 	"strongroom.dev/strongroom/internal/detect"
 	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 // Governance: users, teams, roles, approvals, break-glass, access
 // reviews, the audit log and the security policy.
+
+// attachBackups makes the service's backups real, as serve does: a
+// runner backing up the fixture's database to a directory daily, signed
+// with an audit key and encrypted to a drill identity.
+func attachBackups(t *testing.T, r *runner) {
+	signer, _, err := checkpoint.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit.key"), "test/strongroom/audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := backup.LoadOrCreateIdentity(filepath.Join(t.TempDir(), "drill.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := backup.ParseSpec(t.TempDir()+"?every=24h&keep=7,4,12", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := &backup.Runner{
+		Maker:   &backup.Maker{DB: r.env.Store, Signer: signer, Recipients: []string{id.Recipient().String()}, Host: "test"},
+		Targets: []backup.Spec{spec}, DrillEvery: 7 * 24 * time.Hour,
+		Drill: backup.Drill{Identities: []age.Identity{id}, VerifierKey: signer.VerifierKey(), Scratch: t.TempDir()},
+	}
+	r.env.Service.Backups.Attach(&backup.Driver{Ctx: context.Background(), Runner: runner})
+}
 
 // raiseAlert runs the detectors over the log so far, as serve does, with
 // every failed login an alert, and keeps the first alert's id as {name}.
@@ -232,6 +262,18 @@ var governanceScenarios = []scenario{
 	{name: "alert: the auditor may not change it", as: "auditor", method: "PATCH", path: "/api/v1/alerts/{alert}", body: `{"status":"closed"}`, status: 403, audit: []string{"security.forbidden denied"}},
 	{name: "alert: an unknown status", as: "admin", method: "PATCH", path: "/api/v1/alerts/{alert}", body: `{"status":"solved"}`, status: 400},
 	{name: "alert: unknown id", as: "admin", method: "PATCH", path: "/api/v1/alerts/alr_00000000000000000000000000000000", body: `{"status":"closed"}`, status: 404},
+	{name: "backups: a server that runs none", as: "admin", method: "POST", path: "/api/v1/backups", body: `{"kind":"backup"}`, status: 409},
+	{name: "backups: admin lists them", as: "admin", before: attachBackups, method: "GET", path: "/api/v1/backups", status: 200, audit: []string{"backup.list success"},
+		contains: []string{`"targets"`, `"every":"24h"`, `"keep":"7 daily, 4 weekly, 12 monthly"`}},
+	{name: "backups: admin backs up now", as: "admin", method: "POST", path: "/api/v1/backups", body: `{"kind":"backup"}`, status: 200,
+		audit: []string{"backup.request success", "backup.run success"}, contains: []string{`"status":"done"`, `"ok":true`}},
+	{name: "backups: admin drills now", as: "admin", method: "POST", path: "/api/v1/backups", body: `{"kind":"drill"}`, status: 200,
+		audit: []string{"backup.request success", "backup.drill success"}, contains: []string{`"kind":"drill"`, `"ok":true`, `"rto_seconds"`, "audit log verified"}, absent: personalData},
+	{name: "backups: the auditor sees the history", as: "auditor", method: "GET", path: "/api/v1/backups", status: 200, audit: []string{"backup.list success"},
+		contains: []string{`"last_drill"`, `"rpo_seconds"`}},
+	{name: "backups: the auditor may not start one", as: "auditor", method: "POST", path: "/api/v1/backups", body: `{"kind":"backup"}`, status: 403, audit: []string{"security.forbidden denied"}},
+	{name: "backups: sales may not read them", as: "salesA", method: "GET", path: "/api/v1/backups", status: 403, audit: []string{"security.forbidden denied"}},
+	{name: "backups: an unknown kind", as: "admin", method: "POST", path: "/api/v1/backups", body: `{"kind":"restore"}`, status: 400},
 	{name: "blocks: admin blocks a network", as: "admin", method: "POST", path: "/api/v1/blocks", body: `{"network":"198.51.100.0/24","minutes":30,"reason":"spraying"}`, status: 201, audit: []string{"network.block success"},
 		contains: []string{`"198.51.100.0/24"`}},
 	{name: "blocks: not wider than a /8", as: "admin", method: "POST", path: "/api/v1/blocks", body: `{"network":"10.0.0.0/4","minutes":30}`, status: 400},

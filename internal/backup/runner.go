@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -38,6 +39,8 @@ type Runner struct {
 	Mail     Mailer
 	Contacts []string
 	Link     string
+
+	mu sync.Mutex // one backup or drill at a time
 }
 
 // Mailer queues email (mail.Queue).
@@ -75,6 +78,8 @@ func runStoreOf(tx *store.Tx) runStore { return tx }
 // Backup makes a backup on s now, prunes s by its retention, and records
 // the run; a failure raises an alert.
 func (r *Runner) Backup(ctx context.Context, s Spec) (store.BackupRun, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	start := r.now()
 	run := store.BackupRun{ID: crm.NewID("bkr"), Kind: "backup", Target: s.Target.Name(), StartedAt: start}
 	var retain time.Time
@@ -112,6 +117,8 @@ func (r *Runner) Backup(ctx context.Context, s Spec) (store.BackupRun, error) {
 // sample. Its duration is the measured recovery time (RTO); the backup's
 // age when drilled the recovery point (RPO).
 func (r *Runner) DrillNow(ctx context.Context, s Spec) (store.BackupRun, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	start := r.now()
 	run := store.BackupRun{ID: crm.NewID("bkr"), Kind: "drill", Target: s.Target.Name(), StartedAt: start}
 	detail, err := r.drill(ctx, s, &run)

@@ -180,6 +180,10 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = keysCmd(ctx, args[1:], env)
 	case "audit":
 		err = auditCmd(ctx, args[1:], env)
+	case "backup":
+		err = backupCmd(ctx, args[1:], env)
+	case "restore":
+		err = restoreCmd(ctx, args[1:], env)
 	case "migrate":
 		err = migrate(ctx, args[1:], env)
 	case "mfa":

@@ -13,11 +13,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"strongroom.dev/strongroom/internal/api"
+	"strongroom.dev/strongroom/internal/backup"
 	"strongroom.dev/strongroom/internal/checkpoint"
 	"strongroom.dev/strongroom/internal/config"
 	"strongroom.dev/strongroom/internal/demo"
@@ -122,10 +124,17 @@ func serve(ctx context.Context, args []string, env Env) error {
 		defer stream.Sink.Close()
 		stream.DB, stream.Log = a.db, log
 	}
+	backups, err := backupRunner(c, a, log)
+	if err != nil {
+		return err
+	}
+	a.svc.Backups.Attach(&backup.Driver{Ctx: ctx, Runner: backups})
 	banner(env, url, certFile, fingerprint, c.DataDir, logins)
+	backupBanner(env, c, backups)
 	fmt.Fprintf(env.Stdout, "  audit key:       %s (checks the audit log's checkpoints; keep it for verifiers)\n", checkpoints.Signer.VerifierKey())
 	go checkpoints.Run(ctx, checkpoint.DefaultInterval, checkpoint.DefaultMaxEvents)
 	go detector.Run(ctx, 10*time.Second)
+	go backups.Run(ctx, time.Minute, func(ctx context.Context) (func(), bool) { return a.db.TryLock(ctx, 7412004) })
 	switch {
 	case c.AuditRetention > 0 && a.db.Engine() == store.Postgres:
 		// The serving role may not delete audit rows (least privilege).
@@ -178,11 +187,7 @@ func detectors(c config.Config, a *app, log *slog.Logger) (*detect.Runner, error
 // checkpointer loads (or makes) the audit key, opens the witnesses and
 // signs a first checkpoint of what the log holds.
 func checkpointer(ctx context.Context, c config.Config, a *app, log *slog.Logger, stdout io.Writer) (*checkpoint.Checkpointer, error) {
-	origin := "strongroom/audit"
-	if u, err := neturl.Parse(c.Link()); err == nil && u.Host != "" {
-		origin = u.Host + "/strongroom/audit"
-	}
-	signer, _, err := checkpoint.LoadOrCreateKey(c.AuditKeyFile(), origin)
+	signer, err := auditSigner(c)
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +207,37 @@ func checkpointer(ctx context.Context, c config.Config, a *app, log *slog.Logger
 		log.Error("audit checkpoint failed", slog.String("error", err.Error()))
 	}
 	return cp, nil
+}
+
+// backupBanner says where backups go, and warns when they stay on this
+// machine's disk.
+func backupBanner(env Env, c config.Config, r *backup.Runner) {
+	dataDir, _ := filepath.Abs(c.DataDir)
+	for _, s := range r.Targets {
+		every := "on demand"
+		if s.Every > 0 {
+			every = "every " + backup.Short(s.Every)
+		}
+		drills := "drills on demand"
+		if c.DrillEvery > 0 {
+			drills = "drilled every " + backup.Short(c.DrillEvery)
+		}
+		fmt.Fprintf(env.Stdout, "  backups:         %s (%s; %s)\n", s.Target.Name(), every, drills)
+		if d, ok := s.Target.(backup.Dir); ok && strings.HasPrefix(d.Path, dataDir+string(filepath.Separator)) {
+			fmt.Fprintf(env.Stderr, "warning: backups go to %s, on the same disk as the data; add --backup-target on another disk or S3 (docs/BACKUP.md)\n", d.Path)
+		}
+	}
+}
+
+// auditSigner loads (or makes) the audit key, which signs the audit log's
+// checkpoints, backup manifests and the erasure ledger.
+func auditSigner(c config.Config) (*checkpoint.Signer, error) {
+	origin := "strongroom/audit"
+	if u, err := neturl.Parse(c.Link()); err == nil && u.Host != "" {
+		origin = u.Host + "/strongroom/audit"
+	}
+	signer, _, err := checkpoint.LoadOrCreateKey(c.AuditKeyFile(), origin)
+	return signer, err
 }
 
 // onThisHost reports whether address (a URL) names this machine:

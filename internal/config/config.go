@@ -79,6 +79,16 @@ type Config struct {
 	// AlertWebhook gets the detectors' alerts as signed POSTs (https);
 	// the secret comes only from STRONGROOM_ALERT_WEBHOOK_SECRET.
 	AlertWebhook, AlertWebhookSecret string
+	// BackupTargets are where backups go, each with its schedule and
+	// retention (internal/backup.ParseSpec); none: backups in DataDir.
+	BackupTargets      []string
+	backupTargetsGiven bool // a flag replaces the environment's list
+	// BackupRecipients are the age recipients (age1…) backups are
+	// encrypted to, besides the server's own drill identity.
+	BackupRecipients string
+	// DrillEvery is how often each target's latest backup is restored
+	// into a scratch database and checked; 0: on demand only.
+	DrillEvery time.Duration
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -120,6 +130,14 @@ func Defaults(getenv func(string) string) Config {
 	c.SessionsPerRole = getenv("STRONGROOM_SESSIONS_PER_ROLE")
 	c.SecurityContacts = getenv("STRONGROOM_SECURITY_CONTACTS")
 	c.AlertWebhook, c.AlertWebhookSecret = getenv("STRONGROOM_ALERT_WEBHOOK"), getenv("STRONGROOM_ALERT_WEBHOOK_SECRET")
+	if v := getenv("STRONGROOM_BACKUP_TARGET"); v != "" {
+		c.BackupTargets = strings.Split(v, " ") // specs hold commas; spaces separate them here
+	}
+	c.BackupRecipients = getenv("STRONGROOM_BACKUP_RECIPIENTS")
+	c.DrillEvery = 7 * 24 * time.Hour
+	if v, err := time.ParseDuration(getenv("STRONGROOM_BACKUP_DRILL_EVERY")); err == nil {
+		c.DrillEvery = v
+	}
 	c.SIEM, c.SIEMFormat, c.SIEMCA = getenv("STRONGROOM_SIEM"), getenv("STRONGROOM_SIEM_FORMAT"), getenv("STRONGROOM_SIEM_CA")
 	if c.SIEMFormat == "" {
 		c.SIEMFormat = "syslog"
@@ -234,6 +252,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SIEM, "siem", c.SIEM, "stream the audit log to a SIEM: a file path (appended) or tls://host:port (RFC 5425), resuming from a saved cursor (env STRONGROOM_SIEM)")
 	fs.StringVar(&c.SIEMFormat, "siem-format", c.SIEMFormat, "the stream's format: syslog (RFC 5424) or jsonl (env STRONGROOM_SIEM_FORMAT)")
 	fs.StringVar(&c.SIEMCA, "siem-ca", c.SIEMCA, "PEM certificates the SIEM endpoint's certificate must chain to; default the system's (env STRONGROOM_SIEM_CA)")
+	c.BackupFlags(fs)
+	fs.DurationVar(&c.DrillEvery, "backup-drill-every", c.DrillEvery, "how often each target's latest backup is restored into a scratch database and checked (signature, checksums, counts, audit chain, a decryption sample); 0: only on demand (env STRONGROOM_BACKUP_DRILL_EVERY)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
 	fs.BoolVar(&c.LogJSON, "log-json", c.LogJSON, "log JSON lines instead of text (env STRONGROOM_LOG_JSON)")
 	fs.IntVar(&c.DisableUnusedDays, "disable-unused-days", c.DisableUnusedDays, "disable accounts unused for more than this many days; 0 never (env STRONGROOM_DISABLE_UNUSED_DAYS)")
@@ -396,6 +416,46 @@ func (c Config) Contacts() []string {
 	}
 	return out
 }
+
+// BackupFlags registers the backups' flags on fs.
+func (c *Config) BackupFlags(fs *flag.FlagSet) {
+	fs.Func("backup-target", "where backups go, with their schedule and retention, e.g. /mnt/nas/strongroom?every=24h&keep=7,4,12 or s3://host/bucket/prefix?every=1h&keep=7,4,12&lock=720h&ca=ca.pem (credentials from STRONGROOM_S3_ACCESS_KEY and STRONGROOM_S3_SECRET_KEY); repeat for several; default the directory backups in --data, daily, keeping 7,4,12 (env STRONGROOM_BACKUP_TARGET, space-separated)", func(v string) error {
+		if !c.backupTargetsGiven {
+			c.BackupTargets, c.backupTargetsGiven = nil, true
+		}
+		c.BackupTargets = append(c.BackupTargets, v)
+		return nil
+	})
+	fs.StringVar(&c.BackupRecipients, "backup-recipient", c.BackupRecipients, "age recipients (age1…, separated by commas) that backups are encrypted to, whose identities are kept off the server; the server's drill identity (backup-drill.key in --data) is always one (env STRONGROOM_BACKUP_RECIPIENTS)")
+}
+
+// Targets lists the backup targets: BackupTargets, or the directory
+// backups in DataDir, daily, keeping 7 daily, 4 weekly and 12 monthly.
+func (c Config) Targets() []string {
+	if len(c.BackupTargets) == 0 {
+		abs, err := filepath.Abs(filepath.Join(c.DataDir, "backups"))
+		if err != nil {
+			abs = filepath.Join(c.DataDir, "backups")
+		}
+		return []string{abs + "?every=24h&keep=7,4,12"}
+	}
+	return c.BackupTargets
+}
+
+// Recipients lists BackupRecipients.
+func (c Config) Recipients() []string {
+	var out []string
+	for _, r := range strings.Split(c.BackupRecipients, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// DrillIdentityFile is the server's own age identity, one recipient of
+// every backup, with which drills decrypt.
+func (c Config) DrillIdentityFile() string { return filepath.Join(c.DataDir, "backup-drill.key") }
 
 // AuditArchiveDir is where archived audit events go.
 func (c Config) AuditArchiveDir() string {

@@ -31,9 +31,19 @@ func LoadFile(path string) (*Keyring, error) {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
 	defer clear(data)
+	kr, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %s: %w", path, err)
+	}
+	return kr, nil
+}
+
+// Parse reads a master-key file's content (as restore gets it from keys
+// export's age file). The caller clears data.
+func Parse(data []byte) (*Keyring, error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	if !sc.Scan() || sc.Text() != fileHeader {
-		return nil, fmt.Errorf("keyring: %s is not a Strongroom master key file", path)
+		return nil, errors.New("not a Strongroom master key file")
 	}
 	terms := map[uint32][]byte{}
 	for sc.Scan() {
@@ -44,11 +54,11 @@ func LoadFile(path string) (*Keyring, error) {
 		termText, b64, ok := strings.Cut(line, " ")
 		term, err := strconv.ParseUint(termText, 10, 32)
 		if !ok || err != nil {
-			return nil, fmt.Errorf("keyring: %s: malformed line", path)
+			return nil, errors.New("malformed line")
 		}
 		key, err := base64.StdEncoding.DecodeString(b64)
 		if err != nil {
-			return nil, fmt.Errorf("keyring: %s: term %d: %w", path, term, err)
+			return nil, fmt.Errorf("term %d: %w", term, err)
 		}
 		terms[uint32(term)] = key
 	}

@@ -42,6 +42,7 @@ type Service struct {
 	Roles      *governance.Roles     // roles, teams, networks, the security policy
 	Approvals  *governance.Approvals // approvals, break-glass, access reviews
 	AuditLog   *governance.AuditLog  // reading and verifying the audit log
+	Backups    *governance.Backups   // backups and restore drills: schedule, history, run now
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -63,6 +64,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Roles:      governance.NewRoles(c),
 		Approvals:  governance.NewApprovals(c),
 		AuditLog:   governance.NewAuditLog(c),
+		Backups:    governance.NewBackups(c),
 	}, nil
 }
 

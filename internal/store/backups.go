@@ -123,3 +123,24 @@ func (tx *backupRows) BackupRuns(ctx context.Context, kind string, limit int) ([
 	}
 	return out, classify("store.BackupRuns", rows.Err())
 }
+
+// TryLock takes a PostgreSQL session lock named key if no other server
+// holds it, for background work one server at a time must do (backups:
+// 7412004); release gives it back. SQLite has one server: always ok.
+func (db *DB) TryLock(ctx context.Context, key int64) (release func(), ok bool) {
+	if db.engine != Postgres {
+		return func() {}, true
+	}
+	c, err := db.write.Conn(ctx)
+	if err != nil {
+		return nil, false
+	}
+	if err := c.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil || !ok {
+		c.Close()
+		return nil, false
+	}
+	return func() {
+		c.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key)
+		c.Close()
+	}, true
+}
