@@ -123,7 +123,9 @@ func TestDrillsRecordRTOAndRPOAndAlertOnFailure(t *testing.T) {
 			alerts, err = tx.ListAlerts(ctx, "open", 10)
 			return err
 		})
-		if !slices.ContainsFunc(alerts, func(a store.AlertRow) bool { return a.Rule == "drill_failed" && strings.Contains(a.Summary, "checksum") }) {
+		if !slices.ContainsFunc(alerts, func(a store.AlertRow) bool {
+			return a.Rule == "drill_failed" && strings.Contains(a.Summary, "checksum")
+		}) {
 			t.Fatalf("no drill_failed alert: %+v", alerts)
 		}
 		events := auditActions(t, db)

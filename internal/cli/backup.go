@@ -297,4 +297,3 @@ func readMasterKey(path string, ids []age.Identity) (*keyring.Keyring, error) {
 	}
 	return kr, nil
 }
-
