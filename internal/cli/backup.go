@@ -220,10 +220,8 @@ func restoreCmd(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return usageError(err.Error())
 	}
-	if c.DSN == "" {
-		if err := c.EnsureDataDir(); err != nil {
-			return fmt.Errorf("cannot create the data directory: %w", err)
-		}
+	if err := c.EnsureDataDir(); err != nil { // the database (SQLite) and the master key go there
+		return fmt.Errorf("cannot create the data directory: %w", err)
 	}
 	var kr *keyring.Keyring
 	if *masterKey != "" {

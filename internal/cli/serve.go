@@ -129,12 +129,12 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	a.svc.Backups.Attach(&backup.Driver{Ctx: ctx, Runner: backups})
-	banner(env, url, certFile, fingerprint, c.DataDir, logins)
-	backupBanner(env, c, backups)
-	fmt.Fprintf(env.Stdout, "  audit key:       %s (checks the audit log's checkpoints; keep it for verifiers)\n", checkpoints.Signer.VerifierKey())
+	details := backupLines(env, c, backups)
+	details = append(details, fmt.Sprintf("  audit key:       %s (checks the audit log's checkpoints and the backups' manifests; keep it for verifiers)", checkpoints.Signer.VerifierKey()))
+	banner(env, url, certFile, fingerprint, c.DataDir, details, logins)
 	go checkpoints.Run(ctx, checkpoint.DefaultInterval, checkpoint.DefaultMaxEvents)
 	go detector.Run(ctx, 10*time.Second)
-	go backups.Run(ctx, time.Minute, func(ctx context.Context) (func(), bool) { return a.db.TryLock(ctx, 7412004) })
+	go backups.Run(ctx, 10*time.Second, func(ctx context.Context) (func(), bool) { return a.db.TryLock(ctx, 7412004) })
 	switch {
 	case c.AuditRetention > 0 && a.db.Engine() == store.Postgres:
 		// The serving role may not delete audit rows (least privilege).
@@ -209,9 +209,10 @@ func checkpointer(ctx context.Context, c config.Config, a *app, log *slog.Logger
 	return cp, nil
 }
 
-// backupBanner says where backups go, and warns when they stay on this
-// machine's disk.
-func backupBanner(env Env, c config.Config, r *backup.Runner) {
+// backupLines say where backups go for the banner, and warn when they
+// stay on this machine's disk.
+func backupLines(env Env, c config.Config, r *backup.Runner) []string {
+	var out []string
 	dataDir, _ := filepath.Abs(c.DataDir)
 	for _, s := range r.Targets {
 		every := "on demand"
@@ -222,11 +223,12 @@ func backupBanner(env Env, c config.Config, r *backup.Runner) {
 		if c.DrillEvery > 0 {
 			drills = "drilled every " + backup.Short(c.DrillEvery)
 		}
-		fmt.Fprintf(env.Stdout, "  backups:         %s (%s; %s)\n", s.Target.Name(), every, drills)
+		out = append(out, fmt.Sprintf("  backups:         %s (%s; %s)", s.Target.Name(), every, drills))
 		if d, ok := s.Target.(backup.Dir); ok && strings.HasPrefix(d.Path, dataDir+string(filepath.Separator)) {
 			fmt.Fprintf(env.Stderr, "warning: backups go to %s, on the same disk as the data; add --backup-target on another disk or S3 (docs/BACKUP.md)\n", d.Path)
 		}
 	}
+	return out
 }
 
 // auditSigner loads (or makes) the audit key, which signs the audit log's
@@ -255,11 +257,14 @@ func onThisHost(address string) bool {
 	return err == nil && ip.IsLoopback()
 }
 
-func banner(env Env, url, certFile, fingerprint, dataDir string, logins []demo.Login) {
+func banner(env Env, url, certFile, fingerprint, dataDir string, details []string, logins []demo.Login) {
 	w := env.Stdout
 	fmt.Fprintf(w, "Strongroom is serving HTTPS at %s\n", url)
 	fmt.Fprintf(w, "  data directory:  %s (master key: %s)\n", dataDir, filepath.Join(dataDir, "master.key"))
 	fmt.Fprintf(w, "  TLS certificate: %s\n  SHA-256:         %s\n", certFile, fingerprint)
+	for _, d := range details {
+		fmt.Fprintln(w, d)
+	}
 	if len(logins) > 0 {
 		fmt.Fprintln(w, "\nDemo logins (new passwords at every start):")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -69,6 +69,7 @@ type Handler struct {
 	admin     *adminPages
 	approvals *approvalsPages
 	audit     *auditPages
+	backups   *backupsPages
 	home      *homePages
 }
 
@@ -117,6 +118,10 @@ type (
 		customersSvc *records.Customers
 		rolesSvc     *governance.Roles
 	}
+	backupsPages struct {
+		*Handler
+		backupsSvc *governance.Backups
+	}
 	homePages struct {
 		*Handler
 		customersSvc  *records.Customers
@@ -139,6 +144,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.admin = &adminPages{h, svc.Users, svc.Sessions, svc.Roles, svc.Approvals, svc.Deals}
 	h.approvals = &approvalsPages{h, svc.Approvals}
 	h.audit = &auditPages{h, svc.AuditLog, svc.Customers, svc.Roles}
+	h.backups = &backupsPages{h, svc.Backups}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -260,6 +266,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /security/alerts/{id}", h.authed(h.audit.setAlertStatus))
 	mux.Handle("POST /security/blocks", h.authed(h.audit.blockNetwork))
 	mux.Handle("POST /security/blocks/lift", h.authed(h.audit.unblockNetwork))
+	mux.Handle("GET /backups", h.authed(h.backups.showBackups))
+	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))
 	mux.Handle("POST /sessions/{id}/end", h.authed(h.identity.endSession))
