@@ -369,7 +369,44 @@ func TestErasedPeopleStayErased(t *testing.T) {
 		if keys != 0 {
 			t.Fatal("the erased customer's data key is back")
 		}
+
+		// A restore by other means (here: a backup kept where the ledger
+		// never went) brings the customer back; reapplying the target's
+		// ledger erases them again.
+		pitr := testkit.NewLike(t, db)
+		if _, err := f.restorer(Dir{Path: target.Path + "-none"}).Restore(ctx, man.ID, pitr.DSN); err == nil {
+			t.Fatal("a restore from an empty target succeeded")
+		}
+		copyBackup(t, target, Dir{Path: target.Path + "-none"}, man.ID)
+		if got, err := f.restorer(Dir{Path: target.Path + "-none"}).Restore(ctx, man.ID, pitr.DSN); err != nil || got.ErasedAgain != 0 {
+			t.Fatalf("restore without a ledger: %v, %d erased", err, got.ErasedAgain)
+		}
+		back := pitr.Open(t)
+		again, err := ReapplyLedger(ctx, back, target, f.signer.VerifierKey(), time.Now())
+		if err != nil || again.Erased != 1 || again.Entries != 1 || again.Refused != 1 {
+			t.Fatalf("reapply: %+v %v", again, err)
+		}
+		var n int
+		pitr.Raw(t).QueryRow("SELECT COUNT(*) FROM customers WHERE id = '" + gone.ID + "'").Scan(&n)
+		if n != 0 {
+			t.Fatal("reapplying the ledger left the erased customer")
+		}
 	})
 }
 
 func serviceQuery() records.CustomerQuery { return records.CustomerQuery{Limit: 50} }
+
+// copyBackup copies backup id's objects from one target to another.
+func copyBackup(t *testing.T, from, to Dir, id string) {
+	t.Helper()
+	for _, key := range []string{dataKey(id), manifestKey(id)} {
+		r, err := from.Get(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := to.Put(context.Background(), key, r, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+	}
+}

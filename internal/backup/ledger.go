@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/checkpoint"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/store"
@@ -152,4 +153,38 @@ func (l *Ledger) Ship(ctx context.Context) (int, error) {
 		return n, fmt.Errorf("backup: the erasure ledger could not be written to %s", strings.Join(failed, "; "))
 	}
 	return n, nil
+}
+
+// Reapplied is what ReapplyLedger did.
+type Reapplied struct {
+	Entries, Refused, Erased int
+}
+
+// ReapplyLedger erases again, in db, every subject in t's signed ledger
+// that db still holds: after a restore by other means (a PostgreSQL
+// point-in-time recovery, a disk snapshot) brings back people erased
+// later. It is recorded in the audit log (backup.reapply_ledger).
+func ReapplyLedger(ctx context.Context, db *store.DB, t Target, verifierKey string, now time.Time) (Reapplied, error) {
+	var out Reapplied
+	ledger, refused, err := ReadLedger(ctx, t, verifierKey)
+	if err != nil {
+		return out, err
+	}
+	out.Entries, out.Refused = len(ledger), refused
+	err = db.WithTx(ctx, func(tx *store.Tx) error {
+		rs := restoreStoreOf(tx)
+		out.Erased = 0
+		for _, e := range ledger {
+			found, err := rs.EraseAgain(ctx, e)
+			if err != nil {
+				return err
+			}
+			if found {
+				out.Erased++
+			}
+		}
+		reason := fmt.Sprintf("the erasure ledger of %s: %d entries, %d erased again, %d refused", t.Name(), out.Entries, out.Erased, out.Refused)
+		return audit.Append(ctx, rs, now, event("backup.reapply_ledger", "backup", "", audit.Success, reason))
+	})
+	return out, err
 }

@@ -31,8 +31,11 @@ func backupCmd(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
 	}
+	if sub == "reapply-ledger" {
+		return reapplyLedger(ctx, args, env)
+	}
 	if sub != "now" && sub != "list" && sub != "drill" {
-		return usageError("backup: unknown subcommand " + sub + " (backup [now], backup list, backup drill)")
+		return usageError("backup: unknown subcommand " + sub + " (backup [now], backup list, backup drill, backup reapply-ledger)")
 	}
 	c := loadConfig(env)
 	fs := newFlags("backup "+sub, env)
@@ -294,4 +297,43 @@ func readMasterKey(path string, ids []age.Identity) (*keyring.Keyring, error) {
 		return nil, fmt.Errorf("--master-key: %s: %v", path, err)
 	}
 	return kr, nil
+}
+
+// reapplyLedger erases again everyone in a target's ledger from the
+// database, after a restore by other means.
+func reapplyLedger(ctx context.Context, args []string, env Env) error {
+	c := loadConfig(env)
+	fs := newFlags("backup reapply-ledger", env)
+	c.StorageFlags(fs)
+	c.AuditKeyFlag(fs)
+	from := fs.String("from", "", "the target whose erasure ledger to apply (as --backup-target)")
+	verifier := fs.String("verifier", "", "the audit verifier key the ledger must be signed with; default the audit key file's")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *from == "" {
+		return usageError("backup reapply-ledger needs --from TARGET")
+	}
+	key := *verifier
+	if key == "" {
+		var err error
+		if key, err = checkpoint.ReadVerifierKey(c.AuditKeyFile()); err != nil {
+			return usageError("give --verifier KEY (strongroom audit key prints it) or --audit-key FILE: " + err.Error())
+		}
+	}
+	spec, err := backup.ParseSpec(*from, os.Getenv)
+	if err != nil {
+		return usageError(err.Error())
+	}
+	db, err := openStoreOnly(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	got, err := backup.ReapplyLedger(ctx, db, spec.Target, key, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "erasure ledger of %s: %d entries, %d erased again, %d refused (not signed by the audit key)\n", spec.Target.Name(), got.Entries, got.Erased, got.Refused)
+	return nil
 }
