@@ -93,6 +93,10 @@ type Ledger struct {
 	shipped map[string]time.Time // per target: every entry before this is there
 }
 
+// shipLag is how far behind the newest erasure the ledger's cursor
+// stays: longer than any erasing transaction takes to commit.
+const shipLag = 5 * time.Minute
+
 // Ship writes to each target the ledger's entries it does not hold yet,
 // signed; a target that fails is tried again next time (its error is
 // returned with the others').
@@ -102,6 +106,7 @@ func (l *Ledger) Ship(ctx context.Context) (int, error) {
 	}
 	var failed []string
 	n := 0
+	started := time.Now()
 	for _, s := range l.Targets {
 		t := s.Target
 		since := l.shipped[t.Name()]
@@ -146,7 +151,17 @@ func (l *Ledger) Ship(ctx context.Context) (int, error) {
 			n++
 		}
 		if ok {
-			l.shipped[t.Name()] = entries[len(entries)-1].At
+			// The cursor stays shipLag behind: an erasure is stamped before
+			// its transaction commits, so one stamped earlier may become
+			// visible after a later one. Entries read again are skipped
+			// (held), at the cost of a listing while any is that recent.
+			cursor := entries[len(entries)-1].At
+			if lag := started.Add(-shipLag); lag.Before(cursor) {
+				cursor = lag
+			}
+			if cursor.After(since) {
+				l.shipped[t.Name()] = cursor
+			}
 		}
 	}
 	if len(failed) > 0 {

@@ -103,8 +103,12 @@ func (r *Restorer) Restore(ctx context.Context, id, dsn string) (Restored, error
 	}
 	out.LedgerEntries, out.LedgerRefused = len(ledger), refused
 
+	_, statErr := os.Stat(dsn)
 	db, err := store.CreateAt(ctx, dsn, man.SchemaVersion)
 	if err != nil {
+		if !store.IsPostgresDSN(dsn) && os.IsNotExist(statErr) {
+			removeSQLite(dsn) // a file this restore began
+		}
 		return out, err
 	}
 	ok := false
@@ -113,9 +117,7 @@ func (r *Restorer) Restore(ctx context.Context, id, dsn string) (Restored, error
 			db.DropAll(context.WithoutCancel(ctx))
 			db.Close()
 			if db.Engine() == store.SQLite {
-				for _, suffix := range []string{"", "-wal", "-shm"} {
-					os.Remove(dsn + suffix)
-				}
+				removeSQLite(dsn)
 			}
 		}
 	}()
@@ -142,6 +144,11 @@ func (r *Restorer) Restore(ctx context.Context, id, dsn string) (Restored, error
 	}
 	if err := db.Close(); err != nil {
 		return out, err
+	}
+	if db.Engine() == store.SQLite {
+		if err := store.SyncFile(dsn); err != nil { // loaded without syncing: make it durable now
+			return out, fmt.Errorf("backup: %w", err)
+		}
 	}
 	final, err := store.Open(ctx, dsn) // the migrations after the backup's version
 	if err != nil {
@@ -286,4 +293,11 @@ func (r *Restorer) loadTable(ctx context.Context, l *store.Loader, dec *decoder,
 	}
 	out.Rows += n
 	return nil
+}
+
+// removeSQLite removes a SQLite database file and its companions.
+func removeSQLite(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		os.Remove(path + suffix)
+	}
 }

@@ -75,6 +75,13 @@ type runStore interface {
 
 func runStoreOf(tx *store.Tx) runStore { return tx }
 
+// scheduleStore is what working out the schedule reads.
+type scheduleStore interface {
+	BackupRuns(ctx context.Context, kind, target string, limit int) ([]store.BackupRun, error)
+}
+
+func scheduleStoreOf(tx *store.Tx) scheduleStore { return tx }
+
 // Backup makes a backup on s now, prunes s by its retention, and records
 // the run; a failure raises an alert.
 func (r *Runner) Backup(ctx context.Context, s Spec) (store.BackupRun, error) {
@@ -262,18 +269,18 @@ type Due struct {
 
 // Schedule works out what is due from the runs recorded.
 func (r *Runner) Schedule(ctx context.Context) ([]Due, error) {
-	var runs []store.BackupRun
-	err := r.Maker.DB.ReadTx(ctx, func(tx *store.Tx) error {
-		var err error
-		runs, err = tx.BackupRuns(ctx, "", 1000)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
 	var out []Due
 	for _, s := range r.Targets {
 		d := Due{Target: s.Target.Name()}
+		var runs []store.BackupRun
+		err := r.Maker.DB.ReadTx(ctx, func(tx *store.Tx) error {
+			var err error
+			runs, err = scheduleStoreOf(tx).BackupRuns(ctx, "", d.Target, 200)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
 		var lastTry, lastDrillTry time.Time
 		for i := range runs {
 			run := &runs[i]

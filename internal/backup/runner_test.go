@@ -142,7 +142,7 @@ func backupRuns(t *testing.T, f *fixture) []store.BackupRun {
 	var runs []store.BackupRun
 	err := f.env.Store.ReadTx(context.Background(), func(tx *store.Tx) error {
 		var err error
-		runs, err = tx.BackupRuns(context.Background(), "", 100)
+		runs, err = tx.BackupRuns(context.Background(), "", "", 100)
 		return err
 	})
 	if err != nil {

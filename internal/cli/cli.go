@@ -64,6 +64,14 @@ Usage:
       STRONGROOM_ALERT_WEBHOOK_SECRET).
       --siem FILE|tls://host:port streams the audit log to a SIEM (--siem-format
       syslog|jsonl, --siem-ca PEM), resuming from a saved cursor.
+      Backups (docs/BACKUP.md): --backup-target SPEC (repeatable) with its schedule
+      and retention, e.g. /mnt/nas/sr?every=24h&keep=7,4,12 or
+      s3://host/bucket/prefix?every=1h&lock=720h&ca=ca.pem (S3 credentials from
+      STRONGROOM_S3_ACCESS_KEY and STRONGROOM_S3_SECRET_KEY); default backups in
+      --data, daily, keeping 7,4,12. Encrypted with age to the drill identity
+      (backup-drill.key in --data) and --backup-recipient age1...; signed with the
+      audit key. --backup-drill-every 168h restores each target's latest backup
+      into a scratch database and checks it (0: on demand); a failure alerts.
       The server keeps a soft memory limit of 192 MiB; GOMEMLIMIT sets another
       (large imports are faster with more).
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:
@@ -131,6 +139,20 @@ Usage:
       Write the master key file encrypted with age to the recipients (ASCII-armored),
       to keep apart from the backups, which never hold it; "age -d -i identity.txt"
       turns it back into the key file. Audited (keys.export).
+  strongroom backup [now|list|drill] [--backup-target SPEC]... [--backup-recipient age1...]
+                    [--data DIR] [--db URL]
+      Back up to each target now (default: serve's targets), list each target's
+      backups (checking their signatures), or drill each target's latest backup.
+  strongroom backup reapply-ledger --from SPEC [--verifier KEY] [--data DIR] [--db URL]
+      Erase again everyone in the target's signed erasure ledger, e.g. after a
+      PostgreSQL point-in-time recovery brought erased people back (audited).
+  strongroom restore --from SPEC --identity F[,F] [--backup ID | --at TIME]
+                     [--verifier KEY | --audit-key F] [--master-key F] --data DIR [--db URL]
+      Restore a backup into a new data directory (SQLite) or an empty PostgreSQL
+      database (--db): checks the manifest's signature, every table's checksum and
+      row count and the data's checksum, refusing the backup in one line if any
+      fails; erases again everyone in the target's erasure ledger; writes the
+      master key (keys export's file, opened with --identity) with --master-key.
   strongroom migrate [--data DIR] [--db URL]
       Apply pending database migrations and stop (no master key needed). On
       PostgreSQL run it as the schema's owner, and serve as a role that may not
@@ -152,7 +174,8 @@ Environment: STRONGROOM_ADDR, STRONGROOM_DATA, STRONGROOM_DB, STRONGROOM_TLS_CER
 STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON, STRONGROOM_DISABLE_UNUSED_DAYS, STRONGROOM_PUBLIC_URL,
 STRONGROOM_SMTP_HOST, STRONGROOM_SMTP_PORT, STRONGROOM_SMTP_USER, STRONGROOM_SMTP_FROM,
 STRONGROOM_SMTP_STARTTLS, STRONGROOM_SMTP_CA, STRONGROOM_IDLE_TIMEOUT, STRONGROOM_SESSION_MAX,
-STRONGROOM_MIN_PASSWORD_LENGTH, STRONGROOM_ACCESS_REVIEW_DAYS, STRONGROOM_BULK_EXPORT_ROWS, STRONGROOM_RATE_PER_ADDRESS stand in for the flags of the same names;
+STRONGROOM_MIN_PASSWORD_LENGTH, STRONGROOM_ACCESS_REVIEW_DAYS, STRONGROOM_BULK_EXPORT_ROWS, STRONGROOM_RATE_PER_ADDRESS,
+STRONGROOM_BACKUP_TARGET (space-separated), STRONGROOM_BACKUP_RECIPIENT, STRONGROOM_BACKUP_DRILL_EVERY stand in for the flags of the same names;
 STRONGROOM_SMTP_PASSWORD is the relay's password.
 Run "strongroom COMMAND -h" for a command's flags.
 `

@@ -133,7 +133,7 @@ func Defaults(getenv func(string) string) Config {
 	if v := getenv("STRONGROOM_BACKUP_TARGET"); v != "" {
 		c.BackupTargets = strings.Split(v, " ") // specs hold commas; spaces separate them here
 	}
-	c.BackupRecipients = getenv("STRONGROOM_BACKUP_RECIPIENTS")
+	c.BackupRecipients = getenv("STRONGROOM_BACKUP_RECIPIENT")
 	c.DrillEvery = 7 * 24 * time.Hour
 	if v, err := time.ParseDuration(getenv("STRONGROOM_BACKUP_DRILL_EVERY")); err == nil {
 		c.DrillEvery = v
@@ -426,7 +426,7 @@ func (c *Config) BackupFlags(fs *flag.FlagSet) {
 		c.BackupTargets = append(c.BackupTargets, v)
 		return nil
 	})
-	fs.StringVar(&c.BackupRecipients, "backup-recipient", c.BackupRecipients, "age recipients (age1…, separated by commas) that backups are encrypted to, whose identities are kept off the server; the server's drill identity (backup-drill.key in --data) is always one (env STRONGROOM_BACKUP_RECIPIENTS)")
+	fs.StringVar(&c.BackupRecipients, "backup-recipient", c.BackupRecipients, "age recipients (age1…, separated by commas) that backups are encrypted to, whose identities are kept off the server; the server's drill identity (backup-drill.key in --data) is always one (env STRONGROOM_BACKUP_RECIPIENT)")
 }
 
 // Targets lists the backup targets: BackupTargets, or the directory

@@ -99,11 +99,15 @@ func outcome(ok bool) string {
 	return "failed"
 }
 
-// BackupRuns lists the latest runs, newest first; kind "" is both kinds.
-func (tx *backupRows) BackupRuns(ctx context.Context, kind string, limit int) ([]BackupRun, error) {
-	q, args := "SELECT id, kind, target, backup_id, started_at, finished_at, outcome, size, row_count, age_us, detail FROM backup_runs", []any{}
+// BackupRuns lists the latest runs, newest first; kind "" is both kinds,
+// target "" every target.
+func (tx *backupRows) BackupRuns(ctx context.Context, kind, target string, limit int) ([]BackupRun, error) {
+	q, args := "SELECT id, kind, target, backup_id, started_at, finished_at, outcome, size, row_count, age_us, detail FROM backup_runs WHERE 1 = 1", []any{}
 	if kind != "" {
-		q, args = q+" WHERE kind = ?", append(args, kind)
+		q, args = q+" AND kind = ?", append(args, kind)
+	}
+	if target != "" {
+		q, args = q+" AND target = ?", append(args, target)
 	}
 	rows, err := tx.query(ctx, q+" ORDER BY started_at DESC, id DESC LIMIT ?", append(args, limit)...)
 	if err != nil {

@@ -118,7 +118,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // openPools opens dsn's connection pools and checks that the database
 // answers.
-func openPools(ctx context.Context, dsn string) (*DB, error) {
+func openPools(ctx context.Context, dsn string) (*DB, error) { return openPoolsWith(ctx, dsn, false) }
+
+// openPoolsWith opens the pools; bulk (SQLite only) is for loading a new
+// database in one transaction (a restore): the rollback journal is kept in
+// memory and nothing is synced until the caller syncs the file, since a
+// load that fails removes the file anyway.
+func openPoolsWith(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 	db := &DB{}
 	var err error
 	if IsPostgresDSN(dsn) {
@@ -135,7 +141,12 @@ func openPools(ctx context.Context, dsn string) (*DB, error) {
 	} else {
 		db.engine = SQLite
 		base := "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
-		if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=cache_size(-65536)"); err != nil {
+		cache := "-65536"
+		if bulk {
+			base = "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(MEMORY)&_pragma=synchronous(OFF)&_pragma=foreign_keys(1)"
+			cache = "-262144"
+		}
+		if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=cache_size("+cache+")"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)

@@ -295,7 +295,7 @@ func CreateAt(ctx context.Context, dsn string, version int) (*DB, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 	}
-	db, err := openPools(ctx, dsn)
+	db, err := openPoolsWith(ctx, dsn, true)
 	if err != nil {
 		return nil, err
 	}
@@ -347,8 +347,69 @@ func (db *DB) Load(ctx context.Context, fn func(l *Loader) error) error {
 		for _, t := range have {
 			l.have[t.Name] = t
 		}
-		return fn(l)
+		// Secondary indexes are built once after the rows are in, which is
+		// faster than keeping them up to date row by row; a unique index
+		// that the rows break fails the load when it is built again.
+		indexes, err := secondaryIndexes(ctx, tx.conn)
+		if err != nil {
+			return err
+		}
+		for _, ix := range indexes {
+			if _, err := tx.tx.ExecContext(ctx, "DROP INDEX "+quoteIdent(ix.name)); err != nil {
+				return classify("store.Load", err)
+			}
+		}
+		if err := fn(l); err != nil {
+			return err
+		}
+		for _, ix := range indexes {
+			if _, err := tx.tx.ExecContext(ctx, ix.sql); err != nil {
+				return fmt.Errorf("store: rebuilding index %s: %w", ix.name, err)
+			}
+		}
+		return nil
 	})
+}
+
+type indexDef struct{ name, sql string }
+
+// secondaryIndexes lists the indexes that are not a table's primary key or
+// a constraint, with the statement that creates each.
+func secondaryIndexes(ctx context.Context, c *conn) ([]indexDef, error) {
+	q := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+	if c.db.engine == Postgres {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()
+			AND indexname NOT IN (SELECT conname FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = current_schema())
+			ORDER BY indexname`
+	}
+	rows, err := c.tx.QueryContext(ctx, q)
+	if err != nil {
+		return nil, classify("store.secondaryIndexes", err)
+	}
+	defer rows.Close()
+	var out []indexDef
+	for rows.Next() {
+		var ix indexDef
+		if err := rows.Scan(&ix.name, &ix.sql); err != nil {
+			return nil, classify("store.secondaryIndexes", err)
+		}
+		out = append(out, ix)
+	}
+	return out, classify("store.secondaryIndexes", rows.Err())
+}
+
+// SyncFile makes a SQLite database that CreateAt loaded without syncing
+// durable: the file's written pages reach the disk.
+func SyncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Loader writes a snapshot's tables.
@@ -398,6 +459,17 @@ func (l *Loader) Table(ctx context.Context, t Table) (*TableLoader, error) {
 	return &TableLoader{c: l.c, t: t, names: names, per: per}, nil
 }
 
+// insertSQL is the multi-row INSERT of n rows.
+func (tl *TableLoader) insertSQL(n int) string {
+	quoted := make([]string, len(tl.names))
+	for i, name := range tl.names {
+		quoted[i] = quoteIdent(name)
+	}
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(tl.names)), ",") + ")"
+	return tl.c.bulkInsert() + " " + quoteIdent(tl.t.Name) + " (" + strings.Join(quoted, ", ") + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(one+",", n), ",")
+}
+
 // TableLoader buffers rows and writes them in large statements (SQLite)
 // or with COPY (PostgreSQL).
 type TableLoader struct {
@@ -406,6 +478,8 @@ type TableLoader struct {
 	names []string
 	per   int
 	rows  [][]any
+	args  []any
+	full  *sql.Stmt // the INSERT of per rows (SQLite)
 	n     int64
 }
 
@@ -424,7 +498,11 @@ func (tl *TableLoader) Add(ctx context.Context, vals []any) error {
 
 // Close writes what is buffered and returns how many rows were added.
 func (tl *TableLoader) Close(ctx context.Context) (int64, error) {
-	return tl.n, tl.flush(ctx)
+	err := tl.flush(ctx)
+	if tl.full != nil {
+		tl.full.Close()
+	}
+	return tl.n, err
 }
 
 func (tl *TableLoader) flush(ctx context.Context) error {
@@ -438,22 +516,24 @@ func (tl *TableLoader) flush(ctx context.Context) error {
 		}
 		return nil
 	}
-	quoted := make([]string, len(tl.names))
-	for i, n := range tl.names {
-		quoted[i] = quoteIdent(n)
-	}
-	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(tl.names)), ",") + ")"
-	var b strings.Builder
-	b.WriteString(tl.c.bulkInsert() + " " + quoteIdent(tl.t.Name) + " (" + strings.Join(quoted, ", ") + ") VALUES ")
-	args := make([]any, 0, len(tl.rows)*len(tl.names))
-	for i, r := range tl.rows {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(one)
+	args := tl.args[:0]
+	for _, r := range tl.rows {
 		args = append(args, r...)
 	}
-	if _, err := tl.c.tx.ExecContext(ctx, b.String(), args...); err != nil {
+	tl.args = args
+	var err error
+	if len(tl.rows) == tl.per {
+		// A full chunk: the statement is parsed once per table.
+		if tl.full == nil {
+			if tl.full, err = tl.c.tx.PrepareContext(ctx, tl.insertSQL(tl.per)); err != nil {
+				return fmt.Errorf("store: load %s: %w", tl.t.Name, err)
+			}
+		}
+		_, err = tl.full.ExecContext(ctx, args...)
+	} else {
+		_, err = tl.c.tx.ExecContext(ctx, tl.insertSQL(len(tl.rows)), args...)
+	}
+	if err != nil {
 		return fmt.Errorf("store: load %s: %w", tl.t.Name, err)
 	}
 	return nil

@@ -121,7 +121,7 @@ func (s *Backups) Overview(ctx context.Context, a authz.Actor, limit int) (Backu
 		out.Targets, out.Attached = plan, true
 	}
 	err := core.Change(ctx, s.c, backupStoreOf, func(tx backupStore) error {
-		rows, err := tx.BackupRuns(ctx, "", limit)
+		rows, err := tx.BackupRuns(ctx, "", "", limit)
 		if err != nil {
 			return err
 		}
@@ -184,7 +184,7 @@ func (s *Backups) Start(ctx context.Context, a authz.Actor, kind string) (runs [
 // backupStore is what the methods in backups.go read and write.
 type backupStore interface {
 	audit.Appender
-	BackupRuns(ctx context.Context, kind string, limit int) ([]store.BackupRun, error)
+	BackupRuns(ctx context.Context, kind, target string, limit int) ([]store.BackupRun, error)
 }
 
 // backupStoreOf is the compiler's check that the store has every method of backupStore.
