@@ -264,7 +264,7 @@ var governanceScenarios = []scenario{
 	{name: "alert: unknown id", as: "admin", method: "PATCH", path: "/api/v1/alerts/alr_00000000000000000000000000000000", body: `{"status":"closed"}`, status: 404},
 	{name: "backups: a server that runs none", as: "admin", method: "POST", path: "/api/v1/backups", body: `{"kind":"backup"}`, status: 409},
 	{name: "backups: admin lists them", as: "admin", before: attachBackups, method: "GET", path: "/api/v1/backups", status: 200, audit: []string{"backup.list success"},
-		contains: []string{`"targets"`, `"every":"24h"`, `"keep":"7 daily, 4 weekly, 12 monthly"`}},
+		contains: []string{`"targets"`, `"every":"24h"`, `"keep":{"daily":7,"weekly":4,"monthly":12}`}},
 	{name: "backups: admin backs up now", as: "admin", method: "POST", path: "/api/v1/backups", body: `{"kind":"backup"}`, status: 200,
 		audit: []string{"backup.request success", "backup.run success"}, contains: []string{`"status":"done"`, `"ok":true`}},
 	{name: "backups: admin drills now", as: "admin", method: "POST", path: "/api/v1/backups", body: `{"kind":"drill"}`, status: 200,

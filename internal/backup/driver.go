@@ -3,7 +3,6 @@ package backup
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync/atomic"
 
 	"strongroom.dev/strongroom/internal/service/governance"
@@ -31,7 +30,7 @@ func (d *Driver) Plan(ctx context.Context) ([]governance.BackupTarget, error) {
 			t.EveryText = Short(s.Every)
 		}
 		if !s.Keep.zero() {
-			t.Keep = fmt.Sprintf("%d daily, %d weekly, %d monthly", s.Keep.Daily, s.Keep.Weekly, s.Keep.Monthly)
+			t.Keep = &governance.BackupKeep{Daily: s.Keep.Daily, Weekly: s.Keep.Weekly, Monthly: s.Keep.Monthly}
 		}
 		if x.LastBackup != nil {
 			run := governance.RunOf(*x.LastBackup)

@@ -708,3 +708,59 @@ func TestBrowserSecurityAlertAndLiveSession(t *testing.T) {
 	)
 	do(t, rep, chromedp.Reload(), chromedp.WaitVisible(byID(`email`)))
 }
+
+// An administrator sees the first backup and drill a new server made,
+// drills again from the page, and reads the outcome; on a phone in
+// Chinese the page reads as a list, not a table that pans sideways.
+func TestBrowserBackups(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "admin@example.com", "admin")
+	s := e2e.Start(t, storage)
+	shot := newShots(t)
+
+	admin := newTab(t, 1280, 900)
+	do(t, admin, login(s.URL, "admin@example.com", e2e.Password))
+	for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(time.Second) {
+		do(t, admin, chromedp.Navigate(s.URL+"/backups"), chromedp.WaitVisible(byID(`logout`)))
+		if strings.Contains(value(t, admin, chromedp.Text(byCSS(`main`))), "Restore drill") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no drill on the backups page:\n%s", value(t, admin, chromedp.Text(byCSS(`main`))))
+		}
+	}
+	do(t, admin,
+		chromedp.Click(byID(`drill-now`)),
+		chromedp.WaitVisible(byCSS(`.flash`)),
+	)
+	if flash := value(t, admin, chromedp.Text(byCSS(`.flash`))); !strings.Contains(flash, "The drill restored and checked the latest backup.") {
+		t.Fatalf("after Drill now: %q", flash)
+	}
+	body := value(t, admin, chromedp.Text(byCSS(`table.backup-runs`)))
+	if strings.Count(body, "Restore drill") < 2 || !strings.Contains(body, "audit log verified") || !strings.Contains(body, "RTO") {
+		t.Fatalf("the history lacks the drills:\n%s", body)
+	}
+	shot.take(admin, "backups")
+
+	phone := newTab(t, 390, 844)
+	do(t, phone,
+		login(s.URL, "admin@example.com", e2e.Password),
+		chromedp.Navigate(s.URL+"/backups"),
+		chromedp.WaitVisible(byCSS(`table.backup-runs`)),
+		chromedp.Click(byCSS(`form[action="/lang"] button`)),
+		chromedp.WaitReady(byCSS(`html[lang="zh-CN"] table.backup-runs`)),
+	)
+	if body := value(t, phone, chromedp.Text(byCSS(`main`))); !strings.Contains(body, "恢复演练") || !strings.Contains(body, "立即演练") {
+		t.Fatalf("the backups page in Chinese:\n%s", body)
+	}
+	wide, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wide {
+		t.Error("the backups page pans sideways on a 390-pixel phone")
+	}
+	shot.take(phone, "backups-phone-zh")
+}

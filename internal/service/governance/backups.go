@@ -53,13 +53,21 @@ func (s *Backups) attached() BackupDriver {
 type BackupTarget struct {
 	Name       string        `json:"name"`
 	Every      time.Duration `json:"-"`
-	EveryText  string        `json:"every"` // "" on demand only
-	Keep       string        `json:"keep,omitempty"`
+	EveryText  string        `json:"every"`          // "" on demand only
+	Keep       *BackupKeep   `json:"keep,omitempty"` // nil: nothing is pruned
 	Locked     bool          `json:"object_lock"`
 	NextBackup time.Time     `json:"next_backup,omitzero"`
 	NextDrill  time.Time     `json:"next_drill,omitzero"`
 	LastBackup *BackupRun    `json:"last_backup,omitempty"`
 	LastDrill  *BackupRun    `json:"last_drill,omitempty"`
+}
+
+// BackupKeep is a retention: the newest backup of each of the last Daily
+// days, Weekly weeks and Monthly months.
+type BackupKeep struct {
+	Daily   int `json:"daily"`
+	Weekly  int `json:"weekly"`
+	Monthly int `json:"monthly"`
 }
 
 // BackupRun is one backup made or one restore drill.
