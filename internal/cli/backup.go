@@ -141,9 +141,13 @@ func backupRunner(c config.Config, a *app, log *slog.Logger) (*backup.Runner, er
 	return r, nil
 }
 
-// decryptSample opens a restored database with the master key and reads
-// a page of customers and of companies through the service, as the
-// system: every field of each is decrypted with its subject's data key.
+// decryptSample opens a restored database with the master key and reads,
+// through the service as the system, a sample of each kind of personal
+// data: staff accounts, the newest customers with everything on their
+// page (activities, deals, purchases, preferences, feedback) and their
+// change history, the newest companies with their activities, and this
+// week's store visits. Every field read is opened with its subject's
+// data key; one that does not open fails the drill.
 func decryptSample(kr *keyring.Keyring) func(ctx context.Context, db *store.DB) (string, error) {
 	return func(ctx context.Context, db *store.DB) (string, error) {
 		svc, err := service.New(ctx, db, kr, service.Options{})
@@ -151,15 +155,46 @@ func decryptSample(kr *keyring.Keyring) func(ctx context.Context, db *store.DB) 
 			return "", err
 		}
 		defer svc.Close()
-		customers, err := svc.Customers.ListCustomers(ctx, authz.System(), records.CustomerQuery{Limit: 20, Newest: true})
+		sys := authz.System()
+		users, err := svc.Users.ListUsers(ctx, sys)
+		if err != nil {
+			return "", fmt.Errorf("users: %w", err)
+		}
+		customers, err := svc.Customers.ListCustomers(ctx, sys, records.CustomerQuery{Limit: 20, Newest: true})
 		if err != nil {
 			return "", fmt.Errorf("customers: %w", err)
 		}
-		companies, err := svc.Companies.ListCompanies(ctx, authz.System(), records.CompanyQuery{Limit: 20})
+		activities, deals, changes := 0, 0, 0
+		for _, c := range customers.Customers {
+			o, err := svc.Customers.CustomerOverview(ctx, sys, c.ID)
+			if err != nil {
+				return "", fmt.Errorf("customer %s: %w", c.ID, err)
+			}
+			activities, deals = activities+len(o.Activities), deals+len(o.Deals)
+			h, err := svc.Customers.CustomerHistory(ctx, sys, c.ID)
+			if err != nil {
+				return "", fmt.Errorf("customer %s's history: %w", c.ID, err)
+			}
+			changes += len(h)
+		}
+		companies, err := svc.Companies.ListCompanies(ctx, sys, records.CompanyQuery{Limit: 20})
 		if err != nil {
 			return "", fmt.Errorf("companies: %w", err)
 		}
-		return fmt.Sprintf("%d customers and %d companies", len(customers.Customers), len(companies.Companies)), nil
+		for _, co := range companies.Companies {
+			o, err := svc.Companies.CompanyOverview(ctx, sys, co.ID)
+			if err != nil {
+				return "", fmt.Errorf("company %s: %w", co.ID, err)
+			}
+			activities += len(o.Activities)
+		}
+		today := time.Now().UTC()
+		visits, err := svc.Visits.Visits(ctx, sys, today.AddDate(0, 0, -7).Format(time.DateOnly), today.AddDate(0, 0, 7).Format(time.DateOnly))
+		if err != nil {
+			return "", fmt.Errorf("visits: %w", err)
+		}
+		return fmt.Sprintf("%d users, %d customers (%d activities, %d deals, %d changes), %d companies, %d visits",
+			len(users), len(customers.Customers), activities, deals, changes, len(companies.Companies), len(visits)), nil
 	}
 }
 
