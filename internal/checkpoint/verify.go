@@ -184,8 +184,12 @@ func verify(ctx context.Context, db *store.DB, verifierKey string, witnesses []D
 	return rep, nil, nil
 }
 
-// verifyChain walks the log once, checking the chain, the head and the
-// index of subjects, and shows each good event to observe.
+// verifyChain walks the log up to its head, checking the chain, the head
+// and the index of subjects, and shows each good event to observe. A live
+// server appends while the walk reads: the walk stops at the head it read
+// first, and afterwards any event past the newest head is reported (the
+// largest seq is read before the head, and a committed event's head is
+// never behind it).
 func verifyChain(ctx context.Context, db *store.DB, anchor store.AnchorRow, observe func(audit.Event)) (int64, *audit.Problem, error) {
 	head, err := db.AuditHead(ctx)
 	if err != nil {
@@ -194,19 +198,33 @@ func verifyChain(ctx context.Context, db *store.DB, anchor store.AnchorRow, obse
 	events, stop := readAhead(ctx, db)
 	defer stop()
 	var named int64
-	counted := func(yield func(audit.Event, error) bool) {
+	upToHead := func(yield func(audit.Event, error) bool) {
 		for e, err := range events {
+			if err == nil && e.Seq > head.Seq {
+				return // appended after the head was read
+			}
 			named += int64(len(e.Subjects))
 			if !yield(e, err) {
 				return
 			}
 		}
 	}
-	n, problem, err := audit.VerifyFrom(counted, head, anchor.Size, anchor.Hash, observe)
+	n, problem, err := audit.VerifyFrom(upToHead, head, anchor.Size, anchor.Hash, observe)
 	if err != nil || problem != nil {
 		return n, problem, err
 	}
-	indexed, err := db.AuditSubjectCount(ctx)
+	last, err := db.AuditLastSeq(ctx)
+	if err != nil {
+		return n, nil, err
+	}
+	now, err := db.AuditHead(ctx)
+	if err != nil {
+		return n, nil, err
+	}
+	if last > now.Seq {
+		return n, &audit.Problem{Seq: now.Seq + 1, Reason: fmt.Sprintf("not covered by the head, which says the log ends at %d (the log holds events up to %d)", now.Seq, last)}, nil
+	}
+	indexed, err := db.AuditSubjectCount(ctx, head.Seq) // events appended since the walk are not counted
 	if err != nil {
 		return n, nil, err
 	}

@@ -51,6 +51,10 @@ func TestAuditTamperingDetected(t *testing.T) {
 		// the last event is a page of the three customers, naming them as subjects
 		{"a subject hidden from the index", []string{"DELETE FROM audit_subjects WHERE subject_id = (SELECT min(subject_id) FROM audit_subjects)"}, "index of subjects"},
 		{"a subject taken out of its event", []string{"UPDATE audit_events SET subjects = substr(subjects, 1, 20) WHERE subjects <> ''"}, "audit event"},
+		{"an event added past the head", []string{
+			"INSERT INTO audit_events (seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, prev_hash, hash, subjects) " +
+				"SELECT seq + 1, at, actor_id, session_id, ip, 'customer.delete', object_type, object_id, fields, outcome, reason, hash, hash, '' FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)",
+		}, "not covered by the head"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

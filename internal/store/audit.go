@@ -181,10 +181,11 @@ func (tx *auditRows) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Even
 	return out, classify("store.ListAudit", rows.Err())
 }
 
-// AuditSubjectCount counts the rows of the index of subjects.
-func (db *DB) AuditSubjectCount(ctx context.Context) (int64, error) {
+// AuditSubjectCount counts the rows of the index of subjects that name
+// events up to seq through.
+func (db *DB) AuditSubjectCount(ctx context.Context, through int64) (int64, error) {
 	var n int64
-	err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM audit_subjects").Scan(&n)
+	err := db.read.QueryRowContext(ctx, db.q("SELECT count(*) FROM audit_subjects WHERE seq <= ?"), through).Scan(&n)
 	return n, classify("store.AuditSubjectCount", err)
 }
 
@@ -282,6 +283,13 @@ func (tx *auditRows) AuditReason(ctx context.Context, seq int64) (AuditReasonRow
 type auditRows struct{ *conn }
 
 // AuditHasAfter reports whether any event has a seq above seq.
+// AuditLastSeq is the largest seq in the log (0 when it is empty).
+func (db *DB) AuditLastSeq(ctx context.Context) (int64, error) {
+	var n sql.NullInt64
+	err := db.read.QueryRowContext(ctx, "SELECT MAX(seq) FROM audit_events").Scan(&n)
+	return n.Int64, classify("store.AuditLastSeq", err)
+}
+
 func (db *DB) AuditHasAfter(ctx context.Context, seq int64) (bool, error) {
 	var n int
 	err := db.read.QueryRowContext(ctx, db.q("SELECT count(*) FROM (SELECT 1 FROM audit_events WHERE seq > ? LIMIT 1) x"), seq).Scan(&n)
