@@ -91,7 +91,7 @@ func TestApprovalLevelsNeedDifferentPeople(t *testing.T) {
 			t.Fatalf("rule: %d %s", r.Status, r.Body)
 		}
 		me := s.Do(t, "GET", "/api/v1/me", worker, nil).Str("user_id")
-		c := s.Do(t, "POST", "/api/v1/customers", a1, map[string]any{"name": "Client One", "assessment": "weekly sessions", "owner_id": me})
+		c := s.Do(t, "POST", "/api/v1/customers", a1, map[string]any{"name": "Client One", "assessment": "weekly sessions", "owner_id": me, "sensitive_consent": map[string]string{"channel": "paper"}})
 		req := s.Do(t, "POST", "/api/v1/access-requests", worker, map[string]string{"customer_id": c.Str("id"), "field": "assessment", "reason": "the client asked for a copy"})
 		if req.Status != 201 {
 			t.Fatalf("request: %d %s", req.Status, req.Body)

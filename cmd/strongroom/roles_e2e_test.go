@@ -287,7 +287,7 @@ func TestApprovalsOverHTTP(t *testing.T) {
 		s := start(t, storage)
 		admin, worker, mgr := s.Login(t, "admin@example.com", password), s.Login(t, "worker@example.com", password), s.Login(t, "mgr@example.com", password)
 		me := s.Do(t, "GET", "/api/v1/me", worker, nil).Str("user_id")
-		c := s.Do(t, "POST", "/api/v1/customers", admin, map[string]any{"name": "Client Zero", "assessment": "weekly sessions", "owner_id": me})
+		c := s.Do(t, "POST", "/api/v1/customers", admin, map[string]any{"name": "Client Zero", "assessment": "weekly sessions", "owner_id": me, "sensitive_consent": map[string]string{"channel": "paper"}})
 		if c.Status != 201 {
 			t.Fatalf("create: %d %s", c.Status, c.Body)
 		}

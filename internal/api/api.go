@@ -40,6 +40,7 @@ type Handler struct {
 	approvals  *approvalsAPI
 	audit      *auditAPI
 	backups    *backupsAPI
+	consents   *consentsAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -64,7 +65,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, log: log,
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
-		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}}
+		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -125,6 +126,11 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("PATCH /api/v1/deals/{id}", h.authed(h.deals.updateDeal))
 	mux.Handle("POST /api/v1/deals/{id}/activities", h.authed(logActivityOn(h.svc.Deals.LogDealActivity)))
 	mux.Handle("DELETE /api/v1/deals/{id}", h.authed(h.deals.deleteDeal))
+	mux.Handle("GET /api/v1/customers/{id}/consents", h.authed(h.consents.listConsents))
+	mux.Handle("POST /api/v1/customers/{id}/consents", h.authed(h.consents.giveConsent))
+	mux.Handle("DELETE /api/v1/customers/{id}/consents/{purpose}", h.authed(h.consents.withdrawConsent))
+	mux.Handle("GET /api/v1/privacy/notice", h.public(h.consents.showNotice))
+	mux.Handle("POST /api/v1/privacy/notices", h.authed(h.consents.publishNotice))
 	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.customers.showPreferences))
 	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.customers.updatePreferences))
 	mux.Handle("POST /api/v1/customers/{id}/feedback", h.authed(h.customers.createFeedback))

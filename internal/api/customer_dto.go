@@ -59,10 +59,33 @@ type customerInput struct {
 	Tags       *[]string `json:"tags"`
 	OwnerID    *string   `json:"owner_id"`
 	CompanyID  *string   `json:"company_id"`
+	// SensitiveConsent records the person's separate consent to processing
+	// sensitive information with the change; an assessment needs one.
+	SensitiveConsent *consentInput `json:"sensitive_consent"`
+}
+
+// consentInput records a consent.
+type consentInput struct {
+	Purpose       string `json:"purpose"`
+	Basis         string `json:"basis"`
+	NoticeVersion int    `json:"notice_version"`
+	Channel       string `json:"channel"`
+	Minor         bool   `json:"minor"`
+	GuardianName  string `json:"guardian_name"`
+	Note          string `json:"note"`
+}
+
+func (in consentInput) toCRM() crm.ConsentInput {
+	return crm.ConsentInput{Purpose: in.Purpose, Basis: in.Basis, NoticeVersion: in.NoticeVersion, Channel: in.Channel,
+		Minor: in.Minor, GuardianName: in.GuardianName, Note: in.Note}
 }
 
 func (in customerInput) toCRM() crm.CustomerInput {
 	out := crm.CustomerInput{Fields: map[string]*string{}, OwnerID: in.OwnerID, CompanyID: in.CompanyID}
+	if in.SensitiveConsent != nil {
+		ci := in.SensitiveConsent.toCRM()
+		out.SensitiveConsent = &ci
+	}
 	if in.Tags != nil {
 		joined := strings.Join(*in.Tags, ",")
 		out.Fields[crm.FieldTags] = &joined

@@ -18,6 +18,9 @@ type exportFilter struct {
 	Email      string `json:"email"`
 	Phone      string `json:"phone"`
 	NationalID string `json:"national_id"`
+	// Consented is a channel: a marketing export holds only the customers
+	// whose consent to it stands.
+	Consented string `json:"consented"`
 }
 
 // exportCustomers exports every customer the caller may export.
@@ -40,7 +43,7 @@ func (h *customersAPI) exportSearch(w http.ResponseWriter, r *http.Request, a au
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	return h.writeExport(w, r, a, records.CustomerQuery{Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID})
+	return h.writeExport(w, r, a, records.CustomerQuery{Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID, Consented: in.Consented})
 }
 
 func (h *customersAPI) writeExport(w http.ResponseWriter, r *http.Request, a authz.Actor, q records.CustomerQuery) error {

@@ -26,6 +26,7 @@ type customerSearch struct {
 	Email      string `json:"email"`
 	Phone      string `json:"phone"`
 	NationalID string `json:"national_id"`
+	Consented  string `json:"consented"` // a channel: only those whose marketing consent to it stands
 	Order      string `json:"order"`
 	Cursor     string `json:"cursor"`
 	Limit      int    `json:"limit"`
@@ -64,7 +65,7 @@ func (h *customersAPI) customerPage(w http.ResponseWriter, r *http.Request, a au
 		return errs.InvalidField("order", "order must be newest or oldest")
 	}
 	page, err := h.customers.ListCustomers(r.Context(), a, records.CustomerQuery{
-		Newest: in.Order == "newest", Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID, Cursor: in.Cursor, Limit: in.Limit,
+		Newest: in.Order == "newest", Name: in.Name, Tag: in.Tag, Email: in.Email, Phone: in.Phone, NationalID: in.NationalID, Consented: in.Consented, Cursor: in.Cursor, Limit: in.Limit,
 	})
 	if err != nil {
 		return err

@@ -425,9 +425,9 @@ func newFixture(t *testing.T, db testkit.DB) *runner {
 	}
 	r.seed(t, "cusA", "salesA", "POST", "/api/v1/customers",
 		`{"name":"`+nameA+`","email":"`+emailA+`","phone":"`+phoneA+`","notes":"`+notesA+`","tags":["vip"]}`)
-	r.do(t, "admin", "PATCH", "/api/v1/customers/{cusA}", `{"national_id":"`+nationalA+`","assessment":"`+assessA+`"}`, http.StatusOK)
+	r.do(t, "admin", "PATCH", "/api/v1/customers/{cusA}", `{"national_id":"`+nationalA+`","assessment":"`+assessA+`","sensitive_consent":{"channel":"in_person"}}`, http.StatusOK)
 	r.seed(t, "cusB", "salesB", "POST", "/api/v1/customers", `{"name":"`+nameB+`","email":"`+emailB+`"}`)
-	r.seed(t, "cusC", "counsellor", "POST", "/api/v1/customers", `{"name":"Zhao Min","assessment":"`+assessA+`"}`)
+	r.seed(t, "cusC", "counsellor", "POST", "/api/v1/customers", `{"name":"Zhao Min","assessment":"`+assessA+`","sensitive_consent":{"channel":"paper","note":"signed form 12"}}`)
 	r.seed(t, "coA", "salesA", "POST", "/api/v1/companies", `{"name":"Jade House","address":"1 Harbour Road","phone":"+86 21 5555 0101"}`)
 	// a company with a customer of each team
 	r.do(t, "salesA", "PATCH", "/api/v1/customers/{cusA}", `{"company_id":"{coA}"}`, http.StatusOK)

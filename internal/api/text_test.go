@@ -189,7 +189,7 @@ func TestTextInputRules(t *testing.T) {
 			{"POST", "/api/v1/customers", `{"name":"A","national_id":%s}`, "national_id", true, ""},
 			{"POST", "/api/v1/customers", `{"name":"A","tags":["vip",%s]}`, "tags", true, ""},
 			{"POST", "/api/v1/customers", `{"name":"A","notes":%s}`, "notes", false, ""},
-			{"PATCH", cp, `{"assessment":%s}`, "assessment", false, ""},
+			{"PATCH", cp, `{"assessment":%s,"sensitive_consent":{"channel":"in_person"}}`, "assessment", false, ""},
 			{"POST", "/api/v1/companies", `{"name":%s}`, "name", true, ""},
 			{"POST", "/api/v1/companies", `{"name":"A","address":%s}`, "address", true, ""},
 			{"POST", "/api/v1/companies", `{"name":"A","tags":[%s]}`, "tags", true, ""},

@@ -179,9 +179,14 @@ func (r *Restorer) load(ctx context.Context, l *store.Loader, man Manifest, out 
 	}
 	defer obj.Close()
 	hr := &hashingReader{r: obj, sum: sha256.New()}
+	var zr *zstd.Decoder
 	// checkWhole drains the object and compares its checksum: a stream
-	// that fails to decrypt or parse is first of all a changed object.
+	// that fails to decrypt or parse is first of all a changed object. The
+	// decoder is closed first, so that nothing else reads the object.
 	checkWhole := func(cause error) error {
+		if zr != nil {
+			zr.Close()
+		}
 		io.Copy(io.Discard, hr)
 		if got := hex.EncodeToString(hr.sum.Sum(nil)); got != man.Data.SHA256 || hr.n != man.Data.Size {
 			return refuse(id, "the data's checksum does not match the manifest (%d bytes, sha256 %.16s…; the manifest says %d bytes, %.16s…): it was changed or damaged", hr.n, got, man.Data.Size, man.Data.SHA256)
@@ -203,8 +208,12 @@ func (r *Restorer) load(ctx context.Context, l *store.Loader, man Manifest, out 
 		}
 		return checkWhole(fmt.Errorf("it does not decrypt: %v", err))
 	}
-	zr, err := zstd.NewReader(dr, zstd.WithDecoderConcurrency(2), zstd.WithDecoderMaxMemory(1<<30))
+	// The decoder reads ahead on a goroutine of its own (decompressing
+	// beside the inserts); checkWhole closes it, which waits for that
+	// goroutine, before it reads the rest of the object itself.
+	zr, err = zstd.NewReader(dr, zstd.WithDecoderConcurrency(2), zstd.WithDecoderMaxMemory(1<<30))
 	if err != nil {
+		zr = nil
 		return checkWhole(err)
 	}
 	defer zr.Close()

@@ -80,6 +80,21 @@ type CustomerInput struct {
 	Fields    map[string]*string
 	OwnerID   *string
 	CompanyID *string // "" unlinks
+	// SensitiveConsent records, with the change, the person's separate
+	// consent to processing their sensitive information, which writing a
+	// special-category field needs (PIPL Art. 29, GDPR Art. 9). Its
+	// purpose is set to sensitive.
+	SensitiveConsent *ConsentInput
+}
+
+// SetsSpecial reports whether in writes a special-category field.
+func (in CustomerInput) SetsSpecial() bool {
+	for name, v := range in.Fields {
+		if v != nil && *v != "" && ClassOf(name) == ClassSpecial {
+			return true
+		}
+	}
+	return false
 }
 
 const (

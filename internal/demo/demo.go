@@ -135,6 +135,12 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 		if owner == ids["dr.chen@demo.strongroom.test"] {
 			a := assessments[n(len(assessments))]
 			fields[crm.FieldAssessment] = &a
+			// The client's separate consent to sensitive processing, signed
+			// at intake (PIPL Art. 29); every fifth is a minor's, by a parent.
+			in.SensitiveConsent = &crm.ConsentInput{Channel: "paper", Note: "signed intake form"}
+			if i%5 == 0 {
+				in.SensitiveConsent.Minor, in.SensitiveConsent.GuardianName = true, "parent at intake"
+			}
 		} else if i%4 != 0 {
 			company := companies[n(len(companies))]
 			in.CompanyID = &company

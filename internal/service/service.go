@@ -20,6 +20,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -43,6 +44,7 @@ type Service struct {
 	Approvals  *governance.Approvals // approvals, break-glass, access reviews
 	AuditLog   *governance.AuditLog  // reading and verifying the audit log
 	Backups    *governance.Backups   // backups and restore drills: schedule, history, run now
+	Consents   *privacy.Consents     // privacy notices and each person's consent ledger
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -65,6 +67,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Approvals:  governance.NewApprovals(c),
 		AuditLog:   governance.NewAuditLog(c),
 		Backups:    governance.NewBackups(c),
+		Consents:   privacy.NewConsents(c),
 	}, nil
 }
 

@@ -57,6 +57,9 @@ func input(kv ...string) crm.CustomerInput {
 		v := kv[i+1]
 		in.Fields[kv[i]] = &v
 	}
+	if in.SetsSpecial() { // the person's separate consent, given in person under the current notice
+		in.SensitiveConsent = &crm.ConsentInput{Channel: "in_person"}
+	}
 	return in
 }
 

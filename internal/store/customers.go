@@ -282,6 +282,7 @@ type CustomerFilter struct {
 	NationalID []byte
 	NameTokens [][]byte // blind indexes of name tokens: all must match
 	Tag        []byte   // blind index of one tag
+	Consent    string   // only customers with a standing consent for this purpose
 	After      *Cursor  // keyset paging: customers after this one in the order
 	Newest     bool     // newest first (default: oldest first)
 	Limit      int
@@ -343,6 +344,9 @@ func listCustomersQuery(f CustomerFilter) (string, []any) {
 	if len(f.NameTokens) > 0 {
 		cond, a := tokenMatch("customer", "c.id", f.NameTokens)
 		where, args = append(where, cond), append(args, a...)
+	}
+	if f.Consent != "" {
+		where, args = append(where, "EXISTS (SELECT 1 FROM consents k WHERE k.subject_id = c.id AND k.purpose = ? AND k.withdrawn_at = 0)"), append(args, f.Consent)
 	}
 	if f.Tag != nil {
 		where, args = append(where, "c.id IN (SELECT subject_id FROM tag_index WHERE kind = 'customer' AND tag = ?)"), append(args, f.Tag)

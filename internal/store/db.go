@@ -259,6 +259,7 @@ type Tx struct {
 	blockRows
 	checkpointRows
 	companyRows
+	consentRows
 	customerRows
 	dealRows
 	historyRows
@@ -291,7 +292,7 @@ type conn struct {
 
 func newTx(c *conn) *Tx {
 	return &Tx{conn: c,
-		accessRows: accessRows{c}, activityRows: activityRows{c}, alertRows: alertRows{c}, auditRows: auditRows{c}, backupRows: backupRows{c}, blockRows: blockRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c},
+		accessRows: accessRows{c}, activityRows: activityRows{c}, alertRows: alertRows{c}, auditRows: auditRows{c}, backupRows: backupRows{c}, blockRows: blockRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c}, consentRows: consentRows{c},
 		customerRows: customerRows{c}, dealRows: dealRows{c}, historyRows: historyRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
 		lockoutRows: lockoutRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
 		reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, teamRows: teamRows{c},

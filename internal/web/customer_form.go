@@ -24,6 +24,9 @@ type customerFormView struct {
 	Companies []crm.Company // the companies the actor may link to
 	CanLink   bool          // show the company picker
 	CompanyID string
+	// ConsentChannels are offered for the separate consent a
+	// special-category field needs.
+	ConsentChannels []string
 }
 
 // withCompanies fills the company picker with the companies the actor can
@@ -62,6 +65,10 @@ func formInput(q *request, fields []formField, create bool) (crm.CustomerInput, 
 		v := q.r.PostFormValue("company_id")
 		in.CompanyID = &v
 	}
+	if q.r.PostFormValue("sensitive_consent") == "1" {
+		in.SensitiveConsent = &crm.ConsentInput{Channel: q.r.PostFormValue("sensitive_channel"),
+			Minor: q.r.PostFormValue("sensitive_minor") == "1", GuardianName: q.r.PostFormValue("sensitive_guardian")}
+	}
 	vals := map[string]string{}
 	for _, f := range fields {
 		v := q.r.PostFormValue(f.Name)
@@ -94,7 +101,7 @@ func (h *customersPages) newCustomer(q *request) error {
 	if !can.Edit {
 		return errs.E(errs.Permission, "you may not create customers")
 	}
-	v := customerFormView{Action: "/customers", Fields: formFields(q.lang, can, nil)}
+	v := customerFormView{Action: "/customers", Fields: formFields(q.lang, can, nil), ConsentChannels: sensitiveChannels}
 	if err := h.withCompanies(q, &v); err != nil {
 		return err
 	}
@@ -108,7 +115,7 @@ func (h *customersPages) createCustomer(q *request) error {
 	in, vals := formInput(q, fields, true)
 	c, err := h.customersSvc.CreateCustomer(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
-		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id")}
+		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id"), ConsentChannels: sensitiveChannels}
 		formError(&v, err)
 		if err := h.withCompanies(q, &v); err != nil {
 			return err
@@ -131,7 +138,7 @@ func (h *customersPages) editCustomer(q *request) error {
 	if !can.Edit {
 		return errs.E(errs.Permission, "you may not change this customer")
 	}
-	v := customerFormView{ID: c.ID, Action: "/customers/" + c.ID, Fields: formFields(q.lang, can, c.Fields), CompanyID: c.CompanyID}
+	v := customerFormView{ID: c.ID, Action: "/customers/" + c.ID, Fields: formFields(q.lang, can, c.Fields), CompanyID: c.CompanyID, ConsentChannels: sensitiveChannels}
 	if err := h.withCompanies(q, &v); err != nil {
 		return err
 	}
@@ -153,7 +160,7 @@ func (h *customersPages) updateCustomer(q *request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		v := customerFormView{ID: id, Action: "/customers/" + id, Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id")}
+		v := customerFormView{ID: id, Action: "/customers/" + id, Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id"), ConsentChannels: sensitiveChannels}
 		formError(&v, err)
 		if err := h.withCompanies(q, &v); err != nil {
 			return err
@@ -175,3 +182,7 @@ func (h *customersPages) deleteCustomer(q *request) error {
 	q.redirect("/customers", "customer_deleted")
 	return nil
 }
+
+// sensitiveChannels are how the separate consent to sensitive processing
+// is given, as the form offers them.
+var sensitiveChannels = []string{"in_person", "paper", "phone", "email"}

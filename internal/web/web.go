@@ -36,6 +36,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
 )
 
@@ -70,6 +71,7 @@ type Handler struct {
 	approvals *approvalsPages
 	audit     *auditPages
 	backups   *backupsPages
+	consents  *consentsPages
 	home      *homePages
 }
 
@@ -122,6 +124,10 @@ type (
 		*Handler
 		backupsSvc *governance.Backups
 	}
+	consentsPages struct {
+		*Handler
+		consentsSvc *privacy.Consents
+	}
 	homePages struct {
 		*Handler
 		customersSvc  *records.Customers
@@ -145,6 +151,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.approvals = &approvalsPages{h, svc.Approvals}
 	h.audit = &auditPages{h, svc.AuditLog, svc.Customers, svc.Roles}
 	h.backups = &backupsPages{h, svc.Backups}
+	h.consents = &consentsPages{h, svc.Consents}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -189,6 +196,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(filesOnly{static}))))
 	mux.Handle("GET /{$}", h.public(h.home.showHome))
 	mux.Handle("GET /login", h.public(h.identity.showLogin))
+	mux.Handle("GET /privacy", h.public(h.consents.showNotice))
 	mux.Handle("POST /login", h.public(h.identity.login))
 	mux.Handle("POST /lang", h.public(h.identity.switchLanguage))
 	mux.Handle("GET /password/forgot", h.public(h.identity.showForgot))
@@ -267,6 +275,9 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /security/blocks", h.authed(h.audit.blockNetwork))
 	mux.Handle("POST /security/blocks/lift", h.authed(h.audit.unblockNetwork))
 	mux.Handle("GET /backups", h.authed(h.backups.showBackups))
+	mux.Handle("GET /customers/{id}/consents", h.authed(h.consents.showConsents))
+	mux.Handle("POST /customers/{id}/consents", h.authed(h.consents.giveConsent))
+	mux.Handle("POST /customers/{id}/consents/withdraw", h.authed(h.consents.withdrawConsent))
 	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))

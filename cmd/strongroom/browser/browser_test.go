@@ -569,7 +569,7 @@ func TestBrowserApprovalsAndBreakGlass(t *testing.T) {
 	for _, u := range users.Users {
 		ids[u.Email] = u.ID
 	}
-	r := s.Do(t, "POST", "/api/v1/customers", admin, map[string]any{"name": "Client Zero", "assessment": "moderate anxiety; weekly sessions", "owner_id": ids["worker@example.com"]})
+	r := s.Do(t, "POST", "/api/v1/customers", admin, map[string]any{"name": "Client Zero", "assessment": "moderate anxiety; weekly sessions", "owner_id": ids["worker@example.com"], "sensitive_consent": map[string]string{"channel": "paper"}})
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}

@@ -126,13 +126,7 @@ func (s *base) nameTokens(name string) [][]byte {
 	return out
 }
 
-func (s *base) openKey(row store.CustomerRow) (keyring.DataKey, error) {
-	key, err := s.c.Keys.OpenDataKey(row.ID, row.WrappedKey)
-	if err != nil {
-		return key, errs.Wrap(errs.Internal, "service.openKey", "", err)
-	}
-	return key, nil
-}
+func (s *base) openKey(row store.CustomerRow) (keyring.DataKey, error) { return s.c.CustomerKey(row) }
 
 // openCustomer opens only the fields d lets the actor see, masking the
 // masked ones, and names the fields shown for the audit event. Hidden

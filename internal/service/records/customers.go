@@ -89,7 +89,10 @@ func (s *Customers) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cu
 		if err := tx.InsertCustomer(ctx, row); err != nil {
 			return err
 		}
-		return s.c.Record(ctx, tx, a, "customer.create", "customer", c.ID, sortedKeys(c.Fields), audit.Success, "")
+		if err := s.c.Record(ctx, tx, a, "customer.create", "customer", c.ID, sortedKeys(c.Fields), audit.Success, ""); err != nil {
+			return err
+		}
+		return s.sensitiveConsent(ctx, tx, a, key, c.ID, in)
 	})
 	if err != nil {
 		return crm.Customer{}, err
@@ -172,6 +175,9 @@ func (s *Customers) UpdateCustomer(ctx context.Context, a authz.Actor, id string
 		if err != nil {
 			return err
 		}
+		if err := s.sensitiveConsent(ctx, tx, a, key, id, in); err != nil {
+			return err
+		}
 		c, err := s.openAll(key, row)
 		if err != nil {
 			return err
@@ -237,11 +243,40 @@ func (s *Customers) DeleteCustomer(ctx context.Context, a authz.Actor, id string
 	return err
 }
 
+// sensitiveConsent records in's sensitive consent, if it carries one, and
+// refuses a special-category field without a standing consent to
+// processing sensitive information (PIPL Art. 29, GDPR Art. 9).
+func (s *Customers) sensitiveConsent(ctx context.Context, tx customerStore, a authz.Actor, key keyring.DataKey, id string, in crm.CustomerInput) error {
+	if in.SensitiveConsent != nil {
+		ci := *in.SensitiveConsent
+		ci.Purpose = crm.PurposeSensitive
+		got, err := s.c.AddConsent(ctx, tx, a, key, id, "staff", ci)
+		if err != nil {
+			return err
+		}
+		if err := s.c.Record(ctx, tx, a, "consent.give", "customer", id, nil, audit.Success, core.ConsentReason(got)); err != nil {
+			return err
+		}
+	}
+	if !in.SetsSpecial() {
+		return nil
+	}
+	ok, err := tx.HasConsent(ctx, id, crm.PurposeSensitive)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errs.InvalidField(crm.FieldAssessment, "record the person's separate consent to processing sensitive information first (sensitive_consent; PIPL Art. 29, GDPR Art. 9)")
+	}
+	return nil
+}
+
 // CustomerQuery filters and pages a customer list.
 type CustomerQuery struct {
 	Name                     string // every token must match (words; pairs of Chinese characters)
 	Tag                      string // customers with this tag (case-insensitive)
 	Email, Phone, NationalID string // exact match, through blind indexes
+	Consented                string // a channel: only customers whose marketing consent to it stands
 	Newest                   bool   // newest first (default oldest first); sealed fields cannot order a list
 	Cursor                   string // from a previous page's Next
 	Limit                    int    // 1..200, default 50
@@ -350,6 +385,15 @@ func (s *Customers) customerFilter(a authz.Actor, d authz.Decision, q CustomerQu
 		f.Tag = s.c.Index.Index(fieldcrypt.IndexTag, strings.ToLower(strings.TrimSpace(q.Tag)))
 		reason = "filter by tag"
 	}
+	if q.Consented != "" {
+		// A marketing list or export: only those whose consent to the
+		// channel stands; silence and withdrawal are no consent.
+		if !slices.Contains(crm.Channels, q.Consented) {
+			return f, "", errs.InvalidField("channel", "channel is one of: "+strings.Join(crm.Channels, ", "))
+		}
+		f.Consent = crm.MarketingPurpose(q.Consented)
+		reason += ", consented to " + q.Consented
+	}
 	if q.Cursor != "" {
 		cur, err := core.DecodeCursor(q.Cursor)
 		if err != nil {
@@ -457,6 +501,8 @@ type customerStore interface {
 	ListCustomers(ctx context.Context, f store.CustomerFilter) ([]store.CustomerRow, error)
 	UpdateCustomer(ctx context.Context, c store.CustomerRow) error
 	InsertFieldHistory(ctx context.Context, rows []store.FieldChangeRow) error
+	core.ConsentStore
+	HasConsent(ctx context.Context, subjectID, purpose string) (bool, error)
 }
 
 // customerStoreOf is the compiler's check that the store has every method of customerStore.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -112,6 +114,9 @@ func (s *Customers) SetPreferences(ctx context.Context, a authz.Actor, customerI
 		if err != nil {
 			return "", err
 		}
+		if err := s.syncMarketingConsents(ctx, tx, a, key, customerID, p.OptIn); err != nil {
+			return "", err
+		}
 		raw, err := json.Marshal(p)
 		if err != nil {
 			return "", err
@@ -122,6 +127,38 @@ func (s *Customers) SetPreferences(ctx context.Context, a authz.Actor, customerI
 		}
 		return fmt.Sprintf("opted in: %v", p.OptIn), tx.SetPreferences(ctx, customerID, ct, p.UpdatedAt)
 	})
+}
+
+// syncMarketingConsents keeps the consent ledger true to the opt-ins: a
+// channel opted into gets a consent (told to staff, under the current
+// notice) unless one stands, and one opted out of is withdrawn. Marketing
+// lists and exports go by the ledger.
+func (s *Customers) syncMarketingConsents(ctx context.Context, tx preferenceStore, a authz.Actor, key keyring.DataKey, customerID string, optIn []string) error {
+	for _, ch := range crm.Channels {
+		purpose := crm.MarketingPurpose(ch)
+		has, err := tx.HasConsent(ctx, customerID, purpose)
+		if err != nil {
+			return err
+		}
+		switch want := slices.Contains(optIn, ch); {
+		case want && !has:
+			c, err := s.c.AddConsent(ctx, tx, a, key, customerID, "staff", crm.ConsentInput{Purpose: purpose, Channel: "staff"})
+			if err != nil {
+				return err
+			}
+			if err := s.c.Record(ctx, tx, a, "consent.give", "customer", customerID, nil, audit.Success, core.ConsentReason(c)); err != nil {
+				return err
+			}
+		case !want && has:
+			if _, err := tx.WithdrawConsents(ctx, customerID, purpose, s.c.Now()); err != nil {
+				return err
+			}
+			if err := s.c.Record(ctx, tx, a, "consent.withdraw", "customer", customerID, nil, audit.Success, purpose+" (opted out)"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // AddFeedback records a rating and comment from a customer.
@@ -180,6 +217,9 @@ type preferenceStore interface {
 	InsertFeedback(ctx context.Context, f store.FeedbackRow) error
 	Preferences(ctx context.Context, customerID string) ([]byte, error)
 	SetPreferences(ctx context.Context, customerID string, ct []byte, now time.Time) error
+	core.ConsentStore
+	HasConsent(ctx context.Context, subjectID, purpose string) (bool, error)
+	WithdrawConsents(ctx context.Context, subjectID, purpose string, at time.Time) (int64, error)
 }
 
 // preferenceStoreOf is the compiler's check that the store has every method of preferenceStore.
