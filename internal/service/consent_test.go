@@ -1,0 +1,134 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// The consent ledger on both engines: what needs consent is refused
+// without it, a guardian's name is sealed, withdrawal counts at once, and
+// a marketing export holds only those whose consent to the channel stands.
+func TestConsentLedgerGovernsProcessing(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		child, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Li Xiaoyu", "email", "xiaoyu@example.cn"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		adult, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Chen Jing", "email", "chen.jing@example.cn"))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// An assessment needs the separate consent first.
+		noConsent := input("name", "Li Xiaoyu")
+		assessment := "anxiety at school"
+		noConsent.Fields[crm.FieldAssessment] = &assessment
+		noConsent.SensitiveConsent = nil
+		if _, err := svc.Customers.UpdateCustomer(ctx, f.admin, child.ID, noConsent); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "sensitive") {
+			t.Fatalf("an assessment without consent: %v", err)
+		}
+		// A child's consent is their guardian's.
+		if _, err := svc.Consents.GiveConsent(ctx, f.admin, child.ID, crm.ConsentInput{Purpose: crm.PurposeSensitive, Channel: "paper", Minor: true}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a minor's consent without a guardian: %v", err)
+		}
+		given, err := svc.Consents.GiveConsent(ctx, f.admin, child.ID, crm.ConsentInput{Purpose: crm.PurposeSensitive, Channel: "paper", Minor: true, GuardianName: "Li Guardianname"})
+		if err != nil || !given.Guardian || given.NoticeVersion != 1 {
+			t.Fatalf("a guardian's consent: %+v %v", given, err)
+		}
+		if _, err := svc.Customers.UpdateCustomer(ctx, f.admin, child.ID, noConsent); err != nil {
+			t.Fatalf("an assessment with consent: %v", err)
+		}
+		// The guardian's name is sealed under the child's key.
+		var ct []byte
+		db.Raw(t).QueryRow(q(db, "SELECT details_ct FROM consents WHERE id = ?"), given.ID).Scan(&ct)
+		if len(ct) == 0 || bytes.Contains(ct, []byte("Guardianname")) {
+			t.Fatal("the guardian's name is not sealed in the database")
+		}
+		ledger, err := svc.Consents.ConsentsOf(ctx, f.admin, child.ID)
+		if err != nil || len(ledger) != 1 || ledger[0].GuardianName != "Li Guardianname" {
+			t.Fatalf("the ledger: %+v %v", ledger, err)
+		}
+		// Withdrawn, the next assessment is refused again.
+		if err := svc.Consents.WithdrawConsent(ctx, f.admin, child.ID, crm.PurposeSensitive); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.UpdateCustomer(ctx, f.admin, child.ID, noConsent); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("an assessment after the consent was withdrawn: %v", err)
+		}
+
+		// Marketing: the adult opts into email; a new notice is published;
+		// SMS consent is recorded under it.
+		if err := svc.Customers.SetPreferences(ctx, f.admin, adult.ID, crm.Preferences{OptIn: []string{"email"}}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := svc.Consents.PublishNotice(ctx, f.admin, crm.NoticeInput{TextEN: "Version two.", TextZH: "第二版。"})
+		if err != nil || n.Version != 2 {
+			t.Fatalf("publish: %+v %v", n, err)
+		}
+		if _, err := svc.Consents.PublishNotice(ctx, f.sales1, crm.NoticeInput{TextEN: "x", TextZH: "x"}); !errs.Is(err, errs.Permission) {
+			t.Fatalf("sales publishing a notice: %v", err)
+		}
+		sms, err := svc.Consents.GiveConsent(ctx, f.admin, adult.ID, crm.ConsentInput{Purpose: crm.MarketingPurpose("sms"), Channel: "phone"})
+		if err != nil || sms.NoticeVersion != 2 {
+			t.Fatalf("sms consent: %+v %v", sms, err)
+		}
+		export := func(channel string) string {
+			var b bytes.Buffer
+			if _, err := svc.Customers.ExportCustomers(ctx, f.admin, records.CustomerQuery{Consented: channel}, &b); err != nil {
+				t.Fatal(err)
+			}
+			return b.String()
+		}
+		if out := export("email"); !strings.Contains(out, "chen.jing@example.cn") || strings.Contains(out, "xiaoyu@example.cn") {
+			t.Fatalf("the email export:\n%s", out)
+		}
+		// Opting out (the preferences list every channel opted into) withdraws
+		// the consents: the next export leaves them out.
+		if err := svc.Customers.SetPreferences(ctx, f.admin, adult.ID, crm.Preferences{}); err != nil {
+			t.Fatal(err)
+		}
+		if out := export("email"); strings.Contains(out, "chen.jing@example.cn") {
+			t.Fatalf("an export after opting out still holds the person:\n%s", out)
+		}
+		ledger, err = svc.Consents.ConsentsOf(ctx, f.admin, adult.ID)
+		if err != nil || len(ledger) != 2 {
+			t.Fatalf("the adult's ledger: %d entries, %v", len(ledger), err)
+		}
+		active := 0
+		for _, c := range ledger {
+			if c.Active() {
+				active++
+			}
+		}
+		if active != 0 { // the preferences name every channel: opting into none withdraws SMS too
+			t.Fatalf("%d standing consents, want none", active)
+		}
+		// Deleting the person deletes their ledger with them.
+		if err := svc.Customers.DeleteCustomer(ctx, f.admin, adult.ID); err != nil {
+			t.Fatal(err)
+		}
+		var left int
+		db.Raw(t).QueryRow(q(db, "SELECT count(*) FROM consents WHERE subject_id = ?"), adult.ID).Scan(&left)
+		if left != 0 {
+			t.Fatalf("%d consents left after the person was deleted", left)
+		}
+	})
+}
+
+// q writes a query with one parameter in db's placeholder form.
+func q(db testkit.DB, query string) string {
+	if db.Engine == "postgres" {
+		return strings.Replace(query, "?", "$1", 1)
+	}
+	return query
+}
