@@ -41,6 +41,7 @@ type Handler struct {
 	audit      *auditAPI
 	backups    *backupsAPI
 	consents   *consentsAPI
+	requests   *requestsAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -65,7 +66,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, log: log,
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
-		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}}
+		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -130,6 +131,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/customers/{id}/consents", h.authed(h.consents.giveConsent))
 	mux.Handle("DELETE /api/v1/customers/{id}/consents/{purpose}", h.authed(h.consents.withdrawConsent))
 	mux.Handle("GET /api/v1/privacy/notice", h.public(h.consents.showNotice))
+	mux.Handle("POST /api/v1/customers/{id}/requests", h.authed(h.requests.takeRequest))
+	mux.Handle("POST /api/v1/customers/{id}/holds", h.authed(h.requests.placeHold))
+	mux.Handle("GET /api/v1/privacy/requests", h.authed(h.requests.listRequests))
+	mux.Handle("GET /api/v1/privacy/requests/{id}", h.authed(h.requests.showRequest))
+	mux.Handle("PATCH /api/v1/privacy/requests/{id}", h.authed(h.requests.updateRequest))
+	mux.Handle("GET /api/v1/privacy/requests/{id}/export", h.authed(h.requests.exportForRequest))
+	mux.Handle("POST /api/v1/privacy/requests/{id}/erase", h.authed(h.requests.eraseForRequest))
 	mux.Handle("POST /api/v1/privacy/notices", h.authed(h.consents.publishNotice))
 	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.customers.showPreferences))
 	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.customers.updatePreferences))

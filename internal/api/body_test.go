@@ -248,6 +248,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		ids["transactions"] = must("POST", cus+"/transactions", `{"kind":"order","currency":"CNY","occurred_on":"2026-01-02","amount":500}`, 201)["id"].(string)
 		ids["visits"] = must("POST", "/api/v1/visits", `{"company_id":"`+ids["companies"]+`","planned_for":"2026-12-01"}`, 201)["id"].(string)
 		must("PUT", cus+"/preferences", `{"opt_in":["email"],"interests":["ink painting"]}`, 200)
+		ids["requests"] = must("POST", cus+"/requests", `{"kind":"rectification"}`, 201)["id"].(string)
 
 		// fill puts the records above into a path's parameters.
 		fill := func(path string) string {

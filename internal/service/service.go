@@ -45,6 +45,7 @@ type Service struct {
 	AuditLog   *governance.AuditLog  // reading and verifying the audit log
 	Backups    *governance.Backups   // backups and restore drills: schedule, history, run now
 	Consents   *privacy.Consents     // privacy notices and each person's consent ledger
+	Requests   *privacy.Requests     // data-subject requests, deadlines, outcomes, legal holds
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -68,6 +69,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		AuditLog:   governance.NewAuditLog(c),
 		Backups:    governance.NewBackups(c),
 		Consents:   privacy.NewConsents(c),
+		Requests:   privacy.NewRequests(c),
 	}, nil
 }
 

@@ -65,7 +65,7 @@ func (s *Customers) ExportCustomers(ctx context.Context, a authz.Actor, q Custom
 				}
 				rec := []string{c.ID, c.OwnerID}
 				for _, name := range fields {
-					rec = append(rec, spreadsheetSafe(c.Fields[name]))
+					rec = append(rec, SpreadsheetSafe(c.Fields[name]))
 				}
 				cw.Write(rec)
 				if n++; n == s.c.BulkExport+1 { // before decrypting more: may this export be this large?
@@ -100,9 +100,9 @@ func (s *Customers) ExportCustomers(ctx context.Context, a authz.Actor, q Custom
 	return n, err
 }
 
-// spreadsheetSafe defuses values a spreadsheet would evaluate (OWASP CSV
+// SpreadsheetSafe defuses values a spreadsheet would evaluate (OWASP CSV
 // injection): a leading = + - @ tab or carriage return gets an apostrophe.
-func spreadsheetSafe(v string) string {
+func SpreadsheetSafe(v string) string {
 	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 		return "'" + v
 	}

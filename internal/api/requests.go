@@ -1,0 +1,263 @@
+package api
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service/privacy"
+	"strongroom.dev/strongroom/internal/service/records"
+)
+
+// requestsAPI serves data-subject requests and legal holds.
+type requestsAPI struct {
+	requests  *privacy.Requests
+	customers *records.Customers
+}
+
+type requestJSON struct {
+	ID         string     `json:"id"`
+	CustomerID string     `json:"customer_id,omitempty"`
+	Kind       string     `json:"kind"`
+	Law        string     `json:"law"`
+	Status     string     `json:"status"`
+	Channel    string     `json:"channel"`
+	ReceivedAt time.Time  `json:"received_at"`
+	DueAt      time.Time  `json:"due_at"`
+	Overdue    bool       `json:"overdue"`
+	Assignee   string     `json:"assignee,omitempty"`
+	ClosedAt   *time.Time `json:"closed_at,omitempty"`
+	Outcome    string     `json:"outcome,omitempty"`
+	Details    string     `json:"details,omitempty"`
+}
+
+func toRequestJSON(r crm.Request) requestJSON {
+	out := requestJSON{ID: r.ID, CustomerID: r.CustomerID, Kind: r.Kind, Law: r.Law, Status: r.Status, Channel: r.Channel, ReceivedAt: r.ReceivedAt,
+		DueAt: r.DueAt, Overdue: r.Overdue(time.Now()), Assignee: r.Assignee, Outcome: r.Outcome, Details: r.Details}
+	if !r.ClosedAt.IsZero() {
+		out.ClosedAt = &r.ClosedAt
+	}
+	return out
+}
+
+// takeRequest records a request a customer made to staff.
+func (h *requestsAPI) takeRequest(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Kind    string `json:"kind"`
+		Law     string `json:"law"`
+		Details string `json:"details"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in, "kind"); err != nil {
+		return err
+	}
+	req, err := h.requests.TakeRequest(r.Context(), a, r.PathValue("id"), crm.RequestInput{Kind: in.Kind, Law: in.Law, Details: in.Details})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/privacy/requests/"+req.ID)
+	httpx.WriteJSON(w, http.StatusCreated, toRequestJSON(req))
+	return nil
+}
+
+// listRequests lists the open requests by deadline (?all=true: every one).
+func (h *requestsAPI) listRequests(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	q, err := httpx.Query(r, "all")
+	if err != nil {
+		return err
+	}
+	if v := q["all"]; v != "" && v != "true" && v != "false" {
+		return errs.InvalidField("all", "all is true or false")
+	}
+	list, err := h.requests.Requests(r.Context(), a, q["all"] != "true")
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []requestJSON `json:"items"`
+	}{Items: make([]requestJSON, 0, len(list))}
+	for _, x := range list {
+		out.Items = append(out.Items, toRequestJSON(x))
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *requestsAPI) showRequest(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	req, err := h.requests.Request(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, toRequestJSON(req))
+	return nil
+}
+
+// updateRequest takes, completes or rejects a request.
+func (h *requestsAPI) updateRequest(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Status  string `json:"status"`
+		Outcome string `json:"outcome"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in, "status"); err != nil {
+		return err
+	}
+	req, err := h.requests.Update(r.Context(), a, r.PathValue("id"), in.Status, in.Outcome)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, toRequestJSON(req))
+	return nil
+}
+
+// eraseForRequest carries out an erasure request.
+func (h *requestsAPI) eraseForRequest(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if _, err := httpx.Query(r); err != nil {
+		return err
+	}
+	outcome, err := h.customers.EraseForRequest(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "completed", "outcome": outcome})
+	return nil
+}
+
+// placeHold puts a legal hold on a customer's data.
+func (h *requestsAPI) placeHold(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Scope  string `json:"scope"`
+		Reason string `json:"reason"`
+		Until  string `json:"until"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in, "scope", "reason", "until"); err != nil {
+		return err
+	}
+	until, err := time.Parse(time.RFC3339, in.Until)
+	if err != nil {
+		return errs.InvalidField("until", "until is a time (RFC 3339, e.g. 2031-12-31T00:00:00Z)")
+	}
+	if err := h.requests.PlaceHold(r.Context(), a, r.PathValue("id"), in.Scope, in.Reason, until); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+// exportForRequest answers an access or portability request: a zip of
+// everything held about the person, as JSON (all of it) and CSV (a file
+// per kind of record), with the staff accesses to their data. The
+// response names the zip's SHA-256 (X-Export-SHA256), the evidence to
+// complete the request with.
+func (h *requestsAPI) exportForRequest(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if _, err := httpx.Query(r); err != nil {
+		return err
+	}
+	d, err := h.customers.SubjectExport(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b, err := SubjectZip(d)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="personal-data-`+d.RequestID+`.zip"`)
+	w.Header().Set("X-Export-SHA256", hex.EncodeToString(sum[:]))
+	w.Write(b)
+	return nil
+}
+
+// SubjectZip writes a subject export as a zip: data.json with all of it,
+// and a CSV per kind of record (values a spreadsheet would run are
+// defused).
+func SubjectZip(d records.SubjectData) ([]byte, error) {
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	j, err := z.Create("data.json")
+	if err != nil {
+		return nil, err
+	}
+	enc := json.NewEncoder(j)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	fields := make([]string, 0, len(d.Customer.Fields))
+	for k := range d.Customer.Fields {
+		fields = append(fields, k)
+	}
+	sort.Strings(fields)
+	customer := [][]string{{"field", "value"}, {"id", d.Customer.ID}}
+	for _, f := range fields {
+		customer = append(customer, []string{f, d.Customer.Fields[f]})
+	}
+	type csvFile struct {
+		name string
+		rows [][]string
+	}
+	tables := []csvFile{{"customer.csv", customer}}
+	act := [][]string{{"id", "kind", "subject", "body", "created_at"}}
+	for _, x := range d.Activities {
+		act = append(act, []string{x.ID, x.Kind, x.Subject, x.Body, x.CreatedAt.Format(time.RFC3339)})
+	}
+	deals := [][]string{{"id", "title", "stage", "currency", "amount"}}
+	for _, x := range d.Deals {
+		amount := ""
+		if x.Amount != nil {
+			amount = fmt.Sprint(*x.Amount)
+		}
+		deals = append(deals, []string{x.ID, x.Title, x.Stage, x.Currency, amount})
+	}
+	tx := [][]string{{"id", "kind", "status", "occurred_on", "currency", "amount", "reference", "description"}}
+	for _, x := range d.Purchases {
+		tx = append(tx, []string{x.ID, x.Kind, x.Status, x.OccurredOn, x.Currency, fmt.Sprint(x.Amount), x.Reference, x.Description})
+	}
+	consents := [][]string{{"id", "purpose", "basis", "notice_version", "channel", "given_at", "withdrawn_at", "guardian"}}
+	for _, x := range d.Consents {
+		withdrawn := ""
+		if !x.WithdrawnAt.IsZero() {
+			withdrawn = x.WithdrawnAt.Format(time.RFC3339)
+		}
+		consents = append(consents, []string{x.ID, x.Purpose, x.Basis, fmt.Sprint(x.NoticeVersion), x.Channel, x.GivenAt.Format(time.RFC3339), withdrawn, x.GuardianName})
+	}
+	accesses := [][]string{{"at", "staff", "action", "fields", "outcome", "reason"}}
+	for _, x := range d.Accesses {
+		accesses = append(accesses, []string{x.At.Format(time.RFC3339), x.ActorID, x.Action, strings.Join(x.Fields, " "), x.Outcome, x.Reason})
+	}
+	tables = append(tables, csvFile{"activities.csv", act}, csvFile{"deals.csv", deals}, csvFile{"purchases.csv", tx},
+		csvFile{"consents.csv", consents}, csvFile{"staff-accesses.csv", accesses})
+	for _, t := range tables {
+		f, err := z.Create(t.name)
+		if err != nil {
+			return nil, err
+		}
+		cw := csv.NewWriter(f)
+		for _, row := range t.rows {
+			safe := make([]string, len(row))
+			for i, v := range row {
+				safe[i] = records.SpreadsheetSafe(v)
+			}
+			cw.Write(safe)
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return nil, err
+		}
+	}
+	if err := z.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

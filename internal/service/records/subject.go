@@ -1,0 +1,199 @@
+package records
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+// SubjectData is everything held about a person, for an access or
+// portability request: the record with every field, activities, deals,
+// purchases, preferences and feedback, consents, the change history, and
+// the staff accesses to their data from the audit log.
+type SubjectData struct {
+	RequestID  string
+	Customer   crm.Customer
+	Activities []crm.Activity
+	Deals      []crm.Deal
+	Purchases  []crm.Transaction
+	Marketing  *Marketing
+	Consents   []crm.Consent
+	Changes    []FieldChange
+	Accesses   []Access
+	ExportedAt time.Time
+}
+
+// Access is one event of the audit log that touched the person's data:
+// who, when, what, which fields, why.
+type Access struct {
+	At      time.Time `json:"at"`
+	ActorID string    `json:"actor_id"`
+	Action  string    `json:"action"`
+	Fields  []string  `json:"fields,omitempty"`
+	Outcome string    `json:"outcome"`
+	Reason  string    `json:"reason,omitempty"`
+}
+
+// mayHandleRequests is the right to carry out a data-subject request: an
+// administrator who may read the audit log.
+func mayHandleRequests(a authz.Actor) error {
+	if err := core.May(a, authz.ActionRead, authz.ObjectAudit, "you may not carry out data-subject requests"); err != nil {
+		return err
+	}
+	return core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not carry out data-subject requests")
+}
+
+// openRequest loads an open request of one of kinds, with its customer.
+func openRequest(ctx context.Context, tx subjectStore, id string, kinds ...string) (store.RequestRow, error) {
+	r, err := tx.RequestByID(ctx, id)
+	switch {
+	case err != nil:
+		return r, errs.E(errs.NotExist, "no such request")
+	case !slices.Contains(kinds, r.Kind):
+		return r, errs.E(errs.Conflict, "this is a "+r.Kind+" request, not "+strings.Join(kinds, " or "))
+	case r.Status != "open" && r.Status != "in_progress":
+		return r, errs.E(errs.Conflict, "the request is closed")
+	case r.CustomerID == "":
+		return r, errs.E(errs.Conflict, "the request's customer is gone (erased)")
+	}
+	return r, nil
+}
+
+// SubjectExport gathers everything held about the person of an access or
+// portability request. The data is read as the system (each part audited
+// as its method audits it); the export itself is recorded as the actor's
+// (customer.subject_export), naming the request.
+func (s *Customers) SubjectExport(ctx context.Context, a authz.Actor, requestID string) (SubjectData, error) {
+	if err := mayHandleRequests(a); err != nil {
+		return SubjectData{}, err
+	}
+	var req store.RequestRow
+	err := core.Look(ctx, s.c, subjectStoreOf, func(tx subjectStore) error {
+		var err error
+		req, err = openRequest(ctx, tx, requestID, "access", "portability")
+		return err
+	})
+	if err != nil {
+		return SubjectData{}, err
+	}
+	sys, id := authz.System(), req.CustomerID
+	out := SubjectData{RequestID: requestID, ExportedAt: s.c.Now()}
+	o, err := s.CustomerOverview(ctx, sys, id)
+	if err != nil {
+		return out, err
+	}
+	out.Customer, out.Activities, out.Deals, out.Marketing = o.Customer, o.Activities, o.Deals, o.Marketing
+	if o.History != nil {
+		out.Purchases = o.History.Transactions
+	}
+	if out.Changes, err = s.CustomerHistory(ctx, sys, id); err != nil {
+		return out, err
+	}
+	err = core.Change(ctx, s.c, subjectStoreOf, func(tx subjectStore) error {
+		row, err := tx.CustomerByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		key, err := s.openKey(row)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Consents(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			c, err := core.OpenConsent(key, r)
+			if err != nil {
+				return err
+			}
+			out.Consents = append(out.Consents, c)
+		}
+		for after := int64(0); ; {
+			events, err := tx.ListAudit(ctx, store.AuditFilter{ObjectID: id, AfterSeq: after, Limit: 1000})
+			if err != nil {
+				return err
+			}
+			for _, e := range events {
+				out.Accesses = append(out.Accesses, Access{At: e.At, ActorID: e.ActorID, Action: e.Action, Fields: e.Fields, Outcome: e.Outcome, Reason: e.Reason})
+				after = e.Seq
+			}
+			if len(events) < 1000 {
+				break
+			}
+		}
+		return s.c.Record(ctx, tx, a, "customer.subject_export", "customer", id, nil, audit.Success,
+			fmt.Sprintf("request %s (%s): %d activities, %d deals, %d purchases, %d consents, %d changes, %d accesses",
+				requestID, req.Kind, len(out.Activities), len(out.Deals), len(out.Purchases), len(out.Consents), len(out.Changes), len(out.Accesses)))
+	})
+	return out, err
+}
+
+// EraseForRequest carries out an erasure request: unless a legal hold
+// stands on the person's data, it destroys their data key
+// (crypto-shredding: every sealed value of theirs, in any table, their
+// field history and every backup, becomes unreadable), deletes their rows,
+// writes the erasure ledger (which every backup target gets, and every
+// restore re-applies), and closes the request with what was done. A hold
+// refuses it with the hold's scope, reason and end.
+func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestID string) (string, error) {
+	if err := mayHandleRequests(a); err != nil {
+		return "", err
+	}
+	var outcome string
+	err := core.Change(ctx, s.c, subjectStoreOf, func(tx subjectStore) error {
+		req, err := openRequest(ctx, tx, requestID, "erasure")
+		if err != nil {
+			return err
+		}
+		id := req.CustomerID
+		holds, err := tx.Holds(ctx, id, s.c.Now())
+		if err != nil {
+			return err
+		}
+		if len(holds) > 0 {
+			h := holds[0]
+			return errs.E(errs.Conflict, fmt.Sprintf("a legal hold keeps this person's %s until %s (%s): erase after it ends", h.Scope, h.Until.Format(time.DateOnly), h.Reason))
+		}
+		if err := tx.DeleteCustomer(ctx, id); err != nil {
+			return err
+		}
+		if err := tx.ShredSubject(ctx, id, "customer", s.c.Now()); err != nil {
+			return err
+		}
+		outcome = fmt.Sprintf("erased %s: data key destroyed, records deleted, erasure ledger written", id)
+		req.Status, req.Assignee, req.Outcome, req.ClosedAt, req.CustomerID = "completed", a.UserID, outcome, s.c.Now(), ""
+		if err := tx.UpdateRequest(ctx, req); err != nil {
+			return err
+		}
+		return s.c.Append(ctx, tx,
+			core.Event(a, "customer.erase", "customer", id, nil, audit.Success, "request "+requestID+": data key destroyed"),
+			core.Event(a, "request.completed", "request", requestID, nil, audit.Success, outcome))
+	})
+	return outcome, err
+}
+
+// subjectStore is what the methods in subject.go read and write.
+type subjectStore interface {
+	audit.Appender
+	core.CustomerStore
+	RequestByID(ctx context.Context, id string) (store.RequestRow, error)
+	UpdateRequest(ctx context.Context, r store.RequestRow) error
+	Holds(ctx context.Context, customerID string, now time.Time) ([]store.HoldRow, error)
+	Consents(ctx context.Context, subjectID string) ([]store.ConsentRow, error)
+	ListAudit(ctx context.Context, f store.AuditFilter) ([]audit.Event, error)
+	DeleteCustomer(ctx context.Context, id string) error
+	ShredSubject(ctx context.Context, subject, kind string, at time.Time) error
+}
+
+// subjectStoreOf is the compiler's check that the store has every method of subjectStore.
+func subjectStoreOf(tx *store.Tx) subjectStore { return tx }

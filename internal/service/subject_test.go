@@ -1,0 +1,88 @@
+package service_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// An access request's export holds the person's whole record, their
+// consents and change history, and the staff who read their data; an
+// erasure request shreds them unless a legal hold stands.
+func TestSubjectRequests(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		c, err := svc.Customers.CreateCustomer(ctx, f.sales1, input("name", "Zhou Ming", "email", "zhou@example.cn", "phone", "+86 139 0000 1111"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.UpdateCustomer(ctx, f.sales1, c.ID, input("phone", "+86 139 0000 2222")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.Customer(ctx, f.sales2, c.ID); err == nil {
+			t.Fatal("another team's sales read the customer")
+		}
+		req, err := svc.Requests.TakeRequest(ctx, f.sales1, c.ID, crm.RequestInput{Kind: "access", Law: "pipl", Details: "copy of my data"})
+		if err != nil || req.DueAt.Sub(req.ReceivedAt).Hours() != 15*24 {
+			t.Fatalf("take: %+v %v", req, err)
+		}
+		if _, err := svc.Customers.SubjectExport(ctx, f.sales1, req.ID); !errs.Is(err, errs.Permission) {
+			t.Fatalf("sales exporting: %v", err)
+		}
+		d, err := svc.Customers.SubjectExport(ctx, f.admin, req.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Customer.Fields["email"] != "zhou@example.cn" || d.Customer.Fields["phone"] != "+8613900002222" || len(d.Changes) == 0 {
+			t.Fatalf("the export's record: %+v, %d changes", d.Customer.Fields, len(d.Changes))
+		}
+		actors := map[string]bool{}
+		for _, a := range d.Accesses {
+			actors[a.ActorID+" "+a.Action+" "+a.Outcome] = true
+		}
+		for _, want := range []string{f.sales1.UserID + " customer.create success", f.sales1.UserID + " customer.update success", f.sales2.UserID + " customer.read denied"} {
+			if !actors[want] {
+				t.Errorf("the staff accesses lack %q: %v", want, actors)
+			}
+		}
+		// Erasure: refused under a hold, done without one.
+		erase, err := svc.Requests.TakeRequest(ctx, f.sales1, c.ID, crm.RequestInput{Kind: "erasure"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Requests.PlaceHold(ctx, f.admin, c.ID, "transactions", "tax records", time.Now().AddDate(0, 0, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.EraseForRequest(ctx, f.admin, erase.ID); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("erasure under a hold: %v", err)
+		}
+		other, _ := svc.Customers.CreateCustomer(ctx, f.sales1, input("name", "Gone Soon"))
+		r2, _ := svc.Requests.TakeRequest(ctx, f.sales1, other.ID, crm.RequestInput{Kind: "erasure", Law: "gdpr"})
+		if _, err := svc.Customers.EraseForRequest(ctx, f.admin, r2.ID); err != nil {
+			t.Fatal(err)
+		}
+		var keys, rows, ledger int
+		raw := db.Raw(t)
+		raw.QueryRow(q(db, "SELECT count(*) FROM subject_keys WHERE subject_id = ?"), other.ID).Scan(&keys)
+		raw.QueryRow(q(db, "SELECT count(*) FROM customers WHERE id = ?"), other.ID).Scan(&rows)
+		raw.QueryRow(q(db, "SELECT count(*) FROM erasure_ledger WHERE subject_id = ?"), other.ID).Scan(&ledger)
+		if keys != 0 || rows != 0 || ledger != 1 {
+			t.Fatalf("after erasure: %d keys, %d rows, %d ledger entries", keys, rows, ledger)
+		}
+		done, err := svc.Requests.Request(ctx, f.admin, r2.ID)
+		if err != nil || done.Status != "completed" || done.CustomerID != "" {
+			t.Fatalf("the erasure request: %+v %v", done, err)
+		}
+		open, err := svc.Requests.Requests(ctx, f.admin, true)
+		if err != nil || !slices.ContainsFunc(open, func(r crm.Request) bool { return r.ID == erase.ID }) || slices.ContainsFunc(open, func(r crm.Request) bool { return r.ID == r2.ID }) {
+			t.Fatalf("open requests: %+v %v", open, err)
+		}
+	})
+}

@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// RequestRow is one data-subject request.
+type RequestRow struct {
+	ID         string
+	CustomerID string // "" once the customer is erased
+	Kind       string
+	Law        string
+	Status     string
+	Channel    string
+	ReceivedAt time.Time
+	DueAt      time.Time
+	Assignee   string
+	CreatedBy  string
+	ClosedAt   time.Time
+	Outcome    string
+	DetailsCT  []byte
+}
+
+// HoldRow is a legal hold on a customer's data.
+type HoldRow struct {
+	ID         string
+	CustomerID string
+	Scope      string
+	Reason     string
+	Until      time.Time
+	CreatedBy  string
+	CreatedAt  time.Time
+}
+
+// requestRows are the data-subject requests and legal holds, one part of a Tx.
+type requestRows struct{ *conn }
+
+const requestColumns = "id, customer_id, kind, law, status, channel, received_at, due_at, assignee, created_by, closed_at, outcome, details_ct"
+
+// InsertRequest records a request.
+func (tx *requestRows) InsertRequest(ctx context.Context, r RequestRow) error {
+	_, err := tx.exec(ctx, "INSERT INTO privacy_requests ("+requestColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', ?)",
+		r.ID, nullString(r.CustomerID), r.Kind, r.Law, r.Status, r.Channel, r.ReceivedAt.UnixMicro(), r.DueAt.UnixMicro(), r.Assignee, r.CreatedBy, r.DetailsCT)
+	return classify("store.InsertRequest", err)
+}
+
+func scanRequest(row interface{ Scan(...any) error }) (RequestRow, error) {
+	var r RequestRow
+	var customer sql.NullString
+	var received, due, closed int64
+	err := row.Scan(&r.ID, &customer, &r.Kind, &r.Law, &r.Status, &r.Channel, &received, &due, &r.Assignee, &r.CreatedBy, &closed, &r.Outcome, &r.DetailsCT)
+	r.CustomerID, r.ReceivedAt, r.DueAt = customer.String, fromMicro(received), fromMicro(due)
+	if closed != 0 {
+		r.ClosedAt = fromMicro(closed)
+	}
+	return r, err
+}
+
+// RequestByID returns one request.
+func (tx *requestRows) RequestByID(ctx context.Context, id string) (RequestRow, error) {
+	r, err := scanRequest(tx.queryRow(ctx, "SELECT "+requestColumns+" FROM privacy_requests WHERE id = ?", id))
+	return r, classify("store.RequestByID", err)
+}
+
+// Requests lists requests, open ones (status open or in_progress) by due
+// date when open is set, else every one newest first; at most limit.
+func (tx *requestRows) Requests(ctx context.Context, open bool, limit int) ([]RequestRow, error) {
+	q := "SELECT " + requestColumns + " FROM privacy_requests ORDER BY received_at DESC, id DESC LIMIT ?"
+	if open {
+		q = "SELECT " + requestColumns + " FROM privacy_requests WHERE status IN ('open', 'in_progress') ORDER BY due_at, id LIMIT ?"
+	}
+	rows, err := tx.query(ctx, q, limit)
+	if err != nil {
+		return nil, classify("store.Requests", err)
+	}
+	defer rows.Close()
+	var out []RequestRow
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, classify("store.Requests", err)
+		}
+		out = append(out, r)
+	}
+	return out, classify("store.Requests", rows.Err())
+}
+
+// UpdateRequest sets a request's status, assignee, outcome and closing time.
+func (tx *requestRows) UpdateRequest(ctx context.Context, r RequestRow) error {
+	closed := int64(0)
+	if !r.ClosedAt.IsZero() {
+		closed = r.ClosedAt.UnixMicro()
+	}
+	return tx.updateOne(ctx, "store.UpdateRequest", "UPDATE privacy_requests SET status = ?, assignee = ?, outcome = ?, closed_at = ? WHERE id = ?",
+		r.Status, r.Assignee, r.Outcome, closed, r.ID)
+}
+
+// InsertHold places a legal hold.
+func (tx *requestRows) InsertHold(ctx context.Context, h HoldRow) error {
+	_, err := tx.exec(ctx, "INSERT INTO legal_holds (id, customer_id, scope, reason, until_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		h.ID, h.CustomerID, h.Scope, h.Reason, h.Until.UnixMicro(), h.CreatedBy, h.CreatedAt.UnixMicro())
+	return classify("store.InsertHold", err)
+}
+
+// Holds lists the holds on a customer that stand at now.
+func (tx *requestRows) Holds(ctx context.Context, customerID string, now time.Time) ([]HoldRow, error) {
+	rows, err := tx.query(ctx, "SELECT id, customer_id, scope, reason, until_at, created_by, created_at FROM legal_holds WHERE customer_id = ? AND until_at > ? ORDER BY until_at", customerID, now.UnixMicro())
+	if err != nil {
+		return nil, classify("store.Holds", err)
+	}
+	defer rows.Close()
+	var out []HoldRow
+	for rows.Next() {
+		var h HoldRow
+		var until, created int64
+		if err := rows.Scan(&h.ID, &h.CustomerID, &h.Scope, &h.Reason, &until, &h.CreatedBy, &created); err != nil {
+			return nil, classify("store.Holds", err)
+		}
+		h.Until, h.CreatedAt = fromMicro(until), fromMicro(created)
+		out = append(out, h)
+	}
+	return out, classify("store.Holds", rows.Err())
+}
