@@ -9,12 +9,13 @@ import (
 )
 
 type consentsView struct {
-	CustomerID string
-	Consents   []crm.Consent
-	Purposes   []string
-	Channels   []string
-	Bases      []string
-	Error      string
+	CustomerID   string
+	Consents     []crm.Consent
+	Purposes     []string
+	Channels     []string
+	Bases        []string
+	RequestKinds []string
+	Error        string
 }
 
 // showConsents shows a person's consent ledger and the form to record one.
@@ -28,7 +29,7 @@ func (h *consentsPages) renderConsents(q *request, code int, formErr error) erro
 	if err != nil {
 		return err
 	}
-	v := consentsView{CustomerID: id, Consents: cs, Purposes: crm.Purposes, Channels: crm.ConsentChannels, Bases: crm.Bases}
+	v := consentsView{CustomerID: id, Consents: cs, Purposes: crm.Purposes, Channels: crm.ConsentChannels, Bases: crm.Bases, RequestKinds: crm.RequestKinds}
 	if formErr != nil {
 		v.Error, _ = errs.Public(formErr)
 	}

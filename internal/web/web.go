@@ -72,6 +72,7 @@ type Handler struct {
 	audit     *auditPages
 	backups   *backupsPages
 	consents  *consentsPages
+	requests  *requestsPages
 	home      *homePages
 }
 
@@ -128,6 +129,11 @@ type (
 		*Handler
 		consentsSvc *privacy.Consents
 	}
+	requestsPages struct {
+		*Handler
+		requestsSvc  *privacy.Requests
+		customersSvc *records.Customers
+	}
 	homePages struct {
 		*Handler
 		customersSvc  *records.Customers
@@ -152,6 +158,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.audit = &auditPages{h, svc.AuditLog, svc.Customers, svc.Roles}
 	h.backups = &backupsPages{h, svc.Backups}
 	h.consents = &consentsPages{h, svc.Consents}
+	h.requests = &requestsPages{h, svc.Requests, svc.Customers}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -278,6 +285,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /customers/{id}/consents", h.authed(h.consents.showConsents))
 	mux.Handle("POST /customers/{id}/consents", h.authed(h.consents.giveConsent))
 	mux.Handle("POST /customers/{id}/consents/withdraw", h.authed(h.consents.withdrawConsent))
+	mux.Handle("POST /customers/{id}/requests", h.authed(h.requests.takeRequest))
+	mux.Handle("GET /privacy/requests", h.authed(h.requests.showRequests))
+	mux.Handle("GET /privacy/requests/{id}", h.authed(h.requests.showRequest))
+	mux.Handle("POST /privacy/requests/{id}", h.authed(h.requests.updateRequest))
+	mux.Handle("POST /privacy/requests/{id}/erase", h.authed(h.requests.eraseForRequest))
+	mux.Handle("POST /privacy/requests/{id}/hold", h.authed(h.requests.placeHold))
+	mux.Handle("GET /privacy/requests/{id}/export", h.authed(h.requests.exportForRequest))
 	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))

@@ -1,0 +1,106 @@
+package main_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"io"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+var requestLink = regexp.MustCompile(`href="/privacy/requests/(dsr_[0-9a-f]+)"`)
+
+// The privacy centre in the web UI, on both engines: the public notice, a
+// consent recorded and withdrawn on a customer's consents page, an access
+// request taken in there, handled on the requests page (its zip holds the
+// person's data and the staff who read it) and completed; an erasure
+// request that needs its box ticked, then erases the person.
+func TestWebPrivacyRequests(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		s := start(t, storage)
+		b := newBrowser(t, s, "en")
+		if p := b.get("/privacy"); p.status != 200 || !strings.Contains(p.body, "encrypted") {
+			t.Fatalf("the public privacy notice: %d", p.status)
+		}
+		b.login("admin@example.com", password)
+		tok := s.Login(t, "admin@example.com", password)
+		c := s.Do(t, "POST", "/api/v1/customers", tok, map[string]any{"name": "Wu Lan", "email": "wu.lan@example.cn"})
+		if c.Status != 201 {
+			t.Fatalf("create: %d %s", c.Status, c.Body)
+		}
+		id := c.Str("id")
+		cp := b.get("/customers/" + id + "/consents")
+		if cp.status != 200 || !strings.Contains(cp.body, "No consent recorded.") {
+			t.Fatalf("consents page: %d", cp.status)
+		}
+		if p := b.post("/customers/"+id+"/consents", url.Values{"csrf": {cp.csrf(t)}, "purpose": {"marketing_sms"}, "basis": {"consent"}, "channel": {"phone"}}); p.status != 303 {
+			t.Fatalf("record a consent: %d %s", p.status, p.body)
+		}
+		cp = b.get("/customers/" + id + "/consents")
+		if !strings.Contains(cp.body, "Marketing by SMS") || !strings.Contains(cp.body, "Stands") {
+			t.Fatal("the consent is not on the page")
+		}
+		if p := b.post("/customers/"+id+"/consents/withdraw", url.Values{"csrf": {cp.csrf(t)}, "purpose": {"marketing_sms"}}); p.status != 303 {
+			t.Fatalf("withdraw: %d", p.status)
+		}
+		if p := b.post("/customers/"+id+"/requests", url.Values{"csrf": {cp.csrf(t)}, "kind": {"access"}, "law": {"pipl"}, "details": {"what do you hold"}}); p.status != 303 {
+			t.Fatalf("take a request: %d %s", p.status, p.body)
+		}
+		list := b.get("/privacy/requests")
+		m := requestLink.FindStringSubmatch(list.body)
+		if m == nil || !strings.Contains(list.body, "Access") || !strings.Contains(list.body, "PIPL") {
+			t.Fatalf("the requests page lacks the request:\n%s", list.body)
+		}
+		rp := b.get("/privacy/requests/" + m[1])
+		if !strings.Contains(rp.body, "what do you hold") || !strings.Contains(rp.body, `id="request-export"`) {
+			t.Fatal("the request page lacks its words or the download")
+		}
+		zp := b.get("/privacy/requests/" + m[1] + "/export")
+		zr, err := zip.NewReader(strings.NewReader(zp.body), int64(len(zp.body)))
+		if zp.status != 200 || err != nil {
+			t.Fatalf("export: %d %v", zp.status, err)
+		}
+		files := map[string]string{}
+		for _, f := range zr.File {
+			r, _ := f.Open()
+			var buf bytes.Buffer
+			io.Copy(&buf, r)
+			r.Close()
+			files[f.Name] = buf.String()
+		}
+		if !strings.Contains(files["data.json"], "wu.lan@example.cn") || !strings.Contains(files["consents.csv"], "marketing_sms") ||
+			!strings.Contains(files["staff-accesses.csv"], "customer.create") {
+			t.Fatalf("the zip lacks the person's data: %v", files)
+		}
+		if p := b.post("/privacy/requests/"+m[1], url.Values{"csrf": {rp.csrf(t)}, "status": {"completed"}, "outcome": {"zip handed over in person"}}); p.status != 303 {
+			t.Fatalf("complete: %d %s", p.status, p.body)
+		}
+		if p := b.get("/privacy/requests/" + m[1]); !strings.Contains(p.body, "zip handed over in person") {
+			t.Fatal("the outcome is not shown")
+		}
+
+		// Erasure: the box must be ticked; then the person is gone.
+		e := s.Do(t, "POST", "/api/v1/customers/"+id+"/requests", tok, map[string]any{"kind": "erasure"})
+		ep := b.get("/privacy/requests/" + e.Str("id"))
+		if p := b.post("/privacy/requests/"+e.Str("id")+"/erase", url.Values{"csrf": {ep.csrf(t)}}); p.status != 400 || !strings.Contains(p.body, "Tick the box") {
+			t.Fatalf("erase without confirming: %d", p.status)
+		}
+		if p := b.post("/privacy/requests/"+e.Str("id")+"/erase", url.Values{"csrf": {ep.csrf(t)}, "confirm": {"1"}}); p.status != 303 {
+			t.Fatalf("erase: %d %s", p.status, p.body)
+		}
+		if r := s.Do(t, "GET", "/api/v1/customers/"+id, tok, nil); r.Status != 404 {
+			t.Fatalf("the erased customer: %d", r.Status)
+		}
+		zh := newBrowser(t, s, "zh-CN")
+		zh.login("admin@example.com", password)
+		if p := zh.get("/privacy/requests?all=true"); !strings.Contains(p.body, "隐私请求") || !strings.Contains(p.body, "已完成") {
+			t.Fatal("the requests page is not in Chinese")
+		}
+	})
+}

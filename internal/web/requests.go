@@ -1,0 +1,128 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/records"
+)
+
+type requestsView struct {
+	Requests []crm.Request
+	All      bool
+	Now      time.Time
+}
+
+type requestView struct {
+	Request crm.Request
+	Now     time.Time
+	Error   string
+}
+
+// showRequests lists the data-subject requests, open ones by deadline.
+func (h *requestsPages) showRequests(q *request) error {
+	all := q.r.URL.Query().Get("all") == "true"
+	list, err := h.requestsSvc.Requests(q.r.Context(), q.actor, !all)
+	if err != nil {
+		return err
+	}
+	h.render(q, http.StatusOK, "requests", "privacy_requests", requestsView{Requests: list, All: all, Now: time.Now()})
+	return nil
+}
+
+// showRequest shows one request and what can be done with it.
+func (h *requestsPages) showRequest(q *request) error { return h.renderRequest(q, http.StatusOK, nil) }
+
+func (h *requestsPages) renderRequest(q *request, code int, formErr error) error {
+	r, err := h.requestsSvc.Request(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := requestView{Request: r, Now: time.Now()}
+	if formErr != nil {
+		v.Error, _ = errs.Public(formErr)
+	}
+	h.render(q, code, "request", "privacy_request", v)
+	return nil
+}
+
+// takeRequest records a request from the consents page of a customer.
+func (h *requestsPages) takeRequest(q *request) error {
+	id := q.r.PathValue("id")
+	in := crm.RequestInput{Kind: q.r.PostFormValue("kind"), Law: q.r.PostFormValue("law"), Details: q.r.PostFormValue("details")}
+	if _, err := h.requestsSvc.TakeRequest(q.r.Context(), q.actor, id, in); err != nil {
+		return err
+	}
+	q.redirect("/customers/"+id+"/consents", "request_taken")
+	return nil
+}
+
+// updateRequest takes, completes or rejects a request.
+func (h *requestsPages) updateRequest(q *request) error {
+	id := q.r.PathValue("id")
+	_, err := h.requestsSvc.Update(q.r.Context(), q.actor, id, q.r.PostFormValue("status"), q.r.PostFormValue("outcome"))
+	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
+		return h.renderRequest(q, http.StatusBadRequest, err)
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/privacy/requests/"+id, "request_updated")
+	return nil
+}
+
+// eraseForRequest carries out an erasure request, after the box saying
+// it cannot be undone is ticked.
+func (h *requestsPages) eraseForRequest(q *request) error {
+	id := q.r.PathValue("id")
+	if q.r.PostFormValue("confirm") != "1" {
+		return h.renderRequest(q, http.StatusBadRequest, errs.InvalidField("confirm", tr(q.lang, "erase_confirm_needed")))
+	}
+	_, err := h.customersSvc.EraseForRequest(q.r.Context(), q.actor, id)
+	if errs.Is(err, errs.Conflict) {
+		return h.renderRequest(q, http.StatusConflict, err)
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/privacy/requests/"+id, "request_erased")
+	return nil
+}
+
+// placeHold puts a legal hold on the request's customer.
+func (h *requestsPages) placeHold(q *request) error {
+	id := q.r.PathValue("id")
+	r, err := h.requestsSvc.Request(q.r.Context(), q.actor, id)
+	if err != nil {
+		return err
+	}
+	until, err := time.Parse(time.DateOnly, q.r.PostFormValue("until"))
+	if err != nil {
+		return h.renderRequest(q, http.StatusBadRequest, errs.InvalidField("until", tr(q.lang, "hold_until_needed")))
+	}
+	if err := h.requestsSvc.PlaceHold(q.r.Context(), q.actor, r.CustomerID, q.r.PostFormValue("scope"), q.r.PostFormValue("reason"), until); errs.Is(err, errs.Invalid) {
+		return h.renderRequest(q, http.StatusBadRequest, err)
+	} else if err != nil {
+		return err
+	}
+	q.redirect("/privacy/requests/"+id, "hold_placed")
+	return nil
+}
+
+// exportForRequest downloads the zip an access request answers with.
+func (h *requestsPages) exportForRequest(q *request) error {
+	d, err := h.customersSvc.SubjectExport(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	b, err := records.SubjectZip(d)
+	if err != nil {
+		return err
+	}
+	q.w.Header().Set("Content-Type", "application/zip")
+	q.w.Header().Set("Content-Disposition", `attachment; filename="personal-data-`+d.RequestID+`.zip"`)
+	q.w.Write(b)
+	return nil
+}
