@@ -171,4 +171,3 @@ func (h *requestsAPI) exportForRequest(w http.ResponseWriter, r *http.Request, a
 	w.Write(b)
 	return nil
 }
-
