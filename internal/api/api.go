@@ -138,6 +138,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("PATCH /api/v1/privacy/requests/{id}", h.authed(h.requests.updateRequest))
 	mux.Handle("GET /api/v1/privacy/requests/{id}/export", h.authed(h.requests.exportForRequest))
 	mux.Handle("POST /api/v1/privacy/requests/{id}/erase", h.authed(h.requests.eraseForRequest))
+	mux.Handle("POST /api/v1/privacy/requests/{id}/restrict", h.authed(h.requests.restrict))
+	mux.Handle("POST /api/v1/privacy/requests/{id}/lift", h.authed(h.requests.lift))
 	mux.Handle("POST /api/v1/privacy/notices", h.authed(h.consents.publishNotice))
 	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.customers.showPreferences))
 	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.customers.updatePreferences))

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -123,6 +124,27 @@ func (h *requestsAPI) eraseForRequest(w http.ResponseWriter, r *http.Request, a 
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "completed", "outcome": outcome})
+	return nil
+}
+
+// restrict carries out a restriction request; lift ends it.
+func (h *requestsAPI) restrict(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	return h.restriction(w, r, a, h.requests.Restrict)
+}
+
+func (h *requestsAPI) lift(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	return h.restriction(w, r, a, h.requests.Lift)
+}
+
+func (h *requestsAPI) restriction(w http.ResponseWriter, r *http.Request, a authz.Actor, do func(context.Context, authz.Actor, string) (crm.Request, error)) error {
+	if _, err := httpx.Query(r); err != nil {
+		return err
+	}
+	req, err := do(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, toRequestJSON(req))
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -83,6 +84,49 @@ func TestSubjectRequests(t *testing.T) {
 		open, err := svc.Requests.Requests(ctx, f.admin, true)
 		if err != nil || !slices.ContainsFunc(open, func(r crm.Request) bool { return r.ID == erase.ID }) || slices.ContainsFunc(open, func(r crm.Request) bool { return r.ID == r2.ID }) {
 			t.Fatalf("open requests: %+v %v", open, err)
+		}
+	})
+}
+
+// A restriction freezes the person: out of lists and exports, reads and
+// changes refused, their requests still go on; lifting ends it.
+func TestRestrictionFreezesProcessing(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		c, err := svc.Customers.CreateCustomer(ctx, f.sales1, input("name", "Ma Rui", "email", "ma.rui@example.cn"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := svc.Requests.TakeRequest(ctx, f.sales1, c.ID, crm.RequestInput{Kind: "restriction", Law: "gdpr"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Requests.Restrict(ctx, f.sales1, r.ID); !errs.Is(err, errs.Permission) {
+			t.Fatalf("sales restricting: %v", err)
+		}
+		if _, err := svc.Requests.Restrict(ctx, f.admin, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.Customer(ctx, f.sales1, c.ID); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("a read while restricted: %v", err)
+		}
+		if _, err := svc.Customers.UpdateCustomer(ctx, f.sales1, c.ID, input("notes", "called")); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("a change while restricted: %v", err)
+		}
+		page, err := svc.Customers.ListCustomers(ctx, f.sales1, records.CustomerQuery{Email: "ma.rui@example.cn"})
+		if err != nil || len(page.Customers) != 0 {
+			t.Fatalf("a search while restricted found %d (%v)", len(page.Customers), err)
+		}
+		if _, err := svc.Requests.TakeRequest(ctx, f.sales1, c.ID, crm.RequestInput{Kind: "access"}); err != nil {
+			t.Fatalf("a request while restricted: %v", err)
+		}
+		if _, err := svc.Requests.Lift(ctx, f.admin, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := svc.Customers.Customer(ctx, f.sales1, c.ID); err != nil || got.Fields["email"] != "ma.rui@example.cn" {
+			t.Fatalf("a read after the restriction is lifted: %v", err)
 		}
 	})
 }

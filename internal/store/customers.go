@@ -36,6 +36,9 @@ type CustomerRow struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	WrappedKey []byte
+	// RestrictedSince is when processing was restricted (GDPR Art. 18);
+	// zero when it is not.
+	RestrictedSince time.Time
 }
 
 // CustomerIndex holds a customer's blind indexes.
@@ -50,7 +53,7 @@ var customerSelectColumns = func() string {
 	for _, f := range customerFieldOrder {
 		cols = append(cols, "c."+CustomerColumns[f])
 	}
-	cols = append(cols, "c.email_bidx", "c.phone_bidx", "c.national_id_bidx", "c.created_at", "c.updated_at", "k.wrapped")
+	cols = append(cols, "c.email_bidx", "c.phone_bidx", "c.national_id_bidx", "c.created_at", "c.updated_at", "k.wrapped", "c.restricted")
 	return strings.Join(cols, ", ")
 }()
 
@@ -68,8 +71,8 @@ func customerDest(c *CustomerRow) ([]any, func()) {
 	for i := range sealed {
 		dest = append(dest, &sealed[i])
 	}
-	var created, updated int64
-	dest = append(dest, &c.Index.Email, &c.Index.Phone, &c.Index.NationalID, &created, &updated, &c.WrappedKey)
+	var created, updated, restricted int64
+	dest = append(dest, &c.Index.Email, &c.Index.Phone, &c.Index.NationalID, &created, &updated, &c.WrappedKey, &restricted)
 	return dest, func() {
 		if owner != nil {
 			c.OwnerID = *owner
@@ -83,7 +86,20 @@ func customerDest(c *CustomerRow) ([]any, func()) {
 			}
 		}
 		c.CreatedAt, c.UpdatedAt = fromMicro(created), fromMicro(updated)
+		if restricted != 0 {
+			c.RestrictedSince = fromMicro(restricted)
+		}
 	}
+}
+
+// SetRestricted restricts the processing of a customer's data from at,
+// or lifts the restriction (at zero).
+func (tx *customerRows) SetRestricted(ctx context.Context, id string, at time.Time) error {
+	v := int64(0)
+	if !at.IsZero() {
+		v = at.UnixMicro()
+	}
+	return tx.updateOne(ctx, "store.SetRestricted", "UPDATE customers SET restricted = ? WHERE id = ?", v, id)
 }
 
 func scanCustomer(row interface{ Scan(...any) error }) (CustomerRow, error) {
@@ -345,6 +361,8 @@ func listCustomersQuery(f CustomerFilter) (string, []any) {
 		cond, a := tokenMatch("customer", "c.id", f.NameTokens)
 		where, args = append(where, cond), append(args, a...)
 	}
+	// Restricted customers are in no list or export.
+	where = append(where, "c.restricted = 0")
 	if f.Consent != "" {
 		where, args = append(where, "EXISTS (SELECT 1 FROM consents k WHERE k.subject_id = c.id AND k.purpose = ? AND k.withdrawn_at = 0)"), append(args, f.Consent)
 	}

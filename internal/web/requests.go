@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
+	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service/records"
@@ -88,6 +90,26 @@ func (h *requestsPages) eraseForRequest(q *request) error {
 		return err
 	}
 	q.redirect("/privacy/requests/"+id, "request_erased")
+	return nil
+}
+
+// restrict carries out a restriction request; lift ends it.
+func (h *requestsPages) restrict(q *request) error {
+	return h.restriction(q, h.requestsSvc.Restrict, "request_restricted")
+}
+
+func (h *requestsPages) lift(q *request) error {
+	return h.restriction(q, h.requestsSvc.Lift, "request_lifted")
+}
+
+func (h *requestsPages) restriction(q *request, do func(context.Context, authz.Actor, string) (crm.Request, error), flash string) error {
+	id := q.r.PathValue("id")
+	if _, err := do(q.r.Context(), q.actor, id); errs.Is(err, errs.Conflict) {
+		return h.renderRequest(q, http.StatusConflict, err)
+	} else if err != nil {
+		return err
+	}
+	q.redirect("/privacy/requests/"+id, flash)
 	return nil
 }
 

@@ -291,6 +291,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /privacy/requests/{id}", h.authed(h.requests.updateRequest))
 	mux.Handle("POST /privacy/requests/{id}/erase", h.authed(h.requests.eraseForRequest))
 	mux.Handle("POST /privacy/requests/{id}/hold", h.authed(h.requests.placeHold))
+	mux.Handle("POST /privacy/requests/{id}/restrict", h.authed(h.requests.restrict))
+	mux.Handle("POST /privacy/requests/{id}/lift", h.authed(h.requests.lift))
 	mux.Handle("GET /privacy/requests/{id}/export", h.authed(h.requests.exportForRequest))
 	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))

@@ -23,7 +23,26 @@ func CustomerRes(row store.CustomerRow) authz.Resource {
 // not read is refused (recorded as denied; WithTx then answers "not
 // found"), exactly like a missing one.
 func (s *Core) CustomerInScope(ctx context.Context, tx CustomerStore, a authz.Actor, id, action string) (store.CustomerRow, error) {
-	return InScope(ctx, s, tx, a, id, action, Scope[store.CustomerRow]{Object: "customer", Load: tx.CustomerByID, Resource: CustomerRes, NotFound: ErrCustomerNotFound})
+	row, err := InScope(ctx, s, tx, a, id, action, Scope[store.CustomerRow]{Object: "customer", Load: tx.CustomerByID, Resource: CustomerRes, NotFound: ErrCustomerNotFound})
+	if err != nil || row.RestrictedSince.IsZero() || WhileRestricted(a, action) {
+		return row, err
+	}
+	if err := s.Record(ctx, tx, a, action, "customer", id, nil, audit.Denied, "processing restricted (GDPR Art. 18)"); err != nil {
+		return row, err
+	}
+	return row, denial{ErrRestricted}
+}
+
+// ErrRestricted answers a request for a customer whose processing is
+// restricted.
+var ErrRestricted = errs.E(errs.Conflict, "this person has restricted the processing of their data (GDPR Art. 18, PIPL Art. 44): only storage and their requests go on until it is lifted")
+
+// WhileRestricted reports whether action may go on while a customer's
+// processing is restricted: their requests and legal holds, withdrawing a
+// consent, and the system's own work (exports for a request, erasure).
+func WhileRestricted(a authz.Actor, action string) bool {
+	return a.UserID == authz.SystemUserID || strings.HasPrefix(action, "request.") || strings.HasPrefix(action, "hold.") ||
+		action == "consent.withdraw" || action == "consent.list"
 }
 
 func (s *Core) OpenUser(u store.UserRow) (User, error) {

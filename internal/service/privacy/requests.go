@@ -203,6 +203,63 @@ func (s *Requests) PlaceHold(ctx context.Context, a authz.Actor, customerID, sco
 	})
 }
 
+// Restrict carries out a restriction request: from now the person is left
+// out of every list and export, and every read and change of their data is
+// refused but their requests, legal holds and withdrawing a consent, until
+// Lift. The request stays in progress while the restriction stands.
+// Audited (request.restrict).
+func (s *Requests) Restrict(ctx context.Context, a authz.Actor, id string) (crm.Request, error) {
+	return s.setRestriction(ctx, a, id, true)
+}
+
+// Lift ends the restriction and completes its request. Audited
+// (request.completed).
+func (s *Requests) Lift(ctx context.Context, a authz.Actor, id string) (crm.Request, error) {
+	return s.setRestriction(ctx, a, id, false)
+}
+
+func (s *Requests) setRestriction(ctx context.Context, a authz.Actor, id string, on bool) (crm.Request, error) {
+	if err := mayHandle(a); err != nil {
+		return crm.Request{}, err
+	}
+	var out crm.Request
+	err := core.Change(ctx, s.c, requestStoreOf, func(tx requestStore) error {
+		r, err := tx.RequestByID(ctx, id)
+		switch {
+		case err != nil:
+			return errs.E(errs.NotExist, "no such request")
+		case r.Kind != "restriction":
+			return errs.E(errs.Conflict, "this is a "+r.Kind+" request, not a restriction")
+		case r.Status != "open" && r.Status != "in_progress":
+			return errs.E(errs.Conflict, "the request is closed")
+		case r.CustomerID == "":
+			return errs.E(errs.Conflict, "the request's customer is gone (erased)")
+		}
+		now := s.c.Now()
+		action := "request.restrict"
+		if on {
+			if err := tx.SetRestricted(ctx, r.CustomerID, now); err != nil {
+				return err
+			}
+			r.Status, r.Outcome = "in_progress", "processing restricted since "+now.UTC().Format(time.RFC3339)
+		} else {
+			if err := tx.SetRestricted(ctx, r.CustomerID, time.Time{}); err != nil {
+				return err
+			}
+			r.Status, r.Outcome, r.ClosedAt, action = "completed", r.Outcome+"; lifted "+now.UTC().Format(time.RFC3339), now, "request.completed"
+		}
+		r.Assignee = a.UserID
+		if err := tx.UpdateRequest(ctx, r); err != nil {
+			return err
+		}
+		out = requestOf(r)
+		return s.c.Append(ctx, tx,
+			core.Event(a, action, "request", id, nil, audit.Success, r.Outcome),
+			core.Event(a, "customer.restrict", "customer", r.CustomerID, nil, audit.Success, fmt.Sprintf("restricted: %v (request %s)", on, id)))
+	})
+	return out, err
+}
+
 // requestStore is what the methods in requests.go read and write.
 type requestStore interface {
 	audit.Appender
@@ -212,6 +269,7 @@ type requestStore interface {
 	Requests(ctx context.Context, open bool, limit int) ([]store.RequestRow, error)
 	UpdateRequest(ctx context.Context, r store.RequestRow) error
 	InsertHold(ctx context.Context, h store.HoldRow) error
+	SetRestricted(ctx context.Context, id string, at time.Time) error
 }
 
 // requestStoreOf is the compiler's check that the store has every method of requestStore.

@@ -117,6 +117,9 @@ func (s *Customers) Customer(ctx context.Context, a authz.Actor, id string) (crm
 		if !d.Allowed {
 			return []audit.Event{core.Event(a, "customer.read", "customer", id, nil, audit.Denied, "not in scope")}, core.ErrCustomerNotFound
 		}
+		if !row.RestrictedSince.IsZero() && !core.WhileRestricted(a, "customer.read") {
+			return []audit.Event{core.Event(a, "customer.read", "customer", id, nil, audit.Denied, "processing restricted (GDPR Art. 18)")}, core.ErrRestricted
+		}
 		c, shown, err := s.openCustomer(row, d)
 		if err != nil {
 			return nil, err
