@@ -108,6 +108,7 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 			return nil, fmt.Errorf("demo: visit: %w", err)
 		}
 	}
+	var created []string
 	for i := range 500 {
 		var name, email string
 		if i%2 == 0 {
@@ -149,6 +150,7 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 		if err != nil {
 			return nil, fmt.Errorf("demo: customer %d: %w", i, err)
 		}
+		created = append(created, c.ID)
 		if i%25 == 3 { // a move: the change history shows the old phone
 			phone := fmt.Sprintf("+86 13%d %04d %04d", n(10), n(10000), n(10000))
 			if _, err := svc.Customers.UpdateCustomer(ctx, sys, c.ID, crm.CustomerInput{Fields: map[string]*string{crm.FieldPhone: &phone}}); err != nil {
@@ -176,8 +178,39 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 			}
 		}
 	}
+	if err := seedRequests(ctx, svc, created); err != nil {
+		return nil, err
+	}
 	seedStuffing(ctx, svc)
 	return logins, nil
+}
+
+// seedRequests puts the privacy centre to work: a client asks for a copy
+// of their data (GDPR), another to be erased while a payment firm must
+// keep their purchases (PIPL, under a legal hold), and a third restricts
+// the use of their data while a correction is checked.
+func seedRequests(ctx context.Context, svc *service.Service, customers []string) error {
+	if len(customers) < 9 {
+		return nil
+	}
+	sys := authz.System()
+	if _, err := svc.Requests.TakeRequest(ctx, sys, customers[2], crm.RequestInput{Kind: "access", Law: "gdpr", Details: "Please send me a copy of everything you hold about me."}); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if _, err := svc.Requests.TakeRequest(ctx, sys, customers[4], crm.RequestInput{Kind: "erasure", Law: "pipl", Details: "请删除我的全部个人信息。"}); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if err := svc.Requests.PlaceHold(ctx, sys, customers[4], "transactions", "payment records kept 5 years (anti-money-laundering)", time.Now().AddDate(5, 0, 0)); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	r, err := svc.Requests.TakeRequest(ctx, sys, customers[8], crm.RequestInput{Kind: "restriction", Law: "gdpr", Details: "My phone number is wrong; do not use my data until it is fixed."})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if _, err := svc.Requests.Restrict(ctx, sys, r.ID); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
 }
 
 // seedStuffing tries leaked passwords on accounts from one network, as a
