@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -103,4 +104,51 @@ func TestWebPrivacyRequests(t *testing.T) {
 			t.Fatal("the requests page is not in Chinese")
 		}
 	})
+}
+
+// A person with no account asks on the public page: the answer is the
+// same whether the address is held; the link goes only to an address on
+// record, works once, and makes a request the administrators see.
+func TestPublicPrivacyRequest(t *testing.T) {
+	storage := []string{"--data", t.TempDir()}
+	addUser(t, storage, "admin@example.com", "admin")
+	s, smtp := startWithMail(t, storage)
+	tok := s.Login(t, "admin@example.com", password)
+	if r := s.Do(t, "POST", "/api/v1/customers", tok, map[string]any{"name": "Zhang Wei", "email": "zhang.wei@example.cn"}); r.Status != 201 {
+		t.Fatalf("create: %d", r.Status)
+	}
+	b := newBrowser(t, s, "en")
+	ask := func(email string) page {
+		form := b.get("/privacy/ask")
+		return b.post("/privacy/ask", url.Values{"csrf": {form.csrf(t)}, "email": {email}, "kind": {"erasure"}, "law": {"gdpr"}, "details": {"please forget me"}})
+	}
+	unknown := ask("nobody@example.org")
+	known := ask("Zhang.Wei@example.cn")
+	if unknown.status != 200 || known.status != 200 || !strings.Contains(unknown.body, `id="ask-sent"`) || !strings.Contains(known.body, `id="ask-sent"`) {
+		t.Fatalf("the answers differ or fail: %d %d", unknown.status, known.status)
+	}
+	m := smtp.Next(t)
+	if m.To != "zhang.wei@example.cn" || !strings.Contains(m.Body, "erasure") {
+		t.Fatalf("the confirmation email: to %s\n%s", m.To, m.Body)
+	}
+	smtp.None(t, 500*time.Millisecond) // nothing for the unknown address
+	link := linkPath(t, m)
+	if p := b.get(link); p.status != 303 || strings.Contains(p.location, "token") {
+		t.Fatalf("opening the link: %d %s", p.status, p.location)
+	}
+	cp := b.get("/privacy/ask/confirm")
+	done := b.post("/privacy/ask/confirm", url.Values{"csrf": {cp.csrf(t)}})
+	if done.status != 200 || !strings.Contains(done.body, `id="ask-done"`) {
+		t.Fatalf("confirming: %d\n%s", done.status, done.body)
+	}
+	// The link works once.
+	b.get(link)
+	cp = b.get("/privacy/ask/confirm")
+	if again := b.post("/privacy/ask/confirm", url.Values{"csrf": {cp.csrf(t)}}); again.status != 400 {
+		t.Fatalf("the link a second time: %d", again.status)
+	}
+	list := s.Do(t, "GET", "/api/v1/privacy/requests", tok, nil)
+	if !strings.Contains(string(list.Body), `"channel":"public_page"`) || !strings.Contains(string(list.Body), `"kind":"erasure"`) {
+		t.Fatalf("the request is not listed: %s", list.Body)
+	}
 }

@@ -123,3 +123,37 @@ func (tx *requestRows) Holds(ctx context.Context, customerID string, now time.Ti
 	}
 	return out, classify("store.Holds", rows.Err())
 }
+
+// RequestLinkRow is a public request waiting for its emailed link.
+type RequestLinkRow struct {
+	TokenHash  []byte
+	CustomerID string
+	Kind       string
+	Law        string
+	DetailsCT  []byte
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	Used       bool
+}
+
+// InsertRequestLink stores a public request's link.
+func (tx *requestRows) InsertRequestLink(ctx context.Context, l RequestLinkRow) error {
+	_, err := tx.exec(ctx, "INSERT INTO request_links (token_hash, customer_id, kind, law, details_ct, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		l.TokenHash, l.CustomerID, l.Kind, l.Law, l.DetailsCT, l.CreatedAt.UnixMicro(), l.ExpiresAt.UnixMicro())
+	return classify("store.InsertRequestLink", err)
+}
+
+// RequestLinkByHash finds a public request's link by its token's hash.
+func (tx *requestRows) RequestLinkByHash(ctx context.Context, hash []byte) (RequestLinkRow, error) {
+	l := RequestLinkRow{TokenHash: hash}
+	var created, expires, used int64
+	err := tx.queryRow(ctx, "SELECT customer_id, kind, law, details_ct, created_at, expires_at, used_at FROM request_links WHERE token_hash = ?", hash).
+		Scan(&l.CustomerID, &l.Kind, &l.Law, &l.DetailsCT, &created, &expires, &used)
+	l.CreatedAt, l.ExpiresAt, l.Used = fromMicro(created), fromMicro(expires), used != 0
+	return l, classify("store.RequestLinkByHash", err)
+}
+
+// UseRequestLink spends a link; one already spent fails with NotExist.
+func (tx *requestRows) UseRequestLink(ctx context.Context, hash []byte, now time.Time) error {
+	return tx.updateOne(ctx, "store.UseRequestLink", "UPDATE request_links SET used_at = ? WHERE token_hash = ? AND used_at = 0", now.UnixMicro(), hash)
+}

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -262,3 +263,10 @@ var (
 	_ UserStore     = (*store.Tx)(nil)
 	_ GrantStore    = (*store.Tx)(nil)
 )
+
+// TooMany is a refusal to try again later, after wait.
+func TooMany(what string, wait time.Duration) error {
+	e := errs.E(errs.TooMany, fmt.Sprintf("%s; try again in %d seconds", what, int(wait.Seconds())+1))
+	e.RetryAfter = wait
+	return e
+}

@@ -45,6 +45,12 @@ var mailTexts = map[string]map[string][2]string{
 		"zh-CN": {"重置您的 Strongroom 密码",
 			"您好：\n\n有人（希望是您）于 {{.When}} 从 {{.IP}} 请求重置您的 Strongroom 账户密码。请在 30 分钟内打开以下链接设置新密码，链接只能使用一次：\n\n{{.Link}}\n\n登录时仍需第二重验证。如果不是您本人的请求，请忽略此邮件，密码不会改变。\n"},
 	},
+	"privacy_request": {
+		"en": {"Confirm your request about your personal data",
+			"Hello,\n\nSomeone (we hope you) asked us on our privacy page, from {{.IP}} at {{.When}}, for: {{.Role}}. To confirm that it is you and send the request, open this link within 24 hours; it works once:\n\n{{.Link}}\n\nWe answer within the time the law gives us. If you did not ask, ignore this email: nothing happens.\n"},
+		"zh-CN": {"请确认您关于个人信息的请求",
+			"您好：\n\n有人（希望是您）于 {{.When}} 从 {{.IP}} 在我们的隐私页面提出了以下请求：{{.Role}}。为确认是您本人并提交请求，请在 24 小时内打开以下链接，链接只能使用一次：\n\n{{.Link}}\n\n我们会在法律规定的期限内答复。如果不是您本人的请求，请忽略此邮件，什么都不会发生。\n"},
+	},
 	"invite": {
 		"en": {"You are invited to Strongroom",
 			"Hello,\n\n{{.Inviter}} has invited you to Strongroom, the customer records of your organisation, with the role {{.Role}}. To accept, open this link within 7 days and choose a password; it works once:\n\n{{.Link}}\n\nYou will then be asked to read the security policy and, if your role requires it, to set up two-step login.\n"},

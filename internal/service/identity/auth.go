@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -231,11 +230,7 @@ func (s *Sessions) refuseThrottled(ctx context.Context, a authz.Actor, userID st
 }
 
 // tooMany is a throttled answer that says when to come back.
-func tooMany(what string, wait time.Duration) error {
-	e := errs.E(errs.TooMany, fmt.Sprintf("%s; try again in %d seconds", what, int(wait.Seconds())+1))
-	e.RetryAfter = wait
-	return e
-}
+func tooMany(what string, wait time.Duration) error { return core.TooMany(what, wait) }
 
 var errNoSession = errs.E(errs.Unauthenticated, "not logged in, or the session has ended; log in again")
 
