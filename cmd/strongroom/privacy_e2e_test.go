@@ -98,6 +98,9 @@ func TestWebPrivacyRequests(t *testing.T) {
 		if r := s.Do(t, "GET", "/api/v1/customers/"+id, tok, nil); r.Status != 404 {
 			t.Fatalf("the erased customer: %d", r.Status)
 		}
+		if p := b.get("/privacy/report?law=pipl"); p.status != 200 || !strings.Contains(p.body, "Sensitive data only with consent") || !strings.Contains(p.body, "Art. 29") {
+			t.Fatalf("the compliance report: %d", p.status)
+		}
 		zh := newBrowser(t, s, "zh-CN")
 		zh.login("admin@example.com", password)
 		if p := zh.get("/privacy/requests?all=true"); !strings.Contains(p.body, "隐私请求") || !strings.Contains(p.body, "已完成") {

@@ -193,3 +193,17 @@ func (h *requestsAPI) exportForRequest(w http.ResponseWriter, r *http.Request, a
 	w.Write(b)
 	return nil
 }
+
+// complianceReport answers the compliance report for a law.
+func (h *requestsAPI) complianceReport(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	q, err := httpx.Query(r, "law")
+	if err != nil {
+		return err
+	}
+	rep, err := h.requests.ComplianceReport(r.Context(), a, q["law"])
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, rep)
+	return nil
+}

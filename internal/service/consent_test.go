@@ -132,3 +132,56 @@ func q(db testkit.DB, query string) string {
 	}
 	return query
 }
+
+// The compliance report reads the live records: a withdrawn sensitive
+// consent under a kept assessment fails its check; publishing the
+// organisation's notice passes another.
+func TestComplianceReport(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		check := func(law, key string) bool {
+			t.Helper()
+			rep, err := svc.Requests.ComplianceReport(ctx, f.auditor, law)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range rep.Checks {
+				if c.Key == key {
+					if len(c.Articles) == 0 || c.Evidence == "" {
+						t.Fatalf("%s: no articles or evidence: %+v", key, c)
+					}
+					return c.Pass
+				}
+			}
+			t.Fatalf("no check %s", key)
+			return false
+		}
+		c, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Client Nine", "assessment", "panic attacks"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !check("pipl", "sensitive_consent") {
+			t.Fatal("the sensitive consent check fails with the consent standing")
+		}
+		if err := svc.Consents.WithdrawConsent(ctx, f.admin, c.ID, crm.PurposeSensitive); err != nil {
+			t.Fatal(err)
+		}
+		if check("gdpr", "sensitive_consent") {
+			t.Fatal("the sensitive consent check passes with an assessment kept after the consent was withdrawn")
+		}
+		if check("ccpa", "notice") {
+			t.Fatal("the notice check passes with only the built-in notice")
+		}
+		if _, err := svc.Consents.PublishNotice(ctx, f.admin, crm.NoticeInput{TextEN: "Ours.", TextZH: "我们的。"}); err != nil {
+			t.Fatal(err)
+		}
+		if !check("ccpa", "notice") {
+			t.Fatal("the notice check fails after the organisation published its own")
+		}
+		if _, err := svc.Requests.ComplianceReport(ctx, f.sales1, "gdpr"); !errs.Is(err, errs.Permission) {
+			t.Fatalf("sales reading the report: %v", err)
+		}
+	})
+}

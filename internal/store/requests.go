@@ -157,3 +157,38 @@ func (tx *requestRows) RequestLinkByHash(ctx context.Context, hash []byte) (Requ
 func (tx *requestRows) UseRequestLink(ctx context.Context, hash []byte, now time.Time) error {
 	return tx.updateOne(ctx, "store.UseRequestLink", "UPDATE request_links SET used_at = ? WHERE token_hash = ? AND used_at = 0", now.UnixMicro(), hash)
 }
+
+// ComplianceCounts are the counts the compliance report checks.
+type ComplianceCounts struct {
+	Customers               int64
+	SensitiveWithoutConsent int64 // customers with a special-category field and no standing sensitive consent
+	OpenRequests            int64
+	OverdueRequests         int64
+	Restricted              int64
+	LastBackup, LastDrill   time.Time // the last successful ones (zero: none)
+	Erasures                int64
+}
+
+// Compliance counts what the compliance report checks, at now.
+func (tx *requestRows) Compliance(ctx context.Context, now time.Time) (ComplianceCounts, error) {
+	var c ComplianceCounts
+	var backup, drill sql.NullInt64
+	err := tx.queryRow(ctx, `SELECT
+		(SELECT count(*) FROM customers),
+		(SELECT count(*) FROM customers c WHERE c.assessment_ct IS NOT NULL AND NOT EXISTS
+			(SELECT 1 FROM consents k WHERE k.subject_id = c.id AND k.purpose = 'sensitive' AND k.withdrawn_at = 0)),
+		(SELECT count(*) FROM privacy_requests WHERE status IN ('open', 'in_progress')),
+		(SELECT count(*) FROM privacy_requests WHERE status IN ('open', 'in_progress') AND due_at < ?),
+		(SELECT count(*) FROM customers WHERE restricted <> 0),
+		(SELECT MAX(started_at) FROM backup_runs WHERE kind = 'backup' AND outcome = 'ok'),
+		(SELECT MAX(started_at) FROM backup_runs WHERE kind = 'drill' AND outcome = 'ok'),
+		(SELECT count(*) FROM erasure_ledger)`, now.UnixMicro()).
+		Scan(&c.Customers, &c.SensitiveWithoutConsent, &c.OpenRequests, &c.OverdueRequests, &c.Restricted, &backup, &drill, &c.Erasures)
+	if backup.Valid {
+		c.LastBackup = fromMicro(backup.Int64)
+	}
+	if drill.Valid {
+		c.LastDrill = fromMicro(drill.Int64)
+	}
+	return c, classify("store.Compliance", err)
+}

@@ -291,6 +291,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/{id}/consents/withdraw", h.authed(h.consents.withdrawConsent))
 	mux.Handle("POST /customers/{id}/requests", h.authed(h.requests.takeRequest))
 	mux.Handle("GET /privacy/requests", h.authed(h.requests.showRequests))
+	mux.Handle("GET /privacy/report", h.authed(h.requests.showReport))
 	mux.Handle("GET /privacy/requests/{id}", h.authed(h.requests.showRequest))
 	mux.Handle("POST /privacy/requests/{id}", h.authed(h.requests.updateRequest))
 	mux.Handle("POST /privacy/requests/{id}/erase", h.authed(h.requests.eraseForRequest))
