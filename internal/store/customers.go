@@ -299,9 +299,12 @@ type CustomerFilter struct {
 	NameTokens [][]byte // blind indexes of name tokens: all must match
 	Tag        []byte   // blind index of one tag
 	Consent    string   // only customers with a standing consent for this purpose
-	After      *Cursor  // keyset paging: customers after this one in the order
-	Newest     bool     // newest first (default: oldest first)
-	Limit      int
+	// WithRestricted includes customers whose processing is restricted
+	// (their own requests need them); lists and exports leave them out.
+	WithRestricted bool
+	After          *Cursor // keyset paging: customers after this one in the order
+	Newest         bool    // newest first (default: oldest first)
+	Limit          int
 }
 
 // Cursor is a position in the (created_at, id) order.
@@ -362,7 +365,9 @@ func listCustomersQuery(f CustomerFilter) (string, []any) {
 		where, args = append(where, cond), append(args, a...)
 	}
 	// Restricted customers are in no list or export.
-	where = append(where, "c.restricted = 0")
+	if !f.WithRestricted {
+		where = append(where, "c.restricted = 0")
+	}
 	if f.Consent != "" {
 		where, args = append(where, "EXISTS (SELECT 1 FROM consents k WHERE k.subject_id = c.id AND k.purpose = ? AND k.withdrawn_at = 0)"), append(args, f.Consent)
 	}

@@ -46,7 +46,7 @@ func (s *Requests) Ask(ctx context.Context, email string, in crm.RequestInput, i
 	a := authz.Actor{IP: ip}
 	var token string
 	err = core.Change(ctx, s.c, askStoreOf, func(tx askStore) error {
-		rows, err := tx.ListCustomers(ctx, store.CustomerFilter{Email: s.c.Index.Index(fieldcrypt.IndexCustomerEmail, norm), Limit: 1})
+		rows, err := tx.ListCustomers(ctx, store.CustomerFilter{Email: s.c.Index.Index(fieldcrypt.IndexCustomerEmail, norm), Limit: 1, WithRestricted: true})
 		if err != nil {
 			return err
 		}

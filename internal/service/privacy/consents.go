@@ -8,6 +8,7 @@ package privacy
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -111,7 +112,7 @@ func mayConsent(a authz.Actor, row store.CustomerRow, purpose string) error {
 	switch {
 	case purpose == crm.PurposeSensitive:
 		class = crm.ClassSpecial
-	case len(purpose) > 10 && purpose[:10] == "marketing_":
+	case strings.HasPrefix(purpose, "marketing_"):
 		class = crm.ClassPreference
 	}
 	if class != crm.ClassIdentity && d.Class(class) < authz.Write {
