@@ -99,6 +99,29 @@ func TestRestrictionFreezesProcessing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		title, amount, currency := "Jade bracelet", int64(5000), "CNY"
+		deal, err := svc.Deals.CreateDeal(ctx, f.sales1, c.ID, crm.DealInput{Title: &title, Amount: &amount, Currency: &currency})
+		if err != nil {
+			t.Fatal(err)
+		}
+		onBoard := func() bool {
+			t.Helper()
+			cols, err := svc.Deals.Pipeline(ctx, f.sales1, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, col := range cols {
+				for _, d := range col.Deals {
+					if d.ID == deal.ID {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		if !onBoard() {
+			t.Fatal("the deal is not on the pipeline before the restriction")
+		}
 		r, err := svc.Requests.TakeRequest(ctx, f.sales1, c.ID, crm.RequestInput{Kind: "restriction", Law: "gdpr"})
 		if err != nil {
 			t.Fatal(err)
@@ -118,6 +141,9 @@ func TestRestrictionFreezesProcessing(t *testing.T) {
 		page, err := svc.Customers.ListCustomers(ctx, f.sales1, records.CustomerQuery{Email: "ma.rui@example.cn"})
 		if err != nil || len(page.Customers) != 0 {
 			t.Fatalf("a search while restricted found %d (%v)", len(page.Customers), err)
+		}
+		if onBoard() {
+			t.Fatal("a restricted customer's deal is on the pipeline")
 		}
 		if _, err := svc.Requests.TakeRequest(ctx, f.sales1, c.ID, crm.RequestInput{Kind: "access"}); err != nil {
 			t.Fatalf("a request while restricted: %v", err)

@@ -140,7 +140,7 @@ type OpenTask struct {
 // each with its customer (for the customer's key and name).
 func (tx *activityRows) OpenTasks(ctx context.Context, ownerID string, limit int) ([]OpenTask, error) {
 	q := "SELECT " + activityColumns + ", " + customerSelectColumns + customerFrom +
-		" JOIN activities a ON a.customer_id = c.id WHERE a.owner_id = ? AND a.kind = 'task' AND a.done_at IS NULL" +
+		" JOIN activities a ON a.customer_id = c.id WHERE a.owner_id = ? AND a.kind = 'task' AND a.done_at IS NULL AND c.restricted = 0" +
 		" ORDER BY CASE WHEN a.due_at IS NULL THEN 1 ELSE 0 END, a.due_at, a.created_at LIMIT ?"
 	rows, err := tx.query(ctx, q, ownerID, limit)
 	if err != nil {

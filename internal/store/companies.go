@@ -188,7 +188,8 @@ func (tx *companyRows) ListCompanies(ctx context.Context, f CompanyFilter) ([]Co
 
 // CompanyCustomers returns the customers linked to a company.
 func (tx *companyRows) CompanyCustomers(ctx context.Context, companyID string, limit int) ([]CustomerRow, error) {
-	rows, err := tx.query(ctx, customerSelect+" WHERE c.company_id = ? ORDER BY c.created_at, c.id LIMIT ?", companyID, limit)
+	// A customer whose processing is restricted is not listed.
+	rows, err := tx.query(ctx, customerSelect+" WHERE c.company_id = ? AND c.restricted = 0 ORDER BY c.created_at, c.id LIMIT ?", companyID, limit)
 	if err != nil {
 		return nil, classify("store.CompanyCustomers", err)
 	}

@@ -131,6 +131,9 @@ func (tx *dealRows) ListDeals(ctx context.Context, f DealFilter) ([]DealRow, err
 		cond, vals := in("ou.team", f.Teams)
 		q, args = q+" AND "+cond, append(args, vals...)
 	}
+	if f.CustomerID == "" { // the pipeline: no deal of a customer whose processing is restricted
+		q += " AND NOT EXISTS (SELECT 1 FROM customers rc WHERE rc.id = d.customer_id AND rc.restricted <> 0)"
+	}
 	if f.CustomerID != "" {
 		q, args = q+" AND d.customer_id = ?", append(args, f.CustomerID)
 	}
