@@ -148,6 +148,9 @@ func TestRestrictionFreezesProcessing(t *testing.T) {
 		if _, err := svc.Requests.TakeRequest(ctx, f.sales1, c.ID, crm.RequestInput{Kind: "access"}); err != nil {
 			t.Fatalf("a request while restricted: %v", err)
 		}
+		if _, err := svc.Requests.Update(ctx, f.admin, r.ID, "completed", "done"); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("completing a restriction that stands: %v", err)
+		}
 		if _, err := svc.Requests.Lift(ctx, f.admin, r.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -158,6 +158,15 @@ func (s *Requests) Update(ctx context.Context, a authz.Actor, id, status, outcom
 		if r.Status == "completed" || r.Status == "rejected" {
 			return errs.E(errs.Conflict, "the request is closed already")
 		}
+		if r.Kind == "restriction" && r.CustomerID != "" && status != "in_progress" {
+			row, err := tx.CustomerByID(ctx, r.CustomerID)
+			if err != nil {
+				return err
+			}
+			if !row.RestrictedSince.IsZero() {
+				return errs.E(errs.Conflict, "the person's data is restricted: lift the restriction, which completes the request")
+			}
+		}
 		r.Status, r.Assignee = status, a.UserID
 		if outcome != "" {
 			r.Outcome = outcome
