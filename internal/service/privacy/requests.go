@@ -30,14 +30,6 @@ func requestPlace(id string) fieldcrypt.Place {
 	return fieldcrypt.Place{Table: "privacy_requests", Column: "details_ct", Row: id}
 }
 
-// mayHandle is the right to see and handle requests.
-func mayHandle(a authz.Actor) error {
-	if err := core.May(a, authz.ActionRead, authz.ObjectAudit, "you may not handle data-subject requests"); err != nil {
-		return err
-	}
-	return core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not handle data-subject requests")
-}
-
 // TakeRequest records a request from a customer, with its deadline under
 // the law named. Anyone who may read the customer may take one in.
 // Audited (request.create).
@@ -79,7 +71,7 @@ func (s *Requests) TakeRequest(ctx context.Context, a authz.Actor, customerID st
 // Requests lists requests for those who handle them: the open ones by
 // deadline, or all newest first. Audited (request.list).
 func (s *Requests) Requests(ctx context.Context, a authz.Actor, open bool) ([]crm.Request, error) {
-	if err := mayHandle(a); err != nil {
+	if err := core.MayHandleRequests(a); err != nil {
 		return nil, err
 	}
 	var out []crm.Request
@@ -104,7 +96,7 @@ func requestOf(r store.RequestRow) crm.Request {
 // Request returns one request with the person's words opened. Audited
 // (request.read).
 func (s *Requests) Request(ctx context.Context, a authz.Actor, id string) (crm.Request, error) {
-	if err := mayHandle(a); err != nil {
+	if err := core.MayHandleRequests(a); err != nil {
 		return crm.Request{}, err
 	}
 	var out crm.Request
@@ -137,7 +129,7 @@ func (s *Requests) Request(ctx context.Context, a authz.Actor, id string) (crm.R
 // reason (e.g. the person could not be verified). Outcomes hold no
 // personal data. Audited (request.<status>).
 func (s *Requests) Update(ctx context.Context, a authz.Actor, id, status, outcome string) (crm.Request, error) {
-	if err := mayHandle(a); err != nil {
+	if err := core.MayHandleRequests(a); err != nil {
 		return crm.Request{}, err
 	}
 	outcome = strings.TrimSpace(outcome)
@@ -188,7 +180,7 @@ func (s *Requests) Update(ctx context.Context, a authz.Actor, id, status, outcom
 // law or reason; an erasure is refused while it stands. Audited
 // (hold.place).
 func (s *Requests) PlaceHold(ctx context.Context, a authz.Actor, customerID, scope, reason string, until time.Time) error {
-	if err := mayHandle(a); err != nil {
+	if err := core.MayHandleRequests(a); err != nil {
 		return err
 	}
 	scope, reason = strings.TrimSpace(scope), strings.TrimSpace(reason)
@@ -228,21 +220,14 @@ func (s *Requests) Lift(ctx context.Context, a authz.Actor, id string) (crm.Requ
 }
 
 func (s *Requests) setRestriction(ctx context.Context, a authz.Actor, id string, on bool) (crm.Request, error) {
-	if err := mayHandle(a); err != nil {
+	if err := core.MayHandleRequests(a); err != nil {
 		return crm.Request{}, err
 	}
 	var out crm.Request
 	err := core.Change(ctx, s.c, requestStoreOf, func(tx requestStore) error {
-		r, err := tx.RequestByID(ctx, id)
-		switch {
-		case err != nil:
-			return errs.E(errs.NotExist, "no such request")
-		case r.Kind != "restriction":
-			return errs.E(errs.Conflict, "this is a "+r.Kind+" request, not a restriction")
-		case r.Status != "open" && r.Status != "in_progress":
-			return errs.E(errs.Conflict, "the request is closed")
-		case r.CustomerID == "":
-			return errs.E(errs.Conflict, "the request's customer is gone (erased)")
+		r, err := core.OpenRequest(ctx, tx, id, "restriction")
+		if err != nil {
+			return err
 		}
 		now := s.c.Now()
 		action := "request.restrict"

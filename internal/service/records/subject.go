@@ -3,8 +3,6 @@ package records
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -43,43 +41,18 @@ type Access struct {
 	Reason  string    `json:"reason,omitempty"`
 }
 
-// mayHandleRequests is the right to carry out a data-subject request: an
-// administrator who may read the audit log.
-func mayHandleRequests(a authz.Actor) error {
-	if err := core.May(a, authz.ActionRead, authz.ObjectAudit, "you may not carry out data-subject requests"); err != nil {
-		return err
-	}
-	return core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not carry out data-subject requests")
-}
-
-// openRequest loads an open request of one of kinds, with its customer.
-func openRequest(ctx context.Context, tx subjectStore, id string, kinds ...string) (store.RequestRow, error) {
-	r, err := tx.RequestByID(ctx, id)
-	switch {
-	case err != nil:
-		return r, errs.E(errs.NotExist, "no such request")
-	case !slices.Contains(kinds, r.Kind):
-		return r, errs.E(errs.Conflict, "this is a "+r.Kind+" request, not "+strings.Join(kinds, " or "))
-	case r.Status != "open" && r.Status != "in_progress":
-		return r, errs.E(errs.Conflict, "the request is closed")
-	case r.CustomerID == "":
-		return r, errs.E(errs.Conflict, "the request's customer is gone (erased)")
-	}
-	return r, nil
-}
-
 // SubjectExport gathers everything held about the person of an access or
 // portability request. The data is read as the system (each part audited
 // as its method audits it); the export itself is recorded as the actor's
 // (customer.subject_export), naming the request.
 func (s *Customers) SubjectExport(ctx context.Context, a authz.Actor, requestID string) (SubjectData, error) {
-	if err := mayHandleRequests(a); err != nil {
+	if err := core.MayHandleRequests(a); err != nil {
 		return SubjectData{}, err
 	}
 	var req store.RequestRow
 	err := core.Look(ctx, s.c, subjectStoreOf, func(tx subjectStore) error {
 		var err error
-		req, err = openRequest(ctx, tx, requestID, "access", "portability")
+		req, err = core.OpenRequest(ctx, tx, requestID, "access", "portability")
 		return err
 	})
 	if err != nil {
@@ -146,12 +119,12 @@ func (s *Customers) SubjectExport(ctx context.Context, a authz.Actor, requestID 
 // restore re-applies), and closes the request with what was done. A hold
 // refuses it with the hold's scope, reason and end.
 func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestID string) (string, error) {
-	if err := mayHandleRequests(a); err != nil {
+	if err := core.MayHandleRequests(a); err != nil {
 		return "", err
 	}
 	var outcome string
 	err := core.Change(ctx, s.c, subjectStoreOf, func(tx subjectStore) error {
-		req, err := openRequest(ctx, tx, requestID, "erasure")
+		req, err := core.OpenRequest(ctx, tx, requestID, "erasure")
 		if err != nil {
 			return err
 		}
