@@ -24,6 +24,7 @@ func TestWebPrivacyRequests(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		storage := storageArgs(t, db)
 		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "dpo@example.com", "privacy_officer")
 		s := start(t, storage)
 		b := newBrowser(t, s, "en")
 		if p := b.get("/privacy"); p.status != 200 || !strings.Contains(p.body, "encrypted") {
@@ -105,6 +106,38 @@ func TestWebPrivacyRequests(t *testing.T) {
 		zh.login("admin@example.com", password)
 		if p := zh.get("/privacy/requests?all=true"); !strings.Contains(p.body, "隐私请求") || !strings.Contains(p.body, "已完成") {
 			t.Fatal("the requests page is not in Chinese")
+		}
+
+		// The privacy officer runs retention and sees no customer.
+		dpo := newBrowser(t, s, "en")
+		dpo.login("dpo@example.com", password)
+		if p := dpo.get("/customers"); p.status != 403 {
+			t.Fatalf("the privacy officer lists customers: %d", p.status)
+		}
+		rp = dpo.get("/privacy/retention")
+		if rp.status != 200 || !strings.Contains(rp.body, "Inactive customers") || !strings.Contains(rp.body, "not set") {
+			t.Fatalf("the retention page: %d", rp.status)
+		}
+		if p := dpo.post("/privacy/retention/inactive_customers", url.Values{"csrf": {rp.csrf(t)}, "after_days": {"1095"}, "enabled": {"on"}}); p.status != 400 || !strings.Contains(p.body, "dry run") {
+			t.Fatalf("switched on without a dry run: %d", p.status)
+		}
+		if p := dpo.post("/privacy/retention/inactive_customers", url.Values{"csrf": {rp.csrf(t)}, "after_days": {"1095"}, "note": {"three years after the last contact"}}); p.status != 303 {
+			t.Fatalf("set a rule: %d %s", p.status, p.body)
+		}
+		if p := dpo.post("/privacy/retention/inactive_customers/runs", url.Values{"csrf": {rp.csrf(t)}, "dry_run": {"true"}}); p.status != 200 || !strings.Contains(p.body, `id="retention-result"`) {
+			t.Fatalf("dry run: %d", p.status)
+		}
+		if p := dpo.post("/privacy/retention/inactive_customers", url.Values{"csrf": {rp.csrf(t)}, "after_days": {"1095"}, "enabled": {"on"}}); p.status != 303 {
+			t.Fatalf("switch on after the dry run: %d %s", p.status, p.body)
+		}
+		if p := dpo.post("/privacy/retention/inactive_customers/runs", url.Values{"csrf": {rp.csrf(t)}, "dry_run": {"false"}}); p.status != 400 || !strings.Contains(p.body, "Tick the box") {
+			t.Fatalf("run without confirming: %d", p.status)
+		}
+		if p := dpo.post("/privacy/retention/inactive_customers/runs", url.Values{"csrf": {rp.csrf(t)}, "dry_run": {"false"}, "confirm": {"1"}}); p.status != 200 || !strings.Contains(p.body, `id="retention-removed">0<`) {
+			t.Fatalf("run: %d", p.status)
+		}
+		if p := zh.get("/privacy/retention"); !strings.Contains(p.body, "保留期限") || !strings.Contains(p.body, "已开启") {
+			t.Fatal("the retention page is not in Chinese")
 		}
 	})
 }

@@ -42,6 +42,7 @@ type Handler struct {
 	backups    *backupsAPI
 	consents   *consentsAPI
 	requests   *requestsAPI
+	retention  *retentionAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -66,7 +67,8 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, log: log,
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
-		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}}
+		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers},
+		retention: &retentionAPI{svc.Retention}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -142,6 +144,9 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/privacy/requests/{id}/restrict", h.authed(h.requests.restrict))
 	mux.Handle("POST /api/v1/privacy/requests/{id}/lift", h.authed(h.requests.lift))
 	mux.Handle("POST /api/v1/privacy/notices", h.authed(h.consents.publishNotice))
+	mux.Handle("GET /api/v1/privacy/retention", h.authed(h.retention.listRetention))
+	mux.Handle("PUT /api/v1/privacy/retention/{target}", h.authed(h.retention.setRetention))
+	mux.Handle("POST /api/v1/privacy/retention/{target}/runs", h.authed(h.retention.runRetention))
 	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.customers.showPreferences))
 	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.customers.updatePreferences))
 	mux.Handle("POST /api/v1/customers/{id}/feedback", h.authed(h.customers.createFeedback))

@@ -233,6 +233,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		must("PUT", "/api/v1/approval-rules/reveal_special", `{"levels":[["manager"],["admin"]]}`, 200)
 		must("PUT", "/api/v1/break-glass/roles", `{"roles":["manager"]}`, 200)
 		must("PUT", "/api/v1/mfa/required-roles", `{"roles":["auditor"]}`, 200)
+		must("PUT", "/api/v1/privacy/retention/inactive_customers", `{"after_days":1095,"note":"three years"}`, 200)
 		ids := map[string]string{
 			"users":          must("POST", "/api/v1/users", `{"email":"sales@example.com","role":"sales","password":"`+pw+`"}`, 201)["id"].(string),
 			"customers":      must("POST", "/api/v1/customers", `{"name":"Zhou Li","tags":["vip"]}`, 201)["id"].(string),
@@ -240,6 +241,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 			"roles":          "clerk",
 			"teams":          "east",
 			"approval-rules": "reveal_special",
+			"retention":      "inactive_customers",
 			"alerts":         "alr_00000000000000000000000000000000", // no such alert: a good body answers 404
 		}
 		cus := "/api/v1/customers/" + ids["customers"]
@@ -277,7 +279,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 			}
 			return out
 		}
-		settings := []string{"/api/v1/mfa/required-roles", "/api/v1/approval-rules", "/api/v1/roles/clerk/networks", "/api/v1/teams"}
+		settings := []string{"/api/v1/mfa/required-roles", "/api/v1/approval-rules", "/api/v1/roles/clerk/networks", "/api/v1/teams", "/api/v1/privacy/retention"}
 		records := append([]string{
 			"/api/v1/roles/clerk", "/api/v1/users", "/api/v1/pipeline", "/api/v1/policy", "/api/v1/me/passkeys", "/api/v1/access-requests",
 			cus, cus + "/preferences", cus + "/transactions", cus + "/activities",

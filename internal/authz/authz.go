@@ -29,10 +29,11 @@ const (
 	ObjectTransaction Object = "transaction" // scoped by the customer's owner
 	ObjectUser        Object = "user"
 	ObjectAudit       Object = "audit"
+	ObjectPrivacy     Object = "privacy" // the privacy centre: requests, retention, incidents, reports
 )
 
 // Objects lists the object types in display order.
-var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectTransaction, ObjectVisit, ObjectUser, ObjectAudit}
+var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectTransaction, ObjectVisit, ObjectUser, ObjectAudit, ObjectPrivacy}
 
 // Action is something done to a resource.
 type Action string

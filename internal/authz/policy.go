@@ -13,10 +13,11 @@ const (
 	RoleCounsellor Role = "counsellor"
 	RoleFieldRep   Role = "field_rep"
 	RoleAuditor    Role = "auditor"
+	RolePrivacy    Role = "privacy_officer"
 )
 
 // Roles lists the built-in roles in display order.
-var Roles = []Role{RoleAdmin, RoleManager, RoleSales, RoleFinance, RoleMarketing, RoleSupport, RoleCounsellor, RoleFieldRep, RoleAuditor}
+var Roles = []Role{RoleAdmin, RoleManager, RoleSales, RoleFinance, RoleMarketing, RoleSupport, RoleCounsellor, RoleFieldRep, RoleAuditor, RolePrivacy}
 
 // RoleSummary says in a line what each role is for (docs/ROLES.md).
 var RoleSummary = map[Role]string{
@@ -28,7 +29,8 @@ var RoleSummary = map[Role]string{
 	RoleSupport:    "the customers of their team: names and contact details",
 	RoleCounsellor: "only the clients assigned to them, including special-category fields",
 	RoleFieldRep:   "their own store visits (check-in/out, notes, photos) and the stores assigned to them; no customer records",
-	RoleAuditor:    "the audit log only; no personal data at all",
+	RoleAuditor:    "the audit log and the compliance reports; no personal data at all",
+	RolePrivacy:    "the privacy centre (requests, retention, incidents, reports) and the audit log; a person's data only as their request needs it",
 }
 
 type classes = map[crm.FieldClass]Level
@@ -71,8 +73,9 @@ var policy = map[Role]map[Object]Grant{
 			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
 			Classes: allWrite,
 		},
-		ObjectUser:  {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll}},
-		ObjectAudit: {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectUser:    {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll}},
+		ObjectAudit:   {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectPrivacy: {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionUpdate: ScopeAll}},
 	},
 	RoleManager: {
 		ObjectCustomer: {
@@ -176,6 +179,11 @@ var policy = map[Role]map[Object]Grant{
 		},
 	},
 	RoleAuditor: {
-		ObjectAudit: {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectAudit:   {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectPrivacy: {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+	},
+	RolePrivacy: {
+		ObjectAudit:   {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectPrivacy: {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionUpdate: ScopeAll}},
 	},
 }

@@ -147,6 +147,8 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 
 	go purgeSessions(ctx, a, log)
+	a.svc.Retention.AuditArchive = c.AuditRetention
+	go applyRetention(ctx, a, log)
 	if c.DisableUnusedDays > 0 {
 		go disableUnused(ctx, a, log, time.Duration(c.DisableUnusedDays)*24*time.Hour)
 	}
@@ -307,6 +309,27 @@ func disableUnused(ctx context.Context, a *app, log *slog.Logger, after time.Dur
 			log.Warn("disabling unused accounts failed", slog.String("error", err.Error()))
 		} else if len(ids) > 0 {
 			log.Info("disabled unused accounts", slog.Int("count", len(ids)))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// applyRetention applies the retention rules that are on, as the system,
+// once a day (it looks every hour, so a restart does not skip a day).
+func applyRetention(ctx context.Context, a *app, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		runs, err := a.svc.Retention.RunDue(ctx)
+		for _, r := range runs {
+			log.Info("retention", slog.String("rule", r.Target), slog.Int("removed", r.Removed), slog.Int("kept", r.Kept))
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Warn("applying retention rules failed", slog.String("error", err.Error()))
 		}
 		select {
 		case <-ctx.Done():

@@ -15,6 +15,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/privacy"
 )
 
 // Login is a demo account with its new password.
@@ -35,6 +36,7 @@ var accounts = []struct{ role, email, team string }{
 	{"counsellor", "dr.chen@demo.strongroom.test", "care"},
 	{"field_rep", "field.rep@demo.strongroom.test", "east"},
 	{"auditor", "auditor@demo.strongroom.test", ""},
+	{"privacy_officer", "dpo@demo.strongroom.test", ""},
 }
 
 var assessments = []string{
@@ -181,6 +183,9 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 	if err := seedRequests(ctx, svc, created); err != nil {
 		return nil, err
 	}
+	if err := seedRetention(ctx, svc); err != nil {
+		return nil, err
+	}
 	seedStuffing(ctx, svc)
 	return logins, nil
 }
@@ -209,6 +214,34 @@ func seedRequests(ctx context.Context, svc *service.Service, customers []string)
 	}
 	if _, err := svc.Requests.Restrict(ctx, sys, r.ID); err != nil {
 		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
+}
+
+// seedRetention sets the retention rules a counselling agency or an
+// auction house would start with: inactive customers erased after three
+// years and visit photos deleted after a year, each switched on after its
+// dry run, and activities kept for five years, set but not yet on.
+func seedRetention(ctx context.Context, svc *service.Service) error {
+	sys := authz.System()
+	for _, r := range []privacy.RetentionRuleInput{
+		{Target: "inactive_customers", AfterDays: 3 * 365, Note: "three years after the last contact (PIPL Art. 19; our retention policy §4)"},
+		{Target: "visit_photos", AfterDays: 365, Note: "shelf photos are needed for one season"},
+		{Target: "activities", AfterDays: 5 * 365, Note: "call notes: five years"},
+	} {
+		if _, err := svc.Retention.SetRule(ctx, sys, r); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if r.Target == "activities" {
+			continue
+		}
+		if _, err := svc.Retention.DryRun(ctx, sys, r.Target); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		r.Enabled = true
+		if _, err := svc.Retention.SetRule(ctx, sys, r); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func runnerStoreOf(tx *store.Tx) runnerStore { return tx }
 
 // privilegedRoles hold the rights whose use from a new network is worth
 // an alert.
-var privilegedRoles = []authz.Role{authz.RoleAdmin, authz.RoleAuditor}
+var privilegedRoles = []authz.Role{authz.RoleAdmin, authz.RoleAuditor, authz.RolePrivacy}
 
 // batch is how many events one Step reads.
 const batch = 5000

@@ -61,14 +61,15 @@ func auditCount(t *testing.T, f *fixture) int {
 // nothing.
 func TestAbilities(t *testing.T) {
 	f := newFixture(t, testkit.NewSQLite(t))
-	all := records.Abilities{Audit: true, Customers: true, Companies: true, Deals: true, Visits: true, Admin: true,
+	all := records.Abilities{Audit: true, Customers: true, Companies: true, Deals: true, Visits: true, Admin: true, Privacy: true, HandleRequests: true,
 		CreateCustomer: true, ExportCustomers: true, CreateCompany: true, PlanVisit: true}
 	cases := []struct {
 		role authz.Role
 		want records.Abilities
 	}{
 		{authz.RoleAdmin, all},
-		{authz.RoleAuditor, records.Abilities{Audit: true}},
+		{authz.RoleAuditor, records.Abilities{Audit: true, Privacy: true}},
+		{authz.RolePrivacy, records.Abilities{Audit: true, Privacy: true, HandleRequests: true}},
 		{authz.RoleSales, records.Abilities{Customers: true, Companies: true, Deals: true, CreateCustomer: true, ExportCustomers: true, CreateCompany: true}},
 		{authz.RoleManager, records.Abilities{Customers: true, Companies: true, Deals: true, Visits: true, CreateCustomer: true, ExportCustomers: true, CreateCompany: true, PlanVisit: true}},
 		{authz.RoleFinance, records.Abilities{Customers: true, Companies: true, Deals: true, ExportCustomers: true}},

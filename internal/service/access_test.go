@@ -48,9 +48,6 @@ func newAccessFixture(t *testing.T, db testkit.DB) *accessFixture {
 			authz.ObjectCustomer: {Actions: map[authz.Action]authz.Scope{authz.ActionRead: authz.ScopeOwn, authz.ActionReveal: authz.ScopeOwn},
 				Classes: map[crm.FieldClass]authz.Level{crm.ClassIdentity: authz.Read, crm.ClassSpecial: authz.Masked}, Reveal: map[string]bool{crm.FieldAssessment: true}},
 		}},
-		{Name: "privacy_officer", Summary: "approves access to special-category data; reads the audit log", Grants: map[authz.Object]authz.Grant{
-			authz.ObjectAudit: {Actions: map[authz.Action]authz.Scope{authz.ActionRead: authz.ScopeAll}},
-		}},
 	}
 	for _, r := range roles {
 		if _, err := svc.Roles.SaveRole(ctx, sys, r); err != nil {

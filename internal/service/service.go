@@ -46,6 +46,7 @@ type Service struct {
 	Backups    *governance.Backups   // backups and restore drills: schedule, history, run now
 	Consents   *privacy.Consents     // privacy notices and each person's consent ledger
 	Requests   *privacy.Requests     // data-subject requests, deadlines, outcomes, legal holds
+	Retention  *privacy.Retention    // retention rules, their dry runs and the daily job
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -70,6 +71,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Backups:    governance.NewBackups(c),
 		Consents:   privacy.NewConsents(c),
 		Requests:   privacy.NewRequests(c),
+		Retention:  privacy.NewRetention(c),
 	}, nil
 }
 

@@ -270,6 +270,7 @@ type Tx struct {
 	policyRows
 	preferenceRows
 	requestRows
+	retentionRows
 	reviewRows
 	roleRows
 	sessionRows
@@ -296,7 +297,7 @@ func newTx(c *conn) *Tx {
 		accessRows: accessRows{c}, activityRows: activityRows{c}, alertRows: alertRows{c}, auditRows: auditRows{c}, backupRows: backupRows{c}, blockRows: blockRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c}, consentRows: consentRows{c},
 		customerRows: customerRows{c}, dealRows: dealRows{c}, historyRows: historyRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
 		lockoutRows: lockoutRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
-		requestRows: requestRows{c}, reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, teamRows: teamRows{c},
+		requestRows: requestRows{c}, retentionRows: retentionRows{c}, reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, teamRows: teamRows{c},
 		transactionRows: transactionRows{c}, userRows: userRows{c}, visitRows: visitRows{c}}
 }
 

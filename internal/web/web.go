@@ -73,6 +73,7 @@ type Handler struct {
 	backups   *backupsPages
 	consents  *consentsPages
 	requests  *requestsPages
+	retention *retentionPages
 	home      *homePages
 }
 
@@ -134,6 +135,10 @@ type (
 		requestsSvc  *privacy.Requests
 		customersSvc *records.Customers
 	}
+	retentionPages struct {
+		*Handler
+		retentionSvc *privacy.Retention
+	}
 	homePages struct {
 		*Handler
 		customersSvc  *records.Customers
@@ -159,6 +164,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.backups = &backupsPages{h, svc.Backups}
 	h.consents = &consentsPages{h, svc.Consents}
 	h.requests = &requestsPages{h, svc.Requests, svc.Customers}
+	h.retention = &retentionPages{h, svc.Retention}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -299,6 +305,9 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /privacy/requests/{id}/restrict", h.authed(h.requests.restrict))
 	mux.Handle("POST /privacy/requests/{id}/lift", h.authed(h.requests.lift))
 	mux.Handle("GET /privacy/requests/{id}/export", h.authed(h.requests.exportForRequest))
+	mux.Handle("GET /privacy/retention", h.authed(h.retention.showRetention))
+	mux.Handle("POST /privacy/retention/{target}", h.authed(h.retention.setRetention))
+	mux.Handle("POST /privacy/retention/{target}/runs", h.authed(h.retention.runRetention))
 	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))
@@ -536,6 +545,8 @@ type page struct {
 	CanDeals          bool
 	CanVisits         bool
 	CanAdmin          bool
+	CanPrivacy        bool // the privacy centre's pages
+	CanHandlePrivacy  bool // handle requests, run retention and incidents
 	Flash             string
 	Data              any
 }
@@ -553,6 +564,7 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 		can := h.abilities(q)
 		p.CanAudit, p.CanCustomers, p.CanCompanies = can.Audit, can.Customers, can.Companies
 		p.CanDeals, p.CanVisits, p.CanAdmin = can.Deals, can.Visits, can.Admin
+		p.CanPrivacy, p.CanHandlePrivacy = can.Privacy, can.HandleRequests
 	}
 	if f := q.r.URL.Query().Get("flash"); f != "" {
 		if msg, ok := catalog[q.lang][f]; ok {

@@ -11,13 +11,11 @@ import (
 )
 
 // MayHandleRequests is the right to handle data-subject requests and carry
-// them out: an administrator (who may manage users) who may also read the
-// audit log. The privacy and records domains both check it.
+// them out, and to run the rest of the privacy centre: update on the
+// privacy object (administrators and the privacy officer). The privacy and
+// records domains both check it.
 func MayHandleRequests(a authz.Actor) error {
-	if err := May(a, authz.ActionRead, authz.ObjectAudit, "you may not handle data-subject requests"); err != nil {
-		return err
-	}
-	return May(a, authz.ActionUpdate, authz.ObjectUser, "you may not handle data-subject requests")
+	return May(a, authz.ActionUpdate, authz.ObjectPrivacy, "you may not handle data-subject requests")
 }
 
 // RequestReader reads a data-subject request.

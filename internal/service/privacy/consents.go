@@ -51,7 +51,7 @@ func noticeOf(n store.NoticeRow) crm.Notice {
 // PublishNotice publishes a new version of the privacy notice. It takes a
 // role that may manage users (an administrator); audited.
 func (s *Consents) PublishNotice(ctx context.Context, a authz.Actor, in crm.NoticeInput) (crm.Notice, error) {
-	if err := core.May(a, authz.ActionUpdate, authz.ObjectUser, "you may not publish the privacy notice"); err != nil {
+	if err := core.May(a, authz.ActionUpdate, authz.ObjectPrivacy, "you may not publish the privacy notice"); err != nil {
 		return crm.Notice{}, err
 	}
 	if err := in.Normalise(); err != nil {

@@ -61,7 +61,7 @@ func reportStoreOf(tx *store.Tx) reportStore { return tx }
 // privacy notice, requests answered on time, and a checkpointed audit log.
 // For those who may read the audit log; audited (privacy.report).
 func (s *Requests) ComplianceReport(ctx context.Context, a authz.Actor, law string) (Report, error) {
-	if err := core.May(a, authz.ActionRead, authz.ObjectAudit, "you may not read the compliance report"); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectPrivacy, "you may not read the compliance report"); err != nil {
 		return Report{}, err
 	}
 	if law == "" {

@@ -71,7 +71,7 @@ func (s *Requests) TakeRequest(ctx context.Context, a authz.Actor, customerID st
 // Requests lists requests for those who handle them: the open ones by
 // deadline, or all newest first. Audited (request.list).
 func (s *Requests) Requests(ctx context.Context, a authz.Actor, open bool) ([]crm.Request, error) {
-	if err := core.MayHandleRequests(a); err != nil {
+	if err := core.May(a, authz.ActionRead, authz.ObjectPrivacy, "you may not read the privacy requests"); err != nil {
 		return nil, err
 	}
 	var out []crm.Request

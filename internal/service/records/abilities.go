@@ -21,6 +21,8 @@ import (
 type Abilities struct {
 	Audit, Customers, Companies, Deals, Visits bool // may read (list) them
 	Admin                                      bool // may change users: the administration pages
+	Privacy                                    bool // may read the privacy centre (requests, reports)
+	HandleRequests                             bool // may handle data-subject requests and run the privacy centre
 	CreateCustomer, ExportCustomers            bool
 	CreateCompany                              bool
 	PlanVisit                                  bool
@@ -37,6 +39,8 @@ func AbilitiesOf(a authz.Actor) Abilities {
 		Deals:           list(authz.ObjectDeal),
 		Visits:          list(authz.ObjectVisit),
 		Admin:           may(authz.ActionUpdate, authz.Resource{Object: authz.ObjectUser}),
+		Privacy:         list(authz.ObjectPrivacy),
+		HandleRequests:  may(authz.ActionUpdate, authz.Resource{Object: authz.ObjectPrivacy}),
 		CreateCustomer:  may(authz.ActionCreate, newCustomerRes(a)),
 		ExportCustomers: may(authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer}),
 		CreateCompany:   may(authz.ActionCreate, newCompanyRes(a)),
