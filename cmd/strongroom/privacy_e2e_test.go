@@ -108,6 +108,12 @@ func TestWebPrivacyRequests(t *testing.T) {
 			t.Fatal("the requests page is not in Chinese")
 		}
 
+		// Too few people for a k-anonymous export: refused on the form.
+		pp := b.get("/customers/pseudonymised")
+		if p := b.post("/customers/pseudonymised", url.Values{"csrf": {pp.csrf(t)}, "recipient": {"analytics partner"}}); p.status != 400 || !strings.Contains(p.body, "k-anonymous") {
+			t.Fatalf("a pseudonymised export of too few people: %d", p.status)
+		}
+
 		// The privacy officer runs retention and sees no customer.
 		dpo := newBrowser(t, s, "en")
 		dpo.login("dpo@example.com", password)

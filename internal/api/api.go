@@ -112,6 +112,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/customers/search", h.authed(h.customers.searchCustomers))
 	mux.Handle("GET /api/v1/customers/export", h.authed(h.customers.exportCustomers))
 	mux.Handle("POST /api/v1/customers/export", h.authed(h.customers.exportSearch))
+	mux.Handle("POST /api/v1/customers/pseudonymised-export", h.authed(h.customers.pseudonymisedExport))
 	mux.Handle("GET /api/v1/customers/{id}", h.authed(h.customers.showCustomer))
 	mux.Handle("GET /api/v1/customers/{id}/audience", h.authed(h.roles.customerAudience))
 	mux.Handle("GET /api/v1/customers/{id}/history", h.authed(h.customers.customerHistory))

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
+	"strconv"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/httpx"
@@ -56,4 +58,28 @@ func (h *customersAPI) writeExport(w http.ResponseWriter, r *http.Request, a aut
 		w.Header().Del("Content-Disposition")
 	}
 	return err
+}
+
+// pseudonymisedExport writes a zip for analysis or sharing: keyed tokens
+// for one recipient, generalised quasi-identifiers, k-anonymous for the k
+// asked (at least the server's --min-k), with report.json; the k reached
+// is also in the Strongroom-K-Anonymity header.
+func (h *customersAPI) pseudonymisedExport(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Recipient string `json:"recipient"`
+		K         int    `json:"k"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in, "recipient"); err != nil {
+		return err
+	}
+	var zip bytes.Buffer
+	rep, err := h.customers.PseudonymisedExport(r.Context(), a, records.PseudonymInput{Recipient: in.Recipient, K: in.K}, &zip)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="pseudonymised.zip"`)
+	w.Header().Set("Strongroom-K-Anonymity", strconv.Itoa(rep.K))
+	w.Write(zip.Bytes())
+	return nil
 }

@@ -43,6 +43,8 @@ type Config struct {
 	// BulkExportRows: an export of more customers needs approval, when an
 	// admin has set approval levels for bulk exports.
 	BulkExportRows int
+	// MinK is the least k-anonymity a pseudonymised export may have.
+	MinK int
 	// RatePerAddress is the steady requests per second each client address
 	// may send (bursts of twice that); 0 means no limit (for load tests
 	// behind a trusted proxy that limits instead).
@@ -105,10 +107,13 @@ type SMTP struct {
 // Defaults reads the STRONGROOM_* environment over the built-in defaults.
 func Defaults(getenv func(string) string) Config {
 	c := Config{Addr: "127.0.0.1:8443", DataDir: "strongroom-data", DisableUnusedDays: 90, AccessReviewDays: 91,
-		IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour, MinPassword: 12, BulkExportRows: 1000, RatePerAddress: 200, RatePerAccount: 200,
+		IdleTimeout: 15 * time.Minute, AbsoluteTimeout: 12 * time.Hour, MinPassword: 12, BulkExportRows: 1000, MinK: 5, RatePerAddress: 200, RatePerAccount: 200,
 		SMTP: SMTP{Port: 587, StartTLS: "required", From: "Strongroom <strongroom@localhost>"}}
 	if v, err := strconv.Atoi(getenv("STRONGROOM_BULK_EXPORT_ROWS")); err == nil {
 		c.BulkExportRows = v
+	}
+	if v, err := strconv.Atoi(getenv("STRONGROOM_MIN_K")); err == nil {
+		c.MinK = v
 	}
 	if v, err := strconv.Atoi(getenv("STRONGROOM_RATE_PER_ADDRESS")); err == nil {
 		c.RatePerAddress = v
@@ -235,6 +240,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert (env STRONGROOM_TLS_KEY)")
 	c.MailFlags(fs)
 	fs.IntVar(&c.BulkExportRows, "bulk-export-rows", c.BulkExportRows, "exports of more customers need approval, once an admin sets approval levels for export_bulk (env STRONGROOM_BULK_EXPORT_ROWS)")
+	fs.IntVar(&c.MinK, "min-k", c.MinK, "the least k-anonymity a pseudonymised export may have, 2 to 1000: each person indistinguishable from at least k-1 others (env STRONGROOM_MIN_K)")
 	fs.IntVar(&c.AccessReviewDays, "access-review-days", c.AccessReviewDays, "start an access review campaign this often, in days; 0 never (env STRONGROOM_ACCESS_REVIEW_DAYS)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions unused this long, 1m to 30m (env STRONGROOM_IDLE_TIMEOUT)")
 	fs.DurationVar(&c.AbsoluteTimeout, "session-max", c.AbsoluteTimeout, "end every session this long after login, 1h to 12h (env STRONGROOM_SESSION_MAX)")
@@ -297,6 +303,9 @@ func (c Config) Validate() error {
 	}
 	if c.BulkExportRows < 1 || c.BulkExportRows > 1_000_000 {
 		return errors.New("--bulk-export-rows must be between 1 and 1000000")
+	}
+	if c.MinK < 2 || c.MinK > 1000 {
+		return errors.New("--min-k must be between 2 and 1000")
 	}
 	if c.RatePerAddress < 0 || c.RatePerAddress > 1_000_000 {
 		return errors.New("--rate-per-address must be between 0 (no limit) and 1000000")

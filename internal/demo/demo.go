@@ -130,7 +130,9 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 			fields[crm.FieldNotes] = &note
 		}
 		if i%3 == 0 {
-			id := fmt.Sprintf("1101011980%02d%02d%04d", 1+n(12), 1+n(28), n(10000))
+			// Beijing, Shanghai, Hangzhou or Guangzhou; born 1950–2004.
+			region := []string{"110101", "310104", "330106", "440106"}[n(4)]
+			id := fmt.Sprintf("%s%04d%02d%02d%04d", region, 1950+n(55), 1+n(12), 1+n(28), n(10000))
 			fields[crm.FieldNationalID] = &id
 		}
 		owner := owners[i%len(owners)]

@@ -3,6 +3,7 @@ package service_test
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,9 +127,13 @@ func TestConsentLedgerGovernsProcessing(t *testing.T) {
 }
 
 // q writes a query with one parameter in db's placeholder form.
+// q rebinds query's ? placeholders to $1, $2, … on PostgreSQL.
 func q(db testkit.DB, query string) string {
-	if db.Engine == "postgres" {
-		return strings.Replace(query, "?", "$1", 1)
+	if db.Engine != "postgres" {
+		return query
+	}
+	for n := 1; strings.Contains(query, "?"); n++ {
+		query = strings.Replace(query, "?", "$"+strconv.Itoa(n), 1)
 	}
 	return query
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -71,3 +72,29 @@ func (tx *transactionRows) CustomerTransactions(ctx context.Context, customerID 
 
 // transactionRows are the rows of purchase history, one part of a Tx.
 type transactionRows struct{ *conn }
+
+// PurchaseCounts counts the purchases (transactions) of each of ids.
+func (tx *transactionRows) PurchaseCounts(ctx context.Context, ids []string) (map[string]int, error) {
+	out := make(map[string]int, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.query(ctx, "SELECT customer_id, count(*) FROM transactions WHERE customer_id IN (?"+strings.Repeat(", ?", len(ids)-1)+") GROUP BY customer_id", args...)
+	if err != nil {
+		return nil, classify("store.PurchaseCounts", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, classify("store.PurchaseCounts", err)
+		}
+		out[id] = n
+	}
+	return out, classify("store.PurchaseCounts", rows.Err())
+}

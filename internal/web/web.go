@@ -251,6 +251,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/import", h.upload(h.customers.importCustomers))
 	mux.Handle("GET /customers/export", h.authed(h.customers.exportCustomers))
 	mux.Handle("POST /customers/export", h.authed(h.customers.exportSearch))
+	mux.Handle("GET /customers/pseudonymised", h.authed(h.customers.showPseudonymise))
+	mux.Handle("POST /customers/pseudonymised", h.authed(h.customers.pseudonymise))
 	mux.Handle("GET /customers/{id}", h.authed(h.customers.showCustomer))
 	mux.Handle("GET /customers/{id}/audience", h.authed(h.admin.showAudience))
 	mux.Handle("GET /customers/{id}/changes", h.authed(h.customers.showChanges))

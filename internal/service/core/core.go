@@ -38,6 +38,7 @@ type Options struct {
 	PublicURL       string // where users reach the web UI, for links in emails
 	MinPassword     int    // minimum password length, 8 to 64; default 12
 	BulkExportRows  int    // an export of more rows needs approval, when that rule is set; default 1000
+	MinK            int    // the least k-anonymity a pseudonymised export may have; default 5
 	RatePerAccount  int    // steady requests a second per logged-in account (bursts of twice that); 0 no limit
 	// SessionLimits caps the sessions a holder of a role may have at once
 	// (a user with several roles gets the smallest of theirs); a role not
@@ -62,6 +63,7 @@ type Core struct {
 	RP          *webauthn.WebAuthn // nil: no usable public address, no passkeys
 	MinPassword int
 	BulkExport  int
+	MinK        int
 	Idle        time.Duration
 	Absolute    time.Duration
 	Now         func() time.Time
@@ -89,6 +91,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Mailer:      opt.Mail,
 		MinPassword: opt.MinPassword,
 		BulkExport:  opt.BulkExportRows,
+		MinK:        opt.MinK,
 		Sessions:    opt.SessionLimits,
 		Public:      strings.TrimSuffix(opt.PublicURL, "/"),
 		Idle:        opt.IdleTimeout,
@@ -107,6 +110,9 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 	s.RP = newRelyingParty(s.Public)
 	if s.BulkExport <= 0 {
 		s.BulkExport = 1000
+	}
+	if s.MinK <= 0 {
+		s.MinK = 5
 	}
 	if s.Mailer == nil {
 		s.Mailer = noMail{}

@@ -50,6 +50,10 @@ func (s *Core) Refuse(ctx context.Context, tx audit.Appender, a authz.Actor, act
 	return denial{answer}
 }
 
+// Keeping answers answer while WithTx still commits the transaction: for a
+// refusal whose denied event, recorded with its own reason, must stay.
+func Keeping(answer error) error { return denial{answer} }
+
 // AnswerDenial gives a refusal another answer (a task whose customer is
 // out of scope is itself not found); other errors pass unchanged.
 func AnswerDenial(err, answer error) error {
