@@ -17,6 +17,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/service/breach"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
@@ -46,6 +47,7 @@ type Service struct {
 	Backups    *governance.Backups   // backups and restore drills: schedule, history, run now
 	Consents   *privacy.Consents     // privacy notices and each person's consent ledger
 	Requests   *privacy.Requests     // data-subject requests, deadlines, outcomes, legal holds
+	Incidents  *breach.Incidents     // breach response: incidents, scope, notices, decision, tasks, drills
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -70,6 +72,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Backups:    governance.NewBackups(c),
 		Consents:   privacy.NewConsents(c),
 		Requests:   privacy.NewRequests(c),
+		Incidents:  breach.NewIncidents(c),
 	}, nil
 }
 
