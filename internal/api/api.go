@@ -42,6 +42,7 @@ type Handler struct {
 	backups    *backupsAPI
 	consents   *consentsAPI
 	requests   *requestsAPI
+	incidents  *incidentsAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -66,7 +67,8 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, log: log,
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
-		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}}
+		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers},
+		incidents: &incidentsAPI{svc.Incidents}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -142,6 +144,15 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/privacy/requests/{id}/restrict", h.authed(h.requests.restrict))
 	mux.Handle("POST /api/v1/privacy/requests/{id}/lift", h.authed(h.requests.lift))
 	mux.Handle("POST /api/v1/privacy/notices", h.authed(h.consents.publishNotice))
+	mux.Handle("GET /api/v1/privacy/incidents", h.authed(h.incidents.listIncidents))
+	mux.Handle("POST /api/v1/privacy/incidents", h.authed(h.incidents.openIncident))
+	mux.Handle("GET /api/v1/privacy/incidents/{id}", h.authed(h.incidents.showIncident))
+	mux.Handle("PATCH /api/v1/privacy/incidents/{id}", h.authed(h.incidents.advanceIncident))
+	mux.Handle("POST /api/v1/privacy/incidents/{id}/scope", h.authed(h.incidents.scopeIncident))
+	mux.Handle("PUT /api/v1/privacy/incidents/{id}/decision", h.authed(h.incidents.decideIncident))
+	mux.Handle("POST /api/v1/privacy/incidents/{id}/tasks", h.authed(h.incidents.addTask))
+	mux.Handle("POST /api/v1/privacy/incidents/{id}/tasks/{task}/done", h.authed(h.incidents.finishTask))
+	mux.Handle("GET /api/v1/privacy/incidents/{id}/drafts/{customer}", h.authed(h.incidents.openDraft))
 	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.customers.showPreferences))
 	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.customers.updatePreferences))
 	mux.Handle("POST /api/v1/customers/{id}/feedback", h.authed(h.customers.createFeedback))
