@@ -33,6 +33,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/breach"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
@@ -73,6 +74,7 @@ type Handler struct {
 	backups   *backupsPages
 	consents  *consentsPages
 	requests  *requestsPages
+	incidents *incidentsPages
 	home      *homePages
 }
 
@@ -134,6 +136,10 @@ type (
 		requestsSvc  *privacy.Requests
 		customersSvc *records.Customers
 	}
+	incidentsPages struct {
+		*Handler
+		incidentsSvc *breach.Incidents
+	}
 	homePages struct {
 		*Handler
 		customersSvc  *records.Customers
@@ -159,6 +165,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.backups = &backupsPages{h, svc.Backups}
 	h.consents = &consentsPages{h, svc.Consents}
 	h.requests = &requestsPages{h, svc.Requests, svc.Customers}
+	h.incidents = &incidentsPages{h, svc.Incidents}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -299,6 +306,15 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /privacy/requests/{id}/restrict", h.authed(h.requests.restrict))
 	mux.Handle("POST /privacy/requests/{id}/lift", h.authed(h.requests.lift))
 	mux.Handle("GET /privacy/requests/{id}/export", h.authed(h.requests.exportForRequest))
+	mux.Handle("GET /privacy/incidents", h.authed(h.incidents.showIncidents))
+	mux.Handle("POST /privacy/incidents", h.authed(h.incidents.openIncident))
+	mux.Handle("GET /privacy/incidents/{id}", h.authed(h.incidents.showIncident))
+	mux.Handle("POST /privacy/incidents/{id}/scope", h.authed(h.incidents.scopeIncident))
+	mux.Handle("POST /privacy/incidents/{id}/decision", h.authed(h.incidents.decideIncident))
+	mux.Handle("POST /privacy/incidents/{id}/status", h.authed(h.incidents.advanceIncident))
+	mux.Handle("POST /privacy/incidents/{id}/tasks", h.authed(h.incidents.addTask))
+	mux.Handle("POST /privacy/incidents/{id}/tasks/{task}/done", h.authed(h.incidents.finishTask))
+	mux.Handle("GET /privacy/incidents/{id}/drafts/{customer}", h.authed(h.incidents.showDraft))
 	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))
