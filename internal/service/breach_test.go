@@ -132,6 +132,21 @@ func TestBreachResponse(t *testing.T) {
 			t.Fatalf("scope by session: %d %v, want c1, c2, c4, c5", s.Affected, err)
 		}
 
+		// By the attacker's address: everyone's events from it, sales2's read of c3 too.
+		byIP := in
+		byIP.Kind, byIP.ActorID, byIP.IP = "other", "", "192.0.2.1"
+		inc3, err := svc.Incidents.Open(ctx, admin, byIP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, err := svc.Incidents.Scope(ctx, admin, inc3.ID); err != nil || s.Affected != 4 {
+			t.Fatalf("scope by address: %d %v, want c1, c2, c3, c4", s.Affected, err)
+		}
+		byIP.IP = "192.0.2.1; DROP TABLE"
+		if _, err := svc.Incidents.Open(ctx, admin, byIP); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("not an address: %v", err)
+		}
+
 		// A person's draft opens their name, audited; the stored scope holds no name.
 		d, err := svc.Incidents.OpenDraft(ctx, admin, inc.ID, c1)
 		if err != nil || !strings.Contains(d.EN, "Dear Gao Ming") || !strings.Contains(d.ZH, "Gao Ming") || !strings.Contains(d.EN, "email") {
@@ -229,16 +244,23 @@ func TestBreachResponse(t *testing.T) {
 			t.Fatalf("the drill is not marked: %v", err)
 		}
 		list, err := svc.Incidents.Incidents(ctx, admin, false)
-		if err != nil || len(list) != 2 || slices.ContainsFunc(list, func(i breach.Incident) bool { return i.Drill }) {
+		if err != nil || len(list) != 3 || slices.ContainsFunc(list, func(i breach.Incident) bool { return i.Drill }) {
 			t.Fatalf("real incidents: %d %v", len(list), err)
 		}
 		counts := incidentCounts(t, env, clk.Now())
-		if counts.Open != 1 || counts.Overdue != 0 || counts.DrillsLast365 != 1 || !counts.LastDrill.Equal(discovered) {
+		if counts.Open != 2 || counts.Overdue != 0 || counts.DrillsLast365 != 1 || !counts.LastDrill.Equal(discovered) {
 			t.Fatalf("counts: %+v", counts)
 		}
-		clk.Advance(73 * time.Hour) // inc2's 72 hours pass without a notice
-		if c := incidentCounts(t, env, clk.Now()); c.Overdue != 1 || c.Open != 1 {
+		clk.Advance(73 * time.Hour) // inc2's and inc3's 72 hours pass without a notice
+		if c := incidentCounts(t, env, clk.Now()); c.Overdue != 2 || c.Open != 2 {
 			t.Fatalf("counts after 73 hours: %+v", c)
+		}
+		// Deciding that no notice to the authority is owed stops its clock.
+		if _, err := svc.Incidents.Decide(ctx, admin, inc2.ID, breach.DecisionInput{AuthorityReason: "the session was a test account's", PeopleReason: "no_high_risk"}); err != nil {
+			t.Fatal(err)
+		}
+		if c := incidentCounts(t, env, clk.Now()); c.Overdue != 1 || c.Open != 2 {
+			t.Fatalf("counts after deciding no notice is owed: %+v", c)
 		}
 	})
 }

@@ -10,6 +10,7 @@ package breach
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -189,6 +190,8 @@ func (in *Input) normalise(now time.Time) error {
 		return errs.InvalidField("actor_id", "actor_id is a user id")
 	case in.SessionID != "" && !crm.ValidID(in.SessionID):
 		return errs.InvalidField("session_id", "session_id is a session id")
+	case in.IP != "" && !validIP(in.IP):
+		return errs.InvalidField("ip", "ip is an address, e.g. 203.0.113.7 or 2001:db8::7")
 	case in.DiscoveredAt.IsZero():
 		return errs.InvalidField("discovered_at", "say when the breach was discovered: the 72 hours run from then")
 	case in.DiscoveredAt.After(now.Add(5 * time.Minute)):
@@ -231,6 +234,12 @@ func (s *Incidents) Open(ctx context.Context, a authz.Actor, in Input) (Incident
 			fmt.Sprintf("%s, discovered %s, authority due %s", r.Kind, r.DiscoveredAt.UTC().Format(time.RFC3339), r.DueAt.UTC().Format(time.RFC3339)))
 	})
 	return incidentOf(r), err
+}
+
+// validIP reports whether s is an IP address as the audit log records it.
+func validIP(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 func notFoundAs(err error, field, msg string) error {
