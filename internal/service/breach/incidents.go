@@ -282,7 +282,7 @@ func (s *Incidents) Incidents(ctx context.Context, a authz.Actor, drills bool) (
 }
 
 // Incident returns one incident with its scope, tasks, timeline (its own
-// events in the audit log) and the notices' drafts, the person's with a
+// events in the audit log but its reads) and the notices' drafts, the person's with a
 // placeholder for the name (OpenDraft fills it in). Audited
 // (incident.read).
 func (s *Incidents) Incident(ctx context.Context, a authz.Actor, id string) (Incident, error) {
@@ -315,6 +315,9 @@ func (s *Incidents) Incident(ctx context.Context, a authz.Actor, id string) (Inc
 			return err
 		}
 		for _, e := range events {
+			if e.Action == "incident.read" { // a look, not a step
+				continue
+			}
 			out.Timeline = append(out.Timeline, Step{At: e.At, ActorID: e.ActorID, Action: e.Action, Outcome: e.Outcome, Note: e.Reason})
 		}
 		out.Authority = authorityDrafts(out, s.c.Now())
