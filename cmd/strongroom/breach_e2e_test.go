@@ -143,5 +143,10 @@ func TestWebBreachResponse(t *testing.T) {
 		if r := s.Do(t, "GET", "/api/v1/privacy/incidents", sales, nil); r.Status != 403 {
 			t.Fatalf("sales listing incidents: %d", r.Status)
 		}
+		sb := newBrowser(t, s, "en")
+		sb.login("sales@example.com", password)
+		if p := sb.get(path); p.status != 403 || strings.Contains(p.body, "Phished sales account") {
+			t.Fatalf("sales opening the incident page: %d", p.status)
+		}
 	})
 }
