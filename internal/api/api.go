@@ -43,6 +43,7 @@ type Handler struct {
 	consents   *consentsAPI
 	requests   *requestsAPI
 	retention  *retentionAPI
+	incidents  *incidentsAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -68,7 +69,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers},
-		retention: &retentionAPI{svc.Retention}}
+		retention: &retentionAPI{svc.Retention}, incidents: &incidentsAPI{svc.Incidents}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -148,6 +149,15 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/privacy/retention", h.authed(h.retention.listRetention))
 	mux.Handle("PUT /api/v1/privacy/retention/{target}", h.authed(h.retention.setRetention))
 	mux.Handle("POST /api/v1/privacy/retention/{target}/runs", h.authed(h.retention.runRetention))
+	mux.Handle("GET /api/v1/privacy/incidents", h.authed(h.incidents.listIncidents))
+	mux.Handle("POST /api/v1/privacy/incidents", h.authed(h.incidents.openIncident))
+	mux.Handle("GET /api/v1/privacy/incidents/{id}", h.authed(h.incidents.showIncident))
+	mux.Handle("PATCH /api/v1/privacy/incidents/{id}", h.authed(h.incidents.advanceIncident))
+	mux.Handle("POST /api/v1/privacy/incidents/{id}/scope", h.authed(h.incidents.scopeIncident))
+	mux.Handle("PUT /api/v1/privacy/incidents/{id}/decision", h.authed(h.incidents.decideIncident))
+	mux.Handle("POST /api/v1/privacy/incidents/{id}/tasks", h.authed(h.incidents.addTask))
+	mux.Handle("POST /api/v1/privacy/incidents/{id}/tasks/{task}/done", h.authed(h.incidents.finishTask))
+	mux.Handle("GET /api/v1/privacy/incidents/{id}/drafts/{customer}", h.authed(h.incidents.openDraft))
 	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.customers.showPreferences))
 	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.customers.updatePreferences))
 	mux.Handle("POST /api/v1/customers/{id}/feedback", h.authed(h.customers.createFeedback))

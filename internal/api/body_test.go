@@ -251,6 +251,8 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		ids["visits"] = must("POST", "/api/v1/visits", `{"company_id":"`+ids["companies"]+`","planned_for":"2026-12-01"}`, 201)["id"].(string)
 		must("PUT", cus+"/preferences", `{"opt_in":["email"],"interests":["ink painting"]}`, 200)
 		ids["requests"] = must("POST", cus+"/requests", `{"kind":"rectification"}`, 201)["id"].(string)
+		ids["incidents"] = must("POST", "/api/v1/privacy/incidents", `{"title":"Lost phone","description":"A phone was lost.","kind":"account","actor_id":"`+ids["users"]+
+			`","discovered_at":"2026-01-01T00:00:00Z","window_from":"2025-12-31T00:00:00Z","window_to":"2026-01-01T00:00:00Z"}`, 201)["id"].(string)
 
 		// fill puts the records above into a path's parameters.
 		fill := func(path string) string {
@@ -284,6 +286,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 			"/api/v1/roles/clerk", "/api/v1/users", "/api/v1/pipeline", "/api/v1/policy", "/api/v1/me/passkeys", "/api/v1/access-requests",
 			cus, cus + "/preferences", cus + "/transactions", cus + "/activities",
 			fill("/api/v1/companies/{id}"), fill("/api/v1/deals/{id}"), fill("/api/v1/visits/{id}"),
+			"/api/v1/privacy/incidents/" + ids["incidents"],
 		}, settings...)
 
 		// The settings hold what was set, by value.

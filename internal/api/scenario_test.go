@@ -401,6 +401,9 @@ var personalData = []string{nameA, emailA, "13800138000", nationalA, notesA, ass
 func newFixture(t *testing.T, db testkit.DB) *runner {
 	t.Helper()
 	r := newRunner(t, db, service.Options{PublicURL: "https://crm.example.com"})
+	// a breach window around everything the scenarios do
+	r.vars["win_from"] = r.clock.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	r.vars["win_to"] = r.clock.Now().AddDate(0, 0, 30).UTC().Format(time.RFC3339)
 	for _, u := range []struct{ key, role, team string }{
 		{"admin", "admin", ""},
 		{"salesA", "sales", "north"},

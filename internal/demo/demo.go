@@ -14,8 +14,10 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/breach"
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
+	"strongroom.dev/strongroom/internal/service/records"
 )
 
 // Login is a demo account with its new password.
@@ -188,6 +190,9 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 	if err := seedRetention(ctx, svc); err != nil {
 		return nil, err
 	}
+	if err := seedDrill(ctx, svc, ids, logins); err != nil {
+		return nil, err
+	}
 	seedStuffing(ctx, svc)
 	return logins, nil
 }
@@ -216,6 +221,84 @@ func seedRequests(ctx context.Context, svc *service.Service, customers []string)
 	}
 	if _, err := svc.Requests.Restrict(ctx, sys, r.ID); err != nil {
 		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
+}
+
+// seedDrill runs a breach drill through to the end, so the breach page
+// shows the workflow: Tom Baker's laptop is "lost" with his session open,
+// in which he had opened his customer list. The scope comes from the audit
+// log; the decision is no notice to people (the disk is encrypted and the
+// key not taken, GDPR Art. 34(3)(a)) and none to the authority (locked
+// within minutes); the tasks are done and the drill closed.
+func seedDrill(ctx context.Context, svc *service.Service, ids map[string]string, logins []Login) error {
+	const email = "tom.baker@demo.strongroom.test"
+	var pw string
+	for _, l := range logins {
+		if l.Email == email {
+			pw = l.Password
+		}
+	}
+	client := identity.Client{IP: "198.51.100.23", UserAgent: "Mozilla/5.0 (Windows NT 10.0) demo laptop"}
+	from := time.Now().UTC().Add(-time.Minute)
+	sess, err := svc.Sessions.Login(ctx, email, pw, client)
+	if err != nil {
+		return fmt.Errorf("demo: drill: %w", err)
+	}
+	tom, err := svc.Sessions.Authenticate(ctx, sess.Token, client)
+	if err != nil {
+		return fmt.Errorf("demo: drill: %w", err)
+	}
+	if _, err := svc.Customers.ListCustomers(ctx, tom, records.CustomerQuery{Limit: 20}); err != nil {
+		return fmt.Errorf("demo: drill: %w", err)
+	}
+	now := time.Now().UTC()
+	sys, admin := authz.System(), ids["admin@demo.strongroom.test"]
+	inc, err := svc.Incidents.Open(ctx, sys, breach.Input{Title: "Drill: sales laptop left in a taxi", Kind: "device", Drill: true,
+		Description:  "Simulated: a sales rep reports his laptop lost in a taxi, with a session open in the browser. Its disk is encrypted (BitLocker) and the laptop was locked.",
+		DiscoveredAt: now, WindowFrom: from, WindowTo: now.Add(time.Second), ActorID: tom.UserID, SessionID: tom.SessionID})
+	if err != nil {
+		return fmt.Errorf("demo: drill: %w", err)
+	}
+	steps := []func() error{
+		func() error { _, err := svc.Incidents.Scope(ctx, sys, inc.ID); return err },
+		func() error {
+			_, err := svc.Incidents.Decide(ctx, sys, inc.ID, breach.DecisionInput{NotifyAuthority: false, PeopleReason: "art34_3a",
+				AuthorityReason: "the disk is encrypted, the laptop was locked and its session ended within 15 minutes: no risk to the people is likely",
+				Note:            "drill: the team found the scope in the audit log in 6 minutes"})
+			return err
+		},
+	}
+	var tasks []string
+	for _, title := range []string{"End the rep's sessions and reset his password", "Check the audit log for any other use of the session"} {
+		steps = append(steps, func() error {
+			t, err := svc.Incidents.AddTask(ctx, sys, inc.ID, title, admin)
+			tasks = append(tasks, t.ID)
+			return err
+		})
+	}
+	steps = append(steps,
+		func() error {
+			_, err := svc.Incidents.Advance(ctx, sys, inc.ID, "contained", "sessions ended, password reset")
+			return err
+		},
+		func() error {
+			for _, id := range tasks {
+				if err := svc.Incidents.FinishTask(ctx, sys, inc.ID, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		func() error {
+			_, err := svc.Incidents.Advance(ctx, sys, inc.ID, "closed", "drill reviewed with the sales team")
+			return err
+		},
+	)
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return fmt.Errorf("demo: drill: %w", err)
+		}
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/service/breach"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
@@ -47,6 +48,7 @@ type Service struct {
 	Consents   *privacy.Consents     // privacy notices and each person's consent ledger
 	Requests   *privacy.Requests     // data-subject requests, deadlines, outcomes, legal holds
 	Retention  *privacy.Retention    // retention rules, their dry runs and the daily job
+	Incidents  *breach.Incidents     // breach response: incidents, scope, notices, decision, tasks, drills
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -72,6 +74,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Consents:   privacy.NewConsents(c),
 		Requests:   privacy.NewRequests(c),
 		Retention:  privacy.NewRetention(c),
+		Incidents:  breach.NewIncidents(c),
 	}, nil
 }
 

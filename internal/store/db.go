@@ -263,6 +263,7 @@ type Tx struct {
 	customerRows
 	dealRows
 	historyRows
+	incidentRows
 	keyRows
 	linkRows
 	lockoutRows
@@ -295,7 +296,7 @@ type conn struct {
 func newTx(c *conn) *Tx {
 	return &Tx{conn: c,
 		accessRows: accessRows{c}, activityRows: activityRows{c}, alertRows: alertRows{c}, auditRows: auditRows{c}, backupRows: backupRows{c}, blockRows: blockRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c}, consentRows: consentRows{c},
-		customerRows: customerRows{c}, dealRows: dealRows{c}, historyRows: historyRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
+		customerRows: customerRows{c}, dealRows: dealRows{c}, historyRows: historyRows{c}, incidentRows: incidentRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
 		lockoutRows: lockoutRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
 		requestRows: requestRows{c}, retentionRows: retentionRows{c}, reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, teamRows: teamRows{c},
 		transactionRows: transactionRows{c}, userRows: userRows{c}, visitRows: visitRows{c}}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/service/breach"
 )
 
 // TestCatalogsComplete checks that every key used by a template exists in
@@ -53,6 +54,15 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 	for _, k := range []string{"planned", "in_progress", "done"} { // crm.Visit.Status values
 		used[k] = true
+	}
+	for _, k := range breach.Kinds {
+		used["incident_kind_"+k] = true
+	}
+	for _, k := range breach.Statuses {
+		used["incident_status_"+k] = true
+	}
+	for _, k := range breach.PeopleReasons {
+		used["people_reason_"+k] = true
 	}
 	for _, lang := range []string{langEN, langZH} {
 		for k := range used {

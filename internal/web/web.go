@@ -33,6 +33,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/breach"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
@@ -74,6 +75,7 @@ type Handler struct {
 	consents  *consentsPages
 	requests  *requestsPages
 	retention *retentionPages
+	incidents *incidentsPages
 	home      *homePages
 }
 
@@ -139,6 +141,10 @@ type (
 		*Handler
 		retentionSvc *privacy.Retention
 	}
+	incidentsPages struct {
+		*Handler
+		incidentsSvc *breach.Incidents
+	}
 	homePages struct {
 		*Handler
 		customersSvc  *records.Customers
@@ -165,6 +171,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.consents = &consentsPages{h, svc.Consents}
 	h.requests = &requestsPages{h, svc.Requests, svc.Customers}
 	h.retention = &retentionPages{h, svc.Retention}
+	h.incidents = &incidentsPages{h, svc.Incidents}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -310,6 +317,15 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /privacy/retention", h.authed(h.retention.showRetention))
 	mux.Handle("POST /privacy/retention/{target}", h.authed(h.retention.setRetention))
 	mux.Handle("POST /privacy/retention/{target}/runs", h.authed(h.retention.runRetention))
+	mux.Handle("GET /privacy/incidents", h.authed(h.incidents.showIncidents))
+	mux.Handle("POST /privacy/incidents", h.authed(h.incidents.openIncident))
+	mux.Handle("GET /privacy/incidents/{id}", h.authed(h.incidents.showIncident))
+	mux.Handle("POST /privacy/incidents/{id}/scope", h.authed(h.incidents.scopeIncident))
+	mux.Handle("POST /privacy/incidents/{id}/decision", h.authed(h.incidents.decideIncident))
+	mux.Handle("POST /privacy/incidents/{id}/status", h.authed(h.incidents.advanceIncident))
+	mux.Handle("POST /privacy/incidents/{id}/tasks", h.authed(h.incidents.addTask))
+	mux.Handle("POST /privacy/incidents/{id}/tasks/{task}/done", h.authed(h.incidents.finishTask))
+	mux.Handle("GET /privacy/incidents/{id}/drafts/{customer}", h.authed(h.incidents.showDraft))
 	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))

@@ -40,9 +40,10 @@ var ErrRestricted = errs.E(errs.Conflict, "this person has restricted the proces
 
 // WhileRestricted reports whether action may go on while a customer's
 // processing is restricted: their requests and legal holds, withdrawing a
-// consent, and the system's own work (exports for a request, erasure).
+// consent, the system's own work (exports for a request, erasure), and
+// writing them a breach notice (a legal duty: GDPR Art. 34, PIPL Art. 57).
 func WhileRestricted(a authz.Actor, action string) bool {
-	return a.UserID == authz.SystemUserID || strings.HasPrefix(action, "request.") || strings.HasPrefix(action, "hold.") ||
+	return a.UserID == authz.SystemUserID || strings.HasPrefix(action, "request.") || strings.HasPrefix(action, "hold.") || action == "incident.draft" ||
 		action == "consent.withdraw" || action == "consent.list"
 }
 

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/breach"
+)
+
+// The breach response pages: the incidents (and drills), and one incident
+// with its clock, scope, drafts, decision, tasks and timeline.
+
+type incidentsView struct {
+	Incidents []breach.Incident
+	Drills    bool
+	Now       time.Time
+	Kinds     []string
+	Form      incidentForm
+	Error     string
+}
+
+// incidentForm is the open form's input, shown again when it is refused.
+type incidentForm struct {
+	Title, Description, Kind, DiscoveredAt, WindowFrom, WindowTo, ActorID, SessionID, IP string
+	Drill                                                                                bool
+}
+
+type incidentView struct {
+	Incident breach.Incident
+	Now      time.Time
+	Reasons  []string
+	Draft    *breach.Drafts // one person's notice, opened
+	DraftFor string
+	Error    string
+	UserID   string // the handler's own id: the default owner of a new task
+}
+
+// formTime is the form's time format (datetime-local), read as UTC.
+const formTime = "2006-01-02T15:04"
+
+func (h *incidentsPages) showIncidents(q *request) error {
+	now := time.Now().UTC()
+	return h.renderIncidents(q, http.StatusOK, incidentForm{Kind: "account", DiscoveredAt: now.Format(formTime),
+		WindowFrom: now.AddDate(0, 0, -7).Format(formTime), WindowTo: now.Format(formTime)}, nil)
+}
+
+func (h *incidentsPages) renderIncidents(q *request, code int, f incidentForm, formErr error) error {
+	drills := q.r.URL.Query().Get("drills") == "true"
+	list, err := h.incidentsSvc.Incidents(q.r.Context(), q.actor, drills)
+	if err != nil {
+		return err
+	}
+	v := incidentsView{Incidents: list, Drills: drills, Now: time.Now(), Kinds: breach.Kinds, Form: f}
+	if formErr != nil {
+		v.Error, _ = errs.Public(formErr)
+	}
+	h.render(q, code, "incidents", "incidents", v)
+	return nil
+}
+
+// openIncident opens an incident or a drill from the list page's form.
+func (h *incidentsPages) openIncident(q *request) error {
+	p := q.r.PostFormValue
+	f := incidentForm{Title: p("title"), Description: p("description"), Kind: p("kind"), DiscoveredAt: p("discovered_at"), WindowFrom: p("window_from"),
+		WindowTo: p("window_to"), ActorID: p("actor_id"), SessionID: p("session_id"), IP: p("ip"), Drill: p("drill") == "1"}
+	in := breach.Input{Title: f.Title, Description: f.Description, Kind: f.Kind, Drill: f.Drill, ActorID: f.ActorID, SessionID: f.SessionID, IP: f.IP}
+	for _, t := range []struct {
+		field, v string
+		dst      *time.Time
+	}{{"discovered_at", f.DiscoveredAt, &in.DiscoveredAt}, {"window_from", f.WindowFrom, &in.WindowFrom}, {"window_to", f.WindowTo, &in.WindowTo}} {
+		at, err := time.ParseInLocation(formTime, t.v, time.UTC)
+		if err != nil {
+			return h.renderIncidents(q, http.StatusBadRequest, f, errs.InvalidField(t.field, tr(q.lang, "incident_time_needed")))
+		}
+		*t.dst = at
+	}
+	inc, err := h.incidentsSvc.Open(q.r.Context(), q.actor, in)
+	if errs.Is(err, errs.Invalid) {
+		return h.renderIncidents(q, http.StatusBadRequest, f, err)
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/privacy/incidents/"+inc.ID, "incident_opened")
+	return nil
+}
+
+func (h *incidentsPages) showIncident(q *request) error {
+	return h.renderIncident(q, http.StatusOK, nil, nil, "")
+}
+
+func (h *incidentsPages) renderIncident(q *request, code int, formErr error, draft *breach.Drafts, draftFor string) error {
+	inc, err := h.incidentsSvc.Incident(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := incidentView{Incident: inc, Now: time.Now(), Reasons: breach.PeopleReasons, Draft: draft, DraftFor: draftFor, UserID: q.actor.UserID}
+	if formErr != nil {
+		v.Error, _ = errs.Public(formErr)
+	}
+	h.render(q, code, "incident", "incident", v)
+	return nil
+}
+
+// showDraft shows the incident with one person's notice opened (their
+// name read from their record, audited).
+func (h *incidentsPages) showDraft(q *request) error {
+	customer := q.r.PathValue("customer")
+	d, err := h.incidentsSvc.OpenDraft(q.r.Context(), q.actor, q.r.PathValue("id"), customer)
+	if err != nil {
+		return err
+	}
+	return h.renderIncident(q, http.StatusOK, nil, &d, customer)
+}
+
+// after answers a change on the incident page: a refused input or a
+// conflict shows the page again with the reason; success goes back to it.
+func (h *incidentsPages) after(q *request, err error, flash string) error {
+	switch {
+	case errs.Is(err, errs.Invalid):
+		return h.renderIncident(q, http.StatusBadRequest, err, nil, "")
+	case errs.Is(err, errs.Conflict):
+		return h.renderIncident(q, http.StatusConflict, err, nil, "")
+	case err != nil:
+		return err
+	}
+	q.redirect("/privacy/incidents/"+q.r.PathValue("id"), flash)
+	return nil
+}
+
+func (h *incidentsPages) scopeIncident(q *request) error {
+	_, err := h.incidentsSvc.Scope(q.r.Context(), q.actor, q.r.PathValue("id"))
+	return h.after(q, err, "incident_scoped")
+}
+
+func (h *incidentsPages) decideIncident(q *request) error {
+	p := q.r.PostFormValue
+	in := breach.DecisionInput{NotifyAuthority: p("notify_authority") == "1", AuthorityReason: p("authority_reason"),
+		NotifyPeople: p("people_reason") == "high_risk", PeopleReason: p("people_reason"), Note: p("note")}
+	_, err := h.incidentsSvc.Decide(q.r.Context(), q.actor, q.r.PathValue("id"), in)
+	return h.after(q, err, "incident_decision_saved")
+}
+
+func (h *incidentsPages) advanceIncident(q *request) error {
+	_, err := h.incidentsSvc.Advance(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("status"), q.r.PostFormValue("note"))
+	return h.after(q, err, "incident_updated")
+}
+
+func (h *incidentsPages) addTask(q *request) error {
+	_, err := h.incidentsSvc.AddTask(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("title"), q.r.PostFormValue("owner_id"))
+	return h.after(q, err, "incident_task_added")
+}
+
+func (h *incidentsPages) finishTask(q *request) error {
+	err := h.incidentsSvc.FinishTask(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PathValue("task"))
+	return h.after(q, err, "incident_task_finished")
+}
