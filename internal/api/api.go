@@ -260,6 +260,13 @@ func (h *Handler) beforePolicy(fn authedFunc) http.Handler {
 	return h.authenticated(fn, authz.GatePolicy)
 }
 
+// beforeTraining is authed for the routes a user who has not passed the
+// training a role of theirs requires needs to take it: every other route
+// (customer data among them) refuses them until they pass.
+func (h *Handler) beforeTraining(fn authedFunc) http.Handler {
+	return h.authenticated(fn, authz.GateTraining)
+}
+
 // beforeMFA is authed for the routes a session needs before its second
 // factor is verified: verifying it, and logging out.
 func (h *Handler) beforeMFA(fn authedFunc) http.Handler { return h.authenticated(fn, authz.GateMFA) }
@@ -282,6 +289,7 @@ var owedStep = map[string]string{
 	"password": "an administrator chose your password: change it first with POST /api/v1/me/password",
 	"enrol":    "your role must use two-step login: set up an authenticator first with POST then PUT /api/v1/me/totp",
 	"policy":   "accept the current security policy first: GET /api/v1/policy, then POST /api/v1/policy/accept",
+	"training": "your role must pass its training before reaching customer data: GET /api/v1/training, then POST /api/v1/training/{key}/attempts",
 }
 
 func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {

@@ -22,6 +22,8 @@ import (
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/service/training"
+	"strongroom.dev/strongroom/internal/service/vendors"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -46,6 +48,8 @@ type Service struct {
 	Backups    *governance.Backups   // backups and restore drills: schedule, history, run now
 	Consents   *privacy.Consents     // privacy notices and each person's consent ledger
 	Requests   *privacy.Requests     // data-subject requests, deadlines, outcomes, legal holds
+	Vendors    *vendors.Vendors      // the vendors register: agreements, certifications, reviews, findings, reminders
+	Training   *training.Training    // staff training: modules, quizzes, attempts, coverage, the training gate
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -70,6 +74,8 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Backups:    governance.NewBackups(c),
 		Consents:   privacy.NewConsents(c),
 		Requests:   privacy.NewRequests(c),
+		Vendors:    vendors.New(c),
+		Training:   training.New(c),
 	}, nil
 }
 

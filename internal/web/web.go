@@ -424,6 +424,13 @@ func (h *Handler) beforePolicy(fn pageFunc) http.Handler {
 	return h.session(fn, true, authz.GatePolicy)
 }
 
+// beforeTraining is authed for the pages a user who has not passed the
+// training a role of theirs requires needs to take it. Every other page
+// (customer data among them) sends such a user to the training.
+func (h *Handler) beforeTraining(fn pageFunc) http.Handler {
+	return h.session(fn, true, authz.GateTraining)
+}
+
 // beforeMFA is authed for the pages a session needs before its second
 // factor is verified: entering it, and logging out.
 func (h *Handler) beforeMFA(fn pageFunc) http.Handler { return h.session(fn, true, authz.GateMFA) }
@@ -439,7 +446,7 @@ func (h *Handler) beforePassword(fn pageFunc) http.Handler {
 func (h *Handler) beforeEnrol(fn pageFunc) http.Handler { return h.session(fn, true, authz.GateEnrol) }
 
 // owedPage is where a session goes to take the step it still owes.
-var owedPage = map[string]string{"mfa": "/mfa/verify", "password": "/password", "enrol": "/mfa", "policy": "/policy"}
+var owedPage = map[string]string{"mfa": "/mfa/verify", "password": "/password", "enrol": "/mfa", "policy": "/policy", "training": "/training"}
 
 func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
