@@ -42,6 +42,8 @@ type Handler struct {
 	backups    *backupsAPI
 	consents   *consentsAPI
 	requests   *requestsAPI
+	vendors    *vendorsAPI
+	training   *trainingAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -66,7 +68,8 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, log: log,
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
-		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}}
+		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers},
+		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -142,6 +145,19 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/privacy/requests/{id}/restrict", h.authed(h.requests.restrict))
 	mux.Handle("POST /api/v1/privacy/requests/{id}/lift", h.authed(h.requests.lift))
 	mux.Handle("POST /api/v1/privacy/notices", h.authed(h.consents.publishNotice))
+	mux.Handle("GET /api/v1/vendors", h.authed(h.vendors.listVendors))
+	mux.Handle("POST /api/v1/vendors", h.authed(h.vendors.createVendor))
+	mux.Handle("GET /api/v1/vendors/{id}", h.authed(h.vendors.showVendor))
+	mux.Handle("PUT /api/v1/vendors/{id}", h.authed(h.vendors.updateVendor))
+	mux.Handle("POST /api/v1/vendors/{id}/reviews", h.authed(h.vendors.recordVendorReview))
+	mux.Handle("POST /api/v1/vendors/{id}/findings", h.authed(h.vendors.raiseVendorFinding))
+	mux.Handle("POST /api/v1/vendors/{id}/findings/{finding}/fix", h.authed(h.vendors.fixVendorFinding))
+	mux.Handle("GET /api/v1/training", h.beforeTraining(h.training.listTraining))
+	mux.Handle("GET /api/v1/training/coverage", h.authed(h.training.trainingCoverage))
+	mux.Handle("GET /api/v1/training/{key}", h.beforeTraining(h.training.showTraining))
+	mux.Handle("POST /api/v1/training/{key}/attempts", h.beforeTraining(h.training.takeTraining))
+	mux.Handle("PUT /api/v1/training/{key}", h.authed(h.training.publishTraining))
+	mux.Handle("PUT /api/v1/training/{key}/assignment", h.authed(h.training.assignTraining))
 	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.customers.showPreferences))
 	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.customers.updatePreferences))
 	mux.Handle("POST /api/v1/customers/{id}/feedback", h.authed(h.customers.createFeedback))

@@ -249,6 +249,9 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		ids["visits"] = must("POST", "/api/v1/visits", `{"company_id":"`+ids["companies"]+`","planned_for":"2026-12-01"}`, 201)["id"].(string)
 		must("PUT", cus+"/preferences", `{"opt_in":["email"],"interests":["ink painting"]}`, 200)
 		ids["requests"] = must("POST", cus+"/requests", `{"kind":"rectification"}`, 201)["id"].(string)
+		ids["vendors"] = must("POST", "/api/v1/vendors", `{"name":"PayFast","role":"processor","purpose":"card payments"}`, 201)["id"].(string)
+		ids["findings"] = must("POST", "/api/v1/vendors/"+ids["vendors"]+"/findings", `{"text":"no sub-processor list","severity":"low"}`, 201)["id"].(string)
+		ids["training"] = "customer-data"
 
 		// fill puts the records above into a path's parameters.
 		fill := func(path string) string {
@@ -280,6 +283,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		settings := []string{"/api/v1/mfa/required-roles", "/api/v1/approval-rules", "/api/v1/roles/clerk/networks", "/api/v1/teams"}
 		records := append([]string{
 			"/api/v1/roles/clerk", "/api/v1/users", "/api/v1/pipeline", "/api/v1/policy", "/api/v1/me/passkeys", "/api/v1/access-requests",
+			fill("/api/v1/vendors/{id}"), "/api/v1/training",
 			cus, cus + "/preferences", cus + "/transactions", cus + "/activities",
 			fill("/api/v1/companies/{id}"), fill("/api/v1/deals/{id}"), fill("/api/v1/visits/{id}"),
 		}, settings...)
