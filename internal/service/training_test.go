@@ -124,7 +124,7 @@ func TestTrainingGate(t *testing.T) {
 		// A new version is required again.
 		v2 := training.Input{Key: "customer-data", TitleEN: "Handling customer data (2027)", TitleZH: "处理客户数据（2027）", BodyEN: "Read carefully.", BodyZH: "请仔细阅读。",
 			Questions: []training.QuestionInput{{Question: training.Question{TextEN: "Report a breach?", TextZH: "报告泄露？", ChoicesEN: []string{"Later", "At once"}, ChoicesZH: []string{"以后", "立即"}}, Answer: 1}},
-			PassMark: 100, Roles: []string{"sales"}, Required: true}
+			PassMark:  100, Roles: []string{"sales"}, Required: true}
 		if _, err := svc.Training.Publish(ctx, f.sales1, v2); !errs.Is(err, errs.Permission) {
 			t.Fatalf("sales publishing: %v", err)
 		}

@@ -25,7 +25,7 @@ func TestVendorsRegister(t *testing.T) {
 		in := vendors.Input{Name: "PayFast Ltd", Role: "processor", Purpose: "card payments", DataCategories: []string{"name", "card token"},
 			Locations: []string{"cn", "SG"}, Transfer: "pipl_contract", AgreementRef: "MSA-2025-7", AgreementSigned: "2025-03-01", DPA: true,
 			Certifications: []vendors.Certification{{Name: "ISO 27001", Expires: day(200)}, {Name: "PCI DSS", Expires: day(200)}},
-			Links: []string{"webhook:payments"}, NextReview: day(-3)}
+			Links:          []string{"webhook:payments"}, NextReview: day(-3)}
 
 		if _, err := svc.Vendors.Create(ctx, f.sales1, in); !errs.Is(err, errs.Permission) {
 			t.Fatalf("sales creating a vendor: %v", err)

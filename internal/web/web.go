@@ -38,6 +38,8 @@ import (
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/service/training"
+	"strongroom.dev/strongroom/internal/service/vendors"
 )
 
 //go:embed templates static
@@ -73,6 +75,8 @@ type Handler struct {
 	backups   *backupsPages
 	consents  *consentsPages
 	requests  *requestsPages
+	vendors   *vendorsPages
+	training  *trainingPages
 	home      *homePages
 }
 
@@ -134,6 +138,14 @@ type (
 		requestsSvc  *privacy.Requests
 		customersSvc *records.Customers
 	}
+	vendorsPages struct {
+		*Handler
+		vendorsSvc *vendors.Vendors
+	}
+	trainingPages struct {
+		*Handler
+		trainingSvc *training.Training
+	}
 	homePages struct {
 		*Handler
 		customersSvc  *records.Customers
@@ -159,6 +171,8 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.backups = &backupsPages{h, svc.Backups}
 	h.consents = &consentsPages{h, svc.Consents}
 	h.requests = &requestsPages{h, svc.Requests, svc.Customers}
+	h.vendors = &vendorsPages{h, svc.Vendors}
+	h.training = &trainingPages{h, svc.Training}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -299,6 +313,21 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /privacy/requests/{id}/restrict", h.authed(h.requests.restrict))
 	mux.Handle("POST /privacy/requests/{id}/lift", h.authed(h.requests.lift))
 	mux.Handle("GET /privacy/requests/{id}/export", h.authed(h.requests.exportForRequest))
+	mux.Handle("GET /vendors", h.authed(h.vendors.showVendors))
+	mux.Handle("GET /vendors/new", h.authed(h.vendors.showNewVendor))
+	mux.Handle("POST /vendors", h.authed(h.vendors.createVendor))
+	mux.Handle("GET /vendors/{id}", h.authed(h.vendors.showVendor))
+	mux.Handle("POST /vendors/{id}", h.authed(h.vendors.updateVendor))
+	mux.Handle("POST /vendors/{id}/reviews", h.authed(h.vendors.recordReview))
+	mux.Handle("POST /vendors/{id}/findings", h.authed(h.vendors.raiseFinding))
+	mux.Handle("POST /vendors/{id}/findings/{finding}/fix", h.authed(h.vendors.fixFinding))
+	mux.Handle("GET /training", h.beforeTraining(h.training.showTraining))
+	mux.Handle("GET /training/coverage", h.authed(h.training.showCoverage))
+	mux.Handle("GET /training/publish", h.authed(h.training.showPublish))
+	mux.Handle("POST /training/publish", h.authed(h.training.publishModule))
+	mux.Handle("GET /training/{key}", h.beforeTraining(h.training.showModule))
+	mux.Handle("POST /training/{key}", h.beforeTraining(h.training.takeModule))
+	mux.Handle("POST /training/{key}/assignment", h.authed(h.training.assignModule))
 	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))

@@ -227,7 +227,7 @@ func (in Input) row() (store.VendorRow, error) {
 	for i, l := range in.Locations {
 		in.Locations[i] = strings.ToUpper(strings.TrimSpace(l))
 	}
-	if v.Locations, err = labels("locations", in.Locations, 50, 2); err != nil {
+	if v.Locations, err = labels("locations", in.Locations, 50, 60); err != nil {
 		return v, err
 	}
 	for _, l := range v.Locations {
