@@ -153,6 +153,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if c.AccessReviewDays > 0 {
 		go reviewAccess(ctx, a, log, time.Duration(c.AccessReviewDays)*24*time.Hour)
 	}
+	go remindVendors(ctx, a, log)
 	return srv.Serve(ctx, ln)
 }
 
@@ -349,6 +350,29 @@ func reviewAccess(ctx context.Context, a *app, log *slog.Logger, every time.Dura
 			log.Warn("starting the access review failed", slog.String("error", err.Error()))
 		case started:
 			log.Info("access review started")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// remindVendors raises an alert, at start and then every hour, for each
+// vendor review or certification expiry that has come within 30 days or
+// passed; each item is alerted once (Vendors.CheckReminders), whichever
+// server checks first.
+func remindVendors(ctx context.Context, a *app, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := a.svc.Vendors.CheckReminders(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("checking vendor reminders failed", slog.String("error", err.Error()))
+		case n > 0:
+			log.Info("vendor reminders raised", slog.Int("count", n))
 		}
 		select {
 		case <-ctx.Done():
