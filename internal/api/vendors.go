@@ -16,7 +16,8 @@ type vendorsAPI struct{ vendors *vendors.Vendors }
 var vendorFields = []string{"name", "role", "purpose", "data_categories", "locations", "transfer", "agreement_ref", "agreement_signed", "dpa",
 	"certifications", "links", "next_review", "status"}
 
-// listVendors lists the register (administrators, auditors).
+// listVendors lists the register (administrators, auditors) and the parts
+// of this server that send data to a third party no vendor names.
 func (h *vendorsAPI) listVendors(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	if _, err := httpx.Query(r); err != nil {
 		return err
@@ -25,7 +26,7 @@ func (h *vendorsAPI) listVendors(w http.ResponseWriter, r *http.Request, a authz
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"vendors": list})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"vendors": list, "unlinked": h.vendors.Unlinked(list)})
 	return nil
 }
 

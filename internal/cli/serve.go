@@ -129,6 +129,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	a.svc.Backups.Attach(&backup.Driver{Ctx: ctx, Runner: backups})
+	a.svc.Vendors.SetParts(dataParts(c, backups))
 	details := backupLines(env, c, backups)
 	details = append(details, fmt.Sprintf("  audit key:       %s (checks the audit log's checkpoints and the backups' manifests; keep it for verifiers)", checkpoints.Signer.VerifierKey()))
 	banner(env, url, certFile, fingerprint, c.DataDir, details, logins)
@@ -380,4 +381,23 @@ func remindVendors(ctx context.Context, a *app, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// dataParts are the parts of this server that send data to a third party,
+// as the vendors register links them: the mail relay, the alert webhook,
+// and each S3 backup target (a directory is this host's own disk).
+func dataParts(c config.Config, backups *backup.Runner) []string {
+	var out []string
+	if c.SMTP.Host != "" {
+		out = append(out, "mail:relay")
+	}
+	if c.AlertWebhook != "" {
+		out = append(out, "webhook:alerts")
+	}
+	for _, s := range backups.Targets {
+		if n := s.Target.Name(); strings.HasPrefix(n, "s3://") {
+			out = append(out, "backup:"+n)
+		}
+	}
+	return out
 }

@@ -230,7 +230,7 @@ func seedVendors(ctx context.Context, svc *service.Service) error {
 		Purpose: "Card and wallet payments for auction lots and shop orders; refunds.", DataCategories: []string{"name", "order amount", "payment token"},
 		Locations: []string{"CN", "HK"}, Transfer: "pipl_contract", AgreementRef: "HP-DPA-2024-11", AgreementSigned: day(-420), DPA: true,
 		Certifications: []vendors.Certification{{Name: "PCI DSS", Expires: day(200)}, {Name: "ISO 27001", Expires: day(500)}},
-		Links: []string{"webhook:payments"}, NextReview: day(-20)})
+		Links:          []string{"webhook:payments"}, NextReview: day(-20)})
 	if err != nil {
 		return fmt.Errorf("demo: vendor: %w", err)
 	}

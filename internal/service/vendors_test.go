@@ -150,6 +150,24 @@ func TestVendorsRegister(t *testing.T) {
 			t.Fatalf("a vendor that is not there: %v", err)
 		}
 
+		// The parts of the server that send data out and no vendor names.
+		svc.Vendors.SetParts([]string{"mail:relay", "webhook:payments", "backup:s3://minio.example/backups/"})
+		all, err := svc.Vendors.List(ctx, f.admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := svc.Vendors.Unlinked(all); !slices.Equal(got, []string{"mail:relay", "backup:s3://minio.example/backups/"}) {
+			t.Fatalf("unlinked parts: %v", got)
+		}
+		in.Status = "ended"
+		if _, err := svc.Vendors.Update(ctx, f.admin, v.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		all, _ = svc.Vendors.List(ctx, f.admin)
+		if got := svc.Vendors.Unlinked(all); len(got) != 3 || all[0].Due == nil || len(all[0].Due) != 0 {
+			t.Fatalf("an ended vendor still links a part or owes something: %v %+v", got, all[0].Due)
+		}
+
 		events := auditActions(t, f)
 		for _, want := range []string{"vendor.create", "vendor.update", "vendor.review", "vendor.finding", "vendor.finding_fixed", "vendor.read", "vendor.list", "alert.raise"} {
 			if !slices.Contains(events, want) {

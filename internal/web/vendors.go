@@ -9,7 +9,8 @@ import (
 )
 
 type vendorsView struct {
-	Vendors []vendors.Vendor
+	Vendors  []vendors.Vendor
+	Unlinked []string // parts of this server that send data out, named by no vendor
 }
 
 type vendorView struct {
@@ -77,7 +78,7 @@ func (h *vendorsPages) showVendors(q *request) error {
 	if err != nil {
 		return err
 	}
-	h.render(q, http.StatusOK, "vendors", "vendors", vendorsView{Vendors: list})
+	h.render(q, http.StatusOK, "vendors", "vendors", vendorsView{Vendors: list, Unlinked: h.vendorsSvc.Unlinked(list)})
 	return nil
 }
 

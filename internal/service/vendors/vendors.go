@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -24,10 +25,42 @@ import (
 )
 
 // Vendors is a domain service: the vendors register.
-type Vendors struct{ c *core.Core }
+type Vendors struct {
+	c *core.Core
+	// parts are the parts of this server that send data to a third party,
+	// as links ("mail:relay", "webhook:alerts", "backup:s3://…"): serve
+	// sets them from its configuration (SetParts).
+	parts atomic.Pointer[[]string]
+}
 
 // New returns the vendors service over c.
 func New(c *core.Core) *Vendors { return &Vendors{c: c} }
+
+// SetParts tells the register which parts of this server send data to a
+// third party, as links: the mail relay ("mail:relay"), the alert webhook
+// ("webhook:alerts"), each S3 backup target ("backup:s3://host/bucket/…").
+// serve calls it at start.
+func (s *Vendors) SetParts(parts []string) {
+	p := slices.Clone(parts)
+	s.parts.Store(&p)
+}
+
+// Unlinked returns the parts of this server that send data out (SetParts)
+// which no vendor in list that is not ended names in its links: a third
+// party missing from the register. It reads nothing and is not audited.
+func (s *Vendors) Unlinked(list []Vendor) []string {
+	out := []string{}
+	p := s.parts.Load()
+	if p == nil {
+		return out
+	}
+	for _, part := range *p {
+		if !slices.ContainsFunc(list, func(v Vendor) bool { return v.Status != "ended" && slices.Contains(v.Links, part) }) {
+			out = append(out, part)
+		}
+	}
+	return out
+}
 
 // The closed vocabularies of a vendor record.
 var (
@@ -248,7 +281,7 @@ func (in Input) row() (store.VendorRow, error) {
 		return v, err
 	}
 	v.DPA = in.DPA
-	if v.Links, err = labels("links", in.Links, 20, 120); err != nil {
+	if v.Links, err = labels("links", in.Links, 20, 300); err != nil {
 		return v, err
 	}
 	for _, l := range v.Links {
