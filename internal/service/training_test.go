@@ -103,6 +103,18 @@ func TestTrainingGate(t *testing.T) {
 		if actor("sales1@example.com").Owes(authz.GateFull) != "training" {
 			t.Fatal("a failed attempt lifted the gate")
 		}
+		// Guessing is capped: a few failures a day, then refused.
+		for range training.MaxFailedAttempts - 1 {
+			if r, err := svc.Training.Take(ctx, sales, "customer-data", 1, []int{0, 0, 0, 0, 0}); err != nil || r.Passed {
+				t.Fatalf("a failed attempt: %+v %v", r, err)
+			}
+		}
+		if _, err := svc.Training.Take(ctx, sales, "customer-data", 1, []int{1, 2, 0, 1, 0}); !errs.Is(err, errs.TooMany) {
+			t.Fatalf("attempt %d in a day: %v", training.MaxFailedAttempts+1, err)
+		}
+		if _, err := db.Raw(t).ExecContext(ctx, q(db, "UPDATE training_attempts SET taken_at = taken_at - 86400000000 WHERE user_id = ?"), sales.UserID); err != nil {
+			t.Fatal(err)
+		}
 		r, err = svc.Training.Take(ctx, sales, "customer-data", 1, []int{1, 2, 0, 1, 0})
 		if err != nil || !r.Passed || r.Score != 100 {
 			t.Fatalf("all right: %+v %v", r, err)

@@ -99,10 +99,12 @@ func (h *trainingPages) takeModule(q *request) error {
 		answers = append(answers, n)
 	}
 	res, err := h.trainingSvc.Take(q.r.Context(), q.actor, q.r.PathValue("key"), version, answers[:last+1])
-	if errs.Is(err, errs.Invalid) {
+	switch {
+	case errs.Is(err, errs.Invalid):
 		return h.renderModule(q, http.StatusBadRequest, nil, err)
-	}
-	if err != nil {
+	case errs.Is(err, errs.TooMany):
+		return h.renderModule(q, http.StatusTooManyRequests, nil, err)
+	case err != nil:
 		return err
 	}
 	if res.Passed {

@@ -119,6 +119,11 @@ type RoleCoverage struct {
 	Passed int    `json:"passed"`
 }
 
+// MaxFailedAttempts is how many failed attempts at a module's version a
+// user may make in 24 hours: enough to retry, too few to try every
+// combination of answers.
+const MaxFailedAttempts = 5
+
 var moduleKey = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 
 func mayManage(a authz.Actor) error {
@@ -217,7 +222,8 @@ func (s *Training) Module(ctx context.Context, a authz.Actor, key string) (Modul
 // Take scores the reader's answers (the index of the chosen choice, one
 // per question) to version of a module, which must be its current version
 // (so nobody passes a text they were not shown), and records the attempt.
-// Audited (training.attempt).
+// After MaxFailedAttempts failures in a day it refuses (TooMany). Audited
+// (training.attempt).
 func (s *Training) Take(ctx context.Context, a authz.Actor, key string, version int64, answers []int) (Result, error) {
 	if a.SessionID == "" {
 		return Result{}, errs.E(errs.Permission, "log in to take the training")
@@ -239,6 +245,21 @@ func (s *Training) Take(ctx context.Context, a authz.Actor, key string, version 
 		quiz, err := quizOf(cur)
 		if err != nil {
 			return err
+		}
+		// Guessing every combination is not passing: a few failed tries a
+		// day, then the text is to be read again tomorrow.
+		past, err := tx.TrainingAttempts(ctx, a.UserID)
+		if err != nil {
+			return err
+		}
+		since, failed := s.c.Now().Add(-24*time.Hour), 0
+		for _, t := range past {
+			if t.Key == key && t.Version == version && !t.Passed && t.TakenAt.After(since) {
+				failed++
+			}
+		}
+		if failed >= MaxFailedAttempts {
+			return errs.E(errs.TooMany, fmt.Sprintf("%d failed attempts at this module in a day; read it again and try tomorrow", failed))
 		}
 		if len(answers) != len(quiz) {
 			return errs.InvalidField("answers", fmt.Sprintf("answer each of the %d questions", len(quiz)))
