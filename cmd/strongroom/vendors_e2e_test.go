@@ -113,6 +113,16 @@ func TestWebVendorsAndTraining(t *testing.T) {
 			t.Fatalf("coverage lacks 1 / 1:\n%s", cov.body)
 		}
 
+		// In Chinese.
+		zh := newBrowser(t, s, "zh-CN")
+		zh.login("admin@example.com", password)
+		if p := zh.get("/vendors"); p.status != 200 || !strings.Contains(p.body, "供应商") || !strings.Contains(p.body, "受托处理者") {
+			t.Fatalf("the register in Chinese: %d", p.status)
+		}
+		if p := zh.get("/training/customer-data"); p.status != 200 || !strings.Contains(p.body, "处理客户数据与报告数据泄露") || !strings.Contains(p.body, "工作需要时") {
+			t.Fatalf("the module in Chinese: %d", p.status)
+		}
+
 		// A new version, published on the web, is required again.
 		pub := admin.get("/training/publish?key=customer-data")
 		if pub.status != 200 || !strings.Contains(pub.body, "reporting a breach") {
