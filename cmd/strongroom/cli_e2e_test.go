@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"strongroom.dev/strongroom/internal/e2e"
 
@@ -59,6 +60,23 @@ func TestServeDemo(t *testing.T) {
 	}
 	if r := s.Do(t, "GET", "/api/v1/audit?limit=5", tokens["auditor"], nil); r.Status != 200 {
 		t.Errorf("demo auditor: %d", r.Status)
+	}
+	// The vendors register: the payment processor's review is overdue, and
+	// serve's reminder raised its alert at start.
+	if r := s.Do(t, "GET", "/api/v1/vendors", tokens["auditor"], nil); r.Status != 200 || !strings.Contains(string(r.Body), "Harbour Payments") ||
+		!strings.Contains(string(r.Body), `"overdue":true`) || !strings.Contains(string(r.Body), `"open_findings":1`) {
+		t.Errorf("demo vendors: %d %s", r.Status, r.Body)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := s.Do(t, "GET", "/api/v1/alerts?limit=100", tokens["auditor"], nil)
+		if strings.Contains(string(r.Body), `"rule":"vendor_due"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no vendor_due alert after the demo's start: %d %s", r.Status, r.Body)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	first := logins[0][3]
 

@@ -44,6 +44,8 @@ type Handler struct {
 	requests   *requestsAPI
 	retention  *retentionAPI
 	incidents  *incidentsAPI
+	vendors    *vendorsAPI
+	training   *trainingAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -69,7 +71,8 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers},
-		retention: &retentionAPI{svc.Retention}, incidents: &incidentsAPI{svc.Incidents}}
+		retention: &retentionAPI{svc.Retention}, incidents: &incidentsAPI{svc.Incidents},
+		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -158,6 +161,19 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/privacy/incidents/{id}/tasks", h.authed(h.incidents.addTask))
 	mux.Handle("POST /api/v1/privacy/incidents/{id}/tasks/{task}/done", h.authed(h.incidents.finishTask))
 	mux.Handle("GET /api/v1/privacy/incidents/{id}/drafts/{customer}", h.authed(h.incidents.openDraft))
+	mux.Handle("GET /api/v1/vendors", h.authed(h.vendors.listVendors))
+	mux.Handle("POST /api/v1/vendors", h.authed(h.vendors.createVendor))
+	mux.Handle("GET /api/v1/vendors/{id}", h.authed(h.vendors.showVendor))
+	mux.Handle("PUT /api/v1/vendors/{id}", h.authed(h.vendors.updateVendor))
+	mux.Handle("POST /api/v1/vendors/{id}/reviews", h.authed(h.vendors.recordVendorReview))
+	mux.Handle("POST /api/v1/vendors/{id}/findings", h.authed(h.vendors.raiseVendorFinding))
+	mux.Handle("POST /api/v1/vendors/{id}/findings/{finding}/fix", h.authed(h.vendors.fixVendorFinding))
+	mux.Handle("GET /api/v1/training", h.beforeTraining(h.training.listTraining))
+	mux.Handle("GET /api/v1/training/coverage", h.authed(h.training.trainingCoverage))
+	mux.Handle("GET /api/v1/training/{key}", h.beforeTraining(h.training.showTraining))
+	mux.Handle("POST /api/v1/training/{key}/attempts", h.beforeTraining(h.training.takeTraining))
+	mux.Handle("PUT /api/v1/training/{key}", h.authed(h.training.publishTraining))
+	mux.Handle("PUT /api/v1/training/{key}/assignment", h.authed(h.training.assignTraining))
 	mux.Handle("GET /api/v1/customers/{id}/preferences", h.authed(h.customers.showPreferences))
 	mux.Handle("PUT /api/v1/customers/{id}/preferences", h.authed(h.customers.updatePreferences))
 	mux.Handle("POST /api/v1/customers/{id}/feedback", h.authed(h.customers.createFeedback))
@@ -276,6 +292,13 @@ func (h *Handler) beforePolicy(fn authedFunc) http.Handler {
 	return h.authenticated(fn, authz.GatePolicy)
 }
 
+// beforeTraining is authed for the routes a user who has not passed the
+// training a role of theirs requires needs to take it: every other route
+// (customer data among them) refuses them until they pass.
+func (h *Handler) beforeTraining(fn authedFunc) http.Handler {
+	return h.authenticated(fn, authz.GateTraining)
+}
+
 // beforeMFA is authed for the routes a session needs before its second
 // factor is verified: verifying it, and logging out.
 func (h *Handler) beforeMFA(fn authedFunc) http.Handler { return h.authenticated(fn, authz.GateMFA) }
@@ -298,6 +321,7 @@ var owedStep = map[string]string{
 	"password": "an administrator chose your password: change it first with POST /api/v1/me/password",
 	"enrol":    "your role must use two-step login: set up an authenticator first with POST then PUT /api/v1/me/totp",
 	"policy":   "accept the current security policy first: GET /api/v1/policy, then POST /api/v1/policy/accept",
+	"training": "your role must pass its training before reaching customer data: GET /api/v1/training, then POST /api/v1/training/{key}/attempts",
 }
 
 func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {

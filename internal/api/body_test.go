@@ -253,6 +253,9 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		ids["requests"] = must("POST", cus+"/requests", `{"kind":"rectification"}`, 201)["id"].(string)
 		ids["incidents"] = must("POST", "/api/v1/privacy/incidents", `{"title":"Lost phone","description":"A phone was lost.","kind":"account","actor_id":"`+ids["users"]+
 			`","discovered_at":"2026-01-01T00:00:00Z","window_from":"2025-12-31T00:00:00Z","window_to":"2026-01-01T00:00:00Z"}`, 201)["id"].(string)
+		ids["vendors"] = must("POST", "/api/v1/vendors", `{"name":"PayFast","role":"processor","purpose":"card payments"}`, 201)["id"].(string)
+		ids["findings"] = must("POST", "/api/v1/vendors/"+ids["vendors"]+"/findings", `{"text":"no sub-processor list","severity":"low"}`, 201)["id"].(string)
+		ids["training"] = "customer-data"
 
 		// fill puts the records above into a path's parameters.
 		fill := func(path string) string {
@@ -284,6 +287,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		settings := []string{"/api/v1/mfa/required-roles", "/api/v1/approval-rules", "/api/v1/roles/clerk/networks", "/api/v1/teams", "/api/v1/privacy/retention"}
 		records := append([]string{
 			"/api/v1/roles/clerk", "/api/v1/users", "/api/v1/pipeline", "/api/v1/policy", "/api/v1/me/passkeys", "/api/v1/access-requests",
+			fill("/api/v1/vendors/{id}"), "/api/v1/training",
 			cus, cus + "/preferences", cus + "/transactions", cus + "/activities",
 			fill("/api/v1/companies/{id}"), fill("/api/v1/deals/{id}"), fill("/api/v1/visits/{id}"),
 			"/api/v1/privacy/incidents/" + ids["incidents"],

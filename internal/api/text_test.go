@@ -214,6 +214,11 @@ func TestTextInputRules(t *testing.T) {
 			{"POST", "/api/v1/users", `{"email":"new@example.com","role":"sales","team":%s,"password":"` + password + `"}`, "team", true, ""},
 			{"POST", "/api/v1/invitations", `{"email":"new@example.com","role":"sales","team":%s}`, "team", true, ""},
 			{"PUT", "/api/v1/teams/north", `{"parent":%s}`, "parent", true, ""},
+			{"POST", "/api/v1/vendors", `{"name":%s,"role":"processor","purpose":"payments"}`, "name", true, ""},
+			{"POST", "/api/v1/vendors", `{"name":"PayFast","role":"processor","purpose":%s}`, "purpose", false, ""},
+			{"POST", "/api/v1/vendors", `{"name":"PayFast","role":"processor","purpose":"payments","data_categories":[%s]}`, "data_categories", true, ""},
+			{"PUT", "/api/v1/training/customer-data", `{"title_en":%s,"title_zh":"标题","body_en":"b","body_zh":"b","questions":[{"text_en":"q","text_zh":"q","choices_en":["a","b"],"choices_zh":["a","b"],"answer":0}],"pass_mark":100,"roles":[],"required":false}`, "title_en", true, ""},
+			{"PUT", "/api/v1/training/customer-data", `{"title_en":"T","title_zh":"标题","body_en":%s,"body_zh":"b","questions":[{"text_en":"q","text_zh":"q","choices_en":["a","b"],"choices_zh":["a","b"],"answer":0}],"pass_mark":100,"roles":[],"required":false}`, "body_en", false, ""},
 		}
 		before := e.rows(t)
 		for _, f := range fields {

@@ -95,6 +95,11 @@ type Actor struct {
 	// PolicyPending: the user has not accepted the current security policy;
 	// until they do, only the policy itself (and logging out) is reachable.
 	PolicyPending bool
+	// TrainingPending: a role the actor holds must have passed a training
+	// module's current version before reaching customer data, and the
+	// actor has not; until they pass, only the training (and what the
+	// policy gate lets through) is reachable.
+	TrainingPending bool
 	// MFAPending: the password was right but the second factor is still
 	// owed; until it is given, only verifying it (and logging out) works.
 	MFAPending bool
@@ -270,16 +275,17 @@ type Gate int
 
 const (
 	GateFull     Gate = iota // nothing owed
-	GatePolicy               // may still owe accepting the security policy
+	GateTraining             // may still owe passing required training
+	GatePolicy               // may also still owe accepting the security policy
 	GateEnrol                // may also still owe enrolling an authenticator
 	GatePassword             // may also still owe changing a password someone else chose
 	GateMFA                  // may also still owe this session's second factor
 )
 
 // Owes names what a must do before passing g: "mfa", "password", "enrol",
-// "policy", or "" when nothing. The second factor comes first, then
-// changing a password an administrator chose, then enrolment, then the
-// policy.
+// "policy", "training", or "" when nothing. The second factor comes first,
+// then changing a password an administrator chose, then enrolment, then the
+// policy, then the training a role must have passed.
 func (a Actor) Owes(g Gate) string {
 	switch {
 	case a.MFAPending && g < GateMFA:
@@ -290,6 +296,8 @@ func (a Actor) Owes(g Gate) string {
 		return "enrol"
 	case a.PolicyPending && g < GatePolicy:
 		return "policy"
+	case a.TrainingPending && g < GateTraining:
+		return "training"
 	}
 	return ""
 }

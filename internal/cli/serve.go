@@ -129,6 +129,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	a.svc.Backups.Attach(&backup.Driver{Ctx: ctx, Runner: backups})
+	a.svc.Vendors.SetParts(dataParts(c, backups))
 	details := backupLines(env, c, backups)
 	details = append(details, fmt.Sprintf("  audit key:       %s (checks the audit log's checkpoints and the backups' manifests; keep it for verifiers)", checkpoints.Signer.VerifierKey()))
 	banner(env, url, certFile, fingerprint, c.DataDir, details, logins)
@@ -155,6 +156,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if c.AccessReviewDays > 0 {
 		go reviewAccess(ctx, a, log, time.Duration(c.AccessReviewDays)*24*time.Hour)
 	}
+	go remindVendors(ctx, a, log)
 	return srv.Serve(ctx, ln)
 }
 
@@ -379,4 +381,46 @@ func reviewAccess(ctx context.Context, a *app, log *slog.Logger, every time.Dura
 		case <-t.C:
 		}
 	}
+}
+
+// remindVendors raises an alert, at start and then every hour, for each
+// vendor review or certification expiry that has come within 30 days or
+// passed; each item is alerted once (Vendors.CheckReminders), whichever
+// server checks first.
+func remindVendors(ctx context.Context, a *app, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := a.svc.Vendors.CheckReminders(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("checking vendor reminders failed", slog.String("error", err.Error()))
+		case n > 0:
+			log.Info("vendor reminders raised", slog.Int("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// dataParts are the parts of this server that send data to a third party,
+// as the vendors register links them: the mail relay, the alert webhook,
+// and each S3 backup target (a directory is this host's own disk).
+func dataParts(c config.Config, backups *backup.Runner) []string {
+	var out []string
+	if c.SMTP.Host != "" {
+		out = append(out, "mail:relay")
+	}
+	if c.AlertWebhook != "" {
+		out = append(out, "webhook:alerts")
+	}
+	for _, s := range backups.Targets {
+		if n := s.Target.Name(); strings.HasPrefix(n, "s3://") {
+			out = append(out, "backup:"+n)
+		}
+	}
+	return out
 }

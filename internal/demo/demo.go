@@ -18,6 +18,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/service/vendors"
 )
 
 // Login is a demo account with its new password.
@@ -190,6 +191,9 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 	if err := seedRetention(ctx, svc); err != nil {
 		return nil, err
 	}
+	if err := seedVendors(ctx, svc); err != nil {
+		return nil, err
+	}
 	if err := seedDrill(ctx, svc, ids, logins); err != nil {
 		return nil, err
 	}
@@ -327,6 +331,51 @@ func seedRetention(ctx context.Context, svc *service.Service) error {
 		if _, err := svc.Retention.SetRule(ctx, sys, r); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
+	}
+	return nil
+}
+
+// seedVendors fills the vendors register: a payment processor whose
+// review is overdue with a finding still open, a logistics partner whose
+// certification expires within the month, and the mail relay when mail is
+// configured. It assigns the built-in training module to the roles that
+// serve customers — not as required, so that the printed logins reach
+// their work at once (an administrator can require it on /training/coverage).
+func seedVendors(ctx context.Context, svc *service.Service) error {
+	sys := authz.System()
+	day := func(d int) string { return time.Now().UTC().AddDate(0, 0, d).Format(time.DateOnly) }
+	pay, err := svc.Vendors.Create(ctx, sys, vendors.Input{Name: "Harbour Payments Ltd", Role: "processor",
+		Purpose: "Card and wallet payments for auction lots and shop orders; refunds.", DataCategories: []string{"name", "order amount", "payment token"},
+		Locations: []string{"CN", "HK"}, Transfer: "pipl_contract", AgreementRef: "HP-DPA-2024-11", AgreementSigned: day(-420), DPA: true,
+		Certifications: []vendors.Certification{{Name: "PCI DSS", Expires: day(200)}, {Name: "ISO 27001", Expires: day(500)}},
+		Links:          []string{"webhook:payments"}, NextReview: day(-20)})
+	if err != nil {
+		return fmt.Errorf("demo: vendor: %w", err)
+	}
+	rev, err := svc.Vendors.RecordReview(ctx, sys, pay.ID, vendors.ReviewInput{Date: day(-385), Reviewer: "Dr. Chen (privacy lead)", Outcome: "findings",
+		Notes: "Sub-processors in Hong Kong not listed in the agreement."})
+	if err != nil {
+		return fmt.Errorf("demo: vendor: %w", err)
+	}
+	if _, err := svc.Vendors.RaiseFinding(ctx, sys, pay.ID, vendors.FindingInput{ReviewID: rev.ID, Text: "List the Hong Kong sub-processors in an annex to the agreement.",
+		Severity: "medium", Owner: "Harbour Payments legal", Due: day(-30)}); err != nil {
+		return fmt.Errorf("demo: vendor: %w", err)
+	}
+	if _, err := svc.Vendors.Create(ctx, sys, vendors.Input{Name: "SwiftRoute Logistics", Role: "processor",
+		Purpose: "Deliveries of purchased lots to customers.", DataCategories: []string{"name", "delivery address", "phone"}, Locations: []string{"CN"},
+		AgreementRef: "SR-2025-02", AgreementSigned: day(-300), DPA: true, Certifications: []vendors.Certification{{Name: "ISO 27001", Expires: day(20)}},
+		NextReview: day(160)}); err != nil {
+		return fmt.Errorf("demo: vendor: %w", err)
+	}
+	if svc.MailConfigured() {
+		if _, err := svc.Vendors.Create(ctx, sys, vendors.Input{Name: "E-mail relay (SMTP)", Role: "processor",
+			Purpose: "Delivers Strongroom's e-mail: invitations, reset links, alerts, privacy-request confirmations.", DataCategories: []string{"staff e-mail address", "requester e-mail address"},
+			Locations: []string{"CN"}, Links: []string{"mail:relay"}, NextReview: day(90)}); err != nil {
+			return fmt.Errorf("demo: vendor: %w", err)
+		}
+	}
+	if _, err := svc.Training.Assign(ctx, sys, "customer-data", []string{"sales", "support", "field_rep", "counsellor"}, false); err != nil {
+		return fmt.Errorf("demo: training: %w", err)
 	}
 	return nil
 }

@@ -23,6 +23,8 @@ import (
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/service/training"
+	"strongroom.dev/strongroom/internal/service/vendors"
 	"strongroom.dev/strongroom/internal/store"
 )
 
@@ -49,6 +51,8 @@ type Service struct {
 	Requests   *privacy.Requests     // data-subject requests, deadlines, outcomes, legal holds
 	Retention  *privacy.Retention    // retention rules, their dry runs and the daily job
 	Incidents  *breach.Incidents     // breach response: incidents, scope, notices, decision, tasks, drills
+	Vendors    *vendors.Vendors      // the vendors register: agreements, certifications, reviews, findings, reminders
+	Training   *training.Training    // staff training: modules, quizzes, attempts, coverage, the training gate
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -75,6 +79,8 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Requests:   privacy.NewRequests(c),
 		Retention:  privacy.NewRetention(c),
 		Incidents:  breach.NewIncidents(c),
+		Vendors:    vendors.New(c),
+		Training:   training.New(c),
 	}, nil
 }
 

@@ -32,6 +32,10 @@ type SessionWithUser struct {
 	// EnrolPending: the user's role must use two-step login and the user
 	// has no authenticator yet.
 	EnrolPending bool
+	// TrainingPending: a role the user holds must have passed a training
+	// module's current version before reaching customer data, and the user
+	// has not.
+	TrainingPending bool
 	// What else authentication must read, known from this one query: the
 	// user has break-glass openings in their window; a role they hold is
 	// limited to networks; teams nest at all.
@@ -95,16 +99,17 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 			AND NOT EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)),
 		(SELECT count(*) FROM access_requests ar WHERE ar.requester_id = u.id AND ar.kind = 'breakglass' AND ar.valid_until > ?),
 		(SELECT count(*) FROM role_networks rn WHERE `+roleIn("u.role", "replace(rn.role, '_', '\\_')")+`),
-		(SELECT count(*) FROM team_parents)
+		(SELECT count(*) FROM team_parents),
+		`+trainingPendingQuery+`
 		FROM sessions s JOIN users u ON u.id = s.user_id JOIN subject_keys k ON k.subject_id = u.id WHERE s.token_hash = ?`, now.UnixMicro(), hash)
 	var u UserRow
 	var disabled, mustChange int
 	var uc, uu, ul int64
-	var pending, mfa, enrol, glass, nets, teams int
+	var pending, mfa, enrol, glass, nets, teams, training int
 	s := &out.Session
 	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa, &verified,
 		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul,
-		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &mustChange, &u.WrappedKey, &pending, &enrol, &glass, &nets, &teams)
+		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &mustChange, &u.WrappedKey, &pending, &enrol, &glass, &nets, &teams, &training)
 	if err != nil {
 		return out, classify("store.SessionByTokenHash", err)
 	}
@@ -117,6 +122,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 	out.User = u
 	out.PolicyPending = pending > 0
 	out.EnrolPending = enrol > 0
+	out.TrainingPending = training > 0
 	out.BreakGlass, out.Networks, out.NestedTeams = glass > 0, nets > 0, teams > 0
 	s.MFAPending = mfa != 0
 	if verified > 0 {

@@ -39,6 +39,8 @@ import (
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/service/training"
+	"strongroom.dev/strongroom/internal/service/vendors"
 )
 
 //go:embed templates static
@@ -76,6 +78,8 @@ type Handler struct {
 	requests  *requestsPages
 	retention *retentionPages
 	incidents *incidentsPages
+	vendors   *vendorsPages
+	training  *trainingPages
 	home      *homePages
 }
 
@@ -145,6 +149,14 @@ type (
 		*Handler
 		incidentsSvc *breach.Incidents
 	}
+	vendorsPages struct {
+		*Handler
+		vendorsSvc *vendors.Vendors
+	}
+	trainingPages struct {
+		*Handler
+		trainingSvc *training.Training
+	}
 	homePages struct {
 		*Handler
 		customersSvc  *records.Customers
@@ -172,6 +184,8 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.requests = &requestsPages{h, svc.Requests, svc.Customers}
 	h.retention = &retentionPages{h, svc.Retention}
 	h.incidents = &incidentsPages{h, svc.Incidents}
+	h.vendors = &vendorsPages{h, svc.Vendors}
+	h.training = &trainingPages{h, svc.Training}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -326,6 +340,21 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /privacy/incidents/{id}/tasks", h.authed(h.incidents.addTask))
 	mux.Handle("POST /privacy/incidents/{id}/tasks/{task}/done", h.authed(h.incidents.finishTask))
 	mux.Handle("GET /privacy/incidents/{id}/drafts/{customer}", h.authed(h.incidents.showDraft))
+	mux.Handle("GET /vendors", h.authed(h.vendors.showVendors))
+	mux.Handle("GET /vendors/new", h.authed(h.vendors.showNewVendor))
+	mux.Handle("POST /vendors", h.authed(h.vendors.createVendor))
+	mux.Handle("GET /vendors/{id}", h.authed(h.vendors.showVendor))
+	mux.Handle("POST /vendors/{id}", h.authed(h.vendors.updateVendor))
+	mux.Handle("POST /vendors/{id}/reviews", h.authed(h.vendors.recordReview))
+	mux.Handle("POST /vendors/{id}/findings", h.authed(h.vendors.raiseFinding))
+	mux.Handle("POST /vendors/{id}/findings/{finding}/fix", h.authed(h.vendors.fixFinding))
+	mux.Handle("GET /training", h.beforeTraining(h.training.showTraining))
+	mux.Handle("GET /training/coverage", h.authed(h.training.showCoverage))
+	mux.Handle("GET /training/publish", h.authed(h.training.showPublish))
+	mux.Handle("POST /training/publish", h.authed(h.training.publishModule))
+	mux.Handle("GET /training/{key}", h.beforeTraining(h.training.showModule))
+	mux.Handle("POST /training/{key}", h.beforeTraining(h.training.takeModule))
+	mux.Handle("POST /training/{key}/assignment", h.authed(h.training.assignModule))
 	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))
@@ -451,6 +480,13 @@ func (h *Handler) beforePolicy(fn pageFunc) http.Handler {
 	return h.session(fn, true, authz.GatePolicy)
 }
 
+// beforeTraining is authed for the pages a user who has not passed the
+// training a role of theirs requires needs to take it. Every other page
+// (customer data among them) sends such a user to the training.
+func (h *Handler) beforeTraining(fn pageFunc) http.Handler {
+	return h.session(fn, true, authz.GateTraining)
+}
+
 // beforeMFA is authed for the pages a session needs before its second
 // factor is verified: entering it, and logging out.
 func (h *Handler) beforeMFA(fn pageFunc) http.Handler { return h.session(fn, true, authz.GateMFA) }
@@ -466,7 +502,7 @@ func (h *Handler) beforePassword(fn pageFunc) http.Handler {
 func (h *Handler) beforeEnrol(fn pageFunc) http.Handler { return h.session(fn, true, authz.GateEnrol) }
 
 // owedPage is where a session goes to take the step it still owes.
-var owedPage = map[string]string{"mfa": "/mfa/verify", "password": "/password", "enrol": "/mfa", "policy": "/policy"}
+var owedPage = map[string]string{"mfa": "/mfa/verify", "password": "/password", "enrol": "/mfa", "policy": "/policy", "training": "/training"}
 
 func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

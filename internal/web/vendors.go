@@ -1,0 +1,196 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/vendors"
+)
+
+type vendorsView struct {
+	Vendors  []vendors.Vendor
+	Unlinked []string // parts of this server that send data out, named by no vendor
+}
+
+type vendorView struct {
+	Detail    vendors.Detail
+	Form      vendorForm
+	New       bool
+	Error     string
+	Roles     []string
+	Statuses  []string
+	Transfers []string
+	Outcomes  []string
+	Severity  []string
+}
+
+// vendorForm is a vendor as the form shows it: lists one line or comma
+// list, certifications one per line as "name YYYY-MM-DD".
+type vendorForm struct {
+	vendors.Input
+	Categories, Locations, Links, Certifications string
+}
+
+func formOf(in vendors.Input) vendorForm {
+	f := vendorForm{Input: in, Categories: strings.Join(in.DataCategories, ", "), Locations: strings.Join(in.Locations, ", "), Links: strings.Join(in.Links, ", ")}
+	var certs []string
+	for _, c := range in.Certifications {
+		certs = append(certs, c.Name+" "+c.Expires)
+	}
+	f.Certifications = strings.Join(certs, "\n")
+	return f
+}
+
+func splitList(s string) []string {
+	out := []string{}
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// vendorInput reads the vendor form.
+func (q *request) vendorInput() vendors.Input {
+	f := q.r.PostFormValue
+	in := vendors.Input{Name: f("name"), Role: f("role"), Purpose: f("purpose"), DataCategories: splitList(f("data_categories")), Locations: splitList(f("locations")),
+		Transfer: f("transfer"), AgreementRef: f("agreement_ref"), AgreementSigned: f("agreement_signed"), DPA: f("dpa") == "1", Links: splitList(f("links")),
+		NextReview: f("next_review"), Status: f("status"), Certifications: []vendors.Certification{}}
+	for _, line := range strings.Split(f("certifications"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		c := vendors.Certification{Name: line}
+		if i := strings.LastIndexAny(line, " \t"); i > 0 {
+			c = vendors.Certification{Name: strings.TrimSpace(line[:i]), Expires: line[i+1:]}
+		}
+		in.Certifications = append(in.Certifications, c)
+	}
+	return in
+}
+
+// showVendors lists the register.
+func (h *vendorsPages) showVendors(q *request) error {
+	list, err := h.vendorsSvc.List(q.r.Context(), q.actor)
+	if err != nil {
+		return err
+	}
+	h.render(q, http.StatusOK, "vendors", "vendors", vendorsView{Vendors: list, Unlinked: h.vendorsSvc.Unlinked(list)})
+	return nil
+}
+
+func (h *vendorsPages) renderVendor(q *request, code int, v vendorView, formErr error) {
+	v.Roles, v.Statuses, v.Transfers, v.Outcomes, v.Severity = vendors.Roles, vendors.Statuses, vendors.Transfers, vendors.Outcomes, vendors.Severities
+	if formErr != nil {
+		v.Error, _ = errs.Public(formErr)
+	}
+	title := "vendor_new"
+	if !v.New {
+		title = "vendors"
+	}
+	h.render(q, code, "vendor", title, v)
+}
+
+// showNewVendor shows the form for a new vendor.
+func (h *vendorsPages) showNewVendor(q *request) error {
+	h.renderVendor(q, http.StatusOK, vendorView{New: true, Form: formOf(vendors.Input{Role: "processor", Status: "active"})}, nil)
+	return nil
+}
+
+// createVendor adds a vendor from the form.
+func (h *vendorsPages) createVendor(q *request) error {
+	in := q.vendorInput()
+	v, err := h.vendorsSvc.Create(q.r.Context(), q.actor, in)
+	if errs.Is(err, errs.Invalid) {
+		h.renderVendor(q, http.StatusBadRequest, vendorView{New: true, Form: formOf(in)}, err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/vendors/"+v.ID, "vendor_saved")
+	return nil
+}
+
+// showVendor shows a vendor, its reviews and findings, and (to
+// administrators) the forms that change them.
+func (h *vendorsPages) showVendor(q *request) error {
+	return h.vendorPage(q, http.StatusOK, nil, nil)
+}
+
+// vendorPage renders the vendor page; a refused form shows its error and,
+// for the record's own form, what was typed.
+func (h *vendorsPages) vendorPage(q *request, code int, typed *vendors.Input, formErr error) error {
+	d, err := h.vendorsSvc.Vendor(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := vendorView{Detail: d, Form: formOf(d.Vendor.Input)}
+	if typed != nil {
+		v.Form = formOf(*typed)
+	}
+	h.renderVendor(q, code, v, formErr)
+	return nil
+}
+
+// updateVendor saves the vendor form.
+func (h *vendorsPages) updateVendor(q *request) error {
+	in := q.vendorInput()
+	id := q.r.PathValue("id")
+	_, err := h.vendorsSvc.Update(q.r.Context(), q.actor, id, in)
+	if errs.Is(err, errs.Invalid) {
+		return h.vendorPage(q, http.StatusBadRequest, &in, err)
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/vendors/"+id, "vendor_saved")
+	return nil
+}
+
+// recordReview records a review from the vendor page.
+func (h *vendorsPages) recordReview(q *request) error {
+	f := q.r.PostFormValue
+	id := q.r.PathValue("id")
+	_, err := h.vendorsSvc.RecordReview(q.r.Context(), q.actor, id, vendors.ReviewInput{Date: f("date"), Reviewer: f("reviewer"), Outcome: f("outcome"), Notes: f("notes"), NextReview: f("next_review")})
+	if errs.Is(err, errs.Invalid) {
+		return h.vendorPage(q, http.StatusBadRequest, nil, err)
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/vendors/"+id, "vendor_reviewed")
+	return nil
+}
+
+// raiseFinding records a finding from the vendor page.
+func (h *vendorsPages) raiseFinding(q *request) error {
+	f := q.r.PostFormValue
+	id := q.r.PathValue("id")
+	_, err := h.vendorsSvc.RaiseFinding(q.r.Context(), q.actor, id, vendors.FindingInput{ReviewID: f("review_id"), Text: f("text"), Severity: f("severity"), Owner: f("owner"), Due: f("due")})
+	if errs.Is(err, errs.Invalid) {
+		return h.vendorPage(q, http.StatusBadRequest, nil, err)
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/vendors/"+id, "finding_raised")
+	return nil
+}
+
+// fixFinding closes a finding from the vendor page.
+func (h *vendorsPages) fixFinding(q *request) error {
+	id := q.r.PathValue("id")
+	err := h.vendorsSvc.FixFinding(q.r.Context(), q.actor, id, q.r.PathValue("finding"), q.r.PostFormValue("fix"))
+	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
+		return h.vendorPage(q, http.StatusBadRequest, nil, err)
+	}
+	if err != nil {
+		return err
+	}
+	q.redirect("/vendors/"+id, "finding_closed")
+	return nil
+}
