@@ -145,6 +145,15 @@ func TestWebPrivacyRequests(t *testing.T) {
 		if p := zh.get("/privacy/retention"); !strings.Contains(p.body, "保留期限") || !strings.Contains(p.body, "已开启") {
 			t.Fatal("the retention page is not in Chinese")
 		}
+		if p := dpo.get("/privacy/ropa"); p.status != 200 || !strings.Contains(p.body, "Record of processing activities") || !strings.Contains(p.body, "Legal obligation") {
+			t.Fatalf("the record of processing: %d", p.status)
+		}
+		if p := dpo.get("/privacy/report?law=gdpr"); p.status != 200 || !strings.Contains(p.body, "A privacy officer is appointed") || !strings.Contains(p.body, "Vendors and processors") {
+			t.Fatalf("the report for the privacy officer: %d", p.status)
+		}
+		if p := zh.get("/privacy/ropa?download=1"); !strings.Contains(p.body, "个人信息处理活动记录") {
+			t.Fatal("the record of processing is not in Chinese")
+		}
 	})
 }
 

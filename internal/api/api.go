@@ -142,6 +142,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/customers/{id}/holds", h.authed(h.requests.placeHold))
 	mux.Handle("GET /api/v1/privacy/requests", h.authed(h.requests.listRequests))
 	mux.Handle("GET /api/v1/privacy/report", h.authed(h.requests.complianceReport))
+	mux.Handle("GET /api/v1/privacy/ropa", h.authed(h.requests.processingRecord))
 	mux.Handle("GET /api/v1/privacy/requests/{id}", h.authed(h.requests.showRequest))
 	mux.Handle("PATCH /api/v1/privacy/requests/{id}", h.authed(h.requests.updateRequest))
 	mux.Handle("GET /api/v1/privacy/requests/{id}/export", h.authed(h.requests.exportForRequest))

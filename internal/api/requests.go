@@ -207,3 +207,16 @@ func (h *requestsAPI) complianceReport(w http.ResponseWriter, r *http.Request, a
 	httpx.WriteJSON(w, http.StatusOK, rep)
 	return nil
 }
+
+// processingRecord is the record of processing activities (GDPR Art. 30).
+func (h *requestsAPI) processingRecord(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if _, err := httpx.Query(r); err != nil {
+		return err
+	}
+	rec, err := h.requests.ProcessingRecord(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, rec)
+	return nil
+}

@@ -20,7 +20,7 @@ func (h *retentionAPI) listRetention(w http.ResponseWriter, r *http.Request, a a
 	if runs == nil {
 		runs = []privacy.RetentionRun{}
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"rules": rules, "runs": runs, "audit_archive_days": int(h.retention.AuditArchive.Hours() / 24)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"rules": rules, "runs": runs, "audit_archive_days": int(h.retention.AuditArchive().Hours() / 24)})
 	return nil
 }
 

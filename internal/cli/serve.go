@@ -148,7 +148,6 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 
 	go purgeSessions(ctx, a, log)
-	a.svc.Retention.AuditArchive = c.AuditRetention
 	go applyRetention(ctx, a, log)
 	if c.DisableUnusedDays > 0 {
 		go disableUnused(ctx, a, log, time.Duration(c.DisableUnusedDays)*24*time.Hour)

@@ -45,6 +45,9 @@ type Config struct {
 	BulkExportRows int
 	// MinK is the least k-anonymity a pseudonymised export may have.
 	MinK int
+	// Organisation and PrivacyContact name the controller and how to reach
+	// its privacy officer, in the record of processing and breach notices.
+	Organisation, PrivacyContact string
 	// RatePerAddress is the steady requests per second each client address
 	// may send (bursts of twice that); 0 means no limit (for load tests
 	// behind a trusted proxy that limits instead).
@@ -115,6 +118,7 @@ func Defaults(getenv func(string) string) Config {
 	if v, err := strconv.Atoi(getenv("STRONGROOM_MIN_K")); err == nil {
 		c.MinK = v
 	}
+	c.Organisation, c.PrivacyContact = getenv("STRONGROOM_ORGANISATION"), getenv("STRONGROOM_PRIVACY_CONTACT")
 	if v, err := strconv.Atoi(getenv("STRONGROOM_RATE_PER_ADDRESS")); err == nil {
 		c.RatePerAddress = v
 	}
@@ -240,6 +244,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert (env STRONGROOM_TLS_KEY)")
 	c.MailFlags(fs)
 	fs.IntVar(&c.BulkExportRows, "bulk-export-rows", c.BulkExportRows, "exports of more customers need approval, once an admin sets approval levels for export_bulk (env STRONGROOM_BULK_EXPORT_ROWS)")
+	fs.StringVar(&c.Organisation, "organisation", c.Organisation, "the organisation (controller) named in the record of processing and breach notices (env STRONGROOM_ORGANISATION)")
+	fs.StringVar(&c.PrivacyContact, "privacy-contact", c.PrivacyContact, "how to reach the privacy officer, e.g. an address, for the same (env STRONGROOM_PRIVACY_CONTACT)")
 	fs.IntVar(&c.MinK, "min-k", c.MinK, "the least k-anonymity a pseudonymised export may have, 2 to 1000: each person indistinguishable from at least k-1 others (env STRONGROOM_MIN_K)")
 	fs.IntVar(&c.AccessReviewDays, "access-review-days", c.AccessReviewDays, "start an access review campaign this often, in days; 0 never (env STRONGROOM_ACCESS_REVIEW_DAYS)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "end sessions unused this long, 1m to 30m (env STRONGROOM_IDLE_TIMEOUT)")
@@ -306,6 +312,11 @@ func (c Config) Validate() error {
 	}
 	if c.MinK < 2 || c.MinK > 1000 {
 		return errors.New("--min-k must be between 2 and 1000")
+	}
+	for flag, v := range map[string]string{"--organisation": c.Organisation, "--privacy-contact": c.PrivacyContact} {
+		if len(v) > 200 || strings.ContainsAny(v, "\r\n\x00") {
+			return errors.New(flag + " must be one line of at most 200 bytes")
+		}
 	}
 	if c.RatePerAddress < 0 || c.RatePerAddress > 1_000_000 {
 		return errors.New("--rate-per-address must be between 0 (no limit) and 1000000")

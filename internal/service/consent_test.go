@@ -7,9 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/service/vendors"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -187,6 +191,46 @@ func TestComplianceReport(t *testing.T) {
 		}
 		if _, err := svc.Requests.ComplianceReport(ctx, f.sales1, "gdpr"); !errs.Is(err, errs.Permission) {
 			t.Fatalf("sales reading the report: %v", err)
+		}
+
+		// The privacy programme: an officer appointed, retention on.
+		if check("gdpr", "privacy_officer") || check("pipl", "retention") {
+			t.Fatal("the officer or retention check passes with neither")
+		}
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "dpo@example.com", Role: "privacy_officer", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Retention.SetRule(ctx, f.admin, privacy.RetentionRuleInput{Target: "visit_photos", AfterDays: 365}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Retention.DryRun(ctx, f.admin, "visit_photos"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Retention.SetRule(ctx, f.admin, privacy.RetentionRuleInput{Target: "visit_photos", AfterDays: 365, Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+		if !check("gdpr", "privacy_officer") || !check("pipl", "retention") {
+			t.Fatal("the officer or retention check fails with both")
+		}
+		// No breach drill yet: the incidents check fails until one is run.
+		if check("gdpr", "incidents") {
+			t.Fatal("the incidents check passes without a drill")
+		}
+
+		// The record of processing names the vendors and retention.
+		if _, err := svc.Vendors.Create(ctx, f.admin, vendors.Input{Name: "Harbour Payments", Role: "processor", Purpose: "card payments",
+			DataCategories: []string{"name"}, Locations: []string{"HK"}, Transfer: "pipl_contract", DPA: true}); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := svc.Requests.ProcessingRecord(ctx, f.auditor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.Recipients) != 1 || len(rec.Transfers) != 1 || rec.Officers != 1 || rec.Subjects[0].Count != 1 || !rec.Retention[2].Enabled || rec.Consents[crm.PurposeSensitive] != 0 {
+			t.Fatalf("record of processing: %+v", rec)
+		}
+		if _, err := svc.Requests.ProcessingRecord(ctx, f.sales1); !errs.Is(err, errs.Permission) {
+			t.Fatalf("sales reading the record of processing: %v", err)
 		}
 	})
 }

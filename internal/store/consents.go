@@ -115,3 +115,22 @@ func (tx *consentRows) Notice(ctx context.Context, version int) (NoticeRow, erro
 	n.PublishedAt = fromMicro(at)
 	return n, classify("store.Notice", err)
 }
+
+// ConsentCounts counts the standing (not withdrawn) consents per purpose.
+func (tx *consentRows) ConsentCounts(ctx context.Context) (map[string]int64, error) {
+	rows, err := tx.query(ctx, "SELECT purpose, count(*) FROM consents WHERE withdrawn_at = 0 GROUP BY purpose")
+	if err != nil {
+		return nil, classify("store.ConsentCounts", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var p string
+		var n int64
+		if err := rows.Scan(&p, &n); err != nil {
+			return nil, classify("store.ConsentCounts", err)
+		}
+		out[p] = n
+	}
+	return out, classify("store.ConsentCounts", rows.Err())
+}

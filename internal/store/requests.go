@@ -167,6 +167,11 @@ type ComplianceCounts struct {
 	Restricted              int64
 	LastBackup, LastDrill   time.Time // the last successful ones (zero: none)
 	Erasures                int64
+	PrivacyOfficers         int64 // enabled users holding the privacy_officer role
+	Staff                   int64 // enabled users
+	PolicyVersion           int64 // the current security policy (0: none published)
+	PolicyAccepted          int64 // enabled users who accepted the current policy
+	RetentionOn             int64 // retention rules switched on
 }
 
 // Compliance counts what the compliance report checks, at now.
@@ -182,8 +187,15 @@ func (tx *requestRows) Compliance(ctx context.Context, now time.Time) (Complianc
 		(SELECT count(*) FROM customers WHERE restricted <> 0),
 		(SELECT MAX(started_at) FROM backup_runs WHERE kind = 'backup' AND outcome = 'ok'),
 		(SELECT MAX(started_at) FROM backup_runs WHERE kind = 'drill' AND outcome = 'ok'),
-		(SELECT count(*) FROM erasure_ledger)`, now.UnixMicro()).
-		Scan(&c.Customers, &c.SensitiveWithoutConsent, &c.OpenRequests, &c.OverdueRequests, &c.Restricted, &backup, &drill, &c.Erasures)
+		(SELECT count(*) FROM erasure_ledger),
+		(SELECT count(*) FROM users WHERE disabled = 0 AND id <> 'system' AND (',' || role || ',') LIKE '%,privacy_officer,%'),
+		(SELECT count(*) FROM users WHERE disabled = 0 AND id <> 'system'),
+		(SELECT COALESCE(MAX(version), 0) FROM security_policies),
+		(SELECT count(*) FROM users u WHERE u.disabled = 0 AND u.id <> 'system' AND EXISTS (SELECT 1 FROM policy_acceptances p
+			WHERE p.user_id = u.id AND p.version = (SELECT MAX(version) FROM security_policies))),
+		(SELECT count(*) FROM retention_rules WHERE enabled <> 0)`, now.UnixMicro()).
+		Scan(&c.Customers, &c.SensitiveWithoutConsent, &c.OpenRequests, &c.OverdueRequests, &c.Restricted, &backup, &drill, &c.Erasures,
+			&c.PrivacyOfficers, &c.Staff, &c.PolicyVersion, &c.PolicyAccepted, &c.RetentionOn)
 	if backup.Valid {
 		c.LastBackup = fromMicro(backup.Int64)
 	}
@@ -191,4 +203,11 @@ func (tx *requestRows) Compliance(ctx context.Context, now time.Time) (Complianc
 		c.LastDrill = fromMicro(drill.Int64)
 	}
 	return c, classify("store.Compliance", err)
+}
+
+// SubjectCounts counts the people and companies held and the enabled staff.
+func (tx *requestRows) SubjectCounts(ctx context.Context) (customers, companies, staff int64, err error) {
+	err = tx.queryRow(ctx, `SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM companies),
+		(SELECT count(*) FROM users WHERE disabled = 0 AND id <> 'system')`).Scan(&customers, &companies, &staff)
+	return customers, companies, staff, classify("store.SubjectCounts", err)
 }

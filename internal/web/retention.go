@@ -27,7 +27,7 @@ func (h *retentionPages) renderRetention(q *request, code int, result *privacy.R
 	if err != nil {
 		return err
 	}
-	v := retentionView{Rules: rules, Runs: runs, AuditArchive: int(h.retentionSvc.AuditArchive.Hours() / 24), Result: result, Target: target}
+	v := retentionView{Rules: rules, Runs: runs, AuditArchive: int(h.retentionSvc.AuditArchive().Hours() / 24), Result: result, Target: target}
 	if formErr != nil {
 		v.Error, _ = errs.Public(formErr)
 	}

@@ -321,6 +321,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /customers/{id}/requests", h.authed(h.requests.takeRequest))
 	mux.Handle("GET /privacy/requests", h.authed(h.requests.showRequests))
 	mux.Handle("GET /privacy/report", h.authed(h.requests.showReport))
+	mux.Handle("GET /privacy/ropa", h.authed(h.requests.showProcessingRecord))
 	mux.Handle("GET /privacy/requests/{id}", h.authed(h.requests.showRequest))
 	mux.Handle("POST /privacy/requests/{id}", h.authed(h.requests.updateRequest))
 	mux.Handle("POST /privacy/requests/{id}/erase", h.authed(h.requests.eraseForRequest))

@@ -63,6 +63,21 @@ func drillBanner(i Incident) (string, string) {
 	return "", ""
 }
 
+// fill puts the organisation and its privacy officer's contact, when
+// serve is told them (--organisation, --privacy-contact), in place of the
+// drafts' brackets.
+func (s *Incidents) fill(d Drafts) Drafts {
+	var pairs []string
+	if s.c.Org != "" {
+		pairs = append(pairs, "[Organisation]", s.c.Org, "[机构名称]", s.c.Org)
+	}
+	if s.c.Contact != "" {
+		pairs = append(pairs, "[DPO name and contact]", s.c.Contact, "[负责人姓名及联系方式]", s.c.Contact, "[姓名及联系方式]", s.c.Contact)
+	}
+	r := strings.NewReplacer(pairs...)
+	return Drafts{EN: r.Replace(d.EN), ZH: r.Replace(d.ZH)}
+}
+
 func day(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // personDrafts is the notice to one person (GDPR Art. 34(2), PIPL Art. 57,
@@ -230,7 +245,7 @@ func (s *Incidents) OpenDraft(ctx context.Context, a authz.Actor, id, customerID
 			}
 			shown = []string{crm.FieldName}
 		}
-		out = personDrafts(incidentOf(r), subjectOf(x), name)
+		out = s.fill(personDrafts(incidentOf(r), subjectOf(x), name))
 		return s.c.Record(ctx, tx, a, "incident.draft", "customer", customerID, shown, audit.Success, "breach notice draft, incident "+id)
 	})
 	return out, err

@@ -320,8 +320,8 @@ func (s *Incidents) Incident(ctx context.Context, a authz.Actor, id string) (Inc
 			}
 			out.Timeline = append(out.Timeline, Step{At: e.At, ActorID: e.ActorID, Action: e.Action, Outcome: e.Outcome, Note: e.Reason})
 		}
-		out.Authority = authorityDrafts(out, s.c.Now())
-		out.Person = personDrafts(out, Subject{Fields: allFields(out.Subjects)}, "")
+		out.Authority = s.fill(authorityDrafts(out, s.c.Now()))
+		out.Person = s.fill(personDrafts(out, Subject{Fields: allFields(out.Subjects)}, ""))
 		return s.c.Record(ctx, tx, a, "incident.read", "incident", id, nil, audit.Success, "")
 	})
 	return out, err

@@ -34,12 +34,15 @@ type Options struct {
 	AbsoluteTimeout time.Duration // default 12 hours
 	Hasher          *authn.Hasher // default: DefaultParams, hashes on at most half the CPUs
 	Throttle        *authn.Throttle
-	Mail            Mailer // default: mail is not sent
-	PublicURL       string // where users reach the web UI, for links in emails
-	MinPassword     int    // minimum password length, 8 to 64; default 12
-	BulkExportRows  int    // an export of more rows needs approval, when that rule is set; default 1000
-	MinK            int    // the least k-anonymity a pseudonymised export may have; default 5
-	RatePerAccount  int    // steady requests a second per logged-in account (bursts of twice that); 0 no limit
+	Mail            Mailer        // default: mail is not sent
+	PublicURL       string        // where users reach the web UI, for links in emails
+	Organisation    string        // the controller's name, for the record of processing and breach notices
+	PrivacyContact  string        // how to reach the privacy officer (DPO), for the same
+	AuditRetention  time.Duration // how long audit events stay online before serve archives them; 0: never
+	MinPassword     int           // minimum password length, 8 to 64; default 12
+	BulkExportRows  int           // an export of more rows needs approval, when that rule is set; default 1000
+	MinK            int           // the least k-anonymity a pseudonymised export may have; default 5
+	RatePerAccount  int           // steady requests a second per logged-in account (bursts of twice that); 0 no limit
 	// SessionLimits caps the sessions a holder of a role may have at once
 	// (a user with several roles gets the smallest of theirs); a role not
 	// named keeps the default (identity.MaxSessions).
@@ -60,6 +63,9 @@ type Core struct {
 	Throttle    *authn.Throttle
 	Mailer      Mailer
 	Public      string             // where users reach the web UI, without a trailing slash
+	Org         string             // Options.Organisation
+	Contact     string             // Options.PrivacyContact
+	AuditOnline time.Duration      // Options.AuditRetention
 	RP          *webauthn.WebAuthn // nil: no usable public address, no passkeys
 	MinPassword int
 	BulkExport  int
@@ -94,6 +100,9 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		MinK:        opt.MinK,
 		Sessions:    opt.SessionLimits,
 		Public:      strings.TrimSuffix(opt.PublicURL, "/"),
+		Org:         opt.Organisation,
+		Contact:     opt.PrivacyContact,
+		AuditOnline: opt.AuditRetention,
 		Idle:        opt.IdleTimeout,
 		Absolute:    opt.AbsoluteTimeout,
 		Now:         opt.Now,

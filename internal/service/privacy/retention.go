@@ -21,12 +21,12 @@ import (
 // the rules as the system, through the same store and audit log as any
 // change. Records under a legal hold, a restriction or an open request
 // stay, and the report says so.
-type Retention struct {
-	c *core.Core
-	// AuditArchive is how long audit events stay in the database before
-	// serve archives them (--audit-retention); shown beside the rules.
-	AuditArchive time.Duration
-}
+type Retention struct{ c *core.Core }
+
+// AuditArchive is how long audit events stay in the database before
+// serve archives them (--audit-retention; 0: never), shown beside the
+// rules.
+func (s *Retention) AuditArchive() time.Duration { return s.c.AuditOnline }
 
 // NewRetention returns the retention service over c.
 func NewRetention(c *core.Core) *Retention { return &Retention{c: c} }
