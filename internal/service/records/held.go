@@ -84,6 +84,7 @@ func (s *Customers) keepHeld(ctx context.Context, tx subjectStore, a authz.Actor
 				if err != nil {
 					return nil, nil, err
 				}
+				c.Note = "" // the evidence is who consented to what, when and how, not staff notes
 				d.Consents = append(d.Consents, c)
 			}
 			items = len(d.Consents)
