@@ -46,11 +46,13 @@ func (tx *heldRows) HeldByID(ctx context.Context, id string) (HeldRow, error) {
 }
 
 // HeldRecords lists held records, those ending soonest first, at most
-// limit; with ended set, only those whose hold ended at or before now.
+// limit; with ended set, only those to destroy: whose hold ended at or
+// before now, or whose key is gone (a restore re-applied the erasure
+// ledger's entry for it).
 func (tx *heldRows) HeldRecords(ctx context.Context, ended bool, now time.Time, limit int) ([]HeldRow, error) {
 	q, args := "SELECT "+heldColumns+" FROM held_records ORDER BY until_at, id LIMIT ?", []any{limit}
 	if ended {
-		q, args = "SELECT "+heldColumns+" FROM held_records WHERE until_at <= ? ORDER BY until_at, id LIMIT ?", []any{now.UnixMicro(), limit}
+		q, args = "SELECT "+heldColumns+" FROM held_records WHERE until_at <= ? OR NOT EXISTS (SELECT 1 FROM subject_keys k WHERE k.subject_id = held_records.id) ORDER BY until_at, id LIMIT ?", []any{now.UnixMicro(), limit}
 	}
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
@@ -74,7 +76,7 @@ func (tx *heldRows) DeleteHeld(ctx context.Context, id string) error {
 }
 
 // HeldCounts are the held records for the compliance report: how many
-// stand, how many have a hold that ended and await the hourly job.
+// stand, how many await the hourly job (hold ended, or key destroyed).
 type HeldCounts struct {
 	Standing int
 	Ended    int
@@ -83,7 +85,7 @@ type HeldCounts struct {
 // HeldCounts counts the held records at now.
 func (tx *heldRows) HeldCounts(ctx context.Context, now time.Time) (HeldCounts, error) {
 	var c HeldCounts
-	err := tx.queryRow(ctx, "SELECT count(*), COALESCE(sum(CASE WHEN until_at <= ? THEN 1 ELSE 0 END), 0) FROM held_records", now.UnixMicro()).Scan(&c.Standing, &c.Ended)
+	err := tx.queryRow(ctx, `SELECT count(*), COALESCE(sum(CASE WHEN until_at <= ? OR NOT EXISTS (SELECT 1 FROM subject_keys k WHERE k.subject_id = held_records.id) THEN 1 ELSE 0 END), 0) FROM held_records`, now.UnixMicro()).Scan(&c.Standing, &c.Ended)
 	c.Standing -= c.Ended
 	return c, classify("store.HeldCounts", err)
 }

@@ -209,7 +209,9 @@ func openHeld(key keyring.DataKey, row store.HeldRow) (crm.HeldData, error) {
 // EndHeld destroys the held records whose hold has ended by now, as the
 // system: each one's data key is shredded, its row deleted and the erasure
 // ledger written (kind held), so no backup brings it back; each is
-// recorded (held.erase). serve runs it hourly. It returns how many went.
+// recorded (held.erase). A record whose key is already gone (a restored
+// backup from before its end, to which the ledger was re-applied) goes
+// too. serve runs it hourly. It returns how many went.
 func (s *Customers) EndHeld(ctx context.Context) (int, error) {
 	sys, n := authz.System(), 0
 	for {
@@ -229,8 +231,11 @@ func (s *Customers) EndHeld(ctx context.Context) (int, error) {
 				if err := tx.ShredSubject(ctx, r.ID, "held", now); err != nil {
 					return err
 				}
-				events = append(events, core.Event(sys, "held.erase", "held", r.ID, nil, audit.Success,
-					fmt.Sprintf("the hold (%s, %s) ended %s: data key destroyed, record deleted, erasure ledger written", r.Scope, r.Reason, r.Until.Format(time.DateOnly))))
+				why := fmt.Sprintf("the hold (%s, %s) ended %s", r.Scope, r.Reason, r.Until.Format(time.DateOnly))
+				if r.Until.After(now) {
+					why = fmt.Sprintf("the hold (%s, %s) until %s: its key was destroyed by the erasure ledger (a restore)", r.Scope, r.Reason, r.Until.Format(time.DateOnly))
+				}
+				events = append(events, core.Event(sys, "held.erase", "held", r.ID, nil, audit.Success, why+": data key destroyed, record deleted, erasure ledger written"))
 			}
 			if len(events) == 0 {
 				return nil
