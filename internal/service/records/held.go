@@ -29,7 +29,7 @@ func heldPlace(id string) fieldcrypt.Place {
 	return fieldcrypt.Place{Table: "held_records", Column: "data_ct", Row: id}
 }
 
-// maxHeldItems bounds what one erasure keeps of a scope.
+// maxHeldItems bounds the transactions one erasure keeps; more refuse it.
 const maxHeldItems = 100000
 
 func heldOf(r store.HeldRow) crm.HeldRecord {
@@ -53,9 +53,12 @@ func (s *Customers) keepHeld(ctx context.Context, tx subjectStore, a authz.Actor
 		items := 0
 		switch h.Scope {
 		case crm.HoldTransactions:
-			rows, err := tx.CustomerTransactions(ctx, row.ID, maxHeldItems)
+			rows, err := tx.CustomerTransactions(ctx, row.ID, maxHeldItems+1)
 			if err != nil {
 				return nil, nil, err
+			}
+			if len(rows) > maxHeldItems { // never keep part of what the law keeps and erase the rest
+				return nil, nil, errs.E(errs.Conflict, fmt.Sprintf("more than %d transactions to keep under the hold: erase after it ends", maxHeldItems))
 			}
 			for _, r := range rows {
 				t, err := openTransaction(key, r)
