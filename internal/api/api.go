@@ -42,6 +42,7 @@ type Handler struct {
 	backups    *backupsAPI
 	consents   *consentsAPI
 	requests   *requestsAPI
+	held       *heldAPI
 	retention  *retentionAPI
 	incidents  *incidentsAPI
 	vendors    *vendorsAPI
@@ -70,7 +71,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	return &Handler{svc: svc, log: log,
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
-		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers},
+		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}, held: &heldAPI{svc.Customers},
 		retention: &retentionAPI{svc.Retention}, incidents: &incidentsAPI{svc.Incidents},
 		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}}
 }
@@ -149,6 +150,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/privacy/requests/{id}/erase", h.authed(h.requests.eraseForRequest))
 	mux.Handle("POST /api/v1/privacy/requests/{id}/restrict", h.authed(h.requests.restrict))
 	mux.Handle("POST /api/v1/privacy/requests/{id}/lift", h.authed(h.requests.lift))
+	mux.Handle("GET /api/v1/privacy/held", h.authed(h.held.listHeld))
+	mux.Handle("POST /api/v1/privacy/held/{id}/read", h.authed(h.held.readHeld))
 	mux.Handle("POST /api/v1/privacy/notices", h.authed(h.consents.publishNotice))
 	mux.Handle("GET /api/v1/privacy/retention", h.authed(h.retention.listRetention))
 	mux.Handle("PUT /api/v1/privacy/retention/{target}", h.authed(h.retention.setRetention))

@@ -242,7 +242,8 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 			"teams":          "east",
 			"approval-rules": "reveal_special",
 			"retention":      "inactive_customers",
-			"alerts":         "alr_00000000000000000000000000000000", // no such alert: a good body answers 404
+			"alerts":         "alr_00000000000000000000000000000000",  // no such alert: a good body answers 404
+			"held":           "held_00000000000000000000000000000000", // no such held record: a good body answers 404
 		}
 		cus := "/api/v1/customers/" + ids["customers"]
 		ids["deals"] = must("POST", cus+"/deals", `{"title":"Ming vase","amount":100000,"currency":"CNY"}`, 201)["id"].(string)

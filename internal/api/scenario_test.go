@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -55,7 +56,7 @@ type scenario struct {
 	// list is checked: none means the request appended none.
 	audit []string
 
-	save   map[string]string             // {name} to keep -> top-level field of the JSON answer ("" keeps the whole answer)
+	save   map[string]string             // {name} to keep -> field of the JSON answer, or a path such as held_records.0.id ("" keeps the whole answer)
 	before func(t *testing.T, r *runner) // runs before the request (after the login): sets values, changes the world
 }
 
@@ -350,9 +351,26 @@ func (r *runner) runOne(t *testing.T, sc scenario) {
 			r.vars[name] = got
 			continue
 		}
-		var out map[string]any
-		json.Unmarshal(w.Body.Bytes(), &out)
-		v, ok := out[field]
+		var v any
+		json.Unmarshal(w.Body.Bytes(), &v)
+		ok := true
+		for _, step := range strings.Split(field, ".") { // a path: held_records.0.id
+			switch x := v.(type) {
+			case map[string]any:
+				v, ok = x[step]
+			case []any:
+				i, err := strconv.Atoi(step)
+				ok = err == nil && i >= 0 && i < len(x)
+				if ok {
+					v = x[i]
+				}
+			default:
+				ok = false
+			}
+			if !ok {
+				break
+			}
+		}
 		if !ok {
 			t.Fatalf("%s %s: no %q in the answer to save as {%s}: %s", sc.method, path, field, name, trim(got, 500))
 		}

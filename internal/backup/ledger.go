@@ -44,7 +44,7 @@ func parseErasure(body string) (store.Erasure, error) {
 	kind, ok2 := strings.CutPrefix(lines[1], "kind ")
 	at, ok3 := strings.CutPrefix(lines[2], "erased ")
 	micros, err := strconv.ParseInt(at, 10, 64)
-	if !ok1 || !ok2 || !ok3 || err != nil || !crm.ValidID(subject) || (kind != "customer" && kind != "company") {
+	if !ok1 || !ok2 || !ok3 || err != nil || !crm.ValidID(subject) || (kind != "customer" && kind != "company" && kind != "held") {
 		return e, fmt.Errorf("an erasure is subject, kind and time")
 	}
 	return store.Erasure{SubjectID: subject, Kind: kind, At: time.UnixMicro(micros)}, nil

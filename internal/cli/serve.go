@@ -149,6 +149,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 
 	go purgeSessions(ctx, a, log)
 	go applyRetention(ctx, a, log)
+	go endHeld(ctx, a, log)
 	if c.DisableUnusedDays > 0 {
 		go disableUnused(ctx, a, log, time.Duration(c.DisableUnusedDays)*24*time.Hour)
 	}
@@ -331,6 +332,28 @@ func applyRetention(ctx context.Context, a *app, log *slog.Logger) {
 		}
 		if err != nil && ctx.Err() == nil {
 			log.Warn("applying retention rules failed", slog.String("error", err.Error()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// endHeld destroys, as the system, the held records whose legal hold has
+// ended (key shredded, row deleted, erasure ledger written), at start and
+// every hour.
+func endHeld(ctx context.Context, a *app, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := a.svc.Customers.EndHeld(ctx)
+		if n > 0 {
+			log.Info("held records destroyed: their legal hold ended", slog.Int("count", n))
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Warn("destroying held records failed", slog.String("error", err.Error()))
 		}
 		select {
 		case <-ctx.Done():

@@ -23,7 +23,7 @@ func (tx *keyRows) SubjectKey(ctx context.Context, subject string) ([]byte, erro
 // under it becomes unreadable (crypto-shredding), and writes the erasure
 // ledger's entry (the id, what it was, when: no personal data), from which
 // a restore of an older backup erases the subject again. kind is
-// "customer" or "company".
+// "customer", "company" or "held" (a held record whose hold ended).
 func (tx *keyRows) ShredSubject(ctx context.Context, subject, kind string, at time.Time) error {
 	if _, err := tx.exec(ctx, "DELETE FROM subject_keys WHERE subject_id = ?", subject); err != nil {
 		return classify("store.ShredSubject", err)

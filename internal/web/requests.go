@@ -21,6 +21,7 @@ type requestView struct {
 	Request crm.Request
 	Now     time.Time
 	Error   string
+	Scopes  []string // the scopes a legal hold may have
 }
 
 // showRequests lists the data-subject requests, open ones by deadline.
@@ -42,7 +43,7 @@ func (h *requestsPages) renderRequest(q *request, code int, formErr error) error
 	if err != nil {
 		return err
 	}
-	v := requestView{Request: r, Now: time.Now()}
+	v := requestView{Request: r, Now: time.Now(), Scopes: crm.HoldScopes}
 	if formErr != nil {
 		v.Error, _ = errs.Public(formErr)
 	}

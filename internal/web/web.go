@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -191,11 +192,12 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 }
 
 var funcs = template.FuncMap{
-	"tr":    tr,
-	"time":  formatTime,
-	"date":  formatDate,
-	"money": formatMoney,
-	"ptr64": func(v int64) *int64 { return &v },
+	"tr":       tr,
+	"time":     formatTime,
+	"date":     formatDate,
+	"money":    formatMoney,
+	"ptr64":    func(v int64) *int64 { return &v },
+	"contains": strings.Contains,
 	// dec: the audit page's "after" that starts a page at event seq.
 	"dec": func(seq int64) int64 { return seq - 1 },
 	// hasRole: whether stored roles (comma-separated) include r.
@@ -329,6 +331,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /privacy/requests/{id}/restrict", h.authed(h.requests.restrict))
 	mux.Handle("POST /privacy/requests/{id}/lift", h.authed(h.requests.lift))
 	mux.Handle("GET /privacy/requests/{id}/export", h.authed(h.requests.exportForRequest))
+	mux.Handle("GET /privacy/held", h.authed(h.requests.showHeld))
+	mux.Handle("POST /privacy/held/{id}/read", h.authed(h.requests.readHeld))
 	mux.Handle("GET /privacy/retention", h.authed(h.retention.showRetention))
 	mux.Handle("POST /privacy/retention/{target}", h.authed(h.retention.setRetention))
 	mux.Handle("POST /privacy/retention/{target}/runs", h.authed(h.retention.runRetention))

@@ -64,6 +64,7 @@ var articles = map[string]map[string][]string{
 	"retention":         {"gdpr": {"Art. 5(1)(c)", "Art. 5(1)(e)"}, "ccpa": {"§1798.100(a)(3)"}, "pipl": {"Art. 19", "Art. 47(1)"}},
 	"vendors":           {"gdpr": {"Art. 28(1)", "Art. 28(3)(h)", "Art. 30(1)(d)"}, "ccpa": {"§1798.100(d)", "§1798.140(ag)"}, "pipl": {"Art. 21", "Art. 23"}},
 	"incidents":         {"gdpr": {"Art. 33", "Art. 34"}, "ccpa": {"Civ. Code §1798.82"}, "pipl": {"Art. 57"}},
+	"held_records":      {"gdpr": {"Art. 5(1)(e)", "Art. 17(3)(b)"}, "ccpa": {"§1798.105(d)"}, "pipl": {"Art. 47"}},
 }
 
 // reportStore is what the report reads.
@@ -77,6 +78,7 @@ type reportStore interface {
 	VendorCounts(ctx context.Context, now time.Time) (active, reviewOverdue, certExpired int, err error)
 	TrainingCoverage(ctx context.Context) (assigned, passed int, err error)
 	IncidentCounts(ctx context.Context, now time.Time) (store.IncidentCounts, error)
+	HeldCounts(ctx context.Context, now time.Time) (store.HeldCounts, error)
 }
 
 func reportStoreOf(tx *store.Tx) reportStore { return tx }
@@ -173,6 +175,11 @@ func (s *Requests) ComplianceReport(ctx context.Context, a authz.Actor, law stri
 		if err != nil {
 			return err
 		}
+		held, err := tx.HeldCounts(ctx, now)
+		if err != nil {
+			return err
+		}
+		add("held_records", held.Ended == 0, "records kept from erasures under a legal hold: %d standing, %d past their hold and not yet destroyed", held.Standing, held.Ended)
 		add("incidents", inc.Overdue == 0 && inc.DrillsLast365 > 0, "open incidents: %d, of which the authority's notice is overdue: %d; breach drills in the last year: %d, the last %s", inc.Open, inc.Overdue, inc.DrillsLast365, when(inc.LastDrill))
 		return s.c.Record(ctx, tx, a, "privacy.report", "report", law, nil, audit.Success, fmt.Sprintf("%d of %d checks pass", out.Passing, len(out.Checks)))
 	})

@@ -175,9 +175,10 @@ func (s *Requests) Update(ctx context.Context, a authz.Actor, id, status, outcom
 	return out, err
 }
 
-// PlaceHold puts a legal hold on a customer's data of scope (e.g.
-// "transactions": a payment firm must keep them) until a time, with the
-// law or reason; an erasure is refused while it stands. Audited
+// PlaceHold puts a legal hold on a customer's data of scope (one of
+// crm.HoldScopes, e.g. "transactions": a payment firm must keep them)
+// until a time, with the law or reason; an erasure while it stands keeps
+// what it covers as a held record and erases the rest. Audited
 // (hold.place).
 func (s *Requests) PlaceHold(ctx context.Context, a authz.Actor, customerID, scope, reason string, until time.Time) error {
 	if err := core.MayHandleRequests(a); err != nil {
@@ -185,8 +186,8 @@ func (s *Requests) PlaceHold(ctx context.Context, a authz.Actor, customerID, sco
 	}
 	scope, reason = strings.TrimSpace(scope), strings.TrimSpace(reason)
 	switch {
-	case scope == "" || len(scope) > 64:
-		return errs.InvalidField("scope", "name what the hold covers, e.g. transactions")
+	case !crm.ValidHoldScope(scope):
+		return errs.InvalidField("scope", "a hold covers one of: "+strings.Join(crm.HoldScopes, ", "))
 	case reason == "" || len(reason) > 500:
 		return errs.InvalidField("reason", "give the law or reason for the hold")
 	case !until.After(s.c.Now()):

@@ -8,7 +8,6 @@ import (
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
-	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -111,13 +110,18 @@ func (s *Customers) SubjectExport(ctx context.Context, a authz.Actor, requestID 
 	return out, err
 }
 
-// EraseForRequest carries out an erasure request: unless a legal hold
-// stands on the person's data, it destroys their data key
-// (crypto-shredding: every sealed value of theirs, in any table, their
-// field history and every backup, becomes unreadable), deletes their rows,
-// writes the erasure ledger (which every backup target gets, and every
-// restore re-applies), and closes the request with what was done. A hold
-// refuses it with the hold's scope, reason and end.
+// EraseForRequest carries out an erasure request: it destroys the
+// person's data key (crypto-shredding: every sealed value of theirs, in any
+// table, their field history and every backup, becomes unreadable),
+// deletes their rows and blind indexes, writes the erasure ledger (which
+// every backup target gets, and every restore re-applies), and closes the
+// request with what was done. A legal hold standing on the person keeps
+// what its scope covers (transactions, identity, consents): before the
+// person's key goes, that data is re-sealed under a held record's own key
+// (see held.go), destroyed in turn when the hold ends; the outcome says
+// what is held, why and until when. A hold of a scope Strongroom cannot
+// keep apart (a free-text scope from before scopes were fixed) refuses
+// the whole erasure, with the hold's scope, reason and end.
 func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestID string) (string, error) {
 	if err := core.MayHandleRequests(a); err != nil {
 		return "", err
@@ -133,9 +137,16 @@ func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestI
 		if err != nil {
 			return err
 		}
+		var held []crm.HeldRecord
+		var events []audit.Event
 		if len(holds) > 0 {
-			h := holds[0]
-			return errs.E(errs.Conflict, fmt.Sprintf("a legal hold keeps this person's %s until %s (%s): erase after it ends", h.Scope, h.Until.Format(time.DateOnly), h.Reason))
+			row, err := tx.CustomerByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			if held, events, err = s.keepHeld(ctx, tx, a, requestID, row, holds); err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteCustomer(ctx, id); err != nil {
 			return err
@@ -144,13 +155,15 @@ func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestI
 			return err
 		}
 		outcome = fmt.Sprintf("erased %s: data key destroyed, records deleted, erasure ledger written", id)
+		if len(held) > 0 {
+			outcome += heldOutcome(held)
+		}
 		req.Status, req.Assignee, req.Outcome, req.ClosedAt, req.CustomerID = "completed", a.UserID, outcome, s.c.Now(), ""
 		if err := tx.UpdateRequest(ctx, req); err != nil {
 			return err
 		}
-		return s.c.Append(ctx, tx,
-			core.Event(a, "customer.erase", "customer", id, nil, audit.Success, "request "+requestID+": data key destroyed"),
-			core.Event(a, "request.completed", "request", requestID, nil, audit.Success, outcome))
+		events = append([]audit.Event{core.Event(a, "customer.erase", "customer", id, nil, audit.Success, "request "+requestID+": data key destroyed")}, events...)
+		return s.c.Append(ctx, tx, append(events, core.Event(a, "request.completed", "request", requestID, nil, audit.Success, outcome))...)
 	})
 	return outcome, err
 }
@@ -166,6 +179,9 @@ type subjectStore interface {
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]audit.Event, error)
 	DeleteCustomer(ctx context.Context, id string) error
 	ShredSubject(ctx context.Context, subject, kind string, at time.Time) error
+	CustomerTransactions(ctx context.Context, customerID string, limit int) ([]store.TransactionRow, error)
+	InsertSubjectKey(ctx context.Context, subject string, wrapped []byte, kekTerm uint32, now time.Time) error
+	InsertHeld(ctx context.Context, h store.HeldRow) error
 }
 
 // subjectStoreOf is the compiler's check that the store has every method of subjectStore.
