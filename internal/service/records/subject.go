@@ -117,7 +117,8 @@ func (s *Customers) SubjectExport(ctx context.Context, a authz.Actor, requestID 
 // field history and every backup, becomes unreadable), deletes their rows,
 // writes the erasure ledger (which every backup target gets, and every
 // restore re-applies), and closes the request with what was done. A hold
-// refuses it with the hold's scope, reason and end.
+// refuses it with the hold's scope, reason and end; so does the lack of a
+// second handler's approval where the rules ask one for an erasure.
 func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestID string) (string, error) {
 	if err := core.MayHandleRequests(a); err != nil {
 		return "", err
@@ -126,6 +127,9 @@ func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestI
 	err := core.Change(ctx, s.c, subjectStoreOf, func(tx subjectStore) error {
 		req, err := core.OpenRequest(ctx, tx, requestID, "erasure")
 		if err != nil {
+			return err
+		}
+		if err := core.Approved(ctx, tx, req, "erasure", "erasure"); err != nil {
 			return err
 		}
 		id := req.CustomerID
@@ -144,7 +148,10 @@ func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestI
 			return err
 		}
 		outcome = fmt.Sprintf("erased %s: data key destroyed, records deleted, erasure ledger written", id)
-		req.Status, req.Assignee, req.Outcome, req.ClosedAt, req.CustomerID = "completed", a.UserID, outcome, s.c.Now(), ""
+		if req.ApprovedBy != "" {
+			outcome += "; approved by " + req.ApprovedBy
+		}
+		req.Status, req.ClosedBy, req.Outcome, req.ClosedAt, req.CustomerID = "completed", a.UserID, outcome, s.c.Now(), ""
 		if err := tx.UpdateRequest(ctx, req); err != nil {
 			return err
 		}
@@ -162,6 +169,7 @@ type subjectStore interface {
 	RequestByID(ctx context.Context, id string) (store.RequestRow, error)
 	UpdateRequest(ctx context.Context, r store.RequestRow) error
 	Holds(ctx context.Context, customerID string, now time.Time) ([]store.HoldRow, error)
+	core.ApprovalStepsReader
 	Consents(ctx context.Context, subjectID string) ([]store.ConsentRow, error)
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]audit.Event, error)
 	DeleteCustomer(ctx context.Context, id string) error
