@@ -66,6 +66,14 @@ func TestSubjectRequests(t *testing.T) {
 		}
 		other, _ := svc.Customers.CreateCustomer(ctx, f.sales1, input("name", "Gone Soon"))
 		r2, _ := svc.Requests.TakeRequest(ctx, f.sales1, other.ID, crm.RequestInput{Kind: "erasure", Law: "gdpr"})
+		// An erasure takes a second handler's approval (the rule by default).
+		dpo := loginAs(t, svc, "dpo@example.com", "privacy_officer")
+		if _, err := svc.Requests.AskApproval(ctx, f.admin, r2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Requests.Approve(ctx, dpo, r2.ID); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := svc.Customers.EraseForRequest(ctx, f.admin, r2.ID); err != nil {
 			t.Fatal(err)
 		}

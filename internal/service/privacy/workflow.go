@@ -209,7 +209,7 @@ func (s *Requests) Approve(ctx context.Context, a authz.Actor, id string) (crm.R
 			if err := s.c.Record(ctx, tx, a, "request.approve", "request", id, nil, audit.Denied, "the handler who asked"); err != nil {
 				return err
 			}
-			return errs.E(errs.Permission, "another handler must approve what you asked for")
+			return core.Keeping(errs.E(errs.Permission, "another handler must approve what you asked for"))
 		}
 		now := s.c.Now()
 		r.Approval, r.ApprovedBy, r.ApprovedAt = "approved", a.UserID, now
