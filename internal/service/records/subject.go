@@ -129,9 +129,6 @@ func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestI
 		if err != nil {
 			return err
 		}
-		if err := core.Approved(ctx, tx, req, "erasure", "erasure"); err != nil {
-			return err
-		}
 		id := req.CustomerID
 		holds, err := tx.Holds(ctx, id, s.c.Now())
 		if err != nil {
@@ -140,6 +137,9 @@ func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestI
 		if len(holds) > 0 {
 			h := holds[0]
 			return errs.E(errs.Conflict, fmt.Sprintf("a legal hold keeps this person's %s until %s (%s): erase after it ends", h.Scope, h.Until.Format(time.DateOnly), h.Reason))
+		}
+		if err := core.Approved(ctx, tx, req, "erasure", "erasure"); err != nil {
+			return err
 		}
 		if err := tx.DeleteCustomer(ctx, id); err != nil {
 			return err
