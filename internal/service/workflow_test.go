@@ -14,6 +14,8 @@ import (
 	"strongroom.dev/strongroom/internal/mail"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/privacy"
+	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -231,6 +233,19 @@ func TestRequestWorkflow(t *testing.T) {
 		}
 		if n != 1 {
 			t.Fatalf("request_due alerts: %d", n)
+		}
+		// The counts the compliance report reads: the request due soon is
+		// assigned; a new one is not, and is not due soon.
+		if _, err := svc.Requests.TakeRequest(ctx, sales, late.ID, crm.RequestInput{Kind: "objection", Law: "gdpr"}); err != nil {
+			t.Fatal(err)
+		}
+		var counts store.RequestWorkflowCounts
+		if err := env.Store.ReadTx(ctx, func(tx *store.Tx) error {
+			var err error
+			counts, err = tx.RequestWorkflow(ctx, clk.Now(), privacy.ReminderWindow)
+			return err
+		}); err != nil || counts.DueSoon != 1 || counts.AwaitingApproval != 0 || counts.Unassigned != 1 {
+			t.Fatalf("workflow counts: %+v %v", counts, err)
 		}
 		if m := box.to("dpo@example.com"); len(m) != before+1 || !strings.Contains(m[len(m)-1].Body, due.ID) || strings.Contains(m[len(m)-1].Body, "Due Soon") {
 			t.Fatalf("reminder mails: %+v", m)

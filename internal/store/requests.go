@@ -295,3 +295,23 @@ func (tx *requestRows) Compliance(ctx context.Context, now time.Time) (Complianc
 	}
 	return c, classify("store.Compliance", err)
 }
+
+// RequestWorkflowCounts are the open requests' workflow, for the
+// compliance report.
+type RequestWorkflowCounts struct {
+	Unassigned       int64 // open requests nobody is assigned
+	AwaitingApproval int64 // open requests with a step waiting for a second handler
+	DueSoon          int64 // open requests due within the window given, not yet overdue
+}
+
+// RequestWorkflow counts the open requests unassigned, awaiting approval,
+// and due between now and now+window.
+func (tx *requestRows) RequestWorkflow(ctx context.Context, now time.Time, window time.Duration) (RequestWorkflowCounts, error) {
+	var c RequestWorkflowCounts
+	err := tx.queryRow(ctx, `SELECT
+		(SELECT count(*) FROM privacy_requests WHERE status IN ('open', 'in_progress') AND assignee = ''),
+		(SELECT count(*) FROM privacy_requests WHERE status IN ('open', 'in_progress') AND approval = 'requested'),
+		(SELECT count(*) FROM privacy_requests WHERE status IN ('open', 'in_progress') AND due_at >= ? AND due_at < ?)`,
+		now.UnixMicro(), now.Add(window).UnixMicro()).Scan(&c.Unassigned, &c.AwaitingApproval, &c.DueSoon)
+	return c, classify("store.RequestWorkflow", err)
+}
