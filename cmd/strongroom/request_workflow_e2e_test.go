@@ -74,8 +74,9 @@ func TestWebRequestWorkflow(t *testing.T) {
 		if p := dpo.post("/privacy/requests/"+id+"/approval/approve", url.Values{"csrf": {dp.csrf(t)}}); p.status != 409 || !strings.Contains(p.body, "another handler") {
 			t.Fatalf("the asker approving: %d", p.status)
 		}
-		if p := admin.get("/privacy/requests"); !strings.Contains(p.body, "awaiting approval") {
-			t.Fatal("the list does not show the request awaiting approval")
+		if p := admin.get("/privacy/requests"); !strings.Contains(p.body, "awaiting approval") || !strings.Contains(p.body, "dpo@example.com") ||
+			!strings.Contains(p.body, "rejecting the request") {
+			t.Fatal("the list does not show the request awaiting approval, its handler, or the approval rule")
 		}
 		rp = admin.get("/privacy/requests/" + id)
 		if !strings.Contains(rp.body, `id="approve-now"`) {

@@ -18,6 +18,8 @@ type requestsView struct {
 	All      bool
 	Mine     bool
 	Me       string
+	Names    map[string]string // handlers' emails by id, for those who assign
+	Steps    []string          // the steps that need a second handler's approval
 	Now      time.Time
 }
 
@@ -40,7 +42,20 @@ func (h *requestsPages) showRequests(q *request) error {
 	if mine {
 		list = slices.DeleteFunc(list, func(r crm.Request) bool { return r.Assignee != q.actor.UserID })
 	}
-	h.render(q, http.StatusOK, "requests", "privacy_requests", requestsView{Requests: list, All: all, Mine: mine, Me: q.actor.UserID, Now: time.Now()})
+	v := requestsView{Requests: list, All: all, Mine: mine, Me: q.actor.UserID, Names: map[string]string{}, Now: time.Now()}
+	if v.Steps, err = h.requestsSvc.ApprovalSteps(q.r.Context(), q.actor); err != nil {
+		return err
+	}
+	if h.abilities(q).HandleRequests {
+		handlers, err := h.requestsSvc.Handlers(q.r.Context(), q.actor)
+		if err != nil {
+			return err
+		}
+		for _, x := range handlers {
+			v.Names[x.ID] = x.Email
+		}
+	}
+	h.render(q, http.StatusOK, "requests", "privacy_requests", v)
 	return nil
 }
 
