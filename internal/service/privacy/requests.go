@@ -199,6 +199,9 @@ func (s *Requests) Update(ctx context.Context, a authz.Actor, id, status, outcom
 			rule, step = "rejection", "rejection"
 		}
 		if err := core.Approved(ctx, tx, r, rule, step); err != nil {
+			if !errs.Is(err, errs.Conflict) {
+				return err
+			}
 			if r.Approval == "requested" {
 				return errs.E(errs.Conflict, "a step of this request waits for approval: approve or decline it first")
 			}
