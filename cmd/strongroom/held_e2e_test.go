@@ -39,6 +39,13 @@ func TestWebErasureUnderHold(t *testing.T) {
 		if p := b.post("/privacy/requests/"+e.Str("id")+"/hold", url.Values{"csrf": {ep.csrf(t)}, "scope": {"identity"}, "reason": {"AML due diligence"}, "until": {until}}); p.status != 303 {
 			t.Fatalf("place a hold: %d %s", p.status, p.body)
 		}
+		// The erasure takes a second handler's approval: asked here, given by the privacy officer.
+		if p := b.post("/privacy/requests/"+e.Str("id")+"/approval", url.Values{"csrf": {ep.csrf(t)}}); p.status != 303 {
+			t.Fatalf("ask approval: %d %s", p.status, p.body)
+		}
+		if r := s.Do(t, "POST", "/api/v1/privacy/requests/"+e.Str("id")+"/approval/approve", s.Login(t, "dpo@example.com", password), nil); r.Status != 200 {
+			t.Fatalf("approve: %d %s", r.Status, r.Body)
+		}
 		if p := b.post("/privacy/requests/"+e.Str("id")+"/erase", url.Values{"csrf": {ep.csrf(t)}, "confirm": {"1"}}); p.status != 303 {
 			t.Fatalf("erase: %d %s", p.status, p.body)
 		}

@@ -93,6 +93,14 @@ func TestWebPrivacyRequests(t *testing.T) {
 		if p := b.post("/privacy/requests/"+e.Str("id")+"/erase", url.Values{"csrf": {ep.csrf(t)}}); p.status != 400 || !strings.Contains(p.body, "Tick the box") {
 			t.Fatalf("erase without confirming: %d", p.status)
 		}
+		// A second handler approves the erasure (TestWebRequestWorkflow does it on the pages).
+		dpoTok := s.Login(t, "dpo@example.com", password)
+		if r := s.Do(t, "POST", "/api/v1/privacy/requests/"+e.Str("id")+"/approval", tok, nil); r.Status != 200 {
+			t.Fatalf("ask approval: %d %s", r.Status, r.Body)
+		}
+		if r := s.Do(t, "POST", "/api/v1/privacy/requests/"+e.Str("id")+"/approval/approve", dpoTok, nil); r.Status != 200 {
+			t.Fatalf("approve: %d %s", r.Status, r.Body)
+		}
 		if p := b.post("/privacy/requests/"+e.Str("id")+"/erase", url.Values{"csrf": {ep.csrf(t)}, "confirm": {"1"}}); p.status != 303 {
 			t.Fatalf("erase: %d %s", p.status, p.body)
 		}

@@ -29,24 +29,25 @@ type Handler struct {
 	svc *service.Service // authentication (Sessions) and recording refusals
 	log *slog.Logger
 
-	customers  *customersAPI
-	companies  *companiesAPI
-	activities *activitiesAPI
-	deals      *dealsAPI
-	visits     *visitsAPI
-	users      *usersAPI
-	sessions   *sessionsAPI
-	roles      *rolesAPI
-	approvals  *approvalsAPI
-	audit      *auditAPI
-	backups    *backupsAPI
-	consents   *consentsAPI
-	requests   *requestsAPI
-	held       *heldAPI
-	retention  *retentionAPI
-	incidents  *incidentsAPI
-	vendors    *vendorsAPI
-	training   *trainingAPI
+	customers    *customersAPI
+	companies    *companiesAPI
+	activities   *activitiesAPI
+	deals        *dealsAPI
+	visits       *visitsAPI
+	users        *usersAPI
+	sessions     *sessionsAPI
+	roles        *rolesAPI
+	approvals    *approvalsAPI
+	audit        *auditAPI
+	backups      *backupsAPI
+	consents     *consentsAPI
+	requests     *requestsAPI
+	held         *heldAPI
+	retention    *retentionAPI
+	minimisation *minimisationAPI
+	incidents    *incidentsAPI
+	vendors      *vendorsAPI
+	training     *trainingAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -72,7 +73,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		customers: &customersAPI{svc.Customers}, companies: &companiesAPI{svc.Companies}, activities: &activitiesAPI{svc.Activities}, deals: &dealsAPI{svc.Deals},
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}, held: &heldAPI{svc.Customers},
-		retention: &retentionAPI{svc.Retention}, incidents: &incidentsAPI{svc.Incidents},
+		retention: &retentionAPI{svc.Retention}, minimisation: &minimisationAPI{svc.Minimisation}, incidents: &incidentsAPI{svc.Incidents},
 		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}}
 }
 
@@ -152,6 +153,14 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/privacy/requests/{id}/lift", h.authed(h.requests.lift))
 	mux.Handle("GET /api/v1/privacy/held", h.authed(h.held.listHeld))
 	mux.Handle("POST /api/v1/privacy/held/{id}/read", h.authed(h.held.readHeld))
+	mux.Handle("POST /api/v1/privacy/requests/{id}/assign", h.authed(h.requests.assignRequest))
+	mux.Handle("POST /api/v1/privacy/requests/{id}/approval", h.authed(h.requests.askApproval))
+	mux.Handle("POST /api/v1/privacy/requests/{id}/approval/approve", h.authed(h.requests.approve))
+	mux.Handle("POST /api/v1/privacy/requests/{id}/approval/decline", h.authed(h.requests.decline))
+	mux.Handle("GET /api/v1/privacy/handlers", h.authed(h.requests.listHandlers))
+	mux.Handle("GET /api/v1/privacy/request-approval", h.authed(h.requests.showApprovalSteps))
+	mux.Handle("PUT /api/v1/privacy/request-approval", h.authed(h.requests.setApprovalSteps))
+	mux.Handle("GET /api/v1/privacy/minimisation", h.authed(h.minimisation.showMinimisation))
 	mux.Handle("POST /api/v1/privacy/notices", h.authed(h.consents.publishNotice))
 	mux.Handle("GET /api/v1/privacy/retention", h.authed(h.retention.listRetention))
 	mux.Handle("PUT /api/v1/privacy/retention/{target}", h.authed(h.retention.setRetention))

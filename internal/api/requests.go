@@ -35,13 +35,41 @@ type requestJSON struct {
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
 	Outcome    string     `json:"outcome,omitempty"`
 	Details    string     `json:"details,omitempty"`
+	AssignedAt *time.Time `json:"assigned_at,omitempty"`
+	// The approval asked for a step ("erasure", "completion", "rejection"):
+	// "requested" or "approved", who asked and who approved.
+	Approval    string            `json:"approval,omitempty"`
+	ApprovalFor string            `json:"approval_for,omitempty"`
+	RequestedBy string            `json:"requested_by,omitempty"`
+	ApprovedBy  string            `json:"approved_by,omitempty"`
+	ApprovedAt  *time.Time        `json:"approved_at,omitempty"`
+	ClosedBy    string            `json:"closed_by,omitempty"`
+	Timeline    []requestStepJSON `json:"timeline,omitempty"`
+}
+
+type requestStepJSON struct {
+	At      time.Time `json:"at"`
+	ActorID string    `json:"actor_id"`
+	Action  string    `json:"action"`
+	Outcome string    `json:"outcome"`
+	Note    string    `json:"note,omitempty"`
 }
 
 func toRequestJSON(r crm.Request) requestJSON {
 	out := requestJSON{ID: r.ID, CustomerID: r.CustomerID, Kind: r.Kind, Law: r.Law, Status: r.Status, Channel: r.Channel, ReceivedAt: r.ReceivedAt,
-		DueAt: r.DueAt, Overdue: r.Overdue(time.Now()), Assignee: r.Assignee, Outcome: r.Outcome, Details: r.Details}
+		DueAt: r.DueAt, Overdue: r.Overdue(time.Now()), Assignee: r.Assignee, Outcome: r.Outcome, Details: r.Details,
+		Approval: r.Approval, ApprovalFor: r.ApprovalFor, RequestedBy: r.RequestedBy, ApprovedBy: r.ApprovedBy, ClosedBy: r.ClosedBy}
 	if !r.ClosedAt.IsZero() {
 		out.ClosedAt = &r.ClosedAt
+	}
+	if !r.AssignedAt.IsZero() {
+		out.AssignedAt = &r.AssignedAt
+	}
+	if !r.ApprovedAt.IsZero() {
+		out.ApprovedAt = &r.ApprovedAt
+	}
+	for _, s := range r.Timeline {
+		out.Timeline = append(out.Timeline, requestStepJSON{At: s.At, ActorID: s.ActorID, Action: s.Action, Outcome: s.Outcome, Note: s.Note})
 	}
 	return out
 }
@@ -65,14 +93,17 @@ func (h *requestsAPI) takeRequest(w http.ResponseWriter, r *http.Request, a auth
 	return nil
 }
 
-// listRequests lists the open requests by deadline (?all=true: every one).
+// listRequests lists the open requests by deadline (?all=true: every
+// one; ?mine=true: those assigned to the caller).
 func (h *requestsAPI) listRequests(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
-	q, err := httpx.Query(r, "all")
+	q, err := httpx.Query(r, "all", "mine")
 	if err != nil {
 		return err
 	}
-	if v := q["all"]; v != "" && v != "true" && v != "false" {
-		return errs.InvalidField("all", "all is true or false")
+	for _, k := range []string{"all", "mine"} {
+		if v := q[k]; v != "" && v != "true" && v != "false" {
+			return errs.InvalidField(k, k+" is true or false")
+		}
 	}
 	list, err := h.requests.Requests(r.Context(), a, q["all"] != "true")
 	if err != nil {
@@ -82,6 +113,9 @@ func (h *requestsAPI) listRequests(w http.ResponseWriter, r *http.Request, a aut
 		Items []requestJSON `json:"items"`
 	}{Items: make([]requestJSON, 0, len(list))}
 	for _, x := range list {
+		if q["mine"] == "true" && x.Assignee != a.UserID {
+			continue
+		}
 		out.Items = append(out.Items, toRequestJSON(x))
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
@@ -219,4 +253,98 @@ func (h *requestsAPI) processingRecord(w http.ResponseWriter, r *http.Request, a
 	}
 	httpx.WriteJSON(w, http.StatusOK, rec)
 	return nil
+}
+
+// listHandlers lists the users a request may be assigned to.
+func (h *requestsAPI) listHandlers(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if _, err := httpx.Query(r); err != nil {
+		return err
+	}
+	list, err := h.requests.Handlers(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	type handlerJSON struct {
+		ID    string `json:"id"`
+		Email string `json:"email"`
+	}
+	out := struct {
+		Items []handlerJSON `json:"items"`
+	}{Items: make([]handlerJSON, 0, len(list))}
+	for _, x := range list {
+		out.Items = append(out.Items, handlerJSON{x.ID, x.Email})
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// assignRequest gives a request to a handler.
+func (h *requestsAPI) assignRequest(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		UserID string `json:"user_id"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in, "user_id"); err != nil {
+		return err
+	}
+	req, err := h.requests.Assign(r.Context(), a, r.PathValue("id"), in.UserID)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, toRequestJSON(req))
+	return nil
+}
+
+// askApproval asks a second handler's approval to carry out an erasure.
+func (h *requestsAPI) askApproval(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	return h.restriction(w, r, a, h.requests.AskApproval)
+}
+
+// approve gives the approval asked for.
+func (h *requestsAPI) approve(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	return h.restriction(w, r, a, h.requests.Approve)
+}
+
+// decline turns the approval asked for down.
+func (h *requestsAPI) decline(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in struct {
+		Note string `json:"note"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	req, err := h.requests.Decline(r.Context(), a, r.PathValue("id"), in.Note)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, toRequestJSON(req))
+	return nil
+}
+
+type approvalStepsJSON struct {
+	Steps []string `json:"steps"`
+}
+
+// showApprovalSteps answers which steps need a second handler's approval.
+func (h *requestsAPI) showApprovalSteps(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	if _, err := httpx.Query(r); err != nil {
+		return err
+	}
+	steps, err := h.requests.ApprovalSteps(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, approvalStepsJSON{Steps: append([]string{}, steps...)})
+	return nil
+}
+
+// setApprovalSteps sets which steps need a second handler's approval.
+func (h *requestsAPI) setApprovalSteps(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in approvalStepsJSON
+	if err := httpx.DecodeJSON(w, r, &in, "steps"); err != nil {
+		return err
+	}
+	if err := h.requests.SetApprovalSteps(r.Context(), a, in.Steps); err != nil {
+		return err
+	}
+	return h.showApprovalSteps(w, r, a)
 }

@@ -25,6 +25,10 @@ func TestHeldRecordsAcrossRestore(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, db)
 		svc, sys := f.env.Service, authz.System()
+		// This test is about restores: the erasure needs no second handler here.
+		if err := svc.Requests.SetApprovalSteps(ctx, sys, []string{"rejection"}); err != nil {
+			t.Fatal(err)
+		}
 		target := Dir{Path: t.TempDir()}
 		page, err := svc.Customers.ListCustomers(ctx, sys, serviceQuery())
 		if err != nil || len(page.Customers) < 1 {

@@ -157,6 +157,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		go reviewAccess(ctx, a, log, time.Duration(c.AccessReviewDays)*24*time.Hour)
 	}
 	go remindVendors(ctx, a, log)
+	go remindRequests(ctx, a, log)
 	return srv.Serve(ctx, ln)
 }
 
@@ -419,6 +420,29 @@ func remindVendors(ctx context.Context, a *app, log *slog.Logger) {
 			log.Warn("checking vendor reminders failed", slog.String("error", err.Error()))
 		case n > 0:
 			log.Info("vendor reminders raised", slog.Int("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// remindRequests raises an alert, at start and then every hour, for each
+// open data-subject request due within three days or overdue, and emails
+// its handler; each request once (Requests.CheckDeadlines), whichever
+// server checks first.
+func remindRequests(ctx context.Context, a *app, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := a.svc.Requests.CheckDeadlines(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("checking request deadlines failed", slog.String("error", err.Error()))
+		case n > 0:
+			log.Info("request reminders raised", slog.Int("count", n))
 		}
 		select {
 		case <-ctx.Done():

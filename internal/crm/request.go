@@ -35,11 +35,44 @@ type Request struct {
 	ClosedAt   time.Time
 	Outcome    string
 	Details    string // the person's words, sealed under their key
+	// The workflow: when it was assigned; a second handler's approval
+	// ("" none asked, "requested", "approved") for a step ("erasure",
+	// "completion", "rejection"), who asked and who approved; who closed it.
+	AssignedAt  time.Time
+	Approval    string
+	ApprovalFor string
+	RequestedBy string
+	ApprovedBy  string
+	ApprovedAt  time.Time
+	ClosedBy    string
+	// Timeline is the request's events from the audit log (Request fills it).
+	Timeline []RequestStep
 }
+
+// RequestStep is one event of a request's timeline, from the audit log.
+type RequestStep struct {
+	At      time.Time
+	ActorID string
+	Action  string
+	Outcome string
+	Note    string
+}
+
+// Open reports whether the request is still open (open or in progress).
+func (r Request) Open() bool { return r.Status == "open" || r.Status == "in_progress" }
+
+// AwaitingApproval reports whether a step of the request waits for a
+// second handler's approval.
+func (r Request) AwaitingApproval() bool { return r.Open() && r.Approval == "requested" }
+
+// ApprovalSteps are the steps that may be made to need a second handler's
+// approval: rejecting any request, or carrying out a request of a kind (a
+// restriction is carried out by restricting, so it is not one of them).
+var ApprovalSteps = []string{"rejection", "access", "portability", "rectification", "erasure", "objection", "opt_out_sale", "limit_sensitive"}
 
 // Overdue reports whether an open request is past its deadline at now.
 func (r Request) Overdue(now time.Time) bool {
-	return (r.Status == "open" || r.Status == "in_progress") && now.After(r.DueAt)
+	return r.Open() && now.After(r.DueAt)
 }
 
 // RequestInput records a request.

@@ -203,17 +203,39 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 
 // seedRequests puts the privacy centre to work: a client asks for a copy
 // of their data (GDPR), another to be erased while a payment firm must
-// keep their purchases (PIPL, under a legal hold), and a third restricts
-// the use of their data while a correction is checked.
+// keep their purchases (PIPL, under a legal hold; the erasure awaits a
+// second handler's approval), both assigned to the privacy officer, and a
+// third restricts the use of their data while a correction is checked.
 func seedRequests(ctx context.Context, svc *service.Service, customers []string) error {
 	if len(customers) < 9 {
 		return nil
 	}
 	sys := authz.System()
-	if _, err := svc.Requests.TakeRequest(ctx, sys, customers[2], crm.RequestInput{Kind: "access", Law: "gdpr", Details: "Please send me a copy of everything you hold about me."}); err != nil {
+	access, err := svc.Requests.TakeRequest(ctx, sys, customers[2], crm.RequestInput{Kind: "access", Law: "gdpr", Details: "Please send me a copy of everything you hold about me."})
+	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	if _, err := svc.Requests.TakeRequest(ctx, sys, customers[4], crm.RequestInput{Kind: "erasure", Law: "pipl", Details: "请删除我的全部个人信息。"}); err != nil {
+	erase, err := svc.Requests.TakeRequest(ctx, sys, customers[4], crm.RequestInput{Kind: "erasure", Law: "pipl", Details: "请删除我的全部个人信息。"})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	// The privacy officer handles both; the erasure waits for a second
+	// handler's approval.
+	handlers, err := svc.Requests.Handlers(ctx, sys)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	for _, h := range handlers {
+		if h.Email != "dpo@demo.strongroom.test" {
+			continue
+		}
+		for _, id := range []string{access.ID, erase.ID} {
+			if _, err := svc.Requests.Assign(ctx, sys, id, h.ID); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+		}
+	}
+	if _, err := svc.Requests.AskApproval(ctx, sys, erase.ID); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	if err := svc.Requests.PlaceHold(ctx, sys, customers[4], "transactions", "payment records kept 5 years (anti-money-laundering)", time.Now().AddDate(5, 0, 0)); err != nil {

@@ -74,6 +74,12 @@ func TestErasureUnderLegalHold(t *testing.T) {
 		if _, err := svc.Customers.EraseForRequest(ctx, sales, req.ID); !errs.Is(err, errs.Permission) {
 			t.Fatalf("sales erasing: %v", err)
 		}
+		if _, err := svc.Requests.AskApproval(ctx, admin, req.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Requests.Approve(ctx, dpo, req.ID); err != nil {
+			t.Fatal(err)
+		}
 		outcome, err := svc.Customers.EraseForRequest(ctx, dpo, req.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -35,24 +35,25 @@ type Options = core.Options
 // It answers itself only what spans them (what a user may open, recording
 // refusals, whether mail is configured).
 type Service struct {
-	core       *core.Core
-	Customers  *records.Customers    // people: records, reveal, import, export, preferences, purchase history
-	Companies  *records.Companies    // companies and stores
-	Activities *records.Activities   // calls, meetings, notes and tasks on customers and companies
-	Deals      *records.Deals        // deals through the pipeline
-	Visits     *records.Visits       // store visits
-	Users      *identity.Users       // staff accounts, invitations and reset links
-	Sessions   *identity.Sessions    // login, sessions, second factors, passkeys, step-up
-	Roles      *governance.Roles     // roles, teams, networks, the security policy
-	Approvals  *governance.Approvals // approvals, break-glass, access reviews
-	AuditLog   *governance.AuditLog  // reading and verifying the audit log
-	Backups    *governance.Backups   // backups and restore drills: schedule, history, run now
-	Consents   *privacy.Consents     // privacy notices and each person's consent ledger
-	Requests   *privacy.Requests     // data-subject requests, deadlines, outcomes, legal holds
-	Retention  *privacy.Retention    // retention rules, their dry runs and the daily job
-	Incidents  *breach.Incidents     // breach response: incidents, scope, notices, decision, tasks, drills
-	Vendors    *vendors.Vendors      // the vendors register: agreements, certifications, reviews, findings, reminders
-	Training   *training.Training    // staff training: modules, quizzes, attempts, coverage, the training gate
+	core         *core.Core
+	Customers    *records.Customers    // people: records, reveal, import, export, preferences, purchase history
+	Companies    *records.Companies    // companies and stores
+	Activities   *records.Activities   // calls, meetings, notes and tasks on customers and companies
+	Deals        *records.Deals        // deals through the pipeline
+	Visits       *records.Visits       // store visits
+	Users        *identity.Users       // staff accounts, invitations and reset links
+	Sessions     *identity.Sessions    // login, sessions, second factors, passkeys, step-up
+	Roles        *governance.Roles     // roles, teams, networks, the security policy
+	Approvals    *governance.Approvals // approvals, break-glass, access reviews
+	AuditLog     *governance.AuditLog  // reading and verifying the audit log
+	Backups      *governance.Backups   // backups and restore drills: schedule, history, run now
+	Consents     *privacy.Consents     // privacy notices and each person's consent ledger
+	Requests     *privacy.Requests     // data-subject requests, deadlines, outcomes, legal holds
+	Retention    *privacy.Retention    // retention rules, their dry runs and the daily job
+	Minimisation *privacy.Minimisation // the minimisation report: fields filled but never read, templates, what each role sees
+	Incidents    *breach.Incidents     // breach response: incidents, scope, notices, decision, tasks, drills
+	Vendors      *vendors.Vendors      // the vendors register: agreements, certifications, reviews, findings, reminders
+	Training     *training.Training    // staff training: modules, quizzes, attempts, coverage, the training gate
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -63,24 +64,25 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		return nil, err
 	}
 	return &Service{
-		core:       c,
-		Customers:  records.NewCustomers(c),
-		Companies:  records.NewCompanies(c),
-		Activities: records.NewActivities(c),
-		Deals:      records.NewDeals(c),
-		Visits:     records.NewVisits(c),
-		Users:      identity.NewUsers(c),
-		Sessions:   identity.NewSessions(c),
-		Roles:      governance.NewRoles(c),
-		Approvals:  governance.NewApprovals(c),
-		AuditLog:   governance.NewAuditLog(c),
-		Backups:    governance.NewBackups(c),
-		Consents:   privacy.NewConsents(c),
-		Requests:   privacy.NewRequests(c),
-		Retention:  privacy.NewRetention(c),
-		Incidents:  breach.NewIncidents(c),
-		Vendors:    vendors.New(c),
-		Training:   training.New(c),
+		core:         c,
+		Customers:    records.NewCustomers(c),
+		Companies:    records.NewCompanies(c),
+		Activities:   records.NewActivities(c),
+		Deals:        records.NewDeals(c),
+		Visits:       records.NewVisits(c),
+		Users:        identity.NewUsers(c),
+		Sessions:     identity.NewSessions(c),
+		Roles:        governance.NewRoles(c),
+		Approvals:    governance.NewApprovals(c),
+		AuditLog:     governance.NewAuditLog(c),
+		Backups:      governance.NewBackups(c),
+		Consents:     privacy.NewConsents(c),
+		Requests:     privacy.NewRequests(c),
+		Retention:    privacy.NewRetention(c),
+		Minimisation: privacy.NewMinimisation(c),
+		Incidents:    breach.NewIncidents(c),
+		Vendors:      vendors.New(c),
+		Training:     training.New(c),
 	}, nil
 }
 

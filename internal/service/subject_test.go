@@ -62,11 +62,27 @@ func TestSubjectRequests(t *testing.T) {
 		if err := svc.Requests.PlaceHold(ctx, f.admin, c.ID, "transactions", "tax records", time.Now().AddDate(0, 0, 1)); err != nil {
 			t.Fatal(err)
 		}
+		// An erasure takes a second handler's approval (the rule by default).
+		dpo := loginAs(t, svc, "dpo@example.com", "privacy_officer")
+		approve := func(id string) {
+			t.Helper()
+			if _, err := svc.Customers.EraseForRequest(ctx, f.admin, id); !errs.Is(err, errs.Permission) && !errs.Is(err, errs.Conflict) {
+				t.Fatalf("an erasure without approval: %v", err)
+			}
+			if _, err := svc.Requests.AskApproval(ctx, f.admin, id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Requests.Approve(ctx, dpo, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		approve(erase.ID)
 		if out, err := svc.Customers.EraseForRequest(ctx, f.admin, erase.ID); err != nil || !strings.Contains(out, "kept under legal hold") || !strings.Contains(out, "transactions (0) until") {
 			t.Fatalf("erasure under a hold: %q %v", out, err)
 		}
 		other, _ := svc.Customers.CreateCustomer(ctx, f.sales1, input("name", "Gone Soon"))
 		r2, _ := svc.Requests.TakeRequest(ctx, f.sales1, other.ID, crm.RequestInput{Kind: "erasure", Law: "gdpr"})
+		approve(r2.ID)
 		if _, err := svc.Customers.EraseForRequest(ctx, f.admin, r2.ID); err != nil {
 			t.Fatal(err)
 		}

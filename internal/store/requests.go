@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
 )
 
 // RequestRow is one data-subject request.
@@ -21,6 +23,18 @@ type RequestRow struct {
 	ClosedAt   time.Time
 	Outcome    string
 	DetailsCT  []byte
+	// The workflow: when it was assigned; the approval asked ('' none,
+	// "requested", "approved") for which step ("erasure", "completion",
+	// "rejection"), by whom and who gave it; who closed it; when its
+	// deadline reminder was raised.
+	AssignedAt  time.Time
+	Approval    string
+	ApprovalFor string
+	RequestedBy string
+	ApprovedBy  string
+	ApprovedAt  time.Time
+	ClosedBy    string
+	RemindedAt  time.Time
 }
 
 // HoldRow is a legal hold on a customer's data.
@@ -37,11 +51,12 @@ type HoldRow struct {
 // requestRows are the data-subject requests and legal holds, one part of a Tx.
 type requestRows struct{ *conn }
 
-const requestColumns = "id, customer_id, kind, law, status, channel, received_at, due_at, assignee, created_by, closed_at, outcome, details_ct"
+const requestColumns = "id, customer_id, kind, law, status, channel, received_at, due_at, assignee, created_by, closed_at, outcome, details_ct, " +
+	"assigned_at, approval, approval_for, requested_by, approved_by, approved_at, closed_by, reminded_at"
 
 // InsertRequest records a request.
 func (tx *requestRows) InsertRequest(ctx context.Context, r RequestRow) error {
-	_, err := tx.exec(ctx, "INSERT INTO privacy_requests ("+requestColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', ?)",
+	_, err := tx.exec(ctx, "INSERT INTO privacy_requests (id, customer_id, kind, law, status, channel, received_at, due_at, assignee, created_by, details_ct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		r.ID, nullString(r.CustomerID), r.Kind, r.Law, r.Status, r.Channel, r.ReceivedAt.UnixMicro(), r.DueAt.UnixMicro(), r.Assignee, r.CreatedBy, r.DetailsCT)
 	return classify("store.InsertRequest", err)
 }
@@ -49,12 +64,11 @@ func (tx *requestRows) InsertRequest(ctx context.Context, r RequestRow) error {
 func scanRequest(row interface{ Scan(...any) error }) (RequestRow, error) {
 	var r RequestRow
 	var customer sql.NullString
-	var received, due, closed int64
-	err := row.Scan(&r.ID, &customer, &r.Kind, &r.Law, &r.Status, &r.Channel, &received, &due, &r.Assignee, &r.CreatedBy, &closed, &r.Outcome, &r.DetailsCT)
+	var received, due, closed, assigned, approved, reminded int64
+	err := row.Scan(&r.ID, &customer, &r.Kind, &r.Law, &r.Status, &r.Channel, &received, &due, &r.Assignee, &r.CreatedBy, &closed, &r.Outcome, &r.DetailsCT,
+		&assigned, &r.Approval, &r.ApprovalFor, &r.RequestedBy, &r.ApprovedBy, &approved, &r.ClosedBy, &reminded)
 	r.CustomerID, r.ReceivedAt, r.DueAt = customer.String, fromMicro(received), fromMicro(due)
-	if closed != 0 {
-		r.ClosedAt = fromMicro(closed)
-	}
+	r.ClosedAt, r.AssignedAt, r.ApprovedAt, r.RemindedAt = zeroMicro(closed), zeroMicro(assigned), zeroMicro(approved), zeroMicro(reminded)
 	return r, err
 }
 
@@ -87,14 +101,103 @@ func (tx *requestRows) Requests(ctx context.Context, open bool, limit int) ([]Re
 	return out, classify("store.Requests", rows.Err())
 }
 
-// UpdateRequest sets a request's status, assignee, outcome and closing time.
-func (tx *requestRows) UpdateRequest(ctx context.Context, r RequestRow) error {
-	closed := int64(0)
-	if !r.ClosedAt.IsZero() {
-		closed = r.ClosedAt.UnixMicro()
+// zeroMicro is the time of Unix microseconds, zero for 0.
+func zeroMicro(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
 	}
-	return tx.updateOne(ctx, "store.UpdateRequest", "UPDATE privacy_requests SET status = ?, assignee = ?, outcome = ?, closed_at = ? WHERE id = ?",
-		r.Status, r.Assignee, r.Outcome, closed, r.ID)
+	return fromMicro(us)
+}
+
+// UpdateRequest sets a request's status, assignee, outcome, approval and
+// closing (what its workflow moves; the reminder has its own method).
+func (tx *requestRows) UpdateRequest(ctx context.Context, r RequestRow) error {
+	return tx.updateOne(ctx, "store.UpdateRequest", `UPDATE privacy_requests SET status = ?, assignee = ?, outcome = ?, closed_at = ?,
+		assigned_at = ?, approval = ?, approval_for = ?, requested_by = ?, approved_by = ?, approved_at = ?, closed_by = ? WHERE id = ?`,
+		r.Status, r.Assignee, r.Outcome, micro(r.ClosedAt), micro(r.AssignedAt), r.Approval, r.ApprovalFor, r.RequestedBy, r.ApprovedBy, micro(r.ApprovedAt), r.ClosedBy, r.ID)
+}
+
+// RequestsDue lists the open requests due before (overdue ones
+// included) whose reminder has not been raised, by due date.
+func (tx *requestRows) RequestsDue(ctx context.Context, before time.Time) ([]RequestRow, error) {
+	rows, err := tx.query(ctx, "SELECT "+requestColumns+" FROM privacy_requests WHERE status IN ('open', 'in_progress') AND due_at < ? AND reminded_at = 0 ORDER BY due_at, id LIMIT 1000", before.UnixMicro())
+	if err != nil {
+		return nil, classify("store.RequestsDue", err)
+	}
+	defer rows.Close()
+	var out []RequestRow
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, classify("store.RequestsDue", err)
+		}
+		out = append(out, r)
+	}
+	return out, classify("store.RequestsDue", rows.Err())
+}
+
+// SetRequestReminded notes that a request's reminder was raised at, if no
+// one has yet (compare and set: NotExist when another did first).
+func (tx *requestRows) SetRequestReminded(ctx context.Context, id string, at time.Time) error {
+	return tx.updateOne(ctx, "store.SetRequestReminded", "UPDATE privacy_requests SET reminded_at = ? WHERE id = ? AND reminded_at = 0", at.UnixMicro(), id)
+}
+
+// RequestApprovalSteps lists the steps that need a second handler's
+// approval: "rejection", or a request kind.
+func (tx *requestRows) RequestApprovalSteps(ctx context.Context) ([]string, error) {
+	rows, err := tx.query(ctx, "SELECT step FROM request_approval_steps ORDER BY step")
+	if err != nil {
+		return nil, classify("store.RequestApprovalSteps", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, classify("store.RequestApprovalSteps", err)
+		}
+		out = append(out, s)
+	}
+	return out, classify("store.RequestApprovalSteps", rows.Err())
+}
+
+// SetRequestApprovalSteps replaces the steps that need approval.
+func (tx *requestRows) SetRequestApprovalSteps(ctx context.Context, steps []string) error {
+	if _, err := tx.exec(ctx, "DELETE FROM request_approval_steps"); err != nil {
+		return classify("store.SetRequestApprovalSteps", err)
+	}
+	for _, s := range steps {
+		if _, err := tx.exec(ctx, "INSERT INTO request_approval_steps (step) VALUES (?)", s); err != nil {
+			return classify("store.SetRequestApprovalSteps", err)
+		}
+	}
+	return nil
+}
+
+// RequestTimeline lists the audit events of a request: those on the
+// request itself, and those on its customer (when it still has one) whose
+// reason names the request's id; in order, at most 500.
+func (tx *requestRows) RequestTimeline(ctx context.Context, id, customerID string) ([]audit.Event, error) {
+	q := "SELECT " + auditColumns + " FROM audit_events WHERE (object_type = 'request' AND object_id = ?)"
+	args := []any{id}
+	if customerID != "" {
+		q += " OR (object_type = 'customer' AND object_id = ? AND reason LIKE ?)"
+		args = append(args, customerID, "%"+id+"%")
+	}
+	rows, err := tx.query(ctx, q+" ORDER BY seq LIMIT 500", args...)
+	if err != nil {
+		return nil, classify("store.RequestTimeline", err)
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, classify("store.RequestTimeline", err)
+		}
+		out = append(out, e)
+	}
+	return out, classify("store.RequestTimeline", rows.Err())
 }
 
 // InsertHold places a legal hold.
@@ -210,4 +313,24 @@ func (tx *requestRows) SubjectCounts(ctx context.Context) (customers, companies,
 	err = tx.queryRow(ctx, `SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM companies),
 		(SELECT count(*) FROM users WHERE disabled = 0 AND id <> 'system')`).Scan(&customers, &companies, &staff)
 	return customers, companies, staff, classify("store.SubjectCounts", err)
+}
+
+// RequestWorkflowCounts are the open requests' workflow, for the
+// compliance report.
+type RequestWorkflowCounts struct {
+	Unassigned       int64 // open requests nobody is assigned
+	AwaitingApproval int64 // open requests with a step waiting for a second handler
+	DueSoon          int64 // open requests due within the window given, not yet overdue
+}
+
+// RequestWorkflow counts the open requests unassigned, awaiting approval,
+// and due between now and now+window.
+func (tx *requestRows) RequestWorkflow(ctx context.Context, now time.Time, window time.Duration) (RequestWorkflowCounts, error) {
+	var c RequestWorkflowCounts
+	err := tx.queryRow(ctx, `SELECT
+		(SELECT count(*) FROM privacy_requests WHERE status IN ('open', 'in_progress') AND assignee = ''),
+		(SELECT count(*) FROM privacy_requests WHERE status IN ('open', 'in_progress') AND approval = 'requested'),
+		(SELECT count(*) FROM privacy_requests WHERE status IN ('open', 'in_progress') AND due_at >= ? AND due_at < ?)`,
+		now.UnixMicro(), now.Add(window).UnixMicro()).Scan(&c.Unassigned, &c.AwaitingApproval, &c.DueSoon)
+	return c, classify("store.RequestWorkflow", err)
 }

@@ -3,35 +3,60 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
 )
 
 type requestsView struct {
 	Requests []crm.Request
 	All      bool
+	Mine     bool
+	Me       string
+	Names    map[string]string // handlers' emails by id, for those who assign
+	Steps    []string          // the steps that need a second handler's approval
 	Now      time.Time
 }
 
 type requestView struct {
-	Request crm.Request
-	Now     time.Time
-	Error   string
-	Scopes  []string // the scopes a legal hold may have
+	Request  crm.Request
+	Handlers []privacy.Handler // whom it may be assigned to (none for who may not assign)
+	Me       string
+	Now      time.Time
+	Error    string
+	Scopes   []string // the scopes a legal hold may have
 }
 
-// showRequests lists the data-subject requests, open ones by deadline.
+// showRequests lists the data-subject requests, open ones by deadline
+// (?mine=true: the open ones assigned to the caller).
 func (h *requestsPages) showRequests(q *request) error {
-	all := q.r.URL.Query().Get("all") == "true"
+	all, mine := q.r.URL.Query().Get("all") == "true", q.r.URL.Query().Get("mine") == "true"
 	list, err := h.requestsSvc.Requests(q.r.Context(), q.actor, !all)
 	if err != nil {
 		return err
 	}
-	h.render(q, http.StatusOK, "requests", "privacy_requests", requestsView{Requests: list, All: all, Now: time.Now()})
+	if mine {
+		list = slices.DeleteFunc(list, func(r crm.Request) bool { return r.Assignee != q.actor.UserID })
+	}
+	v := requestsView{Requests: list, All: all, Mine: mine, Me: q.actor.UserID, Names: map[string]string{}, Now: time.Now()}
+	if v.Steps, err = h.requestsSvc.ApprovalSteps(q.r.Context(), q.actor); err != nil {
+		return err
+	}
+	if h.abilities(q).HandleRequests {
+		handlers, err := h.requestsSvc.Handlers(q.r.Context(), q.actor)
+		if err != nil {
+			return err
+		}
+		for _, x := range handlers {
+			v.Names[x.ID] = x.Email
+		}
+	}
+	h.render(q, http.StatusOK, "requests", "privacy_requests", v)
 	return nil
 }
 
@@ -43,7 +68,12 @@ func (h *requestsPages) renderRequest(q *request, code int, formErr error) error
 	if err != nil {
 		return err
 	}
-	v := requestView{Request: r, Now: time.Now(), Scopes: crm.HoldScopes}
+	v := requestView{Request: r, Me: q.actor.UserID, Now: time.Now(), Scopes: crm.HoldScopes}
+	if r.Open() && h.abilities(q).HandleRequests {
+		if v.Handlers, err = h.requestsSvc.Handlers(q.r.Context(), q.actor); err != nil {
+			return err
+		}
+	}
 	if formErr != nil {
 		v.Error, _ = errs.Public(formErr)
 	}
@@ -65,14 +95,60 @@ func (h *requestsPages) takeRequest(q *request) error {
 // updateRequest takes, completes or rejects a request.
 func (h *requestsPages) updateRequest(q *request) error {
 	id := q.r.PathValue("id")
-	_, err := h.requestsSvc.Update(q.r.Context(), q.actor, id, q.r.PostFormValue("status"), q.r.PostFormValue("outcome"))
+	r, err := h.requestsSvc.Update(q.r.Context(), q.actor, id, q.r.PostFormValue("status"), q.r.PostFormValue("outcome"))
 	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
 		return h.renderRequest(q, http.StatusBadRequest, err)
 	}
 	if err != nil {
 		return err
 	}
-	q.redirect("/privacy/requests/"+id, "request_updated")
+	flash := "request_updated"
+	if r.AwaitingApproval() {
+		flash = "request_approval_asked"
+	}
+	q.redirect("/privacy/requests/"+id, flash)
+	return nil
+}
+
+// assignRequest gives the request to the handler chosen.
+func (h *requestsPages) assignRequest(q *request) error {
+	id := q.r.PathValue("id")
+	if _, err := h.requestsSvc.Assign(q.r.Context(), q.actor, id, q.r.PostFormValue("user_id")); errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
+		return h.renderRequest(q, http.StatusBadRequest, err)
+	} else if err != nil {
+		return err
+	}
+	q.redirect("/privacy/requests/"+id, "request_assigned")
+	return nil
+}
+
+// askApproval asks a second handler to approve the erasure.
+func (h *requestsPages) askApproval(q *request) error {
+	return h.restriction(q, h.requestsSvc.AskApproval, "request_approval_asked")
+}
+
+// approve gives the approval asked for; the handler who asked is refused
+// with the reason on the page.
+func (h *requestsPages) approve(q *request) error {
+	id := q.r.PathValue("id")
+	if _, err := h.requestsSvc.Approve(q.r.Context(), q.actor, id); errs.Is(err, errs.Conflict) || errs.Is(err, errs.Permission) {
+		return h.renderRequest(q, http.StatusConflict, err)
+	} else if err != nil {
+		return err
+	}
+	q.redirect("/privacy/requests/"+id, "request_approved")
+	return nil
+}
+
+// decline turns the approval asked for down, with a note.
+func (h *requestsPages) decline(q *request) error {
+	id := q.r.PathValue("id")
+	if _, err := h.requestsSvc.Decline(q.r.Context(), q.actor, id, q.r.PostFormValue("note")); errs.Is(err, errs.Conflict) || errs.Is(err, errs.Invalid) {
+		return h.renderRequest(q, http.StatusBadRequest, err)
+	} else if err != nil {
+		return err
+	}
+	q.redirect("/privacy/requests/"+id, "request_declined")
 	return nil
 }
 

@@ -66,22 +66,23 @@ type Handler struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 
-	customers *customersPages
-	companies *companiesPages
-	deals     *dealsPages
-	visits    *visitsPages
-	identity  *identityPages
-	admin     *adminPages
-	approvals *approvalsPages
-	audit     *auditPages
-	backups   *backupsPages
-	consents  *consentsPages
-	requests  *requestsPages
-	retention *retentionPages
-	incidents *incidentsPages
-	vendors   *vendorsPages
-	training  *trainingPages
-	home      *homePages
+	customers    *customersPages
+	companies    *companiesPages
+	deals        *dealsPages
+	visits       *visitsPages
+	identity     *identityPages
+	admin        *adminPages
+	approvals    *approvalsPages
+	audit        *auditPages
+	backups      *backupsPages
+	consents     *consentsPages
+	requests     *requestsPages
+	retention    *retentionPages
+	minimisation *minimisationPages
+	incidents    *incidentsPages
+	vendors      *vendorsPages
+	training     *trainingPages
+	home         *homePages
 }
 
 // The areas of the UI and the domain services each calls.
@@ -146,6 +147,10 @@ type (
 		*Handler
 		retentionSvc *privacy.Retention
 	}
+	minimisationPages struct {
+		*Handler
+		minimisationSvc *privacy.Minimisation
+	}
 	incidentsPages struct {
 		*Handler
 		incidentsSvc *breach.Incidents
@@ -184,6 +189,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.consents = &consentsPages{h, svc.Consents}
 	h.requests = &requestsPages{h, svc.Requests, svc.Customers}
 	h.retention = &retentionPages{h, svc.Retention}
+	h.minimisation = &minimisationPages{h, svc.Minimisation}
 	h.incidents = &incidentsPages{h, svc.Incidents}
 	h.vendors = &vendorsPages{h, svc.Vendors}
 	h.training = &trainingPages{h, svc.Training}
@@ -333,6 +339,11 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /privacy/requests/{id}/export", h.authed(h.requests.exportForRequest))
 	mux.Handle("GET /privacy/held", h.authed(h.requests.showHeld))
 	mux.Handle("POST /privacy/held/{id}/read", h.authed(h.requests.readHeld))
+	mux.Handle("POST /privacy/requests/{id}/assign", h.authed(h.requests.assignRequest))
+	mux.Handle("POST /privacy/requests/{id}/approval", h.authed(h.requests.askApproval))
+	mux.Handle("POST /privacy/requests/{id}/approval/approve", h.authed(h.requests.approve))
+	mux.Handle("POST /privacy/requests/{id}/approval/decline", h.authed(h.requests.decline))
+	mux.Handle("GET /privacy/minimisation", h.authed(h.minimisation.showMinimisation))
 	mux.Handle("GET /privacy/retention", h.authed(h.retention.showRetention))
 	mux.Handle("POST /privacy/retention/{target}", h.authed(h.retention.setRetention))
 	mux.Handle("POST /privacy/retention/{target}/runs", h.authed(h.retention.runRetention))

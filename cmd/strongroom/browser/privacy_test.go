@@ -1,8 +1,10 @@
 package browser_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -14,7 +16,8 @@ import (
 // customer's consents page; the privacy officer, who has no grant on
 // customers, handles it to its end on the request's page: a download for
 // access and portability, a restriction placed and lifted, an outcome for
-// the rest, and erasure last, after its box is ticked.
+// the rest, and erasure last: asked by the officer, approved by the
+// administrator (maker-checker), carried out after its box is ticked.
 func TestBrowserPrivacyRequests(t *testing.T) {
 	chromium(t)
 	db := testkit.NewSQLite(t)
@@ -72,16 +75,19 @@ func TestBrowserPrivacyRequests(t *testing.T) {
 				t.Fatalf("%s: the zip: %d, %d bytes, %s", kind, z.Status, len(z.Body), z.Header.Get("Content-Type"))
 			}
 		case "restriction":
-			do(t, dpo, chromedp.Click(byID(`restrict-toggle`)), chromedp.WaitVisible(byCSS(`.flash`)))
-			if got := value(t, dpo, chromedp.Text(byID(`request-status`))); got != "In progress" {
-				t.Fatalf("restricted: status %q", got)
-			}
+			do(t, dpo, chromedp.Click(byID(`restrict-toggle`)))
+			waitText(t, dpo, `#request-status`, "In progress")
 			if r := s.Do(t, "GET", "/api/v1/customers/"+id, tok, nil); r.Status != 409 {
 				t.Fatalf("reading a restricted customer: %d", r.Status)
 			}
-			do(t, dpo, chromedp.Click(byID(`restrict-toggle`)), chromedp.WaitVisible(byCSS(`.flash`)))
+			do(t, dpo, chromedp.Click(byID(`restrict-toggle`)), chromedp.WaitNotPresent(byID(`restrict-toggle`)))
 		case "erasure":
-			do(t, dpo, chromedp.Click(byID(`erase-confirm`)), chromedp.Click(byID(`erase-now`)), chromedp.WaitVisible(byCSS(`.flash`)))
+			// Maker-checker: the officer asks, the administrator approves on the same page.
+			do(t, dpo, chromedp.Click(byID(`ask-approval`)), chromedp.WaitVisible(byCSS(`.flash`)))
+			do(t, staff, chromedp.Navigate(s.URL+"/privacy/requests/"+reqID), chromedp.WaitVisible(byID(`approve-now`)),
+				chromedp.Click(byID(`approve-now`)), chromedp.WaitVisible(byCSS(`.flash`)))
+			do(t, dpo, chromedp.Navigate(s.URL+"/privacy/requests/"+reqID), chromedp.WaitVisible(byID(`erase-confirm`)),
+				chromedp.Click(byID(`erase-confirm`)), chromedp.Click(byID(`erase-now`)), chromedp.WaitVisible(byCSS(`.flash`)))
 		}
 		if kind != "restriction" && kind != "erasure" {
 			do(t, dpo,
@@ -90,12 +96,24 @@ func TestBrowserPrivacyRequests(t *testing.T) {
 				chromedp.WaitVisible(byCSS(`.flash`)),
 			)
 		}
-		if got := value(t, dpo, chromedp.Text(byID(`request-status`))); got != "Completed" {
-			t.Fatalf("%s: status %q", kind, got)
-		}
+		waitText(t, dpo, `#request-status`, "Completed")
 	}
 	shot.take(dpo, "privacy-request")
 	if r := s.Do(t, "GET", "/api/v1/customers/"+id, tok, nil); r.Status != 404 {
 		t.Fatalf("the erased customer: %d", r.Status)
 	}
+}
+
+// waitText waits, up to 20 seconds, until the element sel holds want: a
+// form posted redirects, and the page before it may still be showing.
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	var got string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		v, err := chromedp.Run(ctx, chromedp.Text(byCSS(sel)))
+		if got = v; err == nil && v == want {
+			return
+		}
+	}
+	t.Fatalf("%s holds %q, want %q", sel, got, want)
 }

@@ -51,6 +51,18 @@ var mailTexts = map[string]map[string][2]string{
 		"zh-CN": {"请确认您关于个人信息的请求",
 			"您好：\n\n有人（希望是您）于 {{.When}} 从 {{.IP}} 在我们的隐私页面提出了以下请求：{{.Role}}。为确认是您本人并提交请求，请在 24 小时内打开以下链接，链接只能使用一次：\n\n{{.Link}}\n\n我们会在法律规定的期限内答复。如果不是您本人的请求，请忽略此邮件，什么都不会发生。\n"},
 	},
+	"request_assigned": {
+		"en": {"A data-subject request is assigned to you",
+			"Hello,\n\nThe data-subject request {{.Ref}} ({{.Kind}} under {{.Law}}) is assigned to you. It is due on {{.Until}}. Open it here:\n\n{{.Link}}\n"},
+		"zh-CN": {"有一项个人信息主体请求分配给您",
+			"您好：\n\n个人信息主体请求 {{.Ref}}（{{.Kind}}，依据 {{.Law}}）已分配给您，截止日期为 {{.Until}}。请在此处打开：\n\n{{.Link}}\n"},
+	},
+	"request_due": {
+		"en": {"A data-subject request is due soon or overdue",
+			"Hello,\n\nThe data-subject request {{.Ref}} ({{.Kind}} under {{.Law}}), assigned to you, is due on {{.Until}}. Open it here:\n\n{{.Link}}\n"},
+		"zh-CN": {"有一项个人信息主体请求即将到期或已逾期",
+			"您好：\n\n分配给您的个人信息主体请求 {{.Ref}}（{{.Kind}}，依据 {{.Law}}）截止日期为 {{.Until}}。请在此处打开：\n\n{{.Link}}\n"},
+	},
 	"invite": {
 		"en": {"You are invited to Strongroom",
 			"Hello,\n\n{{.Inviter}} has invited you to Strongroom, the customer records of your organisation, with the role {{.Role}}. To accept, open this link within 7 days and choose a password; it works once:\n\n{{.Link}}\n\nYou will then be asked to read the security policy and, if your role requires it, to set up two-step login.\n"},
@@ -68,6 +80,8 @@ type MailData struct {
 	Link    string
 	Inviter string
 	Role    string
+	// A data-subject request's reference, kind and law (never personal data).
+	Ref, Kind, Law string
 }
 
 // ComposeMail renders the kind of email in locale (English when unknown).

@@ -39,3 +39,24 @@ func OpenRequest(ctx context.Context, tx RequestReader, id string, kinds ...stri
 	}
 	return r, nil
 }
+
+// ApprovalStepsReader reads which steps of a request need a second
+// handler's approval.
+type ApprovalStepsReader interface {
+	RequestApprovalSteps(ctx context.Context) ([]string, error)
+}
+
+// Approved refuses a step of request r that the rules say needs a second
+// handler's approval (rule: "rejection" or the request's kind) unless that
+// approval was given for it (approval_for forStep). Maker-checker: the
+// approver is never the handler who asked (privacy.Requests.Approve).
+func Approved(ctx context.Context, tx ApprovalStepsReader, r store.RequestRow, rule, forStep string) error {
+	steps, err := tx.RequestApprovalSteps(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(steps, rule) || (r.Approval == "approved" && r.ApprovalFor == forStep && r.ApprovedBy != "") {
+		return nil
+	}
+	return errs.E(errs.Conflict, "this needs a second handler's approval: ask for it on the request, and another handler approves it")
+}

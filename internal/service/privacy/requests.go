@@ -3,6 +3,7 @@ package privacy
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,11 +91,18 @@ func (s *Requests) Requests(ctx context.Context, a authz.Actor, open bool) ([]cr
 
 func requestOf(r store.RequestRow) crm.Request {
 	return crm.Request{ID: r.ID, CustomerID: r.CustomerID, Kind: r.Kind, Law: r.Law, Status: r.Status, Channel: r.Channel, ReceivedAt: r.ReceivedAt,
-		DueAt: r.DueAt, Assignee: r.Assignee, CreatedBy: r.CreatedBy, ClosedAt: r.ClosedAt, Outcome: r.Outcome}
+		DueAt: r.DueAt, Assignee: r.Assignee, CreatedBy: r.CreatedBy, ClosedAt: r.ClosedAt, Outcome: r.Outcome,
+		AssignedAt: r.AssignedAt, Approval: r.Approval, ApprovalFor: r.ApprovalFor, RequestedBy: r.RequestedBy, ApprovedBy: r.ApprovedBy,
+		ApprovedAt: r.ApprovedAt, ClosedBy: r.ClosedBy}
 }
 
-// Request returns one request with the person's words opened. Audited
-// (request.read).
+// timelineSkips are the events a request's timeline leaves out: reads,
+// which are not steps.
+var timelineSkips = []string{"request.read", "request.list", "request.handlers"}
+
+// Request returns one request with the person's words opened and its
+// timeline from the audit log: the events on the request, and those on
+// its customer that name it. Audited (request.read).
 func (s *Requests) Request(ctx context.Context, a authz.Actor, id string) (crm.Request, error) {
 	if err := core.MayHandleRequests(a); err != nil {
 		return crm.Request{}, err
@@ -119,15 +127,28 @@ func (s *Requests) Request(ctx context.Context, a authz.Actor, id string) (crm.R
 				return errs.Wrap(errs.Internal, "privacy.Request", "", err)
 			}
 		}
+		events, err := tx.RequestTimeline(ctx, id, r.CustomerID)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			if !slices.Contains(timelineSkips, e.Action) {
+				out.Timeline = append(out.Timeline, crm.RequestStep{At: e.At, ActorID: e.ActorID, Action: e.Action, Outcome: e.Outcome, Note: e.Reason})
+			}
+		}
 		return s.c.Record(ctx, tx, a, "request.read", "request", id, nil, audit.Success, "")
 	})
 	return out, err
 }
 
-// Update moves a request on: "in_progress" (taking it, as assignee),
-// "completed" with the evidence of what was done, or "rejected" with the
-// reason (e.g. the person could not be verified). Outcomes hold no
-// personal data. Audited (request.<status>).
+// Update moves a request on: "in_progress" (taking it: an unassigned
+// request is assigned to the actor), "completed" with the evidence of what
+// was done, or "rejected" with the reason (e.g. the person could not be
+// verified); who closed it and when are kept. Outcomes hold no personal
+// data. Where the rules say a rejection, or completing a request of its
+// kind, needs a second handler's approval, the step is asked for instead
+// (the request's Approval is "requested", the outcome waits) and Approve
+// carries it out. Audited (request.<status>, or request.approval_ask).
 func (s *Requests) Update(ctx context.Context, a authz.Actor, id, status, outcome string) (crm.Request, error) {
 	if err := core.MayHandleRequests(a); err != nil {
 		return crm.Request{}, err
@@ -159,13 +180,39 @@ func (s *Requests) Update(ctx context.Context, a authz.Actor, id, status, outcom
 				return errs.E(errs.Conflict, "the person's data is restricted: lift the restriction, which completes the request")
 			}
 		}
-		r.Status, r.Assignee = status, a.UserID
-		if outcome != "" {
-			r.Outcome = outcome
+		if status == "in_progress" {
+			if r.Assignee == "" {
+				r.Assignee, r.AssignedAt = a.UserID, s.c.Now()
+			}
+			r.Status = status
+			if err := tx.UpdateRequest(ctx, r); err != nil {
+				return err
+			}
+			out = requestOf(r)
+			return s.c.Record(ctx, tx, a, "request.in_progress", "request", id, nil, audit.Success, "")
 		}
-		if status != "in_progress" {
-			r.ClosedAt = s.c.Now()
+		if status == "completed" && r.Approval == "approved" && r.ApprovalFor == "erasure" {
+			return errs.E(errs.Conflict, "the erasure is approved: carry it out, which completes the request")
 		}
+		rule, step := r.Kind, "completion"
+		if status == "rejected" {
+			rule, step = "rejection", "rejection"
+		}
+		if err := core.Approved(ctx, tx, r, rule, step); err != nil {
+			if !errs.Is(err, errs.Conflict) {
+				return err
+			}
+			if r.Approval == "requested" {
+				return errs.E(errs.Conflict, "a step of this request waits for approval: approve or decline it first")
+			}
+			r.Approval, r.ApprovalFor, r.RequestedBy, r.ApprovedBy, r.ApprovedAt, r.Outcome = "requested", step, a.UserID, "", time.Time{}, outcome
+			if err := tx.UpdateRequest(ctx, r); err != nil {
+				return err
+			}
+			out = requestOf(r)
+			return s.c.Record(ctx, tx, a, "request.approval_ask", "request", id, nil, audit.Success, step+": "+outcome)
+		}
+		r.Status, r.Outcome, r.ClosedAt, r.ClosedBy = status, outcome, s.c.Now(), a.UserID
 		if err := tx.UpdateRequest(ctx, r); err != nil {
 			return err
 		}
@@ -241,9 +288,11 @@ func (s *Requests) setRestriction(ctx context.Context, a authz.Actor, id string,
 			if err := tx.SetRestricted(ctx, r.CustomerID, time.Time{}); err != nil {
 				return err
 			}
-			r.Status, r.Outcome, r.ClosedAt, action = "completed", r.Outcome+"; lifted "+now.UTC().Format(time.RFC3339), now, "request.completed"
+			r.Status, r.Outcome, r.ClosedAt, r.ClosedBy, action = "completed", r.Outcome+"; lifted "+now.UTC().Format(time.RFC3339), now, a.UserID, "request.completed"
 		}
-		r.Assignee = a.UserID
+		if r.Assignee == "" {
+			r.Assignee, r.AssignedAt = a.UserID, now
+		}
 		if err := tx.UpdateRequest(ctx, r); err != nil {
 			return err
 		}
@@ -265,6 +314,8 @@ type requestStore interface {
 	UpdateRequest(ctx context.Context, r store.RequestRow) error
 	InsertHold(ctx context.Context, h store.HoldRow) error
 	SetRestricted(ctx context.Context, id string, at time.Time) error
+	RequestTimeline(ctx context.Context, id, customerID string) ([]audit.Event, error)
+	core.ApprovalStepsReader
 }
 
 // requestStoreOf is the compiler's check that the store has every method of requestStore.

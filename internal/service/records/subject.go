@@ -121,7 +121,9 @@ func (s *Customers) SubjectExport(ctx context.Context, a authz.Actor, requestID 
 // (see held.go), destroyed in turn when the hold ends; the outcome says
 // what is held, why and until when. A hold of a scope Strongroom cannot
 // keep apart (a free-text scope from before scopes were fixed) refuses
-// the whole erasure, with the hold's scope, reason and end.
+// the whole erasure, with the hold's scope, reason and end; so does the
+// lack of a second handler's approval where the rules ask one for an
+// erasure.
 func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestID string) (string, error) {
 	if err := core.MayHandleRequests(a); err != nil {
 		return "", err
@@ -148,6 +150,9 @@ func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestI
 				return err
 			}
 		}
+		if err := core.Approved(ctx, tx, req, "erasure", "erasure"); err != nil {
+			return err
+		}
 		if err := tx.DeleteCustomer(ctx, id); err != nil {
 			return err
 		}
@@ -158,7 +163,10 @@ func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestI
 		if len(held) > 0 {
 			outcome += heldOutcome(held)
 		}
-		req.Status, req.Assignee, req.Outcome, req.ClosedAt, req.CustomerID = "completed", a.UserID, outcome, s.c.Now(), ""
+		if req.ApprovedBy != "" {
+			outcome += "; approved by " + req.ApprovedBy
+		}
+		req.Status, req.ClosedBy, req.Outcome, req.ClosedAt, req.CustomerID = "completed", a.UserID, outcome, s.c.Now(), ""
 		if err := tx.UpdateRequest(ctx, req); err != nil {
 			return err
 		}
@@ -175,6 +183,7 @@ type subjectStore interface {
 	RequestByID(ctx context.Context, id string) (store.RequestRow, error)
 	UpdateRequest(ctx context.Context, r store.RequestRow) error
 	Holds(ctx context.Context, customerID string, now time.Time) ([]store.HoldRow, error)
+	core.ApprovalStepsReader
 	Consents(ctx context.Context, subjectID string) ([]store.ConsentRow, error)
 	ListAudit(ctx context.Context, f store.AuditFilter) ([]audit.Event, error)
 	DeleteCustomer(ctx context.Context, id string) error
