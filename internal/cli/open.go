@@ -43,12 +43,16 @@ func open(ctx context.Context, c config.Config, log *slog.Logger) (*app, error) 
 	if err != nil {
 		return nil, usageError(err.Error())
 	}
+	deadlines, err := c.RequestDeadlines()
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
 	if c.Demo && c.Organisation == "" && c.PrivacyContact == "" {
 		// The demo's organisation, so that its record of processing and
 		// breach notices read as a real one's would.
 		c.Organisation, c.PrivacyContact = "Jade House Auctions (demo)", "dpo@demo.strongroom.test"
 	}
-	opt := service.Options{PublicURL: c.Link(), IdleTimeout: c.IdleTimeout, AbsoluteTimeout: c.AbsoluteTimeout, MinPassword: c.MinPassword, BulkExportRows: c.BulkExportRows, MinK: c.MinK, Organisation: c.Organisation, PrivacyContact: c.PrivacyContact, AuditRetention: c.AuditRetention, RatePerAccount: c.RatePerAccount, SessionLimits: limits}
+	opt := service.Options{PublicURL: c.Link(), IdleTimeout: c.IdleTimeout, AbsoluteTimeout: c.AbsoluteTimeout, MinPassword: c.MinPassword, BulkExportRows: c.BulkExportRows, MinK: c.MinK, Organisation: c.Organisation, PrivacyContact: c.PrivacyContact, AuditRetention: c.AuditRetention, RequestDays: deadlines, RatePerAccount: c.RatePerAccount, SessionLimits: limits}
 	var queue *mail.Queue
 	if c.SMTP.Host != "" {
 		relay := mail.SMTP{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.User, Password: c.SMTP.Password, From: c.SMTP.From, StartTLS: c.SMTP.StartTLS}

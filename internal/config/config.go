@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/webhook"
 )
 
@@ -79,6 +80,9 @@ type Config struct {
 	// SessionsPerRole caps the sessions a role's holders may have at once:
 	// "role=N,…" (N from 1 to 10; unnamed roles keep 10).
 	SessionsPerRole string
+	// RequestDays sets how many days a data-subject request has under a
+	// law, over the defaults (crm.Laws): "pipl=10,gdpr=30".
+	RequestDays string
 	// SecurityContacts get the detectors' alerts by email (comma-separated).
 	SecurityContacts string
 	// AlertWebhook gets the detectors' alerts as signed POSTs (https);
@@ -137,6 +141,7 @@ func Defaults(getenv func(string) string) Config {
 	c.AuditArchive = getenv("STRONGROOM_AUDIT_ARCHIVE")
 	c.Detectors = getenv("STRONGROOM_DETECTORS")
 	c.SessionsPerRole = getenv("STRONGROOM_SESSIONS_PER_ROLE")
+	c.RequestDays = getenv("STRONGROOM_REQUEST_DAYS")
 	c.SecurityContacts = getenv("STRONGROOM_SECURITY_CONTACTS")
 	c.AlertWebhook, c.AlertWebhookSecret = getenv("STRONGROOM_ALERT_WEBHOOK"), getenv("STRONGROOM_ALERT_WEBHOOK_SECRET")
 	if v := getenv("STRONGROOM_BACKUP_TARGET"); v != "" {
@@ -258,6 +263,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.AuditArchive, "audit-archive", c.AuditArchive, "where archived audit events go; default audit-archive in --data; keep it on other storage (env STRONGROOM_AUDIT_ARCHIVE)")
 	fs.StringVar(&c.AuditWitnesses, "audit-witness", c.AuditWitnesses, "witnesses that keep the audit log's signed checkpoints outside the database, separated by commas: directories (another disk, a mounted share), \"log\" (the server's log) or \"stdout\" (a JSON line each on standard output), for a log shipper; default the directory audit-witness in --data (env STRONGROOM_AUDIT_WITNESS)")
 	fs.StringVar(&c.Detectors, "detectors", c.Detectors, "a JSON file of detector rules (enabled, threshold, window, severity, response) over the defaults (docs/SECURITY.md, \"Detection\") (env STRONGROOM_DETECTORS)")
+	fs.StringVar(&c.RequestDays, "request-days", c.RequestDays, "days a data-subject request has under each law, over the defaults gdpr=30,ccpa=45,pipl=15 (PIPL asks \"promptly\"), e.g. pipl=10 (1 to the law's default) (env STRONGROOM_REQUEST_DAYS)")
 	fs.StringVar(&c.SessionsPerRole, "sessions-per-role", c.SessionsPerRole, "sessions a role's holders may have at once, e.g. admin=2,field_rep=3 (1 to 10; a user with several roles gets the smallest; others keep 10) (env STRONGROOM_SESSIONS_PER_ROLE)")
 	fs.StringVar(&c.SecurityContacts, "security-contacts", c.SecurityContacts, "email addresses, separated by commas, that get the detectors' alerts (needs --smtp-host) (env STRONGROOM_SECURITY_CONTACTS)")
 	fs.StringVar(&c.AlertWebhook, "alert-webhook", c.AlertWebhook, "an https:// URL that gets the detectors' alerts as signed JSON POSTs (Strongroom-Signature: t=…,v1=HMAC-SHA256); the secret, at least 32 bytes, only from STRONGROOM_ALERT_WEBHOOK_SECRET (env STRONGROOM_ALERT_WEBHOOK)")
@@ -283,6 +289,9 @@ func (c Config) Validate() error {
 		return errors.New("--session-max must be between 1h and 12h (NIST SP 800-63B AAL2)")
 	}
 	if _, err := c.SessionLimits(); err != nil {
+		return err
+	}
+	if _, err := c.RequestDeadlines(); err != nil {
 		return err
 	}
 	if c.AuditRetention != 0 && c.AuditRetention < 24*time.Hour {
@@ -410,6 +419,26 @@ func (c Config) Proxies() ([]netip.Prefix, error) {
 }
 
 // SessionLimits parses SessionsPerRole.
+// RequestDeadlines parses --request-days: the days a request has under
+// each law it names. A law's days may be shortened, never made longer
+// than the law allows (crm.Laws).
+func (c Config) RequestDeadlines() (map[string]int, error) {
+	out := map[string]int{}
+	for _, part := range strings.Split(c.RequestDays, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		law, n, ok := strings.Cut(part, "=")
+		law = strings.TrimSpace(law)
+		days, err := strconv.Atoi(strings.TrimSpace(n))
+		if max, known := crm.Laws[law]; !ok || !known || err != nil || days < 1 || days > max {
+			return nil, fmt.Errorf("--request-days: %q is not law=N with a law of gdpr, ccpa or pipl and N from 1 to the law's own limit (30, 45, 15)", part)
+		}
+		out[law] = days
+	}
+	return out, nil
+}
+
 func (c Config) SessionLimits() (map[string]int, error) {
 	out := map[string]int{}
 	for _, part := range strings.Split(c.SessionsPerRole, ",") {

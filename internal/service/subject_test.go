@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -103,6 +105,23 @@ func TestSubjectRequests(t *testing.T) {
 			t.Fatalf("open requests: %+v %v", open, err)
 		}
 	})
+}
+
+// The organisation may answer sooner than the law's limit: --request-days
+// sets the clock of requests taken in after it.
+func TestRequestDeadlineSetting(t *testing.T) {
+	env := testkit.NewEnv(t, testkit.NewSQLite(t), service.Options{RequestDays: map[string]int{"pipl": 10}})
+	ctx := context.Background()
+	c, err := env.Service.Customers.CreateCustomer(ctx, authz.System(), input("name", "Lu Wen"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for law, days := range map[string]float64{"pipl": 10, "gdpr": 30, "ccpa": 45} {
+		r, err := env.Service.Requests.TakeRequest(ctx, authz.System(), c.ID, crm.RequestInput{Kind: "access", Law: law})
+		if err != nil || r.DueAt.Sub(r.ReceivedAt).Hours() != days*24 {
+			t.Errorf("%s: due %v after receipt (%v), want %v days", law, r.DueAt.Sub(r.ReceivedAt), err, days)
+		}
+	}
 }
 
 // A restriction freezes the person: out of lists and exports, reads and

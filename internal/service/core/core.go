@@ -21,6 +21,7 @@ import (
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authn"
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
@@ -34,15 +35,16 @@ type Options struct {
 	AbsoluteTimeout time.Duration // default 12 hours
 	Hasher          *authn.Hasher // default: DefaultParams, hashes on at most half the CPUs
 	Throttle        *authn.Throttle
-	Mail            Mailer        // default: mail is not sent
-	PublicURL       string        // where users reach the web UI, for links in emails
-	Organisation    string        // the controller's name, for the record of processing and breach notices
-	PrivacyContact  string        // how to reach the privacy officer (DPO), for the same
-	AuditRetention  time.Duration // how long audit events stay online before serve archives them; 0: never
-	MinPassword     int           // minimum password length, 8 to 64; default 12
-	BulkExportRows  int           // an export of more rows needs approval, when that rule is set; default 1000
-	MinK            int           // the least k-anonymity a pseudonymised export may have; default 5
-	RatePerAccount  int           // steady requests a second per logged-in account (bursts of twice that); 0 no limit
+	Mail            Mailer         // default: mail is not sent
+	PublicURL       string         // where users reach the web UI, for links in emails
+	Organisation    string         // the controller's name, for the record of processing and breach notices
+	PrivacyContact  string         // how to reach the privacy officer (DPO), for the same
+	AuditRetention  time.Duration  // how long audit events stay online before serve archives them; 0: never
+	RequestDays     map[string]int // days a data-subject request has per law, over crm.Laws (never more)
+	MinPassword     int            // minimum password length, 8 to 64; default 12
+	BulkExportRows  int            // an export of more rows needs approval, when that rule is set; default 1000
+	MinK            int            // the least k-anonymity a pseudonymised export may have; default 5
+	RatePerAccount  int            // steady requests a second per logged-in account (bursts of twice that); 0 no limit
 	// SessionLimits caps the sessions a holder of a role may have at once
 	// (a user with several roles gets the smallest of theirs); a role not
 	// named keeps the default (identity.MaxSessions).
@@ -66,6 +68,7 @@ type Core struct {
 	Org         string             // Options.Organisation
 	Contact     string             // Options.PrivacyContact
 	AuditOnline time.Duration      // Options.AuditRetention
+	requestDays map[string]int     // Options.RequestDays
 	RP          *webauthn.WebAuthn // nil: no usable public address, no passkeys
 	MinPassword int
 	BulkExport  int
@@ -103,6 +106,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Org:         opt.Organisation,
 		Contact:     opt.PrivacyContact,
 		AuditOnline: opt.AuditRetention,
+		requestDays: opt.RequestDays,
 		Idle:        opt.IdleTimeout,
 		Absolute:    opt.AbsoluteTimeout,
 		Now:         opt.Now,
@@ -311,4 +315,14 @@ func GroupEvents(a authz.Actor, action, objType, reason string, shown []Shown) [
 		e.Subjects = append(e.Subjects, r.ID)
 	}
 	return events
+}
+
+// DueDays is how many days a data-subject request has under law: the
+// organisation's own limit (--request-days) where it set a shorter one,
+// else the law's (crm.Laws).
+func (s *Core) DueDays(law string) int {
+	if d, ok := s.requestDays[law]; ok && d > 0 && d <= crm.Laws[law] {
+		return d
+	}
+	return crm.Laws[law]
 }

@@ -107,7 +107,7 @@ func (s *Requests) ConfirmAsk(ctx context.Context, token, ip string) (crm.Reques
 			return errDeadAsk
 		}
 		out = crm.Request{ID: crm.NewID("dsr"), CustomerID: l.CustomerID, Kind: l.Kind, Law: l.Law, Status: "open", Channel: "public_page",
-			ReceivedAt: now, DueAt: now.AddDate(0, 0, crm.Laws[l.Law]), CreatedBy: "public"}
+			ReceivedAt: now, DueAt: now.AddDate(0, 0, s.c.DueDays(l.Law)), CreatedBy: "public"}
 		r := store.RequestRow{ID: out.ID, CustomerID: l.CustomerID, Kind: l.Kind, Law: l.Law, Status: "open", Channel: "public_page",
 			ReceivedAt: now, DueAt: out.DueAt, CreatedBy: "public"}
 		if len(l.DetailsCT) > 0 {

@@ -43,7 +43,7 @@ func (s *Requests) TakeRequest(ctx context.Context, a authz.Actor, customerID st
 	}
 	now := s.c.Now()
 	out := crm.Request{ID: crm.NewID("dsr"), CustomerID: customerID, Kind: in.Kind, Law: in.Law, Status: "open", Channel: "staff",
-		ReceivedAt: now, DueAt: now.AddDate(0, 0, crm.Laws[in.Law]), CreatedBy: a.UserID, Details: in.Details}
+		ReceivedAt: now, DueAt: now.AddDate(0, 0, s.c.DueDays(in.Law)), CreatedBy: a.UserID, Details: in.Details}
 	err := core.Change(ctx, s.c, requestStoreOf, func(tx requestStore) error {
 		row, err := s.c.CustomerInScope(ctx, tx, a, customerID, "request.create")
 		if err != nil {
