@@ -152,6 +152,10 @@ func TestBreachResponse(t *testing.T) {
 		if err != nil || !strings.Contains(d.EN, "Dear Gao Ming") || !strings.Contains(d.ZH, "Gao Ming") || !strings.Contains(d.EN, "email") {
 			t.Fatalf("draft: %v\n%s", err, d.EN)
 		}
+		// The privacy officer, who has no grant on customers, opens it too: the notice is a legal duty.
+		if d, err := svc.Incidents.OpenDraft(ctx, login("dpo@example.com", "privacy_officer"), inc.ID, c1); err != nil || !strings.Contains(d.EN, "Dear Gao Ming") {
+			t.Fatalf("the privacy officer's draft: %v\n%s", err, d.EN)
+		}
 		if _, err := svc.Incidents.OpenDraft(ctx, admin, inc.ID, c3); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("a draft for someone out of scope: %v", err)
 		}

@@ -66,6 +66,15 @@ func TestRetentionRules(t *testing.T) {
 		}
 		clk.Advance(400 * 24 * time.Hour)
 		newNote := note(active, "new note")
+		// Switching a rule on takes a fresh proof (step-up): a new login gives one.
+		stale := dpo
+		fresh, err := svc.Sessions.Login(ctx, "dpo@example.com", pw, identity.Client{IP: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dpo, err = svc.Sessions.Authenticate(ctx, fresh.Token, identity.Client{IP: "192.0.2.1"}); err != nil {
+			t.Fatal(err)
+		}
 
 		// Who may do what.
 		if _, err := svc.Retention.SetRule(ctx, sales, privacy.RetentionRuleInput{Target: "inactive_customers", AfterDays: 365}); !errs.Is(err, errs.Permission) {
@@ -110,6 +119,9 @@ func TestRetentionRules(t *testing.T) {
 		}
 		if _, err := svc.Retention.DryRun(ctx, dpo, "inactive_customers"); err != nil {
 			t.Fatal(err)
+		}
+		if _, err := svc.Retention.SetRule(ctx, stale, privacy.RetentionRuleInput{Target: "inactive_customers", AfterDays: 365, Enabled: true}); !errs.Is(err, errs.StepUp) {
+			t.Fatalf("switched on without a fresh proof: %v", err)
 		}
 		if _, err := svc.Retention.SetRule(ctx, dpo, privacy.RetentionRuleInput{Target: "inactive_customers", AfterDays: 365, Enabled: true}); err != nil {
 			t.Fatalf("switching on after a dry run: %v", err)

@@ -208,6 +208,12 @@ func (s *Retention) SetRule(ctx context.Context, a authz.Actor, in RetentionRule
 		return RetentionRule{}, err
 	}
 	in.Note = note
+	if in.Enabled {
+		// One person switches on a rule that erases people: they prove it is them.
+		if err := s.c.RequireStepUp(a); err != nil {
+			return RetentionRule{}, err
+		}
+	}
 	now := s.c.Now()
 	var out RetentionRule
 	err = core.Change(ctx, s.c, retentionStoreOf, func(tx retentionStore) error {
@@ -293,6 +299,9 @@ func (s *Retention) Apply(ctx context.Context, a authz.Actor, target string) (Re
 	if err := core.MayHandleRequests(a); err != nil {
 		return RetentionRun{}, err
 	}
+	if err := s.c.RequireStepUp(a); err != nil { // the daily job, as the system, needs none
+		return RetentionRun{}, err
+	}
 	var rule RetentionRule
 	if err := core.Look(ctx, s.c, retentionStoreOf, func(tx retentionStore) error {
 		var err error
@@ -308,12 +317,15 @@ func (s *Retention) Apply(ctx context.Context, a authz.Actor, target string) (Re
 	out := RetentionRun{ID: crm.NewID("ret"), Target: target, At: now, ActorID: a.UserID, Cutoff: cutoff(now, rule.AfterDays), KeptBy: map[string]int{}}
 	kept := map[string]bool{}
 	for out.Removed+len(kept) < retentionMax {
-		n := 0
+		n, exhausted := 0, false
 		err := core.Change(ctx, s.c, retentionStoreOf, func(tx retentionStore) error {
-			hits, err := candidates(ctx, tx, target, out.Cutoff, now, retentionBatch+len(kept))
+			// The records kept come first (oldest); ask past them for a batch.
+			limit := retentionBatch + len(kept)
+			hits, err := candidates(ctx, tx, target, out.Cutoff, now, limit)
 			if err != nil {
 				return err
 			}
+			exhausted = len(hits) < limit
 			var events []audit.Event
 			for _, h := range hits {
 				if h.KeptBy != "" {
@@ -339,7 +351,7 @@ func (s *Retention) Apply(ctx context.Context, a authz.Actor, target string) (Re
 			return out, err
 		}
 		out.Removed += n
-		if n < retentionBatch {
+		if exhausted {
 			break
 		}
 	}

@@ -287,6 +287,9 @@ func (s *Requests) SetApprovalSteps(ctx context.Context, a authz.Actor, steps []
 	if err := core.MayHandleRequests(a); err != nil {
 		return err
 	}
+	if err := s.c.RequireStepUp(a); err != nil { // the rule guards erasures: changing it takes a fresh proof
+		return err
+	}
 	var clean []string
 	for _, st := range steps {
 		st = strings.TrimSpace(st)

@@ -163,6 +163,9 @@ func (s *Customers) ReadHeld(ctx context.Context, a authz.Actor, id, reason stri
 		}
 		return rec, d, err
 	}
+	if err := s.c.RequireStepUp(a); err != nil { // as a reveal of the same fields does
+		return rec, d, err
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > 500 {
 		return rec, d, errs.InvalidField("reason", "say why the held record is read (e.g. the auditor's or authority's request)")
