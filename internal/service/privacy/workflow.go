@@ -41,10 +41,12 @@ func (s *Requests) Handlers(ctx context.Context, a authz.Actor) ([]Handler, erro
 		if err != nil {
 			return err
 		}
+		roles, err := definedRoles(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, u := range users {
-			if ok, err := s.handles(ctx, u); err != nil {
-				return err
-			} else if !ok {
+			if !handles(u, roles) {
 				continue
 			}
 			me, err := s.c.OpenUser(u)
@@ -58,18 +60,44 @@ func (s *Requests) Handlers(ctx context.Context, a authz.Actor) ([]Handler, erro
 	return out, err
 }
 
+// definedRoles reads the defined roles that are not retired, through the
+// transaction (not a second connection: on PostgreSQL the pool is shared).
+func definedRoles(ctx context.Context, tx workflowStore) (map[authz.Role]map[authz.Object]authz.Grant, error) {
+	rows, err := tx.ListRoles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[authz.Role]map[authz.Object]authz.Grant{}
+	for _, r := range rows {
+		if r.Retired {
+			continue
+		}
+		d, err := core.RoleFromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		out[d.Name] = d.Grants
+	}
+	return out, nil
+}
+
 // handles reports whether u may handle requests: enabled, and a role of
-// theirs grants update on the privacy object.
-func (s *Requests) handles(ctx context.Context, u store.UserRow) (bool, error) {
+// theirs (built in, or among defined) grants update on the privacy object.
+func handles(u store.UserRow, defined map[authz.Role]map[authz.Object]authz.Grant) bool {
 	if u.Disabled || u.ID == authz.SystemUserID {
-		return false, nil
+		return false
 	}
 	roles := authz.RolesOf(u.Role)
-	defined, err := s.c.DefinedGrants(ctx, roles)
-	if err != nil {
-		return false, err
+	mine := map[authz.Role]map[authz.Object]authz.Grant{}
+	for _, r := range roles {
+		if !authz.IsBuiltIn(r) {
+			mine[r] = defined[r] // a retired or unknown role grants nothing
+			if mine[r] == nil {
+				mine[r] = map[authz.Object]authz.Grant{}
+			}
+		}
 	}
-	return core.MayHandleRequests(authz.Actor{UserID: u.ID, Roles: roles, Defined: defined}) == nil, nil
+	return core.MayHandleRequests(authz.Actor{UserID: u.ID, Roles: roles, Defined: mine}) == nil
 }
 
 // Assign gives an open request to a handler (another user who may handle
@@ -96,9 +124,11 @@ func (s *Requests) Assign(ctx context.Context, a authz.Actor, id, userID string)
 		} else if err != nil {
 			return err
 		}
-		if ok, err := s.handles(ctx, to); err != nil {
+		roles, err := definedRoles(ctx, tx)
+		if err != nil {
 			return err
-		} else if !ok {
+		}
+		if !handles(to, roles) {
 			return errs.InvalidField("user_id", "that user may not handle data-subject requests")
 		}
 		from := r.Assignee
@@ -316,6 +346,7 @@ type workflowStore interface {
 	UpdateRequest(ctx context.Context, r store.RequestRow) error
 	UserByID(ctx context.Context, id string) (store.UserRow, error)
 	ListUsers(ctx context.Context) ([]store.UserRow, error)
+	ListRoles(ctx context.Context) ([]store.RoleRow, error)
 	RequestApprovalSteps(ctx context.Context) ([]string, error)
 	SetRequestApprovalSteps(ctx context.Context, steps []string) error
 }
