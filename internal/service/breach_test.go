@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -281,4 +282,30 @@ func incidentCounts(t *testing.T, env *testkit.Env, now time.Time) store.Inciden
 		t.Fatal(err)
 	}
 	return c
+}
+
+// A bulk export names no one in the audit log: a scope over it would
+// under-report the people affected, so it is refused, saying what to do.
+func TestBreachScopeRefusesBulkExport(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		from := time.Now().Add(-time.Minute)
+		if _, err := svc.Customers.CreateCustomer(ctx, f.sales1, input("name", "Exported Person")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.ExportCustomers(ctx, f.sales1, records.CustomerQuery{}, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		to := time.Now()
+		inc, err := svc.Incidents.Open(ctx, f.admin, breach.Input{Title: "Phished sales account", Description: "The rep's password was phished.", Kind: "account",
+			DiscoveredAt: to, WindowFrom: from, WindowTo: to, ActorID: f.sales1.UserID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Incidents.Scope(ctx, f.admin, inc.ID); !errs.Is(err, errs.Conflict) || !strings.Contains(err.Error(), "bulk export (customer.export)") {
+			t.Fatalf("a scope over a bulk export: %v", err)
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
@@ -44,6 +45,13 @@ func (s *Incidents) Scope(ctx context.Context, a authz.Actor, id string) (Incide
 		}
 		if len(touches) > maxTouches {
 			return errs.E(errs.Conflict, fmt.Sprintf("more than %d events in the window: scope it in narrower windows", maxTouches))
+		}
+		// A bulk export is one event naming no one: the scope would leave
+		// out everyone it carried. Refuse rather than under-report.
+		if i := slices.IndexFunc(touches, func(t store.Touch) bool { return t.CustomerID == "" }); i >= 0 {
+			return errs.E(errs.Conflict, fmt.Sprintf("the account made a bulk export (%s) at %s in the window, and the audit log does not list its rows: "+
+				"treat every customer it could export as affected; a window that ends before %s scopes the rest", touches[i].Action,
+				touches[i].At.UTC().Format(time.RFC3339), touches[i].At.UTC().Format(time.RFC3339)))
 		}
 		subjects, events := aggregate(touches)
 		ids := make([]string, len(subjects))
