@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -191,6 +192,50 @@ func TestRetentionRules(t *testing.T) {
 		_, reports, err := svc.Retention.Rules(ctx, dpo)
 		if err != nil || len(reports) != 5 || reports[0].DryRun {
 			t.Fatalf("run reports: %d %v", len(reports), err)
+		}
+	})
+}
+
+// A run goes on past the records it keeps: with a held customer among the
+// oldest, every one of the others past the period is erased, not just the
+// first batch's.
+func TestRetentionRunGoesPastKeptRecords(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		clk := &clock{now: time.Date(2025, 1, 6, 9, 0, 0, 0, time.UTC)}
+		env := testkit.NewEnv(t, db, service.Options{Now: clk.Now, IdleTimeout: 1000 * 24 * time.Hour})
+		svc, sys := env.Service, authz.System()
+		held, err := svc.Customers.CreateCustomer(ctx, sys, input("name", "Held First"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Requests.PlaceHold(ctx, sys, held.ID, "transactions", "AML", clk.Now().AddDate(5, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+		const others = 230 // more than one batch of 200
+		for i := range others {
+			clk.Advance(time.Second)
+			if _, err := svc.Customers.CreateCustomer(ctx, sys, input("name", fmt.Sprintf("Lapsed %d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clk.Advance(400 * 24 * time.Hour)
+		for _, in := range []privacy.RetentionRuleInput{{Target: "inactive_customers", AfterDays: 365}, {Target: "inactive_customers", AfterDays: 365, Enabled: true}} {
+			if _, err := svc.Retention.SetRule(ctx, sys, in); err != nil {
+				t.Fatal(err)
+			}
+			if !in.Enabled {
+				if _, err := svc.Retention.DryRun(ctx, sys, in.Target); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		run, err := svc.Retention.Apply(ctx, sys, "inactive_customers")
+		if err != nil || run.Removed != others || run.Kept != 1 {
+			t.Fatalf("run: removed %d, kept %d (%v)", run.Removed, run.Kept, err)
+		}
+		if _, err := svc.Customers.Customer(ctx, sys, held.ID); err != nil {
+			t.Fatalf("the held customer: %v", err)
 		}
 	})
 }
