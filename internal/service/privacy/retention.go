@@ -319,7 +319,7 @@ func (s *Retention) Apply(ctx context.Context, a authz.Actor, target string) (Re
 	for out.Removed+len(kept) < retentionMax {
 		n, exhausted := 0, false
 		err := core.Change(ctx, s.c, retentionStoreOf, func(tx retentionStore) error {
-			// The records kept come first (oldest); ask past them for a batch.
+			// Kept records stay candidates: ask past those seen so far for a batch.
 			limit := retentionBatch + len(kept)
 			hits, err := candidates(ctx, tx, target, out.Cutoff, now, limit)
 			if err != nil {
