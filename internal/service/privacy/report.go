@@ -67,6 +67,11 @@ var articles = map[string]map[string][]string{
 	"held_records":      {"gdpr": {"Art. 5(1)(e)", "Art. 17(3)(b)"}, "ccpa": {"§1798.105(d)"}, "pipl": {"Art. 47"}},
 }
 
+func vendorLine(v store.VendorRow) VendorLine {
+	return VendorLine{Name: v.Name, Role: v.Role, Purpose: v.Purpose, Data: v.DataCategories, Locations: v.Locations,
+		Transfer: v.Transfer, DPA: v.DPA, NextReview: v.NextReview, Status: v.Status}
+}
+
 // reportStore is what the report reads.
 type reportStore interface {
 	audit.Appender
@@ -164,8 +169,7 @@ func (s *Requests) ComplianceReport(ctx context.Context, a authz.Actor, law stri
 		}
 		noDPA := 0
 		for _, v := range vendors {
-			out.Vendors = append(out.Vendors, VendorLine{Name: v.Name, Role: v.Role, Purpose: v.Purpose, Data: v.DataCategories, Locations: v.Locations,
-				Transfer: v.Transfer, DPA: v.DPA, NextReview: v.NextReview, Status: v.Status})
+			out.Vendors = append(out.Vendors, vendorLine(v))
 			if v.Status == "active" && !v.DPA {
 				noDPA++
 			}

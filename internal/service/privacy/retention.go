@@ -170,6 +170,11 @@ func (s *Retention) rules(ctx context.Context, tx retentionStore) ([]RetentionRu
 	if err != nil {
 		return nil, err
 	}
+	return rulesOf(rows), nil
+}
+
+// rulesOf is a rule for every target, from the rules set (rows).
+func rulesOf(rows []store.RetentionRuleRow) []RetentionRule {
 	out := make([]RetentionRule, 0, len(RetentionTargets))
 	for _, t := range RetentionTargets {
 		r := RetentionRule{Target: t.Key, Action: t.Action, MinDays: t.MinDays}
@@ -180,7 +185,7 @@ func (s *Retention) rules(ctx context.Context, tx retentionStore) ([]RetentionRu
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out
 }
 
 func runOf(r store.RetentionRunRow) RetentionRun {

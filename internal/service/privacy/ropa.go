@@ -3,7 +3,6 @@ package privacy
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -130,8 +129,7 @@ func (s *Requests) ProcessingRecord(ctx context.Context, a authz.Actor) (Process
 			if v.Status == "ended" {
 				continue
 			}
-			line := VendorLine{Name: v.Name, Role: v.Role, Purpose: v.Purpose, Data: v.DataCategories, Locations: v.Locations, Transfer: v.Transfer,
-				DPA: v.DPA, NextReview: v.NextReview, Status: v.Status}
+			line := vendorLine(v)
 			out.Recipients = append(out.Recipients, line)
 			if v.Transfer != "" { // the register names the mechanism of a transfer abroad
 				out.Transfers = append(out.Transfers, line)
@@ -141,13 +139,7 @@ func (s *Requests) ProcessingRecord(ctx context.Context, a authz.Actor) (Process
 		if err != nil {
 			return err
 		}
-		for _, t := range RetentionTargets {
-			r := RetentionRule{Target: t.Key, Action: t.Action, MinDays: t.MinDays}
-			if i := slices.IndexFunc(rules, func(row store.RetentionRuleRow) bool { return row.Target == t.Key }); i >= 0 {
-				r.Set, r.AfterDays, r.Enabled, r.Note = true, rules[i].AfterDays, rules[i].Enabled, rules[i].Note
-			}
-			out.Retention = append(out.Retention, r)
-		}
+		out.Retention = rulesOf(rules)
 		return s.c.Record(ctx, tx, a, "privacy.ropa", "report", "ropa", nil, audit.Success,
 			fmt.Sprintf("%d purposes, %d recipients, %d transfers abroad", len(out.Purposes), len(out.Recipients), len(out.Transfers)))
 	})

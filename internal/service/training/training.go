@@ -380,7 +380,8 @@ func (s *Training) roles(ctx context.Context, roles []string) ([]string, error) 
 
 // Publish publishes a new version of a module (its first, for a new key)
 // and sets the roles it is assigned to: a user holding one of them who
-// passed an earlier version must pass this one. Administrators. Audited
+// passed an earlier version must pass this one. The privacy officer and
+// administrators. Audited
 // (training.publish).
 func (s *Training) Publish(ctx context.Context, a authz.Actor, in Input) (Module, error) {
 	if err := mayManage(a); err != nil {
@@ -422,7 +423,7 @@ func (s *Training) Publish(ctx context.Context, a authz.Actor, in Input) (Module
 }
 
 // Assign sets the roles a module is assigned to and whether they must pass
-// it before reaching customer data, without a new version. Administrators.
+// it before reaching customer data, without a new version. The privacy officer and administrators.
 // Audited (training.assign).
 func (s *Training) Assign(ctx context.Context, a authz.Actor, key string, roles []string, required bool) (Module, error) {
 	if err := mayManage(a); err != nil {
