@@ -30,10 +30,16 @@ const (
 	ObjectUser        Object = "user"
 	ObjectAudit       Object = "audit"
 	ObjectPrivacy     Object = "privacy" // the privacy centre: requests, retention, incidents, reports
+	// ObjectIntegration is the organisation's integrations: OAuth clients of
+	// partner systems, webhook subscriptions and their deliveries.
+	ObjectIntegration Object = "integration"
+	// ObjectDevice is every user's field devices (a user always manages
+	// their own; this object is reading and locking anyone's).
+	ObjectDevice Object = "device"
 )
 
 // Objects lists the object types in display order.
-var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectTransaction, ObjectVisit, ObjectUser, ObjectAudit, ObjectPrivacy}
+var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectTransaction, ObjectVisit, ObjectUser, ObjectAudit, ObjectPrivacy, ObjectIntegration, ObjectDevice}
 
 // Action is something done to a resource.
 type Action string

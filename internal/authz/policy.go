@@ -73,9 +73,11 @@ var policy = map[Role]map[Object]Grant{
 			Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionExport: ScopeAll},
 			Classes: allWrite,
 		},
-		ObjectUser:    {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll}},
-		ObjectAudit:   {Actions: map[Action]Scope{ActionRead: ScopeAll}},
-		ObjectPrivacy: {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionUpdate: ScopeAll}},
+		ObjectUser:        {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll}},
+		ObjectAudit:       {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectPrivacy:     {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionUpdate: ScopeAll}},
+		ObjectIntegration: {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll}},
+		ObjectDevice:      {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionUpdate: ScopeAll, ActionDelete: ScopeAll}},
 	},
 	RoleManager: {
 		ObjectCustomer: {
@@ -179,8 +181,10 @@ var policy = map[Role]map[Object]Grant{
 		},
 	},
 	RoleAuditor: {
-		ObjectAudit:   {Actions: map[Action]Scope{ActionRead: ScopeAll}},
-		ObjectPrivacy: {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectAudit:       {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectPrivacy:     {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectIntegration: {Actions: map[Action]Scope{ActionRead: ScopeAll}},
+		ObjectDevice:      {Actions: map[Action]Scope{ActionRead: ScopeAll}},
 	},
 	RolePrivacy: {
 		ObjectAudit:   {Actions: map[Action]Scope{ActionRead: ScopeAll}},
