@@ -121,6 +121,14 @@ type Actor struct {
 	VerifiedAt time.Time
 	SessionID  string
 	IP         string
+	// ClientID is the OAuth client acting, for a request made with an
+	// OAuth access token ("" for a person's own session): the client's own
+	// account for client credentials, or the user who approved it for the
+	// authorisation code flow. Its events name it.
+	ClientID string
+	// DeviceID is the registered field device a session is bound to
+	// ("" for none); its events name it.
+	DeviceID string
 }
 
 // StepUpWindow is how recent a session's last proof must be for a
