@@ -40,8 +40,12 @@ type Event struct {
 	// (a page of a list, an import), when ObjectID names none; each is
 	// indexed, so a subject's events are found as readily as by ObjectID.
 	Subjects []string `json:"subjects,omitempty"`
-	PrevHash []byte   `json:"prev_hash"`
-	Hash     []byte   `json:"hash"`
+	// ClientID is the OAuth client the request came through and DeviceID
+	// the field device its session is bound to; "" for neither.
+	ClientID string `json:"client_id,omitempty"`
+	DeviceID string `json:"device_id,omitempty"`
+	PrevHash []byte `json:"prev_hash"`
+	Hash     []byte `json:"hash"`
 }
 
 // Head is the last event's seq and hash; zero for an empty log.
@@ -107,6 +111,15 @@ func (e *Event) hash() []byte {
 	if len(e.Subjects) > 0 { // events without subjects hash as they always have
 		put([]byte("subjects"))
 		put([]byte(strings.Join(e.Subjects, ",")))
+	}
+	// Likewise a client or a device: each is hashed, tagged, only when set.
+	if e.ClientID != "" {
+		put([]byte("client"))
+		put([]byte(e.ClientID))
+	}
+	if e.DeviceID != "" {
+		put([]byte("device"))
+		put([]byte(e.DeviceID))
 	}
 	return h.Sum(nil)
 }

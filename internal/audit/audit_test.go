@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -38,6 +39,9 @@ func newLog(t *testing.T, n int) *memLog {
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	for i := range n {
 		e := Event{ActorID: "usr_1", Action: "customer.read", ObjectType: "customer", ObjectID: "cus_" + string(rune('a'+i)), Fields: []string{"name", "email"}, Outcome: Success}
+		if i == 2 { // a read by a partner's client through a rep's device
+			e.ClientID, e.DeviceID = "cli_pay", "dev_1"
+		}
 		if err := Append(context.Background(), m, now.Add(time.Duration(i)*time.Second), e); err != nil {
 			t.Fatal(err)
 		}
@@ -56,6 +60,10 @@ func TestVerify(t *testing.T) {
 		{"altered field", func(m *memLog) { m.events[2].ObjectID = "cus_zzz" }, 3, "altered"},
 		{"altered field list", func(m *memLog) { m.events[1].Fields = []string{"name"} }, 2, "altered"},
 		{"altered time", func(m *memLog) { m.events[3].At = m.events[3].At.Add(time.Second) }, 4, "altered"},
+		{"client removed", func(m *memLog) { m.events[2].ClientID = "" }, 3, "altered"},
+		{"client added", func(m *memLog) { m.events[1].ClientID = "cli_pay" }, 2, "altered"},
+		{"device moved", func(m *memLog) { m.events[2].DeviceID, m.events[3].DeviceID = "", "dev_1" }, 3, "altered"},
+		{"client and device swapped", func(m *memLog) { m.events[2].ClientID, m.events[2].DeviceID = "dev_1", "cli_pay" }, 3, "altered"},
 		{"deleted middle", func(m *memLog) { m.events = slices.Delete(m.events, 2, 3) }, 3, "missing"},
 		{"deleted last", func(m *memLog) { m.events = m.events[:len(m.events)-1] }, 5, "missing"},
 		{"deleted first", func(m *memLog) { m.events = m.events[1:] }, 1, "missing"},
@@ -100,6 +108,21 @@ func TestVerify(t *testing.T) {
 				t.Fatalf("problem = %v; want event %d, %q", p, tt.wantSeq, tt.reason)
 			}
 		})
+	}
+}
+
+// An event that names no client or device hashes exactly as events did
+// before those fields existed, so older logs still verify: the hash below
+// was computed by the code before them.
+func TestHashWithoutClientOrDeviceUnchanged(t *testing.T) {
+	e := Event{Seq: 7, At: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), ActorID: "usr_1", SessionID: "ses_1", IP: "192.0.2.7", Action: "customer.read",
+		ObjectType: "customer", ObjectID: "cus_a", Fields: []string{"name"}, Outcome: Success, PrevHash: []byte("prev")}
+	if got := fmt.Sprintf("%x", e.hash()); got != "da9abb2db1a134ceba460795c32a76604a2a3adaa65c6d1949079e8921aca426" {
+		t.Fatalf("hash of an event without client or device = %s; it changed", got)
+	}
+	e.ClientID = "cli_pay"
+	if fmt.Sprintf("%x", e.hash()) == "da9abb2db1a134ceba460795c32a76604a2a3adaa65c6d1949079e8921aca426" {
+		t.Fatal("the client is not hashed")
 	}
 }
 

@@ -64,6 +64,8 @@ func Syslog(host string) Format {
 		if len(e.Subjects) > 0 {
 			param("subjects", strconv.Itoa(len(e.Subjects)))
 		}
+		param("client", e.ClientID)
+		param("device", e.DeviceID)
 		param("outcome", e.Outcome)
 		param("hash", fmt.Sprintf("%x", e.Hash))
 		b.WriteString("] ")

@@ -19,12 +19,12 @@ const (
 	auditHeadQuery       = "SELECT seq, hash FROM audit_head WHERE id = 1"
 	updateAuditHeadQuery = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
 	auditBatch           = 50
-	auditCols            = 14
+	auditCols            = 16
 )
 
 func insertAuditQuery(rows int) string {
 	row := "(" + placeholders(auditCols) + ")"
-	return "INSERT INTO audit_events (seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, subjects, prev_hash, hash) VALUES " +
+	return "INSERT INTO audit_events (seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, subjects, client_id, device_id, prev_hash, hash) VALUES " +
 		strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
 }
 
@@ -52,7 +52,7 @@ func (tx *auditRows) InsertAuditEvents(ctx context.Context, events []audit.Event
 				prev = []byte{}
 			}
 			args = append(args, e.Seq, e.At.UnixMicro(), e.ActorID, e.SessionID, e.IP, e.Action, e.ObjectType, e.ObjectID,
-				strings.Join(e.Fields, ","), e.Outcome, e.Reason, strings.Join(e.Subjects, ","), prev, e.Hash)
+				strings.Join(e.Fields, ","), e.Outcome, e.Reason, strings.Join(e.Subjects, ","), e.ClientID, e.DeviceID, prev, e.Hash)
 		}
 		if _, err := tx.exec(ctx, insertAuditQuery(len(batch)), args...); err != nil {
 			return classify("store.InsertAuditEvents", err)
@@ -99,7 +99,7 @@ type AuditFilter struct {
 	Limit      int
 }
 
-const auditColumns = "seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, subjects, prev_hash, hash"
+const auditColumns = "seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, subjects, client_id, device_id, prev_hash, hash"
 
 func scanAudit(row interface{ Scan(...any) error }) (audit.Event, error) {
 	var d auditDest
@@ -116,7 +116,7 @@ type auditDest struct {
 
 func (d *auditDest) targets() []any {
 	e := &d.e
-	return []any{&e.Seq, &d.at, &e.ActorID, &e.SessionID, &e.IP, &e.Action, &e.ObjectType, &e.ObjectID, &d.fields, &e.Outcome, &e.Reason, &d.subjects, &e.PrevHash, &e.Hash}
+	return []any{&e.Seq, &d.at, &e.ActorID, &e.SessionID, &e.IP, &e.Action, &e.ObjectType, &e.ObjectID, &d.fields, &e.Outcome, &e.Reason, &d.subjects, &e.ClientID, &e.DeviceID, &e.PrevHash, &e.Hash}
 }
 
 func (d *auditDest) event() audit.Event {

@@ -17,6 +17,8 @@ var catalog = map[string]map[string]string{
 	langEN: {
 		"app":                                 "Strongroom",
 		"tagline":                             "A CRM that keeps customer data safe.",
+		"via_client":                          "through OAuth client",
+		"via_device":                          "from device",
 		"login":                               "Log in",
 		"logout":                              "Log out",
 		"email":                               "Email",
@@ -1020,6 +1022,8 @@ var catalog = map[string]map[string]string{
 	langZH: {
 		"app":                                 "Strongroom 保险库",
 		"tagline":                             "守护客户数据安全的 CRM。",
+		"via_client":                          "经由 OAuth 客户端",
+		"via_device":                          "来自设备",
 		"login":                               "登录",
 		"logout":                              "退出",
 		"email":                               "电子邮箱",

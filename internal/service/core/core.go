@@ -218,6 +218,8 @@ func Event(a authz.Actor, action, objType, objID string, fields []string, outcom
 		Fields:     fields,
 		Outcome:    outcome,
 		Reason:     reason,
+		ClientID:   a.ClientID,
+		DeviceID:   a.DeviceID,
 	}
 }
 
