@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/netguard"
 	"strongroom.dev/strongroom/internal/webhook"
 )
 
@@ -88,6 +89,11 @@ type Config struct {
 	// AlertWebhook gets the detectors' alerts as signed POSTs (https);
 	// the secret comes only from STRONGROOM_ALERT_WEBHOOK_SECRET.
 	AlertWebhook, AlertWebhookSecret string
+	// WebhookAllow are address ranges (CIDR, comma-separated) that webhook
+	// destinations may resolve to although they are loopback, private,
+	// link-local or otherwise special-purpose; WebhookCA a PEM file of
+	// certificates partners' endpoints may chain to besides the system's.
+	WebhookAllow, WebhookCA string
 	// BackupTargets are where backups go, each with its schedule and
 	// retention (internal/backup.ParseSpec); none: backups in DataDir.
 	BackupTargets      []string
@@ -144,6 +150,7 @@ func Defaults(getenv func(string) string) Config {
 	c.RequestDays = getenv("STRONGROOM_REQUEST_DAYS")
 	c.SecurityContacts = getenv("STRONGROOM_SECURITY_CONTACTS")
 	c.AlertWebhook, c.AlertWebhookSecret = getenv("STRONGROOM_ALERT_WEBHOOK"), getenv("STRONGROOM_ALERT_WEBHOOK_SECRET")
+	c.WebhookAllow, c.WebhookCA = getenv("STRONGROOM_WEBHOOK_ALLOW"), getenv("STRONGROOM_WEBHOOK_CA")
 	if v := getenv("STRONGROOM_BACKUP_TARGET"); v != "" {
 		c.BackupTargets = strings.Split(v, " ") // specs hold commas; spaces separate them here
 	}
@@ -267,6 +274,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SessionsPerRole, "sessions-per-role", c.SessionsPerRole, "sessions a role's holders may have at once, e.g. admin=2,field_rep=3 (1 to 10; a user with several roles gets the smallest; others keep 10) (env STRONGROOM_SESSIONS_PER_ROLE)")
 	fs.StringVar(&c.SecurityContacts, "security-contacts", c.SecurityContacts, "email addresses, separated by commas, that get the detectors' alerts (needs --smtp-host) (env STRONGROOM_SECURITY_CONTACTS)")
 	fs.StringVar(&c.AlertWebhook, "alert-webhook", c.AlertWebhook, "an https:// URL that gets the detectors' alerts as signed JSON POSTs (Strongroom-Signature: t=…,v1=HMAC-SHA256); the secret, at least 32 bytes, only from STRONGROOM_ALERT_WEBHOOK_SECRET (env STRONGROOM_ALERT_WEBHOOK)")
+	fs.StringVar(&c.WebhookAllow, "webhook-allow", c.WebhookAllow, "address ranges (CIDR, separated by commas, e.g. 10.20.0.0/16) that webhook destinations may resolve to although they are loopback, private, link-local, CGNAT or otherwise special-purpose; default none: such destinations are refused (env STRONGROOM_WEBHOOK_ALLOW)")
+	fs.StringVar(&c.WebhookCA, "webhook-ca", c.WebhookCA, "a PEM file of certificates partners' webhook endpoints may chain to, besides the system's (env STRONGROOM_WEBHOOK_CA)")
 	fs.StringVar(&c.SIEM, "siem", c.SIEM, "stream the audit log to a SIEM: a file path (appended) or tls://host:port (RFC 5425), resuming from a saved cursor (env STRONGROOM_SIEM)")
 	fs.StringVar(&c.SIEMFormat, "siem-format", c.SIEMFormat, "the stream's format: syslog (RFC 5424) or jsonl (env STRONGROOM_SIEM_FORMAT)")
 	fs.StringVar(&c.SIEMCA, "siem-ca", c.SIEMCA, "PEM certificates the SIEM endpoint's certificate must chain to; default the system's (env STRONGROOM_SIEM_CA)")
@@ -301,6 +310,9 @@ func (c Config) Validate() error {
 		if _, err := webhook.New(c.AlertWebhook, []byte(c.AlertWebhookSecret)); err != nil {
 			return fmt.Errorf("--alert-webhook: %v (the secret comes from STRONGROOM_ALERT_WEBHOOK_SECRET)", err)
 		}
+	}
+	if _, err := c.WebhookRanges(); err != nil {
+		return err
 	}
 	if c.SecurityContacts != "" && c.SMTP.Host == "" {
 		return errors.New("--security-contacts needs a mail relay (--smtp-host)")
@@ -512,4 +524,13 @@ func (c Config) AuditArchiveDir() string {
 		return c.AuditArchive
 	}
 	return filepath.Join(c.DataDir, "audit-archive")
+}
+
+// WebhookRanges are the ranges of --webhook-allow.
+func (c Config) WebhookRanges() ([]netip.Prefix, error) {
+	p, err := netguard.ParseAllow(strings.Split(c.WebhookAllow, ","))
+	if err != nil {
+		return nil, fmt.Errorf("--webhook-allow: %v", err)
+	}
+	return p, nil
 }
