@@ -178,8 +178,13 @@ func webhookRunner(c config.Config, a *app, log *slog.Logger) (*hookrun.Runner, 
 	if err != nil {
 		return nil, usageError(err.Error())
 	}
+	waits, err := c.WebhookWaits()
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
 	guard := netguard.Guard{Allow: ranges}
 	a.svc.Hooks.SetGuard(guard)
+	a.svc.Hooks.Waits = waits
 	var roots *x509.CertPool
 	if c.WebhookCA != "" {
 		pem, err := os.ReadFile(c.WebhookCA)
