@@ -41,6 +41,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/service/training"
+	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/vendors"
 )
 
@@ -81,6 +82,7 @@ type Handler struct {
 	minimisation *minimisationPages
 	incidents    *incidentsPages
 	vendors      *vendorsPages
+	webhooks     *webhooksPages
 	training     *trainingPages
 	home         *homePages
 }
@@ -159,6 +161,10 @@ type (
 		*Handler
 		vendorsSvc *vendors.Vendors
 	}
+	webhooksPages struct {
+		*Handler
+		hooksSvc *hooks.Hooks
+	}
 	trainingPages struct {
 		*Handler
 		trainingSvc *training.Training
@@ -192,6 +198,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.minimisation = &minimisationPages{h, svc.Minimisation}
 	h.incidents = &incidentsPages{h, svc.Incidents}
 	h.vendors = &vendorsPages{h, svc.Vendors}
+	h.webhooks = &webhooksPages{h, svc.Hooks}
 	h.training = &trainingPages{h, svc.Training}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
@@ -364,6 +371,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /vendors/{id}/reviews", h.authed(h.vendors.recordReview))
 	mux.Handle("POST /vendors/{id}/findings", h.authed(h.vendors.raiseFinding))
 	mux.Handle("POST /vendors/{id}/findings/{finding}/fix", h.authed(h.vendors.fixFinding))
+	// Webhooks (issue 15): subscriptions, the secret shown once, pause, delivery log, delete.
+	mux.Handle("GET /admin/webhooks", h.authed(h.webhooks.showWebhooks))
+	mux.Handle("POST /admin/webhooks", h.authed(h.webhooks.createWebhook))
+	mux.Handle("GET /admin/webhooks/{id}", h.authed(h.webhooks.showWebhook))
+	mux.Handle("POST /admin/webhooks/{id}/paused", h.authed(h.webhooks.pauseWebhook))
+	mux.Handle("POST /admin/webhooks/{id}/test", h.authed(h.webhooks.testWebhook))
+	mux.Handle("POST /admin/webhooks/{id}/delete", h.authed(h.webhooks.deleteWebhook))
 	mux.Handle("GET /training", h.beforeTraining(h.training.showTraining))
 	mux.Handle("GET /training/coverage", h.authed(h.training.showCoverage))
 	mux.Handle("GET /training/publish", h.authed(h.training.showPublish))

@@ -499,3 +499,19 @@ func (s *Hooks) SendTest(ctx context.Context, a authz.Actor, id string) (Deliver
 	})
 	return out, err
 }
+
+// CanManage reports whether a may create, change and delete webhooks
+// (what the web page offers). It reads nothing and is not audited.
+func (s *Hooks) CanManage(a authz.Actor) bool {
+	return may(a, authz.ActionCreate) == nil
+}
+
+// RoleChoices are the built-in roles a subscription may read as (a
+// defined role may be typed by name).
+func RoleChoices() []string {
+	out := make([]string, 0, len(authz.Roles))
+	for _, r := range authz.Roles {
+		out = append(out, string(r))
+	}
+	return out
+}
