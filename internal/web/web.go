@@ -37,11 +37,11 @@ import (
 	"strongroom.dev/strongroom/internal/service/breach"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/service/training"
-	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/vendors"
 )
 
