@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -159,6 +160,43 @@ func TestWebhooksEndToEnd(t *testing.T) {
 		}
 		if r := s.Do(t, "DELETE", "/api/v1/webhooks/"+id, admin, nil); r.Status != http.StatusNoContent {
 			t.Fatalf("delete: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// The webhook command on the host, on both engines: a loopback
+// destination is refused in one line with a non-zero exit unless its
+// range is allowed; add prints the secret once; list, pause, resume and
+// delete work by id.
+func TestWebhookCommand(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		add := append([]string{"webhook", "add", "--name", "Partner", "--url", "https://127.0.0.1:9443/in", "--role", "finance", "--events", "customer.created,deal.stage_changed"}, storage...)
+		code, out, errOut := run(t, "", add...)
+		if code == 0 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(errOut, "--webhook-allow") {
+			t.Fatalf("loopback without an allowed range: exit %d\n%s%s", code, out, errOut)
+		}
+		code, out, errOut = run(t, "", append(add, "--webhook-allow", "127.0.0.0/8")...)
+		secret := regexp.MustCompile(`whsec_\S+`).FindString(out)
+		id := regexp.MustCompile(`whk_[0-9a-f]+`).FindString(out)
+		if code != 0 || secret == "" || id == "" {
+			t.Fatalf("add: exit %d\n%s%s", code, out, errOut)
+		}
+		if code, out, _ = run(t, "", append([]string{"webhook", "pause", "--id", id}, storage...)...); code != 0 {
+			t.Fatalf("pause: %d %s", code, out)
+		}
+		code, out, _ = run(t, "", append([]string{"webhook", "list"}, storage...)...)
+		if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "paused") || strings.Contains(out, secret) {
+			t.Fatalf("list: %d\n%s", code, out)
+		}
+		if code, out, _ = run(t, "", append([]string{"webhook", "resume", "--id", id}, storage...)...); code != 0 {
+			t.Fatalf("resume: %d %s", code, out)
+		}
+		if code, out, _ = run(t, "", append([]string{"webhook", "delete", "--id", id}, storage...)...); code != 0 {
+			t.Fatalf("delete: %d %s", code, out)
+		}
+		if code, _, errOut = run(t, "", append([]string{"webhook", "delete", "--id", id}, storage...)...); code == 0 || !strings.Contains(errOut, "not found") {
+			t.Fatalf("deleting again: %d %s", code, errOut)
 		}
 	})
 }

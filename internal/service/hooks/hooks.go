@@ -378,13 +378,36 @@ func (s *Hooks) Update(ctx context.Context, a authz.Actor, id string, in Input) 
 }
 
 // SetPaused pauses (no deliveries; new events are not queued) or resumes
-// a subscription. Administrators. Audited (webhook.update).
+// a subscription, whatever its destination. Administrators. Audited
+// (webhook.update, naming paused).
 func (s *Hooks) SetPaused(ctx context.Context, a authz.Actor, id string, paused bool) (Webhook, error) {
-	w, err := s.Webhook(ctx, a, id)
-	if err != nil {
+	if err := may(a, authz.ActionUpdate); err != nil {
 		return Webhook{}, err
 	}
-	return s.Update(ctx, a, id, Input{Name: w.Name, URL: w.URL, Role: w.Role, Events: w.Events, Paused: &paused})
+	if !crm.ValidID(id) {
+		return Webhook{}, errNotFound
+	}
+	var out Webhook
+	err := core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
+		w, err := tx.WebhookByID(ctx, id)
+		if errs.Is(err, errs.NotExist) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		w.Paused, w.UpdatedAt = paused, s.c.Now()
+		if err := tx.UpdateWebhook(ctx, w); err != nil {
+			return err
+		}
+		out = webhookOf(w)
+		reason := "resumed"
+		if paused {
+			reason = "paused"
+		}
+		return s.c.Record(ctx, tx, a, "webhook.update", "webhook", id, []string{"paused"}, audit.Success, reason)
+	})
+	return out, err
 }
 
 // Delete removes a subscription and its delivery log. Administrators.
