@@ -22,8 +22,8 @@ import (
 // loopback (the range the administrator allows with --webhook-allow, its
 // certificate given with --webhook-ca) subscribes as the marketing role;
 // destinations in other special-purpose ranges are refused with
-// problem+json (loopback
-// itself passes only because its range is allowed); a customer made through the API reaches the partner as
+// problem+json (loopback itself passes only because its range is
+// allowed); a customer made through the API reaches the partner as
 // customer.created, signed with the secret shown once, first answered 500
 // and retried with the same webhook-id; the payload lacks the fields
 // marketing may not read and masks the email; the delivery log shows two
