@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/hookrun"
 	"strongroom.dev/strongroom/internal/netguard"
 	"strongroom.dev/strongroom/internal/service/hooks"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 	"strongroom.dev/strongroom/internal/webhook"
@@ -283,4 +285,104 @@ func ph(db testkit.DB, n int) string {
 		return "$" + strconv.Itoa(n)
 	}
 	return "?"
+}
+
+// TestWebhookEvents on both engines: a deal's stage change, a visit's
+// check-in and a customer's update reach a subscription reading as
+// admin, each as its own event type (a visit without the rep's place); a
+// subscription reading as sales, whose scope is their own records, gets
+// nothing of records it may not read: its messages are skipped, and the
+// refusal is in the audit log; a change that is not a stage change sends
+// nothing.
+func TestWebhookEvents(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		rcv := newReceiver(t)
+		allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
+		guard := netguard.Guard{Allow: allow}
+		svc.Hooks.SetGuard(guard)
+		roots := rcv.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		run := &hookrun.Runner{Svc: svc, Client: webhook.GuardedClient(guard, 5*time.Second, roots)}
+		all, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "Ops", URL: rcv.srv.URL, Role: "admin",
+			Events: []string{hooks.CustomerUpdated, hooks.DealStageChanged, hooks.VisitCheckedIn}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		own, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "Sales tool", URL: rcv.srv.URL + "/sales", Role: "sales", Events: []string{hooks.DealStageChanged}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := login(t, svc, "rep@example.com", "field_rep", "east")
+		storeIn := companyInput(true, "name", "Jade Store", "address", "9 Huaihai Road")
+		storeIn.OwnerID = &rep.UserID
+		shop, err := svc.Companies.CreateCompany(ctx, f.admin, storeIn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := svc.Visits.PlanVisit(ctx, rep, shop.ID, "", "2026-11-25")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Wu Fang"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		title, amount, cny := "Celadon vase", int64(120000), "CNY"
+		d, err := svc.Deals.CreateDeal(ctx, f.admin, c.ID, crm.DealInput{Title: &title, Amount: &amount, Currency: &cny})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run.Step(ctx)
+		if got := rcv.take(); len(got) != 0 {
+			t.Fatalf("creating a visit, a customer and a deal sent %d messages", len(got))
+		}
+		other := "Ming vase"
+		if _, err := svc.Deals.UpdateDeal(ctx, f.admin, d.ID, crm.DealInput{Title: &other}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Deals.UpdateDeal(ctx, f.admin, d.ID, crm.DealInput{Stage: ptr("negotiation")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, records.VisitUpdate{CheckIn: true, Location: &crm.Location{Lat: 31.2304, Lon: 121.4737, Accuracy: 12}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("email", "wu@example.com")); err != nil {
+			t.Fatal(err)
+		}
+		run.Step(ctx)
+		byType := map[string]string{}
+		for _, m := range rcv.take() {
+			var msg struct{ Type string }
+			json.Unmarshal(m.body, &msg)
+			if _, dup := byType[msg.Type]; dup {
+				t.Errorf("%s twice", msg.Type)
+			}
+			byType[msg.Type] = string(m.body)
+		}
+		if len(byType) != 3 {
+			t.Fatalf("messages: %v", byType)
+		}
+		if b := byType[hooks.DealStageChanged]; !strings.Contains(b, `"stage":"negotiation"`) || !strings.Contains(b, "Ming vase") {
+			t.Errorf("deal message: %s", b)
+		}
+		if b := byType[hooks.VisitCheckedIn]; !strings.Contains(b, v.ID) || !strings.Contains(b, "checkin_at") || strings.Contains(b, "31.23") || strings.Contains(b, "121.47") {
+			t.Errorf("visit message: %s", b)
+		}
+		if b := byType[hooks.CustomerUpdated]; !strings.Contains(b, "wu@example.com") {
+			t.Errorf("customer message: %s", b)
+		}
+		log, err := svc.Hooks.Deliveries(ctx, f.admin, own.ID)
+		if err != nil || len(log) != 1 || log[0].Status != "skipped" || log[0].EventType != hooks.DealStageChanged {
+			t.Fatalf("the sales subscription's log: %+v %v", log, err)
+		}
+		var denied int
+		if err := f.DB.Raw(t).QueryRow("SELECT COUNT(*) FROM audit_events WHERE action = 'deal.read' AND outcome = 'denied' AND client_id = "+ph(db, 1), "webhook:"+own.ID).Scan(&denied); err != nil || denied != 1 {
+			t.Fatalf("the refused payload read is audited: %d %v", denied, err)
+		}
+		if log, _ := svc.Hooks.Deliveries(ctx, f.admin, all.ID); len(log) != 3 {
+			t.Fatalf("the admin subscription's log: %+v", log)
+		}
+	})
 }
