@@ -75,8 +75,22 @@ func (s *Hooks) Enqueue(ctx context.Context, a authz.Actor) (int, bool, error) {
 		return 0, false, err
 	}
 	const batch = 500
+	// A look first, so that an idle server opens no write transaction.
+	waiting := false
+	err := core.Look(ctx, s.c, hookStoreOf, func(tx hookStore) error {
+		from, err := tx.SIEMCursor(ctx, cursor)
+		if err != nil {
+			return err
+		}
+		events, err := tx.ListAudit(ctx, store.AuditFilter{AfterSeq: from, Limit: 1})
+		waiting = len(events) > 0
+		return err
+	})
+	if err != nil || !waiting {
+		return 0, false, err
+	}
 	queued, more := 0, false
-	err := core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
+	err = core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
 		from, err := tx.SIEMCursor(ctx, cursor)
 		if err != nil {
 			return err
