@@ -163,6 +163,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{"public URL not https", "", []string{"serve", "--public-url", "http://crm.example.com"}, 2, "--public-url must be an https"},
 		{"trusted proxy not an address", "", []string{"serve", "--trusted-proxy", "10.0.0.1,proxy.example.com"}, 2, "--trusted-proxy must list addresses"},
 		{"account rate negative", "", []string{"serve", "--rate-per-account", "-1"}, 2, "--rate-per-account must be between"},
+		{"a webhook range that is not one", "", []string{"serve", "--webhook-allow", "10.0.0.0/33"}, 2, "--webhook-allow"},
+		{"a webhook retry too soon", "", []string{"serve", "--webhook-retry", "1m,0s"}, 2, "--webhook-retry"},
+		{"a webhook command without a subcommand", "", []string{"webhook"}, 2, "webhook needs a subcommand"},
+		{"pausing a webhook without its id", "", []string{"webhook", "pause"}, 2, "needs --id"},
 		{"relay without a sender", "", []string{"user", "invite", "--email", "c@example.com", "--role", "sales", "--smtp-host", "mail.example.com", "--smtp-from", "nobody"}, 2, "not an email address"},
 	}
 	for _, tt := range tests {
@@ -245,7 +249,7 @@ func TestCommandLineErrors(t *testing.T) {
 	})
 	t.Run("help", func(t *testing.T) {
 		code, out, _ := run(t, "", "--help")
-		for _, cmd := range []string{"serve", "user add", "user invite", "user list", "user set-role", "user reset-password", "user reset-mfa", "mfa require", "audit verify", "migrate"} {
+		for _, cmd := range []string{"serve", "user add", "user invite", "user list", "user set-role", "user reset-password", "user reset-mfa", "mfa require", "audit verify", "migrate", "webhook add"} {
 			if code != 0 || !strings.Contains(out, cmd) {
 				t.Errorf("--help lacks %q", cmd)
 			}

@@ -113,8 +113,8 @@ Usage:
       retiring are audited with the definition before and after.
   strongroom team nest --team T --parent P [--data DIR] [--db URL]
       Place a team below another: team scope reaches a team and every team below it.
-  strongroom webhook list | add --name N --url https://… --role R --events E1,E2 [--webhook-allow CIDRS]
-  strongroom webhook pause | resume | delete --id ID   [--data DIR] [--db URL]
+  strongroom webhook add --name N --url https://… --role R --events E1,E2 [--webhook-allow CIDRS]
+  strongroom webhook list | pause --id ID | resume --id ID | delete --id ID   [--data DIR] [--db URL]
       Webhook subscriptions (as /admin/webhooks and /api/v1/webhooks): partners'
       https addresses that get events signed the Standard Webhooks way, carrying
       what --role may read. add prints the signing secret once. Audited.
