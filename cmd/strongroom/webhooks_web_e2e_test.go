@@ -15,7 +15,7 @@ var webhookLink = regexp.MustCompile(`href="/admin/webhooks/(whk_[0-9a-f]+)"`)
 // administrator is refused a loopback destination with a readable
 // message (the form keeps what was typed), creates one in the allowed
 // range and sees its secret once (never again on the list), pauses it,
-// sends a test message, and deletes it only after ticking the box; an
+// sends a test message, replaces the secret (the new one shown once), and deletes it only after ticking the box; an
 // auditor sees the list without the forms; sales may not open it.
 func TestWebWebhooks(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
@@ -59,6 +59,10 @@ func TestWebWebhooks(t *testing.T) {
 		}
 		if one = admin.get("/admin/webhooks/" + m[1]); !strings.Contains(one.body, "webhook.test") {
 			t.Fatalf("the delivery log lacks the test message:\n%s", one.body)
+		}
+		rotated := admin.post("/admin/webhooks/"+m[1]+"/rotate", url.Values{"csrf": {one.csrf(t)}})
+		if again := regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`).FindString(rotated.body); rotated.status != 200 || again == "" || again == secret {
+			t.Fatalf("rotate: %d\n%s", rotated.status, rotated.body)
 		}
 
 		auditor := newBrowser(t, s, "zh-CN")

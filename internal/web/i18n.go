@@ -1021,7 +1021,8 @@ var catalog = map[string]map[string]string{
 		// Webhooks (issue 15): /admin/webhooks and a subscription's delivery log.
 		"webhooks":                   "Webhooks",
 		"webhooks_hint":              "Partner systems that receive events (a customer created or updated, a deal's stage changed, a visit checked in, an alert raised) at their HTTPS address, signed the Standard Webhooks way. Each subscription reads as a role: its messages carry only what that role may read. Loopback, private and other special-purpose addresses are refused unless the server allows their range.",
-		"webhook_secret_once":        "The signing secret, shown this once: give it to the partner now. Strongroom keeps it sealed and cannot show it again (replace it through the API if it is lost).",
+		"webhook_secret_once":        "The signing secret, shown this once: give it to the partner now. Strongroom keeps it sealed and cannot show it again (replace it if it is lost).",
+		"webhook_rotate":             "Replace the secret",
 		"webhook_name":               "Name",
 		"webhook_url":                "Address (https)",
 		"webhook_role":               "Reads as role",
@@ -2061,7 +2062,8 @@ var catalog = map[string]map[string]string{
 		// Webhooks (issue 15): /admin/webhooks and a subscription's delivery log.
 		"webhooks":                   "Webhook 推送",
 		"webhooks_hint":              "合作方系统在其 HTTPS 地址接收事件（客户创建或更新、商机阶段变更、拜访签到、告警产生），按 Standard Webhooks 方式签名。每个订阅以一个角色读取：消息只包含该角色可读的内容。回环、私有及其他特殊用途地址会被拒绝，除非服务器允许其网段。",
-		"webhook_secret_once":        "签名密钥仅显示这一次：请立即交给合作方。Strongroom 将其加密保存，无法再次显示（若丢失，可通过 API 更换）。",
+		"webhook_secret_once":        "签名密钥仅显示这一次：请立即交给合作方。Strongroom 将其加密保存，无法再次显示（若丢失，可更换）。",
+		"webhook_rotate":             "更换密钥",
 		"webhook_name":               "名称",
 		"webhook_url":                "地址（https）",
 		"webhook_role":               "读取角色",

@@ -377,6 +377,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /admin/webhooks/{id}", h.authed(h.webhooks.showWebhook))
 	mux.Handle("POST /admin/webhooks/{id}/paused", h.authed(h.webhooks.pauseWebhook))
 	mux.Handle("POST /admin/webhooks/{id}/test", h.authed(h.webhooks.testWebhook))
+	mux.Handle("POST /admin/webhooks/{id}/rotate", h.authed(h.webhooks.rotateWebhookSecret))
 	mux.Handle("POST /admin/webhooks/{id}/delete", h.authed(h.webhooks.deleteWebhook))
 	mux.Handle("GET /training", h.beforeTraining(h.training.showTraining))
 	mux.Handle("GET /training/coverage", h.authed(h.training.showCoverage))

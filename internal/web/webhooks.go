@@ -89,6 +89,15 @@ func (h *webhooksPages) deleteWebhook(q *request) error {
 	return nil
 }
 
+// rotateWebhookSecret replaces the secret and shows the new one once.
+func (h *webhooksPages) rotateWebhookSecret(q *request) error {
+	out, err := h.hooksSvc.RotateSecret(q.r.Context(), q.actor, q.r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return h.renderList(q, http.StatusOK, webhooksView{Form: hooks.Input{Role: "marketing"}, Created: &out}, nil)
+}
+
 // testWebhook queues a test message.
 func (h *webhooksPages) testWebhook(q *request) error {
 	id := q.r.PathValue("id")
