@@ -2,10 +2,10 @@
 // server at a time (a PostgreSQL advisory lock), it queues a message for
 // each new audit event a subscription asks for (service/hooks.Enqueue,
 // from a saved cursor), then sends the messages that are due. Each
-// payload is read through the service as the subscription's reader (a
-// system actor holding only its role), so it carries only what that role
-// may read, and the read is audited; it is built afresh at each attempt and
-// never stored. Messages are signed the Standard Webhooks way
+// payload is read through the service as the subscription's reader (an
+// actor holding only its role, no user and not the system), so it carries
+// only what that role may read, and the read is audited; it is built
+// afresh at each attempt and never stored. Messages are signed the Standard Webhooks way
 // (internal/webhook) and sent with a client that dials only addresses the
 // guard allows and follows no redirect; a failure is retried after
 // hooks.Waits and then marked failed.
@@ -100,11 +100,21 @@ func (r *Runner) Run(ctx context.Context, every time.Duration) {
 func (r *Runner) deliver(ctx context.Context, j hooks.Job) error {
 	sys := authz.System()
 	data, err := r.payload(ctx, j)
-	if errs.Is(err, errs.NotExist) || errs.Is(err, errs.Permission) {
+	switch {
+	case errs.Is(err, errs.NotExist) || errs.Is(err, errs.Permission):
 		_, err = r.Svc.Hooks.Finish(ctx, sys, j.ID, hooks.Result{Skipped: true, Err: "the subscription's role may not read this record, or it is gone"})
 		return err
-	}
-	if err != nil {
+	case errs.Is(err, errs.Conflict) || errs.Is(err, errs.Invalid):
+		// e.g. a customer whose processing is restricted: nothing leaves.
+		_, err = r.Svc.Hooks.Finish(ctx, sys, j.ID, hooks.Result{Skipped: true, Err: "the record may not be sent now (e.g. its processing is restricted)"})
+		return err
+	case err != nil:
+		// An attempt that could not be made: retried after the next wait,
+		// so one message cannot hold up the others.
+		if r.Log != nil {
+			r.Log.Error("webhook payload not read", slog.String("error", err.Error()))
+		}
+		_, err = r.Svc.Hooks.Finish(ctx, sys, j.ID, hooks.Result{Err: "the record could not be read; retried"})
 		return err
 	}
 	now := time.Now()

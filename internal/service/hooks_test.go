@@ -293,7 +293,8 @@ func ph(db testkit.DB, n int) string {
 // subscription reading as sales, whose scope is their own records, gets
 // nothing of records it may not read: its messages are skipped, and the
 // refusal is in the audit log; a change that is not a stage change sends
-// nothing.
+// nothing; a customer restricted before its message goes is skipped
+// without holding up the next.
 func TestWebhookEvents(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		f := newFixture(t, db)
@@ -383,6 +384,43 @@ func TestWebhookEvents(t *testing.T) {
 		}
 		if log, _ := svc.Hooks.Deliveries(ctx, f.admin, all.ID); len(log) != 3 {
 			t.Fatalf("the admin subscription's log: %+v", log)
+		}
+
+		// A customer whose processing is restricted before the message
+		// goes: nothing leaves, and the next messages still go.
+		if _, err := svc.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("phone", "+86 138 0000 2222")); err != nil {
+			t.Fatal(err)
+		}
+		req, err := svc.Requests.TakeRequest(ctx, f.admin, c.ID, crm.RequestInput{Kind: "restriction", Law: "gdpr"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Requests.Restrict(ctx, f.admin, req.ID); err != nil {
+			t.Fatal(err)
+		}
+		c2, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "He Jing"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.UpdateCustomer(ctx, f.admin, c2.ID, input("phone", "+86 138 0000 3333")); err != nil {
+			t.Fatal(err)
+		}
+		run.Step(ctx)
+		if got := rcv.take(); len(got) != 1 || !strings.Contains(string(got[0].body), c2.ID) || strings.Contains(string(got[0].body), "2222") {
+			t.Fatalf("after the restriction: %d messages", len(got))
+		}
+		log, _ = svc.Hooks.Deliveries(ctx, f.admin, all.ID)
+		skipped := 0
+		for _, d := range log {
+			if d.Status == "skipped" {
+				skipped++
+				if d.ObjectID != c.ID {
+					t.Errorf("skipped: %+v", d)
+				}
+			}
+		}
+		if skipped != 1 {
+			t.Fatalf("the restricted customer's message was not skipped: %+v", log)
 		}
 	})
 }

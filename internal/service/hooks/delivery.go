@@ -134,10 +134,19 @@ type Job struct {
 	WebhookID string
 	URL       string
 	Secret    string // whsec_…
-	// Reader is the system actor holding only the subscription's role:
-	// the payload is read as it, so it carries only what the role may
-	// read. Its ClientID names the subscription in the audit log.
+	// Reader is the actor the payload is read as (readerOf).
 	Reader authz.Actor
+}
+
+// readerOf is the actor a subscription's payloads are read as: it holds
+// only the subscription's role, so a payload carries only what that role
+// may read, and it is no user — not the system, whose own work passes a
+// customer's restriction, and owner of nothing, so a role scoped to its
+// own records reads none. The audit log names it as actor and client
+// ("webhook:<id>").
+func readerOf(w store.WebhookRow) authz.Actor {
+	id := "webhook:" + w.ID
+	return authz.Actor{UserID: id, Roles: []authz.Role{authz.Role(w.Role)}, ClientID: id}
 }
 
 // Due returns up to limit messages due now, each with its subscription's
@@ -169,8 +178,7 @@ func (s *Hooks) Due(ctx context.Context, a authz.Actor, limit int) ([]Job, error
 			if err != nil {
 				return err
 			}
-			out = append(out, Job{Delivery: deliveryOf(d), WebhookID: w.ID, URL: w.URL, Secret: secret, Reader: authz.Actor{
-				UserID: authz.SystemUserID, Roles: []authz.Role{authz.Role(w.Role)}, ClientID: "webhook:" + w.ID}})
+			out = append(out, Job{Delivery: deliveryOf(d), WebhookID: w.ID, URL: w.URL, Secret: secret, Reader: readerOf(w)})
 		}
 		return nil
 	})

@@ -2,9 +2,9 @@
 // receive events (customer created or updated, deal stage changed, visit
 // checked in, alert raised) signed the Standard Webhooks way. A
 // subscription names a role, its scope: a payload is read through the
-// service as a system actor holding only that role, so it carries only
-// what that role may read (hidden fields absent, masked fields masked),
-// and the read is audited like any other. The signing secret is made by
+// service as an actor holding only that role (no user, not the system:
+// readerOf), so it carries only what that role may read (hidden fields
+// absent, masked fields masked), and the read is audited like any other. The signing secret is made by
 // the server, shown once, and kept sealed under the subscription's own
 // data key (the server needs it to sign). Administrators manage
 // subscriptions; auditors read them (authz object integration). The
