@@ -19,6 +19,7 @@ import (
 	"strongroom.dev/strongroom/internal/netguard"
 	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/service/vendors"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 	"strongroom.dev/strongroom/internal/webhook"
@@ -421,6 +422,53 @@ func TestWebhookEvents(t *testing.T) {
 		}
 		if skipped != 1 {
 			t.Fatalf("the restricted customer's message was not skipped: %+v", log)
+		}
+	})
+}
+
+// TestWebhookAlerts on both engines: an alert raised (here by the vendors
+// register's reminder) reaches a subscription reading as the auditor —
+// rule, severity and status, never a summary or a user — and is skipped
+// for one reading as marketing, which may not read alerts.
+func TestWebhookAlerts(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		rcv := newReceiver(t)
+		allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
+		guard := netguard.Guard{Allow: allow}
+		svc.Hooks.SetGuard(guard)
+		roots := rcv.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		run := &hookrun.Runner{Svc: svc, Client: webhook.GuardedClient(guard, 5*time.Second, roots)}
+		sec, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "SOC", URL: rcv.srv.URL + "/soc", Role: "auditor", Events: []string{hooks.AlertRaised}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mkt, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "Marketing", URL: rcv.srv.URL + "/mkt", Role: "marketing", Events: []string{hooks.AlertRaised}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Vendors.Create(ctx, f.admin, vendors.Input{Name: "ShipQuick", Role: "processor", Purpose: "deliveries", NextReview: "2020-01-31"}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := svc.Vendors.CheckReminders(ctx); err != nil || n != 1 {
+			t.Fatalf("reminders: %d %v", n, err)
+		}
+		run.Step(ctx)
+		got := rcv.take()
+		if len(got) != 1 {
+			t.Fatalf("%d messages", len(got))
+		}
+		b := string(got[0].body)
+		if !strings.Contains(b, `"type":"alert.raised"`) || !strings.Contains(b, `"rule":"vendor_due"`) || !strings.Contains(b, `"severity"`) || strings.Contains(b, "ShipQuick") || strings.Contains(b, "user") {
+			t.Fatalf("alert message: %s", b)
+		}
+		if log, _ := svc.Hooks.Deliveries(ctx, f.admin, sec.ID); len(log) != 1 || log[0].Status != "delivered" {
+			t.Fatalf("the auditor subscription's log: %+v", log)
+		}
+		if log, _ := svc.Hooks.Deliveries(ctx, f.admin, mkt.ID); len(log) != 1 || log[0].Status != "skipped" {
+			t.Fatalf("the marketing subscription's log: %+v", log)
 		}
 	})
 }
