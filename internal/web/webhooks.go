@@ -50,8 +50,7 @@ func (h *webhooksPages) showWebhooks(q *request) error {
 
 // createWebhook adds a subscription and shows its secret once.
 func (h *webhooksPages) createWebhook(q *request) error {
-	f := q.r.PostFormValue
-	q.r.ParseForm()
+	f := q.r.PostFormValue // parses the form, so PostForm holds every box ticked
 	in := hooks.Input{Name: f("name"), URL: f("url"), Role: f("role"), Events: q.r.PostForm["events"]}
 	out, err := h.hooksSvc.Create(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
