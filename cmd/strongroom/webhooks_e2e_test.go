@@ -27,8 +27,9 @@ import (
 // customer.created, signed with the secret shown once, first answered 500
 // and retried with the same webhook-id; the payload lacks the fields
 // marketing may not read and masks the email; the delivery log shows two
-// attempts; auditors read the subscriptions but may not change them, and
-// sales may not see them.
+// attempts; the vendors register lists the partner as a third party no
+// vendor names; auditors read the subscriptions but may not change them,
+// and sales may not see them.
 func TestWebhooksEndToEnd(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		type msg struct {
@@ -88,6 +89,10 @@ func TestWebhooksEndToEnd(t *testing.T) {
 		}
 		if r := s.Do(t, "GET", "/api/v1/webhooks", sales, nil); r.Status != http.StatusForbidden {
 			t.Fatalf("sales listing webhooks: %d", r.Status)
+		}
+		// The partner now receives data: the vendors register says no vendor names it.
+		if r := s.Do(t, "GET", "/api/v1/vendors", auditor, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"webhook:Logistics partner"`) {
+			t.Fatalf("the vendors register's unlinked parts: %d %s", r.Status, r.Body)
 		}
 
 		c := s.Do(t, "POST", "/api/v1/customers", admin, map[string]string{"name": "Lin Mei", "email": "lin.mei@example.com", "national_id": "110101199003071234", "notes": "prefers evenings"})

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -132,7 +133,9 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	a.svc.Backups.Attach(&backup.Driver{Ctx: ctx, Runner: backups})
-	a.svc.Vendors.SetParts(dataParts(c, backups))
+	parts := dataParts(c, backups)
+	setVendorParts(ctx, a, log, parts)
+	a.svc.Hooks.OnChange(func(ctx context.Context) { setVendorParts(ctx, a, log, parts) })
 	hooks, err := webhookRunner(c, a, log)
 	if err != nil {
 		return err
@@ -165,6 +168,18 @@ func serve(ctx context.Context, args []string, env Env) error {
 		go reviewAccess(ctx, a, log, time.Duration(c.AccessReviewDays)*24*time.Hour)
 	}
 	go remindVendors(ctx, a, log)
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				setVendorParts(ctx, a, log, parts)
+			}
+		}
+	}()
 	go remindRequests(ctx, a, log)
 	return srv.Serve(ctx, ln)
 }
@@ -497,6 +512,18 @@ func remindRequests(ctx context.Context, a *app, log *slog.Logger) {
 // dataParts are the parts of this server that send data to a third party,
 // as the vendors register links them: the mail relay, the alert webhook,
 // and each S3 backup target (a directory is this host's own disk).
+// setVendorParts tells the vendors register which parts of this server
+// send data to a third party: those configured (parts) and each webhook
+// subscription; serve calls it at start, when a subscription changes on
+// this server, and every minute (for changes made on another server).
+func setVendorParts(ctx context.Context, a *app, log *slog.Logger, parts []string) {
+	links, err := a.svc.Hooks.Links(ctx)
+	if err != nil && ctx.Err() == nil {
+		log.Warn("listing webhooks for the vendors register failed", slog.String("error", err.Error()))
+	}
+	a.svc.Vendors.SetParts(append(slices.Clone(parts), links...))
+}
+
 func dataParts(c config.Config, backups *backup.Runner) []string {
 	var out []string
 	if c.SMTP.Host != "" {

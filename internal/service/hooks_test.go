@@ -121,6 +121,13 @@ func TestWebhooks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("secret %q: %v", created.Secret, err)
 		}
+		if links, err := svc.Hooks.Links(ctx); err != nil || !slices.Equal(links, []string{"webhook:Logistics partner"}) {
+			t.Fatalf("links for the vendors register: %v %v", links, err)
+		}
+		svc.Vendors.SetParts(mustLinks(t, svc.Hooks))
+		if unlinked := svc.Vendors.Unlinked(nil); !slices.Equal(unlinked, []string{"webhook:Logistics partner"}) {
+			t.Fatalf("the vendors register does not see the partner: %v", unlinked)
+		}
 		list, err := svc.Hooks.List(ctx, f.auditor)
 		if err != nil || len(list) != 1 || list[0].ID != created.ID {
 			t.Fatalf("auditor's list: %+v, %v", list, err)
@@ -471,4 +478,12 @@ func TestWebhookAlerts(t *testing.T) {
 			t.Fatalf("the marketing subscription's log: %+v", log)
 		}
 	})
+}
+
+func mustLinks(t *testing.T, h *hooks.Hooks) []string {
+	links, err := h.Links(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return links
 }

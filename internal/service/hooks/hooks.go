@@ -52,6 +52,9 @@ var Waits = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * 
 type Hooks struct {
 	c     *core.Core
 	guard atomic.Pointer[netguard.Guard]
+	// changed, if set, is called after a subscription is made, renamed or
+	// deleted (serve refreshes the vendors register's parts with it).
+	changed atomic.Pointer[func(context.Context)]
 	// Waits between attempts (default the package's Waits); tests shorten them.
 	Waits []time.Duration
 }
@@ -62,6 +65,16 @@ func New(c *core.Core) *Hooks { return &Hooks{c: c, Waits: Waits} }
 // SetGuard sets the address ranges administrators allow as destinations
 // (--webhook-allow); serve calls it at start.
 func (s *Hooks) SetGuard(g netguard.Guard) { s.guard.Store(&g) }
+
+// OnChange sets what to call after a subscription is made, changed or
+// deleted.
+func (s *Hooks) OnChange(fn func(context.Context)) { s.changed.Store(&fn) }
+
+func (s *Hooks) notify(ctx context.Context) {
+	if fn := s.changed.Load(); fn != nil {
+		(*fn)(ctx)
+	}
+}
 
 // Guard returns the destination rules in force.
 func (s *Hooks) Guard() netguard.Guard {
@@ -318,6 +331,7 @@ func (s *Hooks) Create(ctx context.Context, a authz.Actor, in Input) (WithSecret
 	if err != nil {
 		return WithSecret{}, err
 	}
+	s.notify(ctx)
 	return WithSecret{Webhook: webhookOf(w), Secret: secret}, nil
 }
 
@@ -374,6 +388,9 @@ func (s *Hooks) Update(ctx context.Context, a authz.Actor, id string, in Input) 
 		out = webhookOf(w)
 		return s.c.Record(ctx, tx, a, "webhook.update", "webhook", id, changed, audit.Success, reasonOf(w))
 	})
+	if err == nil {
+		s.notify(ctx)
+	}
 	return out, err
 }
 
@@ -419,7 +436,7 @@ func (s *Hooks) Delete(ctx context.Context, a authz.Actor, id string) error {
 	if !crm.ValidID(id) {
 		return errNotFound
 	}
-	return core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
+	err := core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
 		w, err := tx.WebhookByID(ctx, id)
 		if errs.Is(err, errs.NotExist) {
 			return errNotFound
@@ -432,6 +449,10 @@ func (s *Hooks) Delete(ctx context.Context, a authz.Actor, id string) error {
 		}
 		return s.c.Record(ctx, tx, a, "webhook.delete", "webhook", id, nil, audit.Success, reasonOf(w))
 	})
+	if err == nil {
+		s.notify(ctx)
+	}
+	return err
 }
 
 // RotateSecret replaces a subscription's secret with a new one, returned
@@ -537,4 +558,20 @@ func RoleChoices() []string {
 		out = append(out, string(r))
 	}
 	return out
+}
+
+// Links names each subscription as the vendors register links a part of
+// the product that sends data to a third party ("webhook:<name>"), so the
+// register can show a partner no vendor record names. It reveals no
+// personal data and is not audited; serve calls it.
+func (s *Hooks) Links(ctx context.Context) ([]string, error) {
+	var out []string
+	err := core.Look(ctx, s.c, hookStoreOf, func(tx hookStore) error {
+		rows, err := tx.ListWebhooks(ctx)
+		for _, w := range rows {
+			out = append(out, "webhook:"+w.Name)
+		}
+		return err
+	})
+	return out, err
 }
