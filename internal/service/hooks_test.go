@@ -487,3 +487,40 @@ func mustLinks(t *testing.T, h *hooks.Hooks) []string {
 	}
 	return links
 }
+
+// TestWebhookOneServerAtATime: on PostgreSQL, while another server holds
+// the delivery lock, a runner sends nothing; once it is released, the
+// message goes (SQLite has one server, which always holds it).
+func TestWebhookOneServerAtATime(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		if db.Engine != store.Postgres {
+			t.Skip("one server on SQLite")
+		}
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		rcv := newReceiver(t)
+		allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
+		guard := netguard.Guard{Allow: allow}
+		svc.Hooks.SetGuard(guard)
+		roots := rcv.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		run := &hookrun.Runner{Svc: svc, Client: webhook.GuardedClient(guard, 5*time.Second, roots)}
+		if _, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "P", URL: rcv.srv.URL, Role: "admin", Events: []string{hooks.CustomerCreated}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Ma Li")); err != nil {
+			t.Fatal(err)
+		}
+		release, ok := svc.Hooks.Lock(ctx) // another server's
+		if !ok {
+			t.Fatal("the lock was not free")
+		}
+		if n, err := run.Step(ctx); n != 0 || err != nil || len(rcv.take()) != 0 {
+			t.Fatalf("a runner sent while another held the lock: %d %v", n, err)
+		}
+		release()
+		if n, err := run.Step(ctx); n != 1 || err != nil || len(rcv.take()) != 1 {
+			t.Fatalf("after the release: %d %v", n, err)
+		}
+	})
+}

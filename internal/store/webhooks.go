@@ -174,3 +174,25 @@ func (tx *webhookRows) DueDeliveries(ctx context.Context, now time.Time, limit i
 func (tx *webhookRows) ListDeliveries(ctx context.Context, webhookID string, limit int) ([]DeliveryRow, error) {
 	return tx.deliveries(ctx, "store.ListDeliveries", "webhook_id = ? ORDER BY created_at DESC, id DESC LIMIT ?", webhookID, limit)
 }
+
+// TryLockSchema is TryLock for a lock that belongs to this database
+// schema only (key and the schema's name): deployments that share a
+// PostgreSQL database in schemas of their own (and tests) do not wait on
+// each other. SQLite has one server: always ok.
+func (db *DB) TryLockSchema(ctx context.Context, key int32) (release func(), ok bool) {
+	if db.engine != Postgres {
+		return func() {}, true
+	}
+	c, err := db.write.Conn(ctx)
+	if err != nil {
+		return nil, false
+	}
+	if err := c.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))", key).Scan(&ok); err != nil || !ok {
+		c.Close()
+		return nil, false
+	}
+	return func() {
+		c.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, hashtext(current_schema()))", key)
+		c.Close()
+	}, true
+}

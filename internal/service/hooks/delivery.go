@@ -62,7 +62,7 @@ func system(a authz.Actor) error {
 // Lock takes the lock one server at a time delivers under (PostgreSQL; on
 // SQLite there is one server).
 func (s *Hooks) Lock(ctx context.Context) (release func(), ok bool) {
-	return s.c.DB.TryLock(ctx, lockKey)
+	return s.c.DB.TryLockSchema(ctx, lockKey)
 }
 
 // Enqueue reads the audit log after the queue's cursor (up to 500 events)
