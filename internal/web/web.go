@@ -83,6 +83,7 @@ type Handler struct {
 	vendors      *vendorsPages
 	training     *trainingPages
 	home         *homePages
+	sso          *ssoPages // nil: single sign-on is off
 }
 
 // The areas of the UI and the domain services each calls.
@@ -238,6 +239,8 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(filesOnly{static}))))
 	mux.Handle("GET /{$}", h.public(h.home.showHome))
 	mux.Handle("GET /login", h.public(h.identity.showLogin))
+	mux.Handle("GET /login/sso", h.public(h.startSSO))
+	mux.Handle("GET /login/sso/callback", h.public(h.finishSSO))
 	mux.Handle("GET /privacy", h.public(h.consents.showNotice))
 	mux.Handle("GET /privacy/ask", h.public(h.requests.showAsk))
 	mux.Handle("POST /privacy/ask", h.public(h.requests.ask))

@@ -1,0 +1,136 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/sso"
+)
+
+// ssoPages is single sign-on with the company's OpenID Connect provider:
+// the login page's button leads to startSSO, the provider sends the
+// browser back to finishSSO.
+type ssoPages struct {
+	*Handler
+	sessionsSvc *identity.Sessions
+	provider    *sso.Provider
+	name        string // on the button
+}
+
+// ssoCookie binds a login in flight to the browser that started it: its
+// random state (the nonce and PKCE verifier are derived from it by the
+// service) and where to go after. SameSite=Lax, because the provider's
+// redirect back is a cross-site navigation; __Host- keeps sibling
+// subdomains from planting one.
+const ssoCookie = "__Host-strongroom-sso"
+
+// UseSSO turns on single sign-on's pages with p (nil: off); name is the
+// provider's name on the login page's button.
+func (h *Handler) UseSSO(p *sso.Provider, name string) {
+	if p == nil {
+		h.sso = nil
+		return
+	}
+	h.sso = &ssoPages{h, h.svc.Sessions, p, name}
+}
+
+// ssoName is the button's label for the login page ("" when off).
+func (h *Handler) ssoName(lang string) string {
+	if h.sso == nil {
+		return ""
+	}
+	if h.sso.name == "" {
+		return tr(lang, "sso_your_company")
+	}
+	return h.sso.name
+}
+
+// ssoRefused shows the login page with a translated message.
+func (h *Handler) ssoRefused(q *request, status int, key string) error {
+	h.render(q, status, "login", "login", loginView{Next: "/customers", CSRF: newCSRFCookie(q.w), Error: tr(q.lang, key), SSO: h.ssoName(q.lang)})
+	return nil
+}
+
+func (h *Handler) startSSO(q *request) error {
+	if h.sso == nil {
+		return errs.E(errs.NotExist, "single sign-on is not configured")
+	}
+	state := rand.Text() + rand.Text()
+	nonce, verifier := h.sso.sessionsSvc.SSOSecrets(state)
+	to, err := h.sso.provider.AuthURL(q.r.Context(), state, nonce, verifier)
+	if err != nil {
+		h.log.Warn("single sign-on: provider unavailable", "error", err)
+		return h.ssoRefused(q, http.StatusServiceUnavailable, "sso_unavailable")
+	}
+	next := safeNext(q.r.URL.Query().Get("next"))
+	http.SetCookie(q.w, &http.Cookie{Name: ssoCookie, Value: state + "." + base64.RawURLEncoding.EncodeToString([]byte(next)),
+		Path: "/", MaxAge: 600, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(q.w, q.r, to, http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) finishSSO(q *request) error {
+	if h.sso == nil {
+		return errs.E(errs.NotExist, "single sign-on is not configured")
+	}
+	query := q.r.URL.Query()
+	http.SetCookie(q.w, &http.Cookie{Name: ssoCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	state, next := "", "/customers"
+	if c, err := q.r.Cookie(ssoCookie); err == nil {
+		var enc string
+		state, enc, _ = strings.Cut(c.Value, ".")
+		if b, err := base64.RawURLEncoding.DecodeString(enc); err == nil {
+			next = safeNext(string(b))
+		}
+	}
+	// The state that came back must be the one this browser sent: a login
+	// started elsewhere (login CSRF) or replayed has none, or another.
+	if got := query.Get("state"); state == "" || len(got) != len(state) || subtle.ConstantTimeCompare([]byte(got), []byte(state)) != 1 {
+		return h.ssoRefused(q, http.StatusBadRequest, "sso_expired")
+	}
+	if query.Get("error") != "" || query.Get("code") == "" {
+		return h.ssoRefused(q, http.StatusUnauthorized, "sso_denied")
+	}
+	nonce, verifier := h.sso.sessionsSvc.SSOSecrets(state)
+	id, err := h.sso.provider.Exchange(q.r.Context(), query.Get("code"), verifier, nonce)
+	if err != nil {
+		if errs.Is(err, errs.Unavailable) {
+			h.log.Warn("single sign-on: provider unavailable", "error", err)
+			return h.ssoRefused(q, http.StatusServiceUnavailable, "sso_unavailable")
+		}
+		h.log.Warn("single sign-on: the provider's answer was refused", "error", err)
+		return h.ssoRefused(q, http.StatusUnauthorized, "sso_failed")
+	}
+	sess, err := h.sso.sessionsSvc.LoginSSO(q.r.Context(), id, client(q.r))
+	switch {
+	case errs.Is(err, errs.TooMany):
+		return h.ssoRefused(q, http.StatusTooManyRequests, "sso_throttled")
+	case errs.Is(err, errs.Unauthenticated):
+		return h.ssoRefused(q, http.StatusUnauthorized, "sso_refused")
+	case err != nil:
+		return err
+	}
+	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
+	if sess.MFAPending {
+		next = "/mfa/verify?next=" + url.QueryEscape(next)
+	}
+	// The session cookie is SameSite=Strict, and this answer ends a
+	// navigation the provider started, so a redirect would arrive without
+	// it; a page of our own moves on instead (no script: a meta refresh).
+	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	q.w.Header().Set("Cache-Control", "no-store")
+	return ssoDone.Execute(q.w, map[string]string{"Lang": q.lang, "Next": next, "Continue": tr(q.lang, "sso_continue")})
+}
+
+var ssoDone = template.Must(template.New("sso_done").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={{.Next}}"><title>Strongroom</title></head>
+<body><p><a id="sso-continue" href="{{.Next}}">{{.Continue}}</a></p></body></html>
+`))
