@@ -122,9 +122,12 @@ func (h *Handler) finishSSO(q *request) error {
 	if sess.MFAPending {
 		next = "/mfa/verify?next=" + url.QueryEscape(next)
 	}
-	// The session cookie is SameSite=Strict, and this answer ends a
-	// navigation the provider started, so a redirect would arrive without
-	// it; a page of our own moves on instead (no script: a meta refresh).
+	// The session cookie is SameSite=Strict and this answer ends a
+	// navigation the provider started: a browser that judges a redirect by
+	// its whole chain (Chromium's CookieSameSiteConsidersRedirectChain, off
+	// by default today) would send the next request without it. A page of
+	// our own moves on instead (no script: a meta refresh), a navigation
+	// this site starts.
 	q.w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	q.w.Header().Set("Cache-Control", "no-store")
 	return ssoDone.Execute(q.w, map[string]string{"Lang": q.lang, "Next": next, "Continue": tr(q.lang, "sso_continue")})
