@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 
+	"strongroom.dev/strongroom/internal/authn"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service/identity"
@@ -61,7 +64,7 @@ func lastEvent(t *testing.T, f *fixture, action string) (string, string) {
 // (zitadel/oidc's op, oidctest) on both engines: accounts found by their
 // link or, the first time, by a verified email; just-in-time accounts on
 // and off; groups mapped to roles at each login and audited as a role
-// change; disabled accounts refused; two-step login left to the provider
+// change; disabled and locked accounts refused; two-step login left to the provider
 // only when it asserted it; and forged or misrouted answers (a wrong
 // nonce, another issuer, a code redeemed with another login's verifier)
 // refused before any account is looked at.
@@ -207,6 +210,23 @@ func TestSingleSignOn(t *testing.T) {
 		t.Run("a code redeemed with another login's verifier", func(t *testing.T) {
 			if _, err := ssoFlow(t, f, rp, idp, sales1, "another state"); !errs.Is(err, errs.Unauthenticated) {
 				t.Fatalf("err = %v, want unauthenticated", err)
+			}
+		})
+		t.Run("locked account", func(t *testing.T) {
+			sales2 := oidctest.User{Subject: "idp-sales2", Email: "sales2@example.com", EmailVerified: true, Groups: []string{"crm-sales"}}
+			if _, err := svc.Sessions.Login(ctx, "sales2@example.com", "not the password at all", identity.Client{IP: "203.0.113.9"}); !errs.Is(err, errs.Unauthenticated) {
+				t.Fatalf("wrong password: %v", err)
+			}
+			// The run as ten failures spread over the growing delays leave
+			// it (this fixture's clock is the real one): locked for 30 minutes.
+			if _, err := f.DB.Raw(t).Exec(fmt.Sprintf("UPDATE login_failures SET failures = %d, until_at = %d", authn.LockAfter, time.Now().Add(authn.LockFor).UnixMicro())); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ssoFlow(t, f, rp, idp, sales2, ""); !errs.Is(err, errs.Unauthenticated) {
+				t.Fatalf("err = %v, want unauthenticated", err)
+			}
+			if outcome, reason := lastEvent(t, f, "session.create"); outcome != "failure" || reason != "sso: account locked" {
+				t.Errorf("event: %s %q", outcome, reason)
 			}
 		})
 		t.Run("disabled account", func(t *testing.T) {

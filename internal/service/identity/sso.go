@@ -199,7 +199,7 @@ func (s *Sessions) LoginSSO(ctx context.Context, id SSOIdentity, c Client) (Sess
 		return Session{}, s.refuseSSO(ctx, a, user, "no group maps to a role")
 	case found && user.Disabled:
 		return Session{}, s.refuseSSO(ctx, a, user, "account disabled")
-	case found && now.Before(fails.Until):
+	case found && locked(fails, now):
 		return Session{}, s.refuseSSO(ctx, a, user, "account locked")
 	}
 	if outside, err := s.outsideNetworks(ctx, roles, c.IP); err != nil {
@@ -305,6 +305,14 @@ func (s *Sessions) LoginSSO(ctx context.Context, id SSOIdentity, c Client) (Sess
 		return Session{}, err
 	}
 	return Session{Token: token, ID: sess.ID, UserID: user.ID, ExpiresAt: sess.ExpiresAt, MFAPending: sess.MFAPending}, nil
+}
+
+// locked reports whether a run of failed logins has locked the account
+// (authn.Lockout); the shorter delays before a lock slow password guessing
+// only, and a provider's sign-in guesses no password.
+func locked(fails store.LoginFailures, now time.Time) bool {
+	_, lock := authn.Lockout(fails.Count)
+	return lock && now.Before(fails.Until)
 }
 
 // refuseSSO audits a refused single sign-on (session.create, failure, the
