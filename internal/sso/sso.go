@@ -87,7 +87,6 @@ func New(cfg Config) (*Provider, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
-	tr.Proxy = nil
 	return &Provider{cfg: cfg, client: &http.Client{Transport: tr, Timeout: 15 * time.Second,
 		// The token and key endpoints answer directly; a redirect there is
 		// not followed.
