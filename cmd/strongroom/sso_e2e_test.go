@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,6 +118,24 @@ func TestSingleSignOnE2E(t *testing.T) {
 		// A callback this browser did not start (login CSRF): refused.
 		if code, body := get(t, b3, s.URL+"/login/sso/callback?state=forged&code=stolen"); code != 400 || !strings.Contains(body, "started in another browser") {
 			t.Fatalf("forged callback: %d\n%s", code, body)
+		}
+
+		// An answer that names another issuer (RFC 9207; a mix-up) is
+		// refused even with this browser's own state.
+		noFollow := *b3
+		noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		resp, err := noFollow.Get(s.URL + "/login/sso")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		to, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil || resp.StatusCode != http.StatusSeeOther || to.Query().Get("code_challenge_method") != "S256" || to.Query().Get("nonce") == "" {
+			t.Fatalf("start: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		callback := s.URL + "/login/sso/callback?" + url.Values{"state": {to.Query().Get("state")}, "code": {"any"}, "iss": {"https://idp.attacker.example"}}.Encode()
+		if code, body := get(t, b3, callback); code != 401 || !strings.Contains(body, "could not be verified") {
+			t.Fatalf("answer from another issuer: %d\n%s", code, body)
 		}
 
 		// The audit log has each login with its method; the links hold no

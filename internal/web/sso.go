@@ -99,6 +99,13 @@ func (h *Handler) finishSSO(q *request) error {
 	if query.Get("error") != "" || query.Get("code") == "" {
 		return h.ssoRefused(q, http.StatusUnauthorized, "sso_denied")
 	}
+	// A provider that names itself in the answer (RFC 9207) must be ours:
+	// an answer from another provider the browser was sent to (a mix-up)
+	// is refused before its code goes anywhere.
+	if iss, ok := query["iss"]; ok && (len(iss) != 1 || iss[0] != h.sso.provider.Issuer()) {
+		h.log.Warn("single sign-on: an answer from another issuer was refused")
+		return h.ssoRefused(q, http.StatusUnauthorized, "sso_failed")
+	}
 	nonce, verifier := h.sso.sessionsSvc.SSOSecrets(state)
 	id, err := h.sso.provider.Exchange(q.r.Context(), query.Get("code"), verifier, nonce)
 	if err != nil {
