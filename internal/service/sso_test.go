@@ -105,6 +105,7 @@ func TestSingleSignOn(t *testing.T) {
 			name    string
 			user    oidctest.User
 			jit     bool
+			ownMFA  bool // the administrator did not leave two-step login to the provider
 			wantErr errs.Kind // 0: logged in
 			reason  string    // in the session.create event
 			cause   error     // what the relying party found wrong
@@ -157,6 +158,13 @@ func TestSingleSignOn(t *testing.T) {
 						t.Fatalf("owes %q, %v; want enrol", a.Owes(authz.GateFull), err)
 					}
 				}},
+			{name: "two-step login at the provider, not delegated", ownMFA: true, user: oidctest.User{Subject: "idp-admin", Email: "admin@example.com", EmailVerified: true, Groups: []string{"crm-admins"}, AMR: []string{"pwd", "otp", "mfa"}}, reason: "sso",
+				check: func(t *testing.T, s identity.Session) {
+					a, err := svc.Sessions.Authenticate(ctx, s.Token, identity.Client{IP: "198.51.100.20"})
+					if err != nil || a.Owes(authz.GateFull) != "enrol" {
+						t.Fatalf("owes %q, %v; want enrol", a.Owes(authz.GateFull), err)
+					}
+				}},
 			{name: "admin with two-step login at the provider", user: oidctest.User{Subject: "idp-admin", Email: "admin@example.com", EmailVerified: true, Groups: []string{"crm-admins"}, AMR: []string{"pwd", "otp", "mfa"}},
 				reason: "sso; two-step login by the provider",
 				check: func(t *testing.T, s identity.Session) {
@@ -174,6 +182,7 @@ func TestSingleSignOn(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				p := policy
 				p.JIT = tc.jit
+				p.MFAByProvider = !tc.ownMFA
 				if err := svc.Sessions.UseSSO(ctx, p); err != nil {
 					t.Fatal(err)
 				}

@@ -208,20 +208,18 @@ func (s *Sessions) LoginSSO(ctx context.Context, id SSOIdentity, c Client) (Sess
 		return Session{}, s.refuseSSO(ctx, a, user, "address outside the role's ranges")
 	}
 
-	var wrapped []byte
-	var emailSealed []byte
 	if !found { // a just-in-time account: no password, the mapped roles
 		uid := crm.NewID("usr")
-		key, w, err := s.c.Keys.NewDataKey(uid)
+		key, wrapped, err := s.c.Keys.NewDataKey(uid)
 		if err != nil {
 			return Session{}, err
 		}
-		if emailSealed, err = fieldcrypt.Seal(key, fieldcrypt.Place{Table: "users", Column: "email_ct", Row: uid}, email); err != nil {
+		sealed, err := fieldcrypt.Seal(key, fieldcrypt.Place{Table: "users", Column: "email_ct", Row: uid}, email)
+		if err != nil {
 			return Session{}, err
 		}
-		wrapped = w
-		user = store.UserRow{ID: uid, EmailIndex: s.c.Index.Index(fieldcrypt.IndexUserEmail, email), EmailSealed: emailSealed,
-			Role: roles, TokenKey: authn.NewTokenKey(), CreatedAt: now, UpdatedAt: now, WrappedKey: w}
+		user = store.UserRow{ID: uid, EmailIndex: s.c.Index.Index(fieldcrypt.IndexUserEmail, email), EmailSealed: sealed,
+			Role: roles, TokenKey: authn.NewTokenKey(), CreatedAt: now, UpdatedAt: now, WrappedKey: wrapped}
 	}
 	key, err := s.c.Keys.OpenDataKey(user.ID, user.WrappedKey)
 	if err != nil {
@@ -250,7 +248,7 @@ func (s *Sessions) LoginSSO(ctx context.Context, id SSOIdentity, c Client) (Sess
 	system := authz.Actor{UserID: authz.SystemUserID, IP: c.IP}
 	err = core.Change(ctx, s.c, ssoStoreOf, func(tx ssoStore) error {
 		if !found {
-			if err := tx.InsertSubjectKey(ctx, user.ID, wrapped, s.c.Keys.ActiveTerm(), now); err != nil {
+			if err := tx.InsertSubjectKey(ctx, user.ID, user.WrappedKey, s.c.Keys.ActiveTerm(), now); err != nil {
 				return err
 			}
 			if err := tx.InsertUser(ctx, user); err != nil {
@@ -274,7 +272,11 @@ func (s *Sessions) LoginSSO(ctx context.Context, id SSOIdentity, c Client) (Sess
 				}
 				return err
 			}
-			if err := s.c.Record(ctx, tx, system, "user.sso_link", "user", user.ID, nil, audit.Success, "linked to an identity at the single sign-on provider"+map[bool]string{true: " (verified email)", false: ""}[found]); err != nil {
+			why := "linked to an identity at the single sign-on provider"
+			if found {
+				why += " by its verified email"
+			}
+			if err := s.c.Record(ctx, tx, system, "user.sso_link", "user", user.ID, nil, audit.Success, why); err != nil {
 				return err
 			}
 		}
