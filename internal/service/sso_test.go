@@ -105,7 +105,7 @@ func TestSingleSignOn(t *testing.T) {
 			name    string
 			user    oidctest.User
 			jit     bool
-			ownMFA  bool // the administrator did not leave two-step login to the provider
+			ownMFA  bool      // the administrator did not leave two-step login to the provider
 			wantErr errs.Kind // 0: logged in
 			reason  string    // in the session.create event
 			cause   error     // what the relying party found wrong
