@@ -55,8 +55,9 @@ func get(t *testing.T, c *http.Client, url string, hdr ...string) (int, string) 
 // against a real OpenID Connect provider on loopback TLS and follows the
 // flow as a browser would: the login page's button, the provider, the
 // callback, a session; a just-in-time account from mapped groups; a
-// callback whose state this browser did not send, refused with a
-// translated message; flags that do not fit together, refused at start.
+// step-up by signing in again; a callback whose state this browser did
+// not send, or that names another issuer, refused with a translated
+// message; flags that do not fit together, refused at start.
 func TestSingleSignOnE2E(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		storage := storageArgs(t, db)
@@ -109,6 +110,18 @@ func TestSingleSignOnE2E(t *testing.T) {
 			t.Fatalf("a sales rep read the audit log: %d", code)
 		}
 
+		// A step-up (for an account without a password or second factor)
+		// by signing in at the provider again.
+		if code, body := get(t, b2, s.URL+"/step-up?next=/sessions"); code != 200 || !strings.Contains(body, `id="sso-step-up"`) {
+			t.Fatalf("step-up page: %d\n%s", code, body)
+		}
+		if code, body := get(t, b2, s.URL+"/login/sso?stepup=1&next=/sessions"); code != 200 || !strings.Contains(body, `content="0;url=/sessions"`) {
+			t.Fatalf("step-up at the provider: %d\n%s", code, body)
+		}
+		if code, _ := get(t, b2, s.URL+"/sessions"); code != 200 {
+			t.Fatalf("sessions after the step-up (its token rotated): %d", code)
+		}
+
 		// Nobody at the provider may log in without a role.
 		b3 := browserFor(t, s.Data, idp.CAFile)
 		idp.LoginAs(oidctest.User{Subject: "e2e-guest", Email: "guest@example.com", EmailVerified: true, Groups: []string{"visitors"}})
@@ -141,7 +154,10 @@ func TestSingleSignOnE2E(t *testing.T) {
 		// The audit log has each login with its method; the links hold no
 		// subject in plaintext.
 		raw := db.Raw(t)
-		var ok, refused int
+		var ok, refused, stepped int
+		if err := raw.QueryRow("SELECT count(*) FROM audit_events WHERE action = 'session.step_up' AND outcome = 'success' AND reason = 'sso; token rotated'").Scan(&stepped); err != nil || stepped != 1 {
+			t.Errorf("step-up events: %d, %v", stepped, err)
+		}
 		if err := raw.QueryRow("SELECT count(*) FROM audit_events WHERE action = 'session.create' AND outcome = 'success' AND reason LIKE 'sso%'").Scan(&ok); err != nil || ok != 2 {
 			t.Errorf("successful single sign-on events: %d, %v", ok, err)
 		}

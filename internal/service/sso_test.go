@@ -27,10 +27,21 @@ import (
 // endpoint from another state (a code carried into someone else's flow).
 func ssoFlow(t *testing.T, f *fixture, rp *sso.Provider, idp *oidctest.Provider, u oidctest.User, verifierOf string) (identity.Session, error) {
 	t.Helper()
+	id, err := ssoIdentity(t, f, rp, idp, u, verifierOf, false)
+	if err != nil {
+		return identity.Session{}, err
+	}
+	return f.Service.Sessions.LoginSSO(context.Background(), id, identity.Client{IP: "198.51.100.20", UserAgent: "test"})
+}
+
+// ssoIdentity runs the flow up to the verified identity; again asks the
+// provider to sign the user in again (a step-up).
+func ssoIdentity(t *testing.T, f *fixture, rp *sso.Provider, idp *oidctest.Provider, u oidctest.User, verifierOf string, again bool) (identity.SSOIdentity, error) {
+	t.Helper()
 	ctx := context.Background()
 	state := rand.Text()
 	nonce, verifier := f.Service.Sessions.SSOSecrets(state)
-	authURL, err := rp.AuthURL(ctx, state, nonce, verifier)
+	authURL, err := rp.AuthURL(ctx, state, nonce, verifier, again)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,11 +53,7 @@ func ssoFlow(t *testing.T, f *fixture, rp *sso.Provider, idp *oidctest.Provider,
 	if verifierOf != "" {
 		_, verifier = f.Service.Sessions.SSOSecrets(verifierOf)
 	}
-	id, err := rp.Exchange(ctx, back.Query().Get("code"), verifier, nonce)
-	if err != nil {
-		return identity.Session{}, err
-	}
-	return f.Service.Sessions.LoginSSO(ctx, id, identity.Client{IP: "198.51.100.20", UserAgent: "test"})
+	return rp.Exchange(ctx, back.Query().Get("code"), verifier, nonce)
 }
 
 // lastEvent returns action, outcome and reason of the latest event.
@@ -228,7 +235,7 @@ func TestSingleSignOn(t *testing.T) {
 			}
 			// The run as ten failures spread over the growing delays leave
 			// it (this fixture's clock is the real one): locked for 30 minutes.
-			if _, err := f.DB.Raw(t).Exec(fmt.Sprintf("UPDATE login_failures SET failures = %d, until_at = %d", authn.LockAfter, time.Now().Add(authn.LockFor).UnixMicro())); err != nil {
+			if _, err := f.DB.Raw(t).Exec(fmt.Sprintf("UPDATE login_failures SET failures = %d, until_at = %d WHERE last_at = (SELECT max(last_at) FROM login_failures)", authn.LockAfter, time.Now().Add(authn.LockFor).UnixMicro())); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := ssoFlow(t, f, rp, idp, sales2, ""); !errs.Is(err, errs.Unauthenticated) {
@@ -247,6 +254,59 @@ func TestSingleSignOn(t *testing.T) {
 			}
 			if outcome, reason := lastEvent(t, f, "session.create"); outcome != "failure" || reason != "sso: account disabled" {
 				t.Errorf("event: %s %q", outcome, reason)
+			}
+		})
+		t.Run("step-up by signing in again at the provider", func(t *testing.T) {
+			newHire := oidctest.User{Subject: "idp-new", Email: "new.hire@example.com", EmailVerified: true, Groups: []string{"crm-sales", "crm-audit"}}
+			s, err := ssoFlow(t, f, rp, idp, newHire, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := identity.Client{IP: "198.51.100.77"} // an address of its own: the refusals above used up the test address's throttle
+			a, err := svc.Sessions.Authenticate(ctx, s.Token, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := ssoIdentity(t, f, rp, idp, newHire, "", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := idp.Requests(); r[len(r)-1].Prompt.String() != "login" || r[len(r)-1].MaxAge == nil || *r[len(r)-1].MaxAge != 0 {
+				t.Errorf("a step-up did not ask the provider to sign in again: prompt %q", r[len(r)-1].Prompt)
+			}
+			other, err := ssoIdentity(t, f, rp, idp, sales1, "", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stale := id
+			stale.AuthTime = time.Now().Add(-2 * authz.StepUpWindow)
+			for _, tc := range []struct {
+				name   string
+				id     identity.SSOIdentity
+				reason string
+			}{
+				{"another account's identity", other, "sso: not this account's identity at the provider"},
+				{"a sign-in from before the window", stale, "sso: the provider did not sign the user in again"},
+			} {
+				if _, err := svc.Sessions.StepUpSSO(ctx, a, tc.id); !errs.Is(err, errs.Invalid) {
+					t.Errorf("%s: err = %v, want invalid", tc.name, err)
+				}
+				if outcome, reason := lastEvent(t, f, "session.step_up"); outcome != "failure" || reason != tc.reason {
+					t.Errorf("%s: event %s %q", tc.name, outcome, reason)
+				}
+			}
+			fresh, err := svc.Sessions.StepUpSSO(ctx, a, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Sessions.Authenticate(ctx, s.Token, c); !errs.Is(err, errs.Unauthenticated) {
+				t.Errorf("the token from before the step-up still works: %v", err)
+			}
+			if _, err := svc.Sessions.Authenticate(ctx, fresh.Token, c); err != nil {
+				t.Errorf("the rotated token: %v", err)
+			}
+			if outcome, reason := lastEvent(t, f, "session.step_up"); outcome != "success" || reason != "sso; token rotated" {
+				t.Errorf("step-up event: %s %q", outcome, reason)
 			}
 		})
 		if _, problem, err := f.Service.AuditLog.Verify(ctx); err != nil || problem != nil {

@@ -121,14 +121,19 @@ func (p *Provider) party(ctx context.Context) (rp.RelyingParty, error) {
 }
 
 // AuthURL is where to send the browser: the provider's authorisation
-// endpoint with state, nonce and the S256 challenge of verifier.
-func (p *Provider) AuthURL(ctx context.Context, state, nonce, verifier string) (string, error) {
+// endpoint with state, nonce and the S256 challenge of verifier. again
+// asks the provider to sign the user in again, whatever session it has
+// (prompt=login, max_age=0): a step-up.
+func (p *Provider) AuthURL(ctx context.Context, state, nonce, verifier string, again bool) (string, error) {
 	r, err := p.party(ctx)
 	if err != nil {
 		return "", err
 	}
-	return rp.AuthURL(state, r, rp.WithCodeChallenge(oidc.NewSHACodeChallenge(verifier)),
-		rp.AuthURLOpt(rp.WithURLParam("nonce", nonce))), nil
+	opts := []rp.AuthURLOpt{rp.WithCodeChallenge(oidc.NewSHACodeChallenge(verifier)), rp.AuthURLOpt(rp.WithURLParam("nonce", nonce))}
+	if again {
+		opts = append(opts, rp.WithPrompt(oidc.PromptLogin), rp.AuthURLOpt(rp.WithURLParam("max_age", "0")))
+	}
+	return rp.AuthURL(state, r, opts...), nil
 }
 
 // Exchange redeems code at the token endpoint with the PKCE verifier and
@@ -154,6 +159,7 @@ func (p *Provider) identityOf(c *oidc.IDTokenClaims) identity.SSOIdentity {
 		Subject:       c.Subject,
 		Email:         c.Email,
 		EmailVerified: bool(c.EmailVerified),
+		AuthTime:      c.AuthTime.AsTime(),
 	}
 	switch g := c.Claims[p.cfg.GroupsClaim].(type) {
 	case []any:

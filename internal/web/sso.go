@@ -32,6 +32,12 @@ type ssoPages struct {
 // subdomains from planting one.
 const ssoCookie = "__Host-strongroom-sso"
 
+// What a login in flight is for, the cookie's last part.
+const (
+	ssoLogin  = "l" // a login
+	ssoStepUp = "s" // a step-up of the browser's session
+)
+
 // UseSSO turns on single sign-on's pages with p (nil: off); name is the
 // provider's name on the login page's button.
 func (h *Handler) UseSSO(p *sso.Provider, name string) {
@@ -63,15 +69,21 @@ func (h *Handler) startSSO(q *request) error {
 	if h.sso == nil {
 		return errs.E(errs.NotExist, "single sign-on is not configured")
 	}
+	// stepup=1: a logged-in user confirms it is them (a step-up) by
+	// signing in at the provider again.
+	mode := ssoLogin
+	if q.r.URL.Query().Get("stepup") == "1" {
+		mode = ssoStepUp
+	}
 	state := rand.Text() + rand.Text()
 	nonce, verifier := h.sso.sessionsSvc.SSOSecrets(state)
-	to, err := h.sso.provider.AuthURL(q.r.Context(), state, nonce, verifier)
+	to, err := h.sso.provider.AuthURL(q.r.Context(), state, nonce, verifier, mode == ssoStepUp)
 	if err != nil {
 		h.log.Warn("single sign-on: provider unavailable", "error", err)
 		return h.ssoRefused(q, http.StatusServiceUnavailable, "sso_unavailable")
 	}
 	next := safeNext(q.r.URL.Query().Get("next"))
-	http.SetCookie(q.w, &http.Cookie{Name: ssoCookie, Value: state + "." + base64.RawURLEncoding.EncodeToString([]byte(next)),
+	http.SetCookie(q.w, &http.Cookie{Name: ssoCookie, Value: state + "." + base64.RawURLEncoding.EncodeToString([]byte(next)) + "." + mode,
 		Path: "/", MaxAge: 600, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(q.w, q.r, to, http.StatusSeeOther)
 	return nil
@@ -83,12 +95,14 @@ func (h *Handler) finishSSO(q *request) error {
 	}
 	query := q.r.URL.Query()
 	http.SetCookie(q.w, &http.Cookie{Name: ssoCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	state, next := "", "/customers"
+	state, next, mode := "", "/customers", ssoLogin
 	if c, err := q.r.Cookie(ssoCookie); err == nil {
-		var enc string
-		state, enc, _ = strings.Cut(c.Value, ".")
-		if b, err := base64.RawURLEncoding.DecodeString(enc); err == nil {
-			next = safeNext(string(b))
+		parts := strings.Split(c.Value, ".")
+		if len(parts) == 3 {
+			state, mode = parts[0], parts[2]
+			if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
+				next = safeNext(string(b))
+			}
 		}
 	}
 	// The state that came back must be the one this browser sent: a login
@@ -116,6 +130,9 @@ func (h *Handler) finishSSO(q *request) error {
 		h.log.Warn("single sign-on: the provider's answer was refused", "error", err)
 		return h.ssoRefused(q, http.StatusUnauthorized, "sso_failed")
 	}
+	if mode == ssoStepUp {
+		return h.stepUpSSO(q, id, next)
+	}
 	sess, err := h.sso.sessionsSvc.LoginSSO(q.r.Context(), id, client(q.r))
 	switch {
 	case errs.Is(err, errs.TooMany):
@@ -129,6 +146,39 @@ func (h *Handler) finishSSO(q *request) error {
 	if sess.MFAPending {
 		next = "/mfa/verify?next=" + url.QueryEscape(next)
 	}
+	return h.ssoContinue(q, next)
+}
+
+// stepUpSSO finishes a step-up at the provider for the browser's session.
+func (h *Handler) stepUpSSO(q *request, id identity.SSOIdentity, next string) error {
+	c, err := q.r.Cookie(SessionCookie)
+	if err == nil {
+		q.token = c.Value
+		q.actor, err = h.sso.sessionsSvc.Authenticate(q.r.Context(), c.Value, client(q.r))
+	}
+	if err != nil {
+		if errs.Is(err, errs.Unauthenticated) || errs.Is(err, errs.NotExist) {
+			http.Redirect(q.w, q.r, "/login?ended=1&next="+url.QueryEscape(next), http.StatusSeeOther)
+			return nil
+		}
+		return err
+	}
+	if q.actor.Locale != "" {
+		q.lang = q.actor.Locale
+	}
+	sess, err := h.sso.sessionsSvc.StepUpSSO(q.r.Context(), q.actor, id)
+	if err != nil {
+		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooMany) || errs.Is(err, errs.Permission) {
+			return h.identity.renderStepUp(q, errs.KindOf(err).Status(), next, tr(q.lang, "sso_step_up_refused"))
+		}
+		return err
+	}
+	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
+	return h.ssoContinue(q, next)
+}
+
+// ssoContinue ends a callback with a page that moves on to next.
+func (h *Handler) ssoContinue(q *request, next string) error {
 	// The session cookie is SameSite=Strict and this answer ends a
 	// navigation the provider started: a browser that judges a redirect by
 	// its whole chain (Chromium's CookieSameSiteConsidersRedirectChain, off

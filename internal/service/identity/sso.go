@@ -49,6 +49,9 @@ type SSOIdentity struct {
 	// MFA: the token's amr or acr shows two-step login, per the
 	// administrator's accepted acr values.
 	MFA bool
+	// AuthTime is when the user last signed in at the provider (auth_time;
+	// zero when the token does not say).
+	AuthTime time.Time
 }
 
 // errSSORefused is the one answer to an identity that may not log in:
@@ -307,6 +310,60 @@ func (s *Sessions) LoginSSO(ctx context.Context, id SSOIdentity, c Client) (Sess
 		return Session{}, err
 	}
 	return Session{Token: token, ID: sess.ID, UserID: user.ID, ExpiresAt: sess.ExpiresAt, MFAPending: sess.MFAPending}, nil
+}
+
+// StepUpSSO proves the actor's user fresh (a step-up, authz.StepUpWindow)
+// by a new sign-in at the provider: the identity must be the one linked to
+// the actor's account, signed in within the window, and, when the account
+// has its own second factor, have passed two-step login at the provider
+// with the administrator's leave (MFAByProvider) — otherwise that factor
+// is what proves it. Failures are counted and audited like wrong codes;
+// success rotates the session's token (Sessions.StepUp).
+func (s *Sessions) StepUpSSO(ctx context.Context, a authz.Actor, id SSOIdentity) (Session, error) {
+	p := s.sso
+	if p == nil {
+		return Session{}, errs.E(errs.NotExist, "single sign-on is not configured")
+	}
+	if a.MFAPending {
+		return Session{}, errs.E(errs.Permission, "give your second factor first")
+	}
+	link := s.c.Index.Index(fieldcrypt.IndexSSOSubject, id.Issuer+"\n"+id.Subject)
+	var linkedTo string
+	var factor bool
+	err := core.Look(ctx, s.c, ssoStoreOf, func(tx ssoStore) error {
+		switch l, err := tx.SSOLinkByIndex(ctx, link); {
+		case err == nil:
+			linkedTo = l.UserID
+		case !errs.Is(err, errs.NotExist):
+			return err
+		}
+		u, err := tx.UserByID(ctx, a.UserID)
+		if err != nil {
+			return core.NotFound(err, "user")
+		}
+		pks, err := tx.UserPasskeys(ctx, a.UserID)
+		factor = u.TOTPSealed != nil || len(pks) > 0
+		return err
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	now := s.c.Now()
+	reason := ""
+	switch {
+	case id.Issuer != p.Issuer || id.Subject == "" || linkedTo != a.UserID:
+		reason = "sso: not this account's identity at the provider"
+	case id.AuthTime.IsZero() || now.Sub(id.AuthTime) > authz.StepUpWindow || id.AuthTime.After(now.Add(time.Minute)):
+		reason = "sso: the provider did not sign the user in again"
+	case factor && !(p.MFAByProvider && id.MFA):
+		reason = "sso: the account has a second factor and the provider's two-step login does not stand for it"
+	}
+	return s.prove(ctx, a, "sso", "your company's sign-in service did not confirm that it is you", func(mfaStore) (bool, string, error) {
+		if reason != "" {
+			return false, reason, nil
+		}
+		return true, "sso", nil
+	})
 }
 
 // locked reports whether a run of failed logins has locked the account
