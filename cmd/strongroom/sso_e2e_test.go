@@ -112,7 +112,7 @@ func TestSingleSignOnE2E(t *testing.T) {
 
 		// A step-up (for an account without a password or second factor)
 		// by signing in at the provider again.
-		if code, body := get(t, b2, s.URL+"/step-up?next=/sessions"); code != 200 || !strings.Contains(body, `id="sso-step-up"`) {
+		if code, body := get(t, b2, s.URL+"/step-up?next=/sessions"); code != 200 || !strings.Contains(body, `id="sso-step-up"`) || !strings.Contains(body, "Confirm with Example IdP") {
 			t.Fatalf("step-up page: %d\n%s", code, body)
 		}
 		if code, body := get(t, b2, s.URL+"/login/sso?stepup=1&next=/sessions"); code != 200 || !strings.Contains(body, `content="0;url=/sessions"`) {
