@@ -65,10 +65,7 @@ func (h *Handler) ssoRefused(q *request, status int, key string) error {
 	return nil
 }
 
-func (h *Handler) startSSO(q *request) error {
-	if h.sso == nil {
-		return errs.E(errs.NotExist, "single sign-on is not configured")
-	}
+func (h *ssoPages) startSSO(q *request) error {
 	// stepup=1: a logged-in user confirms it is them (a step-up) by
 	// signing in at the provider again.
 	mode := ssoLogin
@@ -76,8 +73,8 @@ func (h *Handler) startSSO(q *request) error {
 		mode = ssoStepUp
 	}
 	state := rand.Text() + rand.Text()
-	nonce, verifier := h.sso.sessionsSvc.SSOSecrets(state)
-	to, err := h.sso.provider.AuthURL(q.r.Context(), state, nonce, verifier, mode == ssoStepUp)
+	nonce, verifier := h.sessionsSvc.SSOSecrets(state)
+	to, err := h.provider.AuthURL(q.r.Context(), state, nonce, verifier, mode == ssoStepUp)
 	if err != nil {
 		h.log.Warn("single sign-on: provider unavailable", "error", err)
 		return h.ssoRefused(q, http.StatusServiceUnavailable, "sso_unavailable")
@@ -89,10 +86,7 @@ func (h *Handler) startSSO(q *request) error {
 	return nil
 }
 
-func (h *Handler) finishSSO(q *request) error {
-	if h.sso == nil {
-		return errs.E(errs.NotExist, "single sign-on is not configured")
-	}
+func (h *ssoPages) finishSSO(q *request) error {
 	query := q.r.URL.Query()
 	http.SetCookie(q.w, &http.Cookie{Name: ssoCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	state, next, mode := "", "/customers", ssoLogin
@@ -116,12 +110,12 @@ func (h *Handler) finishSSO(q *request) error {
 	// A provider that names itself in the answer (RFC 9207) must be ours:
 	// an answer from another provider the browser was sent to (a mix-up)
 	// is refused before its code goes anywhere.
-	if iss, ok := query["iss"]; ok && (len(iss) != 1 || iss[0] != h.sso.provider.Issuer()) {
+	if iss, ok := query["iss"]; ok && (len(iss) != 1 || iss[0] != h.provider.Issuer()) {
 		h.log.Warn("single sign-on: an answer from another issuer was refused")
 		return h.ssoRefused(q, http.StatusUnauthorized, "sso_failed")
 	}
-	nonce, verifier := h.sso.sessionsSvc.SSOSecrets(state)
-	id, err := h.sso.provider.Exchange(q.r.Context(), query.Get("code"), verifier, nonce)
+	nonce, verifier := h.sessionsSvc.SSOSecrets(state)
+	id, err := h.provider.Exchange(q.r.Context(), query.Get("code"), verifier, nonce)
 	if err != nil {
 		if errs.Is(err, errs.Unavailable) {
 			h.log.Warn("single sign-on: provider unavailable", "error", err)
@@ -133,7 +127,7 @@ func (h *Handler) finishSSO(q *request) error {
 	if mode == ssoStepUp {
 		return h.stepUpSSO(q, id, next)
 	}
-	sess, err := h.sso.sessionsSvc.LoginSSO(q.r.Context(), id, client(q.r))
+	sess, err := h.sessionsSvc.LoginSSO(q.r.Context(), id, client(q.r))
 	switch {
 	case errs.Is(err, errs.TooMany):
 		return h.ssoRefused(q, http.StatusTooManyRequests, "sso_throttled")
@@ -150,11 +144,11 @@ func (h *Handler) finishSSO(q *request) error {
 }
 
 // stepUpSSO finishes a step-up at the provider for the browser's session.
-func (h *Handler) stepUpSSO(q *request, id identity.SSOIdentity, next string) error {
+func (h *ssoPages) stepUpSSO(q *request, id identity.SSOIdentity, next string) error {
 	c, err := q.r.Cookie(SessionCookie)
 	if err == nil {
 		q.token = c.Value
-		q.actor, err = h.sso.sessionsSvc.Authenticate(q.r.Context(), c.Value, client(q.r))
+		q.actor, err = h.sessionsSvc.Authenticate(q.r.Context(), c.Value, client(q.r))
 	}
 	if err != nil {
 		if errs.Is(err, errs.Unauthenticated) || errs.Is(err, errs.NotExist) {
@@ -166,7 +160,7 @@ func (h *Handler) stepUpSSO(q *request, id identity.SSOIdentity, next string) er
 	if q.actor.Locale != "" {
 		q.lang = q.actor.Locale
 	}
-	sess, err := h.sso.sessionsSvc.StepUpSSO(q.r.Context(), q.actor, id)
+	sess, err := h.sessionsSvc.StepUpSSO(q.r.Context(), q.actor, id)
 	if err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooMany) || errs.Is(err, errs.Permission) {
 			return h.identity.renderStepUp(q, errs.KindOf(err).Status(), next, tr(q.lang, "sso_step_up_refused"))
@@ -178,7 +172,7 @@ func (h *Handler) stepUpSSO(q *request, id identity.SSOIdentity, next string) er
 }
 
 // ssoContinue ends a callback with a page that moves on to next.
-func (h *Handler) ssoContinue(q *request, next string) error {
+func (h *ssoPages) ssoContinue(q *request, next string) error {
 	// The session cookie is SameSite=Strict and this answer ends a
 	// navigation the provider started: a browser that judges a redirect by
 	// its whole chain (Chromium's CookieSameSiteConsidersRedirectChain, off
