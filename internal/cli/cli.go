@@ -85,6 +85,15 @@ Usage:
       [--smtp-starttls required|none] [--smtp-ca PEM]; the relay's password only
       from STRONGROOM_SMTP_PASSWORD. --public-url https://crm.example.com is the
       address put in emailed links (default https://--addr).
+      Single sign-on for staff (docs/SECURITY.md): --oidc-issuer https://idp... and
+      --oidc-client-id ID (the secret only from STRONGROOM_OIDC_CLIENT_SECRET;
+      redirect URI --public-url + /login/sso/callback) add "Sign in with
+      --oidc-name" to the login page. --oidc-role-map "group=role,group=role+role"
+      (groups from the --oidc-groups-claim, default groups) sets roles at each
+      login; --oidc-jit creates accounts at a first login with a verified email;
+      --oidc-mfa-by-provider lets a login whose acr or amr is one of
+      --oidc-mfa-acr (default mfa) stand for Strongroom's second factor;
+      --oidc-ca PEM trusts a private CA for the provider.
   strongroom user add --email E --role ROLE [--team T] --password-stdin [--must-change] [--data DIR] [--db URL]
       Create a user; the password is read from standard input. --must-change: the
       user must change it at first login (always so for users an admin adds in the UI or API).

@@ -95,9 +95,15 @@ func serve(ctx context.Context, args []string, env Env) error {
 		}
 	}
 
+	provider, err := singleSignOn(ctx, c, a)
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	api.New(a.svc, log).Routes(mux)
-	web.New(a.svc, log).Routes(mux)
+	ui := web.New(a.svc, log)
+	ui.UseSSO(provider, c.OIDC.Name)
+	ui.Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	proxies, err := c.Proxies()
 	if err != nil {

@@ -15,6 +15,19 @@ const (
 
 var catalog = map[string]map[string]string{
 	langEN: {
+		// Single sign-on (issue 15): the login page's button and its refusals.
+		"sso_sign_in":                         "Sign in with %s",
+		"sso_your_company":                    "your company's account",
+		"sso_or":                              "or",
+		"sso_continue":                        "Signed in. Continue",
+		"sso_expired":                         "The single sign-on took too long, or was started in another browser. Try again.",
+		"sso_denied":                          "Your company's sign-in service did not sign you in.",
+		"sso_failed":                          "The answer from your company's sign-in service could not be verified, so you were not signed in.",
+		"sso_unavailable":                     "Your company's sign-in service cannot be reached. Try again later, or log in with your password.",
+		"sso_refused":                         "Single sign-on did not let you in: no active account here matches your sign-in, or your groups grant no role. Ask an administrator.",
+		"sso_throttled":                       "Too many login attempts from your address. Wait a moment and try again.",
+		"sso_step_up":                         "Confirm with %s",
+		"sso_step_up_refused":                 "Your company's sign-in service did not confirm that it is you. Sign in there again as this account, or confirm here with your second factor.",
 		"app":                                 "Strongroom",
 		"tagline":                             "A CRM that keeps customer data safe.",
 		"via_client":                          "through OAuth client",
@@ -1055,6 +1068,19 @@ var catalog = map[string]map[string]string{
 		"webhook_delivery_skipped":   "skipped (the role may not read the record)",
 	},
 	langZH: {
+		// Single sign-on (issue 15): the login page's button and its refusals.
+		"sso_sign_in":                         "使用%s登录",
+		"sso_your_company":                    "公司账户",
+		"sso_or":                              "或",
+		"sso_continue":                        "已登录。继续",
+		"sso_expired":                         "单点登录耗时过长，或是在另一个浏览器中发起的。请重试。",
+		"sso_denied":                          "贵公司的登录服务没有让您登录。",
+		"sso_failed":                          "无法验证贵公司登录服务的应答，因此没有让您登录。",
+		"sso_unavailable":                     "无法连接贵公司的登录服务。请稍后重试，或使用密码登录。",
+		"sso_refused":                         "单点登录未能让您进入：此处没有与您的登录相符的有效账户，或您所在的组没有授予任何角色。请联系管理员。",
+		"sso_throttled":                       "来自您地址的登录尝试过多。请稍候再试。",
+		"sso_step_up":                         "通过%s确认",
+		"sso_step_up_refused":                 "贵公司的登录服务没有确认是您本人。请以此账户在那里重新登录，或在此用您的第二因素确认。",
 		"app":                                 "Strongroom 保险库",
 		"tagline":                             "守护客户数据安全的 CRM。",
 		"via_client":                          "经由 OAuth 客户端",

@@ -85,6 +85,7 @@ type Handler struct {
 	webhooks     *webhooksPages
 	training     *trainingPages
 	home         *homePages
+	sso          *ssoPages // nil: single sign-on is off
 }
 
 // The areas of the UI and the domain services each calls.
@@ -245,6 +246,10 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(filesOnly{static}))))
 	mux.Handle("GET /{$}", h.public(h.home.showHome))
 	mux.Handle("GET /login", h.public(h.identity.showLogin))
+	if h.sso != nil { // UseSSO, before Routes
+		mux.Handle("GET /login/sso", h.public(h.sso.startSSO))
+		mux.Handle("GET /login/sso/callback", h.public(h.sso.finishSSO))
+	}
 	mux.Handle("GET /privacy", h.public(h.consents.showNotice))
 	mux.Handle("GET /privacy/ask", h.public(h.requests.showAsk))
 	mux.Handle("POST /privacy/ask", h.public(h.requests.ask))
