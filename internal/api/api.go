@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"strongroom.dev/strongroom/internal/authn"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
@@ -360,18 +361,22 @@ func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
 }
 
 func (h *Handler) authenticate(r *http.Request) (authz.Actor, error) {
-	token := ""
+	token, bearer := "", false
 	if v := r.Header.Get("Authorization"); v != "" {
 		scheme, t, ok := strings.Cut(v, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return authz.Actor{}, errs.E(errs.Unauthenticated, "the Authorization header must be: Bearer <token>")
 		}
-		token = strings.TrimSpace(t)
+		token, bearer = strings.TrimSpace(t), true
 	} else if c, err := r.Cookie(SessionCookie); err == nil {
 		token = c.Value
 	}
 	if token == "" {
 		return authz.Actor{}, errs.E(errs.Unauthenticated, "log in first: POST /api/v1/sessions, then send the token as Authorization: Bearer <token>")
+	}
+	if !authn.WellFormedToken(token) && bearer {
+		// Not a session token: an OAuth access token of a partner's client.
+		return h.svc.Clients.Authenticate(r.Context(), token, httpx.ClientOf(r).IP)
 	}
 	return h.svc.Sessions.Authenticate(r.Context(), token, client(r))
 }

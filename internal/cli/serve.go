@@ -24,6 +24,7 @@ import (
 	"strongroom.dev/strongroom/internal/config"
 	"strongroom.dev/strongroom/internal/demo"
 	"strongroom.dev/strongroom/internal/detect"
+	"strongroom.dev/strongroom/internal/oauth"
 	"strongroom.dev/strongroom/internal/server"
 	"strongroom.dev/strongroom/internal/siem"
 	"strongroom.dev/strongroom/internal/store"
@@ -95,6 +96,11 @@ func serve(ctx context.Context, args []string, env Env) error {
 	mux := http.NewServeMux()
 	api.New(a.svc, log).Routes(mux)
 	web.New(a.svc, log).Routes(mux)
+	authServer, err := oauth.New(c.Link(), a.svc.Clients, log)
+	if err != nil {
+		return fmt.Errorf("cannot start the OAuth authorisation server: %v", err)
+	}
+	authServer.Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	proxies, err := c.Proxies()
 	if err != nil {
