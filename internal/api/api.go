@@ -49,6 +49,7 @@ type Handler struct {
 	incidents    *incidentsAPI
 	vendors      *vendorsAPI
 	training     *trainingAPI
+	clients      *clientsAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -75,7 +76,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}, held: &heldAPI{svc.Customers},
 		retention: &retentionAPI{svc.Retention}, minimisation: &minimisationAPI{svc.Minimisation}, incidents: &incidentsAPI{svc.Incidents},
-		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}}
+		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, clients: &clientsAPI{svc.Clients}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -182,6 +183,12 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/vendors/{id}/reviews", h.authed(h.vendors.recordVendorReview))
 	mux.Handle("POST /api/v1/vendors/{id}/findings", h.authed(h.vendors.raiseVendorFinding))
 	mux.Handle("POST /api/v1/vendors/{id}/findings/{finding}/fix", h.authed(h.vendors.fixVendorFinding))
+	mux.Handle("GET /api/v1/clients", h.authed(h.clients.listClients))
+	mux.Handle("POST /api/v1/clients", h.authed(h.clients.registerClient))
+	mux.Handle("GET /api/v1/clients/{id}", h.authed(h.clients.showClient))
+	mux.Handle("POST /api/v1/clients/{id}/suspend", h.authed(h.clients.suspendClient))
+	mux.Handle("POST /api/v1/clients/{id}/resume", h.authed(h.clients.resumeClient))
+	mux.Handle("DELETE /api/v1/clients/{id}", h.authed(h.clients.deleteClient))
 	mux.Handle("GET /api/v1/training", h.beforeTraining(h.training.listTraining))
 	mux.Handle("GET /api/v1/training/coverage", h.authed(h.training.trainingCoverage))
 	mux.Handle("GET /api/v1/training/{key}", h.beforeTraining(h.training.showTraining))

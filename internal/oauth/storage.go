@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"slices"
 	"time"
 
@@ -98,7 +99,7 @@ func (c *client) GrantTypes() []oidc.GrantType {
 	}
 	return g
 }
-func (c *client) LoginURL(id string) string            { return c.consent + "?id=" + id }
+func (c *client) LoginURL(id string) string            { return c.consent + "/" + url.PathEscape(id) }
 func (c *client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
 func (c *client) IDTokenLifetime() time.Duration       { return 5 * time.Minute }
 func (c *client) DevMode() bool                        { return false }

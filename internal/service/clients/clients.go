@@ -229,7 +229,7 @@ func (s *Clients) List(ctx context.Context, a authz.Actor) ([]Client, error) {
 	if err := mayRead(a); err != nil {
 		return nil, err
 	}
-	var out []Client
+	out := []Client{}
 	err := core.Look(ctx, s.c, clientStoreOf, func(tx clientStore) error {
 		rows, err := tx.OAuthClientList(ctx)
 		for _, r := range rows {

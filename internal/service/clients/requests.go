@@ -2,6 +2,7 @@ package clients
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"strongroom.dev/strongroom/internal/audit"
@@ -116,6 +117,9 @@ type Consent struct {
 	ClientID   string
 	ClientName string
 	Role       string
+	// Origins are the origins of the client's redirect URIs, where the
+	// approval goes on to (the consent page's form-action).
+	Origins []string
 }
 
 // ConsentFor returns what a user is asked to approve.
@@ -134,6 +138,11 @@ func (s *Clients) ConsentFor(ctx context.Context, a authz.Actor, id string) (Con
 			return core.NotFound(err, "client")
 		}
 		out = Consent{RequestID: r.ID, ClientID: c.ID, ClientName: c.Name, Role: c.Role}
+		for _, u := range c.RedirectURIs {
+			if p, err := url.Parse(u); err == nil && p.Scheme == "https" && p.Host != "" {
+				out.Origins = append(out.Origins, "https://"+p.Host)
+			}
+		}
 		return nil
 	})
 	return out, err
