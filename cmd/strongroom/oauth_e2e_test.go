@@ -1,0 +1,299 @@
+package main_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// oauthPost posts a form to an OAuth endpoint, with HTTP Basic client
+// authentication when id is set, and returns the status and JSON answer.
+func oauthPost(t *testing.T, s *server, path, id, secret string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest("POST", s.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if id != "" {
+		req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode >= 500 {
+		t.Errorf("%s: %d %v", path, resp.StatusCode, out)
+	}
+	return resp.StatusCode, out
+}
+
+func clientToken(t *testing.T, s *server, id, secret string) (int, string) {
+	t.Helper()
+	st, out := oauthPost(t, s, "/oauth/token", id, secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"api"}})
+	tok, _ := out["access_token"].(string)
+	return st, tok
+}
+
+func registerClient(t *testing.T, s *server, admin string, in map[string]any) (id, secret string) {
+	t.Helper()
+	r := s.Do(t, "POST", "/api/v1/clients", admin, in)
+	if r.Status != http.StatusCreated || r.Str("id") == "" {
+		t.Fatalf("register %v: %d %s", in["name"], r.Status, r.Body)
+	}
+	return r.Str("id"), r.Str("secret")
+}
+
+// Strongroom as an OAuth 2.0 authorisation server (zitadel's op, over TLS
+// on loopback), on both engines: a machine client (client credentials)
+// calls the API within its role's grants and is refused outside them, the
+// audit log naming it; introspection and revocation (RFC 7662, 7009); a
+// wrong secret, a suspended client, an address outside the client's
+// networks and a client past its rate (429 problem+json) are refused;
+// private_key_jwt works once per assertion (a replay is refused); and the
+// code flow with PKCE (S256 only) through the consent page gives a token
+// that never does more than the approving user may.
+func TestOAuthClients(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "sales@example.com", "sales")
+		s := start(t, storage)
+		admin := s.Login(t, "admin@example.com", password)
+
+		// Registering: bad input is a problem+json 400; a sales user may not.
+		if r := s.Do(t, "POST", "/api/v1/clients", admin, map[string]any{"name": "x", "role": "nosuchrole"}); r.Status != 400 {
+			t.Fatalf("unknown role: %d %s", r.Status, r.Body)
+		}
+		sales := s.Login(t, "sales@example.com", password)
+		if r := s.Do(t, "POST", "/api/v1/clients", sales, map[string]any{"name": "x", "role": "auditor"}); r.Status != 403 {
+			t.Fatalf("sales registering a client: %d", r.Status)
+		}
+		payID, paySecret := registerClient(t, s, admin, map[string]any{"name": "PayCo", "role": "auditor"})
+		if !strings.HasPrefix(paySecret, "src_") {
+			t.Fatalf("secret %q", paySecret)
+		}
+		if r := s.Do(t, "GET", "/api/v1/clients/"+payID, admin, nil); r.Status != 200 || strings.Contains(string(r.Body), paySecret) {
+			t.Fatalf("the secret is shown again: %d %s", r.Status, r.Body)
+		}
+
+		// Client credentials: within the auditor's grants, and not beyond.
+		if st, _ := clientToken(t, s, payID, "src_wrong"); st != 401 && st != 400 {
+			t.Fatalf("wrong secret: %d", st)
+		}
+		st, tok := clientToken(t, s, payID, paySecret)
+		if st != 200 || tok == "" {
+			t.Fatalf("token: %d", st)
+		}
+		if r := s.Do(t, "GET", "/api/v1/audit?limit=5", tok, nil); r.Status != 200 {
+			t.Fatalf("the auditor client reading the audit log: %d %s", r.Status, r.Body)
+		}
+		if r := s.Do(t, "GET", "/api/v1/customers", tok, nil); r.Status != 403 {
+			t.Fatalf("the auditor client reading customers: %d %s", r.Status, r.Body)
+		}
+		r := s.Do(t, "GET", "/api/v1/audit?actor="+payID+"&limit=50", admin, nil)
+		named := 0
+		for _, it := range r.JSON["items"].([]any) {
+			if e := it.(map[string]any); e["client_id"] == payID {
+				named++
+			}
+		}
+		if named == 0 {
+			t.Fatalf("no audit event names the client:\n%s", r.Body)
+		}
+
+		// Introspection says active; after revocation inactive, and the
+		// token is refused.
+		if st, out := oauthPost(t, s, "/oauth/introspect", payID, paySecret, url.Values{"token": {tok}}); st != 200 || out["active"] != true || out["client_id"] != payID {
+			t.Fatalf("introspect: %d %v", st, out)
+		}
+		if st, _ := oauthPost(t, s, "/oauth/revoke", payID, paySecret, url.Values{"token": {tok}}); st != 200 {
+			t.Fatalf("revoke: %d", st)
+		}
+		if st, out := oauthPost(t, s, "/oauth/introspect", payID, paySecret, url.Values{"token": {tok}}); st != 200 || out["active"] != false {
+			t.Fatalf("introspect after revoke: %d %v", st, out)
+		}
+		if r := s.Do(t, "GET", "/api/v1/audit?limit=1", tok, nil); r.Status != 401 {
+			t.Fatalf("a revoked token: %d", r.Status)
+		}
+
+		// Suspended: new tokens and old ones are refused; resumed, it works.
+		_, tok = clientToken(t, s, payID, paySecret)
+		if r := s.Do(t, "POST", "/api/v1/clients/"+payID+"/suspend", admin, nil); r.Status != 204 {
+			t.Fatalf("suspend: %d %s", r.Status, r.Body)
+		}
+		if r := s.Do(t, "GET", "/api/v1/audit?limit=1", tok, nil); r.Status != 401 {
+			t.Fatalf("a suspended client's token: %d", r.Status)
+		}
+		if st, _ := clientToken(t, s, payID, paySecret); st == 200 {
+			t.Fatal("a suspended client got a token")
+		}
+		if code, out, errOut := run(t, "", append([]string{"client", "resume", "--id", payID}, storage...)...); code != 0 || !strings.Contains(out, "resumed") {
+			t.Fatalf("client resume: %d %s %s", code, out, errOut)
+		}
+		if r := s.Do(t, "GET", "/api/v1/audit?limit=1", tok, nil); r.Status != 200 {
+			t.Fatalf("after resume: %d", r.Status)
+		}
+
+		// Address rule: a client allowed only from elsewhere is refused.
+		farID, farSecret := registerClient(t, s, admin, map[string]any{"name": "Far", "role": "auditor", "networks": []string{"203.0.113.0/24"}})
+		if st, _ := clientToken(t, s, farID, farSecret); st == 200 {
+			t.Fatal("a client outside its networks got a token")
+		}
+
+		// Rate: past its requests a minute the client gets 429 problem+json.
+		slowID, slowSecret := registerClient(t, s, admin, map[string]any{"name": "Slow", "role": "auditor", "rate_per_minute": 3})
+		_, slow := clientToken(t, s, slowID, slowSecret)
+		limited := false
+		for range 8 {
+			req, _ := http.NewRequest("GET", s.URL+"/api/v1/audit?limit=1", nil)
+			req.Header.Set("Authorization", "Bearer "+slow)
+			resp, err := s.Client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode == 429 {
+				if resp.Header.Get("Content-Type") != "application/problem+json" || resp.Header.Get("Retry-After") == "" {
+					t.Fatalf("429 as %q, Retry-After %q", resp.Header.Get("Content-Type"), resp.Header.Get("Retry-After"))
+				}
+				limited = true
+				break
+			}
+		}
+		if !limited {
+			t.Fatal("a client past its rate was never refused")
+		}
+
+		// The list shows last use and volume.
+		if code, out, _ := run(t, "", append([]string{"client", "list"}, storage...)...); code != 0 || !strings.Contains(out, "PayCo") || !strings.Contains(out, "REQUESTS") {
+			t.Fatalf("client list: %d %s", code, out)
+		}
+		var listed map[string]any
+		r = s.Do(t, "GET", "/api/v1/clients", admin, nil)
+		for _, c := range r.JSON["clients"].([]any) {
+			if c.(map[string]any)["id"] == payID {
+				listed = c.(map[string]any)
+			}
+		}
+		if n, _ := listed["request_count"].(float64); n < 3 || listed["last_used_at"] == "0001-01-01T00:00:00Z" {
+			t.Fatalf("use not shown: %v", listed)
+		}
+
+		// private_key_jwt: an assertion works once.
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := json.Marshal(jose.JSONWebKey{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"})
+		jwtID, _ := registerClient(t, s, admin, map[string]any{"name": "Logistics", "role": "auditor", "auth_method": "private_key_jwt", "jwk": string(pub)})
+		var disco map[string]any
+		dr := s.Do(t, "GET", "/.well-known/openid-configuration", "", nil)
+		json.Unmarshal(dr.Body, &disco)
+		issuer, _ := disco["issuer"].(string)
+		if issuer == "" || disco["token_endpoint"] != issuer+"/oauth/token" {
+			t.Fatalf("discovery: %s", dr.Body)
+		}
+		signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, (&jose.SignerOptions{}).WithType("JWT"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		assertion, err := jwt.Signed(signer).Claims(jwt.Claims{Issuer: jwtID, Subject: jwtID, Audience: jwt.Audience{issuer}, ID: "jti-1",
+			IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute))}).Serialize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {"api"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {assertion}}
+		st, out := oauthPost(t, s, "/oauth/token", "", "", form)
+		if st != 200 || out["access_token"] == nil {
+			t.Fatalf("private_key_jwt: %d %v", st, out)
+		}
+		if r := s.Do(t, "GET", "/api/v1/audit?limit=1", out["access_token"].(string), nil); r.Status != 200 {
+			t.Fatalf("the private_key_jwt client's token: %d", r.Status)
+		}
+		if st, out := oauthPost(t, s, "/oauth/token", "", "", form); st == 200 {
+			t.Fatalf("a replayed assertion was accepted: %v", out)
+		}
+
+		// The code flow with PKCE, for the sales user, through a client whose
+		// role (admin) is wider than the user's: the token does what sales
+		// may (customers) and nothing more (the audit log).
+		appID, appSecret := registerClient(t, s, admin, map[string]any{"name": "Field App", "role": "admin", "redirect_uris": []string{"https://app.example/cb"}})
+		verifier := "a-long-random-verifier-that-only-the-app-knows-0123456789"
+		sum := sha256.Sum256([]byte(verifier))
+		challenge := base64.RawURLEncoding.EncodeToString(sum[:])
+		authorize := func(method string) string {
+			q := url.Values{"client_id": {appID}, "redirect_uri": {"https://app.example/cb"}, "response_type": {"code"}, "scope": {"api"}, "state": {"st-1"},
+				"code_challenge": {challenge}, "code_challenge_method": {method}}
+			return "/oauth/authorize?" + q.Encode()
+		}
+		b := newBrowser(t, s, "en")
+		b.login("sales@example.com", password)
+		if p := b.get(authorize("plain")); !strings.Contains(p.location, "error=invalid_request") {
+			t.Fatalf("plain PKCE: %d %s", p.status, p.location)
+		}
+		p := b.get(authorize("S256"))
+		if p.status != 302 || !strings.HasPrefix(p.location, "/oauth/consent/") {
+			t.Fatalf("authorize: %d %s %s", p.status, p.location, p.body)
+		}
+		consent := b.get(p.location)
+		if consent.status != 200 || !strings.Contains(consent.body, "Field App") || !strings.Contains(consent.header.Get("Content-Security-Policy"), "form-action 'self' https://app.example") {
+			t.Fatalf("consent: %d %s\n%s", consent.status, consent.header.Get("Content-Security-Policy"), consent.body)
+		}
+		if p := b.post(p.location, url.Values{}); p.status != 403 {
+			t.Fatalf("consent without CSRF: %d", p.status)
+		}
+		approved := b.post(p.location, url.Values{"csrf": {consent.csrf(t)}})
+		if approved.status != 303 || !strings.HasPrefix(approved.location, "/oauth/authorize/callback?id=") {
+			t.Fatalf("approve: %d %s", approved.status, approved.location)
+		}
+		back := b.get(approved.location)
+		u, err := url.Parse(back.location)
+		if err != nil || u.Host != "app.example" || u.Query().Get("state") != "st-1" || u.Query().Get("code") == "" {
+			t.Fatalf("callback: %d %s", back.status, back.location)
+		}
+		exchange := url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")}, "redirect_uri": {"https://app.example/cb"}}
+		if st, _ := oauthPost(t, s, "/oauth/token", appID, appSecret, exchange); st == 200 {
+			t.Fatal("a code exchanged without its verifier")
+		}
+		exchange.Set("code_verifier", verifier)
+		st, out = oauthPost(t, s, "/oauth/token", appID, appSecret, exchange)
+		userTok, _ := out["access_token"].(string)
+		if st != 200 || userTok == "" {
+			t.Fatalf("exchange: %d %v", st, out)
+		}
+		if r := s.Do(t, "GET", "/api/v1/customers", userTok, nil); r.Status != 200 {
+			t.Fatalf("the app reading the user's customers: %d %s", r.Status, r.Body)
+		}
+		if r := s.Do(t, "GET", "/api/v1/audit?limit=1", userTok, nil); r.Status != 403 {
+			t.Fatalf("the app widened beyond the sales user (audit log): %d", r.Status)
+		}
+		if st, _ := oauthPost(t, s, "/oauth/token", appID, appSecret, exchange); st == 200 {
+			t.Fatal("a code was exchanged twice")
+		}
+
+		// Deleted: the client and its tokens are gone.
+		if r := s.Do(t, "DELETE", "/api/v1/clients/"+appID, admin, nil); r.Status != 204 {
+			t.Fatalf("delete: %d", r.Status)
+		}
+		if r := s.Do(t, "GET", "/api/v1/customers", userTok, nil); r.Status != 401 {
+			t.Fatalf("a deleted client's token: %d", r.Status)
+		}
+	})
+}
