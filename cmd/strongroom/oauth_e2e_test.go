@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -294,6 +295,67 @@ func TestOAuthClients(t *testing.T) {
 		}
 		if r := s.Do(t, "GET", "/api/v1/customers", userTok, nil); r.Status != 401 {
 			t.Fatalf("a deleted client's token: %d", r.Status)
+		}
+	})
+}
+
+// The clients page, on both engines: an administrator registers a client
+// (a bad network is refused with the form kept), sees its secret once,
+// suspends, resumes and deletes it; the page speaks Chinese too; a
+// salesperson may not open it; the consent page sends a visitor who is not
+// logged in to the login first.
+func TestWebClients(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "admin@example.com", "admin")
+		addUser(t, storage, "sales@example.com", "sales")
+		s := start(t, storage)
+		admin := newBrowser(t, s, "en")
+		admin.login("admin@example.com", password)
+		page := admin.get("/admin/clients")
+		if page.status != 200 || !strings.Contains(page.body, "No OAuth clients registered yet.") {
+			t.Fatalf("the empty page: %d %s", page.status, page.location)
+		}
+		if p := admin.post("/admin/clients", url.Values{"csrf": {page.csrf(t)}, "name": {"ShipQuick"}, "role": {"auditor"}, "networks": {"not-a-network"}}); p.status != 400 ||
+			!strings.Contains(p.body, "CIDR") || !strings.Contains(p.body, `value="ShipQuick"`) {
+			t.Fatalf("a bad network: %d\n%s", p.status, p.body)
+		}
+		p := admin.post("/admin/clients", url.Values{"csrf": {page.csrf(t)}, "name": {"ShipQuick"}, "role": {"auditor"}, "networks": {"127.0.0.0/8"}})
+		id := regexp.MustCompile(`id="client-id">(cli_[0-9a-f]+)<`).FindStringSubmatch(p.body)
+		if p.status != 200 || id == nil || !strings.Contains(p.body, `id="client-secret">src_`) || p.header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("register: %d\n%s", p.status, p.body)
+		}
+		if again := admin.get("/admin/clients"); strings.Contains(again.body, "src_") || !strings.Contains(again.body, "ShipQuick") {
+			t.Fatal("the secret is shown again, or the client is not listed")
+		}
+		for _, step := range []struct{ action, flash string }{{"suspend", "suspended"}, {"resume", "active again"}, {"delete", "deleted"}} {
+			p := admin.post("/admin/clients/"+id[1]+"/"+step.action, url.Values{"csrf": {page.csrf(t)}})
+			if p.status != 303 {
+				t.Fatalf("%s: %d %s", step.action, p.status, p.body)
+			}
+			if after := admin.get(p.location); !strings.Contains(after.body, step.flash) {
+				t.Fatalf("%s: no %q on the page", step.action, step.flash)
+			}
+		}
+		if p := admin.post("/admin/clients/"+id[1]+"/suspend", url.Values{"csrf": {page.csrf(t)}}); p.status != 404 {
+			t.Fatalf("suspending a deleted client: %d", p.status)
+		}
+		zh := newBrowser(t, s, "zh-CN")
+		zh.login("admin@example.com", password)
+		if p := zh.get("/admin/clients"); !strings.Contains(p.body, "尚未注册 OAuth 客户端。") {
+			t.Fatalf("zh-CN page:\n%s", p.body)
+		}
+		sales := newBrowser(t, s, "en")
+		sales.login("sales@example.com", password)
+		if p := sales.get("/admin/clients"); p.status != 403 {
+			t.Fatalf("sales opening the clients page: %d", p.status)
+		}
+		anon := newBrowser(t, s, "en")
+		if p := anon.get("/oauth/consent/oar_0123"); p.status != 303 || !strings.HasPrefix(p.location, "/login?next=%2Foauth%2Fconsent%2Foar_0123") {
+			t.Fatalf("consent without a login: %d %s", p.status, p.location)
+		}
+		if p := sales.get("/oauth/consent/oar_0123"); p.status != 404 {
+			t.Fatalf("an unknown request: %d", p.status)
 		}
 	})
 }

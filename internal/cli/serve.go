@@ -304,6 +304,9 @@ func purgeSessions(ctx context.Context, a *app, log *slog.Logger) {
 			if _, err := a.svc.Sessions.PurgeSessions(ctx); err != nil {
 				log.Warn("session purge failed", slog.String("error", err.Error()))
 			}
+			if err := a.svc.Clients.Purge(ctx); err != nil {
+				log.Warn("oauth purge failed", slog.String("error", err.Error()))
+			}
 		}
 	}
 }

@@ -75,29 +75,30 @@ func (s *Clients) Lookup(ctx context.Context, id string) (Client, error) {
 // from an allowed network and is within its rate. Each refusal is audited
 // with its reason.
 func (s *Clients) Admit(ctx context.Context, id, secret string, asserted bool, ip string) (Client, error) {
-	c, err := s.Lookup(ctx, id)
+	var row store.OAuthClientRow
+	err := core.Look(ctx, s.c, protocolStoreOf, func(tx protocolStore) error {
+		var err error
+		row, err = tx.OAuthClientByID(ctx, id)
+		return err
+	})
 	if errs.Is(err, errs.NotExist) {
-		return Client{}, s.refuse(ctx, authz.Actor{IP: ip}, "client", "", "unknown client", errBadClient)
+		// An unknown caller: recorded as other unknown callers' refusals
+		// are, once per address a minute, so guessing cannot flood the log.
+		if err := s.c.RecordRefusal(ctx, core.Refusal{Actor: authz.Actor{IP: ip}, Action: "oauth.token.refuse", Route: "/oauth/token", Reason: "unknown client"}); err != nil {
+			return Client{}, err
+		}
+		return Client{}, errBadClient
 	}
 	if err != nil {
 		return Client{}, err
 	}
-	row := store.OAuthClientRow{SecretHash: ""}
-	if !asserted {
-		err = core.Look(ctx, s.c, protocolStoreOf, func(tx protocolStore) error {
-			row, err = tx.OAuthClientByID(ctx, id)
-			return err
-		})
-		if err != nil {
-			return Client{}, err
-		}
-	}
 	switch {
-	case asserted && c.AuthMethod != MethodJWT:
+	case asserted && row.AuthMethod != MethodJWT:
 		return Client{}, s.refuse(ctx, clientActor(id, ip), "client", id, "an assertion from a client registered with a secret", errBadClient)
-	case !asserted && (c.AuthMethod != MethodSecret || !sameSecret(row.SecretHash, secret)):
+	case !asserted && (row.AuthMethod != MethodSecret || !sameSecret(row.SecretHash, secret)):
 		return Client{}, s.refuse(ctx, clientActor(id, ip), "client", id, "wrong client secret", errBadClient)
 	}
+	c := clientOf(row)
 	return c, s.admitted(ctx, c, ip)
 }
 

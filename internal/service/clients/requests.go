@@ -71,6 +71,14 @@ func (s *Clients) live(r store.OAuthRequestRow, err error) (Request, error) {
 	return requestOf(r), err
 }
 
+// Purge forgets expired access tokens, authorisation requests and spent
+// assertion ids; serve's background job calls it with the session purge.
+func (s *Clients) Purge(ctx context.Context) error {
+	return core.Change(ctx, s.c, requestStoreOf, func(tx requestStore) error {
+		return tx.DeleteExpiredOAuth(ctx, s.c.Now())
+	})
+}
+
 // RequestByID returns a live authorisation request.
 func (s *Clients) RequestByID(ctx context.Context, id string) (Request, error) {
 	var out Request
