@@ -327,8 +327,15 @@ func (s *storage) SetUserinfoFromScopes(_ context.Context, u *oidc.UserInfo, use
 	return nil
 }
 
-func (s *storage) SetUserinfoFromToken(_ context.Context, u *oidc.UserInfo, _, subject, _ string) error {
-	u.Subject = subject
+func (s *storage) SetUserinfoFromToken(ctx context.Context, u *oidc.UserInfo, tokenID, _, _ string) error {
+	info, err := s.svc.Active(ctx, tokenID)
+	if err != nil {
+		return err
+	}
+	if !info.Active {
+		return oidc.ErrAccessDenied().WithDescription("the access token is not active")
+	}
+	u.Subject = info.Subject
 	return nil
 }
 

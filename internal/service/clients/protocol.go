@@ -210,6 +210,17 @@ type TokenInfo struct {
 // not revoked nor expired, issued to the caller, whose client is active.
 // Anything else is inactive, with nothing more said.
 func (s *Clients) Introspect(ctx context.Context, clientID, tokenID string) (TokenInfo, error) {
+	info, err := s.Active(ctx, tokenID)
+	if err != nil || info.ClientID != clientID {
+		return TokenInfo{}, err
+	}
+	return info, nil
+}
+
+// Active tells whether token id is active (known, not revoked nor
+// expired, its client active), whoever asks: for the userinfo endpoint,
+// whose caller holds the token itself.
+func (s *Clients) Active(ctx context.Context, tokenID string) (TokenInfo, error) {
 	var info TokenInfo
 	err := core.Look(ctx, s.c, protocolStoreOf, func(tx protocolStore) error {
 		t, err := tx.OAuthTokenByHash(ctx, hashID(tokenID))
@@ -220,7 +231,7 @@ func (s *Clients) Introspect(ctx context.Context, clientID, tokenID string) (Tok
 			return err
 		}
 		c, err := tx.OAuthClientByID(ctx, t.ClientID)
-		if err != nil || t.ClientID != clientID || !t.RevokedAt.IsZero() || !s.c.Now().Before(t.ExpiresAt) || c.Status != StatusActive {
+		if err != nil || !t.RevokedAt.IsZero() || !s.c.Now().Before(t.ExpiresAt) || c.Status != StatusActive {
 			return nil
 		}
 		info = TokenInfo{Active: true, ClientID: t.ClientID, Subject: t.UserID, Scopes: strings.Fields(t.Scopes), IssuedAt: t.CreatedAt, Expires: t.ExpiresAt}
