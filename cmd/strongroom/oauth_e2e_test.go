@@ -181,6 +181,30 @@ func TestOAuthClients(t *testing.T) {
 			t.Fatal("a client past its rate was never refused")
 		}
 
+		// A client with the admin role acts as itself, not as a person: the
+		// routes about one's own account or session refuse it or find
+		// nothing, and none fails (Read reports any 5xx).
+		rootID, rootSecret := registerClient(t, s, admin, map[string]any{"name": "Ops", "role": "admin", "rate_per_minute": 1000})
+		_, root := clientToken(t, s, rootID, rootSecret)
+		for _, route := range []struct{ method, path string }{
+			{"GET", "/api/v1/me"}, {"GET", "/api/v1/sessions"}, {"GET", "/api/v1/sessions/active"}, {"DELETE", "/api/v1/sessions/current"},
+			{"GET", "/api/v1/me/passkeys"}, {"POST", "/api/v1/me/totp"}, {"GET", "/api/v1/users"}, {"GET", "/api/v1/customers"},
+			{"GET", "/api/v1/tasks"}, {"GET", "/api/v1/visits"}, {"GET", "/api/v1/training"}, {"GET", "/api/v1/policy"},
+		} {
+			s.Do(t, route.method, route.path, root, nil)
+		}
+		// A record's owner is a person: a client names one.
+		if r := s.Do(t, "POST", "/api/v1/customers", root, map[string]any{"name": "Wu Lan"}); r.Status != 400 || !strings.Contains(string(r.Body), "owner_id") {
+			t.Fatalf("an admin client adding a customer without an owner: %d %s", r.Status, r.Body)
+		}
+		adminID := s.Do(t, "GET", "/api/v1/me", admin, nil).Str("user_id")
+		if r := s.Do(t, "POST", "/api/v1/customers", root, map[string]any{"name": "Wu Lan", "email": "wu.lan@example.cn", "owner_id": adminID}); r.Status != 201 {
+			t.Fatalf("an admin client adding a customer for an owner: %d %s", r.Status, r.Body)
+		}
+		if r := s.Do(t, "POST", "/api/v1/customers/export", root, map[string]any{}); r.Status < 400 {
+			t.Fatalf("a client exporting (a step-up it cannot take): %d", r.Status)
+		}
+
 		// The list shows last use and volume.
 		if code, out, _ := run(t, "", append([]string{"client", "list"}, storage...)...); code != 0 || !strings.Contains(out, "PayCo") || !strings.Contains(out, "REQUESTS") {
 			t.Fatalf("client list: %d %s", code, out)

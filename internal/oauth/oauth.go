@@ -38,6 +38,9 @@ const (
 	CallbackPath = AuthorizePath + "/callback"
 )
 
+// maxForm bounds a request's body: the protocol's forms are small.
+const maxForm = 64 << 10
+
 // Server is the authorisation server.
 type Server struct {
 	op      *op.Provider
@@ -87,6 +90,9 @@ func (s *Server) intercept(next http.Handler) http.Handler {
 		ip := httpx.ClientOf(r).IP
 		ctx := context.WithValue(r.Context(), ipKey, ip)
 		r = r.WithContext(ctx)
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		}
 		if r.Method == http.MethodPost && r.ParseForm() == nil && r.PostForm.Get("client_assertion") != "" {
 			id, err := s.assertion(ctx, r.PostForm.Get("client_assertion"), ip)
 			if err != nil {
