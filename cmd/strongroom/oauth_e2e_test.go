@@ -205,6 +205,26 @@ func TestOAuthClients(t *testing.T) {
 			t.Fatalf("a client exporting (a step-up it cannot take): %d", r.Status)
 		}
 
+		// The command line: bad input is one line and a non-zero exit.
+		for _, c := range []struct {
+			args []string
+			code int
+			want string
+		}{
+			{[]string{"client", "add", "--name", "X"}, 2, "needs --name and --role"},
+			{[]string{"client", "add", "--name", "X", "--role", "auditor", "--networks", "nowhere"}, 1, "CIDR"},
+			{[]string{"client", "suspend", "--id", "cli_nope"}, 1, "not found"},
+			{[]string{"client", "rotate"}, 2, "unknown client subcommand"},
+		} {
+			code, _, errOut := run(t, "", append(c.args, storage...)...)
+			if code != c.code || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 && c.code == 1 {
+				t.Errorf("%v: exit %d %q", c.args, code, errOut)
+			}
+		}
+		if code, out, _ := run(t, "", "--help"); code != 0 || !strings.Contains(out, "strongroom client add") {
+			t.Error("--help lacks client add")
+		}
+
 		// The list shows last use and volume.
 		if code, out, _ := run(t, "", append([]string{"client", "list"}, storage...)...); code != 0 || !strings.Contains(out, "PayCo") || !strings.Contains(out, "REQUESTS") {
 			t.Fatalf("client list: %d %s", code, out)
