@@ -332,6 +332,30 @@ func TestOAuthClients(t *testing.T) {
 		if st, _ := oauthPost(t, s, "/oauth/token", appID, appSecret, exchange); st == 200 {
 			t.Fatal("a code was exchanged twice")
 		}
+		// Two exchanges of one code at once: exactly one gets a token.
+		p = b.get(authorize("S256"))
+		consent = b.get(p.location)
+		back = b.get(b.post(p.location, url.Values{"csrf": {consent.csrf(t)}}).location)
+		u, _ = url.Parse(back.location)
+		exchange.Set("code", u.Query().Get("code"))
+		got := make(chan int, 2)
+		for range 2 {
+			go func() {
+				req, _ := http.NewRequest("POST", s.URL+"/oauth/token", strings.NewReader(exchange.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.SetBasicAuth(url.QueryEscape(appID), url.QueryEscape(appSecret))
+				resp, err := s.Client.Do(req)
+				if err != nil {
+					got <- 0
+					return
+				}
+				resp.Body.Close()
+				got <- resp.StatusCode
+			}()
+		}
+		if a, b := <-got, <-got; (a == 200) == (b == 200) {
+			t.Fatalf("two exchanges of one code answered %d and %d", a, b)
+		}
 
 		// Deleted: the client and its tokens are gone.
 		if r := s.Do(t, "DELETE", "/api/v1/clients/"+appID, admin, nil); r.Status != 204 {

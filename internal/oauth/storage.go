@@ -212,8 +212,8 @@ func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (s
 	switch r := req.(type) {
 	case *authRequest:
 		clientID, userID = r.ClientID, r.UserID
-		// The code is spent with this token: the request goes.
-		if err := s.svc.DeleteRequest(ctx, r.ID); err != nil {
+		// The code is spent with this token: the request goes, once.
+		if err := s.svc.Spend(ctx, r.ID); err != nil {
 			return "", time.Time{}, oidcError(err)
 		}
 	case *ccRequest:

@@ -119,6 +119,20 @@ func (s *Clients) DeleteRequest(ctx context.Context, id string) error {
 	})
 }
 
+// Spend deletes an approved request as its code is exchanged: of two
+// exchanges of one code at once, one spends it and the other is refused.
+func (s *Clients) Spend(ctx context.Context, id string) error {
+	return core.Change(ctx, s.c, requestStoreOf, func(tx requestStore) error {
+		if err := tx.DeleteOAuthRequest(ctx, id); err != nil {
+			if errs.Is(err, errs.NotExist) {
+				return errNoRequest
+			}
+			return err
+		}
+		return nil
+	})
+}
+
 // Consent is what the consent page shows a user about a request.
 type Consent struct {
 	RequestID  string
