@@ -180,6 +180,21 @@ func TestOAuthClients(t *testing.T) {
 		if !limited {
 			t.Fatal("a client past its rate was never refused")
 		}
+		limited = false
+		for range 5 {
+			resp, err := s.Client.PostForm(s.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {slowID}, "client_secret": {slowSecret}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode == 429 && resp.Header.Get("Retry-After") != "" {
+				limited = true
+				break
+			}
+		}
+		if !limited {
+			t.Fatal("the token endpoint never refused a client past its rate with 429")
+		}
 
 		// A client with the admin role acts as itself, not as a person: the
 		// routes about one's own account or session refuse it or find

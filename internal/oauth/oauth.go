@@ -14,14 +14,17 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service/clients"
 )
@@ -88,8 +91,10 @@ func (s *Server) Routes(mux Mux) {
 func (s *Server) intercept(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip := httpx.ClientOf(r).IP
-		ctx := context.WithValue(r.Context(), ipKey, ip)
+		hit := new(limited)
+		ctx := context.WithValue(context.WithValue(r.Context(), ipKey, ip), limitKey, hit)
 		r = r.WithContext(ctx)
+		w = &limitWriter{ResponseWriter: w, hit: hit}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		}
@@ -117,7 +122,35 @@ func (s *Server) assertion(ctx context.Context, assertion, ip string) (string, e
 		return "", oidcError(err)
 	}
 	if _, err := s.storage.svc.Admit(ctx, req.Issuer, "", true, ip); err != nil {
-		return "", oidcError(err)
+		return "", refused(ctx, err)
 	}
 	return req.Issuer, nil
+}
+
+// limited is set when a client was refused for its rate during a request.
+type limited struct{ wait time.Duration }
+
+// refused is oidcError for a refused admission; a refusal for the rate is
+// noted, so that the answer is 429 with Retry-After (limitWriter).
+func refused(ctx context.Context, err error) error {
+	var e *errs.Error
+	if hit, ok := ctx.Value(limitKey).(*limited); ok && errs.Is(err, errs.TooMany) && errors.As(err, &e) {
+		hit.wait = max(e.RetryAfter, time.Second)
+	}
+	return oidcError(err)
+}
+
+// limitWriter answers 429 with Retry-After, instead of zitadel's 400 or 401
+// invalid_client, when the client was refused for its rate.
+type limitWriter struct {
+	http.ResponseWriter
+	hit *limited
+}
+
+func (w *limitWriter) WriteHeader(code int) {
+	if w.hit.wait > 0 && code >= 400 && code < 500 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(w.hit.wait.Seconds()+0.999)))
+		code = http.StatusTooManyRequests
+	}
+	w.ResponseWriter.WriteHeader(code)
 }

@@ -48,6 +48,7 @@ type ctxKey int
 const (
 	ipKey       ctxKey = iota // the caller's address
 	assertedKey               // the client a verified, spent assertion proved (and Admit admitted)
+	limitKey                  // *limited: set when the client is refused for its rate
 )
 
 func ipOf(ctx context.Context) string { s, _ := ctx.Value(ipKey).(string); return s }
@@ -295,7 +296,7 @@ func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string
 		return nil
 	}
 	_, err := s.svc.Admit(ctx, id, secret, false, ipOf(ctx))
-	return oidcError(err)
+	return refused(ctx, err)
 }
 
 func (s *storage) ClientCredentials(ctx context.Context, id, secret string) (op.Client, error) {
@@ -307,7 +308,7 @@ func (s *storage) ClientCredentials(ctx context.Context, id, secret string) (op.
 		c, err = s.svc.Admit(ctx, id, secret, false, ipOf(ctx))
 	}
 	if err != nil {
-		return nil, oidcError(err)
+		return nil, refused(ctx, err)
 	}
 	return &client{c: c, consent: s.consent}, nil
 }
