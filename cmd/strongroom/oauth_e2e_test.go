@@ -316,6 +316,9 @@ func TestOAuthClients(t *testing.T) {
 		if consent.status != 200 || !strings.Contains(consent.body, "Field App") || !strings.Contains(consent.header.Get("Content-Security-Policy"), "form-action 'self' https://app.example") {
 			t.Fatalf("consent: %d %s\n%s", consent.status, consent.header.Get("Content-Security-Policy"), consent.body)
 		}
+		if !strings.Contains(consent.body, `href="/oauth/authorize/callback?id=`) {
+			t.Fatal("the consent page offers no way to decline")
+		}
 		if p := b.post(p.location, url.Values{}); p.status != 403 {
 			t.Fatalf("consent without CSRF: %d", p.status)
 		}
@@ -346,6 +349,12 @@ func TestOAuthClients(t *testing.T) {
 		}
 		if st, _ := oauthPost(t, s, "/oauth/token", appID, appSecret, exchange); st == 200 {
 			t.Fatal("a code was exchanged twice")
+		}
+		// Declining sends the user back to the app with an error, no code.
+		p = b.get(authorize("S256"))
+		declined := b.get(strings.Replace(p.location, "/oauth/consent/", "/oauth/authorize/callback?id=", 1))
+		if d, err := url.Parse(declined.location); err != nil || d.Host != "app.example" || d.Query().Get("error") == "" || d.Query().Get("code") != "" {
+			t.Fatalf("declined: %d %s", declined.status, declined.location)
 		}
 		// Two exchanges of one code at once: exactly one gets a token.
 		p = b.get(authorize("S256"))
