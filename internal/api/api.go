@@ -50,6 +50,7 @@ type Handler struct {
 	vendors      *vendorsAPI
 	training     *trainingAPI
 	clients      *clientsAPI
+	webhooks     *webhooksAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -76,7 +77,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}, held: &heldAPI{svc.Customers},
 		retention: &retentionAPI{svc.Retention}, minimisation: &minimisationAPI{svc.Minimisation}, incidents: &incidentsAPI{svc.Incidents},
-		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, clients: &clientsAPI{svc.Clients}}
+		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}, clients: &clientsAPI{svc.Clients}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -189,6 +190,15 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/clients/{id}/suspend", h.authed(h.clients.suspendClient))
 	mux.Handle("POST /api/v1/clients/{id}/resume", h.authed(h.clients.resumeClient))
 	mux.Handle("DELETE /api/v1/clients/{id}", h.authed(h.clients.deleteClient))
+	// Webhooks (issue 15): subscriptions, their secret, delivery log, test message.
+	mux.Handle("GET /api/v1/webhooks", h.authed(h.webhooks.listWebhooks))
+	mux.Handle("POST /api/v1/webhooks", h.authed(h.webhooks.createWebhook))
+	mux.Handle("GET /api/v1/webhooks/{id}", h.authed(h.webhooks.showWebhook))
+	mux.Handle("PUT /api/v1/webhooks/{id}", h.authed(h.webhooks.updateWebhook))
+	mux.Handle("DELETE /api/v1/webhooks/{id}", h.authed(h.webhooks.deleteWebhook))
+	mux.Handle("POST /api/v1/webhooks/{id}/rotate", h.authed(h.webhooks.rotateWebhookSecret))
+	mux.Handle("GET /api/v1/webhooks/{id}/deliveries", h.authed(h.webhooks.listWebhookDeliveries))
+	mux.Handle("POST /api/v1/webhooks/{id}/test", h.authed(h.webhooks.testWebhook))
 	mux.Handle("GET /api/v1/training", h.beforeTraining(h.training.listTraining))
 	mux.Handle("GET /api/v1/training/coverage", h.authed(h.training.trainingCoverage))
 	mux.Handle("GET /api/v1/training/{key}", h.beforeTraining(h.training.showTraining))

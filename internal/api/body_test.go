@@ -257,6 +257,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		ids["vendors"] = must("POST", "/api/v1/vendors", `{"name":"PayFast","role":"processor","purpose":"card payments"}`, 201)["id"].(string)
 		ids["findings"] = must("POST", "/api/v1/vendors/"+ids["vendors"]+"/findings", `{"text":"no sub-processor list","severity":"low"}`, 201)["id"].(string)
 		ids["training"] = "customer-data"
+		ids["webhooks"] = must("POST", "/api/v1/webhooks", `{"name":"Partner","url":"https://partner.example.com/hooks","role":"marketing","events":["customer.created"]}`, 201)["id"].(string)
 
 		// fill puts the records above into a path's parameters.
 		fill := func(path string) string {
@@ -288,7 +289,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 		settings := []string{"/api/v1/mfa/required-roles", "/api/v1/approval-rules", "/api/v1/roles/clerk/networks", "/api/v1/teams", "/api/v1/privacy/retention"}
 		records := append([]string{
 			"/api/v1/roles/clerk", "/api/v1/users", "/api/v1/pipeline", "/api/v1/policy", "/api/v1/me/passkeys", "/api/v1/access-requests",
-			fill("/api/v1/vendors/{id}"), "/api/v1/training",
+			fill("/api/v1/vendors/{id}"), "/api/v1/training", fill("/api/v1/webhooks/{id}"),
 			cus, cus + "/preferences", cus + "/transactions", cus + "/activities",
 			fill("/api/v1/companies/{id}"), fill("/api/v1/deals/{id}"), fill("/api/v1/visits/{id}"),
 			"/api/v1/privacy/incidents/" + ids["incidents"],

@@ -64,6 +64,12 @@ Usage:
       STRONGROOM_ALERT_WEBHOOK_SECRET).
       --siem FILE|tls://host:port streams the audit log to a SIEM (--siem-format
       syslog|jsonl, --siem-ca PEM), resuming from a saved cursor.
+      Webhooks (/admin/webhooks, strongroom webhook) are delivered every 2 s, one
+      server at a time; destinations in loopback, private, link-local, CGNAT and
+      other special-purpose ranges are refused, when made and when dialled, unless
+      --webhook-allow CIDR,... allows them; --webhook-ca PEM adds authorities for
+      partners' certificates; --webhook-retry 1m,5m,30m,2h,12h are the waits
+      between attempts, after which a delivery is marked failed.
       Backups (docs/BACKUP.md): --backup-target SPEC (repeatable) with its schedule
       and retention, e.g. /mnt/nas/sr?every=24h&keep=7,4,12 or
       s3://host/bucket/prefix?every=1h&lock=720h&ca=ca.pem (S3 credentials from
@@ -113,6 +119,11 @@ Usage:
       kept hashed, or --jwk registers a public key for private_key_jwt. Audited.
   strongroom team nest --team T --parent P [--data DIR] [--db URL]
       Place a team below another: team scope reaches a team and every team below it.
+  strongroom webhook list | add --name N --url https://… --role R --events E1,E2 [--webhook-allow CIDRS]
+  strongroom webhook pause | resume | delete --id ID   [--data DIR] [--db URL]
+      Webhook subscriptions (as /admin/webhooks and /api/v1/webhooks): partners'
+      https addresses that get events signed the Standard Webhooks way, carrying
+      what --role may read. add prints the signing secret once. Audited.
   strongroom mfa require --roles LIST [--data DIR] [--db URL]
       Roles that must use two-step login: comma-separated, "all", or "" for none.
       A new database requires it for every role.
@@ -181,7 +192,8 @@ STRONGROOM_TLS_KEY, STRONGROOM_LOG_JSON, STRONGROOM_DISABLE_UNUSED_DAYS, STRONGR
 STRONGROOM_SMTP_HOST, STRONGROOM_SMTP_PORT, STRONGROOM_SMTP_USER, STRONGROOM_SMTP_FROM,
 STRONGROOM_SMTP_STARTTLS, STRONGROOM_SMTP_CA, STRONGROOM_IDLE_TIMEOUT, STRONGROOM_SESSION_MAX,
 STRONGROOM_MIN_PASSWORD_LENGTH, STRONGROOM_ACCESS_REVIEW_DAYS, STRONGROOM_BULK_EXPORT_ROWS, STRONGROOM_RATE_PER_ADDRESS,
-STRONGROOM_BACKUP_TARGET (space-separated), STRONGROOM_BACKUP_RECIPIENT, STRONGROOM_BACKUP_DRILL_EVERY stand in for the flags of the same names;
+STRONGROOM_BACKUP_TARGET (space-separated), STRONGROOM_BACKUP_RECIPIENT, STRONGROOM_BACKUP_DRILL_EVERY,
+STRONGROOM_WEBHOOK_ALLOW, STRONGROOM_WEBHOOK_CA, STRONGROOM_WEBHOOK_RETRY stand in for the flags of the same names;
 STRONGROOM_SMTP_PASSWORD is the relay's password.
 Run "strongroom COMMAND -h" for a command's flags.
 `
@@ -223,6 +235,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = teamCmd(ctx, args[1:], env)
 	case "client":
 		err = clientCmd(ctx, args[1:], env)
+	case "webhook":
+		err = webhookCmd(ctx, args[1:], env)
 	case "bench":
 		err = benchCmd(ctx, args[1:], env)
 	case "version", "--version":

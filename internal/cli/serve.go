@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +25,8 @@ import (
 	"strongroom.dev/strongroom/internal/config"
 	"strongroom.dev/strongroom/internal/demo"
 	"strongroom.dev/strongroom/internal/detect"
+	"strongroom.dev/strongroom/internal/hookrun"
+	"strongroom.dev/strongroom/internal/netguard"
 	"strongroom.dev/strongroom/internal/oauth"
 	"strongroom.dev/strongroom/internal/server"
 	"strongroom.dev/strongroom/internal/siem"
@@ -136,6 +139,10 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	a.svc.Backups.Attach(&backup.Driver{Ctx: ctx, Runner: backups})
 	a.svc.Vendors.SetParts(dataParts(c, backups))
+	hooks, err := webhookRunner(c, a, log)
+	if err != nil {
+		return err
+	}
 	details := backupLines(env, c, backups)
 	details = append(details, fmt.Sprintf("  audit key:       %s (checks the audit log's checkpoints and the backups' manifests; keep it for verifiers)", checkpoints.Signer.VerifierKey()))
 	banner(env, url, certFile, fingerprint, c.DataDir, details, logins)
@@ -152,6 +159,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if stream != nil {
 		go stream.Run(ctx, 5*time.Second)
 	}
+	go hooks.Run(ctx, 2*time.Second)
 
 	go purgeSessions(ctx, a, log)
 	go applyRetention(ctx, a, log)
@@ -165,6 +173,40 @@ func serve(ctx context.Context, args []string, env Env) error {
 	go remindVendors(ctx, a, log)
 	go remindRequests(ctx, a, log)
 	return srv.Serve(ctx, ln)
+}
+
+// webhookRunner builds the delivery of webhooks: destinations checked
+// against --webhook-allow when they are made and when they are dialled,
+// endpoints' certificates against the system's authorities and
+// --webhook-ca.
+func webhookRunner(c config.Config, a *app, log *slog.Logger) (*hookrun.Runner, error) {
+	ranges, err := c.WebhookRanges()
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
+	waits, err := c.WebhookWaits()
+	if err != nil {
+		return nil, usageError(err.Error())
+	}
+	guard := netguard.Guard{Allow: ranges}
+	a.svc.Hooks.SetGuard(guard)
+	a.svc.Hooks.Waits = waits
+	var roots *x509.CertPool
+	if c.WebhookCA != "" {
+		pem, err := os.ReadFile(c.WebhookCA)
+		if err != nil {
+			return nil, usageError("--webhook-ca: " + err.Error())
+		}
+		if roots, err = x509.SystemCertPool(); err != nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, usageError("--webhook-ca: " + c.WebhookCA + " holds no PEM certificate")
+		}
+	}
+	r := hookrun.New(a.svc, guard, log)
+	r.Client = webhook.GuardedClient(guard, 10*time.Second, roots)
+	return r, nil
 }
 
 // detectors builds the runner of the detectors over the audit log, with

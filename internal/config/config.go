@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/netguard"
 	"strongroom.dev/strongroom/internal/webhook"
 )
 
@@ -88,6 +89,14 @@ type Config struct {
 	// AlertWebhook gets the detectors' alerts as signed POSTs (https);
 	// the secret comes only from STRONGROOM_ALERT_WEBHOOK_SECRET.
 	AlertWebhook, AlertWebhookSecret string
+	// WebhookAllow are address ranges (CIDR, comma-separated) that webhook
+	// destinations may resolve to although they are loopback, private,
+	// link-local or otherwise special-purpose; WebhookCA a PEM file of
+	// certificates partners' endpoints may chain to besides the system's.
+	WebhookAllow, WebhookCA string
+	// WebhookRetry are the waits before each retry of a failed webhook
+	// delivery ("1m,5m,30m,2h,12h"); after the last, it is marked failed.
+	WebhookRetry string
 	// BackupTargets are where backups go, each with its schedule and
 	// retention (internal/backup.ParseSpec); none: backups in DataDir.
 	BackupTargets      []string
@@ -144,6 +153,8 @@ func Defaults(getenv func(string) string) Config {
 	c.RequestDays = getenv("STRONGROOM_REQUEST_DAYS")
 	c.SecurityContacts = getenv("STRONGROOM_SECURITY_CONTACTS")
 	c.AlertWebhook, c.AlertWebhookSecret = getenv("STRONGROOM_ALERT_WEBHOOK"), getenv("STRONGROOM_ALERT_WEBHOOK_SECRET")
+	c.WebhookAllow, c.WebhookCA = getenv("STRONGROOM_WEBHOOK_ALLOW"), getenv("STRONGROOM_WEBHOOK_CA")
+	c.WebhookRetry = getenv("STRONGROOM_WEBHOOK_RETRY")
 	if v := getenv("STRONGROOM_BACKUP_TARGET"); v != "" {
 		c.BackupTargets = strings.Split(v, " ") // specs hold commas; spaces separate them here
 	}
@@ -267,6 +278,9 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SessionsPerRole, "sessions-per-role", c.SessionsPerRole, "sessions a role's holders may have at once, e.g. admin=2,field_rep=3 (1 to 10; a user with several roles gets the smallest; others keep 10) (env STRONGROOM_SESSIONS_PER_ROLE)")
 	fs.StringVar(&c.SecurityContacts, "security-contacts", c.SecurityContacts, "email addresses, separated by commas, that get the detectors' alerts (needs --smtp-host) (env STRONGROOM_SECURITY_CONTACTS)")
 	fs.StringVar(&c.AlertWebhook, "alert-webhook", c.AlertWebhook, "an https:// URL that gets the detectors' alerts as signed JSON POSTs (Strongroom-Signature: t=…,v1=HMAC-SHA256); the secret, at least 32 bytes, only from STRONGROOM_ALERT_WEBHOOK_SECRET (env STRONGROOM_ALERT_WEBHOOK)")
+	fs.StringVar(&c.WebhookAllow, "webhook-allow", c.WebhookAllow, "address ranges (CIDR, separated by commas, e.g. 10.20.0.0/16) that webhook destinations may resolve to although they are loopback, private, link-local, CGNAT or otherwise special-purpose; default none: such destinations are refused (env STRONGROOM_WEBHOOK_ALLOW)")
+	fs.StringVar(&c.WebhookCA, "webhook-ca", c.WebhookCA, "a PEM file of certificates partners' webhook endpoints may chain to, besides the system's (env STRONGROOM_WEBHOOK_CA)")
+	fs.StringVar(&c.WebhookRetry, "webhook-retry", c.WebhookRetry, "waits before each retry of a failed webhook delivery, separated by commas (1s to 24h each, at most 10); after the last the delivery is marked failed; default 1m,5m,30m,2h,12h (env STRONGROOM_WEBHOOK_RETRY)")
 	fs.StringVar(&c.SIEM, "siem", c.SIEM, "stream the audit log to a SIEM: a file path (appended) or tls://host:port (RFC 5425), resuming from a saved cursor (env STRONGROOM_SIEM)")
 	fs.StringVar(&c.SIEMFormat, "siem-format", c.SIEMFormat, "the stream's format: syslog (RFC 5424) or jsonl (env STRONGROOM_SIEM_FORMAT)")
 	fs.StringVar(&c.SIEMCA, "siem-ca", c.SIEMCA, "PEM certificates the SIEM endpoint's certificate must chain to; default the system's (env STRONGROOM_SIEM_CA)")
@@ -301,6 +315,12 @@ func (c Config) Validate() error {
 		if _, err := webhook.New(c.AlertWebhook, []byte(c.AlertWebhookSecret)); err != nil {
 			return fmt.Errorf("--alert-webhook: %v (the secret comes from STRONGROOM_ALERT_WEBHOOK_SECRET)", err)
 		}
+	}
+	if _, err := c.WebhookRanges(); err != nil {
+		return err
+	}
+	if _, err := c.WebhookWaits(); err != nil {
+		return err
 	}
 	if c.SecurityContacts != "" && c.SMTP.Host == "" {
 		return errors.New("--security-contacts needs a mail relay (--smtp-host)")
@@ -512,4 +532,32 @@ func (c Config) AuditArchiveDir() string {
 		return c.AuditArchive
 	}
 	return filepath.Join(c.DataDir, "audit-archive")
+}
+
+// WebhookRanges are the ranges of --webhook-allow.
+func (c Config) WebhookRanges() ([]netip.Prefix, error) {
+	p, err := netguard.ParseAllow(strings.Split(c.WebhookAllow, ","))
+	if err != nil {
+		return nil, fmt.Errorf("--webhook-allow: %v", err)
+	}
+	return p, nil
+}
+
+// WebhookWaits are the waits of --webhook-retry.
+func (c Config) WebhookWaits() ([]time.Duration, error) {
+	if strings.TrimSpace(c.WebhookRetry) == "" {
+		return []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 12 * time.Hour}, nil
+	}
+	var out []time.Duration
+	for _, p := range strings.Split(c.WebhookRetry, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(p))
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			return nil, errors.New("--webhook-retry: waits are durations from 1s to 24h separated by commas, e.g. 1m,5m,30m,2h,12h")
+		}
+		out = append(out, d)
+	}
+	if len(out) > 10 {
+		return nil, errors.New("--webhook-retry: at most 10 waits")
+	}
+	return out, nil
 }

@@ -21,6 +21,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/clients"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
@@ -56,6 +57,7 @@ type Service struct {
 	Vendors      *vendors.Vendors      // the vendors register: agreements, certifications, reviews, findings, reminders
 	Training     *training.Training    // staff training: modules, quizzes, attempts, coverage, the training gate
 	Clients      *clients.Clients      // OAuth clients of partner systems and the authorisation server's state
+	Hooks        *hooks.Hooks          // webhook subscriptions, their secrets and delivery log (hookrun delivers)
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -86,6 +88,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Vendors:      vendors.New(c),
 		Training:     training.New(c),
 		Clients:      clients.New(c),
+		Hooks:        hooks.New(c),
 	}, nil
 }
 

@@ -38,6 +38,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/clients"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
@@ -83,6 +84,7 @@ type Handler struct {
 	incidents    *incidentsPages
 	vendors      *vendorsPages
 	clients      *clientsPages
+	webhooks     *webhooksPages
 	training     *trainingPages
 	home         *homePages
 }
@@ -161,6 +163,10 @@ type (
 		*Handler
 		vendorsSvc *vendors.Vendors
 	}
+	webhooksPages struct {
+		*Handler
+		hooksSvc *hooks.Hooks
+	}
 	trainingPages struct {
 		*Handler
 		trainingSvc *training.Training
@@ -198,6 +204,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.minimisation = &minimisationPages{h, svc.Minimisation}
 	h.incidents = &incidentsPages{h, svc.Incidents}
 	h.vendors = &vendorsPages{h, svc.Vendors}
+	h.webhooks = &webhooksPages{h, svc.Hooks}
 	h.training = &trainingPages{h, svc.Training}
 	h.clients = &clientsPages{h, svc.Clients}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
@@ -378,6 +385,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /vendors/{id}/reviews", h.authed(h.vendors.recordReview))
 	mux.Handle("POST /vendors/{id}/findings", h.authed(h.vendors.raiseFinding))
 	mux.Handle("POST /vendors/{id}/findings/{finding}/fix", h.authed(h.vendors.fixFinding))
+	// Webhooks (issue 15): subscriptions, the secret shown once, pause, delivery log, delete.
+	mux.Handle("GET /admin/webhooks", h.authed(h.webhooks.showWebhooks))
+	mux.Handle("POST /admin/webhooks", h.authed(h.webhooks.createWebhook))
+	mux.Handle("GET /admin/webhooks/{id}", h.authed(h.webhooks.showWebhook))
+	mux.Handle("POST /admin/webhooks/{id}/paused", h.authed(h.webhooks.pauseWebhook))
+	mux.Handle("POST /admin/webhooks/{id}/test", h.authed(h.webhooks.testWebhook))
+	mux.Handle("POST /admin/webhooks/{id}/delete", h.authed(h.webhooks.deleteWebhook))
 	mux.Handle("GET /training", h.beforeTraining(h.training.showTraining))
 	mux.Handle("GET /training/coverage", h.authed(h.training.showCoverage))
 	mux.Handle("GET /training/publish", h.authed(h.training.showPublish))

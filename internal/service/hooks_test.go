@@ -1,0 +1,388 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"strongroom.dev/strongroom/internal/crm"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/hookrun"
+	"strongroom.dev/strongroom/internal/netguard"
+	"strongroom.dev/strongroom/internal/service/hooks"
+	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/store"
+	"strongroom.dev/strongroom/internal/testkit"
+	"strongroom.dev/strongroom/internal/webhook"
+)
+
+// receiver is a partner's HTTPS endpoint on loopback: it answers each
+// message with the next code of answers (then 200) and keeps what it got.
+type receiver struct {
+	srv     *httptest.Server
+	mu      sync.Mutex
+	answers []int
+	got     []received
+}
+
+type received struct {
+	header http.Header
+	body   []byte
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.got = append(r.got, received{req.Header.Clone(), body})
+		code := http.StatusNoContent
+		if len(r.answers) > 0 {
+			code, r.answers = r.answers[0], r.answers[1:]
+		}
+		w.WriteHeader(code)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) take() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.got
+	r.got = nil
+	return out
+}
+
+// TestWebhooks on both engines: only administrators manage subscriptions
+// (auditors read them); special-purpose destinations are refused unless
+// their range is allowed; a customer.created message reaches the partner
+// signed with the secret shown once, carrying only what the
+// subscription's role (marketing) may read — the national id and notes
+// absent, the email masked — and that read is audited under the
+// subscription's name; a 500 is retried and a destination that keeps
+// failing is given up; a paused subscription gets nothing; a destination
+// whose range is no longer allowed is refused when dialled.
+func TestWebhooks(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		rcv := newReceiver(t)
+		in := hooks.Input{Name: "Logistics partner", URL: rcv.srv.URL + "/hooks", Role: "marketing", Events: []string{hooks.CustomerCreated}}
+
+		if _, err := svc.Hooks.Create(ctx, f.sales1, in); !errs.Is(err, errs.Permission) {
+			t.Fatalf("sales creating a webhook: %v", err)
+		}
+		if _, err := svc.Hooks.Create(ctx, f.auditor, in); !errs.Is(err, errs.Permission) {
+			t.Fatalf("an auditor creating a webhook: %v", err)
+		}
+		if _, err := svc.Hooks.List(ctx, f.sales1); !errs.Is(err, errs.Permission) {
+			t.Fatalf("sales listing webhooks: %v", err)
+		}
+		for _, bad := range []hooks.Input{
+			{Name: "x", URL: "http://partner.example/hooks", Role: "marketing", Events: []string{hooks.CustomerCreated}},
+			{Name: "x", URL: "https://user:pw@partner.example/hooks", Role: "marketing", Events: []string{hooks.CustomerCreated}},
+			{Name: "x", URL: "https://partner.example/hooks", Role: "nobody", Events: []string{hooks.CustomerCreated}},
+			{Name: "x", URL: "https://partner.example/hooks", Role: "marketing", Events: []string{"customer.erased"}},
+			{Name: "x", URL: "https://partner.example/hooks", Role: "marketing"},
+			in, // loopback, not yet allowed
+			{Name: "x", URL: "https://169.254.169.254/latest/meta-data/", Role: "marketing", Events: []string{hooks.CustomerCreated}},
+			{Name: "x", URL: "https://[::ffff:127.0.0.1]/", Role: "marketing", Events: []string{hooks.CustomerCreated}},
+			{Name: "x", URL: "https://[2002:7f00:1::]/", Role: "marketing", Events: []string{hooks.CustomerCreated}},
+			{Name: "x", URL: "https://localhost/", Role: "marketing", Events: []string{hooks.CustomerCreated}},
+			{Name: "x", URL: "https://10.0.0.8/", Role: "marketing", Events: []string{hooks.CustomerCreated}},
+		} {
+			if _, err := svc.Hooks.Create(ctx, f.admin, bad); !errs.Is(err, errs.Invalid) {
+				t.Errorf("created %+v: %v", bad, err)
+			}
+		}
+		allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
+		guard := netguard.Guard{Allow: allow}
+		svc.Hooks.SetGuard(guard)
+		roots := rcv.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		run := &hookrun.Runner{Svc: svc, Client: webhook.GuardedClient(guard, 5*time.Second, roots)}
+
+		created, err := svc.Hooks.Create(ctx, f.admin, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, err := webhook.ParseSecret(created.Secret)
+		if err != nil {
+			t.Fatalf("secret %q: %v", created.Secret, err)
+		}
+		list, err := svc.Hooks.List(ctx, f.auditor)
+		if err != nil || len(list) != 1 || list[0].ID != created.ID {
+			t.Fatalf("auditor's list: %+v, %v", list, err)
+		}
+		if b, _ := json.Marshal(list); strings.Contains(string(b), created.Secret) {
+			t.Fatal("the list shows the secret")
+		}
+		var stored []byte
+		if err := f.DB.Raw(t).QueryRow("SELECT secret_ct FROM webhooks WHERE id = "+ph(db, 1), created.ID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(stored), created.Secret) || strings.Contains(string(stored), string(secret)) {
+			t.Fatal("the secret is stored in plaintext")
+		}
+
+		// A customer made after the subscription: one signed message.
+		c, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Lin Mei", "email", "lin.mei@example.com", "national_id", "110101199003071234", "notes", "prefers evenings"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := run.Step(ctx); err != nil || n != 1 {
+			t.Fatalf("step: %d, %v", n, err)
+		}
+		got := rcv.take()
+		if len(got) != 1 {
+			t.Fatalf("received %d messages", len(got))
+		}
+		if err := webhook.VerifyStandard(secret, got[0].header, got[0].body, time.Now(), 5*time.Minute); err != nil {
+			t.Fatalf("signature: %v", err)
+		}
+		var msg struct {
+			Type string
+			Data struct {
+				ID     string
+				Fields map[string]string
+			}
+		}
+		if err := json.Unmarshal(got[0].body, &msg); err != nil {
+			t.Fatal(err)
+		}
+		if msg.Type != hooks.CustomerCreated || msg.Data.ID != c.ID || msg.Data.Fields["name"] != "Lin Mei" {
+			t.Fatalf("message %s", got[0].body)
+		}
+		for _, hidden := range []string{"national_id", "notes", "110101199003071234", "prefers evenings", "lin.mei@example.com"} {
+			if strings.Contains(string(got[0].body), hidden) {
+				t.Errorf("the message carries %q, which marketing may not read: %s", hidden, got[0].body)
+			}
+		}
+		if e := msg.Data.Fields["email"]; e == "" || !strings.Contains(e, "*") {
+			t.Errorf("email %q, want masked", e)
+		}
+		if n, _ := run.Step(ctx); n != 0 || len(rcv.take()) != 0 {
+			t.Fatal("a message was sent twice")
+		}
+		var readBy int
+		if err := f.DB.Raw(t).QueryRow("SELECT COUNT(*) FROM audit_events WHERE action = 'customer.read' AND object_id = "+ph(db, 1)+" AND client_id = "+ph(db, 2), c.ID, "webhook:"+created.ID).Scan(&readBy); err != nil || readBy != 1 {
+			t.Fatalf("payload reads audited under the subscription: %d, %v", readBy, err)
+		}
+
+		// A 500 is retried after the wait; then delivered.
+		svc.Hooks.Waits = []time.Duration{0, 0}
+		rcv.mu.Lock()
+		rcv.answers = []int{500}
+		rcv.mu.Unlock()
+		if _, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Zhou Qi")); err != nil {
+			t.Fatal(err)
+		}
+		run.Step(ctx)
+		run.Step(ctx)
+		if got := rcv.take(); len(got) != 2 || got[0].header.Get(webhook.HeaderID) != got[1].header.Get(webhook.HeaderID) {
+			t.Fatalf("retry: %d messages", len(got))
+		}
+		// A destination that keeps failing is given up after the waits.
+		rcv.mu.Lock()
+		rcv.answers = []int{500, 502, 503}
+		rcv.mu.Unlock()
+		if _, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Sun Yu")); err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			run.Step(ctx)
+		}
+		if got := rcv.take(); len(got) != 3 {
+			t.Fatalf("gave up after %d attempts, want 3", len(got))
+		}
+		log, err := svc.Hooks.Deliveries(ctx, f.auditor, created.ID)
+		if err != nil || len(log) != 3 {
+			t.Fatalf("delivery log: %+v, %v", log, err)
+		}
+		if log[0].Status != "failed" || log[0].Attempts != 3 || log[0].StatusCode != 503 || log[1].Status != "delivered" || log[1].Attempts != 2 || log[2].Status != "delivered" {
+			t.Fatalf("delivery log: %+v", log)
+		}
+
+		// Paused: nothing queued; a test message still goes.
+		if _, err := svc.Hooks.SetPaused(ctx, f.admin, created.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Qian Bo")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Hooks.SendTest(ctx, f.admin, created.ID); err != nil {
+			t.Fatal(err)
+		}
+		run.Step(ctx)
+		if got := rcv.take(); len(got) != 1 || !strings.Contains(string(got[0].body), hooks.TestEvent) {
+			t.Fatalf("paused: %d messages", len(got))
+		}
+
+		// The range no longer allowed: the dialler refuses the address.
+		if _, err := svc.Hooks.SetPaused(ctx, f.admin, created.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		run.Client = webhook.GuardedClient(netguard.Guard{}, 5*time.Second, roots)
+		svc.Hooks.Waits = nil
+		if _, err := svc.Hooks.SendTest(ctx, f.admin, created.ID); err != nil {
+			t.Fatal(err)
+		}
+		run.Step(ctx)
+		if len(rcv.take()) != 0 {
+			t.Fatal("a refused address was reached")
+		}
+		log, _ = svc.Hooks.Deliveries(ctx, f.admin, created.ID)
+		if log[0].Status != "failed" || !strings.Contains(log[0].Error, "refused") {
+			t.Fatalf("refused delivery: %+v", log[0])
+		}
+
+		// A new secret signs from now on; the old one no longer verifies.
+		rotated, err := svc.Hooks.RotateSecret(ctx, f.admin, created.ID)
+		if err != nil || rotated.Secret == created.Secret {
+			t.Fatalf("rotate: %v", err)
+		}
+		run.Client = webhook.GuardedClient(guard, 5*time.Second, roots)
+		svc.Hooks.SendTest(ctx, f.admin, created.ID)
+		run.Step(ctx)
+		got = rcv.take()
+		newKey, _ := webhook.ParseSecret(rotated.Secret)
+		if len(got) != 1 || webhook.VerifyStandard(newKey, got[0].header, got[0].body, time.Now(), time.Minute) != nil ||
+			webhook.VerifyStandard(secret, got[0].header, got[0].body, time.Now(), time.Minute) == nil {
+			t.Fatal("after rotation")
+		}
+
+		if err := svc.Hooks.Delete(ctx, f.auditor, created.ID); !errs.Is(err, errs.Permission) {
+			t.Fatalf("an auditor deleting: %v", err)
+		}
+		if err := svc.Hooks.Delete(ctx, f.admin, created.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Hooks.Webhook(ctx, f.admin, created.ID); !errs.Is(err, errs.NotExist) {
+			t.Fatalf("deleted: %v", err)
+		}
+		acts := auditActions(t, f)
+		for _, want := range []string{"webhook.create", "webhook.list", "webhook.update", "webhook.rotate", "webhook.test", "webhook.deliver", "webhook.deliveries", "webhook.delete"} {
+			if !slices.Contains(acts, want) {
+				t.Errorf("no %s in the audit log", want)
+			}
+		}
+	})
+}
+
+// ph is the n-th query placeholder of db's engine, for raw queries.
+func ph(db testkit.DB, n int) string {
+	if db.Engine == store.Postgres {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
+}
+
+// TestWebhookEvents on both engines: a deal's stage change, a visit's
+// check-in and a customer's update reach a subscription reading as
+// admin, each as its own event type (a visit without the rep's place); a
+// subscription reading as sales, whose scope is their own records, gets
+// nothing of records it may not read: its messages are skipped, and the
+// refusal is in the audit log; a change that is not a stage change sends
+// nothing.
+func TestWebhookEvents(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		rcv := newReceiver(t)
+		allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
+		guard := netguard.Guard{Allow: allow}
+		svc.Hooks.SetGuard(guard)
+		roots := rcv.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		run := &hookrun.Runner{Svc: svc, Client: webhook.GuardedClient(guard, 5*time.Second, roots)}
+		all, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "Ops", URL: rcv.srv.URL, Role: "admin",
+			Events: []string{hooks.CustomerUpdated, hooks.DealStageChanged, hooks.VisitCheckedIn}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		own, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "Sales tool", URL: rcv.srv.URL + "/sales", Role: "sales", Events: []string{hooks.DealStageChanged}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := login(t, svc, "rep@example.com", "field_rep", "east")
+		storeIn := companyInput(true, "name", "Jade Store", "address", "9 Huaihai Road")
+		storeIn.OwnerID = &rep.UserID
+		shop, err := svc.Companies.CreateCompany(ctx, f.admin, storeIn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := svc.Visits.PlanVisit(ctx, rep, shop.ID, "", "2026-11-25")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Wu Fang"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		title, amount, cny := "Celadon vase", int64(120000), "CNY"
+		d, err := svc.Deals.CreateDeal(ctx, f.admin, c.ID, crm.DealInput{Title: &title, Amount: &amount, Currency: &cny})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run.Step(ctx)
+		if got := rcv.take(); len(got) != 0 {
+			t.Fatalf("creating a visit, a customer and a deal sent %d messages", len(got))
+		}
+		other := "Ming vase"
+		if _, err := svc.Deals.UpdateDeal(ctx, f.admin, d.ID, crm.DealInput{Title: &other}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Deals.UpdateDeal(ctx, f.admin, d.ID, crm.DealInput{Stage: ptr("negotiation")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Visits.UpdateVisit(ctx, rep, v.ID, records.VisitUpdate{CheckIn: true, Location: &crm.Location{Lat: 31.2304, Lon: 121.4737, Accuracy: 12}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("email", "wu@example.com")); err != nil {
+			t.Fatal(err)
+		}
+		run.Step(ctx)
+		byType := map[string]string{}
+		for _, m := range rcv.take() {
+			var msg struct{ Type string }
+			json.Unmarshal(m.body, &msg)
+			if _, dup := byType[msg.Type]; dup {
+				t.Errorf("%s twice", msg.Type)
+			}
+			byType[msg.Type] = string(m.body)
+		}
+		if len(byType) != 3 {
+			t.Fatalf("messages: %v", byType)
+		}
+		if b := byType[hooks.DealStageChanged]; !strings.Contains(b, `"stage":"negotiation"`) || !strings.Contains(b, "Ming vase") {
+			t.Errorf("deal message: %s", b)
+		}
+		if b := byType[hooks.VisitCheckedIn]; !strings.Contains(b, v.ID) || !strings.Contains(b, "checkin_at") || strings.Contains(b, "31.23") || strings.Contains(b, "121.47") {
+			t.Errorf("visit message: %s", b)
+		}
+		if b := byType[hooks.CustomerUpdated]; !strings.Contains(b, "wu@example.com") {
+			t.Errorf("customer message: %s", b)
+		}
+		log, err := svc.Hooks.Deliveries(ctx, f.admin, own.ID)
+		if err != nil || len(log) != 1 || log[0].Status != "skipped" || log[0].EventType != hooks.DealStageChanged {
+			t.Fatalf("the sales subscription's log: %+v %v", log, err)
+		}
+		var denied int
+		if err := f.DB.Raw(t).QueryRow("SELECT COUNT(*) FROM audit_events WHERE action = 'deal.read' AND outcome = 'denied' AND client_id = "+ph(db, 1), "webhook:"+own.ID).Scan(&denied); err != nil || denied != 1 {
+			t.Fatalf("the refused payload read is audited: %d %v", denied, err)
+		}
+		if log, _ := svc.Hooks.Deliveries(ctx, f.admin, all.ID); len(log) != 3 {
+			t.Fatalf("the admin subscription's log: %+v", log)
+		}
+	})
+}
