@@ -350,6 +350,31 @@ func TestOAuthClients(t *testing.T) {
 		if st, _ := oauthPost(t, s, "/oauth/token", appID, appSecret, exchange); st == 200 {
 			t.Fatal("a code was exchanged twice")
 		}
+		// With the openid scope the answer also holds an ID token, signed
+		// (EdDSA) by the key /oauth/keys publishes.
+		oq := url.Values{"client_id": {appID}, "redirect_uri": {"https://app.example/cb"}, "response_type": {"code"}, "scope": {"openid api"}, "state": {"st-2"},
+			"nonce": {"n-1"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+		p = b.get("/oauth/authorize?" + oq.Encode())
+		consent = b.get(p.location)
+		back = b.get(b.post(p.location, url.Values{"csrf": {consent.csrf(t)}}).location)
+		u, _ = url.Parse(back.location)
+		st, out = oauthPost(t, s, "/oauth/token", appID, appSecret, url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")},
+			"redirect_uri": {"https://app.example/cb"}, "code_verifier": {verifier}})
+		idToken, _ := out["id_token"].(string)
+		if st != 200 || idToken == "" {
+			t.Fatalf("openid exchange: %d %v", st, out)
+		}
+		var keys jose.JSONWebKeySet
+		json.Unmarshal(s.Do(t, "GET", "/oauth/keys", "", nil).Body, &keys)
+		sig, err := jose.ParseSigned(idToken, []jose.SignatureAlgorithm{jose.EdDSA})
+		if err != nil || len(keys.Keys) != 1 {
+			t.Fatalf("id token %v, keys %d", err, len(keys.Keys))
+		}
+		claims, err := sig.Verify(keys.Keys[0])
+		if err != nil || !strings.Contains(string(claims), `"nonce":"n-1"`) || !strings.Contains(string(claims), `"aud":["`+appID+`"]`) {
+			t.Fatalf("id token: %v %s", err, claims)
+		}
+
 		// Declining sends the user back to the app with an error, no code.
 		p = b.get(authorize("S256"))
 		declined := b.get(strings.Replace(p.location, "/oauth/consent/", "/oauth/authorize/callback?id=", 1))
