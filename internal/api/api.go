@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"strongroom.dev/strongroom/internal/authn"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
@@ -48,6 +49,7 @@ type Handler struct {
 	incidents    *incidentsAPI
 	vendors      *vendorsAPI
 	training     *trainingAPI
+	clients      *clientsAPI
 	webhooks     *webhooksAPI
 }
 
@@ -75,7 +77,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}, held: &heldAPI{svc.Customers},
 		retention: &retentionAPI{svc.Retention}, minimisation: &minimisationAPI{svc.Minimisation}, incidents: &incidentsAPI{svc.Incidents},
-		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}}
+		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}, clients: &clientsAPI{svc.Clients}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -182,6 +184,12 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/vendors/{id}/reviews", h.authed(h.vendors.recordVendorReview))
 	mux.Handle("POST /api/v1/vendors/{id}/findings", h.authed(h.vendors.raiseVendorFinding))
 	mux.Handle("POST /api/v1/vendors/{id}/findings/{finding}/fix", h.authed(h.vendors.fixVendorFinding))
+	mux.Handle("GET /api/v1/clients", h.authed(h.clients.listClients))
+	mux.Handle("POST /api/v1/clients", h.authed(h.clients.registerClient))
+	mux.Handle("GET /api/v1/clients/{id}", h.authed(h.clients.showClient))
+	mux.Handle("POST /api/v1/clients/{id}/suspend", h.authed(h.clients.suspendClient))
+	mux.Handle("POST /api/v1/clients/{id}/resume", h.authed(h.clients.resumeClient))
+	mux.Handle("DELETE /api/v1/clients/{id}", h.authed(h.clients.deleteClient))
 	// Webhooks (issue 15): subscriptions, their secret, delivery log, test message.
 	mux.Handle("GET /api/v1/webhooks", h.authed(h.webhooks.listWebhooks))
 	mux.Handle("POST /api/v1/webhooks", h.authed(h.webhooks.createWebhook))
@@ -370,18 +378,22 @@ func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
 }
 
 func (h *Handler) authenticate(r *http.Request) (authz.Actor, error) {
-	token := ""
+	token, bearer := "", false
 	if v := r.Header.Get("Authorization"); v != "" {
 		scheme, t, ok := strings.Cut(v, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			return authz.Actor{}, errs.E(errs.Unauthenticated, "the Authorization header must be: Bearer <token>")
 		}
-		token = strings.TrimSpace(t)
+		token, bearer = strings.TrimSpace(t), true
 	} else if c, err := r.Cookie(SessionCookie); err == nil {
 		token = c.Value
 	}
 	if token == "" {
 		return authz.Actor{}, errs.E(errs.Unauthenticated, "log in first: POST /api/v1/sessions, then send the token as Authorization: Bearer <token>")
+	}
+	if !authn.WellFormedToken(token) && bearer {
+		// Not a session token: an OAuth access token of a partner's client.
+		return h.svc.Clients.Authenticate(r.Context(), token, httpx.ClientOf(r).IP)
 	}
 	return h.svc.Sessions.Authenticate(r.Context(), token, client(r))
 }

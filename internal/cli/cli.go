@@ -120,6 +120,12 @@ Usage:
       Roles: the built-in ones and those administrators define (per object type the
       actions at a scope, per field class or field a level). Saving, copying and
       retiring are audited with the definition before and after.
+  strongroom client add --name N --role R [--jwk FILE] [--redirect-uris U,...] [--networks CIDR,...]
+                    [--rate N] [--token-seconds N] [--data DIR] [--db URL]
+  strongroom client list | suspend --id ID | resume --id ID | delete --id ID
+      OAuth 2.0 clients of partner systems (served at /oauth/, docs/SECURITY.md
+      "OAuth clients"): each acts with a role's grants; a secret is shown once and
+      kept hashed, or --jwk registers a public key for private_key_jwt. Audited.
   strongroom team nest --team T --parent P [--data DIR] [--db URL]
       Place a team below another: team scope reaches a team and every team below it.
   strongroom webhook list | add --name N --url https://… --role R --events E1,E2 [--webhook-allow CIDRS]
@@ -236,6 +242,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = roleCmd(ctx, args[1:], env)
 	case "team":
 		err = teamCmd(ctx, args[1:], env)
+	case "client":
+		err = clientCmd(ctx, args[1:], env)
 	case "webhook":
 		err = webhookCmd(ctx, args[1:], env)
 	case "bench":

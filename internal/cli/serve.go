@@ -27,6 +27,7 @@ import (
 	"strongroom.dev/strongroom/internal/detect"
 	"strongroom.dev/strongroom/internal/hookrun"
 	"strongroom.dev/strongroom/internal/netguard"
+	"strongroom.dev/strongroom/internal/oauth"
 	"strongroom.dev/strongroom/internal/server"
 	"strongroom.dev/strongroom/internal/siem"
 	"strongroom.dev/strongroom/internal/store"
@@ -104,6 +105,11 @@ func serve(ctx context.Context, args []string, env Env) error {
 	ui := web.New(a.svc, log)
 	ui.UseSSO(provider, c.OIDC.Name)
 	ui.Routes(mux)
+	authServer, err := oauth.New(c.Link(), a.svc.Clients, log)
+	if err != nil {
+		return fmt.Errorf("cannot start the OAuth authorisation server: %v", err)
+	}
+	authServer.Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	proxies, err := c.Proxies()
 	if err != nil {
@@ -345,6 +351,9 @@ func purgeSessions(ctx context.Context, a *app, log *slog.Logger) {
 		case <-t.C:
 			if _, err := a.svc.Sessions.PurgeSessions(ctx); err != nil {
 				log.Warn("session purge failed", slog.String("error", err.Error()))
+			}
+			if err := a.svc.Clients.Purge(ctx); err != nil {
+				log.Warn("oauth purge failed", slog.String("error", err.Error()))
 			}
 		}
 	}

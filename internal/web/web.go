@@ -35,6 +35,7 @@ import (
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/breach"
+	"strongroom.dev/strongroom/internal/service/clients"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/hooks"
@@ -82,6 +83,7 @@ type Handler struct {
 	minimisation *minimisationPages
 	incidents    *incidentsPages
 	vendors      *vendorsPages
+	clients      *clientsPages
 	webhooks     *webhooksPages
 	training     *trainingPages
 	home         *homePages
@@ -170,6 +172,10 @@ type (
 		*Handler
 		trainingSvc *training.Training
 	}
+	clientsPages struct {
+		*Handler
+		clientsSvc *clients.Clients
+	}
 	homePages struct {
 		*Handler
 		customersSvc  *records.Customers
@@ -201,6 +207,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.vendors = &vendorsPages{h, svc.Vendors}
 	h.webhooks = &webhooksPages{h, svc.Hooks}
 	h.training = &trainingPages{h, svc.Training}
+	h.clients = &clientsPages{h, svc.Clients}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -368,6 +375,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /privacy/incidents/{id}/tasks", h.authed(h.incidents.addTask))
 	mux.Handle("POST /privacy/incidents/{id}/tasks/{task}/done", h.authed(h.incidents.finishTask))
 	mux.Handle("GET /privacy/incidents/{id}/drafts/{customer}", h.authed(h.incidents.showDraft))
+	mux.Handle("GET /admin/clients", h.authed(h.clients.showClients))
+	mux.Handle("POST /admin/clients", h.authed(h.clients.registerClient))
+	mux.Handle("POST /admin/clients/{id}/suspend", h.authed(h.clients.suspendClient))
+	mux.Handle("POST /admin/clients/{id}/resume", h.authed(h.clients.resumeClient))
+	mux.Handle("POST /admin/clients/{id}/delete", h.authed(h.clients.deleteClient))
+	mux.Handle("GET /oauth/consent/{id}", h.authed(h.clients.showConsent))
+	mux.Handle("POST /oauth/consent/{id}", h.authed(h.clients.approveConsent))
 	mux.Handle("GET /vendors", h.authed(h.vendors.showVendors))
 	mux.Handle("GET /vendors/new", h.authed(h.vendors.showNewVendor))
 	mux.Handle("POST /vendors", h.authed(h.vendors.createVendor))
@@ -462,12 +476,13 @@ type request struct {
 
 	logErr   string // a rejected activity, shown again on the customer page
 	logInput crm.ActivityInput
-	dealErr  string // a rejected deal, shown again on the customer page
-	txErr    string // a rejected transaction, likewise
-	prefErr  string // rejected preferences or feedback, likewise
-	scripts  bool   // the page loads Strongroom's own scripts (passkeys, geolocation)
-	geo      bool   // the page may ask for the device's location
-	refresh  bool   // the page's script fetches the page again (live.js)
+	dealErr  string   // a rejected deal, shown again on the customer page
+	txErr    string   // a rejected transaction, likewise
+	prefErr  string   // rejected preferences or feedback, likewise
+	scripts  bool     // the page loads Strongroom's own scripts (passkeys, geolocation)
+	geo      bool     // the page may ask for the device's location
+	refresh  bool     // the page's script fetches the page again (live.js)
+	formTo   []string // further origins the page's forms may lead to (the OAuth consent page: the client's redirect URIs)
 
 	can *records.Abilities // what the actor may open and start, once asked
 }
@@ -677,6 +692,9 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 		// Passkey pages, the check-in page and the live sessions page load
 		// Strongroom's own files.
 		csp += "; script-src 'self'"
+	}
+	if len(q.formTo) > 0 {
+		csp = strings.Replace(csp, "form-action 'self'", "form-action 'self' "+strings.Join(q.formTo, " "), 1)
 	}
 	if q.refresh {
 		// live.js fetches this page again to refresh its table.
