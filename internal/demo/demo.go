@@ -15,6 +15,8 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/breach"
+	"strongroom.dev/strongroom/internal/service/clients"
+	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
@@ -194,11 +196,41 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 	if err := seedVendors(ctx, svc); err != nil {
 		return nil, err
 	}
+	if err := seedIntegrations(ctx, svc); err != nil {
+		return nil, err
+	}
 	if err := seedDrill(ctx, svc, ids, logins); err != nil {
 		return nil, err
 	}
 	seedStuffing(ctx, svc)
 	return logins, nil
+}
+
+// seedIntegrations registers the partner systems of issue 15: a payment
+// firm's settlement service as an OAuth client (client credentials,
+// finance's grants, its own network and rate), and a logistics partner's
+// webhook for new customers and store check-ins, as marketing sees them.
+// The webhook starts paused: its demo destination does not exist, and an
+// administrator resumes it once a real one is entered. Secrets are shown
+// once and dropped here, as an administrator who lost them would
+// (a client is registered again; a webhook's secret is rotated).
+func seedIntegrations(ctx context.Context, svc *service.Service) error {
+	sys := authz.System()
+	if _, err := svc.Clients.Register(ctx, sys, clients.Input{
+		Name: "PayLink settlement (payments partner)", Role: "finance",
+		Networks: []string{"203.0.113.0/24"}, RatePerMinute: 120, TokenSeconds: 600,
+	}); err != nil {
+		return fmt.Errorf("demo: OAuth client: %w", err)
+	}
+	paused := true
+	if _, err := svc.Hooks.Create(ctx, sys, hooks.Input{
+		Name: "RouteNet logistics: new customers and store check-ins",
+		URL:  "https://hooks.routenet-logistics.example/strongroom", Role: "marketing",
+		Events: []string{hooks.CustomerCreated, hooks.VisitCheckedIn}, Paused: &paused,
+	}); err != nil {
+		return fmt.Errorf("demo: webhook: %w", err)
+	}
+	return nil
 }
 
 // seedRequests puts the privacy centre to work: a client asks for a copy
