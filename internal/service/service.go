@@ -19,6 +19,7 @@ import (
 	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/service/breach"
 	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/devices"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
@@ -54,6 +55,7 @@ type Service struct {
 	Incidents    *breach.Incidents     // breach response: incidents, scope, notices, decision, tasks, drills
 	Vendors      *vendors.Vendors      // the vendors register: agreements, certifications, reviews, findings, reminders
 	Training     *training.Training    // staff training: modules, quizzes, attempts, coverage, the training gate
+	Devices      *devices.Devices      // field devices: enrolment, DPoP-bound tokens, offline leases, lock and wipe
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -83,6 +85,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Incidents:    breach.NewIncidents(c),
 		Vendors:      vendors.New(c),
 		Training:     training.New(c),
+		Devices:      devices.New(c, opt),
 	}, nil
 }
 

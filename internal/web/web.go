@@ -532,6 +532,9 @@ func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handle
 		if err == nil {
 			q.token = c.Value
 			q.actor, err = h.svc.Sessions.Authenticate(r.Context(), c.Value, client(r))
+			if err == nil && q.actor.DeviceID != "" { // a field device's token works only with its key's DPoP proof, on the API
+				q.actor, err = authz.Actor{}, errs.E(errs.Unauthenticated, "a device token is not a web session")
+			}
 			if err == nil && q.actor.Locale != "" {
 				q.lang = q.actor.Locale // the user's own choice wins over the browser's
 			}
