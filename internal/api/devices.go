@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"strongroom.dev/strongroom/internal/authz"
@@ -23,8 +24,11 @@ func writeWipe(w http.ResponseWriter, o *devices.WipeOrder) {
 	w.Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
 	w.Header().Set(DeviceStateHeader, "wipe")
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, http.StatusGone, map[string]any{"wipe": true, "device_id": o.DeviceID, "confirmation_code": o.Code,
-		"confirm": "POST /api/v1/devices/" + o.DeviceID + "/wipe-confirmation"})
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusGone)
+	json.NewEncoder(w).Encode(map[string]any{"type": httpx.ProblemTypeBase + "device_wipe", "title": http.StatusText(http.StatusGone),
+		"status": http.StatusGone, "detail": "this device's data must be wiped: delete the app's storage and keys, then confirm",
+		"wipe": true, "device_id": o.DeviceID, "confirmation_code": o.Code, "confirm": "POST /api/v1/devices/" + o.DeviceID + "/wipe-confirmation"})
 }
 
 // enrolDevice enrols the device whose key signs the DPoP proof, for the
