@@ -81,6 +81,7 @@ type Handler struct {
 	minimisation *minimisationPages
 	incidents    *incidentsPages
 	vendors      *vendorsPages
+	devices      *devicesPages
 	training     *trainingPages
 	home         *homePages
 }
@@ -193,6 +194,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.incidents = &incidentsPages{h, svc.Incidents}
 	h.vendors = &vendorsPages{h, svc.Vendors}
 	h.training = &trainingPages{h, svc.Training}
+	h.devices = &devicesPages{h, svc.Devices}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -364,6 +366,11 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /vendors/{id}/reviews", h.authed(h.vendors.recordReview))
 	mux.Handle("POST /vendors/{id}/findings", h.authed(h.vendors.raiseFinding))
 	mux.Handle("POST /vendors/{id}/findings/{finding}/fix", h.authed(h.vendors.fixFinding))
+	// Field devices and the field app (issue 15).
+	mux.Handle("GET /devices", h.authed(h.devices.showDevices))
+	mux.Handle("POST /devices/{id}/lock", h.authed(h.devices.lockDevice))
+	mux.Handle("POST /devices/{id}/wipe", h.authed(h.devices.wipeDevice))
+	mux.Handle("GET /app/", fieldApp())
 	mux.Handle("GET /training", h.beforeTraining(h.training.showTraining))
 	mux.Handle("GET /training/coverage", h.authed(h.training.showCoverage))
 	mux.Handle("GET /training/publish", h.authed(h.training.showPublish))

@@ -1,0 +1,369 @@
+// Strongroom's field app: this week's visits and their stores, check-in and
+// check-out with the device's location, notes — offline too.
+//
+// Keys (WebCrypto, all non-extractable where the browser allows):
+// - an ECDSA P-256 key pair made at enrolment; the server binds the
+//   device's token to it, and every API call carries a DPoP proof (RFC 9449)
+//   signed with it, so a copied token is useless elsewhere;
+// - a device key (AES-GCM 256) under which everything kept in IndexedDB is
+//   encrypted; it is stored only wrapped with the lease key;
+// - the lease key: the secret the server hands out at each contact, kept
+//   only until the offline lease ends. Past the lease, or once the server
+//   says the device is locked, it is deleted and the copy cannot be read.
+"use strict";
+
+const APP_VERSION = "1.0.0";
+const DB = "strongroom-field";
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+class Stop extends Error {} // the device was locked or wiped: stop everything
+
+// --- IndexedDB: one key-value store --------------------------------------
+function idb() {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.open(DB, 1);
+    r.onupgradeneeded = () => r.result.createObjectStore("kv");
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+}
+async function kv(mode, fn) {
+  const db = await idb();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction("kv", mode);
+    const req = fn(tx.objectStore("kv"));
+    tx.oncomplete = () => { db.close(); resolve(req && req.result); };
+    tx.onerror = () => { db.close(); reject(tx.error); };
+  });
+}
+const get = (k) => kv("readonly", (s) => s.get(k));
+const put = (k, v) => kv("readwrite", (s) => s.put(v, k));
+const del = (...keys) => kv("readwrite", (s) => { keys.forEach((k) => s.delete(k)); });
+
+// --- encoding -------------------------------------------------------------
+function b64url(bytes) {
+  let s = "";
+  new Uint8Array(bytes).forEach((b) => { s += String.fromCharCode(b); });
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+function unb64url(s) {
+  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+// --- DPoP -----------------------------------------------------------------
+async function proof(method, url, token) {
+  const keys = await get("sign");
+  const jwk = await crypto.subtle.exportKey("jwk", keys.publicKey);
+  const header = { typ: "dpop+jwt", alg: "ES256", jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } };
+  const claims = { htm: method, htu: url, iat: Math.floor(Date.now() / 1000), jti: b64url(crypto.getRandomValues(new Uint8Array(16))) };
+  if (token) {
+    claims.ath = b64url(await crypto.subtle.digest("SHA-256", enc.encode(token)));
+  }
+  const input = b64url(enc.encode(JSON.stringify(header))) + "." + b64url(enc.encode(JSON.stringify(claims)));
+  const sig = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, keys.privateKey, enc.encode(input));
+  return input + "." + b64url(sig);
+}
+
+// api calls the API as this device. A wipe order or a lock ends here.
+async function api(method, path, body) {
+  const dev = await get("device");
+  if (!dev) { throw new Stop("not enrolled"); }
+  const url = location.origin + path;
+  const headers = { "Authorization": "DPoP " + dev.token, "DPoP": await proof(method, url, dev.token) };
+  if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+  const resp = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+  const state = resp.headers.get("Strongroom-Device-State");
+  if (resp.status === 410 && state === "wipe") {
+    await wipe(await resp.json());
+    throw new Stop("wiped");
+  }
+  if (resp.status === 403 && (state === "locked" || state === "wiped")) {
+    await forget();
+    show("locked", "This device is locked: its offline data is no longer readable. Ask your administrator.");
+    throw new Stop(state);
+  }
+  if (resp.status === 401) {
+    show("login", "Your device token has ended: log in again, then press Enrol to resume this device.");
+    document.getElementById("enrol").hidden = false;
+    throw new Stop("login");
+  }
+  return resp;
+}
+
+async function problem(resp) {
+  try { return (await resp.json()).detail || resp.statusText; } catch (e) { return resp.statusText; }
+}
+
+// --- keys -----------------------------------------------------------------
+// renewLease fetches the lease secret, makes the device key at the first
+// lease, and keeps the lease key until the lease ends.
+async function renewLease() {
+  let place;
+  const pos = await position(3000);
+  if (pos) { place = { lat: pos.lat, lon: pos.lon }; }
+  const resp = await api("POST", "/api/v1/devices/current/lease", place ? { place } : {});
+  if (!resp.ok) { throw new Error(await problem(resp)); }
+  const lease = await resp.json();
+  const leaseKey = await crypto.subtle.importKey("raw", unb64url(lease.secret), { name: "AES-GCM" }, false, ["wrapKey", "unwrapKey"]);
+  if (!(await get("wrapped"))) {
+    const dk = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, true, ["encrypt", "decrypt"]);
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const data = await crypto.subtle.wrapKey("raw", dk, leaseKey, { name: "AES-GCM", iv });
+    await put("wrapped", { iv, data });
+  }
+  await put("lease", { key: leaseKey, expires: Date.parse(lease.expires_at) });
+}
+
+// deviceKey unwraps the device key, or returns null once the lease has
+// ended (the lease key is deleted then) or when there is none.
+async function deviceKey() {
+  const lease = await get("lease");
+  const wrapped = await get("wrapped");
+  if (!lease || !wrapped) { return null; }
+  if (Date.now() >= lease.expires) {
+    await del("lease");
+    return null;
+  }
+  return crypto.subtle.unwrapKey("raw", wrapped.data, lease.key, { name: "AES-GCM", iv: wrapped.iv }, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+}
+
+async function seal(key, name, value) {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(name) }, key, enc.encode(JSON.stringify(value)));
+  await put(name, { iv, ct });
+}
+async function open(key, name, empty) {
+  const box = await get(name);
+  if (!box) { return empty; }
+  const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: box.iv, additionalData: enc.encode(name) }, key, box.ct);
+  return JSON.parse(dec.decode(pt));
+}
+
+// forget deletes what makes the offline copy readable, and the copy.
+async function forget() {
+  await del("lease", "wrapped", "visits", "queue", "conflicts", "device");
+  await put("locked", true);
+}
+
+// wipe obeys a wipe order: every trace of the app's data and keys goes,
+// then the server is told, with the order's one-time code.
+async function wipe(order) {
+  await new Promise((resolve) => {
+    const r = indexedDB.deleteDatabase(DB);
+    r.onsuccess = r.onerror = r.onblocked = () => resolve();
+  });
+  if (window.caches) {
+    for (const k of await caches.keys()) { await caches.delete(k); }
+  }
+  const resp = await fetch("/api/v1/devices/" + encodeURIComponent(order.device_id) + "/wipe-confirmation", {
+    method: "POST", headers: { "Content-Type": "application/json" }, credentials: "omit",
+    body: JSON.stringify({ confirmation_code: order.confirmation_code }),
+  });
+  document.getElementById("work").hidden = true;
+  show("wiped", resp.ok ? "This device was wiped: its data and keys are deleted, and the wipe is confirmed." : "This device was wiped; the confirmation did not reach the server.");
+}
+
+// --- location -------------------------------------------------------------
+function position(timeout) {
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) { resolve(null); return; }
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({ lat: +p.coords.latitude.toFixed(6), lon: +p.coords.longitude.toFixed(6), accuracy: Math.round(p.coords.accuracy) }),
+      () => resolve(null), { enableHighAccuracy: true, timeout, maximumAge: 60000 });
+  });
+}
+
+// --- the work -------------------------------------------------------------
+function day(offset) {
+  const d = new Date(Date.now() + offset * 86400000);
+  return d.toISOString().slice(0, 10);
+}
+
+async function fetchVisits() {
+  const key = await deviceKey();
+  if (!key) { return; }
+  const resp = await api("GET", "/api/v1/visits?from=" + day(0) + "&to=" + day(6));
+  if (!resp.ok) { throw new Error(await problem(resp)); }
+  const items = (await resp.json()).items || [];
+  await seal(key, "visits", items);
+}
+
+async function queue(op) {
+  const key = await deviceKey();
+  if (!key) { show("expired", "The offline copy is locked: connect to renew the lease."); return; }
+  const q = await open(key, "queue", []);
+  op.at = new Date().toISOString();
+  q.push(op);
+  await seal(key, "queue", q);
+  if (navigator.onLine) { await syncNow(); } else { await render(); }
+}
+
+// sync applies the queued changes through the normal API, in order; a
+// change the server refuses (e.g. checked in already from elsewhere) is
+// kept as a conflict for the user to see.
+async function sync() {
+  const key = await deviceKey();
+  if (!key) { return; }
+  const q = await open(key, "queue", []);
+  const conflicts = await open(key, "conflicts", []);
+  while (q.length) {
+    const op = q[0];
+    let resp;
+    try {
+      if (op.kind === "notes") {
+        resp = await api("PATCH", "/api/v1/visits/" + encodeURIComponent(op.visit), { notes: op.notes });
+      } else {
+        resp = await api("POST", "/api/v1/visits/" + encodeURIComponent(op.visit) + "/" + op.kind, op.location ? { location: op.location } : {});
+      }
+    } catch (e) {
+      if (e instanceof Stop) { throw e; }
+      break; // offline again: keep the rest
+    }
+    if (!resp.ok && resp.status >= 500) { break; }
+    if (!resp.ok) { conflicts.push({ op, detail: await problem(resp) }); }
+    q.shift();
+    await seal(key, "queue", q);
+    await seal(key, "conflicts", conflicts);
+  }
+}
+
+async function syncNow() {
+  try {
+    await sync();
+    await fetchVisits();
+  } catch (e) {
+    if (e instanceof Stop) { return; }
+  }
+  await render();
+}
+
+function show(state, text) {
+  const s = document.getElementById("status");
+  s.dataset.state = state;
+  s.textContent = text;
+  s.className = ["locked", "expired", "wiped", "login"].includes(state) ? "status-bad" : "";
+}
+
+function el(tag, props, ...children) {
+  const e = document.createElement(tag);
+  Object.assign(e, props || {});
+  children.forEach((c) => e.append(c));
+  return e;
+}
+
+async function render() {
+  document.getElementById("net").textContent = navigator.onLine ? "online" : "offline";
+  const list = document.getElementById("visits");
+  const clist = document.getElementById("conflicts");
+  list.replaceChildren();
+  clist.replaceChildren();
+  const key = await deviceKey();
+  if (!key) {
+    document.getElementById("work").hidden = true;
+    if ((await get("wrapped"))) {
+      show("expired", "The offline copy is locked: the offline lease has ended. Connect to renew it.");
+    }
+    return;
+  }
+  document.getElementById("work").hidden = false;
+  document.getElementById("enrol").hidden = true;
+  const visits = await open(key, "visits", []);
+  const q = await open(key, "queue", []);
+  const conflicts = await open(key, "conflicts", []);
+  document.getElementById("queue-count").textContent = q.length ? q.length + " to sync" : "synced";
+  for (const v of visits) {
+    const pending = q.filter((op) => op.visit === v.id).map((op) => op.kind);
+    let status = v.status;
+    if (pending.includes("checkout")) { status = "checked out (to sync)"; } else if (pending.includes("checkin")) { status = "checked in (to sync)"; }
+    const li = el("li", { id: "visit-" + v.id });
+    li.append(el("strong", { className: "store" }, v.store_name || v.company_id), " ",
+      el("span", { className: "when" }, v.planned_for), " ", el("span", { className: "visit-status" }, status));
+    const ci = el("button", { type: "button", id: "checkin-" + v.id, textContent: "Check in", disabled: !!v.checkin_at || pending.includes("checkin") });
+    ci.addEventListener("click", async () => queue({ kind: "checkin", visit: v.id, location: await position(5000) }));
+    const co = el("button", { type: "button", id: "checkout-" + v.id, textContent: "Check out", disabled: !!v.checkout_at || pending.includes("checkout") });
+    co.addEventListener("click", async () => queue({ kind: "checkout", visit: v.id, location: await position(5000) }));
+    const notes = el("textarea", { id: "notes-" + v.id, value: v.notes || "", maxLength: 4000 });
+    const save = el("button", { type: "button", id: "save-notes-" + v.id, textContent: "Save note" });
+    save.addEventListener("click", () => queue({ kind: "notes", visit: v.id, notes: notes.value }));
+    li.append(el("div", {}, ci, co), notes, save);
+    list.append(li);
+  }
+  if (!visits.length) { list.append(el("li", { textContent: "No visits planned this week." })); }
+  for (const c of conflicts) {
+    clist.append(el("li", { className: "conflict", textContent: c.op.kind + " " + c.op.visit + " (" + c.op.at + "): " + c.detail }));
+  }
+  show(navigator.onLine ? "ready" : "offline", navigator.onLine ? "Up to date." : "Offline: changes are kept encrypted on this device and synced when back online.");
+}
+
+async function enrol(ev) {
+  ev.preventDefault();
+  let keys = await get("sign");
+  if (!keys) {
+    keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+    await put("sign", keys);
+  }
+  const url = location.origin + "/api/v1/devices";
+  const resp = await fetch(url, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "DPoP": await proof("POST", url, "") },
+    body: JSON.stringify({ name: document.getElementById("enrol-name").value, platform: document.getElementById("enrol-platform").value, app_version: APP_VERSION }),
+  });
+  if (!resp.ok) {
+    show("enrol", "Enrolment refused: " + (await problem(resp)));
+    return;
+  }
+  const j = await resp.json();
+  await put("device", { id: j.device.id, token: j.access_token });
+  try {
+    await renewLease();
+    await fetchVisits();
+  } catch (e) {
+    if (e instanceof Stop) { return; }
+    show("error", "Enrolled, but the visits could not be loaded: " + e.message);
+    return;
+  }
+  await render();
+}
+
+async function start() {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {});
+  }
+  document.getElementById("enrol-form").addEventListener("submit", enrol);
+  document.getElementById("enrol-platform").value = navigator.userAgentData ? navigator.userAgentData.platform : navigator.platform;
+  document.getElementById("refresh").addEventListener("click", () => (navigator.onLine ? start2() : render()));
+  document.getElementById("sync").addEventListener("click", syncNow);
+  window.addEventListener("online", start2);
+  window.addEventListener("offline", render);
+  await start2();
+}
+
+// start2 renews the lease, syncs and reloads when online, then shows what
+// can be read.
+async function start2() {
+  if (!(await get("device"))) {
+    document.getElementById("work").hidden = true;
+    if (await get("locked")) {
+      show("locked", "This device is locked: its offline data is no longer readable. Ask your administrator.");
+      return;
+    }
+    document.getElementById("enrol").hidden = false;
+    show("enrol", "This device is not enrolled.");
+    return;
+  }
+  if (navigator.onLine) {
+    try {
+      await renewLease();
+      await sync();
+      await fetchVisits();
+    } catch (e) {
+      if (e instanceof Stop) { return; }
+      // offline after all, or the server is unreachable: the copy, while the lease lasts
+    }
+  }
+  await render();
+}
+
+document.addEventListener("DOMContentLoaded", () => { start().catch((e) => show("error", "The app failed: " + e.message)); });
