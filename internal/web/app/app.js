@@ -272,7 +272,9 @@ async function render() {
   const visits = await open(key, "visits", []);
   const q = await open(key, "queue", []);
   const conflicts = await open(key, "conflicts", []);
-  document.getElementById("queue-count").textContent = q.length ? q.length + " to sync" : "synced";
+  const qc = document.getElementById("queue-count");
+  qc.textContent = q.length ? q.length + " to sync" : "synced";
+  qc.dataset.pending = String(q.length);
   for (const v of visits) {
     const pending = q.filter((op) => op.visit === v.id).map((op) => op.kind);
     let status = v.status;
