@@ -17,6 +17,46 @@ const DB = "strongroom-field";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+// The app speaks English and Simplified Chinese, as the browser prefers.
+const LANG = (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh-CN" : "en";
+const TEXT = {
+  en: {
+    title: "Strongroom field app", enrol_title: "Enrol this device",
+    enrol_hint: "Log in to Strongroom in this browser first, then name this device. A key pair is made here and never leaves it.",
+    device_name: "Device name", platform: "Platform", enrol: "Enrol", log_in: "Log in", refresh: "Refresh", sync: "Sync now",
+    visits: "Visits this week", conflicts: "Conflicts", starting: "Starting…",
+    locked: "This device is locked: its offline data is no longer readable. Ask your administrator.",
+    login: "Your device token has ended: log in again, then press Enrol to resume this device.",
+    wiped: "This device was wiped: its data and keys are deleted, and the wipe is confirmed.",
+    wiped_unconfirmed: "This device was wiped; the confirmation did not reach the server.",
+    expired: "The offline copy is locked: the offline lease has ended. Connect to renew it.",
+    checkin: "Check in", checkout: "Check out", save_note: "Save note", no_visits: "No visits planned this week.",
+    ready: "Up to date.", offline: "Offline: changes are kept encrypted on this device and synced when back online.",
+    not_enrolled: "This device is not enrolled.", checked_in_pending: "checked in (to sync)", checked_out_pending: "checked out (to sync)",
+    to_sync: "to sync", synced: "synced", net_online: "online", net_offline: "offline",
+    enrol_refused: "Enrolment refused:", load_failed: "Enrolled, but the visits could not be loaded:", failed: "The app failed:",
+    status_planned: "planned", status_in_progress: "checked in", status_done: "done",
+  },
+  "zh-CN": {
+    title: "Strongroom 外勤应用", enrol_title: "登记此设备",
+    enrol_hint: "请先在此浏览器中登录 Strongroom，然后为此设备命名。密钥对在本机生成，永不离开本机。",
+    device_name: "设备名称", platform: "平台", enrol: "登记", log_in: "登录", refresh: "刷新", sync: "立即同步",
+    visits: "本周拜访", conflicts: "冲突", starting: "正在启动…",
+    locked: "此设备已被锁定：其离线数据已无法读取。请联系管理员。",
+    login: "设备令牌已失效：请重新登录，然后点击“登记”以恢复此设备。",
+    wiped: "此设备已擦除：其数据和密钥已删除，擦除已确认。",
+    wiped_unconfirmed: "此设备已擦除，但确认未能送达服务器。",
+    expired: "离线副本已锁定：离线租期已结束。请联网续期。",
+    checkin: "签到", checkout: "签退", save_note: "保存备注", no_visits: "本周没有计划的拜访。",
+    ready: "已是最新。", offline: "离线：更改已加密保存在本设备上，联网后同步。",
+    not_enrolled: "此设备尚未登记。", checked_in_pending: "已签到（待同步）", checked_out_pending: "已签退（待同步）",
+    to_sync: "项待同步", synced: "已同步", net_online: "在线", net_offline: "离线",
+    enrol_refused: "登记被拒绝：", load_failed: "已登记，但无法加载拜访：", failed: "应用出错：",
+    status_planned: "已计划", status_in_progress: "已签到", status_done: "已完成",
+  },
+};
+function t(key) { return TEXT[LANG][key] || TEXT.en[key] || key; }
+
 class Stop extends Error {} // the device was locked or wiped: stop everything
 
 // --- IndexedDB: one key-value store --------------------------------------
@@ -81,11 +121,11 @@ async function api(method, path, body) {
   }
   if (resp.status === 403 && (state === "locked" || state === "wiped")) {
     await forget();
-    show("locked", "This device is locked: its offline data is no longer readable. Ask your administrator.");
+    show("locked", t("locked"));
     throw new Stop(state);
   }
   if (resp.status === 401) {
-    show("login", "Your device token has ended: log in again, then press Enrol to resume this device.");
+    show("login", t("login"));
     document.getElementById("enrol").hidden = false;
     throw new Stop("login");
   }
@@ -162,7 +202,7 @@ async function wipe(order) {
     body: JSON.stringify({ confirmation_code: order.confirmation_code }),
   });
   document.getElementById("work").hidden = true;
-  show("wiped", resp.ok ? "This device was wiped: its data and keys are deleted, and the wipe is confirmed." : "This device was wiped; the confirmation did not reach the server.");
+  show("wiped", t(resp.ok ? "wiped" : "wiped_unconfirmed"));
 }
 
 // --- location -------------------------------------------------------------
@@ -192,7 +232,7 @@ async function fetchVisits() {
 
 async function queue(op) {
   const key = await deviceKey();
-  if (!key) { show("expired", "The offline copy is locked: connect to renew the lease."); return; }
+  if (!key) { show("expired", t("expired")); return; }
   const q = await open(key, "queue", []);
   op.at = new Date().toISOString();
   q.push(op);
@@ -254,7 +294,7 @@ function el(tag, props, ...children) {
 }
 
 async function render() {
-  document.getElementById("net").textContent = navigator.onLine ? "online" : "offline";
+  document.getElementById("net").textContent = t(navigator.onLine ? "net_online" : "net_offline");
   const list = document.getElementById("visits");
   const clist = document.getElementById("conflicts");
   list.replaceChildren();
@@ -263,7 +303,7 @@ async function render() {
   if (!key) {
     document.getElementById("work").hidden = true;
     if ((await get("wrapped"))) {
-      show("expired", "The offline copy is locked: the offline lease has ended. Connect to renew it.");
+      show("expired", t("expired"));
     }
     return;
   }
@@ -273,30 +313,30 @@ async function render() {
   const q = await open(key, "queue", []);
   const conflicts = await open(key, "conflicts", []);
   const qc = document.getElementById("queue-count");
-  qc.textContent = q.length ? q.length + " to sync" : "synced";
+  qc.textContent = q.length ? q.length + " " + t("to_sync") : t("synced");
   qc.dataset.pending = String(q.length);
   for (const v of visits) {
     const pending = q.filter((op) => op.visit === v.id).map((op) => op.kind);
-    let status = v.status;
-    if (pending.includes("checkout")) { status = "checked out (to sync)"; } else if (pending.includes("checkin")) { status = "checked in (to sync)"; }
+    let status = t("status_" + v.status);
+    if (pending.includes("checkout")) { status = t("checked_out_pending"); } else if (pending.includes("checkin")) { status = t("checked_in_pending"); }
     const li = el("li", { id: "visit-" + v.id });
     li.append(el("strong", { className: "store" }, v.store_name || v.company_id), " ",
       el("span", { className: "when" }, v.planned_for), " ", el("span", { className: "visit-status" }, status));
-    const ci = el("button", { type: "button", id: "checkin-" + v.id, textContent: "Check in", disabled: !!v.checkin_at || pending.includes("checkin") });
+    const ci = el("button", { type: "button", id: "checkin-" + v.id, textContent: t("checkin"), disabled: !!v.checkin_at || pending.includes("checkin") });
     ci.addEventListener("click", async () => queue({ kind: "checkin", visit: v.id, location: await position(5000) }));
-    const co = el("button", { type: "button", id: "checkout-" + v.id, textContent: "Check out", disabled: !!v.checkout_at || pending.includes("checkout") });
+    const co = el("button", { type: "button", id: "checkout-" + v.id, textContent: t("checkout"), disabled: !!v.checkout_at || pending.includes("checkout") });
     co.addEventListener("click", async () => queue({ kind: "checkout", visit: v.id, location: await position(5000) }));
     const notes = el("textarea", { id: "notes-" + v.id, value: v.notes || "", maxLength: 4000 });
-    const save = el("button", { type: "button", id: "save-notes-" + v.id, textContent: "Save note" });
+    const save = el("button", { type: "button", id: "save-notes-" + v.id, textContent: t("save_note") });
     save.addEventListener("click", () => queue({ kind: "notes", visit: v.id, notes: notes.value }));
     li.append(el("div", {}, ci, co), notes, save);
     list.append(li);
   }
-  if (!visits.length) { list.append(el("li", { textContent: "No visits planned this week." })); }
+  if (!visits.length) { list.append(el("li", { textContent: t("no_visits") })); }
   for (const c of conflicts) {
     clist.append(el("li", { className: "conflict", textContent: c.op.kind + " " + c.op.visit + " (" + c.op.at + "): " + c.detail }));
   }
-  show(navigator.onLine ? "ready" : "offline", navigator.onLine ? "Up to date." : "Offline: changes are kept encrypted on this device and synced when back online.");
+  show(navigator.onLine ? "ready" : "offline", t(navigator.onLine ? "ready" : "offline"));
 }
 
 async function enrol(ev) {
@@ -313,7 +353,7 @@ async function enrol(ev) {
     body: JSON.stringify({ name: document.getElementById("enrol-name").value, platform: document.getElementById("enrol-platform").value, app_version: APP_VERSION }),
   });
   if (!resp.ok) {
-    show("enrol", "Enrolment refused: " + (await problem(resp)));
+    show("enrol", t("enrol_refused") + " " + (await problem(resp)));
     return;
   }
   const j = await resp.json();
@@ -323,13 +363,16 @@ async function enrol(ev) {
     await fetchVisits();
   } catch (e) {
     if (e instanceof Stop) { return; }
-    show("error", "Enrolled, but the visits could not be loaded: " + e.message);
+    show("error", t("load_failed") + " " + e.message);
     return;
   }
   await render();
 }
 
 async function start() {
+  document.documentElement.lang = LANG;
+  document.title = t("title");
+  document.querySelectorAll("[data-t]").forEach((e) => { e.textContent = t(e.dataset.t); });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {});
   }
@@ -348,11 +391,11 @@ async function start2() {
   if (!(await get("device"))) {
     document.getElementById("work").hidden = true;
     if (await get("locked")) {
-      show("locked", "This device is locked: its offline data is no longer readable. Ask your administrator.");
+      show("locked", t("locked"));
       return;
     }
     document.getElementById("enrol").hidden = false;
-    show("enrol", "This device is not enrolled.");
+    show("enrol", t("not_enrolled"));
     return;
   }
   if (navigator.onLine) {
@@ -368,4 +411,4 @@ async function start2() {
   await render();
 }
 
-document.addEventListener("DOMContentLoaded", () => { start().catch((e) => show("error", "The app failed: " + e.message)); });
+document.addEventListener("DOMContentLoaded", () => { start().catch((e) => show("error", t("failed") + " " + e.message)); });
