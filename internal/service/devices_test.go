@@ -122,6 +122,11 @@ func TestDeviceLeaseAndWipeEscalation(t *testing.T) {
 		if again.Secret != lease.Secret {
 			t.Fatal("the lease secret changed between contacts: the offline copy would be lost")
 		}
+		// The rep's sessions page names the device's session.
+		infos, err := svc.Sessions.Sessions(ctx, rep, rep.UserID)
+		if err != nil || len(infos) != 2 || !strings.Contains(infos[0].Agent+infos[1].Agent, "field app 1.0.0: phone (Android)") {
+			t.Fatalf("the rep's sessions: %+v %v", infos, err)
+		}
 		list, err := svc.Devices.List(ctx, admin, false)
 		if err != nil || len(list) != 1 || list[0].LastPlace != "31.23, 121.47" {
 			t.Fatalf("admin's list: %+v %v", list, err)

@@ -132,3 +132,9 @@ func (tx *deviceRows) UnconfirmedWipes(ctx context.Context, before time.Time) ([
 	}
 	return out, classify("store.UnconfirmedWipes", rows.Err())
 }
+
+// MarkWipeEscalated records that a device's unconfirmed wipe raised its
+// alert; NotExist when it had been already (another server was first).
+func (tx *deviceRows) MarkWipeEscalated(ctx context.Context, id string, now time.Time) error {
+	return tx.updateOne(ctx, "store.MarkWipeEscalated", "UPDATE devices SET escalated = 1, updated_at = ? WHERE id = ? AND escalated = 0", now.UnixMicro(), id)
+}

@@ -282,6 +282,19 @@ func (s *Devices) Enrol(ctx context.Context, a authz.Actor, in Input, proof auth
 		token, hash := authn.NewToken()
 		sess := store.SessionRow{ID: crm.NewID("ses"), TokenHash: hash, UserID: u.ID, TokenKey: u.TokenKey, CreatedAt: now, LastSeenAt: now,
 			ExpiresAt: now.Add(s.c.Absolute), VerifiedAt: a.VerifiedAt, DeviceID: d.ID}
+		// The sessions page shows where a session came from, sealed under
+		// the user's key as for a login: here the device, and the address.
+		key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "devices.Enrol", "", err)
+		}
+		if sess.AgentCT, err = fieldcrypt.Seal(key, fieldcrypt.Place{Table: "sessions", Column: "agent_ct", Row: sess.ID},
+			fmt.Sprintf("Strongroom field app %s: %s (%s)", in.AppVersion, in.Name, in.Platform)); err != nil {
+			return err
+		}
+		if sess.IPCT, err = fieldcrypt.Seal(key, fieldcrypt.Place{Table: "sessions", Column: "ip_ct", Row: sess.ID}, a.IP); err != nil {
+			return err
+		}
 		if err := tx.InsertSession(ctx, sess); err != nil {
 			return err
 		}
@@ -601,8 +614,10 @@ func (s *Devices) EscalateWipes(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, d := range rows {
-			d.Escalated, d.UpdatedAt = true, now
-			if err := tx.UpdateDevice(ctx, d); err != nil {
+			// Compare and set: of two servers checking at once, one raises.
+			if err := tx.MarkWipeEscalated(ctx, d.ID, now); errs.Is(err, errs.NotExist) {
+				continue
+			} else if err != nil {
 				return err
 			}
 			summary := fmt.Sprintf("the wipe of device %s (%s, %s) ordered %s is not confirmed after %s (%s)", d.ID, d.Name, d.Platform,
@@ -633,6 +648,7 @@ type deviceStore interface {
 	UpdateDevice(ctx context.Context, d store.DeviceRow) error
 	DeleteDeviceSessions(ctx context.Context, deviceID string) (int, error)
 	UnconfirmedWipes(ctx context.Context, before time.Time) ([]store.DeviceRow, error)
+	MarkWipeEscalated(ctx context.Context, id string, now time.Time) error
 	InsertSession(ctx context.Context, s store.SessionRow) error
 	InsertAlert(ctx context.Context, a store.AlertRow) error
 }
