@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -206,6 +208,57 @@ func TestDevicesE2E(t *testing.T) {
 		}
 		if r := key2.call(t, s, "GET", "/api/v1/visits", token2, nil); r.Status != http.StatusForbidden || r.Header.Get("Strongroom-Device-State") != "wiped" {
 			t.Fatalf("a wiped device: %d %s", r.Status, r.Body)
+		}
+
+		// The devices page, in Chinese for the rep: their own devices with their state; the
+		// rep orders a wipe from it; another rep sees none of them.
+		web := newBrowser(t, s, "zh-CN")
+		web.login("rep@example.com", password)
+		page := web.get("/devices")
+		if page.status != 200 || !strings.Contains(page.body, "Li&#39;s phone") || !strings.Contains(page.body, "已锁定") || !strings.Contains(page.body, "已擦除") {
+			t.Fatalf("the rep's devices page: %d\n%s", page.status, page.body)
+		}
+		key3 := newDeviceKey(t)
+		if r := enrol(key3, rep, map[string]any{"name": "Spare", "platform": "Android", "app_version": "1.0.0"}, nil); r.Status != http.StatusCreated {
+			t.Fatalf("third device: %d %s", r.Status, r.Body)
+		}
+		page = web.get("/devices")
+		dev3 := regexp.MustCompile(`action="/devices/(dev_[0-9a-f]+)/wipe"`).FindStringSubmatch(page.body)
+		if dev3 == nil {
+			t.Fatalf("no wipe button:\n%s", page.body)
+		}
+		if p := web.post("/devices/"+dev3[1]+"/wipe", url.Values{"csrf": {page.csrf(t)}}); p.status != http.StatusSeeOther {
+			t.Fatalf("wipe from the page: %d %s", p.status, p.body)
+		}
+		if page := web.get("/devices"); !strings.Contains(page.body, "已下达擦除") {
+			t.Fatalf("after the wipe order:\n%s", page.body)
+		}
+		rep2web := newBrowser(t, s, "en")
+		rep2web.login("rep2@example.com", password)
+		if page := rep2web.get("/devices"); strings.Contains(page.body, "Li&#39;s phone") || strings.Contains(page.body, devID) {
+			t.Fatal("another rep sees the rep's devices")
+		}
+		if p := rep2web.post("/devices/"+devID+"/wipe", url.Values{"csrf": {rep2web.get("/devices").csrf(t)}}); p.status != http.StatusNotFound {
+			t.Fatalf("another rep wipes the rep's device: %d", p.status)
+		}
+
+		// The field app: its own files only, a strict CSP that lets its service worker in.
+		for path, typ := range map[string]string{"/app/": "text/html", "/app/app.js": "text/javascript", "/app/sw.js": "text/javascript", "/app/manifest.webmanifest": "application/manifest+json"} {
+			resp, err := s.Client.Get(s.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			csp := resp.Header.Get("Content-Security-Policy")
+			if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), typ) || !strings.Contains(csp, "worker-src 'self'") ||
+				!strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+				t.Errorf("%s: %d %s %q", path, resp.StatusCode, resp.Header.Get("Content-Type"), csp)
+			}
+		}
+		if resp, err := s.Client.Get(s.URL + "/app/secret.txt"); err != nil || resp.StatusCode != 404 {
+			t.Errorf("an unknown file under /app/: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
 		}
 
 		// The CLI lists them; the audit log names the device on its own requests.
