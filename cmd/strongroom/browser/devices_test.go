@@ -2,6 +2,8 @@ package browser_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,8 +101,14 @@ func TestBrowserFieldApp(t *testing.T) {
 	}
 
 	// Offline: the check-in is queued, encrypted; the server has not seen it.
+	photo := filepath.Join(t.TempDir(), "shelf.png")
+	if err := os.WriteFile(photo, []byte("\x89PNG\r\n\x1a\n"+strings.Repeat("x", 64)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	do(t, ctx, online(false), appState("offline"), chromedp.Click(byID(`checkin-`+visitID)),
-		chromedp.WaitVisible(byCSS(`#queue-count[data-pending="1"]`)))
+		chromedp.WaitVisible(byCSS(`#queue-count[data-pending="1"]`)),
+		chromedp.SetUploadFiles(byID(`photo-`+visitID), []string{photo}),
+		chromedp.WaitVisible(byCSS(`#queue-count[data-pending="2"]`)))
 	if txt := value(t, ctx, chromedp.Text(byID(`visit-`+visitID))); !strings.Contains(txt, "checked in (to sync)") {
 		t.Fatalf("offline check-in: %q", txt)
 	}
@@ -113,7 +121,7 @@ func TestBrowserFieldApp(t *testing.T) {
 		t.Fatalf("after sync the queue shows %q", txt)
 	}
 	v := s.Do(t, "GET", "/api/v1/visits/"+visitID, admin, nil)
-	if v.Str("status") != "in_progress" || !strings.Contains(string(v.Body), "31.230416") {
+	if v.Str("status") != "in_progress" || !strings.Contains(string(v.Body), "31.230416") || !strings.Contains(string(v.Body), `"content_type":"image/png"`) {
 		t.Fatalf("the synced check-in on the server: %s", v.Body)
 	}
 

@@ -13,6 +13,7 @@
 "use strict";
 
 const APP_VERSION = "1.0.0";
+const MAX_PHOTO = 8 << 20; // the server's limit (records.MaxPhoto)
 const DB = "strongroom-field";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -36,6 +37,7 @@ const TEXT = {
     to_sync: "to sync", synced: "synced", net_online: "online", net_offline: "offline",
     enrol_refused: "Enrolment refused:", load_failed: "Enrolled, but the visits could not be loaded:", failed: "The app failed:",
     status_planned: "planned", status_in_progress: "checked in", status_done: "done",
+    add_photo: "Add a photo", photo_refused: "A photo must be a JPEG, PNG or WebP image of at most 8 MiB.",
   },
   "zh-CN": {
     title: "Strongroom 外勤应用", enrol_title: "登记此设备",
@@ -53,6 +55,7 @@ const TEXT = {
     to_sync: "项待同步", synced: "已同步", net_online: "在线", net_offline: "离线",
     enrol_refused: "登记被拒绝：", load_failed: "已登记，但无法加载拜访：", failed: "应用出错：",
     status_planned: "已计划", status_in_progress: "已签到", status_done: "已完成",
+    add_photo: "添加照片", photo_refused: "照片须为 JPEG、PNG 或 WebP 格式，且不超过 8 MiB。",
   },
 };
 function t(key) { return TEXT[LANG][key] || TEXT.en[key] || key; }
@@ -112,8 +115,15 @@ async function api(method, path, body) {
   if (!dev) { throw new Stop("not enrolled"); }
   const url = location.origin + path;
   const headers = { "Authorization": "DPoP " + dev.token, "DPoP": await proof(method, url, dev.token) };
-  if (body !== undefined) { headers["Content-Type"] = "application/json"; }
-  const resp = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+  let payload;
+  if (body instanceof Blob) {
+    headers["Content-Type"] = body.type;
+    payload = body;
+  } else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  const resp = await fetch(url, { method, headers, body: payload, cache: "no-store" });
   const state = resp.headers.get("Strongroom-Device-State");
   if (resp.status === 410 && state === "wipe") {
     await wipe(await resp.json());
@@ -252,7 +262,9 @@ async function sync() {
     const op = q[0];
     let resp;
     try {
-      if (op.kind === "notes") {
+      if (op.kind === "photo") {
+        resp = await api("POST", "/api/v1/visits/" + encodeURIComponent(op.visit) + "/photos", new Blob([unb64url(op.data)], { type: op.type }));
+      } else if (op.kind === "notes") {
         resp = await api("PATCH", "/api/v1/visits/" + encodeURIComponent(op.visit), { notes: op.notes });
       } else {
         resp = await api("POST", "/api/v1/visits/" + encodeURIComponent(op.visit) + "/" + op.kind, op.location ? { location: op.location } : {});
@@ -329,7 +341,18 @@ async function render() {
     const notes = el("textarea", { id: "notes-" + v.id, value: v.notes || "", maxLength: 4000 });
     const save = el("button", { type: "button", id: "save-notes-" + v.id, textContent: t("save_note") });
     save.addEventListener("click", () => queue({ kind: "notes", visit: v.id, notes: notes.value }));
-    li.append(el("div", {}, ci, co), notes, save);
+    const photo = el("input", { type: "file", id: "photo-" + v.id, accept: "image/jpeg,image/png,image/webp" });
+    photo.setAttribute("capture", "environment");
+    photo.addEventListener("change", async () => {
+      const f = photo.files[0];
+      if (!f) { return; }
+      if (f.size > MAX_PHOTO || !["image/jpeg", "image/png", "image/webp"].includes(f.type)) {
+        show("error", t("photo_refused"));
+        return;
+      }
+      await queue({ kind: "photo", visit: v.id, type: f.type, data: b64url(await f.arrayBuffer()) });
+    });
+    li.append(el("div", {}, ci, co), notes, save, el("label", {}, t("add_photo") + " ", photo));
     list.append(li);
   }
   if (!visits.length) { list.append(el("li", { textContent: t("no_visits") })); }
