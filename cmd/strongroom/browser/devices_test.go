@@ -125,6 +125,26 @@ func TestBrowserFieldApp(t *testing.T) {
 		t.Fatalf("the synced check-in on the server: %s", v.Body)
 	}
 
+	// A conflict: offline, the app checks out; meanwhile the rep checks out on the web
+	// (another tab, online). Back online the server refuses the queued check-out, and
+	// the app shows it.
+	do(t, ctx, online(false), appState("offline"), chromedp.Click(byID(`checkout-`+visitID)),
+		chromedp.WaitVisible(byCSS(`#queue-count[data-pending="1"]`)))
+	web, cancelWeb := chromedp.NewContext(ctx)
+	defer cancelWeb()
+	do(t, web, geolocation(31.230416, 121.473701, 12), chromedp.Navigate(s.URL+"/visits/"+visitID), chromedp.WaitVisible(byID(`checkout-form`)),
+		chromedp.Submit(byID(`checkout-form`)), chromedp.WaitNotPresent(byID(`checkout-form`)))
+	for v := s.Do(t, "GET", "/api/v1/visits/"+visitID, admin, nil); v.Str("status") != "done"; v = s.Do(t, "GET", "/api/v1/visits/"+visitID, admin, nil) {
+		if ctx.Err() != nil {
+			t.Fatalf("the web check-out did not arrive: %s", v.Body)
+		}
+		time.Sleep(50 * time.Millisecond) // the page's form is sent once the location is known
+	}
+	do(t, ctx, online(true), chromedp.WaitVisible(byCSS(`#conflicts li.conflict`)), chromedp.WaitVisible(byCSS(`#queue-count[data-pending="0"]`)))
+	if txt := value(t, ctx, chromedp.Text(byID(`conflicts`))); !strings.Contains(txt, "checkout") || !strings.Contains(txt, "already checked out") {
+		t.Fatalf("the conflict shown: %q", txt)
+	}
+
 	// Past the offline lease (12 h; the device's clock moved on) the copy cannot be read.
 	do(t, ctx, online(false), appState("offline"))
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => { const real = Date.now.bind(Date); Date.now = () => real() + 13 * 3600 * 1000; })()`),
