@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"strongroom.dev/strongroom/internal/e2e"
@@ -84,6 +85,17 @@ func TestBrowserFieldApp(t *testing.T) {
 		appState("ready"),
 		chromedp.WaitVisible(byID(`checkin-`+visitID)),
 	)
+	// Installable: Chromium finds nothing missing (manifest, icon, service worker, HTTPS).
+	if errs, err := chromedp.Run(ctx, chromedp.Action[page.GetInstallabilityErrorsResult](func(ctx context.Context, tg *chromedp.Target) (page.GetInstallabilityErrorsResult, error) {
+		return cdp.Call(ctx, tg, page.GetInstallabilityErrors, cdp.Empty{})
+	})); err != nil || len(errs.InstallabilityErrors) > 0 {
+		for _, e := range errs.InstallabilityErrors {
+			t.Errorf("not installable: %s %v", e.ErrorID, e.ErrorArguments)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	if txt := value(t, ctx, chromedp.Text(byID(`visit-`+visitID))); !strings.Contains(txt, "Jade Store") || !strings.Contains(txt, "planned") {
 		t.Fatalf("the visit in the app: %q", txt)
 	}
