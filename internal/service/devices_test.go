@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -118,6 +119,7 @@ func TestDeviceLeaseAndWipeEscalation(t *testing.T) {
 		if _, err := svc.Devices.Lease(ctx, rep, nil); !errs.Is(err, errs.Permission) {
 			t.Fatalf("a lease for a plain session: %v", err)
 		}
+		lease0 := lease
 		again, _ := svc.Devices.Lease(ctx, dev, nil)
 		if again.Secret != lease.Secret {
 			t.Fatal("the lease secret changed between contacts: the offline copy would be lost")
@@ -131,6 +133,23 @@ func TestDeviceLeaseAndWipeEscalation(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].LastPlace != "31.23, 121.47" {
 			t.Fatalf("admin's list: %+v %v", list, err)
 		}
+
+		// What the database holds of the device is sealed: its name, its place, its lease secret.
+		rows, err := db.Raw(t).Query("SELECT name_ct, last_place_ct, lease_ct FROM devices")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var name, place, lease []byte
+			if err := rows.Scan(&name, &place, &lease); err != nil {
+				t.Fatal(err)
+			}
+			secret, _ := base64.RawURLEncoding.DecodeString(lease0.Secret)
+			if bytes.Contains(name, []byte("phone")) || bytes.Contains(place, []byte("31.23")) || bytes.Contains(lease, secret) {
+				t.Fatal("a device's name, place or lease secret is stored in the clear")
+			}
+		}
+		rows.Close()
 
 		// Lock: no lease, and the device's next contact is refused as locked.
 		if _, err := svc.Devices.Lock(ctx, rep, phone.Device.ID, "lost"); err != nil {

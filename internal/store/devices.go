@@ -9,7 +9,7 @@ import (
 type DeviceRow struct {
 	ID            string
 	UserID        string
-	Name          string
+	NameCT        []byte // the name its user gave it, sealed under the user's key
 	Platform      string
 	AppVersion    string
 	JKT           string // RFC 7638 thumbprint of the device's public key
@@ -29,13 +29,13 @@ type DeviceRow struct {
 // deviceRows are the field devices, one part of a Tx.
 type deviceRows struct{ *conn }
 
-const deviceColumns = "id, user_id, name, platform, app_version, jkt, state, lease_ct, wipe_code_hash, wipe_ordered_at, wipe_ordered_by, wipe_done_at, escalated, last_contact_at, last_place_ct, created_at, updated_at"
+const deviceColumns = "id, user_id, name_ct, platform, app_version, jkt, state, lease_ct, wipe_code_hash, wipe_ordered_at, wipe_ordered_by, wipe_done_at, escalated, last_contact_at, last_place_ct, created_at, updated_at"
 
 func scanDevice(row interface{ Scan(...any) error }) (DeviceRow, error) {
 	var d DeviceRow
 	var ordered, done, contact, created, updated int64
 	var escalated int
-	err := row.Scan(&d.ID, &d.UserID, &d.Name, &d.Platform, &d.AppVersion, &d.JKT, &d.State, &d.LeaseSealed, &d.WipeCodeHash, &ordered, &d.WipeOrderedBy,
+	err := row.Scan(&d.ID, &d.UserID, &d.NameCT, &d.Platform, &d.AppVersion, &d.JKT, &d.State, &d.LeaseSealed, &d.WipeCodeHash, &ordered, &d.WipeOrderedBy,
 		&done, &escalated, &contact, &d.LastPlaceCT, &created, &updated)
 	if err != nil {
 		return d, err
@@ -55,7 +55,7 @@ func scanDevice(row interface{ Scan(...any) error }) (DeviceRow, error) {
 // InsertDevice stores a newly enrolled device.
 func (tx *deviceRows) InsertDevice(ctx context.Context, d DeviceRow) error {
 	_, err := tx.exec(ctx, "INSERT INTO devices ("+deviceColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		d.ID, d.UserID, d.Name, d.Platform, d.AppVersion, d.JKT, d.State, d.LeaseSealed, d.WipeCodeHash, micro(d.WipeOrderedAt), d.WipeOrderedBy,
+		d.ID, d.UserID, d.NameCT, d.Platform, d.AppVersion, d.JKT, d.State, d.LeaseSealed, d.WipeCodeHash, micro(d.WipeOrderedAt), d.WipeOrderedBy,
 		micro(d.WipeDoneAt), boolInt(d.Escalated), micro(d.LastContactAt), d.LastPlaceCT, d.CreatedAt.UnixMicro(), d.UpdatedAt.UnixMicro())
 	return classify("store.InsertDevice", err)
 }
@@ -97,9 +97,9 @@ func (tx *deviceRows) ListDevices(ctx context.Context, userID string) ([]DeviceR
 
 // UpdateDevice writes a device's mutable columns back.
 func (tx *deviceRows) UpdateDevice(ctx context.Context, d DeviceRow) error {
-	return tx.updateOne(ctx, "store.UpdateDevice", `UPDATE devices SET name = ?, app_version = ?, state = ?, lease_ct = ?, wipe_code_hash = ?, wipe_ordered_at = ?,
+	return tx.updateOne(ctx, "store.UpdateDevice", `UPDATE devices SET name_ct = ?, app_version = ?, state = ?, lease_ct = ?, wipe_code_hash = ?, wipe_ordered_at = ?,
 		wipe_ordered_by = ?, wipe_done_at = ?, escalated = ?, last_contact_at = ?, last_place_ct = ?, updated_at = ? WHERE id = ?`,
-		d.Name, d.AppVersion, d.State, d.LeaseSealed, d.WipeCodeHash, micro(d.WipeOrderedAt), d.WipeOrderedBy, micro(d.WipeDoneAt), boolInt(d.Escalated),
+		d.NameCT, d.AppVersion, d.State, d.LeaseSealed, d.WipeCodeHash, micro(d.WipeOrderedAt), d.WipeOrderedBy, micro(d.WipeDoneAt), boolInt(d.Escalated),
 		micro(d.LastContactAt), d.LastPlaceCT, d.UpdatedAt.UnixMicro(), d.ID)
 }
 

@@ -135,6 +135,10 @@ func leasePlace(id string) fieldcrypt.Place {
 	return fieldcrypt.Place{Table: "devices", Column: "lease_ct", Row: id}
 }
 
+func namePlace(id string) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: "devices", Column: "name_ct", Row: id}
+}
+
 func placePlace(id string) fieldcrypt.Place {
 	return fieldcrypt.Place{Table: "devices", Column: "last_place_ct", Row: id}
 }
@@ -250,19 +254,22 @@ func (s *Devices) Enrol(ctx context.Context, a authz.Actor, in Input, proof auth
 		if err != nil {
 			return core.NotFound(err, "user")
 		}
+		key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "devices.Enrol", "", err)
+		}
 		d, err := tx.DeviceByJKT(ctx, proof.JKT)
 		action := "device.token"
 		switch {
 		case errs.Is(err, errs.NotExist):
-			key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
-			if err != nil {
-				return errs.Wrap(errs.Internal, "devices.Enrol", "", err)
-			}
 			secret := make([]byte, 32)
 			rand.Read(secret)
-			d = store.DeviceRow{ID: crm.NewID("dev"), UserID: u.ID, Name: in.Name, Platform: in.Platform, AppVersion: in.AppVersion, JKT: proof.JKT,
+			d = store.DeviceRow{ID: crm.NewID("dev"), UserID: u.ID, Platform: in.Platform, AppVersion: in.AppVersion, JKT: proof.JKT,
 				State: Active, CreatedAt: now, UpdatedAt: now, LastContactAt: now}
 			if d.LeaseSealed, err = fieldcrypt.SealBytes(key, leasePlace(d.ID), secret); err != nil {
+				return err
+			}
+			if d.NameCT, err = fieldcrypt.Seal(key, namePlace(d.ID), in.Name); err != nil {
 				return err
 			}
 			if err := tx.InsertDevice(ctx, d); err != nil {
@@ -274,7 +281,10 @@ func (s *Devices) Enrol(ctx context.Context, a authz.Actor, in Input, proof auth
 		case d.UserID != u.ID || d.State != Active:
 			return errs.E(errs.Permission, "this device key is not an active device of yours; enrol again from a fresh install")
 		default:
-			d.Name, d.AppVersion, d.LastContactAt, d.UpdatedAt = in.Name, in.AppVersion, now, now
+			d.AppVersion, d.LastContactAt, d.UpdatedAt = in.AppVersion, now, now
+			if d.NameCT, err = fieldcrypt.Seal(key, namePlace(d.ID), in.Name); err != nil {
+				return err
+			}
 			if err := tx.UpdateDevice(ctx, d); err != nil {
 				return err
 			}
@@ -284,10 +294,6 @@ func (s *Devices) Enrol(ctx context.Context, a authz.Actor, in Input, proof auth
 			ExpiresAt: now.Add(s.c.Absolute), VerifiedAt: a.VerifiedAt, DeviceID: d.ID}
 		// The sessions page shows where a session came from, sealed under
 		// the user's key as for a login: here the device, and the address.
-		key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
-		if err != nil {
-			return errs.Wrap(errs.Internal, "devices.Enrol", "", err)
-		}
 		if sess.AgentCT, err = fieldcrypt.Seal(key, fieldcrypt.Place{Table: "sessions", Column: "agent_ct", Row: sess.ID},
 			fmt.Sprintf("Strongroom field app %s: %s (%s)", in.AppVersion, in.Name, in.Platform)); err != nil {
 			return err
@@ -298,17 +304,17 @@ func (s *Devices) Enrol(ctx context.Context, a authz.Actor, in Input, proof auth
 		if err := tx.InsertSession(ctx, sess); err != nil {
 			return err
 		}
-		out = Enrolment{Device: deviceOf(d, ""), Token: token, ExpiresAt: sess.ExpiresAt}
+		out = Enrolment{Device: deviceOf(d, in.Name, ""), Token: token, ExpiresAt: sess.ExpiresAt}
 		da := a
 		da.DeviceID = d.ID
 		return s.c.Record(ctx, tx, da, action, "device", d.ID, nil, audit.Success,
-			fmt.Sprintf("%s (%s), app %s", in.Name, in.Platform, in.AppVersion))
+			fmt.Sprintf("%s, app %s", in.Platform, in.AppVersion))
 	})
 	return out, err
 }
 
-func deviceOf(d store.DeviceRow, place string) Device {
-	out := Device{ID: d.ID, UserID: d.UserID, Name: d.Name, Platform: d.Platform, AppVersion: d.AppVersion, State: d.State, LastPlace: place, CreatedAt: d.CreatedAt}
+func deviceOf(d store.DeviceRow, name, place string) Device {
+	out := Device{ID: d.ID, UserID: d.UserID, Name: name, Platform: d.Platform, AppVersion: d.AppVersion, State: d.State, LastPlace: place, CreatedAt: d.CreatedAt}
 	for _, t := range []struct {
 		src time.Time
 		dst **time.Time
@@ -484,23 +490,43 @@ func (s *Devices) List(ctx context.Context, a authz.Actor, mine bool) ([]Device,
 			return err
 		}
 		for _, d := range rows {
-			place := ""
-			if d.LastPlaceCT != nil {
-				if u, err := tx.UserByID(ctx, d.UserID); err == nil {
-					if key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey); err == nil {
-						place, _ = fieldcrypt.Open(key, placePlace(d.ID), d.LastPlaceCT)
-					}
-				}
+			dev, err := s.open(ctx, tx, d)
+			if err != nil {
+				return err
 			}
-			out = append(out, deviceOf(d, place))
+			out = append(out, dev)
 		}
 		scope := "all"
 		if who != "" {
 			scope = "own"
 		}
-		return s.c.Record(ctx, tx, a, "device.list", "device", "", []string{"last_place"}, audit.Success, fmt.Sprintf("%d devices (%s)", len(out), scope))
+		return s.c.Record(ctx, tx, a, "device.list", "device", "", []string{"name", "last_place"}, audit.Success, fmt.Sprintf("%d devices (%s)", len(out), scope))
 	})
 	return out, err
+}
+
+// open returns d as its readers see it: its name and last place opened
+// with its user's key.
+func (s *Devices) open(ctx context.Context, tx deviceStore, d store.DeviceRow) (Device, error) {
+	u, err := tx.UserByID(ctx, d.UserID)
+	if err != nil {
+		return Device{}, core.NotFound(err, "user")
+	}
+	key, err := s.c.Keys.OpenDataKey(u.ID, u.WrappedKey)
+	if err != nil {
+		return Device{}, errs.Wrap(errs.Internal, "devices.open", "", err)
+	}
+	name, err := fieldcrypt.Open(key, namePlace(d.ID), d.NameCT)
+	if err != nil {
+		return Device{}, errs.Wrap(errs.Internal, "devices.open", "", err)
+	}
+	place := ""
+	if d.LastPlaceCT != nil {
+		if place, err = fieldcrypt.Open(key, placePlace(d.ID), d.LastPlaceCT); err != nil {
+			return Device{}, errs.Wrap(errs.Internal, "devices.open", "", err)
+		}
+	}
+	return deviceOf(d, name, place), nil
 }
 
 // Lock locks a device at once: its tokens and its lease secret end, so it
@@ -561,8 +587,10 @@ func (s *Devices) change(ctx context.Context, a authz.Actor, id, action, reason 
 				return err
 			}
 		}
-		out = deviceOf(d, "")
-		why := fmt.Sprintf("%s (%s)", d.Name, d.Platform)
+		if out, err = s.open(ctx, tx, d); err != nil {
+			return err
+		}
+		why := d.Platform
 		if n > 0 {
 			why += fmt.Sprintf("; %d tokens ended", n)
 		}
@@ -620,7 +648,7 @@ func (s *Devices) EscalateWipes(ctx context.Context) (int, error) {
 			} else if err != nil {
 				return err
 			}
-			summary := fmt.Sprintf("the wipe of device %s (%s, %s) ordered %s is not confirmed after %s (%s)", d.ID, d.Name, d.Platform,
+			summary := fmt.Sprintf("the wipe of device %s (%s) ordered %s is not confirmed after %s (%s)", d.ID, d.Platform,
 				d.WipeOrderedAt.UTC().Format(time.RFC3339), s.escalate, strings.ReplaceAll(d.State, "_", " "))
 			alert := store.AlertRow{ID: crm.NewID("alr"), Rule: "device_wipe_unconfirmed", Severity: "high", UserID: d.UserID, Summary: summary,
 				Status: "open", CreatedAt: now, UpdatedAt: now}

@@ -6,12 +6,13 @@
 -- state: active, locked, wipe_ordered (not yet delivered), wipe_delivered
 -- (answered at a contact, not yet confirmed), wiped. wipe_code_hash is the
 -- hash of the one-time code the app confirms a wipe with (its keys are gone
--- by then). last_place_ct is the last coarse place the app reported,
--- sealed under the user's key (it is the rep's personal data).
+-- by then). name_ct (the name its user gave it, e.g. "Li's phone") and
+-- last_place_ct (the last coarse place the app reported) are sealed under
+-- the user's key: they are the user's personal data.
 CREATE TABLE devices (
     id                TEXT PRIMARY KEY,
     user_id           TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    name              TEXT NOT NULL,
+    name_ct           {{blob}} NOT NULL,
     platform          TEXT NOT NULL,
     app_version       TEXT NOT NULL,
     jkt               TEXT NOT NULL UNIQUE,
