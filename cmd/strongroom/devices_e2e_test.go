@@ -278,3 +278,31 @@ func TestDevicesE2E(t *testing.T) {
 		}
 	})
 }
+
+// The device commands and flags on the command line: documented in --help,
+// and bad values refused with one line and a non-zero exit.
+func TestDeviceCommandLine(t *testing.T) {
+	code, out, _ := run(t, "", "--help")
+	for _, want := range []string{"device list", "device wipe", "--offline-lease", "--wipe-escalate", "--device-min-version", "--device-required-roles"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	data := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"device"}, "device needs a subcommand"},
+		{[]string{"device", "erase"}, "device needs a subcommand"},
+		{[]string{"device", "wipe", "--data", data}, "needs --id"},
+		{[]string{"serve", "--data", data, "--offline-lease", "10s"}, "--offline-lease must be between 1m and 168h"},
+		{[]string{"serve", "--data", data, "--wipe-escalate", "0s"}, "--wipe-escalate must be at least 1m"},
+		{[]string{"serve", "--data", data, "--device-min-version", "v2"}, "--device-min-version must be dotted numbers"},
+	} {
+		code, _, errOut := run(t, "", c.args...)
+		if code == 0 || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("%v: exit %d, %q", c.args, code, errOut)
+		}
+	}
+}

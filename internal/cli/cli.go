@@ -110,7 +110,7 @@ Usage:
       Roles: the built-in ones and those administrators define (per object type the
       actions at a scope, per field class or field a level). Saving, copying and
       retiring are audited with the definition before and after.
-  strongroom device list | lock --id D | wipe --id D [--reason R] [--data DIR] [--db URL]
+  strongroom device list | device lock --id D | device wipe --id D [--reason R] [--data DIR] [--db URL]
       Field devices (the field app at /app/): list them (user, state, app version,
       last contact and coarse place); lock one (its DPoP-bound tokens and offline
       lease end at once) or order its wipe (delivered at its next contact with
