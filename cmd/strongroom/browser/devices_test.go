@@ -167,6 +167,17 @@ func TestBrowserFieldApp(t *testing.T) {
 	// Online again (the clock too): a new lease, readable again.
 	do(t, ctx, chromedp.Reload(), online(true), chromedp.Reload(), appState("ready"))
 
+	// The device's token ends (here: an administrator ends the rep's sessions; idle time
+	// does the same): the app asks for a login, then resumes the same device, same key.
+	if r := s.Do(t, "DELETE", "/api/v1/users/"+repID+"/sessions", admin, nil); r.Status >= 300 {
+		t.Fatalf("end the rep's sessions: %d %s", r.Status, r.Body)
+	}
+	do(t, ctx, chromedp.Reload(), appState("login"), login(s.URL, "rep@example.com", e2e.Password),
+		chromedp.Navigate(s.URL+"/app/"), appState("login"), chromedp.Click(byID(`enrol-submit`)), appState("ready"))
+	if list := s.Do(t, "GET", "/api/v1/devices", admin, nil); len(list.JSON["items"].([]any)) != 1 {
+		t.Fatalf("resuming made another device: %s", list.Body)
+	}
+
 	// Locked from the administrator's session: the app is refused and forgets its keys.
 	actx := newTab(t, 1280, 900)
 	do(t, actx, login(s.URL, "admin@example.com", e2e.Password), chromedp.Navigate(s.URL+"/devices"), chromedp.WaitVisible(byID(`devices`)))

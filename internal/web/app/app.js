@@ -136,6 +136,8 @@ async function api(method, path, body) {
   }
   if (resp.status === 401) {
     show("login", t("login"));
+    document.getElementById("enrol-name").value = dev.name || "";
+    document.getElementById("enrol-platform").value = dev.platform || "";
     document.getElementById("enrol").hidden = false;
     throw new Stop("login");
   }
@@ -380,9 +382,11 @@ async function enrol(ev) {
     return;
   }
   const j = await resp.json();
-  await put("device", { id: j.device.id, token: j.access_token });
+  await put("device", { id: j.device.id, token: j.access_token, name: j.device.name, platform: j.device.platform });
+  await del("locked");
   try {
     await renewLease();
+    await sync(); // what was queued while the token had ended
     await fetchVisits();
   } catch (e) {
     if (e instanceof Stop) { return; }
