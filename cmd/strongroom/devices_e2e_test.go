@@ -263,7 +263,7 @@ func TestDevicesE2E(t *testing.T) {
 
 		// The CLI lists them; the audit log names the device on its own requests.
 		codeN, out, errOut := run(t, "", append([]string{"device", "list"}, storage...)...)
-		if codeN != 0 || !strings.Contains(out, devID) || !strings.Contains(out, "locked") || !strings.Contains(out, "wiped") {
+		if codeN != 0 || !strings.Contains(out, devID) || !strings.Contains(out, "rep@example.com") || !strings.Contains(out, "locked") || !strings.Contains(out, "wiped") {
 			t.Fatalf("device list: %d %s %s", codeN, out, errOut)
 		}
 		if codeN, _, errOut := run(t, "", append([]string{"device", "lock"}, storage...)...); codeN == 0 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {

@@ -59,7 +59,7 @@ func deviceCmd(ctx context.Context, args []string, env Env) error {
 			if place == "" {
 				place = "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.UserID, d.Name, d.Platform, d.AppVersion, d.State, contact, place)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.UserEmail, d.Name, d.Platform, d.AppVersion, d.State, contact, place)
 		}
 		return tw.Flush()
 	}

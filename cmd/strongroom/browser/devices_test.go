@@ -181,7 +181,7 @@ func TestBrowserFieldApp(t *testing.T) {
 	// Locked from the administrator's session: the app is refused and forgets its keys.
 	actx := newTab(t, 1280, 900)
 	do(t, actx, login(s.URL, "admin@example.com", e2e.Password), chromedp.Navigate(s.URL+"/devices"), chromedp.WaitVisible(byID(`devices`)))
-	if txt := value(t, actx, chromedp.Text(byID(`devices`))); !strings.Contains(txt, "Li's phone") || !strings.Contains(txt, "31.23, 121.47") {
+	if txt := value(t, actx, chromedp.Text(byID(`devices`))); !strings.Contains(txt, "Li's phone") || !strings.Contains(txt, "rep@example.com") || !strings.Contains(txt, "31.23, 121.47") {
 		t.Fatalf("the devices page: %q", txt)
 	}
 	devID := strings.TrimPrefix(value(t, actx, chromedp.Evaluate[string](`document.querySelector("#devices tbody tr").id`)), "device-")

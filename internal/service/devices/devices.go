@@ -74,6 +74,7 @@ func New(c *core.Core, opt core.Options) *Devices {
 type Device struct {
 	ID            string     `json:"id"`
 	UserID        string     `json:"user_id"`
+	UserEmail     string     `json:"user_email"`
 	Name          string     `json:"name"`
 	Platform      string     `json:"platform"`
 	AppVersion    string     `json:"app_version"`
@@ -500,7 +501,7 @@ func (s *Devices) List(ctx context.Context, a authz.Actor, mine bool) ([]Device,
 		if who != "" {
 			scope = "own"
 		}
-		return s.c.Record(ctx, tx, a, "device.list", "device", "", []string{"name", "last_place"}, audit.Success, fmt.Sprintf("%d devices (%s)", len(out), scope))
+		return s.c.Record(ctx, tx, a, "device.list", "device", "", []string{"name", "user_email", "last_place"}, audit.Success, fmt.Sprintf("%d devices (%s)", len(out), scope))
 	})
 	return out, err
 }
@@ -520,13 +521,19 @@ func (s *Devices) open(ctx context.Context, tx deviceStore, d store.DeviceRow) (
 	if err != nil {
 		return Device{}, errs.Wrap(errs.Internal, "devices.open", "", err)
 	}
+	user, err := s.c.OpenUser(u)
+	if err != nil {
+		return Device{}, err
+	}
 	place := ""
 	if d.LastPlaceCT != nil {
 		if place, err = fieldcrypt.Open(key, placePlace(d.ID), d.LastPlaceCT); err != nil {
 			return Device{}, errs.Wrap(errs.Internal, "devices.open", "", err)
 		}
 	}
-	return deviceOf(d, name, place), nil
+	out := deviceOf(d, name, place)
+	out.UserEmail = user.Email
+	return out, nil
 }
 
 // Lock locks a device at once: its tokens and its lease secret end, so it
