@@ -5,6 +5,7 @@
 package api
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/devices"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/records"
@@ -51,6 +53,7 @@ type Handler struct {
 	training     *trainingAPI
 	clients      *clientsAPI
 	webhooks     *webhooksAPI
+	devices      *devicesAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -77,7 +80,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}, held: &heldAPI{svc.Customers},
 		retention: &retentionAPI{svc.Retention}, minimisation: &minimisationAPI{svc.Minimisation}, incidents: &incidentsAPI{svc.Incidents},
-		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}, clients: &clientsAPI{svc.Clients}}
+		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}, clients: &clientsAPI{svc.Clients}, devices: &devicesAPI{svc.Devices}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -272,6 +275,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/users", h.authed(h.users.createUser))
 	mux.Handle("POST /api/v1/users/{id}/password-reset", h.authed(h.users.sendPasswordReset))
 	mux.Handle("PATCH /api/v1/users/{id}", h.authed(h.users.updateUser))
+	// Field devices (issue 15).
+	mux.Handle("POST /api/v1/devices", h.withoutDevice(h.devices.enrolDevice))
+	mux.Handle("GET /api/v1/devices", h.withoutDevice(h.devices.listDevices))
+	mux.Handle("POST /api/v1/devices/current/lease", h.authed(h.devices.leaseDevice))
+	mux.Handle("POST /api/v1/devices/{id}/lock", h.withoutDevice(h.devices.lockDevice))
+	mux.Handle("POST /api/v1/devices/{id}/wipe", h.withoutDevice(h.devices.wipeDevice))
+	mux.Handle("POST /api/v1/devices/{id}/wipe-confirmation", h.public(h.devices.confirmWipe))
 	mux.Handle("/api/", h.public(notFound))
 }
 
@@ -299,6 +309,13 @@ func (h *Handler) public(fn publicFunc) http.Handler {
 // in the audit log as a security event, unless the service recorded it
 // already.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a authz.Actor, err error) {
+	if wipe := (*devices.WipeOrder)(nil); errors.As(err, &wipe) {
+		writeWipe(w, wipe)
+		return
+	}
+	if ref := (*devices.Refused)(nil); errors.As(err, &ref) {
+		w.Header().Set(DeviceStateHeader, ref.State)
+	}
 	if errs.Is(err, errs.Permission) {
 		if a.IP == "" {
 			a.IP = httpx.ClientOf(r).IP
@@ -316,6 +333,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a authz.Actor, er
 // before calling fn with the Actor. A user who has not accepted the current
 // security policy reaches only the routes wrapped by beforePolicy.
 func (h *Handler) authed(fn authedFunc) http.Handler { return h.authenticated(fn, authz.GateFull) }
+
+// withoutDevice is authed for the routes a user whose role must use an
+// enrolled device (--device-required-roles) reaches without one: enrolling
+// it, and seeing, locking and wiping their devices.
+func (h *Handler) withoutDevice(fn authedFunc) http.Handler {
+	return h.authenticatedAs(fn, authz.GateFull, false)
+}
 
 // beforePolicy is authed for the routes a user needs to read and accept
 // the security policy (and to log out).
@@ -356,6 +380,12 @@ var owedStep = map[string]string{
 }
 
 func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
+	return h.authenticatedAs(fn, g, g == authz.GateFull)
+}
+
+// authenticatedAs is authenticated; posture applies the device rule
+// (devices.Devices.Posture).
+func (h *Handler) authenticatedAs(fn authedFunc, g authz.Gate, posture bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(core.WatchRefusals(r.Context()))
 		err := httpx.CheckPath(r)
@@ -367,6 +397,9 @@ func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
 			if owed, ok := owedStep[a.Owes(g)]; ok {
 				err = errs.E(errs.Permission, owed)
 			}
+		}
+		if err == nil && posture {
+			err = h.svc.Devices.Posture(a)
 		}
 		if err == nil {
 			err = fn(w, r, a)
@@ -381,8 +414,11 @@ func (h *Handler) authenticate(r *http.Request) (authz.Actor, error) {
 	token, bearer := "", false
 	if v := r.Header.Get("Authorization"); v != "" {
 		scheme, t, ok := strings.Cut(v, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return authz.Actor{}, errs.E(errs.Unauthenticated, "the Authorization header must be: Bearer <token>")
+		switch {
+		case ok && strings.EqualFold(scheme, "DPoP"):
+			return h.authenticateDevice(r, strings.TrimSpace(t))
+		case !ok || !strings.EqualFold(scheme, "Bearer"):
+			return authz.Actor{}, errs.E(errs.Unauthenticated, "the Authorization header must be: Bearer <token> (or DPoP <token> from a field device)")
 		}
 		token, bearer = strings.TrimSpace(t), true
 	} else if c, err := r.Cookie(SessionCookie); err == nil {
@@ -395,7 +431,36 @@ func (h *Handler) authenticate(r *http.Request) (authz.Actor, error) {
 		// Not a session token: an OAuth access token of a partner's client.
 		return h.svc.Clients.Authenticate(r.Context(), token, httpx.ClientOf(r).IP)
 	}
-	return h.svc.Sessions.Authenticate(r.Context(), token, client(r))
+	a, err := h.svc.Sessions.Authenticate(r.Context(), token, client(r))
+	if err == nil && a.DeviceID != "" {
+		return authz.Actor{}, errs.E(errs.Unauthenticated, "this token is bound to a field device's key: send it as Authorization: DPoP <token> with a DPoP proof signed by that key")
+	}
+	return a, err
+}
+
+// authenticateDevice authenticates a field device's request: its token
+// (Authorization: DPoP) and the DPoP proof of the key it is bound to; an
+// ordered wipe is delivered here (devices.Devices.Contact).
+func (h *Handler) authenticateDevice(r *http.Request, token string) (authz.Actor, error) {
+	proof, err := h.svc.Devices.Proof(r.Header.Get("DPoP"), r.Method, requestURL(r), token)
+	if err != nil {
+		return authz.Actor{}, err
+	}
+	a, authErr := h.svc.Sessions.Authenticate(r.Context(), token, client(r))
+	if a.IP == "" {
+		a.IP = httpx.ClientOf(r).IP
+	}
+	return h.svc.Devices.Contact(r.Context(), proof, a, authErr)
+}
+
+// requestURL is the URL a DPoP proof's htu names: the request's scheme,
+// host and path.
+func requestURL(r *http.Request) string {
+	scheme := "https"
+	if r.TLS == nil {
+		scheme = "http"
+	}
+	return scheme + "://" + r.Host + r.URL.EscapedPath()
 }
 
 // client is where r came from (httpx.ClientOf), as the service takes it.

@@ -62,6 +62,11 @@ Usage:
       --security-contacts A,B (with a mail relay) get each batch of alerts by email;
       --alert-webhook https://... gets them as signed POSTs (secret in
       STRONGROOM_ALERT_WEBHOOK_SECRET).
+      Field devices: --offline-lease 12h (1m-168h) is how long the field app may read
+      its offline copy without contact; --wipe-escalate 24h raises an alert for a
+      wipe not confirmed that long after it was ordered; --device-min-version 1.2.0
+      refuses older field apps; --device-required-roles field_rep (comma-separated;
+      "" for none): those roles' API calls need an enrolled device's DPoP token.
       --siem FILE|tls://host:port streams the audit log to a SIEM (--siem-format
       syslog|jsonl, --siem-ca PEM), resuming from a saved cursor.
       Webhooks (/admin/webhooks, strongroom webhook) are delivered every 2 s, one
@@ -126,6 +131,11 @@ Usage:
       OAuth 2.0 clients of partner systems (served at /oauth/, docs/SECURITY.md
       "OAuth clients"): each acts with a role's grants; a secret is shown once and
       kept hashed, or --jwk registers a public key for private_key_jwt. Audited.
+  strongroom device list | device lock --id D | device wipe --id D [--reason R] [--data DIR] [--db URL]
+      Field devices (the field app at /app/): list them (user, state, app version,
+      last contact and coarse place); lock one (its DPoP-bound tokens and offline
+      lease end at once) or order its wipe (delivered at its next contact with
+      Clear-Site-Data, confirmed by the app). Audited.
   strongroom team nest --team T --parent P [--data DIR] [--db URL]
       Place a team below another: team scope reaches a team and every team below it.
   strongroom webhook list | add --name N --url https://… --role R --events E1,E2 [--webhook-allow CIDRS]
@@ -240,6 +250,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = mfaCmd(ctx, args[1:], env)
 	case "role":
 		err = roleCmd(ctx, args[1:], env)
+	case "device":
+		err = deviceCmd(ctx, args[1:], env)
 	case "team":
 		err = teamCmd(ctx, args[1:], env)
 	case "client":

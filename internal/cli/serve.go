@@ -177,6 +177,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		go reviewAccess(ctx, a, log, time.Duration(c.AccessReviewDays)*24*time.Hour)
 	}
 	go remindVendors(ctx, a, log)
+	go escalateWipes(ctx, a, log)
 	go remindRequests(ctx, a, log)
 	return srv.Serve(ctx, ln)
 }
@@ -454,6 +455,28 @@ func reviewAccess(ctx context.Context, a *app, log *slog.Logger, every time.Dura
 			log.Warn("starting the access review failed", slog.String("error", err.Error()))
 		case started:
 			log.Info("access review started")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// escalateWipes raises an alert, at start and then every five minutes, for
+// each device wipe ordered longer than --wipe-escalate ago and not
+// confirmed (Devices.EscalateWipes); each device is alerted once.
+func escalateWipes(ctx context.Context, a *app, log *slog.Logger) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		n, err := a.svc.Devices.EscalateWipes(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("escalating unconfirmed wipes failed", slog.String("error", err.Error()))
+		case n > 0:
+			log.Info("unconfirmed device wipes escalated", slog.Int("count", n))
 		}
 		select {
 		case <-ctx.Done():

@@ -107,6 +107,14 @@ type Config struct {
 	// DrillEvery is how often each target's latest backup is restored
 	// into a scratch database and checked; 0: on demand only.
 	DrillEvery time.Duration
+	// Field devices (issue 15): how long the field app may read its
+	// offline copy without contact, when an unconfirmed wipe escalates,
+	// the oldest app version accepted, and the roles whose API calls need
+	// an enrolled device.
+	OfflineLease        time.Duration
+	WipeEscalate        time.Duration
+	DeviceMinVersion    string
+	DeviceRequiredRoles string
 	// OIDC is single sign-on for staff with the company's OpenID Connect
 	// provider; off while Issuer is empty.
 	OIDC OIDC
@@ -165,6 +173,17 @@ func Defaults(getenv func(string) string) Config {
 		}
 	}
 	c.AuditArchive = getenv("STRONGROOM_AUDIT_ARCHIVE")
+	c.OfflineLease, c.WipeEscalate, c.DeviceRequiredRoles = 12*time.Hour, 24*time.Hour, "field_rep"
+	if d, err := time.ParseDuration(getenv("STRONGROOM_OFFLINE_LEASE")); err == nil {
+		c.OfflineLease = d
+	}
+	if d, err := time.ParseDuration(getenv("STRONGROOM_WIPE_ESCALATE")); err == nil {
+		c.WipeEscalate = d
+	}
+	if v, ok := os.LookupEnv("STRONGROOM_DEVICE_REQUIRED_ROLES"); ok {
+		c.DeviceRequiredRoles = v
+	}
+	c.DeviceMinVersion = getenv("STRONGROOM_DEVICE_MIN_VERSION")
 	c.Detectors = getenv("STRONGROOM_DETECTORS")
 	c.SessionsPerRole = getenv("STRONGROOM_SESSIONS_PER_ROLE")
 	c.RequestDays = getenv("STRONGROOM_REQUEST_DAYS")
@@ -303,6 +322,10 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SIEM, "siem", c.SIEM, "stream the audit log to a SIEM: a file path (appended) or tls://host:port (RFC 5425), resuming from a saved cursor (env STRONGROOM_SIEM)")
 	fs.StringVar(&c.SIEMFormat, "siem-format", c.SIEMFormat, "the stream's format: syslog (RFC 5424) or jsonl (env STRONGROOM_SIEM_FORMAT)")
 	fs.StringVar(&c.SIEMCA, "siem-ca", c.SIEMCA, "PEM certificates the SIEM endpoint's certificate must chain to; default the system's (env STRONGROOM_SIEM_CA)")
+	fs.DurationVar(&c.OfflineLease, "offline-lease", c.OfflineLease, "how long the field app may read its offline copy without contact with the server, 1m to 168h (env STRONGROOM_OFFLINE_LEASE)")
+	fs.DurationVar(&c.WipeEscalate, "wipe-escalate", c.WipeEscalate, "an ordered device wipe not confirmed this long after raises an alert on the security page, at least 1m (env STRONGROOM_WIPE_ESCALATE)")
+	fs.StringVar(&c.DeviceMinVersion, "device-min-version", c.DeviceMinVersion, "refuse field app versions older than this, e.g. 1.2.0; default any (env STRONGROOM_DEVICE_MIN_VERSION)")
+	fs.StringVar(&c.DeviceRequiredRoles, "device-required-roles", c.DeviceRequiredRoles, "roles, separated by commas, whose API calls need an enrolled field device's DPoP-bound token; empty: none (env STRONGROOM_DEVICE_REQUIRED_ROLES)")
 	c.BackupFlags(fs)
 	fs.DurationVar(&c.DrillEvery, "backup-drill-every", c.DrillEvery, "how often each target's latest backup is restored into a scratch database and checked (signature, checksums, counts, audit chain, a decryption sample); 0: only on demand (env STRONGROOM_BACKUP_DRILL_EVERY)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
@@ -326,6 +349,15 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.RequestDeadlines(); err != nil {
 		return err
+	}
+	if c.OfflineLease < time.Minute || c.OfflineLease > 168*time.Hour {
+		return errors.New("--offline-lease must be between 1m and 168h")
+	}
+	if c.WipeEscalate < time.Minute {
+		return errors.New("--wipe-escalate must be at least 1m")
+	}
+	if v := c.DeviceMinVersion; v != "" && (len(v) > 20 || strings.Trim(v, "0123456789.") != "") {
+		return errors.New("--device-min-version must be dotted numbers, e.g. 1.2.0")
 	}
 	if c.AuditRetention != 0 && c.AuditRetention < 24*time.Hour {
 		return errors.New("--audit-retention must be 0 (never) or at least 24h")

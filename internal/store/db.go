@@ -262,6 +262,7 @@ type Tx struct {
 	consentRows
 	customerRows
 	dealRows
+	deviceRows
 	heldRows
 	historyRows
 	incidentRows
@@ -305,7 +306,7 @@ func newTx(c *conn) *Tx {
 		customerRows: customerRows{c}, dealRows: dealRows{c}, heldRows: heldRows{c}, historyRows: historyRows{c}, incidentRows: incidentRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
 		lockoutRows: lockoutRows{c}, oauthRows: oauthRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
 		requestRows: requestRows{c}, retentionRows: retentionRows{c}, reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, ssoRows: ssoRows{c}, teamRows: teamRows{c},
-		trainingRows: trainingRows{c}, transactionRows: transactionRows{c}, userRows: userRows{c}, vendorRows: vendorRows{c}, visitRows: visitRows{c}, webhookRows: webhookRows{c}}
+		trainingRows: trainingRows{c}, deviceRows: deviceRows{c}, transactionRows: transactionRows{c}, userRows: userRows{c}, vendorRows: vendorRows{c}, visitRows: visitRows{c}, webhookRows: webhookRows{c}}
 }
 
 // WithTx runs fn in a transaction, committing when fn returns nil and

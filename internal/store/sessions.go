@@ -22,7 +22,8 @@ type SessionRow struct {
 	// SSOMFA: the login came through single sign-on, and the provider
 	// asserted two-step login, which the administrator let stand for
 	// Strongroom's own second factor.
-	SSOMFA bool
+	SSOMFA   bool
+	DeviceID string // the field device whose key the token is bound to (DPoP); "" for none
 }
 
 // SessionWithUser is a session joined with its user, as authentication
@@ -48,8 +49,8 @@ type SessionWithUser struct {
 
 // InsertSession stores a new session.
 func (tx *sessionRows) InsertSession(ctx context.Context, s SessionRow) error {
-	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct, mfa_pending, verified_at, sso_mfa) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro(), s.AgentCT, s.IPCT, boolInt(s.MFAPending), micro(s.VerifiedAt), boolInt(s.SSOMFA))
+	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct, mfa_pending, verified_at, sso_mfa, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro(), s.AgentCT, s.IPCT, boolInt(s.MFAPending), micro(s.VerifiedAt), boolInt(s.SSOMFA), s.DeviceID)
 	return classify("store.InsertSession", err)
 }
 
@@ -96,7 +97,7 @@ func (db *DB) AuthEpoch(ctx context.Context) (int64, error) {
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (SessionWithUser, error) {
 	var out SessionWithUser
 	var created, seen, expires, verified int64
-	row := db.readRow(ctx, `SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, s.verified_at, s.sso_mfa, `+userColumns+`,
+	row := db.readRow(ctx, `SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, s.verified_at, s.sso_mfa, s.device_id, `+userColumns+`,
 		(SELECT count(*) FROM security_policies sp WHERE sp.version = (SELECT max(version) FROM security_policies)
 			AND NOT EXISTS (SELECT 1 FROM policy_acceptances pa WHERE pa.user_id = u.id AND pa.version = sp.version)),
 		(SELECT count(*) FROM mfa_required_roles mr WHERE `+roleIn("u.role", "replace(mr.role, '_', '\\_')")+` AND u.totp_ct IS NULL AND s.sso_mfa = 0
@@ -111,7 +112,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 	var uc, uu, ul int64
 	var pending, mfa, enrol, glass, nets, teams, training, ssoMFA int
 	s := &out.Session
-	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa, &verified, &ssoMFA,
+	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa, &verified, &ssoMFA, &s.DeviceID,
 		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul,
 		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &mustChange, &u.WrappedKey, &pending, &enrol, &glass, &nets, &teams, &training)
 	if err != nil {

@@ -85,6 +85,7 @@ type Handler struct {
 	vendors      *vendorsPages
 	clients      *clientsPages
 	webhooks     *webhooksPages
+	devices      *devicesPages
 	training     *trainingPages
 	home         *homePages
 	sso          *ssoPages // nil: single sign-on is off
@@ -208,6 +209,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.webhooks = &webhooksPages{h, svc.Hooks}
 	h.training = &trainingPages{h, svc.Training}
 	h.clients = &clientsPages{h, svc.Clients}
+	h.devices = &devicesPages{h, svc.Devices}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -397,6 +399,11 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /admin/webhooks/{id}/paused", h.authed(h.webhooks.pauseWebhook))
 	mux.Handle("POST /admin/webhooks/{id}/test", h.authed(h.webhooks.testWebhook))
 	mux.Handle("POST /admin/webhooks/{id}/delete", h.authed(h.webhooks.deleteWebhook))
+	// Field devices and the field app (issue 15).
+	mux.Handle("GET /devices", h.authed(h.devices.showDevices))
+	mux.Handle("POST /devices/{id}/lock", h.authed(h.devices.lockDevice))
+	mux.Handle("POST /devices/{id}/wipe", h.authed(h.devices.wipeDevice))
+	mux.Handle("GET /app/", fieldApp())
 	mux.Handle("GET /training", h.beforeTraining(h.training.showTraining))
 	mux.Handle("GET /training/coverage", h.authed(h.training.showCoverage))
 	mux.Handle("GET /training/publish", h.authed(h.training.showPublish))
@@ -566,6 +573,9 @@ func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handle
 		if err == nil {
 			q.token = c.Value
 			q.actor, err = h.svc.Sessions.Authenticate(r.Context(), c.Value, client(r))
+			if err == nil && q.actor.DeviceID != "" { // a field device's token works only with its key's DPoP proof, on the API
+				q.actor, err = authz.Actor{}, errs.E(errs.Unauthenticated, "a device token is not a web session")
+			}
 			if err == nil && q.actor.Locale != "" {
 				q.lang = q.actor.Locale // the user's own choice wins over the browser's
 			}
