@@ -474,7 +474,9 @@ func TestWebVisits(t *testing.T) {
 		addUserInTeam(t, storage, "rep@example.com", "field_rep", "east")
 		addUserInTeam(t, storage, "rep2@example.com", "field_rep", "west")
 		addUserInTeam(t, storage, "boss@example.com", "manager", "east")
-		s := start(t, storage)
+		// The rep also reads the API with a plain token here (the photo's
+		// download headers); the field app's device rule is TestDevicesE2E's.
+		s := start(t, storage, "--device-required-roles", "")
 		admin := s.Login(t, "admin@example.com", password)
 		repAPI := s.Login(t, "rep@example.com", password)
 		repID := s.Do(t, "GET", "/api/v1/me", repAPI, nil).Str("user_id")

@@ -5,15 +5,18 @@
 package api
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 
+	"strongroom.dev/strongroom/internal/authn"
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/devices"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/records"
@@ -48,7 +51,9 @@ type Handler struct {
 	incidents    *incidentsAPI
 	vendors      *vendorsAPI
 	training     *trainingAPI
+	clients      *clientsAPI
 	webhooks     *webhooksAPI
+	devices      *devicesAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -75,7 +80,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}, held: &heldAPI{svc.Customers},
 		retention: &retentionAPI{svc.Retention}, minimisation: &minimisationAPI{svc.Minimisation}, incidents: &incidentsAPI{svc.Incidents},
-		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}}
+		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}, clients: &clientsAPI{svc.Clients}, devices: &devicesAPI{svc.Devices}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -182,6 +187,12 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/vendors/{id}/reviews", h.authed(h.vendors.recordVendorReview))
 	mux.Handle("POST /api/v1/vendors/{id}/findings", h.authed(h.vendors.raiseVendorFinding))
 	mux.Handle("POST /api/v1/vendors/{id}/findings/{finding}/fix", h.authed(h.vendors.fixVendorFinding))
+	mux.Handle("GET /api/v1/clients", h.authed(h.clients.listClients))
+	mux.Handle("POST /api/v1/clients", h.authed(h.clients.registerClient))
+	mux.Handle("GET /api/v1/clients/{id}", h.authed(h.clients.showClient))
+	mux.Handle("POST /api/v1/clients/{id}/suspend", h.authed(h.clients.suspendClient))
+	mux.Handle("POST /api/v1/clients/{id}/resume", h.authed(h.clients.resumeClient))
+	mux.Handle("DELETE /api/v1/clients/{id}", h.authed(h.clients.deleteClient))
 	// Webhooks (issue 15): subscriptions, their secret, delivery log, test message.
 	mux.Handle("GET /api/v1/webhooks", h.authed(h.webhooks.listWebhooks))
 	mux.Handle("POST /api/v1/webhooks", h.authed(h.webhooks.createWebhook))
@@ -264,6 +275,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/users", h.authed(h.users.createUser))
 	mux.Handle("POST /api/v1/users/{id}/password-reset", h.authed(h.users.sendPasswordReset))
 	mux.Handle("PATCH /api/v1/users/{id}", h.authed(h.users.updateUser))
+	// Field devices (issue 15).
+	mux.Handle("POST /api/v1/devices", h.withoutDevice(h.devices.enrolDevice))
+	mux.Handle("GET /api/v1/devices", h.withoutDevice(h.devices.listDevices))
+	mux.Handle("POST /api/v1/devices/current/lease", h.authed(h.devices.leaseDevice))
+	mux.Handle("POST /api/v1/devices/{id}/lock", h.withoutDevice(h.devices.lockDevice))
+	mux.Handle("POST /api/v1/devices/{id}/wipe", h.withoutDevice(h.devices.wipeDevice))
+	mux.Handle("POST /api/v1/devices/{id}/wipe-confirmation", h.public(h.devices.confirmWipe))
 	mux.Handle("/api/", h.public(notFound))
 }
 
@@ -291,6 +309,13 @@ func (h *Handler) public(fn publicFunc) http.Handler {
 // in the audit log as a security event, unless the service recorded it
 // already.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a authz.Actor, err error) {
+	if wipe := (*devices.WipeOrder)(nil); errors.As(err, &wipe) {
+		writeWipe(w, wipe)
+		return
+	}
+	if ref := (*devices.Refused)(nil); errors.As(err, &ref) {
+		w.Header().Set(DeviceStateHeader, ref.State)
+	}
 	if errs.Is(err, errs.Permission) {
 		if a.IP == "" {
 			a.IP = httpx.ClientOf(r).IP
@@ -308,6 +333,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, a authz.Actor, er
 // before calling fn with the Actor. A user who has not accepted the current
 // security policy reaches only the routes wrapped by beforePolicy.
 func (h *Handler) authed(fn authedFunc) http.Handler { return h.authenticated(fn, authz.GateFull) }
+
+// withoutDevice is authed for the routes a user whose role must use an
+// enrolled device (--device-required-roles) reaches without one: enrolling
+// it, and seeing, locking and wiping their devices.
+func (h *Handler) withoutDevice(fn authedFunc) http.Handler {
+	return h.authenticatedAs(fn, authz.GateFull, false)
+}
 
 // beforePolicy is authed for the routes a user needs to read and accept
 // the security policy (and to log out).
@@ -348,6 +380,12 @@ var owedStep = map[string]string{
 }
 
 func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
+	return h.authenticatedAs(fn, g, g == authz.GateFull)
+}
+
+// authenticatedAs is authenticated; posture applies the device rule
+// (devices.Devices.Posture).
+func (h *Handler) authenticatedAs(fn authedFunc, g authz.Gate, posture bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(core.WatchRefusals(r.Context()))
 		err := httpx.CheckPath(r)
@@ -360,6 +398,9 @@ func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
 				err = errs.E(errs.Permission, owed)
 			}
 		}
+		if err == nil && posture {
+			err = h.svc.Devices.Posture(a)
+		}
 		if err == nil {
 			err = fn(w, r, a)
 		}
@@ -370,20 +411,56 @@ func (h *Handler) authenticated(fn authedFunc, g authz.Gate) http.Handler {
 }
 
 func (h *Handler) authenticate(r *http.Request) (authz.Actor, error) {
-	token := ""
+	token, bearer := "", false
 	if v := r.Header.Get("Authorization"); v != "" {
 		scheme, t, ok := strings.Cut(v, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return authz.Actor{}, errs.E(errs.Unauthenticated, "the Authorization header must be: Bearer <token>")
+		switch {
+		case ok && strings.EqualFold(scheme, "DPoP"):
+			return h.authenticateDevice(r, strings.TrimSpace(t))
+		case !ok || !strings.EqualFold(scheme, "Bearer"):
+			return authz.Actor{}, errs.E(errs.Unauthenticated, "the Authorization header must be: Bearer <token> (or DPoP <token> from a field device)")
 		}
-		token = strings.TrimSpace(t)
+		token, bearer = strings.TrimSpace(t), true
 	} else if c, err := r.Cookie(SessionCookie); err == nil {
 		token = c.Value
 	}
 	if token == "" {
 		return authz.Actor{}, errs.E(errs.Unauthenticated, "log in first: POST /api/v1/sessions, then send the token as Authorization: Bearer <token>")
 	}
-	return h.svc.Sessions.Authenticate(r.Context(), token, client(r))
+	if !authn.WellFormedToken(token) && bearer {
+		// Not a session token: an OAuth access token of a partner's client.
+		return h.svc.Clients.Authenticate(r.Context(), token, httpx.ClientOf(r).IP)
+	}
+	a, err := h.svc.Sessions.Authenticate(r.Context(), token, client(r))
+	if err == nil && a.DeviceID != "" {
+		return authz.Actor{}, errs.E(errs.Unauthenticated, "this token is bound to a field device's key: send it as Authorization: DPoP <token> with a DPoP proof signed by that key")
+	}
+	return a, err
+}
+
+// authenticateDevice authenticates a field device's request: its token
+// (Authorization: DPoP) and the DPoP proof of the key it is bound to; an
+// ordered wipe is delivered here (devices.Devices.Contact).
+func (h *Handler) authenticateDevice(r *http.Request, token string) (authz.Actor, error) {
+	proof, err := h.svc.Devices.Proof(r.Header.Get("DPoP"), r.Method, requestURL(r), token)
+	if err != nil {
+		return authz.Actor{}, err
+	}
+	a, authErr := h.svc.Sessions.Authenticate(r.Context(), token, client(r))
+	if a.IP == "" {
+		a.IP = httpx.ClientOf(r).IP
+	}
+	return h.svc.Devices.Contact(r.Context(), proof, a, authErr)
+}
+
+// requestURL is the URL a DPoP proof's htu names: the request's scheme,
+// host and path.
+func requestURL(r *http.Request) string {
+	scheme := "https"
+	if r.TLS == nil {
+		scheme = "http"
+	}
+	return scheme + "://" + r.Host + r.URL.EscapedPath()
 }
 
 // client is where r came from (httpx.ClientOf), as the service takes it.

@@ -244,6 +244,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 			"retention":      "inactive_customers",
 			"alerts":         "alr_00000000000000000000000000000000",  // no such alert: a good body answers 404
 			"held":           "held_00000000000000000000000000000000", // no such held record: a good body answers 404
+			"devices":        "dev_00000000000000000000000000000000",  // no such device: a good body answers 404
 		}
 		cus := "/api/v1/customers/" + ids["customers"]
 		ids["deals"] = must("POST", cus+"/deals", `{"title":"Ming vase","amount":100000,"currency":"CNY"}`, 201)["id"].(string)

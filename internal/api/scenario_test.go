@@ -277,7 +277,11 @@ func (r *runner) runOne(t *testing.T, sc scenario) {
 	}
 	r.appended(t) // what the login and the preparations appended
 	path, body := r.fill(t, sc.path), r.fill(t, sc.body)
-	w := r.serve(sc.method, path, body, sc.ctype, token, sc.header)
+	header := map[string]string{}
+	for k, v := range sc.header {
+		header[k] = r.fill(t, v)
+	}
+	w := r.serve(sc.method, path, body, sc.ctype, token, header)
 	if _, pattern := r.mux.Handler(httptest.NewRequest(sc.method, path, nil)); pattern != "" {
 		r.hits[pattern] = append(r.hits[pattern], w.Code)
 	}
@@ -474,7 +478,7 @@ func newFixture(t *testing.T, db testkit.DB) *runner {
 func TestAPIScenarios(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		r := newFixture(t, db)
-		r.run(t, slices.Concat(customerScenarios, companyScenarios, dealScenarios, recordScenarios, privacyCentreScenarios, webhookScenarios, identityScenarios, governanceScenarios))
+		r.run(t, slices.Concat(customerScenarios, companyScenarios, dealScenarios, recordScenarios, privacyCentreScenarios, webhookScenarios, clientsScenarios, identityScenarios, governanceScenarios, deviceScenarios()))
 		var routes patterns
 		api.New(r.env.Service, slog.New(slog.DiscardHandler)).Routes(&routes)
 		for _, p := range routes {

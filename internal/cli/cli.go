@@ -62,6 +62,11 @@ Usage:
       --security-contacts A,B (with a mail relay) get each batch of alerts by email;
       --alert-webhook https://... gets them as signed POSTs (secret in
       STRONGROOM_ALERT_WEBHOOK_SECRET).
+      Field devices: --offline-lease 12h (1m-168h) is how long the field app may read
+      its offline copy without contact; --wipe-escalate 24h raises an alert for a
+      wipe not confirmed that long after it was ordered; --device-min-version 1.2.0
+      refuses older field apps; --device-required-roles field_rep (comma-separated;
+      "" for none): those roles' API calls need an enrolled device's DPoP token.
       --siem FILE|tls://host:port streams the audit log to a SIEM (--siem-format
       syslog|jsonl, --siem-ca PEM), resuming from a saved cursor.
       Webhooks (/admin/webhooks, strongroom webhook) are delivered every 2 s, one
@@ -85,6 +90,15 @@ Usage:
       [--smtp-starttls required|none] [--smtp-ca PEM]; the relay's password only
       from STRONGROOM_SMTP_PASSWORD. --public-url https://crm.example.com is the
       address put in emailed links (default https://--addr).
+      Single sign-on for staff (docs/SECURITY.md): --oidc-issuer https://idp... and
+      --oidc-client-id ID (the secret only from STRONGROOM_OIDC_CLIENT_SECRET;
+      redirect URI --public-url + /login/sso/callback) add "Sign in with
+      --oidc-name" to the login page. --oidc-role-map "group=role,group=role+role"
+      (groups from the --oidc-groups-claim, default groups) sets roles at each
+      login; --oidc-jit creates accounts at a first login with a verified email;
+      --oidc-mfa-by-provider lets a login whose acr or amr is one of
+      --oidc-mfa-acr (default mfa) stand for Strongroom's second factor;
+      --oidc-ca PEM trusts a private CA for the provider.
   strongroom user add --email E --role ROLE [--team T] --password-stdin [--must-change] [--data DIR] [--db URL]
       Create a user; the password is read from standard input. --must-change: the
       user must change it at first login (always so for users an admin adds in the UI or API).
@@ -111,6 +125,17 @@ Usage:
       Roles: the built-in ones and those administrators define (per object type the
       actions at a scope, per field class or field a level). Saving, copying and
       retiring are audited with the definition before and after.
+  strongroom client add --name N --role R [--jwk FILE] [--redirect-uris U,...] [--networks CIDR,...]
+                    [--rate N] [--token-seconds N] [--data DIR] [--db URL]
+  strongroom client list | suspend --id ID | resume --id ID | delete --id ID
+      OAuth 2.0 clients of partner systems (served at /oauth/, docs/SECURITY.md
+      "OAuth clients"): each acts with a role's grants; a secret is shown once and
+      kept hashed, or --jwk registers a public key for private_key_jwt. Audited.
+  strongroom device list | device lock --id D | device wipe --id D [--reason R] [--data DIR] [--db URL]
+      Field devices (the field app at /app/): list them (user, state, app version,
+      last contact and coarse place); lock one (its DPoP-bound tokens and offline
+      lease end at once) or order its wipe (delivered at its next contact with
+      Clear-Site-Data, confirmed by the app). Audited.
   strongroom team nest --team T --parent P [--data DIR] [--db URL]
       Place a team below another: team scope reaches a team and every team below it.
   strongroom webhook add --name N --url https://… --role R --events E1,E2 [--webhook-allow CIDRS]
@@ -225,8 +250,12 @@ func Run(ctx context.Context, args []string, env Env) int {
 		err = mfaCmd(ctx, args[1:], env)
 	case "role":
 		err = roleCmd(ctx, args[1:], env)
+	case "device":
+		err = deviceCmd(ctx, args[1:], env)
 	case "team":
 		err = teamCmd(ctx, args[1:], env)
+	case "client":
+		err = clientCmd(ctx, args[1:], env)
 	case "webhook":
 		err = webhookCmd(ctx, args[1:], env)
 	case "bench":

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 
 	"strongroom.dev/strongroom/internal/config"
 	"strongroom.dev/strongroom/internal/keyring"
@@ -52,7 +53,8 @@ func open(ctx context.Context, c config.Config, log *slog.Logger) (*app, error) 
 		// breach notices read as a real one's would.
 		c.Organisation, c.PrivacyContact = "Jade House Auctions (demo)", "dpo@demo.strongroom.test"
 	}
-	opt := service.Options{PublicURL: c.Link(), IdleTimeout: c.IdleTimeout, AbsoluteTimeout: c.AbsoluteTimeout, MinPassword: c.MinPassword, BulkExportRows: c.BulkExportRows, MinK: c.MinK, Organisation: c.Organisation, PrivacyContact: c.PrivacyContact, AuditRetention: c.AuditRetention, RequestDays: deadlines, RatePerAccount: c.RatePerAccount, SessionLimits: limits}
+	opt := service.Options{PublicURL: c.Link(), IdleTimeout: c.IdleTimeout, AbsoluteTimeout: c.AbsoluteTimeout, MinPassword: c.MinPassword, BulkExportRows: c.BulkExportRows, MinK: c.MinK, Organisation: c.Organisation, PrivacyContact: c.PrivacyContact, AuditRetention: c.AuditRetention, RequestDays: deadlines, RatePerAccount: c.RatePerAccount, SessionLimits: limits,
+		OfflineLease: c.OfflineLease, WipeEscalate: c.WipeEscalate, DeviceMinVersion: c.DeviceMinVersion, DeviceRequiredRoles: strings.Split(c.DeviceRequiredRoles, ",")}
 	var queue *mail.Queue
 	if c.SMTP.Host != "" {
 		relay := mail.SMTP{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.User, Password: c.SMTP.Password, From: c.SMTP.From, StartTLS: c.SMTP.StartTLS}

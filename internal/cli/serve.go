@@ -28,6 +28,7 @@ import (
 	"strongroom.dev/strongroom/internal/detect"
 	"strongroom.dev/strongroom/internal/hookrun"
 	"strongroom.dev/strongroom/internal/netguard"
+	"strongroom.dev/strongroom/internal/oauth"
 	"strongroom.dev/strongroom/internal/server"
 	"strongroom.dev/strongroom/internal/siem"
 	"strongroom.dev/strongroom/internal/store"
@@ -96,9 +97,20 @@ func serve(ctx context.Context, args []string, env Env) error {
 		}
 	}
 
+	provider, err := singleSignOn(ctx, c, a)
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	api.New(a.svc, log).Routes(mux)
-	web.New(a.svc, log).Routes(mux)
+	ui := web.New(a.svc, log)
+	ui.UseSSO(provider, c.OIDC.Name)
+	ui.Routes(mux)
+	authServer, err := oauth.New(c.Link(), a.svc.Clients, log)
+	if err != nil {
+		return fmt.Errorf("cannot start the OAuth authorisation server: %v", err)
+	}
+	authServer.Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	proxies, err := c.Proxies()
 	if err != nil {
@@ -168,6 +180,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		go reviewAccess(ctx, a, log, time.Duration(c.AccessReviewDays)*24*time.Hour)
 	}
 	go remindVendors(ctx, a, log)
+	go escalateWipes(ctx, a, log)
 	go func() {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
@@ -355,6 +368,9 @@ func purgeSessions(ctx context.Context, a *app, log *slog.Logger) {
 			if _, err := a.svc.Sessions.PurgeSessions(ctx); err != nil {
 				log.Warn("session purge failed", slog.String("error", err.Error()))
 			}
+			if err := a.svc.Clients.Purge(ctx); err != nil {
+				log.Warn("oauth purge failed", slog.String("error", err.Error()))
+			}
 		}
 	}
 }
@@ -454,6 +470,28 @@ func reviewAccess(ctx context.Context, a *app, log *slog.Logger, every time.Dura
 			log.Warn("starting the access review failed", slog.String("error", err.Error()))
 		case started:
 			log.Info("access review started")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// escalateWipes raises an alert, at start and then every five minutes, for
+// each device wipe ordered longer than --wipe-escalate ago and not
+// confirmed (Devices.EscalateWipes); each device is alerted once.
+func escalateWipes(ctx context.Context, a *app, log *slog.Logger) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		n, err := a.svc.Devices.EscalateWipes(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("escalating unconfirmed wipes failed", slog.String("error", err.Error()))
+		case n > 0:
+			log.Info("unconfirmed device wipes escalated", slog.Int("count", n))
 		}
 		select {
 		case <-ctx.Done():

@@ -107,6 +107,31 @@ type Config struct {
 	// DrillEvery is how often each target's latest backup is restored
 	// into a scratch database and checked; 0: on demand only.
 	DrillEvery time.Duration
+	// Field devices (issue 15): how long the field app may read its
+	// offline copy without contact, when an unconfirmed wipe escalates,
+	// the oldest app version accepted, and the roles whose API calls need
+	// an enrolled device.
+	OfflineLease        time.Duration
+	WipeEscalate        time.Duration
+	DeviceMinVersion    string
+	DeviceRequiredRoles string
+	// OIDC is single sign-on for staff with the company's OpenID Connect
+	// provider; off while Issuer is empty.
+	OIDC OIDC
+}
+
+// OIDC configures single sign-on (internal/sso, identity.SSOPolicy).
+type OIDC struct {
+	Issuer        string // the provider's issuer URL (https)
+	ClientID      string
+	ClientSecret  string // from STRONGROOM_OIDC_CLIENT_SECRET only, never a flag
+	Name          string // the provider's name on the login page's button
+	GroupsClaim   string // the ID token claim listing groups; default "groups"
+	RoleMap       string // "group=role,group=role+role,…"
+	JIT           bool   // create accounts at first login
+	MFAByProvider bool   // let the provider's two-step login stand for Strongroom's
+	MFAACR        string // acr (or amr) values that show two-step login, comma-separated; default "mfa"
+	CAFile        string // PEM roots for a provider under a private CA
 }
 
 // SMTP is the mail relay. Mail is off when Host is empty.
@@ -148,6 +173,17 @@ func Defaults(getenv func(string) string) Config {
 		}
 	}
 	c.AuditArchive = getenv("STRONGROOM_AUDIT_ARCHIVE")
+	c.OfflineLease, c.WipeEscalate, c.DeviceRequiredRoles = 12*time.Hour, 24*time.Hour, "field_rep"
+	if d, err := time.ParseDuration(getenv("STRONGROOM_OFFLINE_LEASE")); err == nil {
+		c.OfflineLease = d
+	}
+	if d, err := time.ParseDuration(getenv("STRONGROOM_WIPE_ESCALATE")); err == nil {
+		c.WipeEscalate = d
+	}
+	if v, ok := os.LookupEnv("STRONGROOM_DEVICE_REQUIRED_ROLES"); ok {
+		c.DeviceRequiredRoles = v
+	}
+	c.DeviceMinVersion = getenv("STRONGROOM_DEVICE_MIN_VERSION")
 	c.Detectors = getenv("STRONGROOM_DETECTORS")
 	c.SessionsPerRole = getenv("STRONGROOM_SESSIONS_PER_ROLE")
 	c.RequestDays = getenv("STRONGROOM_REQUEST_DAYS")
@@ -155,6 +191,7 @@ func Defaults(getenv func(string) string) Config {
 	c.AlertWebhook, c.AlertWebhookSecret = getenv("STRONGROOM_ALERT_WEBHOOK"), getenv("STRONGROOM_ALERT_WEBHOOK_SECRET")
 	c.WebhookAllow, c.WebhookCA = getenv("STRONGROOM_WEBHOOK_ALLOW"), getenv("STRONGROOM_WEBHOOK_CA")
 	c.WebhookRetry = getenv("STRONGROOM_WEBHOOK_RETRY")
+	c.OIDC.ClientSecret = getenv("STRONGROOM_OIDC_CLIENT_SECRET")
 	if v := getenv("STRONGROOM_BACKUP_TARGET"); v != "" {
 		c.BackupTargets = strings.Split(v, " ") // specs hold commas; spaces separate them here
 	}
@@ -256,6 +293,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.StorageFlags(fs)
 	c.AuditKeyFlag(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to serve HTTPS on (env STRONGROOM_ADDR)")
+	c.OIDCFlags(fs)
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "PEM certificate file; default a self-signed certificate in --data/tls (env STRONGROOM_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "PEM private key file for --tls-cert (env STRONGROOM_TLS_KEY)")
 	c.MailFlags(fs)
@@ -284,6 +322,10 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SIEM, "siem", c.SIEM, "stream the audit log to a SIEM: a file path (appended) or tls://host:port (RFC 5425), resuming from a saved cursor (env STRONGROOM_SIEM)")
 	fs.StringVar(&c.SIEMFormat, "siem-format", c.SIEMFormat, "the stream's format: syslog (RFC 5424) or jsonl (env STRONGROOM_SIEM_FORMAT)")
 	fs.StringVar(&c.SIEMCA, "siem-ca", c.SIEMCA, "PEM certificates the SIEM endpoint's certificate must chain to; default the system's (env STRONGROOM_SIEM_CA)")
+	fs.DurationVar(&c.OfflineLease, "offline-lease", c.OfflineLease, "how long the field app may read its offline copy without contact with the server, 1m to 168h (env STRONGROOM_OFFLINE_LEASE)")
+	fs.DurationVar(&c.WipeEscalate, "wipe-escalate", c.WipeEscalate, "an ordered device wipe not confirmed this long after raises an alert on the security page, at least 1m (env STRONGROOM_WIPE_ESCALATE)")
+	fs.StringVar(&c.DeviceMinVersion, "device-min-version", c.DeviceMinVersion, "refuse field app versions older than this, e.g. 1.2.0; default any (env STRONGROOM_DEVICE_MIN_VERSION)")
+	fs.StringVar(&c.DeviceRequiredRoles, "device-required-roles", c.DeviceRequiredRoles, "roles, separated by commas, whose API calls need an enrolled field device's DPoP-bound token; empty: none (env STRONGROOM_DEVICE_REQUIRED_ROLES)")
 	c.BackupFlags(fs)
 	fs.DurationVar(&c.DrillEvery, "backup-drill-every", c.DrillEvery, "how often each target's latest backup is restored into a scratch database and checked (signature, checksums, counts, audit chain, a decryption sample); 0: only on demand (env STRONGROOM_BACKUP_DRILL_EVERY)")
 	fs.BoolVar(&c.Demo, "demo", false, "fill an empty database with demo data and print demo logins with fresh passwords")
@@ -307,6 +349,15 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.RequestDeadlines(); err != nil {
 		return err
+	}
+	if c.OfflineLease < time.Minute || c.OfflineLease > 168*time.Hour {
+		return errors.New("--offline-lease must be between 1m and 168h")
+	}
+	if c.WipeEscalate < time.Minute {
+		return errors.New("--wipe-escalate must be at least 1m")
+	}
+	if v := c.DeviceMinVersion; v != "" && (len(v) > 20 || strings.Trim(v, "0123456789.") != "") {
+		return errors.New("--device-min-version must be dotted numbers, e.g. 1.2.0")
 	}
 	if c.AuditRetention != 0 && c.AuditRetention < 24*time.Hour {
 		return errors.New("--audit-retention must be 0 (never) or at least 24h")
@@ -371,12 +422,78 @@ func (c Config) Validate() error {
 			return errors.New("--public-url must be an https:// address, like https://crm.example.com")
 		}
 	}
+	if o := c.OIDC; o.Issuer != "" {
+		if u, err := url.Parse(o.Issuer); err != nil || u.Scheme != "https" || u.Host == "" {
+			return errors.New("--oidc-issuer must be an https:// address")
+		}
+		if o.ClientID == "" || o.ClientSecret == "" {
+			return errors.New("--oidc-issuer needs --oidc-client-id and the secret in env STRONGROOM_OIDC_CLIENT_SECRET")
+		}
+		if _, err := o.SSORoleMap(); err != nil {
+			return err
+		}
+		if o.JIT && o.RoleMap == "" {
+			return errors.New("--oidc-jit needs --oidc-role-map: a new account needs a role")
+		}
+		if len(o.Name) > 60 || strings.ContainsAny(o.Name, "\r\n\x00") {
+			return errors.New("--oidc-name must be one line of at most 60 bytes")
+		}
+	} else if c.OIDC.ClientID != "" || c.OIDC.RoleMap != "" || c.OIDC.JIT || c.OIDC.MFAByProvider {
+		return errors.New("the --oidc-* flags need --oidc-issuer")
+	}
 	if c.Addr != "" {
 		if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 			return errors.New("--addr must be host:port, like 127.0.0.1:8443")
 		}
 	}
 	return nil
+}
+
+// OIDCFlags registers single sign-on's flags on fs. The client secret
+// comes only from STRONGROOM_OIDC_CLIENT_SECRET.
+func (c *Config) OIDCFlags(fs *flag.FlagSet) {
+	o := &c.OIDC
+	fs.StringVar(&o.Issuer, "oidc-issuer", o.Issuer, "single sign-on for staff: the OpenID Connect provider's issuer URL (https); empty: off. The client secret comes from env STRONGROOM_OIDC_CLIENT_SECRET")
+	fs.StringVar(&o.ClientID, "oidc-client-id", o.ClientID, "single sign-on: Strongroom's client id at the provider (redirect URI: --public-url + /login/sso/callback)")
+	fs.StringVar(&o.Name, "oidc-name", o.Name, "single sign-on: the provider's name on the login page's button, e.g. Okta (default \"your company\")")
+	fs.StringVar(&o.GroupsClaim, "oidc-groups-claim", o.GroupsClaim, "single sign-on: the ID token claim listing the user's groups (default groups)")
+	fs.StringVar(&o.RoleMap, "oidc-role-map", o.RoleMap, "single sign-on: groups to roles, \"group=role,group=role+role\"; when set, roles follow the groups at every login and a login whose groups map to none is refused")
+	fs.BoolVar(&o.JIT, "oidc-jit", o.JIT, "single sign-on: create an account (no password, the mapped roles) at the first login of a verified email; off: only existing accounts may log in")
+	fs.BoolVar(&o.MFAByProvider, "oidc-mfa-by-provider", o.MFAByProvider, "single sign-on: a login whose ID token shows two-step login (--oidc-mfa-acr) needs no Strongroom second factor; others still do")
+	fs.StringVar(&o.MFAACR, "oidc-mfa-acr", o.MFAACR, "single sign-on: acr values (or amr entries) that show two-step login at the provider, comma-separated (default mfa)")
+	fs.StringVar(&o.CAFile, "oidc-ca", o.CAFile, "single sign-on: PEM file of certificates to trust for the provider, e.g. an internal CA; default the system's")
+}
+
+// SSORoleMap parses --oidc-role-map: "group=role,group=role+role" (a
+// group's several roles joined by +).
+func (o OIDC) SSORoleMap() (map[string]string, error) {
+	out := map[string]string{}
+	for _, part := range strings.Split(o.RoleMap, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		g, r, ok := strings.Cut(part, "=")
+		g, r = strings.TrimSpace(g), strings.TrimSpace(r)
+		if !ok || g == "" || r == "" {
+			return nil, fmt.Errorf("--oidc-role-map: %q is not group=role", part)
+		}
+		if _, dup := out[g]; dup {
+			return nil, fmt.Errorf("--oidc-role-map: group %q is mapped twice", g)
+		}
+		out[g] = strings.ReplaceAll(r, "+", ",")
+	}
+	return out, nil
+}
+
+// MFAValues lists --oidc-mfa-acr.
+func (o OIDC) MFAValues() []string {
+	var out []string
+	for _, v := range strings.Split(o.MFAACR, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // MasterKeyFile is where the file master-key provider keeps the key.

@@ -5,16 +5,24 @@ package demo
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/breach"
+	"strongroom.dev/strongroom/internal/service/clients"
+	"strongroom.dev/strongroom/internal/service/devices"
+	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
@@ -194,11 +202,116 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 	if err := seedVendors(ctx, svc); err != nil {
 		return nil, err
 	}
+	if err := seedIntegrations(ctx, svc); err != nil {
+		return nil, err
+	}
+	if err := seedDevices(ctx, svc, logins); err != nil {
+		return nil, err
+	}
 	if err := seedDrill(ctx, svc, ids, logins); err != nil {
 		return nil, err
 	}
 	seedStuffing(ctx, svc)
 	return logins, nil
+}
+
+// seedIntegrations registers the partner systems of issue 15: a payment
+// firm's settlement service as an OAuth client (client credentials,
+// finance's grants, its own network and rate), and a logistics partner's
+// webhook for new customers and store check-ins, as marketing sees them.
+// The webhook starts paused: its demo destination does not exist, and an
+// administrator resumes it once a real one is entered. Secrets are shown
+// once and dropped here, as an administrator who lost them would
+// (a client is registered again; a webhook's secret is rotated).
+func seedIntegrations(ctx context.Context, svc *service.Service) error {
+	sys := authz.System()
+	if _, err := svc.Clients.Register(ctx, sys, clients.Input{
+		Name: "PayLink settlement (payments partner)", Role: "finance",
+		Networks: []string{"203.0.113.0/24"}, RatePerMinute: 120, TokenSeconds: 600,
+	}); err != nil {
+		return fmt.Errorf("demo: OAuth client: %w", err)
+	}
+	paused := true
+	if _, err := svc.Hooks.Create(ctx, sys, hooks.Input{
+		Name: "RouteNet logistics: new customers and store check-ins",
+		URL:  "https://hooks.routenet-logistics.example/strongroom", Role: "marketing",
+		Events: []string{hooks.CustomerCreated, hooks.VisitCheckedIn}, Paused: &paused,
+	}); err != nil {
+		return fmt.Errorf("demo: webhook: %w", err)
+	}
+	return nil
+}
+
+// seedDevices enrols the field rep's two devices the way the field app
+// does (a login session, then a DPoP proof signed by the device's own
+// P-256 key): the phone in use, and an old tablet reported lost whose wipe
+// has been ordered and awaits its next contact. The private keys are
+// dropped, so neither device can ever call in: the devices page shows the
+// states, and the tablet's unconfirmed wipe escalates to the security page
+// after --wipe-escalate.
+func seedDevices(ctx context.Context, svc *service.Service, logins []Login) error {
+	const email = "field.rep@demo.strongroom.test"
+	var pw string
+	for _, l := range logins {
+		if l.Email == email {
+			pw = l.Password
+		}
+	}
+	client := identity.Client{IP: "198.51.100.61", UserAgent: "Mozilla/5.0 (Linux; Android 15; Pixel 8) demo phone"}
+	sess, err := svc.Sessions.Login(ctx, email, pw, client)
+	if err != nil {
+		return fmt.Errorf("demo: devices: %w", err)
+	}
+	rep, err := svc.Sessions.Authenticate(ctx, sess.Token, client)
+	if err != nil {
+		return fmt.Errorf("demo: devices: %w", err)
+	}
+	for i, in := range []devices.Input{
+		{Name: "Field phone (Pixel 8)", Platform: "Android 15", AppVersion: "1.0.0"},
+		{Name: "Old tablet (iPad, reported lost)", Platform: "iPadOS 17", AppVersion: "1.0.0"},
+	} {
+		proof, err := demoProof("https://strongroom.demo/api/v1/devices")
+		if err != nil {
+			return fmt.Errorf("demo: devices: %w", err)
+		}
+		p, err := svc.Devices.Proof(proof, "POST", "https://strongroom.demo/api/v1/devices", "")
+		if err != nil {
+			return fmt.Errorf("demo: devices: %w", err)
+		}
+		e, err := svc.Devices.Enrol(ctx, rep, in, p)
+		if err != nil {
+			return fmt.Errorf("demo: devices: %w", err)
+		}
+		if i == 1 {
+			if _, err := svc.Devices.Wipe(ctx, rep, e.Device.ID, "left in a taxi; reported by the rep"); err != nil {
+				return fmt.Errorf("demo: devices: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// demoProof is a DPoP proof (RFC 9449) for an enrolment at target, signed
+// by a new P-256 key that is then forgotten.
+func demoProof(target string) (string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, &jose.SignerOptions{
+		EmbedJWK: true, ExtraHeaders: map[jose.HeaderKey]any{jose.HeaderType: "dpop+jwt"}})
+	if err != nil {
+		return "", err
+	}
+	claims, err := json.Marshal(map[string]any{"htm": "POST", "htu": target, "iat": time.Now().Unix(), "jti": rand.Text()})
+	if err != nil {
+		return "", err
+	}
+	jws, err := signer.Sign(claims)
+	if err != nil {
+		return "", err
+	}
+	return jws.CompactSerialize()
 }
 
 // seedRequests puts the privacy centre to work: a client asks for a copy

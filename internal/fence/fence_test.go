@@ -23,7 +23,7 @@ var rules = []struct {
 	{"database/sql", []string{"internal/store", "internal/testkit"}, "only the store speaks SQL"},
 	{"github.com/jackc/pgx", []string{"internal/store", "internal/testkit"}, "only the store knows drivers"},
 	{"modernc.org/sqlite", []string{"internal/store", "internal/testkit"}, "only the store knows drivers"},
-	{"net/http", []string{"internal/api", "internal/web", "internal/server", "internal/httpx", "internal/cli", "internal/errs", "internal/bench", "internal/e2e", "internal/webhook", "internal/hookrun", "internal/backup", "cmd/strongroom"}, "the domain and service layers never see HTTP (bench is the load tool, e2e drives the binary, webhook and hookrun post events, backup stores on S3; all clients)"},
+	{"net/http", []string{"internal/api", "internal/web", "internal/server", "internal/httpx", "internal/cli", "internal/errs", "internal/bench", "internal/e2e", "internal/webhook", "internal/hookrun", "internal/backup", "internal/oauth", "internal/sso", "internal/testkit/oidctest", "cmd/strongroom"}, "the domain and service layers never see HTTP (bench is the load tool, e2e drives the binary, webhook and hookrun post events, backup stores on S3, oauth is the authorisation server beside api and web, sso is the relying party of single sign-on, oidctest the provider its tests log in at; all clients but the last)"},
 	{module + "internal/api", []string{"internal/cli", "cmd/strongroom"}, "nothing below the API imports it"},
 	{module + "internal/web", []string{"internal/cli", "cmd/strongroom"}, "nothing below the UI imports it"},
 	// The background capabilities (checkpoints of the audit log, the

@@ -26,9 +26,16 @@ const (
 	// a device cookie (a user id and a random nonce), keyed like the others
 	// from the master key, so a browser proves it logged in before.
 	IndexDeviceCookie = "device.cookie"
+	// Single sign-on: an identity at an OpenID Connect provider (its issuer
+	// and subject together), the issuer alone, and the secrets of a login
+	// in flight (its nonce and PKCE verifier, MACs of its random state), so
+	// the server keeps nothing between the two legs of the redirect.
+	IndexSSOSubject = "sso.subject"
+	IndexSSOIssuer  = "sso.issuer"
+	IndexSSOFlow    = "sso.flow"
 )
 
-var indexNames = []string{IndexCustomerEmail, IndexCustomerPhone, IndexCustomerNationalID, IndexUserEmail, IndexNameToken, IndexTag, IndexDeviceCookie}
+var indexNames = []string{IndexCustomerEmail, IndexCustomerPhone, IndexCustomerNationalID, IndexUserEmail, IndexNameToken, IndexTag, IndexDeviceCookie, IndexSSOSubject, IndexSSOIssuer, IndexSSOFlow}
 
 // Indexer computes blind indexes: a truncated HMAC-SHA256 of a normalised
 // value under a key derived from the master key for that index alone.

@@ -18,7 +18,9 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/service/breach"
+	"strongroom.dev/strongroom/internal/service/clients"
 	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/service/devices"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/identity"
@@ -55,7 +57,9 @@ type Service struct {
 	Incidents    *breach.Incidents     // breach response: incidents, scope, notices, decision, tasks, drills
 	Vendors      *vendors.Vendors      // the vendors register: agreements, certifications, reviews, findings, reminders
 	Training     *training.Training    // staff training: modules, quizzes, attempts, coverage, the training gate
+	Clients      *clients.Clients      // OAuth clients of partner systems and the authorisation server's state
 	Hooks        *hooks.Hooks          // webhook subscriptions, their secrets and delivery log (hookrun delivers)
+	Devices      *devices.Devices      // field devices: enrolment, DPoP-bound tokens, offline leases, lock and wipe
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -85,7 +89,9 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Incidents:    breach.NewIncidents(c),
 		Vendors:      vendors.New(c),
 		Training:     training.New(c),
+		Clients:      clients.New(c),
 		Hooks:        hooks.New(c),
+		Devices:      devices.New(c, opt),
 	}, nil
 }
 

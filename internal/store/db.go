@@ -262,12 +262,14 @@ type Tx struct {
 	consentRows
 	customerRows
 	dealRows
+	deviceRows
 	heldRows
 	historyRows
 	incidentRows
 	keyRows
 	linkRows
 	lockoutRows
+	oauthRows
 	passkeyRows
 	policyRows
 	preferenceRows
@@ -276,6 +278,7 @@ type Tx struct {
 	reviewRows
 	roleRows
 	sessionRows
+	ssoRows
 	teamRows
 	trainingRows
 	transactionRows
@@ -301,9 +304,9 @@ func newTx(c *conn) *Tx {
 	return &Tx{conn: c,
 		accessRows: accessRows{c}, activityRows: activityRows{c}, alertRows: alertRows{c}, auditRows: auditRows{c}, backupRows: backupRows{c}, blockRows: blockRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c}, consentRows: consentRows{c},
 		customerRows: customerRows{c}, dealRows: dealRows{c}, heldRows: heldRows{c}, historyRows: historyRows{c}, incidentRows: incidentRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
-		lockoutRows: lockoutRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
-		requestRows: requestRows{c}, retentionRows: retentionRows{c}, reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, teamRows: teamRows{c},
-		trainingRows: trainingRows{c}, transactionRows: transactionRows{c}, userRows: userRows{c}, vendorRows: vendorRows{c}, visitRows: visitRows{c}, webhookRows: webhookRows{c}}
+		lockoutRows: lockoutRows{c}, oauthRows: oauthRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
+		requestRows: requestRows{c}, retentionRows: retentionRows{c}, reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, ssoRows: ssoRows{c}, teamRows: teamRows{c},
+		trainingRows: trainingRows{c}, deviceRows: deviceRows{c}, transactionRows: transactionRows{c}, userRows: userRows{c}, vendorRows: vendorRows{c}, visitRows: visitRows{c}, webhookRows: webhookRows{c}}
 }
 
 // WithTx runs fn in a transaction, committing when fn returns nil and

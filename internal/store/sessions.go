@@ -19,6 +19,11 @@ type SessionRow struct {
 	IPCT       []byte    // the client address, likewise
 	MFAPending bool      // the password was right; the second factor is still owed
 	VerifiedAt time.Time // the last proof of the user (see authz.Actor.VerifiedAt); zero for none
+	// SSOMFA: the login came through single sign-on, and the provider
+	// asserted two-step login, which the administrator let stand for
+	// Strongroom's own second factor.
+	SSOMFA   bool
+	DeviceID string // the field device whose key the token is bound to (DPoP); "" for none
 }
 
 // SessionWithUser is a session joined with its user, as authentication
@@ -44,8 +49,8 @@ type SessionWithUser struct {
 
 // InsertSession stores a new session.
 func (tx *sessionRows) InsertSession(ctx context.Context, s SessionRow) error {
-	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct, mfa_pending, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro(), s.AgentCT, s.IPCT, boolInt(s.MFAPending), micro(s.VerifiedAt))
+	_, err := tx.exec(ctx, "INSERT INTO sessions (id, token_hash, user_id, token_key, created_at, last_seen_at, expires_at, agent_ct, ip_ct, mfa_pending, verified_at, sso_mfa, device_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		s.ID, s.TokenHash, s.UserID, s.TokenKey, s.CreatedAt.UnixMicro(), s.LastSeenAt.UnixMicro(), s.ExpiresAt.UnixMicro(), s.AgentCT, s.IPCT, boolInt(s.MFAPending), micro(s.VerifiedAt), boolInt(s.SSOMFA), s.DeviceID)
 	return classify("store.InsertSession", err)
 }
 
@@ -92,10 +97,10 @@ func (db *DB) AuthEpoch(ctx context.Context) (int64, error) {
 func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time) (SessionWithUser, error) {
 	var out SessionWithUser
 	var created, seen, expires, verified int64
-	row := db.readRow(ctx, `SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, s.verified_at, `+userColumns+`,
+	row := db.readRow(ctx, `SELECT s.id, s.token_hash, s.user_id, s.token_key, s.created_at, s.last_seen_at, s.expires_at, s.mfa_pending, s.verified_at, s.sso_mfa, s.device_id, `+userColumns+`,
 		(SELECT count(*) FROM security_policies sp WHERE sp.version = (SELECT max(version) FROM security_policies)
 			AND NOT EXISTS (SELECT 1 FROM policy_acceptances pa WHERE pa.user_id = u.id AND pa.version = sp.version)),
-		(SELECT count(*) FROM mfa_required_roles mr WHERE `+roleIn("u.role", "replace(mr.role, '_', '\\_')")+` AND u.totp_ct IS NULL
+		(SELECT count(*) FROM mfa_required_roles mr WHERE `+roleIn("u.role", "replace(mr.role, '_', '\\_')")+` AND u.totp_ct IS NULL AND s.sso_mfa = 0
 			AND NOT EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id)),
 		(SELECT count(*) FROM access_requests ar WHERE ar.requester_id = u.id AND ar.kind = 'breakglass' AND ar.valid_until > ?),
 		(SELECT count(*) FROM role_networks rn WHERE `+roleIn("u.role", "replace(rn.role, '_', '\\_')")+`),
@@ -105,9 +110,9 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 	var u UserRow
 	var disabled, mustChange int
 	var uc, uu, ul int64
-	var pending, mfa, enrol, glass, nets, teams, training int
+	var pending, mfa, enrol, glass, nets, teams, training, ssoMFA int
 	s := &out.Session
-	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa, &verified,
+	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa, &verified, &ssoMFA, &s.DeviceID,
 		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul,
 		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &mustChange, &u.WrappedKey, &pending, &enrol, &glass, &nets, &teams, &training)
 	if err != nil {
@@ -124,7 +129,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 	out.EnrolPending = enrol > 0
 	out.TrainingPending = training > 0
 	out.BreakGlass, out.Networks, out.NestedTeams = glass > 0, nets > 0, teams > 0
-	s.MFAPending = mfa != 0
+	s.MFAPending, s.SSOMFA = mfa != 0, ssoMFA != 0
 	if verified > 0 {
 		s.VerifiedAt = fromMicro(verified)
 	}

@@ -14,6 +14,7 @@ import (
 type loginView struct {
 	Email, Next, CSRF, Error string
 	Ended                    bool
+	SSO                      string // the single sign-on button's provider name; "" when off
 }
 
 // safeNext keeps a post-login redirect on this site: a path that starts
@@ -28,7 +29,7 @@ func safeNext(next string) string {
 }
 
 func (h *identityPages) showLogin(q *request) error {
-	v := loginView{Next: safeNext(q.r.URL.Query().Get("next")), CSRF: newCSRFCookie(q.w), Ended: q.r.URL.Query().Get("ended") == "1"}
+	v := loginView{Next: safeNext(q.r.URL.Query().Get("next")), CSRF: newCSRFCookie(q.w), Ended: q.r.URL.Query().Get("ended") == "1", SSO: h.ssoName(q.lang)}
 	h.render(q, http.StatusOK, "login", "login", v)
 	return nil
 }
@@ -46,7 +47,7 @@ func (h *identityPages) login(q *request) error {
 			return err
 		}
 		msg, _ := errs.Public(err)
-		h.render(q, errs.KindOf(err).Status(), "login", "login", loginView{Email: email, Next: next, CSRF: newCSRFCookie(q.w), Error: msg})
+		h.render(q, errs.KindOf(err).Status(), "login", "login", loginView{Email: email, Next: next, CSRF: newCSRFCookie(q.w), Error: msg, SSO: h.ssoName(q.lang)})
 		return nil
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)

@@ -13,6 +13,7 @@ type stepUpView struct {
 	Next, Error    string
 	HasTOTP        bool
 	PasskeyOptions string // request options (JSON) when the user has a passkey
+	SSO            string // the single sign-on provider's name, to confirm there; "" when off
 }
 
 // stepUpFor sends the browser to confirm it is the user, then back to the
@@ -66,7 +67,7 @@ func (h *identityPages) renderStepUp(q *request, status int, next, msg string) e
 	if err != nil {
 		return err
 	}
-	h.render(q, status, "step_up", "step_up", stepUpView{Next: next, Error: msg, HasTOTP: has, PasskeyOptions: opts})
+	h.render(q, status, "step_up", "step_up", stepUpView{Next: next, Error: msg, HasTOTP: has, PasskeyOptions: opts, SSO: h.ssoName(q.lang)})
 	return nil
 }
 

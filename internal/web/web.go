@@ -35,6 +35,7 @@ import (
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/breach"
+	"strongroom.dev/strongroom/internal/service/clients"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/hooks"
@@ -82,9 +83,12 @@ type Handler struct {
 	minimisation *minimisationPages
 	incidents    *incidentsPages
 	vendors      *vendorsPages
+	clients      *clientsPages
 	webhooks     *webhooksPages
+	devices      *devicesPages
 	training     *trainingPages
 	home         *homePages
+	sso          *ssoPages // nil: single sign-on is off
 }
 
 // The areas of the UI and the domain services each calls.
@@ -169,6 +173,10 @@ type (
 		*Handler
 		trainingSvc *training.Training
 	}
+	clientsPages struct {
+		*Handler
+		clientsSvc *clients.Clients
+	}
 	homePages struct {
 		*Handler
 		customersSvc  *records.Customers
@@ -200,6 +208,8 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.vendors = &vendorsPages{h, svc.Vendors}
 	h.webhooks = &webhooksPages{h, svc.Hooks}
 	h.training = &trainingPages{h, svc.Training}
+	h.clients = &clientsPages{h, svc.Clients}
+	h.devices = &devicesPages{h, svc.Devices}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -245,6 +255,10 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(filesOnly{static}))))
 	mux.Handle("GET /{$}", h.public(h.home.showHome))
 	mux.Handle("GET /login", h.public(h.identity.showLogin))
+	if h.sso != nil { // UseSSO, before Routes
+		mux.Handle("GET /login/sso", h.public(h.sso.startSSO))
+		mux.Handle("GET /login/sso/callback", h.public(h.sso.finishSSO))
+	}
 	mux.Handle("GET /privacy", h.public(h.consents.showNotice))
 	mux.Handle("GET /privacy/ask", h.public(h.requests.showAsk))
 	mux.Handle("POST /privacy/ask", h.public(h.requests.ask))
@@ -363,6 +377,13 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /privacy/incidents/{id}/tasks", h.authed(h.incidents.addTask))
 	mux.Handle("POST /privacy/incidents/{id}/tasks/{task}/done", h.authed(h.incidents.finishTask))
 	mux.Handle("GET /privacy/incidents/{id}/drafts/{customer}", h.authed(h.incidents.showDraft))
+	mux.Handle("GET /admin/clients", h.authed(h.clients.showClients))
+	mux.Handle("POST /admin/clients", h.authed(h.clients.registerClient))
+	mux.Handle("POST /admin/clients/{id}/suspend", h.authed(h.clients.suspendClient))
+	mux.Handle("POST /admin/clients/{id}/resume", h.authed(h.clients.resumeClient))
+	mux.Handle("POST /admin/clients/{id}/delete", h.authed(h.clients.deleteClient))
+	mux.Handle("GET /oauth/consent/{id}", h.authed(h.clients.showConsent))
+	mux.Handle("POST /oauth/consent/{id}", h.authed(h.clients.approveConsent))
 	mux.Handle("GET /vendors", h.authed(h.vendors.showVendors))
 	mux.Handle("GET /vendors/new", h.authed(h.vendors.showNewVendor))
 	mux.Handle("POST /vendors", h.authed(h.vendors.createVendor))
@@ -379,6 +400,11 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /admin/webhooks/{id}/test", h.authed(h.webhooks.testWebhook))
 	mux.Handle("POST /admin/webhooks/{id}/rotate", h.authed(h.webhooks.rotateWebhookSecret))
 	mux.Handle("POST /admin/webhooks/{id}/delete", h.authed(h.webhooks.deleteWebhook))
+	// Field devices and the field app (issue 15).
+	mux.Handle("GET /devices", h.authed(h.devices.showDevices))
+	mux.Handle("POST /devices/{id}/lock", h.authed(h.devices.lockDevice))
+	mux.Handle("POST /devices/{id}/wipe", h.authed(h.devices.wipeDevice))
+	mux.Handle("GET /app/", fieldApp())
 	mux.Handle("GET /training", h.beforeTraining(h.training.showTraining))
 	mux.Handle("GET /training/coverage", h.authed(h.training.showCoverage))
 	mux.Handle("GET /training/publish", h.authed(h.training.showPublish))
@@ -458,12 +484,13 @@ type request struct {
 
 	logErr   string // a rejected activity, shown again on the customer page
 	logInput crm.ActivityInput
-	dealErr  string // a rejected deal, shown again on the customer page
-	txErr    string // a rejected transaction, likewise
-	prefErr  string // rejected preferences or feedback, likewise
-	scripts  bool   // the page loads Strongroom's own scripts (passkeys, geolocation)
-	geo      bool   // the page may ask for the device's location
-	refresh  bool   // the page's script fetches the page again (live.js)
+	dealErr  string   // a rejected deal, shown again on the customer page
+	txErr    string   // a rejected transaction, likewise
+	prefErr  string   // rejected preferences or feedback, likewise
+	scripts  bool     // the page loads Strongroom's own scripts (passkeys, geolocation)
+	geo      bool     // the page may ask for the device's location
+	refresh  bool     // the page's script fetches the page again (live.js)
+	formTo   []string // further origins the page's forms may lead to (the OAuth consent page: the client's redirect URIs)
 
 	can *records.Abilities // what the actor may open and start, once asked
 }
@@ -547,6 +574,9 @@ func (h *Handler) session(fn pageFunc, checkForm bool, g authz.Gate) http.Handle
 		if err == nil {
 			q.token = c.Value
 			q.actor, err = h.svc.Sessions.Authenticate(r.Context(), c.Value, client(r))
+			if err == nil && q.actor.DeviceID != "" { // a field device's token works only with its key's DPoP proof, on the API
+				q.actor, err = authz.Actor{}, errs.E(errs.Unauthenticated, "a device token is not a web session")
+			}
 			if err == nil && q.actor.Locale != "" {
 				q.lang = q.actor.Locale // the user's own choice wins over the browser's
 			}
@@ -673,6 +703,9 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 		// Passkey pages, the check-in page and the live sessions page load
 		// Strongroom's own files.
 		csp += "; script-src 'self'"
+	}
+	if len(q.formTo) > 0 {
+		csp = strings.Replace(csp, "form-action 'self'", "form-action 'self' "+strings.Join(q.formTo, " "), 1)
 	}
 	if q.refresh {
 		// live.js fetches this page again to refresh its table.

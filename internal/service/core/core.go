@@ -50,6 +50,12 @@ type Options struct {
 	// named keeps the default (identity.MaxSessions).
 	SessionLimits map[string]int
 	Now           func() time.Time
+
+	// Field devices (service/devices).
+	OfflineLease        time.Duration // how long a device may read its offline copy without contact; default 12 hours
+	WipeEscalate        time.Duration // an unconfirmed wipe raises an alert after this long; default 24 hours
+	DeviceMinVersion    string        // the oldest field app version accepted; "" for any
+	DeviceRequiredRoles []string      // roles whose API calls need an enrolled device's token
 }
 
 // Core is what every domain service shares: the store, the keys, the

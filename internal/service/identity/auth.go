@@ -307,7 +307,7 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 			return authz.Actor{}, err
 		}
 	}
-	return authz.Actor{UserID: user.ID, Roles: roles, Defined: defined, BreakGlass: glass, Team: user.Team, SubTeams: sub, Locale: user.Locale, PolicyPending: sw.PolicyPending, TrainingPending: sw.TrainingPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, PasswordPending: user.MustChangePassword, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, IP: c.IP}, nil
+	return authz.Actor{UserID: user.ID, Roles: roles, Defined: defined, BreakGlass: glass, Team: user.Team, SubTeams: sub, Locale: user.Locale, PolicyPending: sw.PolicyPending, TrainingPending: sw.TrainingPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, PasswordPending: user.MustChangePassword, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, DeviceID: sess.DeviceID, IP: c.IP}, nil
 }
 
 // Logout ends the actor's current session.

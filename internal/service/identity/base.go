@@ -30,6 +30,7 @@ func NewUsers(c *core.Core) *Users { return &Users{base{c}} }
 type Sessions struct {
 	base
 	cache *sessionCache // sessions looked up, while the auth epoch stands
+	sso   *SSOPolicy    // single sign-on's policy (UseSSO, before serving); nil: off
 }
 
 // NewSessions returns the sessions service over c.
