@@ -181,18 +181,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	go remindVendors(ctx, a, log)
 	go escalateWipes(ctx, a, log)
-	go func() {
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				setVendorParts(ctx, a, log, parts)
-			}
-		}
-	}()
+	go every(ctx, time.Minute, func() { setVendorParts(ctx, a, log, parts) })
 	go remindRequests(ctx, a, log)
 	return srv.Serve(ctx, ln)
 }
@@ -356,50 +345,60 @@ func banner(env Env, url, certFile, fingerprint, dataDir string, details []strin
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }
 
-// purgeSessions deletes ended sessions every ten minutes until ctx ends.
-func purgeSessions(ctx context.Context, a *app, log *slog.Logger) {
-	t := time.NewTicker(10 * time.Minute)
+// every runs job at once and then every period until ctx ends: serve's
+// background chores.
+func every(ctx context.Context, period time.Duration, job func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
+		job()
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := a.svc.Sessions.PurgeSessions(ctx); err != nil {
-				log.Warn("session purge failed", slog.String("error", err.Error()))
-			}
-			if err := a.svc.Clients.Purge(ctx); err != nil {
-				log.Warn("oauth purge failed", slog.String("error", err.Error()))
-			}
 		}
 	}
 }
 
-// disableUnused disables dormant accounts at start and every hour.
-func disableUnused(ctx context.Context, a *app, log *slog.Logger, after time.Duration) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		ids, err := a.svc.Users.DisableDormant(ctx, after)
-		if err != nil {
-			log.Warn("disabling unused accounts failed", slog.String("error", err.Error()))
-		} else if len(ids) > 0 {
-			log.Info("disabled unused accounts", slog.Int("count", len(ids)))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+// counted is a chore that counts what it did: a warning names its failure
+// (unless serve is stopping), an info line how many it did, if any.
+func counted(ctx context.Context, log *slog.Logger, failed, done string, run func(context.Context) (int, error)) func() {
+	return func() {
+		n, err := run(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn(failed, slog.String("error", err.Error()))
+		case n > 0:
+			log.Info(done, slog.Int("count", n))
 		}
 	}
+}
+
+// purgeSessions deletes ended sessions (and the OAuth server's spent
+// rows), at start and every ten minutes, until ctx ends.
+func purgeSessions(ctx context.Context, a *app, log *slog.Logger) {
+	every(ctx, 10*time.Minute, func() {
+		if _, err := a.svc.Sessions.PurgeSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("session purge failed", slog.String("error", err.Error()))
+		}
+		if err := a.svc.Clients.Purge(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("oauth purge failed", slog.String("error", err.Error()))
+		}
+	})
+}
+
+// disableUnused disables dormant accounts at start and every hour.
+func disableUnused(ctx context.Context, a *app, log *slog.Logger, after time.Duration) {
+	every(ctx, time.Hour, counted(ctx, log, "disabling unused accounts failed", "disabled unused accounts", func(ctx context.Context) (int, error) {
+		ids, err := a.svc.Users.DisableDormant(ctx, after)
+		return len(ids), err
+	}))
 }
 
 // applyRetention applies the retention rules that are on, as the system,
 // once a day (it looks every hour, so a restart does not skip a day).
 func applyRetention(ctx context.Context, a *app, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
+	every(ctx, time.Hour, func() {
 		runs, err := a.svc.Retention.RunDue(ctx)
 		for _, r := range runs {
 			log.Info("retention", slog.String("rule", r.Target), slog.Int("removed", r.Removed), slog.Int("kept", r.Kept))
@@ -407,42 +406,20 @@ func applyRetention(ctx context.Context, a *app, log *slog.Logger) {
 		if err != nil && ctx.Err() == nil {
 			log.Warn("applying retention rules failed", slog.String("error", err.Error()))
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // endHeld destroys, as the system, the held records whose legal hold has
 // ended (key shredded, row deleted, erasure ledger written), at start and
 // every hour.
 func endHeld(ctx context.Context, a *app, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		n, err := a.svc.Customers.EndHeld(ctx)
-		if n > 0 {
-			log.Info("held records destroyed: their legal hold ended", slog.Int("count", n))
-		}
-		if err != nil && ctx.Err() == nil {
-			log.Warn("destroying held records failed", slog.String("error", err.Error()))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	every(ctx, time.Hour, counted(ctx, log, "destroying held records failed", "held records destroyed: their legal hold ended", a.svc.Customers.EndHeld))
 }
 
 // archiveAudit moves audit events older than retention into the archive
 // directory (SQLite), at start and daily, MaxArchive events a transaction.
 func archiveAudit(ctx context.Context, a *app, log *slog.Logger, retention time.Duration, dir, key string) {
-	t := time.NewTicker(24 * time.Hour)
-	defer t.Stop()
-	for {
+	every(ctx, 24*time.Hour, func() {
 		runs, err := checkpoint.ArchiveAll(ctx, a.db, time.Now().Add(-retention), dir, key)
 		for _, got := range runs {
 			log.Info("archived old audit events", slog.Int64("from", got.From), slog.Int64("to", got.To), slog.String("file", got.File))
@@ -450,55 +427,26 @@ func archiveAudit(ctx context.Context, a *app, log *slog.Logger, retention time.
 		if err != nil && ctx.Err() == nil {
 			log.Warn("archiving old audit events failed", slog.String("error", err.Error()))
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // reviewAccess starts an access review campaign when one is due (checked
 // hourly) until ctx ends.
-func reviewAccess(ctx context.Context, a *app, log *slog.Logger, every time.Duration) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		started, err := a.svc.Approvals.ReviewIfDue(ctx, every)
-		switch {
-		case err != nil:
-			log.Warn("starting the access review failed", slog.String("error", err.Error()))
-		case started:
-			log.Info("access review started")
+func reviewAccess(ctx context.Context, a *app, log *slog.Logger, period time.Duration) {
+	every(ctx, time.Hour, counted(ctx, log, "starting the access review failed", "access review started", func(ctx context.Context) (int, error) {
+		started, err := a.svc.Approvals.ReviewIfDue(ctx, period)
+		if started {
+			return 1, err
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return 0, err
+	}))
 }
 
 // escalateWipes raises an alert, at start and then every five minutes, for
 // each device wipe ordered longer than --wipe-escalate ago and not
 // confirmed (Devices.EscalateWipes); each device is alerted once.
 func escalateWipes(ctx context.Context, a *app, log *slog.Logger) {
-	t := time.NewTicker(5 * time.Minute)
-	defer t.Stop()
-	for {
-		n, err := a.svc.Devices.EscalateWipes(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("escalating unconfirmed wipes failed", slog.String("error", err.Error()))
-		case n > 0:
-			log.Info("unconfirmed device wipes escalated", slog.Int("count", n))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	every(ctx, 5*time.Minute, counted(ctx, log, "escalating unconfirmed wipes failed", "unconfirmed device wipes escalated", a.svc.Devices.EscalateWipes))
 }
 
 // remindVendors raises an alert, at start and then every hour, for each
@@ -506,22 +454,7 @@ func escalateWipes(ctx context.Context, a *app, log *slog.Logger) {
 // passed; each item is alerted once (Vendors.CheckReminders), whichever
 // server checks first.
 func remindVendors(ctx context.Context, a *app, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		n, err := a.svc.Vendors.CheckReminders(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("checking vendor reminders failed", slog.String("error", err.Error()))
-		case n > 0:
-			log.Info("vendor reminders raised", slog.Int("count", n))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	every(ctx, time.Hour, counted(ctx, log, "checking vendor reminders failed", "vendor reminders raised", a.svc.Vendors.CheckReminders))
 }
 
 // remindRequests raises an alert, at start and then every hour, for each
@@ -529,22 +462,7 @@ func remindVendors(ctx context.Context, a *app, log *slog.Logger) {
 // its handler; each request once (Requests.CheckDeadlines), whichever
 // server checks first.
 func remindRequests(ctx context.Context, a *app, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		n, err := a.svc.Requests.CheckDeadlines(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("checking request deadlines failed", slog.String("error", err.Error()))
-		case n > 0:
-			log.Info("request reminders raised", slog.Int("count", n))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	every(ctx, time.Hour, counted(ctx, log, "checking request deadlines failed", "request reminders raised", a.svc.Requests.CheckDeadlines))
 }
 
 // dataParts are the parts of this server that send data to a third party,

@@ -263,6 +263,28 @@ func (s *Hooks) open(w store.WebhookRow) (string, error) {
 	return fieldcrypt.Open(key, secretPlace(w.ID), w.SecretSealed)
 }
 
+// withWebhook runs fn in a change with subscription id, once the caller's
+// permission (allowed: nil or its refusal) is checked; a malformed or
+// unknown id is not found.
+func (s *Hooks) withWebhook(ctx context.Context, allowed error, id string, fn func(tx hookStore, w store.WebhookRow) error) error {
+	if allowed != nil {
+		return allowed
+	}
+	if !crm.ValidID(id) {
+		return errNotFound
+	}
+	return core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
+		w, err := tx.WebhookByID(ctx, id)
+		if errs.Is(err, errs.NotExist) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return fn(tx, w)
+	})
+}
+
 // List returns every subscription. Administrators and auditors. Audited
 // (webhook.list).
 func (s *Hooks) List(ctx context.Context, a authz.Actor) ([]Webhook, error) {
@@ -285,21 +307,8 @@ func (s *Hooks) List(ctx context.Context, a authz.Actor) ([]Webhook, error) {
 
 // Webhook returns one subscription. Audited (webhook.read).
 func (s *Hooks) Webhook(ctx context.Context, a authz.Actor, id string) (Webhook, error) {
-	if err := mayRead(a); err != nil {
-		return Webhook{}, err
-	}
-	if !crm.ValidID(id) {
-		return Webhook{}, errNotFound
-	}
 	var out Webhook
-	err := core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
-		w, err := tx.WebhookByID(ctx, id)
-		if errs.Is(err, errs.NotExist) {
-			return errNotFound
-		}
-		if err != nil {
-			return err
-		}
+	err := s.withWebhook(ctx, mayRead(a), id, func(tx hookStore, w store.WebhookRow) error {
 		out = webhookOf(w)
 		return s.c.Record(ctx, tx, a, "webhook.read", "webhook", id, nil, audit.Success, "")
 	})
@@ -346,21 +355,8 @@ func reasonOf(w store.WebhookRow) string {
 // Update changes a subscription's name, destination, role, events or
 // pause. Administrators. Audited (webhook.update, naming what changed).
 func (s *Hooks) Update(ctx context.Context, a authz.Actor, id string, in Input) (Webhook, error) {
-	if err := may(a, authz.ActionUpdate); err != nil {
-		return Webhook{}, err
-	}
-	if !crm.ValidID(id) {
-		return Webhook{}, errNotFound
-	}
 	var out Webhook
-	err := core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
-		old, err := tx.WebhookByID(ctx, id)
-		if errs.Is(err, errs.NotExist) {
-			return errNotFound
-		}
-		if err != nil {
-			return err
-		}
+	err := s.withWebhook(ctx, may(a, authz.ActionUpdate), id, func(tx hookStore, old store.WebhookRow) error {
 		w, err := s.row(ctx, in, old)
 		if err != nil {
 			return err
@@ -398,21 +394,8 @@ func (s *Hooks) Update(ctx context.Context, a authz.Actor, id string, in Input) 
 // a subscription, whatever its destination. Administrators. Audited
 // (webhook.update, naming paused).
 func (s *Hooks) SetPaused(ctx context.Context, a authz.Actor, id string, paused bool) (Webhook, error) {
-	if err := may(a, authz.ActionUpdate); err != nil {
-		return Webhook{}, err
-	}
-	if !crm.ValidID(id) {
-		return Webhook{}, errNotFound
-	}
 	var out Webhook
-	err := core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
-		w, err := tx.WebhookByID(ctx, id)
-		if errs.Is(err, errs.NotExist) {
-			return errNotFound
-		}
-		if err != nil {
-			return err
-		}
+	err := s.withWebhook(ctx, may(a, authz.ActionUpdate), id, func(tx hookStore, w store.WebhookRow) error {
 		w.Paused, w.UpdatedAt = paused, s.c.Now()
 		if err := tx.UpdateWebhook(ctx, w); err != nil {
 			return err
@@ -430,20 +413,7 @@ func (s *Hooks) SetPaused(ctx context.Context, a authz.Actor, id string, paused 
 // Delete removes a subscription and its delivery log. Administrators.
 // Audited (webhook.delete).
 func (s *Hooks) Delete(ctx context.Context, a authz.Actor, id string) error {
-	if err := may(a, authz.ActionDelete); err != nil {
-		return err
-	}
-	if !crm.ValidID(id) {
-		return errNotFound
-	}
-	err := core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
-		w, err := tx.WebhookByID(ctx, id)
-		if errs.Is(err, errs.NotExist) {
-			return errNotFound
-		}
-		if err != nil {
-			return err
-		}
+	err := s.withWebhook(ctx, may(a, authz.ActionDelete), id, func(tx hookStore, w store.WebhookRow) error {
 		if err := tx.DeleteWebhook(ctx, id); err != nil {
 			return err
 		}
@@ -459,21 +429,8 @@ func (s *Hooks) Delete(ctx context.Context, a authz.Actor, id string) error {
 // this once; the old one stops signing at once. Administrators. Audited
 // (webhook.rotate).
 func (s *Hooks) RotateSecret(ctx context.Context, a authz.Actor, id string) (WithSecret, error) {
-	if err := may(a, authz.ActionUpdate); err != nil {
-		return WithSecret{}, err
-	}
-	if !crm.ValidID(id) {
-		return WithSecret{}, errNotFound
-	}
 	var out WithSecret
-	err := core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
-		w, err := tx.WebhookByID(ctx, id)
-		if errs.Is(err, errs.NotExist) {
-			return errNotFound
-		}
-		if err != nil {
-			return err
-		}
+	err := s.withWebhook(ctx, may(a, authz.ActionUpdate), id, func(tx hookStore, w store.WebhookRow) error {
 		secret, err := s.seal(&w)
 		if err != nil {
 			return err
@@ -491,19 +448,8 @@ func (s *Hooks) RotateSecret(ctx context.Context, a authz.Actor, id string) (Wit
 // Deliveries returns a subscription's latest 100 messages, newest first.
 // Administrators and auditors. Audited (webhook.deliveries).
 func (s *Hooks) Deliveries(ctx context.Context, a authz.Actor, id string) ([]Delivery, error) {
-	if err := mayRead(a); err != nil {
-		return nil, err
-	}
-	if !crm.ValidID(id) {
-		return nil, errNotFound
-	}
 	out := []Delivery{}
-	err := core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
-		if _, err := tx.WebhookByID(ctx, id); errs.Is(err, errs.NotExist) {
-			return errNotFound
-		} else if err != nil {
-			return err
-		}
+	err := s.withWebhook(ctx, mayRead(a), id, func(tx hookStore, _ store.WebhookRow) error {
 		rows, err := tx.ListDeliveries(ctx, id, 100)
 		if err != nil {
 			return err
@@ -520,19 +466,8 @@ func (s *Hooks) Deliveries(ctx context.Context, a authz.Actor, id string) ([]Del
 // to a subscription, sent at the next round even when it is paused.
 // Administrators. Audited (webhook.test).
 func (s *Hooks) SendTest(ctx context.Context, a authz.Actor, id string) (Delivery, error) {
-	if err := may(a, authz.ActionUpdate); err != nil {
-		return Delivery{}, err
-	}
-	if !crm.ValidID(id) {
-		return Delivery{}, errNotFound
-	}
 	var out Delivery
-	err := core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
-		if _, err := tx.WebhookByID(ctx, id); errs.Is(err, errs.NotExist) {
-			return errNotFound
-		} else if err != nil {
-			return err
-		}
+	err := s.withWebhook(ctx, may(a, authz.ActionUpdate), id, func(tx hookStore, _ store.WebhookRow) error {
 		now := s.c.Now()
 		d := store.DeliveryRow{ID: newMessageID(), WebhookID: id, EventType: TestEvent, Status: store.DeliveryPending, NextAt: now, CreatedAt: now, UpdatedAt: now}
 		if err := tx.InsertDelivery(ctx, d); err != nil {
