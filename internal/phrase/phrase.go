@@ -39,7 +39,11 @@ func In(lang, msg string) string {
 		if m == nil {
 			continue
 		}
-		return fill(p.zh, m[1:])
+		vals := m[1:]
+		for i, v := range vals {
+			vals[i] = In(lang, v) // a value may be a message itself
+		}
+		return fill(p.zh, vals)
 	}
 	return msg
 }
@@ -137,4 +141,19 @@ func sortByLength(ps []pattern) {
 		}
 		return ps[i].re.String() < ps[j].re.String()
 	})
+}
+
+// Accept picks the language of an Accept-Language header: Chinese for
+// any zh tag that comes before an English one, else English.
+func Accept(header string) string {
+	for _, part := range strings.Split(header, ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "zh"):
+			return ZH
+		case strings.HasPrefix(tag, "en"):
+			return EN
+		}
+	}
+	return EN
 }

@@ -26,6 +26,9 @@ var messageArg = map[string]int{
 	"May":               3, // inside package core
 	"refused":           1, // devices: a field app refused
 	"notFoundAs":        2, // breach
+	"core.TooMany":      0, // what is throttled, before "; try again in N seconds"
+	"TooMany":           0,
+	"tooMany":           0,
 }
 
 // scanned are the packages whose messages reach users.
@@ -170,6 +173,7 @@ func TestIn(t *testing.T) {
 		{ZH, "title is longer than 200 characters", "title 超过 200 个字符"},
 		{ZH, `unknown stage "closing"; the pipeline has: [lead won]`, `未知阶段 "closing"；销售管道中有：[lead won]`},
 		{ZH, "version 3 is not the current policy (4); read the current one", "第 3 版不是当前政策（第 4 版）；请阅读当前版本"},
+		{ZH, "too many login attempts; try again in 30 seconds", "登录尝试次数过多；请在 30 秒后重试"},
 		{ZH, "a message nobody wrote a translation for", "a message nobody wrote a translation for"},
 		{EN, "email or password is incorrect", "email or password is incorrect"},
 		{"", "you may not read customers", "you may not read customers"},

@@ -54,6 +54,12 @@ var zh = map[string]string{
 	"version %d is not the current policy (%d); read the current one":                       "第 {1} 版不是当前政策（第 {2} 版）；请阅读当前版本",
 	"version %d is not the current version of this module (%d); read the current one":       "第 {1} 版不是此单元的当前版本（第 {2} 版）；请阅读当前版本",
 
+	// What is throttled (core.TooMany adds "; try again in N seconds").
+	"too many requests from your address": "来自您地址的请求过多",
+	"too many wrong codes":                "错误验证码次数过多",
+	"too many login attempts":             "登录尝试次数过多",
+	"too many wrong passwords":            "错误密码次数过多",
+
 	// Validation, conflicts and other answers.
 	"DPoP proof refused: this proof was used before (jti)":                                           "DPoP 证明被拒绝：此证明已使用过（jti）",
 	"a block lasts from a minute to 30 days":                                                         "封禁时长为一分钟到 30 天",

@@ -27,7 +27,7 @@ func (h *customersPages) logActivity(q *request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		q.logErr, _ = errs.Public(err)
+		q.logErr, _ = q.public(err)
 		q.logInput = in
 		return h.renderCustomer(q, "", "", "")
 	}

@@ -64,7 +64,7 @@ func (h *approvalsPages) requestAccess(q *request) error {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
 			return err
 		}
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		return h.renderAccessForm(q, http.StatusBadRequest, v)
 	}
 	q.redirect("/approvals", "request_sent")
@@ -86,7 +86,7 @@ func (h *approvalsPages) breakGlass(q *request) error {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.NotExist) && !errs.Is(err, errs.Permission) {
 			return err
 		}
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		h.render(q, errs.KindOf(err).Status(), "break_glass", "break_glass", v)
 		return nil
 	}

@@ -45,7 +45,7 @@ func (h *companiesPages) searchCompanies(q *request) error {
 func (h *companiesPages) companies(q *request, v companyListView, cursor string) error {
 	page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, records.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: cursor})
 	if errs.Is(err, errs.Invalid) {
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		return h.renderCompanies(q, v, http.StatusBadRequest)
 	} else if err != nil {
 		return err
@@ -112,7 +112,7 @@ func (h *companiesPages) logCompanyActivity(q *request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderCompany(q, msg)
 	}
 	q.redirect("/companies/"+id, "activity_logged")
@@ -170,7 +170,7 @@ func (h *companiesPages) createCompany(q *request) error {
 	c, err := h.companiesSvc.CreateCompany(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
 		v := companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, can, vals), IsStore: store}
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		h.render(q, http.StatusBadRequest, "company_form", "new_company", v)
 		return nil
 	}
@@ -206,7 +206,7 @@ func (h *companiesPages) updateCompany(q *request) error {
 			return err
 		}
 		v := companyFormView{ID: id, Action: "/companies/" + id, Fields: companyFormFields(q.lang, can, vals), IsStore: store}
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		h.render(q, http.StatusBadRequest, "company_form", "edit", v)
 		return nil
 	}

@@ -82,9 +82,9 @@ func formInput(q *request, fields []formField, create bool) (crm.CustomerInput, 
 }
 
 // formError puts an input error next to its field, or above the form.
-func formError(v *customerFormView, err error) {
+func formError(q *request, v *customerFormView, err error) {
 	var e *errs.Error
-	msg, _ := errs.Public(err)
+	msg, _ := q.public(err)
 	if errors.As(err, &e) && e.Field != "" {
 		for i := range v.Fields {
 			if v.Fields[i].Name == e.Field {
@@ -116,7 +116,7 @@ func (h *customersPages) createCustomer(q *request) error {
 	c, err := h.customersSvc.CreateCustomer(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
 		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id"), ConsentChannels: sensitiveChannels}
-		formError(&v, err)
+		formError(q, &v, err)
 		if err := h.withCompanies(q, &v); err != nil {
 			return err
 		}
@@ -161,7 +161,7 @@ func (h *customersPages) updateCustomer(q *request) error {
 			return err
 		}
 		v := customerFormView{ID: id, Action: "/customers/" + id, Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id"), ConsentChannels: sensitiveChannels}
-		formError(&v, err)
+		formError(q, &v, err)
 		if err := h.withCompanies(q, &v); err != nil {
 			return err
 		}

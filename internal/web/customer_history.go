@@ -24,7 +24,7 @@ func (h *customersPages) recordTransaction(q *request) error {
 		_, err = h.customersSvc.RecordTransaction(q.r.Context(), q.actor, id, t)
 	}
 	if errs.Is(err, errs.Invalid) {
-		q.txErr, _ = errs.Public(err)
+		q.txErr, _ = q.public(err)
 		return h.renderCustomer(q, "", "", "")
 	}
 	if err != nil {
@@ -41,7 +41,7 @@ func (h *customersPages) savePreferences(q *request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		q.prefErr, _ = errs.Public(err)
+		q.prefErr, _ = q.public(err)
 		return h.renderCustomer(q, "", "", "")
 	}
 	q.redirect("/customers/"+id, "preferences_saved")
@@ -53,7 +53,7 @@ func (h *customersPages) addFeedback(q *request) error {
 	rating, _ := strconv.Atoi(q.r.PostFormValue("rating"))
 	_, err := h.customersSvc.AddFeedback(q.r.Context(), q.actor, id, crm.Feedback{Channel: q.r.PostFormValue("channel"), Rating: rating, Comment: q.r.PostFormValue("comment")})
 	if errs.Is(err, errs.Invalid) {
-		q.prefErr, _ = errs.Public(err)
+		q.prefErr, _ = q.public(err)
 		return h.renderCustomer(q, "", "", "")
 	}
 	if err != nil {

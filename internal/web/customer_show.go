@@ -110,7 +110,7 @@ func (h *customersPages) revealField(q *request) error {
 	field := q.r.PostFormValue("field")
 	v, err := h.customersSvc.RevealCustomerField(q.r.Context(), q.actor, q.r.PathValue("id"), field, q.r.PostFormValue("reason"))
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderCustomer(q, "", "", msg)
 	}
 	if errs.Is(err, errs.ApprovalNeeded) { // ask for approval, keeping the reason typed

@@ -80,7 +80,7 @@ func (h *dealsPages) createDeal(q *request) error {
 		_, err = h.dealsSvc.CreateDeal(q.r.Context(), q.actor, id, in)
 	}
 	if errs.Is(err, errs.Invalid) {
-		q.dealErr, _ = errs.Public(err)
+		q.dealErr, _ = q.public(err)
 		return h.renderCustomer(q, "", "", "")
 	}
 	if err != nil {
@@ -127,7 +127,7 @@ func (h *dealsPages) logDealActivity(q *request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderDeal(q, msg)
 	}
 	q.redirect("/deals/"+id, "activity_logged")

@@ -40,7 +40,7 @@ func (h *adminPages) acceptPolicy(q *request) error {
 func (h *adminPages) publishPolicy(q *request) error {
 	if _, err := h.rolesSvc.PublishPolicy(q.r.Context(), q.actor, q.r.PostFormValue("text_en"), q.r.PostFormValue("text_zh")); err != nil {
 		if errs.Is(err, errs.Invalid) {
-			msg, _ := errs.Public(err)
+			msg, _ := q.public(err)
 			return h.renderAdmin(q, msg, "")
 		}
 		return err

@@ -52,7 +52,7 @@ func (h *visitsPages) renderVisits(q *request, planErr string) error {
 func (h *visitsPages) planVisit(q *request) error {
 	v, err := h.visitsSvc.PlanVisit(q.r.Context(), q.actor, q.r.PostFormValue("company_id"), "", q.r.PostFormValue("planned_for"))
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderVisits(q, msg)
 	}
 	if err != nil {
@@ -115,7 +115,7 @@ func (h *visitsPages) checkVisit(checkIn bool) pageFunc {
 			_, err = h.visitsSvc.UpdateVisit(q.r.Context(), q.actor, q.r.PathValue("id"), up)
 		}
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
-			msg, _ := errs.Public(err)
+			msg, _ := q.public(err)
 			return h.renderVisit(q, msg)
 		}
 		if err != nil {
@@ -137,7 +137,7 @@ func (h *visitsPages) addVisitPhoto(q *request) error {
 	}
 	if _, err := h.visitsSvc.AddPhoto(q.r.Context(), q.actor, q.r.PathValue("id"), file); err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
-			msg, _ := errs.Public(err)
+			msg, _ := q.public(err)
 			return h.renderVisit(q, msg)
 		}
 		return err

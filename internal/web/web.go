@@ -32,6 +32,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/phrase"
 	"strongroom.dev/strongroom/internal/httpx"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/breach"
@@ -734,10 +735,11 @@ func (h *Handler) renderError(q *request, err error) {
 		q.stepUpFor()
 		return
 	}
-	msg, _ := errs.Public(err)
 	if kind == errs.Permission {
-		h.recordRefusal(q, err, msg)
+		reason, _ := errs.Public(err) // the log's reason in one language, not the page's
+		h.recordRefusal(q, err, reason)
 	}
+	msg, _ := q.public(err)
 	if kind == errs.Internal || kind == errs.Unavailable {
 		h.log.Error("request failed", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", err.Error()))
 		msg += " (request " + httpx.RequestID(q.r.Context()) + ")"
@@ -760,6 +762,13 @@ func (h *Handler) recordRefusal(q *request, err error, msg string) {
 	if rerr := h.svc.RecordRefusal(q.r.Context(), core.Refusal{Actor: a, Action: action, Route: q.r.Pattern, Reason: msg}); rerr != nil {
 		h.log.Warn("refusal not recorded", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", rerr.Error()))
 	}
+}
+
+// public is err's public message and field (errs.Public), the message in
+// the page's language (phrase.In).
+func (q *request) public(err error) (msg, field string) {
+	msg, field = errs.Public(err)
+	return phrase.In(q.lang, msg), field
 }
 
 func (q *request) redirect(path, flash string) {
