@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"strongroom.dev/strongroom/internal/authz"
 )
 
 var list = flag.Bool("list", false, "print the messages lacking a translation, one a line, as Go map entries")
@@ -145,6 +147,11 @@ func TestEveryServerMessageTranslated(t *testing.T) {
 	}
 	for k, at := range missing {
 		t.Errorf("%s: no Chinese for %q", at, k)
+	}
+	for r, summary := range authz.RoleSummary {
+		if !Has(summary) {
+			t.Errorf("no Chinese for role %s's summary %q", r, summary)
+		}
 	}
 	for en, t2 := range zh {
 		want := Verbs(en)

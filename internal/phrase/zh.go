@@ -54,6 +54,18 @@ var zh = map[string]string{
 	"version %d is not the current policy (%d); read the current one":                       "第 {1} 版不是当前政策（第 {2} 版）；请阅读当前版本",
 	"version %d is not the current version of this module (%d); read the current one":       "第 {1} 版不是此单元的当前版本（第 {2} 版）；请阅读当前版本",
 
+	// The built-in roles' summaries (authz.RoleSummary), shown on the roles page.
+	"everything, including users and the audit log":                                                                                  "全部功能，包括用户和审计日志",
+	"the customers, companies, deals and store visits of their team; no special-category fields":                                     "本团队的客户、公司、商机和门店拜访；不含敏感类字段",
+	"their own customers: contact details and purchase history; national id masked":                                                  "自己的客户：联系方式和购买记录；身份证号遮蔽",
+	"all customers for transactions; identity masked; no contact details in full, no notes, preferences or special fields":           "全部客户的交易；身份信息遮蔽；不含完整联系方式、备注、偏好或敏感字段",
+	"all customers' preferences and feedback; contact details masked; no identity documents, notes or special fields":                "全部客户的偏好和反馈；联系方式遮蔽；不含身份证件、备注或敏感字段",
+	"the customers of their team: names and contact details":                                                                         "本团队的客户：姓名和联系方式",
+	"only the clients assigned to them, including special-category fields":                                                           "仅分配给自己的来访者，包括敏感类字段",
+	"their own store visits (check-in/out, notes, photos) and the stores assigned to them; no customer records":                      "自己的门店拜访（签到/签退、备注、照片）和分配给自己的门店；不含客户记录",
+	"the audit log and the compliance reports; no personal data at all":                                                              "审计日志和合规报告；不含任何个人信息",
+	"the privacy centre (requests, retention, incidents, reports) and the audit log; a person's data only as their request needs it": "隐私中心（请求、保留、事件、报告）和审计日志；仅在处理当事人请求需要时接触其数据",
+
 	// What is throttled (core.TooMany adds "; try again in N seconds").
 	"too many requests from your address": "来自您地址的请求过多",
 	"too many wrong codes":                "错误验证码次数过多",

@@ -15,6 +15,27 @@ const (
 
 var catalog = map[string]map[string]string{
 	langEN: {
+		// Every word in the user's language (issue 16): the default pipeline's
+		// stages, contact channels, transaction statuses, form error summaries
+		// and confirmations.
+		"stage_lead":         "Lead",
+		"stage_qualified":    "Qualified",
+		"stage_proposal":     "Proposal",
+		"stage_negotiation":  "Negotiation",
+		"stage_won":          "Won",
+		"stage_lost":         "Lost",
+		"channel_email":      "email",
+		"channel_sms":        "SMS",
+		"channel_phone":      "phone",
+		"channel_wechat":     "WeChat",
+		"channel_post":       "post",
+		"channel_survey":     "survey",
+		"channel_store":      "in store",
+		"channel_other":      "other",
+		"txstatus_pending":   "pending",
+		"txstatus_completed": "completed",
+		"txstatus_cancelled": "cancelled",
+		"form_problems":      "The form was not saved. Correct this and send it again:",
 		// Single sign-on (issue 15): the login page's button and its refusals.
 		"sso_sign_in":         "Sign in with %s",
 		"sso_your_company":    "your company's account",
@@ -1127,6 +1148,25 @@ var catalog = map[string]map[string]string{
 		"rule_device_wipe_unconfirmed": "A device wipe is not confirmed",
 	},
 	langZH: {
+		// Every word in the user's language (issue 16).
+		"stage_lead":         "线索",
+		"stage_qualified":    "已确认",
+		"stage_proposal":     "方案",
+		"stage_negotiation":  "谈判",
+		"stage_won":          "赢单",
+		"stage_lost":         "输单",
+		"channel_email":      "邮件",
+		"channel_sms":        "短信",
+		"channel_phone":      "电话",
+		"channel_wechat":     "微信",
+		"channel_post":       "邮寄",
+		"channel_survey":     "调查",
+		"channel_store":      "门店",
+		"channel_other":      "其他",
+		"txstatus_pending":   "待处理",
+		"txstatus_completed": "已完成",
+		"txstatus_cancelled": "已取消",
+		"form_problems":      "表单未保存。请更正以下内容后重新提交：",
 		// Single sign-on (issue 15): the login page's button and its refusals.
 		"sso_sign_in":         "使用%s登录",
 		"sso_your_company":    "公司账户",
@@ -2238,6 +2278,16 @@ var catalog = map[string]map[string]string{
 		"device_state_wiped":           "已擦除",
 		"rule_device_wipe_unconfirmed": "设备擦除未获确认",
 	},
+}
+
+// term shows a stored value (a stage, a channel, a status) in lang: the
+// catalog's prefix_value when there is one, else the value as stored (a
+// stage an administrator named, say).
+func term(lang, prefix, value string) string {
+	if v, ok := catalog[lang][prefix+"_"+value]; ok {
+		return v
+	}
+	return value
 }
 
 // tr translates key into lang; a missing key shows itself, so that it is

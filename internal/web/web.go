@@ -32,8 +32,8 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/phrase"
 	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/phrase"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/breach"
 	"strongroom.dev/strongroom/internal/service/clients"
@@ -217,6 +217,8 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 
 var funcs = template.FuncMap{
 	"tr":       tr,
+	"term":     term,
+	"say":      phrase.In, // a server's message (a built-in role's summary, say) in lang
 	"time":     formatTime,
 	"date":     formatDate,
 	"money":    formatMoney,
