@@ -35,6 +35,7 @@ type customerView struct {
 	Stages      []crm.Stage
 	CanDeal     bool
 	DealError   string
+	DealInput   dealForm // what was typed, when the deal was refused
 	Currencies  []string
 	History     *records.PurchaseHistory // nil when the role may not read it
 	CanRecord   bool
@@ -87,7 +88,7 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 	v.RevealError = revealErr
 	v.Activities, v.CanLog, v.Kinds = o.Activities, can.LogActivity, crm.ActivityKinds
 	v.Deals, v.Stages, v.CanDeal = o.Deals, o.Stages, can.CreateDeal
-	v.DealError, v.Currencies = q.dealErr, currencies
+	v.DealError, v.DealInput, v.Currencies = q.dealErr, q.deal, currencies
 	v.History, v.CanRecord = o.History, can.RecordTransaction
 	v.TxError, v.TxKinds, v.Today = q.txErr, crm.TransactionKinds, time.Now().UTC().Format(time.DateOnly)
 	v.Marketing = o.Marketing

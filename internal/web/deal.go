@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -64,23 +65,40 @@ func formatMoney(lang, currency string, minor *int64) string {
 	return currency + " " + amount
 }
 
+// dealForm is what was typed into the customer page's deal form, shown
+// again when the deal is refused, with the field at fault.
+type dealForm struct {
+	Title, Amount, Currency, Stage, ExpectedClose string
+	Field                                         string // the field the error is about (dealFields); empty for the form as a whole
+}
+
+// dealFields are the deal form's fields, which an error can point to.
+var dealFields = []string{"title", "amount", "currency", "expected_close"}
+
 func (h *dealsPages) createDeal(q *request) error {
 	id := q.r.PathValue("id")
-	title, currency := q.r.PostFormValue("title"), q.r.PostFormValue("currency")
+	form := dealForm{Title: q.r.PostFormValue("title"), Amount: q.r.PostFormValue("amount"), Currency: q.r.PostFormValue("currency"),
+		Stage: q.r.PostFormValue("stage"), ExpectedClose: q.r.PostFormValue("expected_close")}
+	title, currency := form.Title, form.Currency
 	in := crm.DealInput{Title: &title, Currency: &currency}
-	amount, err := parseMoney(q.r.PostFormValue("amount"))
+	amount, err := parseMoney(form.Amount)
 	if err == nil {
 		in.Amount = &amount
-		if st := q.r.PostFormValue("stage"); st != "" {
+		if st := form.Stage; st != "" {
 			in.Stage = &st
 		}
-		if ec := q.r.PostFormValue("expected_close"); ec != "" {
+		if ec := form.ExpectedClose; ec != "" {
 			in.ExpectedClose = &ec
 		}
 		_, err = h.dealsSvc.CreateDeal(q.r.Context(), q.actor, id, in)
 	}
 	if errs.Is(err, errs.Invalid) {
-		q.dealErr, _ = q.public(err)
+		var field string
+		q.dealErr, field = q.public(err)
+		if slices.Contains(dealFields, field) {
+			form.Field = field
+		}
+		q.deal = form
 		return h.renderCustomer(q, "", "", "")
 	}
 	if err != nil {

@@ -488,6 +488,7 @@ type request struct {
 	logErr   string // a rejected activity, shown again on the customer page
 	logInput crm.ActivityInput
 	dealErr  string   // a rejected deal, shown again on the customer page
+	deal     dealForm // and what was typed into its form, kept
 	txErr    string   // a rejected transaction, likewise
 	prefErr  string   // rejected preferences or feedback, likewise
 	scripts  bool     // the page loads Strongroom's own scripts (passkeys, geolocation)
