@@ -90,7 +90,7 @@ func (h *approvalsPages) breakGlass(q *request) error {
 		h.render(q, errs.KindOf(err).Status(), "break_glass", "break_glass", v)
 		return nil
 	}
-	http.Redirect(q.w, q.r, "/customers/"+v.CustomerID, http.StatusSeeOther)
+	q.redirect("/customers/"+v.CustomerID, "done_glass_opened")
 	return nil
 }
 

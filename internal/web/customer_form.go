@@ -29,6 +29,17 @@ type customerFormView struct {
 	ConsentChannels []string
 }
 
+// FieldErrors are the fields at fault, for the summary above the form.
+func (v customerFormView) FieldErrors() []formField {
+	var out []formField
+	for _, f := range v.Fields {
+		if f.Error != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // withCompanies fills the company picker with the companies the actor can
 // see (the first 200), when the actor may read companies at all.
 func (h *customersPages) withCompanies(q *request, v *customerFormView) error {

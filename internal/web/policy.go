@@ -33,7 +33,7 @@ func (h *adminPages) acceptPolicy(q *request) error {
 	if err := h.rolesSvc.AcceptPolicy(q.r.Context(), q.actor, version); err != nil {
 		return err
 	}
-	q.redirect("/", "")
+	q.redirect("/", "done_policy_accepted")
 	return nil
 }
 
@@ -45,6 +45,6 @@ func (h *adminPages) publishPolicy(q *request) error {
 		}
 		return err
 	}
-	q.redirect("/policy", "")
+	q.redirect("/policy", "done_policy_published")
 	return nil
 }

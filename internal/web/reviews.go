@@ -32,7 +32,7 @@ func (h *approvalsPages) startReview(q *request) error {
 	if err != nil {
 		return err
 	}
-	http.Redirect(q.w, q.r, "/reviews/"+rev.ID, http.StatusSeeOther)
+	q.redirect("/reviews/"+rev.ID, "done_review_started")
 	return nil
 }
 

@@ -77,7 +77,7 @@ func (h *identityPages) endSession(q *request) error {
 	case u != "":
 		back += "?user_id=" + url.QueryEscape(u)
 	}
-	http.Redirect(q.w, q.r, back, http.StatusSeeOther)
+	q.redirect(back, "done_session_ended")
 	return nil
 }
 

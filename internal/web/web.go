@@ -776,7 +776,11 @@ func (q *request) public(err error) (msg, field string) {
 
 func (q *request) redirect(path, flash string) {
 	if flash != "" {
-		path += "?flash=" + flash
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "flash=" + flash
 	}
 	http.Redirect(q.w, q.r, path, http.StatusSeeOther)
 }
