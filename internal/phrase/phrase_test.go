@@ -98,7 +98,9 @@ func callee(e ast.Expr) string {
 	return ""
 }
 
-// literal folds a string literal or a sum of them.
+// literal folds a string literal or a sum of them; in a sum, each part
+// that is not a literal (a role's name, a number) becomes %s, as in a
+// format, so "your role ("+r+") …" is keyed "your role (%s) …".
 func literal(e ast.Expr) (string, bool) {
 	switch v := e.(type) {
 	case *ast.BasicLit:
@@ -115,7 +117,16 @@ func literal(e ast.Expr) (string, bool) {
 		}
 		a, ok1 := literal(v.X)
 		b, ok2 := literal(v.Y)
-		return a + b, ok1 && ok2
+		if !ok1 && !ok2 {
+			return "", false
+		}
+		if !ok1 {
+			a = "%s"
+		}
+		if !ok2 {
+			b = "%s"
+		}
+		return a + b, true
 	}
 	return "", false
 }

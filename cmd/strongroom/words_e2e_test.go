@@ -1,0 +1,120 @@
+package main_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// TestWebWordsE2E: every word a user reads is in their language — the
+// server's own messages (a wrong password, a refusal, a field's
+// validation) on the web and in the API's problem+json, the pipeline's
+// stage names and the confirmations after an action; and a refused deal
+// keeps what was typed, says why at the top and beside the field.
+func TestWebWordsE2E(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		storage := storageArgs(t, db)
+		addUser(t, storage, "sales1@example.com", "sales")
+		addUser(t, storage, "rep@example.com", "field_rep")
+		s := start(t, storage)
+
+		for _, c := range []struct {
+			lang                              string
+			wrongPassword, refused, badAmount string
+			stage, saved, ended               string
+		}{
+			{"en", "email or password is incorrect", "you may not read customers", "amount must be a number, like 1250000.50",
+				">Lead <", "Deal opened.", "The session is ended."},
+			{"zh-CN", "邮箱或密码不正确", "您无权查看客户", "金额须为数字，例如 1250000.50",
+				">线索 <", "商机已创建。", "会话已结束。"},
+		} {
+			t.Run(c.lang, func(t *testing.T) {
+				anon := newBrowser(t, s, c.lang)
+				if p := anon.login("sales1@example.com", "wrong password entirely"); p.status != 401 || !strings.Contains(p.body, c.wrongPassword) {
+					t.Errorf("wrong password: %d, want the page to say %q", p.status, c.wrongPassword)
+				}
+
+				rep := newBrowser(t, s, c.lang)
+				rep.login("rep@example.com", password)
+				if p := rep.get("/customers"); p.status != 403 || !strings.Contains(p.body, c.refused) {
+					t.Errorf("field rep's /customers: %d, want a refusal saying %q:\n%s", p.status, c.refused, p.body)
+				}
+
+				sales := newBrowser(t, s, c.lang)
+				sales.login("sales1@example.com", password)
+				form := sales.get("/customers/new")
+				created := sales.post("/customers", url.Values{"csrf": {form.csrf(t)}, "name": {"王芳"}, "email": {"wang.fang@example.cn"}})
+				if created.status != http.StatusSeeOther {
+					t.Fatalf("create a customer: %d\n%s", created.status, created.body)
+				}
+				custPath := strings.SplitN(created.location, "?", 2)[0]
+				page := sales.get(custPath)
+
+				// A refused deal: the page comes back with what was typed, the
+				// message first (linking to the field) and beside the field.
+				bad := sales.post(custPath+"/deals", url.Values{"csrf": {page.csrf(t)}, "title": {"Porcelain lot 12"}, "amount": {"abc"}, "currency": {"USD"}, "expected_close": {"2026-12-20"}})
+				if bad.status != 400 {
+					t.Fatalf("deal with a bad amount: %d", bad.status)
+				}
+				for _, want := range []string{
+					`value="Porcelain lot 12"`, `value="abc"`, `<option selected>USD</option>`, `value="2026-12-20"`,
+					`<a href="#deal-amount">` + c.badAmount + `</a>`,
+					`name="amount" inputmode="decimal" required placeholder="1250000.00" value="abc" aria-invalid="true" aria-describedby="deal-error">`,
+					`<p class="error field-error" id="deal-error">` + c.badAmount + `</p>`,
+				} {
+					if !strings.Contains(bad.body, want) {
+						t.Errorf("the refused deal's page lacks %s", want)
+					}
+				}
+				summary, section := strings.Index(bad.body, `id="form-problems"`), strings.Index(bad.body, `id="deals"`)
+				if summary < 0 || summary > section || summary > strings.Index(bad.body, `<section`) {
+					t.Errorf("the error summary is not first on the page (at %d, the deals at %d)", summary, section)
+				}
+				if n := strings.Count(bad.body, `aria-invalid="true"`); n != 1 {
+					t.Errorf("%d fields marked invalid, want the amount only", n)
+				}
+
+				ok := sales.post(custPath+"/deals", url.Values{"csrf": {page.csrf(t)}, "title": {"Porcelain lot 12"}, "amount": {"1250000"}, "currency": {"CNY"}})
+				if ok.status != http.StatusSeeOther {
+					t.Fatalf("open a deal: %d\n%s", ok.status, ok.body)
+				}
+				if p := sales.get(ok.location); !strings.Contains(p.body, `<p class="flash" role="status">`+c.saved) {
+					t.Errorf("no confirmation %q after saving the deal", c.saved)
+				}
+				if p := sales.get("/deals"); !strings.Contains(p.body, c.stage) {
+					t.Errorf("the board's first stage is not shown as %q", c.stage)
+				}
+				// Ending another session of one's own: a confirmation.
+				other := newBrowser(t, s, c.lang)
+				other.login("sales1@example.com", password)
+				list := sales.get("/sessions")
+				ends := regexp.MustCompile(`action="(/sessions/[^"/]+/end)"`).FindAllStringSubmatch(list.body, -1)
+				if len(ends) == 0 {
+					t.Fatalf("no session to end on /sessions")
+				}
+				end := sales.post(ends[len(ends)-1][1], url.Values{"csrf": {list.csrf(t)}})
+				if end.status != http.StatusSeeOther {
+					t.Fatalf("end a session: %d", end.status)
+				}
+				if p := sales.get(end.location); !strings.Contains(p.body, `<p class="flash" role="status">`+c.ended+`</p>`) {
+					t.Errorf("no confirmation %q after ending a session (%s)", c.ended, end.location)
+				}
+			})
+		}
+
+		// The API answers in the language the client asks for; the type stays the stable part.
+		sales := s.Login(t, "sales1@example.com", password)
+		en := s.Do(t, "GET", "/api/v1/audit", sales, nil)
+		zh := s.Do(t, "GET", "/api/v1/audit", sales, nil, "Accept-Language", "zh-CN,zh;q=0.9,en;q=0.5")
+		if en.Status != 403 || zh.Status != 403 || en.Str("type") != zh.Str("type") {
+			t.Fatalf("API refusal: %d %s / %d %s", en.Status, en.Body, zh.Status, zh.Body)
+		}
+		if !strings.HasPrefix(en.Str("detail"), "you may not") || !strings.HasPrefix(zh.Str("detail"), "您无权") || zh.Header.Get("Content-Language") != "zh-CN" {
+			t.Errorf("API details: en %q, zh %q (Content-Language %q)", en.Str("detail"), zh.Str("detail"), zh.Header.Get("Content-Language"))
+		}
+	})
+}
