@@ -20,6 +20,7 @@ func TestWebWordsE2E(t *testing.T) {
 		storage := storageArgs(t, db)
 		addUser(t, storage, "sales1@example.com", "sales")
 		addUser(t, storage, "rep@example.com", "field_rep")
+		addUser(t, storage, "admin@example.com", "admin")
 		s := start(t, storage)
 
 		for _, c := range []struct {
@@ -76,6 +77,20 @@ func TestWebWordsE2E(t *testing.T) {
 				}
 				if n := strings.Count(bad.body, `aria-invalid="true"`); n != 1 {
 					t.Errorf("%d fields marked invalid, want the amount only", n)
+				}
+
+				// A refused purchase likewise keeps what was typed.
+				admin := newBrowser(t, s, c.lang)
+				admin.login("admin@example.com", password)
+				badTx := admin.post(custPath+"/transactions", url.Values{"csrf": {admin.get(custPath).csrf(t)}, "kind": {"lot"}, "occurred_on": {"2026-11-02"}, "reference": {"Lot 88"}, "amount": {"9000"}, "premium": {"lots"}, "currency": {"HKD"}})
+				for _, want := range []string{
+					`<option value="lot" selected>`, `value="2026-11-02"`, `value="Lot 88"`, `value="9000"`, `<option selected>HKD</option>`,
+					`<a href="#tx-premium">` + c.badAmount + `</a>`,
+					`value="lots" aria-invalid="true" aria-describedby="tx-error">`,
+				} {
+					if badTx.status != 400 || !strings.Contains(badTx.body, want) {
+						t.Errorf("the refused purchase's page (%d) lacks %s", badTx.status, want)
+					}
 				}
 
 				ok := sales.post(custPath+"/deals", url.Values{"csrf": {page.csrf(t)}, "title": {"Porcelain lot 12"}, "amount": {"1250000"}, "currency": {"CNY"}})

@@ -17,14 +17,18 @@ func (h *customersPages) recordTransaction(q *request) error {
 	var err error
 	if t.Amount, err = parseMoney(q.r.PostFormValue("amount")); err == nil {
 		if p := strings.TrimSpace(q.r.PostFormValue("premium")); p != "" {
-			t.Premium, err = parseMoney(p)
+			if t.Premium, err = parseMoney(p); err != nil {
+				err = errs.InvalidField("premium", "amount must be a number, like 1250000.50")
+			}
 		}
 	}
 	if err == nil {
 		_, err = h.customersSvc.RecordTransaction(q.r.Context(), q.actor, id, t)
 	}
 	if errs.Is(err, errs.Invalid) {
-		q.txErr, _ = q.public(err)
+		var field string
+		q.txErr, field = q.public(err)
+		q.tx = postedForm{Values: q.r.PostForm, Field: field}
 		return h.renderCustomer(q, "", "", "")
 	}
 	if err != nil {

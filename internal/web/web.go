@@ -219,6 +219,7 @@ var funcs = template.FuncMap{
 	"tr":       tr,
 	"term":     term,
 	"say":      phrase.In, // a server's message (a built-in role's summary, say) in lang
+	"list":     func(v ...any) []any { return v },
 	"time":     formatTime,
 	"date":     formatDate,
 	"money":    formatMoney,
@@ -490,6 +491,7 @@ type request struct {
 	dealErr  string   // a rejected deal, shown again on the customer page
 	deal     dealForm // and what was typed into its form, kept
 	txErr    string   // a rejected transaction, likewise
+	tx       postedForm
 	prefErr  string   // rejected preferences or feedback, likewise
 	scripts  bool     // the page loads Strongroom's own scripts (passkeys, geolocation)
 	geo      bool     // the page may ask for the device's location
