@@ -27,11 +27,12 @@ func TestWebWordsE2E(t *testing.T) {
 			lang                              string
 			wrongPassword, refused, badAmount string
 			stage, saved, ended               string
+			storeAddress                      string
 		}{
 			{"en", "email or password is incorrect", "you may not read customers", "amount must be a number, like 1250000.50",
-				">Lead <", "Deal opened.", "The session is ended."},
+				">Lead <", "Deal opened.", "The session is ended.", "a store needs an address"},
 			{"zh-CN", "邮箱或密码不正确", "您无权查看客户", "金额须为数字，例如 1250000.50",
-				">线索 <", "商机已创建。", "会话已结束。"},
+				">线索 <", "商机已创建。", "会话已结束。", "门店需要地址"},
 		} {
 			t.Run(c.lang, func(t *testing.T) {
 				anon := newBrowser(t, s, c.lang)
@@ -77,6 +78,15 @@ func TestWebWordsE2E(t *testing.T) {
 				}
 				if n := strings.Count(bad.body, `aria-invalid="true"`); n != 1 {
 					t.Errorf("%d fields marked invalid, want the amount only", n)
+				}
+
+				// A refused company keeps what was typed and marks its field.
+				cform := sales.get("/companies/new")
+				badCo := sales.post("/companies", url.Values{"csrf": {cform.csrf(t)}, "name": {"Jade Store"}, "is_store": {"1"}})
+				for _, want := range []string{`value="Jade Store"`, `<a href="#f-address">`, `aria-invalid="true" aria-describedby="error-address"`, `id="error-address">` + c.storeAddress + `</p>`} {
+					if badCo.status != 400 || !strings.Contains(badCo.body, want) {
+						t.Errorf("the refused company's page (%d) lacks %s", badCo.status, want)
+					}
 				}
 
 				// A refused purchase likewise keeps what was typed.

@@ -126,6 +126,9 @@ type companyFormView struct {
 	Error      string
 }
 
+// FieldErrors are the fields at fault, for the summary above the form.
+func (v companyFormView) FieldErrors() []formField { return fieldErrors(v.Fields) }
+
 // companyFormFields lists the fields can lets the actor write, with
 // values from vals.
 func companyFormFields(lang string, can records.Can, vals map[string]string) []formField {
@@ -170,7 +173,7 @@ func (h *companiesPages) createCompany(q *request) error {
 	c, err := h.companiesSvc.CreateCompany(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
 		v := companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, can, vals), IsStore: store}
-		v.Error, _ = q.public(err)
+		v.Error, v.Fields = fieldError(q, v.Fields, err)
 		h.render(q, http.StatusBadRequest, "company_form", "new_company", v)
 		return nil
 	}
@@ -206,7 +209,7 @@ func (h *companiesPages) updateCompany(q *request) error {
 			return err
 		}
 		v := companyFormView{ID: id, Action: "/companies/" + id, Fields: companyFormFields(q.lang, can, vals), IsStore: store}
-		v.Error, _ = q.public(err)
+		v.Error, v.Fields = fieldError(q, v.Fields, err)
 		h.render(q, http.StatusBadRequest, "company_form", "edit", v)
 		return nil
 	}

@@ -30,14 +30,29 @@ type customerFormView struct {
 }
 
 // FieldErrors are the fields at fault, for the summary above the form.
-func (v customerFormView) FieldErrors() []formField {
+func (v customerFormView) FieldErrors() []formField { return fieldErrors(v.Fields) }
+
+func fieldErrors(fields []formField) []formField {
 	var out []formField
-	for _, f := range v.Fields {
+	for _, f := range fields {
 		if f.Error != "" {
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// fieldError puts err's message beside its field when the form has it,
+// and returns the message for above the form otherwise.
+func fieldError(q *request, fields []formField, err error) (string, []formField) {
+	msg, field := q.public(err)
+	for i := range fields {
+		if field != "" && fields[i].Name == field {
+			fields[i].Error = msg
+			return "", fields
+		}
+	}
+	return msg, fields
 }
 
 // withCompanies fills the company picker with the companies the actor can
