@@ -66,6 +66,32 @@ var zh = map[string]string{
 	"the audit log and the compliance reports; no personal data at all":                                                              "审计日志和合规报告；不含任何个人信息",
 	"the privacy centre (requests, retention, incidents, reports) and the audit log; a person's data only as their request needs it": "隐私中心（请求、保留、事件、报告）和审计日志；仅在处理当事人请求需要时接触其数据",
 
+	// Values inside messages: what crm's text rules refuse ("%s contains %s
+	// (U+%04X)…") and the names of the fields messages name.
+	"a carriage return that does not end a line": "不在行尾的回车符",
+	"a tab or line break":                        "制表符或换行符",
+	"a control character":                        "控制字符",
+	"an invisible text-direction character":      "不可见的文字方向字符",
+	"a line or paragraph separator":              "行分隔符或段落分隔符",
+	"name":                                       "姓名",
+	"first_name":                                 "名",
+	"last_name":                                  "姓",
+	"email":                                      "邮箱",
+	"phone":                                      "电话",
+	"national_id":                                "身份证号",
+	"notes":                                      "备注",
+	"tags":                                       "标签",
+	"title":                                      "标题",
+	"subject":                                    "主题",
+	"body":                                       "详情",
+	"reference":                                  "编号",
+	"description":                                "描述",
+	"address":                                    "地址",
+	"comment":                                    "评论",
+	"reason":                                     "理由",
+	"summary":                                    "概述",
+	"assessment":                                 "评估",
+
 	// What is throttled (core.TooMany adds "; try again in N seconds").
 	"too many requests from your address": "来自您地址的请求过多",
 	"too many wrong codes":                "错误验证码次数过多",
