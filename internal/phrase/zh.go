@@ -66,6 +66,24 @@ var zh = map[string]string{
 	"the audit log and the compliance reports; no personal data at all":                                                              "审计日志和合规报告；不含任何个人信息",
 	"the privacy centre (requests, retention, incidents, reports) and the audit log; a person's data only as their request needs it": "隐私中心（请求、保留、事件、报告）和审计日志；仅在处理当事人请求需要时接触其数据",
 
+	// A role definition's and a network list's checks (authz).
+	"level must be hidden, masked, read or write, not %q":                                    "级别须为 hidden（隐藏）、masked（遮蔽）、read（读）或 write（写），而不是 {1}",
+	"%s: unknown field class %q":                                                             "{1}：未知字段类别 {2}",
+	"%s: revealing %s needs the reveal action":                                               "{1}：显示 {2} 需要 reveal（显示）操作",
+	"name must be 2 to 32 lower-case letters, digits or underscores, starting with a letter": "名称须为 2 到 32 个小写字母、数字或下划线，以字母开头",
+	"%s is a built-in role; copy it under another name":                                      "{1} 是内置角色；请以其他名称复制",
+	"%s: unknown action %q":                                                                  "{1}：未知操作 {2}",
+	"%s: only a field the role sees masked can be revealed; %s is %s":                        "{1}：只有该角色看到的遮蔽字段才能显示；{2} 为 {3}",
+	"%q is not an address range like 10.0.0.0/8 or an address":                               "{1} 不是地址范围（如 10.0.0.0/8）或地址",
+	"summary must say in 1 to 200 characters what the role is for":                           "概述须用 1 到 200 个字符说明角色的用途",
+	"unknown object %q":                       "未知对象 {1}",
+	"%s: %s needs a scope (own, team or all)": "{1}：{2} 需要范围（own 自己、team 团队或 all 全部）",
+	"%s has no personal fields to grant":      "{1} 没有可授予的个人信息字段",
+	"%s: unknown field %q":                    "{1}：未知字段 {2}",
+	"%s: unknown field %q to reveal":          "{1}：要显示的字段 {2} 未知",
+	"scope must be own, team or all, not %q":  "范围须为 own（自己）、team（团队）或 all（全部），而不是 {1}",
+	"%s: %s is not possible at scope %s":      "{1}：{2} 不能用于范围 {3}",
+
 	// Values inside messages: what crm's text rules refuse ("%s contains %s
 	// (U+%04X)…") and the names of the fields messages name.
 	"a carriage return that does not end a line": "不在行尾的回车符",
