@@ -27,12 +27,12 @@ func TestWebWordsE2E(t *testing.T) {
 			lang                              string
 			wrongPassword, refused, badAmount string
 			stage, saved, ended               string
-			storeAddress                      string
+			storeAddress, noSubject           string
 		}{
 			{"en", "email or password is incorrect", "you may not read customers", "amount must be a number, like 1250000.50",
-				">Lead <", "Deal opened.", "The session is ended.", "a store needs an address"},
+				">Lead <", "Deal opened.", "The session is ended.", "a store needs an address", "subject is required"},
 			{"zh-CN", "邮箱或密码不正确", "您无权查看客户", "金额须为数字，例如 1250000.50",
-				">线索 <", "商机已创建。", "会话已结束。", "门店需要地址"},
+				">线索 <", "商机已创建。", "会话已结束。", "门店需要地址", "须填写主题"},
 		} {
 			t.Run(c.lang, func(t *testing.T) {
 				anon := newBrowser(t, s, c.lang)
@@ -109,6 +109,19 @@ func TestWebWordsE2E(t *testing.T) {
 				}
 				if p := sales.get(ok.location); !strings.Contains(p.body, `<p class="flash" role="status">`+c.saved) {
 					t.Errorf("no confirmation %q after saving the deal", c.saved)
+				}
+				// The deal page's activity form keeps what was typed too.
+				dealPath := strings.SplitN(ok.location, "?", 2)[0]
+				if d := regexp.MustCompile(`href="(/deals/dea_[0-9a-f]+)"`).FindStringSubmatch(sales.get(dealPath).body); d != nil {
+					dealPage := sales.get(d[1])
+					p := sales.post(d[1]+"/activities", url.Values{"csrf": {dealPage.csrf(t)}, "kind": {"meeting"}, "subject": {""}, "body": {"Viewing on Saturday at ten"}})
+					for _, want := range []string{`<option value="meeting" selected>`, `>Viewing on Saturday at ten</textarea>`, `id="log-error">` + c.noSubject + `</p>`} {
+						if p.status != 400 || !strings.Contains(p.body, want) {
+							t.Errorf("the deal page's refused activity (%d) lacks %s", p.status, want)
+						}
+					}
+				} else {
+					t.Error("no link to the deal on the customer page")
 				}
 				if p := sales.get("/deals"); !strings.Contains(p.body, c.stage) {
 					t.Errorf("the board's first stage is not shown as %q", c.stage)

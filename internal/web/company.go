@@ -69,6 +69,7 @@ type companyView struct {
 	CanLog     bool
 	Kinds      []string
 	LogError   string
+	LogInput   postedForm // what was typed, when the activity was refused
 }
 
 func (h *companiesPages) showCompany(q *request) error {
@@ -92,7 +93,7 @@ func (h *companiesPages) renderCompany(q *request, logErr string) error {
 	v.Kinds, v.LogError = crm.ActivityKinds, logErr
 	status := http.StatusOK
 	if logErr != "" {
-		status = http.StatusBadRequest
+		status, v.LogInput = http.StatusBadRequest, postedForm{Values: q.r.PostForm}
 	}
 	h.render(q, status, "company", "companies", v)
 	return nil

@@ -121,6 +121,7 @@ type dealView struct {
 	records.DealView
 	Kinds    []string
 	LogError string
+	LogInput postedForm // what was typed, when the activity was refused
 }
 
 func (h *dealsPages) showDeal(q *request) error { return h.renderDeal(q, "") }
@@ -130,11 +131,11 @@ func (h *dealsPages) renderDeal(q *request, logErr string) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
+	status, in := http.StatusOK, postedForm{}
 	if logErr != "" {
-		status = http.StatusBadRequest
+		status, in = http.StatusBadRequest, postedForm{Values: q.r.PostForm}
 	}
-	h.render(q, status, "deal", "deals", dealView{DealView: v, Kinds: crm.ActivityKinds, LogError: logErr})
+	h.render(q, status, "deal", "deals", dealView{DealView: v, Kinds: crm.ActivityKinds, LogError: logErr, LogInput: in})
 	return nil
 }
 
