@@ -18,6 +18,7 @@ type visitsView struct {
 	Stores  []crm.Company
 	CanPlan bool
 	Error   string
+	Input   postedForm // what was chosen, when the plan was refused
 }
 
 // listVisits shows the visits of the next seven days and a form to plan one.
@@ -43,7 +44,7 @@ func (h *visitsPages) renderVisits(q *request, planErr string) error {
 	}
 	status := http.StatusOK
 	if planErr != "" {
-		status = http.StatusBadRequest
+		status, v.Input = http.StatusBadRequest, postedForm{Values: q.r.PostForm}
 	}
 	h.render(q, status, "visits", "visits", v)
 	return nil
