@@ -154,5 +154,29 @@ func TestWebWordsE2E(t *testing.T) {
 		if !strings.HasPrefix(en.Str("detail"), "you may not") || !strings.HasPrefix(zh.Str("detail"), "您无权") || zh.Header.Get("Content-Language") != "zh-CN" {
 			t.Errorf("API details: en %q, zh %q (Content-Language %q)", en.Str("detail"), zh.Str("detail"), zh.Header.Get("Content-Language"))
 		}
+
+		// Starting an access review, publishing the security policy and
+		// accepting it each end on a confirmation in the page's language.
+		zhAdmin := newBrowser(t, s, "zh-CN")
+		zhAdmin.login("admin@example.com", password)
+		adminPage := zhAdmin.get("/admin")
+		for _, step := range []struct {
+			path string
+			form url.Values
+			want string
+		}{
+			{"/reviews", url.Values{}, "访问审查已开始。"},
+			{"/admin/policy", url.Values{"text_en": {"Do not share accounts."}, "text_zh": {"禁止共用账号。"}}, "政策已发布；每个人在下次登录时接受。"},
+			{"/policy", url.Values{"version": {"1"}}, "您已接受安全政策。"},
+		} {
+			step.form.Set("csrf", adminPage.csrf(t))
+			p := zhAdmin.post(step.path, step.form)
+			if p.status != http.StatusSeeOther {
+				t.Fatalf("POST %s: %d\n%s", step.path, p.status, p.body)
+			}
+			if after := zhAdmin.get(p.location); !strings.Contains(after.body, `<p class="flash" role="status">`+step.want+`</p>`) {
+				t.Errorf("after POST %s (to %s): no confirmation %q", step.path, p.location, step.want)
+			}
+		}
 	})
 }
