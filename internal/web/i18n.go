@@ -3,14 +3,15 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
+
+	"strongroom.dev/strongroom/internal/phrase"
 )
 
 // Languages the UI speaks. Every key must exist in each; a test checks.
 const (
-	langEN = "en"
-	langZH = "zh-CN"
+	langEN = phrase.EN
+	langZH = phrase.ZH
 )
 
 var catalog = map[string]map[string]string{
@@ -2326,16 +2327,7 @@ func language(r *http.Request) string {
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == langEN || c.Value == langZH) {
 		return c.Value
 	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
-		switch {
-		case strings.HasPrefix(tag, "zh"):
-			return langZH
-		case strings.HasPrefix(tag, "en"):
-			return langEN
-		}
-	}
-	return langEN
+	return phrase.Accept(r.Header.Get("Accept-Language")) // as the API's problem+json does
 }
 
 var zhLoc = time.FixedZone("CST", 8*3600)
