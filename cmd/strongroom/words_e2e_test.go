@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -142,6 +143,29 @@ func TestWebWordsE2E(t *testing.T) {
 					t.Errorf("no confirmation %q after ending a session (%s)", c.ended, end.location)
 				}
 			})
+		}
+
+		// The audit log keeps the refusals' reason in one language, English,
+		// whichever language the page showed it in.
+		admin := s.Login(t, "admin@example.com", password)
+		var log struct {
+			Items []struct {
+				ObjectID string `json:"object_id"`
+				Reason   string `json:"reason"`
+			} `json:"items"`
+		}
+		json.Unmarshal(s.Do(t, "GET", "/api/v1/audit?object_type=route&limit=1000", admin, nil).Body, &log)
+		refusals := 0
+		for _, e := range log.Items {
+			if e.ObjectID == "GET /customers" {
+				refusals++
+				if e.Reason != "you may not read customers" {
+					t.Errorf("a refusal is logged with the reason %q", e.Reason)
+				}
+			}
+		}
+		if refusals != 2 {
+			t.Errorf("%d refusals of GET /customers logged, want one a language", refusals)
 		}
 
 		// The API answers in the language the client asks for; the type stays the stable part.
