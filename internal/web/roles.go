@@ -7,6 +7,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/phrase"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 )
@@ -222,7 +223,7 @@ func (h *adminPages) newRole(q *request) error {
 	if from == "" {
 		d := authz.RoleDef{Name: authz.Role(name), Summary: "—", Grants: map[authz.Object]authz.Grant{}}
 		if err := d.Check(); err != nil {
-			return h.renderRoles(q, http.StatusBadRequest, err.Error())
+			return h.renderRoles(q, http.StatusBadRequest, phrase.In(q.lang, err.Error()))
 		}
 		http.Redirect(q.w, q.r, "/admin/roles/"+name+"?new=1", http.StatusSeeOther)
 		return nil
