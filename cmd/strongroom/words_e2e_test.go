@@ -23,17 +23,24 @@ func TestWebWordsE2E(t *testing.T) {
 		addUser(t, storage, "rep@example.com", "field_rep")
 		addUser(t, storage, "admin@example.com", "admin")
 		s := start(t, storage)
+		adminTok := s.Login(t, "admin@example.com", password)
+		repID := s.Do(t, "GET", "/api/v1/me", s.Login(t, "rep@example.com", password), nil).Str("user_id")
+		store := s.Do(t, "POST", "/api/v1/companies", adminTok, map[string]any{"name": "静安门店", "address": "南京西路1号", "is_store": true, "owner_id": repID})
+		if store.Status != 201 {
+			t.Fatalf("store: %d %s", store.Status, store.Body)
+		}
+		storeID := store.Str("id")
 
 		for _, c := range []struct {
 			lang                              string
 			wrongPassword, refused, badAmount string
 			stage, saved, ended               string
-			storeAddress, noSubject           string
+			storeAddress, noSubject, badDate  string
 		}{
 			{"en", "email or password is incorrect", "you may not read customers", "amount must be a number, like 1250000.50",
-				">Lead <", "Deal opened.", "The session is ended.", "a store needs an address", "subject is required"},
+				">Lead <", "Deal opened.", "The session is ended.", "a store needs an address", "subject is required", "planned_for must be a date, like 2026-11-24"},
 			{"zh-CN", "邮箱或密码不正确", "您无权查看客户", "金额须为数字，例如 1250000.50",
-				">线索 <", "商机已创建。", "会话已结束。", "门店需要地址", "须填写主题"},
+				">线索 <", "商机已创建。", "会话已结束。", "门店需要地址", "须填写主题", "计划日期须为日期，例如 2026-11-24"},
 		} {
 			t.Run(c.lang, func(t *testing.T) {
 				anon := newBrowser(t, s, c.lang)
@@ -45,6 +52,15 @@ func TestWebWordsE2E(t *testing.T) {
 				rep.login("rep@example.com", password)
 				if p := rep.get("/customers"); p.status != 403 || !strings.Contains(p.body, c.refused) {
 					t.Errorf("field rep's /customers: %d, want a refusal saying %q:\n%s", p.status, c.refused, p.body)
+				}
+
+				// A refused visit plan keeps the store and date chosen, in the page's language.
+				visits := rep.get("/visits")
+				p := rep.post("/visits", url.Values{"csrf": {visits.csrf(t)}, "company_id": {storeID}, "planned_for": {"24/12/2026"}})
+				for _, want := range []string{`<option value="` + storeID + `" selected>`, `value="24/12/2026" aria-describedby="plan-error"`, `id="plan-error">` + c.badDate + `</p>`} {
+					if p.status != 400 || !strings.Contains(p.body, want) {
+						t.Errorf("a refused visit plan (%d) lacks %s", p.status, want)
+					}
 				}
 
 				sales := newBrowser(t, s, c.lang)
