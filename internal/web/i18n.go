@@ -3,18 +3,45 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
+
+	"strongroom.dev/strongroom/internal/phrase"
 )
 
 // Languages the UI speaks. Every key must exist in each; a test checks.
 const (
-	langEN = "en"
-	langZH = "zh-CN"
+	langEN = phrase.EN
+	langZH = phrase.ZH
 )
 
 var catalog = map[string]map[string]string{
 	langEN: {
+		// Every word in the user's language (issue 16): the default pipeline's
+		// stages, contact channels, transaction statuses, form error summaries
+		// and confirmations.
+		"stage_lead":            "Lead",
+		"stage_qualified":       "Qualified",
+		"stage_proposal":        "Proposal",
+		"stage_negotiation":     "Negotiation",
+		"stage_won":             "Won",
+		"stage_lost":            "Lost",
+		"channel_email":         "email",
+		"channel_sms":           "SMS",
+		"channel_phone":         "phone",
+		"channel_wechat":        "WeChat",
+		"channel_post":          "post",
+		"channel_survey":        "survey",
+		"channel_store":         "in store",
+		"channel_other":         "other",
+		"txstatus_pending":      "pending",
+		"txstatus_completed":    "completed",
+		"txstatus_cancelled":    "cancelled",
+		"done_glass_opened":     "The record is open to you for 30 minutes, read only; the reviewers have been told.",
+		"done_policy_accepted":  "You have accepted the security policy.",
+		"done_policy_published": "The policy is published; everyone accepts it at their next login.",
+		"done_session_ended":    "The session is ended.",
+		"done_review_started":   "The access review is started.",
+		"form_problems":         "The form was not saved. Correct this and send it again:",
 		// Single sign-on (issue 15): the login page's button and its refusals.
 		"sso_sign_in":         "Sign in with %s",
 		"sso_your_company":    "your company's account",
@@ -1127,6 +1154,30 @@ var catalog = map[string]map[string]string{
 		"rule_device_wipe_unconfirmed": "A device wipe is not confirmed",
 	},
 	langZH: {
+		// Every word in the user's language (issue 16).
+		"stage_lead":            "线索",
+		"stage_qualified":       "已确认",
+		"stage_proposal":        "方案",
+		"stage_negotiation":     "谈判",
+		"stage_won":             "赢单",
+		"stage_lost":            "输单",
+		"channel_email":         "邮件",
+		"channel_sms":           "短信",
+		"channel_phone":         "电话",
+		"channel_wechat":        "微信",
+		"channel_post":          "邮寄",
+		"channel_survey":        "调查",
+		"channel_store":         "门店",
+		"channel_other":         "其他",
+		"txstatus_pending":      "待处理",
+		"txstatus_completed":    "已完成",
+		"txstatus_cancelled":    "已取消",
+		"done_glass_opened":     "该记录已向您开放 30 分钟，只读；已通知审查人。",
+		"done_policy_accepted":  "您已接受安全政策。",
+		"done_policy_published": "政策已发布；每个人在下次登录时接受。",
+		"done_session_ended":    "会话已结束。",
+		"done_review_started":   "访问审查已开始。",
+		"form_problems":         "表单未保存。请更正以下内容后重新提交：",
 		// Single sign-on (issue 15): the login page's button and its refusals.
 		"sso_sign_in":         "使用%s登录",
 		"sso_your_company":    "公司账户",
@@ -2240,6 +2291,16 @@ var catalog = map[string]map[string]string{
 	},
 }
 
+// term shows a stored value (a stage, a channel, a status) in lang: the
+// catalog's prefix_value when there is one, else the value as stored (a
+// stage an administrator named, say).
+func term(lang, prefix, value string) string {
+	if v, ok := catalog[lang][prefix+"_"+value]; ok {
+		return v
+	}
+	return value
+}
+
 // tr translates key into lang; a missing key shows itself, so that it is
 // noticed, and a test keeps the catalogs complete.
 func tr(lang, key string) string {
@@ -2266,16 +2327,7 @@ func language(r *http.Request) string {
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == langEN || c.Value == langZH) {
 		return c.Value
 	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
-		switch {
-		case strings.HasPrefix(tag, "zh"):
-			return langZH
-		case strings.HasPrefix(tag, "en"):
-			return langEN
-		}
-	}
-	return langEN
+	return phrase.Accept(r.Header.Get("Accept-Language")) // as the API's problem+json does
 }
 
 var zhLoc = time.FixedZone("CST", 8*3600)
