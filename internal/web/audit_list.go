@@ -289,7 +289,7 @@ func (h *auditPages) showAuditEvent(q *request) error {
 	if err != nil || seq < 1 {
 		return errs.E(errs.NotExist, "no such audit event")
 	}
-	d, err := h.auditSvc.AuditEvent(q.r.Context(), q.actor, seq)
+	d, err := h.auditSvc.AuditEvent(q.r.Context(), q.actor, seq, true)
 	if err != nil {
 		return err
 	}

@@ -379,7 +379,8 @@ type AuditEventDetail struct {
 }
 
 // AuditEvent opens one event for its details page; the read is audited.
-func (s *AuditLog) AuditEvent(ctx context.Context, a authz.Actor, seq int64) (AuditEventDetail, error) {
+// actorEmail asks for the actor's email too (see AuditQuery.ActorEmails).
+func (s *AuditLog) AuditEvent(ctx context.Context, a authz.Actor, seq int64, actorEmail bool) (AuditEventDetail, error) {
 	var out AuditEventDetail
 	if err := core.May(a, authz.ActionRead, authz.ObjectAudit, "you may not read the audit log"); err != nil {
 		return out, err
@@ -395,7 +396,7 @@ func (s *AuditLog) AuditEvent(ctx context.Context, a authz.Actor, seq int64) (Au
 		}
 		out.Checkpointed = out.Checkpoint.Size >= seq
 		events := []audit.Event{core.Event(a, "audit.read", "audit", strconv.FormatInt(seq, 10), nil, audit.Success, "")}
-		if core.May(a, authz.ActionRead, authz.ObjectUser, "") == nil {
+		if actorEmail && core.May(a, authz.ActionRead, authz.ObjectUser, "") == nil {
 			emails, shown, err := s.actorEmails(ctx, tx, []audit.Event{e})
 			if err != nil {
 				return err
