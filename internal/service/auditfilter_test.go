@@ -295,10 +295,16 @@ func TestAuditLogFindExportAndDetails(t *testing.T) {
 
 		// Only the log's readers.
 		for name, call := range map[string]func() error{
-			"list":    func() error { _, err := svc.AuditLog.Events(ctx, f.sales1, governance.AuditQuery{}); return err },
-			"export":  func() error { _, err := svc.AuditLog.ExportEvents(ctx, f.sales1, governance.AuditQuery{}, "csv"); return err },
+			"list": func() error { _, err := svc.AuditLog.Events(ctx, f.sales1, governance.AuditQuery{}); return err },
+			"export": func() error {
+				_, err := svc.AuditLog.ExportEvents(ctx, f.sales1, governance.AuditQuery{}, "csv")
+				return err
+			},
 			"details": func() error { _, err := svc.AuditLog.AuditEvent(ctx, f.sales1, seq, true); return err },
-			"find":    func() error { _, err := svc.AuditLog.FindAuditParties(ctx, f.sales1, "admin@example.com", ""); return err },
+			"find": func() error {
+				_, err := svc.AuditLog.FindAuditParties(ctx, f.sales1, "admin@example.com", "")
+				return err
+			},
 			"actions": func() error { _, err := svc.AuditLog.AuditActions(ctx, f.sales1); return err },
 		} {
 			if err := call(); !errs.Is(err, errs.Permission) {
