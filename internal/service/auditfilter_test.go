@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -259,6 +260,11 @@ func TestAuditLogFindExportAndDetails(t *testing.T) {
 			}
 			q.BeforeSeq = page.Older
 		}
+		// Who read whose trail is on record: the read names its filters (ids only).
+		reads, err := svc.AuditLog.Events(ctx, f.auditor, governance.AuditQuery{Action: "audit.read", ActorID: f.admin.UserID, Newest: true, Limit: 1})
+		if err != nil || len(reads.Events) != 1 || reads.Events[0].Reason != "filters: subject="+ada.ID {
+			t.Fatalf("the admin's read of the trail: %+v %v", reads.Events, err)
+		}
 		exported, err := svc.AuditLog.ExportEvents(ctx, f.admin, view, "csv")
 		if err != nil {
 			t.Fatal(err)
@@ -271,7 +277,7 @@ func TestAuditLogFindExportAndDetails(t *testing.T) {
 			t.Errorf("csv: %v\n%s", err, buf.String())
 		}
 		recorded, err := svc.AuditLog.Events(ctx, f.auditor, governance.AuditQuery{Action: "audit.export", ActorID: f.admin.UserID})
-		if err != nil || len(recorded.Events) != 1 || !strings.HasPrefix(recorded.Events[0].Reason, "csv, ") {
+		if err != nil || len(recorded.Events) != 1 || recorded.Events[0].Reason != "csv, "+strconv.Itoa(len(exported))+" events; filters: subject="+ada.ID {
 			t.Fatalf("the export is not recorded: %+v %v", recorded.Events, err)
 		}
 
@@ -285,7 +291,7 @@ func TestAuditLogFindExportAndDetails(t *testing.T) {
 		if d, err := svc.AuditLog.AuditEvent(ctx, f.auditor, seq, true); err != nil || d.ActorEmail != "" {
 			t.Fatalf("auditor's details: %q %v", d.ActorEmail, err)
 		}
-		reads, err := svc.AuditLog.Events(ctx, f.auditor, governance.AuditQuery{Action: "user.read", SubjectIDs: []string{f.sales1.UserID}})
+		reads, err = svc.AuditLog.Events(ctx, f.auditor, governance.AuditQuery{Action: "user.read", SubjectIDs: []string{f.sales1.UserID}})
 		if err != nil || len(reads.Events) != 1 || reads.Events[0].ActorID != f.admin.UserID {
 			t.Fatalf("the email's read is not recorded: %+v %v", reads.Events, err)
 		}

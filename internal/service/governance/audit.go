@@ -95,6 +95,29 @@ func (q *AuditQuery) check() error {
 	return nil
 }
 
+// describe names q's filters for the audit event of the read: ids,
+// names of actions and times only (what a lookup typed never reaches a
+// query), so that who searched whose trail is itself on record.
+func (q AuditQuery) describe() string {
+	var parts []string
+	for _, f := range []struct{ k, v string }{{"actor", q.ActorID}, {"object_type", q.ObjectType}, {"object_id", q.ObjectID},
+		{"subject", strings.Join(q.SubjectIDs, ",")}, {"action", q.Action}, {"outcome", q.Outcome}} {
+		if f.v != "" {
+			parts = append(parts, f.k+"="+f.v)
+		}
+	}
+	if !q.Since.IsZero() {
+		parts = append(parts, "since="+q.Since.UTC().Format(time.RFC3339))
+	}
+	if !q.Until.IsZero() {
+		parts = append(parts, "until="+q.Until.UTC().Format(time.RFC3339))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "filters: " + strings.Join(parts, " ")
+}
+
 func (q AuditQuery) filter() store.AuditFilter {
 	return store.AuditFilter{
 		ActorID: q.ActorID, ObjectType: q.ObjectType, ObjectID: q.ObjectID, ObjectIDs: q.SubjectIDs,
@@ -117,7 +140,7 @@ func (s *AuditLog) Events(ctx context.Context, a authz.Actor, q AuditQuery) (Aud
 		if page, err = s.page(ctx, tx, q); err != nil {
 			return err
 		}
-		events := []audit.Event{core.Event(a, "audit.read", "audit", "", nil, audit.Success, "")}
+		events := []audit.Event{core.Event(a, "audit.read", "audit", "", nil, audit.Success, q.describe())}
 		if q.ActorEmails && core.May(a, authz.ActionRead, authz.ObjectUser, "") == nil {
 			var shown []core.Shown
 			if page.Emails, shown, err = s.actorEmails(ctx, tx, page.Events); err != nil {
@@ -360,7 +383,11 @@ func (s *AuditLog) ExportEvents(ctx context.Context, a authz.Actor, q AuditQuery
 				f.AfterSeq = last
 			}
 		}
-		return s.c.Record(ctx, tx, a, "audit.export", "audit", "", nil, audit.Success, fmt.Sprintf("%s, %d events", format, len(out)))
+		reason := fmt.Sprintf("%s, %d events", format, len(out))
+		if d := q.describe(); d != "" {
+			reason += "; " + d
+		}
+		return s.c.Record(ctx, tx, a, "audit.export", "audit", "", nil, audit.Success, reason)
 	})
 	if err != nil {
 		return nil, err
