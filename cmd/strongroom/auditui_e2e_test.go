@@ -104,7 +104,7 @@ func TestWebAuditLog(t *testing.T) {
 				}
 			})
 		}
-		if p := admin.get("/audit?from=yesterday"); p.status != 400 || !strings.Contains(p.body, `id="audit-error"`) {
+		if p := admin.get("/audit?from=yesterday"); p.status != 400 || !strings.Contains(p.body, "A time is a day (2026-11-24)") {
 			t.Fatalf("a bad time: %d", p.status)
 		}
 
@@ -195,6 +195,9 @@ func TestWebAuditLog(t *testing.T) {
 		// The auditor reads the log, with ids instead of emails.
 		aud := newBrowser(t, s, "zh-CN")
 		aud.login("auditor@example.com", password)
+		if p := aud.search("/audit/find", url.Values{"find_subject": {"ada@example.com"}}); p.status != 400 || !strings.Contains(p.body, "您无权在此按邮箱或姓名查找客户") {
+			t.Fatalf("the auditor finding a customer by email: %d\n%s", p.status, p.body)
+		}
 		if p := aud.get("/audit?action=customer.create"); p.status != 200 || strings.Contains(p.body, "sales1@example.com") || !strings.Contains(p.body, "客户：创建") {
 			t.Fatalf("auditor's page: %d\n%s", p.status, p.body)
 		}

@@ -196,7 +196,7 @@ func (h *auditPages) auditPage(q *request, v auditView, aq governance.AuditQuery
 		page, err = h.auditSvc.Events(ctx, q.actor, aq)
 	}
 	if errs.Is(err, errs.Invalid) {
-		v.Error, _ = errs.Public(err)
+		v.Error = auditError(q.lang, err)
 		h.render(q, http.StatusBadRequest, "audit", "audit", v)
 		return nil
 	} else if err != nil {
@@ -329,3 +329,34 @@ func (h *auditPages) showAuditReason(q *request) error {
 // Hidden are the filters the lookup form carries along, so that a
 // lookup narrows the view in hand.
 func (f auditFilters) Hidden() url.Values { return f.values() }
+
+// auditErrors are the translation keys of the audit filters' messages.
+var auditErrors = map[string]string{
+	"no user has this email": "audit_err_no_user",
+	"no customer matches":    "audit_err_no_customer",
+	"you may not find customers by email: give the record's id":            "audit_err_may_not_find",
+	"you may not find customers by name: give the record's id":             "audit_err_may_not_find",
+	"give the user's email, or their id":                                   "audit_err_actor_email",
+	"that is not an email address":                                         "audit_err_not_email",
+	"until must be after since":                                            "audit_err_range",
+	"outcome is one of: success, failure, denied":                          "audit_err_outcome",
+	"give after or before, not both":                                       "audit_err_cursor",
+	"give object_id or subject, not both":                                  "audit_err_object_and_subject",
+	"search by name needs a word of two letters or two Chinese characters": "audit_err_name_short",
+}
+
+// auditError is a filter's error in lang: translated where the page
+// knows the message, else as the service put it.
+func auditError(lang string, err error) string {
+	msg, field := errs.Public(err)
+	if k, ok := auditErrors[msg]; ok {
+		return tr(lang, k)
+	}
+	if field == "from" || field == "to" {
+		return tr(lang, "audit_err_time")
+	}
+	if strings.HasPrefix(msg, "more than ") && field == "subject" {
+		return tr(lang, "audit_err_too_many")
+	}
+	return msg
+}
