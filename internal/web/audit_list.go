@@ -110,6 +110,15 @@ type auditRow struct {
 	Words   string // the action in words, in the page's language
 	Actor   string // the actor's email where the viewer may see it, else the id
 	Outcome string // the outcome, translated
+	Object  string // the object type in words
+}
+
+func newAuditRow(lang string, e audit.Event) auditRow {
+	obj := e.ObjectType
+	if w, ok := catalog[lang]["actobj."+obj]; ok {
+		obj = w
+	}
+	return auditRow{Event: e, Words: actionWords(lang, e.Action), Actor: e.ActorID, Outcome: outcomeWords(lang, e.Outcome), Object: obj}
 }
 
 type auditOption struct{ Value, Words string }
@@ -203,7 +212,7 @@ func (h *auditPages) auditPage(q *request, v auditView, aq governance.AuditQuery
 		return err
 	}
 	for _, e := range page.Events {
-		r := auditRow{Event: e, Words: actionWords(q.lang, e.Action), Actor: e.ActorID, Outcome: outcomeWords(q.lang, e.Outcome)}
+		r := newAuditRow(q.lang, e)
 		if m := page.Emails[e.ActorID]; m != "" {
 			r.Actor = m
 		}
@@ -295,7 +304,7 @@ func (h *auditPages) showAuditEvent(q *request) error {
 	}
 	e := d.Event
 	v := auditEventView{AuditEventDetail: d, Sealed: records.SealedReason,
-		Row:      auditRow{Event: e, Words: actionWords(q.lang, e.Action), Actor: e.ActorID, Outcome: outcomeWords(q.lang, e.Outcome)},
+		Row:      newAuditRow(q.lang, e),
 		PrevHash: fmt.Sprintf("%x", e.PrevHash), Hash: fmt.Sprintf("%x", e.Hash)}
 	if d.ActorEmail != "" {
 		v.Row.Actor = d.ActorEmail

@@ -1126,6 +1126,7 @@ var catalog = map[string]map[string]string{
 		"device_state_wiped":           "Wiped",
 		"rule_device_wipe_unconfirmed": "A device wipe is not confirmed",
 		// Audit log page (issue 16, auditui): filters, paging both ways, details, export; actions in words.
+		"actobj.route":                 "Route",
 		"audit_err_no_user":            "No user has this email.",
 		"audit_err_no_customer":        "No customer matches.",
 		"audit_err_may_not_find":       "You may not find customers by email or name here: give the record's id.",
@@ -2407,6 +2408,7 @@ var catalog = map[string]map[string]string{
 		"device_state_wiped":           "已擦除",
 		"rule_device_wipe_unconfirmed": "设备擦除未获确认",
 		// Audit log page (issue 16, auditui): filters, paging both ways, details, export; actions in words.
+		"actobj.route":                 "路由",
 		"audit_err_no_user":            "没有使用此邮箱的用户。",
 		"audit_err_no_customer":        "没有匹配的客户。",
 		"audit_err_may_not_find":       "您无权在此按邮箱或姓名查找客户：请提供记录 ID。",
