@@ -111,6 +111,7 @@ type auditRow struct {
 	Actor   string // the actor's email where the viewer may see it, else the id
 	Outcome string // the outcome, translated
 	Object  string // the object type in words
+	Link    string // its details, carrying the list's filters back
 }
 
 func newAuditRow(lang string, e audit.Event) auditRow {
@@ -213,6 +214,7 @@ func (h *auditPages) auditPage(q *request, v auditView, aq governance.AuditQuery
 	}
 	for _, e := range page.Events {
 		r := newAuditRow(q.lang, e)
+		r.Link = v.F.URL("/audit/" + strconv.FormatInt(e.Seq, 10))
 		if m := page.Emails[e.ActorID]; m != "" {
 			r.Actor = m
 		}
@@ -289,6 +291,7 @@ type auditEventView struct {
 	Hash       string
 	Checkpoint string // the checkpoint sentence, translated
 	Sealed     string
+	Back       string // the list it was opened from, with its filters
 }
 
 // showAuditEvent opens one event: every field, what it came through, and
@@ -305,7 +308,8 @@ func (h *auditPages) showAuditEvent(q *request) error {
 	e := d.Event
 	v := auditEventView{AuditEventDetail: d, Sealed: records.SealedReason,
 		Row:      newAuditRow(q.lang, e),
-		PrevHash: fmt.Sprintf("%x", e.PrevHash), Hash: fmt.Sprintf("%x", e.Hash)}
+		PrevHash: fmt.Sprintf("%x", e.PrevHash), Hash: fmt.Sprintf("%x", e.Hash),
+		Back: auditFiltersOf(q.r.URL.Query()).URL("/audit") + "#event-" + strconv.FormatInt(seq, 10)}
 	if d.ActorEmail != "" {
 		v.Row.Actor = d.ActorEmail
 	}

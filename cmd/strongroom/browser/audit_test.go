@@ -60,6 +60,10 @@ func TestBrowserAuditLogDetails(t *testing.T) {
 		}
 	}
 	shot.take(actx, "audit-event")
+	// The details lead back to the list with its filters.
+	if back, err := chromedp.Run(actx, chromedp.AttributeValue(byID(`audit-back`), "href")); err != nil || !strings.Contains(back.Value, "action=customer.create") {
+		t.Fatalf("the way back forgets the filters: %q %v", back.Value, err)
+	}
 	do(t, actx,
 		chromedp.Click(byCSS(`form[action="/lang"] button`)),
 		chromedp.WaitVisible(byCSS(`html[lang="zh-CN"] #audit-chain`)),
@@ -71,7 +75,7 @@ func TestBrowserAuditLogDetails(t *testing.T) {
 		}
 	}
 	do(t, actx,
-		chromedp.Click(byCSS(`main a[href="/audit"]`)),
+		chromedp.Click(byID(`audit-back`)),
 		chromedp.WaitVisible(byID(`af-action`)),
 	)
 	if h := value(t, actx, chromedp.Text(byCSS(`main h1`))); h != "审计日志" {
@@ -94,10 +98,11 @@ func TestBrowserAuditLogDetails(t *testing.T) {
 	shot.take(pctx, "audit-phone-zh")
 	do(t, pctx,
 		chromedp.Click(byCSS(`table.audit tbody tr a[href^="/audit/"]`)),
-		chromedp.WaitVisible(byID(`audit-chain`)),
+		chromedp.WaitVisible(byID(`audit-back`)), // the end of the page: all of it laid out
 	)
 	if ok, err := chromedp.Run(pctx, chromedp.Evaluate[bool](fits)); err != nil || !ok {
-		t.Fatalf("an event's details pan sideways on a phone: %v", err)
+		wide, _ := chromedp.Run(pctx, chromedp.Evaluate[string](`(() => { const m = document.querySelector("main"); let out = m.scrollWidth + ">" + m.clientWidth; for (const e of m.querySelectorAll("*")) { if (e.scrollWidth > m.clientWidth) out += " " + e.tagName + "." + e.className + ":" + e.scrollWidth; } return out; })()`))
+		t.Fatalf("an event's details pan sideways on a phone: %v %s", err, wide)
 	}
 	if h := value(t, pctx, chromedp.Text(byCSS(`main h1`))); !strings.HasPrefix(h, "事件 ") {
 		t.Fatalf("the details heading on a phone is %q", h)
