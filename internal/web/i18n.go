@@ -1,10 +1,11 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"strongroom.dev/strongroom/internal/zone"
 )
 
 // Languages the UI speaks. Every key must exist in each; a test checks.
@@ -2278,27 +2279,15 @@ func language(r *http.Request) string {
 	return langEN
 }
 
-var zhLoc = time.FixedZone("CST", 8*3600)
-
-// formatDate shows the day of t for lang.
-func formatDate(lang string, t *time.Time) string {
+// formatDate writes a calendar day (a due date, a cut-off) in the
+// reader's format; a day belongs to no zone, so it is not converted.
+func formatDate(c zone.Clock, t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	if lang == langZH {
-		return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
-	}
-	return t.Format("2 Jan 2006")
+	return c.Day(*t)
 }
 
-// formatTime shows t for lang: "24 Nov 2026 14:05 UTC" or "2026年11月24日 22:05".
-func formatTime(lang string, t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	if lang == langZH {
-		t = t.In(zhLoc)
-		return fmt.Sprintf("%d年%d月%d日 %02d:%02d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute())
-	}
-	return t.UTC().Format("2 Jan 2006 15:04 MST")
-}
+// formatTime writes an instant in the reader's zone and format, with the
+// zone's offset: "24 Nov 2026 09:05 UTC−5", "2026年11月24日 22:05 UTC+8".
+func formatTime(c zone.Clock, t time.Time) string { return c.Time(t) }

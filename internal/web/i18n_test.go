@@ -10,6 +10,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/service/breach"
+	"strongroom.dev/strongroom/internal/zone"
 )
 
 // TestCatalogsComplete checks that every key used by a template exists in
@@ -83,13 +84,23 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 }
 
+// TestFormatTime: the language no longer decides the zone (English was
+// UTC, Chinese was Beijing time without saying so); the reader's zone does,
+// and it is said.
 func TestFormatTime(t *testing.T) {
 	at := time.Date(2026, 11, 24, 14, 5, 0, 0, time.UTC)
-	if got := formatTime(langEN, at); got != "24 Nov 2026 14:05 UTC" {
-		t.Errorf("en: %q", got)
-	}
-	if got := formatTime(langZH, at); got != "2026年11月24日 22:05" {
-		t.Errorf("zh-CN: %q", got)
+	for _, c := range []struct {
+		clock zone.Clock
+		want  string
+	}{
+		{zone.For(langEN, "", ""), "24 Nov 2026 14:05 UTC"},
+		{zone.For(langZH, "", ""), "2026年11月24日 14:05 UTC"},
+		{zone.For(langZH, "Asia/Shanghai", ""), "2026年11月24日 22:05 UTC+8"},
+		{zone.For(langEN, "America/New_York", "iso"), "2026-11-24 09:05 UTC−5"},
+	} {
+		if got := formatTime(c.clock, at); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.clock, got, c.want)
+		}
 	}
 }
 

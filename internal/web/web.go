@@ -44,6 +44,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/service/training"
 	"strongroom.dev/strongroom/internal/service/vendors"
+	"strongroom.dev/strongroom/internal/zone"
 )
 
 //go:embed templates static
@@ -226,8 +227,8 @@ var funcs = template.FuncMap{
 	// hasRole: whether stored roles (comma-separated) include r.
 	"hasRole": func(roles string, r authz.Role) bool { return authz.HasRole(roles, r) },
 	// rows passes a list of access requests to the access_rows template.
-	"rows": func(lang, csrf string, items []governance.AccessRequest) map[string]any {
-		return map[string]any{"Lang": lang, "CSRF": csrf, "Items": items}
+	"rows": func(lang string, clock zone.Clock, csrf string, items []governance.AccessRequest) map[string]any {
+		return map[string]any{"Lang": lang, "Clock": clock, "CSRF": csrf, "Items": items}
 	},
 }
 
@@ -651,6 +652,7 @@ func (q *request) csrf() string {
 type page struct {
 	Lang, Title, Path string
 	OtherLang         string
+	Clock             zone.Clock // how this reader's times are written: their language, zone and format
 	CSRF              string
 	Actor             authz.Actor
 	LoggedIn          bool
@@ -667,7 +669,7 @@ type page struct {
 }
 
 func (h *Handler) render(q *request, status int, name, titleKey string, data any) {
-	p := page{Lang: q.lang, Title: tr(q.lang, titleKey), Path: q.r.URL.Path, OtherLang: langZH, Actor: q.actor, LoggedIn: q.actor.UserID != "", Data: data}
+	p := page{Lang: q.lang, Title: tr(q.lang, titleKey), Path: q.r.URL.Path, OtherLang: langZH, Clock: q.clock(), Actor: q.actor, LoggedIn: q.actor.UserID != "", Data: data}
 	if q.back != "" {
 		p.Path = q.back
 	}
