@@ -30,6 +30,7 @@ func safeNext(next string) string {
 
 func (h *identityPages) showLogin(q *request) error {
 	v := loginView{Next: safeNext(q.r.URL.Query().Get("next")), CSRF: newCSRFCookie(q.w), Ended: q.r.URL.Query().Get("ended") == "1", SSO: h.ssoName(q.lang)}
+	q.scripts = true // tz.js: the browser's time zone, the default of a user who never chose one
 	h.render(q, http.StatusOK, "login", "login", v)
 	return nil
 }
@@ -41,12 +42,14 @@ func (h *identityPages) login(q *request) error {
 	email, next := q.r.PostFormValue("email"), safeNext(q.r.PostFormValue("next"))
 	c := client(q.r)
 	c.Device = httpx.DeviceCookieValue(q.r)
+	c.TimeZone = browserZone(q.r)
 	sess, err := h.sessionsSvc.Login(q.r.Context(), email, q.r.PostFormValue("password"), c)
 	if err != nil {
 		if !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.TooMany) {
 			return err
 		}
 		msg, _ := errs.Public(err)
+		q.scripts = true
 		h.render(q, errs.KindOf(err).Status(), "login", "login", loginView{Email: email, Next: next, CSRF: newCSRFCookie(q.w), Error: msg, SSO: h.ssoName(q.lang)})
 		return nil
 	}

@@ -415,6 +415,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /training/{key}/assignment", h.authed(h.training.assignModule))
 	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
+	mux.Handle("POST /preferences/time", h.authed(h.identity.setMyTime))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))
 	mux.Handle("POST /sessions/{id}/end", h.authed(h.identity.endSession))
 	mux.Handle("POST /admin/users/{id}/sessions/end", h.authed(h.identity.endUserSessions))
