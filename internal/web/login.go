@@ -42,7 +42,6 @@ func (h *identityPages) login(q *request) error {
 	email, next := q.r.PostFormValue("email"), safeNext(q.r.PostFormValue("next"))
 	c := client(q.r)
 	c.Device = httpx.DeviceCookieValue(q.r)
-	c.TimeZone = browserZone(q.r)
 	sess, err := h.sessionsSvc.Login(q.r.Context(), email, q.r.PostFormValue("password"), c)
 	if err != nil {
 		if !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.TooMany) {

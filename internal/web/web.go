@@ -775,7 +775,7 @@ func (q *request) redirect(path, flash string) {
 // client is where r came from (httpx.ClientOf), as the service takes it.
 func client(r *http.Request) identity.Client {
 	c := httpx.ClientOf(r)
-	return identity.Client{IP: c.IP, UserAgent: c.UserAgent}
+	return identity.Client{IP: c.IP, UserAgent: c.UserAgent, TimeZone: browserZone(r)}
 }
 
 func newCSRFCookie(w http.ResponseWriter) string {
