@@ -245,7 +245,7 @@ func TestDevicesE2E(t *testing.T) {
 		if page := rep2web.get("/devices"); strings.Contains(page.body, "Li&#39;s phone") || strings.Contains(page.body, devID) {
 			t.Fatal("another rep sees the rep's devices")
 		}
-		if p := rep2web.post("/devices/"+devID+"/wipe", url.Values{"csrf": {rep2web.get("/devices").csrf(t)}}); p.status != http.StatusNotFound {
+		if p := rep2web.post("/devices/"+devID+"/wipe", url.Values{"csrf": {rep2web.get("/devices").csrf(t)}, "confirm": {"1"}}); p.status != http.StatusNotFound {
 			t.Fatalf("another rep wipes the rep's device: %d", p.status)
 		}
 
