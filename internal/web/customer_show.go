@@ -89,7 +89,7 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 	v.Deals, v.Stages, v.CanDeal = o.Deals, o.Stages, can.CreateDeal
 	v.DealError, v.Currencies = q.dealErr, currencies
 	v.History, v.CanRecord = o.History, can.RecordTransaction
-	v.TxError, v.TxKinds, v.Today = q.txErr, crm.TransactionKinds, time.Now().UTC().Format(time.DateOnly)
+	v.TxError, v.TxKinds, v.Today = q.txErr, crm.TransactionKinds, time.Now().In(q.clock().Location()).Format(time.DateOnly)
 	v.Marketing = o.Marketing
 	v.Channels, v.PrefError = crm.Channels, q.prefErr
 	if q.logErr != "" {

@@ -93,6 +93,10 @@ func (c Clock) loc() *time.Location {
 	return c.Loc
 }
 
+// Location is the reader's zone, for reading what they type (a form's
+// datetime-local field is in their zone, not UTC).
+func (c Clock) Location() *time.Location { return c.loc() }
+
 // ZoneName is the reader's zone as the tz database names it ("UTC" for UTC).
 func (c Clock) ZoneName() string { return c.loc().String() }
 
