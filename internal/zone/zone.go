@@ -12,6 +12,7 @@ package zone
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // the tz database inside the binary: a bare machine validates and converts zones too
 
@@ -39,12 +40,19 @@ func Load(name string) (*time.Location, error) {
 	if name == "Local" || len(name) > 64 || strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
 		return nil, errs.InvalidField("time_zone", "unknown time zone")
 	}
+	if loc, ok := loaded.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, errs.InvalidField("time_zone", "unknown time zone")
 	}
+	loaded.Store(name, loc) // only zones that exist: at most the tz database's few hundred
 	return loc, nil
 }
+
+// loaded keeps each zone once read: every page asks for its reader's.
+var loaded sync.Map
 
 // Canonical is name when it is a zone, else "" (UTC): for a zone that
 // came from a browser and is kept only if it is one.

@@ -70,3 +70,10 @@ func TestLoad(t *testing.T) {
 		t.Errorf("CheckFormat(us) = %v", err)
 	}
 }
+
+func BenchmarkClockTime(b *testing.B) {
+	at := time.Date(2026, 11, 24, 14, 5, 0, 0, time.UTC)
+	for b.Loop() {
+		For("zh-CN", "Asia/Shanghai", "").Time(at)
+	}
+}
