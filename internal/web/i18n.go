@@ -2333,13 +2333,26 @@ func language(r *http.Request) string {
 
 // formatDate writes a calendar day (a due date, a cut-off) in the
 // reader's format; a day belongs to no zone, so it is not converted.
-func formatDate(c zone.Clock, t *time.Time) string {
+// who is the page's Clock ($.Clock); a bare language (an older template's
+// $.Lang) writes for that language in UTC, which the output says.
+func formatDate(who any, t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return c.Day(*t)
+	return clockOf(who).Day(*t)
 }
 
 // formatTime writes an instant in the reader's zone and format, with the
 // zone's offset: "24 Nov 2026 09:05 UTC−5", "2026年11月24日 22:05 UTC+8".
-func formatTime(c zone.Clock, t time.Time) string { return c.Time(t) }
+func formatTime(who any, t time.Time) string { return clockOf(who).Time(t) }
+
+// clockOf is the Clock a template passed, or one for a bare language.
+func clockOf(who any) zone.Clock {
+	switch v := who.(type) {
+	case zone.Clock:
+		return v
+	case string:
+		return zone.For(v, "", "")
+	}
+	return zone.Clock{}
+}

@@ -98,9 +98,14 @@ func TestFormatTime(t *testing.T) {
 		{zone.For(langZH, "Asia/Shanghai", ""), "2026年11月24日 22:05 UTC+8"},
 		{zone.For(langEN, "America/New_York", "iso"), "2026-11-24 09:05 UTC−5"},
 	} {
+		c := c
 		if got := formatTime(c.clock, at); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.clock, got, c.want)
 		}
+	}
+	// A template that still passes $.Lang gets UTC, said, never an unlabelled zone.
+	if got := formatTime(langZH, at); got != "2026年11月24日 14:05 UTC" {
+		t.Errorf("a bare language: %q", got)
 	}
 }
 
@@ -117,6 +122,26 @@ func TestSafeNext(t *testing.T) {
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestTemplatesWriteTimesForTheReader: every time and date in a template
+// goes through the page's Clock (the reader's zone and format), never a
+// bare language, which would show UTC to everyone.
+func TestTemplatesWriteTimesForTheReader(t *testing.T) {
+	bare := regexp.MustCompile(`\b(time|date) \$(\.Lang|lang)\b|\.Format "`)
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		b, err := fs.ReadFile(files, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range bare.FindAllString(string(b), -1) {
+			t.Errorf("%s: %q writes a time without the reader's zone; use {{time $.Clock …}}", n, m)
 		}
 	}
 }
