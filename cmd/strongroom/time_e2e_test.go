@@ -115,7 +115,7 @@ func TestWebTimeZones(t *testing.T) {
 		} {
 			b := newBrowser(t, s, "en")
 			u, _ := url.Parse(s.URL)
-			b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "strongroom-tz", Value: c.cookie, Path: "/"}})
+			b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "__Host-strongroom-tz", Value: c.cookie, Path: "/"}})
 			if p := b.login(c.email, password); p.status != http.StatusSeeOther {
 				t.Fatalf("login: %d", p.status)
 			}
@@ -126,7 +126,7 @@ func TestWebTimeZones(t *testing.T) {
 		// A chosen zone is not overwritten by the next browser's.
 		b := newBrowser(t, s, "zh-CN")
 		u, _ := url.Parse(s.URL)
-		b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "strongroom-tz", Value: "Europe/Paris", Path: "/"}})
+		b.c.Jar.SetCookies(u, []*http.Cookie{{Name: "__Host-strongroom-tz", Value: "Europe/Paris", Path: "/"}})
 		b.login("wang@example.com", password)
 		if p := b.get("/sessions"); !strings.Contains(p.body, `value="Asia/Shanghai"`) {
 			t.Fatalf("the browser's zone replaced the user's choice:\n%s", p.body)

@@ -9,12 +9,13 @@ import (
 )
 
 // zoneCookie carries the browser's time zone, written by static/tz.js on
-// the login page (Intl.DateTimeFormat().resolvedOptions().timeZone). It is
+// the login page (Intl.DateTimeFormat().resolvedOptions().timeZone); the
+// __Host- prefix keeps a sibling subdomain from planting one. It is
 // read only as a suggestion: at login it becomes the zone of a user who
 // never chose one, and before login it is the zone pages are shown in.
 // Anything that is not a tz database name is ignored, so without
 // JavaScript (or with a planted value) times are in UTC, which they say.
-const zoneCookie = "strongroom-tz"
+const zoneCookie = "__Host-strongroom-tz"
 
 // browserZone is the zone the browser reported, or "" for none or unknown.
 func browserZone(r *http.Request) string {

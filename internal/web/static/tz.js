@@ -6,7 +6,7 @@
   try {
     var z = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (z && /^[A-Za-z0-9_+\/-]{1,64}$/.test(z)) {
-      document.cookie = "strongroom-tz=" + z + "; path=/; secure; samesite=strict; max-age=31536000";
+      document.cookie = "__Host-strongroom-tz=" + z + "; path=/; secure; samesite=strict; max-age=31536000";
     }
   } catch (e) { /* no Intl: UTC */ }
 })();
