@@ -18,7 +18,7 @@ var catalog = map[string]map[string]string{
 	langEN: {
 		// Time zones and formats per user, and destructive actions that confirm (issue 16, "time").
 		"time_settings":                 "Time zone and date format",
-		"time_settings_hint":            "Every date and time in Strongroom, its exports and its emails is shown in this zone. Times are stored in UTC; this changes only how you read them.",
+		"time_settings_hint":            "Every date and time Strongroom shows you, and those in the emails it sends you, are in this zone. Times are stored in UTC, and files and the API keep them in UTC; this changes only how you read them.",
 		"time_zone":                     "Time zone (tz database name, e.g. Asia/Shanghai)",
 		"time_format":                   "Date format",
 		"time_format_":                  "Written (24 Nov 2026 14:05)",
@@ -1156,7 +1156,7 @@ var catalog = map[string]map[string]string{
 	langZH: {
 		// Time zones and formats per user, and destructive actions that confirm (issue 16, "time").
 		"time_settings":                 "时区与日期格式",
-		"time_settings_hint":            "Strongroom 中的所有日期和时间（包括导出和邮件）都按此时区显示。时间以 UTC 存储；此设置只改变显示方式。",
+		"time_settings_hint":            "Strongroom 向您显示的所有日期和时间，以及发给您的邮件中的时间，都按此时区显示。时间以 UTC 存储，文件和 API 中的时间仍为 UTC；此设置只改变显示方式。",
 		"time_zone":                     "时区（tz 数据库名称，例如 Asia/Shanghai）",
 		"time_format":                   "日期格式",
 		"time_format_":                  "中文书写（2026年11月24日 14:05）",
