@@ -227,7 +227,14 @@ func TestDevicesE2E(t *testing.T) {
 		if dev3 == nil {
 			t.Fatalf("no wipe button:\n%s", page.body)
 		}
-		if p := web.post("/devices/"+dev3[1]+"/wipe", url.Values{"csrf": {page.csrf(t)}}); p.status != http.StatusSeeOther {
+		// One click is not enough: the page spells out what a wipe does and asks again.
+		if p := web.post("/devices/"+dev3[1]+"/wipe", url.Values{"csrf": {page.csrf(t)}}); p.status != http.StatusBadRequest || !strings.Contains(p.body, `id="confirm-box"`) || !strings.Contains(p.body, "无法撤销") {
+			t.Fatalf("an unconfirmed wipe: %d %s", p.status, p.body)
+		}
+		if page := web.get("/devices"); !strings.Contains(page.body, `action="/devices/`+dev3[1]+`/wipe"`) {
+			t.Fatal("an unconfirmed wipe was ordered")
+		}
+		if p := web.post("/devices/"+dev3[1]+"/wipe", url.Values{"csrf": {page.csrf(t)}, "confirm": {"1"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("wipe from the page: %d %s", p.status, p.body)
 		}
 		if page := web.get("/devices"); !strings.Contains(page.body, "已下达擦除") {
@@ -238,7 +245,7 @@ func TestDevicesE2E(t *testing.T) {
 		if page := rep2web.get("/devices"); strings.Contains(page.body, "Li&#39;s phone") || strings.Contains(page.body, devID) {
 			t.Fatal("another rep sees the rep's devices")
 		}
-		if p := rep2web.post("/devices/"+devID+"/wipe", url.Values{"csrf": {rep2web.get("/devices").csrf(t)}}); p.status != http.StatusNotFound {
+		if p := rep2web.post("/devices/"+devID+"/wipe", url.Values{"csrf": {rep2web.get("/devices").csrf(t)}, "confirm": {"1"}}); p.status != http.StatusNotFound {
 			t.Fatalf("another rep wipes the rep's device: %d", p.status)
 		}
 

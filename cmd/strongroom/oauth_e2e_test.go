@@ -446,7 +446,7 @@ func TestWebClients(t *testing.T) {
 			t.Fatal("the secret is shown again, or the client is not listed")
 		}
 		for _, step := range []struct{ action, flash string }{{"suspend", "suspended"}, {"resume", "active again"}, {"delete", "deleted"}} {
-			p := admin.post("/admin/clients/"+id[1]+"/"+step.action, url.Values{"csrf": {page.csrf(t)}})
+			p := admin.post("/admin/clients/"+id[1]+"/"+step.action, url.Values{"csrf": {page.csrf(t)}, "confirm": {"1"}}) // deleting asks for it; the others ignore it
 			if p.status != 303 {
 				t.Fatalf("%s: %d %s", step.action, p.status, p.body)
 			}

@@ -353,7 +353,7 @@ func TestWebJourneys(t *testing.T) {
 
 		// Admin deletes; logout ends the session.
 		del := admin.get(custPath)
-		if p := admin.post(custPath+"/delete", url.Values{"csrf": {del.csrf(t)}}); p.status != http.StatusSeeOther {
+		if p := admin.post(custPath+"/delete", url.Values{"csrf": {del.csrf(t)}, "confirm": {"1"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("delete: %d", p.status)
 		}
 		if p := sales.get(custPath); p.status != 404 {
@@ -764,7 +764,7 @@ func TestWebSessions(t *testing.T) {
 	if page.status != 200 || strings.Count(page.body, `action="/sessions/ses_`) != 1 || !strings.Contains(page.body, "this session") || !strings.Contains(page.body, "Go-http-client") {
 		t.Fatalf("my sessions:\n%s", page.body)
 	}
-	if p := laptop.post("/sessions/end-others", url.Values{"csrf": {page.csrf(t)}}); p.status != http.StatusSeeOther {
+	if p := laptop.post("/sessions/end-others", url.Values{"csrf": {page.csrf(t)}, "confirm": {"1"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("end others: %d", p.status)
 	}
 	if p := phone.get("/customers"); p.status != http.StatusSeeOther {
@@ -783,7 +783,7 @@ func TestWebSessions(t *testing.T) {
 		t.Fatalf("admin's view of the user's sessions: %d, %d end buttons", ap.status, len(m))
 	}
 	for _, e := range m {
-		if p := admin.post(e[1], url.Values{"csrf": {ap.csrf(t)}, "user_id": {salesID}}); p.status != http.StatusSeeOther {
+		if p := admin.post(e[1], url.Values{"csrf": {ap.csrf(t)}, "user_id": {salesID}, "confirm": {"1"}}); p.status != http.StatusSeeOther {
 			t.Fatalf("admin ending: %d", p.status)
 		}
 	}
@@ -830,7 +830,7 @@ func TestWebPasswordAndDisable(t *testing.T) {
 	admin.login("admin@example.com", password)
 	ap := admin.get("/admin")
 	salesID := s.Do(t, "GET", "/api/v1/me", s.Login(t, "sales1@example.com", "a brand new passphrase"), nil).Str("user_id")
-	if p := admin.post("/admin/users/"+salesID+"/disabled", url.Values{"csrf": {ap.csrf(t)}, "disabled": {"1"}}); p.status != http.StatusSeeOther {
+	if p := admin.post("/admin/users/"+salesID+"/disabled", url.Values{"csrf": {ap.csrf(t)}, "disabled": {"1"}, "confirm": {"1"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("disable: %d", p.status)
 	}
 	if p := b.get("/customers"); p.status != http.StatusSeeOther {

@@ -118,6 +118,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("DELETE /api/v1/sessions/{id}", h.authed(h.sessions.endSession))
 	mux.Handle("GET /api/v1/me", h.beforeEnrol(h.users.showMe))
 	mux.Handle("POST /api/v1/me/password", h.beforePassword(h.users.changePassword))
+	mux.Handle("PUT /api/v1/me/time", h.authed(h.users.setMyTime))
 	mux.Handle("GET /api/v1/customers", h.authed(h.customers.listCustomers))
 	mux.Handle("POST /api/v1/customers", h.authed(h.customers.createCustomer))
 	mux.Handle("POST /api/v1/customers/import", h.authed(h.customers.importCustomers))

@@ -79,6 +79,13 @@ var identityScenarios = []scenario{
 	{name: "login: unknown account answers the same", method: "POST", path: "/api/v1/sessions", body: `{"email":"nobody@example.com","password":"not the password at all"}`, status: 401, audit: []string{"session.create failure"}},
 	{name: "me", as: "salesA", method: "GET", path: "/api/v1/me", status: 200, contains: []string{"{u.salesA}", `"sales"`}},
 	{name: "me: without a session", method: "GET", path: "/api/v1/me", status: 401},
+	// my time zone and date format (issue 16): checked against the tz database, audited, read back
+	{name: "me: no zone chosen reads UTC", as: "salesB", method: "GET", path: "/api/v1/me", status: 200, contains: []string{`"time_zone":"UTC"`, `"time_format":""`}},
+	{name: "my time: not a zone", as: "salesB", session: "tz", method: "PUT", path: "/api/v1/me/time", body: `{"time_zone":"Asia/Atlantis"}`, status: 400, contains: []string{"unknown time zone"}},
+	{name: "my time: the server's own zone is not a user's", as: "salesB", session: "tz", method: "PUT", path: "/api/v1/me/time", body: `{"time_zone":"Local"}`, status: 400, contains: []string{"unknown time zone"}},
+	{name: "my time: not a format", as: "salesB", session: "tz", method: "PUT", path: "/api/v1/me/time", body: `{"time_zone":"Asia/Shanghai","time_format":"us"}`, status: 400, contains: []string{"unknown date format"}},
+	{name: "my time", as: "salesB", session: "tz", method: "PUT", path: "/api/v1/me/time", body: `{"time_zone":"Asia/Shanghai","time_format":"iso"}`, status: 204, audit: []string{"user.time_change success"}},
+	{name: "my time: read back", as: "salesB", session: "tz", method: "GET", path: "/api/v1/me", status: 200, contains: []string{`"time_zone":"Asia/Shanghai"`, `"time_format":"iso"`}},
 	{name: "me: a token that is no session", method: "GET", path: "/api/v1/me", header: map[string]string{"Authorization": "Bearer not-a-token"}, status: 401},
 	{name: "logout", as: "salesA", method: "DELETE", path: "/api/v1/sessions/current", status: 204, audit: []string{"session.delete success"}},
 	{name: "logout: without a session", method: "DELETE", path: "/api/v1/sessions/current", status: 401},

@@ -98,6 +98,9 @@ type Actor struct {
 	// them too (a manager's team includes its sub-teams).
 	SubTeams []string
 	Locale   string // the user's chosen UI language, "" for none (not used for decisions)
+	// TimeZone and TimeFormat say how the user's times are shown (a tz
+	// database name, "" for UTC; "" or "iso"); never used for decisions.
+	TimeZone, TimeFormat string
 	// PolicyPending: the user has not accepted the current security policy;
 	// until they do, only the policy itself (and logging out) is reachable.
 	PolicyPending bool

@@ -577,4 +577,23 @@ var zh = map[string]string{
 	"your role may not break glass":                                               "您的角色不能使用紧急访问",
 	"your role may not delete customers":                                          "您的角色不能删除客户",
 	"your role may not export customers":                                          "您的角色不能导出客户",
+
+	// The audit log page and the time zone (issue 16).
+	"%s must be a day (2026-11-24) or a time (2026-11-24T09:00), in UTC": "{1} 须为日期（2026-11-24）或时间（2026-11-24T09:00），按 UTC",
+	"format is csv or jsonl":                                            "格式须为 csv 或 jsonl",
+	"give after or before, not both":                                    "请给出 after 或 before，不能同时给出",
+	"outcome is one of: success, failure, denied":                       "结果须为以下之一：success、failure、denied",
+	"until must be after since":                                         "结束时间须晚于开始时间",
+	"only a logged-in user has a time zone":                             "只有已登录的用户才有时区设置",
+	"order is newest or oldest":                                         "顺序须为 newest 或 oldest",
+	"at most %d subjects":                                               "最多 {1} 个数据主体",
+	"give object_id or subject, not both":                               "请给出 object_id 或 subject，不能同时给出",
+	"give the user's email, or their id":                                "请给出用户的电子邮箱或其 ID",
+	"you may not find customers by %s: give the record's id":            "您不能按{1}查找客户：请给出记录的 ID",
+	"no customer matches":                                               "没有匹配的客户",
+	"more than %d customers match: give more of the name, or the email": "匹配的客户超过 {1} 位：请给出更完整的姓名，或电子邮箱",
+	"before must not be negative":                                       "before 不能为负数",
+	"that is not an email address":                                      "这不是电子邮箱地址",
+	"no user has this email":                                            "没有用户使用此电子邮箱",
+	"the view holds more than %d events: narrow it (a time range, an action) and export again": "当前视图超过 {1} 条事件：请缩小范围（时间段、操作）后再导出",
 }

@@ -113,7 +113,7 @@ func (db *DB) SessionByTokenHash(ctx context.Context, hash []byte, now time.Time
 	var pending, mfa, enrol, glass, nets, teams, training, ssoMFA int
 	s := &out.Session
 	err := row.Scan(&s.ID, &s.TokenHash, &s.UserID, &s.TokenKey, &created, &seen, &expires, &mfa, &verified, &ssoMFA, &s.DeviceID,
-		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul,
+		&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.TimeZone, &u.TimeFormat, &u.PasswordHash, &u.TokenKey, &disabled, &uc, &uu, &ul,
 		&u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &mustChange, &u.WrappedKey, &pending, &enrol, &glass, &nets, &teams, &training)
 	if err != nil {
 		return out, classify("store.SessionByTokenHash", err)

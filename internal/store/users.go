@@ -16,6 +16,8 @@ type UserRow struct {
 	Role        string
 	Team        string // "" for none
 	Locale      string // the UI language the user chose; "" for the browser's
+	TimeZone    string // the tz database zone times are shown in; "" for UTC
+	TimeFormat  string // how dates and times are written: "" the language's own, "iso"
 	LastLoginAt time.Time
 	// TOTP: the secret sealed under the user's key (nil when not enrolled),
 	// the last time step used, and hashes of the unused recovery codes.
@@ -33,13 +35,13 @@ type UserRow struct {
 	WrappedKey         []byte // the user's wrapped data key, joined in on reads
 }
 
-const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.locale, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, u.last_login_at, u.totp_ct, u.totp_last_step, u.recovery_hashes, u.must_change_password, k.wrapped"
+const userColumns = "u.id, u.email_bidx, u.email_ct, u.role, u.team, u.locale, u.time_zone, u.time_format, u.password_hash, u.token_key, u.disabled, u.created_at, u.updated_at, u.last_login_at, u.totp_ct, u.totp_last_step, u.recovery_hashes, u.must_change_password, k.wrapped"
 
 func scanUser(row interface{ Scan(...any) error }) (UserRow, error) {
 	var u UserRow
 	var disabled, mustChange int
 	var created, updated, lastLogin int64
-	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &lastLogin, &u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &mustChange, &u.WrappedKey)
+	err := row.Scan(&u.ID, &u.EmailIndex, &u.EmailSealed, &u.Role, &u.Team, &u.Locale, &u.TimeZone, &u.TimeFormat, &u.PasswordHash, &u.TokenKey, &disabled, &created, &updated, &lastLogin, &u.TOTPSealed, &u.TOTPLastStep, &u.RecoveryHashes, &mustChange, &u.WrappedKey)
 	u.Disabled, u.MustChangePassword = disabled != 0, mustChange != 0
 	u.CreatedAt, u.UpdatedAt = fromMicro(created), fromMicro(updated)
 	if lastLogin > 0 {
@@ -144,6 +146,11 @@ func (tx *userRows) DormantUsers(ctx context.Context, before time.Time) ([]strin
 		out = append(out, id)
 	}
 	return out, classify("store.DormantUsers", rows.Err())
+}
+
+// UpdateUserTime sets the time zone and format a user's times are shown in.
+func (tx *userRows) UpdateUserTime(ctx context.Context, id, zone, format string, now time.Time) error {
+	return tx.updateOne(ctx, "store.UpdateUserTime", "UPDATE users SET time_zone = ?, time_format = ?, updated_at = ? WHERE id = ?", zone, format, now.UnixMicro(), id)
 }
 
 // UpdateUserLocale sets a user's UI language.

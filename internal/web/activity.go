@@ -65,7 +65,7 @@ func (h *homePages) showDashboard(q *request) error {
 		}
 	}
 	if can.Visits {
-		today := time.Now().UTC().Format(time.DateOnly)
+		today := time.Now().In(q.clock().Location()).Format(time.DateOnly) // the reader's today
 		if v.Visits, err = h.visitsSvc.Visits(q.r.Context(), q.actor, today, today); err != nil {
 			return err
 		}

@@ -218,14 +218,21 @@ func (h *adminPages) saveStages(q *request) error {
 }
 
 func (h *adminPages) setUserDisabled(q *request) error {
-	if err := h.usersSvc.SetUserDisabled(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("disabled") == "1"); err != nil {
+	disable := q.r.PostFormValue("disabled") == "1"
+	back, flash := "/admin", "user_enabled"
+	if q.r.PostFormValue("back") == "/admin/live" {
+		back = "/admin/live"
+	}
+	if disable { // enabling again takes nothing away: it needs no confirmation
+		if !h.confirmed(q, "confirm_user_disable", "disable", back) {
+			return nil
+		}
+		flash = "user_disabled"
+	}
+	if err := h.usersSvc.SetUserDisabled(q.r.Context(), q.actor, q.r.PathValue("id"), disable); err != nil {
 		return err
 	}
-	if q.r.PostFormValue("back") == "/admin/live" {
-		q.redirect("/admin/live", "user_saved")
-		return nil
-	}
-	q.redirect("/admin", "user_saved")
+	q.redirect(back, flash)
 	return nil
 }
 

@@ -78,6 +78,9 @@ func (h *clientsPages) resumeClient(q *request) error {
 }
 
 func (h *clientsPages) deleteClient(q *request) error {
+	if !h.confirmed(q, "confirm_client_delete", "client_delete", "/admin/clients") {
+		return nil
+	}
 	if err := h.clientsSvc.Delete(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		return err
 	}

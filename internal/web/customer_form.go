@@ -199,6 +199,9 @@ func (h *customersPages) updateCustomer(q *request) error {
 }
 
 func (h *customersPages) deleteCustomer(q *request) error {
+	if !h.confirmed(q, "confirm_customer_delete", "delete", "/customers/"+q.r.PathValue("id")) {
+		return nil
+	}
 	if err := h.customersSvc.DeleteCustomer(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindDelete, ObjectID: q.r.PathValue("id")})

@@ -143,7 +143,7 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 	v.Deals, v.Stages, v.CanDeal = o.Deals, o.Stages, can.CreateDeal
 	v.DealError, v.DealInput, v.Currencies = q.dealErr, q.deal, currencies
 	v.History, v.CanRecord = o.History, can.RecordTransaction
-	v.TxError, v.TxInput, v.TxKinds, v.Today = q.txErr, q.tx, crm.TransactionKinds, time.Now().UTC().Format(time.DateOnly)
+	v.TxError, v.TxInput, v.TxKinds, v.Today = q.txErr, q.tx, crm.TransactionKinds, time.Now().In(q.clock().Location()).Format(time.DateOnly)
 	v.Marketing = o.Marketing
 	v.Channels, v.PrefError = crm.Channels, q.prefErr
 	if q.logErr != "" {

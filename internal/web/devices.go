@@ -31,6 +31,9 @@ func (h *devicesPages) showDevices(q *request) error {
 
 // lockDevice locks a device at once.
 func (h *devicesPages) lockDevice(q *request) error {
+	if !h.confirmed(q, "confirm_device_lock", "device_lock", "/devices") {
+		return nil
+	}
 	if _, err := h.devicesSvc.Lock(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("reason")); err != nil {
 		return err
 	}
@@ -40,6 +43,9 @@ func (h *devicesPages) lockDevice(q *request) error {
 
 // wipeDevice orders a device's wipe.
 func (h *devicesPages) wipeDevice(q *request) error {
+	if !h.confirmed(q, "confirm_device_wipe", "device_wipe", "/devices") {
+		return nil
+	}
 	if _, err := h.devicesSvc.Wipe(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("reason")); err != nil {
 		return err
 	}

@@ -1,11 +1,11 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
 	"strongroom.dev/strongroom/internal/phrase"
+	"strongroom.dev/strongroom/internal/zone"
 )
 
 // Languages the UI speaks. Every key must exist in each; a test checks.
@@ -42,6 +42,31 @@ var catalog = map[string]map[string]string{
 		"done_session_ended":    "The session is ended.",
 		"done_review_started":   "The access review is started.",
 		"form_problems":         "The form was not saved. Correct this and send it again:",
+		// Time zones and formats per user, and destructive actions that confirm (issue 16, "time").
+		"time_settings":                 "Time zone and date format",
+		"time_settings_hint":            "Every date and time Strongroom shows you, and those in the emails it sends you, are in this zone. Times are stored in UTC, and files and the API keep them in UTC; this changes only how you read them.",
+		"time_zone":                     "Time zone (tz database name, e.g. Asia/Shanghai)",
+		"time_format":                   "Date format",
+		"time_format_":                  "Written (24 Nov 2026 14:05)",
+		"time_format_iso":               "ISO (2026-11-24 14:05)",
+		"time_saved":                    "Your time zone and date format are saved.",
+		"time_zone_unknown":             "That is not a time zone of the tz database. Choose one from the list, such as Asia/Shanghai or America/New_York.",
+		"time_format_unknown":           "Choose one of the date formats offered.",
+		"time_login_zone":               "After you log in, times are shown in your browser's time zone (UTC without JavaScript); change it on your Sessions page.",
+		"confirm_title":                 "Confirm",
+		"confirm_understood":            "I understand, go ahead",
+		"confirm_customer_delete":       "Delete this customer? Their record and everything recorded with them are deleted for good and their key is destroyed: this cannot be undone. The audit log keeps that you did it.",
+		"confirm_user_disable":          "Disable this user? Every session of theirs ends at once and they cannot log in until an administrator enables them again.",
+		"confirm_session_end":           "End this session? The browser or device using it is logged out at once; anything unsaved there is lost.",
+		"confirm_session_end_button":    "End this session",
+		"confirm_sessions_end_others":   "End all your other sessions? Every other browser and device you are logged in on is logged out at once.",
+		"confirm_sessions_end_user":     "End all of this user's sessions? They are logged out everywhere at once and must log in again.",
+		"confirm_sessions_end_everyone": "End every user's sessions? Everyone but you is logged out at once and must log in again.",
+		"confirm_device_lock":           "Lock this device? Its tokens and offline lease end at once: it can no longer reach the server or open its offline copy until it is enrolled again.",
+		"confirm_device_wipe":           "Wipe this device? At its next contact it deletes its stored data and keys and its tokens end. This cannot be undone.",
+		"confirm_client_delete":         "Delete this OAuth client? Its tokens are deleted with it and the partner system's calls are refused at once. This cannot be undone.",
+		"user_disabled":                 "The user is disabled and logged out everywhere.",
+		"user_enabled":                  "The user is enabled and may log in again.",
 		// Single sign-on (issue 15): the login page's button and its refusals.
 		"sso_sign_in":         "Sign in with %s",
 		"sso_your_company":    "your company's account",
@@ -1348,6 +1373,31 @@ var catalog = map[string]map[string]string{
 		"done_session_ended":    "会话已结束。",
 		"done_review_started":   "访问审查已开始。",
 		"form_problems":         "表单未保存。请更正以下内容后重新提交：",
+		// Time zones and formats per user, and destructive actions that confirm (issue 16, "time").
+		"time_settings":                 "时区与日期格式",
+		"time_settings_hint":            "Strongroom 向您显示的所有日期和时间，以及发给您的邮件中的时间，都按此时区显示。时间以 UTC 存储，文件和 API 中的时间仍为 UTC；此设置只改变显示方式。",
+		"time_zone":                     "时区（tz 数据库名称，例如 Asia/Shanghai）",
+		"time_format":                   "日期格式",
+		"time_format_":                  "中文书写（2026年11月24日 14:05）",
+		"time_format_iso":               "ISO（2026-11-24 14:05）",
+		"time_saved":                    "您的时区和日期格式已保存。",
+		"time_zone_unknown":             "这不是 tz 数据库中的时区。请从列表中选择，例如 Asia/Shanghai 或 America/New_York。",
+		"time_format_unknown":           "请选择所提供的日期格式之一。",
+		"time_login_zone":               "登录后，时间按您浏览器的时区显示（未启用 JavaScript 时为 UTC）；可在“会话”页面更改。",
+		"confirm_title":                 "确认",
+		"confirm_understood":            "我已了解，继续",
+		"confirm_customer_delete":       "删除此客户？其记录及与其相关的所有内容将被永久删除，其密钥将被销毁：此操作无法撤销。审计日志会记录您执行了此操作。",
+		"confirm_user_disable":          "停用此用户？其所有会话立即结束，在管理员重新启用之前无法登录。",
+		"confirm_session_end":           "结束此会话？使用它的浏览器或设备将立即退出登录，未保存的内容将丢失。",
+		"confirm_session_end_button":    "结束此会话",
+		"confirm_sessions_end_others":   "结束您的其他所有会话？您登录的其他所有浏览器和设备将立即退出登录。",
+		"confirm_sessions_end_user":     "结束该用户的所有会话？该用户将在所有地方立即退出登录，必须重新登录。",
+		"confirm_sessions_end_everyone": "结束所有用户的会话？除您之外的所有人将立即退出登录，必须重新登录。",
+		"confirm_device_lock":           "锁定此设备？其令牌和离线租约立即失效：在重新注册之前，它无法连接服务器，也无法打开离线副本。",
+		"confirm_device_wipe":           "擦除此设备？它在下次连接时删除所存储的数据和密钥，其令牌失效。此操作无法撤销。",
+		"confirm_client_delete":         "删除此 OAuth 客户端？其令牌一并删除，合作系统的调用将立即被拒绝。此操作无法撤销。",
+		"user_disabled":                 "该用户已停用，并已在所有地方退出登录。",
+		"user_enabled":                  "该用户已启用，可以再次登录。",
 		// Single sign-on (issue 15): the login page's button and its refusals.
 		"sso_sign_in":         "使用%s登录",
 		"sso_your_company":    "公司账户",
@@ -2670,27 +2720,28 @@ func language(r *http.Request) string {
 	return phrase.Accept(r.Header.Get("Accept-Language")) // as the API's problem+json does
 }
 
-var zhLoc = time.FixedZone("CST", 8*3600)
-
-// formatDate shows the day of t for lang.
-func formatDate(lang string, t *time.Time) string {
+// formatDate writes a calendar day (a due date, a cut-off) in the
+// reader's format; a day belongs to no zone, so it is not converted.
+// who is the page's Clock ($.Clock); a bare language (an older template's
+// $.Lang) writes for that language in UTC, which the output says.
+func formatDate(who any, t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	if lang == langZH {
-		return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
-	}
-	return t.Format("2 Jan 2006")
+	return clockOf(who).Day(*t)
 }
 
-// formatTime shows t for lang: "24 Nov 2026 14:05 UTC" or "2026年11月24日 22:05".
-func formatTime(lang string, t time.Time) string {
-	if t.IsZero() {
-		return ""
+// formatTime writes an instant in the reader's zone and format, with the
+// zone's offset: "24 Nov 2026 09:05 UTC−5", "2026年11月24日 22:05 UTC+8".
+func formatTime(who any, t time.Time) string { return clockOf(who).Time(t) }
+
+// clockOf is the Clock a template passed, or one for a bare language.
+func clockOf(who any) zone.Clock {
+	switch v := who.(type) {
+	case zone.Clock:
+		return v
+	case string:
+		return zone.For(v, "", "")
 	}
-	if lang == langZH {
-		t = t.In(zhLoc)
-		return fmt.Sprintf("%d年%d月%d日 %02d:%02d", t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute())
-	}
-	return t.UTC().Format("2 Jan 2006 15:04 MST")
+	return zone.Clock{}
 }

@@ -10,6 +10,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/service/breach"
+	"strongroom.dev/strongroom/internal/zone"
 )
 
 // TestCatalogsComplete checks that every key used by a template exists in
@@ -83,13 +84,28 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 }
 
+// TestFormatTime: the language no longer decides the zone (English was
+// UTC, Chinese was Beijing time without saying so); the reader's zone does,
+// and it is said.
 func TestFormatTime(t *testing.T) {
 	at := time.Date(2026, 11, 24, 14, 5, 0, 0, time.UTC)
-	if got := formatTime(langEN, at); got != "24 Nov 2026 14:05 UTC" {
-		t.Errorf("en: %q", got)
+	for _, c := range []struct {
+		clock zone.Clock
+		want  string
+	}{
+		{zone.For(langEN, "", ""), "24 Nov 2026 14:05 UTC"},
+		{zone.For(langZH, "", ""), "2026年11月24日 14:05 UTC"},
+		{zone.For(langZH, "Asia/Shanghai", ""), "2026年11月24日 22:05 UTC+8"},
+		{zone.For(langEN, "America/New_York", "iso"), "2026-11-24 09:05 UTC−5"},
+	} {
+		c := c
+		if got := formatTime(c.clock, at); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.clock, got, c.want)
+		}
 	}
-	if got := formatTime(langZH, at); got != "2026年11月24日 22:05" {
-		t.Errorf("zh-CN: %q", got)
+	// A template that still passes $.Lang gets UTC, said, never an unlabelled zone.
+	if got := formatTime(langZH, at); got != "2026年11月24日 14:05 UTC" {
+		t.Errorf("a bare language: %q", got)
 	}
 }
 
@@ -106,6 +122,26 @@ func TestSafeNext(t *testing.T) {
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestTemplatesWriteTimesForTheReader: every time and date in a template
+// goes through the page's Clock (the reader's zone and format), never a
+// bare language, which would show UTC to everyone.
+func TestTemplatesWriteTimesForTheReader(t *testing.T) {
+	bare := regexp.MustCompile(`\b(time|date) \$(\.Lang|lang)\b|\.Format "`)
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		b, err := fs.ReadFile(files, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range bare.FindAllString(string(b), -1) {
+			t.Errorf("%s: %q writes a time without the reader's zone; use {{time $.Clock …}}", n, m)
 		}
 	}
 }

@@ -36,11 +36,12 @@ type incidentView struct {
 	UserID   string // the handler's own id: the default owner of a new task
 }
 
-// formTime is the form's time format (datetime-local), read as UTC.
+// formTime is the form's time format (datetime-local), read in the
+// reader's own zone (the labels name it).
 const formTime = "2006-01-02T15:04"
 
 func (h *incidentsPages) showIncidents(q *request) error {
-	now := time.Now().UTC()
+	now := time.Now().In(q.clock().Location())
 	return h.renderIncidents(q, http.StatusOK, incidentForm{Kind: "account", DiscoveredAt: now.Format(formTime),
 		WindowFrom: now.AddDate(0, 0, -7).Format(formTime), WindowTo: now.Format(formTime)}, nil)
 }
@@ -69,7 +70,7 @@ func (h *incidentsPages) openIncident(q *request) error {
 		field, v string
 		dst      *time.Time
 	}{{"discovered_at", f.DiscoveredAt, &in.DiscoveredAt}, {"window_from", f.WindowFrom, &in.WindowFrom}, {"window_to", f.WindowTo, &in.WindowTo}} {
-		at, err := time.ParseInLocation(formTime, t.v, time.UTC)
+		at, err := time.ParseInLocation(formTime, t.v, q.clock().Location())
 		if err != nil {
 			return h.renderIncidents(q, http.StatusBadRequest, f, errs.InvalidField(t.field, tr(q.lang, "incident_time_needed")))
 		}

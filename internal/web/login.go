@@ -30,6 +30,7 @@ func safeNext(next string) string {
 
 func (h *identityPages) showLogin(q *request) error {
 	v := loginView{Next: safeNext(q.r.URL.Query().Get("next")), CSRF: newCSRFCookie(q.w), Ended: q.r.URL.Query().Get("ended") == "1", SSO: h.ssoName(q.lang)}
+	q.scripts = true // tz.js: the browser's time zone, the default of a user who never chose one
 	h.render(q, http.StatusOK, "login", "login", v)
 	return nil
 }
@@ -47,6 +48,7 @@ func (h *identityPages) login(q *request) error {
 			return err
 		}
 		msg, _ := q.public(err)
+		q.scripts = true
 		h.render(q, errs.KindOf(err).Status(), "login", "login", loginView{Email: email, Next: next, CSRF: newCSRFCookie(q.w), Error: msg, SSO: h.ssoName(q.lang)})
 		return nil
 	}

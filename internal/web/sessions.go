@@ -12,6 +12,7 @@ type sessionsView struct {
 	UserID        string // whose; "" for one's own
 	Sessions      []identity.SessionInfo
 	PasswordError string
+	Time          timeForm // one's own time zone and date format
 }
 
 // showSessions lists the actor's sessions, or (for an administrator, with
@@ -25,6 +26,7 @@ func (h *identityPages) renderSessions(q *request, passwordErr error) error {
 		return err
 	}
 	v.Sessions = list
+	v.Time = timeFormFor(q)
 	status := http.StatusOK
 	if passwordErr != nil {
 		v.PasswordError, _ = q.public(passwordErr)
@@ -67,9 +69,6 @@ func (h *identityPages) changePassword(q *request) error {
 }
 
 func (h *identityPages) endSession(q *request) error {
-	if err := h.sessionsSvc.EndSession(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
-		return err
-	}
 	back := "/sessions"
 	switch u := q.r.PostFormValue("user_id"); {
 	case q.r.PostFormValue("back") == "/admin/live":
@@ -77,11 +76,20 @@ func (h *identityPages) endSession(q *request) error {
 	case u != "":
 		back += "?user_id=" + url.QueryEscape(u)
 	}
+	if !h.confirmed(q, "confirm_session_end", "confirm_session_end_button", back) {
+		return nil
+	}
+	if err := h.sessionsSvc.EndSession(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
+		return err
+	}
 	q.redirect(back, "done_session_ended")
 	return nil
 }
 
 func (h *identityPages) endOtherSessions(q *request) error {
+	if !h.confirmed(q, "confirm_sessions_end_others", "end_others", "/sessions") {
+		return nil
+	}
 	if _, err := h.sessionsSvc.EndOtherSessions(q.r.Context(), q.actor); err != nil {
 		return err
 	}
@@ -93,6 +101,9 @@ func (h *identityPages) endOtherSessions(q *request) error {
 // user's sessions page.
 func (h *identityPages) endUserSessions(q *request) error {
 	id := q.r.PathValue("id")
+	if !h.confirmed(q, "confirm_sessions_end_user", "end_all_sessions", "/sessions?user_id="+url.QueryEscape(id)) {
+		return nil
+	}
 	if _, err := h.sessionsSvc.EndUserSessions(q.r.Context(), q.actor, id); err != nil {
 		return err
 	}
@@ -103,6 +114,9 @@ func (h *identityPages) endUserSessions(q *request) error {
 // endAllSessions ends every session of every user but this one
 // (administrators), from the administration page.
 func (h *identityPages) endAllSessions(q *request) error {
+	if !h.confirmed(q, "confirm_sessions_end_everyone", "end_everyone", "/admin") {
+		return nil
+	}
 	if _, err := h.sessionsSvc.EndAllSessions(q.r.Context(), q.actor); err != nil {
 		return err
 	}

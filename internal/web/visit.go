@@ -27,7 +27,7 @@ func (h *visitsPages) listVisits(q *request) error {
 }
 
 func (h *visitsPages) renderVisits(q *request, planErr string) error {
-	today := time.Now().UTC()
+	today := time.Now().In(q.clock().Location()) // the reader's today, not UTC's
 	v := visitsView{Today: today.Format(time.DateOnly), Error: planErr}
 	var err error
 	if v.Visits, err = h.visitsSvc.Visits(q.r.Context(), q.actor, v.Today, today.AddDate(0, 0, 7).Format(time.DateOnly)); err != nil {

@@ -45,6 +45,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/service/training"
 	"strongroom.dev/strongroom/internal/service/vendors"
+	"strongroom.dev/strongroom/internal/zone"
 )
 
 //go:embed templates static
@@ -216,12 +217,14 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 }
 
 var funcs = template.FuncMap{
-	"tr":       tr,
-	"term":     term,
-	"say":      phrase.In, // a server's message (a built-in role's summary, say) in lang
-	"list":     func(v ...any) []any { return v },
-	"time":     formatTime,
-	"date":     formatDate,
+	"tr":   tr,
+	"term": term,
+	"say":  phrase.In, // a server's message (a built-in role's summary, say) in lang
+	"list": func(v ...any) []any { return v },
+	"time": formatTime,
+	"date": formatDate,
+	// instant is an instant for machines (a <time datetime>): RFC 3339 in UTC.
+	"instant":  func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 	"money":    formatMoney,
 	"ptr64":    func(v int64) *int64 { return &v },
 	"contains": strings.Contains,
@@ -230,8 +233,8 @@ var funcs = template.FuncMap{
 	// hasRole: whether stored roles (comma-separated) include r.
 	"hasRole": func(roles string, r authz.Role) bool { return authz.HasRole(roles, r) },
 	// rows passes a list of access requests to the access_rows template.
-	"rows": func(lang, csrf string, items []governance.AccessRequest) map[string]any {
-		return map[string]any{"Lang": lang, "CSRF": csrf, "Items": items}
+	"rows": func(lang string, clock zone.Clock, csrf string, items []governance.AccessRequest) map[string]any {
+		return map[string]any{"Lang": lang, "Clock": clock, "CSRF": csrf, "Items": items}
 	},
 }
 
@@ -421,6 +424,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /training/{key}/assignment", h.authed(h.training.assignModule))
 	mux.Handle("POST /backups", h.authed(h.backups.startBackup))
 	mux.Handle("GET /sessions", h.authed(h.identity.showSessions))
+	mux.Handle("POST /preferences/time", h.authed(h.identity.setMyTime))
 	mux.Handle("POST /sessions/end-others", h.authed(h.identity.endOtherSessions))
 	mux.Handle("POST /sessions/{id}/end", h.authed(h.identity.endSession))
 	mux.Handle("POST /admin/users/{id}/sessions/end", h.authed(h.identity.endUserSessions))
@@ -660,6 +664,7 @@ func (q *request) csrf() string {
 type page struct {
 	Lang, Title, Path string
 	OtherLang         string
+	Clock             zone.Clock // how this reader's times are written: their language, zone and format
 	CSRF              string
 	Actor             authz.Actor
 	LoggedIn          bool
@@ -676,7 +681,7 @@ type page struct {
 }
 
 func (h *Handler) render(q *request, status int, name, titleKey string, data any) {
-	p := page{Lang: q.lang, Title: tr(q.lang, titleKey), Path: q.r.URL.Path, OtherLang: langZH, Actor: q.actor, LoggedIn: q.actor.UserID != "", Data: data}
+	p := page{Lang: q.lang, Title: tr(q.lang, titleKey), Path: q.r.URL.Path, OtherLang: langZH, Clock: q.clock(), Actor: q.actor, LoggedIn: q.actor.UserID != "", Data: data}
 	if q.back != "" {
 		p.Path = q.back
 	}
@@ -793,7 +798,7 @@ func (q *request) redirect(path, flash string) {
 // client is where r came from (httpx.ClientOf), as the service takes it.
 func client(r *http.Request) identity.Client {
 	c := httpx.ClientOf(r)
-	return identity.Client{IP: c.IP, UserAgent: c.UserAgent}
+	return identity.Client{IP: c.IP, UserAgent: c.UserAgent, TimeZone: browserZone(r)}
 }
 
 func newCSRFCookie(w http.ResponseWriter) string {

@@ -702,6 +702,7 @@ func TestBrowserSecurityAlertAndLiveSession(t *testing.T) {
 	}
 	do(t, admin,
 		chromedp.Click(chromedp.Search(`//tr[contains(., 'sales2@example.com')]//button[starts-with(@id, 'end-')]`)),
+		chromedp.WaitVisible(byID(`confirm-box`)), chromedp.Click(byID(`confirm-box`)), chromedp.Click(byID(`confirm-button`)),
 		// The page comes back from the form without the ended session.
 		chromedp.WaitNotPresent(chromedp.Search(`//tr[contains(., 'sales2@example.com')]`)),
 		chromedp.WaitVisible(byID(`live-sessions`)),

@@ -186,7 +186,8 @@ func TestBrowserFieldApp(t *testing.T) {
 	}
 	devID := strings.TrimPrefix(value(t, actx, chromedp.Evaluate[string](`document.querySelector("#devices tbody tr").id`)), "device-")
 	_ = context.Background
-	do(t, actx, chromedp.Click(byID(`lock-`+devID)), chromedp.WaitVisible(byCSS(`.flash`)))
+	do(t, actx, chromedp.Click(byID(`lock-`+devID)), chromedp.WaitVisible(byID(`confirm-consequence`)), // what a lock does, asked once more
+		chromedp.Click(byID(`confirm-box`)), chromedp.Click(byID(`confirm-button`)), chromedp.WaitVisible(byCSS(`.flash`)))
 	if txt := value(t, actx, chromedp.Text(byCSS(`#device-`+devID+` .device-state`))); txt != "Locked" {
 		t.Fatalf("after lock the page says %q", txt)
 	}

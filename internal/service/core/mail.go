@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"strongroom.dev/strongroom/internal/mail"
+	"strongroom.dev/strongroom/internal/store"
+	"strongroom.dev/strongroom/internal/zone"
 )
 
 // Mailer takes messages to send in the background. *mail.Queue is one.
@@ -96,4 +98,12 @@ func ComposeMail(kind, locale, to string, d MailData) mail.Message {
 	return mail.Message{To: to, Subject: t[0], Body: b.String()}
 }
 
-func MailTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+// MailTime writes t for an email to someone without an account (a
+// privacy request): ISO date and time in UTC, which it says.
+func MailTime(t time.Time) string { return zone.For("", "", zone.FormatISO).Time(t) }
+
+// MailTimeFor writes t for an email to user u: in the zone and format u
+// chose, in u's language, with the zone's offset ("2026年11月24日 22:05 UTC+8").
+func MailTimeFor(u store.UserRow, t time.Time) string {
+	return zone.For(u.Locale, u.TimeZone, u.TimeFormat).Time(t)
+}

@@ -306,7 +306,7 @@ func (s *Approvals) notifyLevel(ctx context.Context, a authz.Actor, levels [][]s
 			continue
 		}
 		if me, err := s.c.OpenUser(u); err == nil {
-			s.c.Mailer.Enqueue(core.ComposeMail(kind, u.Locale, me.Email, core.MailData{Inviter: who, Role: what, Link: s.c.Link("/approvals", ""), When: core.MailTime(s.c.Now()), IP: a.IP}))
+			s.c.Mailer.Enqueue(core.ComposeMail(kind, u.Locale, me.Email, core.MailData{Inviter: who, Role: what, Link: s.c.Link("/approvals", ""), When: core.MailTimeFor(u, s.c.Now()), IP: a.IP}))
 		}
 	}
 }

@@ -26,6 +26,9 @@ type Client struct {
 	// Device is the device cookie the browser presented at login ("" for
 	// none): proof that a user logged in from it before (deviceAccount).
 	Device string
+	// TimeZone is the browser's zone as its script reported it before
+	// login ("" for none): the default for a user who has not chosen one.
+	TimeZone string
 }
 
 // Session is a started session. Token is shown once and never stored.
@@ -168,6 +171,9 @@ func (s *Sessions) Login(ctx context.Context, email, password string, c Client) 
 				return err
 			}
 		}
+		if err := defaultTimeZone(ctx, s.c, tx, a, user, c.TimeZone); err != nil {
+			return err
+		}
 		return s.c.Record(ctx, tx, a, "session.create", "user", user.ID, nil, audit.Success, "")
 	})
 	if err != nil {
@@ -307,7 +313,7 @@ func (s *Sessions) Authenticate(ctx context.Context, token string, c Client) (au
 			return authz.Actor{}, err
 		}
 	}
-	return authz.Actor{UserID: user.ID, Roles: roles, Defined: defined, BreakGlass: glass, Team: user.Team, SubTeams: sub, Locale: user.Locale, PolicyPending: sw.PolicyPending, TrainingPending: sw.TrainingPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, PasswordPending: user.MustChangePassword, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, DeviceID: sess.DeviceID, IP: c.IP}, nil
+	return authz.Actor{UserID: user.ID, Roles: roles, Defined: defined, BreakGlass: glass, Team: user.Team, SubTeams: sub, Locale: user.Locale, TimeZone: user.TimeZone, TimeFormat: user.TimeFormat, PolicyPending: sw.PolicyPending, TrainingPending: sw.TrainingPending, MFAPending: sess.MFAPending, EnrolPending: sw.EnrolPending, PasswordPending: user.MustChangePassword, VerifiedAt: sess.VerifiedAt, SessionID: sess.ID, DeviceID: sess.DeviceID, IP: c.IP}, nil
 }
 
 // Logout ends the actor's current session.
@@ -346,6 +352,7 @@ type loginStore interface {
 	LoginFailures(ctx context.Context, account []byte) (store.LoginFailures, error)
 	RecordLogin(ctx context.Context, id string, now time.Time) error
 	UpdateUserPassword(ctx context.Context, id, hash string, tokenKey []byte, now time.Time) error
+	UpdateUserTime(ctx context.Context, id, zone, format string, now time.Time) error
 	UserByEmailIndex(ctx context.Context, idx []byte) (store.UserRow, error)
 	UserPasskeys(ctx context.Context, userID string) ([]store.PasskeyRow, error)
 }

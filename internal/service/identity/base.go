@@ -101,7 +101,7 @@ func (s *base) loginFailed(ctx context.Context, a authz.Actor, account []byte, u
 	}
 	if u, err := s.c.OpenUser(user); err == nil {
 		s.c.Mailer.Enqueue(core.ComposeMail("locked", user.Locale, u.Email, core.MailData{
-			Count: n, When: core.MailTime(now), Until: core.MailTime(now.Add(authn.LockFor)), IP: a.IP, Link: s.c.Link("/password/forgot", ""),
+			Count: n, When: core.MailTimeFor(user, now), Until: core.MailTimeFor(user, now.Add(authn.LockFor)), IP: a.IP, Link: s.c.Link("/password/forgot", ""),
 		}))
 	}
 	return nil

@@ -76,7 +76,7 @@ func (s *Users) RequestPasswordReset(ctx context.Context, email string, c Client
 	if err != nil || token == "" {
 		return err
 	}
-	s.c.Mailer.Enqueue(core.ComposeMail("reset", user.Locale, norm, core.MailData{When: core.MailTime(now), IP: c.IP, Link: s.c.Link(ResetPath, token)}))
+	s.c.Mailer.Enqueue(core.ComposeMail("reset", user.Locale, norm, core.MailData{When: core.MailTimeFor(user, now), IP: c.IP, Link: s.c.Link(ResetPath, token)}))
 	return nil
 }
 
@@ -233,7 +233,7 @@ func (s *Users) SendPasswordReset(ctx context.Context, a authz.Actor, userID str
 		return "", false, err
 	}
 	link = s.c.Link(ResetPath, token)
-	if s.c.Mailer.Enqueue(core.ComposeMail("reset", u.Locale, me.Email, core.MailData{When: core.MailTime(s.c.Now()), IP: a.IP, Link: link})) {
+	if s.c.Mailer.Enqueue(core.ComposeMail("reset", u.Locale, me.Email, core.MailData{When: core.MailTimeFor(u, s.c.Now()), IP: a.IP, Link: link})) {
 		return "", true, nil
 	}
 	return link, false, nil

@@ -300,6 +300,9 @@ func (s *Sessions) LoginSSO(ctx context.Context, id SSOIdentity, c Client) (Sess
 		if err := tx.RecordLogin(ctx, user.ID, now); err != nil {
 			return err
 		}
+		if err := defaultTimeZone(ctx, s.c, tx, a, user, c.TimeZone); err != nil {
+			return err
+		}
 		reason := "sso"
 		if providerMFA {
 			reason = "sso; two-step login by the provider"
@@ -397,6 +400,7 @@ type ssoStore interface {
 	SSOLinkByIndex(ctx context.Context, link []byte) (store.SSOLinkRow, error)
 	TouchSSOLink(ctx context.Context, link []byte, now time.Time) error
 	UpdateUserRole(ctx context.Context, id, role string, now time.Time) error
+	UpdateUserTime(ctx context.Context, id, zone, format string, now time.Time) error
 	UserByEmailIndex(ctx context.Context, idx []byte) (store.UserRow, error)
 	UserByID(ctx context.Context, id string) (store.UserRow, error)
 	UserHasSSOLink(ctx context.Context, userID string, issuer []byte) (bool, error)

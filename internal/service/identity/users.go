@@ -15,6 +15,7 @@ import (
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
+	"strongroom.dev/strongroom/internal/zone"
 )
 
 // NewUser is the input to CreateUser.
@@ -221,6 +222,47 @@ func (s *Users) SetMyLocale(ctx context.Context, a authz.Actor, locale string) e
 		}
 		return s.c.Record(ctx, tx, a, "user.locale_change", "user", a.UserID, []string{"locale"}, audit.Success, locale)
 	})
+}
+
+// SetMyTime stores how the actor's own times are shown: a tz database
+// zone ("" for UTC) and a date format (zone.Formats). Times stay stored in
+// UTC; this changes only what the user reads.
+func (s *Users) SetMyTime(ctx context.Context, a authz.Actor, zoneName, format string) error {
+	if _, err := zone.Load(zoneName); err != nil {
+		return err
+	}
+	if err := zone.CheckFormat(format); err != nil {
+		return err
+	}
+	if zoneName == "UTC" {
+		zoneName = ""
+	}
+	if a.UserID == authz.SystemUserID || a.SessionID == "" {
+		return errs.E(errs.Permission, "only a logged-in user has a time zone")
+	}
+	return core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
+		if err := tx.UpdateUserTime(ctx, a.UserID, zoneName, format, s.c.Now()); err != nil {
+			return err
+		}
+		return s.c.Record(ctx, tx, a, "user.time_change", "user", a.UserID, []string{"time_zone", "time_format"}, audit.Success, strings.TrimSpace(zoneName+" "+format))
+	})
+}
+
+// defaultTimeZone gives a user who never chose a zone the one their
+// browser reported at login, when it is a tz database zone; an unknown
+// name is ignored (the user then reads UTC, stated).
+func defaultTimeZone(ctx context.Context, c *core.Core, tx interface {
+	audit.Appender
+	UpdateUserTime(ctx context.Context, id, zone, format string, now time.Time) error
+}, a authz.Actor, user store.UserRow, browser string) error {
+	z := zone.Canonical(browser)
+	if user.TimeZone != "" || z == "" {
+		return nil
+	}
+	if err := tx.UpdateUserTime(ctx, user.ID, z, user.TimeFormat, c.Now()); err != nil {
+		return err
+	}
+	return c.Record(ctx, tx, a, "user.time_change", "user", user.ID, []string{"time_zone"}, audit.Success, z+" (browser)")
 }
 
 // SetPassword replaces a user's password and ends all their sessions.
@@ -439,6 +481,7 @@ type userStore interface {
 	PendingInvites(ctx context.Context, now time.Time) (map[string]bool, error)
 	UpdateSessionTokenKey(ctx context.Context, id string, tokenKey []byte) error
 	UpdateUserLocale(ctx context.Context, id, locale string, now time.Time) error
+	UpdateUserTime(ctx context.Context, id, zone, format string, now time.Time) error
 	UpdateUserRole(ctx context.Context, id, role string, now time.Time) error
 	UpdateUserTeam(ctx context.Context, id, team string, now time.Time) error
 	UsersWithPasskeys(ctx context.Context) (map[string]bool, error)

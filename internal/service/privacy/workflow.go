@@ -164,7 +164,7 @@ func (s *Requests) mailHandler(u store.UserRow, kind string, r crm.Request) bool
 		return false
 	}
 	return s.c.Mailer.Enqueue(core.ComposeMail(kind, u.Locale, me.Email, core.MailData{Ref: r.ID, Kind: r.Kind, Law: strings.ToUpper(r.Law),
-		Until: r.DueAt.UTC().Format(time.DateOnly), Link: s.c.Link("/privacy/requests/"+r.ID, "")}))
+		Until: core.MailTimeFor(u, r.DueAt), Link: s.c.Link("/privacy/requests/"+r.ID, "")}))
 }
 
 func (s *Requests) openRequest(ctx context.Context, tx workflowStore, id string) (store.RequestRow, error) {
