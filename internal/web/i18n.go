@@ -1125,6 +1125,13 @@ var catalog = map[string]map[string]string{
 		"device_state_wipe_delivered":  "Wipe delivered, not confirmed",
 		"device_state_wiped":           "Wiped",
 		"rule_device_wipe_unconfirmed": "A device wipe is not confirmed",
+		// The shell (issue 16): header menu, admin role chooser.
+		"menu":            "Menu",
+		"main_menu":       "Main",
+		"account_menu":    "Your account",
+		"change_roles":    "Change roles and team",
+		"roles_pick_help": "Roles: the user gets what any of them allows",
+		"user_actions":    "Actions",
 	},
 	langZH: {
 		// Single sign-on (issue 15): the login page's button and its refusals.
@@ -2237,6 +2244,13 @@ var catalog = map[string]map[string]string{
 		"device_state_wipe_delivered":  "擦除已送达，未确认",
 		"device_state_wiped":           "已擦除",
 		"rule_device_wipe_unconfirmed": "设备擦除未获确认",
+		// The shell (issue 16): header menu, admin role chooser.
+		"menu":            "菜单",
+		"main_menu":       "主菜单",
+		"account_menu":    "我的账户",
+		"change_roles":    "更改角色和团队",
+		"roles_pick_help": "角色：用户获得其中任一角色允许的权限",
+		"user_actions":    "操作",
 	},
 }
 

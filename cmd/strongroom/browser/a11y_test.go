@@ -81,7 +81,19 @@ func a11yTab(t *testing.T, width, height int, listen func(ev any)) context.Conte
 		t.Fatalf("start chromium: %v", err)
 	}
 	t.Cleanup(func() { cancelC(); cancelA() })
+	if width < 500 {
+		if _, err := step(bctx, phoneViewport(width)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return bctx
+}
+
+// phoneViewport makes the page as wide as a phone: headless Chromium does
+// not make its window narrower than 500 px, so a window size alone does
+// not reach 360-414 px.
+func phoneViewport(width int) chromedp.Action[chromedp.Void] {
+	return chromedp.EmulateViewport(int64(width), 844, chromedp.EmulateMobile, chromedp.EmulateTouch)
 }
 
 // step runs actions with a deadline of their own.
@@ -228,4 +240,131 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
+}
+
+// TestHeaderOnPhoneAndDesk: the header's defects from issue 16. On a
+// 390-pixel phone, in English and Chinese, the header fits the screen, its
+// links sit behind a menu button that opens without JavaScript, each link
+// is one line (Chinese did wrap one character per line) and at least 44 px
+// tall; on a desk the links show without a click. Search works from the
+// header; the skip link is the first thing the keyboard reaches; the
+// administration page's roles can be seen and changed on a phone.
+func TestHeaderOnPhoneAndDesk(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "admin@example.com", "admin")
+	e2e.AddUser(t, storage, "sales@example.com", "sales")
+	s := e2e.Start(t, storage, "--demo")
+	shot := newShots(t)
+
+	// linkBoxes describes every menu link: visible, right edge, height,
+	// and the line height of its text.
+	const linkBoxes = `JSON.stringify([...document.querySelectorAll('#menu a')].map(a => {
+	  const r = a.getBoundingClientRect(), lh = parseFloat(getComputedStyle(a).lineHeight) || 24;
+	  const range = document.createRange(); range.selectNodeContents(a);
+	  return {href: a.getAttribute('href'), visible: a.checkVisibility(), right: r.right, height: r.height, lines: Math.round(range.getBoundingClientRect().height / lh)};
+	}))`
+	type box struct {
+		Href    string
+		Visible bool
+		Right   float64
+		Height  float64
+		Lines   int
+	}
+	boxes := func(ctx context.Context) []box {
+		var out []box
+		json.Unmarshal([]byte(value(t, ctx, chromedp.Evaluate[string](linkBoxes))), &out)
+		if len(out) < 8 {
+			t.Fatalf("the admin's menu has %d links", len(out))
+		}
+		return out
+	}
+
+	phone := newTab(t, 390, 844)
+	do(t, phone, phoneViewport(390), login(s.URL, "admin@example.com", e2e.Password))
+	for _, lang := range []string{"en", "zh-CN"} {
+		if lang != "en" {
+			do(t, phone, chromedp.Click(byCSS(`form[action="/lang"] button`)), chromedp.WaitReady(byCSS(`html[lang="zh-CN"] main`)))
+		}
+		do(t, phone, chromedp.Navigate(s.URL+"/customers"), chromedp.WaitVisible(byCSS(`#menu > summary`)))
+		for _, b := range boxes(phone) {
+			if b.Visible {
+				t.Errorf("%s phone: %s shows before the menu is opened", lang, b.Href)
+			}
+		}
+		do(t, phone, chromedp.Click(byCSS(`#menu > summary`)), chromedp.WaitVisible(byCSS(`#menu a[href="/admin"]`)))
+		shot.take(phone, "header-menu-phone-"+lang)
+		for _, b := range boxes(phone) {
+			switch {
+			case !b.Visible:
+				t.Errorf("%s phone: %s is hidden in the open menu", lang, b.Href)
+			case b.Right > 390:
+				t.Errorf("%s phone: %s runs off the screen (right edge %.0f px)", lang, b.Href, b.Right)
+			case b.Lines > 1:
+				t.Errorf("%s phone: %s wraps over %d lines", lang, b.Href, b.Lines)
+			case b.Height < 44:
+				t.Errorf("%s phone: %s is %.0f px tall, under 44", lang, b.Href, b.Height)
+			}
+		}
+		if wide := value(t, phone, chromedp.Evaluate[string](`String(document.documentElement.scrollWidth > window.innerWidth + 1)`)); wide == "true" {
+			t.Errorf("%s phone: the page pans sideways with the menu open", lang)
+		}
+	}
+
+	// The users' roles on a Chinese phone: readable, each role a check box
+	// of at least 24 px, and a change saves.
+	do(t, phone, chromedp.Navigate(s.URL+"/admin"), chromedp.WaitVisible(byCSS(`.roles-pick > summary`)))
+	rows := value(t, phone, chromedp.Evaluate[string](`JSON.stringify([...document.querySelectorAll('.roles-pick')].map(d => [d.id, d.querySelector('.role-names').textContent]))`))
+	var picks [][2]string
+	json.Unmarshal([]byte(rows), &picks)
+	target := ""
+	for _, p := range picks {
+		if p[1] == "sales" {
+			target = p[0]
+		}
+	}
+	if target == "" {
+		t.Fatalf("no user shows the role sales on the administration page: %s", rows)
+	}
+	do(t, phone, chromedp.Click(byCSS(`#`+target+` > summary`)), chromedp.WaitVisible(byCSS(`#`+target+` input[value="support"]`)))
+	shot.take(phone, "admin-roles-phone-zh-CN")
+	size := value(t, phone, chromedp.Evaluate[string](`(() => { const r = document.querySelector('#`+target+` input[value="support"]').getBoundingClientRect(); return r.width + 'x' + r.height; })()`))
+	var w, h float64
+	fmt.Sscanf(size, "%gx%g", &w, &h)
+	if w < 24 || h < 24 {
+		t.Errorf("a role's check box is %s px, under 24x24", size)
+	}
+	do(t, phone,
+		chromedp.Click(byCSS(`#`+target+` input[value="support"]`)),
+		chromedp.Submit(byCSS(`#`+target+` input[value="support"]`)),
+		chromedp.WaitVisible(byCSS(`p.flash`)),
+	)
+	if roles := value(t, phone, chromedp.Text(byCSS(`#`+target+` .role-names`))); roles != "sales,support" && roles != "support,sales" {
+		t.Errorf("after adding support the user's roles read %q", roles)
+	}
+
+	// On a desk the links show without a click, and the skip link is the
+	// first stop of the keyboard.
+	desk := newTab(t, 1280, 900)
+	do(t, desk, login(s.URL, "sales@example.com", e2e.Password), chromedp.Navigate(s.URL+"/customers"), chromedp.WaitVisible(byCSS(`#menu a[href="/deals"]`)))
+	shot.take(desk, "header-desk")
+	if shown := value(t, desk, chromedp.Evaluate[string](`String(getComputedStyle(document.querySelector('#menu > summary')).display !== 'none')`)); shown == "true" {
+		t.Error("the desk header shows a menu button")
+	}
+	do(t, desk, chromedp.KeyEvent("\t"))
+	if focused := value(t, desk, chromedp.Evaluate[string](`document.activeElement.className + ' ' + (document.activeElement.getBoundingClientRect().left >= 0)`)); focused != "skip true" {
+		t.Errorf("the first Tab reaches %q, not the visible skip link", focused)
+	}
+	// Search from the header of any page.
+	do(t, desk,
+		chromedp.Navigate(s.URL+"/deals"),
+		chromedp.WaitVisible(byID(`top-q`)),
+		chromedp.SendKeys(byID(`top-q`), "example"),
+		chromedp.Submit(byID(`top-q`)),
+		chromedp.WaitVisible(byID(`found-customers`)),
+	)
+	if url := value(t, desk, chromedp.Location()); !strings.HasSuffix(url, "/search") {
+		t.Errorf("the header's search went to %s", url)
+	}
 }
