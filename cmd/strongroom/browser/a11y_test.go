@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,11 +105,15 @@ func step[T any](ctx context.Context, a chromedp.Action[T]) (T, error) {
 	return chromedp.Run(sctx, a)
 }
 
+// scans counts the pages axeScan checked, for the test's log.
+var scans atomic.Int64
+
 // axeScan runs axe-core on the page in ctx and, on a phone, checks that
 // the page does not pan sideways; it returns the findings, each led by
 // where.
 func axeScan(t *testing.T, ctx context.Context, axeSrc, where string, width int) []string {
 	t.Helper()
+	scans.Add(1)
 	if _, err := step(ctx, chromedp.Evaluate[chromedp.Void](axeSrc)); err != nil {
 		t.Fatalf("%s: inject axe-core: %v", where, err)
 	}
@@ -122,6 +127,11 @@ func axeScan(t *testing.T, ctx context.Context, axeSrc, where string, width int)
 	}
 	for _, v := range violations {
 		found = append(found, where+": "+v)
+	}
+	// A column without a header reads as nothing to a screen reader (the
+	// sessions and administration pages had such columns).
+	if empty, err := step(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('th')].filter(th => !th.textContent.trim()).length`)); err == nil && empty > 0 {
+		found = append(found, fmt.Sprintf("%s: %d empty table headers", where, empty))
 	}
 	if width < 640 {
 		if wide, err := step(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)); err == nil && wide {
@@ -170,6 +180,7 @@ func TestAccessibility(t *testing.T) {
 			found = append(found, scanRole(t, s.URL, axeSrc, role, acct[0], acct[1], width)...)
 		}
 	}
+	t.Logf("axe-core checked %d pages", scans.Load())
 	if len(found) > 0 {
 		sort.Strings(found)
 		t.Errorf("%d accessibility findings:\n%s", len(found), strings.Join(found, "\n"))
