@@ -154,7 +154,8 @@ func visit(ctx context.Context, url string) error {
 
 // TestAccessibility is the issue's "Done when" for accessibility: axe-core
 // finds no serious or critical WCAG 2.2 A/AA violation (target-size on) on
-// any page reachable from the header, for five roles of the demo data, in
+// the public pages and on any page reachable from the header, for five
+// roles of the demo data, in
 // English and Chinese, at desk (1280 px) and phone (390 px) widths. The
 // same walk checks that no page pans sideways on the phone and that no page
 // fetches a resource that is not there (the favicon answered 404).
@@ -171,6 +172,24 @@ func TestAccessibility(t *testing.T) {
 		}
 	}
 	var found []string
+	// Before login: the pages anyone can open.
+	for _, width := range []int{1280, 390} {
+		ctx := a11yTab(t, width, 844, func(any) {})
+		for _, lang := range []string{"en", "zh-CN"} {
+			for _, path := range []string{"/login", "/password/forgot", "/privacy", "/privacy/ask"} {
+				where := fmt.Sprintf("anyone %s %dpx %s", lang, width, path)
+				if err := visit(ctx, s.URL+path); err != nil {
+					t.Fatalf("%s: %v", where, err)
+				}
+				if lang != "en" && value(t, ctx, chromedp.Evaluate[string](`document.documentElement.lang`)) != lang {
+					if _, err := step(ctx, chromedp.Steps(chromedp.Click(chromedp.CSS(`form[action="/lang"] button`)), chromedp.WaitReady(chromedp.CSS(`html[lang="zh-CN"] main`)))); err != nil {
+						t.Fatalf("%s: switch to Chinese: %v", where, err)
+					}
+				}
+				found = append(found, axeScan(t, ctx, axeSrc, where, width)...)
+			}
+		}
+	}
 	for _, role := range []string{"admin", "sales", "field_rep", "finance", "counsellor"} {
 		acct, ok := logins[role]
 		if !ok {
