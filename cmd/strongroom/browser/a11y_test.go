@@ -105,6 +105,9 @@ func step[T any](ctx context.Context, a chromedp.Action[T]) (T, error) {
 	return chromedp.Run(sctx, a)
 }
 
+// recordLists are the header's lists whose first record is scanned too.
+var recordLists = map[string]bool{"/customers": true, "/deals": true, "/companies": true, "/visits": true}
+
 // scans counts the pages axeScan checked, for the test's log.
 var scans atomic.Int64
 
@@ -226,7 +229,7 @@ func scanRole(t *testing.T, base, axeSrc, role, email, pw string, width int) []s
 	var found []string
 	for _, lang := range []string{"en", "zh-CN"} {
 		if lang != "en" {
-			if err := visit(ctx, base+"/"); err != nil {
+			if err := visit(ctx, base+"/sessions"); err != nil {
 				t.Fatalf("%s: %v", role, err)
 			}
 			if _, err := step(ctx, chromedp.Steps(
@@ -236,7 +239,7 @@ func scanRole(t *testing.T, base, axeSrc, role, email, pw string, width int) []s
 				t.Fatalf("%s: switch to Chinese: %v", role, err)
 			}
 		}
-		if err := visit(ctx, base+"/"); err != nil {
+		if err := visit(ctx, base+"/sessions"); err != nil {
 			t.Fatalf("%s: %v", role, err)
 		}
 		linksJSON, err := step(ctx, chromedp.Evaluate[string](`JSON.stringify([...document.querySelectorAll('header a[href]')].map(a => a.getAttribute('href')))`))
@@ -258,11 +261,25 @@ func scanRole(t *testing.T, base, axeSrc, role, email, pw string, width int) []s
 				continue
 			}
 			found = append(found, axeScan(t, ctx, axeSrc, where, width)...)
+			// One record of each kind: the first the list links to.
+			if !recordLists[u.Path] {
+				continue
+			}
+			record, err := step(ctx, chromedp.Evaluate[string](`(() => { const a = [...document.querySelectorAll('main a[href^="`+u.Path+`/"]')].map(a => a.getAttribute('href')).find(h => !/\/(new|import|export|search)\b/.test(h)); return a || ''; })()`))
+			if err != nil || record == "" {
+				continue
+			}
+			where = fmt.Sprintf("%s %s %dpx %s (a record)", role, lang, width, record)
+			if err := visit(ctx, base+record); err != nil {
+				found = append(found, where+": does not load: "+err.Error())
+				continue
+			}
+			found = append(found, axeScan(t, ctx, axeSrc, where, width)...)
 		}
 		// The phone's menu, open: its links' contrast and size.
 		if width < 640 {
-			where := fmt.Sprintf("%s %s %dpx / (menu open)", role, lang, width)
-			if err := visit(ctx, base+"/"); err != nil {
+			where := fmt.Sprintf("%s %s %dpx /sessions (menu open)", role, lang, width)
+			if err := visit(ctx, base+"/sessions"); err != nil {
 				t.Fatalf("%s: %v", where, err)
 			}
 			if _, err := step(ctx, chromedp.Steps(chromedp.Click(chromedp.CSS(`#menu > summary`)), chromedp.WaitVisible(chromedp.CSS(`#menu a[href="/approvals"]`)))); err != nil {
