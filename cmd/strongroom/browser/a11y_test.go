@@ -424,6 +424,27 @@ func TestHeaderOnPhoneAndDesk(t *testing.T) {
 	if focused := value(t, desk, chromedp.Evaluate[string](`document.activeElement.className + ' ' + (document.activeElement.getBoundingClientRect().left >= 0)`)); focused != "skip true" {
 		t.Errorf("the first Tab reaches %q, not the visible skip link", focused)
 	}
+	// No keyboard trap: Tab moves on from the header into the page.
+	reached := false
+	for i := 0; i < 40 && !reached; i++ {
+		do(t, desk, chromedp.KeyEvent("\t"))
+		reached = value(t, desk, chromedp.Evaluate[string](`String(!!document.activeElement.closest('main'))`)) == "true"
+	}
+	if !reached {
+		t.Error("40 presses of Tab do not leave the header")
+	}
+	// The icon every page names, and the address browsers ask for on
+	// their own, are there (the favicon answered 404).
+	for _, path := range []string{"/favicon.ico", "/static/favicon.svg"} {
+		resp, err := s.Client.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
+			t.Errorf("GET %s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	}
 	// Search from the header of any page.
 	do(t, desk,
 		chromedp.Navigate(s.URL+"/deals"),
