@@ -46,7 +46,10 @@ func TestRoleMatrix(t *testing.T) {
 				addUserInTeam(t, storage, string(r)+"@example.com", string(r), "north")
 			}
 		}
-		s := start(t, storage)
+		// The field rep calls the API here with a plain token: the device
+		// rule that would refuse it (--device-required-roles) is
+		// TestDevicesE2E's; this matrix checks the role's grants.
+		s := start(t, storage, "--device-required-roles", "")
 		admin := s.Login(t, "admin@example.com", password)
 
 		type customer struct {

@@ -644,7 +644,7 @@ func TestWebPreferences(t *testing.T) {
 	}
 	sales := newBrowser(t, s, "en")
 	sales.login("sales1@example.com", password)
-	if p := sales.get(custPath); !strings.Contains(p.body, `<span id="opt-in">email, wechat</span>`) || !strings.Contains(p.body, "Loved the preview") || strings.Contains(p.body, `/preferences"`) {
+	if p := sales.get(custPath); !strings.Contains(p.body, `<span id="opt-in">email, WeChat</span>`) || !strings.Contains(p.body, "Loved the preview") || strings.Contains(p.body, `/preferences"`) {
 		t.Fatalf("sales' read-only view:\n%s", p.body)
 	}
 	fin := newBrowser(t, s, "en")

@@ -233,6 +233,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/tasks", h.authed(h.activities.listTasks))
 	mux.Handle("GET /api/v1/audit", h.authed(h.audit.listAudit))
 	mux.Handle("GET /api/v1/audit/{seq}/reason", h.authed(h.audit.showAuditReason))
+	mux.Handle("GET /api/v1/audit/{seq}", h.authed(h.audit.showAuditEvent))
 	mux.Handle("GET /api/v1/alerts", h.authed(h.audit.listAlerts))
 	mux.Handle("GET /api/v1/blocks", h.authed(h.roles.listBlocks))
 	mux.Handle("POST /api/v1/blocks", h.authed(h.roles.createBlock))

@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/phrase"
 )
 
 // Problem is an RFC 9457 problem details object.
@@ -35,6 +36,12 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	kind := errs.KindOf(err)
 	status := kind.Status()
 	msg, field := errs.Public(err)
+	// The detail in the caller's language (Accept-Language); the type and
+	// the field stay the stable, machine-readable part.
+	lang := phrase.Accept(r.Header.Get("Accept-Language"))
+	msg = phrase.In(lang, msg)
+	w.Header().Set("Content-Language", lang)
+	w.Header().Add("Vary", "Accept-Language")
 	rid := RequestID(r.Context())
 	if kind == errs.Internal || kind == errs.Unavailable {
 		log.LogAttrs(r.Context(), slog.LevelError, "request failed",

@@ -93,10 +93,17 @@ type AuditFilter struct {
 	ActorID    string
 	ObjectType string
 	ObjectID   string
-	Since      time.Time // inclusive
-	Until      time.Time // exclusive
-	AfterSeq   int64
-	Limit      int
+	// ObjectIDs: events about any of these records (as object or among
+	// the subjects); ObjectID and ObjectIDs may not both be set.
+	ObjectIDs []string
+	Action    string
+	Outcome   string
+	Since     time.Time // inclusive
+	Until     time.Time // exclusive
+	AfterSeq  int64     // only events with a seq above it
+	BeforeSeq int64     // only events with a seq below it (0: no bound)
+	Newest    bool      // newest first (default: oldest first)
+	Limit     int
 }
 
 const auditColumns = "seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, subjects, client_id, device_id, prev_hash, hash"
@@ -143,29 +150,11 @@ func prefixed(prefix, columns string) string {
 	return strings.Join(parts, ", ")
 }
 
-// ListAudit returns events matching f in seq order.
+// ListAudit returns events matching f in seq order (descending when
+// f.Newest).
 func (tx *auditRows) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
-	where := []string{"seq > ?"}
-	args := []any{f.AfterSeq}
-	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
-	if f.ActorID != "" {
-		add("actor_id = ?", f.ActorID)
-	}
-	if f.ObjectType != "" {
-		add("object_type = ?", f.ObjectType)
-	}
-	if f.ObjectID != "" {
-		where = append(where, "(object_id = ? OR seq IN (SELECT seq FROM audit_subjects WHERE subject_id = ? AND seq > ?))")
-		args = append(args, f.ObjectID, f.ObjectID, f.AfterSeq)
-	}
-	if !f.Since.IsZero() {
-		add("at >= ?", f.Since.UnixMicro())
-	}
-	if !f.Until.IsZero() {
-		add("at < ?", f.Until.UnixMicro())
-	}
-	args = append(args, f.Limit)
-	rows, err := tx.query(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE "+strings.Join(where, " AND ")+" ORDER BY seq LIMIT ?", args...)
+	q, args := listAuditQuery(f)
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, classify("store.ListAudit", err)
 	}
@@ -180,6 +169,80 @@ func (tx *auditRows) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Even
 	}
 	return out, classify("store.ListAudit", rows.Err())
 }
+
+// listAuditQuery is ListAudit's SQL: every condition an indexed column,
+// the order and the page on seq (keyset, never OFFSET).
+func listAuditQuery(f AuditFilter) (string, []any) {
+	where := []string{"seq > ?"}
+	args := []any{f.AfterSeq}
+	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
+	if f.BeforeSeq > 0 {
+		add("seq < ?", f.BeforeSeq)
+	}
+	if f.ActorID != "" {
+		add("actor_id = ?", f.ActorID)
+	}
+	if f.ObjectType != "" {
+		add("object_type = ?", f.ObjectType)
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if f.Outcome != "" {
+		add("outcome = ?", f.Outcome)
+	}
+	ids := f.ObjectIDs
+	if f.ObjectID != "" {
+		ids = []string{f.ObjectID}
+	}
+	if len(ids) > 0 {
+		cond, vals := in("object_id", ids)
+		sub, subVals := in("subject_id", ids)
+		where = append(where, "("+cond+" OR seq IN (SELECT seq FROM audit_subjects WHERE "+sub+" AND seq > ?))")
+		args = append(append(append(args, vals...), subVals...), f.AfterSeq)
+	}
+	if !f.Since.IsZero() {
+		add("at >= ?", f.Since.UnixMicro())
+	}
+	if !f.Until.IsZero() {
+		add("at < ?", f.Until.UnixMicro())
+	}
+	order := " ORDER BY seq LIMIT ?"
+	if f.Newest {
+		order = " ORDER BY seq DESC LIMIT ?"
+	}
+	return "SELECT " + auditColumns + " FROM audit_events WHERE " + strings.Join(where, " AND ") + order, append(args, f.Limit)
+}
+
+// AuditEvent returns the event at seq.
+func (tx *auditRows) AuditEvent(ctx context.Context, seq int64) (audit.Event, error) {
+	e, err := scanAudit(tx.queryRow(ctx, "SELECT "+auditColumns+" FROM audit_events WHERE seq = ?", seq))
+	return e, classify("store.AuditEvent", err)
+}
+
+// AuditActions lists the distinct actions in the log, in order: a loose
+// index scan over audit_action (one index probe an action, not a read of
+// every event), the same SQL on both engines.
+func (tx *auditRows) AuditActions(ctx context.Context) ([]string, error) {
+	rows, err := tx.query(ctx, auditActionsQuery)
+	if err != nil {
+		return nil, classify("store.AuditActions", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, classify("store.AuditActions", err)
+		}
+		out = append(out, a)
+	}
+	return out, classify("store.AuditActions", rows.Err())
+}
+
+const auditActionsQuery = "WITH RECURSIVE a(action) AS (SELECT MIN(action) FROM audit_events UNION ALL " +
+	"SELECT (SELECT MIN(action) FROM audit_events WHERE action > a.action) FROM a WHERE a.action IS NOT NULL) " +
+	"SELECT action FROM a WHERE action IS NOT NULL"
 
 // AuditSubjectCount counts the rows of the index of subjects that name
 // events up to seq through.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
@@ -200,5 +201,49 @@ func TestCustomerSearchStartsFromTheBlindIndex(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// TestAuditPagesUseAnIndex plans the audit log page's queries — newest
+// first, a page either way, filtered by action, outcome, actor, record or
+// time — and the chooser of actions: each must be served by an index, never
+// a read of every event.
+func TestAuditPagesUseAnIndex(t *testing.T) {
+	day := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		filter store.AuditFilter
+	}{
+		{"newest page", store.AuditFilter{Newest: true, Limit: 101}},
+		{"older page", store.AuditFilter{Newest: true, BeforeSeq: 5000, Limit: 101}},
+		{"newer page", store.AuditFilter{AfterSeq: 5000, Limit: 101}},
+		{"by action", store.AuditFilter{Action: "customer.read", Newest: true, Limit: 101}},
+		{"by outcome", store.AuditFilter{Outcome: "denied", Newest: true, Limit: 101}},
+		{"by actor", store.AuditFilter{ActorID: "usr_x", Newest: true, Limit: 101}},
+		{"by records", store.AuditFilter{ObjectIDs: []string{"cus_a", "cus_b"}, Newest: true, Limit: 101}},
+		{"a time range", store.AuditFilter{Since: day, Until: day.AddDate(0, 0, 1), Newest: true, Limit: 101}},
+	}
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		db.Open(t)
+		raw := db.Raw(t)
+		if db.Engine == store.Postgres {
+			if _, err := raw.Exec("SET enable_seqscan = off"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				q, args := store.ListAuditQuery(c.filter)
+				if plan := explain(t, raw, db.Engine, q, args); scansWhole(plan, db.Engine, "audit_events") || scansWhole(plan, db.Engine, "audit_subjects") {
+					t.Errorf("the page reads every event:\n%s", plan)
+				}
+			})
+		}
+		t.Run("actions", func(t *testing.T) {
+			plan := explain(t, raw, db.Engine, store.AuditActionsQuery, nil)
+			if scansWhole(plan, db.Engine, "audit_events") || !strings.Contains(plan, "audit_action") {
+				t.Errorf("the chooser of actions reads every event:\n%s", plan)
+			}
+		})
 	})
 }

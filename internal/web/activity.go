@@ -18,7 +18,8 @@ func (h *customersPages) logActivity(q *request) error {
 	if due := strings.TrimSpace(q.r.PostFormValue("due")); due != "" {
 		t, err := time.Parse(time.DateOnly, due)
 		if err != nil {
-			q.logErr, q.logInput = "the due date must be a date, like 2026-12-01", in
+			q.logErr, _ = q.public(errs.InvalidField("due", "the due date must be a date, like 2026-12-01"))
+			q.logInput = in
 			return h.renderCustomer(q, "", "", "")
 		}
 		in.DueAt = &t
@@ -27,7 +28,7 @@ func (h *customersPages) logActivity(q *request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		q.logErr, _ = errs.Public(err)
+		q.logErr, _ = q.public(err)
 		q.logInput = in
 		return h.renderCustomer(q, "", "", "")
 	}

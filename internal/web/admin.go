@@ -120,7 +120,7 @@ func (h *adminPages) renderAdminView(q *request, v adminView) error {
 // adminError shows an input error on the page; other errors go on.
 func (h *adminPages) adminError(q *request, err error, stages string) error {
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderAdmin(q, msg, stages)
 	}
 	return err

@@ -64,7 +64,7 @@ func (h *approvalsPages) requestAccess(q *request) error {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
 			return err
 		}
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		return h.renderAccessForm(q, http.StatusBadRequest, v)
 	}
 	q.redirect("/approvals", "request_sent")
@@ -86,11 +86,11 @@ func (h *approvalsPages) breakGlass(q *request) error {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.NotExist) && !errs.Is(err, errs.Permission) {
 			return err
 		}
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		h.render(q, errs.KindOf(err).Status(), "break_glass", "break_glass", v)
 		return nil
 	}
-	http.Redirect(q.w, q.r, "/customers/"+v.CustomerID, http.StatusSeeOther)
+	q.redirect("/customers/"+v.CustomerID, "done_glass_opened")
 	return nil
 }
 

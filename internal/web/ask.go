@@ -36,7 +36,7 @@ func (h *requestsPages) ask(q *request) error {
 	err := h.requestsSvc.Ask(q.r.Context(), v.Email, crm.RequestInput{Kind: v.Kind, Law: v.Law, Details: v.Details}, httpx.ClientOf(q.r).IP, q.lang)
 	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooMany) {
 		v.CSRF = newCSRFCookie(q.w)
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		h.render(q, errs.KindOf(err).Status(), "ask", "privacy_ask", v)
 		return nil
 	}

@@ -51,7 +51,7 @@ func (h *clientsPages) registerClient(q *request) error {
 	in := q.clientInput()
 	c, err := h.clientsSvc.Register(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderClients(q, http.StatusBadRequest, clientsView{Form: in, Error: msg})
 	}
 	if err != nil {

@@ -45,7 +45,7 @@ func (h *companiesPages) searchCompanies(q *request) error {
 func (h *companiesPages) companies(q *request, v companyListView, cursor string) error {
 	page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, records.CompanyQuery{Name: v.Query, StoresOnly: v.StoresOnly, Cursor: cursor})
 	if errs.Is(err, errs.Invalid) {
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		return h.renderCompanies(q, v, http.StatusBadRequest)
 	} else if err != nil {
 		return err
@@ -69,6 +69,7 @@ type companyView struct {
 	CanLog     bool
 	Kinds      []string
 	LogError   string
+	LogInput   postedForm // what was typed, when the activity was refused
 }
 
 func (h *companiesPages) showCompany(q *request) error {
@@ -92,7 +93,7 @@ func (h *companiesPages) renderCompany(q *request, logErr string) error {
 	v.Kinds, v.LogError = crm.ActivityKinds, logErr
 	status := http.StatusOK
 	if logErr != "" {
-		status = http.StatusBadRequest
+		status, v.LogInput = http.StatusBadRequest, postedForm{Values: q.r.PostForm}
 	}
 	h.render(q, status, "company", "companies", v)
 	return nil
@@ -112,7 +113,7 @@ func (h *companiesPages) logCompanyActivity(q *request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderCompany(q, msg)
 	}
 	q.redirect("/companies/"+id, "activity_logged")
@@ -125,6 +126,9 @@ type companyFormView struct {
 	IsStore    bool
 	Error      string
 }
+
+// FieldErrors are the fields at fault, for the summary above the form.
+func (v companyFormView) FieldErrors() []formField { return fieldErrors(v.Fields) }
 
 // companyFormFields lists the fields can lets the actor write, with
 // values from vals.
@@ -170,7 +174,7 @@ func (h *companiesPages) createCompany(q *request) error {
 	c, err := h.companiesSvc.CreateCompany(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
 		v := companyFormView{Action: "/companies", Fields: companyFormFields(q.lang, can, vals), IsStore: store}
-		v.Error, _ = errs.Public(err)
+		v.Error, v.Fields = fieldError(q, v.Fields, err)
 		h.render(q, http.StatusBadRequest, "company_form", "new_company", v)
 		return nil
 	}
@@ -206,7 +210,7 @@ func (h *companiesPages) updateCompany(q *request) error {
 			return err
 		}
 		v := companyFormView{ID: id, Action: "/companies/" + id, Fields: companyFormFields(q.lang, can, vals), IsStore: store}
-		v.Error, _ = errs.Public(err)
+		v.Error, v.Fields = fieldError(q, v.Fields, err)
 		h.render(q, http.StatusBadRequest, "company_form", "edit", v)
 		return nil
 	}

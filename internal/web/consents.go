@@ -31,7 +31,7 @@ func (h *consentsPages) renderConsents(q *request, code int, formErr error) erro
 	}
 	v := consentsView{CustomerID: id, Consents: cs, Purposes: crm.Purposes, Channels: crm.ConsentChannels, Bases: crm.Bases, RequestKinds: crm.RequestKinds}
 	if formErr != nil {
-		v.Error, _ = errs.Public(formErr)
+		v.Error, _ = q.public(formErr)
 	}
 	h.render(q, code, "consents", "consents", v)
 	return nil

@@ -29,6 +29,32 @@ type customerFormView struct {
 	ConsentChannels []string
 }
 
+// FieldErrors are the fields at fault, for the summary above the form.
+func (v customerFormView) FieldErrors() []formField { return fieldErrors(v.Fields) }
+
+func fieldErrors(fields []formField) []formField {
+	var out []formField
+	for _, f := range fields {
+		if f.Error != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fieldError puts err's message beside its field when the form has it,
+// and returns the message for above the form otherwise.
+func fieldError(q *request, fields []formField, err error) (string, []formField) {
+	msg, field := q.public(err)
+	for i := range fields {
+		if field != "" && fields[i].Name == field {
+			fields[i].Error = msg
+			return "", fields
+		}
+	}
+	return msg, fields
+}
+
 // withCompanies fills the company picker with the companies the actor can
 // see (the first 200), when the actor may read companies at all.
 func (h *customersPages) withCompanies(q *request, v *customerFormView) error {
@@ -82,9 +108,9 @@ func formInput(q *request, fields []formField, create bool) (crm.CustomerInput, 
 }
 
 // formError puts an input error next to its field, or above the form.
-func formError(v *customerFormView, err error) {
+func formError(q *request, v *customerFormView, err error) {
 	var e *errs.Error
-	msg, _ := errs.Public(err)
+	msg, _ := q.public(err)
 	if errors.As(err, &e) && e.Field != "" {
 		for i := range v.Fields {
 			if v.Fields[i].Name == e.Field {
@@ -116,7 +142,7 @@ func (h *customersPages) createCustomer(q *request) error {
 	c, err := h.customersSvc.CreateCustomer(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
 		v := customerFormView{Action: "/customers", Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id"), ConsentChannels: sensitiveChannels}
-		formError(&v, err)
+		formError(q, &v, err)
 		if err := h.withCompanies(q, &v); err != nil {
 			return err
 		}
@@ -161,7 +187,7 @@ func (h *customersPages) updateCustomer(q *request) error {
 			return err
 		}
 		v := customerFormView{ID: id, Action: "/customers/" + id, Fields: formFields(q.lang, can, vals), CompanyID: q.r.PostFormValue("company_id"), ConsentChannels: sensitiveChannels}
-		formError(&v, err)
+		formError(q, &v, err)
 		if err := h.withCompanies(q, &v); err != nil {
 			return err
 		}

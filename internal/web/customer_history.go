@@ -17,14 +17,18 @@ func (h *customersPages) recordTransaction(q *request) error {
 	var err error
 	if t.Amount, err = parseMoney(q.r.PostFormValue("amount")); err == nil {
 		if p := strings.TrimSpace(q.r.PostFormValue("premium")); p != "" {
-			t.Premium, err = parseMoney(p)
+			if t.Premium, err = parseMoney(p); err != nil {
+				err = errs.InvalidField("premium", "amount must be a number, like 1250000.50")
+			}
 		}
 	}
 	if err == nil {
 		_, err = h.customersSvc.RecordTransaction(q.r.Context(), q.actor, id, t)
 	}
 	if errs.Is(err, errs.Invalid) {
-		q.txErr, _ = errs.Public(err)
+		var field string
+		q.txErr, field = q.public(err)
+		q.tx = postedForm{Values: q.r.PostForm, Field: field}
 		return h.renderCustomer(q, "", "", "")
 	}
 	if err != nil {
@@ -41,7 +45,7 @@ func (h *customersPages) savePreferences(q *request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		q.prefErr, _ = errs.Public(err)
+		q.prefErr, _ = q.public(err)
 		return h.renderCustomer(q, "", "", "")
 	}
 	q.redirect("/customers/"+id, "preferences_saved")
@@ -53,7 +57,7 @@ func (h *customersPages) addFeedback(q *request) error {
 	rating, _ := strconv.Atoi(q.r.PostFormValue("rating"))
 	_, err := h.customersSvc.AddFeedback(q.r.Context(), q.actor, id, crm.Feedback{Channel: q.r.PostFormValue("channel"), Rating: rating, Comment: q.r.PostFormValue("comment")})
 	if errs.Is(err, errs.Invalid) {
-		q.prefErr, _ = errs.Public(err)
+		q.prefErr, _ = q.public(err)
 		return h.renderCustomer(q, "", "", "")
 	}
 	if err != nil {

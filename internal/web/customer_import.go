@@ -32,7 +32,7 @@ func (h *customersPages) importCustomers(q *request) error {
 	rep, err := h.customersSvc.ImportCustomers(q.r.Context(), q.actor, file, opt)
 	if err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
-			msg, _ := errs.Public(err)
+			msg, _ := q.public(err)
 			h.render(q, errs.KindOf(err).Status(), "import", "import", importView{Error: msg})
 			return nil
 		}

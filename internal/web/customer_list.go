@@ -47,7 +47,7 @@ func (h *customersPages) customers(q *request, v customerListView, cursor string
 	cq.Tag, cq.Newest, cq.Cursor = v.Tag, v.Newest, cursor
 	page, err := h.customersSvc.ListCustomers(q.r.Context(), q.actor, cq)
 	if errs.Is(err, errs.Invalid) {
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		return h.renderCustomers(q, v, http.StatusBadRequest)
 	} else if err != nil {
 		return err

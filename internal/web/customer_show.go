@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -35,15 +36,68 @@ type customerView struct {
 	Stages      []crm.Stage
 	CanDeal     bool
 	DealError   string
+	DealInput   dealForm // what was typed, when the deal was refused
 	Currencies  []string
 	History     *records.PurchaseHistory // nil when the role may not read it
 	CanRecord   bool
 	TxError     string
+	TxInput     postedForm // what was typed, when the transaction was refused
 	TxKinds     []string
 	Today       string
 	Marketing   *records.Marketing // nil when the role may not read preferences
 	Channels    []string
 	PrefError   string
+}
+
+// postedForm is a refused form's values, shown again, and the field the
+// error is about.
+type postedForm struct {
+	Values url.Values // nil when the form was not refused
+	Field  string
+}
+
+// Get is the value typed into field, or def when the form is new.
+func (f postedForm) Get(field, def string) string {
+	if f.Values == nil {
+		return def
+	}
+	return f.Values.Get(field)
+}
+
+// problem is a refused form's message for the summary at the top of the
+// page, and the element (a field, else the form) its link leads to.
+type problem struct{ Msg, Target string }
+
+// txFieldIDs and dealFieldIDs are the ids of the form fields an error can name.
+var (
+	txFieldIDs   = map[string]string{"kind": "tx-kind", "occurred_on": "tx-date", "reference": "tx-ref", "description": "tx-desc", "amount": "tx-amount", "premium": "tx-premium", "currency": "tx-currency"}
+	dealFieldIDs = map[string]string{"title": "deal-title", "amount": "deal-amount", "currency": "deal-currency", "expected_close": "deal-close"}
+)
+
+// Problems are the page's refused forms, for the summary first on the page.
+func (v customerView) Problems() []problem {
+	var out []problem
+	if v.DealError != "" {
+		p := problem{v.DealError, "deal-form"}
+		if id, ok := dealFieldIDs[v.DealInput.Field]; ok {
+			p.Target = id
+		}
+		out = append(out, p)
+	}
+	if v.TxError != "" {
+		p := problem{v.TxError, "tx-form"}
+		if id, ok := txFieldIDs[v.TxInput.Field]; ok {
+			p.Target = id
+		}
+		out = append(out, p)
+	}
+	if v.LogError != "" {
+		out = append(out, problem{v.LogError, "log-form"})
+	}
+	if v.PrefError != "" {
+		out = append(out, problem{v.PrefError, "preferences"})
+	}
+	return out
 }
 
 // optedIn reports whether channel is among m's opt-ins, for the form.
@@ -87,9 +141,9 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 	v.RevealError = revealErr
 	v.Activities, v.CanLog, v.Kinds = o.Activities, can.LogActivity, crm.ActivityKinds
 	v.Deals, v.Stages, v.CanDeal = o.Deals, o.Stages, can.CreateDeal
-	v.DealError, v.Currencies = q.dealErr, currencies
+	v.DealError, v.DealInput, v.Currencies = q.dealErr, q.deal, currencies
 	v.History, v.CanRecord = o.History, can.RecordTransaction
-	v.TxError, v.TxKinds, v.Today = q.txErr, crm.TransactionKinds, time.Now().UTC().Format(time.DateOnly)
+	v.TxError, v.TxInput, v.TxKinds, v.Today = q.txErr, q.tx, crm.TransactionKinds, time.Now().UTC().Format(time.DateOnly)
 	v.Marketing = o.Marketing
 	v.Channels, v.PrefError = crm.Channels, q.prefErr
 	if q.logErr != "" {
@@ -110,7 +164,7 @@ func (h *customersPages) revealField(q *request) error {
 	field := q.r.PostFormValue("field")
 	v, err := h.customersSvc.RevealCustomerField(q.r.Context(), q.actor, q.r.PathValue("id"), field, q.r.PostFormValue("reason"))
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderCustomer(q, "", "", msg)
 	}
 	if errs.Is(err, errs.ApprovalNeeded) { // ask for approval, keeping the reason typed

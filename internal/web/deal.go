@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -64,23 +65,40 @@ func formatMoney(lang, currency string, minor *int64) string {
 	return currency + " " + amount
 }
 
+// dealForm is what was typed into the customer page's deal form, shown
+// again when the deal is refused, with the field at fault.
+type dealForm struct {
+	Title, Amount, Currency, Stage, ExpectedClose string
+	Field                                         string // the field the error is about (dealFields); empty for the form as a whole
+}
+
+// dealFields are the deal form's fields, which an error can point to.
+var dealFields = []string{"title", "amount", "currency", "expected_close"}
+
 func (h *dealsPages) createDeal(q *request) error {
 	id := q.r.PathValue("id")
-	title, currency := q.r.PostFormValue("title"), q.r.PostFormValue("currency")
+	form := dealForm{Title: q.r.PostFormValue("title"), Amount: q.r.PostFormValue("amount"), Currency: q.r.PostFormValue("currency"),
+		Stage: q.r.PostFormValue("stage"), ExpectedClose: q.r.PostFormValue("expected_close")}
+	title, currency := form.Title, form.Currency
 	in := crm.DealInput{Title: &title, Currency: &currency}
-	amount, err := parseMoney(q.r.PostFormValue("amount"))
+	amount, err := parseMoney(form.Amount)
 	if err == nil {
 		in.Amount = &amount
-		if st := q.r.PostFormValue("stage"); st != "" {
+		if st := form.Stage; st != "" {
 			in.Stage = &st
 		}
-		if ec := q.r.PostFormValue("expected_close"); ec != "" {
+		if ec := form.ExpectedClose; ec != "" {
 			in.ExpectedClose = &ec
 		}
 		_, err = h.dealsSvc.CreateDeal(q.r.Context(), q.actor, id, in)
 	}
 	if errs.Is(err, errs.Invalid) {
-		q.dealErr, _ = errs.Public(err)
+		var field string
+		q.dealErr, field = q.public(err)
+		if slices.Contains(dealFields, field) {
+			form.Field = field
+		}
+		q.deal = form
 		return h.renderCustomer(q, "", "", "")
 	}
 	if err != nil {
@@ -103,6 +121,7 @@ type dealView struct {
 	records.DealView
 	Kinds    []string
 	LogError string
+	LogInput postedForm // what was typed, when the activity was refused
 }
 
 func (h *dealsPages) showDeal(q *request) error { return h.renderDeal(q, "") }
@@ -112,11 +131,11 @@ func (h *dealsPages) renderDeal(q *request, logErr string) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
+	status, in := http.StatusOK, postedForm{}
 	if logErr != "" {
-		status = http.StatusBadRequest
+		status, in = http.StatusBadRequest, postedForm{Values: q.r.PostForm}
 	}
-	h.render(q, status, "deal", "deals", dealView{DealView: v, Kinds: crm.ActivityKinds, LogError: logErr})
+	h.render(q, status, "deal", "deals", dealView{DealView: v, Kinds: crm.ActivityKinds, LogError: logErr, LogInput: in})
 	return nil
 }
 
@@ -127,7 +146,7 @@ func (h *dealsPages) logDealActivity(q *request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderDeal(q, msg)
 	}
 	q.redirect("/deals/"+id, "activity_logged")

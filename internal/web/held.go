@@ -36,7 +36,7 @@ func (h *requestsPages) renderHeld(q *request, code int, v heldView) error {
 func (h *requestsPages) readHeld(q *request) error {
 	rec, d, err := h.customersSvc.ReadHeld(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("reason"))
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderHeld(q, http.StatusBadRequest, heldView{Error: msg})
 	}
 	if err != nil {

@@ -53,7 +53,7 @@ func (h *incidentsPages) renderIncidents(q *request, code int, f incidentForm, f
 	}
 	v := incidentsView{Incidents: list, Drills: drills, Now: time.Now(), Kinds: breach.Kinds, Form: f}
 	if formErr != nil {
-		v.Error, _ = errs.Public(formErr)
+		v.Error, _ = q.public(formErr)
 	}
 	h.render(q, code, "incidents", "incidents", v)
 	return nil
@@ -97,7 +97,7 @@ func (h *incidentsPages) renderIncident(q *request, code int, formErr error, dra
 	}
 	v := incidentView{Incident: inc, Now: time.Now(), Reasons: breach.PeopleReasons, Draft: draft, DraftFor: draftFor, UserID: q.actor.UserID}
 	if formErr != nil {
-		v.Error, _ = errs.Public(formErr)
+		v.Error, _ = q.public(formErr)
 	}
 	h.render(q, code, "incident", "incident", v)
 	return nil

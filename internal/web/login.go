@@ -46,7 +46,7 @@ func (h *identityPages) login(q *request) error {
 		if !errs.Is(err, errs.Unauthenticated) && !errs.Is(err, errs.TooMany) {
 			return err
 		}
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		h.render(q, errs.KindOf(err).Status(), "login", "login", loginView{Email: email, Next: next, CSRF: newCSRFCookie(q.w), Error: msg, SSO: h.ssoName(q.lang)})
 		return nil
 	}

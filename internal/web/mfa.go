@@ -81,7 +81,7 @@ func (h *identityPages) passkeys(q *request) (passkeyView, error) {
 func (h *identityPages) addPasskey(q *request) error {
 	_, err := h.sessionsSvc.FinishPasskeyRegistration(q.r.Context(), q.actor, q.r.PostFormValue("name"), []byte(q.r.PostFormValue("credential")))
 	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderMFA(q, http.StatusBadRequest, msg)
 	}
 	if err != nil {
@@ -126,7 +126,7 @@ func (h *identityPages) provePasskey(q *request) error {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) && !errs.Is(err, errs.Conflict) {
 			return err
 		}
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		if q.actor.MFAPending {
 			return h.renderVerify(q, errs.KindOf(err).Status(), next, msg)
 		}
@@ -165,7 +165,7 @@ func (h *identityPages) confirmTOTP(q *request) error {
 	secret, code := q.r.PostFormValue("secret"), q.r.PostFormValue("code")
 	codes, err := h.sessionsSvc.ConfirmTOTP(q.r.Context(), q.actor, secret, code)
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		e, oerr := h.sessionsSvc.PendingTOTP(q.r.Context(), q.actor) // the user has already scanned it
 		if oerr != nil {
 			return oerr
@@ -208,7 +208,7 @@ func (h *identityPages) verifyMFA(q *request) error {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
 		}
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderVerify(q, errs.KindOf(err).Status(), next, msg)
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)

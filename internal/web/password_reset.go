@@ -44,7 +44,7 @@ func (h *identityPages) forgot(q *request) error {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
 		}
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		h.render(q, errs.KindOf(err).Status(), "forgot", "forgot_password", forgotView{Email: email, CSRF: newCSRFCookie(q.w), Error: msg})
 		return nil
 	}
@@ -142,7 +142,7 @@ func (h *identityPages) useLinkPage(p linkPage) pageFunc {
 			if !errs.Is(err, errs.Invalid) {
 				return err
 			}
-			msg, field := errs.Public(err)
+			msg, field := q.public(err)
 			v := setPasswordView{Action: p.path, Invite: p.purpose == "invite", CSRF: newCSRFCookie(q.w), Error: msg}
 			if field == "token" {
 				p.clearCookie(q.w)

@@ -33,18 +33,18 @@ func (h *adminPages) acceptPolicy(q *request) error {
 	if err := h.rolesSvc.AcceptPolicy(q.r.Context(), q.actor, version); err != nil {
 		return err
 	}
-	q.redirect("/", "")
+	q.redirect("/", "done_policy_accepted")
 	return nil
 }
 
 func (h *adminPages) publishPolicy(q *request) error {
 	if _, err := h.rolesSvc.PublishPolicy(q.r.Context(), q.actor, q.r.PostFormValue("text_en"), q.r.PostFormValue("text_zh")); err != nil {
 		if errs.Is(err, errs.Invalid) {
-			msg, _ := errs.Public(err)
+			msg, _ := q.public(err)
 			return h.renderAdmin(q, msg, "")
 		}
 		return err
 	}
-	q.redirect("/policy", "")
+	q.redirect("/policy", "done_policy_published")
 	return nil
 }

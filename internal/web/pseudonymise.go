@@ -43,7 +43,7 @@ func (h *customersPages) pseudonymise(q *request) error {
 	case errs.Is(err, errs.ApprovalNeeded):
 		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindBulkExport})
 	case errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict):
-		v.Error, _ = errs.Public(err)
+		v.Error, _ = q.public(err)
 		h.render(q, http.StatusBadRequest, "pseudonymise", "pseudonymised_export", v)
 		return nil
 	case err != nil:

@@ -75,7 +75,7 @@ func (h *requestsPages) renderRequest(q *request, code int, formErr error) error
 		}
 	}
 	if formErr != nil {
-		v.Error, _ = errs.Public(formErr)
+		v.Error, _ = q.public(formErr)
 	}
 	h.render(q, code, "request", "privacy_request", v)
 	return nil

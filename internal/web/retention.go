@@ -29,7 +29,7 @@ func (h *retentionPages) renderRetention(q *request, code int, result *privacy.R
 	}
 	v := retentionView{Rules: rules, Runs: runs, AuditArchive: int(h.retentionSvc.AuditArchive().Hours() / 24), Result: result, Target: target}
 	if formErr != nil {
-		v.Error, _ = errs.Public(formErr)
+		v.Error, _ = q.public(formErr)
 	}
 	h.render(q, code, "retention", "retention", v)
 	return nil

@@ -26,13 +26,13 @@ func (h *approvalsPages) renderReviews(q *request, status int, msg string) error
 func (h *approvalsPages) startReview(q *request) error {
 	rev, err := h.approvalsSvc.StartReview(q.r.Context(), q.actor)
 	if errs.Is(err, errs.Conflict) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderReviews(q, http.StatusConflict, msg)
 	}
 	if err != nil {
 		return err
 	}
-	http.Redirect(q.w, q.r, "/reviews/"+rev.ID, http.StatusSeeOther)
+	q.redirect("/reviews/"+rev.ID, "done_review_started")
 	return nil
 }
 
@@ -56,7 +56,7 @@ func (h *approvalsPages) decideReview(q *request) error {
 	id := q.r.PathValue("id")
 	err := h.approvalsSvc.DecideReviewItem(q.r.Context(), q.actor, id, q.r.PathValue("user"), q.r.PostFormValue("decision") == "confirm")
 	if errs.Is(err, errs.Conflict) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderReview(q, http.StatusConflict, msg)
 	}
 	if err != nil {
@@ -70,7 +70,7 @@ func (h *approvalsPages) signOffReview(q *request) error {
 	id := q.r.PathValue("id")
 	_, err := h.approvalsSvc.SignOffReview(q.r.Context(), q.actor, id)
 	if errs.Is(err, errs.Conflict) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderReview(q, http.StatusConflict, msg)
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/phrase"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 )
@@ -95,7 +96,7 @@ func (h *adminPages) saveNetworks(q *request) error {
 		if derr != nil {
 			return derr
 		}
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		v := roleFormView(d, false, msg)
 		v.Networks = text
 		h.render(q, http.StatusBadRequest, "role", "roles", v)
@@ -204,7 +205,7 @@ func (h *adminPages) saveRole(q *request) error {
 		return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRoleEdit, ObjectID: name})
 	}
 	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		h.render(q, http.StatusBadRequest, "role", "roles", roleFormView(d, q.r.PostFormValue("new") == "1", msg))
 		return nil
 	}
@@ -222,14 +223,14 @@ func (h *adminPages) newRole(q *request) error {
 	if from == "" {
 		d := authz.RoleDef{Name: authz.Role(name), Summary: "—", Grants: map[authz.Object]authz.Grant{}}
 		if err := d.Check(); err != nil {
-			return h.renderRoles(q, http.StatusBadRequest, err.Error())
+			return h.renderRoles(q, http.StatusBadRequest, phrase.In(q.lang, err.Error()))
 		}
 		http.Redirect(q.w, q.r, "/admin/roles/"+name+"?new=1", http.StatusSeeOther)
 		return nil
 	}
 	if _, err := h.rolesSvc.CopyRole(q.r.Context(), q.actor, from, name, ""); err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.NotExist) {
-			msg, _ := errs.Public(err)
+			msg, _ := q.public(err)
 			return h.renderRoles(q, http.StatusBadRequest, msg)
 		}
 		return err
@@ -244,7 +245,7 @@ func (h *adminPages) applyTemplate(q *request) error {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRoleEdit, ObjectID: "template:" + q.r.PathValue("name")})
 		}
 		if errs.Is(err, errs.Conflict) || errs.Is(err, errs.NotExist) {
-			msg, _ := errs.Public(err)
+			msg, _ := q.public(err)
 			return h.renderRoles(q, http.StatusBadRequest, msg)
 		}
 		return err
@@ -259,7 +260,7 @@ func (h *adminPages) retireRole(q *request) error {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRoleEdit, ObjectID: q.r.PathValue("name")})
 		}
 		if errs.Is(err, errs.Conflict) {
-			msg, _ := errs.Public(err)
+			msg, _ := q.public(err)
 			return h.renderRoles(q, http.StatusConflict, msg)
 		}
 		return err

@@ -46,14 +46,14 @@ func (h *homePages) search(q *request) error {
 			cq := searchQuery(v.Query)
 			cq.Limit = 20
 			page, err := h.customersSvc.ListCustomers(q.r.Context(), q.actor, cq)
-			if err := searchErr(&v, err); err != nil {
+			if err := searchErr(q, &v, err); err != nil {
 				return err
 			}
 			v.Customers = page.Customers
 		}
 		if can.Companies && !strings.Contains(v.Query, "@") {
 			page, err := h.companiesSvc.ListCompanies(q.r.Context(), q.actor, records.CompanyQuery{Name: v.Query, Limit: 20})
-			if err := searchErr(&v, err); err != nil {
+			if err := searchErr(q, &v, err); err != nil {
 				return err
 			}
 			v.Companies = page.Companies
@@ -64,9 +64,9 @@ func (h *homePages) search(q *request) error {
 }
 
 // searchErr keeps an input error to show and passes any other on.
-func searchErr(v *searchView, err error) error {
+func searchErr(q *request, v *searchView, err error) error {
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		for _, e := range v.Errors {
 			if e == msg {
 				return nil

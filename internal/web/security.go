@@ -42,7 +42,7 @@ func (h *auditPages) renderSecurity(q *request, status string, blockErr error) e
 	v := securityView{Status: status, Statuses: governance.AlertStatuses, Alerts: alerts, Blocks: blocks}
 	code := http.StatusOK
 	if blockErr != nil {
-		v.BlockError, _ = errs.Public(blockErr)
+		v.BlockError, _ = q.public(blockErr)
 		code = http.StatusBadRequest
 	}
 	h.render(q, code, "security", "security", v)

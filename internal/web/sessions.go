@@ -27,7 +27,7 @@ func (h *identityPages) renderSessions(q *request, passwordErr error) error {
 	v.Sessions = list
 	status := http.StatusOK
 	if passwordErr != nil {
-		v.PasswordError, _ = errs.Public(passwordErr)
+		v.PasswordError, _ = q.public(passwordErr)
 		status = http.StatusBadRequest
 	}
 	h.render(q, status, "sessions", "sessions", v)
@@ -51,7 +51,7 @@ func (h *identityPages) changePassword(q *request) error {
 	err := h.usersSvc.ChangeMyPassword(q.r.Context(), q.actor, q.r.PostFormValue("current_password"), q.r.PostFormValue("new_password"))
 	switch {
 	case errs.Is(err, errs.Invalid) && q.actor.PasswordPending:
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		h.render(q, http.StatusBadRequest, "change_password", "change_password", passwordView{msg})
 		return nil
 	case errs.Is(err, errs.Invalid):
@@ -77,7 +77,7 @@ func (h *identityPages) endSession(q *request) error {
 	case u != "":
 		back += "?user_id=" + url.QueryEscape(u)
 	}
-	http.Redirect(q.w, q.r, back, http.StatusSeeOther)
+	q.redirect(back, "done_session_ended")
 	return nil
 }
 

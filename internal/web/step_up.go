@@ -78,7 +78,7 @@ func (h *identityPages) stepUp(q *request) error {
 		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.TooMany) {
 			return err
 		}
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderStepUp(q, errs.KindOf(err).Status(), next, msg)
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)

@@ -77,7 +77,7 @@ func (h *trainingPages) renderModule(q *request, code int, res *training.Result,
 	}
 	v := trainingModuleView{Module: itemOf(m, q.lang), Owed: q.actor.Owes(authz.GateFull) == "training", Result: res}
 	if formErr != nil {
-		v.Error, _ = errs.Public(formErr)
+		v.Error, _ = q.public(formErr)
 	}
 	h.render(q, code, "training_module", "training", v)
 	return nil
@@ -132,7 +132,7 @@ func (h *trainingPages) renderCoverage(q *request, code int, formErr error) erro
 	}
 	v := coverageView{Modules: c}
 	if formErr != nil {
-		v.Error, _ = errs.Public(formErr)
+		v.Error, _ = q.public(formErr)
 	}
 	h.render(q, code, "training_coverage", "training_coverage", v)
 	return nil
@@ -202,7 +202,7 @@ func (h *trainingPages) renderPublish(q *request, code int, v publishView, formE
 		v.Questions = append(v.Questions, pq)
 	}
 	if formErr != nil {
-		v.Error, _ = errs.Public(formErr)
+		v.Error, _ = q.public(formErr)
 	}
 	h.render(q, code, "training_publish", "training_publish", v)
 }

@@ -85,7 +85,7 @@ func (h *vendorsPages) showVendors(q *request) error {
 func (h *vendorsPages) renderVendor(q *request, code int, v vendorView, formErr error) {
 	v.Roles, v.Statuses, v.Transfers, v.Outcomes, v.Severity = vendors.Roles, vendors.Statuses, vendors.Transfers, vendors.Outcomes, vendors.Severities
 	if formErr != nil {
-		v.Error, _ = errs.Public(formErr)
+		v.Error, _ = q.public(formErr)
 	}
 	title := "vendor_new"
 	if !v.New {

@@ -18,6 +18,7 @@ type visitsView struct {
 	Stores  []crm.Company
 	CanPlan bool
 	Error   string
+	Input   postedForm // what was chosen, when the plan was refused
 }
 
 // listVisits shows the visits of the next seven days and a form to plan one.
@@ -43,7 +44,7 @@ func (h *visitsPages) renderVisits(q *request, planErr string) error {
 	}
 	status := http.StatusOK
 	if planErr != "" {
-		status = http.StatusBadRequest
+		status, v.Input = http.StatusBadRequest, postedForm{Values: q.r.PostForm}
 	}
 	h.render(q, status, "visits", "visits", v)
 	return nil
@@ -52,7 +53,7 @@ func (h *visitsPages) renderVisits(q *request, planErr string) error {
 func (h *visitsPages) planVisit(q *request) error {
 	v, err := h.visitsSvc.PlanVisit(q.r.Context(), q.actor, q.r.PostFormValue("company_id"), "", q.r.PostFormValue("planned_for"))
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := errs.Public(err)
+		msg, _ := q.public(err)
 		return h.renderVisits(q, msg)
 	}
 	if err != nil {
@@ -115,7 +116,7 @@ func (h *visitsPages) checkVisit(checkIn bool) pageFunc {
 			_, err = h.visitsSvc.UpdateVisit(q.r.Context(), q.actor, q.r.PathValue("id"), up)
 		}
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
-			msg, _ := errs.Public(err)
+			msg, _ := q.public(err)
 			return h.renderVisit(q, msg)
 		}
 		if err != nil {
@@ -137,7 +138,7 @@ func (h *visitsPages) addVisitPhoto(q *request) error {
 	}
 	if _, err := h.visitsSvc.AddPhoto(q.r.Context(), q.actor, q.r.PathValue("id"), file); err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
-			msg, _ := errs.Public(err)
+			msg, _ := q.public(err)
 			return h.renderVisit(q, msg)
 		}
 		return err

@@ -33,6 +33,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/httpx"
+	"strongroom.dev/strongroom/internal/phrase"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/breach"
 	"strongroom.dev/strongroom/internal/service/clients"
@@ -216,6 +217,9 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 
 var funcs = template.FuncMap{
 	"tr":       tr,
+	"term":     term,
+	"say":      phrase.In, // a server's message (a built-in role's summary, say) in lang
+	"list":     func(v ...any) []any { return v },
 	"time":     formatTime,
 	"date":     formatDate,
 	"money":    formatMoney,
@@ -346,6 +350,9 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /companies/{id}/activities", h.authed(h.companies.logCompanyActivity))
 	mux.Handle("GET /audit", h.authed(h.audit.listAudit))
 	mux.Handle("GET /audit/{seq}/reason", h.authed(h.audit.showAuditReason))
+	mux.Handle("POST /audit/find", h.authed(h.audit.findAudit))
+	mux.Handle("GET /audit/export", h.authed(h.audit.exportAudit))
+	mux.Handle("GET /audit/{seq}", h.authed(h.audit.showAuditEvent))
 	mux.Handle("GET /security", h.authed(h.audit.showSecurity))
 	mux.Handle("POST /security/alerts/{id}", h.authed(h.audit.setAlertStatus))
 	mux.Handle("POST /security/blocks", h.authed(h.audit.blockNetwork))
@@ -492,7 +499,9 @@ type request struct {
 	logErr   string // a rejected activity, shown again on the customer page
 	logInput crm.ActivityInput
 	dealErr  string   // a rejected deal, shown again on the customer page
+	deal     dealForm // and what was typed into its form, kept
 	txErr    string   // a rejected transaction, likewise
+	tx       postedForm
 	prefErr  string   // rejected preferences or feedback, likewise
 	scripts  bool     // the page loads Strongroom's own scripts (passkeys, geolocation)
 	geo      bool     // the page may ask for the device's location
@@ -741,10 +750,11 @@ func (h *Handler) renderError(q *request, err error) {
 		q.stepUpFor()
 		return
 	}
-	msg, _ := errs.Public(err)
 	if kind == errs.Permission {
-		h.recordRefusal(q, err, msg)
+		reason, _ := errs.Public(err) // the log's reason in one language, not the page's
+		h.recordRefusal(q, err, reason)
 	}
+	msg, _ := q.public(err)
 	if kind == errs.Internal || kind == errs.Unavailable {
 		h.log.Error("request failed", slog.String("request_id", httpx.RequestID(q.r.Context())), slog.String("route", q.r.Pattern), slog.String("error", err.Error()))
 		msg += " (request " + httpx.RequestID(q.r.Context()) + ")"
@@ -769,9 +779,20 @@ func (h *Handler) recordRefusal(q *request, err error, msg string) {
 	}
 }
 
+// public is err's public message and field (errs.Public), the message in
+// the page's language (phrase.In).
+func (q *request) public(err error) (msg, field string) {
+	msg, field = errs.Public(err)
+	return phrase.In(q.lang, msg), field
+}
+
 func (q *request) redirect(path, flash string) {
 	if flash != "" {
-		path += "?flash=" + flash
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "flash=" + flash
 	}
 	http.Redirect(q.w, q.r, path, http.StatusSeeOther)
 }

@@ -34,7 +34,7 @@ func (h *webhooksPages) renderList(q *request, code int, v webhooksView, formErr
 	}
 	v.Webhooks, v.CanManage, v.Events, v.Roles = list, h.hooksSvc.CanManage(q.actor), hooks.Events, hooks.RoleChoices()
 	if formErr != nil {
-		v.Error, _ = errs.Public(formErr)
+		v.Error, _ = q.public(formErr)
 	}
 	if code != http.StatusOK || v.Created != nil {
 		q.w.Header().Set("Cache-Control", "no-store")
