@@ -423,8 +423,8 @@ func TestSeveralRolesOverHTTP(t *testing.T) {
 			t.Fatalf("a holder of a role that must use two-step login: %d %s", r.Status, r.Body)
 		}
 		page := newBrowserAs(t, s, "admin@example.com").get("/admin")
-		sel := regexp.MustCompile(`(?s)<select id="role-` + me + `"[^>]*multiple.*?</select>`).FindString(page.body)
-		if !strings.Contains(sel, "<option selected>auditor</option>") || !strings.Contains(sel, "<option selected>sales</option>") {
+		sel := regexp.MustCompile(`(?s)<details class="roles-pick" id="roles-` + me + `">.*?</details>`).FindString(page.body)
+		if !strings.Contains(sel, `value="auditor" checked`) || !strings.Contains(sel, `value="sales" checked`) {
 			t.Fatalf("the admin page does not show both roles selected: %s", sel)
 		}
 	})

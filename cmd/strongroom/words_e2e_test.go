@@ -151,7 +151,7 @@ func TestWebWordsE2E(t *testing.T) {
 				if len(ends) == 0 {
 					t.Fatalf("no session to end on /sessions")
 				}
-				end := sales.post(ends[len(ends)-1][1], url.Values{"csrf": {list.csrf(t)}})
+				end := sales.post(ends[len(ends)-1][1], url.Values{"csrf": {list.csrf(t)}, "confirm": {"1"}})
 				if end.status != http.StatusSeeOther {
 					t.Fatalf("end a session: %d", end.status)
 				}

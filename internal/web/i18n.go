@@ -1347,6 +1347,13 @@ var catalog = map[string]map[string]string{
 		"actverb.pseudonymised_export":   "pseudonymised export",
 		"actverb.audience":               "audience read",
 		"actverb.list_active":            "active sessions read",
+		// The shell (issue 16): header menu, admin role chooser.
+		"menu":            "Menu",
+		"main_menu":       "Main",
+		"account_menu":    "Your account",
+		"change_roles":    "Change roles and team",
+		"roles_pick_help": "Roles: the user gets what any of them allows",
+		"user_actions":    "Actions",
 	},
 	langZH: {
 		// Every word in the user's language (issue 16).
@@ -2678,6 +2685,13 @@ var catalog = map[string]map[string]string{
 		"actverb.pseudonymised_export":   "假名化导出",
 		"actverb.audience":               "读取受众",
 		"actverb.list_active":            "读取活动会话",
+		// The shell (issue 16): header menu, admin role chooser.
+		"menu":            "菜单",
+		"main_menu":       "主菜单",
+		"account_menu":    "我的账户",
+		"change_roles":    "更改角色和团队",
+		"roles_pick_help": "角色：用户获得其中任一角色允许的权限",
+		"user_actions":    "操作",
 	},
 }
 

@@ -260,6 +260,13 @@ type Mux interface {
 func (h *Handler) Routes(mux Mux) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(filesOnly{static}))))
+	// Browsers ask for /favicon.ico on their own (for pages that name no
+	// icon, and for files that are not pages): answer with the page icon.
+	mux.Handle("GET /favicon.ico", cacheStatic(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		icon, _ := fs.ReadFile(static, "favicon.svg")
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Write(icon)
+	})))
 	mux.Handle("GET /{$}", h.public(h.home.showHome))
 	mux.Handle("GET /login", h.public(h.identity.showLogin))
 	if h.sso != nil { // UseSSO, before Routes
