@@ -18,16 +18,28 @@ var currencies = []string{"CNY", "USD", "EUR", "HKD", "GBP", "JPY"}
 type boardView struct {
 	Columns []records.StageColumn
 	Stages  []crm.Stage
+	Parties map[string]records.Party // customer id -> who the deal is with
+	Open    string                   // the stage whose section is open ("all": every one)
 }
 
+// showDeals is the pipeline: one section per stage with its count and
+// totals, closed until opened (a <details>, so it works without
+// JavaScript); ?open= opens one stage, or all of them.
 func (h *dealsPages) showDeals(q *request) error {
 	cols, err := h.dealsSvc.Pipeline(q.r.Context(), q.actor, "")
 	if err != nil {
 		return err
 	}
-	v := boardView{Columns: cols}
+	v := boardView{Columns: cols, Open: q.r.URL.Query().Get("open")}
+	var customers []string
 	for _, c := range cols {
 		v.Stages = append(v.Stages, c.Stage)
+		for _, d := range c.Deals {
+			customers = append(customers, d.CustomerID)
+		}
+	}
+	if v.Parties, err = h.dealsSvc.Parties(q.r.Context(), q.actor, customers); err != nil {
+		return err
 	}
 	h.render(q, http.StatusOK, "deals", "deals", v)
 	return nil
@@ -101,6 +113,7 @@ func (h *dealsPages) moveDeal(q *request) error {
 
 type dealView struct {
 	records.DealView
+	Party    records.Party
 	Kinds    []string
 	LogError string
 }
@@ -116,7 +129,11 @@ func (h *dealsPages) renderDeal(q *request, logErr string) error {
 	if logErr != "" {
 		status = http.StatusBadRequest
 	}
-	h.render(q, status, "deal", "deals", dealView{DealView: v, Kinds: crm.ActivityKinds, LogError: logErr})
+	parties, err := h.dealsSvc.Parties(q.r.Context(), q.actor, []string{v.Deal.CustomerID})
+	if err != nil {
+		return err
+	}
+	h.render(q, status, "deal", "deals", dealView{DealView: v, Party: parties[v.Deal.CustomerID], Kinds: crm.ActivityKinds, LogError: logErr})
 	return nil
 }
 

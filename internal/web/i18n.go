@@ -1125,6 +1125,14 @@ var catalog = map[string]map[string]string{
 		"device_state_wipe_delivered":  "Wipe delivered, not confirmed",
 		"device_state_wiped":           "Wiped",
 		"rule_device_wipe_unconfirmed": "A device wipe is not confirmed",
+		// Everyday flows (issue 16): landing pages, pipeline, record pages, break-glass picker. BEGIN
+		"customer":              "Customer",
+		"pipeline_hint":         "Each stage opens on demand, with its number of deals and total.",
+		"pipeline_open_all":     "Open every stage",
+		"deal_customer_hidden":  "A customer you may not see",
+		"stage_empty":           "No deals at this stage.",
+		"landing_location_note": "Checking in saves where you are with the visit: your phone asks whether to share its location. You may refuse; the check-in is then saved without a location.",
+		// Everyday flows (issue 16). END
 	},
 	langZH: {
 		// Single sign-on (issue 15): the login page's button and its refusals.
@@ -2237,6 +2245,14 @@ var catalog = map[string]map[string]string{
 		"device_state_wipe_delivered":  "擦除已送达，未确认",
 		"device_state_wiped":           "已擦除",
 		"rule_device_wipe_unconfirmed": "设备擦除未获确认",
+		// Everyday flows (issue 16): landing pages, pipeline, record pages, break-glass picker. BEGIN
+		"customer":              "客户",
+		"pipeline_hint":         "每个阶段可按需展开，并显示商机数量和合计。",
+		"pipeline_open_all":     "展开所有阶段",
+		"deal_customer_hidden":  "您无权查看的客户",
+		"stage_empty":           "此阶段没有商机。",
+		"landing_location_note": "签到会将您所在的位置与本次拜访一起保存：手机会询问是否共享位置。您可以拒绝，签到将不带位置保存。",
+		// Everyday flows (issue 16). END
 	},
 }
 
