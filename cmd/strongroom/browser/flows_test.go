@@ -1,0 +1,114 @@
+package browser_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"strongroom.dev/strongroom/internal/e2e"
+	"strongroom.dev/strongroom/internal/testkit"
+)
+
+// clicker counts the taps a user makes: every click goes through it.
+type clicker struct{ n int }
+
+func (c *clicker) click(sel byCSS) chromedp.Action[chromedp.Void] {
+	c.n++
+	return chromedp.Click(sel)
+}
+
+// phoneLogin logs in on a phone: the header's links may sit behind a menu
+// there, so it waits for the logout button to exist, not to be visible.
+func phoneLogin(base, email, pw string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(byID(`email`)),
+		chromedp.SendKeys(byID(`email`), email),
+		chromedp.SendKeys(byID(`password`), pw),
+		chromedp.Submit(byID(`password`)),
+		chromedp.WaitReady(byID(`logout`)),
+	)
+}
+
+// logoutNow ends the session from any page (the button may be in a
+// closed menu on a phone, so it submits its form).
+var logoutNow = chromedp.Steps(
+	chromedp.Submit(byID(`logout`)),
+	chromedp.WaitVisible(byID(`email`)),
+)
+
+// Every role's first screen after login is its landing page, never an
+// error, on a 390-pixel phone; a field rep checks in to today's visit
+// from it with at most two taps, the location explained before the tap.
+func TestBrowserLandingAndCheckIn(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := e2e.StorageArgs(t, db)
+	roles := []string{"admin", "sales", "field_rep", "counsellor", "finance", "auditor", "privacy_officer", "manager", "marketing", "support"}
+	for _, r := range roles {
+		if r == "field_rep" {
+			e2e.AddUserInTeam(t, storage, "field_rep@example.com", r, "east")
+			continue
+		}
+		e2e.AddUser(t, storage, r+"@example.com", r)
+	}
+	s := e2e.Start(t, storage)
+	admin := s.Login(t, "admin@example.com", e2e.Password)
+	repID := s.Do(t, "GET", "/api/v1/me", s.Login(t, "field_rep@example.com", e2e.Password), nil).Str("user_id")
+	shop := s.Do(t, "POST", "/api/v1/companies", admin, map[string]any{"name": "Jade Store", "address": "9 Huaihai Road", "is_store": true, "owner_id": repID})
+	if shop.Status != 201 {
+		t.Fatalf("store: %d %s", shop.Status, shop.Body)
+	}
+	visit := s.Do(t, "POST", "/api/v1/visits", admin, map[string]any{"company_id": shop.Str("id"), "rep_id": repID, "planned_for": time.Now().UTC().Format(time.DateOnly)})
+	if visit.Status != 201 {
+		t.Fatalf("visit: %d %s", visit.Status, visit.Body)
+	}
+	visitID := visit.Str("id")
+	shot := newShots(t)
+
+	ctx := newTab(t, 390, 844)
+	for _, role := range roles {
+		t.Run(role, func(t *testing.T) {
+			do(t, ctx, phoneLogin(s.URL, role+"@example.com", e2e.Password))
+			if url := value(t, ctx, chromedp.Location()); url != s.URL+"/" {
+				t.Errorf("%s lands on %s, want the dashboard", role, url)
+			}
+			if n := value(t, ctx, chromedp.Evaluate[string](`String(document.querySelectorAll("#error-message").length)`)); n != "0" {
+				t.Fatalf("%s's landing page is an error: %s", role, value(t, ctx, chromedp.Text(byCSS(`main`))))
+			}
+			if role == "field_rep" {
+				checkIn(t, ctx, visitID, shot)
+			}
+			do(t, ctx, logoutNow)
+		})
+	}
+}
+
+// checkIn is the field rep's check-in from the landing page, tap by tap.
+func checkIn(t *testing.T, ctx context.Context, visitID string, shot shots) {
+	t.Helper()
+	var taps clicker
+	do(t, ctx, geolocation(31.230416, 121.473701, 12), chromedp.WaitVisible(byID(`today-`+visitID)))
+	// The location is explained in plain words before the button.
+	note := value(t, ctx, chromedp.Text(byID(`checkin-location-note`)))
+	if !strings.Contains(note, "location") || !strings.Contains(note, "refuse") {
+		t.Fatalf("location note %q", note)
+	}
+	if before := value(t, ctx, chromedp.Evaluate[string](`String(!!(document.getElementById("checkin-location-note").compareDocumentPosition(document.querySelector("#checkin-`+visitID+` button")) & Node.DOCUMENT_POSITION_FOLLOWING))`)); before != "true" {
+		t.Fatal("the location note comes after the check-in button")
+	}
+	shot.take(ctx, "landing-field-rep-phone")
+	do(t, ctx, taps.click(byCSS(`#checkin-`+visitID+` button`)), chromedp.WaitVisible(byID(`checkin-location`)))
+	if taps.n > 2 {
+		t.Fatalf("check-in took %d taps from login", taps.n)
+	}
+	if loc := value(t, ctx, chromedp.Text(byID(`checkin-location`))); !strings.HasPrefix(loc, "31.230416, 121.473701") {
+		t.Fatalf("check-in location %q", loc)
+	}
+	if st := value(t, ctx, chromedp.Text(byID(`visit-status`))); st == "" || strings.Contains(st, "planned") {
+		t.Fatalf("visit status after check-in %q", st)
+	}
+}
