@@ -112,3 +112,46 @@ func checkIn(t *testing.T, ctx context.Context, visitID string, shot shots) {
 		t.Fatalf("visit status after check-in %q", st)
 	}
 }
+
+// The pipeline on a phone, with the demo's deals: each stage a section
+// that opens on demand, with its count and total, so the page is short;
+// every card names its customer (and company), never "Customers →"; the
+// deal page names them too.
+func TestBrowserPipelineNamesCustomers(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "admin@example.com", "admin")
+	s := e2e.Start(t, storage, "--demo")
+	ctx := newTab(t, 390, 844)
+	do(t, ctx, phoneLogin(s.URL, "admin@example.com", e2e.Password), chromedp.Navigate(s.URL+"/deals"), chromedp.WaitVisible(byCSS(`details.stage summary`)))
+	js := func(expr string) string { return value(t, ctx, chromedp.Evaluate[string](expr)) }
+	if n := js(`String(document.querySelectorAll(".deal").length)`); n == "0" {
+		t.Fatal("the demo's pipeline has no deals")
+	}
+	if n := js(`String([...document.querySelectorAll("main a")].filter(a => a.textContent.includes("Customers →")).length)`); n != "0" {
+		t.Fatalf("%s links read \"Customers →\"", n)
+	}
+	if n := js(`String([...document.querySelectorAll(".deal")].filter(d => !d.querySelector(".deal-party a[href^='/customers/']") || d.querySelector(".deal-party a").textContent.trim() === "").length)`); n != "0" {
+		t.Fatalf("%s deal cards do not name their customer", n)
+	}
+	if n := js(`String(document.querySelectorAll(".deal-party a[href^='/companies/']").length)`); n == "0" {
+		t.Fatal("no deal card names a company")
+	}
+	// Compact: closed stages, each with its count, fit in two screens.
+	if h := js(`String(document.documentElement.scrollHeight <= 2*innerHeight)`); h != "true" {
+		t.Fatalf("the pipeline is %s px long on a phone", js(`String(document.documentElement.scrollHeight)`))
+	}
+	if n := js(`String([...document.querySelectorAll("details.stage summary")].filter(s => !/\d/.test(s.querySelector(".stage-count").textContent)).length)`); n != "0" {
+		t.Fatal("a stage shows no count")
+	}
+	// A tap opens a stage; its first deal's page names the customer.
+	first := js(`[...document.querySelectorAll("details.stage")].find(d => d.querySelector(".deal")).id`)
+	do(t, ctx, chromedp.Click(byCSS(`#`+first+` > summary`)), chromedp.WaitVisible(byCSS(`#`+first+` .deal a`)))
+	name := js(`document.querySelector("#` + first + ` .deal-party a").textContent.trim()`)
+	do(t, ctx, chromedp.Click(byCSS(`#`+first+` .deal strong a`)), chromedp.WaitVisible(byID(`deal-customer`)))
+	if got := value(t, ctx, chromedp.Text(byID(`deal-customer`))); got != name {
+		t.Fatalf("the deal page names %q, the card %q", got, name)
+	}
+	newShots(t).take(ctx, "pipeline-phone")
+}
