@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -107,7 +108,11 @@ func (h *dealsPages) moveDeal(q *request) error {
 	if _, err := h.dealsSvc.UpdateDeal(q.r.Context(), q.actor, q.r.PathValue("id"), crm.DealInput{Stage: &stage}); err != nil {
 		return err
 	}
-	q.redirect(safeNext(q.r.PostFormValue("back")), "deal_moved")
+	back := safeNext(q.r.PostFormValue("back"))
+	if back == "/deals" || strings.HasPrefix(back, "/deals?") {
+		back = "/deals?open=" + url.QueryEscape(stage) // the deal's new stage, open
+	}
+	q.redirect(back, "deal_moved")
 	return nil
 }
 

@@ -221,6 +221,7 @@ var funcs = template.FuncMap{
 	"money":    formatMoney,
 	"ptr64":    func(v int64) *int64 { return &v },
 	"contains": strings.Contains,
+	"contact":  contactHref, // tel: and mailto: links for what the viewer sees in full
 	// dec: the audit page's "after" that starts a page at event seq.
 	"dec": func(seq int64) int64 { return seq - 1 },
 	// hasRole: whether stored roles (comma-separated) include r.
@@ -763,7 +764,9 @@ func (h *Handler) recordRefusal(q *request, err error, msg string) {
 }
 
 func (q *request) redirect(path, flash string) {
-	if flash != "" {
+	if flash != "" && strings.Contains(path, "?") {
+		path += "&flash=" + flash
+	} else if flash != "" {
 		path += "?flash=" + flash
 	}
 	http.Redirect(q.w, q.r, path, http.StatusSeeOther)
