@@ -1140,6 +1140,7 @@ var catalog = map[string]map[string]string{
 		"record_privacy_masked":   "A “Masked” badge means your role sees only part of that field.",
 		"record_privacy_reveal":   "You may reveal a masked field in full only by giving a reason; the reveal and its reason are kept in the audit log.",
 		"record_privacy_audience": "Who can see this record follows their roles and the record's owner and team; every read of it is recorded in the audit log.",
+		"column_actions":          "Actions",
 		// Everyday flows (issue 16). END
 	},
 	langZH: {
@@ -2268,6 +2269,7 @@ var catalog = map[string]map[string]string{
 		"record_privacy_masked":   "“已脱敏”标记表示您的角色只能看到该字段的一部分。",
 		"record_privacy_reveal":   "查看脱敏字段的完整内容必须填写理由；查看操作及理由都会保存在审计日志中。",
 		"record_privacy_audience": "谁能看到此记录取决于其角色以及记录的负责人和团队；每次查看都会记录在审计日志中。",
+		"column_actions":          "操作",
 		// Everyday flows (issue 16). END
 	},
 }

@@ -82,6 +82,14 @@ func TestBrowserLandingAndCheckIn(t *testing.T) {
 			if role == "field_rep" {
 				checkIn(t, ctx, visitID, shot)
 			}
+			if role == "admin" { // every column of the sessions and administration tables has a header
+				for _, path := range []string{"/sessions", "/admin", "/admin/roles"} {
+					do(t, ctx, chromedp.Navigate(s.URL+path), chromedp.WaitReady(byCSS(`table thead`)))
+					if n := value(t, ctx, chromedp.Evaluate[string](`String([...document.querySelectorAll("th")].filter(th => th.textContent.trim() === "").length)`)); n != "0" {
+						t.Errorf("%s has %s empty table headers", path, n)
+					}
+				}
+			}
 			do(t, ctx, logoutNow)
 		})
 	}
