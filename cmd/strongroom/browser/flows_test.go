@@ -163,3 +163,69 @@ func TestBrowserPipelineNamesCustomers(t *testing.T) {
 	}
 	newShots(t).take(ctx, "pipeline-phone")
 }
+
+// A customer page shows the record first: a header with the contact
+// details as tap-to-call and tap-to-mail links, its actions, privacy in
+// plain words; the forms to add a call, a deal or a purchase stay closed
+// until asked for (a <details>, no script). A role that sees contact
+// details masked gets no link.
+func TestBrowserRecordFirst(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "sales1@example.com", "sales")
+	e2e.AddUser(t, storage, "marketing@example.com", "marketing")
+	s := e2e.Start(t, storage)
+	c := s.Do(t, "POST", "/api/v1/customers", s.Login(t, "sales1@example.com", e2e.Password), map[string]any{"name": "陈静", "email": "chen.jing@example.cn", "phone": "+86 137 0000 2222"})
+	if c.Status != 201 {
+		t.Fatalf("customer: %d %s", c.Status, c.Body)
+	}
+	path := "/customers/" + c.Str("id")
+
+	ctx := newTab(t, 390, 844)
+	do(t, ctx, phoneLogin(s.URL, "sales1@example.com", e2e.Password), chromedp.Navigate(s.URL+path), chromedp.WaitVisible(byID(`record-header`)))
+	js := func(ctx context.Context, expr string) string { return value(t, ctx, chromedp.Evaluate[string](expr)) }
+	for id, want := range map[string]string{"contact-email": "mailto:chen.jing@example.cn", "contact-phone": "tel:+8613700002222"} {
+		if got := js(ctx, `document.getElementById("`+id+`").getAttribute("href")`); got != want {
+			t.Errorf("%s links to %q, want %q", id, got, want)
+		}
+	}
+	if got := js(ctx, `document.querySelector("#field-email a").getAttribute("href")`); got != "mailto:chen.jing@example.cn" {
+		t.Errorf("the email field links to %q", got)
+	}
+	// The record first: no add-form field is visible until asked for, and
+	// the header is on the first screen.
+	visible := `String([...document.querySelectorAll("main input:not([type=hidden]), main select, main textarea")].filter(e => e.checkVisibility()).length)`
+	if n := js(ctx, visible); n != "0" {
+		t.Fatalf("%s form fields open on a customer page: %s", n, js(ctx, `[...document.querySelectorAll("main input:not([type=hidden]), main select, main textarea")].filter(e => e.checkVisibility()).map(e => e.id || e.name).join(",")`))
+	}
+	if js(ctx, `String(document.getElementById("record-header").getBoundingClientRect().bottom <= innerHeight)`) != "true" {
+		t.Error("the record header runs past the first screen")
+	}
+	do(t, ctx, chromedp.Click(byCSS(`#privacy-note > summary`)), chromedp.WaitVisible(byCSS(`#privacy-note li`)))
+	if note := value(t, ctx, chromedp.Text(byID(`privacy-note`))); !strings.Contains(note, "reason") || !strings.Contains(note, "audit log") {
+		t.Errorf("privacy note %q", note)
+	}
+	var taps clicker
+	do(t, ctx, taps.click(byCSS(`#add-activity > summary`)), chromedp.WaitVisible(byID(`subject`)),
+		chromedp.SendKeys(byID(`subject`), "Called about the preview"),
+		taps.click(byCSS(`#add-activity button[type=submit]`)),
+		chromedp.WaitVisible(byCSS(`.flash`)))
+	if body := value(t, ctx, chromedp.Text(byID(`activities`))); !strings.Contains(body, "Called about the preview") {
+		t.Fatalf("the call is not on the page:\n%s", body)
+	}
+	if n := js(ctx, visible); n != "0" {
+		t.Fatalf("after logging, %s form fields are open", n)
+	}
+	newShots(t).take(ctx, "customer-phone")
+
+	// Marketing sees contact details masked: no link to call or mail.
+	mctx := newTab(t, 390, 844)
+	do(t, mctx, phoneLogin(s.URL, "marketing@example.com", e2e.Password), chromedp.Navigate(s.URL+path), chromedp.WaitVisible(byID(`record-header`)))
+	if n := js(mctx, `String(document.querySelectorAll("main a[href^='tel:'], main a[href^='mailto:']").length)`); n != "0" {
+		t.Fatalf("marketing gets %s contact links to masked values", n)
+	}
+	if txt := value(t, mctx, chromedp.Text(byID(`key-facts`))); strings.Contains(txt, "chen.jing@example.cn") || !strings.Contains(txt, "Masked") {
+		t.Fatalf("marketing's key facts %q", txt)
+	}
+}
