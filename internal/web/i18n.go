@@ -1141,6 +1141,15 @@ var catalog = map[string]map[string]string{
 		"record_privacy_reveal":   "You may reveal a masked field in full only by giving a reason; the reveal and its reason are kept in the audit log.",
 		"record_privacy_audience": "Who can see this record follows their roles and the record's owner and team; every read of it is recorded in the audit log.",
 		"column_actions":          "Actions",
+		"glass_find":              "Find the customer",
+		"glass_find_hint":         "Give the customer's full email or full name, as they gave it to you. Only exact matches are shown (at most five), never a list to browse, and every search is in the audit log.",
+		"glass_find_email":        "Full email",
+		"glass_find_name":         "Full name",
+		"glass_find_submit":       "Find",
+		"glass_find_none":         "No customer has exactly this email or name.",
+		"glass_pick":              "Which customer?",
+		"glass_since":             "on record since",
+		"glass_by_id":             "I have the customer's id",
 		// Everyday flows (issue 16). END
 	},
 	langZH: {
@@ -2270,6 +2279,15 @@ var catalog = map[string]map[string]string{
 		"record_privacy_reveal":   "查看脱敏字段的完整内容必须填写理由；查看操作及理由都会保存在审计日志中。",
 		"record_privacy_audience": "谁能看到此记录取决于其角色以及记录的负责人和团队；每次查看都会记录在审计日志中。",
 		"column_actions":          "操作",
+		"glass_find":              "查找客户",
+		"glass_find_hint":         "请输入客户告诉您的完整邮箱或完整姓名。只显示完全匹配的结果（最多五个），不提供可浏览的列表，每次查找都会记入审计日志。",
+		"glass_find_email":        "完整邮箱",
+		"glass_find_name":         "完整姓名",
+		"glass_find_submit":       "查找",
+		"glass_find_none":         "没有客户的邮箱或姓名与此完全一致。",
+		"glass_pick":              "哪一位客户？",
+		"glass_since":             "建档于",
+		"glass_by_id":             "我有客户编号",
 		// Everyday flows (issue 16). END
 	},
 }

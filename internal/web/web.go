@@ -435,6 +435,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /approvals/{id}", h.authed(h.approvals.decideApproval))
 	mux.Handle("GET /break-glass", h.authed(h.approvals.showBreakGlass))
 	mux.Handle("POST /break-glass", h.authed(h.approvals.breakGlass))
+	mux.Handle("POST /break-glass/find", h.authed(h.approvals.findForBreakGlass))
 	mux.Handle("POST /admin/approvals", h.authed(h.admin.saveApprovalRules))
 	mux.Handle("POST /admin/teams", h.authed(h.admin.nestTeam))
 	mux.Handle("GET /admin/roles", h.authed(h.admin.showRoles))
