@@ -2,6 +2,8 @@ package browser_test
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -227,5 +229,88 @@ func TestBrowserRecordFirst(t *testing.T) {
 	}
 	if txt := value(t, mctx, chromedp.Text(byID(`key-facts`))); strings.Contains(txt, "chen.jing@example.cn") || !strings.Contains(txt, "Masked") {
 		t.Fatalf("marketing's key facts %q", txt)
+	}
+}
+
+// Break-glass without a raw id: a designated role finds the customer by
+// full email or full name and picks them; a word of a name finds nobody
+// (no browsing), people of one name are told apart by a masked email, a
+// role not designated is refused, and every search is in the audit log.
+func TestBrowserBreakGlassPicker(t *testing.T) {
+	chromium(t)
+	db := testkit.NewSQLite(t)
+	storage := e2e.StorageArgs(t, db)
+	e2e.AddUser(t, storage, "admin@example.com", "admin")
+	e2e.AddUser(t, storage, "mgr@example.com", "manager")
+	e2e.AddUserInTeam(t, storage, "night@example.com", "support", "south")
+	s := e2e.Start(t, storage)
+	admin := s.Login(t, "admin@example.com", e2e.Password)
+	for _, c := range []map[string]any{
+		{"name": "Client Zero", "email": "zero@example.cn"},
+		{"name": "Wang Fang", "email": "wang.fang@example.cn"},
+		{"name": "Wang  fang", "email": "fang.wang@example.com"},
+		{"name": "Wang Fangfang", "email": "ff@example.cn"},
+	} {
+		if r := s.Do(t, "POST", "/api/v1/customers", admin, c); r.Status != 201 {
+			t.Fatalf("customer: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := s.Do(t, "PUT", "/api/v1/break-glass/roles", admin, map[string]any{"roles": []string{"support"}}); r.Status != 200 {
+		t.Fatalf("break-glass roles: %d %s", r.Status, r.Body)
+	}
+	find := func(ctx context.Context, field, value string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(chromedp.Navigate(s.URL+"/break-glass"), chromedp.WaitVisible(byID(field)),
+			chromedp.SendKeys(byID(field), value), chromedp.Click(byID(`glass-find-submit`)), chromedp.WaitReady(byID(`glass-form`)))
+	}
+	ctx := newTab(t, 390, 844)
+	do(t, ctx, phoneLogin(s.URL, "night@example.com", e2e.Password))
+	// A word of a name is no name.
+	do(t, ctx, find(ctx, `find-name`, "Wang"), chromedp.WaitVisible(byID(`glass-none`)))
+	// Two people of one name: both, told apart by a masked email.
+	do(t, ctx, find(ctx, `find-name`, "wang fang"), chromedp.WaitVisible(byID(`glass-candidates`)))
+	got := value(t, ctx, chromedp.Text(byID(`glass-candidates`)))
+	if n := strings.Count(got, "Wang"); n != 2 || strings.Contains(got, "Fangfang") || strings.Contains(got, "wang.fang@example.cn") || !strings.Contains(got, "w******************n") {
+		t.Fatalf("candidates for the full name: %q", got)
+	}
+	// By email: one candidate, chosen; the record opens.
+	do(t, ctx, find(ctx, `find-email`, "Zero@Example.cn"), chromedp.WaitVisible(byID(`glass-candidates`)),
+		chromedp.SendKeys(byID(`glass-reason`), "client in crisis on the night line; need the record now"),
+		chromedp.Click(byID(`glass-open`)),
+		chromedp.WaitVisible(byID(`field-name`)))
+	if v := value(t, ctx, chromedp.Text(byID(`field-name`))); v != "Client Zero" {
+		t.Fatalf("the opened record shows %q", v)
+	}
+	// A role not designated for break-glass may not search.
+	mctx := newTab(t, 1280, 900)
+	do(t, mctx, phoneLogin(s.URL, "mgr@example.com", e2e.Password), find(mctx, `find-email`, "zero@example.cn"), chromedp.WaitVisible(byID(`glass-find-error`)))
+	if html := value(t, mctx, chromedp.OuterHTML(byCSS(`main`))); strings.Contains(html, "Client Zero") {
+		t.Fatal("a role not designated found the customer")
+	}
+	// Every search is audited: none found, two found, one found, one refused.
+	var events []struct{ Action, Outcome string }
+	for after := int64(0); ; {
+		var page struct {
+			Items []struct {
+				Action  string `json:"action"`
+				Outcome string `json:"outcome"`
+			} `json:"items"`
+			NextAfter int64 `json:"next_after"`
+		}
+		json.Unmarshal(s.Do(t, "GET", "/api/v1/audit?object_type=customer&limit=200&after="+strconv.FormatInt(after, 10), admin, nil).Body, &page)
+		for _, e := range page.Items {
+			events = append(events, struct{ Action, Outcome string }{e.Action, e.Outcome})
+		}
+		if after = page.NextAfter; after == 0 {
+			break
+		}
+	}
+	outcomes := map[string]int{}
+	for _, e := range events {
+		if e.Action == "breakglass.find" {
+			outcomes[e.Outcome]++
+		}
+	}
+	if outcomes["success"] != 4 || outcomes["denied"] != 1 {
+		t.Fatalf("break-glass searches in the audit log: %v", outcomes)
 	}
 }
