@@ -163,6 +163,9 @@ func TestBrowserPipelineNamesCustomers(t *testing.T) {
 	if got := value(t, ctx, chromedp.Text(byID(`deal-customer`))); got != name {
 		t.Fatalf("the deal page names %q, the card %q", got, name)
 	}
+	if open := js(`String(document.getElementById("add-activity").open)`); open != "false" {
+		t.Fatal("the deal page's activity form is open before it is asked for")
+	}
 	newShots(t).take(ctx, "pipeline-phone")
 }
 
@@ -220,6 +223,11 @@ func TestBrowserRecordFirst(t *testing.T) {
 		t.Fatalf("after logging, %s form fields are open", n)
 	}
 	newShots(t).take(ctx, "customer-phone")
+	// The list links them too.
+	do(t, ctx, chromedp.Navigate(s.URL+"/customers"), chromedp.WaitVisible(byCSS(`table.list`)))
+	if n := js(ctx, `String(document.querySelectorAll("table.list a[href='mailto:chen.jing@example.cn'], table.list a[href='tel:+8613700002222']").length)`); n != "2" {
+		t.Fatalf("the customer list has %s contact links, want 2", n)
+	}
 
 	// Marketing sees contact details masked: no link to call or mail.
 	mctx := newTab(t, 390, 844)
@@ -229,6 +237,10 @@ func TestBrowserRecordFirst(t *testing.T) {
 	}
 	if txt := value(t, mctx, chromedp.Text(byID(`key-facts`))); strings.Contains(txt, "chen.jing@example.cn") || !strings.Contains(txt, "Masked") {
 		t.Fatalf("marketing's key facts %q", txt)
+	}
+	do(t, mctx, chromedp.Navigate(s.URL+"/customers"), chromedp.WaitVisible(byCSS(`table.list`)))
+	if n := js(mctx, `String(document.querySelectorAll("main a[href^='tel:'], main a[href^='mailto:']").length)`); n != "0" {
+		t.Fatalf("marketing's customer list has %s contact links to masked values", n)
 	}
 }
 
