@@ -72,8 +72,8 @@ func (h *approvalsPages) requestAccess(q *request) error {
 }
 
 type breakGlassView struct {
-	CustomerID, Reason, Error string
-	FindEmail, FindName, FindError string                     // the picker's search, kept on the page
+	CustomerID, Reason, Error      string
+	FindEmail, FindName, FindError string                      // the picker's search, kept on the page
 	Candidates                     []governance.GlassCandidate // what it found
 	Searched                       bool
 }
