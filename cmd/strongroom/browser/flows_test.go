@@ -69,6 +69,11 @@ func TestBrowserLandingAndCheckIn(t *testing.T) {
 		t.Fatalf("visit: %d %s", visit.Status, visit.Body)
 	}
 	visitID := visit.Str("id")
+	shop2 := s.Do(t, "POST", "/api/v1/companies", admin, map[string]any{"name": "玉石门店", "address": "淮海路9号", "is_store": true, "owner_id": repID})
+	visit2 := s.Do(t, "POST", "/api/v1/visits", admin, map[string]any{"company_id": shop2.Str("id"), "rep_id": repID, "planned_for": time.Now().UTC().Format(time.DateOnly)})
+	if visit2.Status != 201 {
+		t.Fatalf("second visit: %d %s", visit2.Status, visit2.Body)
+	}
 	shot := newShots(t)
 
 	ctx := newTab(t, 390, 844)
@@ -94,6 +99,23 @@ func TestBrowserLandingAndCheckIn(t *testing.T) {
 			}
 			do(t, ctx, logoutNow)
 		})
+	}
+
+	// In Chinese, on a 360-pixel phone, the same: one tap, explained first.
+	zh := newTab(t, 360, 780)
+	do(t, zh, chromedp.Navigate(s.URL+"/login"), chromedp.WaitVisible(byCSS(`form[action="/lang"] button`)),
+		chromedp.Click(byCSS(`form[action="/lang"] button`)), chromedp.WaitVisible(byCSS(`html[lang="zh-CN"] #email`)),
+		phoneLogin(s.URL, "field_rep@example.com", e2e.Password))
+	if note := value(t, zh, chromedp.Text(byID(`checkin-location-note`))); !strings.Contains(note, "位置") || !strings.Contains(note, "拒绝") {
+		t.Fatalf("the Chinese location note %q", note)
+	}
+	var taps clicker
+	do(t, zh, geolocation(31.2, 121.4, 20), taps.click(byCSS(`#checkin-`+visit2.Str("id")+` button`)), chromedp.WaitVisible(byID(`checkin-location`)))
+	if taps.n > 2 {
+		t.Fatalf("check-in took %d taps", taps.n)
+	}
+	if w := value(t, zh, chromedp.Evaluate[string](`String(document.documentElement.scrollWidth <= innerWidth)`)); w != "true" {
+		t.Error("the visit page pans sideways at 360 px")
 	}
 }
 
