@@ -533,7 +533,7 @@ func TestBrowserRoleEditor(t *testing.T) {
 		t.Fatalf("set-role: %d %s %s", code, out, errOut)
 	}
 	mkt := newTab(t, 1280, 900)
-	do(t, mkt, login(s.URL, "mkt@example.com", e2e.Password))
+	do(t, mkt, login(s.URL, "mkt@example.com", e2e.Password), chromedp.Navigate(s.URL+"/customers"), chromedp.WaitVisible(byCSS(`table.list`)))
 	if body := value(t, mkt, chromedp.Text(byCSS(`main`))); !strings.Contains(body, "gao@example.com") {
 		t.Fatalf("the holder does not see the email after the edit:\n%s", body)
 	}
