@@ -23,18 +23,26 @@ type boardView struct {
 	Open    string                   // the stage whose section is open ("all": every one)
 }
 
+// IsOpen reports whether the board shows stage's cards.
+func (v boardView) IsOpen(stage string) bool { return v.Open == "all" || v.Open == stage }
+
 // showDeals is the pipeline: one section per stage with its count and
-// totals, closed until opened (a <details>, so it works without
-// JavaScript); ?open= opens one stage, or all of them.
+// totals. Only the stage asked for (?open=, or "all") carries its cards,
+// so the page stays small and names (an audited read) only the customers
+// it shows; a closed stage links to itself opened. Sections are <details>,
+// so it works without JavaScript.
 func (h *dealsPages) showDeals(q *request) error {
 	cols, err := h.dealsSvc.Pipeline(q.r.Context(), q.actor, "")
 	if err != nil {
 		return err
 	}
 	v := boardView{Columns: cols, Open: q.r.URL.Query().Get("open")}
-	var customers []string
+	var customers []string // only the open stages' cards are drawn, and name their customers
 	for _, c := range cols {
 		v.Stages = append(v.Stages, c.Stage)
+		if !v.IsOpen(c.Stage.ID) {
+			continue
+		}
 		for _, d := range c.Deals {
 			customers = append(customers, d.CustomerID)
 		}

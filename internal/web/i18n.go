@@ -1150,6 +1150,7 @@ var catalog = map[string]map[string]string{
 		"glass_pick":              "Which customer?",
 		"glass_since":             "on record since",
 		"glass_by_id":             "I have the customer's id",
+		"stage_show":              "Show this stage's deals",
 		// Everyday flows (issue 16). END
 	},
 	langZH: {
@@ -2288,6 +2289,7 @@ var catalog = map[string]map[string]string{
 		"glass_pick":              "哪一位客户？",
 		"glass_since":             "建档于",
 		"glass_by_id":             "我有客户编号",
+		"stage_show":              "显示此阶段的商机",
 		// Everyday flows (issue 16). END
 	},
 }

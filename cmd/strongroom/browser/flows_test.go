@@ -158,9 +158,36 @@ func TestBrowserPipelineNamesCustomers(t *testing.T) {
 	ctx := newTab(t, 390, 844)
 	do(t, ctx, phoneLogin(s.URL, "admin@example.com", e2e.Password), chromedp.Navigate(s.URL+"/deals"), chromedp.WaitVisible(byCSS(`details.stage summary`)))
 	js := func(expr string) string { return value(t, ctx, chromedp.Evaluate[string](expr)) }
-	if n := js(`String(document.querySelectorAll(".deal").length)`); n == "0" {
-		t.Fatal("the demo's pipeline has no deals")
+	// Compact: closed stages, each with its count and total, fit in two
+	// screens and a small page; no customer is named (read) until asked for.
+	if h := js(`String(document.documentElement.scrollHeight <= 2*innerHeight)`); h != "true" {
+		t.Fatalf("the pipeline is %s px long on a phone", js(`String(document.documentElement.scrollHeight)`))
 	}
+	if n := js(`String([...document.querySelectorAll("details.stage summary")].filter(s => !/\d/.test(s.querySelector(".stage-count").textContent)).length)`); n != "0" {
+		t.Fatal("a stage shows no count")
+	}
+	if n := js(`String(document.documentElement.outerHTML.length)`); len(n) > 5 { // under 100,000 bytes
+		t.Fatalf("the closed pipeline is %s bytes of HTML", n)
+	}
+	t.Logf("pipeline, stages closed: %s bytes of HTML", js(`String(document.documentElement.outerHTML.length)`))
+	if n := js(`String(document.querySelectorAll(".deal").length)`); n != "0" {
+		t.Fatalf("%s deal cards drawn in closed stages", n)
+	}
+	// A tap opens a stage, a second shows its deals; the first deal's page
+	// names the same customer.
+	first := js(`[...document.querySelectorAll("details.stage")].find(d => d.querySelector(".show-stage")).id`)
+	do(t, ctx, chromedp.Click(byCSS(`#`+first+` > summary`)), chromedp.WaitVisible(byCSS(`#`+first+` .show-stage`)),
+		chromedp.Click(byCSS(`#`+first+` .show-stage`)), chromedp.WaitVisible(byCSS(`#`+first+` .deal a`)))
+	name := js(`document.querySelector("#` + first + ` .deal-party a").textContent.trim()`)
+	do(t, ctx, chromedp.Click(byCSS(`#`+first+` .deal strong a`)), chromedp.WaitVisible(byID(`deal-customer`)))
+	if got := value(t, ctx, chromedp.Text(byID(`deal-customer`))); got != name {
+		t.Fatalf("the deal page names %q, the card %q", got, name)
+	}
+	if open := js(`String(document.getElementById("add-activity").open)`); open != "false" {
+		t.Fatal("the deal page's activity form is open before it is asked for")
+	}
+	// Every stage open: every card names its customer, never "Customers →".
+	do(t, ctx, chromedp.Navigate(s.URL+"/deals?open=all"), chromedp.WaitVisible(byCSS(`.deal`)))
 	if n := js(`String([...document.querySelectorAll("main a")].filter(a => a.textContent.includes("Customers →")).length)`); n != "0" {
 		t.Fatalf("%s links read \"Customers →\"", n)
 	}
@@ -170,24 +197,7 @@ func TestBrowserPipelineNamesCustomers(t *testing.T) {
 	if n := js(`String(document.querySelectorAll(".deal-party a[href^='/companies/']").length)`); n == "0" {
 		t.Fatal("no deal card names a company")
 	}
-	// Compact: closed stages, each with its count, fit in two screens.
-	if h := js(`String(document.documentElement.scrollHeight <= 2*innerHeight)`); h != "true" {
-		t.Fatalf("the pipeline is %s px long on a phone", js(`String(document.documentElement.scrollHeight)`))
-	}
-	if n := js(`String([...document.querySelectorAll("details.stage summary")].filter(s => !/\d/.test(s.querySelector(".stage-count").textContent)).length)`); n != "0" {
-		t.Fatal("a stage shows no count")
-	}
-	// A tap opens a stage; its first deal's page names the customer.
-	first := js(`[...document.querySelectorAll("details.stage")].find(d => d.querySelector(".deal")).id`)
-	do(t, ctx, chromedp.Click(byCSS(`#`+first+` > summary`)), chromedp.WaitVisible(byCSS(`#`+first+` .deal a`)))
-	name := js(`document.querySelector("#` + first + ` .deal-party a").textContent.trim()`)
-	do(t, ctx, chromedp.Click(byCSS(`#`+first+` .deal strong a`)), chromedp.WaitVisible(byID(`deal-customer`)))
-	if got := value(t, ctx, chromedp.Text(byID(`deal-customer`))); got != name {
-		t.Fatalf("the deal page names %q, the card %q", got, name)
-	}
-	if open := js(`String(document.getElementById("add-activity").open)`); open != "false" {
-		t.Fatal("the deal page's activity form is open before it is asked for")
-	}
+	t.Logf("pipeline, every stage open: %s deals, %s bytes of HTML", js(`String(document.querySelectorAll(".deal").length)`), js(`String(document.documentElement.outerHTML.length)`))
 	newShots(t).take(ctx, "pipeline-phone")
 }
 
