@@ -288,7 +288,7 @@ func TestWebJourneys(t *testing.T) {
 		if p := other.post(custPath+"/activities", url.Values{"csrf": {other.get("/").csrf(t)}, "kind": {"note"}, "subject": {"sneaky"}}); p.status != 404 {
 			t.Fatalf("another sales user logging on the customer: %d", p.status)
 		}
-		if p := other.get("/deals"); strings.Contains(p.body, "Porcelain lot 12") {
+		if p := other.get("/deals?open=all"); strings.Contains(p.body, "Porcelain lot 12") {
 			t.Fatal("another sales user sees the deal")
 		}
 		if p := other.post(mv[1], url.Values{"csrf": {other.get("/").csrf(t)}, "stage": {"won"}}); p.status != 404 {
