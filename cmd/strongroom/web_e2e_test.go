@@ -251,7 +251,7 @@ func TestWebJourneys(t *testing.T) {
 		if p := sales.get(custPath); !strings.Contains(p.body, "Expected close 2026-12-20") {
 			t.Fatal("expected close date not shown")
 		}
-		board := sales.get("/deals")
+		board := sales.get("/deals?open=lead") // a stage draws its cards when opened
 		if !strings.Contains(board.body, "Porcelain lot 12") || !strings.Contains(board.body, "CNY 1,250,000.50") {
 			t.Fatalf("board:\n%s", board.body)
 		}
@@ -259,10 +259,10 @@ func TestWebJourneys(t *testing.T) {
 		if mv == nil {
 			t.Fatal("no move control on the board")
 		}
-		if p := sales.post(mv[1], url.Values{"csrf": {board.csrf(t)}, "stage": {"negotiation"}, "back": {"/deals"}}); p.status != http.StatusSeeOther {
-			t.Fatalf("move: %d %s", p.status, p.body)
+		if p := sales.post(mv[1], url.Values{"csrf": {board.csrf(t)}, "stage": {"negotiation"}, "back": {"/deals?open=lead"}}); p.status != http.StatusSeeOther || p.location != "/deals?open=negotiation&flash=deal_moved" {
+			t.Fatalf("move: %d %s %s", p.status, p.location, p.body)
 		}
-		if p := sales.get("/deals"); !strings.Contains(p.body[strings.Index(p.body, `id="stage-negotiation"`):], "Porcelain lot 12") {
+		if p := sales.get("/deals?open=negotiation"); !strings.Contains(p.body[strings.Index(p.body, `id="stage-negotiation"`):], "Porcelain lot 12") {
 			t.Fatal("the deal is not in negotiation after the move")
 		}
 		dealPath := strings.TrimSuffix(mv[1], "/stage")
@@ -288,7 +288,7 @@ func TestWebJourneys(t *testing.T) {
 		if p := other.post(custPath+"/activities", url.Values{"csrf": {other.get("/").csrf(t)}, "kind": {"note"}, "subject": {"sneaky"}}); p.status != 404 {
 			t.Fatalf("another sales user logging on the customer: %d", p.status)
 		}
-		if p := other.get("/deals"); strings.Contains(p.body, "Porcelain lot 12") {
+		if p := other.get("/deals?open=all"); strings.Contains(p.body, "Porcelain lot 12") {
 			t.Fatal("another sales user sees the deal")
 		}
 		if p := other.post(mv[1], url.Values{"csrf": {other.get("/").csrf(t)}, "stage": {"won"}}); p.status != 404 {

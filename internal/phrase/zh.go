@@ -596,4 +596,9 @@ var zh = map[string]string{
 	"that is not an email address":                                      "这不是电子邮箱地址",
 	"no user has this email":                                            "没有用户使用此电子邮箱",
 	"the view holds more than %d events: narrow it (a time range, an action) and export again": "当前视图超过 {1} 条事件：请缩小范围（时间段、操作）后再导出",
+
+	// The break-glass picker (issue 16).
+	"more than five customers have this name: search by their email instead": "同名客户超过五位：请改用电子邮箱搜索",
+	"give the customer's full name or email":                                 "请给出客户的全名或电子邮箱",
+	"your role is not designated for break-glass":                            "您的角色未被指定可使用紧急访问",
 }

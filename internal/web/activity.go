@@ -69,6 +69,9 @@ func (h *homePages) showDashboard(q *request) error {
 		if v.Visits, err = h.visitsSvc.Visits(q.r.Context(), q.actor, today, today); err != nil {
 			return err
 		}
+		// Today's visits check in from here, in one tap: the check-in
+		// form's script adds the device's location, as on the visit page.
+		q.scripts, q.geo = len(v.Visits) > 0, len(v.Visits) > 0
 	}
 	h.render(q, http.StatusOK, "dashboard", "dashboard", v)
 	return nil

@@ -72,7 +72,10 @@ func (h *approvalsPages) requestAccess(q *request) error {
 }
 
 type breakGlassView struct {
-	CustomerID, Reason, Error string
+	CustomerID, Reason, Error      string
+	FindEmail, FindName, FindError string                      // the picker's search, kept on the page
+	Candidates                     []governance.GlassCandidate // what it found
+	Searched                       bool
 }
 
 func (h *approvalsPages) showBreakGlass(q *request) error {

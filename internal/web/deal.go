@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,16 +20,36 @@ var currencies = []string{"CNY", "USD", "EUR", "HKD", "GBP", "JPY"}
 type boardView struct {
 	Columns []records.StageColumn
 	Stages  []crm.Stage
+	Parties map[string]records.Party // customer id -> who the deal is with
+	Open    string                   // the stage whose section is open ("all": every one)
 }
 
+// IsOpen reports whether the board shows stage's cards.
+func (v boardView) IsOpen(stage string) bool { return v.Open == "all" || v.Open == stage }
+
+// showDeals is the pipeline: one section per stage with its count and
+// totals. Only the stage asked for (?open=, or "all") carries its cards,
+// so the page stays small and names (an audited read) only the customers
+// it shows; a closed stage links to itself opened. Sections are <details>,
+// so it works without JavaScript.
 func (h *dealsPages) showDeals(q *request) error {
 	cols, err := h.dealsSvc.Pipeline(q.r.Context(), q.actor, "")
 	if err != nil {
 		return err
 	}
-	v := boardView{Columns: cols}
+	v := boardView{Columns: cols, Open: q.r.URL.Query().Get("open")}
+	var customers []string // only the open stages' cards are drawn, and name their customers
 	for _, c := range cols {
 		v.Stages = append(v.Stages, c.Stage)
+		if !v.IsOpen(c.Stage.ID) {
+			continue
+		}
+		for _, d := range c.Deals {
+			customers = append(customers, d.CustomerID)
+		}
+	}
+	if v.Parties, err = h.dealsSvc.Parties(q.r.Context(), q.actor, customers); err != nil {
+		return err
 	}
 	h.render(q, http.StatusOK, "deals", "deals", v)
 	return nil
@@ -113,12 +134,17 @@ func (h *dealsPages) moveDeal(q *request) error {
 	if _, err := h.dealsSvc.UpdateDeal(q.r.Context(), q.actor, q.r.PathValue("id"), crm.DealInput{Stage: &stage}); err != nil {
 		return err
 	}
-	q.redirect(safeNext(q.r.PostFormValue("back")), "deal_moved")
+	back := safeNext(q.r.PostFormValue("back"))
+	if back == "/deals" || strings.HasPrefix(back, "/deals?") {
+		back = "/deals?open=" + url.QueryEscape(stage) // the deal's new stage, open
+	}
+	q.redirect(back, "deal_moved")
 	return nil
 }
 
 type dealView struct {
 	records.DealView
+	Party    records.Party
 	Kinds    []string
 	LogError string
 	LogInput postedForm // what was typed, when the activity was refused
@@ -135,7 +161,11 @@ func (h *dealsPages) renderDeal(q *request, logErr string) error {
 	if logErr != "" {
 		status, in = http.StatusBadRequest, postedForm{Values: q.r.PostForm}
 	}
-	h.render(q, status, "deal", "deals", dealView{DealView: v, Kinds: crm.ActivityKinds, LogError: logErr, LogInput: in})
+	parties, err := h.dealsSvc.Parties(q.r.Context(), q.actor, []string{v.Deal.CustomerID})
+	if err != nil {
+		return err
+	}
+	h.render(q, status, "deal", "deals", dealView{DealView: v, Party: parties[v.Deal.CustomerID], Kinds: crm.ActivityKinds, LogError: logErr, LogInput: in})
 	return nil
 }
 

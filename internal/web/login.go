@@ -20,10 +20,13 @@ type loginView struct {
 // safeNext keeps a post-login redirect on this site: a path that starts
 // with one slash, with no backslash and no control character (browsers drop
 // tabs and newlines, so "/\t/evil.example" would become "//evil.example").
+// Anything else goes to the home page, which is every role's landing page
+// (the dashboard: a field rep's visits of the day, a seller's tasks and
+// pipeline), never a list the role may not read.
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
 		strings.ContainsFunc(next, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
-		return "/customers"
+		return "/"
 	}
 	return next
 }

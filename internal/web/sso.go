@@ -61,7 +61,7 @@ func (h *Handler) ssoName(lang string) string {
 
 // ssoRefused shows the login page with a translated message.
 func (h *Handler) ssoRefused(q *request, status int, key string) error {
-	h.render(q, status, "login", "login", loginView{Next: "/customers", CSRF: newCSRFCookie(q.w), Error: tr(q.lang, key), SSO: h.ssoName(q.lang)})
+	h.render(q, status, "login", "login", loginView{Next: "/", CSRF: newCSRFCookie(q.w), Error: tr(q.lang, key), SSO: h.ssoName(q.lang)})
 	return nil
 }
 
@@ -89,7 +89,7 @@ func (h *ssoPages) startSSO(q *request) error {
 func (h *ssoPages) finishSSO(q *request) error {
 	query := q.r.URL.Query()
 	http.SetCookie(q.w, &http.Cookie{Name: ssoCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	state, next, mode := "", "/customers", ssoLogin
+	state, next, mode := "", "/", ssoLogin
 	if c, err := q.r.Cookie(ssoCookie); err == nil {
 		parts := strings.Split(c.Value, ".")
 		if len(parts) == 3 {

@@ -228,6 +228,7 @@ var funcs = template.FuncMap{
 	"money":    formatMoney,
 	"ptr64":    func(v int64) *int64 { return &v },
 	"contains": strings.Contains,
+	"contact":  contactHref, // tel: and mailto: links for what the viewer sees in full
 	// dec: the audit page's "after" that starts a page at event seq.
 	"dec": func(seq int64) int64 { return seq - 1 },
 	// hasRole: whether stored roles (comma-separated) include r.
@@ -452,6 +453,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /approvals/{id}", h.authed(h.approvals.decideApproval))
 	mux.Handle("GET /break-glass", h.authed(h.approvals.showBreakGlass))
 	mux.Handle("POST /break-glass", h.authed(h.approvals.breakGlass))
+	mux.Handle("POST /break-glass/find", h.authed(h.approvals.findForBreakGlass))
 	mux.Handle("POST /admin/approvals", h.authed(h.admin.saveApprovalRules))
 	mux.Handle("POST /admin/teams", h.authed(h.admin.nestTeam))
 	mux.Handle("GET /admin/roles", h.authed(h.admin.showRoles))

@@ -162,9 +162,10 @@ func TestBrowserJourneys(t *testing.T) {
 	// Sales: log in, create a customer through the form.
 	ctx := newTab(t, 1280, 900)
 	do(t, ctx, login(s.URL, "sales1@example.com", e2e.Password))
-	if url := value(t, ctx, chromedp.Location()); !strings.HasSuffix(url, "/customers") {
+	if url := value(t, ctx, chromedp.Location()); url != s.URL+"/" { // every role lands on its dashboard
 		t.Fatalf("after login: %s", url)
 	}
+	do(t, ctx, chromedp.Navigate(s.URL+"/customers"), chromedp.WaitVisible(byCSS(`a[href="/customers/new"]`)))
 	shot.take(ctx, "customers")
 	do(t, ctx,
 		chromedp.Click(byCSS(`a[href="/customers/new"]`)),
@@ -218,8 +219,10 @@ func TestBrowserJourneys(t *testing.T) {
 	}
 	shot.take(ctx, "customer-sales-masked")
 
-	// Log a call from the customer page.
+	// Log a call from the customer page: the form opens on demand.
 	do(t, ctx,
+		chromedp.Click(byCSS(`#add-activity > summary`)),
+		chromedp.WaitVisible(byID(`subject`)),
 		chromedp.SetValue(byID(`kind`), "call"),
 		chromedp.SendKeys(byID(`subject`), "Called about the preview"),
 		chromedp.SendKeys(byID(`body`), "Will attend on Saturday."),
@@ -233,11 +236,13 @@ func TestBrowserJourneys(t *testing.T) {
 
 	// Open a deal and move it on the pipeline board.
 	do(t, ctx,
+		chromedp.Click(byCSS(`#add-deal > summary`)),
+		chromedp.WaitVisible(byID(`deal-title`)),
 		chromedp.SendKeys(byID(`deal-title`), "Spring preview consignment"),
 		chromedp.SendKeys(byID(`deal-amount`), "880000"),
 		chromedp.Submit(byID(`deal-title`)),
 		chromedp.WaitVisible(byCSS(`#deals .timeline`)),
-		chromedp.Navigate(s.URL+"/deals"),
+		chromedp.Navigate(s.URL+"/deals?open=lead"),
 		chromedp.WaitVisible(byCSS(`#stage-lead .deal select`)),
 		chromedp.SetValue(byCSS(`#stage-lead .deal select`), "proposal"),
 		chromedp.Submit(byCSS(`#stage-lead .deal select`)),
@@ -310,6 +315,7 @@ func TestBrowserJourneys(t *testing.T) {
 	// Chinese, on a phone-sized screen; then log out.
 	mctx := newTab(t, 390, 844)
 	do(t, mctx, login(s.URL, "sales1@example.com", e2e.Password),
+		chromedp.Navigate(s.URL+"/customers"), chromedp.WaitVisible(byCSS(`a[href="/customers/new"]`)),
 		chromedp.Click(byCSS(`form[action="/lang"] button`)),
 		chromedp.WaitVisible(byCSS(`html[lang="zh-CN"] a[href="/customers/new"]`)))
 	if h1 := value(t, mctx, chromedp.Text(byCSS(`h1`))); h1 != "客户" {
@@ -357,9 +363,9 @@ func TestBrowserTOTP(t *testing.T) {
 		do(t, ctx,
 			chromedp.SendKeys(byID(`code`), c),
 			chromedp.Submit(byID(`code`)),
-			chromedp.WaitVisible(byCSS(`a[href="/customers/new"]`)),
+			chromedp.WaitVisible(byID(`dashboard`)),
 		)
-		if u := value(t, ctx, chromedp.Location()); !strings.HasSuffix(u, "/customers") {
+		if u := value(t, ctx, chromedp.Location()); u != s.URL+"/" {
 			t.Fatalf("after the second step %d: %s", i, u)
 		}
 	}
@@ -489,9 +495,9 @@ func TestBrowserPasskey(t *testing.T) {
 	}
 	do(t, ctx,
 		chromedp.Click(byID(`passkey-use`)),
-		chromedp.WaitVisible(byCSS(`a[href="/customers/new"]`)),
+		chromedp.WaitVisible(byID(`dashboard`)),
 	)
-	if u := value(t, ctx, chromedp.Location()); !strings.HasSuffix(u, "/customers") {
+	if u := value(t, ctx, chromedp.Location()); u != s.URL+"/" {
 		t.Fatalf("after the passkey: %s", u)
 	}
 }
@@ -527,7 +533,7 @@ func TestBrowserRoleEditor(t *testing.T) {
 		t.Fatalf("set-role: %d %s %s", code, out, errOut)
 	}
 	mkt := newTab(t, 1280, 900)
-	do(t, mkt, login(s.URL, "mkt@example.com", e2e.Password))
+	do(t, mkt, login(s.URL, "mkt@example.com", e2e.Password), chromedp.Navigate(s.URL+"/customers"), chromedp.WaitVisible(byCSS(`table.list`)))
 	if body := value(t, mkt, chromedp.Text(byCSS(`main`))); !strings.Contains(body, "gao@example.com") {
 		t.Fatalf("the holder does not see the email after the edit:\n%s", body)
 	}
@@ -585,6 +591,7 @@ func TestBrowserApprovalsAndBreakGlass(t *testing.T) {
 	do(t, worker,
 		login(s.URL, "worker@example.com", e2e.Password),
 		chromedp.Navigate(s.URL+"/customers/"+client),
+		chromedp.Click(byCSS(`details:has(#reason-assessment) > summary`)),
 		chromedp.WaitVisible(byID(`reason-assessment`)),
 		chromedp.SendKeys(byID(`reason-assessment`), "the client asked for their assessment"),
 		chromedp.Submit(byID(`reason-assessment`)),
@@ -605,6 +612,7 @@ func TestBrowserApprovalsAndBreakGlass(t *testing.T) {
 	)
 	do(t, worker,
 		chromedp.Navigate(s.URL+"/customers/"+client),
+		chromedp.Click(byCSS(`details:has(#reason-assessment) > summary`)),
 		chromedp.WaitVisible(byID(`reason-assessment`)),
 		chromedp.SendKeys(byID(`reason-assessment`), "the client asked for their assessment"),
 		chromedp.Submit(byID(`reason-assessment`)),
