@@ -38,9 +38,9 @@ func TestWebWordsE2E(t *testing.T) {
 			storeAddress, noSubject, badDate  string
 		}{
 			{"en", "email or password is incorrect", "you may not read customers", "amount must be a number, like 1250000.50",
-				">Lead <", "Deal opened.", "The session is ended.", "a store needs an address", "subject is required", "planned_for must be a date, like 2026-11-24"},
+				`class="stage-name">Lead</span>`, "Deal opened.", "The session is ended.", "a store needs an address", "subject is required", "planned_for must be a date, like 2026-11-24"},
 			{"zh-CN", "邮箱或密码不正确", "您无权查看客户", "金额须为数字，例如 1250000.50",
-				">线索 <", "商机已创建。", "会话已结束。", "门店需要地址", "须填写主题", "计划日期须为日期，例如 2026-11-24"},
+				`class="stage-name">线索</span>`, "商机已创建。", "会话已结束。", "门店需要地址", "须填写主题", "计划日期须为日期，例如 2026-11-24"},
 		} {
 			t.Run(c.lang, func(t *testing.T) {
 				anon := newBrowser(t, s, c.lang)
