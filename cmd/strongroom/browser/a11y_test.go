@@ -63,19 +63,7 @@ const axeRun = `(async () => {
 // pages; each step gets its own deadline instead.
 func a11yTab(t *testing.T, width, height int, listen func(ev any)) context.Context {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.IgnoreCertErrors,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(width, height),
-	)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), chromeOptions(t, width, height)...)
 	bctx, cancelC := chromedp.NewContext(actx, chromedp.WithListener(listen))
 	if err := chromedp.Do(bctx); err != nil {
 		cancelC()

@@ -45,10 +45,10 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// newTab starts headless Chromium with a fresh profile and returns a tab.
-func newTab(t *testing.T, width, height int) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+// chromeOptions are headless Chromium's flags for a test: a fresh
+// profile, a window of width × height.
+func chromeOptions(t *testing.T, width, height int) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -60,7 +60,12 @@ func newTab(t *testing.T, width, height int) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.WindowSize(width, height),
 	)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+}
+
+// newTab starts headless Chromium with a fresh profile and returns a tab.
+func newTab(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), chromeOptions(t, width, height)...)
 	bctx, cancelC := chromedp.NewContext(actx)
 	if err := chromedp.Do(bctx); err != nil { // starts the browser; no timeout on this first call
 		cancelC()
