@@ -203,7 +203,9 @@ func TestMFARequiredRoles(t *testing.T) {
 		admin := newBrowser(t, s, "en")
 		admin.login("admin@example.com", password)
 		ap := admin.get("/admin")
-		if !strings.Contains(ap.body, `value="sales" checked`) || strings.Contains(ap.body, `value="finance" checked`) {
+		// The rules' section (each user's roles are check boxes too).
+		rules := regexp.MustCompile(`(?s)id="two-step-rules".*?</section>`).FindString(ap.body)
+		if !strings.Contains(rules, `value="sales" checked`) || strings.Contains(rules, `value="finance" checked`) {
 			t.Fatalf("admin page does not show the rules")
 		}
 		if p := admin.post("/admin/mfa", url.Values{"csrf": {ap.csrf(t)}}); p.status != http.StatusSeeOther {

@@ -79,7 +79,7 @@ func TestSingleSignOnE2E(t *testing.T) {
 		idp.AllowRedirect(s.URL + "/login/sso/callback")
 
 		b := browserFor(t, s.Data, idp.CAFile)
-		if code, body := get(t, b, s.URL+"/login"); code != 200 || !strings.Contains(body, `href="/login/sso?next=%2fcustomers"`) || !strings.Contains(body, "Sign in with Example IdP") {
+		if code, body := get(t, b, s.URL+"/login"); code != 200 || !strings.Contains(body, `href="/login/sso?next=%2f"`) || !strings.Contains(body, "Sign in with Example IdP") {
 			t.Fatalf("login page: %d, no single sign-on button:\n%s", code, body)
 		}
 		if _, body := get(t, b, s.URL+"/login", "Accept-Language", "zh-CN"); !strings.Contains(body, "使用Example IdP登录") {

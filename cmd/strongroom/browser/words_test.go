@@ -39,6 +39,7 @@ func TestBrowserDealFormErrors(t *testing.T) {
 			}
 			do(t, ctx,
 				chromedp.Navigate(s.URL+"/customers/"+r.Str("id")),
+				chromedp.Click(byCSS(`#add-deal summary`)), // the deal form opens on demand
 				chromedp.WaitVisible(byID(`deal-title`)),
 				chromedp.SendKeys(byID(`deal-title`), "Spring preview consignment"),
 				chromedp.SendKeys(byID(`deal-amount`), "eight hundred thousand"),
