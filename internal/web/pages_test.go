@@ -164,3 +164,20 @@ func BenchmarkPages(b *testing.B) {
 		})
 	}
 }
+
+// TestRoleNamesInTheReadersLanguage: the administration page names the
+// built-in roles in the reader's language, while the forms still post
+// the role's own name.
+func TestRoleNamesInTheReadersLanguage(t *testing.T) {
+	d := newDemoSite(t)
+	for _, c := range []struct{ lang, want string }{
+		{"en", `<option value="field_rep">Field rep</option>`},
+		{"zh-CN", `<option value="field_rep">外勤代表</option>`},
+		{"zh-CN", `value="privacy_officer"> 隐私官</label>`},
+	} {
+		status, body := d.browser(t, "admin", c.lang).get("/admin")
+		if status != http.StatusOK || !strings.Contains(body, c.want) {
+			t.Errorf("/admin in %s (%d) lacks %s", c.lang, status, c.want)
+		}
+	}
+}
