@@ -170,7 +170,7 @@ func TestWebRoleEditor(t *testing.T) {
 			t.Fatalf("save: %d\n%s", p.status, p.body)
 		}
 		ap := admin.get("/admin")
-		if !strings.Contains(ap.body, "<option>brand_team</option>") {
+		if !strings.Contains(ap.body, `<option value="brand_team">brand_team</option>`) { // a defined role shows as named
 			t.Fatal("the new role cannot be assigned on the admin page")
 		}
 		code, out, errOut := run(t, "", append([]string{"user", "set-role", "--email", "mkt@example.com", "--role", "brand_team"}, storage...)...)
