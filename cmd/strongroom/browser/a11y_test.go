@@ -86,6 +86,26 @@ func phoneViewport(width int) chromedp.Action[chromedp.Void] {
 	return chromedp.EmulateViewport(int64(width), 844, chromedp.EmulateMobile, chromedp.EmulateTouch)
 }
 
+// switchToChinese submits the header's language form (POST /lang) and
+// waits, polling, until the page that follows is Chinese. A click followed
+// by a wait on the next document could hang while the navigation replaced
+// the document under it; each poll here has a short deadline of its own.
+func switchToChinese(ctx context.Context) error {
+	if _, err := step(ctx, chromedp.Evaluate[string](`(document.querySelector('form[action="/lang"]').requestSubmit(), "sent")`)); err != nil {
+		return fmt.Errorf("submit the language form: %w", err)
+	}
+	for range 150 {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		lang, err := chromedp.Run(pctx, chromedp.Evaluate[string](`document.readyState === "complete" && document.querySelector("main") ? document.documentElement.lang : ""`))
+		cancel()
+		if err == nil && lang == "zh-CN" {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("the page did not turn Chinese after the language form")
+}
+
 // step runs actions with a deadline of their own.
 func step[T any](ctx context.Context, a chromedp.Action[T]) (T, error) {
 	sctx, cancel := context.WithTimeout(ctx, 90*time.Second)
@@ -173,7 +193,7 @@ func TestAccessibility(t *testing.T) {
 					t.Fatalf("%s: %v", where, err)
 				}
 				if lang != "en" && value(t, ctx, chromedp.Evaluate[string](`document.documentElement.lang`)) != lang {
-					if _, err := step(ctx, chromedp.Steps(chromedp.Click(chromedp.CSS(`form[action="/lang"] button`)), chromedp.WaitReady(chromedp.CSS(`html[lang="zh-CN"] main`)))); err != nil {
+					if err := switchToChinese(ctx); err != nil {
 						t.Fatalf("%s: switch to Chinese: %v", where, err)
 					}
 				}
@@ -220,10 +240,7 @@ func scanRole(t *testing.T, base, axeSrc, role, email, pw string, width int) []s
 			if err := visit(ctx, base+"/sessions"); err != nil {
 				t.Fatalf("%s: %v", role, err)
 			}
-			if _, err := step(ctx, chromedp.Steps(
-				chromedp.Click(chromedp.CSS(`form[action="/lang"] button`)),
-				chromedp.WaitReady(chromedp.CSS(`html[lang="zh-CN"] main`)),
-			)); err != nil {
+			if err := switchToChinese(ctx); err != nil {
 				t.Fatalf("%s: switch to Chinese: %v", role, err)
 			}
 		}
