@@ -91,19 +91,21 @@ func phoneViewport(width int) chromedp.Action[chromedp.Void] {
 // by a wait on the next document could hang while the navigation replaced
 // the document under it; each poll here has a short deadline of its own.
 func switchToChinese(ctx context.Context) error {
-	if _, err := step(ctx, chromedp.Evaluate[string](`(document.querySelector('form[action="/lang"]').requestSubmit(), "sent")`)); err != nil {
-		return fmt.Errorf("submit the language form: %w", err)
-	}
-	for range 150 {
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		lang, err := chromedp.Run(pctx, chromedp.Evaluate[string](`document.readyState === "complete" && document.querySelector("main") ? document.documentElement.lang : ""`))
-		cancel()
-		if err == nil && lang == "zh-CN" {
-			return nil
+	for range 3 { // the form again from wherever the last try landed
+		if _, err := step(ctx, chromedp.Evaluate[string](`(document.querySelector('form[action="/lang"]').requestSubmit(), "sent")`)); err != nil {
+			continue
 		}
-		time.Sleep(200 * time.Millisecond)
+		for range 50 {
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			lang, err := chromedp.Run(pctx, chromedp.Evaluate[string](`document.readyState === "complete" && document.querySelector("main") ? document.documentElement.lang : ""`))
+			cancel()
+			if err == nil && lang == "zh-CN" {
+				return nil
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
-	return fmt.Errorf("the page did not turn Chinese after the language form")
+	return fmt.Errorf("the page did not turn Chinese after the language form, three times")
 }
 
 // step runs actions with a deadline of their own.
