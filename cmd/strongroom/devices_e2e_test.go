@@ -301,7 +301,7 @@ func TestDeviceCommandLine(t *testing.T) {
 		want string
 	}{
 		{[]string{"device"}, "device needs a subcommand"},
-		{[]string{"device", "erase"}, "device needs a subcommand"},
+		{[]string{"device", "erase"}, "unknown device subcommand"},
 		{[]string{"device", "wipe", "--data", data}, "needs --id"},
 		{[]string{"serve", "--data", data, "--offline-lease", "10s"}, "--offline-lease must be between 1m and 168h"},
 		{[]string{"serve", "--data", data, "--wipe-escalate", "0s"}, "--wipe-escalate must be at least 1m"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"strongroom.dev/strongroom/internal/authz"
@@ -14,13 +13,11 @@ import (
 // clientCmd registers, lists, suspends, resumes and deletes OAuth clients
 // of partner systems.
 func clientCmd(ctx context.Context, args []string, env Env) error {
-	const subs = "add, list, suspend, resume or delete"
-	if len(args) == 0 {
-		return usageError("client needs a subcommand: " + subs)
+	cmd := objects{name: "client", subs: []string{"add", "list", "suspend", "resume", "delete"}, byID: []string{"suspend", "resume", "delete"}}
+	sub, c, fs, id, err := cmd.start(args, env)
+	if err != nil {
+		return err
 	}
-	c := loadConfig(env)
-	fs := newFlags("client "+args[0], env)
-	c.StorageFlags(fs)
 	name := fs.String("name", "", "add: the client's name")
 	role := fs.String("role", "", "add: the role whose grants the client acts with")
 	jwkFile := fs.String("jwk", "", "add: a file with the client's public JWK: it authenticates with private_key_jwt instead of a secret")
@@ -28,14 +25,11 @@ func clientCmd(ctx context.Context, args []string, env Env) error {
 	networks := fs.String("networks", "", "add: comma-separated CIDRs the client may call from (default anywhere)")
 	rate := fs.Int("rate", 0, "add: requests a minute (default 600)")
 	ttl := fs.Int("token-seconds", 0, "add: access token lifetime in seconds (default 3600)")
-	id := fs.String("id", "", "suspend, resume, delete: the client's id")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := cmd.parse(fs, args, id); err != nil {
 		return err
 	}
 	in := clients.Input{Name: *name, Role: *role, RedirectURIs: split(*redirects), Networks: split(*networks), RatePerMinute: *rate, TokenSeconds: *ttl}
-	switch args[0] {
-	case "list":
-	case "add":
+	if sub == "add" {
 		if *name == "" || *role == "" {
 			return usageError("client add needs --name and --role")
 		}
@@ -46,21 +40,15 @@ func clientCmd(ctx context.Context, args []string, env Env) error {
 			}
 			in.AuthMethod, in.JWK = clients.MethodJWT, string(b)
 		}
-	case "suspend", "resume", "delete":
-		if *id == "" {
-			return usageError("client " + args[0] + " needs --id")
-		}
-	default:
-		return usageError(fmt.Sprintf("unknown client subcommand %q; use %s", args[0], subs))
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, *c, cliLog(env))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	sys := authz.System()
 	svc := a.svc.Clients
-	switch args[0] {
+	switch sub {
 	case "add":
 		cl, err := svc.Register(ctx, sys, in)
 		if err != nil {
@@ -102,15 +90,4 @@ func clientCmd(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "client %s deleted with its tokens\n", *id)
 	}
 	return nil
-}
-
-// split is a comma-separated list, without empty items.
-func split(s string) []string {
-	out := []string{}
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }

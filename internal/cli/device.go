@@ -11,26 +11,21 @@ import (
 
 // deviceCmd lists, locks and wipes field devices, as the system (audited).
 func deviceCmd(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "lock" && args[0] != "wipe") {
-		return usageError("device needs a subcommand: list | lock --id D [--reason R] | wipe --id D [--reason R]")
-	}
-	c := loadConfig(env)
-	fs := newFlags("device "+args[0], env)
-	c.StorageFlags(fs)
-	id := fs.String("id", "", "the device (from device list)")
-	reason := fs.String("reason", "", "why, for the audit log")
-	if err := parse(fs, args[1:]); err != nil {
+	cmd := objects{name: "device", subs: []string{"list", "lock", "wipe"}, byID: []string{"lock", "wipe"}}
+	sub, c, fs, id, err := cmd.start(args, env)
+	if err != nil {
 		return err
 	}
-	if args[0] != "list" && *id == "" {
-		return usageError("device " + args[0] + " needs --id")
+	reason := fs.String("reason", "", "why, for the audit log")
+	if err := cmd.parse(fs, args, id); err != nil {
+		return err
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, *c, cliLog(env))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	switch args[0] {
+	switch sub {
 	case "lock":
 		d, err := a.svc.Devices.Lock(ctx, authz.System(), *id, *reason)
 		if err != nil {

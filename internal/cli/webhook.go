@@ -14,43 +14,31 @@ import (
 // webhookCmd lists, adds, pauses, resumes and deletes webhook
 // subscriptions on the host, as the system (audited like the API's).
 func webhookCmd(ctx context.Context, args []string, env Env) error {
-	const subs = "list, add, pause, resume or delete"
-	if len(args) == 0 {
-		return usageError("webhook needs a subcommand: " + subs)
+	cmd := objects{name: "webhook", subs: []string{"list", "add", "pause", "resume", "delete"}, byID: []string{"pause", "resume", "delete"}}
+	sub, c, fs, id, err := cmd.start(args, env)
+	if err != nil {
+		return err
 	}
-	c := loadConfig(env)
-	fs := newFlags("webhook "+args[0], env)
-	c.StorageFlags(fs)
-	id := fs.String("id", "", "pause, resume, delete: the webhook's id (webhook list shows it)")
 	name := fs.String("name", "", "add: a name for the partner")
 	url := fs.String("url", "", "add: the partner's https:// address")
 	role := fs.String("role", "", "add: the role its messages read as (they carry what it may read)")
 	events := fs.String("events", "", "add: events, separated by commas: "+strings.Join(hooks.Events, ", "))
 	fs.StringVar(&c.WebhookAllow, "webhook-allow", c.WebhookAllow, "add: address ranges (CIDR, separated by commas) a destination may be in although special-purpose, as serve's flag (env STRONGROOM_WEBHOOK_ALLOW)")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := cmd.parse(fs, args, id); err != nil {
 		return err
-	}
-	switch args[0] {
-	case "list", "add":
-	case "pause", "resume", "delete":
-		if *id == "" {
-			return usageError("webhook " + args[0] + " needs --id")
-		}
-	default:
-		return usageError("unknown webhook subcommand " + args[0] + "; use " + subs)
 	}
 	ranges, err := c.WebhookRanges()
 	if err != nil {
 		return usageError(err.Error())
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, *c, cliLog(env))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	a.svc.Hooks.SetGuard(netguard.Guard{Allow: ranges})
 	sys := authz.System()
-	switch args[0] {
+	switch sub {
 	case "list":
 		list, err := a.svc.Hooks.List(ctx, sys)
 		if err != nil {
@@ -67,22 +55,16 @@ func webhookCmd(ctx context.Context, args []string, env Env) error {
 		}
 		return tw.Flush()
 	case "add":
-		var ev []string
-		for _, e := range strings.Split(*events, ",") {
-			if e = strings.TrimSpace(e); e != "" {
-				ev = append(ev, e)
-			}
-		}
-		w, err := a.svc.Hooks.Create(ctx, sys, hooks.Input{Name: *name, URL: *url, Role: *role, Events: ev})
+		w, err := a.svc.Hooks.Create(ctx, sys, hooks.Input{Name: *name, URL: *url, Role: *role, Events: split(*events)})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "webhook %s added\nsigning secret (shown this once; give it to the partner): %s\n", w.ID, w.Secret)
 	case "pause", "resume":
-		if _, err := a.svc.Hooks.SetPaused(ctx, sys, *id, args[0] == "pause"); err != nil {
+		if _, err := a.svc.Hooks.SetPaused(ctx, sys, *id, sub == "pause"); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "webhook %s %sd\n", *id, args[0])
+		fmt.Fprintf(env.Stdout, "webhook %s %sd\n", *id, sub)
 	case "delete":
 		if err := a.svc.Hooks.Delete(ctx, sys, *id); err != nil {
 			return err
