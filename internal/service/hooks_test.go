@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/hookrun"
 	"strongroom.dev/strongroom/internal/netguard"
+	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/service/vendors"
@@ -37,6 +39,21 @@ type receiver struct {
 type received struct {
 	header http.Header
 	body   []byte
+}
+
+// runner lets svc's webhooks reach r on loopback (allowed past the SSRF
+// guard, as --webhook-allow would) and returns the delivery runner, trusting
+// r's certificate.
+func (r *receiver) runner(svc *service.Service) *hookrun.Runner {
+	allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
+	guard := netguard.Guard{Allow: allow}
+	svc.Hooks.SetGuard(guard)
+	return &hookrun.Runner{Svc: svc, Client: webhook.GuardedClient(guard, 5*time.Second, r.roots())}
+}
+
+// roots trusts r's certificate.
+func (r *receiver) roots() *x509.CertPool {
+	return r.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -107,11 +124,7 @@ func TestWebhooks(t *testing.T) {
 				t.Errorf("created %+v: %v", bad, err)
 			}
 		}
-		allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
-		guard := netguard.Guard{Allow: allow}
-		svc.Hooks.SetGuard(guard)
-		roots := rcv.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-		run := &hookrun.Runner{Svc: svc, Client: webhook.GuardedClient(guard, 5*time.Second, roots)}
+		run := rcv.runner(svc)
 
 		created, err := svc.Hooks.Create(ctx, f.admin, in)
 		if err != nil {
@@ -240,7 +253,7 @@ func TestWebhooks(t *testing.T) {
 		if _, err := svc.Hooks.SetPaused(ctx, f.admin, created.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		run.Client = webhook.GuardedClient(netguard.Guard{}, 5*time.Second, roots)
+		run.Client = webhook.GuardedClient(netguard.Guard{}, 5*time.Second, rcv.roots())
 		svc.Hooks.Waits = nil
 		if _, err := svc.Hooks.SendTest(ctx, f.admin, created.ID); err != nil {
 			t.Fatal(err)
@@ -259,7 +272,7 @@ func TestWebhooks(t *testing.T) {
 		if err != nil || rotated.Secret == created.Secret {
 			t.Fatalf("rotate: %v", err)
 		}
-		run.Client = webhook.GuardedClient(guard, 5*time.Second, roots)
+		run.Client = rcv.runner(svc).Client
 		svc.Hooks.SendTest(ctx, f.admin, created.ID)
 		run.Step(ctx)
 		got = rcv.take()
@@ -309,11 +322,7 @@ func TestWebhookEvents(t *testing.T) {
 		ctx := context.Background()
 		svc := f.Service
 		rcv := newReceiver(t)
-		allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
-		guard := netguard.Guard{Allow: allow}
-		svc.Hooks.SetGuard(guard)
-		roots := rcv.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-		run := &hookrun.Runner{Svc: svc, Client: webhook.GuardedClient(guard, 5*time.Second, roots)}
+		run := rcv.runner(svc)
 		all, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "Ops", URL: rcv.srv.URL, Role: "admin",
 			Events: []string{hooks.CustomerUpdated, hooks.DealStageChanged, hooks.VisitCheckedIn}})
 		if err != nil {
@@ -443,11 +452,7 @@ func TestWebhookAlerts(t *testing.T) {
 		ctx := context.Background()
 		svc := f.Service
 		rcv := newReceiver(t)
-		allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
-		guard := netguard.Guard{Allow: allow}
-		svc.Hooks.SetGuard(guard)
-		roots := rcv.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-		run := &hookrun.Runner{Svc: svc, Client: webhook.GuardedClient(guard, 5*time.Second, roots)}
+		run := rcv.runner(svc)
 		sec, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "SOC", URL: rcv.srv.URL + "/soc", Role: "auditor", Events: []string{hooks.AlertRaised}})
 		if err != nil {
 			t.Fatal(err)
@@ -500,11 +505,7 @@ func TestWebhookOneServerAtATime(t *testing.T) {
 		ctx := context.Background()
 		svc := f.Service
 		rcv := newReceiver(t)
-		allow, _ := netguard.ParseAllow([]string{"127.0.0.0/8"})
-		guard := netguard.Guard{Allow: allow}
-		svc.Hooks.SetGuard(guard)
-		roots := rcv.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-		run := &hookrun.Runner{Svc: svc, Client: webhook.GuardedClient(guard, 5*time.Second, roots)}
+		run := rcv.runner(svc)
 		if _, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "P", URL: rcv.srv.URL, Role: "admin", Events: []string{hooks.CustomerCreated}}); err != nil {
 			t.Fatal(err)
 		}
