@@ -12,6 +12,9 @@ import (
 
 // keysCmd handles the master key's commands.
 func keysCmd(ctx context.Context, args []string, env Env) error {
+	if len(args) > 0 && strings.HasPrefix(args[0], "recovery-") { // sealed notes' recovery key: recovery.go
+		return recoveryCmd(ctx, args, env)
+	}
 	if len(args) == 0 || args[0] != "export" {
 		return usageError("keys needs a subcommand: export")
 	}

@@ -26,6 +26,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/service/sealed"
 	"strongroom.dev/strongroom/internal/service/training"
 	"strongroom.dev/strongroom/internal/service/vendors"
 	"strongroom.dev/strongroom/internal/store"
@@ -60,6 +61,7 @@ type Service struct {
 	Clients      *clients.Clients      // OAuth clients of partner systems and the authorisation server's state
 	Hooks        *hooks.Hooks          // webhook subscriptions, their secrets and delivery log (hookrun delivers)
 	Devices      *devices.Devices      // field devices: enrolment, DPoP-bound tokens, offline leases, lock and wipe
+	Sealed       *sealed.Notes         // sealed notes: ciphertext and envelopes the server cannot open, seal keys, the recovery key
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -92,6 +94,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Clients:      clients.New(c),
 		Hooks:        hooks.New(c),
 		Devices:      devices.New(c, opt),
+		Sealed:       sealed.New(c),
 	}, nil
 }
 

@@ -301,6 +301,7 @@ type Tx struct {
 	retentionRows
 	reviewRows
 	roleRows
+	sealedRows
 	sessionRows
 	ssoRows
 	teamRows
@@ -329,7 +330,7 @@ func newTx(c *conn) *Tx {
 		accessRows: accessRows{c}, activityRows: activityRows{c}, alertRows: alertRows{c}, auditRows: auditRows{c}, backupRows: backupRows{c}, blockRows: blockRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c}, consentRows: consentRows{c},
 		customerRows: customerRows{c}, dealRows: dealRows{c}, heldRows: heldRows{c}, historyRows: historyRows{c}, incidentRows: incidentRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
 		lockoutRows: lockoutRows{c}, oauthRows: oauthRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
-		requestRows: requestRows{c}, retentionRows: retentionRows{c}, reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, ssoRows: ssoRows{c}, teamRows: teamRows{c},
+		requestRows: requestRows{c}, retentionRows: retentionRows{c}, reviewRows: reviewRows{c}, roleRows: roleRows{c}, sealedRows: sealedRows{c}, sessionRows: sessionRows{c}, ssoRows: ssoRows{c}, teamRows: teamRows{c},
 		trainingRows: trainingRows{c}, deviceRows: deviceRows{c}, transactionRows: transactionRows{c}, userRows: userRows{c}, vendorRows: vendorRows{c}, visitRows: visitRows{c}, webhookRows: webhookRows{c}}
 }
 
