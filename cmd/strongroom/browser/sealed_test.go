@@ -17,11 +17,13 @@ import (
 // sealedTexts are the messages the test waits for, by language (the web
 // catalogue's sealed_ready, sealed_saved, sealed_wrong_passphrase and
 // sealed_tampered).
-var sealedTexts = map[string]struct{ ready, saved, wrong, tampered, summary string }{
+var sealedTexts = map[string]struct{ ready, saved, wrong, tampered, summary, removed, shared, notYours string }{
 	"en": {"Your key is unlocked in this page until you leave it.", "Sealed and saved.", "Wrong passphrase: your key did not open.",
-		"This note could not be opened: it was altered, or it is not sealed to your key.", "Sealed notes"},
+		"This note could not be opened: it was altered, or it is not sealed to your key.", "Sealed notes",
+		"Removed: the note was sealed again under a new key for the remaining readers.", "Shared.", "Not sealed to you"},
 	"zh-CN": {"在您离开此页面之前，您的密钥保持解锁。", "已加密并保存。", "口令错误：无法打开您的密钥。",
-		"无法打开这条笔记：它已被篡改，或未密封给您的密钥。", "密封笔记"},
+		"无法打开这条笔记：它已被篡改，或未密封给您的密钥。", "密封笔记",
+		"已移除：笔记已用新密钥为其余读者重新加密。", "已分享。", "未密封给您"},
 }
 
 // TestBrowserSealedNotes, in English and in Chinese: a clinical
@@ -119,6 +121,31 @@ func sealedNotesIn(t *testing.T, lang string) {
 	unlock("supervisor passphrase 1")
 	waitText(t, ctx, `#sealed-status`, want.ready)
 	do(t, ctx, chromedp.Click(byCSS(`#note-`+noteID+` .sealed-open`)), chromedp.WaitVisible(byCSS(`#note-`+noteID+` .sealed-body`)))
+	waitText(t, ctx, `#note-`+noteID+` .sealed-body`, plain)
+
+	// The counsellor removes the supervisor (the browser re-keys the note),
+	// who then finds it not sealed to her; the counsellor shares it again.
+	openAs := func(email, pass string) {
+		t.Helper()
+		as(email)
+		unlock(pass)
+		waitText(t, ctx, `#sealed-status`, want.ready)
+	}
+	openAs("ann@example.com", "counsellor passphrase 1")
+	do(t, ctx, chromedp.Click(byCSS(`#note-`+noteID+` .sealed-open`)), chromedp.WaitVisible(byCSS(`#note-`+noteID+` .sealed-remove`)),
+		chromedp.Click(byCSS(`#note-`+noteID+` .sealed-remove`)))
+	waitText(t, ctx, `#sealed-status`, want.removed)
+	if r := s.Do(t, "GET", "/api/v1/sealed-notes/"+noteID, ann, nil); !strings.Contains(string(r.Body), `"key_version":2`) || strings.Contains(string(r.Body), zhouID) {
+		t.Fatalf("after removing the supervisor: %s", r.Body)
+	}
+	openAs("zhou@example.com", "supervisor passphrase 1")
+	waitText(t, ctx, `#note-`+noteID+` .badge`, want.notYours)
+	openAs("ann@example.com", "counsellor passphrase 1")
+	do(t, ctx, chromedp.Click(byCSS(`#note-`+noteID+` .sealed-open`)), chromedp.WaitVisible(byID(`share-`+noteID)),
+		chromedp.SetValue(byID(`share-`+noteID), zhouID), chromedp.Click(byCSS(`#note-`+noteID+` .sealed-share`)))
+	waitText(t, ctx, `#sealed-status`, want.shared)
+	openAs("zhou@example.com", "supervisor passphrase 1")
+	do(t, ctx, chromedp.Click(byCSS(`#note-`+noteID+` .sealed-open`)))
 	waitText(t, ctx, `#note-`+noteID+` .sealed-body`, plain)
 
 	// Neither the administrator nor the database holds the plaintext.
