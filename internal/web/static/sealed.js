@@ -246,6 +246,7 @@
   // controlsFor adds, below an opened note, sharing and removing readers.
   function controlsFor(li, note) {
     li.querySelectorAll(".sealed-controls").forEach(function (c) { c.remove(); });
+    if (!recipients.length) { return; } // a reader who may not write or share
     var box = document.createElement("div"), sel = document.createElement("select"), lab = document.createElement("label");
     box.className = "sealed-controls";
     sel.id = "share-" + note.id;
@@ -285,15 +286,22 @@
     li.appendChild(box);
   }
 
+  // load reads whom notes may be sealed to (a role that may only read
+  // sealed notes gets 403 there, and no form to write) and the notes.
   function load() {
+    var mayWrite = true;
     return Promise.all([
-      api("GET", "/customers/" + encodeURIComponent(customer) + "/sealed-recipients"),
+      api("GET", "/customers/" + encodeURIComponent(customer) + "/sealed-recipients").catch(function (e) {
+        if (e.status !== 403) { throw e; }
+        mayWrite = false;
+        return { recipients: [] };
+      }),
       api("GET", "/customers/" + encodeURIComponent(customer) + "/sealed-notes")
     ]).then(function (res) {
       recipients = res[0].recipients || [];
       renderReaders();
       renderNotes(res[1].notes || []);
-      writeForm.hidden = false;
+      writeForm.hidden = !mayWrite;
     });
   }
 
