@@ -36,7 +36,7 @@ func keysCmd(ctx context.Context, args []string, env Env) error {
 	if err := keyring.ExportFile(c.MasterKeyFile(), rs, &buf); err != nil {
 		return err
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}

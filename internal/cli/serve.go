@@ -74,7 +74,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	defer ln.Close()
 	c.Addr = ln.Addr().String()
-	a, err := open(ctx, c, log)
+	a, err := open(ctx, c, log, env)
 	if err != nil {
 		return err
 	}
