@@ -39,6 +39,9 @@ type Config struct {
 	// KeyCacheSize unwrapped data keys are kept for at most KeyCacheTTL.
 	KeyCacheSize int
 	KeyCacheTTL  time.Duration
+	// RewrapRate is the most data keys a second the background
+	// re-wrapping after a rotation re-wraps; 0 is no limit.
+	RewrapRate float64
 	// DisableUnusedDays disables accounts unused for longer; 0 never does.
 	DisableUnusedDays int
 	// AccessReviewDays starts an access review this often; 0 never does.
@@ -254,7 +257,10 @@ func Defaults(getenv func(string) string) Config {
 	}
 	c.PKCS11.Module, c.PKCS11.Token = getenv("STRONGROOM_PKCS11_MODULE"), getenv("STRONGROOM_PKCS11_TOKEN")
 	c.PKCS11.Label, c.PKCS11.PIN = getenv("STRONGROOM_PKCS11_KEY_LABEL"), getenv("STRONGROOM_PKCS11_PIN")
-	c.KeyCacheSize, c.KeyCacheTTL = 1024, 5*time.Minute
+	c.KeyCacheSize, c.KeyCacheTTL, c.RewrapRate = 1024, 5*time.Minute, 2000
+	if v, err := strconv.ParseFloat(getenv("STRONGROOM_REWRAP_RATE"), 64); err == nil {
+		c.RewrapRate = v
+	}
 	if v, err := strconv.Atoi(getenv("STRONGROOM_KEY_CACHE_SIZE")); err == nil {
 		c.KeyCacheSize = v
 	}
@@ -326,6 +332,11 @@ func (c *Config) KeyCacheFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.KeyCacheTTL, "key-cache-ttl", c.KeyCacheTTL, "how long an unwrapped data key is kept at most (env STRONGROOM_KEY_CACHE_TTL)")
 }
 
+// RewrapFlags registers the re-wrapping's throttle on fs.
+func (c *Config) RewrapFlags(fs *flag.FlagSet) {
+	fs.Float64Var(&c.RewrapRate, "rewrap-rate", c.RewrapRate, "after a master-key rotation, re-wrap at most this many data keys a second; 0 is no limit (env STRONGROOM_REWRAP_RATE)")
+}
+
 // MailFlags registers the mail relay's and the public address's flags on
 // fs. The relay's password comes only from STRONGROOM_SMTP_PASSWORD.
 func (c *Config) MailFlags(fs *flag.FlagSet) {
@@ -342,6 +353,7 @@ func (c *Config) MailFlags(fs *flag.FlagSet) {
 func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.StorageFlags(fs)
 	c.KeyCacheFlags(fs)
+	c.RewrapFlags(fs)
 	c.AuditKeyFlag(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to serve HTTPS on (env STRONGROOM_ADDR)")
 	c.OIDCFlags(fs)
@@ -398,8 +410,8 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("--master-key-custody %q: want file, passphrase or pkcs11", c.Custody)
 	}
-	if c.KeyCacheSize < 0 || c.KeyCacheTTL < 0 {
-		return errors.New("--key-cache-size and --key-cache-ttl cannot be negative")
+	if c.KeyCacheSize < 0 || c.KeyCacheTTL < 0 || c.RewrapRate < 0 {
+		return errors.New("--key-cache-size, --key-cache-ttl and --rewrap-rate cannot be negative")
 	}
 	if c.IdleTimeout < time.Minute || c.IdleTimeout > 30*time.Minute {
 		return errors.New("--idle-timeout must be between 1m and 30m (NIST SP 800-63B AAL2)")

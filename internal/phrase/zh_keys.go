@@ -1,0 +1,20 @@
+package phrase
+
+// The master key's management (service/keys, issue 17): kept apart from
+// zh.go so that work on other parts of the catalogue merges cleanly.
+var zhKeys = map[string]string{
+	"you may not see the master key's status":                 "您无权查看主密钥的状态",
+	"only administrators manage the master key":               "只有管理员可以管理主密钥",
+	"the master key's custody could not add a term":           "主密钥的保管方无法添加新的密钥期",
+	"term %d is the active term: rotate first":                "密钥期 {1} 是当前使用的密钥期：请先轮换",
+	"there is no term %d":                                     "没有密钥期 {1}",
+	"term %d still wraps %d data keys: run keys rewrap first": "密钥期 {1} 仍封装着 {2} 个数据密钥：请先运行 keys rewrap",
+	"the master key's custody could not destroy the term":     "主密钥的保管方无法销毁该密钥期",
+	"per-subject rotation is not built yet":                   "尚未提供按数据主体轮换密钥",
+}
+
+func init() {
+	for k, v := range zhKeys {
+		zh[k] = v
+	}
+}
