@@ -54,6 +54,7 @@ type Handler struct {
 	clients      *clientsAPI
 	webhooks     *webhooksAPI
 	devices      *devicesAPI
+	sealed       *sealedAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -80,7 +81,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}, held: &heldAPI{svc.Customers},
 		retention: &retentionAPI{svc.Retention}, minimisation: &minimisationAPI{svc.Minimisation}, incidents: &incidentsAPI{svc.Incidents},
-		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}, clients: &clientsAPI{svc.Clients}, devices: &devicesAPI{svc.Devices}}
+		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}, clients: &clientsAPI{svc.Clients}, devices: &devicesAPI{svc.Devices}, sealed: &sealedAPI{svc.Sealed}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -277,6 +278,15 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /api/v1/users", h.authed(h.users.createUser))
 	mux.Handle("POST /api/v1/users/{id}/password-reset", h.authed(h.users.sendPasswordReset))
 	mux.Handle("PATCH /api/v1/users/{id}", h.authed(h.users.updateUser))
+	// Sealed notes (issue 17): ciphertext and envelopes only.
+	mux.Handle("GET /api/v1/me/seal-key", h.authed(h.sealed.showSealKey))
+	mux.Handle("PUT /api/v1/me/seal-key", h.authed(h.sealed.putSealKey))
+	mux.Handle("GET /api/v1/customers/{id}/sealed-recipients", h.authed(h.sealed.listSealRecipients))
+	mux.Handle("GET /api/v1/customers/{id}/sealed-notes", h.authed(h.sealed.listSealedNotes))
+	mux.Handle("POST /api/v1/customers/{id}/sealed-notes", h.authed(h.sealed.createSealedNote))
+	mux.Handle("GET /api/v1/sealed-notes/{id}", h.authed(h.sealed.showSealedNote))
+	mux.Handle("PUT /api/v1/sealed-notes/{id}", h.authed(h.sealed.rekeySealedNote))
+	mux.Handle("POST /api/v1/sealed-notes/{id}/recipients", h.authed(h.sealed.shareSealedNote))
 	// Field devices (issue 15).
 	mux.Handle("POST /api/v1/devices", h.withoutDevice(h.devices.enrolDevice))
 	mux.Handle("GET /api/v1/devices", h.withoutDevice(h.devices.listDevices))

@@ -28,6 +28,7 @@ type schema struct {
 	MinProperties int               `json:"minProperties"`
 	Additional    any               `json:"additionalProperties"`
 	Properties    map[string]schema `json:"properties"`
+	Encoding      string            `json:"contentEncoding"` // "base64": bytes
 }
 
 type specDoc struct {
@@ -71,6 +72,9 @@ func (d *specDoc) sample(s schema) any {
 	}
 	switch typ {
 	case "string":
+		if s.Encoding == "base64" {
+			return "AAAA"
+		}
 		return "x"
 	case "integer", "number":
 		return 1
@@ -245,6 +249,7 @@ func TestMalformedBodiesChangeNothing(t *testing.T) {
 			"alerts":         "alr_00000000000000000000000000000000",  // no such alert: a good body answers 404
 			"held":           "held_00000000000000000000000000000000", // no such held record: a good body answers 404
 			"devices":        "dev_00000000000000000000000000000000",  // no such device: a good body answers 404
+			"sealed-notes":   "snt_00000000000000000000000000000000",  // no such note (and no sealed_note permission): a good body answers 403
 		}
 		cus := "/api/v1/customers/" + ids["customers"]
 		ids["deals"] = must("POST", cus+"/deals", `{"title":"Ming vase","amount":100000,"currency":"CNY"}`, 201)["id"].(string)

@@ -439,12 +439,13 @@ func newFixture(t *testing.T, db testkit.DB) *runner {
 		{"counsellor", "counsellor", ""},
 		{"fieldrep", "field_rep", "north"},
 		{"auditor", "auditor", ""},
-		{"admin2", "admin", ""},        // approves what admin asks
-		{"target", "sales", "north"},   // a user the administrators' scenarios change
-		{"mfauser", "sales", "north"},  // enrols an authenticator app
-		{"pkuser", "sales", "north"},   // enrols a passkey
-		{"pwuser", "sales", "north"},   // changes and resets their password
-		{"newcomer", "sales", "north"}, // logs in once
+		{"admin2", "admin", ""},                // approves what admin asks
+		{"target", "sales", "north"},           // a user the administrators' scenarios change
+		{"mfauser", "sales", "north"},          // enrols an authenticator app
+		{"pkuser", "sales", "north"},           // enrols a passkey
+		{"pwuser", "sales", "north"},           // changes and resets their password
+		{"newcomer", "sales", "north"},         // logs in once
+		{"counsellor2", "counsellor", "north"}, // a second reader of sealed notes
 	} {
 		r.addUser(t, u.key, u.role, u.team)
 	}
@@ -478,7 +479,7 @@ func newFixture(t *testing.T, db testkit.DB) *runner {
 func TestAPIScenarios(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		r := newFixture(t, db)
-		r.run(t, slices.Concat(customerScenarios, companyScenarios, dealScenarios, recordScenarios, privacyCentreScenarios, webhookScenarios, clientsScenarios, identityScenarios, governanceScenarios, deviceScenarios()))
+		r.run(t, slices.Concat(customerScenarios, companyScenarios, dealScenarios, recordScenarios, sealedScenarios(), privacyCentreScenarios, webhookScenarios, clientsScenarios, identityScenarios, governanceScenarios, deviceScenarios()))
 		var routes patterns
 		api.New(r.env.Service, slog.New(slog.DiscardHandler)).Routes(&routes)
 		for _, p := range routes {

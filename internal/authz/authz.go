@@ -36,10 +36,15 @@ const (
 	// ObjectDevice is every user's field devices (a user always manages
 	// their own; this object is reading and locking anyone's).
 	ObjectDevice Object = "device"
+	// ObjectSealedNote is sealed notes (end-to-end encrypted) on the
+	// customers the actor may read: read is holding a seal key and opening
+	// notes one is a recipient of, create is writing and sharing them. Its
+	// scope is always all: the customer's own scope bounds it.
+	ObjectSealedNote Object = "sealed_note"
 )
 
 // Objects lists the object types in display order.
-var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectTransaction, ObjectVisit, ObjectUser, ObjectAudit, ObjectPrivacy, ObjectIntegration, ObjectDevice}
+var Objects = []Object{ObjectCustomer, ObjectCompany, ObjectDeal, ObjectTransaction, ObjectVisit, ObjectUser, ObjectAudit, ObjectPrivacy, ObjectIntegration, ObjectDevice, ObjectSealedNote}
 
 // Action is something done to a resource.
 type Action string

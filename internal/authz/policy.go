@@ -27,7 +27,7 @@ var RoleSummary = map[Role]string{
 	RoleFinance:    "all customers for transactions; identity masked; no contact details in full, no notes, preferences or special fields",
 	RoleMarketing:  "all customers' preferences and feedback; contact details masked; no identity documents, notes or special fields",
 	RoleSupport:    "the customers of their team: names and contact details",
-	RoleCounsellor: "only the clients assigned to them, including special-category fields",
+	RoleCounsellor: "only the clients assigned to them, including special-category fields and sealed notes",
 	RoleFieldRep:   "their own store visits (check-in/out, notes, photos) and the stores assigned to them; no customer records",
 	RoleAuditor:    "the audit log and the compliance reports; no personal data at all",
 	RolePrivacy:    "the privacy centre (requests, retention, incidents, reports) and the audit log; a person's data only as their request needs it",
@@ -168,6 +168,7 @@ var policy = map[Role]map[Object]Grant{
 			Actions: crud(ScopeOwn),
 			Classes: classes{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write, crm.ClassSpecial: Write, crm.ClassPreference: Read},
 		},
+		ObjectSealedNote: {Actions: map[Action]Scope{ActionRead: ScopeAll, ActionCreate: ScopeAll}},
 	},
 	RoleFieldRep: {
 		// A field rep reaches the stores assigned to them, and their own visits.

@@ -97,7 +97,7 @@ func (d RoleDef) Check() error {
 			if s == ScopeNone {
 				return fmt.Errorf("%s: %s needs a scope (own, team or all)", o, act)
 			}
-			if act == ActionReveal && !personal(o) || (o == ObjectUser || o == ObjectAudit || o == ObjectPrivacy || o == ObjectIntegration || o == ObjectDevice) && s != ScopeAll {
+			if act == ActionReveal && !personal(o) || (o == ObjectUser || o == ObjectAudit || o == ObjectPrivacy || o == ObjectIntegration || o == ObjectDevice || o == ObjectSealedNote) && s != ScopeAll {
 				return fmt.Errorf("%s: %s is not possible at scope %s", o, act, s)
 			}
 		}

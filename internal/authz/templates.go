@@ -86,8 +86,9 @@ var Templates = []Template{
 			{Name: "intake_worker", Summary: "registers new clients: names, contact details, notes; never assessments", Grants: map[Object]Grant{
 				ObjectCustomer: {Actions: acts(ActionRead, ScopeOwn, ActionCreate, ScopeOwn, ActionUpdate, ScopeOwn), Classes: lv{crm.ClassIdentity: Write, crm.ClassContact: Write, crm.ClassNotes: Write}},
 			}},
-			{Name: "clinical_supervisor", Summary: "reads their team's clients, assessments included; no changes, no export", Grants: map[Object]Grant{
-				ObjectCustomer: {Actions: acts(ActionRead, ScopeTeam), Classes: lv{crm.ClassIdentity: Read, crm.ClassContact: Read, crm.ClassNotes: Read, crm.ClassSpecial: Read}},
+			{Name: "clinical_supervisor", Summary: "reads their team's clients, assessments included; sealed notes written to them; no changes, no export", Grants: map[Object]Grant{
+				ObjectCustomer:   {Actions: acts(ActionRead, ScopeTeam), Classes: lv{crm.ClassIdentity: Read, crm.ClassContact: Read, crm.ClassNotes: Read, crm.ClassSpecial: Read}},
+				ObjectSealedNote: {Actions: acts(ActionRead, ScopeAll, ActionCreate, ScopeAll)},
 			}},
 			{Name: "counselling_admin", Summary: "every client's name and contact details for appointments; no notes or assessments", Grants: map[Object]Grant{
 				ObjectCustomer: {Actions: acts(ActionRead, ScopeAll, ActionUpdate, ScopeAll), Classes: lv{crm.ClassIdentity: Read, crm.ClassContact: Write}, Fields: map[string]Level{crm.FieldNationalID: Hidden}},

@@ -171,6 +171,18 @@ Usage:
                           [--from-start] [--follow] [--data DIR] [--db URL]
       Send the audit log to a SIEM: JSON lines or RFC 5424 syslog, appended to a file
       or over TLS (RFC 5425), from where the last export to the same place stopped.
+  strongroom keys recovery-init --out DIR
+      Make the organisation's recovery key pair for sealed notes, offline (no database):
+      DIR/seal-recovery.key (0600; keep it off the server, e.g. on an offline machine or
+      in a safe) and DIR/seal-recovery.pub. Never overwrites an existing key.
+  strongroom keys recovery-set --public FILE [--data DIR] [--db URL]
+      Give the server the recovery public key: sealed notes written from then on are
+      sealed to it too. Audited (sealed.recovery_set).
+  strongroom keys recovery-open --private FILE --note ID --reason TEXT [--out FILE]
+                                [--data DIR] [--db URL]
+      Open one sealed note on the host with the recovery private key (e.g. when its
+      readers have left); prints it, or writes it to --out (0600). Audited
+      (sealed.recovery_open, with the reason) before the note is read.
   strongroom keys export --recipient age1...[,age1...] [--out FILE] [--data DIR] [--db URL]
       Write the master key file encrypted with age to the recipients (ASCII-armored),
       to keep apart from the backups, which never hold it; "age -d -i identity.txt"

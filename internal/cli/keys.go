@@ -23,6 +23,9 @@ const keysUsage = "keys needs a subcommand: export, status, rotate, rewrap, reti
 
 // keysCmd handles the master key's commands.
 func keysCmd(ctx context.Context, args []string, env Env) error {
+	if len(args) > 0 && strings.HasPrefix(args[0], "recovery-") { // sealed notes' recovery key: recovery.go
+		return recoveryCmd(ctx, args, env)
+	}
 	if len(args) == 0 || args[0] != "export" {
 		return keysManage(ctx, args, env)
 	}

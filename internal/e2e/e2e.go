@@ -86,10 +86,13 @@ func ReadSources(t *testing.T, root string) {
 }
 
 // Run runs the binary to completion with stdin and returns its exit code,
-// standard output and standard error.
+// standard output and standard error. It runs in a fresh directory, so a
+// command that falls back to the default data directory (./strongroom-data)
+// never writes a key or a database into the source tree.
 func Run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(Bin, args...)
+	cmd.Dir = t.TempDir()
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

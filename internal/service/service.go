@@ -27,6 +27,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/keys"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/service/sealed"
 	"strongroom.dev/strongroom/internal/service/training"
 	"strongroom.dev/strongroom/internal/service/vendors"
 	"strongroom.dev/strongroom/internal/store"
@@ -62,6 +63,7 @@ type Service struct {
 	Hooks        *hooks.Hooks          // webhook subscriptions, their secrets and delivery log (hookrun delivers)
 	Devices      *devices.Devices      // field devices: enrolment, DPoP-bound tokens, offline leases, lock and wipe
 	Keys         *keys.Keys            // the master key: custody, terms, rotation, re-wrapping, retirement, per-subject rotation
+	Sealed       *sealed.Notes         // sealed notes: ciphertext and envelopes the server cannot open, seal keys, the recovery key
 }
 
 // New builds a Service over db with the master keyring kr, and checks that
@@ -100,6 +102,7 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 		Clients:      clients.New(c),
 		Hooks:        hooks.New(c),
 		Devices:      devices.New(c, opt),
+		Sealed:       sealed.New(c),
 	}, nil
 }
 

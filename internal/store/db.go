@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
@@ -38,6 +39,9 @@ type DB struct {
 	rebind sync.Map // query -> engine form
 	stmts  stmtCache
 	reads  sync.Map // query -> *sql.Stmt on the SQLite read pool
+	// preparing holds the queries being prepared for reads in the
+	// background (prepareLater), so that each is prepared once.
+	preparing sync.Map
 	// readCount is how many statements reads holds, at most maxReadStmts.
 	readCount atomic.Int32
 }
@@ -153,8 +157,8 @@ func openPoolsWith(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 		if db.read, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
-		db.read.SetMaxOpenConns(8)
-		db.read.SetMaxIdleConns(8)
+		db.read.SetMaxOpenConns(readConns)
+		db.read.SetMaxIdleConns(readConns)
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
@@ -176,6 +180,9 @@ func (db *DB) Close() error {
 	}
 	return err
 }
+
+// readConns is the size of SQLite's read pool.
+const readConns = 8
 
 // maxReadStmts bounds the read pool's statement cache.
 const maxReadStmts = 256
@@ -203,6 +210,23 @@ func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
 	}
 	db.readCount.Add(1)
 	return st
+}
+
+// prepareLater prepares query on the read pool in the background, for
+// the read-only transactions that will run it next (conn.stmt).
+func (db *DB) prepareLater(query string) {
+	if db.readCount.Load() >= maxReadStmts {
+		return
+	}
+	if _, busy := db.preparing.LoadOrStore(query, true); busy {
+		return
+	}
+	go func() {
+		defer db.preparing.Delete(query)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		db.readStmt(ctx, query)
+	}()
 }
 
 // readQuery runs a read-only query outside a transaction.
@@ -277,6 +301,7 @@ type Tx struct {
 	retentionRows
 	reviewRows
 	roleRows
+	sealedRows
 	sessionRows
 	ssoRows
 	teamRows
@@ -305,7 +330,7 @@ func newTx(c *conn) *Tx {
 		accessRows: accessRows{c}, activityRows: activityRows{c}, alertRows: alertRows{c}, auditRows: auditRows{c}, backupRows: backupRows{c}, blockRows: blockRows{c}, checkpointRows: checkpointRows{c}, companyRows: companyRows{c}, consentRows: consentRows{c},
 		customerRows: customerRows{c}, dealRows: dealRows{c}, heldRows: heldRows{c}, historyRows: historyRows{c}, incidentRows: incidentRows{c}, keyRows: keyRows{c}, linkRows: linkRows{c},
 		lockoutRows: lockoutRows{c}, oauthRows: oauthRows{c}, passkeyRows: passkeyRows{c}, policyRows: policyRows{c}, preferenceRows: preferenceRows{c},
-		requestRows: requestRows{c}, retentionRows: retentionRows{c}, reviewRows: reviewRows{c}, roleRows: roleRows{c}, sessionRows: sessionRows{c}, ssoRows: ssoRows{c}, teamRows: teamRows{c},
+		requestRows: requestRows{c}, retentionRows: retentionRows{c}, reviewRows: reviewRows{c}, roleRows: roleRows{c}, sealedRows: sealedRows{c}, sessionRows: sessionRows{c}, ssoRows: ssoRows{c}, teamRows: teamRows{c},
 		trainingRows: trainingRows{c}, deviceRows: deviceRows{c}, transactionRows: transactionRows{c}, userRows: userRows{c}, vendorRows: vendorRows{c}, visitRows: visitRows{c}, webhookRows: webhookRows{c}}
 }
 
@@ -368,7 +393,17 @@ func (tx *conn) stmt(ctx context.Context, query string) *sql.Stmt {
 	}
 	st := tx.db.stmts.get(query)
 	if tx.readOnly {
-		st = tx.db.readStmt(ctx, query)
+		// Preparing on the read pool needs a free connection of that pool,
+		// and this transaction already holds one: when every connection is
+		// held by a transaction doing the same, none is ever freed. So a
+		// transaction only uses statements prepared already and has a
+		// missing one prepared in the background, outside any transaction.
+		st = nil
+		if v, ok := tx.db.reads.Load(query); ok {
+			st = v.(*sql.Stmt)
+		} else {
+			tx.db.prepareLater(query)
+		}
 	}
 	if st == nil {
 		return nil

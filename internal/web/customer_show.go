@@ -47,6 +47,7 @@ type customerView struct {
 	Marketing   *records.Marketing // nil when the role may not read preferences
 	Channels    []string
 	PrefError   string
+	Sealed      bool // the sealed notes' section (sealed.js): the actor's role has sealed notes
 }
 
 // postedForm is a refused form's values, shown again, and the field the
@@ -146,6 +147,9 @@ func (h *Handler) renderCustomer(q *request, revealed, value, revealErr string) 
 	v.TxError, v.TxInput, v.TxKinds, v.Today = q.txErr, q.tx, crm.TransactionKinds, time.Now().In(q.clock().Location()).Format(time.DateOnly)
 	v.Marketing = o.Marketing
 	v.Channels, v.PrefError = crm.Channels, q.prefErr
+	if h.abilities(q).SealedNotes {
+		v.Sealed, q.scripts, q.api = true, true, true
+	}
 	if q.logErr != "" {
 		v.LogError, v.LogInput = q.logErr, q.logInput
 	}

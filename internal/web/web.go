@@ -512,6 +512,7 @@ type request struct {
 	scripts  bool     // the page loads Strongroom's own scripts (passkeys, geolocation)
 	geo      bool     // the page may ask for the device's location
 	refresh  bool     // the page's script fetches the page again (live.js)
+	api      bool     // the page's script calls the JSON API (sealed.js): connect-src 'self'
 	formTo   []string // further origins the page's forms may lead to (the OAuth consent page: the client's redirect URIs)
 
 	can *records.Abilities // what the actor may open and start, once asked
@@ -730,8 +731,9 @@ func (h *Handler) render(q *request, status int, name, titleKey string, data any
 	if len(q.formTo) > 0 {
 		csp = strings.Replace(csp, "form-action 'self'", "form-action 'self' "+strings.Join(q.formTo, " "), 1)
 	}
-	if q.refresh {
-		// live.js fetches this page again to refresh its table.
+	if q.refresh || q.api {
+		// live.js fetches this page again to refresh its table; sealed.js
+		// calls the API for ciphertext and envelopes.
 		csp += "; connect-src 'self'"
 	}
 	if q.geo {

@@ -26,6 +26,7 @@ type Abilities struct {
 	CreateCustomer, ExportCustomers            bool
 	CreateCompany                              bool
 	PlanVisit                                  bool
+	SealedNotes                                bool // may hold a seal key and read sealed notes (on the customers they may read)
 }
 
 // Abilities answers what a may open and start.
@@ -45,6 +46,7 @@ func AbilitiesOf(a authz.Actor) Abilities {
 		ExportCustomers: may(authz.ActionExport, authz.Resource{Object: authz.ObjectCustomer}),
 		CreateCompany:   may(authz.ActionCreate, newCompanyRes(a)),
 		PlanVisit:       may(authz.ActionCreate, authz.Resource{Object: authz.ObjectVisit, OwnerID: a.UserID, OwnerTeam: a.Team}),
+		SealedNotes:     may(authz.ActionRead, authz.Resource{Object: authz.ObjectSealedNote}),
 	}
 }
 
