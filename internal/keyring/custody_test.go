@@ -54,7 +54,7 @@ func custodies(t *testing.T) []custodyCase {
 // softHSM makes a SoftHSM2 token in a temporary SOFTHSM2_CONF directory.
 // It skips only when STRONGROOM_TEST_PKCS11_MODULE is unset (.ci/run sets
 // it); with it set, a token that cannot be made fails the test.
-func softHSM(t *testing.T) *PKCS11Config {
+func softHSM(t testing.TB) *PKCS11Config {
 	t.Helper()
 	module := os.Getenv("STRONGROOM_TEST_PKCS11_MODULE")
 	if module == "" {

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,6 +26,9 @@ import (
 func TestKeyRotationUnderLoad(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		f := newFixture(t, db)
+		if os.Getenv(testkit.CustodyEnv) == "pkcs11" && f.Keys.Custody() != "pkcs11" {
+			t.Fatalf("custody %s, want pkcs11", f.Keys.Custody())
+		}
 		ctx := context.Background()
 		sys := authz.System()
 		want := sync.Map{} // customer id -> notes
