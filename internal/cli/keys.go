@@ -143,7 +143,7 @@ func keysManage(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "term %d destroyed.\n", *term)
 		return nil
 	default: // rotate-subject
-		n, err := a.svc.Keys.RotateSubject(ctx, sys, *customer, *reason)
+		n, err := a.svc.Customers.RotateKey(ctx, sys, *customer, *reason)
 		if err != nil {
 			return err
 		}

@@ -1,10 +1,9 @@
 // Package keys is the master key's management: which custody holds it and
 // its terms (Status), adding a term (Rotate), re-wrapping every data key
 // to the newest term in batches (RewrapStep, which internal/rewrap runs in
-// the background), retiring a term nothing uses any more (Retire), and a
-// new data key for one subject on demand (RotateSubject: every value
-// sealed under the old key re-sealed under the new, after a suspected
-// exposure). Every change is audited in its transaction (no audit, no
+// the background) and retiring a term nothing uses any more (Retire). (A
+// new data key for one customer on demand is records.Customers.RotateKey,
+// which re-seals the customer's data.) Every change is audited in its transaction (no audit, no
 // change). Status is for those who may read the audit log; changes are
 // for administrators, and from a browser or a token only after a step-up.
 package keys
@@ -78,6 +77,8 @@ type keyStore interface {
 	SubjectKeysAfter(ctx context.Context, cursor string, skip uint32, limit int) ([]store.WrappedKeyRow, error)
 	ReplaceSubjectKey(ctx context.Context, subject string, old, wrapped []byte, term uint32) (bool, error)
 	WebhookKeys(ctx context.Context) ([]store.WrappedKeyRow, error)
+	AllOldSubjectKeys(ctx context.Context) ([]store.WrappedKeyRow, error)
+	ReplaceOldSubjectKey(ctx context.Context, subject string, old, wrapped []byte, term uint32) (bool, error)
 	ReplaceWebhookKey(ctx context.Context, id string, old, wrapped []byte) (bool, error)
 	Meta(ctx context.Context, key string) ([]byte, error)
 	ReplaceMeta(ctx context.Context, key string, old, value []byte) (bool, error)
@@ -299,10 +300,29 @@ func (s *Keys) RewrapStep(ctx context.Context, a authz.Actor, limit int) (Progre
 	return out, err
 }
 
-// rewrapRest re-wraps the keys kept outside subject_keys: the webhooks'
-// and the key check.
+// rewrapRest re-wraps the keys kept outside subject_keys: customers'
+// replaced keys kept for their audit reasons, the webhooks' and the key
+// check.
 func (s *Keys) rewrapRest(ctx context.Context, tx keyStore, active uint32) (int, error) {
 	kr, moved := s.c.Keys, 0
+	olds, err := tx.AllOldSubjectKeys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range olds {
+		if keyring.WrappedTerm(k.Wrapped) == active {
+			continue
+		}
+		w, err := kr.Rewrap(k.Subject, k.Wrapped)
+		if err != nil {
+			return 0, errs.Wrap(errs.Internal, "keys.RewrapStep", "", fmt.Errorf("kept key of %s: %w", k.Subject, err))
+		}
+		if ok, err := tx.ReplaceOldSubjectKey(ctx, k.Subject, k.Wrapped, w, active); err != nil {
+			return 0, err
+		} else if ok {
+			moved++
+		}
+	}
 	hooks, err := tx.WebhookKeys(ctx)
 	if err != nil {
 		return 0, err
@@ -348,9 +368,9 @@ func keysOutside(counts map[uint32]int64, active uint32) int64 {
 	return n
 }
 
-// Uses counts what is still wrapped under term, by the wrapped bytes
-// themselves (not the rows' term column): subject keys, webhooks' keys
-// and the key check.
+// uses counts what is still wrapped under term, by the wrapped bytes
+// themselves (not the rows' term column): subject keys, kept replaced
+// keys, webhooks' keys and the key check.
 func (s *Keys) uses(ctx context.Context, tx keyStore, term uint32) (int64, error) {
 	var n int64
 	cursor := ""
@@ -373,7 +393,11 @@ func (s *Keys) uses(ctx context.Context, tx keyStore, term uint32) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	for _, h := range hooks {
+	olds, err := tx.AllOldSubjectKeys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, h := range append(hooks, olds...) {
 		if keyring.WrappedTerm(h.Wrapped) == term {
 			n++
 		}
@@ -432,7 +456,3 @@ func (s *Keys) Retire(ctx context.Context, a authz.Actor, term uint32) error {
 	return refused
 }
 
-// RotateSubject is a stub until per-subject rotation lands.
-func (s *Keys) RotateSubject(ctx context.Context, a authz.Actor, customerID, reason string) (int, error) {
-	return 0, errs.E(errs.Invalid, "per-subject rotation is not built yet")
-}

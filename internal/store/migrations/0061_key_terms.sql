@@ -23,3 +23,15 @@ CREATE TABLE key_rewraps (
 );
 
 CREATE INDEX subject_keys_term ON subject_keys(kek_term);
+
+-- A customer's data key replaced on demand (keys rotate-subject): every
+-- value sealed under it is re-sealed under the new key, except those of
+-- the append-only field_history and audit_reasons, for which the old key
+-- is kept here, wrapped like any other, and shredded with the subject.
+CREATE TABLE subject_key_history (
+    subject_id TEXT NOT NULL,
+    wrapped    {{blob}} NOT NULL,
+    kek_term   {{int64}} NOT NULL,
+    retired_at {{int64}} NOT NULL,
+    PRIMARY KEY (subject_id, retired_at)
+);
