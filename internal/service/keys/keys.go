@@ -455,4 +455,3 @@ func (s *Keys) Retire(ctx context.Context, a authz.Actor, term uint32) error {
 	}
 	return refused
 }
-
