@@ -47,7 +47,7 @@ func backupCmd(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	log := cliLog(env)
-	a, err := open(ctx, c, log)
+	a, err := open(ctx, c, log, env)
 	if err != nil {
 		return err
 	}

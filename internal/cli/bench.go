@@ -58,7 +58,7 @@ func benchCmd(ctx context.Context, args []string, env Env) error {
 		Open: func(ctx context.Context, dataDir, dsn string) (*service.Service, func(), error) {
 			c := loadConfig(env)
 			c.DataDir, c.DSN = dataDir, dsn
-			a, err := open(ctx, c, slog.New(slog.DiscardHandler))
+			a, err := open(ctx, c, slog.New(slog.DiscardHandler), env)
 			if err != nil {
 				return nil, nil, err
 			}

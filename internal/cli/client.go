@@ -41,7 +41,7 @@ func clientCmd(ctx context.Context, args []string, env Env) error {
 			in.AuthMethod, in.JWK = clients.MethodJWT, string(b)
 		}
 	}
-	a, err := open(ctx, *c, cliLog(env))
+	a, err := open(ctx, *c, cliLog(env), env)
 	if err != nil {
 		return err
 	}

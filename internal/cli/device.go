@@ -20,7 +20,7 @@ func deviceCmd(ctx context.Context, args []string, env Env) error {
 	if err := cmd.parse(fs, args, id); err != nil {
 		return err
 	}
-	a, err := open(ctx, *c, cliLog(env))
+	a, err := open(ctx, *c, cliLog(env), env)
 	if err != nil {
 		return err
 	}

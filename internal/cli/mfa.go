@@ -24,7 +24,7 @@ func mfaCmd(ctx context.Context, args []string, env Env) error {
 	if !given(fs, "roles") {
 		return usageError(`mfa require needs --roles: a list, "all", or "" for none`)
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func (a *app) Close() {
 
 // open prepares the data directory, loads (or, for a new database, creates)
 // the master key, opens the database and checks that the key fits it.
-func open(ctx context.Context, c config.Config, log *slog.Logger) (*app, error) {
+func open(ctx context.Context, c config.Config, log *slog.Logger, env Env) (*app, error) {
 	if err := c.Validate(); err != nil {
 		return nil, usageError(err.Error())
 	}
@@ -77,7 +77,7 @@ func open(ctx context.Context, c config.Config, log *slog.Logger) (*app, error) 
 	if err := c.EnsureDataDir(); err != nil {
 		return nil, fmt.Errorf("cannot create the data directory: %w", err)
 	}
-	kr, created, err := keyring.LoadOrCreateFile(c.MasterKeyFile())
+	kr, created, removeKey, err := openKeyring(c, env)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func open(ctx context.Context, c config.Config, log *slog.Logger) (*app, error) 
 	if err != nil {
 		kr.Close()
 		if created {
-			os.Remove(c.MasterKeyFile())
+			removeKey()
 		}
 		if queue != nil {
 			queue.Close()
@@ -100,7 +100,7 @@ func open(ctx context.Context, c config.Config, log *slog.Logger) (*app, error) 
 		db.Close()
 		kr.Close()
 		if created { // the key we just made does not fit an existing database: leave no stray key behind
-			os.Remove(c.MasterKeyFile())
+			removeKey()
 		}
 		return nil, err
 	}

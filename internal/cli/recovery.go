@@ -100,7 +100,7 @@ func recoverySet(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func recoveryOpen(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}

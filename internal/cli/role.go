@@ -62,7 +62,7 @@ func roleCmd(ctx context.Context, args []string, env Env) error {
 	default:
 		return usageError(fmt.Sprintf("unknown role subcommand %q; use list, show, save, copy, retire, networks or template", args[0]))
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}

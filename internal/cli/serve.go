@@ -74,7 +74,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	defer ln.Close()
 	c.Addr = ln.Addr().String()
-	a, err := open(ctx, c, log)
+	a, err := open(ctx, c, log, env)
 	if err != nil {
 		return err
 	}
@@ -169,6 +169,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		go stream.Run(ctx, 5*time.Second)
 	}
 	go hooks.Run(ctx, 2*time.Second)
+	go rewrapRunner(c, a, log).Run(ctx, time.Minute)
 
 	go purgeSessions(ctx, a, log)
 	go applyRetention(ctx, a, log)

@@ -23,7 +23,7 @@ func teamCmd(ctx context.Context, args []string, env Env) error {
 	if *team == "" {
 		return usageError("team nest needs --team")
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}

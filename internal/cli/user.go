@@ -58,7 +58,7 @@ func userAdd(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func userSetRole(ctx context.Context, args []string, env Env) error {
 	if *email == "" || *role == "" {
 		return usageError("user set-role needs --email and --role")
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func onUser(ctx context.Context, verb string, args []string, env Env, fn func(a 
 	if *email == "" {
 		return usageError("user " + verb + " needs --email")
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func userInvite(ctx context.Context, args []string, env Env) error {
 	if *email == "" || *role == "" {
 		return usageError("user invite needs --email and --role")
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}
@@ -259,7 +259,7 @@ func userEndSessions(ctx context.Context, args []string, env Env) error {
 	if (*email == "") == !*all {
 		return usageError("user end-sessions needs --email or --all, one of them")
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func onStore(ctx context.Context, name string, args []string, env Env, fn func(a
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	a, err := open(ctx, c, cliLog(env))
+	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
 		return err
 	}

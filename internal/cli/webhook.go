@@ -31,7 +31,7 @@ func webhookCmd(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return usageError(err.Error())
 	}
-	a, err := open(ctx, *c, cliLog(env))
+	a, err := open(ctx, *c, cliLog(env), env)
 	if err != nil {
 		return err
 	}

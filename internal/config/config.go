@@ -30,6 +30,18 @@ type Config struct {
 	TLSKey  string
 	Demo    bool
 	LogJSON bool
+	// Custody says who holds the master key: "file" (the key file in
+	// DataDir, the default), "passphrase" (argon2id from a passphrase
+	// asked at start or read from PassphraseFD) or "pkcs11" (a token).
+	Custody      string
+	PassphraseFD int // read the master passphrase from this descriptor; -1 asks on the terminal
+	PKCS11       PKCS11
+	// KeyCacheSize unwrapped data keys are kept for at most KeyCacheTTL.
+	KeyCacheSize int
+	KeyCacheTTL  time.Duration
+	// RewrapRate is the most data keys a second the background
+	// re-wrapping after a rotation re-wraps; 0 is no limit.
+	RewrapRate float64
 	// DisableUnusedDays disables accounts unused for longer; 0 never does.
 	DisableUnusedDays int
 	// AccessReviewDays starts an access review this often; 0 never does.
@@ -239,10 +251,37 @@ func Defaults(getenv func(string) string) Config {
 	c.DSN = getenv("STRONGROOM_DB")
 	c.TLSCert, c.TLSKey = getenv("STRONGROOM_TLS_CERT"), getenv("STRONGROOM_TLS_KEY")
 	c.LogJSON, _ = strconv.ParseBool(getenv("STRONGROOM_LOG_JSON"))
+	c.Custody, c.PassphraseFD, c.PKCS11.PINFD = "file", -1, -1
+	if v := getenv("STRONGROOM_MASTER_KEY_CUSTODY"); v != "" {
+		c.Custody = v
+	}
+	c.PKCS11.Module, c.PKCS11.Token = getenv("STRONGROOM_PKCS11_MODULE"), getenv("STRONGROOM_PKCS11_TOKEN")
+	c.PKCS11.Label, c.PKCS11.PIN = getenv("STRONGROOM_PKCS11_KEY_LABEL"), getenv("STRONGROOM_PKCS11_PIN")
+	c.KeyCacheSize, c.KeyCacheTTL, c.RewrapRate = 1024, 5*time.Minute, 2000
+	if v, err := strconv.ParseFloat(getenv("STRONGROOM_REWRAP_RATE"), 64); err == nil {
+		c.RewrapRate = v
+	}
+	if v, err := strconv.Atoi(getenv("STRONGROOM_KEY_CACHE_SIZE")); err == nil {
+		c.KeyCacheSize = v
+	}
+	if v, err := time.ParseDuration(getenv("STRONGROOM_KEY_CACHE_TTL")); err == nil {
+		c.KeyCacheTTL = v
+	}
 	return c
 }
 
-// StorageFlags registers --data and --db on fs.
+// PKCS11 names the token that holds the master key under the pkcs11
+// custody. The PIN comes from STRONGROOM_PKCS11_PIN or PINFD.
+type PKCS11 struct {
+	Module string // the PKCS#11 library
+	Token  string // the token's label
+	Label  string // prefix of the key objects' labels
+	PIN    string
+	PINFD  int
+}
+
+// StorageFlags registers --data and --db, and the master key's custody
+// flags, on fs.
 // AuditKeyFlag registers --audit-key on fs.
 func (c *Config) AuditKeyFlag(fs *flag.FlagSet) {
 	fs.StringVar(&c.AuditKey, "audit-key", c.AuditKey, "the audit key file, which signs the audit log's checkpoints (made if missing; every server on one database needs the same file); default audit.key in --data (env STRONGROOM_AUDIT_KEY)")
@@ -274,6 +313,28 @@ func (c Config) Witnesses() []string {
 func (c *Config) StorageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory: master key, TLS certificate, SQLite database (env STRONGROOM_DATA)")
 	fs.StringVar(&c.DSN, "db", c.DSN, "PostgreSQL URL or key=value settings, e.g. postgres://user@host/db?sslmode=verify-full (a server on another machine must be verified: sslmode=verify-full); default SQLite in --data (env STRONGROOM_DB, preferred: it keeps passwords out of the process list)")
+	c.CustodyFlags(fs)
+}
+
+// CustodyFlags registers the master key's custody flags on fs.
+func (c *Config) CustodyFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Custody, "master-key-custody", c.Custody, "who holds the master key: file (master.key in --data), passphrase (argon2id; asked on the terminal or read from --master-passphrase-fd) or pkcs11 (a token: --pkcs11-module, --pkcs11-token, PIN in env STRONGROOM_PKCS11_PIN) (env STRONGROOM_MASTER_KEY_CUSTODY)")
+	fs.IntVar(&c.PassphraseFD, "master-passphrase-fd", c.PassphraseFD, "read the master passphrase from this file descriptor (its first line) instead of asking on the terminal")
+	fs.StringVar(&c.PKCS11.Module, "pkcs11-module", c.PKCS11.Module, "the PKCS#11 library of the token, e.g. /usr/lib/softhsm/libsofthsm2.so (env STRONGROOM_PKCS11_MODULE)")
+	fs.StringVar(&c.PKCS11.Token, "pkcs11-token", c.PKCS11.Token, "the label of the token that holds the master key (env STRONGROOM_PKCS11_TOKEN)")
+	fs.StringVar(&c.PKCS11.Label, "pkcs11-key-label", c.PKCS11.Label, "prefix of the labels of Strongroom's key objects in the token (env STRONGROOM_PKCS11_KEY_LABEL)")
+	fs.IntVar(&c.PKCS11.PINFD, "pkcs11-pin-fd", c.PKCS11.PINFD, "read the token's user PIN from this file descriptor instead of env STRONGROOM_PKCS11_PIN")
+}
+
+// KeyCacheFlags registers the unwrapped data keys' cache flags on fs.
+func (c *Config) KeyCacheFlags(fs *flag.FlagSet) {
+	fs.IntVar(&c.KeyCacheSize, "key-cache-size", c.KeyCacheSize, "how many unwrapped data keys to keep in memory; 0 unwraps every time (env STRONGROOM_KEY_CACHE_SIZE)")
+	fs.DurationVar(&c.KeyCacheTTL, "key-cache-ttl", c.KeyCacheTTL, "how long an unwrapped data key is kept at most (env STRONGROOM_KEY_CACHE_TTL)")
+}
+
+// RewrapFlags registers the re-wrapping's throttle on fs.
+func (c *Config) RewrapFlags(fs *flag.FlagSet) {
+	fs.Float64Var(&c.RewrapRate, "rewrap-rate", c.RewrapRate, "after a master-key rotation, re-wrap at most this many data keys a second; 0 is no limit (env STRONGROOM_REWRAP_RATE)")
 }
 
 // MailFlags registers the mail relay's and the public address's flags on
@@ -291,6 +352,8 @@ func (c *Config) MailFlags(fs *flag.FlagSet) {
 // ServeFlags registers the serve command's flags on fs.
 func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.StorageFlags(fs)
+	c.KeyCacheFlags(fs)
+	c.RewrapFlags(fs)
 	c.AuditKeyFlag(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address to serve HTTPS on (env STRONGROOM_ADDR)")
 	c.OIDCFlags(fs)
@@ -337,6 +400,18 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("--data must name a directory")
+	}
+	switch c.Custody {
+	case "", "file", "passphrase":
+	case "pkcs11":
+		if c.PKCS11.Module == "" || c.PKCS11.Token == "" {
+			return errors.New("--master-key-custody pkcs11 needs --pkcs11-module and --pkcs11-token")
+		}
+	default:
+		return fmt.Errorf("--master-key-custody %q: want file, passphrase or pkcs11", c.Custody)
+	}
+	if c.KeyCacheSize < 0 || c.KeyCacheTTL < 0 || c.RewrapRate < 0 {
+		return errors.New("--key-cache-size, --key-cache-ttl and --rewrap-rate cannot be negative")
 	}
 	if c.IdleTimeout < time.Minute || c.IdleTimeout > 30*time.Minute {
 		return errors.New("--idle-timeout must be between 1m and 30m (NIST SP 800-63B AAL2)")
@@ -495,6 +570,9 @@ func (o OIDC) MFAValues() []string {
 	}
 	return out
 }
+
+// PassphraseFile is where the passphrase custody keeps its salts and costs.
+func (c Config) PassphraseFile() string { return filepath.Join(c.DataDir, "master-passphrase.json") }
 
 // MasterKeyFile is where the file master-key provider keeps the key.
 func (c Config) MasterKeyFile() string { return filepath.Join(c.DataDir, "master.key") }

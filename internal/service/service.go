@@ -24,6 +24,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/governance"
 	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/keys"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/service/sealed"
@@ -61,6 +62,7 @@ type Service struct {
 	Clients      *clients.Clients      // OAuth clients of partner systems and the authorisation server's state
 	Hooks        *hooks.Hooks          // webhook subscriptions, their secrets and delivery log (hookrun delivers)
 	Devices      *devices.Devices      // field devices: enrolment, DPoP-bound tokens, offline leases, lock and wipe
+	Keys         *keys.Keys            // the master key: custody, terms, rotation, re-wrapping, retirement, per-subject rotation
 	Sealed       *sealed.Notes         // sealed notes: ciphertext and envelopes the server cannot open, seal keys, the recovery key
 }
 
@@ -71,8 +73,14 @@ func New(ctx context.Context, db *store.DB, kr *keyring.Keyring, opt Options) (*
 	if err != nil {
 		return nil, err
 	}
+	k := keys.New(c)
+	if err := k.Sync(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
 	return &Service{
 		core:         c,
+		Keys:         k,
 		Customers:    records.NewCustomers(c),
 		Companies:    records.NewCompanies(c),
 		Activities:   records.NewActivities(c),

@@ -82,6 +82,9 @@ func (tx *backupRows) EraseAgain(ctx context.Context, e Erasure) (bool, error) {
 			return false, classify("store.EraseAgain", err)
 		}
 	}
+	if _, err := tx.exec(ctx, "DELETE FROM subject_key_history WHERE subject_id = ?", e.SubjectID); err != nil {
+		return false, classify("store.EraseAgain", err)
+	}
 	res, err := tx.exec(ctx, "DELETE FROM subject_keys WHERE subject_id = ?", e.SubjectID)
 	if err != nil {
 		return false, classify("store.EraseAgain", err)

@@ -28,6 +28,9 @@ func (tx *keyRows) ShredSubject(ctx context.Context, subject, kind string, at ti
 	if _, err := tx.exec(ctx, "DELETE FROM subject_keys WHERE subject_id = ?", subject); err != nil {
 		return classify("store.ShredSubject", err)
 	}
+	if _, err := tx.exec(ctx, "DELETE FROM subject_key_history WHERE subject_id = ?", subject); err != nil {
+		return classify("store.ShredSubject", err)
+	}
 	_, err := tx.exec(ctx, "INSERT INTO erasure_ledger (subject_id, kind, erased_at) VALUES (?, ?, ?) ON CONFLICT (subject_id) DO NOTHING",
 		subject, kind, at.UnixMicro())
 	return classify("store.ShredSubject", err)

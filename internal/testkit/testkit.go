@@ -127,13 +127,11 @@ type Env struct {
 	Service *service.Service
 }
 
-// NewEnv opens db with a fresh master key and builds a service over it.
+// NewEnv opens db with a fresh master key (in the custody CustodyEnv
+// chooses) and builds a service over it.
 func NewEnv(t testing.TB, db DB, opt service.Options) *Env {
 	t.Helper()
-	kr, err := keyring.Generate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	kr := NewKeyring(t)
 	st := db.Open(t)
 	if opt.Hasher == nil {
 		opt.Hasher = FastHasher()

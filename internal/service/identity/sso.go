@@ -14,6 +14,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 )
@@ -251,7 +252,7 @@ func (s *Sessions) LoginSSO(ctx context.Context, id SSOIdentity, c Client) (Sess
 	system := authz.Actor{UserID: authz.SystemUserID, IP: c.IP}
 	err = core.Change(ctx, s.c, ssoStoreOf, func(tx ssoStore) error {
 		if !found {
-			if err := tx.InsertSubjectKey(ctx, user.ID, user.WrappedKey, s.c.Keys.ActiveTerm(), now); err != nil {
+			if err := tx.InsertSubjectKey(ctx, user.ID, user.WrappedKey, keyring.WrappedTerm(user.WrappedKey), now); err != nil {
 				return err
 			}
 			if err := tx.InsertUser(ctx, user); err != nil {

@@ -13,6 +13,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/zone"
@@ -102,7 +103,7 @@ func (s *Users) insertUser(ctx context.Context, a authz.Actor, in NewUser, hash,
 		UpdatedAt:          now,
 	}
 	err = core.Change(ctx, s.c, userStoreOf, func(tx userStore) error {
-		if err := tx.InsertSubjectKey(ctx, id, wrapped, s.c.Keys.ActiveTerm(), now); err != nil {
+		if err := tx.InsertSubjectKey(ctx, id, wrapped, keyring.WrappedTerm(wrapped), now); err != nil {
 			return err
 		}
 		if err := tx.InsertUser(ctx, row); err != nil {

@@ -68,7 +68,7 @@ func (s *Companies) CreateCompany(ctx context.Context, a authz.Actor, in crm.Com
 	row.NameTokens = s.nameTokens(c.Fields[crm.CompanyName])
 	row.Tags = s.tagIndexes(c.Fields[crm.CompanyTags])
 	err = core.Change(ctx, s.c, companyStoreOf, func(tx companyStore) error {
-		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.c.Keys.ActiveTerm(), now); err != nil {
+		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, keyring.WrappedTerm(wrapped), now); err != nil {
 			return err
 		}
 		if err := tx.InsertCompany(ctx, row); err != nil {

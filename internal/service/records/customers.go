@@ -83,7 +83,7 @@ func (s *Customers) CreateCustomer(ctx context.Context, a authz.Actor, in crm.Cu
 		if err := s.companyLink(ctx, tx, a, c.CompanyID); err != nil {
 			return err
 		}
-		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, s.c.Keys.ActiveTerm(), now); err != nil {
+		if err := tx.InsertSubjectKey(ctx, c.ID, wrapped, keyring.WrappedTerm(wrapped), now); err != nil {
 			return err
 		}
 		if err := tx.InsertCustomer(ctx, row); err != nil {

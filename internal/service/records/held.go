@@ -108,7 +108,7 @@ func (s *Customers) keepHeld(ctx context.Context, tx subjectStore, a authz.Actor
 		if err != nil {
 			return nil, nil, errs.Wrap(errs.Internal, "service.keepHeld", "", err)
 		}
-		if err := tx.InsertSubjectKey(ctx, rec.ID, wrapped, s.c.Keys.ActiveTerm(), now); err != nil {
+		if err := tx.InsertSubjectKey(ctx, rec.ID, wrapped, keyring.WrappedTerm(wrapped), now); err != nil {
 			return nil, nil, err
 		}
 		if err := tx.InsertHeld(ctx, store.HeldRow{ID: rec.ID, RequestID: requestID, Scope: rec.Scope, Reason: rec.Reason, Until: rec.Until,

@@ -88,6 +88,20 @@ func (s *Customers) CustomerHistory(ctx context.Context, a authz.Actor, id strin
 		if err != nil {
 			return err
 		}
+		// History is append-only: values from before a rotation of the
+		// customer's key (RotateKey) open with a key kept from before.
+		keys := []keyring.DataKey{key}
+		olds, err := tx.OldSubjectKeys(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, w := range olds {
+			k, err := s.c.Keys.OpenDataKey(id, w)
+			if err != nil {
+				return errs.Wrap(errs.Internal, "service.CustomerHistory", "", err)
+			}
+			keys = append(keys, k)
+		}
 		shown := map[string]bool{}
 		var labels []string
 		for _, ch := range changes {
@@ -96,10 +110,10 @@ func (s *Customers) CustomerHistory(ctx context.Context, a authz.Actor, id strin
 				continue
 			}
 			fc := FieldChange{Seq: ch.EventSeq, At: ch.Event.At, ActorID: ch.Event.ActorID, Field: ch.Field, Masked: level == authz.Masked}
-			if fc.Before, err = fieldcrypt.Open(key, historyPlace(id, ch.EventSeq, ch.Field, "before"), ch.BeforeCT); err != nil {
+			if fc.Before, err = openWithAny(keys, historyPlace(id, ch.EventSeq, ch.Field, "before"), ch.BeforeCT); err != nil {
 				return errs.Wrap(errs.Internal, "service.CustomerHistory", "", err)
 			}
-			if fc.After, err = fieldcrypt.Open(key, historyPlace(id, ch.EventSeq, ch.Field, "after"), ch.AfterCT); err != nil {
+			if fc.After, err = openWithAny(keys, historyPlace(id, ch.EventSeq, ch.Field, "after"), ch.AfterCT); err != nil {
 				return errs.Wrap(errs.Internal, "service.CustomerHistory", "", err)
 			}
 			if fc.Masked {
@@ -124,6 +138,19 @@ type historyStore interface {
 	core.CustomerStore
 	core.GrantStore
 	FieldHistory(ctx context.Context, subjectID string, limit int) ([]store.FieldChangeRow, error)
+	OldSubjectKeys(ctx context.Context, subject string) ([][]byte, error)
+}
+
+// openWithAny opens sealed with the first of keys that opens it.
+func openWithAny(keys []keyring.DataKey, p fieldcrypt.Place, sealed []byte) (string, error) {
+	err := fieldcrypt.ErrOpen
+	for _, k := range keys {
+		var v string
+		if v, err = fieldcrypt.Open(k, p, sealed); err == nil {
+			return v, nil
+		}
+	}
+	return "", err
 }
 
 // historyStoreOf is the compiler's check that the store has every method of historyStore.

@@ -112,12 +112,25 @@ func (s *Customers) AuditReason(ctx context.Context, a authz.Actor, seq int64) (
 		if r.WrappedKey == nil {
 			return errs.E(errs.NotExist, "this reason was erased with its subject")
 		}
-		key, err := s.c.Keys.OpenDataKey(r.SubjectID, r.WrappedKey)
+		// Reasons are append-only: one sealed before the subject's key was
+		// rotated (RotateKey) opens with a key kept from before.
+		old, err := tx.OldSubjectKeys(ctx, r.SubjectID)
 		if err != nil {
-			return errs.Wrap(errs.Internal, "service.AuditReason", "", err)
+			return err
 		}
-		if out.Reason, err = fieldcrypt.Open(key, auditReasonPlace(seq), r.ReasonCT); err != nil {
-			return errs.Wrap(errs.Internal, "service.AuditReason", "", err)
+		opened := false
+		for _, w := range append([][]byte{r.WrappedKey}, old...) {
+			key, err := s.c.Keys.OpenDataKey(r.SubjectID, w)
+			if err != nil {
+				return errs.Wrap(errs.Internal, "service.AuditReason", "", err)
+			}
+			if out.Reason, err = fieldcrypt.Open(key, auditReasonPlace(seq), r.ReasonCT); err == nil {
+				opened = true
+				break
+			}
+		}
+		if !opened {
+			return errs.Wrap(errs.Internal, "service.AuditReason", "", fieldcrypt.ErrOpen)
 		}
 		out.Event = r.Event
 		return s.c.Record(ctx, tx, a, "audit.reason_read", r.Event.ObjectType, r.Event.ObjectID, []string{"reason"}, audit.Success, "event "+strconv.FormatInt(seq, 10))
@@ -133,6 +146,7 @@ type revealStore interface {
 	core.GrantStore
 	core.CustomerStore
 	AuditReason(ctx context.Context, seq int64) (store.AuditReasonRow, error)
+	OldSubjectKeys(ctx context.Context, subject string) ([][]byte, error)
 	InsertAuditReason(ctx context.Context, seq int64, subjectID string, reasonCT []byte) error
 }
 

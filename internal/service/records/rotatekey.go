@@ -1,0 +1,169 @@
+package records
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"strongroom.dev/strongroom/internal/audit"
+	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/fieldcrypt"
+	"strongroom.dev/strongroom/internal/keyring"
+	"strongroom.dev/strongroom/internal/service/core"
+	"strongroom.dev/strongroom/internal/store"
+)
+
+type rotateKeyStore interface {
+	audit.Appender
+	SubjectKey(ctx context.Context, subject string) ([]byte, error)
+	ReplaceSubjectKey(ctx context.Context, subject string, old, wrapped []byte, term uint32) (bool, error)
+	KeepOldSubjectKey(ctx context.Context, subject string, wrapped []byte, at time.Time) error
+	OldSubjectKeys(ctx context.Context, subject string) ([][]byte, error)
+	CustomerSealed(ctx context.Context, id string) ([]store.SealedValue, error)
+	UpdateSealed(ctx context.Context, v store.SealedValue) error
+}
+
+func rotateKeyStoreOf(tx *store.Tx) rotateKeyStore { return tx }
+
+func sealedPlace(v store.SealedValue) fieldcrypt.Place {
+	return fieldcrypt.Place{Table: v.Table, Column: v.Place[0], Row: v.Place[1]}
+}
+
+// RotateKey gives customer id a new data key, after a suspected exposure
+// of the old one: in one transaction every value sealed under the old key
+// (the record's fields, activities, deals, purchases, preferences,
+// feedback, consents, requests) is opened and sealed again under the new
+// key, and the new key, wrapped under the master key's active term,
+// replaces the old. The append-only tables (the change history and the
+// sealed audit reasons) cannot be rewritten: the old key is kept for
+// them, wrapped like any other (subject_key_history), and shredded with
+// the subject; their readers try it after the current key. A second
+// pass re-seals any value a concurrent change wrote under the old key.
+// Administrators, after a step-up (the host's command line is exempt);
+// a reason is required. Audited (customer.key_rotation, with the reason
+// and how many values were re-sealed). It returns that number.
+func (s *Customers) RotateKey(ctx context.Context, a authz.Actor, id, reason string) (int, error) {
+	if !slices.Contains(a.Roles, authz.RoleAdmin) {
+		return 0, errs.E(errs.Permission, "only administrators rotate a customer's data key")
+	}
+	if a.UserID != authz.SystemUserID {
+		if err := s.c.RequireStepUp(a); err != nil {
+			return 0, err
+		}
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return 0, errs.InvalidField("reason", "give a reason for rotating the data key")
+	}
+	if len(reason) > 500 {
+		return 0, errs.InvalidField("reason", "the reason is longer than 500 characters")
+	}
+	n := 0
+	err := core.Change(ctx, s.c, rotateKeyStoreOf, func(tx rotateKeyStore) error {
+		oldWrapped, err := tx.SubjectKey(ctx, id)
+		if errs.Is(err, errs.NotExist) {
+			return errs.E(errs.NotExist, "customer not found")
+		}
+		if err != nil {
+			return err
+		}
+		oldKey, err := s.c.Keys.OpenDataKey(id, oldWrapped)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "records.RotateKey", "", err)
+		}
+		newKey, newWrapped, err := s.c.Keys.NewDataKey(id)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "records.RotateKey", "", err)
+		}
+		values, err := tx.CustomerSealed(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, v := range values {
+			p := sealedPlace(v)
+			plain, err := fieldcrypt.OpenBytes(oldKey, p, v.CT)
+			if err != nil {
+				return errs.Wrap(errs.Internal, "records.RotateKey", "", fmt.Errorf("%s.%s: %w", v.Table, v.Column, err))
+			}
+			if v.CT, err = fieldcrypt.SealBytes(newKey, p, plain); err != nil {
+				return errs.Wrap(errs.Internal, "records.RotateKey", "", err)
+			}
+			clear(plain)
+			if err := tx.UpdateSealed(ctx, v); err != nil {
+				return err
+			}
+			n++
+		}
+		if err := tx.KeepOldSubjectKey(ctx, id, oldWrapped, s.c.Now()); err != nil {
+			return err
+		}
+		ok, err := tx.ReplaceSubjectKey(ctx, id, oldWrapped, newWrapped, keyring.WrappedTerm(newWrapped))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errs.E(errs.Conflict, "the customer's data key changed meanwhile: try again")
+		}
+		return s.c.Record(ctx, tx, a, "customer.key_rotation", "customer", id, nil, audit.Success, fmt.Sprintf("%d sealed values re-sealed under a new data key: %s", n, reason))
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.c.Keys.Forget(id)
+	// A change that read the old key before the rotation committed may
+	// have written a value under it since: seal those again.
+	if err := s.resealStragglers(ctx, id); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+// resealStragglers re-seals under the customer's current key any value
+// that opens only with one of its kept older keys.
+func (s *Customers) resealStragglers(ctx context.Context, id string) error {
+	return core.Change(ctx, s.c, rotateKeyStoreOf, func(tx rotateKeyStore) error {
+		wrapped, err := tx.SubjectKey(ctx, id)
+		if err != nil {
+			return err
+		}
+		key, err := s.c.Keys.OpenDataKey(id, wrapped)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "records.RotateKey", "", err)
+		}
+		olds, err := tx.OldSubjectKeys(ctx, id)
+		if err != nil {
+			return err
+		}
+		values, err := tx.CustomerSealed(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, v := range values {
+			p := sealedPlace(v)
+			if _, err := fieldcrypt.OpenBytes(key, p, v.CT); err == nil {
+				continue
+			}
+			for _, w := range olds {
+				old, err := s.c.Keys.OpenDataKey(id, w)
+				if err != nil {
+					continue
+				}
+				plain, err := fieldcrypt.OpenBytes(old, p, v.CT)
+				if err != nil {
+					continue
+				}
+				if v.CT, err = fieldcrypt.SealBytes(key, p, plain); err != nil {
+					return errs.Wrap(errs.Internal, "records.RotateKey", "", err)
+				}
+				if err := tx.UpdateSealed(ctx, v); err != nil {
+					return err
+				}
+				break
+			}
+		}
+		return nil
+	})
+}
