@@ -218,7 +218,7 @@ func (h *identityPages) verifyMFA(q *request) error {
 
 func (h *adminPages) resetMFA(q *request) error {
 	if err := h.sessionsSvc.ResetMFA(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
-		return h.adminError(q, err, "")
+		return h.adminError(q, err, "", "admin", nil)
 	}
 	q.redirect("/admin", "mfa_reset_done")
 	return nil
