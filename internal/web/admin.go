@@ -15,6 +15,7 @@ import (
 
 type adminView struct {
 	Users       []core.User
+	Table       tableView // the users' table: sorted, paged
 	Roles       []authz.Role
 	Stages      string     // one stage a line: id probability outcome
 	Error       string     // a message about the page, not one form (the pipeline's lines)
@@ -30,6 +31,13 @@ type adminView struct {
 	RevealLevels, DeleteLevels, GlassLevels, RoleLevels, ExportLevels, EditLevels string
 	GlassRoles                                                                    map[string]bool
 	TeamParents                                                                   map[string]string // nested teams: team -> parent
+}
+
+// userColumns are the users table's columns, in its order.
+var userColumns = []column[core.User]{
+	{"email", "email", byText(func(u core.User) string { return u.Email })},
+	{"role", "role_team", byText(func(u core.User) string { return u.Role + " " + u.Team })},
+	{"actions", "user_actions", nil},
 }
 
 // showAdmin is the administration page: users (add, change role and
@@ -49,7 +57,7 @@ func (h *adminPages) renderAdminView(q *request, v adminView) error {
 	if err != nil {
 		return err
 	}
-	v.Users = users
+	v.Users, v.Table = sortTable(q, users, userColumns, "email", false)
 	for _, r := range roles {
 		if !r.Retired {
 			v.Roles = append(v.Roles, r.Name)

@@ -13,6 +13,7 @@ import (
 
 type incidentsView struct {
 	Incidents []breach.Incident
+	Table     tableView
 	Drills    bool
 	Now       time.Time
 	Kinds     []string
@@ -45,6 +46,16 @@ type incidentView struct {
 	UserID   string     // the handler's own id: the default owner of a new task
 }
 
+// incidentColumns are the incidents table's columns, in its order.
+var incidentColumns = []column[breach.Incident]{
+	{"title", "incident_title", byText(func(i breach.Incident) string { return i.Title })},
+	{"kind", "incident_kind", byText(func(i breach.Incident) string { return i.Kind })},
+	{"discovered", "incident_discovered", byTime(func(i breach.Incident) time.Time { return i.DiscoveredAt })},
+	{"due", "incident_due", byTime(func(i breach.Incident) time.Time { return i.DueAt })},
+	{"affected", "incident_affected", byInt(func(i breach.Incident) int { return i.Affected })},
+	{"status", "incident_status", byText(func(i breach.Incident) string { return i.Status })},
+}
+
 // formTime is the form's time format (datetime-local), read in the
 // reader's own zone (the labels name it).
 const formTime = "2006-01-02T15:04"
@@ -61,7 +72,8 @@ func (h *incidentsPages) renderIncidents(q *request, code int, f incidentForm, f
 	if err != nil {
 		return err
 	}
-	v := incidentsView{Incidents: list, Drills: drills, Now: time.Now(), Kinds: breach.Kinds, Form: f}
+	v := incidentsView{Drills: drills, Now: time.Now(), Kinds: breach.Kinds, Form: f}
+	v.Incidents, v.Table = sortTable(q, list, incidentColumns, "discovered", true)
 	if formErr != nil {
 		v.Posted = q.refused("incident", formErr, incidentFieldIDs)
 	}

@@ -15,6 +15,7 @@ import (
 
 type requestsView struct {
 	Requests []crm.Request
+	Table    tableView
 	All      bool
 	Mine     bool
 	Me       string
@@ -39,6 +40,16 @@ var (
 	eraseFieldIDs = map[string]string{"confirm": "erase-confirm"}
 )
 
+// requestColumns are the requests table's columns, in its order.
+var requestColumns = []column[crm.Request]{
+	{"kind", "request_kind", byText(func(r crm.Request) string { return r.Kind })},
+	{"law", "request_law", byText(func(r crm.Request) string { return r.Law })},
+	{"received", "request_received", byTime(func(r crm.Request) time.Time { return r.ReceivedAt })},
+	{"due", "request_due", byTime(func(r crm.Request) time.Time { return r.DueAt })},
+	{"status", "request_status", byText(func(r crm.Request) string { return r.Status })},
+	{"assignee", "request_assignee", nil},
+}
+
 // showRequests lists the data-subject requests, open ones by deadline
 // (?mine=true: the open ones assigned to the caller).
 func (h *requestsPages) showRequests(q *request) error {
@@ -50,7 +61,12 @@ func (h *requestsPages) showRequests(q *request) error {
 	if mine {
 		list = slices.DeleteFunc(list, func(r crm.Request) bool { return r.Assignee != q.actor.UserID })
 	}
-	v := requestsView{Requests: list, All: all, Mine: mine, Me: q.actor.UserID, Names: map[string]string{}, Now: time.Now()}
+	defSort := "due" // open requests by deadline
+	if all {
+		defSort = "received"
+	}
+	list, table := sortTable(q, list, requestColumns, defSort, all)
+	v := requestsView{All: all, Mine: mine, Me: q.actor.UserID, Names: map[string]string{}, Now: time.Now(), Requests: list, Table: table}
 	if v.Steps, err = h.requestsSvc.ApprovalSteps(q.r.Context(), q.actor); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 type vendorsView struct {
 	Vendors  []vendors.Vendor
+	Table    tableView
 	Unlinked []string // parts of this server that send data out, named by no vendor
 }
 
@@ -81,13 +82,26 @@ func (q *request) vendorInput() vendors.Input {
 	return in
 }
 
+// vendorColumns are the register's columns, in the table's order.
+var vendorColumns = []column[vendors.Vendor]{
+	{"name", "vendor_name", byText(func(v vendors.Vendor) string { return v.Name })},
+	{"role", "vendor_role", byText(func(v vendors.Vendor) string { return v.Role })},
+	{"locations", "vendor_locations", nil},
+	{"next_review", "vendor_next_review", byText(func(v vendors.Vendor) string { return v.NextReview })},
+	{"due", "vendor_due", byInt(func(v vendors.Vendor) int { return len(v.Due) })},
+	{"findings", "vendor_open_findings", byInt(func(v vendors.Vendor) int { return v.OpenFindings })},
+	{"status", "vendor_status", byText(func(v vendors.Vendor) string { return v.Status })},
+}
+
 // showVendors lists the register.
 func (h *vendorsPages) showVendors(q *request) error {
 	list, err := h.vendorsSvc.List(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	h.render(q, http.StatusOK, "vendors", "vendors", vendorsView{Vendors: list, Unlinked: h.vendorsSvc.Unlinked(list)})
+	v := vendorsView{Unlinked: h.vendorsSvc.Unlinked(list)}
+	v.Vendors, v.Table = sortTable(q, list, vendorColumns, "name", false)
+	h.render(q, http.StatusOK, "vendors", "vendors", v)
 	return nil
 }
 
