@@ -42,7 +42,10 @@ var userColumns = []column[core.User]{
 
 // showAdmin is the administration page: users (add, change role and
 // team) and the pipeline's stages. The service refuses non-admins.
-func (h *adminPages) showAdmin(q *request) error { return h.renderAdmin(q, "", "") }
+func (h *adminPages) showAdmin(q *request) error {
+	q.rememberFilters()
+	return h.renderAdmin(q, "", "")
+}
 
 func (h *adminPages) renderAdmin(q *request, msg, stages string) error {
 	return h.renderAdminView(q, adminView{Error: msg, Stages: stages})

@@ -23,6 +23,7 @@ type companyListView struct {
 // listCompanies lists companies without a search: "only stores" and the
 // page ride in the address; a search never does (searchInURL).
 func (h *companiesPages) listCompanies(q *request) error {
+	q.rememberFilters()
 	qs := q.r.URL.Query()
 	v := companyListView{StoresOnly: qs.Get("stores") == "1"}
 	if q.searchInURL() {

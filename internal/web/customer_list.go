@@ -31,6 +31,7 @@ func (h *customersPages) listCustomers(q *request) error {
 	if q.searchInURL() {
 		return h.refuseCustomerSearch(q)
 	}
+	q.rememberFilters()
 	qs := q.r.URL.Query()
 	return h.customers(q, customerListView{Newest: qs.Get("order") == "newest"}, qs.Get("cursor"))
 }

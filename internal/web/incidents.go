@@ -61,6 +61,7 @@ var incidentColumns = []column[breach.Incident]{
 const formTime = "2006-01-02T15:04"
 
 func (h *incidentsPages) showIncidents(q *request) error {
+	q.rememberFilters()
 	now := time.Now().In(q.clock().Location())
 	return h.renderIncidents(q, http.StatusOK, incidentForm{Kind: "account", DiscoveredAt: now.Format(formTime),
 		WindowFrom: now.AddDate(0, 0, -7).Format(formTime), WindowTo: now.Format(formTime)}, nil)

@@ -133,6 +133,7 @@ func (h *identityPages) provePasskey(q *request) error {
 		return h.renderStepUp(q, errs.KindOf(err).Status(), next, msg)
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
+	forgetOthersLists(q.w, q.r, sess.UserID)
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 	return nil
 }
@@ -212,6 +213,7 @@ func (h *identityPages) verifyMFA(q *request) error {
 		return h.renderVerify(q, errs.KindOf(err).Status(), next, msg)
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
+	forgetOthersLists(q.w, q.r, sess.UserID)
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 	return nil
 }

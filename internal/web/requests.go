@@ -53,6 +53,7 @@ var requestColumns = []column[crm.Request]{
 // showRequests lists the data-subject requests, open ones by deadline
 // (?mine=true: the open ones assigned to the caller).
 func (h *requestsPages) showRequests(q *request) error {
+	q.rememberFilters()
 	all, mine := q.r.URL.Query().Get("all") == "true", q.r.URL.Query().Get("mine") == "true"
 	list, err := h.requestsSvc.Requests(q.r.Context(), q.actor, !all)
 	if err != nil {

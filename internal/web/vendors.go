@@ -95,6 +95,7 @@ var vendorColumns = []column[vendors.Vendor]{
 
 // showVendors lists the register.
 func (h *vendorsPages) showVendors(q *request) error {
+	q.rememberFilters()
 	list, err := h.vendorsSvc.List(q.r.Context(), q.actor)
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ var visitColumns = []column[crm.Visit]{
 
 // listVisits shows the visits of the next seven days and a form to plan one.
 func (h *visitsPages) listVisits(q *request) error {
+	q.rememberFilters()
 	return h.renderVisits(q, "")
 }
 
