@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"strongroom.dev/strongroom/internal/phrase"
@@ -387,6 +389,8 @@ var catalog = map[string]map[string]string{
 		"delete_confirm":                      "Delete this customer and destroy their encryption key? This cannot be undone.",
 		"next_page":                           "Next page",
 		"previous_page":                       "Previous page",
+		"deal_count_one":                      "%d deal",
+		"deal_count_other":                    "%d deals",
 		"pages":                               "Pages",
 		"page_of":                             "Page %d of %d",
 		"no_customers":                        "No customers found.",
@@ -1766,6 +1770,8 @@ var catalog = map[string]map[string]string{
 		"delete_confirm":                      "删除该客户并销毁其加密密钥？此操作无法撤销。",
 		"next_page":                           "下一页",
 		"previous_page":                       "上一页",
+		"deal_count_one":                      "%d 个商机",
+		"deal_count_other":                    "%d 个商机",
 		"pages":                               "分页",
 		"page_of":                             "第 %d 页，共 %d 页",
 		"no_customers":                        "未找到客户。",
@@ -2785,6 +2791,33 @@ func term(lang, prefix, value string) string {
 		return v
 	}
 	return value
+}
+
+// roleNames writes roles (one, or several comma-separated as a user
+// holds them) in lang: a built-in role by its translated name, a defined
+// role as named.
+func roleNames(lang string, roles string) string {
+	var out []string
+	for _, r := range strings.Split(roles, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, term(lang, "rolename", r))
+		}
+	}
+	sep := ", "
+	if lang == langZH {
+		sep = "、"
+	}
+	return strings.Join(out, sep)
+}
+
+// plural writes n things of key in lang: key_one for one in English,
+// key_other otherwise (Chinese has one form), each a format with %d.
+func plural(lang string, n int, key string) string {
+	form := "_other"
+	if n == 1 && lang == langEN {
+		form = "_one"
+	}
+	return fmt.Sprintf(tr(lang, key+form), n)
 }
 
 // tr translates key into lang; a missing key shows itself, so that it is
