@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"strongroom.dev/strongroom/internal/phrase"
@@ -427,6 +429,12 @@ var catalog = map[string]map[string]string{
 		"delete":                              "Delete",
 		"delete_confirm":                      "Delete this customer and destroy their encryption key? This cannot be undone.",
 		"next_page":                           "Next page",
+		"previous_page":                       "Previous page",
+		"deal_count_one":                      "%d deal",
+		"deal_count_other":                    "%d deals",
+		"deal_on_board":                       "Show in the pipeline",
+		"pages":                               "Pages",
+		"page_of":                             "Page %d of %d",
 		"no_customers":                        "No customers found.",
 		"no_events":                           "No events.",
 		"blocked_networks":                    "Blocked networks",
@@ -1844,6 +1852,12 @@ var catalog = map[string]map[string]string{
 		"delete":                              "删除",
 		"delete_confirm":                      "删除该客户并销毁其加密密钥？此操作无法撤销。",
 		"next_page":                           "下一页",
+		"previous_page":                       "上一页",
+		"deal_count_one":                      "%d 个商机",
+		"deal_count_other":                    "%d 个商机",
+		"deal_on_board":                       "在销售漏斗中查看",
+		"pages":                               "分页",
+		"page_of":                             "第 %d 页，共 %d 页",
 		"no_customers":                        "未找到客户。",
 		"no_events":                           "没有事件。",
 		"blocked_networks":                    "已封禁的网络",
@@ -2861,6 +2875,33 @@ func term(lang, prefix, value string) string {
 		return v
 	}
 	return value
+}
+
+// roleNames writes roles (one, or several comma-separated as a user
+// holds them) in lang: a built-in role by its translated name, a defined
+// role as named.
+func roleNames(lang string, roles string) string {
+	var out []string
+	for _, r := range strings.Split(roles, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, term(lang, "rolename", r))
+		}
+	}
+	sep := ", "
+	if lang == langZH {
+		sep = "、"
+	}
+	return strings.Join(out, sep)
+}
+
+// plural writes n things of key in lang: key_one for one in English,
+// key_other otherwise (Chinese has one form), each a format with %d.
+func plural(lang string, n int, key string) string {
+	form := "_other"
+	if n == 1 && lang == langEN {
+		form = "_one"
+	}
+	return fmt.Sprintf(tr(lang, key+form), n)
 }
 
 // tr translates key into lang; a missing key shows itself, so that it is
