@@ -61,6 +61,9 @@ func TestWebRefusedFormsKeepInput(t *testing.T) {
 			if strings.Contains(p.body, "correct horse battery staple 9") {
 				t.Error("the refused form shows the password again")
 			}
+			if !strings.Contains(p.body, `<a class="sort" href="/admin?dir=desc&amp;sort=email">`) {
+				t.Error("the users table's links on the refused form's page do not lead to /admin")
+			}
 			p = b.post("/admin/invitations", url.Values{"csrf": {ap.csrf(t)}, "email": {"not an address"}, "role": {"sales"}, "team": {"south"}})
 			refused(t, "an invitation to a bad address", p, 400, []string{`value="not an address"`, `value="south"`}, "invite-email", "invite-error", "email is not a valid address")
 		})

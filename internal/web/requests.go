@@ -66,7 +66,7 @@ func (h *requestsPages) showRequests(q *request) error {
 	if all {
 		defSort = "received"
 	}
-	list, table := sortTable(q, list, requestColumns, defSort, all)
+	list, table := sortTable(q, "/privacy/requests", list, requestColumns, defSort, all)
 	v := requestsView{All: all, Mine: mine, Me: q.actor.UserID, Names: map[string]string{}, Now: time.Now(), Requests: list, Table: table}
 	if v.Steps, err = h.requestsSvc.ApprovalSteps(q.r.Context(), q.actor); err != nil {
 		return err

@@ -42,7 +42,7 @@ func (h *visitsPages) renderVisits(q *request, planErr string) error {
 	if v.Visits, err = h.visitsSvc.Visits(q.r.Context(), q.actor, v.Today, today.AddDate(0, 0, 7).Format(time.DateOnly)); err != nil {
 		return err
 	}
-	v.Visits, v.Table = sortTable(q, v.Visits, visitColumns, "date", false)
+	v.Visits, v.Table = sortTable(q, "/visits", v.Visits, visitColumns, "date", false)
 	can := h.abilities(q)
 	v.CanPlan = can.PlanVisit
 	if v.CanPlan && can.Companies {
