@@ -90,14 +90,53 @@ func TestWebSearchOutOfURLs(t *testing.T) {
 				t.Errorf("an address on the results page holds the search: %s", m[1])
 			}
 		}
-		next := regexp.MustCompile(`(?s)<form method="post" action="/customers/search">\s*<input type="hidden" name="csrf" value="[^"]+">\s*<input type="hidden" name="q" value="pager">\s*<input type="hidden" name="cursor" value="([^"]+)">\s*<p><button type="submit" id="next-page">`).FindStringSubmatch(first.body)
+		pageForm := func(id string) *regexp.Regexp {
+			return regexp.MustCompile(`(?s)<form method="post" action="/customers/search" class="inline">\s*<input type="hidden" name="csrf" value="[^"]+">\s*<input type="hidden" name="q" value="pager">\s*<input type="hidden" name="cursor" value="([^"]*)">((?:<input type="hidden" name="prev" value="[^"]*">)*)\s*<button type="submit" id="` + id + `">`)
+		}
+		prevs := regexp.MustCompile(`name="prev" value="([^"]*)"`)
+		if strings.Contains(first.body, `id="prev-page"`) {
+			t.Error("the first page offers a previous page")
+		}
+		next := pageForm("next-page").FindStringSubmatch(first.body)
 		if next == nil {
 			t.Fatalf("no next-page form carrying the search and the cursor:\n%s", first.body)
 		}
-		second := en.search("/customers/search", url.Values{"q": {"pager"}, "cursor": {next[1]}})
+		form := url.Values{"q": {"pager"}, "cursor": {next[1]}}
+		for _, m := range prevs.FindAllStringSubmatch(next[2], -1) {
+			form.Add("prev", m[1])
+		}
+		second := en.search("/customers/search", form)
 		rest := names.FindAllStringSubmatch(second.body, -1)
 		if second.status != http.StatusOK || len(rest) != 1 || found[rest[0][1]] || strings.Contains(second.body, `id="next-page"`) {
 			t.Fatalf("second page: %d\n%s", second.status, second.body)
+		}
+		// The last page leads back to the first: its cursors ride along.
+		prev := pageForm("prev-page").FindStringSubmatch(second.body)
+		if prev == nil {
+			t.Fatalf("no previous-page form on the second page:\n%s", second.body)
+		}
+		form = url.Values{"q": {"pager"}, "cursor": {prev[1]}}
+		for _, m := range prevs.FindAllStringSubmatch(prev[2], -1) {
+			form.Add("prev", m[1])
+		}
+		back := en.search("/customers/search", form)
+		if again := names.FindAllStringSubmatch(back.body, -1); back.status != http.StatusOK || len(again) != 50 || strings.Contains(back.body, `id="prev-page"`) {
+			t.Fatalf("back to the first page: %d, %d found", back.status, len(again))
+		}
+
+		// Without a search the pages are links, both ways, keeping the order.
+		list := en.get("/customers?order=newest")
+		nextLink := regexp.MustCompile(`id="next-page" href="([^"]+)"`).FindStringSubmatch(list.body)
+		if nextLink == nil || !strings.Contains(nextLink[1], "order=newest") {
+			t.Fatalf("no next-page link keeping the order:\n%s", list.body)
+		}
+		page2 := en.get(strings.ReplaceAll(nextLink[1], "&amp;", "&"))
+		prevLink := regexp.MustCompile(`id="prev-page" href="([^"]+)"`).FindStringSubmatch(page2.body)
+		if page2.status != http.StatusOK || prevLink == nil || !strings.Contains(prevLink[1], "order=newest") {
+			t.Fatalf("no previous-page link on page 2 (%d):\n%s", page2.status, page2.body)
+		}
+		if page1 := en.get(strings.ReplaceAll(prevLink[1], "&amp;", "&")); page1.status != http.StatusOK || page1.body != list.body && strings.Contains(page1.body, `id="prev-page"`) {
+			t.Errorf("the previous page of page 2 is not the first (%d)", page1.status)
 		}
 		if p := en.search("/customers/search", url.Values{"q": {"pager07@example.com"}}); !strings.Contains(p.body, ">Pager 07<") || strings.Contains(p.body, ">Pager 08<") {
 			t.Fatalf("search by exact email:\n%s", p.body)

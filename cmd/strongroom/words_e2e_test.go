@@ -140,8 +140,19 @@ func TestWebWordsE2E(t *testing.T) {
 				} else {
 					t.Error("no link to the deal on the customer page")
 				}
-				if p := sales.get("/deals"); !strings.Contains(p.body, c.stage) {
+				board := sales.get("/deals")
+				if !strings.Contains(board.body, c.stage) {
 					t.Errorf("the board's first stage is not shown as %q", c.stage)
+				}
+				// Each stage counts its deals in words, with the plural right.
+				counts := map[string][]string{"en": {`stage-count">1 deal<`, `stage-count">0 deals<`}, "zh-CN": {`stage-count">0 个商机<`}}
+				for _, want := range counts[c.lang] {
+					if !strings.Contains(board.body, want) {
+						t.Errorf("the board lacks the count %s", want)
+					}
+				}
+				if strings.Contains(board.body, `stage-count">1 deals<`) || strings.Contains(board.body, "Deals</span>") {
+					t.Error("the board counts one deal as Deals")
 				}
 				// Ending another session of one's own: a confirmation.
 				other := newBrowser(t, s, c.lang)

@@ -283,6 +283,7 @@ func (h *Handler) Routes(mux Mux) {
 	// Sealed notes (issue 17): ciphertext and envelopes only.
 	mux.Handle("GET /api/v1/me/seal-key", h.authed(h.sealed.showSealKey))
 	mux.Handle("PUT /api/v1/me/seal-key", h.authed(h.sealed.putSealKey))
+	mux.Handle("PUT /api/v1/me/seal-key/prf", h.authed(h.sealed.putSealKeyPRF))
 	mux.Handle("GET /api/v1/customers/{id}/sealed-recipients", h.authed(h.sealed.listSealRecipients))
 	mux.Handle("GET /api/v1/customers/{id}/sealed-notes", h.authed(h.sealed.listSealedNotes))
 	mux.Handle("POST /api/v1/customers/{id}/sealed-notes", h.authed(h.sealed.createSealedNote))

@@ -70,6 +70,7 @@ func sealedScenarios() []scenario {
 		}
 		r.vars["shareBody"] = `{"recipient_id":"` + r.vars["u.counsellor2"] + `","envelope":"` + b64(env) + `"}`
 	}
+	prfBody := `{"credential_id":"` + b64(make([]byte, 32)) + `","salt":"` + b64(make([]byte, 32)) + `","private_ct":"` + b64(make([]byte, 100)) + `","private_nonce":"` + b64(make([]byte, 12)) + `"}`
 	return []scenario{
 		{name: "sealed: sales holds no seal key", as: "salesA", method: "PUT", path: "/api/v1/me/seal-key", body: `{"public_key":"","private_ct":"","private_nonce":"","kdf":"","kdf_salt":"","kdf_iterations":0}`,
 			status: 403, audit: []string{"security.forbidden denied"}},
@@ -80,8 +81,14 @@ func sealedScenarios() []scenario {
 			status: 204, audit: []string{"sealed.key_set success"}},
 		{name: "sealed: a second counsellor stores theirs", as: "counsellor2", method: "PUT", path: "/api/v1/me/seal-key", body: "{sealKeyBody}", before: keyBody("counsellor2"),
 			status: 204, audit: []string{"sealed.key_set success"}},
+		{name: "sealed: a passkey unlock before a key", as: "salesA", method: "PUT", path: "/api/v1/me/seal-key/prf", body: prfBody,
+			status: 403, audit: []string{"security.forbidden denied"}},
+		{name: "sealed: a short PRF salt", as: "counsellor", method: "PUT", path: "/api/v1/me/seal-key/prf", body: `{"credential_id":"` + b64(make([]byte, 32)) + `","salt":"AAAA","private_ct":"` + b64(make([]byte, 100)) + `","private_nonce":"` + b64(make([]byte, 12)) + `"}`,
+			status: 400, contains: []string{`"field":"salt"`}},
+		{name: "sealed: a passkey unlock", as: "counsellor", method: "PUT", path: "/api/v1/me/seal-key/prf", body: prfBody,
+			status: 204, audit: []string{"sealed.key_prf_set success"}},
 		{name: "sealed: my key", as: "counsellor", method: "GET", path: "/api/v1/me/seal-key",
-			status: 200, contains: []string{`"kdf":"PBKDF2-SHA256"`, `"kdf_iterations":600000`}, audit: []string{"sealed.key_read success"}},
+			status: 200, contains: []string{`"kdf":"PBKDF2-SHA256"`, `"kdf_iterations":600000`, `"prf":{"credential_id":`}, audit: []string{"sealed.key_read success"}},
 		{name: "sealed: recipients", as: "counsellor", method: "GET", path: "/api/v1/customers/{cusC}/sealed-recipients",
 			status: 200, contains: []string{"{u.counsellor2}", "counsellor2@example.com"}, audit: []string{"sealed.recipients success"}},
 		{name: "sealed: sales may not list recipients", as: "salesA", method: "GET", path: "/api/v1/customers/{cusA}/sealed-recipients",

@@ -37,6 +37,19 @@ func (h *sealedAPI) putSealKey(w http.ResponseWriter, r *http.Request, a authz.A
 	return nil
 }
 
+// putSealKeyPRF stores the caller's private key wrapped under a passkey's PRF output.
+func (h *sealedAPI) putSealKeyPRF(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
+	var in sealed.PRFUnlock
+	if err := httpx.DecodeJSON(w, r, &in, "credential_id", "salt", "private_ct", "private_nonce"); err != nil {
+		return err
+	}
+	if err := h.notes.SetMyPRF(r.Context(), a, in); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // listSealRecipients answers whom a note on the customer may be sealed to.
 func (h *sealedAPI) listSealRecipients(w http.ResponseWriter, r *http.Request, a authz.Actor) error {
 	rs, err := h.notes.Recipients(r.Context(), a, r.PathValue("id"))

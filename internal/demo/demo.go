@@ -5,9 +5,11 @@ package demo
 
 import (
 	"context"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -18,6 +20,7 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
+	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/breach"
 	"strongroom.dev/strongroom/internal/service/clients"
@@ -26,6 +29,7 @@ import (
 	"strongroom.dev/strongroom/internal/service/identity"
 	"strongroom.dev/strongroom/internal/service/privacy"
 	"strongroom.dev/strongroom/internal/service/records"
+	"strongroom.dev/strongroom/internal/service/sealed"
 	"strongroom.dev/strongroom/internal/service/vendors"
 )
 
@@ -45,6 +49,9 @@ var accounts = []struct{ role, email, team string }{
 	{"marketing", "marketing@demo.strongroom.test", ""},
 	{"support", "support@demo.strongroom.test", "east"},
 	{"counsellor", "dr.chen@demo.strongroom.test", "care"},
+	// The counselling template's supervisor (defined at the first start):
+	// reads the care team's clients and the sealed notes written to her.
+	{"clinical_supervisor", "dr.zhou@demo.strongroom.test", "care"},
 	{"field_rep", "field.rep@demo.strongroom.test", "east"},
 	{"auditor", "auditor@demo.strongroom.test", ""},
 	{"privacy_officer", "dpo@demo.strongroom.test", ""},
@@ -85,6 +92,11 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 		id, err := svc.Users.UserIDByEmail(ctx, sys, a.email)
 		switch {
 		case errs.Is(err, errs.NotExist):
+			if !authz.IsBuiltIn(authz.Role(a.role)) {
+				if _, err := svc.Roles.ApplyTemplate(ctx, sys, "counselling_agency"); err != nil {
+					return nil, fmt.Errorf("demo: template: %w", err)
+				}
+			}
 			u, err := svc.Users.CreateUser(ctx, sys, identity.NewUser{Email: a.email, Role: a.role, Team: a.team, Password: pw})
 			if err != nil {
 				return nil, fmt.Errorf("demo: %w", err)
@@ -209,6 +221,9 @@ func Seed(ctx context.Context, svc *service.Service) ([]Login, error) {
 		return nil, err
 	}
 	if err := seedDrill(ctx, svc, ids, logins); err != nil {
+		return nil, err
+	}
+	if err := seedSealed(ctx, svc, logins, created[2]); err != nil { // client 2 is dr.chen's
 		return nil, err
 	}
 	seedStuffing(ctx, svc)
@@ -634,4 +649,77 @@ func seedActivities(ctx context.Context, svc *service.Service, customerID string
 func n(max int) int {
 	v, _ := rand.Int(rand.Reader, big.NewInt(int64(max)))
 	return int(v.Int64())
+}
+
+// SealedPassphrase is the demo's passphrase of every sealed-notes key
+// (dr.chen's and dr.zhou's): type it on a client's page to unlock.
+const SealedPassphrase = "strongroom demo sealed notes"
+
+// seedSealed shows sealed notes: the counsellor and the clinical
+// supervisor get seal keys wrapped under SealedPassphrase (made here by
+// the Go implementation of the browser's formats), the organisation a
+// recovery key, and the counsellor writes one note on client to the
+// supervisor. The recovery key's private half is made and dropped: a real
+// organisation makes its own offline with keys recovery-init.
+func seedSealed(ctx context.Context, svc *service.Service, logins []Login, client string) error {
+	actors := map[string]authz.Actor{}
+	keys := map[string]*ecdh.PrivateKey{}
+	for _, email := range []string{"dr.chen@demo.strongroom.test", "dr.zhou@demo.strongroom.test"} {
+		var pw string
+		for _, l := range logins {
+			if l.Email == email {
+				pw = l.Password
+			}
+		}
+		c := identity.Client{IP: "198.51.100.62", UserAgent: "demo"}
+		sess, err := svc.Sessions.Login(ctx, email, pw, c)
+		if err != nil {
+			return fmt.Errorf("demo: sealed: %w", err)
+		}
+		a, err := svc.Sessions.Authenticate(ctx, sess.Token, c)
+		if err != nil {
+			return fmt.Errorf("demo: sealed: %w", err)
+		}
+		priv, err := keyring.NewSealKey()
+		if err != nil {
+			return err
+		}
+		w, err := keyring.WrapSealKey(priv, SealedPassphrase, a.UserID)
+		if err != nil {
+			return err
+		}
+		if err := svc.Sealed.SetMyKey(ctx, a, sealed.SealKey{PublicKey: priv.PublicKey().Bytes(), PrivateCT: w.PrivateCT, PrivateNonce: w.Nonce,
+			KDF: keyring.SealKDF, KDFSalt: w.Salt, KDFIterations: w.Iterations}); err != nil {
+			return fmt.Errorf("demo: sealed: %w", err)
+		}
+		actors[email], keys[email] = a, priv
+	}
+	recovery, err := keyring.NewSealKey()
+	if err != nil {
+		return err
+	}
+	if err := svc.Sealed.SetRecoveryKey(ctx, authz.System(), recovery.PublicKey().Bytes()); err != nil {
+		return fmt.Errorf("demo: sealed: %w", err)
+	}
+	chen, zhou := actors["dr.chen@demo.strongroom.test"], actors["dr.zhou@demo.strongroom.test"]
+	b := make([]byte, 16)
+	rand.Read(b)
+	id := "snt_" + hex.EncodeToString(b)
+	noteKey := keyring.NewNoteKey()
+	ct, nonce, err := keyring.SealNote(noteKey, id, []byte("Supervision: the client disclosed a conflict at home and asked that it stay out of the shared record. "+
+		"督导记录：来访者提到家庭矛盾，希望不写入共享记录。Discuss at Thursday's case review."))
+	if err != nil {
+		return err
+	}
+	in := sealed.NewNote{ID: id, Sealed: sealed.Sealed{Ciphertext: ct, Nonce: nonce, Envelopes: map[string][]byte{}}}
+	for rid, pub := range map[string][]byte{chen.UserID: keys["dr.chen@demo.strongroom.test"].PublicKey().Bytes(),
+		zhou.UserID: keys["dr.zhou@demo.strongroom.test"].PublicKey().Bytes(), sealed.Recovery: recovery.PublicKey().Bytes()} {
+		if in.Envelopes[rid], err = keyring.SealEnvelope(noteKey, pub, id, rid); err != nil {
+			return err
+		}
+	}
+	if _, err := svc.Sealed.Create(ctx, chen, client, in); err != nil {
+		return fmt.Errorf("demo: sealed: %w", err)
+	}
+	return nil
 }

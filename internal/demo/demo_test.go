@@ -2,12 +2,17 @@ package demo_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/demo"
+	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/devices"
+	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/sealed"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -70,5 +75,62 @@ func TestDemoShowsTheIntegrations(t *testing.T) {
 	}
 	if wiped, ok := states[devices.WipeOrdered]; !ok || !wiped || len(states) != 2 {
 		t.Fatalf("device states: %v", states)
+	}
+}
+
+// TestDemoShowsSealedNotes: the demo's clinical supervisor unlocks her
+// seal key with the demo passphrase and opens the counsellor's sealed
+// note; the recovery key is set; the counsellor's colleagues in sales
+// cannot use sealed notes at all.
+func TestDemoShowsSealedNotes(t *testing.T) {
+	ctx := context.Background()
+	env := testkit.NewEnv(t, testkit.NewSQLite(t), service.Options{})
+	logins, err := demo.Seed(ctx, env.Service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pw string
+	for _, l := range logins {
+		if l.Email == "dr.zhou@demo.strongroom.test" {
+			pw = l.Password
+		}
+	}
+	if pw == "" {
+		t.Fatal("no demo login for the clinical supervisor")
+	}
+	sess, err := env.Service.Sessions.Login(ctx, "dr.zhou@demo.strongroom.test", pw, identity.Client{IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zhou, err := env.Service.Sessions.Authenticate(ctx, sess.Token, identity.Client{IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := env.Service.Sealed.MyKey(ctx, zhou)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := keyring.UnwrapSealKey(keyring.WrappedSealKey{PrivateCT: k.PrivateCT, Nonce: k.PrivateNonce, Salt: k.KDFSalt, Iterations: k.KDFIterations}, demo.SealedPassphrase, zhou.UserID)
+	if err != nil {
+		t.Fatalf("the demo passphrase does not unlock dr.zhou's key: %v", err)
+	}
+	var raw []byte
+	if err := env.DB.Raw(t).QueryRow("SELECT id FROM sealed_notes").Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	n, err := env.Service.Sealed.Note(ctx, zhou, string(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := keyring.OpenEnvelope(priv, n.Envelope, n.ID, zhou.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := keyring.OpenNote(key, n.ID, n.Ciphertext, n.Nonce)
+	if err != nil || !strings.Contains(string(body), "Supervision") {
+		t.Fatalf("the demo note: %q %v", body, err)
+	}
+	if !slices.Contains(n.Recipients, sealed.Recovery) {
+		t.Fatalf("the demo note is not sealed to the recovery key: %v", n.Recipients)
 	}
 }

@@ -626,5 +626,8 @@ var zh = map[string]string{
 	"the note was re-keyed meanwhile; open it again":                                        "笔记已在此期间重新加密；请重新打开",
 	"the recovery key is set on the host's command line (strongroom keys recovery-set)":     "恢复密钥须在服务器主机的命令行上设置（strongroom keys recovery-set）",
 	"sealed notes are recovered on the host's command line (strongroom keys recovery-open)": "密封笔记须在服务器主机的命令行上恢复（strongroom keys recovery-open）",
+	"a passkey's credential id is 16 to 1023 bytes":                                         "通行密钥的凭据编号须为 16 至 1023 字节",
+	"the PRF salt is 32 bytes":                                                              "PRF 盐值须为 32 字节",
+	"make your seal key before adding a passkey to unlock it":                               "请先创建密封密钥，再添加用于解锁的通行密钥",
 	"this sealed note has no envelope for the recovery key":                                 "这条密封笔记没有给恢复密钥的信封",
 }

@@ -133,6 +133,22 @@ func TestSealedNotes(t *testing.T) {
 			t.Fatalf("a weak KDF: %v", err)
 		}
 
+		// A passkey unlock: after the key, dropped when the key is replaced.
+		prf := sealed.PRFUnlock{CredentialID: make([]byte, 32), Salt: make([]byte, 32), PrivateCT: make([]byte, 100), PrivateNonce: make([]byte, 12)}
+		if err := svc.Sealed.SetMyPRF(ctx, second, prf); err != nil {
+			t.Fatal(err)
+		}
+		if k, err := svc.Sealed.MyKey(ctx, second); err != nil || k.PRF == nil || len(k.PRF.Salt) != 32 {
+			t.Fatalf("the passkey unlock: %+v %v", k.PRF, err)
+		}
+		if err := svc.Sealed.SetMyPRF(ctx, f.sales1, prf); !errs.Is(err, errs.Permission) {
+			t.Fatalf("sales: %v", err)
+		}
+		d = newSealer(t, f, second) // a new key: the passkey unlock wrapped the old one
+		if k, err := svc.Sealed.MyKey(ctx, second); err != nil || k.PRF != nil {
+			t.Fatalf("a replaced key kept its passkey unlock: %+v %v", k.PRF, err)
+		}
+
 		// The recovery key: set on the host only.
 		recovery, _ := keyring.NewSealKey()
 		if err := svc.Sealed.SetRecoveryKey(ctx, f.admin, recovery.PublicKey().Bytes()); !errs.Is(err, errs.Permission) {

@@ -19,6 +19,37 @@ type SealKeyRow struct {
 	CreatedAt     time.Time
 }
 
+// SealKeyPRFRow is a seal key's private key wrapped under a key derived
+// from a passkey's WebAuthn PRF output.
+type SealKeyPRFRow struct {
+	UserID       string
+	CredentialID []byte
+	Salt         []byte
+	PrivateCT    []byte
+	PrivateNonce []byte
+	CreatedAt    time.Time
+}
+
+// SealKeyPRF returns a user's passkey-wrapped private key.
+func (tx *sealedRows) SealKeyPRF(ctx context.Context, userID string) (SealKeyPRFRow, error) {
+	var k SealKeyPRFRow
+	var created int64
+	err := tx.queryRow(ctx, "SELECT user_id, credential_id, prf_salt, private_ct, private_nonce, created_at FROM seal_key_prf WHERE user_id = ?", userID).
+		Scan(&k.UserID, &k.CredentialID, &k.Salt, &k.PrivateCT, &k.PrivateNonce, &created)
+	k.CreatedAt = fromMicro(created)
+	return k, classify("store.SealKeyPRF", err)
+}
+
+// PutSealKeyPRF stores or replaces a user's passkey-wrapped private key.
+func (tx *sealedRows) PutSealKeyPRF(ctx context.Context, k SealKeyPRFRow) error {
+	if _, err := tx.exec(ctx, "DELETE FROM seal_key_prf WHERE user_id = ?", k.UserID); err != nil {
+		return classify("store.PutSealKeyPRF", err)
+	}
+	_, err := tx.exec(ctx, "INSERT INTO seal_key_prf (user_id, credential_id, prf_salt, private_ct, private_nonce, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		k.UserID, k.CredentialID, k.Salt, k.PrivateCT, k.PrivateNonce, k.CreatedAt.UnixMicro())
+	return classify("store.PutSealKeyPRF", err)
+}
+
 // SealedNoteRow is a sealed note: ciphertext only.
 type SealedNoteRow struct {
 	ID         string

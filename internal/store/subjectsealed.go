@@ -73,6 +73,7 @@ var notCustomerSealed = map[string]string{
 	"held_records.data_ct":      "the held record's own key",
 	"passkeys.credential_ct":    "the user's key",
 	"seal_keys.private_ct":      "sealed notes: a key only its owner's browser opens",
+	"seal_key_prf.private_ct":   "sealed notes: a key only its owner's passkey (PRF) opens",
 	"sessions.agent_ct":         "the user's key",
 	"sessions.ip_ct":            "the user's key",
 	"sessions.totp_offer_ct":    "the user's key",

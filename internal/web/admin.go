@@ -15,9 +15,11 @@ import (
 
 type adminView struct {
 	Users       []core.User
+	Table       tableView // the users' table: sorted, paged
 	Roles       []authz.Role
-	Stages      string // one stage a line: id probability outcome
-	Error       string
+	Stages      string     // one stage a line: id probability outcome
+	Error       string     // a message about the page, not one form (the pipeline's lines)
+	Posted      postedForm // a refused form: what was typed, its message and field
 	Policy      governance.Policy
 	HasPolicy   bool
 	Acceptances []governance.Acceptance
@@ -31,9 +33,19 @@ type adminView struct {
 	TeamParents                                                                   map[string]string // nested teams: team -> parent
 }
 
+// userColumns are the users table's columns, in its order.
+var userColumns = []column[core.User]{
+	{"email", "email", byText(func(u core.User) string { return u.Email })},
+	{"role", "role_team", byText(func(u core.User) string { return u.Role + " " + u.Team })},
+	{"actions", "user_actions", nil},
+}
+
 // showAdmin is the administration page: users (add, change role and
 // team) and the pipeline's stages. The service refuses non-admins.
-func (h *adminPages) showAdmin(q *request) error { return h.renderAdmin(q, "", "") }
+func (h *adminPages) showAdmin(q *request) error {
+	q.rememberFilters()
+	return h.renderAdmin(q, "", "")
+}
 
 func (h *adminPages) renderAdmin(q *request, msg, stages string) error {
 	return h.renderAdminView(q, adminView{Error: msg, Stages: stages})
@@ -48,7 +60,7 @@ func (h *adminPages) renderAdminView(q *request, v adminView) error {
 	if err != nil {
 		return err
 	}
-	v.Users = users
+	v.Users, v.Table = sortTable(q, users, userColumns, "email", false)
 	for _, r := range roles {
 		if !r.Retired {
 			v.Roles = append(v.Roles, r.Name)
@@ -110,18 +122,25 @@ func (h *adminPages) renderAdminView(q *request, v adminView) error {
 		v.Stages = b.String()
 	}
 	status := http.StatusOK
-	if v.Error != "" {
+	if v.Error != "" || v.Posted.Msg != "" {
 		status = http.StatusBadRequest
 	}
 	h.render(q, status, "admin", "admin", v)
 	return nil
 }
 
-// adminError shows an input error on the page; other errors go on.
-func (h *adminPages) adminError(q *request, err error, stages string) error {
+// The ids of the administration page's fields an error can name.
+var (
+	newUserFieldIDs = map[string]string{"email": "new-email", "role": "new-role", "team": "new-team", "password": "new-password"}
+	inviteFieldIDs  = map[string]string{"email": "invite-email", "role": "invite-role", "team": "invite-team"}
+	teamsFieldIDs   = map[string]string{"team": "nest-team", "parent": "nest-parent"}
+)
+
+// adminError shows an input error on the page, beside the field of the
+// form (form, whose fields ids names) it is about; other errors go on.
+func (h *adminPages) adminError(q *request, err error, stages, form string, ids map[string]string) error {
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := q.public(err)
-		return h.renderAdmin(q, msg, stages)
+		return h.renderAdminView(q, adminView{Posted: q.refused(form, err, ids), Stages: stages})
 	}
 	return err
 }
@@ -130,7 +149,7 @@ func (h *adminPages) addUser(q *request) error {
 	_, err := h.usersSvc.CreateUser(q.r.Context(), q.actor, identity.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
 		Team: q.r.PostFormValue("team"), Password: q.r.PostFormValue("password")})
 	if err != nil {
-		return h.adminError(q, err, "")
+		return h.adminError(q, err, "", "new-user", newUserFieldIDs)
 	}
 	q.redirect("/admin", "user_saved")
 	return nil
@@ -142,7 +161,7 @@ func (h *adminPages) inviteUser(q *request) error {
 	inv, err := h.usersSvc.InviteUser(q.r.Context(), q.actor, identity.NewUser{Email: q.r.PostFormValue("email"), Role: q.r.PostFormValue("role"),
 		Team: q.r.PostFormValue("team")})
 	if err != nil {
-		return h.adminError(q, err, "")
+		return h.adminError(q, err, "", "invite", inviteFieldIDs)
 	}
 	if inv.Mailed {
 		q.redirect("/admin", "invitation_sent")
@@ -155,7 +174,7 @@ func (h *adminPages) sendPasswordReset(q *request) error {
 	id := q.r.PathValue("id")
 	link, mailed, err := h.usersSvc.SendPasswordReset(q.r.Context(), q.actor, id)
 	if err != nil {
-		return h.adminError(q, err, "")
+		return h.adminError(q, err, "", "admin", nil)
 	}
 	if mailed {
 		q.redirect("/admin", "reset_link_sent")
@@ -167,7 +186,7 @@ func (h *adminPages) sendPasswordReset(q *request) error {
 // nestTeam places a team below another.
 func (h *adminPages) nestTeam(q *request) error {
 	if err := h.rolesSvc.SetTeamParent(q.r.Context(), q.actor, q.r.PostFormValue("team"), q.r.PostFormValue("parent")); err != nil {
-		return h.adminError(q, err, "")
+		return h.adminError(q, err, "", "teams", teamsFieldIDs)
 	}
 	q.redirect("/admin", "teams_saved")
 	return nil
@@ -180,10 +199,10 @@ func (h *adminPages) updateUser(q *request) error {
 		if errs.Is(err, errs.ApprovalNeeded) {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRoleChange, ObjectID: id, Field: roles})
 		}
-		return h.adminError(q, err, "")
+		return h.adminError(q, err, "", "admin", nil)
 	}
 	if _, err := h.usersSvc.SetUserTeam(q.r.Context(), q.actor, id, q.r.PostFormValue("team")); err != nil {
-		return h.adminError(q, err, "")
+		return h.adminError(q, err, "", "admin", nil)
 	}
 	q.redirect("/admin", "user_saved")
 	return nil
@@ -211,7 +230,7 @@ func (h *adminPages) saveStages(q *request) error {
 		stages = append(stages, st)
 	}
 	if err := h.dealsSvc.SetStages(q.r.Context(), q.actor, stages); err != nil {
-		return h.adminError(q, err, text)
+		return h.adminError(q, err, text, "admin", nil)
 	}
 	q.redirect("/admin", "pipeline_saved")
 	return nil
@@ -239,7 +258,7 @@ func (h *adminPages) setUserDisabled(q *request) error {
 // setMFARequiredRoles saves which roles must use two-step login.
 func (h *adminPages) setMFARequiredRoles(q *request) error {
 	if err := h.sessionsSvc.SetMFARequiredRoles(q.r.Context(), q.actor, q.r.PostForm["role"]); err != nil {
-		return h.adminError(q, err, "")
+		return h.adminError(q, err, "", "admin", nil)
 	}
 	q.redirect("/admin", "mfa_roles_saved")
 	return nil

@@ -108,11 +108,11 @@ func (h *adminPages) saveApprovalRules(q *request) error {
 			}
 		}
 		if err := h.approvalsSvc.SetApprovalRule(q.r.Context(), q.actor, kind, levels); err != nil {
-			return h.adminError(q, err, "")
+			return h.adminError(q, err, "", "admin", nil)
 		}
 	}
 	if err := h.approvalsSvc.SetBreakGlassRoles(q.r.Context(), q.actor, q.r.PostForm["breakglass_role"]); err != nil {
-		return h.adminError(q, err, "")
+		return h.adminError(q, err, "", "admin", nil)
 	}
 	q.redirect("/admin", "rules_saved")
 	return nil

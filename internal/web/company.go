@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -11,10 +12,10 @@ import (
 )
 
 type companyListView struct {
-	Query      string
-	Error      string
-	Companies  []crm.Company
-	Next       string
+	Query     string
+	Error     string
+	Companies []crm.Company
+	cursorPages
 	StoresOnly bool
 	CanCreate  bool
 }
@@ -22,6 +23,7 @@ type companyListView struct {
 // listCompanies lists companies without a search: "only stores" and the
 // page ride in the address; a search never does (searchInURL).
 func (h *companiesPages) listCompanies(q *request) error {
+	q.rememberFilters()
 	qs := q.r.URL.Query()
 	v := companyListView{StoresOnly: qs.Get("stores") == "1"}
 	if q.searchInURL() {
@@ -50,7 +52,12 @@ func (h *companiesPages) companies(q *request, v companyListView, cursor string)
 	} else if err != nil {
 		return err
 	}
-	v.Companies, v.Next = page.Companies, page.Next
+	v.Companies = page.Companies
+	keep := url.Values{}
+	if v.StoresOnly {
+		keep.Set("stores", "1")
+	}
+	v.cursorPages = cursorPages{Cursor: cursor, Trail: q.trail(), Next: page.Next}.withLinks("/companies", keep)
 	return h.renderCompanies(q, v, http.StatusOK)
 }
 

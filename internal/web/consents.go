@@ -15,8 +15,12 @@ type consentsView struct {
 	Channels     []string
 	Bases        []string
 	RequestKinds []string
-	Error        string
+	Posted       postedForm // the refused consent form
 }
+
+// consentFieldIDs are the ids of the consent form's fields an error can name.
+var consentFieldIDs = map[string]string{"purpose": "c-purpose", "basis": "c-basis", "channel": "c-channel", "minor": "c-minor",
+	"guardian_name": "c-guardian", "note": "c-note"}
 
 // showConsents shows a person's consent ledger and the form to record one.
 func (h *consentsPages) showConsents(q *request) error {
@@ -31,7 +35,7 @@ func (h *consentsPages) renderConsents(q *request, code int, formErr error) erro
 	}
 	v := consentsView{CustomerID: id, Consents: cs, Purposes: crm.Purposes, Channels: crm.ConsentChannels, Bases: crm.Bases, RequestKinds: crm.RequestKinds}
 	if formErr != nil {
-		v.Error, _ = q.public(formErr)
+		v.Posted = q.refused("consent", formErr, consentFieldIDs)
 	}
 	h.render(q, code, "consents", "consents", v)
 	return nil

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"strongroom.dev/strongroom/internal/crm"
@@ -15,7 +16,7 @@ type customerListView struct {
 	Newest    bool
 	Error     string
 	Customers []crm.Customer
-	Next      string
+	cursorPages
 	CanCreate bool
 	CanExport bool
 }
@@ -30,6 +31,7 @@ func (h *customersPages) listCustomers(q *request) error {
 	if q.searchInURL() {
 		return h.refuseCustomerSearch(q)
 	}
+	q.rememberFilters()
 	qs := q.r.URL.Query()
 	return h.customers(q, customerListView{Newest: qs.Get("order") == "newest"}, qs.Get("cursor"))
 }
@@ -52,7 +54,12 @@ func (h *customersPages) customers(q *request, v customerListView, cursor string
 	} else if err != nil {
 		return err
 	}
-	v.Customers, v.Next = page.Customers, page.Next
+	v.Customers = page.Customers
+	keep := url.Values{}
+	if v.Newest {
+		keep.Set("order", "newest")
+	}
+	v.cursorPages = cursorPages{Cursor: cursor, Trail: q.trail(), Next: page.Next}.withLinks("/customers", keep)
 	return h.renderCustomers(q, v, http.StatusOK)
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
@@ -48,21 +47,6 @@ type customerView struct {
 	Channels    []string
 	PrefError   string
 	Sealed      bool // the sealed notes' section (sealed.js): the actor's role has sealed notes
-}
-
-// postedForm is a refused form's values, shown again, and the field the
-// error is about.
-type postedForm struct {
-	Values url.Values // nil when the form was not refused
-	Field  string
-}
-
-// Get is the value typed into field, or def when the form is new.
-func (f postedForm) Get(field, def string) string {
-	if f.Values == nil {
-		return def
-	}
-	return f.Values.Get(field)
 }
 
 // problem is a refused form's message for the summary at the top of the

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"strongroom.dev/strongroom/internal/phrase"
@@ -333,6 +335,11 @@ var catalog = map[string]map[string]string{
 		"sealed_remove":                       "Remove",
 		"sealed_no_key":                       "has no sealed-notes key yet",
 		"sealed_failed":                       "That did not work:",
+		"sealed_passkey_unlock":               "Unlock with a passkey",
+		"sealed_add_passkey":                  "Add a passkey",
+		"sealed_prf_hint":                     "Unlock with a passkey next time instead of typing the passphrase (where the passkey supports WebAuthn's PRF extension): type your passphrase once more, then use the passkey.",
+		"sealed_no_prf":                       "This passkey cannot unlock sealed notes (it lacks WebAuthn's PRF extension); keep using your passphrase.",
+		"sealed_prf_added":                    "Passkey added: it unlocks your key from now on; the passphrase still works.",
 		"action_read":                         "Read",
 		"action_create":                       "Create",
 		"action_update":                       "Update",
@@ -422,6 +429,12 @@ var catalog = map[string]map[string]string{
 		"delete":                              "Delete",
 		"delete_confirm":                      "Delete this customer and destroy their encryption key? This cannot be undone.",
 		"next_page":                           "Next page",
+		"previous_page":                       "Previous page",
+		"deal_count_one":                      "%d deal",
+		"deal_count_other":                    "%d deals",
+		"deal_on_board":                       "Show in the pipeline",
+		"pages":                               "Pages",
+		"page_of":                             "Page %d of %d",
 		"no_customers":                        "No customers found.",
 		"no_events":                           "No events.",
 		"blocked_networks":                    "Blocked networks",
@@ -1745,6 +1758,11 @@ var catalog = map[string]map[string]string{
 		"sealed_remove":                       "移除",
 		"sealed_no_key":                       "尚未设置密封笔记密钥",
 		"sealed_failed":                       "操作失败：",
+		"sealed_passkey_unlock":               "用通行密钥解锁",
+		"sealed_add_passkey":                  "添加通行密钥",
+		"sealed_prf_hint":                     "下次改用通行密钥解锁，无需输入口令（需通行密钥支持 WebAuthn 的 PRF 扩展）：请再输入一次口令，然后使用通行密钥。",
+		"sealed_no_prf":                       "此通行密钥无法解锁密封笔记（不支持 WebAuthn 的 PRF 扩展）；请继续使用口令。",
+		"sealed_prf_added":                    "已添加通行密钥：今后可用它解锁您的密钥；口令仍然有效。",
 		"action_read":                         "读取",
 		"action_create":                       "创建",
 		"action_update":                       "修改",
@@ -1834,6 +1852,12 @@ var catalog = map[string]map[string]string{
 		"delete":                              "删除",
 		"delete_confirm":                      "删除该客户并销毁其加密密钥？此操作无法撤销。",
 		"next_page":                           "下一页",
+		"previous_page":                       "上一页",
+		"deal_count_one":                      "%d 个商机",
+		"deal_count_other":                    "%d 个商机",
+		"deal_on_board":                       "在销售漏斗中查看",
+		"pages":                               "分页",
+		"page_of":                             "第 %d 页，共 %d 页",
 		"no_customers":                        "未找到客户。",
 		"no_events":                           "没有事件。",
 		"blocked_networks":                    "已封禁的网络",
@@ -2851,6 +2875,33 @@ func term(lang, prefix, value string) string {
 		return v
 	}
 	return value
+}
+
+// roleNames writes roles (one, or several comma-separated as a user
+// holds them) in lang: a built-in role by its translated name, a defined
+// role as named.
+func roleNames(lang string, roles string) string {
+	var out []string
+	for _, r := range strings.Split(roles, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, term(lang, "rolename", r))
+		}
+	}
+	sep := ", "
+	if lang == langZH {
+		sep = "、"
+	}
+	return strings.Join(out, sep)
+}
+
+// plural writes n things of key in lang: key_one for one in English,
+// key_other otherwise (Chinese has one form), each a format with %d.
+func plural(lang string, n int, key string) string {
+	form := "_other"
+	if n == 1 && lang == langEN {
+		form = "_one"
+	}
+	return fmt.Sprintf(tr(lang, key+form), n)
 }
 
 // tr translates key into lang; a missing key shows itself, so that it is

@@ -13,12 +13,22 @@ import (
 
 type incidentsView struct {
 	Incidents []breach.Incident
+	Table     tableView
 	Drills    bool
 	Now       time.Time
 	Kinds     []string
 	Form      incidentForm
-	Error     string
+	Posted    postedForm // the refused open form: its message and field
 }
+
+// The ids of the incident forms' fields an error can name.
+var (
+	incidentFieldIDs = map[string]string{"title": "i-title", "description": "i-description", "kind": "i-kind", "discovered_at": "i-discovered",
+		"window_from": "i-from", "window_to": "i-to", "actor_id": "i-actor", "session_id": "i-session", "ip": "i-ip"}
+	decisionFieldIDs = map[string]string{"authority_reason": "d-authority-reason", "people_reason": "d-people", "note": "d-note"}
+	taskFieldIDs     = map[string]string{"title": "t-title", "owner_id": "t-owner"}
+	statusFieldIDs   = map[string]string{"note": "s-note"}
+)
 
 // incidentForm is the open form's input, shown again when it is refused.
 type incidentForm struct {
@@ -32,8 +42,18 @@ type incidentView struct {
 	Reasons  []string
 	Draft    *breach.Drafts // one person's notice, opened
 	DraftFor string
-	Error    string
-	UserID   string // the handler's own id: the default owner of a new task
+	Posted   postedForm // a refused form: what was typed, its message and field
+	UserID   string     // the handler's own id: the default owner of a new task
+}
+
+// incidentColumns are the incidents table's columns, in its order.
+var incidentColumns = []column[breach.Incident]{
+	{"title", "incident_title", byText(func(i breach.Incident) string { return i.Title })},
+	{"kind", "incident_kind", byText(func(i breach.Incident) string { return i.Kind })},
+	{"discovered", "incident_discovered", byTime(func(i breach.Incident) time.Time { return i.DiscoveredAt })},
+	{"due", "incident_due", byTime(func(i breach.Incident) time.Time { return i.DueAt })},
+	{"affected", "incident_affected", byInt(func(i breach.Incident) int { return i.Affected })},
+	{"status", "incident_status", byText(func(i breach.Incident) string { return i.Status })},
 }
 
 // formTime is the form's time format (datetime-local), read in the
@@ -41,6 +61,7 @@ type incidentView struct {
 const formTime = "2006-01-02T15:04"
 
 func (h *incidentsPages) showIncidents(q *request) error {
+	q.rememberFilters()
 	now := time.Now().In(q.clock().Location())
 	return h.renderIncidents(q, http.StatusOK, incidentForm{Kind: "account", DiscoveredAt: now.Format(formTime),
 		WindowFrom: now.AddDate(0, 0, -7).Format(formTime), WindowTo: now.Format(formTime)}, nil)
@@ -52,9 +73,10 @@ func (h *incidentsPages) renderIncidents(q *request, code int, f incidentForm, f
 	if err != nil {
 		return err
 	}
-	v := incidentsView{Incidents: list, Drills: drills, Now: time.Now(), Kinds: breach.Kinds, Form: f}
+	v := incidentsView{Drills: drills, Now: time.Now(), Kinds: breach.Kinds, Form: f}
+	v.Incidents, v.Table = sortTable(q, list, incidentColumns, "discovered", true)
 	if formErr != nil {
-		v.Error, _ = q.public(formErr)
+		v.Posted = q.refused("incident", formErr, incidentFieldIDs)
 	}
 	h.render(q, code, "incidents", "incidents", v)
 	return nil
@@ -88,18 +110,16 @@ func (h *incidentsPages) openIncident(q *request) error {
 }
 
 func (h *incidentsPages) showIncident(q *request) error {
-	return h.renderIncident(q, http.StatusOK, nil, nil, "")
+	return h.renderIncident(q, http.StatusOK, postedForm{}, nil, "")
 }
 
-func (h *incidentsPages) renderIncident(q *request, code int, formErr error, draft *breach.Drafts, draftFor string) error {
+func (h *incidentsPages) renderIncident(q *request, code int, posted postedForm, draft *breach.Drafts, draftFor string) error {
 	inc, err := h.incidentsSvc.Incident(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	v := incidentView{Incident: inc, Now: time.Now(), Reasons: breach.PeopleReasons, Draft: draft, DraftFor: draftFor, UserID: q.actor.UserID}
-	if formErr != nil {
-		v.Error, _ = q.public(formErr)
-	}
+	v.Posted = posted
 	h.render(q, code, "incident", "incident", v)
 	return nil
 }
@@ -112,17 +132,18 @@ func (h *incidentsPages) showDraft(q *request) error {
 	if err != nil {
 		return err
 	}
-	return h.renderIncident(q, http.StatusOK, nil, &d, customer)
+	return h.renderIncident(q, http.StatusOK, postedForm{}, &d, customer)
 }
 
 // after answers a change on the incident page: a refused input or a
 // conflict shows the page again with the reason; success goes back to it.
-func (h *incidentsPages) after(q *request, err error, flash string) error {
+// form names the form sent and ids its fields, to show it again.
+func (h *incidentsPages) after(q *request, err error, flash, form string, ids map[string]string) error {
 	switch {
 	case errs.Is(err, errs.Invalid):
-		return h.renderIncident(q, http.StatusBadRequest, err, nil, "")
+		return h.renderIncident(q, http.StatusBadRequest, q.refused(form, err, ids), nil, "")
 	case errs.Is(err, errs.Conflict):
-		return h.renderIncident(q, http.StatusConflict, err, nil, "")
+		return h.renderIncident(q, http.StatusConflict, q.refused(form, err, ids), nil, "")
 	case err != nil:
 		return err
 	}
@@ -132,7 +153,7 @@ func (h *incidentsPages) after(q *request, err error, flash string) error {
 
 func (h *incidentsPages) scopeIncident(q *request) error {
 	_, err := h.incidentsSvc.Scope(q.r.Context(), q.actor, q.r.PathValue("id"))
-	return h.after(q, err, "incident_scoped")
+	return h.after(q, err, "incident_scoped", "incident", nil)
 }
 
 func (h *incidentsPages) decideIncident(q *request) error {
@@ -140,20 +161,20 @@ func (h *incidentsPages) decideIncident(q *request) error {
 	in := breach.DecisionInput{NotifyAuthority: p("notify_authority") == "1", AuthorityReason: p("authority_reason"),
 		NotifyPeople: p("people_reason") == "high_risk", PeopleReason: p("people_reason"), Note: p("note")}
 	_, err := h.incidentsSvc.Decide(q.r.Context(), q.actor, q.r.PathValue("id"), in)
-	return h.after(q, err, "incident_decision_saved")
+	return h.after(q, err, "incident_decision_saved", "decision", decisionFieldIDs)
 }
 
 func (h *incidentsPages) advanceIncident(q *request) error {
 	_, err := h.incidentsSvc.Advance(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("status"), q.r.PostFormValue("note"))
-	return h.after(q, err, "incident_updated")
+	return h.after(q, err, "incident_updated", "status", statusFieldIDs)
 }
 
 func (h *incidentsPages) addTask(q *request) error {
 	_, err := h.incidentsSvc.AddTask(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PostFormValue("title"), q.r.PostFormValue("owner_id"))
-	return h.after(q, err, "incident_task_added")
+	return h.after(q, err, "incident_task_added", "task", taskFieldIDs)
 }
 
 func (h *incidentsPages) finishTask(q *request) error {
 	err := h.incidentsSvc.FinishTask(q.r.Context(), q.actor, q.r.PathValue("id"), q.r.PathValue("task"))
-	return h.after(q, err, "incident_task_finished")
+	return h.after(q, err, "incident_task_finished", "incident", nil)
 }

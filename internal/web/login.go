@@ -56,6 +56,7 @@ func (h *identityPages) login(q *request) error {
 		return nil
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
+	forgetOthersLists(q.w, q.r, sess.UserID)
 	httpx.SetDeviceCookie(q.w, sess.Device)
 	http.SetCookie(q.w, &http.Cookie{Name: csrfCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	if sess.MFAPending {

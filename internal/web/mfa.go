@@ -133,6 +133,7 @@ func (h *identityPages) provePasskey(q *request) error {
 		return h.renderStepUp(q, errs.KindOf(err).Status(), next, msg)
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
+	forgetOthersLists(q.w, q.r, sess.UserID)
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 	return nil
 }
@@ -212,13 +213,14 @@ func (h *identityPages) verifyMFA(q *request) error {
 		return h.renderVerify(q, errs.KindOf(err).Status(), next, msg)
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
+	forgetOthersLists(q.w, q.r, sess.UserID)
 	http.Redirect(q.w, q.r, next, http.StatusSeeOther)
 	return nil
 }
 
 func (h *adminPages) resetMFA(q *request) error {
 	if err := h.sessionsSvc.ResetMFA(q.r.Context(), q.actor, q.r.PathValue("id")); err != nil {
-		return h.adminError(q, err, "")
+		return h.adminError(q, err, "", "admin", nil)
 	}
 	q.redirect("/admin", "mfa_reset_done")
 	return nil

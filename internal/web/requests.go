@@ -15,6 +15,7 @@ import (
 
 type requestsView struct {
 	Requests []crm.Request
+	Table    tableView
 	All      bool
 	Mine     bool
 	Me       string
@@ -28,13 +29,31 @@ type requestView struct {
 	Handlers []privacy.Handler // whom it may be assigned to (none for who may not assign)
 	Me       string
 	Now      time.Time
-	Error    string
-	Scopes   []string // the scopes a legal hold may have
+	Posted   postedForm // a refused form: what was typed, its message and field
+	Scopes   []string   // the scopes a legal hold may have
+}
+
+// The ids of the request page's fields an error can name.
+var (
+	holdFieldIDs  = map[string]string{"scope": "h-scope", "reason": "h-reason", "until": "h-until"}
+	closeFieldIDs = map[string]string{"outcome": "q-outcome"}
+	eraseFieldIDs = map[string]string{"confirm": "erase-confirm"}
+)
+
+// requestColumns are the requests table's columns, in its order.
+var requestColumns = []column[crm.Request]{
+	{"kind", "request_kind", byText(func(r crm.Request) string { return r.Kind })},
+	{"law", "request_law", byText(func(r crm.Request) string { return r.Law })},
+	{"received", "request_received", byTime(func(r crm.Request) time.Time { return r.ReceivedAt })},
+	{"due", "request_due", byTime(func(r crm.Request) time.Time { return r.DueAt })},
+	{"status", "request_status", byText(func(r crm.Request) string { return r.Status })},
+	{"assignee", "request_assignee", nil},
 }
 
 // showRequests lists the data-subject requests, open ones by deadline
 // (?mine=true: the open ones assigned to the caller).
 func (h *requestsPages) showRequests(q *request) error {
+	q.rememberFilters()
 	all, mine := q.r.URL.Query().Get("all") == "true", q.r.URL.Query().Get("mine") == "true"
 	list, err := h.requestsSvc.Requests(q.r.Context(), q.actor, !all)
 	if err != nil {
@@ -43,7 +62,12 @@ func (h *requestsPages) showRequests(q *request) error {
 	if mine {
 		list = slices.DeleteFunc(list, func(r crm.Request) bool { return r.Assignee != q.actor.UserID })
 	}
-	v := requestsView{Requests: list, All: all, Mine: mine, Me: q.actor.UserID, Names: map[string]string{}, Now: time.Now()}
+	defSort := "due" // open requests by deadline
+	if all {
+		defSort = "received"
+	}
+	list, table := sortTable(q, list, requestColumns, defSort, all)
+	v := requestsView{All: all, Mine: mine, Me: q.actor.UserID, Names: map[string]string{}, Now: time.Now(), Requests: list, Table: table}
 	if v.Steps, err = h.requestsSvc.ApprovalSteps(q.r.Context(), q.actor); err != nil {
 		return err
 	}
@@ -61,9 +85,11 @@ func (h *requestsPages) showRequests(q *request) error {
 }
 
 // showRequest shows one request and what can be done with it.
-func (h *requestsPages) showRequest(q *request) error { return h.renderRequest(q, http.StatusOK, nil) }
+func (h *requestsPages) showRequest(q *request) error {
+	return h.renderRequest(q, http.StatusOK, postedForm{})
+}
 
-func (h *requestsPages) renderRequest(q *request, code int, formErr error) error {
+func (h *requestsPages) renderRequest(q *request, code int, posted postedForm) error {
 	r, err := h.requestsSvc.Request(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
@@ -74,9 +100,7 @@ func (h *requestsPages) renderRequest(q *request, code int, formErr error) error
 			return err
 		}
 	}
-	if formErr != nil {
-		v.Error, _ = q.public(formErr)
-	}
+	v.Posted = posted
 	h.render(q, code, "request", "privacy_request", v)
 	return nil
 }
@@ -97,7 +121,7 @@ func (h *requestsPages) updateRequest(q *request) error {
 	id := q.r.PathValue("id")
 	r, err := h.requestsSvc.Update(q.r.Context(), q.actor, id, q.r.PostFormValue("status"), q.r.PostFormValue("outcome"))
 	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
-		return h.renderRequest(q, http.StatusBadRequest, err)
+		return h.renderRequest(q, http.StatusBadRequest, q.refused("close", err, closeFieldIDs))
 	}
 	if err != nil {
 		return err
@@ -114,7 +138,7 @@ func (h *requestsPages) updateRequest(q *request) error {
 func (h *requestsPages) assignRequest(q *request) error {
 	id := q.r.PathValue("id")
 	if _, err := h.requestsSvc.Assign(q.r.Context(), q.actor, id, q.r.PostFormValue("user_id")); errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
-		return h.renderRequest(q, http.StatusBadRequest, err)
+		return h.renderRequest(q, http.StatusBadRequest, q.refused("request", err, nil))
 	} else if err != nil {
 		return err
 	}
@@ -132,7 +156,7 @@ func (h *requestsPages) askApproval(q *request) error {
 func (h *requestsPages) approve(q *request) error {
 	id := q.r.PathValue("id")
 	if _, err := h.requestsSvc.Approve(q.r.Context(), q.actor, id); errs.Is(err, errs.Conflict) || errs.Is(err, errs.Permission) {
-		return h.renderRequest(q, http.StatusConflict, err)
+		return h.renderRequest(q, http.StatusConflict, q.refused("request", err, nil))
 	} else if err != nil {
 		return err
 	}
@@ -144,7 +168,7 @@ func (h *requestsPages) approve(q *request) error {
 func (h *requestsPages) decline(q *request) error {
 	id := q.r.PathValue("id")
 	if _, err := h.requestsSvc.Decline(q.r.Context(), q.actor, id, q.r.PostFormValue("note")); errs.Is(err, errs.Conflict) || errs.Is(err, errs.Invalid) {
-		return h.renderRequest(q, http.StatusBadRequest, err)
+		return h.renderRequest(q, http.StatusBadRequest, q.refused("request", err, nil))
 	} else if err != nil {
 		return err
 	}
@@ -157,11 +181,11 @@ func (h *requestsPages) decline(q *request) error {
 func (h *requestsPages) eraseForRequest(q *request) error {
 	id := q.r.PathValue("id")
 	if q.r.PostFormValue("confirm") != "1" {
-		return h.renderRequest(q, http.StatusBadRequest, errs.InvalidField("confirm", tr(q.lang, "erase_confirm_needed")))
+		return h.renderRequest(q, http.StatusBadRequest, q.refused("erase", errs.InvalidField("confirm", tr(q.lang, "erase_confirm_needed")), eraseFieldIDs))
 	}
 	_, err := h.customersSvc.EraseForRequest(q.r.Context(), q.actor, id)
 	if errs.Is(err, errs.Conflict) {
-		return h.renderRequest(q, http.StatusConflict, err)
+		return h.renderRequest(q, http.StatusConflict, q.refused("request", err, nil))
 	}
 	if err != nil {
 		return err
@@ -182,7 +206,7 @@ func (h *requestsPages) lift(q *request) error {
 func (h *requestsPages) restriction(q *request, do func(context.Context, authz.Actor, string) (crm.Request, error), flash string) error {
 	id := q.r.PathValue("id")
 	if _, err := do(q.r.Context(), q.actor, id); errs.Is(err, errs.Conflict) {
-		return h.renderRequest(q, http.StatusConflict, err)
+		return h.renderRequest(q, http.StatusConflict, q.refused("request", err, nil))
 	} else if err != nil {
 		return err
 	}
@@ -199,10 +223,10 @@ func (h *requestsPages) placeHold(q *request) error {
 	}
 	until, err := time.Parse(time.DateOnly, q.r.PostFormValue("until"))
 	if err != nil {
-		return h.renderRequest(q, http.StatusBadRequest, errs.InvalidField("until", tr(q.lang, "hold_until_needed")))
+		return h.renderRequest(q, http.StatusBadRequest, q.refused("hold", errs.InvalidField("until", tr(q.lang, "hold_until_needed")), holdFieldIDs))
 	}
 	if err := h.requestsSvc.PlaceHold(q.r.Context(), q.actor, r.CustomerID, q.r.PostFormValue("scope"), q.r.PostFormValue("reason"), until); errs.Is(err, errs.Invalid) {
-		return h.renderRequest(q, http.StatusBadRequest, err)
+		return h.renderRequest(q, http.StatusBadRequest, q.refused("hold", err, holdFieldIDs))
 	} else if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service/privacy"
@@ -13,8 +14,8 @@ type retentionView struct {
 	Runs         []privacy.RetentionRun
 	AuditArchive int                   // days audit events stay before they are archived; 0: never
 	Result       *privacy.RetentionRun // the run just made, dry or real
-	Error        string
-	Target       string // the rule the error is about
+	Posted       postedForm            // a refused form: "rule-" or "run-" and its target
+	Target       string                // the rule the error is about
 }
 
 // showRetention lists the retention rules and their latest runs.
@@ -29,7 +30,12 @@ func (h *retentionPages) renderRetention(q *request, code int, result *privacy.R
 	}
 	v := retentionView{Rules: rules, Runs: runs, AuditArchive: int(h.retentionSvc.AuditArchive().Hours() / 24), Result: result, Target: target}
 	if formErr != nil {
-		v.Error, _ = q.public(formErr)
+		form, ids := "rule-"+target, map[string]string{"after_days": "days-" + target, "note": "note-" + target}
+		if strings.HasSuffix(q.r.URL.Path, "/runs") {
+			form, ids = "run-"+target, map[string]string{"confirm": "confirm-" + target}
+		}
+		v.Posted = q.refused(form, formErr, ids)
+		v.Posted.Msg = tr(q.lang, "retention_target_"+target) + ": " + v.Posted.Msg
 	}
 	h.render(q, code, "retention", "retention", v)
 	return nil

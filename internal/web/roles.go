@@ -7,7 +7,6 @@ import (
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
-	"strongroom.dev/strongroom/internal/phrase"
 	"strongroom.dev/strongroom/internal/service/core"
 	"strongroom.dev/strongroom/internal/service/governance"
 )
@@ -20,8 +19,11 @@ import (
 type rolesView struct {
 	Roles     []authz.RoleDef
 	Templates []authz.Template
-	Error     string
+	Posted    postedForm // a refused form: the new role's, or the page's as a whole
 }
+
+// newRoleFieldIDs are the ids of the new-role form's fields an error can name.
+var newRoleFieldIDs = map[string]string{"name": "role-name", "from": "role-from"}
 
 type cell struct{ Name, Value string }
 
@@ -51,9 +53,11 @@ type roleView struct {
 	Networks string // one range a line
 }
 
-func (h *adminPages) showRoles(q *request) error { return h.renderRoles(q, http.StatusOK, "") }
+func (h *adminPages) showRoles(q *request) error {
+	return h.renderRoles(q, http.StatusOK, postedForm{})
+}
 
-func (h *adminPages) renderRoles(q *request, status int, msg string) error {
+func (h *adminPages) renderRoles(q *request, status int, posted postedForm) error {
 	roles, err := h.rolesSvc.Roles(q.r.Context(), q.actor)
 	if err != nil {
 		return err
@@ -62,7 +66,7 @@ func (h *adminPages) renderRoles(q *request, status int, msg string) error {
 	if err != nil {
 		return err
 	}
-	h.render(q, status, "roles", "roles", rolesView{Roles: roles, Templates: templates, Error: msg})
+	h.render(q, status, "roles", "roles", rolesView{Roles: roles, Templates: templates, Posted: posted})
 	return nil
 }
 
@@ -223,15 +227,14 @@ func (h *adminPages) newRole(q *request) error {
 	if from == "" {
 		d := authz.RoleDef{Name: authz.Role(name), Summary: "—", Grants: map[authz.Object]authz.Grant{}}
 		if err := d.Check(); err != nil {
-			return h.renderRoles(q, http.StatusBadRequest, phrase.In(q.lang, err.Error()))
+			return h.renderRoles(q, http.StatusBadRequest, q.refused("new-role", errs.InvalidField("name", err.Error()), newRoleFieldIDs))
 		}
 		http.Redirect(q.w, q.r, "/admin/roles/"+name+"?new=1", http.StatusSeeOther)
 		return nil
 	}
 	if _, err := h.rolesSvc.CopyRole(q.r.Context(), q.actor, from, name, ""); err != nil {
 		if errs.Is(err, errs.Invalid) || errs.Is(err, errs.NotExist) {
-			msg, _ := q.public(err)
-			return h.renderRoles(q, http.StatusBadRequest, msg)
+			return h.renderRoles(q, http.StatusBadRequest, q.refused("new-role", err, newRoleFieldIDs))
 		}
 		return err
 	}
@@ -245,8 +248,7 @@ func (h *adminPages) applyTemplate(q *request) error {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRoleEdit, ObjectID: "template:" + q.r.PathValue("name")})
 		}
 		if errs.Is(err, errs.Conflict) || errs.Is(err, errs.NotExist) {
-			msg, _ := q.public(err)
-			return h.renderRoles(q, http.StatusBadRequest, msg)
+			return h.renderRoles(q, http.StatusBadRequest, q.refused("roles", err, nil))
 		}
 		return err
 	}
@@ -260,8 +262,7 @@ func (h *adminPages) retireRole(q *request) error {
 			return h.renderAccessForm(q, http.StatusForbidden, accessFormView{Kind: core.KindRoleEdit, ObjectID: q.r.PathValue("name")})
 		}
 		if errs.Is(err, errs.Conflict) {
-			msg, _ := q.public(err)
-			return h.renderRoles(q, http.StatusConflict, msg)
+			return h.renderRoles(q, http.StatusConflict, q.refused("roles", err, nil))
 		}
 		return err
 	}

@@ -137,6 +137,7 @@ func (h *ssoPages) finishSSO(q *request) error {
 		return err
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
+	forgetOthersLists(q.w, q.r, sess.UserID)
 	if sess.MFAPending {
 		next = "/mfa/verify?next=" + url.QueryEscape(next)
 	}
@@ -168,6 +169,7 @@ func (h *ssoPages) stepUpSSO(q *request, id identity.SSOIdentity, next string) e
 		return err
 	}
 	httpx.SetSessionCookie(q.w, sess.Token, sess.ExpiresAt)
+	forgetOthersLists(q.w, q.r, sess.UserID)
 	return h.ssoContinue(q, next)
 }
 

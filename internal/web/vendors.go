@@ -10,6 +10,7 @@ import (
 
 type vendorsView struct {
 	Vendors  []vendors.Vendor
+	Table    tableView
 	Unlinked []string // parts of this server that send data out, named by no vendor
 }
 
@@ -17,7 +18,7 @@ type vendorView struct {
 	Detail    vendors.Detail
 	Form      vendorForm
 	New       bool
-	Error     string
+	Posted    postedForm // a refused form: what was typed, its message and field
 	Roles     []string
 	Statuses  []string
 	Transfers []string
@@ -27,6 +28,15 @@ type vendorView struct {
 
 // vendorForm is a vendor as the form shows it: lists one line or comma
 // list, certifications one per line as "name YYYY-MM-DD".
+// The ids of the vendor page's fields an error can name.
+var (
+	vendorFieldIDs = map[string]string{"name": "v-name", "role": "v-role", "purpose": "v-purpose", "data_categories": "v-cats", "locations": "v-locs",
+		"transfer": "v-transfer", "agreement_ref": "v-ref", "agreement_signed": "v-signed", "certifications": "v-certs", "links": "v-links",
+		"next_review": "v-next", "status": "v-status"}
+	reviewFieldIDs  = map[string]string{"date": "r-date", "reviewer": "r-reviewer", "outcome": "r-outcome", "notes": "r-notes", "next_review": "r-next"}
+	findingFieldIDs = map[string]string{"text": "f-text", "severity": "f-severity", "owner": "f-owner", "due": "f-due"}
+)
+
 type vendorForm struct {
 	vendors.Input
 	Categories, Locations, Links, Certifications string
@@ -72,21 +82,33 @@ func (q *request) vendorInput() vendors.Input {
 	return in
 }
 
+// vendorColumns are the register's columns, in the table's order.
+var vendorColumns = []column[vendors.Vendor]{
+	{"name", "vendor_name", byText(func(v vendors.Vendor) string { return v.Name })},
+	{"role", "vendor_role", byText(func(v vendors.Vendor) string { return v.Role })},
+	{"locations", "vendor_locations", nil},
+	{"next_review", "vendor_next_review", byText(func(v vendors.Vendor) string { return v.NextReview })},
+	{"due", "vendor_due", byInt(func(v vendors.Vendor) int { return len(v.Due) })},
+	{"findings", "vendor_open_findings", byInt(func(v vendors.Vendor) int { return v.OpenFindings })},
+	{"status", "vendor_status", byText(func(v vendors.Vendor) string { return v.Status })},
+}
+
 // showVendors lists the register.
 func (h *vendorsPages) showVendors(q *request) error {
+	q.rememberFilters()
 	list, err := h.vendorsSvc.List(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
-	h.render(q, http.StatusOK, "vendors", "vendors", vendorsView{Vendors: list, Unlinked: h.vendorsSvc.Unlinked(list)})
+	v := vendorsView{Unlinked: h.vendorsSvc.Unlinked(list)}
+	v.Vendors, v.Table = sortTable(q, list, vendorColumns, "name", false)
+	h.render(q, http.StatusOK, "vendors", "vendors", v)
 	return nil
 }
 
-func (h *vendorsPages) renderVendor(q *request, code int, v vendorView, formErr error) {
+func (h *vendorsPages) renderVendor(q *request, code int, v vendorView, posted postedForm) {
 	v.Roles, v.Statuses, v.Transfers, v.Outcomes, v.Severity = vendors.Roles, vendors.Statuses, vendors.Transfers, vendors.Outcomes, vendors.Severities
-	if formErr != nil {
-		v.Error, _ = q.public(formErr)
-	}
+	v.Posted = posted
 	title := "vendor_new"
 	if !v.New {
 		title = "vendors"
@@ -96,7 +118,7 @@ func (h *vendorsPages) renderVendor(q *request, code int, v vendorView, formErr 
 
 // showNewVendor shows the form for a new vendor.
 func (h *vendorsPages) showNewVendor(q *request) error {
-	h.renderVendor(q, http.StatusOK, vendorView{New: true, Form: formOf(vendors.Input{Role: "processor", Status: "active"})}, nil)
+	h.renderVendor(q, http.StatusOK, vendorView{New: true, Form: formOf(vendors.Input{Role: "processor", Status: "active"})}, postedForm{})
 	return nil
 }
 
@@ -105,7 +127,7 @@ func (h *vendorsPages) createVendor(q *request) error {
 	in := q.vendorInput()
 	v, err := h.vendorsSvc.Create(q.r.Context(), q.actor, in)
 	if errs.Is(err, errs.Invalid) {
-		h.renderVendor(q, http.StatusBadRequest, vendorView{New: true, Form: formOf(in)}, err)
+		h.renderVendor(q, http.StatusBadRequest, vendorView{New: true, Form: formOf(in)}, q.refused("vendor", err, vendorFieldIDs))
 		return nil
 	}
 	if err != nil {
@@ -118,12 +140,12 @@ func (h *vendorsPages) createVendor(q *request) error {
 // showVendor shows a vendor, its reviews and findings, and (to
 // administrators) the forms that change them.
 func (h *vendorsPages) showVendor(q *request) error {
-	return h.vendorPage(q, http.StatusOK, nil, nil)
+	return h.vendorPage(q, http.StatusOK, nil, postedForm{})
 }
 
 // vendorPage renders the vendor page; a refused form shows its error and,
 // for the record's own form, what was typed.
-func (h *vendorsPages) vendorPage(q *request, code int, typed *vendors.Input, formErr error) error {
+func (h *vendorsPages) vendorPage(q *request, code int, typed *vendors.Input, posted postedForm) error {
 	d, err := h.vendorsSvc.Vendor(q.r.Context(), q.actor, q.r.PathValue("id"))
 	if err != nil {
 		return err
@@ -132,7 +154,7 @@ func (h *vendorsPages) vendorPage(q *request, code int, typed *vendors.Input, fo
 	if typed != nil {
 		v.Form = formOf(*typed)
 	}
-	h.renderVendor(q, code, v, formErr)
+	h.renderVendor(q, code, v, posted)
 	return nil
 }
 
@@ -142,7 +164,7 @@ func (h *vendorsPages) updateVendor(q *request) error {
 	id := q.r.PathValue("id")
 	_, err := h.vendorsSvc.Update(q.r.Context(), q.actor, id, in)
 	if errs.Is(err, errs.Invalid) {
-		return h.vendorPage(q, http.StatusBadRequest, &in, err)
+		return h.vendorPage(q, http.StatusBadRequest, &in, q.refused("vendor", err, vendorFieldIDs))
 	}
 	if err != nil {
 		return err
@@ -157,7 +179,7 @@ func (h *vendorsPages) recordReview(q *request) error {
 	id := q.r.PathValue("id")
 	_, err := h.vendorsSvc.RecordReview(q.r.Context(), q.actor, id, vendors.ReviewInput{Date: f("date"), Reviewer: f("reviewer"), Outcome: f("outcome"), Notes: f("notes"), NextReview: f("next_review")})
 	if errs.Is(err, errs.Invalid) {
-		return h.vendorPage(q, http.StatusBadRequest, nil, err)
+		return h.vendorPage(q, http.StatusBadRequest, nil, q.refused("review", err, reviewFieldIDs))
 	}
 	if err != nil {
 		return err
@@ -172,7 +194,7 @@ func (h *vendorsPages) raiseFinding(q *request) error {
 	id := q.r.PathValue("id")
 	_, err := h.vendorsSvc.RaiseFinding(q.r.Context(), q.actor, id, vendors.FindingInput{ReviewID: f("review_id"), Text: f("text"), Severity: f("severity"), Owner: f("owner"), Due: f("due")})
 	if errs.Is(err, errs.Invalid) {
-		return h.vendorPage(q, http.StatusBadRequest, nil, err)
+		return h.vendorPage(q, http.StatusBadRequest, nil, q.refused("finding", err, findingFieldIDs))
 	}
 	if err != nil {
 		return err
@@ -186,7 +208,7 @@ func (h *vendorsPages) fixFinding(q *request) error {
 	id := q.r.PathValue("id")
 	err := h.vendorsSvc.FixFinding(q.r.Context(), q.actor, id, q.r.PathValue("finding"), q.r.PostFormValue("fix"))
 	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
-		return h.vendorPage(q, http.StatusBadRequest, nil, err)
+		return h.vendorPage(q, http.StatusBadRequest, nil, q.refused("vendor", err, nil))
 	}
 	if err != nil {
 		return err

@@ -15,14 +15,23 @@ import (
 type visitsView struct {
 	Today   string
 	Visits  []crm.Visit
+	Table   tableView
 	Stores  []crm.Company
 	CanPlan bool
 	Error   string
 	Input   postedForm // what was chosen, when the plan was refused
 }
 
+// visitColumns are the visits table's columns, in its order.
+var visitColumns = []column[crm.Visit]{
+	{"date", "date", byText(func(v crm.Visit) string { return v.PlannedFor })},
+	{"store", "store", byText(func(v crm.Visit) string { return v.StoreName })},
+	{"status", "status", byText(func(v crm.Visit) string { return v.Status() })},
+}
+
 // listVisits shows the visits of the next seven days and a form to plan one.
 func (h *visitsPages) listVisits(q *request) error {
+	q.rememberFilters()
 	return h.renderVisits(q, "")
 }
 
@@ -33,6 +42,7 @@ func (h *visitsPages) renderVisits(q *request, planErr string) error {
 	if v.Visits, err = h.visitsSvc.Visits(q.r.Context(), q.actor, v.Today, today.AddDate(0, 0, 7).Format(time.DateOnly)); err != nil {
 		return err
 	}
+	v.Visits, v.Table = sortTable(q, v.Visits, visitColumns, "date", false)
 	can := h.abilities(q)
 	v.CanPlan = can.PlanVisit
 	if v.CanPlan && can.Companies {

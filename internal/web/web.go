@@ -221,10 +221,14 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 var funcs = template.FuncMap{
 	"tr":   tr,
 	"term": term,
-	"say":  phrase.In, // a server's message (a built-in role's summary, say) in lang
-	"list": func(v ...any) []any { return v },
-	"time": formatTime,
-	"date": formatDate,
+	// roles: a user's roles (comma-separated) or one role, named in lang.
+	"roles": func(lang string, roles any) string { return roleNames(lang, fmt.Sprint(roles)) },
+	// plural: "1 deal", "3 deals", "3 个商机".
+	"plural": plural,
+	"say":    phrase.In, // a server's message (a built-in role's summary, say) in lang
+	"list":   func(v ...any) []any { return v },
+	"time":   formatTime,
+	"date":   formatDate,
 	// instant is an instant for machines (a <time datetime>): RFC 3339 in UTC.
 	"instant":  func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 	"money":    formatMoney,

@@ -33,3 +33,28 @@ func TestStoredWordsTranslated(t *testing.T) {
 		t.Errorf("a stage with no word shows as %q", got)
 	}
 }
+
+// Counts take the plural their language needs; roles show by their
+// names in the reader's language, a defined role as named.
+func TestPluralAndRoleNames(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		n    int
+		want string
+	}{{langEN, 0, "0 deals"}, {langEN, 1, "1 deal"}, {langEN, 3, "3 deals"}, {langZH, 1, "1 个商机"}, {langZH, 3, "3 个商机"}} {
+		if got := plural(c.lang, c.n, "deal_count"); got != c.want {
+			t.Errorf("plural(%s, %d) = %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+	for _, c := range []struct{ lang, roles, want string }{
+		{langEN, "sales", "Sales"}, {langEN, "admin,finance", "Administrator, Finance"}, {langEN, "claims_clerk", "claims_clerk"},
+		{langZH, "admin,finance", tr(langZH, "rolename_admin") + "、" + tr(langZH, "rolename_finance")}, {langEN, "", ""},
+	} {
+		if got := roleNames(c.lang, c.roles); got != c.want {
+			t.Errorf("roleNames(%s, %q) = %q, want %q", c.lang, c.roles, got, c.want)
+		}
+	}
+	if tr(langZH, "rolename_admin") == "Administrator" {
+		t.Error("the administrator role has no Chinese name")
+	}
+}

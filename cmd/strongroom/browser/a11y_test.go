@@ -387,15 +387,16 @@ func TestHeaderOnPhoneAndDesk(t *testing.T) {
 		}
 	}
 
-	// The users' roles on a Chinese phone: readable, each role a check box
-	// of at least 24 px, and a change saves.
+	// The users' roles on a Chinese phone: readable (named in Chinese:
+	// 销售 for sales, 客服 for support), each role a check box of at least
+	// 24 px, and a change saves.
 	do(t, phone, chromedp.Navigate(s.URL+"/admin"), chromedp.WaitVisible(byCSS(`.roles-pick > summary`)))
 	rows := value(t, phone, chromedp.Evaluate[string](`JSON.stringify([...document.querySelectorAll('.roles-pick')].map(d => [d.id, d.querySelector('.role-names').textContent]))`))
 	var picks [][2]string
 	json.Unmarshal([]byte(rows), &picks)
 	target := ""
 	for _, p := range picks {
-		if p[1] == "sales" {
+		if p[1] == "销售" {
 			target = p[0]
 		}
 	}
@@ -415,7 +416,7 @@ func TestHeaderOnPhoneAndDesk(t *testing.T) {
 		chromedp.Submit(byCSS(`#`+target+` input[value="support"]`)),
 		chromedp.WaitVisible(byCSS(`p.flash`)),
 	)
-	if roles := value(t, phone, chromedp.Text(byCSS(`#`+target+` .role-names`))); roles != "sales,support" && roles != "support,sales" {
+	if roles := value(t, phone, chromedp.Text(byCSS(`#`+target+` .role-names`))); roles != "销售、客服" && roles != "客服、销售" {
 		t.Errorf("after adding support the user's roles read %q", roles)
 	}
 

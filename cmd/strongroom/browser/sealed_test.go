@@ -2,12 +2,15 @@ package browser_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
 	"strongroom.dev/strongroom/internal/e2e"
@@ -17,11 +20,15 @@ import (
 // sealedTexts are the messages the test waits for, by language (the web
 // catalogue's sealed_ready, sealed_saved, sealed_wrong_passphrase and
 // sealed_tampered).
-var sealedTexts = map[string]struct{ ready, saved, wrong, tampered, summary string }{
+var sealedTexts = map[string]struct{ ready, saved, wrong, tampered, summary, removed, shared, notYours, prfAdded string }{
 	"en": {"Your key is unlocked in this page until you leave it.", "Sealed and saved.", "Wrong passphrase: your key did not open.",
-		"This note could not be opened: it was altered, or it is not sealed to your key.", "Sealed notes"},
+		"This note could not be opened: it was altered, or it is not sealed to your key.", "Sealed notes",
+		"Removed: the note was sealed again under a new key for the remaining readers.", "Shared.", "Not sealed to you",
+		"Passkey added: it unlocks your key from now on; the passphrase still works."},
 	"zh-CN": {"在您离开此页面之前，您的密钥保持解锁。", "已加密并保存。", "口令错误：无法打开您的密钥。",
-		"无法打开这条笔记：它已被篡改，或未密封给您的密钥。", "密封笔记"},
+		"无法打开这条笔记：它已被篡改，或未密封给您的密钥。", "密封笔记",
+		"已移除：笔记已用新密钥为其余读者重新加密。", "已分享。", "未密封给您",
+		"已添加通行密钥：今后可用它解锁您的密钥；口令仍然有效。"},
 }
 
 // TestBrowserSealedNotes, in English and in Chinese: a clinical
@@ -67,6 +74,7 @@ func sealedNotesIn(t *testing.T, lang string) {
 	plain := "Disclosed a family conflict; weekly sessions agreed 家庭矛盾 " + strings.ToUpper(time.Now().Format("150405.000"))
 
 	ctx := newTab(t, 1280, 1000)
+	do(t, ctx, prfAuthenticator())
 	// as logs in as email in the test's language and opens the client's
 	// sealed notes.
 	as := func(email string) {
@@ -119,6 +127,44 @@ func sealedNotesIn(t *testing.T, lang string) {
 	unlock("supervisor passphrase 1")
 	waitText(t, ctx, `#sealed-status`, want.ready)
 	do(t, ctx, chromedp.Click(byCSS(`#note-`+noteID+` .sealed-open`)), chromedp.WaitVisible(byCSS(`#note-`+noteID+` .sealed-body`)))
+	waitText(t, ctx, `#note-`+noteID+` .sealed-body`, plain)
+
+	// She adds a passkey (WebAuthn PRF) and unlocks with it next time.
+	do(t, ctx, chromedp.WaitVisible(byID(`sealed-prf`)), chromedp.SendKeys(byID(`sealed-prf-pass`), "supervisor passphrase 1"),
+		chromedp.Click(byID(`sealed-prf-add`)))
+	waitText(t, ctx, `#sealed-status`, want.prfAdded)
+	if r := s.Do(t, "GET", "/api/v1/audit?action=sealed.key_prf_set&limit=5", admin0(t, s), nil); !strings.Contains(string(r.Body), "sealed.key_prf_set") {
+		t.Fatalf("the passkey unlock is not audited: %s", r.Body)
+	}
+	as("zhou@example.com")
+	do(t, ctx, chromedp.WaitVisible(byID(`sealed-passkey-unlock`)), chromedp.Click(byID(`sealed-passkey-unlock`)))
+	waitText(t, ctx, `#sealed-status`, want.ready)
+	do(t, ctx, chromedp.Click(byCSS(`#note-`+noteID+` .sealed-open`)))
+	waitText(t, ctx, `#note-`+noteID+` .sealed-body`, plain)
+
+	// The counsellor removes the supervisor (the browser re-keys the note),
+	// who then finds it not sealed to her; the counsellor shares it again.
+	openAs := func(email, pass string) {
+		t.Helper()
+		as(email)
+		unlock(pass)
+		waitText(t, ctx, `#sealed-status`, want.ready)
+	}
+	openAs("ann@example.com", "counsellor passphrase 1")
+	do(t, ctx, chromedp.Click(byCSS(`#note-`+noteID+` .sealed-open`)), chromedp.WaitVisible(byCSS(`#note-`+noteID+` .sealed-remove`)),
+		chromedp.Click(byCSS(`#note-`+noteID+` .sealed-remove`)))
+	waitText(t, ctx, `#sealed-status`, want.removed)
+	if r := s.Do(t, "GET", "/api/v1/sealed-notes/"+noteID, ann, nil); !strings.Contains(string(r.Body), `"key_version":2`) || strings.Contains(string(r.Body), zhouID) {
+		t.Fatalf("after removing the supervisor: %s", r.Body)
+	}
+	openAs("zhou@example.com", "supervisor passphrase 1")
+	waitText(t, ctx, `#note-`+noteID+` .badge`, want.notYours)
+	openAs("ann@example.com", "counsellor passphrase 1")
+	do(t, ctx, chromedp.Click(byCSS(`#note-`+noteID+` .sealed-open`)), chromedp.WaitVisible(byID(`share-`+noteID)),
+		chromedp.SetValue(byID(`share-`+noteID), zhouID), chromedp.Click(byCSS(`#note-`+noteID+` .sealed-share`)))
+	waitText(t, ctx, `#sealed-status`, want.shared)
+	openAs("zhou@example.com", "supervisor passphrase 1")
+	do(t, ctx, chromedp.Click(byCSS(`#note-`+noteID+` .sealed-open`)))
 	waitText(t, ctx, `#note-`+noteID+` .sealed-body`, plain)
 
 	// Neither the administrator nor the database holds the plaintext.
@@ -191,3 +237,21 @@ func sealedNotesIn(t *testing.T, lang string) {
 		restore()
 	}
 }
+
+// prfAuthenticator gives the tab a virtual platform authenticator with
+// user verification and WebAuthn's PRF extension (CTAP2 hmac-secret).
+func prfAuthenticator() chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, t, cdpwebauthn.Enable, cdpwebauthn.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, t, cdpwebauthn.AddVirtualAuthenticator, cdpwebauthn.AddVirtualAuthenticatorParams{Options: &cdpwebauthn.VirtualAuthenticatorOptions{
+			Protocol: cdpwebauthn.AuthenticatorProtocolCtap2, Transport: cdpwebauthn.AuthenticatorTransportInternal,
+			HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true, HasPrf: true,
+		}})
+		return chromedp.Void{}, err
+	}
+}
+
+// admin0 logs in the test's administrator through the API.
+func admin0(t *testing.T, s *e2e.Server) string { return s.Login(t, "admin@example.com", e2e.Password) }

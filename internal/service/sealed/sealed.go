@@ -57,6 +57,21 @@ type SealKey struct {
 	KDFSalt       []byte    `json:"kdf_salt"`
 	KDFIterations int       `json:"kdf_iterations"`
 	CreatedAt     time.Time `json:"created_at"`
+	// PRF is the private key wrapped a second way, under a passkey's
+	// WebAuthn PRF output, when its owner added one (MyKey only).
+	PRF *PRFUnlock `json:"prf,omitempty"`
+}
+
+// PRFUnlock is a seal key's private key (its JWK) wrapped with AES-256-GCM
+// under HKDF-SHA256 of a passkey's WebAuthn PRF output for Salt, associated
+// data "strongroom/seal-key/v1|<user id>|prf": a passkey unlocks it
+// without the passphrase. CredentialID names the passkey for
+// navigator.credentials.get.
+type PRFUnlock struct {
+	CredentialID []byte `json:"credential_id"`
+	Salt         []byte `json:"salt"`
+	PrivateCT    []byte `json:"private_ct"`
+	PrivateNonce []byte `json:"private_nonce"`
 }
 
 // Recipient is someone a note may be sealed to: a staff member with a
@@ -119,7 +134,13 @@ func (s *Notes) MyKey(ctx context.Context, a authz.Actor) (SealKey, error) {
 		if err != nil {
 			return core.NotFound(err, "seal key")
 		}
-		out = SealKey(k)
+		out = SealKey{UserID: k.UserID, PublicKey: k.PublicKey, PrivateCT: k.PrivateCT, PrivateNonce: k.PrivateNonce, KDF: k.KDF, KDFSalt: k.KDFSalt,
+			KDFIterations: k.KDFIterations, CreatedAt: k.CreatedAt}
+		if p, err := tx.SealKeyPRF(ctx, a.UserID); err == nil {
+			out.PRF = &PRFUnlock{CredentialID: p.CredentialID, Salt: p.Salt, PrivateCT: p.PrivateCT, PrivateNonce: p.PrivateNonce}
+		} else if !errs.Is(err, errs.NotExist) {
+			return err
+		}
 		return s.c.Record(ctx, tx, a, "sealed.key_read", "user", a.UserID, nil, audit.Success, "")
 	})
 	return out, err
@@ -149,12 +170,44 @@ func (s *Notes) SetMyKey(ctx context.Context, a authz.Actor, k SealKey) error {
 		return errs.InvalidField("kdf_iterations", fmt.Sprintf("PBKDF2 needs %d to %d iterations", keyring.SealKDFIterations, 10*keyring.SealKDFIterations))
 	}
 	return core.Change(ctx, s.c, sealedStoreOf, func(tx sealedStore) error {
-		row := store.SealKeyRow(k)
-		row.UserID, row.CreatedAt = a.UserID, s.c.Now()
+		row := store.SealKeyRow{UserID: a.UserID, PublicKey: k.PublicKey, PrivateCT: k.PrivateCT, PrivateNonce: k.PrivateNonce, KDF: k.KDF,
+			KDFSalt: k.KDFSalt, KDFIterations: k.KDFIterations, CreatedAt: s.c.Now()}
 		if err := tx.PutSealKey(ctx, row); err != nil {
 			return err
 		}
 		return s.c.Record(ctx, tx, a, "sealed.key_set", "user", a.UserID, nil, audit.Success, "")
+	})
+}
+
+// SetMyPRF adds (or replaces) a passkey unlock of the actor's seal key:
+// the private key as their browser wrapped it under a passkey's PRF
+// output. Replacing the seal key drops it. Audited (sealed.key_prf_set).
+func (s *Notes) SetMyPRF(ctx context.Context, a authz.Actor, p PRFUnlock) error {
+	if err := mayUse(a, authz.ActionRead); err != nil {
+		return err
+	}
+	switch {
+	case len(p.CredentialID) < 16 || len(p.CredentialID) > 1023:
+		return errs.InvalidField("credential_id", "a passkey's credential id is 16 to 1023 bytes")
+	case len(p.Salt) != 32:
+		return errs.InvalidField("salt", "the PRF salt is 32 bytes")
+	case len(p.PrivateCT) < 64 || len(p.PrivateCT) > 1024:
+		return errs.InvalidField("private_ct", "the encrypted private key is 64 to 1024 bytes")
+	case len(p.PrivateNonce) != 12:
+		return errs.InvalidField("private_nonce", "the private key's nonce is 12 bytes")
+	}
+	return core.Change(ctx, s.c, sealedStoreOf, func(tx sealedStore) error {
+		if _, err := tx.SealKey(ctx, a.UserID); err != nil {
+			if errs.Is(err, errs.NotExist) {
+				return errs.E(errs.Conflict, "make your seal key before adding a passkey to unlock it")
+			}
+			return err
+		}
+		if err := tx.PutSealKeyPRF(ctx, store.SealKeyPRFRow{UserID: a.UserID, CredentialID: p.CredentialID, Salt: p.Salt, PrivateCT: p.PrivateCT,
+			PrivateNonce: p.PrivateNonce, CreatedAt: s.c.Now()}); err != nil {
+			return err
+		}
+		return s.c.Record(ctx, tx, a, "sealed.key_prf_set", "user", a.UserID, nil, audit.Success, "")
 	})
 }
 
@@ -528,6 +581,8 @@ type sealedStore interface {
 	UserByID(ctx context.Context, id string) (store.UserRow, error)
 	SealKey(ctx context.Context, userID string) (store.SealKeyRow, error)
 	PutSealKey(ctx context.Context, k store.SealKeyRow) error
+	SealKeyPRF(ctx context.Context, userID string) (store.SealKeyPRFRow, error)
+	PutSealKeyPRF(ctx context.Context, k store.SealKeyPRFRow) error
 	SealPublicKeys(ctx context.Context) (map[string][]byte, error)
 	SealRecoveryKey(ctx context.Context) ([]byte, error)
 	SetSealRecoveryKey(ctx context.Context, pub []byte, by string, at time.Time) error

@@ -9,7 +9,10 @@
 //              key = HKDF-SHA256(ECDH, salt = ephemeral key,
 //                                info = "strongroom/sealed-envelope/v1|<id>|<recipient>")
 //   my key     JWK, AES-256-GCM under PBKDF2-SHA256(passphrase, salt, 600000),
-//              AAD "strongroom/seal-key/v1|<user id>"
+//              AAD "strongroom/seal-key/v1|<user id>"; and, once a passkey is
+//              added, under HKDF-SHA256(the passkey's WebAuthn PRF output for a
+//              32-byte salt, info "strongroom/seal-key/prf/v1|<user id>"),
+//              AAD "strongroom/seal-key/v1|<user id>|prf"
 "use strict";
 (function () {
   var root = document.getElementById("sealed");
@@ -18,6 +21,7 @@
   var el = function (id) { return document.getElementById(id); };
   var status = el("sealed-status"), errorBox = el("sealed-error");
   var setupForm = el("sealed-setup"), unlockForm = el("sealed-unlock"), writeForm = el("sealed-write"), list = el("sealed-list");
+  var prfForm = el("sealed-prf"), passkeyUnlock = el("sealed-passkey-unlock");
   var subtle = window.crypto && window.crypto.subtle;
   var enc = new TextEncoder(), dec = new TextDecoder();
   var ITERATIONS = 600000, ENVELOPE = 126;
@@ -83,6 +87,39 @@
     return subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]).then(function (h) {
       return subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: salt, info: info }, h, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
     });
+  }
+
+  // The passkey unlock (WebAuthn PRF): a credential made for it alone, whose
+  // PRF output for a stored salt is the key-wrapping secret.
+  var passkeys = !!(window.PublicKeyCredential && navigator.credentials);
+  function prfAAD() { return enc.encode("strongroom/seal-key/v1|" + me + "|prf"); }
+  function prfKey(credentialID, salt) {
+    return navigator.credentials.get({ publicKey: { challenge: random(32), allowCredentials: [{ type: "public-key", id: credentialID }],
+      userVerification: "required", extensions: { prf: { eval: { first: salt } } } } }).then(function (a) {
+      var ext = a.getClientExtensionResults(), out = ext.prf && ext.prf.results && ext.prf.results.first;
+      if (!out) { var e = new Error(T.tNoPrf); e.plain = true; throw e; }
+      return subtle.importKey("raw", out, "HKDF", false, ["deriveKey"]);
+    }).then(function (h) {
+      return subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: enc.encode("strongroom/seal-key/prf/v1|" + me) }, h,
+        { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+    });
+  }
+  // passphraseJWK opens my private key's JWK with the passphrase.
+  function passphraseJWK(pass) {
+    return passKey(pass, unb64(myRow.kdf_salt), myRow.kdf_iterations).then(function (k) {
+      return subtle.decrypt({ name: "AES-GCM", iv: unb64(myRow.private_nonce), additionalData: keyAAD() }, k, unb64(myRow.private_ct)).catch(function () {
+        var e = new Error(T.tWrongPassphrase);
+        e.plain = true;
+        throw e;
+      });
+    });
+  }
+  function unlocked(k) {
+    myKey = k;
+    unlockForm.hidden = true;
+    unlockForm.reset();
+    prfForm.hidden = !passkeys || !myRow || !!myRow.prf;
+    return load();
   }
 
   // wrap seals the raw note key to a recipient's public key.
@@ -246,6 +283,7 @@
   // controlsFor adds, below an opened note, sharing and removing readers.
   function controlsFor(li, note) {
     li.querySelectorAll(".sealed-controls").forEach(function (c) { c.remove(); });
+    if (!recipients.length) { return; } // a reader who may not write or share
     var box = document.createElement("div"), sel = document.createElement("select"), lab = document.createElement("label");
     box.className = "sealed-controls";
     sel.id = "share-" + note.id;
@@ -285,15 +323,22 @@
     li.appendChild(box);
   }
 
+  // load reads whom notes may be sealed to (a role that may only read
+  // sealed notes gets 403 there, and no form to write) and the notes.
   function load() {
+    var mayWrite = true;
     return Promise.all([
-      api("GET", "/customers/" + encodeURIComponent(customer) + "/sealed-recipients"),
+      api("GET", "/customers/" + encodeURIComponent(customer) + "/sealed-recipients").catch(function (e) {
+        if (e.status !== 403) { throw e; }
+        mayWrite = false;
+        return { recipients: [] };
+      }),
       api("GET", "/customers/" + encodeURIComponent(customer) + "/sealed-notes")
     ]).then(function (res) {
       recipients = res[0].recipients || [];
       renderReaders();
       renderNotes(res[1].notes || []);
-      writeForm.hidden = false;
+      writeForm.hidden = !mayWrite;
     });
   }
 
@@ -304,6 +349,7 @@
     api("GET", "/me/seal-key").then(function (k) {
       myRow = k;
       unlockForm.hidden = false;
+      passkeyUnlock.hidden = !(passkeys && k.prf);
     }).catch(function (e) {
       if (e.status === 404) { setupForm.hidden = false; return; }
       fail(T.tFailed + " " + e.message);
@@ -331,11 +377,10 @@
       }).then(function () {
         return importPrivate(jwk);
       }).then(function (k) {
-        myKey = k;
         jwk = null;
         setupForm.hidden = true;
         setupForm.reset();
-        return load();
+        return api("GET", "/me/seal-key").then(function (row) { myRow = row; return unlocked(k); });
       });
     }, T.tReady);
   });
@@ -344,21 +389,50 @@
     ev.preventDefault();
     var pass = el("sealed-pass").value;
     busy(function () {
-      return passKey(pass, unb64(myRow.kdf_salt), myRow.kdf_iterations).then(function (k) {
-        return subtle.decrypt({ name: "AES-GCM", iv: unb64(myRow.private_nonce), additionalData: keyAAD() }, k, unb64(myRow.private_ct)).catch(function () {
-          var e = new Error(T.tWrongPassphrase);
-          e.plain = true;
-          throw e;
-        });
+      return passphraseJWK(pass).then(function (plain) {
+        return importPrivate(JSON.parse(dec.decode(plain)));
+      }).then(unlocked);
+    }, T.tReady);
+  });
+
+  passkeyUnlock.addEventListener("click", function () {
+    busy(function () {
+      var p = myRow.prf;
+      return prfKey(unb64(p.credential_id), unb64(p.salt)).then(function (k) {
+        return subtle.decrypt({ name: "AES-GCM", iv: unb64(p.private_nonce), additionalData: prfAAD() }, k, unb64(p.private_ct));
       }).then(function (plain) {
         return importPrivate(JSON.parse(dec.decode(plain)));
-      }).then(function (k) {
-        myKey = k;
-        unlockForm.hidden = true;
-        unlockForm.reset();
-        return load();
-      });
+      }).then(unlocked);
     }, T.tReady);
+  });
+
+  prfForm.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var pass = el("sealed-prf-pass").value, plain, credentialID, salt = random(32), nonce = random(12);
+    busy(function () {
+      return passphraseJWK(pass).then(function (p) {
+        plain = p;
+        return navigator.credentials.create({ publicKey: {
+          rp: { name: "Strongroom" }, challenge: random(32),
+          user: { id: random(16), name: "sealed-notes", displayName: "Strongroom sealed notes" },
+          pubKeyCredParams: [{ type: "public-key", alg: -7 }, { type: "public-key", alg: -257 }],
+          authenticatorSelection: { userVerification: "required" }, extensions: { prf: {} } } });
+      }).then(function (cred) {
+        var ext = cred.getClientExtensionResults();
+        if (!ext.prf || !ext.prf.enabled) { var e = new Error(T.tNoPrf); e.plain = true; throw e; }
+        credentialID = new Uint8Array(cred.rawId);
+        return prfKey(credentialID, salt);
+      }).then(function (k) {
+        return subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData: prfAAD() }, k, plain);
+      }).then(function (ct) {
+        plain = null;
+        return api("PUT", "/me/seal-key/prf", { credential_id: b64(credentialID), salt: b64(salt), private_ct: b64(ct), private_nonce: b64(nonce) });
+      }).then(function () {
+        prfForm.hidden = true;
+        prfForm.reset();
+        return api("GET", "/me/seal-key").then(function (row) { myRow = row; });
+      });
+    }, T.tPrfAdded);
   });
 
   writeForm.addEventListener("submit", function (ev) {
