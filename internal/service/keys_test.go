@@ -64,6 +64,14 @@ func TestKeyRotationUnderLoad(t *testing.T) {
 			}
 		})
 
+		// Never rotated: the runner's minute finds nothing, records nothing.
+		if p, err := f.Service.Keys.RewrapStep(ctx, sys, 10); err != nil || !p.Finished() {
+			t.Fatalf("rewrap before any rotation: %+v %v", p, err)
+		}
+		if st, err := f.Service.Keys.Status(ctx, sys); err != nil || st.Rewrap != nil {
+			t.Fatalf("a rewrap was recorded before any rotation: %+v %v", st.Rewrap, err)
+		}
+
 		term, err := f.Service.Keys.Rotate(ctx, sys)
 		if err != nil || term != 2 {
 			t.Fatalf("rotate: %d %v", term, err)
