@@ -55,6 +55,7 @@ type Handler struct {
 	webhooks     *webhooksAPI
 	devices      *devicesAPI
 	sealed       *sealedAPI
+	keys         *keysAPI
 }
 
 // The domain handlers: what each calls is in its fields.
@@ -81,7 +82,8 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		visits: &visitsAPI{svc.Visits}, users: &usersAPI{svc.Users}, sessions: &sessionsAPI{svc.Sessions},
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}, held: &heldAPI{svc.Customers},
 		retention: &retentionAPI{svc.Retention}, minimisation: &minimisationAPI{svc.Minimisation}, incidents: &incidentsAPI{svc.Incidents},
-		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}, clients: &clientsAPI{svc.Clients}, devices: &devicesAPI{svc.Devices}, sealed: &sealedAPI{svc.Sealed}}
+		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}, clients: &clientsAPI{svc.Clients}, devices: &devicesAPI{svc.Devices}, sealed: &sealedAPI{svc.Sealed},
+		keys: &keysAPI{keys: svc.Keys, customers: svc.Customers}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -288,6 +290,9 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("GET /api/v1/sealed-notes/{id}", h.authed(h.sealed.showSealedNote))
 	mux.Handle("PUT /api/v1/sealed-notes/{id}", h.authed(h.sealed.rekeySealedNote))
 	mux.Handle("POST /api/v1/sealed-notes/{id}/recipients", h.authed(h.sealed.shareSealedNote))
+	// The master key (issue 17): status; a customer's data key rotated.
+	mux.Handle("GET /api/v1/keys", h.authed(h.keys.showKeys))
+	mux.Handle("POST /api/v1/customers/{id}/key-rotation", h.authed(h.keys.rotateCustomerKey))
 	// Field devices (issue 15).
 	mux.Handle("POST /api/v1/devices", h.withoutDevice(h.devices.enrolDevice))
 	mux.Handle("GET /api/v1/devices", h.withoutDevice(h.devices.listDevices))

@@ -479,7 +479,7 @@ func newFixture(t *testing.T, db testkit.DB) *runner {
 func TestAPIScenarios(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		r := newFixture(t, db)
-		r.run(t, slices.Concat(customerScenarios, companyScenarios, dealScenarios, recordScenarios, sealedScenarios(), privacyCentreScenarios, webhookScenarios, clientsScenarios, identityScenarios, governanceScenarios, deviceScenarios()))
+		r.run(t, slices.Concat(customerScenarios, companyScenarios, dealScenarios, recordScenarios, sealedScenarios(), privacyCentreScenarios, webhookScenarios, keyScenarios, clientsScenarios, identityScenarios, governanceScenarios, deviceScenarios()))
 		var routes patterns
 		api.New(r.env.Service, slog.New(slog.DiscardHandler)).Routes(&routes)
 		for _, p := range routes {

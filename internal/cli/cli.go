@@ -187,6 +187,28 @@ Usage:
       Write the master key file encrypted with age to the recipients (ASCII-armored),
       to keep apart from the backups, which never hold it; "age -d -i identity.txt"
       turns it back into the key file. Audited (keys.export).
+  strongroom keys status [--json] [--data DIR] [--db URL]
+      Who holds the master key (custody), its terms and how many data keys each
+      wraps, the re-wrapping to the active term, this process's key cache. Audited.
+  strongroom keys rotate [--data DIR] [--db URL]
+      Add a new master-key term in the custody; new data keys are wrapped under it
+      at once, and serve re-wraps the older ones in the background (audited).
+  strongroom keys rewrap [--rewrap-rate N] [--batch N] [--data DIR] [--db URL]
+      Re-wrap every data key to the active term now, showing progress; resumable,
+      one runner at a time (a PostgreSQL advisory lock), each batch audited.
+  strongroom keys retire --term N [--data DIR] [--db URL]
+      Destroy term N in the custody; refused for the active term and while any data
+      key is still wrapped under it (run keys rewrap first). Audited.
+  strongroom keys rotate-subject --customer ID --reason TEXT [--data DIR] [--db URL]
+      Give one customer a new data key (after a suspected exposure): their fields,
+      activities, deals, purchases, preferences, consents and requests are re-sealed
+      under it. Audited (customer.key_rotation, with the reason).
+      Every command that opens the database takes the custody flags:
+      --master-key-custody file|passphrase|pkcs11 (default file: master.key in --data),
+      --master-passphrase-fd N (else asked on the terminal), --pkcs11-module LIB
+      --pkcs11-token LABEL [--pkcs11-key-label PREFIX] [--pkcs11-pin-fd N] (else env
+      STRONGROOM_PKCS11_PIN); serve also --key-cache-size N --key-cache-ttl D and
+      --rewrap-rate N (docs/SECURITY.md, "Master key custody and rotation").
   strongroom backup [now|list|drill] [--backup-target SPEC]... [--backup-recipient age1...]
                     [--data DIR] [--db URL]
       Back up to each target now (default: serve's targets), list each target's

@@ -46,6 +46,12 @@ func keysCmd(ctx context.Context, args []string, env Env) error {
 	if len(rs) == 0 {
 		return usageError("keys export needs --recipient age1…")
 	}
+	switch c.Custody {
+	case "passphrase":
+		return usageError("keys export copies the key file; under the passphrase custody the keys come from the passphrase and " + c.PassphraseFile() + ": keep both")
+	case "pkcs11":
+		return usageError("keys export copies the key file; under the pkcs11 custody the master key never leaves the token: back it up with the token's own tools")
+	}
 	var buf bytes.Buffer
 	if err := keyring.ExportFile(c.MasterKeyFile(), rs, &buf); err != nil {
 		return err

@@ -33,6 +33,7 @@ var rules = []struct {
 	{module + "internal/checkpoint", []string{"internal/service/governance", "internal/cli", "internal/backup"}, "the log's checkpoints are verified by governance and run by serve; backups are signed with its key"},
 	{module + "internal/detect", []string{"internal/cli", "internal/detect"}, "the detectors run in serve (sim, beside them, feeds them in tests); alerts are read through the service"},
 	{module + "internal/hookrun", []string{"internal/cli"}, "webhooks are delivered by serve"},
+	{module + "internal/rewrap", []string{"internal/cli", "internal/service"}, "data keys are re-wrapped by serve and keys rewrap (the service's tests drive it under load)"},
 	// demo seals its sealed notes and seal keys with keyring's Go implementation
 	// of the browser's formats (keys it makes, never the master key).
 	{module + "internal/keyring", []string{"internal/service", "internal/fieldcrypt", "internal/cli", "internal/testkit", "internal/demo"}, "handlers never touch keys"},

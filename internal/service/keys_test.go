@@ -14,6 +14,7 @@ import (
 	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/rewrap"
 	"strongroom.dev/strongroom/internal/service"
+	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/keys"
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -41,6 +42,11 @@ func TestKeyRotationUnderLoad(t *testing.T) {
 			want.Store(c.ID, notes)
 		}
 
+		hook, err := f.Service.Hooks.Create(ctx, sys, hooks.Input{Name: "Partner", URL: "https://partner.example.com/hooks", Role: "marketing", Events: []string{hooks.CustomerCreated}})
+		if err != nil {
+			t.Fatal(err)
+		}
+
 		t.Run("who may manage keys", func(t *testing.T) {
 			if _, err := f.Service.Keys.Rotate(ctx, f.sales1); !errs.Is(err, errs.Permission) {
 				t.Fatalf("sales rotated: %v", err)
@@ -57,6 +63,14 @@ func TestKeyRotationUnderLoad(t *testing.T) {
 				t.Fatalf("admin without a step-up rotated: %v", err)
 			}
 		})
+
+		// Never rotated: the runner's minute finds nothing, records nothing.
+		if p, err := f.Service.Keys.RewrapStep(ctx, sys, 10); err != nil || !p.Finished() {
+			t.Fatalf("rewrap before any rotation: %+v %v", p, err)
+		}
+		if st, err := f.Service.Keys.Status(ctx, sys); err != nil || st.Rewrap != nil {
+			t.Fatalf("a rewrap was recorded before any rotation: %+v %v", st.Rewrap, err)
+		}
 
 		term, err := f.Service.Keys.Rotate(ctx, sys)
 		if err != nil || term != 2 {
@@ -156,6 +170,17 @@ func TestKeyRotationUnderLoad(t *testing.T) {
 		}
 		if got := f.Keys.Terms(); len(got) != 1 || got[0] != 2 {
 			t.Fatalf("terms after retiring = %v", got)
+		}
+		// The webhook's key (kept outside subject_keys) was re-wrapped too.
+		var hookKey []byte
+		if err := f.DB.Raw(t).QueryRow("SELECT key_wrapped FROM webhooks").Scan(&hookKey); err != nil {
+			t.Fatal(err)
+		}
+		if keyring.WrappedTerm(hookKey) != 2 {
+			t.Fatalf("the webhook's key is under term %d", keyring.WrappedTerm(hookKey))
+		}
+		if _, err := f.Keys.OpenDataKey("webhook:"+hook.ID, hookKey); err != nil {
+			t.Fatalf("the webhook's key after retiring term 1: %v", err)
 		}
 		n := 0
 		want.Range(func(k, v any) bool {

@@ -88,6 +88,7 @@ type Handler struct {
 	clients      *clientsPages
 	webhooks     *webhooksPages
 	devices      *devicesPages
+	keys         *keysPages
 	training     *trainingPages
 	home         *homePages
 	sso          *ssoPages // nil: single sign-on is off
@@ -212,6 +213,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	h.training = &trainingPages{h, svc.Training}
 	h.clients = &clientsPages{h, svc.Clients}
 	h.devices = &devicesPages{h, svc.Devices}
+	h.keys = &keysPages{h, svc.Keys}
 	h.home = &homePages{h, svc.Customers, svc.Companies, svc.Sessions, svc.Activities, svc.Deals, svc.Visits}
 	return h
 }
@@ -365,6 +367,7 @@ func (h *Handler) Routes(mux Mux) {
 	mux.Handle("POST /security/alerts/{id}", h.authed(h.audit.setAlertStatus))
 	mux.Handle("POST /security/blocks", h.authed(h.audit.blockNetwork))
 	mux.Handle("POST /security/blocks/lift", h.authed(h.audit.unblockNetwork))
+	mux.Handle("GET /security/keys", h.authed(h.keys.showKeys))
 	mux.Handle("GET /backups", h.authed(h.backups.showBackups))
 	mux.Handle("GET /customers/{id}/consents", h.authed(h.consents.showConsents))
 	mux.Handle("POST /customers/{id}/consents", h.authed(h.consents.giveConsent))

@@ -235,6 +235,12 @@ func (s *Keys) RewrapStep(ctx context.Context, a authz.Actor, limit int) (Progre
 			if err != nil {
 				return err
 			}
+			if total == 0 && len(kr.Terms()) == 1 {
+				// Never rotated: nothing to re-wrap, and nothing recorded
+				// (serve asks every minute).
+				out = Progress{Term: active, StartedAt: now, UpdatedAt: now, FinishedAt: now}
+				return nil
+			}
 			p = store.RewrapRow{Term: active, Total: total, StartedAt: now}
 		} else if err != nil {
 			return err

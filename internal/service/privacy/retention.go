@@ -385,6 +385,7 @@ func (s *Retention) remove(ctx context.Context, tx retentionStore, a authz.Actor
 		if err := tx.DeleteCustomer(ctx, h.ID); err != nil {
 			return audit.Event{}, err
 		}
+		s.c.Keys.Forget(h.ID) // no unwrapped copy left in the cache
 		if err := tx.ShredSubject(ctx, h.ID, "customer", s.c.Now()); err != nil {
 			return audit.Event{}, err
 		}

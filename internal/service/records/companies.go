@@ -210,6 +210,7 @@ func (s *Companies) DeleteCompany(ctx context.Context, a authz.Actor, id string)
 		if err := tx.DeleteCompany(ctx, id); err != nil {
 			return err
 		}
+		s.c.Keys.Forget(id) // no unwrapped copy left in the cache
 		if err := tx.ShredSubject(ctx, id, "company", s.c.Now()); err != nil {
 			return err
 		}

@@ -234,6 +234,7 @@ func (s *Customers) EndHeld(ctx context.Context) (int, error) {
 				if err := tx.DeleteHeld(ctx, r.ID); err != nil {
 					return err
 				}
+				s.c.Keys.Forget(r.ID) // no unwrapped copy left in the cache
 				if err := tx.ShredSubject(ctx, r.ID, "held", now); err != nil {
 					return err
 				}

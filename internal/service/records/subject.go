@@ -156,6 +156,7 @@ func (s *Customers) EraseForRequest(ctx context.Context, a authz.Actor, requestI
 		if err := tx.DeleteCustomer(ctx, id); err != nil {
 			return err
 		}
+		s.c.Keys.Forget(id) // no unwrapped copy left in the cache
 		if err := tx.ShredSubject(ctx, id, "customer", s.c.Now()); err != nil {
 			return err
 		}
