@@ -66,6 +66,8 @@ func TestWebRefusedFormsKeepInput(t *testing.T) {
 			}
 			p = b.post("/admin/invitations", url.Values{"csrf": {ap.csrf(t)}, "email": {"not an address"}, "role": {"sales"}, "team": {"south"}})
 			refused(t, "an invitation to a bad address", p, 400, []string{`value="not an address"`, `value="south"`}, "invite-email", "invite-error", "email is not a valid address")
+			p = b.post("/admin/pipeline", url.Values{"csrf": {ap.csrf(t)}, "stages": {"lead ten\nwon 100 won"}})
+			refused(t, "a stage line without its probability", p, 400, []string{"lead ten\nwon 100 won"}, "stages", "pipeline-error", "each line is: stage probability [open|won|lost]")
 		})
 
 		t.Run("roles", func(t *testing.T) {
@@ -135,6 +137,8 @@ func TestWebRefusedFormsKeepInput(t *testing.T) {
 			if strings.Contains(p.body, "a user with this email already exists") {
 				t.Error("the refusal is in English on the Chinese page")
 			}
+			p = zh.post("/admin/pipeline", url.Values{"csrf": {ap.csrf(t)}, "stages": {"lead ten"}})
+			refused(t, "a stage line without its probability, in Chinese", p, 400, []string{"lead ten"}, "stages", "pipeline-error", "每行一个阶段：阶段编号 概率")
 		})
 	})
 }

@@ -181,6 +181,7 @@ var zh = map[string]string{
 	"a notice is published in English and Chinese (text_en and text_zh)":                             "声明须以英文和中文发布（text_en 和 text_zh）",
 	"a person under 14 gives consent through a guardian (PIPL Art. 31): name the guardian":           "未满 14 岁的人须由监护人同意（《个人信息保护法》第 31 条）：请填写监护人",
 	"a pipeline has 2 to 20 stages":                                                                  "销售管道有 2 到 20 个阶段",
+	"each line is: stage probability [open|won|lost]":                                                "每行一个阶段：阶段编号 概率 [open|won|lost]",
 	"a public key is only for private_key_jwt":                                                       "公钥仅用于 private_key_jwt",
 	"a redirect URI is an absolute https URL without a fragment":                                     "重定向 URI 须为不带片段（#）的完整 https 网址",
 	"a review is recorded once it has taken place":                                                   "审查须在进行之后记录",

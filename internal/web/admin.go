@@ -208,6 +208,10 @@ func (h *adminPages) updateUser(q *request) error {
 	return nil
 }
 
+// pipelineFields is the pipeline form's one field: the service's refusals
+// of a stage are marked on it.
+var pipelineFields = map[string]string{"stages": "stages"}
+
 func (h *adminPages) saveStages(q *request) error {
 	text := q.r.PostFormValue("stages")
 	var stages []crm.Stage
@@ -220,7 +224,7 @@ func (h *adminPages) saveStages(q *request) error {
 		if len(f) > 1 {
 			p, err := strconv.Atoi(f[1])
 			if err != nil {
-				return h.renderAdmin(q, "each line is: stage probability [open|won|lost]", text)
+				return h.adminError(q, errs.InvalidField("stages", "each line is: stage probability [open|won|lost]"), text, "pipeline", pipelineFields)
 			}
 			st.Probability = p
 		}
@@ -230,7 +234,7 @@ func (h *adminPages) saveStages(q *request) error {
 		stages = append(stages, st)
 	}
 	if err := h.dealsSvc.SetStages(q.r.Context(), q.actor, stages); err != nil {
-		return h.adminError(q, err, text, "admin", nil)
+		return h.adminError(q, err, text, "pipeline", pipelineFields)
 	}
 	q.redirect("/admin", "pipeline_saved")
 	return nil
