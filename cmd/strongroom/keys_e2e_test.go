@@ -95,6 +95,9 @@ func TestKeysCustody(t *testing.T) {
 		t.Fatalf("rotate in the token: %d %s %s", c, out, errOut)
 	}
 	s := start(t, storage)
+	if !strings.Contains(s.Banner, "master key:      pkcs11 custody, term 2 active") || strings.Contains(s.Banner, "master.key") {
+		t.Fatalf("the banner does not name the token's custody:\n%s", s.Banner)
+	}
 	tok := s.Login(t, "admin@example.com", password)
 	r := s.Do(t, "GET", "/api/v1/keys", tok, nil)
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"custody":"pkcs11"`) || !strings.Contains(string(r.Body), `"active_term":2`) {
