@@ -61,6 +61,9 @@ func TestWebRefusedFormsKeepInput(t *testing.T) {
 			if strings.Contains(p.body, "correct horse battery staple 9") {
 				t.Error("the refused form shows the password again")
 			}
+			if !strings.Contains(p.body, `<a class="sort" href="/admin?dir=desc&amp;sort=email">`) {
+				t.Error("the users table's links on the refused form's page do not lead to /admin")
+			}
 			p = b.post("/admin/invitations", url.Values{"csrf": {ap.csrf(t)}, "email": {"not an address"}, "role": {"sales"}, "team": {"south"}})
 			refused(t, "an invitation to a bad address", p, 400, []string{`value="not an address"`, `value="south"`}, "invite-email", "invite-error", "email is not a valid address")
 		})
@@ -102,6 +105,8 @@ func TestWebRefusedFormsKeepInput(t *testing.T) {
 
 		t.Run("request", func(t *testing.T) {
 			cp := b.get("/customers/" + customer + "/consents")
+			p := b.post("/customers/"+customer+"/requests", url.Values{"csrf": {cp.csrf(t)}, "kind": {"portability"}, "law": {"hipaa"}, "details": {"by post, please"}})
+			refused(t, "a request under an unknown law", p, 400, []string{`<option value="portability" selected>`, `>by post, please</textarea>`}, "r-law", "request-error", "law is gdpr, ccpa or pipl")
 			if p := b.post("/customers/"+customer+"/requests", url.Values{"csrf": {cp.csrf(t)}, "kind": {"erasure"}, "law": {"gdpr"}}); p.status != 303 {
 				t.Fatalf("take a request: %d", p.status)
 			}
@@ -111,7 +116,7 @@ func TestWebRefusedFormsKeepInput(t *testing.T) {
 				t.Fatalf("no request listed:\n%s", list.body)
 			}
 			rp := b.get(m[1])
-			p := b.post(m[1]+"/hold", url.Values{"csrf": {rp.csrf(t)}, "scope": {"identity"}, "reason": {"tax audit 2026"}, "until": {"next year"}})
+			p = b.post(m[1]+"/hold", url.Values{"csrf": {rp.csrf(t)}, "scope": {"identity"}, "reason": {"tax audit 2026"}, "until": {"next year"}})
 			refused(t, "a hold without a date", p, 400, []string{`value="tax audit 2026"`, `<option value="identity" selected>`, `value="next year"`}, "h-until", "hold-error", "")
 		})
 

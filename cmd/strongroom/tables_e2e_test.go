@@ -3,6 +3,7 @@ package main_test
 import (
 	"encoding/base64"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -115,6 +116,24 @@ func TestWebListsRememberFilters(t *testing.T) {
 				}
 			}
 		}
+		// The audit log keeps its outcome and order, not an actor; its
+		// "clear" clears them.
+		denied := `<option value="denied" selected>`
+		b.get("/audit?outcome=denied&order=oldest")
+		if p := b.get("/audit"); !strings.Contains(p.body, denied) || !strings.Contains(p.body, `name="order" value="oldest" checked`) {
+			t.Error("the audit log forgot its filters")
+		}
+		if p := b.get("/audit?actor=usr_00000000000000000000000000000000"); strings.Contains(p.body, denied) {
+			t.Error("a link to one actor's events got the kept filters")
+		}
+		if p := b.get("/audit"); !strings.Contains(p.body, `id="audit-clear"`) {
+			t.Error("no clear link on the filtered audit log")
+		} else if m := regexp.MustCompile(`href="([^"]+)" id="audit-clear"`).FindStringSubmatch(p.body); m == nil {
+			t.Error("no clear link")
+		} else if b.get(strings.ReplaceAll(m[1], "&amp;", "&")); strings.Contains(b.get("/audit").body, denied) {
+			t.Error("clearing the audit log's filters did not stick")
+		}
+
 		// The open requests again, by a link that says so.
 		if p := b.get("/privacy/requests?all=false&mine=false"); strings.Contains(p.body, allCurrent) {
 			t.Error("the open requests' link still shows all")

@@ -57,7 +57,7 @@ func TestWebWordsE2E(t *testing.T) {
 				// A refused visit plan keeps the store and date chosen, in the page's language.
 				visits := rep.get("/visits")
 				p := rep.post("/visits", url.Values{"csrf": {visits.csrf(t)}, "company_id": {storeID}, "planned_for": {"24/12/2026"}})
-				for _, want := range []string{`<option value="` + storeID + `" selected>`, `value="24/12/2026" aria-describedby="plan-error"`, `id="plan-error">` + c.badDate + `</p>`} {
+				for _, want := range []string{`<option value="` + storeID + `" selected>`, `value="24/12/2026" aria-invalid="true" aria-describedby="plan-error"`, `<a href="#planned_for">` + c.badDate + `</a>`, `id="plan-error">` + c.badDate + `</p>`} {
 					if p.status != 400 || !strings.Contains(p.body, want) {
 						t.Errorf("a refused visit plan (%d) lacks %s", p.status, want)
 					}

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"bytes"
+	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +55,7 @@ func TestReportTable(t *testing.T) {
 	rep := Report{Engine: "sqlite", Servers: 1, Customers: 10, Conns: 2, Duration: time.Second, SeedTook: time.Second,
 		Results: []Result{
 			{Op: "bare handler", Requests: 100, PerSecond: 1000, P50: 0.5, P99: 1.25, RSS: []int64{10240}},
-			{Op: "GET customer by id", Requests: 10, PerSecond: 250, P50: 3, P99: 150, Errors: 2, FirstErr: "404 customer not found", RSS: []int64{20480, 30720}},
+			{Op: "GET customer by id", Requests: 10, PerSecond: 250, P50: 3, P99: 150, Errors: 2, FirstErr: "404 customer not found", RSS: []int64{20480, 30720}, CPUPerReq: 412.4},
 			{Op: "search by national id", Note: "skipped"},
 			{Op: "import 5 rows (1 request)", Requests: 1, PerSecond: 50, P50: 100, P99: 100, noRatio: true},
 		},
@@ -73,7 +75,7 @@ func TestReportTable(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"sqlite, 1 server(s), 10 customers",
-		"GET customer by id ", "250", "3.00ms", "150ms", "20MiB+30MiB", "0.250", "404 customer not found",
+		"GET customer by id ", "250", "3.00ms", "150ms", "412 µs", "20MiB+30MiB", "0.250", "404 customer not found",
 		"search by national id", "skipped", "server peak RSS (VmHWM): 40MiB",
 	} {
 		if !strings.Contains(out, want) {
@@ -88,7 +90,7 @@ func TestReportTable(t *testing.T) {
 	if err := rep.WriteJSON(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"req_per_s": 250`, `"first_error": "404 customer not found"`, `"seed_seconds": 1`} {
+	for _, want := range []string{`"req_per_s": 250`, `"server_cpu_us_per_req": 412.4`, `"first_error": "404 customer not found"`, `"seed_seconds": 1`} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("JSON lacks %s:\n%s", want, b.String())
 		}
@@ -168,5 +170,25 @@ func TestGeneratedCustomers(t *testing.T) {
 	}
 	if zh, en := personAt(0).name, personAt(1).name; !strings.ContainsFunc(zh, func(r rune) bool { return r > 0x4e00 }) || !strings.Contains(en, " ") {
 		t.Errorf("names: %q, %q; want a Chinese and a Latin one", zh, en)
+	}
+}
+
+// The CPU time read for a child is what it spent: more than nothing after
+// a busy loop, and no more than the wall time since it started (it runs on
+// one thread).
+func TestChildCPU(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc on this system: the load tool reports no CPU time here")
+	}
+	start := time.Now()
+	c, _, err := startChild(context.Background(), "busy", "/bin/sh", t.TempDir(), "ready",
+		"-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo ready; sleep 30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.stop()
+	used, ok := c.cpu()
+	if !ok || used <= 0 || used > time.Since(start) {
+		t.Errorf("cpu() = %v, %v after a busy loop; want more than 0 and at most %v", used, ok, time.Since(start))
 	}
 }

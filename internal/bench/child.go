@@ -139,3 +139,30 @@ func (c *child) memory() (rss, hwm int64) {
 	}
 	return
 }
+
+// userHZ is the unit of the CPU times in /proc/PID/stat (USER_HZ, 100 on
+// Linux's every architecture that Go supports).
+const userHZ = 100
+
+// cpu reads the CPU time the child has used so far, user and system, from
+// /proc (Linux); false where it cannot be read.
+func (c *child) cpu() (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(c.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command's name, which is in parentheses and may
+	// hold spaces: state is the 3rd field of the line, utime the 14th and
+	// stime the 15th.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * time.Second / userHZ, true
+}

@@ -135,6 +135,7 @@ func (l *load) workers(targets []*target) []*worker {
 // a storm, until the storm is over) and returns the result.
 func (l *load) run(ctx context.Context, name string, targets []*target, next request, d time.Duration, st *storm) Result {
 	ws := l.workers(targets)
+	cpu0, cpuOK := serverCPU(targets)
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
@@ -176,12 +177,28 @@ func (l *load) run(ctx context.Context, name string, targets []*target, next req
 	}
 	if st == nil {
 		r.summarise(lats, took)
+		if cpu1, ok := serverCPU(targets); ok && cpuOK && r.Requests > 0 {
+			r.CPUPerReq = float64((cpu1 - cpu0).Microseconds()) / float64(r.Requests)
+		}
 		return r
 	}
 	// With a storm, the result is the load's while the logins ran.
 	r.Op = name + ", during the storm"
 	r.summarise(during, st.window)
 	return r
+}
+
+// serverCPU is the CPU time the targets' processes have used so far.
+func serverCPU(targets []*target) (time.Duration, bool) {
+	var sum time.Duration
+	for _, t := range targets {
+		d, ok := t.proc.cpu()
+		if !ok {
+			return 0, false
+		}
+		sum += d
+	}
+	return sum, true
 }
 
 // run sends every login at once, at st.at after start, each on a new

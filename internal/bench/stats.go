@@ -23,8 +23,9 @@ type Result struct {
 	P99       float64 `json:"p99_ms"`
 	Errors    int     `json:"errors"` // non-2xx answers and failed requests
 	FirstErr  string  `json:"first_error,omitempty"`
-	RSS       []int64 `json:"server_rss_kib,omitempty"` // each server's VmRSS after the op
-	VsBare    float64 `json:"vs_bare,omitempty"`        // PerSecond / the bare handler's
+	RSS       []int64 `json:"server_rss_kib,omitempty"`        // each server's VmRSS after the op
+	CPUPerReq float64 `json:"server_cpu_us_per_req,omitempty"` // the servers' CPU time (user+system) per answer
+	VsBare    float64 `json:"vs_bare,omitempty"`               // PerSecond / the bare handler's
 	Note      string  `json:"note,omitempty"`
 	noRatio   bool    // its rate is not requests (an import's rows)
 }
@@ -89,12 +90,15 @@ func (rep Report) WriteJSON(w io.Writer) error {
 func (rep Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "strongroom bench: %s, %d server(s), %d customers (seeded in %s), %d connections, %s per operation\n",
 		rep.Engine, rep.Servers, rep.Customers, rep.SeedTook.Round(10*time.Millisecond), rep.Conns, rep.Duration)
-	rows := [][]string{{"operation", "req/s", "p50", "p99", "errors", "server RSS", "vs bare", "first error / note"}}
+	rows := [][]string{{"operation", "req/s", "p50", "p99", "errors", "CPU/req", "server RSS", "vs bare", "first error / note"}}
 	for _, r := range rep.Results {
-		rate, p50, p99, vs := "-", "-", "-", "-"
+		rate, p50, p99, cpu, vs := "-", "-", "-", "-", "-"
 		if r.Requests > 0 {
 			rate = fmt.Sprintf("%.0f", r.PerSecond)
 			p50, p99 = fmtMS(r.P50), fmtMS(r.P99)
+		}
+		if r.CPUPerReq > 0 {
+			cpu = fmt.Sprintf("%.0f µs", r.CPUPerReq)
 		}
 		if r.VsBare > 0 {
 			vs = fmt.Sprintf("%.3f", r.VsBare)
@@ -103,7 +107,7 @@ func (rep Report) WriteTable(w io.Writer) error {
 		if r.FirstErr != "" {
 			note = strings.TrimSpace(r.FirstErr + "  " + note)
 		}
-		rows = append(rows, []string{r.Op, rate, p50, p99, strconv.Itoa(r.Errors), fmtRSS(r.RSS), vs, clip(note, 90)})
+		rows = append(rows, []string{r.Op, rate, p50, p99, strconv.Itoa(r.Errors), cpu, fmtRSS(r.RSS), vs, clip(note, 90)})
 	}
 	// The operation and the note read left to right; numbers line up right.
 	width := make([]int, len(rows[0]))

@@ -60,7 +60,7 @@ func (h *adminPages) renderAdminView(q *request, v adminView) error {
 	if err != nil {
 		return err
 	}
-	v.Users, v.Table = sortTable(q, users, userColumns, "email", false)
+	v.Users, v.Table = sortTable(q, "/admin", users, userColumns, "email", false)
 	for _, r := range roles {
 		if !r.Retired {
 			v.Roles = append(v.Roles, r.Name)

@@ -167,6 +167,7 @@ func outcomeWords(lang, outcome string) string {
 }
 
 func (h *auditPages) listAudit(q *request) error {
+	q.rememberFilters()
 	qs := q.r.URL.Query()
 	v := auditView{F: auditFiltersOf(qs)}
 	aq, err := v.F.query()

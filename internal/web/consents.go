@@ -24,19 +24,17 @@ var consentFieldIDs = map[string]string{"purpose": "c-purpose", "basis": "c-basi
 
 // showConsents shows a person's consent ledger and the form to record one.
 func (h *consentsPages) showConsents(q *request) error {
-	return h.renderConsents(q, http.StatusOK, nil)
+	return h.renderConsents(q, http.StatusOK, postedForm{})
 }
 
-func (h *consentsPages) renderConsents(q *request, code int, formErr error) error {
+func (h *consentsPages) renderConsents(q *request, code int, posted postedForm) error {
 	id := q.r.PathValue("id")
 	cs, err := h.consentsSvc.ConsentsOf(q.r.Context(), q.actor, id)
 	if err != nil {
 		return err
 	}
 	v := consentsView{CustomerID: id, Consents: cs, Purposes: crm.Purposes, Channels: crm.ConsentChannels, Bases: crm.Bases, RequestKinds: crm.RequestKinds}
-	if formErr != nil {
-		v.Posted = q.refused("consent", formErr, consentFieldIDs)
-	}
+	v.Posted = posted
 	h.render(q, code, "consents", "consents", v)
 	return nil
 }
@@ -51,7 +49,7 @@ func (h *consentsPages) giveConsent(q *request) error {
 		NoticeVersion: version, Minor: q.r.PostFormValue("minor") == "1", GuardianName: q.r.PostFormValue("guardian_name"), Note: q.r.PostFormValue("note")}
 	_, err = h.consentsSvc.GiveConsent(q.r.Context(), q.actor, q.r.PathValue("id"), in)
 	if errs.Is(err, errs.Invalid) {
-		return h.renderConsents(q, http.StatusBadRequest, err)
+		return h.renderConsents(q, http.StatusBadRequest, q.refused("consent", err, consentFieldIDs))
 	}
 	if err != nil {
 		return err

@@ -31,9 +31,6 @@ func (q *request) refused(form string, err error, ids map[string]string) postedF
 	return f
 }
 
-// Refused reports whether the form was refused.
-func (f postedForm) Refused() bool { return f.Values != nil }
-
 // Get is the value typed into field, or def when the form is new.
 func (f postedForm) Get(field, def string) string {
 	if f.Values == nil {

@@ -74,7 +74,7 @@ func (h *incidentsPages) renderIncidents(q *request, code int, f incidentForm, f
 		return err
 	}
 	v := incidentsView{Drills: drills, Now: time.Now(), Kinds: breach.Kinds, Form: f}
-	v.Incidents, v.Table = sortTable(q, list, incidentColumns, "discovered", true)
+	v.Incidents, v.Table = sortTable(q, "/privacy/incidents", list, incidentColumns, "discovered", true)
 	if formErr != nil {
 		v.Posted = q.refused("incident", formErr, incidentFieldIDs)
 	}

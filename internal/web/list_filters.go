@@ -28,6 +28,16 @@ var listFilters = map[string][]string{
 	"/admin":             {"sort", "dir"},
 	"/privacy/requests":  {"all", "mine", "sort", "dir"},
 	"/privacy/incidents": {"drills", "sort", "dir"},
+	// The audit log keeps its time range, action, outcome and order; an
+	// actor or a subject (ids) is a lookup of the moment, not kept.
+	"/audit": {"action", "outcome", "from", "to", "order"},
+}
+
+// listChoices names, per list page, further parameters with which an
+// address chooses its own view (a link to one record's events, a page):
+// such an address gets no kept filters added.
+var listChoices = map[string][]string{
+	"/audit": {"actor", "object_id", "subject", "before", "after"},
 }
 
 // savedLists is the cookie's content.
@@ -93,6 +103,11 @@ func (q *request) rememberFilters() {
 		http.SetCookie(q.w, &http.Cookie{Name: listsCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/", MaxAge: 180 * 24 * 3600,
 			Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		return
+	}
+	for _, n := range listChoices[q.r.URL.Path] {
+		if qs.Has(n) {
+			return
+		}
 	}
 	kept, err := url.ParseQuery(s.Lists[q.r.URL.Path])
 	if err != nil || len(kept) == 0 {

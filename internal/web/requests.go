@@ -38,6 +38,7 @@ var (
 	holdFieldIDs  = map[string]string{"scope": "h-scope", "reason": "h-reason", "until": "h-until"}
 	closeFieldIDs = map[string]string{"outcome": "q-outcome"}
 	eraseFieldIDs = map[string]string{"confirm": "erase-confirm"}
+	takeFieldIDs  = map[string]string{"kind": "r-kind", "law": "r-law", "details": "r-details"} // on the consents page
 )
 
 // requestColumns are the requests table's columns, in its order.
@@ -66,7 +67,7 @@ func (h *requestsPages) showRequests(q *request) error {
 	if all {
 		defSort = "received"
 	}
-	list, table := sortTable(q, list, requestColumns, defSort, all)
+	list, table := sortTable(q, "/privacy/requests", list, requestColumns, defSort, all)
 	v := requestsView{All: all, Mine: mine, Me: q.actor.UserID, Names: map[string]string{}, Now: time.Now(), Requests: list, Table: table}
 	if v.Steps, err = h.requestsSvc.ApprovalSteps(q.r.Context(), q.actor); err != nil {
 		return err
@@ -109,7 +110,9 @@ func (h *requestsPages) renderRequest(q *request, code int, posted postedForm) e
 func (h *requestsPages) takeRequest(q *request) error {
 	id := q.r.PathValue("id")
 	in := crm.RequestInput{Kind: q.r.PostFormValue("kind"), Law: q.r.PostFormValue("law"), Details: q.r.PostFormValue("details")}
-	if _, err := h.requestsSvc.TakeRequest(q.r.Context(), q.actor, id, in); err != nil {
+	if _, err := h.requestsSvc.TakeRequest(q.r.Context(), q.actor, id, in); errs.Is(err, errs.Invalid) {
+		return h.consents.renderConsents(q, http.StatusBadRequest, q.refused("request", err, takeFieldIDs))
+	} else if err != nil {
 		return err
 	}
 	q.redirect("/customers/"+id+"/consents", "request_taken")

@@ -42,8 +42,9 @@ type tableView struct {
 
 // sortTable sorts rows by the column the address names (def, ascending
 // unless defDesc, when it names none it knows), and returns the address's
-// page of them with the table's headers and page links.
-func sortTable[T any](q *request, rows []T, cols []column[T], def string, defDesc bool) ([]T, tableView) {
+// page of them with the table's headers and page links, under path (the
+// list's own address: a refused form's page is answered at another).
+func sortTable[T any](q *request, path string, rows []T, cols []column[T], def string, defDesc bool) ([]T, tableView) {
 	qs := q.r.URL.Query()
 	key, desc := def, defDesc
 	for _, c := range cols {
@@ -66,9 +67,9 @@ func sortTable[T any](q *request, rows []T, cols []column[T], def string, defDes
 			}
 		}
 		if len(v) == 0 {
-			return q.r.URL.Path
+			return path
 		}
-		return q.r.URL.Path + "?" + v.Encode()
+		return path + "?" + v.Encode()
 	}
 	var tv tableView
 	for _, c := range cols {

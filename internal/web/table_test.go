@@ -65,7 +65,7 @@ func TestSortTable(t *testing.T) {
 	} {
 		t.Run(c.url, func(t *testing.T) {
 			q := &request{r: httptest.NewRequest("GET", c.url, nil), lang: langEN}
-			got, tv := sortTable(q, rows, cols, "name", false)
+			got, tv := sortTable(q, "/vendors", rows, cols, "name", false)
 			if len(got) != c.pageItems || got[0].name != c.first || got[len(got)-1].name != c.last {
 				t.Errorf("rows %d, %s … %s; want %d, %s … %s", len(got), got[0].name, got[len(got)-1].name, c.pageItems, c.first, c.last)
 			}

@@ -101,7 +101,7 @@ func (h *vendorsPages) showVendors(q *request) error {
 		return err
 	}
 	v := vendorsView{Unlinked: h.vendorsSvc.Unlinked(list)}
-	v.Vendors, v.Table = sortTable(q, list, vendorColumns, "name", false)
+	v.Vendors, v.Table = sortTable(q, "/vendors", list, vendorColumns, "name", false)
 	h.render(q, http.StatusOK, "vendors", "vendors", v)
 	return nil
 }

@@ -18,9 +18,11 @@ type visitsView struct {
 	Table   tableView
 	Stores  []crm.Company
 	CanPlan bool
-	Error   string
-	Input   postedForm // what was chosen, when the plan was refused
+	Input   postedForm // what was chosen, the message and the field, when the plan was refused
 }
+
+// planFieldIDs are the ids of the visit plan's fields an error can name.
+var planFieldIDs = map[string]string{"company_id": "company_id", "planned_for": "planned_for"}
 
 // visitColumns are the visits table's columns, in its order.
 var visitColumns = []column[crm.Visit]{
@@ -32,17 +34,17 @@ var visitColumns = []column[crm.Visit]{
 // listVisits shows the visits of the next seven days and a form to plan one.
 func (h *visitsPages) listVisits(q *request) error {
 	q.rememberFilters()
-	return h.renderVisits(q, "")
+	return h.renderVisits(q, postedForm{})
 }
 
-func (h *visitsPages) renderVisits(q *request, planErr string) error {
+func (h *visitsPages) renderVisits(q *request, plan postedForm) error {
 	today := time.Now().In(q.clock().Location()) // the reader's today, not UTC's
-	v := visitsView{Today: today.Format(time.DateOnly), Error: planErr}
+	v := visitsView{Today: today.Format(time.DateOnly), Input: plan}
 	var err error
 	if v.Visits, err = h.visitsSvc.Visits(q.r.Context(), q.actor, v.Today, today.AddDate(0, 0, 7).Format(time.DateOnly)); err != nil {
 		return err
 	}
-	v.Visits, v.Table = sortTable(q, v.Visits, visitColumns, "date", false)
+	v.Visits, v.Table = sortTable(q, "/visits", v.Visits, visitColumns, "date", false)
 	can := h.abilities(q)
 	v.CanPlan = can.PlanVisit
 	if v.CanPlan && can.Companies {
@@ -53,8 +55,8 @@ func (h *visitsPages) renderVisits(q *request, planErr string) error {
 		v.Stores = page.Companies
 	}
 	status := http.StatusOK
-	if planErr != "" {
-		status, v.Input = http.StatusBadRequest, postedForm{Values: q.r.PostForm}
+	if plan.Msg != "" {
+		status = http.StatusBadRequest
 	}
 	h.render(q, status, "visits", "visits", v)
 	return nil
@@ -63,8 +65,7 @@ func (h *visitsPages) renderVisits(q *request, planErr string) error {
 func (h *visitsPages) planVisit(q *request) error {
 	v, err := h.visitsSvc.PlanVisit(q.r.Context(), q.actor, q.r.PostFormValue("company_id"), "", q.r.PostFormValue("planned_for"))
 	if errs.Is(err, errs.Invalid) {
-		msg, _ := q.public(err)
-		return h.renderVisits(q, msg)
+		return h.renderVisits(q, q.refused("plan", err, planFieldIDs))
 	}
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package browser_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"strongroom.dev/strongroom/internal/e2e"
+	"strongroom.dev/strongroom/internal/keyring"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -38,7 +40,9 @@ var sealedTexts = map[string]struct{ ready, saved, wrong, tampered, summary, rem
 // database files never hold the plaintext; the recovery key made offline
 // opens the browser's note with keys recovery-open; a wrong passphrase,
 // a tampered ciphertext and a tampered envelope are refused in the
-// browser with a readable message.
+// browser with a readable message; a passkey (WebAuthn PRF) unlocks the
+// supervisor's key; removing a reader re-keys; a key wrapped and a note
+// sealed by the Go implementation open in the browser.
 func TestBrowserSealedNotes(t *testing.T) {
 	chromium(t)
 	for _, lang := range []string{"en", "zh-CN"} {
@@ -56,6 +60,7 @@ func sealedNotesIn(t *testing.T, lang string) {
 	}
 	e2e.AddUserInTeam(t, storage, "ann@example.com", "counsellor", "north")
 	e2e.AddUserInTeam(t, storage, "zhou@example.com", "clinical_supervisor", "north")
+	e2e.AddUserInTeam(t, storage, "dee@example.com", "clinical_supervisor", "north")
 	keys := filepath.Join(t.TempDir(), "offline")
 	if code, out, errOut := e2e.Run(t, "", "keys", "recovery-init", "--out", keys); code != 0 {
 		t.Fatalf("recovery-init: exit %d\n%s%s", code, out, errOut)
@@ -236,6 +241,47 @@ func sealedNotesIn(t *testing.T, lang string) {
 		}
 		restore()
 	}
+
+	// The Go implementation (the demo's, recovery's) and the browser's
+	// agree: a key wrapped in Go unlocks in Chromium, and a note sealed in
+	// Go (to the counsellor's browser-made key too) opens there.
+	dee := s.Login(t, "dee@example.com", e2e.Password)
+	deeID := s.Do(t, "GET", "/api/v1/me", dee, nil).Str("user_id")
+	deeKey, _ := keyring.NewSealKey()
+	w, err := keyring.WrapSealKey(deeKey, "made in go passphrase", deeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Do(t, "PUT", "/api/v1/me/seal-key", dee, map[string]any{"public_key": deeKey.PublicKey().Bytes(), "private_ct": w.PrivateCT, "private_nonce": w.Nonce,
+		"kdf": keyring.SealKDF, "kdf_salt": w.Salt, "kdf_iterations": w.Iterations}); r.Status != 204 {
+		t.Fatalf("dee's key: %d %s", r.Status, r.Body)
+	}
+	var rs struct {
+		Recipients []struct {
+			ID        string `json:"id"`
+			PublicKey []byte `json:"public_key"`
+		} `json:"recipients"`
+	}
+	if err := json.Unmarshal(s.Do(t, "GET", "/api/v1/customers/"+c.Str("id")+"/sealed-recipients", ann, nil).Body, &rs); err != nil {
+		t.Fatal(err)
+	}
+	goID, goText := "snt_00112233445566778899aabbccddeeff", "Sealed in Go, opened in the browser 在浏览器中打开"
+	noteKey := keyring.NewNoteKey()
+	ct, nonce, _ := keyring.SealNote(noteKey, goID, []byte(goText))
+	envs := map[string][]byte{}
+	for _, r := range rs.Recipients {
+		if envs[r.ID], err = keyring.SealEnvelope(noteKey, r.PublicKey, goID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := s.Do(t, "POST", "/api/v1/customers/"+c.Str("id")+"/sealed-notes", ann, map[string]any{"id": goID, "ciphertext": ct, "nonce": nonce, "envelopes": envs}); r.Status != 201 {
+		t.Fatalf("the Go-sealed note: %d %s", r.Status, r.Body)
+	}
+	as("dee@example.com")
+	unlock("made in go passphrase")
+	waitText(t, ctx, `#sealed-status`, want.ready)
+	do(t, ctx, chromedp.Click(byCSS(`#note-`+goID+` .sealed-open`)))
+	waitText(t, ctx, `#note-`+goID+` .sealed-body`, goText)
 }
 
 // prfAuthenticator gives the tab a virtual platform authenticator with

@@ -48,18 +48,43 @@ func (s *Core) commitLoop() {
 		case <-s.stop:
 			return
 		}
-		batch := []appendJob{first}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case j := <-s.jobs:
-				batch = append(batch, j)
-			default:
-				break drain
-			}
-		}
-		s.commitBatch(batch)
+		s.commitBatch(s.gather(first))
 	}
+}
+
+// gatherWait is how long the committer waits for reads still running
+// before it commits the events it holds: a read that finishes within it
+// shares this commit instead of paying for the next one.
+const gatherWait = time.Millisecond
+
+// gather collects the jobs waiting behind first, then, while audited reads
+// are still running, those that arrive within gatherWait.
+func (s *Core) gather(first appendJob) []appendJob {
+	batch := []appendJob{first}
+	var wait <-chan time.Time
+	for len(batch) < maxBatch {
+		select {
+		case j := <-s.jobs:
+			batch = append(batch, j)
+			continue
+		default:
+		}
+		if s.reading.Load() == 0 {
+			return batch
+		}
+		if wait == nil {
+			wait = time.After(gatherWait)
+		}
+		select {
+		case j := <-s.jobs:
+			batch = append(batch, j)
+		case <-wait:
+			return batch
+		case <-s.stop:
+			return batch
+		}
+	}
+	return batch
 }
 
 // commitBatch appends the jobs' events in one transaction and tells each
@@ -95,10 +120,15 @@ func runJob(ctx context.Context, tx *store.Tx, fn readFunc) (events []audit.Even
 func (s *Core) Audited(ctx context.Context, fn readFunc) error {
 	var events []audit.Event
 	var answer error
-	if err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
+	s.reading.Add(1)
+	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		events, answer = runJob(ctx, tx, fn)
 		return nil
-	}); err != nil {
+	})
+	if err != nil || len(events) == 0 {
+		s.reading.Add(-1)
+	}
+	if err != nil {
 		return err
 	}
 	if len(events) > 0 {
@@ -111,14 +141,20 @@ func (s *Core) Audited(ctx context.Context, fn readFunc) error {
 }
 
 // commit hands events to the committer and waits until they are durable.
+// The hand-over ends the caller's count in s.reading (Audited).
 func (s *Core) commit(ctx context.Context, events []audit.Event) error {
 	j := appendJob{events: events, result: make(chan error, 1)}
+	var err error
 	select {
 	case s.jobs <- j:
 	case <-ctx.Done():
-		return errs.Wrap(errs.Unavailable, "service.audited", "the request was cancelled or timed out", ctx.Err())
+		err = errs.Wrap(errs.Unavailable, "service.audited", "the request was cancelled or timed out", ctx.Err())
 	case <-s.stop:
-		return errs.E(errs.Unavailable, "the server is shutting down")
+		err = errs.E(errs.Unavailable, "the server is shutting down")
+	}
+	s.reading.Add(-1)
+	if err != nil {
+		return err
 	}
 	select {
 	case err := <-j.result:

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -88,6 +89,7 @@ type Core struct {
 	refusals refusalLimiter // refusals of unknown callers recorded so far this minute
 
 	jobs      chan appendJob // audited reads' events waiting for the committer
+	reading   atomic.Int32   // audited reads between their transaction and the committer
 	stop      chan struct{}
 	stopped   chan struct{}
 	closeOnce sync.Once

@@ -19,19 +19,6 @@ CREATE TABLE seal_keys (
     created_at      {{int64}} NOT NULL
 );
 
--- seal_key_prf: the same private key wrapped a second way, under a key its
--- owner's browser derives (HKDF-SHA256) from a passkey's WebAuthn PRF
--- output for prf_salt; credential_id names that passkey. Replacing the
--- seal key deletes it (it wraps the old key).
-CREATE TABLE seal_key_prf (
-    user_id        TEXT PRIMARY KEY REFERENCES seal_keys(user_id) ON DELETE CASCADE,
-    credential_id  {{blob}} NOT NULL,
-    prf_salt       {{blob}} NOT NULL,
-    private_ct     {{blob}} NOT NULL,
-    private_nonce  {{blob}} NOT NULL,
-    created_at     {{int64}} NOT NULL
-);
-
 -- seal_recovery: the organisation's recovery public key (one row, id 1).
 -- Its private half is made offline by `strongroom keys recovery-init` and
 -- never reaches the server.
