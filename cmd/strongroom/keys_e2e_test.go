@@ -38,6 +38,12 @@ func TestKeysRotation(t *testing.T) {
 		if c, out, errOut := keys("retire", "--term", "1"); c != 0 || !strings.Contains(out, "term 1 destroyed") {
 			t.Fatalf("retire term 1: %d %s %s", c, out, errOut)
 		}
+		if c, _, errOut := keys("rotate-subject", "--customer", "cus_x"); c != 2 || !strings.Contains(errOut, "--reason") {
+			t.Fatalf("rotate-subject without a reason: %d %s", c, errOut)
+		}
+		if c, _, errOut := keys("rotate-subject", "--customer", "cus_0000000000000000000000000000", "--reason", "lost laptop"); c == 0 || !strings.Contains(errOut, "customer not found") {
+			t.Fatalf("rotate-subject of nobody: %d %s", c, errOut)
+		}
 		if c, out, errOut := keys("status", "--json"); c != 0 || !strings.Contains(out, `"active_term": 2`) || !strings.Contains(out, `"retired_at"`) {
 			t.Fatalf("status --json: %d %s %s", c, out, errOut)
 		}
@@ -95,6 +101,9 @@ func TestKeysCustody(t *testing.T) {
 		t.Fatalf("rotate in the token: %d %s %s", c, out, errOut)
 	}
 	s := start(t, storage)
+	if !strings.Contains(s.Banner, "master key:      pkcs11 custody, term 2 active") || strings.Contains(s.Banner, "master.key") {
+		t.Fatalf("the banner does not name the token's custody:\n%s", s.Banner)
+	}
 	tok := s.Login(t, "admin@example.com", password)
 	r := s.Do(t, "GET", "/api/v1/keys", tok, nil)
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"custody":"pkcs11"`) || !strings.Contains(string(r.Body), `"active_term":2`) {

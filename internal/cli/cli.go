@@ -199,10 +199,11 @@ Usage:
   strongroom keys retire --term N [--data DIR] [--db URL]
       Destroy term N in the custody; refused for the active term and while any data
       key is still wrapped under it (run keys rewrap first). Audited.
-  strongroom keys rotate-subject --customer ID --reason TEXT [--data DIR] [--db URL]
+  strongroom keys rotate-subject --customer ID|--company ID --reason TEXT [--data DIR] [--db URL]
       Give one customer a new data key (after a suspected exposure): their fields,
       activities, deals, purchases, preferences, consents and requests are re-sealed
-      under it. Audited (customer.key_rotation, with the reason).
+      under it; for a company, its fields, activities, visit notes and photos.
+      Audited (customer.key_rotation or company.key_rotation, with the reason).
       Every command that opens the database takes the custody flags:
       --master-key-custody file|passphrase|pkcs11 (default file: master.key in --data),
       --master-passphrase-fd N (else asked on the terminal), --pkcs11-module LIB

@@ -19,7 +19,7 @@ import (
 )
 
 // keysUsage lists every keys subcommand.
-const keysUsage = "keys needs a subcommand: export, status, rotate, rewrap, retire --term N, rotate-subject --customer ID --reason R, recovery-init, recovery-set, recovery-open"
+const keysUsage = "keys needs a subcommand: export, status, rotate, rewrap, retire --term N, rotate-subject --customer ID|--company ID --reason R, recovery-init, recovery-set, recovery-open"
 
 // keysCmd handles the master key's commands.
 func keysCmd(ctx context.Context, args []string, env Env) error {
@@ -89,6 +89,7 @@ func keysManage(ctx context.Context, args []string, env Env) error {
 	asJSON := fs.Bool("json", false, "status: print JSON")
 	term := fs.Uint("term", 0, "retire: the term to destroy")
 	customer := fs.String("customer", "", "rotate-subject: the customer's id")
+	company := fs.String("company", "", "rotate-subject: the company's (or store's) id, instead of --customer")
 	reason := fs.String("reason", "", "rotate-subject: why (kept in the audit log)")
 	batch := fs.Int("batch", 500, "rewrap: data keys a transaction")
 	c.RewrapFlags(fs)
@@ -98,8 +99,8 @@ func keysManage(ctx context.Context, args []string, env Env) error {
 	switch {
 	case sub == "retire" && *term == 0:
 		return usageError("keys retire needs --term N")
-	case sub == "rotate-subject" && (*customer == "" || strings.TrimSpace(*reason) == ""):
-		return usageError("keys rotate-subject needs --customer ID and --reason R")
+	case sub == "rotate-subject" && ((*customer == "") == (*company == "") || strings.TrimSpace(*reason) == ""):
+		return usageError("keys rotate-subject needs --customer ID or --company ID, and --reason R")
 	}
 	a, err := open(ctx, c, cliLog(env), env)
 	if err != nil {
@@ -149,11 +150,15 @@ func keysManage(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "term %d destroyed.\n", *term)
 		return nil
 	default: // rotate-subject
-		n, err := a.svc.Customers.RotateKey(ctx, sys, *customer, *reason)
+		kind, id, rotate := "customer", *customer, a.svc.Customers.RotateKey
+		if *company != "" {
+			kind, id, rotate = "company", *company, a.svc.Companies.RotateKey
+		}
+		n, err := rotate(ctx, sys, id, *reason)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "customer %s has a new data key; %d sealed values re-sealed under it.\n", *customer, n)
+		fmt.Fprintf(env.Stdout, "%s %s has a new data key; %d sealed values re-sealed under it.\n", kind, id, n)
 		return nil
 	}
 }

@@ -153,6 +153,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	details := backupLines(env, c, backups)
+	details = append(details, fmt.Sprintf("  master key:      %s custody, term %d active; up to %d unwrapped data keys cached for %s", a.keys.Custody(), a.keys.ActiveTerm(), c.KeyCacheSize, c.KeyCacheTTL))
 	details = append(details, fmt.Sprintf("  audit key:       %s (checks the audit log's checkpoints and the backups' manifests; keep it for verifiers)", checkpoints.Signer.VerifierKey()))
 	banner(env, url, certFile, fingerprint, c.DataDir, details, logins)
 	go checkpoints.Run(ctx, checkpoint.DefaultInterval, checkpoint.DefaultMaxEvents)
@@ -325,7 +326,11 @@ func onThisHost(address string) bool {
 func banner(env Env, url, certFile, fingerprint, dataDir string, details []string, logins []demo.Login) {
 	w := env.Stdout
 	fmt.Fprintf(w, "Strongroom is serving HTTPS at %s\n", url)
-	fmt.Fprintf(w, "  data directory:  %s (master key: %s)\n", dataDir, filepath.Join(dataDir, "master.key"))
+	if _, err := os.Stat(filepath.Join(dataDir, "master.key")); err == nil {
+		fmt.Fprintf(w, "  data directory:  %s (master key: %s)\n", dataDir, filepath.Join(dataDir, "master.key"))
+	} else { // the passphrase or pkcs11 custody: the details say which
+		fmt.Fprintf(w, "  data directory:  %s\n", dataDir)
+	}
 	fmt.Fprintf(w, "  TLS certificate: %s\n  SHA-256:         %s\n", certFile, fingerprint)
 	for _, d := range details {
 		fmt.Fprintln(w, d)

@@ -13,6 +13,7 @@ import (
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/service/governance"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -212,4 +213,67 @@ func rawRows(t *testing.T, raw *sql.DB, q string) [][]byte {
 		out = append(out, b)
 	}
 	return out
+}
+
+// TestRotateCompanyKey gives a store a new data key: its fields, its
+// visits' notes and its photos (attachments) are re-sealed and still read;
+// the photo's ciphertext changed.
+func TestRotateCompanyKey(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		rep := login(t, f.Service, "rep@example.com", "field_rep", "")
+		in := crm.CompanyInput{Fields: map[string]*string{"name": ptr("Store ROTATE"), "address": ptr("ADDRESS-ROTATE")}, IsStore: new(bool)}
+		*in.IsStore = true
+		in.OwnerID = &rep.UserID
+		shop, err := f.Service.Companies.CreateCompany(ctx, f.admin, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		visit, err := f.Service.Visits.PlanVisit(ctx, rep, shop.ID, "", "2026-11-25")
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := "VISIT-NOTES-ROTATE"
+		if _, err := f.Service.Visits.UpdateVisit(ctx, rep, visit.ID, records.VisitUpdate{CheckIn: true, Notes: &notes, Location: &crm.Location{Lat: 31.9, Lon: 121.1, Accuracy: 5}}); err != nil {
+			t.Fatal(err)
+		}
+		photo := append(pngBytes(t), []byte("PHOTO-ROTATE")...)
+		ph, err := f.Service.Visits.AddPhoto(ctx, rep, visit.ID, bytes.NewReader(photo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := f.DB.Raw(t)
+		var before, after []byte
+		raw.QueryRow("SELECT data_ct FROM attachments").Scan(&before)
+		n, err := f.Service.Companies.RotateKey(ctx, authz.System(), shop.ID, "the store's tablet was lost")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n < 4 { // name, address, visit notes, photo
+			t.Fatalf("%d values re-sealed", n)
+		}
+		raw.QueryRow("SELECT data_ct FROM attachments").Scan(&after)
+		if bytes.Equal(before, after) {
+			t.Fatal("the photo was not re-sealed")
+		}
+		got, err := f.Service.Companies.Company(ctx, f.admin, shop.ID)
+		if err != nil || got.Company.Fields["address"] != "ADDRESS-ROTATE" {
+			t.Fatalf("company after rotation: %+v %v", got.Company.Fields, err)
+		}
+		v, err := f.Service.Visits.Visit(ctx, rep, visit.ID)
+		if err != nil || v.Notes != notes {
+			t.Fatalf("visit after rotation: %q %v", v.Notes, err)
+		}
+		data, _, err := f.Service.Visits.Photo(ctx, rep, visit.ID, ph.ID)
+		if err != nil || !bytes.Equal(data, photo) {
+			t.Fatalf("photo after rotation: %d bytes, %v", len(data), err)
+		}
+		if _, err := f.Service.Companies.RotateKey(ctx, f.sales1, shop.ID, "x"); !errs.Is(err, errs.Permission) {
+			t.Fatalf("sales rotated a company's key: %v", err)
+		}
+		if _, problem, err := f.Service.AuditLog.Verify(ctx); err != nil || problem != nil {
+			t.Fatalf("audit chain: %v %+v", err, problem)
+		}
+	})
 }

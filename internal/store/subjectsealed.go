@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// SealedValue is one value sealed under a customer's data key, where it
-// is stored and the place (associated data) it was sealed for.
+// SealedValue is one value sealed under a subject's data key (a
+// customer's or a company's), where it is stored and the place
+// (associated data) it was sealed for.
 type SealedValue struct {
 	Table, Column string    // where it is stored
 	Place         [2]string // the place's column and row, as the service sealed it
@@ -22,7 +23,7 @@ type SealedValue struct {
 // are sealed, and the place each value was sealed for.
 type sealedSpec struct {
 	table string
-	where string   // the column naming the customer
+	where string   // the condition naming the subject, with one ?
 	keys  []string // the row's key columns
 	cols  []string
 	place func(col string, key []any) [2]string
@@ -34,22 +35,38 @@ func byID(col string, key []any) [2]string { return [2]string{col, fmt.Sprint(ke
 // customer's key. TestSealedColumnsAreClassified fails on a sealed column
 // (…_ct) that is neither here nor in notCustomerSealed.
 var customerSealed = []sealedSpec{
-	{table: "customers", where: "id", keys: []string{"id"}, cols: func() []string {
+	{table: "customers", where: "id = ?", keys: []string{"id"}, cols: func() []string {
 		var out []string
 		for _, f := range customerFieldOrder {
 			out = append(out, CustomerColumns[f])
 		}
 		return out
 	}(), place: byID},
-	{table: "activities", where: "customer_id", keys: []string{"id"}, cols: []string{"subject_ct", "body_ct"}, place: byID},
-	{table: "deals", where: "customer_id", keys: []string{"id"}, cols: []string{"title_ct", "amount_ct"}, place: byID},
-	{table: "transactions", where: "customer_id", keys: []string{"id"}, cols: []string{"reference_ct", "description_ct", "amount_ct", "premium_ct"}, place: byID},
-	{table: "preferences", where: "customer_id", keys: []string{"customer_id"}, cols: []string{"data_ct"}, place: byID},
-	{table: "feedback", where: "customer_id", keys: []string{"id"}, cols: []string{"rating_ct", "comment_ct"}, place: byID},
-	{table: "consents", where: "subject_id", keys: []string{"id"}, cols: []string{"details_ct"}, place: byID},
-	{table: "privacy_requests", where: "customer_id", keys: []string{"id"}, cols: []string{"details_ct"}, place: byID},
-	{table: "request_links", where: "customer_id", keys: []string{"token_hash", "customer_id"}, cols: []string{"details_ct"},
+	{table: "activities", where: "customer_id = ?", keys: []string{"id"}, cols: []string{"subject_ct", "body_ct"}, place: byID},
+	{table: "deals", where: "customer_id = ?", keys: []string{"id"}, cols: []string{"title_ct", "amount_ct"}, place: byID},
+	{table: "transactions", where: "customer_id = ?", keys: []string{"id"}, cols: []string{"reference_ct", "description_ct", "amount_ct", "premium_ct"}, place: byID},
+	{table: "preferences", where: "customer_id = ?", keys: []string{"customer_id"}, cols: []string{"data_ct"}, place: byID},
+	{table: "feedback", where: "customer_id = ?", keys: []string{"id"}, cols: []string{"rating_ct", "comment_ct"}, place: byID},
+	{table: "consents", where: "subject_id = ?", keys: []string{"id"}, cols: []string{"details_ct"}, place: byID},
+	{table: "privacy_requests", where: "customer_id = ?", keys: []string{"id"}, cols: []string{"details_ct"}, place: byID},
+	{table: "request_links", where: "customer_id = ?", keys: []string{"token_hash", "customer_id"}, cols: []string{"details_ct"},
 		place: func(col string, key []any) [2]string { return [2]string{col, fmt.Sprint(key[1])} }},
+}
+
+// companySealed lists every table whose sealed values are under a
+// company's (or store's) key: a company keeps no change history, so all
+// of them are re-sealed.
+var companySealed = []sealedSpec{
+	{table: "companies", where: "id = ?", keys: []string{"id"}, cols: func() []string {
+		var out []string
+		for _, f := range companyFieldOrder {
+			out = append(out, CompanyColumns[f])
+		}
+		return out
+	}(), place: byID},
+	{table: "activities", where: "company_id = ?", keys: []string{"id"}, cols: []string{"subject_ct", "body_ct"}, place: byID},
+	{table: "visits", where: "company_id = ?", keys: []string{"id"}, cols: []string{"notes_ct"}, place: byID},
+	{table: "attachments", where: "visit_id IN (SELECT id FROM visits WHERE company_id = ?)", keys: []string{"id"}, cols: []string{"data_ct"}, place: byID},
 }
 
 // notCustomerSealed are the sealed columns under other keys, and why.
@@ -58,13 +75,7 @@ var customerSealed = []sealedSpec{
 // (subject_key_history).
 var notCustomerSealed = map[string]string{
 	"access_requests.reason_ct": "the requester's (a user's) key",
-	"attachments.data_ct":       "a store's (a company's) key",
 	"audit_reasons.reason_ct":   "append-only: kept under the key it was sealed with",
-	"companies.address_ct":      "the company's key",
-	"companies.name_ct":         "the company's key",
-	"companies.notes_ct":        "the company's key",
-	"companies.phone_ct":        "the company's key",
-	"companies.tags_ct":         "the company's key",
 	"field_history.after_ct":    "append-only: kept under the key it was sealed with",
 	"field_history.before_ct":   "append-only: kept under the key it was sealed with",
 	"devices.last_place_ct":     "the device user's key",
@@ -81,17 +92,25 @@ var notCustomerSealed = map[string]string{
 	"users.totp_ct":             "the user's key",
 	"visits.checkin_loc_ct":     "the rep's key",
 	"visits.checkout_loc_ct":    "the rep's key",
-	"visits.notes_ct":           "the store's key",
 	"webhooks.secret_ct":        "the subscription's own key",
 }
 
 // CustomerSealed reads every value sealed under customer id's data key
 // that can be re-sealed (not the append-only history and audit reasons).
 func (tx *keyRows) CustomerSealed(ctx context.Context, id string) ([]SealedValue, error) {
+	return tx.sealedOf(ctx, customerSealed, id)
+}
+
+// CompanySealed reads every value sealed under company id's data key.
+func (tx *keyRows) CompanySealed(ctx context.Context, id string) ([]SealedValue, error) {
+	return tx.sealedOf(ctx, companySealed, id)
+}
+
+func (tx *keyRows) sealedOf(ctx context.Context, specs []sealedSpec, id string) ([]SealedValue, error) {
 	var out []SealedValue
-	for i := range customerSealed {
-		sp := &customerSealed[i]
-		q := "SELECT " + strings.Join(append(append([]string{}, sp.keys...), sp.cols...), ", ") + " FROM " + sp.table + " WHERE " + sp.where + " = ?"
+	for i := range specs {
+		sp := &specs[i]
+		q := "SELECT " + strings.Join(append(append([]string{}, sp.keys...), sp.cols...), ", ") + " FROM " + sp.table + " WHERE " + sp.where
 		rows, err := tx.query(ctx, q, id)
 		if err != nil {
 			return nil, classify("store.CustomerSealed", err)
@@ -211,8 +230,8 @@ func wrappedTerm(w []byte) uint32 {
 }
 
 // SealedColumns says of every sealed column ("table.column") whose key
-// seals it: "customer" for those a customer's key rotation re-seals, or
-// why it is not one of those.
+// seals it: "customer" or "company" for those a customer's or a company's
+// key rotation re-seals, or why it is neither.
 func SealedColumns() map[string]string {
 	out := map[string]string{}
 	for k, v := range notCustomerSealed {
@@ -221,6 +240,15 @@ func SealedColumns() map[string]string {
 	for _, sp := range customerSealed {
 		for _, c := range sp.cols {
 			out[sp.table+"."+c] = "customer"
+		}
+	}
+	for _, sp := range companySealed {
+		for _, c := range sp.cols {
+			if out[sp.table+"."+c] == "customer" { // activities: either
+				out[sp.table+"."+c] = "customer or company"
+				continue
+			}
+			out[sp.table+"."+c] = "company"
 		}
 	}
 	return out

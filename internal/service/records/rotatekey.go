@@ -9,6 +9,7 @@ import (
 
 	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/authz"
+	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/fieldcrypt"
 	"strongroom.dev/strongroom/internal/keyring"
@@ -23,6 +24,7 @@ type rotateKeyStore interface {
 	KeepOldSubjectKey(ctx context.Context, subject string, wrapped []byte, at time.Time) error
 	OldSubjectKeys(ctx context.Context, subject string) ([][]byte, error)
 	CustomerSealed(ctx context.Context, id string) ([]store.SealedValue, error)
+	CompanySealed(ctx context.Context, id string) ([]store.SealedValue, error)
 	UpdateSealed(ctx context.Context, v store.SealedValue) error
 }
 
@@ -46,6 +48,39 @@ func sealedPlace(v store.SealedValue) fieldcrypt.Place {
 // a reason is required. Audited (customer.key_rotation, with the reason
 // and how many values were re-sealed). It returns that number.
 func (s *Customers) RotateKey(ctx context.Context, a authz.Actor, id, reason string) (int, error) {
+	return s.rotateKey(ctx, a, id, reason, subjectCustomer)
+}
+
+// RotateKey gives company (or store) id a new data key, as
+// Customers.RotateKey does for a customer: the company's fields, its
+// activities, its visits' notes and photos are re-sealed under it (a
+// company keeps no change history: nothing stays under the old key, kept
+// only so that the second pass finds a value a concurrent change wrote
+// under it, and shredded with the company). Administrators, after a step-up (the host's command line
+// is exempt); a reason is required. Audited (company.key_rotation).
+func (s *Companies) RotateKey(ctx context.Context, a authz.Actor, id, reason string) (int, error) {
+	return s.rotateKey(ctx, a, id, reason, subjectCompany)
+}
+
+// subjectKind is whose key rotateKey replaces.
+type subjectKind struct {
+	name     string // customer, company: the audit event's object and action
+	notFound error
+	sealed   func(ctx context.Context, tx rotateKeyStore, id string) ([]store.SealedValue, error)
+}
+
+var (
+	subjectCustomer = subjectKind{"customer", errs.E(errs.NotExist, "customer not found"),
+		func(ctx context.Context, tx rotateKeyStore, id string) ([]store.SealedValue, error) {
+			return tx.CustomerSealed(ctx, id)
+		}}
+	subjectCompany = subjectKind{"company", errCompanyNotFound,
+		func(ctx context.Context, tx rotateKeyStore, id string) ([]store.SealedValue, error) {
+			return tx.CompanySealed(ctx, id)
+		}}
+)
+
+func (s *base) rotateKey(ctx context.Context, a authz.Actor, id, reason string, kind subjectKind) (int, error) {
 	if !slices.Contains(a.Roles, authz.RoleAdmin) {
 		return 0, errs.E(errs.Permission, "only administrators rotate a customer's data key")
 	}
@@ -63,9 +98,12 @@ func (s *Customers) RotateKey(ctx context.Context, a authz.Actor, id, reason str
 	}
 	n := 0
 	err := core.Change(ctx, s.c, rotateKeyStoreOf, func(tx rotateKeyStore) error {
+		if !crm.ValidID(id) {
+			return kind.notFound
+		}
 		oldWrapped, err := tx.SubjectKey(ctx, id)
 		if errs.Is(err, errs.NotExist) {
-			return errs.E(errs.NotExist, "customer not found")
+			return kind.notFound
 		}
 		if err != nil {
 			return err
@@ -78,7 +116,7 @@ func (s *Customers) RotateKey(ctx context.Context, a authz.Actor, id, reason str
 		if err != nil {
 			return errs.Wrap(errs.Internal, "records.RotateKey", "", err)
 		}
-		values, err := tx.CustomerSealed(ctx, id)
+		values, err := kind.sealed(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -107,7 +145,7 @@ func (s *Customers) RotateKey(ctx context.Context, a authz.Actor, id, reason str
 		if !ok {
 			return errs.E(errs.Conflict, "the customer's data key changed meanwhile: try again")
 		}
-		return s.c.Record(ctx, tx, a, "customer.key_rotation", "customer", id, nil, audit.Success, fmt.Sprintf("%d sealed values re-sealed under a new data key: %s", n, reason))
+		return s.c.Record(ctx, tx, a, kind.name+".key_rotation", kind.name, id, nil, audit.Success, fmt.Sprintf("%d sealed values re-sealed under a new data key: %s", n, reason))
 	})
 	if err != nil {
 		return 0, err
@@ -115,15 +153,15 @@ func (s *Customers) RotateKey(ctx context.Context, a authz.Actor, id, reason str
 	s.c.Keys.Forget(id)
 	// A change that read the old key before the rotation committed may
 	// have written a value under it since: seal those again.
-	if err := s.resealStragglers(ctx, id); err != nil {
+	if err := s.resealStragglers(ctx, id, kind); err != nil {
 		return n, err
 	}
 	return n, nil
 }
 
-// resealStragglers re-seals under the customer's current key any value
+// resealStragglers re-seals under the subject's current key any value
 // that opens only with one of its kept older keys.
-func (s *Customers) resealStragglers(ctx context.Context, id string) error {
+func (s *base) resealStragglers(ctx context.Context, id string, kind subjectKind) error {
 	return core.Change(ctx, s.c, rotateKeyStoreOf, func(tx rotateKeyStore) error {
 		wrapped, err := tx.SubjectKey(ctx, id)
 		if err != nil {
@@ -137,7 +175,7 @@ func (s *Customers) resealStragglers(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		values, err := tx.CustomerSealed(ctx, id)
+		values, err := kind.sealed(ctx, tx, id)
 		if err != nil {
 			return err
 		}
