@@ -42,30 +42,31 @@ func (tx *keyRows) SubjectKeysAfter(ctx context.Context, cursor string, skip uin
 	if err != nil {
 		return nil, classify("store.SubjectKeysAfter", err)
 	}
+	return scanWrappedKeys(rows, "store.SubjectKeysAfter")
+}
+
+// scanWrappedKeys reads rows of (subject, wrapped key, term) and closes
+// them.
+func scanWrappedKeys(rows *sql.Rows, op string) ([]WrappedKeyRow, error) {
 	defer rows.Close()
 	var out []WrappedKeyRow
 	for rows.Next() {
 		var r WrappedKeyRow
 		var term int64
 		if err := rows.Scan(&r.Subject, &r.Wrapped, &term); err != nil {
-			return nil, classify("store.SubjectKeysAfter", err)
+			return nil, classify(op, err)
 		}
 		r.Term = uint32(term)
 		out = append(out, r)
 	}
-	return out, classify("store.SubjectKeysAfter", rows.Err())
+	return out, classify(op, rows.Err())
 }
 
 // ReplaceSubjectKey stores subject's re-wrapped key if the stored one is
 // still old (a key replaced or shredded meanwhile is left alone); it
 // reports whether it did.
 func (tx *keyRows) ReplaceSubjectKey(ctx context.Context, subject string, old, wrapped []byte, term uint32) (bool, error) {
-	res, err := tx.exec(ctx, "UPDATE subject_keys SET wrapped = ?, kek_term = ? WHERE subject_id = ? AND wrapped = ?", wrapped, int64(term), subject, old)
-	if err != nil {
-		return false, classify("store.ReplaceSubjectKey", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, classify("store.ReplaceSubjectKey", err)
+	return tx.swap(ctx, "store.ReplaceSubjectKey", "UPDATE subject_keys SET wrapped = ?, kek_term = ? WHERE subject_id = ? AND wrapped = ?", wrapped, int64(term), subject, old)
 }
 
 // WebhookKeys lists every webhook subscription's wrapped key; Subject is
@@ -90,22 +91,23 @@ func (tx *keyRows) WebhookKeys(ctx context.Context) ([]WrappedKeyRow, error) {
 // ReplaceWebhookKey stores a subscription's re-wrapped key if the stored
 // one is still old.
 func (tx *keyRows) ReplaceWebhookKey(ctx context.Context, id string, old, wrapped []byte) (bool, error) {
-	res, err := tx.exec(ctx, "UPDATE webhooks SET key_wrapped = ? WHERE id = ? AND key_wrapped = ?", wrapped, id, old)
+	return tx.swap(ctx, "store.ReplaceWebhookKey", "UPDATE webhooks SET key_wrapped = ? WHERE id = ? AND key_wrapped = ?", wrapped, id, old)
+}
+
+// swap runs an update of one row that applies only while the row still
+// holds the old value, and reports whether it did.
+func (tx *keyRows) swap(ctx context.Context, op, query string, args ...any) (bool, error) {
+	res, err := tx.exec(ctx, query, args...)
 	if err != nil {
-		return false, classify("store.ReplaceWebhookKey", err)
+		return false, classify(op, err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, classify("store.ReplaceWebhookKey", err)
+	return n == 1, classify(op, err)
 }
 
 // ReplaceMeta replaces a meta value if it is still old.
 func (tx *keyRows) ReplaceMeta(ctx context.Context, key string, old, value []byte) (bool, error) {
-	res, err := tx.exec(ctx, "UPDATE meta SET value = ? WHERE key = ? AND value = ?", value, key, old)
-	if err != nil {
-		return false, classify("store.ReplaceMeta", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, classify("store.ReplaceMeta", err)
+	return tx.swap(ctx, "store.ReplaceMeta", "UPDATE meta SET value = ? WHERE key = ? AND value = ?", value, key, old)
 }
 
 // KeysByTerm counts the subject keys each term wraps, by the rows' terms.

@@ -196,28 +196,12 @@ func (tx *keyRows) AllOldSubjectKeys(ctx context.Context) ([]WrappedKeyRow, erro
 	if err != nil {
 		return nil, classify("store.AllOldSubjectKeys", err)
 	}
-	defer rows.Close()
-	var out []WrappedKeyRow
-	for rows.Next() {
-		var r WrappedKeyRow
-		var term int64
-		if err := rows.Scan(&r.Subject, &r.Wrapped, &term); err != nil {
-			return nil, classify("store.AllOldSubjectKeys", err)
-		}
-		r.Term = uint32(term)
-		out = append(out, r)
-	}
-	return out, classify("store.AllOldSubjectKeys", rows.Err())
+	return scanWrappedKeys(rows, "store.AllOldSubjectKeys")
 }
 
 // ReplaceOldSubjectKey re-wraps a kept key if it is unchanged.
 func (tx *keyRows) ReplaceOldSubjectKey(ctx context.Context, subject string, old, wrapped []byte, term uint32) (bool, error) {
-	res, err := tx.exec(ctx, "UPDATE subject_key_history SET wrapped = ?, kek_term = ? WHERE subject_id = ? AND wrapped = ?", wrapped, int64(term), subject, old)
-	if err != nil {
-		return false, classify("store.ReplaceOldSubjectKey", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, classify("store.ReplaceOldSubjectKey", err)
+	return tx.swap(ctx, "store.ReplaceOldSubjectKey", "UPDATE subject_key_history SET wrapped = ?, kek_term = ? WHERE subject_id = ? AND wrapped = ?", wrapped, int64(term), subject, old)
 }
 
 // wrappedTerm reads the term from a wrapped key's header (version | term),
