@@ -35,6 +35,10 @@ func TestKeysRotation(t *testing.T) {
 		if c, _, errOut := keys("retire", "--term", "2"); c == 0 || !strings.Contains(errOut, "active term") {
 			t.Fatalf("retire the active term: %d %s", c, errOut)
 		}
+		// 2^32 + 1 would be term 1 once cut to 32 bits.
+		if c, _, errOut := keys("retire", "--term", "4294967297"); c != 2 || !strings.Contains(errOut, "keys retire needs --term N") {
+			t.Fatalf("retire term 2^32+1: %d %s", c, errOut)
+		}
 		if c, out, errOut := keys("retire", "--term", "1"); c != 0 || !strings.Contains(out, "term 1 destroyed") {
 			t.Fatalf("retire term 1: %d %s %s", c, out, errOut)
 		}

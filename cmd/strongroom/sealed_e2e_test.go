@@ -89,6 +89,21 @@ func TestSealedRecoveryCommands(t *testing.T) {
 	if code != 0 || strings.TrimSpace(out) != plain {
 		t.Fatalf("recovery-open: exit %d %q %s", code, out, errOut)
 	}
+	// --out writes a new file of mode 0600 and never an existing one.
+	outFile := filepath.Join(t.TempDir(), "recovered.txt")
+	openTo := append([]string{"keys", "recovery-open", "--private", privPath, "--note", id, "--reason", "a copy for the client", "--out", outFile}, storage...)
+	if code, _, errOut := e2e.Run(t, "", openTo...); code != 0 {
+		t.Fatalf("recovery-open --out: exit %d %s", code, errOut)
+	}
+	if b, err := os.ReadFile(outFile); err != nil || string(b) != plain {
+		t.Fatalf("recovery-open --out wrote %q, %v", b, err)
+	}
+	if fi, err := os.Stat(outFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("recovery-open --out: mode %v, %v", fi.Mode(), err)
+	}
+	if code, _, errOut := e2e.Run(t, "", openTo...); code == 0 || !strings.Contains(errOut, "must name a new file") {
+		t.Fatalf("recovery-open --out over an existing file: exit %d %s", code, errOut)
+	}
 	other := filepath.Join(t.TempDir(), "other")
 	e2e.Run(t, "", "keys", "recovery-init", "--out", other)
 	if code, _, errOut := e2e.Run(t, "", append([]string{"keys", "recovery-open", "--private", filepath.Join(other, "seal-recovery.key"), "--note", id, "--reason", "test"}, storage...)...); code == 0 || !strings.Contains(errOut, "does not open") {

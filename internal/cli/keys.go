@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -97,8 +98,8 @@ func keysManage(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	switch {
-	case sub == "retire" && *term == 0:
-		return usageError("keys retire needs --term N")
+	case sub == "retire" && (*term == 0 || *term > math.MaxUint32):
+		return usageError("keys retire needs --term N, a term that keys status lists")
 	case sub == "rotate-subject" && ((*customer == "") == (*company == "") || strings.TrimSpace(*reason) == ""):
 		return usageError("keys rotate-subject needs --customer ID or --company ID, and --reason R")
 	}

@@ -155,7 +155,17 @@ func recoveryOpen(ctx context.Context, args []string, env Env) error {
 		return errors.New("keys recovery-open: the note's ciphertext does not open (tampered)")
 	}
 	if *out != "" {
-		return os.WriteFile(*out, body, 0o600)
+		// A new file only: an existing one would keep its mode (and a link
+		// would be followed), and the note must not land readable by others.
+		f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("keys recovery-open: --out must name a new file: %w", err)
+		}
+		if _, err := f.Write(body); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
 	}
 	_, err = env.Stdout.Write(append(body, '\n'))
 	return err

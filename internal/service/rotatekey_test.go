@@ -67,6 +67,13 @@ func TestRotateSubjectKey(t *testing.T) {
 			if _, err := f.Service.Customers.RotateKey(ctx, sys, "cus_missing", "x"); !errs.Is(err, errs.NotExist) {
 				t.Fatalf("missing customer: %v", err)
 			}
+			// Another subject's key given as a customer's (a user's, a company's)
+			// would leave that subject's values under a key put away.
+			for _, other := range []string{f.sales1.UserID, f.admin.UserID} {
+				if _, err := f.Service.Customers.RotateKey(ctx, sys, other, "x"); !errs.Is(err, errs.NotExist) {
+					t.Fatalf("a user's id as a customer's: %v", err)
+				}
+			}
 		})
 
 		n, err := f.Service.Customers.RotateKey(ctx, sys, c.ID, "laptop with an export was stolen")

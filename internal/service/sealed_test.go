@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"strongroom.dev/strongroom/internal/authz"
 	"strongroom.dev/strongroom/internal/crm"
@@ -144,6 +145,18 @@ func TestSealedNotes(t *testing.T) {
 		if err := svc.Sealed.SetMyPRF(ctx, f.sales1, prf); !errs.Is(err, errs.Permission) {
 			t.Fatalf("sales: %v", err)
 		}
+		// Replacing a key needs a fresh step-up, and no API client may do it.
+		again := sealed.SealKey{PublicKey: d.priv.PublicKey().Bytes(), PrivateCT: make([]byte, 100), PrivateNonce: make([]byte, 12), KDF: keyring.SealKDF, KDFSalt: make([]byte, 16), KDFIterations: keyring.SealKDFIterations}
+		stale := second
+		stale.VerifiedAt = time.Now().Add(-time.Hour) // logged in an hour ago, not verified since
+		if err := svc.Sealed.SetMyKey(ctx, stale, again); !errs.Is(err, errs.StepUp) {
+			t.Fatalf("replacing a seal key without a step-up: %v", err)
+		}
+		viaClient := second
+		viaClient.ClientID = "cli_integration"
+		if err := svc.Sealed.SetMyKey(ctx, viaClient, again); !errs.Is(err, errs.Permission) {
+			t.Fatalf("an API client replacing a seal key: %v", err)
+		}
 		d = newSealer(t, f, second) // a new key: the passkey unlock wrapped the old one
 		if k, err := svc.Sealed.MyKey(ctx, second); err != nil || k.PRF != nil {
 			t.Fatalf("a replaced key kept its passkey unlock: %+v %v", k.PRF, err)
@@ -233,8 +246,12 @@ func TestSealedNotes(t *testing.T) {
 			t.Fatalf("the supervisor it was shared with: %q %v", got, err)
 		}
 
-		// Removing a recipient re-keys the note.
+		// Removing a recipient re-keys the note; only its author may (a
+		// reader replacing the text would leave it under the author's name).
 		rekeyed, newKey := seal(t, id, plain, to)
+		if _, err := svc.Sealed.Rekey(ctx, supervisor, id, 1, rekeyed); !errs.Is(err, errs.Permission) {
+			t.Fatalf("a reader who is not the author re-keys: %v", err)
+		}
 		if _, err := svc.Sealed.Rekey(ctx, counsellor, id, 1, rekeyed); err != nil {
 			t.Fatal(err)
 		}

@@ -111,6 +111,13 @@ func (tx *keyRows) sealedOf(ctx context.Context, specs []sealedSpec, id string) 
 	for i := range specs {
 		sp := &specs[i]
 		q := "SELECT " + strings.Join(append(append([]string{}, sp.keys...), sp.cols...), ", ") + " FROM " + sp.table + " WHERE " + sp.where
+		if tx.db.engine == Postgres {
+			// A change to one of these rows waits until the rotation has
+			// committed, then writes over the re-sealed value, instead of the
+			// rotation writing an older value over the change. (SQLite's one
+			// writer already runs them one after the other.)
+			q += " FOR UPDATE"
+		}
 		rows, err := tx.query(ctx, q, id)
 		if err != nil {
 			return nil, classify("store.CustomerSealed", err)

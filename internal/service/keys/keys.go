@@ -9,6 +9,7 @@
 package keys
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -246,8 +247,18 @@ func (s *Keys) RewrapStep(ctx context.Context, a authz.Actor, limit int) (Progre
 			return err
 		}
 		if !p.FinishedAt.IsZero() {
-			out = *progressOf(p)
-			return nil
+			counts, err := tx.KeysByTerm(ctx)
+			if err != nil {
+				return err
+			}
+			left := keysOutside(counts, active)
+			if left == 0 {
+				out = *progressOf(p)
+				return nil
+			}
+			// A server that had not yet loaded the active term wrapped keys
+			// under an older one after the job finished: once more, for those.
+			p.Cursor, p.FinishedAt, p.Total = "", time.Time{}, p.Done+left
 		}
 		batch, err := tx.SubjectKeysAfter(ctx, p.Cursor, active, limit)
 		if err != nil {
@@ -443,21 +454,19 @@ func (s *Keys) Retire(ctx context.Context, a authz.Actor, term uint32) error {
 			refused = errs.E(errs.Conflict, fmt.Sprintf("term %d still wraps %d data keys: run keys rewrap first", term, n))
 			return s.c.Record(ctx, tx, a, "keys.retire", "keyring", fmt.Sprint(term), nil, audit.Denied, fmt.Sprintf("%d data keys still under term %d", n, term))
 		}
-		// The custody forgets the term inside the transaction: if the
-		// audit event cannot be written, the term is not destroyed.
+		// The retirement and its audit event are committed before the
+		// custody destroys the term: if they cannot be written, nothing is
+		// destroyed; if the custody then fails, a second run finishes it.
 		if err := tx.RetireKeyTerm(ctx, term, s.c.Now()); err != nil {
 			return err
 		}
-		if err := s.c.Record(ctx, tx, a, "keys.retire", "keyring", fmt.Sprint(term), nil, audit.Success, fmt.Sprintf("term %d destroyed (%s custody)", term, kr.Custody())); err != nil {
-			return err
-		}
-		if err := kr.Retire(term); err != nil {
-			return errs.Wrap(errs.Unavailable, "keys.Retire", "the master key's custody could not destroy the term", err)
-		}
-		return nil
+		return s.c.Record(ctx, tx, a, "keys.retire", "keyring", fmt.Sprint(term), nil, audit.Success, fmt.Sprintf("term %d destroyed (%s custody)", term, kr.Custody()))
 	})
-	if err != nil {
-		return err
+	if err != nil || refused != nil {
+		return cmp.Or(err, refused)
 	}
-	return refused
+	if err := kr.Retire(term); err != nil {
+		return errs.Wrap(errs.Unavailable, "keys.Retire", "the term is recorded as retired but the master key's custody could not destroy it: run keys retire again", err)
+	}
+	return nil
 }

@@ -65,16 +65,17 @@ func (s *Companies) RotateKey(ctx context.Context, a authz.Actor, id, reason str
 // subjectKind is whose key rotateKey replaces.
 type subjectKind struct {
 	name     string // customer, company: the audit event's object and action
+	prefix   string // its ids' prefix: another subject's key (a user's, a held record's) is not rotated as this kind
 	notFound error
 	sealed   func(ctx context.Context, tx rotateKeyStore, id string) ([]store.SealedValue, error)
 }
 
 var (
-	subjectCustomer = subjectKind{"customer", errs.E(errs.NotExist, "customer not found"),
+	subjectCustomer = subjectKind{"customer", "cus_", errs.E(errs.NotExist, "customer not found"),
 		func(ctx context.Context, tx rotateKeyStore, id string) ([]store.SealedValue, error) {
 			return tx.CustomerSealed(ctx, id)
 		}}
-	subjectCompany = subjectKind{"company", errCompanyNotFound,
+	subjectCompany = subjectKind{"company", "com_", errCompanyNotFound,
 		func(ctx context.Context, tx rotateKeyStore, id string) ([]store.SealedValue, error) {
 			return tx.CompanySealed(ctx, id)
 		}}
@@ -98,7 +99,7 @@ func (s *base) rotateKey(ctx context.Context, a authz.Actor, id, reason string, 
 	}
 	n := 0
 	err := core.Change(ctx, s.c, rotateKeyStoreOf, func(tx rotateKeyStore) error {
-		if !crm.ValidID(id) {
+		if !crm.ValidID(id) || !strings.HasPrefix(id, kind.prefix) {
 			return kind.notFound
 		}
 		oldWrapped, err := tx.SubjectKey(ctx, id)

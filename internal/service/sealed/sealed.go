@@ -170,6 +170,19 @@ func (s *Notes) SetMyKey(ctx context.Context, a authz.Actor, k SealKey) error {
 		return errs.InvalidField("kdf_iterations", fmt.Sprintf("PBKDF2 needs %d to %d iterations", keyring.SealKDFIterations, 10*keyring.SealKDFIterations))
 	}
 	return core.Change(ctx, s.c, sealedStoreOf, func(tx sealedStore) error {
+		// Replacing a key cuts its owner off every note sealed to the old
+		// one and has writers seal new notes to the new one: a stolen
+		// session must not do it, nor an API client acting for the user.
+		switch _, err := tx.SealKey(ctx, a.UserID); {
+		case err == nil && a.ClientID != "":
+			return errs.E(errs.Permission, "an API client may not replace a person's seal key")
+		case err == nil:
+			if err := s.c.RequireStepUp(a); err != nil {
+				return err
+			}
+		case !errs.Is(err, errs.NotExist):
+			return err
+		}
 		row := store.SealKeyRow{UserID: a.UserID, PublicKey: k.PublicKey, PrivateCT: k.PrivateCT, PrivateNonce: k.PrivateNonce, KDF: k.KDF,
 			KDFSalt: k.KDFSalt, KDFIterations: k.KDFIterations, CreatedAt: s.c.Now()}
 		if err := tx.PutSealKey(ctx, row); err != nil {
@@ -296,11 +309,26 @@ func (s *Notes) check(ctx context.Context, tx sealedStore, a authz.Actor, in Sea
 		if _, ok := keys[id]; !ok && (id != Recovery || !recovery) {
 			return errs.InvalidField("envelopes", "a recipient has no seal key")
 		}
+		if id != Recovery {
+			if err := receivable(ctx, tx, id, "envelopes"); err != nil {
+				return err
+			}
+		}
 		if keyring.CheckEnvelope(env) != nil {
 			return errs.InvalidField("envelopes", fmt.Sprintf("an envelope is %d bytes: version, ephemeral P-256 key, nonce, wrapped key", keyring.EnvelopeSize))
 		}
 	}
 	return nil
+}
+
+// receivable refuses a recipient who is no longer an enabled member of
+// staff (a disabled account keeps its seal key, to read again if enabled).
+func receivable(ctx context.Context, tx sealedStore, id, field string) error {
+	u, err := tx.UserByID(ctx, id)
+	if errs.Is(err, errs.NotExist) || err == nil && u.Disabled {
+		return errs.InvalidField(field, "a recipient is not an enabled member of staff")
+	}
+	return err
 }
 
 // Create stores a new sealed note on customer, written by the actor.
@@ -473,6 +501,9 @@ func (s *Notes) Share(ctx context.Context, a authz.Actor, id, recipient string, 
 		if _, err := tx.SealKey(ctx, recipient); err != nil || recipient == Recovery {
 			return errs.InvalidField("recipient", "a recipient has no seal key")
 		}
+		if err := receivable(ctx, tx, recipient, "recipient"); err != nil {
+			return err
+		}
 		if err := tx.InsertSealedEnvelope(ctx, store.SealedEnvelopeRow{NoteID: id, RecipientID: recipient, Envelope: env, AddedBy: a.UserID, CreatedAt: s.c.Now()}); err != nil {
 			if errs.Is(err, errs.Exist) {
 				return errs.E(errs.Conflict, "the note is already sealed to this recipient")
@@ -483,8 +514,8 @@ func (s *Notes) Share(ctx context.Context, a authz.Actor, id, recipient string, 
 	})
 }
 
-// Rekey replaces a note's ciphertext and every envelope at once: the
-// actor's browser sealed the body under a new note key for the recipients
+// Rekey replaces a note's ciphertext and every envelope at once; only the
+// note's author may, and she stays a reader (check). Her browser sealed the body under a new note key for the recipients
 // who remain (a recipient removed keeps at most the old key, which opens
 // nothing the server still serves). from is the key version the browser
 // opened; a note re-keyed since is a conflict. Audited (sealed.rekey,
@@ -499,12 +530,17 @@ func (s *Notes) Rekey(ctx context.Context, a authz.Actor, id string, from int, i
 		if err != nil {
 			return err
 		}
+		if row.AuthorID != a.UserID {
+			// The note keeps naming its author: only she may replace its text.
+			return errs.E(errs.Permission, "only the note's author may re-key it or remove its readers")
+		}
 		if row.KeyVersion != from {
 			return errs.E(errs.Conflict, "the note was re-keyed meanwhile; open it again")
 		}
 		if err := s.check(ctx, tx, a, in); err != nil {
 			return err
 		}
+
 		var removed []string
 		for _, e := range envs {
 			if _, ok := in.Envelopes[e.RecipientID]; !ok {

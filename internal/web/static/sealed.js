@@ -308,11 +308,14 @@
         }, T.tShared);
       }));
     }
-    note.recipients.forEach(function (id) {
+    // Only the author re-keys a note (the server refuses anyone else).
+    (note.author_id === me ? note.recipients : []).forEach(function (id) {
       if (id === me || id === "recovery") { return; }
       box.appendChild(button(T.tRemove + " " + label(id), "sealed-remove", function () {
         busy(function () {
-          var keep = note.recipients.filter(function (x) { return x !== id; }).map(recipientOf).filter(Boolean);
+          // The recovery key, once set, is a reader of every re-keyed note,
+          // also of one written before it was set.
+          var keep = note.recipients.filter(function (x) { return x !== id && x !== "recovery"; }).concat(["recovery"]).map(recipientOf).filter(Boolean);
           return sealBody(note.id, note.text, keep).then(function (sealed) {
             sealed.key_version = note.key_version;
             return api("PUT", "/sealed-notes/" + encodeURIComponent(note.id), sealed);
