@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/hooks"
 	"strongroom.dev/strongroom/internal/service/keys"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -231,6 +233,70 @@ func TestRetireChecksTheBytes(t *testing.T) {
 		}
 		if keyring.WrappedTerm(nil) != 0 {
 			t.Fatal("WrappedTerm of nothing")
+		}
+	})
+}
+
+// TestRetiredTermRefusedToStaleServer: a server that has not yet loaded
+// the new term (it syncs once a minute) still wraps new data keys under the
+// old one. Once that term is retired, such a key would open nowhere: the
+// database refuses it, the write fails as unavailable and nothing is lost.
+func TestRetiredTermRefusedToStaleServer(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		sys := authz.System()
+		path := filepath.Join(t.TempDir(), "master.key")
+		current, _, err := keyring.LoadOrCreateFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale, err := keyring.LoadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := db.Open(t)
+		opt := service.Options{Hasher: testkit.FastHasher()}
+		svc, err := service.New(ctx, st, current, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer svc.Close()
+		other, err := service.New(ctx, st, stale, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		if _, err := other.Customers.CreateCustomer(ctx, sys, input("name", "Before The Rotation")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Keys.Rotate(ctx, sys); err != nil {
+			t.Fatal(err)
+		}
+		for range 10 {
+			p, err := svc.Keys.RewrapStep(ctx, sys, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Finished() {
+				break
+			}
+		}
+		if err := svc.Keys.Retire(ctx, sys, 1); err != nil {
+			t.Fatalf("retire term 1: %v", err)
+		}
+		if stale.ActiveTerm() != 1 {
+			t.Fatalf("the other server's keyring moved to term %d by itself; the test needs it stale", stale.ActiveTerm())
+		}
+		_, err = other.Customers.CreateCustomer(ctx, sys, input("name", "Under A Retired Term"))
+		if !errs.Is(err, errs.Unavailable) {
+			t.Fatalf("a new customer's key under the retired term: %v; want unavailable", err)
+		}
+		page, err := svc.Customers.ListCustomers(ctx, sys, records.CustomerQuery{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Customers) != 1 || page.Customers[0].Fields["name"] != "Before The Rotation" {
+			t.Fatalf("customers after the refused write: %+v", page.Customers)
 		}
 	})
 }

@@ -435,6 +435,10 @@ func (tx *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows
 // classify maps driver errors to error kinds: no rows is NotExist, a unique
 // violation is Exist, a value PostgreSQL cannot hold as text is Invalid;
 // anything else is Internal.
+// retiredTermError is what migration 0063's triggers say of a data key
+// wrapped under a retired term of the master key.
+const retiredTermError = "strongroom: a data key under a retired master key term"
+
 func classify(op string, err error) error {
 	switch {
 	case err == nil:
@@ -447,6 +451,8 @@ func classify(op string, err error) error {
 		return errs.Wrap(errs.Invalid, op, "the input holds a character that is not text (such as NUL) or bytes that are not UTF-8", err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return errs.Wrap(errs.Unavailable, op, "the request was cancelled or timed out", err)
+	case strings.Contains(err.Error(), retiredTermError):
+		return errs.Wrap(errs.Unavailable, op, "the master key was rotated and this server has not yet loaded its new term: try again in a minute", err)
 	}
 	return errs.Wrap(errs.Internal, op, "", err)
 }

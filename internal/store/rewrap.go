@@ -149,6 +149,24 @@ func (tx *keyRows) RetireKeyTerm(ctx context.Context, term uint32, at time.Time)
 	return classify("store.RetireKeyTerm", err)
 }
 
+// retireLock is the PostgreSQL advisory lock (with the term as its second
+// key) that every write of a wrapped key takes shared (migration 0063) and
+// a retirement exclusive.
+const retireLock = 7412006
+
+// LockTermForRetirement makes the writes of data keys under term wait
+// until this transaction ends, after those in flight have committed, so
+// that a retirement counts every key under the term and no key under it
+// is written after (migration 0063's triggers refuse them once it is
+// retired). SQLite's one writer already orders them.
+func (tx *keyRows) LockTermForRetirement(ctx context.Context, term uint32) error {
+	if tx.db.engine != Postgres {
+		return nil
+	}
+	_, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(?, ?)", retireLock, int64(term))
+	return classify("store.LockTermForRetirement", err)
+}
+
 // KeyTerms lists the recorded terms, oldest first.
 func (tx *keyRows) KeyTerms(ctx context.Context) ([]KeyTermRow, error) {
 	rows, err := tx.query(ctx, "SELECT term, custody, created_at, retired_at FROM key_terms ORDER BY term")

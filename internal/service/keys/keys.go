@@ -74,6 +74,7 @@ type Status struct {
 }
 
 type keyStore interface {
+	LockTermForRetirement(ctx context.Context, term uint32) error
 	audit.Appender
 	SubjectKeysAfter(ctx context.Context, cursor string, skip uint32, limit int) ([]store.WrappedKeyRow, error)
 	ReplaceSubjectKey(ctx context.Context, subject string, old, wrapped []byte, term uint32) (bool, error)
@@ -446,6 +447,9 @@ func (s *Keys) Retire(ctx context.Context, a authz.Actor, term uint32) error {
 	}
 	var refused error
 	err := core.Change(ctx, s.c, keyStoreOf, func(tx keyStore) error {
+		if err := tx.LockTermForRetirement(ctx, term); err != nil {
+			return err
+		}
 		n, err := s.uses(ctx, tx, term)
 		if err != nil {
 			return err
@@ -457,6 +461,9 @@ func (s *Keys) Retire(ctx context.Context, a authz.Actor, term uint32) error {
 		// The retirement and its audit event are committed before the
 		// custody destroys the term: if they cannot be written, nothing is
 		// destroyed; if the custody then fails, a second run finishes it.
+		if err := tx.AddKeyTerm(ctx, term, kr.Custody(), s.c.Now()); err != nil { // recorded, so that migration 0063's triggers see it retired
+			return err
+		}
 		if err := tx.RetireKeyTerm(ctx, term, s.c.Now()); err != nil {
 			return err
 		}
