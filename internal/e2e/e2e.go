@@ -8,6 +8,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -299,6 +300,15 @@ func StorageArgs(t *testing.T, db testkit.DB) []string {
 	}
 	if db.Engine == store.Postgres {
 		args = append(args, "--db", db.DSN)
+	}
+	// With STRONGROOM_TEST_CUSTODY=pkcs11 (.ci/run's token pass), every
+	// command the test runs keeps the master key in the shared SoftHSM2
+	// token, under a key label of the test's own.
+	if os.Getenv(testkit.CustodyEnv) == "pkcs11" {
+		token := testkit.SoftHSMToken(t)
+		os.Setenv("STRONGROOM_PKCS11_PIN", token.PIN) // inherited by the commands
+		args = append(args, "--master-key-custody", "pkcs11", "--pkcs11-module", token.Module, "--pkcs11-token", token.Token,
+			"--pkcs11-key-label", "e2e-"+rand.Text()[:12])
 	}
 	return args
 }
