@@ -235,6 +235,16 @@ func TestSealedNotes(t *testing.T) {
 		if err := svc.Sealed.Share(ctx, c.actor, id, second.UserID, env); !errs.Is(err, errs.NotExist) {
 			t.Fatalf("sharing by someone without the client: %v", err)
 		}
+		// Not to an account that is disabled (it keeps its seal key).
+		if err := svc.Users.SetUserDisabled(ctx, authz.System(), second.UserID, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Sealed.Share(ctx, supervisor, id, second.UserID, env); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("sharing with a disabled account: %v", err)
+		}
+		if err := svc.Users.SetUserDisabled(ctx, authz.System(), second.UserID, false); err != nil {
+			t.Fatal(err)
+		}
 		if err := svc.Sealed.Share(ctx, supervisor, id, second.UserID, env); err != nil {
 			t.Fatal(err)
 		}
