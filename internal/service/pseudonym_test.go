@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -23,6 +24,9 @@ import (
 // tokens stable for one recipient and unlinkable across two, the k it
 // reports is the k of its rows, and an export that cannot reach the k
 // asked is refused and recorded.
+// nationalID matches the demo customers' national ids.
+var nationalID = regexp.MustCompile(`(110101|310104|330106|440106)\d{11}[\dX]`)
+
 func TestPseudonymisedExport(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		ctx := context.Background()
@@ -66,10 +70,15 @@ func TestPseudonymisedExport(t *testing.T) {
 				files[f.Name], _ = io.ReadAll(r)
 				r.Close()
 			}
-			for _, leak := range []string{"@example", "+86", "110101", "310104", "330106", "440106", "Song dynasty", "anxiety"} {
+			for _, leak := range []string{"@example", "+86", "Song dynasty", "anxiety"} {
 				if bytes.Contains(files["pseudonymised.csv"], []byte(leak)) {
 					t.Errorf("the export holds %q", leak)
 				}
+			}
+			// The demo's national ids, whole: their six-digit area codes alone
+			// turn up by chance in the tokens' hex now and then.
+			if id := nationalID.Find(files["pseudonymised.csv"]); id != nil {
+				t.Errorf("the export holds the national id %s", id)
 			}
 			var inZip records.PseudonymReport
 			if err := json.Unmarshal(files["report.json"], &inZip); err != nil || inZip.K != rep.K || inZip.Rows != rep.Rows {
