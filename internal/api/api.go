@@ -83,7 +83,7 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 		roles: &rolesAPI{svc.Roles}, approvals: &approvalsAPI{svc.Approvals}, audit: &auditAPI{log: svc.AuditLog, customers: svc.Customers}, backups: &backupsAPI{svc.Backups}, consents: &consentsAPI{svc.Consents}, requests: &requestsAPI{svc.Requests, svc.Customers}, held: &heldAPI{svc.Customers},
 		retention: &retentionAPI{svc.Retention}, minimisation: &minimisationAPI{svc.Minimisation}, incidents: &incidentsAPI{svc.Incidents},
 		vendors: &vendorsAPI{svc.Vendors}, training: &trainingAPI{svc.Training}, webhooks: &webhooksAPI{svc.Hooks}, clients: &clientsAPI{svc.Clients}, devices: &devicesAPI{svc.Devices}, sealed: &sealedAPI{svc.Sealed},
-		keys: &keysAPI{keys: svc.Keys, customers: svc.Customers}}
+		keys: &keysAPI{keys: svc.Keys, customers: svc.Customers, companies: svc.Companies}}
 }
 
 // Mux is where routes are registered; *http.ServeMux is one.
@@ -293,6 +293,7 @@ func (h *Handler) Routes(mux Mux) {
 	// The master key (issue 17): status; a customer's data key rotated.
 	mux.Handle("GET /api/v1/keys", h.authed(h.keys.showKeys))
 	mux.Handle("POST /api/v1/customers/{id}/key-rotation", h.authed(h.keys.rotateCustomerKey))
+	mux.Handle("POST /api/v1/companies/{id}/key-rotation", h.authed(h.keys.rotateCompanyKey))
 	// Field devices (issue 15).
 	mux.Handle("POST /api/v1/devices", h.withoutDevice(h.devices.enrolDevice))
 	mux.Handle("GET /api/v1/devices", h.withoutDevice(h.devices.listDevices))

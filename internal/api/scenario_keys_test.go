@@ -17,4 +17,10 @@ var keyScenarios = []scenario{
 		body: `{"reason":"a laptop with an export was stolen"}`, status: 200, audit: []string{"customer.key_rotation success"}, contains: []string{`"customer_id":"{cusA}"`, `"resealed":`}},
 	{name: "key rotation: the customer still reads", as: "admin", method: "GET", path: "/api/v1/customers/{cusA}", status: 200, audit: []string{"customer.read success"}},
 	{name: "key rotation: an unknown customer", as: "admin", method: "POST", path: "/api/v1/customers/cus_nobody/key-rotation", body: `{"reason":"x"}`, status: 404},
+	{name: "key rotation: sales may not rotate a company's key", as: "salesA", method: "POST", path: "/api/v1/companies/{coA}/key-rotation",
+		body: `{"reason":"suspected exposure"}`, status: 403, audit: []string{"security.forbidden denied"}},
+	{name: "key rotation: admin rotates the company's key", as: "admin", method: "POST", path: "/api/v1/companies/{coA}/key-rotation",
+		body: `{"reason":"the store's tablet was lost"}`, status: 200, audit: []string{"company.key_rotation success"}, contains: []string{`"company_id":"{coA}"`, `"resealed":`}},
+	{name: "key rotation: the company still reads", as: "admin", method: "GET", path: "/api/v1/companies/{coA}", status: 200, audit: []string{"company.read success", "customer.read success", "customer.read success"}},
+	{name: "key rotation: a customer's id is not a company's", as: "admin", method: "POST", path: "/api/v1/companies/{cusA}/key-rotation", body: `{"reason":"x"}`, status: 404},
 }
