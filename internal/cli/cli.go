@@ -361,3 +361,17 @@ func given(fs *flag.FlagSet, name string) bool {
 }
 
 func loadConfig(env Env) config.Config { return config.Defaults(env.Getenv) }
+
+// writeNewSecret writes data to a new file of mode 0600. An existing file
+// is refused: it would keep its own mode, and a link would be followed.
+func writeNewSecret(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -34,7 +33,7 @@ func keysCmd(ctx context.Context, args []string, env Env) error {
 	fs := newFlags("keys export", env)
 	c.StorageFlags(fs)
 	recipients := fs.String("recipient", "", "age recipients (age1…), separated by commas, whose identities can open the export")
-	out := fs.String("out", "", "write the export to this file (0600) instead of standard output")
+	out := fs.String("out", "", "write the export to this new file (0600; an existing file is refused) instead of standard output")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -66,7 +65,10 @@ func keysCmd(ctx context.Context, args []string, env Env) error {
 		return err // no audit, no export
 	}
 	if *out != "" {
-		return os.WriteFile(*out, buf.Bytes(), 0o600)
+		if err := writeNewSecret(*out, buf.Bytes()); err != nil {
+			return fmt.Errorf("keys export: --out must name a new file: %w", err)
+		}
+		return nil
 	}
 	_, err = env.Stdout.Write(buf.Bytes())
 	return err

@@ -58,16 +58,8 @@ func recoveryInit(args []string, env Env) error {
 		return err
 	}
 	privPath, pubPath := filepath.Join(*out, recoveryPrivateFile), filepath.Join(*out, recoveryPublicFile)
-	f, err := os.OpenFile(privPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := writeNewSecret(privPath, private); err != nil {
 		return fmt.Errorf("keys recovery-init: %w (an existing recovery key is never overwritten)", err)
-	}
-	if _, err := f.Write(private); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
 	}
 	if err := os.WriteFile(pubPath, public, 0o644); err != nil {
 		return err
@@ -122,7 +114,7 @@ func recoveryOpen(ctx context.Context, args []string, env Env) error {
 	private := fs.String("private", "", "the private key file keys recovery-init wrote ("+recoveryPrivateFile+")")
 	note := fs.String("note", "", "the sealed note's id (snt_…)")
 	reason := fs.String("reason", "", "why the note is recovered (audited)")
-	out := fs.String("out", "", "write the note to this file (0600) instead of standard output")
+	out := fs.String("out", "", "write the note to this new file (0600; an existing file is refused) instead of standard output")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -155,17 +147,10 @@ func recoveryOpen(ctx context.Context, args []string, env Env) error {
 		return errors.New("keys recovery-open: the note's ciphertext does not open (tampered)")
 	}
 	if *out != "" {
-		// A new file only: an existing one would keep its mode (and a link
-		// would be followed), and the note must not land readable by others.
-		f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
+		if err := writeNewSecret(*out, body); err != nil {
 			return fmt.Errorf("keys recovery-open: --out must name a new file: %w", err)
 		}
-		if _, err := f.Write(body); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
+		return nil
 	}
 	_, err = env.Stdout.Write(append(body, '\n'))
 	return err
