@@ -258,4 +258,23 @@ func TestCache(t *testing.T) {
 	if _, ok := kr.cache.Get("c", ws[2]); ok {
 		t.Fatal("Forget kept the key")
 	}
+
+	// A subject's older key (its change history's, after a new data key)
+	// is kept beside its current one, not in its place; Forget drops both.
+	_, older, _ := kr.NewDataKey("d")
+	_, current, _ := kr.NewDataKey("d")
+	kr.OpenDataKey("d", current)
+	kr.OpenDataKey("d", older)
+	hits := kr.CacheStats().Hits
+	kr.OpenDataKey("d", current)
+	if kr.CacheStats().Hits != hits+1 {
+		t.Fatal("reading a subject's older key pushed out its current one")
+	}
+	kr.Forget("d")
+	if _, ok := kr.cache.Get("d", older); ok {
+		t.Fatal("Forget kept the subject's older key")
+	}
+	if _, ok := kr.cache.Get("d", current); ok {
+		t.Fatal("Forget kept the subject's current key")
+	}
 }

@@ -172,9 +172,15 @@ func (s *base) resealStragglers(ctx context.Context, id string, kind subjectKind
 		if err != nil {
 			return errs.Wrap(errs.Internal, "records.RotateKey", "", err)
 		}
-		olds, err := tx.OldSubjectKeys(ctx, id)
+		wrappedOlds, err := tx.OldSubjectKeys(ctx, id)
 		if err != nil {
 			return err
+		}
+		var olds []keyring.DataKey
+		for _, w := range wrappedOlds {
+			if old, err := s.c.Keys.OpenDataKey(id, w); err == nil {
+				olds = append(olds, old)
+			}
 		}
 		values, err := kind.sealed(ctx, tx, id)
 		if err != nil {
@@ -185,11 +191,7 @@ func (s *base) resealStragglers(ctx context.Context, id string, kind subjectKind
 			if _, err := fieldcrypt.OpenBytes(key, p, v.CT); err == nil {
 				continue
 			}
-			for _, w := range olds {
-				old, err := s.c.Keys.OpenDataKey(id, w)
-				if err != nil {
-					continue
-				}
+			for _, old := range olds {
 				plain, err := fieldcrypt.OpenBytes(old, p, v.CT)
 				if err != nil {
 					continue
