@@ -21,7 +21,6 @@ package keyring
 //   - The recovery key pair: PKCS#8 and PKIX PEM files.
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/hkdf"
@@ -124,11 +123,7 @@ func envelopeKey(shared, ephemeral []byte, info string) (cipher.AEAD, error) {
 	if err != nil {
 		return nil, err
 	}
-	block, err := aes.NewCipher(k)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
+	return newGCM(k)
 }
 
 // SealEnvelope wraps noteKey to the recipient's public key, bound to the

@@ -391,24 +391,23 @@ func (tx *conn) stmt(ctx context.Context, query string) *sql.Stmt {
 	if tx.db.engine != SQLite {
 		return nil
 	}
-	st := tx.db.stmts.get(query)
-	if tx.readOnly {
-		// Preparing on the read pool needs a free connection of that pool,
-		// and this transaction already holds one: when every connection is
-		// held by a transaction doing the same, none is ever freed. So a
-		// transaction only uses statements prepared already and has a
-		// missing one prepared in the background, outside any transaction.
-		st = nil
-		if v, ok := tx.db.reads.Load(query); ok {
-			st = v.(*sql.Stmt)
-		} else {
-			tx.db.prepareLater(query)
+	if !tx.readOnly {
+		if st := tx.db.stmts.get(query); st != nil {
+			return tx.tx.StmtContext(ctx, st)
 		}
-	}
-	if st == nil {
 		return nil
 	}
-	return tx.tx.StmtContext(ctx, st)
+	// Preparing on the read pool needs a free connection of that pool, and
+	// this transaction already holds one: when every connection is held by
+	// a transaction doing the same, none is ever freed. So a read-only
+	// transaction only uses statements prepared already and has a missing
+	// one prepared in the background, outside any transaction.
+	v, ok := tx.db.reads.Load(query)
+	if !ok {
+		tx.db.prepareLater(query)
+		return nil
+	}
+	return tx.tx.StmtContext(ctx, v.(*sql.Stmt))
 }
 
 func (tx *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -432,13 +431,13 @@ func (tx *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows
 	return tx.tx.QueryContext(ctx, tx.db.q(query), args...)
 }
 
-// classify maps driver errors to error kinds: no rows is NotExist, a unique
-// violation is Exist, a value PostgreSQL cannot hold as text is Invalid;
-// anything else is Internal.
 // retiredTermError is what migration 0063's triggers say of a data key
 // wrapped under a retired term of the master key.
 const retiredTermError = "strongroom: a data key under a retired master key term"
 
+// classify maps driver errors to error kinds: no rows is NotExist, a unique
+// violation is Exist, a value PostgreSQL cannot hold as text is Invalid, a
+// data key under a retired term is Unavailable; anything else is Internal.
 func classify(op string, err error) error {
 	switch {
 	case err == nil:

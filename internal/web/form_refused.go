@@ -67,14 +67,6 @@ func (f postedForm) ErrorAt(field string) template.HTML {
 	return template.HTML(`<p class="error field-error" id="` + template.HTMLEscapeString(f.ErrorID()) + `">` + template.HTMLEscapeString(f.Msg) + `</p>`)
 }
 
-// Whole is the message when it is about the form as a whole.
-func (f postedForm) Whole() string {
-	if f.Field != "" {
-		return ""
-	}
-	return f.Msg
-}
-
 // For is f when it is the form named form, and a new form otherwise: a
 // page with several forms shows only the refused one again.
 func (f postedForm) For(form string) postedForm {

@@ -120,46 +120,43 @@ func runJob(ctx context.Context, tx *store.Tx, fn readFunc) (events []audit.Even
 func (s *Core) Audited(ctx context.Context, fn readFunc) error {
 	var events []audit.Event
 	var answer error
-	s.reading.Add(1)
+	var result chan error
+	s.reading.Add(1) // until its events are handed over: the committer waits for it (gather)
 	err := s.DB.ReadTx(ctx, func(tx *store.Tx) error {
 		events, answer = runJob(ctx, tx, fn)
 		return nil
 	})
-	if err != nil || len(events) == 0 {
-		s.reading.Add(-1)
+	if err == nil && len(events) > 0 {
+		result, err = s.handOver(ctx, events)
 	}
+	s.reading.Add(-1)
 	if err != nil {
 		return err
 	}
-	if len(events) > 0 {
-		if err := s.commit(ctx, events); err != nil {
-			return err
+	if result != nil {
+		select {
+		case err := <-result:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return errs.Wrap(errs.Unavailable, "service.audited", "the request was cancelled or timed out", ctx.Err())
 		}
 		noteRefusals(ctx, events)
 	}
 	return answer
 }
 
-// commit hands events to the committer and waits until they are durable.
-// The hand-over ends the caller's count in s.reading (Audited).
-func (s *Core) commit(ctx context.Context, events []audit.Event) error {
+// handOver gives events to the committer; the channel answers once they
+// are durable (or could not be written).
+func (s *Core) handOver(ctx context.Context, events []audit.Event) (chan error, error) {
 	j := appendJob{events: events, result: make(chan error, 1)}
-	var err error
 	select {
 	case s.jobs <- j:
+		return j.result, nil
 	case <-ctx.Done():
-		err = errs.Wrap(errs.Unavailable, "service.audited", "the request was cancelled or timed out", ctx.Err())
+		return nil, errs.Wrap(errs.Unavailable, "service.audited", "the request was cancelled or timed out", ctx.Err())
 	case <-s.stop:
-		err = errs.E(errs.Unavailable, "the server is shutting down")
-	}
-	s.reading.Add(-1)
-	if err != nil {
-		return err
-	}
-	select {
-	case err := <-j.result:
-		return err
-	case <-ctx.Done():
-		return errs.Wrap(errs.Unavailable, "service.audited", "the request was cancelled or timed out", ctx.Err())
+		return nil, errs.E(errs.Unavailable, "the server is shutting down")
 	}
 }

@@ -15,6 +15,7 @@ package sealed
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -367,13 +368,7 @@ func (s *Notes) Create(ctx context.Context, a authz.Actor, customerID string, in
 }
 
 func (s *Notes) putEnvelopes(ctx context.Context, tx sealedStore, a authz.Actor, id string, in map[string][]byte) ([]store.SealedEnvelopeRow, error) {
-	ids := slices.Sorted(func(yield func(string) bool) {
-		for k := range in {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	ids := slices.Sorted(maps.Keys(in))
 	var out []store.SealedEnvelopeRow
 	for _, r := range ids {
 		e := store.SealedEnvelopeRow{NoteID: id, RecipientID: r, Envelope: in[r], AddedBy: a.UserID, CreatedAt: s.c.Now()}
@@ -386,14 +381,11 @@ func (s *Notes) putEnvelopes(ctx context.Context, tx sealedStore, a authz.Actor,
 }
 
 func recipientList(envs []store.SealedEnvelopeRow) string {
-	s := ""
+	ids := make([]string, len(envs))
 	for i, e := range envs {
-		if i > 0 {
-			s += ", "
-		}
-		s += e.RecipientID
+		ids[i] = e.RecipientID
 	}
-	return s
+	return strings.Join(ids, ", ")
 }
 
 // noteOf is row as a reads it: the ciphertext and a's envelope only when
