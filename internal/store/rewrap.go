@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -132,8 +133,19 @@ func (tx *keyRows) KeysByTerm(ctx context.Context) (map[uint32]int64, error) {
 // not under term skip.
 func (tx *keyRows) CountSubjectKeys(ctx context.Context, skip uint32) (int64, error) {
 	var n int64
-	err := tx.queryRow(ctx, "SELECT COUNT(*) FROM subject_keys WHERE kek_term <> ?", int64(skip)).Scan(&n)
+	err := tx.queryRow(ctx, "SELECT COUNT(*) FROM subject_keys WHERE kek_term < ? OR kek_term > ?", int64(skip), int64(skip)).Scan(&n)
 	return n, classify("store.CountSubjectKeys", err)
+}
+
+// AnySubjectKeyOutside reports whether any subject key's row names another
+// term than term; the index on kek_term answers it without a scan.
+func (tx *keyRows) AnySubjectKeyOutside(ctx context.Context, term uint32) (bool, error) {
+	var one int
+	err := tx.queryRow(ctx, "SELECT 1 FROM subject_keys WHERE kek_term < ? OR kek_term > ? LIMIT 1", int64(term), int64(term)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, classify("store.AnySubjectKeyOutside", err)
 }
 
 // AddKeyTerm records a term of the master key (again: nothing happens

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,6 +88,19 @@ func (s *Core) DisableUser(ctx context.Context, tx UserStore, a authz.Actor, u s
 		return err
 	}
 	return s.Record(ctx, tx, a, "user.disable", "user", u.ID, []string{"disabled"}, audit.Success, why)
+}
+
+// MayManageKeys allows the master key's and data keys' management:
+// administrators (the host's command line acts as the system, an
+// administrator), after a step-up unless on the host.
+func (s *Core) MayManageKeys(a authz.Actor) error {
+	if !slices.Contains(a.Roles, authz.RoleAdmin) {
+		return errs.E(errs.Permission, "only administrators manage the master key and data keys")
+	}
+	if a.UserID == authz.SystemUserID {
+		return nil
+	}
+	return s.RequireStepUp(a)
 }
 
 // RequireStepUp refuses a sensitive action unless the actor's session

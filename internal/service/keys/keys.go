@@ -86,6 +86,7 @@ type keyStore interface {
 	ReplaceMeta(ctx context.Context, key string, old, value []byte) (bool, error)
 	KeysByTerm(ctx context.Context) (map[uint32]int64, error)
 	CountSubjectKeys(ctx context.Context, skip uint32) (int64, error)
+	AnySubjectKeyOutside(ctx context.Context, term uint32) (bool, error)
 	AddKeyTerm(ctx context.Context, term uint32, custody string, at time.Time) error
 	RetireKeyTerm(ctx context.Context, term uint32, at time.Time) error
 	KeyTerms(ctx context.Context) ([]store.KeyTermRow, error)
@@ -104,18 +105,6 @@ const (
 
 func mayRead(a authz.Actor) error {
 	return core.May(a, authz.ActionRead, authz.ObjectAudit, "you may not see the master key's status")
-}
-
-// mayManage: administrators (the host's command line acts as the system,
-// an administrator), after a step-up unless on the host.
-func (s *Keys) mayManage(a authz.Actor) error {
-	if !slices.Contains(a.Roles, authz.RoleAdmin) {
-		return errs.E(errs.Permission, "only administrators manage the master key")
-	}
-	if a.UserID == authz.SystemUserID {
-		return nil
-	}
-	return s.c.RequireStepUp(a)
 }
 
 // Sync records the custody's terms in the database and, when the
@@ -195,7 +184,7 @@ func progressOf(r store.RewrapRow) *Progress {
 // the first key under it they meet). Re-wrapping the existing keys is
 // RewrapStep's. Administrators. Audited (keys.rotate).
 func (s *Keys) Rotate(ctx context.Context, a authz.Actor) (uint32, error) {
-	if err := s.mayManage(a); err != nil {
+	if err := s.c.MayManageKeys(a); err != nil {
 		return 0, err
 	}
 	term, err := s.c.Keys.Rotate()
@@ -220,7 +209,7 @@ func (s *Keys) Rotate(ctx context.Context, a authz.Actor) (uint32, error) {
 // not yet loaded the new term), in which case it starts over.
 // Administrators (the runner acts as the system).
 func (s *Keys) RewrapStep(ctx context.Context, a authz.Actor, limit int) (Progress, error) {
-	if err := s.mayManage(a); err != nil {
+	if err := s.c.MayManageKeys(a); err != nil {
 		return Progress{}, err
 	}
 	if limit <= 0 {
@@ -228,6 +217,12 @@ func (s *Keys) RewrapStep(ctx context.Context, a authz.Actor, limit int) (Progre
 	}
 	kr := s.c.Keys
 	active := kr.ActiveTerm()
+	if len(kr.Terms()) == 1 {
+		// Never rotated (or every older term retired): nothing to re-wrap,
+		// no transaction and nothing recorded (serve asks every minute).
+		now := s.c.Now()
+		return Progress{Term: active, StartedAt: now, UpdatedAt: now, FinishedAt: now}, nil
+	}
 	var out Progress
 	err := core.Change(ctx, s.c, keyStoreOf, func(tx keyStore) error {
 		now := s.c.Now()
@@ -237,22 +232,15 @@ func (s *Keys) RewrapStep(ctx context.Context, a authz.Actor, limit int) (Progre
 			if err != nil {
 				return err
 			}
-			if total == 0 && len(kr.Terms()) == 1 {
-				// Never rotated: nothing to re-wrap, and nothing recorded
-				// (serve asks every minute).
-				out = Progress{Term: active, StartedAt: now, UpdatedAt: now, FinishedAt: now}
-				return nil
-			}
 			p = store.RewrapRow{Term: active, Total: total, StartedAt: now}
 		} else if err != nil {
 			return err
 		}
 		if !p.FinishedAt.IsZero() {
-			counts, err := tx.KeysByTerm(ctx)
+			left, err := behind(ctx, tx, active)
 			if err != nil {
 				return err
 			}
-			left := keysOutside(counts, active)
 			if left == 0 {
 				out = *progressOf(p)
 				return nil
@@ -290,11 +278,11 @@ func (s *Keys) RewrapStep(ctx context.Context, a authz.Actor, limit int) (Progre
 				return err
 			}
 			moved += n
-			counts, err := tx.KeysByTerm(ctx)
+			left, err := behind(ctx, tx, active)
 			if err != nil {
 				return err
 			}
-			if left := keysOutside(counts, active); left > 0 {
+			if left > 0 {
 				// Keys under an older term appeared behind the cursor:
 				// once more from the start, for those.
 				p.Cursor, p.Total = "", p.Done+left
@@ -376,14 +364,13 @@ func (s *Keys) rewrapRest(ctx context.Context, tx keyStore, active uint32) (int,
 	return moved, nil
 }
 
-func keysOutside(counts map[uint32]int64, active uint32) int64 {
-	var n int64
-	for t, c := range counts {
-		if t != active {
-			n += c
-		}
+// behind counts the subject keys whose rows name another term than the
+// active one (none, without counting, when the index says so at once).
+func behind(ctx context.Context, tx keyStore, active uint32) (int64, error) {
+	if some, err := tx.AnySubjectKeyOutside(ctx, active); err != nil || !some {
+		return 0, err
 	}
-	return n
+	return tx.CountSubjectKeys(ctx, active)
 }
 
 // uses counts what is still wrapped under term, by the wrapped bytes
@@ -435,7 +422,7 @@ func (s *Keys) uses(ctx context.Context, tx keyStore, term uint32) (int64, error
 // The active term cannot be retired. Administrators. Audited
 // (keys.retire; a refusal too).
 func (s *Keys) Retire(ctx context.Context, a authz.Actor, term uint32) error {
-	if err := s.mayManage(a); err != nil {
+	if err := s.c.MayManageKeys(a); err != nil {
 		return err
 	}
 	kr := s.c.Keys

@@ -3,7 +3,6 @@ package records
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -82,13 +81,8 @@ var (
 )
 
 func (s *base) rotateKey(ctx context.Context, a authz.Actor, id, reason string, kind subjectKind) (int, error) {
-	if !slices.Contains(a.Roles, authz.RoleAdmin) {
-		return 0, errs.E(errs.Permission, "only administrators rotate a customer's data key")
-	}
-	if a.UserID != authz.SystemUserID {
-		if err := s.c.RequireStepUp(a); err != nil {
-			return 0, err
-		}
+	if err := s.c.MayManageKeys(a); err != nil {
+		return 0, err
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
