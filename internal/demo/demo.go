@@ -9,7 +9,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -265,19 +264,8 @@ func seedIntegrations(ctx context.Context, svc *service.Service) error {
 // states, and the tablet's unconfirmed wipe escalates to the security page
 // after --wipe-escalate.
 func seedDevices(ctx context.Context, svc *service.Service, logins []Login) error {
-	const email = "field.rep@demo.strongroom.test"
-	var pw string
-	for _, l := range logins {
-		if l.Email == email {
-			pw = l.Password
-		}
-	}
 	client := identity.Client{IP: "198.51.100.61", UserAgent: "Mozilla/5.0 (Linux; Android 15; Pixel 8) demo phone"}
-	sess, err := svc.Sessions.Login(ctx, email, pw, client)
-	if err != nil {
-		return fmt.Errorf("demo: devices: %w", err)
-	}
-	rep, err := svc.Sessions.Authenticate(ctx, sess.Token, client)
+	rep, err := loginAs(ctx, svc, logins, "field.rep@demo.strongroom.test", client)
 	if err != nil {
 		return fmt.Errorf("demo: devices: %w", err)
 	}
@@ -386,20 +374,9 @@ func seedRequests(ctx context.Context, svc *service.Service, customers []string)
 // key not taken, GDPR Art. 34(3)(a)) and none to the authority (locked
 // within minutes); the tasks are done and the drill closed.
 func seedDrill(ctx context.Context, svc *service.Service, ids map[string]string, logins []Login) error {
-	const email = "tom.baker@demo.strongroom.test"
-	var pw string
-	for _, l := range logins {
-		if l.Email == email {
-			pw = l.Password
-		}
-	}
 	client := identity.Client{IP: "198.51.100.23", UserAgent: "Mozilla/5.0 (Windows NT 10.0) demo laptop"}
 	from := time.Now().UTC().Add(-time.Minute)
-	sess, err := svc.Sessions.Login(ctx, email, pw, client)
-	if err != nil {
-		return fmt.Errorf("demo: drill: %w", err)
-	}
-	tom, err := svc.Sessions.Authenticate(ctx, sess.Token, client)
+	tom, err := loginAs(ctx, svc, logins, "tom.baker@demo.strongroom.test", client)
 	if err != nil {
 		return fmt.Errorf("demo: drill: %w", err)
 	}
@@ -665,18 +642,7 @@ func seedSealed(ctx context.Context, svc *service.Service, logins []Login, clien
 	actors := map[string]authz.Actor{}
 	keys := map[string]*ecdh.PrivateKey{}
 	for _, email := range []string{"dr.chen@demo.strongroom.test", "dr.zhou@demo.strongroom.test"} {
-		var pw string
-		for _, l := range logins {
-			if l.Email == email {
-				pw = l.Password
-			}
-		}
-		c := identity.Client{IP: "198.51.100.62", UserAgent: "demo"}
-		sess, err := svc.Sessions.Login(ctx, email, pw, c)
-		if err != nil {
-			return fmt.Errorf("demo: sealed: %w", err)
-		}
-		a, err := svc.Sessions.Authenticate(ctx, sess.Token, c)
+		a, err := loginAs(ctx, svc, logins, email, identity.Client{IP: "198.51.100.62", UserAgent: "demo"})
 		if err != nil {
 			return fmt.Errorf("demo: sealed: %w", err)
 		}
@@ -702,9 +668,7 @@ func seedSealed(ctx context.Context, svc *service.Service, logins []Login, clien
 		return fmt.Errorf("demo: sealed: %w", err)
 	}
 	chen, zhou := actors["dr.chen@demo.strongroom.test"], actors["dr.zhou@demo.strongroom.test"]
-	b := make([]byte, 16)
-	rand.Read(b)
-	id := "snt_" + hex.EncodeToString(b)
+	id := crm.NewID("snt")
 	noteKey := keyring.NewNoteKey()
 	ct, nonce, err := keyring.SealNote(noteKey, id, []byte("Supervision: the client disclosed a conflict at home and asked that it stay out of the shared record. "+
 		"督导记录：来访者提到家庭矛盾，希望不写入共享记录。Discuss at Thursday's case review."))
@@ -722,4 +686,20 @@ func seedSealed(ctx context.Context, svc *service.Service, logins []Login, clien
 		return fmt.Errorf("demo: sealed: %w", err)
 	}
 	return nil
+}
+
+// loginAs logs in as a demo account (its password from logins) from client,
+// as its user would, and returns the session's actor.
+func loginAs(ctx context.Context, svc *service.Service, logins []Login, email string, client identity.Client) (authz.Actor, error) {
+	var pw string
+	for _, l := range logins {
+		if l.Email == email {
+			pw = l.Password
+		}
+	}
+	sess, err := svc.Sessions.Login(ctx, email, pw, client)
+	if err != nil {
+		return authz.Actor{}, err
+	}
+	return svc.Sessions.Authenticate(ctx, sess.Token, client)
 }
