@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"strongroom.dev/strongroom/internal/errs"
 	"strongroom.dev/strongroom/internal/service/privacy"
@@ -20,22 +19,27 @@ type retentionView struct {
 
 // showRetention lists the retention rules and their latest runs.
 func (h *retentionPages) showRetention(q *request) error {
-	return h.renderRetention(q, http.StatusOK, nil, nil, "")
+	return h.renderRetention(q, http.StatusOK, nil, postedForm{}, "")
 }
 
-func (h *retentionPages) renderRetention(q *request, code int, result *privacy.RetentionRun, formErr error, target string) error {
+// ruleRefused and runRefused are a target's refused rule or run form.
+func ruleRefused(q *request, target string, err error) postedForm {
+	return q.refused("rule-"+target, err, map[string]string{"after_days": "days-" + target, "note": "note-" + target})
+}
+
+func runRefused(q *request, target string, err error) postedForm {
+	return q.refused("run-"+target, err, map[string]string{"confirm": "confirm-" + target})
+}
+
+func (h *retentionPages) renderRetention(q *request, code int, result *privacy.RetentionRun, posted postedForm, target string) error {
 	rules, runs, err := h.retentionSvc.Rules(q.r.Context(), q.actor)
 	if err != nil {
 		return err
 	}
 	v := retentionView{Rules: rules, Runs: runs, AuditArchive: int(h.retentionSvc.AuditArchive().Hours() / 24), Result: result, Target: target}
-	if formErr != nil {
-		form, ids := "rule-"+target, map[string]string{"after_days": "days-" + target, "note": "note-" + target}
-		if strings.HasSuffix(q.r.URL.Path, "/runs") {
-			form, ids = "run-"+target, map[string]string{"confirm": "confirm-" + target}
-		}
-		v.Posted = q.refused(form, formErr, ids)
-		v.Posted.Msg = tr(q.lang, "retention_target_"+target) + ": " + v.Posted.Msg
+	if posted.Msg != "" {
+		v.Posted = posted
+		v.Posted.Msg = tr(q.lang, "retention_target_"+target) + ": " + posted.Msg
 	}
 	h.render(q, code, "retention", "retention", v)
 	return nil
@@ -46,11 +50,11 @@ func (h *retentionPages) setRetention(q *request) error {
 	target := q.r.PathValue("target")
 	days, err := strconv.Atoi(q.r.PostFormValue("after_days"))
 	if err != nil {
-		return h.renderRetention(q, http.StatusBadRequest, nil, errs.InvalidField("after_days", tr(q.lang, "retention_days_needed")), target)
+		return h.renderRetention(q, http.StatusBadRequest, nil, ruleRefused(q, target, errs.InvalidField("after_days", tr(q.lang, "retention_days_needed"))), target)
 	}
 	in := privacy.RetentionRuleInput{Target: target, AfterDays: days, Enabled: q.r.PostFormValue("enabled") == "on", Note: q.r.PostFormValue("note")}
 	if _, err := h.retentionSvc.SetRule(q.r.Context(), q.actor, in); errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) {
-		return h.renderRetention(q, http.StatusBadRequest, nil, err, target)
+		return h.renderRetention(q, http.StatusBadRequest, nil, ruleRefused(q, target, err), target)
 	} else if err != nil {
 		return err
 	}
@@ -66,13 +70,13 @@ func (h *retentionPages) runRetention(q *request) error {
 	if q.r.PostFormValue("dry_run") == "true" {
 		run = h.retentionSvc.DryRun
 	} else if q.r.PostFormValue("confirm") != "1" {
-		return h.renderRetention(q, http.StatusBadRequest, nil, errs.InvalidField("confirm", tr(q.lang, "retention_confirm_needed")), target)
+		return h.renderRetention(q, http.StatusBadRequest, nil, runRefused(q, target, errs.InvalidField("confirm", tr(q.lang, "retention_confirm_needed"))), target)
 	}
 	got, err := run(q.r.Context(), q.actor, target)
 	if errs.Is(err, errs.Conflict) || errs.Is(err, errs.NotExist) {
-		return h.renderRetention(q, http.StatusConflict, nil, err, target)
+		return h.renderRetention(q, http.StatusConflict, nil, runRefused(q, target, err), target)
 	} else if err != nil {
 		return err
 	}
-	return h.renderRetention(q, http.StatusOK, &got, nil, target)
+	return h.renderRetention(q, http.StatusOK, &got, postedForm{}, target)
 }

@@ -26,8 +26,6 @@ type vendorView struct {
 	Severity  []string
 }
 
-// vendorForm is a vendor as the form shows it: lists one line or comma
-// list, certifications one per line as "name YYYY-MM-DD".
 // The ids of the vendor page's fields an error can name.
 var (
 	vendorFieldIDs = map[string]string{"name": "v-name", "role": "v-role", "purpose": "v-purpose", "data_categories": "v-cats", "locations": "v-locs",
@@ -37,6 +35,8 @@ var (
 	findingFieldIDs = map[string]string{"text": "f-text", "severity": "f-severity", "owner": "f-owner", "due": "f-due"}
 )
 
+// vendorForm is a vendor as the form shows it: lists one line or comma
+// list, certifications one per line as "name YYYY-MM-DD".
 type vendorForm struct {
 	vendors.Input
 	Categories, Locations, Links, Certifications string
