@@ -58,6 +58,9 @@ func (h *companiesPages) companies(q *request, v companyListView, cursor string)
 		keep.Set("stores", "1")
 	}
 	v.cursorPages = cursorPages{Cursor: cursor, Trail: q.trail(), Next: page.Next}.withLinks("/companies", keep)
+	if v.Query != "" {
+		v.cursorPages = v.cursorPages.searched("/companies/search", [2]string{"q", v.Query}, [2]string{"stores", keep.Get("stores")})
+	}
 	return h.renderCompanies(q, v, http.StatusOK)
 }
 

@@ -60,6 +60,9 @@ func (h *customersPages) customers(q *request, v customerListView, cursor string
 		keep.Set("order", "newest")
 	}
 	v.cursorPages = cursorPages{Cursor: cursor, Trail: q.trail(), Next: page.Next}.withLinks("/customers", keep)
+	if v.Searching() {
+		v.cursorPages = v.cursorPages.searched("/customers/search", [2]string{"q", v.Query}, [2]string{"tag", v.Tag}, [2]string{"order", keep.Get("order")})
+	}
 	return h.renderCustomers(q, v, http.StatusOK)
 }
 

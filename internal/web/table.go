@@ -145,6 +145,26 @@ type cursorPages struct {
 	Next     string   // the next page's cursor; "" on the last page
 	PrevHref string   // the previous page's address, for a list not searched
 	NextHref string   // likewise the next page's
+	// Search is where a searched list posts for its other pages (a search
+	// never travels in an address), with Kept, the search's own fields
+	// (name, value); "" for a list not searched, which links.
+	Search string
+	Kept   [][2]string
+}
+
+// Pages is p, for the shared "cursorpager" template.
+func (p cursorPages) Pages() cursorPages { return p }
+
+// searched makes p page by posting the search's fields to action, each of
+// kept whose value is not empty.
+func (p cursorPages) searched(action string, kept ...[2]string) cursorPages {
+	p.Search = action
+	for _, f := range kept {
+		if f[1] != "" {
+			p.Kept = append(p.Kept, f)
+		}
+	}
+	return p
 }
 
 // trail reads the earlier pages' cursors from the address or, for a
