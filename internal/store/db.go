@@ -44,6 +44,9 @@ type DB struct {
 	preparing sync.Map
 	// readCount is how many statements reads holds, at most maxReadStmts.
 	readCount atomic.Int32
+	// wal checkpoints SQLite's write-ahead log in the background (nil for
+	// PostgreSQL and for a bulk load).
+	wal *walCheckpointer
 }
 
 // stmtCache holds statements prepared on the SQLite writer pool when the
@@ -131,6 +134,7 @@ func openPools(ctx context.Context, dsn string) (*DB, error) { return openPoolsW
 func openPoolsWith(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 	db := &DB{}
 	var err error
+	var checkpoints string // the DSN of the background checkpoint's connection
 	if IsPostgresDSN(dsn) {
 		db.engine = Postgres
 		if err := CheckPostgresTransport(dsn); err != nil {
@@ -150,7 +154,12 @@ func openPoolsWith(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 			base = "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(MEMORY)&_pragma=synchronous(OFF)&_pragma=foreign_keys(1)"
 			cache = "-262144"
 		}
-		if db.write, err = sql.Open("sqlite", base+"&_txlock=immediate&_pragma=cache_size("+cache+")"); err != nil {
+		writer := base + "&_txlock=immediate&_pragma=cache_size(" + cache + ")"
+		if !bulk {
+			// The writer leaves checkpoints to walCheckpointer.
+			writer += "&_pragma=wal_autocheckpoint(0)"
+		}
+		if db.write, err = sql.Open("sqlite", writer); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		db.write.SetMaxOpenConns(1)
@@ -159,10 +168,19 @@ func openPoolsWith(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 		}
 		db.read.SetMaxOpenConns(readConns)
 		db.read.SetMaxIdleConns(readConns)
+		if !bulk {
+			checkpoints = base
+		}
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: cannot reach the %s database: %w", db.engine, err)
+	}
+	if checkpoints != "" {
+		if db.wal, err = startWALCheckpoints(ctx, checkpoints); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	return db, nil
 }
@@ -172,9 +190,10 @@ func (db *DB) Engine() Engine { return db.engine }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	err := db.wal.close()
 	db.stmts.close()
 	db.reads.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
-	err := db.write.Close()
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
@@ -368,6 +387,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return errs.Wrap(errs.Unavailable, "store.WithTx", "the change could not be saved", err)
 	}
+	db.wal.committed()
 	return nil
 }
 
