@@ -36,6 +36,9 @@ type Options struct {
 	Keep       bool          // keep the scratch directory (and schema)
 	JSON       bool
 	Only       string // comma-separated names of the operations to drive (get, list, email, phone, nationalid, create, storm); empty: all
+	// HalfPeak also drives each operation at half the rate it just reached,
+	// paced, for Duration: its latency under a load the server keeps up with.
+	HalfPeak bool
 }
 
 // opKeys name the operations for Options.Only.
@@ -237,11 +240,24 @@ func Run(ctx context.Context, o Options, d Deps) (err error) {
 		if op.as != nil {
 			by = op.as
 		}
-		r := by.run(ctx, op.name, op.on, op.next, o.Duration, nil)
+		r := by.run(ctx, op.name, op.on, op.next, o.Duration, nil, 0)
 		if err := l.after(ctx, &r); err != nil {
 			return err
 		}
 		rep.Results = append(rep.Results, r)
+		if !o.HalfPeak || len(op.on) == 1 && op.on[0] == bareT || r.PerSecond <= 0 {
+			continue
+		}
+		half := r.PerSecond / 2
+		fmt.Fprintf(d.Stderr, "%s at %.0f a second (half its peak) for %s...\n", op.name, half, o.Duration)
+		pace := time.Duration(float64(o.Conns) / half * float64(time.Second))
+		h := by.run(ctx, op.name+" at half its peak", op.on, op.next, o.Duration, nil, pace)
+		if err := l.after(ctx, &h); err != nil {
+			return err
+		}
+		h.noRatio = true
+		h.Note = fmt.Sprintf("paced: %.0f req/s asked; latency from when each request was due", half)
+		rep.Results = append(rep.Results, h)
 	}
 
 	if o.runs("storm") {
@@ -250,7 +266,7 @@ func Run(ctx context.Context, o Options, d Deps) (err error) {
 		for i := range stormLogins {
 			st.logins = append(st.logins, s.storm[i%len(s.storm)])
 		}
-		r := l.run(ctx, "GET customer by id", l.servers, ops[1].next, o.Duration, st)
+		r := l.run(ctx, "GET customer by id", l.servers, ops[1].next, o.Duration, st, 0)
 		if err := l.after(ctx, &r); err != nil {
 			return err
 		}

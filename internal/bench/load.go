@@ -132,8 +132,12 @@ func (l *load) workers(targets []*target) []*worker {
 }
 
 // run drives next from conns workers spread over targets for d (and, with
-// a storm, until the storm is over) and returns the result.
-func (l *load) run(ctx context.Context, name string, targets []*target, next request, d time.Duration, st *storm) Result {
+// a storm, until the storm is over) and returns the result. Each worker
+// sends its next request as soon as the last is answered, unless pace is
+// set: then each sends one every pace, the workers staggered evenly, and a
+// request's latency counts from when it was due, so that time spent
+// waiting behind a slow answer counts too.
+func (l *load) run(ctx context.Context, name string, targets []*target, next request, d time.Duration, st *storm, pace time.Duration) Result {
 	ws := l.workers(targets)
 	cpu0, cpuOK := serverCPU(targets)
 	start := time.Now()
@@ -142,9 +146,15 @@ func (l *load) run(ctx context.Context, name string, targets []*target, next req
 	if st != nil {
 		wg.Go(func() { st.run(ctx, targets, start) })
 	}
-	for _, w := range ws {
+	for i, w := range ws {
 		wg.Go(func() {
+			due := start.Add(pace * time.Duration(i) / time.Duration(len(ws)))
 			for ctx.Err() == nil && (time.Now().Before(deadline) || st != nil && !st.finished.Load()) {
+				if pace > 0 {
+					if !due.Before(deadline) || !sleepUntil(ctx, due) {
+						break
+					}
+				}
 				during := st != nil && st.active.Load()
 				req, err := next(ctx, w)
 				if err != nil {
@@ -152,6 +162,9 @@ func (l *load) run(ctx context.Context, name string, targets []*target, next req
 					continue
 				}
 				t0 := time.Now()
+				if pace > 0 {
+					t0, due = due, due.Add(pace)
+				}
 				if !w.send(req) {
 					continue
 				}
@@ -186,6 +199,22 @@ func (l *load) run(ctx context.Context, name string, targets []*target, next req
 	r.Op = name + ", during the storm"
 	r.summarise(during, st.window)
 	return r
+}
+
+// sleepUntil waits until t; false if ctx ended first.
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // serverCPU is the CPU time the targets' processes have used so far.

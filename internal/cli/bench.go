@@ -29,6 +29,7 @@ func benchCmd(ctx context.Context, args []string, env Env) error {
 	fs.IntVar(&o.ImportRows, "import-rows", o.ImportRows, "also time one API import of this many rows (0: none)")
 	fs.StringVar(&o.Postgres, "postgres", "", "run on PostgreSQL: a postgres:// URL; a scratch schema is made in it and dropped afterwards")
 	fs.IntVar(&o.Servers, "servers", o.Servers, "serve processes on the same PostgreSQL; the connections are spread over them")
+	fs.BoolVar(&o.HalfPeak, "half-peak", false, "also drive each operation at half the rate it reached, paced, and show its latency (p99 from when each request was due)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the scratch directory (and PostgreSQL schema)")
 	fs.BoolVar(&o.JSON, "json", false, "print JSON instead of a table")
 	fs.StringVar(&o.Only, "only", "", "drive only these operations, comma-separated: get, list, email, phone, nationalid, create, storm (default all)")
