@@ -525,3 +525,65 @@ func TestWebhookOneServerAtATime(t *testing.T) {
 		}
 	})
 }
+
+// With no active subscription, delivery still moves its cursor to the
+// log's head (since the change, without reading the events); a
+// subscription paused or made later is sent only what happens while it is
+// active, never the backlog behind the cursor.
+func TestWebhookCursorWithoutSubscriptions(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		svc := f.Service
+		rcv := newReceiver(t)
+		run := rcv.runner(svc)
+		cursorAtHead := func(when string) {
+			t.Helper()
+			var at int64
+			if err := f.Store.ReadTx(ctx, func(tx *store.Tx) error {
+				var err error
+				at, err = tx.SIEMCursor(ctx, "webhooks")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if head, err := f.Store.AuditHead(ctx); err != nil || at != head.Seq {
+				t.Fatalf("%s: the webhooks' cursor is at %d, the log's head at %d (%v)", when, at, head.Seq, err)
+			}
+		}
+		c, err := svc.Customers.CreateCustomer(ctx, f.admin, input("name", "Wu Fang"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		update := func(email string) {
+			t.Helper()
+			if _, err := svc.Customers.UpdateCustomer(ctx, f.admin, c.ID, input("email", email)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		update("wu1@example.com")
+		run.Step(ctx)
+		cursorAtHead("no subscription")
+		paused := true
+		w, err := svc.Hooks.Create(ctx, f.admin, hooks.Input{Name: "Ops", URL: rcv.srv.URL, Role: "admin", Events: []string{hooks.CustomerUpdated}, Paused: &paused})
+		if err != nil {
+			t.Fatal(err)
+		}
+		update("wu2@example.com")
+		run.Step(ctx)
+		cursorAtHead("a paused subscription")
+		if got := rcv.take(); len(got) != 0 {
+			t.Fatalf("a paused subscription was sent %d messages", len(got))
+		}
+		paused = false
+		if _, err := svc.Hooks.Update(ctx, f.admin, w.ID, hooks.Input{Name: "Ops", URL: rcv.srv.URL, Role: "admin", Events: []string{hooks.CustomerUpdated}, Paused: &paused}); err != nil {
+			t.Fatal(err)
+		}
+		update("wu3@example.com")
+		run.Step(ctx)
+		got := rcv.take()
+		if len(got) != 1 || !strings.Contains(string(got[0].body), hooks.CustomerUpdated) {
+			t.Fatalf("after resuming, the subscription was sent %d messages; want the one update made since", len(got))
+		}
+	})
+}

@@ -76,8 +76,13 @@ func (s *Hooks) Enqueue(ctx context.Context, a authz.Actor) (int, bool, error) {
 	}
 	const batch = 500
 	// A look first, so that an idle server opens no write transaction.
-	waiting := false
+	waiting, subscribed := false, false
 	err := core.Look(ctx, s.c, hookStoreOf, func(tx hookStore) error {
+		hooks, err := tx.ListWebhooks(ctx)
+		if err != nil {
+			return err
+		}
+		subscribed = slices.ContainsFunc(hooks, active)
 		from, err := tx.SIEMCursor(ctx, cursor)
 		if err != nil {
 			return err
@@ -88,6 +93,23 @@ func (s *Hooks) Enqueue(ctx context.Context, a authz.Actor) (int, bool, error) {
 	})
 	if err != nil || !waiting {
 		return 0, false, err
+	}
+	if !subscribed {
+		// No subscription is sent any of them (one made later is sent only
+		// what happens after it is made, a paused one nothing): the cursor
+		// moves to the head without reading them, instead of holding the
+		// writer to read 500 at a time while the log grows.
+		return 0, false, core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
+			head, err := tx.AuditHead(ctx) // on PostgreSQL locked: nothing is appended meanwhile
+			if err != nil {
+				return err
+			}
+			hooks, err := tx.ListWebhooks(ctx)
+			if err != nil || slices.ContainsFunc(hooks, active) {
+				return err // one was made or resumed meanwhile: the next round reads the events
+			}
+			return tx.SetSIEMCursor(ctx, cursor, head.Seq, s.c.Now())
+		})
 	}
 	queued, more := 0, false
 	err = core.Change(ctx, s.c, hookStoreOf, func(tx hookStore) error {
@@ -126,6 +148,9 @@ func (s *Hooks) Enqueue(ctx context.Context, a authz.Actor) (int, bool, error) {
 	})
 	return queued, more, err
 }
+
+// active reports whether w is sent events (it is not paused).
+func active(w store.WebhookRow) bool { return !w.Paused }
 
 // Job is a message due to be sent: where, signed with what, and as whom
 // its payload is read.
