@@ -243,3 +243,49 @@ func TestImpossibleTravelFromCheckIns(t *testing.T) {
 		}
 	})
 }
+
+// A runner that holds its engine observes ahead, outside the writer; when
+// another server's runner has moved the saved state on meanwhile, it
+// stores nothing, and its next step reloads and carries on from there: an
+// alert is raised once across both.
+func TestRunnerYieldsToAnotherServer(t *testing.T) {
+	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
+		ctx := context.Background()
+		env := testkit.NewEnv(t, db, service.Options{})
+		svc := env.Service
+		if _, err := svc.Users.CreateUser(ctx, authz.System(), identity.NewUser{Email: "victim@example.com", Role: "sales", Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		cfg := detect.Defaults()
+		burst := cfg[detect.FailedLoginBurst]
+		burst.Threshold = 4
+		cfg[detect.FailedLoginBurst] = burst
+		one := &detect.Runner{DB: env.Store, Config: cfg}
+		other := &detect.Runner{DB: env.Store, Config: cfg}
+		if raised, _, err := one.Step(ctx); err != nil || len(raised) != 0 {
+			t.Fatalf("first step: %+v, %v", raised, err)
+		}
+		for range 4 {
+			svc.Sessions.Login(ctx, "victim@example.com", "wrong password guess", identity.Client{IP: "192.0.2.66"})
+		}
+		raised, _, err := other.Step(ctx)
+		if err != nil || len(raised) != 1 || raised[0].Rule != detect.FailedLoginBurst {
+			t.Fatalf("the other server's step raised %+v (%v), want the burst", raised, err)
+		}
+		raised, more, err := one.Step(ctx)
+		if err != nil || len(raised) != 0 || !more {
+			t.Fatalf("a step from a cursor another server moved on raised %+v, more %v (%v); want nothing stored and more", raised, more, err)
+		}
+		if raised, _, err = one.Step(ctx); err != nil || len(raised) != 0 {
+			t.Fatalf("after reloading, the step raised %+v (%v); want the burst not raised again", raised, err)
+		}
+		var open int
+		alerts, err := svc.AuditLog.Alerts(ctx, authz.System(), "open", 0)
+		if err == nil {
+			open = len(alerts)
+		}
+		if open != 1 {
+			t.Errorf("open alerts: %d (%v); want the burst once", open, err)
+		}
+	})
+}
