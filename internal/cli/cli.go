@@ -230,13 +230,15 @@ Usage:
       change the schema (docs/SECURITY.md, docs/postgres-roles.sql); serve still
       migrates by itself when it may.
   strongroom bench [--customers 10000] [--conns 8] [--duration 10s] [--only get,list,...]
-                   [--import-rows N] [--postgres URL [--servers 2]] [--keep] [--json]
+                   [--half-peak] [--import-rows N] [--postgres URL [--servers 2]] [--keep] [--json]
       Measure speed: seed a scratch database with customers (through the import's
       service path), start real servers as child processes on loopback, and drive
       the API over HTTPS for --duration per operation (get by id, list, search by
       email, phone and national id, create, a login storm, optionally an import),
       next to a bare TLS handler. Prints req/s, p50, p99, errors and server memory
-      per operation, then verifies the audit log.
+      per operation, then verifies the audit log. --half-peak also drives each
+      operation at half the rate it reached, paced (latency from when each
+      request was due).
   strongroom version
 
 Built-in roles: admin, manager, sales, finance, marketing, support, counsellor,

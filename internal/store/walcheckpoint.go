@@ -30,6 +30,7 @@ type walCheckpointer struct {
 	commits atomic.Int64 // commits on the writer since the database opened
 	stop    chan struct{}
 	done    sync.WaitGroup
+	closed  sync.Once
 }
 
 // startWALCheckpoints opens the checkpointer's connection to dsn (the
@@ -89,13 +90,18 @@ func (w *walCheckpointer) committed() {
 	}
 }
 
-// close stops the loop and closes its connection. SQLite checkpoints
-// whatever is left when the last connection to the database closes.
+// close stops the loop and closes its connection (once; a DB may be
+// closed twice). SQLite checkpoints whatever is left when the last
+// connection to the database closes.
 func (w *walCheckpointer) close() error {
 	if w == nil {
 		return nil
 	}
-	close(w.stop)
-	w.done.Wait()
-	return w.conn.Close()
+	var err error
+	w.closed.Do(func() {
+		close(w.stop)
+		w.done.Wait()
+		err = w.conn.Close()
+	})
+	return err
 }
