@@ -2,14 +2,9 @@ package checkpoint_test
 
 import (
 	"context"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
-	"strongroom.dev/strongroom/internal/audit"
 	"strongroom.dev/strongroom/internal/checkpoint"
-	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 )
 
@@ -20,28 +15,12 @@ import (
 func TestCheckpointReadWhileAnotherServerCheckpoints(t *testing.T) {
 	testkit.ForEachDB(t, func(t *testing.T, db testkit.DB) {
 		ctx := context.Background()
-		signer, _, err := checkpoint.LoadOrCreateKey(filepath.Join(t.TempDir(), "audit.key"), "strongroom.test/audit")
-		if err != nil {
-			t.Fatal(err)
-		}
-		st := db.Open(t)
-		appendEvents := func(n int) {
-			for i := range n {
-				if err := st.WithTx(ctx, func(tx *store.Tx) error {
-					return audit.Append(ctx, tx, time.Now(), audit.Event{ActorID: "usr_1", Action: "customer.read", ObjectType: "customer",
-						ObjectID: "cus_" + strings.Repeat("b", i%5+1), Outcome: audit.Success})
-				}); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		one := &checkpoint.Checkpointer{DB: st, Signer: signer}
-		other := &checkpoint.Checkpointer{DB: st, Signer: signer}
-		appendEvents(10)
-		if _, err := one.Checkpoint(ctx); err != nil {
-			t.Fatal(err)
-		}
-		appendEvents(7)
+		f := newLogFixture(t, db)
+		one := f.cp
+		other := &checkpoint.Checkpointer{DB: f.st, Signer: f.cp.Signer}
+		f.appendEvents(t, 10)
+		f.checkpoint(t, 10)
+		f.appendEvents(t, 7)
 		ext, err := one.ReadExtension(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -53,7 +32,7 @@ func TestCheckpointReadWhileAnotherServerCheckpoints(t *testing.T) {
 		if cp, err := other.Checkpoint(ctx); err != nil || cp.Size != 17 {
 			t.Fatalf("the other server's checkpoint: size %d, %v", cp.Size, err)
 		}
-		appendEvents(5)
+		f.appendEvents(t, 5)
 		cp, err := one.StoreExtension(ctx, ext)
 		if err != nil {
 			t.Fatalf("storing a read that is out of date: %v", err)
@@ -61,9 +40,9 @@ func TestCheckpointReadWhileAnotherServerCheckpoints(t *testing.T) {
 		if cp.Size != 22 {
 			t.Fatalf("checkpoint after storing an out-of-date read: size %d; want 22 (worked out again)", cp.Size)
 		}
-		rep, problem, err := checkpoint.Verify(ctx, st, signer.VerifierKey(), nil)
-		if err != nil || problem != nil {
-			t.Fatalf("verify: %v, %v", problem, err)
+		rep, problem := f.verify(t, "")
+		if problem != nil {
+			t.Fatalf("verify: %v", problem)
 		}
 		if rep.Checkpoints < 3 {
 			t.Errorf("verify saw %d checkpoints; want 3", rep.Checkpoints)
