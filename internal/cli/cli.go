@@ -57,7 +57,7 @@ Usage:
       --audit-retention 8760h (0 never): events older than that, up to a checkpoint,
       are archived daily to --audit-archive DIR (default audit-archive in --data)
       with their checkpoint and removed from the database.
-      Detectors watch the audit log every 10 s and raise alerts (the security page,
+      Detectors watch the audit log every second and raise alerts (the security page,
       GET /api/v1/alerts); --detectors F.json sets their rules over the defaults;
       --security-contacts A,B (with a mail relay) get each batch of alerts by email;
       --alert-webhook https://... gets them as signed POSTs (secret in

@@ -157,7 +157,9 @@ func serve(ctx context.Context, args []string, env Env) error {
 	details = append(details, fmt.Sprintf("  audit key:       %s (checks the audit log's checkpoints and the backups' manifests; keep it for verifiers)", checkpoints.Signer.VerifierKey()))
 	banner(env, url, certFile, fingerprint, c.DataDir, details, logins)
 	go checkpoints.Run(ctx, checkpoint.DefaultInterval, checkpoint.DefaultMaxEvents)
-	go detector.Run(ctx, 10*time.Second)
+	// Every second, so that each step is a small one: the same work done
+	// every 10 s was a burst of CPU that held up requests behind it.
+	go detector.Run(ctx, time.Second)
 	go backups.Run(ctx, 10*time.Second, func(ctx context.Context) (func(), bool) { return a.db.TryLock(ctx, 7412004) })
 	switch {
 	case c.AuditRetention > 0 && a.db.Engine() == store.Postgres:
