@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -248,4 +249,34 @@ func FuzzImport(f *testing.F) {
 			t.Fatalf("import of %q: %v", data, err)
 		}
 	})
+}
+
+// After a large import PostgreSQL's planner knows how many customers there
+// are at once (not after autovacuum's next look), so a page of them is
+// read down the owner's index instead of sorting them all. (SQLite plans
+// without statistics: PostgreSQL only.)
+func TestImportRefreshesPlannerStatistics(t *testing.T) {
+	base := os.Getenv(testkit.PostgresEnv)
+	if base == "" {
+		t.Skip(testkit.PostgresEnv + " is not set")
+	}
+	db := testkit.NewPostgres(t, base)
+	f := newFixture(t, db)
+	ctx := context.Background()
+	var csvRows strings.Builder
+	csvRows.WriteString("name,email\n")
+	for i := range 1500 {
+		fmt.Fprintf(&csvRows, "Customer %d,c%d@example.com\n", i, i)
+	}
+	rep, err := f.Service.Customers.ImportCustomers(ctx, f.sales1, strings.NewReader(csvRows.String()), records.ImportOptions{})
+	if err != nil || rep.Created != 1500 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	var known float64
+	if err := db.Raw(t).QueryRowContext(ctx, "SELECT reltuples FROM pg_class WHERE oid = 'customers'::regclass").Scan(&known); err != nil {
+		t.Fatal(err)
+	}
+	if known < 1500 {
+		t.Errorf("after importing 1,500 customers the planner counts %.0f", known)
+	}
 }

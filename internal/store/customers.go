@@ -410,3 +410,17 @@ func nullString(s string) any {
 
 // customerRows are the rows of customers, one part of a Tx.
 type customerRows struct{ *conn }
+
+// AnalyzeCustomers refreshes PostgreSQL's statistics of the tables a bulk
+// import fills, so that the planner knows their new size at once rather
+// than after autovacuum's next look: until then it planned a page of 50 as
+// a sort of every customer the owner has (34 ms for 10,000 against 0.2 ms
+// down the owner's index; strongroom bench --postgres listed 50 a second).
+// SQLite plans without statistics: nothing to do there.
+func (db *DB) AnalyzeCustomers(ctx context.Context) error {
+	if db.engine != Postgres {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, "ANALYZE customers, subject_keys, name_tokens, tag_index")
+	return classify("store.AnalyzeCustomers", err)
+}

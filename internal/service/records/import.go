@@ -215,8 +215,17 @@ func (s *Customers) ImportCustomers(ctx context.Context, a authz.Actor, r io.Rea
 	if err != nil {
 		return ImportReport{}, err
 	}
+	if rep.Created >= analyzeAfter {
+		// The rows are stored; if the statistics cannot be refreshed now,
+		// autovacuum refreshes them later.
+		_ = s.c.DB.AnalyzeCustomers(ctx)
+	}
 	return rep, nil
 }
+
+// analyzeAfter is the import from which the database's statistics are
+// refreshed at once (store.AnalyzeCustomers).
+const analyzeAfter = 1000
 
 func fieldOf(target string) string {
 	if target == importFirstName || target == importLastName {
