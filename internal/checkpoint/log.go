@@ -20,7 +20,7 @@ const (
 	DefaultInterval  = 60 * time.Second
 	DefaultMaxEvents = 10_000
 	// maxPerCheckpoint bounds the events one checkpoint adds. Storing its
-	// tree holds the writer, which every audited request waits on (3–4 ms
+	// tree holds the writer, which every audited request waits on (2–4 ms
 	// for each thousand events here: strongroom bench --half-peak), so
 	// more events than this are checkpointed in steps of this many, each
 	// signed, with other writes between them.
