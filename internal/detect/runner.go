@@ -164,6 +164,9 @@ func (r *Runner) stepAhead(ctx context.Context, places []Place) (step, error) {
 	if err != nil {
 		return step{}, err
 	}
+	if s.cursor == from && len(places) == 0 {
+		return s, nil // nothing new: nothing to store, and no write transaction every second
+	}
 	err = r.DB.WithTx(ctx, func(t *store.Tx) error {
 		tx := runnerStoreOf(t)
 		if err := tx.LockDetect(ctx); err != nil {

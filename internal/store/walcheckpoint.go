@@ -16,13 +16,19 @@ import (
 // waits for two fsyncs. The writer connection therefore never checkpoints
 // (wal_autocheckpoint 0) and a goroutine of the DB's own, on a connection
 // of its own, checkpoints in the background instead: a PASSIVE checkpoint,
-// which never blocks the writer or a reader, every walCheckpointEvery while
-// commits have been made since the last one.
+// which never blocks the writer or a reader (walCheckpointEvery says when).
 
-// walCheckpointEvery is how often the background checkpoint runs while
-// the database changes. At a few thousand commits a second it copies a few
-// thousand pages each time, as the automatic checkpoint at 1,000 pages did.
-const walCheckpointEvery = 250 * time.Millisecond
+// walCheckpointEvery is how often the background checkpoint looks. It
+// checkpoints when walCheckpointCommits commits were made since the last
+// one (at a few thousand commits a second, every look: a few thousand
+// pages each time, as the automatic checkpoint at 1,000 pages did), or
+// when any were made and walCheckpointIdle has passed, so that a quiet
+// database is not synced four times a second for one small commit.
+const (
+	walCheckpointEvery   = 250 * time.Millisecond
+	walCheckpointCommits = 100
+	walCheckpointIdle    = 10 * time.Second
+)
 
 // walCheckpointer checkpoints an SQLite database in the background.
 type walCheckpointer struct {
@@ -56,6 +62,7 @@ func (w *walCheckpointer) loop() {
 	t := time.NewTicker(walCheckpointEvery)
 	defer t.Stop()
 	var seen int64
+	last := time.Now()
 	for {
 		select {
 		case <-w.stop:
@@ -63,13 +70,13 @@ func (w *walCheckpointer) loop() {
 		case <-t.C:
 		}
 		n := w.commits.Load()
-		if n == seen {
+		if n == seen || n-seen < walCheckpointCommits && time.Since(last) < walCheckpointIdle {
 			continue
 		}
 		// A checkpoint that fails (a disk error) is tried again on the next
 		// tick; the log keeps every commit meanwhile, so nothing is lost.
 		if err := w.checkpoint(); err == nil {
-			seen = n
+			seen, last = n, time.Now()
 		}
 	}
 }
