@@ -40,9 +40,9 @@ func benchCheckpointer(b *testing.B, st *store.DB) *checkpoint.Checkpointer {
 }
 
 // BenchmarkAppendWithCheckpoints appends events one transaction each, as
-// requests do, with and without a checkpointer signing every 10,000
-// events beside them; it reports events a second (run it for well over
-// 10,000 events: -benchtime 50000x).
+// requests do, with and without a checkpointer beside them, called as
+// serve's is whenever DefaultMaxEvents (1,000) are waiting; it reports
+// events a second (-benchtime 50000x).
 func BenchmarkAppendWithCheckpoints(b *testing.B) {
 	testkit.ForEachDBBench(b, func(b *testing.B, db testkit.DB) {
 		for _, on := range []bool{false, true} {
@@ -53,8 +53,8 @@ func BenchmarkAppendWithCheckpoints(b *testing.B) {
 				var checkpoints atomic.Int64
 				if on {
 					cp := benchCheckpointer(b, st)
-					// As serve's checkpointer does, at every 10,000 events
-					// (the 60-second rule never comes due in a benchmark).
+					// As serve's checkpointer does, whenever DefaultMaxEvents
+					// are waiting (the 60-second rule never comes due here).
 					go func() {
 						signed := int64(0)
 						for ctx.Err() == nil {

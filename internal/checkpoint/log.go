@@ -17,14 +17,20 @@ import (
 // Defaults for Run: a checkpoint at least this often, and whenever this
 // many events are waiting.
 const (
-	DefaultInterval  = 60 * time.Second
-	DefaultMaxEvents = 10_000
+	DefaultInterval = 60 * time.Second
+	// DefaultMaxEvents is one checkpoint's worth, so that a busy server
+	// checkpoints a little every second. Waiting for 10,000 made a burst
+	// of ten checkpoints every few seconds under load: 200–300 ms of work,
+	// with the writer held for each, and every request arriving meanwhile
+	// waited (strongroom bench --half-peak).
+	DefaultMaxEvents = maxPerCheckpoint
 	// maxPerCheckpoint bounds the events one checkpoint adds. Storing its
-	// tree holds the writer, which every audited request waits on (2–4 ms
-	// for each thousand events here: strongroom bench --half-peak), so
-	// more events than this are checkpointed in steps of this many, each
-	// signed, with other writes between them.
-	maxPerCheckpoint = 1_000
+	// tree holds the writer, which every audited request waits on (about
+	// 2 ms on SQLite for 500 events here, more under load:
+	// BenchmarkInsertAuditTree), so more events than this are checkpointed
+	// in steps of this many, each signed, with other writes between them.
+	// With 1,000 a step, a busy server's steps still showed in the p99.
+	maxPerCheckpoint = 500
 	// maxSteps bounds the checkpoints one call makes: a longer backlog
 	// takes several calls.
 	maxSteps = 100

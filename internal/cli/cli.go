@@ -49,9 +49,10 @@ Usage:
       once (1-10; a user with several roles gets the smallest; others keep 10).
       --trusted-proxy ADDR|CIDR,...: reverse proxies whose X-Forwarded-For names the
       client (the right-most address that is not a listed proxy); default none.
-      The audit log is checkpointed (a signed Merkle tree head) every 60 s and every
-      10,000 events; --audit-key F (default audit.key in --data, made if missing;
-      the same file on every server of one database) signs, and --audit-witness
+      The audit log is checkpointed (a signed Merkle tree head) every 60 s and,
+      looked at every second, every 500 events; --audit-key F (default audit.key
+      in --data, made if missing; the same file on every server of one database)
+      signs, and --audit-witness
       DIR,...|log|stdout (default DIR audit-witness in --data; put one on another disk)
       keeps the checkpoints outside the database and refuses inconsistent ones.
       --audit-retention 8760h (0 never): events older than that, up to a checkpoint,

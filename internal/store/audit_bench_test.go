@@ -50,3 +50,25 @@ func BenchmarkAuditAppend(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkInsertAuditTree stores the tree hashes of one checkpoint of
+// 500 events (a little under 1,000 hashes) in one transaction: the time
+// the checkpointer holds the writer that every audited read waits on.
+func BenchmarkInsertAuditTree(b *testing.B) {
+	testkit.ForEachDBBench(b, func(b *testing.B, db testkit.DB) {
+		sdb := db.Open(b)
+		ctx := context.Background()
+		hashes := make([][]byte, 994) // tlog stores 2n minus the bits set in n (500: 6)
+		for i := range hashes {
+			hashes[i] = make([]byte, 32)
+			hashes[i][0], hashes[i][1] = byte(i), byte(i>>8)
+		}
+		var start int64
+		for b.Loop() {
+			if err := sdb.WithTx(ctx, func(tx *store.Tx) error { return tx.InsertAuditTree(ctx, start, hashes) }); err != nil {
+				b.Fatal(err)
+			}
+			start += int64(len(hashes))
+		}
+	})
+}

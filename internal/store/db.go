@@ -69,6 +69,8 @@ var hotQueries = func() []string {
 		insertAuditQuery(1),
 		insertAuditQuery(2),
 		updateAuditHeadQuery,
+		insertAuditTreeQuery(treeChunk),
+		insertAuditTreeQuery(1),
 		"SELECT " + userColumns + " FROM users u JOIN subject_keys k ON k.subject_id = u.id WHERE u.id = ?",
 		"INSERT INTO subject_keys (subject_id, wrapped, kek_term, created_at) VALUES (?, ?, ?, ?)",
 	}
