@@ -41,7 +41,7 @@ func benchCheckpointer(b *testing.B, st *store.DB) *checkpoint.Checkpointer {
 
 // BenchmarkAppendWithCheckpoints appends events one transaction each, as
 // requests do, with and without a checkpointer beside them, called as
-// serve's is whenever DefaultMaxEvents (1,000) are waiting; it reports
+// serve's is whenever DefaultMaxEvents (500) are waiting; it reports
 // events a second (-benchtime 50000x).
 func BenchmarkAppendWithCheckpoints(b *testing.B) {
 	testkit.ForEachDBBench(b, func(b *testing.B, db testkit.DB) {
