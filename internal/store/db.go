@@ -71,6 +71,7 @@ var hotQueries = func() []string {
 		updateAuditHeadQuery,
 		insertAuditTreeQuery(treeChunk),
 		insertAuditTreeQuery(1),
+		insertAuditSubjectsQuery("INSERT OR FAIL INTO", subjectChunk),
 		"SELECT " + userColumns + " FROM users u JOIN subject_keys k ON k.subject_id = u.id WHERE u.id = ?",
 		"INSERT INTO subject_keys (subject_id, wrapped, kek_term, created_at) VALUES (?, ?, ?, ?)",
 	}
