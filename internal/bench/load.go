@@ -397,6 +397,75 @@ func login(ctx context.Context, t *target, a account) (string, error) {
 	return out.Token, nil
 }
 
+// firstBackup waits, up to limit, until every backup target of t's
+// database has a finished backup and a finished restore drill (or no drill
+// due within the next minute), and says how long they took, from the first
+// backup's start to the last one's end.
+func firstBackup(ctx context.Context, t *target, token string, limit time.Duration) (time.Duration, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.base+"/api/v1/backups", nil)
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := t.client.Do(req)
+		if err != nil {
+			return 0, fmt.Errorf("bench: reading the backups: %w", err)
+		}
+		var out struct {
+			Targets []struct {
+				NextDrill  time.Time `json:"next_drill"`
+				LastBackup *struct {
+					StartedAt  time.Time `json:"started_at"`
+					FinishedAt time.Time `json:"finished_at"`
+				} `json:"last_backup"`
+				LastDrill *struct {
+					FinishedAt time.Time `json:"finished_at"`
+				} `json:"last_drill"`
+			} `json:"targets"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || err != nil {
+			return 0, fmt.Errorf("bench: reading the backups: status %d (%v)", resp.StatusCode, err)
+		}
+		done, first, last := true, time.Time{}, time.Time{}
+		for _, tg := range out.Targets {
+			drillDue := tg.LastDrill == nil && !tg.NextDrill.IsZero() && tg.NextDrill.Before(time.Now().Add(time.Minute))
+			if tg.LastBackup == nil || tg.LastBackup.FinishedAt.IsZero() || drillDue {
+				done = false
+				break
+			}
+			if first.IsZero() || tg.LastBackup.StartedAt.Before(first) {
+				first = tg.LastBackup.StartedAt
+			}
+			last = maxTime(last, tg.LastBackup.FinishedAt)
+			if tg.LastDrill != nil {
+				last = maxTime(last, tg.LastDrill.FinishedAt)
+			}
+		}
+		if done {
+			return last.Sub(first), nil
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("bench: the server's first backup and drill did not finish within %s", limit)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // importRows posts n new customers as one CSV import and times it.
 func (l *load) importRows(ctx context.Context, from, n int, client *http.Client) Result {
 	r := Result{Op: fmt.Sprintf("import %d rows (1 request)", n), noRatio: true}
