@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"strongroom.dev/strongroom/internal/service/governance"
 )
 
 // target is one HTTPS server the load reaches, over keep-alive HTTP/1.1
@@ -413,18 +415,7 @@ func firstBackup(ctx context.Context, t *target, token string, limit time.Durati
 		if err != nil {
 			return 0, fmt.Errorf("bench: reading the backups: %w", err)
 		}
-		var out struct {
-			Targets []struct {
-				NextDrill  time.Time `json:"next_drill"`
-				LastBackup *struct {
-					StartedAt  time.Time `json:"started_at"`
-					FinishedAt time.Time `json:"finished_at"`
-				} `json:"last_backup"`
-				LastDrill *struct {
-					FinishedAt time.Time `json:"finished_at"`
-				} `json:"last_drill"`
-			} `json:"targets"`
-		}
+		var out governance.BackupOverview // the API's answer
 		err = json.NewDecoder(resp.Body).Decode(&out)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK || err != nil {
