@@ -84,7 +84,7 @@ Usage:
       (backup-drill.key in --data) and --backup-recipient age1...; signed with the
       audit key. --backup-drill-every 168h restores each target's latest backup
       into a scratch database and checks it (0: on demand); a failure alerts.
-      The server keeps a soft memory limit of 192 MiB; GOMEMLIMIT sets another
+      The server keeps a soft memory limit of 128 MiB; GOMEMLIMIT sets another
       (large imports are faster with more).
       Mail (lock notices, password resets, invitations) goes through an SMTP relay:
       --smtp-host H [--smtp-port 587] [--smtp-user U] [--smtp-from ADDR]
