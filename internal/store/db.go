@@ -29,6 +29,10 @@ const (
 	Postgres Engine = "postgres"
 )
 
+// busyTimeout is how long, in milliseconds, an SQLite connection waits for
+// a lock another connection holds.
+const busyTimeout = 10000
+
 // DB is an open database. For SQLite it holds a single-connection writer
 // pool (writes queue in Go, not in SQLite's busy loop) and a reader pool;
 // for PostgreSQL both are the same pool.
@@ -151,7 +155,7 @@ func openPoolsWith(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 		db.read = db.write
 	} else {
 		db.engine = SQLite
-		base := "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+		base := "file:" + dsn + "?_pragma=busy_timeout(" + strconv.Itoa(busyTimeout) + ")&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
 		// The writer's page cache, 16 MiB: pages it misses come from the
 		// operating system's cache. With 64 MiB the server held 275 MiB
 		// after the creates at 1,000,000 customers (187 MiB with 16), and
@@ -160,7 +164,7 @@ func openPoolsWith(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 		// creates a second, 6.8–8.0 against 6.3–7.8 s for the import).
 		cache := "-16384"
 		if bulk {
-			base = "file:" + dsn + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(MEMORY)&_pragma=synchronous(OFF)&_pragma=foreign_keys(1)"
+			base = "file:" + dsn + "?_pragma=busy_timeout(" + strconv.Itoa(busyTimeout) + ")&_pragma=journal_mode(MEMORY)&_pragma=synchronous(OFF)&_pragma=foreign_keys(1)"
 			// 32 MiB: with 256 MiB, the restore drill a server runs as it
 			// starts took the server's memory from 110 to 718 MiB at
 			// 200,000 customers (269 MiB with 32), and the drill was no
@@ -170,8 +174,9 @@ func openPoolsWith(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 		}
 		writer := base + "&_txlock=immediate&_pragma=cache_size(" + cache + ")"
 		if !bulk {
-			// The writer leaves checkpoints to walCheckpointer.
-			writer += "&_pragma=wal_autocheckpoint(0)"
+			// The writer leaves checkpoints to walCheckpointer, and cuts a
+			// log that started again back to walSizeLimit.
+			writer += "&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(" + strconv.Itoa(walSizeLimit) + ")"
 		}
 		if db.write, err = sql.Open("sqlite", writer); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
@@ -402,6 +407,7 @@ func (db *DB) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return errs.Wrap(errs.Unavailable, "store.WithTx", "the change could not be saved", err)
 	}
 	db.wal.committed()
+	db.wal.restartLog(db.write)
 	return nil
 }
 
