@@ -42,7 +42,7 @@ const (
 	walCheckpointIdle    = 10 * time.Second
 	// walSizeLimit is SQLite's journal_size_limit on the writer: how long
 	// the log file stays once it starts again.
-	walSizeLimit = 64 << 20
+	walSizeLimit = 256 << 20
 	// walRestartWait is how long the writer waits for the readers still
 	// on the log when it starts the log again, asking every
 	// walRestartPause.
@@ -51,8 +51,11 @@ const (
 )
 
 // walRestartFrames is how long the log may grow, in frames (pages of 4
-// KiB), before the writer starts it again: 64 MiB.
-var walRestartFrames = 16384
+// KiB), before the writer starts it again: 256 MiB. A restart syncs what
+// the last background checkpoint left while it holds the writer
+// (strongroom bench, 10,000 customers): at 64 MiB, 7–28 ms every 1.5–1.8 s
+// under GETs; at 256 MiB, 17–41 ms every 1.7–6 s under GETs and creates.
+var walRestartFrames = 65536
 
 // walCheckpointer checkpoints an SQLite database in the background.
 type walCheckpointer struct {
