@@ -73,12 +73,12 @@ func (tx *auditRows) InsertAuditEvents(ctx context.Context, events []audit.Event
 
 // insertAuditSubjects indexes each subject of events that record several.
 //
-// On SQLite the rows go in as INSERT OR FAIL, which needs no statement
-// journal (a failure rolls the whole transaction back anyway), by a
-// statement of subjectChunk rows prepared at open: a page of customers is
-// one execution. Plain INSERT wrote every page it touched to the
-// statement journal first, 7 % of the server's CPU under a load of lists
-// (a CPU profile of strongroom bench).
+// On SQLite the rows go in as INSERT OR FAIL (a failure rolls the whole
+// transaction back anyway), by a statement of subjectChunk rows prepared
+// at open: a page of customers is one execution. The table's foreign key
+// still makes SQLite journal every page the statement changes, in case it
+// fails halfway; the writer keeps that journal in memory (temp_store, in
+// openPoolsWith), where it had been spilled to a temporary file.
 func (tx *auditRows) insertAuditSubjects(ctx context.Context, events []audit.Event) error {
 	per := 4500 // rows a statement on PostgreSQL
 	if tx.db.engine == SQLite {
