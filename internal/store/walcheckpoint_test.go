@@ -15,18 +15,7 @@ import (
 // with every commit.
 func TestWALCheckpointedInBackground(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "strongroom.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.WithTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, "CREATE TABLE wal_test (b BLOB NOT NULL)")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	db, path := openWALTest(t)
 	size := func(p string) int64 {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -74,18 +63,7 @@ func TestWALStartsAgainUnderSteadyReads(t *testing.T) {
 	walRestartFrames = 256 // 1 MiB
 	t.Cleanup(func() { walRestartFrames = old })
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "strongroom.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.WithTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, "CREATE TABLE wal_test (b BLOB NOT NULL)")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	db, path := openWALTest(t)
 	insert := func() error {
 		return db.WithTx(ctx, func(tx *Tx) error {
 			_, err := tx.exec(ctx, "INSERT INTO wal_test (b) VALUES (randomblob(4000))")
@@ -163,4 +141,24 @@ func TestWALStartsAgainUnderSteadyReads(t *testing.T) {
 	if n != commits+1 {
 		t.Errorf("%d rows after %d inserts: a restart lost commits", n, commits+1)
 	}
+}
+
+// openWALTest opens an SQLite database in a scratch directory with a table
+// wal_test (b BLOB) to commit to; it is closed when the test ends.
+func openWALTest(t *testing.T) (*DB, string) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "strongroom.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.WithTx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, "CREATE TABLE wal_test (b BLOB NOT NULL)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return db, path
 }
