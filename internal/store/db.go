@@ -181,12 +181,9 @@ func openPoolsWith(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 			// index of a page of 50 customers' subjects did, on every list:
 			// its writes were 15 % of the server's CPU under a load of
 			// lists. (A bulk load keeps its journals in memory already.)
-			writer += "&_pragma=temp_store(2)"
-		}
-		if !bulk {
 			// The writer leaves checkpoints to walCheckpointer, and cuts a
 			// log that started again back to walSizeLimit.
-			writer += "&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(" + strconv.Itoa(walSizeLimit) + ")"
+			writer += "&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(" + strconv.Itoa(walSizeLimit) + ")"
 		}
 		if db.write, err = sql.Open("sqlite", writer); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
