@@ -77,8 +77,11 @@ func (tx *auditRows) InsertAuditEvents(ctx context.Context, events []audit.Event
 // transaction back anyway), by a statement of subjectChunk rows prepared
 // at open: a page of customers is one execution. The table's foreign key
 // still makes SQLite journal every page the statement changes, in case it
-// fails halfway; the writer keeps that journal in memory (temp_store, in
-// openPoolsWith), where it had been spilled to a temporary file.
+// fails halfway, and spill that journal to a temporary file past 64 KiB.
+// Keeping it in memory (temp_store) was tried: lists gained about a sixth,
+// but imports, whose chunks journal far more, took a quarter longer at
+// 100,000 rows and more than twice as long at 1,000,000
+// (docs/PERFORMANCE.md), so it is not done.
 func (tx *auditRows) insertAuditSubjects(ctx context.Context, events []audit.Event) error {
 	per := 4500 // rows a statement on PostgreSQL
 	if tx.db.engine == SQLite {

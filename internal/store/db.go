@@ -174,16 +174,9 @@ func openPoolsWith(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 		}
 		writer := base + "&_txlock=immediate&_pragma=cache_size(" + cache + ")"
 		if !bulk {
-			// Statement journals in memory (temp_store MEMORY): a statement
-			// that may fail halfway, such as any insert into a table with a
-			// foreign key, journals each page it changes first, and past
-			// 64 KiB SQLite spilled that journal to a temporary file. The
-			// index of a page of 50 customers' subjects did, on every list:
-			// its writes were 15 % of the server's CPU under a load of
-			// lists. (A bulk load keeps its journals in memory already.)
 			// The writer leaves checkpoints to walCheckpointer, and cuts a
 			// log that started again back to walSizeLimit.
-			writer += "&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(" + strconv.Itoa(walSizeLimit) + ")"
+			writer += "&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(" + strconv.Itoa(walSizeLimit) + ")"
 		}
 		if db.write, err = sql.Open("sqlite", writer); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
