@@ -68,7 +68,8 @@ func (tx *conn) insertIndex(ctx context.Context, table, column, kind string, byS
 // bulkInsert begins a multi-row INSERT. On SQLite it is INSERT OR FAIL: a
 // failing row still fails the statement, and the transaction is rolled
 // back, but SQLite keeps no statement journal of the pages the statement
-// changed, which was a sixth of a large import's time. PostgreSQL has no
+// changed, which was a sixth of a large import's time (a table with a
+// foreign key still gets one: see insertAuditSubjects). PostgreSQL has no
 // such clause and needs none.
 func (tx *conn) bulkInsert() string {
 	if tx.db.engine == SQLite {
