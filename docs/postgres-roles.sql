@@ -10,6 +10,8 @@
 --   audit_events, audit_reasons, audit_subjects, audit_tree, audit_checkpoints:
 --                                SELECT, INSERT (no UPDATE, DELETE, TRUNCATE)
 --   audit_head:                  SELECT, UPDATE (the chain's head row moves)
+--   audit_subjects_indexed:      SELECT, INSERT, UPDATE (the index of subjects'
+--                                one-row mark; a trigger refuses moving it back)
 --   audit_anchor:                SELECT (archiving, which moves it and removes
 --                                old events, runs as the owner: audit archive)
 --   schema_migrations:           SELECT
@@ -25,5 +27,6 @@ REVOKE TRUNCATE ON ALL TABLES IN SCHEMA :"schema" FROM :"app_role";
 REVOKE UPDATE, DELETE ON :"schema".audit_events, :"schema".audit_reasons, :"schema".audit_subjects,
     :"schema".audit_tree, :"schema".audit_checkpoints FROM :"app_role";
 REVOKE INSERT, DELETE ON :"schema".audit_head FROM :"app_role";
+REVOKE DELETE ON :"schema".audit_subjects_indexed FROM :"app_role";
 REVOKE INSERT, UPDATE, DELETE ON :"schema".audit_anchor FROM :"app_role";
 REVOKE INSERT, UPDATE, DELETE ON :"schema".schema_migrations FROM :"app_role";

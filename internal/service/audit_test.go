@@ -50,6 +50,7 @@ func TestAuditTamperingDetected(t *testing.T) {
 		}, "event 5:"},
 		// the last event is a page of the three customers, naming them as subjects
 		{"a subject hidden from the index", []string{"DELETE FROM audit_subjects WHERE subject_id = (SELECT min(subject_id) FROM audit_subjects)"}, "index of subjects"},
+		{"a subject added to the index", []string{"INSERT INTO audit_subjects (subject_id, seq) SELECT 'cus_forged', max(seq) FROM audit_events"}, "index of subjects"},
 		{"a subject taken out of its event", []string{"UPDATE audit_events SET subjects = substr(subjects, 1, 20) WHERE subjects <> ''"}, "audit event"},
 		{"an event added past the head", []string{
 			"INSERT INTO audit_events (seq, at, actor_id, session_id, ip, action, object_type, object_id, fields, outcome, reason, prev_hash, hash, subjects) " +
@@ -69,6 +70,9 @@ func TestAuditTamperingDetected(t *testing.T) {
 				}
 				if page, err := f.Service.Customers.ListCustomers(ctx, f.admin, records.CustomerQuery{Limit: 10}); err != nil || len(page.Customers) != 3 {
 					t.Fatalf("list: %v", err)
+				}
+				if _, err := f.Store.IndexAuditSubjects(ctx, 1000); err != nil { // as serve does, behind the log
+					t.Fatal(err)
 				}
 				n, problem, err := f.Service.AuditLog.Verify(ctx)
 				if err != nil || problem != nil || n < 10 {

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,52 +67,130 @@ func (tx *auditRows) InsertAuditEvents(ctx context.Context, events []audit.Event
 			return classify("store.InsertAuditEvents", err)
 		}
 	}
-	if err := tx.insertAuditSubjects(ctx, events); err != nil {
-		return err
-	}
 	return tx.updateOne(ctx, "store.InsertAuditEvents", updateAuditHeadQuery, head.Seq, head.Hash)
 }
 
-// insertAuditSubjects indexes each subject of events that record several.
-//
-// On SQLite the rows go in as INSERT OR FAIL (a failure rolls the whole
-// transaction back anyway), by a statement of subjectChunk rows prepared
-// at open: a page of customers is one execution. The table's foreign key
-// still makes SQLite journal every page the statement changes, in case it
-// fails halfway, and spill that journal to a temporary file past 64 KiB.
-// Keeping it in memory (temp_store) was tried: lists gained about a sixth,
-// but imports, whose chunks journal far more, took a quarter longer at
-// 100,000 rows and more than twice as long at 1,000,000
-// (docs/PERFORMANCE.md), so it is not done.
-func (tx *auditRows) insertAuditSubjects(ctx context.Context, events []audit.Event) error {
-	per := 4500 // rows a statement on PostgreSQL
+// IndexAuditSubjects fills the index of subjects (audit_subjects) from
+// the events after its mark, in one transaction: the subject rows of up
+// to maxRows (whole events; fewer if they name many different subjects,
+// subjectsAfter), sorted by subject, so that each page of the index is
+// written once a batch rather than once an event. It returns how many
+// seqs the mark is still behind the head (0: the index is up to date).
+// Queries read the events after the mark directly (listAuditQuery), so an
+// event is found by its subjects from the moment it is appended.
+// Concurrent indexers (two servers on PostgreSQL) take turns on the
+// mark's row.
+func (db *DB) IndexAuditSubjects(ctx context.Context, maxRows int) (int64, error) {
+	// Most calls find nothing to do: ask the reader pool first, without
+	// taking the writer.
+	through, err := db.AuditSubjectsIndexed(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if h, err := db.AuditHead(ctx); err != nil || h.Seq <= through {
+		return 0, err
+	}
+	var behind int64
+	err = db.WithTx(ctx, func(tx *Tx) error {
+		// A database whose log was empty when migration 0064 ran has no
+		// mark yet: nothing in it is indexed.
+		if _, err := tx.exec(ctx, "INSERT INTO audit_subjects_indexed (id, through) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"); err != nil {
+			return classify("store.IndexAuditSubjects", err)
+		}
+		q := "SELECT through FROM audit_subjects_indexed WHERE id = 1"
+		if db.engine == Postgres {
+			q += " FOR UPDATE"
+		}
+		var through, head int64
+		if err := tx.queryRow(ctx, q).Scan(&through); err != nil {
+			return classify("store.IndexAuditSubjects", err)
+		}
+		// Every event up to the committed head is committed (the head moves
+		// in the events' own transaction).
+		if err := tx.queryRow(ctx, auditHeadQuery).Scan(&head, new([]byte)); err != nil {
+			return classify("store.IndexAuditSubjects", err)
+		}
+		if head <= through {
+			return nil
+		}
+		pairs, upto, err := tx.subjectsAfter(ctx, through, head, maxRows)
+		if err != nil {
+			return err
+		}
+		slices.SortFunc(pairs, func(a, b subjectRow) int {
+			if c := strings.Compare(a.id, b.id); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
+		if err := tx.insertAuditSubjects(ctx, pairs); err != nil {
+			return err
+		}
+		behind = head - upto
+		return tx.updateOne(ctx, "store.IndexAuditSubjects", "UPDATE audit_subjects_indexed SET through = ? WHERE id = 1", upto)
+	})
+	return behind, err
+}
+
+type subjectRow struct {
+	id  string
+	seq int64
+}
+
+// subjectsAfter reads the subjects named by the events after through, up
+// to head, stopping after the event that brings them to maxRows, or to
+// maxRows/4 different subjects (each may be a page of the index to write:
+// pages of a list of the same customers share pages, pages of different
+// customers do not); upto is the last seq they cover.
+func (tx *auditRows) subjectsAfter(ctx context.Context, through, head int64, maxRows int) ([]subjectRow, int64, error) {
+	rows, err := tx.query(ctx, "SELECT seq, subjects FROM audit_events WHERE seq > ? AND seq <= ? AND subjects <> '' ORDER BY seq", through, head)
+	if err != nil {
+		return nil, 0, classify("store.IndexAuditSubjects", err)
+	}
+	defer rows.Close()
+	var pairs []subjectRow
+	distinct := map[string]bool{}
+	upto := head
+	for rows.Next() {
+		var seq int64
+		var subjects string
+		if err := rows.Scan(&seq, &subjects); err != nil {
+			return nil, 0, classify("store.IndexAuditSubjects", err)
+		}
+		for id := range strings.SplitSeq(subjects, ",") {
+			pairs = append(pairs, subjectRow{id, seq})
+			distinct[id] = true
+		}
+		if len(pairs) >= maxRows || len(distinct) >= maxRows/4 {
+			upto = seq
+			break
+		}
+	}
+	return pairs, upto, classify("store.IndexAuditSubjects", rows.Err())
+}
+
+// insertAuditSubjects stores index rows, subjectChunk a statement on
+// SQLite (a statement prepared at open) and 4,500 on PostgreSQL.
+func (tx *auditRows) insertAuditSubjects(ctx context.Context, pairs []subjectRow) error {
+	per := 4500
 	if tx.db.engine == SQLite {
 		per = subjectChunk
 	}
 	args := make([]any, 0, 2*per)
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
-		}
-		_, err := tx.exec(ctx, insertAuditSubjectsQuery(tx.bulkInsert(), len(args)/2), args...)
+	for start := 0; start < len(pairs); start += per {
 		args = args[:0]
-		return classify("store.InsertAuditEvents", err)
-	}
-	for _, e := range events {
-		for _, id := range e.Subjects {
-			args = append(args, id, e.Seq)
-			if len(args) == 2*per {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
+		for _, p := range pairs[start:min(start+per, len(pairs))] {
+			args = append(args, p.id, p.seq)
+		}
+		if _, err := tx.exec(ctx, insertAuditSubjectsQuery(tx.bulkInsert(), len(args)/2), args...); err != nil {
+			return classify("store.IndexAuditSubjects", err)
 		}
 	}
-	return flush()
+	return nil
 }
 
 // subjectChunk is how many subject rows one prepared insert stores on
-// SQLite: a page of customers.
+// SQLite.
 const subjectChunk = 50
 
 func insertAuditSubjectsQuery(insert string, rows int) string {
@@ -182,7 +262,7 @@ func prefixed(prefix, columns string) string {
 // ListAudit returns events matching f in seq order (descending when
 // f.Newest).
 func (tx *auditRows) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
-	q, args := listAuditQuery(f)
+	q, args := listAuditQuery(tx.db.engine, f)
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, classify("store.ListAudit", err)
@@ -200,8 +280,10 @@ func (tx *auditRows) ListAudit(ctx context.Context, f AuditFilter) ([]audit.Even
 }
 
 // listAuditQuery is ListAudit's SQL: every condition an indexed column,
-// the order and the page on seq (keyset, never OFFSET).
-func listAuditQuery(f AuditFilter) (string, []any) {
+// the order and the page on seq (keyset, never OFFSET). Events about
+// records are found by their object, by the index of subjects, and among
+// the few events after the index's mark by the subjects they name.
+func listAuditQuery(engine Engine, f AuditFilter) (string, []any) {
 	where := []string{"seq > ?"}
 	args := []any{f.AfterSeq}
 	add := func(cond string, v any) { where, args = append(where, cond), append(args, v) }
@@ -227,8 +309,10 @@ func listAuditQuery(f AuditFilter) (string, []any) {
 	if len(ids) > 0 {
 		cond, vals := in("object_id", ids)
 		sub, subVals := in("subject_id", ids)
-		where = append(where, "("+cond+" OR seq IN (SELECT seq FROM audit_subjects WHERE "+sub+" AND seq > ?))")
-		args = append(append(append(args, vals...), subVals...), f.AfterSeq)
+		named, namedVals := namesAny(engine, ids)
+		where = append(where, "("+cond+" OR seq IN (SELECT seq FROM audit_subjects WHERE "+sub+" AND seq > ?)"+
+			" OR seq IN (SELECT seq FROM audit_events WHERE seq > "+indexedThrough+" AND ("+named+")))")
+		args = append(append(append(append(args, vals...), subVals...), f.AfterSeq), namedVals...)
 	}
 	if !f.Since.IsZero() {
 		add("at >= ?", f.Since.UnixMicro())
@@ -241,6 +325,26 @@ func listAuditQuery(f AuditFilter) (string, []any) {
 		order = " ORDER BY seq DESC LIMIT ?"
 	}
 	return "SELECT " + auditColumns + " FROM audit_events WHERE " + strings.Join(where, " AND ") + order, append(args, f.Limit)
+}
+
+// indexedThrough is the SQL for the index of subjects' mark (0 before
+// it has one).
+const indexedThrough = "COALESCE((SELECT through FROM audit_subjects_indexed WHERE id = 1), 0)"
+
+// namesAny is the SQL condition that an event's subjects column names any
+// of ids, and its arguments.
+func namesAny(engine Engine, ids []string) (string, []any) {
+	find := "instr"
+	if engine == Postgres {
+		find = "strpos"
+	}
+	conds := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		conds[i] = find + "(',' || subjects || ',', ?) > 0"
+		args[i] = "," + id + ","
+	}
+	return strings.Join(conds, " OR "), args
 }
 
 // AuditEvent returns the event at seq.
@@ -272,6 +376,14 @@ func (tx *auditRows) AuditActions(ctx context.Context) ([]string, error) {
 const auditActionsQuery = "WITH RECURSIVE a(action) AS (SELECT MIN(action) FROM audit_events UNION ALL " +
 	"SELECT (SELECT MIN(action) FROM audit_events WHERE action > a.action) FROM a WHERE a.action IS NOT NULL) " +
 	"SELECT action FROM a WHERE action IS NOT NULL"
+
+// AuditSubjectsIndexed is the last seq whose subjects the index of
+// subjects holds (IndexAuditSubjects).
+func (db *DB) AuditSubjectsIndexed(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.read.QueryRowContext(ctx, "SELECT "+indexedThrough).Scan(&n)
+	return n, classify("store.AuditSubjectsIndexed", err)
+}
 
 // AuditSubjectCount counts the rows of the index of subjects that name
 // events up to seq through.

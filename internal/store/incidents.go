@@ -172,26 +172,37 @@ func (tx *incidentRows) CustomerTouches(ctx context.Context, f TouchFilter) ([]T
 		}
 	}
 	args = append(args, f.Limit)
-	rows, err := tx.query(ctx, "SELECT e.seq, e.at, e.action, e.fields, COALESCE(s.subject_id, e.object_id) FROM audit_events e "+
-		"LEFT JOIN audit_subjects s ON s.seq = e.seq WHERE "+strings.Join(where, " AND ")+" ORDER BY e.seq LIMIT ?", args...)
+	// Each event names its subjects itself; the index of subjects, which
+	// is filled behind the log, is not needed here.
+	rows, err := tx.query(ctx, "SELECT e.seq, e.at, e.action, e.fields, e.object_id, e.subjects FROM audit_events e WHERE "+
+		strings.Join(where, " AND ")+" ORDER BY e.seq LIMIT ?", args...)
 	if err != nil {
 		return nil, classify("store.CustomerTouches", err)
 	}
 	defer rows.Close()
 	var out []Touch
-	for rows.Next() {
+	n := 0 // touches read, kept or not, up to f.Limit
+	for rows.Next() && n < f.Limit {
 		var t Touch
 		var at int64
-		var fields string
-		if err := rows.Scan(&t.Seq, &at, &t.Action, &fields, &t.CustomerID); err != nil {
+		var fields, objectID, subjects string
+		if err := rows.Scan(&t.Seq, &at, &t.Action, &fields, &objectID, &subjects); err != nil {
 			return nil, classify("store.CustomerTouches", err)
 		}
 		t.At = fromMicro(at)
 		if fields != "" {
 			t.Fields = strings.Split(fields, ",")
 		}
-		if t.CustomerID != "" || strings.HasSuffix(t.Action, "export") { // a bulk export names no one: the caller must see it
-			out = append(out, t)
+		named := []string{objectID}
+		if subjects != "" {
+			named = strings.Split(subjects, ",")
+		}
+		for _, id := range named[:min(len(named), f.Limit-n)] {
+			n++
+			t.CustomerID = id
+			if id != "" || strings.HasSuffix(t.Action, "export") { // a bulk export names no one: the caller must see it
+				out = append(out, t)
+			}
 		}
 	}
 	return out, classify("store.CustomerTouches", rows.Err())

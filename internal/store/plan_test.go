@@ -233,7 +233,7 @@ func TestAuditPagesUseAnIndex(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				q, args := store.ListAuditQuery(c.filter)
+				q, args := store.ListAuditQuery(db.Engine, c.filter)
 				if plan := explain(t, raw, db.Engine, q, args); scansWhole(plan, db.Engine, "audit_events") || scansWhole(plan, db.Engine, "audit_subjects") {
 					t.Errorf("the page reads every event:\n%s", plan)
 				}
