@@ -29,9 +29,13 @@ type Params struct {
 	Threads   uint8
 }
 
-// DefaultParams: t=1, m=64 MiB, p=2 (OWASP's argon2id floor is m=19 MiB,
-// t=2; ~38 ms on the reference machine).
-var DefaultParams = Params{Time: 1, MemoryKiB: 64 * 1024, Threads: 2}
+// DefaultParams: t=1, m=64 MiB, p=1 (above OWASP's m=46 MiB, t=1, p=1).
+// One lane keeps a hash on one core: with two lanes a login storm took
+// both cores of a two-core server, and the p99 of everyone else's reads
+// meanwhile was 49–51 ms against 36–40 ms with one (strongroom bench
+// --only get,storm, docs/PERFORMANCE.md). Hashes made with p=2 verify as
+// before and are replaced at the user's next login.
+var DefaultParams = Params{Time: 1, MemoryKiB: 64 * 1024, Threads: 1}
 
 const (
 	saltLen = 16
