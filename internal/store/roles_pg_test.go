@@ -18,6 +18,7 @@ import (
 	"strongroom.dev/strongroom/internal/crm"
 	"strongroom.dev/strongroom/internal/service"
 	"strongroom.dev/strongroom/internal/service/identity"
+	"strongroom.dev/strongroom/internal/service/records"
 	"strongroom.dev/strongroom/internal/store"
 	"strongroom.dev/strongroom/internal/testkit"
 )
@@ -115,6 +116,18 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 	if _, err := svc.Customers.Customer(ctx, a, c.ID); err != nil {
 		t.Fatalf("audited read as the app role: %v", err)
 	}
+	if page, err := svc.Customers.ListCustomers(ctx, a, records.CustomerQuery{Limit: 10}); err != nil || len(page.Customers) != 1 {
+		t.Fatalf("audited list as the app role: %v", err)
+	}
+	// serve's indexer fills the index of subjects and moves its mark.
+	if behind, err := env.Store.IndexAuditSubjects(ctx, 1000); err != nil || behind != 0 {
+		t.Fatalf("index the audit log's subjects as the app role: behind %d, %v", behind, err)
+	}
+	if head, err := env.Store.AuditHead(ctx); err != nil {
+		t.Fatal(err)
+	} else if through, err := env.Store.AuditSubjectsIndexed(ctx); err != nil || through != head.Seq {
+		t.Fatalf("the index's mark at %d (%v), head at %d", through, err, head.Seq)
+	}
 	if err := svc.Customers.DeleteCustomer(ctx, a, c.ID); err != nil {
 		t.Fatalf("delete a customer as the app role: %v", err)
 	}
@@ -180,6 +193,9 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 		"DROP TRIGGER audit_checkpoints_append_only ON audit_checkpoints",
 		"DELETE FROM audit_head",
 		"TRUNCATE audit_head",
+		"DELETE FROM audit_subjects_indexed",
+		"TRUNCATE audit_subjects_indexed",
+		"DROP TRIGGER audit_subjects_indexed_forward ON audit_subjects_indexed",
 		"INSERT INTO audit_anchor (id, size, hash, stack, note, at) VALUES (1, 1000000, ''::bytea, '', '', 0)",
 		"TRUNCATE audit_anchor",
 		"INSERT INTO audit_head (id, seq, hash) VALUES (2, 0, ''::bytea)",
