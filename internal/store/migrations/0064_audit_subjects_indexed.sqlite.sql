@@ -1,7 +1,7 @@
 -- The index of subjects (audit_subjects) is filled behind the log, in
 -- batches sorted by subject, from the subjects each event names: a page
 -- of 50 customers appends one event, not 50 scattered index rows
--- (docs/ARCHITECTURE.md, "The audit log"). through is the last seq
+-- (docs/ARCHITECTURE.md, "One event, many subjects"). through is the last seq
 -- indexed; queries read the events after it directly. Every event
 -- already in the log was indexed as it was appended; without a row
 -- (no events yet), nothing is indexed, and the indexer adds the row.
