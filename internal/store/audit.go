@@ -83,11 +83,11 @@ func (tx *auditRows) InsertAuditEvents(ctx context.Context, events []audit.Event
 func (db *DB) IndexAuditSubjects(ctx context.Context, maxRows int) (int64, error) {
 	// Most calls find nothing to do: ask the reader pool first, without
 	// taking the writer.
-	through, err := db.AuditSubjectsIndexed(ctx)
+	indexed, err := db.AuditSubjectsIndexed(ctx)
 	if err != nil {
 		return 0, err
 	}
-	if h, err := db.AuditHead(ctx); err != nil || h.Seq <= through {
+	if h, err := db.AuditHead(ctx); err != nil || h.Seq <= indexed {
 		return 0, err
 	}
 	var behind int64
@@ -170,7 +170,10 @@ func (tx *auditRows) subjectsAfter(ctx context.Context, through, head int64, max
 }
 
 // insertAuditSubjects stores index rows, subjectChunk a statement on
-// SQLite (a statement prepared at open) and 4,500 on PostgreSQL.
+// SQLite (a statement prepared at open) and 4,500 on PostgreSQL. The
+// table's foreign key makes SQLite keep a statement journal even under
+// INSERT OR FAIL; sorted rows keep it to the few pages each statement
+// changes.
 func (tx *auditRows) insertAuditSubjects(ctx context.Context, pairs []subjectRow) error {
 	per := 4500
 	if tx.db.engine == SQLite {
