@@ -3,6 +3,7 @@ package authn
 import (
 	"context"
 	"fmt"
+	"runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +203,46 @@ func BenchmarkLoginHash(b *testing.B) {
 			h.Verify(context.Background(), "correct horse battery staple", phc)
 		}
 	})
+}
+
+// heapBytes reads the heap's memory that the process still holds: live
+// and dead objects, and free pages not yet returned to the system.
+func heapBytes(t *testing.T) (objects, retained uint64) {
+	t.Helper()
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/free:bytes"}}
+	metrics.Read(s)
+	for _, v := range s {
+		if v.Value.Kind() != metrics.KindUint64 {
+			t.Fatalf("runtime metric %s is not supported", v.Name)
+		}
+	}
+	return s[0].Value.Uint64(), s[1].Value.Uint64()
+}
+
+// A hash at the default parameters allocates 64 MiB. The hasher collects
+// it before the next hash may start, so that a login storm's heap holds one
+// block rather than two, and gives it back to the system once no hash runs.
+func TestHasherGivesItsMemoryBack(t *testing.T) {
+	const block = 64 << 20
+	if DefaultParams.MemoryKiB*1024 != block {
+		t.Fatalf("DefaultParams.MemoryKiB = %d; this test expects 64 MiB", DefaultParams.MemoryKiB)
+	}
+	ctx := context.Background()
+	h := NewHasher(DefaultParams, 1)
+	phc, err := h.Hash(ctx, "correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if ok, _, err := h.Verify(ctx, "correct horse battery staple", phc); !ok || err != nil {
+			t.Fatalf("Verify = %v, %v", ok, err)
+		}
+		if objects, _ := heapBytes(t); objects > block/2 {
+			t.Fatalf("after hash %d the heap holds %d MiB of objects: the hash's block was not collected", i+1, objects>>20)
+		}
+	}
+	h.returned.Wait()
+	if _, retained := heapBytes(t); retained > block/2 {
+		t.Fatalf("with no hash running the heap keeps %d MiB of free pages from the system", retained>>20)
+	}
 }
