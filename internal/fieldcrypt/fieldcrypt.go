@@ -9,7 +9,6 @@ package fieldcrypt
 import (
 	"crypto/rand"
 	"errors"
-	"strings"
 
 	"strongroom.dev/strongroom/internal/keyring"
 )
@@ -25,16 +24,20 @@ type Place struct {
 	Table, Column, Row string
 }
 
-func (p Place) aad() []byte {
-	var b strings.Builder
-	b.Grow(len(p.Table) + len(p.Column) + len(p.Row) + 24)
-	b.WriteString("strongroom/field/v1|")
-	b.WriteString(p.Table)
-	b.WriteByte('|')
-	b.WriteString(p.Column)
-	b.WriteByte('|')
-	b.WriteString(p.Row)
-	return []byte(b.String())
+// aadPrefix names the scheme in the associated data.
+const aadPrefix = "strongroom/field/v1|"
+
+// aadLen is the length of p's associated data.
+func (p Place) aadLen() int { return len(aadPrefix) + len(p.Table) + len(p.Column) + len(p.Row) + 2 }
+
+// appendAAD appends p's associated data to b.
+func (p Place) appendAAD(b []byte) []byte {
+	b = append(b, aadPrefix...)
+	b = append(b, p.Table...)
+	b = append(b, '|')
+	b = append(b, p.Column...)
+	b = append(b, '|')
+	return append(b, p.Row...)
 }
 
 // Seal encrypts plaintext for place under key. The empty string seals to
@@ -59,10 +62,14 @@ func SealBytes(key keyring.DataKey, p Place, plaintext []byte) ([]byte, error) {
 	}
 	aead := key.AEAD()
 	ns := aead.NonceSize()
-	out := make([]byte, 1+ns, 1+ns+len(plaintext)+aead.Overhead())
-	out[0] = version
-	rand.Read(out[1:])
-	return aead.Seal(out, out[1:1+ns], plaintext, p.aad()), nil
+	// One allocation holds the sealed value and, after it, the associated
+	// data (a list page opens hundreds of fields).
+	size := 1 + ns + len(plaintext) + aead.Overhead()
+	buf := make([]byte, 1+ns, size+p.aadLen())
+	buf[0] = version
+	rand.Read(buf[1:])
+	aad := p.appendAAD(buf[size:size])
+	return aead.Seal(buf, buf[1:1+ns], plaintext, aad)[:size:size], nil
 }
 
 // OpenBytes decrypts a value sealed by SealBytes for the same place.
@@ -78,7 +85,11 @@ func OpenBytes(key keyring.DataKey, p Place, sealed []byte) ([]byte, error) {
 	if sealed[0] != version || len(sealed) < 1+ns+aead.Overhead() {
 		return nil, ErrOpen
 	}
-	pt, err := aead.Open(nil, sealed[1:1+ns], sealed[1+ns:], p.aad())
+	// One allocation holds the associated data and, after it, the
+	// plaintext.
+	n := p.aadLen()
+	aad := p.appendAAD(make([]byte, 0, n+len(sealed)-1-ns-aead.Overhead()))
+	pt, err := aead.Open(aad[n:], sealed[1:1+ns], sealed[1+ns:], aad)
 	if err != nil {
 		return nil, ErrOpen
 	}
