@@ -63,8 +63,8 @@ var customerSelect = "SELECT " + customerSelectColumns + customerFrom
 
 // customerDest returns scan destinations for customerSelectColumns into c,
 // and a function that completes c after the scan. What the scan reads
-// before it completes c lives in one customerScan, so that a page of 50
-// allocates 50 of them rather than a variable each.
+// before it completes c lives in one customerScan: a row's scan allocates
+// that one struct rather than each variable on its own.
 func customerDest(c *CustomerRow) ([]any, func()) {
 	c.Sealed = make(map[string][]byte, len(customerFieldOrder))
 	s := &customerScan{c: c, sealed: make([][]byte, len(customerFieldOrder))}
