@@ -89,8 +89,8 @@ func TestWebWebhooks(t *testing.T) {
 	})
 }
 
+var webhookSecret = regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`)
+
 // secretIn finds a webhook secret on a page. The page escapes the base64
 // alphabet's "+" as "&#43;", so the page is unescaped first.
-func secretIn(page string) string {
-	return regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`).FindString(html.UnescapeString(page))
-}
+func secretIn(page string) string { return webhookSecret.FindString(html.UnescapeString(page)) }
