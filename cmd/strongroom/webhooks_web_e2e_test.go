@@ -11,6 +11,7 @@ import (
 )
 
 var webhookLink = regexp.MustCompile(`href="/admin/webhooks/(whk_[0-9a-f]+)"`)
+var webhookSecret = regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`)
 
 // The webhooks page, on both engines, in English and Chinese: an
 // administrator is refused a loopback destination with a readable
@@ -88,8 +89,6 @@ func TestWebWebhooks(t *testing.T) {
 		}
 	})
 }
-
-var webhookSecret = regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`)
 
 // secretIn finds a webhook secret on a page. The page escapes the base64
 // alphabet's "+" as "&#43;", so the page is unescaped first.
