@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"strongroom.dev/strongroom/internal/errs"
@@ -362,6 +363,18 @@ func (db *DB) Load(ctx context.Context, fn func(l *Loader) error) error {
 		if err := fn(l); err != nil {
 			return err
 		}
+		if db.engine == SQLite {
+			// SQLite sorts each index it builds in a buffer that doubles
+			// up to the page cache's size, and the driver's allocator
+			// keeps a freed region of each size committed for reuse: with
+			// the restore's cache, a drill in the server left 64, 32, 16
+			// … MiB in it for good. A small cache caps the buffer (larger
+			// sorts spill to temporary files) and built the indexes no
+			// slower (BenchmarkBackupAndDrill, docs/PERFORMANCE.md).
+			if _, err := tx.tx.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(rebuildCacheKiB)); err != nil {
+				return classify("store.Load", err)
+			}
+		}
 		for _, ix := range indexes {
 			if _, err := tx.tx.ExecContext(ctx, ix.sql); err != nil {
 				return fmt.Errorf("store: rebuilding index %s: %w", ix.name, err)
@@ -370,6 +383,10 @@ func (db *DB) Load(ctx context.Context, fn func(l *Loader) error) error {
 		return nil
 	})
 }
+
+// rebuildCacheKiB is the page cache, and so the most memory each sort may
+// take, while a load builds its indexes again on SQLite.
+const rebuildCacheKiB = 4096
 
 type indexDef struct{ name, sql string }
 
