@@ -2,6 +2,7 @@ package authz
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"testing"
 )
@@ -128,4 +129,29 @@ func BenchmarkDecide(b *testing.B) {
 	for b.Loop() {
 		Decide(a, ActionRead, r)
 	}
+}
+
+// BenchmarkDecidePage: the read decisions of a page of 50 customers of
+// two owners, each decided alone and through Decisions.
+func BenchmarkDecidePage(b *testing.B) {
+	a := actor("usr_s", "north", RoleSales, RoleManager, RoleMarketing, RoleSupport, RoleCounsellor)
+	page := make([]Resource, 50)
+	for i := range page {
+		page[i] = Resource{Object: ObjectCustomer, ID: fmt.Sprintf("cus_%d", i), OwnerID: []string{"usr_s", "usr_x"}[i%2], OwnerTeam: "north"}
+	}
+	b.Run("each", func(b *testing.B) {
+		for b.Loop() {
+			for _, r := range page {
+				Decide(a, ActionRead, r)
+			}
+		}
+	})
+	b.Run("decisions", func(b *testing.B) {
+		for b.Loop() {
+			ds := NewDecisions(a, ActionRead)
+			for _, r := range page {
+				ds.Decide(r)
+			}
+		}
+	})
 }

@@ -49,14 +49,15 @@ func (s *Customers) ExportCustomers(ctx context.Context, a authz.Actor, q Custom
 	cw.Write(append([]string{"id", "owner_id"}, fields...))
 	n := 0
 	err = core.Change(ctx, s.c, exportStoreOf, func(tx exportStore) error {
+		reads, exports := authz.NewDecisions(a, authz.ActionRead), authz.NewDecisions(a, authz.ActionExport)
 		for {
 			rows, err := tx.ListCustomers(ctx, f)
 			if err != nil {
 				return err
 			}
 			for _, row := range rows {
-				rowD := authz.Decide(a, authz.ActionRead, core.CustomerRes(row))
-				if !rowD.Allowed || !authz.Decide(a, authz.ActionExport, core.CustomerRes(row)).Allowed {
+				rowD := reads.Decide(core.CustomerRes(row))
+				if !rowD.Allowed || !exports.Decide(core.CustomerRes(row)).Allowed {
 					continue
 				}
 				c, _, err := s.openCustomer(row, rowD)

@@ -99,6 +99,7 @@ func (s *Customers) PseudonymisedExport(ctx context.Context, a authz.Actor, in P
 			return err
 		}
 		purchases = map[string]int{}
+		reads, exports := authz.NewDecisions(a, authz.ActionRead), authz.NewDecisions(a, authz.ActionExport)
 		for {
 			rows, err := tx.ListCustomers(ctx, f)
 			if err != nil {
@@ -106,8 +107,8 @@ func (s *Customers) PseudonymisedExport(ctx context.Context, a authz.Actor, in P
 			}
 			var page []string
 			for _, row := range rows {
-				rowD := authz.Decide(a, authz.ActionRead, core.CustomerRes(row))
-				if !rowD.Allowed || !authz.Decide(a, authz.ActionExport, core.CustomerRes(row)).Allowed {
+				rowD := reads.Decide(core.CustomerRes(row))
+				if !rowD.Allowed || !exports.Decide(core.CustomerRes(row)).Allowed {
 					continue
 				}
 				c, _, err := s.openCustomer(row, rowD)
