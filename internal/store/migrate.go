@@ -221,12 +221,23 @@ func (db *DB) migrateTo(ctx context.Context, fsys fs.FS, upTo int) error {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 	}
+	bounded := false
 	for _, m := range plan {
 		if upTo > 0 && m.version > upTo {
 			break
 		}
 		if applied[m.version] {
 			continue
+		}
+		if !bounded && db.engine == SQLite {
+			// A migration that builds an index on a large table sorts it
+			// in the server's process: bound the sort as a load does.
+			restore, err := boundSorts(ctx, conn)
+			if err != nil {
+				return fmt.Errorf("store: migration %s: %w", m.name, err)
+			}
+			defer restore()
+			bounded = true
 		}
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {

@@ -364,14 +364,9 @@ func (db *DB) Load(ctx context.Context, fn func(l *Loader) error) error {
 			return err
 		}
 		if db.engine == SQLite {
-			// SQLite sorts each index it builds in a buffer that doubles
-			// up to the page cache's size, and the driver's allocator
-			// keeps a freed region of each size committed for reuse: with
-			// the restore's cache, a drill in the server left 64, 32, 16
-			// … MiB in it for good. A small cache caps the buffer (larger
-			// sorts spill to temporary files) and built the indexes no
-			// slower (BenchmarkBackupAndDrill, docs/PERFORMANCE.md).
-			if _, err := tx.tx.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(rebuildCacheKiB)); err != nil {
+			// The load's connection is closed afterwards: nothing to set
+			// back.
+			if _, err := boundSorts(ctx, tx.tx); err != nil {
 				return classify("store.Load", err)
 			}
 		}
@@ -385,8 +380,33 @@ func (db *DB) Load(ctx context.Context, fn func(l *Loader) error) error {
 }
 
 // rebuildCacheKiB is the page cache, and so the most memory each sort may
-// take, while a load builds its indexes again on SQLite.
+// take, while SQLite builds indexes: a load's, after its rows, and a
+// migration's.
 const rebuildCacheKiB = 4096
+
+// boundSorts sets the page cache of c's connection to rebuildCacheKiB and
+// returns what sets it back. SQLite sorts each index it builds in a buffer
+// that doubles up to the page cache's size, and the driver's allocator
+// (modernc.org/memory) keeps a freed region of each size committed for
+// reuse: with the restore's 32 MiB cache, a drill left 64, 32, 16 … MiB in
+// the server for good. A small cache caps the buffer (larger sorts spill
+// to temporary files) and built a drill's indexes no slower
+// (BenchmarkBackupAndDrill, docs/PERFORMANCE.md).
+func boundSorts(ctx context.Context, c interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (restore func(), err error) {
+	var was int
+	if err := c.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&was); err != nil {
+		return nil, err
+	}
+	if _, err := c.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(rebuildCacheKiB)); err != nil {
+		return nil, err
+	}
+	return func() {
+		c.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = "+strconv.Itoa(was))
+	}, nil
+}
 
 type indexDef struct{ name, sql string }
 
