@@ -221,7 +221,7 @@ func (db *DB) migrateTo(ctx context.Context, fsys fs.FS, upTo int) error {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
 	}
-	bounded := false
+	var restore func() error // sets the writer's page cache back (boundSorts)
 	for _, m := range plan {
 		if upTo > 0 && m.version > upTo {
 			break
@@ -229,15 +229,12 @@ func (db *DB) migrateTo(ctx context.Context, fsys fs.FS, upTo int) error {
 		if applied[m.version] {
 			continue
 		}
-		if !bounded && db.engine == SQLite {
+		if restore == nil && db.engine == SQLite {
 			// A migration that builds an index on a large table sorts it
 			// in the server's process: bound the sort as a load does.
-			restore, err := boundSorts(ctx, conn)
-			if err != nil {
+			if restore, err = boundSorts(ctx, conn); err != nil {
 				return fmt.Errorf("store: migration %s: %w", m.name, err)
 			}
-			defer restore()
-			bounded = true
 		}
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
@@ -258,6 +255,11 @@ func (db *DB) migrateTo(ctx context.Context, fsys fs.FS, upTo int) error {
 		}
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("store: migration %s: %w", m.name, err)
+		}
+	}
+	if restore != nil {
+		if err := restore(); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
 		}
 	}
 	return nil

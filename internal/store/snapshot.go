@@ -395,7 +395,7 @@ const rebuildCacheKiB = 4096
 func boundSorts(ctx context.Context, c interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) (restore func(), err error) {
+}) (restore func() error, err error) {
 	var was int
 	if err := c.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&was); err != nil {
 		return nil, err
@@ -403,8 +403,9 @@ func boundSorts(ctx context.Context, c interface {
 	if _, err := c.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(rebuildCacheKiB)); err != nil {
 		return nil, err
 	}
-	return func() {
-		c.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = "+strconv.Itoa(was))
+	return func() error {
+		_, err := c.ExecContext(ctx, "PRAGMA cache_size = "+strconv.Itoa(was))
+		return err
 	}, nil
 }
 
