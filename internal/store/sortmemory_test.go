@@ -67,9 +67,11 @@ func TestIndexBuildsKeepNoSortBuffer(t *testing.T) {
 			}
 			// A buffer that could grow to the restore's whole cache of 32
 			// MiB kept 74 MiB here, and one that could grow to the
-			// writer's 16 MiB kept 52 MiB (the migration); capped, each
-			// kept at most 1 MiB.
-			const limit = 16 << 20
+			// writer's 16 MiB kept 52 MiB (the migration). Capped at 4 MiB,
+			// the sort's regions add up to about 8 MiB; the runs here
+			// measured −10 to 16 MiB, as the page caches before and after
+			// differ.
+			const limit = 32 << 20
 			if kept > limit {
 				t.Errorf("building the index kept %d MiB outside Go's heap afterwards, want at most %d MiB", kept>>20, limit>>20)
 			}
@@ -153,20 +155,18 @@ func migrateLargeIndex(t *testing.T, ctx context.Context, db *DB, _ string, meas
 		INSERT INTO wide (v) SELECT printf('%08d', i) || hex(zeroblob(246)) FROM n`); err != nil {
 		t.Fatal(err)
 	}
-	var was int
-	if err := db.write.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&was); err != nil {
-		t.Fatal(err)
-	}
 	measure()
 	if err := db.migrate(ctx, files(map[string]string{"9001_wide_index.sql": "CREATE INDEX wide_v ON wide(v);"})); err != nil {
 		t.Fatal(err)
 	}
-	var n, now int
+	var n, cache int
 	if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM wide INDEXED BY wide_v WHERE v > ''").Scan(&n); err != nil || n != 40000 {
 		t.Fatalf("the new index finds %d rows (%v), want 40000", n, err)
 	}
-	if err := db.write.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&now); err != nil || now != was {
-		t.Fatalf("the writer's page cache after the migration: %d (%v), want %d as before", now, err, was)
+	// The writer has its own cache again (Open's migrations bounded it
+	// too, before this one).
+	if err := db.write.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil || cache != -writerCacheKiB {
+		t.Fatalf("the writer's page cache after the migrations: %d (%v), want %d", cache, err, -writerCacheKiB)
 	}
 }
 
