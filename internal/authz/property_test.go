@@ -39,6 +39,20 @@ func randomGrants(r *rand.Rand) map[Object]Grant {
 	return out
 }
 
+// addRandomRoles gives a 1 to n roles: a built-in one one time in
+// builtInOdds, otherwise one defined with random grants (named after tag).
+func addRandomRoles(r *rand.Rand, a *Actor, tag, n, builtInOdds int) {
+	for j := range 1 + r.IntN(n) {
+		if r.IntN(builtInOdds) == 0 {
+			a.Roles = append(a.Roles, Roles[r.IntN(len(Roles))])
+			continue
+		}
+		name := Role(fmt.Sprintf("custom_%d_%d", tag, j))
+		a.Defined[name] = randomGrants(r)
+		a.Roles = append(a.Roles, name)
+	}
+}
+
 // TestDecideNeverExceedsTheUnion: for generated roles (defined and
 // built-in), records and actions, what several roles yield together is
 // exactly the union of what each yields alone, and what one role yields
@@ -49,15 +63,7 @@ func TestDecideNeverExceedsTheUnion(t *testing.T) {
 	owners := []struct{ id, team string }{{"me", "north"}, {"mate", "north"}, {"other", "south"}, {"", ""}}
 	for i := range 3000 {
 		a := Actor{UserID: "me", Team: "north", Defined: map[Role]map[Object]Grant{}}
-		for j := range 1 + r.IntN(5) {
-			if r.IntN(3) == 0 {
-				a.Roles = append(a.Roles, Roles[r.IntN(len(Roles))])
-				continue
-			}
-			name := Role(fmt.Sprintf("custom_%d_%d", i, j))
-			a.Defined[name] = randomGrants(r)
-			a.Roles = append(a.Roles, name)
-		}
+		addRandomRoles(r, &a, i, 5, 3)
 		for _, o := range Objects {
 			for _, act := range Actions {
 				own := owners[r.IntN(len(owners))]
@@ -319,15 +325,7 @@ func TestDecisionsAreEachRecordsOwn(t *testing.T) {
 	ids := []string{"cus_1", "cus_2", "cus_3", ""}
 	for i := range 500 {
 		a := Actor{UserID: "me", Team: "north", SubTeams: []string{"ne-1"}, BreakGlass: []string{"cus_2"}, Defined: map[Role]map[Object]Grant{}}
-		for j := range 1 + r.IntN(3) {
-			if r.IntN(2) == 0 {
-				a.Roles = append(a.Roles, Roles[r.IntN(len(Roles))])
-				continue
-			}
-			name := Role(fmt.Sprintf("custom_%d_%d", i, j))
-			a.Defined[name] = randomGrants(r)
-			a.Roles = append(a.Roles, name)
-		}
+		addRandomRoles(r, &a, i, 3, 2)
 		act := Actions[r.IntN(len(Actions))]
 		ds := NewDecisions(a, act)
 		for range 40 {
